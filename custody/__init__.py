@@ -1,0 +1,77 @@
+"""涉案财物三方共管 — tri-party custody tracker for seized criminal-case property."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import Config, load_config
+
+
+def create_app(config: Config | str | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` is a ``Config`` instance or the name of an environment (default: the
+    ``CUSTODY_CONFIG`` variable, else development); ``overrides`` replaces single settings
+    (the tests use it for the database URL). The schema is never created here: run
+    ``flask db upgrade`` at deploy time.
+    """
+    if not isinstance(config, Config):
+        config = load_config(config)
+    overrides = dict(overrides or {})
+    instance_path = overrides.get("INSTANCE_PATH", config.INSTANCE_PATH)
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=False)
+    app.config.from_object(config)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from custody import access, database, i18n
+    from custody.extensions import api, csrf, db, login_manager, migrate
+
+    if app.testing:
+        from custody.security import use_cheap_hashing
+
+        use_cheap_hashing()
+    import custody.models  # noqa: F401 - registers every model on the metadata
+
+    database.configure_engine_options(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    access.init_app(app)
+    i18n.init_app(app)
+    api.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from custody.api import register_api
+    from custody.web import register_web
+
+    register_api(app)
+    register_web(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    # After api.init_app: replaces flask-smorest's app-wide JSON handler with one that answers
+    # JSON problems under /api/ and HTML pages everywhere else.
+    from custody import errors
+
+    errors.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from custody.cli import custody_cli
+
+    app.cli.add_command(custody_cli)

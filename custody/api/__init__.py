@@ -1,0 +1,34 @@
+"""JSON API under /api/v1 (flask-smorest + marshmallow); OpenAPI at /api/v1/openapi.json.
+
+Views parse input with schemas, build the ``Actor``, call one service, commit once, and dump
+the result. Errors are JSON problems (see ``custody.errors``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Blueprint, Flask, send_from_directory
+
+from custody.extensions import api
+
+
+def _swagger_assets() -> Blueprint:
+    """Swagger UI served from the swagger-ui-bundle package: nothing loads from the internet."""
+    assets = Blueprint("api_docs_assets", __name__)
+    folder = Path(swagger_ui_bundle.swagger_ui_path)
+
+    @assets.get("/api/v1/docs/assets/<path:filename>")
+    def swagger_asset(filename: str):  # noqa: ANN202
+        return send_from_directory(folder, filename, max_age=86400)
+
+    return assets
+
+
+def register_api(app: Flask) -> None:
+    from . import admin, meta, tokens
+
+    for module in (meta, tokens, admin):
+        api.register_blueprint(module.blp)
+    app.register_blueprint(_swagger_assets())

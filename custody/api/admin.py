@@ -1,0 +1,250 @@
+"""Accounts and reference data: users (admins), agencies, centres, storage locations.
+
+Reading agencies, centres and locations is open to every authenticated user (they are
+reference data everyone picks from); changing them, and anything about users, needs an admin.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from custody.access import current_actor, login_required_api
+from custody.domain.enums import AgencyKind, Role, StorageKind
+from custody.extensions import db
+from custody.models.agency import CustodyCentre
+from custody.services import accounts
+
+from .common import AgencyRefSchema, Schema
+
+blp = Blueprint("api_admin", __name__, url_prefix="/api/v1", description="Accounts and reference data")
+
+LOCALES = ("zh_CN", "en")
+
+
+# -- schemas --------------------------------------------------------------------------------
+
+
+class UserSchema(Schema):
+    id = ma.fields.Int()
+    username = ma.fields.Str()
+    display_name = ma.fields.Str()
+    agency = ma.fields.Nested(AgencyRefSchema)
+    roles = ma.fields.Function(lambda user: sorted(r.value for r in user.roles))
+    is_active = ma.fields.Bool()
+    locked_until = ma.fields.AwareDateTime(allow_none=True)
+    locale = ma.fields.Str(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+
+class UserCreateSchema(Schema):
+    username = ma.fields.Str(required=True, validate=ma.validate.Length(min=3, max=64))
+    display_name = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    agency_id = ma.fields.Int(required=True, strict=True)
+    roles = ma.fields.List(ma.fields.Enum(Role, by_value=True), required=True, validate=ma.validate.Length(min=1))
+    password = ma.fields.Str(required=True, load_only=True, validate=ma.validate.Length(max=256))
+    locale = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.OneOf(LOCALES))
+
+
+class UserUpdateSchema(Schema):
+    display_name = ma.fields.Str(validate=ma.validate.Length(min=1, max=64))
+    agency_id = ma.fields.Int(strict=True)
+    roles = ma.fields.List(ma.fields.Enum(Role, by_value=True), validate=ma.validate.Length(min=1))
+    is_active = ma.fields.Bool()
+    locale = ma.fields.Str(allow_none=True, validate=ma.validate.OneOf(LOCALES))
+
+
+class PasswordSchema(Schema):
+    password = ma.fields.Str(required=True, load_only=True, validate=ma.validate.Length(max=256))
+
+
+class AgencySchema(Schema):
+    id = ma.fields.Int(dump_only=True)
+    code = ma.fields.Str(required=True, validate=ma.validate.Length(min=2, max=32))
+    name = ma.fields.Str(required=True, validate=ma.validate.Length(min=2, max=128))
+    kind = ma.fields.Enum(AgencyKind, by_value=True, required=True)
+    is_active = ma.fields.Bool(dump_only=True)
+
+
+class AgencyUpdateSchema(Schema):
+    name = ma.fields.Str(validate=ma.validate.Length(min=2, max=128))
+    is_active = ma.fields.Bool()
+
+
+class AgencyQuerySchema(Schema):
+    kind = ma.fields.Enum(AgencyKind, by_value=True)
+
+
+class CentreSchema(Schema):
+    id = ma.fields.Int(dump_only=True)
+    code = ma.fields.Str(required=True, validate=ma.validate.Length(min=2, max=32))
+    name = ma.fields.Str(required=True, validate=ma.validate.Length(min=2, max=128))
+    address = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=255))
+
+
+class LocationSchema(Schema):
+    id = ma.fields.Int(dump_only=True)
+    centre_id = ma.fields.Int(required=True, strict=True)
+    parent_id = ma.fields.Int(load_default=None, allow_none=True, strict=True)
+    kind = ma.fields.Enum(StorageKind, by_value=True, required=True)
+    code = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    name = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=128))
+    path = ma.fields.Str(dump_only=True)
+    is_active = ma.fields.Bool(dump_only=True)
+
+
+class LocationUpdateSchema(Schema):
+    name = ma.fields.Str(validate=ma.validate.Length(min=1, max=128))
+    is_active = ma.fields.Bool()
+
+
+class LocationQuerySchema(Schema):
+    centre_id = ma.fields.Int()
+    include_inactive = ma.fields.Bool(load_default=False)
+
+
+# -- users ----------------------------------------------------------------------------------
+
+
+@blp.route("/users")
+class Users(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, UserSchema(many=True))
+    def get(self):
+        """All user accounts (admins)."""
+        return accounts.list_users(db.session, current_actor())
+
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserSchema)
+    def post(self, data):
+        """Create a user account (admins)."""
+        user = accounts.create_user(db.session, current_actor(), **data)
+        db.session.commit()
+        return user
+
+
+@blp.route("/users/<int:user_id>")
+class UserById(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, UserSchema)
+    def get(self, user_id: int):
+        return accounts.get_user(db.session, current_actor(), user_id)
+
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, data, user_id: int):
+        """Change display name, agency, roles, active flag or locale. Disabling ends all sessions."""
+        user = accounts.update_user(db.session, current_actor(), user_id, **data)
+        db.session.commit()
+        return user
+
+
+@blp.route("/users/<int:user_id>/password")
+class UserPassword(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(PasswordSchema)
+    @blp.response(204)
+    def post(self, data, user_id: int):
+        """Set a new password; unlocks the account and ends its sessions and tokens."""
+        accounts.reset_password(db.session, current_actor(), user_id, data["password"])
+        db.session.commit()
+
+
+@blp.route("/users/<int:user_id>/unlock")
+class UserUnlock(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, UserSchema)
+    def post(self, user_id: int):
+        user = accounts.unlock_user(db.session, current_actor(), user_id)
+        db.session.commit()
+        return user
+
+
+# -- agencies, centres, locations -------------------------------------------------------------
+
+
+@blp.route("/agencies")
+class Agencies(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(AgencyQuerySchema, location="query")
+    @blp.response(200, AgencySchema(many=True))
+    def get(self, query):
+        """Agencies (police / procuratorate / court)."""
+        return accounts.list_agencies(db.session, query.get("kind"))
+
+    @blp.arguments(AgencySchema)
+    @blp.response(201, AgencySchema)
+    def post(self, data):
+        agency = accounts.create_agency(db.session, current_actor(), **data)
+        db.session.commit()
+        return agency
+
+
+@blp.route("/agencies/<int:agency_id>")
+class AgencyById(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(AgencyUpdateSchema)
+    @blp.response(200, AgencySchema)
+    def patch(self, data, agency_id: int):
+        agency = accounts.update_agency(db.session, current_actor(), agency_id, **data)
+        db.session.commit()
+        return agency
+
+
+@blp.route("/centres")
+class Centres(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, CentreSchema(many=True))
+    def get(self):
+        return db.session.scalars(select(CustodyCentre).order_by(CustodyCentre.id)).all()
+
+    @blp.arguments(CentreSchema)
+    @blp.response(201, CentreSchema)
+    def post(self, data):
+        centre = accounts.create_centre(db.session, current_actor(), **data)
+        db.session.commit()
+        return centre
+
+
+@blp.route("/locations")
+class Locations(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(LocationQuerySchema, location="query")
+    @blp.response(200, LocationSchema(many=True))
+    def get(self, query):
+        """Storage locations with their full path (centre › room › shelf › bin)."""
+        rows = accounts.all_locations(db.session)
+        if "centre_id" in query:
+            rows = [loc for loc in rows if loc.centre_id == query["centre_id"]]
+        if not query["include_inactive"]:
+            rows = [loc for loc in rows if loc.is_active]
+        return rows
+
+    @blp.arguments(LocationSchema)
+    @blp.response(201, LocationSchema)
+    def post(self, data):
+        location = accounts.create_location(db.session, current_actor(), **data)
+        db.session.commit()
+        return location
+
+
+@blp.route("/locations/<int:location_id>")
+class LocationById(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(LocationUpdateSchema)
+    @blp.response(200, LocationSchema)
+    def patch(self, data, location_id: int):
+        location = accounts.update_location(db.session, current_actor(), location_id, **data)
+        db.session.commit()
+        return location

@@ -1,0 +1,1 @@
+"""The audit record: canonical event serialisation, per-item hash chains, recording."""

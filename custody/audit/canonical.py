@@ -1,0 +1,52 @@
+"""Canonical serialisation of audit events (format version 1).
+
+An event is serialised as JSON with sorted keys, no insignificant whitespace, UTF-8, non-ASCII
+characters kept as they are, timestamps as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC. Its hash is
+the SHA-256 of those bytes, in lower-case hex. ``docs/LEDGER.md`` specifies the fields.
+
+This module uses only the standard library so the stand-alone verifier can share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+FORMAT_VERSION = 1
+GENESIS_HASH = "0" * 64
+
+# The fields that are hashed, in the order documented (the JSON itself is key-sorted).
+HASHED_FIELDS = (
+    "v",
+    "category",
+    "action",
+    "outcome",
+    "actor",
+    "object_type",
+    "object_id",
+    "occurred_at",
+    "recorded_at",
+    "reason",
+    "data",
+    "origin",
+    "prev_hash",
+)
+
+
+def format_timestamp(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("audit timestamps must be timezone-aware")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_bytes(entry: dict[str, Any]) -> bytes:
+    """The exact bytes that are hashed for ``entry`` (a dict of the hashed fields)."""
+    return json.dumps(
+        entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_bytes(entry)).hexdigest()

@@ -1,0 +1,94 @@
+"""Append events to the audit record, in the caller's transaction."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from custody.domain.actor import Actor, Origin
+from custody.domain.enums import EventCategory, Outcome
+from custody.models.audit import AuditEvent
+from custody.orm import utcnow
+
+from .canonical import FORMAT_VERSION, entry_hash, format_timestamp
+
+
+def jsonable(value: Any) -> Any:
+    """Convert a value to the JSON form it is stored and hashed in (no floats for money)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [jsonable(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def event_entry(event: AuditEvent) -> dict[str, Any]:
+    """The hashed representation of a stored event (see ``custody.audit.canonical``)."""
+    return {
+        "v": FORMAT_VERSION,
+        "category": event.category.value,
+        "action": event.action,
+        "outcome": event.outcome.value,
+        "actor": event.actor,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "occurred_at": format_timestamp(event.occurred_at),
+        "recorded_at": format_timestamp(event.recorded_at),
+        "reason": event.reason,
+        "data": event.data,
+        "origin": {"ip": event.origin_ip, "user_agent": event.user_agent},
+        "prev_hash": event.prev_hash,
+    }
+
+
+def record_event(
+    session: Session,
+    *,
+    category: EventCategory,
+    action: str,
+    actor: Actor | None,
+    outcome: Outcome = Outcome.SUCCESS,
+    origin: Origin | None = None,
+    object_type: str | None = None,
+    object_id: object | None = None,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+    prev_hash: str | None = None,
+) -> AuditEvent:
+    """Add one event to ``session`` (flushed with the caller's change, committed by the request)."""
+    recorded_at = utcnow()
+    origin = origin or (actor.origin if actor else Origin())
+    event = AuditEvent(
+        category=category,
+        action=action,
+        outcome=outcome,
+        actor_user_id=actor.user_id if actor else None,
+        actor_agency_id=actor.agency_id if actor else None,
+        actor=actor.snapshot() if actor else None,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        occurred_at=occurred_at or recorded_at,
+        recorded_at=recorded_at,
+        reason=reason,
+        data=jsonable(data or {}),
+        origin_ip=(origin.ip or None),
+        user_agent=(origin.user_agent or "")[:255] or None,
+        prev_hash=prev_hash,
+    )
+    event.hash = entry_hash(event_entry(event))
+    session.add(event)
+    return event

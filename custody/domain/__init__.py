@@ -1,0 +1,4 @@
+"""Pure domain rules: states, transitions, policy, deadlines.
+
+Nothing in this package imports Flask or a database session; callers pass plain values in.
+"""

@@ -1,0 +1,166 @@
+"""Error handling: JSON problems (RFC 9457) under /api/, readable HTML pages elsewhere.
+
+flask-smorest registers a JSON handler for every ``HTTPException`` app-wide; this module
+replaces it so the HTML side keeps proper error pages.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from custody.audit.recorder import record_event
+from custody.domain.enums import EventCategory, Outcome
+from custody.domain.errors import DomainError, PermissionDenied
+from custody.domain.i18n import N_
+from custody.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def translate(message: str, params: dict[str, Any] | None = None) -> str:
+    return gettext(message, **(params or {}))
+
+
+def translate_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: [translate(m) for m in messages] for name, messages in fields.items()}
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    code: str | None = None,
+    errors: dict[str, Any] | None = None,
+) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "status": status, "title": title}
+    if detail:
+        body["detail"] = detail
+    if code:
+        body["code"] = code
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _page(status: int, title: str, detail: str | None) -> tuple[str, int]:
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _record_security(action: str, **data: Any) -> None:
+    """Record a refused request in its own transaction (the request's work is rolled back)."""
+    from flask_login import current_user
+
+    from custody.access import request_origin
+    from custody.services.context import actor_for
+
+    db.session.rollback()
+    actor = actor_for(current_user, request_origin()) if current_user and current_user.is_authenticated else None
+    record_event(
+        db.session,
+        category=EventCategory.SECURITY,
+        action=action,
+        outcome=Outcome.DENIED,
+        actor=actor,
+        origin=request_origin(),
+        data={"method": request.method, "path": request.path, **data},
+    )
+    db.session.commit()
+
+
+def handle_domain_error(error: DomainError):  # noqa: ANN201
+    db.session.rollback()
+    if isinstance(error, PermissionDenied):
+        _record_security("permission.denied", code=error.code)
+    detail = translate(error.message, error.params)
+    if _is_api():
+        return problem(error.status, gettext(error.title), detail, code=error.code,
+                       errors=translate_fields(error.fields) or None)
+    return _page(error.status, gettext(error.title), detail)
+
+
+def handle_http_exception(error: HTTPException):  # noqa: ANN201
+    db.session.rollback()
+    status = error.code or 500
+    if _is_api():
+        errors = None
+        data = getattr(error, "data", None) or {}
+        if "messages" in data:  # webargs/marshmallow validation errors from flask-smorest
+            errors = data["messages"]
+            # Locations are "json", "query", "files"...: flatten single-location answers.
+            if isinstance(errors, dict) and len(errors) == 1:
+                errors = next(iter(errors.values()))
+        detail = data.get("message") or (error.description if status != 422 else None)
+        if status == 422 and not detail:
+            detail = gettext("The request has invalid or missing fields.")
+        return problem(status, error.name, detail, code=f"http.{status}", errors=errors)
+    if isinstance(error, CSRFError):
+        return _page(400, gettext("Form expired"), gettext(
+            "The form was missing its security token or it expired. Go back, reload the page and try again."))
+    return _page(status, error.name, error.description)
+
+
+def handle_csrf_error(error: CSRFError):  # noqa: ANN201
+    _record_security("csrf.refused", reason=error.description)
+    if _is_api():
+        return problem(400, "Bad request", gettext("Missing or invalid CSRF token (send X-CSRFToken)."),
+                       code="csrf.invalid")
+    return handle_http_exception(error)
+
+
+def handle_conflict(error: Exception):  # noqa: ANN201
+    """Another request changed the same rows first (optimistic version or lock failure)."""
+    db.session.rollback()
+    log.info("concurrent modification: %s", error)
+    message = gettext("Someone else changed this record at the same time. Reload and try again.")
+    if _is_api():
+        return problem(409, "Conflict", message, code="concurrent_modification")
+    return _page(409, gettext("Conflict"), message)
+
+
+def handle_operational_error(error: OperationalError):  # noqa: ANN201
+    if "locked" in str(error.orig).lower() or "busy" in str(error.orig).lower():
+        return handle_conflict(error)
+    return handle_unexpected(error)
+
+
+def handle_unexpected(error: Exception):  # noqa: ANN201
+    db.session.rollback()
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    message = gettext("An unexpected error occurred; nothing was changed. The error has been logged.")
+    if _is_api():
+        return problem(500, "Internal server error", message, code="internal")
+    return _page(500, gettext("Error"), message)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(StaleDataError, handle_conflict)
+    app.register_error_handler(IntegrityError, handle_conflict)
+    app.register_error_handler(OperationalError, handle_operational_error)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+N_("Bad request")  # titles of DomainError subclasses, for extraction
+N_("Unprocessable input")
+N_("Authentication required")
+N_("Forbidden")
+N_("Not found")
+N_("Conflict")

@@ -1,0 +1,72 @@
+"""Reference data: agencies, custody centres and their storage locations."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from custody.domain.enums import AgencyKind, StorageKind
+from custody.extensions import db
+from custody.orm import str_enum
+
+
+class Agency(db.Model):
+    """A police bureau, procuratorate or court. A deployment may have several of each kind."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[AgencyKind] = mapped_column(str_enum(AgencyKind))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.code} {self.kind}>"
+
+
+class CustodyCentre(db.Model):
+    """涉案财物管理中心 — the shared centre where all three agencies post keepers."""
+
+    __tablename__ = "custody_centre"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    address: Mapped[str | None] = mapped_column(String(255))
+
+    locations: Mapped[list[StorageLocation]] = relationship(back_populates="centre")
+
+
+class StorageLocation(db.Model):
+    """A room, shelf or bin inside a centre; a tree through ``parent``."""
+
+    __tablename__ = "storage_location"
+    __table_args__ = (UniqueConstraint("centre_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("custody_centre.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("storage_location.id"), index=True)
+    kind: Mapped[StorageKind] = mapped_column(str_enum(StorageKind))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    centre: Mapped[CustodyCentre] = relationship(back_populates="locations")
+    parent: Mapped[StorageLocation | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[StorageLocation]] = relationship(back_populates="parent")
+
+    @property
+    def ancestry(self) -> list[StorageLocation]:
+        """This location and its ancestors, outermost first."""
+        chain: list[StorageLocation] = []
+        node: StorageLocation | None = self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+    @property
+    def path(self) -> str:
+        """Human-readable path, e.g. ``浦东新区涉案财物管理中心 › 一号库房 › A架 › 03格``."""
+        return " › ".join([self.centre.name, *(loc.name for loc in self.ancestry)])

@@ -1,0 +1,44 @@
+"""The append-only audit record.
+
+One table holds every recorded event: security events (logins, lockouts, tokens, denials),
+administration (users, roles, reference data) and — from the custody core on — each item's
+custody history. Rows are only ever inserted; corrections are new events that point at old ones.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from custody.domain.enums import EventCategory, Outcome
+from custody.extensions import db
+from custody.orm import BigId, str_enum
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_category_recorded_at", "category", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    category: Mapped[EventCategory] = mapped_column(str_enum(EventCategory, 16))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome, 16))
+    actor_user_id: Mapped[int | None] = mapped_column(index=True)
+    actor_agency_id: Mapped[int | None] = mapped_column(index=True)
+    # Who acted, as they were named at the time (users and agencies can be renamed later).
+    actor: Mapped[dict[str, Any] | None]
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]]
+    origin_ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,188 @@
+"""Administration pages: users, agencies, storage locations (admins only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from custody.access import current_actor
+from custody.domain.enums import AgencyKind, Role, StorageKind
+from custody.domain.errors import DomainError
+from custody.domain.policy import Action, require
+from custody.extensions import db
+from custody.models.agency import Agency, CustodyCentre
+from custody.services import accounts
+
+from .forms import (
+    AgencyEditForm,
+    AgencyForm,
+    LocationForm,
+    PasswordResetForm,
+    UnlockForm,
+    UserCreateForm,
+    UserEditForm,
+    options,
+    role_choices,
+)
+from .helpers import show_domain_error
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    """Every admin page needs a login; each view then asks the policy for its own action."""
+
+
+def _agency_choices():  # noqa: ANN202
+    return options((a.id, a.name) for a in accounts.list_agencies(db.session))
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():
+    actor = current_actor()
+    all_users = accounts.list_users(db.session, actor)
+    form = UserCreateForm()
+    form.agency_id.choices = _agency_choices()
+    form.roles.choices = role_choices()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                db.session, actor,
+                username=form.username.data, display_name=form.display_name.data,
+                agency_id=form.agency_id.data, roles=[Role(r) for r in form.roles.data],
+                password=form.password.data, locale=form.locale.data,
+            )
+            db.session.commit()
+            flash(_("User %(username)s created.", username=user.username), "success")
+            return redirect(url_for("admin.users"))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            status = error.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/users.html", users=all_users, form=form), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_detail(user_id: int):
+    actor = current_actor()
+    user = accounts.get_user(db.session, actor, user_id)
+    form = UserEditForm(prefix="edit", obj=user)
+    form.agency_id.choices = _agency_choices()
+    form.roles.choices = role_choices()
+    if not form.is_submitted():
+        form.roles.data = sorted(r.value for r in user.roles)
+        form.locale.data = user.locale or "zh_CN"
+    password_form = PasswordResetForm(prefix="pw")
+    unlock_form = UnlockForm(prefix="unlock")
+    status = 200
+    try:
+        if form.submit.data and form.validate_on_submit():
+            accounts.update_user(
+                db.session, actor, user.id, display_name=form.display_name.data,
+                agency_id=form.agency_id.data, roles=[Role(r) for r in form.roles.data],
+                is_active=form.is_active.data, locale=form.locale.data,
+            )
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+        if password_form.submit.data and password_form.validate_on_submit():
+            accounts.reset_password(db.session, actor, user.id, password_form.password.data)
+            db.session.commit()
+            flash(_("Password changed; the user's sessions were ended."), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+        if unlock_form.submit.data and unlock_form.validate_on_submit():
+            accounts.unlock_user(db.session, actor, user.id)
+            db.session.commit()
+            flash(_("Account unlocked."), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+        if form.is_submitted() and (form.errors or password_form.errors):
+            status = 422
+    except DomainError as error:
+        db.session.rollback()
+        show_domain_error(password_form if password_form.submit.data else form, error)
+        status = error.status
+    return render_template("admin/user_detail.html", user=user, form=form,
+                           password_form=password_form, unlock_form=unlock_form), status
+
+
+@bp.route("/agencies", methods=["GET", "POST"])
+def agencies():
+    actor = current_actor()
+    require(actor, Action.MANAGE_REFERENCE_DATA)
+    form = AgencyForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            agency = accounts.create_agency(db.session, actor, code=form.code.data, name=form.name.data,
+                                            kind=AgencyKind(form.kind.data))
+            db.session.commit()
+            flash(_("Agency %(name)s added.", name=agency.name), "success")
+            return redirect(url_for("admin.agencies"))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            status = error.status
+    elif form.is_submitted():
+        status = 422
+    rows = accounts.list_agencies(db.session)
+    return render_template("admin/agencies.html", agencies=rows, form=form), status
+
+
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+def agency_detail(agency_id: int):
+    actor = current_actor()
+    require(actor, Action.MANAGE_REFERENCE_DATA)
+    agency = db.get_or_404(Agency, agency_id)
+    form = AgencyEditForm(obj=agency)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.update_agency(db.session, actor, agency.id, name=form.name.data, is_active=form.is_active.data)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.agencies"))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            status = error.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/agency_detail.html", agency=agency, form=form), status
+
+
+@bp.route("/locations", methods=["GET", "POST"])
+def locations():
+    actor = current_actor()
+    require(actor, Action.MANAGE_REFERENCE_DATA)
+    rows = accounts.all_locations(db.session)
+    centres = db.session.scalars(select(CustodyCentre).order_by(CustodyCentre.id)).all()
+    form = LocationForm()
+    form.centre_id.choices = options((c.id, c.name) for c in centres)
+    form.parent_id.choices = options(
+        [(0, _("— directly in the centre —"))]
+        + [(loc.id, loc.path) for loc in rows if loc.kind is not StorageKind.BIN]
+    )
+    status = 200
+    if form.validate_on_submit():
+        try:
+            location = accounts.create_location(
+                db.session, actor, centre_id=form.centre_id.data, kind=StorageKind(form.kind.data),
+                code=form.code.data, name=form.name.data, parent_id=form.parent_id.data or None,
+            )
+            db.session.commit()
+            flash(_("Location %(path)s added.", path=location.path), "success")
+            return redirect(url_for("admin.locations"))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            status = error.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/locations.html", locations=rows, centres=centres, form=form), status

@@ -1,0 +1,242 @@
+"""Shared fixtures: an app per test on a fresh, migrated, demo-seeded database.
+
+Every test that uses ``app`` runs on SQLite, and again on PostgreSQL when
+``TEST_DATABASE_URL`` points at a server (``make test`` and ``.ci/run`` set it). The schema is
+built once per engine by the real Alembic migrations and seeded with the demo reference data and
+accounts; each test then gets its own copy (a file copy on SQLite, ``CREATE DATABASE …
+TEMPLATE`` on PostgreSQL), so tests never see each other's rows and can commit freely.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from config import normalise_database_url
+from custody import create_app
+from custody.domain.actor import Actor
+from custody.extensions import db
+
+TEST_PASSWORD = "Test-password-2026"
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+ENGINES = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    engines = ", ".join(ENGINES)
+    note = "" if PG_URL else " (set TEST_DATABASE_URL to add PostgreSQL)"
+    return f"custody: database engines under test: {engines}{note}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    terminalreporter.write_line(f"custody: tests ran on: {', '.join(ENGINES)}")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def build_app(database_url: str, instance_path: Path, **overrides) -> Flask:
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance_path),
+        "CUSTODY_UPLOAD_DIR": str(instance_path / "uploads"),
+        "CUSTODY_DEMO_PASSWORD": TEST_PASSWORD,
+        **overrides,
+    }
+    return create_app("testing", overrides=settings)
+
+
+def migrate_and_seed(database_url: str, instance_path: Path) -> None:
+    from custody.demo import seed_demo
+
+    app = build_app(database_url, instance_path)
+    with app.app_context():
+        upgrade()
+        seed_demo(db.session, TEST_PASSWORD)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+# -- per-engine templates -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "template.db"
+    migrate_and_seed(f"sqlite:///{path}", folder)
+    return path
+
+
+class PostgresDatabases:
+    """Creates throw-away databases on the server named by TEST_DATABASE_URL."""
+
+    def __init__(self, url: str) -> None:
+        self.base = make_url(normalise_database_url(url))
+        self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT", pool_size=1)
+        self.prefix = f"custody_{_worker()}"
+
+    def url(self, name: str) -> str:
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def recreate(self, name: str, template: str | None = None) -> str:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            clause = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        return self.url(name)
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresDatabases]:
+    if not PG_URL:
+        pytest.skip("PostgreSQL not configured (set TEST_DATABASE_URL)")
+    servers = PostgresDatabases(PG_URL)
+    yield servers
+    for suffix in ("tmpl", "test"):
+        servers.drop(f"{servers.prefix}_{suffix}")
+    servers.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres: PostgresDatabases, tmp_path_factory: pytest.TempPathFactory) -> str:
+    name = f"{postgres.prefix}_tmpl"
+    url = postgres.recreate(name)
+    migrate_and_seed(url, tmp_path_factory.mktemp("pg-template"))
+    return name
+
+
+# -- per-test database and app --------------------------------------------------------------
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    postgres: PostgresDatabases = request.getfixturevalue("postgres")
+    template = request.getfixturevalue("postgres_template")
+    return postgres.recreate(f"{postgres.prefix}_test", template)
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests never share the test's app context.
+
+    The ``app`` fixture keeps an app context open so tests can use ``db.session`` directly.
+    Flask would reuse that context for client requests, sharing ``g`` and the database session
+    between requests — unlike production. Each request here runs in a fresh ``contextvars``
+    context, so it gets its own app context, ``g`` and session, exactly as under gunicorn.
+    """
+
+    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    application = build_app(database_url, tmp_path / "instance")
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # noqa: ANN201
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app: Flask):  # noqa: ANN201
+    """The request-scoped SQLAlchemy session, for service-level tests."""
+    return db.session
+
+
+# -- users and actors -----------------------------------------------------------------------
+
+
+def get_user(username: str):  # noqa: ANN201
+    from custody.models.user import User
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    assert user is not None, f"no demo user {username}"
+    return user
+
+
+@pytest.fixture
+def actor(app: Flask):  # noqa: ANN201
+    """``actor("police_officer")`` → the demo user as an ``Actor`` for service calls."""
+    from custody.services.context import actor_for
+
+    def make(username: str) -> Actor:
+        return actor_for(get_user(username))
+
+    return make
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    response = client.get(path)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = TEST_PASSWORD):  # noqa: ANN201
+    token = csrf_token(client)
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def login_as(client: FlaskClient):  # noqa: ANN201
+    def do(username: str) -> FlaskClient:
+        response = login(client, username)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return do
+
+
+def bearer(client: FlaskClient, username: str, password: str = TEST_PASSWORD) -> dict[str, str]:
+    response = client.post("/api/v1/tokens", json={"username": username, "password": password})
+    assert response.status_code == 201, response.json
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+@pytest.fixture
+def auth_headers(client: FlaskClient):  # noqa: ANN201
+    """``auth_headers("judge")`` → headers carrying a fresh bearer token for that demo user."""
+    cache: dict[str, dict[str, str]] = {}
+
+    def make(username: str) -> dict[str, str]:
+        if username not in cache:
+            cache[username] = bearer(client, username)
+        return cache[username]
+
+    return make
