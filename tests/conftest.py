@@ -87,7 +87,8 @@ class PostgresDatabases:
     def __init__(self, url: str) -> None:
         self.base = make_url(normalise_database_url(url))
         self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT", pool_size=1)
-        self.prefix = f"custody_{_worker()}"
+        # Unique per process: parallel workers (and parallel developers) never share databases.
+        self.prefix = f"custody_{_worker()}_{os.getpid()}"
 
     def url(self, name: str) -> str:
         return self.base.set(database=name).render_as_string(hide_password=False)
