@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask is imported lazily: the stand-alone verifier imports custody.audit alone
+    from flask import Flask
 
-from config import Config, load_config
+    from config import Config
 
 
 def create_app(config: Config | str | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -19,6 +20,10 @@ def create_app(config: Config | str | None = None, overrides: Mapping[str, Any] 
     (the tests use it for the database URL). The schema is never created here: run
     ``flask db upgrade`` at deploy time.
     """
+    from flask import Flask
+
+    from config import Config, load_config
+
     if not isinstance(config, Config):
         config = load_config(config)
     overrides = dict(overrides or {})

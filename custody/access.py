@@ -98,6 +98,8 @@ def _check_csrf() -> None:
         return
     if request.headers.get("Authorization", "").startswith("Bearer "):
         return  # programs authenticate every request explicitly; no ambient cookie to forge
+    if is_api_request() and not current_user.is_authenticated:
+        return  # no session to ride on: the view answers 401
     csrf.protect()
 
 

@@ -27,8 +27,8 @@ def _swagger_assets() -> Blueprint:
 
 
 def register_api(app: Flask) -> None:
-    from . import admin, meta, tokens
+    from . import admin, cases, items, meta, tokens, transfers
 
-    for module in (meta, tokens, admin):
+    for module in (meta, tokens, admin, cases, items, transfers):
         api.register_blueprint(module.blp)
     app.register_blueprint(_swagger_assets())

@@ -39,6 +39,20 @@ class Action(StrEnum):
     MANAGE_REFERENCE_DATA = "manage_reference_data"
     # Audit
     READ_AUDIT_LOG = "read_audit_log"
+    # Cases and registration
+    OPEN_CASE = "open_case"
+    REGISTER_ITEM = "register_item"
+    ATTACH_FILE = "attach_file"
+    # Storage (physical location)
+    CHECK_IN = "check_in"
+    MOVE_ITEM = "move_item"
+    RECORD_EXTERNAL = "record_external"
+    RECORD_CONDITION = "record_condition"
+    # Transfer with the case
+    SEND_CASE = "send_case"
+    PROPOSE_TRANSFER = "propose_transfer"
+    DECIDE_TRANSFER = "decide_transfer"
+    RECALL_TRANSFER = "recall_transfer"
 
 
 ALL_KINDS = frozenset(AgencyKind)
@@ -90,6 +104,79 @@ POLICY: dict[Action, Rule] = {
             Action.READ_AUDIT_LOG,
             [Role.AUDITOR, Role.ADMIN],
             description=N_("Read the security and administration audit log."),
+        ),
+        _rule(
+            Action.OPEN_CASE,
+            [Role.OFFICER],
+            kinds=[AgencyKind.POLICE],
+            description=N_("Open a case (only police officers open cases)."),
+            source="[LAW] no seizure before a case is opened (立案); [DESIGN] §3",
+        ),
+        _rule(
+            Action.REGISTER_ITEM,
+            [Role.OFFICER],
+            Relation.CASE_HANDLER,
+            description=N_("Register seized items, seizure lists and their photos on a case the agency handles."),
+            source="[LAW] seizure list (清单); [DESIGN] §3",
+        ),
+        _rule(
+            Action.ATTACH_FILE,
+            [Role.OFFICER, Role.KEEPER],
+            Relation.CUSTODIAN,
+            description=N_("Add photos and documents to an item the agency is responsible for."),
+        ),
+        _rule(
+            Action.CHECK_IN,
+            [Role.KEEPER],
+            Relation.CUSTODIAN,
+            description=N_("Receive an item into a storage location of the centre."),
+            source="[LAW] handed to the centre within 24 hours; [DESIGN] §4 only keepers change location",
+        ),
+        _rule(
+            Action.MOVE_ITEM,
+            [Role.KEEPER],
+            Relation.CUSTODIAN,
+            description=N_("Move a stored item to another storage location."),
+        ),
+        _rule(
+            Action.RECORD_EXTERNAL,
+            [Role.KEEPER],
+            Relation.CUSTODIAN,
+            description=N_("Record that an item is kept outside the centre (with the holder, a bank, an impound lot)."),
+        ),
+        _rule(
+            Action.RECORD_CONDITION,
+            [Role.KEEPER],
+            Relation.CUSTODIAN,
+            description=N_("Record an item's condition."),
+        ),
+        _rule(
+            Action.SEND_CASE,
+            [Role.OFFICER],
+            Relation.CASE_HANDLER,
+            description=N_("Send the case on to the next agency (prosecution review, prosecution, supplementary investigation)."),
+            source="[LAW] 移送审查起诉 / 提起公诉 / 退回补充侦查",
+        ),
+        _rule(
+            Action.PROPOSE_TRANSFER,
+            [Role.OFFICER],
+            Relation.CUSTODIAN,
+            description=N_("Propose a transfer of items the agency is responsible for."),
+            source="[LAW] 随案移送; [DESIGN] §4 only the custodian agency proposes",
+        ),
+        _rule(
+            Action.DECIDE_TRANSFER,
+            [Role.OFFICER, Role.KEEPER],
+            Relation.RECEIVER,
+            description=N_("Sign for (accept) or reject lines of a transfer addressed to the agency."),
+            source="[DESIGN] §4 only the receiving agency accepts or rejects",
+        ),
+        _rule(
+            Action.RECALL_TRANSFER,
+            [Role.OFFICER],
+            Relation.SENDER,
+            description=N_("Recall a transfer the agency sent, before the receiver decides any line."),
+            source="[DESIGN] §3",
         ),
     )
 }

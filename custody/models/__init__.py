@@ -2,12 +2,23 @@
 
 from .agency import Agency, CustodyCentre, StorageLocation
 from .audit import AuditEvent
+from .case import Case, CaseParticipant, NumberSequence, SeizureList
+from .item import Attachment, Item
+from .transfer import Transfer, TransferLine
 from .user import ApiToken, LoginSession, User, UserRole
 
 __all__ = [
     "Agency",
     "ApiToken",
+    "Attachment",
     "AuditEvent",
+    "Case",
+    "CaseParticipant",
+    "Item",
+    "NumberSequence",
+    "SeizureList",
+    "Transfer",
+    "TransferLine",
     "CustodyCentre",
     "LoginSession",
     "StorageLocation",

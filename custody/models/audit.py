@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from custody.domain.enums import EventCategory, Outcome
@@ -22,6 +22,8 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_event_category_recorded_at", "category", "recorded_at"),
+        # An item's history is a contiguous chain 1, 2, 3, ...: no two events share a place.
+        UniqueConstraint("item_id", "item_seq"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -34,6 +36,9 @@ class AuditEvent(db.Model):
     actor: Mapped[dict[str, Any] | None]
     object_type: Mapped[str | None] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("criminal_case.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+    item_seq: Mapped[int | None]
     occurred_at: Mapped[datetime]
     recorded_at: Mapped[datetime] = mapped_column(index=True)
     reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,102 @@
+"""Cases, seizure lists, and registering items on a case."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from custody.access import current_actor, login_required_api
+from custody.extensions import db
+from custody.models.case import SeizureList
+from custody.orm import utcnow
+from custody.services import cases, items
+from custody.services.visibility import get_case
+
+from .common import paginate
+from .schemas import (
+    CaseCreateSchema,
+    CaseDetailSchema,
+    CaseQuerySchema,
+    CaseSchema,
+    ItemCreateSchema,
+    ItemSchema,
+    SeizureListCreateSchema,
+    SeizureListSchema,
+)
+
+blp = Blueprint("api_cases", __name__, url_prefix="/api/v1/cases", description="Cases and registration")
+
+
+def _with_summary(case):  # noqa: ANN001, ANN202
+    case.items_summary = cases.case_summary(db.session, case.id)
+    return case
+
+
+@blp.route("")
+class Cases(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(CaseQuerySchema, location="query")
+    @blp.response(200, CaseSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Cases your agency holds or has held (auditors: all)."""
+        stmt = cases.list_cases_query(current_actor(), stage=query.get("stage"), q=query.get("q"))
+        return paginate(db.session, stmt, pagination_parameters)
+
+    @blp.arguments(CaseCreateSchema)
+    @blp.response(201, CaseDetailSchema)
+    def post(self, data):
+        """立案 — open a case (police officers)."""
+        case = cases.open_case(db.session, current_actor(), **data)
+        db.session.commit()
+        return _with_summary(case)
+
+
+@blp.route("/<int:case_id>")
+class CaseById(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, CaseDetailSchema)
+    def get(self, case_id: int):
+        """A case with its numbers, stage and the summary derived from its items."""
+        return _with_summary(get_case(db.session, current_actor(), case_id))
+
+
+@blp.route("/<int:case_id>/seizure-lists")
+class SeizureLists(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, SeizureListSchema(many=True))
+    def get(self, case_id: int):
+        get_case(db.session, current_actor(), case_id)
+        return db.session.scalars(select(SeizureList).where(SeizureList.case_id == case_id)
+                                  .order_by(SeizureList.id)).all()
+
+    @blp.arguments(SeizureListCreateSchema)
+    @blp.response(201, SeizureListSchema)
+    def post(self, data, case_id: int):
+        """扣押清单 — start a seizure list (holder, place, time); add items to it by seizure_list_id."""
+        seizure_list = items.create_seizure_list(db.session, current_actor(), case_id, items.SeizureListInput(**data))
+        db.session.commit()
+        return seizure_list
+
+
+@blp.route("/<int:case_id>/items")
+class CaseItems(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(ItemCreateSchema)
+    @blp.response(201, ItemSchema)
+    def post(self, data, case_id: int):
+        """Register a seized item; it gets a label code and starts in your agency's custody."""
+        holder = {key: data.pop(key) for key in ("holder_name", "holder_id_no", "holder_contact",
+                                                  "holder_signature", "holder_signature_note", "witness")}
+        place = data.pop("seized_place")
+        if data["seizure_list_id"] is None:  # a new list for this item, from the holder fields
+            data["seized_at"] = data["seized_at"] or utcnow()
+            data["seizure_list"] = items.SeizureListInput(seized_at=data["seized_at"], place=place, **holder)
+        item = items.register_item(db.session, current_actor(), case_id, items.ItemInput(**data))
+        db.session.commit()
+        return item

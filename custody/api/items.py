@@ -1,0 +1,137 @@
+"""Items: search, detail, history, storage actions and attachments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from custody.access import current_actor, login_required_api
+from custody.domain.errors import InvalidInput
+from custody.domain.i18n import N_
+from custody.extensions import db
+from custody.models.audit import AuditEvent
+from custody.services import items, storage
+from custody.services.visibility import get_item
+
+from .common import paginate
+from .schemas import (
+    AttachmentSchema,
+    AttachmentUploadSchema,
+    CheckInSchema,
+    ConditionSchema,
+    EventSchema,
+    ExternalSchema,
+    ItemQuerySchema,
+    ItemSchema,
+    ItemSummarySchema,
+    MoveSchema,
+)
+
+blp = Blueprint("api_items", __name__, url_prefix="/api/v1", description="Items, history and storage")
+
+
+def upload_dir() -> Path:
+    return Path(current_app.config["CUSTODY_UPLOAD_DIR"])
+
+
+@blp.route("/items")
+class Items(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(ItemQuerySchema, location="query")
+    @blp.response(200, ItemSummarySchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Search items you may see; filter by label, case, custodian, status, category, location, dates."""
+        stmt = items.items_query(current_actor(), items.ItemQuery(**query))
+        return paginate(db.session, stmt, pagination_parameters)
+
+
+@blp.route("/items/<int:item_id>")
+class ItemById(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, ItemSchema)
+    def get(self, item_id: int):
+        """An item with its four dimensions: measure, custodian_agency/custody, location, disposition."""
+        return get_item(db.session, current_actor(), item_id)
+
+
+@blp.route("/items/<int:item_id>/events")
+class ItemEvents(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, EventSchema(many=True))
+    def get(self, item_id: int):
+        """The item's history, oldest first (a hash chain: each event names its predecessor's hash)."""
+        get_item(db.session, current_actor(), item_id)
+        return db.session.scalars(
+            select(AuditEvent).where(AuditEvent.item_id == item_id).order_by(AuditEvent.item_seq)
+        ).all()
+
+
+def _storage_action(blueprint_path: str, schema, service, doc: str):  # noqa: ANN001, ANN202
+    @blp.route(blueprint_path, endpoint=service.__name__)
+    class StorageAction(MethodView):
+        decorators = [login_required_api]
+
+        @blp.arguments(schema)
+        @blp.response(200, ItemSchema)
+        def post(self, data, item_id: int):
+            item = service(db.session, current_actor(), item_id, **data)
+            db.session.commit()
+            return item
+
+    StorageAction.post.__doc__ = doc
+    return StorageAction
+
+
+_storage_action("/items/<int:item_id>/check-in", CheckInSchema, storage.check_in,
+                "入库 — receive the item into a storage location (keeper of the custodian agency).")
+_storage_action("/items/<int:item_id>/move", MoveSchema, storage.move,
+                "Move a stored item to another location (keeper).")
+_storage_action("/items/<int:item_id>/external", ExternalSchema, storage.record_external,
+                "Record that the item is kept outside the centre: with the holder, a bank, an impound lot (keeper).")
+_storage_action("/items/<int:item_id>/condition", ConditionSchema, storage.record_condition,
+                "Record the item's condition (keeper).")
+
+
+@blp.route("/items/<int:item_id>/attachments")
+class ItemAttachments(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, AttachmentSchema(many=True))
+    def get(self, item_id: int):
+        return get_item(db.session, current_actor(), item_id).attachments
+
+    @blp.arguments(AttachmentUploadSchema, location="form")
+    @blp.response(201, AttachmentSchema)
+    def post(self, data, item_id: int):
+        """Upload a photo or document (multipart field ``file``; JPEG, PNG or PDF, at most 20 MB)."""
+        upload = request.files.get("file")
+        if upload is None:
+            raise InvalidInput(N_("Attach a file in the 'file' field."), fields={"file": [N_("Required.")]})
+        attachment = items.add_attachment(
+            db.session, current_actor(), item_id, filename=upload.filename or "upload", content=upload.read(),
+            declared_type=upload.mimetype, upload_dir=upload_dir(), **data,
+        )
+        db.session.commit()
+        return attachment
+
+
+@blp.route("/attachments/<int:attachment_id>/content")
+class AttachmentContent(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, description="The file, verified against its recorded SHA-256")
+    def get(self, attachment_id: int):
+        attachment, content = items.read_attachment(db.session, current_actor(), attachment_id, upload_dir())
+        response = Response(content, mimetype=attachment.content_type)
+        response.headers["ETag"] = f'"{attachment.sha256}"'
+        response.headers["X-Content-SHA256"] = attachment.sha256
+        response.headers["Content-Disposition"] = "inline"
+        return response

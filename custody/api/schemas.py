@@ -1,0 +1,388 @@
+"""Marshmallow schemas for cases, items, events and transfers (shape only; rules are in the domain)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+
+from custody.domain.enums import (
+    AttachmentKind,
+    CaseStage,
+    DispositionKind,
+    DispositionStatus,
+    ExternalKind,
+    HolderSignature,
+    ItemCategory,
+    ItemStatus,
+    LineDecision,
+    LocationState,
+    Measure,
+    TransferKind,
+    TransferMode,
+    TransferStatus,
+)
+from custody.domain.items import ItemFacts, derive_status, mask_id_no, mask_name
+
+from .common import AgencyRefSchema, Schema
+
+
+def _enum(cls: type, **kwargs: Any) -> ma.fields.Enum:
+    return ma.fields.Enum(cls, by_value=True, **kwargs)
+
+
+class PageQuerySchema(Schema):
+    """Query strings also carry flask-smorest's ``page``/``page_size``; accept them here."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
+# -- cases ------------------------------------------------------------------------------------
+
+
+class CaseCreateSchema(Schema):
+    police_case_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    title = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=200))
+    filed_on = ma.fields.Date(load_default=None, metadata={"description": "立案日期; default today"})
+    summary = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=5000))
+
+
+class CaseQuerySchema(PageQuerySchema):
+    stage = _enum(CaseStage)
+    q = ma.fields.Str(validate=ma.validate.Length(max=100))
+
+
+class CustodianCountSchema(Schema):
+    agency = ma.fields.Nested(AgencyRefSchema)
+    count = ma.fields.Int()
+
+
+class CaseSummarySchema(Schema):
+    status = ma.fields.Str(metadata={"description": "no_items, awaiting_check_in, transfer_pending, in_custody, all_disposed"})
+    item_count = ma.fields.Int()
+    total_value_fen = ma.fields.Int()
+    by_status = ma.fields.Dict(keys=ma.fields.Str(), values=ma.fields.Int())
+    by_custodian = ma.fields.List(ma.fields.Nested(CustodianCountSchema))
+
+
+class CaseSchema(Schema):
+    id = ma.fields.Int()
+    title = ma.fields.Str()
+    summary = ma.fields.Str(allow_none=True)
+    filed_on = ma.fields.Date()
+    stage = _enum(CaseStage)
+    police_case_no = ma.fields.Str()
+    procuratorate_case_no = ma.fields.Str(allow_none=True)
+    court_case_no = ma.fields.Str(allow_none=True)
+    police_agency = ma.fields.Nested(AgencyRefSchema)
+    procuratorate_agency = ma.fields.Nested(AgencyRefSchema, allow_none=True)
+    court_agency = ma.fields.Nested(AgencyRefSchema, allow_none=True)
+    handling_agency = ma.fields.Nested(AgencyRefSchema)
+    supplementary_rounds = ma.fields.Int()
+    created_at = ma.fields.AwareDateTime()
+
+
+class CaseDetailSchema(CaseSchema):
+    items_summary = ma.fields.Nested(CaseSummarySchema, metadata={"description": "Derived from the items"})
+
+
+class SeizureListCreateSchema(Schema):
+    seized_at = ma.fields.AwareDateTime(required=True)
+    place = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    holder_name = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+    holder_id_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=32))
+    holder_contact = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+    holder_signature = _enum(HolderSignature, load_default=HolderSignature.SIGNED)
+    holder_signature_note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    officers = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    witness = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+
+
+class SeizureListSchema(Schema):
+    id = ma.fields.Int()
+    list_no = ma.fields.Str()
+    case_id = ma.fields.Int()
+    seized_at = ma.fields.AwareDateTime()
+    place = ma.fields.Str(allow_none=True)
+    holder_name = ma.fields.Str(allow_none=True)
+    holder_signature = _enum(HolderSignature)
+    holder_signature_note = ma.fields.Str(allow_none=True)
+    officers = ma.fields.Str(allow_none=True)
+    witness = ma.fields.Str(allow_none=True)
+
+
+# -- items ------------------------------------------------------------------------------------
+
+
+class ItemCreateSchema(Schema):
+    name = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=200))
+    category = _enum(ItemCategory, required=True)
+    quantity = ma.fields.Decimal(required=True, places=None, metadata={"description": "up to 3 decimals"})
+    unit = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=16))
+    measure = _enum(Measure, load_default=Measure.SEIZED)
+    measure_doc_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+    measure_date = ma.fields.Date(load_default=None, allow_none=True)
+    seized_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    seizure_list_id = ma.fields.Int(load_default=None, allow_none=True, strict=True)
+    features = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
+    specification = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    condition_at_seizure = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+    source = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    is_perishable = ma.fields.Bool(load_default=False)
+    estimated_value_fen = ma.fields.Int(load_default=None, allow_none=True, strict=True,
+                                        metadata={"description": "value in fen (分), an integer"})
+    details = ma.fields.Dict(keys=ma.fields.Str(), load_default=None, allow_none=True,
+                             metadata={"description": "category-specific fields, e.g. cash {amount_fen, denominations}, "
+                                                      "vehicle {plate, vin}, phone {imei}, bank_account {bank, account_no}"})
+    owner_name = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+    owner_id_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=32))
+    owner_contact = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+    ownership_clear = ma.fields.Bool(load_default=False)
+    external_kind = _enum(ExternalKind, load_default=None, allow_none=True)
+    external_place = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    external_contact = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=100))
+    # Holder and place, used for a new seizure list when seizure_list_id is not given.
+    holder_name = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+    holder_id_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=32))
+    holder_contact = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+    holder_signature = _enum(HolderSignature, load_default=HolderSignature.SIGNED)
+    holder_signature_note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    seized_place = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    witness = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+
+
+class ItemQuerySchema(PageQuerySchema):
+    label_code = ma.fields.Str(validate=ma.validate.Length(max=32))
+    case_id = ma.fields.Int()
+    custodian = ma.fields.Str(metadata={"description": "agency id, or police / procuratorate / court"})
+    status = _enum(ItemStatus)
+    category = _enum(ItemCategory)
+    location_id = ma.fields.Int()
+    seized_from = ma.fields.Date()
+    seized_to = ma.fields.Date()
+    q = ma.fields.Str(validate=ma.validate.Length(max=100))
+    flagged = ma.fields.Bool()
+    sort = ma.fields.Str(load_default="-id", metadata={"description": "id, seized_at, label_code, name, value; '-' for descending"})
+
+
+def _sees_personal_data(item: Any) -> bool:
+    """Full ID numbers and contacts: only the custodian agency and auditors [DESIGN §8]."""
+    from custody.access import current_actor
+    from custody.services.visibility import sees_everything
+
+    actor = current_actor()
+    return sees_everything(actor) or actor.agency_id == item.custodian_agency_id
+
+
+class StorageRefSchema(Schema):
+    id = ma.fields.Int()
+    code = ma.fields.Str()
+    name = ma.fields.Str()
+    path = ma.fields.Str()
+
+
+class AttachmentSchema(Schema):
+    id = ma.fields.Int()
+    kind = _enum(AttachmentKind)
+    filename = ma.fields.Str()
+    content_type = ma.fields.Str()
+    size_bytes = ma.fields.Int()
+    sha256 = ma.fields.Str()
+    description = ma.fields.Str(allow_none=True)
+    uploaded_at = ma.fields.AwareDateTime()
+
+
+def _status(item: Any) -> str:
+    return derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status)).value
+
+
+class ItemSummarySchema(Schema):
+    """An item in a list: personal data masked for everyone."""
+
+    id = ma.fields.Int()
+    label_code = ma.fields.Str()
+    case_id = ma.fields.Int()
+    name = ma.fields.Str()
+    category = _enum(ItemCategory)
+    quantity = ma.fields.Decimal(as_string=True)
+    unit = ma.fields.Str()
+    estimated_value_fen = ma.fields.Int(allow_none=True)
+    status = ma.fields.Function(_status, metadata={"description": "derived from the four dimensions"})
+    custodian_agency = ma.fields.Nested(AgencyRefSchema)
+    location_state = _enum(LocationState)
+    storage_location = ma.fields.Nested(StorageRefSchema, allow_none=True)
+    disposition_status = _enum(DispositionStatus)
+    owner_name = ma.fields.Function(lambda item: mask_name(item.owner_name))
+    seized_at = ma.fields.AwareDateTime()
+    flag_reason = ma.fields.Str(allow_none=True)
+
+
+class ItemSchema(Schema):
+    id = ma.fields.Int()
+    label_code = ma.fields.Str()
+    case_id = ma.fields.Int()
+    seizure_list = ma.fields.Function(lambda item: {"id": item.seizure_list.id, "list_no": item.seizure_list.list_no})
+    name = ma.fields.Str()
+    category = _enum(ItemCategory)
+    quantity = ma.fields.Decimal(as_string=True)
+    unit = ma.fields.Str()
+    features = ma.fields.Str(allow_none=True)
+    specification = ma.fields.Str(allow_none=True)
+    condition_at_seizure = ma.fields.Str(allow_none=True)
+    source = ma.fields.Str(allow_none=True)
+    is_perishable = ma.fields.Bool()
+    estimated_value_fen = ma.fields.Int(allow_none=True)
+    details = ma.fields.Dict()
+    owner = ma.fields.Method("dump_owner")
+    measure = ma.fields.Function(lambda item: {
+        "kind": item.measure.value, "doc_no": item.measure_doc_no, "date": item.measure_date.isoformat()})
+    seized_at = ma.fields.AwareDateTime()
+    registered_at = ma.fields.AwareDateTime()
+    status = ma.fields.Function(_status)
+    custodian_agency = ma.fields.Nested(AgencyRefSchema)
+    custody = ma.fields.Function(lambda item: {"state": item.custody_state.value})
+    location = ma.fields.Method("dump_location")
+    disposition = ma.fields.Function(lambda item: {
+        "status": item.disposition_status.value,
+        "kind": item.disposition_kind.value if item.disposition_kind else None})
+    flag_reason = ma.fields.Str(allow_none=True)
+    attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
+    event_count = ma.fields.Int()
+    version = ma.fields.Int()
+
+    def dump_owner(self, item: Any) -> dict[str, Any]:
+        full = _sees_personal_data(item)
+        return {
+            "name": item.owner_name,
+            "id_no": item.owner_id_no if full else mask_id_no(item.owner_id_no),
+            "contact": item.owner_contact if full else mask_id_no(item.owner_contact),
+            "ownership_clear": item.ownership_clear,
+        }
+
+    def dump_location(self, item: Any) -> dict[str, Any]:
+        location = item.storage_location
+        return {
+            "state": item.location_state.value,
+            "storage": StorageRefSchema().dump(location) if location else None,
+            "external": {"kind": item.external_kind.value, "place": item.external_place,
+                         "contact": item.external_contact} if item.external_kind else None,
+            "condition": item.condition,
+            "checked_in_at": item.checked_in_at.isoformat() if item.checked_in_at else None,
+        }
+
+
+class EventSchema(Schema):
+    id = ma.fields.Int()
+    seq = ma.fields.Int(attribute="item_seq")
+    action = ma.fields.Str()
+    outcome = ma.fields.Function(lambda e: e.outcome.value)
+    occurred_at = ma.fields.AwareDateTime()
+    recorded_at = ma.fields.AwareDateTime()
+    actor = ma.fields.Dict(allow_none=True)
+    reason = ma.fields.Str(allow_none=True)
+    data = ma.fields.Dict()
+    prev_hash = ma.fields.Str(allow_none=True)
+    hash = ma.fields.Str()
+
+
+class OccurredSchema(Schema):
+    occurred_at = ma.fields.AwareDateTime(load_default=None, allow_none=True,
+                                          metadata={"description": "when it happened; back-dating needs a reason"})
+    reason = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class CheckInSchema(OccurredSchema):
+    location_id = ma.fields.Int(required=True, strict=True)
+    condition = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class MoveSchema(OccurredSchema):
+    location_id = ma.fields.Int(required=True, strict=True)
+
+
+class ExternalSchema(OccurredSchema):
+    kind = _enum(ExternalKind, required=True)
+    place = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=200))
+    contact = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=100))
+
+
+class ConditionSchema(OccurredSchema):
+    condition = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=500))
+
+
+class AttachmentUploadSchema(Schema):
+    kind = _enum(AttachmentKind, load_default=AttachmentKind.PHOTO)
+    description = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+
+
+# -- transfers --------------------------------------------------------------------------------
+
+
+class TransferLineInputSchema(Schema):
+    item_id = ma.fields.Int(required=True, strict=True)
+    proposed_disposition = _enum(DispositionKind, load_default=None, allow_none=True)
+    mode = _enum(TransferMode, load_default=TransferMode.BY_RECORD)
+
+
+class TransferCreateSchema(Schema):
+    case_id = ma.fields.Int(required=True, strict=True)
+    to_agency_id = ma.fields.Int(required=True, strict=True)
+    kind = _enum(TransferKind, required=True)
+    item_ids = ma.fields.List(ma.fields.Int(strict=True), required=True,
+                              validate=ma.validate.Length(max=5000))
+    lines = ma.fields.List(ma.fields.Nested(TransferLineInputSchema), load_default=list,
+                           metadata={"description": "per-line proposed disposition and mode (default by_record)"})
+    note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
+
+
+class TransferAcceptSchema(Schema):
+    item_ids = ma.fields.List(ma.fields.Int(strict=True), required=True, validate=ma.validate.Length(max=5000))
+    case_no = ma.fields.Str(load_default=None, allow_none=True,
+                            metadata={"description": "the receiving procuratorate's or court's case number (first sign-for)"})
+
+
+class TransferRejectSchema(Schema):
+    item_ids = ma.fields.List(ma.fields.Int(strict=True), required=True,
+                              validate=ma.validate.Length(min=1, max=5000))
+    reason = ma.fields.Str(required=True, validate=ma.validate.Length(max=500))
+
+
+class TransferRecallSchema(Schema):
+    reason = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class TransferQuerySchema(PageQuerySchema):
+    direction = ma.fields.Str(validate=ma.validate.OneOf(["incoming", "outgoing"]))
+    status = _enum(TransferStatus)
+    case_id = ma.fields.Int()
+
+
+class TransferLineSchema(Schema):
+    id = ma.fields.Int()
+    line_no = ma.fields.Int()
+    item_id = ma.fields.Int()
+    label_code = ma.fields.Function(lambda line: line.item.label_code)
+    item_name = ma.fields.Function(lambda line: line.item.name)
+    proposed_disposition = _enum(DispositionKind, allow_none=True)
+    mode = _enum(TransferMode)
+    decision = _enum(LineDecision)
+    reason = ma.fields.Str(allow_none=True)
+    decided_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class TransferSchema(Schema):
+    id = ma.fields.Int()
+    transfer_no = ma.fields.Str()
+    case_id = ma.fields.Int()
+    kind = _enum(TransferKind)
+    from_agency = ma.fields.Nested(AgencyRefSchema)
+    to_agency = ma.fields.Nested(AgencyRefSchema)
+    status = _enum(TransferStatus)
+    note = ma.fields.Str(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    received_at = ma.fields.AwareDateTime(allow_none=True)
+    completed_at = ma.fields.AwareDateTime(allow_none=True)
+    recalled_at = ma.fields.AwareDateTime(allow_none=True)
+    lines = ma.fields.List(ma.fields.Nested(TransferLineSchema))
+

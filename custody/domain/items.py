@@ -1,0 +1,359 @@
+"""Items: registration rules, category-specific fields, and the four dimensions' transitions.
+
+The four dimensions (DESIGN §2) change independently; this module says which physical-location
+and custody changes are allowed from which states. Everything here is pure: callers pass the
+item's current values in and get a decision (or a ``DomainError``) back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .clock import local_date
+from .enums import (
+    CustodyState,
+    DispositionStatus,
+    ExternalKind,
+    ItemCategory,
+    ItemStatus,
+    LocationState,
+    Measure,
+)
+from .errors import Conflict, InvalidInput
+from .i18n import N_
+
+# How far in the past an event may be dated without a reason, and the clock skew tolerated.
+BACKDATE_WITHOUT_REASON = timedelta(minutes=10)
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """The parts of an item's state that the transition rules look at."""
+
+    custody_state: CustodyState
+    location_state: LocationState
+    disposition_status: DispositionStatus
+    storage_location_id: int | None = None
+
+
+def derive_status(facts: ItemFacts) -> ItemStatus:
+    """One-word summary for lists, in priority order (a disposed item is just 'disposed')."""
+    if facts.disposition_status is DispositionStatus.EXECUTED or facts.location_state is LocationState.GONE:
+        return ItemStatus.DISPOSED
+    if facts.custody_state is CustodyState.IN_TRANSFER:
+        return ItemStatus.IN_TRANSFER
+    if facts.disposition_status in (DispositionStatus.PROPOSED, DispositionStatus.APPROVED):
+        return ItemStatus.DISPOSAL_PENDING
+    return {
+        LocationState.AWAITING_CHECK_IN: ItemStatus.AWAITING_CHECK_IN,
+        LocationState.IN_STORAGE: ItemStatus.IN_STORAGE,
+        LocationState.CHECKED_OUT: ItemStatus.CHECKED_OUT,
+        LocationState.WITH_HOLDER: ItemStatus.WITH_HOLDER,
+        LocationState.EXTERNAL: ItemStatus.EXTERNAL,
+        LocationState.GONE: ItemStatus.DISPOSED,
+    }[facts.location_state]
+
+
+def ensure_not_disposed(facts: ItemFacts) -> None:
+    if facts.disposition_status is DispositionStatus.EXECUTED or facts.location_state is LocationState.GONE:
+        raise Conflict(N_("This item has been disposed of and accepts no further action."), code="item.disposed")
+
+
+def ensure_not_in_transfer(facts: ItemFacts) -> None:
+    if facts.custody_state is CustodyState.IN_TRANSFER:
+        raise Conflict(
+            N_("This item is in a transfer awaiting the receiver's decision; recall or wait for it first."),
+            code="item.in_transfer",
+        )
+
+
+def ensure_can_change_location(facts: ItemFacts) -> None:
+    ensure_not_disposed(facts)
+    ensure_not_in_transfer(facts)
+
+
+def check_in_allowed(facts: ItemFacts) -> None:
+    """入库: from awaiting check-in, or bringing in an item kept outside so far."""
+    ensure_can_change_location(facts)
+    if facts.location_state not in (
+        LocationState.AWAITING_CHECK_IN, LocationState.WITH_HOLDER, LocationState.EXTERNAL
+    ):
+        raise Conflict(
+            N_("Only an item awaiting check-in or kept outside the centre can be checked in."),
+            code="item.not_awaiting_check_in",
+        )
+
+
+def move_allowed(facts: ItemFacts, new_location_id: int) -> None:
+    ensure_can_change_location(facts)
+    if facts.location_state is not LocationState.IN_STORAGE:
+        raise Conflict(N_("Only an item in storage can be moved to another location."), code="item.not_in_storage")
+    if facts.storage_location_id == new_location_id:
+        raise Conflict(N_("The item is already at that location."), code="item.same_location")
+
+
+def external_allowed(facts: ItemFacts) -> None:
+    ensure_can_change_location(facts)
+    if facts.location_state is LocationState.CHECKED_OUT:
+        raise Conflict(N_("A checked-out item must be returned first."), code="item.checked_out")
+
+
+def initial_location(measure: Measure, external_kind: ExternalKind | None) -> LocationState:
+    """Where a newly registered item is: 登记保存 stays with the holder, others await check-in."""
+    if measure is Measure.REGISTERED_KEPT:
+        return LocationState.WITH_HOLDER
+    if external_kind is ExternalKind.WITH_HOLDER:
+        return LocationState.WITH_HOLDER
+    if external_kind is not None:
+        return LocationState.EXTERNAL
+    return LocationState.AWAITING_CHECK_IN
+
+
+def external_state(kind: ExternalKind) -> LocationState:
+    return LocationState.WITH_HOLDER if kind is ExternalKind.WITH_HOLDER else LocationState.EXTERNAL
+
+
+# -- time ----------------------------------------------------------------------------------
+
+
+def check_occurred_at(
+    occurred_at: datetime, now: datetime, reason: str | None, *, not_before: datetime | None = None
+) -> None:
+    """When something happened: not in the future; back-dating needs a reason [DESIGN §2]."""
+    if occurred_at > now + CLOCK_SKEW:
+        raise InvalidInput(N_("The time cannot be in the future."), fields={"occurred_at": [N_("In the future.")]})
+    if not_before is not None and occurred_at < not_before:
+        raise InvalidInput(
+            N_("The time is earlier than the item's previous recorded step."),
+            fields={"occurred_at": [N_("Earlier than the previous step.")]},
+        )
+    if occurred_at < now - BACKDATE_WITHOUT_REASON and not (reason or "").strip():
+        raise InvalidInput(
+            N_("A back-dated entry needs a reason."), fields={"reason": [N_("Required when back-dating.")]}
+        )
+
+
+# -- registration --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What an officer enters for one item (validated by ``check_registration``)."""
+
+    name: str
+    category: ItemCategory
+    quantity: Decimal
+    unit: str
+    measure: Measure
+    measure_doc_no: str | None
+    measure_date: date
+    seized_at: datetime
+    estimated_value_fen: int | None
+    details: dict[str, Any]
+
+
+def check_registration(reg: Registration, *, case_filed_on: date, now: datetime) -> dict[str, Any]:
+    """Validate an item registration; returns the cleaned category details."""
+    errors: dict[str, list[str]] = {}
+    if not reg.name.strip():
+        errors["name"] = [N_("Required.")]
+    if not reg.unit.strip():
+        errors["unit"] = [N_("Required.")]
+    if reg.quantity <= 0:
+        errors["quantity"] = [N_("Must be greater than zero.")]
+    if reg.estimated_value_fen is not None and reg.estimated_value_fen < 0:
+        errors["estimated_value_fen"] = [N_("Cannot be negative.")]
+    if reg.measure_doc_no is not None and len(reg.measure_doc_no) > 64:
+        errors["measure_doc_no"] = [N_("Too long.")]
+    if reg.seized_at > now + CLOCK_SKEW:
+        errors["seized_at"] = [N_("In the future.")]
+    elif local_date(reg.seized_at) < case_filed_on:
+        # [LAW] no seizure before the case is opened (立案).
+        errors["seized_at"] = [N_("Earlier than the date the case was opened.")]
+    if reg.measure_date < case_filed_on:
+        errors["measure_date"] = [N_("Earlier than the date the case was opened.")]
+    details, detail_errors = clean_details(reg.category, reg.details)
+    errors.update(detail_errors)
+    if reg.measure is Measure.FROZEN and reg.category not in FREEZABLE:
+        errors["measure"] = [N_("Only accounts, securities, equity and insurance rights can be frozen.")]
+    if errors:
+        raise InvalidInput(N_("The item registration has errors."), fields=errors)
+    return details
+
+
+FREEZABLE = frozenset({ItemCategory.BANK_ACCOUNT, ItemCategory.SECURITIES, ItemCategory.EQUITY, ItemCategory.INSURANCE})
+
+# Category-specific fields: name → (required, validator). Validators return an error msgid or None.
+_DIGITS = re.compile(r"\d+")
+_VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
+_PLATE = re.compile(r"[\u4e00-\u9fa5][A-Z][A-Z0-9\u4e00-\u9fa5]{4,6}")
+CNY_DENOMINATIONS_FEN = {10000, 5000, 2000, 1000, 500, 100, 50, 10, 5, 2, 1}
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2 == 1:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return total % 10 == 0
+
+
+def _text(max_len: int):  # noqa: ANN202
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            return N_("Must be non-empty text.")
+        if len(value) > max_len:
+            return N_("Too long.")
+        return None
+
+    return check
+
+
+def _non_negative_int(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return N_("Must be a whole number of fen (分), zero or more.")
+    return None
+
+
+def _imei(value: Any) -> str | None:
+    if not isinstance(value, str) or not (len(value) == 15 and _DIGITS.fullmatch(value) and luhn_ok(value)):
+        return N_("An IMEI is 15 digits with a valid check digit.")
+    return None
+
+
+def _vin(value: Any) -> str | None:
+    if not isinstance(value, str) or not _VIN.fullmatch(value.upper()):
+        return N_("A VIN is 17 letters and digits (no I, O or Q).")
+    return None
+
+
+def _plate(value: Any) -> str | None:
+    if not isinstance(value, str) or not _PLATE.fullmatch(value.upper()):
+        return N_("Not a valid licence plate (e.g. 沪A12345).")
+    return None
+
+
+def _account_no(value: Any) -> str | None:
+    if not isinstance(value, str) or not (8 <= len(value) <= 32 and _DIGITS.fullmatch(value)):
+        return N_("An account number is 8–32 digits.")
+    return None
+
+
+def _denominations(value: Any) -> str | None:
+    if not isinstance(value, dict) or not value:
+        return N_("Give the count of each denomination, e.g. {\"10000\": 12} for twelve 100-yuan notes.")
+    for key, count in value.items():
+        if not (isinstance(key, str) and key.isdigit() and int(key) in CNY_DENOMINATIONS_FEN):
+            return N_("Unknown denomination (in fen: 10000, 5000, 2000, 1000, 500, 100, 50, 10, 5, 2, 1).")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            return N_("Counts must be whole numbers.")
+    return None
+
+
+CATEGORY_FIELDS: dict[ItemCategory, dict[str, tuple[bool, Any]]] = {
+    ItemCategory.CASH: {
+        "amount_fen": (True, _non_negative_int),
+        "currency": (False, _text(8)),
+        "denominations": (False, _denominations),
+    },
+    ItemCategory.BANK_ACCOUNT: {
+        "bank": (True, _text(100)),
+        "account_no": (True, _account_no),
+        "account_name": (False, _text(64)),
+        "amount_fen": (False, _non_negative_int),
+    },
+    ItemCategory.SECURITIES: {
+        "institution": (True, _text(100)),
+        "account_no": (True, _text(40)),
+        "security_code": (False, _text(20)),
+        "units": (False, _text(40)),
+    },
+    ItemCategory.EQUITY: {"company": (True, _text(100)), "share": (False, _text(40))},
+    ItemCategory.INSURANCE: {"insurer": (True, _text(100)), "policy_no": (True, _text(40))},
+    ItemCategory.VEHICLE: {
+        "plate": (False, _plate),
+        "vin": (False, _vin),
+        "brand_model": (False, _text(100)),
+        "colour": (False, _text(20)),
+    },
+    ItemCategory.VESSEL: {"registry_no": (True, _text(40)), "hull_no": (False, _text(40))},
+    ItemCategory.PHONE: {
+        "imei": (False, _imei),
+        "imei2": (False, _imei),
+        "brand_model": (False, _text(100)),
+        "phone_number": (False, _text(20)),
+    },
+    ItemCategory.ELECTRONICS: {"serial_no": (False, _text(64)), "brand_model": (False, _text(100))},
+    ItemCategory.REAL_ESTATE: {"address": (True, _text(200)), "title_no": (False, _text(64))},
+    ItemCategory.VALUABLES: {"weight_g": (False, _text(20)), "purity": (False, _text(20))},
+    ItemCategory.DOCUMENTS: {"document_no": (False, _text(64))},
+    ItemCategory.CONTRABAND: {"weight_g": (False, _text(20)), "seal_no": (False, _text(40))},
+    ItemCategory.GOODS: {"weight_g": (False, _text(20))},
+}
+
+
+def clean_details(category: ItemCategory, details: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Check the category-specific fields; field errors are keyed ``details.<name>``."""
+    details = dict(details or {})
+    spec = CATEGORY_FIELDS[category]
+    errors: dict[str, list[str]] = {}
+    for key in details:
+        if key not in spec:
+            errors[f"details.{key}"] = [N_("Not a field of this category.")]
+    for key, (required, check) in spec.items():
+        value = details.get(key)
+        if value is None or value == "":
+            details.pop(key, None)
+            if required:
+                errors[f"details.{key}"] = [N_("Required.")]
+            continue
+        problem = check(value)
+        if problem:
+            errors[f"details.{key}"] = [problem]
+    for key in ("vin", "plate"):
+        if isinstance(details.get(key), str):
+            details[key] = details[key].upper()
+    if category is ItemCategory.VEHICLE and not errors and not (details.get("plate") or details.get("vin")):
+        errors["details.vin"] = [N_("Give the plate or the VIN.")]
+    if category is ItemCategory.CASH and not errors and "denominations" in details:
+        counted = sum(int(k) * n for k, n in details["denominations"].items())
+        if counted != details["amount_fen"]:
+            errors["details.denominations"] = [N_("The denominations do not add up to the amount.")]
+    return details, errors
+
+
+def parse_quantity(value: Any) -> Decimal:
+    try:
+        quantity = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidInput(N_("Not a number."), fields={"quantity": [N_("Not a number.")]}) from exc
+    if not quantity.is_finite() or quantity.as_tuple().exponent < -3:  # type: ignore[operator]
+        raise InvalidInput(N_("At most three decimal places."), fields={"quantity": [N_("At most three decimal places.")]})
+    return quantity
+
+
+def mask_id_no(value: str | None) -> str | None:
+    """Personal ID numbers outside the custodian agency: keep the first 3 and last 4 characters."""
+    if not value:
+        return value
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_name(value: str | None) -> str | None:
+    """Names in lists: 张三 → 张*, 欧阳娜娜 → 欧**娜."""
+    if not value:
+        return value
+    if len(value) <= 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]

@@ -1,0 +1,96 @@
+"""Cases (one number per authority), the agencies that take part, seizure lists, numbering."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from custody.domain.enums import CaseStage, HolderSignature
+from custody.extensions import db
+from custody.orm import str_enum, utcnow
+
+from .agency import Agency
+
+
+class Case(db.Model):
+    """A criminal case. Its status and counts are derived from its items, never kept by hand."""
+
+    __tablename__ = "criminal_case"
+    __table_args__ = (UniqueConstraint("police_agency_id", "police_case_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(Text)
+    filed_on: Mapped[date]  # 立案日期: nothing may be seized before it
+    stage: Mapped[CaseStage] = mapped_column(str_enum(CaseStage), index=True)
+    police_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    police_case_no: Mapped[str] = mapped_column(String(64))
+    procuratorate_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    procuratorate_case_no: Mapped[str | None] = mapped_column(String(64))
+    court_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    court_case_no: Mapped[str | None] = mapped_column(String(64))
+    # The agency that holds the case file now (it may register items and propose transfers).
+    handling_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    supplementary_rounds: Mapped[int] = mapped_column(default=0)  # 退回补充侦查, at most twice
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    police_agency: Mapped[Agency] = relationship(foreign_keys=[police_agency_id])
+    procuratorate_agency: Mapped[Agency | None] = relationship(foreign_keys=[procuratorate_agency_id])
+    court_agency: Mapped[Agency | None] = relationship(foreign_keys=[court_agency_id])
+    handling_agency: Mapped[Agency] = relationship(foreign_keys=[handling_agency_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def case_numbers(self) -> dict[str, str | None]:
+        return {"police": self.police_case_no, "procuratorate": self.procuratorate_case_no,
+                "court": self.court_case_no}
+
+
+class CaseParticipant(db.Model):
+    """An agency that has held the case or been offered it: its users may see the case."""
+
+    __tablename__ = "case_participant"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True, index=True)
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SeizureList(db.Model):
+    """扣押清单 — one search/seizure from one holder; its items are the list's lines."""
+
+    __tablename__ = "seizure_list"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_no: Mapped[str] = mapped_column(String(32), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"), index=True)
+    seized_at: Mapped[datetime]
+    place: Mapped[str | None] = mapped_column(String(200))
+    holder_name: Mapped[str | None] = mapped_column(String(64))
+    holder_id_no: Mapped[str | None] = mapped_column(String(32))
+    holder_contact: Mapped[str | None] = mapped_column(String(64))
+    holder_signature: Mapped[HolderSignature] = mapped_column(str_enum(HolderSignature))
+    holder_signature_note: Mapped[str | None] = mapped_column(String(200))
+    officers: Mapped[str | None] = mapped_column(String(200))
+    witness: Mapped[str | None] = mapped_column(String(200))
+    # Printed on the holder's copy; the holder uses it to look up their items' status.
+    verification_code: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship()
+
+
+class NumberSequence(db.Model):
+    """Counters for human-readable numbers (label codes, list and transfer numbers) per scope/year."""
+
+    __tablename__ = "number_sequence"
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,116 @@
+"""Items — the unit of accountability — and their photos and attachments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from custody.domain.enums import (
+    AttachmentKind,
+    CustodyState,
+    DispositionKind,
+    DispositionStatus,
+    ExternalKind,
+    ItemCategory,
+    LocationState,
+    Measure,
+)
+from custody.extensions import db
+from custody.orm import str_enum, utcnow
+
+from .agency import Agency, StorageLocation
+from .case import Case, SeizureList
+
+
+class Item(db.Model):
+    """One line of a seizure list, with four independent dimensions (DESIGN §2):
+
+    measure 措施, custody 保管责任 (``custodian_agency`` + ``custody_state``), location 实物位置
+    (``location_state`` + storage location or external place) and disposition 处置.
+    """
+
+    __tablename__ = "item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label_code: Mapped[str] = mapped_column(String(32), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"), index=True)
+    seizure_list_id: Mapped[int] = mapped_column(ForeignKey("seizure_list.id"), index=True)
+
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[ItemCategory] = mapped_column(str_enum(ItemCategory), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    unit: Mapped[str] = mapped_column(String(16))
+    features: Mapped[str | None] = mapped_column(Text)  # 特征
+    specification: Mapped[str | None] = mapped_column(String(200))  # 型号、规格
+    condition_at_seizure: Mapped[str | None] = mapped_column(String(500))
+    source: Mapped[str | None] = mapped_column(String(200))  # 来源
+    is_perishable: Mapped[bool] = mapped_column(default=False)
+    estimated_value_fen: Mapped[int | None] = mapped_column(BigInteger)
+    details: Mapped[dict[str, Any]]  # category-specific fields (cash denominations, VIN, IMEI, account...)
+
+    owner_name: Mapped[str | None] = mapped_column(String(64))
+    owner_id_no: Mapped[str | None] = mapped_column(String(32))
+    owner_contact: Mapped[str | None] = mapped_column(String(64))
+    ownership_clear: Mapped[bool] = mapped_column(default=False)  # 权属明确、无争议
+
+    measure: Mapped[Measure] = mapped_column(str_enum(Measure))
+    measure_doc_no: Mapped[str | None] = mapped_column(String(64))  # 扣押决定书等文号; may follow later
+    measure_date: Mapped[date]
+    seized_at: Mapped[datetime] = mapped_column(index=True)
+    seized_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    custodian_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    custody_state: Mapped[CustodyState] = mapped_column(str_enum(CustodyState))
+
+    location_state: Mapped[LocationState] = mapped_column(str_enum(LocationState), index=True)
+    storage_location_id: Mapped[int | None] = mapped_column(ForeignKey("storage_location.id"), index=True)
+    external_kind: Mapped[ExternalKind | None] = mapped_column(str_enum(ExternalKind))
+    external_place: Mapped[str | None] = mapped_column(String(200))
+    external_contact: Mapped[str | None] = mapped_column(String(100))
+    condition: Mapped[str | None] = mapped_column(String(500))  # latest recorded condition
+    checked_in_at: Mapped[datetime | None]  # first received into the centre
+
+    disposition_status: Mapped[DispositionStatus] = mapped_column(str_enum(DispositionStatus))
+    disposition_kind: Mapped[DispositionKind | None] = mapped_column(str_enum(DispositionKind))
+
+    # Set when a receiving agency rejected the item in a transfer; cleared when custody next moves.
+    flag_reason: Mapped[str | None] = mapped_column(String(500))
+
+    # Head of the item's event chain (a cache the verifier re-derives from the events).
+    event_count: Mapped[int] = mapped_column(default=0)
+    last_event_hash: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(default=1)
+
+    case: Mapped[Case] = relationship()
+    seizure_list: Mapped[SeizureList] = relationship()
+    custodian_agency: Mapped[Agency] = relationship(lazy="joined")
+    storage_location: Mapped[StorageLocation | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="item", order_by="Attachment.id", lazy="selectin"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Attachment(db.Model):
+    """A photo or document of an item, stored by content hash (SHA-256) under the upload folder."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    kind: Mapped[AttachmentKind] = mapped_column(str_enum(AttachmentKind))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    description: Mapped[str | None] = mapped_column(String(200))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[Item] = relationship(back_populates="attachments")

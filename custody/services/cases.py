@@ -1,0 +1,136 @@
+"""Cases: opening, reading through the visibility filter, and the summary derived from items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from custody.audit.recorder import record_event
+from custody.domain.actor import Actor
+from custody.domain.clock import local_date
+from custody.domain.enums import CaseStage, EventCategory, ItemStatus
+from custody.domain.errors import Conflict, InvalidInput
+from custody.domain.i18n import N_
+from custody.domain.items import ItemFacts, derive_status
+from custody.domain.policy import Action, require
+from custody.models.agency import Agency
+from custody.models.case import Case
+from custody.models.item import Item
+from custody.orm import utcnow
+
+from .visibility import add_participant, case_filter
+
+
+def case_event(session: Session, actor: Actor, case: Case, action: str, **data: Any) -> None:
+    record_event(
+        session, category=EventCategory.CASE, action=action, actor=actor,
+        object_type="case", object_id=case.id, case_id=case.id, data=data,
+    )
+
+
+def open_case(
+    session: Session,
+    actor: Actor,
+    *,
+    police_case_no: str,
+    title: str,
+    filed_on: date | None = None,
+    summary: str | None = None,
+) -> Case:
+    """立案 — a police officer opens a case; the police agency handles it and sees it."""
+    require(actor, Action.OPEN_CASE)
+    police_case_no, title = police_case_no.strip(), title.strip()
+    errors: dict[str, list[str]] = {}
+    if not police_case_no:
+        errors["police_case_no"] = [N_("Required.")]
+    if not title:
+        errors["title"] = [N_("Required.")]
+    today = local_date(utcnow())
+    filed_on = filed_on or today
+    if filed_on > today:
+        errors["filed_on"] = [N_("In the future.")]
+    if errors:
+        raise InvalidInput(N_("The case has errors."), fields=errors)
+    duplicate = session.scalar(
+        select(Case.id).where(Case.police_agency_id == actor.agency_id, Case.police_case_no == police_case_no)
+    )
+    if duplicate is not None:
+        raise Conflict(N_("A case with this police case number already exists."), code="case.duplicate",
+                       fields={"police_case_no": [N_("Already in use.")]})
+    case = Case(
+        police_case_no=police_case_no,
+        title=title,
+        summary=(summary or "").strip() or None,
+        filed_on=filed_on,
+        stage=CaseStage.INVESTIGATION,
+        police_agency_id=actor.agency_id,
+        handling_agency_id=actor.agency_id,
+        created_by_id=actor.user_id,
+    )
+    session.add(case)
+    session.flush()
+    add_participant(session, case.id, actor.agency_id)
+    case_event(session, actor, case, "case.open", police_case_no=police_case_no, title=title, filed_on=filed_on)
+    return case
+
+
+def list_cases_query(actor: Actor, *, stage: CaseStage | None = None, q: str | None = None) -> Select[Any]:
+    stmt = select(Case).where(case_filter(actor))
+    if stage is not None:
+        stmt = stmt.where(Case.stage == stage)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(Case.title.ilike(like), Case.police_case_no.ilike(like),
+                              Case.procuratorate_case_no.ilike(like), Case.court_case_no.ilike(like)))
+    return stmt.order_by(Case.id.desc())
+
+
+@dataclass
+class CaseSummary:
+    """Derived from the case's items on every read [DESIGN §2: never stored by hand]."""
+
+    item_count: int = 0
+    total_value_fen: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_custodian: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """A one-word case status from its items."""
+        if self.item_count == 0:
+            return "no_items"
+        open_items = self.item_count - self.by_status.get(ItemStatus.DISPOSED.value, 0)
+        if open_items == 0:
+            return "all_disposed"
+        if self.by_status.get(ItemStatus.IN_TRANSFER.value):
+            return "transfer_pending"
+        if self.by_status.get(ItemStatus.AWAITING_CHECK_IN.value):
+            return "awaiting_check_in"
+        return "in_custody"
+
+
+def case_summary(session: Session, case_id: int) -> CaseSummary:
+    rows = session.execute(
+        select(Item.custody_state, Item.location_state, Item.disposition_status, Item.custodian_agency_id,
+               func.count(), func.coalesce(func.sum(Item.estimated_value_fen), 0))
+        .where(Item.case_id == case_id)
+        .group_by(Item.custody_state, Item.location_state, Item.disposition_status, Item.custodian_agency_id)
+    ).all()
+    summary = CaseSummary()
+    per_agency: dict[int, int] = {}
+    for custody_state, location_state, disposition_status, agency_id, count, value in rows:
+        status = derive_status(ItemFacts(custody_state, location_state, disposition_status))
+        summary.item_count += count
+        summary.total_value_fen += int(value)
+        summary.by_status[status.value] = summary.by_status.get(status.value, 0) + count
+        per_agency[agency_id] = per_agency.get(agency_id, 0) + count
+    agencies = {a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(per_agency)))}
+    summary.by_custodian = [
+        {"agency": agencies[agency_id], "count": count} for agency_id, count in sorted(per_agency.items())
+    ]
+    return summary
+

@@ -1,0 +1,76 @@
+"""Appending to an item's history: contiguous sequence and hash chain, under the item's lock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from custody.audit.canonical import GENESIS_HASH
+from custody.audit.recorder import record_event
+from custody.domain.actor import Actor
+from custody.domain.enums import EventCategory
+from custody.models.audit import AuditEvent
+from custody.models.item import Item
+
+
+def item_snapshot(item: Item) -> dict[str, Any]:
+    """The item's four dimensions, as recorded in before/after of its events."""
+    return {
+        "measure": item.measure,
+        "custodian_agency_id": item.custodian_agency_id,
+        "custody_state": item.custody_state,
+        "location_state": item.location_state,
+        "storage_location_id": item.storage_location_id,
+        "external_kind": item.external_kind,
+        "external_place": item.external_place,
+        "disposition_status": item.disposition_status,
+        "disposition_kind": item.disposition_kind,
+    }
+
+
+def append_item_event(
+    session: Session,
+    item: Item,
+    actor: Actor,
+    action: str,
+    *,
+    before: dict[str, Any] | None = None,
+    reason: str | None = None,
+    occurred_at: datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record ``action`` on ``item``. The caller holds the item's row lock (``lock_items``).
+
+    ``before`` is the snapshot taken before the change; the after-state is read from ``item``.
+    Only the fields that changed are kept in before/after, so the history reads as a story.
+    """
+    session.flush()  # relationship changes reach their foreign-key columns before the snapshot
+    after = item_snapshot(item)
+    payload: dict[str, Any] = dict(data or {})
+    if before is not None:
+        changed = [k for k in after if before.get(k) != after[k]]
+        payload["before"] = {k: before.get(k) for k in changed}
+        payload["after"] = {k: after[k] for k in changed}
+    else:
+        payload.setdefault("after", after)
+    seq = item.event_count + 1
+    event = record_event(
+        session,
+        category=EventCategory.CUSTODY,
+        action=action,
+        actor=actor,
+        object_type="item",
+        object_id=item.id,
+        case_id=item.case_id,
+        item_id=item.id,
+        item_seq=seq,
+        prev_hash=item.last_event_hash or GENESIS_HASH,
+        reason=reason,
+        occurred_at=occurred_at,
+        data=payload,
+    )
+    item.event_count = seq
+    item.last_event_hash = event.hash
+    return event

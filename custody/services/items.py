@@ -1,0 +1,408 @@
+"""Registration of seizure lists and items, attachments, and item queries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, not_, or_, select
+from sqlalchemy.orm import Session
+
+from custody.domain.actor import Actor
+from custody.domain.clock import local_date, start_of_local_day
+from custody.domain.enums import (
+    AgencyKind,
+    AttachmentKind,
+    CaseStage,
+    CustodyState,
+    DispositionStatus,
+    ExternalKind,
+    HolderSignature,
+    ItemCategory,
+    ItemStatus,
+    LocationState,
+    Measure,
+)
+from custody.domain.errors import Conflict, InvalidInput, NotFound
+from custody.domain.i18n import N_
+from custody.domain.items import (
+    CLOCK_SKEW,
+    Registration,
+    check_registration,
+    initial_location,
+    parse_quantity,
+)
+from custody.domain.policy import Action, Relation, require
+from custody.models.agency import Agency
+from custody.models.case import Case, SeizureList
+from custody.models.item import Attachment, Item
+from custody.orm import utcnow
+
+from . import numbers
+from .cases import case_event
+from .item_events import append_item_event
+from .visibility import get_case, get_item, item_filter
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+# Accepted file types, recognised by their first bytes (the declared type must agree).
+MAGIC = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "application/pdf": (b"%PDF-",),
+}
+VERIFICATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read off paper
+
+
+def _handler_relations(actor: Actor, case: Case) -> set[Relation]:
+    return {Relation.CASE_HANDLER} if case.handling_agency_id == actor.agency_id else set()
+
+
+def _registrable_case(session: Session, actor: Actor, case_id: int) -> Case:
+    case = get_case(session, actor, case_id)
+    require(actor, Action.REGISTER_ITEM, _handler_relations(actor, case))
+    if case.stage is CaseStage.CLOSED:
+        raise Conflict(N_("The case is closed."), code="case.closed")
+    return case
+
+
+@dataclass(frozen=True)
+class SeizureListInput:
+    seized_at: datetime
+    place: str | None = None
+    holder_name: str | None = None
+    holder_id_no: str | None = None
+    holder_contact: str | None = None
+    holder_signature: HolderSignature = HolderSignature.SIGNED
+    holder_signature_note: str | None = None
+    officers: str | None = None
+    witness: str | None = None
+
+
+def _new_seizure_list(session: Session, actor: Actor, case: Case, data: SeizureListInput) -> SeizureList:
+    errors: dict[str, list[str]] = {}
+    now = utcnow()
+    if data.seized_at > now + CLOCK_SKEW:
+        errors["seized_at"] = [N_("In the future.")]
+    elif local_date(data.seized_at) < case.filed_on:
+        errors["seized_at"] = [N_("Earlier than the date the case was opened.")]
+    if data.holder_signature is not HolderSignature.SIGNED and not (data.holder_signature_note or "").strip():
+        # [LAW] the list notes why the holder did not sign (absent or refused).
+        errors["holder_signature_note"] = [N_("Note why the holder did not sign.")]
+    if errors:
+        raise InvalidInput(N_("The seizure list has errors."), fields=errors)
+    seizure_list = SeizureList(
+        list_no=numbers.seizure_list_no(session, actor.agency_code, now.year),
+        case_id=case.id,
+        seized_at=data.seized_at,
+        place=data.place,
+        holder_name=data.holder_name,
+        holder_id_no=data.holder_id_no,
+        holder_contact=data.holder_contact,
+        holder_signature=data.holder_signature,
+        holder_signature_note=data.holder_signature_note,
+        officers=data.officers or actor.display_name,
+        witness=data.witness,
+        verification_code="".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(8)),
+        created_by_id=actor.user_id,
+    )
+    session.add(seizure_list)
+    session.flush()
+    case_event(session, actor, case, "seizure_list.create", seizure_list_id=seizure_list.id,
+               list_no=seizure_list.list_no, seized_at=seizure_list.seized_at,
+               holder_signature=seizure_list.holder_signature)
+    return seizure_list
+
+
+def create_seizure_list(session: Session, actor: Actor, case_id: int, data: SeizureListInput) -> SeizureList:
+    return _new_seizure_list(session, actor, _registrable_case(session, actor, case_id), data)
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    """One item as entered (API body, form or import row); ``check_registration`` validates it."""
+
+    name: str
+    category: ItemCategory
+    quantity: Decimal | str | int
+    unit: str
+    measure: Measure = Measure.SEIZED
+    measure_doc_no: str | None = None
+    measure_date: date | None = None  # default: the local date of seized_at
+    seized_at: datetime | None = None  # default: now
+    seizure_list_id: int | None = None
+    features: str | None = None
+    specification: str | None = None
+    condition_at_seizure: str | None = None
+    source: str | None = None
+    is_perishable: bool = False
+    estimated_value_fen: int | None = None
+    details: dict[str, Any] | None = None
+    owner_name: str | None = None
+    owner_id_no: str | None = None
+    owner_contact: str | None = None
+    ownership_clear: bool = False
+    external_kind: ExternalKind | None = None
+    external_place: str | None = None
+    external_contact: str | None = None
+    # Used to create a one-off seizure list when ``seizure_list_id`` is not given.
+    seizure_list: SeizureListInput | None = None
+
+
+def _personal_data_digest(data: ItemInput) -> str:
+    """A commitment to the owner's personal data: the audit record proves it, without holding it."""
+    blob = json.dumps([data.owner_name, data.owner_id_no, data.owner_contact], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def register_item(session: Session, actor: Actor, case_id: int, data: ItemInput) -> Item:
+    """Register one seized item on a case the actor's agency handles; it starts in its custody."""
+    case = _registrable_case(session, actor, case_id)
+    now = utcnow()
+    seized_at = data.seized_at or now
+    measure_date = data.measure_date or local_date(seized_at)
+    measure_doc_no = (data.measure_doc_no or "").strip() or None
+    quantity = parse_quantity(data.quantity)
+    details = check_registration(
+        Registration(
+            name=data.name, category=data.category, quantity=quantity, unit=data.unit,
+            measure=data.measure, measure_doc_no=measure_doc_no, measure_date=measure_date,
+            seized_at=seized_at, estimated_value_fen=data.estimated_value_fen, details=data.details or {},
+        ),
+        case_filed_on=case.filed_on,
+        now=now,
+    )
+    if data.external_kind is not None and not (data.external_place or "").strip() \
+            and data.external_kind is not ExternalKind.WITH_HOLDER:
+        raise InvalidInput(N_("Say where the item is kept."), fields={"external_place": [N_("Required.")]})
+    if data.seizure_list_id is not None:
+        seizure_list = session.get(SeizureList, data.seizure_list_id)
+        if seizure_list is None or seizure_list.case_id != case.id:
+            raise InvalidInput(N_("The seizure list does not belong to this case."),
+                               fields={"seizure_list_id": [N_("Not a list of this case.")]})
+    else:
+        seizure_list = _new_seizure_list(
+            session, actor, case, data.seizure_list or SeizureListInput(seized_at=seized_at)
+        )
+    location_state = initial_location(data.measure, data.external_kind)
+    external_kind = data.external_kind
+    if location_state is LocationState.WITH_HOLDER:
+        external_kind = ExternalKind.WITH_HOLDER
+    item = Item(
+        label_code=numbers.label_code(session, actor.agency_code, now.year),
+        case_id=case.id,
+        seizure_list_id=seizure_list.id,
+        name=data.name.strip(),
+        category=data.category,
+        quantity=quantity,
+        unit=data.unit.strip(),
+        features=data.features,
+        specification=data.specification,
+        condition_at_seizure=data.condition_at_seizure,
+        source=data.source,
+        is_perishable=data.is_perishable,
+        estimated_value_fen=data.estimated_value_fen,
+        details=details,
+        owner_name=data.owner_name,
+        owner_id_no=data.owner_id_no,
+        owner_contact=data.owner_contact,
+        ownership_clear=data.ownership_clear,
+        measure=data.measure,
+        measure_doc_no=measure_doc_no,
+        measure_date=measure_date,
+        seized_at=seized_at,
+        seized_by_id=actor.user_id,
+        custodian_agency_id=actor.agency_id,
+        custody_state=CustodyState.HELD,
+        location_state=location_state,
+        external_kind=external_kind,
+        external_place=data.external_place or (seizure_list.holder_name if external_kind else None),
+        external_contact=data.external_contact,
+        disposition_status=DispositionStatus.NONE,
+    )
+    session.add(item)
+    session.flush()
+    append_item_event(
+        session, item, actor, "item.register", occurred_at=seized_at,
+        data={
+            "label_code": item.label_code, "name": item.name, "category": item.category,
+            "quantity": item.quantity, "unit": item.unit, "features": item.features,
+            "estimated_value_fen": item.estimated_value_fen, "details": details,
+            "measure_doc_no": item.measure_doc_no, "measure_date": item.measure_date,
+            "seizure_list_no": seizure_list.list_no, "personal_data_sha256": _personal_data_digest(data),
+        },
+    )
+    return item
+
+
+# -- attachments ----------------------------------------------------------------------------
+
+
+def _sniff(content: bytes) -> str | None:
+    for content_type, signatures in MAGIC.items():
+        if any(content.startswith(sig) for sig in signatures):
+            return content_type
+    return None
+
+
+def store_blob(upload_dir: Path, content: bytes, digest: str) -> Path:
+    """Write content-addressed: the same bytes are stored once; writes are atomic (rename)."""
+    target = upload_dir / digest[:2] / digest
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+    os.replace(tmp, target)
+    return target
+
+
+def add_attachment(
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    *,
+    filename: str,
+    content: bytes,
+    declared_type: str | None,
+    kind: AttachmentKind,
+    upload_dir: Path,
+    description: str | None = None,
+) -> Attachment:
+    """Attach a photo or document; its SHA-256 enters the item's history (tamper evidence)."""
+    from .visibility import lock_items
+
+    [item] = lock_items(session, actor, [item_id])
+    relations = {Relation.CUSTODIAN} if item.custodian_agency_id == actor.agency_id else set()
+    require(actor, Action.ATTACH_FILE, relations)
+    if not content:
+        raise InvalidInput(N_("The file is empty."), fields={"file": [N_("The file is empty.")]})
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise InvalidInput(N_("The file is larger than 20 MB."), fields={"file": [N_("Larger than 20 MB.")]})
+    sniffed = _sniff(content)
+    if sniffed is None:
+        raise InvalidInput(N_("Only JPEG, PNG and PDF files are accepted."),
+                           fields={"file": [N_("Only JPEG, PNG and PDF files are accepted.")]})
+    declared = (declared_type or "").split(";")[0].strip().lower()
+    if declared and declared not in ("application/octet-stream", sniffed):
+        raise InvalidInput(N_("The file's content does not match its declared type."),
+                           fields={"file": [N_("Content does not match the declared type.")]})
+    if kind is AttachmentKind.PHOTO and not sniffed.startswith("image/"):
+        raise InvalidInput(N_("A photo must be a JPEG or PNG image."), fields={"file": [N_("Not an image.")]})
+    digest = hashlib.sha256(content).hexdigest()
+    store_blob(upload_dir, content, digest)
+    attachment = Attachment(
+        item_id=item.id, kind=kind, filename=Path(filename or "upload").name[:200], content_type=sniffed,
+        size_bytes=len(content), sha256=digest, description=(description or None), uploaded_by_id=actor.user_id,
+    )
+    session.add(attachment)
+    session.flush()
+    append_item_event(session, item, actor, "item.attachment_add", data={
+        "attachment_id": attachment.id, "kind": kind, "filename": attachment.filename,
+        "content_type": sniffed, "size_bytes": len(content), "sha256": digest,
+    })
+    return attachment
+
+
+def read_attachment(session: Session, actor: Actor, attachment_id: int, upload_dir: Path) -> tuple[Attachment, bytes]:
+    """The stored bytes, checked against the recorded SHA-256 before they are handed out."""
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.attachment")
+    get_item(session, actor, attachment.item_id)  # visibility
+    path = upload_dir / attachment.sha256[:2] / attachment.sha256
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise Conflict(N_("The stored file is missing."), code="attachment.missing") from exc
+    if hashlib.sha256(content).hexdigest() != attachment.sha256:
+        raise Conflict(N_("The stored file does not match its recorded SHA-256: it was altered."),
+                       code="attachment.corrupted")
+    return attachment, content
+
+
+# -- queries --------------------------------------------------------------------------------
+
+_PENDING_DISPOSAL = (DispositionStatus.PROPOSED, DispositionStatus.APPROVED)
+
+
+def status_clause(status: ItemStatus) -> ColumnElement[bool]:
+    """SQL for ``derive_status(item) == status`` (kept in step with it by a test)."""
+    disposed = or_(Item.disposition_status == DispositionStatus.EXECUTED, Item.location_state == LocationState.GONE)
+    if status is ItemStatus.DISPOSED:
+        return disposed
+    in_transfer = Item.custody_state == CustodyState.IN_TRANSFER
+    if status is ItemStatus.IN_TRANSFER:
+        return and_(not_(disposed), in_transfer)
+    pending = Item.disposition_status.in_(_PENDING_DISPOSAL)
+    if status is ItemStatus.DISPOSAL_PENDING:
+        return and_(not_(disposed), not_(in_transfer), pending)
+    location = LocationState(status.value)
+    return and_(not_(disposed), not_(in_transfer), not_(pending), Item.location_state == location)
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    label_code: str | None = None
+    case_id: int | None = None
+    custodian: str | None = None  # agency id, or kind: police / procuratorate / court
+    status: ItemStatus | None = None
+    category: ItemCategory | None = None
+    location_id: int | None = None
+    seized_from: date | None = None
+    seized_to: date | None = None
+    q: str | None = None
+    flagged: bool | None = None
+    sort: str = "-id"
+
+
+SORTS = {
+    "id": Item.id.asc(), "-id": Item.id.desc(),
+    "seized_at": Item.seized_at.asc(), "-seized_at": Item.seized_at.desc(),
+    "label_code": Item.label_code.asc(), "-label_code": Item.label_code.desc(),
+    "name": Item.name.asc(), "-name": Item.name.desc(),
+    "value": Item.estimated_value_fen.asc(), "-value": Item.estimated_value_fen.desc(),
+}
+
+
+def items_query(actor: Actor, query: ItemQuery) -> Select[Any]:
+    stmt = select(Item).where(item_filter(actor))
+    if query.label_code:
+        stmt = stmt.where(Item.label_code == query.label_code.strip().upper())
+    if query.case_id is not None:
+        stmt = stmt.where(Item.case_id == query.case_id)
+    if query.custodian:
+        if query.custodian.isdigit():
+            stmt = stmt.where(Item.custodian_agency_id == int(query.custodian))
+        else:
+            try:
+                kind = AgencyKind(query.custodian)
+            except ValueError as exc:
+                raise InvalidInput(N_("Unknown custodian."), fields={"custodian": [N_("An agency id, or police / procuratorate / court.")]}) from exc
+            stmt = stmt.where(Item.custodian_agency_id.in_(select(Agency.id).where(Agency.kind == kind)))
+    if query.status is not None:
+        stmt = stmt.where(status_clause(query.status))
+    if query.category is not None:
+        stmt = stmt.where(Item.category == query.category)
+    if query.location_id is not None:
+        stmt = stmt.where(Item.storage_location_id == query.location_id)
+    if query.seized_from is not None:
+        stmt = stmt.where(Item.seized_at >= start_of_local_day(query.seized_from))
+    if query.seized_to is not None:
+        stmt = stmt.where(Item.seized_at < start_of_local_day(query.seized_to + timedelta(days=1)))
+    if query.q:
+        like = f"%{query.q.strip()}%"
+        stmt = stmt.where(or_(Item.name.ilike(like), Item.label_code.ilike(like), Item.features.ilike(like)))
+    if query.flagged is not None:
+        stmt = stmt.where(Item.flag_reason.is_not(None) if query.flagged else Item.flag_reason.is_(None))
+    if query.sort not in SORTS:
+        raise InvalidInput(N_("Unknown sort order."), fields={"sort": [N_("Unknown sort order.")]})
+    return stmt.order_by(SORTS[query.sort], Item.id.desc())

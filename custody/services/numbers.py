@@ -1,0 +1,43 @@
+"""Human-readable numbers: label codes, seizure list and transfer numbers.
+
+A counter row per (scope, year), incremented under a row lock, so concurrent registrations never
+get the same number and numbers have no gaps within a committed sequence.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from custody.models.case import NumberSequence
+
+
+def next_number(session: Session, scope: str, year: int) -> int:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(NumberSequence).values(scope=scope, year=year, last_value=0).on_conflict_do_nothing()
+    )
+    row = session.scalars(
+        select(NumberSequence)
+        .where(NumberSequence.scope == scope, NumberSequence.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    row.last_value += 1
+    session.flush()
+    return row.last_value
+
+
+def label_code(session: Session, agency_code: str, year: int) -> str:
+    """e.g. PDGA-2026-000123: the agency that registered the item, the year, a counter."""
+    return f"{agency_code}-{year}-{next_number(session, f'label:{agency_code}', year):06d}"
+
+
+def seizure_list_no(session: Session, agency_code: str, year: int) -> str:
+    return f"QD-{agency_code}-{year}-{next_number(session, f'list:{agency_code}', year):05d}"
+
+
+def transfer_no(session: Session, agency_code: str, year: int) -> str:
+    return f"YS-{agency_code}-{year}-{next_number(session, f'transfer:{agency_code}', year):05d}"

@@ -1,0 +1,149 @@
+"""Storage (入库、移位、外部保管、状况): keepers change an item's physical location."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from custody.domain.actor import Actor
+from custody.domain.enums import ExternalKind, LocationState
+from custody.domain.errors import InvalidInput, NotFound
+from custody.domain.i18n import N_
+from custody.domain.items import (
+    ItemFacts,
+    check_in_allowed,
+    check_occurred_at,
+    ensure_not_disposed,
+    external_allowed,
+    external_state,
+    move_allowed,
+)
+from custody.domain.policy import Action, Relation, require
+from custody.models.agency import StorageLocation
+from custody.models.item import Item
+from custody.orm import utcnow
+
+from .item_events import append_item_event, item_snapshot
+from .visibility import lock_items
+
+
+def facts(item: Item) -> ItemFacts:
+    return ItemFacts(item.custody_state, item.location_state, item.disposition_status, item.storage_location_id)
+
+
+def custodian_relations(actor: Actor, item: Item) -> set[Relation]:
+    return {Relation.CUSTODIAN} if item.custodian_agency_id == actor.agency_id else set()
+
+
+def _locked_item(session: Session, actor: Actor, item_id: int, action: Action) -> Item:
+    [item] = lock_items(session, actor, [item_id])
+    require(actor, action, custodian_relations(actor, item))
+    return item
+
+
+def _location(session: Session, location_id: int) -> StorageLocation:
+    location = session.get(StorageLocation, location_id)
+    if location is None or not location.is_active:
+        raise NotFound(N_("Unknown or inactive storage location."), code="not_found.location",
+                       fields={"location_id": [N_("Unknown or inactive storage location.")]})
+    return location
+
+
+def _when(occurred_at: datetime | None, reason: str | None, item: Item) -> datetime:
+    now = utcnow()
+    occurred_at = occurred_at or now
+    check_occurred_at(occurred_at, now, reason, not_before=item.seized_at)
+    return occurred_at
+
+
+def check_in(
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    *,
+    location_id: int,
+    condition: str | None = None,
+    occurred_at: datetime | None = None,
+    reason: str | None = None,
+) -> Item:
+    """入库 — the keeper has scanned the label, checked the item against the list, shelved it."""
+    item = _locked_item(session, actor, item_id, Action.CHECK_IN)
+    check_in_allowed(facts(item))
+    location = _location(session, location_id)
+    when = _when(occurred_at, reason, item)
+    before = item_snapshot(item)
+    item.location_state = LocationState.IN_STORAGE
+    item.storage_location = location
+    item.external_kind = item.external_place = item.external_contact = None
+    if condition:
+        item.condition = condition.strip()
+    first = item.checked_in_at is None
+    if first:
+        item.checked_in_at = when
+    append_item_event(session, item, actor, "item.check_in", before=before, reason=reason, occurred_at=when, data={
+        "location_path": location.path, "condition": condition,
+        "hours_since_seizure": round((when - item.seized_at).total_seconds() / 3600, 1) if first else None,
+    })
+    return item
+
+
+def move(
+    session: Session, actor: Actor, item_id: int, *, location_id: int, reason: str | None = None,
+    occurred_at: datetime | None = None,
+) -> Item:
+    item = _locked_item(session, actor, item_id, Action.MOVE_ITEM)
+    location = _location(session, location_id)
+    move_allowed(facts(item), location.id)
+    when = _when(occurred_at, reason, item)
+    before = item_snapshot(item)
+    item.storage_location = location
+    append_item_event(session, item, actor, "item.move", before=before, reason=reason, occurred_at=when,
+                      data={"location_path": location.path})
+    return item
+
+
+def record_external(
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    *,
+    kind: ExternalKind,
+    place: str | None,
+    contact: str | None = None,
+    reason: str | None = None,
+    occurred_at: datetime | None = None,
+) -> Item:
+    """The item is kept outside the centre: with the holder (登记保存), a bank, an impound lot."""
+    item = _locked_item(session, actor, item_id, Action.RECORD_EXTERNAL)
+    external_allowed(facts(item))
+    place = (place or "").strip() or None
+    if place is None:
+        raise InvalidInput(N_("Say where the item is kept."), fields={"place": [N_("Required.")]})
+    when = _when(occurred_at, reason, item)
+    before = item_snapshot(item)
+    item.location_state = external_state(kind)
+    item.external_kind = kind
+    item.external_place = place
+    item.external_contact = (contact or "").strip() or None
+    item.storage_location = None
+    append_item_event(session, item, actor, "item.external", before=before, reason=reason, occurred_at=when,
+                      data={"contact": item.external_contact})
+    return item
+
+
+def record_condition(
+    session: Session, actor: Actor, item_id: int, *, condition: str, occurred_at: datetime | None = None,
+    reason: str | None = None,
+) -> Item:
+    item = _locked_item(session, actor, item_id, Action.RECORD_CONDITION)
+    ensure_not_disposed(facts(item))
+    condition = (condition or "").strip()
+    if not condition:
+        raise InvalidInput(N_("Describe the condition."), fields={"condition": [N_("Required.")]})
+    when = _when(occurred_at, reason, item)
+    previous = item.condition
+    item.condition = condition
+    append_item_event(session, item, actor, "item.condition", reason=reason, occurred_at=when,
+                      data={"before": {"condition": previous}, "after": {"condition": condition}})
+    return item

@@ -1,0 +1,306 @@
+"""随案移送 — propose, sign for / reject line by line, recall.
+
+Lock order, always: the case row, then the transfer row, then its lines by id, then items by id.
+Every multi-row action takes its locks in that order, so two of them never deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from custody.domain.actor import Actor
+from custody.domain.enums import (
+    AgencyKind,
+    CustodyState,
+    DispositionKind,
+    LineDecision,
+    TransferKind,
+    TransferMode,
+    TransferStatus,
+)
+from custody.domain.errors import InvalidInput, NotFound
+from custody.domain.i18n import N_
+from custody.domain.items import ensure_not_in_transfer
+from custody.domain.policy import Action, Relation, require
+from custody.domain.transfers import (
+    ROUTES,
+    check_case_number,
+    check_item_transferable,
+    check_lines_pending,
+    check_recall,
+    check_reject_reason,
+    check_route,
+    moves_case,
+    status_after,
+)
+from custody.models.agency import Agency
+from custody.models.case import Case
+from custody.models.transfer import Transfer, TransferLine
+from custody.orm import utcnow
+
+from . import numbers
+from .cases import case_event
+from .item_events import append_item_event, item_snapshot
+from .storage import custodian_relations, facts
+from .visibility import add_participant, get_case, lock_items, sees_everything
+
+
+@dataclass(frozen=True)
+class LineInput:
+    proposed_disposition: DispositionKind | None = None
+    mode: TransferMode = TransferMode.BY_RECORD
+
+
+def _not_found() -> NotFound:
+    return NotFound(N_("Record not found, or not visible to your agency."), code="not_found.transfer")
+
+
+def propose_transfer(
+    session: Session,
+    actor: Actor,
+    *,
+    case_id: int,
+    to_agency_id: int,
+    kind: TransferKind,
+    item_ids: Iterable[int],
+    lines: Mapping[int, LineInput] | None = None,
+    note: str | None = None,
+) -> Transfer:
+    """The custodian agency offers items (and, for stage transfers, the case) to another agency."""
+    item_ids = list(dict.fromkeys(item_ids))  # keep the user's order, drop repeats
+    lines = dict(lines or {})
+    unknown = set(lines) - set(item_ids)
+    if unknown:
+        raise InvalidInput(N_("Line details given for items not in the transfer: %(ids)s."),
+                           fields={"lines": [N_("Not in item_ids.")]}, ids=sorted(unknown))
+    case = get_case(session, actor, case_id, lock=True)
+    if moves_case(kind):
+        require(actor, Action.SEND_CASE,
+                {Relation.CASE_HANDLER} if case.handling_agency_id == actor.agency_id else set())
+    to_agency = session.get(Agency, to_agency_id)
+    if to_agency is None or not to_agency.is_active:
+        raise InvalidInput(N_("Unknown or inactive receiving agency."),
+                           fields={"to_agency_id": [N_("Unknown or inactive agency.")]})
+    check_route(
+        kind, from_kind=actor.agency_kind, to_kind=to_agency.kind, same_agency=to_agency.id == actor.agency_id,
+        case_stage=case.stage, supplementary_rounds=case.supplementary_rounds, item_count=len(item_ids),
+    )
+    items = {item.id: item for item in lock_items(session, actor, item_ids)}
+    for item in items.values():
+        if item.case_id != case.id:
+            raise InvalidInput(N_("Item %(label)s belongs to another case."),
+                               fields={"item_ids": [N_("Every item must belong to the case.")]}, label=item.label_code)
+        require(actor, Action.PROPOSE_TRANSFER, custodian_relations(actor, item))
+        ensure_not_in_transfer(facts(item))
+        check_item_transferable(facts(item))
+
+    transfer = Transfer(
+        transfer_no=numbers.transfer_no(session, actor.agency_code, utcnow().year),
+        case_id=case.id, kind=kind, from_agency_id=actor.agency_id, to_agency_id=to_agency.id,
+        status=TransferStatus.PENDING, note=(note or "").strip() or None, created_by_id=actor.user_id,
+    )
+    session.add(transfer)
+    session.flush()
+    for line_no, item_id in enumerate(item_ids, start=1):
+        item = items[item_id]
+        spec = lines.get(item_id, LineInput())
+        session.add(TransferLine(
+            transfer_id=transfer.id, item_id=item.id, line_no=line_no, proposed_disposition=spec.proposed_disposition,
+            mode=spec.mode, decision=LineDecision.PENDING,
+        ))
+        before = item_snapshot(item)
+        item.custody_state = CustodyState.IN_TRANSFER
+        append_item_event(session, item, actor, "transfer.propose", before=before, data={
+            "transfer_id": transfer.id, "transfer_no": transfer.transfer_no, "kind": kind,
+            "to_agency_id": to_agency.id, "to_agency_name": to_agency.name,
+            "proposed_disposition": spec.proposed_disposition, "mode": spec.mode,
+        })
+    session.flush()
+    add_participant(session, case.id, to_agency.id)
+    case_event(session, actor, case, "transfer.propose", transfer_id=transfer.id, transfer_no=transfer.transfer_no,
+               kind=kind, to_agency_id=to_agency.id, item_count=len(item_ids))
+    return transfer
+
+
+def _locked_transfer(session: Session, actor: Actor, transfer_id: int) -> Transfer:
+    transfer = session.scalar(
+        select(Transfer).where(Transfer.id == transfer_id, _transfer_filter(actor))
+        .with_for_update(of=Transfer).execution_options(populate_existing=True)
+    )
+    if transfer is None:
+        raise _not_found()
+    return transfer
+
+
+def _locked_lines(session: Session, transfer: Transfer, item_ids: list[int]) -> list[TransferLine]:
+    wanted = set(item_ids)
+    lines = list(session.scalars(
+        select(TransferLine).where(TransferLine.transfer_id == transfer.id, TransferLine.item_id.in_(wanted))
+        .order_by(TransferLine.id).with_for_update(of=TransferLine).execution_options(populate_existing=True)
+    ))
+    missing = wanted - {line.item_id for line in lines}
+    if missing:
+        raise InvalidInput(N_("These items are not lines of this transfer: %(ids)s."),
+                           fields={"item_ids": [N_("Not in this transfer.")]}, ids=sorted(missing))
+    return lines
+
+
+def _move_case(session: Session, actor: Actor, transfer: Transfer, case_no: str | None) -> None:
+    """First sign-for: the case file, its stage and the receiver's case number move with it."""
+    route = ROUTES[transfer.kind]
+    case = session.scalar(select(Case).where(Case.id == transfer.case_id).with_for_update()
+                          .execution_options(populate_existing=True))
+    assert case is not None
+    before = {"stage": case.stage, "handling_agency_id": case.handling_agency_id,
+              "procuratorate_case_no": case.procuratorate_case_no, "court_case_no": case.court_case_no}
+    if route.number_for is AgencyKind.PROCURATORATE:
+        number = check_case_number(transfer.kind, case.procuratorate_case_no, case_no)
+        case.procuratorate_agency = transfer.to_agency
+        case.procuratorate_case_no = number or case.procuratorate_case_no
+    elif route.number_for is AgencyKind.COURT:
+        number = check_case_number(transfer.kind, case.court_case_no, case_no)
+        case.court_agency = transfer.to_agency
+        case.court_case_no = number or case.court_case_no
+    if transfer.kind is TransferKind.SUPPLEMENTARY_INVESTIGATION:
+        case.supplementary_rounds += 1
+    if route.to_stage is not None:
+        case.stage = route.to_stage
+        case.handling_agency = transfer.to_agency
+    session.flush()
+    after = {"stage": case.stage, "handling_agency_id": case.handling_agency_id,
+             "procuratorate_case_no": case.procuratorate_case_no, "court_case_no": case.court_case_no}
+    transfer.received_at = utcnow()
+    case_event(session, actor, case, "case.receive", transfer_id=transfer.id, transfer_no=transfer.transfer_no,
+               before=before, after=after, supplementary_rounds=case.supplementary_rounds)
+
+
+def decide_lines(
+    session: Session,
+    actor: Actor,
+    transfer_id: int,
+    item_ids: Iterable[int],
+    *,
+    accept: bool,
+    reason: str | None = None,
+    case_no: str | None = None,
+) -> Transfer:
+    """签收 or reject lines in one action. Accepted lines move custody now; rejected ones are flagged."""
+    item_ids = list(dict.fromkeys(item_ids))
+    if not accept:
+        reason = check_reject_reason(reason)
+    transfer = _locked_transfer(session, actor, transfer_id)
+    require(actor, Action.DECIDE_TRANSFER,
+            {Relation.RECEIVER} if transfer.to_agency_id == actor.agency_id else set())
+    if transfer.status is TransferStatus.RECALLED:
+        check_lines_pending([LineDecision.RECALLED])
+    if not item_ids and transfer.lines:
+        raise InvalidInput(N_("Choose at least one line."), fields={"item_ids": [N_("Choose at least one line.")]})
+    if not item_ids and not accept:
+        raise InvalidInput(N_("Choose at least one line."), fields={"item_ids": [N_("Choose at least one line.")]})
+    lines = _locked_lines(session, transfer, item_ids)
+    check_lines_pending(line.decision for line in lines)
+    items = {item.id: item for item in lock_items(session, actor, item_ids)}
+
+    now = utcnow()
+    if accept and transfer.received_at is None and moves_case(transfer.kind):
+        _move_case(session, actor, transfer, case_no)
+    elif accept and transfer.received_at is None:
+        transfer.received_at = now
+    for line in lines:
+        item = items[line.item_id]
+        before = item_snapshot(item)
+        line.decided_by_id = actor.user_id
+        line.decided_at = now
+        item.custody_state = CustodyState.HELD
+        common: dict[str, Any] = {"transfer_id": transfer.id, "transfer_no": transfer.transfer_no,
+                                  "line_no": line.line_no, "mode": line.mode}
+        if accept:
+            line.decision = LineDecision.ACCEPTED
+            item.custodian_agency = transfer.to_agency
+            item.flag_reason = None
+            append_item_event(session, item, actor, "transfer.accept", before=before, occurred_at=now, data={
+                **common, "from_agency_id": transfer.from_agency_id, "to_agency_id": transfer.to_agency_id,
+                "proposed_disposition": line.proposed_disposition,
+            })
+        else:
+            line.decision = LineDecision.REJECTED
+            line.reason = reason
+            item.flag_reason = reason
+            append_item_event(session, item, actor, "transfer.reject", before=before, reason=reason,
+                              occurred_at=now, data=common)
+    session.flush()
+    transfer.status = status_after(line.decision for line in transfer.lines) if transfer.lines \
+        else TransferStatus.COMPLETED
+    if transfer.status is TransferStatus.COMPLETED:
+        transfer.completed_at = now
+    return transfer
+
+
+def recall_transfer(session: Session, actor: Actor, transfer_id: int, reason: str | None = None) -> Transfer:
+    """The sender takes the transfer back before the receiver has decided any line."""
+    transfer = _locked_transfer(session, actor, transfer_id)
+    require(actor, Action.RECALL_TRANSFER,
+            {Relation.SENDER} if transfer.from_agency_id == actor.agency_id else set())
+    check_recall(transfer.status)
+    lines = _locked_lines(session, transfer, [line.item_id for line in transfer.lines])
+    check_lines_pending(line.decision for line in lines)
+    items = {item.id: item for item in lock_items(session, actor, [line.item_id for line in lines])}
+    now = utcnow()
+    reason = (reason or "").strip() or None
+    for line in lines:
+        item = items[line.item_id]
+        before = item_snapshot(item)
+        line.decision = LineDecision.RECALLED
+        line.decided_by_id = actor.user_id
+        line.decided_at = now
+        item.custody_state = CustodyState.HELD
+        append_item_event(session, item, actor, "transfer.recall", before=before, reason=reason, data={
+            "transfer_id": transfer.id, "transfer_no": transfer.transfer_no})
+    transfer.status = TransferStatus.RECALLED
+    transfer.recalled_at = now
+    transfer.recalled_by_id = actor.user_id
+    transfer.recall_reason = reason
+    case = session.get(Case, transfer.case_id)
+    assert case is not None
+    case_event(session, actor, case, "transfer.recall", transfer_id=transfer.id, transfer_no=transfer.transfer_no)
+    return transfer
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def _transfer_filter(actor: Actor):  # noqa: ANN202
+    if sees_everything(actor):
+        return Transfer.id.is_not(None)
+    return or_(Transfer.from_agency_id == actor.agency_id, Transfer.to_agency_id == actor.agency_id)
+
+
+def get_transfer(session: Session, actor: Actor, transfer_id: int) -> Transfer:
+    transfer = session.scalar(select(Transfer).where(Transfer.id == transfer_id, _transfer_filter(actor)))
+    if transfer is None:
+        raise _not_found()
+    return transfer
+
+
+def transfers_query(
+    actor: Actor,
+    *,
+    direction: str | None = None,
+    status: TransferStatus | None = None,
+    case_id: int | None = None,
+) -> Select[Any]:
+    stmt = select(Transfer).where(_transfer_filter(actor))
+    if direction == "incoming":
+        stmt = stmt.where(Transfer.to_agency_id == actor.agency_id)
+    elif direction == "outgoing":
+        stmt = stmt.where(Transfer.from_agency_id == actor.agency_id)
+    if status is not None:
+        stmt = stmt.where(Transfer.status == status)
+    if case_id is not None:
+        stmt = stmt.where(Transfer.case_id == case_id)
+    return stmt.order_by(Transfer.id.desc())

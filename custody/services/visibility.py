@@ -1,0 +1,91 @@
+"""What an agency may see, and loading (and locking) rows through that filter.
+
+An agency's users see the cases their agency has held or been offered, with all their items;
+auditors see everything; administrators see no case data [DESIGN §4]. Anything else is a 404,
+indistinguishable from a missing row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from custody.domain.actor import Actor
+from custody.domain.enums import Role
+from custody.domain.errors import NotFound
+from custody.domain.i18n import N_
+from custody.models.case import Case, CaseParticipant
+from custody.models.item import Item
+
+
+def _not_found(what: str) -> NotFound:
+    return NotFound(N_("Record not found, or not visible to your agency."), code=f"not_found.{what}")
+
+
+def sees_everything(actor: Actor) -> bool:
+    return actor.has_role(Role.AUDITOR)
+
+
+def case_filter(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on ``Case.id`` selecting the cases ``actor`` may see."""
+    if sees_everything(actor):
+        return true()
+    if not actor.roles - {Role.ADMIN}:
+        return false()
+    return Case.id.in_(select(CaseParticipant.case_id).where(CaseParticipant.agency_id == actor.agency_id))
+
+
+def item_filter(actor: Actor) -> ColumnElement[bool]:
+    if sees_everything(actor):
+        return true()
+    if not actor.roles - {Role.ADMIN}:
+        return false()
+    return Item.case_id.in_(select(CaseParticipant.case_id).where(CaseParticipant.agency_id == actor.agency_id))
+
+
+def get_case(session: Session, actor: Actor, case_id: int, *, lock: bool = False) -> Case:
+    stmt = select(Case).where(Case.id == case_id, case_filter(actor))
+    if lock:
+        stmt = stmt.with_for_update()
+    case = session.scalar(stmt)
+    if case is None:
+        raise _not_found("case")
+    return case
+
+
+def get_item(session: Session, actor: Actor, item_id: int) -> Item:
+    item = session.scalar(select(Item).where(Item.id == item_id, item_filter(actor)))
+    if item is None:
+        raise _not_found("item")
+    return item
+
+
+def lock_items(session: Session, actor: Actor, item_ids: Iterable[int]) -> list[Item]:
+    """Load and row-lock items in ascending id order (a fixed order: no deadlocks between
+    multi-item actions). Every id must exist and be visible, else nothing is locked (404)."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return []
+    items = list(
+        session.scalars(
+            select(Item)
+            .where(Item.id.in_(ids), item_filter(actor))
+            .order_by(Item.id)
+            .with_for_update(of=Item)
+            .execution_options(populate_existing=True)
+        )
+    )
+    if len(items) != len(ids):
+        raise _not_found("item")
+    return items
+
+
+def add_participant(session: Session, case_id: int, agency_id: int) -> None:
+    """Let ``agency_id`` see the case from now on (idempotent)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(CaseParticipant).values(case_id=case_id, agency_id=agency_id).on_conflict_do_nothing()
+    )

@@ -1,0 +1,79 @@
+"""The policy table, tested exhaustively: every action × role × agency kind × relation.
+
+The expectations below are written out independently of custody/domain/policy.py, as the
+product's specification of who may do what (DESIGN §4); the code must agree with every cell.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from custody.domain.actor import Actor
+from custody.domain.enums import AgencyKind, Role
+from custody.domain.errors import PermissionDenied
+from custody.domain.policy import POLICY, Action, Relation, allowed, require, role_combination_problems
+
+P, J, C = AgencyKind.POLICE, AgencyKind.PROCURATORATE, AgencyKind.COURT
+ANY_KIND = {P, J, C}
+
+# action → (roles allowed, agency kinds allowed, relation required or None)
+SPEC: dict[Action, tuple[set[Role], set[AgencyKind], Relation | None]] = {
+    Action.MANAGE_USERS: ({Role.ADMIN}, ANY_KIND, None),
+    Action.MANAGE_REFERENCE_DATA: ({Role.ADMIN}, ANY_KIND, None),
+    Action.READ_AUDIT_LOG: ({Role.AUDITOR, Role.ADMIN}, ANY_KIND, None),
+    Action.OPEN_CASE: ({Role.OFFICER}, {P}, None),
+    Action.REGISTER_ITEM: ({Role.OFFICER}, ANY_KIND, Relation.CASE_HANDLER),
+    Action.ATTACH_FILE: ({Role.OFFICER, Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.CHECK_IN: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.MOVE_ITEM: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.RECORD_EXTERNAL: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.RECORD_CONDITION: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.SEND_CASE: ({Role.OFFICER}, ANY_KIND, Relation.CASE_HANDLER),
+    Action.PROPOSE_TRANSFER: ({Role.OFFICER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.DECIDE_TRANSFER: ({Role.OFFICER, Role.KEEPER}, ANY_KIND, Relation.RECEIVER),
+    Action.RECALL_TRANSFER: ({Role.OFFICER}, ANY_KIND, Relation.SENDER),
+}
+
+
+def make_actor(role: Role, kind: AgencyKind) -> Actor:
+    return Actor(user_id=1, username="u", display_name="u", agency_id=1, agency_code="X",
+                 agency_name="x", agency_kind=kind, roles=frozenset({role}))
+
+
+def test_spec_covers_every_action_in_the_code():
+    assert set(SPEC) == set(Action) == set(POLICY)
+
+
+CELLS = list(itertools.product(Action, Role, AgencyKind, [frozenset(), *({r} for r in Relation if r is not Relation.NONE)]))
+
+
+@pytest.mark.parametrize(("action", "role", "kind", "relations"), CELLS,
+                         ids=[f"{a.value}-{r.value}-{k.value}-{'+'.join(sorted(x)) or 'none'}" for a, r, k, x in CELLS])
+def test_every_cell_of_the_policy_table(action, role, kind, relations):
+    roles, kinds, relation = SPEC[action]
+    expected = role in roles and kind in kinds and (relation is None or relation in relations)
+    actor = make_actor(role, kind)
+    assert allowed(actor, action, relations) is expected
+    if expected:
+        require(actor, action, relations)
+    else:
+        with pytest.raises(PermissionDenied) as refused:
+            require(actor, action, relations)
+        assert refused.value.code == f"policy.{action.value}"
+        assert refused.value.status == 403
+
+
+def test_admins_and_auditors_never_act_on_custody():
+    custody_actions = set(Action) - {Action.MANAGE_USERS, Action.MANAGE_REFERENCE_DATA, Action.READ_AUDIT_LOG}
+    for action, kind, relation in itertools.product(custody_actions, AgencyKind, Relation):
+        for role in (Role.ADMIN, Role.AUDITOR):
+            assert not allowed(make_actor(role, kind), action, {relation})
+
+
+def test_role_combinations():
+    assert role_combination_problems([Role.OFFICER, Role.APPROVER]) == []
+    assert role_combination_problems([Role.ADMIN, Role.OFFICER])
+    assert role_combination_problems([Role.AUDITOR, Role.KEEPER])
+    assert role_combination_problems([])

@@ -1,0 +1,85 @@
+"""Transfer rules without a database: routes, stages, limits, statuses, case numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from custody.domain.enums import AgencyKind, CaseStage, LineDecision, TransferKind, TransferStatus
+from custody.domain.errors import Conflict, InvalidInput
+from custody.domain.transfers import (
+    check_case_number,
+    check_recall,
+    check_reject_reason,
+    check_route,
+    status_after,
+)
+
+P, J, C = AgencyKind.POLICE, AgencyKind.PROCURATORATE, AgencyKind.COURT
+
+
+def route(kind, from_kind, to_kind, stage, *, rounds=0, items=1, same=False):  # noqa: ANN001, ANN201
+    return check_route(kind, from_kind=from_kind, to_kind=to_kind, same_agency=same, case_stage=stage,
+                       supplementary_rounds=rounds, item_count=items)
+
+
+def test_the_three_legal_routes():
+    route(TransferKind.PROSECUTION, P, J, CaseStage.INVESTIGATION)
+    route(TransferKind.INDICTMENT, J, C, CaseStage.PROSECUTION_REVIEW)
+    route(TransferKind.SUPPLEMENTARY_INVESTIGATION, J, P, CaseStage.PROSECUTION_REVIEW, items=0)
+    route(TransferKind.OTHER, P, P, CaseStage.INVESTIGATION)
+
+
+@pytest.mark.parametrize(("kind", "from_kind", "to_kind"), [
+    (TransferKind.PROSECUTION, P, C),
+    (TransferKind.PROSECUTION, J, J),
+    (TransferKind.INDICTMENT, P, C),
+    (TransferKind.SUPPLEMENTARY_INVESTIGATION, J, C),
+])
+def test_wrong_routes_are_refused(kind, from_kind, to_kind):
+    with pytest.raises(InvalidInput) as refused:
+        route(kind, from_kind, to_kind, CaseStage.INVESTIGATION)
+    assert refused.value.code == "transfer.wrong_route"
+
+
+def test_stage_preconditions_and_limits():
+    with pytest.raises(Conflict):
+        route(TransferKind.INDICTMENT, J, C, CaseStage.INVESTIGATION)
+    with pytest.raises(Conflict):
+        route(TransferKind.OTHER, P, P, CaseStage.CLOSED)
+    route(TransferKind.SUPPLEMENTARY_INVESTIGATION, J, P, CaseStage.PROSECUTION_REVIEW, rounds=1)
+    with pytest.raises(Conflict) as limit:
+        route(TransferKind.SUPPLEMENTARY_INVESTIGATION, J, P, CaseStage.PROSECUTION_REVIEW, rounds=2)
+    assert limit.value.code == "transfer.supplementary_limit"
+    route(TransferKind.PROSECUTION, P, J, CaseStage.INVESTIGATION, items=0)  # the file alone
+    with pytest.raises(InvalidInput):
+        route(TransferKind.OTHER, P, P, CaseStage.INVESTIGATION, items=0)
+    with pytest.raises(InvalidInput):
+        route(TransferKind.OTHER, P, P, CaseStage.INVESTIGATION, same=True)
+
+
+def test_status_after_decisions():
+    A, R, X, W = LineDecision.ACCEPTED, LineDecision.REJECTED, LineDecision.RECALLED, LineDecision.PENDING
+    assert status_after([W, W]) is TransferStatus.PENDING
+    assert status_after([A, W]) is TransferStatus.PARTIAL
+    assert status_after([A, R]) is TransferStatus.COMPLETED
+    assert status_after([X, X]) is TransferStatus.RECALLED
+
+
+def test_recall_and_reject_reason():
+    check_recall(TransferStatus.PENDING)
+    for status in (TransferStatus.PARTIAL, TransferStatus.COMPLETED, TransferStatus.RECALLED):
+        with pytest.raises(Conflict):
+            check_recall(status)
+    assert check_reject_reason("  封条破损 ") == "封条破损"
+    for bad in (None, "", "   ", "x" * 501):
+        with pytest.raises(InvalidInput):
+            check_reject_reason(bad)
+
+
+def test_receiving_case_number():
+    with pytest.raises(InvalidInput) as missing:
+        check_case_number(TransferKind.PROSECUTION, None, None)
+    assert "case_no" in missing.value.fields
+    assert check_case_number(TransferKind.PROSECUTION, None, "浦检[2026]1号") == "浦检[2026]1号"
+    assert check_case_number(TransferKind.PROSECUTION, "已有", None) is None
+    assert check_case_number(TransferKind.SUPPLEMENTARY_INVESTIGATION, None, None) is None

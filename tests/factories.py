@@ -1,0 +1,74 @@
+"""Building blocks for custody tests: open a case, register and store items through the services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from custody.domain.enums import ItemCategory, TransferKind
+from custody.extensions import db
+from custody.models.agency import Agency, StorageLocation
+from custody.orm import utcnow
+from custody.services import cases, items, storage, transfers
+from custody.services.context import actor_for
+
+from .conftest import get_user
+
+
+def act(username: str):  # noqa: ANN201
+    return actor_for(get_user(username))
+
+
+def agency(code: str) -> Agency:
+    return db.session.scalar(select(Agency).where(Agency.code == code))
+
+
+def location(code: str) -> StorageLocation:
+    return db.session.scalar(select(StorageLocation).where(StorageLocation.code == code))
+
+
+_case_counter = iter(range(1, 10_000))
+
+
+def open_case(title: str = "张某某诈骗案", **kwargs: Any):  # noqa: ANN201
+    number = kwargs.pop("police_case_no", f"沪公(浦)立字[2026]{next(_case_counter):04d}号")
+    case = cases.open_case(db.session, act("police_officer"), police_case_no=number, title=title,
+                           filed_on=(utcnow() - timedelta(days=3)).date(), **kwargs)
+    db.session.commit()
+    return case
+
+
+def register(case, name: str = "苹果手机", category: ItemCategory = ItemCategory.PHONE, *,
+             username: str = "police_officer", **kwargs: Any):  # noqa: ANN001, ANN201
+    defaults: dict[str, Any] = {"quantity": 1, "unit": "部", "measure_doc_no": "沪公(浦)扣字[2026]88号",
+                                "seized_at": utcnow() - timedelta(hours=2)}
+    if category is ItemCategory.PHONE:
+        defaults["details"] = {"imei": "490154203237518", "brand_model": "iPhone 15"}
+    defaults.update(kwargs)
+    item = items.register_item(db.session, act(username), case.id, items.ItemInput(name=name, category=category, **defaults))
+    db.session.commit()
+    return item
+
+
+def stored_items(count: int = 3, case=None):  # noqa: ANN001, ANN201
+    """A case with ``count`` items registered by police and checked in by the police keeper."""
+    case = case or open_case()
+    bins = ["R1-A-01", "R1-A-02", "R3-A-01", "R1-B-01", "R1-B-02"]
+    result = []
+    for n in range(count):
+        item = register(case, name=f"涉案物品{n + 1}", category=ItemCategory.GOODS)
+        storage.check_in(db.session, act("police_keeper"), item.id, location_id=location(bins[n % len(bins)]).id)
+        db.session.commit()
+        result.append(item)
+    return case, result
+
+
+def send_to_procuratorate(case, item_ids):  # noqa: ANN001, ANN201
+    transfer = transfers.propose_transfer(
+        db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
+        kind=TransferKind.PROSECUTION, item_ids=item_ids,
+    )
+    db.session.commit()
+    return transfer

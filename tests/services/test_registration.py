@@ -1,0 +1,212 @@
+"""Cases, seizure lists, item registration, visibility and attachments at the service layer."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from custody.domain.enums import (
+    AttachmentKind,
+    CaseStage,
+    HolderSignature,
+    ItemCategory,
+    ItemStatus,
+    LocationState,
+    Measure,
+)
+from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from custody.extensions import db
+from custody.models.audit import AuditEvent
+from custody.models.item import Item
+from custody.orm import utcnow
+from custody.services import cases, items
+from custody.services.items import ItemQuery, SeizureListInput, items_query
+from custody.services.visibility import get_case, get_item
+
+from ..factories import act, open_case, register, stored_items
+from ..helpers import events
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n%test\n"
+
+
+def test_only_police_officers_open_cases(app):
+    case = open_case()
+    assert case.stage is CaseStage.INVESTIGATION and case.handling_agency.code == "PDGA"
+    assert events("case.open")[0].data["police_case_no"] == case.police_case_no
+    for username in ("prosecutor", "judge", "police_keeper", "police_approver", "admin", "auditor"):
+        with pytest.raises(PermissionDenied):
+            cases.open_case(db.session, act(username), police_case_no="X-1", title="某案")
+
+
+def test_case_refusals(app):
+    case = open_case()
+    with pytest.raises(Conflict):
+        cases.open_case(db.session, act("police_officer"), police_case_no=case.police_case_no, title="重复")
+    with pytest.raises(InvalidInput) as bad:
+        cases.open_case(db.session, act("police_officer"), police_case_no=" ", title="",
+                        filed_on=(utcnow() + timedelta(days=2)).date())
+    assert set(bad.value.fields) == {"police_case_no", "title", "filed_on"}
+
+
+def test_registration_gives_a_label_and_starts_in_police_custody(app):
+    case = open_case()
+    item = register(case, owner_name="张三", owner_id_no="310115199001011234", estimated_value_fen=599900)
+    assert item.label_code.startswith("PDGA-") and item.label_code.endswith("-000001")
+    assert item.custodian_agency.code == "PDGA"
+    assert item.location_state is LocationState.AWAITING_CHECK_IN
+    second = register(case, name="华为手机")
+    assert second.label_code.endswith("-000002")
+    [event] = events("item.register", item_id=item.id)
+    assert event.item_seq == 1 and event.data["label_code"] == item.label_code
+    # Personal data is committed to by hash, not copied into the permanent record.
+    assert "310115199001011234" not in str(event.data) and len(event.data["personal_data_sha256"]) == 64
+
+
+def test_registered_kept_items_stay_with_the_holder(app):
+    case = open_case()
+    item = register(case, name="大型冷柜", category=ItemCategory.GOODS, measure=Measure.REGISTERED_KEPT)
+    assert item.location_state is LocationState.WITH_HOLDER
+    vehicle = register(case, name="白色轿车", category=ItemCategory.VEHICLE, details={"plate": "沪A12345"},
+                       external_kind=None)
+    assert vehicle.location_state is LocationState.AWAITING_CHECK_IN
+
+
+def test_registration_refusals(app):
+    case = open_case()
+    with pytest.raises(InvalidInput) as bad:
+        register(case, details={"imei": "123"})
+    assert "details.imei" in bad.value.fields
+    with pytest.raises(InvalidInput):
+        register(case, seized_at=utcnow() - timedelta(days=10))  # before the case was opened
+    for username in ("prosecutor", "police_keeper", "police_approver"):
+        with pytest.raises((PermissionDenied, NotFound)):
+            register(case, username=username)
+    assert db.session.scalar(select(Item.id)) is None
+
+
+def test_only_the_handling_agency_registers(app):
+    case, [item] = stored_items(1)
+    from custody.services.transfers import decide_lines
+
+    from ..factories import send_to_procuratorate
+
+    transfer = send_to_procuratorate(case, [item.id])
+    decide_lines(db.session, act("prosecutor"), transfer.id, [item.id], accept=True, case_no="浦检[2026]7号")
+    db.session.commit()
+    with pytest.raises(PermissionDenied):
+        register(case, username="police_officer")  # the case moved on: police no longer handle it
+    extra = register(case, name="补充扣押的U盘", category=ItemCategory.ELECTRONICS, username="prosecutor")
+    assert extra.custodian_agency.code == "PDJC" and extra.label_code.startswith("PDJC-")
+
+
+def test_seizure_lists_record_why_the_holder_did_not_sign(app):
+    case = open_case()
+    with pytest.raises(InvalidInput) as bad:
+        items.create_seizure_list(db.session, act("police_officer"), case.id,
+                                  SeizureListInput(seized_at=utcnow(), holder_signature=HolderSignature.REFUSED))
+    assert "holder_signature_note" in bad.value.fields
+    seizure_list = items.create_seizure_list(
+        db.session, act("police_officer"), case.id,
+        SeizureListInput(seized_at=utcnow(), holder_name="李四", holder_signature=HolderSignature.REFUSED,
+                         holder_signature_note="持有人拒绝签名，由见证人王五见证"))
+    db.session.commit()
+    assert seizure_list.list_no.startswith("QD-PDGA-") and len(seizure_list.verification_code) == 8
+    first = register(case, seizure_list_id=seizure_list.id)
+    second = register(case, name="充电器", category=ItemCategory.GOODS, seizure_list_id=seizure_list.id)
+    assert first.seizure_list_id == second.seizure_list_id == seizure_list.id
+    other = open_case(title="另案")
+    with pytest.raises(InvalidInput):
+        register(other, seizure_list_id=seizure_list.id)
+
+
+def test_other_agencies_cannot_see_a_police_case(app):
+    case = open_case()
+    item = register(case)
+    for username in ("prosecutor", "judge", "court_keeper", "admin"):
+        with pytest.raises(NotFound):
+            get_case(db.session, act(username), case.id)
+        with pytest.raises(NotFound):
+            get_item(db.session, act(username), item.id)
+    assert get_item(db.session, act("auditor"), item.id).id == item.id
+    assert get_item(db.session, act("police_keeper"), item.id).id == item.id
+
+
+def test_case_summary_is_derived_from_items(app):
+    case, stored = stored_items(2)
+    register(case, name="待入库物品", category=ItemCategory.GOODS, estimated_value_fen=1000)
+    summary = cases.case_summary(db.session, case.id)
+    assert summary.item_count == 3
+    assert summary.by_status == {"in_storage": 2, "awaiting_check_in": 1}
+    assert summary.status == "awaiting_check_in"
+    assert summary.by_custodian[0]["agency"].code == "PDGA" and summary.by_custodian[0]["count"] == 3
+    assert summary.total_value_fen == 1000
+
+
+def test_item_query_filters(app):
+    case, stored = stored_items(2)
+    waiting = register(case, name="待入库物品", category=ItemCategory.GOODS)
+    officer = act("police_officer")
+
+    def ids(**kwargs):  # noqa: ANN003, ANN202
+        return {i.id for i in db.session.scalars(items_query(officer, ItemQuery(**kwargs)))}
+
+    assert ids(status=ItemStatus.AWAITING_CHECK_IN) == {waiting.id}
+    assert ids(status=ItemStatus.IN_STORAGE) == {i.id for i in stored}
+    assert ids(label_code=waiting.label_code.lower()) == {waiting.id}
+    assert ids(custodian="police") == ids(custodian=str(waiting.custodian_agency_id)) == ids(case_id=case.id)
+    assert ids(custodian="court") == set()
+    assert ids(q="待入库") == {waiting.id}
+    assert ids(category=ItemCategory.PHONE) == set()
+    with pytest.raises(InvalidInput):
+        ids(custodian="army")
+    with pytest.raises(InvalidInput):
+        ids(sort="price")
+    assert ids(case_id=case.id) and not {i.id for i in db.session.scalars(items_query(act("judge"), ItemQuery()))}
+
+
+def test_attachments_are_hashed_type_checked_and_verified_on_read(app, tmp_path):
+    case = open_case()
+    item = register(case)
+    upload = tmp_path / "uploads"
+    officer = act("police_officer")
+    attachment = items.add_attachment(db.session, officer, item.id, filename="现场照片.png", content=PNG,
+                                      declared_type="image/png", kind=AttachmentKind.PHOTO, upload_dir=upload)
+    db.session.commit()
+    assert attachment.sha256 == hashlib.sha256(PNG).hexdigest() and attachment.size_bytes == len(PNG)
+    assert events("item.attachment_add", item_id=item.id)[0].data["sha256"] == attachment.sha256
+    _, content = items.read_attachment(db.session, officer, attachment.id, upload)
+    assert content == PNG
+
+    refusals = [
+        (b"", "image/png", AttachmentKind.PHOTO),
+        (b"GIF89a....", "image/gif", AttachmentKind.PHOTO),
+        (PNG, "application/pdf", AttachmentKind.DOCUMENT),
+        (PDF, "application/pdf", AttachmentKind.PHOTO),
+        (b"\xff\xd8\xff" + b"0" * (20 * 1024 * 1024), "image/jpeg", AttachmentKind.PHOTO),
+    ]
+    for content, declared, kind in refusals:
+        with pytest.raises(InvalidInput):
+            items.add_attachment(db.session, officer, item.id, filename="x", content=content,
+                                 declared_type=declared, kind=kind, upload_dir=upload)
+        db.session.rollback()
+
+    stored = Path(upload) / attachment.sha256[:2] / attachment.sha256
+    stored.write_bytes(PNG + b"tampered")
+    with pytest.raises(Conflict) as altered:
+        items.read_attachment(db.session, officer, attachment.id, upload)
+    assert altered.value.code == "attachment.corrupted"
+    with pytest.raises(NotFound):
+        items.read_attachment(db.session, act("judge"), attachment.id, upload)
+
+
+def test_every_registration_event_extends_the_item_chain(app):
+    case, [item] = stored_items(1)
+    chain = list(db.session.scalars(select(AuditEvent).where(AuditEvent.item_id == item.id).order_by(AuditEvent.item_seq)))
+    assert [e.item_seq for e in chain] == [1, 2]
+    assert chain[0].prev_hash == "0" * 64 and chain[1].prev_hash == chain[0].hash
+    assert db.session.get(Item, item.id).last_event_hash == chain[-1].hash

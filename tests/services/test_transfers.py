@@ -1,0 +1,257 @@
+"""Transfers with the case: every transition and refusal at the service layer."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from custody.domain.enums import (
+    CaseStage,
+    CustodyState,
+    DispositionKind,
+    LineDecision,
+    TransferKind,
+    TransferMode,
+    TransferStatus,
+)
+from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from custody.extensions import db
+from custody.models.case import Case
+from custody.models.item import Item
+from custody.models.transfer import TransferLine
+from custody.services.transfers import (
+    LineInput,
+    decide_lines,
+    get_transfer,
+    propose_transfer,
+    recall_transfer,
+    transfers_query,
+)
+
+from ..factories import act, agency, register, send_to_procuratorate, stored_items
+from ..helpers import events
+
+
+def accept(transfer, item_ids, username="prosecutor", case_no="浦检刑诉[2026]12号"):  # noqa: ANN001, ANN201
+    result = decide_lines(db.session, act(username), transfer.id, item_ids, accept=True, case_no=case_no)
+    db.session.commit()
+    return result
+
+
+def reject(transfer, item_ids, reason="封条破损", username="prosecutor"):  # noqa: ANN001, ANN201
+    result = decide_lines(db.session, act(username), transfer.id, item_ids, accept=False, reason=reason)
+    db.session.commit()
+    return result
+
+
+def test_proposal_puts_items_in_transfer_and_shows_the_case_to_the_receiver(app):
+    case, stored = stored_items(2)
+    transfer = propose_transfer(
+        db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
+        kind=TransferKind.PROSECUTION, item_ids=[i.id for i in stored],
+        lines={stored[0].id: LineInput(DispositionKind.CONFISCATE, TransferMode.PHYSICAL)},
+    )
+    db.session.commit()
+    assert transfer.transfer_no.startswith("YS-PDGA-") and transfer.status is TransferStatus.PENDING
+    assert [line.proposed_disposition for line in transfer.lines] == [DispositionKind.CONFISCATE, None]
+    assert [line.mode for line in transfer.lines] == [TransferMode.PHYSICAL, TransferMode.BY_RECORD]
+    assert all(i.custody_state is CustodyState.IN_TRANSFER for i in stored)
+    assert all(i.custodian_agency.code == "PDGA" for i in stored)  # custody has not moved yet
+    assert get_transfer(db.session, act("prosecutor"), transfer.id).id == transfer.id
+    incoming = db.session.scalars(transfers_query(act("prosecutor"), direction="incoming")).all()
+    assert [t.id for t in incoming] == [transfer.id]
+    with pytest.raises(NotFound):
+        get_transfer(db.session, act("judge"), transfer.id)
+
+
+def test_accept_moves_custody_stage_and_case_number_reject_flags(app):
+    case, stored = stored_items(3)
+    transfer = send_to_procuratorate(case, [i.id for i in stored])
+    accept(transfer, [stored[0].id, stored[1].id])
+    assert transfer.status is TransferStatus.PARTIAL
+    db.session.refresh(case)
+    assert case.stage is CaseStage.PROSECUTION_REVIEW and case.procuratorate_case_no == "浦检刑诉[2026]12号"
+    assert case.handling_agency.code == "PDJC"
+    assert {i.custodian_agency.code for i in stored[:2]} == {"PDJC"}
+    reject(transfer, [stored[2].id], reason="  数量与清单不符  ")
+    assert transfer.status is TransferStatus.COMPLETED and transfer.completed_at is not None
+    rejected = db.session.get(Item, stored[2].id)
+    assert rejected.custodian_agency.code == "PDGA" and rejected.custody_state is CustodyState.HELD
+    assert rejected.flag_reason == "数量与清单不符"
+    [line] = [line for line in transfer.lines if line.item_id == rejected.id]
+    assert line.decision is LineDecision.REJECTED and line.reason == "数量与清单不符"
+    assert [e.action for e in events(item_id=stored[0].id)][-2:] == ["transfer.propose", "transfer.accept"]
+    [received] = events("case.receive")
+    assert received.data["after"]["stage"] == "prosecution_review"
+
+
+def test_refusals_when_proposing(app):
+    case, stored = stored_items(2)
+    waiting = register(case, name="未入库物品")
+    other_case, [foreign] = stored_items(1)
+    procuratorate = agency("PDJC").id
+    officer = act("police_officer")
+
+    def propose(username="police_officer", kind=TransferKind.PROSECUTION, to=procuratorate, ids=None, case_id=case.id):  # noqa: ANN001, ANN202
+        return propose_transfer(db.session, act(username), case_id=case_id, to_agency_id=to, kind=kind,
+                                item_ids=ids if ids is not None else [stored[0].id])
+
+    with pytest.raises(PermissionDenied):
+        propose(username="police_keeper")
+    with pytest.raises(NotFound):
+        propose(username="prosecutor")
+    with pytest.raises(InvalidInput):
+        propose(to=agency("PDFY").id)  # prosecution goes to a procuratorate
+    with pytest.raises(InvalidInput):
+        propose(kind=TransferKind.INDICTMENT, to=agency("PDFY").id)  # police do not indict
+    with pytest.raises(Conflict) as not_received:
+        propose(ids=[waiting.id])
+    assert not_received.value.code == "item.not_received"
+    with pytest.raises(InvalidInput):
+        propose(ids=[foreign.id])
+    with pytest.raises(InvalidInput):
+        propose(kind=TransferKind.OTHER, to=agency("PDFY").id, ids=[])
+    with pytest.raises(NotFound):
+        propose(ids=[999999])
+    with pytest.raises(InvalidInput):
+        propose(to=999999)
+    db.session.rollback()
+    send_to_procuratorate(case, [stored[0].id])
+    with pytest.raises(Conflict) as twice:
+        propose(ids=[stored[0].id, stored[1].id])
+    assert twice.value.code == "item.in_transfer"
+    db.session.rollback()
+    assert db.session.get(Item, stored[1].id).custody_state is CustodyState.HELD
+    assert officer.agency_code == "PDGA"
+
+
+def test_only_the_receiver_decides_and_only_once(app):
+    case, stored = stored_items(2)
+    transfer = send_to_procuratorate(case, [i.id for i in stored])
+    for username in ("police_officer", "police_keeper"):
+        with pytest.raises(PermissionDenied):
+            decide_lines(db.session, act(username), transfer.id, [stored[0].id], accept=True, case_no="x")
+    for username in ("judge", "court_keeper"):
+        with pytest.raises(NotFound):
+            decide_lines(db.session, act(username), transfer.id, [stored[0].id], accept=True, case_no="x")
+    with pytest.raises(PermissionDenied):
+        decide_lines(db.session, act("prosecutor_approver"), transfer.id, [stored[0].id], accept=True, case_no="x")
+    with pytest.raises(InvalidInput) as no_number:
+        decide_lines(db.session, act("prosecutor"), transfer.id, [stored[0].id], accept=True)
+    assert "case_no" in no_number.value.fields
+    with pytest.raises(InvalidInput) as no_reason:
+        decide_lines(db.session, act("prosecutor"), transfer.id, [stored[0].id], accept=False, reason=" ")
+    assert "reason" in no_reason.value.fields
+    with pytest.raises(InvalidInput):
+        decide_lines(db.session, act("prosecutor"), transfer.id, [999], accept=True, case_no="x")
+    db.session.rollback()
+    accept(transfer, [stored[0].id], username="procuratorate_keeper")
+    with pytest.raises(Conflict) as decided:
+        decide_lines(db.session, act("prosecutor"), transfer.id, [stored[0].id], accept=False, reason="x")
+    assert decided.value.code == "transfer.line_decided"
+    db.session.rollback()
+    with pytest.raises(Conflict):  # one decided line in the batch refuses the whole batch
+        decide_lines(db.session, act("prosecutor"), transfer.id, [stored[1].id, stored[0].id], accept=True)
+    db.session.rollback()
+    assert db.session.get(Item, stored[1].id).custody_state is CustodyState.IN_TRANSFER
+
+
+def test_recall_before_any_decision_only(app):
+    case, stored = stored_items(2)
+    transfer = send_to_procuratorate(case, [i.id for i in stored])
+    with pytest.raises(PermissionDenied):
+        recall_transfer(db.session, act("prosecutor"), transfer.id)
+    with pytest.raises(PermissionDenied):
+        recall_transfer(db.session, act("police_keeper"), transfer.id)
+    recall_transfer(db.session, act("police_officer"), transfer.id, reason="清单有误，重新制作")
+    db.session.commit()
+    assert transfer.status is TransferStatus.RECALLED
+    assert all(db.session.get(Item, i.id).custody_state is CustodyState.HELD for i in stored)
+    with pytest.raises(Conflict):
+        accept(transfer, [stored[0].id])
+    db.session.rollback()
+
+    again = send_to_procuratorate(case, [i.id for i in stored])  # the items can be offered again
+    accept(again, [stored[0].id])
+    with pytest.raises(Conflict) as late:
+        recall_transfer(db.session, act("police_officer"), again.id)
+    assert late.value.code == "transfer.not_recallable"
+
+
+def test_full_path_to_court_and_supplementary_investigation(app):
+    case, stored = stored_items(2)
+    ids = [i.id for i in stored]
+    accept(send_to_procuratorate(case, ids), ids)
+
+    # 退回补充侦查: the file goes back to the police; the items stay with the procuratorate.
+    back = propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency("PDGA").id,
+                            kind=TransferKind.SUPPLEMENTARY_INVESTIGATION, item_ids=[])
+    db.session.commit()
+    accept(back, [], username="police_officer")
+    db.session.refresh(case)
+    assert case.stage is CaseStage.INVESTIGATION and case.supplementary_rounds == 1
+    assert case.handling_agency.code == "PDGA"
+    assert {db.session.get(Item, i).custodian_agency.code for i in ids} == {"PDJC"}
+
+    # Re-sent for review: the procuratorate already has its number, none needed this time.
+    resend = propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
+                              kind=TransferKind.PROSECUTION, item_ids=[])
+    db.session.commit()
+    assert resend.lines == []
+    accept(resend, [])
+    db.session.refresh(case)
+    assert case.stage is CaseStage.PROSECUTION_REVIEW and case.procuratorate_case_no == "浦检刑诉[2026]12号"
+
+
+def test_indictment_to_court(app):
+    case, stored = stored_items(2)
+    ids = [i.id for i in stored]
+    accept(send_to_procuratorate(case, ids), ids)
+    to_court = propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency("PDFY").id,
+                                kind=TransferKind.INDICTMENT, item_ids=ids)
+    db.session.commit()
+    accept(to_court, ids, username="judge", case_no="(2026)沪0115刑初1234号")
+    db.session.refresh(case)
+    assert case.stage is CaseStage.TRIAL and case.court_case_no == "(2026)沪0115刑初1234号"
+    assert {db.session.get(Item, i).custodian_agency.code for i in ids} == {"PDFY"}
+    assert db.session.scalar(select(Case.handling_agency_id).where(Case.id == case.id)) == agency("PDFY").id
+
+
+def test_supplementary_investigation_at_most_twice(app):
+    case, stored = stored_items(1)
+    ids = [stored[0].id]
+    accept(send_to_procuratorate(case, ids), ids)
+    for _ in range(2):
+        back = propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency("PDGA").id,
+                                kind=TransferKind.SUPPLEMENTARY_INVESTIGATION, item_ids=[])
+        db.session.commit()
+        accept(back, [], username="police_officer")
+        again = propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
+                                 kind=TransferKind.PROSECUTION, item_ids=[])
+        db.session.commit()
+        accept(again, [])
+    with pytest.raises(Conflict) as third:
+        propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency("PDGA").id,
+                         kind=TransferKind.SUPPLEMENTARY_INVESTIGATION, item_ids=[])
+    assert third.value.code == "transfer.supplementary_limit"
+
+
+def test_rejected_item_flag_clears_when_later_accepted(app):
+    case, [item] = stored_items(1)
+    reject(send_to_procuratorate(case, [item.id]), [item.id])
+    assert db.session.get(Item, item.id).flag_reason == "封条破损"
+    accept(send_to_procuratorate(case, [item.id]), [item.id])
+    refreshed = db.session.get(Item, item.id)
+    assert refreshed.flag_reason is None and refreshed.custodian_agency.code == "PDJC"
+
+
+def test_database_refuses_two_pending_lines_for_one_item(app):
+    """Even if the service checks were bypassed, the partial unique index holds."""
+    case, [item] = stored_items(1)
+    transfer = send_to_procuratorate(case, [item.id])
+    db.session.add(TransferLine(transfer_id=transfer.id, item_id=item.id, line_no=2, mode=TransferMode.BY_RECORD,
+                                decision=LineDecision.PENDING))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
