@@ -33,6 +33,15 @@ def translate_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
     return {name: [translate(m) for m in messages] for name, messages in fields.items()}
 
 
+def translate_extra(extra: dict[str, Any]) -> dict[str, Any]:
+    """Per-row reports (bulk import) carry msgids too: translate them the same way."""
+    if "rows" not in extra:
+        return extra
+    rows = [{"row": row["row"], "message": translate(row["message"], row.get("params")),
+             "errors": translate_fields(row["errors"])} for row in extra["rows"]]
+    return {**extra, "rows": rows}
+
+
 def problem(
     status: int,
     title: str,
@@ -40,8 +49,9 @@ def problem(
     *,
     code: str | None = None,
     errors: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {"type": "about:blank", "status": status, "title": title}
+    body: dict[str, Any] = {**(extra or {}), "type": "about:blank", "status": status, "title": title}
     if detail:
         body["detail"] = detail
     if code:
@@ -90,7 +100,7 @@ def handle_domain_error(error: DomainError):  # noqa: ANN201
     detail = translate(error.message, error.params)
     if _is_api():
         return problem(error.status, gettext(error.title), detail, code=error.code,
-                       errors=translate_fields(error.fields) or None)
+                       errors=translate_fields(error.fields) or None, extra=translate_extra(error.extra))
     return _page(error.status, gettext(error.title), detail)
 
 

@@ -72,3 +72,30 @@ def send_to_procuratorate(case, item_ids):  # noqa: ANN001, ANN201
     )
     db.session.commit()
     return transfer
+
+
+def photo(item, username: str = "police_officer"):  # noqa: ANN001, ANN201
+    """Attach a (tiny, valid) photo to the item."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from custody.domain.enums import AttachmentKind
+
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+    attachment = items.add_attachment(db.session, act(username), item.id, filename="photo.png", content=png,
+                                      declared_type="image/png", kind=AttachmentKind.PHOTO,
+                                      upload_dir=Path(current_app.config["CUSTODY_UPLOAD_DIR"]))
+    db.session.commit()
+    return attachment
+
+
+def dual_role_user(username: str = "police_chief", agency_code: str = "PDGA"):  # noqa: ANN201
+    """A head who is both officer and approver: separation of duties must still stop self-approval."""
+    from custody.domain.enums import Role
+    from custody.services.accounts import create_user
+
+    user = create_user(db.session, None, username=username, display_name="赵局长", agency_id=agency(agency_code).id,
+                       roles=[Role.OFFICER, Role.APPROVER], password="Chief-pass-2026")
+    db.session.commit()
+    return user

@@ -27,8 +27,9 @@ def _swagger_assets() -> Blueprint:
 
 
 def register_api(app: Flask) -> None:
-    from . import admin, cases, items, meta, tokens, transfers
+    from . import admin, cases, items, lifecycle, meta, tokens, transfers
 
-    for module in (meta, tokens, admin, cases, items, transfers):
-        api.register_blueprint(module.blp)
+    for blueprint in (meta.blp, tokens.blp, admin.blp, cases.blp, cases.template_blp, items.blp, transfers.blp,
+                      lifecycle.blp):
+        api.register_blueprint(blueprint)
     app.register_blueprint(_swagger_assets())

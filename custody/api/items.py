@@ -48,7 +48,7 @@ class Items(MethodView):
     def get(self, query, pagination_parameters):
         """Search items you may see; filter by label, case, custodian, status, category, location, dates."""
         stmt = items.items_query(current_actor(), items.ItemQuery(**query))
-        return paginate(db.session, stmt, pagination_parameters)
+        return items.mark_overdue(db.session, paginate(db.session, stmt, pagination_parameters))
 
 
 @blp.route("/items/<int:item_id>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from sqlalchemy import select
 
 from custody.domain.enums import (
     AttachmentKind,
@@ -23,6 +24,8 @@ from custody.domain.enums import (
     TransferStatus,
 )
 from custody.domain.items import ItemFacts, derive_status, mask_id_no, mask_name
+from custody.domain.lifecycle import is_overdue
+from custody.orm import utcnow
 
 from .common import AgencyRefSchema, Schema
 
@@ -163,6 +166,7 @@ class ItemQuerySchema(PageQuerySchema):
     seized_to = ma.fields.Date()
     q = ma.fields.Str(validate=ma.validate.Length(max=100))
     flagged = ma.fields.Bool()
+    overdue = ma.fields.Bool()
     sort = ma.fields.Str(load_default="-id", metadata={"description": "id, seized_at, label_code, name, value; '-' for descending"})
 
 
@@ -216,6 +220,7 @@ class ItemSummarySchema(Schema):
     owner_name = ma.fields.Function(lambda item: mask_name(item.owner_name))
     seized_at = ma.fields.AwareDateTime()
     flag_reason = ma.fields.Str(allow_none=True)
+    overdue = ma.fields.Bool(dump_default=False, metadata={"description": "out on a check-out past its due time"})
 
 
 class ItemSchema(Schema):
@@ -247,9 +252,42 @@ class ItemSchema(Schema):
         "status": item.disposition_status.value,
         "kind": item.disposition_kind.value if item.disposition_kind else None})
     flag_reason = ma.fields.Str(allow_none=True)
+    source_item_id = ma.fields.Int(allow_none=True, metadata={"description": "early-sale proceeds: the item sold"})
     attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
+    checkout = ma.fields.Method("dump_checkout", metadata={"description": "the check-out it is out on, if any"})
+    freezes = ma.fields.Method("dump_freezes")
+    corrections = ma.fields.Method("dump_corrections", metadata={"description": "corrections of its fields, visible"})
     event_count = ma.fields.Int()
     version = ma.fields.Int()
+
+    def dump_checkout(self, item: Any) -> dict[str, Any] | None:
+        from custody.extensions import db
+        from custody.services.checkouts import open_checkout_for
+
+        checkout = open_checkout_for(db.session, item.id) if item.location_state is LocationState.CHECKED_OUT else None
+        if checkout is None:
+            return None
+        return {"id": checkout.id, "checkout_no": checkout.checkout_no, "purpose": checkout.purpose.value,
+                "counterparty": checkout.counterparty.name, "released_to": checkout.released_to,
+                "due_at": checkout.due_at.isoformat(), "overdue": is_overdue(checkout.status, checkout.due_at, utcnow())}
+
+    def dump_freezes(self, item: Any) -> list[dict[str, Any]]:
+        from custody.extensions import db
+        from custody.models.lifecycle import FreezeOrder
+
+        from .lifecycle_schemas import FreezeSchema
+
+        rows = db.session.scalars(select(FreezeOrder).where(FreezeOrder.item_id == item.id).order_by(FreezeOrder.id))
+        return FreezeSchema(many=True).dump(rows)
+
+    def dump_corrections(self, item: Any) -> list[dict[str, Any]]:
+        from custody.extensions import db
+        from custody.models.lifecycle import Correction
+
+        from .lifecycle_schemas import CorrectionSchema
+
+        rows = db.session.scalars(select(Correction).where(Correction.item_id == item.id).order_by(Correction.id))
+        return CorrectionSchema(many=True).dump(rows)
 
     def dump_owner(self, item: Any) -> dict[str, Any]:
         full = _sees_personal_data(item)

@@ -31,7 +31,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value.normalize(), "f")  # 2.000 → "2", 2.50 → "2.5": one spelling per number
     return value
 
 

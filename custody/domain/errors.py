@@ -19,12 +19,14 @@ class DomainError(Exception):
         *,
         code: str | None = None,
         fields: dict[str, list[str]] | None = None,
+        extra: dict[str, Any] | None = None,
         **params: Any,
     ) -> None:
         super().__init__(message % params if params else message)
         self.message = message
         self.code = code or type(self).__name__
         self.fields = fields or {}
+        self.extra = extra or {}  # more structured detail for the API answer (e.g. per-row errors)
         self.params = params
 
 

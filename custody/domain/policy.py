@@ -53,6 +53,19 @@ class Action(StrEnum):
     PROPOSE_TRANSFER = "propose_transfer"
     DECIDE_TRANSFER = "decide_transfer"
     RECALL_TRANSFER = "recall_transfer"
+    # Check-out and return (调用/归还)
+    REQUEST_CHECKOUT = "request_checkout"
+    APPROVE_CHECKOUT = "approve_checkout"
+    RELEASE_ITEM = "release_item"
+    RETURN_ITEM = "return_item"
+    # Disposal (处置)
+    PROPOSE_DISPOSITION = "propose_disposition"
+    APPROVE_DISPOSITION = "approve_disposition"
+    EXECUTE_DISPOSITION = "execute_disposition"
+    # Freezes (冻结) and corrections (更正)
+    MANAGE_FREEZE = "manage_freeze"
+    PROPOSE_CORRECTION = "propose_correction"
+    APPROVE_CORRECTION = "approve_correction"
 
 
 ALL_KINDS = frozenset(AgencyKind)
@@ -178,6 +191,73 @@ POLICY: dict[Action, Rule] = {
             description=N_("Recall a transfer the agency sent, before the receiver decides any line."),
             source="[DESIGN] §3",
         ),
+        _rule(
+            Action.REQUEST_CHECKOUT,
+            [Role.OFFICER],
+            Relation.CUSTODIAN,
+            description=N_("Request a check-out (interrogation, appraisal, identification, testing, court), "
+                           "or an extension of its due time."),
+            source="[LAW] 调用 only for the listed purposes; [DESIGN] §4",
+        ),
+        _rule(
+            Action.APPROVE_CHECKOUT,
+            [Role.APPROVER],
+            Relation.CUSTODIAN,
+            description=N_("Approve or reject a check-out or an extension (never one's own request)."),
+            source="[LAW] approval by a head of the custodian agency",
+        ),
+        _rule(
+            Action.RELEASE_ITEM,
+            [Role.KEEPER],
+            Relation.CUSTODIAN,
+            description=N_("Release approved check-out items to the named person."),
+            source="[DESIGN] §4 keepers act on approved requests only",
+        ),
+        _rule(
+            Action.RETURN_ITEM,
+            [Role.KEEPER],
+            Relation.CUSTODIAN,
+            description=N_("Take back checked-out items, recording their condition and any discrepancy."),
+        ),
+        _rule(
+            Action.PROPOSE_DISPOSITION,
+            [Role.OFFICER],
+            Relation.CUSTODIAN,
+            description=N_("Propose early sale, pre-trial return or final disposal of items."),
+            source="[LAW] 先行处置 / 先行发还 / judgment; [DESIGN] §4",
+        ),
+        _rule(
+            Action.APPROVE_DISPOSITION,
+            [Role.APPROVER],
+            Relation.CUSTODIAN,
+            description=N_("Approve or reject a disposal proposal (never one's own)."),
+        ),
+        _rule(
+            Action.EXECUTE_DISPOSITION,
+            [Role.KEEPER],
+            Relation.CUSTODIAN,
+            description=N_("Execute an approved disposal and record the execution receipt."),
+            source="[LAW] 执行回单",
+        ),
+        _rule(
+            Action.MANAGE_FREEZE,
+            [Role.OFFICER],
+            Relation.CUSTODIAN,
+            description=N_("Record, renew and release freezes of accounts and securities."),
+            source="[LAW] freeze periods and renewal before expiry",
+        ),
+        _rule(
+            Action.PROPOSE_CORRECTION,
+            [Role.OFFICER, Role.KEEPER],
+            Relation.CUSTODIAN,
+            description=N_("Propose a correction of a wrongly registered field, with a reason."),
+        ),
+        _rule(
+            Action.APPROVE_CORRECTION,
+            [Role.APPROVER],
+            Relation.CUSTODIAN,
+            description=N_("Approve or reject a correction (never one's own)."),
+        ),
     )
 }
 
@@ -207,6 +287,14 @@ SEPARATION_RULES: dict[str, tuple[str, str]] = {
     ),
     "separation.auditor_independent": (
         "An auditor cannot also be an officer, approver or keeper.",
+        "[DESIGN] §4",
+    ),
+    "separation.requester_not_approver": (
+        "Nobody approves their own check-out, extension, disposal or correction.",
+        "[LAW] + [DESIGN] §4",
+    ),
+    "separation.witness_in_chain": (
+        "A destruction witness must appear nowhere in the item's chain of custody (no event of the item names them).",
         "[DESIGN] §4",
     ),
 }

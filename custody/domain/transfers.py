@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .enums import AgencyKind, CaseStage, LineDecision, LocationState, TransferKind, TransferStatus
+from .enums import (
+    AgencyKind,
+    CaseStage,
+    DispositionStatus,
+    LineDecision,
+    LocationState,
+    TransferKind,
+    TransferStatus,
+)
 from .errors import Conflict, InvalidInput
 from .i18n import N_
 from .items import ItemFacts, ensure_not_disposed
@@ -89,6 +97,9 @@ def moves_case(kind: TransferKind) -> bool:
 
 def check_item_transferable(facts: ItemFacts) -> None:
     ensure_not_disposed(facts)
+    if facts.disposition_status in (DispositionStatus.PROPOSED, DispositionStatus.APPROVED):
+        raise Conflict(N_("The item has a disposal in progress; finish or cancel it first."),
+                       code="item.disposal_pending")
     if facts.location_state is LocationState.CHECKED_OUT:
         raise Conflict(N_("A checked-out item must be returned before it is transferred."), code="item.checked_out")
     if facts.location_state not in TRANSFERABLE_LOCATIONS:

@@ -4,6 +4,17 @@ from .agency import Agency, CustodyCentre, StorageLocation
 from .audit import AuditEvent
 from .case import Case, CaseParticipant, NumberSequence, SeizureList
 from .item import Attachment, Item
+from .lifecycle import (
+    Checkout,
+    CheckoutExtension,
+    CheckoutLine,
+    Correction,
+    Counterparty,
+    Disposition,
+    DispositionLine,
+    FreezeOrder,
+    FreezeRenewal,
+)
 from .transfer import Transfer, TransferLine
 from .user import ApiToken, LoginSession, User, UserRole
 
@@ -14,6 +25,15 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseParticipant",
+    "Checkout",
+    "CheckoutExtension",
+    "CheckoutLine",
+    "Correction",
+    "Counterparty",
+    "Disposition",
+    "DispositionLine",
+    "FreezeOrder",
+    "FreezeRenewal",
     "Item",
     "NumberSequence",
     "SeizureList",

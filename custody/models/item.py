@@ -78,6 +78,9 @@ class Item(db.Model):
     disposition_status: Mapped[DispositionStatus] = mapped_column(str_enum(DispositionStatus))
     disposition_kind: Mapped[DispositionKind | None] = mapped_column(str_enum(DispositionKind))
 
+    # An early-sale proceeds entry names the item it replaced (先行处置: proceeds follow the case).
+    source_item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+
     # Set when a receiving agency rejected the item in a transfer; cleared when custody next moves.
     flag_reason: Mapped[str | None] = mapped_column(String(500))
 
@@ -93,6 +96,7 @@ class Item(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="item", order_by="Attachment.id", lazy="selectin"
     )
+    source_item: Mapped[Item | None] = relationship(remote_side=[id])
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -33,7 +33,7 @@ def item_snapshot(item: Item) -> dict[str, Any]:
 def append_item_event(
     session: Session,
     item: Item,
-    actor: Actor,
+    actor: Actor | None,
     action: str,
     *,
     before: dict[str, Any] | None = None,
@@ -42,6 +42,8 @@ def append_item_event(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Record ``action`` on ``item``. The caller holds the item's row lock (``lock_items``).
+
+    ``actor`` is None only for what the system itself records (a freeze lapsing at its expiry).
 
     ``before`` is the snapshot taken before the change; the after-state is read from ``item``.
     Only the fields that changed are kept in before/after, so the history reads as a story.

@@ -35,9 +35,14 @@ def label_code(session: Session, agency_code: str, year: int) -> str:
     return f"{agency_code}-{year}-{next_number(session, f'label:{agency_code}', year):06d}"
 
 
+def next_code(session: Session, prefix: str, agency_code: str, year: int) -> str:
+    """A document number such as ``YS-PDGA-2026-00012`` (prefix: QD 清单, YS 移送, DY 调用, CZ 处置)."""
+    return f"{prefix}-{agency_code}-{year}-{next_number(session, f'{prefix}:{agency_code}', year):05d}"
+
+
 def seizure_list_no(session: Session, agency_code: str, year: int) -> str:
-    return f"QD-{agency_code}-{year}-{next_number(session, f'list:{agency_code}', year):05d}"
+    return next_code(session, "QD", agency_code, year)
 
 
 def transfer_no(session: Session, agency_code: str, year: int) -> str:
-    return f"YS-{agency_code}-{year}-{next_number(session, f'transfer:{agency_code}', year):05d}"
+    return next_code(session, "YS", agency_code, year)

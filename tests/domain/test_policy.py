@@ -34,6 +34,16 @@ SPEC: dict[Action, tuple[set[Role], set[AgencyKind], Relation | None]] = {
     Action.PROPOSE_TRANSFER: ({Role.OFFICER}, ANY_KIND, Relation.CUSTODIAN),
     Action.DECIDE_TRANSFER: ({Role.OFFICER, Role.KEEPER}, ANY_KIND, Relation.RECEIVER),
     Action.RECALL_TRANSFER: ({Role.OFFICER}, ANY_KIND, Relation.SENDER),
+    Action.REQUEST_CHECKOUT: ({Role.OFFICER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.APPROVE_CHECKOUT: ({Role.APPROVER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.RELEASE_ITEM: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.RETURN_ITEM: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.PROPOSE_DISPOSITION: ({Role.OFFICER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.APPROVE_DISPOSITION: ({Role.APPROVER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.EXECUTE_DISPOSITION: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.MANAGE_FREEZE: ({Role.OFFICER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.PROPOSE_CORRECTION: ({Role.OFFICER, Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.APPROVE_CORRECTION: ({Role.APPROVER}, ANY_KIND, Relation.CUSTODIAN),
 }
 
 

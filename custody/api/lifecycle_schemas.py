@@ -1,0 +1,360 @@
+"""Schemas for check-outs, disposals, freezes, corrections and bulk import (shape only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+
+from custody.domain.clock import local_date
+from custody.domain.enums import DispositionKind
+from custody.domain.lifecycle import (
+    CORRECTABLE_FIELDS,
+    CheckoutPurpose,
+    CheckoutStatus,
+    CorrectionStatus,
+    CounterpartyKind,
+    Discrepancy,
+    DispositionRecordStatus,
+    ExtensionStatus,
+    FreezeAssetType,
+    FreezeStatus,
+    freeze_status_on,
+    is_overdue,
+)
+from custody.orm import utcnow
+
+from .common import AgencyRefSchema, Schema
+from .schemas import PageQuerySchema
+
+
+def _enum(cls: type, **kwargs: Any) -> ma.fields.Enum:
+    return ma.fields.Enum(cls, by_value=True, **kwargs)
+
+
+ITEM_IDS = ma.fields.List(ma.fields.Int(strict=True), required=True, validate=ma.validate.Length(min=1, max=5000))
+
+
+class CounterpartyInputSchema(Schema):
+    name = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=100))
+    kind = _enum(CounterpartyKind, load_default=CounterpartyKind.PERSON)
+    organisation = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    id_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=32))
+    contact = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=100))
+
+
+class NameOrObject(ma.fields.Field):
+    """Accepts a plain string (put under ``key``), or an object with the nested schema's fields."""
+
+    def __init__(self, nested: type[Schema], key: str = "name", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.nested = nested
+        self.key = key
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, Any]:
+        if isinstance(value, str):
+            value = {self.key: value}
+        if not isinstance(value, dict):
+            raise ma.ValidationError("A name, or an object.")
+        return self.nested().load(value)
+
+
+class CounterpartySchema(Schema):
+    id = ma.fields.Int()
+    kind = _enum(CounterpartyKind)
+    name = ma.fields.Str()
+    organisation = ma.fields.Str(allow_none=True)
+    contact = ma.fields.Str(allow_none=True)
+
+
+# -- check-outs -------------------------------------------------------------------------------
+
+
+class CheckoutCreateSchema(Schema):
+    item_ids = ITEM_IDS
+    purpose = _enum(CheckoutPurpose, required=True)
+    counterparty = NameOrObject(CounterpartyInputSchema, required=True,
+                                metadata={"description": "a name, or {name, kind: person|lab|court|bank|authority|other, organisation, id_no, contact}"})
+    due_at = ma.fields.AwareDateTime(required=True)
+    note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
+
+
+class ReasonSchema(Schema):
+    reason = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class RequiredReasonSchema(Schema):
+    reason = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=500))
+
+
+class ReleaseSchema(Schema):
+    released_to = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=100),
+                                metadata={"description": "the person taking the items; default the counterparty"})
+
+
+class DiscrepancyInputSchema(Schema):
+    kind = _enum(Discrepancy, required=True)
+    note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class ReturnSchema(Schema):
+    condition = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=500))
+    item_ids = ma.fields.List(ma.fields.Int(strict=True), load_default=None, allow_none=True,
+                              metadata={"description": "default: every item still out"})
+    discrepancy = NameOrObject(DiscrepancyInputSchema, key="kind", load_default=None, allow_none=True,
+                               metadata={"description": "damage | shortage | substitution, or {kind, note}"})
+    discrepancy_note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class ExtendSchema(Schema):
+    due_at = ma.fields.AwareDateTime(required=True)
+    reason = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=500))
+
+
+class CheckoutQuerySchema(PageQuerySchema):
+    status = _enum(CheckoutStatus)
+    overdue = ma.fields.Bool()
+    case_id = ma.fields.Int()
+    item_id = ma.fields.Int()
+
+
+class CheckoutLineSchema(Schema):
+    item_id = ma.fields.Int()
+    label_code = ma.fields.Function(lambda line: line.item.label_code)
+    item_name = ma.fields.Function(lambda line: line.item.name)
+    returned_at = ma.fields.AwareDateTime(allow_none=True)
+    return_condition = ma.fields.Str(allow_none=True)
+    discrepancy = _enum(Discrepancy, allow_none=True)
+    discrepancy_note = ma.fields.Str(allow_none=True)
+
+
+class ExtensionSchema(Schema):
+    id = ma.fields.Int()
+    previous_due_at = ma.fields.AwareDateTime()
+    requested_due_at = ma.fields.AwareDateTime()
+    reason = ma.fields.Str()
+    status = _enum(ExtensionStatus)
+    decided_at = ma.fields.AwareDateTime(allow_none=True)
+    decision_reason = ma.fields.Str(allow_none=True)
+
+
+class CheckoutSchema(Schema):
+    id = ma.fields.Int()
+    checkout_no = ma.fields.Str()
+    case_id = ma.fields.Int()
+    custodian_agency = ma.fields.Nested(AgencyRefSchema)
+    purpose = _enum(CheckoutPurpose)
+    counterparty = ma.fields.Nested(CounterpartySchema)
+    due_at = ma.fields.AwareDateTime()
+    overdue = ma.fields.Function(lambda c: is_overdue(c.status, c.due_at, utcnow()))
+    status = _enum(CheckoutStatus)
+    note = ma.fields.Str(allow_none=True)
+    requested_by_id = ma.fields.Int()
+    requested_at = ma.fields.AwareDateTime()
+    approved_by_id = ma.fields.Int(allow_none=True)
+    approved_at = ma.fields.AwareDateTime(allow_none=True)
+    rejected_reason = ma.fields.Str(allow_none=True)
+    released_at = ma.fields.AwareDateTime(allow_none=True)
+    released_to = ma.fields.Str(allow_none=True)
+    returned_at = ma.fields.AwareDateTime(allow_none=True)
+    lines = ma.fields.List(ma.fields.Nested(CheckoutLineSchema))
+    extensions = ma.fields.List(ma.fields.Nested(ExtensionSchema))
+
+
+# -- dispositions -----------------------------------------------------------------------------
+
+
+class DispositionCreateSchema(Schema):
+    item_ids = ITEM_IDS
+    kind = _enum(DispositionKind, required=True)
+    legal_basis = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200),
+                                metadata={"description": "judgment / decision number (required for final disposal)"})
+    reason = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
+    owner_consent = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+
+
+class RecipientSchema(Schema):
+    name = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=100))
+    id_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=32))
+    is_agent = ma.fields.Bool(load_default=False)
+    authorisation_ref = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=100),
+                                      metadata={"description": "the written authorisation (授权委托书) an agent holds"})
+
+
+class ExecuteSchema(Schema):
+    receipt_no = ma.fields.Str(required=True, validate=ma.validate.Length(max=64))
+    witness = ma.fields.Str(load_default=None, allow_none=True,
+                            metadata={"description": "username of the destruction witness (not in the chain of custody)"})
+    proceeds_fen = ma.fields.Int(load_default=None, allow_none=True, strict=True)
+    recipient = ma.fields.Nested(RecipientSchema, load_default=None, allow_none=True)
+
+
+class DispositionQuerySchema(PageQuerySchema):
+    status = _enum(DispositionRecordStatus)
+    kind = _enum(DispositionKind)
+    case_id = ma.fields.Int()
+
+
+class DispositionLineSchema(Schema):
+    item_id = ma.fields.Int()
+    label_code = ma.fields.Function(lambda line: line.item.label_code)
+    item_name = ma.fields.Function(lambda line: line.item.name)
+    proceeds_fen = ma.fields.Int(allow_none=True)
+    proceeds_item_id = ma.fields.Int(allow_none=True)
+
+
+class DispositionSchema(Schema):
+    id = ma.fields.Int()
+    disposition_no = ma.fields.Str()
+    case_id = ma.fields.Int()
+    custodian_agency = ma.fields.Nested(AgencyRefSchema)
+    kind = _enum(DispositionKind)
+    legal_basis = ma.fields.Str(allow_none=True)
+    reason = ma.fields.Str(allow_none=True)
+    owner_consent = ma.fields.Str(allow_none=True)
+    status = _enum(DispositionRecordStatus)
+    proposed_by_id = ma.fields.Int()
+    proposed_at = ma.fields.AwareDateTime()
+    approved_by_id = ma.fields.Int(allow_none=True)
+    approved_at = ma.fields.AwareDateTime(allow_none=True)
+    rejected_reason = ma.fields.Str(allow_none=True)
+    executed_at = ma.fields.AwareDateTime(allow_none=True)
+    receipt_no = ma.fields.Str(allow_none=True)
+    witness_user_id = ma.fields.Int(allow_none=True)
+    recipient = ma.fields.Function(lambda d: {"name": d.recipient.name, "is_agent": d.recipient_is_agent,
+                                              "authorisation_ref": d.authorisation_ref} if d.recipient else None)
+    lines = ma.fields.List(ma.fields.Nested(DispositionLineSchema))
+
+
+# -- freezes ----------------------------------------------------------------------------------
+
+
+class FreezeCreateSchema(Schema):
+    item_id = ma.fields.Int(required=True, strict=True)
+    asset_type = _enum(FreezeAssetType, required=True)
+    institution = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=100))
+    account_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=40))
+    account_name = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+    amount_fen = ma.fields.Int(required=True, strict=True)
+    start_on = ma.fields.Date(required=True)
+    period_months = ma.fields.Int(load_default=None, allow_none=True, strict=True,
+                                  metadata={"description": "default and maximum by asset type: deposits 6 (major case 12), securities 24, equity/insurance 6"})
+    major_case = ma.fields.Bool(load_default=False)
+    notice_doc_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+
+
+class RenewSchema(Schema):
+    doc_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    period_months = ma.fields.Int(load_default=None, allow_none=True, strict=True)
+
+
+class FreezeReleaseSchema(Schema):
+    doc_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    reason = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class FreezeQuerySchema(PageQuerySchema):
+    item_id = ma.fields.Int()
+    status = _enum(FreezeStatus)
+    expiring_before = ma.fields.Date()
+
+
+class RenewalSchema(Schema):
+    doc_no = ma.fields.Str()
+    period_months = ma.fields.Int()
+    previous_expires_on = ma.fields.Date()
+    new_expires_on = ma.fields.Date()
+    renewed_at = ma.fields.AwareDateTime()
+
+
+class FreezeSchema(Schema):
+    id = ma.fields.Int()
+    item_id = ma.fields.Int()
+    asset_type = _enum(FreezeAssetType)
+    institution = ma.fields.Str()
+    account_no = ma.fields.Str()
+    account_name = ma.fields.Str(allow_none=True)
+    amount_fen = ma.fields.Int()
+    major_case = ma.fields.Bool()
+    notice_doc_no = ma.fields.Str()
+    start_on = ma.fields.Date()
+    period_months = ma.fields.Int()
+    expires_on = ma.fields.Date()
+    status = ma.fields.Function(lambda f: freeze_status_on(f.status, f.expires_on, local_date(utcnow())).value,
+                                metadata={"description": "active, lapsed (expired without renewal) or released"})
+    released_at = ma.fields.AwareDateTime(allow_none=True)
+    release_doc_no = ma.fields.Str(allow_none=True)
+    renewals = ma.fields.List(ma.fields.Nested(RenewalSchema))
+
+
+# -- corrections ------------------------------------------------------------------------------
+
+
+class CorrectionCreateSchema(Schema):
+    item_id = ma.fields.Int(required=True, strict=True)
+    field = ma.fields.Str(required=True, validate=ma.validate.OneOf(CORRECTABLE_FIELDS))
+    new_value = ma.fields.Raw(required=True, allow_none=True)
+    reason = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=500))
+
+
+class CorrectionQuerySchema(PageQuerySchema):
+    item_id = ma.fields.Int()
+    status = _enum(CorrectionStatus)
+
+
+class CorrectionSchema(Schema):
+    id = ma.fields.Int()
+    item_id = ma.fields.Int()
+    field = ma.fields.Str()
+    old_value = ma.fields.Method("dump_old")
+    new_value = ma.fields.Method("dump_new")
+    reason = ma.fields.Str()
+    status = _enum(CorrectionStatus)
+    proposed_by_id = ma.fields.Int()
+    proposed_at = ma.fields.AwareDateTime()
+    decided_by_id = ma.fields.Int(allow_none=True)
+    decided_at = ma.fields.AwareDateTime(allow_none=True)
+    decision_reason = ma.fields.Str(allow_none=True)
+
+    def _value(self, correction: Any, value: Any) -> Any:
+        from custody.domain.items import mask_id_no
+
+        from .schemas import _sees_personal_data
+
+        if correction.field in ("owner_id_no", "owner_contact") and not _sees_personal_data(correction.item):
+            return mask_id_no(value)
+        return value
+
+    def dump_old(self, correction: Any) -> Any:
+        return self._value(correction, correction.old_value)
+
+    def dump_new(self, correction: Any) -> Any:
+        return self._value(correction, correction.new_value)
+
+
+# -- bulk import ------------------------------------------------------------------------------
+
+
+class ImportFormSchema(Schema):
+    seizure_list_id = ma.fields.Int(load_default=None, allow_none=True)
+    seized_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    seized_place = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    holder_name = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+    holder_id_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=32))
+    witness = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+
+
+class ImportedItemSchema(Schema):
+    id = ma.fields.Int()
+    label_code = ma.fields.Str()
+    name = ma.fields.Str()
+
+
+class ImportResultSchema(Schema):
+    seizure_list = ma.fields.Function(lambda r: {"id": r.seizure_list.id, "list_no": r.seizure_list.list_no})
+    count = ma.fields.Function(lambda r: len(r.items))
+    items = ma.fields.List(ma.fields.Nested(ImportedItemSchema))
+
+
+class TemplateQuerySchema(Schema):
+    format = ma.fields.Str(load_default="xlsx", validate=ma.validate.OneOf(["xlsx", "csv"]))

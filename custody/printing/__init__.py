@@ -1,0 +1,42 @@
+"""Printable documents (PDF) and QR codes: pure functions from plain data to bytes or SVG text.
+
+No Flask and no database here: views gather the data into the dataclasses below, call one
+function and send the bytes (``application/pdf``). See ``custody.printing.pdf`` for the builder
+that every form uses.
+"""
+
+from __future__ import annotations
+
+from .pdf import (
+    CheckoutLine,
+    CheckoutSlip,
+    Column,
+    Field,
+    Label,
+    LabelLayout,
+    PdfDocument,
+    ReturnLine,
+    ReturnList,
+    SeizureLine,
+    SeizureList,
+    Signature,
+    TransferLine,
+    TransferList,
+    checkout_slip_pdf,
+    format_datetime,
+    format_quantity,
+    format_yuan,
+    label_sheet_pdf,
+    qr_svg,
+    return_list_pdf,
+    seizure_list_pdf,
+    transfer_list_pdf,
+    yuan_in_words,
+)
+
+__all__ = [
+    "CheckoutLine", "CheckoutSlip", "Column", "Field", "Label", "LabelLayout", "PdfDocument", "ReturnLine",
+    "ReturnList", "SeizureLine", "SeizureList", "Signature", "TransferLine", "TransferList", "checkout_slip_pdf",
+    "format_datetime", "format_quantity", "format_yuan", "label_sheet_pdf", "qr_svg", "return_list_pdf",
+    "seizure_list_pdf", "transfer_list_pdf", "yuan_in_words",
+]

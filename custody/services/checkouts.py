@@ -1,0 +1,318 @@
+"""调用/归还 — check-out for a legal purpose and return, with approval, release and extensions.
+
+request (officer of the custodian agency) → approve (an approver of that agency, not the requester)
+→ release (keeper: items leave storage to the named person) → return (keeper: condition checked,
+discrepancies recorded). Extensions are requested and approved the same way. Lock order: the
+check-out row, then its items by id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from custody.domain.actor import Actor
+from custody.domain.enums import LocationState
+from custody.domain.errors import Conflict, InvalidInput, NotFound
+from custody.domain.i18n import N_
+from custody.domain.lifecycle import (
+    CheckoutPurpose,
+    CheckoutStatus,
+    CounterpartyKind,
+    Discrepancy,
+    ExtensionStatus,
+    check_checkout_item,
+    check_due,
+    require_checkout_status,
+    require_not_requester,
+)
+from custody.domain.policy import Action, require
+from custody.models.item import Item
+from custody.models.lifecycle import Checkout, CheckoutExtension, CheckoutLine, Counterparty
+from custody.orm import utcnow
+
+from . import numbers
+from .item_events import append_item_event, item_snapshot
+from .storage import custodian_relations, facts
+from .visibility import case_filter, lock_items
+
+
+@dataclass(frozen=True)
+class CounterpartyInput:
+    name: str
+    kind: CounterpartyKind = CounterpartyKind.PERSON
+    organisation: str | None = None
+    id_no: str | None = None
+    contact: str | None = None
+
+
+def new_counterparty(session: Session, data: CounterpartyInput) -> Counterparty:
+    if not data.name.strip():
+        raise InvalidInput(N_("Name the counterparty."), fields={"counterparty.name": [N_("Required.")]})
+    counterparty = Counterparty(kind=data.kind, name=data.name.strip(), organisation=data.organisation,
+                                id_no=data.id_no, contact=data.contact)
+    session.add(counterparty)
+    session.flush()
+    return counterparty
+
+
+def require_on_items(actor: Actor, action: Action, items: Iterable[Item]) -> None:
+    for item in items:
+        require(actor, action, custodian_relations(actor, item))
+
+
+def single_case_and_custodian(items: list[Item]) -> tuple[int, int]:
+    """Workflow records cover items of one case held by one agency."""
+    cases = {item.case_id for item in items}
+    custodians = {item.custodian_agency_id for item in items}
+    if len(cases) != 1 or len(custodians) != 1:
+        raise InvalidInput(N_("All items must belong to one case and one custodian agency."),
+                           fields={"item_ids": [N_("Items of different cases or custodians.")]})
+    return cases.pop(), custodians.pop()
+
+
+def _checkout_common(checkout: Checkout) -> dict[str, Any]:
+    return {"checkout_id": checkout.id, "checkout_no": checkout.checkout_no}
+
+
+def request_checkout(
+    session: Session,
+    actor: Actor,
+    *,
+    item_ids: Iterable[int],
+    purpose: CheckoutPurpose,
+    counterparty: CounterpartyInput,
+    due_at: datetime,
+    note: str | None = None,
+) -> Checkout:
+    item_ids = list(dict.fromkeys(item_ids))
+    if not item_ids:
+        raise InvalidInput(N_("Choose at least one item."), fields={"item_ids": [N_("Choose at least one item.")]})
+    now = utcnow()
+    check_due(due_at, now)
+    items = lock_items(session, actor, item_ids)
+    require_on_items(actor, Action.REQUEST_CHECKOUT, items)
+    case_id, custodian_id = single_case_and_custodian(items)
+    for item in items:
+        check_checkout_item(facts(item))
+    checkout = Checkout(
+        checkout_no=numbers.next_code(session, "DY", actor.agency_code, now.year),
+        case_id=case_id, custodian_agency_id=custodian_id, purpose=purpose,
+        counterparty=new_counterparty(session, counterparty), due_at=due_at, status=CheckoutStatus.REQUESTED,
+        note=(note or "").strip() or None, requested_by_id=actor.user_id,
+        lines=[CheckoutLine(item_id=item.id) for item in items],
+    )
+    session.add(checkout)
+    session.flush()
+    for item in items:
+        append_item_event(session, item, actor, "checkout.request", data={
+            **_checkout_common(checkout), "purpose": purpose, "counterparty": checkout.counterparty.name,
+            "due_at": due_at})
+    return checkout
+
+
+def _locked_checkout(session: Session, actor: Actor, checkout_id: int) -> Checkout:
+    checkout = session.scalar(
+        select(Checkout).where(Checkout.id == checkout_id, Checkout.case_id.in_(_visible_case_ids(actor)))
+        .with_for_update(of=Checkout).execution_options(populate_existing=True)
+    )
+    if checkout is None:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.checkout")
+    return checkout
+
+
+def _visible_case_ids(actor: Actor):  # noqa: ANN202
+    from custody.models.case import Case
+
+    return select(Case.id).where(case_filter(actor))
+
+
+def _items_of(session: Session, actor: Actor, checkout: Checkout, item_ids: Iterable[int] | None = None) -> list[Item]:
+    wanted = [line.item_id for line in checkout.lines if item_ids is None or line.item_id in set(item_ids)]
+    return lock_items(session, actor, wanted)
+
+
+def decide_checkout(session: Session, actor: Actor, checkout_id: int, *, approve: bool,
+                    reason: str | None = None) -> Checkout:
+    """审批 — an approver of the custodian agency, never the requester."""
+    checkout = _locked_checkout(session, actor, checkout_id)
+    items = _items_of(session, actor, checkout)
+    require_on_items(actor, Action.APPROVE_CHECKOUT, items)
+    require_not_requester(checkout.requested_by_id, actor.user_id)
+    require_checkout_status(checkout.status, CheckoutStatus.REQUESTED)
+    reason = (reason or "").strip() or None
+    if not approve and not reason:
+        raise InvalidInput(N_("Give a reason for rejecting."), fields={"reason": [N_("Required.")]})
+    checkout.approved_by_id = actor.user_id
+    checkout.approved_at = utcnow()
+    checkout.status = CheckoutStatus.APPROVED if approve else CheckoutStatus.REJECTED
+    checkout.rejected_reason = None if approve else reason
+    for item in items:
+        append_item_event(session, item, actor, "checkout.approve" if approve else "checkout.reject",
+                          reason=reason, data=_checkout_common(checkout))
+    return checkout
+
+
+def cancel_checkout(session: Session, actor: Actor, checkout_id: int, reason: str | None = None) -> Checkout:
+    """The requester (or a colleague of the custodian agency) withdraws it before release."""
+    checkout = _locked_checkout(session, actor, checkout_id)
+    items = _items_of(session, actor, checkout)
+    require_on_items(actor, Action.REQUEST_CHECKOUT, items)
+    require_checkout_status(checkout.status, CheckoutStatus.REQUESTED, CheckoutStatus.APPROVED)
+    checkout.status = CheckoutStatus.CANCELLED
+    for item in items:
+        append_item_event(session, item, actor, "checkout.cancel", reason=reason, data=_checkout_common(checkout))
+    return checkout
+
+
+def release_checkout(session: Session, actor: Actor, checkout_id: int, *, released_to: str | None = None) -> Checkout:
+    """出库 — the keeper hands approved items to the named person; they leave storage."""
+    checkout = _locked_checkout(session, actor, checkout_id)
+    items = _items_of(session, actor, checkout)
+    require_on_items(actor, Action.RELEASE_ITEM, items)
+    require_checkout_status(checkout.status, CheckoutStatus.APPROVED)
+    for item in items:
+        check_checkout_item(facts(item))
+    now = utcnow()
+    checkout.status = CheckoutStatus.RELEASED
+    checkout.released_by_id = actor.user_id
+    checkout.released_at = now
+    checkout.released_to = (released_to or "").strip() or checkout.counterparty.name
+    for item in items:
+        before = item_snapshot(item)
+        item.location_state = LocationState.CHECKED_OUT  # its storage location stays: it comes back there
+        append_item_event(session, item, actor, "item.release", before=before, occurred_at=now, data={
+            **_checkout_common(checkout), "released_to": checkout.released_to, "due_at": checkout.due_at,
+            "purpose": checkout.purpose})
+    return checkout
+
+
+def return_items(
+    session: Session,
+    actor: Actor,
+    checkout_id: int,
+    *,
+    condition: str,
+    item_ids: Iterable[int] | None = None,
+    discrepancy: Discrepancy | None = None,
+    discrepancy_note: str | None = None,
+) -> Checkout:
+    """归还 — the keeper checks what came back; damage, shortage or substitution is recorded."""
+    condition = (condition or "").strip()
+    if not condition:
+        raise InvalidInput(N_("Record the condition on return."), fields={"condition": [N_("Required.")]})
+    if discrepancy is not None and not (discrepancy_note or "").strip():
+        raise InvalidInput(N_("Describe the discrepancy."), fields={"discrepancy_note": [N_("Required.")]})
+    checkout = _locked_checkout(session, actor, checkout_id)
+    require_checkout_status(checkout.status, CheckoutStatus.RELEASED)
+    outstanding = {line.item_id: line for line in checkout.lines if line.returned_at is None}
+    wanted = list(outstanding) if item_ids is None else list(dict.fromkeys(item_ids))
+    unknown = [i for i in wanted if i not in outstanding]
+    if unknown or not wanted:
+        raise InvalidInput(N_("These items are not out on this check-out: %(ids)s."),
+                           fields={"item_ids": [N_("Not out on this check-out.")]}, ids=unknown)
+    items = lock_items(session, actor, wanted)
+    require_on_items(actor, Action.RETURN_ITEM, items)
+    now = utcnow()
+    for item in items:
+        line = outstanding[item.id]
+        line.returned_at = now
+        line.returned_by_id = actor.user_id
+        line.return_condition = condition
+        line.discrepancy = discrepancy
+        line.discrepancy_note = (discrepancy_note or "").strip() or None
+        before = item_snapshot(item)
+        item.location_state = LocationState.IN_STORAGE
+        item.condition = condition
+        append_item_event(session, item, actor, "item.return", before=before, occurred_at=now, data={
+            **_checkout_common(checkout), "condition": condition, "discrepancy": discrepancy,
+            "discrepancy_note": line.discrepancy_note, "late": now > checkout.due_at})
+    if all(line.returned_at is not None for line in checkout.lines):
+        checkout.status = CheckoutStatus.RETURNED
+        checkout.returned_at = now
+    return checkout
+
+
+def request_extension(session: Session, actor: Actor, checkout_id: int, *, due_at: datetime,
+                      reason: str) -> CheckoutExtension:
+    checkout = _locked_checkout(session, actor, checkout_id)
+    items = _items_of(session, actor, checkout)
+    require_on_items(actor, Action.REQUEST_CHECKOUT, items)
+    require_checkout_status(checkout.status, CheckoutStatus.RELEASED, CheckoutStatus.APPROVED)
+    if any(ext.status is ExtensionStatus.REQUESTED for ext in checkout.extensions):
+        raise Conflict(N_("An extension request is already waiting for a decision."), code="checkout.extension_pending")
+    if not (reason or "").strip():
+        raise InvalidInput(N_("Give the reason for the extension."), fields={"reason": [N_("Required.")]})
+    check_due(due_at, utcnow(), after=checkout.due_at)
+    extension = CheckoutExtension(previous_due_at=checkout.due_at, requested_due_at=due_at, reason=reason.strip(),
+                                  status=ExtensionStatus.REQUESTED, requested_by_id=actor.user_id)
+    checkout.extensions.append(extension)
+    session.flush()
+    for item in items:
+        append_item_event(session, item, actor, "checkout.extension_request", reason=extension.reason, data={
+            **_checkout_common(checkout), "requested_due_at": due_at})
+    return extension
+
+
+def decide_extension(session: Session, actor: Actor, checkout_id: int, *, approve: bool,
+                     reason: str | None = None) -> Checkout:
+    checkout = _locked_checkout(session, actor, checkout_id)
+    items = _items_of(session, actor, checkout)
+    require_on_items(actor, Action.APPROVE_CHECKOUT, items)
+    pending = [ext for ext in checkout.extensions if ext.status is ExtensionStatus.REQUESTED]
+    if not pending:
+        raise Conflict(N_("No extension request is waiting for a decision."), code="checkout.no_extension")
+    extension = pending[0]
+    require_not_requester(extension.requested_by_id, actor.user_id)
+    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+    extension.decided_by_id = actor.user_id
+    extension.decided_at = utcnow()
+    extension.decision_reason = (reason or "").strip() or None
+    if approve:
+        checkout.due_at = extension.requested_due_at
+    for item in items:
+        append_item_event(session, item, actor,
+                          "checkout.extension_approve" if approve else "checkout.extension_reject",
+                          reason=extension.decision_reason,
+                          data={**_checkout_common(checkout), "due_at": checkout.due_at})
+    return checkout
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def get_checkout(session: Session, actor: Actor, checkout_id: int) -> Checkout:
+    checkout = session.scalar(select(Checkout).where(Checkout.id == checkout_id,
+                                                     Checkout.case_id.in_(_visible_case_ids(actor))))
+    if checkout is None:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.checkout")
+    return checkout
+
+
+def checkouts_query(actor: Actor, *, status: CheckoutStatus | None = None, overdue: bool | None = None,
+                    case_id: int | None = None, item_id: int | None = None) -> Select[Any]:
+    stmt = select(Checkout).where(Checkout.case_id.in_(_visible_case_ids(actor)))
+    if status is not None:
+        stmt = stmt.where(Checkout.status == status)
+    if overdue is not None:
+        late = (Checkout.status == CheckoutStatus.RELEASED) & (Checkout.due_at < utcnow())
+        stmt = stmt.where(late if overdue else ~late)
+    if case_id is not None:
+        stmt = stmt.where(Checkout.case_id == case_id)
+    if item_id is not None:
+        stmt = stmt.where(Checkout.id.in_(select(CheckoutLine.checkout_id).where(CheckoutLine.item_id == item_id)))
+    return stmt.order_by(Checkout.id.desc())
+
+
+def open_checkout_for(session: Session, item_id: int) -> Checkout | None:
+    """The released check-out an item is currently out on (shown on the item, with overdue)."""
+    return session.scalar(
+        select(Checkout).join(CheckoutLine).where(
+            CheckoutLine.item_id == item_id, CheckoutLine.returned_at.is_(None),
+            Checkout.status == CheckoutStatus.RELEASED)
+    )

@@ -1,0 +1,169 @@
+"""更正 — fixing a wrongly registered field without rewriting history.
+
+A correction names the field, the earlier value, the new value and the reason; an approver of the
+custodian agency (not the proposer) approves it; the item then carries the new value and its history
+gains an ``item.correct`` event pointing at the correction. Nothing earlier is changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from custody.audit.recorder import jsonable
+from custody.domain.actor import Actor
+from custody.domain.errors import Conflict, InvalidInput, NotFound
+from custody.domain.i18n import N_
+from custody.domain.items import clean_details, ensure_not_disposed, parse_quantity
+from custody.domain.lifecycle import (
+    CorrectionStatus,
+    check_correction_field,
+    check_correction_still_valid,
+    require_not_requester,
+)
+from custody.domain.policy import Action
+from custody.models.item import Item
+from custody.models.lifecycle import Correction
+from custody.orm import utcnow
+
+from .checkouts import require_on_items
+from .item_events import append_item_event
+from .storage import facts
+from .visibility import item_filter, lock_items
+
+# Fields whose values are personal data: the permanent record keeps only their digest.
+PERSONAL_FIELDS = frozenset({"owner_name", "owner_id_no", "owner_contact"})
+TEXT_LIMITS = {"name": 200, "unit": 16, "features": 2000, "specification": 200, "condition_at_seizure": 500,
+               "source": 200, "owner_name": 64, "owner_id_no": 32, "owner_contact": 64, "measure_doc_no": 64}
+
+
+def _bad(message: str) -> InvalidInput:
+    return InvalidInput(message, fields={"new_value": [message]})
+
+
+def coerce_value(item: Item, field: str, value: Any) -> Any:
+    """Validate ``value`` for ``field`` with the registration rules; returns the typed value."""
+    if field == "quantity":
+        quantity = parse_quantity(value)
+        if quantity <= 0:
+            raise _bad(N_("Must be greater than zero."))
+        return quantity
+    if field == "estimated_value_fen":
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise _bad(N_("Must be a whole number of fen (分), zero or more."))
+        return value
+    if field in ("ownership_clear", "is_perishable"):
+        if not isinstance(value, bool):
+            raise _bad(N_("Must be true or false."))
+        return value
+    if field == "measure_date":
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise _bad(N_("Must be a date (YYYY-MM-DD).")) from exc
+    if field == "details":
+        details, errors = clean_details(item.category, value if isinstance(value, dict) else None)
+        if errors or not isinstance(value, dict):
+            raise InvalidInput(N_("The category details have errors."), fields=errors or {"new_value": [N_("Required.")]})
+        return details
+    if value is not None and not isinstance(value, str):
+        raise _bad(N_("Must be text."))
+    text = (value or "").strip() or None
+    if field in ("name", "unit") and not text:
+        raise _bad(N_("Required."))
+    if text and len(text) > TEXT_LIMITS[field]:
+        raise _bad(N_("Too long."))
+    return text
+
+
+def _recorded(field: str, value: Any) -> Any:
+    """What the permanent record holds for a value: personal data only as a SHA-256 digest."""
+    value = jsonable(value)
+    if field in PERSONAL_FIELDS and value is not None:
+        return {"sha256": hashlib.sha256(json.dumps(value, ensure_ascii=False).encode("utf-8")).hexdigest()}
+    return value
+
+
+def propose_correction(session: Session, actor: Actor, *, item_id: int, field: str, new_value: Any,
+                       reason: str) -> Correction:
+    check_correction_field(field)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(N_("Give the reason for the correction."), fields={"reason": [N_("Required.")]})
+    [item] = lock_items(session, actor, [item_id])
+    require_on_items(actor, Action.PROPOSE_CORRECTION, [item])
+    ensure_not_disposed(facts(item))
+    typed = coerce_value(item, field, new_value)
+    old = jsonable(getattr(item, field))
+    if jsonable(typed) == old:
+        raise InvalidInput(N_("The new value is the same as the current one."), fields={"new_value": [N_("Unchanged.")]})
+    correction = Correction(item_id=item.id, field=field, old_value=old, new_value=jsonable(typed), reason=reason[:500],
+                            status=CorrectionStatus.PROPOSED, proposed_by_id=actor.user_id)
+    session.add(correction)
+    session.flush()
+    append_item_event(session, item, actor, "correction.propose", reason=correction.reason, data={
+        "correction_id": correction.id, "field": field, "old_value": _recorded(field, old),
+        "new_value": _recorded(field, correction.new_value)})
+    return correction
+
+
+def _locked(session: Session, actor: Actor, correction_id: int) -> tuple[Correction, Item]:
+    correction = session.scalar(
+        select(Correction).join(Item, Item.id == Correction.item_id)
+        .where(Correction.id == correction_id, item_filter(actor))
+        .with_for_update(of=Correction).execution_options(populate_existing=True))
+    if correction is None:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.correction")
+    [item] = lock_items(session, actor, [correction.item_id])
+    return correction, item
+
+
+def decide_correction(session: Session, actor: Actor, correction_id: int, *, approve: bool,
+                      reason: str | None = None) -> Correction:
+    correction, item = _locked(session, actor, correction_id)
+    require_on_items(actor, Action.APPROVE_CORRECTION, [item])
+    require_not_requester(correction.proposed_by_id, actor.user_id)
+    if correction.status is not CorrectionStatus.PROPOSED:
+        raise Conflict(N_("The correction has already been decided."), code="correction.decided")
+    ensure_not_disposed(facts(item))
+    reason = (reason or "").strip() or None
+    if not approve and not reason:
+        raise InvalidInput(N_("Give a reason for rejecting."), fields={"reason": [N_("Required.")]})
+    correction.status = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
+    correction.decided_by_id = actor.user_id
+    correction.decided_at = utcnow()
+    correction.decision_reason = reason
+    if approve:
+        check_correction_still_valid(correction.old_value, jsonable(getattr(item, correction.field)))
+        setattr(item, correction.field, coerce_value(item, correction.field, correction.new_value))
+        append_item_event(session, item, actor, "item.correct", reason=correction.reason, data={
+            "correction_id": correction.id, "field": correction.field,
+            "before": {correction.field: _recorded(correction.field, correction.old_value)},
+            "after": {correction.field: _recorded(correction.field, correction.new_value)},
+            "proposed_by_id": correction.proposed_by_id})
+    else:
+        append_item_event(session, item, actor, "correction.reject", reason=reason,
+                          data={"correction_id": correction.id, "field": correction.field})
+    return correction
+
+
+def get_correction(session: Session, actor: Actor, correction_id: int) -> Correction:
+    correction = session.scalar(select(Correction).join(Item, Item.id == Correction.item_id)
+                                .where(Correction.id == correction_id, item_filter(actor)))
+    if correction is None:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.correction")
+    return correction
+
+
+def corrections_query(actor: Actor, *, item_id: int | None = None, status: CorrectionStatus | None = None) -> Select[Any]:
+    stmt = select(Correction).join(Item, Item.id == Correction.item_id).where(item_filter(actor))
+    if item_id is not None:
+        stmt = stmt.where(Correction.item_id == item_id)
+    if status is not None:
+        stmt = stmt.where(Correction.status == status)
+    return stmt.order_by(Correction.id.desc())

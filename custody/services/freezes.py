@@ -1,0 +1,175 @@
+"""冻结 — freezes of accounts and securities: record, renew before expiry, lapse, release.
+
+A freeze belongs to its item, so responsibility for it moves with the item's custody on transfer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from custody.domain.actor import Actor
+from custody.domain.clock import local_date
+from custody.domain.enums import Measure
+from custody.domain.errors import Conflict, InvalidInput, NotFound
+from custody.domain.i18n import N_
+from custody.domain.items import ensure_not_disposed
+from custody.domain.lifecycle import (
+    FreezeAssetType,
+    FreezeStatus,
+    check_freeze_category,
+    check_freeze_period,
+    check_renewal,
+    freeze_expiry,
+    freeze_status_on,
+)
+from custody.domain.policy import Action
+from custody.models.item import Item
+from custody.models.lifecycle import FreezeOrder, FreezeRenewal
+from custody.orm import utcnow
+
+from .checkouts import require_on_items
+from .item_events import append_item_event
+from .storage import facts
+from .visibility import item_filter, lock_items
+
+
+def _common(freeze: FreezeOrder) -> dict[str, Any]:
+    return {"freeze_id": freeze.id, "asset_type": freeze.asset_type, "institution": freeze.institution,
+            "amount_fen": freeze.amount_fen, "expires_on": freeze.expires_on}
+
+
+def create_freeze(
+    session: Session,
+    actor: Actor,
+    *,
+    item_id: int,
+    asset_type: FreezeAssetType,
+    institution: str,
+    account_no: str,
+    amount_fen: int,
+    start_on: date,
+    notice_doc_no: str,
+    account_name: str | None = None,
+    period_months: int | None = None,
+    major_case: bool = False,
+) -> FreezeOrder:
+    [item] = lock_items(session, actor, [item_id])
+    require_on_items(actor, Action.MANAGE_FREEZE, [item])
+    ensure_not_disposed(facts(item))
+    if item.measure is not Measure.FROZEN:
+        raise Conflict(N_("Register the item with the measure 'frozen' to record a freeze."),
+                       code="freeze.item_not_frozen")
+    check_freeze_category(item.category, asset_type)
+    months = check_freeze_period(asset_type, major_case, period_months)
+    errors: dict[str, list[str]] = {}
+    if amount_fen < 0:
+        errors["amount_fen"] = [N_("Cannot be negative.")]
+    if start_on > local_date(utcnow()):
+        errors["start_on"] = [N_("In the future.")]
+    for name, value in (("institution", institution), ("account_no", account_no), ("notice_doc_no", notice_doc_no)):
+        if not (value or "").strip():
+            errors[name] = [N_("Required.")]
+    if errors:
+        raise InvalidInput(N_("The freeze has errors."), fields=errors)
+    freeze = FreezeOrder(
+        item_id=item.id, asset_type=asset_type, institution=institution.strip(), account_no=account_no.strip(),
+        account_name=account_name, amount_fen=amount_fen, major_case=major_case,
+        notice_doc_no=notice_doc_no.strip(), start_on=start_on, period_months=months,
+        expires_on=freeze_expiry(start_on, months), status=FreezeStatus.ACTIVE, created_by_id=actor.user_id,
+    )
+    session.add(freeze)
+    session.flush()
+    append_item_event(session, item, actor, "freeze.create", data={
+        **_common(freeze), "start_on": start_on, "period_months": months, "notice_doc_no": freeze.notice_doc_no})
+    return freeze
+
+
+def _locked(session: Session, actor: Actor, freeze_id: int) -> tuple[FreezeOrder, Item]:
+    freeze = session.scalar(
+        select(FreezeOrder).join(Item, Item.id == FreezeOrder.item_id)
+        .where(FreezeOrder.id == freeze_id, item_filter(actor))
+        .with_for_update(of=FreezeOrder).execution_options(populate_existing=True)
+    )
+    if freeze is None:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.freeze")
+    [item] = lock_items(session, actor, [freeze.item_id])
+    return freeze, item
+
+
+def renew_freeze(session: Session, actor: Actor, freeze_id: int, *, doc_no: str, period_months: int | None = None,
+                 today: date | None = None) -> FreezeOrder:
+    """续冻 — before the last day passes; each renewal for at most the same period, from the old expiry."""
+    freeze, item = _locked(session, actor, freeze_id)
+    require_on_items(actor, Action.MANAGE_FREEZE, [item])
+    check_renewal(freeze.status, freeze.expires_on, today or local_date(utcnow()))
+    if not (doc_no or "").strip():
+        raise InvalidInput(N_("Record the renewal notice number."), fields={"doc_no": [N_("Required.")]})
+    months = check_freeze_period(freeze.asset_type, freeze.major_case, period_months)
+    previous = freeze.expires_on
+    freeze.expires_on = freeze_expiry(previous + timedelta(days=1), months)  # starts the day after
+    freeze.renewals.append(FreezeRenewal(doc_no=doc_no.strip(), period_months=months, previous_expires_on=previous,
+                                         new_expires_on=freeze.expires_on, renewed_by_id=actor.user_id))
+    session.flush()
+    append_item_event(session, item, actor, "freeze.renew", data={
+        **_common(freeze), "previous_expires_on": previous, "period_months": months, "doc_no": doc_no.strip()})
+    return freeze
+
+
+def release_freeze(session: Session, actor: Actor, freeze_id: int, *, doc_no: str, reason: str | None = None) -> FreezeOrder:
+    """解除冻结."""
+    freeze, item = _locked(session, actor, freeze_id)
+    require_on_items(actor, Action.MANAGE_FREEZE, [item])
+    effective = freeze_status_on(freeze.status, freeze.expires_on, local_date(utcnow()))
+    if effective is not FreezeStatus.ACTIVE:
+        raise Conflict(N_("Only an active freeze can be released."), code=f"freeze.{effective.value}")
+    if not (doc_no or "").strip():
+        raise InvalidInput(N_("Record the release notice number."), fields={"doc_no": [N_("Required.")]})
+    freeze.status = FreezeStatus.RELEASED
+    freeze.released_at = utcnow()
+    freeze.released_by_id = actor.user_id
+    freeze.release_doc_no = doc_no.strip()
+    append_item_event(session, item, actor, "freeze.release", reason=reason,
+                      data={**_common(freeze), "doc_no": freeze.release_doc_no})
+    return freeze
+
+
+def record_lapses(session: Session, now: datetime | None = None) -> list[FreezeOrder]:
+    """Mark active freezes past their last day as lapsed, each with an event in the item's history.
+
+    Run from cron (``flask custody lapse-freezes``); a lapse happens by law whether or not this has
+    run, and every read shows the effective status anyway.
+    """
+    today = local_date(now or utcnow())
+    due = list(session.scalars(
+        select(FreezeOrder).where(FreezeOrder.status == FreezeStatus.ACTIVE, FreezeOrder.expires_on < today)
+        .order_by(FreezeOrder.item_id).with_for_update(of=FreezeOrder)))
+    for freeze in due:
+        item = session.scalar(select(Item).where(Item.id == freeze.item_id).with_for_update(of=Item))
+        assert item is not None
+        freeze.status = FreezeStatus.LAPSED
+        append_item_event(session, item, None, "freeze.lapse", data=_common(freeze))
+    return due
+
+
+def get_freeze(session: Session, actor: Actor, freeze_id: int) -> FreezeOrder:
+    freeze = session.scalar(select(FreezeOrder).join(Item, Item.id == FreezeOrder.item_id)
+                            .where(FreezeOrder.id == freeze_id, item_filter(actor)))
+    if freeze is None:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.freeze")
+    return freeze
+
+
+def freezes_query(actor: Actor, *, item_id: int | None = None, status: FreezeStatus | None = None,
+                  expiring_before: date | None = None) -> Select[Any]:
+    stmt = select(FreezeOrder).join(Item, Item.id == FreezeOrder.item_id).where(item_filter(actor))
+    if item_id is not None:
+        stmt = stmt.where(FreezeOrder.item_id == item_id)
+    if status is not None:
+        stmt = stmt.where(FreezeOrder.status == status)
+    if expiring_before is not None:
+        stmt = stmt.where(FreezeOrder.expires_on <= expiring_before, FreezeOrder.status == FreezeStatus.ACTIVE)
+    return stmt.order_by(FreezeOrder.expires_on)

@@ -1,0 +1,98 @@
+/*
+ * The scan box in the top bar (hand-written, no framework, no inline script: CSP friendly).
+ *
+ * USB barcode/QR scanners act as keyboards: they type the label code and press Enter.
+ *  - On an ordinary page, Enter submits the box's GET form: /scan?code=... jumps to the item.
+ *  - On a page that is building a batch (check-in, transfer list, stocktake), the page marks the
+ *    batch element with the attribute data-scan-target. Enter then stays on the page: the code
+ *    is sent to that element as a "custody:scan" CustomEvent (detail: {code: "..."}, bubbles),
+ *    and the box is cleared and refocused for the next scan (if the page refuses the code with
+ *    event.preventDefault(), the code stays in the box, selected). The page decides what to do
+ *    with the code and shows its own feedback:
+ *
+ *      document.querySelector("[data-scan-target]")
+ *        .addEventListener("custody:scan", function (event) { add(event.detail.code); });
+ *
+ * F2 (anywhere) or "/" (outside text fields) puts the cursor in the box.
+ */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("scan-form");
+  var input = form && form.querySelector("input[name=code]");
+  if (!input) {
+    return;
+  }
+
+  function scanTarget() {
+    // Looked up at each scan, not at load: pages may add or swap the batch element later.
+    return document.querySelector("[data-scan-target]");
+  }
+
+  function isEditable(element) {
+    if (!element || element === document.body) {
+      return false;
+    }
+    if (element.isContentEditable) {
+      return true;
+    }
+    var tag = element.tagName;
+    if (tag === "TEXTAREA" || tag === "SELECT") {
+      return true;
+    }
+    if (tag !== "INPUT") {
+      return false;
+    }
+    var type = (element.getAttribute("type") || "text").toLowerCase();
+    return ["button", "checkbox", "radio", "submit", "reset", "image", "file", "hidden", "range", "color"]
+      .indexOf(type) === -1;
+  }
+
+  function focusBox() {
+    input.focus();
+    input.select();
+  }
+
+  form.addEventListener("submit", function (event) {
+    // Scanners may add spaces or a trailing tab/CR; the code itself never contains white space.
+    var code = input.value.trim();
+    if (!code) {
+      event.preventDefault();
+      focusBox();
+      return;
+    }
+    input.value = code;
+    var target = scanTarget();
+    if (!target) {
+      return; // an ordinary GET submit to /scan?code=...
+    }
+    event.preventDefault();
+    var taken = target.dispatchEvent(new CustomEvent("custody:scan", {
+      detail: { code: code },
+      bubbles: true,
+      cancelable: true
+    }));
+    if (taken) {
+      input.value = "";
+      input.focus();
+    } else {
+      focusBox(); // refused by the page: keep the code, selected, so the next scan replaces it
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) {
+      return;
+    }
+    var wanted = event.key === "F2" || (event.key === "/" && !isEditable(event.target));
+    if (wanted) {
+      event.preventDefault();
+      focusBox();
+    }
+  });
+
+  // A batch page is for scanning: put the cursor in the box unless the page chose a field itself.
+  if (scanTarget() && (!document.activeElement || document.activeElement === document.body)) {
+    focusBox();
+  }
+})();

@@ -1,0 +1,193 @@
+"""调用/归还 at the service layer: every transition and refusal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from custody.domain.enums import LocationState, TransferKind
+from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from custody.domain.lifecycle import CheckoutPurpose, CheckoutStatus, Discrepancy, ExtensionStatus
+from custody.extensions import db
+from custody.models.item import Item
+from custody.models.lifecycle import Checkout
+from custody.orm import utcnow
+from custody.services import checkouts, storage
+from custody.services.items import ItemQuery, items_query
+from custody.services.transfers import propose_transfer
+
+from ..factories import act, agency, dual_role_user, location, register, stored_items
+from ..helpers import events
+
+LAB = checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心", kind=checkouts.CounterpartyKind.LAB)
+
+
+def request(item_ids, username="police_officer", hours=48, purpose=CheckoutPurpose.APPRAISAL):  # noqa: ANN001, ANN201
+    checkout = checkouts.request_checkout(db.session, act(username), item_ids=item_ids, purpose=purpose,
+                                          counterparty=LAB, due_at=utcnow() + timedelta(hours=hours))
+    db.session.commit()
+    return checkout
+
+
+def approved(item_ids):  # noqa: ANN001, ANN201
+    checkout = request(item_ids)
+    checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=True)
+    db.session.commit()
+    return checkout
+
+
+def released(item_ids):  # noqa: ANN001, ANN201
+    checkout = approved(item_ids)
+    checkouts.release_checkout(db.session, act("police_keeper"), checkout.id, released_to="鉴定人 钱工")
+    db.session.commit()
+    return checkout
+
+
+def test_full_check_out_and_return(app):
+    case, stored = stored_items(2)
+    home = stored[0].storage_location_id
+    checkout = released([i.id for i in stored])
+    assert checkout.status is CheckoutStatus.RELEASED and checkout.checkout_no.startswith("DY-PDGA-")
+    assert all(db.session.get(Item, i.id).location_state is LocationState.CHECKED_OUT for i in stored)
+    assert db.session.get(Item, stored[0].id).storage_location_id == home  # the shelf waits for it
+    checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="封存完好")
+    db.session.commit()
+    assert checkout.status is CheckoutStatus.RETURNED
+    item = db.session.get(Item, stored[0].id)
+    assert item.location_state is LocationState.IN_STORAGE and item.storage_location_id == home
+    assert item.condition == "封存完好"
+    assert [e.action for e in events(item_id=item.id)][-4:] == [
+        "checkout.request", "checkout.approve", "item.release", "item.return"]
+    release_event = events("item.release", item_id=item.id)[0]
+    assert release_event.data["released_to"] == "鉴定人 钱工"
+
+
+def test_request_refusals(app):
+    case, [item] = stored_items(1)
+    waiting = register(case, name="待入库")
+    with pytest.raises(PermissionDenied):
+        request([item.id], username="police_keeper")
+    with pytest.raises(NotFound):
+        request([item.id], username="prosecutor")
+    with pytest.raises(Conflict) as not_stored:
+        request([waiting.id])
+    assert not_stored.value.code == "item.not_in_storage"
+    with pytest.raises(InvalidInput) as past:
+        request([item.id], hours=-1)
+    assert "due_at" in past.value.fields
+    with pytest.raises(InvalidInput):
+        request([])
+    released([item.id])
+    with pytest.raises(Conflict) as twice:
+        request([item.id])
+    assert twice.value.code == "item.checked_out"
+
+
+def test_nobody_approves_their_own_request(app):
+    case, [item] = stored_items(1)
+    dual_role_user()
+    checkout = request([item.id], username="police_chief")
+    with pytest.raises(PermissionDenied) as own:
+        checkouts.decide_checkout(db.session, act("police_chief"), checkout.id, approve=True)
+    assert own.value.code == "separation.requester_not_approver"
+    with pytest.raises(PermissionDenied):
+        checkouts.decide_checkout(db.session, act("police_officer"), checkout.id, approve=True)
+    with pytest.raises(NotFound):
+        checkouts.decide_checkout(db.session, act("court_approver"), checkout.id, approve=True)
+    with pytest.raises(InvalidInput):
+        checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=False)
+    checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=False, reason="用途不明")
+    db.session.commit()
+    assert checkout.status is CheckoutStatus.REJECTED
+    with pytest.raises(Conflict):
+        checkouts.release_checkout(db.session, act("police_keeper"), checkout.id)
+
+
+def test_release_needs_approval_and_a_keeper(app):
+    case, [item] = stored_items(1)
+    checkout = request([item.id])
+    with pytest.raises(Conflict) as unapproved:
+        checkouts.release_checkout(db.session, act("police_keeper"), checkout.id)
+    assert unapproved.value.code == "checkout.not_approved"
+    checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=True)
+    db.session.commit()
+    for username in ("police_officer", "police_approver"):
+        with pytest.raises(PermissionDenied):
+            checkouts.release_checkout(db.session, act(username), checkout.id)
+
+
+def test_return_checks_and_records_discrepancies(app):
+    case, stored = stored_items(2)
+    checkout = released([i.id for i in stored])
+    with pytest.raises(PermissionDenied):
+        checkouts.return_items(db.session, act("police_officer"), checkout.id, condition="完好")
+    with pytest.raises(InvalidInput):
+        checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition=" ")
+    with pytest.raises(InvalidInput) as no_note:
+        checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="屏幕碎裂",
+                               discrepancy=Discrepancy.DAMAGE)
+    assert "discrepancy_note" in no_note.value.fields
+    checkouts.return_items(db.session, act("police_keeper"), checkout.id, item_ids=[stored[0].id],
+                           condition="屏幕碎裂", discrepancy=Discrepancy.DAMAGE, discrepancy_note="鉴定中跌落")
+    db.session.commit()
+    assert checkout.status is CheckoutStatus.RELEASED  # one item still out
+    [line] = [line for line in checkout.lines if line.item_id == stored[0].id]
+    assert line.discrepancy is Discrepancy.DAMAGE and line.discrepancy_note == "鉴定中跌落"
+    assert events("item.return", item_id=stored[0].id)[0].data["discrepancy"] == "damage"
+    with pytest.raises(InvalidInput):
+        checkouts.return_items(db.session, act("police_keeper"), checkout.id, item_ids=[stored[0].id], condition="x")
+    checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="完好")
+    db.session.commit()
+    assert checkout.status is CheckoutStatus.RETURNED
+
+
+def test_overdue_is_visible_and_extensions_need_approval(app):
+    case, [item] = stored_items(1)
+    checkout = released([item.id])
+    db.session.execute(update(Checkout).where(Checkout.id == checkout.id).values(due_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    officer = act("police_officer")
+    assert [i.id for i in db.session.scalars(items_query(officer, ItemQuery(overdue=True)))] == [item.id]
+    assert [c.id for c in db.session.scalars(checkouts.checkouts_query(officer, overdue=True))] == [checkout.id]
+
+    with pytest.raises(InvalidInput):
+        checkouts.request_extension(db.session, officer, checkout.id, due_at=utcnow() + timedelta(days=2), reason=" ")
+    checkouts.request_extension(db.session, officer, checkout.id, due_at=utcnow() + timedelta(days=2),
+                                reason="鉴定需延长两天")
+    db.session.commit()
+    with pytest.raises(Conflict):
+        checkouts.request_extension(db.session, officer, checkout.id, due_at=utcnow() + timedelta(days=3), reason="x")
+    db.session.rollback()
+    checkouts.decide_extension(db.session, act("police_approver"), checkout.id, approve=True)
+    db.session.commit()
+    db.session.refresh(checkout)
+    assert checkout.due_at > utcnow() + timedelta(days=1)
+    assert checkout.extensions[0].status is ExtensionStatus.APPROVED
+    assert not list(db.session.scalars(items_query(officer, ItemQuery(overdue=True))))
+    with pytest.raises(Conflict):
+        checkouts.decide_extension(db.session, act("police_approver"), checkout.id, approve=True)
+    with pytest.raises(InvalidInput):  # an extension moves the due time later, never earlier
+        checkouts.request_extension(db.session, officer, checkout.id, due_at=utcnow() + timedelta(hours=1), reason="x")
+
+
+def test_a_checked_out_item_cannot_be_transferred_or_stored(app):
+    case, [item] = stored_items(1)
+    released([item.id])
+    with pytest.raises(Conflict):
+        propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
+                         kind=TransferKind.PROSECUTION, item_ids=[item.id])
+    db.session.rollback()
+    with pytest.raises(Conflict):
+        storage.move(db.session, act("police_keeper"), item.id, location_id=location("R1-B-02").id)
+
+
+def test_cancel_before_release(app):
+    case, [item] = stored_items(1)
+    checkout = approved([item.id])
+    checkouts.cancel_checkout(db.session, act("police_officer"), checkout.id, reason="不再需要")
+    db.session.commit()
+    assert checkout.status is CheckoutStatus.CANCELLED
+    again = request([item.id])  # the item is free again
+    assert again.status is CheckoutStatus.REQUESTED

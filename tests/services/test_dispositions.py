@@ -1,0 +1,213 @@
+"""处置 at the service layer: early sale, pre-trial return, final disposal, and their refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from custody.domain.enums import (
+    DispositionKind,
+    DispositionStatus,
+    ItemCategory,
+    LocationState,
+    TransferKind,
+)
+from custody.domain.errors import Conflict, InvalidInput, PermissionDenied
+from custody.domain.lifecycle import CheckoutPurpose, DispositionRecordStatus, Recipient
+from custody.extensions import db
+from custody.models.item import Item
+from custody.orm import utcnow
+from custody.services import checkouts, dispositions, storage
+from custody.services.transfers import decide_lines, propose_transfer
+
+from ..factories import (
+    act,
+    agency,
+    dual_role_user,
+    location,
+    photo,
+    register,
+    send_to_procuratorate,
+    stored_items,
+)
+from ..helpers import events
+
+JUDGMENT = "(2026)沪0115刑初88号刑事判决书"
+
+
+def propose(item_ids, kind, username="police_officer", **kwargs):  # noqa: ANN001, ANN003, ANN201
+    disposition = dispositions.propose_disposition(db.session, act(username), item_ids=item_ids, kind=kind, **kwargs)
+    db.session.commit()
+    return disposition
+
+
+def approve(disposition, username="police_approver"):  # noqa: ANN001, ANN201
+    dispositions.decide_disposition(db.session, act(username), disposition.id, approve=True)
+    db.session.commit()
+    return disposition
+
+
+def execute(disposition, username="police_keeper", **kwargs):  # noqa: ANN001, ANN003, ANN201
+    dispositions.execute_disposition(db.session, act(username), disposition.id, **kwargs)
+    db.session.commit()
+    return disposition
+
+
+def test_confiscation_takes_the_item_out_of_custody_for_good(app):
+    case, [item] = stored_items(1)
+    disposition = approve(propose([item.id], DispositionKind.CONFISCATE, legal_basis=JUDGMENT))
+    assert db.session.get(Item, item.id).disposition_status is DispositionStatus.APPROVED
+    execute(disposition, receipt_no="国库回执 2026-001")
+    done = db.session.get(Item, item.id)
+    assert done.disposition_status is DispositionStatus.EXECUTED and done.location_state is LocationState.GONE
+    assert disposition.status is DispositionRecordStatus.EXECUTED and disposition.receipt_no == "国库回执 2026-001"
+    assert [e.action for e in events(item_id=item.id)][-3:] == [
+        "disposition.propose", "disposition.approve", "disposition.execute"]
+    # A disposed item accepts no further action.
+    refusals = [
+        lambda: storage.move(db.session, act("police_keeper"), item.id, location_id=location("R1-B-01").id),
+        lambda: propose([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT),
+        lambda: checkouts.request_checkout(db.session, act("police_officer"), item_ids=[item.id],
+                                           purpose=CheckoutPurpose.APPRAISAL,
+                                           counterparty=checkouts.CounterpartyInput(name="x"),
+                                           due_at=utcnow().replace(year=2030)),
+        lambda: propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
+                                 kind=TransferKind.PROSECUTION, item_ids=[item.id]),
+        lambda: execute(disposition, receipt_no="again"),
+    ]
+    for refused in refusals:
+        with pytest.raises(Conflict) as conflict:
+            refused()
+        assert conflict.value.code == "item.disposed"
+        db.session.rollback()
+
+
+def test_proposal_and_approval_refusals(app):
+    case, [item] = stored_items(1)
+    with pytest.raises(InvalidInput) as no_basis:
+        propose([item.id], DispositionKind.CONFISCATE)
+    assert "legal_basis" in no_basis.value.fields
+    with pytest.raises(PermissionDenied):
+        propose([item.id], DispositionKind.CONFISCATE, username="police_keeper", legal_basis=JUDGMENT)
+    dual_role_user()
+    disposition = propose([item.id], DispositionKind.CONFISCATE, username="police_chief", legal_basis=JUDGMENT)
+    with pytest.raises(Conflict) as pending:
+        propose([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
+    assert pending.value.code == "item.disposal_pending"
+    with pytest.raises(PermissionDenied) as own:
+        approve(disposition, username="police_chief")
+    assert own.value.code == "separation.requester_not_approver"
+    with pytest.raises(Conflict):  # execution needs approval first
+        execute(disposition, receipt_no="R-1")
+    db.session.rollback()
+    with pytest.raises(Conflict):  # a pending disposal blocks a transfer
+        send_to_procuratorate(case, [item.id])
+    db.session.rollback()
+    approve(disposition)
+    with pytest.raises(PermissionDenied):
+        execute(disposition, username="police_officer", receipt_no="R-1")
+    with pytest.raises(InvalidInput):
+        execute(disposition, receipt_no=" ")
+
+
+def test_destruction_needs_a_witness_outside_the_chain_of_custody(app):
+    case, [item] = stored_items(1)
+    disposition = approve(propose([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT))
+    with pytest.raises(InvalidInput):
+        execute(disposition, receipt_no="销毁记录-1")
+    for in_chain in ("police_officer", "police_approver", "police_keeper"):
+        with pytest.raises(PermissionDenied) as refused:
+            execute(disposition, receipt_no="销毁记录-1", witness=in_chain)
+        assert refused.value.code == "separation.witness_in_chain"
+    with pytest.raises(InvalidInput):
+        execute(disposition, receipt_no="销毁记录-1", witness="nobody_by_that_name")
+    execute(disposition, receipt_no="销毁记录-1", witness="court_keeper")
+    [event] = events("disposition.execute", item_id=item.id)
+    assert event.data["witness"]["username"] == "court_keeper"
+
+
+def test_early_sale_proceeds_replace_the_item_and_follow_the_case(app):
+    case = stored_items(0)[0]
+    car = register(case, name="白色轿车", category=ItemCategory.VEHICLE, details={"plate": "沪C11111"},
+                   estimated_value_fen=8_000_000)
+    storage.check_in(db.session, act("police_keeper"), car.id, location_id=location("R1-A-03").id)
+    db.session.commit()
+    goods = register(case, name="办公椅", category=ItemCategory.GOODS)
+    with pytest.raises(Conflict) as not_perishable:
+        propose([goods.id], DispositionKind.EARLY_SALE, reason="贬值")
+    assert not_perishable.value.code == "disposal.not_perishable"
+    with pytest.raises(Conflict) as no_photo:
+        propose([car.id], DispositionKind.EARLY_SALE, reason="车辆长期存放贬值")
+    assert no_photo.value.code == "disposal.photo_required"
+    with pytest.raises(InvalidInput):
+        propose([car.id, goods.id], DispositionKind.EARLY_SALE, reason="x")
+    photo(car)
+    sale = approve(propose([car.id], DispositionKind.EARLY_SALE, reason="车辆长期存放贬值", owner_consent="车主书面同意"))
+    with pytest.raises(InvalidInput):
+        execute(sale, receipt_no="拍卖成交确认书 A-9")
+    execute(sale, receipt_no="拍卖成交确认书 A-9", proceeds_fen=6_350_000)
+    proceeds = db.session.get(Item, sale.lines[0].proceeds_item_id)
+    assert proceeds.category is ItemCategory.CASH and proceeds.source_item_id == car.id
+    assert proceeds.details["amount_fen"] == 6_350_000 and proceeds.external_place == "涉案款专户"
+    assert proceeds.location_state is LocationState.EXTERNAL and proceeds.custodian_agency.code == "PDGA"
+    assert db.session.get(Item, car.id).location_state is LocationState.GONE
+    # The proceeds follow the case: they go to the procuratorate with it.
+    transfer = send_to_procuratorate(case, [proceeds.id])
+    decide_lines(db.session, act("prosecutor"), transfer.id, [proceeds.id], accept=True, case_no="浦检[2026]5号")
+    db.session.commit()
+    assert db.session.get(Item, proceeds.id).custodian_agency.code == "PDJC"
+
+
+def test_pre_trial_return_only_to_the_owner_or_an_authorised_agent(app):
+    case = stored_items(0)[0]
+    unclear = register(case, name="金项链", category=ItemCategory.VALUABLES, owner_name="受害人王某",
+                       estimated_value_fen=1_200_000)
+    with pytest.raises(Conflict) as ownership:
+        propose([unclear.id], DispositionKind.PRETRIAL_RETURN)
+    assert ownership.value.code == "disposal.ownership_unclear"
+    ring = register(case, name="钻石戒指", category=ItemCategory.VALUABLES, owner_name="受害人王某",
+                    owner_id_no="310115198808081234", ownership_clear=True)
+    with pytest.raises(Conflict) as undocumented:
+        propose([ring.id], DispositionKind.PRETRIAL_RETURN)
+    assert undocumented.value.code == "disposal.not_documented"
+    from custody.services.corrections import decide_correction, propose_correction
+
+    correction = propose_correction(db.session, act("police_officer"), item_id=ring.id, field="estimated_value_fen",
+                                    new_value=2_500_000, reason="补充估价")
+    decide_correction(db.session, act("police_approver"), correction.id, approve=True)
+    db.session.commit()
+    photo(ring)
+    storage.check_in(db.session, act("police_keeper"), ring.id, location_id=location("R2-S1-01").id)
+    db.session.commit()
+    giving_back = approve(propose([ring.id], DispositionKind.PRETRIAL_RETURN))
+    attempts = [
+        (Recipient(name="李某"), "disposal.not_owner"),
+        (Recipient(name="受害人王某", id_no="310115198808089999"), "disposal.not_owner"),
+        (Recipient(name="王某之子", is_agent=True), "disposal.no_authorisation"),
+    ]
+    for recipient, code in attempts:
+        with pytest.raises(Conflict) as refused:
+            execute(giving_back, receipt_no="发还清单 1", recipient=recipient)
+        assert refused.value.code == code
+        db.session.rollback()
+    with pytest.raises(InvalidInput):
+        execute(giving_back, receipt_no="发还清单 1", recipient=Recipient(name="受害人王某"))  # ID not checked
+    db.session.rollback()
+    execute(giving_back, receipt_no="发还清单 1",
+            recipient=Recipient(name="王某之子", is_agent=True, authorisation_ref="授权委托书 2026-07"))
+    assert giving_back.recipient.name == "王某之子" and giving_back.authorisation_ref == "授权委托书 2026-07"
+    assert db.session.get(Item, ring.id).disposition_kind is DispositionKind.PRETRIAL_RETURN
+
+
+def test_rejected_or_cancelled_disposal_frees_the_item(app):
+    case, [item] = stored_items(1)
+    disposition = propose([item.id], DispositionKind.RETURN_TO_OWNER, legal_basis="不起诉决定书 浦检不诉[2026]3号")
+    with pytest.raises(InvalidInput):
+        dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=False)
+    dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=False,
+                                    reason="判决尚未生效")
+    db.session.commit()
+    assert db.session.get(Item, item.id).disposition_status is DispositionStatus.NONE
+    second = propose([item.id], DispositionKind.RETURN_TO_OWNER, legal_basis=JUDGMENT)
+    dispositions.cancel_disposition(db.session, act("police_officer"), second.id)
+    db.session.commit()
+    assert db.session.get(Item, item.id).disposition_status is DispositionStatus.NONE
