@@ -40,7 +40,7 @@ run: install
 	$(BIN)/flask custody seed-demo
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	exec $(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	exec $(BIN)/gunicorn --workers 2 --threads 4 --timeout 120 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 browser:
 	@scripts/ensure-browser.sh

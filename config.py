@@ -4,7 +4,8 @@ Three environments — development (the embedded default that ``make run`` uses)
 production. Values come from environment variables, read when the app is created (not at
 import), so one process can build differently configured apps (the tests do).
 
-Production fails fast: it refuses to start without a real ``SECRET_KEY`` and ``DATABASE_URL``.
+Production fails fast: it refuses to start without a real ``SECRET_KEY``, ``DATABASE_URL`` and
+``CUSTODY_LEDGER_SIGNING_KEY``.
 """
 
 from __future__ import annotations
@@ -95,6 +96,20 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = env.get("CUSTODY_TIMEZONE") or "Asia/Shanghai"
         self.CUSTODY_LOCALES = ("zh_CN", "en")
 
+        # Tamper-evident audit ledger (docs/LEDGER.md). The Ed25519 key that signs checkpoints:
+        # base64 of the raw 32-byte seed or an unencrypted PKCS#8 PEM (`flask custody ledger-key
+        # --generate`). Required in production; elsewhere generated once into instance/.
+        self.CUSTODY_LEDGER_SIGNING_KEY = env.get("CUSTODY_LEDGER_SIGNING_KEY") or None
+        # Public keys (base64, comma- or space-separated) of earlier signing keys: their
+        # checkpoints keep verifying after a key rotation.
+        self.CUSTODY_LEDGER_TRUSTED_KEYS = env.get("CUSTODY_LEDGER_TRUSTED_KEYS") or ""
+        # The log's name in every checkpoint; name the installation, e.g. pudong.custody/audit.
+        self.CUSTODY_LEDGER_ORIGIN = env.get("CUSTODY_LEDGER_ORIGIN") or "custody-tracker/audit"
+        # A checkpoint is signed automatically once this many events are unsigned, or once the
+        # oldest unsigned event is this many minutes old (checked at each commit; 0 turns off).
+        self.CUSTODY_CHECKPOINT_EVERY_EVENTS = _int(env, "CUSTODY_CHECKPOINT_EVERY_EVENTS", 100)
+        self.CUSTODY_CHECKPOINT_EVERY_MINUTES = _int(env, "CUSTODY_CHECKPOINT_EVERY_MINUTES", 10)
+
         self.MAX_CONTENT_LENGTH = _int(env, "CUSTODY_MAX_UPLOAD_MB", 32) * 1024 * 1024
         self.CUSTODY_UPLOAD_DIR = env.get("CUSTODY_UPLOAD_DIR") or str(instance / "uploads")
 
@@ -159,6 +174,20 @@ class ProductionConfig(Config):
             )
         if not self._database_from_env:
             raise RuntimeError("Production needs DATABASE_URL (postgresql+psycopg://...)")
+        self._check_ledger_key()
+
+    def _check_ledger_key(self) -> None:
+        from custody.audit.signing import load_private_key
+
+        if not self.CUSTODY_LEDGER_SIGNING_KEY:
+            raise RuntimeError(
+                "Production needs CUSTODY_LEDGER_SIGNING_KEY, the Ed25519 key that signs audit "
+                "checkpoints; create one with `flask custody ledger-key --generate` and keep it secret"
+            )
+        try:
+            load_private_key(self.CUSTODY_LEDGER_SIGNING_KEY)
+        except ValueError as exc:
+            raise RuntimeError(f"CUSTODY_LEDGER_SIGNING_KEY: {exc}") from exc
 
 
 CONFIGS: dict[str, type[Config]] = {

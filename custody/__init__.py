@@ -31,6 +31,9 @@ def create_app(config: Config | str | None = None, overrides: Mapping[str, Any] 
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=False)
     app.config.from_object(config)
     app.config.update(overrides)
+    from custody.database import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
@@ -42,6 +45,7 @@ def create_app(config: Config | str | None = None, overrides: Mapping[str, Any] 
 
 def register_extensions(app: Flask) -> None:
     from custody import access, database, i18n
+    from custody.audit import sequencer
     from custody.extensions import api, csrf, db, login_manager, migrate
 
     if app.testing:
@@ -58,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     access.init_app(app)
     i18n.init_app(app)
     api.init_app(app)
+    sequencer.init_app(app)  # every committed audit event gets its place in the global log
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,6 +7,16 @@ import sqlite3
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**63 - 1  # the largest BIGINT: anything above cannot name a row
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in URLs, bounded to what a database key can hold (a larger number is a 404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002, ANN001
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def configure_engine_options(app: Flask) -> None:
@@ -35,7 +45,18 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:  # noqa: AN
     cursor.close()
 
 
+def _will_write() -> bool:
+    """Whether the current request is expected to write (an unsafe HTTP method)."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn) -> None:  # noqa: ANN001
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+    if conn.dialect.name != "sqlite":
+        return
+    # A deferred transaction that reads, then writes after another writer committed, fails at once
+    # with "database is locked" (its snapshot is stale). Requests that will write therefore take the
+    # write lock up front and wait their turn (busy timeout); reads stay concurrent under WAL.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _will_write() else "BEGIN")

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -72,7 +72,7 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
-def _record_security(action: str, **data: Any) -> None:
+def record_refusal(action: str, **data: Any) -> None:
     """Record a refused request in its own transaction (the request's work is rolled back)."""
     from flask_login import current_user
 
@@ -81,22 +81,29 @@ def _record_security(action: str, **data: Any) -> None:
 
     db.session.rollback()
     actor = actor_for(current_user, request_origin()) if current_user and current_user.is_authenticated else None
-    record_event(
-        db.session,
-        category=EventCategory.SECURITY,
-        action=action,
-        outcome=Outcome.DENIED,
-        actor=actor,
-        origin=request_origin(),
-        data={"method": request.method, "path": request.path, **data},
-    )
-    db.session.commit()
+    for attempt in range(3):  # a busy embedded database must not turn a refusal into a 500
+        try:
+            record_event(
+                db.session,
+                category=EventCategory.SECURITY,
+                action=action,
+                outcome=Outcome.DENIED,
+                actor=actor,
+                origin=request_origin(),
+                data={"method": request.method, "path": request.path, **data},
+            )
+            db.session.commit()
+            return
+        except OperationalError:
+            db.session.rollback()
+            if attempt == 2:
+                log.exception("could not record security event %s", action)
 
 
 def handle_domain_error(error: DomainError):  # noqa: ANN201
     db.session.rollback()
     if isinstance(error, PermissionDenied):
-        _record_security("permission.denied", code=error.code)
+        record_refusal("permission.denied", code=error.code)
     detail = translate(error.message, error.params)
     if _is_api():
         return problem(error.status, gettext(error.title), detail, code=error.code,
@@ -126,7 +133,7 @@ def handle_http_exception(error: HTTPException):  # noqa: ANN201
 
 
 def handle_csrf_error(error: CSRFError):  # noqa: ANN201
-    _record_security("csrf.refused", reason=error.description)
+    record_refusal("csrf.refused", reason=error.description)
     if _is_api():
         return problem(400, "Bad request", gettext("Missing or invalid CSRF token (send X-CSRFToken)."),
                        code="csrf.invalid")
@@ -149,6 +156,15 @@ def handle_operational_error(error: OperationalError):  # noqa: ANN201
     return handle_unexpected(error)
 
 
+def handle_out_of_range(error: Exception):  # noqa: ANN201
+    """A number too large for the database column (e.g. an id of 10^30): bad input, not a crash."""
+    db.session.rollback()
+    message = gettext("A number in the request is out of range.")
+    if _is_api():
+        return problem(422, "Unprocessable input", message, code="number_out_of_range")
+    return _page(422, gettext("Unprocessable input"), message)
+
+
 def handle_unexpected(error: Exception):  # noqa: ANN201
     db.session.rollback()
     log.exception("unhandled error on %s %s", request.method, request.path)
@@ -165,6 +181,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(StaleDataError, handle_conflict)
     app.register_error_handler(IntegrityError, handle_conflict)
     app.register_error_handler(OperationalError, handle_operational_error)
+    app.register_error_handler(OverflowError, handle_out_of_range)
+    app.register_error_handler(DataError, handle_out_of_range)
     app.register_error_handler(Exception, handle_unexpected)
 
 

@@ -11,6 +11,8 @@ from config import load_config, normalise_database_url
 from custody import create_app
 
 GOOD_SECRET = "x" * 48
+# RFC 8032 test key 1 (its seed, base64): fine for a configuration test, never for a deployment.
+LEDGER_KEY = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A="
 
 
 def test_production_refuses_to_start_without_a_real_secret_key(tmp_path):
@@ -28,10 +30,19 @@ def test_production_needs_a_database_url(tmp_path):
         load_config("production", {"CUSTODY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": GOOD_SECRET})
 
 
+def test_production_needs_a_ledger_signing_key(tmp_path):
+    env = {"CUSTODY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "postgres://h/db"}
+    with pytest.raises(RuntimeError, match="CUSTODY_LEDGER_SIGNING_KEY"):
+        load_config("production", env)
+    with pytest.raises(RuntimeError, match="CUSTODY_LEDGER_SIGNING_KEY"):
+        load_config("production", {**env, "CUSTODY_LEDGER_SIGNING_KEY": "not-a-key"})
+
+
 def test_production_cookies_are_secure_httponly_lax(tmp_path):
     config = load_config(
         "production",
-        {"CUSTODY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "postgres://h/db"},
+        {"CUSTODY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "postgres://h/db",
+         "CUSTODY_LEDGER_SIGNING_KEY": LEDGER_KEY},
     )
     assert config.SESSION_COOKIE_SECURE is True
     assert config.SESSION_COOKIE_HTTPONLY is True

@@ -27,9 +27,12 @@ def _swagger_assets() -> Blueprint:
 
 
 def register_api(app: Flask) -> None:
-    from . import admin, cases, items, lifecycle, meta, tokens, transfers
+    from custody.database import MAX_ID, RowIdConverter
+
+    api.register_converter(RowIdConverter, lambda converter: {"type": "integer", "minimum": 0, "maximum": MAX_ID})
+    from . import admin, audit, cases, items, lifecycle, meta, oversight, tokens, transfers
 
     for blueprint in (meta.blp, tokens.blp, admin.blp, cases.blp, cases.template_blp, items.blp, transfers.blp,
-                      lifecycle.blp):
+                      lifecycle.blp, audit.blp, oversight.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(_swagger_assets())

@@ -17,7 +17,7 @@ from custody.extensions import db
 from custody.models.agency import CustodyCentre
 from custody.services import accounts
 
-from .common import AgencyRefSchema, Schema
+from .common import AgencyRefSchema, Int, Schema
 
 blp = Blueprint("api_admin", __name__, url_prefix="/api/v1", description="Accounts and reference data")
 
@@ -28,7 +28,7 @@ LOCALES = ("zh_CN", "en")
 
 
 class UserSchema(Schema):
-    id = ma.fields.Int()
+    id = Int()
     username = ma.fields.Str()
     display_name = ma.fields.Str()
     agency = ma.fields.Nested(AgencyRefSchema)
@@ -42,7 +42,7 @@ class UserSchema(Schema):
 class UserCreateSchema(Schema):
     username = ma.fields.Str(required=True, validate=ma.validate.Length(min=3, max=64))
     display_name = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
-    agency_id = ma.fields.Int(required=True, strict=True)
+    agency_id = Int(required=True, strict=True)
     roles = ma.fields.List(ma.fields.Enum(Role, by_value=True), required=True, validate=ma.validate.Length(min=1))
     password = ma.fields.Str(required=True, load_only=True, validate=ma.validate.Length(max=256))
     locale = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.OneOf(LOCALES))
@@ -50,7 +50,7 @@ class UserCreateSchema(Schema):
 
 class UserUpdateSchema(Schema):
     display_name = ma.fields.Str(validate=ma.validate.Length(min=1, max=64))
-    agency_id = ma.fields.Int(strict=True)
+    agency_id = Int(strict=True)
     roles = ma.fields.List(ma.fields.Enum(Role, by_value=True), validate=ma.validate.Length(min=1))
     is_active = ma.fields.Bool()
     locale = ma.fields.Str(allow_none=True, validate=ma.validate.OneOf(LOCALES))
@@ -61,7 +61,7 @@ class PasswordSchema(Schema):
 
 
 class AgencySchema(Schema):
-    id = ma.fields.Int(dump_only=True)
+    id = Int(dump_only=True)
     code = ma.fields.Str(required=True, validate=ma.validate.Length(min=2, max=32))
     name = ma.fields.Str(required=True, validate=ma.validate.Length(min=2, max=128))
     kind = ma.fields.Enum(AgencyKind, by_value=True, required=True)
@@ -78,16 +78,16 @@ class AgencyQuerySchema(Schema):
 
 
 class CentreSchema(Schema):
-    id = ma.fields.Int(dump_only=True)
+    id = Int(dump_only=True)
     code = ma.fields.Str(required=True, validate=ma.validate.Length(min=2, max=32))
     name = ma.fields.Str(required=True, validate=ma.validate.Length(min=2, max=128))
     address = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=255))
 
 
 class LocationSchema(Schema):
-    id = ma.fields.Int(dump_only=True)
-    centre_id = ma.fields.Int(required=True, strict=True)
-    parent_id = ma.fields.Int(load_default=None, allow_none=True, strict=True)
+    id = Int(dump_only=True)
+    centre_id = Int(required=True, strict=True)
+    parent_id = Int(load_default=None, allow_none=True, strict=True)
     kind = ma.fields.Enum(StorageKind, by_value=True, required=True)
     code = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
     name = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=128))
@@ -101,7 +101,7 @@ class LocationUpdateSchema(Schema):
 
 
 class LocationQuerySchema(Schema):
-    centre_id = ma.fields.Int()
+    centre_id = Int()
     include_inactive = ma.fields.Bool(load_default=False)
 
 

@@ -20,6 +20,16 @@ class Schema(ma.Schema):
         ordered = True
 
 
+class Int(ma.fields.Int):
+    """An integer the database can store (64-bit); larger input is a field error, not a crash."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        bounds = ma.validate.Range(min=-(2**63), max=2**63 - 1)
+        validate = kwargs.pop("validate", None)
+        validators = [bounds] + ([validate] if callable(validate) else list(validate or []))
+        super().__init__(validate=validators, **kwargs)
+
+
 class AgencyRefSchema(Schema):
     id = ma.fields.Int()
     code = ma.fields.Str()

@@ -24,15 +24,10 @@ from custody.domain.lifecycle import (
 )
 from custody.orm import utcnow
 
-from .common import AgencyRefSchema, Schema
-from .schemas import PageQuerySchema
+from .common import AgencyRefSchema, Int, Schema
+from .schemas import PageQuerySchema, _enum
 
-
-def _enum(cls: type, **kwargs: Any) -> ma.fields.Enum:
-    return ma.fields.Enum(cls, by_value=True, **kwargs)
-
-
-ITEM_IDS = ma.fields.List(ma.fields.Int(strict=True), required=True, validate=ma.validate.Length(min=1, max=5000))
+ITEM_IDS = ma.fields.List(Int(strict=True), required=True, validate=ma.validate.Length(min=1, max=5000))
 
 
 class CounterpartyInputSchema(Schema):
@@ -60,7 +55,7 @@ class NameOrObject(ma.fields.Field):
 
 
 class CounterpartySchema(Schema):
-    id = ma.fields.Int()
+    id = Int()
     kind = _enum(CounterpartyKind)
     name = ma.fields.Str()
     organisation = ma.fields.Str(allow_none=True)
@@ -99,7 +94,7 @@ class DiscrepancyInputSchema(Schema):
 
 class ReturnSchema(Schema):
     condition = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=500))
-    item_ids = ma.fields.List(ma.fields.Int(strict=True), load_default=None, allow_none=True,
+    item_ids = ma.fields.List(Int(strict=True), load_default=None, allow_none=True,
                               metadata={"description": "default: every item still out"})
     discrepancy = NameOrObject(DiscrepancyInputSchema, key="kind", load_default=None, allow_none=True,
                                metadata={"description": "damage | shortage | substitution, or {kind, note}"})
@@ -114,12 +109,12 @@ class ExtendSchema(Schema):
 class CheckoutQuerySchema(PageQuerySchema):
     status = _enum(CheckoutStatus)
     overdue = ma.fields.Bool()
-    case_id = ma.fields.Int()
-    item_id = ma.fields.Int()
+    case_id = Int()
+    item_id = Int()
 
 
 class CheckoutLineSchema(Schema):
-    item_id = ma.fields.Int()
+    item_id = Int()
     label_code = ma.fields.Function(lambda line: line.item.label_code)
     item_name = ma.fields.Function(lambda line: line.item.name)
     returned_at = ma.fields.AwareDateTime(allow_none=True)
@@ -129,7 +124,7 @@ class CheckoutLineSchema(Schema):
 
 
 class ExtensionSchema(Schema):
-    id = ma.fields.Int()
+    id = Int()
     previous_due_at = ma.fields.AwareDateTime()
     requested_due_at = ma.fields.AwareDateTime()
     reason = ma.fields.Str()
@@ -139,9 +134,9 @@ class ExtensionSchema(Schema):
 
 
 class CheckoutSchema(Schema):
-    id = ma.fields.Int()
+    id = Int()
     checkout_no = ma.fields.Str()
-    case_id = ma.fields.Int()
+    case_id = Int()
     custodian_agency = ma.fields.Nested(AgencyRefSchema)
     purpose = _enum(CheckoutPurpose)
     counterparty = ma.fields.Nested(CounterpartySchema)
@@ -149,9 +144,9 @@ class CheckoutSchema(Schema):
     overdue = ma.fields.Function(lambda c: is_overdue(c.status, c.due_at, utcnow()))
     status = _enum(CheckoutStatus)
     note = ma.fields.Str(allow_none=True)
-    requested_by_id = ma.fields.Int()
+    requested_by_id = Int()
     requested_at = ma.fields.AwareDateTime()
-    approved_by_id = ma.fields.Int(allow_none=True)
+    approved_by_id = Int(allow_none=True)
     approved_at = ma.fields.AwareDateTime(allow_none=True)
     rejected_reason = ma.fields.Str(allow_none=True)
     released_at = ma.fields.AwareDateTime(allow_none=True)
@@ -185,42 +180,42 @@ class ExecuteSchema(Schema):
     receipt_no = ma.fields.Str(required=True, validate=ma.validate.Length(max=64))
     witness = ma.fields.Str(load_default=None, allow_none=True,
                             metadata={"description": "username of the destruction witness (not in the chain of custody)"})
-    proceeds_fen = ma.fields.Int(load_default=None, allow_none=True, strict=True)
+    proceeds_fen = Int(load_default=None, allow_none=True, strict=True)
     recipient = ma.fields.Nested(RecipientSchema, load_default=None, allow_none=True)
 
 
 class DispositionQuerySchema(PageQuerySchema):
     status = _enum(DispositionRecordStatus)
     kind = _enum(DispositionKind)
-    case_id = ma.fields.Int()
+    case_id = Int()
 
 
 class DispositionLineSchema(Schema):
-    item_id = ma.fields.Int()
+    item_id = Int()
     label_code = ma.fields.Function(lambda line: line.item.label_code)
     item_name = ma.fields.Function(lambda line: line.item.name)
-    proceeds_fen = ma.fields.Int(allow_none=True)
-    proceeds_item_id = ma.fields.Int(allow_none=True)
+    proceeds_fen = Int(allow_none=True)
+    proceeds_item_id = Int(allow_none=True)
 
 
 class DispositionSchema(Schema):
-    id = ma.fields.Int()
+    id = Int()
     disposition_no = ma.fields.Str()
-    case_id = ma.fields.Int()
+    case_id = Int()
     custodian_agency = ma.fields.Nested(AgencyRefSchema)
     kind = _enum(DispositionKind)
     legal_basis = ma.fields.Str(allow_none=True)
     reason = ma.fields.Str(allow_none=True)
     owner_consent = ma.fields.Str(allow_none=True)
     status = _enum(DispositionRecordStatus)
-    proposed_by_id = ma.fields.Int()
+    proposed_by_id = Int()
     proposed_at = ma.fields.AwareDateTime()
-    approved_by_id = ma.fields.Int(allow_none=True)
+    approved_by_id = Int(allow_none=True)
     approved_at = ma.fields.AwareDateTime(allow_none=True)
     rejected_reason = ma.fields.Str(allow_none=True)
     executed_at = ma.fields.AwareDateTime(allow_none=True)
     receipt_no = ma.fields.Str(allow_none=True)
-    witness_user_id = ma.fields.Int(allow_none=True)
+    witness_user_id = Int(allow_none=True)
     recipient = ma.fields.Function(lambda d: {"name": d.recipient.name, "is_agent": d.recipient_is_agent,
                                               "authorisation_ref": d.authorisation_ref} if d.recipient else None)
     lines = ma.fields.List(ma.fields.Nested(DispositionLineSchema))
@@ -230,14 +225,14 @@ class DispositionSchema(Schema):
 
 
 class FreezeCreateSchema(Schema):
-    item_id = ma.fields.Int(required=True, strict=True)
+    item_id = Int(required=True, strict=True)
     asset_type = _enum(FreezeAssetType, required=True)
     institution = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=100))
     account_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=40))
     account_name = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
-    amount_fen = ma.fields.Int(required=True, strict=True)
+    amount_fen = Int(required=True, strict=True)
     start_on = ma.fields.Date(required=True)
-    period_months = ma.fields.Int(load_default=None, allow_none=True, strict=True,
+    period_months = Int(load_default=None, allow_none=True, strict=True,
                                   metadata={"description": "default and maximum by asset type: deposits 6 (major case 12), securities 24, equity/insurance 6"})
     major_case = ma.fields.Bool(load_default=False)
     notice_doc_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
@@ -245,7 +240,7 @@ class FreezeCreateSchema(Schema):
 
 class RenewSchema(Schema):
     doc_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
-    period_months = ma.fields.Int(load_default=None, allow_none=True, strict=True)
+    period_months = Int(load_default=None, allow_none=True, strict=True)
 
 
 class FreezeReleaseSchema(Schema):
@@ -254,31 +249,31 @@ class FreezeReleaseSchema(Schema):
 
 
 class FreezeQuerySchema(PageQuerySchema):
-    item_id = ma.fields.Int()
+    item_id = Int()
     status = _enum(FreezeStatus)
     expiring_before = ma.fields.Date()
 
 
 class RenewalSchema(Schema):
     doc_no = ma.fields.Str()
-    period_months = ma.fields.Int()
+    period_months = Int()
     previous_expires_on = ma.fields.Date()
     new_expires_on = ma.fields.Date()
     renewed_at = ma.fields.AwareDateTime()
 
 
 class FreezeSchema(Schema):
-    id = ma.fields.Int()
-    item_id = ma.fields.Int()
+    id = Int()
+    item_id = Int()
     asset_type = _enum(FreezeAssetType)
     institution = ma.fields.Str()
     account_no = ma.fields.Str()
     account_name = ma.fields.Str(allow_none=True)
-    amount_fen = ma.fields.Int()
+    amount_fen = Int()
     major_case = ma.fields.Bool()
     notice_doc_no = ma.fields.Str()
     start_on = ma.fields.Date()
-    period_months = ma.fields.Int()
+    period_months = Int()
     expires_on = ma.fields.Date()
     status = ma.fields.Function(lambda f: freeze_status_on(f.status, f.expires_on, local_date(utcnow())).value,
                                 metadata={"description": "active, lapsed (expired without renewal) or released"})
@@ -291,28 +286,28 @@ class FreezeSchema(Schema):
 
 
 class CorrectionCreateSchema(Schema):
-    item_id = ma.fields.Int(required=True, strict=True)
+    item_id = Int(required=True, strict=True)
     field = ma.fields.Str(required=True, validate=ma.validate.OneOf(CORRECTABLE_FIELDS))
     new_value = ma.fields.Raw(required=True, allow_none=True)
     reason = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=500))
 
 
 class CorrectionQuerySchema(PageQuerySchema):
-    item_id = ma.fields.Int()
+    item_id = Int()
     status = _enum(CorrectionStatus)
 
 
 class CorrectionSchema(Schema):
-    id = ma.fields.Int()
-    item_id = ma.fields.Int()
+    id = Int()
+    item_id = Int()
     field = ma.fields.Str()
     old_value = ma.fields.Method("dump_old")
     new_value = ma.fields.Method("dump_new")
     reason = ma.fields.Str()
     status = _enum(CorrectionStatus)
-    proposed_by_id = ma.fields.Int()
+    proposed_by_id = Int()
     proposed_at = ma.fields.AwareDateTime()
-    decided_by_id = ma.fields.Int(allow_none=True)
+    decided_by_id = Int(allow_none=True)
     decided_at = ma.fields.AwareDateTime(allow_none=True)
     decision_reason = ma.fields.Str(allow_none=True)
 
@@ -336,7 +331,7 @@ class CorrectionSchema(Schema):
 
 
 class ImportFormSchema(Schema):
-    seizure_list_id = ma.fields.Int(load_default=None, allow_none=True)
+    seizure_list_id = Int(load_default=None, allow_none=True)
     seized_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
     seized_place = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
     holder_name = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
@@ -345,7 +340,7 @@ class ImportFormSchema(Schema):
 
 
 class ImportedItemSchema(Schema):
-    id = ma.fields.Int()
+    id = Int()
     label_code = ma.fields.Str()
     name = ma.fields.Str()
 

@@ -27,7 +27,7 @@ from custody.domain.items import ItemFacts, derive_status, mask_id_no, mask_name
 from custody.domain.lifecycle import is_overdue
 from custody.orm import utcnow
 
-from .common import AgencyRefSchema, Schema
+from .common import AgencyRefSchema, Int, Schema
 
 
 def _enum(cls: type, **kwargs: Any) -> ma.fields.Enum:
@@ -58,19 +58,19 @@ class CaseQuerySchema(PageQuerySchema):
 
 class CustodianCountSchema(Schema):
     agency = ma.fields.Nested(AgencyRefSchema)
-    count = ma.fields.Int()
+    count = Int()
 
 
 class CaseSummarySchema(Schema):
     status = ma.fields.Str(metadata={"description": "no_items, awaiting_check_in, transfer_pending, in_custody, all_disposed"})
-    item_count = ma.fields.Int()
-    total_value_fen = ma.fields.Int()
-    by_status = ma.fields.Dict(keys=ma.fields.Str(), values=ma.fields.Int())
+    item_count = Int()
+    total_value_fen = Int()
+    by_status = ma.fields.Dict(keys=ma.fields.Str(), values=Int())
     by_custodian = ma.fields.List(ma.fields.Nested(CustodianCountSchema))
 
 
 class CaseSchema(Schema):
-    id = ma.fields.Int()
+    id = Int()
     title = ma.fields.Str()
     summary = ma.fields.Str(allow_none=True)
     filed_on = ma.fields.Date()
@@ -82,7 +82,7 @@ class CaseSchema(Schema):
     procuratorate_agency = ma.fields.Nested(AgencyRefSchema, allow_none=True)
     court_agency = ma.fields.Nested(AgencyRefSchema, allow_none=True)
     handling_agency = ma.fields.Nested(AgencyRefSchema)
-    supplementary_rounds = ma.fields.Int()
+    supplementary_rounds = Int()
     created_at = ma.fields.AwareDateTime()
 
 
@@ -103,9 +103,9 @@ class SeizureListCreateSchema(Schema):
 
 
 class SeizureListSchema(Schema):
-    id = ma.fields.Int()
+    id = Int()
     list_no = ma.fields.Str()
-    case_id = ma.fields.Int()
+    case_id = Int()
     seized_at = ma.fields.AwareDateTime()
     place = ma.fields.Str(allow_none=True)
     holder_name = ma.fields.Str(allow_none=True)
@@ -127,13 +127,13 @@ class ItemCreateSchema(Schema):
     measure_doc_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
     measure_date = ma.fields.Date(load_default=None, allow_none=True)
     seized_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
-    seizure_list_id = ma.fields.Int(load_default=None, allow_none=True, strict=True)
+    seizure_list_id = Int(load_default=None, allow_none=True, strict=True)
     features = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
     specification = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
     condition_at_seizure = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
     source = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
     is_perishable = ma.fields.Bool(load_default=False)
-    estimated_value_fen = ma.fields.Int(load_default=None, allow_none=True, strict=True,
+    estimated_value_fen = Int(load_default=None, allow_none=True, strict=True,
                                         metadata={"description": "value in fen (分), an integer"})
     details = ma.fields.Dict(keys=ma.fields.Str(), load_default=None, allow_none=True,
                              metadata={"description": "category-specific fields, e.g. cash {amount_fen, denominations}, "
@@ -157,11 +157,11 @@ class ItemCreateSchema(Schema):
 
 class ItemQuerySchema(PageQuerySchema):
     label_code = ma.fields.Str(validate=ma.validate.Length(max=32))
-    case_id = ma.fields.Int()
+    case_id = Int()
     custodian = ma.fields.Str(metadata={"description": "agency id, or police / procuratorate / court"})
     status = _enum(ItemStatus)
     category = _enum(ItemCategory)
-    location_id = ma.fields.Int()
+    location_id = Int()
     seized_from = ma.fields.Date()
     seized_to = ma.fields.Date()
     q = ma.fields.Str(validate=ma.validate.Length(max=100))
@@ -180,18 +180,18 @@ def _sees_personal_data(item: Any) -> bool:
 
 
 class StorageRefSchema(Schema):
-    id = ma.fields.Int()
+    id = Int()
     code = ma.fields.Str()
     name = ma.fields.Str()
     path = ma.fields.Str()
 
 
 class AttachmentSchema(Schema):
-    id = ma.fields.Int()
+    id = Int()
     kind = _enum(AttachmentKind)
     filename = ma.fields.Str()
     content_type = ma.fields.Str()
-    size_bytes = ma.fields.Int()
+    size_bytes = Int()
     sha256 = ma.fields.Str()
     description = ma.fields.Str(allow_none=True)
     uploaded_at = ma.fields.AwareDateTime()
@@ -204,14 +204,14 @@ def _status(item: Any) -> str:
 class ItemSummarySchema(Schema):
     """An item in a list: personal data masked for everyone."""
 
-    id = ma.fields.Int()
+    id = Int()
     label_code = ma.fields.Str()
-    case_id = ma.fields.Int()
+    case_id = Int()
     name = ma.fields.Str()
     category = _enum(ItemCategory)
     quantity = ma.fields.Decimal(as_string=True)
     unit = ma.fields.Str()
-    estimated_value_fen = ma.fields.Int(allow_none=True)
+    estimated_value_fen = Int(allow_none=True)
     status = ma.fields.Function(_status, metadata={"description": "derived from the four dimensions"})
     custodian_agency = ma.fields.Nested(AgencyRefSchema)
     location_state = _enum(LocationState)
@@ -224,9 +224,9 @@ class ItemSummarySchema(Schema):
 
 
 class ItemSchema(Schema):
-    id = ma.fields.Int()
+    id = Int()
     label_code = ma.fields.Str()
-    case_id = ma.fields.Int()
+    case_id = Int()
     seizure_list = ma.fields.Function(lambda item: {"id": item.seizure_list.id, "list_no": item.seizure_list.list_no})
     name = ma.fields.Str()
     category = _enum(ItemCategory)
@@ -237,7 +237,7 @@ class ItemSchema(Schema):
     condition_at_seizure = ma.fields.Str(allow_none=True)
     source = ma.fields.Str(allow_none=True)
     is_perishable = ma.fields.Bool()
-    estimated_value_fen = ma.fields.Int(allow_none=True)
+    estimated_value_fen = Int(allow_none=True)
     details = ma.fields.Dict()
     owner = ma.fields.Method("dump_owner")
     measure = ma.fields.Function(lambda item: {
@@ -252,13 +252,13 @@ class ItemSchema(Schema):
         "status": item.disposition_status.value,
         "kind": item.disposition_kind.value if item.disposition_kind else None})
     flag_reason = ma.fields.Str(allow_none=True)
-    source_item_id = ma.fields.Int(allow_none=True, metadata={"description": "early-sale proceeds: the item sold"})
+    source_item_id = Int(allow_none=True, metadata={"description": "early-sale proceeds: the item sold"})
     attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
     checkout = ma.fields.Method("dump_checkout", metadata={"description": "the check-out it is out on, if any"})
     freezes = ma.fields.Method("dump_freezes")
     corrections = ma.fields.Method("dump_corrections", metadata={"description": "corrections of its fields, visible"})
-    event_count = ma.fields.Int()
-    version = ma.fields.Int()
+    event_count = Int()
+    version = Int()
 
     def dump_checkout(self, item: Any) -> dict[str, Any] | None:
         from custody.extensions import db
@@ -311,8 +311,8 @@ class ItemSchema(Schema):
 
 
 class EventSchema(Schema):
-    id = ma.fields.Int()
-    seq = ma.fields.Int(attribute="item_seq")
+    id = Int()
+    seq = Int(attribute="item_seq")
     action = ma.fields.Str()
     outcome = ma.fields.Function(lambda e: e.outcome.value)
     occurred_at = ma.fields.AwareDateTime()
@@ -331,12 +331,12 @@ class OccurredSchema(Schema):
 
 
 class CheckInSchema(OccurredSchema):
-    location_id = ma.fields.Int(required=True, strict=True)
+    location_id = Int(required=True, strict=True)
     condition = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
 
 
 class MoveSchema(OccurredSchema):
-    location_id = ma.fields.Int(required=True, strict=True)
+    location_id = Int(required=True, strict=True)
 
 
 class ExternalSchema(OccurredSchema):
@@ -358,16 +358,16 @@ class AttachmentUploadSchema(Schema):
 
 
 class TransferLineInputSchema(Schema):
-    item_id = ma.fields.Int(required=True, strict=True)
+    item_id = Int(required=True, strict=True)
     proposed_disposition = _enum(DispositionKind, load_default=None, allow_none=True)
     mode = _enum(TransferMode, load_default=TransferMode.BY_RECORD)
 
 
 class TransferCreateSchema(Schema):
-    case_id = ma.fields.Int(required=True, strict=True)
-    to_agency_id = ma.fields.Int(required=True, strict=True)
+    case_id = Int(required=True, strict=True)
+    to_agency_id = Int(required=True, strict=True)
     kind = _enum(TransferKind, required=True)
-    item_ids = ma.fields.List(ma.fields.Int(strict=True), required=True,
+    item_ids = ma.fields.List(Int(strict=True), required=True,
                               validate=ma.validate.Length(max=5000))
     lines = ma.fields.List(ma.fields.Nested(TransferLineInputSchema), load_default=list,
                            metadata={"description": "per-line proposed disposition and mode (default by_record)"})
@@ -375,13 +375,13 @@ class TransferCreateSchema(Schema):
 
 
 class TransferAcceptSchema(Schema):
-    item_ids = ma.fields.List(ma.fields.Int(strict=True), required=True, validate=ma.validate.Length(max=5000))
+    item_ids = ma.fields.List(Int(strict=True), required=True, validate=ma.validate.Length(max=5000))
     case_no = ma.fields.Str(load_default=None, allow_none=True,
                             metadata={"description": "the receiving procuratorate's or court's case number (first sign-for)"})
 
 
 class TransferRejectSchema(Schema):
-    item_ids = ma.fields.List(ma.fields.Int(strict=True), required=True,
+    item_ids = ma.fields.List(Int(strict=True), required=True,
                               validate=ma.validate.Length(min=1, max=5000))
     reason = ma.fields.Str(required=True, validate=ma.validate.Length(max=500))
 
@@ -393,13 +393,13 @@ class TransferRecallSchema(Schema):
 class TransferQuerySchema(PageQuerySchema):
     direction = ma.fields.Str(validate=ma.validate.OneOf(["incoming", "outgoing"]))
     status = _enum(TransferStatus)
-    case_id = ma.fields.Int()
+    case_id = Int()
 
 
 class TransferLineSchema(Schema):
-    id = ma.fields.Int()
-    line_no = ma.fields.Int()
-    item_id = ma.fields.Int()
+    id = Int()
+    line_no = Int()
+    item_id = Int()
     label_code = ma.fields.Function(lambda line: line.item.label_code)
     item_name = ma.fields.Function(lambda line: line.item.name)
     proposed_disposition = _enum(DispositionKind, allow_none=True)
@@ -410,9 +410,9 @@ class TransferLineSchema(Schema):
 
 
 class TransferSchema(Schema):
-    id = ma.fields.Int()
+    id = Int()
     transfer_no = ma.fields.Str()
-    case_id = ma.fields.Int()
+    case_id = Int()
     kind = _enum(TransferKind)
     from_agency = ma.fields.Nested(AgencyRefSchema)
     to_agency = ma.fields.Nested(AgencyRefSchema)

@@ -14,7 +14,7 @@ from custody.domain.errors import AccountUnavailable, AuthenticationRequired
 from custody.extensions import db
 from custody.services import auth as auth_service
 
-from .common import Schema
+from .common import Int, Schema
 
 blp = Blueprint("api_tokens", __name__, url_prefix="/api/v1/tokens", description="API tokens")
 
@@ -23,14 +23,14 @@ class TokenRequestSchema(Schema):
     username = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
     password = ma.fields.Str(required=True, load_only=True, validate=ma.validate.Length(min=1, max=256))
     name = ma.fields.Str(load_default="api", validate=ma.validate.Length(max=64))
-    ttl_hours = ma.fields.Int(
+    ttl_hours = Int(
         load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=24 * 366),
         metadata={"description": "Lifetime in hours; default CUSTODY_TOKEN_TTL_HOURS (30 days)"},
     )
 
 
 class TokenSchema(Schema):
-    id = ma.fields.Int()
+    id = Int()
     name = ma.fields.Str()
     prefix = ma.fields.Str(metadata={"description": "First characters of the token, to tell tokens apart"})
     created_at = ma.fields.AwareDateTime()

@@ -38,6 +38,67 @@ HASHED_FIELDS = (
 )
 
 
+# The audit_event columns an entry is built from (``origin`` combines origin_ip and user_agent).
+ENTRY_COLUMNS = (
+    "category",
+    "action",
+    "outcome",
+    "actor",
+    "object_type",
+    "object_id",
+    "case_id",
+    "item_id",
+    "item_seq",
+    "occurred_at",
+    "recorded_at",
+    "reason",
+    "data",
+    "origin_ip",
+    "user_agent",
+    "prev_hash",
+)
+
+
+def build_entry(
+    *,
+    category: Any,
+    action: str,
+    outcome: Any,
+    actor: dict[str, Any] | None,
+    object_type: str | None,
+    object_id: str | None,
+    case_id: int | None,
+    item_id: int | None,
+    item_seq: int | None,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    reason: str | None,
+    data: dict[str, Any],
+    origin_ip: str | None,
+    user_agent: str | None,
+    prev_hash: str | None,
+) -> dict[str, Any]:
+    """The hashed fields of one event from its stored column values (enums or their values)."""
+    return {
+        "v": FORMAT_VERSION,
+        "category": getattr(category, "value", category),
+        "action": action,
+        "outcome": getattr(outcome, "value", outcome),
+        "actor": actor,
+        "object_type": object_type,
+        "object_id": object_id,
+        "case_id": case_id,
+        "item_id": item_id,
+        "item_seq": item_seq,
+        "occurred_at": format_timestamp(occurred_at),
+        "recorded_at": format_timestamp(recorded_at),
+        "reason": reason,
+        "data": data,
+        "origin": {"ip": origin_ip, "user_agent": user_agent},
+        "prev_hash": prev_hash,
+    }
+
+
 def format_timestamp(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("audit timestamps must be timezone-aware")

@@ -14,7 +14,7 @@ from custody.domain.enums import EventCategory, Outcome
 from custody.models.audit import AuditEvent
 from custody.orm import utcnow
 
-from .canonical import FORMAT_VERSION, entry_hash, format_timestamp
+from .canonical import ENTRY_COLUMNS, build_entry, entry_hash, format_timestamp
 
 
 def jsonable(value: Any) -> Any:
@@ -35,26 +35,9 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def event_entry(event: AuditEvent) -> dict[str, Any]:
-    """The hashed representation of a stored event (see ``custody.audit.canonical``)."""
-    return {
-        "v": FORMAT_VERSION,
-        "category": event.category.value,
-        "action": event.action,
-        "outcome": event.outcome.value,
-        "actor": event.actor,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "case_id": event.case_id,
-        "item_id": event.item_id,
-        "item_seq": event.item_seq,
-        "occurred_at": format_timestamp(event.occurred_at),
-        "recorded_at": format_timestamp(event.recorded_at),
-        "reason": event.reason,
-        "data": event.data,
-        "origin": {"ip": event.origin_ip, "user_agent": event.user_agent},
-        "prev_hash": event.prev_hash,
-    }
+def event_entry(event: Any) -> dict[str, Any]:
+    """The hashed representation of a stored event (an ``AuditEvent`` or a row with its columns)."""
+    return build_entry(**{name: getattr(event, name) for name in ENTRY_COLUMNS})
 
 
 def record_event(

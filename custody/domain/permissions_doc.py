@@ -11,6 +11,7 @@ RELATION_TEXT = {
     Relation.CASE_HANDLER: "actor's agency currently handles the case",
     Relation.SENDER: "actor's agency sent the transfer",
     Relation.RECEIVER: "actor's agency is the transfer's receiver",
+    Relation.INSPECTOR: "actor was drawn as the item's inspector",
 }
 
 

@@ -31,6 +31,7 @@ class Relation(StrEnum):
     CASE_HANDLER = "case_handler"  # the agency currently handling the case file
     SENDER = "sender"  # the agency that sent the transfer
     RECEIVER = "receiver"  # the agency the transfer is addressed to
+    INSPECTOR = "inspector"  # the actor was drawn as the inspector of this spot-check item
 
 
 class Action(StrEnum):
@@ -66,6 +67,18 @@ class Action(StrEnum):
     MANAGE_FREEZE = "manage_freeze"
     PROPOSE_CORRECTION = "propose_correction"
     APPROVE_CORRECTION = "approve_correction"
+    # Case milestones the deadlines hang on
+    RECORD_JUDGMENT = "record_judgment"
+    CLOSE_CASE = "close_case"
+    MARK_UNRELATED = "mark_unrelated"
+    PUBLISH_NOTICE = "publish_notice"
+    # Oversight: stocktake (盘点), random spot checks (双随机), ledgers (台账), statistics
+    CONDUCT_STOCKTAKE = "conduct_stocktake"
+    RESOLVE_DISCREPANCY = "resolve_discrepancy"
+    DRAW_SPOT_CHECK = "draw_spot_check"
+    RECORD_SPOT_CHECK_RESULT = "record_spot_check_result"
+    EXPORT_LEDGER = "export_ledger"
+    VIEW_STATISTICS = "view_statistics"
 
 
 ALL_KINDS = frozenset(AgencyKind)
@@ -258,6 +271,73 @@ POLICY: dict[Action, Rule] = {
             Relation.CUSTODIAN,
             description=N_("Approve or reject a correction (never one's own)."),
         ),
+        _rule(
+            Action.RECORD_JUDGMENT,
+            [Role.OFFICER],
+            Relation.CASE_HANDLER,
+            kinds=[AgencyKind.COURT],
+            description=N_("Record that the judgment took effect; the case moves to execution."),
+            source="[LAW] execution of the property parts of a judgment; [DESIGN] §3",
+        ),
+        _rule(
+            Action.CLOSE_CASE,
+            [Role.OFFICER],
+            Relation.CASE_HANDLER,
+            description=N_("Close the case (结案, 撤案 or 不起诉) with its decision number and a reason."),
+            source="[LAW] 撤销案件 / 不起诉 / 执行完毕; [DESIGN] §3 no items held after closing",
+        ),
+        _rule(
+            Action.MARK_UNRELATED,
+            [Role.OFFICER],
+            Relation.CUSTODIAN,
+            description=N_("Record that an item was found unrelated to the case (release within 3 days)."),
+            source="[LAW] 刑事诉讼法 art. 145",
+        ),
+        _rule(
+            Action.PUBLISH_NOTICE,
+            [Role.OFFICER],
+            Relation.CUSTODIAN,
+            description=N_("Record a public notice for property whose owner is unknown."),
+            source="[LAW] unclaimed property: public notice, treasury after 6 months",
+        ),
+        _rule(
+            Action.CONDUCT_STOCKTAKE,
+            [Role.KEEPER],
+            description=N_("Start a stocktake of a storage location and its sub-locations, scan labels, finish it."),
+            source="[DESIGN] §1 keepers stocktake the centre; §7 scan box",
+        ),
+        _rule(
+            Action.RESOLVE_DISCREPANCY,
+            [Role.APPROVER],
+            Relation.CUSTODIAN,
+            description=N_("Resolve a stocktake discrepancy of an item the agency is responsible for, with a reason."),
+            source="[DESIGN] §4 supervisors resolve what keepers found",
+        ),
+        _rule(
+            Action.DRAW_SPOT_CHECK,
+            [Role.AUDITOR],
+            description=N_("Draw a random spot check (双随机): a reproducible sample of items and inspectors."),
+            source="[DESIGN] §4 auditors inspect; 双随机一公开",
+        ),
+        _rule(
+            Action.RECORD_SPOT_CHECK_RESULT,
+            [Role.AUDITOR, Role.APPROVER],
+            Relation.INSPECTOR,
+            description=N_("Record the result of inspecting an item one was drawn to inspect."),
+            source="[DESIGN] §4 inspectors from another agency than the custodian",
+        ),
+        _rule(
+            Action.EXPORT_LEDGER,
+            [Role.KEEPER, Role.APPROVER, Role.AUDITOR],
+            description=N_("Export the ledger (台账) of the items the agency may see, as XLSX or CSV."),
+            source="[DESIGN] §3 ledgers; every export is a security event",
+        ),
+        _rule(
+            Action.VIEW_STATISTICS,
+            [Role.KEEPER, Role.APPROVER, Role.AUDITOR],
+            description=N_("See statistics, stocktakes and the supervision dashboard over the items the agency may see."),
+            source="[DESIGN] §1 动态式 supervision",
+        ),
     )
 }
 
@@ -295,6 +375,14 @@ SEPARATION_RULES: dict[str, tuple[str, str]] = {
     ),
     "separation.witness_in_chain": (
         "A destruction witness must appear nowhere in the item's chain of custody (no event of the item names them).",
+        "[DESIGN] §4",
+    ),
+    "separation.inspector_other_agency": (
+        "A spot-check inspector is drawn at random from the auditors and approvers of agencies other than the item's custodian.",
+        "[DESIGN] §4 双随机",
+    ),
+    "separation.stocktake_resolver": (
+        "Nobody resolves a discrepancy of a stocktake they started.",
         "[DESIGN] §4",
     ),
 }

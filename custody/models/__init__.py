@@ -4,6 +4,7 @@ from .agency import Agency, CustodyCentre, StorageLocation
 from .audit import AuditEvent
 from .case import Case, CaseParticipant, NumberSequence, SeizureList
 from .item import Attachment, Item
+from .ledger import Checkpoint, LogEntry, LogState
 from .lifecycle import (
     Checkout,
     CheckoutExtension,
@@ -15,6 +16,19 @@ from .lifecycle import (
     FreezeOrder,
     FreezeRenewal,
 )
+from .oversight import (
+    CaseClosure,
+    CaseJudgment,
+    OwnerLookupAttempt,
+    PublicNotice,
+    PublicNoticeLine,
+    SpotCheck,
+    SpotCheckItem,
+    Stocktake,
+    StocktakeDiscrepancy,
+    StocktakeLine,
+    UnrelatedFinding,
+)
 from .transfer import Transfer, TransferLine
 from .user import ApiToken, LoginSession, User, UserRole
 
@@ -25,6 +39,7 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseParticipant",
+    "Checkpoint",
     "Checkout",
     "CheckoutExtension",
     "CheckoutLine",
@@ -35,6 +50,8 @@ __all__ = [
     "FreezeOrder",
     "FreezeRenewal",
     "Item",
+    "LogEntry",
+    "LogState",
     "NumberSequence",
     "SeizureList",
     "Transfer",
@@ -44,4 +61,16 @@ __all__ = [
     "StorageLocation",
     "User",
     "UserRole",
+    # oversight
+    "CaseClosure",
+    "CaseJudgment",
+    "OwnerLookupAttempt",
+    "PublicNotice",
+    "PublicNoticeLine",
+    "SpotCheck",
+    "SpotCheckItem",
+    "Stocktake",
+    "StocktakeDiscrepancy",
+    "StocktakeLine",
+    "UnrelatedFinding",
 ]

@@ -27,7 +27,8 @@ from custody.models.case import SeizureList
 from custody.models.item import Item
 from custody.orm import utcnow
 
-from .items import ItemInput, SeizureListInput, create_seizure_list, register_item
+from . import numbers
+from .items import ItemInput, SeizureListInput, create_seizure_list, register_on_case, registrable_case
 
 MAX_ROWS = 10_000
 
@@ -230,6 +231,7 @@ def import_items(
 ) -> ImportResult:
     """Register every row of the file on one seizure list, or nothing at all."""
     table = read_table(filename, content)
+    case = registrable_case(session, actor, case_id)
     if seizure_list_id is not None:
         target = session.get(SeizureList, seizure_list_id)
         if target is None or target.case_id != case_id:
@@ -240,9 +242,10 @@ def import_items(
             seized_at=min((w for w in map(_safe_when, table) if w), default=None) or utcnow()))
     report: list[dict[str, Any]] = []
     items: list[Item] = []
-    for number, row in enumerate(table, start=2):  # row 1 holds the headers
+    labels = numbers.label_codes(session, actor.agency_code, utcnow().year, len(table))
+    for number, (row, label) in enumerate(zip(table, labels, strict=True), start=2):  # row 1: headers
         try:
-            items.append(register_item(session, actor, case_id, row_to_input(row, target.id)))
+            items.append(register_on_case(session, actor, case, row_to_input(row, target.id), label_code=label))
         except InvalidInput as error:
             report.append({"row": number, "message": error.message, "params": error.params,
                            "errors": _by_column(error.fields)})

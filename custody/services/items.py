@@ -67,7 +67,7 @@ def _handler_relations(actor: Actor, case: Case) -> set[Relation]:
     return {Relation.CASE_HANDLER} if case.handling_agency_id == actor.agency_id else set()
 
 
-def _registrable_case(session: Session, actor: Actor, case_id: int) -> Case:
+def registrable_case(session: Session, actor: Actor, case_id: int) -> Case:
     case = get_case(session, actor, case_id)
     require(actor, Action.REGISTER_ITEM, _handler_relations(actor, case))
     if case.stage is CaseStage.CLOSED:
@@ -124,7 +124,7 @@ def _new_seizure_list(session: Session, actor: Actor, case: Case, data: SeizureL
 
 
 def create_seizure_list(session: Session, actor: Actor, case_id: int, data: SeizureListInput) -> SeizureList:
-    return _new_seizure_list(session, actor, _registrable_case(session, actor, case_id), data)
+    return _new_seizure_list(session, actor, registrable_case(session, actor, case_id), data)
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,13 @@ def _personal_data_digest(data: ItemInput) -> str:
 
 def register_item(session: Session, actor: Actor, case_id: int, data: ItemInput) -> Item:
     """Register one seized item on a case the actor's agency handles; it starts in its custody."""
-    case = _registrable_case(session, actor, case_id)
+    return register_on_case(session, actor, registrable_case(session, actor, case_id), data)
+
+
+def register_on_case(session: Session, actor: Actor, case: Case, data: ItemInput, *,
+                     label_code: str | None = None) -> Item:
+    """``register_item`` for a case already loaded and checked with ``registrable_case`` (bulk import
+    checks the case once and reserves its label numbers in one step)."""
     now = utcnow()
     seized_at = data.seized_at or now
     measure_date = data.measure_date or local_date(seized_at)
@@ -198,7 +204,7 @@ def register_item(session: Session, actor: Actor, case_id: int, data: ItemInput)
     if location_state is LocationState.WITH_HOLDER:
         external_kind = ExternalKind.WITH_HOLDER
     item = Item(
-        label_code=numbers.label_code(session, actor.agency_code, now.year),
+        label_code=label_code or numbers.label_code(session, actor.agency_code, now.year),
         case_id=case.id,
         seizure_list_id=seizure_list.id,
         name=data.name.strip(),

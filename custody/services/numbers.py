@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from custody.models.case import NumberSequence
 
 
-def next_number(session: Session, scope: str, year: int) -> int:
+def next_number(session: Session, scope: str, year: int, count: int = 1) -> int:
+    """Take ``count`` consecutive numbers; returns the first."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
@@ -25,14 +26,20 @@ def next_number(session: Session, scope: str, year: int) -> int:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-    row.last_value += 1
+    first = row.last_value + 1
+    row.last_value += count
     session.flush()
-    return row.last_value
+    return first
 
 
 def label_code(session: Session, agency_code: str, year: int) -> str:
     """e.g. PDGA-2026-000123: the agency that registered the item, the year, a counter."""
-    return f"{agency_code}-{year}-{next_number(session, f'label:{agency_code}', year):06d}"
+    return label_codes(session, agency_code, year, 1)[0]
+
+
+def label_codes(session: Session, agency_code: str, year: int, count: int) -> list[str]:
+    first = next_number(session, f"label:{agency_code}", year, count)
+    return [f"{agency_code}-{year}-{n:06d}" for n in range(first, first + count)]
 
 
 def next_code(session: Session, prefix: str, agency_code: str, year: int) -> str:

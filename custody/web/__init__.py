@@ -6,8 +6,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import admin, auth, main
+    from . import admin, auth, cases, items, lifecycle, main, oversight, storage, transfers
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    app.register_blueprint(admin.bp)
+    for module in (auth, main, admin, cases, items, storage, transfers, lifecycle, oversight):
+        app.register_blueprint(module.bp)

@@ -6,19 +6,37 @@ from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
     PasswordField,
+    SearchField,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from custody.domain.enums import AgencyKind, Role, StorageKind
+from custody.domain.enums import (
+    AgencyKind,
+    AttachmentKind,
+    ExternalKind,
+    HolderSignature,
+    ItemCategory,
+    Measure,
+    Role,
+    StorageKind,
+    TransferKind,
+)
+
+from .helpers import label_msgid
 
 
 def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
@@ -105,3 +123,211 @@ class LocationForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=128)])
     submit = SubmitField(_l("Add location"))
+
+
+# -- custody pages ------------------------------------------------------------------------------
+# Names of the fields follow the service's parameters, so a service's field errors land on them.
+
+DATETIME_LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def enum_choices(enum_cls, blank: str | None = None) -> list[SelectChoice]:  # noqa: ANN001
+    """Options for a labelled enum; ``blank`` adds an empty first option with that text."""
+    pairs = [("", blank)] if blank is not None else []
+    return options([*pairs, *((m.value, _l(label_msgid(m))) for m in enum_cls)])
+
+
+class GetForm(FlaskForm):
+    """A search form sent with GET: no CSRF token (it changes nothing), values from the query."""
+
+    class Meta:
+        csrf = False
+
+
+class CaseSearchForm(GetForm):
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)],
+                    render_kw={"placeholder": _l("Case number or title")})
+    stage = SelectField(_l("Stage"), validators=[Optional()])
+
+
+class CaseForm(FlaskForm):
+    police_case_no = StringField(_l("Police case number"), validators=[DataRequired(), Length(max=64)],
+                                 render_kw={"autocomplete": "off"})
+    title = StringField(_l("Case title"), validators=[DataRequired(), Length(max=200)])
+    filed_on = DateField(_l("Date the case was opened (立案)"), validators=[Optional()])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("Open case"))
+
+
+# Category-specific fields of the registration form: (category, key) → label. Amount keys are
+# typed in yuan and stored in fen. Field names are ``d_<category>_<key>``.
+DETAIL_LABELS: dict[str, str] = {
+    "amount_fen": _l("Amount (yuan)"), "currency": _l("Currency"), "bank": _l("Bank"),
+    "account_no": _l("Account number"), "account_name": _l("Account name"), "institution": _l("Institution"),
+    "security_code": _l("Security code"), "units": _l("Units held"), "company": _l("Company"),
+    "share": _l("Share held"), "insurer": _l("Insurer"), "policy_no": _l("Policy number"),
+    "plate": _l("Licence plate"), "vin": _l("VIN"), "brand_model": _l("Brand and model"), "colour": _l("Colour"),
+    "registry_no": _l("Registry number"), "hull_no": _l("Hull number"), "imei": _l("IMEI"),
+    "imei2": _l("Second IMEI"), "phone_number": _l("Phone number"), "serial_no": _l("Serial number"),
+    "address": _l("Address"), "title_no": _l("Title certificate number"), "weight_g": _l("Weight (g)"),
+    "purity": _l("Purity"), "document_no": _l("Document number"), "seal_no": _l("Seal number"),
+}
+MONEY_KEYS = frozenset({"amount_fen"})
+SKIPPED_DETAIL_KEYS = frozenset({"denominations"})  # structured; entered through the API or import
+
+
+def detail_field_name(category: str, key: str) -> str:
+    return f"d_{category}_{key}"
+
+
+def detail_fields() -> list[tuple[ItemCategory, list[tuple[str, bool]]]]:
+    """(category, [(key, required), …]) for every category, in the form's order."""
+    from custody.domain.items import CATEGORY_FIELDS
+
+    return [(category, [(key, required) for key, (required, _check) in spec.items() if key not in SKIPPED_DETAIL_KEYS])
+            for category, spec in CATEGORY_FIELDS.items()]
+
+
+class ItemForm(FlaskForm):
+    # The seizure list: an existing one of the case, or a new one from the fields below.
+    seizure_list_id = SelectField(_l("Seizure list"), coerce=int, validators=[Optional()], default=0)
+    seized_at = DateTimeLocalField(_l("Seized at"), format=DATETIME_LOCAL, validators=[Optional()])
+    seized_place = StringField(_l("Place of seizure"), validators=[Optional(), Length(max=200)])
+    holder_name = StringField(_l("Holder"), validators=[Optional(), Length(max=64)])
+    holder_id_no = StringField(_l("Holder's ID number"), validators=[Optional(), Length(max=32)])
+    holder_contact = StringField(_l("Holder's contact"), validators=[Optional(), Length(max=64)])
+    holder_signature = SelectField(_l("Holder's signature"), choices=enum_choices(HolderSignature),
+                                   default=HolderSignature.SIGNED.value)
+    holder_signature_note = StringField(_l("Why the holder did not sign"), validators=[Optional(), Length(max=200)])
+    witness = StringField(_l("Witness"), validators=[Optional(), Length(max=200)])
+    # The item.
+    name = StringField(_l("Item name"), validators=[DataRequired(), Length(max=200)])
+    category = SelectField(_l("Category"), choices=enum_choices(ItemCategory), validators=[DataRequired()])
+    quantity = DecimalField(_l("Quantity"), places=None, validators=[DataRequired()], default=1,
+                            render_kw={"inputmode": "decimal"})
+    unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=16)], render_kw={"placeholder": _l("e.g. 部, 件, 辆")})
+    measure = SelectField(_l("Measure"), choices=enum_choices(Measure), default=Measure.SEIZED.value)
+    measure_doc_no = StringField(_l("Decision document number"), validators=[Optional(), Length(max=64)])
+    measure_date = DateField(_l("Date of the measure"), validators=[Optional()])
+    features = TextAreaField(_l("Features (特征)"), validators=[Optional(), Length(max=2000)])
+    specification = StringField(_l("Model / specification"), validators=[Optional(), Length(max=200)])
+    condition_at_seizure = StringField(_l("Condition at seizure"), validators=[Optional(), Length(max=500)])
+    source = StringField(_l("Source"), validators=[Optional(), Length(max=200)])
+    estimated_value = DecimalField(_l("Estimated value (yuan)"), places=None,
+                                   validators=[Optional(), NumberRange(min=0)], render_kw={"inputmode": "decimal"})
+    is_perishable = BooleanField(_l("Perishable or fast-depreciating"))
+    owner_name = StringField(_l("Owner"), validators=[Optional(), Length(max=64)])
+    owner_id_no = StringField(_l("Owner's ID number"), validators=[Optional(), Length(max=32)])
+    owner_contact = StringField(_l("Owner's contact"), validators=[Optional(), Length(max=64)])
+    ownership_clear = BooleanField(_l("Ownership clear and undisputed"))
+    external_kind = SelectField(_l("Kept outside the centre"),
+                                choices=enum_choices(ExternalKind, blank=_l("No — it comes to the centre")), default="")
+    external_place = StringField(_l("Where it is kept"), validators=[Optional(), Length(max=200)])
+    external_contact = StringField(_l("Contact there"), validators=[Optional(), Length(max=100)])
+    photo = FileField(_l("Photo"), render_kw={"accept": "image/jpeg,image/png"})
+    submit = SubmitField(_l("Register item"))
+    submit_another = SubmitField(_l("Register and add another"))
+
+
+def _add_detail_fields() -> None:
+    for category, keys in detail_fields():
+        for key, _required in keys:
+            label = DETAIL_LABELS.get(key, key)
+            if key in MONEY_KEYS:
+                field = DecimalField(label, places=None, validators=[Optional(), NumberRange(min=0)],
+                                     render_kw={"inputmode": "decimal"})
+            else:
+                field = StringField(label, validators=[Optional(), Length(max=200)])
+            setattr(ItemForm, detail_field_name(category.value, key), field)
+
+
+_add_detail_fields()
+
+
+class PhotoForm(FlaskForm):
+    file = FileField(_l("File"), validators=[FileRequired()], render_kw={"accept": "image/jpeg,image/png,application/pdf"})
+    kind = SelectField(_l("Kind"), choices=enum_choices(AttachmentKind), default=AttachmentKind.PHOTO.value)
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Upload"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Filled-in template (CSV or XLSX)"), validators=[FileRequired()],
+                     render_kw={"accept": ".csv,.xlsx"})
+    seizure_list_id = SelectField(_l("Seizure list"), coerce=int, validators=[Optional()], default=0)
+    seized_at = DateTimeLocalField(_l("Seized at"), format=DATETIME_LOCAL, validators=[Optional()])
+    seized_place = StringField(_l("Place of seizure"), validators=[Optional(), Length(max=200)])
+    holder_name = StringField(_l("Holder"), validators=[Optional(), Length(max=64)])
+    holder_id_no = StringField(_l("Holder's ID number"), validators=[Optional(), Length(max=32)])
+    witness = StringField(_l("Witness"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Import"))
+
+
+class ItemSearchForm(GetForm):
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)],
+                    render_kw={"placeholder": _l("Name, label code or features")})
+    case_id = SelectField(_l("Case"), validators=[Optional()])
+    custodian = SelectField(_l("Custodian"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
+    category = SelectField(_l("Category"), validators=[Optional()])
+    location_id = SelectField(_l("Storage location"), validators=[Optional()])
+    seized_from = DateField(_l("Seized from"), validators=[Optional()])
+    seized_to = DateField(_l("Seized until"), validators=[Optional()])
+    flagged = BooleanField(_l("Rejected in a transfer (flagged)"))
+    overdue = BooleanField(_l("Overdue check-out"))
+    sort = SelectField(_l("Sort by"), choices=options([
+        ("-id", _l("Newest first")), ("id", _l("Oldest first")), ("-seized_at", _l("Seized, latest first")),
+        ("seized_at", _l("Seized, earliest first")), ("label_code", _l("Label code")), ("name", _l("Name")),
+        ("-value", _l("Value, highest first")),
+    ]), default="-id")
+
+
+class BackdateMixin:
+    """When it happened, if earlier than now: back-dating needs a reason [DESIGN §2]."""
+
+    occurred_at = DateTimeLocalField(_l("When it happened (if earlier than now)"), format=DATETIME_LOCAL,
+                                     validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+class CheckInForm(BackdateMixin, FlaskForm):
+    location_id = SelectField(_l("Storage location"), coerce=int, validators=[DataRequired()])
+    condition = StringField(_l("Condition on receipt"), validators=[Optional(), Length(max=500)],
+                            render_kw={"placeholder": _l("e.g. sealed bag intact")})
+    codes_text = TextAreaField(_l("Label codes, one per line"), validators=[Optional(), Length(max=200_000)],
+                               render_kw={"autocomplete": "off", "spellcheck": "false", "rows": 4})
+    submit = SubmitField(_l("Check in all"))
+
+
+class MoveForm(BackdateMixin, FlaskForm):
+    location_id = SelectField(_l("New storage location"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("Move"))
+
+
+class ExternalForm(BackdateMixin, FlaskForm):
+    kind = SelectField(_l("Kept where"), choices=enum_choices(ExternalKind))
+    place = StringField(_l("Place"), validators=[DataRequired(), Length(max=200)])
+    contact = StringField(_l("Contact"), validators=[Optional(), Length(max=100)])
+    submit = SubmitField(_l("Record"))
+
+
+class ConditionForm(BackdateMixin, FlaskForm):
+    condition = TextAreaField(_l("Condition"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Record condition"))
+
+
+class TransferForm(FlaskForm):
+    kind = SelectField(_l("Kind of transfer"), choices=enum_choices(TransferKind))
+    to_agency_id = SelectField(_l("Receiving agency"), coerce=int, validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Send transfer"))
+
+
+class SignForm(FlaskForm):
+    case_no = StringField(_l("Your agency's case number"), validators=[Optional(), Length(max=64)])
+    submit = SubmitField(_l("Record decisions"))
+
+
+class RecallForm(FlaskForm):
+    reason = StringField(_l("Reason for recalling"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Recall transfer"))

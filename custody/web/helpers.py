@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash
+from flask import current_app, flash, request, url_for
 from flask_wtf import FlaskForm
+from sqlalchemy import Select, func, select
+from werkzeug.routing import BuildError
 
+from custody.domain.clock import LOCAL_TZ
 from custody.domain.errors import DomainError
 from custody.errors import translate
+from custody.extensions import db
+
+PAGE_SIZE = 50
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -19,14 +31,163 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def show_domain_error(form: FlaskForm | None, error: DomainError) -> None:
-    """Put a service's refusal next to the fields it concerns, or at the top of the page."""
+def show_domain_error(form: FlaskForm | None, error: DomainError,
+                      rename: Mapping[str, str] | None = None) -> None:
+    """Put a service's refusal next to the fields it concerns, or at the top of the page.
+
+    ``rename`` maps the service's field names to the form's where they differ
+    (e.g. ``details.imei`` → ``phone-imei``). The overall message is flashed as well when some
+    of the errors have no field on the form, so nothing the service said is lost.
+    """
     placed = False
+    unplaced = False
     if form is not None:
         for name, messages in error.fields.items():
-            field = getattr(form, name, None)
-            if field is not None:
+            field = getattr(form, (rename or {}).get(name, name), None)
+            if field is not None and hasattr(field, "errors"):
                 field.errors = [*field.errors, *(translate(m) for m in messages)]
                 placed = True
-    if not placed:
+            else:
+                unplaced = True
+    if not placed or unplaced:
         flash(translate(error.message, error.params), "error")
+
+
+# -- links to pages that may not exist (yet) ------------------------------------------------------
+
+
+def endpoint_exists(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions
+
+
+def link_to(endpoint: str, **values: Any) -> str | None:
+    """``url_for`` that answers None when ``endpoint`` is not registered (or cannot be built).
+
+    Pages link to other engineers' pages (check-out, disposal, freeze, correction) by endpoint
+    name; until those exist the link is simply left out instead of failing the whole page.
+    """
+    if not endpoint_exists(endpoint):
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+# -- input conversion ----------------------------------------------------------------------------
+
+
+def aware_local(value: datetime | None) -> datetime | None:
+    """A ``datetime-local`` input (naive, the user's wall clock in China) → an aware datetime."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
+
+
+def yuan_to_fen(value: Decimal | None) -> int | None:
+    """An amount typed in yuan (at most two decimals, checked by the form) → integer fen."""
+    if value is None:
+        return None
+    try:
+        return int((Decimal(value) * 100).to_integral_value())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def int_list(values: list[str]) -> list[int]:
+    """Ids from a multi-valued query or form field; anything not a positive integer is dropped."""
+    result: list[int] = []
+    for value in values:
+        for part in str(value).replace(",", " ").split():
+            if part.isdigit() and int(part) > 0:
+                result.append(int(part))
+    return list(dict.fromkeys(result))
+
+
+# -- pagination ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Pagination:
+    rows: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first(self) -> int:
+        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+    def url(self, page: int) -> str:
+        """This page's URL with the same query, at ``page``."""
+        args = request.args.to_dict(flat=False)
+        args["page"] = [str(page)]
+        return url_for(request.endpoint or "main.home", **(request.view_args or {}), **args)
+
+
+def paginate(stmt: Select[Any], per_page: int = PAGE_SIZE) -> Pagination:
+    page = request.args.get("page", "1")
+    page_no = int(page) if page.isdigit() and int(page) > 0 else 1
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page_no = min(page_no, pages)
+    rows = list(db.session.scalars(stmt.limit(per_page).offset((page_no - 1) * per_page)))
+    return Pagination(rows, total, page_no, per_page)
+
+
+# -- printing ------------------------------------------------------------------------------------
+
+
+def printed(label: str) -> str:
+    """A label for a printed form: forms are Chinese documents whatever the UI language."""
+    from flask_babel import force_locale, gettext
+
+    with force_locale("zh_CN"):
+        return gettext(label)
+
+
+def pdf_response(content: bytes, filename: str, *, download: bool = False) -> Any:
+    """Send a PDF inline (the browser's viewer prints it) under a UTF-8 file name."""
+    from urllib.parse import quote
+
+    from flask import Response
+
+    response = Response(content, mimetype="application/pdf")
+    disposition = "attachment" if download else "inline"
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# -- enum labels ---------------------------------------------------------------------------------
+
+
+def label_msgid(member: Any) -> str:
+    """The English msgid naming ``member`` (an enum member; labels are kept per enum class)."""
+    if member is None:
+        return ""
+    return getattr(member, "label", str(member))
+
+
+def enum_label(member: Any) -> str:
+    """``member``'s label in the user's language."""
+    from flask_babel import gettext
+
+    msgid = label_msgid(member)
+    return gettext(msgid) if msgid else "—"

@@ -44,7 +44,21 @@ SPEC: dict[Action, tuple[set[Role], set[AgencyKind], Relation | None]] = {
     Action.MANAGE_FREEZE: ({Role.OFFICER}, ANY_KIND, Relation.CUSTODIAN),
     Action.PROPOSE_CORRECTION: ({Role.OFFICER, Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
     Action.APPROVE_CORRECTION: ({Role.APPROVER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.RECORD_JUDGMENT: ({Role.OFFICER}, {C}, Relation.CASE_HANDLER),
+    Action.CLOSE_CASE: ({Role.OFFICER}, ANY_KIND, Relation.CASE_HANDLER),
+    Action.MARK_UNRELATED: ({Role.OFFICER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.PUBLISH_NOTICE: ({Role.OFFICER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.CONDUCT_STOCKTAKE: ({Role.KEEPER}, ANY_KIND, None),
+    Action.RESOLVE_DISCREPANCY: ({Role.APPROVER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.DRAW_SPOT_CHECK: ({Role.AUDITOR}, ANY_KIND, None),
+    Action.RECORD_SPOT_CHECK_RESULT: ({Role.AUDITOR, Role.APPROVER}, ANY_KIND, Relation.INSPECTOR),
+    Action.EXPORT_LEDGER: ({Role.KEEPER, Role.APPROVER, Role.AUDITOR}, ANY_KIND, None),
+    Action.VIEW_STATISTICS: ({Role.KEEPER, Role.APPROVER, Role.AUDITOR}, ANY_KIND, None),
 }
+
+# Supervision, not custody: auditors draw and record spot checks, export ledgers and read statistics.
+OVERSIGHT_ACTIONS = {Action.DRAW_SPOT_CHECK, Action.RECORD_SPOT_CHECK_RESULT, Action.EXPORT_LEDGER,
+                     Action.VIEW_STATISTICS}
 
 
 def make_actor(role: Role, kind: AgencyKind) -> Actor:
@@ -76,10 +90,16 @@ def test_every_cell_of_the_policy_table(action, role, kind, relations):
 
 
 def test_admins_and_auditors_never_act_on_custody():
-    custody_actions = set(Action) - {Action.MANAGE_USERS, Action.MANAGE_REFERENCE_DATA, Action.READ_AUDIT_LOG}
+    custody_actions = set(Action) - {Action.MANAGE_USERS, Action.MANAGE_REFERENCE_DATA, Action.READ_AUDIT_LOG,
+                                     *OVERSIGHT_ACTIONS}
     for action, kind, relation in itertools.product(custody_actions, AgencyKind, Relation):
         for role in (Role.ADMIN, Role.AUDITOR):
             assert not allowed(make_actor(role, kind), action, {relation})
+
+
+def test_admins_never_act_on_custody_or_oversight():
+    for action, kind, relation in itertools.product(OVERSIGHT_ACTIONS, AgencyKind, Relation):
+        assert not allowed(make_actor(Role.ADMIN, kind), action, {relation})
 
 
 def test_role_combinations():

@@ -122,3 +122,13 @@ def test_the_freeze_follows_custody_on_transfer(app):
     freezes.renew_freeze(db.session, act("prosecutor"), order.id, doc_no="检察院续冻通知书")
     db.session.commit()
     assert events("freeze.renew", item_id=account.id)[0].actor["agency_code"] == "PDJC"
+
+
+def test_lapse_freezes_command(app, runner):
+    _, account = frozen_account()
+    order = freeze(account, start=local_date(utcnow()) - timedelta(days=200))
+    result = runner.invoke(args=["custody", "lapse-freezes"])
+    assert result.exit_code == 0, result.output
+    assert f"freeze {order.id}" in result.output and "1 freeze(s) lapsed." in result.output
+    db.session.expire_all()
+    assert db.session.get(type(order), order.id).status is FreezeStatus.LAPSED

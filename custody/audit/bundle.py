@@ -1,0 +1,281 @@
+"""Exported checkpoints and dossiers: their JSON form and their verification.
+
+Standard library and ``cryptography`` only — this is what ``python -m custody.verify`` runs, far
+from the app and its database. docs/LEDGER.md §6 and §8 specify the documents.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from .canonical import FORMAT_VERSION, GENESIS_HASH, canonical_bytes
+from .merkle import LEAF_PREFIX, verify_inclusion
+from .signing import TIMESTAMP_FORMAT, Checkpoint, key_id, load_public_key, verify_checkpoint
+
+BUNDLE_FORMAT = "custody-audit-dossier"
+BUNDLE_VERSION = 1
+
+
+# -- checkpoints --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """A checkpoint document read strictly: its body fields, key id and signature."""
+
+    checkpoint: Checkpoint
+    key_id: str
+    signature: bytes
+
+    @property
+    def tree_size(self) -> int:
+        return self.checkpoint.tree_size
+
+    @property
+    def root_hash(self) -> bytes:
+        return self.checkpoint.root_hash
+
+    @property
+    def timestamp_text(self) -> str:
+        return self.checkpoint.timestamp.strftime(TIMESTAMP_FORMAT)
+
+    def verifies_with(self, public_key: Ed25519PublicKey) -> bool:
+        c = self.checkpoint
+        return verify_checkpoint(public_key, c.origin, c.tree_size, c.root_hash, c.timestamp, self.signature)
+
+
+def _hex32(value: object, what: str) -> bytes:
+    if not isinstance(value, str) or len(value) != 64 or value != value.lower():
+        raise ValueError(f"{what} must be 64 lower-case hex digits")
+    try:
+        return bytes.fromhex(value)
+    except ValueError as exc:
+        raise ValueError(f"{what} must be 64 lower-case hex digits") from exc
+
+
+def read_checkpoint(document: object) -> SignedCheckpoint:
+    """Parse a checkpoint document (``{origin, tree_size, root_hash, timestamp, key_id, signature}``).
+
+    Raises ValueError naming the first malformed field. Extra keys (an ``id``) are ignored.
+    """
+    if not isinstance(document, dict):
+        raise ValueError("a checkpoint must be a JSON object")
+    missing = [k for k in ("origin", "tree_size", "root_hash", "timestamp", "key_id", "signature") if k not in document]
+    if missing:
+        raise ValueError(f"the checkpoint lacks {', '.join(missing)}")
+    size = document["tree_size"]
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ValueError("tree_size must be a non-negative integer")
+    if not isinstance(document["origin"], str) or not isinstance(document["key_id"], str):
+        raise ValueError("origin and key_id must be strings")
+    try:
+        when = datetime.strptime(str(document["timestamp"]), TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise ValueError("timestamp must be YYYY-MM-DDTHH:MM:SS.ffffffZ") from exc
+    if when.strftime(TIMESTAMP_FORMAT) != document["timestamp"]:
+        raise ValueError("timestamp must be YYYY-MM-DDTHH:MM:SS.ffffffZ")
+    try:
+        signature = base64.b64decode(str(document["signature"]), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("signature must be base64") from exc
+    checkpoint = Checkpoint(document["origin"], size, _hex32(document["root_hash"], "root_hash"), when)
+    checkpoint.body()  # raises ValueError for an origin a body cannot carry
+    return SignedCheckpoint(checkpoint, document["key_id"], signature)
+
+
+# -- dossiers -----------------------------------------------------------------------------------
+
+
+def bundle_json(bundle: dict[str, Any]) -> bytes:
+    """How a dossier is written to a file: UTF-8 JSON, readable, keys sorted."""
+    return (json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def leaf_of(entry: dict[str, Any]) -> bytes:
+    return hashlib.sha256(LEAF_PREFIX + canonical_bytes(entry)).digest()
+
+
+@dataclass
+class BundleReport:
+    """Result of checking one dossier: ``problems`` in the order found (empty: it verifies)."""
+
+    problems: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+    events: int = 0
+    checkpoint: SignedCheckpoint | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _event_label(event: dict[str, Any]) -> str:
+    entry = event.get("entry") if isinstance(event.get("entry"), dict) else {}
+    where = f" (item {entry['item_id']} no. {entry.get('item_seq')})" if entry.get("item_id") is not None else ""
+    return f"event {event.get('event_id')}{where}"
+
+
+def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -> BundleReport:
+    """Check a dossier as the stand-alone verifier does; never raises for bad input.
+
+    ``trusted_key`` is the log's public key as obtained independently (from the agency, the
+    court file); without it the key inside the bundle is used and the report says so.
+    """
+    report = BundleReport()
+    fail = report.problems.append
+    if not isinstance(bundle, dict):
+        fail("the file is not a dossier (not a JSON object)")
+        return report
+    if bundle.get("format") != BUNDLE_FORMAT or bundle.get("version") != BUNDLE_VERSION:
+        fail(f"not a {BUNDLE_FORMAT} version {BUNDLE_VERSION} document "
+             f"(format {bundle.get('format')!r}, version {bundle.get('version')!r})")
+        return report
+
+    # The key and the checkpoint.
+    log = bundle.get("log") if isinstance(bundle.get("log"), dict) else {}
+    try:
+        public_key = load_public_key(str(log.get("public_key", "")))
+    except ValueError as exc:
+        fail(f"the log's public key cannot be read: {exc}")
+        return report
+    if log.get("key_id") != key_id(public_key):
+        fail(f"the key id {log.get('key_id')!r} does not belong to the bundle's public key")
+    if trusted_key is not None and key_id(trusted_key) != key_id(public_key):
+        fail(f"the bundle is signed by key {key_id(public_key)}, not by the trusted key {key_id(trusted_key)}")
+        return report
+    try:
+        checkpoint = read_checkpoint(bundle.get("checkpoint"))
+    except ValueError as exc:
+        fail(f"the checkpoint cannot be read: {exc}")
+        return report
+    report.checkpoint = checkpoint
+    if checkpoint.key_id != key_id(public_key):
+        fail(f"the checkpoint names key {checkpoint.key_id}, not the log's key {key_id(public_key)}")
+    if not checkpoint.verifies_with(public_key):
+        fail(f"the checkpoint signature does not verify (tree size {checkpoint.tree_size}, "
+             f"{checkpoint.timestamp_text}): forged or altered")
+        return report
+    if log.get("origin") != checkpoint.checkpoint.origin:
+        fail(f"the checkpoint is for log {checkpoint.checkpoint.origin!r}, not {log.get('origin')!r}")
+
+    # Each event: its hash, and its place in the signed tree.
+    events = bundle.get("events")
+    if not isinstance(events, list) or not events:
+        fail("the dossier has no events")
+        return report
+    report.events = len(events)
+    seen_indexes: set[int] = set()
+    chains: dict[int, list[tuple[int, dict[str, Any], str]]] = {}
+    root = checkpoint.root_hash
+    for event in events:
+        if not isinstance(event, dict) or not isinstance(event.get("entry"), dict):
+            fail("an event has no entry")
+            continue
+        label = _event_label(event)
+        entry = event["entry"]
+        if entry.get("v") != FORMAT_VERSION:
+            fail(f"{label}: unknown serialisation version {entry.get('v')!r}")
+            continue
+        try:
+            data = canonical_bytes(entry)
+        except (TypeError, ValueError) as exc:
+            fail(f"{label}: the entry cannot be serialised ({exc})")
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if event.get("hash") != digest:
+            fail(f"{label}: the entry does not match its hash: it was altered")
+            continue
+        index = event.get("log_index")
+        proof = event.get("inclusion_proof")
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0 or not isinstance(proof, list):
+            fail(f"{label}: it has no place in the log (no log index or proof)")
+            continue
+        if index in seen_indexes:
+            fail(f"{label}: log index {index} appears twice")
+            continue
+        seen_indexes.add(index)
+        try:
+            path = [_hex32(p, "a proof hash") for p in proof]
+        except ValueError:
+            fail(f"{label}: its inclusion proof is malformed")
+            continue
+        if not verify_inclusion(hashlib.sha256(LEAF_PREFIX + data).digest(), index, checkpoint.tree_size, path, root):
+            fail(f"{label}: not proven to be entry {index} of the log signed at {checkpoint.timestamp_text} "
+                 f"(tree size {checkpoint.tree_size})")
+            continue
+        if entry.get("item_id") is not None:
+            chains.setdefault(entry["item_id"], []).append((entry.get("item_seq"), entry, digest))
+
+    # Each item's chain: contiguous from 1, linked, ending at the recorded head.
+    heads = {i.get("item_id"): i for i in bundle.get("items", []) if isinstance(i, dict)}
+    for item_id, chain in sorted(chains.items(), key=lambda kv: str(kv[0])):
+        if not all(isinstance(seq, int) for seq, _, _ in chain):
+            fail(f"item {item_id}: an event has no sequence number")
+            continue
+        chain.sort(key=lambda link: link[0])
+        previous = GENESIS_HASH
+        for expected, (seq, entry, digest) in enumerate(chain, start=1):
+            if seq != expected:
+                fail(f"item {item_id}: event no. {expected} is missing (found no. {seq})")
+                break
+            if entry.get("prev_hash") != previous:
+                fail(f"item {item_id}: event no. {seq} does not link to event no. {seq - 1}")
+                break
+            previous = digest
+        else:
+            head = heads.get(item_id)
+            if head is None:
+                fail(f"item {item_id}: not listed among the dossier's items")
+            elif head.get("event_count") != len(chain) or head.get("last_event_hash") != previous:
+                fail(f"item {item_id}: the history is incomplete ({len(chain)} of "
+                     f"{head.get('event_count')} events)")
+    for item_id, head in heads.items():
+        if head.get("event_count") and item_id not in chains:
+            fail(f"item {item_id}: none of its {head.get('event_count')} events are in the dossier")
+
+    # The descriptive fields must agree with what the signed entries say about them.
+    for item_id, chain in chains.items():
+        first = chain[0][1] if chain and chain[0][0] == 1 else None
+        head = heads.get(item_id)
+        if first is None or head is None or first.get("action") != "item.register":
+            continue
+        registered = first.get("data") or {}
+        for name in ("label_code", "name"):
+            if name in registered and head.get(name) != registered[name]:
+                fail(f"item {item_id}: its {name} {head.get(name)!r} differs from its registration "
+                     f"({registered[name]!r})")
+
+    # Every event belongs to the subject.
+    subject = bundle.get("subject") if isinstance(bundle.get("subject"), dict) else {}
+    key = {"item": "item_id", "case": "case_id"}.get(str(subject.get("type")))
+    if key is None:
+        fail("the dossier does not say what it is about (subject)")
+    elif key == "item_id" and subject.get("label_code") != heads.get(subject.get("item_id"), {}).get("label_code"):
+        fail(f"the subject's label code {subject.get('label_code')!r} is not its item's")
+    else:
+        for event in events:
+            entry = event.get("entry") if isinstance(event, dict) else None
+            if isinstance(entry, dict) and entry.get(key) != subject.get(key):
+                fail(f"{_event_label(event)}: belongs to another {subject.get('type')}")
+                break
+
+    if report.ok:
+        c = checkpoint.checkpoint
+        report.summary = [
+            f"subject: {subject.get('type')} {subject.get(key)}"
+            + (f" ({subject.get('label_code') or subject.get('title')})" if subject.get('label_code') or subject.get('title') else ""),
+            f"events: {len(events)}, items: {len(chains)}, every item history complete from its first event",
+            f"checkpoint: log {c.origin!r}, {c.tree_size} entries, signed {checkpoint.timestamp_text}",
+            f"root hash: {c.root_hash.hex()}",
+            f"signing key: {key_id(public_key)}"
+            + ("" if trusted_key is not None else " (taken from the bundle: compare it with the published key)"),
+        ]
+    return report

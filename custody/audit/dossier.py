@@ -1,0 +1,98 @@
+"""Building the self-contained dossier of an item or a case (docs/LEDGER.md §8).
+
+The bundle carries each event's canonical entry, its log index and inclusion proof, one signed
+checkpoint covering them all, and the public key: ``custody.audit.bundle.verify_bundle`` (and
+``python -m custody.verify``) checks it without the app or its database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custody.models.audit import AuditEvent
+from custody.models.case import Case
+from custody.models.item import Item
+from custody.models.ledger import LogEntry
+from custody.orm import utcnow
+
+from .bundle import BUNDLE_FORMAT, BUNDLE_VERSION
+from .canonical import format_timestamp
+from .ledger import LedgerSettings, checkpoint_covering, checkpoint_document, log_tree
+from .recorder import event_entry
+from .signing import public_key_to_text
+
+
+def _case_numbers(case: Case) -> dict[str, str | None]:
+    return dict(case.case_numbers)
+
+
+def _item_head(item: Item) -> dict[str, Any]:
+    return {
+        "item_id": item.id,
+        "label_code": item.label_code,
+        "name": item.name,
+        "event_count": item.event_count,
+        "last_event_hash": item.last_event_hash,
+    }
+
+
+def _bundle(session: Session, settings: LedgerSettings, subject: dict[str, Any], items: list[Item],
+            events: list[tuple[AuditEvent, int | None]]) -> dict[str, Any]:
+    logged = [index for _, index in events if index is not None]
+    checkpoint = checkpoint_covering(session, settings, max(logged) + 1 if logged else 0)
+    tree = log_tree(session, settings, checkpoint.tree_size)
+    entries = []
+    for event, index in events:
+        proof = [p.hex() for p in tree.inclusion_proof(index)] if index is not None and index < tree.size else None
+        entries.append({
+            "event_id": event.id,
+            "log_index": index,
+            "hash": event.hash,
+            "entry": event_entry(event),
+            "inclusion_proof": proof,
+        })
+    return {
+        "format": BUNDLE_FORMAT,
+        "version": BUNDLE_VERSION,
+        "generated_at": format_timestamp(utcnow()),
+        "subject": subject,
+        "items": [_item_head(item) for item in items],
+        "log": {
+            "origin": settings.origin,
+            "algorithm": "Ed25519",
+            "key_id": settings.key_id,
+            "public_key": public_key_to_text(settings.public_key),
+        },
+        "checkpoint": checkpoint_document(checkpoint),
+        "events": entries,
+    }
+
+
+def _events(session: Session, *conditions: Any) -> list[tuple[AuditEvent, int | None]]:
+    rows = session.execute(
+        select(AuditEvent, LogEntry.log_index)
+        .outerjoin(LogEntry, LogEntry.event_id == AuditEvent.id)
+        .where(*conditions)
+        .order_by(LogEntry.log_index, AuditEvent.id)
+    ).all()
+    return [(event, index) for event, index in rows]
+
+
+def item_dossier(session: Session, settings: LedgerSettings, item: Item) -> dict[str, Any]:
+    """Every event in the item's history (it is a complete chain from the first)."""
+    case = item.case
+    subject = {
+        "type": "item", "item_id": item.id, "case_id": item.case_id, "label_code": item.label_code,
+        "name": item.name, "case_title": case.title, "case_numbers": _case_numbers(case),
+    }
+    return _bundle(session, settings, subject, [item], _events(session, AuditEvent.item_id == item.id))
+
+
+def case_dossier(session: Session, settings: LedgerSettings, case: Case) -> dict[str, Any]:
+    """Every event recorded about the case: case-level events and its items' whole histories."""
+    items = list(session.scalars(select(Item).where(Item.case_id == case.id).order_by(Item.id)))
+    subject = {"type": "case", "case_id": case.id, "title": case.title, "case_numbers": _case_numbers(case)}
+    return _bundle(session, settings, subject, items, _events(session, AuditEvent.case_id == case.id))

@@ -1,0 +1,493 @@
+"""Verifying the stored audit record: item chains, the global log, checkpoints.
+
+``verify_ledger`` is what ``flask custody verify-audit`` runs: it trusts nothing it reads. It
+recomputes every event's hash and every item's chain, rebuilds the Merkle tree from the events
+themselves (not from the stored leaf hashes), and checks each stored checkpoint's signature and
+root — and, given one held outside the database, that the log still extends it. ``verify_item``
+checks one item's history and proves each event against the latest checkpoint (API).
+
+Problems are English msgids with parameters (``custody.errors.translate`` renders them), each
+naming the event, item, log entry or checkpoint concerned, in the order found.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from custody.domain.i18n import N_
+from custody.models.audit import AuditEvent
+from custody.models.item import Item
+from custody.models.ledger import Checkpoint, LogEntry
+
+from .bundle import SignedCheckpoint, read_checkpoint
+from .canonical import GENESIS_HASH, build_entry, canonical_bytes, format_timestamp
+from .ledger import LedgerNotInitialised, LedgerSettings, log_tree, read_head
+from .merkle import LEAF_PREFIX, MerkleFrontier, verify_inclusion
+from .signing import verify_checkpoint
+
+FETCH_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str  # msgid with %(name)s slots
+    params: dict[str, Any] = field(default_factory=dict)
+    event_id: int | None = None
+    item_id: int | None = None
+    log_index: int | None = None
+    checkpoint_id: int | None = None
+
+    def text(self) -> str:
+        return self.message % self.params if self.params else self.message
+
+
+@dataclass
+class LedgerReport:
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    events: int = 0
+    items: int = 0
+    log_size: int = 0
+    root: bytes = b""
+    checkpoints: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def summary(self) -> dict[str, Any]:
+        """What the recorded verification event keeps (no content, only counts and the verdict)."""
+        first = self.problems[0] if self.problems else None
+        return {
+            "ok": self.ok, "events": self.events, "items": self.items, "log_size": self.log_size,
+            "root_hash": self.root.hex(), "checkpoints": self.checkpoints, "problems": self.problem_count,
+            "first_problem": first.text() if first else None,
+        }
+
+
+class _Collector:
+    def __init__(self, report: Any, limit: int) -> None:
+        self.report, self.limit = report, limit
+
+    def __call__(self, code: str, message: str, **kwargs: Any) -> None:
+        ids = {k: kwargs[k] for k in ("event_id", "item_id", "log_index", "checkpoint_id") if k in kwargs}
+        self.report.problem_count += 1
+        if len(self.report.problems) < self.limit:
+            self.report.problems.append(Problem(code, message, kwargs, **ids))
+
+
+@contextmanager
+def snapshot_session(engine: Engine) -> Iterator[Session]:
+    """A read-only session on one consistent snapshot (REPEATABLE READ on PostgreSQL; a SQLite
+    read transaction is a snapshot already), apart from the caller's session and identity map."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with Session(bind=connection) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+
+# -- reading rows without trusting them ---------------------------------------------------------
+
+_RAW_TEXT = ("category", "outcome", "actor", "data")
+_TIMES = ("occurred_at", "recorded_at")
+
+
+def _event_columns() -> list[Any]:
+    """Event columns as stored: no enum lookups or JSON decoding that a tampered row could break."""
+    columns: list[Any] = [AuditEvent.id, AuditEvent.hash]
+    for name in ("category", "action", "outcome", "actor", "object_type", "object_id", "case_id", "item_id",
+                 "item_seq", "occurred_at", "recorded_at", "reason", "data", "origin_ip", "user_agent",
+                 "prev_hash"):
+        column = getattr(AuditEvent, name)
+        if name in _RAW_TEXT or name in _TIMES:
+            column = type_coerce(column, String).label(name)
+        columns.append(column)
+    return columns
+
+
+class UnreadableRow(ValueError):
+    pass
+
+
+def _json(value: Any, name: str) -> Any:
+    if value is None or not isinstance(value, str | bytes):
+        return value  # psycopg decodes json columns itself
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        raise UnreadableRow(f"{name} is not valid JSON") from exc
+
+
+def _time(value: Any, name: str) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError as exc:
+            raise UnreadableRow(f"{name} is not a timestamp") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite stores UTC without offset
+
+
+def entry_bytes(row: Any) -> bytes:
+    """The canonical bytes of an event row read with ``_event_columns``."""
+    try:
+        entry = build_entry(
+            category=row.category, action=row.action, outcome=row.outcome,
+            actor=_json(row.actor, "actor"), object_type=row.object_type, object_id=row.object_id,
+            case_id=row.case_id, item_id=row.item_id, item_seq=row.item_seq,
+            occurred_at=_time(row.occurred_at, "occurred_at"), recorded_at=_time(row.recorded_at, "recorded_at"),
+            reason=row.reason, data=_json(row.data, "data"), origin_ip=row.origin_ip,
+            user_agent=row.user_agent, prev_hash=row.prev_hash,
+        )
+        return canonical_bytes(entry)
+    except UnreadableRow:
+        raise
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise UnreadableRow(str(exc)) from exc
+
+
+def _signature(checkpoint: Checkpoint) -> bytes:
+    try:
+        return base64.b64decode(checkpoint.signature, validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _checkpoint_signed(settings: LedgerSettings, checkpoint: Checkpoint) -> bool | None:
+    """True/False for the signature; None when the key id is not one we trust."""
+    public_key = settings.public_key_for(checkpoint.key_id)
+    if public_key is None:
+        return None
+    try:
+        root = bytes.fromhex(checkpoint.root_hash)
+    except ValueError:
+        return False
+    return verify_checkpoint(public_key, checkpoint.origin, checkpoint.tree_size, root, checkpoint.timestamp,
+                             _signature(checkpoint))
+
+
+# -- the whole ledger ---------------------------------------------------------------------------
+
+
+class _Chains:
+    """Per-item chain state while the log is read in order (log order is commit order, and an
+    item's events are committed one after another under its lock, so it is also seq order)."""
+
+    def __init__(self, problem: _Collector) -> None:
+        self.heads: dict[int, tuple[int, str]] = {}
+        self.broken: set[int] = set()
+        self.problem = problem
+
+    def add(self, row: Any, digest: str) -> None:
+        if row.item_id is None:
+            if row.item_seq is not None:
+                self.problem("chain.orphan_seq", N_("Event %(event_id)s has an item sequence number but no item."),
+                             event_id=row.id)
+            return
+        item_id = row.item_id
+        seq, previous = self.heads.get(item_id, (0, GENESIS_HASH))
+        if item_id not in self.broken:
+            if row.item_seq != seq + 1:
+                self.broken.add(item_id)
+                self.problem(
+                    "chain.sequence",
+                    N_("Item %(item_id)s: event %(event_id)s is number %(found)s in the item's history where "
+                       "number %(expected)s should come: events are missing or out of order."),
+                    item_id=item_id, event_id=row.id, found=row.item_seq, expected=seq + 1,
+                )
+            elif row.prev_hash != previous:
+                self.broken.add(item_id)
+                self.problem(
+                    "chain.link",
+                    N_("Item %(item_id)s: event %(event_id)s (number %(seq)s) does not name the hash of the "
+                       "event before it."),
+                    item_id=item_id, event_id=row.id, seq=row.item_seq,
+                )
+        self.heads[item_id] = (row.item_seq if isinstance(row.item_seq, int) else seq + 1, digest)
+
+
+def verify_ledger(
+    session: Session,
+    settings: LedgerSettings,
+    *,
+    against: object | None = None,
+    max_problems: int = 100,
+) -> LedgerReport:
+    """Check everything; ``against`` is an exported checkpoint document held outside the database."""
+    started = time.perf_counter()
+    report = LedgerReport()
+    problem = _Collector(report, max_problems)
+
+    exported: SignedCheckpoint | None = None
+    if against is not None:
+        try:
+            exported = read_checkpoint(against)
+        except ValueError as exc:
+            problem("exported.malformed", N_("The exported checkpoint cannot be read: %(reason)s."), reason=str(exc))
+
+    checkpoints = list(session.scalars(select(Checkpoint).order_by(Checkpoint.id)))
+    report.checkpoints = len(checkpoints)
+    wanted = {c.tree_size for c in checkpoints}
+    if exported is not None:
+        wanted.add(exported.tree_size)
+    roots: dict[int, bytes] = {}
+    frontier = MerkleFrontier()
+    if 0 in wanted:
+        roots[0] = frontier.root()
+
+    # 1. The log in order, each entry against its event; item chains along the way.
+    chains = _Chains(problem)
+    stmt = (
+        select(LogEntry.log_index, LogEntry.event_id.label("logged_event_id"), LogEntry.leaf_hash, *_event_columns())
+        .select_from(LogEntry)
+        .outerjoin(AuditEvent, AuditEvent.id == LogEntry.event_id)
+        .order_by(LogEntry.log_index)
+        .execution_options(yield_per=FETCH_ROWS)
+    )
+    expected_index = 0
+    for row in session.execute(stmt):
+        if row.log_index != expected_index:
+            problem("log.gap", N_("The log jumps from entry %(expected)s to entry %(found)s: entries are missing."),
+                    log_index=expected_index, expected=expected_index, found=row.log_index)
+        expected_index = row.log_index + 1
+        if row.id is None:
+            problem("log.no_event", N_("Log entry %(log_index)s names event %(event_id)s, which does not exist: "
+                                       "the event was deleted."),
+                    log_index=row.log_index, event_id=row.logged_event_id)
+            leaf = bytes.fromhex(row.leaf_hash) if len(row.leaf_hash or "") == 64 else b"\0" * 32
+        else:
+            report.events += 1
+            try:
+                data = entry_bytes(row)
+            except UnreadableRow as exc:
+                problem("event.unreadable", N_("Event %(event_id)s cannot be read: %(reason)s."),
+                        event_id=row.id, reason=str(exc))
+                data = b""
+            digest = hashlib.sha256(data).hexdigest()
+            if data and digest != row.hash:
+                problem("event.altered", N_("Event %(event_id)s was altered: its content does not match its hash."),
+                        event_id=row.id, item_id=row.item_id)
+            leaf = hashlib.sha256(LEAF_PREFIX + data).digest()
+            if leaf.hex() != row.leaf_hash:
+                problem("log.leaf", N_("Log entry %(log_index)s does not match event %(event_id)s."),
+                        log_index=row.log_index, event_id=row.id)
+            chains.add(row, row.hash if isinstance(row.hash, str) else digest)
+        frontier.append(leaf)
+        if frontier.size in wanted:
+            roots[frontier.size] = frontier.root()
+    report.log_size = frontier.size
+    report.root = frontier.root()
+
+    # 2. Every event in the log exactly once.
+    missing = select(AuditEvent.id).outerjoin(LogEntry, LogEntry.event_id == AuditEvent.id).where(
+        LogEntry.event_id.is_(None))
+    first_missing = session.scalar(missing.order_by(AuditEvent.id).limit(1))
+    if first_missing is not None:
+        count = session.scalar(select(func.count()).select_from(missing.subquery()))
+        problem("log.missing", N_("Event %(event_id)s is not in the log (%(count)s events are missing from it)."),
+                event_id=first_missing, count=count)
+    duplicate = session.execute(
+        select(LogEntry.event_id, func.count()).group_by(LogEntry.event_id).having(func.count() > 1)
+        .order_by(LogEntry.event_id).limit(1)
+    ).first()
+    if duplicate is not None:
+        problem("log.duplicate", N_("Event %(event_id)s appears %(count)s times in the log."),
+                event_id=duplicate[0], count=duplicate[1])
+
+    # 3. Stored checkpoints: signed by us, consistent with the log as recomputed.
+    previous: Checkpoint | None = None
+    for checkpoint in checkpoints:
+        _check_stored_checkpoint(settings, checkpoint, previous, roots, report.log_size, problem)
+        previous = checkpoint
+
+    # 4. A checkpoint held outside: the log must still extend it.
+    if exported is not None:
+        _check_exported(settings, exported, roots, report.log_size, problem)
+
+    # 5. The caches: the stored log head and each item's chain head.
+    try:
+        head = read_head(session)
+        if head.tree_size != report.log_size or head.frontier.hashes != frontier.hashes:
+            problem("log.head", N_("The stored log head (%(stored)s entries) does not match the log as recomputed "
+                                   "(%(found)s entries)."), stored=head.tree_size, found=report.log_size)
+    except (LedgerNotInitialised, ValueError):
+        problem("log.head_missing", N_("The stored log head is missing or unreadable."))
+    report.items = 0
+    for item_id, count, last_hash in session.execute(
+        select(Item.id, Item.event_count, Item.last_event_hash).order_by(Item.id)
+    ):
+        report.items += 1
+        seq, digest = chains.heads.get(item_id, (0, None))
+        if item_id in chains.broken:
+            continue  # already reported
+        if count != seq or last_hash != digest:
+            problem("chain.head", N_("Item %(item_id)s: its record says %(count)s events but its history in the "
+                                     "log has %(found)s: events were removed or added."),
+                    item_id=item_id, count=count, found=seq)
+
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check_stored_checkpoint(settings: LedgerSettings, checkpoint: Checkpoint, previous: Checkpoint | None,
+                             roots: dict[int, bytes], log_size: int, problem: _Collector) -> None:
+    cid, size, when = checkpoint.id, checkpoint.tree_size, format_timestamp(checkpoint.timestamp)
+    signed = _checkpoint_signed(settings, checkpoint)
+    if signed is None:
+        problem("checkpoint.unknown_key", N_("Checkpoint %(checkpoint_id)s is signed by key %(key_id)s, which is "
+                                             "not a trusted key of this log."),
+                checkpoint_id=cid, key_id=checkpoint.key_id)
+    elif not signed:
+        problem("checkpoint.signature", N_("Checkpoint %(checkpoint_id)s (%(size)s entries, %(time)s): the signature "
+                                           "does not verify: it was forged or altered."),
+                checkpoint_id=cid, size=size, time=when)
+    if checkpoint.origin != settings.origin:
+        problem("checkpoint.origin", N_("Checkpoint %(checkpoint_id)s is for log %(origin)s, not this log "
+                                        "(%(expected)s)."),
+                checkpoint_id=cid, origin=checkpoint.origin, expected=settings.origin)
+    if size > log_size:
+        problem("checkpoint.beyond", N_("Checkpoint %(checkpoint_id)s (%(size)s entries, %(time)s) is beyond the end "
+                                        "of the log (%(log_size)s entries): the log was truncated."),
+                checkpoint_id=cid, size=size, time=when, log_size=log_size)
+    elif roots.get(size, b"").hex() != checkpoint.root_hash:
+        problem("checkpoint.root", N_("Checkpoint %(checkpoint_id)s (%(size)s entries, %(time)s): the log's first "
+                                      "%(size)s entries no longer have its root hash: history was rewritten."),
+                checkpoint_id=cid, size=size, time=when)
+    if previous is not None and (size < previous.tree_size or checkpoint.timestamp < previous.timestamp):
+        problem("checkpoint.order", N_("Checkpoint %(checkpoint_id)s is smaller or older than checkpoint "
+                                       "%(previous_id)s before it."),
+                checkpoint_id=cid, previous_id=previous.id)
+
+
+def _check_exported(settings: LedgerSettings, exported: SignedCheckpoint, roots: dict[int, bytes],
+                    log_size: int, problem: _Collector) -> None:
+    size, when = exported.tree_size, exported.timestamp_text
+    public_key = settings.public_key_for(exported.key_id)
+    if public_key is None:
+        problem("exported.unknown_key", N_("The exported checkpoint is signed by key %(key_id)s, which is not a "
+                                           "trusted key of this log."), key_id=exported.key_id)
+        return
+    if not exported.verifies_with(public_key):
+        problem("exported.signature", N_("The exported checkpoint (%(size)s entries, %(time)s) has a signature that "
+                                         "does not verify."), size=size, time=when)
+        return
+    if exported.checkpoint.origin != settings.origin:
+        problem("exported.origin", N_("The exported checkpoint is for log %(origin)s, not this log (%(expected)s)."),
+                origin=exported.checkpoint.origin, expected=settings.origin)
+    if size > log_size:
+        problem("exported.beyond", N_("The exported checkpoint (%(size)s entries, %(time)s) is ahead of this log "
+                                      "(%(log_size)s entries): the log was truncated or restored from an older "
+                                      "copy."), size=size, time=when, log_size=log_size)
+    elif roots.get(size) != exported.root_hash:
+        problem("exported.root", N_("The log's first %(size)s entries do not match the exported checkpoint of "
+                                    "%(time)s: history was rewritten, or an older copy was restored and has "
+                                    "grown apart since (a fork)."), size=size, time=when)
+
+
+# -- one item -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ItemReport:
+    item_id: int
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    events: int = 0
+    proven: int = 0  # events proven to be in the latest checkpoint
+    pending: int = 0  # events logged after it (proven by the next checkpoint)
+    checkpoint: Checkpoint | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def summary(self) -> dict[str, Any]:
+        first = self.problems[0] if self.problems else None
+        return {"ok": self.ok, "item_id": self.item_id, "events": self.events, "proven": self.proven,
+                "pending": self.pending, "problems": self.problem_count,
+                "checkpoint_size": self.checkpoint.tree_size if self.checkpoint else None,
+                "first_problem": first.text() if first else None}
+
+
+def verify_item(session: Session, settings: LedgerSettings, item: Item, checkpoint: Checkpoint | None,
+                *, max_problems: int = 100) -> ItemReport:
+    """One item's chain, its log entries, and each event's inclusion in ``checkpoint``."""
+    report = ItemReport(item.id, checkpoint=checkpoint)
+    problem = _Collector(report, max_problems)
+    chains = _Chains(problem)
+    rows = session.execute(
+        select(LogEntry.log_index, LogEntry.leaf_hash, *_event_columns())
+        .select_from(AuditEvent)
+        .outerjoin(LogEntry, LogEntry.event_id == AuditEvent.id)
+        .where(AuditEvent.item_id == item.id)
+        .order_by(AuditEvent.item_seq, AuditEvent.id)
+    ).all()
+
+    tree = None
+    root = b""
+    if checkpoint is not None:
+        signed = _checkpoint_signed(settings, checkpoint)
+        if not signed:
+            problem("checkpoint.signature", N_("Checkpoint %(checkpoint_id)s (%(size)s entries, %(time)s): the "
+                                               "signature does not verify: it was forged or altered."),
+                    checkpoint_id=checkpoint.id, size=checkpoint.tree_size,
+                    time=format_timestamp(checkpoint.timestamp))
+        else:
+            tree = log_tree(session, settings, checkpoint.tree_size)
+            root = bytes.fromhex(checkpoint.root_hash)
+
+    for row in rows:
+        report.events += 1
+        try:
+            data = entry_bytes(row)
+        except UnreadableRow as exc:
+            problem("event.unreadable", N_("Event %(event_id)s cannot be read: %(reason)s."),
+                    event_id=row.id, reason=str(exc))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != row.hash:
+            problem("event.altered", N_("Event %(event_id)s was altered: its content does not match its hash."),
+                    event_id=row.id, item_id=item.id)
+        chains.add(row, row.hash)
+        leaf = hashlib.sha256(LEAF_PREFIX + data).digest()
+        if row.log_index is None:
+            problem("log.missing_one", N_("Event %(event_id)s is not in the log."), event_id=row.id)
+        elif leaf.hex() != row.leaf_hash:
+            problem("log.leaf", N_("Log entry %(log_index)s does not match event %(event_id)s."),
+                    log_index=row.log_index, event_id=row.id)
+        elif tree is not None and row.log_index < tree.size:
+            if verify_inclusion(leaf, row.log_index, tree.size, tree.inclusion_proof(row.log_index), root):
+                report.proven += 1
+            else:
+                problem("log.not_included", N_("Event %(event_id)s is not provably entry %(log_index)s of the log "
+                                               "signed in checkpoint %(checkpoint_id)s."),
+                        event_id=row.id, log_index=row.log_index, checkpoint_id=checkpoint.id)
+        else:
+            report.pending += 1
+
+    seq, digest = chains.heads.get(item.id, (0, None))
+    if item.id not in chains.broken and (item.event_count != seq or item.last_event_hash != digest):
+        problem("chain.head", N_("Item %(item_id)s: its record says %(count)s events but its history in the "
+                                 "log has %(found)s: events were removed or added."),
+                item_id=item.id, count=item.event_count, found=seq)
+    return report

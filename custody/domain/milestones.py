@@ -1,0 +1,67 @@
+"""Case milestones the deadlines hang on: the effective judgment, closing the case, an item found
+unrelated to the case, a public notice for unclaimed property [LAW + DESIGN §3]."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .enums import CaseStage
+from .errors import Conflict, InvalidInput
+from .i18n import N_
+
+
+def _text(value: str | None, field: str, max_len: int, *, required: bool = True) -> str | None:
+    value = (value or "").strip() or None
+    if value is None and required:
+        raise InvalidInput(N_("Required."), fields={field: [N_("Required.")]})
+    if value is not None and len(value) > max_len:
+        raise InvalidInput(N_("Too long."), fields={field: [N_("Too long.")]})
+    return value
+
+
+def _not_future(day: date, today: date, field: str) -> None:
+    if day > today:
+        raise InvalidInput(N_("The date cannot be in the future."), fields={field: [N_("In the future.")]})
+
+
+def check_judgment(stage: CaseStage, judgment_no: str | None, effective_on: date, *, filed_on: date,
+                   today: date) -> str:
+    """判决生效: only a case on trial; the judgment cannot take effect before the case was opened."""
+    if stage is not CaseStage.TRIAL:
+        raise Conflict(N_("A judgment can be recorded only while the case is on trial."),
+                       code="case.not_on_trial")
+    number = _text(judgment_no, "judgment_no", 64)
+    _not_future(effective_on, today, "effective_on")
+    if effective_on < filed_on:
+        raise InvalidInput(N_("Earlier than the date the case was opened."),
+                           fields={"effective_on": [N_("Earlier than the date the case was opened.")]})
+    assert number is not None
+    return number
+
+
+def check_closure(stage: CaseStage, legal_basis: str | None, reason: str | None) -> tuple[str, str]:
+    """结案: from any open stage (police drop the case, the procuratorate decides not to prosecute,
+    the court has executed its judgment) — always with the decision's number and a reason."""
+    if stage is CaseStage.CLOSED:
+        raise Conflict(N_("The case is already closed."), code="case.closed")
+    basis = _text(legal_basis, "legal_basis", 100)
+    why = _text(reason, "reason", 500)
+    assert basis is not None and why is not None
+    return basis, why
+
+
+def check_unrelated(found_on: date, reason: str | None, *, filed_on: date, today: date) -> str:
+    _not_future(found_on, today, "found_on")
+    if found_on < filed_on:
+        raise InvalidInput(N_("Earlier than the date the case was opened."),
+                           fields={"found_on": [N_("Earlier than the date the case was opened.")]})
+    why = _text(reason, "reason", 500)
+    assert why is not None
+    return why
+
+
+def check_notice(published_on: date, medium: str | None, *, today: date) -> str:
+    _not_future(published_on, today, "published_on")
+    where = _text(medium, "medium", 200)
+    assert where is not None
+    return where

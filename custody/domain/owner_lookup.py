@@ -1,0 +1,111 @@
+"""当事人查询 — what a holder or owner may learn about the items on their seizure list.
+
+Only a coarse status per item and the agency responsible for it: no names, ID numbers, values,
+locations, case titles or anything about other lists. Lookups are rate-limited per client address
+and per list number, counting failures in a sliding window.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+
+from .enums import (
+    CustodyState,
+    DispositionKind,
+    DispositionStatus,
+    LabelledEnum,
+    LocationState,
+    register_labels,
+)
+from .i18n import N_
+
+MAX_FAILURES = 5  # per client address and per list number ...
+FAILURE_WINDOW = timedelta(minutes=15)  # ... within this sliding window
+
+
+class OwnerStatus(LabelledEnum):
+    AWAITING_STORAGE = "awaiting_storage"
+    STORED = "stored"
+    WITH_HOLDER = "with_holder"
+    KEPT_EXTERNALLY = "kept_externally"
+    IN_TRANSFER = "in_transfer"
+    RETURNED = "returned"
+    CONFISCATED = "confiscated"
+    DESTROYED = "destroyed"
+    HANDED_OVER = "handed_over"
+    SOLD = "sold"
+
+
+class LookupOutcome(LabelledEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"  # unknown list number or wrong code (never told apart)
+    LIMITED = "limited"  # refused by the rate limit
+
+
+_DISPOSED = {
+    DispositionKind.RETURN_TO_OWNER: OwnerStatus.RETURNED,
+    DispositionKind.PRETRIAL_RETURN: OwnerStatus.RETURNED,
+    DispositionKind.CONFISCATE: OwnerStatus.CONFISCATED,
+    DispositionKind.DESTROY: OwnerStatus.DESTROYED,
+    DispositionKind.HAND_OVER: OwnerStatus.HANDED_OVER,
+    DispositionKind.EARLY_SALE: OwnerStatus.SOLD,
+}
+
+
+def owner_status(custody_state: CustodyState, location_state: LocationState, disposition_status: DispositionStatus,
+                 disposition_kind: DispositionKind | None) -> OwnerStatus:
+    """The owner's view of an item. Check-outs and pending decisions are internal steps: an item
+    checked out for appraisal, or with a disposal proposed, is still simply held."""
+    if disposition_status is DispositionStatus.EXECUTED or location_state is LocationState.GONE:
+        return _DISPOSED.get(disposition_kind, OwnerStatus.HANDED_OVER) if disposition_kind \
+            else OwnerStatus.HANDED_OVER
+    if custody_state is CustodyState.IN_TRANSFER:
+        return OwnerStatus.IN_TRANSFER
+    return {
+        LocationState.AWAITING_CHECK_IN: OwnerStatus.AWAITING_STORAGE,
+        LocationState.IN_STORAGE: OwnerStatus.STORED,
+        LocationState.CHECKED_OUT: OwnerStatus.STORED,
+        LocationState.WITH_HOLDER: OwnerStatus.WITH_HOLDER,
+        LocationState.EXTERNAL: OwnerStatus.KEPT_EXTERNALLY,
+    }[location_state]
+
+
+def shows_agency(status: OwnerStatus) -> bool:
+    """Whether the owner is told which agency is responsible (while the item is held)."""
+    return status in (OwnerStatus.AWAITING_STORAGE, OwnerStatus.STORED, OwnerStatus.WITH_HOLDER,
+                      OwnerStatus.KEPT_EXTERNALLY, OwnerStatus.IN_TRANSFER)
+
+
+def normalise_list_no(value: str | None) -> str:
+    return (value or "").strip().upper()[:32]
+
+
+def normalise_code(value: str | None) -> str:
+    """Codes are read off paper: ignore spaces and dashes, and letter case."""
+    return "".join(ch for ch in (value or "") if ch not in " -\u3000").upper()[:32]
+
+
+def code_matches(given: str, stored: str) -> bool:
+    return hmac.compare_digest(normalise_code(given).encode(), normalise_code(stored).encode())
+
+
+def is_limited(failures_from_address: int, failures_for_list: int) -> bool:
+    return failures_from_address >= MAX_FAILURES or failures_for_list >= MAX_FAILURES
+
+
+register_labels([
+    (OwnerStatus.AWAITING_STORAGE, N_("Seized, being taken into the custody centre")),
+    (OwnerStatus.STORED, N_("Kept at the custody centre")),
+    (OwnerStatus.WITH_HOLDER, N_("Registered and left in your keeping")),
+    (OwnerStatus.KEPT_EXTERNALLY, N_("Kept outside the centre (bank, impound lot)")),
+    (OwnerStatus.IN_TRANSFER, N_("Being handed over to another agency with the case")),
+    (OwnerStatus.RETURNED, N_("Returned")),
+    (OwnerStatus.CONFISCATED, N_("Confiscated to the state treasury")),
+    (OwnerStatus.DESTROYED, N_("Destroyed")),
+    (OwnerStatus.HANDED_OVER, N_("Handed to the competent authority")),
+    (OwnerStatus.SOLD, N_("Sold before judgment; the proceeds are kept for the case")),
+    (LookupOutcome.SUCCESS, N_("Success")),
+    (LookupOutcome.FAILURE, N_("Failure")),
+    (LookupOutcome.LIMITED, N_("Refused (too many attempts)")),
+])

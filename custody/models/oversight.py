@@ -1,0 +1,257 @@
+"""Oversight records: case milestones the deadlines hang on, stocktakes and their discrepancies,
+random spot checks, public notices for unclaimed property, and owner-lookup attempts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from custody.domain.enums import CaseStage, LocationState
+from custody.domain.owner_lookup import LookupOutcome
+from custody.domain.spot_checks import SpotCheckResult, SpotCheckStatus
+from custody.domain.stocktake import DiscrepancyStatus, StocktakeResult, StocktakeStatus
+from custody.extensions import db
+from custody.orm import BigId, str_enum, utcnow
+
+from .agency import Agency, CustodyCentre, StorageLocation
+from .case import Case
+from .item import Item
+from .user import User
+
+# -- case milestones -------------------------------------------------------------------------
+
+
+class CaseJudgment(db.Model):
+    """判决生效 — the court records that its judgment took effect; the case enters execution and
+    the six-month clock for executing its property parts starts on ``effective_on``."""
+
+    __tablename__ = "case_judgment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"), unique=True)
+    judgment_no: Mapped[str] = mapped_column(String(64))
+    effective_on: Mapped[date]
+    court_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship()
+
+
+class CaseClosure(db.Model):
+    """结案 / 撤案 / 不起诉 — the case is closed; nothing may stay held after ``closed_at``."""
+
+    __tablename__ = "case_closure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"), unique=True)
+    previous_stage: Mapped[CaseStage] = mapped_column(str_enum(CaseStage))
+    closed_at: Mapped[datetime] = mapped_column(index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    legal_basis: Mapped[str] = mapped_column(String(100))  # decision / judgment number
+    reason: Mapped[str] = mapped_column(String(500))
+    closed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+    case: Mapped[Case] = relationship()
+
+
+class UnrelatedFinding(db.Model):
+    """查明与案件无关 — the item must be released (解除、退还) within 3 days of ``found_on``."""
+
+    __tablename__ = "unrelated_finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), unique=True)
+    found_on: Mapped[date]
+    decision_doc_no: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[Item] = relationship()
+
+
+class PublicNotice(db.Model):
+    """公告 — notice to unknown owners; six months later unclaimed items go to the treasury."""
+
+    __tablename__ = "public_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_no: Mapped[str] = mapped_column(String(32), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"), index=True)
+    custodian_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    published_on: Mapped[date]
+    medium: Mapped[str] = mapped_column(String(200))  # where it was published
+    content: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship()
+    lines: Mapped[list[PublicNoticeLine]] = relationship(back_populates="notice", order_by="PublicNoticeLine.id",
+                                                         lazy="selectin")
+
+
+class PublicNoticeLine(db.Model):
+    __tablename__ = "public_notice_line"
+    __table_args__ = (UniqueConstraint("notice_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("public_notice.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+
+    notice: Mapped[PublicNotice] = relationship(back_populates="lines")
+    item: Mapped[Item] = relationship(lazy="joined")
+
+
+# -- stocktake (盘点) --------------------------------------------------------------------------
+
+
+class Stocktake(db.Model):
+    __tablename__ = "stocktake"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stocktake_no: Mapped[str] = mapped_column(String(32), unique=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("custody_centre.id"))
+    root_location_id: Mapped[int] = mapped_column(ForeignKey("storage_location.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))  # the starting keeper's agency
+    status: Mapped[StocktakeStatus] = mapped_column(str_enum(StocktakeStatus), index=True)
+    note: Mapped[str | None] = mapped_column(String(500))
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    finished_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    centre: Mapped[CustodyCentre] = relationship()
+    root_location: Mapped[StorageLocation] = relationship()
+    agency: Mapped[Agency] = relationship()
+    started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
+    finished_by: Mapped[User | None] = relationship(foreign_keys=[finished_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class StocktakeLine(db.Model):
+    """One label of a stocktake: expected from the books, scanned, or both."""
+
+    __tablename__ = "stocktake_line"
+    __table_args__ = (UniqueConstraint("stocktake_id", "label_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stocktake_id: Mapped[int] = mapped_column(ForeignKey("stocktake.id"), index=True)
+    label_code: Mapped[str] = mapped_column(String(32))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), index=True)
+    expected: Mapped[bool]  # on the books for the counted area when the count started
+    book_state: Mapped[LocationState | None] = mapped_column(str_enum(LocationState))
+    book_location_id: Mapped[int | None] = mapped_column(ForeignKey("storage_location.id"))
+    found_location_id: Mapped[int | None] = mapped_column(ForeignKey("storage_location.id"))
+    scan_count: Mapped[int] = mapped_column(default=0)
+    scanned_at: Mapped[datetime | None]
+    scanned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    result: Mapped[StocktakeResult] = mapped_column(str_enum(StocktakeResult))
+
+    item: Mapped[Item | None] = relationship()
+    book_location: Mapped[StorageLocation | None] = relationship(foreign_keys=[book_location_id])
+    found_location: Mapped[StorageLocation | None] = relationship(foreign_keys=[found_location_id])
+
+
+class StocktakeDiscrepancy(db.Model):
+    """What a finished stocktake found wrong, until an approver resolves it with a reason."""
+
+    __tablename__ = "stocktake_discrepancy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stocktake_id: Mapped[int] = mapped_column(ForeignKey("stocktake.id"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("stocktake_line.id"), unique=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), index=True)
+    label_code: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[StocktakeResult] = mapped_column(str_enum(StocktakeResult))
+    # The item's custodian; for a label the system does not know, the agency that ran the count.
+    responsible_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    status: Mapped[DiscrepancyStatus] = mapped_column(str_enum(DiscrepancyStatus), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolution_reason: Mapped[str | None] = mapped_column(String(500))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    resolved_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    stocktake: Mapped[Stocktake] = relationship()
+    line: Mapped[StocktakeLine] = relationship(lazy="joined")
+    responsible_agency: Mapped[Agency] = relationship(lazy="joined")
+    resolved_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+# -- random spot checks (双随机) -----------------------------------------------------------------
+
+
+class SpotCheck(db.Model):
+    """A reproducible random draw: seed, scope, candidate count and digest are kept for good."""
+
+    __tablename__ = "spot_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_no: Mapped[str] = mapped_column(String(32), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    drawn_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    drawn_at: Mapped[datetime] = mapped_column(default=utcnow)
+    scope: Mapped[dict[str, Any]]
+    sample_size: Mapped[int]  # as requested (the sample is smaller when fewer items match)
+    seed: Mapped[str] = mapped_column(String(64))
+    algorithm: Mapped[str] = mapped_column(String(120))
+    candidate_count: Mapped[int]
+    candidates_sha256: Mapped[str] = mapped_column(String(64))
+    inspector_pool_count: Mapped[int]
+    inspector_pool_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[SpotCheckStatus] = mapped_column(str_enum(SpotCheckStatus), index=True)
+    note: Mapped[str | None] = mapped_column(String(500))
+    completed_at: Mapped[datetime | None]
+
+    drawn_by: Mapped[User] = relationship()
+    items: Mapped[list[SpotCheckItem]] = relationship(back_populates="spot_check", order_by="SpotCheckItem.position",
+                                                      lazy="selectin")
+
+
+class SpotCheckItem(db.Model):
+    __tablename__ = "spot_check_item"
+    __table_args__ = (UniqueConstraint("spot_check_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spot_check_id: Mapped[int] = mapped_column(ForeignKey("spot_check.id"), index=True)
+    position: Mapped[int]  # draw order, from 1
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    label_code: Mapped[str] = mapped_column(String(32))
+    custodian_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))  # at the draw
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    result: Mapped[SpotCheckResult] = mapped_column(str_enum(SpotCheckResult))
+    finding: Mapped[str | None] = mapped_column(String(1000))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime | None]
+
+    spot_check: Mapped[SpotCheck] = relationship(back_populates="items")
+    item: Mapped[Item] = relationship(lazy="joined")
+    inspector: Mapped[User] = relationship(foreign_keys=[inspector_id], lazy="joined")
+    custodian_agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+# -- owner lookup (当事人查询) -------------------------------------------------------------------
+
+
+class OwnerLookupAttempt(db.Model):
+    """Every public lookup, for the rate limit (shared by all workers through the database)."""
+
+    __tablename__ = "owner_lookup_attempt"
+    __table_args__ = (
+        Index("ix_owner_lookup_attempt_ip_attempted_at", "ip", "attempted_at"),
+        Index("ix_owner_lookup_attempt_list_no_attempted_at", "list_no", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str] = mapped_column(String(64))
+    list_no: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[LookupOutcome] = mapped_column(str_enum(LookupOutcome, 16))

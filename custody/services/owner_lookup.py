@@ -1,0 +1,125 @@
+"""当事人查询 — a holder or owner looks up the items of their seizure list, without logging in.
+
+They give the list number and the verification code printed on their copy. They learn, per line,
+the item's name and quantity as on their copy and a coarse status with the responsible agency —
+nothing about other lists, people, values, locations or the case.
+
+Failures (unknown list number or wrong code — never told apart) are counted per client address and
+per list number in the database, so the limit holds across all gunicorn workers: after
+``MAX_FAILURES`` failures within ``FAILURE_WINDOW`` further attempts are refused without checking
+the code. Every attempt, refused or not, is a security event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from custody.audit.recorder import record_event
+from custody.domain.actor import Origin
+from custody.domain.clock import local_date
+from custody.domain.enums import EventCategory, LineDecision, Outcome
+from custody.domain.owner_lookup import (
+    FAILURE_WINDOW,
+    LookupOutcome,
+    OwnerStatus,
+    code_matches,
+    is_limited,
+    normalise_list_no,
+    owner_status,
+    shows_agency,
+)
+from custody.models.agency import Agency
+from custody.models.case import SeizureList
+from custody.models.item import Item
+from custody.models.oversight import OwnerLookupAttempt
+from custody.models.transfer import Transfer, TransferLine
+from custody.orm import utcnow
+
+
+@dataclass(frozen=True)
+class OwnerItem:
+    line_no: int
+    name: str
+    quantity: Decimal
+    unit: str
+    status: OwnerStatus
+    agency: str | None  # the agency responsible now (while held)
+    to_agency: str | None = None  # the agency it is being handed to (in transfer)
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    outcome: LookupOutcome
+    list_no: str
+    seized_on: date | None = None
+    items: list[OwnerItem] = field(default_factory=list)
+
+
+def _failures(session: Session, column, value: str, since: datetime) -> int:  # noqa: ANN001
+    return session.scalar(
+        select(func.count()).select_from(OwnerLookupAttempt)
+        .where(column == value, OwnerLookupAttempt.outcome == LookupOutcome.FAILURE,
+               OwnerLookupAttempt.attempted_at > since)
+    ) or 0
+
+
+def lookup(session: Session, *, list_no: str | None, code: str | None, origin: Origin,
+           now: datetime | None = None) -> LookupResult:
+    """One lookup attempt; recorded (rate limit and audit) whatever the outcome. The caller commits."""
+    now = now or utcnow()
+    number = normalise_list_no(list_no)
+    ip = (origin.ip or "unknown")[:64]
+    since = now - FAILURE_WINDOW
+    seizure_list = None
+    if is_limited(_failures(session, OwnerLookupAttempt.ip, ip, since),
+                  _failures(session, OwnerLookupAttempt.list_no, number, since)):
+        outcome = LookupOutcome.LIMITED
+    else:
+        seizure_list = session.scalar(select(SeizureList).where(SeizureList.list_no == number)) if number else None
+        ok = seizure_list is not None and code_matches(code or "", seizure_list.verification_code)
+        outcome = LookupOutcome.SUCCESS if ok else LookupOutcome.FAILURE
+        if not ok:
+            seizure_list = None
+    session.add(OwnerLookupAttempt(attempted_at=now, ip=ip, list_no=number, outcome=outcome))
+    items = _items(session, seizure_list.id) if seizure_list is not None else []
+    record_event(
+        session, category=EventCategory.SECURITY, action="owner.lookup",
+        outcome={LookupOutcome.SUCCESS: Outcome.SUCCESS, LookupOutcome.FAILURE: Outcome.FAILURE,
+                 LookupOutcome.LIMITED: Outcome.DENIED}[outcome],
+        actor=None, origin=origin, object_type="seizure_list" if seizure_list else None,
+        object_id=seizure_list.id if seizure_list else None,
+        case_id=seizure_list.case_id if seizure_list else None,
+        data={"list_no": number, "result": outcome, "items": len(items)},
+    )
+    session.flush()
+    if seizure_list is None:
+        return LookupResult(outcome, number)
+    return LookupResult(outcome, number, local_date(seizure_list.seized_at), items)
+
+
+def _items(session: Session, seizure_list_id: int) -> list[OwnerItem]:
+    agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
+    rows = session.execute(
+        select(Item.id, Item.name, Item.quantity, Item.unit, Item.custody_state, Item.location_state,
+               Item.disposition_status, Item.disposition_kind, Item.custodian_agency_id)
+        .where(Item.seizure_list_id == seizure_list_id).order_by(Item.id)
+    ).all()
+    pending = dict(session.execute(
+        select(TransferLine.item_id, Transfer.to_agency_id).join(Transfer, Transfer.id == TransferLine.transfer_id)
+        .where(TransferLine.item_id.in_([r.id for r in rows]), TransferLine.decision == LineDecision.PENDING)
+    ).all()) if rows else {}
+    result = []
+    for n, row in enumerate(rows, start=1):
+        status = owner_status(row.custody_state, row.location_state, row.disposition_status, row.disposition_kind)
+        to_agency = pending.get(row.id) if status is OwnerStatus.IN_TRANSFER else None
+        result.append(OwnerItem(
+            line_no=n, name=row.name, quantity=row.quantity, unit=row.unit, status=status,
+            agency=agencies.get(row.custodian_agency_id) if shows_agency(status) else None,
+            to_agency=agencies.get(to_agency) if to_agency else None,
+        ))
+    return result

@@ -1,0 +1,183 @@
+"""Statistics over the items the actor may see: counts and values by status, category, custodian
+agency, case stage and age; average time from seizure to storage, per case stage, and from the
+effective judgment to the execution of the disposal. Values are integer fen; durations are given in
+hours (seizure → storage) or days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from custody.domain.actor import Actor
+from custody.domain.clock import start_of_local_day
+from custody.domain.enums import CaseStage, DispositionStatus, ItemCategory, ItemStatus, LocationState
+from custody.domain.i18n import N_
+from custody.domain.items import ItemFacts, derive_status
+from custody.domain.lifecycle import FINAL_KINDS, DispositionRecordStatus
+from custody.domain.policy import Action, require
+from custody.domain.transfers import ROUTES
+from custody.models.agency import Agency
+from custody.models.case import Case
+from custody.models.item import Item
+from custody.models.lifecycle import Disposition, DispositionLine
+from custody.models.oversight import CaseClosure, CaseJudgment
+from custody.models.transfer import Transfer
+from custody.orm import utcnow
+
+from .visibility import case_filter, item_filter
+
+# Age of items still held, since seizure: (key, upper bound in days or None, label).
+AGE_BUCKETS = (
+    ("0_30d", 30, N_("Up to 30 days")), ("30_90d", 90, N_("30–90 days")), ("90_180d", 180, N_("90–180 days")),
+    ("180_365d", 365, N_("180 days – 1 year")), ("1_2y", 730, N_("1–2 years")), ("over_2y", None, N_("Over 2 years")),
+)
+
+
+@dataclass
+class Bucket:
+    key: str
+    count: int = 0
+    value_fen: int = 0
+    label: str | None = None  # a msgid (enum label), or a plain name (agency)
+
+
+@dataclass
+class Average:
+    count: int = 0  # how many intervals were averaged
+    mean: float | None = None  # hours or days, see the field name
+
+
+@dataclass
+class Statistics:
+    total: Bucket
+    by_status: list[Bucket]
+    by_category: list[Bucket]
+    by_custodian: list[Bucket]
+    by_stage: list[Bucket]
+    by_age: list[Bucket]
+    seizure_to_storage_hours: Average
+    stage_days: dict[str, Average] = field(default_factory=dict)
+    judgment_to_disposal_days: Average = field(default_factory=Average)
+    generated_at: datetime = field(default_factory=utcnow)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["generated_at"] = self.generated_at.isoformat()
+        return data
+
+
+def _seconds_between(session: Session, later: Any, earlier: Any) -> ColumnElement[float]:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def _mean(total: float, count: int) -> Average:
+    return Average(count=count, mean=round(total / count, 2) if count else None)
+
+
+def statistics(session: Session, actor: Actor, now: datetime | None = None) -> Statistics:
+    require(actor, Action.VIEW_STATISTICS)
+    now = now or utcnow()
+    visible = item_filter(actor)
+    value = func.coalesce(func.sum(Item.estimated_value_fen), 0)
+
+    statuses = {s: Bucket(s.value, label=s.label) for s in ItemStatus}
+    for custody_state, location_state, disposition_status, count, fen in session.execute(
+            select(Item.custody_state, Item.location_state, Item.disposition_status, func.count(), value)
+            .where(visible).group_by(Item.custody_state, Item.location_state, Item.disposition_status)):
+        bucket = statuses[derive_status(ItemFacts(custody_state, location_state, disposition_status))]
+        bucket.count += count
+        bucket.value_fen += int(fen)
+    total = Bucket("total", sum(b.count for b in statuses.values()), sum(b.value_fen for b in statuses.values()))
+
+    categories = {c: Bucket(c.value, label=c.label) for c in ItemCategory}
+    for category, count, fen in session.execute(
+            select(Item.category, func.count(), value).where(visible).group_by(Item.category)):
+        categories[category].count, categories[category].value_fen = count, int(fen)
+
+    custodians = []
+    for agency_id, name, count, fen in session.execute(
+            select(Item.custodian_agency_id, Agency.name, func.count(), value)
+            .join(Agency, Agency.id == Item.custodian_agency_id).where(visible)
+            .group_by(Item.custodian_agency_id, Agency.name).order_by(Item.custodian_agency_id)):
+        custodians.append(Bucket(str(agency_id), count, int(fen), label=name))
+
+    stages = {s: Bucket(s.value, label=s.label) for s in CaseStage}
+    for stage, count, fen in session.execute(
+            select(Case.stage, func.count(), value).join(Case, Case.id == Item.case_id).where(visible)
+            .group_by(Case.stage)):
+        stages[stage].count, stages[stage].value_fen = count, int(fen)
+
+    held = and_(Item.disposition_status != DispositionStatus.EXECUTED, Item.location_state != LocationState.GONE)
+    whens = [(Item.seized_at > now - timedelta(days=days), key) for key, days, _label in AGE_BUCKETS
+             if days is not None]
+    age = case(*whens, else_=AGE_BUCKETS[-1][0])
+    ages = {key: Bucket(key, label=label) for key, _days, label in AGE_BUCKETS}
+    for key, count, fen in session.execute(
+            select(age, func.count(), value).where(visible, held).group_by(age)):
+        ages[key].count, ages[key].value_fen = count, int(fen)
+
+    seconds = _seconds_between(session, Item.checked_in_at, Item.seized_at)
+    count, mean_seconds = session.execute(
+        select(func.count(), func.avg(seconds)).where(visible, Item.checked_in_at.is_not(None))).one()
+    to_storage = Average(count, round(float(mean_seconds) / 3600, 2) if count and mean_seconds is not None else None)
+
+    return Statistics(
+        total=total, by_status=list(statuses.values()), by_category=list(categories.values()),
+        by_custodian=custodians, by_stage=list(stages.values()), by_age=list(ages.values()),
+        seizure_to_storage_hours=to_storage, stage_days=_stage_durations(session, actor),
+        judgment_to_disposal_days=_judgment_to_disposal(session, actor), generated_at=now,
+    )
+
+
+def _stage_durations(session: Session, actor: Actor) -> dict[str, Average]:
+    """Average days a case spends in each stage, over stage intervals that have ended.
+
+    A case's timeline: investigation from the day it was opened (立案), then each transfer that moved
+    the case (the receiver's sign-for), the judgment's effective date (execution), the closure.
+    A case returned for supplementary investigation contributes one interval per visit.
+    """
+    visible = select(Case.id).where(case_filter(actor))
+    timeline: dict[int, list[tuple[datetime, CaseStage]]] = defaultdict(list)
+    for case_id, filed_on in session.execute(select(Case.id, Case.filed_on).where(Case.id.in_(visible))):
+        timeline[case_id].append((start_of_local_day(filed_on), CaseStage.INVESTIGATION))
+    for case_id, kind, received_at in session.execute(
+            select(Transfer.case_id, Transfer.kind, Transfer.received_at)
+            .where(Transfer.case_id.in_(visible), Transfer.received_at.is_not(None))):
+        stage = ROUTES[kind].to_stage
+        if stage is not None:
+            timeline[case_id].append((received_at, stage))
+    for case_id, effective_on in session.execute(
+            select(CaseJudgment.case_id, CaseJudgment.effective_on).where(CaseJudgment.case_id.in_(visible))):
+        timeline[case_id].append((start_of_local_day(effective_on), CaseStage.EXECUTION))
+    for case_id, closed_at in session.execute(
+            select(CaseClosure.case_id, CaseClosure.closed_at).where(CaseClosure.case_id.in_(visible))):
+        timeline[case_id].append((closed_at, CaseStage.CLOSED))
+    totals: dict[CaseStage, list[float]] = {s: [] for s in CaseStage if s is not CaseStage.CLOSED}
+    for steps in timeline.values():
+        steps.sort(key=lambda step: step[0])
+        for (start, stage), (end, _next) in zip(steps, steps[1:], strict=False):
+            if stage in totals:
+                totals[stage].append((end - start).total_seconds() / 86400)
+    return {stage.value: _mean(sum(days), len(days)) for stage, days in totals.items()}
+
+
+def _judgment_to_disposal(session: Session, actor: Actor) -> Average:
+    """Days from the judgment's effective date to each final disposal's execution."""
+    rows = session.execute(
+        select(CaseJudgment.effective_on, Disposition.executed_at)
+        .join(Disposition, Disposition.case_id == CaseJudgment.case_id)
+        .join(DispositionLine, DispositionLine.disposition_id == Disposition.id)
+        .where(Disposition.status == DispositionRecordStatus.EXECUTED, Disposition.kind.in_(FINAL_KINDS),
+               CaseJudgment.case_id.in_(select(Case.id).where(case_filter(actor))))
+    ).all()
+    days = [(executed_at - start_of_local_day(effective_on)).total_seconds() / 86400 for effective_on, executed_at in rows
+            if executed_at is not None]
+    return _mean(sum(days), len(days))

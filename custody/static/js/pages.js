@@ -1,0 +1,213 @@
+/*
+ * Page helpers for the custody forms (hand-written, no framework, no inline script). Every page
+ * works without this file; it only makes the forms quicker to use:
+ *
+ *  - registration form: shows the category-specific fields of the chosen category only, and the
+ *    new-seizure-list fields only when a new list is chosen (hidden fields are disabled, so they
+ *    are not sent);
+ *  - batch check-in ([data-batch]): each code scanned into the top scan box (a "custody:scan"
+ *    event, see scan.js) is looked up and added to the visible list with the item's name, or
+ *    flagged (unknown, not awaiting check-in, scanned twice);
+ *  - transfer builder ([data-pick]): a scanned code ticks that item's checkbox.
+ */
+(function () {
+  "use strict";
+
+  function fill(template, values) {
+    return (template || "").replace(/\{(\w+)\}/g, function (match, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : match;
+    });
+  }
+
+  function say(element, text) {
+    if (!element) {
+      return;
+    }
+    element.textContent = "";
+    window.setTimeout(function () { element.textContent = text; }, 50);
+  }
+
+  function toggle(element, shown) {
+    element.hidden = !shown;
+    element.querySelectorAll("input, select, textarea").forEach(function (control) {
+      control.disabled = !shown;
+    });
+  }
+
+  // -- registration form ---------------------------------------------------------------------
+
+  var register = document.querySelector("[data-register-form]");
+  if (register) {
+    var category = register.querySelector("select[name=category]");
+    var groups = register.querySelectorAll("fieldset[data-category]");
+    var showCategory = function () {
+      groups.forEach(function (group) { toggle(group, group.getAttribute("data-category") === category.value); });
+    };
+    if (category && groups.length) {
+      category.addEventListener("change", showCategory);
+      showCategory();
+    }
+    var list = register.querySelector("select[name=seizure_list_id]");
+    var newList = register.querySelector("[data-new-list]");
+    var showNewList = function () { toggle(newList, list.value === "0"); };
+    if (list && newList) {
+      list.addEventListener("change", showNewList);
+      showNewList();
+    }
+    register.querySelectorAll(".no-js-only").forEach(function (element) { element.hidden = true; });
+  }
+
+  // -- batch check-in ------------------------------------------------------------------------
+
+  var batch = document.querySelector("[data-batch]");
+  if (batch) {
+    var status = document.querySelector("[data-batch-status]");
+    var empty = document.querySelector("[data-batch-empty]");
+    var count = document.querySelector("[data-batch-count]");
+    var msg = function (name) { return batch.getAttribute("data-msg-" + name) || ""; };
+
+    var refresh = function () {
+      var rows = batch.querySelectorAll(".batch-row");
+      if (count) {
+        count.textContent = String(batch.querySelectorAll("input[name=codes]").length);
+      }
+      if (empty) {
+        empty.hidden = rows.length > 0;
+      }
+    };
+
+    var findRow = function (code) {
+      var rows = batch.querySelectorAll(".batch-row");
+      for (var i = 0; i < rows.length; i += 1) {
+        if (rows[i].getAttribute("data-code") === code) {
+          return rows[i];
+        }
+      }
+      return null;
+    };
+
+    var span = function (className, text) {
+      var element = document.createElement("span");
+      element.className = className;
+      element.textContent = text;
+      return element;
+    };
+
+    var addRow = function (code, info) {
+      var row = document.createElement("li");
+      row.className = "batch-row" + (info.ok ? "" : " has-problem");
+      row.setAttribute("data-code", code);
+      if (info.ok || info.unchecked) {
+        var hidden = document.createElement("input");
+        hidden.type = "hidden";
+        hidden.name = "codes";
+        hidden.value = code;
+        row.appendChild(hidden);
+      }
+      row.appendChild(span("code", code));
+      if (info.name) {
+        row.appendChild(document.createTextNode(" "));
+        row.appendChild(span("batch-name", info.name));
+        row.appendChild(document.createTextNode(" "));
+        row.appendChild(span("badge badge-" + (info.tone || "info"), info.status_label || ""));
+      }
+      if (info.hours !== null && info.hours !== undefined) {
+        row.appendChild(document.createTextNode(" "));
+        row.appendChild(span("muted", fill(msg("hours"), { hours: info.hours })));
+        if (info.hours > 24) {
+          row.appendChild(document.createTextNode(" "));
+          row.appendChild(span("badge badge-bad", msg("late")));
+        }
+      }
+      if (info.message) {
+        row.appendChild(document.createTextNode(" "));
+        var problem = span("batch-error", info.message + (info.ok || info.unchecked ? "" : " " + msg("excluded")));
+        problem.setAttribute("role", "note");
+        row.appendChild(problem);
+      }
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "link";
+      remove.setAttribute("data-remove", "");
+      remove.textContent = msg("remove");
+      row.appendChild(document.createTextNode(" "));
+      row.appendChild(remove);
+      batch.appendChild(row);
+      refresh();
+      return row;
+    };
+
+    batch.addEventListener("custody:scan", function (event) {
+      var code = String(event.detail.code || "").trim().toUpperCase();
+      if (!code) {
+        return;
+      }
+      var existing = findRow(code);
+      if (existing) {
+        existing.classList.remove("flash-twice");
+        void existing.offsetWidth; // restart the highlight
+        existing.classList.add("flash-twice");
+        say(status, fill(msg("twice"), { code: code }));
+        return;
+      }
+      var url = batch.getAttribute("data-lookup-url") + "?code=" + encodeURIComponent(code);
+      var placeholder = addRow(code, { ok: true, unchecked: true, name: "…" });
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (info) {
+          var row = addRow(code, info);
+          batch.replaceChild(row, placeholder);
+          refresh();
+          say(status, info.ok ? fill(msg("added"), { code: code, name: info.name }) : code + "：" + info.message);
+        })
+        .catch(function () {
+          var row = addRow(code, { ok: false, unchecked: true, message: msg("unreachable") });
+          batch.replaceChild(row, placeholder);
+          refresh();
+        });
+    });
+
+    batch.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-remove]");
+      if (button) {
+        button.closest(".batch-row").remove();
+        refresh();
+        var box = document.getElementById("scan-code");
+        if (box) {
+          box.focus();
+        }
+      }
+    });
+    refresh();
+  }
+
+  // -- transfer builder: scanning ticks the line ---------------------------------------------
+
+  var pick = document.querySelector("[data-pick]");
+  if (pick) {
+    var pickStatus = document.querySelector("[data-pick-status]");
+    var pickedCount = document.querySelector("[data-picked-count]");
+    var recount = function () {
+      if (pickedCount) {
+        pickedCount.textContent = String(pick.querySelectorAll("input[name=item_ids]:checked").length);
+      }
+    };
+    pick.addEventListener("change", recount);
+    pick.addEventListener("custody:scan", function (event) {
+      var code = String(event.detail.code || "").trim().toUpperCase();
+      var row = pick.querySelector("tr[data-code=\"" + code.replace(/["\\]/g, "") + "\"]");
+      var box = row && row.querySelector("input[name=item_ids]");
+      if (!box || box.disabled) {
+        say(pickStatus, fill(pick.getAttribute("data-msg-unknown"), { code: code }));
+        event.preventDefault(); // keep the code in the scan box: the keeper sees what was refused
+        return;
+      }
+      box.checked = true;
+      row.classList.remove("flash-twice");
+      void row.offsetWidth;
+      row.classList.add("flash-twice");
+      recount();
+      say(pickStatus, fill(pick.getAttribute("data-msg-picked"), { code: code }));
+    });
+  }
+})();

@@ -1,0 +1,322 @@
+"""Cases, seizure lists and registration pages: open a case, register items (with a photo),
+bulk import a seizure list, print the seizure list (扣押清单)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import func, select
+
+from custody.access import current_actor
+from custody.domain.actor import Actor
+from custody.domain.enums import (
+    AttachmentKind,
+    CaseStage,
+    ExternalKind,
+    HolderSignature,
+    ItemCategory,
+    Measure,
+)
+from custody.domain.errors import DomainError, NotFound
+from custody.domain.i18n import N_
+from custody.domain.items import mask_id_no
+from custody.domain.policy import Action, Relation, allowed, require
+from custody.errors import translate_extra
+from custody.extensions import db
+from custody.models.case import Case, SeizureList
+from custody.models.item import Item
+from custody.orm import utcnow
+from custody.printing import SeizureLine, seizure_list_pdf
+from custody.printing import SeizureList as PrintedSeizureList
+from custody.services import cases, checkouts, dispositions, imports, items, transfers
+from custody.services.imports import ImportRejected
+from custody.services.items import ItemInput, ItemQuery, SeizureListInput
+from custody.services.visibility import get_case, sees_everything
+
+from .forms import (
+    MONEY_KEYS,
+    CaseForm,
+    CaseSearchForm,
+    ImportForm,
+    ItemForm,
+    detail_field_name,
+    detail_fields,
+    enum_choices,
+    options,
+)
+from .helpers import aware_local, label_msgid, paginate, pdf_response, printed, show_domain_error, yuan_to_fen
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+CASE_ITEMS_SHOWN = 200
+
+SUMMARY_LABELS = {
+    "no_items": N_("No items yet"), "awaiting_check_in": N_("Some items await check-in"),
+    "transfer_pending": N_("Transfer awaiting sign-for"), "in_custody": N_("In custody"),
+    "all_disposed": N_("All items disposed of"),
+}
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    """Every page here needs a login; the services decide what each agency may see and do."""
+
+
+def upload_dir() -> Path:
+    return Path(current_app.config["CUSTODY_UPLOAD_DIR"])
+
+
+def _handler(actor: Actor, case: Case) -> set[Relation]:
+    return {Relation.CASE_HANDLER} if case.handling_agency_id == actor.agency_id else set()
+
+
+# -- list and open ---------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    actor = current_actor()
+    form = CaseSearchForm(formdata=request.args)
+    form.stage.choices = enum_choices(CaseStage, blank=_("Any stage"))
+    form.validate()
+    stage = CaseStage(form.stage.data) if form.stage.data in {s.value for s in CaseStage} else None
+    page = paginate(cases.list_cases_query(actor, stage=stage, q=(form.q.data or "").strip() or None))
+    summaries = {case.id: cases.case_summary(db.session, case.id) for case in page.rows}
+    return render_template("cases/index.html", form=form, page=page, summaries=summaries,
+                           summary_labels=SUMMARY_LABELS, can_open=allowed(actor, Action.OPEN_CASE))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    actor = current_actor()
+    require(actor, Action.OPEN_CASE)
+    form = CaseForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            case = cases.open_case(db.session, actor, police_case_no=form.police_case_no.data,
+                                   title=form.title.data, filed_on=form.filed_on.data, summary=form.summary.data)
+            db.session.commit()
+            flash(_("Case %(no)s opened. Register the seized items next.", no=case.police_case_no), "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            status = error.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("cases/new.html", form=form), status
+
+
+# -- the case page ---------------------------------------------------------------------------
+
+
+@bp.get("/<int:case_id>")
+def detail(case_id: int):
+    actor = current_actor()
+    case = get_case(db.session, actor, case_id)
+    summary = cases.case_summary(db.session, case.id)
+    lists = db.session.execute(
+        select(SeizureList, func.count(Item.id)).outerjoin(Item, Item.seizure_list_id == SeizureList.id)
+        .where(SeizureList.case_id == case.id).group_by(SeizureList.id).order_by(SeizureList.id)
+    ).all()
+    case_items = items.mark_overdue(db.session, list(db.session.scalars(
+        items.items_query(actor, ItemQuery(case_id=case.id, sort="id")).limit(CASE_ITEMS_SHOWN))))
+    case_transfers = list(db.session.scalars(transfers.transfers_query(actor, case_id=case.id)))
+    case_checkouts = list(db.session.scalars(checkouts.checkouts_query(actor, case_id=case.id).limit(50)))
+    case_dispositions = list(db.session.scalars(dispositions.dispositions_query(actor, case_id=case.id).limit(50)))
+    held_here = any(item.custodian_agency_id == actor.agency_id for item in case_items)
+    can = {
+        "register": allowed(actor, Action.REGISTER_ITEM, _handler(actor, case)) and case.stage is not CaseStage.CLOSED,
+        "transfer": allowed(actor, Action.SEND_CASE, _handler(actor, case))
+        or (held_here and allowed(actor, Action.PROPOSE_TRANSFER, {Relation.CUSTODIAN})),
+    }
+    return render_template(
+        "cases/detail.html", case=case, summary=summary, summary_labels=SUMMARY_LABELS, lists=lists,
+        items=case_items, shown_limit=CASE_ITEMS_SHOWN, transfers=case_transfers, checkouts=case_checkouts,
+        dispositions=case_dispositions, can=can, actor=actor,
+    )
+
+
+# -- registration ----------------------------------------------------------------------------
+
+
+def _list_choices(case: Case) -> list[Any]:
+    lists = db.session.scalars(select(SeizureList).where(SeizureList.case_id == case.id).order_by(SeizureList.id))
+    from custody.i18n import local_time
+
+    return options([(0, _("A new seizure list (fill in below)"))] + [
+        (sl.id, f"{sl.list_no} · {sl.holder_name or _('no holder recorded')} · {local_time(sl.seized_at, 'short')}")
+        for sl in lists
+    ])
+
+
+def _details(form: ItemForm, category: ItemCategory) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for cat, keys in detail_fields():
+        if cat is not category:
+            continue
+        for key, _required in keys:
+            value = getattr(form, detail_field_name(cat.value, key)).data
+            if key in MONEY_KEYS:
+                value = yuan_to_fen(value)
+            elif isinstance(value, str):
+                value = value.strip() or None
+            if value is not None:
+                result[key] = value
+    return result
+
+
+def _renames(category: str) -> dict[str, str]:
+    names = {"estimated_value_fen": "estimated_value", "file": "photo"}
+    for cat, keys in detail_fields():
+        if cat.value == category:
+            names.update({f"details.{key}": detail_field_name(category, key) for key, _required in keys})
+    return names
+
+
+def item_input(form: ItemForm) -> ItemInput:
+    category = ItemCategory(form.category.data)
+    seized_at = aware_local(form.seized_at.data)
+    new_list = None
+    if not form.seizure_list_id.data:
+        new_list = SeizureListInput(
+            seized_at=seized_at or utcnow(), place=form.seized_place.data or None,
+            holder_name=form.holder_name.data or None, holder_id_no=form.holder_id_no.data or None,
+            holder_contact=form.holder_contact.data or None,
+            holder_signature=HolderSignature(form.holder_signature.data),
+            holder_signature_note=form.holder_signature_note.data or None, witness=form.witness.data or None,
+        )
+    return ItemInput(
+        name=form.name.data, category=category, quantity=form.quantity.data, unit=form.unit.data,
+        measure=Measure(form.measure.data), measure_doc_no=form.measure_doc_no.data or None,
+        measure_date=form.measure_date.data, seized_at=seized_at,
+        seizure_list_id=form.seizure_list_id.data or None, features=form.features.data or None,
+        specification=form.specification.data or None, condition_at_seizure=form.condition_at_seizure.data or None,
+        source=form.source.data or None, is_perishable=form.is_perishable.data,
+        estimated_value_fen=yuan_to_fen(form.estimated_value.data), details=_details(form, category) or None,
+        owner_name=form.owner_name.data or None, owner_id_no=form.owner_id_no.data or None,
+        owner_contact=form.owner_contact.data or None, ownership_clear=form.ownership_clear.data,
+        external_kind=ExternalKind(form.external_kind.data) if form.external_kind.data else None,
+        external_place=form.external_place.data or None, external_contact=form.external_contact.data or None,
+        seizure_list=new_list,
+    )
+
+
+@bp.route("/<int:case_id>/items/new", methods=["GET", "POST"])
+def register_item(case_id: int):
+    """登记 — one item with its category's own fields, and optionally its photo, in one step."""
+    actor = current_actor()
+    case = get_case(db.session, actor, case_id)
+    require(actor, Action.REGISTER_ITEM, _handler(actor, case))
+    form = ItemForm()
+    form.seizure_list_id.choices = _list_choices(case)
+    if not form.is_submitted():
+        wanted = request.args.get("seizure_list_id", "")
+        form.seizure_list_id.data = int(wanted) if wanted.isdigit() else 0
+    status = 200
+    if form.validate_on_submit():
+        try:
+            item = items.register_item(db.session, actor, case.id, item_input(form))
+            upload = form.photo.data
+            if upload is not None and getattr(upload, "filename", ""):
+                items.add_attachment(db.session, actor, item.id, filename=upload.filename, content=upload.read(),
+                                     declared_type=upload.mimetype, kind=AttachmentKind.PHOTO, upload_dir=upload_dir())
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error, _renames(form.category.data))
+            status = error.status
+        else:
+            flash(_("Registered %(name)s with label %(label)s.", name=item.name, label=item.label_code), "success")
+            if form.submit_another.data:
+                return redirect(url_for("cases.register_item", case_id=case.id, seizure_list_id=item.seizure_list_id))
+            return redirect(url_for("items.detail", item_id=item.id))
+    elif form.is_submitted():
+        status = 422
+    if form.photo.errors or (form.is_submitted() and status != 200 and form.photo.data):
+        form.photo.errors = [*form.photo.errors, _("Choose the photo again: browsers do not keep a chosen file.")]
+    return render_template("cases/register_item.html", case=case, form=form, detail_fields=detail_fields(),
+                           detail_field_name=detail_field_name), status
+
+
+@bp.route("/<int:case_id>/import", methods=["GET", "POST"])
+def import_items(case_id: int):
+    """Bulk registration from the seizure-list template: every row, or none with a report per row."""
+    actor = current_actor()
+    case = get_case(db.session, actor, case_id)
+    require(actor, Action.REGISTER_ITEM, _handler(actor, case))
+    form = ImportForm()
+    form.seizure_list_id.choices = _list_choices(case)
+    status, report, summary = 200, None, None
+    if form.validate_on_submit():
+        upload = form.file.data
+        seizure_list = None
+        if not form.seizure_list_id.data and (form.seized_at.data or form.holder_name.data or form.seized_place.data):
+            seizure_list = SeizureListInput(
+                seized_at=aware_local(form.seized_at.data) or utcnow(), place=form.seized_place.data or None,
+                holder_name=form.holder_name.data or None, holder_id_no=form.holder_id_no.data or None,
+                witness=form.witness.data or None)
+        try:
+            result = imports.import_items(db.session, actor, case.id, filename=upload.filename or "",
+                                          content=upload.read(), seizure_list_id=form.seizure_list_id.data or None,
+                                          seizure_list=seizure_list)
+            db.session.commit()
+        except ImportRejected as error:
+            db.session.rollback()
+            status = error.status
+            summary = translate_extra(error.extra)
+            report = summary["rows"]
+            flash(_(error.message, **error.params), "error")
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            status = error.status
+        else:
+            flash(_("%(count)s items registered on seizure list %(list)s.", count=len(result.items),
+                    list=result.seizure_list.list_no), "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+    elif form.is_submitted():
+        status = 422
+    columns = [(header, required) for header, (_field, required) in imports.COLUMNS.items()]
+    return render_template("cases/import.html", case=case, form=form, report=report, columns=columns,
+                           notes=imports.TEMPLATE_NOTES), status
+
+
+# -- printing --------------------------------------------------------------------------------
+
+
+@bp.get("/<int:case_id>/seizure-lists/<int:list_id>.pdf")
+def seizure_list(case_id: int, list_id: int):
+    """扣押清单 of one seizure list, with signature lines."""
+    actor = current_actor()
+    case = get_case(db.session, actor, case_id)
+    sl = db.session.get(SeizureList, list_id)
+    if sl is None or sl.case_id != case.id:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.seizure_list")
+    rows = list(db.session.scalars(select(Item).where(Item.seizure_list_id == sl.id).order_by(Item.id)))
+    measure = rows[0].measure if rows else Measure.SEIZED
+    full = sees_everything(actor) or actor.agency_id == case.police_agency_id
+    status = {HolderSignature.SIGNED: "signed", HolderSignature.ABSENT: "absent",
+              HolderSignature.REFUSED: "refused"}[sl.holder_signature]
+    lines = [SeizureLine(label_code=i.label_code, name=i.name, quantity=i.quantity, unit=i.unit,
+                         features="；".join(x for x in (i.specification, i.features) if x),
+                         notes=i.condition_at_seizure or "") for i in rows]
+    pdf = seizure_list_pdf(PrintedSeizureList(
+        case_no=case.police_case_no, case_title=case.title, holder=sl.holder_name or "", seized_at=sl.seized_at,
+        place=sl.place or "", officers=[o for o in (sl.officers or "").replace(",", "、").split("、") if o],
+        lines=lines, list_no=sl.list_no, agency=case.police_agency.name, measure=printed(label_msgid(measure)),
+        document_no=next((i.measure_doc_no for i in rows if i.measure_doc_no), ""),
+        holder_id_no=(sl.holder_id_no if full else mask_id_no(sl.holder_id_no)) or "",
+        holder_status=status, holder_note=sl.holder_signature_note or "", witness=sl.witness or "",
+        notes=_verification_note(sl),
+    ), footer=f"{case.police_agency.name} · {sl.list_no}")
+    return pdf_response(pdf, f"扣押清单-{sl.list_no}.pdf")
+
+
+def _verification_note(sl: SeizureList) -> str:
+    return f"持有人查询码：{sl.verification_code}"

@@ -1,0 +1,329 @@
+"""Item search, the item page (four dimensions, photos, workflows, timeline), photos and labels."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import login_required
+from markupsafe import Markup
+from sqlalchemy import select
+
+from custody.access import current_actor
+from custody.domain.actor import Actor
+from custody.domain.clock import local_date
+from custody.domain.enums import (
+    AgencyKind,
+    AttachmentKind,
+    CustodyState,
+    DispositionStatus,
+    ItemCategory,
+    ItemStatus,
+    LineDecision,
+    LocationState,
+    Measure,
+)
+from custody.domain.errors import DomainError, InvalidInput
+from custody.domain.i18n import N_
+from custody.domain.items import ItemFacts, derive_status, mask_id_no, mask_name
+from custody.domain.lifecycle import CorrectionStatus, freeze_status_on, is_overdue
+from custody.domain.policy import Action, Relation, allowed
+from custody.extensions import db
+from custody.models.agency import Agency, StorageLocation
+from custody.models.case import Case
+from custody.models.item import Item
+from custody.models.lifecycle import Disposition, DispositionLine
+from custody.models.transfer import Transfer, TransferLine
+from custody.orm import utcnow
+from custody.printing import Label, label_sheet_pdf, qr_svg
+from custody.services import cases, checkouts, corrections, dispositions, freezes, items, transfers
+from custody.services.items import ItemQuery
+from custody.services.visibility import get_item, sees_everything
+
+from .forms import DETAIL_LABELS, ItemSearchForm, PhotoForm, enum_choices, options
+from .helpers import enum_label, label_msgid, link_to, paginate, pdf_response, show_domain_error
+from .timeline import FIELD_LABELS, Describer, item_events
+
+bp = Blueprint("items", __name__, url_prefix="/items")
+THUMB_SIZE = (360, 360)
+MAX_LABELS = 2000
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    """Every page here needs a login; visibility is decided by the services (404 otherwise)."""
+
+
+def upload_dir() -> Path:
+    return Path(current_app.config["CUSTODY_UPLOAD_DIR"])
+
+
+@bp.app_template_filter("mask_name")
+def _mask_name(value: str | None) -> str | None:
+    return mask_name(value)
+
+
+@bp.app_template_filter("item_status_label")
+def _item_status_label(value: str) -> str:
+    try:
+        return label_msgid(ItemStatus(value))
+    except ValueError:
+        return value
+
+
+@bp.app_template_global("correction_value")
+def correction_value(field: str, value: Any, full_personal: bool) -> str:
+    """A corrected field's value in words; personal data masked outside the custodian agency."""
+    from custody.services.corrections import PERSONAL_FIELDS
+
+    if field in PERSONAL_FIELDS and not full_personal and isinstance(value, str):
+        return (mask_name(value) if field == "owner_name" else mask_id_no(value)) or "—"
+    return Describer(db.session).field_value(field, value)
+
+
+# -- search ----------------------------------------------------------------------------------
+
+
+def _search_choices(form: ItemSearchForm, actor: Actor) -> None:
+    recent_cases = db.session.scalars(cases.list_cases_query(actor).limit(300))
+    form.case_id.choices = options([("", _("Any case"))] + [(str(c.id), f"{c.police_case_no} · {c.title}")
+                                                            for c in recent_cases])
+    agencies = db.session.scalars(select(Agency).order_by(Agency.kind, Agency.id))
+    form.custodian.choices = options(
+        [("", _("Any custodian"))] + [(k.value, _("Any %(kind)s", kind=enum_label(k))) for k in AgencyKind]
+        + [(str(a.id), a.name) for a in agencies])
+    form.status.choices = enum_choices(ItemStatus, blank=_("Any status"))
+    form.category.choices = enum_choices(ItemCategory, blank=_("Any category"))
+    locations = sorted(db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)),
+                       key=lambda loc: loc.path)
+    form.location_id.choices = options([("", _("Any location"))] + [(str(loc.id), loc.path) for loc in locations])
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+@bp.get("/")
+def index():
+    actor = current_actor()
+    form = ItemSearchForm(formdata=request.args)
+    _search_choices(form, actor)
+    form.validate()
+    # Invalid values (a bad date, an unknown option) show as field errors and are left out.
+    valid = {name for name, field in form._fields.items() if not field.errors}
+
+    def value(name: str) -> Any:
+        return getattr(form, name).data if name in valid else None
+
+    query = ItemQuery(
+        case_id=_int_or_none(value("case_id")), custodian=value("custodian") or None,
+        status=ItemStatus(value("status")) if value("status") else None,
+        category=ItemCategory(value("category")) if value("category") else None,
+        location_id=_int_or_none(value("location_id")), seized_from=value("seized_from"),
+        seized_to=value("seized_to"), q=(value("q") or "").strip() or None,
+        flagged=True if value("flagged") else None, overdue=True if value("overdue") else None,
+        sort=value("sort") or "-id",
+    )
+    page = paginate(items.items_query(actor, query))
+    items.mark_overdue(db.session, page.rows)
+    searched = any(key != "page" for key in request.args)
+    return render_template("items/index.html", form=form, page=page, searched=searched), (
+        422 if form.errors else 200)
+
+
+# -- the item page -------------------------------------------------------------------------------
+
+
+def _relations(actor: Actor, item: Item) -> set[Relation]:
+    return {Relation.CUSTODIAN} if item.custodian_agency_id == actor.agency_id else set()
+
+
+def actions_for(actor: Actor, item: Item) -> list[tuple[str, str, bool]]:
+    """(label, url, primary) of what this user may do with the item now, in the order of its life."""
+    status = derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status))
+    if status is ItemStatus.DISPOSED:
+        return []
+    rel = _relations(actor, item)
+    in_transfer = item.custody_state is CustodyState.IN_TRANSFER
+    no_disposal = item.disposition_status is DispositionStatus.NONE
+    location = item.location_state
+    wanted: list[tuple[bool, str, str | None, bool]] = [
+        (allowed(actor, Action.CHECK_IN, rel) and not in_transfer
+         and location in (LocationState.AWAITING_CHECK_IN, LocationState.WITH_HOLDER, LocationState.EXTERNAL),
+         _("Check in"), url_for("storage.check_in", code=item.label_code), True),
+        (allowed(actor, Action.MOVE_ITEM, rel) and not in_transfer and location is LocationState.IN_STORAGE,
+         _("Move"), url_for("storage.move", item_id=item.id), False),
+        (allowed(actor, Action.RECORD_EXTERNAL, rel) and not in_transfer and location is not LocationState.CHECKED_OUT,
+         _("Record external placement"), url_for("storage.external", item_id=item.id), False),
+        (allowed(actor, Action.RECORD_CONDITION, rel), _("Record condition"),
+         url_for("storage.condition", item_id=item.id), False),
+        (allowed(actor, Action.PROPOSE_TRANSFER, rel) and not in_transfer and no_disposal
+         and location in (LocationState.IN_STORAGE, LocationState.WITH_HOLDER, LocationState.EXTERNAL),
+         _("Transfer"), url_for("transfers.new", case_id=item.case_id, item_ids=item.id), False),
+        (allowed(actor, Action.REQUEST_CHECKOUT, rel) and not in_transfer and no_disposal
+         and location is LocationState.IN_STORAGE,
+         _("Request check-out"), link_to("lifecycle.checkout_new", item_ids=item.id), False),
+        (allowed(actor, Action.PROPOSE_DISPOSITION, rel) and not in_transfer and no_disposal
+         and location is not LocationState.CHECKED_OUT,
+         _("Propose disposal"), link_to("lifecycle.disposition_new", item_ids=item.id), False),
+        (allowed(actor, Action.MANAGE_FREEZE, rel) and item.measure is Measure.FROZEN,
+         _("Record a freeze"), link_to("lifecycle.freeze_new", item_id=item.id), False),
+        (allowed(actor, Action.PROPOSE_CORRECTION, rel), _("Propose a correction"),
+         link_to("lifecycle.correction_new", item_id=item.id), False),
+    ]
+    return [(label, url, primary) for ok, label, url, primary in wanted if ok and url]
+
+
+def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 200) -> tuple[str, int]:
+    items.mark_overdue(db.session, [item])
+    now = utcnow()
+    full_personal = sees_everything(actor) or actor.agency_id == item.custodian_agency_id
+    checkout_now = (checkouts.open_checkout_for(db.session, item.id)
+                    if item.location_state is LocationState.CHECKED_OUT else None)
+    item_checkouts = list(db.session.scalars(checkouts.checkouts_query(actor, item_id=item.id)))
+    today = local_date(now)
+    item_freezes = [(f, freeze_status_on(f.status, f.expires_on, today))
+                    for f in db.session.scalars(freezes.freezes_query(actor, item_id=item.id))]
+    item_corrections = list(db.session.scalars(corrections.corrections_query(actor, item_id=item.id)))
+    corrected = {}
+    for correction in sorted(item_corrections, key=lambda c: c.id):
+        if correction.status is CorrectionStatus.APPROVED:
+            corrected[correction.field] = correction
+    item_dispositions = list(db.session.scalars(dispositions.dispositions_query(actor).where(
+        Disposition.id.in_(select(DispositionLine.disposition_id).where(DispositionLine.item_id == item.id)))))
+    visible_transfers = transfers.transfers_query(actor).with_only_columns(Transfer.id).order_by(None)
+    transfer_lines = list(db.session.scalars(
+        select(TransferLine).where(TransferLine.item_id == item.id, TransferLine.transfer_id.in_(visible_transfers))
+        .order_by(TransferLine.id)))
+    pending_line = db.session.scalar(select(TransferLine).where(
+        TransferLine.item_id == item.id, TransferLine.decision == LineDecision.PENDING))
+    describer = Describer(db.session)
+    entries = describer.timeline(item_events(db.session, item.id))
+    source_item = db.session.get(Item, item.source_item_id) if item.source_item_id else None
+    proceeds = db.session.scalar(select(Item).where(Item.source_item_id == item.id))
+    return render_template(
+        "items/detail.html", item=item, case=item.case, actor=actor, full_personal=full_personal,
+        owner_name=item.owner_name if full_personal else mask_name(item.owner_name),
+        owner_id_no=item.owner_id_no if full_personal else mask_id_no(item.owner_id_no),
+        owner_contact=item.owner_contact if full_personal else mask_id_no(item.owner_contact),
+        checkout_now=checkout_now, checkout_overdue=bool(checkout_now and is_overdue(
+            checkout_now.status, checkout_now.due_at, now)),
+        checkouts=item_checkouts, freezes=item_freezes, corrections=item_corrections, corrected=corrected,
+        dispositions=item_dispositions, transfer_lines=transfer_lines, pending_line=pending_line,
+        entries=entries, auditor=sees_everything(actor), actions=actions_for(actor, item),
+        can_attach=allowed(actor, Action.ATTACH_FILE, _relations(actor, item))
+        and item.location_state is not LocationState.GONE,
+        photo_form=photo_form, qr=Markup(qr_svg(item.label_code, scale=4)), detail_labels=DETAIL_LABELS,
+        field_labels=FIELD_LABELS, source_item=source_item, proceeds=proceeds,
+    ), status
+
+
+@bp.route("/<int:item_id>", methods=["GET", "POST"])
+def detail(item_id: int):
+    """The item: four dimensions, photos, workflows and the readable history. POST adds a photo."""
+    actor = current_actor()
+    item = get_item(db.session, actor, item_id)
+    form = PhotoForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            items.add_attachment(db.session, actor, item.id, filename=upload.filename or "upload",
+                                 content=upload.read(), declared_type=upload.mimetype,
+                                 kind=AttachmentKind(form.kind.data), upload_dir=upload_dir(),
+                                 description=form.description.data or None)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            status = error.status
+            item = get_item(db.session, actor, item_id)
+        else:
+            flash(_("File added; its SHA-256 is now part of the item's history."), "success")
+            return redirect(url_for("items.detail", item_id=item.id) + "#photos")
+    elif form.is_submitted():
+        status = 422
+    return _item_page(item, actor, form, status)
+
+
+# -- photos --------------------------------------------------------------------------------------
+
+
+def _thumbnail(content: bytes, content_type: str) -> tuple[bytes, str]:
+    """A small version of an image for lists; the original if it cannot be read."""
+    try:
+        from PIL import Image, ImageOps
+
+        with Image.open(io.BytesIO(content)) as image:
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail(THUMB_SIZE)
+            out = io.BytesIO()
+            if content_type == "image/png":
+                image.save(out, "PNG", optimize=True)
+                return out.getvalue(), "image/png"
+            image.convert("RGB").save(out, "JPEG", quality=80)
+            return out.getvalue(), "image/jpeg"
+    except Exception:  # noqa: BLE001 - a picture that cannot be scaled is shown as it is
+        return content, content_type
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def attachment(attachment_id: int):
+    """A photo or document, checked for visibility and against its recorded SHA-256 first."""
+    actor = current_actor()
+    record, content = items.read_attachment(db.session, actor, attachment_id, upload_dir())
+    content_type = record.content_type
+    if request.args.get("thumb") and content_type.startswith("image/"):
+        content, content_type = _thumbnail(content, content_type)
+    if request.if_none_match and record.sha256 in request.if_none_match:
+        return Response(status=304)
+    response = Response(content, mimetype=content_type)
+    response.set_etag(record.sha256 + ("-thumb" if request.args.get("thumb") else ""))
+    response.headers["X-Content-SHA256"] = record.sha256
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+# -- labels --------------------------------------------------------------------------------------
+
+
+@bp.get("/labels.pdf")
+def labels():
+    """A sheet of QR labels for the chosen items (or every item of a case)."""
+    from .helpers import int_list
+
+    actor = current_actor()
+    ids = int_list(request.args.getlist("item_ids"))
+    case_id = _int_or_none(request.args.get("case_id"))
+    if not ids and case_id is None:
+        flash(_("Choose at least one item."), "error")
+        return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                        else url_for("items.index"))
+    stmt = items.items_query(actor, ItemQuery(case_id=case_id, sort="label_code"))
+    if ids:
+        stmt = stmt.where(Item.id.in_(ids))
+    rows = list(db.session.scalars(stmt.limit(MAX_LABELS)))
+    if not rows:
+        raise InvalidInput(N_("Choose at least one item."))
+    case_numbers = {c.id: c.police_case_no for c in db.session.scalars(
+        select(Case).where(Case.id.in_({item.case_id for item in rows})))}
+    skip = _int_or_none(request.args.get("skip")) or 0
+    pdf = label_sheet_pdf([Label(code=item.label_code, name=item.name, case_no=case_numbers.get(item.case_id, ""))
+                           for item in rows], skip=min(skip, 23))
+    return pdf_response(pdf, f"标签-{date.today().isoformat()}.pdf")

@@ -1,0 +1,449 @@
+"""Forms of the lifecycle pages (check-out, disposal, freeze, correction): shape only.
+
+The rules (who may, in which state, legal periods, separation of duties) live in the domain and
+are checked by the services; these forms only turn what was typed into typed values and say,
+next to the field and in the user's language, when that is impossible. Money is typed in 元 and
+becomes integer fen here, exactly (``YuanField``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from custody.domain.enums import DispositionKind, ItemCategory
+from custody.domain.items import CATEGORY_FIELDS
+from custody.domain.lifecycle import (
+    CheckoutPurpose,
+    CounterpartyKind,
+    Discrepancy,
+    FreezeAssetType,
+)
+
+from .forms import MultiCheckboxField, options
+
+# The largest amount accepted anywhere (10¹³ 元): far above any real case, far below BIGINT.
+MAX_FEN = 10**15
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?")
+
+
+def parse_yuan(text: str | None) -> int | None:
+    """``'1,234.5'`` → ``123450`` fen, exactly. ``None`` for empty input; ``ValueError`` (with a
+    translatable message) for anything that is not an amount of yuan with at most two decimals."""
+    cleaned = unicodedata.normalize("NFKC", text or "")  # full-width digits, ￥ and ． too
+    for junk in ("¥", "元", "RMB", ",", " "):
+        cleaned = cleaned.replace(junk, "")
+    if not cleaned:
+        return None
+    if cleaned.startswith("-"):
+        raise ValueError(_l("The amount cannot be negative."))
+    if not _AMOUNT.fullmatch(cleaned):
+        raise ValueError(_l("Enter an amount in yuan, for example 1234.50."))
+    amount = Decimal(cleaned)
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError(_l("At most two decimal places (fen)."))
+    fen = int(amount * 100)
+    if fen > MAX_FEN:
+        raise ValueError(_l("The amount is too large."))
+    return fen
+
+
+def fen_to_input(fen: int | None) -> str:
+    """Integer fen → the plain ``1234.50`` an amount field shows (no separators: it re-parses)."""
+    if fen is None:
+        return ""
+    yuan, cents = divmod(int(fen), 100)
+    return f"{yuan}.{cents:02d}"
+
+
+class YuanField(StringField):
+    """An amount typed in 元; ``data`` is integer fen (or ``None`` when left empty)."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return fen_to_input(self.data)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        self.data = None
+        self.data = parse_yuan(valuelist[0])
+
+
+_PAIR = re.compile(r"(\d+(?:\.\d+)?)\s*[×xX*:：]\s*(\d+)")
+
+
+def parse_denominations(text: str | None) -> dict[str, int] | None:
+    """``'100×12、0.5×4'`` (face value in 元 × count) → ``{"10000": 12, "50": 4}`` (keys in fen)."""
+    cleaned = unicodedata.normalize("NFKC", text or "").replace("元", "").replace("张", "")
+    parts = [p for p in re.split(r"[、,;\s]+", cleaned) if p]
+    if not parts:
+        return None
+    result: dict[str, int] = {}
+    for part in parts:
+        match = _PAIR.fullmatch(part)
+        if not match:
+            raise ValueError(_l("Write each denomination as face value × count, e.g. 100×12、50×3."))
+        fen = parse_yuan(match.group(1)) or 0
+        result[str(fen)] = result.get(str(fen), 0) + int(match.group(2))
+    return result
+
+
+def format_denominations(value: dict[str, int] | None) -> str:
+    if not value:
+        return ""
+    return "、".join(f"{fen_to_input(int(k)).removesuffix('.00')}×{n}" for k, n in value.items())
+
+
+class DenominationsField(StringField):
+    """Cash denominations typed as ``100×12、50×3``; ``data`` is ``{fen: count}``."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_denominations(self.data) if isinstance(self.data, dict) else (self.data or "")
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        self.data = None
+        self.data = parse_denominations(valuelist[0])
+
+
+def _no_nul(value: Any) -> Any:
+    """NUL characters: PostgreSQL refuses them in text, and no one types them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    return value
+
+
+class LifecycleForm(FlaskForm):
+    """Base of these forms: every field drops NUL characters before validation."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            filters = [*unbound_field.kwargs.get("filters", ()), _no_nul]
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
+def _local_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+
+
+def LocalDateTimeField(label: Any, validators: Any = None, **kwargs: Any) -> DateTimeLocalField:  # noqa: N802
+    """A ``datetime-local`` input read as local (China) time: ``data`` is an aware datetime."""
+    return DateTimeLocalField(label, validators, tz=_local_tz,
+                              format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
+                              **kwargs)
+
+
+def choose(label: Any) -> tuple[str, Any]:
+    return ("", label)
+
+
+def purpose_choices() -> list[Any]:
+    return options([choose(_l("— choose the purpose —")), *((p.value, _l(p.label)) for p in CheckoutPurpose)])
+
+
+class FilterForm(LifecycleForm):
+    """List filters: a GET form, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+
+class CheckoutFilterForm(FilterForm):
+    status = SelectField(_l("Status"), validate_choice=False)
+    overdue = BooleanField(_l("Overdue only"))
+    submit = SubmitField(_l("Filter"))
+
+
+class DispositionFilterForm(FilterForm):
+    status = SelectField(_l("Status"), validate_choice=False)
+    kind = SelectField(_l("Kind"), validate_choice=False)
+    submit = SubmitField(_l("Filter"))
+
+
+class FreezeFilterForm(FilterForm):
+    status = SelectField(_l("Status"), validate_choice=False)
+    expiring = BooleanField(_l("Expiring within 30 days"))
+    submit = SubmitField(_l("Filter"))
+
+
+class CorrectionFilterForm(FilterForm):
+    status = SelectField(_l("Status"), validate_choice=False)
+    submit = SubmitField(_l("Filter"))
+
+
+class LabelCodesForm(FilterForm):
+    """Pick items by label code (typed or scanned, one per line) for a new check-out or disposal."""
+
+    codes = TextAreaField(_l("Label codes"), validators=[DataRequired(), Length(max=20_000)],
+                          render_kw={"rows": 6, "autocomplete": "off", "spellcheck": "false",
+                                     "autocapitalize": "characters"})
+    submit = SubmitField(_l("Continue"))
+
+
+# -- check-outs -------------------------------------------------------------------------------
+
+
+class CheckoutRequestForm(LifecycleForm):
+    purpose = SelectField(_l("Purpose"), validators=[DataRequired()])
+    counterparty_kind = SelectField(
+        _l("Taken by (kind)"), default=CounterpartyKind.PERSON.value,
+        choices=options((k.value, _l(k.label)) for k in CounterpartyKind))
+    counterparty_name = StringField(_l("Name of the person taking the items"),
+                                    validators=[DataRequired(), Length(max=100)])
+    counterparty_organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    counterparty_contact = StringField(_l("Contact"), validators=[Optional(), Length(max=100)])
+    due_at = LocalDateTimeField(_l("Due back by"), validators=[InputRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Submit the request"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.purpose.choices = purpose_choices()
+
+
+class DecisionForm(LifecycleForm):
+    reason = TextAreaField(_l("Reason (required to reject)"), validators=[Optional(), Length(max=500)],
+                           render_kw={"rows": 2})
+    approve = SubmitField(_l("Approve"))
+    reject = SubmitField(_l("Do not approve"))
+
+
+class CancelForm(LifecycleForm):
+    reason = StringField(_l("Reason for withdrawing"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Withdraw"))
+
+
+class ReleaseForm(LifecycleForm):
+    released_to = StringField(_l("Handed to (name)"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Release the items"))
+
+
+def discrepancy_choices() -> list[Any]:
+    return options([("", _l("None: as released")), *((d.value, _l(d.label)) for d in Discrepancy)])
+
+
+class ReturnForm(LifecycleForm):
+    item_ids = MultiCheckboxField(_l("Items returned"), coerce=int, validators=[DataRequired()])
+    condition = StringField(_l("Condition on return"), validators=[DataRequired(), Length(max=500)])
+    discrepancy = SelectField(_l("Discrepancy"))
+    discrepancy_note = TextAreaField(_l("What differs"), validators=[Optional(), Length(max=500)],
+                                     render_kw={"rows": 2})
+    submit = SubmitField(_l("Record the return"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.discrepancy.choices = discrepancy_choices()
+
+
+class ExtensionRequestForm(LifecycleForm):
+    due_at = LocalDateTimeField(_l("New due time"), validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason for the extension"), validators=[DataRequired(), Length(max=500)],
+                           render_kw={"rows": 2})
+    submit = SubmitField(_l("Request the extension"))
+
+
+class ExtensionDecisionForm(LifecycleForm):
+    reason = TextAreaField(_l("Reason (required to reject)"), validators=[Optional(), Length(max=500)],
+                           render_kw={"rows": 2})
+    approve = SubmitField(_l("Approve the extension"))
+    reject = SubmitField(_l("Reject the extension"))
+
+
+# -- dispositions -----------------------------------------------------------------------------
+
+DISPOSITION_KIND_ORDER = (
+    DispositionKind.EARLY_SALE, DispositionKind.PRETRIAL_RETURN, DispositionKind.RETURN_TO_OWNER,
+    DispositionKind.CONFISCATE, DispositionKind.DESTROY, DispositionKind.HAND_OVER,
+)
+
+
+class DispositionForm(LifecycleForm):
+    kind = SelectField(_l("Kind of disposal"), validators=[DataRequired()])
+    legal_basis = StringField(_l("Legal basis (judgment or decision no.)"), validators=[Optional(), Length(max=200)])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+    owner_consent = StringField(_l("Owner's consent"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Propose the disposal"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = options([choose(_l("— choose the kind —")),
+                                     *((k.value, _l(k.label)) for k in DISPOSITION_KIND_ORDER)])
+
+
+class ExecuteForm(LifecycleForm):
+    """执行. The page shows the fields the kind needs; the view passes only those on."""
+
+    receipt_no = StringField(_l("Execution receipt no."), validators=[DataRequired(), Length(max=64)])
+    witness = StringField(_l("Witness (username)"), validators=[Optional(), Length(max=64)],
+                          render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
+    proceeds = YuanField(_l("Sale proceeds (yuan)"), validators=[Optional()],
+                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    recipient_name = StringField(_l("Recipient's name"), validators=[Optional(), Length(max=100)])
+    recipient_id_no = StringField(_l("Recipient's ID number"), validators=[Optional(), Length(max=32)],
+                                  render_kw={"autocomplete": "off"})
+    recipient_is_agent = BooleanField(_l("The recipient is an agent of the owner"))
+    authorisation_ref = StringField(_l("Written authorisation (no. or reference)"),
+                                    validators=[Optional(), Length(max=100)])
+    submit = SubmitField(_l("Record the execution"))
+
+
+# -- freezes ----------------------------------------------------------------------------------
+
+
+class FreezeForm(LifecycleForm):
+    asset_type = SelectField(_l("Asset type"), validators=[DataRequired()])
+    institution = StringField(_l("Institution (bank, broker, registry)"), validators=[DataRequired(), Length(max=100)])
+    account_no = StringField(_l("Account no."), validators=[DataRequired(), Length(max=40)],
+                             render_kw={"autocomplete": "off"})
+    account_name = StringField(_l("Account name"), validators=[Optional(), Length(max=64)])
+    amount = YuanField(_l("Amount frozen (yuan)"), validators=[InputRequired()],
+                       render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    start_on = DateField(_l("Start date"), validators=[InputRequired()])
+    period_months = IntegerField(_l("Period (months)"), validators=[Optional(), NumberRange(min=1)],
+                                 render_kw={"inputmode": "numeric"})
+    major_case = BooleanField(_l("Major case"))
+    notice_doc_no = StringField(_l("Freeze notice no."), validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("Record the freeze"))
+
+    def set_asset_types(self, types: list[FreezeAssetType]) -> None:
+        self.asset_type.choices = options([choose(_l("— choose the asset type —")),
+                                           *((t.value, _l(t.label)) for t in types)])
+
+
+class RenewForm(LifecycleForm):
+    doc_no = StringField(_l("Renewal notice no."), validators=[DataRequired(), Length(max=64)])
+    period_months = IntegerField(_l("Period (months)"), validators=[Optional(), NumberRange(min=1)],
+                                 render_kw={"inputmode": "numeric"})
+    submit = SubmitField(_l("Renew the freeze"))
+
+
+class FreezeReleaseForm(LifecycleForm):
+    doc_no = StringField(_l("Release notice no."), validators=[DataRequired(), Length(max=64)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Release the freeze"))
+
+
+# -- corrections ------------------------------------------------------------------------------
+
+# Chinese-first names of the correctable fields (English msgids).
+FIELD_LABELS: dict[str, Any] = {
+    "name": _l("Name"),
+    "quantity": _l("Quantity"),
+    "unit": _l("Unit"),
+    "features": _l("Features"),
+    "specification": _l("Model / specification"),
+    "condition_at_seizure": _l("Condition at seizure"),
+    "source": _l("Source"),
+    "estimated_value_fen": _l("Estimated value"),
+    "owner_name": _l("Owner's name"),
+    "owner_id_no": _l("Owner's ID number"),
+    "owner_contact": _l("Owner's contact"),
+    "ownership_clear": _l("Ownership clear and undisputed"),
+    "is_perishable": _l("Perishable or fast-depreciating"),
+    "measure_doc_no": _l("Measure document no."),
+    "measure_date": _l("Measure date"),
+    "details": _l("Category details"),
+}
+
+DETAIL_LABELS: dict[str, Any] = {
+    "amount_fen": _l("Amount (yuan)"),
+    "currency": _l("Currency"),
+    "denominations": _l("Denominations"),
+    "bank": _l("Bank"),
+    "account_no": _l("Account no."),
+    "account_name": _l("Account name"),
+    "institution": _l("Institution"),
+    "security_code": _l("Security code"),
+    "units": _l("Units held"),
+    "company": _l("Company"),
+    "share": _l("Share"),
+    "insurer": _l("Insurer"),
+    "policy_no": _l("Policy no."),
+    "plate": _l("Licence plate"),
+    "vin": _l("VIN"),
+    "brand_model": _l("Brand and model"),
+    "colour": _l("Colour"),
+    "registry_no": _l("Registry no."),
+    "hull_no": _l("Hull no."),
+    "imei": _l("IMEI"),
+    "imei2": _l("Second IMEI"),
+    "phone_number": _l("Phone number"),
+    "serial_no": _l("Serial no."),
+    "address": _l("Address"),
+    "title_no": _l("Title certificate no."),
+    "weight_g": _l("Weight (g)"),
+    "purity": _l("Purity"),
+    "document_no": _l("Document no."),
+    "seal_no": _l("Seal no."),
+}
+
+TEXT_FIELD_LIMITS = {"name": 200, "unit": 16, "features": 2000, "specification": 200, "condition_at_seizure": 500,
+                     "source": 200, "owner_name": 64, "owner_id_no": 32, "owner_contact": 64, "measure_doc_no": 64,
+                     "quantity": 32}
+
+
+class FieldChoiceForm(FilterForm):
+    field = SelectField(_l("Field to correct"), validators=[DataRequired()])
+    submit = SubmitField(_l("Next"))
+
+
+def _yes_no() -> list[Any]:
+    return options([("", _l("— choose —")), ("yes", _l("Yes")), ("no", _l("No"))])
+
+
+def correction_form_class(field: str, category: ItemCategory) -> type[LifecycleForm]:
+    """A form with the right input for ``field``: text, an amount in 元, yes/no, a date, or one
+    input per category detail (``details_<key>``)."""
+
+    attrs: dict[str, Any] = {
+        "reason": TextAreaField(_l("Reason for the correction"), validators=[DataRequired(), Length(max=500)],
+                                render_kw={"rows": 2}),
+        "submit": SubmitField(_l("Propose the correction")),
+    }
+    label = _l("New value")
+    if field == "estimated_value_fen":
+        attrs["new_value"] = YuanField(_l("New value (yuan)"), validators=[Optional()],
+                                       render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    elif field in ("ownership_clear", "is_perishable"):
+        attrs["new_value"] = SelectField(label, choices=_yes_no(), validators=[DataRequired()])
+    elif field == "measure_date":
+        attrs["new_value"] = DateField(label, validators=[InputRequired()])
+    elif field == "features":
+        attrs["new_value"] = TextAreaField(label, validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+    elif field == "details":
+        for key in CATEGORY_FIELDS[category]:
+            name = f"details_{key}"
+            if key.endswith("_fen"):
+                attrs[name] = YuanField(DETAIL_LABELS.get(key, key), validators=[Optional()],
+                                        render_kw={"inputmode": "decimal", "autocomplete": "off"})
+            elif key == "denominations":
+                attrs[name] = DenominationsField(DETAIL_LABELS[key], validators=[Optional()])
+            else:
+                attrs[name] = StringField(DETAIL_LABELS.get(key, key), validators=[Optional(), Length(max=200)])
+    else:
+        required = [DataRequired()] if field in ("name", "unit", "quantity") else [Optional()]
+        attrs["new_value"] = StringField(label, validators=[*required, Length(max=TEXT_FIELD_LIMITS.get(field, 200))])
+    return type(f"CorrectionForm_{field}", (LifecycleForm,), attrs)

@@ -1,0 +1,659 @@
+"""Deadlines, alerts, stocktake, spot checks, ledgers, statistics, owner lookup.
+
+Pages (endpoint → path):
+
+- ``oversight.alerts`` /oversight/alerts — the signed-in user's alerts (every role but admin)
+- ``oversight.dashboard`` /oversight/ — the supervision dashboard (keepers, approvers, auditors)
+- ``oversight.stocktakes`` /oversight/stocktakes — list and start; ``oversight.stocktake`` one count
+  (the scan page), with ``stocktake_scan``/``stocktake_finish``/``stocktake_cancel``/``stocktake_report``
+- ``oversight.discrepancies`` /oversight/discrepancies — what approvers must resolve
+- ``oversight.spot_checks`` /oversight/spot-checks — draw (auditors) and list; ``oversight.spot_check`` one
+- ``oversight.ledger`` /oversight/ledger — ledger export (CSV/XLSX, streamed: ``oversight.ledger_export``)
+- ``oversight.statistics`` /oversight/statistics — charts as server-side SVG
+- ``oversight.case_milestones`` /oversight/cases/<id> — judgment, closing, unrelated finding, public notice
+- ``oversight.owner_lookup`` /lookup — PUBLIC: a holder checks their seizure list (rate-limited)
+
+The inbox includes ``oversight/_inbox_alerts.html``, which calls the ``oversight_inbox_alerts``
+template global registered here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import (
+    DateField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from custody.access import current_actor, request_origin
+from custody.domain.clock import local_date
+from custody.domain.deadlines import AlertRule
+from custody.domain.enums import CaseStage, DispositionStatus, ItemCategory, ItemStatus, LocationState, Role
+from custody.domain.errors import DomainError
+from custody.domain.owner_lookup import FAILURE_WINDOW, LookupOutcome
+from custody.domain.policy import Action, allowed, require
+from custody.domain.spot_checks import MAX_SAMPLE, SpotCheckResult
+from custody.domain.stocktake import DISCREPANCIES, DiscrepancyStatus, StocktakeResult, StocktakeStatus
+from custody.extensions import db
+from custody.models.agency import Agency
+from custody.models.item import Item
+from custody.models.oversight import CaseClosure, CaseJudgment, PublicNotice, UnrelatedFinding
+from custody.orm import utcnow
+from custody.services import accounts, alerts, milestones, owner_lookup, spot_checks, statistics, stocktake
+from custody.services.visibility import get_case
+
+from .helpers import paginate, show_domain_error
+
+bp = Blueprint("oversight", __name__)
+
+INBOX_LIMIT = 5
+PAGE_ALERTS = 200
+
+
+def _options(pairs):  # noqa: ANN001, ANN202
+    return [(str(value), label) for value, label in pairs]
+
+
+def _choices(pairs):  # noqa: ANN001, ANN202
+    """(value, label) pairs as WTForms select options."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+# -- forms -----------------------------------------------------------------------------------------
+
+
+class AlertFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    rule = SelectField(_l("Rule"), validators=[Optional()])
+    overdue = SelectField(_l("State"), validators=[Optional()])
+
+
+class StocktakeStartForm(FlaskForm):
+    location_id = SelectField(_l("Location to count (with everything under it)"), coerce=int,
+                              validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Start stocktake"))
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if value not in (None, "") and str(value).isdigit() else None
+
+
+class ScanForm(FlaskForm):
+    label_code = StringField(_l("Label code"), validators=[DataRequired(), Length(max=64)],
+                             render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
+    location_id = SelectField(_l("Counting at"), coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    submit = SubmitField(_l("Record scan"))
+
+
+class FinishForm(FlaskForm):
+    submit = SubmitField(_l("Finish stocktake"))
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Submit"))
+
+
+class SpotCheckForm(FlaskForm):
+    size = IntegerField(_l("Number of items to draw"), validators=[DataRequired(), NumberRange(1, MAX_SAMPLE)],
+                        default=10)
+    custodian_agency_id = SelectField(_l("Custodian agency"), validators=[Optional()])
+    category = SelectField(_l("Category"), validators=[Optional()])
+    location_id = SelectField(_l("Storage location (with everything under it)"), validators=[Optional()])
+    case_id = IntegerField(_l("Case id"), validators=[Optional(), NumberRange(min=1)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Draw at random"))
+
+
+class ResultForm(FlaskForm):
+    item_id = IntegerField(validators=[DataRequired()], widget=widgets.HiddenInput())
+    result = SelectField(_l("Result"), validators=[DataRequired()])
+    finding = TextAreaField(_l("Finding"), validators=[Optional(), Length(max=1000)])
+    submit = SubmitField(_l("Record result"))
+
+
+class LedgerForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    scope = SelectField(_l("Ledger"), choices=[SelectChoice("centre", _l("Centre ledger")),
+                                               SelectChoice("agency", _l("Agency ledger"))],
+                        default="centre")
+    agency_id = SelectField(_l("Agency"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
+    category = SelectField(_l("Category"), validators=[Optional()])
+    seized_from = DateField(_l("Seized from"), validators=[Optional()])
+    seized_to = DateField(_l("Seized to"), validators=[Optional()])
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)])
+
+
+class OwnerLookupForm(FlaskForm):
+    list_no = StringField(_l("Seizure list number"), validators=[DataRequired(), Length(max=64)],
+                          render_kw={"autocomplete": "off", "placeholder": "QD-PDGA-2026-00001"})
+    code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=64)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters"})
+    submit = SubmitField(_l("Look up"))
+
+
+class JudgmentForm(FlaskForm):
+    judgment_no = StringField(_l("Judgment number"), validators=[DataRequired(), Length(max=64)])
+    effective_on = DateField(_l("Date the judgment took effect"), validators=[DataRequired()])
+    submit = SubmitField(_l("Record judgment"))
+
+
+class CloseCaseForm(FlaskForm):
+    legal_basis = StringField(_l("Decision number"), validators=[DataRequired(), Length(max=100)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Close the case"))
+
+
+class UnrelatedForm(FlaskForm):
+    item_id = SelectField(_l("Item"), coerce=int, validators=[DataRequired()])
+    found_on = DateField(_l("Found unrelated on"), validators=[DataRequired()])
+    decision_doc_no = StringField(_l("Decision number"), validators=[Optional(), Length(max=64)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Record finding"))
+
+
+class NoticeForm(FlaskForm):
+    item_ids = MultiCheckboxField(_l("Items"), coerce=int, validators=[DataRequired()])
+    published_on = DateField(_l("Published on"), validators=[DataRequired()])
+    medium = StringField(_l("Published where"), validators=[DataRequired(), Length(max=200)])
+    content = TextAreaField(_l("Text of the notice"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("Record public notice"))
+
+
+# -- shared ------------------------------------------------------------------------------------------
+
+
+def _agency_names() -> dict[int, str]:
+    if "oversight_agencies" not in g:
+        g.oversight_agencies = dict(db.session.execute(select(Agency.id, Agency.name)).all())
+    return g.oversight_agencies
+
+
+def _location_choices() -> list[tuple[int, str]]:
+    return [(loc.id, loc.path) for loc in accounts.all_locations(db.session) if loc.is_active]
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _can(action: Action) -> bool:
+    try:
+        return allowed(current_actor(), action)
+    except DomainError:
+        return False
+
+
+@bp.app_template_global("oversight_inbox_alerts")
+def inbox_alerts(limit: int = INBOX_LIMIT) -> dict[str, Any]:
+    """The signed-in user's most urgent alerts, for the inbox: ``{"rows", "total", "overdue"}``."""
+    if not current_user.is_authenticated:
+        return {"rows": [], "total": 0, "overdue": 0}
+    if "oversight_inbox" not in g:
+        found = alerts.alerts_for(db.session, current_actor())
+        g.oversight_inbox = {"rows": found[:limit], "total": len(found), "overdue": sum(a.overdue for a in found)}
+    return g.oversight_inbox
+
+
+@bp.app_template_global("oversight_agency_name")
+def agency_name(agency_id: int | None) -> str:
+    return _agency_names().get(agency_id, "") if agency_id else ""
+
+
+# -- alerts and the dashboard -----------------------------------------------------------------------
+
+
+def _filtered_alerts(form: AlertFilterForm) -> list:
+    form.rule.choices = _choices([("", _("All rules"))] + [(r.value, _(r.label)) for r in AlertRule])
+    form.overdue.choices = _choices([("", _("Overdue and approaching")), ("1", _("Overdue only")),
+                            ("0", _("Approaching only"))])
+    form.validate()
+    rule = AlertRule(form.rule.data) if form.rule.data in {r.value for r in AlertRule} else None
+    overdue = {"1": True, "0": False}.get(form.overdue.data or "")
+    return alerts.filter_alerts(alerts.alerts_for(db.session, current_actor()), rule=rule, overdue=overdue)
+
+
+@bp.get("/oversight/alerts", endpoint="alerts")
+@login_required
+def alerts_page():
+    form = AlertFilterForm(request.args)
+    found = _filtered_alerts(form)
+    return render_template("oversight/alerts.html", form=form, alerts=found[:PAGE_ALERTS], total=len(found),
+                           shown_limit=PAGE_ALERTS)
+
+
+
+@bp.get("/oversight/")
+@login_required
+def dashboard():
+    actor = current_actor()
+    require(actor, Action.VIEW_STATISTICS)
+    every = alerts.alerts_for(db.session, actor)
+    form = AlertFilterForm(request.args)
+    found = _filtered_alerts(form)
+    open_discrepancies = db.session.scalar(select(func.count()).select_from(
+        stocktake.discrepancies_query(actor, status=DiscrepancyStatus.OPEN).order_by(None).subquery()))
+    open_stocktakes = list(db.session.scalars(stocktake.stocktakes_query(actor, status=StocktakeStatus.OPEN)))
+    return render_template(
+        "oversight/dashboard.html", form=form, alerts=found[:PAGE_ALERTS], total=len(found),
+        summary=alerts.summary(every), rules=list(AlertRule), open_discrepancies=open_discrepancies or 0,
+        open_stocktakes=open_stocktakes, can_draw=_can(Action.DRAW_SPOT_CHECK), can_export=_can(Action.EXPORT_LEDGER),
+        can_count=_can(Action.CONDUCT_STOCKTAKE), shown_limit=PAGE_ALERTS,
+    )
+
+
+# -- stocktake ---------------------------------------------------------------------------------------
+
+
+@bp.route("/oversight/stocktakes", methods=["GET", "POST"])
+@login_required
+def stocktakes():
+    actor = current_actor()
+    query = stocktake.stocktakes_query(actor)
+    form = StocktakeStartForm()
+    form.location_id.choices = _choices(_location_choices())
+    status = 200
+    if form.validate_on_submit():
+        try:
+            record = stocktake.start_stocktake(db.session, actor, location_id=form.location_id.data,
+                                               note=form.note.data)
+            db.session.commit()
+            flash(_("Stocktake %(no)s started.", no=record.stocktake_no), "success")
+            return redirect(url_for("oversight.stocktake", stocktake_id=record.id))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            status = error.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("oversight/stocktakes.html", page=paginate(query), form=form,
+                           can_count=_can(Action.CONDUCT_STOCKTAKE)), status
+
+
+def _stocktake_context(record) -> dict[str, Any]:  # noqa: ANN001
+    rows = stocktake.report_lines(db.session, record)
+    tree = stocktake.Tree.load(db.session, record.centre_id)
+    subtree = tree.subtree(record.root_location_id)
+    return {
+        "record": record, "rows": rows, "counts": stocktake.counts(stocktake.lines(db.session, record)),
+        "results": list(StocktakeResult), "discrepancy_results": DISCREPANCIES,
+        "locations": sorted(((loc, tree.path[loc]) for loc in subtree), key=lambda pair: pair[1]),
+        "root_path": tree.path[record.root_location_id],
+        "discrepancies": list(db.session.scalars(stocktake.discrepancies_query(
+            current_actor(), stocktake_id=record.id))) if record.status is StocktakeStatus.FINISHED else [],
+    }
+
+
+@bp.get("/oversight/stocktakes/<int:stocktake_id>", endpoint="stocktake")
+@login_required
+def stocktake_page(stocktake_id: int):
+    actor = current_actor()
+    record = stocktake.get_stocktake(db.session, actor, stocktake_id)
+    context = _stocktake_context(record)
+    form = ScanForm()
+    form.location_id.choices = _choices([(loc, path) for loc, path in context["locations"]])
+    at = request.args.get("at", "")
+    form.location_id.data = int(at) if at.isdigit() and int(at) in dict(context["locations"]) \
+        else record.root_location_id
+    return render_template("oversight/stocktake.html", form=form, finish_form=FinishForm(prefix="finish"),
+                           cancel_form=ReasonForm(prefix="cancel"), can_count=_can(Action.CONDUCT_STOCKTAKE),
+                           **context)
+
+
+
+@bp.post("/oversight/stocktakes/<int:stocktake_id>/scan")
+@login_required
+def stocktake_scan(stocktake_id: int):
+    """A scan from the page's form, or from stocktake.js (Accept: application/json)."""
+    actor = current_actor()
+    form = ScanForm()
+    record = stocktake.get_stocktake(db.session, actor, stocktake_id)
+    form.location_id.choices = _choices([(loc, str(loc)) for loc in stocktake.Tree.load(db.session, record.centre_id)
+                                .subtree(record.root_location_id)])
+    json = _wants_json()
+    if not form.validate_on_submit():
+        message = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        if json:
+            return jsonify(ok=False, message=message or _("Scan or type a label code.")), 422
+        flash(message or _("Scan or type a label code."), "error")
+        return redirect(url_for("oversight.stocktake", stocktake_id=stocktake_id))
+    try:
+        line = stocktake.scan(db.session, actor, stocktake_id, label_code=form.label_code.data,
+                              location_id=form.location_id.data or None)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        from custody.errors import translate
+
+        message = translate(error.message, error.params)
+        if json:
+            return jsonify(ok=False, message=message, code=error.code), error.status
+        flash(message, "error")
+        return redirect(url_for("oversight.stocktake", stocktake_id=stocktake_id))
+    text = _("%(code)s: %(result)s", code=line.label_code, result=_(line.result.label))
+    if json:
+        record = stocktake.get_stocktake(db.session, actor, stocktake_id)
+        return jsonify(ok=True, label_code=line.label_code, result=line.result.value, result_label=_(line.result.label),
+                       discrepancy=line.result in DISCREPANCIES, message=text, scan_count=line.scan_count,
+                       counts=stocktake.counts(stocktake.lines(db.session, record)))
+    flash(text, "error" if line.result in DISCREPANCIES else "success")
+    return redirect(url_for("oversight.stocktake", stocktake_id=stocktake_id, at=form.location_id.data or None))
+
+
+@bp.post("/oversight/stocktakes/<int:stocktake_id>/finish")
+@login_required
+def stocktake_finish(stocktake_id: int):
+    form = FinishForm(prefix="finish")
+    if form.validate_on_submit():
+        try:
+            record = stocktake.finish_stocktake(db.session, current_actor(), stocktake_id)
+            db.session.commit()
+            flash(_("Stocktake %(no)s finished.", no=record.stocktake_no), "success")
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(None, error)
+    return redirect(url_for("oversight.stocktake", stocktake_id=stocktake_id))
+
+
+@bp.post("/oversight/stocktakes/<int:stocktake_id>/cancel")
+@login_required
+def stocktake_cancel(stocktake_id: int):
+    form = ReasonForm(prefix="cancel")
+    if form.validate_on_submit():
+        try:
+            stocktake.cancel_stocktake(db.session, current_actor(), stocktake_id, reason=form.reason.data)
+            db.session.commit()
+            flash(_("Stocktake cancelled."), "success")
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(None, error)
+    else:
+        flash(_("Give the reason for cancelling."), "error")
+    return redirect(url_for("oversight.stocktake", stocktake_id=stocktake_id))
+
+
+@bp.get("/oversight/stocktakes/<int:stocktake_id>/report.<fmt>")
+@login_required
+def stocktake_report(stocktake_id: int, fmt: str):
+    if fmt not in ("pdf", "xlsx"):
+        abort(404)
+    from custody.api.oversight import report_response
+
+    record = stocktake.get_stocktake(db.session, current_actor(), stocktake_id)
+    response = report_response(record, fmt)
+    if fmt == "pdf":
+        response.headers["Content-Disposition"] = f'inline; filename="stocktake-{record.stocktake_no}.pdf"'
+    return response
+
+
+@bp.route("/oversight/discrepancies", methods=["GET"])
+@login_required
+def discrepancies():
+    actor = current_actor()
+    wanted = request.args.get("status", "open")
+    status = DiscrepancyStatus(wanted) if wanted in {s.value for s in DiscrepancyStatus} else None
+    of = request.args.get("stocktake_id", "")
+    page = paginate(stocktake.discrepancies_query(actor, status=status,
+                                                  stocktake_id=int(of) if of.isdigit() else None))
+    return render_template("oversight/discrepancies.html", page=page, status=wanted, form=ReasonForm(),
+                           can_resolve=actor.has_role(Role.APPROVER))
+
+
+@bp.post("/oversight/discrepancies/<int:discrepancy_id>/resolve")
+@login_required
+def discrepancy_resolve(discrepancy_id: int):
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            stocktake.resolve_discrepancy(db.session, current_actor(), discrepancy_id, reason=form.reason.data)
+            db.session.commit()
+            flash(_("Discrepancy resolved."), "success")
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(None, error)
+    else:
+        flash(_("Give the reason for the resolution."), "error")
+    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/oversight/")
+                    else url_for("oversight.discrepancies"))
+
+
+# -- spot checks -------------------------------------------------------------------------------------
+
+
+def _spot_check_form() -> SpotCheckForm:
+    form = SpotCheckForm()
+    form.custodian_agency_id.choices = _choices([("", _("Any agency"))] + _options(sorted(_agency_names().items())))
+    form.category.choices = _choices([("", _("Any category"))] + [(c.value, _(c.label)) for c in ItemCategory])
+    form.location_id.choices = _choices([("", _("Anywhere"))] + _options(_location_choices()))
+    return form
+
+
+@bp.route("/oversight/spot-checks", methods=["GET", "POST"], endpoint="spot_checks")
+@login_required
+def spot_checks_page():
+    actor = current_actor()
+    form = _spot_check_form()
+    status = 200
+    if form.validate_on_submit():
+        scope = spot_checks.Scope(
+            custodian_agency_id=int(form.custodian_agency_id.data) if form.custodian_agency_id.data else None,
+            category=ItemCategory(form.category.data) if form.category.data else None,
+            location_id=int(form.location_id.data) if form.location_id.data else None,
+            case_id=form.case_id.data or None)
+        try:
+            check = spot_checks.draw_spot_check(db.session, actor, size=form.size.data, scope=scope,
+                                                note=form.note.data)
+            db.session.commit()
+            flash(_("Spot check %(no)s drawn: %(count)s items.", no=check.check_no, count=len(check.items)),
+                  "success")
+            return redirect(url_for("oversight.spot_check", check_id=check.id))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            status = error.status
+    elif form.is_submitted():
+        status = 422
+    page = paginate(spot_checks.spot_checks_query(actor))
+    return render_template("oversight/spot_checks.html", page=page, form=form,
+                           can_draw=_can(Action.DRAW_SPOT_CHECK)), status
+
+
+
+@bp.route("/oversight/spot-checks/<int:check_id>", methods=["GET", "POST"])
+@login_required
+def spot_check(check_id: int):
+    actor = current_actor()
+    check = spot_checks.get_spot_check(db.session, actor, check_id)
+    form = ResultForm()
+    form.result.choices = _choices([(r.value, _(r.label)) for r in SpotCheckResult if r is not SpotCheckResult.PENDING])
+    status = 200
+    if form.validate_on_submit():
+        try:
+            spot_checks.record_result(db.session, actor, check.id, form.item_id.data,
+                                      result=SpotCheckResult(form.result.data), finding=form.finding.data)
+            db.session.commit()
+            flash(_("Result recorded."), "success")
+            return redirect(url_for("oversight.spot_check", check_id=check.id))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            status = error.status
+    elif form.is_submitted():
+        status = 422
+    verification = spot_checks.verify_draw(db.session, actor, check.id) if request.args.get("verify") else None
+    tree_paths = {}
+    for line in check.items:
+        if line.item.storage_location is not None:
+            tree_paths[line.item_id] = line.item.storage_location.path
+    return render_template("oversight/spot_check.html", check=check, form=form,
+                           lines=spot_checks.assigned_items(db.session, actor, check), paths=tree_paths,
+                           verification=verification, pending=SpotCheckResult.PENDING), status
+
+
+# -- ledgers -------------------------------------------------------------------------------------------
+
+
+def _ledger_form() -> LedgerForm:
+    form = LedgerForm(request.args)
+    form.agency_id.choices = _choices([("", _("My agency"))] + _options(sorted(_agency_names().items())))
+    form.status.choices = _choices([("", _("Any status"))] + [(s.value, _(s.label)) for s in ItemStatus])
+    form.category.choices = _choices([("", _("Any category"))] + [(c.value, _(c.label)) for c in ItemCategory])
+    return form
+
+
+@bp.get("/oversight/ledger")
+@login_required
+def ledger():
+    require(current_actor(), Action.EXPORT_LEDGER)
+    form = _ledger_form()
+    form.validate()
+    return render_template("oversight/ledger.html", form=form, args=request.args.to_dict())
+
+
+@bp.get("/oversight/ledger/export")
+@login_required
+def ledger_export():
+    from custody.api.oversight import LedgerQuerySchema, ledger_response
+
+    args = {k: v for k, v in request.args.items() if v not in ("", None)}
+    try:
+        query = LedgerQuerySchema().load(args, unknown="exclude")
+    except Exception:  # noqa: BLE001 - marshmallow.ValidationError: a bad filter is a 422 page
+        abort(422)
+    return ledger_response(query)
+
+
+# -- statistics ----------------------------------------------------------------------------------------
+
+
+@bp.get("/oversight/statistics", endpoint="statistics")
+@login_required
+def statistics_page():
+    from custody.i18n import yuan
+
+    stats = statistics.statistics(db.session, current_actor())
+    stage_rows = [{"key": stage.value, "label": stage.label, "mean": stats.stage_days[stage.value].mean or 0,
+                   "count": stats.stage_days[stage.value].count}
+                  for stage in CaseStage if stage.value in stats.stage_days]
+    return render_template("oversight/statistics.html", stats=stats, age_rows=stats.by_age, stage_rows=stage_rows,
+                           yuan_from_fen=yuan)
+
+
+
+# -- case milestones ---------------------------------------------------------------------------------
+
+
+@bp.route("/oversight/cases/<int:case_id>", methods=["GET", "POST"])
+@login_required
+def case_milestones(case_id: int):
+    actor = current_actor()
+    case = get_case(db.session, actor, case_id)
+    held = list(db.session.scalars(
+        select(Item).where(Item.case_id == case.id, Item.disposition_status != DispositionStatus.EXECUTED,
+                           Item.location_state != LocationState.GONE).order_by(Item.id)))
+    mine = [item for item in held if item.custodian_agency_id == actor.agency_id]
+    forms = {
+        "judgment": JudgmentForm(prefix="judgment"), "close": CloseCaseForm(prefix="close"),
+        "unrelated": UnrelatedForm(prefix="unrelated"), "notice": NoticeForm(prefix="notice"),
+    }
+    forms["unrelated"].item_id.choices = _choices([(i.id, f"{i.label_code} {i.name}") for i in mine])
+    forms["notice"].item_ids.choices = _choices([(i.id, f"{i.label_code} {i.name}") for i in mine])
+    actions = {
+        "judgment": lambda f: milestones.record_judgment(db.session, actor, case.id, judgment_no=f.judgment_no.data,
+                                                         effective_on=f.effective_on.data),
+        "close": lambda f: milestones.close_case(db.session, actor, case.id, legal_basis=f.legal_basis.data,
+                                                 reason=f.reason.data),
+        "unrelated": lambda f: milestones.mark_unrelated(db.session, actor, f.item_id.data, found_on=f.found_on.data,
+                                                         reason=f.reason.data, decision_doc_no=f.decision_doc_no.data),
+        "notice": lambda f: milestones.publish_notice(db.session, actor, item_ids=f.item_ids.data,
+                                                      published_on=f.published_on.data, medium=f.medium.data,
+                                                      content=f.content.data),
+    }
+    done = {"judgment": _("Judgment recorded; the case is in execution."), "close": _("The case is closed."),
+            "unrelated": _("Finding recorded: release the item within 3 days."),
+            "notice": _("Public notice recorded.")}
+    status = 200
+    for name, form in forms.items():
+        if form.submit.data and form.validate_on_submit():
+            try:
+                actions[name](form)
+                db.session.commit()
+                flash(done[name], "success")
+                return redirect(url_for("oversight.case_milestones", case_id=case.id))
+            except DomainError as error:
+                db.session.rollback()
+                show_domain_error(form, error)
+                status = error.status
+        elif form.submit.data:
+            status = 422
+    for form in forms.values():
+        if not form.is_submitted():
+            for date_field in ("effective_on", "found_on", "published_on"):
+                if hasattr(form, date_field):
+                    getattr(form, date_field).data = local_date(utcnow())
+    context = {
+        "case": case, "forms": forms, "held": held,
+        "judgment": db.session.scalar(select(CaseJudgment).where(CaseJudgment.case_id == case.id)),
+        "closure": db.session.scalar(select(CaseClosure).where(CaseClosure.case_id == case.id)),
+        "findings": list(db.session.scalars(select(UnrelatedFinding).join(Item, Item.id == UnrelatedFinding.item_id)
+                                            .where(Item.case_id == case.id))),
+        "notices": list(db.session.scalars(select(PublicNotice).where(PublicNotice.case_id == case.id))),
+        "case_alerts": [a for a in alerts.alerts_for(db.session, actor) if a.case_id == case.id],
+    }
+    return render_template("oversight/case_milestones.html", **context), status
+
+
+# -- owner lookup (public) -------------------------------------------------------------------------------
+
+
+@bp.route("/lookup", methods=["GET", "POST"], endpoint="owner_lookup")
+def owner_lookup_page():
+    form = OwnerLookupForm()
+    result = None
+    status = 200
+    if form.validate_on_submit():
+        result = owner_lookup.lookup(db.session, list_no=form.list_no.data, code=form.code.data,
+                                     origin=request_origin())
+        db.session.commit()
+        if result.outcome is LookupOutcome.LIMITED:
+            status = 429
+        elif result.outcome is LookupOutcome.FAILURE:
+            status = 404
+        form.code.data = ""
+    elif form.is_submitted():
+        status = 422
+    response = Response(render_template("oversight/owner_lookup.html", form=form, result=result,
+                                        minutes=int(FAILURE_WINDOW.total_seconds() // 60)), status=status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+

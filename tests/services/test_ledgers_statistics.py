@@ -1,0 +1,140 @@
+"""台账 exports (streamed, Chinese headers, recorded as security events) and statistics."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from custody.domain.clock import local_date
+from custody.domain.enums import EventCategory, ItemCategory, ItemStatus, TransferKind
+from custody.domain.errors import InvalidInput, PermissionDenied
+from custody.extensions import db
+from custody.orm import utcnow
+from custody.services import ledgers, milestones, statistics
+from custody.services.items import ItemQuery
+from custody.services.transfers import decide_lines, propose_transfer
+
+from ..factories import act, agency, open_case, register, stored_items
+from ..helpers import events
+
+
+@pytest.fixture
+def holdings(app):  # noqa: ANN001, ANN201
+    case, stored = stored_items(3)
+    moved = [stored[0].id]
+    transfer = propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
+                                kind=TransferKind.PROSECUTION, item_ids=moved)
+    db.session.commit()
+    decide_lines(db.session, act("prosecutor"), transfer.id, moved, accept=True, case_no="浦检[2026]9号")
+    db.session.commit()
+    cash_case = open_case("李某某盗窃案")
+    cash = register(cash_case, name="人民币现金", category=ItemCategory.CASH, unit="元",
+                    estimated_value_fen=123_450, details={"amount_fen": 123_450},
+                    seized_at=utcnow() - timedelta(hours=30))
+    return {"case": case, "stored": stored, "cash": cash}
+
+
+def _csv(spec, actor) -> list[list[str]]:  # noqa: ANN001
+    data = b"".join(ledgers.csv_chunks(ledgers.ledger_rows(db.session, actor, spec), chunk_rows=2))
+    assert data.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_centre_ledger_csv_has_chinese_headers_and_one_row_per_visible_item(holdings):
+    police = act("police_keeper")
+    spec = ledgers.make_spec(police, "centre", None, ItemQuery(sort="id"))
+    rows = _csv(spec, police)
+    assert rows[0] == ledgers.HEADERS and rows[0][:3] == ["标签码", "公安案件编号", "检察院案号"]
+    assert len(rows) == 1 + 4
+    by_label = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    cash = by_label[holdings["cash"].label_code]
+    assert cash["估值（元）"] == "1234.50" and cash["类别"] == "现金" and cash["状态"] == "待入库"
+    assert cash["保管单位"] == "浦东公安分局" and cash["案件名称"] == "李某某盗窃案"
+    moved = by_label[holdings["stored"][0].label_code]
+    assert moved["保管单位"] == "浦东新区人民检察院" and moved["检察院案号"] == "浦检[2026]9号"
+    assert moved["存放位置"].endswith("01格") and moved["诉讼阶段"] == "审查起诉"
+
+
+def test_agency_ledger_and_filters(holdings):
+    police = act("police_approver")
+    spec = ledgers.make_spec(police, "agency", None, ItemQuery(sort="id"))
+    assert spec.agency_id == agency("PDGA").id
+    labels = [row[0] for row in _csv(spec, police)[1:]]
+    assert labels == [i.label_code for i in holdings["stored"][1:]] + [holdings["cash"].label_code]
+    only_cash = ledgers.make_spec(police, "centre", None, ItemQuery(category=ItemCategory.CASH, sort="id"))
+    assert [row[0] for row in _csv(only_cash, police)[1:]] == [holdings["cash"].label_code]
+    awaiting = ledgers.make_spec(police, "centre", None, ItemQuery(status=ItemStatus.AWAITING_CHECK_IN, sort="id"))
+    assert ledgers.row_count(db.session, police, awaiting) == 1
+    # Visibility is the item list's: the court sees none of these cases.
+    court = act("court_keeper")
+    assert _csv(ledgers.make_spec(court, "centre", None, ItemQuery()), court)[1:] == []
+    with pytest.raises(InvalidInput):
+        ledgers.make_spec(police, "everything", None, ItemQuery())
+
+
+def test_xlsx_is_a_write_only_workbook_with_numbers_in_yuan(holdings):
+    auditor = act("auditor")
+    spec = ledgers.make_spec(auditor, "centre", None, ItemQuery(sort="id"))
+    count = ledgers.prepare_export(db.session, auditor, spec, "xlsx")
+    db.session.commit()
+    handle = ledgers.xlsx_file(db.session, auditor, spec, count)
+    workbook = load_workbook(handle)
+    sheet = workbook["台账"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == ledgers.HEADERS and len(rows) == 1 + count == 5
+    value = rows[-1][ledgers.VALUE_COLUMN]
+    assert float(value) == 1234.5
+    about = {row[0]: row[1] for row in workbook["导出说明"].iter_rows(values_only=True) if row and len(row) > 1}
+    assert about["条数"] == 4 and "孙立" in about["导出人"]
+
+
+def test_every_export_is_a_security_event(holdings):
+    keeper = act("police_keeper")
+    spec = ledgers.make_spec(keeper, "agency", None, ItemQuery(category=ItemCategory.CASH))
+    assert ledgers.prepare_export(db.session, keeper, spec, "csv") == 1
+    db.session.commit()
+    [event] = events("export")
+    assert event.category is EventCategory.SECURITY and event.actor["username"] == "police_keeper"
+    assert event.data["format"] == "csv" and event.data["rows"] == 1 and event.data["scope"] == "agency"
+    assert event.data["filters"] == {"category": "cash"}
+    with pytest.raises(PermissionDenied):
+        ledgers.prepare_export(db.session, act("police_officer"), spec, "csv")
+    db.session.rollback()
+    with pytest.raises(InvalidInput):
+        ledgers.prepare_export(db.session, keeper, spec, "pdf")
+
+
+def test_statistics(holdings):
+    stats = statistics.statistics(db.session, act("auditor"))
+    assert stats.total.count == 4 and stats.total.value_fen == 123_450
+    by_status = {b.key: b.count for b in stats.by_status}
+    assert by_status["in_storage"] == 3 and by_status["awaiting_check_in"] == 1
+    by_custodian = {b.label: b.count for b in stats.by_custodian}
+    assert by_custodian == {"浦东公安分局": 3, "浦东新区人民检察院": 1}
+    assert {b.key: b.count for b in stats.by_category}["cash"] == 1
+    assert {b.key: b.count for b in stats.by_stage} == {"investigation": 1, "prosecution_review": 3, "trial": 0,
+                                                          "execution": 0, "closed": 0}
+    assert sum(b.count for b in stats.by_age) == 4 and stats.by_age[0].count == 4
+    # stored_items check items in about two hours after their (default) seizure time
+    assert stats.seizure_to_storage_hours.count == 3 and 1.5 < stats.seizure_to_storage_hours.mean < 2.5
+    investigation = stats.stage_days["investigation"]
+    assert investigation.count == 1 and 2.9 < investigation.mean < 4  # opened 3 days ago, sent today
+    assert stats.judgment_to_disposal_days.count == 0
+    # The court sees nothing; officers may not look at statistics.
+    assert statistics.statistics(db.session, act("court_keeper")).total.count == 0
+    with pytest.raises(PermissionDenied):
+        statistics.statistics(db.session, act("police_officer"))
+
+
+def test_statistics_after_closing(holdings):
+    milestones.close_case(db.session, act("police_officer"), holdings["cash"].case_id, legal_basis="撤字1号",
+                          reason="撤案")
+    db.session.commit()
+    stats = statistics.statistics(db.session, act("police_approver"))
+    assert {b.key: b.count for b in stats.by_stage}["closed"] == 1
+    assert stats.stage_days["investigation"].count == 2
+    assert local_date(stats.generated_at)

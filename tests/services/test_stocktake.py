@@ -1,0 +1,212 @@
+"""盘点: a seeded centre with verified, missing, unexpected, checked-out and misplaced items."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from custody.domain.enums import TransferKind
+from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from custody.domain.lifecycle import CheckoutPurpose
+from custody.domain.stocktake import DiscrepancyStatus, StocktakeResult, StocktakeStatus
+from custody.extensions import db
+from custody.orm import utcnow
+from custody.services import checkouts, stocktake, storage
+from custody.services.transfers import decide_lines, propose_transfer
+
+from ..factories import act, agency, dual_role_user, location, register, stored_items
+from ..helpers import events
+
+R = StocktakeResult
+
+
+def check_out(item):  # noqa: ANN001, ANN201
+    checkout = checkouts.request_checkout(
+        db.session, act("police_officer"), item_ids=[item.id], purpose=CheckoutPurpose.APPRAISAL,
+        counterparty=checkouts.CounterpartyInput(name="鉴定中心"), due_at=utcnow() + timedelta(days=2))
+    checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=True)
+    checkouts.release_checkout(db.session, act("police_keeper"), checkout.id)
+    db.session.commit()
+    return checkout
+
+
+@pytest.fixture
+def centre(app):  # noqa: ANN001, ANN201
+    """Items 1–5 in R1-A-01, R1-A-02, R3-A-01, R1-B-01, R1-B-02; item 2 out on check-out; one item
+    not yet checked in; one item of another case in R1-A-03, now in the procuratorate's custody."""
+    case, stored = stored_items(5)
+    check_out(stored[1])
+    awaiting = register(case, name="待入库物品")
+    other_case, [other] = stored_items(1)
+    storage.move(db.session, act("police_keeper"), other.id, location_id=location("R1-A-03").id)
+    db.session.commit()
+    transfer = propose_transfer(db.session, act("police_officer"), case_id=other_case.id,
+                                to_agency_id=agency("PDJC").id, kind=TransferKind.PROSECUTION, item_ids=[other.id])
+    db.session.commit()
+    decide_lines(db.session, act("prosecutor"), transfer.id, [other.id], accept=True, case_no="浦检[2026]1号")
+    db.session.commit()
+    return {"items": stored, "awaiting": awaiting, "other": other}
+
+
+def test_a_full_count(centre):
+    items, awaiting, other = centre["items"], centre["awaiting"], centre["other"]
+    keeper = act("police_keeper")
+    record = stocktake.start_stocktake(db.session, keeper, location_id=location("R1").id, note="季度盘点")
+    db.session.commit()
+    assert record.stocktake_no.startswith("PD-PDGA-") and record.status is StocktakeStatus.OPEN
+    expected = {line.label_code: line for line in stocktake.lines(db.session, record)}
+    # R1 holds items 1, 2 (checked out), 4, 5 and the procuratorate's item; R3's item 3 is not expected.
+    assert set(expected) == {items[0].label_code, items[1].label_code, items[3].label_code, items[4].label_code,
+                             other.label_code}
+    assert expected[items[1].label_code].result is R.CHECKED_OUT
+
+    def scan(label, at=None):  # noqa: ANN001, ANN202
+        line = stocktake.scan(db.session, keeper, record.id, label_code=label,
+                              location_id=location(at).id if at else None)
+        db.session.commit()
+        return line.result
+
+    assert scan(items[0].label_code, "R1-A-01") is R.VERIFIED
+    assert scan(items[0].label_code.lower(), "R1-A") is R.VERIFIED  # a shelf containing the bin; case-insensitive
+    assert scan(items[2].label_code, "R1-B-01") is R.WRONG_LOCATION  # recorded in R3
+    assert scan(items[3].label_code, "R1-A-03") is R.WRONG_LOCATION  # recorded in R1-B-01
+    assert scan("PDGA-2026-999999") is R.UNEXPECTED  # unknown to the system
+    assert scan(awaiting.label_code, "R1-B-02") is R.UNEXPECTED  # not checked in: the books do not have it here
+    assert scan(other.label_code) is R.VERIFIED  # the procuratorate's item: a count covers every shelf
+    with pytest.raises(InvalidInput):
+        stocktake.scan(db.session, keeper, record.id, label_code="X", location_id=location("R3-A-01").id)
+    db.session.rollback()
+    with pytest.raises(Conflict) as overlap:
+        stocktake.start_stocktake(db.session, act("court_keeper"), location_id=location("R1-A").id)
+    assert overlap.value.code == "stocktake.overlap"
+    db.session.rollback()
+
+    stocktake.finish_stocktake(db.session, keeper, record.id)
+    db.session.commit()
+    assert record.status is StocktakeStatus.FINISHED
+    counts = stocktake.counts(stocktake.lines(db.session, record))
+    assert counts == {"verified": 2, "checked_out": 1, "moved_out": 0, "missing": 1, "wrong_location": 2,
+                      "unexpected": 2, "pending": 0}
+    with pytest.raises(Conflict):
+        stocktake.scan(db.session, keeper, record.id, label_code=items[4].label_code)
+    db.session.rollback()
+
+    found = list(db.session.scalars(stocktake.discrepancies_query(act("auditor"))))
+    assert sorted((d.label_code, d.kind.value, d.responsible_agency.code) for d in found) == sorted([
+        (items[4].label_code, "missing", "PDGA"),
+        (items[2].label_code, "wrong_location", "PDGA"),
+        (items[3].label_code, "wrong_location", "PDGA"),
+        ("PDGA-2026-999999", "unexpected", "PDGA"),  # no item: the agency that ran the count answers for it
+        (awaiting.label_code, "unexpected", "PDGA"),
+    ])
+    assert [e.data["kind"] for e in events("stocktake.discrepancy", item_id=items[4].id)] == ["missing"]
+    [finish] = events("stocktake.finish")
+    assert finish.data["counts"] == counts and finish.data["discrepancies"] == 5
+    # The procuratorate sees none of the police's discrepancies.
+    assert list(db.session.scalars(stocktake.discrepancies_query(act("prosecutor_approver")))) == []
+
+    # The report's numbers are the records' numbers, in both formats.
+    pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(stocktake.report_pdf(db.session, record))).pages)
+    assert record.stocktake_no in pdf_text
+    for label, value in (("账实相符", 2), ("缺失（盘亏）", 1), ("位置不符", 2), ("账外物品（盘盈）", 2),
+                         ("调用在外（已核对）", 1)):
+        assert f"{label}{value}" in pdf_text.replace(" ", "").replace("\n", ""), label
+    assert "合计8" in pdf_text.replace(" ", "").replace("\n", "")
+    workbook = load_workbook(io.BytesIO(stocktake.report_xlsx(db.session, record)))
+    summary = {row[0]: row[1] for row in workbook["汇总"].iter_rows(values_only=True) if row and row[0]}
+    assert summary["账实相符"] == 2 and summary["缺失（盘亏）"] == 1 and summary["调用在外（已核对）"] == 1
+    assert summary["位置不符"] == 2 and summary["账外物品（盘盈）"] == 2 and summary["合计"] == 8
+    detail = list(workbook["明细"].iter_rows(values_only=True))
+    assert detail[0][0] == "标签码" and len(detail) - 1 == sum(counts.values())
+    assert sum(1 for row in detail[1:] if row[4] == "缺失（盘亏）") == 1
+
+
+def test_resolving_discrepancies(centre):
+    items = centre["items"]
+    chief = dual_role_user("keeper_chief")  # an officer + approver of the police
+    keeper = act("police_keeper")
+    record = stocktake.start_stocktake(db.session, keeper, location_id=location("R1-B").id)
+    db.session.commit()
+    stocktake.scan(db.session, keeper, record.id, label_code=items[3].label_code)
+    stocktake.finish_stocktake(db.session, keeper, record.id)
+    db.session.commit()
+    [missing] = list(db.session.scalars(stocktake.discrepancies_query(act("police_approver"))))
+    assert missing.item_id == items[4].id and missing.kind is R.MISSING
+    with pytest.raises(PermissionDenied):
+        stocktake.resolve_discrepancy(db.session, keeper, missing.id, reason="找到了")
+    db.session.rollback()
+    with pytest.raises(NotFound):
+        stocktake.resolve_discrepancy(db.session, act("prosecutor_approver"), missing.id, reason="x")
+    db.session.rollback()
+    with pytest.raises(InvalidInput):
+        stocktake.resolve_discrepancy(db.session, act("police_approver"), missing.id, reason="  ")
+    db.session.rollback()
+    resolved = stocktake.resolve_discrepancy(db.session, act("police_approver"), missing.id,
+                                             reason="经查物品在鉴定中心，调用手续补录")
+    db.session.commit()
+    assert resolved.status is DiscrepancyStatus.RESOLVED and resolved.resolved_by_id == act("police_approver").user_id
+    assert events("stocktake.resolve", item_id=items[4].id)[0].reason == "经查物品在鉴定中心，调用手续补录"
+    with pytest.raises(Conflict):
+        stocktake.resolve_discrepancy(db.session, act(chief.username), missing.id, reason="again")
+
+
+def test_nobody_resolves_a_count_they_started(app):
+    from custody.domain.enums import Role
+    from custody.services.accounts import create_user
+
+    create_user(db.session, None, username="keeper_head", display_name="钱组长", agency_id=agency("PDGA").id,
+                roles=[Role.KEEPER, Role.APPROVER], password="Keeper-head-2026")
+    db.session.commit()
+    stored_items(1)
+    record = stocktake.start_stocktake(db.session, act("keeper_head"), location_id=location("R1-A-01").id)
+    db.session.commit()
+    stocktake.finish_stocktake(db.session, act("keeper_head"), record.id)
+    db.session.commit()
+    [missing] = list(db.session.scalars(stocktake.discrepancies_query(act("keeper_head"))))
+    with pytest.raises(PermissionDenied) as refused:
+        stocktake.resolve_discrepancy(db.session, act("keeper_head"), missing.id, reason="自己盘点自己处理")
+    assert refused.value.code == "separation.stocktake_resolver"
+
+
+def test_moves_during_the_count_are_accounted_for(app):
+    case, stored = stored_items(3)  # R1-A-01, R1-A-02, R3-A-01
+    keeper = act("police_keeper")
+    record = stocktake.start_stocktake(db.session, keeper, location_id=location("R1-A").id)
+    db.session.commit()
+    # During the count: item 1 is moved to another room (recorded), item 2 is checked out,
+    # and item 3 is moved onto the counted shelf but nobody scans it.
+    storage.move(db.session, keeper, stored[0].id, location_id=location("R2-S1-01").id)
+    db.session.commit()
+    check_out(stored[1])
+    storage.move(db.session, keeper, stored[2].id, location_id=location("R1-A-03").id)
+    db.session.commit()
+    stocktake.finish_stocktake(db.session, keeper, record.id)
+    db.session.commit()
+    results = {line.label_code: line.result for line in stocktake.lines(db.session, record)}
+    assert results == {stored[0].label_code: R.MOVED_OUT, stored[1].label_code: R.CHECKED_OUT,
+                       stored[2].label_code: R.MISSING}
+
+
+def test_only_keepers_count_and_a_cancelled_count_is_over(app):
+    stored_items(1)
+    with pytest.raises(PermissionDenied):
+        stocktake.start_stocktake(db.session, act("police_officer"), location_id=location("R1").id)
+    db.session.rollback()
+    record = stocktake.start_stocktake(db.session, act("court_keeper"), location_id=location("R1").id)
+    db.session.commit()
+    with pytest.raises(InvalidInput):
+        stocktake.cancel_stocktake(db.session, act("court_keeper"), record.id, reason="")
+    db.session.rollback()
+    stocktake.cancel_stocktake(db.session, act("court_keeper"), record.id, reason="范围选错")
+    db.session.commit()
+    assert record.status is StocktakeStatus.CANCELLED
+    with pytest.raises(Conflict):
+        stocktake.finish_stocktake(db.session, act("court_keeper"), record.id)
+    db.session.rollback()
+    # the area is free again
+    stocktake.start_stocktake(db.session, act("court_keeper"), location_id=location("R1-A").id)
+    db.session.commit()

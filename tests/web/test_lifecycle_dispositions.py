@@ -1,0 +1,180 @@
+"""处置 through the pages: early sale with proceeds in 元, destruction with a witness outside the chain
+of custody, pre-trial return to an authorised agent; field errors kept, nothing written on refusal."""
+
+from __future__ import annotations
+
+import re
+
+from custody.domain.enums import DispositionKind, DispositionStatus, ItemCategory, LocationState
+from custody.domain.lifecycle import DispositionRecordStatus
+from custody.extensions import db
+from custody.models.item import Item
+from custody.models.lifecycle import Counterparty, Disposition, DispositionLine
+from custody.services import storage
+
+from ..factories import act, location, photo, register, stored_items
+from ..helpers import fresh, row_counts
+from .test_lifecycle_pages import (
+    JUDGMENT,
+    approved_disposition,
+    documented_ring,
+    get,
+    submit,
+    text_of,
+    user_client,
+)
+
+
+def _new_id(response) -> int:  # noqa: ANN001
+    assert response.status_code == 302, text_of(response)[:3000]
+    return int(re.search(r"/dispositions/(\d+)$", response.headers["Location"]).group(1))
+
+
+def stored_car(case):  # noqa: ANN001, ANN201
+    car = register(case, name="白色轿车", category=ItemCategory.VEHICLE, details={"plate": "沪C11111"},
+                   estimated_value_fen=8_000_000)
+    photo(car)
+    storage.check_in(db.session, act("police_keeper"), car.id, location_id=location("R1-A-03").id)
+    db.session.commit()
+    return car
+
+
+def test_early_sale_proposed_approved_and_executed_with_proceeds_in_yuan(app):
+    case = stored_items(0)[0]
+    car = stored_car(case)
+    officer, approver, keeper = (user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper"))
+    new_url = f"/dispositions/new?item_ids={car.id}"
+    page = get(officer, new_url)
+    assert "白色轿车" in page and "¥80,000.00" in page and "先行发还" in page  # the kinds, in Chinese
+    response = submit(officer, new_url, kind="early_sale", legal_basis="", reason="车辆长期存放贬值",
+                      owner_consent="车主书面同意（2026-03-01）", item_ids=[car.id])
+    url = f"/dispositions/{_new_id(response)}"
+    page = get(officer, url)
+    assert "已提出" in page and "车辆长期存放贬值" in page and "车主书面同意（2026-03-01）" in page
+    assert 'name="decide-approve"' not in page
+
+    assert submit(approver, url, "decide", "approve").status_code == 302
+    page = get(keeper, url)
+    assert "已批准" in page and 'name="execute-proceeds"' in page and 'name="execute-witness"' not in page
+
+    # Proceeds must be an amount of yuan with at most two decimals; nothing is written otherwise.
+    before = row_counts(Item, DispositionLine)
+    for typed in ("六万三千", "63500.505", "-5", "1e5", ""):
+        response = submit(keeper, url, "execute", receipt_no="拍卖成交确认书 A-9", proceeds=typed)
+        assert response.status_code == 422, typed
+        page = text_of(response)
+        assert 'id="execute-proceeds-err"' in page, typed
+        assert 'value="拍卖成交确认书 A-9"' in page and f'value="{typed}"' in page, typed
+    assert row_counts(Item, DispositionLine) == before
+
+    response = submit(keeper, url, "execute", receipt_no="拍卖成交确认书 A-9", proceeds="63,500.5")
+    assert response.status_code == 302, text_of(response)[:3000]
+    page = get(officer, url)
+    assert "已执行" in page and "拍卖成交确认书 A-9" in page and "¥63,500.50" in page
+    fresh()
+    disposition = db.session.get(Disposition, int(url.rsplit("/", 1)[1]))
+    [line] = disposition.lines
+    assert line.proceeds_fen == 6_350_050  # exactly: no floating point on the way
+    proceeds = db.session.get(Item, line.proceeds_item_id)
+    assert proceeds.label_code in page and proceeds.estimated_value_fen == 6_350_050
+    assert db.session.get(Item, car.id).location_state is LocationState.GONE
+    assert disposition.disposition_no in get(officer, "/dispositions?kind=early_sale&status=executed")
+    assert disposition.disposition_no not in get(officer, "/dispositions?kind=destroy")
+
+
+def test_proposal_errors_are_kept_on_the_form(app):
+    case, [item] = stored_items(1)
+    officer = user_client(app, "police_officer")
+    url = f"/dispositions/new?item_ids={item.id}"
+    before = row_counts(Disposition)
+    response = submit(officer, url, kind="", legal_basis="", reason="判决没收", item_ids=[item.id])
+    assert response.status_code == 422 and "该字段是必填字段" in text_of(response) and "判决没收" in text_of(response)
+    # Final disposal without the judgment: the service names the field.
+    response = submit(officer, url, kind="confiscate", legal_basis="", reason="判决没收", item_ids=[item.id])
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "必填" in page and 'id="legal_basis-err"' in page and "判决没收" in page
+    # Early sale of ordinary goods: refused with the reason at the top, input kept.
+    response = submit(officer, url, kind="early_sale", reason="占用库房", item_ids=[item.id])
+    assert response.status_code == 409 and "flash-error" in text_of(response) and "占用库房" in text_of(response)
+    assert row_counts(Disposition) == before
+
+
+def test_destruction_witness_in_the_chain_is_refused_and_an_outsider_accepted(app):
+    case, [item] = stored_items(1)
+    disposition = approved_disposition([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
+    url = f"/dispositions/{disposition.id}"
+    keeper = user_client(app, "police_keeper")
+    page = get(keeper, url)
+    assert 'name="execute-witness"' in page and 'name="execute-proceeds"' not in page
+
+    for witness in ("police_officer", "police_keeper"):
+        response = submit(keeper, url, "execute", receipt_no="销毁记录 2026-3", witness=witness)
+        assert response.status_code == 403, witness
+        page = text_of(response)
+        assert "该见证人经手过此财物，不能担任销毁见证人" in page and 'id="execute-witness-err"' in page
+        assert f'value="{witness}"' in page and 'value="销毁记录 2026-3"' in page
+    response = submit(keeper, url, "execute", receipt_no="销毁记录 2026-3", witness="nobody_here")
+    assert response.status_code == 422 and 'id="execute-witness-err"' in text_of(response)
+    fresh()
+    assert db.session.get(Disposition, disposition.id).status is DispositionRecordStatus.APPROVED
+
+    response = submit(keeper, url, "execute", receipt_no="销毁记录 2026-3", witness="court_keeper")
+    assert response.status_code == 302
+    page = get(keeper, url)
+    assert "已执行" in page and "郑芳" in page and "浦东新区人民法院" in page and "销毁记录 2026-3" in page
+    fresh()
+    assert db.session.get(Item, item.id).disposition_status is DispositionStatus.EXECUTED
+
+
+def test_pre_trial_return_to_an_agent_needs_a_written_authorisation(app):
+    case = stored_items(0)[0]
+    ring = documented_ring(case)
+    officer, approver, keeper = (user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper"))
+    new_url = f"/dispositions/new?item_ids={ring.id}"
+    url = f"/dispositions/{_new_id(submit(officer, new_url, kind='pretrial_return', item_ids=[ring.id]))}"
+    assert submit(approver, url, "decide", "approve").status_code == 302
+    page = get(keeper, url)
+    assert 'name="execute-recipient_name"' in page and "受害人王某" in page and "310115198808081234" in page
+
+    before = row_counts(Counterparty)
+    response = submit(keeper, url, "execute", receipt_no="发还回执 1", recipient_name="王某之子",
+                      recipient_is_agent="y", authorisation_ref="")
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "代领人须持有已登记的书面授权委托书" in page and 'id="execute-authorisation_ref-err"' in page
+    assert 'value="王某之子"' in page and "checked" in page
+    response = submit(keeper, url, "execute", receipt_no="发还回执 1", recipient_name="李某")
+    assert response.status_code == 409 and 'id="execute-recipient_name-err"' in text_of(response)
+    assert row_counts(Counterparty) == before
+
+    response = submit(keeper, url, "execute", receipt_no="发还回执 1", recipient_name="王某之子",
+                      recipient_id_no="310115199901011234", recipient_is_agent="y",
+                      authorisation_ref="授权委托书 2026-07号")
+    assert response.status_code == 302, text_of(response)[:3000]
+    page = get(officer, url)
+    assert "已执行" in page and "王某之子" in page and "授权委托书 2026-07号" in page
+    assert f"{url}/return-list.pdf" in page
+    fresh()
+    assert db.session.get(Item, ring.id).disposition_kind is DispositionKind.PRETRIAL_RETURN
+
+
+def test_approval_is_for_another_approver_and_execution_for_the_keeper(app):
+    case, [item] = stored_items(1)
+    officer = user_client(app, "police_officer")
+    url = f"/dispositions/{_new_id(submit(officer, f'/dispositions/new?item_ids={item.id}', kind='confiscate', legal_basis=JUDGMENT, item_ids=[item.id]))}"
+    keeper = user_client(app, "police_keeper")
+    page = get(keeper, url)
+    assert 'name="decide-approve"' not in page and 'name="execute-submit"' not in page
+    response = submit(keeper, url, "decide", "approve")
+    assert response.status_code == 403 and "无权操作" in text_of(response)
+    response = submit(officer, url, "execute", receipt_no="R-1")
+    assert response.status_code == 403
+    approver = user_client(app, "police_approver")
+    response = submit(approver, url, "decide", "reject", reason="")
+    assert response.status_code == 422 and "请说明不予批准的理由" in text_of(response)
+    assert submit(approver, url, "decide", "reject", reason="判决尚未生效").status_code == 302
+    page = get(officer, url)
+    assert "判决尚未生效" in page and 'name="execute-submit"' not in page
+    fresh()
+    assert db.session.get(Item, item.id).disposition_status is DispositionStatus.NONE

@@ -1,0 +1,223 @@
+"""冻结 and 更正 through the pages: record, renew, release, lapse; propose and approve a correction."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from custody.domain.clock import local_date
+from custody.domain.enums import ExternalKind, ItemCategory, Measure
+from custody.domain.lifecycle import CorrectionStatus, FreezeAssetType, FreezeStatus
+from custody.extensions import db
+from custody.models.item import Item
+from custody.models.lifecycle import Correction, FreezeOrder, FreezeRenewal
+from custody.orm import utcnow
+from custody.services import freezes
+
+from ..factories import act, dual_role_user, open_case, register
+from ..helpers import events, fresh, row_counts
+from .test_lifecycle_pages import get, submit, text_of, user_client
+
+ACCOUNT = {"bank": "中国工商银行上海浦东分行", "account_no": "6222021001122334455", "account_name": "张某",
+           "amount_fen": 52_000_000}
+
+
+def frozen_account(case=None):  # noqa: ANN001, ANN201
+    case = case or open_case()
+    return register(case, name="张某工行账户存款", category=ItemCategory.BANK_ACCOUNT, measure=Measure.FROZEN,
+                    details=ACCOUNT, external_kind=ExternalKind.BANK, external_place="工商银行浦东分行",
+                    measure_doc_no="沪公(浦)冻通[2026]12号")
+
+
+def freeze_of(account, start_days_ago: int = 0):  # noqa: ANN001, ANN201
+    order = freezes.create_freeze(
+        db.session, act("police_officer"), item_id=account.id, asset_type=FreezeAssetType.DEPOSIT,
+        institution="工商银行浦东分行", account_no=account.details["account_no"], amount_fen=10_000,
+        start_on=local_date(utcnow()) - timedelta(days=start_days_ago), notice_doc_no="冻通 1号")
+    db.session.commit()
+    return order
+
+
+def _freeze_url(response) -> str:  # noqa: ANN001
+    assert response.status_code == 302, text_of(response)[:3000]
+    return re.search(r"/freezes/\d+$", response.headers["Location"]).group(0)
+
+
+def test_freeze_recorded_renewed_and_released_through_the_forms(app):
+    account = frozen_account()
+    officer = user_client(app, "police_officer")
+    new_url = f"/freezes/new/{account.id}"
+    page = get(officer, new_url)
+    # Prefilled from the item; the legal maximum periods are on the page.
+    assert 'value="中国工商银行上海浦东分行"' in page and 'value="6222021001122334455"' in page
+    assert 'value="520000.00"' in page and "存款" in page and "汇款" in page and "股票" not in page
+    today = local_date(utcnow()).isoformat()
+    response = submit(officer, new_url, asset_type="deposit", institution="工商银行浦东分行",
+                      account_no="6222021001122334455", account_name="张某", amount="520,000.00", start_on=today,
+                      period_months="", notice_doc_no="沪公(浦)冻通[2026]12号")
+    url = _freeze_url(response)
+    page = get(officer, url)
+    fresh()
+    freeze = db.session.get(FreezeOrder, int(url.rsplit("/", 1)[1]))
+    assert freeze.period_months == 6 and freeze.amount_fen == 52_000_000  # the legal maximum by default
+    assert "¥520,000.00" in page and "存款" in page and freeze.expires_on.isoformat() in page
+    assert "沪公(浦)冻通[2026]12号" in page and "王建国" in page
+
+    listing = get(officer, "/freezes")
+    assert "张某工行账户存款" in listing and "¥520,000.00" in listing and "badge-warn" not in listing
+
+    assert submit(officer, url, "renew", doc_no="").status_code == 422
+    response = submit(officer, url, "renew", doc_no="续冻通知书 2026-3", period_months="7")
+    assert response.status_code == 422
+    assert "超过该类财产的法定冻结期限" in text_of(response) and 'value="续冻通知书 2026-3"' in text_of(response)
+    assert row_counts(FreezeRenewal)[FreezeRenewal.__tablename__] == 0
+    old_expiry = freeze.expires_on
+    assert submit(officer, url, "renew", doc_no="续冻通知书 2026-3", period_months="").status_code == 302
+    page = get(officer, url)
+    fresh()
+    freeze = db.session.get(FreezeOrder, freeze.id)
+    assert freeze.expires_on > old_expiry and freeze.expires_on.isoformat() in page and "续冻通知书 2026-3" in page
+
+    keeper = user_client(app, "police_keeper")  # freezes are the case officers' business
+    page = get(keeper, url)
+    assert "¥520,000.00" in page and 'name="renew-submit"' not in page and 'name="release-submit"' not in page
+    assert submit(keeper, url, "release", doc_no="解除冻结通知书 1号").status_code == 403
+    assert submit(officer, url, "release", doc_no="解除冻结通知书 1号", reason="撤案").status_code == 302
+    page = get(officer, url)
+    assert "解除冻结通知书 1号" in page and 'name="renew-submit"' not in page and 'name="release-submit"' not in page
+    fresh()
+    assert db.session.get(FreezeOrder, freeze.id).status is FreezeStatus.RELEASED
+    assert [e.action for e in events(item_id=account.id)][-3:] == ["freeze.create", "freeze.renew", "freeze.release"]
+
+
+def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):
+    account = frozen_account()
+    officer = user_client(app, "police_officer")
+    url = f"/freezes/new/{account.id}"
+    before = row_counts(FreezeOrder)
+    base = {"asset_type": "deposit", "institution": "工商银行浦东分行", "account_no": "6222021001122334455",
+            "amount": "100", "start_on": local_date(utcnow()).isoformat(), "notice_doc_no": "冻通 12号"}
+    cases = [
+        ({"amount": "十万元"}, "amount"),
+        ({"amount": "100.001"}, "amount"),
+        ({"amount": ""}, "amount"),
+        ({"start_on": "2026-13-45"}, "start_on"),
+        ({"start_on": (local_date(utcnow()) + timedelta(days=3)).isoformat()}, "start_on"),
+        ({"period_months": "七"}, "period_months"),
+        ({"period_months": "7"}, "period_months"),
+        ({"institution": ""}, "institution"),
+        ({"asset_type": "stocks"}, "asset_type"),
+    ]
+    for change, field_name in cases:
+        response = submit(officer, url, **{**base, **change})
+        assert response.status_code == 422, change
+        page = text_of(response)
+        assert f'id="{field_name}-err"' in page, change
+        for value in change.values():
+            if value and field_name != "asset_type":
+                assert f'value="{value}"' in page, change
+    assert "不是有效的整数" in text_of(submit(officer, url, **{**base, "period_months": "七"}))
+    assert "晚于当前时间" in text_of(submit(officer, url, **{**base, "start_on": (local_date(utcnow()) + timedelta(days=3)).isoformat()}))
+    assert row_counts(FreezeOrder) == before
+
+    # Only a case officer of the custodian records freezes.
+    keeper = user_client(app, "police_keeper")
+    assert 'name="institution"' not in get(keeper, url)
+    assert submit(keeper, url, **base).status_code == 403
+    assert row_counts(FreezeOrder) == before
+
+
+def test_a_lapsed_freeze_says_why_it_cannot_be_renewed(app):
+    account = frozen_account()
+    order = freezes.create_freeze(
+        db.session, act("police_officer"), item_id=account.id, asset_type=FreezeAssetType.DEPOSIT,
+        institution="工商银行浦东分行", account_no="6222021001122334455", amount_fen=10_000,
+        start_on=local_date(utcnow()) - timedelta(days=200), notice_doc_no="冻通 1号")
+    soon = freezes.create_freeze(
+        db.session, act("police_officer"), item_id=frozen_account().id, asset_type=FreezeAssetType.DEPOSIT,
+        institution="工商银行浦东分行", account_no="6222021001122334466", amount_fen=20_000,
+        start_on=local_date(utcnow()) - timedelta(days=170), notice_doc_no="冻通 2号")
+    db.session.commit()
+    officer = user_client(app, "police_officer")
+    url = f"/freezes/{order.id}"
+    page = get(officer, url)
+    assert "已到期失效" in page and order.expires_on.isoformat() in page and 'name="renew-submit"' not in page
+    response = submit(officer, url, "renew", doc_no="续冻通知书")
+    assert response.status_code == 409 and "冻结期满未续冻，已自动解除，不能再续冻" in text_of(response)
+    assert row_counts(FreezeRenewal)[FreezeRenewal.__tablename__] == 0
+
+    listing = get(officer, "/freezes")
+    assert "已到期失效" in listing and "badge-warn" in listing  # the other one expires within 30 days
+    assert "冻通 2号" not in listing  # (doc numbers are on the detail page)
+    assert "6222021001122334466" in get(officer, "/freezes?expiring=y")
+    assert "6222021001122334455" not in get(officer, "/freezes?expiring=y")
+    assert "6222021001122334455" in get(officer, "/freezes?status=lapsed")
+    assert "6222021001122334466" not in get(officer, "/freezes?status=lapsed")
+    assert "6222021001122334466" in get(officer, f"/freezes/{soon.id}")
+
+
+def test_correction_proposed_and_approved_through_the_forms(app):
+    item = register(open_case(), name="苹果手机", quantity=2, estimated_value_fen=500_000)
+    officer, approver = user_client(app, "police_officer"), user_client(app, "police_approver")
+    url = f"/corrections/new/{item.id}"
+    page = get(officer, url)
+    assert "苹果手机" in page and "¥5,000.00" in page and "490154203237518" in page  # current values
+
+    page = get(officer, f"{url}?field=estimated_value_fen")
+    assert 'value="5000.00"' in page and "¥5,000.00" in page
+    before = row_counts(Correction)
+    response = submit(officer, f"{url}?field=estimated_value_fen", new_value="4800.123", reason="重新估价")
+    assert response.status_code == 422 and 'value="4800.123"' in text_of(response) and "重新估价" in text_of(response)
+    response = submit(officer, f"{url}?field=quantity", new_value="两部", reason="清点")
+    assert response.status_code == 422 and "不是有效数字" in text_of(response) and 'value="两部"' in text_of(response)
+    response = submit(officer, f"{url}?field=quantity", new_value="1", reason="")
+    assert response.status_code == 422 and "该字段是必填字段" in text_of(response)
+    assert row_counts(Correction) == before
+
+    response = submit(officer, f"{url}?field=estimated_value_fen", new_value="4,800.50", reason="重新估价")
+    assert response.status_code == 302, text_of(response)[:3000]
+    correction_url = response.headers["Location"]
+    page = get(officer, correction_url)
+    assert "已提出" in page and "¥5,000.00" in page and "¥4,800.50" in page and "重新估价" in page
+    assert 'name="decide-approve"' not in page
+
+    page = get(approver, correction_url)
+    assert 'name="decide-approve"' in page
+    assert submit(approver, correction_url, "decide", "approve").status_code == 302
+    page = get(approver, correction_url)
+    assert "已批准" in page and "李振华" in page
+    fresh()
+    assert db.session.get(Item, item.id).estimated_value_fen == 480_050
+    assert "¥4,800.50" in get(officer, "/corrections?status=approved")
+
+
+def test_correcting_category_details_and_a_forged_approval(app):
+    item = register(open_case(), name="苹果手机")
+    officer = user_client(app, "police_officer")
+    url = f"/corrections/new/{item.id}?field=details"
+    page = get(officer, url)
+    assert 'name="details_imei"' in page and 'value="490154203237518"' in page
+    response = submit(officer, url, details_imei="12345", details_brand_model="iPhone 15", reason="IMEI 抄错")
+    assert response.status_code == 422 and 'id="details_imei-err"' in text_of(response)
+    assert 'value="12345"' in text_of(response)
+    response = submit(officer, url, details_imei="356938035643809", details_brand_model="iPhone 15 Pro",
+                      reason="IMEI 抄错")
+    assert response.status_code == 302, text_of(response)[:3000]
+    correction_url = response.headers["Location"]
+    page = get(officer, correction_url)
+    assert "356938035643809" in page and "490154203237518" in page
+
+    keeper = user_client(app, "police_keeper")
+    assert 'name="decide-approve"' not in get(keeper, correction_url)
+    assert submit(keeper, correction_url, "decide", "approve").status_code == 403
+    dual_role_user()
+    chief = user_client(app, "police_chief", "Chief-pass-2026")
+    assert 'name="decide-approve"' in get(chief, correction_url)
+    response = submit(chief, correction_url, "decide", "reject", reason="")
+    assert response.status_code == 422 and "请说明不予批准的理由" in text_of(response)
+    assert submit(chief, correction_url, "decide", "reject", reason="原登记无误").status_code == 302
+    fresh()
+    correction = db.session.get(Correction, int(correction_url.rsplit("/", 1)[1]))
+    assert correction.status is CorrectionStatus.REJECTED
+    assert "原登记无误" in get(officer, correction_url)
+    assert get(officer, f"/corrections/new/{item.id}?field=custodian_agency_id", 422)

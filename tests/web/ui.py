@@ -1,0 +1,65 @@
+"""Helpers for page tests: log in as a demo user on a fresh client, post forms with their CSRF
+token, read the visible text of a page, and say what the Chinese UI shows for a msgid."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.support import Translations
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ..conftest import CSRF_RE, login
+
+CATALOG = Path(__file__).resolve().parents[2] / "custody" / "translations"
+
+
+@cache
+def _catalog() -> Translations:
+    return Translations.load(str(CATALOG), ["zh_Hans_CN"])
+
+
+def zh(msgid: str, **params: Any) -> str:
+    """The Chinese the app shows for ``msgid`` (the msgid itself until its translation is merged)."""
+    text = _catalog().gettext(msgid)
+    return text % params if params else text
+
+
+def client_for(app: Flask, username: str) -> FlaskClient:
+    """A new browser (cookie jar) logged in as ``username``."""
+    client = app.test_client()
+    response = login(client, username)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def token(client: FlaskClient, path: str) -> str:
+    match = CSRF_RE.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post(client: FlaskClient, path: str, data: dict[str, Any], *, form_page: str | None = None, **kwargs: Any):  # noqa: ANN201
+    """POST ``data`` to ``path`` with the CSRF token of ``form_page`` (default: the same page)."""
+    return client.post(path, data={"csrf_token": token(client, form_page or path), **data}, **kwargs)
+
+
+def text(response_or_html: Any) -> str:
+    """The page's text, tags removed and entities decoded, white space collapsed."""
+    source = response_or_html if isinstance(response_or_html, str) else response_or_html.get_data(as_text=True)
+    source = re.sub(r"<(script|style)\b.*?</\1>", " ", source, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", source))).strip()
+
+
+def png(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (180, 40, 40)) -> bytes:
+    """A real PNG image (thumbnails are made from it)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "PNG")
+    return buffer.getvalue()
