@@ -38,6 +38,7 @@ translations: $(CATALOG).mo
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask custody seed-demo
+	$(BIN)/flask custody checkpoint --if-needed
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	exec $(BIN)/gunicorn --workers 2 --threads 4 --timeout 120 --bind $(HOST):$(PORT) --access-logfile - wsgi:app

@@ -76,11 +76,13 @@ def demo_password() -> str:
 @custody_cli.command("seed-demo")
 def seed_demo_command():
     """Load the Pudong demo agencies, centre, locations and accounts (once), print the accounts."""
-    from custody.demo import DEMO_USERS, seed_demo
+    from custody.demo import DEMO_USERS, seed_demo, seed_demo_cases
 
     password = demo_password()
     try:
         created = seed_demo(db.session, password)
+        if created and not current_app.testing:
+            seed_demo_cases(db.session)
     except DomainError as error:
         db.session.rollback()
         _fail(error)

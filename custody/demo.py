@@ -93,3 +93,74 @@ def seed_demo(session: Session, password: str) -> bool:
             user.password_hash = hash_password(password)
     session.flush()
     return created
+
+
+def seed_demo_cases(session: Session) -> int:
+    """A few cases in different states, made through the services (so every step is recorded and
+    in the ledger), so each demo user's inbox has something in it. Returns the number of cases."""
+    from datetime import timedelta
+
+    from custody.domain.enums import ExternalKind, ItemCategory, Measure, TransferKind
+    from custody.domain.lifecycle import CheckoutPurpose, CounterpartyKind, FreezeAssetType
+    from custody.models.agency import StorageLocation
+    from custody.models.case import Case
+    from custody.orm import utcnow
+    from custody.services import cases, checkouts, freezes, items, storage, transfers
+    from custody.services.context import actor_for
+
+    if session.scalar(select(Case.id)) is not None:
+        return 0
+    users = {u.username: actor_for(u) for u in session.scalars(select(User))}
+    agencies = {a.code: a for a in session.scalars(select(Agency))}
+    bins = {loc.code: loc.id for loc in session.scalars(select(StorageLocation))}
+    officer, keeper = users["police_officer"], users["police_keeper"]
+    now = utcnow()
+
+    def register(case_id: int, name: str, category: ItemCategory, hours_ago: float, **extra):  # noqa: ANN003, ANN202
+        return items.register_item(session, officer, case_id, items.ItemInput(
+            name=name, category=category, quantity=extra.pop("quantity", 1), unit=extra.pop("unit", "件"),
+            measure_doc_no="沪公(浦)扣字[2026]1001号", seized_at=now - timedelta(hours=hours_ago), **extra))
+
+    # 1. A fraud case ready for prosecution review: stored phones and cash, a frozen account, a car at
+    #    an impound lot; the transfer waits for the procuratorate to sign for it.
+    fraud = cases.open_case(session, officer, police_case_no="沪公(浦)立字[2026]1001号", title="张某某电信网络诈骗案",
+                            filed_on=(now - timedelta(days=20)).date(), summary="冒充客服诈骗，涉案手机、银行卡、现金。")
+    phones = [register(fraud.id, f"{colour}苹果手机", ItemCategory.PHONE, 300, unit="部",
+                       details={"imei": imei, "brand_model": "iPhone 15"}, estimated_value_fen=499900,
+                       owner_name="张某某", owner_id_no="310115199001011234", features=features)
+              for colour, imei, features in (("黑色", "490154203237518", "屏幕右上角有裂痕"),
+                                             ("白色", "356938035643809", "背面贴有卡通贴纸"))]
+    cash = register(fraud.id, "人民币现金", ItemCategory.CASH, 300, unit="元", quantity=128000,
+                    details={"amount_fen": 12_800_000, "denominations": {"10000": 1280}}, estimated_value_fen=12_800_000)
+    account = register(fraud.id, "张某某工商银行账户", ItemCategory.BANK_ACCOUNT, 300, unit="户", measure=Measure.FROZEN,
+                       details={"bank": "中国工商银行上海浦东分行", "account_no": "6222021001122334455",
+                                "account_name": "张某某"}, external_kind=ExternalKind.BANK,
+                       external_place="中国工商银行上海浦东分行")
+    car = register(fraud.id, "黑色大众轿车", ItemCategory.VEHICLE, 300, unit="辆", is_perishable=False,
+                   details={"plate": "沪A12345", "brand_model": "大众帕萨特"}, estimated_value_fen=9_800_000,
+                   external_kind=ExternalKind.IMPOUND_LOT, external_place="浦东新区川沙扣押车辆停放场")
+    for item, code in ((phones[0], "R3-A-01"), (phones[1], "R3-A-01"), (cash, "R2-S1-01")):
+        storage.check_in(session, keeper, item.id, location_id=bins[code], condition="封存完好")
+    freezes.create_freeze(session, officer, item_id=account.id, asset_type=FreezeAssetType.DEPOSIT,
+                          institution="中国工商银行上海浦东分行", account_no="6222021001122334455",
+                          amount_fen=52_000_000, start_on=(now - timedelta(days=170)).date(),
+                          notice_doc_no="沪公(浦)冻通[2026]1001号")
+    transfers.propose_transfer(session, officer, case_id=fraud.id, to_agency_id=agencies["PDJC"].id,
+                               kind=TransferKind.PROSECUTION, item_ids=[p.id for p in phones] + [cash.id, account.id,
+                                                                                                   car.id])
+
+    # 2. A theft case still in investigation: one item awaits check-in past the 24-hour limit.
+    theft = cases.open_case(session, officer, police_case_no="沪公(浦)立字[2026]1002号", title="李某盗窃案",
+                            filed_on=(now - timedelta(days=3)).date())
+    register(theft.id, "金色项链", ItemCategory.VALUABLES, 30, details={"weight_g": "15.2"}, estimated_value_fen=860_000,
+             owner_name="受害人王某", ownership_clear=True)
+    laptop = register(theft.id, "银色笔记本电脑", ItemCategory.ELECTRONICS, 5, details={"serial_no": "C02XK0ABJGH5"})
+    storage.check_in(session, keeper, laptop.id, location_id=bins["R3-A-02"], condition="外壳有划痕")
+
+    # 3. A check-out for appraisal waiting for the police approver.
+    checkouts.request_checkout(session, officer, item_ids=[laptop.id], purpose=CheckoutPurpose.APPRAISAL,
+                               counterparty=checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心",
+                                                                        kind=CounterpartyKind.LAB),
+                               due_at=now + timedelta(days=3), note="鉴定电脑中的数据")
+    session.flush()
+    return 2
