@@ -140,7 +140,8 @@ def seed_demo_cases(session: Session) -> int:
                    details={"plate": "沪A12345", "brand_model": "大众帕萨特"}, estimated_value_fen=9_800_000,
                    external_kind=ExternalKind.IMPOUND_LOT, external_place="浦东新区川沙扣押车辆停放场")
     for item, code in ((phones[0], "R3-A-01"), (phones[1], "R3-A-01"), (cash, "R2-S1-01")):
-        storage.check_in(session, keeper, item.id, location_id=bins[code], condition="封存完好")
+        storage.check_in(session, keeper, item.id, location_id=bins[code], condition="封存完好",
+                         occurred_at=item.seized_at + timedelta(hours=3), reason="演示数据：按纸质入库登记补录")
     freezes.create_freeze(session, officer, item_id=account.id, asset_type=FreezeAssetType.DEPOSIT,
                           institution="中国工商银行上海浦东分行", account_no="6222021001122334455",
                           amount_fen=52_000_000, start_on=(now - timedelta(days=170)).date(),

@@ -26,7 +26,7 @@ from .forms import (
     options,
     role_choices,
 )
-from .helpers import show_domain_error
+from .helpers import show_domain_error, submit_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -48,25 +48,18 @@ def users():
     form = UserCreateForm()
     form.agency_id.choices = _agency_choices()
     form.roles.choices = role_choices()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = accounts.create_user(
-                db.session, actor,
-                username=form.username.data, display_name=form.display_name.data,
-                agency_id=form.agency_id.data, roles=[Role(r) for r in form.roles.data],
-                password=form.password.data, locale=form.locale.data,
-            )
-            db.session.commit()
-            flash(_("User %(username)s created.", username=user.username), "success")
-            return redirect(url_for("admin.users"))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-    elif form.is_submitted():
-        status = 422
-    return render_template("admin/users.html", users=all_users, form=form), status
+
+    def create() -> tuple[str, str]:
+        user = accounts.create_user(
+            db.session, actor,
+            username=form.username.data, display_name=form.display_name.data,
+            agency_id=form.agency_id.data, roles=[Role(r) for r in form.roles.data],
+            password=form.password.data, locale=form.locale.data,
+        )
+        return _("User %(username)s created.", username=user.username), url_for("admin.users")
+
+    done, status = submit_form(form, create)
+    return done or (render_template("admin/users.html", users=all_users, form=form), status)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -117,22 +110,15 @@ def agencies():
     actor = current_actor()
     require(actor, Action.MANAGE_REFERENCE_DATA)
     form = AgencyForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            agency = accounts.create_agency(db.session, actor, code=form.code.data, name=form.name.data,
-                                            kind=AgencyKind(form.kind.data))
-            db.session.commit()
-            flash(_("Agency %(name)s added.", name=agency.name), "success")
-            return redirect(url_for("admin.agencies"))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-    elif form.is_submitted():
-        status = 422
+
+    def create() -> tuple[str, str]:
+        agency = accounts.create_agency(db.session, actor, code=form.code.data, name=form.name.data,
+                                        kind=AgencyKind(form.kind.data))
+        return _("Agency %(name)s added.", name=agency.name), url_for("admin.agencies")
+
+    done, status = submit_form(form, create)
     rows = accounts.list_agencies(db.session)
-    return render_template("admin/agencies.html", agencies=rows, form=form), status
+    return done or (render_template("admin/agencies.html", agencies=rows, form=form), status)
 
 
 @bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
@@ -141,20 +127,13 @@ def agency_detail(agency_id: int):
     require(actor, Action.MANAGE_REFERENCE_DATA)
     agency = db.get_or_404(Agency, agency_id)
     form = AgencyEditForm(obj=agency)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            accounts.update_agency(db.session, actor, agency.id, name=form.name.data, is_active=form.is_active.data)
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("admin.agencies"))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-    elif form.is_submitted():
-        status = 422
-    return render_template("admin/agency_detail.html", agency=agency, form=form), status
+
+    def save() -> tuple[str, str]:
+        accounts.update_agency(db.session, actor, agency.id, name=form.name.data, is_active=form.is_active.data)
+        return _("Saved."), url_for("admin.agencies")
+
+    done, status = submit_form(form, save)
+    return done or (render_template("admin/agency_detail.html", agency=agency, form=form), status)
 
 
 @bp.route("/locations", methods=["GET", "POST"])
@@ -169,20 +148,13 @@ def locations():
         [(0, _("— directly in the centre —"))]
         + [(loc.id, loc.path) for loc in rows if loc.kind is not StorageKind.BIN]
     )
-    status = 200
-    if form.validate_on_submit():
-        try:
-            location = accounts.create_location(
-                db.session, actor, centre_id=form.centre_id.data, kind=StorageKind(form.kind.data),
-                code=form.code.data, name=form.name.data, parent_id=form.parent_id.data or None,
-            )
-            db.session.commit()
-            flash(_("Location %(path)s added.", path=location.path), "success")
-            return redirect(url_for("admin.locations"))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-    elif form.is_submitted():
-        status = 422
-    return render_template("admin/locations.html", locations=rows, centres=centres, form=form), status
+
+    def create() -> tuple[str, str]:
+        location = accounts.create_location(
+            db.session, actor, centre_id=form.centre_id.data, kind=StorageKind(form.kind.data),
+            code=form.code.data, name=form.name.data, parent_id=form.parent_id.data or None,
+        )
+        return _("Location %(path)s added.", path=location.path), url_for("admin.locations")
+
+    done, status = submit_form(form, create)
+    return done or (render_template("admin/locations.html", locations=rows, centres=centres, form=form), status)

@@ -48,7 +48,16 @@ from .forms import (
     enum_choices,
     options,
 )
-from .helpers import aware_local, label_msgid, paginate, pdf_response, printed, show_domain_error, yuan_to_fen
+from .helpers import (
+    aware_local,
+    label_msgid,
+    paginate,
+    pdf_response,
+    printed,
+    show_domain_error,
+    submit_form,
+    yuan_to_fen,
+)
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 CASE_ITEMS_SHOWN = 200
@@ -95,21 +104,15 @@ def new():
     actor = current_actor()
     require(actor, Action.OPEN_CASE)
     form = CaseForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            case = cases.open_case(db.session, actor, police_case_no=form.police_case_no.data,
-                                   title=form.title.data, filed_on=form.filed_on.data, summary=form.summary.data)
-            db.session.commit()
-            flash(_("Case %(no)s opened. Register the seized items next.", no=case.police_case_no), "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-    elif form.is_submitted():
-        status = 422
-    return render_template("cases/new.html", form=form), status
+
+    def open_() -> tuple[str, str]:
+        case = cases.open_case(db.session, actor, police_case_no=form.police_case_no.data,
+                               title=form.title.data, filed_on=form.filed_on.data, summary=form.summary.data)
+        return (_("Case %(no)s opened. Register the seized items next.", no=case.police_case_no),
+                url_for("cases.detail", case_id=case.id))
+
+    done, status = submit_form(form, open_)
+    return done or (render_template("cases/new.html", form=form), status)
 
 
 # -- the case page ---------------------------------------------------------------------------

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, request, url_for
+from flask import Response, current_app, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 from werkzeug.routing import BuildError
@@ -29,6 +29,27 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def submit_form(form: FlaskForm, action: Callable[[], tuple[str, str]]) -> tuple[Response | None, int]:
+    """The usual round trip of a page's form.
+
+    When ``form`` validates, ``action`` calls one service and returns (success message, next URL):
+    the request commits, flashes the message and redirects. A refusal (``DomainError``) rolls back
+    and is shown on the form; returns (None, its status). Shape errors: (None, 422). Not submitted:
+    (None, 200) — render the form.
+    """
+    if form.validate_on_submit():
+        try:
+            message, target = action()
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            return None, error.status
+        flash(message, "success")
+        return redirect(target), 302
+    return None, 422 if form.is_submitted() else 200
 
 
 def show_domain_error(form: FlaskForm | None, error: DomainError,

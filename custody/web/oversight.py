@@ -58,7 +58,7 @@ from custody.orm import utcnow
 from custody.services import accounts, alerts, milestones, owner_lookup, spot_checks, statistics, stocktake
 from custody.services.visibility import get_case
 
-from .helpers import paginate, show_domain_error
+from .helpers import paginate, show_domain_error, submit_form
 
 bp = Blueprint("oversight", __name__)
 
@@ -280,20 +280,15 @@ def stocktakes():
     query = stocktake.stocktakes_query(actor)
     form = StocktakeStartForm()
     form.location_id.choices = _choices(_location_choices())
-    status = 200
-    if form.validate_on_submit():
-        try:
-            record = stocktake.start_stocktake(db.session, actor, location_id=form.location_id.data,
-                                               note=form.note.data)
-            db.session.commit()
-            flash(_("Stocktake %(no)s started.", no=record.stocktake_no), "success")
-            return redirect(url_for("oversight.stocktake", stocktake_id=record.id))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-    elif form.is_submitted():
-        status = 422
+
+    def start() -> tuple[str, str]:
+        record = stocktake.start_stocktake(db.session, actor, location_id=form.location_id.data, note=form.note.data)
+        return (_("Stocktake %(no)s started.", no=record.stocktake_no),
+                url_for("oversight.stocktake", stocktake_id=record.id))
+
+    done, status = submit_form(form, start)
+    if done:
+        return done
     return render_template("oversight/stocktakes.html", page=paginate(query), form=form,
                            can_count=_can(Action.CONDUCT_STOCKTAKE)), status
 
@@ -461,26 +456,20 @@ def _spot_check_form() -> SpotCheckForm:
 def spot_checks_page():
     actor = current_actor()
     form = _spot_check_form()
-    status = 200
-    if form.validate_on_submit():
+
+    def draw() -> tuple[str, str]:
         scope = spot_checks.Scope(
             custodian_agency_id=int(form.custodian_agency_id.data) if form.custodian_agency_id.data else None,
             category=ItemCategory(form.category.data) if form.category.data else None,
             location_id=int(form.location_id.data) if form.location_id.data else None,
             case_id=form.case_id.data or None)
-        try:
-            check = spot_checks.draw_spot_check(db.session, actor, size=form.size.data, scope=scope,
-                                                note=form.note.data)
-            db.session.commit()
-            flash(_("Spot check %(no)s drawn: %(count)s items.", no=check.check_no, count=len(check.items)),
-                  "success")
-            return redirect(url_for("oversight.spot_check", check_id=check.id))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-    elif form.is_submitted():
-        status = 422
+        check = spot_checks.draw_spot_check(db.session, actor, size=form.size.data, scope=scope, note=form.note.data)
+        return (_("Spot check %(no)s drawn: %(count)s items.", no=check.check_no, count=len(check.items)),
+                url_for("oversight.spot_check", check_id=check.id))
+
+    done, status = submit_form(form, draw)
+    if done:
+        return done
     page = paginate(spot_checks.spot_checks_query(actor))
     return render_template("oversight/spot_checks.html", page=page, form=form,
                            can_draw=_can(Action.DRAW_SPOT_CHECK)), status
@@ -494,20 +483,15 @@ def spot_check(check_id: int):
     check = spot_checks.get_spot_check(db.session, actor, check_id)
     form = ResultForm()
     form.result.choices = _choices([(r.value, _(r.label)) for r in SpotCheckResult if r is not SpotCheckResult.PENDING])
-    status = 200
-    if form.validate_on_submit():
-        try:
-            spot_checks.record_result(db.session, actor, check.id, form.item_id.data,
-                                      result=SpotCheckResult(form.result.data), finding=form.finding.data)
-            db.session.commit()
-            flash(_("Result recorded."), "success")
-            return redirect(url_for("oversight.spot_check", check_id=check.id))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-    elif form.is_submitted():
-        status = 422
+
+    def record() -> tuple[str, str]:
+        spot_checks.record_result(db.session, actor, check.id, form.item_id.data,
+                                  result=SpotCheckResult(form.result.data), finding=form.finding.data)
+        return _("Result recorded."), url_for("oversight.spot_check", check_id=check.id)
+
+    done, status = submit_form(form, record)
+    if done:
+        return done
     verification = spot_checks.verify_draw(db.session, actor, check.id) if request.args.get("verify") else None
     tree_paths = {}
     for line in check.items:
