@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -25,8 +25,26 @@ from custody.extensions import db
 log = logging.getLogger(__name__)
 
 
+# Parameters that are themselves msgids (a policy rule's description) and are translated too.
+TRANSLATED_PARAMS = frozenset({"rule"})
+
+
 def translate(message: str, params: dict[str, Any] | None = None) -> str:
-    return gettext(message, **(params or {}))
+    params = {key: gettext(value) if key in TRANSLATED_PARAMS and isinstance(value, str) else value
+              for key, value in (params or {}).items()}
+    return gettext(message, **params)
+
+
+# The HTML side's words for HTTP errors (werkzeug's names and descriptions are English only).
+HTTP_PAGES: dict[int, tuple[str, str]] = {
+    400: (N_("Bad request"), N_("The request could not be understood. Go back and try again.")),
+    401: (N_("Authentication required"), N_("Please log in to continue.")),
+    403: (N_("Forbidden"), N_("You may not open this page.")),
+    404: (N_("Not found"), N_("This page does not exist, or it is not visible to your agency.")),
+    405: (N_("Not allowed"), N_("This page cannot be used that way.")),
+    413: (N_("File too large"), N_("The upload is larger than the system accepts.")),
+    429: (N_("Too many requests"), N_("Too many attempts. Wait a while and try again.")),
+}
 
 
 def translate_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -129,6 +147,9 @@ def handle_http_exception(error: HTTPException):  # noqa: ANN201
     if isinstance(error, CSRFError):
         return _page(400, gettext("Form expired"), gettext(
             "The form was missing its security token or it expired. Go back, reload the page and try again."))
+    if status in HTTP_PAGES:
+        title, description = HTTP_PAGES[status]
+        return _page(status, gettext(title), gettext(description))
     return _page(status, error.name, error.description)
 
 
@@ -153,6 +174,13 @@ def handle_conflict(error: Exception):  # noqa: ANN201
 def handle_operational_error(error: OperationalError):  # noqa: ANN201
     if "locked" in str(error.orig).lower() or "busy" in str(error.orig).lower():
         return handle_conflict(error)
+    return handle_unexpected(error)
+
+
+def handle_statement_error(error: StatementError):  # noqa: ANN201
+    """A value the driver could not even bind (e.g. a date before year 1 after a time-zone shift)."""
+    if isinstance(error.orig, OverflowError | ValueError):
+        return handle_out_of_range(error)
     return handle_unexpected(error)
 
 
@@ -183,6 +211,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(OperationalError, handle_operational_error)
     app.register_error_handler(OverflowError, handle_out_of_range)
     app.register_error_handler(DataError, handle_out_of_range)
+    app.register_error_handler(StatementError, handle_statement_error)
     app.register_error_handler(Exception, handle_unexpected)
 
 

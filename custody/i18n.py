@@ -9,6 +9,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
+from custody.domain.items import mask_name
 from custody.extensions import babel
 
 
@@ -31,9 +32,12 @@ def yuan(fen: int | None) -> str:
     """Integer fen → a locale-formatted CNY amount (¥1,234.50)."""
     if fen is None:
         return "—"
-    from decimal import Decimal
+    from decimal import Decimal, InvalidOperation
 
-    return format_currency(Decimal(fen) / 100, "CNY", locale=str(get_locale()))
+    try:
+        return format_currency(Decimal(fen) / 100, "CNY", locale=str(get_locale()))
+    except (InvalidOperation, ValueError, TypeError, OverflowError):
+        return f"{fen} 分"  # never let one odd stored value break a page
 
 
 def local_time(value: datetime | None, fmt: str = "medium") -> str:
@@ -46,6 +50,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["yuan"] = yuan
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["mask_name"] = mask_name
     app.jinja_env.globals["current_locale"] = current_locale
 
 

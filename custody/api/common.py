@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -10,14 +11,20 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from custody.domain.enums import AgencyKind
+from custody.text import clean_data
 
 
 class Schema(ma.Schema):
-    """Unknown fields are refused (422), so a misspelt field is never silently ignored."""
+    """Unknown fields are refused (422), so a misspelt field is never silently ignored; strings lose
+    control characters on the way in (custody.text)."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    @ma.pre_load
+    def _clean_strings(self, data: Any, **kwargs: Any) -> Any:
+        return clean_data(data) if isinstance(data, dict) else data
 
 
 class Int(ma.fields.Int):
@@ -28,6 +35,27 @@ class Int(ma.fields.Int):
         validate = kwargs.pop("validate", None)
         validators = [bounds] + ([validate] if callable(validate) else list(validate or []))
         super().__init__(validate=validators, **kwargs)
+
+
+def _sane_dates(kwargs: dict[str, Any], low: Any, high: Any) -> dict[str, Any]:
+    bounds = ma.validate.Range(min=low, max=high, error="Must be between {min} and {max}.")
+    validate = kwargs.pop("validate", None)
+    kwargs["validate"] = [bounds] + ([validate] if callable(validate) else list(validate or []))
+    return kwargs
+
+
+class Date(ma.fields.Date):
+    """A calendar date in the range these records can hold (1949-10-01 … 2199-12-31)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**_sane_dates(kwargs, date(1949, 10, 1), date(2199, 12, 31)))
+
+
+class AwareDateTime(ma.fields.AwareDateTime):
+    """A time with its offset, in the range these records can hold."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**_sane_dates(kwargs, datetime(1949, 10, 1, tzinfo=UTC), datetime(2199, 12, 31, tzinfo=UTC)))
 
 
 class AgencyRefSchema(Schema):

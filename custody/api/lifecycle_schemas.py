@@ -24,7 +24,7 @@ from custody.domain.lifecycle import (
 )
 from custody.orm import utcnow
 
-from .common import AgencyRefSchema, Int, Schema
+from .common import AgencyRefSchema, AwareDateTime, Date, Int, Schema
 from .schemas import PageQuerySchema, _enum
 
 ITEM_IDS = ma.fields.List(Int(strict=True), required=True, validate=ma.validate.Length(min=1, max=5000))
@@ -70,7 +70,7 @@ class CheckoutCreateSchema(Schema):
     purpose = _enum(CheckoutPurpose, required=True)
     counterparty = NameOrObject(CounterpartyInputSchema, required=True,
                                 metadata={"description": "a name, or {name, kind: person|lab|court|bank|authority|other, organisation, id_no, contact}"})
-    due_at = ma.fields.AwareDateTime(required=True)
+    due_at = AwareDateTime(required=True)
     note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
 
 
@@ -102,7 +102,7 @@ class ReturnSchema(Schema):
 
 
 class ExtendSchema(Schema):
-    due_at = ma.fields.AwareDateTime(required=True)
+    due_at = AwareDateTime(required=True)
     reason = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=500))
 
 
@@ -117,7 +117,7 @@ class CheckoutLineSchema(Schema):
     item_id = Int()
     label_code = ma.fields.Function(lambda line: line.item.label_code)
     item_name = ma.fields.Function(lambda line: line.item.name)
-    returned_at = ma.fields.AwareDateTime(allow_none=True)
+    returned_at = AwareDateTime(allow_none=True)
     return_condition = ma.fields.Str(allow_none=True)
     discrepancy = _enum(Discrepancy, allow_none=True)
     discrepancy_note = ma.fields.Str(allow_none=True)
@@ -125,11 +125,11 @@ class CheckoutLineSchema(Schema):
 
 class ExtensionSchema(Schema):
     id = Int()
-    previous_due_at = ma.fields.AwareDateTime()
-    requested_due_at = ma.fields.AwareDateTime()
+    previous_due_at = AwareDateTime()
+    requested_due_at = AwareDateTime()
     reason = ma.fields.Str()
     status = _enum(ExtensionStatus)
-    decided_at = ma.fields.AwareDateTime(allow_none=True)
+    decided_at = AwareDateTime(allow_none=True)
     decision_reason = ma.fields.Str(allow_none=True)
 
 
@@ -140,18 +140,18 @@ class CheckoutSchema(Schema):
     custodian_agency = ma.fields.Nested(AgencyRefSchema)
     purpose = _enum(CheckoutPurpose)
     counterparty = ma.fields.Nested(CounterpartySchema)
-    due_at = ma.fields.AwareDateTime()
+    due_at = AwareDateTime()
     overdue = ma.fields.Function(lambda c: is_overdue(c.status, c.due_at, utcnow()))
     status = _enum(CheckoutStatus)
     note = ma.fields.Str(allow_none=True)
     requested_by_id = Int()
-    requested_at = ma.fields.AwareDateTime()
+    requested_at = AwareDateTime()
     approved_by_id = Int(allow_none=True)
-    approved_at = ma.fields.AwareDateTime(allow_none=True)
+    approved_at = AwareDateTime(allow_none=True)
     rejected_reason = ma.fields.Str(allow_none=True)
-    released_at = ma.fields.AwareDateTime(allow_none=True)
+    released_at = AwareDateTime(allow_none=True)
     released_to = ma.fields.Str(allow_none=True)
-    returned_at = ma.fields.AwareDateTime(allow_none=True)
+    returned_at = AwareDateTime(allow_none=True)
     lines = ma.fields.List(ma.fields.Nested(CheckoutLineSchema))
     extensions = ma.fields.List(ma.fields.Nested(ExtensionSchema))
 
@@ -209,11 +209,11 @@ class DispositionSchema(Schema):
     owner_consent = ma.fields.Str(allow_none=True)
     status = _enum(DispositionRecordStatus)
     proposed_by_id = Int()
-    proposed_at = ma.fields.AwareDateTime()
+    proposed_at = AwareDateTime()
     approved_by_id = Int(allow_none=True)
-    approved_at = ma.fields.AwareDateTime(allow_none=True)
+    approved_at = AwareDateTime(allow_none=True)
     rejected_reason = ma.fields.Str(allow_none=True)
-    executed_at = ma.fields.AwareDateTime(allow_none=True)
+    executed_at = AwareDateTime(allow_none=True)
     receipt_no = ma.fields.Str(allow_none=True)
     witness_user_id = Int(allow_none=True)
     recipient = ma.fields.Function(lambda d: {"name": d.recipient.name, "is_agent": d.recipient_is_agent,
@@ -231,7 +231,7 @@ class FreezeCreateSchema(Schema):
     account_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=40))
     account_name = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
     amount_fen = Int(required=True, strict=True)
-    start_on = ma.fields.Date(required=True)
+    start_on = Date(required=True)
     period_months = Int(load_default=None, allow_none=True, strict=True,
                                   metadata={"description": "default and maximum by asset type: deposits 6 (major case 12), securities 24, equity/insurance 6"})
     major_case = ma.fields.Bool(load_default=False)
@@ -251,15 +251,15 @@ class FreezeReleaseSchema(Schema):
 class FreezeQuerySchema(PageQuerySchema):
     item_id = Int()
     status = _enum(FreezeStatus)
-    expiring_before = ma.fields.Date()
+    expiring_before = Date()
 
 
 class RenewalSchema(Schema):
     doc_no = ma.fields.Str()
     period_months = Int()
-    previous_expires_on = ma.fields.Date()
-    new_expires_on = ma.fields.Date()
-    renewed_at = ma.fields.AwareDateTime()
+    previous_expires_on = Date()
+    new_expires_on = Date()
+    renewed_at = AwareDateTime()
 
 
 class FreezeSchema(Schema):
@@ -272,12 +272,12 @@ class FreezeSchema(Schema):
     amount_fen = Int()
     major_case = ma.fields.Bool()
     notice_doc_no = ma.fields.Str()
-    start_on = ma.fields.Date()
+    start_on = Date()
     period_months = Int()
-    expires_on = ma.fields.Date()
+    expires_on = Date()
     status = ma.fields.Function(lambda f: freeze_status_on(f.status, f.expires_on, local_date(utcnow())).value,
                                 metadata={"description": "active, lapsed (expired without renewal) or released"})
-    released_at = ma.fields.AwareDateTime(allow_none=True)
+    released_at = AwareDateTime(allow_none=True)
     release_doc_no = ma.fields.Str(allow_none=True)
     renewals = ma.fields.List(ma.fields.Nested(RenewalSchema))
 
@@ -306,9 +306,9 @@ class CorrectionSchema(Schema):
     reason = ma.fields.Str()
     status = _enum(CorrectionStatus)
     proposed_by_id = Int()
-    proposed_at = ma.fields.AwareDateTime()
+    proposed_at = AwareDateTime()
     decided_by_id = Int(allow_none=True)
-    decided_at = ma.fields.AwareDateTime(allow_none=True)
+    decided_at = AwareDateTime(allow_none=True)
     decision_reason = ma.fields.Str(allow_none=True)
 
     def _value(self, correction: Any, value: Any) -> Any:
@@ -332,7 +332,7 @@ class CorrectionSchema(Schema):
 
 class ImportFormSchema(Schema):
     seizure_list_id = Int(load_default=None, allow_none=True)
-    seized_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    seized_at = AwareDateTime(load_default=None, allow_none=True)
     seized_place = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
     holder_name = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
     holder_id_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=32))

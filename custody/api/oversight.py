@@ -22,7 +22,7 @@ from custody.orm import utcnow
 from custody.services import alerts, ledgers, milestones, owner_lookup, spot_checks, statistics, stocktake
 from custody.services.items import ItemQuery
 
-from .common import AgencyRefSchema, Int, Schema, paginate
+from .common import AgencyRefSchema, AwareDateTime, Date, Int, Schema, paginate
 from .schemas import ItemQuerySchema, PageQuerySchema
 
 blp = Blueprint("api_oversight", __name__, url_prefix="/api/v1",
@@ -56,7 +56,7 @@ class AlertSchema(Schema):
     source = ma.fields.Str()
     state = _enum(AlertState)
     overdue = ma.fields.Bool()
-    due_at = ma.fields.AwareDateTime()
+    due_at = AwareDateTime()
     case_id = Int()
     case_ref = ma.fields.Str()
     agency_id = Int(metadata={"description": "the agency that must act"})
@@ -111,15 +111,15 @@ class AlertSummary(MethodView):
 
 class JudgmentCreateSchema(Schema):
     judgment_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
-    effective_on = ma.fields.Date(required=True, metadata={"description": "判决生效日期"})
+    effective_on = Date(required=True, metadata={"description": "判决生效日期"})
 
 
 class JudgmentSchema(Schema):
     id = Int()
     case_id = Int()
     judgment_no = ma.fields.Str()
-    effective_on = ma.fields.Date()
-    recorded_at = ma.fields.AwareDateTime()
+    effective_on = Date()
+    recorded_at = AwareDateTime()
 
 
 class ClosureCreateSchema(Schema):
@@ -132,13 +132,13 @@ class ClosureSchema(Schema):
     id = Int()
     case_id = Int()
     previous_stage = _enum(CaseStage)
-    closed_at = ma.fields.AwareDateTime()
+    closed_at = AwareDateTime()
     legal_basis = ma.fields.Str()
     reason = ma.fields.Str()
 
 
 class UnrelatedCreateSchema(Schema):
-    found_on = ma.fields.Date(required=True)
+    found_on = Date(required=True)
     reason = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=500))
     decision_doc_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
 
@@ -146,15 +146,15 @@ class UnrelatedCreateSchema(Schema):
 class UnrelatedSchema(Schema):
     id = Int()
     item_id = Int()
-    found_on = ma.fields.Date()
+    found_on = Date()
     decision_doc_no = ma.fields.Str(allow_none=True)
     reason = ma.fields.Str()
-    recorded_at = ma.fields.AwareDateTime()
+    recorded_at = AwareDateTime()
 
 
 class NoticeCreateSchema(Schema):
     item_ids = ma.fields.List(Int(strict=True), required=True, validate=ma.validate.Length(min=1, max=1000))
-    published_on = ma.fields.Date(required=True)
+    published_on = Date(required=True)
     medium = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=200))
     content = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=5000))
 
@@ -167,7 +167,7 @@ class NoticeSchema(Schema):
     id = Int()
     notice_no = ma.fields.Str()
     case_id = Int()
-    published_on = ma.fields.Date()
+    published_on = Date()
     medium = ma.fields.Str()
     content = ma.fields.Str(allow_none=True)
     item_ids = ma.fields.Function(lambda n: [line.item_id for line in n.lines])
@@ -250,8 +250,8 @@ class StocktakeSchema(Schema):
     root_location_id = Int()
     agency = ma.fields.Nested(AgencyRefSchema)
     started_by = ma.fields.Nested(OversightUserSchema)
-    started_at = ma.fields.AwareDateTime()
-    finished_at = ma.fields.AwareDateTime(allow_none=True)
+    started_at = AwareDateTime()
+    finished_at = AwareDateTime(allow_none=True)
     note = ma.fields.Str(allow_none=True)
 
 
@@ -273,7 +273,7 @@ class StocktakeLineSchema(Schema):
     book_location_id = Int(allow_none=True)
     found_location_id = Int(allow_none=True)
     scan_count = Int()
-    scanned_at = ma.fields.AwareDateTime(allow_none=True)
+    scanned_at = AwareDateTime(allow_none=True)
     result = _enum(StocktakeResult)
     result_label = ma.fields.Function(lambda line: gettext(line.result.label))
 
@@ -299,9 +299,9 @@ class DiscrepancySchema(Schema):
     kind = _enum(StocktakeResult)
     responsible_agency = ma.fields.Nested(AgencyRefSchema)
     status = _enum(DiscrepancyStatus)
-    created_at = ma.fields.AwareDateTime()
+    created_at = AwareDateTime()
     resolution_reason = ma.fields.Str(allow_none=True)
-    resolved_at = ma.fields.AwareDateTime(allow_none=True)
+    resolved_at = AwareDateTime(allow_none=True)
 
 
 def _detail(record):  # noqa: ANN001, ANN202
@@ -460,7 +460,7 @@ class SpotCheckItemSchema(Schema):
     inspector = ma.fields.Nested(OversightUserSchema)
     result = _enum(SpotCheckResult)
     finding = ma.fields.Str(allow_none=True)
-    recorded_at = ma.fields.AwareDateTime(allow_none=True)
+    recorded_at = AwareDateTime(allow_none=True)
 
 
 class SpotCheckSchema(Schema):
@@ -468,7 +468,7 @@ class SpotCheckSchema(Schema):
     check_no = ma.fields.Str()
     status = _enum(SpotCheckStatus)
     drawn_by = ma.fields.Nested(OversightUserSchema)
-    drawn_at = ma.fields.AwareDateTime()
+    drawn_at = AwareDateTime()
     scope = ma.fields.Dict()
     sample_size = Int()
     seed = ma.fields.Str()
@@ -614,7 +614,7 @@ class StatisticsAverageSchema(Schema):
 
 
 class StatisticsSchema(Schema):
-    generated_at = ma.fields.AwareDateTime()
+    generated_at = AwareDateTime()
     total = ma.fields.Nested(StatisticsBucketSchema)
     by_status = ma.fields.List(ma.fields.Nested(StatisticsBucketSchema))
     by_category = ma.fields.List(ma.fields.Nested(StatisticsBucketSchema))
@@ -657,7 +657,7 @@ class OwnerItemSchema(Schema):
 
 class OwnerResultSchema(Schema):
     list_no = ma.fields.Str()
-    seized_on = ma.fields.Date()
+    seized_on = Date()
     items = ma.fields.List(ma.fields.Nested(OwnerItemSchema))
 
 

@@ -27,7 +27,7 @@ from custody.domain.items import ItemFacts, derive_status, mask_id_no, mask_name
 from custody.domain.lifecycle import is_overdue
 from custody.orm import utcnow
 
-from .common import AgencyRefSchema, Int, Schema
+from .common import AgencyRefSchema, AwareDateTime, Date, Int, Schema
 
 
 def _enum(cls: type, **kwargs: Any) -> ma.fields.Enum:
@@ -47,7 +47,7 @@ class PageQuerySchema(Schema):
 class CaseCreateSchema(Schema):
     police_case_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
     title = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=200))
-    filed_on = ma.fields.Date(load_default=None, metadata={"description": "立案日期; default today"})
+    filed_on = Date(load_default=None, metadata={"description": "立案日期; default today"})
     summary = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=5000))
 
 
@@ -73,7 +73,7 @@ class CaseSchema(Schema):
     id = Int()
     title = ma.fields.Str()
     summary = ma.fields.Str(allow_none=True)
-    filed_on = ma.fields.Date()
+    filed_on = Date()
     stage = _enum(CaseStage)
     police_case_no = ma.fields.Str()
     procuratorate_case_no = ma.fields.Str(allow_none=True)
@@ -83,7 +83,7 @@ class CaseSchema(Schema):
     court_agency = ma.fields.Nested(AgencyRefSchema, allow_none=True)
     handling_agency = ma.fields.Nested(AgencyRefSchema)
     supplementary_rounds = Int()
-    created_at = ma.fields.AwareDateTime()
+    created_at = AwareDateTime()
 
 
 class CaseDetailSchema(CaseSchema):
@@ -91,7 +91,7 @@ class CaseDetailSchema(CaseSchema):
 
 
 class SeizureListCreateSchema(Schema):
-    seized_at = ma.fields.AwareDateTime(required=True)
+    seized_at = AwareDateTime(required=True)
     place = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
     holder_name = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
     holder_id_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=32))
@@ -106,7 +106,7 @@ class SeizureListSchema(Schema):
     id = Int()
     list_no = ma.fields.Str()
     case_id = Int()
-    seized_at = ma.fields.AwareDateTime()
+    seized_at = AwareDateTime()
     place = ma.fields.Str(allow_none=True)
     holder_name = ma.fields.Str(allow_none=True)
     holder_signature = _enum(HolderSignature)
@@ -125,8 +125,8 @@ class ItemCreateSchema(Schema):
     unit = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=16))
     measure = _enum(Measure, load_default=Measure.SEIZED)
     measure_doc_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
-    measure_date = ma.fields.Date(load_default=None, allow_none=True)
-    seized_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    measure_date = Date(load_default=None, allow_none=True)
+    seized_at = AwareDateTime(load_default=None, allow_none=True)
     seizure_list_id = Int(load_default=None, allow_none=True, strict=True)
     features = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
     specification = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
@@ -162,8 +162,8 @@ class ItemQuerySchema(PageQuerySchema):
     status = _enum(ItemStatus)
     category = _enum(ItemCategory)
     location_id = Int()
-    seized_from = ma.fields.Date()
-    seized_to = ma.fields.Date()
+    seized_from = Date()
+    seized_to = Date()
     q = ma.fields.Str(validate=ma.validate.Length(max=100))
     flagged = ma.fields.Bool()
     overdue = ma.fields.Bool()
@@ -194,7 +194,7 @@ class AttachmentSchema(Schema):
     size_bytes = Int()
     sha256 = ma.fields.Str()
     description = ma.fields.Str(allow_none=True)
-    uploaded_at = ma.fields.AwareDateTime()
+    uploaded_at = AwareDateTime()
 
 
 def _status(item: Any) -> str:
@@ -218,7 +218,7 @@ class ItemSummarySchema(Schema):
     storage_location = ma.fields.Nested(StorageRefSchema, allow_none=True)
     disposition_status = _enum(DispositionStatus)
     owner_name = ma.fields.Function(lambda item: mask_name(item.owner_name))
-    seized_at = ma.fields.AwareDateTime()
+    seized_at = AwareDateTime()
     flag_reason = ma.fields.Str(allow_none=True)
     overdue = ma.fields.Bool(dump_default=False, metadata={"description": "out on a check-out past its due time"})
 
@@ -242,8 +242,8 @@ class ItemSchema(Schema):
     owner = ma.fields.Method("dump_owner")
     measure = ma.fields.Function(lambda item: {
         "kind": item.measure.value, "doc_no": item.measure_doc_no, "date": item.measure_date.isoformat()})
-    seized_at = ma.fields.AwareDateTime()
-    registered_at = ma.fields.AwareDateTime()
+    seized_at = AwareDateTime()
+    registered_at = AwareDateTime()
     status = ma.fields.Function(_status)
     custodian_agency = ma.fields.Nested(AgencyRefSchema)
     custody = ma.fields.Function(lambda item: {"state": item.custody_state.value})
@@ -315,8 +315,8 @@ class EventSchema(Schema):
     seq = Int(attribute="item_seq")
     action = ma.fields.Str()
     outcome = ma.fields.Function(lambda e: e.outcome.value)
-    occurred_at = ma.fields.AwareDateTime()
-    recorded_at = ma.fields.AwareDateTime()
+    occurred_at = AwareDateTime()
+    recorded_at = AwareDateTime()
     actor = ma.fields.Dict(allow_none=True)
     reason = ma.fields.Str(allow_none=True)
     data = ma.fields.Dict()
@@ -325,7 +325,7 @@ class EventSchema(Schema):
 
 
 class OccurredSchema(Schema):
-    occurred_at = ma.fields.AwareDateTime(load_default=None, allow_none=True,
+    occurred_at = AwareDateTime(load_default=None, allow_none=True,
                                           metadata={"description": "when it happened; back-dating needs a reason"})
     reason = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
 
@@ -406,7 +406,7 @@ class TransferLineSchema(Schema):
     mode = _enum(TransferMode)
     decision = _enum(LineDecision)
     reason = ma.fields.Str(allow_none=True)
-    decided_at = ma.fields.AwareDateTime(allow_none=True)
+    decided_at = AwareDateTime(allow_none=True)
 
 
 class TransferSchema(Schema):
@@ -418,9 +418,9 @@ class TransferSchema(Schema):
     to_agency = ma.fields.Nested(AgencyRefSchema)
     status = _enum(TransferStatus)
     note = ma.fields.Str(allow_none=True)
-    created_at = ma.fields.AwareDateTime()
-    received_at = ma.fields.AwareDateTime(allow_none=True)
-    completed_at = ma.fields.AwareDateTime(allow_none=True)
-    recalled_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = AwareDateTime()
+    received_at = AwareDateTime(allow_none=True)
+    completed_at = AwareDateTime(allow_none=True)
+    recalled_at = AwareDateTime(allow_none=True)
     lines = ma.fields.List(ma.fields.Nested(TransferLineSchema))
 

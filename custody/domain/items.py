@@ -26,6 +26,12 @@ from .enums import (
 from .errors import Conflict, InvalidInput
 from .i18n import N_
 
+# Bounds on amounts: 1,000 亿元 per item (in fen) keeps sums over whole centres inside 64 bits; the
+# quantity column holds 14 digits with 3 decimals.
+MAX_FEN = 10**13
+MAX_QUANTITY = Decimal("99999999999.999")
+EARLIEST_DATE = date(1949, 10, 1)  # nothing in these records predates the People's Republic
+
 # How far in the past an event may be dated without a reason, and the clock skew tolerated.
 BACKDATE_WITHOUT_REASON = timedelta(minutes=10)
 CLOCK_SKEW = timedelta(minutes=2)
@@ -166,8 +172,14 @@ def check_registration(reg: Registration, *, case_filed_on: date, now: datetime)
         errors["unit"] = [N_("Required.")]
     if reg.quantity <= 0:
         errors["quantity"] = [N_("Must be greater than zero.")]
+    elif reg.quantity > MAX_QUANTITY:
+        errors["quantity"] = [N_("Too large.")]
     if reg.estimated_value_fen is not None and reg.estimated_value_fen < 0:
         errors["estimated_value_fen"] = [N_("Cannot be negative.")]
+    elif reg.estimated_value_fen is not None and reg.estimated_value_fen > MAX_FEN:
+        errors["estimated_value_fen"] = [N_("Too large.")]
+    if reg.measure_date < EARLIEST_DATE:
+        errors["measure_date"] = [N_("Too early.")]
     if reg.measure_doc_no is not None and len(reg.measure_doc_no) > 64:
         errors["measure_doc_no"] = [N_("Too long.")]
     if reg.seized_at > now + CLOCK_SKEW:
@@ -221,6 +233,8 @@ def _text(max_len: int):  # noqa: ANN202
 def _non_negative_int(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return N_("Must be a whole number of fen (分), zero or more.")
+    if value > MAX_FEN:
+        return N_("Too large.")
     return None
 
 
@@ -336,7 +350,7 @@ def parse_quantity(value: Any) -> Decimal:
         quantity = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
         raise InvalidInput(N_("Not a number."), fields={"quantity": [N_("Not a number.")]}) from exc
-    if not quantity.is_finite() or quantity.as_tuple().exponent < -3:  # type: ignore[operator]
+    if not quantity.is_finite() or quantity.as_tuple().exponent < -3 or abs(quantity) > MAX_QUANTITY:  # type: ignore[operator]
         raise InvalidInput(N_("At most three decimal places."), fields={"quantity": [N_("At most three decimal places.")]})
     return quantity
 

@@ -20,7 +20,7 @@ from .enums import (
 )
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .i18n import N_
-from .items import ItemFacts, ensure_not_disposed, ensure_not_in_transfer
+from .items import MAX_FEN, ItemFacts, ensure_not_disposed, ensure_not_in_transfer
 
 # -- check-out (调用) ---------------------------------------------------------------------------
 
@@ -207,7 +207,7 @@ def check_execution(kind: DispositionKind, receipt_no: str | None, proceeds_fen:
     if not (receipt_no or "").strip():
         raise InvalidInput(N_("Record the execution receipt number (执行回单)."), fields={"receipt_no": [N_("Required.")]})
     if kind is DispositionKind.EARLY_SALE:
-        if proceeds_fen is None or proceeds_fen < 0:
+        if proceeds_fen is None or proceeds_fen < 0 or proceeds_fen > MAX_FEN:
             raise InvalidInput(N_("Record the sale proceeds in fen."), fields={"proceeds_fen": [N_("Required.")]})
     elif proceeds_fen is not None:
         raise InvalidInput(N_("Proceeds apply only to an early sale."), fields={"proceeds_fen": [N_("Not applicable.")]})

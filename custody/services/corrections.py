@@ -19,7 +19,7 @@ from custody.audit.recorder import jsonable
 from custody.domain.actor import Actor
 from custody.domain.errors import Conflict, InvalidInput, NotFound
 from custody.domain.i18n import N_
-from custody.domain.items import clean_details, ensure_not_disposed, parse_quantity
+from custody.domain.items import MAX_FEN, clean_details, ensure_not_disposed, parse_quantity
 from custody.domain.lifecycle import (
     CorrectionStatus,
     check_correction_field,
@@ -54,7 +54,7 @@ def coerce_value(item: Item, field: str, value: Any) -> Any:
             raise _bad(N_("Must be greater than zero."))
         return quantity
     if field == "estimated_value_fen":
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FEN):
             raise _bad(N_("Must be a whole number of fen (分), zero or more."))
         return value
     if field in ("ownership_clear", "is_perishable"):

@@ -16,7 +16,7 @@ from custody.domain.clock import local_date
 from custody.domain.enums import Measure
 from custody.domain.errors import Conflict, InvalidInput, NotFound
 from custody.domain.i18n import N_
-from custody.domain.items import ensure_not_disposed
+from custody.domain.items import MAX_FEN, ensure_not_disposed
 from custody.domain.lifecycle import (
     FreezeAssetType,
     FreezeStatus,
@@ -68,6 +68,8 @@ def create_freeze(
     errors: dict[str, list[str]] = {}
     if amount_fen < 0:
         errors["amount_fen"] = [N_("Cannot be negative.")]
+    elif amount_fen > MAX_FEN:
+        errors["amount_fen"] = [N_("Too large.")]
     if start_on > local_date(utcnow()):
         errors["start_on"] = [N_("In the future.")]
     for name, value in (("institution", institution), ("account_no", account_no), ("notice_doc_no", notice_doc_no)):

@@ -389,7 +389,7 @@ def items_query(actor: Actor, query: ItemQuery) -> Select[Any]:
     if query.case_id is not None:
         stmt = stmt.where(Item.case_id == query.case_id)
     if query.custodian:
-        if query.custodian.isdigit():
+        if query.custodian.isdecimal():
             stmt = stmt.where(Item.custodian_agency_id == int(query.custodian))
         else:
             try:

@@ -46,6 +46,7 @@ from custody.models.agency import Agency, StorageLocation
 from custody.models.case import Case, SeizureList
 from custody.models.item import Item
 from custody.orm import utcnow
+from custody.text import spreadsheet_text
 
 from .items import ItemQuery, items_query
 
@@ -197,7 +198,7 @@ def csv_chunks(rows: Iterator[list[Any]], *, chunk_rows: int = CSV_CHUNK_ROWS) -
     writer.writerow(HEADERS)
     pending = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([spreadsheet_text(cell) for cell in row])
         pending += 1
         if pending >= chunk_rows:
             yield buffer.getvalue().encode("utf-8")
@@ -226,6 +227,7 @@ def write_xlsx(rows: Iterator[list[Any]], target: IO[bytes], *, sheet_title: str
         header.append(cell)
     sheet.append(header)
     for row in rows:
+        row = [spreadsheet_text(cell) for cell in row]
         value = row[VALUE_COLUMN]
         if value != "":
             cell = WriteOnlyCell(sheet, value=value)

@@ -47,6 +47,7 @@ from custody.models.agency import StorageLocation
 from custody.models.item import Item
 from custody.models.oversight import Stocktake, StocktakeDiscrepancy, StocktakeLine
 from custody.orm import utcnow
+from custody.text import spreadsheet_text
 
 from . import numbers
 from .item_events import append_item_event
@@ -447,7 +448,7 @@ def report_xlsx(session: Session, stocktake: Stocktake) -> bytes:
     summary = workbook.active
     summary.title = "汇总"
     for label, value in _report_header(session, stocktake):
-        summary.append([label, value])
+        summary.append([label, spreadsheet_text(value)])
     summary.append([])
     summary.append(["盘点结果", "件数"])
     summary.cell(row=summary.max_row, column=1).font = Font(bold=True)
@@ -461,7 +462,7 @@ def report_xlsx(session: Session, stocktake: Stocktake) -> bytes:
     for cell in detail[1]:
         cell.font = Font(bold=True)
     for line in lines:
-        detail.append(_row(line))
+        detail.append([spreadsheet_text(cell) for cell in _row(line)])
     for column, width in zip("ABCDEF", (20, 24, 40, 40, 18, 10), strict=True):
         detail.column_dimensions[column].width = width
     detail.freeze_panes = "A2"

@@ -41,6 +41,9 @@ def login():
             ),
         )
         if outcome.ok:
+            chosen = session.get("locale")
+            if chosen and chosen != outcome.user.locale:  # a language picked on the login page sticks
+                outcome.user.locale = chosen
             login = auth_service.start_login_session(db.session, outcome.user, request_origin())
             db.session.commit()
             locale = session.get("locale")

@@ -152,8 +152,9 @@ def _list_choices(case: Case) -> list[Any]:
     lists = db.session.scalars(select(SeizureList).where(SeizureList.case_id == case.id).order_by(SeizureList.id))
     from custody.i18n import local_time
 
+    no_holder = _("no holder recorded")
     return options([(0, _("A new seizure list (fill in below)"))] + [
-        (sl.id, f"{sl.list_no} · {sl.holder_name or _('no holder recorded')} · {local_time(sl.seized_at, 'short')}")
+        (sl.id, f"{sl.list_no} · {sl.holder_name or no_holder} · {local_time(sl.seized_at, 'short')}")
         for sl in lists
     ])
 
@@ -220,7 +221,7 @@ def register_item(case_id: int):
     form.seizure_list_id.choices = _list_choices(case)
     if not form.is_submitted():
         wanted = request.args.get("seizure_list_id", "")
-        form.seizure_list_id.data = int(wanted) if wanted.isdigit() else 0
+        form.seizure_list_id.data = int(wanted) if wanted.isdecimal() else 0
     status = 200
     if form.validate_on_submit():
         try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,7 +24,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from custody.domain.enums import (
     AgencyKind,
@@ -35,6 +37,7 @@ from custody.domain.enums import (
     StorageKind,
     TransferKind,
 )
+from custody.domain.items import MAX_FEN, MAX_QUANTITY
 
 from .helpers import label_msgid
 
@@ -45,6 +48,28 @@ def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
 
 
 LOCALE_CHOICES = options([("zh_CN", "中文"), ("en", "English")])
+
+
+class Finite:
+    """Refuse NaN and infinity, which Decimal accepts from text like "nan" or "1e400"."""
+
+    def __call__(self, form: FlaskForm, field: Any) -> None:
+        if isinstance(field.data, Decimal) and not field.data.is_finite():
+            raise ValidationError(_l("Not a number."))
+
+
+class MaxDecimals:
+    def __init__(self, places: int) -> None:
+        self.places = places
+
+    def __call__(self, form: FlaskForm, field: Any) -> None:
+        if isinstance(field.data, Decimal) and field.data.is_finite() and field.data.as_tuple().exponent < -self.places:
+            raise ValidationError(_l("At most %(places)s decimal places.", places=self.places))
+
+
+def money_validators() -> list[Any]:
+    """An amount in 元: zero or more, at most two decimals (whole fen), within the per-item bound."""
+    return [Optional(), Finite(), MaxDecimals(2), NumberRange(min=0, max=Decimal(MAX_FEN) / 100)]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -203,7 +228,8 @@ class ItemForm(FlaskForm):
     # The item.
     name = StringField(_l("Item name"), validators=[DataRequired(), Length(max=200)])
     category = SelectField(_l("Category"), choices=enum_choices(ItemCategory), validators=[DataRequired()])
-    quantity = DecimalField(_l("Quantity"), places=None, validators=[DataRequired()], default=1,
+    quantity = DecimalField(_l("Quantity"), places=None,
+                            validators=[DataRequired(), Finite(), MaxDecimals(3), NumberRange(max=MAX_QUANTITY)], default=1,
                             render_kw={"inputmode": "decimal"})
     unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=16)], render_kw={"placeholder": _l("e.g. 部, 件, 辆")})
     measure = SelectField(_l("Measure"), choices=enum_choices(Measure), default=Measure.SEIZED.value)
@@ -213,8 +239,8 @@ class ItemForm(FlaskForm):
     specification = StringField(_l("Model / specification"), validators=[Optional(), Length(max=200)])
     condition_at_seizure = StringField(_l("Condition at seizure"), validators=[Optional(), Length(max=500)])
     source = StringField(_l("Source"), validators=[Optional(), Length(max=200)])
-    estimated_value = DecimalField(_l("Estimated value (yuan)"), places=None,
-                                   validators=[Optional(), NumberRange(min=0)], render_kw={"inputmode": "decimal"})
+    estimated_value = DecimalField(_l("Estimated value (yuan)"), places=None, validators=money_validators(),
+                                   render_kw={"inputmode": "decimal"})
     is_perishable = BooleanField(_l("Perishable or fast-depreciating"))
     owner_name = StringField(_l("Owner"), validators=[Optional(), Length(max=64)])
     owner_id_no = StringField(_l("Owner's ID number"), validators=[Optional(), Length(max=32)])
@@ -234,7 +260,7 @@ def _add_detail_fields() -> None:
         for key, _required in keys:
             label = DETAIL_LABELS.get(key, key)
             if key in MONEY_KEYS:
-                field = DecimalField(label, places=None, validators=[Optional(), NumberRange(min=0)],
+                field = DecimalField(label, places=None, validators=money_validators(),
                                      render_kw={"inputmode": "decimal"})
             else:
                 field = StringField(label, validators=[Optional(), Length(max=200)])

@@ -31,6 +31,15 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+def enum_or_none(enum_cls: type, value: Any) -> Any:
+    """A member of ``enum_cls`` for a submitted value, or None when blank or not a member."""
+    text = (value or "").strip() if isinstance(value, str) else value
+    try:
+        return enum_cls(text) if text else None
+    except ValueError:
+        return None
+
+
 def submit_form(form: FlaskForm, action: Callable[[], tuple[str, str]]) -> tuple[Response | None, int]:
     """The usual round trip of a page's form.
 
@@ -120,7 +129,7 @@ def int_list(values: list[str]) -> list[int]:
     result: list[int] = []
     for value in values:
         for part in str(value).replace(",", " ").split():
-            if part.isdigit() and int(part) > 0:
+            if part.isdecimal() and int(part) > 0:
                 result.append(int(part))
     return list(dict.fromkeys(result))
 
@@ -164,7 +173,7 @@ class Pagination:
 
 def paginate(stmt: Select[Any], per_page: int = PAGE_SIZE) -> Pagination:
     page = request.args.get("page", "1")
-    page_no = int(page) if page.isdigit() and int(page) > 0 else 1
+    page_no = int(page) if page.isdecimal() and int(page) > 0 else 1
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     page_no = min(page_no, pages)

@@ -54,7 +54,7 @@ from custody.services.items import ItemQuery
 from custody.services.visibility import get_item, sees_everything
 
 from .forms import DETAIL_LABELS, ItemSearchForm, PhotoForm, enum_choices, options
-from .helpers import enum_label, label_msgid, link_to, paginate, pdf_response, show_domain_error
+from .helpers import enum_label, enum_or_none, label_msgid, link_to, paginate, pdf_response, show_domain_error
 from .timeline import FIELD_LABELS, Describer, item_events
 
 bp = Blueprint("items", __name__, url_prefix="/items")
@@ -114,7 +114,7 @@ def _search_choices(form: ItemSearchForm, actor: Actor) -> None:
 
 
 def _int_or_none(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return int(value) if isinstance(value, str) and value.isdecimal() else None
 
 
 @bp.get("/")
@@ -131,8 +131,8 @@ def index():
 
     query = ItemQuery(
         case_id=_int_or_none(value("case_id")), custodian=value("custodian") or None,
-        status=ItemStatus(value("status")) if value("status") else None,
-        category=ItemCategory(value("category")) if value("category") else None,
+        status=enum_or_none(ItemStatus, value("status")),
+        category=enum_or_none(ItemCategory, value("category")),
         location_id=_int_or_none(value("location_id")), seized_from=value("seized_from"),
         seized_to=value("seized_to"), q=(value("q") or "").strip() or None,
         flagged=True if value("flagged") else None, overdue=True if value("overdue") else None,

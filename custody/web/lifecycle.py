@@ -30,7 +30,7 @@ from custody.domain.clock import local_date
 from custody.domain.enums import AgencyKind, DispositionKind, ItemCategory, Measure
 from custody.domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from custody.domain.i18n import N_
-from custody.domain.items import CATEGORY_FIELDS, derive_status, mask_id_no
+from custody.domain.items import CATEGORY_FIELDS, derive_status, mask_id_no, mask_name
 from custody.domain.lifecycle import (
     ASSET_TYPES_FOR_CATEGORY,
     CORRECTABLE_FIELDS,
@@ -195,7 +195,7 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers; anything larger names nothing (an
 def _parse_ids(values: list[str]) -> list[int]:
     ids: list[int] = []
     for value in values:
-        if not value.strip().isdigit() or int(value) > MAX_ID:
+        if not value.strip().isdecimal() or int(value) > MAX_ID:
             raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.item")
         ids.append(int(value))
     return list(dict.fromkeys(ids))
@@ -617,7 +617,8 @@ def _disposition_context(actor: Actor, disposition: Disposition) -> dict[str, An
     notes = {"own_proposal": _may(actor, Action.APPROVE_DISPOSITION, custodians)
              and s is DispositionRecordStatus.PROPOSED and is_proposer}
     personal = all(_sees_personal_data(actor, i.custodian_agency_id) for i in items)
-    owners = sorted({(i.owner_name or "", (i.owner_id_no if personal else mask_id_no(i.owner_id_no)) or "")
+    owners = sorted({((i.owner_name if personal else mask_name(i.owner_name)) or "",
+                      (i.owner_id_no if personal else mask_id_no(i.owner_id_no)) or "")
                      for i in items if i.owner_name})
     people = _people(disposition.proposed_by_id, disposition.approved_by_id, disposition.executed_by_id,
                      disposition.witness_user_id)
@@ -711,7 +712,8 @@ def return_list_pdf(disposition_id: int):
         return (value if personal else mask_id_no(value)) or ""
 
     recipient = disposition.recipient
-    owner_names = list(dict.fromkeys(i.owner_name for i in items if i.owner_name))
+    owner_names = list(dict.fromkeys((i.owner_name if personal else mask_name(i.owner_name))
+                                     for i in items if i.owner_name))
     owner_ids = list(dict.fromkeys(i.owner_id_no for i in items if i.owner_id_no))
     agent = recipient.name if recipient and disposition.recipient_is_agent else ""
     if recipient and not disposition.recipient_is_agent:
@@ -874,6 +876,8 @@ def display_value(field: str, value: Any, category: ItemCategory, personal: bool
 
     if field in ("owner_id_no", "owner_contact") and not personal:
         value = mask_id_no(value)
+    if field == "owner_name" and not personal:
+        value = mask_name(value)
     if value is None or value == "" or value == {}:
         return "—"
     if field == "estimated_value_fen":

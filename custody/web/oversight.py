@@ -47,7 +47,7 @@ from custody.domain.deadlines import AlertRule
 from custody.domain.enums import CaseStage, DispositionStatus, ItemCategory, ItemStatus, LocationState, Role
 from custody.domain.errors import DomainError
 from custody.domain.owner_lookup import FAILURE_WINDOW, LookupOutcome
-from custody.domain.policy import Action, allowed, require
+from custody.domain.policy import Action, Relation, allowed, require
 from custody.domain.spot_checks import MAX_SAMPLE, SpotCheckResult
 from custody.domain.stocktake import DISCREPANCIES, DiscrepancyStatus, StocktakeResult, StocktakeStatus
 from custody.extensions import db
@@ -58,7 +58,7 @@ from custody.orm import utcnow
 from custody.services import accounts, alerts, milestones, owner_lookup, spot_checks, statistics, stocktake
 from custody.services.visibility import get_case
 
-from .helpers import paginate, show_domain_error, submit_form
+from .helpers import enum_or_none, paginate, show_domain_error, submit_form
 
 bp = Blueprint("oversight", __name__)
 
@@ -99,7 +99,7 @@ class StocktakeStartForm(FlaskForm):
 
 
 def _optional_int(value: Any) -> int | None:
-    return int(value) if value not in (None, "") and str(value).isdigit() else None
+    return int(value) if value not in (None, "") and str(value).isdecimal() else None
 
 
 class ScanForm(FlaskForm):
@@ -316,7 +316,7 @@ def stocktake_page(stocktake_id: int):
     form = ScanForm()
     form.location_id.choices = _choices([(loc, path) for loc, path in context["locations"]])
     at = request.args.get("at", "")
-    form.location_id.data = int(at) if at.isdigit() and int(at) in dict(context["locations"]) \
+    form.location_id.data = int(at) if at.isdecimal() and int(at) in dict(context["locations"]) \
         else record.root_location_id
     return render_template("oversight/stocktake.html", form=form, finish_form=FinishForm(prefix="finish"),
                            cancel_form=ReasonForm(prefix="cancel"), can_count=_can(Action.CONDUCT_STOCKTAKE),
@@ -417,7 +417,7 @@ def discrepancies():
     status = DiscrepancyStatus(wanted) if wanted in {s.value for s in DiscrepancyStatus} else None
     of = request.args.get("stocktake_id", "")
     page = paginate(stocktake.discrepancies_query(actor, status=status,
-                                                  stocktake_id=int(of) if of.isdigit() else None))
+                                                  stocktake_id=int(of) if of.isdecimal() else None))
     return render_template("oversight/discrepancies.html", page=page, status=wanted, form=ReasonForm(),
                            can_resolve=actor.has_role(Role.APPROVER))
 
@@ -459,9 +459,9 @@ def spot_checks_page():
 
     def draw() -> tuple[str, str]:
         scope = spot_checks.Scope(
-            custodian_agency_id=int(form.custodian_agency_id.data) if form.custodian_agency_id.data else None,
-            category=ItemCategory(form.category.data) if form.category.data else None,
-            location_id=int(form.location_id.data) if form.location_id.data else None,
+            custodian_agency_id=_optional_int(form.custodian_agency_id.data),
+            category=enum_or_none(ItemCategory, form.category.data),
+            location_id=_optional_int(form.location_id.data),
             case_id=form.case_id.data or None)
         check = spot_checks.draw_spot_check(db.session, actor, size=form.size.data, scope=scope, note=form.note.data)
         return (_("Spot check %(no)s drawn: %(count)s items.", no=check.check_no, count=len(check.items)),
@@ -603,8 +603,16 @@ def case_milestones(case_id: int):
             for date_field in ("effective_on", "found_on", "published_on"):
                 if hasattr(form, date_field):
                     getattr(form, date_field).data = local_date(utcnow())
+    handler = {Relation.CASE_HANDLER} if case.handling_agency_id == actor.agency_id else set()
+    holds_items = db.session.scalar(select(Item.id).where(Item.case_id == case.id,
+                                                          Item.custodian_agency_id == actor.agency_id).limit(1))
+    custodian = {Relation.CUSTODIAN} if holds_items is not None else set()
+    can = {"judgment": allowed(actor, Action.RECORD_JUDGMENT, handler),
+           "close": allowed(actor, Action.CLOSE_CASE, handler),
+           "unrelated": allowed(actor, Action.MARK_UNRELATED, custodian),
+           "notice": allowed(actor, Action.PUBLISH_NOTICE, custodian)}
     context = {
-        "case": case, "forms": forms, "held": held,
+        "case": case, "forms": forms, "held": held, "can": can,
         "judgment": db.session.scalar(select(CaseJudgment).where(CaseJudgment.case_id == case.id)),
         "closure": db.session.scalar(select(CaseClosure).where(CaseClosure.case_id == case.id)),
         "findings": list(db.session.scalars(select(UnrelatedFinding).join(Item, Item.id == UnrelatedFinding.item_id)

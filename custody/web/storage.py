@@ -105,7 +105,7 @@ def check_in():
     rows: list[BatchRow] = []
     if not form.is_submitted():
         wanted = request.args.get("location_id", "")
-        if wanted.isdigit():
+        if wanted.isdecimal():
             form.location_id.data = int(wanted)
         rows = [BatchRow(code, _find(actor, code)) for code in normalise_codes(request.args.getlist("code"))]
         for row in rows:

@@ -465,6 +465,51 @@ def _correction_reject(d: Describer, data: dict[str, Any], state: _State) -> tup
     return N_("%(who)s rejected the proposed correction of %(field)s"), {"field": _field_label(data.get("field"))}, []
 
 
+def _enum_label(enum_cls: type, value: Any) -> str:
+    try:
+        return _(enum_cls(value).label)
+    except ValueError:
+        return str(value)
+
+
+@handles("item.unrelated")
+def _unrelated(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+    return (N_("%(who)s recorded the item as unrelated to the case (decision %(doc)s): it must be released within 3 days"),
+            {"doc": data.get("decision_doc_no") or "—"}, [])
+
+
+@handles("notice.publish")
+def _notice(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+    return (N_("%(who)s published public notice %(no)s (%(medium)s) for the unclaimed item"),
+            {"no": data.get("notice_no"), "medium": data.get("medium") or "—"}, [])
+
+
+@handles("spot_check.result")
+def _spot_check(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+    from custody.domain.spot_checks import SpotCheckResult
+
+    return (N_("%(who)s inspected the item in spot check %(no)s: %(result)s"),
+            {"no": data.get("check_no"), "result": _enum_label(SpotCheckResult, data.get("result"))}, [])
+
+
+@handles("stocktake.discrepancy")
+def _stocktake_discrepancy(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+    from custody.domain.stocktake import StocktakeResult
+
+    return (N_("Stocktake %(no)s found a discrepancy (%(kind)s), recorded by %(who)s"),
+            {"no": data.get("stocktake_no"), "kind": _enum_label(StocktakeResult, data.get("kind"))},
+            [_("Shelf on record: %(place)s", place=data.get("book_location") or "—"),
+             _("Found at: %(place)s", place=data["found_location"]) if data.get("found_location") else ""])
+
+
+@handles("stocktake.resolve")
+def _stocktake_resolve(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+    from custody.domain.stocktake import StocktakeResult
+
+    return (N_("%(who)s resolved the stocktake discrepancy (%(kind)s)"),
+            {"kind": _enum_label(StocktakeResult, data.get("kind"))}, [])
+
+
 # The three check-out decisions differ only in their sentence.
 _CHECKOUT_DECISIONS = {
     "checkout.approve": N_("%(who)s approved check-out %(no)s"),

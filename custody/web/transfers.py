@@ -107,7 +107,7 @@ def new():
     """Build a transfer: pick items (tick or scan), say where they go and what should happen to each."""
     actor = current_actor()
     case_id = request.args.get("case_id", "")
-    if not case_id.isdigit():
+    if not case_id.isdecimal():
         flash(_("Open the case whose items you want to transfer, then choose “Build a transfer”."), "info")
         return redirect(url_for("cases.index"))
     case = get_case(db.session, actor, int(case_id))

@@ -51,3 +51,21 @@ def test_concurrent_writers_all_succeed(app, client, auth_headers):
     for thread in threads:
         thread.join(timeout=60)
     assert statuses == [201] * 30
+
+
+def test_lone_surrogates_and_control_characters_are_removed_not_crashed_on(client, auth_headers):
+    response = client.post("/api/v1/tokens", json={"username": "\ud800police_officer", "password": "x"})
+    assert response.status_code == 401  # the surrogate is dropped; the login just fails
+    headers = auth_headers("police_officer")
+    created = client.post("/api/v1/cases", json={"police_case_no": "A\x0b-1\ud800", "title": "粘贴\x00的\u202e标题"},
+                          headers=headers)
+    assert created.status_code == 201, created.json
+    assert created.json["police_case_no"] == "A-1" and created.json["title"] == "粘贴的标题"
+
+
+def test_spreadsheet_cells_never_start_a_formula():
+    from custody.text import spreadsheet_text
+
+    assert spreadsheet_text('=HYPERLINK("http://x","y")') == '\'=HYPERLINK("http://x","y")'
+    assert spreadsheet_text("+86 138") == "'+86 138" and spreadsheet_text("@SUM(A1)") == "'@SUM(A1)"
+    assert spreadsheet_text("手机\x0b") == "手机" and spreadsheet_text(12) == 12

@@ -416,3 +416,26 @@ def test_csrf_token_is_on_every_custody_form(app):
     for path in ("/storage/check-in", f"/storage/items/{item.id}/move", f"/storage/items/{item.id}/external"):
         assert token(keeper, path)
     assert db.session.scalar(select(Attachment).limit(1)) is None
+
+
+def test_every_item_event_the_services_write_has_a_timeline_sentence():
+    """A new item action must also get its sentence in custody/web/timeline.py (no raw codes)."""
+    import re
+    from pathlib import Path
+
+    from custody.web.timeline import KNOWN_ACTIONS
+
+    services = Path(__file__).resolve().parents[2] / "custody" / "services"
+    written = set()
+    for path in services.glob("*.py"):
+        written |= set(re.findall(r'append_item_event\(\s*session,\s*[^,]+,\s*[^,]+,\s*"([a-z_.]+)"', path.read_text()))
+    assert written, "no item actions found: the pattern is stale"
+    assert written <= KNOWN_ACTIONS, sorted(written - KNOWN_ACTIONS)
+
+
+def test_odd_query_values_are_ignored_not_500(client, login_as):
+    login_as("police_officer")
+    for path in ["/items/?page=²", "/items/?status=+", "/items/?category=+", "/items/?seized_from=0001-01-01",
+                 "/cases/?page=²", "/transfers/?page=²", "/transfers/new?case_id=²", "/items/labels.pdf?item_ids=²"]:
+        response = client.get(path)
+        assert response.status_code < 500, (path, response.status_code)
