@@ -11,7 +11,7 @@ from custody.domain.enums import ItemCategory, TransferKind
 from custody.extensions import db
 from custody.models.agency import Agency, StorageLocation
 from custody.orm import utcnow
-from custody.services import cases, items, storage, transfers
+from custody.services import cases, items, milestones, storage, transfers
 from custody.services.context import actor_for
 
 from .conftest import get_user
@@ -72,6 +72,40 @@ def send_to_procuratorate(case, item_ids):  # noqa: ANN001, ANN201
     )
     db.session.commit()
     return transfer
+
+
+DROP_DECISION = "沪公(浦)撤字[2026]3号撤销案件决定书"
+JUDGMENT_NO = "(2026)沪0115刑初88号"
+
+
+def close_case(case, legal_basis: str = DROP_DECISION, reason: str = "不应追究刑事责任，撤销案件"):  # noqa: ANN001, ANN201
+    """The police drop the case (撤案): the decision on record lets its items be finally disposed of."""
+    milestones.close_case(db.session, act("police_officer"), case.id, legal_basis=legal_basis, reason=reason)
+    db.session.commit()
+    return case
+
+
+def judge_case(case, item_ids=(), judgment_no: str = JUDGMENT_NO):  # noqa: ANN001, ANN201
+    """Send the case to the procuratorate and on to the court (with ``item_ids``; by default the file
+    only, so the items stay with the police), and record the court's effective judgment."""
+    from custody.domain.clock import local_date
+
+    item_ids = list(item_ids)
+    transfer = send_to_procuratorate(case, item_ids)
+    transfers.decide_lines(db.session, act("prosecutor"), transfer.id, item_ids, accept=True,
+                           case_no=f"浦检刑诉[2026]{case.id}号")
+    db.session.commit()
+    indictment = transfers.propose_transfer(db.session, act("prosecutor"), case_id=case.id,
+                                            to_agency_id=agency("PDFY").id, kind=TransferKind.INDICTMENT,
+                                            item_ids=item_ids)
+    db.session.commit()
+    transfers.decide_lines(db.session, act("judge"), indictment.id, item_ids, accept=True,
+                           case_no=f"(2026)沪0115刑初{case.id}号")
+    db.session.commit()
+    judgment = milestones.record_judgment(db.session, act("judge"), case.id, judgment_no=judgment_no,
+                                          effective_on=local_date(utcnow()))
+    db.session.commit()
+    return judgment
 
 
 def photo(item, username: str = "police_officer"):  # noqa: ANN001, ANN201

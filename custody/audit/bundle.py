@@ -1,7 +1,7 @@
-"""Exported checkpoints and dossiers: their JSON form and their verification.
+"""Exported checkpoints and dossiers: their JSON form, their signed manifest and their verification.
 
 Standard library and ``cryptography`` only — this is what ``python -m custody.verify`` runs, far
-from the app and its database. docs/LEDGER.md §6 and §8 specify the documents.
+from the app and its database. docs/LEDGER.md §7 and §8 specify the documents.
 """
 
 from __future__ import annotations
@@ -14,14 +14,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .canonical import FORMAT_VERSION, GENESIS_HASH, canonical_bytes
 from .merkle import LEAF_PREFIX, verify_inclusion
-from .signing import TIMESTAMP_FORMAT, Checkpoint, key_id, load_public_key, verify_checkpoint
+from .signing import SIGNATURE_SIZE, TIMESTAMP_FORMAT, Checkpoint, key_id, load_public_key, verify_checkpoint
 
 BUNDLE_FORMAT = "custody-audit-dossier"
-BUNDLE_VERSION = 1
+BUNDLE_VERSION = 2  # 2: a signed manifest (version 1 dossiers had none and are refused)
+MANIFEST_FORMAT = "custody-audit-dossier-manifest"
+MANIFEST_VERSION = 1
 
 
 # -- checkpoints --------------------------------------------------------------------------------
@@ -91,6 +94,114 @@ def read_checkpoint(document: object) -> SignedCheckpoint:
     return SignedCheckpoint(checkpoint, document["key_id"], signature)
 
 
+# -- the signed manifest of a dossier -------------------------------------------------------------
+
+MANIFEST_KEYS = frozenset({"format", "version", "origin", "key_id", "subject", "items", "events", "checkpoint",
+                           "created_at"})
+
+
+def events_digest(event_hashes: list[str]) -> str:
+    """SHA-256 of the dossier's event hashes (32 bytes each), concatenated in log-index order."""
+    return hashlib.sha256(b"".join(bytes.fromhex(h) for h in event_hashes)).hexdigest()
+
+
+def manifest_body(*, origin: str, key: str, subject: dict[str, Any], heads: list[dict[str, Any]],
+                  event_hashes: list[str], tree_size: int, root_hash: str, created_at: str) -> dict[str, Any]:
+    """What the exporter signs about a dossier (docs/LEDGER.md §8.1).
+
+    ``subject`` is ``{"type": "item", "item_id"}`` or ``{"type": "case", "case_id"}``; ``heads`` are
+    ``{"item_id", "event_count", "last_event_hash"}``; ``event_hashes`` in log-index order.
+    """
+    return {
+        "format": MANIFEST_FORMAT,
+        "version": MANIFEST_VERSION,
+        "origin": origin,
+        "key_id": key,
+        "subject": subject,
+        "items": sorted(({"item_id": h["item_id"], "event_count": h["event_count"],
+                          "last_event_hash": h["last_event_hash"]} for h in heads), key=lambda h: h["item_id"]),
+        "events": {"count": len(event_hashes), "sha256": events_digest(event_hashes)},
+        "checkpoint": {"tree_size": tree_size, "root_hash": root_hash},
+        "created_at": created_at,
+    }
+
+
+def sign_manifest(private_key: Ed25519PrivateKey, body: dict[str, Any]) -> dict[str, Any]:
+    """The ``manifest`` member of a dossier: the body and the Ed25519 signature of its canonical bytes."""
+    return {"body": body, "signature": base64.b64encode(private_key.sign(canonical_bytes(body))).decode("ascii")}
+
+
+def _int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def read_manifest(document: object) -> tuple[dict[str, Any], bytes]:
+    """Parse a ``manifest`` member strictly: its body (every field checked) and the raw signature.
+
+    Raises ValueError naming the first malformed field.
+    """
+    if not isinstance(document, dict) or set(document) != {"body", "signature"}:
+        raise ValueError("it must be an object with exactly a body and a signature")
+    body = document["body"]
+    try:
+        signature = base64.b64decode(str(document["signature"]), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("the signature must be base64") from exc
+    if len(signature) != SIGNATURE_SIZE:
+        raise ValueError(f"the signature must be {SIGNATURE_SIZE} bytes")
+    if not isinstance(body, dict) or set(body) != MANIFEST_KEYS:
+        raise ValueError(f"the body must have exactly the members {', '.join(sorted(MANIFEST_KEYS))}")
+    if body["format"] != MANIFEST_FORMAT or body["version"] != MANIFEST_VERSION:
+        raise ValueError(f"not a {MANIFEST_FORMAT} version {MANIFEST_VERSION}")
+    if not isinstance(body["origin"], str) or not isinstance(body["key_id"], str):
+        raise ValueError("origin and key_id must be strings")
+    subject = body["subject"]
+    if not (isinstance(subject, dict) and (
+            (subject.get("type") == "item" and set(subject) == {"type", "item_id"} and _int(subject["item_id"]))
+            or (subject.get("type") == "case" and set(subject) == {"type", "case_id"} and _int(subject["case_id"])))):
+        raise ValueError('subject must be {"type": "item", "item_id"} or {"type": "case", "case_id"}')
+    items = body["items"]
+    if not isinstance(items, list):
+        raise ValueError("items must be a list")
+    previous = -1
+    for head in items:
+        if not isinstance(head, dict) or set(head) != {"item_id", "event_count", "last_event_hash"} \
+                or not _int(head["item_id"]) or not _int(head["event_count"]):
+            raise ValueError("each item must be {item_id, event_count, last_event_hash}")
+        if head["item_id"] <= previous:
+            raise ValueError("items must be in ascending item_id order, each once")
+        previous = head["item_id"]
+        if head["event_count"] == 0:
+            if head["last_event_hash"] is not None:
+                raise ValueError("an item without events has no last_event_hash")
+        else:
+            _hex32(head["last_event_hash"], "last_event_hash")
+    events = body["events"]
+    if not isinstance(events, dict) or set(events) != {"count", "sha256"} or not _int(events["count"]):
+        raise ValueError("events must be {count, sha256}")
+    _hex32(events["sha256"], "events.sha256")
+    checkpoint = body["checkpoint"]
+    if not isinstance(checkpoint, dict) or set(checkpoint) != {"tree_size", "root_hash"} \
+            or not _int(checkpoint["tree_size"]):
+        raise ValueError("checkpoint must be {tree_size, root_hash}")
+    _hex32(checkpoint["root_hash"], "checkpoint.root_hash")
+    try:
+        when = datetime.strptime(str(body["created_at"]), TIMESTAMP_FORMAT)
+    except ValueError as exc:
+        raise ValueError("created_at must be YYYY-MM-DDTHH:MM:SS.ffffffZ") from exc
+    if when.strftime(TIMESTAMP_FORMAT) != body["created_at"]:
+        raise ValueError("created_at must be YYYY-MM-DDTHH:MM:SS.ffffffZ")
+    return body, signature
+
+
+def manifest_verifies(public_key: Ed25519PublicKey, body: dict[str, Any], signature: bytes) -> bool:
+    try:
+        public_key.verify(signature, canonical_bytes(body))
+    except InvalidSignature:
+        return False
+    return True
+
+
 # -- dossiers -----------------------------------------------------------------------------------
 
 
@@ -121,6 +232,11 @@ def _event_label(event: dict[str, Any]) -> str:
     entry = event.get("entry") if isinstance(event.get("entry"), dict) else {}
     where = f" (item {entry['item_id']} no. {entry.get('item_seq')})" if entry.get("item_id") is not None else ""
     return f"event {event.get('event_id')}{where}"
+
+
+def _subject_id(subject: dict[str, Any]) -> tuple[str, object]:
+    kind = str(subject.get("type"))
+    return kind, subject.get({"item": "item_id", "case": "case_id"}.get(kind, ""))
 
 
 def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -> BundleReport:
@@ -166,6 +282,35 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
     if log.get("origin") != checkpoint.checkpoint.origin:
         fail(f"the checkpoint is for log {checkpoint.checkpoint.origin!r}, not {log.get('origin')!r}")
 
+    # The signed manifest: what the dossier is about and how far each item's history goes.
+    if "manifest" not in bundle:
+        fail("the dossier has no signed manifest")
+        return report
+    try:
+        manifest, manifest_signature = read_manifest(bundle["manifest"])
+    except ValueError as exc:
+        fail(f"the manifest cannot be read: {exc}")
+        return report
+    if manifest["key_id"] != key_id(public_key):
+        fail(f"the manifest names key {manifest['key_id']}, not the log's key {key_id(public_key)}")
+        return report
+    if not manifest_verifies(public_key, manifest, manifest_signature):
+        fail(f"the manifest signature does not verify with key {key_id(public_key)}: forged or altered")
+        return report
+    c = checkpoint.checkpoint
+    if manifest["origin"] != c.origin or manifest["checkpoint"] != {"tree_size": c.tree_size,
+                                                                     "root_hash": c.root_hash.hex()}:
+        fail(f"the manifest was signed for checkpoint {manifest['checkpoint']['tree_size']} of log "
+             f"{manifest['origin']!r}, not for the dossier's checkpoint {c.tree_size} of {c.origin!r}")
+    signed_subject = manifest["subject"]
+    subject = bundle.get("subject") if isinstance(bundle.get("subject"), dict) else {}
+    if _subject_id(subject) != _subject_id(signed_subject):
+        fail(f"the dossier says it is about {' '.join(map(str, _subject_id(subject)))}, the signed manifest "
+             f"about {' '.join(map(str, _subject_id(signed_subject)))}")
+    if bundle.get("generated_at") != manifest["created_at"]:
+        fail(f"generated_at {bundle.get('generated_at')!r} is not the signed time {manifest['created_at']!r}")
+    signed_heads = {h["item_id"]: h for h in manifest["items"]}
+
     # Each event: its hash, and its place in the signed tree.
     events = bundle.get("events")
     if not isinstance(events, list) or not events:
@@ -174,6 +319,7 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
     report.events = len(events)
     seen_indexes: set[int] = set()
     chains: dict[int, list[tuple[int, dict[str, Any], str]]] = {}
+    logged: list[tuple[int, str]] = []
     root = checkpoint.root_hash
     for event in events:
         if not isinstance(event, dict) or not isinstance(event.get("entry"), dict):
@@ -211,11 +357,11 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
             fail(f"{label}: not proven to be entry {index} of the log signed at {checkpoint.timestamp_text} "
                  f"(tree size {checkpoint.tree_size})")
             continue
+        logged.append((index, digest))
         if entry.get("item_id") is not None:
             chains.setdefault(entry["item_id"], []).append((entry.get("item_seq"), entry, digest))
 
-    # Each item's chain: contiguous from 1, linked, ending at the recorded head.
-    heads = {i.get("item_id"): i for i in bundle.get("items", []) if isinstance(i, dict)}
+    # Each item's chain: contiguous from 1, linked, ending at the head the manifest signs.
     for item_id, chain in sorted(chains.items(), key=lambda kv: str(kv[0])):
         if not all(isinstance(seq, int) for seq, _, _ in chain):
             fail(f"item {item_id}: an event has no sequence number")
@@ -231,15 +377,36 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
                 break
             previous = digest
         else:
-            head = heads.get(item_id)
+            head = signed_heads.get(item_id)
             if head is None:
-                fail(f"item {item_id}: not listed among the dossier's items")
-            elif head.get("event_count") != len(chain) or head.get("last_event_hash") != previous:
+                fail(f"item {item_id}: not among the items of the signed manifest")
+            elif head["event_count"] != len(chain) or head["last_event_hash"] != previous:
                 fail(f"item {item_id}: the history is incomplete ({len(chain)} of "
-                     f"{head.get('event_count')} events)")
-    for item_id, head in heads.items():
-        if head.get("event_count") and item_id not in chains:
-            fail(f"item {item_id}: none of its {head.get('event_count')} events are in the dossier")
+                     f"{head['event_count']} events signed in the manifest)")
+    for item_id, head in signed_heads.items():
+        if head["event_count"] and item_id not in chains:
+            fail(f"item {item_id}: none of its {head['event_count']} events signed in the manifest are in the "
+                 "dossier")
+
+    # The unsigned list of items must say what the manifest signs.
+    heads = {i.get("item_id"): i for i in bundle.get("items", []) if isinstance(i, dict)} \
+        if isinstance(bundle.get("items"), list) else {}
+    if set(heads) != set(signed_heads):
+        fail(f"the dossier lists items {sorted(heads, key=str)}, the signed manifest {sorted(signed_heads)}")
+    for item_id, head in sorted(heads.items(), key=lambda kv: str(kv[0])):
+        signed = signed_heads.get(item_id)
+        if signed is not None and (head.get("event_count"), head.get("last_event_hash")) != \
+                (signed["event_count"], signed["last_event_hash"]):
+            fail(f"item {item_id}: its event_count or last_event_hash ({head.get('event_count')!r} events) "
+                 f"differs from the signed manifest ({signed['event_count']} events): altered")
+
+    # The set of events is the one signed.
+    logged.sort()
+    signed_events = manifest["events"]
+    if len(logged) == len(events) and (len(logged) != signed_events["count"] or
+                                       events_digest([h for _, h in logged]) != signed_events["sha256"]):
+        fail(f"the dossier's {len(logged)} events are not the {signed_events['count']} events signed in the "
+             "manifest: some were removed, added or replaced")
 
     # The descriptive fields must agree with what the signed entries say about them.
     for item_id, chain in chains.items():
@@ -253,28 +420,27 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
                 fail(f"item {item_id}: its {name} {head.get(name)!r} differs from its registration "
                      f"({registered[name]!r})")
 
-    # Every event belongs to the subject.
-    subject = bundle.get("subject") if isinstance(bundle.get("subject"), dict) else {}
-    key = {"item": "item_id", "case": "case_id"}.get(str(subject.get("type")))
-    if key is None:
-        fail("the dossier does not say what it is about (subject)")
-    elif key == "item_id" and subject.get("label_code") != heads.get(subject.get("item_id"), {}).get("label_code"):
+    # Every event belongs to the (signed) subject.
+    kind = signed_subject["type"]
+    key = {"item": "item_id", "case": "case_id"}[kind]
+    if key == "item_id" and subject.get("label_code") != heads.get(signed_subject["item_id"], {}).get("label_code"):
         fail(f"the subject's label code {subject.get('label_code')!r} is not its item's")
     else:
         for event in events:
             entry = event.get("entry") if isinstance(event, dict) else None
-            if isinstance(entry, dict) and entry.get(key) != subject.get(key):
-                fail(f"{_event_label(event)}: belongs to another {subject.get('type')}")
+            if isinstance(entry, dict) and entry.get(key) != signed_subject[key]:
+                fail(f"{_event_label(event)}: belongs to another {kind}")
                 break
 
     if report.ok:
-        c = checkpoint.checkpoint
+        described = subject.get("label_code") or subject.get("title")
         report.summary = [
-            f"subject: {subject.get('type')} {subject.get(key)}"
-            + (f" ({subject.get('label_code') or subject.get('title')})" if subject.get('label_code') or subject.get('title') else ""),
-            f"events: {len(events)}, items: {len(chains)}, every item history complete from its first event",
+            f"subject: {kind} {signed_subject[key]}" + (f" ({described})" if described else ""),
+            f"events: {len(events)}, items: {len(chains)}, every item history complete from its first event "
+            "to the head signed in the manifest",
             f"checkpoint: log {c.origin!r}, {c.tree_size} entries, signed {checkpoint.timestamp_text}",
             f"root hash: {c.root_hash.hex()}",
+            f"manifest signed {manifest['created_at']}",
             f"signing key: {key_id(public_key)}"
             + ("" if trusted_key is not None else " (taken from the bundle: compare it with the published key)"),
         ]

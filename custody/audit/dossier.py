@@ -1,7 +1,9 @@
 """Building the self-contained dossier of an item or a case (docs/LEDGER.md §8).
 
 The bundle carries each event's canonical entry, its log index and inclusion proof, one signed
-checkpoint covering them all, and the public key: ``custody.audit.bundle.verify_bundle`` (and
+checkpoint covering them all, the public key, and a manifest signed with the log's key that fixes
+the subject, each item's head (event count and last hash) and the set of events — so a dossier
+with events left out no longer verifies. ``custody.audit.bundle.verify_bundle`` (and
 ``python -m custody.verify``) checks it without the app or its database.
 """
 
@@ -18,9 +20,9 @@ from custody.models.item import Item
 from custody.models.ledger import LogEntry
 from custody.orm import utcnow
 
-from .bundle import BUNDLE_FORMAT, BUNDLE_VERSION
+from .bundle import BUNDLE_FORMAT, BUNDLE_VERSION, manifest_body, sign_manifest
 from .canonical import format_timestamp
-from .ledger import LedgerSettings, checkpoint_covering, checkpoint_document, log_tree
+from .ledger import LedgerSettings, checkpoint_covering, checkpoint_document, create_checkpoint, log_tree
 from .recorder import event_entry
 from .signing import public_key_to_text
 
@@ -41,8 +43,18 @@ def _item_head(item: Item) -> dict[str, Any]:
 
 def _bundle(session: Session, settings: LedgerSettings, subject: dict[str, Any], items: list[Item],
             events: list[tuple[AuditEvent, int | None]]) -> dict[str, Any]:
+    heads = [_item_head(item) for item in items]
+    # The heads were read first: an event appended since (READ COMMITTED) is left for a later dossier,
+    # so the events end exactly at the heads that are signed.
+    counts = {head["item_id"]: head["event_count"] for head in heads}
+    events = [(event, index) for event, index in events
+              if event.item_id not in counts or (event.item_seq or 0) <= counts[event.item_id]]
     logged = [index for _, index in events if index is not None]
     checkpoint = checkpoint_covering(session, settings, max(logged) + 1 if logged else 0)
+    if checkpoint.key_id != settings.key_id or checkpoint.origin != settings.origin:
+        # Signed before a key rotation or renaming: the dossier's key and origin must be the checkpoint's.
+        checkpoint = create_checkpoint(session, settings)
+        assert checkpoint is not None
     tree = log_tree(session, settings, checkpoint.tree_size)
     entries = []
     for event, index in events:
@@ -54,12 +66,20 @@ def _bundle(session: Session, settings: LedgerSettings, subject: dict[str, Any],
             "entry": event_entry(event),
             "inclusion_proof": proof,
         })
+    created_at = format_timestamp(utcnow())
+    kind = subject["type"]
+    manifest = manifest_body(
+        origin=settings.origin, key=settings.key_id,
+        subject={"type": kind, f"{kind}_id": subject[f"{kind}_id"]}, heads=heads,
+        event_hashes=[event.hash for event, index in sorted(events, key=lambda e: (e[1] is None, e[1] or 0))],
+        tree_size=checkpoint.tree_size, root_hash=checkpoint.root_hash, created_at=created_at,
+    )
     return {
         "format": BUNDLE_FORMAT,
         "version": BUNDLE_VERSION,
-        "generated_at": format_timestamp(utcnow()),
+        "generated_at": created_at,
         "subject": subject,
-        "items": [_item_head(item) for item in items],
+        "items": heads,
         "log": {
             "origin": settings.origin,
             "algorithm": "Ed25519",
@@ -67,6 +87,7 @@ def _bundle(session: Session, settings: LedgerSettings, subject: dict[str, Any],
             "public_key": public_key_to_text(settings.public_key),
         },
         "checkpoint": checkpoint_document(checkpoint),
+        "manifest": sign_manifest(settings.private_key, manifest),
         "events": entries,
     }
 

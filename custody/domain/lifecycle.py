@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from .enums import (
+    CaseStage,
     DispositionKind,
     DispositionStatus,
     ItemCategory,
@@ -139,14 +140,67 @@ class DisposalFacts:
     is_valued: bool
 
 
+@dataclass(frozen=True)
+class CaseOutcome:
+    """What the case has decided, as far as the final disposal of its property goes [LAW].
+
+    ``judgment_no`` is the court's effective judgment (recording it puts the case in execution);
+    ``closing_decision`` the number of the decision that closed the case: not to prosecute, to drop
+    the case, or closing it after the judgment was executed.
+    """
+
+    stage: CaseStage
+    judgment_no: str | None = None
+    closing_decision: str | None = None
+
+    @property
+    def decided(self) -> bool:
+        if self.stage is CaseStage.EXECUTION:
+            return bool(self.judgment_no)
+        if self.stage is CaseStage.CLOSED:
+            return bool(self.judgment_no or self.closing_decision)
+        return False
+
+    @property
+    def reference(self) -> str | None:
+        """What a final disposal cites unless told otherwise: the judgment, else the closing decision."""
+        if not self.decided:
+            return None
+        return self.judgment_no or self.closing_decision
+
+
+def check_disposal_ground(kind: DispositionKind, case: CaseOutcome) -> None:
+    """[LAW] A final disposal carries out the outcome of the case: the court's effective judgment,
+    or the decision not to prosecute or to drop the case. Until one is recorded, only early sale and
+    pre-trial return (each under its own rules) may take an item out of custody.
+
+    Checked at proposal, and again at approval and execution (a proposal recorded before this rule
+    must not slip through).
+    """
+    if kind in FINAL_KINDS and not case.decided:
+        raise Conflict(N_("A final disposal carries out the outcome of the case: first record the court's "
+                          "effective judgment, or close the case with the decision not to prosecute or to "
+                          "drop it."),
+                       code="disposal.case_not_decided")
+
+
+def disposal_legal_basis(kind: DispositionKind, legal_basis: str | None, case: CaseOutcome) -> str | None:
+    """The legal basis to record: as given, or for a final disposal the recorded judgment or decision."""
+    given = (legal_basis or "").strip() or None
+    if given is None and kind in FINAL_KINDS:
+        return case.reference
+    return given
+
+
 def check_disposal_proposal(kind: DispositionKind, item: DisposalFacts, legal_basis: str | None,
-                            reason: str | None) -> None:
+                            reason: str | None, *, case: CaseOutcome) -> None:
     ensure_not_disposed(item.facts)
     ensure_not_in_transfer(item.facts)
     if item.facts.disposition_status is not DispositionStatus.NONE:
         raise Conflict(N_("The item already has a disposal in progress."), code="item.disposal_pending")
     if item.facts.location_state is LocationState.CHECKED_OUT:
         raise Conflict(N_("A checked-out item must be returned first."), code="item.checked_out")
+    check_disposal_ground(kind, case)
     if kind in FINAL_KINDS and not (legal_basis or "").strip():
         raise InvalidInput(N_("Cite the judgment or decision that orders this disposal."),
                            fields={"legal_basis": [N_("Required.")]})
@@ -298,14 +352,34 @@ def freeze_status_on(status: FreezeStatus, expires_on: date, today: date) -> Fre
     return status
 
 
+# [LAW + DESIGN] A renewal is accepted only in the last RENEWAL_WINDOW_DAYS days before the current
+# last day (that day included). The law requires renewal before expiry, each renewal for at most the
+# same period, counted on from the old expiry: renewals stacked far ahead (ten on the day of the
+# freeze would push a 6-month deposit freeze five years out) would hold the assets beyond any period
+# anyone decided on. Thirty days leaves time for the renewal notice to reach the institution.
+RENEWAL_WINDOW_DAYS = 30
+
+
+def renewal_opens_on(expires_on: date) -> date:
+    """The first day a renewal is accepted for a freeze whose last day is ``expires_on``."""
+    return expires_on - timedelta(days=RENEWAL_WINDOW_DAYS)
+
+
 def check_renewal(status: FreezeStatus, expires_on: date, today: date) -> None:
-    """[LAW] Renewal must happen before expiry; afterwards the freeze has lapsed by itself."""
+    """[LAW] Renewal must happen before expiry (afterwards the freeze has lapsed by itself), and no
+    earlier than the renewal window before the last day."""
     effective = freeze_status_on(status, expires_on, today)
     if effective is FreezeStatus.LAPSED:
         raise Conflict(N_("The freeze expired without renewal and has lapsed; it cannot be renewed."),
                        code="freeze.lapsed")
     if effective is FreezeStatus.RELEASED:
         raise Conflict(N_("The freeze has been released."), code="freeze.released")
+    opens = renewal_opens_on(expires_on)
+    if today < opens:
+        raise Conflict(N_("A freeze can be renewed only in the last %(days)s days before its last day "
+                          "(%(last)s): from %(opens)s."),
+                       code="freeze.renewal_too_early", days=RENEWAL_WINDOW_DAYS, last=expires_on.isoformat(),
+                       opens=opens.isoformat())
 
 
 # -- corrections (更正) -------------------------------------------------------------------------

@@ -77,22 +77,66 @@ def check_route(
             code="transfer.wrong_route",
             fields={"to_agency_id": [N_("Wrong kind of receiving agency for this transfer.")]},
         )
-    if case_stage not in route.from_stage:
-        raise Conflict(N_("The case is not at a stage where this transfer is possible."), code="transfer.wrong_stage")
-    if kind is TransferKind.SUPPLEMENTARY_INVESTIGATION and supplementary_rounds >= MAX_SUPPLEMENTARY_ROUNDS:
-        raise Conflict(
-            N_("The case has already been returned for supplementary investigation twice."),
-            code="transfer.supplementary_limit",
-        )
+    _check_stage(kind, case_stage, supplementary_rounds)
     # A stage transfer may carry the file alone (items already with the receiver, or staying put);
     # an "other" transfer exists only to move items.
     if item_count == 0 and route.to_stage is None:
         raise InvalidInput(N_("Choose at least one item."), fields={"item_ids": [N_("Choose at least one item.")]})
 
 
+def _check_stage(kind: TransferKind, case_stage: CaseStage, supplementary_rounds: int) -> None:
+    if case_stage not in ROUTES[kind].from_stage:
+        raise Conflict(N_("The case is not at a stage where this transfer is possible."), code="transfer.wrong_stage")
+    if kind is TransferKind.SUPPLEMENTARY_INVESTIGATION and supplementary_rounds >= MAX_SUPPLEMENTARY_ROUNDS:
+        raise Conflict(
+            N_("The case has already been returned for supplementary investigation twice."),
+            code="transfer.supplementary_limit",
+        )
+
+
 def moves_case(kind: TransferKind) -> bool:
     """Whether signing for this transfer moves the case file (and stage) to the receiver."""
     return ROUTES[kind].to_stage is not None
+
+
+STAGE_KINDS = frozenset(kind for kind in TransferKind if moves_case(kind))
+
+
+def check_no_stage_transfer_waiting(waiting_transfer_no: str | None) -> None:
+    """[DESIGN] One case file, one move at a time: while a stage transfer of the case waits to be
+    signed for, no other may be proposed (otherwise the later acceptance would act on a stage the
+    case has already left)."""
+    if waiting_transfer_no is not None:
+        raise Conflict(
+            N_("Transfer %(no)s of the case file is still waiting to be signed for; "
+               "it must be signed for or recalled first."),
+            code="transfer.stage_pending", no=waiting_transfer_no,
+        )
+
+
+def check_case_receivable(
+    kind: TransferKind, *, case_stage: CaseStage, sender_handles_case: bool, supplementary_rounds: int
+) -> None:
+    """At the first sign-for of a stage transfer the case must still be where the route takes it
+    from: the proposal was checked, but the case may have moved or closed since."""
+    if case_stage is CaseStage.CLOSED:
+        raise Conflict(N_("The case has been closed; its file can no longer be signed for. "
+                          "Ask the sender to recall the transfer."), code="transfer.case_closed")
+    _check_stage(kind, case_stage, supplementary_rounds)
+    if not sender_handles_case:
+        raise Conflict(N_("The sending agency no longer handles the case; ask it to recall the transfer."),
+                       code="transfer.sender_not_handler")
+
+
+def check_no_open_checkout(label_code: str, checkout_no: str | None) -> None:
+    """An item requested, approved or released on a check-out stays with its custodian until the
+    check-out is over: otherwise the old custodian's approval could be used after custody moved."""
+    if checkout_no is not None:
+        raise Conflict(
+            N_("Item %(label)s is on check-out %(no)s, which is still open; "
+               "return the item or cancel the check-out before transferring it."),
+            code="item.checkout_open", label=label_code, no=checkout_no,
+        )
 
 
 def check_item_transferable(facts: ItemFacts) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -56,6 +57,10 @@ class Item(db.Model):
     owner_id_no: Mapped[str | None] = mapped_column(String(32))
     owner_contact: Mapped[str | None] = mapped_column(String(64))
     ownership_clear: Mapped[bool] = mapped_column(default=False)  # 权属明确、无争议
+    # Salt of the personal-data digests in the item's history (docs/LEDGER.md §5.6): 16 random bytes
+    # in hex. It never enters an event, so the digests cannot be brute-forced from the record alone.
+    # NULL-able in the schema only so migration 0006 could add it in place; the app always sets it.
+    personal_data_salt: Mapped[str | None] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
 
     measure: Mapped[Measure] = mapped_column(str_enum(Measure))
     measure_doc_no: Mapped[str | None] = mapped_column(String(64))  # 扣押决定书等文号; may follow later

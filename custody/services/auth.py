@@ -90,15 +90,18 @@ def authenticate(
 
     actor = actor_for(user, origin)
     if user.locked_until is not None and user.locked_until > now:
-        _security(session, "login", Outcome.DENIED, actor, origin, reason="locked")
-        return LoginOutcome(
-            None,
-            N_("This account is locked after too many failed logins. Try again later."),
-            "auth.locked",
-            user.locked_until,
-        )
+        return _refuse_locked(session, user, actor, origin)
 
-    if not verify_password(user.password_hash, password):
+    verified = verify_password(user.password_hash, password)
+    # The failure count is read and written under the user's row lock, so parallel attempts are
+    # counted one after another (a read-then-write without it lets them all count "1"). The slow
+    # hash is checked before taking the lock, so attempts do not queue behind each other's hashing.
+    session.scalar(select(User).where(User.id == user.id).with_for_update(of=User)
+                   .execution_options(populate_existing=True))
+    if user.locked_until is not None and user.locked_until > now:
+        return _refuse_locked(session, user, actor, origin)  # locked by an attempt that ran meanwhile
+
+    if not verified:
         user.failed_login_count += 1
         _security(session, "login", Outcome.FAILURE, actor, origin, reason="wrong_password",
                   consecutive_failures=user.failed_login_count)
@@ -124,6 +127,16 @@ def authenticate(
         user.password_hash = hash_password(password)
     _security(session, "login", Outcome.SUCCESS, actor, origin)
     return LoginOutcome(user)
+
+
+def _refuse_locked(session: Session, user: User, actor: Actor, origin: Origin) -> LoginOutcome:
+    _security(session, "login", Outcome.DENIED, actor, origin, reason="locked")
+    return LoginOutcome(
+        None,
+        N_("This account is locked after too many failed logins. Try again later."),
+        "auth.locked",
+        user.locked_until,
+    )
 
 
 # -- browser login sessions ---------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 request (officer of the custodian agency) → approve (an approver of that agency, not the requester)
 → release (keeper: items leave storage to the named person) → return (keeper: condition checked,
-discrepancies recorded). Extensions are requested and approved the same way. Lock order: the
-check-out row, then its items by id.
+discrepancies recorded). Extensions are requested and approved the same way, only while the
+check-out runs: returning everything or cancelling closes a pending request. Every step after the
+request refuses once an item's custody has moved to another agency (the approval was given by the
+old custodian): request again. Lock order: the check-out row, then its items by id.
 """
 
 from __future__ import annotations
@@ -80,6 +82,37 @@ def _checkout_common(checkout: Checkout) -> dict[str, Any]:
     return {"checkout_id": checkout.id, "checkout_no": checkout.checkout_no}
 
 
+def _ensure_custody_unchanged(checkout: Checkout, items: Iterable[Item]) -> None:
+    """The check-out was requested and approved by its custodian agency; once an item is held by
+    another agency, that approval does not bind the new custodian."""
+    if any(item.custodian_agency_id != checkout.custodian_agency_id for item in items):
+        raise Conflict(N_("Custody of the items has moved to another agency since this check-out was requested; "
+                          "the new custodian must request a check-out of its own."),
+                       code="checkout.custody_moved")
+
+
+# Stored as the decision reason of an extension request closed by the system, shown as written.
+EXTENSION_CLOSED_RETURNED = "调用物品已全部归还，延期申请自动失效"
+EXTENSION_CLOSED_CANCELLED = "调用已取消，延期申请自动失效"
+
+
+def _close_pending_extensions(session: Session, checkout: Checkout, items: Iterable[Item], reason: str) -> None:
+    """The check-out is over: a pending extension request is rejected by the system, not left to be
+    approved afterwards. The caller holds the check-out's and the items' locks."""
+    now = utcnow()
+    for extension in checkout.extensions:
+        if extension.status is not ExtensionStatus.REQUESTED:
+            continue
+        extension.status = ExtensionStatus.REJECTED
+        extension.decided_by_id = None
+        extension.decided_at = now
+        extension.decision_reason = reason
+        for item in items:
+            append_item_event(session, item, None, "checkout.extension_reject", reason=reason, occurred_at=now,
+                              data={**_checkout_common(checkout), "due_at": checkout.due_at, "automatic": True,
+                                    "extension_id": extension.id})
+
+
 def request_checkout(
     session: Session,
     actor: Actor,
@@ -142,6 +175,7 @@ def decide_checkout(session: Session, actor: Actor, checkout_id: int, *, approve
     """审批 — an approver of the custodian agency, never the requester."""
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
+    _ensure_custody_unchanged(checkout, items)
     require_on_items(actor, Action.APPROVE_CHECKOUT, items)
     require_not_requester(checkout.requested_by_id, actor.user_id)
     require_checkout_status(checkout.status, CheckoutStatus.REQUESTED)
@@ -167,6 +201,7 @@ def cancel_checkout(session: Session, actor: Actor, checkout_id: int, reason: st
     checkout.status = CheckoutStatus.CANCELLED
     for item in items:
         append_item_event(session, item, actor, "checkout.cancel", reason=reason, data=_checkout_common(checkout))
+    _close_pending_extensions(session, checkout, items, EXTENSION_CLOSED_CANCELLED)
     return checkout
 
 
@@ -174,6 +209,7 @@ def release_checkout(session: Session, actor: Actor, checkout_id: int, *, releas
     """出库 — the keeper hands approved items to the named person; they leave storage."""
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
+    _ensure_custody_unchanged(checkout, items)
     require_on_items(actor, Action.RELEASE_ITEM, items)
     require_checkout_status(checkout.status, CheckoutStatus.APPROVED)
     for item in items:
@@ -216,7 +252,11 @@ def return_items(
     if unknown or not wanted:
         raise InvalidInput(N_("These items are not out on this check-out: %(ids)s."),
                            fields={"item_ids": [N_("Not out on this check-out.")]}, ids=unknown)
-    items = lock_items(session, actor, wanted)
+    # Every item of the check-out, in id order: the last return also closes a pending extension,
+    # whose events go on each item.
+    every = _items_of(session, actor, checkout)
+    items = [item for item in every if item.id in set(wanted)]
+    _ensure_custody_unchanged(checkout, items)
     require_on_items(actor, Action.RETURN_ITEM, items)
     now = utcnow()
     for item in items:
@@ -235,6 +275,7 @@ def return_items(
     if all(line.returned_at is not None for line in checkout.lines):
         checkout.status = CheckoutStatus.RETURNED
         checkout.returned_at = now
+        _close_pending_extensions(session, checkout, every, EXTENSION_CLOSED_RETURNED)
     return checkout
 
 
@@ -242,6 +283,7 @@ def request_extension(session: Session, actor: Actor, checkout_id: int, *, due_a
                       reason: str) -> CheckoutExtension:
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
+    _ensure_custody_unchanged(checkout, items)
     require_on_items(actor, Action.REQUEST_CHECKOUT, items)
     require_checkout_status(checkout.status, CheckoutStatus.RELEASED, CheckoutStatus.APPROVED)
     if any(ext.status is ExtensionStatus.REQUESTED for ext in checkout.extensions):
@@ -263,7 +305,11 @@ def decide_extension(session: Session, actor: Actor, checkout_id: int, *, approv
                      reason: str | None = None) -> Checkout:
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
+    _ensure_custody_unchanged(checkout, items)
     require_on_items(actor, Action.APPROVE_CHECKOUT, items)
+    if checkout.status not in (CheckoutStatus.APPROVED, CheckoutStatus.RELEASED):
+        raise Conflict(N_("The check-out is over; its extension request can no longer be decided."),
+                       code="checkout.closed")
     pending = [ext for ext in checkout.extensions if ext.status is ExtensionStatus.REQUESTED]
     if not pending:
         raise Conflict(N_("No extension request is waiting for a decision."), code="checkout.no_extension")

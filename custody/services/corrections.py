@@ -7,8 +7,6 @@ gains an ``item.correct`` event pointing at the correction. Nothing earlier is c
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date
 from typing import Any
 
@@ -33,6 +31,7 @@ from custody.orm import utcnow
 
 from .checkouts import require_on_items
 from .item_events import append_item_event
+from .items import personal_data_digest
 from .storage import facts
 from .visibility import item_filter, lock_items
 
@@ -81,11 +80,12 @@ def coerce_value(item: Item, field: str, value: Any) -> Any:
     return text
 
 
-def _recorded(field: str, value: Any) -> Any:
-    """What the permanent record holds for a value: personal data only as a SHA-256 digest."""
+def _recorded(item: Item, field: str, value: Any) -> Any:
+    """What the permanent record holds for a value: personal data only as a digest salted with the
+    item's salt (``{"sha256": SHA-256(salt || canonical JSON of the value)}``, docs/LEDGER.md §5.6)."""
     value = jsonable(value)
     if field in PERSONAL_FIELDS and value is not None:
-        return {"sha256": hashlib.sha256(json.dumps(value, ensure_ascii=False).encode("utf-8")).hexdigest()}
+        return {"sha256": personal_data_digest(item.personal_data_salt, value)}
     return value
 
 
@@ -107,8 +107,8 @@ def propose_correction(session: Session, actor: Actor, *, item_id: int, field: s
     session.add(correction)
     session.flush()
     append_item_event(session, item, actor, "correction.propose", reason=correction.reason, data={
-        "correction_id": correction.id, "field": field, "old_value": _recorded(field, old),
-        "new_value": _recorded(field, correction.new_value)})
+        "correction_id": correction.id, "field": field, "old_value": _recorded(item, field, old),
+        "new_value": _recorded(item, field, correction.new_value)})
     return correction
 
 
@@ -143,8 +143,8 @@ def decide_correction(session: Session, actor: Actor, correction_id: int, *, app
         setattr(item, correction.field, coerce_value(item, correction.field, correction.new_value))
         append_item_event(session, item, actor, "item.correct", reason=correction.reason, data={
             "correction_id": correction.id, "field": correction.field,
-            "before": {correction.field: _recorded(correction.field, correction.old_value)},
-            "after": {correction.field: _recorded(correction.field, correction.new_value)},
+            "before": {correction.field: _recorded(item, correction.field, correction.old_value)},
+            "after": {correction.field: _recorded(item, correction.field, correction.new_value)},
             "proposed_by_id": correction.proposed_by_id})
     else:
         append_item_event(session, item, actor, "correction.reject", reason=reason,

@@ -3,6 +3,8 @@ custodian agency, approved by one of its approvers (not the proposer) and execut
 
 An executed disposal takes the item out of custody for good: it accepts no further action. An early
 sale's proceeds become a new case-money entry (涉案款专户) that replaces the item and follows the case.
+A final disposal (return to owner, confiscation, destruction, hand-over) needs the case's effective
+judgment or closing decision on record (services/milestones.py), at proposal, approval and execution.
 """
 
 from __future__ import annotations
@@ -26,14 +28,17 @@ from custody.domain.enums import (
 from custody.domain.errors import Conflict, InvalidInput, NotFound
 from custody.domain.i18n import N_
 from custody.domain.lifecycle import (
+    CaseOutcome,
     CounterpartyKind,
     DisposalFacts,
     DispositionRecordStatus,
     Recipient,
+    check_disposal_ground,
     check_disposal_proposal,
     check_execution,
     check_recipient,
     check_witness,
+    disposal_legal_basis,
     require_not_requester,
 )
 from custody.domain.policy import Action
@@ -41,12 +46,14 @@ from custody.models.audit import AuditEvent
 from custody.models.case import Case
 from custody.models.item import Item
 from custody.models.lifecycle import Disposition, DispositionLine
+from custody.models.oversight import CaseClosure, CaseJudgment
 from custody.models.user import User
 from custody.orm import utcnow
 
 from . import numbers
 from .checkouts import CounterpartyInput, new_counterparty, require_on_items, single_case_and_custodian
 from .item_events import append_item_event, item_snapshot
+from .items import personal_data_digest
 from .storage import facts
 from .visibility import case_filter, lock_items
 
@@ -57,6 +64,17 @@ def _disposal_facts(item: Item) -> DisposalFacts:
         ownership_clear=item.ownership_clear,
         has_photo=any(a.kind is AttachmentKind.PHOTO for a in item.attachments),
         is_valued=item.estimated_value_fen is not None,
+    )
+
+
+def case_outcome(session: Session, case_id: int) -> CaseOutcome:
+    """The case's stage with its recorded judgment and closing decision (services/milestones.py)."""
+    stage = session.scalar(select(Case.stage).where(Case.id == case_id))
+    assert stage is not None
+    return CaseOutcome(
+        stage=stage,
+        judgment_no=session.scalar(select(CaseJudgment.judgment_no).where(CaseJudgment.case_id == case_id)),
+        closing_decision=session.scalar(select(CaseClosure.legal_basis).where(CaseClosure.case_id == case_id)),
     )
 
 
@@ -85,13 +103,15 @@ def propose_disposition(
     items = lock_items(session, actor, item_ids)
     require_on_items(actor, Action.PROPOSE_DISPOSITION, items)
     case_id, custodian_id = single_case_and_custodian(items)
+    outcome = case_outcome(session, case_id)
+    legal_basis = disposal_legal_basis(kind, legal_basis, outcome)  # a final disposal cites the judgment
     for item in items:
-        check_disposal_proposal(kind, _disposal_facts(item), legal_basis, reason)
+        check_disposal_proposal(kind, _disposal_facts(item), legal_basis, reason, case=outcome)
     now = utcnow()
     disposition = Disposition(
         disposition_no=numbers.next_code(session, "CZ", actor.agency_code, now.year),
         case_id=case_id, custodian_agency_id=custodian_id, kind=kind,
-        legal_basis=(legal_basis or "").strip() or None, reason=(reason or "").strip() or None,
+        legal_basis=legal_basis, reason=(reason or "").strip() or None,
         owner_consent=(owner_consent or "").strip() or None, status=DispositionRecordStatus.PROPOSED,
         proposed_by_id=actor.user_id, lines=[DispositionLine(item_id=item.id) for item in items],
     )
@@ -134,6 +154,8 @@ def decide_disposition(session: Session, actor: Actor, disposition_id: int, *, a
     reason = (reason or "").strip() or None
     if not approve and not reason:
         raise InvalidInput(N_("Give a reason for rejecting."), fields={"reason": [N_("Required.")]})
+    if approve:
+        check_disposal_ground(disposition.kind, case_outcome(session, disposition.case_id))
     disposition.status = DispositionRecordStatus.APPROVED if approve else DispositionRecordStatus.REJECTED
     disposition.approved_by_id = actor.user_id
     disposition.approved_at = utcnow()
@@ -207,6 +229,7 @@ def execute_disposition(
     require_on_items(actor, Action.EXECUTE_DISPOSITION, items)
     _require_status(disposition, DispositionRecordStatus.APPROVED)
     kind = disposition.kind
+    check_disposal_ground(kind, case_outcome(session, disposition.case_id))
     check_execution(kind, receipt_no, proceeds_fen)
     witness_user = None
     if kind is DispositionKind.DESTROY:
@@ -239,8 +262,13 @@ def execute_disposition(
             data["witness"] = {"user_id": witness_user.id, "username": witness_user.username,
                                "display_name": witness_user.display_name, "agency": witness_user.agency.name}
         if disposition.recipient:
-            data["recipient"] = {"name": disposition.recipient.name, "is_agent": disposition.recipient_is_agent,
-                                 "authorisation_ref": disposition.authorisation_ref}
+            # The permanent record holds no personal data in clear: only a salted commitment to the
+            # recipient's name (the salt stays on the item row); the name itself is on the
+            # Disposition's Counterparty row, which is not part of the ledger.
+            data["recipient"] = {"is_agent": disposition.recipient_is_agent,
+                                 "authorisation_ref": disposition.authorisation_ref,
+                                 "name_sha256": personal_data_digest(item.personal_data_salt,
+                                                                     disposition.recipient.name)}
         if kind is DispositionKind.EARLY_SALE:
             entry = _proceeds_entry(session, actor, item, disposition, proceeds_fen or 0, disposition.receipt_no)
             lines[item.id].proceeds_fen = proceeds_fen

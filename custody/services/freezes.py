@@ -1,4 +1,4 @@
-"""冻结 — freezes of accounts and securities: record, renew before expiry, lapse, release.
+"""冻结 — freezes of accounts and securities: record, renew shortly before expiry, lapse, release.
 
 A freeze belongs to its item, so responsibility for it moves with the item's custody on transfer.
 """
@@ -104,9 +104,11 @@ def _locked(session: Session, actor: Actor, freeze_id: int) -> tuple[FreezeOrder
 
 def renew_freeze(session: Session, actor: Actor, freeze_id: int, *, doc_no: str, period_months: int | None = None,
                  today: date | None = None) -> FreezeOrder:
-    """续冻 — before the last day passes; each renewal for at most the same period, from the old expiry."""
+    """续冻 — in the renewal window before the last day passes (RENEWAL_WINDOW_DAYS); each renewal for at
+    most the same period, counted from the old expiry."""
     freeze, item = _locked(session, actor, freeze_id)
     require_on_items(actor, Action.MANAGE_FREEZE, [item])
+    ensure_not_disposed(facts(item))
     check_renewal(freeze.status, freeze.expires_on, today or local_date(utcnow()))
     if not (doc_no or "").strip():
         raise InvalidInput(N_("Record the renewal notice number."), fields={"doc_no": [N_("Required.")]})
@@ -125,6 +127,7 @@ def release_freeze(session: Session, actor: Actor, freeze_id: int, *, doc_no: st
     """解除冻结."""
     freeze, item = _locked(session, actor, freeze_id)
     require_on_items(actor, Action.MANAGE_FREEZE, [item])
+    ensure_not_disposed(facts(item))
     effective = freeze_status_on(freeze.status, freeze.expires_on, local_date(utcnow()))
     if effective is not FreezeStatus.ACTIVE:
         raise Conflict(N_("Only an active freeze can be released."), code=f"freeze.{effective.value}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import secrets
 import tempfile
@@ -16,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, not_, or_, select
 from sqlalchemy.orm import Session
 
+from custody.audit.canonical import canonical_bytes
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date, start_of_local_day
 from custody.domain.enums import (
@@ -37,6 +37,7 @@ from custody.domain.items import (
     CLOCK_SKEW,
     Registration,
     check_registration,
+    ensure_not_disposed,
     initial_location,
     parse_quantity,
 )
@@ -51,6 +52,7 @@ from custody.orm import utcnow
 from . import numbers
 from .cases import case_event
 from .item_events import append_item_event
+from .storage import facts
 from .visibility import get_case, get_item, item_filter
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -61,6 +63,9 @@ MAGIC = {
     "application/pdf": (b"%PDF-",),
 }
 VERIFICATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read off paper
+# Where a 登记保存 item is kept when the officer names no place: the holder's identity stays on the
+# seizure list, never in the item's (permanent) history.
+WITH_HOLDER_PLACE = "持有人处"
 
 
 def _handler_relations(actor: Actor, case: Case) -> set[Relation]:
@@ -158,10 +163,26 @@ class ItemInput:
     seizure_list: SeizureListInput | None = None
 
 
-def _personal_data_digest(data: ItemInput) -> str:
-    """A commitment to the owner's personal data: the audit record proves it, without holding it."""
-    blob = json.dumps([data.owner_name, data.owner_id_no, data.owner_contact], ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+def new_personal_data_salt() -> str:
+    """A fresh per-item salt: 16 random bytes as 32 lower-case hex digits."""
+    return secrets.token_hex(16)
+
+
+def personal_data_digest(salt: str | None, value: Any) -> str:
+    """A salted commitment to personal data: ``SHA-256(salt || canonical JSON of value)``.
+
+    The permanent record holds only this digest; the salt stays on the item row (never in an event),
+    so the digest cannot be brute-forced from the few unknown digits of a phone or ID number, while
+    the custodian can still prove a value by revealing it with the salt (docs/LEDGER.md §5.6).
+    """
+    if not isinstance(salt, str) or len(salt) != 32:  # never fall back to an unsalted digest
+        raise ValueError("a personal-data salt is 32 hex digits")
+    return hashlib.sha256(salt.encode("ascii") + canonical_bytes(value)).hexdigest()
+
+
+def owner_data_digest(item: Item) -> str:
+    """The registration commitment: the owner's name, ID number and contact, in that order."""
+    return personal_data_digest(item.personal_data_salt, [item.owner_name, item.owner_id_no, item.owner_contact])
 
 
 def register_item(session: Session, actor: Actor, case_id: int, data: ItemInput) -> Item:
@@ -231,9 +252,10 @@ def register_on_case(session: Session, actor: Actor, case: Case, data: ItemInput
         custody_state=CustodyState.HELD,
         location_state=location_state,
         external_kind=external_kind,
-        external_place=data.external_place or (seizure_list.holder_name if external_kind else None),
+        external_place=(data.external_place or "").strip() or (WITH_HOLDER_PLACE if external_kind else None),
         external_contact=data.external_contact,
         disposition_status=DispositionStatus.NONE,
+        personal_data_salt=new_personal_data_salt(),
     )
     session.add(item)
     session.flush()
@@ -244,7 +266,7 @@ def register_on_case(session: Session, actor: Actor, case: Case, data: ItemInput
             "quantity": item.quantity, "unit": item.unit, "features": item.features,
             "estimated_value_fen": item.estimated_value_fen, "details": details,
             "measure_doc_no": item.measure_doc_no, "measure_date": item.measure_date,
-            "seizure_list_no": seizure_list.list_no, "personal_data_sha256": _personal_data_digest(data),
+            "seizure_list_no": seizure_list.list_no, "personal_data_sha256": owner_data_digest(item),
         },
     )
     return item
@@ -291,6 +313,7 @@ def add_attachment(
     [item] = lock_items(session, actor, [item_id])
     relations = {Relation.CUSTODIAN} if item.custodian_agency_id == actor.agency_id else set()
     require(actor, Action.ATTACH_FILE, relations)
+    ensure_not_disposed(facts(item))
     if not content:
         raise InvalidInput(N_("The file is empty."), fields={"file": [N_("The file is empty.")]})
     if len(content) > MAX_ATTACHMENT_BYTES:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
-from custody.domain.enums import CaseStage, DispositionStatus, LineDecision, LocationState
+from custody.domain.enums import CaseStage, DispositionStatus, LocationState, TransferStatus
 from custody.domain.errors import Conflict, InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.items import ensure_not_disposed
@@ -34,7 +34,7 @@ from custody.models.oversight import (
     PublicNoticeLine,
     UnrelatedFinding,
 )
-from custody.models.transfer import TransferLine
+from custody.models.transfer import Transfer
 from custody.orm import utcnow
 
 from . import numbers
@@ -82,13 +82,16 @@ def close_case(session: Session, actor: Actor, case_id: int, *, legal_basis: str
     case = get_case(session, actor, case_id, lock=True)
     require(actor, Action.CLOSE_CASE, _handler(actor, case))
     basis, why = check_closure(case.stage, legal_basis, reason)
+    # Any transfer still open — with lines, or the case file alone — would act on a closed case.
+    # Proposals and sign-fors take the same case lock, so none slips in before this commits.
     pending = session.scalar(
-        select(func.count()).select_from(TransferLine).join(Item, Item.id == TransferLine.item_id)
-        .where(Item.case_id == case.id, TransferLine.decision == LineDecision.PENDING)
+        select(Transfer.transfer_no).where(
+            Transfer.case_id == case.id, Transfer.status.in_((TransferStatus.PENDING, TransferStatus.PARTIAL)))
+        .order_by(Transfer.id).limit(1)
     )
     if pending:
-        raise Conflict(N_("Items of the case are awaiting a transfer decision; recall or decide the transfer first."),
-                       code="case.transfer_pending")
+        raise Conflict(N_("Transfer %(no)s of the case is awaiting the receiver's decision; "
+                          "it must be decided or recalled first."), code="case.transfer_pending", no=pending)
     closure = CaseClosure(case_id=case.id, previous_stage=case.stage, closed_at=utcnow(), agency_id=actor.agency_id,
                           legal_basis=basis, reason=why, closed_by_id=actor.user_id)
     session.add(closure)

@@ -7,11 +7,17 @@ nothing about other lists, people, values, locations or the case.
 Failures (unknown list number or wrong code — never told apart) are counted per client address and
 per list number in the database, so the limit holds across all gunicorn workers: after
 ``MAX_FAILURES`` failures within ``FAILURE_WINDOW`` further attempts are refused without checking
-the code. Every attempt, refused or not, is a security event.
+the code. Attempts on one list number, and from one address, are serialised (transaction-scoped
+advisory locks on PostgreSQL; SQLite requests that write already hold the database's write lock), so
+parallel guesses cannot all be counted before any of them is recorded.
+
+Every attempt, refused or not, is a security event. It names no case: the public caller's address
+and user agent are for the security log, not for a case's dossier.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -68,12 +74,33 @@ def _failures(session: Session, column, value: str, since: datetime) -> int:  # 
     ) or 0
 
 
+def _lock_key(kind: str, value: str) -> int:
+    """A signed 64-bit advisory-lock key for ``kind:value`` (SHA-256, so keys do not collide by design)."""
+    digest = hashlib.sha256(f"custody.owner_lookup:{kind}:{value}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _serialise(session: Session, number: str, ip: str) -> None:
+    """Wait for every other attempt on this list number or from this address to commit.
+
+    Without it, parallel wrong guesses would each count the failures committed so far, all find fewer
+    than the limit and all be checked. The locks are transaction-scoped (released at commit or
+    rollback) and taken in key order, so two attempts cannot deadlock on them. SQLite needs nothing:
+    a request that writes begins ``IMMEDIATE`` and holds the database's single write lock.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted({_lock_key("list", number), _lock_key("ip", ip)}):
+        session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 def lookup(session: Session, *, list_no: str | None, code: str | None, origin: Origin,
            now: datetime | None = None) -> LookupResult:
     """One lookup attempt; recorded (rate limit and audit) whatever the outcome. The caller commits."""
-    now = now or utcnow()
     number = normalise_list_no(list_no)
     ip = (origin.ip or "unknown")[:64]
+    _serialise(session, number, ip)
+    now = now or utcnow()  # after the wait: attempts committed meanwhile are inside the window
     since = now - FAILURE_WINDOW
     seizure_list = None
     if is_limited(_failures(session, OwnerLookupAttempt.ip, ip, since),
@@ -93,7 +120,6 @@ def lookup(session: Session, *, list_no: str | None, code: str | None, origin: O
                  LookupOutcome.LIMITED: Outcome.DENIED}[outcome],
         actor=None, origin=origin, object_type="seizure_list" if seizure_list else None,
         object_id=seizure_list.id if seizure_list else None,
-        case_id=seizure_list.case_id if seizure_list else None,
         data={"list_no": number, "result": outcome, "items": len(items)},
     )
     session.flush()

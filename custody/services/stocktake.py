@@ -6,9 +6,14 @@ into records that an approver of the responsible agency resolves with a reason.
 
 A stocktake is physical: the keeper counts every item on the shelves, whichever agency holds it,
 so its lines show label codes, item names and shelf positions of all items in the counted area (no
-case, owner or value data). Discrepancies are also written into each affected item's history.
+case, owner or value data). A scanned label of an item that is neither on the books of the counted
+area nor visible to the keeper's agency reads as an unknown label: no item, no name, nothing written
+into that item's history — the scan box is no way to look up other agencies' items. Discrepancies
+are also written into each affected item's history. Every scan is itself an audit event of the
+stocktake, so a rescan does not erase the first one from the record.
 
-Lock order: the stocktake row, then items by id.
+Lock order: the custody centre row (starting only: overlapping counts are refused one at a time),
+the stocktake row, then items by id.
 """
 
 from __future__ import annotations
@@ -41,9 +46,10 @@ from custody.domain.stocktake import (
     classify_scan,
     ensure_open,
     initial_result,
+    on_books,
     result_at_finish,
 )
-from custody.models.agency import StorageLocation
+from custody.models.agency import CustodyCentre, StorageLocation
 from custody.models.item import Item
 from custody.models.oversight import Stocktake, StocktakeDiscrepancy, StocktakeLine
 from custody.orm import utcnow
@@ -51,7 +57,7 @@ from custody.text import spreadsheet_text
 
 from . import numbers
 from .item_events import append_item_event
-from .visibility import sees_everything
+from .visibility import item_filter, sees_everything
 
 ON_SHELF = (LocationState.IN_STORAGE, LocationState.CHECKED_OUT)
 
@@ -138,6 +144,9 @@ def start_stocktake(session: Session, actor: Actor, *, location_id: int, note: s
     """Start counting ``location_id`` and all locations under it; the books are read now."""
     require(actor, Action.CONDUCT_STOCKTAKE)
     root = _location(session, location_id)
+    # Two keepers starting at the same moment: the centre's row lock makes the second wait, and then
+    # see the first one's committed stocktake in the overlap check below.
+    session.scalar(select(CustodyCentre.id).where(CustodyCentre.id == root.centre_id).with_for_update())
     tree = Tree.load(session, root.centre_id)
     subtree = tree.subtree(root.id)
     for other in session.scalars(select(Stocktake).where(Stocktake.status == StocktakeStatus.OPEN,
@@ -183,12 +192,14 @@ def scan(session: Session, actor: Actor, stocktake_id: int, *, label_code: str,
     if location_id is not None and location_id not in subtree:
         raise InvalidInput(N_("That location is not part of this stocktake."),
                            fields={"location_id": [N_("Not in the counted area.")]})
+    line = session.scalar(select(StocktakeLine).where(StocktakeLine.stocktake_id == stocktake.id,
+                                                      StocktakeLine.label_code == label))
     item = session.scalar(select(Item).where(Item.label_code == label))
+    if item is not None and not _countable(session, actor, item, line, subtree):
+        item = None  # someone else's item kept elsewhere: to this keeper, an unknown label
     record = ItemRecord(item.location_state, item.storage_location_id) if item else None
     found = location_id if location_id is not None else stocktake.root_location_id
     result = classify_scan(record, found, tree.ancestry(item.storage_location_id) if item else ())
-    line = session.scalar(select(StocktakeLine).where(StocktakeLine.stocktake_id == stocktake.id,
-                                                      StocktakeLine.label_code == label))
     if line is None:
         line = StocktakeLine(stocktake_id=stocktake.id, label_code=label, expected=False,
                              item_id=item.id if item else None,
@@ -202,7 +213,22 @@ def scan(session: Session, actor: Actor, stocktake_id: int, *, label_code: str,
     line.scanned_by_id = actor.user_id
     line.result = result
     session.flush()
+    _event(session, actor, stocktake, "stocktake.scan", label_code=label, result=result, location_id=location_id,
+           location_path=tree.path.get(location_id) if location_id is not None else None,
+           scan_count=line.scan_count)
     return line
+
+
+def _countable(session: Session, actor: Actor, item: Item, line: StocktakeLine | None,
+               subtree: frozenset[int]) -> bool:
+    """Whether a scanned item may be named on this count: it is already a line of it (on the books
+    when the count started), the books place it on the counted shelves now, or the keeper's agency
+    may see it anyway."""
+    if line is not None and line.item_id == item.id:
+        return True
+    if on_books(ItemRecord(item.location_state, item.storage_location_id), subtree):
+        return True
+    return session.scalar(select(Item.id).where(Item.id == item.id, item_filter(actor))) is not None
 
 
 def finish_stocktake(session: Session, actor: Actor, stocktake_id: int) -> Stocktake:

@@ -1,7 +1,9 @@
 """随案移送 — propose, sign for / reject line by line, recall.
 
 Lock order, always: the case row, then the transfer row, then its lines by id, then items by id.
-Every multi-row action takes its locks in that order, so two of them never deadlock.
+Every multi-row action takes its locks in that order, so two of them never deadlock. Holding the
+case lock, proposing a stage transfer and signing for one see each other's committed result: only
+one stage transfer of a case waits at a time, and the sign-for re-checks the case it moves.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
@@ -19,6 +21,7 @@ from custody.domain.enums import (
     CustodyState,
     DispositionKind,
     LineDecision,
+    Role,
     TransferKind,
     TransferMode,
     TransferStatus,
@@ -26,12 +29,17 @@ from custody.domain.enums import (
 from custody.domain.errors import InvalidInput, NotFound
 from custody.domain.i18n import N_
 from custody.domain.items import ensure_not_in_transfer
+from custody.domain.lifecycle import CheckoutStatus
 from custody.domain.policy import Action, Relation, require
 from custody.domain.transfers import (
     ROUTES,
+    STAGE_KINDS,
     check_case_number,
+    check_case_receivable,
     check_item_transferable,
     check_lines_pending,
+    check_no_open_checkout,
+    check_no_stage_transfer_waiting,
     check_recall,
     check_reject_reason,
     check_route,
@@ -40,6 +48,7 @@ from custody.domain.transfers import (
 )
 from custody.models.agency import Agency
 from custody.models.case import Case
+from custody.models.lifecycle import Checkout, CheckoutLine
 from custody.models.transfer import Transfer, TransferLine
 from custody.orm import utcnow
 
@@ -48,6 +57,9 @@ from .cases import case_event
 from .item_events import append_item_event, item_snapshot
 from .storage import custodian_relations, facts
 from .visibility import add_participant, get_case, lock_items, sees_everything
+
+# A check-out in these states still counts on the custodian that requested it.
+OPEN_CHECKOUT = (CheckoutStatus.REQUESTED, CheckoutStatus.APPROVED, CheckoutStatus.RELEASED)
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,10 @@ def propose_transfer(
         kind, from_kind=actor.agency_kind, to_kind=to_agency.kind, same_agency=to_agency.id == actor.agency_id,
         case_stage=case.stage, supplementary_rounds=case.supplementary_rounds, item_count=len(item_ids),
     )
+    if moves_case(kind):
+        check_no_stage_transfer_waiting(_stage_transfer_waiting(session, case.id))
     items = {item.id: item for item in lock_items(session, actor, item_ids)}
+    open_checkouts = _open_checkouts(session, list(items))
     for item in items.values():
         if item.case_id != case.id:
             raise InvalidInput(N_("Item %(label)s belongs to another case."),
@@ -98,6 +113,7 @@ def propose_transfer(
         require(actor, Action.PROPOSE_TRANSFER, custodian_relations(actor, item))
         ensure_not_in_transfer(facts(item))
         check_item_transferable(facts(item))
+        check_no_open_checkout(item.label_code, open_checkouts.get(item.id))
 
     transfer = Transfer(
         transfer_no=numbers.transfer_no(session, actor.agency_code, utcnow().year),
@@ -127,6 +143,45 @@ def propose_transfer(
     return transfer
 
 
+def _stage_transfer_waiting(session: Session, case_id: int) -> str | None:
+    """The number of a stage transfer of the case not yet signed for (pending, or partial with
+    only rejected lines so far), if any. The caller holds the case lock."""
+    return session.scalar(
+        select(Transfer.transfer_no).where(
+            Transfer.case_id == case_id, Transfer.kind.in_(STAGE_KINDS),
+            Transfer.status.in_((TransferStatus.PENDING, TransferStatus.PARTIAL)), Transfer.received_at.is_(None))
+        .order_by(Transfer.id).limit(1)
+    )
+
+
+def _open_checkouts(session: Session, item_ids: list[int]) -> dict[int, str]:
+    """Item id → number of the open check-out it is on (requested, approved, or released and not
+    yet returned). The caller holds the items' locks, which check-out requests also take."""
+    if not item_ids:
+        return {}
+    rows = session.execute(
+        select(CheckoutLine.item_id, Checkout.checkout_no).join(Checkout, Checkout.id == CheckoutLine.checkout_id)
+        .where(CheckoutLine.item_id.in_(item_ids), CheckoutLine.returned_at.is_(None),
+               Checkout.status.in_(OPEN_CHECKOUT))
+        .order_by(Checkout.id)
+    ).all()
+    found: dict[int, str] = {}
+    for item_id, checkout_no in rows:
+        found.setdefault(item_id, checkout_no)
+    return found
+
+
+def _lock_case_of_transfer(session: Session, actor: Actor, transfer_id: int) -> Case:
+    """The first lock of every action on a transfer: its case row (see the module's lock order)."""
+    case_id = session.scalar(select(Transfer.case_id).where(Transfer.id == transfer_id, _transfer_filter(actor)))
+    if case_id is None:
+        raise _not_found()
+    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update(of=Case)
+                          .execution_options(populate_existing=True))
+    assert case is not None
+    return case
+
+
 def _locked_transfer(session: Session, actor: Actor, transfer_id: int) -> Transfer:
     transfer = session.scalar(
         select(Transfer).where(Transfer.id == transfer_id, _transfer_filter(actor))
@@ -150,12 +205,13 @@ def _locked_lines(session: Session, transfer: Transfer, item_ids: list[int]) -> 
     return lines
 
 
-def _move_case(session: Session, actor: Actor, transfer: Transfer, case_no: str | None) -> None:
-    """First sign-for: the case file, its stage and the receiver's case number move with it."""
+def _move_case(session: Session, actor: Actor, transfer: Transfer, case: Case, case_no: str | None) -> None:
+    """First sign-for: the case file, its stage and the receiver's case number move with it.
+    The caller holds the case lock, taken before the transfer's."""
     route = ROUTES[transfer.kind]
-    case = session.scalar(select(Case).where(Case.id == transfer.case_id).with_for_update()
-                          .execution_options(populate_existing=True))
-    assert case is not None
+    check_case_receivable(transfer.kind, case_stage=case.stage,
+                          sender_handles_case=case.handling_agency_id == transfer.from_agency_id,
+                          supplementary_rounds=case.supplementary_rounds)
     before = {"stage": case.stage, "handling_agency_id": case.handling_agency_id,
               "procuratorate_case_no": case.procuratorate_case_no, "court_case_no": case.court_case_no}
     if route.number_for is AgencyKind.PROCURATORATE:
@@ -193,6 +249,7 @@ def decide_lines(
     item_ids = list(dict.fromkeys(item_ids))
     if not accept:
         reason = check_reject_reason(reason)
+    case = _lock_case_of_transfer(session, actor, transfer_id)
     transfer = _locked_transfer(session, actor, transfer_id)
     require(actor, Action.DECIDE_TRANSFER,
             {Relation.RECEIVER} if transfer.to_agency_id == actor.agency_id else set())
@@ -208,7 +265,7 @@ def decide_lines(
 
     now = utcnow()
     if accept and transfer.received_at is None and moves_case(transfer.kind):
-        _move_case(session, actor, transfer, case_no)
+        _move_case(session, actor, transfer, case, case_no)
     elif accept and transfer.received_at is None:
         transfer.received_at = now
     for line in lines:
@@ -277,6 +334,8 @@ def recall_transfer(session: Session, actor: Actor, transfer_id: int, reason: st
 def _transfer_filter(actor: Actor):  # noqa: ANN202
     if sees_everything(actor):
         return Transfer.id.is_not(None)
+    if not actor.roles - {Role.ADMIN}:
+        return false()  # administrators see no case data, whatever agency their account belongs to
     return or_(Transfer.from_agency_id == actor.agency_id, Transfer.to_agency_id == actor.agency_id)
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import selectinload
 from custody.access import current_actor
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
-from custody.domain.enums import AgencyKind, DispositionKind, ItemCategory, Measure
+from custody.domain.enums import AgencyKind, DispositionKind, ItemCategory, ItemStatus, Measure
 from custody.domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from custody.domain.i18n import N_
 from custody.domain.items import CATEGORY_FIELDS, derive_status, mask_id_no, mask_name
@@ -36,6 +36,7 @@ from custody.domain.lifecycle import (
     CORRECTABLE_FIELDS,
     MAJOR_CASE_MONTHS,
     MAJOR_CASE_TYPES,
+    RENEWAL_WINDOW_DAYS,
     CheckoutPurpose,
     CheckoutStatus,
     CorrectionStatus,
@@ -49,6 +50,7 @@ from custody.domain.lifecycle import (
     freeze_status_on,
     is_overdue,
     max_period_months,
+    renewal_opens_on,
 )
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.errors import record_refusal, translate
@@ -588,8 +590,14 @@ def disposition_new():
             return result
         status = result
     may = bool(items) and _may(actor, Action.PROPOSE_DISPOSITION, [i.custodian_agency_id for i in items])
+    # A final disposal carries out the case's recorded judgment or closing decision: say which (or
+    # that there is none yet) and cite it by default.
+    case_ids = {i.case_id for i in items}
+    outcome = disposition_service.case_outcome(db.session, case_ids.pop()) if len(case_ids) == 1 else None
+    if outcome is not None and request.method == "GET" and not form.legal_basis.data:
+        form.legal_basis.data = outcome.reference
     return render_template("lifecycle/disposition_new.html", form=form, items=items, picker=picker, may=may,
-                           cases=_cases(i.case_id for i in items)), status
+                           cases=_cases(i.case_id for i in items), outcome=outcome), status
 
 
 DISPOSITION_ACTIONS = {
@@ -854,11 +862,16 @@ def freeze_detail(freeze_id: int):
     today = local_date(utcnow())
     effective = effective_status(freeze, today)
     may = _may(actor, Action.MANAGE_FREEZE, [freeze.item.custodian_agency_id])
-    can = {"renew": may and effective is FreezeStatus.ACTIVE, "release": may and effective is FreezeStatus.ACTIVE}
+    disposed = derive_status(facts(freeze.item)) is ItemStatus.DISPOSED
+    active = effective is FreezeStatus.ACTIVE and not disposed
+    renewal_opens = renewal_opens_on(freeze.expires_on)
+    can = {"renew": may and active and today >= renewal_opens, "release": may and active}
     people = _people(freeze.created_by_id, freeze.released_by_id, *(r.renewed_by_id for r in freeze.renewals))
     return render_template(
         "lifecycle/freeze_detail.html", freeze=freeze, forms=forms, can=can, effective=effective, today=today,
         days_left=(freeze.expires_on - today).days, warn_days=EXPIRY_WARNING_DAYS, people=people,
+        renewal_opens=renewal_opens if may and active and today < renewal_opens else None,
+        renewal_days=RENEWAL_WINDOW_DAYS,
         case=db.session.get(Case, freeze.item.case_id),
         max_months=max_period_months(freeze.asset_type, freeze.major_case)), status
 

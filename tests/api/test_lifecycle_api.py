@@ -94,9 +94,17 @@ def test_check_out_input_errors_change_nothing(api):
 
 def test_disposal_journey_and_no_action_after(api):
     case_id, item_id = stored_item(api)
-    proposal = api.post("police_officer", "/dispositions", {"item_ids": [item_id], "kind": "destroy",
-                                                            "legal_basis": "浦公撤字[2026]3号撤销案件决定书"})
+    before = row_counts(*TABLES)
+    open_case = api.post("police_officer", "/dispositions", {"item_ids": [item_id], "kind": "destroy",
+                                                             "legal_basis": "x"})
+    assert open_case.status_code == 409 and open_case.json["code"] == "disposal.case_not_decided"
+    assert row_counts(*TABLES) == before
+    closed = api.post("police_officer", f"/cases/{case_id}/close",
+                      {"legal_basis": "浦公撤字[2026]3号撤销案件决定书", "reason": "不应追究刑事责任"})
+    assert closed.status_code == 201, closed.json
+    proposal = api.post("police_officer", "/dispositions", {"item_ids": [item_id], "kind": "destroy"})
     assert proposal.status_code == 201, proposal.json
+    assert proposal.json["legal_basis"] == "浦公撤字[2026]3号撤销案件决定书"  # cited from the closing decision
     disposition_id = proposal.json["id"]
     assert api.post("police_approver", f"/dispositions/{disposition_id}/approve").status_code == 200
     in_chain = api.post("police_keeper", f"/dispositions/{disposition_id}/execute",
@@ -120,7 +128,7 @@ def test_freeze_and_correction_endpoints(api):
         "name": "银行账户", "category": "bank_account", "quantity": 1, "unit": "户", "measure": "frozen",
         "details": {"bank": "建设银行", "account_no": "6217001234567890123"},
         "external_kind": "bank", "external_place": "建设银行浦东支行"}).json
-    start = utcnow().date().isoformat()
+    start = (utcnow().date() - timedelta(days=170)).isoformat()  # about 5.5 months: renewal is due
     too_long = api.post("police_officer", "/freezes", {"item_id": account["id"], "asset_type": "deposit",
                                                        "institution": "建设银行", "account_no": "6217001234567890123",
                                                        "amount_fen": 100, "start_on": start, "period_months": 9,
@@ -133,6 +141,8 @@ def test_freeze_and_correction_endpoints(api):
     assert freeze.status_code == 201 and freeze.json["status"] == "active" and freeze.json["period_months"] == 6
     renewed = api.post("police_officer", f"/freezes/{freeze.json['id']}/renew", {"doc_no": "续冻1"})
     assert renewed.status_code == 200 and len(renewed.json["renewals"]) == 1
+    stacked = api.post("police_officer", f"/freezes/{freeze.json['id']}/renew", {"doc_no": "续冻2"})
+    assert stacked.status_code == 409 and stacked.json["code"] == "freeze.renewal_too_early"
     assert api.get("police_officer", f"/items/{account['id']}").json["freezes"][0]["id"] == freeze.json["id"]
 
     proposed = api.post("police_officer", "/corrections", {"item_id": account["id"], "field": "name",

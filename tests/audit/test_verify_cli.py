@@ -19,7 +19,14 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from custody.audit.bundle import BUNDLE_FORMAT, bundle_json, verify_bundle
+from custody.audit.bundle import (
+    BUNDLE_FORMAT,
+    BUNDLE_VERSION,
+    bundle_json,
+    manifest_body,
+    sign_manifest,
+    verify_bundle,
+)
 from custody.audit.canonical import GENESIS_HASH, build_entry, canonical_bytes, entry_hash
 from custody.audit.ledger import current_settings
 from custody.audit.merkle import MerkleTree, leaf_hash
@@ -104,8 +111,8 @@ def make_bundle(key=KEY) -> dict:  # noqa: ANN001
         event["inclusion_proof"] = [p.hex() for p in tree.inclusion_proof(event["log_index"])]
     when = T0 + timedelta(hours=1)
     signature = sign_checkpoint(key, ORIGIN, tree.size, tree.root(), when)
-    return {
-        "format": BUNDLE_FORMAT, "version": 1, "generated_at": "2026-03-01T09:00:00.000000Z",
+    bundle = {
+        "format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "generated_at": "2026-03-01T09:00:00.000000Z",
         "subject": {"type": "case", "case_id": 7, "title": "张某某诈骗案", "case_numbers": {}},
         "items": [{"item_id": 5, "label_code": "PDGA-2026-000005", "name": "手机", "event_count": 3,
                    "last_event_hash": prev}],
@@ -116,6 +123,18 @@ def make_bundle(key=KEY) -> dict:  # noqa: ANN001
                        "signature": base64.b64encode(signature).decode()},
         "events": events,
     }
+    sign(bundle, key)
+    return bundle
+
+
+def sign(bundle: dict, key=KEY) -> None:  # noqa: ANN001
+    """(Re-)sign the bundle's manifest with ``key``, as the exporter does, from the bundle as it is."""
+    bundle["manifest"] = sign_manifest(key, manifest_body(
+        origin=bundle["checkpoint"]["origin"], key=key_id(key.public_key()),
+        subject={"type": "case", "case_id": bundle["subject"]["case_id"]}, heads=bundle["items"],
+        event_hashes=[e["hash"] for e in sorted(bundle["events"], key=lambda e: e["log_index"])],
+        tree_size=bundle["checkpoint"]["tree_size"], root_hash=bundle["checkpoint"]["root_hash"],
+        created_at=bundle["generated_at"]))
 
 
 def test_a_hand_built_dossier_verifies():
@@ -174,11 +193,11 @@ ALTERATIONS = [
     (_rehash_one, "event 102 (item 5 no. 2): not proven to be entry 8 of the log signed at"),
     (_drop_middle, "item 5: event no. 2 is missing (found no. 3)"),
     (_swap_places, "event 102 (item 5 no. 2): not proven to be entry 11 of the log signed at"),
-    (_truncate_tail, "item 5: the history is incomplete (2 of 3 events)"),
+    (_truncate_tail, "item 5: the history is incomplete (2 of 3 events signed in the manifest)"),
     (_bad_proof, "event 101 (item 5 no. 1): not proven to be entry 5 of the log signed at"),
     (_bigger_tree, "the checkpoint signature does not verify (tree size 13,"),
     (_other_root, "the checkpoint signature does not verify (tree size 12,"),
-    (_other_subject, "event 100: belongs to another case"),
+    (_other_subject, "the dossier says it is about case 8, the signed manifest about case 7"),
     (_renamed_item, "item 5: its name '金条' differs from its registration ('手机')"),
 ]
 
@@ -204,7 +223,7 @@ def test_a_dossier_re_signed_by_someone_else_needs_the_published_key_to_be_caugh
 
 def test_not_a_dossier():
     assert verify_bundle([]).problems == ["the file is not a dossier (not a JSON object)"]
-    assert verify_bundle({"format": "x"}).problems[0].startswith("not a custody-audit-dossier version 1 document")
+    assert verify_bundle({"format": "x"}).problems[0].startswith("not a custody-audit-dossier version 2 document")
 
 
 def test_the_stand_alone_verifier_on_files(tmp_path):

@@ -4,8 +4,9 @@ police officer opens a case and registers three items (one with a photo) → pol
 them into storage on the batch page (label code + Enter in the scan box) → officer builds a
 transfer to the procuratorate → prosecutor signs for it with one line rejected → check-out for an
 appraisal, approved, released and returned → prosecutor transfers to the court → judge signs →
-judge orders confiscation → court approver approves → court keeper executes → the auditor opens
-the item's timeline and reads every step in Chinese.
+judge records the effective judgment (a final disposal needs it) → judge orders confiscation, citing
+it → court approver approves → court keeper executes → the auditor opens the item's timeline and
+reads every step in Chinese.
 
 The test asserts what the pages show (headings, flashes, table rows, timeline sentences), not only
 status codes, and saves screenshots of the key pages under test-artifacts/screenshots/journey-*.
@@ -295,13 +296,30 @@ def judge_signs(page: Page, j: Journey) -> None:
         zh("Signed for %(accepted)s lines, rejected %(rejected)s.", accepted=2, rejected=0))
 
 
+def judge_records_judgment(page: Page, j: Journey) -> None:
+    """Still logged in as the judge. A final disposal carries out the judgment: the proposal page
+    says none is recorded yet and links to the case's milestones page, where the judge records it."""
+    page.goto(f"/scan?code={j.labels[PHONE]}")
+    page.locator(".item-actions").get_by_role("link", name=zh("Propose disposal")).click()
+    outcome = page.locator("#case-outcome")
+    expect(outcome).to_contain_text(zh("No effective judgment or closing decision is recorded on this case yet: "
+                                       "only early sale and pre-trial return are possible now."))
+    outcome.get_by_role("link", name=zh("Case deadlines and milestones")).click()
+    expect(page.locator("h1")).to_have_text(zh("Case deadlines and milestones"))
+    page.fill("#judgment-judgment_no", JUDGMENT)  # effective today (the date field's default)
+    submit(page, "#judgment-submit")
+    expect(page.locator(".flash-success")).to_have_text(zh("Judgment recorded; the case is in execution."))
+    expect(page.locator("dl.facts")).to_contain_text(JUDGMENT)
+
+
 def judge_orders_disposition(page: Page, j: Journey) -> None:
     """Still logged in as the judge, through the lifecycle pages."""
     page.goto(f"/scan?code={j.labels[PHONE]}")
     expect(page.locator(".dimensions")).to_contain_text("浦东新区人民法院")
     page.locator(".item-actions").get_by_role("link", name=zh("Propose disposal")).click()
+    expect(page.locator("#case-outcome")).to_contain_text(JUDGMENT)
+    expect(page.locator("#legal_basis")).to_have_value(JUDGMENT)  # cited from the recorded judgment
     page.select_option("#kind", "confiscate")
-    page.fill("#legal_basis", JUDGMENT)
     page.fill("#reason", "判决没收作案工具")
     submit(page, "#submit")
     disposal_url = page.url
@@ -378,7 +396,7 @@ def auditor_reads_the_timeline(page: Page, j: Journey) -> None:
 
 JOURNEY = (officer_opens_case_and_registers, keeper_scans_items_into_storage, officer_builds_transfer,
            prosecutor_signs_rejecting_one_line, checkout_and_return, prosecutor_sends_to_court, judge_signs,
-           judge_orders_disposition, auditor_reads_the_timeline)
+           judge_records_judgment, judge_orders_disposition, auditor_reads_the_timeline)
 
 
 def test_full_journey_from_seizure_to_disposal(page: Page):

@@ -191,3 +191,137 @@ def test_cancel_before_release(app):
     assert checkout.status is CheckoutStatus.CANCELLED
     again = request([item.id])  # the item is free again
     assert again.status is CheckoutStatus.REQUESTED
+
+
+# -- custody and open check-outs -------------------------------------------------------------------
+
+
+def propose(case, item_ids):  # noqa: ANN001, ANN201
+    return propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
+                            kind=TransferKind.PROSECUTION, item_ids=item_ids)
+
+
+@pytest.mark.parametrize("stage", ["requested", "approved"])
+def test_an_item_on_an_open_check_out_cannot_be_transferred(app, stage):
+    case, stored = stored_items(2)
+    checkout = request([stored[0].id]) if stage == "requested" else approved([stored[0].id])
+    with pytest.raises(Conflict) as open_checkout:
+        propose(case, [stored[1].id, stored[0].id])
+    assert open_checkout.value.code == "item.checkout_open"
+    assert open_checkout.value.params == {"label": stored[0].label_code, "no": checkout.checkout_no}
+    db.session.rollback()
+    checkouts.cancel_checkout(db.session, act("police_officer"), checkout.id, reason="改为移送")
+    db.session.commit()
+    assert propose(case, [stored[1].id, stored[0].id]).status.value == "pending"
+
+
+def test_a_returned_item_of_a_partly_returned_check_out_can_be_transferred(app):
+    case, stored = stored_items(2)
+    checkout = released([i.id for i in stored])
+    checkouts.return_items(db.session, act("police_keeper"), checkout.id, item_ids=[stored[0].id], condition="完好")
+    db.session.commit()
+    with pytest.raises(Conflict) as still_out:
+        propose(case, [stored[1].id])
+    assert still_out.value.code == "item.checked_out"
+    db.session.rollback()
+    assert propose(case, [stored[0].id]).lines[0].item_id == stored[0].id
+
+
+def move_custody_behind_the_checkouts_back(item_ids, to_code="PDJC"):  # noqa: ANN001
+    """What an older version allowed: the item transferred while a check-out of it was open."""
+    from custody.services.visibility import add_participant
+
+    to = agency(to_code).id
+    db.session.execute(update(Item).where(Item.id.in_(item_ids)).values(custodian_agency_id=to))
+    add_participant(db.session, db.session.get(Item, item_ids[0]).case_id, to)
+    db.session.commit()
+    db.session.expire_all()
+
+
+def test_a_check_out_goes_no_further_once_custody_moved(app):
+    case, stored = stored_items(3)
+    requested, ready, out = request([stored[0].id]), approved([stored[1].id]), released([stored[2].id])
+    checkouts.request_extension(db.session, act("police_officer"), out.id, due_at=utcnow() + timedelta(days=5),
+                                reason="鉴定需延长")
+    db.session.commit()
+    move_custody_behind_the_checkouts_back([i.id for i in stored])
+
+    def refused(call):  # noqa: ANN001, ANN202
+        with pytest.raises(Conflict) as error:
+            call()
+        db.session.rollback()
+        return error.value.code
+
+    # The procuratorate now holds the items: the police's requests and approvals no longer count.
+    assert refused(lambda: checkouts.decide_checkout(db.session, act("prosecutor_approver"), requested.id,
+                                                     approve=True)) == "checkout.custody_moved"
+    assert refused(lambda: checkouts.release_checkout(db.session, act("procuratorate_keeper"), ready.id)) \
+        == "checkout.custody_moved"
+    assert refused(lambda: checkouts.return_items(db.session, act("procuratorate_keeper"), out.id,
+                                                  condition="完好")) == "checkout.custody_moved"
+    assert refused(lambda: checkouts.decide_extension(db.session, act("prosecutor_approver"), out.id,
+                                                      approve=True)) == "checkout.custody_moved"
+    assert refused(lambda: checkouts.request_extension(
+        db.session, act("prosecutor"), ready.id, due_at=utcnow() + timedelta(days=9), reason="x")) \
+        == "checkout.custody_moved"
+    assert db.session.get(Item, stored[1].id).location_state is LocationState.IN_STORAGE
+    # The new custodian can still withdraw a stale request and make its own.
+    checkouts.cancel_checkout(db.session, act("prosecutor"), ready.id, reason="保管单位已变更")
+    db.session.commit()
+    again = request([stored[1].id], username="prosecutor")
+    assert again.custodian_agency_id == agency("PDJC").id
+
+
+# -- extensions end with the check-out ---------------------------------------------------------------
+
+
+def test_returning_everything_closes_a_pending_extension(app):
+    case, [item] = stored_items(1)
+    checkout = released([item.id])
+    checkouts.request_extension(db.session, act("police_officer"), checkout.id,
+                                due_at=utcnow() + timedelta(days=5), reason="鉴定需延长")
+    db.session.commit()
+    due = checkout.due_at
+    checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="完好")
+    db.session.commit()
+    [extension] = checkout.extensions
+    assert extension.status is ExtensionStatus.REJECTED and extension.decided_by_id is None
+    assert extension.decision_reason and extension.decided_at is not None
+    with pytest.raises(Conflict) as late:
+        checkouts.decide_extension(db.session, act("police_approver"), checkout.id, approve=True)
+    assert late.value.code in ("checkout.closed", "checkout.no_extension")
+    db.session.rollback()
+    db.session.refresh(checkout)
+    assert checkout.due_at == due
+    [auto] = events("checkout.extension_reject", item_id=item.id)
+    assert auto.actor_user_id is None and auto.reason == extension.decision_reason
+    assert auto.data["automatic"] is True
+
+
+def test_cancelling_closes_a_pending_extension(app):
+    case, [item] = stored_items(1)
+    checkout = approved([item.id])
+    checkouts.request_extension(db.session, act("police_officer"), checkout.id,
+                                due_at=utcnow() + timedelta(days=5), reason="鉴定排期推迟")
+    db.session.commit()
+    checkouts.cancel_checkout(db.session, act("police_officer"), checkout.id, reason="不再需要")
+    db.session.commit()
+    assert [e.status for e in checkout.extensions] == [ExtensionStatus.REJECTED]
+    assert [e.action for e in events(item_id=item.id)][-2:] == ["checkout.cancel", "checkout.extension_reject"]
+
+
+def test_an_extension_is_decided_only_while_the_check_out_runs(app):
+    """Even a request left pending by an older version is not approved after the return."""
+    from custody.models.lifecycle import CheckoutExtension
+
+    case, [item] = stored_items(1)
+    checkout = released([item.id])
+    checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="完好")
+    db.session.commit()
+    checkout.extensions.append(CheckoutExtension(
+        previous_due_at=checkout.due_at, requested_due_at=utcnow() + timedelta(days=9), reason="旧数据",
+        status=ExtensionStatus.REQUESTED, requested_by_id=act("police_officer").user_id))
+    db.session.commit()
+    with pytest.raises(Conflict) as over:
+        checkouts.decide_extension(db.session, act("police_approver"), checkout.id, approve=True)
+    assert over.value.code == "checkout.closed"

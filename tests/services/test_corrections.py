@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -95,3 +98,22 @@ def test_personal_data_corrections_leave_only_digests_in_the_permanent_record(ap
     recorded = db.session.scalars(select(AuditEvent.data).where(AuditEvent.item_id == item.id)).all()
     assert "310115199001015678" not in str(recorded) and "310115199001011234" not in str(recorded)
     assert db.session.get(Item, item.id).owner_id_no == "310115199001015678"
+
+
+def test_personal_data_correction_digests_are_salted_with_the_items_salt(app):
+    item = register(open_case(), owner_contact="13856781234")
+    correction = correct(item, "owner_contact", "13856784321", reason="电话录入错误")
+    decide_correction(db.session, act("police_approver"), correction.id, approve=True)
+    db.session.commit()
+    salt = db.session.get(Item, item.id).personal_data_salt
+    [proposed] = events("correction.propose", item_id=item.id)
+    [corrected] = events("item.correct", item_id=item.id)
+
+    def proof(value: str) -> str:  # what the custodian reveals: the value and the item's salt
+        return hashlib.sha256(salt.encode() + json.dumps(value, ensure_ascii=False).encode()).hexdigest()
+
+    assert proposed.data["old_value"] == corrected.data["before"]["owner_contact"] == {"sha256": proof("13856781234")}
+    assert proposed.data["new_value"] == corrected.data["after"]["owner_contact"] == {"sha256": proof("13856784321")}
+    # Not the bare SHA-256 a masked number 138****4321 would give away in 10,000 tries.
+    assert corrected.data["after"]["owner_contact"]["sha256"] not in {
+        hashlib.sha256(json.dumps(f"138{n:04d}4321").encode()).hexdigest() for n in range(10_000)}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from sqlalchemy import delete, update
 
 from custody.domain.enums import (
+    CaseStage,
     DispositionKind,
     DispositionStatus,
     ItemCategory,
@@ -14,15 +18,22 @@ from custody.domain.enums import (
 from custody.domain.errors import Conflict, InvalidInput, PermissionDenied
 from custody.domain.lifecycle import CheckoutPurpose, DispositionRecordStatus, Recipient
 from custody.extensions import db
+from custody.models.case import Case
 from custody.models.item import Item
+from custody.models.oversight import CaseClosure
 from custody.orm import utcnow
 from custody.services import checkouts, dispositions, storage
+from custody.services.items import personal_data_digest
 from custody.services.transfers import decide_lines, propose_transfer
 
 from ..factories import (
+    DROP_DECISION,
+    JUDGMENT_NO,
     act,
     agency,
+    close_case,
     dual_role_user,
+    judge_case,
     location,
     photo,
     register,
@@ -54,7 +65,9 @@ def execute(disposition, username="police_keeper", **kwargs):  # noqa: ANN001, A
 
 def test_confiscation_takes_the_item_out_of_custody_for_good(app):
     case, [item] = stored_items(1)
-    disposition = approve(propose([item.id], DispositionKind.CONFISCATE, legal_basis=JUDGMENT))
+    judge_case(case)  # the case goes to court (the items stay with the police) and is judged
+    disposition = approve(propose([item.id], DispositionKind.CONFISCATE))
+    assert disposition.legal_basis == JUDGMENT_NO  # cited from the recorded judgment by default
     assert db.session.get(Item, item.id).disposition_status is DispositionStatus.APPROVED
     execute(disposition, receipt_no="国库回执 2026-001")
     done = db.session.get(Item, item.id)
@@ -70,8 +83,8 @@ def test_confiscation_takes_the_item_out_of_custody_for_good(app):
                                            purpose=CheckoutPurpose.APPRAISAL,
                                            counterparty=checkouts.CounterpartyInput(name="x"),
                                            due_at=utcnow().replace(year=2030)),
-        lambda: propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
-                                 kind=TransferKind.PROSECUTION, item_ids=[item.id]),
+        lambda: propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDFY").id,
+                                 kind=TransferKind.OTHER, item_ids=[item.id]),
         lambda: execute(disposition, receipt_no="again"),
     ]
     for refused in refusals:
@@ -81,11 +94,80 @@ def test_confiscation_takes_the_item_out_of_custody_for_good(app):
         db.session.rollback()
 
 
+def test_final_disposal_waits_for_the_judgment_or_the_closing_decision(app):
+    """Return, confiscation, destruction and hand-over carry out the outcome of the case: on an open
+    case they are refused whatever legal basis is typed; early sale and pre-trial return are not."""
+    case, [item] = stored_items(1)
+    final_kinds = (DispositionKind.RETURN_TO_OWNER, DispositionKind.CONFISCATE, DispositionKind.DESTROY,
+                   DispositionKind.HAND_OVER)
+    for kind in final_kinds:
+        for basis in (None, "x", JUDGMENT):
+            with pytest.raises(Conflict) as refused:
+                propose([item.id], kind, legal_basis=basis)
+            assert refused.value.code == "disposal.case_not_decided", (kind, basis)
+            assert refused.value.status == 409
+            db.session.rollback()
+    # Still refused under prosecution review: no judgment or decision is on record yet.
+    file_only = send_to_procuratorate(case, [])
+    decide_lines(db.session, act("prosecutor"), file_only.id, [], accept=True, case_no="浦检[2026]77号")
+    db.session.commit()
+    assert db.session.get(Case, case.id).stage is CaseStage.PROSECUTION_REVIEW
+    with pytest.raises(Conflict) as on_review:
+        propose([item.id], DispositionKind.DESTROY, legal_basis="浦检不诉[2026]3号")
+    assert on_review.value.code == "disposal.case_not_decided"
+    assert db.session.get(Item, item.id).disposition_status is DispositionStatus.NONE
+    assert events("disposition.propose", item_id=item.id) == []
+
+
+def test_a_closed_case_allows_final_disposal_citing_its_decision(app):
+    case, [item, other] = stored_items(2)
+    close_case(case)
+    disposition = propose([item.id], DispositionKind.RETURN_TO_OWNER)
+    assert disposition.legal_basis == DROP_DECISION  # the decision that closed the case
+    cited = propose([other.id], DispositionKind.HAND_OVER, legal_basis="  沪公(浦)移字[2026]5号移送函  ")
+    assert cited.legal_basis == "沪公(浦)移字[2026]5号移送函"  # a more specific document, as typed
+    [event] = events("disposition.propose", item_id=item.id)
+    assert event.data["legal_basis"] == DROP_DECISION
+
+
+def _reopen(case):  # noqa: ANN001
+    """As if the proposal had been made on an open case, before the rule existed."""
+    db.session.execute(delete(CaseClosure).where(CaseClosure.case_id == case.id))
+    db.session.execute(update(Case).where(Case.id == case.id).values(stage=CaseStage.INVESTIGATION))
+    db.session.commit()
+
+
+def test_approval_and_execution_check_the_case_outcome_again(app):
+    case, [item] = stored_items(1)
+    close_case(case)
+    disposition = propose([item.id], DispositionKind.CONFISCATE)
+    _reopen(case)
+    with pytest.raises(Conflict) as at_approval:
+        approve(disposition)
+    assert at_approval.value.code == "disposal.case_not_decided"
+    db.session.rollback()
+    # Rejecting stays possible: it takes nothing out of custody.
+    dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=False,
+                                    reason="案件尚未作出处理决定")
+    db.session.commit()
+    assert db.session.get(Item, item.id).disposition_status is DispositionStatus.NONE
+
+    close_case(case)
+    second = approve(propose([item.id], DispositionKind.CONFISCATE))
+    _reopen(case)
+    with pytest.raises(Conflict) as at_execution:
+        execute(second, receipt_no="国库回执 2026-002")
+    assert at_execution.value.code == "disposal.case_not_decided"
+    db.session.rollback()
+    assert db.session.get(Item, item.id).disposition_status is DispositionStatus.APPROVED
+    close_case(case)
+    execute(second, receipt_no="国库回执 2026-002")
+    assert db.session.get(Item, item.id).disposition_status is DispositionStatus.EXECUTED
+
+
 def test_proposal_and_approval_refusals(app):
     case, [item] = stored_items(1)
-    with pytest.raises(InvalidInput) as no_basis:
-        propose([item.id], DispositionKind.CONFISCATE)
-    assert "legal_basis" in no_basis.value.fields
+    judge_case(case)
     with pytest.raises(PermissionDenied):
         propose([item.id], DispositionKind.CONFISCATE, username="police_keeper", legal_basis=JUDGMENT)
     dual_role_user()
@@ -99,8 +181,10 @@ def test_proposal_and_approval_refusals(app):
     with pytest.raises(Conflict):  # execution needs approval first
         execute(disposition, receipt_no="R-1")
     db.session.rollback()
-    with pytest.raises(Conflict):  # a pending disposal blocks a transfer
-        send_to_procuratorate(case, [item.id])
+    with pytest.raises(Conflict) as blocked:  # a pending disposal blocks a transfer
+        propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDFY").id,
+                         kind=TransferKind.OTHER, item_ids=[item.id])
+    assert blocked.value.code == "item.disposal_pending"
     db.session.rollback()
     approve(disposition)
     with pytest.raises(PermissionDenied):
@@ -111,7 +195,8 @@ def test_proposal_and_approval_refusals(app):
 
 def test_destruction_needs_a_witness_outside_the_chain_of_custody(app):
     case, [item] = stored_items(1)
-    disposition = approve(propose([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT))
+    close_case(case)
+    disposition = approve(propose([item.id], DispositionKind.DESTROY))
     with pytest.raises(InvalidInput):
         execute(disposition, receipt_no="销毁记录-1")
     for in_chain in ("police_officer", "police_approver", "police_keeper"):
@@ -196,15 +281,25 @@ def test_pre_trial_return_only_to_the_owner_or_an_authorised_agent(app):
             recipient=Recipient(name="王某之子", is_agent=True, authorisation_ref="授权委托书 2026-07"))
     assert giving_back.recipient.name == "王某之子" and giving_back.authorisation_ref == "授权委托书 2026-07"
     assert db.session.get(Item, ring.id).disposition_kind is DispositionKind.PRETRIAL_RETURN
+    # The permanent record does not hold the recipient's name in clear (it stays on the disposal row)...
+    [event] = events("disposition.execute", item_id=ring.id)
+    assert event.data["recipient"]["is_agent"] is True
+    assert event.data["recipient"]["authorisation_ref"] == "授权委托书 2026-07"
+    assert "王某之子" not in json.dumps(event.data, ensure_ascii=False)
+    # ... only a commitment to it, salted per item, that the custodian can reveal to prove the name.
+    salt = db.session.get(Item, ring.id).personal_data_salt
+    assert event.data["recipient"]["name_sha256"] == personal_data_digest(salt, "王某之子")
+    assert event.data["recipient"]["name_sha256"] != personal_data_digest("0" * 32, "王某之子")
 
 
 def test_rejected_or_cancelled_disposal_frees_the_item(app):
     case, [item] = stored_items(1)
-    disposition = propose([item.id], DispositionKind.RETURN_TO_OWNER, legal_basis="不起诉决定书 浦检不诉[2026]3号")
+    close_case(case, legal_basis="沪公(浦)撤字[2026]4号撤销案件决定书")
+    disposition = propose([item.id], DispositionKind.RETURN_TO_OWNER, legal_basis="撤字[2026]4号")
     with pytest.raises(InvalidInput):
         dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=False)
     dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=False,
-                                    reason="判决尚未生效")
+                                    reason="文号引用不完整")
     db.session.commit()
     assert db.session.get(Item, item.id).disposition_status is DispositionStatus.NONE
     second = propose([item.id], DispositionKind.RETURN_TO_OWNER, legal_basis=JUDGMENT)

@@ -7,21 +7,23 @@ from datetime import date, timedelta
 import pytest
 
 from custody.domain.clock import local_date
-from custody.domain.enums import ExternalKind, ItemCategory, Measure
+from custody.domain.enums import DispositionKind, ExternalKind, ItemCategory, Measure
 from custody.domain.errors import Conflict, InvalidInput, PermissionDenied
 from custody.domain.lifecycle import (
+    RENEWAL_WINDOW_DAYS,
     FreezeAssetType,
     FreezeStatus,
     add_months,
     freeze_expiry,
     freeze_status_on,
+    renewal_opens_on,
 )
 from custody.extensions import db
 from custody.orm import utcnow
-from custody.services import freezes
+from custody.services import dispositions, freezes
 from custody.services.transfers import decide_lines
 
-from ..factories import act, open_case, register, send_to_procuratorate
+from ..factories import act, close_case, open_case, register, send_to_procuratorate
 from ..helpers import events
 
 ACCOUNT = {"bank": "中国工商银行上海浦东分行", "account_no": "6222021001122334455", "account_name": "张某"}
@@ -31,6 +33,14 @@ def frozen_account(case=None):  # noqa: ANN001, ANN201
     case = case or open_case()
     return case, register(case, name="张某工行账户存款", category=ItemCategory.BANK_ACCOUNT, measure=Measure.FROZEN,
                           details=ACCOUNT, external_kind=ExternalKind.BANK, external_place="工商银行浦东分行")
+
+
+# A start date about 5.5 months back: a 6-month freeze is then within its renewal window.
+RENEWABLE_START_DAYS_AGO = 170
+
+
+def renewable_start():  # noqa: ANN201
+    return local_date(utcnow()) - timedelta(days=RENEWABLE_START_DAYS_AGO)
 
 
 def freeze(item, months=None, start=None, major=False, asset=FreezeAssetType.DEPOSIT, username="police_officer"):  # noqa: ANN001, ANN201
@@ -72,16 +82,73 @@ def test_only_frozen_accounts_take_a_freeze(app):
         freeze(frozen_account(case)[1], username="police_keeper")
 
 
+def renew(order, today=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    result = freezes.renew_freeze(db.session, act("police_officer"), order.id,
+                                  doc_no=kwargs.pop("doc_no", "续冻通知书 2026-3"), today=today, **kwargs)
+    db.session.commit()
+    return result
+
+
 def test_renewal_before_expiry_extends_from_the_old_last_day(app):
     _, account = frozen_account()
     order = freeze(account, start=local_date(utcnow()) - timedelta(days=100))
     old = order.expires_on
-    freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no="续冻通知书 2026-3", today=old)
-    db.session.commit()
+    renew(order, today=old)
     assert order.expires_on == freeze_expiry(old + timedelta(days=1), 6)
     assert order.renewals[0].previous_expires_on == old
     with pytest.raises(InvalidInput):
-        freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no=" ")
+        freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no=" ", today=order.expires_on)
+
+
+def test_renewal_window_boundaries(app):
+    """Renewal opens 30 days before the last day: 31 days before is refused, 30 accepted, the last
+    day accepted, the day after the freeze has lapsed."""
+    assert RENEWAL_WINDOW_DAYS == 30
+    case, account = frozen_account()
+    assert renewal_opens_on(date(2026, 8, 31)) == date(2026, 8, 1)
+    orders = [freeze(frozen_account(case)[1], start=renewable_start()) for _ in range(3)]
+    last_day = orders[0].expires_on
+    renewed_until = freeze_expiry(last_day + timedelta(days=1), 6)
+    early, opening, late = orders
+
+    with pytest.raises(Conflict) as too_early:
+        renew(early, today=last_day - timedelta(days=31))
+    assert too_early.value.code == "freeze.renewal_too_early" and too_early.value.status == 409
+    assert too_early.value.params["opens"] == (last_day - timedelta(days=30)).isoformat()
+    db.session.rollback()
+    assert db.session.get(type(early), early.id).renewals == []
+
+    renew(opening, today=last_day - timedelta(days=30))
+    assert opening.expires_on == renewed_until
+    renew(early, today=last_day)  # the last day still counts
+    assert early.expires_on == renewed_until
+    with pytest.raises(Conflict) as lapsed:
+        renew(late, today=last_day + timedelta(days=1))
+    assert lapsed.value.code == "freeze.lapsed"
+
+
+def test_renewals_cannot_be_stacked(app):
+    """Ten renewals on the day of the freeze would hold a 6-month deposit freeze for five years."""
+    _, account = frozen_account()
+    fresh_order = freeze(account)
+    with pytest.raises(Conflict) as same_day:
+        renew(fresh_order)
+    assert same_day.value.code == "freeze.renewal_too_early"
+    db.session.rollback()
+
+    _, other = frozen_account()
+    order = freeze(other, start=renewable_start())
+    first_last_day = order.expires_on
+    renew(order)
+    assert order.expires_on == freeze_expiry(first_last_day + timedelta(days=1), 6)
+    with pytest.raises(Conflict) as again:
+        renew(order, doc_no="续冻通知书 2026-4")
+    assert again.value.code == "freeze.renewal_too_early"
+    db.session.rollback()
+    assert len(db.session.get(type(order), order.id).renewals) == 1
+    # Once the renewed period is nearly over, the next renewal is due.
+    renew(order, today=order.expires_on - timedelta(days=5), doc_no="续冻通知书 2026-9")
+    assert len(order.renewals) == 2
 
 
 def test_renewal_after_expiry_is_refused_and_the_freeze_lapses(app):
@@ -107,13 +174,34 @@ def test_release(app):
     freezes.release_freeze(db.session, act("police_officer"), order.id, doc_no="解除冻结通知书 1号", reason="撤案")
     db.session.commit()
     assert order.status is FreezeStatus.RELEASED
-    with pytest.raises(Conflict):
-        freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no="x")
+    with pytest.raises(Conflict) as released:
+        freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no="x", today=order.expires_on)
+    assert released.value.code == "freeze.released"
+
+
+def test_a_disposed_item_accepts_no_freeze_action(app):
+    case, account = frozen_account()
+    order = freeze(account, start=renewable_start())
+    close_case(case)
+    disposal = dispositions.propose_disposition(db.session, act("police_officer"), item_ids=[account.id],
+                                                kind=DispositionKind.CONFISCATE)
+    dispositions.decide_disposition(db.session, act("police_approver"), disposal.id, approve=True)
+    dispositions.execute_disposition(db.session, act("police_keeper"), disposal.id, receipt_no="国库缴款书 2026-1")
+    db.session.commit()
+    for refused in (
+        lambda: freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no="续冻"),
+        lambda: freezes.release_freeze(db.session, act("police_officer"), order.id, doc_no="解冻"),
+    ):
+        with pytest.raises(Conflict) as disposed:
+            refused()
+        assert disposed.value.code == "item.disposed" and disposed.value.status == 409
+        db.session.rollback()
+    assert events("freeze.renew", item_id=account.id) == [] and events("freeze.release", item_id=account.id) == []
 
 
 def test_the_freeze_follows_custody_on_transfer(app):
     case, account = frozen_account()
-    order = freeze(account)
+    order = freeze(account, start=renewable_start())
     transfer = send_to_procuratorate(case, [account.id])
     decide_lines(db.session, act("prosecutor"), transfer.id, [account.id], accept=True, case_no="浦检[2026]8号")
     db.session.commit()

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from custody.domain.enums import (
     AttachmentKind,
     CaseStage,
+    DispositionKind,
+    DispositionStatus,
     HolderSignature,
     ItemCategory,
     ItemStatus,
@@ -28,7 +32,7 @@ from custody.services.items import ItemQuery, SeizureListInput, items_query
 from custody.services.visibility import get_case, get_item
 
 from ..factories import act, open_case, register, stored_items
-from ..helpers import events
+from ..helpers import all_event_text, events
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test\n"
@@ -210,3 +214,54 @@ def test_every_registration_event_extends_the_item_chain(app):
     assert [e.item_seq for e in chain] == [1, 2]
     assert chain[0].prev_hash == "0" * 64 and chain[1].prev_hash == chain[0].hash
     assert db.session.get(Item, item.id).last_event_hash == chain[-1].hash
+
+
+def test_personal_data_digests_are_salted_per_item_and_the_salt_stays_out_of_the_record(app):
+    case = open_case()
+    owner = {"owner_name": "张三", "owner_id_no": "310115199001011234", "owner_contact": "13856781234"}
+    first = register(case, **owner)
+    second = register(case, name="华为手机", **owner)
+    [event] = events("item.register", item_id=first.id)
+    digest = event.data["personal_data_sha256"]
+    salt = db.session.get(Item, first.id).personal_data_salt
+    assert re.fullmatch(r"[0-9a-f]{32}", salt) and salt != db.session.get(Item, second.id).personal_data_salt
+    # The custodian proves the data by revealing it with the salt: SHA-256(salt || canonical JSON).
+    values = [owner["owner_name"], owner["owner_id_no"], owner["owner_contact"]]
+    revealed = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
+    assert digest == hashlib.sha256(salt.encode() + revealed).hexdigest()
+    assert digest != events("item.register", item_id=second.id)[0].data["personal_data_sha256"]
+    # Whoever holds the record and the masked number 138****1234 cannot try the 10,000 hidden digits.
+    for n in range(10_000):
+        guess = [owner["owner_name"], owner["owner_id_no"], f"138{n:04d}1234"]
+        for blob in (json.dumps(guess, ensure_ascii=False), json.dumps(guess, ensure_ascii=False, separators=(",", ":"))):
+            assert hashlib.sha256(blob.encode()).hexdigest() != digest
+    assert salt not in all_event_text()
+
+
+def test_items_left_with_the_holder_do_not_carry_the_holders_name_into_the_record(app):
+    case = open_case()
+    seizure_list = items.create_seizure_list(db.session, act("police_officer"), case.id, SeizureListInput(
+        seized_at=utcnow(), holder_name="李四", holder_id_no="310115199002022345"))
+    db.session.commit()
+    kept = register(case, name="大型冷柜", category=ItemCategory.GOODS, measure=Measure.REGISTERED_KEPT,
+                    seizure_list_id=seizure_list.id)
+    assert kept.location_state is LocationState.WITH_HOLDER and kept.external_place == items.WITH_HOLDER_PLACE
+    [event] = events("item.register", item_id=kept.id)
+    assert event.data["after"]["external_place"] == "持有人处"
+    assert "李四" not in all_event_text() and "310115199002022345" not in all_event_text()
+    assert db.session.get(type(seizure_list), seizure_list.id).holder_name == "李四"  # the list keeps it
+
+
+def test_a_disposed_item_takes_no_new_attachment(app, tmp_path):
+    case, [item] = stored_items(1)
+    db.session.execute(update(Item).where(Item.id == item.id).values(  # as after an executed disposal
+        disposition_status=DispositionStatus.EXECUTED, disposition_kind=DispositionKind.CONFISCATE,
+        location_state=LocationState.GONE, storage_location_id=None))
+    db.session.commit()
+    count = len(events(item_id=item.id))
+    with pytest.raises(Conflict) as refused:
+        items.add_attachment(db.session, act("police_officer"), item.id, filename="事后补拍.png", content=PNG,
+                             declared_type="image/png", kind=AttachmentKind.PHOTO, upload_dir=tmp_path)
+    assert refused.value.code == "item.disposed" and refused.value.status == 409
+    db.session.rollback()
+    assert len(events(item_id=item.id)) == count and not db.session.get(Item, item.id).attachments

@@ -210,3 +210,61 @@ def test_only_keepers_count_and_a_cancelled_count_is_over(app):
     # the area is free again
     stocktake.start_stocktake(db.session, act("court_keeper"), location_id=location("R1-A").id)
     db.session.commit()
+
+
+def test_a_label_outside_the_count_and_out_of_sight_reads_as_unknown(centre):
+    """A keeper cannot use the scan box to learn about other agencies' items kept elsewhere."""
+    items = centre["items"]
+    court = act("court_keeper")
+    record = stocktake.start_stocktake(db.session, court, location_id=location("R1-B").id)
+    db.session.commit()
+    probed = items[2]  # the police's item in R3: neither on these shelves nor visible to the court
+    line = stocktake.scan(db.session, court, record.id, label_code=probed.label_code,
+                          location_id=location("R1-B-01").id)
+    db.session.commit()
+    assert line.result is R.UNEXPECTED and line.item_id is None
+    assert line.book_state is None and line.book_location_id is None
+    # The shelves being counted are another matter: their items are on the books of the count.
+    on_shelf = stocktake.scan(db.session, court, record.id, label_code=items[3].label_code)
+    db.session.commit()
+    assert on_shelf.result is R.VERIFIED and on_shelf.item_id == items[3].id
+    before = len(events(item_id=probed.id))
+    stocktake.finish_stocktake(db.session, court, record.id)
+    db.session.commit()
+    [row] = [ln for ln in stocktake.report_lines(db.session, record) if ln.label_code == probed.label_code]
+    assert row.name is None and row.book_location is None
+    assert len(events(item_id=probed.id)) == before  # nothing written into the police item's history
+    [unknown] = [d for d in db.session.scalars(stocktake.discrepancies_query(act("auditor")))
+                 if d.label_code == probed.label_code]
+    assert unknown.item_id is None and unknown.responsible_agency.code == "PDFY"
+
+
+def test_a_keeper_scanning_an_item_of_its_own_agency_elsewhere_sees_it(centre):
+    items = centre["items"]
+    keeper = act("police_keeper")
+    record = stocktake.start_stocktake(db.session, keeper, location_id=location("R1-B").id)
+    db.session.commit()
+    line = stocktake.scan(db.session, keeper, record.id, label_code=items[2].label_code)
+    db.session.commit()
+    assert line.result is R.WRONG_LOCATION and line.item_id == items[2].id
+
+
+def test_every_scan_is_in_the_record(centre):
+    items = centre["items"]
+    keeper = act("police_keeper")
+    record = stocktake.start_stocktake(db.session, keeper, location_id=location("R1-A").id)
+    db.session.commit()
+    for at in ("R1-A-02", "R1-A-01"):  # a wrong bin first, then the right one: the line keeps the last
+        stocktake.scan(db.session, keeper, record.id, label_code=items[0].label_code, location_id=location(at).id)
+        db.session.commit()
+    stocktake.scan(db.session, keeper, record.id, label_code="PDGA-2026-424242")
+    db.session.commit()
+    scans = events("stocktake.scan")
+    assert [(e.data["label_code"], e.data["result"], e.data["location_id"]) for e in scans] == [
+        (items[0].label_code, "wrong_location", location("R1-A-02").id),
+        (items[0].label_code, "verified", location("R1-A-01").id),
+        ("PDGA-2026-424242", "unexpected", None),
+    ]
+    assert all(e.object_type == "stocktake" and e.object_id == str(record.id) and e.item_id is None for e in scans)
+    assert scans[0].data["location_path"].endswith("（R1-A-02）")
+    assert scans[0].data["stocktake_no"] == record.stocktake_no

@@ -119,8 +119,12 @@ def test_refusals_when_proposing(app):
     db.session.rollback()
     send_to_procuratorate(case, [stored[0].id])
     with pytest.raises(Conflict) as twice:
-        propose(ids=[stored[0].id, stored[1].id])
+        propose(kind=TransferKind.OTHER, ids=[stored[0].id, stored[1].id])
     assert twice.value.code == "item.in_transfer"
+    db.session.rollback()
+    with pytest.raises(Conflict) as file_twice:  # the case file is already on its way
+        propose(ids=[stored[1].id])
+    assert file_twice.value.code == "transfer.stage_pending"
     db.session.rollback()
     assert db.session.get(Item, stored[1].id).custody_state is CustodyState.HELD
     assert officer.agency_code == "PDGA"
@@ -255,3 +259,142 @@ def test_database_refuses_two_pending_lines_for_one_item(app):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+# -- stage transfers: one at a time, and checked again when signed for ----------------------------
+
+_legacy_numbers = iter(range(1, 1000))
+
+
+def legacy_stage_transfer(case, kind, from_code, to_code):  # noqa: ANN001, ANN201
+    """A file-only stage transfer left pending by an older version that let several wait at once
+    (written as a row: the services no longer create such a state)."""
+    from custody.models.transfer import Transfer
+    from custody.services.visibility import add_participant
+
+    transfer = Transfer(transfer_no=f"YS-OLD-{next(_legacy_numbers):04d}", case_id=case.id, kind=kind,
+                        from_agency_id=agency(from_code).id, to_agency_id=agency(to_code).id,
+                        status=TransferStatus.PENDING, created_by_id=act("police_officer").user_id)
+    db.session.add(transfer)
+    db.session.flush()
+    add_participant(db.session, case.id, transfer.to_agency_id)
+    db.session.commit()
+    return transfer
+
+
+def in_review(items=1):  # noqa: ANN001, ANN201
+    """A case signed for by the procuratorate (prosecution review)."""
+    case, stored = stored_items(items)
+    ids = [i.id for i in stored]
+    accept(send_to_procuratorate(case, ids), ids)
+    return case, stored
+
+
+def propose_file(case, kind, username, to_code):  # noqa: ANN001, ANN201
+    transfer = propose_transfer(db.session, act(username), case_id=case.id, to_agency_id=agency(to_code).id,
+                                kind=kind, item_ids=[])
+    db.session.commit()
+    return transfer
+
+
+def test_only_one_stage_transfer_of_a_case_waits_at_a_time(app):
+    case, _ = in_review()
+    first = propose_file(case, TransferKind.SUPPLEMENTARY_INVESTIGATION, "prosecutor", "PDGA")
+    for kind, to_code in ((TransferKind.SUPPLEMENTARY_INVESTIGATION, "PDGA"), (TransferKind.INDICTMENT, "PDFY")):
+        with pytest.raises(Conflict) as waiting:
+            propose_file(case, kind, "prosecutor", to_code)
+        assert waiting.value.code == "transfer.stage_pending" and waiting.value.params["no"] == first.transfer_no
+        db.session.rollback()
+    recall_transfer(db.session, act("prosecutor"), first.id, reason="改为提起公诉")
+    db.session.commit()
+    to_court = propose_file(case, TransferKind.INDICTMENT, "prosecutor", "PDFY")
+    assert to_court.status is TransferStatus.PENDING
+
+
+def test_a_stage_transfer_with_only_rejected_lines_still_waits(app):
+    case, stored = stored_items(2)
+    transfer = send_to_procuratorate(case, [stored[0].id, stored[1].id])
+    reject(transfer, [stored[0].id])
+    assert transfer.status is TransferStatus.PARTIAL and transfer.received_at is None
+    with pytest.raises(Conflict) as waiting:
+        propose_file(case, TransferKind.PROSECUTION, "police_officer", "PDJC")
+    assert waiting.value.code == "transfer.stage_pending"
+    db.session.rollback()
+    # Once the case is signed for, the remaining line no longer holds the case file back.
+    accept(transfer, [stored[1].id])
+    back = propose_file(case, TransferKind.SUPPLEMENTARY_INVESTIGATION, "prosecutor", "PDGA")
+    assert back.status is TransferStatus.PENDING
+
+
+def test_a_stale_stage_transfer_cannot_move_the_case_back(app):
+    case, _ = in_review()
+    to_court = legacy_stage_transfer(case, TransferKind.INDICTMENT, "PDJC", "PDFY")
+    back = legacy_stage_transfer(case, TransferKind.SUPPLEMENTARY_INVESTIGATION, "PDJC", "PDGA")
+    accept(to_court, [], username="judge", case_no="(2026)沪0115刑初77号")
+    with pytest.raises(Conflict) as stale:
+        decide_lines(db.session, act("police_officer"), back.id, [], accept=True)
+    assert stale.value.code == "transfer.wrong_stage"
+    db.session.rollback()
+    db.session.refresh(case)
+    assert case.stage is CaseStage.TRIAL and case.handling_agency.code == "PDFY"
+    assert back.status is TransferStatus.PENDING  # the sender may still recall it
+    recall_transfer(db.session, act("prosecutor"), back.id)
+    db.session.commit()
+
+
+def test_supplementary_limit_is_checked_again_when_signed_for(app):
+    case, _ = in_review()
+    for _ in range(2):
+        accept(propose_file(case, TransferKind.SUPPLEMENTARY_INVESTIGATION, "prosecutor", "PDGA"), [],
+               username="police_officer")
+        accept(propose_file(case, TransferKind.PROSECUTION, "police_officer", "PDJC"), [])
+    third = legacy_stage_transfer(case, TransferKind.SUPPLEMENTARY_INVESTIGATION, "PDJC", "PDGA")
+    with pytest.raises(Conflict) as limit:
+        decide_lines(db.session, act("police_officer"), third.id, [], accept=True)
+    assert limit.value.code == "transfer.supplementary_limit"
+    db.session.rollback()
+    db.session.refresh(case)
+    assert case.supplementary_rounds == 2 and case.stage is CaseStage.PROSECUTION_REVIEW
+
+
+def test_the_sender_must_still_handle_the_case_when_it_is_signed_for(app):
+    from custody.domain.enums import AgencyKind
+    from custody.services.accounts import create_agency
+
+    case, _ = stored_items(1)
+    create_agency(db.session, None, code="CSGA", name="川沙公安分局", kind=AgencyKind.POLICE)
+    db.session.commit()
+    foreign = legacy_stage_transfer(case, TransferKind.PROSECUTION, "CSGA", "PDJC")
+    with pytest.raises(Conflict) as not_handler:
+        decide_lines(db.session, act("prosecutor"), foreign.id, [], accept=True, case_no="浦检[2026]9号")
+    assert not_handler.value.code == "transfer.sender_not_handler"
+    db.session.rollback()
+    db.session.refresh(case)
+    assert case.stage is CaseStage.INVESTIGATION and case.handling_agency.code == "PDGA"
+
+
+def test_signing_for_a_closed_case_does_not_reopen_it(app):
+    from custody.services import milestones
+
+    case, _ = stored_items(1)
+    milestones.close_case(db.session, act("police_officer"), case.id, legal_basis="沪公(浦)撤字[2026]1号",
+                          reason="撤销案件")
+    db.session.commit()
+    late = legacy_stage_transfer(case, TransferKind.PROSECUTION, "PDGA", "PDJC")
+    with pytest.raises(Conflict) as closed:
+        decide_lines(db.session, act("prosecutor"), late.id, [], accept=True, case_no="浦检[2026]5号")
+    assert closed.value.code == "transfer.case_closed"
+    db.session.rollback()
+    db.session.refresh(case)
+    assert case.stage is CaseStage.CLOSED and case.procuratorate_case_no is None
+
+
+def test_the_administrator_sees_no_transfers(app):
+    case, [item] = stored_items(1)
+    transfer = send_to_procuratorate(case, [item.id])
+    admin = act("admin")
+    assert admin.agency_code == "PDGA"  # an administrator's agency gives no sight of its transfers
+    with pytest.raises(NotFound):
+        get_transfer(db.session, admin, transfer.id)
+    assert db.session.scalars(transfers_query(admin)).all() == []
+    assert [t.id for t in db.session.scalars(transfers_query(act("auditor")))] == [transfer.id]

@@ -3,6 +3,7 @@ of custody, pre-trial return to an authorised agent; field errors kept, nothing 
 
 from __future__ import annotations
 
+import html
 import re
 
 from custody.domain.enums import DispositionKind, DispositionStatus, ItemCategory, LocationState
@@ -12,7 +13,7 @@ from custody.models.item import Item
 from custody.models.lifecycle import Counterparty, Disposition, DispositionLine
 from custody.services import storage
 
-from ..factories import act, location, photo, register, stored_items
+from ..factories import DROP_DECISION, act, close_case, location, photo, register, stored_items
 from ..helpers import fresh, row_counts
 from .test_lifecycle_pages import (
     JUDGMENT,
@@ -23,6 +24,12 @@ from .test_lifecycle_pages import (
     text_of,
     user_client,
 )
+from .ui import zh
+
+NOT_DECIDED = ("A final disposal carries out the outcome of the case: first record the court's effective judgment, "
+               "or close the case with the decision not to prosecute or to drop it.")
+NO_OUTCOME_YET = ("No effective judgment or closing decision is recorded on this case yet: only early sale and "
+                  "pre-trial return are possible now.")
 
 
 def _new_id(response) -> int:  # noqa: ANN001
@@ -89,19 +96,35 @@ def test_proposal_errors_are_kept_on_the_form(app):
     before = row_counts(Disposition)
     response = submit(officer, url, kind="", legal_basis="", reason="判决没收", item_ids=[item.id])
     assert response.status_code == 422 and "该字段是必填字段" in text_of(response) and "判决没收" in text_of(response)
-    # Final disposal without the judgment: the service names the field.
-    response = submit(officer, url, kind="confiscate", legal_basis="", reason="判决没收", item_ids=[item.id])
-    assert response.status_code == 422
-    page = text_of(response)
-    assert "必填" in page and 'id="legal_basis-err"' in page and "判决没收" in page
+    # Final disposal on an open case: refused whatever is cited, with the reason at the top, input kept.
+    assert zh(NO_OUTCOME_YET) in html.unescape(get(officer, url))
+    response = submit(officer, url, kind="confiscate", legal_basis="(2026)沪0115刑初1号", reason="判决没收",
+                      item_ids=[item.id])
+    assert response.status_code == 409
+    page = html.unescape(text_of(response))
+    assert "flash-error" in page and zh(NOT_DECIDED) in page
+    assert 'value="(2026)沪0115刑初1号"' in page and "判决没收" in page
     # Early sale of ordinary goods: refused with the reason at the top, input kept.
     response = submit(officer, url, kind="early_sale", reason="占用库房", item_ids=[item.id])
     assert response.status_code == 409 and "flash-error" in text_of(response) and "占用库房" in text_of(response)
     assert row_counts(Disposition) == before
 
 
+def test_a_closed_cases_decision_is_cited_by_default(app):
+    case, [item] = stored_items(1)
+    close_case(case)
+    officer = user_client(app, "police_officer")
+    url = f"/dispositions/new?item_ids={item.id}"
+    page = html.unescape(get(officer, url))
+    assert f'value="{DROP_DECISION}"' in page  # the legal basis, filled in from the closing decision
+    assert zh("Recorded on the case: %(ref)s.", ref=DROP_DECISION) in page and zh(NO_OUTCOME_YET) not in page
+    new_url = f"/dispositions/{_new_id(submit(officer, url, kind='return_to_owner', legal_basis=DROP_DECISION, item_ids=[item.id]))}"
+    assert DROP_DECISION in get(officer, new_url)
+
+
 def test_destruction_witness_in_the_chain_is_refused_and_an_outsider_accepted(app):
     case, [item] = stored_items(1)
+    close_case(case)
     disposition = approved_disposition([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
     url = f"/dispositions/{disposition.id}"
     keeper = user_client(app, "police_keeper")
@@ -161,6 +184,7 @@ def test_pre_trial_return_to_an_agent_needs_a_written_authorisation(app):
 
 def test_approval_is_for_another_approver_and_execution_for_the_keeper(app):
     case, [item] = stored_items(1)
+    close_case(case)
     officer = user_client(app, "police_officer")
     url = f"/dispositions/{_new_id(submit(officer, f'/dispositions/new?item_ids={item.id}', kind='confiscate', legal_basis=JUDGMENT, item_ids=[item.id]))}"
     keeper = user_client(app, "police_keeper")

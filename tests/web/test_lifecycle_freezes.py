@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from custody.services import freezes
 from ..factories import act, dual_role_user, open_case, register
 from ..helpers import events, fresh, row_counts
 from .test_lifecycle_pages import get, submit, text_of, user_client
+from .ui import zh
 
 ACCOUNT = {"bank": "中国工商银行上海浦东分行", "account_no": "6222021001122334455", "account_name": "张某",
            "amount_fen": 52_000_000}
@@ -51,9 +53,9 @@ def test_freeze_recorded_renewed_and_released_through_the_forms(app):
     # Prefilled from the item; the legal maximum periods are on the page.
     assert 'value="中国工商银行上海浦东分行"' in page and 'value="6222021001122334455"' in page
     assert 'value="520000.00"' in page and "存款" in page and "汇款" in page and "股票" not in page
-    today = local_date(utcnow()).isoformat()
+    start = (local_date(utcnow()) - timedelta(days=170)).isoformat()  # about 5.5 months ago: renewal is due
     response = submit(officer, new_url, asset_type="deposit", institution="工商银行浦东分行",
-                      account_no="6222021001122334455", account_name="张某", amount="520,000.00", start_on=today,
+                      account_no="6222021001122334455", account_name="张某", amount="520,000.00", start_on=start,
                       period_months="", notice_doc_no="沪公(浦)冻通[2026]12号")
     url = _freeze_url(response)
     page = get(officer, url)
@@ -64,7 +66,8 @@ def test_freeze_recorded_renewed_and_released_through_the_forms(app):
     assert "沪公(浦)冻通[2026]12号" in page and "王建国" in page
 
     listing = get(officer, "/freezes")
-    assert "张某工行账户存款" in listing and "¥520,000.00" in listing and "badge-warn" not in listing
+    assert "张某工行账户存款" in listing and "¥520,000.00" in listing and "badge-warn" in listing  # due soon
+    assert 'name="renew-submit"' in page
 
     assert submit(officer, url, "renew", doc_no="").status_code == 422
     response = submit(officer, url, "renew", doc_no="续冻通知书 2026-3", period_months="7")
@@ -77,6 +80,8 @@ def test_freeze_recorded_renewed_and_released_through_the_forms(app):
     fresh()
     freeze = db.session.get(FreezeOrder, freeze.id)
     assert freeze.expires_on > old_expiry and freeze.expires_on.isoformat() in page and "续冻通知书 2026-3" in page
+    assert 'name="renew-submit"' not in page  # the next renewal is months away
+    assert "badge-warn" not in get(officer, "/freezes")
 
     keeper = user_client(app, "police_keeper")  # freezes are the case officers' business
     page = get(keeper, url)
@@ -88,6 +93,30 @@ def test_freeze_recorded_renewed_and_released_through_the_forms(app):
     fresh()
     assert db.session.get(FreezeOrder, freeze.id).status is FreezeStatus.RELEASED
     assert [e.action for e in events(item_id=account.id)][-3:] == ["freeze.create", "freeze.renew", "freeze.release"]
+
+
+RENEWAL_WINDOW = ("A renewal is accepted from %(date)s, in the last %(days)s days before the last day: each renewal "
+                  "runs on from the current last day, so renewing earlier would freeze the assets for longer than "
+                  "anyone decided.")
+TOO_EARLY = "A freeze can be renewed only in the last %(days)s days before its last day (%(last)s): from %(opens)s."
+
+
+def test_renewal_opens_thirty_days_before_the_last_day(app):
+    account = frozen_account()
+    order = freeze_of(account)  # starts today: its last day is about six months away
+    officer = user_client(app, "police_officer")
+    url = f"/freezes/{order.id}"
+    opens = (order.expires_on - timedelta(days=30)).isoformat()
+    page = html.unescape(get(officer, url))
+    assert 'name="renew-submit"' not in page and 'name="release-submit"' in page
+    assert zh(RENEWAL_WINDOW, date=opens, days=30) in page
+    # A forged renewal is refused with the date it becomes possible; nothing is written.
+    response = submit(officer, url, "renew", doc_no="续冻通知书 2026-1")
+    assert response.status_code == 409
+    assert zh(TOO_EARLY, days=30, last=order.expires_on.isoformat(), opens=opens) in html.unescape(text_of(response))
+    assert row_counts(FreezeRenewal)[FreezeRenewal.__tablename__] == 0
+    # Keepers see neither the form nor the note: freezes are the case officers' business.
+    assert zh(RENEWAL_WINDOW, date=opens, days=30) not in html.unescape(get(user_client(app, "police_keeper"), url))
 
 
 def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):

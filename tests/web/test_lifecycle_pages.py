@@ -24,7 +24,7 @@ from custody.orm import utcnow
 from custody.services import checkouts, dispositions, storage
 
 from ..conftest import TEST_PASSWORD, csrf_token, login
-from ..factories import act, location, photo, register, stored_items
+from ..factories import act, close_case, location, photo, register, stored_items
 from ..helpers import events, fresh, row_counts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -136,15 +136,16 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
 def test_another_agencys_records_are_a_readable_404(app):
     case, [item, other] = stored_items(2)
     checkout = requested_checkout([item.id])
+    from .test_lifecycle_freezes import freeze_of, frozen_account
+
+    freeze = freeze_of(frozen_account(case))
+    close_case(case)
     disposition = approved_disposition([other.id], DispositionKind.CONFISCATE, legal_basis=JUDGMENT)
     from custody.services.corrections import propose_correction
 
     correction = propose_correction(db.session, act("police_officer"), item_id=item.id, field="name",
                                     new_value="涉案物品一号", reason="登记笔误")
     db.session.commit()
-    from .test_lifecycle_freezes import freeze_of, frozen_account
-
-    freeze = freeze_of(frozen_account(case))
     prosecutor = user_client(app, "prosecutor")
     for url in (f"/checkouts/{checkout.id}", f"/checkouts/{checkout.id}/slip.pdf",
                 f"/checkouts/new?item_ids={item.id}", f"/dispositions/{disposition.id}",
@@ -236,6 +237,7 @@ def test_return_list_pdf_has_values_in_yuan_and_the_agent(app):
 @pytest.mark.parametrize("kind", [DispositionKind.CONFISCATE])
 def test_no_return_list_for_other_kinds(app, kind):
     case, [item] = stored_items(1)
+    close_case(case)
     disposition = approved_disposition([item.id], kind, legal_basis=JUDGMENT)
     page = get(user_client(app, "police_officer"), f"/dispositions/{disposition.id}/return-list.pdf", 409)
     assert "状态冲突" in page
@@ -323,6 +325,8 @@ def test_no_page_answers_500_to_bad_input(app):
 
     correction = propose_correction(db.session, act("police_officer"), item_id=other.id, field="name",
                                     new_value="改名", reason="笔误")
+    db.session.commit()
+    close_case(case)
     disposition = approved_disposition([other.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
     db.session.commit()
     users = {u: user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper")}
