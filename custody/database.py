@@ -7,6 +7,7 @@ import sqlite3
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**63 - 1  # the largest BIGINT: anything above cannot name a row
@@ -45,11 +46,36 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:  # noqa: AN
     cursor.close()
 
 
-def _will_write() -> bool:
-    """Whether the current request is expected to write (an unsafe HTTP method)."""
-    from flask import has_request_context, request
+def writes_on_get(view):  # noqa: ANN001, ANN201
+    """Mark a view (function or MethodView class) that writes although it answers GET — a download
+    that records who took it — so that on SQLite its transaction also takes the write lock first."""
+    view.custody_writes = True
+    return view
 
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+def _will_write() -> bool:
+    """Whether the current request is expected to write: an unsafe HTTP method, or a view marked
+    with ``writes_on_get`` that has not committed its record yet (what it streams afterwards is
+    read in an ordinary transaction, which does not hold up writers under WAL)."""
+    from flask import current_app, g, has_request_context, request
+
+    if not has_request_context():
+        return False
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        return True
+    if g.get("custody_committed"):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "custody_writes", False) or getattr(getattr(view, "view_class", None),
+                                                                  "custody_writes", False))
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _note_commit(session: OrmSession) -> None:
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.custody_committed = True
 
 
 @event.listens_for(Engine, "begin")

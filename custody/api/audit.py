@@ -15,6 +15,7 @@ from custody.access import current_actor, login_required_api, request_origin
 from custody.audit import service
 from custody.audit.bundle import bundle_json
 from custody.audit.ledger import consistency, current_settings, public_key_document
+from custody.database import writes_on_get
 from custody.errors import translate
 from custody.extensions import db
 
@@ -170,6 +171,7 @@ class ConsistencyProof(MethodView):
 
 
 @blp.route("/verify")
+@writes_on_get
 class VerifyItem(MethodView):
     decorators = [login_required_api]
 
@@ -191,6 +193,7 @@ def _export(query, document: str) -> service.Export:  # noqa: ANN001
 
 
 @blp.route("/dossier")
+@writes_on_get
 class Dossier(MethodView):
     decorators = [login_required_api]
 
@@ -206,6 +209,7 @@ class Dossier(MethodView):
 
 
 @blp.route("/certificate")
+@writes_on_get
 class Certificate(MethodView):
     decorators = [login_required_api]
 

@@ -11,6 +11,7 @@ from flask_babel import gettext
 from flask_smorest import Blueprint
 
 from custody.access import current_actor, login_required_api, request_origin
+from custody.database import writes_on_get
 from custody.domain.deadlines import AlertRule, AlertState
 from custody.domain.enums import CaseStage, ItemCategory
 from custody.domain.owner_lookup import LookupOutcome, OwnerStatus
@@ -20,6 +21,7 @@ from custody.errors import problem
 from custody.extensions import db
 from custody.orm import utcnow
 from custody.services import alerts, ledgers, milestones, owner_lookup, spot_checks, statistics, stocktake
+from custody.services.documents import record_document
 from custody.services.items import ItemQuery
 
 from .common import AgencyRefSchema, AwareDateTime, Date, Int, Schema, paginate
@@ -384,6 +386,7 @@ class StocktakeCancel(MethodView):
 
 
 @blp.route("/stocktakes/<int:stocktake_id>/report")
+@writes_on_get
 class StocktakeReport(MethodView):
     decorators = [login_required_api]
 
@@ -401,6 +404,9 @@ def report_response(record, fmt: str) -> Response:  # noqa: ANN001
     else:
         data = stocktake.report_pdf(db.session, record)
         mimetype = "application/pdf"
+    record_document(db.session, current_actor(), "stocktake_report", record.id, format=fmt,
+                    stocktake_no=record.stocktake_no)
+    db.session.commit()  # the record of who took the report exists before it is sent
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="stocktake-{record.stocktake_no}.{fmt}"'
     return response
@@ -587,6 +593,7 @@ def ledger_response(query: dict[str, Any]) -> Response:
 
 
 @blp.route("/ledger")
+@writes_on_get
 class Ledger(MethodView):
     decorators = [login_required_api]
 

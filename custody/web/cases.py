@@ -12,6 +12,7 @@ from flask_login import login_required
 from sqlalchemy import func, select
 
 from custody.access import current_actor
+from custody.database import writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.enums import (
     AttachmentKind,
@@ -52,8 +53,8 @@ from .helpers import (
     aware_local,
     label_msgid,
     paginate,
-    pdf_response,
     printed,
+    send_document,
     show_domain_error,
     submit_form,
     yuan_to_fen,
@@ -295,6 +296,7 @@ def import_items(case_id: int):
 
 
 @bp.get("/<int:case_id>/seizure-lists/<int:list_id>.pdf")
+@writes_on_get
 def seizure_list(case_id: int, list_id: int):
     """扣押清单 of one seizure list, with signature lines."""
     actor = current_actor()
@@ -319,7 +321,8 @@ def seizure_list(case_id: int, list_id: int):
         holder_status=status, holder_note=sl.holder_signature_note or "", witness=sl.witness or "",
         notes=_verification_note(sl),
     ), footer=f"{case.police_agency.name} · {sl.list_no}")
-    return pdf_response(pdf, f"扣押清单-{sl.list_no}.pdf")
+    return send_document(pdf, f"扣押清单-{sl.list_no}.pdf", document="seizure_list", object_id=sl.id,
+                         list_no=sl.list_no)
 
 
 def _verification_note(sl: SeizureList) -> str:

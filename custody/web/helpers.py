@@ -205,6 +205,19 @@ def pdf_response(content: bytes, filename: str, *, download: bool = False) -> An
     return response
 
 
+def send_document(content: bytes, filename: str, *, document: str, object_id: object | None,
+                  download: bool = False, **details: Any) -> Any:
+    """Record that the current user printed ``document`` (a security event), commit, then send the
+    PDF. The view must be marked ``writes_on_get`` (custody/database.py)."""
+    from custody.access import current_actor
+    from custody.extensions import db
+    from custody.services.documents import record_document
+
+    record_document(db.session, current_actor(), document, object_id, **details)
+    db.session.commit()
+    return pdf_response(content, filename, download=download)
+
+
 # -- enum labels ---------------------------------------------------------------------------------
 
 

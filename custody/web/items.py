@@ -23,6 +23,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from custody.access import current_actor
+from custody.database import writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
 from custody.domain.enums import (
@@ -54,7 +55,15 @@ from custody.services.items import ItemQuery
 from custody.services.visibility import get_item, sees_everything
 
 from .forms import DETAIL_LABELS, ItemSearchForm, PhotoForm, enum_choices, options
-from .helpers import enum_label, enum_or_none, label_msgid, link_to, paginate, pdf_response, show_domain_error
+from .helpers import (
+    enum_label,
+    enum_or_none,
+    label_msgid,
+    link_to,
+    paginate,
+    send_document,
+    show_domain_error,
+)
 from .timeline import FIELD_LABELS, Describer, item_events
 
 bp = Blueprint("items", __name__, url_prefix="/items")
@@ -304,6 +313,7 @@ def attachment(attachment_id: int):
 
 
 @bp.get("/labels.pdf")
+@writes_on_get
 def labels():
     """A sheet of QR labels for the chosen items (or every item of a case)."""
     from .helpers import int_list
@@ -326,4 +336,5 @@ def labels():
     skip = _int_or_none(request.args.get("skip")) or 0
     pdf = label_sheet_pdf([Label(code=item.label_code, name=item.name, case_no=case_numbers.get(item.case_id, ""))
                            for item in rows], skip=min(skip, 23))
-    return pdf_response(pdf, f"标签-{date.today().isoformat()}.pdf")
+    return send_document(pdf, f"标签-{date.today().isoformat()}.pdf", document="label_sheet", object_id=None,
+                         item_ids=[item.id for item in rows])

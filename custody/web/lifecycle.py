@@ -25,6 +25,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from custody.access import current_actor
+from custody.database import writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
 from custody.domain.enums import AgencyKind, DispositionKind, ItemCategory, ItemStatus, Measure
@@ -73,7 +74,7 @@ from custody.services.storage import facts
 from custody.services.visibility import get_item, sees_everything
 
 from .forms import options
-from .helpers import show_domain_error
+from .helpers import send_document, show_domain_error
 from .lifecycle_forms import (
     DETAIL_LABELS,
     FIELD_LABELS,
@@ -265,11 +266,6 @@ def _submitted(*prefixes: str) -> str | None:
         if any(key.startswith(f"{prefix}-") for key in request.form):
             return prefix
     return None
-
-
-def _pdf(data: bytes, filename: str) -> Response:
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 def _print_footer(actor: Actor) -> str:
@@ -521,6 +517,7 @@ def _zh(label: str) -> str:
 
 
 @bp.get("/checkouts/<int(max=2147483647):checkout_id>/slip.pdf")
+@writes_on_get
 def checkout_slip_pdf(checkout_id: int):
     actor = current_actor()
     checkout = checkout_service.get_checkout(db.session, actor, checkout_id)
@@ -544,7 +541,8 @@ def checkout_slip_pdf(checkout_id: int):
         lines=[SlipLine(label_code=line.item.label_code, name=line.item.name, quantity=line.item.quantity,
                         unit=line.item.unit, condition=line.item.condition or "") for line in checkout.lines],
     )
-    return _pdf(build_checkout_slip(slip, footer=_print_footer(actor)), f"{checkout.checkout_no}.pdf")
+    return send_document(build_checkout_slip(slip, footer=_print_footer(actor)), f"{checkout.checkout_no}.pdf",
+                         document="checkout_slip", object_id=checkout.id, checkout_no=checkout.checkout_no)
 
 
 # -- dispositions -----------------------------------------------------------------------------
@@ -705,6 +703,7 @@ def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: 
 
 
 @bp.get("/dispositions/<int(max=2147483647):disposition_id>/return-list.pdf")
+@writes_on_get
 def return_list_pdf(disposition_id: int):
     actor = current_actor()
     disposition = disposition_service.get_disposition(db.session, actor, disposition_id)
@@ -742,7 +741,9 @@ def return_list_pdf(disposition_id: int):
         lines=[ReturnLine(label_code=i.label_code, name=i.name, quantity=i.quantity, unit=i.unit,
                           value_fen=i.estimated_value_fen, notes=i.features or "") for i in items],
     )
-    return _pdf(build_return_list(data, footer=_print_footer(actor)), f"{disposition.disposition_no}.pdf")
+    return send_document(build_return_list(data, footer=_print_footer(actor)), f"{disposition.disposition_no}.pdf",
+                         document="return_list", object_id=disposition.id,
+                         disposition_no=disposition.disposition_no)
 
 
 # -- freezes ----------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from custody.access import current_actor, request_origin
+from custody.database import writes_on_get
 from custody.domain.clock import local_date
 from custody.domain.deadlines import AlertRule
 from custody.domain.enums import CaseStage, DispositionStatus, ItemCategory, ItemStatus, LocationState, Role
@@ -396,6 +397,7 @@ def stocktake_cancel(stocktake_id: int):
 
 
 @bp.get("/oversight/stocktakes/<int:stocktake_id>/report.<fmt>")
+@writes_on_get
 @login_required
 def stocktake_report(stocktake_id: int, fmt: str):
     if fmt not in ("pdf", "xlsx"):
@@ -523,6 +525,7 @@ def ledger():
 
 
 @bp.get("/oversight/ledger/export")
+@writes_on_get
 @login_required
 def ledger_export():
     from custody.api.oversight import LedgerQuerySchema, ledger_response

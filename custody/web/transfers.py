@@ -11,6 +11,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from custody.access import current_actor
+from custody.database import writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.enums import (
     AgencyKind,
@@ -37,7 +38,7 @@ from custody.services import transfers
 from custody.services.visibility import get_case
 
 from .forms import RecallForm, SignForm, TransferForm, options
-from .helpers import enum_label, int_list, label_msgid, paginate, pdf_response, printed, show_domain_error
+from .helpers import enum_label, int_list, label_msgid, paginate, printed, send_document, show_domain_error
 
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
 
@@ -261,6 +262,7 @@ def recall(transfer_id: int):
 
 
 @bp.get("/<int:transfer_id>.pdf")
+@writes_on_get
 def pdf(transfer_id: int):
     """移送清单 with signature lines for the sender and the receiver."""
     actor = current_actor()
@@ -283,4 +285,5 @@ def pdf(transfer_id: int):
         to_agency=transfer.to_agency.name, case_numbers=numbers, case_title=case.title, lines=lines,
         sent_at=transfer.created_at, decided_at=transfer.completed_at or transfer.received_at, notes=notes,
     ), footer=f"{transfer.from_agency.name} → {transfer.to_agency.name} · {transfer.transfer_no}")
-    return pdf_response(content, f"移送清单-{transfer.transfer_no}.pdf")
+    return send_document(content, f"移送清单-{transfer.transfer_no}.pdf", document="transfer_list",
+                         object_id=transfer.id, transfer_no=transfer.transfer_no)

@@ -103,6 +103,11 @@ def test_stocktake_over_the_api(app, api):
     xlsx = api.get("auditor", f"/stocktakes/{stocktake_id}/report?format=xlsx")
     assert xlsx.status_code == 200 and load_workbook(io.BytesIO(xlsx.data))["明细"].max_row == 4
     assert api.get("police_officer", f"/stocktakes/{stocktake_id}").status_code == 403
+    # Who took the report, in which format, is on the security record.
+    taken = events("export", object_type="stocktake", object_id=str(stocktake_id))
+    assert [(e.actor["username"], e.data["format"]) for e in taken] == [("police_keeper", "pdf"), ("auditor", "xlsx")]
+    assert api.get("police_officer", f"/stocktakes/{stocktake_id}/report?format=pdf").status_code == 403
+    assert len(events("export", object_type="stocktake")) == 2  # a refused download is no export
 
 
 def test_spot_check_over_the_api(app, api):

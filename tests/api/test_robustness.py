@@ -53,6 +53,42 @@ def test_concurrent_writers_all_succeed(app, client, auth_headers):
     assert statuses == [201] * 30
 
 
+def test_downloads_recorded_as_exports_wait_for_writers_too(app, auth_headers):
+    """A download that records who took it writes although it answers GET: on SQLite it must take
+    the write lock up front like a POST (``writes_on_get``), or it fails when a writer commits
+    between its first read and its export record."""
+    from ..helpers import events
+
+    officer, auditor = auth_headers("police_officer"), auth_headers("auditor")
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def writer(n: int) -> None:
+        local = app.test_client()
+        for k in range(5):
+            response = local.post("/api/v1/cases", json={"police_case_no": f"导出-{n}-{k}", "title": "并发导出"},
+                                  headers=officer)
+            with lock:
+                statuses.append(response.status_code)
+
+    def exporter() -> None:
+        local = app.test_client()
+        for _ in range(5):
+            response = local.get("/api/v1/ledger?format=xlsx", headers=auditor)
+            assert response.data.startswith(b"PK")  # read to the end, as a browser does
+            with lock:
+                statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(3)]
+    threads += [threading.Thread(target=exporter) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [200] * 15 + [201] * 15
+    assert len(events("export", object_type="ledger")) == 15
+
+
 def test_lone_surrogates_and_control_characters_are_removed_not_crashed_on(client, auth_headers):
     response = client.post("/api/v1/tokens", json={"username": "\ud800police_officer", "password": "x"})
     assert response.status_code == 401  # the surrogate is dropped; the login just fails

@@ -21,7 +21,7 @@ from custody.models.transfer import Transfer
 from custody.orm import utcnow
 
 from ..factories import agency, location, open_case, register, send_to_procuratorate, stored_items
-from ..helpers import fresh, row_counts
+from ..helpers import events, fresh, row_counts
 from .ui import client_for, png, post, text, token, zh
 
 IMEI = "490154203237518"
@@ -404,6 +404,17 @@ def test_printed_documents_carry_the_right_chinese_text(app):
     judge = client_for(app, "judge")
     assert judge.get(f"/transfers/{transfer.id}.pdf").status_code == 404
     assert judge.get(f"/items/labels.pdf?item_ids={stored[0].id}").status_code == 422
+
+    # Each printed document is on the security record: who printed what; refusals print nothing.
+    printed = [(e.actor["username"], e.data["document"], e.object_type, e.object_id, e.case_id)
+               for e in events("export")]
+    assert printed == [
+        ("police_officer", "seizure_list", "seizure_list", str(stored[0].seizure_list_id), None),
+        ("police_officer", "transfer_list", "transfer", str(transfer.id), None),
+        ("police_officer", "label_sheet", "item", None, None),
+        ("police_officer", "label_sheet", "item", None, None),
+    ]
+    assert events("export")[2].data["item_ids"] == [stored[0].id, stored[1].id]
 
 
 def test_csrf_token_is_on_every_custody_form(app):

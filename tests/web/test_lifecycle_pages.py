@@ -212,6 +212,10 @@ def test_checkout_slip_pdf_has_the_chinese_form(app):
     officer.post("/language", data={"csrf_token": csrf_token(officer, "/checkouts"), "locale": "en"})
     assert "Check-outs" in get(officer, "/checkouts")
     assert "鉴定" in pdf_text(officer.get(f"/checkouts/{checkout.id}/slip.pdf").data)
+    # Two slips printed, each on the security record; the refused one (before approval) is not.
+    slips = events("export", object_type="checkout", object_id=str(checkout.id))
+    assert [(e.actor["username"], e.data["document"], e.data["checkout_no"]) for e in slips] == \
+        [("police_officer", "checkout_slip", checkout.checkout_no)] * 2
 
 
 def test_return_list_pdf_has_values_in_yuan_and_the_agent(app):
@@ -232,6 +236,9 @@ def test_return_list_pdf_has_values_in_yuan_and_the_agent(app):
     # Auditors see personal data (as in the API); they print the same list.
     text = pdf_text(user_client(app, "auditor").get(f"/dispositions/{disposition.id}/return-list.pdf").data)
     assert "310115198808081234" in text and "王某之子" in text
+    printed = events("export", object_type="disposition", object_id=str(disposition.id))
+    assert [(e.actor["username"], e.data["document"]) for e in printed] == \
+        [("police_keeper", "return_list"), ("auditor", "return_list")]
 
 
 @pytest.mark.parametrize("kind", [DispositionKind.CONFISCATE])
