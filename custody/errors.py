@@ -7,6 +7,7 @@ replaces it so the HTML side keeps proper error pages.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -18,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from custody.audit.recorder import record_event
 from custody.domain.enums import EventCategory, Outcome
-from custody.domain.errors import DomainError, PermissionDenied
+from custody.domain.errors import DomainError, InvalidInput, PermissionDenied
 from custody.domain.i18n import N_
 from custody.extensions import db
 
@@ -118,13 +119,24 @@ def record_refusal(action: str, **data: Any) -> None:
                 log.exception("could not record security event %s", action)
 
 
+def problem_code(error: DomainError) -> str:
+    """The problem's ``code``: the one the service gave, else a dotted name for the class's default
+    (``InvalidInput`` → ``invalid_input``), like every other code (``transfer.line_decided``, ``http.422``)."""
+    name = type(error).__name__
+    if error.code != name:
+        return error.code
+    if isinstance(error, InvalidInput):
+        return "invalid_input"
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
 def handle_domain_error(error: DomainError):  # noqa: ANN201
     db.session.rollback()
     if isinstance(error, PermissionDenied):
         record_refusal("permission.denied", code=error.code)
     detail = translate(error.message, error.params)
     if _is_api():
-        return problem(error.status, gettext(error.title), detail, code=error.code,
+        return problem(error.status, gettext(error.title), detail, code=problem_code(error),
                        errors=translate_fields(error.fields) or None, extra=translate_extra(error.extra))
     return _page(error.status, gettext(error.title), detail)
 
@@ -193,6 +205,15 @@ def handle_out_of_range(error: Exception):  # noqa: ANN201
     return _page(422, gettext("Unprocessable input"), message)
 
 
+def handle_recursion(error: RecursionError):  # noqa: ANN201
+    """A request body nested thousands of levels deep exhausts the parser's stack: bad input."""
+    if not _is_api():
+        return handle_unexpected(error)
+    db.session.rollback()
+    log.info("request body nested too deeply on %s %s", request.method, request.path)
+    return problem(400, "Bad request", gettext("The request body is nested too deeply."), code="request.too_deep")
+
+
 def handle_unexpected(error: Exception):  # noqa: ANN201
     db.session.rollback()
     log.exception("unhandled error on %s %s", request.method, request.path)
@@ -212,6 +233,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(OverflowError, handle_out_of_range)
     app.register_error_handler(DataError, handle_out_of_range)
     app.register_error_handler(StatementError, handle_statement_error)
+    app.register_error_handler(RecursionError, handle_recursion)
     app.register_error_handler(Exception, handle_unexpected)
 
 

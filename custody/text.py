@@ -32,6 +32,23 @@ def clean_data(value: Any) -> Any:
     return value
 
 
+def nesting_depth(value: Any, limit: int) -> int:
+    """How deeply lists and objects nest in a JSON-like value, counted without recursion and
+    stopping once past ``limit`` (so a hostile body cannot exhaust the stack here)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if not isinstance(current, dict | list):
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        children = current.values() if isinstance(current, dict) else current
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _clean_multidict(data: MultiDict) -> ImmutableMultiDict:
     return ImmutableMultiDict([(clean_text(k), clean_text(v) if isinstance(v, str) else v)
                                for k, v in data.items(multi=True)])

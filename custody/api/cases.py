@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from custody.access import current_actor, login_required_api
-from custody.domain.errors import InvalidInput
-from custody.domain.i18n import N_
 from custody.extensions import db
 from custody.models.case import SeizureList
 from custody.orm import utcnow
 from custody.services import cases, imports, items
 from custody.services.visibility import get_case
 
-from .common import paginate
+from .common import Blueprint, paginate
 from .lifecycle_schemas import ImportFormSchema, ImportResultSchema, TemplateQuerySchema
 from .schemas import (
     CaseCreateSchema,
@@ -110,16 +107,15 @@ class CaseItems(MethodView):
 class CaseItemsImport(MethodView):
     decorators = [login_required_api]
 
-    @blp.arguments(ImportFormSchema, location="form")
+    @blp.arguments(ImportFormSchema, location="files")
     @blp.response(201, ImportResultSchema)
     def post(self, data, case_id: int):
         """Bulk registration from the seizure-list template (CSV or XLSX, Chinese headers): every row or none.
 
-        On errors the 422 answer has ``rows``: the row number and each column's errors.
+        A multipart/form-data upload: the ``file`` part and, for a new seizure list, its text fields.
+        On errors the 422 answer has ``rows``: the spreadsheet row number and each column's errors.
         """
-        upload = request.files.get("file")
-        if upload is None:
-            raise InvalidInput(N_("Attach a file in the 'file' field."), fields={"file": [N_("Required.")]})
+        upload = data["file"]
         seizure_list = None
         if data["seizure_list_id"] is None and (data["seized_at"] or data["holder_name"] or data["seized_place"]):
             seizure_list = items.SeizureListInput(
@@ -145,7 +141,7 @@ class ImportTemplate(MethodView):
     def get(self, query):
         """The seizure-list template for bulk import, with Chinese headers and filling notes."""
         if query["format"] == "csv":
-            body, mimetype, ext = imports.template_csv(), "text/csv; charset=utf-8", "csv"
+            body, mimetype, ext = imports.template_csv(), "text/csv", "csv"  # Flask adds "; charset=utf-8"
         else:
             body, ext = imports.template_xlsx(), "xlsx"
             mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -5,18 +5,25 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import flask_smorest
 import marshmallow as ma
+from flask_smorest.fields import Upload
 from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from custody.domain.enums import AgencyKind
-from custody.text import clean_data
+from custody.text import clean_data, nesting_depth
+
+# No request body of this API nests deeper than a few levels; anything deeper is refused (422).
+MAX_NESTING = 32
 
 
 class Schema(ma.Schema):
     """Unknown fields are refused (422), so a misspelt field is never silently ignored; strings lose
-    control characters on the way in (custody.text)."""
+    control characters on the way in (custody.text); bodies nested absurdly deep are refused."""
 
     class Meta:
         unknown = ma.RAISE
@@ -24,7 +31,11 @@ class Schema(ma.Schema):
 
     @ma.pre_load
     def _clean_strings(self, data: Any, **kwargs: Any) -> Any:
-        return clean_data(data) if isinstance(data, dict) else data
+        if not isinstance(data, dict):
+            return data
+        if nesting_depth(data, MAX_NESTING) > MAX_NESTING:  # before any recursive walk of the body
+            raise ma.ValidationError(f"Nested more than {MAX_NESTING} levels deep.")
+        return clean_data(data)
 
 
 class Int(ma.fields.Int):
@@ -56,6 +67,40 @@ class AwareDateTime(ma.fields.AwareDateTime):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**_sane_dates(kwargs, datetime(1949, 10, 1, tzinfo=UTC), datetime(2199, 12, 31, tzinfo=UTC)))
+
+
+class DecimalString(ma.fields.Decimal):
+    """A decimal sent as a string (``"1.000"``: exact, no binary rounding), and documented so."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["metadata"] = {"type": "string", "format": "decimal", "example": "1.000", **kwargs.get("metadata", {})}
+        super().__init__(as_string=True, **kwargs)
+
+
+class FilePart(Upload):
+    """One file part of a multipart/form-data request (documented as ``string``/``binary``)."""
+
+    default_error_messages = {"invalid": "Send a file part, not a text field."}  # noqa: RUF012
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> FileStorage:
+        if not isinstance(value, FileStorage):
+            raise self.make_error("invalid")
+        return value
+
+
+class MultipartParser(FlaskParser):
+    """The ``files`` location reads the whole multipart/form-data body: its file parts and its text
+    fields, so one schema describes (and the OpenAPI document shows) everything an upload carries."""
+
+    def load_files(self, req: Any, schema: ma.Schema) -> Any:
+        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's blueprint; ``@blp.arguments(Schema, location="files")`` takes a multipart upload
+    whose schema holds both the ``FilePart`` fields and the text fields."""
+
+    ARGUMENTS_PARSER = MultipartParser()
 
 
 class AgencyRefSchema(Schema):

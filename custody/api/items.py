@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from custody.access import current_actor, login_required_api
-from custody.domain.errors import InvalidInput
-from custody.domain.i18n import N_
 from custody.extensions import db
 from custody.models.audit import AuditEvent
 from custody.services import items, storage
 from custody.services.visibility import get_item
 
-from .common import paginate
+from .common import Blueprint, paginate
 from .schemas import (
     AttachmentSchema,
     AttachmentUploadSchema,
@@ -108,13 +105,11 @@ class ItemAttachments(MethodView):
     def get(self, item_id: int):
         return get_item(db.session, current_actor(), item_id).attachments
 
-    @blp.arguments(AttachmentUploadSchema, location="form")
+    @blp.arguments(AttachmentUploadSchema, location="files")
     @blp.response(201, AttachmentSchema)
     def post(self, data, item_id: int):
-        """Upload a photo or document (multipart field ``file``; JPEG, PNG or PDF, at most 20 MB)."""
-        upload = request.files.get("file")
-        if upload is None:
-            raise InvalidInput(N_("Attach a file in the 'file' field."), fields={"file": [N_("Required.")]})
+        """Upload a photo or document (multipart/form-data part ``file``; JPEG, PNG or PDF, at most 20 MB)."""
+        upload = data.pop("file")
         attachment = items.add_attachment(
             db.session, current_actor(), item_id, filename=upload.filename or "upload", content=upload.read(),
             declared_type=upload.mimetype, upload_dir=upload_dir(), **data,

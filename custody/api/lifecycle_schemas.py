@@ -24,7 +24,7 @@ from custody.domain.lifecycle import (
 )
 from custody.orm import utcnow
 
-from .common import AgencyRefSchema, AwareDateTime, Date, Int, Schema
+from .common import AgencyRefSchema, AwareDateTime, Date, FilePart, Int, Schema
 from .schemas import PageQuerySchema, _enum
 
 ITEM_IDS = ma.fields.List(Int(strict=True), required=True, validate=ma.validate.Length(min=1, max=5000))
@@ -331,6 +331,9 @@ class CorrectionSchema(Schema):
 
 
 class ImportFormSchema(Schema):
+    """multipart/form-data: the ``file`` part (the filled-in template) and the new list's text fields."""
+
+    file = FilePart(required=True, metadata={"description": "the filled-in template: .csv (UTF-8) or .xlsx"})
     seizure_list_id = Int(load_default=None, allow_none=True)
     seized_at = AwareDateTime(load_default=None, allow_none=True)
     seized_place = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))

@@ -24,7 +24,7 @@ from custody.services import alerts, ledgers, milestones, owner_lookup, spot_che
 from custody.services.documents import record_document
 from custody.services.items import ItemQuery
 
-from .common import AgencyRefSchema, AwareDateTime, Date, Int, Schema, paginate
+from .common import AgencyRefSchema, AwareDateTime, Date, DecimalString, Int, Schema, paginate
 from .schemas import ItemQuerySchema, PageQuerySchema
 
 blp = Blueprint("api_oversight", __name__, url_prefix="/api/v1",
@@ -654,7 +654,7 @@ class OwnerLookupSchema(Schema):
 class OwnerItemSchema(Schema):
     line_no = Int()
     name = ma.fields.Str()
-    quantity = ma.fields.Decimal(as_string=True)
+    quantity = DecimalString()
     unit = ma.fields.Str()
     status = _enum(OwnerStatus)
     status_label = ma.fields.Function(lambda i: gettext(i.status.label))

@@ -27,7 +27,7 @@ from custody.domain.items import ItemFacts, derive_status, mask_id_no, mask_name
 from custody.domain.lifecycle import is_overdue
 from custody.orm import utcnow
 
-from .common import AgencyRefSchema, AwareDateTime, Date, Int, Schema
+from .common import AgencyRefSchema, AwareDateTime, Date, DecimalString, FilePart, Int, Schema
 
 
 def _enum(cls: type, **kwargs: Any) -> ma.fields.Enum:
@@ -64,7 +64,7 @@ class CustodianCountSchema(Schema):
 class CaseSummarySchema(Schema):
     status = ma.fields.Str(metadata={"description": "no_items, awaiting_check_in, transfer_pending, in_custody, all_disposed"})
     item_count = Int()
-    total_value_fen = Int()
+    total_value_fen = Int(metadata={"description": "value in fen of the items still held (disposed items excluded; cash without an estimate at its counted amount)"})
     by_status = ma.fields.Dict(keys=ma.fields.Str(), values=Int())
     by_custodian = ma.fields.List(ma.fields.Nested(CustodianCountSchema))
 
@@ -209,7 +209,7 @@ class ItemSummarySchema(Schema):
     case_id = Int()
     name = ma.fields.Str()
     category = _enum(ItemCategory)
-    quantity = ma.fields.Decimal(as_string=True)
+    quantity = DecimalString()
     unit = ma.fields.Str()
     estimated_value_fen = Int(allow_none=True)
     status = ma.fields.Function(_status, metadata={"description": "derived from the four dimensions"})
@@ -230,7 +230,7 @@ class ItemSchema(Schema):
     seizure_list = ma.fields.Function(lambda item: {"id": item.seizure_list.id, "list_no": item.seizure_list.list_no})
     name = ma.fields.Str()
     category = _enum(ItemCategory)
-    quantity = ma.fields.Decimal(as_string=True)
+    quantity = DecimalString()
     unit = ma.fields.Str()
     features = ma.fields.Str(allow_none=True)
     specification = ma.fields.Str(allow_none=True)
@@ -350,6 +350,9 @@ class ConditionSchema(OccurredSchema):
 
 
 class AttachmentUploadSchema(Schema):
+    """multipart/form-data: the ``file`` part and two text fields."""
+
+    file = FilePart(required=True, metadata={"description": "JPEG, PNG or PDF, at most 20 MB"})
     kind = _enum(AttachmentKind, load_default=AttachmentKind.PHOTO)
     description = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
 

@@ -120,6 +120,31 @@ def initial_location(measure: Measure, external_kind: ExternalKind | None) -> Lo
     return LocationState.AWAITING_CHECK_IN
 
 
+# Rights and accounts are not things a keeper can shelve: a freeze or seizure of them is kept at the
+# bank or institution that holds them (never "awaiting check-in", never a 24-hour storage alert).
+# Category → (where, the details field naming the institution).
+_KEPT_AT_INSTITUTION: dict[ItemCategory, tuple[ExternalKind, str]] = {
+    ItemCategory.BANK_ACCOUNT: (ExternalKind.BANK, "bank"),
+    ItemCategory.SECURITIES: (ExternalKind.OTHER, "institution"),
+    ItemCategory.EQUITY: (ExternalKind.OTHER, "company"),
+    ItemCategory.INSURANCE: (ExternalKind.OTHER, "insurer"),
+}
+
+
+def default_keeping(category: ItemCategory, measure: Measure,
+                    details: dict[str, Any]) -> tuple[ExternalKind, str | None] | None:
+    """Where an item is kept when the officer names no place: bank accounts and securities
+    accounts, and anything frozen (冻结), stay at their bank or institution (``details`` names it);
+    ``None`` means the usual rule of ``initial_location``."""
+    if measure is Measure.REGISTERED_KEPT:
+        return None
+    if category in (ItemCategory.BANK_ACCOUNT, ItemCategory.SECURITIES) or measure is Measure.FROZEN:
+        kind, field = _KEPT_AT_INSTITUTION.get(category, (ExternalKind.OTHER, ""))
+        place = details.get(field) if field else None
+        return kind, (place.strip() if isinstance(place, str) and place.strip() else None)
+    return None
+
+
 def external_state(kind: ExternalKind) -> LocationState:
     return LocationState.WITH_HOLDER if kind is ExternalKind.WITH_HOLDER else LocationState.EXTERNAL
 
@@ -178,8 +203,9 @@ def check_registration(reg: Registration, *, case_filed_on: date, now: datetime)
         errors["estimated_value_fen"] = [N_("Cannot be negative.")]
     elif reg.estimated_value_fen is not None and reg.estimated_value_fen > MAX_FEN:
         errors["estimated_value_fen"] = [N_("Too large.")]
-    if reg.measure_date < EARLIEST_DATE:
-        errors["measure_date"] = [N_("Too early.")]
+    measure_date_error = measure_date_problem(reg.measure_date, now)
+    if measure_date_error:
+        errors["measure_date"] = [measure_date_error]
     if reg.measure_doc_no is not None and len(reg.measure_doc_no) > 64:
         errors["measure_doc_no"] = [N_("Too long.")]
     if reg.seized_at > now + CLOCK_SKEW:
@@ -187,7 +213,7 @@ def check_registration(reg: Registration, *, case_filed_on: date, now: datetime)
     elif local_date(reg.seized_at) < case_filed_on:
         # [LAW] no seizure before the case is opened (立案).
         errors["seized_at"] = [N_("Earlier than the date the case was opened.")]
-    if reg.measure_date < case_filed_on:
+    if reg.measure_date < case_filed_on and "measure_date" not in errors:
         errors["measure_date"] = [N_("Earlier than the date the case was opened.")]
     details, detail_errors = clean_details(reg.category, reg.details)
     errors.update(detail_errors)
@@ -198,6 +224,16 @@ def check_registration(reg: Registration, *, case_filed_on: date, now: datetime)
     return details
 
 
+def measure_date_problem(measure_date: date, now: datetime) -> str | None:
+    """The date of the measure's document: not before 1949-10-01, not after today (local date, with
+    the tolerated clock skew). Returns an error msgid or None (also for corrections of the field)."""
+    if measure_date < EARLIEST_DATE:
+        return N_("Too early.")
+    if measure_date > local_date(now + CLOCK_SKEW):
+        return N_("In the future.")
+    return None
+
+
 FREEZABLE = frozenset({ItemCategory.BANK_ACCOUNT, ItemCategory.SECURITIES, ItemCategory.EQUITY, ItemCategory.INSURANCE})
 
 # Category-specific fields: name → (required, validator). Validators return an error msgid or None.
@@ -205,6 +241,7 @@ _DIGITS = re.compile(r"\d+")
 _VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 _PLATE = re.compile(r"[\u4e00-\u9fa5][A-Z][A-Z0-9\u4e00-\u9fa5]{4,6}")
 CNY_DENOMINATIONS_FEN = {10000, 5000, 2000, 1000, 500, 100, 50, 10, 5, 2, 1}
+_DENOMINATION_KEYS = {str(fen): fen for fen in CNY_DENOMINATIONS_FEN}  # exactly as written: no "0100", no "²"
 
 
 def luhn_ok(digits: str) -> bool:
@@ -266,10 +303,13 @@ def _denominations(value: Any) -> str | None:
     if not isinstance(value, dict) or not value:
         return N_("Give the count of each denomination, e.g. {\"10000\": 12} for twelve 100-yuan notes.")
     for key, count in value.items():
-        if not (isinstance(key, str) and key.isdigit() and int(key) in CNY_DENOMINATIONS_FEN):
+        # Compared as text: never int() an untrusted key (thousands of digits, or non-ASCII digits).
+        if not (isinstance(key, str) and key in _DENOMINATION_KEYS):
             return N_("Unknown denomination (in fen: 10000, 5000, 2000, 1000, 500, 100, 50, 10, 5, 2, 1).")
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             return N_("Counts must be whole numbers.")
+        if count > MAX_FEN:
+            return N_("Too large.")
     return None
 
 
@@ -339,19 +379,32 @@ def clean_details(category: ItemCategory, details: dict[str, Any] | None) -> tup
     if category is ItemCategory.VEHICLE and not errors and not (details.get("plate") or details.get("vin")):
         errors["details.vin"] = [N_("Give the plate or the VIN.")]
     if category is ItemCategory.CASH and not errors and "denominations" in details:
-        counted = sum(int(k) * n for k, n in details["denominations"].items())
+        counted = sum(_DENOMINATION_KEYS[k] * n for k, n in details["denominations"].items())
         if counted != details["amount_fen"]:
             errors["details.denominations"] = [N_("The denominations do not add up to the amount.")]
     return details, errors
 
 
 def parse_quantity(value: Any) -> Decimal:
+    """A quantity as entered: a finite decimal with at most three decimals, within the column's range.
+
+    Only context-free operations are used on the untrusted value (no arithmetic, no ``abs``), so
+    an exponent like ``1E+400000000`` is a field error, not a ``decimal.Overflow``.
+    """
     try:
-        quantity = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
+        if isinstance(value, bool):
+            raise TypeError("a flag is not a quantity")
+        quantity = Decimal(value) if isinstance(value, Decimal | int) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError) as exc:
         raise InvalidInput(N_("Not a number."), fields={"quantity": [N_("Not a number.")]}) from exc
-    if not quantity.is_finite() or quantity.as_tuple().exponent < -3 or abs(quantity) > MAX_QUANTITY:  # type: ignore[operator]
+    if not quantity.is_finite():
+        raise InvalidInput(N_("Not a number."), fields={"quantity": [N_("Not a number.")]})
+    if not quantity.is_zero() and quantity.adjusted() > MAX_QUANTITY.adjusted():
+        raise InvalidInput(N_("The quantity is too large."), fields={"quantity": [N_("Too large.")]})
+    if quantity.as_tuple().exponent < -3:  # type: ignore[operator]
         raise InvalidInput(N_("At most three decimal places."), fields={"quantity": [N_("At most three decimal places.")]})
+    if quantity.copy_abs() > MAX_QUANTITY:
+        raise InvalidInput(N_("The quantity is too large."), fields={"quantity": [N_("Too large.")]})
     return quantity
 
 

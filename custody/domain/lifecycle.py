@@ -97,7 +97,14 @@ def check_due(due_at: datetime, now: datetime, *, after: datetime | None = None)
                            fields={"due_at": [N_("Must be later than the current due time.")]})
 
 
+# A check-out in one of these states is over: nothing more happens on it.
+CLOSED_CHECKOUT_STATUSES = frozenset({CheckoutStatus.RETURNED, CheckoutStatus.CANCELLED, CheckoutStatus.REJECTED})
+
+
 def require_checkout_status(status: CheckoutStatus, *allowed: CheckoutStatus) -> None:
+    if status not in allowed and status in CLOSED_CHECKOUT_STATUSES:
+        # Returned, cancelled or rejected: "not released yet" or "not approved yet" would mislead.
+        raise Conflict(N_("The check-out is over."), code="checkout.closed")
     if status not in allowed:
         messages = {
             CheckoutStatus.APPROVED: N_("The check-out must be approved first."),
@@ -106,6 +113,23 @@ def require_checkout_status(status: CheckoutStatus, *allowed: CheckoutStatus) ->
         }
         raise Conflict(messages.get(allowed[0], N_("Not possible in the check-out's current state.")),
                        code=f"checkout.not_{allowed[0].value}")
+
+
+def _spaceless(name: str | None) -> str:
+    return "".join((name or "").split())
+
+
+def check_released_to(released_to: str | None, registered_name: str) -> str:
+    """[LAW] Items leave storage only to the person the check-out was approved for: the name given at
+    release must be the registered one (whitespace ignored); none given means that person. Returns the
+    name to record."""
+    if (released_to or "").strip() and _spaceless(released_to) != _spaceless(registered_name):
+        raise InvalidInput(N_("The items can be released only to the person registered on the check-out: "
+                              "%(name)s."),
+                           code="checkout.not_registered_recipient",
+                           fields={"released_to": [N_("Not the person registered on the check-out.")]},
+                           name=registered_name)
+    return registered_name
 
 
 def is_overdue(status: CheckoutStatus, due_at: datetime, now: datetime) -> bool:
@@ -138,6 +162,7 @@ class DisposalFacts:
     ownership_clear: bool
     has_photo: bool
     is_valued: bool
+    has_owner: bool = True  # an owner name is recorded (returns go only to the recorded owner)
 
 
 @dataclass(frozen=True)
@@ -212,6 +237,7 @@ def check_disposal_proposal(kind: DispositionKind, item: DisposalFacts, legal_ba
             raise InvalidInput(N_("Give the reason for early disposal."), fields={"reason": [N_("Required.")]})
         if not item.has_photo:
             raise Conflict(N_("Photograph the item before early disposal."), code="disposal.photo_required")
+    check_owner_recorded(kind, item.has_owner)
     if kind is DispositionKind.PRETRIAL_RETURN:
         if not item.ownership_clear:
             raise Conflict(N_("Pre-trial return needs ownership recorded as clear and undisputed."),
@@ -219,6 +245,19 @@ def check_disposal_proposal(kind: DispositionKind, item: DisposalFacts, legal_ba
         if not (item.has_photo and item.is_valued):
             raise Conflict(N_("Register, photograph and value the item before returning it."),
                            code="disposal.not_documented")
+
+
+RETURN_KINDS = frozenset({DispositionKind.RETURN_TO_OWNER, DispositionKind.PRETRIAL_RETURN})
+
+
+def check_owner_recorded(kind: DispositionKind, has_owner: bool) -> None:
+    """[LAW] A return (发还, 先行发还) goes only to the recorded owner or an agent the owner authorised in
+    writing: with no owner recorded, no recipient could ever be accepted. Checked at proposal,
+    approval and execution; the owner is recorded by a correction of the item's owner name."""
+    if kind in RETURN_KINDS and not has_owner:
+        raise Conflict(N_("No owner is recorded for this item, and a return goes only to the recorded owner: "
+                          "first record the owner's name by a correction of the item."),
+                       code="disposal.no_owner")
 
 
 @dataclass(frozen=True)
@@ -253,7 +292,8 @@ def check_witness(witness_user_id: int | None, chain_of_custody_user_ids: set[in
     if witness_user_id is None:
         raise InvalidInput(N_("Destruction needs a witness."), fields={"witness": [N_("Required.")]})
     if witness_user_id in chain_of_custody_user_ids:
-        raise PermissionDenied(N_("The witness has handled this item and cannot witness its destruction."),
+        # A fact about this item's records, not about the actor's permissions: a conflict (409).
+        raise Conflict(N_("The witness has handled this item and cannot witness its destruction."),
                                code="separation.witness_in_chain")
 
 
@@ -343,6 +383,18 @@ def check_freeze_category(category: ItemCategory, asset_type: FreezeAssetType) -
     if asset_type not in ASSET_TYPES_FOR_CATEGORY.get(category, frozenset()):
         raise InvalidInput(N_("This asset type does not match the item's category."),
                            fields={"asset_type": [N_("Does not match the item's category.")]})
+
+
+def check_freeze_not_expired(expires_on: date, today: date) -> None:
+    """[LAW] A freeze is recorded while it holds: one whose last day has already passed would have
+    lapsed on the day it was recorded (and alert at once as overdue). Record the freeze or renewal
+    notice that is in force instead."""
+    if expires_on < today:
+        raise InvalidInput(N_("A freeze starting on this day would have ended on %(last)s: it has already lapsed. "
+                              "Record the freeze notice in force (the latest renewal) with its own start date."),
+                           code="freeze.already_expired",
+                           fields={"start_on": [N_("The freeze period from this day is already over.")]},
+                           last=expires_on.isoformat())
 
 
 def freeze_status_on(status: FreezeStatus, expires_on: date, today: date) -> FreezeStatus:

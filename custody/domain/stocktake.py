@@ -63,6 +63,14 @@ def on_books(record: ItemRecord, subtree: frozenset[int]) -> bool:
         LocationState.IN_STORAGE, LocationState.CHECKED_OUT)
 
 
+def in_centre(record: ItemRecord, centre_locations: Iterable[int]) -> bool:
+    """Whether the item's recorded storage location belongs to the stocktake's custody centre: it is
+    then on the centre's books, wherever in the centre and whichever agency holds it, so a scan names
+    it and judges it like any other (a misplaced item reads *wrong location*, for its custodian to
+    resolve). Items kept outside or elsewhere have no storage location here."""
+    return record.storage_location_id is not None and record.storage_location_id in set(centre_locations)
+
+
 def initial_result(record: ItemRecord) -> StocktakeResult:
     return StocktakeResult.CHECKED_OUT if record.location_state is LocationState.CHECKED_OUT \
         else StocktakeResult.PENDING

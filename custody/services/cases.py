@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from custody.audit.recorder import record_event
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
-from custody.domain.enums import CaseStage, EventCategory, ItemStatus
+from custody.domain.enums import CaseStage, EventCategory, ItemCategory, ItemStatus
 from custody.domain.errors import Conflict, InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status
@@ -93,8 +94,8 @@ def list_cases_query(actor: Actor, *, stage: CaseStage | None = None, q: str | N
 class CaseSummary:
     """Derived from the case's items on every read [DESIGN §2: never stored by hand]."""
 
-    item_count: int = 0
-    total_value_fen: int = 0
+    item_count: int = 0  # every item of the case, disposed ones included
+    total_value_fen: int = 0  # the value the case still holds: disposed items excluded
     by_status: dict[str, int] = field(default_factory=dict)
     by_custodian: list[dict[str, Any]] = field(default_factory=list)
 
@@ -113,10 +114,17 @@ class CaseSummary:
         return "in_custody"
 
 
+def item_value_fen() -> ColumnElement[Any]:
+    """An item's value in fen: its estimated value, or for cash without one the amount counted
+    (``details.amount_fen``, domain/items.CATEGORY_FIELDS) — the same rule as the ledger's value column."""
+    cash_amount = sql_case((Item.category == ItemCategory.CASH, Item.details["amount_fen"].as_integer()), else_=None)
+    return func.coalesce(Item.estimated_value_fen, cash_amount)
+
+
 def case_summary(session: Session, case_id: int) -> CaseSummary:
     rows = session.execute(
         select(Item.custody_state, Item.location_state, Item.disposition_status, Item.custodian_agency_id,
-               func.count(), func.coalesce(func.sum(Item.estimated_value_fen), 0))
+               func.count(), func.coalesce(func.sum(item_value_fen()), 0))
         .where(Item.case_id == case_id)
         .group_by(Item.custody_state, Item.location_state, Item.disposition_status, Item.custodian_agency_id)
     ).all()
@@ -125,7 +133,10 @@ def case_summary(session: Session, case_id: int) -> CaseSummary:
     for custody_state, location_state, disposition_status, agency_id, count, value in rows:
         status = derive_status(ItemFacts(custody_state, location_state, disposition_status))
         summary.item_count += count
-        summary.total_value_fen += int(value)
+        if status is not ItemStatus.DISPOSED:
+            # What the case still holds: a disposed item's value has left custody (an early sale's
+            # proceeds entry, an item of the case itself, stands in for the item it replaced).
+            summary.total_value_fen += int(value)
         summary.by_status[status.value] = summary.by_status.get(status.value, 0) + count
         per_agency[agency_id] = per_agency.get(agency_id, 0) + count
     agencies = {a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(per_agency)))}

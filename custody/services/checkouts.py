@@ -30,6 +30,7 @@ from custody.domain.lifecycle import (
     ExtensionStatus,
     check_checkout_item,
     check_due,
+    check_released_to,
     require_checkout_status,
     require_not_requester,
 )
@@ -206,7 +207,8 @@ def cancel_checkout(session: Session, actor: Actor, checkout_id: int, reason: st
 
 
 def release_checkout(session: Session, actor: Actor, checkout_id: int, *, released_to: str | None = None) -> Checkout:
-    """出库 — the keeper hands approved items to the named person; they leave storage."""
+    """出库 — the keeper hands approved items to the person registered on the check-out (``released_to``,
+    when given, must name that person); they leave storage."""
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
     _ensure_custody_unchanged(checkout, items)
@@ -214,11 +216,12 @@ def release_checkout(session: Session, actor: Actor, checkout_id: int, *, releas
     require_checkout_status(checkout.status, CheckoutStatus.APPROVED)
     for item in items:
         check_checkout_item(facts(item))
+    recipient = check_released_to(released_to, checkout.counterparty.name)
     now = utcnow()
     checkout.status = CheckoutStatus.RELEASED
     checkout.released_by_id = actor.user_id
     checkout.released_at = now
-    checkout.released_to = (released_to or "").strip() or checkout.counterparty.name
+    checkout.released_to = recipient
     for item in items:
         before = item_snapshot(item)
         item.location_state = LocationState.CHECKED_OUT  # its storage location stays: it comes back there

@@ -17,7 +17,13 @@ from custody.audit.recorder import jsonable
 from custody.domain.actor import Actor
 from custody.domain.errors import Conflict, InvalidInput, NotFound
 from custody.domain.i18n import N_
-from custody.domain.items import MAX_FEN, clean_details, ensure_not_disposed, parse_quantity
+from custody.domain.items import (
+    MAX_FEN,
+    clean_details,
+    ensure_not_disposed,
+    measure_date_problem,
+    parse_quantity,
+)
 from custody.domain.lifecycle import (
     CorrectionStatus,
     check_correction_field,
@@ -48,7 +54,10 @@ def _bad(message: str) -> InvalidInput:
 def coerce_value(item: Item, field: str, value: Any) -> Any:
     """Validate ``value`` for ``field`` with the registration rules; returns the typed value."""
     if field == "quantity":
-        quantity = parse_quantity(value)
+        try:
+            quantity = parse_quantity(value)
+        except InvalidInput as exc:  # the same rule, reported on the correction's own field
+            raise _bad(exc.message) from exc
         if quantity <= 0:
             raise _bad(N_("Must be greater than zero."))
         return quantity
@@ -62,9 +71,13 @@ def coerce_value(item: Item, field: str, value: Any) -> Any:
         return value
     if field == "measure_date":
         try:
-            return date.fromisoformat(str(value))
+            when = date.fromisoformat(str(value))
         except ValueError as exc:
             raise _bad(N_("Must be a date (YYYY-MM-DD).")) from exc
+        problem = measure_date_problem(when, utcnow())
+        if problem:
+            raise _bad(problem)
+        return when
     if field == "details":
         details, errors = clean_details(item.category, value if isinstance(value, dict) else None)
         if errors or not isinstance(value, dict):

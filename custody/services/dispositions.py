@@ -36,6 +36,7 @@ from custody.domain.lifecycle import (
     check_disposal_ground,
     check_disposal_proposal,
     check_execution,
+    check_owner_recorded,
     check_recipient,
     check_witness,
     disposal_legal_basis,
@@ -63,8 +64,12 @@ def _disposal_facts(item: Item) -> DisposalFacts:
         facts=facts(item), category=item.category, is_perishable=item.is_perishable,
         ownership_clear=item.ownership_clear,
         has_photo=any(a.kind is AttachmentKind.PHOTO for a in item.attachments),
-        is_valued=item.estimated_value_fen is not None,
+        is_valued=item.estimated_value_fen is not None, has_owner=_has_owner(item),
     )
+
+
+def _has_owner(item: Item) -> bool:
+    return bool((item.owner_name or "").strip())
 
 
 def case_outcome(session: Session, case_id: int) -> CaseOutcome:
@@ -156,6 +161,8 @@ def decide_disposition(session: Session, actor: Actor, disposition_id: int, *, a
         raise InvalidInput(N_("Give a reason for rejecting."), fields={"reason": [N_("Required.")]})
     if approve:
         check_disposal_ground(disposition.kind, case_outcome(session, disposition.case_id))
+        for item in items:
+            check_owner_recorded(disposition.kind, _has_owner(item))
     disposition.status = DispositionRecordStatus.APPROVED if approve else DispositionRecordStatus.REJECTED
     disposition.approved_by_id = actor.user_id
     disposition.approved_at = utcnow()
@@ -238,6 +245,7 @@ def execute_disposition(
                       _chain_of_custody_user_ids(session, [i.id for i in items]) | {actor.user_id})
     if kind in (DispositionKind.RETURN_TO_OWNER, DispositionKind.PRETRIAL_RETURN):
         for item in items:
+            check_owner_recorded(kind, _has_owner(item))
             check_recipient(recipient, item.owner_name, item.owner_id_no)
         assert recipient is not None
         disposition.recipient = new_counterparty(session, CounterpartyInput(

@@ -21,6 +21,7 @@ from custody.domain.lifecycle import (
     FreezeAssetType,
     FreezeStatus,
     check_freeze_category,
+    check_freeze_not_expired,
     check_freeze_period,
     check_renewal,
     freeze_expiry,
@@ -77,6 +78,7 @@ def create_freeze(
             errors[name] = [N_("Required.")]
     if errors:
         raise InvalidInput(N_("The freeze has errors."), fields=errors)
+    check_freeze_not_expired(freeze_expiry(start_on, months), local_date(utcnow()))
     freeze = FreezeOrder(
         item_id=item.id, asset_type=asset_type, institution=institution.strip(), account_no=account_no.strip(),
         account_name=account_name, amount_fen=amount_fen, major_case=major_case,

@@ -19,18 +19,28 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
-from custody.domain.clock import LOCAL_TZ
+from custody.domain.clock import LOCAL_TZ, local_date
 from custody.domain.enums import ItemCategory, Measure
 from custody.domain.errors import DomainError, InvalidInput
 from custody.domain.i18n import N_
+from custody.domain.items import CLOCK_SKEW
 from custody.models.case import SeizureList
 from custody.models.item import Item
 from custody.orm import utcnow
 
 from . import numbers
-from .items import ItemInput, SeizureListInput, create_seizure_list, register_on_case, registrable_case
+from .items import (
+    ItemInput,
+    SeizureListInput,
+    create_seizure_list,
+    register_on_case,
+    registrable_case,
+    seizure_list_to_add_to,
+)
 
 MAX_ROWS = 10_000
+EARLIEST_YEAR, LATEST_YEAR = 1949, 2199  # the years the API accepts too (api.common)
+YUAN_DIGITS = 12  # amounts up to 10^13 yuan are read; the registration rules set the real limit
 
 # Template column → (field, required). Detail columns go into the category-specific details.
 COLUMNS: dict[str, tuple[str, bool]] = {
@@ -61,6 +71,12 @@ COLUMNS: dict[str, tuple[str, bool]] = {
     "户名": ("details.account_name", False),
     "序列号": ("details.serial_no", False),
     "地址": ("details.address", False),
+    # Every required category-specific field has a column (CATEGORY_FIELDS; a test keeps them in step).
+    "开户机构": ("details.institution", False),
+    "公司名称": ("details.company", False),
+    "保险公司": ("details.insurer", False),
+    "保单号": ("details.policy_no", False),
+    "船舶登记号": ("details.registry_no", False),
 }
 
 CATEGORY_NAMES: dict[str, ItemCategory] = {
@@ -91,16 +107,28 @@ class ImportResult:
     items: list[Item]
 
 
-def read_table(filename: str, content: bytes) -> list[dict[str, Any]]:
-    """Rows keyed by the template's Chinese headers; blank rows are skipped."""
+@dataclass
+class Row:
+    """One item row of the file: its number as the spreadsheet shows it, and its cells by header."""
+
+    number: int
+    cells: dict[str, Any]
+
+
+def read_table(filename: str, content: bytes) -> list[Row]:
+    """Rows keyed by the template's Chinese headers; blank rows are skipped but keep their numbers
+    (the header is row 1, so a report's row numbers are the ones the user sees in Excel)."""
     name = (filename or "").lower()
     try:
         if name.endswith(".xlsx"):
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-            rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+            sheet.reset_dimensions()  # trust the rows, not the file's declared size
+            # iter_rows yields every row from row 1, gaps included: its count is the row number.
+            rows = [(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
         elif name.endswith(".csv"):
             text = content.decode("utf-8-sig")
-            rows = list(csv.reader(io.StringIO(text)))
+            # One record is one spreadsheet row, even with a line break inside a quoted cell.
+            rows = [(number, list(values)) for number, values in enumerate(csv.reader(io.StringIO(text)), start=1)]
         else:
             raise InvalidInput(N_("Upload a .csv or .xlsx file made from the template."),
                                fields={"file": [N_("Not a CSV or XLSX file.")]})
@@ -111,22 +139,27 @@ def read_table(filename: str, content: bytes) -> list[dict[str, Any]]:
                            fields={"file": [N_("Unreadable file.")]}) from exc
     if not rows:
         raise InvalidInput(N_("The file is empty."), fields={"file": [N_("The file is empty.")]})
-    headers = [str(h).strip() if h is not None else "" for h in rows[0]]
+    headers = [str(h).strip() if h is not None else "" for h in rows[0][1]]
     unknown = [h for h in headers if h and h not in COLUMNS]
     missing = [h for h, (_, required) in COLUMNS.items() if required and h not in headers]
     if unknown or missing:
         raise InvalidInput(N_("The headers do not match the template (unknown: %(unknown)s; missing: %(missing)s)."),
                            fields={"file": [N_("Headers do not match the template.")]},
                            unknown="、".join(unknown) or "—", missing="、".join(missing) or "—")
+    duplicated = list(dict.fromkeys(h for h in headers if h and headers.count(h) > 1))
+    if duplicated:
+        raise InvalidInput(N_("Each column may appear only once; the file repeats: %(headers)s."),
+                           fields={"file": [N_("Repeated column.")]}, headers="、".join(duplicated))
     table = []
-    for values in rows[1:]:
+    for number, values in rows[1:]:
         if all(v is None or str(v).strip() == "" for v in values):
             continue
-        table.append({h: values[i] if i < len(values) else None for i, h in enumerate(headers) if h})
+        if len(table) >= MAX_ROWS:
+            raise InvalidInput(N_("At most 10,000 rows per file; split the list."),
+                               fields={"file": [N_("Too many rows.")]})
+        table.append(Row(number, {h: values[i] if i < len(values) else None for i, h in enumerate(headers) if h}))
     if not table:
         raise InvalidInput(N_("The file has no item rows."), fields={"file": [N_("No item rows.")]})
-    if len(table) > MAX_ROWS:
-        raise InvalidInput(N_("At most 10,000 rows per file; split the list."), fields={"file": [N_("Too many rows.")]})
     return table
 
 
@@ -140,13 +173,23 @@ def _text(value: Any) -> str | None:
 
 
 def _yuan_to_fen(value: Any) -> int | None:
+    """Yuan as written (``3999.50``, ``1,200``) → fen, exactly: no arithmetic on the untrusted
+    value (an exponent like ``1e400000000`` would overflow), at most two decimals."""
     text = _text(value)
     if text is None:
         return None
     try:
-        fen = Decimal(text.replace(",", "").replace("，", "")) * 100
+        yuan = Decimal(text.replace(",", "").replace("，", ""))
     except InvalidOperation as exc:
         raise CellError(N_("Not an amount in yuan.")) from exc
+    if not yuan.is_finite():
+        raise CellError(N_("Not an amount in yuan."))
+    if yuan.is_zero():
+        return 0
+    if yuan.adjusted() > YUAN_DIGITS:
+        raise CellError(N_("Too large."))
+    sign, digits, exponent = yuan.as_tuple()
+    fen = Decimal((sign, digits, int(exponent) + 2))  # × 100 by moving the point: exact
     if fen != fen.to_integral_value():
         raise CellError(N_("At most two decimal places (fen)."))
     return int(fen)
@@ -165,6 +208,8 @@ def _when(value: Any) -> datetime | None:
             moment = datetime.fromisoformat(text)
         except ValueError as exc:
             raise CellError(N_("Use the form 2026-11-25 14:30.")) from exc
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:  # also keeps time-zone shifts inside datetime's range
+        raise CellError(N_("Out of range."))
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)  # local time on the paper list
 
 
@@ -204,7 +249,7 @@ def row_to_input(row: dict[str, Any], seizure_list_id: int) -> ItemInput:
         except CellError as exc:
             errors[header] = [exc.args[0]]
             continue
-        except ValueError:  # not one of the listed categories or measures
+        except (ValueError, ArithmeticError):  # not one of the listed categories or measures
             errors[header] = [N_("Not a valid value.")]
             continue
         if required and value is None:
@@ -233,21 +278,23 @@ def import_items(
     table = read_table(filename, content)
     case = registrable_case(session, actor, case_id)
     if seizure_list_id is not None:
-        target = session.get(SeizureList, seizure_list_id)
-        if target is None or target.case_id != case_id:
-            raise InvalidInput(N_("The seizure list does not belong to this case."),
-                               fields={"seizure_list_id": [N_("Not a list of this case.")]})
+        target = seizure_list_to_add_to(session, actor, case, seizure_list_id)
     else:
-        target = create_seizure_list(session, actor, case_id, seizure_list or SeizureListInput(
-            seized_at=min((w for w in map(_safe_when, table) if w), default=None) or utcnow()))
+        # The list's time, when not given, is the earliest acceptable row time; a row whose time is
+        # wrong (future, before the case was opened) is reported on its own row below.
+        now = utcnow()
+        row_times = (_safe_when(row.cells) for row in table)
+        earliest = min((w for w in row_times if w and _usable_list_time(w, case.filed_on, now)), default=None)
+        target = create_seizure_list(session, actor, case_id,
+                                     seizure_list or SeizureListInput(seized_at=earliest or now))
     report: list[dict[str, Any]] = []
     items: list[Item] = []
     labels = numbers.label_codes(session, actor.agency_code, utcnow().year, len(table))
-    for number, (row, label) in enumerate(zip(table, labels, strict=True), start=2):  # row 1: headers
+    for row, label in zip(table, labels, strict=True):
         try:
-            items.append(register_on_case(session, actor, case, row_to_input(row, target.id), label_code=label))
+            items.append(register_on_case(session, actor, case, row_to_input(row.cells, target.id), label_code=label))
         except InvalidInput as error:
-            report.append({"row": number, "message": error.message, "params": error.params,
+            report.append({"row": row.number, "message": error.message, "params": error.params,
                            "errors": _by_column(error.fields)})
     if report:
         raise ImportRejected(
@@ -255,6 +302,14 @@ def import_items(
             code="import.rows_invalid", count=len(report), total=len(table), extra={"rows": report},
         )
     return ImportResult(target, items)
+
+
+def _usable_list_time(moment: datetime, filed_on: date, now: datetime) -> bool:
+    """The seizure-list rule (services.items._new_seizure_list) for a time taken from a row."""
+    try:
+        return moment <= now + CLOCK_SKEW and local_date(moment) >= filed_on
+    except (OverflowError, ValueError):  # a year the time zones cannot shift
+        return False
 
 
 _FIELD_TO_HEADER = {field: header for header, (field, _) in COLUMNS.items()}
@@ -281,7 +336,9 @@ TEMPLATE_NOTES = [
     ("扣押时间", "例：2026-11-25 14:30（北京时间）；不填为本清单的扣押时间"),
     ("估价、现金金额", "单位：元，最多两位小数"),
     ("权属明确、易腐易贬值", "填“是”或“否”"),
-    ("类别专有字段", "手机：IMEI、品牌型号；机动车：车牌号或车辆识别代号；银行账户：开户行、账号、户名；现金：现金金额（元）"),
+    ("类别专有字段", "手机：IMEI、品牌型号；机动车：车牌号或车辆识别代号；银行账户：开户行、账号（必填）、户名；"
+                     "证券：开户机构、账号（必填）；股权：公司名称（必填）；保险：保险公司、保单号（必填）；"
+                     "船舶：船舶登记号（必填）；不动产：地址（必填）；现金：现金金额（元）（必填）"),
 ]
 
 

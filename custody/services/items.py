@@ -31,12 +31,13 @@ from custody.domain.enums import (
     LocationState,
     Measure,
 )
-from custody.domain.errors import Conflict, InvalidInput, NotFound
+from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from custody.domain.i18n import N_
 from custody.domain.items import (
     CLOCK_SKEW,
     Registration,
     check_registration,
+    default_keeping,
     ensure_not_disposed,
     initial_location,
     parse_quantity,
@@ -47,6 +48,7 @@ from custody.models.agency import Agency
 from custody.models.case import Case, SeizureList
 from custody.models.item import Attachment, Item
 from custody.models.lifecycle import Checkout, CheckoutLine
+from custody.models.user import User
 from custody.orm import utcnow
 
 from . import numbers
@@ -66,6 +68,8 @@ VERIFICATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read
 # Where a 登记保存 item is kept when the officer names no place: the holder's identity stays on the
 # seizure list, never in the item's (permanent) history.
 WITH_HOLDER_PLACE = "持有人处"
+# Where an account or right is kept when its details name no institution.
+INSTITUTION_PLACE = "开户机构"
 
 
 def _handler_relations(actor: Actor, case: Case) -> set[Relation]:
@@ -125,6 +129,22 @@ def _new_seizure_list(session: Session, actor: Actor, case: Case, data: SeizureL
     case_event(session, actor, case, "seizure_list.create", seizure_list_id=seizure_list.id,
                list_no=seizure_list.list_no, seized_at=seizure_list.seized_at,
                holder_signature=seizure_list.holder_signature)
+    return seizure_list
+
+
+def seizure_list_to_add_to(session: Session, actor: Actor, case: Case, seizure_list_id: int) -> SeizureList:
+    """An existing seizure list of ``case`` that the actor's agency may add items to: only the agency
+    that drew it up (the holder signed a list of that agency's seizure, not anyone else's)."""
+    seizure_list = session.get(SeizureList, seizure_list_id)
+    if seizure_list is None or seizure_list.case_id != case.id:
+        raise InvalidInput(N_("The seizure list does not belong to this case."),
+                           fields={"seizure_list_id": [N_("Not a list of this case.")]})
+    author_agency_id = session.scalar(select(User.agency_id).where(User.id == seizure_list.created_by_id))
+    if author_agency_id != actor.agency_id:
+        raise PermissionDenied(
+            N_("Only the agency that drew up seizure list %(list_no)s may add items to it; start a new list."),
+            code="seizure_list.other_agency", fields={"seizure_list_id": [N_("Drawn up by another agency.")]},
+            list_no=seizure_list.list_no)
     return seizure_list
 
 
@@ -199,29 +219,37 @@ def register_on_case(session: Session, actor: Actor, case: Case, data: ItemInput
     measure_date = data.measure_date or local_date(seized_at)
     measure_doc_no = (data.measure_doc_no or "").strip() or None
     quantity = parse_quantity(data.quantity)
-    details = check_registration(
-        Registration(
-            name=data.name, category=data.category, quantity=quantity, unit=data.unit,
-            measure=data.measure, measure_doc_no=measure_doc_no, measure_date=measure_date,
-            seized_at=seized_at, estimated_value_fen=data.estimated_value_fen, details=data.details or {},
-        ),
-        case_filed_on=case.filed_on,
-        now=now,
-    )
+    try:
+        details = check_registration(
+            Registration(
+                name=data.name, category=data.category, quantity=quantity, unit=data.unit,
+                measure=data.measure, measure_doc_no=measure_doc_no, measure_date=measure_date,
+                seized_at=seized_at, estimated_value_fen=data.estimated_value_fen, details=data.details or {},
+            ),
+            case_filed_on=case.filed_on,
+            now=now,
+        )
+    except InvalidInput as error:
+        if data.measure_date is None and "seized_at" in error.fields:
+            error.fields.pop("measure_date", None)  # taken from seized_at: one mistake, reported once
+        raise
     if data.external_kind is not None and not (data.external_place or "").strip() \
             and data.external_kind is not ExternalKind.WITH_HOLDER:
         raise InvalidInput(N_("Say where the item is kept."), fields={"external_place": [N_("Required.")]})
+    external_kind = data.external_kind
+    external_place = (data.external_place or "").strip() or None
+    if external_kind is None:  # what the officer states wins; otherwise accounts stay at their bank
+        default = default_keeping(data.category, data.measure, details)
+        if default is not None:
+            external_kind = default[0]
+            external_place = external_place or default[1] or INSTITUTION_PLACE
     if data.seizure_list_id is not None:
-        seizure_list = session.get(SeizureList, data.seizure_list_id)
-        if seizure_list is None or seizure_list.case_id != case.id:
-            raise InvalidInput(N_("The seizure list does not belong to this case."),
-                               fields={"seizure_list_id": [N_("Not a list of this case.")]})
+        seizure_list = seizure_list_to_add_to(session, actor, case, data.seizure_list_id)
     else:
         seizure_list = _new_seizure_list(
             session, actor, case, data.seizure_list or SeizureListInput(seized_at=seized_at)
         )
-    location_state = initial_location(data.measure, data.external_kind)
-    external_kind = data.external_kind
+    location_state = initial_location(data.measure, external_kind)
     if location_state is LocationState.WITH_HOLDER:
         external_kind = ExternalKind.WITH_HOLDER
     item = Item(
@@ -252,7 +280,7 @@ def register_on_case(session: Session, actor: Actor, case: Case, data: ItemInput
         custody_state=CustodyState.HELD,
         location_state=location_state,
         external_kind=external_kind,
-        external_place=(data.external_place or "").strip() or (WITH_HOLDER_PLACE if external_kind else None),
+        external_place=external_place or (WITH_HOLDER_PLACE if external_kind else None),
         external_contact=data.external_contact,
         disposition_status=DispositionStatus.NONE,
         personal_data_salt=new_personal_data_salt(),

@@ -48,6 +48,7 @@ from custody.models.item import Item
 from custody.orm import utcnow
 from custody.text import spreadsheet_text
 
+from .cases import item_value_fen
 from .items import ItemQuery, items_query
 
 BATCH = 1000
@@ -61,6 +62,7 @@ HEADERS = [
     "入库时间", "处置方式",
 ]
 VALUE_COLUMN = HEADERS.index("估值（元）")
+QUANTITY_COLUMN = HEADERS.index("数量")
 
 # The ledger is a Chinese document, whatever the UI language (like the printed forms).
 ZH: dict[LabelledEnum, str] = {
@@ -107,7 +109,7 @@ def _statement(actor: Actor, spec: LedgerSpec) -> Select[Any]:
     return stmt.with_only_columns(
         Item.label_code, Case.police_case_no, Case.procuratorate_case_no, Case.court_case_no, Case.title, Case.stage,
         SeizureList.list_no, Item.name, Item.category, Item.quantity, Item.unit, Item.specification,
-        Item.estimated_value_fen, Item.measure, Item.measure_doc_no, Item.seized_at, Item.custodian_agency_id,
+        item_value_fen().label("value_fen"), Item.measure, Item.measure_doc_no, Item.seized_at, Item.custodian_agency_id,
         Item.custody_state, Item.location_state, Item.disposition_status, Item.storage_location_id,
         Item.external_place, Item.checked_in_at, Item.disposition_kind,
         maintain_column_froms=False,
@@ -148,6 +150,11 @@ def _quantity(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+def _quantity_number(value: Decimal) -> int | Decimal:
+    """The quantity as a spreadsheet number: a whole number as int, else the Decimal without trailing zeros."""
+    return int(value) if value == value.to_integral_value() else value.normalize()
+
+
 def _location_paths(session: Session) -> dict[int, str]:
     rows = session.execute(select(StorageLocation.id, StorageLocation.parent_id, StorageLocation.name)).all()
     parent = {r.id: r.parent_id for r in rows}
@@ -166,14 +173,16 @@ def ledger_rows(session: Session, actor: Actor, spec: LedgerSpec, *, batch: int 
                 money: str = "text") -> Iterator[list[Any]]:
     """The ledger's rows (without the header), read from the database ``batch`` rows at a time.
 
-    ``money="text"`` gives 元 as exact text ("1234.50"); ``"decimal"`` a Decimal for spreadsheets.
+    ``money="text"`` gives 元 as exact text ("1234.50") and the quantity as text ("1.5"); ``"decimal"``
+    both as Decimals, for spreadsheets. The value is the estimated value, or for cash registered without
+    one the amount counted (``services.cases.item_value_fen``).
     """
     agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
     paths = _location_paths(session)
     result = session.execute(_statement(actor, spec).execution_options(yield_per=batch))
     for row in result:
         status = derive_status(ItemFacts(row.custody_state, row.location_state, row.disposition_status))
-        fen = row.estimated_value_fen
+        fen = row.value_fen
         if fen is None:
             value: Any = ""
         elif money == "decimal":
@@ -183,7 +192,8 @@ def ledger_rows(session: Session, actor: Actor, spec: LedgerSpec, *, batch: int 
         place = paths.get(row.storage_location_id) if row.storage_location_id else (row.external_place or "")
         yield [
             row.label_code, row.police_case_no, row.procuratorate_case_no or "", row.court_case_no or "", row.title,
-            ZH[row.stage], row.list_no, row.name, ZH[row.category], _quantity(row.quantity), row.unit,
+            ZH[row.stage], row.list_no, row.name, ZH[row.category],
+            _quantity_number(row.quantity) if money == "decimal" else _quantity(row.quantity), row.unit,
             row.specification or "", value, ZH[row.measure], row.measure_doc_no or "", _local(row.seized_at),
             agencies.get(row.custodian_agency_id, ""), ZH[status], place, _local(row.checked_in_at),
             ZH[row.disposition_kind] if row.disposition_kind else "",

@@ -30,6 +30,7 @@ from custody.models.oversight import CaseClosure, CaseJudgment
 from custody.models.transfer import Transfer
 from custody.orm import utcnow
 
+from .cases import item_value_fen
 from .visibility import case_filter, item_filter
 
 # Age of items still held, since seizure: (key, upper bound in days or None, label).
@@ -86,7 +87,7 @@ def statistics(session: Session, actor: Actor, now: datetime | None = None) -> S
     require(actor, Action.VIEW_STATISTICS)
     now = now or utcnow()
     visible = item_filter(actor)
-    value = func.coalesce(func.sum(Item.estimated_value_fen), 0)
+    value = func.coalesce(func.sum(item_value_fen()), 0)  # cash counts at its counted amount
 
     statuses = {s: Bucket(s.value, label=s.label) for s in ItemStatus}
     for custody_state, location_state, disposition_status, count, fen in session.execute(

@@ -6,9 +6,12 @@ into records that an approver of the responsible agency resolves with a reason.
 
 A stocktake is physical: the keeper counts every item on the shelves, whichever agency holds it,
 so its lines show label codes, item names and shelf positions of all items in the counted area (no
-case, owner or value data). A scanned label of an item that is neither on the books of the counted
-area nor visible to the keeper's agency reads as an unknown label: no item, no name, nothing written
-into that item's history — the scan box is no way to look up other agencies' items. Discrepancies
+case, owner or value data). A scanned item whose recorded storage location is anywhere in the
+stocktake's custody centre is on the centre's books: it is named and judged like any other (found on
+the wrong shelf: wrong location), and its discrepancy goes to its custodian agency. A label not on
+record, or of an item not stored in this centre (kept outside, elsewhere) and not visible to the
+keeper's agency, reads as an unknown label: no item, no name, nothing written into that item's
+history — the scan box is no way to look up other agencies' items kept elsewhere. Discrepancies
 are also written into each affected item's history. Every scan is itself an audit event of the
 stocktake, so a rescan does not erase the first one from the record.
 
@@ -45,6 +48,7 @@ from custody.domain.stocktake import (
     check_resolution,
     classify_scan,
     ensure_open,
+    in_centre,
     initial_result,
     on_books,
     result_at_finish,
@@ -195,8 +199,8 @@ def scan(session: Session, actor: Actor, stocktake_id: int, *, label_code: str,
     line = session.scalar(select(StocktakeLine).where(StocktakeLine.stocktake_id == stocktake.id,
                                                       StocktakeLine.label_code == label))
     item = session.scalar(select(Item).where(Item.label_code == label))
-    if item is not None and not _countable(session, actor, item, line, subtree):
-        item = None  # someone else's item kept elsewhere: to this keeper, an unknown label
+    if item is not None and not _countable(session, actor, item, line, subtree, tree):
+        item = None  # someone else's item not kept in this centre: to this keeper, an unknown label
     record = ItemRecord(item.location_state, item.storage_location_id) if item else None
     found = location_id if location_id is not None else stocktake.root_location_id
     result = classify_scan(record, found, tree.ancestry(item.storage_location_id) if item else ())
@@ -220,13 +224,15 @@ def scan(session: Session, actor: Actor, stocktake_id: int, *, label_code: str,
 
 
 def _countable(session: Session, actor: Actor, item: Item, line: StocktakeLine | None,
-               subtree: frozenset[int]) -> bool:
+               subtree: frozenset[int], tree: Tree) -> bool:
     """Whether a scanned item may be named on this count: it is already a line of it (on the books
-    when the count started), the books place it on the counted shelves now, or the keeper's agency
-    may see it anyway."""
+    when the count started), the books place it on the counted shelves now or anywhere else in this
+    custody centre (a misplaced item of the centre is a wrong location for its custodian to resolve,
+    not an unknown label), or the keeper's agency may see it anyway."""
     if line is not None and line.item_id == item.id:
         return True
-    if on_books(ItemRecord(item.location_state, item.storage_location_id), subtree):
+    record = ItemRecord(item.location_state, item.storage_location_id)
+    if on_books(record, subtree) or in_centre(record, tree.parent):
         return True
     return session.scalar(select(Item.id).where(Item.id == item.id, item_filter(actor))) is not None
 

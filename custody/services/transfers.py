@@ -26,7 +26,7 @@ from custody.domain.enums import (
     TransferMode,
     TransferStatus,
 )
-from custody.domain.errors import InvalidInput, NotFound
+from custody.domain.errors import Conflict, InvalidInput, NotFound
 from custody.domain.i18n import N_
 from custody.domain.items import ensure_not_in_transfer
 from custody.domain.lifecycle import CheckoutStatus
@@ -205,6 +205,19 @@ def _locked_lines(session: Session, transfer: Transfer, item_ids: list[int]) -> 
     return lines
 
 
+def _refuse_duplicate_case_no(session: Session, case: Case, agency_column: Any, number_column: Any,
+                              agency_id: int, number: str | None) -> None:
+    """A procuratorate's or court's case number names one case of that agency, as the police number
+    does for the police (``cases.open_case``): another case already holding it is a conflict."""
+    if number is None:
+        return
+    duplicate = session.scalar(select(Case.id).where(agency_column == agency_id, number_column == number,
+                                                     Case.id != case.id).limit(1))
+    if duplicate is not None:
+        raise Conflict(N_("Another case of your agency already has this case number."), code="case.duplicate",
+                       fields={"case_no": [N_("Already in use.")]})
+
+
 def _move_case(session: Session, actor: Actor, transfer: Transfer, case: Case, case_no: str | None) -> None:
     """First sign-for: the case file, its stage and the receiver's case number move with it.
     The caller holds the case lock, taken before the transfer's."""
@@ -216,10 +229,14 @@ def _move_case(session: Session, actor: Actor, transfer: Transfer, case: Case, c
               "procuratorate_case_no": case.procuratorate_case_no, "court_case_no": case.court_case_no}
     if route.number_for is AgencyKind.PROCURATORATE:
         number = check_case_number(transfer.kind, case.procuratorate_case_no, case_no)
+        _refuse_duplicate_case_no(session, case, Case.procuratorate_agency_id, Case.procuratorate_case_no,
+                                  transfer.to_agency_id, number)
         case.procuratorate_agency = transfer.to_agency
         case.procuratorate_case_no = number or case.procuratorate_case_no
     elif route.number_for is AgencyKind.COURT:
         number = check_case_number(transfer.kind, case.court_case_no, case_no)
+        _refuse_duplicate_case_no(session, case, Case.court_agency_id, Case.court_case_no, transfer.to_agency_id,
+                                  number)
         case.court_agency = transfer.to_agency
         case.court_case_no = number or case.court_case_no
     if transfer.kind is TransferKind.SUPPLEMENTARY_INVESTIGATION:

@@ -30,6 +30,7 @@ from custody.errors import translate_extra
 from custody.extensions import db
 from custody.models.case import Case, SeizureList
 from custody.models.item import Item
+from custody.models.user import User
 from custody.orm import utcnow
 from custody.printing import SeizureLine, seizure_list_pdf
 from custody.printing import SeizureList as PrintedSeizureList
@@ -138,6 +139,9 @@ def detail(case_id: int):
         "register": allowed(actor, Action.REGISTER_ITEM, _handler(actor, case)) and case.stage is not CaseStage.CLOSED,
         "transfer": allowed(actor, Action.SEND_CASE, _handler(actor, case))
         or (held_here and allowed(actor, Action.PROPOSE_TRANSFER, {Relation.CUSTODIAN})),
+        # Whoever sees the case sees its deadlines; the forms there are offered by permission.
+        "milestones": True,
+        "audit": allowed(actor, Action.READ_AUDIT_LOG),
     }
     return render_template(
         "cases/detail.html", case=case, summary=summary, summary_labels=SUMMARY_LABELS, lists=lists,
@@ -149,8 +153,11 @@ def detail(case_id: int):
 # -- registration ----------------------------------------------------------------------------
 
 
-def _list_choices(case: Case) -> list[Any]:
-    lists = db.session.scalars(select(SeizureList).where(SeizureList.case_id == case.id).order_by(SeizureList.id))
+def _list_choices(case: Case, actor: Actor) -> list[Any]:
+    """A new list, or one of the lists the user's agency drew up (only it may add to them)."""
+    lists = db.session.scalars(
+        select(SeizureList).join(User, User.id == SeizureList.created_by_id)
+        .where(SeizureList.case_id == case.id, User.agency_id == actor.agency_id).order_by(SeizureList.id))
     from custody.i18n import local_time
 
     no_holder = _("no holder recorded")
@@ -219,7 +226,7 @@ def register_item(case_id: int):
     case = get_case(db.session, actor, case_id)
     require(actor, Action.REGISTER_ITEM, _handler(actor, case))
     form = ItemForm()
-    form.seizure_list_id.choices = _list_choices(case)
+    form.seizure_list_id.choices = _list_choices(case, actor)
     if not form.is_submitted():
         wanted = request.args.get("seizure_list_id", "")
         form.seizure_list_id.data = int(wanted) if wanted.isdecimal() else 0
@@ -256,7 +263,7 @@ def import_items(case_id: int):
     case = get_case(db.session, actor, case_id)
     require(actor, Action.REGISTER_ITEM, _handler(actor, case))
     form = ImportForm()
-    form.seizure_list_id.choices = _list_choices(case)
+    form.seizure_list_id.choices = _list_choices(case, actor)
     status, report, summary = 200, None, None
     if form.validate_on_submit():
         upload = form.file.data

@@ -79,8 +79,36 @@ def show_domain_error(form: FlaskForm | None, error: DomainError,
                 placed = True
             else:
                 unplaced = True
-    if not placed or unplaced:
-        flash(translate(error.message, error.params), "error")
+    overall = translate(error.message, error.params)
+    # Said once: not again at the top when it is already the message of a field shown with it.
+    said_at_field = placed and not unplaced and any(
+        overall == translate(m) for messages in error.fields.values() for m in messages)
+    if (not placed or unplaced) and not said_at_field:
+        flash(overall, "error")
+
+
+# -- the error summary at the top of a page whose form failed ----------------------------------
+
+
+def note_field_error(field_id: str, label: str, errors: Any) -> str:
+    """Remember a field's errors while the page renders (called by the ``field`` macro), so the
+    base template can list them at the top of the page, each linked to its field."""
+    from flask import g
+
+    noted = g.setdefault("form_errors", [])
+    for message in errors or ():
+        if isinstance(message, dict):  # a FormField's errors: one list per subfield
+            continue
+        entry = (field_id, str(label), str(message))
+        if entry not in noted:
+            noted.append(entry)
+    return ""
+
+
+def noted_field_errors() -> list[tuple[str, str, str]]:
+    from flask import g
+
+    return list(g.get("form_errors", []))
 
 
 # -- links to pages that may not exist (yet) ------------------------------------------------------

@@ -182,7 +182,7 @@ def actions_for(actor: Actor, item: Item) -> list[tuple[str, str, bool]]:
          url_for("storage.condition", item_id=item.id), False),
         (allowed(actor, Action.PROPOSE_TRANSFER, rel) and not in_transfer and no_disposal
          and location in (LocationState.IN_STORAGE, LocationState.WITH_HOLDER, LocationState.EXTERNAL),
-         _("Transfer"), url_for("transfers.new", case_id=item.case_id, item_ids=item.id), False),
+         _("Start a new transfer"), url_for("transfers.new", case_id=item.case_id, item_ids=item.id), False),
         (allowed(actor, Action.REQUEST_CHECKOUT, rel) and not in_transfer and no_disposal
          and location is LocationState.IN_STORAGE,
          _("Request check-out"), link_to("lifecycle.checkout_new", item_ids=item.id), False),
@@ -197,6 +197,31 @@ def actions_for(actor: Actor, item: Item) -> list[tuple[str, str, bool]]:
     return [(label, url, primary) for ok, label, url, primary in wanted if ok and url]
 
 
+# The row of the item page that shows each correctable field (several fields share a row).
+CORRECTION_ROWS = {
+    "unit": "quantity", "owner_id_no": "owner_name", "owner_contact": "owner_name", "ownership_clear": "owner_name",
+    "measure_doc_no": "measure", "measure_date": "measure",
+}
+
+
+def corrected_rows(item_corrections: list[Any]) -> dict[str, Any]:
+    """{row: the latest approved correction shown on it}. A correction of the category details is
+    shown on each detail it changed (``details.<key>``), not on the first detail row."""
+    rows: dict[str, Any] = {}
+    for correction in sorted(item_corrections, key=lambda c: c.id):
+        if correction.status is not CorrectionStatus.APPROVED:
+            continue
+        if correction.field == "details":
+            old = correction.old_value if isinstance(correction.old_value, dict) else {}
+            new = correction.new_value if isinstance(correction.new_value, dict) else {}
+            for key in sorted(set(old) | set(new)):
+                if old.get(key) != new.get(key):
+                    rows[f"details.{key}"] = correction
+        else:
+            rows[CORRECTION_ROWS.get(correction.field, correction.field)] = correction
+    return rows
+
+
 def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 200) -> tuple[str, int]:
     items.mark_overdue(db.session, [item])
     now = utcnow()
@@ -208,10 +233,7 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
     item_freezes = [(f, freeze_status_on(f.status, f.expires_on, today))
                     for f in db.session.scalars(freezes.freezes_query(actor, item_id=item.id))]
     item_corrections = list(db.session.scalars(corrections.corrections_query(actor, item_id=item.id)))
-    corrected = {}
-    for correction in sorted(item_corrections, key=lambda c: c.id):
-        if correction.status is CorrectionStatus.APPROVED:
-            corrected[correction.field] = correction
+    corrected = corrected_rows(item_corrections)
     item_dispositions = list(db.session.scalars(dispositions.dispositions_query(actor).where(
         Disposition.id.in_(select(DispositionLine.disposition_id).where(DispositionLine.item_id == item.id)))))
     visible_transfers = transfers.transfers_query(actor).with_only_columns(Transfer.id).order_by(None)
@@ -238,6 +260,7 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         and item.location_state is not LocationState.GONE,
         photo_form=photo_form, qr=Markup(qr_svg(item.label_code, scale=4)), detail_labels=DETAIL_LABELS,
         field_labels=FIELD_LABELS, source_item=source_item, proceeds=proceeds,
+        can_audit=allowed(actor, Action.READ_AUDIT_LOG),
     ), status
 
 

@@ -232,8 +232,10 @@ def _refused(form: Any, error: DomainError, aliases: dict[str, str] | None = Non
     error.fields = fields
     all_placed = bool(fields) and all(getattr(form, name, None) is not None for name in fields)
     show_domain_error(form, error)
-    if all_placed:  # the fields say what is wrong; the top of the page says why (once)
-        flash(translate(error.message, error.params), "error")
+    overall = translate(error.message, error.params)
+    said_at_field = any(overall == translate(m) for messages in fields.values() for m in messages)
+    if all_placed and not said_at_field:  # the fields say what is wrong; the top of the page says why (once)
+        flash(overall, "error")
     return error.status
 
 

@@ -28,11 +28,20 @@ from custody.models.item import Item
 from custody.models.lifecycle import Checkout, CheckoutExtension, Correction, Disposition
 from custody.models.transfer import Transfer
 from custody.orm import utcnow
-from custody.services import cases, checkouts, corrections, dispositions, freezes, items, transfers
+from custody.services import (
+    cases,
+    checkouts,
+    corrections,
+    dispositions,
+    freezes,
+    items,
+    spot_checks,
+    transfers,
+)
 from custody.services.items import ItemQuery
 
-from .helpers import endpoint_exists, enum_label, link_to
-from .timeline import Describer, recent_custody_events
+from .helpers import endpoint_exists, enum_label, link_to, note_field_error, noted_field_errors
+from .timeline import Describer, field_label, recent_custody_events
 
 bp = Blueprint("main", __name__)
 
@@ -46,6 +55,9 @@ FREEZE_WARNING_DAYS = 30
 bp.add_app_template_global(link_to, "link_to")
 bp.add_app_template_global(endpoint_exists, "endpoint_exists")
 bp.add_app_template_filter(enum_label, "label")
+bp.add_app_template_global(note_field_error, "note_field_error")
+bp.add_app_template_global(field_label, "correction_field_label")
+bp.add_app_template_global(noted_field_errors, "noted_field_errors")
 
 
 @bp.app_template_filter("item_status")
@@ -170,8 +182,17 @@ def _handled_cases(actor: Actor) -> Queue:
     return _queue(stmt, limit=10)
 
 
+def _inspections(actor: Actor) -> Queue:
+    """Spot-check items drawn for this user to inspect, result not yet recorded."""
+    lines = spot_checks.my_open_inspections(db.session, actor)
+    return Queue(lines[:QUEUE_LIMIT], len(lines))
+
+
 def build_inbox(actor: Actor) -> dict[str, Any]:
     inbox: dict[str, Any] = {}
+    inspections = _inspections(actor)  # drawn from auditors and approvers; shown only when there are some
+    if inspections.total:
+        inbox["inspections"] = inspections
     officer, keeper = actor.has_role(Role.OFFICER), actor.has_role(Role.KEEPER)
     if officer or keeper:
         inbox["incoming"] = _incoming_transfers(actor)
@@ -192,7 +213,10 @@ def build_inbox(actor: Actor) -> dict[str, Any]:
         inbox["execute"] = _dispositions(actor, DispositionRecordStatus.APPROVED)
     if actor.has_role(Role.AUDITOR):
         describer = Describer(db.session)
-        inbox["activity"] = [(event, describer.describe(event)[0]) for event in recent_custody_events(db.session)]
+        recent = recent_custody_events(db.session)
+        codes = dict(db.session.execute(select(Item.id, Item.label_code).where(
+            Item.id.in_({event.item_id for event in recent}))).all()) if recent else {}
+        inbox["activity"] = [(event, describer.describe(event)[0], codes.get(event.item_id)) for event in recent]
     return inbox
 
 

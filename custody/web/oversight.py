@@ -47,12 +47,14 @@ from custody.domain.clock import local_date
 from custody.domain.deadlines import AlertRule
 from custody.domain.enums import CaseStage, DispositionStatus, ItemCategory, ItemStatus, LocationState, Role
 from custody.domain.errors import DomainError
+from custody.domain.i18n import N_
 from custody.domain.owner_lookup import FAILURE_WINDOW, LookupOutcome
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.domain.spot_checks import MAX_SAMPLE, SpotCheckResult
 from custody.domain.stocktake import DISCREPANCIES, DiscrepancyStatus, StocktakeResult, StocktakeStatus
 from custody.extensions import db
 from custody.models.agency import Agency
+from custody.models.case import Case
 from custody.models.item import Item
 from custody.models.oversight import CaseClosure, CaseJudgment, PublicNotice, UnrelatedFinding
 from custody.orm import utcnow
@@ -125,7 +127,8 @@ class SpotCheckForm(FlaskForm):
     custodian_agency_id = SelectField(_l("Custodian agency"), validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])
     location_id = SelectField(_l("Storage location (with everything under it)"), validators=[Optional()])
-    case_id = IntegerField(_l("Case id"), validators=[Optional(), NumberRange(min=1)])
+    case_no = StringField(_l("Case number"), validators=[Optional(), Length(max=64)],
+                          render_kw={"list": "case-numbers", "autocomplete": "off"})
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Draw at random"))
 
@@ -155,7 +158,7 @@ class LedgerForm(FlaskForm):
 class OwnerLookupForm(FlaskForm):
     list_no = StringField(_l("Seizure list number"), validators=[DataRequired(), Length(max=64)],
                           render_kw={"autocomplete": "off", "placeholder": "QD-PDGA-2026-00001"})
-    code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=64)],
+    code = StringField(_l("Holder lookup code"), validators=[DataRequired(), Length(max=64)],
                        render_kw={"autocomplete": "off", "autocapitalize": "characters"})
     submit = SubmitField(_l("Look up"))
 
@@ -211,6 +214,31 @@ def _can(action: Action) -> bool:
         return allowed(current_actor(), action)
     except DomainError:
         return False
+
+
+# The legal source of each deadline rule as the pages show it: the law's name in the user's language,
+# without the [LAW]/[DESIGN] tags of the domain's notes (docs/DEADLINES.md keeps those).
+RULE_SOURCES: dict[AlertRule, str] = {
+    AlertRule.INTO_STORAGE: N_("Provisions on the Management of Property Involved in Cases by Public Security "
+                               "Organs (2015)"),
+    AlertRule.UNRELATED_RELEASE: N_("Criminal Procedure Law, art. 145"),
+    AlertRule.CHECKOUT_RETURN: N_("Provisions on the Management of Property Involved in Cases by Public Security "
+                                  "Organs: check-out only with approval, until the approved date"),
+    AlertRule.FREEZE_EXPIRY: N_("Criminal Procedure Law, art. 144; Provisions on the Procedures for Handling "
+                                "Criminal Cases by Public Security Organs"),
+    AlertRule.SUPPLEMENTARY_INVESTIGATION: N_("Criminal Procedure Law, art. 175 (one month, at most twice)"),
+    AlertRule.COURT_EXECUTION: N_("Provisions on the Execution of the Property Parts of Criminal Judgments (2014)"),
+    AlertRule.UNCLAIMED_PROPERTY: N_("Provisions on the Procedures for Handling Criminal Cases by Public Security "
+                                     "Organs; Interpretation of the Criminal Procedure Law"),
+    AlertRule.HELD_AFTER_CLOSE: N_("Rule of this system: nothing stays held after the case is closed"),
+}
+
+
+@bp.app_template_global("rule_source")
+def rule_source(rule: Any) -> str:
+    """A deadline rule's legal source in the user's language."""
+    msgid = RULE_SOURCES.get(rule)
+    return _(msgid) if msgid else ""
 
 
 @bp.app_template_global("oversight_inbox_alerts")
@@ -357,9 +385,20 @@ def stocktake_scan(stocktake_id: int):
     text = _("%(code)s: %(result)s", code=line.label_code, result=_(line.result.label))
     if json:
         record = stocktake.get_stocktake(db.session, actor, stocktake_id)
+        from custody.i18n import local_time
+
+        if line.scan_count > 1:
+            text = _("%(code)s: scanned again (%(count)s times): %(result)s", code=line.label_code,
+                     count=line.scan_count, result=_(line.result.label))
         return jsonify(ok=True, label_code=line.label_code, result=line.result.value, result_label=_(line.result.label),
                        discrepancy=line.result in DISCREPANCIES, message=text, scan_count=line.scan_count,
+                       rescan=line.scan_count > 1, name=line.item.name if line.item else None,
+                       scanned_at=local_time(line.scanned_at, "short") if line.scanned_at else "",
+                       found_at=line.found_location.path if line.found_location else None,
                        counts=stocktake.counts(stocktake.lines(db.session, record)))
+    if line.scan_count > 1:
+        text = _("%(code)s: scanned again (%(count)s times): %(result)s", code=line.label_code,
+                 count=line.scan_count, result=_(line.result.label))
     flash(text, "error" if line.result in DISCREPANCIES else "success")
     return redirect(url_for("oversight.stocktake", stocktake_id=stocktake_id, at=form.location_id.data or None))
 
@@ -464,17 +503,60 @@ def spot_checks_page():
             custodian_agency_id=_optional_int(form.custodian_agency_id.data),
             category=enum_or_none(ItemCategory, form.category.data),
             location_id=_optional_int(form.location_id.data),
-            case_id=form.case_id.data or None)
+            case_id=_case_id_for_number(form.case_no.data))
         check = spot_checks.draw_spot_check(db.session, actor, size=form.size.data, scope=scope, note=form.note.data)
         return (_("Spot check %(no)s drawn: %(count)s items.", no=check.check_no, count=len(check.items)),
                 url_for("oversight.spot_check", check_id=check.id))
 
-    done, status = submit_form(form, draw)
+    if form.is_submitted() and (form.case_no.data or "").strip() and _case_id_for_number(form.case_no.data) is None:
+        form.validate()
+        form.case_no.errors = [*form.case_no.errors, _("No case has this number.")]
+        done, status = None, 422
+    else:
+        done, status = submit_form(form, draw)
     if done:
         return done
     page = paginate(spot_checks.spot_checks_query(actor))
-    return render_template("oversight/spot_checks.html", page=page, form=form,
-                           can_draw=_can(Action.DRAW_SPOT_CHECK)), status
+    can_draw = _can(Action.DRAW_SPOT_CHECK)
+    case_numbers = list(db.session.execute(
+        select(Case.police_case_no, Case.title).order_by(Case.id.desc()).limit(CASE_NUMBER_CHOICES))) if can_draw else []
+    return render_template("oversight/spot_checks.html", page=page, form=form, can_draw=can_draw,
+                           case_numbers=case_numbers), status
+
+
+CASE_NUMBER_CHOICES = 300
+
+
+def _scope_rows(scope: dict[str, Any]) -> list[tuple[str, str]]:
+    """The recorded scope of a draw in words: names and numbers instead of internal ids."""
+    rows: list[tuple[str, str]] = []
+    for key, value in scope.items():
+        if key == "custodian_agency_id":
+            agency = db.session.get(Agency, int(value)) if str(value).isdecimal() else None
+            rows.append((_("Custodian agency"), agency.name if agency else str(value)))
+        elif key == "category":
+            category = enum_or_none(ItemCategory, value)
+            rows.append((_("Category"), _(category.label) if category else str(value)))
+        elif key == "location_id":
+            rows.append((_("Storage location"), dict(_location_choices()).get(int(value), str(value))
+                         if str(value).isdecimal() else str(value)))
+        elif key == "case_id":
+            case = db.session.get(Case, int(value)) if str(value).isdecimal() else None
+            rows.append((_("Case"), f"{case.police_case_no} {case.title}" if case else str(value)))
+        else:
+            rows.append((str(key), str(value)))
+    return rows
+
+
+def _case_id_for_number(number: str | None) -> int | None:
+    """The case a typed number names: the police number, or the procuratorate's or court's own.
+    Read here only to turn the number into the id the draw takes (auditors see every case)."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    return db.session.scalar(select(Case.id).where(
+        (Case.police_case_no == number) | (Case.procuratorate_case_no == number) | (Case.court_case_no == number))
+        .order_by(Case.id).limit(1))
 
 
 
@@ -499,7 +581,14 @@ def spot_check(check_id: int):
     for line in check.items:
         if line.item.storage_location is not None:
             tree_paths[line.item_id] = line.item.storage_location.path
-    return render_template("oversight/spot_check.html", check=check, form=form,
+    submitted_item = _optional_int(request.form.get("item_id")) if form.is_submitted() else None
+    scope_rows = _scope_rows(check.scope or {})
+    if status >= 400 and (form.csrf_token.errors or form.item_id.errors):
+        # Not tied to a line the user can see: say it at the top of the page.
+        for message in [*form.csrf_token.errors, *form.item_id.errors]:
+            flash(message, "error")
+    return render_template("oversight/spot_check.html", check=check, form=form, submitted_item=submitted_item,
+                           scope_rows=scope_rows,
                            lines=spot_checks.assigned_items(db.session, actor, check), paths=tree_paths,
                            verification=verification, pending=SpotCheckResult.PENDING), status
 

@@ -444,6 +444,9 @@ def _field_label(name: Any) -> str:
     return _(FIELD_LABELS[name]) if name in FIELD_LABELS else str(name)
 
 
+field_label = _field_label  # a correctable field's name in the user's language (pages use it too)
+
+
 @handles("correction.propose")
 def _correction_propose(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
     name = data.get("field")

@@ -249,3 +249,20 @@ def test_openapi_documents_the_fixed_paths(client):
                  "/api/v1/transfers/{transfer_id}/accept", "/api/v1/transfers/{transfer_id}/reject",
                  "/api/v1/transfers/{transfer_id}/recall"]:
         assert path in spec["paths"], path
+
+
+def test_a_duplicate_procuratorate_case_number_is_409_and_changes_nothing(api):
+    agencies = {a["kind"]: a["id"] for a in api.get("judge", "/agencies").json}
+    first, second = new_case(api, "沪公(浦)立字[2026]601号"), new_case(api, "沪公(浦)立字[2026]602号")
+    pending = {case_id: api.post("police_officer", "/transfers", {
+        "case_id": case_id, "to_agency_id": agencies["procuratorate"], "kind": "prosecution", "item_ids": []}).json["id"]
+        for case_id in (first, second)}
+    assert api.post("prosecutor", f"/transfers/{pending[first]}/accept",
+                    {"item_ids": [], "case_no": "检-1795690062"}).status_code == 200
+    before = row_counts(*CUSTODY_TABLES)
+    duplicate = api.post("prosecutor", f"/transfers/{pending[second]}/accept",
+                         {"item_ids": [], "case_no": "检-1795690062"})
+    assert duplicate.status_code == 409 and duplicate.json["code"] == "case.duplicate"
+    assert "case_no" in duplicate.json["errors"]
+    assert row_counts(*CUSTODY_TABLES) == before
+    assert api.get("prosecutor", f"/cases/{second}").json["procuratorate_case_no"] is None

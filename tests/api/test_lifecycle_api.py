@@ -57,8 +57,11 @@ def test_check_out_journey(api):
     assert not_yet.status_code == 409 and not_yet.json["code"] == "checkout.not_approved"
     assert api.post("police_officer", f"/checkouts/{checkout_id}/approve").status_code == 403
     assert api.post("police_approver", f"/checkouts/{checkout_id}/approve").json["status"] == "approved"
-    released = api.post("police_keeper", f"/checkouts/{checkout_id}/release", {"released_to": "钱工"})
-    assert released.json["status"] == "released"
+    stranger = api.post("police_keeper", f"/checkouts/{checkout_id}/release", {"released_to": "张三"})
+    assert stranger.status_code == 422 and stranger.json["code"] == "checkout.not_registered_recipient"
+    assert "released_to" in stranger.json["errors"]
+    released = api.post("police_keeper", f"/checkouts/{checkout_id}/release", {"released_to": "上海市 物证鉴定中心"})
+    assert released.json["status"] == "released" and released.json["released_to"] == "上海市物证鉴定中心"
     item = api.get("police_officer", f"/items/{item_id}").json
     assert item["location"]["state"] == "checked_out" and item["checkout"]["overdue"] is False
     extended = api.post("police_officer", f"/checkouts/{checkout_id}/extend", {"due_at": due(72), "reason": "需复检"})
@@ -71,6 +74,20 @@ def test_check_out_journey(api):
     assert returned.status_code == 200, returned.json
     assert returned.json["status"] == "returned" and returned.json["lines"][0]["discrepancy"] == "damage"
     assert api.get("police_officer", f"/items/{item_id}").json["location"]["state"] == "in_storage"
+    # Over: not "not released yet".
+    again = api.post("police_keeper", f"/checkouts/{checkout_id}/return", {"condition": "完好"})
+    longer = api.post("police_officer", f"/checkouts/{checkout_id}/extend", {"due_at": due(96), "reason": "再检"})
+    for over in (again, longer):
+        assert over.status_code == 409 and over.json["code"] == "checkout.closed", over.json
+
+
+def test_release_defaults_to_the_registered_person(api):
+    _, item_id = stored_item(api)
+    checkout_id = api.post("police_officer", "/checkouts", {"item_ids": [item_id], "purpose": "identification",
+                                                            "counterparty": "赵鉴定", "due_at": due()}).json["id"]
+    api.post("police_approver", f"/checkouts/{checkout_id}/approve")
+    released = api.post("police_keeper", f"/checkouts/{checkout_id}/release")
+    assert released.status_code == 200 and released.json["released_to"] == "赵鉴定"
 
 
 def test_check_out_input_errors_change_nothing(api):
@@ -109,7 +126,7 @@ def test_disposal_journey_and_no_action_after(api):
     assert api.post("police_approver", f"/dispositions/{disposition_id}/approve").status_code == 200
     in_chain = api.post("police_keeper", f"/dispositions/{disposition_id}/execute",
                         {"receipt_no": "销毁记录 1", "witness": "police_officer"})
-    assert in_chain.status_code == 403 and in_chain.json["code"] == "separation.witness_in_chain"
+    assert in_chain.status_code == 409 and in_chain.json["code"] == "separation.witness_in_chain"
     done = api.post("police_keeper", f"/dispositions/{disposition_id}/execute",
                     {"receipt_no": "销毁记录 1", "witness": "auditor"})
     assert done.status_code == 200 and done.json["status"] == "executed"
@@ -134,6 +151,12 @@ def test_freeze_and_correction_endpoints(api):
                                                        "amount_fen": 100, "start_on": start, "period_months": 9,
                                                        "notice_doc_no": "冻通1"})
     assert too_long.status_code == 422 and "period_months" in too_long.json["errors"]
+    expired = api.post("police_officer", "/freezes", {"item_id": account["id"], "asset_type": "deposit",
+                                                      "institution": "建设银行", "account_no": "6217001234567890123",
+                                                      "amount_fen": 100, "start_on": "2020-01-01",
+                                                      "notice_doc_no": "冻通0"})
+    assert expired.status_code == 422 and expired.json["code"] == "freeze.already_expired"
+    assert "start_on" in expired.json["errors"] and "2020-06-30" in expired.json["detail"]
     freeze = api.post("police_officer", "/freezes", {"item_id": account["id"], "asset_type": "deposit",
                                                      "institution": "建设银行", "account_no": "6217001234567890123",
                                                      "amount_fen": 880_000, "start_on": start,
@@ -190,3 +213,11 @@ def test_bulk_import_and_template(api, client, auth_headers):
 def test_lifecycle_endpoints_need_credentials(client, path):
     response = client.post(f"/api/v1{path}", json={})
     assert response.status_code == 401 and response.mimetype == "application/problem+json"
+
+
+def test_a_return_to_owner_needs_an_owner_on_record(api):
+    case_id, item_id = stored_item(api)  # registered without an owner
+    api.post("police_officer", f"/cases/{case_id}/close",
+             {"legal_basis": "浦公撤字[2026]8号撤销案件决定书", "reason": "不应追究刑事责任"})
+    refused = api.post("police_officer", "/dispositions", {"item_ids": [item_id], "kind": "return_to_owner"})
+    assert refused.status_code == 409 and refused.json["code"] == "disposal.no_owner"

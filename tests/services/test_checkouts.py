@@ -40,7 +40,8 @@ def approved(item_ids):  # noqa: ANN001, ANN201
 
 def released(item_ids):  # noqa: ANN001, ANN201
     checkout = approved(item_ids)
-    checkouts.release_checkout(db.session, act("police_keeper"), checkout.id, released_to="鉴定人 钱工")
+    checkouts.release_checkout(db.session, act("police_keeper"), checkout.id,
+                               released_to=" 上海市公安局 物证鉴定中心 ")  # whitespace aside, the registered name
     db.session.commit()
     return checkout
 
@@ -61,7 +62,7 @@ def test_full_check_out_and_return(app):
     assert [e.action for e in events(item_id=item.id)][-4:] == [
         "checkout.request", "checkout.approve", "item.release", "item.return"]
     release_event = events("item.release", item_id=item.id)[0]
-    assert release_event.data["released_to"] == "鉴定人 钱工"
+    assert release_event.data["released_to"] == LAB.name == checkout.released_to
 
 
 def test_request_refusals(app):
@@ -325,3 +326,46 @@ def test_an_extension_is_decided_only_while_the_check_out_runs(app):
     with pytest.raises(Conflict) as over:
         checkouts.decide_extension(db.session, act("police_approver"), checkout.id, approve=True)
     assert over.value.code == "checkout.closed"
+
+
+def test_release_only_to_the_registered_person(app):
+    """"只能交付给登记的领用人": the name given at release must be the counterparty's registered name."""
+    case, [item] = stored_items(1)
+    checkout = approved([item.id])
+    for wrong in ("张三", "鉴定人 钱工", "上海市公安局物证鉴定中心（钱工）"):
+        with pytest.raises(InvalidInput) as refused:
+            checkouts.release_checkout(db.session, act("police_keeper"), checkout.id, released_to=wrong)
+        assert refused.value.status == 422 and "released_to" in refused.value.fields
+        assert refused.value.params["name"] == LAB.name
+        db.session.rollback()
+    assert db.session.get(Item, item.id).location_state is LocationState.IN_STORAGE
+    assert events("item.release", item_id=item.id) == []
+    checkouts.release_checkout(db.session, act("police_keeper"), checkout.id, released_to="   ")  # none given
+    db.session.commit()
+    assert checkout.status is CheckoutStatus.RELEASED and checkout.released_to == LAB.name
+    assert events("item.release", item_id=item.id)[0].data["released_to"] == LAB.name
+
+
+@pytest.mark.parametrize("ending", ["returned", "cancelled"])
+def test_a_check_out_that_is_over_says_so(app, ending):
+    """Not "not released yet": a returned or cancelled check-out is over."""
+    case, [item] = stored_items(1)
+    if ending == "returned":
+        checkout = released([item.id])
+        checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="完好")
+    else:
+        checkout = approved([item.id])
+        checkouts.cancel_checkout(db.session, act("police_officer"), checkout.id, reason="不再需要")
+    db.session.commit()
+    attempts = [
+        lambda: checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="完好"),
+        lambda: checkouts.request_extension(db.session, act("police_officer"), checkout.id,
+                                            due_at=utcnow() + timedelta(days=9), reason="再鉴定"),
+        lambda: checkouts.release_checkout(db.session, act("police_keeper"), checkout.id),
+        lambda: checkouts.cancel_checkout(db.session, act("police_officer"), checkout.id),
+    ]
+    for attempt in attempts:
+        with pytest.raises(Conflict) as over:
+            attempt()
+        assert over.value.code == "checkout.closed" and over.value.message == "The check-out is over."
+        db.session.rollback()

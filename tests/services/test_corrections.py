@@ -56,13 +56,16 @@ def test_nobody_approves_their_own_correction(app):
 
 @pytest.mark.parametrize(("field", "value", "error_field"), [
     ("quantity", "0", "new_value"),
-    ("quantity", "abc", "quantity"),
+    ("quantity", "abc", "new_value"),
+    ("quantity", "1E+400000000", "new_value"),
     ("estimated_value_fen", -5, "new_value"),
     ("details", {"imei": "12345"}, "details.imei"),
     ("name", "", "new_value"),
     ("custodian_agency_id", 3, "field"),
     ("ownership_clear", "yes", "new_value"),
     ("measure_date", "yesterday", "new_value"),
+    ("measure_date", "2199-01-01", "new_value"),
+    ("measure_date", "1900-01-01", "new_value"),
 ])
 def test_invalid_corrections_are_refused(app, field, value, error_field):
     item = register(open_case())

@@ -122,7 +122,7 @@ def test_final_disposal_waits_for_the_judgment_or_the_closing_decision(app):
 def test_a_closed_case_allows_final_disposal_citing_its_decision(app):
     case, [item, other] = stored_items(2)
     close_case(case)
-    disposition = propose([item.id], DispositionKind.RETURN_TO_OWNER)
+    disposition = propose([item.id], DispositionKind.CONFISCATE)
     assert disposition.legal_basis == DROP_DECISION  # the decision that closed the case
     cited = propose([other.id], DispositionKind.HAND_OVER, legal_basis="  沪公(浦)移字[2026]5号移送函  ")
     assert cited.legal_basis == "沪公(浦)移字[2026]5号移送函"  # a more specific document, as typed
@@ -200,9 +200,9 @@ def test_destruction_needs_a_witness_outside_the_chain_of_custody(app):
     with pytest.raises(InvalidInput):
         execute(disposition, receipt_no="销毁记录-1")
     for in_chain in ("police_officer", "police_approver", "police_keeper"):
-        with pytest.raises(PermissionDenied) as refused:
+        with pytest.raises(Conflict) as refused:  # a fact about the item's records, not a permission
             execute(disposition, receipt_no="销毁记录-1", witness=in_chain)
-        assert refused.value.code == "separation.witness_in_chain"
+        assert refused.value.code == "separation.witness_in_chain" and refused.value.status == 409
     with pytest.raises(InvalidInput):
         execute(disposition, receipt_no="销毁记录-1", witness="nobody_by_that_name")
     execute(disposition, receipt_no="销毁记录-1", witness="court_keeper")
@@ -295,14 +295,60 @@ def test_pre_trial_return_only_to_the_owner_or_an_authorised_agent(app):
 def test_rejected_or_cancelled_disposal_frees_the_item(app):
     case, [item] = stored_items(1)
     close_case(case, legal_basis="沪公(浦)撤字[2026]4号撤销案件决定书")
-    disposition = propose([item.id], DispositionKind.RETURN_TO_OWNER, legal_basis="撤字[2026]4号")
+    disposition = propose([item.id], DispositionKind.CONFISCATE, legal_basis="撤字[2026]4号")
     with pytest.raises(InvalidInput):
         dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=False)
     dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=False,
                                     reason="文号引用不完整")
     db.session.commit()
     assert db.session.get(Item, item.id).disposition_status is DispositionStatus.NONE
-    second = propose([item.id], DispositionKind.RETURN_TO_OWNER, legal_basis=JUDGMENT)
+    second = propose([item.id], DispositionKind.CONFISCATE, legal_basis=JUDGMENT)
     dispositions.cancel_disposition(db.session, act("police_officer"), second.id)
     db.session.commit()
     assert db.session.get(Item, item.id).disposition_status is DispositionStatus.NONE
+
+
+def test_a_return_needs_the_owner_on_record(app):
+    """发还 and 先行发还 go only to the recorded owner: with no owner name recorded, no recipient could
+    ever be accepted, so the proposal is refused until a correction records the owner."""
+    from custody.services.corrections import decide_correction, propose_correction
+
+    case, [item] = stored_items(1)  # registered without an owner
+    ring = register(case, name="钻石戒指", category=ItemCategory.VALUABLES, owner_name="  ",
+                    ownership_clear=True, estimated_value_fen=2_500_000)
+    photo(ring)
+    with pytest.raises(Conflict) as early:
+        propose([ring.id], DispositionKind.PRETRIAL_RETURN)
+    assert early.value.code == "disposal.no_owner" and early.value.status == 409
+    assert "correction" in early.value.message
+    db.session.rollback()
+    close_case(case)
+    with pytest.raises(Conflict) as final:
+        propose([item.id], DispositionKind.RETURN_TO_OWNER)
+    assert final.value.code == "disposal.no_owner"
+    db.session.rollback()
+    assert events("disposition.propose", item_id=item.id) == []
+    assert db.session.get(Item, item.id).disposition_status is DispositionStatus.NONE
+    propose([item.id], DispositionKind.CONFISCATE)  # other disposals need no owner
+
+    correction = propose_correction(db.session, act("police_officer"), item_id=ring.id, field="owner_name",
+                                    new_value="受害人王某", reason="补录所有人")
+    decide_correction(db.session, act("police_approver"), correction.id, approve=True)
+    db.session.commit()
+    giving_back = approve(propose([ring.id], DispositionKind.RETURN_TO_OWNER))
+    execute(giving_back, receipt_no="发还清单 2", recipient=Recipient(name="受害人王某"))
+    assert db.session.get(Item, ring.id).disposition_status is DispositionStatus.EXECUTED
+
+
+def test_a_return_proposed_before_the_owner_rule_is_not_approved_without_an_owner(app):
+    case, [item] = stored_items(1)
+    close_case(case)
+    db.session.execute(update(Item).where(Item.id == item.id).values(owner_name="所有人甲"))
+    db.session.commit()
+    disposition = propose([item.id], DispositionKind.RETURN_TO_OWNER)
+    db.session.execute(update(Item).where(Item.id == item.id).values(owner_name=None))  # as if recorded earlier
+    db.session.commit()
+    with pytest.raises(Conflict) as at_approval:
+        approve(disposition)
+    assert at_approval.value.code == "disposal.no_owner"
+    db.session.rollback()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from custody.domain.clock import local_date
 from custody.domain.enums import DispositionKind, ExternalKind, ItemCategory, Measure
@@ -14,11 +15,13 @@ from custody.domain.lifecycle import (
     FreezeAssetType,
     FreezeStatus,
     add_months,
+    check_freeze_not_expired,
     freeze_expiry,
     freeze_status_on,
     renewal_opens_on,
 )
 from custody.extensions import db
+from custody.models.lifecycle import FreezeOrder
 from custody.orm import utcnow
 from custody.services import dispositions, freezes
 from custody.services.transfers import decide_lines
@@ -49,6 +52,18 @@ def freeze(item, months=None, start=None, major=False, asset=FreezeAssetType.DEP
         account_no=ACCOUNT["account_no"], amount_fen=52_000_000, start_on=start or local_date(utcnow()),
         notice_doc_no="沪公(浦)冻通[2026]12号", period_months=months, major_case=major)
     db.session.commit()
+    return order
+
+
+def expired_freeze(item, days_ago=200):  # noqa: ANN001, ANN201
+    """A 6-month freeze recorded while it held, started ``days_ago`` days back: time has run out on it
+    (creating one already expired is refused)."""
+    order = freeze(item)
+    start = local_date(utcnow()) - timedelta(days=days_ago)
+    db.session.execute(update(FreezeOrder).where(FreezeOrder.id == order.id)
+                       .values(start_on=start, expires_on=freeze_expiry(start, 6)))
+    db.session.commit()
+    db.session.refresh(order)
     return order
 
 
@@ -153,7 +168,7 @@ def test_renewals_cannot_be_stacked(app):
 
 def test_renewal_after_expiry_is_refused_and_the_freeze_lapses(app):
     _, account = frozen_account()
-    order = freeze(account, start=local_date(utcnow()) - timedelta(days=200))  # ran out about 17 days ago
+    order = expired_freeze(account)  # ran out about 17 days ago
     with pytest.raises(Conflict) as late:
         freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no="续冻")
     assert late.value.code == "freeze.lapsed"
@@ -214,9 +229,29 @@ def test_the_freeze_follows_custody_on_transfer(app):
 
 def test_lapse_freezes_command(app, runner):
     _, account = frozen_account()
-    order = freeze(account, start=local_date(utcnow()) - timedelta(days=200))
+    order = expired_freeze(account)
     result = runner.invoke(args=["custody", "lapse-freezes"])
     assert result.exit_code == 0, result.output
     assert f"freeze {order.id}" in result.output and "1 freeze(s) lapsed." in result.output
     db.session.expire_all()
     assert db.session.get(type(order), order.id).status is FreezeStatus.LAPSED
+
+
+def test_a_freeze_already_over_is_not_recorded(app):
+    """Started 2020-01-01, a 6-month freeze ended on 2020-06-30: recording it now would create a
+    freeze that lapsed at once (and an overdue alert)."""
+    _, account = frozen_account()
+    today = local_date(utcnow())
+    for start, months in ((date(2020, 1, 1), None), (today - timedelta(days=40), 1)):
+        with pytest.raises(InvalidInput) as over:
+            freeze(account, start=start, months=months)
+        assert over.value.code == "freeze.already_expired" and over.value.status == 422
+        assert "start_on" in over.value.fields
+        db.session.rollback()
+    assert over.value.params["last"] == freeze_expiry(today - timedelta(days=40), 1).isoformat()
+    assert events("freeze.create", item_id=account.id) == []
+    check_freeze_not_expired(today, today)  # its last day is today: it still holds
+    with pytest.raises(InvalidInput):
+        check_freeze_not_expired(today - timedelta(days=1), today)
+    running = freeze(account, start=today - timedelta(days=20), months=1)
+    assert freeze_status_on(running.status, running.expires_on, today) is FreezeStatus.ACTIVE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -138,3 +139,53 @@ def test_statistics_after_closing(holdings):
     assert {b.key: b.count for b in stats.by_stage}["closed"] == 1
     assert stats.stage_days["investigation"].count == 2
     assert local_date(stats.generated_at)
+
+
+def test_cash_without_an_estimate_is_valued_at_its_amount_and_quantities_are_numbers_in_xlsx(app):
+    """现金: the amount counted (details.amount_fen) is its value when no estimate was typed; the
+    XLSX 数量 column is a number (CSV keeps exact text)."""
+    case = open_case("赵某某诈骗案")
+    cash = register(case, name="人民币现金", category=ItemCategory.CASH, unit="元", quantity=1,
+                    details={"amount_fen": 880_050, "denominations": {"10000": 88, "50": 1}})
+    beans = register(case, name="咖啡豆", category=ItemCategory.GOODS, unit="千克", quantity="2.500",
+                     estimated_value_fen=12_000)
+    assert cash.estimated_value_fen is None
+    keeper = act("police_keeper")
+    spec = ledgers.make_spec(keeper, "centre", None, ItemQuery(case_id=case.id, sort="id"))
+    text_rows = {row[0]: row for row in ledgers.ledger_rows(db.session, keeper, spec)}
+    assert text_rows[cash.label_code][ledgers.VALUE_COLUMN] == "8800.50"
+    assert text_rows[beans.label_code][ledgers.VALUE_COLUMN] == "120.00"
+    assert text_rows[beans.label_code][ledgers.QUANTITY_COLUMN] == "2.5"  # CSV: text
+    number_rows = {row[0]: row for row in ledgers.ledger_rows(db.session, keeper, spec, money="decimal")}
+    assert number_rows[cash.label_code][ledgers.VALUE_COLUMN] == Decimal("8800.50")
+    assert number_rows[cash.label_code][ledgers.QUANTITY_COLUMN] == 1
+    csv_rows = {row[0]: row for row in _csv(spec, keeper)[1:]}
+    assert csv_rows[cash.label_code][ledgers.VALUE_COLUMN] == "8800.50"
+    assert csv_rows[beans.label_code][ledgers.QUANTITY_COLUMN] == "2.5"
+
+    count = ledgers.prepare_export(db.session, keeper, spec, "xlsx")
+    db.session.commit()
+    sheet = load_workbook(ledgers.xlsx_file(db.session, keeper, spec, count))["台账"]
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    value = rows[cash.label_code][ledgers.VALUE_COLUMN]
+    assert value.data_type == "n" and value.value == pytest.approx(8800.5) and value.number_format == "#,##0.00"
+    for label, quantity in ((cash.label_code, 1), (beans.label_code, 2.5)):
+        cell = rows[label][ledgers.QUANTITY_COLUMN]
+        assert cell.data_type == "n" and cell.value == quantity, (label, cell.value)
+
+
+def test_statistics_value_cash_at_its_counted_amount(app):
+    """The statistics value the same way as the ledger and the case page: cash without an estimate
+    at its counted amount."""
+    from custody.services import statistics as stats_service
+
+    auditor = act("auditor")
+    before = stats_service.statistics(db.session, auditor)
+    case = open_case("钱某某诈骗案")
+    register(case, name="人民币现金", category=ItemCategory.CASH, unit="元", quantity=1,
+             details={"amount_fen": 50_000, "denominations": {"10000": 5}})
+    db.session.commit()
+    after = stats_service.statistics(db.session, auditor)
+    assert after.total.value_fen - before.total.value_fen == 50_000
+    cash = {b.key: b for b in after.by_category}[ItemCategory.CASH.value]
+    assert cash.value_fen - {b.key: b for b in before.by_category}[ItemCategory.CASH.value].value_fen == 50_000

@@ -5,17 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from custody.domain.clock import local_date
+from custody.domain.deadlines import AlertRule
 from custody.domain.enums import (
     AttachmentKind,
     CaseStage,
     DispositionKind,
     DispositionStatus,
+    ExternalKind,
     HolderSignature,
     ItemCategory,
     ItemStatus,
@@ -28,6 +31,7 @@ from custody.models.audit import AuditEvent
 from custody.models.item import Item
 from custody.orm import utcnow
 from custody.services import cases, items
+from custody.services.alerts import all_alerts, filter_alerts
 from custody.services.items import ItemQuery, SeizureListInput, items_query
 from custody.services.visibility import get_case, get_item
 
@@ -265,3 +269,79 @@ def test_a_disposed_item_takes_no_new_attachment(app, tmp_path):
     assert refused.value.code == "item.disposed" and refused.value.status == 409
     db.session.rollback()
     assert len(events(item_id=item.id)) == count and not db.session.get(Item, item.id).attachments
+
+
+# -- review fixes ------------------------------------------------------------------------------
+
+
+def test_a_measure_date_in_the_future_is_refused(app):
+    case = open_case()
+    for day in ("2199-01-01", (utcnow() + timedelta(days=2)).date().isoformat()):
+        with pytest.raises(InvalidInput) as refused:
+            register(case, measure_date=date.fromisoformat(day))
+        assert set(refused.value.fields) == {"measure_date"}
+        db.session.rollback()
+    assert register(case, measure_date=local_date(utcnow())).measure_date == local_date(utcnow())
+
+
+ACCOUNT = {"bank": "工商银行浦东分行", "account_no": "6222021001112223334"}
+SECURITIES = {"institution": "中信证券上海分公司", "account_no": "A123456789"}
+
+
+@pytest.mark.parametrize(("category", "measure", "details", "kind", "place"), [
+    (ItemCategory.BANK_ACCOUNT, Measure.FROZEN, ACCOUNT, ExternalKind.BANK, "工商银行浦东分行"),
+    (ItemCategory.BANK_ACCOUNT, Measure.SEIZED, ACCOUNT, ExternalKind.BANK, "工商银行浦东分行"),
+    (ItemCategory.SECURITIES, Measure.FROZEN, SECURITIES, ExternalKind.OTHER, "中信证券上海分公司"),
+    (ItemCategory.EQUITY, Measure.FROZEN, {"company": "上海某某科技有限公司"}, ExternalKind.OTHER, "上海某某科技有限公司"),
+    (ItemCategory.INSURANCE, Measure.FROZEN, {"insurer": "中国人寿", "policy_no": "P2026001"}, ExternalKind.OTHER,
+     "中国人寿"),
+])
+def test_accounts_and_frozen_rights_are_kept_at_their_institution_not_awaiting_check_in(
+        app, category, measure, details, kind, place):
+    case = open_case()
+    item = register(case, name="账户", category=category, measure=measure, details=details, unit="个")
+    assert item.location_state is LocationState.EXTERNAL
+    assert (item.external_kind, item.external_place) == (kind, place)
+    assert not [a for a in all_alerts(db.session) if a.rule is AlertRule.INTO_STORAGE and item.id in a.item_ids]
+    assert not filter_alerts(all_alerts(db.session, utcnow() + timedelta(days=2)), rule=AlertRule.INTO_STORAGE)
+
+
+def test_what_the_officer_states_about_keeping_wins(app):
+    case = open_case()
+    kept = register(case, name="账户", category=ItemCategory.BANK_ACCOUNT, measure=Measure.FROZEN, details=ACCOUNT,
+                    unit="个", external_kind=ExternalKind.OTHER, external_place="银行保管箱")
+    assert (kept.external_kind, kept.external_place) == (ExternalKind.OTHER, "银行保管箱")
+    named = register(case, name="账户", category=ItemCategory.BANK_ACCOUNT, details=ACCOUNT, unit="个",
+                     external_place="工行总行")
+    assert (named.external_kind, named.external_place) == (ExternalKind.BANK, "工行总行")
+    with_holder = register(case, name="存折", category=ItemCategory.BANK_ACCOUNT, details=ACCOUNT, unit="本",
+                           measure=Measure.REGISTERED_KEPT)
+    assert with_holder.location_state is LocationState.WITH_HOLDER
+    phone = register(case)
+    assert phone.location_state is LocationState.AWAITING_CHECK_IN  # physical things still go to the centre
+
+
+def test_only_the_agency_that_drew_up_a_seizure_list_adds_items_to_it(app):
+    case, [item] = stored_items(1)
+    police_list = item.seizure_list_id
+    from ..factories import judge_case
+
+    judge_case(case)
+    with pytest.raises(PermissionDenied) as refused:
+        register(case, name="补充扣押的U盘", category=ItemCategory.ELECTRONICS, username="judge",
+                 seizure_list_id=police_list)
+    assert refused.value.code == "seizure_list.other_agency" and "seizure_list_id" in refused.value.fields
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Item).where(Item.seizure_list_id == police_list)) == 1
+    own = register(case, name="补充扣押的U盘", category=ItemCategory.ELECTRONICS, username="judge")
+    again = register(case, name="另一U盘", category=ItemCategory.ELECTRONICS, username="judge",
+                     seizure_list_id=own.seizure_list_id)
+    assert again.seizure_list_id == own.seizure_list_id != police_list
+
+
+def test_the_police_still_add_to_their_own_list(app):
+    case = open_case()
+    first = register(case)
+    second = register(case, name="第二部手机", seizure_list_id=first.seizure_list_id,
+                      details={"imei": "356938035643809"})
+    assert second.seizure_list_id == first.seizure_list_id

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from custody.domain.enums import TransferKind
+from custody.domain.enums import ExternalKind, ItemCategory, TransferKind
 from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from custody.domain.lifecycle import CheckoutPurpose
 from custody.domain.stocktake import DiscrepancyStatus, StocktakeResult, StocktakeStatus
@@ -212,31 +212,81 @@ def test_only_keepers_count_and_a_cancelled_count_is_over(app):
     db.session.commit()
 
 
-def test_a_label_outside_the_count_and_out_of_sight_reads_as_unknown(centre):
+def test_a_label_of_an_item_not_stored_in_the_centre_and_out_of_sight_reads_as_unknown(centre):
     """A keeper cannot use the scan box to learn about other agencies' items kept elsewhere."""
-    items = centre["items"]
+    items, awaiting = centre["items"], centre["awaiting"]
+    external = register(awaiting.case, name="银行保管的存单", category=ItemCategory.DOCUMENTS,
+                        external_kind=ExternalKind.BANK, external_place="工商银行浦东分行")
     court = act("court_keeper")
     record = stocktake.start_stocktake(db.session, court, location_id=location("R1-B").id)
     db.session.commit()
-    probed = items[2]  # the police's item in R3: neither on these shelves nor visible to the court
-    line = stocktake.scan(db.session, court, record.id, label_code=probed.label_code,
-                          location_id=location("R1-B-01").id)
-    db.session.commit()
-    assert line.result is R.UNEXPECTED and line.item_id is None
-    assert line.book_state is None and line.book_location_id is None
+    for probed in (awaiting, external):  # the police's items with no shelf in this centre
+        line = stocktake.scan(db.session, court, record.id, label_code=probed.label_code,
+                              location_id=location("R1-B-01").id)
+        db.session.commit()
+        assert line.result is R.UNEXPECTED and line.item_id is None
+        assert line.book_state is None and line.book_location_id is None
     # The shelves being counted are another matter: their items are on the books of the count.
     on_shelf = stocktake.scan(db.session, court, record.id, label_code=items[3].label_code)
     db.session.commit()
     assert on_shelf.result is R.VERIFIED and on_shelf.item_id == items[3].id
-    before = len(events(item_id=probed.id))
+    before = {probed.id: len(events(item_id=probed.id)) for probed in (awaiting, external)}
     stocktake.finish_stocktake(db.session, court, record.id)
     db.session.commit()
-    [row] = [ln for ln in stocktake.report_lines(db.session, record) if ln.label_code == probed.label_code]
-    assert row.name is None and row.book_location is None
-    assert len(events(item_id=probed.id)) == before  # nothing written into the police item's history
-    [unknown] = [d for d in db.session.scalars(stocktake.discrepancies_query(act("auditor")))
-                 if d.label_code == probed.label_code]
-    assert unknown.item_id is None and unknown.responsible_agency.code == "PDFY"
+    for probed in (awaiting, external):
+        [row] = [ln for ln in stocktake.report_lines(db.session, record) if ln.label_code == probed.label_code]
+        assert row.name is None and row.book_location is None
+        assert len(events(item_id=probed.id)) == before[probed.id]  # nothing written into the police item's history
+        [unknown] = [d for d in db.session.scalars(stocktake.discrepancies_query(act("auditor")))
+                     if d.label_code == probed.label_code]
+        assert unknown.item_id is None and unknown.responsible_agency.code == "PDFY"
+
+
+def test_a_misplaced_item_of_the_centre_is_named_and_goes_to_its_custodian(centre):
+    """Another agency's keeper finds the police's item (booked on R3) on a shelf being counted: it is
+    on the centre's books, so the count names it as a wrong location and the police resolve it."""
+    items = centre["items"]
+    misplaced = items[2]  # the police's item recorded in R3-A-01, not visible to the court
+    court = act("court_keeper")
+    record = stocktake.start_stocktake(db.session, court, location_id=location("R1-B").id)
+    db.session.commit()
+    line = stocktake.scan(db.session, court, record.id, label_code=misplaced.label_code,
+                          location_id=location("R1-B-01").id)
+    db.session.commit()
+    assert line.result is R.WRONG_LOCATION and line.item_id == misplaced.id
+    assert line.book_location_id == location("R3-A-01").id
+    stocktake.finish_stocktake(db.session, court, record.id)
+    db.session.commit()
+    [row] = [ln for ln in stocktake.report_lines(db.session, record) if ln.label_code == misplaced.label_code]
+    assert row.name == misplaced.name and row.book_location.endswith("（R3-A-01）")
+    [found] = [d for d in db.session.scalars(stocktake.discrepancies_query(act("police_approver")))
+               if d.label_code == misplaced.label_code]
+    assert found.item_id == misplaced.id and found.kind is R.WRONG_LOCATION
+    assert found.responsible_agency.code == "PDGA"  # the custodian, not the agency that counted
+    assert [d for d in db.session.scalars(stocktake.discrepancies_query(act("court_keeper")))
+            if d.label_code == misplaced.label_code] == []
+    [event] = events("stocktake.discrepancy", item_id=misplaced.id)
+    assert event.data["kind"] == "wrong_location" and event.data["found_location"].endswith("（R1-B-01）")
+    stocktake.resolve_discrepancy(db.session, act("police_approver"), found.id, reason="已移回原位 R3-A-01")
+    db.session.commit()
+    assert found.status is DiscrepancyStatus.RESOLVED
+
+
+def test_a_checked_out_item_of_the_centre_scanned_elsewhere_is_named(centre):
+    """Checked out, it keeps its shelf in the centre: scanned on the count it is named (unexpected)."""
+    items = centre["items"]
+    out = items[1]  # the police's item out on check-out, recorded in R1-A-02
+    court = act("court_keeper")
+    record = stocktake.start_stocktake(db.session, court, location_id=location("R1-B").id)
+    db.session.commit()
+    line = stocktake.scan(db.session, court, record.id, label_code=out.label_code)
+    db.session.commit()
+    assert line.result is R.UNEXPECTED and line.item_id == out.id
+    stocktake.finish_stocktake(db.session, court, record.id)
+    db.session.commit()
+    [found] = [d for d in db.session.scalars(stocktake.discrepancies_query(act("auditor")))
+               if d.label_code == out.label_code]
+    assert found.item_id == out.id and found.responsible_agency.code == "PDGA"
 
 
 def test_a_keeper_scanning_an_item_of_its_own_agency_elsewhere_sees_it(centre):

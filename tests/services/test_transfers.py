@@ -398,3 +398,33 @@ def test_the_administrator_sees_no_transfers(app):
         get_transfer(db.session, admin, transfer.id)
     assert db.session.scalars(transfers_query(admin)).all() == []
     assert [t.id for t in db.session.scalars(transfers_query(act("auditor")))] == [transfer.id]
+
+
+def test_a_procuratorate_or_court_case_number_names_one_case(app):
+    """Like the police number (case.duplicate at opening), the receiver's number is refused when
+    another case of that agency already has it; nothing moves."""
+    first, [item] = in_review()
+    second, [other] = stored_items(1)
+    transfer = send_to_procuratorate(second, [other.id])
+    for number in ("浦检刑诉[2026]12号", "  浦检刑诉[2026]12号 "):
+        with pytest.raises(Conflict) as duplicate:
+            accept(transfer, [other.id], case_no=number)
+        assert duplicate.value.code == "case.duplicate" and duplicate.value.status == 409
+        assert "case_no" in duplicate.value.fields
+        db.session.rollback()
+    db.session.refresh(second)
+    assert second.stage is CaseStage.INVESTIGATION and second.procuratorate_case_no is None
+    assert db.session.get(Item, other.id).custodian_agency.code == "PDGA"
+    accept(transfer, [other.id], case_no="浦检刑诉[2026]13号")
+    assert db.session.get(Case, second.id).procuratorate_case_no == "浦检刑诉[2026]13号"
+
+    to_court = propose_file(first, TransferKind.INDICTMENT, "prosecutor", "PDFY")
+    accept(to_court, [], username="judge", case_no="(2026)沪0115刑初1234号")
+    again = propose_file(second, TransferKind.INDICTMENT, "prosecutor", "PDFY")
+    with pytest.raises(Conflict) as court_duplicate:
+        accept(again, [], username="judge", case_no="(2026)沪0115刑初1234号")
+    assert court_duplicate.value.code == "case.duplicate"
+    db.session.rollback()
+    assert db.session.get(Case, second.id).court_case_no is None
+    accept(again, [], username="judge", case_no="(2026)沪0115刑初1235号")
+    assert db.session.get(Case, second.id).stage is CaseStage.TRIAL

@@ -284,6 +284,8 @@ def test_transfer_builder_and_sign_for_with_one_line_rejected(app):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="reject" checked' in page
+    summary = page[page.index('id="error-summary"'):page.index('id="sign-for"')]  # at the top, before the form
+    assert 'role="alert"' in summary and f'href="#reason-{stored[1].id}"' in summary
     fresh()
     assert all(line.decision is LineDecision.PENDING for line in db.session.get(Transfer, transfer.id).lines)
 

@@ -118,7 +118,11 @@ def test_a_closed_cases_decision_is_cited_by_default(app):
     page = html.unescape(get(officer, url))
     assert f'value="{DROP_DECISION}"' in page  # the legal basis, filled in from the closing decision
     assert zh("Recorded on the case: %(ref)s.", ref=DROP_DECISION) in page and zh(NO_OUTCOME_YET) not in page
-    new_url = f"/dispositions/{_new_id(submit(officer, url, kind='return_to_owner', legal_basis=DROP_DECISION, item_ids=[item.id]))}"
+    # No owner is recorded: the page says a return needs one and links to the correction that records it.
+    assert f'href="/corrections/new/{item.id}?field=owner_name"' in page
+    response = submit(officer, url, kind="return_to_owner", legal_basis=DROP_DECISION, item_ids=[item.id])
+    assert response.status_code == 409 and f'href="/corrections/new/{item.id}?field=owner_name"' in text_of(response)
+    new_url = f"/dispositions/{_new_id(submit(officer, url, kind='confiscate', legal_basis=DROP_DECISION, item_ids=[item.id]))}"
     assert DROP_DECISION in get(officer, new_url)
 
 
@@ -133,7 +137,7 @@ def test_destruction_witness_in_the_chain_is_refused_and_an_outsider_accepted(ap
 
     for witness in ("police_officer", "police_keeper"):
         response = submit(keeper, url, "execute", receipt_no="销毁记录 2026-3", witness=witness)
-        assert response.status_code == 403, witness
+        assert response.status_code == 409, witness
         page = text_of(response)
         assert "该见证人经手过此财物，不能担任销毁见证人" in page and 'id="execute-witness-err"' in page
         assert f'value="{witness}"' in page and 'value="销毁记录 2026-3"' in page

@@ -6,9 +6,11 @@ import html
 import re
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from custody.domain.clock import local_date
 from custody.domain.enums import ExternalKind, ItemCategory, Measure
-from custody.domain.lifecycle import CorrectionStatus, FreezeAssetType, FreezeStatus
+from custody.domain.lifecycle import CorrectionStatus, FreezeAssetType, FreezeStatus, freeze_expiry
 from custody.extensions import db
 from custody.models.item import Item
 from custody.models.lifecycle import Correction, FreezeOrder, FreezeRenewal
@@ -158,10 +160,17 @@ def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):
 
 def test_a_lapsed_freeze_says_why_it_cannot_be_renewed(app):
     account = frozen_account()
+    today = local_date(utcnow())
     order = freezes.create_freeze(
         db.session, act("police_officer"), item_id=account.id, asset_type=FreezeAssetType.DEPOSIT,
         institution="工商银行浦东分行", account_no="6222021001122334455", amount_fen=10_000,
-        start_on=local_date(utcnow()) - timedelta(days=200), notice_doc_no="冻通 1号")
+        start_on=today - timedelta(days=170), notice_doc_no="冻通 1号")
+    db.session.flush()
+    # Time passes without a renewal: the freeze recorded 200 days ago has lapsed (a freeze cannot be
+    # recorded already lapsed, so its dates are moved back).
+    db.session.execute(update(FreezeOrder).where(FreezeOrder.id == order.id).values(
+        start_on=today - timedelta(days=200), expires_on=freeze_expiry(today - timedelta(days=200), 6)))
+    db.session.expire(order)
     soon = freezes.create_freeze(
         db.session, act("police_officer"), item_id=frozen_account().id, asset_type=FreezeAssetType.DEPOSIT,
         institution="工商银行浦东分行", account_no="6222021001122334466", amount_fen=20_000,
