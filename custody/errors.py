@@ -48,6 +48,116 @@ HTTP_PAGES: dict[int, tuple[str, str]] = {
 }
 
 
+# The API's words for HTTP errors that reach it without a message of ours (werkzeug's are English):
+# an unknown address or an id too large for the database (404), a wrong method (405), a body that is
+# not JSON (400)... Titles reuse the HTML side's; details speak of the API, not of pages.
+API_TITLES: dict[int, str] = {
+    **{status: title for status, (title, _) in HTTP_PAGES.items()},
+    409: N_("Conflict"),
+    422: N_("Unprocessable input"),
+    500: N_("Internal server error"),
+}
+API_DETAILS: dict[int, str] = {
+    400: N_("The request could not be understood."),
+    404: N_("Nothing was found at this address, or it is not visible to your agency."),
+    405: N_("This method is not allowed for this address."),
+    413: HTTP_PAGES[413][1],
+    429: HTTP_PAGES[429][1],
+}
+
+# The standard messages of marshmallow and webargs (and the API schemas' own), English as they
+# come, marked for extraction. marshmallow fills in the {placeholders} before we see the text, so
+# a message with placeholders is recognised by pattern and its translation filled in the same way.
+VALIDATION_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Invalid value."),
+    N_("Unknown field."),
+    N_("Invalid input type."),
+    N_("Invalid type."),
+    N_("Not a valid string."),
+    N_("Not a valid utf-8 string."),
+    N_("Not a valid integer."),
+    N_("Not a valid number."),
+    N_("Number too large."),
+    N_("Special numeric values (nan or infinity) are not permitted."),
+    N_("Not a valid boolean."),
+    N_("Not a valid date."),
+    N_("Not a valid datetime."),
+    N_("Not a valid aware datetime."),
+    N_("Not a valid naive datetime."),
+    N_("Not a valid time."),
+    N_("Not a valid list."),
+    N_("Not a valid tuple."),
+    N_("Not a valid mapping type."),
+    N_("Not a valid email address."),
+    N_("Not a valid URL."),
+    N_("Not a valid UUID."),
+    N_("Invalid input."),
+    N_("Must be one of: {choices}."),
+    N_("Shorter than minimum length {min}."),
+    N_("Longer than maximum length {max}."),
+    N_("Length must be between {min} and {max}."),
+    N_("Length must be {equal}."),
+    N_("Must be greater than or equal to {min}."),
+    N_("Must be greater than {min}."),
+    N_("Must be less than or equal to {max}."),
+    N_("Must be less than {max}."),
+    N_("Must be greater than or equal to {min} and less than or equal to {max}."),
+    N_("Must be between {min} and {max}."),  # dates and times in range (custody.api.common)
+    N_("Invalid JSON body."),  # webargs
+    N_("Nested more than {max} levels deep."),
+    N_("Send a file part, not a text field."),
+    N_("A name, or an object."),
+)
+
+
+def _message_pattern(msgid: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", msgid)  # literal, name, literal, name, ..., literal
+    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)),
+                      re.S)
+
+
+_EXACT = frozenset(m for m in VALIDATION_MESSAGES if "{" not in m)
+# Most literal text first, so "Must be ≥ {min} and ≤ {max}." is tried before "Must be ≥ {min}.".
+_PATTERNS = sorted(((_message_pattern(m), m) for m in VALIDATION_MESSAGES if "{" in m),
+                   key=lambda pair: -len(re.sub(r"\{\w+\}", "", pair[1])))
+
+
+def validation_msgid(message: str) -> tuple[str, dict[str, str]] | None:
+    """The standard msgid a request-parsing message was made from, and its filled-in placeholders."""
+    if message in _EXACT:
+        return message, {}
+    for pattern, msgid in _PATTERNS:
+        match = pattern.fullmatch(message)
+        if match:
+            return msgid, match.groupdict()
+    return None
+
+
+def translate_validation_message(message: str) -> str:
+    """One message of a request-parsing error, in the request's language (placeholder values kept)."""
+    known = validation_msgid(message)
+    if known is None:
+        return gettext(message)  # one of the app's own msgids, or left as it is
+    msgid, params = known
+    try:
+        return gettext(msgid).format(**params)
+    except (KeyError, IndexError, ValueError):  # a broken translation: keep the English
+        return message
+
+
+def translate_validation(messages: Any) -> Any:
+    """marshmallow/webargs error messages, nested as they come (fields, list indexes, ``_schema``)."""
+    if isinstance(messages, dict):
+        return {key: translate_validation(value) for key, value in messages.items()}
+    if isinstance(messages, list | tuple):
+        return [translate_validation(value) for value in messages]
+    if isinstance(messages, str):
+        return translate_validation_message(messages)
+    return messages
+
+
 def translate_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
     return {name: [translate(m) for m in messages] for name, messages in fields.items()}
 
@@ -152,10 +262,16 @@ def handle_http_exception(error: HTTPException):  # noqa: ANN201
             # Locations are "json", "query", "files"...: flatten single-location answers.
             if isinstance(errors, dict) and len(errors) == 1:
                 errors = next(iter(errors.values()))
-        detail = data.get("message") or (error.description if status != 422 else None)
-        if status == 422 and not detail:
+            errors = translate_validation(errors)
+        detail = data.get("message")
+        if not detail and status == 422:
             detail = gettext("The request has invalid or missing fields.")
-        return problem(status, error.name, detail, code=f"http.{status}", errors=errors)
+        elif not detail and status in API_DETAILS and error.description == type(error).description:
+            detail = gettext(API_DETAILS[status])  # werkzeug's own English text: say it in the user's language
+        elif not detail:
+            detail = error.description
+        title = gettext(API_TITLES[status]) if status in API_TITLES else error.name
+        return problem(status, title, detail, code=f"http.{status}", errors=errors)
     if isinstance(error, CSRFError):
         return _page(400, gettext("Form expired"), gettext(
             "The form was missing its security token or it expired. Go back, reload the page and try again."))
@@ -168,7 +284,7 @@ def handle_http_exception(error: HTTPException):  # noqa: ANN201
 def handle_csrf_error(error: CSRFError):  # noqa: ANN201
     record_refusal("csrf.refused", reason=error.description)
     if _is_api():
-        return problem(400, "Bad request", gettext("Missing or invalid CSRF token (send X-CSRFToken)."),
+        return problem(400, gettext("Bad request"), gettext("Missing or invalid CSRF token (send X-CSRFToken)."),
                        code="csrf.invalid")
     return handle_http_exception(error)
 
@@ -179,7 +295,7 @@ def handle_conflict(error: Exception):  # noqa: ANN201
     log.info("concurrent modification: %s", error)
     message = gettext("Someone else changed this record at the same time. Reload and try again.")
     if _is_api():
-        return problem(409, "Conflict", message, code="concurrent_modification")
+        return problem(409, gettext("Conflict"), message, code="concurrent_modification")
     return _page(409, gettext("Conflict"), message)
 
 
@@ -201,7 +317,7 @@ def handle_out_of_range(error: Exception):  # noqa: ANN201
     db.session.rollback()
     message = gettext("A number in the request is out of range.")
     if _is_api():
-        return problem(422, "Unprocessable input", message, code="number_out_of_range")
+        return problem(422, gettext("Unprocessable input"), message, code="number_out_of_range")
     return _page(422, gettext("Unprocessable input"), message)
 
 
@@ -211,7 +327,8 @@ def handle_recursion(error: RecursionError):  # noqa: ANN201
         return handle_unexpected(error)
     db.session.rollback()
     log.info("request body nested too deeply on %s %s", request.method, request.path)
-    return problem(400, "Bad request", gettext("The request body is nested too deeply."), code="request.too_deep")
+    return problem(400, gettext("Bad request"), gettext("The request body is nested too deeply."),
+                   code="request.too_deep")
 
 
 def handle_unexpected(error: Exception):  # noqa: ANN201
@@ -219,7 +336,7 @@ def handle_unexpected(error: Exception):  # noqa: ANN201
     log.exception("unhandled error on %s %s", request.method, request.path)
     message = gettext("An unexpected error occurred; nothing was changed. The error has been logged.")
     if _is_api():
-        return problem(500, "Internal server error", message, code="internal")
+        return problem(500, gettext("Internal server error"), message, code="internal")
     return _page(500, gettext("Error"), message)
 
 

@@ -15,6 +15,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from custody.domain.enums import AgencyKind
+from custody.domain.i18n import N_
 from custody.text import clean_data, nesting_depth
 
 # No request body of this API nests deeper than a few levels; anything deeper is refused (422).
@@ -34,7 +35,7 @@ class Schema(ma.Schema):
         if not isinstance(data, dict):
             return data
         if nesting_depth(data, MAX_NESTING) > MAX_NESTING:  # before any recursive walk of the body
-            raise ma.ValidationError(f"Nested more than {MAX_NESTING} levels deep.")
+            raise ma.ValidationError(N_("Nested more than {max} levels deep.").format(max=MAX_NESTING))
         return clean_data(data)
 
 
@@ -49,7 +50,7 @@ class Int(ma.fields.Int):
 
 
 def _sane_dates(kwargs: dict[str, Any], low: Any, high: Any) -> dict[str, Any]:
-    bounds = ma.validate.Range(min=low, max=high, error="Must be between {min} and {max}.")
+    bounds = ma.validate.Range(min=low, max=high, error=N_("Must be between {min} and {max}."))
     validate = kwargs.pop("validate", None)
     kwargs["validate"] = [bounds] + ([validate] if callable(validate) else list(validate or []))
     return kwargs
@@ -80,7 +81,7 @@ class DecimalString(ma.fields.Decimal):
 class FilePart(Upload):
     """One file part of a multipart/form-data request (documented as ``string``/``binary``)."""
 
-    default_error_messages = {"invalid": "Send a file part, not a text field."}  # noqa: RUF012
+    default_error_messages = {"invalid": N_("Send a file part, not a text field.")}  # noqa: RUF012
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> FileStorage:
         if not isinstance(value, FileStorage):
@@ -101,6 +102,28 @@ class Blueprint(flask_smorest.Blueprint):
     whose schema holds both the ``FilePart`` fields and the text fields."""
 
     ARGUMENTS_PARSER = MultipartParser()
+
+
+class Computed(ma.fields.Nested):
+    """An object built by a function of the whole row, documented in OpenAPI as the ``nested`` schema.
+
+    The JSON is exactly what ``method`` (a method of the parent schema) or ``function`` returns; the
+    nested schema only describes it (apispec renders a ``$ref``, or an array of them with ``many``).
+    """
+
+    _CHECK_ATTRIBUTE = False
+
+    def __init__(self, nested: Any, *, method: str | None = None, function: Any = None, **kwargs: Any) -> None:
+        if (method is None) == (function is None):
+            raise ValueError("Computed needs exactly one of method= or function=")
+        super().__init__(nested, **kwargs)
+        self.method_name = method
+        self.function = function
+
+    def serialize(self, attr: str, obj: Any, accessor: Any = None, **kwargs: Any) -> Any:
+        if self.function is not None:
+            return self.function(obj)
+        return getattr(self.parent, self.method_name)(obj)  # type: ignore[arg-type]
 
 
 class AgencyRefSchema(Schema):

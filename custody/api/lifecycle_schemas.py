@@ -8,6 +8,7 @@ import marshmallow as ma
 
 from custody.domain.clock import local_date
 from custody.domain.enums import DispositionKind
+from custody.domain.i18n import N_
 from custody.domain.lifecycle import (
     CORRECTABLE_FIELDS,
     CheckoutPurpose,
@@ -50,7 +51,7 @@ class NameOrObject(ma.fields.Field):
         if isinstance(value, str):
             value = {self.key: value}
         if not isinstance(value, dict):
-            raise ma.ValidationError("A name, or an object.")
+            raise ma.ValidationError(N_("A name, or an object."))
         return self.nested().load(value)
 
 

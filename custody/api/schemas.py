@@ -8,8 +8,10 @@ import marshmallow as ma
 from sqlalchemy import select
 
 from custody.domain.enums import (
+    AgencyKind,
     AttachmentKind,
     CaseStage,
+    CustodyState,
     DispositionKind,
     DispositionStatus,
     ExternalKind,
@@ -19,15 +21,16 @@ from custody.domain.enums import (
     LineDecision,
     LocationState,
     Measure,
+    Outcome,
     TransferKind,
     TransferMode,
     TransferStatus,
 )
 from custody.domain.items import ItemFacts, derive_status, mask_id_no, mask_name
-from custody.domain.lifecycle import is_overdue
+from custody.domain.lifecycle import CheckoutPurpose, is_overdue
 from custody.orm import utcnow
 
-from .common import AgencyRefSchema, AwareDateTime, Date, DecimalString, FilePart, Int, Schema
+from .common import AgencyRefSchema, AwareDateTime, Computed, Date, DecimalString, FilePart, Int, Schema
 
 
 def _enum(cls: type, **kwargs: Any) -> ma.fields.Enum:
@@ -201,6 +204,69 @@ def _status(item: Any) -> str:
     return derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status)).value
 
 
+STATUS_DOC = {"type": "string", "enum": [s.value for s in ItemStatus],
+              "description": "derived from the four dimensions (custody, location, disposition, measure)"}
+
+
+# Documentation of the objects an item's computed fields return (response only; the JSON is built by
+# ItemSchema's functions below). Every property is always present: ``required`` lists them all.
+
+
+class SeizureListRefSchema(Schema):
+    id = Int(required=True)
+    list_no = ma.fields.Str(required=True)
+
+
+class ItemOwnerSchema(Schema):
+    name = ma.fields.Str(required=True, allow_none=True)
+    id_no = ma.fields.Str(required=True, allow_none=True,
+                          metadata={"description": "masked unless your agency holds the item, or you are an auditor"})
+    contact = ma.fields.Str(required=True, allow_none=True, metadata={"description": "masked like id_no"})
+    ownership_clear = ma.fields.Bool(required=True)
+
+
+class ItemMeasureSchema(Schema):
+    kind = _enum(Measure, required=True)
+    doc_no = ma.fields.Str(required=True, allow_none=True, metadata={"description": "the decision's document number"})
+    date = ma.fields.Date(required=True)
+
+
+class ItemCustodySchema(Schema):
+    state = _enum(CustodyState, required=True)
+
+
+class ItemExternalSchema(Schema):
+    kind = _enum(ExternalKind, required=True)
+    place = ma.fields.Str(required=True, allow_none=True)
+    contact = ma.fields.Str(required=True, allow_none=True)
+
+
+class ItemLocationSchema(Schema):
+    state = _enum(LocationState, required=True)
+    storage = ma.fields.Nested(StorageRefSchema, required=True, allow_none=True,
+                               metadata={"description": "the storage location, when in storage"})
+    external = ma.fields.Nested(ItemExternalSchema, required=True, allow_none=True,
+                                metadata={"description": "where it is kept outside the centre, if it is"})
+    condition = ma.fields.Str(required=True, allow_none=True, metadata={"description": "latest recorded condition"})
+    checked_in_at = ma.fields.DateTime(required=True, allow_none=True,
+                                       metadata={"description": "first received into the centre"})
+
+
+class ItemDispositionSchema(Schema):
+    status = _enum(DispositionStatus, required=True)
+    kind = _enum(DispositionKind, required=True, allow_none=True)
+
+
+class ItemCheckoutSchema(Schema):
+    id = Int(required=True)
+    checkout_no = ma.fields.Str(required=True)
+    purpose = _enum(CheckoutPurpose, required=True)
+    counterparty = ma.fields.Str(required=True, metadata={"description": "the counterparty's name"})
+    released_to = ma.fields.Str(required=True, allow_none=True)
+    due_at = ma.fields.DateTime(required=True)
+    overdue = ma.fields.Bool(required=True)
+
+
 class ItemSummarySchema(Schema):
     """An item in a list: personal data masked for everyone."""
 
@@ -212,12 +278,13 @@ class ItemSummarySchema(Schema):
     quantity = DecimalString()
     unit = ma.fields.Str()
     estimated_value_fen = Int(allow_none=True)
-    status = ma.fields.Function(_status, metadata={"description": "derived from the four dimensions"})
+    status = ma.fields.Function(_status, metadata=STATUS_DOC)
     custodian_agency = ma.fields.Nested(AgencyRefSchema)
     location_state = _enum(LocationState)
     storage_location = ma.fields.Nested(StorageRefSchema, allow_none=True)
     disposition_status = _enum(DispositionStatus)
-    owner_name = ma.fields.Function(lambda item: mask_name(item.owner_name))
+    owner_name = ma.fields.Function(lambda item: mask_name(item.owner_name),
+                                    metadata={"type": "string", "nullable": True, "description": "masked"})
     seized_at = AwareDateTime()
     flag_reason = ma.fields.Str(allow_none=True)
     overdue = ma.fields.Bool(dump_default=False, metadata={"description": "out on a check-out past its due time"})
@@ -227,7 +294,8 @@ class ItemSchema(Schema):
     id = Int()
     label_code = ma.fields.Str()
     case_id = Int()
-    seizure_list = ma.fields.Function(lambda item: {"id": item.seizure_list.id, "list_no": item.seizure_list.list_no})
+    seizure_list = Computed(SeizureListRefSchema,
+                            function=lambda item: {"id": item.seizure_list.id, "list_no": item.seizure_list.list_no})
     name = ma.fields.Str()
     category = _enum(ItemCategory)
     quantity = DecimalString()
@@ -239,24 +307,27 @@ class ItemSchema(Schema):
     is_perishable = ma.fields.Bool()
     estimated_value_fen = Int(allow_none=True)
     details = ma.fields.Dict()
-    owner = ma.fields.Method("dump_owner")
-    measure = ma.fields.Function(lambda item: {
+    owner = Computed(ItemOwnerSchema, method="dump_owner")
+    measure = Computed(ItemMeasureSchema, function=lambda item: {
         "kind": item.measure.value, "doc_no": item.measure_doc_no, "date": item.measure_date.isoformat()})
     seized_at = AwareDateTime()
     registered_at = AwareDateTime()
-    status = ma.fields.Function(_status)
+    status = ma.fields.Function(_status, metadata=STATUS_DOC)
     custodian_agency = ma.fields.Nested(AgencyRefSchema)
-    custody = ma.fields.Function(lambda item: {"state": item.custody_state.value})
-    location = ma.fields.Method("dump_location")
-    disposition = ma.fields.Function(lambda item: {
+    custody = Computed(ItemCustodySchema, function=lambda item: {"state": item.custody_state.value})
+    location = Computed(ItemLocationSchema, method="dump_location")
+    disposition = Computed(ItemDispositionSchema, function=lambda item: {
         "status": item.disposition_status.value,
         "kind": item.disposition_kind.value if item.disposition_kind else None})
     flag_reason = ma.fields.Str(allow_none=True)
     source_item_id = Int(allow_none=True, metadata={"description": "early-sale proceeds: the item sold"})
     attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
-    checkout = ma.fields.Method("dump_checkout", metadata={"description": "the check-out it is out on, if any"})
-    freezes = ma.fields.Method("dump_freezes")
-    corrections = ma.fields.Method("dump_corrections", metadata={"description": "corrections of its fields, visible"})
+    checkout = Computed(ItemCheckoutSchema, method="dump_checkout", allow_none=True,
+                        metadata={"description": "the check-out it is out on, if any"})
+    freezes = Computed("FreezeSchema", method="dump_freezes", many=True,
+                       metadata={"description": "freeze orders on it (bank accounts, securities…)"})
+    corrections = Computed("CorrectionSchema", method="dump_corrections", many=True,
+                           metadata={"description": "corrections of its fields, visible"})
     event_count = Int()
     version = Int()
 
@@ -310,16 +381,37 @@ class ItemSchema(Schema):
         }
 
 
+class EventActorSchema(Schema):
+    """Who acted, as recorded at the time (names as they were then)."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # the record is historical: tolerate properties added later
+
+    user_id = Int(required=True)
+    username = ma.fields.Str(required=True)
+    display_name = ma.fields.Str(required=True)
+    agency_id = Int(required=True)
+    agency_code = ma.fields.Str(required=True)
+    agency_name = ma.fields.Str(required=True)
+    agency_kind = _enum(AgencyKind, required=True)
+    roles = ma.fields.List(ma.fields.Str(), required=True, metadata={"description": "role names, sorted"})
+
+
 class EventSchema(Schema):
     id = Int()
     seq = Int(attribute="item_seq")
     action = ma.fields.Str()
-    outcome = ma.fields.Function(lambda e: e.outcome.value)
+    outcome = ma.fields.Function(lambda e: e.outcome.value,
+                                 metadata={"type": "string", "enum": [o.value for o in Outcome]})
     occurred_at = AwareDateTime()
     recorded_at = AwareDateTime()
-    actor = ma.fields.Dict(allow_none=True)
+    actor = Computed(EventActorSchema, function=lambda e: e.actor, allow_none=True,
+                     metadata={"description": "null for events without a signed-in user (e.g. a failed login)"})
     reason = ma.fields.Str(allow_none=True)
-    data = ma.fields.Dict()
+    data = ma.fields.Dict(keys=ma.fields.Str(), metadata={
+        "description": "the action's own facts (ids, numbers, old and new values…); its properties depend on "
+                       "``action`` (docs/LEDGER.md §5), so any property may appear",
+        "additionalProperties": True})
     prev_hash = ma.fields.Str(allow_none=True)
     hash = ma.fields.Str()
 
@@ -371,7 +463,9 @@ class TransferCreateSchema(Schema):
     to_agency_id = Int(required=True, strict=True)
     kind = _enum(TransferKind, required=True)
     item_ids = ma.fields.List(Int(strict=True), required=True,
-                              validate=ma.validate.Length(max=5000))
+                              validate=ma.validate.Length(max=5000),
+                              metadata={"description": "the items to hand over; [] for a stage transfer of the case "
+                                                       "file alone (items the sender holds stay with it)"})
     lines = ma.fields.List(ma.fields.Nested(TransferLineInputSchema), load_default=list,
                            metadata={"description": "per-line proposed disposition and mode (default by_record)"})
     note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))

@@ -37,7 +37,19 @@ class Transfers(MethodView):
     @blp.arguments(TransferCreateSchema)
     @blp.response(201, TransferSchema)
     def post(self, data):
-        """Propose a transfer of items your agency holds (kind decides the route and the case stage)."""
+        """Propose a transfer of items your agency holds (kind decides the route and the case stage).
+
+        ``item_ids`` lists the items to hand over, one line each; the receiver signs for them line by line.
+
+        **An empty ``item_ids`` (``[]``) moves the case file alone.** Only a stage transfer may be empty
+        (``kind`` ``prosecution`` 移送审查起诉, ``indictment`` 提起公诉, or ``supplementary_investigation``
+        退回补充侦查); an ``other`` transfer needs at least one item. The receiver's acceptance
+        (``POST /transfers/{transfer_id}/accept`` with ``item_ids: []``, and ``case_no`` on a procuratorate's
+        or court's first sign-for) moves the case to its next stage; no item changes hands. Items the
+        receiver already holds stay with it; **items the sender still holds stay in the sender's custody**
+        (only the items listed are transferred with the case). They can be handed over later by a
+        transfer of ``kind`` ``other``; meanwhile the case's ``items_summary.by_custodian`` shows who holds what.
+        """
         lines = {line.pop("item_id"): transfers.LineInput(**line) for line in data.pop("lines")}
         transfer = transfers.propose_transfer(db.session, current_actor(), lines=lines, **data)
         db.session.commit()

@@ -101,7 +101,7 @@ def test_malformed_json_and_missing_fields(client):
     assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
     missing = client.post("/api/v1/tokens", json={"username": "police_officer"})
     assert missing.status_code == 422
-    assert missing.json["errors"] == {"password": ["Missing data for required field."]}
+    assert missing.json["errors"] == {"password": ["缺少必填字段。"]}  # Chinese first, like every message
     wrong_type = client.post("/api/v1/tokens", json={"username": 5, "password": ["x"]})
     assert wrong_type.status_code == 422 and set(wrong_type.json["errors"]) == {"username", "password"}
     extra = client.post("/api/v1/tokens", json={"username": "a", "password": "b", "admin": True})
