@@ -109,6 +109,31 @@ def external_allowed(facts: ItemFacts) -> None:
         raise Conflict(N_("A checked-out item must be returned first."), code="item.checked_out")
 
 
+# -- valuables: photographed and valued [DESIGN] ------------------------------------------------
+
+VALUABLE_PHOTO = "photo"
+VALUABLE_VALUE = "value"
+
+
+def valuable_missing(category: ItemCategory, *, has_photo: bool, is_valued: bool) -> tuple[str, ...]:
+    """What a valuable (贵重物品) still lacks of its photo and estimated value: () when nothing, or
+    when the item is not a valuable. Registration accepts a valuable without them (the photo is
+    often uploaded right after); the item page and the custodian's inbox say what is missing, and
+    a transfer or disposal is refused until both are on record (``check_valuable_documented``)."""
+    if category is not ItemCategory.VALUABLES:
+        return ()
+    return tuple(what for what, ok in ((VALUABLE_PHOTO, has_photo), (VALUABLE_VALUE, is_valued)) if not ok)
+
+
+def check_valuable_documented(label_code: str, category: ItemCategory, *, has_photo: bool, is_valued: bool) -> None:
+    """[DESIGN] Valuables are photographed and valued before they leave the custodian's hands: the
+    receiving agency signs for what the photos show, and a disposal records what was disposed of."""
+    if valuable_missing(category, has_photo=has_photo, is_valued=is_valued):
+        raise Conflict(N_("Valuable %(label)s has no photo or no estimated value: photograph and value it "
+                          "before transferring or disposing of it."),
+                       code="item.valuable_undocumented", label=label_code)
+
+
 def initial_location(measure: Measure, external_kind: ExternalKind | None) -> LocationState:
     """Where a newly registered item is: 登记保存 stays with the holder, others await check-in."""
     if measure is Measure.REGISTERED_KEPT:

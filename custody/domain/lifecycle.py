@@ -287,6 +287,13 @@ def check_recipient(recipient: Recipient | None, owner_name: str | None, owner_i
         raise InvalidInput(N_("Check and record the recipient's ID number."), fields={"recipient.id_no": [N_("Required.")]})
 
 
+def witness_disqualified(chain_of_custody_user_ids: set[int], executor_user_id: int) -> set[int]:
+    """[DESIGN §4] Who may not witness a destruction: everyone in the items' chain of custody and
+    the executing keeper. The execute form lists the other active users; ``check_witness`` refuses
+    these — one rule for both."""
+    return set(chain_of_custody_user_ids) | {executor_user_id}
+
+
 def check_witness(witness_user_id: int | None, chain_of_custody_user_ids: set[int]) -> None:
     """[DESIGN §4] A destruction witness must appear nowhere in the item's chain of custody."""
     if witness_user_id is None:

@@ -102,6 +102,12 @@ def moves_case(kind: TransferKind) -> bool:
 STAGE_KINDS = frozenset(kind for kind in TransferKind if moves_case(kind))
 
 
+def file_only_while_holding(kind: TransferKind, line_count: int, held_count: int) -> bool:
+    """A stage transfer with no items while the sender still holds items of the case: allowed (the
+    items stay in its custody, by record), but the pages say so before and after sending."""
+    return moves_case(kind) and line_count == 0 and held_count > 0
+
+
 def check_no_stage_transfer_waiting(waiting_transfer_no: str | None) -> None:
     """[DESIGN] One case file, one move at a time: while a stage transfer of the case waits to be
     signed for, no other may be proposed (otherwise the later acceptance would act on a stage the

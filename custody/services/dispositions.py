@@ -41,8 +41,10 @@ from custody.domain.lifecycle import (
     check_witness,
     disposal_legal_basis,
     require_not_requester,
+    witness_disqualified,
 )
 from custody.domain.policy import Action
+from custody.models.agency import Agency
 from custody.models.audit import AuditEvent
 from custody.models.case import Case
 from custody.models.item import Item
@@ -54,7 +56,7 @@ from custody.orm import utcnow
 from . import numbers
 from .checkouts import CounterpartyInput, new_counterparty, require_on_items, single_case_and_custodian
 from .item_events import append_item_event, item_snapshot
-from .items import personal_data_digest
+from .items import personal_data_digest, require_documented
 from .storage import facts
 from .visibility import case_filter, lock_items
 
@@ -112,6 +114,7 @@ def propose_disposition(
     legal_basis = disposal_legal_basis(kind, legal_basis, outcome)  # a final disposal cites the judgment
     for item in items:
         check_disposal_proposal(kind, _disposal_facts(item), legal_basis, reason, case=outcome)
+        require_documented(item)  # a valuable is photographed and valued before it is disposed of
     now = utcnow()
     disposition = Disposition(
         disposition_no=numbers.next_code(session, "CZ", actor.agency_code, now.year),
@@ -186,6 +189,23 @@ def _chain_of_custody_user_ids(session: Session, item_ids: list[int]) -> set[int
     return set(rows)
 
 
+def _disqualified_witnesses(session: Session, actor: Actor, items: list[Item]) -> set[int]:
+    return witness_disqualified(_chain_of_custody_user_ids(session, [i.id for i in items]), actor.user_id)
+
+
+def eligible_witnesses(session: Session, actor: Actor, disposition_id: int) -> list[User]:
+    """The users who may witness this destruction if ``actor`` executes it: active users appearing
+    nowhere in the items' chain of custody, not the executor — the same rule ``execute_disposition``
+    checks (``_witness`` + ``check_witness``), so the execute form's list and the check agree."""
+    disposition = get_disposition(session, actor, disposition_id)
+    items = [line.item for line in disposition.lines]
+    require_on_items(actor, Action.EXECUTE_DISPOSITION, items)
+    excluded = _disqualified_witnesses(session, actor, items)
+    return list(session.scalars(
+        select(User).join(Agency, Agency.id == User.agency_id)
+        .where(User.is_active, User.id.not_in(excluded)).order_by(Agency.id, User.display_name, User.id)))
+
+
 def _witness(session: Session, username: str | None) -> User | None:
     if not username:
         return None
@@ -241,8 +261,7 @@ def execute_disposition(
     witness_user = None
     if kind is DispositionKind.DESTROY:
         witness_user = _witness(session, witness)
-        check_witness(witness_user.id if witness_user else None,
-                      _chain_of_custody_user_ids(session, [i.id for i in items]) | {actor.user_id})
+        check_witness(witness_user.id if witness_user else None, _disqualified_witnesses(session, actor, items))
     if kind in (DispositionKind.RETURN_TO_OWNER, DispositionKind.PRETRIAL_RETURN):
         for item in items:
             check_owner_recorded(kind, _has_owner(item))

@@ -12,8 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
+from sqlalchemy.orm import Session, object_session
 
 from custody.audit.canonical import canonical_bytes
 from custody.domain.actor import Actor
@@ -37,10 +37,12 @@ from custody.domain.items import (
     CLOCK_SKEW,
     Registration,
     check_registration,
+    check_valuable_documented,
     default_keeping,
     ensure_not_disposed,
     initial_location,
     parse_quantity,
+    valuable_missing,
 )
 from custody.domain.lifecycle import CheckoutStatus
 from custody.domain.policy import Action, Relation, require
@@ -485,3 +487,51 @@ def mark_overdue(session: Session, page: list[Item]) -> list[Item]:
     for item in page:
         item.overdue = item.id in late
     return page
+
+
+# -- valuables: photographed and valued [DESIGN] ------------------------------------------------
+
+
+def has_photo(item: Item) -> bool:
+    """Asked of the database, not of a possibly stale ``item.attachments`` collection."""
+    session = object_session(item)
+    if session is None:
+        return any(a.kind is AttachmentKind.PHOTO for a in item.attachments)
+    return bool(session.scalar(select(exists().where(Attachment.item_id == item.id,
+                                                     Attachment.kind == AttachmentKind.PHOTO))))
+
+
+def missing_records(item: Item) -> tuple[str, ...]:
+    """What this valuable still lacks: "photo", "value" (``domain.items.valuable_missing``)."""
+    return valuable_missing(item.category, has_photo=has_photo(item), is_valued=item.estimated_value_fen is not None)
+
+
+def require_documented(item: Item) -> None:
+    """409 ``item.valuable_undocumented`` for a valuable without photo or value (transfer, disposal)."""
+    check_valuable_documented(item.label_code, item.category, has_photo=has_photo(item),
+                              is_valued=item.estimated_value_fen is not None)
+
+
+def _photographed() -> ColumnElement[bool]:
+    return exists(select(Attachment.id).where(Attachment.item_id == Item.id, Attachment.kind == AttachmentKind.PHOTO))
+
+
+def undocumented_clause() -> ColumnElement[bool]:
+    """SQL for ``missing_records(item) != ()`` (kept in step with it by a test)."""
+    return and_(Item.category == ItemCategory.VALUABLES,
+                or_(not_(_photographed()), Item.estimated_value_fen.is_(None)))
+
+
+def undocumented_valuables_query(actor: Actor) -> Select[Any]:
+    """Valuables the actor's agency holds (not disposed of) still without a photo or an estimated
+    value: the custodian's officers see them in their inbox until both are recorded."""
+    return (select(Item).where(item_filter(actor), Item.custodian_agency_id == actor.agency_id,
+                               undocumented_clause(), not_(status_clause(ItemStatus.DISPOSED)))
+            .order_by(Item.seized_at, Item.id))
+
+
+def held_items_count(session: Session, agency_id: int, case_id: int) -> int:
+    """How many items of the case the agency still holds (custodian, not disposed of)."""
+    return session.scalar(select(func.count(Item.id)).where(
+        Item.case_id == case_id, Item.custodian_agency_id == agency_id,
+        not_(status_clause(ItemStatus.DISPOSED)))) or 0

@@ -43,6 +43,7 @@ from custody.domain.transfers import (
     check_recall,
     check_reject_reason,
     check_route,
+    file_only_while_holding,
     moves_case,
     status_after,
 )
@@ -55,6 +56,7 @@ from custody.orm import utcnow
 from . import numbers
 from .cases import case_event
 from .item_events import append_item_event, item_snapshot
+from .items import held_items_count, require_documented
 from .storage import custodian_relations, facts
 from .visibility import add_participant, get_case, lock_items, sees_everything
 
@@ -114,6 +116,7 @@ def propose_transfer(
         ensure_not_in_transfer(facts(item))
         check_item_transferable(facts(item))
         check_no_open_checkout(item.label_code, open_checkouts.get(item.id))
+        require_documented(item)  # the receiver signs for what the photos show
 
     transfer = Transfer(
         transfer_no=numbers.transfer_no(session, actor.agency_code, utcnow().year),
@@ -141,6 +144,15 @@ def propose_transfer(
     case_event(session, actor, case, "transfer.propose", transfer_id=transfer.id, transfer_no=transfer.transfer_no,
                kind=kind, to_agency_id=to_agency.id, item_count=len(item_ids))
     return transfer
+
+
+def file_only_warning_count(session: Session, transfer: Transfer) -> int:
+    """For a stage transfer sent without items: how many items of the case its sender still holds
+    (0 when there is nothing to warn about: items were sent, or the sender holds none)."""
+    if transfer.status is TransferStatus.RECALLED:
+        return 0
+    held = held_items_count(session, transfer.from_agency_id, transfer.case_id)
+    return held if file_only_while_holding(transfer.kind, len(transfer.lines), held) else 0
 
 
 def _stage_transfer_waiting(session: Session, case_id: int) -> str | None:

@@ -261,6 +261,10 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         photo_form=photo_form, qr=Markup(qr_svg(item.label_code, scale=4)), detail_labels=DETAIL_LABELS,
         field_labels=FIELD_LABELS, source_item=source_item, proceeds=proceeds,
         can_audit=allowed(actor, Action.READ_AUDIT_LOG),
+        valuable_missing=() if derive_status(ItemFacts(item.custody_state, item.location_state,
+                                                        item.disposition_status)) is ItemStatus.DISPOSED
+        else items.missing_records(item),
+        can_correct=allowed(actor, Action.PROPOSE_CORRECTION, _relations(actor, item)),
     ), status
 
 

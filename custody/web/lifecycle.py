@@ -651,6 +651,7 @@ def disposition_detail(disposition_id: int):
         "cancel": _bound(CancelForm, "cancel", submitted, "cancel"),
         "execute": _bound(ExecuteForm, "execute", submitted, "execute"),
     }
+    _witness_choices(actor, disposition, forms["execute"])
     detail = url_for("lifecycle.disposition_detail", disposition_id=disposition.id)
     status = 200
     result: Response | int | None = None
@@ -676,6 +677,17 @@ def disposition_detail(disposition_id: int):
         disposition = disposition_service.get_disposition(db.session, actor, disposition_id)
     return render_template("lifecycle/disposition_detail.html", forms=forms,
                            **_disposition_context(actor, disposition)), status
+
+
+def _witness_choices(actor: Actor, disposition: Disposition, form: ExecuteForm) -> None:
+    """A destruction's witness is chosen from the users the service would accept: "name（agency）"."""
+    form.witness.choices = []
+    if (disposition.kind is not DispositionKind.DESTROY or disposition.status is not DispositionRecordStatus.APPROVED
+            or not _may(actor, Action.EXECUTE_DISPOSITION, [line.item.custodian_agency_id for line in disposition.lines])):
+        return
+    users = disposition_service.eligible_witnesses(db.session, actor, disposition.id)
+    form.witness.choices = options([("", _("Choose the witness")), *(
+        (u.username, _("%(name)s (%(agency)s)", name=u.display_name, agency=u.agency.name)) for u in users)])
 
 
 def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: str) -> Response | int:

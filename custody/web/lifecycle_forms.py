@@ -297,8 +297,10 @@ class ExecuteForm(LifecycleForm):
     """执行. The page shows the fields the kind needs; the view passes only those on."""
 
     receipt_no = StringField(_l("Execution receipt no."), validators=[DataRequired(), Length(max=64)])
-    witness = StringField(_l("Witness (username)"), validators=[Optional(), Length(max=64)],
-                          render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
+    # The eligible witnesses (services.dispositions.eligible_witnesses), by username — what the
+    # service (and the API) takes. The service, not the list, decides: a stale or forged choice is
+    # refused there with its reason next to this field.
+    witness = SelectField(_l("Witness"), validators=[Optional()], validate_choice=False)
     proceeds = YuanField(_l("Sale proceeds (yuan)"), validators=[Optional()],
                          render_kw={"inputmode": "decimal", "autocomplete": "off"})
     recipient_name = StringField(_l("Recipient's name"), validators=[Optional(), Length(max=100)])

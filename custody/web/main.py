@@ -177,6 +177,11 @@ def _expiring_freezes(actor: Actor) -> Queue:
     return _queue(stmt)
 
 
+def _undocumented_valuables(actor: Actor) -> Queue:
+    """Valuables the agency holds without a photo or an estimated value (services/items.py)."""
+    return _queue(items.undocumented_valuables_query(actor))
+
+
 def _handled_cases(actor: Actor) -> Queue:
     stmt = cases.list_cases_query(actor).where(Case.handling_agency_id == actor.agency_id)
     return _queue(stmt, limit=10)
@@ -199,6 +204,7 @@ def build_inbox(actor: Actor) -> dict[str, Any]:
         inbox["awaiting"] = _awaiting_check_in(actor)
     if officer:
         inbox["flagged"] = _flagged(actor)
+        inbox["valuables"] = _undocumented_valuables(actor)
         inbox["out"] = _released(actor)
         inbox["freezes"] = _expiring_freezes(actor)
         inbox["cases"] = _handled_cases(actor)
@@ -225,7 +231,9 @@ def build_inbox(actor: Actor) -> dict[str, Any]:
 def home():
     actor = current_actor()
     inbox = build_inbox(actor)
-    return render_template("home.html", actor=actor, inbox=inbox, now=utcnow(), check_in_hours=CHECK_IN_HOURS)
+    missing = {item.id: items.missing_records(item) for item in inbox["valuables"].rows} if "valuables" in inbox else {}
+    return render_template("home.html", actor=actor, inbox=inbox, now=utcnow(), check_in_hours=CHECK_IN_HOURS,
+                           valuable_missing=missing)
 
 
 # -- the scan box --------------------------------------------------------------------------------

@@ -25,7 +25,14 @@ from custody.domain.enums import (
 )
 from custody.domain.errors import DomainError
 from custody.domain.policy import Action, Relation, allowed
-from custody.domain.transfers import MAX_REASON_LENGTH, ROUTES, TRANSFERABLE_LOCATIONS, moves_case
+from custody.domain.transfers import (
+    MAX_REASON_LENGTH,
+    ROUTES,
+    STAGE_KINDS,
+    TRANSFERABLE_LOCATIONS,
+    file_only_while_holding,
+    moves_case,
+)
 from custody.extensions import db
 from custody.models.agency import Agency
 from custody.models.case import Case
@@ -34,6 +41,7 @@ from custody.models.transfer import Transfer
 from custody.printing import TransferLine as PrintedLine
 from custody.printing import TransferList as PrintedList
 from custody.printing import transfer_list_pdf
+from custody.services import items as item_service
 from custody.services import transfers
 from custody.services.visibility import get_case
 
@@ -157,9 +165,15 @@ def new():
             return redirect(url_for("transfers.detail", transfer_id=transfer.id))
     elif form.is_submitted():
         status = 422
+    # A stage transfer with no items while the agency still holds items of the case sends the file
+    # only: allowed, but said before sending (pages.js updates it as items are ticked).
+    held = item_service.held_items_count(db.session, actor.agency_id, case.id)
+    kind_value = form.kind.data if form.kind.data in TransferKind._value2member_map_ else None
+    file_only = kind_value is not None and file_only_while_holding(TransferKind(kind_value), len(selected), held)
     return render_template(
         "transfers/new.html", case=case, form=form, candidates=candidates, selected=selected, chosen=chosen,
-        dispositions=list(DispositionKind), modes=list(TransferMode), routes=ROUTES,
+        dispositions=list(DispositionKind), modes=list(TransferMode), routes=ROUTES, held=held, file_only=file_only,
+        stage_kinds=sorted(kind.value for kind in STAGE_KINDS),
     ), status
 
 
@@ -242,7 +256,7 @@ def detail(transfer_id: int):
     return render_template(
         "transfers/detail.html", transfer=transfer, case=transfer.case, can=can, form=form, recall_form=recall_form,
         decisions=decisions, reasons=reasons, line_errors=line_errors, needs_case_no=_needs_case_no(transfer),
-        actor=actor, route=ROUTES[transfer.kind],
+        actor=actor, route=ROUTES[transfer.kind], file_only_held=transfers.file_only_warning_count(db.session, transfer),
     ), status
 
 

@@ -1,4 +1,4 @@
-"""Fixes from the review of the real UI: spot-check results, links to milestones and proofs,
+"""Everyday pages: spot-check results, links to milestones and proofs,
 error summaries, readable names instead of internal ids."""
 
 from __future__ import annotations

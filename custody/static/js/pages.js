@@ -8,7 +8,9 @@
  *  - batch check-in ([data-batch]): each code scanned into the top scan box (a "custody:scan"
  *    event, see scan.js) is looked up and added to the visible list with the item's name, or
  *    flagged (unknown, not awaiting check-in, scanned twice);
- *  - transfer builder ([data-pick]): a scanned code ticks that item's checkbox.
+ *  - transfer builder ([data-pick]): a scanned code ticks that item's checkbox;
+ *  - transfer builder ([data-file-only]): the warning that a stage transfer with no item ticked
+ *    sends the case file only, shown while that is so (the server renders it for the first view).
  */
 (function () {
   "use strict";
@@ -181,6 +183,26 @@
     refresh();
   }
 
+  // -- transfer builder: a stage transfer with no items sends the file only --------------------
+
+  var fileOnly = document.querySelector("[data-file-only]");
+  var updateFileOnly = function () {
+    if (!fileOnly) {
+      return;
+    }
+    var kind = document.getElementById("kind");
+    var stageKinds = (fileOnly.getAttribute("data-stage-kinds") || "").split(" ");
+    var picked = document.querySelectorAll("input[name=item_ids]:checked").length;
+    fileOnly.hidden = !(kind && stageKinds.indexOf(kind.value) >= 0 && picked === 0);
+  };
+  if (fileOnly) {
+    var fileOnlyForm = fileOnly.closest("form");
+    if (fileOnlyForm) {
+      fileOnlyForm.addEventListener("change", updateFileOnly);
+    }
+    updateFileOnly();
+  }
+
   // -- transfer builder: scanning ticks the line ---------------------------------------------
 
   var pick = document.querySelector("[data-pick]");
@@ -191,6 +213,7 @@
       if (pickedCount) {
         pickedCount.textContent = String(pick.querySelectorAll("input[name=item_ids]:checked").length);
       }
+      updateFileOnly();
     };
     pick.addEventListener("change", recount);
     pick.addEventListener("custody:scan", function (event) {
