@@ -6,7 +6,7 @@ Not part of the test suite. Usage (from the repository root):
     .venv/bin/python bench/import_bench.py 2000 postgresql+psycopg://postgres@127.0.0.1/scratch
 
 The PostgreSQL database must exist and be empty (it is migrated here). Measured on the 2-core CI
-machine: 2,000 rows in 2.7 s on SQLite and 4.5 s on PostgreSQL (one transaction, every row through
+machine: 2,000 rows in 3.9–4.3 s on SQLite and 7.1 s on PostgreSQL (one transaction, every row through
 the same rules and audit events as a single registration).
 """
 

@@ -292,7 +292,8 @@ def import_items(
     labels = numbers.label_codes(session, actor.agency_code, utcnow().year, len(table))
     for row, label in zip(table, labels, strict=True):
         try:
-            items.append(register_on_case(session, actor, case, row_to_input(row.cells, target.id), label_code=label))
+            items.append(register_on_case(session, actor, case, row_to_input(row.cells, target.id), label_code=label,
+                                          checked_list=target))
         except InvalidInput as error:
             report.append({"row": row.number, "message": error.message, "params": error.params,
                            "errors": _by_column(error.fields)})

@@ -213,9 +213,10 @@ def register_item(session: Session, actor: Actor, case_id: int, data: ItemInput)
 
 
 def register_on_case(session: Session, actor: Actor, case: Case, data: ItemInput, *,
-                     label_code: str | None = None) -> Item:
+                     label_code: str | None = None, checked_list: SeizureList | None = None) -> Item:
     """``register_item`` for a case already loaded and checked with ``registrable_case`` (bulk import
-    checks the case once and reserves its label numbers in one step)."""
+    checks the case and its seizure list once — ``checked_list``, from ``seizure_list_to_add_to`` or
+    just created — and reserves its label numbers in one step)."""
     now = utcnow()
     seized_at = data.seized_at or now
     measure_date = data.measure_date or local_date(seized_at)
@@ -245,7 +246,9 @@ def register_on_case(session: Session, actor: Actor, case: Case, data: ItemInput
         if default is not None:
             external_kind = default[0]
             external_place = external_place or default[1] or INSTITUTION_PLACE
-    if data.seizure_list_id is not None:
+    if checked_list is not None:
+        seizure_list = checked_list
+    elif data.seizure_list_id is not None:
         seizure_list = seizure_list_to_add_to(session, actor, case, data.seizure_list_id)
     else:
         seizure_list = _new_seizure_list(
