@@ -196,9 +196,27 @@ DETAIL_LABELS: dict[str, str] = {
     "imei2": _l("Second IMEI"), "phone_number": _l("Phone number"), "serial_no": _l("Serial number"),
     "address": _l("Address"), "title_no": _l("Title certificate number"), "weight_g": _l("Weight (g)"),
     "purity": _l("Purity"), "document_no": _l("Document number"), "seal_no": _l("Seal number"),
+    "denominations": _l("Denominations"),
 }
 MONEY_KEYS = frozenset({"amount_fen"})
 SKIPPED_DETAIL_KEYS = frozenset({"denominations"})  # structured; entered through the API or import
+
+
+def format_denomination_counts(value: Any) -> str:
+    """Cash denominations ``{"10000": 1280, "5000": 3}`` (keys are fen) → "100 元 × 1280, 50 元 × 3",
+    largest note first."""
+    from flask_babel import gettext
+
+    if not isinstance(value, dict):
+        return "" if value is None else str(value)
+    shown = []
+    for key, count in sorted(value.items(), key=lambda kv: -int(kv[0]) if str(kv[0]).isdecimal() else 0):
+        if str(key).isdecimal():
+            amount = format((Decimal(int(key)) / 100).normalize(), "f")
+            shown.append(gettext("%(amount)s yuan × %(count)s", amount=amount, count=count))
+        else:
+            shown.append(f"{key}: {count}")
+    return ", ".join(shown)
 
 
 def detail_field_name(category: str, key: str) -> str:

@@ -112,6 +112,11 @@ FORM_REFUSALS = {
     "disposal.no_authorisation": "authorisation_ref",
     "disposal.not_owner": "recipient_name",
 }
+# Refusals of a disposal proposal that the chosen 处置方式 causes: said at that field.
+DISPOSAL_KIND_REFUSALS = {
+    "disposal.no_owner": "kind",
+    "disposal.case_not_decided": "kind",
+}
 
 
 @bp.before_request
@@ -210,14 +215,16 @@ def _selected_items(actor: Actor) -> list[Item]:
     return [get_item(db.session, actor, item_id) for item_id in _parse_ids(source.getlist("item_ids"))]
 
 
-def _refused(form: Any, error: DomainError, aliases: dict[str, str] | None = None) -> int:
+def _refused(form: Any, error: DomainError, aliases: dict[str, str] | None = None,
+             refusals: dict[str, str] | None = None) -> int:
     """Roll back and show a service's refusal on the form; returns the HTTP status.
 
     Permission refusals (other than those about a field of this form) and unknown records are
     re-raised: the app's handler records them and answers with a readable 403/404 page.
+    ``refusals`` maps more refusal codes to a field of this form (beyond ``FORM_REFUSALS``).
     """
     db.session.rollback()
-    field_refusal = FORM_REFUSALS.get(error.code)
+    field_refusal = {**FORM_REFUSALS, **(refusals or {})}.get(error.code)
     if isinstance(error, NotFound) or (isinstance(error, PermissionDenied) and field_refusal is None):
         raise error
     if isinstance(error, PermissionDenied):
@@ -240,7 +247,7 @@ def _refused(form: Any, error: DomainError, aliases: dict[str, str] | None = Non
 
 
 def _attempt(form: Any, call: Callable[[], Any], done: Callable[[Any], str], target: Callable[[Any], str],
-             aliases: dict[str, str] | None = None) -> Response | int:
+             aliases: dict[str, str] | None = None, refusals: dict[str, str] | None = None) -> Response | int:
     """Validate ``form``, run the service ``call``, commit, flash and redirect; or the error status."""
     if not form.validate_on_submit():
         return 422
@@ -248,7 +255,7 @@ def _attempt(form: Any, call: Callable[[], Any], done: Callable[[Any], str], tar
         result = call()
         db.session.commit()
     except DomainError as error:
-        return _refused(form, error, aliases)
+        return _refused(form, error, aliases, refusals)
     flash(done(result), "success")
     return redirect(target(result))
 
@@ -585,6 +592,7 @@ def disposition_new():
                 legal_basis=form.legal_basis.data, reason=form.reason.data, owner_consent=form.owner_consent.data),
             lambda d: _("Disposal %(no)s proposed: an approver of your agency decides next.", no=d.disposition_no),
             lambda d: url_for("lifecycle.disposition_detail", disposition_id=d.id),
+            refusals=DISPOSAL_KIND_REFUSALS,
         )
         if not isinstance(result, int):
             return result
@@ -814,7 +822,11 @@ def freeze_new(item_id: int):
         if isinstance(details.get("amount_fen"), int):
             form.amount.data = details["amount_fen"]
         form.start_on.data = local_date(utcnow())
-        form.notice_doc_no.data = item.measure_doc_no
+        # The freeze notice (协助冻结通知书) is its own document, not the seizure decision: the
+        # latest notice recorded for this item, if any, else empty.
+        form.notice_doc_no.data = db.session.scalar(
+            select(FreezeOrder.notice_doc_no).where(FreezeOrder.item_id == item.id)
+            .order_by(FreezeOrder.id.desc()).limit(1))
         if len(types) == 1:
             form.asset_type.data = types[0].value
     status = 200

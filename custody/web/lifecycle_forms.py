@@ -324,7 +324,7 @@ class FreezeForm(LifecycleForm):
     amount = YuanField(_l("Amount frozen (yuan)"), validators=[InputRequired()],
                        render_kw={"inputmode": "decimal", "autocomplete": "off"})
     start_on = DateField(_l("Start date"), validators=[InputRequired()])
-    period_months = IntegerField(_l("Period (months)"), validators=[Optional(), NumberRange(min=1)],
+    period_months = IntegerField(_l("Period (months)"), validators=[Optional(), NumberRange(min=1, message=_l("At least %(min)s."))],
                                  render_kw={"inputmode": "numeric"})
     major_case = BooleanField(_l("Major case"))
     notice_doc_no = StringField(_l("Freeze notice no."), validators=[DataRequired(), Length(max=64)])
@@ -337,7 +337,7 @@ class FreezeForm(LifecycleForm):
 
 class RenewForm(LifecycleForm):
     doc_no = StringField(_l("Renewal notice no."), validators=[DataRequired(), Length(max=64)])
-    period_months = IntegerField(_l("Period (months)"), validators=[Optional(), NumberRange(min=1)],
+    period_months = IntegerField(_l("Period (months)"), validators=[Optional(), NumberRange(min=1, message=_l("At least %(min)s."))],
                                  render_kw={"inputmode": "numeric"})
     submit = SubmitField(_l("Renew the freeze"))
 

@@ -40,6 +40,7 @@ from custody.services import (
 )
 from custody.services.items import ItemQuery
 
+from .forms import format_denomination_counts
 from .helpers import endpoint_exists, enum_label, link_to, note_field_error, noted_field_errors
 from .timeline import Describer, field_label, recent_custody_events
 
@@ -58,6 +59,7 @@ bp.add_app_template_filter(enum_label, "label")
 bp.add_app_template_global(note_field_error, "note_field_error")
 bp.add_app_template_global(field_label, "correction_field_label")
 bp.add_app_template_global(noted_field_errors, "noted_field_errors")
+bp.add_app_template_filter(format_denomination_counts, "denominations")
 
 
 @bp.app_template_filter("item_status")

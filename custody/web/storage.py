@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -115,8 +116,8 @@ def check_in():
         rows, status = _check_in_batch(actor, form, codes)
         if status == 200:
             location = db.session.get(StorageLocation, form.location_id.data)
-            flash(_("%(count)s items checked in to %(location)s.", count=len(rows),
-                    location=location.path if location else ""), "success")
+            flash(ngettext("%(num)s item checked in to %(location)s.", "%(num)s items checked in to %(location)s.",
+                           len(rows), location=location.path if location else ""), "success")
             return redirect(url_for("storage.check_in", location_id=form.location_id.data))
     else:
         status = 422

@@ -158,6 +158,10 @@ class Describer:
     def detail_value(key: str, value: Any) -> str:
         if key == "amount_fen" and isinstance(value, int):
             return yuan(value)
+        if key == "denominations" and isinstance(value, dict):
+            from .forms import format_denomination_counts
+
+            return format_denomination_counts(value)
         if isinstance(value, dict):
             return ", ".join(f"{k}: {v}" for k, v in value.items())
         return str(value)

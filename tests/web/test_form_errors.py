@@ -94,4 +94,4 @@ def test_summary_in_english(app):
         "quantity": "1", "unit": "件", "measure": "seized"})
     assert response.status_code == 422
     summary = text(response.get_data(as_text=True).split('id="error-summary"')[1].split("</div>")[0])
-    assert "The form was not saved. Please correct:" in summary and "Item name: This field is required." in summary
+    assert "Please correct the following:" in summary and "Item name: This field is required." in summary

@@ -96,13 +96,14 @@ def test_proposal_errors_are_kept_on_the_form(app):
     before = row_counts(Disposition)
     response = submit(officer, url, kind="", legal_basis="", reason="判决没收", item_ids=[item.id])
     assert response.status_code == 422 and "该字段是必填字段" in text_of(response) and "判决没收" in text_of(response)
-    # Final disposal on an open case: refused whatever is cited, with the reason at the top, input kept.
+    # Final disposal on an open case: refused whatever is cited, with the reason at 处置方式 (listed in
+    # the summary at the top), input kept.
     assert zh(NO_OUTCOME_YET) in html.unescape(get(officer, url))
     response = submit(officer, url, kind="confiscate", legal_basis="(2026)沪0115刑初1号", reason="判决没收",
                       item_ids=[item.id])
     assert response.status_code == 409
     page = html.unescape(text_of(response))
-    assert "flash-error" in page and zh(NOT_DECIDED) in page
+    assert 'id="kind-err"' in page and 'href="#kind"' in page and zh(NOT_DECIDED) in page
     assert 'value="(2026)沪0115刑初1号"' in page and "判决没收" in page
     # Early sale of ordinary goods: refused with the reason at the top, input kept.
     response = submit(officer, url, kind="early_sale", reason="占用库房", item_ids=[item.id])

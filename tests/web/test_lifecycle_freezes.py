@@ -148,6 +148,7 @@ def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):
             if value and field_name != "asset_type":
                 assert f'value="{value}"' in page, change
     assert "不是有效的整数" in text_of(submit(officer, url, **{**base, "period_months": "七"}))
+    assert "不得小于 1。" in text_of(submit(officer, url, **{**base, "period_months": "0"}))  # not "大于 1"
     assert "晚于当前时间" in text_of(submit(officer, url, **{**base, "start_on": (local_date(utcnow()) + timedelta(days=3)).isoformat()}))
     assert row_counts(FreezeOrder) == before
 
