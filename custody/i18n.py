@@ -40,10 +40,16 @@ def yuan(fen: int | None) -> str:
         return f"{fen} 分"  # never let one odd stored value break a page
 
 
+# One unambiguous form in every language (a locale's "short" form is 11/26/26 in English and
+# 2026/11/26 in Chinese, its "medium" form 2026年11月26日 — mixed on one page they confused users).
+TIME_PATTERNS = {"short": "yyyy-MM-dd HH:mm", "medium": "yyyy-MM-dd HH:mm:ss"}
+
+
 def local_time(value: datetime | None, fmt: str = "medium") -> str:
+    """A moment in the local time zone, as ``2026-11-26 14:08`` (``short``) or with seconds (``medium``)."""
     if value is None:
         return "—"
-    return format_datetime(value, fmt)
+    return format_datetime(value, TIME_PATTERNS.get(fmt, fmt))
 
 
 def init_app(app: Flask) -> None:
