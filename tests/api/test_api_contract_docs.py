@@ -72,16 +72,6 @@ def spec(client):  # noqa: ANN001, ANN201
     return client.get("/api/v1/openapi.json").json
 
 
-@pytest.fixture
-def api(client, auth_headers):  # noqa: ANN001, ANN201
-    class Api:
-        def post(self, user, path, body=None):  # noqa: ANN001, ANN201
-            return client.post(f"/api/v1{path}", json=body or {}, headers=auth_headers(user))
-
-        def get(self, user, path):  # noqa: ANN001, ANN201
-            return client.get(f"/api/v1{path}", headers=auth_headers(user))
-
-    return Api()
 
 
 def new_case(api, number: str) -> int:  # noqa: ANN001

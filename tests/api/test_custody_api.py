@@ -20,18 +20,6 @@ def ids_by_code(client, headers, path):  # noqa: ANN001, ANN201
     return {row["code"]: row["id"] for row in client.get(path, headers=headers).json}
 
 
-@pytest.fixture
-def api(client, auth_headers):  # noqa: ANN001, ANN201
-    """Small helpers over the test client, authenticated per demo user."""
-
-    class Api:
-        def post(self, user, path, body=None):  # noqa: ANN001, ANN201
-            return client.post(f"/api/v1{path}", json=body or {}, headers=auth_headers(user))
-
-        def get(self, user, path):  # noqa: ANN001, ANN201
-            return client.get(f"/api/v1{path}", headers=auth_headers(user))
-
-    return Api()
 
 
 def new_case(api, number="沪公(浦)立字[2026]501号"):  # noqa: ANN001, ANN201

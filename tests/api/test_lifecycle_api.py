@@ -17,19 +17,6 @@ from ..helpers import row_counts
 TABLES = (Item, Checkout, Disposition, FreezeOrder, Correction, AuditEvent)
 
 
-@pytest.fixture
-def api(client, auth_headers):  # noqa: ANN001, ANN201
-    class Api:
-        def post(self, user, path, body=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
-            if "data" in kwargs:
-                return client.post(f"/api/v1{path}", headers=auth_headers(user), content_type="multipart/form-data",
-                                   **kwargs)
-            return client.post(f"/api/v1{path}", json=body or {}, headers=auth_headers(user))
-
-        def get(self, user, path):  # noqa: ANN001, ANN201
-            return client.get(f"/api/v1{path}", headers=auth_headers(user))
-
-    return Api()
 
 
 def stored_item(api, **extra):  # noqa: ANN001, ANN003, ANN201

@@ -8,7 +8,6 @@ import io
 import json
 from datetime import timedelta
 
-import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
@@ -18,18 +17,6 @@ from custody.orm import utcnow
 
 from ..factories import location, open_case, register, stored_items
 from ..helpers import events
-
-
-@pytest.fixture
-def api(client, auth_headers):  # noqa: ANN001, ANN201
-    class Api:
-        def post(self, user, path, body=None):  # noqa: ANN001, ANN201
-            return client.post(f"/api/v1{path}", json=body or {}, headers=auth_headers(user))
-
-        def get(self, user, path, **kwargs):  # noqa: ANN001, ANN003, ANN201
-            return client.get(f"/api/v1{path}", headers=auth_headers(user), **kwargs)
-
-    return Api()
 
 
 def test_alerts_filtered_and_paginated(app, api):
