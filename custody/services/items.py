@@ -134,6 +134,17 @@ def _new_seizure_list(session: Session, actor: Actor, case: Case, data: SeizureL
     return seizure_list
 
 
+def _drawn_up_by(agency_id: int) -> ColumnElement[bool]:
+    """Seizure lists drawn up by ``agency_id``: the only ones that agency may add items to."""
+    return SeizureList.created_by_id.in_(select(User.id).where(User.agency_id == agency_id))
+
+
+def lists_to_add_to(session: Session, actor: Actor, case: Case) -> list[SeizureList]:
+    """The case's seizure lists the actor's agency may add items to (``seizure_list_to_add_to``)."""
+    return list(session.scalars(select(SeizureList).where(SeizureList.case_id == case.id,
+                                                          _drawn_up_by(actor.agency_id)).order_by(SeizureList.id)))
+
+
 def seizure_list_to_add_to(session: Session, actor: Actor, case: Case, seizure_list_id: int) -> SeizureList:
     """An existing seizure list of ``case`` that the actor's agency may add items to: only the agency
     that drew it up (the holder signed a list of that agency's seizure, not anyone else's)."""
@@ -141,8 +152,8 @@ def seizure_list_to_add_to(session: Session, actor: Actor, case: Case, seizure_l
     if seizure_list is None or seizure_list.case_id != case.id:
         raise InvalidInput(N_("The seizure list does not belong to this case."),
                            fields={"seizure_list_id": [N_("Not a list of this case.")]})
-    author_agency_id = session.scalar(select(User.agency_id).where(User.id == seizure_list.created_by_id))
-    if author_agency_id != actor.agency_id:
+    if session.scalar(select(SeizureList.id).where(SeizureList.id == seizure_list.id,
+                                                   _drawn_up_by(actor.agency_id))) is None:
         raise PermissionDenied(
             N_("Only the agency that drew up seizure list %(list_no)s may add items to it; start a new list."),
             code="seizure_list.other_agency", fields={"seizure_list_id": [N_("Drawn up by another agency.")]},

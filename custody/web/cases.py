@@ -30,7 +30,6 @@ from custody.errors import translate_extra
 from custody.extensions import db
 from custody.models.case import Case, SeizureList
 from custody.models.item import Item
-from custody.models.user import User
 from custody.orm import utcnow
 from custody.printing import SeizureLine, seizure_list_pdf
 from custody.printing import SeizureList as PrintedSeizureList
@@ -155,9 +154,7 @@ def detail(case_id: int):
 
 def _list_choices(case: Case, actor: Actor) -> list[Any]:
     """A new list, or one of the lists the user's agency drew up (only it may add to them)."""
-    lists = db.session.scalars(
-        select(SeizureList).join(User, User.id == SeizureList.created_by_id)
-        .where(SeizureList.case_id == case.id, User.agency_id == actor.agency_id).order_by(SeizureList.id))
+    lists = items.lists_to_add_to(db.session, actor, case)
     from custody.i18n import local_time
 
     no_holder = _("no holder recorded")
