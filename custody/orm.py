@@ -10,6 +10,8 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, String, Ty
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, registry
 
+from custody.domain import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -20,8 +22,8 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    """The server clock in UTC, timezone-aware. Used for every recorded_at."""
-    return datetime.now(UTC)
+    """The application's clock in UTC, timezone-aware (:func:`custody.domain.clock.now`)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

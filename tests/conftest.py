@@ -13,7 +13,9 @@ import contextvars
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 from config import normalise_database_url
 from custody import create_app
+from custody.domain import clock as app_clock
 from custody.domain.actor import Actor
 from custody.extensions import db
 
@@ -33,10 +36,56 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 ENGINES = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+# -- the clock ------------------------------------------------------------------------------
+#
+# Tests never read the calendar. The session's "now" is the process clock when the session starts
+# (so ``faketime`` moves it, which CI does) or ``CUSTODY_TEST_NOW`` (an ISO moment with a zone, to
+# run the suite at a chosen moment on any engine). Every test runs with the application's clock
+# pinned to that session timeline and derives its dates from the ``now``/``clock`` fixtures.
+
+
+def _session_now() -> datetime:
+    configured = os.environ.get("CUSTODY_TEST_NOW")
+    if not configured:
+        return app_clock.SystemClock().now()
+    moment = datetime.fromisoformat(configured)
+    if moment.tzinfo is None:
+        raise pytest.UsageError("CUSTODY_TEST_NOW needs a time zone, e.g. 2028-02-29T23:30:00+08:00")
+    return moment
+
+
+SESSION_NOW = _session_now()
+_SESSION_STARTED = time.monotonic()
+
+
+def session_moment() -> datetime:
+    """The session timeline: SESSION_NOW plus the time the session has been running."""
+    return SESSION_NOW + timedelta(seconds=time.monotonic() - _SESSION_STARTED)
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[app_clock.PinnedClock]:
+    """The application's clock, pinned for this test (``clock.advance(timedelta(days=2))`` moves it).
+
+    It starts on the session timeline and keeps ticking, so the shared live server of the browser
+    tests sees time move forward from test to test, as in production.
+    """
+    pinned = app_clock.PinnedClock(session_moment())
+    with app_clock.use(pinned):
+        yield pinned
+
+
+@pytest.fixture
+def now(clock: app_clock.PinnedClock) -> datetime:
+    """The moment this test starts at (aware, UTC); derive every date of the test from it."""
+    return clock.now()
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     engines = ", ".join(ENGINES)
     note = "" if PG_URL else " (set TEST_DATABASE_URL to add PostgreSQL)"
-    return f"custody: database engines under test: {engines}{note}"
+    return (f"custody: database engines under test: {engines}{note}\n"
+            f"custody: the session's now is {SESSION_NOW.isoformat()}")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
@@ -62,7 +111,7 @@ def migrate_and_seed(database_url: str, instance_path: Path) -> None:
     from custody.demo import seed_demo
 
     app = build_app(database_url, instance_path)
-    with app.app_context():
+    with app_clock.use(app_clock.PinnedClock(session_moment())), app.app_context():
         upgrade()
         seed_demo(db.session, TEST_PASSWORD)
         db.session.commit()

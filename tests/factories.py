@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from custody.domain import clock
 from custody.domain.enums import ItemCategory, TransferKind
 from custody.extensions import db
 from custody.models.agency import Agency, StorageLocation
@@ -30,12 +31,13 @@ def location(code: str) -> StorageLocation:
 
 
 _case_counter = iter(range(1, 10_000))
+FILED_DAYS_AGO = 3  # open_case files a case three local calendar days before the test's today
 
 
 def open_case(title: str = "张某某诈骗案", **kwargs: Any):  # noqa: ANN201
     number = kwargs.pop("police_case_no", f"沪公(浦)立字[2026]{next(_case_counter):04d}号")
     case = cases.open_case(db.session, act("police_officer"), police_case_no=number, title=title,
-                           filed_on=(utcnow() - timedelta(days=3)).date(), **kwargs)
+                           filed_on=clock.today() - timedelta(days=FILED_DAYS_AGO), **kwargs)
     db.session.commit()
     return case
 

@@ -7,7 +7,6 @@ docs/LEDGER.md specifies every document served here. Who may read what is explai
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -16,6 +15,7 @@ from custody.audit import service
 from custody.audit.bundle import bundle_json
 from custody.audit.ledger import consistency, current_settings, public_key_document
 from custody.database import writes_on_get
+from custody.downloads import file_response
 from custody.errors import translate
 from custody.extensions import db
 
@@ -203,9 +203,7 @@ class Dossier(MethodView):
         """Export the self-contained dossier of an item or a case (recorded as a security event)."""
         export = _export(query, "json")
         db.session.commit()
-        response = Response(bundle_json(export.bundle), mimetype="application/json")
-        response.headers["Content-Disposition"] = f'attachment; filename="dossier-{export.subject}.json"'
-        return response
+        return file_response(bundle_json(export.bundle), f"dossier-{export.subject}.json")
 
 
 @blp.route("/certificate")
@@ -221,6 +219,4 @@ class Certificate(MethodView):
 
         export = _export(query, "pdf")
         db.session.commit()
-        response = Response(certificate_pdf(export.bundle), mimetype="application/pdf")
-        response.headers["Content-Disposition"] = f'inline; filename="certificate-{export.subject}.pdf"'
-        return response
+        return file_response(certificate_pdf(export.bundle), f"certificate-{export.subject}.pdf", inline=True)

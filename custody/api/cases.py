@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response
 from flask.views import MethodView
 from sqlalchemy import select
 
 from custody.access import current_actor, login_required_api
+from custody.downloads import file_response
 from custody.extensions import db
 from custody.models.case import SeizureList
 from custody.orm import utcnow
@@ -145,6 +145,4 @@ class ImportTemplate(MethodView):
         else:
             body, ext = imports.template_xlsx(), "xlsx"
             mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        response = Response(body, mimetype=mimetype)
-        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''%E6%89%A3%E6%8A%BC%E6%B8%85%E5%8D%95%E6%A8%A1%E6%9D%BF.{ext}"
-        return response
+        return file_response(body, f"扣押清单模板.{ext}", mimetype=mimetype)

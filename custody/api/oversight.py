@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, send_file, stream_with_context
+from flask import Response
 from flask.views import MethodView
 from flask_babel import gettext
 from flask_smorest import Blueprint
@@ -17,11 +17,10 @@ from custody.domain.enums import CaseStage, ItemCategory
 from custody.domain.owner_lookup import LookupOutcome, OwnerStatus
 from custody.domain.spot_checks import SpotCheckResult, SpotCheckStatus
 from custody.domain.stocktake import DiscrepancyStatus, StocktakeResult, StocktakeStatus
+from custody.downloads import ledger_export_response, stocktake_report_response
 from custody.errors import problem
 from custody.extensions import db
-from custody.orm import utcnow
 from custody.services import alerts, ledgers, milestones, owner_lookup, spot_checks, statistics, stocktake
-from custody.services.documents import record_document
 from custody.services.items import ItemQuery
 
 from .common import AgencyRefSchema, AwareDateTime, Date, DecimalString, Int, Schema, paginate
@@ -394,22 +393,7 @@ class StocktakeReport(MethodView):
     @blp.response(200, description="The stocktake report as PDF or XLSX")
     def get(self, query, stocktake_id: int):
         record = stocktake.get_stocktake(db.session, current_actor(), stocktake_id)
-        return report_response(record, query["format"])
-
-
-def report_response(record, fmt: str) -> Response:  # noqa: ANN001
-    if fmt == "xlsx":
-        data = stocktake.report_xlsx(db.session, record)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        data = stocktake.report_pdf(db.session, record)
-        mimetype = "application/pdf"
-    record_document(db.session, current_actor(), "stocktake_report", record.id, format=fmt,
-                    stocktake_no=record.stocktake_no)
-    db.session.commit()  # the record of who took the report exists before it is sent
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="stocktake-{record.stocktake_no}.{fmt}"'
-    return response
+        return stocktake_report_response(record, query["format"])
 
 
 @blp.route("/discrepancies")
@@ -573,23 +557,10 @@ class LedgerQuerySchema(ItemQuerySchema):
 
 
 def ledger_response(query: dict[str, Any]) -> Response:
-    """Record the export, commit, then stream the file (shared by the API and the page)."""
     query = dict(query)
     fmt, scope, agency_id = query.pop("format", "csv"), query.pop("scope", "centre"), query.pop("agency_id", None)
     query.pop("page", None), query.pop("page_size", None)
-    actor = current_actor()
-    spec = ledgers.make_spec(actor, scope, agency_id, ItemQuery(**query))
-    count = ledgers.prepare_export(db.session, actor, spec, fmt)
-    db.session.commit()
-    name = ledgers.filename(spec, fmt, utcnow().date())
-    if fmt == "xlsx":
-        return send_file(ledgers.xlsx_file(db.session, actor, spec, count), as_attachment=True, download_name=name,
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    chunks = ledgers.csv_chunks(ledgers.ledger_rows(db.session, actor, spec))
-    response = Response(stream_with_context(chunks), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["X-Row-Count"] = str(count)
-    return response
+    return ledger_export_response(fmt, scope, agency_id, ItemQuery(**query))
 
 
 @blp.route("/ledger")

@@ -222,15 +222,9 @@ def printed(label: str) -> str:
 
 def pdf_response(content: bytes, filename: str, *, download: bool = False) -> Any:
     """Send a PDF inline (the browser's viewer prints it) under a UTF-8 file name."""
-    from urllib.parse import quote
+    from custody.downloads import file_response
 
-    from flask import Response
-
-    response = Response(content, mimetype="application/pdf")
-    disposition = "attachment" if download else "inline"
-    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(content, filename, fmt="pdf", inline=not download)
 
 
 def send_document(content: bytes, filename: str, *, document: str, object_id: object | None,

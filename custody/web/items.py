@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from sqlalchemy import select
 
 from custody.access import current_actor
 from custody.database import writes_on_get
+from custody.domain import clock
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
 from custody.domain.enums import (
@@ -363,5 +363,5 @@ def labels():
     skip = _int_or_none(request.args.get("skip")) or 0
     pdf = label_sheet_pdf([Label(code=item.label_code, name=item.name, case_no=case_numbers.get(item.case_id, ""))
                            for item in rows], skip=min(skip, 23))
-    return send_document(pdf, f"标签-{date.today().isoformat()}.pdf", document="label_sheet", object_id=None,
+    return send_document(pdf, f"标签-{clock.today().isoformat()}.pdf", document="label_sheet", object_id=None,
                          item_ids=[item.id for item in rows])

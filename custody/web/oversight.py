@@ -52,13 +52,24 @@ from custody.domain.owner_lookup import FAILURE_WINDOW, LookupOutcome
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.domain.spot_checks import MAX_SAMPLE, SpotCheckResult
 from custody.domain.stocktake import DISCREPANCIES, DiscrepancyStatus, StocktakeResult, StocktakeStatus
+from custody.downloads import ledger_export_response, stocktake_report_response
 from custody.extensions import db
 from custody.models.agency import Agency
 from custody.models.case import Case
 from custody.models.item import Item
 from custody.models.oversight import CaseClosure, CaseJudgment, PublicNotice, UnrelatedFinding
 from custody.orm import utcnow
-from custody.services import accounts, alerts, milestones, owner_lookup, spot_checks, statistics, stocktake
+from custody.services import (
+    accounts,
+    alerts,
+    ledgers,
+    milestones,
+    owner_lookup,
+    spot_checks,
+    statistics,
+    stocktake,
+)
+from custody.services.items import ItemQuery
 from custody.services.visibility import get_case
 
 from .helpers import enum_or_none, paginate, show_domain_error, submit_form
@@ -441,13 +452,8 @@ def stocktake_cancel(stocktake_id: int):
 def stocktake_report(stocktake_id: int, fmt: str):
     if fmt not in ("pdf", "xlsx"):
         abort(404)
-    from custody.api.oversight import report_response
-
     record = stocktake.get_stocktake(db.session, current_actor(), stocktake_id)
-    response = report_response(record, fmt)
-    if fmt == "pdf":
-        response.headers["Content-Disposition"] = f'inline; filename="stocktake-{record.stocktake_no}.pdf"'
-    return response
+    return stocktake_report_response(record, fmt, inline=fmt == "pdf")
 
 
 @bp.route("/oversight/discrepancies", methods=["GET"])
@@ -617,14 +623,16 @@ def ledger():
 @writes_on_get
 @login_required
 def ledger_export():
-    from custody.api.oversight import LedgerQuerySchema, ledger_response
-
-    args = {k: v for k, v in request.args.items() if v not in ("", None)}
-    try:
-        query = LedgerQuerySchema().load(args, unknown="exclude")
-    except Exception:  # noqa: BLE001 - marshmallow.ValidationError: a bad filter is a 422 page
-        abort(422)
-    return ledger_response(query)
+    form = _ledger_form()
+    fmt = request.args.get("format", "csv")
+    if not form.validate() or fmt not in ledgers.FORMATS:
+        abort(422)  # a bad filter in a hand-made address
+    agency_id = int(form.agency_id.data) if form.agency_id.data else None
+    query = ItemQuery(status=ItemStatus(form.status.data) if form.status.data else None,
+                      category=ItemCategory(form.category.data) if form.category.data else None,
+                      seized_from=form.seized_from.data, seized_to=form.seized_to.data, q=form.q.data or None,
+                      sort="id")
+    return ledger_export_response(fmt, form.scope.data or "centre", agency_id, query)
 
 
 # -- statistics ----------------------------------------------------------------------------------------

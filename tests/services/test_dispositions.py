@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, update
@@ -82,7 +83,7 @@ def test_confiscation_takes_the_item_out_of_custody_for_good(app):
         lambda: checkouts.request_checkout(db.session, act("police_officer"), item_ids=[item.id],
                                            purpose=CheckoutPurpose.APPRAISAL,
                                            counterparty=checkouts.CounterpartyInput(name="x"),
-                                           due_at=utcnow().replace(year=2030)),
+                                           due_at=utcnow() + timedelta(days=30)),
         lambda: propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDFY").id,
                                  kind=TransferKind.OTHER, item_ids=[item.id]),
         lambda: execute(disposition, receipt_no="again"),

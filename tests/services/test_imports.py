@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from custody.domain import clock
 from custody.domain.enums import ItemCategory, Measure
 from custody.domain.errors import InvalidInput
 from custody.extensions import db
@@ -19,14 +20,23 @@ from custody.orm import utcnow
 from custody.services.imports import COLUMNS, ImportRejected, import_items, template_csv, template_xlsx
 from custody.services.items import SeizureListInput
 
-from ..factories import act, open_case
+from ..factories import FILED_DAYS_AGO, act, open_case
 
 HEADERS = ["名称", "类别", "数量", "单位", "IMEI", "估价（元）", "扣押时间", "所有人", "权属明确", "现金金额（元）"]
-GOOD_ROWS = [
-    ["苹果手机", "手机", "1", "部", "490154203237518", "3999.50", "2026-11-24 10:30", "陈某", "否", ""],
-    ["华为手机", "手机", "1", "部", "356938035643809", "2999", "2026-11-24 10:35", "陈某", "否", ""],
-    ["现金", "现金", "1", "捆", "", "", "2026-11-24 10:40", "", "否", "12000.00"],
-]
+
+
+def seizure_day():  # noqa: ANN201
+    """The day after ``open_case`` files the case: the seizures on the list happened then."""
+    return clock.today() - timedelta(days=FILED_DAYS_AGO - 1)
+
+
+def good_rows() -> list[list[str]]:
+    day = seizure_day().isoformat()
+    return [
+        ["苹果手机", "手机", "1", "部", "490154203237518", "3999.50", f"{day} 10:30", "陈某", "否", ""],
+        ["华为手机", "手机", "1", "部", "356938035643809", "2999", f"{day} 10:35", "陈某", "否", ""],
+        ["现金", "现金", "1", "捆", "", "", f"{day} 10:40", "", "否", "12000.00"],
+    ]
 
 
 def csv_bytes(rows, headers=HEADERS) -> bytes:  # noqa: ANN001
@@ -60,7 +70,7 @@ def run(case, filename, content, **kwargs):  # noqa: ANN001, ANN003, ANN201
 @pytest.mark.parametrize(("filename", "maker"), [("清单.csv", csv_bytes), ("清单.xlsx", xlsx_bytes)])
 def test_a_good_file_registers_every_row_on_one_list(app, filename, maker):
     case = open_case(police_case_no="沪公(浦)立字[2026]9001号")
-    result = run(case, filename, maker(GOOD_ROWS),
+    result = run(case, filename, maker(good_rows()),
                  seizure_list=SeizureListInput(seized_at=utcnow(), holder_name="陈某", place="浦东新区某小区"))
     db.session.commit()
     assert [i.name for i in result.items] == ["苹果手机", "华为手机", "现金"]
@@ -68,17 +78,18 @@ def test_a_good_file_registers_every_row_on_one_list(app, filename, maker):
     phone, _, cash = result.items
     assert phone.category is ItemCategory.PHONE and phone.details["imei"] == "490154203237518"
     assert phone.estimated_value_fen == 399950 and phone.measure is Measure.SEIZED
-    assert phone.seized_at == datetime(2026, 11, 24, 2, 30, tzinfo=UTC)  # 10:30 Beijing time
+    assert phone.seized_at == clock.local_moment(seizure_day(), 10, 30)  # 10:30 Beijing time, as on the list
     assert cash.details["amount_fen"] == 1_200_000
     assert len({i.label_code for i in result.items}) == 3
 
 
 def test_one_bad_row_registers_nothing_and_reports_every_bad_row(app):
     case = open_case()
-    rows = [GOOD_ROWS[0],
+    good = good_rows()
+    rows = [good[0],
             ["", "手机", "1", "部", "490154203237518", "", "", "", "否", ""],
             ["华为手机", "火箭", "x", "部", "123", "12.345", "昨天", "", "也许", ""],
-            GOOD_ROWS[2]]
+            good[2]]
     before = item_count()
     with pytest.raises(ImportRejected) as rejected:
         run(case, "清单.csv", csv_bytes(rows))

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
+from custody.domain import clock
 from custody.domain.enums import DispositionKind, ItemCategory
 from custody.domain.lifecycle import CheckoutPurpose, Recipient
 from custody.extensions import db
@@ -27,7 +27,6 @@ from ..conftest import TEST_PASSWORD, csrf_token, login
 from ..factories import act, close_case, location, photo, register, stored_items
 from ..helpers import events, fresh, row_counts
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 LAB = checkouts.CounterpartyInput(name="钱工", kind=checkouts.CounterpartyKind.LAB, organisation="市公安局物证鉴定中心")
 
 
@@ -68,7 +67,7 @@ def submit(client: FlaskClient, url: str, prefix: str | None = None, button: str
 
 def local_input(delta: timedelta) -> str:
     """A ``datetime-local`` value ``delta`` from now, in China time."""
-    return (datetime.now(SHANGHAI) + delta).strftime("%Y-%m-%dT%H:%M")
+    return (clock.now().astimezone(clock.LOCAL_TZ) + delta).strftime("%Y-%m-%dT%H:%M")
 
 
 def flat(html: str) -> str:
@@ -338,7 +337,7 @@ def test_no_page_answers_500_to_bad_input(app):
     db.session.commit()
     users = {u: user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper")}
     later = local_input(timedelta(days=5))
-    today = datetime.now(SHANGHAI).date().isoformat()
+    today = clock.today().isoformat()
     forms = [
         ("police_officer", f"/checkouts/new?item_ids={third.id}", None,
          {"item_ids": str(third.id), "purpose": "appraisal", "counterparty_kind": "person", "counterparty_name": "钱工",

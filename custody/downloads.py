@@ -1,0 +1,85 @@
+"""One home for file downloads (PDF, XLSX, CSV, JSON), shared by the JSON API and the HTML pages.
+
+Every download answers with an RFC 6266 ``Content-Disposition`` (an ASCII fallback name plus the
+UTF-8 ``filename*``, so Chinese file names survive every browser) and ``Cache-Control: no-store``
+(documents carry personal data and must not linger in shared caches). Downloads that are recorded
+as security events (ledger exports, stocktake reports) are recorded and committed *before* the
+file is sent, so there is no file without its record.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import IO, Any
+from urllib.parse import quote
+
+from flask import Response, send_file, stream_with_context
+
+from custody.access import current_actor
+from custody.domain import clock
+from custody.extensions import db
+from custody.services import ledgers, stocktake
+from custody.services.documents import record_document
+from custody.services.items import ItemQuery
+
+MIMETYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "json": "application/json",
+}
+
+
+def content_disposition(filename: str, *, inline: bool = False) -> str:
+    """``attachment; filename="ascii"; filename*=UTF-8''…`` (RFC 6266 §4.3, RFC 8187)."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    ascii_name = re.sub(r'[^A-Za-z0-9._-]+', "_", ascii_name).strip("_") or "download"
+    if "." in filename and "." not in ascii_name:
+        ascii_name += "." + filename.rsplit(".", 1)[1]
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def file_response(content: bytes | Iterable[bytes] | IO[bytes], filename: str, *, fmt: str | None = None,
+                  mimetype: str | None = None, inline: bool = False,
+                  headers: dict[str, str] | None = None) -> Response:
+    """A download response. ``content`` may be bytes, a file object or an iterable of chunks
+    (streamed inside the request context)."""
+    kind = mimetype or MIMETYPES[fmt or filename.rsplit(".", 1)[-1]]
+    response: Response
+    if isinstance(content, bytes | bytearray):
+        response = Response(content, mimetype=kind)
+    elif hasattr(content, "read"):  # a file: streamed by the server, closed when sent
+        response = send_file(content, mimetype=kind)
+    else:
+        response = Response(stream_with_context(iter(content)), mimetype=kind)
+    response.headers["Content-Disposition"] = content_disposition(filename, inline=inline)
+    response.headers["Cache-Control"] = "private, no-store"
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def stocktake_report_response(record: Any, fmt: str, *, inline: bool = False) -> Response:
+    """The stocktake report as PDF or XLSX, recorded as an export before it is sent."""
+    data = stocktake.report_xlsx(db.session, record) if fmt == "xlsx" else stocktake.report_pdf(db.session, record)
+    record_document(db.session, current_actor(), "stocktake_report", record.id, format=fmt,
+                    stocktake_no=record.stocktake_no)
+    db.session.commit()  # the record of who took the report exists before it is sent
+    return file_response(data, f"stocktake-{record.stocktake_no}.{fmt}", fmt=fmt, inline=inline)
+
+
+def ledger_export_response(fmt: str, scope: str, agency_id: int | None, query: ItemQuery) -> Response:
+    """Record the ledger export, commit, then send the file (shared by the API and the page)."""
+    actor = current_actor()
+    spec = ledgers.make_spec(actor, scope, agency_id, query)
+    count = ledgers.prepare_export(db.session, actor, spec, fmt)
+    db.session.commit()
+    name = ledgers.filename(spec, fmt, clock.today())
+    headers = {"X-Row-Count": str(count)}
+    if fmt == "xlsx":
+        return file_response(ledgers.xlsx_file(db.session, actor, spec, count), name, fmt=fmt, headers=headers)
+    return file_response(ledgers.csv_chunks(ledgers.ledger_rows(db.session, actor, spec)), name, fmt=fmt,
+                         headers=headers)
