@@ -42,7 +42,7 @@ PASSWORD = "Bench-password-2026"
 CATEGORIES = ("phone", "electronics", "goods", "valuables", "cash", "documents")
 
 
-def build_app(database_url: str, instance: Path):  # noqa: ANN201
+def build_app(database_url: str, instance: Path):
     from config import normalise_database_url
     from custody import create_app
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.conftest import build_app, migrate_and_seed  # noqa: E402
+from tests.conftest import build_app, migrate_and_seed
 
 
 def luhn_digit(body: str) -> str:

@@ -55,12 +55,12 @@ def current_actor() -> Actor:
     return g.actor
 
 
-def _load_user_from_session(secret: str):  # noqa: ANN202
+def _load_user_from_session(secret: str):
     max_age = timedelta(hours=current_app.config["CUSTODY_SESSION_MAX_HOURS"])
     return auth_service.load_login_session(db.session, secret, max_age=max_age)
 
 
-def _load_user_from_request(req):  # noqa: ANN001, ANN202
+def _load_user_from_request(req):
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
@@ -71,7 +71,7 @@ def _load_user_from_request(req):  # noqa: ANN001, ANN202
     return check.user
 
 
-def _unauthorized():  # noqa: ANN202
+def _unauthorized():
     refusal = g.pop("token_refusal", None)
     if refusal is not None:
         reason, prefix = refusal

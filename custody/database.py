@@ -16,7 +16,7 @@ MAX_ID = 2**63 - 1  # the largest BIGINT: anything above cannot name a row
 class RowIdConverter(IntegerConverter):
     """``<int:…>`` in URLs, bounded to what a database key can hold (a larger number is a 404)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002, ANN001
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
@@ -32,7 +32,7 @@ def configure_engine_options(app: Flask) -> None:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_on_connect(dbapi_connection, connection_record) -> None:  # noqa: ANN001
+def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     # Let SQLAlchemy emit BEGIN itself (below): pysqlite's own transaction handling starts
@@ -46,7 +46,7 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:  # noqa: AN
     cursor.close()
 
 
-def writes_on_get(view):  # noqa: ANN001, ANN201
+def writes_on_get(view):
     """Mark a view (function or MethodView class) that writes although it answers GET — a download
     that records who took it — so that on SQLite its transaction also takes the write lock first."""
     view.custody_writes = True
@@ -79,7 +79,7 @@ def _note_commit(session: OrmSession) -> None:
 
 
 @event.listens_for(Engine, "begin")
-def _sqlite_on_begin(conn) -> None:  # noqa: ANN001
+def _sqlite_on_begin(conn) -> None:
     if conn.dialect.name != "sqlite":
         return
     # A deferred transaction that reads, then writes after another writer committed, fails at once

@@ -54,7 +54,7 @@ DEMO_USERS = (
 )
 
 
-def _create_locations(session: Session, centre: CustodyCentre, nodes, parent_id: int | None) -> None:  # noqa: ANN001
+def _create_locations(session: Session, centre: CustodyCentre, nodes, parent_id: int | None) -> None:
     for code, name, kind, children in nodes:
         location = accounts.create_location(
             session, None, centre_id=centre.id, kind=kind, code=code, name=name, parent_id=parent_id
@@ -116,7 +116,7 @@ def seed_demo_cases(session: Session) -> int:
     officer, keeper = users["police_officer"], users["police_keeper"]
     now = utcnow()
 
-    def register(case_id: int, name: str, category: ItemCategory, hours_ago: float, **extra):  # noqa: ANN003, ANN202
+    def register(case_id: int, name: str, category: ItemCategory, hours_ago: float, **extra):
         return items.register_item(session, officer, case_id, items.ItemInput(
             name=name, category=category, quantity=extra.pop("quantity", 1), unit=extra.pop("unit", "件"),
             measure_doc_no="沪公(浦)扣字[2026]1001号", seized_at=now - timedelta(hours=hours_ago), **extra))

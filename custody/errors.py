@@ -240,7 +240,7 @@ def problem_code(error: DomainError) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def handle_domain_error(error: DomainError):  # noqa: ANN201
+def handle_domain_error(error: DomainError):
     db.session.rollback()
     if isinstance(error, PermissionDenied):
         record_refusal("permission.denied", code=error.code)
@@ -251,7 +251,7 @@ def handle_domain_error(error: DomainError):  # noqa: ANN201
     return _page(error.status, gettext(error.title), detail)
 
 
-def handle_http_exception(error: HTTPException):  # noqa: ANN201
+def handle_http_exception(error: HTTPException):
     db.session.rollback()
     status = error.code or 500
     if _is_api():
@@ -281,7 +281,7 @@ def handle_http_exception(error: HTTPException):  # noqa: ANN201
     return _page(status, error.name, error.description)
 
 
-def handle_csrf_error(error: CSRFError):  # noqa: ANN201
+def handle_csrf_error(error: CSRFError):
     record_refusal("csrf.refused", reason=error.description)
     if _is_api():
         return problem(400, gettext("Bad request"), gettext("Missing or invalid CSRF token (send X-CSRFToken)."),
@@ -289,7 +289,7 @@ def handle_csrf_error(error: CSRFError):  # noqa: ANN201
     return handle_http_exception(error)
 
 
-def handle_conflict(error: Exception):  # noqa: ANN201
+def handle_conflict(error: Exception):
     """Another request changed the same rows first (optimistic version or lock failure)."""
     db.session.rollback()
     log.info("concurrent modification: %s", error)
@@ -299,20 +299,20 @@ def handle_conflict(error: Exception):  # noqa: ANN201
     return _page(409, gettext("Conflict"), message)
 
 
-def handle_operational_error(error: OperationalError):  # noqa: ANN201
+def handle_operational_error(error: OperationalError):
     if "locked" in str(error.orig).lower() or "busy" in str(error.orig).lower():
         return handle_conflict(error)
     return handle_unexpected(error)
 
 
-def handle_statement_error(error: StatementError):  # noqa: ANN201
+def handle_statement_error(error: StatementError):
     """A value the driver could not even bind (e.g. a date before year 1 after a time-zone shift)."""
     if isinstance(error.orig, OverflowError | ValueError):
         return handle_out_of_range(error)
     return handle_unexpected(error)
 
 
-def handle_out_of_range(error: Exception):  # noqa: ANN201
+def handle_out_of_range(error: Exception):
     """A number too large for the database column (e.g. an id of 10^30): bad input, not a crash."""
     db.session.rollback()
     message = gettext("A number in the request is out of range.")
@@ -321,7 +321,7 @@ def handle_out_of_range(error: Exception):  # noqa: ANN201
     return _page(422, gettext("Unprocessable input"), message)
 
 
-def handle_recursion(error: RecursionError):  # noqa: ANN201
+def handle_recursion(error: RecursionError):
     """A request body nested thousands of levels deep exhausts the parser's stack: bad input."""
     if not _is_api():
         return handle_unexpected(error)
@@ -331,7 +331,7 @@ def handle_recursion(error: RecursionError):  # noqa: ANN201
                    code="request.too_deep")
 
 
-def handle_unexpected(error: Exception):  # noqa: ANN201
+def handle_unexpected(error: Exception):
     db.session.rollback()
     log.exception("unhandled error on %s %s", request.method, request.path)
     message = gettext("An unexpected error occurred; nothing was changed. The error has been logged.")

@@ -18,7 +18,7 @@ from custody.audit.bundle import verify_bundle
 from custody.audit.signing import key_id, load_public_key
 
 
-def _read_key(value: str):  # noqa: ANN202
+def _read_key(value: str):
     """A public key given as base64 text, or the path of a file holding base64 or PEM."""
     path = Path(value)
     text = path.read_text(encoding="utf-8") if path.is_file() else value

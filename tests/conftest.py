@@ -88,7 +88,7 @@ def pytest_report_header(config: pytest.Config) -> str:
             f"custody: the session's now is {SESSION_NOW.isoformat()}")
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     terminalreporter.write_line(f"custody: tests ran on: {', '.join(ENGINES)}")
 
 
@@ -196,7 +196,7 @@ class IsolatedClient(FlaskClient):
     context, so it gets its own app context, ``g`` and session, exactly as under gunicorn.
     """
 
-    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def open(self, *args, **kwargs):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
@@ -228,12 +228,12 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def runner(app: Flask):  # noqa: ANN201
+def runner(app: Flask):
     return app.test_cli_runner()
 
 
 @pytest.fixture
-def session(app: Flask):  # noqa: ANN201
+def session(app: Flask):
     """The request-scoped SQLAlchemy session, for service-level tests."""
     return db.session
 
@@ -241,7 +241,7 @@ def session(app: Flask):  # noqa: ANN201
 # -- users and actors -----------------------------------------------------------------------
 
 
-def get_user(username: str):  # noqa: ANN201
+def get_user(username: str):
     from custody.models.user import User
 
     user = db.session.scalar(select(User).where(User.username == username))
@@ -250,7 +250,7 @@ def get_user(username: str):  # noqa: ANN201
 
 
 @pytest.fixture
-def actor(app: Flask):  # noqa: ANN201
+def actor(app: Flask):
     """``actor("police_officer")`` → the demo user as an ``Actor`` for service calls."""
     from custody.services.context import actor_for
 
@@ -270,13 +270,13 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1)
 
 
-def login(client: FlaskClient, username: str, password: str = TEST_PASSWORD):  # noqa: ANN201
+def login(client: FlaskClient, username: str, password: str = TEST_PASSWORD):
     token = csrf_token(client)
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 
 
 @pytest.fixture
-def login_as(client: FlaskClient):  # noqa: ANN201
+def login_as(client: FlaskClient):
     def do(username: str) -> FlaskClient:
         response = login(client, username)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
@@ -292,7 +292,7 @@ def bearer(client: FlaskClient, username: str, password: str = TEST_PASSWORD) ->
 
 
 @pytest.fixture
-def auth_headers(client: FlaskClient):  # noqa: ANN201
+def auth_headers(client: FlaskClient):
     """``auth_headers("judge")`` → headers carrying a fresh bearer token for that demo user."""
     cache: dict[str, dict[str, str]] = {}
 

@@ -18,7 +18,7 @@ from custody.services.context import actor_for
 from .conftest import get_user
 
 
-def act(username: str):  # noqa: ANN201
+def act(username: str):
     return actor_for(get_user(username))
 
 
@@ -34,7 +34,7 @@ _case_counter = iter(range(1, 10_000))
 FILED_DAYS_AGO = 3  # open_case files a case three local calendar days before the test's today
 
 
-def open_case(title: str = "张某某诈骗案", **kwargs: Any):  # noqa: ANN201
+def open_case(title: str = "张某某诈骗案", **kwargs: Any):
     number = kwargs.pop("police_case_no", f"沪公(浦)立字[2026]{next(_case_counter):04d}号")
     case = cases.open_case(db.session, act("police_officer"), police_case_no=number, title=title,
                            filed_on=clock.today() - timedelta(days=FILED_DAYS_AGO), **kwargs)
@@ -43,7 +43,7 @@ def open_case(title: str = "张某某诈骗案", **kwargs: Any):  # noqa: ANN201
 
 
 def register(case, name: str = "苹果手机", category: ItemCategory = ItemCategory.PHONE, *,
-             username: str = "police_officer", **kwargs: Any):  # noqa: ANN001, ANN201
+             username: str = "police_officer", **kwargs: Any):
     defaults: dict[str, Any] = {"quantity": 1, "unit": "部", "measure_doc_no": "沪公(浦)扣字[2026]88号",
                                 "seized_at": utcnow() - timedelta(hours=2)}
     if category is ItemCategory.PHONE:
@@ -54,7 +54,7 @@ def register(case, name: str = "苹果手机", category: ItemCategory = ItemCate
     return item
 
 
-def stored_items(count: int = 3, case=None):  # noqa: ANN001, ANN201
+def stored_items(count: int = 3, case=None):
     """A case with ``count`` items registered by police and checked in by the police keeper."""
     case = case or open_case()
     bins = ["R1-A-01", "R1-A-02", "R3-A-01", "R1-B-01", "R1-B-02"]
@@ -67,7 +67,7 @@ def stored_items(count: int = 3, case=None):  # noqa: ANN001, ANN201
     return case, result
 
 
-def send_to_procuratorate(case, item_ids):  # noqa: ANN001, ANN201
+def send_to_procuratorate(case, item_ids):
     transfer = transfers.propose_transfer(
         db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
         kind=TransferKind.PROSECUTION, item_ids=item_ids,
@@ -80,14 +80,14 @@ DROP_DECISION = "沪公(浦)撤字[2026]3号撤销案件决定书"
 JUDGMENT_NO = "(2026)沪0115刑初88号"
 
 
-def close_case(case, legal_basis: str = DROP_DECISION, reason: str = "不应追究刑事责任，撤销案件"):  # noqa: ANN001, ANN201
+def close_case(case, legal_basis: str = DROP_DECISION, reason: str = "不应追究刑事责任，撤销案件"):
     """The police drop the case (撤案): the decision on record lets its items be finally disposed of."""
     milestones.close_case(db.session, act("police_officer"), case.id, legal_basis=legal_basis, reason=reason)
     db.session.commit()
     return case
 
 
-def judge_case(case, item_ids=(), judgment_no: str = JUDGMENT_NO):  # noqa: ANN001, ANN201
+def judge_case(case, item_ids=(), judgment_no: str = JUDGMENT_NO):
     """Send the case to the procuratorate and on to the court (with ``item_ids``; by default the file
     only, so the items stay with the police), and record the court's effective judgment."""
     from custody.domain.clock import local_date
@@ -110,7 +110,7 @@ def judge_case(case, item_ids=(), judgment_no: str = JUDGMENT_NO):  # noqa: ANN0
     return judgment
 
 
-def photo(item, username: str = "police_officer"):  # noqa: ANN001, ANN201
+def photo(item, username: str = "police_officer"):
     """Attach a (tiny, valid) photo to the item."""
     from pathlib import Path
 
@@ -126,7 +126,7 @@ def photo(item, username: str = "police_officer"):  # noqa: ANN001, ANN201
     return attachment
 
 
-def dual_role_user(username: str = "police_chief", agency_code: str = "PDGA"):  # noqa: ANN201
+def dual_role_user(username: str = "police_chief", agency_code: str = "PDGA"):
     """A head who is both officer and approver: separation of duties must still stop self-approval."""
     from custody.domain.enums import Role
     from custody.services.accounts import create_user

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "custody/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 
 
-def _ids(catalog) -> set[str]:  # noqa: ANN001
+def _ids(catalog) -> set[str]:
     return {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
 
 

@@ -20,7 +20,7 @@ def _swagger_assets() -> Blueprint:
     folder = Path(swagger_ui_bundle.swagger_ui_path)
 
     @assets.get("/api/v1/docs/assets/<path:filename>")
-    def swagger_asset(filename: str):  # noqa: ANN202
+    def swagger_asset(filename: str):
         return send_from_directory(folder, filename, max_age=86400)
 
     return assets

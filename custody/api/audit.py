@@ -187,7 +187,7 @@ class VerifyItem(MethodView):
         return report
 
 
-def _export(query, document: str) -> service.Export:  # noqa: ANN001
+def _export(query, document: str) -> service.Export:
     return service.export_dossier(db.session, current_settings(), current_actor(), item_id=query["item_id"],
                                   case_id=query["case_id"], document=document, origin=request_origin())
 

@@ -29,7 +29,7 @@ from .schemas import (
 blp = Blueprint("api_cases", __name__, url_prefix="/api/v1/cases", description="Cases and registration")
 
 
-def _with_summary(case):  # noqa: ANN001, ANN202
+def _with_summary(case):
     case.items_summary = cases.case_summary(db.session, case.id)
     return case
 

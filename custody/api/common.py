@@ -81,7 +81,7 @@ class DecimalString(ma.fields.Decimal):
 class FilePart(Upload):
     """One file part of a multipart/form-data request (documented as ``string``/``binary``)."""
 
-    default_error_messages = {"invalid": N_("Send a file part, not a text field.")}  # noqa: RUF012
+    default_error_messages = {"invalid": N_("Send a file part, not a text field.")}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> FileStorage:
         if not isinstance(value, FileStorage):

@@ -71,7 +71,7 @@ class ItemEvents(MethodView):
         ).all()
 
 
-def _storage_action(blueprint_path: str, schema, service, doc: str):  # noqa: ANN001, ANN202
+def _storage_action(blueprint_path: str, schema, service, doc: str):
     @blp.route(blueprint_path, endpoint=service.__name__)
     class StorageAction(MethodView):
         decorators = [login_required_api]

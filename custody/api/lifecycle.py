@@ -38,7 +38,7 @@ blp = Blueprint("api_lifecycle", __name__, url_prefix="/api/v1",
                 description="Check-out and return, disposal, freezes, corrections")
 
 
-def _action(path: str, schema, response_schema, handler, doc: str, name: str):  # noqa: ANN001, ANN202
+def _action(path: str, schema, response_schema, handler, doc: str, name: str):
     """One POST endpoint: parse ``schema``, call ``handler(actor, id, data)``, commit, dump."""
 
     class Action(MethodView):
@@ -103,7 +103,7 @@ _action("/checkouts/<int:record_id>/release", ReleaseSchema, CheckoutSchema,
         "出库 — the keeper releases the approved items to the named person.", "CheckoutRelease")
 
 
-def _return(actor, checkout_id, data):  # noqa: ANN001, ANN202
+def _return(actor, checkout_id, data):
     discrepancy = data.pop("discrepancy") or {}
     return checkouts.return_items(db.session, actor, checkout_id, discrepancy=discrepancy.get("kind"),
                                   discrepancy_note=data.pop("discrepancy_note") or discrepancy.get("note"), **data)
@@ -114,7 +114,7 @@ _action("/checkouts/<int:record_id>/return", ReturnSchema, CheckoutSchema, _retu
         "CheckoutReturn")
 
 
-def _extend(actor, checkout_id, data):  # noqa: ANN001, ANN202
+def _extend(actor, checkout_id, data):
     checkouts.request_extension(db.session, actor, checkout_id, **data)
     return checkouts.get_checkout(db.session, actor, checkout_id)
 
@@ -161,7 +161,7 @@ class DispositionById(MethodView):
         return dispositions.get_disposition(db.session, current_actor(), record_id)
 
 
-def _execute(actor, disposition_id, data):  # noqa: ANN001, ANN202
+def _execute(actor, disposition_id, data):
     recipient = Recipient(**data.pop("recipient")) if data.get("recipient") else None
     data.pop("recipient", None)
     return dispositions.execute_disposition(db.session, actor, disposition_id, recipient=recipient, **data)

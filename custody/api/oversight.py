@@ -305,7 +305,7 @@ class DiscrepancySchema(Schema):
     resolved_at = AwareDateTime(allow_none=True)
 
 
-def _detail(record):  # noqa: ANN001, ANN202
+def _detail(record):
     record.counts = stocktake.counts(stocktake.lines(db.session, record))
     return record
 
@@ -486,7 +486,7 @@ class VerificationSchema(Schema):
     candidate_count_now = Int()
 
 
-def _check_detail(check):  # noqa: ANN001, ANN202
+def _check_detail(check):
     check.visible_items = spot_checks.assigned_items(db.session, current_actor(), check)
     return check
 

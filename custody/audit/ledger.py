@@ -282,7 +282,7 @@ def checkpoint_document(checkpoint: Checkpoint) -> dict[str, Any]:
 # -- proofs -------------------------------------------------------------------------------------
 
 
-def leaf_fetcher(session: Session):  # noqa: ANN201
+def leaf_fetcher(session: Session):
     """Stored leaf hashes of ``[start, end)``, read in aligned blocks and kept for this call."""
     blocks: dict[int, list[bytes]] = {}
 

@@ -6,5 +6,5 @@ it unchanged; the web and API layers translate it with ``gettext`` when they ren
 """
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(message: str) -> str:
     return message

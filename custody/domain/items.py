@@ -281,7 +281,7 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _text(max_len: int):  # noqa: ANN202
+def _text(max_len: int):
     def check(value: Any) -> str | None:
         if not isinstance(value, str) or not value.strip():
             return N_("Must be non-empty text.")

@@ -316,7 +316,7 @@ class _PagedCanvas(pdfcanvas.Canvas):
         self._pages: list[dict[str, Any]] = []
         self._running_title, self._doc_no, self._footer = printable(title), printable(doc_no), printable(footer)
 
-    def showPage(self) -> None:  # noqa: N802 - reportlab's name
+    def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
         self._startPage()
 

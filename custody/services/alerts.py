@@ -79,7 +79,7 @@ def _case_refs(session: Session, case_ids: Iterable[int]) -> dict[int, CaseRef]:
     return refs
 
 
-def _agency(column, agency_id: int | None):  # noqa: ANN001, ANN202
+def _agency(column, agency_id: int | None):
     return column == agency_id if agency_id is not None else true()
 
 

@@ -160,7 +160,7 @@ def _locked_checkout(session: Session, actor: Actor, checkout_id: int) -> Checko
     return checkout
 
 
-def _visible_case_ids(actor: Actor):  # noqa: ANN202
+def _visible_case_ids(actor: Actor):
     from custody.models.case import Case
 
     return select(Case.id).where(case_filter(actor))

@@ -134,7 +134,7 @@ def read_table(filename: str, content: bytes) -> list[Row]:
                                fields={"file": [N_("Not a CSV or XLSX file.")]})
     except DomainError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any parser failure on an untrusted file means "unreadable"
+    except Exception as exc:
         raise InvalidInput(N_("The file could not be read; save it again from the template (UTF-8 CSV or XLSX)."),
                            fields={"file": [N_("Unreadable file.")]}) from exc
     if not rows:

@@ -152,7 +152,7 @@ def publish_notice(session: Session, actor: Actor, *, item_ids: Iterable[int], p
     return notice
 
 
-def notices_query(actor: Actor, *, case_id: int | None = None):  # noqa: ANN201
+def notices_query(actor: Actor, *, case_id: int | None = None):
     from .visibility import case_filter
 
     stmt = select(PublicNotice).join(Case, Case.id == PublicNotice.case_id).where(case_filter(actor))

@@ -66,7 +66,7 @@ class LookupResult:
     items: list[OwnerItem] = field(default_factory=list)
 
 
-def _failures(session: Session, column, value: str, since: datetime) -> int:  # noqa: ANN001
+def _failures(session: Session, column, value: str, since: datetime) -> int:
     return session.scalar(
         select(func.count()).select_from(OwnerLookupAttempt)
         .where(column == value, OwnerLookupAttempt.outcome == LookupOutcome.FAILURE,

@@ -150,7 +150,7 @@ def draw_spot_check(session: Session, actor: Actor, *, size: int, scope: Scope |
     return check
 
 
-def _visible(actor: Actor):  # noqa: ANN202
+def _visible(actor: Actor):
     """Auditors see every spot check; an inspector the checks they were drawn for."""
     if sees_everything(actor):
         return SpotCheck.id.is_not(None)

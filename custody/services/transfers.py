@@ -360,7 +360,7 @@ def recall_transfer(session: Session, actor: Actor, transfer_id: int, reason: st
 # -- reading ----------------------------------------------------------------------------------
 
 
-def _transfer_filter(actor: Actor):  # noqa: ANN202
+def _transfer_filter(actor: Actor):
     if sees_everything(actor):
         return Transfer.id.is_not(None)
     if not actor.roles - {Role.ADMIN}:

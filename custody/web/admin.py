@@ -37,7 +37,7 @@ def _require_login() -> None:
     """Every admin page needs a login; each view then asks the policy for its own action."""
 
 
-def _agency_choices():  # noqa: ANN202
+def _agency_choices():
     return options((a.id, a.name) for a in accounts.list_agencies(db.session))
 
 

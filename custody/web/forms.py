@@ -156,7 +156,7 @@ class LocationForm(FlaskForm):
 DATETIME_LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
-def enum_choices(enum_cls, blank: str | None = None) -> list[SelectChoice]:  # noqa: ANN001
+def enum_choices(enum_cls, blank: str | None = None) -> list[SelectChoice]:
     """Options for a labelled enum; ``blank`` adds an empty first option with that text."""
     pairs = [("", blank)] if blank is not None else []
     return options([*pairs, *((m.value, _l(label_msgid(m))) for m in enum_cls)])

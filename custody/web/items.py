@@ -313,7 +313,7 @@ def _thumbnail(content: bytes, content_type: str) -> tuple[bytes, str]:
                 return out.getvalue(), "image/png"
             image.convert("RGB").save(out, "JPEG", quality=80)
             return out.getvalue(), "image/jpeg"
-    except Exception:  # noqa: BLE001 - a picture that cannot be scaled is shown as it is
+    except Exception:
         return content, content_type
 
 

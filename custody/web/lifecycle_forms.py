@@ -149,7 +149,7 @@ def _local_tz() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
 
 
-def LocalDateTimeField(label: Any, validators: Any = None, **kwargs: Any) -> DateTimeLocalField:  # noqa: N802
+def LocalDateTimeField(label: Any, validators: Any = None, **kwargs: Any) -> DateTimeLocalField:
     """A ``datetime-local`` input read as local (China) time: ``data`` is an aware datetime."""
     return DateTimeLocalField(label, validators, tz=_local_tz,
                               format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],

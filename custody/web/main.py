@@ -262,7 +262,7 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
         database = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means "database down"
+    except Exception as exc:
         db.session.rollback()
         database = f"error: {type(exc).__name__}"
     status = 200 if database == "ok" else 503

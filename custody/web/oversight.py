@@ -80,11 +80,11 @@ INBOX_LIMIT = 5
 PAGE_ALERTS = 200
 
 
-def _options(pairs):  # noqa: ANN001, ANN202
+def _options(pairs):
     return [(str(value), label) for value, label in pairs]
 
 
-def _choices(pairs):  # noqa: ANN001, ANN202
+def _choices(pairs):
     """(value, label) pairs as WTForms select options."""
     return [SelectChoice(value, label) for value, label in pairs]
 
@@ -333,7 +333,7 @@ def stocktakes():
                            can_count=_can(Action.CONDUCT_STOCKTAKE)), status
 
 
-def _stocktake_context(record) -> dict[str, Any]:  # noqa: ANN001
+def _stocktake_context(record) -> dict[str, Any]:
     rows = stocktake.report_lines(db.session, record)
     tree = stocktake.Tree.load(db.session, record.centre_id)
     subtree = tree.subtree(record.root_location_id)

@@ -191,7 +191,7 @@ def lookup():
 # -- one item ------------------------------------------------------------------------------------
 
 
-def _item_form_page(item_id: int, form_cls: type, title: str, apply) -> Any:  # noqa: ANN001
+def _item_form_page(item_id: int, form_cls: type, title: str, apply) -> Any:
     actor = current_actor()
     item = get_item(db.session, actor, item_id)
     form = form_cls()

@@ -6,18 +6,18 @@ import pytest
 
 
 @pytest.fixture
-def api(client, auth_headers):  # noqa: ANN001, ANN201
+def api(client, auth_headers):
     """Small helpers over the test client, authenticated per demo user: JSON bodies by default,
     multipart uploads when ``data=`` is given."""
 
     class Api:
-        def post(self, user, path, body=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        def post(self, user, path, body=None, **kwargs):
             if "data" in kwargs:
                 return client.post(f"/api/v1{path}", headers=auth_headers(user), content_type="multipart/form-data",
                                    **kwargs)
             return client.post(f"/api/v1{path}", json=body or {}, headers=auth_headers(user))
 
-        def get(self, user, path, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        def get(self, user, path, **kwargs):
             return client.get(f"/api/v1{path}", headers=auth_headers(user), **kwargs)
 
     return Api()

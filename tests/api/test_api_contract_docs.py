@@ -68,19 +68,19 @@ def response_schema(spec: dict[str, Any], path: str, method: str = "get", status
 
 
 @pytest.fixture
-def spec(client):  # noqa: ANN001, ANN201
+def spec(client):
     return client.get("/api/v1/openapi.json").json
 
 
 
 
-def new_case(api, number: str) -> int:  # noqa: ANN001
+def new_case(api, number: str) -> int:
     response = api.post("police_officer", "/cases", {"police_case_no": number, "title": "周某盗窃案"})
     assert response.status_code == 201, response.json
     return response.json["id"]
 
 
-def new_item(api, case_id: int, **extra: Any) -> int:  # noqa: ANN001
+def new_item(api, case_id: int, **extra: Any) -> int:
     body = {"name": "黑色手机", "category": "phone", "quantity": 1, "unit": "部", "details": {"imei": "490154203237518"},
             "owner_name": "周某某", "owner_id_no": "310115199001011234", "owner_contact": "13800000000", **extra}
     response = api.post("police_officer", f"/cases/{case_id}/items", body)

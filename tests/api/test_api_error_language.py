@@ -26,16 +26,16 @@ BAD_TRANSFER = {"case_id": "x", "to_agency_id": 10**30, "kind": "zz", "item_ids"
 
 
 @pytest.fixture
-def headers(auth_headers):  # noqa: ANN001, ANN201
+def headers(auth_headers):
     return auth_headers("police_officer")
 
 
 @pytest.fixture
-def english(app, headers):  # noqa: ANN001, ANN201
+def english(app, headers):
     """A second client that chose English (the choice sticks to its session, so keep it apart)."""
     client = app.test_client()
 
-    def call(method: str, path: str, **kwargs):  # noqa: ANN003, ANN202
+    def call(method: str, path: str, **kwargs):
         sep = "&" if "?" in path else "?"
         return client.open(f"/api/v1{path}{sep}lang=en", method=method, headers=headers, **kwargs)
 
@@ -176,7 +176,7 @@ BAD = {"null": None, "string": 5, "integer": "x", "number": "x", "decimal": "NaN
        "above": 1, "at_most": 2, "below": 1, "in_range": 3, "unknown": 1}
 
 
-def _strings(messages):  # noqa: ANN001, ANN202
+def _strings(messages):
     if isinstance(messages, dict):
         return [s for value in messages.values() for s in _strings(value)]
     if isinstance(messages, list):

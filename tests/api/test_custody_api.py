@@ -16,13 +16,13 @@ from ..helpers import row_counts
 CUSTODY_TABLES = (Case, Item, Transfer, TransferLine, AuditEvent)
 
 
-def ids_by_code(client, headers, path):  # noqa: ANN001, ANN201
+def ids_by_code(client, headers, path):
     return {row["code"]: row["id"] for row in client.get(path, headers=headers).json}
 
 
 
 
-def new_case(api, number="沪公(浦)立字[2026]501号"):  # noqa: ANN001, ANN201
+def new_case(api, number="沪公(浦)立字[2026]501号"):
     response = api.post("police_officer", "/cases", {"police_case_no": number, "title": "李某某盗窃案"})
     assert response.status_code == 201, response.json
     return response.json["id"]
@@ -165,7 +165,7 @@ def test_bad_input_gets_a_clear_4xx_and_changes_nothing(api, user, path, body, s
             "bin": {loc["code"]: loc["id"] for loc in api.get("police_keeper", "/locations").json}["R1-A-01"],
             **{kind: a["id"] for a in api.get("police_officer", "/agencies").json for kind in [a["kind"]]}}
 
-    def fill(value):  # noqa: ANN001, ANN202
+    def fill(value):
         if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
             return refs[value[1:-1]]
         if isinstance(value, list):

@@ -10,15 +10,15 @@ from ..factories import open_case, register
 
 
 @pytest.fixture
-def case_id(app):  # noqa: ANN001, ANN201
+def case_id(app):
     return open_case().id
 
 
-def _post(client, auth_headers, path, body, user="police_officer"):  # noqa: ANN001, ANN201
+def _post(client, auth_headers, path, body, user="police_officer"):
     return client.post(f"/api/v1{path}", json=body, headers=auth_headers(user))
 
 
-def _problem(response, status=422):  # noqa: ANN001, ANN201
+def _problem(response, status=422):
     assert response.status_code == status, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/problem+json"
     return response.json
@@ -89,7 +89,7 @@ def test_the_csv_template_has_one_charset(client, auth_headers):
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
 
 
-def _import(client, auth_headers, case_id, text, name="清单.csv"):  # noqa: ANN001, ANN201
+def _import(client, auth_headers, case_id, text, name="清单.csv"):
     return client.post(f"/api/v1/cases/{case_id}/items/import", headers=auth_headers("police_officer"),
                        data={"file": (io.BytesIO(text.encode("utf-8")), name)}, content_type="multipart/form-data")
 

@@ -19,7 +19,7 @@ TABLES = (Item, Checkout, Disposition, FreezeOrder, Correction, AuditEvent)
 
 
 
-def stored_item(api, **extra):  # noqa: ANN001, ANN003, ANN201
+def stored_item(api, **extra):
     case = api.post("police_officer", "/cases", {"police_case_no": f"API-{utcnow().timestamp()}", "title": "王某诈骗案"})
     body = {"name": "黑色手机", "category": "phone", "quantity": 1, "unit": "部",
             "details": {"imei": "490154203237518"}, **extra}
@@ -29,7 +29,7 @@ def stored_item(api, **extra):  # noqa: ANN001, ANN003, ANN201
     return case.json["id"], item["id"]
 
 
-def due(hours=24):  # noqa: ANN001, ANN201
+def due(hours=24):
     return (utcnow() + timedelta(hours=hours)).isoformat()
 
 

@@ -29,7 +29,7 @@ from .ledger_helpers import as_dba
 API = "/api/v1/audit"
 
 
-def through_three_agencies():  # noqa: ANN201
+def through_three_agencies():
     """A case whose two items went police → procuratorate → court, signed for at each step."""
     case, items = stored_items(2)
     ids = [i.id for i in items]
@@ -44,11 +44,11 @@ def through_three_agencies():  # noqa: ANN201
     return case, items
 
 
-def sign(runner) -> None:  # noqa: ANN001
+def sign(runner) -> None:
     assert runner.invoke(args=["custody", "checkpoint"]).exit_code == 0
 
 
-def public_key(client):  # noqa: ANN001, ANN201
+def public_key(client):
     return load_public_key(client.get(f"{API}/public-key").json["public_key"])
 
 

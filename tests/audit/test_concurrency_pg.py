@@ -50,7 +50,7 @@ def test_eight_writers_two_hundred_events_each_make_one_gapless_log(postgres_app
                         record_event(db.session, category=EventCategory.SECURITY, action="test.concurrent",
                                      actor=None, data={"writer": number, "n": i})
                     db.session.commit()
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 failures.append(exc)
             finally:
                 db.session.remove()

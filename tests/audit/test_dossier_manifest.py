@@ -27,7 +27,7 @@ from ..factories import act, judge_case, stored_items
 from .test_verify_cli import KEY, make_bundle, run_verifier, sign
 
 
-def _disposed_item_dossier():  # noqa: ANN202
+def _disposed_item_dossier():
     """A real item dossier, exported after the item was confiscated (its last events: the disposal)."""
     case, [item] = stored_items(1)
     judge_case(case)

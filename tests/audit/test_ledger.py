@@ -40,7 +40,7 @@ from ..helpers import events, fresh
 from .ledger_helpers import problem_texts, verify
 
 
-def note(action: str, **data) -> AuditEvent:  # noqa: ANN003
+def note(action: str, **data) -> AuditEvent:
     return record_event(db.session, category=EventCategory.SECURITY, action=action, actor=None, data=data)
 
 

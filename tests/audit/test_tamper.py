@@ -36,12 +36,12 @@ EVENTS = AuditEvent.__table__
 ENTRIES = LogEntry.__table__
 
 
-def verify_audit(runner, *args: str) -> tuple[int, list[str]]:  # noqa: ANN001
+def verify_audit(runner, *args: str) -> tuple[int, list[str]]:
     result = runner.invoke(args=["custody", "verify-audit", *args])
     return result.exit_code, result.output.splitlines()
 
 
-def checkpoint(runner, out=None) -> None:  # noqa: ANN001
+def checkpoint(runner, out=None) -> None:
     args = ["custody", "checkpoint"] + (["--out", str(out)] if out else [])
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
@@ -99,7 +99,7 @@ def test_a_deleted_middle_event_names_the_gap_and_the_item(history, runner, also
                             "the event was deleted.")
 
 
-def _swap_rows(conn, first: int, second: int) -> None:  # noqa: ANN001
+def _swap_rows(conn, first: int, second: int) -> None:
     rows = {r.id: r._asdict() for r in conn.execute(select(EVENTS).where(EVENTS.c.id.in_([first, second])))}
     # Out of the way first: (item_id, item_seq) is unique, and constraints still hold for a DBA.
     conn.execute(update(EVENTS).where(EVENTS.c.id == first).values(item_seq=None))
@@ -176,7 +176,7 @@ def test_a_truncation_that_covers_its_tracks_is_caught_by_an_exported_checkpoint
                         "older copy.")
 
 
-def _repair_caches(conn) -> None:  # noqa: ANN001
+def _repair_caches(conn) -> None:
     """Recompute log_state and every item's head from what is left (what a careful forger does)."""
     leaves = [bytes.fromhex(h) for h in conn.execute(select(ENTRIES.c.leaf_hash).order_by(ENTRIES.c.log_index))
               .scalars()]
@@ -199,7 +199,7 @@ def test_an_older_copy_restored_after_a_newer_checkpoint_was_exported(history, r
         drop_backup(backup)
 
 
-def _older_copy(runner, tmp_path, item_id: int, backup: str) -> None:  # noqa: ANN001
+def _older_copy(runner, tmp_path, item_id: int, backup: str) -> None:
     storage.record_condition(db.session, act("police_keeper"), item_id, condition="屏幕碎裂")
     db.session.commit()
     exported = tmp_path / "held-by-the-auditor.json"

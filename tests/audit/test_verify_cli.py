@@ -93,7 +93,7 @@ def _entry(n: int, item_id: int | None, seq: int | None, prev: str | None, actio
     )
 
 
-def make_bundle(key=KEY) -> dict:  # noqa: ANN001
+def make_bundle(key=KEY) -> dict:
     """A case dossier: one case event and an item with three events, among unrelated leaves."""
     leaves = [leaf_hash(f"other {n}".encode()) for n in range(12)]
     events, prev = [], GENESIS_HASH
@@ -127,7 +127,7 @@ def make_bundle(key=KEY) -> dict:  # noqa: ANN001
     return bundle
 
 
-def sign(bundle: dict, key=KEY) -> None:  # noqa: ANN001
+def sign(bundle: dict, key=KEY) -> None:
     """(Re-)sign the bundle's manifest with ``key``, as the exporter does, from the bundle as it is."""
     bundle["manifest"] = sign_manifest(key, manifest_body(
         origin=bundle["checkpoint"]["origin"], key=key_id(key.public_key()),

@@ -52,7 +52,7 @@ def test_derived_status_priority(facts):
         assert status.value == facts.location_state.value
 
 
-def held(location: LocationState, disposition: DispositionStatus = DispositionStatus.NONE, loc_id=None) -> ItemFacts:  # noqa: ANN001
+def held(location: LocationState, disposition: DispositionStatus = DispositionStatus.NONE, loc_id=None) -> ItemFacts:
     return ItemFacts(CustodyState.HELD, location, disposition, loc_id)
 
 
@@ -99,7 +99,7 @@ def test_occurred_at_rules():
         check_occurred_at(NOW - timedelta(hours=3), NOW, "x", not_before=NOW - timedelta(hours=1))
 
 
-def registration(**kwargs) -> Registration:  # noqa: ANN003
+def registration(**kwargs) -> Registration:
     base = dict(name="现金", category=ItemCategory.CASH, quantity=Decimal(1), unit="捆", measure=Measure.SEIZED,
                 measure_doc_no="X", measure_date=date(2026, 11, 25), seized_at=NOW - timedelta(hours=1),
                 estimated_value_fen=None, details={"amount_fen": 1_250_000, "denominations": {"10000": 125}})

@@ -17,7 +17,7 @@ from custody.domain.transfers import (
 P, J, C = AgencyKind.POLICE, AgencyKind.PROCURATORATE, AgencyKind.COURT
 
 
-def route(kind, from_kind, to_kind, stage, *, rounds=0, items=1, same=False):  # noqa: ANN001, ANN201
+def route(kind, from_kind, to_kind, stage, *, rounds=0, items=1, same=False):
     return check_route(kind, from_kind=from_kind, to_kind=to_kind, same_agency=same, case_stage=stage,
                        supplementary_rounds=rounds, item_count=items)
 

@@ -24,16 +24,16 @@ from .test_freezes import freeze, frozen_account
 MINUTE = timedelta(minutes=1)
 
 
-def rules(alerts):  # noqa: ANN001, ANN201
+def rules(alerts):
     return sorted((a.rule.value, a.state.value) for a in alerts)
 
 
-def accept(transfer, ids, username="prosecutor", case_no="浦检刑诉[2026]12号"):  # noqa: ANN001, ANN201
+def accept(transfer, ids, username="prosecutor", case_no="浦检刑诉[2026]12号"):
     decide_lines(db.session, act(username), transfer.id, ids, accept=True, case_no=case_no)
     db.session.commit()
 
 
-def to_court(case, ids):  # noqa: ANN001, ANN201
+def to_court(case, ids):
     accept(send_to_procuratorate(case, ids), ids)
     indictment = propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency("PDFY").id,
                                   kind=TransferKind.INDICTMENT, item_ids=ids)

@@ -24,21 +24,21 @@ from ..helpers import events
 LAB = checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心", kind=checkouts.CounterpartyKind.LAB)
 
 
-def request(item_ids, username="police_officer", hours=48, purpose=CheckoutPurpose.APPRAISAL):  # noqa: ANN001, ANN201
+def request(item_ids, username="police_officer", hours=48, purpose=CheckoutPurpose.APPRAISAL):
     checkout = checkouts.request_checkout(db.session, act(username), item_ids=item_ids, purpose=purpose,
                                           counterparty=LAB, due_at=utcnow() + timedelta(hours=hours))
     db.session.commit()
     return checkout
 
 
-def approved(item_ids):  # noqa: ANN001, ANN201
+def approved(item_ids):
     checkout = request(item_ids)
     checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=True)
     db.session.commit()
     return checkout
 
 
-def released(item_ids):  # noqa: ANN001, ANN201
+def released(item_ids):
     checkout = approved(item_ids)
     checkouts.release_checkout(db.session, act("police_keeper"), checkout.id,
                                released_to=" 上海市公安局 物证鉴定中心 ")  # whitespace aside, the registered name
@@ -197,7 +197,7 @@ def test_cancel_before_release(app):
 # -- custody and open check-outs -------------------------------------------------------------------
 
 
-def propose(case, item_ids):  # noqa: ANN001, ANN201
+def propose(case, item_ids):
     return propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
                             kind=TransferKind.PROSECUTION, item_ids=item_ids)
 
@@ -228,7 +228,7 @@ def test_a_returned_item_of_a_partly_returned_check_out_can_be_transferred(app):
     assert propose(case, [stored[0].id]).lines[0].item_id == stored[0].id
 
 
-def move_custody_behind_the_checkouts_back(item_ids, to_code="PDJC"):  # noqa: ANN001
+def move_custody_behind_the_checkouts_back(item_ids, to_code="PDJC"):
     """What an older version allowed: the item transferred while a check-out of it was open."""
     from custody.services.visibility import add_participant
 
@@ -247,7 +247,7 @@ def test_a_check_out_goes_no_further_once_custody_moved(app):
     db.session.commit()
     move_custody_behind_the_checkouts_back([i.id for i in stored])
 
-    def refused(call):  # noqa: ANN001, ANN202
+    def refused(call):
         with pytest.raises(Conflict) as error:
             call()
         db.session.rollback()

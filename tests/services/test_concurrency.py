@@ -23,7 +23,7 @@ from custody.services.transfers import decide_lines, propose_transfer
 from ..factories import act, agency, location, open_case, register, send_to_procuratorate, stored_items
 
 
-def race(app, *jobs: Callable[[], object], hold: float = 0.3) -> list[str]:  # noqa: ANN001
+def race(app, *jobs: Callable[[], object], hold: float = 0.3) -> list[str]:
     """Run jobs at the same instant in separate connections; each holds its transaction open a
     moment before committing, so the others really wait on its locks."""
     barrier = threading.Barrier(len(jobs))
@@ -65,7 +65,7 @@ def test_two_simultaneous_accepts_of_the_same_line(postgres_app):
     case, [item] = stored_items(1)
     transfer = send_to_procuratorate(case, [item.id])
 
-    def sign(username: str):  # noqa: ANN202
+    def sign(username: str):
         return lambda: decide_lines(db.session, act(username), transfer.id, [item.id], accept=True,
                                     case_no="浦检[2026]1号")
 
@@ -111,7 +111,7 @@ def test_overlapping_multi_item_transfers_lock_in_order_without_deadlock(postgre
     a, b, c = (i.id for i in stored)
     to = agency("PDJC").id
 
-    def propose(ids):  # noqa: ANN001, ANN202
+    def propose(ids):
         return lambda: propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=to,
                                         kind=TransferKind.OTHER, item_ids=ids)
 
@@ -226,7 +226,7 @@ def test_two_stage_proposals_at_once_leave_one_waiting(postgres_app):
                  case_no="浦检[2026]4号")
     db.session.commit()
 
-    def propose(kind, to):  # noqa: ANN001, ANN202
+    def propose(kind, to):
         return lambda: propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency(to).id,
                                         kind=kind, item_ids=[])
 

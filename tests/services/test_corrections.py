@@ -19,7 +19,7 @@ from ..factories import act, dual_role_user, open_case, register
 from ..helpers import events
 
 
-def correct(item, field, value, reason="登记笔误", username="police_officer"):  # noqa: ANN001, ANN201
+def correct(item, field, value, reason="登记笔误", username="police_officer"):
     correction = propose_correction(db.session, act(username), item_id=item.id, field=field, new_value=value,
                                     reason=reason)
     db.session.commit()

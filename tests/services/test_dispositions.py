@@ -46,19 +46,19 @@ from ..helpers import events
 JUDGMENT = "(2026)沪0115刑初88号刑事判决书"
 
 
-def propose(item_ids, kind, username="police_officer", **kwargs):  # noqa: ANN001, ANN003, ANN201
+def propose(item_ids, kind, username="police_officer", **kwargs):
     disposition = dispositions.propose_disposition(db.session, act(username), item_ids=item_ids, kind=kind, **kwargs)
     db.session.commit()
     return disposition
 
 
-def approve(disposition, username="police_approver"):  # noqa: ANN001, ANN201
+def approve(disposition, username="police_approver"):
     dispositions.decide_disposition(db.session, act(username), disposition.id, approve=True)
     db.session.commit()
     return disposition
 
 
-def execute(disposition, username="police_keeper", **kwargs):  # noqa: ANN001, ANN003, ANN201
+def execute(disposition, username="police_keeper", **kwargs):
     dispositions.execute_disposition(db.session, act(username), disposition.id, **kwargs)
     db.session.commit()
     return disposition
@@ -131,7 +131,7 @@ def test_a_closed_case_allows_final_disposal_citing_its_decision(app):
     assert event.data["legal_basis"] == DROP_DECISION
 
 
-def _reopen(case):  # noqa: ANN001
+def _reopen(case):
     """As if the proposal had been made on an open case, before the rule existed."""
     db.session.execute(delete(CaseClosure).where(CaseClosure.case_id == case.id))
     db.session.execute(update(Case).where(Case.id == case.id).values(stage=CaseStage.INVESTIGATION))

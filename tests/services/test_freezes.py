@@ -32,7 +32,7 @@ from ..helpers import events
 ACCOUNT = {"bank": "中国工商银行上海浦东分行", "account_no": "6222021001122334455", "account_name": "张某"}
 
 
-def frozen_account(case=None):  # noqa: ANN001, ANN201
+def frozen_account(case=None):
     case = case or open_case()
     return case, register(case, name="张某工行账户存款", category=ItemCategory.BANK_ACCOUNT, measure=Measure.FROZEN,
                           details=ACCOUNT, external_kind=ExternalKind.BANK, external_place="工商银行浦东分行")
@@ -42,11 +42,11 @@ def frozen_account(case=None):  # noqa: ANN001, ANN201
 RENEWABLE_START_DAYS_AGO = 170
 
 
-def renewable_start():  # noqa: ANN201
+def renewable_start():
     return local_date(utcnow()) - timedelta(days=RENEWABLE_START_DAYS_AGO)
 
 
-def freeze(item, months=None, start=None, major=False, asset=FreezeAssetType.DEPOSIT, username="police_officer"):  # noqa: ANN001, ANN201
+def freeze(item, months=None, start=None, major=False, asset=FreezeAssetType.DEPOSIT, username="police_officer"):
     order = freezes.create_freeze(
         db.session, act(username), item_id=item.id, asset_type=asset, institution="工商银行浦东分行",
         account_no=ACCOUNT["account_no"], amount_fen=52_000_000, start_on=start or local_date(utcnow()),
@@ -55,7 +55,7 @@ def freeze(item, months=None, start=None, major=False, asset=FreezeAssetType.DEP
     return order
 
 
-def expired_freeze(item, days_ago=200):  # noqa: ANN001, ANN201
+def expired_freeze(item, days_ago=200):
     """A 6-month freeze recorded while it held, started ``days_ago`` days back: time has run out on it
     (creating one already expired is refused)."""
     order = freeze(item)
@@ -97,7 +97,7 @@ def test_only_frozen_accounts_take_a_freeze(app):
         freeze(frozen_account(case)[1], username="police_keeper")
 
 
-def renew(order, today=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
+def renew(order, today=None, **kwargs):
     result = freezes.renew_freeze(db.session, act("police_officer"), order.id,
                                   doc_no=kwargs.pop("doc_no", "续冻通知书 2026-3"), today=today, **kwargs)
     db.session.commit()

@@ -25,7 +25,7 @@ from ..factories import FILED_DAYS_AGO, act, open_case
 HEADERS = ["名称", "类别", "数量", "单位", "IMEI", "估价（元）", "扣押时间", "所有人", "权属明确", "现金金额（元）"]
 
 
-def seizure_day():  # noqa: ANN201
+def seizure_day():
     """The day after ``open_case`` files the case: the seizures on the list happened then."""
     return clock.today() - timedelta(days=FILED_DAYS_AGO - 1)
 
@@ -39,7 +39,7 @@ def good_rows() -> list[list[str]]:
     ]
 
 
-def csv_bytes(rows, headers=HEADERS) -> bytes:  # noqa: ANN001
+def csv_bytes(rows, headers=HEADERS) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(headers)
@@ -47,7 +47,7 @@ def csv_bytes(rows, headers=HEADERS) -> bytes:  # noqa: ANN001
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(rows, headers=HEADERS) -> bytes:  # noqa: ANN001
+def xlsx_bytes(rows, headers=HEADERS) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(headers)
@@ -63,7 +63,7 @@ def item_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Item))
 
 
-def run(case, filename, content, **kwargs):  # noqa: ANN001, ANN003, ANN201
+def run(case, filename, content, **kwargs):
     return import_items(db.session, act("police_officer"), case.id, filename=filename, content=content, **kwargs)
 
 

@@ -24,7 +24,7 @@ from ..helpers import events
 
 
 @pytest.fixture
-def holdings(app):  # noqa: ANN001, ANN201
+def holdings(app):
     case, stored = stored_items(3)
     moved = [stored[0].id]
     transfer = propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
@@ -39,7 +39,7 @@ def holdings(app):  # noqa: ANN001, ANN201
     return {"case": case, "stored": stored, "cash": cash}
 
 
-def _csv(spec, actor) -> list[list[str]]:  # noqa: ANN001
+def _csv(spec, actor) -> list[list[str]]:
     data = b"".join(ledgers.csv_chunks(ledgers.ledger_rows(db.session, actor, spec), chunk_rows=2))
     assert data.startswith("\ufeff".encode())
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))

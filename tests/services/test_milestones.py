@@ -13,7 +13,7 @@ from custody.services.transfers import decide_lines, propose_transfer, recall_tr
 from ..factories import act, agency, send_to_procuratorate, stored_items
 
 
-def close(case):  # noqa: ANN001, ANN201
+def close(case):
     closure = milestones.close_case(db.session, act("police_officer"), case.id,
                                     legal_basis="沪公(浦)撤字[2026]8号", reason="撤销案件")
     db.session.commit()

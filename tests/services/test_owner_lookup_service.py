@@ -26,7 +26,7 @@ from ..helpers import events
 OWNER = Origin(ip="203.0.113.7", user_agent="Mozilla/5.0 (owner's phone)")
 
 
-def _seizure_list():  # noqa: ANN202
+def _seizure_list():
     case = open_case("王某盗窃案")
     officer = act("police_officer")
     seizure_list = create_seizure_list(db.session, officer, case.id, SeizureListInput(

@@ -160,7 +160,7 @@ def test_item_query_filters(app):
     waiting = register(case, name="待入库物品", category=ItemCategory.GOODS)
     officer = act("police_officer")
 
-    def ids(**kwargs):  # noqa: ANN003, ANN202
+    def ids(**kwargs):
         return {i.id for i in db.session.scalars(items_query(officer, ItemQuery(**kwargs)))}
 
     assert ids(status=ItemStatus.AWAITING_CHECK_IN) == {waiting.id}

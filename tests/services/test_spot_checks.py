@@ -19,7 +19,7 @@ from ..helpers import events
 
 
 @pytest.fixture
-def holdings(app):  # noqa: ANN001, ANN201
+def holdings(app):
     """Eight police items in R1/R3, four of them handed to the procuratorate, plus two phones."""
     case, stored = stored_items(8)
     moved = [i.id for i in stored[:4]]

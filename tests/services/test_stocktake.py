@@ -24,7 +24,7 @@ from ..helpers import events
 R = StocktakeResult
 
 
-def check_out(item):  # noqa: ANN001, ANN201
+def check_out(item):
     checkout = checkouts.request_checkout(
         db.session, act("police_officer"), item_ids=[item.id], purpose=CheckoutPurpose.APPRAISAL,
         counterparty=checkouts.CounterpartyInput(name="鉴定中心"), due_at=utcnow() + timedelta(days=2))
@@ -35,7 +35,7 @@ def check_out(item):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def centre(app):  # noqa: ANN001, ANN201
+def centre(app):
     """Items 1–5 in R1-A-01, R1-A-02, R3-A-01, R1-B-01, R1-B-02; item 2 out on check-out; one item
     not yet checked in; one item of another case in R1-A-03, now in the procuratorate's custody."""
     case, stored = stored_items(5)
@@ -64,7 +64,7 @@ def test_a_full_count(centre):
                              other.label_code}
     assert expected[items[1].label_code].result is R.CHECKED_OUT
 
-    def scan(label, at=None):  # noqa: ANN001, ANN202
+    def scan(label, at=None):
         line = stocktake.scan(db.session, keeper, record.id, label_code=label,
                               location_id=location(at).id if at else None)
         db.session.commit()

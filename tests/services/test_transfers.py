@@ -33,13 +33,13 @@ from ..factories import act, agency, register, send_to_procuratorate, stored_ite
 from ..helpers import events
 
 
-def accept(transfer, item_ids, username="prosecutor", case_no="浦检刑诉[2026]12号"):  # noqa: ANN001, ANN201
+def accept(transfer, item_ids, username="prosecutor", case_no="浦检刑诉[2026]12号"):
     result = decide_lines(db.session, act(username), transfer.id, item_ids, accept=True, case_no=case_no)
     db.session.commit()
     return result
 
 
-def reject(transfer, item_ids, reason="封条破损", username="prosecutor"):  # noqa: ANN001, ANN201
+def reject(transfer, item_ids, reason="封条破损", username="prosecutor"):
     result = decide_lines(db.session, act(username), transfer.id, item_ids, accept=False, reason=reason)
     db.session.commit()
     return result
@@ -93,7 +93,7 @@ def test_refusals_when_proposing(app):
     procuratorate = agency("PDJC").id
     officer = act("police_officer")
 
-    def propose(username="police_officer", kind=TransferKind.PROSECUTION, to=procuratorate, ids=None, case_id=case.id):  # noqa: ANN001, ANN202
+    def propose(username="police_officer", kind=TransferKind.PROSECUTION, to=procuratorate, ids=None, case_id=case.id):
         return propose_transfer(db.session, act(username), case_id=case_id, to_agency_id=to, kind=kind,
                                 item_ids=ids if ids is not None else [stored[0].id])
 
@@ -266,7 +266,7 @@ def test_database_refuses_two_pending_lines_for_one_item(app):
 _legacy_numbers = iter(range(1, 1000))
 
 
-def legacy_stage_transfer(case, kind, from_code, to_code):  # noqa: ANN001, ANN201
+def legacy_stage_transfer(case, kind, from_code, to_code):
     """A file-only stage transfer left pending by an older version that let several wait at once
     (written as a row: the services no longer create such a state)."""
     from custody.models.transfer import Transfer
@@ -282,7 +282,7 @@ def legacy_stage_transfer(case, kind, from_code, to_code):  # noqa: ANN001, ANN2
     return transfer
 
 
-def in_review(items=1):  # noqa: ANN001, ANN201
+def in_review(items=1):
     """A case signed for by the procuratorate (prosecution review)."""
     case, stored = stored_items(items)
     ids = [i.id for i in stored]
@@ -290,7 +290,7 @@ def in_review(items=1):  # noqa: ANN001, ANN201
     return case, stored
 
 
-def propose_file(case, kind, username, to_code):  # noqa: ANN001, ANN201
+def propose_file(case, kind, username, to_code):
     transfer = propose_transfer(db.session, act(username), case_id=case.id, to_agency_id=agency(to_code).id,
                                 kind=kind, item_ids=[])
     db.session.commit()

@@ -31,7 +31,7 @@ from ..factories import (
 JUDGMENT = "(2026)沪0115刑初88号刑事判决书"
 
 
-def _approved_destruction(item_ids: list[int]):  # noqa: ANN202
+def _approved_destruction(item_ids: list[int]):
     disposition = dispositions.propose_disposition(db.session, act("police_officer"), item_ids=item_ids,
                                                    kind=DispositionKind.DESTROY, legal_basis=JUDGMENT)
     dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=True)
@@ -74,7 +74,7 @@ def test_only_the_executing_agency_may_list_witnesses(app):
         dispositions.eligible_witnesses(db.session, act("police_officer"), disposition.id)
 
 
-def _ring(case, **kwargs):  # noqa: ANN001, ANN003, ANN202
+def _ring(case, **kwargs):
     return register(case, name="钻石戒指", category=ItemCategory.VALUABLES, unit="枚", owner_name="受害人王某",
                     **kwargs)
 

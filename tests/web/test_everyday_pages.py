@@ -211,7 +211,7 @@ def test_stocktake_scan_answer_updates_the_row_and_notices_a_rescan(app):
     assert f'<tr data-label="{stored[0].label_code}"' in page and 'data-cell="result"' in page
     assert 'data-cell="time"' in page and 'class="field wide scan-place"' in page
 
-    def scan(code: str):  # noqa: ANN202
+    def scan(code: str):
         return post(keeper, f"{url}/scan", {"label_code": code, "location_id": location("R1-A-01").id},
                     form_page=url, headers={"Accept": "application/json"})
 

@@ -16,7 +16,7 @@ from .test_lifecycle_pages import get, requested_checkout, submit, text_of, user
 from .ui import client_for, post, text, zh
 
 
-def _english(client, form_page: str = "/") -> None:  # noqa: ANN001
+def _english(client, form_page: str = "/") -> None:
     post(client, "/language", {"locale": "en", "next": "/"}, form_page=form_page)
 
 

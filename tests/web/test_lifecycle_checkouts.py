@@ -29,7 +29,7 @@ from .test_lifecycle_pages import (
 )
 
 
-def _checkout_id(response) -> int:  # noqa: ANN001
+def _checkout_id(response) -> int:
     match = re.search(r"/checkouts/(\d+)$", response.headers["Location"])
     assert match, response.headers["Location"]
     return int(match.group(1))

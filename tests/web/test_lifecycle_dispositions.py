@@ -32,12 +32,12 @@ NO_OUTCOME_YET = ("No effective judgment or closing decision is recorded on this
                   "pre-trial return are possible now.")
 
 
-def _new_id(response) -> int:  # noqa: ANN001
+def _new_id(response) -> int:
     assert response.status_code == 302, text_of(response)[:3000]
     return int(re.search(r"/dispositions/(\d+)$", response.headers["Location"]).group(1))
 
 
-def stored_car(case):  # noqa: ANN001, ANN201
+def stored_car(case):
     car = register(case, name="白色轿车", category=ItemCategory.VEHICLE, details={"plate": "沪C11111"},
                    estimated_value_fen=8_000_000)
     photo(car)

@@ -26,14 +26,14 @@ ACCOUNT = {"bank": "中国工商银行上海浦东分行", "account_no": "622202
            "amount_fen": 52_000_000}
 
 
-def frozen_account(case=None):  # noqa: ANN001, ANN201
+def frozen_account(case=None):
     case = case or open_case()
     return register(case, name="张某工行账户存款", category=ItemCategory.BANK_ACCOUNT, measure=Measure.FROZEN,
                     details=ACCOUNT, external_kind=ExternalKind.BANK, external_place="工商银行浦东分行",
                     measure_doc_no="沪公(浦)冻通[2026]12号")
 
 
-def freeze_of(account, start_days_ago: int = 0):  # noqa: ANN001, ANN201
+def freeze_of(account, start_days_ago: int = 0):
     order = freezes.create_freeze(
         db.session, act("police_officer"), item_id=account.id, asset_type=FreezeAssetType.DEPOSIT,
         institution="工商银行浦东分行", account_no=account.details["account_no"], amount_fen=10_000,
@@ -42,7 +42,7 @@ def freeze_of(account, start_days_ago: int = 0):  # noqa: ANN001, ANN201
     return order
 
 
-def _freeze_url(response) -> str:  # noqa: ANN001
+def _freeze_url(response) -> str:
     assert response.status_code == 302, text_of(response)[:3000]
     return re.search(r"/freezes/\d+$", response.headers["Location"]).group(0)
 

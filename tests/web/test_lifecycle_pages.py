@@ -41,7 +41,7 @@ def user_client(app: Flask, username: str, password: str = TEST_PASSWORD) -> Fla
     return client
 
 
-def text_of(response) -> str:  # noqa: ANN001
+def text_of(response) -> str:
     return response.get_data(as_text=True)
 
 
@@ -51,7 +51,7 @@ def get(client: FlaskClient, url: str, status: int = 200) -> str:
     return text_of(response)
 
 
-def submit(client: FlaskClient, url: str, prefix: str | None = None, button: str = "submit", *,  # noqa: ANN201
+def submit(client: FlaskClient, url: str, prefix: str | None = None, button: str = "submit", *,
            token: str | None = None, **fields):
     """POST one of the page's forms as the browser would: its CSRF token, fields and button."""
     token = token or csrf_token(client, url)
@@ -81,7 +81,7 @@ def pdf_text(data: bytes) -> str:
     return "".join(re.sub(r"\s+", "", page.extract_text()) for page in reader.pages)
 
 
-def requested_checkout(item_ids, username: str = "police_officer"):  # noqa: ANN001, ANN201
+def requested_checkout(item_ids, username: str = "police_officer"):
     checkout = checkouts.request_checkout(db.session, act(username), item_ids=item_ids,
                                           purpose=CheckoutPurpose.APPRAISAL, counterparty=LAB,
                                           due_at=utcnow() + timedelta(days=2), note="送检比对")
@@ -89,7 +89,7 @@ def requested_checkout(item_ids, username: str = "police_officer"):  # noqa: ANN
     return checkout
 
 
-def released_checkout(item_ids):  # noqa: ANN001, ANN201
+def released_checkout(item_ids):
     checkout = requested_checkout(item_ids)
     checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=True)
     checkouts.release_checkout(db.session, act("police_keeper"), checkout.id, released_to="钱工")
@@ -100,7 +100,7 @@ def released_checkout(item_ids):  # noqa: ANN001, ANN201
 JUDGMENT = "(2026)沪0115刑初88号刑事判决书"
 
 
-def documented_ring(case):  # noqa: ANN001, ANN201
+def documented_ring(case):
     """A victim's ring: ownership clear, valued, photographed, stored — ready for pre-trial return."""
     ring = register(case, name="钻石戒指", category=ItemCategory.VALUABLES, owner_name="受害人王某",
                     owner_id_no="310115198808081234", ownership_clear=True, estimated_value_fen=2_500_000)
@@ -110,7 +110,7 @@ def documented_ring(case):  # noqa: ANN001, ANN201
     return ring
 
 
-def approved_disposition(item_ids, kind, **kwargs):  # noqa: ANN001, ANN003, ANN201
+def approved_disposition(item_ids, kind, **kwargs):
     disposition = dispositions.propose_disposition(db.session, act("police_officer"), item_ids=item_ids, kind=kind,
                                                    **kwargs)
     dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=True)

@@ -26,7 +26,7 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture
-def lists(app):  # noqa: ANN001, ANN201
+def lists(app):
     """Two seizure lists of one case: 张三's (two items, one stored) and 李四's (one item)."""
     from custody.services import storage
 
@@ -55,7 +55,7 @@ def lists(app):  # noqa: ANN001, ANN201
     return {"case": case, "mine": mine, "theirs": theirs, "phone": phone, "watch": watch, "ring": ring}
 
 
-def lookup(client, list_no: str, code: str, ip: str = "10.0.0.1"):  # noqa: ANN001, ANN201
+def lookup(client, list_no: str, code: str, ip: str = "10.0.0.1"):
     page = client.get("/lookup", environ_base={"REMOTE_ADDR": ip})
     token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
     return client.post("/lookup", data={"list_no": list_no, "code": code, "csrf_token": token},

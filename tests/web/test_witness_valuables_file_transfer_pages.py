@@ -95,7 +95,7 @@ def test_no_witness_chosen_is_said_at_the_field(app):
 # -- 2. valuables: photographed and valued --------------------------------------------------------
 
 
-def _ring(case, **kwargs):  # noqa: ANN001, ANN003, ANN202
+def _ring(case, **kwargs):
     ring = register(case, name="钻石戒指", category=ItemCategory.VALUABLES, unit="枚", **kwargs)
     storage.check_in(db.session, act("police_keeper"), ring.id, location_id=location("R2-S1-01").id)
     db.session.commit()

@@ -44,7 +44,7 @@ def token(client: FlaskClient, path: str) -> str:
     return match.group(1)
 
 
-def post(client: FlaskClient, path: str, data: dict[str, Any], *, form_page: str | None = None, **kwargs: Any):  # noqa: ANN201
+def post(client: FlaskClient, path: str, data: dict[str, Any], *, form_page: str | None = None, **kwargs: Any):
     """POST ``data`` to ``path`` with the CSRF token of ``form_page`` (default: the same page)."""
     return client.post(path, data={"csrf_token": token(client, form_page or path), **data}, **kwargs)
 
