@@ -26,7 +26,7 @@ def normalise_database_url(url: str) -> str:
     """Accept the common spellings of a PostgreSQL URL and select the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -47,12 +47,18 @@ def build_app(database_url: str, instance: Path):
     from custody import create_app
 
     # The testing configuration: cheap password hashing, no production secrets needed for a scratch run.
-    return create_app("testing", overrides={
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url), "INSTANCE_PATH": str(instance),
-        "CUSTODY_UPLOAD_DIR": str(instance / "uploads"), "CUSTODY_DEMO_PASSWORD": PASSWORD,
-        # Checkpoints are signed at commit when due; keep them out of the timings.
-        "CUSTODY_CHECKPOINT_EVERY_EVENTS": 0, "CUSTODY_CHECKPOINT_EVERY_MINUTES": 0,
-    })
+    return create_app(
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+            "INSTANCE_PATH": str(instance),
+            "CUSTODY_UPLOAD_DIR": str(instance / "uploads"),
+            "CUSTODY_DEMO_PASSWORD": PASSWORD,
+            # Checkpoints are signed at commit when due; keep them out of the timings.
+            "CUSTODY_CHECKPOINT_EVERY_EVENTS": 0,
+            "CUSTODY_CHECKPOINT_EVERY_MINUTES": 0,
+        },
+    )
 
 
 def rss_mib() -> float:
@@ -112,10 +118,19 @@ def generate(database_url: str, instance: Path, count: int, batch: int = 5000) -
         actor = actor_for(officer)
         from custody.services.cases import open_case
 
-        case = open_case(db.session, actor, police_case_no="BENCH-0001", title="压力测试案（10万件）",
-                         filed_on=(datetime.now(UTC) - timedelta(days=400)).date())
-        seizure_list = create_seizure_list(db.session, actor, case.id, SeizureListInput(
-            seized_at=datetime.now(UTC) - timedelta(days=300), holder_name="测试持有人"))
+        case = open_case(
+            db.session,
+            actor,
+            police_case_no="BENCH-0001",
+            title="压力测试案（10万件）",
+            filed_on=(datetime.now(UTC) - timedelta(days=400)).date(),
+        )
+        seizure_list = create_seizure_list(
+            db.session,
+            actor,
+            case.id,
+            SeizureListInput(seized_at=datetime.now(UTC) - timedelta(days=300), holder_name="测试持有人"),
+        )
         db.session.commit()
         # Custody spread over the three agencies (the export, run as the auditor, sees all of them).
         agencies = list(db.session.scalars(select(Agency.id).order_by(Agency.id)))
@@ -126,17 +141,32 @@ def generate(database_url: str, instance: Path, count: int, batch: int = 5000) -
             for n in range(start, min(start + batch, count)):
                 seized = base + timedelta(minutes=n)
                 category = CATEGORIES[n % len(CATEGORIES)]
-                rows.append({
-                    "label_code": f"BENCH-2026-{n + 1:07d}", "case_id": case.id, "seizure_list_id": seizure_list.id,
-                    "name": f"涉案物品{n + 1}号（{category}）", "category": category,
-                    "quantity": Decimal(1 + n % 3), "unit": "件", "specification": "型号 X-100",
-                    "estimated_value_fen": (n * 137) % 10_000_000, "details": {},
-                    "measure": Measure.SEIZED, "measure_doc_no": "沪公(浦)扣字[2026]1号", "measure_date": seized.date(),
-                    "seized_at": seized, "seized_by_id": officer.id, "registered_at": seized,
-                    "custodian_agency_id": agencies[n % len(agencies)], "custody_state": CustodyState.HELD,
-                    "location_state": LocationState.IN_STORAGE, "storage_location_id": bins[n % len(bins)],
-                    "checked_in_at": seized + timedelta(hours=3), "disposition_status": DispositionStatus.NONE,
-                })
+                rows.append(
+                    {
+                        "label_code": f"BENCH-2026-{n + 1:07d}",
+                        "case_id": case.id,
+                        "seizure_list_id": seizure_list.id,
+                        "name": f"涉案物品{n + 1}号（{category}）",
+                        "category": category,
+                        "quantity": Decimal(1 + n % 3),
+                        "unit": "件",
+                        "specification": "型号 X-100",
+                        "estimated_value_fen": (n * 137) % 10_000_000,
+                        "details": {},
+                        "measure": Measure.SEIZED,
+                        "measure_doc_no": "沪公(浦)扣字[2026]1号",
+                        "measure_date": seized.date(),
+                        "seized_at": seized,
+                        "seized_by_id": officer.id,
+                        "registered_at": seized,
+                        "custodian_agency_id": agencies[n % len(agencies)],
+                        "custody_state": CustodyState.HELD,
+                        "location_state": LocationState.IN_STORAGE,
+                        "storage_location_id": bins[n % len(bins)],
+                        "checked_in_at": seized + timedelta(hours=3),
+                        "disposition_status": DispositionStatus.NONE,
+                    }
+                )
             db.session.execute(insert(Item), rows)
             db.session.commit()
         db.session.remove()
@@ -185,9 +215,15 @@ def measure(database_url: str, instance: Path, fmt: str, use_tracemalloc: bool) 
             client = FlaskClient(app)
 
             def run() -> int:
-                token = client.post("/api/v1/tokens", json={"username": "auditor", "password": PASSWORD}).json["token"]
-                response = FlaskClient.open(client, "/api/v1/ledger?format=csv", buffered=False,
-                                            headers={"Authorization": f"Bearer {token}"})
+                token = client.post(
+                    "/api/v1/tokens", json={"username": "auditor", "password": PASSWORD}
+                ).json["token"]
+                response = FlaskClient.open(
+                    client,
+                    "/api/v1/ledger?format=csv",
+                    buffered=False,
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 assert response.status_code == 200, response.status_code
                 total = sum(len(chunk) for chunk in response.response)
                 response.close()
@@ -199,18 +235,28 @@ def measure(database_url: str, instance: Path, fmt: str, use_tracemalloc: bool) 
         peak_python = tracemalloc.get_traced_memory()[1] / 2**20 if use_tracemalloc else None
         if use_tracemalloc:
             tracemalloc.stop()
-        return {"format": fmt, "rows": count, "seconds": round(seconds, 2), "bytes": size,
-                "rss_baseline_mib": round(baseline, 1), "rss_peak_mib": round(peak, 1),
-                "rss_growth_mib": round(peak - baseline, 1),
-                "tracemalloc_peak_mib": round(peak_python, 1) if peak_python is not None else None}
+        return {
+            "format": fmt,
+            "rows": count,
+            "seconds": round(seconds, 2),
+            "bytes": size,
+            "rss_baseline_mib": round(baseline, 1),
+            "rss_peak_mib": round(peak, 1),
+            "rss_growth_mib": round(peak - baseline, 1),
+            "tracemalloc_peak_mib": round(peak_python, 1) if peak_python is not None else None,
+        }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--database-url", default=None, help="default: a SQLite file in a temporary folder")
     parser.add_argument("--formats", default="csv,xlsx,http")
-    parser.add_argument("--tracemalloc", action="store_true", help="add a second pass measuring Python allocations")
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="add a second pass measuring Python allocations"
+    )
     parser.add_argument("--measure", default=None, help=argparse.SUPPRESS)  # child process: one measurement
     parser.add_argument("--instance", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -223,22 +269,36 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
     print(f"database: {url.split('@')[-1]}  items: {args.items:,}")
     print(f"generating ... {generate(url, folder / 'instance', args.items):.1f} s")
-    print(f"{'format':<8}{'rows':>9}{'seconds':>9}{'MiB out':>9}{'RSS base':>10}{'RSS peak':>10}{'growth':>8}"
-          f"{'py peak':>9}")
+    print(
+        f"{'format':<8}{'rows':>9}{'seconds':>9}{'MiB out':>9}{'RSS base':>10}{'RSS peak':>10}{'growth':>8}"
+        f"{'py peak':>9}"
+    )
     for fmt in args.formats.split(","):
         passes = [False, True] if args.tracemalloc else [False]
         for traced in passes:
-            command = [sys.executable, __file__, "--measure", fmt, "--database-url", url,
-                       "--instance", str(folder / "instance")] + (["--tracemalloc"] if traced else [])
+            command = [
+                sys.executable,
+                __file__,
+                "--measure",
+                fmt,
+                "--database-url",
+                url,
+                "--instance",
+                str(folder / "instance"),
+            ] + (["--tracemalloc"] if traced else [])
             child = subprocess.run(command, capture_output=True, text=True, env=os.environ)
             if child.returncode:
                 raise SystemExit(f"measuring {fmt} failed:\n{child.stderr}")
             output = child.stdout
             r = json.loads(output.strip().splitlines()[-1])
-            py_peak = f"{r['tracemalloc_peak_mib']:>9.1f}" if r["tracemalloc_peak_mib"] is not None else f"{'-':>9}"
-            print(f"{r['format'] + ('*' if traced else ''):<8}{r['rows']:>9,}{r['seconds']:>9.2f}"
-                  f"{r['bytes'] / 2**20:>9.1f}{r['rss_baseline_mib']:>10.1f}{r['rss_peak_mib']:>10.1f}"
-                  f"{r['rss_growth_mib']:>8.1f}{py_peak}")
+            py_peak = (
+                f"{r['tracemalloc_peak_mib']:>9.1f}" if r["tracemalloc_peak_mib"] is not None else f"{'-':>9}"
+            )
+            print(
+                f"{r['format'] + ('*' if traced else ''):<8}{r['rows']:>9,}{r['seconds']:>9.2f}"
+                f"{r['bytes'] / 2**20:>9.1f}{r['rss_baseline_mib']:>10.1f}{r['rss_peak_mib']:>10.1f}"
+                f"{r['rss_growth_mib']:>8.1f}{py_peak}"
+            )
     print("(* = tracemalloc pass: slower; 'py peak' is the peak of Python allocations during the export)")
     print(f"scratch folder: {folder}")
 

@@ -56,10 +56,13 @@ def main() -> None:
             body = f"35693803{i:06d}"
             writer.writerow([f"手机{i}", "手机", "1", "部", body + luhn_digit(body)])
         started = time.perf_counter()
-        result = imports.import_items(db.session, officer, case.id, filename="bench.csv",
-                                      content=buffer.getvalue().encode())
+        result = imports.import_items(
+            db.session, officer, case.id, filename="bench.csv", content=buffer.getvalue().encode()
+        )
         db.session.commit()
-        print(f"{len(result.items)} rows imported in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})")
+        print(
+            f"{len(result.items)} rows imported in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})"
+        )
 
 
 if __name__ == "__main__":

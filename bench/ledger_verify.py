@@ -54,22 +54,42 @@ def main() -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(workdir),
-                                           "CUSTODY_CHECKPOINT_EVERY_EVENTS": 0,
-                                           "CUSTODY_CHECKPOINT_EVERY_MINUTES": 0})
+    app = create_app(
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(workdir),
+            "CUSTODY_CHECKPOINT_EVERY_EVENTS": 0,
+            "CUSTODY_CHECKPOINT_EVERY_MINUTES": 0,
+        },
+    )
     bytes_file = workdir / "entries.jsonl"
     with app.app_context():
         upgrade()
         seed_demo(db.session, "Bench-password-2026")
         db.session.commit()
         officer = actor_for(db.session.scalars(select(User).where(User.username == "police_officer")).one())
-        case = cases.open_case(db.session, officer, police_case_no="BENCH-1", title="基准测试案",
-                               filed_on=(datetime.now(UTC) - timedelta(days=3)).date())
+        case = cases.open_case(
+            db.session,
+            officer,
+            police_case_no="BENCH-1",
+            title="基准测试案",
+            filed_on=(datetime.now(UTC) - timedelta(days=3)).date(),
+        )
         item_ids = []
         for n in range(args.items):
-            item = items.register_item(db.session, officer, case.id, items.ItemInput(
-                name=f"物品{n}", category=ItemCategory.GOODS, quantity=1, unit="件",
-                seized_at=datetime.now(UTC) - timedelta(hours=1)))
+            item = items.register_item(
+                db.session,
+                officer,
+                case.id,
+                items.ItemInput(
+                    name=f"物品{n}",
+                    category=ItemCategory.GOODS,
+                    quantity=1,
+                    unit="件",
+                    seized_at=datetime.now(UTC) - timedelta(hours=1),
+                ),
+            )
             item_ids.append(item.id)
         db.session.commit()
         settings = ledger.current_settings()
@@ -77,8 +97,10 @@ def main() -> int:
         # Continue the log and the item chains the services started.
         head = ledger.read_head(db.session)
         frontier = head.frontier
-        chains = {i: (item.event_count, item.last_event_hash) for i, item in
-                  ((i, db.session.get(Item, i)) for i in item_ids)}
+        chains = {
+            i: (item.event_count, item.last_event_hash)
+            for i, item in ((i, db.session.get(Item, i)) for i in item_ids)
+        }
         next_id = (db.session.scalar(select(func.max(AuditEvent.id))) or 0) + 1
         actor = officer.snapshot()
         start = datetime(2026, 1, 1, tzinfo=UTC)
@@ -97,12 +119,20 @@ def main() -> int:
                         seq, prev = count + 1, last or GENESIS_HASH
                     columns = {
                         "category": "custody" if item_id else "security",
-                        "action": "item.condition" if item_id else "login", "outcome": "success",
-                        "actor": actor, "object_type": "item" if item_id else "user",
-                        "object_id": str(item_id or actor["user_id"]), "case_id": case.id if item_id else None,
-                        "item_id": item_id, "item_seq": seq, "occurred_at": when, "recorded_at": when,
-                        "reason": None, "data": {"n": n, "condition": "封存完好"} if item_id else {},
-                        "origin_ip": "10.0.0.1", "user_agent": "bench",
+                        "action": "item.condition" if item_id else "login",
+                        "outcome": "success",
+                        "actor": actor,
+                        "object_type": "item" if item_id else "user",
+                        "object_id": str(item_id or actor["user_id"]),
+                        "case_id": case.id if item_id else None,
+                        "item_id": item_id,
+                        "item_seq": seq,
+                        "occurred_at": when,
+                        "recorded_at": when,
+                        "reason": None,
+                        "data": {"n": n, "condition": "封存完好"} if item_id else {},
+                        "origin_ip": "10.0.0.1",
+                        "user_agent": "bench",
                         "prev_hash": prev,
                     }
                     data = canonical_bytes(build_entry(**columns))
@@ -111,9 +141,18 @@ def main() -> int:
                     if item_id:
                         chains[item_id] = (seq, digest)
                     event_id = next_id + n
-                    events.append({"id": event_id, **columns, "hash": digest,
-                                   "actor_user_id": actor["user_id"], "actor_agency_id": actor["agency_id"]})
-                    entries.append({"log_index": frontier.size, "event_id": event_id, "leaf_hash": leaf.hex()})
+                    events.append(
+                        {
+                            "id": event_id,
+                            **columns,
+                            "hash": digest,
+                            "actor_user_id": actor["user_id"],
+                            "actor_agency_id": actor["agency_id"],
+                        }
+                    )
+                    entries.append(
+                        {"log_index": frontier.size, "event_id": event_id, "leaf_hash": leaf.hex()}
+                    )
                     frontier.append(leaf)
                     out.write(data + b"\n")
                     total_bytes += len(data)
@@ -124,16 +163,27 @@ def main() -> int:
                 db.session.commit()
                 print(f"  {frontier.size:,} entries", end="\r", flush=True)
         if db.engine.dialect.name == "postgresql":  # keep the id sequence past the ids written here
-            db.session.execute(text("SELECT setval(pg_get_serial_sequence('audit_event', 'id'), "
-                                       "(SELECT max(id) FROM audit_event))"))
+            db.session.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('audit_event', 'id'), "
+                    "(SELECT max(id) FROM audit_event))"
+                )
+            )
         for item_id, (count, last) in chains.items():
-            db.session.execute(update(Item).where(Item.id == item_id).values(event_count=count, last_event_hash=last))
-        db.session.execute(update(LogState).where(LogState.id == LOG_STATE_ID).values(
-            tree_size=frontier.size, frontier=frontier.to_hex(), last_checkpoint_size=frontier.size))
+            db.session.execute(
+                update(Item).where(Item.id == item_id).values(event_count=count, last_event_hash=last)
+            )
+        db.session.execute(
+            update(LogState)
+            .where(LogState.id == LOG_STATE_ID)
+            .values(tree_size=frontier.size, frontier=frontier.to_hex(), last_checkpoint_size=frontier.size)
+        )
         ledger.sign_head(db.session, settings, frontier.size, frontier.root())
         db.session.commit()
-        print(f"built {frontier.size:,} log entries ({total_bytes / 1e6:.0f} MB of entries) "
-              f"in {time.perf_counter() - built:.0f} s")
+        print(
+            f"built {frontier.size:,} log entries ({total_bytes / 1e6:.0f} MB of entries) "
+            f"in {time.perf_counter() - built:.0f} s"
+        )
 
         # Verification, as `flask custody verify-audit` runs it.
         with snapshot_session(db.engine) as session:
@@ -172,14 +222,22 @@ def main() -> int:
         mb = total_bytes / 1e6
         print()
         print(f"engine:                       {db.engine.dialect.name}")
-        print(f"events verified:              {verified_events:,} ({report.items:,} items, "
-              f"{report.checkpoints} checkpoints)")
-        print(f"verify-audit:                 {report.seconds:8.2f} s  {verified_events / report.seconds:>10,.0f} "
-              f"events/s  {mb / report.seconds:7.1f} MB/s")
-        print(f"raw SHA-256 of the entries:   {hashing:8.2f} s  {hashed / hashing:>10,.0f} events/s  "
-              f"{mb / hashing:7.1f} MB/s")
-        print(f"SHA-256 entry+leaf+tree:      {sha256_tree:8.2f} s  {hashed / sha256_tree:>10,.0f} events/s  "
-              f"{mb / sha256_tree:7.1f} MB/s")
+        print(
+            f"events verified:              {verified_events:,} ({report.items:,} items, "
+            f"{report.checkpoints} checkpoints)"
+        )
+        print(
+            f"verify-audit:                 {report.seconds:8.2f} s  {verified_events / report.seconds:>10,.0f} "
+            f"events/s  {mb / report.seconds:7.1f} MB/s"
+        )
+        print(
+            f"raw SHA-256 of the entries:   {hashing:8.2f} s  {hashed / hashing:>10,.0f} events/s  "
+            f"{mb / hashing:7.1f} MB/s"
+        )
+        print(
+            f"SHA-256 entry+leaf+tree:      {sha256_tree:8.2f} s  {hashed / sha256_tree:>10,.0f} events/s  "
+            f"{mb / sha256_tree:7.1f} MB/s"
+        )
         print(f"verification / raw SHA-256:   {report.seconds / hashing:8.1f} ×")
         db.session.remove()
         db.engine.dispose()

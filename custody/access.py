@@ -64,7 +64,7 @@ def _load_user_from_request(req):
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    secret = header[len("Bearer "):].strip()
+    secret = header[len("Bearer ") :].strip()
     check = auth_service.load_token(db.session, secret)
     if check.user is None:
         g.token_refusal = (check.reason, secret[:12])
@@ -113,4 +113,3 @@ def login_required_api(view: Any) -> Any:
         return view(*args, **kwargs)
 
     return wrapper
-

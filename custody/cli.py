@@ -35,9 +35,12 @@ def _fail(error: DomainError) -> None:
 @click.option("--display-name", required=True)
 @click.option("--agency", "agency_code", required=True, help="Agency code, e.g. PDGA")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="Prompted for when not given.")
-def create_user_command(username: str, display_name: str, agency_code: str, roles: tuple[str, ...], password: str):
+@click.option(
+    "--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Prompted for when not given."
+)
+def create_user_command(
+    username: str, display_name: str, agency_code: str, roles: tuple[str, ...], password: str
+):
     """Create a user account (for bootstrapping the first administrator)."""
     from custody.services import accounts
 
@@ -47,8 +50,13 @@ def create_user_command(username: str, display_name: str, agency_code: str, role
         sys.exit(1)
     try:
         user = accounts.create_user(
-            db.session, None, username=username, display_name=display_name,
-            agency_id=agency.id, roles=[Role(r) for r in roles], password=password,
+            db.session,
+            None,
+            username=username,
+            display_name=display_name,
+            agency_id=agency.id,
+            roles=[Role(r) for r in roles],
+            password=password,
         )
     except DomainError as error:
         db.session.rollback()
@@ -123,10 +131,17 @@ def _write(path: str, data: bytes) -> None:
 
 
 @custody_cli.command("checkpoint")
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Also write the checkpoint as JSON, to hand to an agency or keep offline.")
-@click.option("--if-needed", is_flag=True,
-              help="Sign only if events were recorded since the last checkpoint (for a cron job).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the checkpoint as JSON, to hand to an agency or keep offline.",
+)
+@click.option(
+    "--if-needed",
+    is_flag=True,
+    help="Sign only if events were recorded since the last checkpoint (for a cron job).",
+)
 def checkpoint_command(out: str | None, if_needed: bool):
     """Sign the audit log's current head now (a checkpoint)."""
     import json
@@ -140,16 +155,22 @@ def checkpoint_command(out: str | None, if_needed: bool):
         assert checkpoint is not None
         click.echo(f"No events since checkpoint {checkpoint.id}; nothing new signed.")
     else:
-        click.echo(f"Signed checkpoint {checkpoint.id}: {checkpoint.tree_size} entries, "
-                   f"root {checkpoint.root_hash}, key {checkpoint.key_id}.")
+        click.echo(
+            f"Signed checkpoint {checkpoint.id}: {checkpoint.tree_size} entries, "
+            f"root {checkpoint.root_hash}, key {checkpoint.key_id}."
+        )
     if out:
         _write(out, (json.dumps(ledger.checkpoint_document(checkpoint), indent=1) + "\n").encode("utf-8"))
         click.echo(f"Wrote {out}")
 
 
 @custody_cli.command("verify-audit")
-@click.option("--against", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A checkpoint exported earlier (JSON): the log must still extend it.")
+@click.option(
+    "--against",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A checkpoint exported earlier (JSON): the log must still extend it.",
+)
 @click.option("--show", default=20, show_default=True, help="How many problems to list.")
 def verify_audit_command(against: str | None, show: int):
     """Check every item chain, recompute the Merkle log and check every checkpoint.
@@ -183,12 +204,16 @@ def verify_audit_command(against: str | None, show: int):
         click.echo(f"Warning: this verification run could not be recorded: {exc}", err=True)
 
     if report.ok:
-        click.echo(f"OK: the audit record is intact. {report.events} events, {report.items} items, "
-                   f"{report.checkpoints} checkpoint(s); log of {report.log_size} entries, root {report.root.hex()}; "
-                   f"checked in {report.seconds:.2f} s.")
+        click.echo(
+            f"OK: the audit record is intact. {report.events} events, {report.items} items, "
+            f"{report.checkpoints} checkpoint(s); log of {report.log_size} entries, root {report.root.hex()}; "
+            f"checked in {report.seconds:.2f} s."
+        )
         if document is not None:
-            click.echo(f"The log extends the exported checkpoint of {document['timestamp']} "
-                       f"({document['tree_size']} entries).")
+            click.echo(
+                f"The log extends the exported checkpoint of {document['timestamp']} "
+                f"({document['tree_size']} entries)."
+            )
         return
     click.echo(f"FAILED: {report.problems[0].text()}")
     for problem in report.problems[1:show]:
@@ -203,8 +228,12 @@ def verify_audit_command(against: str | None, show: int):
 @click.option("--item", "item_id", type=int, default=None, help="Item id.")
 @click.option("--case", "case_id", type=int, default=None, help="Case id (all its events and items).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Where to write the JSON bundle.")
-@click.option("--pdf", type=click.Path(dir_okay=False), default=None,
-              help="Also write the chain-of-custody certificate (PDF).")
+@click.option(
+    "--pdf",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the chain-of-custody certificate (PDF).",
+)
 def export_dossier_command(item_id: int | None, case_id: int | None, out: str, pdf: str | None):
     """Export the self-contained, verifiable dossier of an item or a case."""
     import hashlib
@@ -215,8 +244,15 @@ def export_dossier_command(item_id: int | None, case_id: int | None, out: str, p
     from custody.domain.actor import Origin
 
     try:
-        export = export_dossier(db.session, current_settings(), None, item_id=item_id, case_id=case_id,
-                                document="json+pdf" if pdf else "json", origin=Origin.cli())
+        export = export_dossier(
+            db.session,
+            current_settings(),
+            None,
+            item_id=item_id,
+            case_id=case_id,
+            document="json+pdf" if pdf else "json",
+            origin=Origin.cli(),
+        )
     except DomainError as error:
         db.session.rollback()
         _fail(error)
@@ -224,9 +260,11 @@ def export_dossier_command(item_id: int | None, case_id: int | None, out: str, p
     data = bundle_json(export.bundle)
     _write(out, data)
     checkpoint = export.bundle["checkpoint"]
-    click.echo(f"Wrote {out}: {len(export.bundle['events'])} events, proven against checkpoint of "
-               f"{checkpoint['tree_size']} entries ({checkpoint['timestamp']}). "
-               f"Check it with: python -m custody.verify {out}")
+    click.echo(
+        f"Wrote {out}: {len(export.bundle['events'])} events, proven against checkpoint of "
+        f"{checkpoint['tree_size']} entries ({checkpoint['timestamp']}). "
+        f"Check it with: python -m custody.verify {out}"
+    )
     if pdf:
         from custody.audit.certificate import certificate_pdf
 
@@ -235,7 +273,9 @@ def export_dossier_command(item_id: int | None, case_id: int | None, out: str, p
 
 
 @custody_cli.command("ledger-key")
-@click.option("--generate", is_flag=True, help="Print a new private signing key (for CUSTODY_LEDGER_SIGNING_KEY).")
+@click.option(
+    "--generate", is_flag=True, help="Print a new private signing key (for CUSTODY_LEDGER_SIGNING_KEY)."
+)
 def ledger_key_command(generate: bool):
     """Show the public key that signs checkpoints, or generate a new private key."""
     from custody.audit.ledger import current_settings, public_key_document
@@ -252,7 +292,9 @@ def ledger_key_command(generate: bool):
 
 @custody_cli.command("alerts")
 @click.option("--rule", type=click.Choice([r.value for r in AlertRule]), help="Only this rule.")
-@click.option("--agency", "agency_code", default=None, help="Only alerts this agency (code, e.g. PDGA) must act on.")
+@click.option(
+    "--agency", "agency_code", default=None, help="Only alerts this agency (code, e.g. PDGA) must act on."
+)
 @click.option("--overdue-only", is_flag=True, help="Leave out alerts that are only approaching.")
 @click.option("--at", "at", default=None, help="Evaluate at this ISO time instead of now (what-if).")
 def alerts_command(rule: str | None, agency_code: str | None, overdue_only: bool, at: str | None):
@@ -279,20 +321,28 @@ def alerts_command(rule: str | None, agency_code: str | None, overdue_only: bool
             click.echo(f"Error: no agency with code {agency_code!r}", err=True)
             sys.exit(2)
         agency_id = matches[0]
-    found = filter_alerts(all_alerts(db.session, now), rule=AlertRule(rule) if rule else None,
-                          overdue=True if overdue_only else None, agency_id=agency_id)
+    found = filter_alerts(
+        all_alerts(db.session, now),
+        rule=AlertRule(rule) if rule else None,
+        overdue=True if overdue_only else None,
+        agency_id=agency_id,
+    )
     for alert in found:
         agency = agencies.get(alert.agency_id)
         items = ",".join(alert.labels[:5]) + (f",+{len(alert.labels) - 5}" if len(alert.labels) > 5 else "")
-        click.echo("\t".join([
-            "OVERDUE" if alert.overdue else "APPROACHING",
-            alert.code,
-            alert.due_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M%z"),
-            f"case={alert.case_id}:{alert.case_ref}",
-            f"record={alert.record_type}:{alert.record_ref or alert.record_id or ''}",
-            f"items={items or '-'}",
-            f"act={agency.code if agency else alert.agency_id}:{'+'.join(sorted(r.value for r in alert.roles))}",
-        ]))
+        click.echo(
+            "\t".join(
+                [
+                    "OVERDUE" if alert.overdue else "APPROACHING",
+                    alert.code,
+                    alert.due_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M%z"),
+                    f"case={alert.case_id}:{alert.case_ref}",
+                    f"record={alert.record_type}:{alert.record_ref or alert.record_id or ''}",
+                    f"items={items or '-'}",
+                    f"act={agency.code if agency else alert.agency_id}:{'+'.join(sorted(r.value for r in alert.roles))}",
+                ]
+            )
+        )
     overdue = sum(alert.overdue for alert in found)
     click.echo(f"{len(found)} alerts, {overdue} overdue", err=True)
     sys.exit(1 if overdue else 0)
@@ -306,6 +356,8 @@ def lapse_freezes_command():
     lapsed = record_lapses(db.session)
     db.session.commit()
     for freeze in lapsed:
-        click.echo(f"lapsed: freeze {freeze.id} (item {freeze.item_id}, {freeze.institution}, "
-                   f"expired {freeze.expires_on.isoformat()})")
+        click.echo(
+            f"lapsed: freeze {freeze.id} (item {freeze.item_id}, {freeze.institution}, "
+            f"expired {freeze.expires_on.isoformat()})"
+        )
     click.echo(f"{len(lapsed)} freeze(s) lapsed.")

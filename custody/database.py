@@ -66,8 +66,10 @@ def _will_write() -> bool:
     if g.get("custody_committed"):
         return False
     view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, "custody_writes", False) or getattr(getattr(view, "view_class", None),
-                                                                  "custody_writes", False))
+    return bool(
+        getattr(view, "custody_writes", False)
+        or getattr(getattr(view, "view_class", None), "custody_writes", False)
+    )
 
 
 @event.listens_for(OrmSession, "after_commit")

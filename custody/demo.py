@@ -20,21 +20,55 @@ DEMO_CENTRE = ("PDZX", "浦东新区涉案财物管理中心", "上海市浦东�
 
 # (code, name, kind, children)
 DEMO_LOCATIONS = (
-    ("R1", "一号库房（一般物品）", StorageKind.ROOM, (
-        ("R1-A", "A架", StorageKind.SHELF, (("R1-A-01", "01格", StorageKind.BIN, ()),
-                                            ("R1-A-02", "02格", StorageKind.BIN, ()),
-                                            ("R1-A-03", "03格", StorageKind.BIN, ()))),
-        ("R1-B", "B架", StorageKind.SHELF, (("R1-B-01", "01格", StorageKind.BIN, ()),
-                                            ("R1-B-02", "02格", StorageKind.BIN, ()))),
-    )),
-    ("R2", "二号库房（贵重物品）", StorageKind.ROOM, (
-        ("R2-S1", "1号保险柜", StorageKind.SHELF, (("R2-S1-01", "上层", StorageKind.BIN, ()),
-                                                   ("R2-S1-02", "下层", StorageKind.BIN, ()))),
-    )),
-    ("R3", "三号库房（电子产品）", StorageKind.ROOM, (
-        ("R3-A", "A架", StorageKind.SHELF, (("R3-A-01", "01格", StorageKind.BIN, ()),
-                                            ("R3-A-02", "02格", StorageKind.BIN, ()))),
-    )),
+    (
+        "R1",
+        "一号库房（一般物品）",
+        StorageKind.ROOM,
+        (
+            (
+                "R1-A",
+                "A架",
+                StorageKind.SHELF,
+                (
+                    ("R1-A-01", "01格", StorageKind.BIN, ()),
+                    ("R1-A-02", "02格", StorageKind.BIN, ()),
+                    ("R1-A-03", "03格", StorageKind.BIN, ()),
+                ),
+            ),
+            (
+                "R1-B",
+                "B架",
+                StorageKind.SHELF,
+                (("R1-B-01", "01格", StorageKind.BIN, ()), ("R1-B-02", "02格", StorageKind.BIN, ())),
+            ),
+        ),
+    ),
+    (
+        "R2",
+        "二号库房（贵重物品）",
+        StorageKind.ROOM,
+        (
+            (
+                "R2-S1",
+                "1号保险柜",
+                StorageKind.SHELF,
+                (("R2-S1-01", "上层", StorageKind.BIN, ()), ("R2-S1-02", "下层", StorageKind.BIN, ())),
+            ),
+        ),
+    ),
+    (
+        "R3",
+        "三号库房（电子产品）",
+        StorageKind.ROOM,
+        (
+            (
+                "R3-A",
+                "A架",
+                StorageKind.SHELF,
+                (("R3-A-01", "01格", StorageKind.BIN, ()), ("R3-A-02", "02格", StorageKind.BIN, ())),
+            ),
+        ),
+    ),
 )
 
 # (username, display name, agency code, roles)
@@ -76,8 +110,9 @@ def seed_demo(session: Session, password: str) -> bool:
 
     centre = session.scalar(select(CustodyCentre).where(CustodyCentre.code == DEMO_CENTRE[0]))
     if centre is None:
-        centre = accounts.create_centre(session, None, code=DEMO_CENTRE[0], name=DEMO_CENTRE[1],
-                                        address=DEMO_CENTRE[2])
+        centre = accounts.create_centre(
+            session, None, code=DEMO_CENTRE[0], name=DEMO_CENTRE[1], address=DEMO_CENTRE[2]
+        )
         _create_locations(session, centre, DEMO_LOCATIONS, None)
         created = True
 
@@ -85,9 +120,16 @@ def seed_demo(session: Session, password: str) -> bool:
     for username, display_name, agency_code, roles in DEMO_USERS:
         user = existing.get(username)
         if user is None:
-            accounts.create_user(session, None, username=username, display_name=display_name,
-                                 agency_id=agencies[agency_code].id, roles=roles, password=password,
-                                 locale="zh_CN")
+            accounts.create_user(
+                session,
+                None,
+                username=username,
+                display_name=display_name,
+                agency_id=agencies[agency_code].id,
+                roles=roles,
+                password=password,
+                locale="zh_CN",
+            )
             created = True
         elif not verify_password(user.password_hash, password):
             user.password_hash = hash_password(password)
@@ -117,51 +159,148 @@ def seed_demo_cases(session: Session) -> int:
     now = utcnow()
 
     def register(case_id: int, name: str, category: ItemCategory, hours_ago: float, **extra):
-        return items.register_item(session, officer, case_id, items.ItemInput(
-            name=name, category=category, quantity=extra.pop("quantity", 1), unit=extra.pop("unit", "件"),
-            measure_doc_no="沪公(浦)扣字[2026]1001号", seized_at=now - timedelta(hours=hours_ago), **extra))
+        return items.register_item(
+            session,
+            officer,
+            case_id,
+            items.ItemInput(
+                name=name,
+                category=category,
+                quantity=extra.pop("quantity", 1),
+                unit=extra.pop("unit", "件"),
+                measure_doc_no="沪公(浦)扣字[2026]1001号",
+                seized_at=now - timedelta(hours=hours_ago),
+                **extra,
+            ),
+        )
 
     # 1. A fraud case ready for prosecution review: stored phones and cash, a frozen account, a car at
     #    an impound lot; the transfer waits for the procuratorate to sign for it.
-    fraud = cases.open_case(session, officer, police_case_no="沪公(浦)立字[2026]1001号", title="张某某电信网络诈骗案",
-                            filed_on=(now - timedelta(days=20)).date(), summary="冒充客服诈骗，涉案手机、银行卡、现金。")
-    phones = [register(fraud.id, f"{colour}苹果手机", ItemCategory.PHONE, 300, unit="部",
-                       details={"imei": imei, "brand_model": "iPhone 15"}, estimated_value_fen=499900,
-                       owner_name="张某某", owner_id_no="310115199001011234", features=features)
-              for colour, imei, features in (("黑色", "490154203237518", "屏幕右上角有裂痕"),
-                                             ("白色", "356938035643809", "背面贴有卡通贴纸"))]
-    cash = register(fraud.id, "人民币现金", ItemCategory.CASH, 300, unit="元", quantity=128000,
-                    details={"amount_fen": 12_800_000, "denominations": {"10000": 1280}}, estimated_value_fen=12_800_000)
-    account = register(fraud.id, "张某某工商银行账户", ItemCategory.BANK_ACCOUNT, 300, unit="户", measure=Measure.FROZEN,
-                       details={"bank": "中国工商银行上海浦东分行", "account_no": "6222021001122334455",
-                                "account_name": "张某某"}, external_kind=ExternalKind.BANK,
-                       external_place="中国工商银行上海浦东分行")
-    car = register(fraud.id, "黑色大众轿车", ItemCategory.VEHICLE, 300, unit="辆", is_perishable=False,
-                   details={"plate": "沪A12345", "brand_model": "大众帕萨特"}, estimated_value_fen=9_800_000,
-                   external_kind=ExternalKind.IMPOUND_LOT, external_place="浦东新区川沙扣押车辆停放场")
+    fraud = cases.open_case(
+        session,
+        officer,
+        police_case_no="沪公(浦)立字[2026]1001号",
+        title="张某某电信网络诈骗案",
+        filed_on=(now - timedelta(days=20)).date(),
+        summary="冒充客服诈骗，涉案手机、银行卡、现金。",
+    )
+    phones = [
+        register(
+            fraud.id,
+            f"{colour}苹果手机",
+            ItemCategory.PHONE,
+            300,
+            unit="部",
+            details={"imei": imei, "brand_model": "iPhone 15"},
+            estimated_value_fen=499900,
+            owner_name="张某某",
+            owner_id_no="310115199001011234",
+            features=features,
+        )
+        for colour, imei, features in (
+            ("黑色", "490154203237518", "屏幕右上角有裂痕"),
+            ("白色", "356938035643809", "背面贴有卡通贴纸"),
+        )
+    ]
+    cash = register(
+        fraud.id,
+        "人民币现金",
+        ItemCategory.CASH,
+        300,
+        unit="元",
+        quantity=128000,
+        details={"amount_fen": 12_800_000, "denominations": {"10000": 1280}},
+        estimated_value_fen=12_800_000,
+    )
+    account = register(
+        fraud.id,
+        "张某某工商银行账户",
+        ItemCategory.BANK_ACCOUNT,
+        300,
+        unit="户",
+        measure=Measure.FROZEN,
+        details={
+            "bank": "中国工商银行上海浦东分行",
+            "account_no": "6222021001122334455",
+            "account_name": "张某某",
+        },
+        external_kind=ExternalKind.BANK,
+        external_place="中国工商银行上海浦东分行",
+    )
+    car = register(
+        fraud.id,
+        "黑色大众轿车",
+        ItemCategory.VEHICLE,
+        300,
+        unit="辆",
+        is_perishable=False,
+        details={"plate": "沪A12345", "brand_model": "大众帕萨特"},
+        estimated_value_fen=9_800_000,
+        external_kind=ExternalKind.IMPOUND_LOT,
+        external_place="浦东新区川沙扣押车辆停放场",
+    )
     for item, code in ((phones[0], "R3-A-01"), (phones[1], "R3-A-01"), (cash, "R2-S1-01")):
-        storage.check_in(session, keeper, item.id, location_id=bins[code], condition="封存完好",
-                         occurred_at=item.seized_at + timedelta(hours=3), reason="演示数据：按纸质入库登记补录")
-    freezes.create_freeze(session, officer, item_id=account.id, asset_type=FreezeAssetType.DEPOSIT,
-                          institution="中国工商银行上海浦东分行", account_no="6222021001122334455",
-                          amount_fen=52_000_000, start_on=(now - timedelta(days=170)).date(),
-                          notice_doc_no="沪公(浦)冻通[2026]1001号")
-    transfers.propose_transfer(session, officer, case_id=fraud.id, to_agency_id=agencies["PDJC"].id,
-                               kind=TransferKind.PROSECUTION, item_ids=[p.id for p in phones] + [cash.id, account.id,
-                                                                                                   car.id])
+        storage.check_in(
+            session,
+            keeper,
+            item.id,
+            location_id=bins[code],
+            condition="封存完好",
+            occurred_at=item.seized_at + timedelta(hours=3),
+            reason="演示数据：按纸质入库登记补录",
+        )
+    freezes.create_freeze(
+        session,
+        officer,
+        item_id=account.id,
+        asset_type=FreezeAssetType.DEPOSIT,
+        institution="中国工商银行上海浦东分行",
+        account_no="6222021001122334455",
+        amount_fen=52_000_000,
+        start_on=(now - timedelta(days=170)).date(),
+        notice_doc_no="沪公(浦)冻通[2026]1001号",
+    )
+    transfers.propose_transfer(
+        session,
+        officer,
+        case_id=fraud.id,
+        to_agency_id=agencies["PDJC"].id,
+        kind=TransferKind.PROSECUTION,
+        item_ids=[p.id for p in phones] + [cash.id, account.id, car.id],
+    )
 
     # 2. A theft case still in investigation: one item awaits check-in past the 24-hour limit.
-    theft = cases.open_case(session, officer, police_case_no="沪公(浦)立字[2026]1002号", title="李某盗窃案",
-                            filed_on=(now - timedelta(days=3)).date())
-    register(theft.id, "金色项链", ItemCategory.VALUABLES, 30, details={"weight_g": "15.2"}, estimated_value_fen=860_000,
-             owner_name="受害人王某", ownership_clear=True)
-    laptop = register(theft.id, "银色笔记本电脑", ItemCategory.ELECTRONICS, 5, details={"serial_no": "C02XK0ABJGH5"})
+    theft = cases.open_case(
+        session,
+        officer,
+        police_case_no="沪公(浦)立字[2026]1002号",
+        title="李某盗窃案",
+        filed_on=(now - timedelta(days=3)).date(),
+    )
+    register(
+        theft.id,
+        "金色项链",
+        ItemCategory.VALUABLES,
+        30,
+        details={"weight_g": "15.2"},
+        estimated_value_fen=860_000,
+        owner_name="受害人王某",
+        ownership_clear=True,
+    )
+    laptop = register(
+        theft.id, "银色笔记本电脑", ItemCategory.ELECTRONICS, 5, details={"serial_no": "C02XK0ABJGH5"}
+    )
     storage.check_in(session, keeper, laptop.id, location_id=bins["R3-A-02"], condition="外壳有划痕")
 
     # 3. A check-out for appraisal waiting for the police approver.
-    checkouts.request_checkout(session, officer, item_ids=[laptop.id], purpose=CheckoutPurpose.APPRAISAL,
-                               counterparty=checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心",
-                                                                        kind=CounterpartyKind.LAB),
-                               due_at=now + timedelta(days=3), note="鉴定电脑中的数据")
+    checkouts.request_checkout(
+        session,
+        officer,
+        item_ids=[laptop.id],
+        purpose=CheckoutPurpose.APPRAISAL,
+        counterparty=checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心", kind=CounterpartyKind.LAB),
+        due_at=now + timedelta(days=3),
+        note="鉴定电脑中的数据",
+    )
     session.flush()
     return 2

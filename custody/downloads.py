@@ -35,16 +35,22 @@ MIMETYPES = {
 def content_disposition(filename: str, *, inline: bool = False) -> str:
     """``attachment; filename="ascii"; filename*=UTF-8''…`` (RFC 6266 §4.3, RFC 8187)."""
     ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    ascii_name = re.sub(r'[^A-Za-z0-9._-]+', "_", ascii_name).strip("_") or "download"
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name).strip("_") or "download"
     if "." in filename and "." not in ascii_name:
         ascii_name += "." + filename.rsplit(".", 1)[1]
     kind = "inline" if inline else "attachment"
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def file_response(content: bytes | Iterable[bytes] | IO[bytes], filename: str, *, fmt: str | None = None,
-                  mimetype: str | None = None, inline: bool = False,
-                  headers: dict[str, str] | None = None) -> Response:
+def file_response(
+    content: bytes | Iterable[bytes] | IO[bytes],
+    filename: str,
+    *,
+    fmt: str | None = None,
+    mimetype: str | None = None,
+    inline: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """A download response. ``content`` may be bytes, a file object or an iterable of chunks
     (streamed inside the request context)."""
     kind = mimetype or MIMETYPES[fmt or filename.rsplit(".", 1)[-1]]
@@ -64,9 +70,19 @@ def file_response(content: bytes | Iterable[bytes] | IO[bytes], filename: str, *
 
 def stocktake_report_response(record: Any, fmt: str, *, inline: bool = False) -> Response:
     """The stocktake report as PDF or XLSX, recorded as an export before it is sent."""
-    data = stocktake.report_xlsx(db.session, record) if fmt == "xlsx" else stocktake.report_pdf(db.session, record)
-    record_document(db.session, current_actor(), "stocktake_report", record.id, format=fmt,
-                    stocktake_no=record.stocktake_no)
+    data = (
+        stocktake.report_xlsx(db.session, record)
+        if fmt == "xlsx"
+        else stocktake.report_pdf(db.session, record)
+    )
+    record_document(
+        db.session,
+        current_actor(),
+        "stocktake_report",
+        record.id,
+        format=fmt,
+        stocktake_no=record.stocktake_no,
+    )
     db.session.commit()  # the record of who took the report exists before it is sent
     return file_response(data, f"stocktake-{record.stocktake_no}.{fmt}", fmt=fmt, inline=inline)
 
@@ -80,6 +96,9 @@ def ledger_export_response(fmt: str, scope: str, agency_id: int | None, query: I
     name = ledgers.filename(spec, fmt, clock.today())
     headers = {"X-Row-Count": str(count)}
     if fmt == "xlsx":
-        return file_response(ledgers.xlsx_file(db.session, actor, spec, count), name, fmt=fmt, headers=headers)
-    return file_response(ledgers.csv_chunks(ledgers.ledger_rows(db.session, actor, spec)), name, fmt=fmt,
-                         headers=headers)
+        return file_response(
+            ledgers.xlsx_file(db.session, actor, spec, count), name, fmt=fmt, headers=headers
+        )
+    return file_response(
+        ledgers.csv_chunks(ledgers.ledger_rows(db.session, actor, spec)), name, fmt=fmt, headers=headers
+    )

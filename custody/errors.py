@@ -31,8 +31,10 @@ TRANSLATED_PARAMS = frozenset({"rule"})
 
 
 def translate(message: str, params: dict[str, Any] | None = None) -> str:
-    params = {key: gettext(value) if key in TRANSLATED_PARAMS and isinstance(value, str) else value
-              for key, value in (params or {}).items()}
+    params = {
+        key: gettext(value) if key in TRANSLATED_PARAMS and isinstance(value, str) else value
+        for key, value in (params or {}).items()
+    }
     return gettext(message, **params)
 
 
@@ -114,14 +116,17 @@ VALIDATION_MESSAGES = (
 
 def _message_pattern(msgid: str) -> re.Pattern[str]:
     parts = re.split(r"\{(\w+)\}", msgid)  # literal, name, literal, name, ..., literal
-    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)),
-                      re.S)
+    return re.compile(
+        "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)), re.S
+    )
 
 
 _EXACT = frozenset(m for m in VALIDATION_MESSAGES if "{" not in m)
 # Most literal text first, so "Must be ≥ {min} and ≤ {max}." is tried before "Must be ≥ {min}.".
-_PATTERNS = sorted(((_message_pattern(m), m) for m in VALIDATION_MESSAGES if "{" in m),
-                   key=lambda pair: -len(re.sub(r"\{\w+\}", "", pair[1])))
+_PATTERNS = sorted(
+    ((_message_pattern(m), m) for m in VALIDATION_MESSAGES if "{" in m),
+    key=lambda pair: -len(re.sub(r"\{\w+\}", "", pair[1])),
+)
 
 
 def validation_msgid(message: str) -> tuple[str, dict[str, str]] | None:
@@ -166,8 +171,14 @@ def translate_extra(extra: dict[str, Any]) -> dict[str, Any]:
     """Per-row reports (bulk import) carry msgids too: translate them the same way."""
     if "rows" not in extra:
         return extra
-    rows = [{"row": row["row"], "message": translate(row["message"], row.get("params")),
-             "errors": translate_fields(row["errors"])} for row in extra["rows"]]
+    rows = [
+        {
+            "row": row["row"],
+            "message": translate(row["message"], row.get("params")),
+            "errors": translate_fields(row["errors"]),
+        }
+        for row in extra["rows"]
+    ]
     return {**extra, "rows": rows}
 
 
@@ -209,7 +220,9 @@ def record_refusal(action: str, **data: Any) -> None:
     from custody.services.context import actor_for
 
     db.session.rollback()
-    actor = actor_for(current_user, request_origin()) if current_user and current_user.is_authenticated else None
+    actor = (
+        actor_for(current_user, request_origin()) if current_user and current_user.is_authenticated else None
+    )
     for attempt in range(3):  # a busy embedded database must not turn a refusal into a 500
         try:
             record_event(
@@ -246,8 +259,14 @@ def handle_domain_error(error: DomainError):
         record_refusal("permission.denied", code=error.code)
     detail = translate(error.message, error.params)
     if _is_api():
-        return problem(error.status, gettext(error.title), detail, code=problem_code(error),
-                       errors=translate_fields(error.fields) or None, extra=translate_extra(error.extra))
+        return problem(
+            error.status,
+            gettext(error.title),
+            detail,
+            code=problem_code(error),
+            errors=translate_fields(error.fields) or None,
+            extra=translate_extra(error.extra),
+        )
     return _page(error.status, gettext(error.title), detail)
 
 
@@ -267,14 +286,21 @@ def handle_http_exception(error: HTTPException):
         if not detail and status == 422:
             detail = gettext("The request has invalid or missing fields.")
         elif not detail and status in API_DETAILS and error.description == type(error).description:
-            detail = gettext(API_DETAILS[status])  # werkzeug's own English text: say it in the user's language
+            detail = gettext(
+                API_DETAILS[status]
+            )  # werkzeug's own English text: say it in the user's language
         elif not detail:
             detail = error.description
         title = gettext(API_TITLES[status]) if status in API_TITLES else error.name
         return problem(status, title, detail, code=f"http.{status}", errors=errors)
     if isinstance(error, CSRFError):
-        return _page(400, gettext("Form expired"), gettext(
-            "The form was missing its security token or it expired. Go back, reload the page and try again."))
+        return _page(
+            400,
+            gettext("Form expired"),
+            gettext(
+                "The form was missing its security token or it expired. Go back, reload the page and try again."
+            ),
+        )
     if status in HTTP_PAGES:
         title, description = HTTP_PAGES[status]
         return _page(status, gettext(title), gettext(description))
@@ -284,8 +310,12 @@ def handle_http_exception(error: HTTPException):
 def handle_csrf_error(error: CSRFError):
     record_refusal("csrf.refused", reason=error.description)
     if _is_api():
-        return problem(400, gettext("Bad request"), gettext("Missing or invalid CSRF token (send X-CSRFToken)."),
-                       code="csrf.invalid")
+        return problem(
+            400,
+            gettext("Bad request"),
+            gettext("Missing or invalid CSRF token (send X-CSRFToken)."),
+            code="csrf.invalid",
+        )
     return handle_http_exception(error)
 
 
@@ -327,8 +357,12 @@ def handle_recursion(error: RecursionError):
         return handle_unexpected(error)
     db.session.rollback()
     log.info("request body nested too deeply on %s %s", request.method, request.path)
-    return problem(400, gettext("Bad request"), gettext("The request body is nested too deeply."),
-                   code="request.too_deep")
+    return problem(
+        400,
+        gettext("Bad request"),
+        gettext("The request body is nested too deeply."),
+        code="request.too_deep",
+    )
 
 
 def handle_unexpected(error: Exception):

@@ -53,5 +53,3 @@ def new_secret(prefix: str = "") -> str:
 def secret_hash(secret: str) -> str:
     """Only this digest of a session or token secret is stored."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-

@@ -50,8 +50,9 @@ def nesting_depth(value: Any, limit: int) -> int:
 
 
 def _clean_multidict(data: MultiDict) -> ImmutableMultiDict:
-    return ImmutableMultiDict([(clean_text(k), clean_text(v) if isinstance(v, str) else v)
-                               for k, v in data.items(multi=True)])
+    return ImmutableMultiDict(
+        [(clean_text(k), clean_text(v) if isinstance(v, str) else v) for k, v in data.items(multi=True)]
+    )
 
 
 class CleanRequest(Request):

@@ -31,8 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         description="Verify an exported custody dossier (涉案财物保管链) offline.",
     )
     parser.add_argument("bundle", help="the dossier JSON file")
-    parser.add_argument("--key", help="the log's public key (base64, or a file with base64 or PEM), "
-                                      "obtained independently of the dossier")
+    parser.add_argument(
+        "--key",
+        help="the log's public key (base64, or a file with base64 or PEM), "
+        "obtained independently of the dossier",
+    )
     args = parser.parse_args(argv)
 
     try:

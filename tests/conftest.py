@@ -84,8 +84,10 @@ def now(clock: app_clock.PinnedClock) -> datetime:
 def pytest_report_header(config: pytest.Config) -> str:
     engines = ", ".join(ENGINES)
     note = "" if PG_URL else " (set TEST_DATABASE_URL to add PostgreSQL)"
-    return (f"custody: database engines under test: {engines}{note}\n"
-            f"custody: the session's now is {SESSION_NOW.isoformat()}")
+    return (
+        f"custody: database engines under test: {engines}{note}\n"
+        f"custody: the session's now is {SESSION_NOW.isoformat()}"
+    )
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

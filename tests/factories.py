@@ -36,20 +36,38 @@ FILED_DAYS_AGO = 3  # open_case files a case three local calendar days before th
 
 def open_case(title: str = "张某某诈骗案", **kwargs: Any):
     number = kwargs.pop("police_case_no", f"沪公(浦)立字[2026]{next(_case_counter):04d}号")
-    case = cases.open_case(db.session, act("police_officer"), police_case_no=number, title=title,
-                           filed_on=clock.today() - timedelta(days=FILED_DAYS_AGO), **kwargs)
+    case = cases.open_case(
+        db.session,
+        act("police_officer"),
+        police_case_no=number,
+        title=title,
+        filed_on=clock.today() - timedelta(days=FILED_DAYS_AGO),
+        **kwargs,
+    )
     db.session.commit()
     return case
 
 
-def register(case, name: str = "苹果手机", category: ItemCategory = ItemCategory.PHONE, *,
-             username: str = "police_officer", **kwargs: Any):
-    defaults: dict[str, Any] = {"quantity": 1, "unit": "部", "measure_doc_no": "沪公(浦)扣字[2026]88号",
-                                "seized_at": utcnow() - timedelta(hours=2)}
+def register(
+    case,
+    name: str = "苹果手机",
+    category: ItemCategory = ItemCategory.PHONE,
+    *,
+    username: str = "police_officer",
+    **kwargs: Any,
+):
+    defaults: dict[str, Any] = {
+        "quantity": 1,
+        "unit": "部",
+        "measure_doc_no": "沪公(浦)扣字[2026]88号",
+        "seized_at": utcnow() - timedelta(hours=2),
+    }
     if category is ItemCategory.PHONE:
         defaults["details"] = {"imei": "490154203237518", "brand_model": "iPhone 15"}
     defaults.update(kwargs)
-    item = items.register_item(db.session, act(username), case.id, items.ItemInput(name=name, category=category, **defaults))
+    item = items.register_item(
+        db.session, act(username), case.id, items.ItemInput(name=name, category=category, **defaults)
+    )
     db.session.commit()
     return item
 
@@ -61,7 +79,9 @@ def stored_items(count: int = 3, case=None):
     result = []
     for n in range(count):
         item = register(case, name=f"涉案物品{n + 1}", category=ItemCategory.GOODS)
-        storage.check_in(db.session, act("police_keeper"), item.id, location_id=location(bins[n % len(bins)]).id)
+        storage.check_in(
+            db.session, act("police_keeper"), item.id, location_id=location(bins[n % len(bins)]).id
+        )
         db.session.commit()
         result.append(item)
     return case, result
@@ -69,8 +89,12 @@ def stored_items(count: int = 3, case=None):
 
 def send_to_procuratorate(case, item_ids):
     transfer = transfers.propose_transfer(
-        db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
-        kind=TransferKind.PROSECUTION, item_ids=item_ids,
+        db.session,
+        act("police_officer"),
+        case_id=case.id,
+        to_agency_id=agency("PDJC").id,
+        kind=TransferKind.PROSECUTION,
+        item_ids=item_ids,
     )
     db.session.commit()
     return transfer
@@ -94,18 +118,31 @@ def judge_case(case, item_ids=(), judgment_no: str = JUDGMENT_NO):
 
     item_ids = list(item_ids)
     transfer = send_to_procuratorate(case, item_ids)
-    transfers.decide_lines(db.session, act("prosecutor"), transfer.id, item_ids, accept=True,
-                           case_no=f"浦检刑诉[2026]{case.id}号")
+    transfers.decide_lines(
+        db.session,
+        act("prosecutor"),
+        transfer.id,
+        item_ids,
+        accept=True,
+        case_no=f"浦检刑诉[2026]{case.id}号",
+    )
     db.session.commit()
-    indictment = transfers.propose_transfer(db.session, act("prosecutor"), case_id=case.id,
-                                            to_agency_id=agency("PDFY").id, kind=TransferKind.INDICTMENT,
-                                            item_ids=item_ids)
+    indictment = transfers.propose_transfer(
+        db.session,
+        act("prosecutor"),
+        case_id=case.id,
+        to_agency_id=agency("PDFY").id,
+        kind=TransferKind.INDICTMENT,
+        item_ids=item_ids,
+    )
     db.session.commit()
-    transfers.decide_lines(db.session, act("judge"), indictment.id, item_ids, accept=True,
-                           case_no=f"(2026)沪0115刑初{case.id}号")
+    transfers.decide_lines(
+        db.session, act("judge"), indictment.id, item_ids, accept=True, case_no=f"(2026)沪0115刑初{case.id}号"
+    )
     db.session.commit()
-    judgment = milestones.record_judgment(db.session, act("judge"), case.id, judgment_no=judgment_no,
-                                          effective_on=local_date(utcnow()))
+    judgment = milestones.record_judgment(
+        db.session, act("judge"), case.id, judgment_no=judgment_no, effective_on=local_date(utcnow())
+    )
     db.session.commit()
     return judgment
 
@@ -119,9 +156,16 @@ def photo(item, username: str = "police_officer"):
     from custody.domain.enums import AttachmentKind
 
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
-    attachment = items.add_attachment(db.session, act(username), item.id, filename="photo.png", content=png,
-                                      declared_type="image/png", kind=AttachmentKind.PHOTO,
-                                      upload_dir=Path(current_app.config["CUSTODY_UPLOAD_DIR"]))
+    attachment = items.add_attachment(
+        db.session,
+        act(username),
+        item.id,
+        filename="photo.png",
+        content=png,
+        declared_type="image/png",
+        kind=AttachmentKind.PHOTO,
+        upload_dir=Path(current_app.config["CUSTODY_UPLOAD_DIR"]),
+    )
     db.session.commit()
     return attachment
 
@@ -131,7 +175,14 @@ def dual_role_user(username: str = "police_chief", agency_code: str = "PDGA"):
     from custody.domain.enums import Role
     from custody.services.accounts import create_user
 
-    user = create_user(db.session, None, username=username, display_name="赵局长", agency_id=agency(agency_code).id,
-                       roles=[Role.OFFICER, Role.APPROVER], password="Chief-pass-2026")
+    user = create_user(
+        db.session,
+        None,
+        username=username,
+        display_name="赵局长",
+        agency_id=agency(agency_code).id,
+        roles=[Role.OFFICER, Role.APPROVER],
+        password="Chief-pass-2026",
+    )
     db.session.commit()
     return user

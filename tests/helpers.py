@@ -34,5 +34,7 @@ def row_counts(*models: type) -> dict[str, int]:
 
 
 def all_event_text() -> str:
-    return "\n".join(json.dumps({"data": e.data, "actor": e.actor, "reason": e.reason}, ensure_ascii=False)
-                     for e in events())
+    return "\n".join(
+        json.dumps({"data": e.data, "actor": e.actor, "reason": e.reason}, ensure_ascii=False)
+        for e in events()
+    )

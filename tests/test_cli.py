@@ -37,14 +37,56 @@ def test_demo_password_is_generated_once_and_kept_private(app, runner):
 
 
 def test_create_user_command(runner):
-    ok = runner.invoke(args=["custody", "create-user", "--username", "ops_admin", "--display-name", "运维",
-                             "--agency", "pdga", "--role", "admin", "--password", "Ops-admin-2026"])
+    ok = runner.invoke(
+        args=[
+            "custody",
+            "create-user",
+            "--username",
+            "ops_admin",
+            "--display-name",
+            "运维",
+            "--agency",
+            "pdga",
+            "--role",
+            "admin",
+            "--password",
+            "Ops-admin-2026",
+        ]
+    )
     assert ok.exit_code == 0, ok.output
-    weak = runner.invoke(args=["custody", "create-user", "--username", "ops2", "--display-name", "x",
-                               "--agency", "PDGA", "--role", "admin", "--password", "password"])
+    weak = runner.invoke(
+        args=[
+            "custody",
+            "create-user",
+            "--username",
+            "ops2",
+            "--display-name",
+            "x",
+            "--agency",
+            "PDGA",
+            "--role",
+            "admin",
+            "--password",
+            "password",
+        ]
+    )
     assert weak.exit_code == 1 and "too common" in weak.output
-    no_agency = runner.invoke(args=["custody", "create-user", "--username", "ops3", "--display-name", "x",
-                                    "--agency", "NOPE", "--role", "admin", "--password", "Ops-admin-2026"])
+    no_agency = runner.invoke(
+        args=[
+            "custody",
+            "create-user",
+            "--username",
+            "ops3",
+            "--display-name",
+            "x",
+            "--agency",
+            "NOPE",
+            "--role",
+            "admin",
+            "--password",
+            "Ops-admin-2026",
+        ]
+    )
     assert no_agency.exit_code == 1 and "no agency" in no_agency.output
 
 

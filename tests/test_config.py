@@ -31,7 +31,11 @@ def test_production_needs_a_database_url(tmp_path):
 
 
 def test_production_needs_a_ledger_signing_key(tmp_path):
-    env = {"CUSTODY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "postgres://h/db"}
+    env = {
+        "CUSTODY_INSTANCE_PATH": str(tmp_path),
+        "SECRET_KEY": GOOD_SECRET,
+        "DATABASE_URL": "postgres://h/db",
+    }
     with pytest.raises(RuntimeError, match="CUSTODY_LEDGER_SIGNING_KEY"):
         load_config("production", env)
     with pytest.raises(RuntimeError, match="CUSTODY_LEDGER_SIGNING_KEY"):
@@ -41,8 +45,12 @@ def test_production_needs_a_ledger_signing_key(tmp_path):
 def test_production_cookies_are_secure_httponly_lax(tmp_path):
     config = load_config(
         "production",
-        {"CUSTODY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "postgres://h/db",
-         "CUSTODY_LEDGER_SIGNING_KEY": LEDGER_KEY},
+        {
+            "CUSTODY_INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": GOOD_SECRET,
+            "DATABASE_URL": "postgres://h/db",
+            "CUSTODY_LEDGER_SIGNING_KEY": LEDGER_KEY,
+        },
     )
     assert config.SESSION_COOKIE_SECURE is True
     assert config.SESSION_COOKIE_HTTPONLY is True
@@ -62,13 +70,18 @@ def test_development_generates_a_private_secret_once_and_reuses_it(tmp_path):
 def test_environment_variables_are_read_when_the_app_is_built(tmp_path):
     config = load_config(
         "development",
-        {"CUSTODY_INSTANCE_PATH": str(tmp_path), "CUSTODY_IDLE_TIMEOUT_MINUTES": "5",
-         "DATABASE_URL": "postgresql://u@h:5433/x"},
+        {
+            "CUSTODY_INSTANCE_PATH": str(tmp_path),
+            "CUSTODY_IDLE_TIMEOUT_MINUTES": "5",
+            "DATABASE_URL": "postgresql://u@h:5433/x",
+        },
     )
     assert config.PERMANENT_SESSION_LIFETIME == timedelta(minutes=5)
     assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@h:5433/x"
     with pytest.raises(RuntimeError, match="integer"):
-        load_config("development", {"CUSTODY_INSTANCE_PATH": str(tmp_path), "CUSTODY_IDLE_TIMEOUT_MINUTES": "soon"})
+        load_config(
+            "development", {"CUSTODY_INSTANCE_PATH": str(tmp_path), "CUSTODY_IDLE_TIMEOUT_MINUTES": "soon"}
+        )
 
 
 def test_unknown_environment_name_is_refused():
@@ -83,10 +96,20 @@ def test_normalise_database_url_selects_psycopg3():
 
 
 def test_factory_builds_independent_apps(tmp_path):
-    one = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db",
-                                           "INSTANCE_PATH": str(tmp_path / "a")})
-    two = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/b.db",
-                                           "INSTANCE_PATH": str(tmp_path / "b")})
+    one = create_app(
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db",
+            "INSTANCE_PATH": str(tmp_path / "a"),
+        },
+    )
+    two = create_app(
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/b.db",
+            "INSTANCE_PATH": str(tmp_path / "b"),
+        },
+    )
     assert one is not two and one.testing and two.testing
     assert one.config["SQLALCHEMY_DATABASE_URI"] != two.config["SQLALCHEMY_DATABASE_URI"]
     assert one.instance_path == str(tmp_path / "a")

@@ -19,9 +19,23 @@ def _ids(catalog) -> set[str]:
 def test_every_message_in_the_code_has_a_chinese_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_",
-         "--no-location", "-o", str(pot), "custody"],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "N_",
+            "--no-location",
+            "-o",
+            str(pot),
+            "custody",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as fh:
         in_code = _ids(read_po(fh))
@@ -30,7 +44,12 @@ def test_every_message_in_the_code_has_a_chinese_translation(tmp_path):
     translated = {
         (m.id if isinstance(m.id, str) else m.id[0])
         for m in catalog
-        if m.id and m.string and (m.string if isinstance(m.string, str) else m.string[0]) and "fuzzy" not in m.flags
+        if m.id
+        and m.string
+        and (m.string if isinstance(m.string, str) else m.string[0])
+        and "fuzzy" not in m.flags
     }
     missing = sorted(in_code - translated)
-    assert not missing, f"{len(missing)} messages lack a Chinese translation (make extract-messages): {missing[:20]}"
+    assert not missing, (
+        f"{len(missing)} messages lack a Chinese translation (make extract-messages): {missing[:20]}"
+    )

@@ -29,10 +29,22 @@ def _swagger_assets() -> Blueprint:
 def register_api(app: Flask) -> None:
     from custody.database import MAX_ID, RowIdConverter
 
-    api.register_converter(RowIdConverter, lambda converter: {"type": "integer", "minimum": 0, "maximum": MAX_ID})
+    api.register_converter(
+        RowIdConverter, lambda converter: {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+    )
     from . import admin, audit, cases, items, lifecycle, meta, oversight, tokens, transfers
 
-    for blueprint in (meta.blp, tokens.blp, admin.blp, cases.blp, cases.template_blp, items.blp, transfers.blp,
-                      lifecycle.blp, audit.blp, oversight.blp):
+    for blueprint in (
+        meta.blp,
+        tokens.blp,
+        admin.blp,
+        cases.blp,
+        cases.template_blp,
+        items.blp,
+        transfers.blp,
+        lifecycle.blp,
+        audit.blp,
+        oversight.blp,
+    ):
         api.register_blueprint(blueprint)
     app.register_blueprint(_swagger_assets())

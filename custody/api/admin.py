@@ -43,7 +43,9 @@ class UserCreateSchema(Schema):
     username = ma.fields.Str(required=True, validate=ma.validate.Length(min=3, max=64))
     display_name = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
     agency_id = Int(required=True, strict=True)
-    roles = ma.fields.List(ma.fields.Enum(Role, by_value=True), required=True, validate=ma.validate.Length(min=1))
+    roles = ma.fields.List(
+        ma.fields.Enum(Role, by_value=True), required=True, validate=ma.validate.Length(min=1)
+    )
     password = ma.fields.Str(required=True, load_only=True, validate=ma.validate.Length(max=256))
     locale = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.OneOf(LOCALES))
 

@@ -22,8 +22,12 @@ from custody.extensions import db
 from .common import Schema, paginate
 from .schemas import PageQuerySchema
 
-blp = Blueprint("api_audit", __name__, url_prefix="/api/v1/audit",
-                description="Tamper-evident audit ledger: checkpoints, proofs, verification, dossiers")
+blp = Blueprint(
+    "api_audit",
+    __name__,
+    url_prefix="/api/v1/audit",
+    description="Tamper-evident audit ledger: checkpoints, proofs, verification, dossiers",
+)
 
 HEX = {"description": "SHA-256, 64 lower-case hex digits"}
 
@@ -47,17 +51,19 @@ class CheckpointSchema(Schema):
     origin = ma.fields.Str()
     tree_size = ma.fields.Int()
     root_hash = ma.fields.Str(metadata=HEX)
-    timestamp = ma.fields.Function(lambda c: c["timestamp"] if isinstance(c, dict) else
-                                   c.timestamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                                   metadata={"description": "UTC, YYYY-MM-DDTHH:MM:SS.ffffffZ (signed as is)"})
+    timestamp = ma.fields.Function(
+        lambda c: c["timestamp"] if isinstance(c, dict) else c.timestamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        metadata={"description": "UTC, YYYY-MM-DDTHH:MM:SS.ffffffZ (signed as is)"},
+    )
     key_id = ma.fields.Str()
     signature = ma.fields.Str(metadata={"description": "Ed25519 signature of the checkpoint body, base64"})
 
 
 class InclusionQuerySchema(Schema):
     event_id = ma.fields.Int(required=True)
-    tree_size = ma.fields.Int(load_default=None,
-                              metadata={"description": "default: the latest checkpoint's size"})
+    tree_size = ma.fields.Int(
+        load_default=None, metadata={"description": "default: the latest checkpoint's size"}
+    )
 
 
 class InclusionSchema(Schema):
@@ -66,16 +72,22 @@ class InclusionSchema(Schema):
     tree_size = ma.fields.Int()
     leaf_hash = ma.fields.Str(metadata={"description": "SHA-256(0x00 || canonical entry), hex"})
     root_hash = ma.fields.Str(metadata=HEX)
-    proof = ma.fields.List(ma.fields.Str(), metadata={"description": "RFC 9162 audit path, nearest sibling first"})
-    checkpoint = ma.fields.Nested(CheckpointSchema, allow_none=True,
-                                  metadata={"description": "the signed checkpoint at tree_size, if one exists"})
+    proof = ma.fields.List(
+        ma.fields.Str(), metadata={"description": "RFC 9162 audit path, nearest sibling first"}
+    )
+    checkpoint = ma.fields.Nested(
+        CheckpointSchema,
+        allow_none=True,
+        metadata={"description": "the signed checkpoint at tree_size, if one exists"},
+    )
     entry = ma.fields.Dict(metadata={"description": "the event's canonical entry (docs/LEDGER.md §5)"})
 
 
 class ConsistencyQuerySchema(Schema):
     first = ma.fields.Int(required=True)
-    second = ma.fields.Int(load_default=None,
-                           metadata={"description": "default: the latest checkpoint's size"})
+    second = ma.fields.Int(
+        load_default=None, metadata={"description": "default: the latest checkpoint's size"}
+    )
 
 
 class ConsistencySchema(Schema):
@@ -155,8 +167,9 @@ class InclusionProof(MethodView):
     @blp.response(200, InclusionSchema)
     def get(self, query):
         """Proof that an event is in the log of ``tree_size`` entries (item viewers, auditors)."""
-        return service.event_inclusion(db.session, current_settings(), current_actor(), query["event_id"],
-                                       query["tree_size"])
+        return service.event_inclusion(
+            db.session, current_settings(), current_actor(), query["event_id"], query["tree_size"]
+        )
 
 
 @blp.route("/proofs/consistency")
@@ -188,8 +201,15 @@ class VerifyItem(MethodView):
 
 
 def _export(query, document: str) -> service.Export:
-    return service.export_dossier(db.session, current_settings(), current_actor(), item_id=query["item_id"],
-                                  case_id=query["case_id"], document=document, origin=request_origin())
+    return service.export_dossier(
+        db.session,
+        current_settings(),
+        current_actor(),
+        item_id=query["item_id"],
+        case_id=query["case_id"],
+        document=document,
+        origin=request_origin(),
+    )
 
 
 @blp.route("/dossier")

@@ -72,14 +72,17 @@ class SeizureLists(MethodView):
     @blp.response(200, SeizureListSchema(many=True))
     def get(self, case_id: int):
         get_case(db.session, current_actor(), case_id)
-        return db.session.scalars(select(SeizureList).where(SeizureList.case_id == case_id)
-                                  .order_by(SeizureList.id)).all()
+        return db.session.scalars(
+            select(SeizureList).where(SeizureList.case_id == case_id).order_by(SeizureList.id)
+        ).all()
 
     @blp.arguments(SeizureListCreateSchema)
     @blp.response(201, SeizureListSchema)
     def post(self, data, case_id: int):
         """扣押清单 — start a seizure list (holder, place, time); add items to it by seizure_list_id."""
-        seizure_list = items.create_seizure_list(db.session, current_actor(), case_id, items.SeizureListInput(**data))
+        seizure_list = items.create_seizure_list(
+            db.session, current_actor(), case_id, items.SeizureListInput(**data)
+        )
         db.session.commit()
         return seizure_list
 
@@ -92,8 +95,17 @@ class CaseItems(MethodView):
     @blp.response(201, ItemSchema)
     def post(self, data, case_id: int):
         """Register a seized item; it gets a label code and starts in your agency's custody."""
-        holder = {key: data.pop(key) for key in ("holder_name", "holder_id_no", "holder_contact",
-                                                  "holder_signature", "holder_signature_note", "witness")}
+        holder = {
+            key: data.pop(key)
+            for key in (
+                "holder_name",
+                "holder_id_no",
+                "holder_contact",
+                "holder_signature",
+                "holder_signature_note",
+                "witness",
+            )
+        }
         place = data.pop("seized_place")
         if data["seizure_list_id"] is None:  # a new list for this item, from the holder fields
             data["seized_at"] = data["seized_at"] or utcnow()
@@ -117,19 +129,32 @@ class CaseItemsImport(MethodView):
         """
         upload = data["file"]
         seizure_list = None
-        if data["seizure_list_id"] is None and (data["seized_at"] or data["holder_name"] or data["seized_place"]):
+        if data["seizure_list_id"] is None and (
+            data["seized_at"] or data["holder_name"] or data["seized_place"]
+        ):
             seizure_list = items.SeizureListInput(
-                seized_at=data["seized_at"] or utcnow(), place=data["seized_place"], holder_name=data["holder_name"],
-                holder_id_no=data["holder_id_no"], witness=data["witness"])
-        result = imports.import_items(db.session, current_actor(), case_id, filename=upload.filename or "",
-                                      content=upload.read(), seizure_list_id=data["seizure_list_id"],
-                                      seizure_list=seizure_list)
+                seized_at=data["seized_at"] or utcnow(),
+                place=data["seized_place"],
+                holder_name=data["holder_name"],
+                holder_id_no=data["holder_id_no"],
+                witness=data["witness"],
+            )
+        result = imports.import_items(
+            db.session,
+            current_actor(),
+            case_id,
+            filename=upload.filename or "",
+            content=upload.read(),
+            seizure_list_id=data["seizure_list_id"],
+            seizure_list=seizure_list,
+        )
         db.session.commit()
         return result
 
 
-template_blp = Blueprint("api_import_template", __name__, url_prefix="/api/v1",
-                         description="Seizure-list import template")
+template_blp = Blueprint(
+    "api_import_template", __name__, url_prefix="/api/v1", description="Seizure-list import template"
+)
 
 
 @template_blp.route("/import-template")

@@ -67,14 +67,21 @@ class AwareDateTime(ma.fields.AwareDateTime):
     """A time with its offset, in the range these records can hold."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**_sane_dates(kwargs, datetime(1949, 10, 1, tzinfo=UTC), datetime(2199, 12, 31, tzinfo=UTC)))
+        super().__init__(
+            **_sane_dates(kwargs, datetime(1949, 10, 1, tzinfo=UTC), datetime(2199, 12, 31, tzinfo=UTC))
+        )
 
 
 class DecimalString(ma.fields.Decimal):
     """A decimal sent as a string (``"1.000"``: exact, no binary rounding), and documented so."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs["metadata"] = {"type": "string", "format": "decimal", "example": "1.000", **kwargs.get("metadata", {})}
+        kwargs["metadata"] = {
+            "type": "string",
+            "format": "decimal",
+            "example": "1.000",
+            **kwargs.get("metadata", {}),
+        }
         super().__init__(as_string=True, **kwargs)
 
 
@@ -113,7 +120,9 @@ class Computed(ma.fields.Nested):
 
     _CHECK_ATTRIBUTE = False
 
-    def __init__(self, nested: Any, *, method: str | None = None, function: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, nested: Any, *, method: str | None = None, function: Any = None, **kwargs: Any
+    ) -> None:
         if (method is None) == (function is None):
             raise ValueError("Computed needs exactly one of method= or function=")
         super().__init__(nested, **kwargs)

@@ -87,14 +87,27 @@ def _storage_action(blueprint_path: str, schema, service, doc: str):
     return StorageAction
 
 
-_storage_action("/items/<int:item_id>/check-in", CheckInSchema, storage.check_in,
-                "入库 — receive the item into a storage location (keeper of the custodian agency).")
-_storage_action("/items/<int:item_id>/move", MoveSchema, storage.move,
-                "Move a stored item to another location (keeper).")
-_storage_action("/items/<int:item_id>/external", ExternalSchema, storage.record_external,
-                "Record that the item is kept outside the centre: with the holder, a bank, an impound lot (keeper).")
-_storage_action("/items/<int:item_id>/condition", ConditionSchema, storage.record_condition,
-                "Record the item's condition (keeper).")
+_storage_action(
+    "/items/<int:item_id>/check-in",
+    CheckInSchema,
+    storage.check_in,
+    "入库 — receive the item into a storage location (keeper of the custodian agency).",
+)
+_storage_action(
+    "/items/<int:item_id>/move", MoveSchema, storage.move, "Move a stored item to another location (keeper)."
+)
+_storage_action(
+    "/items/<int:item_id>/external",
+    ExternalSchema,
+    storage.record_external,
+    "Record that the item is kept outside the centre: with the holder, a bank, an impound lot (keeper).",
+)
+_storage_action(
+    "/items/<int:item_id>/condition",
+    ConditionSchema,
+    storage.record_condition,
+    "Record the item's condition (keeper).",
+)
 
 
 @blp.route("/items/<int:item_id>/attachments")
@@ -111,8 +124,14 @@ class ItemAttachments(MethodView):
         """Upload a photo or document (multipart/form-data part ``file``; JPEG, PNG or PDF, at most 20 MB)."""
         upload = data.pop("file")
         attachment = items.add_attachment(
-            db.session, current_actor(), item_id, filename=upload.filename or "upload", content=upload.read(),
-            declared_type=upload.mimetype, upload_dir=upload_dir(), **data,
+            db.session,
+            current_actor(),
+            item_id,
+            filename=upload.filename or "upload",
+            content=upload.read(),
+            declared_type=upload.mimetype,
+            upload_dir=upload_dir(),
+            **data,
         )
         db.session.commit()
         return attachment

@@ -34,8 +34,12 @@ from .lifecycle_schemas import (
     ReturnSchema,
 )
 
-blp = Blueprint("api_lifecycle", __name__, url_prefix="/api/v1",
-                description="Check-out and return, disposal, freezes, corrections")
+blp = Blueprint(
+    "api_lifecycle",
+    __name__,
+    url_prefix="/api/v1",
+    description="Check-out and return, disposal, freezes, corrections",
+)
 
 
 def _action(path: str, schema, response_schema, handler, doc: str, name: str):
@@ -68,7 +72,9 @@ class Checkouts(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """Check-outs of cases you may see; ``overdue=true`` lists late returns."""
-        return paginate(db.session, checkouts.checkouts_query(current_actor(), **query), pagination_parameters)
+        return paginate(
+            db.session, checkouts.checkouts_query(current_actor(), **query), pagination_parameters
+        )
 
     @blp.arguments(CheckoutCreateSchema)
     @blp.response(201, CheckoutSchema)
@@ -89,29 +95,60 @@ class CheckoutById(MethodView):
         return checkouts.get_checkout(db.session, current_actor(), record_id)
 
 
-_action("/checkouts/<int:record_id>/approve", ReasonSchema, CheckoutSchema,
-        lambda actor, cid, data: checkouts.decide_checkout(db.session, actor, cid, approve=True, **data),
-        "Approve (an approver of the custodian agency, not the requester).", "CheckoutApprove")
-_action("/checkouts/<int:record_id>/reject", RequiredReasonSchema, CheckoutSchema,
-        lambda actor, cid, data: checkouts.decide_checkout(db.session, actor, cid, approve=False, **data),
-        "Reject with a reason.", "CheckoutReject")
-_action("/checkouts/<int:record_id>/cancel", ReasonSchema, CheckoutSchema,
-        lambda actor, cid, data: checkouts.cancel_checkout(db.session, actor, cid, **data),
-        "Withdraw the request before release.", "CheckoutCancel")
-_action("/checkouts/<int:record_id>/release", ReleaseSchema, CheckoutSchema,
-        lambda actor, cid, data: checkouts.release_checkout(db.session, actor, cid, **data),
-        "出库 — the keeper releases the approved items to the named person.", "CheckoutRelease")
+_action(
+    "/checkouts/<int:record_id>/approve",
+    ReasonSchema,
+    CheckoutSchema,
+    lambda actor, cid, data: checkouts.decide_checkout(db.session, actor, cid, approve=True, **data),
+    "Approve (an approver of the custodian agency, not the requester).",
+    "CheckoutApprove",
+)
+_action(
+    "/checkouts/<int:record_id>/reject",
+    RequiredReasonSchema,
+    CheckoutSchema,
+    lambda actor, cid, data: checkouts.decide_checkout(db.session, actor, cid, approve=False, **data),
+    "Reject with a reason.",
+    "CheckoutReject",
+)
+_action(
+    "/checkouts/<int:record_id>/cancel",
+    ReasonSchema,
+    CheckoutSchema,
+    lambda actor, cid, data: checkouts.cancel_checkout(db.session, actor, cid, **data),
+    "Withdraw the request before release.",
+    "CheckoutCancel",
+)
+_action(
+    "/checkouts/<int:record_id>/release",
+    ReleaseSchema,
+    CheckoutSchema,
+    lambda actor, cid, data: checkouts.release_checkout(db.session, actor, cid, **data),
+    "出库 — the keeper releases the approved items to the named person.",
+    "CheckoutRelease",
+)
 
 
 def _return(actor, checkout_id, data):
     discrepancy = data.pop("discrepancy") or {}
-    return checkouts.return_items(db.session, actor, checkout_id, discrepancy=discrepancy.get("kind"),
-                                  discrepancy_note=data.pop("discrepancy_note") or discrepancy.get("note"), **data)
+    return checkouts.return_items(
+        db.session,
+        actor,
+        checkout_id,
+        discrepancy=discrepancy.get("kind"),
+        discrepancy_note=data.pop("discrepancy_note") or discrepancy.get("note"),
+        **data,
+    )
 
 
-_action("/checkouts/<int:record_id>/return", ReturnSchema, CheckoutSchema, _return,
-        "归还 — the keeper takes items back, recording condition and any damage, shortage or substitution.",
-        "CheckoutReturn")
+_action(
+    "/checkouts/<int:record_id>/return",
+    ReturnSchema,
+    CheckoutSchema,
+    _return,
+    "归还 — the keeper takes items back, recording condition and any damage, shortage or substitution.",
+    "CheckoutReturn",
+)
 
 
 def _extend(actor, checkout_id, data):
@@ -119,15 +156,30 @@ def _extend(actor, checkout_id, data):
     return checkouts.get_checkout(db.session, actor, checkout_id)
 
 
-_action("/checkouts/<int:record_id>/extend", ExtendSchema, CheckoutSchema, _extend,
-        "Request a later due time (an approver decides at /extension/approve or /extension/reject).",
-        "CheckoutExtend")
-_action("/checkouts/<int:record_id>/extension/approve", ReasonSchema, CheckoutSchema,
-        lambda actor, cid, data: checkouts.decide_extension(db.session, actor, cid, approve=True, **data),
-        "Approve the pending extension (not the person who asked).", "CheckoutExtensionApprove")
-_action("/checkouts/<int:record_id>/extension/reject", RequiredReasonSchema, CheckoutSchema,
-        lambda actor, cid, data: checkouts.decide_extension(db.session, actor, cid, approve=False, **data),
-        "Reject the pending extension.", "CheckoutExtensionReject")
+_action(
+    "/checkouts/<int:record_id>/extend",
+    ExtendSchema,
+    CheckoutSchema,
+    _extend,
+    "Request a later due time (an approver decides at /extension/approve or /extension/reject).",
+    "CheckoutExtend",
+)
+_action(
+    "/checkouts/<int:record_id>/extension/approve",
+    ReasonSchema,
+    CheckoutSchema,
+    lambda actor, cid, data: checkouts.decide_extension(db.session, actor, cid, approve=True, **data),
+    "Approve the pending extension (not the person who asked).",
+    "CheckoutExtensionApprove",
+)
+_action(
+    "/checkouts/<int:record_id>/extension/reject",
+    RequiredReasonSchema,
+    CheckoutSchema,
+    lambda actor, cid, data: checkouts.decide_extension(db.session, actor, cid, approve=False, **data),
+    "Reject the pending extension.",
+    "CheckoutExtensionReject",
+)
 
 
 # -- dispositions -----------------------------------------------------------------------------
@@ -141,7 +193,9 @@ class Dispositions(MethodView):
     @blp.response(200, DispositionSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        return paginate(db.session, dispositions.dispositions_query(current_actor(), **query), pagination_parameters)
+        return paginate(
+            db.session, dispositions.dispositions_query(current_actor(), **query), pagination_parameters
+        )
 
     @blp.arguments(DispositionCreateSchema)
     @blp.response(201, DispositionSchema)
@@ -167,18 +221,39 @@ def _execute(actor, disposition_id, data):
     return dispositions.execute_disposition(db.session, actor, disposition_id, recipient=recipient, **data)
 
 
-_action("/dispositions/<int:record_id>/approve", ReasonSchema, DispositionSchema,
-        lambda actor, did, data: dispositions.decide_disposition(db.session, actor, did, approve=True, **data),
-        "Approve (an approver of the custodian agency, not the proposer).", "DispositionApprove")
-_action("/dispositions/<int:record_id>/reject", RequiredReasonSchema, DispositionSchema,
-        lambda actor, did, data: dispositions.decide_disposition(db.session, actor, did, approve=False, **data),
-        "Reject with a reason.", "DispositionReject")
-_action("/dispositions/<int:record_id>/cancel", ReasonSchema, DispositionSchema,
-        lambda actor, did, data: dispositions.cancel_disposition(db.session, actor, did, **data),
-        "Withdraw before execution.", "DispositionCancel")
-_action("/dispositions/<int:record_id>/execute", ExecuteSchema, DispositionSchema, _execute,
-        "执行 — the keeper executes: receipt number; witness for destruction; proceeds for a sale; "
-        "recipient (owner or authorised agent) for a return.", "DispositionExecute")
+_action(
+    "/dispositions/<int:record_id>/approve",
+    ReasonSchema,
+    DispositionSchema,
+    lambda actor, did, data: dispositions.decide_disposition(db.session, actor, did, approve=True, **data),
+    "Approve (an approver of the custodian agency, not the proposer).",
+    "DispositionApprove",
+)
+_action(
+    "/dispositions/<int:record_id>/reject",
+    RequiredReasonSchema,
+    DispositionSchema,
+    lambda actor, did, data: dispositions.decide_disposition(db.session, actor, did, approve=False, **data),
+    "Reject with a reason.",
+    "DispositionReject",
+)
+_action(
+    "/dispositions/<int:record_id>/cancel",
+    ReasonSchema,
+    DispositionSchema,
+    lambda actor, did, data: dispositions.cancel_disposition(db.session, actor, did, **data),
+    "Withdraw before execution.",
+    "DispositionCancel",
+)
+_action(
+    "/dispositions/<int:record_id>/execute",
+    ExecuteSchema,
+    DispositionSchema,
+    _execute,
+    "执行 — the keeper executes: receipt number; witness for destruction; proceeds for a sale; "
+    "recipient (owner or authorised agent) for a return.",
+    "DispositionExecute",
+)
 
 
 # -- freezes ----------------------------------------------------------------------------------
@@ -213,12 +288,22 @@ class FreezeById(MethodView):
         return freezes.get_freeze(db.session, current_actor(), record_id)
 
 
-_action("/freezes/<int:record_id>/renew", RenewSchema, FreezeSchema,
-        lambda actor, fid, data: freezes.renew_freeze(db.session, actor, fid, **data),
-        "续冻 — renew before expiry (after it the freeze has lapsed).", "FreezeRenew")
-_action("/freezes/<int:record_id>/release", FreezeReleaseSchema, FreezeSchema,
-        lambda actor, fid, data: freezes.release_freeze(db.session, actor, fid, **data),
-        "解除冻结 — release an active freeze.", "FreezeRelease")
+_action(
+    "/freezes/<int:record_id>/renew",
+    RenewSchema,
+    FreezeSchema,
+    lambda actor, fid, data: freezes.renew_freeze(db.session, actor, fid, **data),
+    "续冻 — renew before expiry (after it the freeze has lapsed).",
+    "FreezeRenew",
+)
+_action(
+    "/freezes/<int:record_id>/release",
+    FreezeReleaseSchema,
+    FreezeSchema,
+    lambda actor, fid, data: freezes.release_freeze(db.session, actor, fid, **data),
+    "解除冻结 — release an active freeze.",
+    "FreezeRelease",
+)
 
 
 # -- corrections ------------------------------------------------------------------------------
@@ -232,7 +317,9 @@ class Corrections(MethodView):
     @blp.response(200, CorrectionSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        return paginate(db.session, corrections.corrections_query(current_actor(), **query), pagination_parameters)
+        return paginate(
+            db.session, corrections.corrections_query(current_actor(), **query), pagination_parameters
+        )
 
     @blp.arguments(CorrectionCreateSchema)
     @blp.response(201, CorrectionSchema)
@@ -252,9 +339,19 @@ class CorrectionById(MethodView):
         return corrections.get_correction(db.session, current_actor(), record_id)
 
 
-_action("/corrections/<int:record_id>/approve", ReasonSchema, CorrectionSchema,
-        lambda actor, cid, data: corrections.decide_correction(db.session, actor, cid, approve=True, **data),
-        "Approve (not the proposer): the item takes the new value; history keeps both.", "CorrectionApprove")
-_action("/corrections/<int:record_id>/reject", RequiredReasonSchema, CorrectionSchema,
-        lambda actor, cid, data: corrections.decide_correction(db.session, actor, cid, approve=False, **data),
-        "Reject with a reason.", "CorrectionReject")
+_action(
+    "/corrections/<int:record_id>/approve",
+    ReasonSchema,
+    CorrectionSchema,
+    lambda actor, cid, data: corrections.decide_correction(db.session, actor, cid, approve=True, **data),
+    "Approve (not the proposer): the item takes the new value; history keeps both.",
+    "CorrectionApprove",
+)
+_action(
+    "/corrections/<int:record_id>/reject",
+    RequiredReasonSchema,
+    CorrectionSchema,
+    lambda actor, cid, data: corrections.decide_correction(db.session, actor, cid, approve=False, **data),
+    "Reject with a reason.",
+    "CorrectionReject",
+)

@@ -69,8 +69,13 @@ class CounterpartySchema(Schema):
 class CheckoutCreateSchema(Schema):
     item_ids = ITEM_IDS
     purpose = _enum(CheckoutPurpose, required=True)
-    counterparty = NameOrObject(CounterpartyInputSchema, required=True,
-                                metadata={"description": "a name, or {name, kind: person|lab|court|bank|authority|other, organisation, id_no, contact}"})
+    counterparty = NameOrObject(
+        CounterpartyInputSchema,
+        required=True,
+        metadata={
+            "description": "a name, or {name, kind: person|lab|court|bank|authority|other, organisation, id_no, contact}"
+        },
+    )
     due_at = AwareDateTime(required=True)
     note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
 
@@ -84,8 +89,12 @@ class RequiredReasonSchema(Schema):
 
 
 class ReleaseSchema(Schema):
-    released_to = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=100),
-                                metadata={"description": "the person taking the items; default the counterparty"})
+    released_to = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=100),
+        metadata={"description": "the person taking the items; default the counterparty"},
+    )
 
 
 class DiscrepancyInputSchema(Schema):
@@ -95,10 +104,19 @@ class DiscrepancyInputSchema(Schema):
 
 class ReturnSchema(Schema):
     condition = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=500))
-    item_ids = ma.fields.List(Int(strict=True), load_default=None, allow_none=True,
-                              metadata={"description": "default: every item still out"})
-    discrepancy = NameOrObject(DiscrepancyInputSchema, key="kind", load_default=None, allow_none=True,
-                               metadata={"description": "damage | shortage | substitution, or {kind, note}"})
+    item_ids = ma.fields.List(
+        Int(strict=True),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "default: every item still out"},
+    )
+    discrepancy = NameOrObject(
+        DiscrepancyInputSchema,
+        key="kind",
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "damage | shortage | substitution, or {kind, note}"},
+    )
     discrepancy_note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
 
 
@@ -163,8 +181,12 @@ class CheckoutSchema(Schema):
 class DispositionCreateSchema(Schema):
     item_ids = ITEM_IDS
     kind = _enum(DispositionKind, required=True)
-    legal_basis = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200),
-                                metadata={"description": "judgment / decision number (required for final disposal)"})
+    legal_basis = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=200),
+        metadata={"description": "judgment / decision number (required for final disposal)"},
+    )
     reason = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
     owner_consent = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
 
@@ -173,14 +195,21 @@ class RecipientSchema(Schema):
     name = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=100))
     id_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=32))
     is_agent = ma.fields.Bool(load_default=False)
-    authorisation_ref = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=100),
-                                      metadata={"description": "the written authorisation (授权委托书) an agent holds"})
+    authorisation_ref = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=100),
+        metadata={"description": "the written authorisation (授权委托书) an agent holds"},
+    )
 
 
 class ExecuteSchema(Schema):
     receipt_no = ma.fields.Str(required=True, validate=ma.validate.Length(max=64))
-    witness = ma.fields.Str(load_default=None, allow_none=True,
-                            metadata={"description": "username of the destruction witness (not in the chain of custody)"})
+    witness = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "username of the destruction witness (not in the chain of custody)"},
+    )
     proceeds_fen = Int(load_default=None, allow_none=True, strict=True)
     recipient = ma.fields.Nested(RecipientSchema, load_default=None, allow_none=True)
 
@@ -217,8 +246,17 @@ class DispositionSchema(Schema):
     executed_at = AwareDateTime(allow_none=True)
     receipt_no = ma.fields.Str(allow_none=True)
     witness_user_id = Int(allow_none=True)
-    recipient = ma.fields.Function(lambda d: {"name": d.recipient.name, "is_agent": d.recipient_is_agent,
-                                              "authorisation_ref": d.authorisation_ref} if d.recipient else None)
+    recipient = ma.fields.Function(
+        lambda d: (
+            {
+                "name": d.recipient.name,
+                "is_agent": d.recipient_is_agent,
+                "authorisation_ref": d.authorisation_ref,
+            }
+            if d.recipient
+            else None
+        )
+    )
     lines = ma.fields.List(ma.fields.Nested(DispositionLineSchema))
 
 
@@ -233,8 +271,14 @@ class FreezeCreateSchema(Schema):
     account_name = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
     amount_fen = Int(required=True, strict=True)
     start_on = Date(required=True)
-    period_months = Int(load_default=None, allow_none=True, strict=True,
-                                  metadata={"description": "default and maximum by asset type: deposits 6 (major case 12), securities 24, equity/insurance 6"})
+    period_months = Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        metadata={
+            "description": "default and maximum by asset type: deposits 6 (major case 12), securities 24, equity/insurance 6"
+        },
+    )
     major_case = ma.fields.Bool(load_default=False)
     notice_doc_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
 
@@ -276,8 +320,10 @@ class FreezeSchema(Schema):
     start_on = Date()
     period_months = Int()
     expires_on = Date()
-    status = ma.fields.Function(lambda f: freeze_status_on(f.status, f.expires_on, local_date(utcnow())).value,
-                                metadata={"description": "active, lapsed (expired without renewal) or released"})
+    status = ma.fields.Function(
+        lambda f: freeze_status_on(f.status, f.expires_on, local_date(utcnow())).value,
+        metadata={"description": "active, lapsed (expired without renewal) or released"},
+    )
     released_at = AwareDateTime(allow_none=True)
     release_doc_no = ma.fields.Str(allow_none=True)
     renewals = ma.fields.List(ma.fields.Nested(RenewalSchema))

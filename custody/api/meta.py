@@ -19,7 +19,9 @@ class MeSchema(Schema):
     username = ma.fields.Str()
     display_name = ma.fields.Str()
     agency = ma.fields.Nested(AgencyRefSchema)
-    roles = ma.fields.Function(lambda user: sorted(r.value for r in user.roles), metadata={"description": "role names"})
+    roles = ma.fields.Function(
+        lambda user: sorted(r.value for r in user.roles), metadata={"description": "role names"}
+    )
     locale = ma.fields.Str(allow_none=True)
 
 

@@ -26,8 +26,12 @@ from custody.services.items import ItemQuery
 from .common import AgencyRefSchema, AwareDateTime, Date, DecimalString, Int, Schema, paginate
 from .schemas import ItemQuerySchema, PageQuerySchema
 
-blp = Blueprint("api_oversight", __name__, url_prefix="/api/v1",
-                description="Deadlines and alerts, stocktakes, spot checks, ledgers, statistics, owner lookup")
+blp = Blueprint(
+    "api_oversight",
+    __name__,
+    url_prefix="/api/v1",
+    description="Deadlines and alerts, stocktakes, spot checks, ledgers, statistics, owner lookup",
+)
 
 MAX_ALERTS = 1000
 
@@ -61,8 +65,10 @@ class AlertSchema(Schema):
     case_id = Int()
     case_ref = ma.fields.Str()
     agency_id = Int(metadata={"description": "the agency that must act"})
-    roles = ma.fields.Function(lambda a: sorted(r.value for r in a.roles),
-                               metadata={"description": "the roles in that agency that must act"})
+    roles = ma.fields.Function(
+        lambda a: sorted(r.value for r in a.roles),
+        metadata={"description": "the roles in that agency that must act"},
+    )
     item_ids = ma.fields.List(Int())
     labels = ma.fields.List(ma.fields.Str())
     record_type = ma.fields.Str(allow_none=True)
@@ -76,7 +82,8 @@ class AlertCountSchema(Schema):
 
 
 AlertSummarySchema = Schema.from_dict(
-    {rule.value: ma.fields.Nested(AlertCountSchema) for rule in AlertRule}, name="AlertSummarySchema")
+    {rule.value: ma.fields.Nested(AlertCountSchema) for rule in AlertRule}, name="AlertSummarySchema"
+)
 
 
 @blp.route("/alerts")
@@ -90,11 +97,14 @@ class Alerts(MethodView):
         """Deadlines your agency (in your role) must act on, most urgent first; auditors see all.
 
         Filter by ``rule`` and ``overdue``; paginated (X-Pagination header)."""
-        found = alerts.filter_alerts(alerts.alerts_for(db.session, current_actor()), rule=query.get("rule"),
-                                     overdue=query.get("overdue"))
+        found = alerts.filter_alerts(
+            alerts.alerts_for(db.session, current_actor()),
+            rule=query.get("rule"),
+            overdue=query.get("overdue"),
+        )
         pagination_parameters.item_count = len(found)
         start = pagination_parameters.first_item
-        return found[start:start + pagination_parameters.page_size]
+        return found[start : start + pagination_parameters.page_size]
 
 
 @blp.route("/alerts/summary")
@@ -124,8 +134,11 @@ class JudgmentSchema(Schema):
 
 
 class ClosureCreateSchema(Schema):
-    legal_basis = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=100),
-                                metadata={"description": "the decision's number (撤销案件决定书, 不起诉决定书, 结案通知)"})
+    legal_basis = ma.fields.Str(
+        required=True,
+        validate=ma.validate.Length(min=1, max=100),
+        metadata={"description": "the decision's number (撤销案件决定书, 不起诉决定书, 结案通知)"},
+    )
     reason = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=500))
 
 
@@ -236,7 +249,9 @@ class PublicNotices(MethodView):
 
 
 class StocktakeCreateSchema(Schema):
-    location_id = Int(required=True, strict=True, metadata={"description": "counted with everything under it"})
+    location_id = Int(
+        required=True, strict=True, metadata={"description": "counted with everything under it"}
+    )
     note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
 
 
@@ -262,8 +277,12 @@ class StocktakeDetailSchema(StocktakeSchema):
 
 class StocktakeScanSchema(Schema):
     label_code = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
-    location_id = Int(load_default=None, allow_none=True, strict=True,
-                      metadata={"description": "where you are counting; default: the stocktake's root"})
+    location_id = Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        metadata={"description": "where you are counting; default: the stocktake's root"},
+    )
 
 
 class StocktakeLineSchema(Schema):
@@ -318,7 +337,9 @@ class Stocktakes(MethodView):
     @blp.response(200, StocktakeSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        return paginate(db.session, stocktake.stocktakes_query(current_actor(), **query), pagination_parameters)
+        return paginate(
+            db.session, stocktake.stocktakes_query(current_actor(), **query), pagination_parameters
+        )
 
     @blp.arguments(StocktakeCreateSchema)
     @blp.response(201, StocktakeDetailSchema)
@@ -405,7 +426,9 @@ class Discrepancies(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """Stocktake discrepancies your agency must resolve (auditors: all)."""
-        return paginate(db.session, stocktake.discrepancies_query(current_actor(), **query), pagination_parameters)
+        return paginate(
+            db.session, stocktake.discrepancies_query(current_actor(), **query), pagination_parameters
+        )
 
 
 @blp.route("/discrepancies/<int:discrepancy_id>/resolve")
@@ -500,7 +523,9 @@ class SpotChecks(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """Spot checks (auditors: all; others: those they were drawn to inspect)."""
-        return paginate(db.session, spot_checks.spot_checks_query(current_actor(), **query), pagination_parameters)
+        return paginate(
+            db.session, spot_checks.spot_checks_query(current_actor(), **query), pagination_parameters
+        )
 
     @blp.arguments(SpotCheckCreateSchema)
     @blp.response(201, SpotCheckDetailSchema)
@@ -508,8 +533,13 @@ class SpotChecks(MethodView):
         """双随机 — draw ``size`` items at random within ``scope`` and an inspector from another agency for each.
 
         The seed comes from the server's ``secrets`` module and is recorded, so the draw can be redone."""
-        check = spot_checks.draw_spot_check(db.session, current_actor(), size=data["size"],
-                                            scope=spot_checks.Scope(**data["scope"]), note=data["note"])
+        check = spot_checks.draw_spot_check(
+            db.session,
+            current_actor(),
+            size=data["size"],
+            scope=spot_checks.Scope(**data["scope"]),
+            note=data["note"],
+        )
         db.session.commit()
         return _check_detail(check)
 
@@ -558,7 +588,11 @@ class LedgerQuerySchema(ItemQuerySchema):
 
 def ledger_response(query: dict[str, Any]) -> Response:
     query = dict(query)
-    fmt, scope, agency_id = query.pop("format", "csv"), query.pop("scope", "centre"), query.pop("agency_id", None)
+    fmt, scope, agency_id = (
+        query.pop("format", "csv"),
+        query.pop("scope", "centre"),
+        query.pop("agency_id", None),
+    )
     query.pop("page", None), query.pop("page_size", None)
     return ledger_export_response(fmt, scope, agency_id, ItemQuery(**query))
 
@@ -648,16 +682,24 @@ class OwnerLookup(MethodView):
     def post(self, data):
         """当事人查询 — no login: the list number and the code printed on the holder's copy give the
         status of that list's items, nothing else. Rate-limited; every attempt is audited."""
-        result = owner_lookup.lookup(db.session, list_no=data["list_no"], code=data["code"], origin=request_origin())
+        result = owner_lookup.lookup(
+            db.session, list_no=data["list_no"], code=data["code"], origin=request_origin()
+        )
         db.session.commit()
         if result.outcome is LookupOutcome.LIMITED:
-            response = problem(429, gettext("Too many attempts"),
-                               gettext("Too many failed attempts. Try again in 15 minutes."),
-                               code="owner_lookup.limited")
+            response = problem(
+                429,
+                gettext("Too many attempts"),
+                gettext("Too many failed attempts. Try again in 15 minutes."),
+                code="owner_lookup.limited",
+            )
             response.headers["Retry-After"] = "900"
             return response
         if result.outcome is LookupOutcome.FAILURE:
-            return problem(404, gettext("Not found"),
-                           gettext("No seizure list matches this number and verification code."),
-                           code="owner_lookup.not_found")
+            return problem(
+                404,
+                gettext("Not found"),
+                gettext("No seizure list matches this number and verification code."),
+                code="owner_lookup.not_found",
+            )
         return result

@@ -65,9 +65,15 @@ class CustodianCountSchema(Schema):
 
 
 class CaseSummarySchema(Schema):
-    status = ma.fields.Str(metadata={"description": "no_items, awaiting_check_in, transfer_pending, in_custody, all_disposed"})
+    status = ma.fields.Str(
+        metadata={"description": "no_items, awaiting_check_in, transfer_pending, in_custody, all_disposed"}
+    )
     item_count = Int()
-    total_value_fen = Int(metadata={"description": "value in fen of the items still held (disposed items excluded; cash without an estimate at its counted amount)"})
+    total_value_fen = Int(
+        metadata={
+            "description": "value in fen of the items still held (disposed items excluded; cash without an estimate at its counted amount)"
+        }
+    )
     by_status = ma.fields.Dict(keys=ma.fields.Str(), values=Int())
     by_custodian = ma.fields.List(ma.fields.Nested(CustodianCountSchema))
 
@@ -100,7 +106,9 @@ class SeizureListCreateSchema(Schema):
     holder_id_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=32))
     holder_contact = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
     holder_signature = _enum(HolderSignature, load_default=HolderSignature.SIGNED)
-    holder_signature_note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    holder_signature_note = ma.fields.Str(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=200)
+    )
     officers = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
     witness = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
 
@@ -133,14 +141,26 @@ class ItemCreateSchema(Schema):
     seizure_list_id = Int(load_default=None, allow_none=True, strict=True)
     features = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
     specification = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
-    condition_at_seizure = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+    condition_at_seizure = ma.fields.Str(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=500)
+    )
     source = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
     is_perishable = ma.fields.Bool(load_default=False)
-    estimated_value_fen = Int(load_default=None, allow_none=True, strict=True,
-                                        metadata={"description": "value in fen (分), an integer"})
-    details = ma.fields.Dict(keys=ma.fields.Str(), load_default=None, allow_none=True,
-                             metadata={"description": "category-specific fields, e.g. cash {amount_fen, denominations}, "
-                                                      "vehicle {plate, vin}, phone {imei}, bank_account {bank, account_no}"})
+    estimated_value_fen = Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        metadata={"description": "value in fen (分), an integer"},
+    )
+    details = ma.fields.Dict(
+        keys=ma.fields.Str(),
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "category-specific fields, e.g. cash {amount_fen, denominations}, "
+            "vehicle {plate, vin}, phone {imei}, bank_account {bank, account_no}"
+        },
+    )
     owner_name = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
     owner_id_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=32))
     owner_contact = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
@@ -153,7 +173,9 @@ class ItemCreateSchema(Schema):
     holder_id_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=32))
     holder_contact = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
     holder_signature = _enum(HolderSignature, load_default=HolderSignature.SIGNED)
-    holder_signature_note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    holder_signature_note = ma.fields.Str(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=200)
+    )
     seized_place = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
     witness = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
 
@@ -170,7 +192,10 @@ class ItemQuerySchema(PageQuerySchema):
     q = ma.fields.Str(validate=ma.validate.Length(max=100))
     flagged = ma.fields.Bool()
     overdue = ma.fields.Bool()
-    sort = ma.fields.Str(load_default="-id", metadata={"description": "id, seized_at, label_code, name, value; '-' for descending"})
+    sort = ma.fields.Str(
+        load_default="-id",
+        metadata={"description": "id, seized_at, label_code, name, value; '-' for descending"},
+    )
 
 
 def _sees_personal_data(item: Any) -> bool:
@@ -204,8 +229,11 @@ def _status(item: Any) -> str:
     return derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status)).value
 
 
-STATUS_DOC = {"type": "string", "enum": [s.value for s in ItemStatus],
-              "description": "derived from the four dimensions (custody, location, disposition, measure)"}
+STATUS_DOC = {
+    "type": "string",
+    "enum": [s.value for s in ItemStatus],
+    "description": "derived from the four dimensions (custody, location, disposition, measure)",
+}
 
 
 # Documentation of the objects an item's computed fields return (response only; the JSON is built by
@@ -219,15 +247,20 @@ class SeizureListRefSchema(Schema):
 
 class ItemOwnerSchema(Schema):
     name = ma.fields.Str(required=True, allow_none=True)
-    id_no = ma.fields.Str(required=True, allow_none=True,
-                          metadata={"description": "masked unless your agency holds the item, or you are an auditor"})
+    id_no = ma.fields.Str(
+        required=True,
+        allow_none=True,
+        metadata={"description": "masked unless your agency holds the item, or you are an auditor"},
+    )
     contact = ma.fields.Str(required=True, allow_none=True, metadata={"description": "masked like id_no"})
     ownership_clear = ma.fields.Bool(required=True)
 
 
 class ItemMeasureSchema(Schema):
     kind = _enum(Measure, required=True)
-    doc_no = ma.fields.Str(required=True, allow_none=True, metadata={"description": "the decision's document number"})
+    doc_no = ma.fields.Str(
+        required=True, allow_none=True, metadata={"description": "the decision's document number"}
+    )
     date = ma.fields.Date(required=True)
 
 
@@ -243,13 +276,24 @@ class ItemExternalSchema(Schema):
 
 class ItemLocationSchema(Schema):
     state = _enum(LocationState, required=True)
-    storage = ma.fields.Nested(StorageRefSchema, required=True, allow_none=True,
-                               metadata={"description": "the storage location, when in storage"})
-    external = ma.fields.Nested(ItemExternalSchema, required=True, allow_none=True,
-                                metadata={"description": "where it is kept outside the centre, if it is"})
-    condition = ma.fields.Str(required=True, allow_none=True, metadata={"description": "latest recorded condition"})
-    checked_in_at = ma.fields.DateTime(required=True, allow_none=True,
-                                       metadata={"description": "first received into the centre"})
+    storage = ma.fields.Nested(
+        StorageRefSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "the storage location, when in storage"},
+    )
+    external = ma.fields.Nested(
+        ItemExternalSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "where it is kept outside the centre, if it is"},
+    )
+    condition = ma.fields.Str(
+        required=True, allow_none=True, metadata={"description": "latest recorded condition"}
+    )
+    checked_in_at = ma.fields.DateTime(
+        required=True, allow_none=True, metadata={"description": "first received into the centre"}
+    )
 
 
 class ItemDispositionSchema(Schema):
@@ -283,19 +327,25 @@ class ItemSummarySchema(Schema):
     location_state = _enum(LocationState)
     storage_location = ma.fields.Nested(StorageRefSchema, allow_none=True)
     disposition_status = _enum(DispositionStatus)
-    owner_name = ma.fields.Function(lambda item: mask_name(item.owner_name),
-                                    metadata={"type": "string", "nullable": True, "description": "masked"})
+    owner_name = ma.fields.Function(
+        lambda item: mask_name(item.owner_name),
+        metadata={"type": "string", "nullable": True, "description": "masked"},
+    )
     seized_at = AwareDateTime()
     flag_reason = ma.fields.Str(allow_none=True)
-    overdue = ma.fields.Bool(dump_default=False, metadata={"description": "out on a check-out past its due time"})
+    overdue = ma.fields.Bool(
+        dump_default=False, metadata={"description": "out on a check-out past its due time"}
+    )
 
 
 class ItemSchema(Schema):
     id = Int()
     label_code = ma.fields.Str()
     case_id = Int()
-    seizure_list = Computed(SeizureListRefSchema,
-                            function=lambda item: {"id": item.seizure_list.id, "list_no": item.seizure_list.list_no})
+    seizure_list = Computed(
+        SeizureListRefSchema,
+        function=lambda item: {"id": item.seizure_list.id, "list_no": item.seizure_list.list_no},
+    )
     name = ma.fields.Str()
     category = _enum(ItemCategory)
     quantity = DecimalString()
@@ -308,26 +358,48 @@ class ItemSchema(Schema):
     estimated_value_fen = Int(allow_none=True)
     details = ma.fields.Dict()
     owner = Computed(ItemOwnerSchema, method="dump_owner")
-    measure = Computed(ItemMeasureSchema, function=lambda item: {
-        "kind": item.measure.value, "doc_no": item.measure_doc_no, "date": item.measure_date.isoformat()})
+    measure = Computed(
+        ItemMeasureSchema,
+        function=lambda item: {
+            "kind": item.measure.value,
+            "doc_no": item.measure_doc_no,
+            "date": item.measure_date.isoformat(),
+        },
+    )
     seized_at = AwareDateTime()
     registered_at = AwareDateTime()
     status = ma.fields.Function(_status, metadata=STATUS_DOC)
     custodian_agency = ma.fields.Nested(AgencyRefSchema)
     custody = Computed(ItemCustodySchema, function=lambda item: {"state": item.custody_state.value})
     location = Computed(ItemLocationSchema, method="dump_location")
-    disposition = Computed(ItemDispositionSchema, function=lambda item: {
-        "status": item.disposition_status.value,
-        "kind": item.disposition_kind.value if item.disposition_kind else None})
+    disposition = Computed(
+        ItemDispositionSchema,
+        function=lambda item: {
+            "status": item.disposition_status.value,
+            "kind": item.disposition_kind.value if item.disposition_kind else None,
+        },
+    )
     flag_reason = ma.fields.Str(allow_none=True)
     source_item_id = Int(allow_none=True, metadata={"description": "early-sale proceeds: the item sold"})
     attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
-    checkout = Computed(ItemCheckoutSchema, method="dump_checkout", allow_none=True,
-                        metadata={"description": "the check-out it is out on, if any"})
-    freezes = Computed("FreezeSchema", method="dump_freezes", many=True,
-                       metadata={"description": "freeze orders on it (bank accounts, securities…)"})
-    corrections = Computed("CorrectionSchema", method="dump_corrections", many=True,
-                           metadata={"description": "corrections of its fields, visible"})
+    checkout = Computed(
+        ItemCheckoutSchema,
+        method="dump_checkout",
+        allow_none=True,
+        metadata={"description": "the check-out it is out on, if any"},
+    )
+    freezes = Computed(
+        "FreezeSchema",
+        method="dump_freezes",
+        many=True,
+        metadata={"description": "freeze orders on it (bank accounts, securities…)"},
+    )
+    corrections = Computed(
+        "CorrectionSchema",
+        method="dump_corrections",
+        many=True,
+        metadata={"description": "corrections of its fields, visible"},
+    )
     event_count = Int()
     version = Int()
 
@@ -335,12 +407,22 @@ class ItemSchema(Schema):
         from custody.extensions import db
         from custody.services.checkouts import open_checkout_for
 
-        checkout = open_checkout_for(db.session, item.id) if item.location_state is LocationState.CHECKED_OUT else None
+        checkout = (
+            open_checkout_for(db.session, item.id)
+            if item.location_state is LocationState.CHECKED_OUT
+            else None
+        )
         if checkout is None:
             return None
-        return {"id": checkout.id, "checkout_no": checkout.checkout_no, "purpose": checkout.purpose.value,
-                "counterparty": checkout.counterparty.name, "released_to": checkout.released_to,
-                "due_at": checkout.due_at.isoformat(), "overdue": is_overdue(checkout.status, checkout.due_at, utcnow())}
+        return {
+            "id": checkout.id,
+            "checkout_no": checkout.checkout_no,
+            "purpose": checkout.purpose.value,
+            "counterparty": checkout.counterparty.name,
+            "released_to": checkout.released_to,
+            "due_at": checkout.due_at.isoformat(),
+            "overdue": is_overdue(checkout.status, checkout.due_at, utcnow()),
+        }
 
     def dump_freezes(self, item: Any) -> list[dict[str, Any]]:
         from custody.extensions import db
@@ -348,7 +430,9 @@ class ItemSchema(Schema):
 
         from .lifecycle_schemas import FreezeSchema
 
-        rows = db.session.scalars(select(FreezeOrder).where(FreezeOrder.item_id == item.id).order_by(FreezeOrder.id))
+        rows = db.session.scalars(
+            select(FreezeOrder).where(FreezeOrder.item_id == item.id).order_by(FreezeOrder.id)
+        )
         return FreezeSchema(many=True).dump(rows)
 
     def dump_corrections(self, item: Any) -> list[dict[str, Any]]:
@@ -357,7 +441,9 @@ class ItemSchema(Schema):
 
         from .lifecycle_schemas import CorrectionSchema
 
-        rows = db.session.scalars(select(Correction).where(Correction.item_id == item.id).order_by(Correction.id))
+        rows = db.session.scalars(
+            select(Correction).where(Correction.item_id == item.id).order_by(Correction.id)
+        )
         return CorrectionSchema(many=True).dump(rows)
 
     def dump_owner(self, item: Any) -> dict[str, Any]:
@@ -374,8 +460,13 @@ class ItemSchema(Schema):
         return {
             "state": item.location_state.value,
             "storage": StorageRefSchema().dump(location) if location else None,
-            "external": {"kind": item.external_kind.value, "place": item.external_place,
-                         "contact": item.external_contact} if item.external_kind else None,
+            "external": {
+                "kind": item.external_kind.value,
+                "place": item.external_place,
+                "contact": item.external_contact,
+            }
+            if item.external_kind
+            else None,
             "condition": item.condition,
             "checked_in_at": item.checked_in_at.isoformat() if item.checked_in_at else None,
         }
@@ -401,24 +492,36 @@ class EventSchema(Schema):
     id = Int()
     seq = Int(attribute="item_seq")
     action = ma.fields.Str()
-    outcome = ma.fields.Function(lambda e: e.outcome.value,
-                                 metadata={"type": "string", "enum": [o.value for o in Outcome]})
+    outcome = ma.fields.Function(
+        lambda e: e.outcome.value, metadata={"type": "string", "enum": [o.value for o in Outcome]}
+    )
     occurred_at = AwareDateTime()
     recorded_at = AwareDateTime()
-    actor = Computed(EventActorSchema, function=lambda e: e.actor, allow_none=True,
-                     metadata={"description": "null for events without a signed-in user (e.g. a failed login)"})
+    actor = Computed(
+        EventActorSchema,
+        function=lambda e: e.actor,
+        allow_none=True,
+        metadata={"description": "null for events without a signed-in user (e.g. a failed login)"},
+    )
     reason = ma.fields.Str(allow_none=True)
-    data = ma.fields.Dict(keys=ma.fields.Str(), metadata={
-        "description": "the action's own facts (ids, numbers, old and new values…); its properties depend on "
-                       "``action`` (docs/LEDGER.md §5), so any property may appear",
-        "additionalProperties": True})
+    data = ma.fields.Dict(
+        keys=ma.fields.Str(),
+        metadata={
+            "description": "the action's own facts (ids, numbers, old and new values…); its properties depend on "
+            "``action`` (docs/LEDGER.md §5), so any property may appear",
+            "additionalProperties": True,
+        },
+    )
     prev_hash = ma.fields.Str(allow_none=True)
     hash = ma.fields.Str()
 
 
 class OccurredSchema(Schema):
-    occurred_at = AwareDateTime(load_default=None, allow_none=True,
-                                          metadata={"description": "when it happened; back-dating needs a reason"})
+    occurred_at = AwareDateTime(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "when it happened; back-dating needs a reason"},
+    )
     reason = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
 
 
@@ -462,24 +565,34 @@ class TransferCreateSchema(Schema):
     case_id = Int(required=True, strict=True)
     to_agency_id = Int(required=True, strict=True)
     kind = _enum(TransferKind, required=True)
-    item_ids = ma.fields.List(Int(strict=True), required=True,
-                              validate=ma.validate.Length(max=5000),
-                              metadata={"description": "the items to hand over; [] for a stage transfer of the case "
-                                                       "file alone (items the sender holds stay with it)"})
-    lines = ma.fields.List(ma.fields.Nested(TransferLineInputSchema), load_default=list,
-                           metadata={"description": "per-line proposed disposition and mode (default by_record)"})
+    item_ids = ma.fields.List(
+        Int(strict=True),
+        required=True,
+        validate=ma.validate.Length(max=5000),
+        metadata={
+            "description": "the items to hand over; [] for a stage transfer of the case "
+            "file alone (items the sender holds stay with it)"
+        },
+    )
+    lines = ma.fields.List(
+        ma.fields.Nested(TransferLineInputSchema),
+        load_default=list,
+        metadata={"description": "per-line proposed disposition and mode (default by_record)"},
+    )
     note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
 
 
 class TransferAcceptSchema(Schema):
     item_ids = ma.fields.List(Int(strict=True), required=True, validate=ma.validate.Length(max=5000))
-    case_no = ma.fields.Str(load_default=None, allow_none=True,
-                            metadata={"description": "the receiving procuratorate's or court's case number (first sign-for)"})
+    case_no = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the receiving procuratorate's or court's case number (first sign-for)"},
+    )
 
 
 class TransferRejectSchema(Schema):
-    item_ids = ma.fields.List(Int(strict=True), required=True,
-                              validate=ma.validate.Length(min=1, max=5000))
+    item_ids = ma.fields.List(Int(strict=True), required=True, validate=ma.validate.Length(min=1, max=5000))
     reason = ma.fields.Str(required=True, validate=ma.validate.Length(max=500))
 
 
@@ -520,4 +633,3 @@ class TransferSchema(Schema):
     completed_at = AwareDateTime(allow_none=True)
     recalled_at = AwareDateTime(allow_none=True)
     lines = ma.fields.List(ma.fields.Nested(TransferLineSchema))
-

@@ -24,7 +24,9 @@ class TokenRequestSchema(Schema):
     password = ma.fields.Str(required=True, load_only=True, validate=ma.validate.Length(min=1, max=256))
     name = ma.fields.Str(load_default="api", validate=ma.validate.Length(max=64))
     ttl_hours = Int(
-        load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=24 * 366),
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Range(min=1, max=24 * 366),
         metadata={"description": "Lifetime in hours; default CUSTODY_TOKEN_TTL_HOURS (30 days)"},
     )
 
@@ -39,7 +41,9 @@ class TokenSchema(Schema):
 
 
 class TokenIssuedSchema(TokenSchema):
-    token = ma.fields.Str(metadata={"description": "The secret; shown only once. Send as 'Authorization: Bearer <token>'"})
+    token = ma.fields.Str(
+        metadata={"description": "The secret; shown only once. Send as 'Authorization: Bearer <token>'"}
+    )
 
 
 @blp.route("")
@@ -63,10 +67,14 @@ class Tokens(MethodView):
         )
         if not outcome.ok:
             db.session.commit()  # keep the failure count and the security event
-            error_cls = AuthenticationRequired if outcome.code == "auth.invalid_credentials" else AccountUnavailable
+            error_cls = (
+                AuthenticationRequired if outcome.code == "auth.invalid_credentials" else AccountUnavailable
+            )
             raise error_cls(outcome.error, code=outcome.code)
         ttl = timedelta(hours=data["ttl_hours"] or config["CUSTODY_TOKEN_TTL_HOURS"])
-        token, secret = auth_service.issue_token(db.session, outcome.user, request_origin(), name=data["name"], ttl=ttl)
+        token, secret = auth_service.issue_token(
+            db.session, outcome.user, request_origin(), name=data["name"], ttl=ttl
+        )
         db.session.commit()
         token.token = secret
         return token

@@ -19,7 +19,9 @@ from .schemas import (
     TransferSchema,
 )
 
-blp = Blueprint("api_transfers", __name__, url_prefix="/api/v1/transfers", description="Transfers with the case")
+blp = Blueprint(
+    "api_transfers", __name__, url_prefix="/api/v1/transfers", description="Transfers with the case"
+)
 
 
 @blp.route("")
@@ -73,8 +75,9 @@ class TransferAccept(MethodView):
     @blp.response(200, TransferSchema)
     def post(self, data, transfer_id: int):
         """签收 — accept lines; custody of each moves to your agency now (one action, many lines)."""
-        transfer = transfers.decide_lines(db.session, current_actor(), transfer_id, data["item_ids"], accept=True,
-                                          case_no=data["case_no"])
+        transfer = transfers.decide_lines(
+            db.session, current_actor(), transfer_id, data["item_ids"], accept=True, case_no=data["case_no"]
+        )
         db.session.commit()
         return transfer
 
@@ -87,8 +90,9 @@ class TransferReject(MethodView):
     @blp.response(200, TransferSchema)
     def post(self, data, transfer_id: int):
         """Reject lines with a reason; they stay with the sender and are flagged."""
-        transfer = transfers.decide_lines(db.session, current_actor(), transfer_id, data["item_ids"], accept=False,
-                                          reason=data["reason"])
+        transfer = transfers.decide_lines(
+            db.session, current_actor(), transfer_id, data["item_ids"], accept=False, reason=data["reason"]
+        )
         db.session.commit()
         return transfer
 

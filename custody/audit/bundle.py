@@ -71,7 +71,11 @@ def read_checkpoint(document: object) -> SignedCheckpoint:
     """
     if not isinstance(document, dict):
         raise ValueError("a checkpoint must be a JSON object")
-    missing = [k for k in ("origin", "tree_size", "root_hash", "timestamp", "key_id", "signature") if k not in document]
+    missing = [
+        k
+        for k in ("origin", "tree_size", "root_hash", "timestamp", "key_id", "signature")
+        if k not in document
+    ]
     if missing:
         raise ValueError(f"the checkpoint lacks {', '.join(missing)}")
     size = document["tree_size"]
@@ -96,8 +100,9 @@ def read_checkpoint(document: object) -> SignedCheckpoint:
 
 # -- the signed manifest of a dossier -------------------------------------------------------------
 
-MANIFEST_KEYS = frozenset({"format", "version", "origin", "key_id", "subject", "items", "events", "checkpoint",
-                           "created_at"})
+MANIFEST_KEYS = frozenset(
+    {"format", "version", "origin", "key_id", "subject", "items", "events", "checkpoint", "created_at"}
+)
 
 
 def events_digest(event_hashes: list[str]) -> str:
@@ -105,8 +110,17 @@ def events_digest(event_hashes: list[str]) -> str:
     return hashlib.sha256(b"".join(bytes.fromhex(h) for h in event_hashes)).hexdigest()
 
 
-def manifest_body(*, origin: str, key: str, subject: dict[str, Any], heads: list[dict[str, Any]],
-                  event_hashes: list[str], tree_size: int, root_hash: str, created_at: str) -> dict[str, Any]:
+def manifest_body(
+    *,
+    origin: str,
+    key: str,
+    subject: dict[str, Any],
+    heads: list[dict[str, Any]],
+    event_hashes: list[str],
+    tree_size: int,
+    root_hash: str,
+    created_at: str,
+) -> dict[str, Any]:
     """What the exporter signs about a dossier (docs/LEDGER.md §8.1).
 
     ``subject`` is ``{"type": "item", "item_id"}`` or ``{"type": "case", "case_id"}``; ``heads`` are
@@ -118,8 +132,17 @@ def manifest_body(*, origin: str, key: str, subject: dict[str, Any], heads: list
         "origin": origin,
         "key_id": key,
         "subject": subject,
-        "items": sorted(({"item_id": h["item_id"], "event_count": h["event_count"],
-                          "last_event_hash": h["last_event_hash"]} for h in heads), key=lambda h: h["item_id"]),
+        "items": sorted(
+            (
+                {
+                    "item_id": h["item_id"],
+                    "event_count": h["event_count"],
+                    "last_event_hash": h["last_event_hash"],
+                }
+                for h in heads
+            ),
+            key=lambda h: h["item_id"],
+        ),
         "events": {"count": len(event_hashes), "sha256": events_digest(event_hashes)},
         "checkpoint": {"tree_size": tree_size, "root_hash": root_hash},
         "created_at": created_at,
@@ -128,7 +151,10 @@ def manifest_body(*, origin: str, key: str, subject: dict[str, Any], heads: list
 
 def sign_manifest(private_key: Ed25519PrivateKey, body: dict[str, Any]) -> dict[str, Any]:
     """The ``manifest`` member of a dossier: the body and the Ed25519 signature of its canonical bytes."""
-    return {"body": body, "signature": base64.b64encode(private_key.sign(canonical_bytes(body))).decode("ascii")}
+    return {
+        "body": body,
+        "signature": base64.b64encode(private_key.sign(canonical_bytes(body))).decode("ascii"),
+    }
 
 
 def _int(value: object) -> bool:
@@ -156,17 +182,33 @@ def read_manifest(document: object) -> tuple[dict[str, Any], bytes]:
     if not isinstance(body["origin"], str) or not isinstance(body["key_id"], str):
         raise ValueError("origin and key_id must be strings")
     subject = body["subject"]
-    if not (isinstance(subject, dict) and (
-            (subject.get("type") == "item" and set(subject) == {"type", "item_id"} and _int(subject["item_id"]))
-            or (subject.get("type") == "case" and set(subject) == {"type", "case_id"} and _int(subject["case_id"])))):
+    if not (
+        isinstance(subject, dict)
+        and (
+            (
+                subject.get("type") == "item"
+                and set(subject) == {"type", "item_id"}
+                and _int(subject["item_id"])
+            )
+            or (
+                subject.get("type") == "case"
+                and set(subject) == {"type", "case_id"}
+                and _int(subject["case_id"])
+            )
+        )
+    ):
         raise ValueError('subject must be {"type": "item", "item_id"} or {"type": "case", "case_id"}')
     items = body["items"]
     if not isinstance(items, list):
         raise ValueError("items must be a list")
     previous = -1
     for head in items:
-        if not isinstance(head, dict) or set(head) != {"item_id", "event_count", "last_event_hash"} \
-                or not _int(head["item_id"]) or not _int(head["event_count"]):
+        if (
+            not isinstance(head, dict)
+            or set(head) != {"item_id", "event_count", "last_event_hash"}
+            or not _int(head["item_id"])
+            or not _int(head["event_count"])
+        ):
             raise ValueError("each item must be {item_id, event_count, last_event_hash}")
         if head["item_id"] <= previous:
             raise ValueError("items must be in ascending item_id order, each once")
@@ -181,8 +223,11 @@ def read_manifest(document: object) -> tuple[dict[str, Any], bytes]:
         raise ValueError("events must be {count, sha256}")
     _hex32(events["sha256"], "events.sha256")
     checkpoint = body["checkpoint"]
-    if not isinstance(checkpoint, dict) or set(checkpoint) != {"tree_size", "root_hash"} \
-            or not _int(checkpoint["tree_size"]):
+    if (
+        not isinstance(checkpoint, dict)
+        or set(checkpoint) != {"tree_size", "root_hash"}
+        or not _int(checkpoint["tree_size"])
+    ):
         raise ValueError("checkpoint must be {tree_size, root_hash}")
     _hex32(checkpoint["root_hash"], "checkpoint.root_hash")
     try:
@@ -230,7 +275,9 @@ class BundleReport:
 
 def _event_label(event: dict[str, Any]) -> str:
     entry = event.get("entry") if isinstance(event.get("entry"), dict) else {}
-    where = f" (item {entry['item_id']} no. {entry.get('item_seq')})" if entry.get("item_id") is not None else ""
+    where = (
+        f" (item {entry['item_id']} no. {entry.get('item_seq')})" if entry.get("item_id") is not None else ""
+    )
     return f"event {event.get('event_id')}{where}"
 
 
@@ -251,8 +298,10 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
         fail("the file is not a dossier (not a JSON object)")
         return report
     if bundle.get("format") != BUNDLE_FORMAT or bundle.get("version") != BUNDLE_VERSION:
-        fail(f"not a {BUNDLE_FORMAT} version {BUNDLE_VERSION} document "
-             f"(format {bundle.get('format')!r}, version {bundle.get('version')!r})")
+        fail(
+            f"not a {BUNDLE_FORMAT} version {BUNDLE_VERSION} document "
+            f"(format {bundle.get('format')!r}, version {bundle.get('version')!r})"
+        )
         return report
 
     # The key and the checkpoint.
@@ -265,7 +314,9 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
     if log.get("key_id") != key_id(public_key):
         fail(f"the key id {log.get('key_id')!r} does not belong to the bundle's public key")
     if trusted_key is not None and key_id(trusted_key) != key_id(public_key):
-        fail(f"the bundle is signed by key {key_id(public_key)}, not by the trusted key {key_id(trusted_key)}")
+        fail(
+            f"the bundle is signed by key {key_id(public_key)}, not by the trusted key {key_id(trusted_key)}"
+        )
         return report
     try:
         checkpoint = read_checkpoint(bundle.get("checkpoint"))
@@ -276,8 +327,10 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
     if checkpoint.key_id != key_id(public_key):
         fail(f"the checkpoint names key {checkpoint.key_id}, not the log's key {key_id(public_key)}")
     if not checkpoint.verifies_with(public_key):
-        fail(f"the checkpoint signature does not verify (tree size {checkpoint.tree_size}, "
-             f"{checkpoint.timestamp_text}): forged or altered")
+        fail(
+            f"the checkpoint signature does not verify (tree size {checkpoint.tree_size}, "
+            f"{checkpoint.timestamp_text}): forged or altered"
+        )
         return report
     if log.get("origin") != checkpoint.checkpoint.origin:
         fail(f"the checkpoint is for log {checkpoint.checkpoint.origin!r}, not {log.get('origin')!r}")
@@ -298,15 +351,21 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
         fail(f"the manifest signature does not verify with key {key_id(public_key)}: forged or altered")
         return report
     c = checkpoint.checkpoint
-    if manifest["origin"] != c.origin or manifest["checkpoint"] != {"tree_size": c.tree_size,
-                                                                     "root_hash": c.root_hash.hex()}:
-        fail(f"the manifest was signed for checkpoint {manifest['checkpoint']['tree_size']} of log "
-             f"{manifest['origin']!r}, not for the dossier's checkpoint {c.tree_size} of {c.origin!r}")
+    if manifest["origin"] != c.origin or manifest["checkpoint"] != {
+        "tree_size": c.tree_size,
+        "root_hash": c.root_hash.hex(),
+    }:
+        fail(
+            f"the manifest was signed for checkpoint {manifest['checkpoint']['tree_size']} of log "
+            f"{manifest['origin']!r}, not for the dossier's checkpoint {c.tree_size} of {c.origin!r}"
+        )
     signed_subject = manifest["subject"]
     subject = bundle.get("subject") if isinstance(bundle.get("subject"), dict) else {}
     if _subject_id(subject) != _subject_id(signed_subject):
-        fail(f"the dossier says it is about {' '.join(map(str, _subject_id(subject)))}, the signed manifest "
-             f"about {' '.join(map(str, _subject_id(signed_subject)))}")
+        fail(
+            f"the dossier says it is about {' '.join(map(str, _subject_id(subject)))}, the signed manifest "
+            f"about {' '.join(map(str, _subject_id(signed_subject)))}"
+        )
     if bundle.get("generated_at") != manifest["created_at"]:
         fail(f"generated_at {bundle.get('generated_at')!r} is not the signed time {manifest['created_at']!r}")
     signed_heads = {h["item_id"]: h for h in manifest["items"]}
@@ -353,9 +412,13 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
         except ValueError:
             fail(f"{label}: its inclusion proof is malformed")
             continue
-        if not verify_inclusion(hashlib.sha256(LEAF_PREFIX + data).digest(), index, checkpoint.tree_size, path, root):
-            fail(f"{label}: not proven to be entry {index} of the log signed at {checkpoint.timestamp_text} "
-                 f"(tree size {checkpoint.tree_size})")
+        if not verify_inclusion(
+            hashlib.sha256(LEAF_PREFIX + data).digest(), index, checkpoint.tree_size, path, root
+        ):
+            fail(
+                f"{label}: not proven to be entry {index} of the log signed at {checkpoint.timestamp_text} "
+                f"(tree size {checkpoint.tree_size})"
+            )
             continue
         logged.append((index, digest))
         if entry.get("item_id") is not None:
@@ -381,32 +444,47 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
             if head is None:
                 fail(f"item {item_id}: not among the items of the signed manifest")
             elif head["event_count"] != len(chain) or head["last_event_hash"] != previous:
-                fail(f"item {item_id}: the history is incomplete ({len(chain)} of "
-                     f"{head['event_count']} events signed in the manifest)")
+                fail(
+                    f"item {item_id}: the history is incomplete ({len(chain)} of "
+                    f"{head['event_count']} events signed in the manifest)"
+                )
     for item_id, head in signed_heads.items():
         if head["event_count"] and item_id not in chains:
-            fail(f"item {item_id}: none of its {head['event_count']} events signed in the manifest are in the "
-                 "dossier")
+            fail(
+                f"item {item_id}: none of its {head['event_count']} events signed in the manifest are in the "
+                "dossier"
+            )
 
     # The unsigned list of items must say what the manifest signs.
-    heads = {i.get("item_id"): i for i in bundle.get("items", []) if isinstance(i, dict)} \
-        if isinstance(bundle.get("items"), list) else {}
+    heads = (
+        {i.get("item_id"): i for i in bundle.get("items", []) if isinstance(i, dict)}
+        if isinstance(bundle.get("items"), list)
+        else {}
+    )
     if set(heads) != set(signed_heads):
         fail(f"the dossier lists items {sorted(heads, key=str)}, the signed manifest {sorted(signed_heads)}")
     for item_id, head in sorted(heads.items(), key=lambda kv: str(kv[0])):
         signed = signed_heads.get(item_id)
-        if signed is not None and (head.get("event_count"), head.get("last_event_hash")) != \
-                (signed["event_count"], signed["last_event_hash"]):
-            fail(f"item {item_id}: its event_count or last_event_hash ({head.get('event_count')!r} events) "
-                 f"differs from the signed manifest ({signed['event_count']} events): altered")
+        if signed is not None and (head.get("event_count"), head.get("last_event_hash")) != (
+            signed["event_count"],
+            signed["last_event_hash"],
+        ):
+            fail(
+                f"item {item_id}: its event_count or last_event_hash ({head.get('event_count')!r} events) "
+                f"differs from the signed manifest ({signed['event_count']} events): altered"
+            )
 
     # The set of events is the one signed.
     logged.sort()
     signed_events = manifest["events"]
-    if len(logged) == len(events) and (len(logged) != signed_events["count"] or
-                                       events_digest([h for _, h in logged]) != signed_events["sha256"]):
-        fail(f"the dossier's {len(logged)} events are not the {signed_events['count']} events signed in the "
-             "manifest: some were removed, added or replaced")
+    if len(logged) == len(events) and (
+        len(logged) != signed_events["count"]
+        or events_digest([h for _, h in logged]) != signed_events["sha256"]
+    ):
+        fail(
+            f"the dossier's {len(logged)} events are not the {signed_events['count']} events signed in the "
+            "manifest: some were removed, added or replaced"
+        )
 
     # The descriptive fields must agree with what the signed entries say about them.
     for item_id, chain in chains.items():
@@ -417,13 +495,17 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
         registered = first.get("data") or {}
         for name in ("label_code", "name"):
             if name in registered and head.get(name) != registered[name]:
-                fail(f"item {item_id}: its {name} {head.get(name)!r} differs from its registration "
-                     f"({registered[name]!r})")
+                fail(
+                    f"item {item_id}: its {name} {head.get(name)!r} differs from its registration "
+                    f"({registered[name]!r})"
+                )
 
     # Every event belongs to the (signed) subject.
     kind = signed_subject["type"]
     key = {"item": "item_id", "case": "case_id"}[kind]
-    if key == "item_id" and subject.get("label_code") != heads.get(signed_subject["item_id"], {}).get("label_code"):
+    if key == "item_id" and subject.get("label_code") != heads.get(signed_subject["item_id"], {}).get(
+        "label_code"
+    ):
         fail(f"the subject's label code {subject.get('label_code')!r} is not its item's")
     else:
         for event in events:
@@ -442,6 +524,10 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
             f"root hash: {c.root_hash.hex()}",
             f"manifest signed {manifest['created_at']}",
             f"signing key: {key_id(public_key)}"
-            + ("" if trusted_key is not None else " (taken from the bundle: compare it with the published key)"),
+            + (
+                ""
+                if trusted_key is not None
+                else " (taken from the bundle: compare it with the published key)"
+            ),
         ]
     return report

@@ -82,9 +82,16 @@ def _agencies(events: list[dict[str, Any]]) -> list[list[str]]:
             times.setdefault(key, []).append(_when(event["entry"].get("occurred_at")))
     order = list(AGENCY_KINDS)
     keys = sorted(times, key=lambda k: (order.index(k[0]) if k[0] in order else len(order), k[1]))
-    return [[AGENCY_KINDS.get(kind, kind), name, str(len(times[(kind, name)])),
-             format_datetime(min(times[(kind, name)])), format_datetime(max(times[(kind, name)]))]
-            for kind, name in keys]
+    return [
+        [
+            AGENCY_KINDS.get(kind, kind),
+            name,
+            str(len(times[(kind, name)])),
+            format_datetime(min(times[(kind, name)])),
+            format_datetime(max(times[(kind, name)])),
+        ]
+        for kind, name in keys
+    ]
 
 
 def _history_table(pdf: PdfDocument, events: list[dict[str, Any]], *, numbered_by_item: bool) -> None:
@@ -93,11 +100,29 @@ def _history_table(pdf: PdfDocument, events: list[dict[str, Any]], *, numbered_b
         entry = event["entry"]
         agency, person = _actor(entry)
         number = entry.get("item_seq") if numbered_by_item else position
-        rows.append([number, format_datetime(_when(entry.get("occurred_at"))), agency, person, _action(entry),
-                     entry.get("reason") or "", f"{event.get('log_index')}", (event.get("hash") or "")[:12]])
+        rows.append(
+            [
+                number,
+                format_datetime(_when(entry.get("occurred_at"))),
+                agency,
+                person,
+                _action(entry),
+                entry.get("reason") or "",
+                f"{event.get('log_index')}",
+                (event.get("hash") or "")[:12],
+            ]
+        )
     pdf.table(
-        [Column("序号", 0.6, "center"), Column("发生时间", 1.7), Column("单位", 2.0), Column("经办人", 1.1),
-         Column("事项", 1.5), Column("说明", 2.0), Column("日志序号", 0.9, "right"), Column("哈希（前12位）", 1.6)],
+        [
+            Column("序号", 0.6, "center"),
+            Column("发生时间", 1.7),
+            Column("单位", 2.0),
+            Column("经办人", 1.1),
+            Column("事项", 1.5),
+            Column("说明", 2.0),
+            Column("日志序号", 0.9, "right"),
+            Column("哈希（前12位）", 1.6),
+        ],
         rows,
     )
 
@@ -111,9 +136,13 @@ def certificate_pdf(bundle: dict[str, Any], *, bundle_sha256: str | None = None)
     log = bundle["log"]
     is_item = subject.get("type") == "item"
     doc_no = f"{subject.get('label_code')}" if is_item else f"案件{subject.get('case_id')}"
-    pdf = PdfDocument("涉案财物保管链证明", subtitle="公安机关 · 人民检察院 · 人民法院 三方共管", doc_no=doc_no,
-                      footer=f"检查点 {checkpoint['tree_size']} · 根哈希 {checkpoint['root_hash'][:16]}… · "
-                             f"公钥 {log['key_id']}")
+    pdf = PdfDocument(
+        "涉案财物保管链证明",
+        subtitle="公安机关 · 人民检察院 · 人民法院 三方共管",
+        doc_no=doc_no,
+        footer=f"检查点 {checkpoint['tree_size']} · 根哈希 {checkpoint['root_hash'][:16]}… · "
+        f"公钥 {log['key_id']}",
+    )
     fields: list[Field | tuple[str, object]] = [
         Field("案件名称", subject.get("case_title") or subject.get("title") or "", wide=True),
         ("公安案号", numbers.get("police") or ""),
@@ -127,8 +156,16 @@ def certificate_pdf(bundle: dict[str, Any], *, bundle_sha256: str | None = None)
     pdf.fields(fields)
 
     pdf.heading("一、参与单位")
-    pdf.table([Column("单位类别", 1.3), Column("单位名称", 3.0), Column("记录条数", 1.0, "right"),
-               Column("首次", 1.8), Column("最近", 1.8)], _agencies(events))
+    pdf.table(
+        [
+            Column("单位类别", 1.3),
+            Column("单位名称", 3.0),
+            Column("记录条数", 1.0, "right"),
+            Column("首次", 1.8),
+            Column("最近", 1.8),
+        ],
+        _agencies(events),
+    )
 
     case_events = [e for e in events if e["entry"].get("item_id") is None]
     if case_events:
@@ -143,10 +180,15 @@ def certificate_pdf(bundle: dict[str, Any], *, bundle_sha256: str | None = None)
     pdf.heading("三、物品保管链" if case_events else "二、物品保管链")
     for item_id in sorted(by_item):
         head = heads.get(item_id, {})
-        pdf.paragraph(f"物品 {head.get('label_code', item_id)} {head.get('name', '')}"
-                      f"（共 {head.get('event_count', len(by_item[item_id]))} 条记录，首尾相接）")
-        _history_table(pdf, sorted(by_item[item_id], key=lambda e: e["entry"].get("item_seq") or 0),
-                       numbered_by_item=True)
+        pdf.paragraph(
+            f"物品 {head.get('label_code', item_id)} {head.get('name', '')}"
+            f"（共 {head.get('event_count', len(by_item[item_id]))} 条记录，首尾相接）"
+        )
+        _history_table(
+            pdf,
+            sorted(by_item[item_id], key=lambda e: e["entry"].get("item_seq") or 0),
+            numbered_by_item=True,
+        )
 
     pdf.heading("核验信息")
     verification: list[Field | tuple[str, object]] = [
@@ -166,6 +208,12 @@ def certificate_pdf(bundle: dict[str, Any], *, bundle_sha256: str | None = None)
         "用 python -m custody.verify 文件名.json --key 公钥 离线核验电子文件；记录被修改、删除、调换或截断的，核验即不通过。",
         small=True,
     )
-    pdf.signatures([Signature("公安机关经办人"), Signature("人民检察院经办人"), Signature("人民法院经办人"),
-                    Signature("监督员")])
+    pdf.signatures(
+        [
+            Signature("公安机关经办人"),
+            Signature("人民检察院经办人"),
+            Signature("人民法院经办人"),
+            Signature("监督员"),
+        ]
+    )
     return pdf.build()

@@ -41,14 +41,22 @@ def _item_head(item: Item) -> dict[str, Any]:
     }
 
 
-def _bundle(session: Session, settings: LedgerSettings, subject: dict[str, Any], items: list[Item],
-            events: list[tuple[AuditEvent, int | None]]) -> dict[str, Any]:
+def _bundle(
+    session: Session,
+    settings: LedgerSettings,
+    subject: dict[str, Any],
+    items: list[Item],
+    events: list[tuple[AuditEvent, int | None]],
+) -> dict[str, Any]:
     heads = [_item_head(item) for item in items]
     # The heads were read first: an event appended since (READ COMMITTED) is left for a later dossier,
     # so the events end exactly at the heads that are signed.
     counts = {head["item_id"]: head["event_count"] for head in heads}
-    events = [(event, index) for event, index in events
-              if event.item_id not in counts or (event.item_seq or 0) <= counts[event.item_id]]
+    events = [
+        (event, index)
+        for event, index in events
+        if event.item_id not in counts or (event.item_seq or 0) <= counts[event.item_id]
+    ]
     logged = [index for _, index in events if index is not None]
     checkpoint = checkpoint_covering(session, settings, max(logged) + 1 if logged else 0)
     if checkpoint.key_id != settings.key_id or checkpoint.origin != settings.origin:
@@ -58,21 +66,31 @@ def _bundle(session: Session, settings: LedgerSettings, subject: dict[str, Any],
     tree = log_tree(session, settings, checkpoint.tree_size)
     entries = []
     for event, index in events:
-        proof = [p.hex() for p in tree.inclusion_proof(index)] if index is not None and index < tree.size else None
-        entries.append({
-            "event_id": event.id,
-            "log_index": index,
-            "hash": event.hash,
-            "entry": event_entry(event),
-            "inclusion_proof": proof,
-        })
+        proof = (
+            [p.hex() for p in tree.inclusion_proof(index)]
+            if index is not None and index < tree.size
+            else None
+        )
+        entries.append(
+            {
+                "event_id": event.id,
+                "log_index": index,
+                "hash": event.hash,
+                "entry": event_entry(event),
+                "inclusion_proof": proof,
+            }
+        )
     created_at = format_timestamp(utcnow())
     kind = subject["type"]
     manifest = manifest_body(
-        origin=settings.origin, key=settings.key_id,
-        subject={"type": kind, f"{kind}_id": subject[f"{kind}_id"]}, heads=heads,
+        origin=settings.origin,
+        key=settings.key_id,
+        subject={"type": kind, f"{kind}_id": subject[f"{kind}_id"]},
+        heads=heads,
         event_hashes=[event.hash for event, index in sorted(events, key=lambda e: (e[1] is None, e[1] or 0))],
-        tree_size=checkpoint.tree_size, root_hash=checkpoint.root_hash, created_at=created_at,
+        tree_size=checkpoint.tree_size,
+        root_hash=checkpoint.root_hash,
+        created_at=created_at,
     )
     return {
         "format": BUNDLE_FORMAT,
@@ -106,8 +124,13 @@ def item_dossier(session: Session, settings: LedgerSettings, item: Item) -> dict
     """Every event in the item's history (it is a complete chain from the first)."""
     case = item.case
     subject = {
-        "type": "item", "item_id": item.id, "case_id": item.case_id, "label_code": item.label_code,
-        "name": item.name, "case_title": case.title, "case_numbers": _case_numbers(case),
+        "type": "item",
+        "item_id": item.id,
+        "case_id": item.case_id,
+        "label_code": item.label_code,
+        "name": item.name,
+        "case_title": case.title,
+        "case_numbers": _case_numbers(case),
     }
     return _bundle(session, settings, subject, [item], _events(session, AuditEvent.item_id == item.id))
 

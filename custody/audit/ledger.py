@@ -68,7 +68,9 @@ class LedgerSettings:
     # Complete-subtree hashes of the log for generating proofs (see MerkleTree). A proof is checked
     # against a signed root, so a cached sibling cannot make a false proof pass; verify_ledger,
     # which rebuilds the tree from the events themselves, never uses it.
-    tree_cache: MutableMapping[tuple[int, int], bytes] = field(default_factory=dict, compare=False, repr=False)
+    tree_cache: MutableMapping[tuple[int, int], bytes] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def public_key(self) -> Ed25519PublicKey:
@@ -201,8 +203,12 @@ def read_head(session: Session, *, lock: bool = False) -> LogHead:
     row = session.execute(stmt).one_or_none()
     if row is None:
         raise LedgerNotInitialised("the audit log has no log_state row: run `flask db upgrade`")
-    return LogHead(row.tree_size, MerkleFrontier.from_hex(row.tree_size, row.frontier or []),
-                   row.last_checkpoint_size, row.pending_since)
+    return LogHead(
+        row.tree_size,
+        MerkleFrontier.from_hex(row.tree_size, row.frontier or []),
+        row.last_checkpoint_size,
+        row.pending_since,
+    )
 
 
 def checkpoint_due(settings: LedgerSettings, head: LogHead, now: datetime) -> bool:
@@ -219,8 +225,9 @@ def checkpoint_due(settings: LedgerSettings, head: LogHead, now: datetime) -> bo
     )
 
 
-def sign_head(session: Session, settings: LedgerSettings, tree_size: int, root: bytes,
-              now: datetime | None = None) -> Checkpoint:
+def sign_head(
+    session: Session, settings: LedgerSettings, tree_size: int, root: bytes, now: datetime | None = None
+) -> Checkpoint:
     """Sign ``(tree_size, root)`` and store the checkpoint. The caller holds the log lock."""
     now = now or utcnow()
     signature = sign_checkpoint(settings.private_key, settings.origin, tree_size, root, now)
@@ -237,24 +244,33 @@ def sign_head(session: Session, settings: LedgerSettings, tree_size: int, root: 
     return checkpoint
 
 
-def create_checkpoint(session: Session, settings: LedgerSettings, *, only_if_grown: bool = False) -> Checkpoint | None:
+def create_checkpoint(
+    session: Session, settings: LedgerSettings, *, only_if_grown: bool = False
+) -> Checkpoint | None:
     """Sign the current head now (``flask custody checkpoint``, dossier export).
 
     With ``only_if_grown``, returns None when the latest checkpoint already covers the log.
     """
     head = read_head(session, lock=True)
-    if only_if_grown and head.tree_size == head.last_checkpoint_size and latest_checkpoint(session) is not None:
+    if (
+        only_if_grown
+        and head.tree_size == head.last_checkpoint_size
+        and latest_checkpoint(session) is not None
+    ):
         return None
     checkpoint = sign_head(session, settings, head.tree_size, head.root)
     session.execute(
-        update(LogState).where(LogState.id == LOG_STATE_ID)
+        update(LogState)
+        .where(LogState.id == LOG_STATE_ID)
         .values(last_checkpoint_size=head.tree_size, pending_since=None)
     )
     return checkpoint
 
 
 def latest_checkpoint(session: Session) -> Checkpoint | None:
-    return session.scalar(select(Checkpoint).order_by(Checkpoint.tree_size.desc(), Checkpoint.id.desc()).limit(1))
+    return session.scalar(
+        select(Checkpoint).order_by(Checkpoint.tree_size.desc(), Checkpoint.id.desc()).limit(1)
+    )
 
 
 def checkpoint_covering(session: Session, settings: LedgerSettings, size: int) -> Checkpoint:
@@ -301,7 +317,7 @@ def leaf_fetcher(session: Session):
         out: list[bytes] = []
         for number in range(start // BLOCK_SIZE, (end - 1) // BLOCK_SIZE + 1):
             base = number * BLOCK_SIZE
-            out.extend(block(number)[max(start - base, 0):end - base])
+            out.extend(block(number)[max(start - base, 0) : end - base])
         return out
 
     return fetch
@@ -317,8 +333,11 @@ def _size_in_range(name: str, value: int, low: int, high: int) -> None:
     if not low <= value <= high:
         raise ProofRequestError(
             N_("%(name)s must be between %(low)s and %(high)s."),
-            code="audit.out_of_range", fields={name: [N_("Out of range.")]},
-            name=name, low=low, high=high,
+            code="audit.out_of_range",
+            fields={name: [N_("Out of range.")]},
+            name=name,
+            low=low,
+            high=high,
         )
 
 
@@ -341,15 +360,19 @@ def log_index_of(session: Session, event_id: int) -> int | None:
     return session.scalar(select(LogEntry.log_index).where(LogEntry.event_id == event_id))
 
 
-def inclusion(session: Session, settings: LedgerSettings, event_id: int, log_index: int,
-              tree_size: int | None) -> dict[str, Any]:
+def inclusion(
+    session: Session, settings: LedgerSettings, event_id: int, log_index: int, tree_size: int | None
+) -> dict[str, Any]:
     """The audit path of ``log_index`` in the tree of ``tree_size`` (default: latest checkpoint)."""
     size, checkpoint = resolve_tree_size(session, tree_size)
     if log_index >= size:
         raise ProofRequestError(
             N_("Event %(event_id)s is entry %(index)s of the log, not inside a tree of %(size)s entries."),
-            code="audit.not_in_tree", fields={"tree_size": [N_("Out of range.")]},
-            event_id=event_id, index=log_index, size=size,
+            code="audit.not_in_tree",
+            fields={"tree_size": [N_("Out of range.")]},
+            event_id=event_id,
+            index=log_index,
+            size=size,
         )
     tree = log_tree(session, settings, size)
     leaf = session.scalar(select(LogEntry.leaf_hash).where(LogEntry.log_index == log_index))

@@ -62,8 +62,9 @@ def visible_event(session: Session, actor: Actor, event_id: int) -> AuditEvent:
     return event
 
 
-def event_inclusion(session: Session, settings: LedgerSettings, actor: Actor, event_id: int,
-                    tree_size: int | None) -> dict[str, Any]:
+def event_inclusion(
+    session: Session, settings: LedgerSettings, actor: Actor, event_id: int, tree_size: int | None
+) -> dict[str, Any]:
     """Inclusion proof of a visible event, with its canonical entry so the caller can hash it."""
     from .recorder import event_entry
 
@@ -90,13 +91,26 @@ def latest_checkpoint(session: Session) -> Checkpoint:
 # -- verification and exports, recorded ----------------------------------------------------------
 
 
-def record_verification(session: Session, actor: Actor | None, scope: str, summary: dict[str, Any],
-                        *, origin: Any = None, object_id: object | None = None) -> AuditEvent:
+def record_verification(
+    session: Session,
+    actor: Actor | None,
+    scope: str,
+    summary: dict[str, Any],
+    *,
+    origin: Any = None,
+    object_id: object | None = None,
+) -> AuditEvent:
     """A verification run is itself a security event: who checked what, and the verdict."""
     return record_event(
-        session, category=EventCategory.SECURITY, action="audit.verify",
+        session,
+        category=EventCategory.SECURITY,
+        action="audit.verify",
         outcome=Outcome.SUCCESS if summary.get("ok") else Outcome.FAILURE,
-        actor=actor, origin=origin, object_type=scope, object_id=object_id, data=summary,
+        actor=actor,
+        origin=origin,
+        object_type=scope,
+        object_id=object_id,
+        data=summary,
     )
 
 
@@ -109,8 +123,9 @@ def verify_item_as(session: Session, settings: LedgerSettings, actor: Actor, ite
     return report
 
 
-def record_ledger_verification(session: Session, report: LedgerReport, *, origin: Any = None,
-                               against: dict[str, Any] | None = None) -> AuditEvent:
+def record_ledger_verification(
+    session: Session, report: LedgerReport, *, origin: Any = None, against: dict[str, Any] | None = None
+) -> AuditEvent:
     summary = report.summary()
     if against is not None:
         summary["against"] = {k: against.get(k) for k in ("tree_size", "root_hash", "timestamp", "key_id")}
@@ -123,20 +138,43 @@ class Export:
     subject: str  # "item-12" / "case-3", for file names
 
 
-def _record_export(session: Session, actor: Actor | None, bundle: dict[str, Any], kind: str, object_id: int,
-                   document: str, origin: Any = None) -> None:
+def _record_export(
+    session: Session,
+    actor: Actor | None,
+    bundle: dict[str, Any],
+    kind: str,
+    object_id: int,
+    document: str,
+    origin: Any = None,
+) -> None:
     checkpoint = bundle["checkpoint"]
     record_event(
-        session, category=EventCategory.SECURITY, action="audit.export", actor=actor, origin=origin,
-        object_type=kind, object_id=object_id,
-        data={"document": document, "events": len(bundle["events"]), "tree_size": checkpoint["tree_size"],
-              "root_hash": checkpoint["root_hash"]},
+        session,
+        category=EventCategory.SECURITY,
+        action="audit.export",
+        actor=actor,
+        origin=origin,
+        object_type=kind,
+        object_id=object_id,
+        data={
+            "document": document,
+            "events": len(bundle["events"]),
+            "tree_size": checkpoint["tree_size"],
+            "root_hash": checkpoint["root_hash"],
+        },
     )
 
 
-def export_dossier(session: Session, settings: LedgerSettings, actor: Actor | None, *,
-                   item_id: int | None = None, case_id: int | None = None, document: str = "json",
-                   origin: Any = None) -> Export:
+def export_dossier(
+    session: Session,
+    settings: LedgerSettings,
+    actor: Actor | None,
+    *,
+    item_id: int | None = None,
+    case_id: int | None = None,
+    document: str = "json",
+    origin: Any = None,
+) -> Export:
     """The dossier of an item or a case. ``actor`` None is the server operator (CLI): no visibility
     filter applies there, as with every other command-line tool."""
     if (item_id is None) == (case_id is None):

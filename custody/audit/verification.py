@@ -74,8 +74,13 @@ class LedgerReport:
         """What the recorded verification event keeps (no content, only counts and the verdict)."""
         first = self.problems[0] if self.problems else None
         return {
-            "ok": self.ok, "events": self.events, "items": self.items, "log_size": self.log_size,
-            "root_hash": self.root.hex(), "checkpoints": self.checkpoints, "problems": self.problem_count,
+            "ok": self.ok,
+            "events": self.events,
+            "items": self.items,
+            "log_size": self.log_size,
+            "root_hash": self.root.hex(),
+            "checkpoints": self.checkpoints,
+            "problems": self.problem_count,
             "first_problem": first.text() if first else None,
         }
 
@@ -114,9 +119,24 @@ _TIMES = ("occurred_at", "recorded_at")
 def _event_columns() -> list[Any]:
     """Event columns as stored: no enum lookups or JSON decoding that a tampered row could break."""
     columns: list[Any] = [AuditEvent.id, AuditEvent.hash]
-    for name in ("category", "action", "outcome", "actor", "object_type", "object_id", "case_id", "item_id",
-                 "item_seq", "occurred_at", "recorded_at", "reason", "data", "origin_ip", "user_agent",
-                 "prev_hash"):
+    for name in (
+        "category",
+        "action",
+        "outcome",
+        "actor",
+        "object_type",
+        "object_id",
+        "case_id",
+        "item_id",
+        "item_seq",
+        "occurred_at",
+        "recorded_at",
+        "reason",
+        "data",
+        "origin_ip",
+        "user_agent",
+        "prev_hash",
+    ):
         column = getattr(AuditEvent, name)
         if name in _RAW_TEXT or name in _TIMES:
             column = type_coerce(column, String).label(name)
@@ -152,12 +172,22 @@ def entry_bytes(row: Any) -> bytes:
     """The canonical bytes of an event row read with ``_event_columns``."""
     try:
         entry = build_entry(
-            category=row.category, action=row.action, outcome=row.outcome,
-            actor=_json(row.actor, "actor"), object_type=row.object_type, object_id=row.object_id,
-            case_id=row.case_id, item_id=row.item_id, item_seq=row.item_seq,
-            occurred_at=_time(row.occurred_at, "occurred_at"), recorded_at=_time(row.recorded_at, "recorded_at"),
-            reason=row.reason, data=_json(row.data, "data"), origin_ip=row.origin_ip,
-            user_agent=row.user_agent, prev_hash=row.prev_hash,
+            category=row.category,
+            action=row.action,
+            outcome=row.outcome,
+            actor=_json(row.actor, "actor"),
+            object_type=row.object_type,
+            object_id=row.object_id,
+            case_id=row.case_id,
+            item_id=row.item_id,
+            item_seq=row.item_seq,
+            occurred_at=_time(row.occurred_at, "occurred_at"),
+            recorded_at=_time(row.recorded_at, "recorded_at"),
+            reason=row.reason,
+            data=_json(row.data, "data"),
+            origin_ip=row.origin_ip,
+            user_agent=row.user_agent,
+            prev_hash=row.prev_hash,
         )
         return canonical_bytes(entry)
     except UnreadableRow:
@@ -182,8 +212,14 @@ def _checkpoint_signed(settings: LedgerSettings, checkpoint: Checkpoint) -> bool
         root = bytes.fromhex(checkpoint.root_hash)
     except ValueError:
         return False
-    return verify_checkpoint(public_key, checkpoint.origin, checkpoint.tree_size, root, checkpoint.timestamp,
-                             _signature(checkpoint))
+    return verify_checkpoint(
+        public_key,
+        checkpoint.origin,
+        checkpoint.tree_size,
+        root,
+        checkpoint.timestamp,
+        _signature(checkpoint),
+    )
 
 
 # -- the whole ledger ---------------------------------------------------------------------------
@@ -201,8 +237,11 @@ class _Chains:
     def add(self, row: Any, digest: str) -> None:
         if row.item_id is None:
             if row.item_seq is not None:
-                self.problem("chain.orphan_seq", N_("Event %(event_id)s has an item sequence number but no item."),
-                             event_id=row.id)
+                self.problem(
+                    "chain.orphan_seq",
+                    N_("Event %(event_id)s has an item sequence number but no item."),
+                    event_id=row.id,
+                )
             return
         item_id = row.item_id
         seq, previous = self.heads.get(item_id, (0, GENESIS_HASH))
@@ -211,17 +250,26 @@ class _Chains:
                 self.broken.add(item_id)
                 self.problem(
                     "chain.sequence",
-                    N_("Item %(item_id)s: event %(event_id)s is number %(found)s in the item's history where "
-                       "number %(expected)s should come: events are missing or out of order."),
-                    item_id=item_id, event_id=row.id, found=row.item_seq, expected=seq + 1,
+                    N_(
+                        "Item %(item_id)s: event %(event_id)s is number %(found)s in the item's history where "
+                        "number %(expected)s should come: events are missing or out of order."
+                    ),
+                    item_id=item_id,
+                    event_id=row.id,
+                    found=row.item_seq,
+                    expected=seq + 1,
                 )
             elif row.prev_hash != previous:
                 self.broken.add(item_id)
                 self.problem(
                     "chain.link",
-                    N_("Item %(item_id)s: event %(event_id)s (number %(seq)s) does not name the hash of the "
-                       "event before it."),
-                    item_id=item_id, event_id=row.id, seq=row.item_seq,
+                    N_(
+                        "Item %(item_id)s: event %(event_id)s (number %(seq)s) does not name the hash of the "
+                        "event before it."
+                    ),
+                    item_id=item_id,
+                    event_id=row.id,
+                    seq=row.item_seq,
                 )
         self.heads[item_id] = (row.item_seq if isinstance(row.item_seq, int) else seq + 1, digest)
 
@@ -243,7 +291,11 @@ def verify_ledger(
         try:
             exported = read_checkpoint(against)
         except ValueError as exc:
-            problem("exported.malformed", N_("The exported checkpoint cannot be read: %(reason)s."), reason=str(exc))
+            problem(
+                "exported.malformed",
+                N_("The exported checkpoint cannot be read: %(reason)s."),
+                reason=str(exc),
+            )
 
     checkpoints = list(session.scalars(select(Checkpoint).order_by(Checkpoint.id)))
     report.checkpoints = len(checkpoints)
@@ -258,7 +310,12 @@ def verify_ledger(
     # 1. The log in order, each entry against its event; item chains along the way.
     chains = _Chains(problem)
     stmt = (
-        select(LogEntry.log_index, LogEntry.event_id.label("logged_event_id"), LogEntry.leaf_hash, *_event_columns())
+        select(
+            LogEntry.log_index,
+            LogEntry.event_id.label("logged_event_id"),
+            LogEntry.leaf_hash,
+            *_event_columns(),
+        )
         .select_from(LogEntry)
         .outerjoin(AuditEvent, AuditEvent.id == LogEntry.event_id)
         .order_by(LogEntry.log_index)
@@ -267,30 +324,53 @@ def verify_ledger(
     expected_index = 0
     for row in session.execute(stmt):
         if row.log_index != expected_index:
-            problem("log.gap", N_("The log jumps from entry %(expected)s to entry %(found)s: entries are missing."),
-                    log_index=expected_index, expected=expected_index, found=row.log_index)
+            problem(
+                "log.gap",
+                N_("The log jumps from entry %(expected)s to entry %(found)s: entries are missing."),
+                log_index=expected_index,
+                expected=expected_index,
+                found=row.log_index,
+            )
         expected_index = row.log_index + 1
         if row.id is None:
-            problem("log.no_event", N_("Log entry %(log_index)s names event %(event_id)s, which does not exist: "
-                                       "the event was deleted."),
-                    log_index=row.log_index, event_id=row.logged_event_id)
+            problem(
+                "log.no_event",
+                N_(
+                    "Log entry %(log_index)s names event %(event_id)s, which does not exist: "
+                    "the event was deleted."
+                ),
+                log_index=row.log_index,
+                event_id=row.logged_event_id,
+            )
             leaf = bytes.fromhex(row.leaf_hash) if len(row.leaf_hash or "") == 64 else b"\0" * 32
         else:
             report.events += 1
             try:
                 data = entry_bytes(row)
             except UnreadableRow as exc:
-                problem("event.unreadable", N_("Event %(event_id)s cannot be read: %(reason)s."),
-                        event_id=row.id, reason=str(exc))
+                problem(
+                    "event.unreadable",
+                    N_("Event %(event_id)s cannot be read: %(reason)s."),
+                    event_id=row.id,
+                    reason=str(exc),
+                )
                 data = b""
             digest = hashlib.sha256(data).hexdigest()
             if data and digest != row.hash:
-                problem("event.altered", N_("Event %(event_id)s was altered: its content does not match its hash."),
-                        event_id=row.id, item_id=row.item_id)
+                problem(
+                    "event.altered",
+                    N_("Event %(event_id)s was altered: its content does not match its hash."),
+                    event_id=row.id,
+                    item_id=row.item_id,
+                )
             leaf = hashlib.sha256(LEAF_PREFIX + data).digest()
             if leaf.hex() != row.leaf_hash:
-                problem("log.leaf", N_("Log entry %(log_index)s does not match event %(event_id)s."),
-                        log_index=row.log_index, event_id=row.id)
+                problem(
+                    "log.leaf",
+                    N_("Log entry %(log_index)s does not match event %(event_id)s."),
+                    log_index=row.log_index,
+                    event_id=row.id,
+                )
             chains.add(row, row.hash if isinstance(row.hash, str) else digest)
         frontier.append(leaf)
         if frontier.size in wanted:
@@ -299,20 +379,34 @@ def verify_ledger(
     report.root = frontier.root()
 
     # 2. Every event in the log exactly once.
-    missing = select(AuditEvent.id).outerjoin(LogEntry, LogEntry.event_id == AuditEvent.id).where(
-        LogEntry.event_id.is_(None))
+    missing = (
+        select(AuditEvent.id)
+        .outerjoin(LogEntry, LogEntry.event_id == AuditEvent.id)
+        .where(LogEntry.event_id.is_(None))
+    )
     first_missing = session.scalar(missing.order_by(AuditEvent.id).limit(1))
     if first_missing is not None:
         count = session.scalar(select(func.count()).select_from(missing.subquery()))
-        problem("log.missing", N_("Event %(event_id)s is not in the log (%(count)s events are missing from it)."),
-                event_id=first_missing, count=count)
+        problem(
+            "log.missing",
+            N_("Event %(event_id)s is not in the log (%(count)s events are missing from it)."),
+            event_id=first_missing,
+            count=count,
+        )
     duplicate = session.execute(
-        select(LogEntry.event_id, func.count()).group_by(LogEntry.event_id).having(func.count() > 1)
-        .order_by(LogEntry.event_id).limit(1)
+        select(LogEntry.event_id, func.count())
+        .group_by(LogEntry.event_id)
+        .having(func.count() > 1)
+        .order_by(LogEntry.event_id)
+        .limit(1)
     ).first()
     if duplicate is not None:
-        problem("log.duplicate", N_("Event %(event_id)s appears %(count)s times in the log."),
-                event_id=duplicate[0], count=duplicate[1])
+        problem(
+            "log.duplicate",
+            N_("Event %(event_id)s appears %(count)s times in the log."),
+            event_id=duplicate[0],
+            count=duplicate[1],
+        )
 
     # 3. Stored checkpoints: signed by us, consistent with the log as recomputed.
     previous: Checkpoint | None = None
@@ -328,8 +422,15 @@ def verify_ledger(
     try:
         head = read_head(session)
         if head.tree_size != report.log_size or head.frontier.hashes != frontier.hashes:
-            problem("log.head", N_("The stored log head (%(stored)s entries) does not match the log as recomputed "
-                                   "(%(found)s entries)."), stored=head.tree_size, found=report.log_size)
+            problem(
+                "log.head",
+                N_(
+                    "The stored log head (%(stored)s entries) does not match the log as recomputed "
+                    "(%(found)s entries)."
+                ),
+                stored=head.tree_size,
+                found=report.log_size,
+            )
     except (LedgerNotInitialised, ValueError):
         problem("log.head_missing", N_("The stored log head is missing or unreadable."))
     report.items = 0
@@ -341,67 +442,148 @@ def verify_ledger(
         if item_id in chains.broken:
             continue  # already reported
         if count != seq or last_hash != digest:
-            problem("chain.head", N_("Item %(item_id)s: its record says %(count)s events but its history in the "
-                                     "log has %(found)s: events were removed or added."),
-                    item_id=item_id, count=count, found=seq)
+            problem(
+                "chain.head",
+                N_(
+                    "Item %(item_id)s: its record says %(count)s events but its history in the "
+                    "log has %(found)s: events were removed or added."
+                ),
+                item_id=item_id,
+                count=count,
+                found=seq,
+            )
 
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _check_stored_checkpoint(settings: LedgerSettings, checkpoint: Checkpoint, previous: Checkpoint | None,
-                             roots: dict[int, bytes], log_size: int, problem: _Collector) -> None:
+def _check_stored_checkpoint(
+    settings: LedgerSettings,
+    checkpoint: Checkpoint,
+    previous: Checkpoint | None,
+    roots: dict[int, bytes],
+    log_size: int,
+    problem: _Collector,
+) -> None:
     cid, size, when = checkpoint.id, checkpoint.tree_size, format_timestamp(checkpoint.timestamp)
     signed = _checkpoint_signed(settings, checkpoint)
     if signed is None:
-        problem("checkpoint.unknown_key", N_("Checkpoint %(checkpoint_id)s is signed by key %(key_id)s, which is "
-                                             "not a trusted key of this log."),
-                checkpoint_id=cid, key_id=checkpoint.key_id)
+        problem(
+            "checkpoint.unknown_key",
+            N_(
+                "Checkpoint %(checkpoint_id)s is signed by key %(key_id)s, which is "
+                "not a trusted key of this log."
+            ),
+            checkpoint_id=cid,
+            key_id=checkpoint.key_id,
+        )
     elif not signed:
-        problem("checkpoint.signature", N_("Checkpoint %(checkpoint_id)s (%(size)s entries, %(time)s): the signature "
-                                           "does not verify: it was forged or altered."),
-                checkpoint_id=cid, size=size, time=when)
+        problem(
+            "checkpoint.signature",
+            N_(
+                "Checkpoint %(checkpoint_id)s (%(size)s entries, %(time)s): the signature "
+                "does not verify: it was forged or altered."
+            ),
+            checkpoint_id=cid,
+            size=size,
+            time=when,
+        )
     if checkpoint.origin != settings.origin:
-        problem("checkpoint.origin", N_("Checkpoint %(checkpoint_id)s is for log %(origin)s, not this log "
-                                        "(%(expected)s)."),
-                checkpoint_id=cid, origin=checkpoint.origin, expected=settings.origin)
+        problem(
+            "checkpoint.origin",
+            N_("Checkpoint %(checkpoint_id)s is for log %(origin)s, not this log (%(expected)s)."),
+            checkpoint_id=cid,
+            origin=checkpoint.origin,
+            expected=settings.origin,
+        )
     if size > log_size:
-        problem("checkpoint.beyond", N_("Checkpoint %(checkpoint_id)s (%(size)s entries, %(time)s) is beyond the end "
-                                        "of the log (%(log_size)s entries): the log was truncated."),
-                checkpoint_id=cid, size=size, time=when, log_size=log_size)
+        problem(
+            "checkpoint.beyond",
+            N_(
+                "Checkpoint %(checkpoint_id)s (%(size)s entries, %(time)s) is beyond the end "
+                "of the log (%(log_size)s entries): the log was truncated."
+            ),
+            checkpoint_id=cid,
+            size=size,
+            time=when,
+            log_size=log_size,
+        )
     elif roots.get(size, b"").hex() != checkpoint.root_hash:
-        problem("checkpoint.root", N_("Checkpoint %(checkpoint_id)s (%(size)s entries, %(time)s): the log's first "
-                                      "%(size)s entries no longer have its root hash: history was rewritten."),
-                checkpoint_id=cid, size=size, time=when)
+        problem(
+            "checkpoint.root",
+            N_(
+                "Checkpoint %(checkpoint_id)s (%(size)s entries, %(time)s): the log's first "
+                "%(size)s entries no longer have its root hash: history was rewritten."
+            ),
+            checkpoint_id=cid,
+            size=size,
+            time=when,
+        )
     if previous is not None and (size < previous.tree_size or checkpoint.timestamp < previous.timestamp):
-        problem("checkpoint.order", N_("Checkpoint %(checkpoint_id)s is smaller or older than checkpoint "
-                                       "%(previous_id)s before it."),
-                checkpoint_id=cid, previous_id=previous.id)
+        problem(
+            "checkpoint.order",
+            N_("Checkpoint %(checkpoint_id)s is smaller or older than checkpoint %(previous_id)s before it."),
+            checkpoint_id=cid,
+            previous_id=previous.id,
+        )
 
 
-def _check_exported(settings: LedgerSettings, exported: SignedCheckpoint, roots: dict[int, bytes],
-                    log_size: int, problem: _Collector) -> None:
+def _check_exported(
+    settings: LedgerSettings,
+    exported: SignedCheckpoint,
+    roots: dict[int, bytes],
+    log_size: int,
+    problem: _Collector,
+) -> None:
     size, when = exported.tree_size, exported.timestamp_text
     public_key = settings.public_key_for(exported.key_id)
     if public_key is None:
-        problem("exported.unknown_key", N_("The exported checkpoint is signed by key %(key_id)s, which is not a "
-                                           "trusted key of this log."), key_id=exported.key_id)
+        problem(
+            "exported.unknown_key",
+            N_(
+                "The exported checkpoint is signed by key %(key_id)s, which is not a trusted key of this log."
+            ),
+            key_id=exported.key_id,
+        )
         return
     if not exported.verifies_with(public_key):
-        problem("exported.signature", N_("The exported checkpoint (%(size)s entries, %(time)s) has a signature that "
-                                         "does not verify."), size=size, time=when)
+        problem(
+            "exported.signature",
+            N_("The exported checkpoint (%(size)s entries, %(time)s) has a signature that does not verify."),
+            size=size,
+            time=when,
+        )
         return
     if exported.checkpoint.origin != settings.origin:
-        problem("exported.origin", N_("The exported checkpoint is for log %(origin)s, not this log (%(expected)s)."),
-                origin=exported.checkpoint.origin, expected=settings.origin)
+        problem(
+            "exported.origin",
+            N_("The exported checkpoint is for log %(origin)s, not this log (%(expected)s)."),
+            origin=exported.checkpoint.origin,
+            expected=settings.origin,
+        )
     if size > log_size:
-        problem("exported.beyond", N_("The exported checkpoint (%(size)s entries, %(time)s) is ahead of this log "
-                                      "(%(log_size)s entries): the log was truncated or restored from an older "
-                                      "copy."), size=size, time=when, log_size=log_size)
+        problem(
+            "exported.beyond",
+            N_(
+                "The exported checkpoint (%(size)s entries, %(time)s) is ahead of this log "
+                "(%(log_size)s entries): the log was truncated or restored from an older "
+                "copy."
+            ),
+            size=size,
+            time=when,
+            log_size=log_size,
+        )
     elif roots.get(size) != exported.root_hash:
-        problem("exported.root", N_("The log's first %(size)s entries do not match the exported checkpoint of "
-                                    "%(time)s: history was rewritten, or an older copy was restored and has "
-                                    "grown apart since (a fork)."), size=size, time=when)
+        problem(
+            "exported.root",
+            N_(
+                "The log's first %(size)s entries do not match the exported checkpoint of "
+                "%(time)s: history was rewritten, or an older copy was restored and has "
+                "grown apart since (a fork)."
+            ),
+            size=size,
+            time=when,
+        )
 
 
 # -- one item -----------------------------------------------------------------------------------
@@ -423,14 +605,26 @@ class ItemReport:
 
     def summary(self) -> dict[str, Any]:
         first = self.problems[0] if self.problems else None
-        return {"ok": self.ok, "item_id": self.item_id, "events": self.events, "proven": self.proven,
-                "pending": self.pending, "problems": self.problem_count,
-                "checkpoint_size": self.checkpoint.tree_size if self.checkpoint else None,
-                "first_problem": first.text() if first else None}
+        return {
+            "ok": self.ok,
+            "item_id": self.item_id,
+            "events": self.events,
+            "proven": self.proven,
+            "pending": self.pending,
+            "problems": self.problem_count,
+            "checkpoint_size": self.checkpoint.tree_size if self.checkpoint else None,
+            "first_problem": first.text() if first else None,
+        }
 
 
-def verify_item(session: Session, settings: LedgerSettings, item: Item, checkpoint: Checkpoint | None,
-                *, max_problems: int = 100) -> ItemReport:
+def verify_item(
+    session: Session,
+    settings: LedgerSettings,
+    item: Item,
+    checkpoint: Checkpoint | None,
+    *,
+    max_problems: int = 100,
+) -> ItemReport:
     """One item's chain, its log entries, and each event's inclusion in ``checkpoint``."""
     report = ItemReport(item.id, checkpoint=checkpoint)
     problem = _Collector(report, max_problems)
@@ -448,10 +642,16 @@ def verify_item(session: Session, settings: LedgerSettings, item: Item, checkpoi
     if checkpoint is not None:
         signed = _checkpoint_signed(settings, checkpoint)
         if not signed:
-            problem("checkpoint.signature", N_("Checkpoint %(checkpoint_id)s (%(size)s entries, %(time)s): the "
-                                               "signature does not verify: it was forged or altered."),
-                    checkpoint_id=checkpoint.id, size=checkpoint.tree_size,
-                    time=format_timestamp(checkpoint.timestamp))
+            problem(
+                "checkpoint.signature",
+                N_(
+                    "Checkpoint %(checkpoint_id)s (%(size)s entries, %(time)s): the "
+                    "signature does not verify: it was forged or altered."
+                ),
+                checkpoint_id=checkpoint.id,
+                size=checkpoint.tree_size,
+                time=format_timestamp(checkpoint.timestamp),
+            )
         else:
             tree = log_tree(session, settings, checkpoint.tree_size)
             root = bytes.fromhex(checkpoint.root_hash)
@@ -461,33 +661,59 @@ def verify_item(session: Session, settings: LedgerSettings, item: Item, checkpoi
         try:
             data = entry_bytes(row)
         except UnreadableRow as exc:
-            problem("event.unreadable", N_("Event %(event_id)s cannot be read: %(reason)s."),
-                    event_id=row.id, reason=str(exc))
+            problem(
+                "event.unreadable",
+                N_("Event %(event_id)s cannot be read: %(reason)s."),
+                event_id=row.id,
+                reason=str(exc),
+            )
             continue
         digest = hashlib.sha256(data).hexdigest()
         if digest != row.hash:
-            problem("event.altered", N_("Event %(event_id)s was altered: its content does not match its hash."),
-                    event_id=row.id, item_id=item.id)
+            problem(
+                "event.altered",
+                N_("Event %(event_id)s was altered: its content does not match its hash."),
+                event_id=row.id,
+                item_id=item.id,
+            )
         chains.add(row, row.hash)
         leaf = hashlib.sha256(LEAF_PREFIX + data).digest()
         if row.log_index is None:
             problem("log.missing_one", N_("Event %(event_id)s is not in the log."), event_id=row.id)
         elif leaf.hex() != row.leaf_hash:
-            problem("log.leaf", N_("Log entry %(log_index)s does not match event %(event_id)s."),
-                    log_index=row.log_index, event_id=row.id)
+            problem(
+                "log.leaf",
+                N_("Log entry %(log_index)s does not match event %(event_id)s."),
+                log_index=row.log_index,
+                event_id=row.id,
+            )
         elif tree is not None and row.log_index < tree.size:
             if verify_inclusion(leaf, row.log_index, tree.size, tree.inclusion_proof(row.log_index), root):
                 report.proven += 1
             else:
-                problem("log.not_included", N_("Event %(event_id)s is not provably entry %(log_index)s of the log "
-                                               "signed in checkpoint %(checkpoint_id)s."),
-                        event_id=row.id, log_index=row.log_index, checkpoint_id=checkpoint.id)
+                problem(
+                    "log.not_included",
+                    N_(
+                        "Event %(event_id)s is not provably entry %(log_index)s of the log "
+                        "signed in checkpoint %(checkpoint_id)s."
+                    ),
+                    event_id=row.id,
+                    log_index=row.log_index,
+                    checkpoint_id=checkpoint.id,
+                )
         else:
             report.pending += 1
 
     seq, digest = chains.heads.get(item.id, (0, None))
     if item.id not in chains.broken and (item.event_count != seq or item.last_event_hash != digest):
-        problem("chain.head", N_("Item %(item_id)s: its record says %(count)s events but its history in the "
-                                 "log has %(found)s: events were removed or added."),
-                item_id=item.id, count=item.event_count, found=seq)
+        problem(
+            "chain.head",
+            N_(
+                "Item %(item_id)s: its record says %(count)s events but its history in the "
+                "log has %(found)s: events were removed or added."
+            ),
+            item_id=item.id,
+            count=item.event_count,
+            found=seq,
+        )
     return report

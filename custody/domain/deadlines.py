@@ -353,7 +353,9 @@ def _alert(rule: AlertRule, due_at: datetime, now: datetime, **kwargs: Any) -> A
     if state is None:
         return None
     case: CaseRef = kwargs.pop("case")
-    return Alert(rule=rule, state=state, due_at=due_at, case_id=case.case_id, case_ref=case.case_ref, **kwargs)
+    return Alert(
+        rule=rule, state=state, due_at=due_at, case_id=case.case_id, case_ref=case.case_ref, **kwargs
+    )
 
 
 def _collect(alerts: Iterable[Alert | None]) -> list[Alert]:
@@ -367,10 +369,19 @@ def into_storage_due(seized_at: datetime) -> datetime:
 def into_storage(items: Iterable[AwaitingItem], now: datetime) -> list[Alert]:
     """[LAW] Seized items are handed to the custody centre within 24 hours of seizure."""
     return _collect(
-        _alert(AlertRule.INTO_STORAGE, into_storage_due(i.seized_at), now, case=i.case,
-               agency_id=i.custodian_agency_id, item_ids=(i.item_id,), labels=(i.label_code,),
-               record_type="item", record_id=i.item_id, record_ref=i.label_code,
-               detail={"seized_at": i.seized_at})
+        _alert(
+            AlertRule.INTO_STORAGE,
+            into_storage_due(i.seized_at),
+            now,
+            case=i.case,
+            agency_id=i.custodian_agency_id,
+            item_ids=(i.item_id,),
+            labels=(i.label_code,),
+            record_type="item",
+            record_id=i.item_id,
+            record_ref=i.label_code,
+            detail={"seized_at": i.seized_at},
+        )
         for i in items
     )
 
@@ -382,21 +393,41 @@ def unrelated_release_due(found_on: date) -> datetime:
 def unrelated_release(findings: Iterable[UnrelatedFacts], now: datetime) -> list[Alert]:
     """[LAW] Property found unrelated to the case is released within 3 days."""
     return _collect(
-        _alert(AlertRule.UNRELATED_RELEASE, unrelated_release_due(f.found_on), now, case=f.case,
-               agency_id=f.custodian_agency_id, item_ids=(f.item_id,), labels=(f.label_code,),
-               record_type="unrelated_finding", record_id=f.finding_id, record_ref=f.label_code,
-               detail={"found_on": f.found_on})
-        for f in findings if not f.released
+        _alert(
+            AlertRule.UNRELATED_RELEASE,
+            unrelated_release_due(f.found_on),
+            now,
+            case=f.case,
+            agency_id=f.custodian_agency_id,
+            item_ids=(f.item_id,),
+            labels=(f.label_code,),
+            record_type="unrelated_finding",
+            record_id=f.finding_id,
+            record_ref=f.label_code,
+            detail={"found_on": f.found_on},
+        )
+        for f in findings
+        if not f.released
     )
 
 
 def checkout_returns(checkouts: Iterable[CheckoutFacts], now: datetime) -> list[Alert]:
     """Checked-out items are back by the approved due time (extensions move it)."""
     return _collect(
-        _alert(AlertRule.CHECKOUT_RETURN, c.due_at, now, case=c.case, agency_id=c.custodian_agency_id,
-               item_ids=tuple(i for i, _ in c.outstanding), labels=tuple(label for _, label in c.outstanding),
-               record_type="checkout", record_id=c.checkout_id, record_ref=c.checkout_no)
-        for c in checkouts if c.released and c.outstanding
+        _alert(
+            AlertRule.CHECKOUT_RETURN,
+            c.due_at,
+            now,
+            case=c.case,
+            agency_id=c.custodian_agency_id,
+            item_ids=tuple(i for i, _ in c.outstanding),
+            labels=tuple(label for _, label in c.outstanding),
+            record_type="checkout",
+            record_id=c.checkout_id,
+            record_ref=c.checkout_no,
+        )
+        for c in checkouts
+        if c.released and c.outstanding
     )
 
 
@@ -415,12 +446,21 @@ def freeze_expiry(freezes: Iterable[FreezeFacts], now: datetime) -> list[Alert]:
     for f in freezes:
         if f.status is FreezeStatus.RELEASED or f.item_disposed or f.superseded:
             continue
-        result.append(_alert(
-            AlertRule.FREEZE_EXPIRY, freeze_due(f.expires_on), now, case=f.case, agency_id=f.custodian_agency_id,
-            item_ids=(f.item_id,), labels=(f.label_code,), record_type="freeze", record_id=f.freeze_id,
-            record_ref=f.label_code,
-            detail={"expires_on": f.expires_on, "asset_type": f.asset_type, "renewals": f.renewals},
-        ))
+        result.append(
+            _alert(
+                AlertRule.FREEZE_EXPIRY,
+                freeze_due(f.expires_on),
+                now,
+                case=f.case,
+                agency_id=f.custodian_agency_id,
+                item_ids=(f.item_id,),
+                labels=(f.label_code,),
+                record_type="freeze",
+                record_id=f.freeze_id,
+                record_ref=f.label_code,
+                detail={"expires_on": f.expires_on, "asset_type": f.asset_type, "renewals": f.renewals},
+            )
+        )
     return _collect(result)
 
 
@@ -431,10 +471,19 @@ def supplementary_due(received_at: datetime) -> datetime:
 def supplementary_investigation(returns: Iterable[SupplementaryFacts], now: datetime) -> list[Alert]:
     """[LAW] Supplementary investigation is completed within one month of the police's receipt."""
     return _collect(
-        _alert(AlertRule.SUPPLEMENTARY_INVESTIGATION, supplementary_due(r.received_at), now, case=r.case,
-               agency_id=r.police_agency_id, record_type="transfer", record_id=r.transfer_id,
-               record_ref=r.transfer_no, detail={"received_at": r.received_at, "round": r.round})
-        for r in returns if not r.ended
+        _alert(
+            AlertRule.SUPPLEMENTARY_INVESTIGATION,
+            supplementary_due(r.received_at),
+            now,
+            case=r.case,
+            agency_id=r.police_agency_id,
+            record_type="transfer",
+            record_id=r.transfer_id,
+            record_ref=r.transfer_no,
+            detail={"received_at": r.received_at, "round": r.round},
+        )
+        for r in returns
+        if not r.ended
     )
 
 
@@ -442,13 +491,33 @@ def execution_due(effective_on: date) -> datetime:
     return due_after_months(effective_on, EXECUTION_MONTHS)
 
 
-def _grouped(rule: AlertRule, due_at: datetime, now: datetime, case: CaseRef, groups: Iterable[HeldGroup],
-             record_type: str, record_id: int, record_ref: str | None, detail: dict[str, Any]) -> list[Alert]:
+def _grouped(
+    rule: AlertRule,
+    due_at: datetime,
+    now: datetime,
+    case: CaseRef,
+    groups: Iterable[HeldGroup],
+    record_type: str,
+    record_id: int,
+    record_ref: str | None,
+    detail: dict[str, Any],
+) -> list[Alert]:
     return _collect(
-        _alert(rule, due_at, now, case=case, agency_id=g.agency_id, item_ids=tuple(i for i, _ in g.items),
-               labels=tuple(label for _, label in g.items), record_type=record_type, record_id=record_id,
-               record_ref=record_ref, detail=detail)
-        for g in groups if g.items
+        _alert(
+            rule,
+            due_at,
+            now,
+            case=case,
+            agency_id=g.agency_id,
+            item_ids=tuple(i for i, _ in g.items),
+            labels=tuple(label for _, label in g.items),
+            record_type=record_type,
+            record_id=record_id,
+            record_ref=record_ref,
+            detail=detail,
+        )
+        for g in groups
+        if g.items
     )
 
 
@@ -457,8 +526,17 @@ def court_execution(judgments: Iterable[JudgmentFacts], now: datetime) -> list[A
     per agency still holding undisposed items of the case."""
     result: list[Alert] = []
     for j in judgments:
-        result += _grouped(AlertRule.COURT_EXECUTION, execution_due(j.effective_on), now, j.case, j.held,
-                           "judgment", j.judgment_id, j.judgment_no, {"effective_on": j.effective_on})
+        result += _grouped(
+            AlertRule.COURT_EXECUTION,
+            execution_due(j.effective_on),
+            now,
+            j.case,
+            j.held,
+            "judgment",
+            j.judgment_id,
+            j.judgment_no,
+            {"effective_on": j.effective_on},
+        )
     return result
 
 
@@ -469,11 +547,21 @@ def unclaimed_due(published_on: date) -> datetime:
 def unclaimed_property(notices: Iterable[NoticeFacts], now: datetime) -> list[Alert]:
     """[LAW] Property nobody claims within 6 months of the public notice goes to the treasury."""
     return _collect(
-        _alert(AlertRule.UNCLAIMED_PROPERTY, unclaimed_due(n.published_on), now, case=n.case,
-               agency_id=n.custodian_agency_id, item_ids=(n.item_id,), labels=(n.label_code,),
-               record_type="public_notice", record_id=n.notice_id, record_ref=n.notice_no,
-               detail={"published_on": n.published_on})
-        for n in notices if not n.item_disposed
+        _alert(
+            AlertRule.UNCLAIMED_PROPERTY,
+            unclaimed_due(n.published_on),
+            now,
+            case=n.case,
+            agency_id=n.custodian_agency_id,
+            item_ids=(n.item_id,),
+            labels=(n.label_code,),
+            record_type="public_notice",
+            record_id=n.notice_id,
+            record_ref=n.notice_no,
+            detail={"published_on": n.published_on},
+        )
+        for n in notices
+        if not n.item_disposed
     )
 
 
@@ -481,8 +569,17 @@ def held_after_close(closures: Iterable[ClosureFacts], now: datetime) -> list[Al
     """[DESIGN] No item may stay held once its case is closed: overdue from the moment after closing."""
     result: list[Alert] = []
     for c in closures:
-        result += _grouped(AlertRule.HELD_AFTER_CLOSE, c.closed_at, now, c.case, c.held, "case_closure",
-                           c.closure_id, None, {"closed_at": c.closed_at})
+        result += _grouped(
+            AlertRule.HELD_AFTER_CLOSE,
+            c.closed_at,
+            now,
+            c.case,
+            c.held,
+            "case_closure",
+            c.closure_id,
+            None,
+            {"closed_at": c.closed_at},
+        )
     return result
 
 
@@ -511,15 +608,17 @@ def visible_to(alert: Alert, *, agency_id: int, roles: frozenset[Role]) -> bool:
     return bool(roles & (alert.roles | {Role.APPROVER}))
 
 
-register_labels([
-    (AlertRule.INTO_STORAGE, N_("Into storage within 24 hours")),
-    (AlertRule.UNRELATED_RELEASE, N_("Release unrelated property within 3 days")),
-    (AlertRule.CHECKOUT_RETURN, N_("Check-out return due")),
-    (AlertRule.FREEZE_EXPIRY, N_("Freeze expiry")),
-    (AlertRule.SUPPLEMENTARY_INVESTIGATION, N_("Supplementary investigation (one month)")),
-    (AlertRule.COURT_EXECUTION, N_("Court execution of property (6 months)")),
-    (AlertRule.UNCLAIMED_PROPERTY, N_("Unclaimed property after public notice (6 months)")),
-    (AlertRule.HELD_AFTER_CLOSE, N_("Items held after the case closed")),
-    (AlertState.APPROACHING, N_("Approaching")),
-    (AlertState.OVERDUE, N_("Overdue")),
-])
+register_labels(
+    [
+        (AlertRule.INTO_STORAGE, N_("Into storage within 24 hours")),
+        (AlertRule.UNRELATED_RELEASE, N_("Release unrelated property within 3 days")),
+        (AlertRule.CHECKOUT_RETURN, N_("Check-out return due")),
+        (AlertRule.FREEZE_EXPIRY, N_("Freeze expiry")),
+        (AlertRule.SUPPLEMENTARY_INVESTIGATION, N_("Supplementary investigation (one month)")),
+        (AlertRule.COURT_EXECUTION, N_("Court execution of property (6 months)")),
+        (AlertRule.UNCLAIMED_PROPERTY, N_("Unclaimed property after public notice (6 months)")),
+        (AlertRule.HELD_AFTER_CLOSE, N_("Items held after the case closed")),
+        (AlertState.APPROACHING, N_("Approaching")),
+        (AlertState.OVERDUE, N_("Overdue")),
+    ]
+)

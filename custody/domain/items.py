@@ -67,7 +67,9 @@ def derive_status(facts: ItemFacts) -> ItemStatus:
 
 def ensure_not_disposed(facts: ItemFacts) -> None:
     if facts.disposition_status is DispositionStatus.EXECUTED or facts.location_state is LocationState.GONE:
-        raise Conflict(N_("This item has been disposed of and accepts no further action."), code="item.disposed")
+        raise Conflict(
+            N_("This item has been disposed of and accepts no further action."), code="item.disposed"
+        )
 
 
 def ensure_not_in_transfer(facts: ItemFacts) -> None:
@@ -87,7 +89,9 @@ def check_in_allowed(facts: ItemFacts) -> None:
     """入库: from awaiting check-in, or bringing in an item kept outside so far."""
     ensure_can_change_location(facts)
     if facts.location_state not in (
-        LocationState.AWAITING_CHECK_IN, LocationState.WITH_HOLDER, LocationState.EXTERNAL
+        LocationState.AWAITING_CHECK_IN,
+        LocationState.WITH_HOLDER,
+        LocationState.EXTERNAL,
     ):
         raise Conflict(
             N_("Only an item awaiting check-in or kept outside the centre can be checked in."),
@@ -98,7 +102,9 @@ def check_in_allowed(facts: ItemFacts) -> None:
 def move_allowed(facts: ItemFacts, new_location_id: int) -> None:
     ensure_can_change_location(facts)
     if facts.location_state is not LocationState.IN_STORAGE:
-        raise Conflict(N_("Only an item in storage can be moved to another location."), code="item.not_in_storage")
+        raise Conflict(
+            N_("Only an item in storage can be moved to another location."), code="item.not_in_storage"
+        )
     if facts.storage_location_id == new_location_id:
         raise Conflict(N_("The item is already at that location."), code="item.same_location")
 
@@ -125,13 +131,20 @@ def valuable_missing(category: ItemCategory, *, has_photo: bool, is_valued: bool
     return tuple(what for what, ok in ((VALUABLE_PHOTO, has_photo), (VALUABLE_VALUE, is_valued)) if not ok)
 
 
-def check_valuable_documented(label_code: str, category: ItemCategory, *, has_photo: bool, is_valued: bool) -> None:
+def check_valuable_documented(
+    label_code: str, category: ItemCategory, *, has_photo: bool, is_valued: bool
+) -> None:
     """[DESIGN] Valuables are photographed and valued before they leave the custodian's hands: the
     receiving agency signs for what the photos show, and a disposal records what was disposed of."""
     if valuable_missing(category, has_photo=has_photo, is_valued=is_valued):
-        raise Conflict(N_("Valuable %(label)s has no photo or no estimated value: photograph and value it "
-                          "before transferring or disposing of it."),
-                       code="item.valuable_undocumented", label=label_code)
+        raise Conflict(
+            N_(
+                "Valuable %(label)s has no photo or no estimated value: photograph and value it "
+                "before transferring or disposing of it."
+            ),
+            code="item.valuable_undocumented",
+            label=label_code,
+        )
 
 
 def initial_location(measure: Measure, external_kind: ExternalKind | None) -> LocationState:
@@ -156,8 +169,9 @@ _KEPT_AT_INSTITUTION: dict[ItemCategory, tuple[ExternalKind, str]] = {
 }
 
 
-def default_keeping(category: ItemCategory, measure: Measure,
-                    details: dict[str, Any]) -> tuple[ExternalKind, str | None] | None:
+def default_keeping(
+    category: ItemCategory, measure: Measure, details: dict[str, Any]
+) -> tuple[ExternalKind, str | None] | None:
     """Where an item is kept when the officer names no place: bank accounts and securities
     accounts, and anything frozen (冻结), stay at their bank or institution (``details`` names it);
     ``None`` means the usual rule of ``initial_location``."""
@@ -182,7 +196,9 @@ def check_occurred_at(
 ) -> None:
     """When something happened: not in the future; back-dating needs a reason [DESIGN §2]."""
     if occurred_at > now + CLOCK_SKEW:
-        raise InvalidInput(N_("The time cannot be in the future."), fields={"occurred_at": [N_("In the future.")]})
+        raise InvalidInput(
+            N_("The time cannot be in the future."), fields={"occurred_at": [N_("In the future.")]}
+        )
     if not_before is not None and occurred_at < not_before:
         raise InvalidInput(
             N_("The time is earlier than the item's previous recorded step."),
@@ -259,7 +275,9 @@ def measure_date_problem(measure_date: date, now: datetime) -> str | None:
     return None
 
 
-FREEZABLE = frozenset({ItemCategory.BANK_ACCOUNT, ItemCategory.SECURITIES, ItemCategory.EQUITY, ItemCategory.INSURANCE})
+FREEZABLE = frozenset(
+    {ItemCategory.BANK_ACCOUNT, ItemCategory.SECURITIES, ItemCategory.EQUITY, ItemCategory.INSURANCE}
+)
 
 # Category-specific fields: name → (required, validator). Validators return an error msgid or None.
 _DIGITS = re.compile(r"\d+")
@@ -326,7 +344,7 @@ def _account_no(value: Any) -> str | None:
 
 def _denominations(value: Any) -> str | None:
     if not isinstance(value, dict) or not value:
-        return N_("Give the count of each denomination, e.g. {\"10000\": 12} for twelve 100-yuan notes.")
+        return N_('Give the count of each denomination, e.g. {"10000": 12} for twelve 100-yuan notes.')
     for key, count in value.items():
         # Compared as text: never int() an untrusted key (thousands of digits, or non-ASCII digits).
         if not (isinstance(key, str) and key in _DENOMINATION_KEYS):
@@ -380,7 +398,9 @@ CATEGORY_FIELDS: dict[ItemCategory, dict[str, tuple[bool, Any]]] = {
 }
 
 
-def clean_details(category: ItemCategory, details: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def clean_details(
+    category: ItemCategory, details: dict[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Check the category-specific fields; field errors are keyed ``details.<name>``."""
     details = dict(details or {})
     spec = CATEGORY_FIELDS[category]
@@ -427,7 +447,9 @@ def parse_quantity(value: Any) -> Decimal:
     if not quantity.is_zero() and quantity.adjusted() > MAX_QUANTITY.adjusted():
         raise InvalidInput(N_("The quantity is too large."), fields={"quantity": [N_("Too large.")]})
     if quantity.as_tuple().exponent < -3:  # type: ignore[operator]
-        raise InvalidInput(N_("At most three decimal places."), fields={"quantity": [N_("At most three decimal places.")]})
+        raise InvalidInput(
+            N_("At most three decimal places."), fields={"quantity": [N_("At most three decimal places.")]}
+        )
     if quantity.copy_abs() > MAX_QUANTITY:
         raise InvalidInput(N_("The quantity is too large."), fields={"quantity": [N_("Too large.")]})
     return quantity

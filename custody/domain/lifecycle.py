@@ -91,14 +91,20 @@ def check_checkout_item(facts: ItemFacts) -> None:
 
 def check_due(due_at: datetime, now: datetime, *, after: datetime | None = None) -> None:
     if due_at <= now:
-        raise InvalidInput(N_("The due time must be in the future."), fields={"due_at": [N_("Must be in the future.")]})
+        raise InvalidInput(
+            N_("The due time must be in the future."), fields={"due_at": [N_("Must be in the future.")]}
+        )
     if after is not None and due_at <= after:
-        raise InvalidInput(N_("An extension must move the due time later."),
-                           fields={"due_at": [N_("Must be later than the current due time.")]})
+        raise InvalidInput(
+            N_("An extension must move the due time later."),
+            fields={"due_at": [N_("Must be later than the current due time.")]},
+        )
 
 
 # A check-out in one of these states is over: nothing more happens on it.
-CLOSED_CHECKOUT_STATUSES = frozenset({CheckoutStatus.RETURNED, CheckoutStatus.CANCELLED, CheckoutStatus.REJECTED})
+CLOSED_CHECKOUT_STATUSES = frozenset(
+    {CheckoutStatus.RETURNED, CheckoutStatus.CANCELLED, CheckoutStatus.REJECTED}
+)
 
 
 def require_checkout_status(status: CheckoutStatus, *allowed: CheckoutStatus) -> None:
@@ -111,8 +117,10 @@ def require_checkout_status(status: CheckoutStatus, *allowed: CheckoutStatus) ->
             CheckoutStatus.RELEASED: N_("The items have not been released."),
             CheckoutStatus.REQUESTED: N_("The request has already been decided."),
         }
-        raise Conflict(messages.get(allowed[0], N_("Not possible in the check-out's current state.")),
-                       code=f"checkout.not_{allowed[0].value}")
+        raise Conflict(
+            messages.get(allowed[0], N_("Not possible in the check-out's current state.")),
+            code=f"checkout.not_{allowed[0].value}",
+        )
 
 
 def _spaceless(name: str | None) -> str:
@@ -124,11 +132,12 @@ def check_released_to(released_to: str | None, registered_name: str) -> str:
     release must be the registered one (whitespace ignored); none given means that person. Returns the
     name to record."""
     if (released_to or "").strip() and _spaceless(released_to) != _spaceless(registered_name):
-        raise InvalidInput(N_("The items can be released only to the person registered on the check-out: "
-                              "%(name)s."),
-                           code="checkout.not_registered_recipient",
-                           fields={"released_to": [N_("Not the person registered on the check-out.")]},
-                           name=registered_name)
+        raise InvalidInput(
+            N_("The items can be released only to the person registered on the check-out: %(name)s."),
+            code="checkout.not_registered_recipient",
+            fields={"released_to": [N_("Not the person registered on the check-out.")]},
+            name=registered_name,
+        )
     return registered_name
 
 
@@ -138,8 +147,14 @@ def is_overdue(status: CheckoutStatus, due_at: datetime, now: datetime) -> bool:
 
 # -- disposition (处置) -------------------------------------------------------------------------
 
-FINAL_KINDS = frozenset({DispositionKind.RETURN_TO_OWNER, DispositionKind.CONFISCATE, DispositionKind.DESTROY,
-                         DispositionKind.HAND_OVER})
+FINAL_KINDS = frozenset(
+    {
+        DispositionKind.RETURN_TO_OWNER,
+        DispositionKind.CONFISCATE,
+        DispositionKind.DESTROY,
+        DispositionKind.HAND_OVER,
+    }
+)
 # Categories that depreciate fast enough for early sale; any item flagged perishable also qualifies.
 DEPRECIATING = frozenset({ItemCategory.VEHICLE, ItemCategory.VESSEL, ItemCategory.SECURITIES})
 
@@ -203,10 +218,14 @@ def check_disposal_ground(kind: DispositionKind, case: CaseOutcome) -> None:
     must not slip through).
     """
     if kind in FINAL_KINDS and not case.decided:
-        raise Conflict(N_("A final disposal carries out the outcome of the case: first record the court's "
-                          "effective judgment, or close the case with the decision not to prosecute or to "
-                          "drop it."),
-                       code="disposal.case_not_decided")
+        raise Conflict(
+            N_(
+                "A final disposal carries out the outcome of the case: first record the court's "
+                "effective judgment, or close the case with the decision not to prosecute or to "
+                "drop it."
+            ),
+            code="disposal.case_not_decided",
+        )
 
 
 def disposal_legal_basis(kind: DispositionKind, legal_basis: str | None, case: CaseOutcome) -> str | None:
@@ -217,8 +236,14 @@ def disposal_legal_basis(kind: DispositionKind, legal_basis: str | None, case: C
     return given
 
 
-def check_disposal_proposal(kind: DispositionKind, item: DisposalFacts, legal_basis: str | None,
-                            reason: str | None, *, case: CaseOutcome) -> None:
+def check_disposal_proposal(
+    kind: DispositionKind,
+    item: DisposalFacts,
+    legal_basis: str | None,
+    reason: str | None,
+    *,
+    case: CaseOutcome,
+) -> None:
     ensure_not_disposed(item.facts)
     ensure_not_in_transfer(item.facts)
     if item.facts.disposition_status is not DispositionStatus.NONE:
@@ -227,24 +252,34 @@ def check_disposal_proposal(kind: DispositionKind, item: DisposalFacts, legal_ba
         raise Conflict(N_("A checked-out item must be returned first."), code="item.checked_out")
     check_disposal_ground(kind, case)
     if kind in FINAL_KINDS and not (legal_basis or "").strip():
-        raise InvalidInput(N_("Cite the judgment or decision that orders this disposal."),
-                           fields={"legal_basis": [N_("Required.")]})
+        raise InvalidInput(
+            N_("Cite the judgment or decision that orders this disposal."),
+            fields={"legal_basis": [N_("Required.")]},
+        )
     if kind is DispositionKind.EARLY_SALE:
         if not (item.is_perishable or item.category in DEPRECIATING):
-            raise Conflict(N_("Only perishable or fast-depreciating items may be disposed of before judgment."),
-                           code="disposal.not_perishable")
+            raise Conflict(
+                N_("Only perishable or fast-depreciating items may be disposed of before judgment."),
+                code="disposal.not_perishable",
+            )
         if not (reason or "").strip():
-            raise InvalidInput(N_("Give the reason for early disposal."), fields={"reason": [N_("Required.")]})
+            raise InvalidInput(
+                N_("Give the reason for early disposal."), fields={"reason": [N_("Required.")]}
+            )
         if not item.has_photo:
             raise Conflict(N_("Photograph the item before early disposal."), code="disposal.photo_required")
     check_owner_recorded(kind, item.has_owner)
     if kind is DispositionKind.PRETRIAL_RETURN:
         if not item.ownership_clear:
-            raise Conflict(N_("Pre-trial return needs ownership recorded as clear and undisputed."),
-                           code="disposal.ownership_unclear")
+            raise Conflict(
+                N_("Pre-trial return needs ownership recorded as clear and undisputed."),
+                code="disposal.ownership_unclear",
+            )
         if not (item.has_photo and item.is_valued):
-            raise Conflict(N_("Register, photograph and value the item before returning it."),
-                           code="disposal.not_documented")
+            raise Conflict(
+                N_("Register, photograph and value the item before returning it."),
+                code="disposal.not_documented",
+            )
 
 
 RETURN_KINDS = frozenset({DispositionKind.RETURN_TO_OWNER, DispositionKind.PRETRIAL_RETURN})
@@ -255,9 +290,13 @@ def check_owner_recorded(kind: DispositionKind, has_owner: bool) -> None:
     writing: with no owner recorded, no recipient could ever be accepted. Checked at proposal,
     approval and execution; the owner is recorded by a correction of the item's owner name."""
     if kind in RETURN_KINDS and not has_owner:
-        raise Conflict(N_("No owner is recorded for this item, and a return goes only to the recorded owner: "
-                          "first record the owner's name by a correction of the item."),
-                       code="disposal.no_owner")
+        raise Conflict(
+            N_(
+                "No owner is recorded for this item, and a return goes only to the recorded owner: "
+                "first record the owner's name by a correction of the item."
+            ),
+            code="disposal.no_owner",
+        )
 
 
 @dataclass(frozen=True)
@@ -276,15 +315,21 @@ def check_recipient(recipient: Recipient | None, owner_name: str | None, owner_i
         raise InvalidInput(N_("Name the person receiving the item."), fields={"recipient": [N_("Required.")]})
     if recipient.is_agent:
         if not (recipient.authorisation_ref or "").strip():
-            raise Conflict(N_("An agent may receive the item only with a recorded written authorisation."),
-                           code="disposal.no_authorisation")
+            raise Conflict(
+                N_("An agent may receive the item only with a recorded written authorisation."),
+                code="disposal.no_authorisation",
+            )
         return
     if not owner_name or recipient.name.strip() != owner_name.strip():
         raise Conflict(N_("The recipient is not the recorded owner."), code="disposal.not_owner")
     if owner_id_no and recipient.id_no and recipient.id_no.strip().upper() != owner_id_no.strip().upper():
-        raise Conflict(N_("The recipient's ID number does not match the recorded owner."), code="disposal.not_owner")
+        raise Conflict(
+            N_("The recipient's ID number does not match the recorded owner."), code="disposal.not_owner"
+        )
     if owner_id_no and not recipient.id_no:
-        raise InvalidInput(N_("Check and record the recipient's ID number."), fields={"recipient.id_no": [N_("Required.")]})
+        raise InvalidInput(
+            N_("Check and record the recipient's ID number."), fields={"recipient.id_no": [N_("Required.")]}
+        )
 
 
 def witness_disqualified(chain_of_custody_user_ids: set[int], executor_user_id: int) -> set[int]:
@@ -300,18 +345,26 @@ def check_witness(witness_user_id: int | None, chain_of_custody_user_ids: set[in
         raise InvalidInput(N_("Destruction needs a witness."), fields={"witness": [N_("Required.")]})
     if witness_user_id in chain_of_custody_user_ids:
         # A fact about this item's records, not about the actor's permissions: a conflict (409).
-        raise Conflict(N_("The witness has handled this item and cannot witness its destruction."),
-                               code="separation.witness_in_chain")
+        raise Conflict(
+            N_("The witness has handled this item and cannot witness its destruction."),
+            code="separation.witness_in_chain",
+        )
 
 
 def check_execution(kind: DispositionKind, receipt_no: str | None, proceeds_fen: int | None) -> None:
     if not (receipt_no or "").strip():
-        raise InvalidInput(N_("Record the execution receipt number (执行回单)."), fields={"receipt_no": [N_("Required.")]})
+        raise InvalidInput(
+            N_("Record the execution receipt number (执行回单)."), fields={"receipt_no": [N_("Required.")]}
+        )
     if kind is DispositionKind.EARLY_SALE:
         if proceeds_fen is None or proceeds_fen < 0 or proceeds_fen > MAX_FEN:
-            raise InvalidInput(N_("Record the sale proceeds in fen."), fields={"proceeds_fen": [N_("Required.")]})
+            raise InvalidInput(
+                N_("Record the sale proceeds in fen."), fields={"proceeds_fen": [N_("Required.")]}
+            )
     elif proceeds_fen is not None:
-        raise InvalidInput(N_("Proceeds apply only to an early sale."), fields={"proceeds_fen": [N_("Not applicable.")]})
+        raise InvalidInput(
+            N_("Proceeds apply only to an early sale."), fields={"proceeds_fen": [N_("Not applicable.")]}
+        )
 
 
 # -- freezes (冻结) -----------------------------------------------------------------------------
@@ -346,12 +399,20 @@ FREEZE_PERIOD_MONTHS: dict[FreezeAssetType, int] = {
     FreezeAssetType.INSURANCE: 6,
 }
 MAJOR_CASE_MONTHS = 12
-MAJOR_CASE_TYPES = frozenset({FreezeAssetType.DEPOSIT, FreezeAssetType.REMITTANCE, FreezeAssetType.BROKERAGE_FUNDS})
+MAJOR_CASE_TYPES = frozenset(
+    {FreezeAssetType.DEPOSIT, FreezeAssetType.REMITTANCE, FreezeAssetType.BROKERAGE_FUNDS}
+)
 
 ASSET_TYPES_FOR_CATEGORY: dict[ItemCategory, frozenset[FreezeAssetType]] = {
     ItemCategory.BANK_ACCOUNT: frozenset({FreezeAssetType.DEPOSIT, FreezeAssetType.REMITTANCE}),
-    ItemCategory.SECURITIES: frozenset({FreezeAssetType.BROKERAGE_FUNDS, FreezeAssetType.BONDS,
-                                        FreezeAssetType.STOCKS, FreezeAssetType.FUND_UNITS}),
+    ItemCategory.SECURITIES: frozenset(
+        {
+            FreezeAssetType.BROKERAGE_FUNDS,
+            FreezeAssetType.BONDS,
+            FreezeAssetType.STOCKS,
+            FreezeAssetType.FUND_UNITS,
+        }
+    ),
     ItemCategory.EQUITY: frozenset({FreezeAssetType.EQUITY}),
     ItemCategory.INSURANCE: frozenset({FreezeAssetType.INSURANCE}),
 }
@@ -379,17 +440,21 @@ def check_freeze_period(asset_type: FreezeAssetType, major_case: bool, months: i
     limit = max_period_months(asset_type, major_case)
     months = limit if months is None else months
     if months < 1 or months > limit:
-        raise InvalidInput(N_("The period must be 1 to %(months)s months for this asset type."),
-                           code="freeze.period_too_long",
-                           fields={"period_months": [N_("Longer than the law allows for this asset type.")]},
-                           months=limit)
+        raise InvalidInput(
+            N_("The period must be 1 to %(months)s months for this asset type."),
+            code="freeze.period_too_long",
+            fields={"period_months": [N_("Longer than the law allows for this asset type.")]},
+            months=limit,
+        )
     return months
 
 
 def check_freeze_category(category: ItemCategory, asset_type: FreezeAssetType) -> None:
     if asset_type not in ASSET_TYPES_FOR_CATEGORY.get(category, frozenset()):
-        raise InvalidInput(N_("This asset type does not match the item's category."),
-                           fields={"asset_type": [N_("Does not match the item's category.")]})
+        raise InvalidInput(
+            N_("This asset type does not match the item's category."),
+            fields={"asset_type": [N_("Does not match the item's category.")]},
+        )
 
 
 def check_freeze_not_expired(expires_on: date, today: date) -> None:
@@ -397,11 +462,15 @@ def check_freeze_not_expired(expires_on: date, today: date) -> None:
     lapsed on the day it was recorded (and alert at once as overdue). Record the freeze or renewal
     notice that is in force instead."""
     if expires_on < today:
-        raise InvalidInput(N_("A freeze starting on this day would have ended on %(last)s: it has already lapsed. "
-                              "Record the freeze notice in force (the latest renewal) with its own start date."),
-                           code="freeze.already_expired",
-                           fields={"start_on": [N_("The freeze period from this day is already over.")]},
-                           last=expires_on.isoformat())
+        raise InvalidInput(
+            N_(
+                "A freeze starting on this day would have ended on %(last)s: it has already lapsed. "
+                "Record the freeze notice in force (the latest renewal) with its own start date."
+            ),
+            code="freeze.already_expired",
+            fields={"start_on": [N_("The freeze period from this day is already over.")]},
+            last=expires_on.isoformat(),
+        )
 
 
 def freeze_status_on(status: FreezeStatus, expires_on: date, today: date) -> FreezeStatus:
@@ -429,16 +498,24 @@ def check_renewal(status: FreezeStatus, expires_on: date, today: date) -> None:
     earlier than the renewal window before the last day."""
     effective = freeze_status_on(status, expires_on, today)
     if effective is FreezeStatus.LAPSED:
-        raise Conflict(N_("The freeze expired without renewal and has lapsed; it cannot be renewed."),
-                       code="freeze.lapsed")
+        raise Conflict(
+            N_("The freeze expired without renewal and has lapsed; it cannot be renewed."),
+            code="freeze.lapsed",
+        )
     if effective is FreezeStatus.RELEASED:
         raise Conflict(N_("The freeze has been released."), code="freeze.released")
     opens = renewal_opens_on(expires_on)
     if today < opens:
-        raise Conflict(N_("A freeze can be renewed only in the last %(days)s days before its last day "
-                          "(%(last)s): from %(opens)s."),
-                       code="freeze.renewal_too_early", days=RENEWAL_WINDOW_DAYS, last=expires_on.isoformat(),
-                       opens=opens.isoformat())
+        raise Conflict(
+            N_(
+                "A freeze can be renewed only in the last %(days)s days before its last day "
+                "(%(last)s): from %(opens)s."
+            ),
+            code="freeze.renewal_too_early",
+            days=RENEWAL_WINDOW_DAYS,
+            last=expires_on.isoformat(),
+            opens=opens.isoformat(),
+        )
 
 
 # -- corrections (更正) -------------------------------------------------------------------------
@@ -453,66 +530,84 @@ class CorrectionStatus(LabelledEnum):
 # Registration fields that a correction may change (custody, location and disposition change only
 # through their own workflows, never by correction).
 CORRECTABLE_FIELDS = (
-    "name", "quantity", "unit", "features", "specification", "condition_at_seizure", "source",
-    "estimated_value_fen", "owner_name", "owner_id_no", "owner_contact", "ownership_clear",
-    "is_perishable", "measure_doc_no", "measure_date", "details",
+    "name",
+    "quantity",
+    "unit",
+    "features",
+    "specification",
+    "condition_at_seizure",
+    "source",
+    "estimated_value_fen",
+    "owner_name",
+    "owner_id_no",
+    "owner_contact",
+    "ownership_clear",
+    "is_perishable",
+    "measure_doc_no",
+    "measure_date",
+    "details",
 )
 
 
 def check_correction_field(field: str) -> None:
     if field not in CORRECTABLE_FIELDS:
-        raise InvalidInput(N_("This field cannot be corrected."), fields={"field": [N_("Not a correctable field.")]})
+        raise InvalidInput(
+            N_("This field cannot be corrected."), fields={"field": [N_("Not a correctable field.")]}
+        )
 
 
 def check_correction_still_valid(recorded_old: Any, current: Any) -> None:
     if recorded_old != current:
-        raise Conflict(N_("The field changed since the correction was proposed; propose it again."),
-                       code="correction.stale")
+        raise Conflict(
+            N_("The field changed since the correction was proposed; propose it again."),
+            code="correction.stale",
+        )
 
 
-register_labels([
-    (CheckoutPurpose.INTERROGATION, N_("Interrogation")),
-    (CheckoutPurpose.APPRAISAL, N_("Appraisal")),
-    (CheckoutPurpose.IDENTIFICATION, N_("Identification")),
-    (CheckoutPurpose.TESTING, N_("Testing")),
-    (CheckoutPurpose.INSPECTION, N_("Inspection")),
-    (CheckoutPurpose.COURT_PRESENTATION, N_("Court presentation")),
-    (CheckoutStatus.REQUESTED, N_("Requested")),
-    (CheckoutStatus.APPROVED, N_("Approved")),
-    (CheckoutStatus.REJECTED, N_("Not approved")),
-    (CheckoutStatus.RELEASED, N_("Released")),
-    (CheckoutStatus.RETURNED, N_("Returned")),
-    (CheckoutStatus.CANCELLED, N_("Cancelled")),
-    (ExtensionStatus.REQUESTED, N_("Requested")),
-    (ExtensionStatus.APPROVED, N_("Approved")),
-    (ExtensionStatus.REJECTED, N_("Not approved")),
-    (Discrepancy.DAMAGE, N_("Damage")),
-    (Discrepancy.SHORTAGE, N_("Shortage")),
-    (Discrepancy.SUBSTITUTION, N_("Substitution")),
-    (CounterpartyKind.PERSON, N_("Person")),
-    (CounterpartyKind.LAB, N_("Laboratory")),
-    (CounterpartyKind.COURT, N_("Court")),
-    (CounterpartyKind.BANK, N_("Bank")),
-    (CounterpartyKind.AUTHORITY, N_("Authority")),
-    (CounterpartyKind.OTHER, N_("Other")),
-    (DispositionRecordStatus.PROPOSED, N_("Proposed")),
-    (DispositionRecordStatus.APPROVED, N_("Approved")),
-    (DispositionRecordStatus.REJECTED, N_("Not approved")),
-    (DispositionRecordStatus.EXECUTED, N_("Executed")),
-    (DispositionRecordStatus.CANCELLED, N_("Cancelled")),
-    (FreezeAssetType.DEPOSIT, N_("Deposit")),
-    (FreezeAssetType.REMITTANCE, N_("Remittance")),
-    (FreezeAssetType.BROKERAGE_FUNDS, N_("Brokerage funds")),
-    (FreezeAssetType.BONDS, N_("Bonds")),
-    (FreezeAssetType.STOCKS, N_("Stocks")),
-    (FreezeAssetType.FUND_UNITS, N_("Fund units")),
-    (FreezeAssetType.EQUITY, N_("Equity")),
-    (FreezeAssetType.INSURANCE, N_("Insurance")),
-    (FreezeStatus.ACTIVE, N_("In force")),
-    (FreezeStatus.LAPSED, N_("Lapsed")),
-    (FreezeStatus.RELEASED, N_("Unfrozen")),
-    (CorrectionStatus.PROPOSED, N_("Proposed")),
-    (CorrectionStatus.APPROVED, N_("Approved")),
-    (CorrectionStatus.REJECTED, N_("Not approved")),
-])
-
+register_labels(
+    [
+        (CheckoutPurpose.INTERROGATION, N_("Interrogation")),
+        (CheckoutPurpose.APPRAISAL, N_("Appraisal")),
+        (CheckoutPurpose.IDENTIFICATION, N_("Identification")),
+        (CheckoutPurpose.TESTING, N_("Testing")),
+        (CheckoutPurpose.INSPECTION, N_("Inspection")),
+        (CheckoutPurpose.COURT_PRESENTATION, N_("Court presentation")),
+        (CheckoutStatus.REQUESTED, N_("Requested")),
+        (CheckoutStatus.APPROVED, N_("Approved")),
+        (CheckoutStatus.REJECTED, N_("Not approved")),
+        (CheckoutStatus.RELEASED, N_("Released")),
+        (CheckoutStatus.RETURNED, N_("Returned")),
+        (CheckoutStatus.CANCELLED, N_("Cancelled")),
+        (ExtensionStatus.REQUESTED, N_("Requested")),
+        (ExtensionStatus.APPROVED, N_("Approved")),
+        (ExtensionStatus.REJECTED, N_("Not approved")),
+        (Discrepancy.DAMAGE, N_("Damage")),
+        (Discrepancy.SHORTAGE, N_("Shortage")),
+        (Discrepancy.SUBSTITUTION, N_("Substitution")),
+        (CounterpartyKind.PERSON, N_("Person")),
+        (CounterpartyKind.LAB, N_("Laboratory")),
+        (CounterpartyKind.COURT, N_("Court")),
+        (CounterpartyKind.BANK, N_("Bank")),
+        (CounterpartyKind.AUTHORITY, N_("Authority")),
+        (CounterpartyKind.OTHER, N_("Other")),
+        (DispositionRecordStatus.PROPOSED, N_("Proposed")),
+        (DispositionRecordStatus.APPROVED, N_("Approved")),
+        (DispositionRecordStatus.REJECTED, N_("Not approved")),
+        (DispositionRecordStatus.EXECUTED, N_("Executed")),
+        (DispositionRecordStatus.CANCELLED, N_("Cancelled")),
+        (FreezeAssetType.DEPOSIT, N_("Deposit")),
+        (FreezeAssetType.REMITTANCE, N_("Remittance")),
+        (FreezeAssetType.BROKERAGE_FUNDS, N_("Brokerage funds")),
+        (FreezeAssetType.BONDS, N_("Bonds")),
+        (FreezeAssetType.STOCKS, N_("Stocks")),
+        (FreezeAssetType.FUND_UNITS, N_("Fund units")),
+        (FreezeAssetType.EQUITY, N_("Equity")),
+        (FreezeAssetType.INSURANCE, N_("Insurance")),
+        (FreezeStatus.ACTIVE, N_("In force")),
+        (FreezeStatus.LAPSED, N_("Lapsed")),
+        (FreezeStatus.RELEASED, N_("Unfrozen")),
+        (CorrectionStatus.PROPOSED, N_("Proposed")),
+        (CorrectionStatus.APPROVED, N_("Approved")),
+        (CorrectionStatus.REJECTED, N_("Not approved")),
+    ]
+)

@@ -24,17 +24,21 @@ def _not_future(day: date, today: date, field: str) -> None:
         raise InvalidInput(N_("The date cannot be in the future."), fields={field: [N_("In the future.")]})
 
 
-def check_judgment(stage: CaseStage, judgment_no: str | None, effective_on: date, *, filed_on: date,
-                   today: date) -> str:
+def check_judgment(
+    stage: CaseStage, judgment_no: str | None, effective_on: date, *, filed_on: date, today: date
+) -> str:
     """判决生效: only a case on trial; the judgment cannot take effect before the case was opened."""
     if stage is not CaseStage.TRIAL:
-        raise Conflict(N_("A judgment can be recorded only while the case is on trial."),
-                       code="case.not_on_trial")
+        raise Conflict(
+            N_("A judgment can be recorded only while the case is on trial."), code="case.not_on_trial"
+        )
     number = _text(judgment_no, "judgment_no", 64)
     _not_future(effective_on, today, "effective_on")
     if effective_on < filed_on:
-        raise InvalidInput(N_("Earlier than the date the case was opened."),
-                           fields={"effective_on": [N_("Earlier than the date the case was opened.")]})
+        raise InvalidInput(
+            N_("Earlier than the date the case was opened."),
+            fields={"effective_on": [N_("Earlier than the date the case was opened.")]},
+        )
     assert number is not None
     return number
 
@@ -53,8 +57,10 @@ def check_closure(stage: CaseStage, legal_basis: str | None, reason: str | None)
 def check_unrelated(found_on: date, reason: str | None, *, filed_on: date, today: date) -> str:
     _not_future(found_on, today, "found_on")
     if found_on < filed_on:
-        raise InvalidInput(N_("Earlier than the date the case was opened."),
-                           fields={"found_on": [N_("Earlier than the date the case was opened.")]})
+        raise InvalidInput(
+            N_("Earlier than the date the case was opened."),
+            fields={"found_on": [N_("Earlier than the date the case was opened.")]},
+        )
     why = _text(reason, "reason", 500)
     assert why is not None
     return why

@@ -53,13 +53,20 @@ _DISPOSED = {
 }
 
 
-def owner_status(custody_state: CustodyState, location_state: LocationState, disposition_status: DispositionStatus,
-                 disposition_kind: DispositionKind | None) -> OwnerStatus:
+def owner_status(
+    custody_state: CustodyState,
+    location_state: LocationState,
+    disposition_status: DispositionStatus,
+    disposition_kind: DispositionKind | None,
+) -> OwnerStatus:
     """The owner's view of an item. Check-outs and pending decisions are internal steps: an item
     checked out for appraisal, or with a disposal proposed, is still simply held."""
     if disposition_status is DispositionStatus.EXECUTED or location_state is LocationState.GONE:
-        return _DISPOSED.get(disposition_kind, OwnerStatus.HANDED_OVER) if disposition_kind \
+        return (
+            _DISPOSED.get(disposition_kind, OwnerStatus.HANDED_OVER)
+            if disposition_kind
             else OwnerStatus.HANDED_OVER
+        )
     if custody_state is CustodyState.IN_TRANSFER:
         return OwnerStatus.IN_TRANSFER
     return {
@@ -73,8 +80,13 @@ def owner_status(custody_state: CustodyState, location_state: LocationState, dis
 
 def shows_agency(status: OwnerStatus) -> bool:
     """Whether the owner is told which agency is responsible (while the item is held)."""
-    return status in (OwnerStatus.AWAITING_STORAGE, OwnerStatus.STORED, OwnerStatus.WITH_HOLDER,
-                      OwnerStatus.KEPT_EXTERNALLY, OwnerStatus.IN_TRANSFER)
+    return status in (
+        OwnerStatus.AWAITING_STORAGE,
+        OwnerStatus.STORED,
+        OwnerStatus.WITH_HOLDER,
+        OwnerStatus.KEPT_EXTERNALLY,
+        OwnerStatus.IN_TRANSFER,
+    )
 
 
 def normalise_list_no(value: str | None) -> str:
@@ -94,18 +106,20 @@ def is_limited(failures_from_address: int, failures_for_list: int) -> bool:
     return failures_from_address >= MAX_FAILURES or failures_for_list >= MAX_FAILURES
 
 
-register_labels([
-    (OwnerStatus.AWAITING_STORAGE, N_("Seized, being taken into the custody centre")),
-    (OwnerStatus.STORED, N_("Kept at the custody centre")),
-    (OwnerStatus.WITH_HOLDER, N_("Registered and left in your keeping")),
-    (OwnerStatus.KEPT_EXTERNALLY, N_("Kept outside the centre (bank, impound lot)")),
-    (OwnerStatus.IN_TRANSFER, N_("Being handed over to another agency with the case")),
-    (OwnerStatus.RETURNED, N_("Returned")),
-    (OwnerStatus.CONFISCATED, N_("Confiscated to the state treasury")),
-    (OwnerStatus.DESTROYED, N_("Destroyed")),
-    (OwnerStatus.HANDED_OVER, N_("Handed to the competent authority")),
-    (OwnerStatus.SOLD, N_("Sold before judgment; the proceeds are kept for the case")),
-    (LookupOutcome.SUCCESS, N_("Success")),
-    (LookupOutcome.FAILURE, N_("Failure")),
-    (LookupOutcome.LIMITED, N_("Refused (too many attempts)")),
-])
+register_labels(
+    [
+        (OwnerStatus.AWAITING_STORAGE, N_("Seized, being taken into the custody centre")),
+        (OwnerStatus.STORED, N_("Kept at the custody centre")),
+        (OwnerStatus.WITH_HOLDER, N_("Registered and left in your keeping")),
+        (OwnerStatus.KEPT_EXTERNALLY, N_("Kept outside the centre (bank, impound lot)")),
+        (OwnerStatus.IN_TRANSFER, N_("Being handed over to another agency with the case")),
+        (OwnerStatus.RETURNED, N_("Returned")),
+        (OwnerStatus.CONFISCATED, N_("Confiscated to the state treasury")),
+        (OwnerStatus.DESTROYED, N_("Destroyed")),
+        (OwnerStatus.HANDED_OVER, N_("Handed to the competent authority")),
+        (OwnerStatus.SOLD, N_("Sold before judgment; the proceeds are kept for the case")),
+        (LookupOutcome.SUCCESS, N_("Success")),
+        (LookupOutcome.FAILURE, N_("Failure")),
+        (LookupOutcome.LIMITED, N_("Refused (too many attempts)")),
+    ]
+)

@@ -142,7 +142,9 @@ POLICY: dict[Action, Rule] = {
             Action.REGISTER_ITEM,
             [Role.OFFICER],
             Relation.CASE_HANDLER,
-            description=N_("Register seized items, seizure lists and their photos on a case the agency handles."),
+            description=N_(
+                "Register seized items, seizure lists and their photos on a case the agency handles."
+            ),
             source="[LAW] seizure list (清单); [DESIGN] §3",
         ),
         _rule(
@@ -168,7 +170,9 @@ POLICY: dict[Action, Rule] = {
             Action.RECORD_EXTERNAL,
             [Role.KEEPER],
             Relation.CUSTODIAN,
-            description=N_("Record that an item is kept outside the centre (with the holder, a bank, an impound lot)."),
+            description=N_(
+                "Record that an item is kept outside the centre (with the holder, a bank, an impound lot)."
+            ),
         ),
         _rule(
             Action.RECORD_CONDITION,
@@ -180,7 +184,9 @@ POLICY: dict[Action, Rule] = {
             Action.SEND_CASE,
             [Role.OFFICER],
             Relation.CASE_HANDLER,
-            description=N_("Send the case on to the next agency (prosecution review, prosecution, supplementary investigation)."),
+            description=N_(
+                "Send the case on to the next agency (prosecution review, prosecution, supplementary investigation)."
+            ),
             source="[LAW] 移送审查起诉 / 提起公诉 / 退回补充侦查",
         ),
         _rule(
@@ -208,8 +214,10 @@ POLICY: dict[Action, Rule] = {
             Action.REQUEST_CHECKOUT,
             [Role.OFFICER],
             Relation.CUSTODIAN,
-            description=N_("Request a check-out (interrogation, appraisal, identification, testing, court), "
-                           "or an extension of its due time."),
+            description=N_(
+                "Request a check-out (interrogation, appraisal, identification, testing, court), "
+                "or an extension of its due time."
+            ),
             source="[LAW] 调用 only for the listed purposes; [DESIGN] §4",
         ),
         _rule(
@@ -303,20 +311,26 @@ POLICY: dict[Action, Rule] = {
         _rule(
             Action.CONDUCT_STOCKTAKE,
             [Role.KEEPER],
-            description=N_("Start a stocktake of a storage location and its sub-locations, scan labels, finish it."),
+            description=N_(
+                "Start a stocktake of a storage location and its sub-locations, scan labels, finish it."
+            ),
             source="[DESIGN] §1 keepers stocktake the centre; §7 scan box",
         ),
         _rule(
             Action.RESOLVE_DISCREPANCY,
             [Role.APPROVER],
             Relation.CUSTODIAN,
-            description=N_("Resolve a stocktake discrepancy of an item the agency is responsible for, with a reason."),
+            description=N_(
+                "Resolve a stocktake discrepancy of an item the agency is responsible for, with a reason."
+            ),
             source="[DESIGN] §4 supervisors resolve what keepers found",
         ),
         _rule(
             Action.DRAW_SPOT_CHECK,
             [Role.AUDITOR],
-            description=N_("Draw a random spot check (双随机): a reproducible sample of items and inspectors."),
+            description=N_(
+                "Draw a random spot check (双随机): a reproducible sample of items and inspectors."
+            ),
             source="[DESIGN] §4 auditors inspect; 双随机一公开",
         ),
         _rule(
@@ -335,7 +349,9 @@ POLICY: dict[Action, Rule] = {
         _rule(
             Action.VIEW_STATISTICS,
             [Role.KEEPER, Role.APPROVER, Role.AUDITOR],
-            description=N_("See statistics, stocktakes and the supervision dashboard over the items the agency may see."),
+            description=N_(
+                "See statistics, stocktakes and the supervision dashboard over the items the agency may see."
+            ),
             source="[DESIGN] §1 动态式 supervision",
         ),
     )

@@ -84,14 +84,19 @@ def check_seed(seed: str) -> int:
     try:
         value = int(seed, 16)
     except (TypeError, ValueError) as exc:
-        raise InvalidInput(N_("The seed must be hexadecimal."), fields={"seed": [N_("Not hexadecimal.")]}) from exc
+        raise InvalidInput(
+            N_("The seed must be hexadecimal."), fields={"seed": [N_("Not hexadecimal.")]}
+        ) from exc
     return value
 
 
 def check_size(size: int, candidate_count: int) -> None:
     if size < 1 or size > MAX_SAMPLE:
-        raise InvalidInput(N_("The sample size must be between 1 and %(max)s."),
-                           fields={"size": [N_("Out of range.")]}, max=MAX_SAMPLE)
+        raise InvalidInput(
+            N_("The sample size must be between 1 and %(max)s."),
+            fields={"size": [N_("Out of range.")]},
+            max=MAX_SAMPLE,
+        )
     if candidate_count == 0:
         raise Conflict(N_("No items match the scope of the spot check."), code="spot_check.no_candidates")
 
@@ -113,12 +118,20 @@ def draw(seed: str, candidates: Sequence[Candidate], pool: Sequence[Inspector], 
     for item in sample:
         eligible = [p for p in pool if p.agency_id != item.custodian_agency_id]
         if not eligible:
-            raise Conflict(N_("No inspector from another agency than the custodian is available."),
-                           code="spot_check.no_inspectors")
+            raise Conflict(
+                N_("No inspector from another agency than the custodian is available."),
+                code="spot_check.no_inspectors",
+            )
         inspectors.append(picker.choice(eligible).user_id)
-    return Draw(seed=seed, candidate_count=len(candidates), candidates_sha256=candidates_digest(candidates),
-                pool_count=len(pool), pool_sha256=pool_digest(pool), items=tuple(sample),
-                inspectors=tuple(inspectors))
+    return Draw(
+        seed=seed,
+        candidate_count=len(candidates),
+        candidates_sha256=candidates_digest(candidates),
+        pool_count=len(pool),
+        pool_sha256=pool_digest(pool),
+        items=tuple(sample),
+        inspectors=tuple(inspectors),
+    )
 
 
 def check_result(result: SpotCheckResult, finding: str | None) -> str | None:
@@ -132,11 +145,13 @@ def check_result(result: SpotCheckResult, finding: str | None) -> str | None:
     return finding
 
 
-register_labels([
-    (SpotCheckStatus.OPEN, N_("In progress")),
-    (SpotCheckStatus.COMPLETED, N_("Completed")),
-    (SpotCheckResult.PENDING, N_("Not inspected yet")),
-    (SpotCheckResult.CONFORMING, N_("Conforms to the record")),
-    (SpotCheckResult.NONCONFORMING, N_("Does not conform")),
-    (SpotCheckResult.NOT_FOUND, N_("Not found")),
-])
+register_labels(
+    [
+        (SpotCheckStatus.OPEN, N_("In progress")),
+        (SpotCheckStatus.COMPLETED, N_("Completed")),
+        (SpotCheckResult.PENDING, N_("Not inspected yet")),
+        (SpotCheckResult.CONFORMING, N_("Conforms to the record")),
+        (SpotCheckResult.NONCONFORMING, N_("Does not conform")),
+        (SpotCheckResult.NOT_FOUND, N_("Not found")),
+    ]
+)

@@ -35,12 +35,19 @@ class StocktakeResult(LabelledEnum):
     MOVED_OUT = "moved_out"  # left the counted area by a recorded step during the count: accounted for
 
 
-DISCREPANCIES = frozenset({StocktakeResult.MISSING, StocktakeResult.UNEXPECTED, StocktakeResult.WRONG_LOCATION})
+DISCREPANCIES = frozenset(
+    {StocktakeResult.MISSING, StocktakeResult.UNEXPECTED, StocktakeResult.WRONG_LOCATION}
+)
 ACCOUNTED_FOR = frozenset({StocktakeResult.VERIFIED, StocktakeResult.CHECKED_OUT, StocktakeResult.MOVED_OUT})
 # Report order.
 RESULT_ORDER = (
-    StocktakeResult.VERIFIED, StocktakeResult.CHECKED_OUT, StocktakeResult.MOVED_OUT, StocktakeResult.MISSING,
-    StocktakeResult.WRONG_LOCATION, StocktakeResult.UNEXPECTED, StocktakeResult.PENDING,
+    StocktakeResult.VERIFIED,
+    StocktakeResult.CHECKED_OUT,
+    StocktakeResult.MOVED_OUT,
+    StocktakeResult.MISSING,
+    StocktakeResult.WRONG_LOCATION,
+    StocktakeResult.UNEXPECTED,
+    StocktakeResult.PENDING,
 )
 
 
@@ -60,7 +67,9 @@ class ItemRecord:
 def on_books(record: ItemRecord, subtree: frozenset[int]) -> bool:
     """Whether the books place the item on the counted shelves (in storage or out on check-out)."""
     return record.storage_location_id in subtree and record.location_state in (
-        LocationState.IN_STORAGE, LocationState.CHECKED_OUT)
+        LocationState.IN_STORAGE,
+        LocationState.CHECKED_OUT,
+    )
 
 
 def in_centre(record: ItemRecord, centre_locations: Iterable[int]) -> bool:
@@ -72,12 +81,16 @@ def in_centre(record: ItemRecord, centre_locations: Iterable[int]) -> bool:
 
 
 def initial_result(record: ItemRecord) -> StocktakeResult:
-    return StocktakeResult.CHECKED_OUT if record.location_state is LocationState.CHECKED_OUT \
+    return (
+        StocktakeResult.CHECKED_OUT
+        if record.location_state is LocationState.CHECKED_OUT
         else StocktakeResult.PENDING
+    )
 
 
-def classify_scan(record: ItemRecord | None, found_location_id: int | None,
-                  found_ancestry: Iterable[int] = ()) -> StocktakeResult:
+def classify_scan(
+    record: ItemRecord | None, found_location_id: int | None, found_ancestry: Iterable[int] = ()
+) -> StocktakeResult:
     """Judge one scan.
 
     ``found_location_id`` is where the keeper says they are counting (None: somewhere in the counted
@@ -123,17 +136,19 @@ def check_resolution(reason: str | None) -> str:
     return reason
 
 
-register_labels([
-    (StocktakeStatus.OPEN, N_("In progress")),
-    (StocktakeStatus.FINISHED, N_("Finished")),
-    (StocktakeStatus.CANCELLED, N_("Cancelled")),
-    (StocktakeResult.PENDING, N_("Not scanned yet")),
-    (StocktakeResult.VERIFIED, N_("Verified")),
-    (StocktakeResult.MISSING, N_("Missing")),
-    (StocktakeResult.UNEXPECTED, N_("Unexpected")),
-    (StocktakeResult.CHECKED_OUT, N_("Checked out (accounted for)")),
-    (StocktakeResult.WRONG_LOCATION, N_("Wrong location")),
-    (StocktakeResult.MOVED_OUT, N_("Moved out during the count (recorded)")),
-    (DiscrepancyStatus.OPEN, N_("Open")),
-    (DiscrepancyStatus.RESOLVED, N_("Resolved")),
-])
+register_labels(
+    [
+        (StocktakeStatus.OPEN, N_("In progress")),
+        (StocktakeStatus.FINISHED, N_("Finished")),
+        (StocktakeStatus.CANCELLED, N_("Cancelled")),
+        (StocktakeResult.PENDING, N_("Not scanned yet")),
+        (StocktakeResult.VERIFIED, N_("Verified")),
+        (StocktakeResult.MISSING, N_("Missing")),
+        (StocktakeResult.UNEXPECTED, N_("Unexpected")),
+        (StocktakeResult.CHECKED_OUT, N_("Checked out (accounted for)")),
+        (StocktakeResult.WRONG_LOCATION, N_("Wrong location")),
+        (StocktakeResult.MOVED_OUT, N_("Moved out during the count (recorded)")),
+        (DiscrepancyStatus.OPEN, N_("Open")),
+        (DiscrepancyStatus.RESOLVED, N_("Resolved")),
+    ]
+)

@@ -38,22 +38,33 @@ class Route:
 
 ROUTES: dict[TransferKind, Route] = {
     TransferKind.PROSECUTION: Route(
-        AgencyKind.POLICE, AgencyKind.PROCURATORATE, frozenset({CaseStage.INVESTIGATION}),
-        CaseStage.PROSECUTION_REVIEW, AgencyKind.PROCURATORATE,
+        AgencyKind.POLICE,
+        AgencyKind.PROCURATORATE,
+        frozenset({CaseStage.INVESTIGATION}),
+        CaseStage.PROSECUTION_REVIEW,
+        AgencyKind.PROCURATORATE,
     ),
     TransferKind.INDICTMENT: Route(
-        AgencyKind.PROCURATORATE, AgencyKind.COURT, frozenset({CaseStage.PROSECUTION_REVIEW}),
-        CaseStage.TRIAL, AgencyKind.COURT,
+        AgencyKind.PROCURATORATE,
+        AgencyKind.COURT,
+        frozenset({CaseStage.PROSECUTION_REVIEW}),
+        CaseStage.TRIAL,
+        AgencyKind.COURT,
     ),
     TransferKind.SUPPLEMENTARY_INVESTIGATION: Route(
-        AgencyKind.PROCURATORATE, AgencyKind.POLICE, frozenset({CaseStage.PROSECUTION_REVIEW}),
-        CaseStage.INVESTIGATION, None,
+        AgencyKind.PROCURATORATE,
+        AgencyKind.POLICE,
+        frozenset({CaseStage.PROSECUTION_REVIEW}),
+        CaseStage.INVESTIGATION,
+        None,
     ),
     TransferKind.OTHER: Route(None, None, frozenset(CaseStage) - {CaseStage.CLOSED}, None, None),
 }
 
 # Items must be somewhere on record to be handed over by record or physically.
-TRANSFERABLE_LOCATIONS = frozenset({LocationState.IN_STORAGE, LocationState.WITH_HOLDER, LocationState.EXTERNAL})
+TRANSFERABLE_LOCATIONS = frozenset(
+    {LocationState.IN_STORAGE, LocationState.WITH_HOLDER, LocationState.EXTERNAL}
+)
 
 
 def check_route(
@@ -68,12 +79,18 @@ def check_route(
 ) -> None:
     route = ROUTES[kind]
     if same_agency:
-        raise InvalidInput(N_("A transfer goes to another agency."), fields={"to_agency_id": [N_("Same agency.")]})
-    if (route.from_kind and from_kind is not route.from_kind) or (route.to_kind and to_kind is not route.to_kind):
         raise InvalidInput(
-            N_("This kind of transfer does not go between these kinds of agency "
-               "(police → procuratorate for prosecution review, procuratorate → court for prosecution, "
-               "procuratorate → police for supplementary investigation)."),
+            N_("A transfer goes to another agency."), fields={"to_agency_id": [N_("Same agency.")]}
+        )
+    if (route.from_kind and from_kind is not route.from_kind) or (
+        route.to_kind and to_kind is not route.to_kind
+    ):
+        raise InvalidInput(
+            N_(
+                "This kind of transfer does not go between these kinds of agency "
+                "(police → procuratorate for prosecution review, procuratorate → court for prosecution, "
+                "procuratorate → police for supplementary investigation)."
+            ),
             code="transfer.wrong_route",
             fields={"to_agency_id": [N_("Wrong kind of receiving agency for this transfer.")]},
         )
@@ -81,12 +98,16 @@ def check_route(
     # A stage transfer may carry the file alone (items already with the receiver, or staying put);
     # an "other" transfer exists only to move items.
     if item_count == 0 and route.to_stage is None:
-        raise InvalidInput(N_("Choose at least one item."), fields={"item_ids": [N_("Choose at least one item.")]})
+        raise InvalidInput(
+            N_("Choose at least one item."), fields={"item_ids": [N_("Choose at least one item.")]}
+        )
 
 
 def _check_stage(kind: TransferKind, case_stage: CaseStage, supplementary_rounds: int) -> None:
     if case_stage not in ROUTES[kind].from_stage:
-        raise Conflict(N_("The case is not at a stage where this transfer is possible."), code="transfer.wrong_stage")
+        raise Conflict(
+            N_("The case is not at a stage where this transfer is possible."), code="transfer.wrong_stage"
+        )
     if kind is TransferKind.SUPPLEMENTARY_INVESTIGATION and supplementary_rounds >= MAX_SUPPLEMENTARY_ROUNDS:
         raise Conflict(
             N_("The case has already been returned for supplementary investigation twice."),
@@ -114,9 +135,12 @@ def check_no_stage_transfer_waiting(waiting_transfer_no: str | None) -> None:
     case has already left)."""
     if waiting_transfer_no is not None:
         raise Conflict(
-            N_("Transfer %(no)s of the case file is still waiting to be signed for; "
-               "it must be signed for or recalled first."),
-            code="transfer.stage_pending", no=waiting_transfer_no,
+            N_(
+                "Transfer %(no)s of the case file is still waiting to be signed for; "
+                "it must be signed for or recalled first."
+            ),
+            code="transfer.stage_pending",
+            no=waiting_transfer_no,
         )
 
 
@@ -126,12 +150,19 @@ def check_case_receivable(
     """At the first sign-for of a stage transfer the case must still be where the route takes it
     from: the proposal was checked, but the case may have moved or closed since."""
     if case_stage is CaseStage.CLOSED:
-        raise Conflict(N_("The case has been closed; its file can no longer be signed for. "
-                          "Ask the sender to recall the transfer."), code="transfer.case_closed")
+        raise Conflict(
+            N_(
+                "The case has been closed; its file can no longer be signed for. "
+                "Ask the sender to recall the transfer."
+            ),
+            code="transfer.case_closed",
+        )
     _check_stage(kind, case_stage, supplementary_rounds)
     if not sender_handles_case:
-        raise Conflict(N_("The sending agency no longer handles the case; ask it to recall the transfer."),
-                       code="transfer.sender_not_handler")
+        raise Conflict(
+            N_("The sending agency no longer handles the case; ask it to recall the transfer."),
+            code="transfer.sender_not_handler",
+        )
 
 
 def check_no_open_checkout(label_code: str, checkout_no: str | None) -> None:
@@ -139,22 +170,32 @@ def check_no_open_checkout(label_code: str, checkout_no: str | None) -> None:
     check-out is over: otherwise the old custodian's approval could be used after custody moved."""
     if checkout_no is not None:
         raise Conflict(
-            N_("Item %(label)s is on check-out %(no)s, which is still open; "
-               "return the item or cancel the check-out before transferring it."),
-            code="item.checkout_open", label=label_code, no=checkout_no,
+            N_(
+                "Item %(label)s is on check-out %(no)s, which is still open; "
+                "return the item or cancel the check-out before transferring it."
+            ),
+            code="item.checkout_open",
+            label=label_code,
+            no=checkout_no,
         )
 
 
 def check_item_transferable(facts: ItemFacts) -> None:
     ensure_not_disposed(facts)
     if facts.disposition_status in (DispositionStatus.PROPOSED, DispositionStatus.APPROVED):
-        raise Conflict(N_("The item has a disposal in progress; finish or cancel it first."),
-                       code="item.disposal_pending")
+        raise Conflict(
+            N_("The item has a disposal in progress; finish or cancel it first."),
+            code="item.disposal_pending",
+        )
     if facts.location_state is LocationState.CHECKED_OUT:
-        raise Conflict(N_("A checked-out item must be returned before it is transferred."), code="item.checked_out")
+        raise Conflict(
+            N_("A checked-out item must be returned before it is transferred."), code="item.checked_out"
+        )
     if facts.location_state not in TRANSFERABLE_LOCATIONS:
         raise Conflict(
-            N_("An item must be received into storage (or recorded as kept outside) before it is transferred."),
+            N_(
+                "An item must be received into storage (or recorded as kept outside) before it is transferred."
+            ),
             code="item.not_received",
         )
 

@@ -47,8 +47,11 @@ class Case(db.Model):
 
     @property
     def case_numbers(self) -> dict[str, str | None]:
-        return {"police": self.police_case_no, "procuratorate": self.procuratorate_case_no,
-                "court": self.court_case_no}
+        return {
+            "police": self.police_case_no,
+            "procuratorate": self.procuratorate_case_no,
+            "court": self.court_case_no,
+        }
 
 
 class CaseParticipant(db.Model):

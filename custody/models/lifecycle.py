@@ -72,9 +72,12 @@ class Checkout(db.Model):
 
     custodian_agency: Mapped[Agency] = relationship(lazy="joined")
     counterparty: Mapped[Counterparty] = relationship(lazy="joined")
-    lines: Mapped[list[CheckoutLine]] = relationship(back_populates="checkout", order_by="CheckoutLine.id",
-                                                     lazy="selectin")
-    extensions: Mapped[list[CheckoutExtension]] = relationship(order_by="CheckoutExtension.id", lazy="selectin")
+    lines: Mapped[list[CheckoutLine]] = relationship(
+        back_populates="checkout", order_by="CheckoutLine.id", lazy="selectin"
+    )
+    extensions: Mapped[list[CheckoutExtension]] = relationship(
+        order_by="CheckoutExtension.id", lazy="selectin"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -141,8 +144,9 @@ class Disposition(db.Model):
 
     custodian_agency: Mapped[Agency] = relationship(lazy="joined")
     recipient: Mapped[Counterparty | None] = relationship(lazy="joined")
-    lines: Mapped[list[DispositionLine]] = relationship(back_populates="disposition",
-                                                        order_by="DispositionLine.id", lazy="selectin")
+    lines: Mapped[list[DispositionLine]] = relationship(
+        back_populates="disposition", order_by="DispositionLine.id", lazy="selectin"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -90,8 +90,9 @@ class PublicNotice(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship()
-    lines: Mapped[list[PublicNoticeLine]] = relationship(back_populates="notice", order_by="PublicNoticeLine.id",
-                                                         lazy="selectin")
+    lines: Mapped[list[PublicNoticeLine]] = relationship(
+        back_populates="notice", order_by="PublicNoticeLine.id", lazy="selectin"
+    )
 
 
 class PublicNoticeLine(db.Model):
@@ -212,8 +213,9 @@ class SpotCheck(db.Model):
     completed_at: Mapped[datetime | None]
 
     drawn_by: Mapped[User] = relationship()
-    items: Mapped[list[SpotCheckItem]] = relationship(back_populates="spot_check", order_by="SpotCheckItem.position",
-                                                      lazy="selectin")
+    items: Mapped[list[SpotCheckItem]] = relationship(
+        back_populates="spot_check", order_by="SpotCheckItem.position", lazy="selectin"
+    )
 
 
 class SpotCheckItem(db.Model):

@@ -222,18 +222,38 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11.5, textColor=MUTED),
-        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=11, leading=15, alignment=TA_CENTER,
-                                   textColor=MUTED, spaceAfter=4 * mm),
-        "heading": ParagraphStyle("heading", parent=base, fontSize=11.5, leading=16, spaceBefore=3 * mm,
-                                  spaceAfter=1.5 * mm),
+        "subtitle": ParagraphStyle(
+            "subtitle",
+            parent=base,
+            fontSize=11,
+            leading=15,
+            alignment=TA_CENTER,
+            textColor=MUTED,
+            spaceAfter=4 * mm,
+        ),
+        "heading": ParagraphStyle(
+            "heading", parent=base, fontSize=11.5, leading=16, spaceBefore=3 * mm, spaceAfter=1.5 * mm
+        ),
         "label": ParagraphStyle("label", parent=base, fontSize=9.5, leading=13, textColor=MUTED),
         "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=12),
-        "cell-center": ParagraphStyle("cell-center", parent=base, fontSize=9, leading=12, alignment=TA_CENTER),
+        "cell-center": ParagraphStyle(
+            "cell-center", parent=base, fontSize=9, leading=12, alignment=TA_CENTER
+        ),
         "cell-right": ParagraphStyle("cell-right", parent=base, fontSize=9, leading=12, alignment=TA_RIGHT),
         "th": ParagraphStyle("th", parent=base, fontSize=9, leading=12, alignment=TA_CENTER),
-        "note": ParagraphStyle("note", parent=base, fontSize=9.5, leading=13.5, borderColor=RULE, borderWidth=0.6,
-                               borderPadding=(2 * mm, 2.5 * mm, 2 * mm, 2.5 * mm), spaceBefore=3 * mm,
-                               spaceAfter=3 * mm, leftIndent=2.5 * mm, rightIndent=2.5 * mm),
+        "note": ParagraphStyle(
+            "note",
+            parent=base,
+            fontSize=9.5,
+            leading=13.5,
+            borderColor=RULE,
+            borderWidth=0.6,
+            borderPadding=(2 * mm, 2.5 * mm, 2 * mm, 2.5 * mm),
+            spaceBefore=3 * mm,
+            spaceAfter=3 * mm,
+            leftIndent=2.5 * mm,
+            rightIndent=2.5 * mm,
+        ),
         "sign": ParagraphStyle("sign", parent=base, fontSize=10.5, leading=22),
     }
 
@@ -314,7 +334,11 @@ class _PagedCanvas(pdfcanvas.Canvas):
     def __init__(self, *args: Any, title: str, doc_no: str | None, footer: str | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
-        self._running_title, self._doc_no, self._footer = printable(title), printable(doc_no), printable(footer)
+        self._running_title, self._doc_no, self._footer = (
+            printable(title),
+            printable(doc_no),
+            printable(footer),
+        )
 
     def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
@@ -359,8 +383,15 @@ class PdfDocument:
         data = pdf.build()
     """
 
-    def __init__(self, title: str, *, subtitle: str | None = None, doc_no: str | None = None,
-                 footer: str | None = None, author: str = AUTHOR) -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        subtitle: str | None = None,
+        doc_no: str | None = None,
+        footer: str | None = None,
+        author: str = AUTHOR,
+    ) -> None:
         self.styles = _styles()
         self.title, self.doc_no, self.footer, self.author = title, doc_no, footer, author
         self.story: list[Flowable] = [_Title(title)]
@@ -406,8 +437,10 @@ class PdfDocument:
 
         for item in items:
             entry = item if isinstance(item, Field) else Field(item[0], item[1])
-            cells = [Paragraph(_markup(entry.label), self.styles["label"]),
-                     Paragraph(_markup(entry.value), self.styles["body"])]
+            cells = [
+                Paragraph(_markup(entry.label), self.styles["label"]),
+                Paragraph(_markup(entry.value), self.styles["body"]),
+            ]
             if entry.wide:
                 flush()
                 spans.append(len(rows))
@@ -433,19 +466,31 @@ class PdfDocument:
         self.story.append(Spacer(1, 4 * mm))
         return self
 
-    def table(self, columns: Sequence[Column], rows: Iterable[Sequence[object]], *,
-              total: Sequence[object] | None = None, empty_text: str = "（无）") -> PdfDocument:
+    def table(
+        self,
+        columns: Sequence[Column],
+        rows: Iterable[Sequence[object]],
+        *,
+        total: Sequence[object] | None = None,
+        empty_text: str = "（无）",
+    ) -> PdfDocument:
         """A ruled table whose header row repeats on every page; long cells wrap, and a row too
         tall for a page continues over several table rows (see ``_cut_tall_row``)."""
         weight = sum(c.width for c in columns)
         widths = [self.width * c.width / weight for c in columns]
         header = [Paragraph(_markup(c.heading), self.styles["th"]) for c in columns]
-        cell_style = {"left": self.styles["cell"], "center": self.styles["cell-center"],
-                      "right": self.styles["cell-right"]}
+        cell_style = {
+            "left": self.styles["cell"],
+            "center": self.styles["cell-center"],
+            "right": self.styles["cell-right"],
+        }
         body: list[list[Paragraph | str]] = []
         ends: list[int] = []  # the last table row of each logical row: where a rule is drawn
         for row in rows:
-            cells = [Paragraph(_markup(value), cell_style[col.align]) for col, value in zip(columns, row, strict=True)]
+            cells = [
+                Paragraph(_markup(value), cell_style[col.align])
+                for col, value in zip(columns, row, strict=True)
+            ]
             body.extend(_cut_tall_row(cells, [w - 2 * CELL_PADDING for w in widths]))
             ends.append(len(body))
         style: list[tuple[Any, ...]] = [
@@ -460,18 +505,29 @@ class PdfDocument:
             ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ]
         style += [("LINEBELOW", (0, end), (-1, end), 0.5, RULE) for end in ends]
-        style += [("VALIGN", (0, start + 1), (-1, end), "TOP")  # cut rows read top to bottom
-                  for start, end in zip([0, *ends], ends, strict=False) if end - start > 1]
+        style += [
+            ("VALIGN", (0, start + 1), (-1, end), "TOP")  # cut rows read top to bottom
+            for start, end in zip([0, *ends], ends, strict=False)
+            if end - start > 1
+        ]
         if not body:
             body = [[Paragraph(_markup(empty_text), self.styles["cell-center"])] + [""] * (len(columns) - 1)]
             style.append(("SPAN", (0, 1), (-1, 1)))
         if total is not None:
-            body.append([Paragraph(_markup(value), cell_style[col.align]) for col, value in zip(columns, total, strict=True)])
-            style += [("BACKGROUND", (0, len(body)), (-1, len(body)), SHADE),
-                      ("LINEABOVE", (0, len(body)), (-1, len(body)), 0.5, RULE)]
+            body.append(
+                [
+                    Paragraph(_markup(value), cell_style[col.align])
+                    for col, value in zip(columns, total, strict=True)
+                ]
+            )
+            style += [
+                ("BACKGROUND", (0, len(body)), (-1, len(body)), SHADE),
+                ("LINEABOVE", (0, len(body)), (-1, len(body)), 0.5, RULE),
+            ]
         # No splitInRow: reportlab repeats the header rows once more at every in-row split.
-        self.story.append(Table([header, *body], colWidths=widths, repeatRows=1, style=TableStyle(style),
-                                hAlign="LEFT"))
+        self.story.append(
+            Table([header, *body], colWidths=widths, repeatRows=1, style=TableStyle(style), hAlign="LEFT")
+        )
         self.story.append(Spacer(1, 3 * mm))
         return self
 
@@ -488,21 +544,36 @@ class PdfDocument:
             if sign.date:
                 text += "<br/>日期：＿＿＿＿年＿＿月＿＿日"
             cells.append(Paragraph(text, self.styles["sign"]))
-        rows = [cells[i:i + per_row] for i in range(0, len(cells), per_row)]
+        rows = [cells[i : i + per_row] for i in range(0, len(cells), per_row)]
         rows[-1] += [""] * (per_row - len(rows[-1]))
-        table = Table(rows, colWidths=[self.width / per_row] * per_row, hAlign="LEFT",
-                      style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                        ("BOTTOMPADDING", (0, 0), (-1, -1), 5 * mm)]))
+        table = Table(
+            rows,
+            colWidths=[self.width / per_row] * per_row,
+            hAlign="LEFT",
+            style=TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 5 * mm),
+                ]
+            ),
+        )
         self.story.append(KeepTogether([Spacer(1, 4 * mm), table]))
         return self
 
     def build(self) -> bytes:
         buffer = io.BytesIO()
         doc = SimpleDocTemplate(
-            buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-            bottomMargin=MARGIN + 4 * mm, title=self.title + (f" {self.doc_no}" if self.doc_no else ""),
-            author=self.author, creator=AUTHOR, subject=self.title,
+            buffer,
+            pagesize=PAGE_SIZE,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=MARGIN,
+            bottomMargin=MARGIN + 4 * mm,
+            title=self.title + (f" {self.doc_no}" if self.doc_no else ""),
+            author=self.author,
+            creator=AUTHOR,
+            subject=self.title,
         )
         maker = functools.partial(_PagedCanvas, title=self.title, doc_no=self.doc_no, footer=self.footer)
         doc.build(list(self.story), canvasmaker=maker)
@@ -691,24 +762,42 @@ def seizure_list_pdf(data: SeizureList | Mapping[str, Any], *, footer: str | Non
     """扣押清单 with signature lines for the officers, the holder and the witness."""
     data = _coerce(SeizureList, data)
     lines = [_coerce(SeizureLine, line) for line in data.lines]
-    pdf = PdfDocument(f"{data.measure}清单", subtitle=data.agency or None, doc_no=data.list_no or None,
-                      footer=footer)
-    pdf.fields([
-        ("清单编号", data.list_no),
-        ("案件编号", data.case_no),
-        Field("案件名称", data.case_title, wide=True),
-        ("持有人", data.holder),
-        ("证件号码", data.holder_id_no),
-        (f"{data.measure}时间", format_datetime(data.seized_at)),
-        ("决定书文号", data.document_no),
-        Field(f"{data.measure}地点", data.place, wide=True),
-        Field("办案人员", "、".join(data.officers), wide=True),
-    ])
+    pdf = PdfDocument(
+        f"{data.measure}清单", subtitle=data.agency or None, doc_no=data.list_no or None, footer=footer
+    )
+    pdf.fields(
+        [
+            ("清单编号", data.list_no),
+            ("案件编号", data.case_no),
+            Field("案件名称", data.case_title, wide=True),
+            ("持有人", data.holder),
+            ("证件号码", data.holder_id_no),
+            (f"{data.measure}时间", format_datetime(data.seized_at)),
+            ("决定书文号", data.document_no),
+            Field(f"{data.measure}地点", data.place, wide=True),
+            Field("办案人员", "、".join(data.officers), wide=True),
+        ]
+    )
     pdf.table(
-        [Column("序号", 0.6, "center"), Column("标签号", 2.1), Column("名称", 2.4), Column("数量", 1.1, "right"),
-         Column("特征", 3.4), Column("备注", 1.6)],
-        [[no, line.label_code, line.name, format_quantity(line.quantity, line.unit), line.features, line.notes]
-         for no, line in _numbered(lines)],
+        [
+            Column("序号", 0.6, "center"),
+            Column("标签号", 2.1),
+            Column("名称", 2.4),
+            Column("数量", 1.1, "right"),
+            Column("特征", 3.4),
+            Column("备注", 1.6),
+        ],
+        [
+            [
+                no,
+                line.label_code,
+                line.name,
+                format_quantity(line.quantity, line.unit),
+                line.features,
+                line.notes,
+            ]
+            for no, line in _numbered(lines)
+        ],
     )
     pdf.paragraph(f"共 {len(lines)} 项。", small=True)
     if data.notes:
@@ -718,8 +807,13 @@ def seizure_list_pdf(data: SeizureList | Mapping[str, Any], *, footer: str | Non
     elif data.holder_status == "refused":
         pdf.note("持有人拒绝签名。" + (data.holder_note or ""))
     pdf.paragraph("本清单一式三份：一份交持有人，一份附卷备查，一份交涉案财物管理中心。", small=True)
-    pdf.signatures([Signature("办案人员"), Signature("持有人", name=data.holder or None),
-                    Signature("见证人", name=data.witness or None)])
+    pdf.signatures(
+        [
+            Signature("办案人员"),
+            Signature("持有人", name=data.holder or None),
+            Signature("见证人", name=data.witness or None),
+        ]
+    )
     return pdf.build()
 
 
@@ -730,32 +824,56 @@ def transfer_list_pdf(data: TransferList | Mapping[str, Any], *, footer: str | N
     """移送清单 (交接单) with a decision column and signature lines for 移交人 and 接收人."""
     data = _coerce(TransferList, data)
     lines = [_coerce(TransferLine, line) for line in data.lines]
-    pdf = PdfDocument("涉案财物移送清单", subtitle=f"{data.from_agency} → {data.to_agency}",
-                      doc_no=data.transfer_no, footer=footer)
-    pdf.fields([
-        ("移送编号", data.transfer_no),
-        ("移送类型", data.kind),
-        ("移送单位", data.from_agency),
-        ("接收单位", data.to_agency),
-        Field("案件编号", "；".join(data.case_numbers), wide=True),
-        Field("案件名称", data.case_title, wide=True),
-        ("移送时间", format_datetime(data.sent_at)),
-        ("签收时间", format_datetime(data.decided_at)),
-    ])
+    pdf = PdfDocument(
+        "涉案财物移送清单",
+        subtitle=f"{data.from_agency} → {data.to_agency}",
+        doc_no=data.transfer_no,
+        footer=footer,
+    )
+    pdf.fields(
+        [
+            ("移送编号", data.transfer_no),
+            ("移送类型", data.kind),
+            ("移送单位", data.from_agency),
+            ("接收单位", data.to_agency),
+            Field("案件编号", "；".join(data.case_numbers), wide=True),
+            Field("案件名称", data.case_title, wide=True),
+            ("移送时间", format_datetime(data.sent_at)),
+            ("签收时间", format_datetime(data.decided_at)),
+        ]
+    )
     rows = []
     for no, line in _numbered(lines):
         decision = _DECISIONS[line.decision]
         if line.decision == "rejected" and line.reason:
             decision += f"：{line.reason}"
-        rows.append([no, line.label_code, line.name, format_quantity(line.quantity, line.unit),
-                     line.proposed_disposition, "凭单移交" if line.by_record else "实物移交", decision])
+        rows.append(
+            [
+                no,
+                line.label_code,
+                line.name,
+                format_quantity(line.quantity, line.unit),
+                line.proposed_disposition,
+                "凭单移交" if line.by_record else "实物移交",
+                decision,
+            ]
+        )
     pdf.table(
-        [Column("序号", 0.6, "center"), Column("标签号", 2.1), Column("名称", 2.4), Column("数量", 1.1, "right"),
-         Column("拟处理意见", 1.8), Column("移交方式", 1.2, "center"), Column("签收意见", 1.8)],
+        [
+            Column("序号", 0.6, "center"),
+            Column("标签号", 2.1),
+            Column("名称", 2.4),
+            Column("数量", 1.1, "right"),
+            Column("拟处理意见", 1.8),
+            Column("移交方式", 1.2, "center"),
+            Column("签收意见", 1.8),
+        ],
         rows,
     )
     by_record = sum(1 for line in lines if line.by_record)
-    summary = f"共 {len(lines)} 项，其中凭单移交（实物不动）{by_record} 项、实物移交 {len(lines) - by_record} 项。"
+    summary = (
+        f"共 {len(lines)} 项，其中凭单移交（实物不动）{by_record} 项、实物移交 {len(lines) - by_record} 项。"
+    )
     decided = [line.decision for line in lines if line.decision]
     if decided:
         summary += f"签收 {decided.count('accepted')} 项，拒收 {decided.count('rejected')} 项。"
@@ -772,24 +890,41 @@ def checkout_slip_pdf(data: CheckoutSlip | Mapping[str, Any], *, footer: str | N
     lines = [_coerce(CheckoutLine, line) for line in data.lines]
     pdf = PdfDocument("涉案财物调用出库单", doc_no=data.slip_no, footer=footer)
     counterparty = data.counterparty + (f"（{data.counterparty_org}）" if data.counterparty_org else "")
-    pdf.fields([
-        ("出库单号", data.slip_no),
-        ("案件编号", data.case_no),
-        Field("案件名称", data.case_title, wide=True),
-        ("调用事由", data.purpose),
-        ("领用人", counterparty),
-        ("申请人", data.requester),
-        ("审批人", data.approver),
-        ("审批时间", format_datetime(data.approved_at)),
-        ("出库时间", format_datetime(data.released_at)),
-        ("应还日期", format_datetime(data.due_at)),
-        ("保管员", data.keeper),
-    ])
+    pdf.fields(
+        [
+            ("出库单号", data.slip_no),
+            ("案件编号", data.case_no),
+            Field("案件名称", data.case_title, wide=True),
+            ("调用事由", data.purpose),
+            ("领用人", counterparty),
+            ("申请人", data.requester),
+            ("审批人", data.approver),
+            ("审批时间", format_datetime(data.approved_at)),
+            ("出库时间", format_datetime(data.released_at)),
+            ("应还日期", format_datetime(data.due_at)),
+            ("保管员", data.keeper),
+        ]
+    )
     pdf.table(
-        [Column("序号", 0.6, "center"), Column("标签号", 2.1), Column("名称", 2.6), Column("数量", 1.1, "right"),
-         Column("出库时状况", 2.6), Column("备注", 1.6)],
-        [[no, line.label_code, line.name, format_quantity(line.quantity, line.unit), line.condition, line.notes]
-         for no, line in _numbered(lines)],
+        [
+            Column("序号", 0.6, "center"),
+            Column("标签号", 2.1),
+            Column("名称", 2.6),
+            Column("数量", 1.1, "right"),
+            Column("出库时状况", 2.6),
+            Column("备注", 1.6),
+        ],
+        [
+            [
+                no,
+                line.label_code,
+                line.name,
+                format_quantity(line.quantity, line.unit),
+                line.condition,
+                line.notes,
+            ]
+            for no, line in _numbered(lines)
+        ],
     )
     pdf.paragraph(f"共 {len(lines)} 项。调用物品应妥善保管，按期归还；逾期须办理延期审批。", small=True)
     if data.notes:
@@ -805,8 +940,9 @@ def return_list_pdf(data: ReturnList | Mapping[str, Any], *, footer: str | None 
     """发还清单 with values in 元 and the total in capital numerals."""
     data = _coerce(ReturnList, data)
     lines = [_coerce(ReturnLine, line) for line in data.lines]
-    pdf = PdfDocument(f"涉案财物{data.kind}清单", subtitle=data.agency or None, doc_no=data.return_no,
-                      footer=footer)
+    pdf = PdfDocument(
+        f"涉案财物{data.kind}清单", subtitle=data.agency or None, doc_no=data.return_no, footer=footer
+    )
     items: list[Field | tuple[str, object]] = [
         ("清单编号", data.return_no),
         ("案件编号", data.case_no),
@@ -820,17 +956,34 @@ def return_list_pdf(data: ReturnList | Mapping[str, Any], *, footer: str | None 
     pdf.fields(items)
     total_fen = sum(line.value_fen or 0 for line in lines)
     pdf.table(
-        [Column("序号", 0.6, "center"), Column("标签号", 2.1), Column("名称", 2.8), Column("数量", 1.1, "right"),
-         Column("估价（元）", 1.6, "right"), Column("备注", 2.2)],
-        [[no, line.label_code, line.name, format_quantity(line.quantity, line.unit),
-          format_yuan(line.value_fen, suffix=""), line.notes] for no, line in _numbered(lines)],
+        [
+            Column("序号", 0.6, "center"),
+            Column("标签号", 2.1),
+            Column("名称", 2.8),
+            Column("数量", 1.1, "right"),
+            Column("估价（元）", 1.6, "right"),
+            Column("备注", 2.2),
+        ],
+        [
+            [
+                no,
+                line.label_code,
+                line.name,
+                format_quantity(line.quantity, line.unit),
+                format_yuan(line.value_fen, suffix=""),
+                line.notes,
+            ]
+            for no, line in _numbered(lines)
+        ],
         total=["", "合计", f"{len(lines)} 项", "", format_yuan(total_fen, suffix=""), ""],
     )
     pdf.paragraph(f"估价合计：{format_yuan(total_fen)}（{yuan_in_words(total_fen)}）")
     if data.notes:
         pdf.note(f"备注：{data.notes}")
     pdf.paragraph("领取人已当场核对上列财物，数量、状况无误。", small=True)
-    receiver = Signature("代领人", name=data.agent) if data.agent else Signature("领取人", name=data.owner or None)
+    receiver = (
+        Signature("代领人", name=data.agent) if data.agent else Signature("领取人", name=data.owner or None)
+    )
     pdf.signatures([Signature("经办人"), receiver])
     return pdf.build()
 
@@ -882,8 +1035,9 @@ def draw_qr(canv: pdfcanvas.Canvas, code: str, x: float, y: float, size: float, 
     canv.restoreState()
 
 
-def _draw_label(canv: pdfcanvas.Canvas, label: Label, x: float, y: float, w: float, h: float,
-                outline: bool) -> None:
+def _draw_label(
+    canv: pdfcanvas.Canvas, label: Label, x: float, y: float, w: float, h: float, outline: bool
+) -> None:
     pad = 2 * mm
     if outline:
         canv.saveState()
@@ -922,8 +1076,13 @@ def _draw_label(canv: pdfcanvas.Canvas, label: Label, x: float, y: float, w: flo
             canv.drawString(text_x, y + pad + (len(lines) - 1 - index) * 8.5, line)
 
 
-def label_sheet_pdf(labels: Sequence[Label | Mapping[str, Any]], *, layout: LabelLayout | None = None,
-                    skip: int = 0, title: str = "涉案财物标签") -> bytes:
+def label_sheet_pdf(
+    labels: Sequence[Label | Mapping[str, Any]],
+    *,
+    layout: LabelLayout | None = None,
+    skip: int = 0,
+    title: str = "涉案财物标签",
+) -> bytes:
     """A4 sheets of QR labels in a grid, filled row by row.
 
     ``skip`` leaves that many positions empty on the first sheet, to reuse a partly used sheet
@@ -933,7 +1092,9 @@ def label_sheet_pdf(labels: Sequence[Label | Mapping[str, Any]], *, layout: Labe
     layout = layout or LabelLayout()
     items = [_coerce(Label, label) for label in labels]
     width, height = PAGE_SIZE
-    cell_w = (width - 2 * layout.margin_x_mm * mm - (layout.columns - 1) * layout.gap_x_mm * mm) / layout.columns
+    cell_w = (
+        width - 2 * layout.margin_x_mm * mm - (layout.columns - 1) * layout.gap_x_mm * mm
+    ) / layout.columns
     cell_h = (height - 2 * layout.margin_y_mm * mm - (layout.rows - 1) * layout.gap_y_mm * mm) / layout.rows
     positions = skip + len(items)
     pages = max(1, math.ceil(positions / layout.per_page))
@@ -958,17 +1119,46 @@ def label_sheet_pdf(labels: Sequence[Label | Mapping[str, Any]], *, layout: Labe
             canv.restoreState()
         canv.setFont(FONT, 7)
         canv.setFillColor(MUTED)
-        canv.drawCentredString(width / 2, layout.margin_y_mm * mm / 2 - 1 * mm,
-                               f"{title}  第 {page + 1} 页 共 {pages} 页")
+        canv.drawCentredString(
+            width / 2, layout.margin_y_mm * mm / 2 - 1 * mm, f"{title}  第 {page + 1} 页 共 {pages} 页"
+        )
         canv.showPage()
     canv.save()
     return buffer.getvalue()
 
 
 __all__ = [
-    "AUTHOR", "CHINA_TZ", "FONT", "CheckoutLine", "CheckoutSlip", "Column", "Field", "Label", "LabelLayout",
-    "PdfDocument", "ReturnLine", "ReturnList", "SeizureLine", "SeizureList", "Signature", "TransferLine",
-    "TransferList", "checkout_slip_pdf", "dark_runs", "draw_qr", "format_datetime", "format_quantity",
-    "format_yuan", "label_sheet_pdf", "printable", "qr_svg", "register_fonts", "return_list_pdf", "seizure_list_pdf",
-    "transfer_list_pdf", "truncate", "wrap_chars", "yuan_in_words",
+    "AUTHOR",
+    "CHINA_TZ",
+    "FONT",
+    "CheckoutLine",
+    "CheckoutSlip",
+    "Column",
+    "Field",
+    "Label",
+    "LabelLayout",
+    "PdfDocument",
+    "ReturnLine",
+    "ReturnList",
+    "SeizureLine",
+    "SeizureList",
+    "Signature",
+    "TransferLine",
+    "TransferList",
+    "checkout_slip_pdf",
+    "dark_runs",
+    "draw_qr",
+    "format_datetime",
+    "format_quantity",
+    "format_yuan",
+    "label_sheet_pdf",
+    "printable",
+    "qr_svg",
+    "register_fonts",
+    "return_list_pdf",
+    "seizure_list_pdf",
+    "transfer_list_pdf",
+    "truncate",
+    "wrap_chars",
+    "yuan_in_words",
 ]

@@ -30,7 +30,9 @@ ALLOWED_PARENT: dict[StorageKind, StorageKind | None] = {
 }
 
 
-def _admin_event(session: Session, actor: Actor, action: str, object_type: str, object_id: object, **data: Any):
+def _admin_event(
+    session: Session, actor: Actor, action: str, object_type: str, object_id: object, **data: Any
+):
     return record_event(
         session,
         category=EventCategory.ADMIN,
@@ -90,7 +92,9 @@ def create_user(
     _check_password(password, username)
     agency = get_or_404(session, Agency, agency_id)
     if session.scalar(select(func.count()).select_from(User).where(User.username == username)):
-        raise Conflict(N_("Username %(username)s is already taken."), code="user.duplicate", username=username)
+        raise Conflict(
+            N_("Username %(username)s is already taken."), code="user.duplicate", username=username
+        )
     user = User(
         username=username,
         display_name=display_name.strip() or username,
@@ -179,13 +183,19 @@ def list_users(session: Session, actor: Actor) -> list[User]:
 # -- agencies -------------------------------------------------------------------------------
 
 
-def _unique(session: Session, model: type, column: Any, value: str, exclude_id: int | None, field: str) -> None:
+def _unique(
+    session: Session, model: type, column: Any, value: str, exclude_id: int | None, field: str
+) -> None:
     query = select(func.count()).select_from(model).where(column == value)
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     if session.scalar(query):
-        raise Conflict(N_("%(value)s is already in use."), code=f"duplicate.{field}", fields={field: [N_("Already in use.")]},
-                       value=value)
+        raise Conflict(
+            N_("%(value)s is already in use."),
+            code=f"duplicate.{field}",
+            fields={field: [N_("Already in use.")]},
+            value=value,
+        )
 
 
 def list_agencies(session: Session, kind: AgencyKind | None = None) -> list[Agency]:
@@ -232,7 +242,9 @@ def update_agency(
 # -- centres and storage locations ----------------------------------------------------------
 
 
-def create_centre(session: Session, actor: Actor | None, *, code: str, name: str, address: str | None = None) -> CustodyCentre:
+def create_centre(
+    session: Session, actor: Actor | None, *, code: str, name: str, address: str | None = None
+) -> CustodyCentre:
     if actor is not None:
         require(actor, Action.MANAGE_REFERENCE_DATA)
     code, name = code.strip().upper(), name.strip()
@@ -267,29 +279,50 @@ def create_location(
             fields={"parent_id": [N_("Wrong kind of parent location.")]},
         )
     if parent is not None and parent.centre_id != centre.id:
-        raise InvalidInput(N_("The parent location belongs to another centre."),
-                           fields={"parent_id": [N_("Belongs to another centre.")]})
+        raise InvalidInput(
+            N_("The parent location belongs to another centre."),
+            fields={"parent_id": [N_("Belongs to another centre.")]},
+        )
     code = code.strip().upper()
     if not code or not name.strip():
         raise InvalidInput(N_("Code and name are required."), fields={"code": [N_("Required.")]})
     if session.scalar(
-        select(func.count()).select_from(StorageLocation).where(
-            StorageLocation.centre_id == centre.id, StorageLocation.code == code
-        )
+        select(func.count())
+        .select_from(StorageLocation)
+        .where(StorageLocation.centre_id == centre.id, StorageLocation.code == code)
     ):
-        raise Conflict(N_("%(value)s is already in use."), code="duplicate.code",
-                       fields={"code": [N_("Already in use.")]}, value=code)
+        raise Conflict(
+            N_("%(value)s is already in use."),
+            code="duplicate.code",
+            fields={"code": [N_("Already in use.")]},
+            value=code,
+        )
     location = StorageLocation(centre=centre, parent=parent, kind=kind, code=code, name=name.strip())
     session.add(location)
     session.flush()
     if actor is not None:
-        _admin_event(session, actor, "location.create", "storage_location", location.id,
-                     centre_id=centre.id, parent_id=parent_id, kind=kind, code=code, name=location.name)
+        _admin_event(
+            session,
+            actor,
+            "location.create",
+            "storage_location",
+            location.id,
+            centre_id=centre.id,
+            parent_id=parent_id,
+            kind=kind,
+            code=code,
+            name=location.name,
+        )
     return location
 
 
 def update_location(
-    session: Session, actor: Actor, location_id: int, *, name: str | None = None, is_active: bool | None = None
+    session: Session,
+    actor: Actor,
+    location_id: int,
+    *,
+    name: str | None = None,
+    is_active: bool | None = None,
 ) -> StorageLocation:
     require(actor, Action.MANAGE_REFERENCE_DATA)
     location = get_or_404(session, StorageLocation, location_id)
@@ -300,11 +333,15 @@ def update_location(
         location.is_active = is_active
     after = {"name": location.name, "is_active": location.is_active}
     if after != before:
-        _admin_event(session, actor, "location.update", "storage_location", location.id, before=before, after=after)
+        _admin_event(
+            session, actor, "location.update", "storage_location", location.id, before=before, after=after
+        )
     return location
 
 
 def all_locations(session: Session) -> list[StorageLocation]:
     """Every location with its centre and parents loaded, ordered for a tree display."""
-    rows = list(session.scalars(select(StorageLocation).order_by(StorageLocation.centre_id, StorageLocation.code)))
+    rows = list(
+        session.scalars(select(StorageLocation).order_by(StorageLocation.centre_id, StorageLocation.code))
+    )
     return sorted(rows, key=lambda loc: (loc.centre_id, [a.code for a in loc.ancestry]))

@@ -60,7 +60,9 @@ from custody.orm import utcnow
 
 from .visibility import sees_everything
 
-_NOT_DISPOSED = and_(Item.disposition_status != DispositionStatus.EXECUTED, Item.location_state != LocationState.GONE)
+_NOT_DISPOSED = and_(
+    Item.disposition_status != DispositionStatus.EXECUTED, Item.location_state != LocationState.GONE
+)
 
 
 def case_ref(case: Case) -> str:
@@ -71,9 +73,15 @@ def case_ref(case: Case) -> str:
 def _case_refs(session: Session, case_ids: Iterable[int]) -> dict[int, CaseRef]:
     ids = set(case_ids)
     refs: dict[int, CaseRef] = {}
-    rows = session.execute(
-        select(Case.id, Case.court_case_no, Case.procuratorate_case_no, Case.police_case_no).where(Case.id.in_(ids))
-    ) if ids else []
+    rows = (
+        session.execute(
+            select(Case.id, Case.court_case_no, Case.procuratorate_case_no, Case.police_case_no).where(
+                Case.id.in_(ids)
+            )
+        )
+        if ids
+        else []
+    )
     for case_id, court_no, procuratorate_no, police_no in rows:
         refs[case_id] = CaseRef(case_id, court_no or procuratorate_no or police_no)
     return refs
@@ -83,7 +91,9 @@ def _agency(column, agency_id: int | None):
     return column == agency_id if agency_id is not None else true()
 
 
-def _held_groups(session: Session, case_ids: set[int], agency_id: int | None) -> dict[int, tuple[HeldGroup, ...]]:
+def _held_groups(
+    session: Session, case_ids: set[int], agency_id: int | None
+) -> dict[int, tuple[HeldGroup, ...]]:
     """Undisposed items of each case, grouped by the agency holding them."""
     if not case_ids:
         return {}
@@ -95,8 +105,10 @@ def _held_groups(session: Session, case_ids: set[int], agency_id: int | None) ->
     )
     for case_id, custodian_id, item_id, label in rows:
         groups[case_id][custodian_id].append((item_id, label))
-    return {case_id: tuple(HeldGroup(agency, tuple(items)) for agency, items in sorted(by_agency.items()))
-            for case_id, by_agency in groups.items()}
+    return {
+        case_id: tuple(HeldGroup(agency, tuple(items)) for agency, items in sorted(by_agency.items()))
+        for case_id, by_agency in groups.items()
+    }
 
 
 def load_facts(session: Session, *, agency_id: int | None = None, now: datetime | None = None) -> Facts:
@@ -109,16 +121,28 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
     # 1. into storage within 24 hours
     awaiting = session.execute(
         select(Item.id, Item.label_code, Item.case_id, Item.custodian_agency_id, Item.seized_at)
-        .where(Item.location_state == LocationState.AWAITING_CHECK_IN, _NOT_DISPOSED,
-               _agency(Item.custodian_agency_id, agency_id))
+        .where(
+            Item.location_state == LocationState.AWAITING_CHECK_IN,
+            _NOT_DISPOSED,
+            _agency(Item.custodian_agency_id, agency_id),
+        )
         .order_by(Item.id)
     ).all()
     case_ids.update(row.case_id for row in awaiting)
 
     # 2. unrelated property released within 3 days
     unrelated = session.execute(
-        select(UnrelatedFinding.id, UnrelatedFinding.found_on, Item.id, Item.label_code, Item.case_id,
-               Item.custodian_agency_id, Item.measure, Item.disposition_status, Item.location_state)
+        select(
+            UnrelatedFinding.id,
+            UnrelatedFinding.found_on,
+            Item.id,
+            Item.label_code,
+            Item.case_id,
+            Item.custodian_agency_id,
+            Item.measure,
+            Item.disposition_status,
+            Item.location_state,
+        )
         .join(Item, Item.id == UnrelatedFinding.item_id)
         .where(_agency(Item.custodian_agency_id, agency_id))
     ).all()
@@ -126,19 +150,31 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
     freeze_states: dict[int, list[FreezeStatus]] = defaultdict(list)
     if frozen_items:
         for item_id, status, expires_on in session.execute(
-                select(FreezeOrder.item_id, FreezeOrder.status, FreezeOrder.expires_on)
-                .where(FreezeOrder.item_id.in_(frozen_items))):
+            select(FreezeOrder.item_id, FreezeOrder.status, FreezeOrder.expires_on).where(
+                FreezeOrder.item_id.in_(frozen_items)
+            )
+        ):
             freeze_states[item_id].append(freeze_status_on(status, expires_on, today))
     case_ids.update(row.case_id for row in unrelated)
 
     # 3. check-outs returned by the due time
     checkouts = session.execute(
-        select(Checkout.id, Checkout.checkout_no, Checkout.case_id, Checkout.custodian_agency_id, Checkout.due_at,
-               CheckoutLine.item_id, Item.label_code)
+        select(
+            Checkout.id,
+            Checkout.checkout_no,
+            Checkout.case_id,
+            Checkout.custodian_agency_id,
+            Checkout.due_at,
+            CheckoutLine.item_id,
+            Item.label_code,
+        )
         .join(CheckoutLine, CheckoutLine.checkout_id == Checkout.id)
         .join(Item, Item.id == CheckoutLine.item_id)
-        .where(Checkout.status == CheckoutStatus.RELEASED, CheckoutLine.returned_at.is_(None),
-               _agency(Checkout.custodian_agency_id, agency_id))
+        .where(
+            Checkout.status == CheckoutStatus.RELEASED,
+            CheckoutLine.returned_at.is_(None),
+            _agency(Checkout.custodian_agency_id, agency_id),
+        )
         .order_by(Checkout.id, CheckoutLine.item_id)
     ).all()
     case_ids.update(row.case_id for row in checkouts)
@@ -146,13 +182,26 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
     # 4. freezes: renewal window and lapses
     horizon = today + timedelta(days=RULES[AlertRule.FREEZE_EXPIRY].window.days + 1)
     freezes = session.execute(
-        select(FreezeOrder.id, FreezeOrder.item_id, FreezeOrder.asset_type, FreezeOrder.expires_on,
-               FreezeOrder.status, Item.label_code, Item.case_id, Item.custodian_agency_id,
-               Item.disposition_status, Item.location_state)
+        select(
+            FreezeOrder.id,
+            FreezeOrder.item_id,
+            FreezeOrder.asset_type,
+            FreezeOrder.expires_on,
+            FreezeOrder.status,
+            Item.label_code,
+            Item.case_id,
+            Item.custodian_agency_id,
+            Item.disposition_status,
+            Item.location_state,
+        )
         .join(Item, Item.id == FreezeOrder.item_id)
-        .where(or_(FreezeOrder.status == FreezeStatus.LAPSED,
-                   and_(FreezeOrder.status == FreezeStatus.ACTIVE, FreezeOrder.expires_on <= horizon)),
-               _agency(Item.custodian_agency_id, agency_id))
+        .where(
+            or_(
+                FreezeOrder.status == FreezeStatus.LAPSED,
+                and_(FreezeOrder.status == FreezeStatus.ACTIVE, FreezeOrder.expires_on <= horizon),
+            ),
+            _agency(Item.custodian_agency_id, agency_id),
+        )
         .order_by(FreezeOrder.id)
     ).all()
     freeze_items = {row.item_id for row in freezes}
@@ -160,20 +209,27 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
     renewals: dict[int, int] = {}
     if freeze_items:
         for freeze_id, item_id in session.execute(
-                select(FreezeOrder.id, FreezeOrder.item_id).where(FreezeOrder.item_id.in_(freeze_items))):
+            select(FreezeOrder.id, FreezeOrder.item_id).where(FreezeOrder.item_id.in_(freeze_items))
+        ):
             latest_freeze[item_id] = max(latest_freeze.get(item_id, 0), freeze_id)
         from custody.models.lifecycle import FreezeRenewal
 
-        for freeze_id, in session.execute(select(FreezeRenewal.freeze_id).where(
-                FreezeRenewal.freeze_id.in_([row.id for row in freezes]))):
+        for (freeze_id,) in session.execute(
+            select(FreezeRenewal.freeze_id).where(FreezeRenewal.freeze_id.in_([row.id for row in freezes]))
+        ):
             renewals[freeze_id] = renewals.get(freeze_id, 0) + 1
     case_ids.update(row.case_id for row in freezes)
 
     # 5. supplementary investigation: one month from the police's receipt until the case is re-sent
     supplementary = session.execute(
-        select(Transfer.id, Transfer.transfer_no, Transfer.case_id, Transfer.to_agency_id, Transfer.received_at)
-        .where(Transfer.kind == TransferKind.SUPPLEMENTARY_INVESTIGATION, Transfer.received_at.is_not(None),
-               _agency(Transfer.to_agency_id, agency_id))
+        select(
+            Transfer.id, Transfer.transfer_no, Transfer.case_id, Transfer.to_agency_id, Transfer.received_at
+        )
+        .where(
+            Transfer.kind == TransferKind.SUPPLEMENTARY_INVESTIGATION,
+            Transfer.received_at.is_not(None),
+            _agency(Transfer.to_agency_id, agency_id),
+        )
         .order_by(Transfer.received_at)
     ).all()
     resent: dict[int, list[datetime]] = defaultdict(list)
@@ -182,30 +238,49 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
     if supplementary:
         sup_cases = {row.case_id for row in supplementary}
         for case_id, created_at in session.execute(
-                select(Transfer.case_id, Transfer.created_at)
-                .where(Transfer.case_id.in_(sup_cases), Transfer.kind == TransferKind.PROSECUTION,
-                       Transfer.status != TransferStatus.RECALLED)):
+            select(Transfer.case_id, Transfer.created_at).where(
+                Transfer.case_id.in_(sup_cases),
+                Transfer.kind == TransferKind.PROSECUTION,
+                Transfer.status != TransferStatus.RECALLED,
+            )
+        ):
             resent[case_id].append(created_at)
         for transfer_id, case_id in session.execute(
-                select(Transfer.id, Transfer.case_id)
-                .where(Transfer.case_id.in_(sup_cases), Transfer.kind == TransferKind.SUPPLEMENTARY_INVESTIGATION,
-                       Transfer.received_at.is_not(None)).order_by(Transfer.received_at, Transfer.id)):
+            select(Transfer.id, Transfer.case_id)
+            .where(
+                Transfer.case_id.in_(sup_cases),
+                Transfer.kind == TransferKind.SUPPLEMENTARY_INVESTIGATION,
+                Transfer.received_at.is_not(None),
+            )
+            .order_by(Transfer.received_at, Transfer.id)
+        ):
             rounds[case_id].append(transfer_id)
-        closed_cases = set(session.scalars(
-            select(Case.id).where(Case.id.in_(sup_cases), Case.stage == CaseStage.CLOSED)))
+        closed_cases = set(
+            session.scalars(select(Case.id).where(Case.id.in_(sup_cases), Case.stage == CaseStage.CLOSED))
+        )
     case_ids.update(row.case_id for row in supplementary)
 
     # 6. court execution within 6 months of the effective judgment (not once the case is closed:
     #    then "held after close" speaks for the same items)
     judgments = session.execute(
         select(CaseJudgment.id, CaseJudgment.judgment_no, CaseJudgment.case_id, CaseJudgment.effective_on)
-        .join(Case, Case.id == CaseJudgment.case_id).where(Case.stage != CaseStage.CLOSED)
+        .join(Case, Case.id == CaseJudgment.case_id)
+        .where(Case.stage != CaseStage.CLOSED)
     ).all()
 
     # 7. unclaimed property: 6 months after the public notice
     notices = session.execute(
-        select(PublicNotice.id, PublicNotice.notice_no, PublicNotice.published_on, Item.id, Item.label_code,
-               Item.case_id, Item.custodian_agency_id, Item.disposition_status, Item.location_state)
+        select(
+            PublicNotice.id,
+            PublicNotice.notice_no,
+            PublicNotice.published_on,
+            Item.id,
+            Item.label_code,
+            Item.case_id,
+            Item.custodian_agency_id,
+            Item.disposition_status,
+            Item.location_state,
+        )
         .join(PublicNoticeLine, PublicNoticeLine.notice_id == PublicNotice.id)
         .join(Item, Item.id == PublicNoticeLine.item_id)
         .where(_NOT_DISPOSED, _agency(Item.custodian_agency_id, agency_id))
@@ -216,46 +291,92 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
     # 8. items held after the case closed
     closures = session.execute(select(CaseClosure.id, CaseClosure.case_id, CaseClosure.closed_at)).all()
 
-    held = _held_groups(session, {row.case_id for row in judgments} | {row.case_id for row in closures}, agency_id)
+    held = _held_groups(
+        session, {row.case_id for row in judgments} | {row.case_id for row in closures}, agency_id
+    )
     judgments = [row for row in judgments if row.case_id in held]
     closures = [row for row in closures if row.case_id in held]
     case_ids.update(row.case_id for row in judgments)
     case_ids.update(row.case_id for row in closures)
     refs = _case_refs(session, case_ids)
 
-    facts.awaiting = [AwaitingItem(r.id, r.label_code, refs[r.case_id], r.custodian_agency_id, r.seized_at)
-                      for r in awaiting]
+    facts.awaiting = [
+        AwaitingItem(r.id, r.label_code, refs[r.case_id], r.custodian_agency_id, r.seized_at)
+        for r in awaiting
+    ]
     for finding_id, found_on, item_id, label, case_id, custodian, measure, disposition, location in unrelated:
         disposed = disposition is DispositionStatus.EXECUTED or location is LocationState.GONE
         states = freeze_states.get(item_id, [])
         freed = measure is Measure.FROZEN and bool(states) and FreezeStatus.ACTIVE not in states
-        facts.unrelated.append(UnrelatedFacts(finding_id, item_id, label, refs[case_id], custodian, found_on,
-                                              released=disposed or freed))
+        facts.unrelated.append(
+            UnrelatedFacts(
+                finding_id, item_id, label, refs[case_id], custodian, found_on, released=disposed or freed
+            )
+        )
     by_checkout: dict[int, list] = defaultdict(list)
     for row in checkouts:
         by_checkout[row.id].append(row)
     for rows in by_checkout.values():
         first = rows[0]
-        facts.checkouts.append(CheckoutFacts(
-            first.id, first.checkout_no, refs[first.case_id], first.custodian_agency_id, first.due_at, True,
-            tuple((r.item_id, r.label_code) for r in rows)))
+        facts.checkouts.append(
+            CheckoutFacts(
+                first.id,
+                first.checkout_no,
+                refs[first.case_id],
+                first.custodian_agency_id,
+                first.due_at,
+                True,
+                tuple((r.item_id, r.label_code) for r in rows),
+            )
+        )
     for r in freezes:
         effective = freeze_status_on(r.status, r.expires_on, today)
-        facts.freezes.append(FreezeFacts(
-            r.id, r.item_id, r.label_code, refs[r.case_id], r.custodian_agency_id, r.asset_type, r.expires_on,
-            r.status,
-            item_disposed=r.disposition_status is DispositionStatus.EXECUTED or r.location_state is LocationState.GONE,
-            superseded=effective is FreezeStatus.LAPSED and latest_freeze.get(r.item_id, r.id) > r.id,
-            renewals=renewals.get(r.id, 0)))
+        facts.freezes.append(
+            FreezeFacts(
+                r.id,
+                r.item_id,
+                r.label_code,
+                refs[r.case_id],
+                r.custodian_agency_id,
+                r.asset_type,
+                r.expires_on,
+                r.status,
+                item_disposed=r.disposition_status is DispositionStatus.EXECUTED
+                or r.location_state is LocationState.GONE,
+                superseded=effective is FreezeStatus.LAPSED and latest_freeze.get(r.item_id, r.id) > r.id,
+                renewals=renewals.get(r.id, 0),
+            )
+        )
     for r in supplementary:
         ended = r.case_id in closed_cases or any(when > r.received_at for when in resent[r.case_id])
-        facts.supplementary.append(SupplementaryFacts(
-            r.id, r.transfer_no, refs[r.case_id], r.to_agency_id, r.received_at,
-            rounds[r.case_id].index(r.id) + 1, ended))
-    facts.judgments = [JudgmentFacts(r.id, r.judgment_no, refs[r.case_id], r.effective_on, held[r.case_id])
-                       for r in judgments]
-    facts.notices = [NoticeFacts(r[0], r.notice_no, r[3], r.label_code, refs[r.case_id], r.custodian_agency_id,
-                                 r.published_on, False) for r in notices]
+        facts.supplementary.append(
+            SupplementaryFacts(
+                r.id,
+                r.transfer_no,
+                refs[r.case_id],
+                r.to_agency_id,
+                r.received_at,
+                rounds[r.case_id].index(r.id) + 1,
+                ended,
+            )
+        )
+    facts.judgments = [
+        JudgmentFacts(r.id, r.judgment_no, refs[r.case_id], r.effective_on, held[r.case_id])
+        for r in judgments
+    ]
+    facts.notices = [
+        NoticeFacts(
+            r[0],
+            r.notice_no,
+            r[3],
+            r.label_code,
+            refs[r.case_id],
+            r.custodian_agency_id,
+            r.published_on,
+            False,
+        )
+        for r in notices
+    ]
     facts.closures = [ClosureFacts(r.id, refs[r.case_id], r.closed_at, held[r.case_id]) for r in closures]
     return facts
 
@@ -277,11 +398,20 @@ def alerts_for(session: Session, actor: Actor, now: datetime | None = None) -> l
     return [a for a in alerts if visible_to(a, agency_id=actor.agency_id, roles=actor.roles)]
 
 
-def filter_alerts(alerts: Iterable[Alert], *, rule: AlertRule | None = None, overdue: bool | None = None,
-                  agency_id: int | None = None) -> list[Alert]:
-    return [a for a in alerts
-            if (rule is None or a.rule is rule) and (overdue is None or a.overdue is overdue)
-            and (agency_id is None or a.agency_id == agency_id)]
+def filter_alerts(
+    alerts: Iterable[Alert],
+    *,
+    rule: AlertRule | None = None,
+    overdue: bool | None = None,
+    agency_id: int | None = None,
+) -> list[Alert]:
+    return [
+        a
+        for a in alerts
+        if (rule is None or a.rule is rule)
+        and (overdue is None or a.overdue is overdue)
+        and (agency_id is None or a.agency_id == agency_id)
+    ]
 
 
 def summary(alerts: Iterable[Alert]) -> dict[str, dict[str, int]]:

@@ -96,15 +96,26 @@ def authenticate(
     # The failure count is read and written under the user's row lock, so parallel attempts are
     # counted one after another (a read-then-write without it lets them all count "1"). The slow
     # hash is checked before taking the lock, so attempts do not queue behind each other's hashing.
-    session.scalar(select(User).where(User.id == user.id).with_for_update(of=User)
-                   .execution_options(populate_existing=True))
+    session.scalar(
+        select(User)
+        .where(User.id == user.id)
+        .with_for_update(of=User)
+        .execution_options(populate_existing=True)
+    )
     if user.locked_until is not None and user.locked_until > now:
         return _refuse_locked(session, user, actor, origin)  # locked by an attempt that ran meanwhile
 
     if not verified:
         user.failed_login_count += 1
-        _security(session, "login", Outcome.FAILURE, actor, origin, reason="wrong_password",
-                  consecutive_failures=user.failed_login_count)
+        _security(
+            session,
+            "login",
+            Outcome.FAILURE,
+            actor,
+            origin,
+            reason="wrong_password",
+            consecutive_failures=user.failed_login_count,
+        )
         if user.failed_login_count >= policy.max_failures:
             user.locked_until = now + policy.lockout
             user.failed_login_count = 0
@@ -119,7 +130,9 @@ def authenticate(
 
     if not user.is_active:
         _security(session, "login", Outcome.DENIED, actor, origin, reason="disabled")
-        return LoginOutcome(None, N_("This account is disabled. Contact your administrator."), "auth.disabled")
+        return LoginOutcome(
+            None, N_("This account is disabled. Contact your administrator."), "auth.disabled"
+        )
 
     user.failed_login_count = 0
     user.locked_until = None
@@ -202,7 +215,9 @@ def issue_token(
 ) -> tuple[ApiToken, str]:
     """Create a bearer token; the plain secret is returned once and never stored."""
     if ttl <= timedelta(0):
-        raise InvalidInput(N_("Token lifetime must be positive."), fields={"ttl_hours": [N_("Must be positive.")]})
+        raise InvalidInput(
+            N_("Token lifetime must be positive."), fields={"ttl_hours": [N_("Must be positive.")]}
+        )
     secret = new_secret(TOKEN_PREFIX)
     token = ApiToken(
         user=user,
@@ -213,8 +228,16 @@ def issue_token(
     )
     session.add(token)
     session.flush()
-    _security(session, "token.issue", Outcome.SUCCESS, actor_for(user, origin), origin,
-              token_id=token.id, token_prefix=token.prefix, expires_at=token.expires_at)
+    _security(
+        session,
+        "token.issue",
+        Outcome.SUCCESS,
+        actor_for(user, origin),
+        origin,
+        token_id=token.id,
+        token_prefix=token.prefix,
+        expires_at=token.expires_at,
+    )
     return token, secret
 
 
@@ -245,18 +268,29 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     if token is None:
         raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.api_token")
     if token.user_id != actor.user_id and not allowed(actor, Action.MANAGE_USERS):
-        raise PermissionDenied(N_("Only the token's owner or an administrator may revoke it."),
-                               code="policy.revoke_token")
+        raise PermissionDenied(
+            N_("Only the token's owner or an administrator may revoke it."), code="policy.revoke_token"
+        )
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-    _security(session, "token.revoke", Outcome.SUCCESS, actor, actor.origin,
-              token_id=token.id, token_prefix=token.prefix, owner_user_id=token.user_id)
+    _security(
+        session,
+        "token.revoke",
+        Outcome.SUCCESS,
+        actor,
+        actor.origin,
+        token_id=token.id,
+        token_prefix=token.prefix,
+        owner_user_id=token.user_id,
+    )
     return token
 
 
 def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
     return list(
-        session.scalars(select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.id.desc()))
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.id.desc())
+        )
     )
 
 

@@ -28,8 +28,14 @@ from .visibility import add_participant, case_filter
 
 def case_event(session: Session, actor: Actor, case: Case, action: str, **data: Any) -> None:
     record_event(
-        session, category=EventCategory.CASE, action=action, actor=actor,
-        object_type="case", object_id=case.id, case_id=case.id, data=data,
+        session,
+        category=EventCategory.CASE,
+        action=action,
+        actor=actor,
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        data=data,
     )
 
 
@@ -60,8 +66,11 @@ def open_case(
         select(Case.id).where(Case.police_agency_id == actor.agency_id, Case.police_case_no == police_case_no)
     )
     if duplicate is not None:
-        raise Conflict(N_("A case with this police case number already exists."), code="case.duplicate",
-                       fields={"police_case_no": [N_("Already in use.")]})
+        raise Conflict(
+            N_("A case with this police case number already exists."),
+            code="case.duplicate",
+            fields={"police_case_no": [N_("Already in use.")]},
+        )
     case = Case(
         police_case_no=police_case_no,
         title=title,
@@ -75,7 +84,9 @@ def open_case(
     session.add(case)
     session.flush()
     add_participant(session, case.id, actor.agency_id)
-    case_event(session, actor, case, "case.open", police_case_no=police_case_no, title=title, filed_on=filed_on)
+    case_event(
+        session, actor, case, "case.open", police_case_no=police_case_no, title=title, filed_on=filed_on
+    )
     return case
 
 
@@ -85,8 +96,14 @@ def list_cases_query(actor: Actor, *, stage: CaseStage | None = None, q: str | N
         stmt = stmt.where(Case.stage == stage)
     if q:
         like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Case.title.ilike(like), Case.police_case_no.ilike(like),
-                              Case.procuratorate_case_no.ilike(like), Case.court_case_no.ilike(like)))
+        stmt = stmt.where(
+            or_(
+                Case.title.ilike(like),
+                Case.police_case_no.ilike(like),
+                Case.procuratorate_case_no.ilike(like),
+                Case.court_case_no.ilike(like),
+            )
+        )
     return stmt.order_by(Case.id.desc())
 
 
@@ -117,14 +134,22 @@ class CaseSummary:
 def item_value_fen() -> ColumnElement[Any]:
     """An item's value in fen: its estimated value, or for cash without one the amount counted
     (``details.amount_fen``, domain/items.CATEGORY_FIELDS) — the same rule as the ledger's value column."""
-    cash_amount = sql_case((Item.category == ItemCategory.CASH, Item.details["amount_fen"].as_integer()), else_=None)
+    cash_amount = sql_case(
+        (Item.category == ItemCategory.CASH, Item.details["amount_fen"].as_integer()), else_=None
+    )
     return func.coalesce(Item.estimated_value_fen, cash_amount)
 
 
 def case_summary(session: Session, case_id: int) -> CaseSummary:
     rows = session.execute(
-        select(Item.custody_state, Item.location_state, Item.disposition_status, Item.custodian_agency_id,
-               func.count(), func.coalesce(func.sum(item_value_fen()), 0))
+        select(
+            Item.custody_state,
+            Item.location_state,
+            Item.disposition_status,
+            Item.custodian_agency_id,
+            func.count(),
+            func.coalesce(func.sum(item_value_fen()), 0),
+        )
         .where(Item.case_id == case_id)
         .group_by(Item.custody_state, Item.location_state, Item.disposition_status, Item.custodian_agency_id)
     ).all()
@@ -144,4 +169,3 @@ def case_summary(session: Session, case_id: int) -> CaseSummary:
         {"agency": agencies[agency_id], "count": count} for agency_id, count in sorted(per_agency.items())
     ]
     return summary
-

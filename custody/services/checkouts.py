@@ -57,8 +57,13 @@ class CounterpartyInput:
 def new_counterparty(session: Session, data: CounterpartyInput) -> Counterparty:
     if not data.name.strip():
         raise InvalidInput(N_("Name the counterparty."), fields={"counterparty.name": [N_("Required.")]})
-    counterparty = Counterparty(kind=data.kind, name=data.name.strip(), organisation=data.organisation,
-                                id_no=data.id_no, contact=data.contact)
+    counterparty = Counterparty(
+        kind=data.kind,
+        name=data.name.strip(),
+        organisation=data.organisation,
+        id_no=data.id_no,
+        contact=data.contact,
+    )
     session.add(counterparty)
     session.flush()
     return counterparty
@@ -74,8 +79,10 @@ def single_case_and_custodian(items: list[Item]) -> tuple[int, int]:
     cases = {item.case_id for item in items}
     custodians = {item.custodian_agency_id for item in items}
     if len(cases) != 1 or len(custodians) != 1:
-        raise InvalidInput(N_("All items must belong to one case and one custodian agency."),
-                           fields={"item_ids": [N_("Items of different cases or custodians.")]})
+        raise InvalidInput(
+            N_("All items must belong to one case and one custodian agency."),
+            fields={"item_ids": [N_("Items of different cases or custodians.")]},
+        )
     return cases.pop(), custodians.pop()
 
 
@@ -87,9 +94,13 @@ def _ensure_custody_unchanged(checkout: Checkout, items: Iterable[Item]) -> None
     """The check-out was requested and approved by its custodian agency; once an item is held by
     another agency, that approval does not bind the new custodian."""
     if any(item.custodian_agency_id != checkout.custodian_agency_id for item in items):
-        raise Conflict(N_("Custody of the items has moved to another agency since this check-out was requested; "
-                          "the new custodian must request a check-out of its own."),
-                       code="checkout.custody_moved")
+        raise Conflict(
+            N_(
+                "Custody of the items has moved to another agency since this check-out was requested; "
+                "the new custodian must request a check-out of its own."
+            ),
+            code="checkout.custody_moved",
+        )
 
 
 # Stored as the decision reason of an extension request closed by the system, shown as written.
@@ -97,7 +108,9 @@ EXTENSION_CLOSED_RETURNED = "调用物品已全部归还，延期申请自动失
 EXTENSION_CLOSED_CANCELLED = "调用已取消，延期申请自动失效"
 
 
-def _close_pending_extensions(session: Session, checkout: Checkout, items: Iterable[Item], reason: str) -> None:
+def _close_pending_extensions(
+    session: Session, checkout: Checkout, items: Iterable[Item], reason: str
+) -> None:
     """The check-out is over: a pending extension request is rejected by the system, not left to be
     approved afterwards. The caller holds the check-out's and the items' locks."""
     now = utcnow()
@@ -109,9 +122,20 @@ def _close_pending_extensions(session: Session, checkout: Checkout, items: Itera
         extension.decided_at = now
         extension.decision_reason = reason
         for item in items:
-            append_item_event(session, item, None, "checkout.extension_reject", reason=reason, occurred_at=now,
-                              data={**_checkout_common(checkout), "due_at": checkout.due_at, "automatic": True,
-                                    "extension_id": extension.id})
+            append_item_event(
+                session,
+                item,
+                None,
+                "checkout.extension_reject",
+                reason=reason,
+                occurred_at=now,
+                data={
+                    **_checkout_common(checkout),
+                    "due_at": checkout.due_at,
+                    "automatic": True,
+                    "extension_id": extension.id,
+                },
+            )
 
 
 def request_checkout(
@@ -126,7 +150,9 @@ def request_checkout(
 ) -> Checkout:
     item_ids = list(dict.fromkeys(item_ids))
     if not item_ids:
-        raise InvalidInput(N_("Choose at least one item."), fields={"item_ids": [N_("Choose at least one item.")]})
+        raise InvalidInput(
+            N_("Choose at least one item."), fields={"item_ids": [N_("Choose at least one item.")]}
+        )
     now = utcnow()
     check_due(due_at, now)
     items = lock_items(session, actor, item_ids)
@@ -136,24 +162,40 @@ def request_checkout(
         check_checkout_item(facts(item))
     checkout = Checkout(
         checkout_no=numbers.next_code(session, "DY", actor.agency_code, now.year),
-        case_id=case_id, custodian_agency_id=custodian_id, purpose=purpose,
-        counterparty=new_counterparty(session, counterparty), due_at=due_at, status=CheckoutStatus.REQUESTED,
-        note=(note or "").strip() or None, requested_by_id=actor.user_id,
+        case_id=case_id,
+        custodian_agency_id=custodian_id,
+        purpose=purpose,
+        counterparty=new_counterparty(session, counterparty),
+        due_at=due_at,
+        status=CheckoutStatus.REQUESTED,
+        note=(note or "").strip() or None,
+        requested_by_id=actor.user_id,
         lines=[CheckoutLine(item_id=item.id) for item in items],
     )
     session.add(checkout)
     session.flush()
     for item in items:
-        append_item_event(session, item, actor, "checkout.request", data={
-            **_checkout_common(checkout), "purpose": purpose, "counterparty": checkout.counterparty.name,
-            "due_at": due_at})
+        append_item_event(
+            session,
+            item,
+            actor,
+            "checkout.request",
+            data={
+                **_checkout_common(checkout),
+                "purpose": purpose,
+                "counterparty": checkout.counterparty.name,
+                "due_at": due_at,
+            },
+        )
     return checkout
 
 
 def _locked_checkout(session: Session, actor: Actor, checkout_id: int) -> Checkout:
     checkout = session.scalar(
-        select(Checkout).where(Checkout.id == checkout_id, Checkout.case_id.in_(_visible_case_ids(actor)))
-        .with_for_update(of=Checkout).execution_options(populate_existing=True)
+        select(Checkout)
+        .where(Checkout.id == checkout_id, Checkout.case_id.in_(_visible_case_ids(actor)))
+        .with_for_update(of=Checkout)
+        .execution_options(populate_existing=True)
     )
     if checkout is None:
         raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.checkout")
@@ -166,13 +208,16 @@ def _visible_case_ids(actor: Actor):
     return select(Case.id).where(case_filter(actor))
 
 
-def _items_of(session: Session, actor: Actor, checkout: Checkout, item_ids: Iterable[int] | None = None) -> list[Item]:
+def _items_of(
+    session: Session, actor: Actor, checkout: Checkout, item_ids: Iterable[int] | None = None
+) -> list[Item]:
     wanted = [line.item_id for line in checkout.lines if item_ids is None or line.item_id in set(item_ids)]
     return lock_items(session, actor, wanted)
 
 
-def decide_checkout(session: Session, actor: Actor, checkout_id: int, *, approve: bool,
-                    reason: str | None = None) -> Checkout:
+def decide_checkout(
+    session: Session, actor: Actor, checkout_id: int, *, approve: bool, reason: str | None = None
+) -> Checkout:
     """审批 — an approver of the custodian agency, never the requester."""
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
@@ -188,8 +233,14 @@ def decide_checkout(session: Session, actor: Actor, checkout_id: int, *, approve
     checkout.status = CheckoutStatus.APPROVED if approve else CheckoutStatus.REJECTED
     checkout.rejected_reason = None if approve else reason
     for item in items:
-        append_item_event(session, item, actor, "checkout.approve" if approve else "checkout.reject",
-                          reason=reason, data=_checkout_common(checkout))
+        append_item_event(
+            session,
+            item,
+            actor,
+            "checkout.approve" if approve else "checkout.reject",
+            reason=reason,
+            data=_checkout_common(checkout),
+        )
     return checkout
 
 
@@ -201,12 +252,16 @@ def cancel_checkout(session: Session, actor: Actor, checkout_id: int, reason: st
     require_checkout_status(checkout.status, CheckoutStatus.REQUESTED, CheckoutStatus.APPROVED)
     checkout.status = CheckoutStatus.CANCELLED
     for item in items:
-        append_item_event(session, item, actor, "checkout.cancel", reason=reason, data=_checkout_common(checkout))
+        append_item_event(
+            session, item, actor, "checkout.cancel", reason=reason, data=_checkout_common(checkout)
+        )
     _close_pending_extensions(session, checkout, items, EXTENSION_CLOSED_CANCELLED)
     return checkout
 
 
-def release_checkout(session: Session, actor: Actor, checkout_id: int, *, released_to: str | None = None) -> Checkout:
+def release_checkout(
+    session: Session, actor: Actor, checkout_id: int, *, released_to: str | None = None
+) -> Checkout:
     """出库 — the keeper hands approved items to the person registered on the check-out (``released_to``,
     when given, must name that person); they leave storage."""
     checkout = _locked_checkout(session, actor, checkout_id)
@@ -225,9 +280,20 @@ def release_checkout(session: Session, actor: Actor, checkout_id: int, *, releas
     for item in items:
         before = item_snapshot(item)
         item.location_state = LocationState.CHECKED_OUT  # its storage location stays: it comes back there
-        append_item_event(session, item, actor, "item.release", before=before, occurred_at=now, data={
-            **_checkout_common(checkout), "released_to": checkout.released_to, "due_at": checkout.due_at,
-            "purpose": checkout.purpose})
+        append_item_event(
+            session,
+            item,
+            actor,
+            "item.release",
+            before=before,
+            occurred_at=now,
+            data={
+                **_checkout_common(checkout),
+                "released_to": checkout.released_to,
+                "due_at": checkout.due_at,
+                "purpose": checkout.purpose,
+            },
+        )
     return checkout
 
 
@@ -253,8 +319,11 @@ def return_items(
     wanted = list(outstanding) if item_ids is None else list(dict.fromkeys(item_ids))
     unknown = [i for i in wanted if i not in outstanding]
     if unknown or not wanted:
-        raise InvalidInput(N_("These items are not out on this check-out: %(ids)s."),
-                           fields={"item_ids": [N_("Not out on this check-out.")]}, ids=unknown)
+        raise InvalidInput(
+            N_("These items are not out on this check-out: %(ids)s."),
+            fields={"item_ids": [N_("Not out on this check-out.")]},
+            ids=unknown,
+        )
     # Every item of the check-out, in id order: the last return also closes a pending extension,
     # whose events go on each item.
     every = _items_of(session, actor, checkout)
@@ -272,9 +341,21 @@ def return_items(
         before = item_snapshot(item)
         item.location_state = LocationState.IN_STORAGE
         item.condition = condition
-        append_item_event(session, item, actor, "item.return", before=before, occurred_at=now, data={
-            **_checkout_common(checkout), "condition": condition, "discrepancy": discrepancy,
-            "discrepancy_note": line.discrepancy_note, "late": now > checkout.due_at})
+        append_item_event(
+            session,
+            item,
+            actor,
+            "item.return",
+            before=before,
+            occurred_at=now,
+            data={
+                **_checkout_common(checkout),
+                "condition": condition,
+                "discrepancy": discrepancy,
+                "discrepancy_note": line.discrepancy_note,
+                "late": now > checkout.due_at,
+            },
+        )
     if all(line.returned_at is not None for line in checkout.lines):
         checkout.status = CheckoutStatus.RETURNED
         checkout.returned_at = now
@@ -282,37 +363,54 @@ def return_items(
     return checkout
 
 
-def request_extension(session: Session, actor: Actor, checkout_id: int, *, due_at: datetime,
-                      reason: str) -> CheckoutExtension:
+def request_extension(
+    session: Session, actor: Actor, checkout_id: int, *, due_at: datetime, reason: str
+) -> CheckoutExtension:
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
     _ensure_custody_unchanged(checkout, items)
     require_on_items(actor, Action.REQUEST_CHECKOUT, items)
     require_checkout_status(checkout.status, CheckoutStatus.RELEASED, CheckoutStatus.APPROVED)
     if any(ext.status is ExtensionStatus.REQUESTED for ext in checkout.extensions):
-        raise Conflict(N_("An extension request is already waiting for a decision."), code="checkout.extension_pending")
+        raise Conflict(
+            N_("An extension request is already waiting for a decision."), code="checkout.extension_pending"
+        )
     if not (reason or "").strip():
         raise InvalidInput(N_("Give the reason for the extension."), fields={"reason": [N_("Required.")]})
     check_due(due_at, utcnow(), after=checkout.due_at)
-    extension = CheckoutExtension(previous_due_at=checkout.due_at, requested_due_at=due_at, reason=reason.strip(),
-                                  status=ExtensionStatus.REQUESTED, requested_by_id=actor.user_id)
+    extension = CheckoutExtension(
+        previous_due_at=checkout.due_at,
+        requested_due_at=due_at,
+        reason=reason.strip(),
+        status=ExtensionStatus.REQUESTED,
+        requested_by_id=actor.user_id,
+    )
     checkout.extensions.append(extension)
     session.flush()
     for item in items:
-        append_item_event(session, item, actor, "checkout.extension_request", reason=extension.reason, data={
-            **_checkout_common(checkout), "requested_due_at": due_at})
+        append_item_event(
+            session,
+            item,
+            actor,
+            "checkout.extension_request",
+            reason=extension.reason,
+            data={**_checkout_common(checkout), "requested_due_at": due_at},
+        )
     return extension
 
 
-def decide_extension(session: Session, actor: Actor, checkout_id: int, *, approve: bool,
-                     reason: str | None = None) -> Checkout:
+def decide_extension(
+    session: Session, actor: Actor, checkout_id: int, *, approve: bool, reason: str | None = None
+) -> Checkout:
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
     _ensure_custody_unchanged(checkout, items)
     require_on_items(actor, Action.APPROVE_CHECKOUT, items)
     if checkout.status not in (CheckoutStatus.APPROVED, CheckoutStatus.RELEASED):
-        raise Conflict(N_("The check-out is over; its extension request can no longer be decided."),
-                       code="checkout.closed")
+        raise Conflict(
+            N_("The check-out is over; its extension request can no longer be decided."),
+            code="checkout.closed",
+        )
     pending = [ext for ext in checkout.extensions if ext.status is ExtensionStatus.REQUESTED]
     if not pending:
         raise Conflict(N_("No extension request is waiting for a decision."), code="checkout.no_extension")
@@ -325,10 +423,14 @@ def decide_extension(session: Session, actor: Actor, checkout_id: int, *, approv
     if approve:
         checkout.due_at = extension.requested_due_at
     for item in items:
-        append_item_event(session, item, actor,
-                          "checkout.extension_approve" if approve else "checkout.extension_reject",
-                          reason=extension.decision_reason,
-                          data={**_checkout_common(checkout), "due_at": checkout.due_at})
+        append_item_event(
+            session,
+            item,
+            actor,
+            "checkout.extension_approve" if approve else "checkout.extension_reject",
+            reason=extension.decision_reason,
+            data={**_checkout_common(checkout), "due_at": checkout.due_at},
+        )
     return checkout
 
 
@@ -336,15 +438,22 @@ def decide_extension(session: Session, actor: Actor, checkout_id: int, *, approv
 
 
 def get_checkout(session: Session, actor: Actor, checkout_id: int) -> Checkout:
-    checkout = session.scalar(select(Checkout).where(Checkout.id == checkout_id,
-                                                     Checkout.case_id.in_(_visible_case_ids(actor))))
+    checkout = session.scalar(
+        select(Checkout).where(Checkout.id == checkout_id, Checkout.case_id.in_(_visible_case_ids(actor)))
+    )
     if checkout is None:
         raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.checkout")
     return checkout
 
 
-def checkouts_query(actor: Actor, *, status: CheckoutStatus | None = None, overdue: bool | None = None,
-                    case_id: int | None = None, item_id: int | None = None) -> Select[Any]:
+def checkouts_query(
+    actor: Actor,
+    *,
+    status: CheckoutStatus | None = None,
+    overdue: bool | None = None,
+    case_id: int | None = None,
+    item_id: int | None = None,
+) -> Select[Any]:
     stmt = select(Checkout).where(Checkout.case_id.in_(_visible_case_ids(actor)))
     if status is not None:
         stmt = stmt.where(Checkout.status == status)
@@ -354,14 +463,20 @@ def checkouts_query(actor: Actor, *, status: CheckoutStatus | None = None, overd
     if case_id is not None:
         stmt = stmt.where(Checkout.case_id == case_id)
     if item_id is not None:
-        stmt = stmt.where(Checkout.id.in_(select(CheckoutLine.checkout_id).where(CheckoutLine.item_id == item_id)))
+        stmt = stmt.where(
+            Checkout.id.in_(select(CheckoutLine.checkout_id).where(CheckoutLine.item_id == item_id))
+        )
     return stmt.order_by(Checkout.id.desc())
 
 
 def open_checkout_for(session: Session, item_id: int) -> Checkout | None:
     """The released check-out an item is currently out on (shown on the item, with overdue)."""
     return session.scalar(
-        select(Checkout).join(CheckoutLine).where(
-            CheckoutLine.item_id == item_id, CheckoutLine.returned_at.is_(None),
-            Checkout.status == CheckoutStatus.RELEASED)
+        select(Checkout)
+        .join(CheckoutLine)
+        .where(
+            CheckoutLine.item_id == item_id,
+            CheckoutLine.returned_at.is_(None),
+            Checkout.status == CheckoutStatus.RELEASED,
+        )
     )

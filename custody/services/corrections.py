@@ -43,8 +43,18 @@ from .visibility import item_filter, lock_items
 
 # Fields whose values are personal data: the permanent record keeps only their digest.
 PERSONAL_FIELDS = frozenset({"owner_name", "owner_id_no", "owner_contact"})
-TEXT_LIMITS = {"name": 200, "unit": 16, "features": 2000, "specification": 200, "condition_at_seizure": 500,
-               "source": 200, "owner_name": 64, "owner_id_no": 32, "owner_contact": 64, "measure_doc_no": 64}
+TEXT_LIMITS = {
+    "name": 200,
+    "unit": 16,
+    "features": 2000,
+    "specification": 200,
+    "condition_at_seizure": 500,
+    "source": 200,
+    "owner_name": 64,
+    "owner_id_no": 32,
+    "owner_contact": 64,
+    "measure_doc_no": 64,
+}
 
 
 def _bad(message: str) -> InvalidInput:
@@ -62,7 +72,9 @@ def coerce_value(item: Item, field: str, value: Any) -> Any:
             raise _bad(N_("Must be greater than zero."))
         return quantity
     if field == "estimated_value_fen":
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FEN):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FEN
+        ):
             raise _bad(N_("Must be a whole number of fen (分), zero or more."))
         return value
     if field in ("ownership_clear", "is_perishable"):
@@ -81,7 +93,9 @@ def coerce_value(item: Item, field: str, value: Any) -> Any:
     if field == "details":
         details, errors = clean_details(item.category, value if isinstance(value, dict) else None)
         if errors or not isinstance(value, dict):
-            raise InvalidInput(N_("The category details have errors."), fields=errors or {"new_value": [N_("Required.")]})
+            raise InvalidInput(
+                N_("The category details have errors."), fields=errors or {"new_value": [N_("Required.")]}
+            )
         return details
     if value is not None and not isinstance(value, str):
         raise _bad(N_("Must be text."))
@@ -102,8 +116,9 @@ def _recorded(item: Item, field: str, value: Any) -> Any:
     return value
 
 
-def propose_correction(session: Session, actor: Actor, *, item_id: int, field: str, new_value: Any,
-                       reason: str) -> Correction:
+def propose_correction(
+    session: Session, actor: Actor, *, item_id: int, field: str, new_value: Any, reason: str
+) -> Correction:
     check_correction_field(field)
     reason = (reason or "").strip()
     if not reason:
@@ -114,30 +129,53 @@ def propose_correction(session: Session, actor: Actor, *, item_id: int, field: s
     typed = coerce_value(item, field, new_value)
     old = jsonable(getattr(item, field))
     if jsonable(typed) == old:
-        raise InvalidInput(N_("The new value is the same as the current one."), fields={"new_value": [N_("Unchanged.")]})
-    correction = Correction(item_id=item.id, field=field, old_value=old, new_value=jsonable(typed), reason=reason[:500],
-                            status=CorrectionStatus.PROPOSED, proposed_by_id=actor.user_id)
+        raise InvalidInput(
+            N_("The new value is the same as the current one."), fields={"new_value": [N_("Unchanged.")]}
+        )
+    correction = Correction(
+        item_id=item.id,
+        field=field,
+        old_value=old,
+        new_value=jsonable(typed),
+        reason=reason[:500],
+        status=CorrectionStatus.PROPOSED,
+        proposed_by_id=actor.user_id,
+    )
     session.add(correction)
     session.flush()
-    append_item_event(session, item, actor, "correction.propose", reason=correction.reason, data={
-        "correction_id": correction.id, "field": field, "old_value": _recorded(item, field, old),
-        "new_value": _recorded(item, field, correction.new_value)})
+    append_item_event(
+        session,
+        item,
+        actor,
+        "correction.propose",
+        reason=correction.reason,
+        data={
+            "correction_id": correction.id,
+            "field": field,
+            "old_value": _recorded(item, field, old),
+            "new_value": _recorded(item, field, correction.new_value),
+        },
+    )
     return correction
 
 
 def _locked(session: Session, actor: Actor, correction_id: int) -> tuple[Correction, Item]:
     correction = session.scalar(
-        select(Correction).join(Item, Item.id == Correction.item_id)
+        select(Correction)
+        .join(Item, Item.id == Correction.item_id)
         .where(Correction.id == correction_id, item_filter(actor))
-        .with_for_update(of=Correction).execution_options(populate_existing=True))
+        .with_for_update(of=Correction)
+        .execution_options(populate_existing=True)
+    )
     if correction is None:
         raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.correction")
     [item] = lock_items(session, actor, [correction.item_id])
     return correction, item
 
 
-def decide_correction(session: Session, actor: Actor, correction_id: int, *, approve: bool,
-                      reason: str | None = None) -> Correction:
+def decide_correction(
+    session: Session, actor: Actor, correction_id: int, *, approve: bool, reason: str | None = None
+) -> Correction:
     correction, item = _locked(session, actor, correction_id)
     require_on_items(actor, Action.APPROVE_CORRECTION, [item])
     require_not_requester(correction.proposed_by_id, actor.user_id)
@@ -154,26 +192,46 @@ def decide_correction(session: Session, actor: Actor, correction_id: int, *, app
     if approve:
         check_correction_still_valid(correction.old_value, jsonable(getattr(item, correction.field)))
         setattr(item, correction.field, coerce_value(item, correction.field, correction.new_value))
-        append_item_event(session, item, actor, "item.correct", reason=correction.reason, data={
-            "correction_id": correction.id, "field": correction.field,
-            "before": {correction.field: _recorded(item, correction.field, correction.old_value)},
-            "after": {correction.field: _recorded(item, correction.field, correction.new_value)},
-            "proposed_by_id": correction.proposed_by_id})
+        append_item_event(
+            session,
+            item,
+            actor,
+            "item.correct",
+            reason=correction.reason,
+            data={
+                "correction_id": correction.id,
+                "field": correction.field,
+                "before": {correction.field: _recorded(item, correction.field, correction.old_value)},
+                "after": {correction.field: _recorded(item, correction.field, correction.new_value)},
+                "proposed_by_id": correction.proposed_by_id,
+            },
+        )
     else:
-        append_item_event(session, item, actor, "correction.reject", reason=reason,
-                          data={"correction_id": correction.id, "field": correction.field})
+        append_item_event(
+            session,
+            item,
+            actor,
+            "correction.reject",
+            reason=reason,
+            data={"correction_id": correction.id, "field": correction.field},
+        )
     return correction
 
 
 def get_correction(session: Session, actor: Actor, correction_id: int) -> Correction:
-    correction = session.scalar(select(Correction).join(Item, Item.id == Correction.item_id)
-                                .where(Correction.id == correction_id, item_filter(actor)))
+    correction = session.scalar(
+        select(Correction)
+        .join(Item, Item.id == Correction.item_id)
+        .where(Correction.id == correction_id, item_filter(actor))
+    )
     if correction is None:
         raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.correction")
     return correction
 
 
-def corrections_query(actor: Actor, *, item_id: int | None = None, status: CorrectionStatus | None = None) -> Select[Any]:
+def corrections_query(
+    actor: Actor, *, item_id: int | None = None, status: CorrectionStatus | None = None
+) -> Select[Any]:
     stmt = select(Correction).join(Item, Item.id == Correction.item_id).where(item_filter(actor))
     if item_id is not None:
         stmt = stmt.where(Correction.item_id == item_id)

@@ -28,9 +28,22 @@ DOCUMENTS = {
 }
 
 
-def record_document(session: Session, actor: Actor, document: str, object_id: object | None, *,
-                    format: str = "pdf", **details: Any) -> None:
+def record_document(
+    session: Session,
+    actor: Actor,
+    document: str,
+    object_id: object | None,
+    *,
+    format: str = "pdf",
+    **details: Any,
+) -> None:
     """Record that ``actor`` printed or downloaded ``document``; the caller commits before sending it."""
-    record_event(session, category=EventCategory.SECURITY, action="export", actor=actor,
-                 object_type=DOCUMENTS[document], object_id=object_id,
-                 data={"document": document, "format": format, **details})
+    record_event(
+        session,
+        category=EventCategory.SECURITY,
+        action="export",
+        actor=actor,
+        object_type=DOCUMENTS[document],
+        object_id=object_id,
+        data={"document": document, "format": format, **details},
+    )

@@ -39,8 +39,13 @@ from .visibility import item_filter, lock_items
 
 
 def _common(freeze: FreezeOrder) -> dict[str, Any]:
-    return {"freeze_id": freeze.id, "asset_type": freeze.asset_type, "institution": freeze.institution,
-            "amount_fen": freeze.amount_fen, "expires_on": freeze.expires_on}
+    return {
+        "freeze_id": freeze.id,
+        "asset_type": freeze.asset_type,
+        "institution": freeze.institution,
+        "amount_fen": freeze.amount_fen,
+        "expires_on": freeze.expires_on,
+    }
 
 
 def create_freeze(
@@ -62,8 +67,10 @@ def create_freeze(
     require_on_items(actor, Action.MANAGE_FREEZE, [item])
     ensure_not_disposed(facts(item))
     if item.measure is not Measure.FROZEN:
-        raise Conflict(N_("Register the item with the measure 'frozen' to record a freeze."),
-                       code="freeze.item_not_frozen")
+        raise Conflict(
+            N_("Register the item with the measure 'frozen' to record a freeze."),
+            code="freeze.item_not_frozen",
+        )
     check_freeze_category(item.category, asset_type)
     months = check_freeze_period(asset_type, major_case, period_months)
     errors: dict[str, list[str]] = {}
@@ -73,30 +80,55 @@ def create_freeze(
         errors["amount_fen"] = [N_("Too large.")]
     if start_on > local_date(utcnow()):
         errors["start_on"] = [N_("In the future.")]
-    for name, value in (("institution", institution), ("account_no", account_no), ("notice_doc_no", notice_doc_no)):
+    for name, value in (
+        ("institution", institution),
+        ("account_no", account_no),
+        ("notice_doc_no", notice_doc_no),
+    ):
         if not (value or "").strip():
             errors[name] = [N_("Required.")]
     if errors:
         raise InvalidInput(N_("The freeze has errors."), fields=errors)
     check_freeze_not_expired(freeze_expiry(start_on, months), local_date(utcnow()))
     freeze = FreezeOrder(
-        item_id=item.id, asset_type=asset_type, institution=institution.strip(), account_no=account_no.strip(),
-        account_name=account_name, amount_fen=amount_fen, major_case=major_case,
-        notice_doc_no=notice_doc_no.strip(), start_on=start_on, period_months=months,
-        expires_on=freeze_expiry(start_on, months), status=FreezeStatus.ACTIVE, created_by_id=actor.user_id,
+        item_id=item.id,
+        asset_type=asset_type,
+        institution=institution.strip(),
+        account_no=account_no.strip(),
+        account_name=account_name,
+        amount_fen=amount_fen,
+        major_case=major_case,
+        notice_doc_no=notice_doc_no.strip(),
+        start_on=start_on,
+        period_months=months,
+        expires_on=freeze_expiry(start_on, months),
+        status=FreezeStatus.ACTIVE,
+        created_by_id=actor.user_id,
     )
     session.add(freeze)
     session.flush()
-    append_item_event(session, item, actor, "freeze.create", data={
-        **_common(freeze), "start_on": start_on, "period_months": months, "notice_doc_no": freeze.notice_doc_no})
+    append_item_event(
+        session,
+        item,
+        actor,
+        "freeze.create",
+        data={
+            **_common(freeze),
+            "start_on": start_on,
+            "period_months": months,
+            "notice_doc_no": freeze.notice_doc_no,
+        },
+    )
     return freeze
 
 
 def _locked(session: Session, actor: Actor, freeze_id: int) -> tuple[FreezeOrder, Item]:
     freeze = session.scalar(
-        select(FreezeOrder).join(Item, Item.id == FreezeOrder.item_id)
+        select(FreezeOrder)
+        .join(Item, Item.id == FreezeOrder.item_id)
         .where(FreezeOrder.id == freeze_id, item_filter(actor))
-        .with_for_update(of=FreezeOrder).execution_options(populate_existing=True)
+        .with_for_update(of=FreezeOrder)
+        .execution_options(populate_existing=True)
     )
     if freeze is None:
         raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.freeze")
@@ -104,8 +136,15 @@ def _locked(session: Session, actor: Actor, freeze_id: int) -> tuple[FreezeOrder
     return freeze, item
 
 
-def renew_freeze(session: Session, actor: Actor, freeze_id: int, *, doc_no: str, period_months: int | None = None,
-                 today: date | None = None) -> FreezeOrder:
+def renew_freeze(
+    session: Session,
+    actor: Actor,
+    freeze_id: int,
+    *,
+    doc_no: str,
+    period_months: int | None = None,
+    today: date | None = None,
+) -> FreezeOrder:
     """续冻 — in the renewal window before the last day passes (RENEWAL_WINDOW_DAYS); each renewal for at
     most the same period, counted from the old expiry."""
     freeze, item = _locked(session, actor, freeze_id)
@@ -117,15 +156,34 @@ def renew_freeze(session: Session, actor: Actor, freeze_id: int, *, doc_no: str,
     months = check_freeze_period(freeze.asset_type, freeze.major_case, period_months)
     previous = freeze.expires_on
     freeze.expires_on = freeze_expiry(previous + timedelta(days=1), months)  # starts the day after
-    freeze.renewals.append(FreezeRenewal(doc_no=doc_no.strip(), period_months=months, previous_expires_on=previous,
-                                         new_expires_on=freeze.expires_on, renewed_by_id=actor.user_id))
+    freeze.renewals.append(
+        FreezeRenewal(
+            doc_no=doc_no.strip(),
+            period_months=months,
+            previous_expires_on=previous,
+            new_expires_on=freeze.expires_on,
+            renewed_by_id=actor.user_id,
+        )
+    )
     session.flush()
-    append_item_event(session, item, actor, "freeze.renew", data={
-        **_common(freeze), "previous_expires_on": previous, "period_months": months, "doc_no": doc_no.strip()})
+    append_item_event(
+        session,
+        item,
+        actor,
+        "freeze.renew",
+        data={
+            **_common(freeze),
+            "previous_expires_on": previous,
+            "period_months": months,
+            "doc_no": doc_no.strip(),
+        },
+    )
     return freeze
 
 
-def release_freeze(session: Session, actor: Actor, freeze_id: int, *, doc_no: str, reason: str | None = None) -> FreezeOrder:
+def release_freeze(
+    session: Session, actor: Actor, freeze_id: int, *, doc_no: str, reason: str | None = None
+) -> FreezeOrder:
     """解除冻结."""
     freeze, item = _locked(session, actor, freeze_id)
     require_on_items(actor, Action.MANAGE_FREEZE, [item])
@@ -139,8 +197,14 @@ def release_freeze(session: Session, actor: Actor, freeze_id: int, *, doc_no: st
     freeze.released_at = utcnow()
     freeze.released_by_id = actor.user_id
     freeze.release_doc_no = doc_no.strip()
-    append_item_event(session, item, actor, "freeze.release", reason=reason,
-                      data={**_common(freeze), "doc_no": freeze.release_doc_no})
+    append_item_event(
+        session,
+        item,
+        actor,
+        "freeze.release",
+        reason=reason,
+        data={**_common(freeze), "doc_no": freeze.release_doc_no},
+    )
     return freeze
 
 
@@ -151,9 +215,14 @@ def record_lapses(session: Session, now: datetime | None = None) -> list[FreezeO
     run, and every read shows the effective status anyway.
     """
     today = local_date(now or utcnow())
-    due = list(session.scalars(
-        select(FreezeOrder).where(FreezeOrder.status == FreezeStatus.ACTIVE, FreezeOrder.expires_on < today)
-        .order_by(FreezeOrder.item_id).with_for_update(of=FreezeOrder)))
+    due = list(
+        session.scalars(
+            select(FreezeOrder)
+            .where(FreezeOrder.status == FreezeStatus.ACTIVE, FreezeOrder.expires_on < today)
+            .order_by(FreezeOrder.item_id)
+            .with_for_update(of=FreezeOrder)
+        )
+    )
     for freeze in due:
         item = session.scalar(select(Item).where(Item.id == freeze.item_id).with_for_update(of=Item))
         assert item is not None
@@ -163,20 +232,30 @@ def record_lapses(session: Session, now: datetime | None = None) -> list[FreezeO
 
 
 def get_freeze(session: Session, actor: Actor, freeze_id: int) -> FreezeOrder:
-    freeze = session.scalar(select(FreezeOrder).join(Item, Item.id == FreezeOrder.item_id)
-                            .where(FreezeOrder.id == freeze_id, item_filter(actor)))
+    freeze = session.scalar(
+        select(FreezeOrder)
+        .join(Item, Item.id == FreezeOrder.item_id)
+        .where(FreezeOrder.id == freeze_id, item_filter(actor))
+    )
     if freeze is None:
         raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.freeze")
     return freeze
 
 
-def freezes_query(actor: Actor, *, item_id: int | None = None, status: FreezeStatus | None = None,
-                  expiring_before: date | None = None) -> Select[Any]:
+def freezes_query(
+    actor: Actor,
+    *,
+    item_id: int | None = None,
+    status: FreezeStatus | None = None,
+    expiring_before: date | None = None,
+) -> Select[Any]:
     stmt = select(FreezeOrder).join(Item, Item.id == FreezeOrder.item_id).where(item_filter(actor))
     if item_id is not None:
         stmt = stmt.where(FreezeOrder.item_id == item_id)
     if status is not None:
         stmt = stmt.where(FreezeOrder.status == status)
     if expiring_before is not None:
-        stmt = stmt.where(FreezeOrder.expires_on <= expiring_before, FreezeOrder.status == FreezeStatus.ACTIVE)
+        stmt = stmt.where(
+            FreezeOrder.expires_on <= expiring_before, FreezeOrder.status == FreezeStatus.ACTIVE
+        )
     return stmt.order_by(FreezeOrder.expires_on)

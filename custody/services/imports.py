@@ -80,15 +80,30 @@ COLUMNS: dict[str, tuple[str, bool]] = {
 }
 
 CATEGORY_NAMES: dict[str, ItemCategory] = {
-    "现金": ItemCategory.CASH, "银行账户": ItemCategory.BANK_ACCOUNT, "存款": ItemCategory.BANK_ACCOUNT,
-    "证券": ItemCategory.SECURITIES, "股权": ItemCategory.EQUITY, "保险": ItemCategory.INSURANCE,
-    "机动车": ItemCategory.VEHICLE, "车辆": ItemCategory.VEHICLE, "船舶": ItemCategory.VESSEL,
-    "手机": ItemCategory.PHONE, "电子设备": ItemCategory.ELECTRONICS, "贵重物品": ItemCategory.VALUABLES,
-    "文书证件": ItemCategory.DOCUMENTS, "不动产": ItemCategory.REAL_ESTATE, "违禁品": ItemCategory.CONTRABAND,
+    "现金": ItemCategory.CASH,
+    "银行账户": ItemCategory.BANK_ACCOUNT,
+    "存款": ItemCategory.BANK_ACCOUNT,
+    "证券": ItemCategory.SECURITIES,
+    "股权": ItemCategory.EQUITY,
+    "保险": ItemCategory.INSURANCE,
+    "机动车": ItemCategory.VEHICLE,
+    "车辆": ItemCategory.VEHICLE,
+    "船舶": ItemCategory.VESSEL,
+    "手机": ItemCategory.PHONE,
+    "电子设备": ItemCategory.ELECTRONICS,
+    "贵重物品": ItemCategory.VALUABLES,
+    "文书证件": ItemCategory.DOCUMENTS,
+    "不动产": ItemCategory.REAL_ESTATE,
+    "违禁品": ItemCategory.CONTRABAND,
     "一般物品": ItemCategory.GOODS,
 }
-MEASURE_NAMES: dict[str, Measure] = {"扣押": Measure.SEIZED, "查封": Measure.SEALED, "冻结": Measure.FROZEN,
-                                     "登记保存": Measure.REGISTERED_KEPT, "调取": Measure.OBTAINED}
+MEASURE_NAMES: dict[str, Measure] = {
+    "扣押": Measure.SEIZED,
+    "查封": Measure.SEALED,
+    "冻结": Measure.FROZEN,
+    "登记保存": Measure.REGISTERED_KEPT,
+    "调取": Measure.OBTAINED,
+}
 YES = {"是", "y", "yes", "true", "1"}
 NO = {"否", "n", "no", "false", "0", ""}
 
@@ -124,40 +139,58 @@ def read_table(filename: str, content: bytes) -> list[Row]:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
             sheet.reset_dimensions()  # trust the rows, not the file's declared size
             # iter_rows yields every row from row 1, gaps included: its count is the row number.
-            rows = [(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+            rows = [
+                (number, list(values))
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            ]
         elif name.endswith(".csv"):
             text = content.decode("utf-8-sig")
             # One record is one spreadsheet row, even with a line break inside a quoted cell.
-            rows = [(number, list(values)) for number, values in enumerate(csv.reader(io.StringIO(text)), start=1)]
+            rows = [
+                (number, list(values)) for number, values in enumerate(csv.reader(io.StringIO(text)), start=1)
+            ]
         else:
-            raise InvalidInput(N_("Upload a .csv or .xlsx file made from the template."),
-                               fields={"file": [N_("Not a CSV or XLSX file.")]})
+            raise InvalidInput(
+                N_("Upload a .csv or .xlsx file made from the template."),
+                fields={"file": [N_("Not a CSV or XLSX file.")]},
+            )
     except DomainError:
         raise
     except Exception as exc:
-        raise InvalidInput(N_("The file could not be read; save it again from the template (UTF-8 CSV or XLSX)."),
-                           fields={"file": [N_("Unreadable file.")]}) from exc
+        raise InvalidInput(
+            N_("The file could not be read; save it again from the template (UTF-8 CSV or XLSX)."),
+            fields={"file": [N_("Unreadable file.")]},
+        ) from exc
     if not rows:
         raise InvalidInput(N_("The file is empty."), fields={"file": [N_("The file is empty.")]})
     headers = [str(h).strip() if h is not None else "" for h in rows[0][1]]
     unknown = [h for h in headers if h and h not in COLUMNS]
     missing = [h for h, (_, required) in COLUMNS.items() if required and h not in headers]
     if unknown or missing:
-        raise InvalidInput(N_("The headers do not match the template (unknown: %(unknown)s; missing: %(missing)s)."),
-                           fields={"file": [N_("Headers do not match the template.")]},
-                           unknown="、".join(unknown) or "—", missing="、".join(missing) or "—")
+        raise InvalidInput(
+            N_("The headers do not match the template (unknown: %(unknown)s; missing: %(missing)s)."),
+            fields={"file": [N_("Headers do not match the template.")]},
+            unknown="、".join(unknown) or "—",
+            missing="、".join(missing) or "—",
+        )
     duplicated = list(dict.fromkeys(h for h in headers if h and headers.count(h) > 1))
     if duplicated:
-        raise InvalidInput(N_("Each column may appear only once; the file repeats: %(headers)s."),
-                           fields={"file": [N_("Repeated column.")]}, headers="、".join(duplicated))
+        raise InvalidInput(
+            N_("Each column may appear only once; the file repeats: %(headers)s."),
+            fields={"file": [N_("Repeated column.")]},
+            headers="、".join(duplicated),
+        )
     table = []
     for number, values in rows[1:]:
         if all(v is None or str(v).strip() == "" for v in values):
             continue
         if len(table) >= MAX_ROWS:
-            raise InvalidInput(N_("At most 10,000 rows per file; split the list."),
-                               fields={"file": [N_("Too many rows.")]})
-        table.append(Row(number, {h: values[i] if i < len(values) else None for i, h in enumerate(headers) if h}))
+            raise InvalidInput(
+                N_("At most 10,000 rows per file; split the list."), fields={"file": [N_("Too many rows.")]}
+            )
+        table.append(
+            Row(number, {h: values[i] if i < len(values) else None for i, h in enumerate(headers) if h})
+        )
     if not table:
         raise InvalidInput(N_("The file has no item rows."), fields={"file": [N_("No item rows.")]})
     return table
@@ -285,22 +318,40 @@ def import_items(
         now = utcnow()
         row_times = (_safe_when(row.cells) for row in table)
         earliest = min((w for w in row_times if w and _usable_list_time(w, case.filed_on, now)), default=None)
-        target = create_seizure_list(session, actor, case_id,
-                                     seizure_list or SeizureListInput(seized_at=earliest or now))
+        target = create_seizure_list(
+            session, actor, case_id, seizure_list or SeizureListInput(seized_at=earliest or now)
+        )
     report: list[dict[str, Any]] = []
     items: list[Item] = []
     labels = numbers.label_codes(session, actor.agency_code, utcnow().year, len(table))
     for row, label in zip(table, labels, strict=True):
         try:
-            items.append(register_on_case(session, actor, case, row_to_input(row.cells, target.id), label_code=label,
-                                          checked_list=target))
+            items.append(
+                register_on_case(
+                    session,
+                    actor,
+                    case,
+                    row_to_input(row.cells, target.id),
+                    label_code=label,
+                    checked_list=target,
+                )
+            )
         except InvalidInput as error:
-            report.append({"row": row.number, "message": error.message, "params": error.params,
-                           "errors": _by_column(error.fields)})
+            report.append(
+                {
+                    "row": row.number,
+                    "message": error.message,
+                    "params": error.params,
+                    "errors": _by_column(error.fields),
+                }
+            )
     if report:
         raise ImportRejected(
             N_("%(count)s of %(total)s rows have errors; nothing was registered."),
-            code="import.rows_invalid", count=len(report), total=len(table), extra={"rows": report},
+            code="import.rows_invalid",
+            count=len(report),
+            total=len(table),
+            extra={"rows": report},
         )
     return ImportResult(target, items)
 
@@ -337,9 +388,12 @@ TEMPLATE_NOTES = [
     ("扣押时间", "例：2026-11-25 14:30（北京时间）；不填为本清单的扣押时间"),
     ("估价、现金金额", "单位：元，最多两位小数"),
     ("权属明确、易腐易贬值", "填“是”或“否”"),
-    ("类别专有字段", "手机：IMEI、品牌型号；机动车：车牌号或车辆识别代号；银行账户：开户行、账号（必填）、户名；"
-                     "证券：开户机构、账号（必填）；股权：公司名称（必填）；保险：保险公司、保单号（必填）；"
-                     "船舶：船舶登记号（必填）；不动产：地址（必填）；现金：现金金额（元）（必填）"),
+    (
+        "类别专有字段",
+        "手机：IMEI、品牌型号；机动车：车牌号或车辆识别代号；银行账户：开户行、账号（必填）、户名；"
+        "证券：开户机构、账号（必填）；股权：公司名称（必填）；保险：保险公司、保单号（必填）；"
+        "船舶：船舶登记号（必填）；不动产：地址（必填）；现金：现金金额（元）（必填）",
+    ),
 ]
 
 

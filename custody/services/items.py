@@ -128,9 +128,16 @@ def _new_seizure_list(session: Session, actor: Actor, case: Case, data: SeizureL
     )
     session.add(seizure_list)
     session.flush()
-    case_event(session, actor, case, "seizure_list.create", seizure_list_id=seizure_list.id,
-               list_no=seizure_list.list_no, seized_at=seizure_list.seized_at,
-               holder_signature=seizure_list.holder_signature)
+    case_event(
+        session,
+        actor,
+        case,
+        "seizure_list.create",
+        seizure_list_id=seizure_list.id,
+        list_no=seizure_list.list_no,
+        seized_at=seizure_list.seized_at,
+        holder_signature=seizure_list.holder_signature,
+    )
     return seizure_list
 
 
@@ -141,8 +148,13 @@ def _drawn_up_by(agency_id: int) -> ColumnElement[bool]:
 
 def lists_to_add_to(session: Session, actor: Actor, case: Case) -> list[SeizureList]:
     """The case's seizure lists the actor's agency may add items to (``seizure_list_to_add_to``)."""
-    return list(session.scalars(select(SeizureList).where(SeizureList.case_id == case.id,
-                                                          _drawn_up_by(actor.agency_id)).order_by(SeizureList.id)))
+    return list(
+        session.scalars(
+            select(SeizureList)
+            .where(SeizureList.case_id == case.id, _drawn_up_by(actor.agency_id))
+            .order_by(SeizureList.id)
+        )
+    )
 
 
 def seizure_list_to_add_to(session: Session, actor: Actor, case: Case, seizure_list_id: int) -> SeizureList:
@@ -150,14 +162,24 @@ def seizure_list_to_add_to(session: Session, actor: Actor, case: Case, seizure_l
     that drew it up (the holder signed a list of that agency's seizure, not anyone else's)."""
     seizure_list = session.get(SeizureList, seizure_list_id)
     if seizure_list is None or seizure_list.case_id != case.id:
-        raise InvalidInput(N_("The seizure list does not belong to this case."),
-                           fields={"seizure_list_id": [N_("Not a list of this case.")]})
-    if session.scalar(select(SeizureList.id).where(SeizureList.id == seizure_list.id,
-                                                   _drawn_up_by(actor.agency_id))) is None:
+        raise InvalidInput(
+            N_("The seizure list does not belong to this case."),
+            fields={"seizure_list_id": [N_("Not a list of this case.")]},
+        )
+    if (
+        session.scalar(
+            select(SeizureList.id).where(SeizureList.id == seizure_list.id, _drawn_up_by(actor.agency_id))
+        )
+        is None
+    ):
         raise PermissionDenied(
-            N_("Only the agency that drew up seizure list %(list_no)s may add items to it; start a new list."),
-            code="seizure_list.other_agency", fields={"seizure_list_id": [N_("Drawn up by another agency.")]},
-            list_no=seizure_list.list_no)
+            N_(
+                "Only the agency that drew up seizure list %(list_no)s may add items to it; start a new list."
+            ),
+            code="seizure_list.other_agency",
+            fields={"seizure_list_id": [N_("Drawn up by another agency.")]},
+            list_no=seizure_list.list_no,
+        )
     return seizure_list
 
 
@@ -215,7 +237,9 @@ def personal_data_digest(salt: str | None, value: Any) -> str:
 
 def owner_data_digest(item: Item) -> str:
     """The registration commitment: the owner's name, ID number and contact, in that order."""
-    return personal_data_digest(item.personal_data_salt, [item.owner_name, item.owner_id_no, item.owner_contact])
+    return personal_data_digest(
+        item.personal_data_salt, [item.owner_name, item.owner_id_no, item.owner_contact]
+    )
 
 
 def register_item(session: Session, actor: Actor, case_id: int, data: ItemInput) -> Item:
@@ -223,8 +247,15 @@ def register_item(session: Session, actor: Actor, case_id: int, data: ItemInput)
     return register_on_case(session, actor, registrable_case(session, actor, case_id), data)
 
 
-def register_on_case(session: Session, actor: Actor, case: Case, data: ItemInput, *,
-                     label_code: str | None = None, checked_list: SeizureList | None = None) -> Item:
+def register_on_case(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    data: ItemInput,
+    *,
+    label_code: str | None = None,
+    checked_list: SeizureList | None = None,
+) -> Item:
     """``register_item`` for a case already loaded and checked with ``registrable_case`` (bulk import
     checks the case and its seizure list once — ``checked_list``, from ``seizure_list_to_add_to`` or
     just created — and reserves its label numbers in one step)."""
@@ -236,9 +267,16 @@ def register_on_case(session: Session, actor: Actor, case: Case, data: ItemInput
     try:
         details = check_registration(
             Registration(
-                name=data.name, category=data.category, quantity=quantity, unit=data.unit,
-                measure=data.measure, measure_doc_no=measure_doc_no, measure_date=measure_date,
-                seized_at=seized_at, estimated_value_fen=data.estimated_value_fen, details=data.details or {},
+                name=data.name,
+                category=data.category,
+                quantity=quantity,
+                unit=data.unit,
+                measure=data.measure,
+                measure_doc_no=measure_doc_no,
+                measure_date=measure_date,
+                seized_at=seized_at,
+                estimated_value_fen=data.estimated_value_fen,
+                details=data.details or {},
             ),
             case_filed_on=case.filed_on,
             now=now,
@@ -247,8 +285,11 @@ def register_on_case(session: Session, actor: Actor, case: Case, data: ItemInput
         if data.measure_date is None and "seized_at" in error.fields:
             error.fields.pop("measure_date", None)  # taken from seized_at: one mistake, reported once
         raise
-    if data.external_kind is not None and not (data.external_place or "").strip() \
-            and data.external_kind is not ExternalKind.WITH_HOLDER:
+    if (
+        data.external_kind is not None
+        and not (data.external_place or "").strip()
+        and data.external_kind is not ExternalKind.WITH_HOLDER
+    ):
         raise InvalidInput(N_("Say where the item is kept."), fields={"external_place": [N_("Required.")]})
     external_kind = data.external_kind
     external_place = (data.external_place or "").strip() or None
@@ -304,13 +345,24 @@ def register_on_case(session: Session, actor: Actor, case: Case, data: ItemInput
     session.add(item)
     session.flush()
     append_item_event(
-        session, item, actor, "item.register", occurred_at=seized_at,
+        session,
+        item,
+        actor,
+        "item.register",
+        occurred_at=seized_at,
         data={
-            "label_code": item.label_code, "name": item.name, "category": item.category,
-            "quantity": item.quantity, "unit": item.unit, "features": item.features,
-            "estimated_value_fen": item.estimated_value_fen, "details": details,
-            "measure_doc_no": item.measure_doc_no, "measure_date": item.measure_date,
-            "seizure_list_no": seizure_list.list_no, "personal_data_sha256": owner_data_digest(item),
+            "label_code": item.label_code,
+            "name": item.name,
+            "category": item.category,
+            "quantity": item.quantity,
+            "unit": item.unit,
+            "features": item.features,
+            "estimated_value_fen": item.estimated_value_fen,
+            "details": details,
+            "measure_doc_no": item.measure_doc_no,
+            "measure_date": item.measure_date,
+            "seizure_list_no": seizure_list.list_no,
+            "personal_data_sha256": owner_data_digest(item),
         },
     )
     return item
@@ -364,30 +416,52 @@ def add_attachment(
         raise InvalidInput(N_("The file is larger than 20 MB."), fields={"file": [N_("Larger than 20 MB.")]})
     sniffed = _sniff(content)
     if sniffed is None:
-        raise InvalidInput(N_("Only JPEG, PNG and PDF files are accepted."),
-                           fields={"file": [N_("Only JPEG, PNG and PDF files are accepted.")]})
+        raise InvalidInput(
+            N_("Only JPEG, PNG and PDF files are accepted."),
+            fields={"file": [N_("Only JPEG, PNG and PDF files are accepted.")]},
+        )
     declared = (declared_type or "").split(";")[0].strip().lower()
     if declared and declared not in ("application/octet-stream", sniffed):
-        raise InvalidInput(N_("The file's content does not match its declared type."),
-                           fields={"file": [N_("Content does not match the declared type.")]})
+        raise InvalidInput(
+            N_("The file's content does not match its declared type."),
+            fields={"file": [N_("Content does not match the declared type.")]},
+        )
     if kind is AttachmentKind.PHOTO and not sniffed.startswith("image/"):
         raise InvalidInput(N_("A photo must be a JPEG or PNG image."), fields={"file": [N_("Not an image.")]})
     digest = hashlib.sha256(content).hexdigest()
     store_blob(upload_dir, content, digest)
     attachment = Attachment(
-        item_id=item.id, kind=kind, filename=Path(filename or "upload").name[:200], content_type=sniffed,
-        size_bytes=len(content), sha256=digest, description=(description or None), uploaded_by_id=actor.user_id,
+        item_id=item.id,
+        kind=kind,
+        filename=Path(filename or "upload").name[:200],
+        content_type=sniffed,
+        size_bytes=len(content),
+        sha256=digest,
+        description=(description or None),
+        uploaded_by_id=actor.user_id,
     )
     session.add(attachment)
     session.flush()
-    append_item_event(session, item, actor, "item.attachment_add", data={
-        "attachment_id": attachment.id, "kind": kind, "filename": attachment.filename,
-        "content_type": sniffed, "size_bytes": len(content), "sha256": digest,
-    })
+    append_item_event(
+        session,
+        item,
+        actor,
+        "item.attachment_add",
+        data={
+            "attachment_id": attachment.id,
+            "kind": kind,
+            "filename": attachment.filename,
+            "content_type": sniffed,
+            "size_bytes": len(content),
+            "sha256": digest,
+        },
+    )
     return attachment
 
 
-def read_attachment(session: Session, actor: Actor, attachment_id: int, upload_dir: Path) -> tuple[Attachment, bytes]:
+def read_attachment(
+    session: Session, actor: Actor, attachment_id: int, upload_dir: Path
+) -> tuple[Attachment, bytes]:
     """The stored bytes, checked against the recorded SHA-256 before they are handed out."""
     attachment = session.get(Attachment, attachment_id)
     if attachment is None:
@@ -399,8 +473,10 @@ def read_attachment(session: Session, actor: Actor, attachment_id: int, upload_d
     except FileNotFoundError as exc:
         raise Conflict(N_("The stored file is missing."), code="attachment.missing") from exc
     if hashlib.sha256(content).hexdigest() != attachment.sha256:
-        raise Conflict(N_("The stored file does not match its recorded SHA-256: it was altered."),
-                       code="attachment.corrupted")
+        raise Conflict(
+            N_("The stored file does not match its recorded SHA-256: it was altered."),
+            code="attachment.corrupted",
+        )
     return attachment, content
 
 
@@ -411,7 +487,9 @@ _PENDING_DISPOSAL = (DispositionStatus.PROPOSED, DispositionStatus.APPROVED)
 
 def status_clause(status: ItemStatus) -> ColumnElement[bool]:
     """SQL for ``derive_status(item) == status`` (kept in step with it by a test)."""
-    disposed = or_(Item.disposition_status == DispositionStatus.EXECUTED, Item.location_state == LocationState.GONE)
+    disposed = or_(
+        Item.disposition_status == DispositionStatus.EXECUTED, Item.location_state == LocationState.GONE
+    )
     if status is ItemStatus.DISPOSED:
         return disposed
     in_transfer = Item.custody_state == CustodyState.IN_TRANSFER
@@ -441,11 +519,16 @@ class ItemQuery:
 
 
 SORTS = {
-    "id": Item.id.asc(), "-id": Item.id.desc(),
-    "seized_at": Item.seized_at.asc(), "-seized_at": Item.seized_at.desc(),
-    "label_code": Item.label_code.asc(), "-label_code": Item.label_code.desc(),
-    "name": Item.name.asc(), "-name": Item.name.desc(),
-    "value": Item.estimated_value_fen.asc(), "-value": Item.estimated_value_fen.desc(),
+    "id": Item.id.asc(),
+    "-id": Item.id.desc(),
+    "seized_at": Item.seized_at.asc(),
+    "-seized_at": Item.seized_at.desc(),
+    "label_code": Item.label_code.asc(),
+    "-label_code": Item.label_code.desc(),
+    "name": Item.name.asc(),
+    "-name": Item.name.desc(),
+    "value": Item.estimated_value_fen.asc(),
+    "-value": Item.estimated_value_fen.desc(),
 }
 
 
@@ -462,7 +545,10 @@ def items_query(actor: Actor, query: ItemQuery) -> Select[Any]:
             try:
                 kind = AgencyKind(query.custodian)
             except ValueError as exc:
-                raise InvalidInput(N_("Unknown custodian."), fields={"custodian": [N_("An agency id, or police / procuratorate / court.")]}) from exc
+                raise InvalidInput(
+                    N_("Unknown custodian."),
+                    fields={"custodian": [N_("An agency id, or police / procuratorate / court.")]},
+                ) from exc
             stmt = stmt.where(Item.custodian_agency_id.in_(select(Agency.id).where(Agency.kind == kind)))
     if query.status is not None:
         stmt = stmt.where(status_clause(query.status))
@@ -489,9 +575,15 @@ def items_query(actor: Actor, query: ItemQuery) -> Select[Any]:
 
 def overdue_item_ids() -> Select[Any]:
     """Items out on a released check-out past its due time (late returns raise alerts)."""
-    return (select(CheckoutLine.item_id).join(Checkout, Checkout.id == CheckoutLine.checkout_id)
-            .where(Checkout.status == CheckoutStatus.RELEASED, CheckoutLine.returned_at.is_(None),
-                   Checkout.due_at < utcnow()))
+    return (
+        select(CheckoutLine.item_id)
+        .join(Checkout, Checkout.id == CheckoutLine.checkout_id)
+        .where(
+            Checkout.status == CheckoutStatus.RELEASED,
+            CheckoutLine.returned_at.is_(None),
+            Checkout.due_at < utcnow(),
+        )
+    )
 
 
 def mark_overdue(session: Session, page: list[Item]) -> list[Item]:
@@ -511,41 +603,68 @@ def has_photo(item: Item) -> bool:
     session = object_session(item)
     if session is None:
         return any(a.kind is AttachmentKind.PHOTO for a in item.attachments)
-    return bool(session.scalar(select(exists().where(Attachment.item_id == item.id,
-                                                     Attachment.kind == AttachmentKind.PHOTO))))
+    return bool(
+        session.scalar(
+            select(exists().where(Attachment.item_id == item.id, Attachment.kind == AttachmentKind.PHOTO))
+        )
+    )
 
 
 def missing_records(item: Item) -> tuple[str, ...]:
     """What this valuable still lacks: "photo", "value" (``domain.items.valuable_missing``)."""
-    return valuable_missing(item.category, has_photo=has_photo(item), is_valued=item.estimated_value_fen is not None)
+    return valuable_missing(
+        item.category, has_photo=has_photo(item), is_valued=item.estimated_value_fen is not None
+    )
 
 
 def require_documented(item: Item) -> None:
     """409 ``item.valuable_undocumented`` for a valuable without photo or value (transfer, disposal)."""
-    check_valuable_documented(item.label_code, item.category, has_photo=has_photo(item),
-                              is_valued=item.estimated_value_fen is not None)
+    check_valuable_documented(
+        item.label_code,
+        item.category,
+        has_photo=has_photo(item),
+        is_valued=item.estimated_value_fen is not None,
+    )
 
 
 def _photographed() -> ColumnElement[bool]:
-    return exists(select(Attachment.id).where(Attachment.item_id == Item.id, Attachment.kind == AttachmentKind.PHOTO))
+    return exists(
+        select(Attachment.id).where(Attachment.item_id == Item.id, Attachment.kind == AttachmentKind.PHOTO)
+    )
 
 
 def undocumented_clause() -> ColumnElement[bool]:
     """SQL for ``missing_records(item) != ()`` (kept in step with it by a test)."""
-    return and_(Item.category == ItemCategory.VALUABLES,
-                or_(not_(_photographed()), Item.estimated_value_fen.is_(None)))
+    return and_(
+        Item.category == ItemCategory.VALUABLES,
+        or_(not_(_photographed()), Item.estimated_value_fen.is_(None)),
+    )
 
 
 def undocumented_valuables_query(actor: Actor) -> Select[Any]:
     """Valuables the actor's agency holds (not disposed of) still without a photo or an estimated
     value: the custodian's officers see them in their inbox until both are recorded."""
-    return (select(Item).where(item_filter(actor), Item.custodian_agency_id == actor.agency_id,
-                               undocumented_clause(), not_(status_clause(ItemStatus.DISPOSED)))
-            .order_by(Item.seized_at, Item.id))
+    return (
+        select(Item)
+        .where(
+            item_filter(actor),
+            Item.custodian_agency_id == actor.agency_id,
+            undocumented_clause(),
+            not_(status_clause(ItemStatus.DISPOSED)),
+        )
+        .order_by(Item.seized_at, Item.id)
+    )
 
 
 def held_items_count(session: Session, agency_id: int, case_id: int) -> int:
     """How many items of the case the agency still holds (custodian, not disposed of)."""
-    return session.scalar(select(func.count(Item.id)).where(
-        Item.case_id == case_id, Item.custodian_agency_id == agency_id,
-        not_(status_clause(ItemStatus.DISPOSED)))) or 0
+    return (
+        session.scalar(
+            select(func.count(Item.id)).where(
+                Item.case_id == case_id,
+                Item.custodian_agency_id == agency_id,
+                not_(status_clause(ItemStatus.DISPOSED)),
+            )
+        )
+        or 0
+    )

@@ -57,23 +57,73 @@ FORMATS = ("csv", "xlsx")
 SCOPES = ("centre", "agency")
 
 HEADERS = [
-    "标签码", "公安案件编号", "检察院案号", "法院案号", "案件名称", "诉讼阶段", "扣押清单号", "物品名称", "类别",
-    "数量", "单位", "规格型号", "估值（元）", "措施", "措施文书号", "扣押时间", "保管单位", "状态", "存放位置",
-    "入库时间", "处置方式",
+    "标签码",
+    "公安案件编号",
+    "检察院案号",
+    "法院案号",
+    "案件名称",
+    "诉讼阶段",
+    "扣押清单号",
+    "物品名称",
+    "类别",
+    "数量",
+    "单位",
+    "规格型号",
+    "估值（元）",
+    "措施",
+    "措施文书号",
+    "扣押时间",
+    "保管单位",
+    "状态",
+    "存放位置",
+    "入库时间",
+    "处置方式",
 ]
 VALUE_COLUMN = HEADERS.index("估值（元）")
 QUANTITY_COLUMN = HEADERS.index("数量")
 
 # The ledger is a Chinese document, whatever the UI language (like the printed forms).
 ZH: dict[LabelledEnum, str] = {
-    **{s: z for s, z in zip(ItemStatus, ("待入库", "在库", "调用出库", "持有人保存", "外部保管", "移交待签收",
-                                         "待处置", "已处置"), strict=True)},
-    **{c: z for c, z in zip(ItemCategory, ("现金", "银行账户/存款", "证券", "股权", "保险权益", "机动车", "船舶",
-                                           "手机", "电子设备", "贵重物品", "文书证件票据", "不动产", "违禁品",
-                                           "一般物品"), strict=True)},
+    **{
+        s: z
+        for s, z in zip(
+            ItemStatus,
+            ("待入库", "在库", "调用出库", "持有人保存", "外部保管", "移交待签收", "待处置", "已处置"),
+            strict=True,
+        )
+    },
+    **{
+        c: z
+        for c, z in zip(
+            ItemCategory,
+            (
+                "现金",
+                "银行账户/存款",
+                "证券",
+                "股权",
+                "保险权益",
+                "机动车",
+                "船舶",
+                "手机",
+                "电子设备",
+                "贵重物品",
+                "文书证件票据",
+                "不动产",
+                "违禁品",
+                "一般物品",
+            ),
+            strict=True,
+        )
+    },
     **{m: z for m, z in zip(Measure, ("扣押", "查封", "冻结", "登记保存", "调取"), strict=True)},
-    **{k: z for k, z in zip(DispositionKind, ("发还", "没收上缴国库", "销毁", "移交主管机关", "先行处置（变卖）",
-                                              "先行发还"), strict=True)},
+    **{
+        k: z
+        for k, z in zip(
+            DispositionKind,
+            ("发还", "没收上缴国库", "销毁", "移交主管机关", "先行处置（变卖）", "先行发还"),
+            strict=True,
+        )
+    },
     **{s: z for s, z in zip(CaseStage, ("侦查", "审查起诉", "审判", "执行", "结案"), strict=True)},
 }
 
@@ -106,14 +156,38 @@ def make_spec(actor: Actor, scope: str | None, agency_id: int | None, query: Ite
 
 def _statement(actor: Actor, spec: LedgerSpec) -> Select[Any]:
     stmt = items_query(actor, spec.effective_query())
-    return stmt.with_only_columns(
-        Item.label_code, Case.police_case_no, Case.procuratorate_case_no, Case.court_case_no, Case.title, Case.stage,
-        SeizureList.list_no, Item.name, Item.category, Item.quantity, Item.unit, Item.specification,
-        item_value_fen().label("value_fen"), Item.measure, Item.measure_doc_no, Item.seized_at, Item.custodian_agency_id,
-        Item.custody_state, Item.location_state, Item.disposition_status, Item.storage_location_id,
-        Item.external_place, Item.checked_in_at, Item.disposition_kind,
-        maintain_column_froms=False,
-    ).select_from(Item).join(Case, Case.id == Item.case_id).join(SeizureList, SeizureList.id == Item.seizure_list_id)
+    return (
+        stmt.with_only_columns(
+            Item.label_code,
+            Case.police_case_no,
+            Case.procuratorate_case_no,
+            Case.court_case_no,
+            Case.title,
+            Case.stage,
+            SeizureList.list_no,
+            Item.name,
+            Item.category,
+            Item.quantity,
+            Item.unit,
+            Item.specification,
+            item_value_fen().label("value_fen"),
+            Item.measure,
+            Item.measure_doc_no,
+            Item.seized_at,
+            Item.custodian_agency_id,
+            Item.custody_state,
+            Item.location_state,
+            Item.disposition_status,
+            Item.storage_location_id,
+            Item.external_place,
+            Item.checked_in_at,
+            Item.disposition_kind,
+            maintain_column_froms=False,
+        )
+        .select_from(Item)
+        .join(Case, Case.id == Item.case_id)
+        .join(SeizureList, SeizureList.id == Item.seizure_list_id)
+    )
 
 
 def row_count(session: Session, actor: Actor, spec: LedgerSpec) -> int:
@@ -137,8 +211,15 @@ def prepare_export(session: Session, actor: Actor, spec: LedgerSpec, fmt: str) -
     if spec.scope == "agency" and (spec.agency_id is None or session.get(Agency, spec.agency_id) is None):
         raise InvalidInput(N_("Unknown agency."), fields={"agency_id": [N_("Unknown agency.")]})
     count = row_count(session, actor, spec)
-    record_event(session, category=EventCategory.SECURITY, action="export", actor=actor, object_type="ledger",
-                 object_id=spec.scope, data={"format": fmt, "rows": count, **spec.describe()})
+    record_event(
+        session,
+        category=EventCategory.SECURITY,
+        action="export",
+        actor=actor,
+        object_type="ledger",
+        object_id=spec.scope,
+        data={"format": fmt, "rows": count, **spec.describe()},
+    )
     return count
 
 
@@ -169,8 +250,9 @@ def _location_paths(session: Session) -> dict[int, str]:
     return paths
 
 
-def ledger_rows(session: Session, actor: Actor, spec: LedgerSpec, *, batch: int = BATCH,
-                money: str = "text") -> Iterator[list[Any]]:
+def ledger_rows(
+    session: Session, actor: Actor, spec: LedgerSpec, *, batch: int = BATCH, money: str = "text"
+) -> Iterator[list[Any]]:
     """The ledger's rows (without the header), read from the database ``batch`` rows at a time.
 
     ``money="text"`` gives 元 as exact text ("1234.50") and the quantity as text ("1.5"); ``"decimal"``
@@ -191,11 +273,26 @@ def ledger_rows(session: Session, actor: Actor, spec: LedgerSpec, *, batch: int 
             value = f"{fen // 100}.{fen % 100:02d}"
         place = paths.get(row.storage_location_id) if row.storage_location_id else (row.external_place or "")
         yield [
-            row.label_code, row.police_case_no, row.procuratorate_case_no or "", row.court_case_no or "", row.title,
-            ZH[row.stage], row.list_no, row.name, ZH[row.category],
-            _quantity_number(row.quantity) if money == "decimal" else _quantity(row.quantity), row.unit,
-            row.specification or "", value, ZH[row.measure], row.measure_doc_no or "", _local(row.seized_at),
-            agencies.get(row.custodian_agency_id, ""), ZH[status], place, _local(row.checked_in_at),
+            row.label_code,
+            row.police_case_no,
+            row.procuratorate_case_no or "",
+            row.court_case_no or "",
+            row.title,
+            ZH[row.stage],
+            row.list_no,
+            row.name,
+            ZH[row.category],
+            _quantity_number(row.quantity) if money == "decimal" else _quantity(row.quantity),
+            row.unit,
+            row.specification or "",
+            value,
+            ZH[row.measure],
+            row.measure_doc_no or "",
+            _local(row.seized_at),
+            agencies.get(row.custodian_agency_id, ""),
+            ZH[status],
+            place,
+            _local(row.checked_in_at),
             ZH[row.disposition_kind] if row.disposition_kind else "",
         ]
 
@@ -218,7 +315,9 @@ def csv_chunks(rows: Iterator[list[Any]], *, chunk_rows: int = CSV_CHUNK_ROWS) -
     yield buffer.getvalue().encode("utf-8")
 
 
-def write_xlsx(rows: Iterator[list[Any]], target: IO[bytes], *, sheet_title: str, about: list[tuple[str, Any]]) -> None:
+def write_xlsx(
+    rows: Iterator[list[Any]], target: IO[bytes], *, sheet_title: str, about: list[tuple[str, Any]]
+) -> None:
     """A write-only workbook: the ledger sheet, then a sheet saying what was exported, by whom, when."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -226,7 +325,9 @@ def write_xlsx(rows: Iterator[list[Any]], target: IO[bytes], *, sheet_title: str
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("台账")
-    for index, width in enumerate((20, 26, 22, 22, 24, 10, 22, 24, 12, 8, 6, 16, 14, 8, 24, 17, 18, 10, 30, 17, 14)):
+    for index, width in enumerate(
+        (20, 26, 22, 22, 24, 10, 22, 24, 12, 8, 6, 16, 14, 8, 24, 17, 18, 10, 30, 17, 14)
+    ):
         sheet.column_dimensions[_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
@@ -257,9 +358,13 @@ def _column_letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def about(actor: Actor, spec: LedgerSpec, count: int, *, when: datetime | None = None) -> list[tuple[str, Any]]:
+def about(
+    actor: Actor, spec: LedgerSpec, count: int, *, when: datetime | None = None
+) -> list[tuple[str, Any]]:
     described = spec.describe()
-    filters = "；".join(f"{k}={v.isoformat() if isinstance(v, date) else v}" for k, v in described["filters"].items())
+    filters = "；".join(
+        f"{k}={v.isoformat() if isinstance(v, date) else v}" for k, v in described["filters"].items()
+    )
     return [
         ("导出时间", _local(when or utcnow())),
         ("导出人", f"{actor.display_name}（{actor.agency_name}）"),
@@ -272,8 +377,12 @@ def about(actor: Actor, spec: LedgerSpec, count: int, *, when: datetime | None =
 def xlsx_file(session: Session, actor: Actor, spec: LedgerSpec, count: int) -> IO[bytes]:
     """The workbook in an anonymous temporary file, rewound (deleted when closed)."""
     target = tempfile.TemporaryFile(prefix="ledger-", suffix=".xlsx")  # noqa: SIM115 - the response closes it
-    write_xlsx(ledger_rows(session, actor, spec, money="decimal"), target, sheet_title=title(session, spec),
-               about=about(actor, spec, count))
+    write_xlsx(
+        ledger_rows(session, actor, spec, money="decimal"),
+        target,
+        sheet_title=title(session, spec),
+        about=about(actor, spec, count),
+    )
     target.seek(0)
     return target
 

@@ -67,11 +67,18 @@ class LookupResult:
 
 
 def _failures(session: Session, column, value: str, since: datetime) -> int:
-    return session.scalar(
-        select(func.count()).select_from(OwnerLookupAttempt)
-        .where(column == value, OwnerLookupAttempt.outcome == LookupOutcome.FAILURE,
-               OwnerLookupAttempt.attempted_at > since)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OwnerLookupAttempt)
+            .where(
+                column == value,
+                OwnerLookupAttempt.outcome == LookupOutcome.FAILURE,
+                OwnerLookupAttempt.attempted_at > since,
+            )
+        )
+        or 0
+    )
 
 
 def _lock_key(kind: str, value: str) -> int:
@@ -94,8 +101,9 @@ def _serialise(session: Session, number: str, ip: str) -> None:
         session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
-def lookup(session: Session, *, list_no: str | None, code: str | None, origin: Origin,
-           now: datetime | None = None) -> LookupResult:
+def lookup(
+    session: Session, *, list_no: str | None, code: str | None, origin: Origin, now: datetime | None = None
+) -> LookupResult:
     """One lookup attempt; recorded (rate limit and audit) whatever the outcome. The caller commits."""
     number = normalise_list_no(list_no)
     ip = (origin.ip or "unknown")[:64]
@@ -103,11 +111,15 @@ def lookup(session: Session, *, list_no: str | None, code: str | None, origin: O
     now = now or utcnow()  # after the wait: attempts committed meanwhile are inside the window
     since = now - FAILURE_WINDOW
     seizure_list = None
-    if is_limited(_failures(session, OwnerLookupAttempt.ip, ip, since),
-                  _failures(session, OwnerLookupAttempt.list_no, number, since)):
+    if is_limited(
+        _failures(session, OwnerLookupAttempt.ip, ip, since),
+        _failures(session, OwnerLookupAttempt.list_no, number, since),
+    ):
         outcome = LookupOutcome.LIMITED
     else:
-        seizure_list = session.scalar(select(SeizureList).where(SeizureList.list_no == number)) if number else None
+        seizure_list = (
+            session.scalar(select(SeizureList).where(SeizureList.list_no == number)) if number else None
+        )
         ok = seizure_list is not None and code_matches(code or "", seizure_list.verification_code)
         outcome = LookupOutcome.SUCCESS if ok else LookupOutcome.FAILURE
         if not ok:
@@ -115,10 +127,17 @@ def lookup(session: Session, *, list_no: str | None, code: str | None, origin: O
     session.add(OwnerLookupAttempt(attempted_at=now, ip=ip, list_no=number, outcome=outcome))
     items = _items(session, seizure_list.id) if seizure_list is not None else []
     record_event(
-        session, category=EventCategory.SECURITY, action="owner.lookup",
-        outcome={LookupOutcome.SUCCESS: Outcome.SUCCESS, LookupOutcome.FAILURE: Outcome.FAILURE,
-                 LookupOutcome.LIMITED: Outcome.DENIED}[outcome],
-        actor=None, origin=origin, object_type="seizure_list" if seizure_list else None,
+        session,
+        category=EventCategory.SECURITY,
+        action="owner.lookup",
+        outcome={
+            LookupOutcome.SUCCESS: Outcome.SUCCESS,
+            LookupOutcome.FAILURE: Outcome.FAILURE,
+            LookupOutcome.LIMITED: Outcome.DENIED,
+        }[outcome],
+        actor=None,
+        origin=origin,
+        object_type="seizure_list" if seizure_list else None,
         object_id=seizure_list.id if seizure_list else None,
         data={"list_no": number, "result": outcome, "items": len(items)},
     )
@@ -131,21 +150,49 @@ def lookup(session: Session, *, list_no: str | None, code: str | None, origin: O
 def _items(session: Session, seizure_list_id: int) -> list[OwnerItem]:
     agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
     rows = session.execute(
-        select(Item.id, Item.name, Item.quantity, Item.unit, Item.custody_state, Item.location_state,
-               Item.disposition_status, Item.disposition_kind, Item.custodian_agency_id)
-        .where(Item.seizure_list_id == seizure_list_id).order_by(Item.id)
+        select(
+            Item.id,
+            Item.name,
+            Item.quantity,
+            Item.unit,
+            Item.custody_state,
+            Item.location_state,
+            Item.disposition_status,
+            Item.disposition_kind,
+            Item.custodian_agency_id,
+        )
+        .where(Item.seizure_list_id == seizure_list_id)
+        .order_by(Item.id)
     ).all()
-    pending = dict(session.execute(
-        select(TransferLine.item_id, Transfer.to_agency_id).join(Transfer, Transfer.id == TransferLine.transfer_id)
-        .where(TransferLine.item_id.in_([r.id for r in rows]), TransferLine.decision == LineDecision.PENDING)
-    ).all()) if rows else {}
+    pending = (
+        dict(
+            session.execute(
+                select(TransferLine.item_id, Transfer.to_agency_id)
+                .join(Transfer, Transfer.id == TransferLine.transfer_id)
+                .where(
+                    TransferLine.item_id.in_([r.id for r in rows]),
+                    TransferLine.decision == LineDecision.PENDING,
+                )
+            ).all()
+        )
+        if rows
+        else {}
+    )
     result = []
     for n, row in enumerate(rows, start=1):
-        status = owner_status(row.custody_state, row.location_state, row.disposition_status, row.disposition_kind)
+        status = owner_status(
+            row.custody_state, row.location_state, row.disposition_status, row.disposition_kind
+        )
         to_agency = pending.get(row.id) if status is OwnerStatus.IN_TRANSFER else None
-        result.append(OwnerItem(
-            line_no=n, name=row.name, quantity=row.quantity, unit=row.unit, status=status,
-            agency=agencies.get(row.custodian_agency_id) if shows_agency(status) else None,
-            to_agency=agencies.get(to_agency) if to_agency else None,
-        ))
+        result.append(
+            OwnerItem(
+                line_no=n,
+                name=row.name,
+                quantity=row.quantity,
+                unit=row.unit,
+                status=status,
+                agency=agencies.get(row.custodian_agency_id) if shows_agency(status) else None,
+                to_agency=agencies.get(to_agency) if to_agency else None,
+            )
+        )
     return result

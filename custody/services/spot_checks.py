@@ -59,14 +59,21 @@ class Scope:
     case_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: (v.value if isinstance(v, ItemCategory) else v) for k, v in asdict(self).items() if v is not None}
+        return {
+            k: (v.value if isinstance(v, ItemCategory) else v)
+            for k, v in asdict(self).items()
+            if v is not None
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Scope:
         category = data.get("category")
-        return cls(custodian_agency_id=data.get("custodian_agency_id"),
-                   category=ItemCategory(category) if category else None,
-                   location_id=data.get("location_id"), case_id=data.get("case_id"))
+        return cls(
+            custodian_agency_id=data.get("custodian_agency_id"),
+            category=ItemCategory(category) if category else None,
+            location_id=data.get("location_id"),
+            case_id=data.get("case_id"),
+        )
 
 
 def _check_scope(session: Session, scope: Scope) -> None:
@@ -84,7 +91,8 @@ def _check_scope(session: Session, scope: Scope) -> None:
 def candidates(session: Session, scope: Scope) -> list[Candidate]:
     """Items in scope, ordered by id: the list the sample is drawn from."""
     stmt = select(Item.id, Item.label_code, Item.custodian_agency_id).where(
-        Item.disposition_status != DispositionStatus.EXECUTED, Item.location_state != LocationState.GONE)
+        Item.disposition_status != DispositionStatus.EXECUTED, Item.location_state != LocationState.GONE
+    )
     if scope.custodian_agency_id is not None:
         stmt = stmt.where(Item.custodian_agency_id == scope.custodian_agency_id)
     if scope.category is not None:
@@ -95,25 +103,40 @@ def candidates(session: Session, scope: Scope) -> list[Candidate]:
         location = session.get(StorageLocation, scope.location_id)
         assert location is not None
         subtree = Tree.load(session, location.centre_id).subtree(location.id)
-        stmt = stmt.where(Item.storage_location_id.in_(subtree),
-                          Item.location_state.in_((LocationState.IN_STORAGE, LocationState.CHECKED_OUT)))
-    return [Candidate(row.id, row.label_code, row.custodian_agency_id)
-            for row in session.execute(stmt.order_by(Item.id))]
+        stmt = stmt.where(
+            Item.storage_location_id.in_(subtree),
+            Item.location_state.in_((LocationState.IN_STORAGE, LocationState.CHECKED_OUT)),
+        )
+    return [
+        Candidate(row.id, row.label_code, row.custodian_agency_id)
+        for row in session.execute(stmt.order_by(Item.id))
+    ]
 
 
 def inspector_pool(session: Session) -> list[Inspector]:
     """Active auditors and approvers, ordered by user id."""
     rows = session.execute(
-        select(User.id, User.agency_id).join(Agency, Agency.id == User.agency_id)
-        .where(User.is_active.is_(True), Agency.is_active.is_(True),
-               User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(INSPECTOR_ROLES))))
+        select(User.id, User.agency_id)
+        .join(Agency, Agency.id == User.agency_id)
+        .where(
+            User.is_active.is_(True),
+            Agency.is_active.is_(True),
+            User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(INSPECTOR_ROLES))),
+        )
         .order_by(User.id)
     )
     return [Inspector(user_id, agency_id) for user_id, agency_id in rows]
 
 
-def draw_spot_check(session: Session, actor: Actor, *, size: int, scope: Scope | None = None,
-                    note: str | None = None, seed: str | None = None) -> SpotCheck:
+def draw_spot_check(
+    session: Session,
+    actor: Actor,
+    *,
+    size: int,
+    scope: Scope | None = None,
+    note: str | None = None,
+    seed: str | None = None,
+) -> SpotCheck:
     """Draw ``size`` items at random within ``scope`` and an inspector from another agency for each.
 
     ``seed`` exists for redoing a recorded draw in tests and tools; the views never pass it.
@@ -127,26 +150,56 @@ def draw_spot_check(session: Session, actor: Actor, *, size: int, scope: Scope |
     seed = seed or secrets.token_hex(SEED_HEX_LENGTH // 2)
     result = draw(seed, candidates(session, scope), inspector_pool(session), size)
     check = SpotCheck(
-        check_no=numbers.next_code(session, "CC", actor.agency_code, utcnow().year), agency_id=actor.agency_id,
-        drawn_by_id=actor.user_id, scope=scope.to_json(), sample_size=size, seed=seed, algorithm=ALGORITHM,
-        candidate_count=result.candidate_count, candidates_sha256=result.candidates_sha256,
-        inspector_pool_count=result.pool_count, inspector_pool_sha256=result.pool_sha256,
-        status=SpotCheckStatus.OPEN, note=note,
-        items=[SpotCheckItem(position=n, item_id=c.item_id, label_code=c.label_code,
-                             custodian_agency_id=c.custodian_agency_id, inspector_id=inspector,
-                             result=SpotCheckResult.PENDING)
-               for n, (c, inspector) in enumerate(zip(result.items, result.inspectors, strict=True), start=1)],
+        check_no=numbers.next_code(session, "CC", actor.agency_code, utcnow().year),
+        agency_id=actor.agency_id,
+        drawn_by_id=actor.user_id,
+        scope=scope.to_json(),
+        sample_size=size,
+        seed=seed,
+        algorithm=ALGORITHM,
+        candidate_count=result.candidate_count,
+        candidates_sha256=result.candidates_sha256,
+        inspector_pool_count=result.pool_count,
+        inspector_pool_sha256=result.pool_sha256,
+        status=SpotCheckStatus.OPEN,
+        note=note,
+        items=[
+            SpotCheckItem(
+                position=n,
+                item_id=c.item_id,
+                label_code=c.label_code,
+                custodian_agency_id=c.custodian_agency_id,
+                inspector_id=inspector,
+                result=SpotCheckResult.PENDING,
+            )
+            for n, (c, inspector) in enumerate(zip(result.items, result.inspectors, strict=True), start=1)
+        ],
     )
     session.add(check)
     session.flush()
-    record_event(session, category=EventCategory.CUSTODY, action="spot_check.draw", actor=actor,
-                 object_type="spot_check", object_id=check.id, data={
-                     "check_no": check.check_no, "scope": check.scope, "size": size, "seed": seed,
-                     "algorithm": ALGORITHM, "candidate_count": result.candidate_count,
-                     "candidates_sha256": result.candidates_sha256, "inspector_pool_count": result.pool_count,
-                     "inspector_pool_sha256": result.pool_sha256,
-                     "sample": [[c.item_id, c.label_code, inspector]
-                                for c, inspector in zip(result.items, result.inspectors, strict=True)]})
+    record_event(
+        session,
+        category=EventCategory.CUSTODY,
+        action="spot_check.draw",
+        actor=actor,
+        object_type="spot_check",
+        object_id=check.id,
+        data={
+            "check_no": check.check_no,
+            "scope": check.scope,
+            "size": size,
+            "seed": seed,
+            "algorithm": ALGORITHM,
+            "candidate_count": result.candidate_count,
+            "candidates_sha256": result.candidates_sha256,
+            "inspector_pool_count": result.pool_count,
+            "inspector_pool_sha256": result.pool_sha256,
+            "sample": [
+                [c.item_id, c.label_code, inspector]
+                for c, inspector in zip(result.items, result.inspectors, strict=True)
+            ],
+        },
+    )
     return check
 
 
@@ -154,7 +207,9 @@ def _visible(actor: Actor):
     """Auditors see every spot check; an inspector the checks they were drawn for."""
     if sees_everything(actor):
         return SpotCheck.id.is_not(None)
-    return SpotCheck.id.in_(select(SpotCheckItem.spot_check_id).where(SpotCheckItem.inspector_id == actor.user_id))
+    return SpotCheck.id.in_(
+        select(SpotCheckItem.spot_check_id).where(SpotCheckItem.inspector_id == actor.user_id)
+    )
 
 
 def _not_found() -> NotFound:
@@ -182,17 +237,30 @@ def assigned_items(session: Session, actor: Actor, check: SpotCheck) -> list[Spo
     return [line for line in check.items if line.inspector_id == actor.user_id]
 
 
-def record_result(session: Session, actor: Actor, check_id: int, item_id: int, *, result: SpotCheckResult,
-                  finding: str | None = None) -> SpotCheckItem:
+def record_result(
+    session: Session,
+    actor: Actor,
+    check_id: int,
+    item_id: int,
+    *,
+    result: SpotCheckResult,
+    finding: str | None = None,
+) -> SpotCheckItem:
     """The drawn inspector records what they found for one item."""
     line = session.scalar(
-        select(SpotCheckItem).join(SpotCheck, SpotCheck.id == SpotCheckItem.spot_check_id)
+        select(SpotCheckItem)
+        .join(SpotCheck, SpotCheck.id == SpotCheckItem.spot_check_id)
         .where(SpotCheckItem.spot_check_id == check_id, SpotCheckItem.item_id == item_id, _visible(actor))
-        .with_for_update(of=SpotCheckItem).execution_options(populate_existing=True))
+        .with_for_update(of=SpotCheckItem)
+        .execution_options(populate_existing=True)
+    )
     if line is None:
         raise _not_found()
-    require(actor, Action.RECORD_SPOT_CHECK_RESULT,
-            {Relation.INSPECTOR} if line.inspector_id == actor.user_id else set())
+    require(
+        actor,
+        Action.RECORD_SPOT_CHECK_RESULT,
+        {Relation.INSPECTOR} if line.inspector_id == actor.user_id else set(),
+    )
     if line.result is not SpotCheckResult.PENDING:
         raise Conflict(N_("The result for this item has already been recorded."), code="spot_check.recorded")
     finding = check_result(result, finding)
@@ -201,12 +269,23 @@ def record_result(session: Session, actor: Actor, check_id: int, item_id: int, *
     line.finding = finding
     line.recorded_by_id = actor.user_id
     line.recorded_at = now
-    item = session.scalar(select(Item).where(Item.id == item_id).with_for_update(of=Item)
-                          .execution_options(populate_existing=True))
+    item = session.scalar(
+        select(Item)
+        .where(Item.id == item_id)
+        .with_for_update(of=Item)
+        .execution_options(populate_existing=True)
+    )
     assert item is not None
     check = line.spot_check
-    append_item_event(session, item, actor, "spot_check.result", occurred_at=now, reason=finding, data={
-        "spot_check_id": check.id, "check_no": check.check_no, "result": result})
+    append_item_event(
+        session,
+        item,
+        actor,
+        "spot_check.result",
+        occurred_at=now,
+        reason=finding,
+        data={"spot_check_id": check.id, "check_no": check.check_no, "result": result},
+    )
     session.flush()
     if all(other.result is not SpotCheckResult.PENDING for other in check.items):
         check.status = SpotCheckStatus.COMPLETED
@@ -241,7 +320,8 @@ def verify_draw(session: Session, actor: Actor, check_id: int) -> Verification:
         return Verification(False, False, False, len(found))
     sample = [(line.item_id, line.inspector_id) for line in check.items]
     return Verification(
-        candidates_match=again.candidates_sha256 == check.candidates_sha256 and again.candidate_count == check.candidate_count,
+        candidates_match=again.candidates_sha256 == check.candidates_sha256
+        and again.candidate_count == check.candidate_count,
         pool_match=again.pool_sha256 == check.inspector_pool_sha256,
         sample_match=[(c.item_id, i) for c, i in zip(again.items, again.inspectors, strict=True)] == sample,
         candidate_count_now=len(found),
@@ -250,7 +330,12 @@ def verify_draw(session: Session, actor: Actor, check_id: int) -> Verification:
 
 def my_open_inspections(session: Session, actor: Actor) -> list[SpotCheckItem]:
     """Items drawn for ``actor`` to inspect and not yet recorded (for their inbox)."""
-    return list(session.scalars(
-        select(SpotCheckItem).where(SpotCheckItem.inspector_id == actor.user_id,
-                                    SpotCheckItem.result == SpotCheckResult.PENDING)
-        .order_by(SpotCheckItem.spot_check_id, SpotCheckItem.position)))
+    return list(
+        session.scalars(
+            select(SpotCheckItem)
+            .where(
+                SpotCheckItem.inspector_id == actor.user_id, SpotCheckItem.result == SpotCheckResult.PENDING
+            )
+            .order_by(SpotCheckItem.spot_check_id, SpotCheckItem.position)
+        )
+    )

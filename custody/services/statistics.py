@@ -35,8 +35,12 @@ from .visibility import case_filter, item_filter
 
 # Age of items still held, since seizure: (key, upper bound in days or None, label).
 AGE_BUCKETS = (
-    ("0_30d", 30, N_("Up to 30 days")), ("30_90d", 90, N_("30–90 days")), ("90_180d", 180, N_("90–180 days")),
-    ("180_365d", 365, N_("180 days – 1 year")), ("1_2y", 730, N_("1–2 years")), ("over_2y", None, N_("Over 2 years")),
+    ("0_30d", 30, N_("Up to 30 days")),
+    ("30_90d", 90, N_("30–90 days")),
+    ("90_180d", 180, N_("90–180 days")),
+    ("180_365d", 365, N_("180 days – 1 year")),
+    ("1_2y", 730, N_("1–2 years")),
+    ("over_2y", None, N_("Over 2 years")),
 )
 
 
@@ -91,50 +95,76 @@ def statistics(session: Session, actor: Actor, now: datetime | None = None) -> S
 
     statuses = {s: Bucket(s.value, label=s.label) for s in ItemStatus}
     for custody_state, location_state, disposition_status, count, fen in session.execute(
-            select(Item.custody_state, Item.location_state, Item.disposition_status, func.count(), value)
-            .where(visible).group_by(Item.custody_state, Item.location_state, Item.disposition_status)):
+        select(Item.custody_state, Item.location_state, Item.disposition_status, func.count(), value)
+        .where(visible)
+        .group_by(Item.custody_state, Item.location_state, Item.disposition_status)
+    ):
         bucket = statuses[derive_status(ItemFacts(custody_state, location_state, disposition_status))]
         bucket.count += count
         bucket.value_fen += int(fen)
-    total = Bucket("total", sum(b.count for b in statuses.values()), sum(b.value_fen for b in statuses.values()))
+    total = Bucket(
+        "total", sum(b.count for b in statuses.values()), sum(b.value_fen for b in statuses.values())
+    )
 
     categories = {c: Bucket(c.value, label=c.label) for c in ItemCategory}
     for category, count, fen in session.execute(
-            select(Item.category, func.count(), value).where(visible).group_by(Item.category)):
+        select(Item.category, func.count(), value).where(visible).group_by(Item.category)
+    ):
         categories[category].count, categories[category].value_fen = count, int(fen)
 
     custodians = []
     for agency_id, name, count, fen in session.execute(
-            select(Item.custodian_agency_id, Agency.name, func.count(), value)
-            .join(Agency, Agency.id == Item.custodian_agency_id).where(visible)
-            .group_by(Item.custodian_agency_id, Agency.name).order_by(Item.custodian_agency_id)):
+        select(Item.custodian_agency_id, Agency.name, func.count(), value)
+        .join(Agency, Agency.id == Item.custodian_agency_id)
+        .where(visible)
+        .group_by(Item.custodian_agency_id, Agency.name)
+        .order_by(Item.custodian_agency_id)
+    ):
         custodians.append(Bucket(str(agency_id), count, int(fen), label=name))
 
     stages = {s: Bucket(s.value, label=s.label) for s in CaseStage}
     for stage, count, fen in session.execute(
-            select(Case.stage, func.count(), value).join(Case, Case.id == Item.case_id).where(visible)
-            .group_by(Case.stage)):
+        select(Case.stage, func.count(), value)
+        .join(Case, Case.id == Item.case_id)
+        .where(visible)
+        .group_by(Case.stage)
+    ):
         stages[stage].count, stages[stage].value_fen = count, int(fen)
 
-    held = and_(Item.disposition_status != DispositionStatus.EXECUTED, Item.location_state != LocationState.GONE)
-    whens = [(Item.seized_at > now - timedelta(days=days), key) for key, days, _label in AGE_BUCKETS
-             if days is not None]
+    held = and_(
+        Item.disposition_status != DispositionStatus.EXECUTED, Item.location_state != LocationState.GONE
+    )
+    whens = [
+        (Item.seized_at > now - timedelta(days=days), key)
+        for key, days, _label in AGE_BUCKETS
+        if days is not None
+    ]
     age = case(*whens, else_=AGE_BUCKETS[-1][0])
     ages = {key: Bucket(key, label=label) for key, _days, label in AGE_BUCKETS}
     for key, count, fen in session.execute(
-            select(age, func.count(), value).where(visible, held).group_by(age)):
+        select(age, func.count(), value).where(visible, held).group_by(age)
+    ):
         ages[key].count, ages[key].value_fen = count, int(fen)
 
     seconds = _seconds_between(session, Item.checked_in_at, Item.seized_at)
     count, mean_seconds = session.execute(
-        select(func.count(), func.avg(seconds)).where(visible, Item.checked_in_at.is_not(None))).one()
-    to_storage = Average(count, round(float(mean_seconds) / 3600, 2) if count and mean_seconds is not None else None)
+        select(func.count(), func.avg(seconds)).where(visible, Item.checked_in_at.is_not(None))
+    ).one()
+    to_storage = Average(
+        count, round(float(mean_seconds) / 3600, 2) if count and mean_seconds is not None else None
+    )
 
     return Statistics(
-        total=total, by_status=list(statuses.values()), by_category=list(categories.values()),
-        by_custodian=custodians, by_stage=list(stages.values()), by_age=list(ages.values()),
-        seizure_to_storage_hours=to_storage, stage_days=_stage_durations(session, actor),
-        judgment_to_disposal_days=_judgment_to_disposal(session, actor), generated_at=now,
+        total=total,
+        by_status=list(statuses.values()),
+        by_category=list(categories.values()),
+        by_custodian=custodians,
+        by_stage=list(stages.values()),
+        by_age=list(ages.values()),
+        seizure_to_storage_hours=to_storage,
+        stage_days=_stage_durations(session, actor),
+        judgment_to_disposal_days=_judgment_to_disposal(session, actor),
+        generated_at=now,
     )
 
 
@@ -150,16 +180,20 @@ def _stage_durations(session: Session, actor: Actor) -> dict[str, Average]:
     for case_id, filed_on in session.execute(select(Case.id, Case.filed_on).where(Case.id.in_(visible))):
         timeline[case_id].append((start_of_local_day(filed_on), CaseStage.INVESTIGATION))
     for case_id, kind, received_at in session.execute(
-            select(Transfer.case_id, Transfer.kind, Transfer.received_at)
-            .where(Transfer.case_id.in_(visible), Transfer.received_at.is_not(None))):
+        select(Transfer.case_id, Transfer.kind, Transfer.received_at).where(
+            Transfer.case_id.in_(visible), Transfer.received_at.is_not(None)
+        )
+    ):
         stage = ROUTES[kind].to_stage
         if stage is not None:
             timeline[case_id].append((received_at, stage))
     for case_id, effective_on in session.execute(
-            select(CaseJudgment.case_id, CaseJudgment.effective_on).where(CaseJudgment.case_id.in_(visible))):
+        select(CaseJudgment.case_id, CaseJudgment.effective_on).where(CaseJudgment.case_id.in_(visible))
+    ):
         timeline[case_id].append((start_of_local_day(effective_on), CaseStage.EXECUTION))
     for case_id, closed_at in session.execute(
-            select(CaseClosure.case_id, CaseClosure.closed_at).where(CaseClosure.case_id.in_(visible))):
+        select(CaseClosure.case_id, CaseClosure.closed_at).where(CaseClosure.case_id.in_(visible))
+    ):
         timeline[case_id].append((closed_at, CaseStage.CLOSED))
     totals: dict[CaseStage, list[float]] = {s: [] for s in CaseStage if s is not CaseStage.CLOSED}
     for steps in timeline.values():
@@ -176,9 +210,15 @@ def _judgment_to_disposal(session: Session, actor: Actor) -> Average:
         select(CaseJudgment.effective_on, Disposition.executed_at)
         .join(Disposition, Disposition.case_id == CaseJudgment.case_id)
         .join(DispositionLine, DispositionLine.disposition_id == Disposition.id)
-        .where(Disposition.status == DispositionRecordStatus.EXECUTED, Disposition.kind.in_(FINAL_KINDS),
-               CaseJudgment.case_id.in_(select(Case.id).where(case_filter(actor))))
+        .where(
+            Disposition.status == DispositionRecordStatus.EXECUTED,
+            Disposition.kind.in_(FINAL_KINDS),
+            CaseJudgment.case_id.in_(select(Case.id).where(case_filter(actor))),
+        )
     ).all()
-    days = [(executed_at - start_of_local_day(effective_on)).total_seconds() / 86400 for effective_on, executed_at in rows
-            if executed_at is not None]
+    days = [
+        (executed_at - start_of_local_day(effective_on)).total_seconds() / 86400
+        for effective_on, executed_at in rows
+        if executed_at is not None
+    ]
     return _mean(sum(days), len(days))

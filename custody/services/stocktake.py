@@ -83,8 +83,9 @@ class Tree:
     @classmethod
     def load(cls, session: Session, centre_id: int) -> Tree:
         rows = session.execute(
-            select(StorageLocation.id, StorageLocation.parent_id, StorageLocation.code, StorageLocation.name)
-            .where(StorageLocation.centre_id == centre_id)
+            select(
+                StorageLocation.id, StorageLocation.parent_id, StorageLocation.code, StorageLocation.name
+            ).where(StorageLocation.centre_id == centre_id)
         ).all()
         parent = {r.id: r.parent_id for r in rows}
         names = {r.id: f"{r.name}（{r.code}）" for r in rows}
@@ -112,19 +113,33 @@ class Tree:
 def _location(session: Session, location_id: int) -> StorageLocation:
     location = session.get(StorageLocation, location_id)
     if location is None or not location.is_active:
-        raise NotFound(N_("Unknown or inactive storage location."), code="not_found.location",
-                       fields={"location_id": [N_("Unknown or inactive storage location.")]})
+        raise NotFound(
+            N_("Unknown or inactive storage location."),
+            code="not_found.location",
+            fields={"location_id": [N_("Unknown or inactive storage location.")]},
+        )
     return location
 
 
 def _event(session: Session, actor: Actor, stocktake: Stocktake, action: str, **data: Any) -> None:
-    record_event(session, category=EventCategory.CUSTODY, action=action, actor=actor, object_type="stocktake",
-                 object_id=stocktake.id, data={"stocktake_no": stocktake.stocktake_no, **data})
+    record_event(
+        session,
+        category=EventCategory.CUSTODY,
+        action=action,
+        actor=actor,
+        object_type="stocktake",
+        object_id=stocktake.id,
+        data={"stocktake_no": stocktake.stocktake_no, **data},
+    )
 
 
 def _locked(session: Session, stocktake_id: int) -> Stocktake:
-    stocktake = session.scalar(select(Stocktake).where(Stocktake.id == stocktake_id).with_for_update(of=Stocktake)
-                               .execution_options(populate_existing=True))
+    stocktake = session.scalar(
+        select(Stocktake)
+        .where(Stocktake.id == stocktake_id)
+        .with_for_update(of=Stocktake)
+        .execution_options(populate_existing=True)
+    )
     if stocktake is None:
         raise _not_found()
     return stocktake
@@ -136,15 +151,24 @@ def _lock_items_any_agency(session: Session, item_ids: Iterable[int]) -> dict[in
     ids = sorted(set(item_ids))
     if not ids:
         return {}
-    return {item.id: item for item in session.scalars(
-        select(Item).where(Item.id.in_(ids)).order_by(Item.id).with_for_update(of=Item)
-        .execution_options(populate_existing=True))}
+    return {
+        item.id: item
+        for item in session.scalars(
+            select(Item)
+            .where(Item.id.in_(ids))
+            .order_by(Item.id)
+            .with_for_update(of=Item)
+            .execution_options(populate_existing=True)
+        )
+    }
 
 
 # -- workflow -------------------------------------------------------------------------------------
 
 
-def start_stocktake(session: Session, actor: Actor, *, location_id: int, note: str | None = None) -> Stocktake:
+def start_stocktake(
+    session: Session, actor: Actor, *, location_id: int, note: str | None = None
+) -> Stocktake:
     """Start counting ``location_id`` and all locations under it; the books are read now."""
     require(actor, Action.CONDUCT_STOCKTAKE)
     root = _location(session, location_id)
@@ -153,39 +177,67 @@ def start_stocktake(session: Session, actor: Actor, *, location_id: int, note: s
     session.scalar(select(CustodyCentre.id).where(CustodyCentre.id == root.centre_id).with_for_update())
     tree = Tree.load(session, root.centre_id)
     subtree = tree.subtree(root.id)
-    for other in session.scalars(select(Stocktake).where(Stocktake.status == StocktakeStatus.OPEN,
-                                                         Stocktake.centre_id == root.centre_id)):
+    for other in session.scalars(
+        select(Stocktake).where(
+            Stocktake.status == StocktakeStatus.OPEN, Stocktake.centre_id == root.centre_id
+        )
+    ):
         if other.root_location_id in subtree or root.id in tree.subtree(other.root_location_id):
-            raise Conflict(N_("Stocktake %(no)s is already counting part of this area; finish or cancel it first."),
-                           code="stocktake.overlap", no=other.stocktake_no)
+            raise Conflict(
+                N_("Stocktake %(no)s is already counting part of this area; finish or cancel it first."),
+                code="stocktake.overlap",
+                no=other.stocktake_no,
+            )
     note = (note or "").strip() or None
     if note and len(note) > 500:
         raise InvalidInput(N_("Too long."), fields={"note": [N_("Too long.")]})
     stocktake = Stocktake(
         stocktake_no=numbers.next_code(session, "PD", actor.agency_code, utcnow().year),
-        centre_id=root.centre_id, root_location_id=root.id, agency_id=actor.agency_id,
-        status=StocktakeStatus.OPEN, note=note, started_by_id=actor.user_id,
+        centre_id=root.centre_id,
+        root_location_id=root.id,
+        agency_id=actor.agency_id,
+        status=StocktakeStatus.OPEN,
+        note=note,
+        started_by_id=actor.user_id,
     )
     session.add(stocktake)
     session.flush()
     books = session.execute(
         select(Item.id, Item.label_code, Item.location_state, Item.storage_location_id)
-        .where(Item.storage_location_id.in_(subtree), Item.location_state.in_(ON_SHELF)).order_by(Item.id)
+        .where(Item.storage_location_id.in_(subtree), Item.location_state.in_(ON_SHELF))
+        .order_by(Item.id)
     ).all()
-    session.add_all([
-        StocktakeLine(stocktake_id=stocktake.id, label_code=row.label_code, item_id=row.id, expected=True,
-                      book_state=row.location_state, book_location_id=row.storage_location_id,
-                      result=initial_result(ItemRecord(row.location_state, row.storage_location_id)))
-        for row in books
-    ])
+    session.add_all(
+        [
+            StocktakeLine(
+                stocktake_id=stocktake.id,
+                label_code=row.label_code,
+                item_id=row.id,
+                expected=True,
+                book_state=row.location_state,
+                book_location_id=row.storage_location_id,
+                result=initial_result(ItemRecord(row.location_state, row.storage_location_id)),
+            )
+            for row in books
+        ]
+    )
     session.flush()
-    _event(session, actor, stocktake, "stocktake.start", location_id=root.id, location_path=tree.path[root.id],
-           expected=len(books), checked_out=sum(r.location_state is LocationState.CHECKED_OUT for r in books))
+    _event(
+        session,
+        actor,
+        stocktake,
+        "stocktake.start",
+        location_id=root.id,
+        location_path=tree.path[root.id],
+        expected=len(books),
+        checked_out=sum(r.location_state is LocationState.CHECKED_OUT for r in books),
+    )
     return stocktake
 
 
-def scan(session: Session, actor: Actor, stocktake_id: int, *, label_code: str,
-         location_id: int | None = None) -> StocktakeLine:
+def scan(
+    session: Session, actor: Actor, stocktake_id: int, *, label_code: str, location_id: int | None = None
+) -> StocktakeLine:
     """One scanned label, judged against the item's record now. Scanning again updates the line."""
     require(actor, Action.CONDUCT_STOCKTAKE)
     label = check_label(label_code)
@@ -194,10 +246,15 @@ def scan(session: Session, actor: Actor, stocktake_id: int, *, label_code: str,
     tree = Tree.load(session, stocktake.centre_id)
     subtree = tree.subtree(stocktake.root_location_id)
     if location_id is not None and location_id not in subtree:
-        raise InvalidInput(N_("That location is not part of this stocktake."),
-                           fields={"location_id": [N_("Not in the counted area.")]})
-    line = session.scalar(select(StocktakeLine).where(StocktakeLine.stocktake_id == stocktake.id,
-                                                      StocktakeLine.label_code == label))
+        raise InvalidInput(
+            N_("That location is not part of this stocktake."),
+            fields={"location_id": [N_("Not in the counted area.")]},
+        )
+    line = session.scalar(
+        select(StocktakeLine).where(
+            StocktakeLine.stocktake_id == stocktake.id, StocktakeLine.label_code == label
+        )
+    )
     item = session.scalar(select(Item).where(Item.label_code == label))
     if item is not None and not _countable(session, actor, item, line, subtree, tree):
         item = None  # someone else's item not kept in this centre: to this keeper, an unknown label
@@ -205,11 +262,16 @@ def scan(session: Session, actor: Actor, stocktake_id: int, *, label_code: str,
     found = location_id if location_id is not None else stocktake.root_location_id
     result = classify_scan(record, found, tree.ancestry(item.storage_location_id) if item else ())
     if line is None:
-        line = StocktakeLine(stocktake_id=stocktake.id, label_code=label, expected=False,
-                             item_id=item.id if item else None,
-                             book_state=item.location_state if item else None,
-                             book_location_id=item.storage_location_id if item else None, scan_count=0,
-                             result=result)
+        line = StocktakeLine(
+            stocktake_id=stocktake.id,
+            label_code=label,
+            expected=False,
+            item_id=item.id if item else None,
+            book_state=item.location_state if item else None,
+            book_location_id=item.storage_location_id if item else None,
+            scan_count=0,
+            result=result,
+        )
         session.add(line)
     line.found_location_id = location_id
     line.scan_count += 1
@@ -217,14 +279,28 @@ def scan(session: Session, actor: Actor, stocktake_id: int, *, label_code: str,
     line.scanned_by_id = actor.user_id
     line.result = result
     session.flush()
-    _event(session, actor, stocktake, "stocktake.scan", label_code=label, result=result, location_id=location_id,
-           location_path=tree.path.get(location_id) if location_id is not None else None,
-           scan_count=line.scan_count)
+    _event(
+        session,
+        actor,
+        stocktake,
+        "stocktake.scan",
+        label_code=label,
+        result=result,
+        location_id=location_id,
+        location_path=tree.path.get(location_id) if location_id is not None else None,
+        scan_count=line.scan_count,
+    )
     return line
 
 
-def _countable(session: Session, actor: Actor, item: Item, line: StocktakeLine | None,
-               subtree: frozenset[int], tree: Tree) -> bool:
+def _countable(
+    session: Session,
+    actor: Actor,
+    item: Item,
+    line: StocktakeLine | None,
+    subtree: frozenset[int],
+    tree: Tree,
+) -> bool:
     """Whether a scanned item may be named on this count: it is already a line of it (on the books
     when the count started), the books place it on the counted shelves now or anywhere else in this
     custody centre (a misplaced item of the centre is a wrong location for its custodian to resolve,
@@ -244,23 +320,38 @@ def finish_stocktake(session: Session, actor: Actor, stocktake_id: int) -> Stock
     ensure_open(stocktake.status)
     tree = Tree.load(session, stocktake.centre_id)
     subtree = tree.subtree(stocktake.root_location_id)
-    lines = {line.label_code: line for line in session.scalars(
-        select(StocktakeLine).where(StocktakeLine.stocktake_id == stocktake.id))}
+    lines = {
+        line.label_code: line
+        for line in session.scalars(select(StocktakeLine).where(StocktakeLine.stocktake_id == stocktake.id))
+    }
     # The books now: items on the counted shelves (in storage or out on check-out).
     for row in session.execute(
-            select(Item.id, Item.label_code, Item.location_state, Item.storage_location_id)
-            .where(Item.storage_location_id.in_(subtree), Item.location_state.in_(ON_SHELF))):
+        select(Item.id, Item.label_code, Item.location_state, Item.storage_location_id).where(
+            Item.storage_location_id.in_(subtree), Item.location_state.in_(ON_SHELF)
+        )
+    ):
         if row.label_code not in lines:
-            line = StocktakeLine(stocktake_id=stocktake.id, label_code=row.label_code, item_id=row.id,
-                                 expected=False, book_state=row.location_state,
-                                 book_location_id=row.storage_location_id, result=StocktakeResult.PENDING,
-                                 scan_count=0)
+            line = StocktakeLine(
+                stocktake_id=stocktake.id,
+                label_code=row.label_code,
+                item_id=row.id,
+                expected=False,
+                book_state=row.location_state,
+                book_location_id=row.storage_location_id,
+                result=StocktakeResult.PENDING,
+                scan_count=0,
+            )
             session.add(line)
             lines[row.label_code] = line
     unscanned = [line for line in lines.values() if line.scan_count == 0]
-    records = {row.id: ItemRecord(row.location_state, row.storage_location_id) for row in session.execute(
-        select(Item.id, Item.location_state, Item.storage_location_id)
-        .where(Item.id.in_([line.item_id for line in unscanned if line.item_id is not None])))}
+    records = {
+        row.id: ItemRecord(row.location_state, row.storage_location_id)
+        for row in session.execute(
+            select(Item.id, Item.location_state, Item.storage_location_id).where(
+                Item.id.in_([line.item_id for line in unscanned if line.item_id is not None])
+            )
+        )
+    }
     for line in unscanned:
         line.result = result_at_finish(records.get(line.item_id) if line.item_id else None, subtree)
     now = utcnow()
@@ -269,23 +360,46 @@ def finish_stocktake(session: Session, actor: Actor, stocktake_id: int) -> Stock
     stocktake.finished_at = now
     session.flush()
 
-    wrong = sorted((line for line in lines.values() if line.result in DISCREPANCIES), key=lambda ln: ln.label_code)
+    wrong = sorted(
+        (line for line in lines.values() if line.result in DISCREPANCIES), key=lambda ln: ln.label_code
+    )
     items = _lock_items_any_agency(session, [line.item_id for line in wrong if line.item_id is not None])
     for line in wrong:
         item = items.get(line.item_id) if line.item_id else None
-        session.add(StocktakeDiscrepancy(
-            stocktake_id=stocktake.id, line_id=line.id, item_id=line.item_id, label_code=line.label_code,
-            kind=line.result, responsible_agency_id=item.custodian_agency_id if item else stocktake.agency_id,
-            status=DiscrepancyStatus.OPEN))
+        session.add(
+            StocktakeDiscrepancy(
+                stocktake_id=stocktake.id,
+                line_id=line.id,
+                item_id=line.item_id,
+                label_code=line.label_code,
+                kind=line.result,
+                responsible_agency_id=item.custodian_agency_id if item else stocktake.agency_id,
+                status=DiscrepancyStatus.OPEN,
+            )
+        )
     session.flush()
     for line in sorted(wrong, key=lambda ln: ln.item_id or 0):
         item = items.get(line.item_id) if line.item_id else None
         if item is not None:
-            append_item_event(session, item, actor, "stocktake.discrepancy", occurred_at=now, data={
-                "stocktake_id": stocktake.id, "stocktake_no": stocktake.stocktake_no, "kind": line.result,
-                "book_location": tree.path.get(line.book_location_id), "found_location":
-                    tree.path.get(line.found_location_id) if line.found_location_id else None})
-    _event(session, actor, stocktake, "stocktake.finish", counts=counts(lines.values()), discrepancies=len(wrong))
+            append_item_event(
+                session,
+                item,
+                actor,
+                "stocktake.discrepancy",
+                occurred_at=now,
+                data={
+                    "stocktake_id": stocktake.id,
+                    "stocktake_no": stocktake.stocktake_no,
+                    "kind": line.result,
+                    "book_location": tree.path.get(line.book_location_id),
+                    "found_location": tree.path.get(line.found_location_id)
+                    if line.found_location_id
+                    else None,
+                },
+            )
+    _event(
+        session, actor, stocktake, "stocktake.finish", counts=counts(lines.values()), discrepancies=len(wrong)
+    )
     return stocktake
 
 
@@ -297,25 +411,45 @@ def cancel_stocktake(session: Session, actor: Actor, stocktake_id: int, *, reaso
     stocktake.status = StocktakeStatus.CANCELLED
     stocktake.finished_by_id = actor.user_id
     stocktake.finished_at = utcnow()
-    record_event(session, category=EventCategory.CUSTODY, action="stocktake.cancel", actor=actor,
-                 object_type="stocktake", object_id=stocktake.id, reason=reason,
-                 data={"stocktake_no": stocktake.stocktake_no})
+    record_event(
+        session,
+        category=EventCategory.CUSTODY,
+        action="stocktake.cancel",
+        actor=actor,
+        object_type="stocktake",
+        object_id=stocktake.id,
+        reason=reason,
+        data={"stocktake_no": stocktake.stocktake_no},
+    )
     return stocktake
 
 
-def resolve_discrepancy(session: Session, actor: Actor, discrepancy_id: int, *, reason: str) -> StocktakeDiscrepancy:
+def resolve_discrepancy(
+    session: Session, actor: Actor, discrepancy_id: int, *, reason: str
+) -> StocktakeDiscrepancy:
     """An approver of the responsible agency closes a discrepancy with a reason."""
-    discrepancy = session.scalar(select(StocktakeDiscrepancy).where(StocktakeDiscrepancy.id == discrepancy_id)
-                                 .with_for_update(of=StocktakeDiscrepancy).execution_options(populate_existing=True))
-    if discrepancy is None or not (sees_everything(actor) or discrepancy.responsible_agency_id == actor.agency_id):
+    discrepancy = session.scalar(
+        select(StocktakeDiscrepancy)
+        .where(StocktakeDiscrepancy.id == discrepancy_id)
+        .with_for_update(of=StocktakeDiscrepancy)
+        .execution_options(populate_existing=True)
+    )
+    if discrepancy is None or not (
+        sees_everything(actor) or discrepancy.responsible_agency_id == actor.agency_id
+    ):
         raise _not_found("discrepancy")
-    require(actor, Action.RESOLVE_DISCREPANCY,
-            {Relation.CUSTODIAN} if discrepancy.responsible_agency_id == actor.agency_id else set())
+    require(
+        actor,
+        Action.RESOLVE_DISCREPANCY,
+        {Relation.CUSTODIAN} if discrepancy.responsible_agency_id == actor.agency_id else set(),
+    )
     if discrepancy.status is not DiscrepancyStatus.OPEN:
         raise Conflict(N_("The discrepancy has already been resolved."), code="discrepancy.resolved")
     if discrepancy.stocktake.started_by_id == actor.user_id:
-        raise PermissionDenied(N_("You started this stocktake: another approver must resolve its discrepancies."),
-                               code="separation.stocktake_resolver")
+        raise PermissionDenied(
+            N_("You started this stocktake: another approver must resolve its discrepancies."),
+            code="separation.stocktake_resolver",
+        )
     reason = check_resolution(reason)
     now = utcnow()
     discrepancy.status = DiscrepancyStatus.RESOLVED
@@ -324,13 +458,34 @@ def resolve_discrepancy(session: Session, actor: Actor, discrepancy_id: int, *, 
     discrepancy.resolved_at = now
     if discrepancy.item_id is not None:
         item = _lock_items_any_agency(session, [discrepancy.item_id])[discrepancy.item_id]
-        append_item_event(session, item, actor, "stocktake.resolve", reason=reason, occurred_at=now, data={
-            "discrepancy_id": discrepancy.id, "stocktake_id": discrepancy.stocktake_id, "kind": discrepancy.kind})
+        append_item_event(
+            session,
+            item,
+            actor,
+            "stocktake.resolve",
+            reason=reason,
+            occurred_at=now,
+            data={
+                "discrepancy_id": discrepancy.id,
+                "stocktake_id": discrepancy.stocktake_id,
+                "kind": discrepancy.kind,
+            },
+        )
     else:
-        record_event(session, category=EventCategory.CUSTODY, action="stocktake.resolve", actor=actor,
-                     object_type="stocktake_discrepancy", object_id=discrepancy.id, reason=reason,
-                     data={"stocktake_id": discrepancy.stocktake_id, "label_code": discrepancy.label_code,
-                           "kind": discrepancy.kind})
+        record_event(
+            session,
+            category=EventCategory.CUSTODY,
+            action="stocktake.resolve",
+            actor=actor,
+            object_type="stocktake_discrepancy",
+            object_id=discrepancy.id,
+            reason=reason,
+            data={
+                "stocktake_id": discrepancy.stocktake_id,
+                "label_code": discrepancy.label_code,
+                "kind": discrepancy.kind,
+            },
+        )
     return discrepancy
 
 
@@ -359,8 +514,13 @@ def get_stocktake(session: Session, actor: Actor, stocktake_id: int) -> Stocktak
 
 
 def lines(session: Session, stocktake: Stocktake) -> list[StocktakeLine]:
-    return list(session.scalars(select(StocktakeLine).where(StocktakeLine.stocktake_id == stocktake.id)
-                                .order_by(StocktakeLine.label_code)))
+    return list(
+        session.scalars(
+            select(StocktakeLine)
+            .where(StocktakeLine.stocktake_id == stocktake.id)
+            .order_by(StocktakeLine.label_code)
+        )
+    )
 
 
 def counts(lines: Iterable[StocktakeLine]) -> dict[str, int]:
@@ -383,21 +543,38 @@ class ReportLine:
 
 def report_lines(session: Session, stocktake: Stocktake) -> list[ReportLine]:
     tree = Tree.load(session, stocktake.centre_id)
-    discrepancies = {d.line_id: d.status for d in session.scalars(
-        select(StocktakeDiscrepancy).where(StocktakeDiscrepancy.stocktake_id == stocktake.id))}
+    discrepancies = {
+        d.line_id: d.status
+        for d in session.scalars(
+            select(StocktakeDiscrepancy).where(StocktakeDiscrepancy.stocktake_id == stocktake.id)
+        )
+    }
     rows = session.execute(
-        select(StocktakeLine, Item.name).outerjoin(Item, Item.id == StocktakeLine.item_id)
-        .where(StocktakeLine.stocktake_id == stocktake.id).order_by(StocktakeLine.label_code)
+        select(StocktakeLine, Item.name)
+        .outerjoin(Item, Item.id == StocktakeLine.item_id)
+        .where(StocktakeLine.stocktake_id == stocktake.id)
+        .order_by(StocktakeLine.label_code)
     ).all()
     order = {result: n for n, result in enumerate(RESULT_ORDER)}
-    lines = [ReportLine(line.label_code, name, line.expected, tree.path.get(line.book_location_id),
-                        tree.path.get(line.found_location_id), line.result, line.scanned_at,
-                        discrepancies.get(line.id)) for line, name in rows]
+    lines = [
+        ReportLine(
+            line.label_code,
+            name,
+            line.expected,
+            tree.path.get(line.book_location_id),
+            tree.path.get(line.found_location_id),
+            line.result,
+            line.scanned_at,
+            discrepancies.get(line.id),
+        )
+        for line, name in rows
+    ]
     return sorted(lines, key=lambda ln: (order[ln.result], ln.label_code))
 
 
-def discrepancies_query(actor: Actor, *, status: DiscrepancyStatus | None = None,
-                        stocktake_id: int | None = None) -> Select[Any]:
+def discrepancies_query(
+    actor: Actor, *, status: DiscrepancyStatus | None = None, stocktake_id: int | None = None
+) -> Select[Any]:
     """Auditors see every discrepancy; an agency's users those their agency must resolve."""
     require_reader(actor)
     stmt = select(StocktakeDiscrepancy)
@@ -422,7 +599,11 @@ RESULT_ZH = {
     StocktakeResult.MOVED_OUT: "盘点期间已登记移出",
 }
 DISCREPANCY_ZH = {DiscrepancyStatus.OPEN: "待处理", DiscrepancyStatus.RESOLVED: "已处理"}
-STATUS_ZH = {StocktakeStatus.OPEN: "进行中", StocktakeStatus.FINISHED: "已完成", StocktakeStatus.CANCELLED: "已取消"}
+STATUS_ZH = {
+    StocktakeStatus.OPEN: "进行中",
+    StocktakeStatus.FINISHED: "已完成",
+    StocktakeStatus.CANCELLED: "已取消",
+}
 REPORT_HEADERS = ["标签码", "物品名称", "账面位置", "盘点位置", "盘点结果", "差异处理"]
 
 
@@ -441,8 +622,14 @@ def _report_header(session: Session, stocktake: Stocktake) -> list[tuple[str, st
 
 
 def _row(line: ReportLine) -> list[str]:
-    return [line.label_code, line.name or "（系统无此标签）", line.book_location or "—", line.found_location or "—",
-            RESULT_ZH[line.result], DISCREPANCY_ZH[line.discrepancy_status] if line.discrepancy_status else ""]
+    return [
+        line.label_code,
+        line.name or "（系统无此标签）",
+        line.book_location or "—",
+        line.found_location or "—",
+        RESULT_ZH[line.result],
+        DISCREPANCY_ZH[line.discrepancy_status] if line.discrepancy_status else "",
+    ]
 
 
 def report_pdf(session: Session, stocktake: Stocktake) -> bytes:
@@ -450,17 +637,33 @@ def report_pdf(session: Session, stocktake: Stocktake) -> bytes:
 
     lines = report_lines(session, stocktake)
     tally = counts(_Line(ln.result) for ln in lines)
-    pdf = PdfDocument("涉案财物盘点报告", subtitle=stocktake.centre.name, doc_no=stocktake.stocktake_no,
-                      footer="本报告由系统根据盘点记录生成，数字与盘点明细一致")
-    pdf.fields([Field(label, value, wide=label == "盘点范围") for label, value in _report_header(session, stocktake)])
+    pdf = PdfDocument(
+        "涉案财物盘点报告",
+        subtitle=stocktake.centre.name,
+        doc_no=stocktake.stocktake_no,
+        footer="本报告由系统根据盘点记录生成，数字与盘点明细一致",
+    )
+    pdf.fields(
+        [Field(label, value, wide=label == "盘点范围") for label, value in _report_header(session, stocktake)]
+    )
     pdf.heading("盘点汇总")
-    pdf.table([Column("盘点结果", 3), Column("件数", 1, "right")],
-              [[RESULT_ZH[StocktakeResult(k)], str(v)] for k, v in tally.items()],
-              total=["合计", str(sum(tally.values()))])
+    pdf.table(
+        [Column("盘点结果", 3), Column("件数", 1, "right")],
+        [[RESULT_ZH[StocktakeResult(k)], str(v)] for k, v in tally.items()],
+        total=["合计", str(sum(tally.values()))],
+    )
     pdf.heading("盘点明细")
-    pdf.table([Column(REPORT_HEADERS[0], 2.2), Column(REPORT_HEADERS[1], 2.2), Column(REPORT_HEADERS[2], 3),
-               Column(REPORT_HEADERS[3], 3), Column(REPORT_HEADERS[4], 1.6), Column(REPORT_HEADERS[5], 1.2)],
-              [_row(ln) for ln in lines])
+    pdf.table(
+        [
+            Column(REPORT_HEADERS[0], 2.2),
+            Column(REPORT_HEADERS[1], 2.2),
+            Column(REPORT_HEADERS[2], 3),
+            Column(REPORT_HEADERS[3], 3),
+            Column(REPORT_HEADERS[4], 1.6),
+            Column(REPORT_HEADERS[5], 1.2),
+        ],
+        [_row(ln) for ln in lines],
+    )
     pdf.signatures(["盘点人", "复核人"])
     return pdf.build()
 

@@ -29,7 +29,9 @@ from .visibility import lock_items
 
 
 def facts(item: Item) -> ItemFacts:
-    return ItemFacts(item.custody_state, item.location_state, item.disposition_status, item.storage_location_id)
+    return ItemFacts(
+        item.custody_state, item.location_state, item.disposition_status, item.storage_location_id
+    )
 
 
 def custodian_relations(actor: Actor, item: Item) -> set[Relation]:
@@ -45,8 +47,11 @@ def _locked_item(session: Session, actor: Actor, item_id: int, action: Action) -
 def _location(session: Session, location_id: int) -> StorageLocation:
     location = session.get(StorageLocation, location_id)
     if location is None or not location.is_active:
-        raise NotFound(N_("Unknown or inactive storage location."), code="not_found.location",
-                       fields={"location_id": [N_("Unknown or inactive storage location.")]})
+        raise NotFound(
+            N_("Unknown or inactive storage location."),
+            code="not_found.location",
+            fields={"location_id": [N_("Unknown or inactive storage location.")]},
+        )
     return location
 
 
@@ -81,15 +86,32 @@ def check_in(
     first = item.checked_in_at is None
     if first:
         item.checked_in_at = when
-    append_item_event(session, item, actor, "item.check_in", before=before, reason=reason, occurred_at=when, data={
-        "location_path": location.path, "condition": condition,
-        "hours_since_seizure": round((when - item.seized_at).total_seconds() / 3600, 1) if first else None,
-    })
+    append_item_event(
+        session,
+        item,
+        actor,
+        "item.check_in",
+        before=before,
+        reason=reason,
+        occurred_at=when,
+        data={
+            "location_path": location.path,
+            "condition": condition,
+            "hours_since_seizure": round((when - item.seized_at).total_seconds() / 3600, 1)
+            if first
+            else None,
+        },
+    )
     return item
 
 
 def move(
-    session: Session, actor: Actor, item_id: int, *, location_id: int, reason: str | None = None,
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    *,
+    location_id: int,
+    reason: str | None = None,
     occurred_at: datetime | None = None,
 ) -> Item:
     item = _locked_item(session, actor, item_id, Action.MOVE_ITEM)
@@ -98,8 +120,16 @@ def move(
     when = _when(occurred_at, reason, item)
     before = item_snapshot(item)
     item.storage_location = location
-    append_item_event(session, item, actor, "item.move", before=before, reason=reason, occurred_at=when,
-                      data={"location_path": location.path})
+    append_item_event(
+        session,
+        item,
+        actor,
+        "item.move",
+        before=before,
+        reason=reason,
+        occurred_at=when,
+        data={"location_path": location.path},
+    )
     return item
 
 
@@ -127,13 +157,26 @@ def record_external(
     item.external_place = place
     item.external_contact = (contact or "").strip() or None
     item.storage_location = None
-    append_item_event(session, item, actor, "item.external", before=before, reason=reason, occurred_at=when,
-                      data={"contact": item.external_contact})
+    append_item_event(
+        session,
+        item,
+        actor,
+        "item.external",
+        before=before,
+        reason=reason,
+        occurred_at=when,
+        data={"contact": item.external_contact},
+    )
     return item
 
 
 def record_condition(
-    session: Session, actor: Actor, item_id: int, *, condition: str, occurred_at: datetime | None = None,
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    *,
+    condition: str,
+    occurred_at: datetime | None = None,
     reason: str | None = None,
 ) -> Item:
     item = _locked_item(session, actor, item_id, Action.RECORD_CONDITION)
@@ -144,6 +187,13 @@ def record_condition(
     when = _when(occurred_at, reason, item)
     previous = item.condition
     item.condition = condition
-    append_item_event(session, item, actor, "item.condition", reason=reason, occurred_at=when,
-                      data={"before": {"condition": previous}, "after": {"condition": condition}})
+    append_item_event(
+        session,
+        item,
+        actor,
+        "item.condition",
+        reason=reason,
+        occurred_at=when,
+        data={"before": {"condition": previous}, "after": {"condition": condition}},
+    )
     return item

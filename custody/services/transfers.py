@@ -90,19 +90,32 @@ def propose_transfer(
     lines = dict(lines or {})
     unknown = set(lines) - set(item_ids)
     if unknown:
-        raise InvalidInput(N_("Line details given for items not in the transfer: %(ids)s."),
-                           fields={"lines": [N_("Not in item_ids.")]}, ids=sorted(unknown))
+        raise InvalidInput(
+            N_("Line details given for items not in the transfer: %(ids)s."),
+            fields={"lines": [N_("Not in item_ids.")]},
+            ids=sorted(unknown),
+        )
     case = get_case(session, actor, case_id, lock=True)
     if moves_case(kind):
-        require(actor, Action.SEND_CASE,
-                {Relation.CASE_HANDLER} if case.handling_agency_id == actor.agency_id else set())
+        require(
+            actor,
+            Action.SEND_CASE,
+            {Relation.CASE_HANDLER} if case.handling_agency_id == actor.agency_id else set(),
+        )
     to_agency = session.get(Agency, to_agency_id)
     if to_agency is None or not to_agency.is_active:
-        raise InvalidInput(N_("Unknown or inactive receiving agency."),
-                           fields={"to_agency_id": [N_("Unknown or inactive agency.")]})
+        raise InvalidInput(
+            N_("Unknown or inactive receiving agency."),
+            fields={"to_agency_id": [N_("Unknown or inactive agency.")]},
+        )
     check_route(
-        kind, from_kind=actor.agency_kind, to_kind=to_agency.kind, same_agency=to_agency.id == actor.agency_id,
-        case_stage=case.stage, supplementary_rounds=case.supplementary_rounds, item_count=len(item_ids),
+        kind,
+        from_kind=actor.agency_kind,
+        to_kind=to_agency.kind,
+        same_agency=to_agency.id == actor.agency_id,
+        case_stage=case.stage,
+        supplementary_rounds=case.supplementary_rounds,
+        item_count=len(item_ids),
     )
     if moves_case(kind):
         check_no_stage_transfer_waiting(_stage_transfer_waiting(session, case.id))
@@ -110,8 +123,11 @@ def propose_transfer(
     open_checkouts = _open_checkouts(session, list(items))
     for item in items.values():
         if item.case_id != case.id:
-            raise InvalidInput(N_("Item %(label)s belongs to another case."),
-                               fields={"item_ids": [N_("Every item must belong to the case.")]}, label=item.label_code)
+            raise InvalidInput(
+                N_("Item %(label)s belongs to another case."),
+                fields={"item_ids": [N_("Every item must belong to the case.")]},
+                label=item.label_code,
+            )
         require(actor, Action.PROPOSE_TRANSFER, custodian_relations(actor, item))
         ensure_not_in_transfer(facts(item))
         check_item_transferable(facts(item))
@@ -120,29 +136,60 @@ def propose_transfer(
 
     transfer = Transfer(
         transfer_no=numbers.transfer_no(session, actor.agency_code, utcnow().year),
-        case_id=case.id, kind=kind, from_agency_id=actor.agency_id, to_agency_id=to_agency.id,
-        status=TransferStatus.PENDING, note=(note or "").strip() or None, created_by_id=actor.user_id,
+        case_id=case.id,
+        kind=kind,
+        from_agency_id=actor.agency_id,
+        to_agency_id=to_agency.id,
+        status=TransferStatus.PENDING,
+        note=(note or "").strip() or None,
+        created_by_id=actor.user_id,
     )
     session.add(transfer)
     session.flush()
     for line_no, item_id in enumerate(item_ids, start=1):
         item = items[item_id]
         spec = lines.get(item_id, LineInput())
-        session.add(TransferLine(
-            transfer_id=transfer.id, item_id=item.id, line_no=line_no, proposed_disposition=spec.proposed_disposition,
-            mode=spec.mode, decision=LineDecision.PENDING,
-        ))
+        session.add(
+            TransferLine(
+                transfer_id=transfer.id,
+                item_id=item.id,
+                line_no=line_no,
+                proposed_disposition=spec.proposed_disposition,
+                mode=spec.mode,
+                decision=LineDecision.PENDING,
+            )
+        )
         before = item_snapshot(item)
         item.custody_state = CustodyState.IN_TRANSFER
-        append_item_event(session, item, actor, "transfer.propose", before=before, data={
-            "transfer_id": transfer.id, "transfer_no": transfer.transfer_no, "kind": kind,
-            "to_agency_id": to_agency.id, "to_agency_name": to_agency.name,
-            "proposed_disposition": spec.proposed_disposition, "mode": spec.mode,
-        })
+        append_item_event(
+            session,
+            item,
+            actor,
+            "transfer.propose",
+            before=before,
+            data={
+                "transfer_id": transfer.id,
+                "transfer_no": transfer.transfer_no,
+                "kind": kind,
+                "to_agency_id": to_agency.id,
+                "to_agency_name": to_agency.name,
+                "proposed_disposition": spec.proposed_disposition,
+                "mode": spec.mode,
+            },
+        )
     session.flush()
     add_participant(session, case.id, to_agency.id)
-    case_event(session, actor, case, "transfer.propose", transfer_id=transfer.id, transfer_no=transfer.transfer_no,
-               kind=kind, to_agency_id=to_agency.id, item_count=len(item_ids))
+    case_event(
+        session,
+        actor,
+        case,
+        "transfer.propose",
+        transfer_id=transfer.id,
+        transfer_no=transfer.transfer_no,
+        kind=kind,
+        to_agency_id=to_agency.id,
+        item_count=len(item_ids),
+    )
     return transfer
 
 
@@ -159,10 +206,15 @@ def _stage_transfer_waiting(session: Session, case_id: int) -> str | None:
     """The number of a stage transfer of the case not yet signed for (pending, or partial with
     only rejected lines so far), if any. The caller holds the case lock."""
     return session.scalar(
-        select(Transfer.transfer_no).where(
-            Transfer.case_id == case_id, Transfer.kind.in_(STAGE_KINDS),
-            Transfer.status.in_((TransferStatus.PENDING, TransferStatus.PARTIAL)), Transfer.received_at.is_(None))
-        .order_by(Transfer.id).limit(1)
+        select(Transfer.transfer_no)
+        .where(
+            Transfer.case_id == case_id,
+            Transfer.kind.in_(STAGE_KINDS),
+            Transfer.status.in_((TransferStatus.PENDING, TransferStatus.PARTIAL)),
+            Transfer.received_at.is_(None),
+        )
+        .order_by(Transfer.id)
+        .limit(1)
     )
 
 
@@ -172,9 +224,13 @@ def _open_checkouts(session: Session, item_ids: list[int]) -> dict[int, str]:
     if not item_ids:
         return {}
     rows = session.execute(
-        select(CheckoutLine.item_id, Checkout.checkout_no).join(Checkout, Checkout.id == CheckoutLine.checkout_id)
-        .where(CheckoutLine.item_id.in_(item_ids), CheckoutLine.returned_at.is_(None),
-               Checkout.status.in_(OPEN_CHECKOUT))
+        select(CheckoutLine.item_id, Checkout.checkout_no)
+        .join(Checkout, Checkout.id == CheckoutLine.checkout_id)
+        .where(
+            CheckoutLine.item_id.in_(item_ids),
+            CheckoutLine.returned_at.is_(None),
+            Checkout.status.in_(OPEN_CHECKOUT),
+        )
         .order_by(Checkout.id)
     ).all()
     found: dict[int, str] = {}
@@ -185,19 +241,27 @@ def _open_checkouts(session: Session, item_ids: list[int]) -> dict[int, str]:
 
 def _lock_case_of_transfer(session: Session, actor: Actor, transfer_id: int) -> Case:
     """The first lock of every action on a transfer: its case row (see the module's lock order)."""
-    case_id = session.scalar(select(Transfer.case_id).where(Transfer.id == transfer_id, _transfer_filter(actor)))
+    case_id = session.scalar(
+        select(Transfer.case_id).where(Transfer.id == transfer_id, _transfer_filter(actor))
+    )
     if case_id is None:
         raise _not_found()
-    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update(of=Case)
-                          .execution_options(populate_existing=True))
+    case = session.scalar(
+        select(Case)
+        .where(Case.id == case_id)
+        .with_for_update(of=Case)
+        .execution_options(populate_existing=True)
+    )
     assert case is not None
     return case
 
 
 def _locked_transfer(session: Session, actor: Actor, transfer_id: int) -> Transfer:
     transfer = session.scalar(
-        select(Transfer).where(Transfer.id == transfer_id, _transfer_filter(actor))
-        .with_for_update(of=Transfer).execution_options(populate_existing=True)
+        select(Transfer)
+        .where(Transfer.id == transfer_id, _transfer_filter(actor))
+        .with_for_update(of=Transfer)
+        .execution_options(populate_existing=True)
     )
     if transfer is None:
         raise _not_found()
@@ -206,49 +270,78 @@ def _locked_transfer(session: Session, actor: Actor, transfer_id: int) -> Transf
 
 def _locked_lines(session: Session, transfer: Transfer, item_ids: list[int]) -> list[TransferLine]:
     wanted = set(item_ids)
-    lines = list(session.scalars(
-        select(TransferLine).where(TransferLine.transfer_id == transfer.id, TransferLine.item_id.in_(wanted))
-        .order_by(TransferLine.id).with_for_update(of=TransferLine).execution_options(populate_existing=True)
-    ))
+    lines = list(
+        session.scalars(
+            select(TransferLine)
+            .where(TransferLine.transfer_id == transfer.id, TransferLine.item_id.in_(wanted))
+            .order_by(TransferLine.id)
+            .with_for_update(of=TransferLine)
+            .execution_options(populate_existing=True)
+        )
+    )
     missing = wanted - {line.item_id for line in lines}
     if missing:
-        raise InvalidInput(N_("These items are not lines of this transfer: %(ids)s."),
-                           fields={"item_ids": [N_("Not in this transfer.")]}, ids=sorted(missing))
+        raise InvalidInput(
+            N_("These items are not lines of this transfer: %(ids)s."),
+            fields={"item_ids": [N_("Not in this transfer.")]},
+            ids=sorted(missing),
+        )
     return lines
 
 
-def _refuse_duplicate_case_no(session: Session, case: Case, agency_column: Any, number_column: Any,
-                              agency_id: int, number: str | None) -> None:
+def _refuse_duplicate_case_no(
+    session: Session, case: Case, agency_column: Any, number_column: Any, agency_id: int, number: str | None
+) -> None:
     """A procuratorate's or court's case number names one case of that agency, as the police number
     does for the police (``cases.open_case``): another case already holding it is a conflict."""
     if number is None:
         return
-    duplicate = session.scalar(select(Case.id).where(agency_column == agency_id, number_column == number,
-                                                     Case.id != case.id).limit(1))
+    duplicate = session.scalar(
+        select(Case.id)
+        .where(agency_column == agency_id, number_column == number, Case.id != case.id)
+        .limit(1)
+    )
     if duplicate is not None:
-        raise Conflict(N_("Another case of your agency already has this case number."), code="case.duplicate",
-                       fields={"case_no": [N_("Already in use.")]})
+        raise Conflict(
+            N_("Another case of your agency already has this case number."),
+            code="case.duplicate",
+            fields={"case_no": [N_("Already in use.")]},
+        )
 
 
 def _move_case(session: Session, actor: Actor, transfer: Transfer, case: Case, case_no: str | None) -> None:
     """First sign-for: the case file, its stage and the receiver's case number move with it.
     The caller holds the case lock, taken before the transfer's."""
     route = ROUTES[transfer.kind]
-    check_case_receivable(transfer.kind, case_stage=case.stage,
-                          sender_handles_case=case.handling_agency_id == transfer.from_agency_id,
-                          supplementary_rounds=case.supplementary_rounds)
-    before = {"stage": case.stage, "handling_agency_id": case.handling_agency_id,
-              "procuratorate_case_no": case.procuratorate_case_no, "court_case_no": case.court_case_no}
+    check_case_receivable(
+        transfer.kind,
+        case_stage=case.stage,
+        sender_handles_case=case.handling_agency_id == transfer.from_agency_id,
+        supplementary_rounds=case.supplementary_rounds,
+    )
+    before = {
+        "stage": case.stage,
+        "handling_agency_id": case.handling_agency_id,
+        "procuratorate_case_no": case.procuratorate_case_no,
+        "court_case_no": case.court_case_no,
+    }
     if route.number_for is AgencyKind.PROCURATORATE:
         number = check_case_number(transfer.kind, case.procuratorate_case_no, case_no)
-        _refuse_duplicate_case_no(session, case, Case.procuratorate_agency_id, Case.procuratorate_case_no,
-                                  transfer.to_agency_id, number)
+        _refuse_duplicate_case_no(
+            session,
+            case,
+            Case.procuratorate_agency_id,
+            Case.procuratorate_case_no,
+            transfer.to_agency_id,
+            number,
+        )
         case.procuratorate_agency = transfer.to_agency
         case.procuratorate_case_no = number or case.procuratorate_case_no
     elif route.number_for is AgencyKind.COURT:
         number = check_case_number(transfer.kind, case.court_case_no, case_no)
-        _refuse_duplicate_case_no(session, case, Case.court_agency_id, Case.court_case_no, transfer.to_agency_id,
-                                  number)
+        _refuse_duplicate_case_no(
+            session, case, Case.court_agency_id, Case.court_case_no, transfer.to_agency_id, number
+        )
         case.court_agency = transfer.to_agency
         case.court_case_no = number or case.court_case_no
     if transfer.kind is TransferKind.SUPPLEMENTARY_INVESTIGATION:
@@ -257,11 +350,24 @@ def _move_case(session: Session, actor: Actor, transfer: Transfer, case: Case, c
         case.stage = route.to_stage
         case.handling_agency = transfer.to_agency
     session.flush()
-    after = {"stage": case.stage, "handling_agency_id": case.handling_agency_id,
-             "procuratorate_case_no": case.procuratorate_case_no, "court_case_no": case.court_case_no}
+    after = {
+        "stage": case.stage,
+        "handling_agency_id": case.handling_agency_id,
+        "procuratorate_case_no": case.procuratorate_case_no,
+        "court_case_no": case.court_case_no,
+    }
     transfer.received_at = utcnow()
-    case_event(session, actor, case, "case.receive", transfer_id=transfer.id, transfer_no=transfer.transfer_no,
-               before=before, after=after, supplementary_rounds=case.supplementary_rounds)
+    case_event(
+        session,
+        actor,
+        case,
+        "case.receive",
+        transfer_id=transfer.id,
+        transfer_no=transfer.transfer_no,
+        before=before,
+        after=after,
+        supplementary_rounds=case.supplementary_rounds,
+    )
 
 
 def decide_lines(
@@ -280,14 +386,21 @@ def decide_lines(
         reason = check_reject_reason(reason)
     case = _lock_case_of_transfer(session, actor, transfer_id)
     transfer = _locked_transfer(session, actor, transfer_id)
-    require(actor, Action.DECIDE_TRANSFER,
-            {Relation.RECEIVER} if transfer.to_agency_id == actor.agency_id else set())
+    require(
+        actor,
+        Action.DECIDE_TRANSFER,
+        {Relation.RECEIVER} if transfer.to_agency_id == actor.agency_id else set(),
+    )
     if transfer.status is TransferStatus.RECALLED:
         check_lines_pending([LineDecision.RECALLED])
     if not item_ids and transfer.lines:
-        raise InvalidInput(N_("Choose at least one line."), fields={"item_ids": [N_("Choose at least one line.")]})
+        raise InvalidInput(
+            N_("Choose at least one line."), fields={"item_ids": [N_("Choose at least one line.")]}
+        )
     if not item_ids and not accept:
-        raise InvalidInput(N_("Choose at least one line."), fields={"item_ids": [N_("Choose at least one line.")]})
+        raise InvalidInput(
+            N_("Choose at least one line."), fields={"item_ids": [N_("Choose at least one line.")]}
+        )
     lines = _locked_lines(session, transfer, item_ids)
     check_lines_pending(line.decision for line in lines)
     items = {item.id: item for item in lock_items(session, actor, item_ids)}
@@ -303,25 +416,48 @@ def decide_lines(
         line.decided_by_id = actor.user_id
         line.decided_at = now
         item.custody_state = CustodyState.HELD
-        common: dict[str, Any] = {"transfer_id": transfer.id, "transfer_no": transfer.transfer_no,
-                                  "line_no": line.line_no, "mode": line.mode}
+        common: dict[str, Any] = {
+            "transfer_id": transfer.id,
+            "transfer_no": transfer.transfer_no,
+            "line_no": line.line_no,
+            "mode": line.mode,
+        }
         if accept:
             line.decision = LineDecision.ACCEPTED
             item.custodian_agency = transfer.to_agency
             item.flag_reason = None
-            append_item_event(session, item, actor, "transfer.accept", before=before, occurred_at=now, data={
-                **common, "from_agency_id": transfer.from_agency_id, "to_agency_id": transfer.to_agency_id,
-                "proposed_disposition": line.proposed_disposition,
-            })
+            append_item_event(
+                session,
+                item,
+                actor,
+                "transfer.accept",
+                before=before,
+                occurred_at=now,
+                data={
+                    **common,
+                    "from_agency_id": transfer.from_agency_id,
+                    "to_agency_id": transfer.to_agency_id,
+                    "proposed_disposition": line.proposed_disposition,
+                },
+            )
         else:
             line.decision = LineDecision.REJECTED
             line.reason = reason
             item.flag_reason = reason
-            append_item_event(session, item, actor, "transfer.reject", before=before, reason=reason,
-                              occurred_at=now, data=common)
+            append_item_event(
+                session,
+                item,
+                actor,
+                "transfer.reject",
+                before=before,
+                reason=reason,
+                occurred_at=now,
+                data=common,
+            )
     session.flush()
-    transfer.status = status_after(line.decision for line in transfer.lines) if transfer.lines \
-        else TransferStatus.COMPLETED
+    transfer.status = (
+        status_after(line.decision for line in transfer.lines) if transfer.lines else TransferStatus.COMPLETED
+    )
     if transfer.status is TransferStatus.COMPLETED:
         transfer.completed_at = now
     return transfer
@@ -330,8 +466,11 @@ def decide_lines(
 def recall_transfer(session: Session, actor: Actor, transfer_id: int, reason: str | None = None) -> Transfer:
     """The sender takes the transfer back before the receiver has decided any line."""
     transfer = _locked_transfer(session, actor, transfer_id)
-    require(actor, Action.RECALL_TRANSFER,
-            {Relation.SENDER} if transfer.from_agency_id == actor.agency_id else set())
+    require(
+        actor,
+        Action.RECALL_TRANSFER,
+        {Relation.SENDER} if transfer.from_agency_id == actor.agency_id else set(),
+    )
     check_recall(transfer.status)
     lines = _locked_lines(session, transfer, [line.item_id for line in transfer.lines])
     check_lines_pending(line.decision for line in lines)
@@ -345,15 +484,24 @@ def recall_transfer(session: Session, actor: Actor, transfer_id: int, reason: st
         line.decided_by_id = actor.user_id
         line.decided_at = now
         item.custody_state = CustodyState.HELD
-        append_item_event(session, item, actor, "transfer.recall", before=before, reason=reason, data={
-            "transfer_id": transfer.id, "transfer_no": transfer.transfer_no})
+        append_item_event(
+            session,
+            item,
+            actor,
+            "transfer.recall",
+            before=before,
+            reason=reason,
+            data={"transfer_id": transfer.id, "transfer_no": transfer.transfer_no},
+        )
     transfer.status = TransferStatus.RECALLED
     transfer.recalled_at = now
     transfer.recalled_by_id = actor.user_id
     transfer.recall_reason = reason
     case = session.get(Case, transfer.case_id)
     assert case is not None
-    case_event(session, actor, case, "transfer.recall", transfer_id=transfer.id, transfer_no=transfer.transfer_no)
+    case_event(
+        session, actor, case, "transfer.recall", transfer_id=transfer.id, transfer_no=transfer.transfer_no
+    )
     return transfer
 
 

@@ -43,7 +43,9 @@ def item_filter(actor: Actor) -> ColumnElement[bool]:
         return true()
     if not actor.roles - {Role.ADMIN}:
         return false()
-    return Item.case_id.in_(select(CaseParticipant.case_id).where(CaseParticipant.agency_id == actor.agency_id))
+    return Item.case_id.in_(
+        select(CaseParticipant.case_id).where(CaseParticipant.agency_id == actor.agency_id)
+    )
 
 
 def get_case(session: Session, actor: Actor, case_id: int, *, lock: bool = False) -> Case:

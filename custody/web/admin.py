@@ -51,10 +51,14 @@ def users():
 
     def create() -> tuple[str, str]:
         user = accounts.create_user(
-            db.session, actor,
-            username=form.username.data, display_name=form.display_name.data,
-            agency_id=form.agency_id.data, roles=[Role(r) for r in form.roles.data],
-            password=form.password.data, locale=form.locale.data,
+            db.session,
+            actor,
+            username=form.username.data,
+            display_name=form.display_name.data,
+            agency_id=form.agency_id.data,
+            roles=[Role(r) for r in form.roles.data],
+            password=form.password.data,
+            locale=form.locale.data,
         )
         return _("User %(username)s created.", username=user.username), url_for("admin.users")
 
@@ -78,9 +82,14 @@ def user_detail(user_id: int):
     try:
         if form.submit.data and form.validate_on_submit():
             accounts.update_user(
-                db.session, actor, user.id, display_name=form.display_name.data,
-                agency_id=form.agency_id.data, roles=[Role(r) for r in form.roles.data],
-                is_active=form.is_active.data, locale=form.locale.data,
+                db.session,
+                actor,
+                user.id,
+                display_name=form.display_name.data,
+                agency_id=form.agency_id.data,
+                roles=[Role(r) for r in form.roles.data],
+                is_active=form.is_active.data,
+                locale=form.locale.data,
             )
             db.session.commit()
             flash(_("Saved."), "success")
@@ -101,8 +110,9 @@ def user_detail(user_id: int):
         db.session.rollback()
         show_domain_error(password_form if password_form.submit.data else form, error)
         status = error.status
-    return render_template("admin/user_detail.html", user=user, form=form,
-                           password_form=password_form, unlock_form=unlock_form), status
+    return render_template(
+        "admin/user_detail.html", user=user, form=form, password_form=password_form, unlock_form=unlock_form
+    ), status
 
 
 @bp.route("/agencies", methods=["GET", "POST"])
@@ -112,8 +122,9 @@ def agencies():
     form = AgencyForm()
 
     def create() -> tuple[str, str]:
-        agency = accounts.create_agency(db.session, actor, code=form.code.data, name=form.name.data,
-                                        kind=AgencyKind(form.kind.data))
+        agency = accounts.create_agency(
+            db.session, actor, code=form.code.data, name=form.name.data, kind=AgencyKind(form.kind.data)
+        )
         return _("Agency %(name)s added.", name=agency.name), url_for("admin.agencies")
 
     done, status = submit_form(form, create)
@@ -129,7 +140,9 @@ def agency_detail(agency_id: int):
     form = AgencyEditForm(obj=agency)
 
     def save() -> tuple[str, str]:
-        accounts.update_agency(db.session, actor, agency.id, name=form.name.data, is_active=form.is_active.data)
+        accounts.update_agency(
+            db.session, actor, agency.id, name=form.name.data, is_active=form.is_active.data
+        )
         return _("Saved."), url_for("admin.agencies")
 
     done, status = submit_form(form, save)
@@ -151,10 +164,18 @@ def locations():
 
     def create() -> tuple[str, str]:
         location = accounts.create_location(
-            db.session, actor, centre_id=form.centre_id.data, kind=StorageKind(form.kind.data),
-            code=form.code.data, name=form.name.data, parent_id=form.parent_id.data or None,
+            db.session,
+            actor,
+            centre_id=form.centre_id.data,
+            kind=StorageKind(form.kind.data),
+            code=form.code.data,
+            name=form.name.data,
+            parent_id=form.parent_id.data or None,
         )
         return _("Location %(path)s added.", path=location.path), url_for("admin.locations")
 
     done, status = submit_form(form, create)
-    return done or (render_template("admin/locations.html", locations=rows, centres=centres, form=form), status)
+    return done or (
+        render_template("admin/locations.html", locations=rows, centres=centres, form=form),
+        status,
+    )

@@ -64,8 +64,10 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 CASE_ITEMS_SHOWN = 200
 
 SUMMARY_LABELS = {
-    "no_items": N_("No items yet"), "awaiting_check_in": N_("Some items await check-in"),
-    "transfer_pending": N_("Transfer awaiting sign-for"), "in_custody": N_("In custody"),
+    "no_items": N_("No items yet"),
+    "awaiting_check_in": N_("Some items await check-in"),
+    "transfer_pending": N_("Transfer awaiting sign-for"),
+    "in_custody": N_("In custody"),
     "all_disposed": N_("All items disposed of"),
 }
 
@@ -96,8 +98,14 @@ def index():
     stage = CaseStage(form.stage.data) if form.stage.data in {s.value for s in CaseStage} else None
     page = paginate(cases.list_cases_query(actor, stage=stage, q=(form.q.data or "").strip() or None))
     summaries = {case.id: cases.case_summary(db.session, case.id) for case in page.rows}
-    return render_template("cases/index.html", form=form, page=page, summaries=summaries,
-                           summary_labels=SUMMARY_LABELS, can_open=allowed(actor, Action.OPEN_CASE))
+    return render_template(
+        "cases/index.html",
+        form=form,
+        page=page,
+        summaries=summaries,
+        summary_labels=SUMMARY_LABELS,
+        can_open=allowed(actor, Action.OPEN_CASE),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -107,10 +115,18 @@ def new():
     form = CaseForm()
 
     def open_() -> tuple[str, str]:
-        case = cases.open_case(db.session, actor, police_case_no=form.police_case_no.data,
-                               title=form.title.data, filed_on=form.filed_on.data, summary=form.summary.data)
-        return (_("Case %(no)s opened. Register the seized items next.", no=case.police_case_no),
-                url_for("cases.detail", case_id=case.id))
+        case = cases.open_case(
+            db.session,
+            actor,
+            police_case_no=form.police_case_no.data,
+            title=form.title.data,
+            filed_on=form.filed_on.data,
+            summary=form.summary.data,
+        )
+        return (
+            _("Case %(no)s opened. Register the seized items next.", no=case.police_case_no),
+            url_for("cases.detail", case_id=case.id),
+        )
 
     done, status = submit_form(form, open_)
     return done or (render_template("cases/new.html", form=form), status)
@@ -125,17 +141,29 @@ def detail(case_id: int):
     case = get_case(db.session, actor, case_id)
     summary = cases.case_summary(db.session, case.id)
     lists = db.session.execute(
-        select(SeizureList, func.count(Item.id)).outerjoin(Item, Item.seizure_list_id == SeizureList.id)
-        .where(SeizureList.case_id == case.id).group_by(SeizureList.id).order_by(SeizureList.id)
+        select(SeizureList, func.count(Item.id))
+        .outerjoin(Item, Item.seizure_list_id == SeizureList.id)
+        .where(SeizureList.case_id == case.id)
+        .group_by(SeizureList.id)
+        .order_by(SeizureList.id)
     ).all()
-    case_items = items.mark_overdue(db.session, list(db.session.scalars(
-        items.items_query(actor, ItemQuery(case_id=case.id, sort="id")).limit(CASE_ITEMS_SHOWN))))
+    case_items = items.mark_overdue(
+        db.session,
+        list(
+            db.session.scalars(
+                items.items_query(actor, ItemQuery(case_id=case.id, sort="id")).limit(CASE_ITEMS_SHOWN)
+            )
+        ),
+    )
     case_transfers = list(db.session.scalars(transfers.transfers_query(actor, case_id=case.id)))
     case_checkouts = list(db.session.scalars(checkouts.checkouts_query(actor, case_id=case.id).limit(50)))
-    case_dispositions = list(db.session.scalars(dispositions.dispositions_query(actor, case_id=case.id).limit(50)))
+    case_dispositions = list(
+        db.session.scalars(dispositions.dispositions_query(actor, case_id=case.id).limit(50))
+    )
     held_here = any(item.custodian_agency_id == actor.agency_id for item in case_items)
     can = {
-        "register": allowed(actor, Action.REGISTER_ITEM, _handler(actor, case)) and case.stage is not CaseStage.CLOSED,
+        "register": allowed(actor, Action.REGISTER_ITEM, _handler(actor, case))
+        and case.stage is not CaseStage.CLOSED,
         "transfer": allowed(actor, Action.SEND_CASE, _handler(actor, case))
         or (held_here and allowed(actor, Action.PROPOSE_TRANSFER, {Relation.CUSTODIAN})),
         # Whoever sees the case sees its deadlines; the forms there are offered by permission.
@@ -143,9 +171,18 @@ def detail(case_id: int):
         "audit": allowed(actor, Action.READ_AUDIT_LOG),
     }
     return render_template(
-        "cases/detail.html", case=case, summary=summary, summary_labels=SUMMARY_LABELS, lists=lists,
-        items=case_items, shown_limit=CASE_ITEMS_SHOWN, transfers=case_transfers, checkouts=case_checkouts,
-        dispositions=case_dispositions, can=can, actor=actor,
+        "cases/detail.html",
+        case=case,
+        summary=summary,
+        summary_labels=SUMMARY_LABELS,
+        lists=lists,
+        items=case_items,
+        shown_limit=CASE_ITEMS_SHOWN,
+        transfers=case_transfers,
+        checkouts=case_checkouts,
+        dispositions=case_dispositions,
+        can=can,
+        actor=actor,
     )
 
 
@@ -158,10 +195,13 @@ def _list_choices(case: Case, actor: Actor) -> list[Any]:
     from custody.i18n import local_time
 
     no_holder = _("no holder recorded")
-    return options([(0, _("A new seizure list (fill in below)"))] + [
-        (sl.id, f"{sl.list_no} · {sl.holder_name or no_holder} · {local_time(sl.seized_at, 'short')}")
-        for sl in lists
-    ])
+    return options(
+        [(0, _("A new seizure list (fill in below)"))]
+        + [
+            (sl.id, f"{sl.list_no} · {sl.holder_name or no_holder} · {local_time(sl.seized_at, 'short')}")
+            for sl in lists
+        ]
+    )
 
 
 def _details(form: ItemForm, category: ItemCategory) -> dict[str, Any]:
@@ -194,24 +234,39 @@ def item_input(form: ItemForm) -> ItemInput:
     new_list = None
     if not form.seizure_list_id.data:
         new_list = SeizureListInput(
-            seized_at=seized_at or utcnow(), place=form.seized_place.data or None,
-            holder_name=form.holder_name.data or None, holder_id_no=form.holder_id_no.data or None,
+            seized_at=seized_at or utcnow(),
+            place=form.seized_place.data or None,
+            holder_name=form.holder_name.data or None,
+            holder_id_no=form.holder_id_no.data or None,
             holder_contact=form.holder_contact.data or None,
             holder_signature=HolderSignature(form.holder_signature.data),
-            holder_signature_note=form.holder_signature_note.data or None, witness=form.witness.data or None,
+            holder_signature_note=form.holder_signature_note.data or None,
+            witness=form.witness.data or None,
         )
     return ItemInput(
-        name=form.name.data, category=category, quantity=form.quantity.data, unit=form.unit.data,
-        measure=Measure(form.measure.data), measure_doc_no=form.measure_doc_no.data or None,
-        measure_date=form.measure_date.data, seized_at=seized_at,
-        seizure_list_id=form.seizure_list_id.data or None, features=form.features.data or None,
-        specification=form.specification.data or None, condition_at_seizure=form.condition_at_seizure.data or None,
-        source=form.source.data or None, is_perishable=form.is_perishable.data,
-        estimated_value_fen=yuan_to_fen(form.estimated_value.data), details=_details(form, category) or None,
-        owner_name=form.owner_name.data or None, owner_id_no=form.owner_id_no.data or None,
-        owner_contact=form.owner_contact.data or None, ownership_clear=form.ownership_clear.data,
+        name=form.name.data,
+        category=category,
+        quantity=form.quantity.data,
+        unit=form.unit.data,
+        measure=Measure(form.measure.data),
+        measure_doc_no=form.measure_doc_no.data or None,
+        measure_date=form.measure_date.data,
+        seized_at=seized_at,
+        seizure_list_id=form.seizure_list_id.data or None,
+        features=form.features.data or None,
+        specification=form.specification.data or None,
+        condition_at_seizure=form.condition_at_seizure.data or None,
+        source=form.source.data or None,
+        is_perishable=form.is_perishable.data,
+        estimated_value_fen=yuan_to_fen(form.estimated_value.data),
+        details=_details(form, category) or None,
+        owner_name=form.owner_name.data or None,
+        owner_id_no=form.owner_id_no.data or None,
+        owner_contact=form.owner_contact.data or None,
+        ownership_clear=form.ownership_clear.data,
         external_kind=ExternalKind(form.external_kind.data) if form.external_kind.data else None,
-        external_place=form.external_place.data or None, external_contact=form.external_contact.data or None,
+        external_place=form.external_place.data or None,
+        external_contact=form.external_contact.data or None,
         seizure_list=new_list,
     )
 
@@ -233,24 +288,45 @@ def register_item(case_id: int):
             item = items.register_item(db.session, actor, case.id, item_input(form))
             upload = form.photo.data
             if upload is not None and getattr(upload, "filename", ""):
-                items.add_attachment(db.session, actor, item.id, filename=upload.filename, content=upload.read(),
-                                     declared_type=upload.mimetype, kind=AttachmentKind.PHOTO, upload_dir=upload_dir())
+                items.add_attachment(
+                    db.session,
+                    actor,
+                    item.id,
+                    filename=upload.filename,
+                    content=upload.read(),
+                    declared_type=upload.mimetype,
+                    kind=AttachmentKind.PHOTO,
+                    upload_dir=upload_dir(),
+                )
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error, _renames(form.category.data))
             status = error.status
         else:
-            flash(_("Registered %(name)s with label %(label)s.", name=item.name, label=item.label_code), "success")
+            flash(
+                _("Registered %(name)s with label %(label)s.", name=item.name, label=item.label_code),
+                "success",
+            )
             if form.submit_another.data:
-                return redirect(url_for("cases.register_item", case_id=case.id, seizure_list_id=item.seizure_list_id))
+                return redirect(
+                    url_for("cases.register_item", case_id=case.id, seizure_list_id=item.seizure_list_id)
+                )
             return redirect(url_for("items.detail", item_id=item.id))
     elif form.is_submitted():
         status = 422
     if form.photo.errors or (form.is_submitted() and status != 200 and form.photo.data):
-        form.photo.errors = [*form.photo.errors, _("Choose the photo again: browsers do not keep a chosen file.")]
-    return render_template("cases/register_item.html", case=case, form=form, detail_fields=detail_fields(),
-                           detail_field_name=detail_field_name), status
+        form.photo.errors = [
+            *form.photo.errors,
+            _("Choose the photo again: browsers do not keep a chosen file."),
+        ]
+    return render_template(
+        "cases/register_item.html",
+        case=case,
+        form=form,
+        detail_fields=detail_fields(),
+        detail_field_name=detail_field_name,
+    ), status
 
 
 @bp.route("/<int:case_id>/import", methods=["GET", "POST"])
@@ -265,15 +341,26 @@ def import_items(case_id: int):
     if form.validate_on_submit():
         upload = form.file.data
         seizure_list = None
-        if not form.seizure_list_id.data and (form.seized_at.data or form.holder_name.data or form.seized_place.data):
+        if not form.seizure_list_id.data and (
+            form.seized_at.data or form.holder_name.data or form.seized_place.data
+        ):
             seizure_list = SeizureListInput(
-                seized_at=aware_local(form.seized_at.data) or utcnow(), place=form.seized_place.data or None,
-                holder_name=form.holder_name.data or None, holder_id_no=form.holder_id_no.data or None,
-                witness=form.witness.data or None)
+                seized_at=aware_local(form.seized_at.data) or utcnow(),
+                place=form.seized_place.data or None,
+                holder_name=form.holder_name.data or None,
+                holder_id_no=form.holder_id_no.data or None,
+                witness=form.witness.data or None,
+            )
         try:
-            result = imports.import_items(db.session, actor, case.id, filename=upload.filename or "",
-                                          content=upload.read(), seizure_list_id=form.seizure_list_id.data or None,
-                                          seizure_list=seizure_list)
+            result = imports.import_items(
+                db.session,
+                actor,
+                case.id,
+                filename=upload.filename or "",
+                content=upload.read(),
+                seizure_list_id=form.seizure_list_id.data or None,
+                seizure_list=seizure_list,
+            )
             db.session.commit()
         except ImportRejected as error:
             db.session.rollback()
@@ -286,14 +373,26 @@ def import_items(case_id: int):
             show_domain_error(form, error)
             status = error.status
         else:
-            flash(_("%(count)s items registered on seizure list %(list)s.", count=len(result.items),
-                    list=result.seizure_list.list_no), "success")
+            flash(
+                _(
+                    "%(count)s items registered on seizure list %(list)s.",
+                    count=len(result.items),
+                    list=result.seizure_list.list_no,
+                ),
+                "success",
+            )
             return redirect(url_for("cases.detail", case_id=case.id))
     elif form.is_submitted():
         status = 422
     columns = [(header, required) for header, (_field, required) in imports.COLUMNS.items()]
-    return render_template("cases/import.html", case=case, form=form, report=report, columns=columns,
-                           notes=imports.TEMPLATE_NOTES), status
+    return render_template(
+        "cases/import.html",
+        case=case,
+        form=form,
+        report=report,
+        columns=columns,
+        notes=imports.TEMPLATE_NOTES,
+    ), status
 
 
 # -- printing --------------------------------------------------------------------------------
@@ -311,22 +410,46 @@ def seizure_list(case_id: int, list_id: int):
     rows = list(db.session.scalars(select(Item).where(Item.seizure_list_id == sl.id).order_by(Item.id)))
     measure = rows[0].measure if rows else Measure.SEIZED
     full = sees_everything(actor) or actor.agency_id == case.police_agency_id
-    status = {HolderSignature.SIGNED: "signed", HolderSignature.ABSENT: "absent",
-              HolderSignature.REFUSED: "refused"}[sl.holder_signature]
-    lines = [SeizureLine(label_code=i.label_code, name=i.name, quantity=i.quantity, unit=i.unit,
-                         features="；".join(x for x in (i.specification, i.features) if x),
-                         notes=i.condition_at_seizure or "") for i in rows]
-    pdf = seizure_list_pdf(PrintedSeizureList(
-        case_no=case.police_case_no, case_title=case.title, holder=sl.holder_name or "", seized_at=sl.seized_at,
-        place=sl.place or "", officers=[o for o in (sl.officers or "").replace(",", "、").split("、") if o],
-        lines=lines, list_no=sl.list_no, agency=case.police_agency.name, measure=printed(label_msgid(measure)),
-        document_no=next((i.measure_doc_no for i in rows if i.measure_doc_no), ""),
-        holder_id_no=(sl.holder_id_no if full else mask_id_no(sl.holder_id_no)) or "",
-        holder_status=status, holder_note=sl.holder_signature_note or "", witness=sl.witness or "",
-        notes=_verification_note(sl),
-    ), footer=f"{case.police_agency.name} · {sl.list_no}")
-    return send_document(pdf, f"扣押清单-{sl.list_no}.pdf", document="seizure_list", object_id=sl.id,
-                         list_no=sl.list_no)
+    status = {
+        HolderSignature.SIGNED: "signed",
+        HolderSignature.ABSENT: "absent",
+        HolderSignature.REFUSED: "refused",
+    }[sl.holder_signature]
+    lines = [
+        SeizureLine(
+            label_code=i.label_code,
+            name=i.name,
+            quantity=i.quantity,
+            unit=i.unit,
+            features="；".join(x for x in (i.specification, i.features) if x),
+            notes=i.condition_at_seizure or "",
+        )
+        for i in rows
+    ]
+    pdf = seizure_list_pdf(
+        PrintedSeizureList(
+            case_no=case.police_case_no,
+            case_title=case.title,
+            holder=sl.holder_name or "",
+            seized_at=sl.seized_at,
+            place=sl.place or "",
+            officers=[o for o in (sl.officers or "").replace(",", "、").split("、") if o],
+            lines=lines,
+            list_no=sl.list_no,
+            agency=case.police_agency.name,
+            measure=printed(label_msgid(measure)),
+            document_no=next((i.measure_doc_no for i in rows if i.measure_doc_no), ""),
+            holder_id_no=(sl.holder_id_no if full else mask_id_no(sl.holder_id_no)) or "",
+            holder_status=status,
+            holder_note=sl.holder_signature_note or "",
+            witness=sl.witness or "",
+            notes=_verification_note(sl),
+        ),
+        footer=f"{case.police_agency.name} · {sl.list_no}",
+    )
+    return send_document(
+        pdf, f"扣押清单-{sl.list_no}.pdf", document="seizure_list", object_id=sl.id, list_no=sl.list_no
+    )
 
 
 def _verification_note(sl: SeizureList) -> str:

@@ -63,7 +63,11 @@ class MaxDecimals:
         self.places = places
 
     def __call__(self, form: FlaskForm, field: Any) -> None:
-        if isinstance(field.data, Decimal) and field.data.is_finite() and field.data.as_tuple().exponent < -self.places:
+        if (
+            isinstance(field.data, Decimal)
+            and field.data.is_finite()
+            and field.data.as_tuple().exponent < -self.places
+        ):
             raise ValidationError(_l("At most %(places)s decimal places.", places=self.places))
 
 
@@ -82,10 +86,16 @@ def role_choices() -> list[tuple[str, str]]:
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
-                           render_kw={"autocomplete": "username", "autofocus": True})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
-                             render_kw={"autocomplete": "current-password"})
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
     submit = SubmitField(_l("Log in"))
 
 
@@ -103,8 +113,11 @@ class UserCreateForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=64)])
     agency_id = SelectField(_l("Agency"), coerce=int, validators=[DataRequired()])
     roles = MultiCheckboxField(_l("Roles"), validators=[DataRequired()])
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=256)],
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
     submit = SubmitField(_l("Create user"))
 
@@ -119,8 +132,11 @@ class UserEditForm(FlaskForm):
 
 
 class PasswordResetForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)],
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField(_l("Set password"))
 
 
@@ -170,14 +186,20 @@ class GetForm(FlaskForm):
 
 
 class CaseSearchForm(GetForm):
-    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)],
-                    render_kw={"placeholder": _l("Case number or title")})
+    q = SearchField(
+        _l("Search"),
+        validators=[Optional(), Length(max=100)],
+        render_kw={"placeholder": _l("Case number or title")},
+    )
     stage = SelectField(_l("Stage"), validators=[Optional()])
 
 
 class CaseForm(FlaskForm):
-    police_case_no = StringField(_l("Police case number"), validators=[DataRequired(), Length(max=64)],
-                                 render_kw={"autocomplete": "off"})
+    police_case_no = StringField(
+        _l("Police case number"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "off"},
+    )
     title = StringField(_l("Case title"), validators=[DataRequired(), Length(max=200)])
     filed_on = DateField(_l("Date the case was opened (立案)"), validators=[Optional()])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)])
@@ -187,15 +209,34 @@ class CaseForm(FlaskForm):
 # Category-specific fields of the registration form: (category, key) → label. Amount keys are
 # typed in yuan and stored in fen. Field names are ``d_<category>_<key>``.
 DETAIL_LABELS: dict[str, str] = {
-    "amount_fen": _l("Amount (yuan)"), "currency": _l("Currency"), "bank": _l("Bank"),
-    "account_no": _l("Account number"), "account_name": _l("Account name"), "institution": _l("Institution"),
-    "security_code": _l("Security code"), "units": _l("Units held"), "company": _l("Company"),
-    "share": _l("Share held"), "insurer": _l("Insurer"), "policy_no": _l("Policy number"),
-    "plate": _l("Licence plate"), "vin": _l("VIN"), "brand_model": _l("Brand and model"), "colour": _l("Colour"),
-    "registry_no": _l("Registry number"), "hull_no": _l("Hull number"), "imei": _l("IMEI"),
-    "imei2": _l("Second IMEI"), "phone_number": _l("Phone number"), "serial_no": _l("Serial number"),
-    "address": _l("Address"), "title_no": _l("Title certificate number"), "weight_g": _l("Weight (g)"),
-    "purity": _l("Purity"), "document_no": _l("Document number"), "seal_no": _l("Seal number"),
+    "amount_fen": _l("Amount (yuan)"),
+    "currency": _l("Currency"),
+    "bank": _l("Bank"),
+    "account_no": _l("Account number"),
+    "account_name": _l("Account name"),
+    "institution": _l("Institution"),
+    "security_code": _l("Security code"),
+    "units": _l("Units held"),
+    "company": _l("Company"),
+    "share": _l("Share held"),
+    "insurer": _l("Insurer"),
+    "policy_no": _l("Policy number"),
+    "plate": _l("Licence plate"),
+    "vin": _l("VIN"),
+    "brand_model": _l("Brand and model"),
+    "colour": _l("Colour"),
+    "registry_no": _l("Registry number"),
+    "hull_no": _l("Hull number"),
+    "imei": _l("IMEI"),
+    "imei2": _l("Second IMEI"),
+    "phone_number": _l("Phone number"),
+    "serial_no": _l("Serial number"),
+    "address": _l("Address"),
+    "title_no": _l("Title certificate number"),
+    "weight_g": _l("Weight (g)"),
+    "purity": _l("Purity"),
+    "document_no": _l("Document number"),
+    "seal_no": _l("Seal number"),
     "denominations": _l("Denominations"),
 }
 MONEY_KEYS = frozenset({"amount_fen"})
@@ -227,8 +268,13 @@ def detail_fields() -> list[tuple[ItemCategory, list[tuple[str, bool]]]]:
     """(category, [(key, required), …]) for every category, in the form's order."""
     from custody.domain.items import CATEGORY_FIELDS
 
-    return [(category, [(key, required) for key, (required, _check) in spec.items() if key not in SKIPPED_DETAIL_KEYS])
-            for category, spec in CATEGORY_FIELDS.items()]
+    return [
+        (
+            category,
+            [(key, required) for key, (required, _check) in spec.items() if key not in SKIPPED_DETAIL_KEYS],
+        )
+        for category, spec in CATEGORY_FIELDS.items()
+    ]
 
 
 class ItemForm(FlaskForm):
@@ -239,17 +285,28 @@ class ItemForm(FlaskForm):
     holder_name = StringField(_l("Holder"), validators=[Optional(), Length(max=64)])
     holder_id_no = StringField(_l("Holder's ID number"), validators=[Optional(), Length(max=32)])
     holder_contact = StringField(_l("Holder's contact"), validators=[Optional(), Length(max=64)])
-    holder_signature = SelectField(_l("Holder's signature"), choices=enum_choices(HolderSignature),
-                                   default=HolderSignature.SIGNED.value)
-    holder_signature_note = StringField(_l("Why the holder did not sign"), validators=[Optional(), Length(max=200)])
+    holder_signature = SelectField(
+        _l("Holder's signature"), choices=enum_choices(HolderSignature), default=HolderSignature.SIGNED.value
+    )
+    holder_signature_note = StringField(
+        _l("Why the holder did not sign"), validators=[Optional(), Length(max=200)]
+    )
     witness = StringField(_l("Witness"), validators=[Optional(), Length(max=200)])
     # The item.
     name = StringField(_l("Item name"), validators=[DataRequired(), Length(max=200)])
     category = SelectField(_l("Category"), choices=enum_choices(ItemCategory), validators=[DataRequired()])
-    quantity = DecimalField(_l("Quantity"), places=None,
-                            validators=[DataRequired(), Finite(), MaxDecimals(3), NumberRange(max=MAX_QUANTITY)], default=1,
-                            render_kw={"inputmode": "decimal"})
-    unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=16)], render_kw={"placeholder": _l("e.g. 部, 件, 辆")})
+    quantity = DecimalField(
+        _l("Quantity"),
+        places=None,
+        validators=[DataRequired(), Finite(), MaxDecimals(3), NumberRange(max=MAX_QUANTITY)],
+        default=1,
+        render_kw={"inputmode": "decimal"},
+    )
+    unit = StringField(
+        _l("Unit"),
+        validators=[DataRequired(), Length(max=16)],
+        render_kw={"placeholder": _l("e.g. 部, 件, 辆")},
+    )
     measure = SelectField(_l("Measure"), choices=enum_choices(Measure), default=Measure.SEIZED.value)
     measure_doc_no = StringField(_l("Decision document number"), validators=[Optional(), Length(max=64)])
     measure_date = DateField(_l("Date of the measure"), validators=[Optional()])
@@ -257,15 +314,22 @@ class ItemForm(FlaskForm):
     specification = StringField(_l("Model / specification"), validators=[Optional(), Length(max=200)])
     condition_at_seizure = StringField(_l("Condition at seizure"), validators=[Optional(), Length(max=500)])
     source = StringField(_l("Source"), validators=[Optional(), Length(max=200)])
-    estimated_value = DecimalField(_l("Estimated value (yuan)"), places=None, validators=money_validators(),
-                                   render_kw={"inputmode": "decimal"})
+    estimated_value = DecimalField(
+        _l("Estimated value (yuan)"),
+        places=None,
+        validators=money_validators(),
+        render_kw={"inputmode": "decimal"},
+    )
     is_perishable = BooleanField(_l("Perishable or fast-depreciating"))
     owner_name = StringField(_l("Owner"), validators=[Optional(), Length(max=64)])
     owner_id_no = StringField(_l("Owner's ID number"), validators=[Optional(), Length(max=32)])
     owner_contact = StringField(_l("Owner's contact"), validators=[Optional(), Length(max=64)])
     ownership_clear = BooleanField(_l("Ownership clear and undisputed"))
-    external_kind = SelectField(_l("Kept outside the centre"),
-                                choices=enum_choices(ExternalKind, blank=_l("No — it comes to the centre")), default="")
+    external_kind = SelectField(
+        _l("Kept outside the centre"),
+        choices=enum_choices(ExternalKind, blank=_l("No — it comes to the centre")),
+        default="",
+    )
     external_place = StringField(_l("Where it is kept"), validators=[Optional(), Length(max=200)])
     external_contact = StringField(_l("Contact there"), validators=[Optional(), Length(max=100)])
     photo = FileField(_l("Photo"), render_kw={"accept": "image/jpeg,image/png"})
@@ -278,8 +342,9 @@ def _add_detail_fields() -> None:
         for key, _required in keys:
             label = DETAIL_LABELS.get(key, key)
             if key in MONEY_KEYS:
-                field = DecimalField(label, places=None, validators=money_validators(),
-                                     render_kw={"inputmode": "decimal"})
+                field = DecimalField(
+                    label, places=None, validators=money_validators(), render_kw={"inputmode": "decimal"}
+                )
             else:
                 field = StringField(label, validators=[Optional(), Length(max=200)])
             setattr(ItemForm, detail_field_name(category.value, key), field)
@@ -289,15 +354,20 @@ _add_detail_fields()
 
 
 class PhotoForm(FlaskForm):
-    file = FileField(_l("File"), validators=[FileRequired()], render_kw={"accept": "image/jpeg,image/png,application/pdf"})
+    file = FileField(
+        _l("File"), validators=[FileRequired()], render_kw={"accept": "image/jpeg,image/png,application/pdf"}
+    )
     kind = SelectField(_l("Kind"), choices=enum_choices(AttachmentKind), default=AttachmentKind.PHOTO.value)
     description = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Upload"))
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Filled-in template (CSV or XLSX)"), validators=[FileRequired()],
-                     render_kw={"accept": ".csv,.xlsx"})
+    file = FileField(
+        _l("Filled-in template (CSV or XLSX)"),
+        validators=[FileRequired()],
+        render_kw={"accept": ".csv,.xlsx"},
+    )
     seizure_list_id = SelectField(_l("Seizure list"), coerce=int, validators=[Optional()], default=0)
     seized_at = DateTimeLocalField(_l("Seized at"), format=DATETIME_LOCAL, validators=[Optional()])
     seized_place = StringField(_l("Place of seizure"), validators=[Optional(), Length(max=200)])
@@ -308,8 +378,11 @@ class ImportForm(FlaskForm):
 
 
 class ItemSearchForm(GetForm):
-    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)],
-                    render_kw={"placeholder": _l("Name, label code or features")})
+    q = SearchField(
+        _l("Search"),
+        validators=[Optional(), Length(max=100)],
+        render_kw={"placeholder": _l("Name, label code or features")},
+    )
     case_id = SelectField(_l("Case"), validators=[Optional()])
     custodian = SelectField(_l("Custodian"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])
@@ -319,27 +392,44 @@ class ItemSearchForm(GetForm):
     seized_to = DateField(_l("Seized until"), validators=[Optional()])
     flagged = BooleanField(_l("Rejected in a transfer (flagged)"))
     overdue = BooleanField(_l("Overdue check-out"))
-    sort = SelectField(_l("Sort by"), choices=options([
-        ("-id", _l("Newest first")), ("id", _l("Oldest first")), ("-seized_at", _l("Seized, latest first")),
-        ("seized_at", _l("Seized, earliest first")), ("label_code", _l("Label code")), ("name", _l("Name")),
-        ("-value", _l("Value, highest first")),
-    ]), default="-id")
+    sort = SelectField(
+        _l("Sort by"),
+        choices=options(
+            [
+                ("-id", _l("Newest first")),
+                ("id", _l("Oldest first")),
+                ("-seized_at", _l("Seized, latest first")),
+                ("seized_at", _l("Seized, earliest first")),
+                ("label_code", _l("Label code")),
+                ("name", _l("Name")),
+                ("-value", _l("Value, highest first")),
+            ]
+        ),
+        default="-id",
+    )
 
 
 class BackdateMixin:
     """When it happened, if earlier than now: back-dating needs a reason [DESIGN §2]."""
 
-    occurred_at = DateTimeLocalField(_l("When it happened (if earlier than now)"), format=DATETIME_LOCAL,
-                                     validators=[Optional()])
+    occurred_at = DateTimeLocalField(
+        _l("When it happened (if earlier than now)"), format=DATETIME_LOCAL, validators=[Optional()]
+    )
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
 class CheckInForm(BackdateMixin, FlaskForm):
     location_id = SelectField(_l("Storage location"), coerce=int, validators=[DataRequired()])
-    condition = StringField(_l("Condition on receipt"), validators=[Optional(), Length(max=500)],
-                            render_kw={"placeholder": _l("e.g. sealed bag intact")})
-    codes_text = TextAreaField(_l("Label codes, one per line"), validators=[Optional(), Length(max=200_000)],
-                               render_kw={"autocomplete": "off", "spellcheck": "false", "rows": 4})
+    condition = StringField(
+        _l("Condition on receipt"),
+        validators=[Optional(), Length(max=500)],
+        render_kw={"placeholder": _l("e.g. sealed bag intact")},
+    )
+    codes_text = TextAreaField(
+        _l("Label codes, one per line"),
+        validators=[Optional(), Length(max=200_000)],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "rows": 4},
+    )
     submit = SubmitField(_l("Check in all"))
 
 

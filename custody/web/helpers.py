@@ -61,8 +61,9 @@ def submit_form(form: FlaskForm, action: Callable[[], tuple[str, str]]) -> tuple
     return None, 422 if form.is_submitted() else 200
 
 
-def show_domain_error(form: FlaskForm | None, error: DomainError,
-                      rename: Mapping[str, str] | None = None) -> None:
+def show_domain_error(
+    form: FlaskForm | None, error: DomainError, rename: Mapping[str, str] | None = None
+) -> None:
     """Put a service's refusal next to the fields it concerns, or at the top of the page.
 
     ``rename`` maps the service's field names to the form's where they differ
@@ -81,8 +82,11 @@ def show_domain_error(form: FlaskForm | None, error: DomainError,
                 unplaced = True
     overall = translate(error.message, error.params)
     # Said once: not again at the top when it is already the message of a field shown with it.
-    said_at_field = placed and not unplaced and any(
-        overall == translate(m) for messages in error.fields.values() for m in messages)
+    said_at_field = (
+        placed
+        and not unplaced
+        and any(overall == translate(m) for messages in error.fields.values() for m in messages)
+    )
     if (not placed or unplaced) and not said_at_field:
         flash(overall, "error")
 
@@ -227,8 +231,15 @@ def pdf_response(content: bytes, filename: str, *, download: bool = False) -> An
     return file_response(content, filename, fmt="pdf", inline=not download)
 
 
-def send_document(content: bytes, filename: str, *, document: str, object_id: object | None,
-                  download: bool = False, **details: Any) -> Any:
+def send_document(
+    content: bytes,
+    filename: str,
+    *,
+    document: str,
+    object_id: object | None,
+    download: bool = False,
+    **details: Any,
+) -> Any:
     """Record that the current user printed ``document`` (a security event), commit, then send the
     PDF. The view must be marked ``writes_on_get`` (custody/database.py)."""
     from custody.access import current_actor

@@ -109,17 +109,23 @@ def correction_value(field: str, value: Any, full_personal: bool) -> str:
 
 def _search_choices(form: ItemSearchForm, actor: Actor) -> None:
     recent_cases = db.session.scalars(cases.list_cases_query(actor).limit(300))
-    form.case_id.choices = options([("", _("Any case"))] + [(str(c.id), f"{c.police_case_no} · {c.title}")
-                                                            for c in recent_cases])
+    form.case_id.choices = options(
+        [("", _("Any case"))] + [(str(c.id), f"{c.police_case_no} · {c.title}") for c in recent_cases]
+    )
     agencies = db.session.scalars(select(Agency).order_by(Agency.kind, Agency.id))
     form.custodian.choices = options(
-        [("", _("Any custodian"))] + [(k.value, _("Any %(kind)s", kind=enum_label(k))) for k in AgencyKind]
-        + [(str(a.id), a.name) for a in agencies])
+        [("", _("Any custodian"))]
+        + [(k.value, _("Any %(kind)s", kind=enum_label(k))) for k in AgencyKind]
+        + [(str(a.id), a.name) for a in agencies]
+    )
     form.status.choices = enum_choices(ItemStatus, blank=_("Any status"))
     form.category.choices = enum_choices(ItemCategory, blank=_("Any category"))
-    locations = sorted(db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)),
-                       key=lambda loc: loc.path)
-    form.location_id.choices = options([("", _("Any location"))] + [(str(loc.id), loc.path) for loc in locations])
+    locations = sorted(
+        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)), key=lambda loc: loc.path
+    )
+    form.location_id.choices = options(
+        [("", _("Any location"))] + [(str(loc.id), loc.path) for loc in locations]
+    )
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -139,19 +145,24 @@ def index():
         return getattr(form, name).data if name in valid else None
 
     query = ItemQuery(
-        case_id=_int_or_none(value("case_id")), custodian=value("custodian") or None,
+        case_id=_int_or_none(value("case_id")),
+        custodian=value("custodian") or None,
         status=enum_or_none(ItemStatus, value("status")),
         category=enum_or_none(ItemCategory, value("category")),
-        location_id=_int_or_none(value("location_id")), seized_from=value("seized_from"),
-        seized_to=value("seized_to"), q=(value("q") or "").strip() or None,
-        flagged=True if value("flagged") else None, overdue=True if value("overdue") else None,
+        location_id=_int_or_none(value("location_id")),
+        seized_from=value("seized_from"),
+        seized_to=value("seized_to"),
+        q=(value("q") or "").strip() or None,
+        flagged=True if value("flagged") else None,
+        overdue=True if value("overdue") else None,
         sort=value("sort") or "-id",
     )
     page = paginate(items.items_query(actor, query))
     items.mark_overdue(db.session, page.rows)
     searched = any(key != "page" for key in request.args)
     return render_template("items/index.html", form=form, page=page, searched=searched), (
-        422 if form.errors else 200)
+        422 if form.errors else 200
+    )
 
 
 # -- the item page -------------------------------------------------------------------------------
@@ -171,36 +182,88 @@ def actions_for(actor: Actor, item: Item) -> list[tuple[str, str, bool]]:
     no_disposal = item.disposition_status is DispositionStatus.NONE
     location = item.location_state
     wanted: list[tuple[bool, str, str | None, bool]] = [
-        (allowed(actor, Action.CHECK_IN, rel) and not in_transfer
-         and location in (LocationState.AWAITING_CHECK_IN, LocationState.WITH_HOLDER, LocationState.EXTERNAL),
-         _("Check in"), url_for("storage.check_in", code=item.label_code), True),
-        (allowed(actor, Action.MOVE_ITEM, rel) and not in_transfer and location is LocationState.IN_STORAGE,
-         _("Move"), url_for("storage.move", item_id=item.id), False),
-        (allowed(actor, Action.RECORD_EXTERNAL, rel) and not in_transfer and location is not LocationState.CHECKED_OUT,
-         _("Record external placement"), url_for("storage.external", item_id=item.id), False),
-        (allowed(actor, Action.RECORD_CONDITION, rel), _("Record condition"),
-         url_for("storage.condition", item_id=item.id), False),
-        (allowed(actor, Action.PROPOSE_TRANSFER, rel) and not in_transfer and no_disposal
-         and location in (LocationState.IN_STORAGE, LocationState.WITH_HOLDER, LocationState.EXTERNAL),
-         _("Start a new transfer"), url_for("transfers.new", case_id=item.case_id, item_ids=item.id), False),
-        (allowed(actor, Action.REQUEST_CHECKOUT, rel) and not in_transfer and no_disposal
-         and location is LocationState.IN_STORAGE,
-         _("Request check-out"), link_to("lifecycle.checkout_new", item_ids=item.id), False),
-        (allowed(actor, Action.PROPOSE_DISPOSITION, rel) and not in_transfer and no_disposal
-         and location is not LocationState.CHECKED_OUT,
-         _("Propose disposal"), link_to("lifecycle.disposition_new", item_ids=item.id), False),
-        (allowed(actor, Action.MANAGE_FREEZE, rel) and item.measure is Measure.FROZEN,
-         _("Record a freeze"), link_to("lifecycle.freeze_new", item_id=item.id), False),
-        (allowed(actor, Action.PROPOSE_CORRECTION, rel), _("Propose a correction"),
-         link_to("lifecycle.correction_new", item_id=item.id), False),
+        (
+            allowed(actor, Action.CHECK_IN, rel)
+            and not in_transfer
+            and location
+            in (LocationState.AWAITING_CHECK_IN, LocationState.WITH_HOLDER, LocationState.EXTERNAL),
+            _("Check in"),
+            url_for("storage.check_in", code=item.label_code),
+            True,
+        ),
+        (
+            allowed(actor, Action.MOVE_ITEM, rel)
+            and not in_transfer
+            and location is LocationState.IN_STORAGE,
+            _("Move"),
+            url_for("storage.move", item_id=item.id),
+            False,
+        ),
+        (
+            allowed(actor, Action.RECORD_EXTERNAL, rel)
+            and not in_transfer
+            and location is not LocationState.CHECKED_OUT,
+            _("Record external placement"),
+            url_for("storage.external", item_id=item.id),
+            False,
+        ),
+        (
+            allowed(actor, Action.RECORD_CONDITION, rel),
+            _("Record condition"),
+            url_for("storage.condition", item_id=item.id),
+            False,
+        ),
+        (
+            allowed(actor, Action.PROPOSE_TRANSFER, rel)
+            and not in_transfer
+            and no_disposal
+            and location in (LocationState.IN_STORAGE, LocationState.WITH_HOLDER, LocationState.EXTERNAL),
+            _("Start a new transfer"),
+            url_for("transfers.new", case_id=item.case_id, item_ids=item.id),
+            False,
+        ),
+        (
+            allowed(actor, Action.REQUEST_CHECKOUT, rel)
+            and not in_transfer
+            and no_disposal
+            and location is LocationState.IN_STORAGE,
+            _("Request check-out"),
+            link_to("lifecycle.checkout_new", item_ids=item.id),
+            False,
+        ),
+        (
+            allowed(actor, Action.PROPOSE_DISPOSITION, rel)
+            and not in_transfer
+            and no_disposal
+            and location is not LocationState.CHECKED_OUT,
+            _("Propose disposal"),
+            link_to("lifecycle.disposition_new", item_ids=item.id),
+            False,
+        ),
+        (
+            allowed(actor, Action.MANAGE_FREEZE, rel) and item.measure is Measure.FROZEN,
+            _("Record a freeze"),
+            link_to("lifecycle.freeze_new", item_id=item.id),
+            False,
+        ),
+        (
+            allowed(actor, Action.PROPOSE_CORRECTION, rel),
+            _("Propose a correction"),
+            link_to("lifecycle.correction_new", item_id=item.id),
+            False,
+        ),
     ]
     return [(label, url, primary) for ok, label, url, primary in wanted if ok and url]
 
 
 # The row of the item page that shows each correctable field (several fields share a row).
 CORRECTION_ROWS = {
-    "unit": "quantity", "owner_id_no": "owner_name", "owner_contact": "owner_name", "ownership_clear": "owner_name",
-    "measure_doc_no": "measure", "measure_date": "measure",
+    "unit": "quantity",
+    "owner_id_no": "owner_name",
+    "owner_contact": "owner_name",
+    "ownership_clear": "owner_name",
+    "measure_doc_no": "measure",
+    "measure_date": "measure",
 }
 
 
@@ -226,43 +289,78 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
     items.mark_overdue(db.session, [item])
     now = utcnow()
     full_personal = sees_everything(actor) or actor.agency_id == item.custodian_agency_id
-    checkout_now = (checkouts.open_checkout_for(db.session, item.id)
-                    if item.location_state is LocationState.CHECKED_OUT else None)
+    checkout_now = (
+        checkouts.open_checkout_for(db.session, item.id)
+        if item.location_state is LocationState.CHECKED_OUT
+        else None
+    )
     item_checkouts = list(db.session.scalars(checkouts.checkouts_query(actor, item_id=item.id)))
     today = local_date(now)
-    item_freezes = [(f, freeze_status_on(f.status, f.expires_on, today))
-                    for f in db.session.scalars(freezes.freezes_query(actor, item_id=item.id))]
+    item_freezes = [
+        (f, freeze_status_on(f.status, f.expires_on, today))
+        for f in db.session.scalars(freezes.freezes_query(actor, item_id=item.id))
+    ]
     item_corrections = list(db.session.scalars(corrections.corrections_query(actor, item_id=item.id)))
     corrected = corrected_rows(item_corrections)
-    item_dispositions = list(db.session.scalars(dispositions.dispositions_query(actor).where(
-        Disposition.id.in_(select(DispositionLine.disposition_id).where(DispositionLine.item_id == item.id)))))
+    item_dispositions = list(
+        db.session.scalars(
+            dispositions.dispositions_query(actor).where(
+                Disposition.id.in_(
+                    select(DispositionLine.disposition_id).where(DispositionLine.item_id == item.id)
+                )
+            )
+        )
+    )
     visible_transfers = transfers.transfers_query(actor).with_only_columns(Transfer.id).order_by(None)
-    transfer_lines = list(db.session.scalars(
-        select(TransferLine).where(TransferLine.item_id == item.id, TransferLine.transfer_id.in_(visible_transfers))
-        .order_by(TransferLine.id)))
-    pending_line = db.session.scalar(select(TransferLine).where(
-        TransferLine.item_id == item.id, TransferLine.decision == LineDecision.PENDING))
+    transfer_lines = list(
+        db.session.scalars(
+            select(TransferLine)
+            .where(TransferLine.item_id == item.id, TransferLine.transfer_id.in_(visible_transfers))
+            .order_by(TransferLine.id)
+        )
+    )
+    pending_line = db.session.scalar(
+        select(TransferLine).where(
+            TransferLine.item_id == item.id, TransferLine.decision == LineDecision.PENDING
+        )
+    )
     describer = Describer(db.session)
     entries = describer.timeline(item_events(db.session, item.id))
     source_item = db.session.get(Item, item.source_item_id) if item.source_item_id else None
     proceeds = db.session.scalar(select(Item).where(Item.source_item_id == item.id))
     return render_template(
-        "items/detail.html", item=item, case=item.case, actor=actor, full_personal=full_personal,
+        "items/detail.html",
+        item=item,
+        case=item.case,
+        actor=actor,
+        full_personal=full_personal,
         owner_name=item.owner_name if full_personal else mask_name(item.owner_name),
         owner_id_no=item.owner_id_no if full_personal else mask_id_no(item.owner_id_no),
         owner_contact=item.owner_contact if full_personal else mask_id_no(item.owner_contact),
-        checkout_now=checkout_now, checkout_overdue=bool(checkout_now and is_overdue(
-            checkout_now.status, checkout_now.due_at, now)),
-        checkouts=item_checkouts, freezes=item_freezes, corrections=item_corrections, corrected=corrected,
-        dispositions=item_dispositions, transfer_lines=transfer_lines, pending_line=pending_line,
-        entries=entries, auditor=sees_everything(actor), actions=actions_for(actor, item),
+        checkout_now=checkout_now,
+        checkout_overdue=bool(checkout_now and is_overdue(checkout_now.status, checkout_now.due_at, now)),
+        checkouts=item_checkouts,
+        freezes=item_freezes,
+        corrections=item_corrections,
+        corrected=corrected,
+        dispositions=item_dispositions,
+        transfer_lines=transfer_lines,
+        pending_line=pending_line,
+        entries=entries,
+        auditor=sees_everything(actor),
+        actions=actions_for(actor, item),
         can_attach=allowed(actor, Action.ATTACH_FILE, _relations(actor, item))
         and item.location_state is not LocationState.GONE,
-        photo_form=photo_form, qr=Markup(qr_svg(item.label_code, scale=4)), detail_labels=DETAIL_LABELS,
-        field_labels=FIELD_LABELS, source_item=source_item, proceeds=proceeds,
+        photo_form=photo_form,
+        qr=Markup(qr_svg(item.label_code, scale=4)),
+        detail_labels=DETAIL_LABELS,
+        field_labels=FIELD_LABELS,
+        source_item=source_item,
+        proceeds=proceeds,
         can_audit=allowed(actor, Action.READ_AUDIT_LOG),
-        valuable_missing=() if derive_status(ItemFacts(item.custody_state, item.location_state,
-                                                        item.disposition_status)) is ItemStatus.DISPOSED
+        valuable_missing=()
+        if derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status))
+        is ItemStatus.DISPOSED
         else items.missing_records(item),
         can_correct=allowed(actor, Action.PROPOSE_CORRECTION, _relations(actor, item)),
     ), status
@@ -278,10 +376,17 @@ def detail(item_id: int):
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            items.add_attachment(db.session, actor, item.id, filename=upload.filename or "upload",
-                                 content=upload.read(), declared_type=upload.mimetype,
-                                 kind=AttachmentKind(form.kind.data), upload_dir=upload_dir(),
-                                 description=form.description.data or None)
+            items.add_attachment(
+                db.session,
+                actor,
+                item.id,
+                filename=upload.filename or "upload",
+                content=upload.read(),
+                declared_type=upload.mimetype,
+                kind=AttachmentKind(form.kind.data),
+                upload_dir=upload_dir(),
+                description=form.description.data or None,
+            )
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -350,18 +455,33 @@ def labels():
     case_id = _int_or_none(request.args.get("case_id"))
     if not ids and case_id is None:
         flash(_("Choose at least one item."), "error")
-        return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                        else url_for("items.index"))
+        return redirect(
+            request.referrer
+            if request.referrer and request.referrer.startswith(request.host_url)
+            else url_for("items.index")
+        )
     stmt = items.items_query(actor, ItemQuery(case_id=case_id, sort="label_code"))
     if ids:
         stmt = stmt.where(Item.id.in_(ids))
     rows = list(db.session.scalars(stmt.limit(MAX_LABELS)))
     if not rows:
         raise InvalidInput(N_("Choose at least one item."))
-    case_numbers = {c.id: c.police_case_no for c in db.session.scalars(
-        select(Case).where(Case.id.in_({item.case_id for item in rows})))}
+    case_numbers = {
+        c.id: c.police_case_no
+        for c in db.session.scalars(select(Case).where(Case.id.in_({item.case_id for item in rows})))
+    }
     skip = _int_or_none(request.args.get("skip")) or 0
-    pdf = label_sheet_pdf([Label(code=item.label_code, name=item.name, case_no=case_numbers.get(item.case_id, ""))
-                           for item in rows], skip=min(skip, 23))
-    return send_document(pdf, f"标签-{clock.today().isoformat()}.pdf", document="label_sheet", object_id=None,
-                         item_ids=[item.id for item in rows])
+    pdf = label_sheet_pdf(
+        [
+            Label(code=item.label_code, name=item.name, case_no=case_numbers.get(item.case_id, ""))
+            for item in rows
+        ],
+        skip=min(skip, 23),
+    )
+    return send_document(
+        pdf,
+        f"标签-{clock.today().isoformat()}.pdf",
+        document="label_sheet",
+        object_id=None,
+        item_ids=[item.id for item in rows],
+    )

@@ -165,8 +165,11 @@ def case_number(case: Case | None, kind: AgencyKind | None = None) -> str:
     """The case's number as the given authority knows it, else the latest one it has."""
     if case is None:
         return ""
-    by_kind = {AgencyKind.POLICE: case.police_case_no, AgencyKind.PROCURATORATE: case.procuratorate_case_no,
-               AgencyKind.COURT: case.court_case_no}
+    by_kind = {
+        AgencyKind.POLICE: case.police_case_no,
+        AgencyKind.PROCURATORATE: case.procuratorate_case_no,
+        AgencyKind.COURT: case.court_case_no,
+    }
     if kind is not None and by_kind.get(kind):
         return by_kind[kind] or ""
     return case.court_case_no or case.procuratorate_case_no or case.police_case_no
@@ -215,8 +218,12 @@ def _selected_items(actor: Actor) -> list[Item]:
     return [get_item(db.session, actor, item_id) for item_id in _parse_ids(source.getlist("item_ids"))]
 
 
-def _refused(form: Any, error: DomainError, aliases: dict[str, str] | None = None,
-             refusals: dict[str, str] | None = None) -> int:
+def _refused(
+    form: Any,
+    error: DomainError,
+    aliases: dict[str, str] | None = None,
+    refusals: dict[str, str] | None = None,
+) -> int:
     """Roll back and show a service's refusal on the form; returns the HTTP status.
 
     Permission refusals (other than those about a field of this form) and unknown records are
@@ -246,8 +253,14 @@ def _refused(form: Any, error: DomainError, aliases: dict[str, str] | None = Non
     return error.status
 
 
-def _attempt(form: Any, call: Callable[[], Any], done: Callable[[Any], str], target: Callable[[Any], str],
-             aliases: dict[str, str] | None = None, refusals: dict[str, str] | None = None) -> Response | int:
+def _attempt(
+    form: Any,
+    call: Callable[[], Any],
+    done: Callable[[Any], str],
+    target: Callable[[Any], str],
+    aliases: dict[str, str] | None = None,
+    refusals: dict[str, str] | None = None,
+) -> Response | int:
     """Validate ``form``, run the service ``call``, commit, flash and redirect; or the error status."""
     if not form.validate_on_submit():
         return 422
@@ -313,8 +326,11 @@ def _template_helpers() -> dict[str, Any]:
 
 def _resolve_codes(actor: Actor, form: LabelCodesForm) -> list[int] | None:
     """Label codes typed or scanned into the picker → item ids (field error for unknown codes)."""
-    codes = list(dict.fromkeys(c.strip().upper() for c in (form.codes.data or "").replace(",", "\n").split()
-                               if c.strip()))
+    codes = list(
+        dict.fromkeys(
+            c.strip().upper() for c in (form.codes.data or "").replace(",", "\n").split() if c.strip()
+        )
+    )
     ids, unknown = [], []
     for code in codes[:500]:
         item = db.session.scalar(items_query(actor, ItemQuery(label_code=code)))
@@ -323,8 +339,10 @@ def _resolve_codes(actor: Actor, form: LabelCodesForm) -> list[int] | None:
         else:
             ids.append(item.id)
     if unknown:
-        form.codes.errors = [*form.codes.errors,
-                             _("Unknown label codes, or not visible to your agency: %(codes)s", codes="、".join(unknown))]
+        form.codes.errors = [
+            *form.codes.errors,
+            _("Unknown label codes, or not visible to your agency: %(codes)s", codes="、".join(unknown)),
+        ]
         return None
     if not ids:
         form.codes.errors = [*form.codes.errors, _("Choose at least one item.")]
@@ -358,9 +376,14 @@ def checkouts():
     stmt = checkout_service.checkouts_query(actor, status=status, overdue=True if overdue else None)
     page = _paginate(stmt)
     now = utcnow()
-    return render_template("lifecycle/checkouts.html", form=form, page=page, cases=_cases(c.case_id for c in page.rows),
-                           overdue={c.id for c in page.rows if is_overdue(c.status, c.due_at, now)},
-                           args={"status": status.value if status else None, "overdue": "y" if overdue else None})
+    return render_template(
+        "lifecycle/checkouts.html",
+        form=form,
+        page=page,
+        cases=_cases(c.case_id for c in page.rows),
+        overdue={c.id for c in page.rows if is_overdue(c.status, c.due_at, now)},
+        args={"status": status.value if status else None, "overdue": "y" if overdue else None},
+    )
 
 
 def _default_due() -> datetime:
@@ -378,8 +401,11 @@ def checkout_new():
     if jump is not None:
         return jump
     if request.method == "POST":
-        require(actor, Action.REQUEST_CHECKOUT, _relations(actor, [i.custodian_agency_id for i in items])
-                if items else {Relation.CUSTODIAN})
+        require(
+            actor,
+            Action.REQUEST_CHECKOUT,
+            _relations(actor, [i.custodian_agency_id for i in items]) if items else {Relation.CUSTODIAN},
+        )
     form = CheckoutRequestForm()
     if not form.is_submitted():
         form.due_at.data = _default_due()
@@ -387,14 +413,23 @@ def checkout_new():
         result = _attempt(
             form,
             lambda: checkout_service.request_checkout(
-                db.session, actor, item_ids=[i.id for i in items], purpose=CheckoutPurpose(form.purpose.data),
+                db.session,
+                actor,
+                item_ids=[i.id for i in items],
+                purpose=CheckoutPurpose(form.purpose.data),
                 counterparty=checkout_service.CounterpartyInput(
-                    name=form.counterparty_name.data, kind=CounterpartyKind(form.counterparty_kind.data),
+                    name=form.counterparty_name.data,
+                    kind=CounterpartyKind(form.counterparty_kind.data),
                     organisation=(form.counterparty_organisation.data or "").strip() or None,
-                    contact=(form.counterparty_contact.data or "").strip() or None),
-                due_at=form.due_at.data, note=form.note.data),
-            lambda c: _("Check-out request %(no)s submitted: an approver of your agency decides next.",
-                        no=c.checkout_no),
+                    contact=(form.counterparty_contact.data or "").strip() or None,
+                ),
+                due_at=form.due_at.data,
+                note=form.note.data,
+            ),
+            lambda c: _(
+                "Check-out request %(no)s submitted: an approver of your agency decides next.",
+                no=c.checkout_no,
+            ),
             lambda c: url_for("lifecycle.checkout_detail", checkout_id=c.id),
             aliases={"counterparty.name": "counterparty_name"},
         )
@@ -402,8 +437,14 @@ def checkout_new():
             return result
         status = result
     may = bool(items) and _may(actor, Action.REQUEST_CHECKOUT, [i.custodian_agency_id for i in items])
-    return render_template("lifecycle/checkout_new.html", form=form, items=items, picker=picker, may=may,
-                           cases=_cases(i.case_id for i in items)), status
+    return render_template(
+        "lifecycle/checkout_new.html",
+        form=form,
+        items=items,
+        picker=picker,
+        may=may,
+        cases=_cases(i.case_id for i in items),
+    ), status
 
 
 def _checkout_context(actor: Actor, checkout: Checkout) -> dict[str, Any]:
@@ -414,33 +455,58 @@ def _checkout_context(actor: Actor, checkout: Checkout) -> dict[str, Any]:
     s = checkout.status
     is_requester = checkout.requested_by_id == actor.user_id
     can = {
-        "decide": _may(actor, Action.APPROVE_CHECKOUT, custodians) and s is CheckoutStatus.REQUESTED and not is_requester,
+        "decide": _may(actor, Action.APPROVE_CHECKOUT, custodians)
+        and s is CheckoutStatus.REQUESTED
+        and not is_requester,
         "cancel": _may(actor, Action.REQUEST_CHECKOUT, custodians)
         and s in (CheckoutStatus.REQUESTED, CheckoutStatus.APPROVED),
         "release": _may(actor, Action.RELEASE_ITEM, custodians) and s is CheckoutStatus.APPROVED,
-        "return": _may(actor, Action.RETURN_ITEM, custodians) and s is CheckoutStatus.RELEASED and bool(outstanding),
+        "return": _may(actor, Action.RETURN_ITEM, custodians)
+        and s is CheckoutStatus.RELEASED
+        and bool(outstanding),
         "extend": _may(actor, Action.REQUEST_CHECKOUT, custodians)
-        and s in (CheckoutStatus.APPROVED, CheckoutStatus.RELEASED) and pending is None,
-        "decide_extension": _may(actor, Action.APPROVE_CHECKOUT, custodians) and pending is not None
+        and s in (CheckoutStatus.APPROVED, CheckoutStatus.RELEASED)
+        and pending is None,
+        "decide_extension": _may(actor, Action.APPROVE_CHECKOUT, custodians)
+        and pending is not None
         and pending.requested_by_id != actor.user_id,
         "print": s in (CheckoutStatus.APPROVED, CheckoutStatus.RELEASED, CheckoutStatus.RETURNED),
     }
     notes = {
-        "own_request": _may(actor, Action.APPROVE_CHECKOUT, custodians) and s is CheckoutStatus.REQUESTED and is_requester,
-        "own_extension": _may(actor, Action.APPROVE_CHECKOUT, custodians) and pending is not None
+        "own_request": _may(actor, Action.APPROVE_CHECKOUT, custodians)
+        and s is CheckoutStatus.REQUESTED
+        and is_requester,
+        "own_extension": _may(actor, Action.APPROVE_CHECKOUT, custodians)
+        and pending is not None
         and pending.requested_by_id == actor.user_id,
     }
-    ids = [checkout.requested_by_id, checkout.approved_by_id, checkout.released_by_id,
-           *(line.returned_by_id for line in checkout.lines),
-           *(e.requested_by_id for e in checkout.extensions), *(e.decided_by_id for e in checkout.extensions)]
-    return {"checkout": checkout, "case": db.session.get(Case, checkout.case_id), "can": can, "notes": notes,
-            "pending": pending, "outstanding": outstanding, "people": _people(*ids),
-            "overdue": is_overdue(checkout.status, checkout.due_at, utcnow())}
+    ids = [
+        checkout.requested_by_id,
+        checkout.approved_by_id,
+        checkout.released_by_id,
+        *(line.returned_by_id for line in checkout.lines),
+        *(e.requested_by_id for e in checkout.extensions),
+        *(e.decided_by_id for e in checkout.extensions),
+    ]
+    return {
+        "checkout": checkout,
+        "case": db.session.get(Case, checkout.case_id),
+        "can": can,
+        "notes": notes,
+        "pending": pending,
+        "outstanding": outstanding,
+        "people": _people(*ids),
+        "overdue": is_overdue(checkout.status, checkout.due_at, utcnow()),
+    }
 
 
 CHECKOUT_ACTIONS = {
-    "decide": Action.APPROVE_CHECKOUT, "cancel": Action.REQUEST_CHECKOUT, "release": Action.RELEASE_ITEM,
-    "return": Action.RETURN_ITEM, "extend": Action.REQUEST_CHECKOUT, "extdecide": Action.APPROVE_CHECKOUT,
+    "decide": Action.APPROVE_CHECKOUT,
+    "cancel": Action.REQUEST_CHECKOUT,
+    "release": Action.RELEASE_ITEM,
+    "return": Action.RETURN_ITEM,
+    "extend": Action.REQUEST_CHECKOUT,
+    "extdecide": Action.APPROVE_CHECKOUT,
 }
 
 
@@ -463,8 +529,9 @@ def checkout_detail(checkout_id: int):
         "extdecide": _bound(ExtensionDecisionForm, "extdecide", submitted, "extdecide"),
     }
     outstanding = [line for line in checkout.lines if line.returned_at is None]
-    forms["return"].item_ids.choices = options((line.item_id, f"{line.item.label_code} {line.item.name}")
-                                               for line in outstanding)
+    forms["return"].item_ids.choices = options(
+        (line.item_id, f"{line.item.label_code} {line.item.name}") for line in outstanding
+    )
     if submitted != "return":
         forms["return"].item_ids.data = [line.item_id for line in outstanding]
     if submitted != "release":
@@ -476,47 +543,84 @@ def checkout_detail(checkout_id: int):
         form = forms["decide"]
         approve = bool(form.approve.data)
         result = _attempt(
-            form, lambda: checkout_service.decide_checkout(db.session, actor, checkout.id, approve=approve,
-                                                          reason=form.reason.data),
-            lambda c: _("Check-out approved: the keeper may now release the items.") if approve
-            else _("Check-out rejected."), lambda c: detail)
+            form,
+            lambda: checkout_service.decide_checkout(
+                db.session, actor, checkout.id, approve=approve, reason=form.reason.data
+            ),
+            lambda c: (
+                _("Check-out approved: the keeper may now release the items.")
+                if approve
+                else _("Check-out rejected.")
+            ),
+            lambda c: detail,
+        )
     elif submitted == "cancel":
         form = forms["cancel"]
-        result = _attempt(form, lambda: checkout_service.cancel_checkout(db.session, actor, checkout.id,
-                                                                        reason=form.reason.data),
-                          lambda c: _("The check-out request was withdrawn."), lambda c: detail)
+        result = _attempt(
+            form,
+            lambda: checkout_service.cancel_checkout(db.session, actor, checkout.id, reason=form.reason.data),
+            lambda c: _("The check-out request was withdrawn."),
+            lambda c: detail,
+        )
     elif submitted == "release":
         form = forms["release"]
-        result = _attempt(form, lambda: checkout_service.release_checkout(db.session, actor, checkout.id,
-                                                                         released_to=form.released_to.data),
-                          lambda c: _("Items released to %(name)s.", name=c.released_to), lambda c: detail)
+        result = _attempt(
+            form,
+            lambda: checkout_service.release_checkout(
+                db.session, actor, checkout.id, released_to=form.released_to.data
+            ),
+            lambda c: _("Items released to %(name)s.", name=c.released_to),
+            lambda c: detail,
+        )
     elif submitted == "return":
         form = forms["return"]
         result = _attempt(
-            form, lambda: checkout_service.return_items(
-                db.session, actor, checkout.id, condition=form.condition.data, item_ids=form.item_ids.data,
+            form,
+            lambda: checkout_service.return_items(
+                db.session,
+                actor,
+                checkout.id,
+                condition=form.condition.data,
+                item_ids=form.item_ids.data,
                 discrepancy=Discrepancy(form.discrepancy.data) if form.discrepancy.data else None,
-                discrepancy_note=form.discrepancy_note.data),
-            lambda c: _("Return recorded."), lambda c: detail)
+                discrepancy_note=form.discrepancy_note.data,
+            ),
+            lambda c: _("Return recorded."),
+            lambda c: detail,
+        )
     elif submitted == "extend":
         form = forms["extend"]
-        result = _attempt(form, lambda: checkout_service.request_extension(
-            db.session, actor, checkout.id, due_at=form.due_at.data, reason=form.reason.data),
-            lambda e: _("Extension requested: an approver decides next."), lambda e: detail)
+        result = _attempt(
+            form,
+            lambda: checkout_service.request_extension(
+                db.session, actor, checkout.id, due_at=form.due_at.data, reason=form.reason.data
+            ),
+            lambda e: _("Extension requested: an approver decides next."),
+            lambda e: detail,
+        )
     elif submitted == "extdecide":
         form = forms["extdecide"]
         approve = bool(form.approve.data)
         result = _attempt(
-            form, lambda: checkout_service.decide_extension(db.session, actor, checkout.id, approve=approve,
-                                                           reason=form.reason.data),
-            lambda c: _("Extension approved: the new due time applies.") if approve else _("Extension rejected."),
-            lambda c: detail)
+            form,
+            lambda: checkout_service.decide_extension(
+                db.session, actor, checkout.id, approve=approve, reason=form.reason.data
+            ),
+            lambda c: (
+                _("Extension approved: the new due time applies.") if approve else _("Extension rejected.")
+            ),
+            lambda c: detail,
+        )
     if isinstance(result, Response):
         return result
     if isinstance(result, int):
         status = result
-        checkout = checkout_service.get_checkout(db.session, actor, checkout_id)  # as stored after the rollback
-    return render_template("lifecycle/checkout_detail.html", forms=forms, **_checkout_context(actor, checkout)), status
+        checkout = checkout_service.get_checkout(
+            db.session, actor, checkout_id
+        )  # as stored after the rollback
+    return render_template(
+        "lifecycle/checkout_detail.html", forms=forms, **_checkout_context(actor, checkout)
+    ), status
 
 
 def _zh(label: str) -> str:
@@ -531,8 +635,10 @@ def checkout_slip_pdf(checkout_id: int):
     actor = current_actor()
     checkout = checkout_service.get_checkout(db.session, actor, checkout_id)
     if checkout.status not in (CheckoutStatus.APPROVED, CheckoutStatus.RELEASED, CheckoutStatus.RETURNED):
-        raise Conflict(N_("The check-out slip can be printed once the check-out is approved."),
-                       code="checkout.not_printable")
+        raise Conflict(
+            N_("The check-out slip can be printed once the check-out is approved."),
+            code="checkout.not_printable",
+        )
     case = db.session.get(Case, checkout.case_id)
     people = _people(checkout.requested_by_id, checkout.approved_by_id, checkout.released_by_id)
 
@@ -540,18 +646,37 @@ def checkout_slip_pdf(checkout_id: int):
         return people[user_id].display_name if user_id in people else ""
 
     slip = CheckoutSlip(
-        slip_no=checkout.checkout_no, case_no=case_number(case, checkout.custodian_agency.kind),
-        case_title=case.title if case else "", purpose=_zh(checkout.purpose.label),
+        slip_no=checkout.checkout_no,
+        case_no=case_number(case, checkout.custodian_agency.kind),
+        case_title=case.title if case else "",
+        purpose=_zh(checkout.purpose.label),
         counterparty=checkout.released_to or checkout.counterparty.name,
-        counterparty_org=checkout.counterparty.organisation or "", due_at=checkout.due_at,
-        approver=name(checkout.approved_by_id), requester=name(checkout.requested_by_id),
-        approved_at=checkout.approved_at, released_at=checkout.released_at, keeper=name(checkout.released_by_id),
+        counterparty_org=checkout.counterparty.organisation or "",
+        due_at=checkout.due_at,
+        approver=name(checkout.approved_by_id),
+        requester=name(checkout.requested_by_id),
+        approved_at=checkout.approved_at,
+        released_at=checkout.released_at,
+        keeper=name(checkout.released_by_id),
         notes=checkout.note or "",
-        lines=[SlipLine(label_code=line.item.label_code, name=line.item.name, quantity=line.item.quantity,
-                        unit=line.item.unit, condition=line.item.condition or "") for line in checkout.lines],
+        lines=[
+            SlipLine(
+                label_code=line.item.label_code,
+                name=line.item.name,
+                quantity=line.item.quantity,
+                unit=line.item.unit,
+                condition=line.item.condition or "",
+            )
+            for line in checkout.lines
+        ],
     )
-    return send_document(build_checkout_slip(slip, footer=_print_footer(actor)), f"{checkout.checkout_no}.pdf",
-                         document="checkout_slip", object_id=checkout.id, checkout_no=checkout.checkout_no)
+    return send_document(
+        build_checkout_slip(slip, footer=_print_footer(actor)),
+        f"{checkout.checkout_no}.pdf",
+        document="checkout_slip",
+        object_id=checkout.id,
+        checkout_no=checkout.checkout_no,
+    )
 
 
 # -- dispositions -----------------------------------------------------------------------------
@@ -568,9 +693,13 @@ def dispositions():
     form.status.data = status.value if status else ""
     form.kind.data = kind.value if kind else ""
     page = _paginate(disposition_service.dispositions_query(actor, status=status, kind=kind))
-    return render_template("lifecycle/dispositions.html", form=form, page=page,
-                           cases=_cases(d.case_id for d in page.rows),
-                           args={"status": status.value if status else None, "kind": kind.value if kind else None})
+    return render_template(
+        "lifecycle/dispositions.html",
+        form=form,
+        page=page,
+        cases=_cases(d.case_id for d in page.rows),
+        args={"status": status.value if status else None, "kind": kind.value if kind else None},
+    )
 
 
 @bp.route("/dispositions/new", methods=["GET", "POST"])
@@ -581,16 +710,27 @@ def disposition_new():
     if jump is not None:
         return jump
     if request.method == "POST":
-        require(actor, Action.PROPOSE_DISPOSITION, _relations(actor, [i.custodian_agency_id for i in items])
-                if items else {Relation.CUSTODIAN})
+        require(
+            actor,
+            Action.PROPOSE_DISPOSITION,
+            _relations(actor, [i.custodian_agency_id for i in items]) if items else {Relation.CUSTODIAN},
+        )
     form = DispositionForm()
     if request.method == "POST":
         result = _attempt(
             form,
             lambda: disposition_service.propose_disposition(
-                db.session, actor, item_ids=[i.id for i in items], kind=DispositionKind(form.kind.data),
-                legal_basis=form.legal_basis.data, reason=form.reason.data, owner_consent=form.owner_consent.data),
-            lambda d: _("Disposal %(no)s proposed: an approver of your agency decides next.", no=d.disposition_no),
+                db.session,
+                actor,
+                item_ids=[i.id for i in items],
+                kind=DispositionKind(form.kind.data),
+                legal_basis=form.legal_basis.data,
+                reason=form.reason.data,
+                owner_consent=form.owner_consent.data,
+            ),
+            lambda d: _(
+                "Disposal %(no)s proposed: an approver of your agency decides next.", no=d.disposition_no
+            ),
             lambda d: url_for("lifecycle.disposition_detail", disposition_id=d.id),
             refusals=DISPOSAL_KIND_REFUSALS,
         )
@@ -604,12 +744,20 @@ def disposition_new():
     outcome = disposition_service.case_outcome(db.session, case_ids.pop()) if len(case_ids) == 1 else None
     if outcome is not None and request.method == "GET" and not form.legal_basis.data:
         form.legal_basis.data = outcome.reference
-    return render_template("lifecycle/disposition_new.html", form=form, items=items, picker=picker, may=may,
-                           cases=_cases(i.case_id for i in items), outcome=outcome), status
+    return render_template(
+        "lifecycle/disposition_new.html",
+        form=form,
+        items=items,
+        picker=picker,
+        may=may,
+        cases=_cases(i.case_id for i in items),
+        outcome=outcome,
+    ), status
 
 
 DISPOSITION_ACTIONS = {
-    "decide": Action.APPROVE_DISPOSITION, "cancel": Action.PROPOSE_DISPOSITION,
+    "decide": Action.APPROVE_DISPOSITION,
+    "cancel": Action.PROPOSE_DISPOSITION,
     "execute": Action.EXECUTE_DISPOSITION,
 }
 
@@ -619,29 +767,56 @@ def _disposition_context(actor: Actor, disposition: Disposition) -> dict[str, An
     custodians = [i.custodian_agency_id for i in items]
     s = disposition.status
     is_proposer = disposition.proposed_by_id == actor.user_id
-    proceeds_items = {line.proceeds_item_id: db.session.get(Item, line.proceeds_item_id)
-                      for line in disposition.lines if line.proceeds_item_id}
+    proceeds_items = {
+        line.proceeds_item_id: db.session.get(Item, line.proceeds_item_id)
+        for line in disposition.lines
+        if line.proceeds_item_id
+    }
     can = {
-        "decide": _may(actor, Action.APPROVE_DISPOSITION, custodians) and s is DispositionRecordStatus.PROPOSED
+        "decide": _may(actor, Action.APPROVE_DISPOSITION, custodians)
+        and s is DispositionRecordStatus.PROPOSED
         and not is_proposer,
         "cancel": _may(actor, Action.PROPOSE_DISPOSITION, custodians)
         and s in (DispositionRecordStatus.PROPOSED, DispositionRecordStatus.APPROVED),
-        "execute": _may(actor, Action.EXECUTE_DISPOSITION, custodians) and s is DispositionRecordStatus.APPROVED,
+        "execute": _may(actor, Action.EXECUTE_DISPOSITION, custodians)
+        and s is DispositionRecordStatus.APPROVED,
         "print": disposition.kind in RETURN_KINDS
         and s in (DispositionRecordStatus.APPROVED, DispositionRecordStatus.EXECUTED),
     }
-    notes = {"own_proposal": _may(actor, Action.APPROVE_DISPOSITION, custodians)
-             and s is DispositionRecordStatus.PROPOSED and is_proposer}
+    notes = {
+        "own_proposal": _may(actor, Action.APPROVE_DISPOSITION, custodians)
+        and s is DispositionRecordStatus.PROPOSED
+        and is_proposer
+    }
     personal = all(_sees_personal_data(actor, i.custodian_agency_id) for i in items)
-    owners = sorted({((i.owner_name if personal else mask_name(i.owner_name)) or "",
-                      (i.owner_id_no if personal else mask_id_no(i.owner_id_no)) or "")
-                     for i in items if i.owner_name})
-    people = _people(disposition.proposed_by_id, disposition.approved_by_id, disposition.executed_by_id,
-                     disposition.witness_user_id)
-    return {"disposition": disposition, "case": db.session.get(Case, disposition.case_id), "can": can, "notes": notes,
-            "people": people, "owners": owners, "proceeds_items": proceeds_items, "personal": personal,
-            "owners_text": "、".join(f"{name}（{id_no}）" if id_no else name for name, id_no in owners),
-            "DK": DispositionKind}
+    owners = sorted(
+        {
+            (
+                (i.owner_name if personal else mask_name(i.owner_name)) or "",
+                (i.owner_id_no if personal else mask_id_no(i.owner_id_no)) or "",
+            )
+            for i in items
+            if i.owner_name
+        }
+    )
+    people = _people(
+        disposition.proposed_by_id,
+        disposition.approved_by_id,
+        disposition.executed_by_id,
+        disposition.witness_user_id,
+    )
+    return {
+        "disposition": disposition,
+        "case": db.session.get(Case, disposition.case_id),
+        "can": can,
+        "notes": notes,
+        "people": people,
+        "owners": owners,
+        "proceeds_items": proceeds_items,
+        "personal": personal,
+        "owners_text": "、".join(f"{name}（{id_no}）" if id_no else name for name, id_no in owners),
+        "DK": DispositionKind,
+    }
 
 
 @bp.route("/dispositions/<int(max=2147483647):disposition_id>", methods=["GET", "POST"])
@@ -667,15 +842,25 @@ def disposition_detail(disposition_id: int):
         form = forms["decide"]
         approve = bool(form.approve.data)
         result = _attempt(
-            form, lambda: disposition_service.decide_disposition(db.session, actor, disposition.id, approve=approve,
-                                                                reason=form.reason.data),
-            lambda d: _("Disposal approved: the keeper executes it next.") if approve else _("Disposal rejected."),
-            lambda d: detail)
+            form,
+            lambda: disposition_service.decide_disposition(
+                db.session, actor, disposition.id, approve=approve, reason=form.reason.data
+            ),
+            lambda d: (
+                _("Disposal approved: the keeper executes it next.") if approve else _("Disposal rejected.")
+            ),
+            lambda d: detail,
+        )
     elif submitted == "cancel":
         form = forms["cancel"]
-        result = _attempt(form, lambda: disposition_service.cancel_disposition(db.session, actor, disposition.id,
-                                                                              reason=form.reason.data),
-                          lambda d: _("The disposal was withdrawn."), lambda d: detail)
+        result = _attempt(
+            form,
+            lambda: disposition_service.cancel_disposition(
+                db.session, actor, disposition.id, reason=form.reason.data
+            ),
+            lambda d: _("The disposal was withdrawn."),
+            lambda d: detail,
+        )
     elif submitted == "execute":
         result = _execute(actor, disposition, forms["execute"], detail)
     if isinstance(result, Response):
@@ -683,45 +868,76 @@ def disposition_detail(disposition_id: int):
     if isinstance(result, int):
         status = result
         disposition = disposition_service.get_disposition(db.session, actor, disposition_id)
-    return render_template("lifecycle/disposition_detail.html", forms=forms,
-                           **_disposition_context(actor, disposition)), status
+    return render_template(
+        "lifecycle/disposition_detail.html", forms=forms, **_disposition_context(actor, disposition)
+    ), status
 
 
 def _witness_choices(actor: Actor, disposition: Disposition, form: ExecuteForm) -> None:
     """A destruction's witness is chosen from the users the service would accept: "name（agency）"."""
     form.witness.choices = []
-    if (disposition.kind is not DispositionKind.DESTROY or disposition.status is not DispositionRecordStatus.APPROVED
-            or not _may(actor, Action.EXECUTE_DISPOSITION, [line.item.custodian_agency_id for line in disposition.lines])):
+    if (
+        disposition.kind is not DispositionKind.DESTROY
+        or disposition.status is not DispositionRecordStatus.APPROVED
+        or not _may(
+            actor, Action.EXECUTE_DISPOSITION, [line.item.custodian_agency_id for line in disposition.lines]
+        )
+    ):
         return
     users = disposition_service.eligible_witnesses(db.session, actor, disposition.id)
-    form.witness.choices = options([("", _("Choose the witness")), *(
-        (u.username, _("%(name)s (%(agency)s)", name=u.display_name, agency=u.agency.name)) for u in users)])
+    form.witness.choices = options(
+        [
+            ("", _("Choose the witness")),
+            *(
+                (u.username, _("%(name)s (%(agency)s)", name=u.display_name, agency=u.agency.name))
+                for u in users
+            ),
+        ]
+    )
 
 
 def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: str) -> Response | int:
     """执行: only the inputs the kind needs reach the service (witness, proceeds or recipient)."""
     kind = disposition.kind
-    if form.is_submitted() and form.validate() and kind is DispositionKind.EARLY_SALE and form.proceeds.data is None:
+    if (
+        form.is_submitted()
+        and form.validate()
+        and kind is DispositionKind.EARLY_SALE
+        and form.proceeds.data is None
+    ):
         form.proceeds.errors = [*form.proceeds.errors, _("Enter the sale proceeds in yuan.")]
         return 422
 
     def call() -> Disposition:
         recipient = None
         if kind in RETURN_KINDS and (form.recipient_name.data or "").strip():
-            recipient = Recipient(name=form.recipient_name.data.strip(),
-                                  id_no=(form.recipient_id_no.data or "").strip() or None,
-                                  is_agent=bool(form.recipient_is_agent.data),
-                                  authorisation_ref=(form.authorisation_ref.data or "").strip() or None)
+            recipient = Recipient(
+                name=form.recipient_name.data.strip(),
+                id_no=(form.recipient_id_no.data or "").strip() or None,
+                is_agent=bool(form.recipient_is_agent.data),
+                authorisation_ref=(form.authorisation_ref.data or "").strip() or None,
+            )
         return disposition_service.execute_disposition(
-            db.session, actor, disposition.id, receipt_no=form.receipt_no.data,
+            db.session,
+            actor,
+            disposition.id,
+            receipt_no=form.receipt_no.data,
             witness=(form.witness.data or "").strip() or None if kind is DispositionKind.DESTROY else None,
             proceeds_fen=form.proceeds.data if kind is DispositionKind.EARLY_SALE else None,
-            recipient=recipient)
+            recipient=recipient,
+        )
 
-    return _attempt(form, call, lambda d: _("Execution recorded: the item's custody history is closed."),
-                    lambda d: detail,
-                    aliases={"proceeds_fen": "proceeds", "recipient": "recipient_name",
-                             "recipient.id_no": "recipient_id_no"})
+    return _attempt(
+        form,
+        call,
+        lambda d: _("Execution recorded: the item's custody history is closed."),
+        lambda d: detail,
+        aliases={
+            "proceeds_fen": "proceeds",
+            "recipient": "recipient_name",
+            "recipient.id_no": "recipient_id_no",
+        },
+    )
 
 
 @bp.get("/dispositions/<int(max=2147483647):disposition_id>/return-list.pdf")
@@ -730,9 +946,13 @@ def return_list_pdf(disposition_id: int):
     actor = current_actor()
     disposition = disposition_service.get_disposition(db.session, actor, disposition_id)
     if disposition.kind not in RETURN_KINDS or disposition.status not in (
-            DispositionRecordStatus.APPROVED, DispositionRecordStatus.EXECUTED):
-        raise Conflict(N_("A return list exists only for an approved or executed return to the owner."),
-                       code="disposition.no_return_list")
+        DispositionRecordStatus.APPROVED,
+        DispositionRecordStatus.EXECUTED,
+    ):
+        raise Conflict(
+            N_("A return list exists only for an approved or executed return to the owner."),
+            code="disposition.no_return_list",
+        )
     case = db.session.get(Case, disposition.case_id)
     items = [line.item for line in disposition.lines]
     personal = all(_sees_personal_data(actor, i.custodian_agency_id) for i in items)
@@ -741,8 +961,9 @@ def return_list_pdf(disposition_id: int):
         return (value if personal else mask_id_no(value)) or ""
 
     recipient = disposition.recipient
-    owner_names = list(dict.fromkeys((i.owner_name if personal else mask_name(i.owner_name))
-                                     for i in items if i.owner_name))
+    owner_names = list(
+        dict.fromkeys((i.owner_name if personal else mask_name(i.owner_name)) for i in items if i.owner_name)
+    )
     owner_ids = list(dict.fromkeys(i.owner_id_no for i in items if i.owner_id_no))
     agent = recipient.name if recipient and disposition.recipient_is_agent else ""
     if recipient and not disposition.recipient_is_agent:
@@ -752,20 +973,44 @@ def return_list_pdf(disposition_id: int):
     approver = _people(disposition.approved_by_id).get(disposition.approved_by_id or 0)
     approval = disposition.legal_basis or ""
     if approver is not None and disposition.approved_at is not None:
-        approval = "；".join(filter(None, [approval, f"{approver.display_name} {format_datetime(disposition.approved_at)} 批准"]))
+        approval = "；".join(
+            filter(
+                None, [approval, f"{approver.display_name} {format_datetime(disposition.approved_at)} 批准"]
+            )
+        )
     notes = f"执行回单号：{disposition.receipt_no}" if disposition.receipt_no else ""
     data = ReturnList(
-        return_no=disposition.disposition_no, case_no=case_number(case, disposition.custodian_agency.kind),
-        case_title=case.title if case else "", owner=owner, owner_id_no=owner_id,
+        return_no=disposition.disposition_no,
+        case_no=case_number(case, disposition.custodian_agency.kind),
+        case_title=case.title if case else "",
+        owner=owner,
+        owner_id_no=owner_id,
         kind="先行发还" if disposition.kind is DispositionKind.PRETRIAL_RETURN else "发还",
-        agent=agent, authorisation=disposition.authorisation_ref or "" if agent else "", approval=approval,
-        agency=disposition.custodian_agency.name, returned_at=disposition.executed_at, notes=notes,
-        lines=[ReturnLine(label_code=i.label_code, name=i.name, quantity=i.quantity, unit=i.unit,
-                          value_fen=i.estimated_value_fen, notes=i.features or "") for i in items],
+        agent=agent,
+        authorisation=disposition.authorisation_ref or "" if agent else "",
+        approval=approval,
+        agency=disposition.custodian_agency.name,
+        returned_at=disposition.executed_at,
+        notes=notes,
+        lines=[
+            ReturnLine(
+                label_code=i.label_code,
+                name=i.name,
+                quantity=i.quantity,
+                unit=i.unit,
+                value_fen=i.estimated_value_fen,
+                notes=i.features or "",
+            )
+            for i in items
+        ],
     )
-    return send_document(build_return_list(data, footer=_print_footer(actor)), f"{disposition.disposition_no}.pdf",
-                         document="return_list", object_id=disposition.id,
-                         disposition_no=disposition.disposition_no)
+    return send_document(
+        build_return_list(data, footer=_print_footer(actor)),
+        f"{disposition.disposition_no}.pdf",
+        document="return_list",
+        object_id=disposition.id,
+        disposition_no=disposition.disposition_no,
+    )
 
 
 # -- freezes ----------------------------------------------------------------------------------
@@ -785,24 +1030,34 @@ def freezes():
     form.status.choices = _status_choices(FreezeStatus)
     form.status.data = status.value if status else ""
     stmt = freeze_service.freezes_query(
-        actor, expiring_before=today + timedelta(days=EXPIRY_WARNING_DAYS) if expiring else None)
+        actor, expiring_before=today + timedelta(days=EXPIRY_WARNING_DAYS) if expiring else None
+    )
     # The stored status says "active" until the lapse job runs; filter on what the law says today.
     if status is FreezeStatus.ACTIVE or expiring:
         stmt = stmt.where(FreezeOrder.status == FreezeStatus.ACTIVE, FreezeOrder.expires_on >= today)
     elif status is FreezeStatus.LAPSED:
-        stmt = stmt.where((FreezeOrder.status == FreezeStatus.LAPSED)
-                          | ((FreezeOrder.status == FreezeStatus.ACTIVE) & (FreezeOrder.expires_on < today)))
+        stmt = stmt.where(
+            (FreezeOrder.status == FreezeStatus.LAPSED)
+            | ((FreezeOrder.status == FreezeStatus.ACTIVE) & (FreezeOrder.expires_on < today))
+        )
     elif status is FreezeStatus.RELEASED:
         stmt = stmt.where(FreezeOrder.status == FreezeStatus.RELEASED)
     page = _paginate(stmt.options(selectinload(FreezeOrder.item)))
-    return render_template("lifecycle/freezes.html", form=form, page=page, today=today,
-                           statuses={f.id: effective_status(f, today) for f in page.rows},
-                           warn_days=EXPIRY_WARNING_DAYS,
-                           args={"status": status.value if status else None, "expiring": "y" if expiring else None})
+    return render_template(
+        "lifecycle/freezes.html",
+        form=form,
+        page=page,
+        today=today,
+        statuses={f.id: effective_status(f, today) for f in page.rows},
+        warn_days=EXPIRY_WARNING_DAYS,
+        args={"status": status.value if status else None, "expiring": "y" if expiring else None},
+    )
 
 
 def _period_table(types: Iterable[FreezeAssetType]) -> list[tuple[FreezeAssetType, int, int | None]]:
-    return [(t, max_period_months(t, False), MAJOR_CASE_MONTHS if t in MAJOR_CASE_TYPES else None) for t in types]
+    return [
+        (t, max_period_months(t, False), MAJOR_CASE_MONTHS if t in MAJOR_CASE_TYPES else None) for t in types
+    ]
 
 
 @bp.route("/freezes/new/<int(max=2147483647):item_id>", methods=["GET", "POST"])
@@ -825,8 +1080,11 @@ def freeze_new(item_id: int):
         # The freeze notice (协助冻结通知书) is its own document, not the seizure decision: the
         # latest notice recorded for this item, if any, else empty.
         form.notice_doc_no.data = db.session.scalar(
-            select(FreezeOrder.notice_doc_no).where(FreezeOrder.item_id == item.id)
-            .order_by(FreezeOrder.id.desc()).limit(1))
+            select(FreezeOrder.notice_doc_no)
+            .where(FreezeOrder.item_id == item.id)
+            .order_by(FreezeOrder.id.desc())
+            .limit(1)
+        )
         if len(types) == 1:
             form.asset_type.data = types[0].value
     status = 200
@@ -834,23 +1092,39 @@ def freeze_new(item_id: int):
         result = _attempt(
             form,
             lambda: freeze_service.create_freeze(
-                db.session, actor, item_id=item.id, asset_type=FreezeAssetType(form.asset_type.data),
-                institution=form.institution.data, account_no=form.account_no.data,
-                account_name=(form.account_name.data or "").strip() or None, amount_fen=form.amount.data,
-                start_on=form.start_on.data, notice_doc_no=form.notice_doc_no.data,
-                period_months=form.period_months.data, major_case=bool(form.major_case.data)),
-            lambda f: _("Freeze recorded: it holds until %(date)s unless renewed before then.",
-                        date=f.expires_on.isoformat()),
+                db.session,
+                actor,
+                item_id=item.id,
+                asset_type=FreezeAssetType(form.asset_type.data),
+                institution=form.institution.data,
+                account_no=form.account_no.data,
+                account_name=(form.account_name.data or "").strip() or None,
+                amount_fen=form.amount.data,
+                start_on=form.start_on.data,
+                notice_doc_no=form.notice_doc_no.data,
+                period_months=form.period_months.data,
+                major_case=bool(form.major_case.data),
+            ),
+            lambda f: _(
+                "Freeze recorded: it holds until %(date)s unless renewed before then.",
+                date=f.expires_on.isoformat(),
+            ),
             lambda f: url_for("lifecycle.freeze_detail", freeze_id=f.id),
             aliases={"amount_fen": "amount"},
         )
         if not isinstance(result, int):
             return result
         status = result
-    return render_template("lifecycle/freeze_new.html", form=form, item=item, case=db.session.get(Case, item.case_id),
-                           may=_may(actor, Action.MANAGE_FREEZE, [item.custodian_agency_id]),
-                           periods=_period_table(types or list(FreezeAssetType)), category_fits=bool(types),
-                           frozen=item.measure is Measure.FROZEN), status
+    return render_template(
+        "lifecycle/freeze_new.html",
+        form=form,
+        item=item,
+        case=db.session.get(Case, item.case_id),
+        may=_may(actor, Action.MANAGE_FREEZE, [item.custodian_agency_id]),
+        periods=_period_table(types or list(FreezeAssetType)),
+        category_fits=bool(types),
+        frozen=item.measure is Measure.FROZEN,
+    ), status
 
 
 FREEZE_ACTIONS = {"renew": Action.MANAGE_FREEZE, "release": Action.MANAGE_FREEZE}
@@ -865,22 +1139,33 @@ def freeze_detail(freeze_id: int):
         if submitted is None:
             return redirect(url_for("lifecycle.freeze_detail", freeze_id=freeze.id))
         _require(actor, FREEZE_ACTIONS[submitted], [freeze.item.custodian_agency_id])
-    forms = {"renew": _bound(RenewForm, "renew", submitted, "renew"),
-             "release": _bound(FreezeReleaseForm, "release", submitted, "release")}
+    forms = {
+        "renew": _bound(RenewForm, "renew", submitted, "renew"),
+        "release": _bound(FreezeReleaseForm, "release", submitted, "release"),
+    }
     detail = url_for("lifecycle.freeze_detail", freeze_id=freeze.id)
     status = 200
     result: Response | int | None = None
     if submitted == "renew":
         form = forms["renew"]
-        result = _attempt(form, lambda: freeze_service.renew_freeze(db.session, actor, freeze.id, doc_no=form.doc_no.data,
-                                                                   period_months=form.period_months.data),
-                          lambda f: _("Freeze renewed until %(date)s.", date=f.expires_on.isoformat()),
-                          lambda f: detail)
+        result = _attempt(
+            form,
+            lambda: freeze_service.renew_freeze(
+                db.session, actor, freeze.id, doc_no=form.doc_no.data, period_months=form.period_months.data
+            ),
+            lambda f: _("Freeze renewed until %(date)s.", date=f.expires_on.isoformat()),
+            lambda f: detail,
+        )
     elif submitted == "release":
         form = forms["release"]
-        result = _attempt(form, lambda: freeze_service.release_freeze(db.session, actor, freeze.id,
-                                                                     doc_no=form.doc_no.data, reason=form.reason.data),
-                          lambda f: _("Freeze released."), lambda f: detail)
+        result = _attempt(
+            form,
+            lambda: freeze_service.release_freeze(
+                db.session, actor, freeze.id, doc_no=form.doc_no.data, reason=form.reason.data
+            ),
+            lambda f: _("Freeze released."),
+            lambda f: detail,
+        )
     if isinstance(result, Response):
         return result
     if isinstance(result, int):
@@ -895,12 +1180,20 @@ def freeze_detail(freeze_id: int):
     can = {"renew": may and active and today >= renewal_opens, "release": may and active}
     people = _people(freeze.created_by_id, freeze.released_by_id, *(r.renewed_by_id for r in freeze.renewals))
     return render_template(
-        "lifecycle/freeze_detail.html", freeze=freeze, forms=forms, can=can, effective=effective, today=today,
-        days_left=(freeze.expires_on - today).days, warn_days=EXPIRY_WARNING_DAYS, people=people,
+        "lifecycle/freeze_detail.html",
+        freeze=freeze,
+        forms=forms,
+        can=can,
+        effective=effective,
+        today=today,
+        days_left=(freeze.expires_on - today).days,
+        warn_days=EXPIRY_WARNING_DAYS,
+        people=people,
         renewal_opens=renewal_opens if may and active and today < renewal_opens else None,
         renewal_days=RENEWAL_WINDOW_DAYS,
         case=db.session.get(Case, freeze.item.case_id),
-        max_months=max_period_months(freeze.asset_type, freeze.major_case)), status
+        max_months=max_period_months(freeze.asset_type, freeze.major_case),
+    ), status
 
 
 # -- corrections ------------------------------------------------------------------------------
@@ -950,13 +1243,29 @@ def corrections():
     form = CorrectionFilterForm(request.args)
     form.status.choices = _status_choices(CorrectionStatus)
     form.status.data = status.value if status else ""
-    page = _paginate(correction_service.corrections_query(actor, status=status).options(selectinload(Correction.item)))
-    values = {c.id: (display_value(c.field, c.old_value, c.item.category, _sees_personal_data(actor, c.item.custodian_agency_id)),
-                     display_value(c.field, c.new_value, c.item.category, _sees_personal_data(actor, c.item.custodian_agency_id)))
-              for c in page.rows}
-    return render_template("lifecycle/corrections.html", form=form, page=page, values=values, labels=FIELD_LABELS,
-                           people=_people(*(c.proposed_by_id for c in page.rows)),
-                           args={"status": status.value if status else None})
+    page = _paginate(
+        correction_service.corrections_query(actor, status=status).options(selectinload(Correction.item))
+    )
+    values = {
+        c.id: (
+            display_value(
+                c.field, c.old_value, c.item.category, _sees_personal_data(actor, c.item.custodian_agency_id)
+            ),
+            display_value(
+                c.field, c.new_value, c.item.category, _sees_personal_data(actor, c.item.custodian_agency_id)
+            ),
+        )
+        for c in page.rows
+    }
+    return render_template(
+        "lifecycle/corrections.html",
+        form=form,
+        page=page,
+        values=values,
+        labels=FIELD_LABELS,
+        people=_people(*(c.proposed_by_id for c in page.rows)),
+        args={"status": status.value if status else None},
+    )
 
 
 def _correction_input(field: str, form: Any, item: Item) -> Any:
@@ -1002,10 +1311,21 @@ def correction_new(item_id: int):
     personal = _sees_personal_data(actor, item.custodian_agency_id)
     may = _may(actor, Action.PROPOSE_CORRECTION, [item.custodian_agency_id])
     chooser = FieldChoiceForm(request.args if "field" in request.args else None)
-    chooser.field.choices = options([("", _("— choose the field —")), *((f, FIELD_LABELS[f]) for f in CORRECTABLE_FIELDS)])
-    current = [(f, FIELD_LABELS[f], display_value(f, getattr(item, f), item.category, personal)) for f in CORRECTABLE_FIELDS]
-    context = {"item": item, "case": db.session.get(Case, item.case_id), "may": may, "chooser": chooser,
-               "current": current, "labels": FIELD_LABELS}
+    chooser.field.choices = options(
+        [("", _("— choose the field —")), *((f, FIELD_LABELS[f]) for f in CORRECTABLE_FIELDS)]
+    )
+    current = [
+        (f, FIELD_LABELS[f], display_value(f, getattr(item, f), item.category, personal))
+        for f in CORRECTABLE_FIELDS
+    ]
+    context = {
+        "item": item,
+        "case": db.session.get(Case, item.case_id),
+        "may": may,
+        "chooser": chooser,
+        "current": current,
+        "labels": FIELD_LABELS,
+    }
     if field not in CORRECTABLE_FIELDS:
         if request.method == "POST":
             _require(actor, Action.PROPOSE_CORRECTION, [item.custodian_agency_id])
@@ -1024,8 +1344,13 @@ def correction_new(item_id: int):
         result = _attempt(
             form,
             lambda: correction_service.propose_correction(
-                db.session, actor, item_id=item.id, field=field, new_value=_correction_input(field, form, item),
-                reason=form.reason.data),
+                db.session,
+                actor,
+                item_id=item.id,
+                field=field,
+                new_value=_correction_input(field, form, item),
+                reason=form.reason.data,
+            ),
             lambda c: _("Correction proposed: an approver of your agency decides next."),
             lambda c: url_for("lifecycle.correction_detail", correction_id=c.id),
             aliases={"quantity": "new_value", "field": "new_value"},
@@ -1033,10 +1358,14 @@ def correction_new(item_id: int):
         if not isinstance(result, int):
             return result
         status = result
-    return render_template("lifecycle/correction_new.html", form=form, field_name=field,
-                           current_value=display_value(field, getattr(item, field), item.category, personal),
-                           detail_keys=list(CATEGORY_FIELDS[item.category]) if field == "details" else [],
-                           **context), status
+    return render_template(
+        "lifecycle/correction_new.html",
+        form=form,
+        field_name=field,
+        current_value=display_value(field, getattr(item, field), item.category, personal),
+        detail_keys=list(CATEGORY_FIELDS[item.category]) if field == "details" else [],
+        **context,
+    ), status
 
 
 @bp.route("/corrections/<int(max=2147483647):correction_id>", methods=["GET", "POST"])
@@ -1054,24 +1383,40 @@ def correction_detail(correction_id: int):
     if submitted == "decide":
         approve = bool(form.approve.data)
         result = _attempt(
-            form, lambda: correction_service.decide_correction(db.session, actor, correction.id, approve=approve,
-                                                              reason=form.reason.data),
-            lambda c: _("Correction approved: the item now carries the new value; its history keeps both.")
-            if approve else _("Correction rejected."),
-            lambda c: url_for("lifecycle.correction_detail", correction_id=correction.id))
+            form,
+            lambda: correction_service.decide_correction(
+                db.session, actor, correction.id, approve=approve, reason=form.reason.data
+            ),
+            lambda c: (
+                _("Correction approved: the item now carries the new value; its history keeps both.")
+                if approve
+                else _("Correction rejected.")
+            ),
+            lambda c: url_for("lifecycle.correction_detail", correction_id=correction.id),
+        )
         if isinstance(result, Response):
             return result
         status = result
         correction = correction_service.get_correction(db.session, actor, correction_id)
     is_proposer = correction.proposed_by_id == actor.user_id
-    may_decide = _may(actor, Action.APPROVE_CORRECTION, [custodian]) and correction.status is CorrectionStatus.PROPOSED
+    may_decide = (
+        _may(actor, Action.APPROVE_CORRECTION, [custodian]) and correction.status is CorrectionStatus.PROPOSED
+    )
     personal = _sees_personal_data(actor, custodian)
     item = correction.item
     return render_template(
-        "lifecycle/correction_detail.html", correction=correction, form=form, item=item,
-        case=db.session.get(Case, item.case_id), label=FIELD_LABELS.get(correction.field, correction.field),
+        "lifecycle/correction_detail.html",
+        correction=correction,
+        form=form,
+        item=item,
+        case=db.session.get(Case, item.case_id),
+        label=FIELD_LABELS.get(correction.field, correction.field),
         old=display_value(correction.field, correction.old_value, item.category, personal),
         new=display_value(correction.field, correction.new_value, item.category, personal),
-        current=display_value(correction.field, getattr(item, correction.field, None), item.category, personal),
-        can_decide=may_decide and not is_proposer, own=may_decide and is_proposer,
-        people=_people(correction.proposed_by_id, correction.decided_by_id)), status
+        current=display_value(
+            correction.field, getattr(item, correction.field, None), item.category, personal
+        ),
+        can_decide=may_decide and not is_proposer,
+        own=may_decide and is_proposer,
+        people=_people(correction.proposed_by_id, correction.decided_by_id),
+    ), status

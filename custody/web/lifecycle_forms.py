@@ -151,9 +151,13 @@ def _local_tz() -> ZoneInfo:
 
 def LocalDateTimeField(label: Any, validators: Any = None, **kwargs: Any) -> DateTimeLocalField:
     """A ``datetime-local`` input read as local (China) time: ``data`` is an aware datetime."""
-    return DateTimeLocalField(label, validators, tz=_local_tz,
-                              format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
-                              **kwargs)
+    return DateTimeLocalField(
+        label,
+        validators,
+        tz=_local_tz,
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
+        **kwargs,
+    )
 
 
 def choose(label: Any) -> tuple[str, Any]:
@@ -197,9 +201,11 @@ class CorrectionFilterForm(FilterForm):
 class LabelCodesForm(FilterForm):
     """Pick items by label code (typed or scanned, one per line) for a new check-out or disposal."""
 
-    codes = TextAreaField(_l("Label codes"), validators=[DataRequired(), Length(max=20_000)],
-                          render_kw={"rows": 6, "autocomplete": "off", "spellcheck": "false",
-                                     "autocapitalize": "characters"})
+    codes = TextAreaField(
+        _l("Label codes"),
+        validators=[DataRequired(), Length(max=20_000)],
+        render_kw={"rows": 6, "autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"},
+    )
     submit = SubmitField(_l("Continue"))
 
 
@@ -209,10 +215,13 @@ class LabelCodesForm(FilterForm):
 class CheckoutRequestForm(LifecycleForm):
     purpose = SelectField(_l("Purpose"), validators=[DataRequired()])
     counterparty_kind = SelectField(
-        _l("Taken by (kind)"), default=CounterpartyKind.PERSON.value,
-        choices=options((k.value, _l(k.label)) for k in CounterpartyKind))
-    counterparty_name = StringField(_l("Name of the person taking the items"),
-                                    validators=[DataRequired(), Length(max=100)])
+        _l("Taken by (kind)"),
+        default=CounterpartyKind.PERSON.value,
+        choices=options((k.value, _l(k.label)) for k in CounterpartyKind),
+    )
+    counterparty_name = StringField(
+        _l("Name of the person taking the items"), validators=[DataRequired(), Length(max=100)]
+    )
     counterparty_organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
     counterparty_contact = StringField(_l("Contact"), validators=[Optional(), Length(max=100)])
     due_at = LocalDateTimeField(_l("Due back by"), validators=[InputRequired()])
@@ -225,8 +234,9 @@ class CheckoutRequestForm(LifecycleForm):
 
 
 class DecisionForm(LifecycleForm):
-    reason = TextAreaField(_l("Reason (required to reject)"), validators=[Optional(), Length(max=500)],
-                           render_kw={"rows": 2})
+    reason = TextAreaField(
+        _l("Reason (required to reject)"), validators=[Optional(), Length(max=500)], render_kw={"rows": 2}
+    )
     approve = SubmitField(_l("Approve"))
     reject = SubmitField(_l("Do not approve"))
 
@@ -249,8 +259,9 @@ class ReturnForm(LifecycleForm):
     item_ids = MultiCheckboxField(_l("Items returned"), coerce=int, validators=[DataRequired()])
     condition = StringField(_l("Condition on return"), validators=[DataRequired(), Length(max=500)])
     discrepancy = SelectField(_l("Discrepancy"))
-    discrepancy_note = TextAreaField(_l("What differs"), validators=[Optional(), Length(max=500)],
-                                     render_kw={"rows": 2})
+    discrepancy_note = TextAreaField(
+        _l("What differs"), validators=[Optional(), Length(max=500)], render_kw={"rows": 2}
+    )
     submit = SubmitField(_l("Record the return"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -260,14 +271,16 @@ class ReturnForm(LifecycleForm):
 
 class ExtensionRequestForm(LifecycleForm):
     due_at = LocalDateTimeField(_l("New due time"), validators=[InputRequired()])
-    reason = TextAreaField(_l("Reason for the extension"), validators=[DataRequired(), Length(max=500)],
-                           render_kw={"rows": 2})
+    reason = TextAreaField(
+        _l("Reason for the extension"), validators=[DataRequired(), Length(max=500)], render_kw={"rows": 2}
+    )
     submit = SubmitField(_l("Request the extension"))
 
 
 class ExtensionDecisionForm(LifecycleForm):
-    reason = TextAreaField(_l("Reason (required to reject)"), validators=[Optional(), Length(max=500)],
-                           render_kw={"rows": 2})
+    reason = TextAreaField(
+        _l("Reason (required to reject)"), validators=[Optional(), Length(max=500)], render_kw={"rows": 2}
+    )
     approve = SubmitField(_l("Approve the extension"))
     reject = SubmitField(_l("Reject the extension"))
 
@@ -275,22 +288,29 @@ class ExtensionDecisionForm(LifecycleForm):
 # -- dispositions -----------------------------------------------------------------------------
 
 DISPOSITION_KIND_ORDER = (
-    DispositionKind.EARLY_SALE, DispositionKind.PRETRIAL_RETURN, DispositionKind.RETURN_TO_OWNER,
-    DispositionKind.CONFISCATE, DispositionKind.DESTROY, DispositionKind.HAND_OVER,
+    DispositionKind.EARLY_SALE,
+    DispositionKind.PRETRIAL_RETURN,
+    DispositionKind.RETURN_TO_OWNER,
+    DispositionKind.CONFISCATE,
+    DispositionKind.DESTROY,
+    DispositionKind.HAND_OVER,
 )
 
 
 class DispositionForm(LifecycleForm):
     kind = SelectField(_l("Kind of disposal"), validators=[DataRequired()])
-    legal_basis = StringField(_l("Legal basis (judgment or decision no.)"), validators=[Optional(), Length(max=200)])
+    legal_basis = StringField(
+        _l("Legal basis (judgment or decision no.)"), validators=[Optional(), Length(max=200)]
+    )
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
     owner_consent = StringField(_l("Owner's consent"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Propose the disposal"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = options([choose(_l("— choose the kind —")),
-                                     *((k.value, _l(k.label)) for k in DISPOSITION_KIND_ORDER)])
+        self.kind.choices = options(
+            [choose(_l("— choose the kind —")), *((k.value, _l(k.label)) for k in DISPOSITION_KIND_ORDER)]
+        )
 
 
 class ExecuteForm(LifecycleForm):
@@ -301,14 +321,21 @@ class ExecuteForm(LifecycleForm):
     # service (and the API) takes. The service, not the list, decides: a stale or forged choice is
     # refused there with its reason next to this field.
     witness = SelectField(_l("Witness"), validators=[Optional()], validate_choice=False)
-    proceeds = YuanField(_l("Sale proceeds (yuan)"), validators=[Optional()],
-                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    proceeds = YuanField(
+        _l("Sale proceeds (yuan)"),
+        validators=[Optional()],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
     recipient_name = StringField(_l("Recipient's name"), validators=[Optional(), Length(max=100)])
-    recipient_id_no = StringField(_l("Recipient's ID number"), validators=[Optional(), Length(max=32)],
-                                  render_kw={"autocomplete": "off"})
+    recipient_id_no = StringField(
+        _l("Recipient's ID number"),
+        validators=[Optional(), Length(max=32)],
+        render_kw={"autocomplete": "off"},
+    )
     recipient_is_agent = BooleanField(_l("The recipient is an agent of the owner"))
-    authorisation_ref = StringField(_l("Written authorisation (no. or reference)"),
-                                    validators=[Optional(), Length(max=100)])
+    authorisation_ref = StringField(
+        _l("Written authorisation (no. or reference)"), validators=[Optional(), Length(max=100)]
+    )
     submit = SubmitField(_l("Record the execution"))
 
 
@@ -317,28 +344,41 @@ class ExecuteForm(LifecycleForm):
 
 class FreezeForm(LifecycleForm):
     asset_type = SelectField(_l("Asset type"), validators=[DataRequired()])
-    institution = StringField(_l("Institution (bank, broker, registry)"), validators=[DataRequired(), Length(max=100)])
-    account_no = StringField(_l("Account no."), validators=[DataRequired(), Length(max=40)],
-                             render_kw={"autocomplete": "off"})
+    institution = StringField(
+        _l("Institution (bank, broker, registry)"), validators=[DataRequired(), Length(max=100)]
+    )
+    account_no = StringField(
+        _l("Account no."), validators=[DataRequired(), Length(max=40)], render_kw={"autocomplete": "off"}
+    )
     account_name = StringField(_l("Account name"), validators=[Optional(), Length(max=64)])
-    amount = YuanField(_l("Amount frozen (yuan)"), validators=[InputRequired()],
-                       render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    amount = YuanField(
+        _l("Amount frozen (yuan)"),
+        validators=[InputRequired()],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
     start_on = DateField(_l("Start date"), validators=[InputRequired()])
-    period_months = IntegerField(_l("Period (months)"), validators=[Optional(), NumberRange(min=1, message=_l("At least %(min)s."))],
-                                 render_kw={"inputmode": "numeric"})
+    period_months = IntegerField(
+        _l("Period (months)"),
+        validators=[Optional(), NumberRange(min=1, message=_l("At least %(min)s."))],
+        render_kw={"inputmode": "numeric"},
+    )
     major_case = BooleanField(_l("Major case"))
     notice_doc_no = StringField(_l("Freeze notice no."), validators=[DataRequired(), Length(max=64)])
     submit = SubmitField(_l("Record the freeze"))
 
     def set_asset_types(self, types: list[FreezeAssetType]) -> None:
-        self.asset_type.choices = options([choose(_l("— choose the asset type —")),
-                                           *((t.value, _l(t.label)) for t in types)])
+        self.asset_type.choices = options(
+            [choose(_l("— choose the asset type —")), *((t.value, _l(t.label)) for t in types)]
+        )
 
 
 class RenewForm(LifecycleForm):
     doc_no = StringField(_l("Renewal notice no."), validators=[DataRequired(), Length(max=64)])
-    period_months = IntegerField(_l("Period (months)"), validators=[Optional(), NumberRange(min=1, message=_l("At least %(min)s."))],
-                                 render_kw={"inputmode": "numeric"})
+    period_months = IntegerField(
+        _l("Period (months)"),
+        validators=[Optional(), NumberRange(min=1, message=_l("At least %(min)s."))],
+        render_kw={"inputmode": "numeric"},
+    )
     submit = SubmitField(_l("Renew the freeze"))
 
 
@@ -402,9 +442,19 @@ DETAIL_LABELS: dict[str, Any] = {
     "seal_no": _l("Seal no."),
 }
 
-TEXT_FIELD_LIMITS = {"name": 200, "unit": 16, "features": 2000, "specification": 200, "condition_at_seizure": 500,
-                     "source": 200, "owner_name": 64, "owner_id_no": 32, "owner_contact": 64, "measure_doc_no": 64,
-                     "quantity": 32}
+TEXT_FIELD_LIMITS = {
+    "name": 200,
+    "unit": 16,
+    "features": 2000,
+    "specification": 200,
+    "condition_at_seizure": 500,
+    "source": 200,
+    "owner_name": 64,
+    "owner_id_no": 32,
+    "owner_contact": 64,
+    "measure_doc_no": 64,
+    "quantity": 32,
+}
 
 
 class FieldChoiceForm(FilterForm):
@@ -421,31 +471,46 @@ def correction_form_class(field: str, category: ItemCategory) -> type[LifecycleF
     input per category detail (``details_<key>``)."""
 
     attrs: dict[str, Any] = {
-        "reason": TextAreaField(_l("Reason for the correction"), validators=[DataRequired(), Length(max=500)],
-                                render_kw={"rows": 2}),
+        "reason": TextAreaField(
+            _l("Reason for the correction"),
+            validators=[DataRequired(), Length(max=500)],
+            render_kw={"rows": 2},
+        ),
         "submit": SubmitField(_l("Propose the correction")),
     }
     label = _l("New value")
     if field == "estimated_value_fen":
-        attrs["new_value"] = YuanField(_l("New value (yuan)"), validators=[Optional()],
-                                       render_kw={"inputmode": "decimal", "autocomplete": "off"})
+        attrs["new_value"] = YuanField(
+            _l("New value (yuan)"),
+            validators=[Optional()],
+            render_kw={"inputmode": "decimal", "autocomplete": "off"},
+        )
     elif field in ("ownership_clear", "is_perishable"):
         attrs["new_value"] = SelectField(label, choices=_yes_no(), validators=[DataRequired()])
     elif field == "measure_date":
         attrs["new_value"] = DateField(label, validators=[InputRequired()])
     elif field == "features":
-        attrs["new_value"] = TextAreaField(label, validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+        attrs["new_value"] = TextAreaField(
+            label, validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
+        )
     elif field == "details":
         for key in CATEGORY_FIELDS[category]:
             name = f"details_{key}"
             if key.endswith("_fen"):
-                attrs[name] = YuanField(DETAIL_LABELS.get(key, key), validators=[Optional()],
-                                        render_kw={"inputmode": "decimal", "autocomplete": "off"})
+                attrs[name] = YuanField(
+                    DETAIL_LABELS.get(key, key),
+                    validators=[Optional()],
+                    render_kw={"inputmode": "decimal", "autocomplete": "off"},
+                )
             elif key == "denominations":
                 attrs[name] = DenominationsField(DETAIL_LABELS[key], validators=[Optional()])
             else:
-                attrs[name] = StringField(DETAIL_LABELS.get(key, key), validators=[Optional(), Length(max=200)])
+                attrs[name] = StringField(
+                    DETAIL_LABELS.get(key, key), validators=[Optional(), Length(max=200)]
+                )
     else:
         required = [DataRequired()] if field in ("name", "unit", "quantity") else [Optional()]
-        attrs["new_value"] = StringField(label, validators=[*required, Length(max=TEXT_FIELD_LIMITS.get(field, 200))])
+        attrs["new_value"] = StringField(
+            label, validators=[*required, Length(max=TEXT_FIELD_LIMITS.get(field, 200))]
+        )
     return type(f"CorrectionForm_{field}", (LifecycleForm,), attrs)

@@ -83,9 +83,14 @@ def quantity(value: Any) -> str:
 
 
 STATUS_TONES = {
-    ItemStatus.AWAITING_CHECK_IN: "warn", ItemStatus.IN_STORAGE: "ok", ItemStatus.CHECKED_OUT: "info",
-    ItemStatus.WITH_HOLDER: "info", ItemStatus.EXTERNAL: "info", ItemStatus.IN_TRANSFER: "warn",
-    ItemStatus.DISPOSAL_PENDING: "warn", ItemStatus.DISPOSED: "off",
+    ItemStatus.AWAITING_CHECK_IN: "warn",
+    ItemStatus.IN_STORAGE: "ok",
+    ItemStatus.CHECKED_OUT: "info",
+    ItemStatus.WITH_HOLDER: "info",
+    ItemStatus.EXTERNAL: "info",
+    ItemStatus.IN_TRANSFER: "warn",
+    ItemStatus.DISPOSAL_PENDING: "warn",
+    ItemStatus.DISPOSED: "off",
 }
 
 
@@ -123,13 +128,16 @@ def _queue(stmt: Select[Any], limit: int = QUEUE_LIMIT) -> Queue:
 
 def _incoming_transfers(actor: Actor) -> Queue:
     stmt = transfers.transfers_query(actor, direction="incoming").where(
-        Transfer.status.in_((TransferStatus.PENDING, TransferStatus.PARTIAL)))
+        Transfer.status.in_((TransferStatus.PENDING, TransferStatus.PARTIAL))
+    )
     return _queue(stmt.order_by(None).order_by(Transfer.id))
 
 
 def _awaiting_check_in(actor: Actor) -> Queue:
-    stmt = items.items_query(actor, ItemQuery(status=ItemStatus.AWAITING_CHECK_IN, custodian=str(actor.agency_id),
-                                              sort="seized_at"))
+    stmt = items.items_query(
+        actor,
+        ItemQuery(status=ItemStatus.AWAITING_CHECK_IN, custodian=str(actor.agency_id), sort="seized_at"),
+    )
     return _queue(stmt)
 
 
@@ -140,12 +148,15 @@ def _flagged(actor: Actor) -> Queue:
 def _released(actor: Actor) -> Queue:
     """Check-outs out of storage now, latest due first … overdue first: by due time."""
     stmt = checkouts.checkouts_query(actor, status=CheckoutStatus.RELEASED).where(
-        Checkout.custodian_agency_id == actor.agency_id)
+        Checkout.custodian_agency_id == actor.agency_id
+    )
     return _queue(stmt.order_by(None).order_by(Checkout.due_at))
 
 
 def _checkouts(actor: Actor, status: CheckoutStatus, *, others_only: bool = False) -> Queue:
-    stmt = checkouts.checkouts_query(actor, status=status).where(Checkout.custodian_agency_id == actor.agency_id)
+    stmt = checkouts.checkouts_query(actor, status=status).where(
+        Checkout.custodian_agency_id == actor.agency_id
+    )
     if others_only:
         stmt = stmt.where(Checkout.requested_by_id != actor.user_id)
     return _queue(stmt.order_by(None).order_by(Checkout.id))
@@ -153,15 +164,19 @@ def _checkouts(actor: Actor, status: CheckoutStatus, *, others_only: bool = Fals
 
 def _extensions(actor: Actor) -> Queue:
     waiting = select(CheckoutExtension.checkout_id).where(
-        CheckoutExtension.status == ExtensionStatus.REQUESTED, CheckoutExtension.requested_by_id != actor.user_id)
-    stmt = checkouts.checkouts_query(actor).where(Checkout.custodian_agency_id == actor.agency_id,
-                                                  Checkout.id.in_(waiting))
+        CheckoutExtension.status == ExtensionStatus.REQUESTED,
+        CheckoutExtension.requested_by_id != actor.user_id,
+    )
+    stmt = checkouts.checkouts_query(actor).where(
+        Checkout.custodian_agency_id == actor.agency_id, Checkout.id.in_(waiting)
+    )
     return _queue(stmt.order_by(None).order_by(Checkout.due_at))
 
 
 def _dispositions(actor: Actor, status: DispositionRecordStatus, *, others_only: bool = False) -> Queue:
     stmt = dispositions.dispositions_query(actor, status=status).where(
-        Disposition.custodian_agency_id == actor.agency_id)
+        Disposition.custodian_agency_id == actor.agency_id
+    )
     if others_only:
         stmt = stmt.where(Disposition.proposed_by_id != actor.user_id)
     return _queue(stmt.order_by(None).order_by(Disposition.id))
@@ -169,13 +184,16 @@ def _dispositions(actor: Actor, status: DispositionRecordStatus, *, others_only:
 
 def _corrections(actor: Actor) -> Queue:
     stmt = corrections.corrections_query(actor, status=CorrectionStatus.PROPOSED).where(
-        Item.custodian_agency_id == actor.agency_id, Correction.proposed_by_id != actor.user_id)
+        Item.custodian_agency_id == actor.agency_id, Correction.proposed_by_id != actor.user_id
+    )
     return _queue(stmt.order_by(None).order_by(Correction.id))
 
 
 def _expiring_freezes(actor: Actor) -> Queue:
     soon = local_date(utcnow()) + timedelta(days=FREEZE_WARNING_DAYS)
-    stmt = freezes.freezes_query(actor, expiring_before=soon).where(Item.custodian_agency_id == actor.agency_id)
+    stmt = freezes.freezes_query(actor, expiring_before=soon).where(
+        Item.custodian_agency_id == actor.agency_id
+    )
     return _queue(stmt)
 
 
@@ -213,7 +231,9 @@ def build_inbox(actor: Actor) -> dict[str, Any]:
     if actor.has_role(Role.APPROVER):
         inbox["approve_checkouts"] = _checkouts(actor, CheckoutStatus.REQUESTED, others_only=True)
         inbox["approve_extensions"] = _extensions(actor)
-        inbox["approve_dispositions"] = _dispositions(actor, DispositionRecordStatus.PROPOSED, others_only=True)
+        inbox["approve_dispositions"] = _dispositions(
+            actor, DispositionRecordStatus.PROPOSED, others_only=True
+        )
         inbox["approve_corrections"] = _corrections(actor)
     if keeper:
         inbox["release"] = _checkouts(actor, CheckoutStatus.APPROVED)
@@ -222,9 +242,18 @@ def build_inbox(actor: Actor) -> dict[str, Any]:
     if actor.has_role(Role.AUDITOR):
         describer = Describer(db.session)
         recent = recent_custody_events(db.session)
-        codes = dict(db.session.execute(select(Item.id, Item.label_code).where(
-            Item.id.in_({event.item_id for event in recent}))).all()) if recent else {}
-        inbox["activity"] = [(event, describer.describe(event)[0], codes.get(event.item_id)) for event in recent]
+        codes = (
+            dict(
+                db.session.execute(
+                    select(Item.id, Item.label_code).where(Item.id.in_({event.item_id for event in recent}))
+                ).all()
+            )
+            if recent
+            else {}
+        )
+        inbox["activity"] = [
+            (event, describer.describe(event)[0], codes.get(event.item_id)) for event in recent
+        ]
     return inbox
 
 
@@ -233,9 +262,19 @@ def build_inbox(actor: Actor) -> dict[str, Any]:
 def home():
     actor = current_actor()
     inbox = build_inbox(actor)
-    missing = {item.id: items.missing_records(item) for item in inbox["valuables"].rows} if "valuables" in inbox else {}
-    return render_template("home.html", actor=actor, inbox=inbox, now=utcnow(), check_in_hours=CHECK_IN_HOURS,
-                           valuable_missing=missing)
+    missing = (
+        {item.id: items.missing_records(item) for item in inbox["valuables"].rows}
+        if "valuables" in inbox
+        else {}
+    )
+    return render_template(
+        "home.html",
+        actor=actor,
+        inbox=inbox,
+        now=utcnow(),
+        check_in_hours=CHECK_IN_HOURS,
+        valuable_missing=missing,
+    )
 
 
 # -- the scan box --------------------------------------------------------------------------------
@@ -251,8 +290,11 @@ def scan():
         item = db.session.scalar(items.items_query(actor, ItemQuery(label_code=code)))
         if item is not None:
             return redirect(url_for("items.detail", item_id=item.id))
-    detail = (_("No item has the label code %(code)s, or it is not visible to your agency.", code=code) if code
-              else _("Scan a label, or type its code, in the box at the top of the page."))
+    detail = (
+        _("No item has the label code %(code)s, or it is not visible to your agency.", code=code)
+        if code
+        else _("Scan a label, or type its code, in the box at the top of the page.")
+    )
     return render_template("error.html", status=404, title=_("Label not found"), detail=detail), 404
 
 
@@ -266,5 +308,6 @@ def healthz():
         db.session.rollback()
         database = f"error: {type(exc).__name__}"
     status = 200 if database == "ok" else 503
-    return jsonify(status="ok" if status == 200 else "degraded", database=database,
-                   engine=db.engine.dialect.name), status
+    return jsonify(
+        status="ok" if status == 200 else "degraded", database=database, engine=db.engine.dialect.name
+    ), status

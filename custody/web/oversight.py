@@ -106,8 +106,9 @@ class AlertFilterForm(FlaskForm):
 
 
 class StocktakeStartForm(FlaskForm):
-    location_id = SelectField(_l("Location to count (with everything under it)"), coerce=int,
-                              validators=[DataRequired()])
+    location_id = SelectField(
+        _l("Location to count (with everything under it)"), coerce=int, validators=[DataRequired()]
+    )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Start stocktake"))
 
@@ -117,9 +118,14 @@ def _optional_int(value: Any) -> int | None:
 
 
 class ScanForm(FlaskForm):
-    label_code = StringField(_l("Label code"), validators=[DataRequired(), Length(max=64)],
-                             render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
-    location_id = SelectField(_l("Counting at"), coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    label_code = StringField(
+        _l("Label code"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    location_id = SelectField(
+        _l("Counting at"), coerce=_optional_int, validators=[Optional()], validate_choice=False
+    )
     submit = SubmitField(_l("Record scan"))
 
 
@@ -133,13 +139,17 @@ class ReasonForm(FlaskForm):
 
 
 class SpotCheckForm(FlaskForm):
-    size = IntegerField(_l("Number of items to draw"), validators=[DataRequired(), NumberRange(1, MAX_SAMPLE)],
-                        default=10)
+    size = IntegerField(
+        _l("Number of items to draw"), validators=[DataRequired(), NumberRange(1, MAX_SAMPLE)], default=10
+    )
     custodian_agency_id = SelectField(_l("Custodian agency"), validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])
     location_id = SelectField(_l("Storage location (with everything under it)"), validators=[Optional()])
-    case_no = StringField(_l("Case number"), validators=[Optional(), Length(max=64)],
-                          render_kw={"list": "case-numbers", "autocomplete": "off"})
+    case_no = StringField(
+        _l("Case number"),
+        validators=[Optional(), Length(max=64)],
+        render_kw={"list": "case-numbers", "autocomplete": "off"},
+    )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Draw at random"))
 
@@ -155,9 +165,11 @@ class LedgerForm(FlaskForm):
     class Meta:
         csrf = False
 
-    scope = SelectField(_l("Ledger"), choices=[SelectChoice("centre", _l("Centre ledger")),
-                                               SelectChoice("agency", _l("Agency ledger"))],
-                        default="centre")
+    scope = SelectField(
+        _l("Ledger"),
+        choices=[SelectChoice("centre", _l("Centre ledger")), SelectChoice("agency", _l("Agency ledger"))],
+        default="centre",
+    )
     agency_id = SelectField(_l("Agency"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])
@@ -167,10 +179,16 @@ class LedgerForm(FlaskForm):
 
 
 class OwnerLookupForm(FlaskForm):
-    list_no = StringField(_l("Seizure list number"), validators=[DataRequired(), Length(max=64)],
-                          render_kw={"autocomplete": "off", "placeholder": "QD-PDGA-2026-00001"})
-    code = StringField(_l("Holder lookup code"), validators=[DataRequired(), Length(max=64)],
-                       render_kw={"autocomplete": "off", "autocapitalize": "characters"})
+    list_no = StringField(
+        _l("Seizure list number"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "off", "placeholder": "QD-PDGA-2026-00001"},
+    )
+    code = StringField(
+        _l("Holder lookup code"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+    )
     submit = SubmitField(_l("Look up"))
 
 
@@ -217,7 +235,9 @@ def _location_choices() -> list[tuple[int, str]]:
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def _can(action: Action) -> bool:
@@ -230,17 +250,26 @@ def _can(action: Action) -> bool:
 # The legal source of each deadline rule as the pages show it: the law's name in the user's language,
 # without the [LAW]/[DESIGN] tags of the domain's notes (docs/DEADLINES.md keeps those).
 RULE_SOURCES: dict[AlertRule, str] = {
-    AlertRule.INTO_STORAGE: N_("Provisions on the Management of Property Involved in Cases by Public Security "
-                               "Organs (2015)"),
+    AlertRule.INTO_STORAGE: N_(
+        "Provisions on the Management of Property Involved in Cases by Public Security Organs (2015)"
+    ),
     AlertRule.UNRELATED_RELEASE: N_("Criminal Procedure Law, art. 145"),
-    AlertRule.CHECKOUT_RETURN: N_("Provisions on the Management of Property Involved in Cases by Public Security "
-                                  "Organs: check-out only with approval, until the approved date"),
-    AlertRule.FREEZE_EXPIRY: N_("Criminal Procedure Law, art. 144; Provisions on the Procedures for Handling "
-                                "Criminal Cases by Public Security Organs"),
+    AlertRule.CHECKOUT_RETURN: N_(
+        "Provisions on the Management of Property Involved in Cases by Public Security "
+        "Organs: check-out only with approval, until the approved date"
+    ),
+    AlertRule.FREEZE_EXPIRY: N_(
+        "Criminal Procedure Law, art. 144; Provisions on the Procedures for Handling "
+        "Criminal Cases by Public Security Organs"
+    ),
     AlertRule.SUPPLEMENTARY_INVESTIGATION: N_("Criminal Procedure Law, art. 175 (one month, at most twice)"),
-    AlertRule.COURT_EXECUTION: N_("Provisions on the Execution of the Property Parts of Criminal Judgments (2014)"),
-    AlertRule.UNCLAIMED_PROPERTY: N_("Provisions on the Procedures for Handling Criminal Cases by Public Security "
-                                     "Organs; Interpretation of the Criminal Procedure Law"),
+    AlertRule.COURT_EXECUTION: N_(
+        "Provisions on the Execution of the Property Parts of Criminal Judgments (2014)"
+    ),
+    AlertRule.UNCLAIMED_PROPERTY: N_(
+        "Provisions on the Procedures for Handling Criminal Cases by Public Security "
+        "Organs; Interpretation of the Criminal Procedure Law"
+    ),
     AlertRule.HELD_AFTER_CLOSE: N_("Rule of this system: nothing stays held after the case is closed"),
 }
 
@@ -259,7 +288,11 @@ def inbox_alerts(limit: int = INBOX_LIMIT) -> dict[str, Any]:
         return {"rows": [], "total": 0, "overdue": 0}
     if "oversight_inbox" not in g:
         found = alerts.alerts_for(db.session, current_actor())
-        g.oversight_inbox = {"rows": found[:limit], "total": len(found), "overdue": sum(a.overdue for a in found)}
+        g.oversight_inbox = {
+            "rows": found[:limit],
+            "total": len(found),
+            "overdue": sum(a.overdue for a in found),
+        }
     return g.oversight_inbox
 
 
@@ -273,8 +306,9 @@ def agency_name(agency_id: int | None) -> str:
 
 def _filtered_alerts(form: AlertFilterForm) -> list:
     form.rule.choices = _choices([("", _("All rules"))] + [(r.value, _(r.label)) for r in AlertRule])
-    form.overdue.choices = _choices([("", _("Overdue and approaching")), ("1", _("Overdue only")),
-                            ("0", _("Approaching only"))])
+    form.overdue.choices = _choices(
+        [("", _("Overdue and approaching")), ("1", _("Overdue only")), ("0", _("Approaching only"))]
+    )
     form.validate()
     rule = AlertRule(form.rule.data) if form.rule.data in {r.value for r in AlertRule} else None
     overdue = {"1": True, "0": False}.get(form.overdue.data or "")
@@ -286,9 +320,13 @@ def _filtered_alerts(form: AlertFilterForm) -> list:
 def alerts_page():
     form = AlertFilterForm(request.args)
     found = _filtered_alerts(form)
-    return render_template("oversight/alerts.html", form=form, alerts=found[:PAGE_ALERTS], total=len(found),
-                           shown_limit=PAGE_ALERTS)
-
+    return render_template(
+        "oversight/alerts.html",
+        form=form,
+        alerts=found[:PAGE_ALERTS],
+        total=len(found),
+        shown_limit=PAGE_ALERTS,
+    )
 
 
 @bp.get("/oversight/")
@@ -299,14 +337,25 @@ def dashboard():
     every = alerts.alerts_for(db.session, actor)
     form = AlertFilterForm(request.args)
     found = _filtered_alerts(form)
-    open_discrepancies = db.session.scalar(select(func.count()).select_from(
-        stocktake.discrepancies_query(actor, status=DiscrepancyStatus.OPEN).order_by(None).subquery()))
+    open_discrepancies = db.session.scalar(
+        select(func.count()).select_from(
+            stocktake.discrepancies_query(actor, status=DiscrepancyStatus.OPEN).order_by(None).subquery()
+        )
+    )
     open_stocktakes = list(db.session.scalars(stocktake.stocktakes_query(actor, status=StocktakeStatus.OPEN)))
     return render_template(
-        "oversight/dashboard.html", form=form, alerts=found[:PAGE_ALERTS], total=len(found),
-        summary=alerts.summary(every), rules=list(AlertRule), open_discrepancies=open_discrepancies or 0,
-        open_stocktakes=open_stocktakes, can_draw=_can(Action.DRAW_SPOT_CHECK), can_export=_can(Action.EXPORT_LEDGER),
-        can_count=_can(Action.CONDUCT_STOCKTAKE), shown_limit=PAGE_ALERTS,
+        "oversight/dashboard.html",
+        form=form,
+        alerts=found[:PAGE_ALERTS],
+        total=len(found),
+        summary=alerts.summary(every),
+        rules=list(AlertRule),
+        open_discrepancies=open_discrepancies or 0,
+        open_stocktakes=open_stocktakes,
+        can_draw=_can(Action.DRAW_SPOT_CHECK),
+        can_export=_can(Action.EXPORT_LEDGER),
+        can_count=_can(Action.CONDUCT_STOCKTAKE),
+        shown_limit=PAGE_ALERTS,
     )
 
 
@@ -322,15 +371,20 @@ def stocktakes():
     form.location_id.choices = _choices(_location_choices())
 
     def start() -> tuple[str, str]:
-        record = stocktake.start_stocktake(db.session, actor, location_id=form.location_id.data, note=form.note.data)
-        return (_("Stocktake %(no)s started.", no=record.stocktake_no),
-                url_for("oversight.stocktake", stocktake_id=record.id))
+        record = stocktake.start_stocktake(
+            db.session, actor, location_id=form.location_id.data, note=form.note.data
+        )
+        return (
+            _("Stocktake %(no)s started.", no=record.stocktake_no),
+            url_for("oversight.stocktake", stocktake_id=record.id),
+        )
 
     done, status = submit_form(form, start)
     if done:
         return done
-    return render_template("oversight/stocktakes.html", page=paginate(query), form=form,
-                           can_count=_can(Action.CONDUCT_STOCKTAKE)), status
+    return render_template(
+        "oversight/stocktakes.html", page=paginate(query), form=form, can_count=_can(Action.CONDUCT_STOCKTAKE)
+    ), status
 
 
 def _stocktake_context(record) -> dict[str, Any]:
@@ -338,12 +392,18 @@ def _stocktake_context(record) -> dict[str, Any]:
     tree = stocktake.Tree.load(db.session, record.centre_id)
     subtree = tree.subtree(record.root_location_id)
     return {
-        "record": record, "rows": rows, "counts": stocktake.counts(stocktake.lines(db.session, record)),
-        "results": list(StocktakeResult), "discrepancy_results": DISCREPANCIES,
+        "record": record,
+        "rows": rows,
+        "counts": stocktake.counts(stocktake.lines(db.session, record)),
+        "results": list(StocktakeResult),
+        "discrepancy_results": DISCREPANCIES,
         "locations": sorted(((loc, tree.path[loc]) for loc in subtree), key=lambda pair: pair[1]),
         "root_path": tree.path[record.root_location_id],
-        "discrepancies": list(db.session.scalars(stocktake.discrepancies_query(
-            current_actor(), stocktake_id=record.id))) if record.status is StocktakeStatus.FINISHED else [],
+        "discrepancies": list(
+            db.session.scalars(stocktake.discrepancies_query(current_actor(), stocktake_id=record.id))
+        )
+        if record.status is StocktakeStatus.FINISHED
+        else [],
     }
 
 
@@ -356,12 +416,17 @@ def stocktake_page(stocktake_id: int):
     form = ScanForm()
     form.location_id.choices = _choices([(loc, path) for loc, path in context["locations"]])
     at = request.args.get("at", "")
-    form.location_id.data = int(at) if at.isdecimal() and int(at) in dict(context["locations"]) \
-        else record.root_location_id
-    return render_template("oversight/stocktake.html", form=form, finish_form=FinishForm(prefix="finish"),
-                           cancel_form=ReasonForm(prefix="cancel"), can_count=_can(Action.CONDUCT_STOCKTAKE),
-                           **context)
-
+    form.location_id.data = (
+        int(at) if at.isdecimal() and int(at) in dict(context["locations"]) else record.root_location_id
+    )
+    return render_template(
+        "oversight/stocktake.html",
+        form=form,
+        finish_form=FinishForm(prefix="finish"),
+        cancel_form=ReasonForm(prefix="cancel"),
+        can_count=_can(Action.CONDUCT_STOCKTAKE),
+        **context,
+    )
 
 
 @bp.post("/oversight/stocktakes/<int:stocktake_id>/scan")
@@ -371,8 +436,12 @@ def stocktake_scan(stocktake_id: int):
     actor = current_actor()
     form = ScanForm()
     record = stocktake.get_stocktake(db.session, actor, stocktake_id)
-    form.location_id.choices = _choices([(loc, str(loc)) for loc in stocktake.Tree.load(db.session, record.centre_id)
-                                .subtree(record.root_location_id)])
+    form.location_id.choices = _choices(
+        [
+            (loc, str(loc))
+            for loc in stocktake.Tree.load(db.session, record.centre_id).subtree(record.root_location_id)
+        ]
+    )
     json = _wants_json()
     if not form.validate_on_submit():
         message = "; ".join(str(e) for errors in form.errors.values() for e in errors)
@@ -381,8 +450,13 @@ def stocktake_scan(stocktake_id: int):
         flash(message or _("Scan or type a label code."), "error")
         return redirect(url_for("oversight.stocktake", stocktake_id=stocktake_id))
     try:
-        line = stocktake.scan(db.session, actor, stocktake_id, label_code=form.label_code.data,
-                              location_id=form.location_id.data or None)
+        line = stocktake.scan(
+            db.session,
+            actor,
+            stocktake_id,
+            label_code=form.label_code.data,
+            location_id=form.location_id.data or None,
+        )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -399,19 +473,37 @@ def stocktake_scan(stocktake_id: int):
         from custody.i18n import local_time
 
         if line.scan_count > 1:
-            text = _("%(code)s: scanned again (%(count)s times): %(result)s", code=line.label_code,
-                     count=line.scan_count, result=_(line.result.label))
-        return jsonify(ok=True, label_code=line.label_code, result=line.result.value, result_label=_(line.result.label),
-                       discrepancy=line.result in DISCREPANCIES, message=text, scan_count=line.scan_count,
-                       rescan=line.scan_count > 1, name=line.item.name if line.item else None,
-                       scanned_at=local_time(line.scanned_at, "short") if line.scanned_at else "",
-                       found_at=line.found_location.path if line.found_location else None,
-                       counts=stocktake.counts(stocktake.lines(db.session, record)))
+            text = _(
+                "%(code)s: scanned again (%(count)s times): %(result)s",
+                code=line.label_code,
+                count=line.scan_count,
+                result=_(line.result.label),
+            )
+        return jsonify(
+            ok=True,
+            label_code=line.label_code,
+            result=line.result.value,
+            result_label=_(line.result.label),
+            discrepancy=line.result in DISCREPANCIES,
+            message=text,
+            scan_count=line.scan_count,
+            rescan=line.scan_count > 1,
+            name=line.item.name if line.item else None,
+            scanned_at=local_time(line.scanned_at, "short") if line.scanned_at else "",
+            found_at=line.found_location.path if line.found_location else None,
+            counts=stocktake.counts(stocktake.lines(db.session, record)),
+        )
     if line.scan_count > 1:
-        text = _("%(code)s: scanned again (%(count)s times): %(result)s", code=line.label_code,
-                 count=line.scan_count, result=_(line.result.label))
+        text = _(
+            "%(code)s: scanned again (%(count)s times): %(result)s",
+            code=line.label_code,
+            count=line.scan_count,
+            result=_(line.result.label),
+        )
     flash(text, "error" if line.result in DISCREPANCIES else "success")
-    return redirect(url_for("oversight.stocktake", stocktake_id=stocktake_id, at=form.location_id.data or None))
+    return redirect(
+        url_for("oversight.stocktake", stocktake_id=stocktake_id, at=form.location_id.data or None)
+    )
 
 
 @bp.post("/oversight/stocktakes/<int:stocktake_id>/finish")
@@ -463,10 +555,16 @@ def discrepancies():
     wanted = request.args.get("status", "open")
     status = DiscrepancyStatus(wanted) if wanted in {s.value for s in DiscrepancyStatus} else None
     of = request.args.get("stocktake_id", "")
-    page = paginate(stocktake.discrepancies_query(actor, status=status,
-                                                  stocktake_id=int(of) if of.isdecimal() else None))
-    return render_template("oversight/discrepancies.html", page=page, status=wanted, form=ReasonForm(),
-                           can_resolve=actor.has_role(Role.APPROVER))
+    page = paginate(
+        stocktake.discrepancies_query(actor, status=status, stocktake_id=int(of) if of.isdecimal() else None)
+    )
+    return render_template(
+        "oversight/discrepancies.html",
+        page=page,
+        status=wanted,
+        form=ReasonForm(),
+        can_resolve=actor.has_role(Role.APPROVER),
+    )
 
 
 @bp.post("/oversight/discrepancies/<int:discrepancy_id>/resolve")
@@ -475,7 +573,9 @@ def discrepancy_resolve(discrepancy_id: int):
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            stocktake.resolve_discrepancy(db.session, current_actor(), discrepancy_id, reason=form.reason.data)
+            stocktake.resolve_discrepancy(
+                db.session, current_actor(), discrepancy_id, reason=form.reason.data
+            )
             db.session.commit()
             flash(_("Discrepancy resolved."), "success")
         except DomainError as error:
@@ -483,8 +583,11 @@ def discrepancy_resolve(discrepancy_id: int):
             show_domain_error(None, error)
     else:
         flash(_("Give the reason for the resolution."), "error")
-    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/oversight/")
-                    else url_for("oversight.discrepancies"))
+    return redirect(
+        request.form.get("next")
+        if (request.form.get("next") or "").startswith("/oversight/")
+        else url_for("oversight.discrepancies")
+    )
 
 
 # -- spot checks -------------------------------------------------------------------------------------
@@ -492,8 +595,12 @@ def discrepancy_resolve(discrepancy_id: int):
 
 def _spot_check_form() -> SpotCheckForm:
     form = SpotCheckForm()
-    form.custodian_agency_id.choices = _choices([("", _("Any agency"))] + _options(sorted(_agency_names().items())))
-    form.category.choices = _choices([("", _("Any category"))] + [(c.value, _(c.label)) for c in ItemCategory])
+    form.custodian_agency_id.choices = _choices(
+        [("", _("Any agency"))] + _options(sorted(_agency_names().items()))
+    )
+    form.category.choices = _choices(
+        [("", _("Any category"))] + [(c.value, _(c.label)) for c in ItemCategory]
+    )
     form.location_id.choices = _choices([("", _("Anywhere"))] + _options(_location_choices()))
     return form
 
@@ -509,12 +616,21 @@ def spot_checks_page():
             custodian_agency_id=_optional_int(form.custodian_agency_id.data),
             category=enum_or_none(ItemCategory, form.category.data),
             location_id=_optional_int(form.location_id.data),
-            case_id=_case_id_for_number(form.case_no.data))
-        check = spot_checks.draw_spot_check(db.session, actor, size=form.size.data, scope=scope, note=form.note.data)
-        return (_("Spot check %(no)s drawn: %(count)s items.", no=check.check_no, count=len(check.items)),
-                url_for("oversight.spot_check", check_id=check.id))
+            case_id=_case_id_for_number(form.case_no.data),
+        )
+        check = spot_checks.draw_spot_check(
+            db.session, actor, size=form.size.data, scope=scope, note=form.note.data
+        )
+        return (
+            _("Spot check %(no)s drawn: %(count)s items.", no=check.check_no, count=len(check.items)),
+            url_for("oversight.spot_check", check_id=check.id),
+        )
 
-    if form.is_submitted() and (form.case_no.data or "").strip() and _case_id_for_number(form.case_no.data) is None:
+    if (
+        form.is_submitted()
+        and (form.case_no.data or "").strip()
+        and _case_id_for_number(form.case_no.data) is None
+    ):
         form.validate()
         form.case_no.errors = [*form.case_no.errors, _("No case has this number.")]
         done, status = None, 422
@@ -524,10 +640,18 @@ def spot_checks_page():
         return done
     page = paginate(spot_checks.spot_checks_query(actor))
     can_draw = _can(Action.DRAW_SPOT_CHECK)
-    case_numbers = list(db.session.execute(
-        select(Case.police_case_no, Case.title).order_by(Case.id.desc()).limit(CASE_NUMBER_CHOICES))) if can_draw else []
-    return render_template("oversight/spot_checks.html", page=page, form=form, can_draw=can_draw,
-                           case_numbers=case_numbers), status
+    case_numbers = (
+        list(
+            db.session.execute(
+                select(Case.police_case_no, Case.title).order_by(Case.id.desc()).limit(CASE_NUMBER_CHOICES)
+            )
+        )
+        if can_draw
+        else []
+    )
+    return render_template(
+        "oversight/spot_checks.html", page=page, form=form, can_draw=can_draw, case_numbers=case_numbers
+    ), status
 
 
 CASE_NUMBER_CHOICES = 300
@@ -544,8 +668,14 @@ def _scope_rows(scope: dict[str, Any]) -> list[tuple[str, str]]:
             category = enum_or_none(ItemCategory, value)
             rows.append((_("Category"), _(category.label) if category else str(value)))
         elif key == "location_id":
-            rows.append((_("Storage location"), dict(_location_choices()).get(int(value), str(value))
-                         if str(value).isdecimal() else str(value)))
+            rows.append(
+                (
+                    _("Storage location"),
+                    dict(_location_choices()).get(int(value), str(value))
+                    if str(value).isdecimal()
+                    else str(value),
+                )
+            )
         elif key == "case_id":
             case = db.session.get(Case, int(value)) if str(value).isdecimal() else None
             rows.append((_("Case"), f"{case.police_case_no} {case.title}" if case else str(value)))
@@ -560,10 +690,16 @@ def _case_id_for_number(number: str | None) -> int | None:
     number = (number or "").strip()
     if not number:
         return None
-    return db.session.scalar(select(Case.id).where(
-        (Case.police_case_no == number) | (Case.procuratorate_case_no == number) | (Case.court_case_no == number))
-        .order_by(Case.id).limit(1))
-
+    return db.session.scalar(
+        select(Case.id)
+        .where(
+            (Case.police_case_no == number)
+            | (Case.procuratorate_case_no == number)
+            | (Case.court_case_no == number)
+        )
+        .order_by(Case.id)
+        .limit(1)
+    )
 
 
 @bp.route("/oversight/spot-checks/<int:check_id>", methods=["GET", "POST"])
@@ -572,17 +708,27 @@ def spot_check(check_id: int):
     actor = current_actor()
     check = spot_checks.get_spot_check(db.session, actor, check_id)
     form = ResultForm()
-    form.result.choices = _choices([(r.value, _(r.label)) for r in SpotCheckResult if r is not SpotCheckResult.PENDING])
+    form.result.choices = _choices(
+        [(r.value, _(r.label)) for r in SpotCheckResult if r is not SpotCheckResult.PENDING]
+    )
 
     def record() -> tuple[str, str]:
-        spot_checks.record_result(db.session, actor, check.id, form.item_id.data,
-                                  result=SpotCheckResult(form.result.data), finding=form.finding.data)
+        spot_checks.record_result(
+            db.session,
+            actor,
+            check.id,
+            form.item_id.data,
+            result=SpotCheckResult(form.result.data),
+            finding=form.finding.data,
+        )
         return _("Result recorded."), url_for("oversight.spot_check", check_id=check.id)
 
     done, status = submit_form(form, record)
     if done:
         return done
-    verification = spot_checks.verify_draw(db.session, actor, check.id) if request.args.get("verify") else None
+    verification = (
+        spot_checks.verify_draw(db.session, actor, check.id) if request.args.get("verify") else None
+    )
     tree_paths = {}
     for line in check.items:
         if line.item.storage_location is not None:
@@ -593,10 +739,17 @@ def spot_check(check_id: int):
         # Not tied to a line the user can see: say it at the top of the page.
         for message in [*form.csrf_token.errors, *form.item_id.errors]:
             flash(message, "error")
-    return render_template("oversight/spot_check.html", check=check, form=form, submitted_item=submitted_item,
-                           scope_rows=scope_rows,
-                           lines=spot_checks.assigned_items(db.session, actor, check), paths=tree_paths,
-                           verification=verification, pending=SpotCheckResult.PENDING), status
+    return render_template(
+        "oversight/spot_check.html",
+        check=check,
+        form=form,
+        submitted_item=submitted_item,
+        scope_rows=scope_rows,
+        lines=spot_checks.assigned_items(db.session, actor, check),
+        paths=tree_paths,
+        verification=verification,
+        pending=SpotCheckResult.PENDING,
+    ), status
 
 
 # -- ledgers -------------------------------------------------------------------------------------------
@@ -606,7 +759,9 @@ def _ledger_form() -> LedgerForm:
     form = LedgerForm(request.args)
     form.agency_id.choices = _choices([("", _("My agency"))] + _options(sorted(_agency_names().items())))
     form.status.choices = _choices([("", _("Any status"))] + [(s.value, _(s.label)) for s in ItemStatus])
-    form.category.choices = _choices([("", _("Any category"))] + [(c.value, _(c.label)) for c in ItemCategory])
+    form.category.choices = _choices(
+        [("", _("Any category"))] + [(c.value, _(c.label)) for c in ItemCategory]
+    )
     return form
 
 
@@ -628,10 +783,14 @@ def ledger_export():
     if not form.validate() or fmt not in ledgers.FORMATS:
         abort(422)  # a bad filter in a hand-made address
     agency_id = int(form.agency_id.data) if form.agency_id.data else None
-    query = ItemQuery(status=ItemStatus(form.status.data) if form.status.data else None,
-                      category=ItemCategory(form.category.data) if form.category.data else None,
-                      seized_from=form.seized_from.data, seized_to=form.seized_to.data, q=form.q.data or None,
-                      sort="id")
+    query = ItemQuery(
+        status=ItemStatus(form.status.data) if form.status.data else None,
+        category=ItemCategory(form.category.data) if form.category.data else None,
+        seized_from=form.seized_from.data,
+        seized_to=form.seized_to.data,
+        q=form.q.data or None,
+        sort="id",
+    )
     return ledger_export_response(fmt, form.scope.data or "centre", agency_id, query)
 
 
@@ -644,12 +803,23 @@ def statistics_page():
     from custody.i18n import yuan
 
     stats = statistics.statistics(db.session, current_actor())
-    stage_rows = [{"key": stage.value, "label": stage.label, "mean": stats.stage_days[stage.value].mean or 0,
-                   "count": stats.stage_days[stage.value].count}
-                  for stage in CaseStage if stage.value in stats.stage_days]
-    return render_template("oversight/statistics.html", stats=stats, age_rows=stats.by_age, stage_rows=stage_rows,
-                           yuan_from_fen=yuan)
-
+    stage_rows = [
+        {
+            "key": stage.value,
+            "label": stage.label,
+            "mean": stats.stage_days[stage.value].mean or 0,
+            "count": stats.stage_days[stage.value].count,
+        }
+        for stage in CaseStage
+        if stage.value in stats.stage_days
+    ]
+    return render_template(
+        "oversight/statistics.html",
+        stats=stats,
+        age_rows=stats.by_age,
+        stage_rows=stage_rows,
+        yuan_from_fen=yuan,
+    )
 
 
 # -- case milestones ---------------------------------------------------------------------------------
@@ -660,30 +830,56 @@ def statistics_page():
 def case_milestones(case_id: int):
     actor = current_actor()
     case = get_case(db.session, actor, case_id)
-    held = list(db.session.scalars(
-        select(Item).where(Item.case_id == case.id, Item.disposition_status != DispositionStatus.EXECUTED,
-                           Item.location_state != LocationState.GONE).order_by(Item.id)))
+    held = list(
+        db.session.scalars(
+            select(Item)
+            .where(
+                Item.case_id == case.id,
+                Item.disposition_status != DispositionStatus.EXECUTED,
+                Item.location_state != LocationState.GONE,
+            )
+            .order_by(Item.id)
+        )
+    )
     mine = [item for item in held if item.custodian_agency_id == actor.agency_id]
     forms = {
-        "judgment": JudgmentForm(prefix="judgment"), "close": CloseCaseForm(prefix="close"),
-        "unrelated": UnrelatedForm(prefix="unrelated"), "notice": NoticeForm(prefix="notice"),
+        "judgment": JudgmentForm(prefix="judgment"),
+        "close": CloseCaseForm(prefix="close"),
+        "unrelated": UnrelatedForm(prefix="unrelated"),
+        "notice": NoticeForm(prefix="notice"),
     }
     forms["unrelated"].item_id.choices = _choices([(i.id, f"{i.label_code} {i.name}") for i in mine])
     forms["notice"].item_ids.choices = _choices([(i.id, f"{i.label_code} {i.name}") for i in mine])
     actions = {
-        "judgment": lambda f: milestones.record_judgment(db.session, actor, case.id, judgment_no=f.judgment_no.data,
-                                                         effective_on=f.effective_on.data),
-        "close": lambda f: milestones.close_case(db.session, actor, case.id, legal_basis=f.legal_basis.data,
-                                                 reason=f.reason.data),
-        "unrelated": lambda f: milestones.mark_unrelated(db.session, actor, f.item_id.data, found_on=f.found_on.data,
-                                                         reason=f.reason.data, decision_doc_no=f.decision_doc_no.data),
-        "notice": lambda f: milestones.publish_notice(db.session, actor, item_ids=f.item_ids.data,
-                                                      published_on=f.published_on.data, medium=f.medium.data,
-                                                      content=f.content.data),
+        "judgment": lambda f: milestones.record_judgment(
+            db.session, actor, case.id, judgment_no=f.judgment_no.data, effective_on=f.effective_on.data
+        ),
+        "close": lambda f: milestones.close_case(
+            db.session, actor, case.id, legal_basis=f.legal_basis.data, reason=f.reason.data
+        ),
+        "unrelated": lambda f: milestones.mark_unrelated(
+            db.session,
+            actor,
+            f.item_id.data,
+            found_on=f.found_on.data,
+            reason=f.reason.data,
+            decision_doc_no=f.decision_doc_no.data,
+        ),
+        "notice": lambda f: milestones.publish_notice(
+            db.session,
+            actor,
+            item_ids=f.item_ids.data,
+            published_on=f.published_on.data,
+            medium=f.medium.data,
+            content=f.content.data,
+        ),
     }
-    done = {"judgment": _("Judgment recorded; the case is in execution."), "close": _("The case is closed."),
-            "unrelated": _("Finding recorded: release the item within 3 days."),
-            "notice": _("Public notice recorded.")}
+    done = {
+        "judgment": _("Judgment recorded; the case is in execution."),
+        "close": _("The case is closed."),
+        "unrelated": _("Finding recorded: release the item within 3 days."),
+        "notice": _("Public notice recorded."),
+    }
     status = 200
     for name, form in forms.items():
         if form.submit.data and form.validate_on_submit():
@@ -704,19 +900,30 @@ def case_milestones(case_id: int):
                 if hasattr(form, date_field):
                     getattr(form, date_field).data = local_date(utcnow())
     handler = {Relation.CASE_HANDLER} if case.handling_agency_id == actor.agency_id else set()
-    holds_items = db.session.scalar(select(Item.id).where(Item.case_id == case.id,
-                                                          Item.custodian_agency_id == actor.agency_id).limit(1))
+    holds_items = db.session.scalar(
+        select(Item.id).where(Item.case_id == case.id, Item.custodian_agency_id == actor.agency_id).limit(1)
+    )
     custodian = {Relation.CUSTODIAN} if holds_items is not None else set()
-    can = {"judgment": allowed(actor, Action.RECORD_JUDGMENT, handler),
-           "close": allowed(actor, Action.CLOSE_CASE, handler),
-           "unrelated": allowed(actor, Action.MARK_UNRELATED, custodian),
-           "notice": allowed(actor, Action.PUBLISH_NOTICE, custodian)}
+    can = {
+        "judgment": allowed(actor, Action.RECORD_JUDGMENT, handler),
+        "close": allowed(actor, Action.CLOSE_CASE, handler),
+        "unrelated": allowed(actor, Action.MARK_UNRELATED, custodian),
+        "notice": allowed(actor, Action.PUBLISH_NOTICE, custodian),
+    }
     context = {
-        "case": case, "forms": forms, "held": held, "can": can,
+        "case": case,
+        "forms": forms,
+        "held": held,
+        "can": can,
         "judgment": db.session.scalar(select(CaseJudgment).where(CaseJudgment.case_id == case.id)),
         "closure": db.session.scalar(select(CaseClosure).where(CaseClosure.case_id == case.id)),
-        "findings": list(db.session.scalars(select(UnrelatedFinding).join(Item, Item.id == UnrelatedFinding.item_id)
-                                            .where(Item.case_id == case.id))),
+        "findings": list(
+            db.session.scalars(
+                select(UnrelatedFinding)
+                .join(Item, Item.id == UnrelatedFinding.item_id)
+                .where(Item.case_id == case.id)
+            )
+        ),
         "notices": list(db.session.scalars(select(PublicNotice).where(PublicNotice.case_id == case.id))),
         "case_alerts": [a for a in alerts.alerts_for(db.session, actor) if a.case_id == case.id],
     }
@@ -732,8 +939,9 @@ def owner_lookup_page():
     result = None
     status = 200
     if form.validate_on_submit():
-        result = owner_lookup.lookup(db.session, list_no=form.list_no.data, code=form.code.data,
-                                     origin=request_origin())
+        result = owner_lookup.lookup(
+            db.session, list_no=form.list_no.data, code=form.code.data, origin=request_origin()
+        )
         db.session.commit()
         if result.outcome is LookupOutcome.LIMITED:
             status = 429
@@ -742,10 +950,16 @@ def owner_lookup_page():
         form.code.data = ""
     elif form.is_submitted():
         status = 422
-    response = Response(render_template("oversight/owner_lookup.html", form=form, result=result,
-                                        minutes=int(FAILURE_WINDOW.total_seconds() // 60)), status=status)
+    response = Response(
+        render_template(
+            "oversight/owner_lookup.html",
+            form=form,
+            result=result,
+            minutes=int(FAILURE_WINDOW.total_seconds() // 60),
+        ),
+        status=status,
+    )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
-

@@ -42,8 +42,9 @@ def _require_login() -> None:
 
 
 def _location_choices() -> list[Any]:
-    locations = sorted(db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)),
-                       key=lambda loc: loc.path)
+    locations = sorted(
+        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)), key=lambda loc: loc.path
+    )
     return options([(loc.id, loc.path) for loc in locations])
 
 
@@ -116,13 +117,22 @@ def check_in():
         rows, status = _check_in_batch(actor, form, codes)
         if status == 200:
             location = db.session.get(StorageLocation, form.location_id.data)
-            flash(ngettext("%(num)s item checked in to %(location)s.", "%(num)s items checked in to %(location)s.",
-                           len(rows), location=location.path if location else ""), "success")
+            flash(
+                ngettext(
+                    "%(num)s item checked in to %(location)s.",
+                    "%(num)s items checked in to %(location)s.",
+                    len(rows),
+                    location=location.path if location else "",
+                ),
+                "success",
+            )
             return redirect(url_for("storage.check_in", location_id=form.location_id.data))
     else:
         status = 422
-        rows = [BatchRow(code, _find(actor, code)) for code in
-                normalise_codes(request.form.getlist("codes") + [form.codes_text.data or ""])]
+        rows = [
+            BatchRow(code, _find(actor, code))
+            for code in normalise_codes(request.form.getlist("codes") + [form.codes_text.data or ""])
+        ]
     form.codes_text.data = ""  # the batch is shown as rows (each keeps its own hidden input)
     return render_template("storage/check_in.html", form=form, rows=rows), status
 
@@ -132,8 +142,7 @@ def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[
         form.codes_text.errors = [*form.codes_text.errors, _("Scan at least one label.")]
         return [], 422
     if len(codes) > MAX_BATCH:
-        form.codes_text.errors = [*form.codes_text.errors,
-                                  _("At most %(n)s items per batch.", n=MAX_BATCH)]
+        form.codes_text.errors = [*form.codes_text.errors, _("At most %(n)s items per batch.", n=MAX_BATCH)]
         return [], 422
     rows: list[BatchRow] = []
     seen: set[str] = set()
@@ -152,8 +161,15 @@ def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[
     for row in rows:
         assert row.item is not None
         try:
-            storage.check_in(db.session, actor, row.item.id, location_id=form.location_id.data,
-                             condition=form.condition.data or None, occurred_at=occurred_at, reason=reason)
+            storage.check_in(
+                db.session,
+                actor,
+                row.item.id,
+                location_id=form.location_id.data,
+                condition=form.condition.data or None,
+                occurred_at=occurred_at,
+                reason=reason,
+            )
         except DomainError as error:
             failed = True
             row.error = translate(error.message, error.params)
@@ -164,7 +180,9 @@ def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[
                     field.errors = [*field.errors, *(m for m in messages if m not in field.errors)]
     if failed:
         db.session.rollback()
-        flash(_("Nothing was checked in: correct the marked items (or remove them) and submit again."), "error")
+        flash(
+            _("Nothing was checked in: correct the marked items (or remove them) and submit again."), "error"
+        )
         rows = [BatchRow(row.code, _find(actor, row.code), row.error) for row in rows]
         return rows, 409 if not form.errors else 422
     db.session.commit()
@@ -183,9 +201,20 @@ def lookup():
     status = derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status))
     problem = check_in_problem(actor, item)
     hours = None if item.checked_in_at else round((utcnow() - item.seized_at).total_seconds() / 3600, 1)
-    return jsonify(code=item.label_code, found=True, ok=problem is None, message=problem, id=item.id,
-                   name=item.name, case=item.case.title, status=status.value, status_label=enum_label(status), tone=tone(status),
-                   hours=hours, url=url_for("items.detail", item_id=item.id))
+    return jsonify(
+        code=item.label_code,
+        found=True,
+        ok=problem is None,
+        message=problem,
+        id=item.id,
+        name=item.name,
+        case=item.case.title,
+        status=status.value,
+        status_label=enum_label(status),
+        tone=tone(status),
+        hours=hours,
+        url=url_for("items.detail", item_id=item.id),
+    )
 
 
 # -- one item ------------------------------------------------------------------------------------
@@ -225,20 +254,41 @@ def _when(form: Any) -> dict[str, Any]:
 
 @bp.route("/items/<int:item_id>/move", methods=["GET", "POST"])
 def move(item_id: int):
-    return _item_form_page(item_id, MoveForm, _("Move to another location"), lambda actor, item, form: storage.move(
-        db.session, actor, item.id, location_id=form.location_id.data, **_when(form)))
+    return _item_form_page(
+        item_id,
+        MoveForm,
+        _("Move to another location"),
+        lambda actor, item, form: storage.move(
+            db.session, actor, item.id, location_id=form.location_id.data, **_when(form)
+        ),
+    )
 
 
 @bp.route("/items/<int:item_id>/external", methods=["GET", "POST"])
 def external(item_id: int):
     return _item_form_page(
-        item_id, ExternalForm, _("Record external placement"), lambda actor, item, form: storage.record_external(
-            db.session, actor, item.id, kind=ExternalKind(form.kind.data), place=form.place.data,
-            contact=form.contact.data or None, **_when(form)))
+        item_id,
+        ExternalForm,
+        _("Record external placement"),
+        lambda actor, item, form: storage.record_external(
+            db.session,
+            actor,
+            item.id,
+            kind=ExternalKind(form.kind.data),
+            place=form.place.data,
+            contact=form.contact.data or None,
+            **_when(form),
+        ),
+    )
 
 
 @bp.route("/items/<int:item_id>/condition", methods=["GET", "POST"])
 def condition(item_id: int):
     return _item_form_page(
-        item_id, ConditionForm, _("Record condition"), lambda actor, item, form: storage.record_condition(
-            db.session, actor, item.id, condition=form.condition.data, **_when(form)))
+        item_id,
+        ConditionForm,
+        _("Record condition"),
+        lambda actor, item, form: storage.record_condition(
+            db.session, actor, item.id, condition=form.condition.data, **_when(form)
+        ),
+    )

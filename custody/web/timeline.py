@@ -42,17 +42,30 @@ from .helpers import enum_label
 
 # Registration fields by name, for corrections ("the name was corrected from … to …").
 FIELD_LABELS = {
-    "name": N_("Item name"), "quantity": N_("Quantity"), "unit": N_("Unit"), "features": N_("Features (特征)"),
-    "specification": N_("Model / specification"), "condition_at_seizure": N_("Condition at seizure"),
-    "source": N_("Source"), "estimated_value_fen": N_("Estimated value"), "owner_name": N_("Owner"),
-    "owner_id_no": N_("Owner's ID number"), "owner_contact": N_("Owner's contact"),
-    "ownership_clear": N_("Ownership clear and undisputed"), "is_perishable": N_("Perishable or fast-depreciating"),
-    "measure_doc_no": N_("Decision document number"), "measure_date": N_("Date of the measure"),
+    "name": N_("Item name"),
+    "quantity": N_("Quantity"),
+    "unit": N_("Unit"),
+    "features": N_("Features (特征)"),
+    "specification": N_("Model / specification"),
+    "condition_at_seizure": N_("Condition at seizure"),
+    "source": N_("Source"),
+    "estimated_value_fen": N_("Estimated value"),
+    "owner_name": N_("Owner"),
+    "owner_id_no": N_("Owner's ID number"),
+    "owner_contact": N_("Owner's contact"),
+    "ownership_clear": N_("Ownership clear and undisputed"),
+    "is_perishable": N_("Perishable or fast-depreciating"),
+    "measure_doc_no": N_("Decision document number"),
+    "measure_date": N_("Date of the measure"),
     "details": N_("Category details"),
 }
 ENUMS_BY_KEY: dict[str, type] = {
-    "custody_state": CustodyState, "location_state": LocationState, "disposition_status": DispositionStatus,
-    "disposition_kind": DispositionKind, "external_kind": ExternalKind, "measure": Measure,
+    "custody_state": CustodyState,
+    "location_state": LocationState,
+    "disposition_status": DispositionStatus,
+    "disposition_kind": DispositionKind,
+    "external_kind": ExternalKind,
+    "measure": Measure,
 }
 
 
@@ -136,8 +149,11 @@ class Describer:
         actor = event.actor or {}
         if not actor:
             return _("The system")
-        return _("%(name)s (%(agency)s)", name=actor.get("display_name") or actor.get("username") or "?",
-                 agency=actor.get("agency_name") or "?")
+        return _(
+            "%(name)s (%(agency)s)",
+            name=actor.get("display_name") or actor.get("username") or "?",
+            agency=actor.get("agency_name") or "?",
+        )
 
     def field_value(self, name: str, value: Any) -> str:
         if isinstance(value, dict) and set(value) == {"sha256"}:
@@ -151,7 +167,9 @@ class Describer:
         if name == "details" and isinstance(value, dict):
             from .forms import DETAIL_LABELS
 
-            return "；".join(f"{DETAIL_LABELS.get(k, k)}: {self.detail_value(k, v)}" for k, v in value.items())
+            return "；".join(
+                f"{DETAIL_LABELS.get(k, k)}: {self.detail_value(k, v)}" for k, v in value.items()
+            )
         return str(value)
 
     @staticmethod
@@ -187,11 +205,15 @@ class Describer:
         for event in events:
             sentence, extras = self.describe(event, state)
             gap = event.recorded_at - event.occurred_at
-            entries.append(TimelineEntry(
-                event=event, sentence=sentence, extras=extras,
-                backdated=gap > BACKDATE_WITHOUT_REASON,
-                linked=(event.prev_hash or GENESIS_HASH) == previous_hash,
-            ))
+            entries.append(
+                TimelineEntry(
+                    event=event,
+                    sentence=sentence,
+                    extras=extras,
+                    backdated=gap > BACKDATE_WITHOUT_REASON,
+                    linked=(event.prev_hash or GENESIS_HASH) == previous_hash,
+                )
+            )
             previous_hash = event.hash
             after = (event.data or {}).get("after") or {}
             if "custodian_agency_id" in after:
@@ -225,28 +247,45 @@ def _changed(data: dict[str, Any], key: str) -> tuple[Any, Any]:
 def _register(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
     after = data.get("after") or {}
     holder = d.agency(after.get("custodian_agency_id"))
-    extras = [_("Category: %(category)s; quantity: %(quantity)s %(unit)s",
-                category=label_of(ItemCategory, data.get("category")), quantity=data.get("quantity") or "—",
-                unit=data.get("unit") or "")]
+    extras = [
+        _(
+            "Category: %(category)s; quantity: %(quantity)s %(unit)s",
+            category=label_of(ItemCategory, data.get("category")),
+            quantity=data.get("quantity") or "—",
+            unit=data.get("unit") or "",
+        )
+    ]
     if data.get("estimated_value_fen") is not None:
         extras.append(_("Estimated value: %(value)s", value=yuan(data["estimated_value_fen"])))
     if data.get("source_label_code"):
-        return (N_("%(who)s registered the proceeds of the early sale of %(source)s (disposal %(no)s) as a "
-                   "case-money entry; custody: %(holder)s"),
-                {"source": data["source_label_code"], "no": data.get("disposition_no") or "—", "holder": holder},
-                extras)
-    return (N_("%(who)s registered the item (label %(label)s, seizure list %(list)s); custody: %(holder)s"),
-            {"label": data.get("label_code") or "—", "list": data.get("seizure_list_no") or "—", "holder": holder},
-            extras)
+        return (
+            N_(
+                "%(who)s registered the proceeds of the early sale of %(source)s (disposal %(no)s) as a "
+                "case-money entry; custody: %(holder)s"
+            ),
+            {"source": data["source_label_code"], "no": data.get("disposition_no") or "—", "holder": holder},
+            extras,
+        )
+    return (
+        N_("%(who)s registered the item (label %(label)s, seizure list %(list)s); custody: %(holder)s"),
+        {
+            "label": data.get("label_code") or "—",
+            "list": data.get("seizure_list_no") or "—",
+            "holder": holder,
+        },
+        extras,
+    )
 
 
 @handles("item.attachment_add")
 def _attachment(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
     from custody.domain.enums import AttachmentKind
 
-    return (N_("%(who)s added a %(kind)s: %(filename)s"),
-            {"kind": label_of(AttachmentKind, data.get("kind")), "filename": data.get("filename") or "—"},
-            [_("SHA-256: %(digest)s", digest=data.get("sha256") or "—")])
+    return (
+        N_("%(who)s added a %(kind)s: %(filename)s"),
+        {"kind": label_of(AttachmentKind, data.get("kind")), "filename": data.get("filename") or "—"},
+        [_("SHA-256: %(digest)s", digest=data.get("sha256") or "—")],
+    )
 
 
 @handles("item.check_in")
@@ -256,18 +295,29 @@ def _check_in(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, d
         extras.append(_("Condition: %(condition)s", condition=data["condition"]))
     hours = data.get("hours_since_seizure")
     if hours is not None:
-        return (N_("%(who)s received the item into storage at %(location)s, %(hours)s hours after seizure"),
-                {"location": data.get("location_path") or "—", "hours": hours}, extras)
-    return (N_("%(who)s received the item into storage at %(location)s"),
-            {"location": data.get("location_path") or "—"}, extras)
+        return (
+            N_("%(who)s received the item into storage at %(location)s, %(hours)s hours after seizure"),
+            {"location": data.get("location_path") or "—", "hours": hours},
+            extras,
+        )
+    return (
+        N_("%(who)s received the item into storage at %(location)s"),
+        {"location": data.get("location_path") or "—"},
+        extras,
+    )
 
 
 @handles("item.move")
 def _move(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
     before, _after = _changed(data, "storage_location_id")
-    return (N_("%(who)s moved the item from %(from)s to %(to)s"),
-            {"from": d.location(before if before is not None else state.storage_location_id),
-             "to": data.get("location_path") or "—"}, [])
+    return (
+        N_("%(who)s moved the item from %(from)s to %(to)s"),
+        {
+            "from": d.location(before if before is not None else state.storage_location_id),
+            "to": data.get("location_path") or "—",
+        },
+        [],
+    )
 
 
 @handles("item.external")
@@ -275,8 +325,11 @@ def _external(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, d
     _before, kind = _changed(data, "external_kind")
     _before, place = _changed(data, "external_place")
     extras = [_("Contact: %(contact)s", contact=data["contact"])] if data.get("contact") else []
-    return (N_("%(who)s recorded that the item is kept outside the centre: %(kind)s, %(place)s"),
-            {"kind": label_of(ExternalKind, kind), "place": place or "—"}, extras)
+    return (
+        N_("%(who)s recorded that the item is kept outside the centre: %(kind)s, %(place)s"),
+        {"kind": label_of(ExternalKind, kind), "place": place or "—"},
+        extras,
+    )
 
 
 @handles("item.condition")
@@ -293,75 +346,132 @@ def _condition(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, 
 def _propose(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
     extras = [_("Mode: %(mode)s", mode=label_of(TransferMode, data.get("mode")))]
     if data.get("proposed_disposition"):
-        extras.append(_("Proposed disposition: %(kind)s",
-                        kind=label_of(DispositionKind, data["proposed_disposition"])))
-    return (N_("%(who)s offered the item to %(to)s in transfer %(no)s (%(kind)s); it awaits their signature"),
-            {"to": data.get("to_agency_name") or d.agency(data.get("to_agency_id")), "no": data.get("transfer_no"),
-             "kind": label_of(TransferKind, data.get("kind"))}, extras)
+        extras.append(
+            _("Proposed disposition: %(kind)s", kind=label_of(DispositionKind, data["proposed_disposition"]))
+        )
+    return (
+        N_("%(who)s offered the item to %(to)s in transfer %(no)s (%(kind)s); it awaits their signature"),
+        {
+            "to": data.get("to_agency_name") or d.agency(data.get("to_agency_id")),
+            "no": data.get("transfer_no"),
+            "kind": label_of(TransferKind, data.get("kind")),
+        },
+        extras,
+    )
 
 
 @handles("transfer.accept")
 def _accept(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
     before, after = _changed(data, "custodian_agency_id")
-    return (N_("%(who)s signed for the item (transfer %(no)s); custody moved from %(from)s to %(to)s"),
-            {"no": data.get("transfer_no"), "from": d.agency(before or data.get("from_agency_id")),
-             "to": d.agency(after or data.get("to_agency_id"))}, [])
+    return (
+        N_("%(who)s signed for the item (transfer %(no)s); custody moved from %(from)s to %(to)s"),
+        {
+            "no": data.get("transfer_no"),
+            "from": d.agency(before or data.get("from_agency_id")),
+            "to": d.agency(after or data.get("to_agency_id")),
+        },
+        [],
+    )
 
 
 @handles("transfer.reject")
 def _reject(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
-    return (N_("%(who)s rejected the item in transfer %(no)s; custody stays with %(holder)s and the item is flagged"),
-            {"no": data.get("transfer_no"), "holder": d.agency(state.custodian_agency_id)}, [])
+    return (
+        N_(
+            "%(who)s rejected the item in transfer %(no)s; custody stays with %(holder)s and the item is flagged"
+        ),
+        {"no": data.get("transfer_no"), "holder": d.agency(state.custodian_agency_id)},
+        [],
+    )
 
 
 @handles("transfer.recall")
 def _recall(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
-    return (N_("%(who)s recalled transfer %(no)s; custody stays with %(holder)s"),
-            {"no": data.get("transfer_no"), "holder": d.agency(state.custodian_agency_id)}, [])
+    return (
+        N_("%(who)s recalled transfer %(no)s; custody stays with %(holder)s"),
+        {"no": data.get("transfer_no"), "holder": d.agency(state.custodian_agency_id)},
+        [],
+    )
 
 
 # -- check-out and return ---------------------------------------------------------------------
 
 
 @handles("checkout.request")
-def _checkout_request(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
-    return (N_("%(who)s requested check-out %(no)s for %(purpose)s by %(counterparty)s, due back %(due)s"),
-            {"no": data.get("checkout_no"), "purpose": label_of(CheckoutPurpose, data.get("purpose")),
-             "counterparty": data.get("counterparty") or "—", "due": short_time(data.get("due_at"))}, [])
+def _checkout_request(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_("%(who)s requested check-out %(no)s for %(purpose)s by %(counterparty)s, due back %(due)s"),
+        {
+            "no": data.get("checkout_no"),
+            "purpose": label_of(CheckoutPurpose, data.get("purpose")),
+            "counterparty": data.get("counterparty") or "—",
+            "due": short_time(data.get("due_at")),
+        },
+        [],
+    )
 
 
 @handles("item.release")
 def _release(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
-    return (N_("%(who)s released the item to %(to)s (check-out %(no)s, %(purpose)s), due back %(due)s"),
-            {"to": data.get("released_to") or "—", "no": data.get("checkout_no"),
-             "purpose": label_of(CheckoutPurpose, data.get("purpose")), "due": short_time(data.get("due_at"))}, [])
+    return (
+        N_("%(who)s released the item to %(to)s (check-out %(no)s, %(purpose)s), due back %(due)s"),
+        {
+            "to": data.get("released_to") or "—",
+            "no": data.get("checkout_no"),
+            "purpose": label_of(CheckoutPurpose, data.get("purpose")),
+            "due": short_time(data.get("due_at")),
+        },
+        [],
+    )
 
 
 @handles("item.return")
 def _return(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
     extras = [_("Condition: %(condition)s", condition=data.get("condition") or "—")]
     if data.get("discrepancy"):
-        extras.append(_("Discrepancy: %(kind)s — %(note)s", kind=label_of(Discrepancy, data["discrepancy"]),
-                        note=data.get("discrepancy_note") or "—"))
-    msgid = (N_("%(who)s took the item back into storage (check-out %(no)s), late") if data.get("late")
-             else N_("%(who)s took the item back into storage (check-out %(no)s)"))
+        extras.append(
+            _(
+                "Discrepancy: %(kind)s — %(note)s",
+                kind=label_of(Discrepancy, data["discrepancy"]),
+                note=data.get("discrepancy_note") or "—",
+            )
+        )
+    msgid = (
+        N_("%(who)s took the item back into storage (check-out %(no)s), late")
+        if data.get("late")
+        else N_("%(who)s took the item back into storage (check-out %(no)s)")
+    )
     return msgid, {"no": data.get("checkout_no")}, extras
 
 
 @handles("checkout.extension_request")
-def _extension_request(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
-    return (N_("%(who)s asked to extend check-out %(no)s until %(due)s"),
-            {"no": data.get("checkout_no"), "due": short_time(data.get("requested_due_at"))}, [])
+def _extension_request(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_("%(who)s asked to extend check-out %(no)s until %(due)s"),
+        {"no": data.get("checkout_no"), "due": short_time(data.get("requested_due_at"))},
+        [],
+    )
 
 
 @handles("checkout.extension_approve")
-def _extension_approve(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
-    return (N_("%(who)s extended check-out %(no)s until %(due)s"),
-            {"no": data.get("checkout_no"), "due": short_time(data.get("due_at"))}, [])
+def _extension_approve(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_("%(who)s extended check-out %(no)s until %(due)s"),
+        {"no": data.get("checkout_no"), "due": short_time(data.get("due_at"))},
+        [],
+    )
 
 
 @handles("checkout.extension_reject")
-def _extension_reject(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+def _extension_reject(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
     return N_("%(who)s refused to extend check-out %(no)s"), {"no": data.get("checkout_no")}, []
 
 
@@ -373,43 +483,71 @@ def _disposal_params(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @handles("disposition.propose")
-def _disposal_propose(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+def _disposal_propose(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
     extras = [_("Legal basis: %(basis)s", basis=data["legal_basis"])] if data.get("legal_basis") else []
     return N_("%(who)s proposed disposal %(no)s: %(kind)s"), _disposal_params(data), extras
 
 
 @handles("disposition.approve")
-def _disposal_approve(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+def _disposal_approve(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
     return N_("%(who)s approved disposal %(no)s: %(kind)s"), _disposal_params(data), []
 
 
 @handles("disposition.reject")
-def _disposal_reject(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+def _disposal_reject(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
     return N_("%(who)s rejected disposal %(no)s (%(kind)s)"), _disposal_params(data), []
 
 
 @handles("disposition.cancel")
-def _disposal_cancel(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+def _disposal_cancel(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
     return N_("%(who)s cancelled disposal %(no)s (%(kind)s)"), _disposal_params(data), []
 
 
 @handles("disposition.execute")
-def _disposal_execute(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+def _disposal_execute(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
     extras = []
     witness = data.get("witness") or {}
     if witness:
-        extras.append(_("Witness: %(name)s (%(agency)s)", name=witness.get("display_name") or "—",
-                        agency=witness.get("agency") or "—"))
+        extras.append(
+            _(
+                "Witness: %(name)s (%(agency)s)",
+                name=witness.get("display_name") or "—",
+                agency=witness.get("agency") or "—",
+            )
+        )
     recipient = data.get("recipient") or {}
     if recipient:
-        extras.append(_("Received by: %(name)s", name=recipient.get("name") or "—")
-                      + (_(" (authorised agent, %(ref)s)", ref=recipient.get("authorisation_ref") or "—")
-                         if recipient.get("is_agent") else ""))
+        extras.append(
+            _("Received by: %(name)s", name=recipient.get("name") or "—")
+            + (
+                _(" (authorised agent, %(ref)s)", ref=recipient.get("authorisation_ref") or "—")
+                if recipient.get("is_agent")
+                else ""
+            )
+        )
     if data.get("proceeds_fen") is not None:
-        extras.append(_("Proceeds %(amount)s, now case-money entry %(label)s", amount=yuan(data["proceeds_fen"]),
-                        label=data.get("proceeds_label_code") or "—"))
-    return (N_("%(who)s executed disposal %(no)s: %(kind)s (receipt %(receipt)s); the item has left custody"),
-            {**_disposal_params(data), "receipt": data.get("receipt_no") or "—"}, extras)
+        extras.append(
+            _(
+                "Proceeds %(amount)s, now case-money entry %(label)s",
+                amount=yuan(data["proceeds_fen"]),
+                label=data.get("proceeds_label_code") or "—",
+            )
+        )
+    return (
+        N_("%(who)s executed disposal %(no)s: %(kind)s (receipt %(receipt)s); the item has left custody"),
+        {**_disposal_params(data), "receipt": data.get("receipt_no") or "—"},
+        extras,
+    )
 
 
 # -- freezes and corrections ------------------------------------------------------------------
@@ -417,31 +555,51 @@ def _disposal_execute(d: Describer, data: dict[str, Any], state: _State) -> tupl
 
 def _freeze_params(data: dict[str, Any]) -> dict[str, Any]:
     amount = data.get("amount_fen")
-    return {"type": label_of(FreezeAssetType, data.get("asset_type")), "institution": data.get("institution") or "—",
-            "amount": yuan(amount) if isinstance(amount, int) else "—", "expires": data.get("expires_on") or "—",
-            "doc": data.get("notice_doc_no") or data.get("doc_no") or "—"}
+    return {
+        "type": label_of(FreezeAssetType, data.get("asset_type")),
+        "institution": data.get("institution") or "—",
+        "amount": yuan(amount) if isinstance(amount, int) else "—",
+        "expires": data.get("expires_on") or "—",
+        "doc": data.get("notice_doc_no") or data.get("doc_no") or "—",
+    }
 
 
 @handles("freeze.create")
-def _freeze_create(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
-    return (N_("%(who)s recorded a freeze (%(type)s) of %(amount)s at %(institution)s until %(expires)s, notice %(doc)s"),
-            _freeze_params(data), [])
+def _freeze_create(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_(
+            "%(who)s recorded a freeze (%(type)s) of %(amount)s at %(institution)s until %(expires)s, notice %(doc)s"
+        ),
+        _freeze_params(data),
+        [],
+    )
 
 
 @handles("freeze.renew")
 def _freeze_renew(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
-    return N_("%(who)s renewed the freeze at %(institution)s until %(expires)s, notice %(doc)s"), _freeze_params(data), []
+    return (
+        N_("%(who)s renewed the freeze at %(institution)s until %(expires)s, notice %(doc)s"),
+        _freeze_params(data),
+        [],
+    )
 
 
 @handles("freeze.release")
-def _freeze_release(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+def _freeze_release(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
     return N_("%(who)s released the freeze at %(institution)s, notice %(doc)s"), _freeze_params(data), []
 
 
 @handles("freeze.lapse")
 def _freeze_lapse(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
-    return (N_("%(who)s: the freeze at %(institution)s lapsed after %(expires)s without renewal"),
-            _freeze_params(data), [])
+    return (
+        N_("%(who)s: the freeze at %(institution)s lapsed after %(expires)s without renewal"),
+        _freeze_params(data),
+        [],
+    )
 
 
 def _field_label(name: Any) -> str:
@@ -452,24 +610,43 @@ field_label = _field_label  # a correctable field's name in the user's language 
 
 
 @handles("correction.propose")
-def _correction_propose(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+def _correction_propose(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
     name = data.get("field")
-    return (N_("%(who)s proposed correcting %(field)s from “%(old)s” to “%(new)s”"),
-            {"field": _field_label(name), "old": d.field_value(name, data.get("old_value")),
-             "new": d.field_value(name, data.get("new_value"))}, [])
+    return (
+        N_("%(who)s proposed correcting %(field)s from “%(old)s” to “%(new)s”"),
+        {
+            "field": _field_label(name),
+            "old": d.field_value(name, data.get("old_value")),
+            "new": d.field_value(name, data.get("new_value")),
+        },
+        [],
+    )
 
 
 @handles("item.correct")
 def _correct(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
     name = data.get("field")
     before, after = _changed(data, name) if name else (None, None)
-    return (N_("%(who)s approved the correction of %(field)s: “%(old)s” became “%(new)s” (the earlier entries stay as they were)"),
-            {"field": _field_label(name), "old": d.field_value(name, before), "new": d.field_value(name, after)}, [])
+    return (
+        N_(
+            "%(who)s approved the correction of %(field)s: “%(old)s” became “%(new)s” (the earlier entries stay as they were)"
+        ),
+        {"field": _field_label(name), "old": d.field_value(name, before), "new": d.field_value(name, after)},
+        [],
+    )
 
 
 @handles("correction.reject")
-def _correction_reject(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
-    return N_("%(who)s rejected the proposed correction of %(field)s"), {"field": _field_label(data.get("field"))}, []
+def _correction_reject(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_("%(who)s rejected the proposed correction of %(field)s"),
+        {"field": _field_label(data.get("field"))},
+        [],
+    )
 
 
 def _enum_label(enum_cls: type, value: Any) -> str:
@@ -481,40 +658,62 @@ def _enum_label(enum_cls: type, value: Any) -> str:
 
 @handles("item.unrelated")
 def _unrelated(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
-    return (N_("%(who)s recorded the item as unrelated to the case (decision %(doc)s): it must be released within 3 days"),
-            {"doc": data.get("decision_doc_no") or "—"}, [])
+    return (
+        N_(
+            "%(who)s recorded the item as unrelated to the case (decision %(doc)s): it must be released within 3 days"
+        ),
+        {"doc": data.get("decision_doc_no") or "—"},
+        [],
+    )
 
 
 @handles("notice.publish")
 def _notice(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
-    return (N_("%(who)s published public notice %(no)s (%(medium)s) for the unclaimed item"),
-            {"no": data.get("notice_no"), "medium": data.get("medium") or "—"}, [])
+    return (
+        N_("%(who)s published public notice %(no)s (%(medium)s) for the unclaimed item"),
+        {"no": data.get("notice_no"), "medium": data.get("medium") or "—"},
+        [],
+    )
 
 
 @handles("spot_check.result")
 def _spot_check(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
     from custody.domain.spot_checks import SpotCheckResult
 
-    return (N_("%(who)s inspected the item in spot check %(no)s: %(result)s"),
-            {"no": data.get("check_no"), "result": _enum_label(SpotCheckResult, data.get("result"))}, [])
+    return (
+        N_("%(who)s inspected the item in spot check %(no)s: %(result)s"),
+        {"no": data.get("check_no"), "result": _enum_label(SpotCheckResult, data.get("result"))},
+        [],
+    )
 
 
 @handles("stocktake.discrepancy")
-def _stocktake_discrepancy(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+def _stocktake_discrepancy(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
     from custody.domain.stocktake import StocktakeResult
 
-    return (N_("Stocktake %(no)s found a discrepancy (%(kind)s), recorded by %(who)s"),
-            {"no": data.get("stocktake_no"), "kind": _enum_label(StocktakeResult, data.get("kind"))},
-            [_("Shelf on record: %(place)s", place=data.get("book_location") or "—"),
-             _("Found at: %(place)s", place=data["found_location"]) if data.get("found_location") else ""])
+    return (
+        N_("Stocktake %(no)s found a discrepancy (%(kind)s), recorded by %(who)s"),
+        {"no": data.get("stocktake_no"), "kind": _enum_label(StocktakeResult, data.get("kind"))},
+        [
+            _("Shelf on record: %(place)s", place=data.get("book_location") or "—"),
+            _("Found at: %(place)s", place=data["found_location"]) if data.get("found_location") else "",
+        ],
+    )
 
 
 @handles("stocktake.resolve")
-def _stocktake_resolve(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+def _stocktake_resolve(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
     from custody.domain.stocktake import StocktakeResult
 
-    return (N_("%(who)s resolved the stocktake discrepancy (%(kind)s)"),
-            {"kind": _enum_label(StocktakeResult, data.get("kind"))}, [])
+    return (
+        N_("%(who)s resolved the stocktake discrepancy (%(kind)s)"),
+        {"kind": _enum_label(StocktakeResult, data.get("kind"))},
+        [],
+    )
 
 
 # The three check-out decisions differ only in their sentence.
@@ -539,11 +738,18 @@ KNOWN_ACTIONS = frozenset(_HANDLERS)
 
 
 def item_events(session: Session, item_id: int) -> list[AuditEvent]:
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.item_id == item_id)
-                                .order_by(AuditEvent.item_seq, AuditEvent.id)))
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.item_id == item_id)
+            .order_by(AuditEvent.item_seq, AuditEvent.id)
+        )
+    )
 
 
 def recent_custody_events(session: Session, limit: int = 20) -> list[AuditEvent]:
     """The latest custody events of all items (for auditors, who see everything)."""
-    stmt = select(AuditEvent).where(AuditEvent.item_id.is_not(None)).order_by(AuditEvent.id.desc()).limit(limit)
+    stmt = (
+        select(AuditEvent).where(AuditEvent.item_id.is_not(None)).order_by(AuditEvent.id.desc()).limit(limit)
+    )
     return list(session.scalars(stmt))

@@ -51,8 +51,11 @@ from .helpers import enum_label, int_list, label_msgid, paginate, printed, send_
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
 
 # The usual transfer for each kind of sending agency, chosen first in the builder.
-DEFAULT_KIND = {AgencyKind.POLICE: TransferKind.PROSECUTION, AgencyKind.PROCURATORATE: TransferKind.INDICTMENT,
-                AgencyKind.COURT: TransferKind.OTHER}
+DEFAULT_KIND = {
+    AgencyKind.POLICE: TransferKind.PROSECUTION,
+    AgencyKind.PROCURATORATE: TransferKind.INDICTMENT,
+    AgencyKind.COURT: TransferKind.OTHER,
+}
 
 
 @bp.before_request
@@ -72,8 +75,9 @@ def index():
     status_value = request.args.get("status", "")
     status = TransferStatus(status_value) if status_value in {s.value for s in TransferStatus} else None
     page = paginate(transfers.transfers_query(actor, direction=direction, status=status))
-    return render_template("transfers/index.html", page=page, direction=direction, status=status,
-                           statuses=list(TransferStatus))
+    return render_template(
+        "transfers/index.html", page=page, direction=direction, status=status, statuses=list(TransferStatus)
+    )
 
 
 # -- the builder ---------------------------------------------------------------------------------
@@ -81,8 +85,11 @@ def index():
 
 def _candidates(actor: Actor, case: Case) -> list[tuple[Item, str | None]]:
     """The case's items this agency holds, each with why it cannot be sent now (None: it can)."""
-    rows = db.session.scalars(select(Item).where(Item.case_id == case.id, Item.custodian_agency_id == actor.agency_id)
-                              .order_by(Item.id))
+    rows = db.session.scalars(
+        select(Item)
+        .where(Item.case_id == case.id, Item.custodian_agency_id == actor.agency_id)
+        .order_by(Item.id)
+    )
     result = []
     for item in rows:
         problem = None
@@ -99,16 +106,21 @@ def _candidates(actor: Actor, case: Case) -> list[tuple[Item, str | None]]:
 
 
 def _agency_choices(actor: Actor) -> list[Any]:
-    agencies = db.session.scalars(select(Agency).where(Agency.is_active, Agency.id != actor.agency_id)
-                                  .order_by(Agency.kind, Agency.id))
-    return options((a.id, _("%(name)s (%(agency)s)", name=a.name, agency=enum_label(a.kind))) for a in agencies)
+    agencies = db.session.scalars(
+        select(Agency).where(Agency.is_active, Agency.id != actor.agency_id).order_by(Agency.kind, Agency.id)
+    )
+    return options(
+        (a.id, _("%(name)s (%(agency)s)", name=a.name, agency=enum_label(a.kind))) for a in agencies
+    )
 
 
 def _default_agency(actor: Actor, kind: TransferKind) -> int | None:
     to_kind = ROUTES[kind].to_kind
     if to_kind is None:
         return None
-    return db.session.scalar(select(Agency.id).where(Agency.kind == to_kind, Agency.is_active).order_by(Agency.id))
+    return db.session.scalar(
+        select(Agency.id).where(Agency.kind == to_kind, Agency.is_active).order_by(Agency.id)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -129,13 +141,19 @@ def new():
         form.kind.data = kind.value
         form.to_agency_id.data = _default_agency(actor, kind)
         wanted = set(int_list(request.args.getlist("item_ids")))
-        selected = {item.id for item, problem in candidates if problem is None and (not wanted or item.id in wanted)}
+        selected = {
+            item.id for item, problem in candidates if problem is None and (not wanted or item.id in wanted)
+        }
         chosen: dict[int, dict[str, str]] = {}
     else:
         selected = set(int_list(request.form.getlist("item_ids")))
-        chosen = {item.id: {"disposition": request.form.get(f"disposition-{item.id}", ""),
-                            "mode": request.form.get(f"mode-{item.id}", TransferMode.BY_RECORD.value)}
-                  for item, _problem in candidates}
+        chosen = {
+            item.id: {
+                "disposition": request.form.get(f"disposition-{item.id}", ""),
+                "mode": request.form.get(f"mode-{item.id}", TransferMode.BY_RECORD.value),
+            }
+            for item, _problem in candidates
+        }
     if form.validate_on_submit():
         ids = [item.id for item, _problem in candidates if item.id in selected]
         ids += [i for i in selected if i not in ids]  # anything else ticked: the service says why not
@@ -145,13 +163,24 @@ def new():
             disposition = spec.get("disposition") or None
             mode = spec.get("mode") or TransferMode.BY_RECORD.value
             lines[item_id] = transfers.LineInput(
-                proposed_disposition=DispositionKind(disposition) if disposition in DispositionKind._value2member_map_
+                proposed_disposition=DispositionKind(disposition)
+                if disposition in DispositionKind._value2member_map_
                 else None,
-                mode=TransferMode(mode) if mode in TransferMode._value2member_map_ else TransferMode.BY_RECORD)
+                mode=TransferMode(mode)
+                if mode in TransferMode._value2member_map_
+                else TransferMode.BY_RECORD,
+            )
         try:
             transfer = transfers.propose_transfer(
-                db.session, actor, case_id=case.id, to_agency_id=form.to_agency_id.data,
-                kind=TransferKind(form.kind.data), item_ids=ids, lines=lines, note=form.note.data or None)
+                db.session,
+                actor,
+                case_id=case.id,
+                to_agency_id=form.to_agency_id.data,
+                kind=TransferKind(form.kind.data),
+                item_ids=ids,
+                lines=lines,
+                note=form.note.data or None,
+            )
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -160,8 +189,15 @@ def new():
             case = get_case(db.session, actor, case.id)
             candidates = _candidates(actor, case)
         else:
-            flash(_("Transfer %(no)s sent to %(agency)s with %(count)s items; it waits for their signature.",
-                    no=transfer.transfer_no, agency=transfer.to_agency.name, count=len(ids)), "success")
+            flash(
+                _(
+                    "Transfer %(no)s sent to %(agency)s with %(count)s items; it waits for their signature.",
+                    no=transfer.transfer_no,
+                    agency=transfer.to_agency.name,
+                    count=len(ids),
+                ),
+                "success",
+            )
             return redirect(url_for("transfers.detail", transfer_id=transfer.id))
     elif form.is_submitted():
         status = 422
@@ -169,10 +205,21 @@ def new():
     # only: allowed, but said before sending (pages.js updates it as items are ticked).
     held = item_service.held_items_count(db.session, actor.agency_id, case.id)
     kind_value = form.kind.data if form.kind.data in TransferKind._value2member_map_ else None
-    file_only = kind_value is not None and file_only_while_holding(TransferKind(kind_value), len(selected), held)
+    file_only = kind_value is not None and file_only_while_holding(
+        TransferKind(kind_value), len(selected), held
+    )
     return render_template(
-        "transfers/new.html", case=case, form=form, candidates=candidates, selected=selected, chosen=chosen,
-        dispositions=list(DispositionKind), modes=list(TransferMode), routes=ROUTES, held=held, file_only=file_only,
+        "transfers/new.html",
+        case=case,
+        form=form,
+        candidates=candidates,
+        selected=selected,
+        chosen=chosen,
+        dispositions=list(DispositionKind),
+        modes=list(TransferMode),
+        routes=ROUTES,
+        held=held,
+        file_only=file_only,
         stage_kinds=sorted(kind.value for kind in STAGE_KINDS),
     ), status
 
@@ -185,8 +232,11 @@ def _needs_case_no(transfer: Transfer) -> bool:
     route = ROUTES[transfer.kind]
     if route.number_for is None or transfer.received_at is not None or not moves_case(transfer.kind):
         return False
-    existing = (transfer.case.procuratorate_case_no if route.number_for is AgencyKind.PROCURATORATE
-                else transfer.case.court_case_no)
+    existing = (
+        transfer.case.procuratorate_case_no
+        if route.number_for is AgencyKind.PROCURATORATE
+        else transfer.case.court_case_no
+    )
     return existing is None
 
 
@@ -194,8 +244,11 @@ def _permissions(actor: Actor, transfer: Transfer) -> dict[str, bool]:
     receiver = {Relation.RECEIVER} if transfer.to_agency_id == actor.agency_id else set()
     sender = {Relation.SENDER} if transfer.from_agency_id == actor.agency_id else set()
     open_ = transfer.status in (TransferStatus.PENDING, TransferStatus.PARTIAL)
-    return {"decide": open_ and allowed(actor, Action.DECIDE_TRANSFER, receiver),
-            "recall": transfer.status is TransferStatus.PENDING and allowed(actor, Action.RECALL_TRANSFER, sender)}
+    return {
+        "decide": open_ and allowed(actor, Action.DECIDE_TRANSFER, receiver),
+        "recall": transfer.status is TransferStatus.PENDING
+        and allowed(actor, Action.RECALL_TRANSFER, sender),
+    }
 
 
 @bp.route("/<int:transfer_id>", methods=["GET", "POST"])
@@ -208,8 +261,12 @@ def detail(transfer_id: int):
     recall_form = RecallForm(prefix="recall")
     status = 200
     pending = [line for line in transfer.lines if line.decision is LineDecision.PENDING]
-    decisions = {line.item_id: request.form.get(f"decision-{line.item_id}", "accept" if not form.is_submitted()
-                                                else "") for line in pending}
+    decisions = {
+        line.item_id: request.form.get(
+            f"decision-{line.item_id}", "accept" if not form.is_submitted() else ""
+        )
+        for line in pending
+    }
     reasons = {line.item_id: (request.form.get(f"reason-{line.item_id}") or "").strip() for line in pending}
     line_errors: dict[int, str] = {}
     if can["decide"] and form.validate_on_submit():
@@ -227,16 +284,27 @@ def detail(transfer_id: int):
             form.submit.errors = [_("Decide at least one line: accept or reject it.")]
         missing_no = bool(accepted) and _needs_case_no(transfer) and not (form.case_no.data or "").strip()
         if missing_no:
-            form.case_no.errors = [*form.case_no.errors, _("Record your agency's case number to sign for the case.")]
+            form.case_no.errors = [
+                *form.case_no.errors,
+                _("Record your agency's case number to sign for the case."),
+            ]
         if line_errors or form.submit.errors or missing_no:
             status = 422
         else:
             try:
                 if accepted:
-                    transfers.decide_lines(db.session, actor, transfer.id, accepted, accept=True,
-                                           case_no=form.case_no.data or None)
+                    transfers.decide_lines(
+                        db.session,
+                        actor,
+                        transfer.id,
+                        accepted,
+                        accept=True,
+                        case_no=form.case_no.data or None,
+                    )
                 for reason, item_ids in rejected.items():
-                    transfers.decide_lines(db.session, actor, transfer.id, item_ids, accept=False, reason=reason)
+                    transfers.decide_lines(
+                        db.session, actor, transfer.id, item_ids, accept=False, reason=reason
+                    )
                 db.session.commit()
             except DomainError as error:
                 db.session.rollback()
@@ -246,17 +314,35 @@ def detail(transfer_id: int):
                 can = _permissions(actor, transfer)
             else:
                 count_rejected = sum(len(ids) for ids in rejected.values())
-                flash(_("Signed for %(accepted)s lines, rejected %(rejected)s.", accepted=len(accepted),
-                        rejected=count_rejected), "success")
+                flash(
+                    _(
+                        "Signed for %(accepted)s lines, rejected %(rejected)s.",
+                        accepted=len(accepted),
+                        rejected=count_rejected,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("transfers.detail", transfer_id=transfer.id))
     elif form.is_submitted():
         status = 403 if not can["decide"] else 422
         if not can["decide"]:
-            flash(_("Only the receiving agency can sign for this transfer, while lines are undecided."), "error")
+            flash(
+                _("Only the receiving agency can sign for this transfer, while lines are undecided."), "error"
+            )
     return render_template(
-        "transfers/detail.html", transfer=transfer, case=transfer.case, can=can, form=form, recall_form=recall_form,
-        decisions=decisions, reasons=reasons, line_errors=line_errors, needs_case_no=_needs_case_no(transfer),
-        actor=actor, route=ROUTES[transfer.kind], file_only_held=transfers.file_only_warning_count(db.session, transfer),
+        "transfers/detail.html",
+        transfer=transfer,
+        case=transfer.case,
+        can=can,
+        form=form,
+        recall_form=recall_form,
+        decisions=decisions,
+        reasons=reasons,
+        line_errors=line_errors,
+        needs_case_no=_needs_case_no(transfer),
+        actor=actor,
+        route=ROUTES[transfer.kind],
+        file_only_held=transfers.file_only_warning_count(db.session, transfer),
     ), status
 
 
@@ -268,7 +354,10 @@ def recall(transfer_id: int):
         try:
             transfer = transfers.recall_transfer(db.session, actor, transfer_id, form.reason.data or None)
             db.session.commit()
-            flash(_("Transfer %(no)s recalled; its items stay with your agency.", no=transfer.transfer_no), "success")
+            flash(
+                _("Transfer %(no)s recalled; its items stay with your agency.", no=transfer.transfer_no),
+                "success",
+            )
         except DomainError as error:
             db.session.rollback()
             show_domain_error(None, error)
@@ -282,22 +371,53 @@ def pdf(transfer_id: int):
     actor = current_actor()
     transfer = transfers.get_transfer(db.session, actor, transfer_id)
     case = transfer.case
-    numbers = [f"{printed(label_msgid(kind))}：{no}" for kind, no in (
-        (AgencyKind.POLICE, case.police_case_no), (AgencyKind.PROCURATORATE, case.procuratorate_case_no),
-        (AgencyKind.COURT, case.court_case_no)) if no]
+    numbers = [
+        f"{printed(label_msgid(kind))}：{no}"
+        for kind, no in (
+            (AgencyKind.POLICE, case.police_case_no),
+            (AgencyKind.PROCURATORATE, case.procuratorate_case_no),
+            (AgencyKind.COURT, case.court_case_no),
+        )
+        if no
+    ]
     decisions = {LineDecision.ACCEPTED: "accepted", LineDecision.REJECTED: "rejected"}
-    lines = [PrintedLine(
-        label_code=line.item.label_code, name=line.item.name, quantity=line.item.quantity, unit=line.item.unit,
-        proposed_disposition=printed(label_msgid(line.proposed_disposition)) if line.proposed_disposition else "随案移送",
-        by_record=line.mode is TransferMode.BY_RECORD, decision=decisions.get(line.decision, ""),
-        reason=line.reason or "") for line in transfer.lines]
+    lines = [
+        PrintedLine(
+            label_code=line.item.label_code,
+            name=line.item.name,
+            quantity=line.item.quantity,
+            unit=line.item.unit,
+            proposed_disposition=printed(label_msgid(line.proposed_disposition))
+            if line.proposed_disposition
+            else "随案移送",
+            by_record=line.mode is TransferMode.BY_RECORD,
+            decision=decisions.get(line.decision, ""),
+            reason=line.reason or "",
+        )
+        for line in transfer.lines
+    ]
     notes = transfer.note or ""
     if transfer.status is TransferStatus.RECALLED:
         notes = (notes + "；" if notes else "") + "本次移送已由移送单位撤回。"
-    content = transfer_list_pdf(PrintedList(
-        transfer_no=transfer.transfer_no, kind=printed(label_msgid(transfer.kind)), from_agency=transfer.from_agency.name,
-        to_agency=transfer.to_agency.name, case_numbers=numbers, case_title=case.title, lines=lines,
-        sent_at=transfer.created_at, decided_at=transfer.completed_at or transfer.received_at, notes=notes,
-    ), footer=f"{transfer.from_agency.name} → {transfer.to_agency.name} · {transfer.transfer_no}")
-    return send_document(content, f"移送清单-{transfer.transfer_no}.pdf", document="transfer_list",
-                         object_id=transfer.id, transfer_no=transfer.transfer_no)
+    content = transfer_list_pdf(
+        PrintedList(
+            transfer_no=transfer.transfer_no,
+            kind=printed(label_msgid(transfer.kind)),
+            from_agency=transfer.from_agency.name,
+            to_agency=transfer.to_agency.name,
+            case_numbers=numbers,
+            case_title=case.title,
+            lines=lines,
+            sent_at=transfer.created_at,
+            decided_at=transfer.completed_at or transfer.received_at,
+            notes=notes,
+        ),
+        footer=f"{transfer.from_agency.name} → {transfer.to_agency.name} · {transfer.transfer_no}",
+    )
+    return send_document(
+        content,
+        f"移送清单-{transfer.transfer_no}.pdf",
+        document="transfer_list",
+        object_id=transfer.id,
+        transfer_no=transfer.transfer_no,
+    )

@@ -13,8 +13,9 @@ def api(client, auth_headers):
     class Api:
         def post(self, user, path, body=None, **kwargs):
             if "data" in kwargs:
-                return client.post(f"/api/v1{path}", headers=auth_headers(user), content_type="multipart/form-data",
-                                   **kwargs)
+                return client.post(
+                    f"/api/v1{path}", headers=auth_headers(user), content_type="multipart/form-data", **kwargs
+                )
             return client.post(f"/api/v1{path}", json=body or {}, headers=auth_headers(user))
 
         def get(self, user, path, **kwargs):

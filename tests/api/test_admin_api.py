@@ -26,7 +26,10 @@ def test_agencies_and_locations_are_readable_by_any_user(client, auth_headers):
     headers = auth_headers("judge")
     agencies = client.get("/api/v1/agencies", headers=headers).json
     assert [(a["name"], a["kind"]) for a in agencies] == [
-        ("浦东公安分局", "police"), ("浦东新区人民检察院", "procuratorate"), ("浦东新区人民法院", "court")]
+        ("浦东公安分局", "police"),
+        ("浦东新区人民检察院", "procuratorate"),
+        ("浦东新区人民法院", "court"),
+    ]
     assert set(agencies[0]) >= {"id", "name", "kind"}
     courts = client.get("/api/v1/agencies?kind=court", headers=headers).json
     assert [a["kind"] for a in courts] == ["court"]
@@ -57,8 +60,11 @@ def test_admin_creates_edits_and_disables_a_user(client, auth_headers):
     assert created.status_code == 201, created.json
     assert created.json["roles"] == ["officer"] and "password" not in created.json
     user_id = created.json["id"]
-    patched = client.patch(f"/api/v1/users/{user_id}", json={"roles": ["officer", "approver"], "is_active": False},
-                           headers=headers)
+    patched = client.patch(
+        f"/api/v1/users/{user_id}",
+        json={"roles": ["officer", "approver"], "is_active": False},
+        headers=headers,
+    )
     assert patched.status_code == 200
     assert patched.json["roles"] == ["approver", "officer"] and patched.json["is_active"] is False
     change = events("user.update")[-1]
@@ -104,37 +110,73 @@ def test_admin_resets_password_which_unlocks_and_ends_sessions(client, auth_head
     keeper_headers = auth_headers("police_keeper")
     users = client.get("/api/v1/users", headers=headers).json
     keeper = next(u for u in users if u["username"] == "police_keeper")
-    weak = client.post(f"/api/v1/users/{keeper['id']}/password", json={"password": "12345678"}, headers=headers)
+    weak = client.post(
+        f"/api/v1/users/{keeper['id']}/password", json={"password": "12345678"}, headers=headers
+    )
     assert weak.status_code == 422
-    ok = client.post(f"/api/v1/users/{keeper['id']}/password", json={"password": "Another-pass-7"}, headers=headers)
+    ok = client.post(
+        f"/api/v1/users/{keeper['id']}/password", json={"password": "Another-pass-7"}, headers=headers
+    )
     assert ok.status_code == 204
     assert client.get("/api/v1/me", headers=keeper_headers).status_code == 401
-    assert client.post("/api/v1/tokens", json={"username": "police_keeper", "password": "Another-pass-7"}).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/tokens", json={"username": "police_keeper", "password": "Another-pass-7"}
+        ).status_code
+        == 201
+    )
 
 
 def test_agency_and_location_management(client, auth_headers):
     admin = auth_headers("admin")
-    created = client.post("/api/v1/agencies", json={"code": "hpga", "name": "黄浦公安分局", "kind": "police"},
-                          headers=admin)
+    created = client.post(
+        "/api/v1/agencies", json={"code": "hpga", "name": "黄浦公安分局", "kind": "police"}, headers=admin
+    )
     assert created.status_code == 201 and created.json["code"] == "HPGA"
-    dup = client.post("/api/v1/agencies", json={"code": "HPGA", "name": "另一个", "kind": "police"}, headers=admin)
+    dup = client.post(
+        "/api/v1/agencies", json={"code": "HPGA", "name": "另一个", "kind": "police"}, headers=admin
+    )
     assert dup.status_code == 409
     officer = auth_headers("police_officer")
-    assert client.post("/api/v1/agencies", json={"code": "X1", "name": "某单位", "kind": "court"},
-                       headers=officer).status_code == 403
-    renamed = client.patch(f"/api/v1/agencies/{created.json['id']}", json={"name": "上海市公安局黄浦分局"}, headers=admin)
+    assert (
+        client.post(
+            "/api/v1/agencies", json={"code": "X1", "name": "某单位", "kind": "court"}, headers=officer
+        ).status_code
+        == 403
+    )
+    renamed = client.patch(
+        f"/api/v1/agencies/{created.json['id']}", json={"name": "上海市公安局黄浦分局"}, headers=admin
+    )
     assert renamed.json["name"] == "上海市公安局黄浦分局"
 
     locations = client.get("/api/v1/locations", headers=admin).json
     room = next(loc for loc in locations if loc["code"] == "R1")
     shelf = next(loc for loc in locations if loc["code"] == "R1-A")
     before = row_counts(StorageLocation)
-    wrong = client.post("/api/v1/locations", json={"centre_id": room["centre_id"], "parent_id": room["id"],
-                                                   "kind": "bin", "code": "R1-X", "name": "错放"}, headers=admin)
+    wrong = client.post(
+        "/api/v1/locations",
+        json={
+            "centre_id": room["centre_id"],
+            "parent_id": room["id"],
+            "kind": "bin",
+            "code": "R1-X",
+            "name": "错放",
+        },
+        headers=admin,
+    )
     assert wrong.status_code == 422 and "parent_id" in wrong.json["errors"]
     assert row_counts(StorageLocation) == before
-    added = client.post("/api/v1/locations", json={"centre_id": room["centre_id"], "parent_id": shelf["id"],
-                                                   "kind": "bin", "code": "r1-a-09", "name": "09格"}, headers=admin)
+    added = client.post(
+        "/api/v1/locations",
+        json={
+            "centre_id": room["centre_id"],
+            "parent_id": shelf["id"],
+            "kind": "bin",
+            "code": "r1-a-09",
+            "name": "09格",
+        },
+        headers=admin,
+    )
     assert added.status_code == 201
     assert added.json["path"].endswith("A架 › 09格") and added.json["code"] == "R1-A-09"
     assert events("location.create")

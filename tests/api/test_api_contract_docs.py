@@ -13,8 +13,14 @@ from custody.orm import utcnow
 ITEM_OBJECTS = ("seizure_list", "owner", "measure", "custody", "location", "disposition", "checkout")
 ITEM_LISTS = ("freezes", "corrections")
 
-_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float),
-                                       "boolean": (bool,), "object": (dict,), "array": (list,)}
+_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+}
 
 
 def resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -63,15 +69,15 @@ def problems(spec: dict[str, Any], value: Any, schema: dict[str, Any], where: st
     return found
 
 
-def response_schema(spec: dict[str, Any], path: str, method: str = "get", status: str = "200") -> dict[str, Any]:
+def response_schema(
+    spec: dict[str, Any], path: str, method: str = "get", status: str = "200"
+) -> dict[str, Any]:
     return spec["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
 
 
 @pytest.fixture
 def spec(client):
     return client.get("/api/v1/openapi.json").json
-
-
 
 
 def new_case(api, number: str) -> int:
@@ -81,8 +87,17 @@ def new_case(api, number: str) -> int:
 
 
 def new_item(api, case_id: int, **extra: Any) -> int:
-    body = {"name": "黑色手机", "category": "phone", "quantity": 1, "unit": "部", "details": {"imei": "490154203237518"},
-            "owner_name": "周某某", "owner_id_no": "310115199001011234", "owner_contact": "13800000000", **extra}
+    body = {
+        "name": "黑色手机",
+        "category": "phone",
+        "quantity": 1,
+        "unit": "部",
+        "details": {"imei": "490154203237518"},
+        "owner_name": "周某某",
+        "owner_id_no": "310115199001011234",
+        "owner_contact": "13800000000",
+        **extra,
+    }
     response = api.post("police_officer", f"/cases/{case_id}/items", body)
     assert response.status_code == 201, response.json
     return response.json["id"]
@@ -103,7 +118,10 @@ def test_every_computed_item_object_is_documented_with_its_properties(spec):
     for name in ITEM_LISTS:
         documented = item["properties"][name]
         assert documented["type"] == "array" and "$ref" in documented["items"], name
-    assert item["properties"]["status"]["type"] == "string" and "in_storage" in item["properties"]["status"]["enum"]
+    assert (
+        item["properties"]["status"]["type"] == "string"
+        and "in_storage" in item["properties"]["status"]["enum"]
+    )
 
     location = resolve(spec, item["properties"]["location"])
     assert set(location["properties"]) == {"state", "storage", "external", "condition", "checked_in_at"}
@@ -117,8 +135,16 @@ def test_every_computed_item_object_is_documented_with_its_properties(spec):
 def test_audit_event_actor_and_data_are_documented(spec):
     event = resolve(spec, response_schema(spec, "/api/v1/items/{item_id}/events")["items"])
     actor = resolve(spec, event["properties"]["actor"]["anyOf"][0])
-    assert {"user_id", "username", "display_name", "agency_id", "agency_code", "agency_name", "agency_kind",
-            "roles"} <= set(actor["properties"])
+    assert {
+        "user_id",
+        "username",
+        "display_name",
+        "agency_id",
+        "agency_code",
+        "agency_name",
+        "agency_kind",
+        "roles",
+    } <= set(actor["properties"])
     assert actor["additionalProperties"] is True
     assert event["properties"]["actor"]["anyOf"][1]["nullable"] is True
     data = event["properties"]["data"]
@@ -136,26 +162,61 @@ def test_item_responses_match_the_documented_schema_in_every_state(api, spec):
     bins = {loc["code"]: loc["id"] for loc in api.get("police_keeper", "/locations").json}
 
     registered = new_item(api, case_id)
-    stored = new_item(api, case_id, name="银色笔记本电脑", category="electronics", details={"serial_no": "C02XK0AB"})
-    assert api.post("police_keeper", f"/items/{stored}/check-in",
-                    {"location_id": bins["R3-A-01"], "condition": "完好"}).status_code == 200
-    checkout = api.post("police_officer", "/checkouts", {"item_ids": [stored], "purpose": "appraisal",
-                                                         "counterparty": "上海市物证鉴定中心",
-                                                         "due_at": (utcnow() + timedelta(days=1)).isoformat()})
+    stored = new_item(
+        api, case_id, name="银色笔记本电脑", category="electronics", details={"serial_no": "C02XK0AB"}
+    )
+    assert (
+        api.post(
+            "police_keeper",
+            f"/items/{stored}/check-in",
+            {"location_id": bins["R3-A-01"], "condition": "完好"},
+        ).status_code
+        == 200
+    )
+    checkout = api.post(
+        "police_officer",
+        "/checkouts",
+        {
+            "item_ids": [stored],
+            "purpose": "appraisal",
+            "counterparty": "上海市物证鉴定中心",
+            "due_at": (utcnow() + timedelta(days=1)).isoformat(),
+        },
+    )
     assert checkout.status_code == 201, checkout.json
     assert api.post("police_approver", f"/checkouts/{checkout.json['id']}/approve").status_code == 200
     assert api.post("police_keeper", f"/checkouts/{checkout.json['id']}/release").status_code == 200
 
-    account = new_item(api, case_id, name="银行账户", category="bank_account", unit="户", measure="frozen",
-                       details={"bank": "建设银行", "account_no": "6217001234567890123"},
-                       external_kind="bank", external_place="建设银行浦东支行")
-    freeze = api.post("police_officer", "/freezes", {
-        "item_id": account, "asset_type": "deposit", "institution": "建设银行", "account_no": "6217001234567890123",
-        "amount_fen": 880_000, "start_on": (utcnow().date() - timedelta(days=10)).isoformat(),
-        "notice_doc_no": "冻通9"})
+    account = new_item(
+        api,
+        case_id,
+        name="银行账户",
+        category="bank_account",
+        unit="户",
+        measure="frozen",
+        details={"bank": "建设银行", "account_no": "6217001234567890123"},
+        external_kind="bank",
+        external_place="建设银行浦东支行",
+    )
+    freeze = api.post(
+        "police_officer",
+        "/freezes",
+        {
+            "item_id": account,
+            "asset_type": "deposit",
+            "institution": "建设银行",
+            "account_no": "6217001234567890123",
+            "amount_fen": 880_000,
+            "start_on": (utcnow().date() - timedelta(days=10)).isoformat(),
+            "notice_doc_no": "冻通9",
+        },
+    )
     assert freeze.status_code == 201, freeze.json
-    correction = api.post("police_officer", "/corrections", {"item_id": account, "field": "owner_contact",
-                                                             "new_value": "13900000000", "reason": "登记有误"})
+    correction = api.post(
+        "police_officer",
+        "/corrections",
+        {"item_id": account, "field": "owner_contact", "new_value": "13900000000", "reason": "登记有误"},
+    )
     assert correction.status_code == 201, correction.json
 
     seen = {}
@@ -171,8 +232,13 @@ def test_item_responses_match_the_documented_schema_in_every_state(api, spec):
         assert all(event["actor"]["username"] for event in events.json)
 
     # The JSON is what it always was (the integration contract names location and disposition).
-    assert seen[registered]["location"] == {"state": "awaiting_check_in", "storage": None, "external": None,
-                                            "condition": None, "checked_in_at": None}
+    assert seen[registered]["location"] == {
+        "state": "awaiting_check_in",
+        "storage": None,
+        "external": None,
+        "condition": None,
+        "checked_in_at": None,
+    }
     assert seen[registered]["disposition"] == {"status": "none", "kind": None}
     assert seen[registered]["custody"] == {"state": "held"} and seen[registered]["checkout"] is None
     assert set(seen[registered]["owner"]) == {"name", "id_no", "contact", "ownership_clear"}
@@ -181,9 +247,20 @@ def test_item_responses_match_the_documented_schema_in_every_state(api, spec):
     assert seen[stored]["location"]["storage"]["code"] == "R3-A-01"
     assert seen[stored]["location"]["state"] == "checked_out" and seen[stored]["status"] == "checked_out"
     assert seen[stored]["checkout"]["counterparty"] == "上海市物证鉴定中心"
-    assert set(seen[stored]["checkout"]) == {"id", "checkout_no", "purpose", "counterparty", "released_to", "due_at",
-                                              "overdue"}
-    assert seen[account]["location"]["external"] == {"kind": "bank", "place": "建设银行浦东支行", "contact": None}
+    assert set(seen[stored]["checkout"]) == {
+        "id",
+        "checkout_no",
+        "purpose",
+        "counterparty",
+        "released_to",
+        "due_at",
+        "overdue",
+    }
+    assert seen[account]["location"]["external"] == {
+        "kind": "bank",
+        "place": "建设银行浦东支行",
+        "contact": None,
+    }
     assert seen[account]["freezes"][0]["id"] == freeze.json["id"]
     assert seen[account]["corrections"][0]["id"] == correction.json["id"]
 
@@ -212,16 +289,29 @@ def test_a_file_only_transfer_leaves_the_senders_items_with_the_sender(api):
     item_id = new_item(api, case_id)
     police = api.get("police_officer", f"/items/{item_id}").json["custodian_agency"]["id"]
 
-    transfer = api.post("police_officer", "/transfers", {"case_id": case_id, "to_agency_id": agencies["procuratorate"],
-                                                        "kind": "prosecution", "item_ids": []})
+    transfer = api.post(
+        "police_officer",
+        "/transfers",
+        {
+            "case_id": case_id,
+            "to_agency_id": agencies["procuratorate"],
+            "kind": "prosecution",
+            "item_ids": [],
+        },
+    )
     assert transfer.status_code == 201 and transfer.json["lines"] == []
-    accepted = api.post("prosecutor", f"/transfers/{transfer.json['id']}/accept", {"item_ids": [], "case_no": "检-903"})
+    accepted = api.post(
+        "prosecutor", f"/transfers/{transfer.json['id']}/accept", {"item_ids": [], "case_no": "检-903"}
+    )
     assert accepted.status_code == 200, accepted.json
     assert api.get("prosecutor", f"/cases/{case_id}").json["stage"] == "prosecution_review"
     item = api.get("police_officer", f"/items/{item_id}").json
     assert item["custodian_agency"]["id"] == police and item["custody"] == {"state": "held"}
 
     # An empty "other" transfer is refused: it exists only to move items.
-    empty_other = api.post("police_officer", "/transfers", {"case_id": case_id, "to_agency_id": agencies["procuratorate"],
-                                                           "kind": "other", "item_ids": []})
+    empty_other = api.post(
+        "police_officer",
+        "/transfers",
+        {"case_id": case_id, "to_agency_id": agencies["procuratorate"], "kind": "other", "item_ids": []},
+    )
     assert empty_other.status_code == 422 and "item_ids" in empty_other.json["errors"]

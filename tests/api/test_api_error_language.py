@@ -19,10 +19,17 @@ from ..web.ui import zh
 
 WERKZEUG_404 = "The requested URL was not found on the server."
 CHOICES = "prosecution, indictment, supplementary_investigation, other"
-INT_RANGE = "Must be greater than or equal to -9223372036854775808 and less than or equal to 9223372036854775807."
+INT_RANGE = (
+    "Must be greater than or equal to -9223372036854775808 and less than or equal to 9223372036854775807."
+)
 BAD_CASE = {"title": 5, "bogus": 1}
-BAD_TRANSFER = {"case_id": "x", "to_agency_id": 10**30, "kind": "zz", "item_ids": ["a", 1],
-                "lines": [{"item_id": None}, 5]}
+BAD_TRANSFER = {
+    "case_id": "x",
+    "to_agency_id": 10**30,
+    "kind": "zz",
+    "item_ids": ["a", 1],
+    "lines": [{"item_id": None}, 5],
+}
 
 
 @pytest.fixture
@@ -54,16 +61,21 @@ def test_parsing_errors_in_english_are_marshmallows_msgids(english):
     assert response.status_code == 422 and response.json["code"] == "http.422"
     assert response.json["title"] == "Unprocessable input"
     assert response.json["detail"] == "The request has invalid or missing fields."
-    assert response.json["errors"] == {"bogus": ["Unknown field."], "police_case_no": ["Missing data for required field."],
-                                       "title": ["Not a valid string."]}
+    assert response.json["errors"] == {
+        "bogus": ["Unknown field."],
+        "police_case_no": ["Missing data for required field."],
+        "title": ["Not a valid string."],
+    }
 
     transfer = english("POST", "/transfers", json=BAD_TRANSFER)
     assert transfer.status_code == 422 and transfer.json["code"] == "http.422"
     assert transfer.json["errors"] == {
-        "case_id": ["Not a valid integer."], "item_ids": {"0": ["Not a valid integer."]},
+        "case_id": ["Not a valid integer."],
+        "item_ids": {"0": ["Not a valid integer."]},
         "kind": [f"Must be one of: {CHOICES}."],
         "lines": {"0": {"item_id": ["Field may not be null."]}, "1": {"_schema": ["Invalid input type."]}},
-        "to_agency_id": [INT_RANGE]}
+        "to_agency_id": [INT_RANGE],
+    }
 
 
 def test_parsing_errors_in_chinese(client, headers):
@@ -71,18 +83,30 @@ def test_parsing_errors_in_chinese(client, headers):
     assert response.status_code == 422 and response.json["code"] == "http.422"
     assert response.json["title"] == zh("Unprocessable input") != "Unprocessable Entity"
     assert response.json["detail"] == zh("The request has invalid or missing fields.")
-    assert response.json["errors"] == {"bogus": [zh("Unknown field.")],
-                                       "police_case_no": [zh("Missing data for required field.")],
-                                       "title": [zh("Not a valid string.")]}
+    assert response.json["errors"] == {
+        "bogus": [zh("Unknown field.")],
+        "police_case_no": [zh("Missing data for required field.")],
+        "title": [zh("Not a valid string.")],
+    }
 
     transfer = client.post("/api/v1/transfers", json=BAD_TRANSFER, headers=headers)
     assert transfer.status_code == 422 and transfer.json["code"] == "http.422"
     assert transfer.json["errors"] == {
-        "case_id": [zh("Not a valid integer.")], "item_ids": {"0": [zh("Not a valid integer.")]},
+        "case_id": [zh("Not a valid integer.")],
+        "item_ids": {"0": [zh("Not a valid integer.")]},
         "kind": [zh_brace("Must be one of: {choices}.", choices=CHOICES)],
-        "lines": {"0": {"item_id": [zh("Field may not be null.")]}, "1": {"_schema": [zh("Invalid input type.")]}},
-        "to_agency_id": [zh_brace("Must be greater than or equal to {min} and less than or equal to {max}.",
-                                  min="-9223372036854775808", max="9223372036854775807")]}
+        "lines": {
+            "0": {"item_id": [zh("Field may not be null.")]},
+            "1": {"_schema": [zh("Invalid input type.")]},
+        },
+        "to_agency_id": [
+            zh_brace(
+                "Must be greater than or equal to {min} and less than or equal to {max}.",
+                min="-9223372036854775808",
+                max="9223372036854775807",
+            )
+        ],
+    }
 
     query = client.get("/api/v1/items?flagged=maybe&seized_from=x&page=0", headers=headers)
     assert query.status_code == 422
@@ -104,7 +128,9 @@ def test_a_body_that_is_not_json_is_explained(client, english, headers):
 # -- werkzeug's own errors ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/cases/99999999999999999999999", "/items/18446744073709551616", "/no-such-thing"])
+@pytest.mark.parametrize(
+    "path", ["/cases/99999999999999999999999", "/items/18446744073709551616", "/no-such-thing"]
+)
 def test_unknown_addresses_and_ids_too_large_are_translated_404s(client, english, headers, path):
     response = client.get(f"/api/v1{path}", headers=headers)
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
@@ -113,7 +139,10 @@ def test_unknown_addresses_and_ids_too_large_are_translated_404s(client, english
     assert response.json["detail"] == zh(API_DETAILS[404]) and WERKZEUG_404 not in response.json["detail"]
     english_response = english("GET", path)
     assert english_response.json["title"] == "Not found"
-    assert english_response.json["detail"] == "Nothing was found at this address, or it is not visible to your agency."
+    assert (
+        english_response.json["detail"]
+        == "Nothing was found at this address, or it is not visible to your agency."
+    )
 
 
 def test_a_wrong_method_is_a_translated_405(client, english, headers):
@@ -170,10 +199,33 @@ class Probe(ma.Schema):
     in_range = ma.fields.Int(validate=ma.validate.Range(min=1, max=2))
 
 
-BAD = {"null": None, "string": 5, "integer": "x", "number": "x", "decimal": "NaN", "boolean": "maybe", "day": "x",
-       "moment": "x", "aware": "2026-01-01T10:00:00", "items": 5, "mapping": 5, "nested": 5, "many": [5],
-       "colour": "green", "one_of": "c", "short": "x", "long": "xx", "between": "xyz", "exact": "x", "at_least": 0,
-       "above": 1, "at_most": 2, "below": 1, "in_range": 3, "unknown": 1}
+BAD = {
+    "null": None,
+    "string": 5,
+    "integer": "x",
+    "number": "x",
+    "decimal": "NaN",
+    "boolean": "maybe",
+    "day": "x",
+    "moment": "x",
+    "aware": "2026-01-01T10:00:00",
+    "items": 5,
+    "mapping": 5,
+    "nested": 5,
+    "many": [5],
+    "colour": "green",
+    "one_of": "c",
+    "short": "x",
+    "long": "xx",
+    "between": "xyz",
+    "exact": "x",
+    "at_least": 0,
+    "above": 1,
+    "at_most": 2,
+    "below": 1,
+    "in_range": 3,
+    "unknown": 1,
+}
 
 
 def _strings(messages):
@@ -195,20 +247,27 @@ def test_every_standard_marshmallow_message_is_in_the_table():
 
 def test_messages_are_translated_with_their_values_kept(monkeypatch):
     monkeypatch.setattr(errors, "gettext", lambda message, **params: f"«{message}»")
-    assert translate_validation({"kind": [f"Must be one of: {CHOICES}."],
-                                 "lines": {"0": {"_schema": ["Invalid input type."]}},
-                                 "n": ["Must be greater than or equal to 1 and less than or equal to 2."],
-                                 "m": ["Must be greater than or equal to 1."],
-                                 "d": ["Must be between 1949-10-01 and 2199-12-31."],
-                                 "own": ["A name, or an object."]}) == {
+    assert translate_validation(
+        {
+            "kind": [f"Must be one of: {CHOICES}."],
+            "lines": {"0": {"_schema": ["Invalid input type."]}},
+            "n": ["Must be greater than or equal to 1 and less than or equal to 2."],
+            "m": ["Must be greater than or equal to 1."],
+            "d": ["Must be between 1949-10-01 and 2199-12-31."],
+            "own": ["A name, or an object."],
+        }
+    ) == {
         "kind": [f"«Must be one of: {CHOICES}.»"],
         "lines": {"0": {"_schema": ["«Invalid input type.»"]}},
         "n": ["«Must be greater than or equal to 1 and less than or equal to 2.»"],
         "m": ["«Must be greater than or equal to 1.»"],
         "d": ["«Must be between 1949-10-01 and 2199-12-31.»"],
-        "own": ["«A name, or an object.»"]}
-    assert validation_msgid(INT_RANGE) == ("Must be greater than or equal to {min} and less than or equal to {max}.",
-                                           {"min": "-9223372036854775808", "max": "9223372036854775807"})
+        "own": ["«A name, or an object.»"],
+    }
+    assert validation_msgid(INT_RANGE) == (
+        "Must be greater than or equal to {min} and less than or equal to {max}.",
+        {"min": "-9223372036854775808", "max": "9223372036854775807"},
+    )
 
 
 def test_a_broken_translation_keeps_the_english(monkeypatch):

@@ -44,21 +44,33 @@ def test_milestones(app, api):
     case, stored = stored_items(1)
     refused = api.post("police_keeper", f"/cases/{case.id}/close", {"legal_basis": "x", "reason": "y"})
     assert refused.status_code == 403 and refused.json["code"] == "policy.close_case"
-    closed = api.post("police_officer", f"/cases/{case.id}/close",
-                      {"legal_basis": "沪公(浦)撤字[2026]1号", "reason": "撤销案件"})
+    closed = api.post(
+        "police_officer",
+        f"/cases/{case.id}/close",
+        {"legal_basis": "沪公(浦)撤字[2026]1号", "reason": "撤销案件"},
+    )
     assert closed.status_code == 201 and closed.json["previous_stage"] == "investigation"
-    judgment = api.post("judge", f"/cases/{case.id}/judgment", {"judgment_no": "J", "effective_on": "2026-01-01"})
+    judgment = api.post(
+        "judge", f"/cases/{case.id}/judgment", {"judgment_no": "J", "effective_on": "2026-01-01"}
+    )
     assert judgment.status_code == 404  # the court never saw this case
     other = open_case()
     item = register(other, name="与案件无关的手机")
-    finding = api.post("police_officer", f"/items/{item.id}/unrelated",
-                       {"found_on": utcnow().date().isoformat(), "reason": "系他人合法财产"})
+    finding = api.post(
+        "police_officer",
+        f"/items/{item.id}/unrelated",
+        {"found_on": utcnow().date().isoformat(), "reason": "系他人合法财产"},
+    )
     assert finding.status_code == 201, finding.json
-    notice = api.post("police_officer", "/public-notices", {"item_ids": [item.id],
-                                                            "published_on": utcnow().date().isoformat(),
-                                                            "medium": "分局门户网站"})
+    notice = api.post(
+        "police_officer",
+        "/public-notices",
+        {"item_ids": [item.id], "published_on": utcnow().date().isoformat(), "medium": "分局门户网站"},
+    )
     assert notice.status_code == 201 and notice.json["item_ids"] == [item.id]
-    assert [n["notice_no"] for n in api.get("police_officer", "/public-notices").json] == [notice.json["notice_no"]]
+    assert [n["notice_no"] for n in api.get("police_officer", "/public-notices").json] == [
+        notice.json["notice_no"]
+    ]
     assert api.get("judge", "/public-notices").json == []
 
 
@@ -69,8 +81,11 @@ def test_stocktake_over_the_api(app, api):
     stocktake_id = started.json["id"]
     assert started.json["counts"]["pending"] == 2
     assert api.post("police_officer", "/stocktakes", {"location_id": location("R1").id}).status_code == 403
-    scan = api.post("police_keeper", f"/stocktakes/{stocktake_id}/scans", {"label_code": stored[0].label_code,
-                                                                        "location_id": location("R1-A-01").id})
+    scan = api.post(
+        "police_keeper",
+        f"/stocktakes/{stocktake_id}/scans",
+        {"label_code": stored[0].label_code, "location_id": location("R1-A-01").id},
+    )
     assert scan.status_code == 201 and scan.json["result"] == "verified"
     unknown = api.post("court_keeper", f"/stocktakes/{stocktake_id}/scans", {"label_code": "NOPE-1"})
     assert unknown.json["result"] == "unexpected" and unknown.json["item_id"] is None
@@ -83,7 +98,9 @@ def test_stocktake_over_the_api(app, api):
     assert {d["kind"] for d in discrepancies} == {"missing", "unexpected"}
     missing = next(d for d in discrepancies if d["kind"] == "missing")
     assert api.post("police_approver", f"/discrepancies/{missing['id']}/resolve", {}).status_code == 422
-    resolved = api.post("police_approver", f"/discrepancies/{missing['id']}/resolve", {"reason": "已找回，放错格位"})
+    resolved = api.post(
+        "police_approver", f"/discrepancies/{missing['id']}/resolve", {"reason": "已找回，放错格位"}
+    )
     assert resolved.status_code == 200 and resolved.json["status"] == "resolved"
     pdf = api.get("police_keeper", f"/stocktakes/{stocktake_id}/report?format=pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
@@ -92,7 +109,10 @@ def test_stocktake_over_the_api(app, api):
     assert api.get("police_officer", f"/stocktakes/{stocktake_id}").status_code == 403
     # Who took the report, in which format, is on the security record.
     taken = events("export", object_type="stocktake", object_id=str(stocktake_id))
-    assert [(e.actor["username"], e.data["format"]) for e in taken] == [("police_keeper", "pdf"), ("auditor", "xlsx")]
+    assert [(e.actor["username"], e.data["format"]) for e in taken] == [
+        ("police_keeper", "pdf"),
+        ("auditor", "xlsx"),
+    ]
     assert api.get("police_officer", f"/stocktakes/{stocktake_id}/report?format=pdf").status_code == 403
     assert len(events("export", object_type="stocktake")) == 2  # a refused download is no export
 
@@ -103,15 +123,25 @@ def test_spot_check_over_the_api(app, api):
     assert drawn.status_code == 201, drawn.json
     body = drawn.json
     assert len(body["items"]) == 2 and body["candidate_count"] == 3 and len(body["seed"]) == 32
-    assert api.post("auditor", "/spot-checks", {"size": 2, "seed": "00"}).status_code == 422  # no chosen seeds
+    assert (
+        api.post("auditor", "/spot-checks", {"size": 2, "seed": "00"}).status_code == 422
+    )  # no chosen seeds
     assert api.post("police_approver", "/spot-checks", {"size": 1}).status_code == 403
     verify = api.get("auditor", f"/spot-checks/{body['id']}/verify").json
-    assert verify == {"candidates_match": True, "pool_match": True, "sample_match": True, "candidate_count_now": 3}
+    assert verify == {
+        "candidates_match": True,
+        "pool_match": True,
+        "sample_match": True,
+        "candidate_count_now": 3,
+    }
     line = body["items"][0]
     inspector = line["inspector"]["username"]
     assert api.get(inspector, f"/spot-checks/{body['id']}").status_code == 200
-    result = api.post(inspector, f"/spot-checks/{body['id']}/items/{line['item_id']}/result",
-                      {"result": "nonconforming", "finding": "封条破损"})
+    result = api.post(
+        inspector,
+        f"/spot-checks/{body['id']}/items/{line['item_id']}/result",
+        {"result": "nonconforming", "finding": "封条破损"},
+    )
     assert result.status_code == 200 and result.json["result"] == "nonconforming"
     assert api.get("police_officer", f"/spot-checks/{body['id']}").status_code == 404
 
@@ -122,8 +152,9 @@ def test_ledger_streams_csv_and_xlsx_and_records_the_export(app, client, api, au
 
     def streamed() -> tuple[object, list[bytes]]:
         # Unbuffered, and consumed in the request's own context (as a WSGI server does).
-        response = FlaskClient.open(client, "/api/v1/ledger?format=csv&scope=agency", headers=headers,
-                                    buffered=False)
+        response = FlaskClient.open(
+            client, "/api/v1/ledger?format=csv&scope=agency", headers=headers, buffered=False
+        )
         chunks = list(response.response)
         response.close()
         return response, chunks
@@ -140,7 +171,9 @@ def test_ledger_streams_csv_and_xlsx_and_records_the_export(app, client, api, au
     assert sheet.max_row == 4 and sheet["A1"].value == "标签码"
     exports = events("export")
     assert [(e.category, e.data["format"], e.data["rows"]) for e in exports] == [
-        (EventCategory.SECURITY, "csv", 3), (EventCategory.SECURITY, "xlsx", 3)]
+        (EventCategory.SECURITY, "csv", 3),
+        (EventCategory.SECURITY, "xlsx", 3),
+    ]
     assert api.get("police_officer", "/ledger").status_code == 403
     assert api.get("police_keeper", "/ledger?format=pdf").status_code == 422
     db.session.commit()

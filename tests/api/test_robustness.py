@@ -9,15 +9,25 @@ import pytest
 BIG = 10**30
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("get", f"/api/v1/items/{BIG}", None),
-    ("get", f"/api/v1/cases/{BIG}", None),
-    ("post", f"/api/v1/items/{BIG}/check-in", {"location_id": 1}),
-    ("post", "/api/v1/transfers", {"case_id": BIG, "to_agency_id": BIG, "kind": "prosecution", "item_ids": [BIG]}),
-    ("post", "/api/v1/cases/1/items", {"name": "x", "category": "goods", "quantity": 1, "unit": "件",
-                                       "estimated_value_fen": BIG}),
-    ("get", f"/api/v1/items?case_id={BIG}", None),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", f"/api/v1/items/{BIG}", None),
+        ("get", f"/api/v1/cases/{BIG}", None),
+        ("post", f"/api/v1/items/{BIG}/check-in", {"location_id": 1}),
+        (
+            "post",
+            "/api/v1/transfers",
+            {"case_id": BIG, "to_agency_id": BIG, "kind": "prosecution", "item_ids": [BIG]},
+        ),
+        (
+            "post",
+            "/api/v1/cases/1/items",
+            {"name": "x", "category": "goods", "quantity": 1, "unit": "件", "estimated_value_fen": BIG},
+        ),
+        ("get", f"/api/v1/items?case_id={BIG}", None),
+    ],
+)
 def test_numbers_too_large_for_the_database_are_4xx(client, auth_headers, method, path, body):
     kwargs = {"headers": auth_headers("police_officer")}
     if body is not None:
@@ -40,8 +50,11 @@ def test_concurrent_writers_all_succeed(app, client, auth_headers):
     def worker(n: int) -> None:
         local = app.test_client()
         for k in range(5):
-            response = local.post("/api/v1/cases", json={"police_case_no": f"并发-{n}-{k}", "title": "并发测试"},
-                                  headers=headers)
+            response = local.post(
+                "/api/v1/cases",
+                json={"police_case_no": f"并发-{n}-{k}", "title": "并发测试"},
+                headers=headers,
+            )
             with lock:
                 statuses.append(response.status_code)
 
@@ -66,8 +79,11 @@ def test_downloads_recorded_as_exports_wait_for_writers_too(app, auth_headers):
     def writer(n: int) -> None:
         local = app.test_client()
         for k in range(5):
-            response = local.post("/api/v1/cases", json={"police_case_no": f"导出-{n}-{k}", "title": "并发导出"},
-                                  headers=officer)
+            response = local.post(
+                "/api/v1/cases",
+                json={"police_case_no": f"导出-{n}-{k}", "title": "并发导出"},
+                headers=officer,
+            )
             with lock:
                 statuses.append(response.status_code)
 
@@ -93,8 +109,11 @@ def test_lone_surrogates_and_control_characters_are_removed_not_crashed_on(clien
     response = client.post("/api/v1/tokens", json={"username": "\ud800police_officer", "password": "x"})
     assert response.status_code == 401  # the surrogate is dropped; the login just fails
     headers = auth_headers("police_officer")
-    created = client.post("/api/v1/cases", json={"police_case_no": "A\x0b-1\ud800", "title": "粘贴\x00的\u202e标题"},
-                          headers=headers)
+    created = client.post(
+        "/api/v1/cases",
+        json={"police_case_no": "A\x0b-1\ud800", "title": "粘贴\x00的\u202e标题"},
+        headers=headers,
+    )
     assert created.status_code == 201, created.json
     assert created.json["police_case_no"] == "A-1" and created.json["title"] == "粘贴的标题"
 

@@ -53,7 +53,9 @@ def _dba_connection() -> Iterator[Connection]:
         raw.execute("PRAGMA foreign_keys = OFF")
         try:
             with conn.begin():
-                triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+                triggers = conn.execute(
+                    text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+                ).all()
                 for name, _ in triggers:
                     conn.execute(text(f'DROP TRIGGER "{name}"'))
                 yield conn

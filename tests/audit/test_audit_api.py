@@ -33,11 +33,23 @@ def through_three_agencies():
     """A case whose two items went police → procuratorate → court, signed for at each step."""
     case, items = stored_items(2)
     ids = [i.id for i in items]
-    decide_lines(db.session, act("prosecutor"), send_to_procuratorate(case, ids).id, ids, accept=True,
-                 case_no="浦检刑诉[2026]12号")
+    decide_lines(
+        db.session,
+        act("prosecutor"),
+        send_to_procuratorate(case, ids).id,
+        ids,
+        accept=True,
+        case_no="浦检刑诉[2026]12号",
+    )
     db.session.commit()
-    to_court = propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency("PDFY").id,
-                                kind=TransferKind.INDICTMENT, item_ids=ids)
+    to_court = propose_transfer(
+        db.session,
+        act("prosecutor"),
+        case_id=case.id,
+        to_agency_id=agency("PDFY").id,
+        kind=TransferKind.INDICTMENT,
+        item_ids=ids,
+    )
     db.session.commit()
     decide_lines(db.session, act("judge"), to_court.id, ids, accept=True, case_no="(2026)沪0115刑初1234号")
     db.session.commit()
@@ -80,7 +92,9 @@ def test_checkpoints_latest_and_list(client, runner, auth_headers):
     checkpoint = read_checkpoint(latest.json)
     assert checkpoint.verifies_with(public_key(client))
     listed = client.get(f"{API}/checkpoints", headers=headers)
-    assert [c["tree_size"] for c in listed.json] == sorted((c["tree_size"] for c in listed.json), reverse=True)
+    assert [c["tree_size"] for c in listed.json] == sorted(
+        (c["tree_size"] for c in listed.json), reverse=True
+    )
     assert listed.json[0] == latest.json and len(listed.json) == 2
     assert json.loads(listed.headers["X-Pagination"])["total"] == 2
 
@@ -89,8 +103,9 @@ def test_an_inclusion_proof_verifies_against_the_signed_checkpoint(client, runne
     _, [item] = stored_items(1)
     sign(runner)
     event = events(item_id=item.id)[0]
-    response = client.get(f"{API}/proofs/inclusion", query_string={"event_id": event.id},
-                          headers=auth_headers("police_officer"))
+    response = client.get(
+        f"{API}/proofs/inclusion", query_string={"event_id": event.id}, headers=auth_headers("police_officer")
+    )
     assert response.status_code == 200, response.json
     body = response.json
     checkpoint = read_checkpoint(body["checkpoint"])
@@ -101,12 +116,19 @@ def test_an_inclusion_proof_verifies_against_the_signed_checkpoint(client, runne
     proof = [bytes.fromhex(p) for p in body["proof"]]
     assert verify_inclusion(leaf, body["log_index"], body["tree_size"], proof, checkpoint.root_hash)
     # Any size that contains the event works too; without a checkpoint there, none is returned.
-    smaller = client.get(f"{API}/proofs/inclusion", query_string={"event_id": event.id,
-                                                                 "tree_size": body["log_index"] + 1},
-                         headers=auth_headers("police_officer")).json
+    smaller = client.get(
+        f"{API}/proofs/inclusion",
+        query_string={"event_id": event.id, "tree_size": body["log_index"] + 1},
+        headers=auth_headers("police_officer"),
+    ).json
     assert smaller["checkpoint"] is None
-    assert verify_inclusion(leaf, smaller["log_index"], smaller["tree_size"],
-                            [bytes.fromhex(p) for p in smaller["proof"]], bytes.fromhex(smaller["root_hash"]))
+    assert verify_inclusion(
+        leaf,
+        smaller["log_index"],
+        smaller["tree_size"],
+        [bytes.fromhex(p) for p in smaller["proof"]],
+        bytes.fromhex(smaller["root_hash"]),
+    )
 
 
 def test_a_consistency_proof_links_two_checkpoints(client, runner, auth_headers):
@@ -120,12 +142,16 @@ def test_a_consistency_proof_links_two_checkpoints(client, runner, auth_headers)
     old, new = read_checkpoint(body["first_checkpoint"]), read_checkpoint(body["second_checkpoint"])
     key = public_key(client)
     assert old.verifies_with(key) and new.verifies_with(key)
-    assert verify_consistency(old.tree_size, new.tree_size, old.root_hash, new.root_hash,
-                              [bytes.fromhex(p) for p in body["proof"]])
-    same = client.get(f"{API}/proofs/consistency", query_string={"first": new.tree_size}, headers=headers).json
+    assert verify_consistency(
+        old.tree_size, new.tree_size, old.root_hash, new.root_hash, [bytes.fromhex(p) for p in body["proof"]]
+    )
+    same = client.get(
+        f"{API}/proofs/consistency", query_string={"first": new.tree_size}, headers=headers
+    ).json
     assert same["proof"] == [] and same["first_root"] == same["second_root"]
-    empty = client.get(f"{API}/proofs/consistency", query_string={"first": 0, "second": first},
-                       headers=headers).json
+    empty = client.get(
+        f"{API}/proofs/consistency", query_string={"first": 0, "second": first}, headers=headers
+    ).json
     assert empty["proof"] == [] and empty["second_checkpoint"] is not None
 
 
@@ -156,11 +182,17 @@ def test_out_of_range_requests_are_400_problems(client, runner, auth_headers):
             params["event_id"] = event.id
         response = client.get(f"{API}/{path}", query_string=params, headers=headers)
         assert response.status_code == 400, (path, params, response.json)
-        assert response.mimetype == "application/problem+json" and response.json["code"] == code, (path, params)
+        assert response.mimetype == "application/problem+json" and response.json["code"] == code, (
+            path,
+            params,
+        )
     # The log did not move: every refusal above was about the same sizes.
     assert log_size() == index + 1
     # Malformed numbers are shape errors (422), like everywhere else in the API.
-    assert client.get(f"{API}/proofs/inclusion", query_string={"event_id": "x"}, headers=headers).status_code == 422
+    assert (
+        client.get(f"{API}/proofs/inclusion", query_string={"event_id": "x"}, headers=headers).status_code
+        == 422
+    )
 
 
 def test_who_may_see_an_events_proof(client, runner, auth_headers):
@@ -171,8 +203,9 @@ def test_who_may_see_an_events_proof(client, runner, auth_headers):
     login_event = events("login")[-1].id
 
     def status(username: str, event_id: int) -> int:
-        return client.get(f"{API}/proofs/inclusion", query_string={"event_id": event_id},
-                          headers=auth_headers(username)).status_code
+        return client.get(
+            f"{API}/proofs/inclusion", query_string={"event_id": event_id}, headers=auth_headers(username)
+        ).status_code
 
     assert status("police_officer", item_event) == 200  # the agency that holds the case
     assert status("auditor", item_event) == 200  # auditors see everything
@@ -182,28 +215,43 @@ def test_who_may_see_an_events_proof(client, runner, auth_headers):
     assert status("police_officer", login_event) == 403
     assert status("auditor", 10**9) == 404
     assert status("auditor", 2**70) == 404 and status("auditor", -5) == 404  # no 64-bit id: nothing there
-    for path, query in (("verify", {"item_id": 2**70}), ("dossier", {"case_id": 2**64}),
-                        ("certificate", {"item_id": 0})):
-        assert client.get(f"{API}/{path}", query_string=query, headers=auth_headers("auditor")).status_code == 404
+    for path, query in (
+        ("verify", {"item_id": 2**70}),
+        ("dossier", {"case_id": 2**64}),
+        ("certificate", {"item_id": 0}),
+    ):
+        assert (
+            client.get(f"{API}/{path}", query_string=query, headers=auth_headers("auditor")).status_code
+            == 404
+        )
 
 
 def test_verify_one_item_for_auditors(client, runner, auth_headers):
     _, [item] = stored_items(1)
     sign(runner)
-    refused = client.get(f"{API}/verify", query_string={"item_id": item.id}, headers=auth_headers("police_officer"))
+    refused = client.get(
+        f"{API}/verify", query_string={"item_id": item.id}, headers=auth_headers("police_officer")
+    )
     assert refused.status_code == 403
     response = client.get(f"{API}/verify", query_string={"item_id": item.id}, headers=auth_headers("auditor"))
     assert response.status_code == 200
     body = response.json
     assert body["ok"] and body["events"] == body["proven"] == 2 and body["pending"] == 0
     run = events("audit.verify")[-1]
-    assert run.object_id == str(item.id) and run.outcome.value == "success" and run.actor["username"] == "auditor"
+    assert (
+        run.object_id == str(item.id)
+        and run.outcome.value == "success"
+        and run.actor["username"] == "auditor"
+    )
 
     target = events(item_id=item.id)[0]
     with as_dba() as conn:  # editing the record past the triggers, as a DBA could
-        conn.execute(update(AuditEvent.__table__).where(AuditEvent.__table__.c.id == target.id)
-                     .values(reason="改过了"))
-    broken = client.get(f"{API}/verify", query_string={"item_id": item.id}, headers=auth_headers("auditor")).json
+        conn.execute(
+            update(AuditEvent.__table__).where(AuditEvent.__table__.c.id == target.id).values(reason="改过了")
+        )
+    broken = client.get(
+        f"{API}/verify", query_string={"item_id": item.id}, headers=auth_headers("auditor")
+    ).json
     assert not broken["ok"]
     assert broken["problems"][0]["code"] == "event.altered" and broken["problems"][0]["event_id"] == target.id
     assert events("audit.verify")[-1].outcome.value == "failure"
@@ -233,20 +281,40 @@ def test_dossiers_follow_visibility(client, auth_headers):
     case, [item] = stored_items(1)
     for username in ("judge", "admin"):
         for query in ({"item_id": item.id}, {"case_id": case.id}):
-            assert client.get(f"{API}/dossier", query_string=query,
-                              headers=auth_headers(username)).status_code == 404
-    assert client.get(f"{API}/dossier", query_string={"item_id": 10**9},
-                      headers=auth_headers("auditor")).status_code == 404
+            assert (
+                client.get(f"{API}/dossier", query_string=query, headers=auth_headers(username)).status_code
+                == 404
+            )
+    assert (
+        client.get(
+            f"{API}/dossier", query_string={"item_id": 10**9}, headers=auth_headers("auditor")
+        ).status_code
+        == 404
+    )
 
 
 def test_the_certificate_spans_the_three_agencies(client, auth_headers):
     case, items = through_three_agencies()
-    response = client.get(f"{API}/certificate", query_string={"case_id": case.id}, headers=auth_headers("auditor"))
+    response = client.get(
+        f"{API}/certificate", query_string={"case_id": case.id}, headers=auth_headers("auditor")
+    )
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     compact = "".join(text.split())
-    for expected in ("涉案财物保管链证明", case.title, items[0].label_code, items[1].label_code, "公安机关",
-                     "人民检察院", "人民法院", "签收", "入库", "浦东新区人民法院", "(2026)沪0115刑初1234号",
-                     "核验信息", "custody.verify"):
+    for expected in (
+        "涉案财物保管链证明",
+        case.title,
+        items[0].label_code,
+        items[1].label_code,
+        "公安机关",
+        "人民检察院",
+        "人民法院",
+        "签收",
+        "入库",
+        "浦东新区人民法院",
+        "(2026)沪0115刑初1234号",
+        "核验信息",
+        "custody.verify",
+    ):
         assert "".join(expected.split()) in compact, expected
     assert events("audit.export")[-1].data["document"] == "pdf"

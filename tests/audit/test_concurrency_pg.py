@@ -44,11 +44,17 @@ def test_eight_writers_two_hundred_events_each_make_one_gapless_log(postgres_app
                 for i in range(EVENTS_EACH):
                     if i % 2:  # an item event: neighbours share items, so item locks contend too
                         [item] = lock_items(db.session, keeper, [item_ids[(number + i) % WRITERS]])
-                        append_item_event(db.session, item, keeper, "item.condition",
-                                          data={"writer": number, "n": i})
+                        append_item_event(
+                            db.session, item, keeper, "item.condition", data={"writer": number, "n": i}
+                        )
                     else:
-                        record_event(db.session, category=EventCategory.SECURITY, action="test.concurrent",
-                                     actor=None, data={"writer": number, "n": i})
+                        record_event(
+                            db.session,
+                            category=EventCategory.SECURITY,
+                            action="test.concurrent",
+                            actor=None,
+                            data={"writer": number, "n": i},
+                        )
                     db.session.commit()
             except BaseException as exc:
                 failures.append(exc)
@@ -75,7 +81,9 @@ def test_eight_writers_two_hundred_events_each_make_one_gapless_log(postgres_app
     assert report.ok, problem_texts(report)
     # Automatic checkpoints were signed along the way (every 100 events) and all verified.
     assert db.session.scalar(select(func.count()).select_from(Checkpoint)) >= total // 100
-    print(f"\n{WRITERS}×{EVENTS_EACH} events in {elapsed:.2f} s; verified {report.events} in {report.seconds:.2f} s")
+    print(
+        f"\n{WRITERS}×{EVENTS_EACH} events in {elapsed:.2f} s; verified {report.events} in {report.seconds:.2f} s"
+    )
 
 
 def test_log_order_is_commit_order_not_id_order(postgres_app):
@@ -86,7 +94,9 @@ def test_log_order_is_commit_order_not_id_order(postgres_app):
     def slow() -> None:
         with postgres_app.app_context():
             try:
-                event = record_event(db.session, category=EventCategory.SECURITY, action="test.slow", actor=None)
+                event = record_event(
+                    db.session, category=EventCategory.SECURITY, action="test.slow", actor=None
+                )
                 db.session.flush()
                 ids["slow"] = event.id
                 first_flushed.set()

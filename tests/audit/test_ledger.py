@@ -47,9 +47,13 @@ def note(action: str, **data) -> AuditEvent:
 def log_is_complete() -> list[tuple[int, int]]:
     """Indexes 0..n-1, every event exactly once, and the verifier agrees."""
     fresh()
-    rows = db.session.execute(select(LogEntry.log_index, LogEntry.event_id).order_by(LogEntry.log_index)).all()
+    rows = db.session.execute(
+        select(LogEntry.log_index, LogEntry.event_id).order_by(LogEntry.log_index)
+    ).all()
     assert [r.log_index for r in rows] == list(range(len(rows)))
-    assert sorted(r.event_id for r in rows) == list(db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)))
+    assert sorted(r.event_id for r in rows) == list(
+        db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id))
+    )
     report = verify()
     assert report.ok, problem_texts(report)
     return [tuple(r) for r in rows]
@@ -57,14 +61,40 @@ def log_is_complete() -> list[tuple[int, int]]:
 
 def test_every_path_that_records_events_puts_them_in_the_log(client, runner, auth_headers):
     police = auth_headers("police_officer")  # token.issue, committed by the view
-    assert client.post("/api/v1/cases", headers=police, json={"police_case_no": "L-1", "title": "案"}).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/cases", headers=police, json={"police_case_no": "L-1", "title": "案"}
+        ).status_code
+        == 201
+    )
     # Refusals committed in their own transaction after the rollback (custody.errors, login).
-    assert client.post("/api/v1/cases", headers=auth_headers("prosecutor"),
-                       json={"police_case_no": "L-2", "title": "案"}).status_code == 403
-    assert client.post("/api/v1/tokens", json={"username": "judge", "password": "wrong-password"}).status_code == 401
+    assert (
+        client.post(
+            "/api/v1/cases", headers=auth_headers("prosecutor"), json={"police_case_no": "L-2", "title": "案"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/v1/tokens", json={"username": "judge", "password": "wrong-password"}).status_code
+        == 401
+    )
     # A CLI command.
-    result = runner.invoke(args=["custody", "create-user", "--username", "ops_admin", "--display-name", "运维",
-                                 "--agency", "PDGA", "--role", "admin", "--password", "Ops-admin-2026"])
+    result = runner.invoke(
+        args=[
+            "custody",
+            "create-user",
+            "--username",
+            "ops_admin",
+            "--display-name",
+            "运维",
+            "--agency",
+            "PDGA",
+            "--role",
+            "admin",
+            "--password",
+            "Ops-admin-2026",
+        ]
+    )
     assert result.exit_code == 0, result.output
 
     rows = log_is_complete()
@@ -133,8 +163,14 @@ def test_checkpoints_are_signed_every_n_events_and_after_m_minutes(app, monkeypa
     db.session.commit()
     latest = ledger.latest_checkpoint(db.session)
     assert latest.tree_size == start + 13 and latest.timestamp == later
-    assert verify_checkpoint(settings.public_key, latest.origin, latest.tree_size, bytes.fromhex(latest.root_hash),
-                             latest.timestamp, base64.b64decode(latest.signature))
+    assert verify_checkpoint(
+        settings.public_key,
+        latest.origin,
+        latest.tree_size,
+        bytes.fromhex(latest.root_hash),
+        latest.timestamp,
+        base64.b64decode(latest.signature),
+    )
     assert verify().ok
 
 
@@ -201,23 +237,48 @@ def test_migration_backfills_earlier_events_in_id_order(empty_database, tmp_path
     with app.app_context():
         try:
             upgrade(revision="0002")
-            columns = ["category", "action", "outcome", "actor", "object_type", "object_id", "case_id", "item_id",
-                       "item_seq", "occurred_at", "recorded_at", "reason", "data", "origin_ip", "user_agent",
-                       "prev_hash", "hash"]
+            columns = [
+                "category",
+                "action",
+                "outcome",
+                "actor",
+                "object_type",
+                "object_id",
+                "case_id",
+                "item_id",
+                "item_seq",
+                "occurred_at",
+                "recorded_at",
+                "reason",
+                "data",
+                "origin_ip",
+                "user_agent",
+                "prev_hash",
+                "hash",
+            ]
             table = sa.table("audit_event", *[sa.column(c) for c in columns])
             table.c.actor.type = table.c.data.type = sa.JSON()
             table.c.occurred_at.type = table.c.recorded_at.type = sa.DateTime(timezone=True)
             rows = []
             for n in range(5):
-                event = AuditEvent(category=EventCategory.SECURITY, action="login", outcome=Outcome.SUCCESS,
-                                   actor={"username": f"用户{n}"}, data={"n": n, "金额": "1.5"},
-                                   occurred_at=utcnow(), recorded_at=utcnow(), origin_ip="10.0.0.1")
+                event = AuditEvent(
+                    category=EventCategory.SECURITY,
+                    action="login",
+                    outcome=Outcome.SUCCESS,
+                    actor={"username": f"用户{n}"},
+                    data={"n": n, "金额": "1.5"},
+                    occurred_at=utcnow(),
+                    recorded_at=utcnow(),
+                    origin_ip="10.0.0.1",
+                )
                 event.hash = entry_hash(event_entry(event))
                 row = {c: getattr(event, c) for c in columns}
                 row.update(category="security", outcome="success")
                 if db.engine.dialect.name == "sqlite":  # naive UTC, as UTCDateTime stores it there
-                    row.update(occurred_at=event.occurred_at.replace(tzinfo=None),
-                               recorded_at=event.recorded_at.replace(tzinfo=None))
+                    row.update(
+                        occurred_at=event.occurred_at.replace(tzinfo=None),
+                        recorded_at=event.recorded_at.replace(tzinfo=None),
+                    )
                 rows.append(row)
             with db.engine.begin() as conn:
                 conn.execute(table.insert(), rows)
@@ -251,8 +312,14 @@ def test_production_requires_a_readable_signing_key(tmp_path):
     assert "bm90LWEta2V5" not in str(refused.value)  # a secret is never echoed
     from custody.audit.signing import generate_private_key_text
 
-    config = load_config("production", {**env, "CUSTODY_LEDGER_SIGNING_KEY": generate_private_key_text(),
-                                        "CUSTODY_CHECKPOINT_EVERY_EVENTS": "500"})
+    config = load_config(
+        "production",
+        {
+            **env,
+            "CUSTODY_LEDGER_SIGNING_KEY": generate_private_key_text(),
+            "CUSTODY_CHECKPOINT_EVERY_EVENTS": "500",
+        },
+    )
     assert config.CUSTODY_CHECKPOINT_EVERY_EVENTS == 500 and config.CUSTODY_CHECKPOINT_EVERY_MINUTES == 10
     assert not (tmp_path / ledger.KEY_FILE_NAME).exists()
 
@@ -270,8 +337,14 @@ def test_outside_production_the_key_is_generated_once_into_instance(tmp_path):
     from custody.audit.signing import generate_private_key_text, public_key_to_text
 
     old = one.extensions[ledger.EXTENSION_KEY]
-    three = create_app("testing", overrides={**overrides, "CUSTODY_LEDGER_SIGNING_KEY": generate_private_key_text(),
-                                             "CUSTODY_LEDGER_TRUSTED_KEYS": public_key_to_text(old.public_key)})
+    three = create_app(
+        "testing",
+        overrides={
+            **overrides,
+            "CUSTODY_LEDGER_SIGNING_KEY": generate_private_key_text(),
+            "CUSTODY_LEDGER_TRUSTED_KEYS": public_key_to_text(old.public_key),
+        },
+    )
     settings = three.extensions[ledger.EXTENSION_KEY]
     assert settings.key_id != old.key_id and settings.public_key_for(old.key_id) is not None
 
@@ -282,8 +355,8 @@ def test_outside_production_the_key_is_generated_once_into_instance(tmp_path):
 def _documented_grants(role: str) -> list[str]:
     """The GRANT/REVOKE block of docs/LEDGER.md §10, for ``role`` instead of custody_app."""
     text = (Path(__file__).resolve().parents[2] / "docs" / "LEDGER.md").read_text(encoding="utf-8")
-    block = text[text.index("-- in database custody, as custody_owner"):]
-    block = block[:block.index("```")]
+    block = text[text.index("-- in database custody, as custody_owner") :]
+    block = block[: block.index("```")]
     statements = [line.split("--")[0].strip() for line in block.splitlines()]
     return [s.replace("custody_app", role) for s in statements if s]
 
@@ -304,11 +377,17 @@ def test_the_app_runs_under_the_documented_insert_select_role(postgres_app, tmp_
             result = app.test_cli_runner().invoke(args=["custody", "checkpoint"])
             assert result.exit_code == 0, result.output
             assert verify().ok
-            for statement in ("UPDATE audit_event SET reason = 'x'", "DELETE FROM log_entry",
-                              "TRUNCATE checkpoint", "ALTER TABLE audit_event DISABLE TRIGGER USER",
-                              "SET session_replication_role = replica"):
-                with pytest.raises(DBAPIError, match="permission denied|must be owner"), \
-                        db.engine.begin() as conn:
+            for statement in (
+                "UPDATE audit_event SET reason = 'x'",
+                "DELETE FROM log_entry",
+                "TRUNCATE checkpoint",
+                "ALTER TABLE audit_event DISABLE TRIGGER USER",
+                "SET session_replication_role = replica",
+            ):
+                with (
+                    pytest.raises(DBAPIError, match="permission denied|must be owner"),
+                    db.engine.begin() as conn,
+                ):
                     conn.execute(text(statement))
             db.session.remove()
             db.engine.dispose()

@@ -70,8 +70,9 @@ def log_index(event_id: int) -> int:
 def test_an_edited_payload_field_names_the_event(history, runner):
     target = history.chain[0]  # item.register
     with as_dba() as conn:
-        conn.execute(update(EVENTS).where(EVENTS.c.id == target.id)
-                     .values(data={**target.data, "name": "普通手机"}))
+        conn.execute(
+            update(EVENTS).where(EVENTS.c.id == target.id).values(data={**target.data, "name": "普通手机"})
+        )
     code, lines = verify_audit(runner)
     assert code == 1
     assert lines[0] == f"FAILED: Event {target.id} was altered: its content does not match its hash."
@@ -91,12 +92,17 @@ def test_a_deleted_middle_event_names_the_gap_and_the_item(history, runner, also
     code, lines = verify_audit(runner)
     assert code == 1
     if also_log_entry:
-        assert lines[0] == f"FAILED: The log jumps from entry {index} to entry {index + 1}: entries are missing."
-        assert any(f"Item {item}: event {after} is number 3 in the item's history where number 2" in line
-                   for line in lines)
+        assert (
+            lines[0] == f"FAILED: The log jumps from entry {index} to entry {index + 1}: entries are missing."
+        )
+        assert any(
+            f"Item {item}: event {after} is number 3 in the item's history where number 2" in line
+            for line in lines
+        )
     else:
-        assert lines[0] == (f"FAILED: Log entry {index} names event {middle}, which does not exist: "
-                            "the event was deleted.")
+        assert lines[0] == (
+            f"FAILED: Log entry {index} names event {middle}, which does not exist: the event was deleted."
+        )
 
 
 def _swap_rows(conn, first: int, second: int) -> None:
@@ -122,15 +128,20 @@ def test_swapped_events_with_their_log_entries_break_the_chain(history, runner):
     a, b = history.chain[1], history.chain[2]
     with as_dba() as conn:
         _swap_rows(conn, a.id, b.id)
-        leaves = dict(conn.execute(select(ENTRIES.c.event_id, ENTRIES.c.leaf_hash)
-                                   .where(ENTRIES.c.event_id.in_([a.id, b.id]))).all())
+        leaves = dict(
+            conn.execute(
+                select(ENTRIES.c.event_id, ENTRIES.c.leaf_hash).where(ENTRIES.c.event_id.in_([a.id, b.id]))
+            ).all()
+        )
         conn.execute(update(ENTRIES).where(ENTRIES.c.event_id == a.id).values(leaf_hash=leaves[b.id]))
         conn.execute(update(ENTRIES).where(ENTRIES.c.event_id == b.id).values(leaf_hash=leaves[a.id]))
     code, lines = verify_audit(runner)
     assert code == 1
     item = history.items[0].id
-    assert lines[0] == (f"FAILED: Item {item}: event {a.id} is number 3 in the item's history where number 2 "
-                        "should come: events are missing or out of order.")
+    assert lines[0] == (
+        f"FAILED: Item {item}: event {a.id} is number 3 in the item's history where number 2 "
+        "should come: events are missing or out of order."
+    )
 
 
 def _tree_size() -> int:
@@ -144,7 +155,9 @@ def test_a_tail_truncated_below_a_checkpoint_is_caught(history, runner, tmp_path
     size = _tree_size()
     cut = size - 3
     with as_dba() as conn:
-        doomed = [r.event_id for r in conn.execute(select(ENTRIES.c.event_id).where(ENTRIES.c.log_index >= cut))]
+        doomed = [
+            r.event_id for r in conn.execute(select(ENTRIES.c.event_id).where(ENTRIES.c.log_index >= cut))
+        ]
         conn.execute(delete(ENTRIES).where(ENTRIES.c.log_index >= cut))
         conn.execute(delete(EVENTS).where(EVENTS.c.id.in_(doomed)))
     code, lines = verify_audit(runner)
@@ -161,7 +174,9 @@ def test_a_truncation_that_covers_its_tracks_is_caught_by_an_exported_checkpoint
     checkpoint(runner, exported)
     cut = _tree_size() - 3
     with as_dba() as conn:
-        doomed = [r.event_id for r in conn.execute(select(ENTRIES.c.event_id).where(ENTRIES.c.log_index >= cut))]
+        doomed = [
+            r.event_id for r in conn.execute(select(ENTRIES.c.event_id).where(ENTRIES.c.log_index >= cut))
+        ]
         conn.execute(delete(ENTRIES).where(ENTRIES.c.log_index >= cut))
         conn.execute(delete(EVENTS).where(EVENTS.c.id.in_(doomed)))
         conn.execute(delete(Checkpoint.__table__).where(Checkpoint.__table__.c.tree_size > cut))
@@ -171,23 +186,36 @@ def test_a_truncation_that_covers_its_tracks_is_caught_by_an_exported_checkpoint
     code, lines = verify_audit(runner, "--against", str(exported))
     held = json.loads(exported.read_text())
     assert code == 1
-    assert lines[0] == (f"FAILED: The exported checkpoint ({held['tree_size']} entries, {held['timestamp']}) is "
-                        f"ahead of this log ({cut + 1} entries): the log was truncated or restored from an "
-                        "older copy.")
+    assert lines[0] == (
+        f"FAILED: The exported checkpoint ({held['tree_size']} entries, {held['timestamp']}) is "
+        f"ahead of this log ({cut + 1} entries): the log was truncated or restored from an "
+        "older copy."
+    )
 
 
 def _repair_caches(conn) -> None:
     """Recompute log_state and every item's head from what is left (what a careful forger does)."""
-    leaves = [bytes.fromhex(h) for h in conn.execute(select(ENTRIES.c.leaf_hash).order_by(ENTRIES.c.log_index))
-              .scalars()]
+    leaves = [
+        bytes.fromhex(h)
+        for h in conn.execute(select(ENTRIES.c.leaf_hash).order_by(ENTRIES.c.log_index)).scalars()
+    ]
     frontier = MerkleFrontier.from_leaf_hashes(leaves)
-    conn.execute(update(LogState.__table__).values(tree_size=frontier.size, frontier=frontier.to_hex(),
-                                                   last_checkpoint_size=0))
-    for item_id, in conn.execute(select(Item.__table__.c.id)).all():
-        chain = conn.execute(select(EVENTS.c.item_seq, EVENTS.c.hash).where(EVENTS.c.item_id == item_id)
-                             .order_by(EVENTS.c.item_seq)).all()
-        conn.execute(update(Item.__table__).where(Item.__table__.c.id == item_id)
-                     .values(event_count=len(chain), last_event_hash=chain[-1].hash if chain else None))
+    conn.execute(
+        update(LogState.__table__).values(
+            tree_size=frontier.size, frontier=frontier.to_hex(), last_checkpoint_size=0
+        )
+    )
+    for (item_id,) in conn.execute(select(Item.__table__.c.id)).all():
+        chain = conn.execute(
+            select(EVENTS.c.item_seq, EVENTS.c.hash)
+            .where(EVENTS.c.item_id == item_id)
+            .order_by(EVENTS.c.item_seq)
+        ).all()
+        conn.execute(
+            update(Item.__table__)
+            .where(Item.__table__.c.id == item_id)
+            .values(event_count=len(chain), last_event_hash=chain[-1].hash if chain else None)
+        )
 
 
 def test_an_older_copy_restored_after_a_newer_checkpoint_was_exported(history, runner, tmp_path):
@@ -209,9 +237,11 @@ def _older_copy(runner, tmp_path, item_id: int, backup: str) -> None:
     # The checkpoint handed out after the copy was taken shows the rollback...
     code, lines = verify_audit(runner, "--against", str(exported))
     assert code == 1
-    assert lines[0] == (f"FAILED: The exported checkpoint ({held['tree_size']} entries, {held['timestamp']}) is "
-                        f"ahead of this log ({held['tree_size'] - 1} entries): the log was truncated or restored "
-                        "from an older copy.")
+    assert lines[0] == (
+        f"FAILED: The exported checkpoint ({held['tree_size']} entries, {held['timestamp']}) is "
+        f"ahead of this log ({held['tree_size'] - 1} entries): the log was truncated or restored "
+        "from an older copy."
+    )
     # ...although the restored copy is consistent with itself.
     code, lines = verify_audit(runner)
     assert code == 0, lines
@@ -220,16 +250,21 @@ def _older_copy(runner, tmp_path, item_id: int, backup: str) -> None:
         verify_audit(runner)
     code, lines = verify_audit(runner, "--against", str(exported))
     assert code == 1
-    assert lines[0] == (f"FAILED: The log's first {held['tree_size']} entries do not match the exported checkpoint "
-                        f"of {held['timestamp']}: history was rewritten, or an older copy was restored and has "
-                        "grown apart since (a fork).")
+    assert lines[0] == (
+        f"FAILED: The log's first {held['tree_size']} entries do not match the exported checkpoint "
+        f"of {held['timestamp']}: history was rewritten, or an older copy was restored and has "
+        "grown apart since (a fork)."
+    )
 
 
 def test_a_forged_checkpoint_signature_is_named(history, runner):
     latest = db.session.scalar(select(Checkpoint).order_by(Checkpoint.id.desc()).limit(1))
     with as_dba() as conn:  # claim a different root for the same size
-        conn.execute(update(Checkpoint.__table__).where(Checkpoint.__table__.c.id == latest.id)
-                     .values(root_hash="ab" * 32))
+        conn.execute(
+            update(Checkpoint.__table__)
+            .where(Checkpoint.__table__.c.id == latest.id)
+            .values(root_hash="ab" * 32)
+        )
     code, lines = verify_audit(runner)
     assert code == 1
     assert lines[0].startswith(f"FAILED: Checkpoint {latest.id} ({latest.tree_size} entries, ")
@@ -243,16 +278,25 @@ def test_a_checkpoint_signed_with_another_key_is_named(history, runner):
     root = MerkleFrontier.from_hex(head.tree_size, head.frontier).root()
     now = utcnow()
     with as_dba() as conn:
-        result = conn.execute(insert(Checkpoint.__table__).values(
-            tree_size=head.tree_size, root_hash=root.hex(), timestamp=now, origin="custody-tracker/audit",
-            key_id=key_id(forger.public_key()),
-            signature=base64.b64encode(
-                sign_checkpoint(forger, "custody-tracker/audit", head.tree_size, root, now)).decode()))
+        result = conn.execute(
+            insert(Checkpoint.__table__).values(
+                tree_size=head.tree_size,
+                root_hash=root.hex(),
+                timestamp=now,
+                origin="custody-tracker/audit",
+                key_id=key_id(forger.public_key()),
+                signature=base64.b64encode(
+                    sign_checkpoint(forger, "custody-tracker/audit", head.tree_size, root, now)
+                ).decode(),
+            )
+        )
         forged_id = result.inserted_primary_key[0]
     code, lines = verify_audit(runner)
     assert code == 1
-    assert lines[0] == (f"FAILED: Checkpoint {forged_id} is signed by key {key_id(forger.public_key())}, which is "
-                        "not a trusted key of this log.")
+    assert lines[0] == (
+        f"FAILED: Checkpoint {forged_id} is signed by key {key_id(forger.public_key())}, which is "
+        "not a trusted key of this log."
+    )
 
 
 def test_a_forged_exported_checkpoint_is_refused(history, runner, tmp_path):
@@ -263,8 +307,10 @@ def test_a_forged_exported_checkpoint_is_refused(history, runner, tmp_path):
     exported.write_text(json.dumps(document))
     code, lines = verify_audit(runner, "--against", str(exported))
     assert code == 1
-    assert lines[0] == (f"FAILED: The exported checkpoint ({document['tree_size']} entries, {document['timestamp']}) "
-                        "has a signature that does not verify.")
+    assert lines[0] == (
+        f"FAILED: The exported checkpoint ({document['tree_size']} entries, {document['timestamp']}) "
+        "has a signature that does not verify."
+    )
 
 
 def test_rewritten_history_with_every_hash_recomputed_is_caught_by_the_checkpoint(history, runner):
@@ -272,8 +318,9 @@ def test_rewritten_history_with_every_hash_recomputed_is_caught_by_the_checkpoin
     the log's leaves and heads. Chains and log agree with themselves; the signed root does not."""
     target = history.chain[0]
     with as_dba() as conn:
-        rows = conn.execute(select(EVENTS).where(EVENTS.c.item_id == target.item_id)
-                            .order_by(EVENTS.c.item_seq)).all()
+        rows = conn.execute(
+            select(EVENTS).where(EVENTS.c.item_id == target.item_id).order_by(EVENTS.c.item_seq)
+        ).all()
         previous = GENESIS_HASH
         for row in rows:
             values = row._asdict()
@@ -281,10 +328,16 @@ def test_rewritten_history_with_every_hash_recomputed_is_caught_by_the_checkpoin
                 values["occurred_at"] = row.occurred_at - timedelta(days=1)
             values["prev_hash"] = previous
             values["hash"] = entry_hash(event_entry(SimpleNamespace(**values)))
-            conn.execute(update(EVENTS).where(EVENTS.c.id == row.id).values(
-                occurred_at=values["occurred_at"], prev_hash=values["prev_hash"], hash=values["hash"]))
-            conn.execute(update(ENTRIES).where(ENTRIES.c.event_id == row.id).values(
-                leaf_hash=leaf_hash(canonical_bytes(event_entry(SimpleNamespace(**values)))).hex()))
+            conn.execute(
+                update(EVENTS)
+                .where(EVENTS.c.id == row.id)
+                .values(occurred_at=values["occurred_at"], prev_hash=values["prev_hash"], hash=values["hash"])
+            )
+            conn.execute(
+                update(ENTRIES)
+                .where(ENTRIES.c.event_id == row.id)
+                .values(leaf_hash=leaf_hash(canonical_bytes(event_entry(SimpleNamespace(**values)))).hex())
+            )
             previous = values["hash"]
         _repair_caches(conn)
     code, lines = verify_audit(runner)

@@ -61,16 +61,20 @@ runpy.run_module("custody.verify", run_name="__main__", alter_sys=True)
 
 def run_verifier(*args: str) -> subprocess.CompletedProcess[str]:
     # -I: no PYTHONPATH, no user site, not even the current directory on sys.path.
-    return subprocess.run([sys.executable, "-I", "-c", ISOLATED, str(ROOT), *args], capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-I", "-c", ISOLATED, str(ROOT), *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_the_verifier_imports_nothing_of_the_app_stack():
-    probe = ("import sys; sys.path.insert(0, sys.argv[1]); import custody.verify; "
-             "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-             "{'flask', 'sqlalchemy', 'werkzeug', 'marshmallow', 'reportlab', 'psycopg'}); print(bad)")
-    result = subprocess.run([sys.executable, "-I", "-c", probe, str(ROOT)], capture_output=True, text=True,
-                            timeout=60)
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import custody.verify; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'flask', 'sqlalchemy', 'werkzeug', 'marshmallow', 'reportlab', 'psycopg'}); print(bad)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", probe, str(ROOT)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
 
 
@@ -83,13 +87,26 @@ T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 def _entry(n: int, item_id: int | None, seq: int | None, prev: str | None, action: str) -> dict:
     return build_entry(
-        category="custody" if item_id else "case", action=action, outcome="success",
+        category="custody" if item_id else "case",
+        action=action,
+        outcome="success",
         actor={"username": "police_keeper", "agency_name": "浦东公安分局", "agency_kind": "police"},
-        object_type="item" if item_id else "case", object_id=str(item_id or 7), case_id=7, item_id=item_id,
-        item_seq=seq, occurred_at=T0 + timedelta(minutes=n), recorded_at=T0 + timedelta(minutes=n), reason=None,
-        data={"n": n, "说明": "封存完好", **({"label_code": "PDGA-2026-000005", "name": "手机"}
-                                             if action == "item.register" else {})},
-        origin_ip="10.1.2.3", user_agent="pytest", prev_hash=prev,
+        object_type="item" if item_id else "case",
+        object_id=str(item_id or 7),
+        case_id=7,
+        item_id=item_id,
+        item_seq=seq,
+        occurred_at=T0 + timedelta(minutes=n),
+        recorded_at=T0 + timedelta(minutes=n),
+        reason=None,
+        data={
+            "n": n,
+            "说明": "封存完好",
+            **({"label_code": "PDGA-2026-000005", "name": "手机"} if action == "item.register" else {}),
+        },
+        origin_ip="10.1.2.3",
+        user_agent="pytest",
+        prev_hash=prev,
     )
 
 
@@ -112,15 +129,33 @@ def make_bundle(key=KEY) -> dict:
     when = T0 + timedelta(hours=1)
     signature = sign_checkpoint(key, ORIGIN, tree.size, tree.root(), when)
     bundle = {
-        "format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "generated_at": "2026-03-01T09:00:00.000000Z",
+        "format": BUNDLE_FORMAT,
+        "version": BUNDLE_VERSION,
+        "generated_at": "2026-03-01T09:00:00.000000Z",
         "subject": {"type": "case", "case_id": 7, "title": "张某某诈骗案", "case_numbers": {}},
-        "items": [{"item_id": 5, "label_code": "PDGA-2026-000005", "name": "手机", "event_count": 3,
-                   "last_event_hash": prev}],
-        "log": {"origin": ORIGIN, "algorithm": "Ed25519", "key_id": key_id(key.public_key()),
-                "public_key": public_key_to_text(key.public_key())},
-        "checkpoint": {"origin": ORIGIN, "tree_size": tree.size, "root_hash": tree.root().hex(),
-                       "timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "key_id": key_id(key.public_key()),
-                       "signature": base64.b64encode(signature).decode()},
+        "items": [
+            {
+                "item_id": 5,
+                "label_code": "PDGA-2026-000005",
+                "name": "手机",
+                "event_count": 3,
+                "last_event_hash": prev,
+            }
+        ],
+        "log": {
+            "origin": ORIGIN,
+            "algorithm": "Ed25519",
+            "key_id": key_id(key.public_key()),
+            "public_key": public_key_to_text(key.public_key()),
+        },
+        "checkpoint": {
+            "origin": ORIGIN,
+            "tree_size": tree.size,
+            "root_hash": tree.root().hex(),
+            "timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "key_id": key_id(key.public_key()),
+            "signature": base64.b64encode(signature).decode(),
+        },
         "events": events,
     }
     sign(bundle, key)
@@ -129,12 +164,19 @@ def make_bundle(key=KEY) -> dict:
 
 def sign(bundle: dict, key=KEY) -> None:
     """(Re-)sign the bundle's manifest with ``key``, as the exporter does, from the bundle as it is."""
-    bundle["manifest"] = sign_manifest(key, manifest_body(
-        origin=bundle["checkpoint"]["origin"], key=key_id(key.public_key()),
-        subject={"type": "case", "case_id": bundle["subject"]["case_id"]}, heads=bundle["items"],
-        event_hashes=[e["hash"] for e in sorted(bundle["events"], key=lambda e: e["log_index"])],
-        tree_size=bundle["checkpoint"]["tree_size"], root_hash=bundle["checkpoint"]["root_hash"],
-        created_at=bundle["generated_at"]))
+    bundle["manifest"] = sign_manifest(
+        key,
+        manifest_body(
+            origin=bundle["checkpoint"]["origin"],
+            key=key_id(key.public_key()),
+            subject={"type": "case", "case_id": bundle["subject"]["case_id"]},
+            heads=bundle["items"],
+            event_hashes=[e["hash"] for e in sorted(bundle["events"], key=lambda e: e["log_index"])],
+            tree_size=bundle["checkpoint"]["tree_size"],
+            root_hash=bundle["checkpoint"]["root_hash"],
+            created_at=bundle["generated_at"],
+        ),
+    )
 
 
 def test_a_hand_built_dossier_verifies():
@@ -202,7 +244,9 @@ ALTERATIONS = [
 ]
 
 
-@pytest.mark.parametrize(("alter", "first_problem"), ALTERATIONS, ids=[a.__name__.strip("_") for a, _ in ALTERATIONS])
+@pytest.mark.parametrize(
+    ("alter", "first_problem"), ALTERATIONS, ids=[a.__name__.strip("_") for a, _ in ALTERATIONS]
+)
 def test_every_alteration_of_a_dossier_is_named(alter, first_problem):
     bundle = make_bundle()
     alter(bundle)
@@ -217,13 +261,19 @@ def test_a_dossier_re_signed_by_someone_else_needs_the_published_key_to_be_caugh
     report = verify_bundle(forged)  # self-consistent: only the key tells
     assert report.ok and "(taken from the bundle: compare it with the published key)" in report.summary[-1]
     refused = verify_bundle(forged, KEY.public_key())
-    assert refused.problems == [f"the bundle is signed by key {key_id(forger.public_key())}, not by the trusted key "
-                                f"{key_id(KEY.public_key())}"]
+    assert refused.problems == [
+        f"the bundle is signed by key {key_id(forger.public_key())}, not by the trusted key "
+        f"{key_id(KEY.public_key())}"
+    ]
 
 
 def test_not_a_dossier():
     assert verify_bundle([]).problems == ["the file is not a dossier (not a JSON object)"]
-    assert verify_bundle({"format": "x"}).problems[0].startswith("not a custody-audit-dossier version 2 document")
+    assert (
+        verify_bundle({"format": "x"})
+        .problems[0]
+        .startswith("not a custody-audit-dossier version 2 document")
+    )
 
 
 def test_the_stand_alone_verifier_on_files(tmp_path):
@@ -255,20 +305,28 @@ def test_the_stand_alone_verifier_on_files(tmp_path):
 def test_export_dossier_command_writes_a_bundle_and_certificate_that_verify(app, runner, tmp_path):
     case, items = stored_items(2)
     out, pdf = tmp_path / "item.json", tmp_path / "item.pdf"
-    result = runner.invoke(args=["custody", "export-dossier", "--item", str(items[0].id), "--out", str(out),
-                                 "--pdf", str(pdf)])
+    result = runner.invoke(
+        args=["custody", "export-dossier", "--item", str(items[0].id), "--out", str(out), "--pdf", str(pdf)]
+    )
     assert result.exit_code == 0, result.output
     assert "python -m custody.verify" in result.output
     checked = run_verifier(str(out), "--key", public_key_to_text(current_settings().public_key))
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    text = "".join("".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
+    text = "".join(
+        "".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf.read_bytes())).pages
+    )
     assert hashlib.sha256(out.read_bytes()).hexdigest() in text and items[0].label_code in text
     export = events("audit.export")[-1]
     assert export.actor is None and export.user_agent == "flask custody (command line)"
     assert export.data["document"] == "json+pdf"
 
     whole = tmp_path / "case.json"
-    assert runner.invoke(args=["custody", "export-dossier", "--case", str(case.id), "--out", str(whole)]).exit_code == 0
+    assert (
+        runner.invoke(
+            args=["custody", "export-dossier", "--case", str(case.id), "--out", str(whole)]
+        ).exit_code
+        == 0
+    )
     assert verify_bundle(json.loads(whole.read_text()), current_settings().public_key).ok
     missing = runner.invoke(args=["custody", "export-dossier", "--item", "999999", "--out", str(out)])
     assert missing.exit_code == 1 and "Record not found" in missing.output

@@ -47,8 +47,7 @@ def states(evaluate: Callable[[datetime], list[Alert]], due: datetime, window: t
     """The alert state at the five boundary instants."""
     opens = due - window
     return [
-        [a.state for a in evaluate(at)]
-        for at in (opens - MINUTE, opens, due - MINUTE, due, due + MINUTE)
+        [a.state for a in evaluate(at)] for at in (opens - MINUTE, opens, due - MINUTE, due, due + MINUTE)
     ]
 
 
@@ -77,15 +76,18 @@ def test_days_start_the_next_day_and_end_at_midnight():
     assert d.due_after_days(cn(2026, 3, 6, 0, 30).astimezone(UTC), 3) == cn(2026, 3, 10, 0, 0)
 
 
-@pytest.mark.parametrize(("start", "months", "last_day"), [
-    (date(2026, 3, 5), 1, date(2026, 4, 5)),
-    (date(2026, 1, 31), 1, date(2026, 2, 28)),  # the same day does not exist: the month's last day
-    (date(2028, 1, 30), 1, date(2028, 2, 29)),  # leap year
-    (date(2026, 4, 30), 1, date(2026, 5, 31)),  # a month's last day maps to the next month's last day
-    (date(2026, 2, 28), 6, date(2026, 8, 31)),
-    (date(2026, 8, 31), 6, date(2027, 2, 28)),
-    (date(2026, 7, 15), 6, date(2027, 1, 15)),
-])
+@pytest.mark.parametrize(
+    ("start", "months", "last_day"),
+    [
+        (date(2026, 3, 5), 1, date(2026, 4, 5)),
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),  # the same day does not exist: the month's last day
+        (date(2028, 1, 30), 1, date(2028, 2, 29)),  # leap year
+        (date(2026, 4, 30), 1, date(2026, 5, 31)),  # a month's last day maps to the next month's last day
+        (date(2026, 2, 28), 6, date(2026, 8, 31)),
+        (date(2026, 8, 31), 6, date(2027, 2, 28)),
+        (date(2026, 7, 15), 6, date(2027, 1, 15)),
+    ],
+)
 def test_months_run_to_the_same_day(start, months, last_day):
     assert d.add_legal_months(start, months) == last_day
     assert d.due_after_months(start, months) == d.end_of_local_day(last_day)
@@ -112,7 +114,9 @@ def test_into_storage_24_hours_after_seizure():
 
 def test_unrelated_property_released_within_3_days():
     finding = UnrelatedFacts(4, 11, "PDGA-2026-000011", CASE, POLICE, date(2026, 3, 5), released=False)
-    assert_boundaries(lambda now: d.unrelated_release([finding], now), cn(2026, 3, 9), AlertRule.UNRELATED_RELEASE)
+    assert_boundaries(
+        lambda now: d.unrelated_release([finding], now), cn(2026, 3, 9), AlertRule.UNRELATED_RELEASE
+    )
 
 
 def test_unrelated_property_once_released_raises_nothing():
@@ -125,7 +129,11 @@ def test_checkout_due_time():
     checkout = CheckoutFacts(5, "DY-PDGA-2026-00005", CASE, POLICE, due, True, ((11, "A"), (12, "B")))
     assert_boundaries(lambda now: d.checkout_returns([checkout], now), due, AlertRule.CHECKOUT_RETURN)
     alert = d.checkout_returns([checkout], due + MINUTE)[0]
-    assert alert.item_ids == (11, 12) and alert.record_type == "checkout" and alert.record_ref == "DY-PDGA-2026-00005"
+    assert (
+        alert.item_ids == (11, 12)
+        and alert.record_type == "checkout"
+        and alert.record_ref == "DY-PDGA-2026-00005"
+    )
 
 
 def test_checkout_returned_or_not_yet_released_raises_nothing():
@@ -143,7 +151,9 @@ def test_checkout_extension_moves_the_due_time():
 
 
 def _freeze(expires_on: date, status: FreezeStatus = FreezeStatus.ACTIVE, **kwargs) -> FreezeFacts:
-    return FreezeFacts(9, 11, "PDGA-2026-000011", CASE, POLICE, FreezeAssetType.DEPOSIT, expires_on, status, **kwargs)
+    return FreezeFacts(
+        9, 11, "PDGA-2026-000011", CASE, POLICE, FreezeAssetType.DEPOSIT, expires_on, status, **kwargs
+    )
 
 
 def test_freeze_renewal_window_and_lapse():
@@ -164,14 +174,20 @@ def test_freeze_expiry_per_asset_type(asset_type, major_case):
     start = date(2026, 3, 1)
     months = max_period_months(asset_type, major_case)
     expected = {FreezeAssetType.BONDS: 24, FreezeAssetType.STOCKS: 24, FreezeAssetType.FUND_UNITS: 24}.get(
-        asset_type, 12 if major_case and asset_type in (FreezeAssetType.DEPOSIT, FreezeAssetType.REMITTANCE,
-                                                        FreezeAssetType.BROKERAGE_FUNDS) else 6)
+        asset_type,
+        12
+        if major_case
+        and asset_type
+        in (FreezeAssetType.DEPOSIT, FreezeAssetType.REMITTANCE, FreezeAssetType.BROKERAGE_FUNDS)
+        else 6,
+    )
     assert months == expected
     expires_on = freeze_expiry(start, months)
     assert expires_on == d.add_legal_months(start, months) - timedelta(days=1)
     freeze = FreezeFacts(9, 11, "L", CASE, POLICE, asset_type, expires_on, FreezeStatus.ACTIVE)
-    assert_boundaries(lambda now: d.freeze_expiry([freeze], now), d.end_of_local_day(expires_on),
-                      AlertRule.FREEZE_EXPIRY)
+    assert_boundaries(
+        lambda now: d.freeze_expiry([freeze], now), d.end_of_local_day(expires_on), AlertRule.FREEZE_EXPIRY
+    )
 
 
 def test_a_renewal_before_expiry_moves_the_clock():
@@ -191,23 +207,36 @@ def test_a_lapsed_freeze_keeps_alerting_until_replaced_or_disposed():
     long_after = cn(2027, 1, 1)
     [alert] = d.freeze_expiry([lapsed], long_after)
     assert alert.overdue and alert.detail["expires_on"] == date(2026, 8, 31)
-    assert d.freeze_expiry([_freeze(date(2026, 8, 31), FreezeStatus.LAPSED, superseded=True)], long_after) == []
-    assert d.freeze_expiry([_freeze(date(2026, 8, 31), FreezeStatus.LAPSED, item_disposed=True)], long_after) == []
+    assert (
+        d.freeze_expiry([_freeze(date(2026, 8, 31), FreezeStatus.LAPSED, superseded=True)], long_after) == []
+    )
+    assert (
+        d.freeze_expiry([_freeze(date(2026, 8, 31), FreezeStatus.LAPSED, item_disposed=True)], long_after)
+        == []
+    )
     assert d.freeze_expiry([_freeze(date(2026, 8, 31), FreezeStatus.RELEASED)], cn(2026, 8, 30)) == []
 
 
 def test_supplementary_investigation_one_month_from_receipt():
     received = cn(2026, 3, 5, 10, 0)
     facts = SupplementaryFacts(3, "YS-PDJC-2026-00003", CASE, POLICE, received, 1, ended=False)
-    assert_boundaries(lambda now: d.supplementary_investigation([facts], now), cn(2026, 4, 6),
-                      AlertRule.SUPPLEMENTARY_INVESTIGATION)
+    assert_boundaries(
+        lambda now: d.supplementary_investigation([facts], now),
+        cn(2026, 4, 6),
+        AlertRule.SUPPLEMENTARY_INVESTIGATION,
+    )
     ended = SupplementaryFacts(3, "YS", CASE, POLICE, received, 1, ended=True)
     assert d.supplementary_investigation([ended], cn(2026, 5, 1)) == []
 
 
 def test_court_execution_six_months_per_holding_agency():
-    judgment = JudgmentFacts(2, "(2026)沪0115刑初1号", CASE, date(2026, 3, 5),
-                             (HeldGroup(COURT, ((11, "A"), (12, "B"))), HeldGroup(POLICE, ((13, "C"),))))
+    judgment = JudgmentFacts(
+        2,
+        "(2026)沪0115刑初1号",
+        CASE,
+        date(2026, 3, 5),
+        (HeldGroup(COURT, ((11, "A"), (12, "B"))), HeldGroup(POLICE, ((13, "C"),))),
+    )
     due = cn(2026, 9, 6)
     window = RULES[AlertRule.COURT_EXECUTION].window
     assert [a.state for a in d.court_execution([judgment], due - window - MINUTE)] == []
@@ -215,16 +244,21 @@ def test_court_execution_six_months_per_holding_agency():
     assert [a.state for a in d.court_execution([judgment], due)] == [AlertState.APPROACHING] * 2
     late = d.court_execution([judgment], due + MINUTE)
     assert [(a.agency_id, a.item_ids, a.state) for a in late] == [
-        (COURT, (11, 12), AlertState.OVERDUE), (POLICE, (13,), AlertState.OVERDUE)]
+        (COURT, (11, 12), AlertState.OVERDUE),
+        (POLICE, (13,), AlertState.OVERDUE),
+    ]
     single = JudgmentFacts(2, "J", CASE, date(2026, 3, 5), (HeldGroup(COURT, ((11, "A"),)),))
     assert_boundaries(lambda now: d.court_execution([single], now), due, AlertRule.COURT_EXECUTION)
     assert d.court_execution([JudgmentFacts(2, "J", CASE, date(2026, 3, 5), ())], due + MINUTE) == []
 
 
 def test_unclaimed_property_six_months_after_notice():
-    notice = NoticeFacts(1, "GG-PDGA-2026-00001", 11, "L", CASE, POLICE, date(2026, 2, 28), item_disposed=False)
-    assert_boundaries(lambda now: d.unclaimed_property([notice], now), cn(2026, 9, 1),
-                      AlertRule.UNCLAIMED_PROPERTY)
+    notice = NoticeFacts(
+        1, "GG-PDGA-2026-00001", 11, "L", CASE, POLICE, date(2026, 2, 28), item_disposed=False
+    )
+    assert_boundaries(
+        lambda now: d.unclaimed_property([notice], now), cn(2026, 9, 1), AlertRule.UNCLAIMED_PROPERTY
+    )
     disposed = NoticeFacts(1, "GG", 11, "L", CASE, POLICE, date(2026, 2, 28), item_disposed=True)
     assert d.unclaimed_property([disposed], cn(2027, 1, 1)) == []
 
@@ -241,14 +275,19 @@ def test_items_held_after_close_are_overdue_right_away():
 def test_evaluate_sorts_overdue_first_then_by_due_time():
     now = cn(2026, 3, 10, 12, 0)
     facts = Facts(
-        awaiting=[AwaitingItem(1, "A", CASE, POLICE, now - timedelta(hours=20)),  # approaching
-                  AwaitingItem(2, "B", CASE, POLICE, now - timedelta(hours=30)),  # overdue
-                  AwaitingItem(3, "C", CASE, POLICE, now - timedelta(hours=1))],  # not yet
+        awaiting=[
+            AwaitingItem(1, "A", CASE, POLICE, now - timedelta(hours=20)),  # approaching
+            AwaitingItem(2, "B", CASE, POLICE, now - timedelta(hours=30)),  # overdue
+            AwaitingItem(3, "C", CASE, POLICE, now - timedelta(hours=1)),
+        ],  # not yet
         checkouts=[CheckoutFacts(5, "DY", CASE, POLICE, now - timedelta(days=2), True, ((4, "D"),))],
     )
     alerts = d.evaluate(facts, now)
     assert [(a.labels, a.state) for a in alerts] == [
-        (("D",), AlertState.OVERDUE), (("B",), AlertState.OVERDUE), (("A",), AlertState.APPROACHING)]
+        (("D",), AlertState.OVERDUE),
+        (("B",), AlertState.OVERDUE),
+        (("A",), AlertState.APPROACHING),
+    ]
     assert len({a.key for a in alerts}) == 3
 
 
@@ -259,6 +298,7 @@ def test_who_sees_an_alert():
     assert d.visible_to(alert, agency_id=POLICE, roles=frozenset({Role.APPROVER}))  # supervises
     assert not d.visible_to(alert, agency_id=COURT, roles=frozenset({Role.OFFICER}))
     assert d.visible_to(alert, agency_id=COURT, roles=frozenset({Role.AUDITOR}))
-    unrelated = d.unrelated_release([UnrelatedFacts(1, 1, "A", CASE, POLICE, date(2026, 3, 1), False)],
-                                    cn(2026, 3, 10))[0]
+    unrelated = d.unrelated_release(
+        [UnrelatedFacts(1, 1, "A", CASE, POLICE, date(2026, 3, 1), False)], cn(2026, 3, 10)
+    )[0]
     assert not d.visible_to(unrelated, agency_id=POLICE, roles=frozenset({Role.KEEPER}))

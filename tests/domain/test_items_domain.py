@@ -36,10 +36,14 @@ from custody.domain.items import (
 )
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
-ALL_FACTS = [ItemFacts(c, loc, d) for c, loc, d in itertools.product(CustodyState, LocationState, DispositionStatus)]
+ALL_FACTS = [
+    ItemFacts(c, loc, d) for c, loc, d in itertools.product(CustodyState, LocationState, DispositionStatus)
+]
 
 
-@pytest.mark.parametrize("facts", ALL_FACTS, ids=lambda f: f"{f.custody_state}-{f.location_state}-{f.disposition_status}")
+@pytest.mark.parametrize(
+    "facts", ALL_FACTS, ids=lambda f: f"{f.custody_state}-{f.location_state}-{f.disposition_status}"
+)
 def test_derived_status_priority(facts):
     status = derive_status(facts)
     if facts.disposition_status is DispositionStatus.EXECUTED or facts.location_state is LocationState.GONE:
@@ -52,7 +56,9 @@ def test_derived_status_priority(facts):
         assert status.value == facts.location_state.value
 
 
-def held(location: LocationState, disposition: DispositionStatus = DispositionStatus.NONE, loc_id=None) -> ItemFacts:
+def held(
+    location: LocationState, disposition: DispositionStatus = DispositionStatus.NONE, loc_id=None
+) -> ItemFacts:
     return ItemFacts(CustodyState.HELD, location, disposition, loc_id)
 
 
@@ -65,7 +71,9 @@ def test_check_in_only_from_awaiting_or_outside():
     with pytest.raises(Conflict, match="disposed"):
         check_in_allowed(held(LocationState.AWAITING_CHECK_IN, DispositionStatus.EXECUTED))
     with pytest.raises(Conflict) as in_transfer:
-        check_in_allowed(ItemFacts(CustodyState.IN_TRANSFER, LocationState.AWAITING_CHECK_IN, DispositionStatus.NONE))
+        check_in_allowed(
+            ItemFacts(CustodyState.IN_TRANSFER, LocationState.AWAITING_CHECK_IN, DispositionStatus.NONE)
+        )
     assert in_transfer.value.code == "item.in_transfer"
 
 
@@ -100,20 +108,35 @@ def test_occurred_at_rules():
 
 
 def registration(**kwargs) -> Registration:
-    base = dict(name="现金", category=ItemCategory.CASH, quantity=Decimal(1), unit="捆", measure=Measure.SEIZED,
-                measure_doc_no="X", measure_date=date(2026, 11, 25), seized_at=NOW - timedelta(hours=1),
-                estimated_value_fen=None, details={"amount_fen": 1_250_000, "denominations": {"10000": 125}})
+    base = dict(
+        name="现金",
+        category=ItemCategory.CASH,
+        quantity=Decimal(1),
+        unit="捆",
+        measure=Measure.SEIZED,
+        measure_doc_no="X",
+        measure_date=date(2026, 11, 25),
+        seized_at=NOW - timedelta(hours=1),
+        estimated_value_fen=None,
+        details={"amount_fen": 1_250_000, "denominations": {"10000": 125}},
+    )
     base.update(kwargs)
     return Registration(**base)
 
 
 def test_registration_rules():
-    assert check_registration(registration(), case_filed_on=date(2026, 11, 20), now=NOW)["amount_fen"] == 1_250_000
+    assert (
+        check_registration(registration(), case_filed_on=date(2026, 11, 20), now=NOW)["amount_fen"]
+        == 1_250_000
+    )
     cases = [
         ({"quantity": Decimal(0)}, "quantity"),
         ({"estimated_value_fen": -1}, "estimated_value_fen"),
         ({"seized_at": NOW + timedelta(hours=1)}, "seized_at"),
-        ({"seized_at": datetime(2026, 11, 19, 15, 0, tzinfo=UTC)}, "seized_at"),  # 23:00 on the 19th in Shanghai
+        (
+            {"seized_at": datetime(2026, 11, 19, 15, 0, tzinfo=UTC)},
+            "seized_at",
+        ),  # 23:00 on the 19th in Shanghai
         ({"details": {"amount_fen": 100, "denominations": {"10000": 1}}}, "details.denominations"),
         ({"measure": Measure.FROZEN}, "measure"),
         ({"name": "  "}, "name"),
@@ -127,27 +150,33 @@ def test_registration_rules():
 def test_seizure_on_the_local_filing_day_is_allowed():
     # 01:00 on the 20th in Shanghai is still the 19th in UTC: the local date counts.
     early = datetime(2026, 11, 19, 17, 0, tzinfo=UTC)
-    check_registration(registration(seized_at=early, measure_date=date(2026, 11, 20)),
-                       case_filed_on=date(2026, 11, 20), now=NOW)
+    check_registration(
+        registration(seized_at=early, measure_date=date(2026, 11, 20)),
+        case_filed_on=date(2026, 11, 20),
+        now=NOW,
+    )
 
 
-@pytest.mark.parametrize(("category", "details", "bad_field"), [
-    (ItemCategory.PHONE, {"imei": "490154203237518"}, None),
-    (ItemCategory.PHONE, {"imei": "490154203237519"}, "details.imei"),
-    (ItemCategory.PHONE, {"imei": "4901542032"}, "details.imei"),
-    (ItemCategory.VEHICLE, {"plate": "沪A12345"}, None),
-    (ItemCategory.VEHICLE, {"vin": "lsvag2180e2100001"}, None),
-    (ItemCategory.VEHICLE, {"vin": "LSVAG2180E21000O1"}, "details.vin"),
-    (ItemCategory.VEHICLE, {"plate": "ABC"}, "details.plate"),
-    (ItemCategory.VEHICLE, {}, "details.vin"),
-    (ItemCategory.BANK_ACCOUNT, {"bank": "工商银行浦东支行", "account_no": "6222021001122334455"}, None),
-    (ItemCategory.BANK_ACCOUNT, {"bank": "工商银行"}, "details.account_no"),
-    (ItemCategory.CASH, {"amount_fen": 5000}, None),
-    (ItemCategory.CASH, {"amount_fen": 50.5}, "details.amount_fen"),
-    (ItemCategory.CASH, {"amount_fen": 700, "denominations": {"300": 2}}, "details.denominations"),
-    (ItemCategory.REAL_ESTATE, {"address": "浦东新区世纪大道1号"}, None),
-    (ItemCategory.GOODS, {"colour": "红"}, "details.colour"),
-])
+@pytest.mark.parametrize(
+    ("category", "details", "bad_field"),
+    [
+        (ItemCategory.PHONE, {"imei": "490154203237518"}, None),
+        (ItemCategory.PHONE, {"imei": "490154203237519"}, "details.imei"),
+        (ItemCategory.PHONE, {"imei": "4901542032"}, "details.imei"),
+        (ItemCategory.VEHICLE, {"plate": "沪A12345"}, None),
+        (ItemCategory.VEHICLE, {"vin": "lsvag2180e2100001"}, None),
+        (ItemCategory.VEHICLE, {"vin": "LSVAG2180E21000O1"}, "details.vin"),
+        (ItemCategory.VEHICLE, {"plate": "ABC"}, "details.plate"),
+        (ItemCategory.VEHICLE, {}, "details.vin"),
+        (ItemCategory.BANK_ACCOUNT, {"bank": "工商银行浦东支行", "account_no": "6222021001122334455"}, None),
+        (ItemCategory.BANK_ACCOUNT, {"bank": "工商银行"}, "details.account_no"),
+        (ItemCategory.CASH, {"amount_fen": 5000}, None),
+        (ItemCategory.CASH, {"amount_fen": 50.5}, "details.amount_fen"),
+        (ItemCategory.CASH, {"amount_fen": 700, "denominations": {"300": 2}}, "details.denominations"),
+        (ItemCategory.REAL_ESTATE, {"address": "浦东新区世纪大道1号"}, None),
+        (ItemCategory.GOODS, {"colour": "红"}, "details.colour"),
+    ],
+)
 def test_category_details(category, details, bad_field):
     cleaned, errors = clean_details(category, details)
     if bad_field is None:

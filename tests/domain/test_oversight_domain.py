@@ -24,26 +24,32 @@ IN, OUT = LocationState.IN_STORAGE, LocationState.CHECKED_OUT
 SUBTREE = frozenset({1, 2, 3})  # room 1 with bins 2 and 3
 
 
-@pytest.mark.parametrize(("record", "found", "ancestry", "expected"), [
-    (ItemRecord(IN, 2), 2, [2, 1], StocktakeResult.VERIFIED),
-    (ItemRecord(IN, 2), 1, [2, 1], StocktakeResult.VERIFIED),  # counted at the room containing the bin
-    (ItemRecord(IN, 2), 3, [2, 1], StocktakeResult.WRONG_LOCATION),
-    (ItemRecord(IN, 9), 1, [9, 8], StocktakeResult.WRONG_LOCATION),  # recorded in another room
-    (ItemRecord(OUT, 2), 2, [2, 1], StocktakeResult.UNEXPECTED),  # the books say it is out
-    (ItemRecord(LocationState.AWAITING_CHECK_IN, None), 2, [], StocktakeResult.UNEXPECTED),
-    (ItemRecord(LocationState.GONE, None), 2, [], StocktakeResult.UNEXPECTED),
-    (None, 2, [], StocktakeResult.UNEXPECTED),  # unknown label
-])
+@pytest.mark.parametrize(
+    ("record", "found", "ancestry", "expected"),
+    [
+        (ItemRecord(IN, 2), 2, [2, 1], StocktakeResult.VERIFIED),
+        (ItemRecord(IN, 2), 1, [2, 1], StocktakeResult.VERIFIED),  # counted at the room containing the bin
+        (ItemRecord(IN, 2), 3, [2, 1], StocktakeResult.WRONG_LOCATION),
+        (ItemRecord(IN, 9), 1, [9, 8], StocktakeResult.WRONG_LOCATION),  # recorded in another room
+        (ItemRecord(OUT, 2), 2, [2, 1], StocktakeResult.UNEXPECTED),  # the books say it is out
+        (ItemRecord(LocationState.AWAITING_CHECK_IN, None), 2, [], StocktakeResult.UNEXPECTED),
+        (ItemRecord(LocationState.GONE, None), 2, [], StocktakeResult.UNEXPECTED),
+        (None, 2, [], StocktakeResult.UNEXPECTED),  # unknown label
+    ],
+)
 def test_a_scan_is_judged_against_the_record(record, found, ancestry, expected):
     assert classify_scan(record, found, ancestry) is expected
 
 
-@pytest.mark.parametrize(("record", "expected"), [
-    (ItemRecord(IN, 2), StocktakeResult.MISSING),
-    (ItemRecord(OUT, 3), StocktakeResult.CHECKED_OUT),
-    (ItemRecord(IN, 9), StocktakeResult.MOVED_OUT),
-    (ItemRecord(LocationState.GONE, None), StocktakeResult.MOVED_OUT),
-])
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (ItemRecord(IN, 2), StocktakeResult.MISSING),
+        (ItemRecord(OUT, 3), StocktakeResult.CHECKED_OUT),
+        (ItemRecord(IN, 9), StocktakeResult.MOVED_OUT),
+        (ItemRecord(LocationState.GONE, None), StocktakeResult.MOVED_OUT),
+    ],
+)
 def test_what_nobody_scanned(record, expected):
     assert result_at_finish(record, SUBTREE) is expected
 
@@ -70,7 +76,10 @@ def test_the_draw_is_a_function_of_the_seed():
 def test_inspectors_never_come_from_the_custodian_agency():
     result = draw(SEED, CANDIDATES, POOL, 40)
     pool = {p.user_id: p.agency_id for p in POOL}
-    assert all(pool[user] != item.custodian_agency_id for item, user in zip(result.items, result.inspectors, strict=True))
+    assert all(
+        pool[user] != item.custodian_agency_id
+        for item, user in zip(result.items, result.inspectors, strict=True)
+    )
     with pytest.raises(Conflict):
         draw(SEED, CANDIDATES, [Inspector(101, 1)], 40)
 
@@ -101,20 +110,23 @@ H, T = CustodyState.HELD, CustodyState.IN_TRANSFER
 NONE, EXECUTED, PROPOSED = DispositionStatus.NONE, DispositionStatus.EXECUTED, DispositionStatus.PROPOSED
 
 
-@pytest.mark.parametrize(("facts", "expected"), [
-    ((H, LocationState.AWAITING_CHECK_IN, NONE, None), OwnerStatus.AWAITING_STORAGE),
-    ((H, IN, NONE, None), OwnerStatus.STORED),
-    ((H, OUT, NONE, None), OwnerStatus.STORED),  # a check-out is an internal step
-    ((H, IN, PROPOSED, DispositionKind.CONFISCATE), OwnerStatus.STORED),  # so is a pending proposal
-    ((T, IN, NONE, None), OwnerStatus.IN_TRANSFER),
-    ((H, LocationState.WITH_HOLDER, NONE, None), OwnerStatus.WITH_HOLDER),
-    ((H, LocationState.EXTERNAL, NONE, None), OwnerStatus.KEPT_EXTERNALLY),
-    ((H, LocationState.GONE, EXECUTED, DispositionKind.RETURN_TO_OWNER), OwnerStatus.RETURNED),
-    ((H, LocationState.GONE, EXECUTED, DispositionKind.PRETRIAL_RETURN), OwnerStatus.RETURNED),
-    ((H, LocationState.GONE, EXECUTED, DispositionKind.CONFISCATE), OwnerStatus.CONFISCATED),
-    ((H, LocationState.GONE, EXECUTED, DispositionKind.DESTROY), OwnerStatus.DESTROYED),
-    ((H, LocationState.GONE, EXECUTED, DispositionKind.EARLY_SALE), OwnerStatus.SOLD),
-])
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        ((H, LocationState.AWAITING_CHECK_IN, NONE, None), OwnerStatus.AWAITING_STORAGE),
+        ((H, IN, NONE, None), OwnerStatus.STORED),
+        ((H, OUT, NONE, None), OwnerStatus.STORED),  # a check-out is an internal step
+        ((H, IN, PROPOSED, DispositionKind.CONFISCATE), OwnerStatus.STORED),  # so is a pending proposal
+        ((T, IN, NONE, None), OwnerStatus.IN_TRANSFER),
+        ((H, LocationState.WITH_HOLDER, NONE, None), OwnerStatus.WITH_HOLDER),
+        ((H, LocationState.EXTERNAL, NONE, None), OwnerStatus.KEPT_EXTERNALLY),
+        ((H, LocationState.GONE, EXECUTED, DispositionKind.RETURN_TO_OWNER), OwnerStatus.RETURNED),
+        ((H, LocationState.GONE, EXECUTED, DispositionKind.PRETRIAL_RETURN), OwnerStatus.RETURNED),
+        ((H, LocationState.GONE, EXECUTED, DispositionKind.CONFISCATE), OwnerStatus.CONFISCATED),
+        ((H, LocationState.GONE, EXECUTED, DispositionKind.DESTROY), OwnerStatus.DESTROYED),
+        ((H, LocationState.GONE, EXECUTED, DispositionKind.EARLY_SALE), OwnerStatus.SOLD),
+    ],
+)
 def test_the_owners_view_of_an_item(facts, expected):
     assert owner_status(*facts) is expected
 

@@ -57,24 +57,43 @@ SPEC: dict[Action, tuple[set[Role], set[AgencyKind], Relation | None]] = {
 }
 
 # Supervision, not custody: auditors draw and record spot checks, export ledgers and read statistics.
-OVERSIGHT_ACTIONS = {Action.DRAW_SPOT_CHECK, Action.RECORD_SPOT_CHECK_RESULT, Action.EXPORT_LEDGER,
-                     Action.VIEW_STATISTICS}
+OVERSIGHT_ACTIONS = {
+    Action.DRAW_SPOT_CHECK,
+    Action.RECORD_SPOT_CHECK_RESULT,
+    Action.EXPORT_LEDGER,
+    Action.VIEW_STATISTICS,
+}
 
 
 def make_actor(role: Role, kind: AgencyKind) -> Actor:
-    return Actor(user_id=1, username="u", display_name="u", agency_id=1, agency_code="X",
-                 agency_name="x", agency_kind=kind, roles=frozenset({role}))
+    return Actor(
+        user_id=1,
+        username="u",
+        display_name="u",
+        agency_id=1,
+        agency_code="X",
+        agency_name="x",
+        agency_kind=kind,
+        roles=frozenset({role}),
+    )
 
 
 def test_spec_covers_every_action_in_the_code():
     assert set(SPEC) == set(Action) == set(POLICY)
 
 
-CELLS = list(itertools.product(Action, Role, AgencyKind, [frozenset(), *({r} for r in Relation if r is not Relation.NONE)]))
+CELLS = list(
+    itertools.product(
+        Action, Role, AgencyKind, [frozenset(), *({r} for r in Relation if r is not Relation.NONE)]
+    )
+)
 
 
-@pytest.mark.parametrize(("action", "role", "kind", "relations"), CELLS,
-                         ids=[f"{a.value}-{r.value}-{k.value}-{'+'.join(sorted(x)) or 'none'}" for a, r, k, x in CELLS])
+@pytest.mark.parametrize(
+    ("action", "role", "kind", "relations"),
+    CELLS,
+    ids=[f"{a.value}-{r.value}-{k.value}-{'+'.join(sorted(x)) or 'none'}" for a, r, k, x in CELLS],
+)
 def test_every_cell_of_the_policy_table(action, role, kind, relations):
     roles, kinds, relation = SPEC[action]
     expected = role in roles and kind in kinds and (relation is None or relation in relations)
@@ -90,8 +109,12 @@ def test_every_cell_of_the_policy_table(action, role, kind, relations):
 
 
 def test_admins_and_auditors_never_act_on_custody():
-    custody_actions = set(Action) - {Action.MANAGE_USERS, Action.MANAGE_REFERENCE_DATA, Action.READ_AUDIT_LOG,
-                                     *OVERSIGHT_ACTIONS}
+    custody_actions = set(Action) - {
+        Action.MANAGE_USERS,
+        Action.MANAGE_REFERENCE_DATA,
+        Action.READ_AUDIT_LOG,
+        *OVERSIGHT_ACTIONS,
+    }
     for action, kind, relation in itertools.product(custody_actions, AgencyKind, Relation):
         for role in (Role.ADMIN, Role.AUDITOR):
             assert not allowed(make_actor(role, kind), action, {relation})

@@ -18,8 +18,15 @@ P, J, C = AgencyKind.POLICE, AgencyKind.PROCURATORATE, AgencyKind.COURT
 
 
 def route(kind, from_kind, to_kind, stage, *, rounds=0, items=1, same=False):
-    return check_route(kind, from_kind=from_kind, to_kind=to_kind, same_agency=same, case_stage=stage,
-                       supplementary_rounds=rounds, item_count=items)
+    return check_route(
+        kind,
+        from_kind=from_kind,
+        to_kind=to_kind,
+        same_agency=same,
+        case_stage=stage,
+        supplementary_rounds=rounds,
+        item_count=items,
+    )
 
 
 def test_the_three_legal_routes():
@@ -29,12 +36,15 @@ def test_the_three_legal_routes():
     route(TransferKind.OTHER, P, P, CaseStage.INVESTIGATION)
 
 
-@pytest.mark.parametrize(("kind", "from_kind", "to_kind"), [
-    (TransferKind.PROSECUTION, P, C),
-    (TransferKind.PROSECUTION, J, J),
-    (TransferKind.INDICTMENT, P, C),
-    (TransferKind.SUPPLEMENTARY_INVESTIGATION, J, C),
-])
+@pytest.mark.parametrize(
+    ("kind", "from_kind", "to_kind"),
+    [
+        (TransferKind.PROSECUTION, P, C),
+        (TransferKind.PROSECUTION, J, J),
+        (TransferKind.INDICTMENT, P, C),
+        (TransferKind.SUPPLEMENTARY_INVESTIGATION, J, C),
+    ],
+)
 def test_wrong_routes_are_refused(kind, from_kind, to_kind):
     with pytest.raises(InvalidInput) as refused:
         route(kind, from_kind, to_kind, CaseStage.INVESTIGATION)

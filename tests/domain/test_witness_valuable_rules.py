@@ -25,17 +25,26 @@ def test_the_witness_list_and_the_witness_check_share_one_rule():
         check_witness(None, disqualified)
 
 
-@pytest.mark.parametrize(("has_photo", "is_valued", "missing"), [
-    (False, False, ("photo", "value")), (True, False, ("value",)), (False, True, ("photo",)), (True, True, ()),
-])
+@pytest.mark.parametrize(
+    ("has_photo", "is_valued", "missing"),
+    [
+        (False, False, ("photo", "value")),
+        (True, False, ("value",)),
+        (False, True, ("photo",)),
+        (True, True, ()),
+    ],
+)
 def test_a_valuable_is_photographed_and_valued(has_photo, is_valued, missing):
     assert valuable_missing(ItemCategory.VALUABLES, has_photo=has_photo, is_valued=is_valued) == missing
     assert valuable_missing(ItemCategory.GOODS, has_photo=has_photo, is_valued=is_valued) == ()
-    check_valuable_documented("PDGA-2026-000001", ItemCategory.GOODS, has_photo=has_photo, is_valued=is_valued)
+    check_valuable_documented(
+        "PDGA-2026-000001", ItemCategory.GOODS, has_photo=has_photo, is_valued=is_valued
+    )
     if missing:
         with pytest.raises(Conflict) as refused:
-            check_valuable_documented("PDGA-2026-000001", ItemCategory.VALUABLES, has_photo=has_photo,
-                                      is_valued=is_valued)
+            check_valuable_documented(
+                "PDGA-2026-000001", ItemCategory.VALUABLES, has_photo=has_photo, is_valued=is_valued
+            )
         assert refused.value.code == "item.valuable_undocumented" and "PDGA-2026-000001" in str(refused.value)
 
 

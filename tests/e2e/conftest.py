@@ -39,8 +39,13 @@ if TYPE_CHECKING:  # Playwright is imported lazily: the non-browser tests here m
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 VIEWPORT = {"width": 1366, "height": 768}
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,8 +116,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 
 @pytest.fixture
 def page(browser: Browser, live_server: str, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server, viewport=VIEWPORT, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
+    context = browser.new_context(
+        base_url=live_server, viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
     context.set_default_timeout(10_000)
     problems: list[str] = []
 
@@ -128,8 +134,12 @@ def page(browser: Browser, live_server: str, request: pytest.FixtureRequest) -> 
     context.route("**/*", only_the_live_server)
     tab = context.new_page()
     tab.on("pageerror", lambda error: problems.append(f"uncaught JavaScript error: {error}"))
-    tab.on("response", lambda response: problems.append(f"HTTP {response.status} for {response.url}")
-           if response.status >= 500 else None)
+    tab.on(
+        "response",
+        lambda response: (
+            problems.append(f"HTTP {response.status} for {response.url}") if response.status >= 500 else None
+        ),
+    )
     try:
         yield tab
         if request.node.stash.get(_CALL_FAILED, False):

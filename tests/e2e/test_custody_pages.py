@@ -39,18 +39,38 @@ class Api:
 
 def a_case_with_stored_items(page: Page, count: int = 2) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     officer, keeper = Api(page.request, "police_officer"), Api(page.request, "police_keeper")
-    case = officer("POST", "/api/v1/cases", data={"police_case_no": f"沪公(浦)立字[2026]8{next(_numbers):03d}号",
-                                                  "title": "王某某盗窃案"})
+    case = officer(
+        "POST",
+        "/api/v1/cases",
+        data={"police_case_no": f"沪公(浦)立字[2026]8{next(_numbers):03d}号", "title": "王某某盗窃案"},
+    )
     bin_id = next(loc["id"] for loc in keeper("GET", "/api/v1/locations") if loc["code"] == "R1-B-02")
     items = []
     for n in range(count):
-        item = officer("POST", f"/api/v1/cases/{case['id']}/items", data={
-            "name": f"被盗电动自行车电池{n + 1}", "category": "goods", "quantity": 1, "unit": "块",
-            "features": "48V，外壳有划痕", "holder_name": "王某某"})
-        keeper("POST", f"/api/v1/items/{item['id']}/check-in", data={"location_id": bin_id, "condition": "完好"})
+        item = officer(
+            "POST",
+            f"/api/v1/cases/{case['id']}/items",
+            data={
+                "name": f"被盗电动自行车电池{n + 1}",
+                "category": "goods",
+                "quantity": 1,
+                "unit": "块",
+                "features": "48V，外壳有划痕",
+                "holder_name": "王某某",
+            },
+        )
+        keeper(
+            "POST", f"/api/v1/items/{item['id']}/check-in", data={"location_id": bin_id, "condition": "完好"}
+        )
         items.append(item)
-    officer("POST", f"/api/v1/items/{items[0]['id']}/attachments",
-            multipart={"file": {"name": "battery.png", "mimeType": "image/png", "buffer": photo_png()}, "kind": "photo"})
+    officer(
+        "POST",
+        f"/api/v1/items/{items[0]['id']}/attachments",
+        multipart={
+            "file": {"name": "battery.png", "mimeType": "image/png", "buffer": photo_png()},
+            "kind": "photo",
+        },
+    )
     return case, items
 
 
@@ -73,12 +93,24 @@ def test_custody_pages_fit_desktop_and_tablet_and_are_readable(page: Page):
     case, items = a_case_with_stored_items(page)
     officer = Api(page.request, "police_officer")
     procuratorate = next(a["id"] for a in officer("GET", "/api/v1/agencies") if a["code"] == "PDJC")
-    transfer = officer("POST", "/api/v1/transfers", data={
-        "case_id": case["id"], "to_agency_id": procuratorate, "kind": "prosecution",
-        "item_ids": [i["id"] for i in items]})
+    transfer = officer(
+        "POST",
+        "/api/v1/transfers",
+        data={
+            "case_id": case["id"],
+            "to_agency_id": procuratorate,
+            "kind": "prosecution",
+            "item_ids": [i["id"] for i in items],
+        },
+    )
     login(page, "police_officer")
-    for path in ("/", f"/cases/{case['id']}", f"/cases/{case['id']}/items/new", "/items/",
-                 f"/items/{items[0]['id']}"):
+    for path in (
+        "/",
+        f"/cases/{case['id']}",
+        f"/cases/{case['id']}/items/new",
+        "/items/",
+        f"/items/{items[0]['id']}",
+    ):
         page.goto(path)
         assert_fits_and_reads(page, path)
     logout(page)
@@ -124,7 +156,9 @@ def test_registration_shows_the_chosen_categorys_fields_only(page: Page):
         page.locator("#submit").click()
     expect(page.locator("#d_vehicle_vin")).to_have_value("NOT-A-VIN")
     expect(page.locator("#d_vehicle_vin")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#details-vehicle .errors")).to_contain_text(zh("A VIN is 17 letters and digits (no I, O or Q)."))
+    expect(page.locator("#details-vehicle .errors")).to_contain_text(
+        zh("A VIN is 17 letters and digits (no I, O or Q).")
+    )
     expect(page.locator("#name")).to_have_value("黑色轿车")
     screenshot(page, "register-item-error")
 
@@ -132,7 +166,9 @@ def test_registration_shows_the_chosen_categorys_fields_only(page: Page):
 def test_transfer_builder_ticks_scanned_items_keyboard_only(page: Page):
     case, items = a_case_with_stored_items(page, count=3)
     login(page, "police_officer")
-    page.goto(f"/transfers/new?case_id={case['id']}&item_ids={items[0]['id']}")  # from an item page: one ticked
+    page.goto(
+        f"/transfers/new?case_id={case['id']}&item_ids={items[0]['id']}"
+    )  # from an item page: one ticked
     boxes = page.locator("input[name=item_ids]")
     expect(boxes.nth(0)).to_be_checked()
     expect(boxes.nth(1)).not_to_be_checked()

@@ -114,7 +114,9 @@ def officer_opens_case_and_registers(page: Page, j: Journey) -> None:
     page.fill("#d_phone_brand_model", "iPhone 15 Pro")
     page.fill("#features", "屏幕右上角有裂痕，黑色手机壳")
     page.fill("#estimated_value", "6999")
-    page.set_input_files("#photo", files=[{"name": "phone.png", "mimeType": "image/png", "buffer": photo_png()}])
+    page.set_input_files(
+        "#photo", files=[{"name": "phone.png", "mimeType": "image/png", "buffer": photo_png()}]
+    )
     submit(page, "#submit_another")
     expect(page.locator(".flash-success")).to_contain_text(PHONE)
 
@@ -143,7 +145,11 @@ def officer_opens_case_and_registers(page: Page, j: Journey) -> None:
     expect(page.locator("section[aria-labelledby=case-lists] tbody tr")).to_have_count(1)  # one seizure list
     j.shot(page, "01-case")
 
-    page.goto(page.locator("section[aria-labelledby=case-items] a.code", has_text=j.labels[PHONE]).get_attribute("href"))
+    page.goto(
+        page.locator("section[aria-labelledby=case-items] a.code", has_text=j.labels[PHONE]).get_attribute(
+            "href"
+        )
+    )
     thumb = page.locator("#photos img")
     thumb.scroll_into_view_if_needed()  # (loaded lazily)
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
@@ -158,7 +164,9 @@ def keeper_scans_items_into_storage(page: Page, j: Journey) -> None:
         expect(queue).to_contain_text(code)
     queue.get_by_role("link", name=zh("Open batch check-in")).click()
     expect(page.locator("h1")).to_have_text(zh("Batch check-in"))
-    bin_value = page.locator("#location_id option", has_text="一号库房（一般物品） › A架 › 01格").get_attribute("value")
+    bin_value = page.locator(
+        "#location_id option", has_text="一号库房（一般物品） › A架 › 01格"
+    ).get_attribute("value")
     page.select_option("#location_id", bin_value)
     page.fill("#condition", "封装完好，与清单一致")
 
@@ -229,7 +237,8 @@ def prosecutor_signs_rejecting_one_line(page: Page, j: Journey) -> None:
     j.shot(page, "04-sign-for")
     submit(page, "#submit")
     expect(page.locator(".flash-success")).to_have_text(
-        zh("Signed for %(accepted)s lines, rejected %(rejected)s.", accepted=2, rejected=1))
+        zh("Signed for %(accepted)s lines, rejected %(rejected)s.", accepted=2, rejected=1)
+    )
     expect(card_line).to_contain_text("清单记载为两张，实物仅一张")
     expect(page.locator("h1")).to_contain_text(zh("Completed"))
     logout(page)
@@ -293,7 +302,8 @@ def judge_signs(page: Page, j: Journey) -> None:
     page.fill("#case_no", COURT_NO)
     submit(page, "#submit")
     expect(page.locator(".flash-success")).to_have_text(
-        zh("Signed for %(accepted)s lines, rejected %(rejected)s.", accepted=2, rejected=0))
+        zh("Signed for %(accepted)s lines, rejected %(rejected)s.", accepted=2, rejected=0)
+    )
 
 
 def judge_records_judgment(page: Page, j: Journey) -> None:
@@ -302,8 +312,12 @@ def judge_records_judgment(page: Page, j: Journey) -> None:
     page.goto(f"/scan?code={j.labels[PHONE]}")
     page.locator(".item-actions").get_by_role("link", name=zh("Propose disposal")).click()
     outcome = page.locator("#case-outcome")
-    expect(outcome).to_contain_text(zh("No effective judgment or closing decision is recorded on this case yet: "
-                                       "only early sale and pre-trial return are possible now."))
+    expect(outcome).to_contain_text(
+        zh(
+            "No effective judgment or closing decision is recorded on this case yet: "
+            "only early sale and pre-trial return are possible now."
+        )
+    )
     outcome.get_by_role("link", name=zh("Case deadlines and milestones")).click()
     expect(page.locator("h1")).to_have_text(zh("Case deadlines and milestones"))
     page.fill("#judgment-judgment_no", JUDGMENT)  # effective today (the date field's default)
@@ -355,30 +369,60 @@ def auditor_reads_the_timeline(page: Page, j: Journey) -> None:
     sentences = [s.strip() for s in timeline.locator(".tl-sentence").all_inner_texts()]
     police, procuratorate, court = "浦东公安分局", "浦东新区人民检察院", "浦东新区人民法院"
     expected = [
-        pattern("%(who)s registered the item (label %(label)s, seizure list %(list)s); custody: %(holder)s",
-                who=who("王建国", police), label=j.labels[PHONE], holder=police),
+        pattern(
+            "%(who)s registered the item (label %(label)s, seizure list %(list)s); custody: %(holder)s",
+            who=who("王建国", police),
+            label=j.labels[PHONE],
+            holder=police,
+        ),
         pattern("%(who)s added a %(kind)s: %(filename)s", who=who("王建国", police), filename="phone.png"),
-        pattern("%(who)s received the item into storage at %(location)s, %(hours)s hours after seizure",
-                who=who("张丽", police)),
-        pattern("%(who)s offered the item to %(to)s in transfer %(no)s (%(kind)s); it awaits their signature",
-                who=who("王建国", police), to=procuratorate),
-        pattern("%(who)s signed for the item (transfer %(no)s); custody moved from %(from)s to %(to)s",
-                who=who("陈静", procuratorate), **{"from": police, "to": procuratorate}),
-        pattern("%(who)s requested check-out %(no)s for %(purpose)s by %(counterparty)s, due back %(due)s",
-                who=who("陈静", procuratorate), counterparty="李鉴定"),
+        pattern(
+            "%(who)s received the item into storage at %(location)s, %(hours)s hours after seizure",
+            who=who("张丽", police),
+        ),
+        pattern(
+            "%(who)s offered the item to %(to)s in transfer %(no)s (%(kind)s); it awaits their signature",
+            who=who("王建国", police),
+            to=procuratorate,
+        ),
+        pattern(
+            "%(who)s signed for the item (transfer %(no)s); custody moved from %(from)s to %(to)s",
+            who=who("陈静", procuratorate),
+            **{"from": police, "to": procuratorate},
+        ),
+        pattern(
+            "%(who)s requested check-out %(no)s for %(purpose)s by %(counterparty)s, due back %(due)s",
+            who=who("陈静", procuratorate),
+            counterparty="李鉴定",
+        ),
         pattern("%(who)s approved check-out %(no)s", who=who("刘明", procuratorate)),
-        pattern("%(who)s released the item to %(to)s (check-out %(no)s, %(purpose)s), due back %(due)s",
-                who=who("赵敏", procuratorate), to="李鉴定"),
+        pattern(
+            "%(who)s released the item to %(to)s (check-out %(no)s, %(purpose)s), due back %(due)s",
+            who=who("赵敏", procuratorate),
+            to="李鉴定",
+        ),
         pattern("%(who)s took the item back into storage (check-out %(no)s)", who=who("赵敏", procuratorate)),
-        pattern("%(who)s offered the item to %(to)s in transfer %(no)s (%(kind)s); it awaits their signature",
-                who=who("陈静", procuratorate), to=court),
-        pattern("%(who)s signed for the item (transfer %(no)s); custody moved from %(from)s to %(to)s",
-                who=who("周正", court), **{"from": procuratorate, "to": court}),
-        pattern("%(who)s proposed disposal %(no)s: %(kind)s", who=who("周正", court),
-                kind=zh("Confiscate to the treasury")),
+        pattern(
+            "%(who)s offered the item to %(to)s in transfer %(no)s (%(kind)s); it awaits their signature",
+            who=who("陈静", procuratorate),
+            to=court,
+        ),
+        pattern(
+            "%(who)s signed for the item (transfer %(no)s); custody moved from %(from)s to %(to)s",
+            who=who("周正", court),
+            **{"from": procuratorate, "to": court},
+        ),
+        pattern(
+            "%(who)s proposed disposal %(no)s: %(kind)s",
+            who=who("周正", court),
+            kind=zh("Confiscate to the treasury"),
+        ),
         pattern("%(who)s approved disposal %(no)s: %(kind)s", who=who("吴昊", court)),
-        pattern("%(who)s executed disposal %(no)s: %(kind)s (receipt %(receipt)s); the item has left custody",
-                who=who("郑芳", court), receipt=RECEIPT),
+        pattern(
+            "%(who)s executed disposal %(no)s: %(kind)s (receipt %(receipt)s); the item has left custody",
+            who=who("郑芳", court),
+            receipt=RECEIPT,
+        ),
     ]
     assert len(sentences) == len(expected), sentences
     for sentence, regex in zip(sentences, expected, strict=True):
@@ -394,9 +438,18 @@ def auditor_reads_the_timeline(page: Page, j: Journey) -> None:
     logout(page)
 
 
-JOURNEY = (officer_opens_case_and_registers, keeper_scans_items_into_storage, officer_builds_transfer,
-           prosecutor_signs_rejecting_one_line, checkout_and_return, prosecutor_sends_to_court, judge_signs,
-           judge_records_judgment, judge_orders_disposition, auditor_reads_the_timeline)
+JOURNEY = (
+    officer_opens_case_and_registers,
+    keeper_scans_items_into_storage,
+    officer_builds_transfer,
+    prosecutor_signs_rejecting_one_line,
+    checkout_and_return,
+    prosecutor_sends_to_court,
+    judge_signs,
+    judge_records_judgment,
+    judge_orders_disposition,
+    auditor_reads_the_timeline,
+)
 
 
 def test_full_journey_from_seizure_to_disposal(page: Page):

@@ -28,9 +28,19 @@ STATIC = Path(__file__).resolve().parents[2] / "custody" / "static"
 
 # Where HTML references something the browser loads by itself.
 ASSET_ATTRIBUTES = {
-    "script": ("src",), "link": ("href",), "img": ("src", "srcset"), "iframe": ("src",), "frame": ("src",),
-    "source": ("src", "srcset"), "video": ("src", "poster"), "audio": ("src",), "track": ("src",),
-    "embed": ("src",), "object": ("data",), "input": ("src",), "image": ("href", "xlink:href"),
+    "script": ("src",),
+    "link": ("href",),
+    "img": ("src", "srcset"),
+    "iframe": ("src",),
+    "frame": ("src",),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "track": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "input": ("src",),
+    "image": ("href", "xlink:href"),
     "use": ("href", "xlink:href"),
 }
 CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
@@ -143,8 +153,12 @@ def outside_references(client: FlaskClient, pages: dict[str, PageRefs]) -> list[
     stylesheets: dict[str, str] = {}  # local stylesheet → the page that references it
     for path, refs in pages.items():
         problems += [f"{path}: <{tag} {name}={url!r}>" for tag, name, url in refs.assets if is_external(url)]
-        problems += [f"{path}: inline CSS url({url!r})" for css in refs.css for url in css_references(css)
-                     if is_external(url)]
+        problems += [
+            f"{path}: inline CSS url({url!r})"
+            for css in refs.css
+            for url in css_references(css)
+            if is_external(url)
+        ]
         for href in refs.stylesheets:
             local = local_path(path, href)
             if local:
@@ -154,7 +168,9 @@ def outside_references(client: FlaskClient, pages: dict[str, PageRefs]) -> list[
     while queue:
         sheet = queue.popleft()
         response = client.get(sheet)
-        assert response.status_code == 200, f"stylesheet {sheet} (from {stylesheets.get(sheet)}) answered {response.status_code}"
+        assert response.status_code == 200, (
+            f"stylesheet {sheet} (from {stylesheets.get(sheet)}) answered {response.status_code}"
+        )
         for url in css_references(response.get_data(as_text=True)):
             if is_external(url):
                 problems.append(f"{sheet}: url({url!r})")
@@ -188,12 +204,17 @@ def test_the_login_page_loads_nothing_from_outside(client):
 def test_static_files_reference_nothing_outside():
     problems = []
     for css in STATIC.rglob("*.css"):
-        problems += [f"{css.name}: {url}" for url in css_references(css.read_text("utf-8")) if is_external(url)]
+        problems += [
+            f"{css.name}: {url}" for url in css_references(css.read_text("utf-8")) if is_external(url)
+        ]
     for script in STATIC.rglob("*.js"):
         # Scripts may not fetch from, or point the page at, another host.
         text = CSS_COMMENT.sub("", script.read_text("utf-8"))
-        problems += [f"{script.name}: {url}" for url in re.findall(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}[^\s'\"]*", text)
-                     if "www.w3.org/" not in url]
+        problems += [
+            f"{script.name}: {url}"
+            for url in re.findall(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}[^\s'\"]*", text)
+            if "www.w3.org/" not in url
+        ]
     assert not problems, problems
 
 
@@ -213,9 +234,15 @@ def test_the_checker_finds_every_kind_of_outside_reference():
     </body></html>"""
     refs = parse(html)
     external = [url for _tag, _name, url in refs.assets if is_external(url)]
-    assert external == ["https://cdn.example.com/x.js", "//fonts.example.com/css", "http://example.com/favicon.ico",
-                        "https://example.com/hi.png", "HTTPS://example.com/frame", "\\\\example.com/v.mp4",
-                        "https://example.com/o.swf"]
+    assert external == [
+        "https://cdn.example.com/x.js",
+        "//fonts.example.com/css",
+        "http://example.com/favicon.ico",
+        "https://example.com/hi.png",
+        "HTTPS://example.com/frame",
+        "\\\\example.com/v.mp4",
+        "https://example.com/o.swf",
+    ]
     css = [url for block in refs.css for url in css_references(block) if is_external(url)]
     assert css == ["https://example.com/bg.png", "https://example.com/a.css", "//example.com/b.png"]
     assert not is_external("/static/css/app.css") and not is_external("data:image/png;base64,AAAA")

@@ -151,7 +151,10 @@ def test_scan_box_opens_the_scanned_label_or_feeds_the_current_batch(page: Page)
     page.keyboard.type("BAD")
     page.keyboard.press("Enter")
     expect(box).to_have_value("BAD")
-    assert page.evaluate("[document.activeElement.selectionStart, document.activeElement.selectionEnd]") == [0, 3]
+    assert page.evaluate("[document.activeElement.selectionStart, document.activeElement.selectionEnd]") == [
+        0,
+        3,
+    ]
 
     # Elsewhere Enter opens /scan?code=… (the server side finds the item).
     page.evaluate("document.querySelector('[data-scan-target]').remove()")
@@ -162,8 +165,9 @@ def test_scan_box_opens_the_scanned_label_or_feeds_the_current_batch(page: Page)
     assert scan.value.url.endswith("/scan?code=PDGA-2026-000003") and scan.value.is_navigation_request()
 
 
-@pytest.mark.parametrize(("name", "width", "height"), [("desktop", 1366, 768), ("tablet", 820, 1180),
-                                                       ("phone", 390, 844)])
+@pytest.mark.parametrize(
+    ("name", "width", "height"), [("desktop", 1366, 768), ("tablet", 820, 1180), ("phone", 390, 844)]
+)
 def test_layout_fits_the_screen_without_sideways_scrolling(page: Page, name: str, width: int, height: int):
     page.set_viewport_size({"width": width, "height": height})
     login(page, "admin")

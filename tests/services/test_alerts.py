@@ -35,8 +35,14 @@ def accept(transfer, ids, username="prosecutor", case_no="浦检刑诉[2026]12�
 
 def to_court(case, ids):
     accept(send_to_procuratorate(case, ids), ids)
-    indictment = propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency("PDFY").id,
-                                  kind=TransferKind.INDICTMENT, item_ids=ids)
+    indictment = propose_transfer(
+        db.session,
+        act("prosecutor"),
+        case_id=case.id,
+        to_agency_id=agency("PDFY").id,
+        kind=TransferKind.INDICTMENT,
+        item_ids=ids,
+    )
     db.session.commit()
     accept(indictment, ids, username="judge", case_no="(2026)沪0115刑初1号")
 
@@ -56,18 +62,27 @@ def test_into_storage_alert_goes_to_the_custodians_officers_keepers_and_approver
 
 def test_checked_in_items_raise_no_storage_alert(app):
     stored_items(2)
-    assert filter_alerts(all_alerts(db.session, utcnow() + timedelta(days=2)), rule=AlertRule.INTO_STORAGE) == []
+    assert (
+        filter_alerts(all_alerts(db.session, utcnow() + timedelta(days=2)), rule=AlertRule.INTO_STORAGE) == []
+    )
 
 
 def test_late_check_out_return(app):
     case, stored = stored_items(1)
     checkout = checkouts.request_checkout(
-        db.session, act("police_officer"), item_ids=[stored[0].id], purpose=CheckoutPurpose.APPRAISAL,
-        counterparty=checkouts.CounterpartyInput(name="鉴定中心"), due_at=utcnow() + timedelta(hours=48))
+        db.session,
+        act("police_officer"),
+        item_ids=[stored[0].id],
+        purpose=CheckoutPurpose.APPRAISAL,
+        counterparty=checkouts.CounterpartyInput(name="鉴定中心"),
+        due_at=utcnow() + timedelta(hours=48),
+    )
     db.session.commit()
     checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=True)
     db.session.commit()
-    assert alerts_for(db.session, act("police_keeper"), now=checkout.due_at + MINUTE) == []  # not released yet
+    assert (
+        alerts_for(db.session, act("police_keeper"), now=checkout.due_at + MINUTE) == []
+    )  # not released yet
     checkouts.release_checkout(db.session, act("police_keeper"), checkout.id)
     db.session.commit()
     assert alerts_for(db.session, act("police_keeper")) == []
@@ -84,7 +99,11 @@ def test_freeze_renewal_window_renewal_and_lapse(app):
     order = freeze(item, months=1, start=today - timedelta(days=20))
     due = end_of_local_day(order.expires_on)
     [alert] = alerts_for(db.session, act("police_officer"))
-    assert alert.rule is AlertRule.FREEZE_EXPIRY and alert.state is AlertState.APPROACHING and alert.due_at == due
+    assert (
+        alert.rule is AlertRule.FREEZE_EXPIRY
+        and alert.state is AlertState.APPROACHING
+        and alert.due_at == due
+    )
     assert alerts_for(db.session, act("police_keeper")) == []  # officers renew freezes
 
     freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no="续冻[2026]1号", period_months=6)
@@ -105,24 +124,47 @@ def test_supplementary_investigation_month(app):
     case, stored = stored_items(1)
     ids = [stored[0].id]
     accept(send_to_procuratorate(case, ids), ids)
-    back = propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency("PDGA").id,
-                            kind=TransferKind.SUPPLEMENTARY_INVESTIGATION, item_ids=[])
+    back = propose_transfer(
+        db.session,
+        act("prosecutor"),
+        case_id=case.id,
+        to_agency_id=agency("PDGA").id,
+        kind=TransferKind.SUPPLEMENTARY_INVESTIGATION,
+        item_ids=[],
+    )
     db.session.commit()
-    assert alerts_for(db.session, act("police_officer"), now=utcnow() + timedelta(days=40)) == []  # not received
+    assert (
+        alerts_for(db.session, act("police_officer"), now=utcnow() + timedelta(days=40)) == []
+    )  # not received
     accept(back, [], username="police_officer")
     db.session.refresh(back)
     month_later = utcnow() + timedelta(days=32)
-    [alert] = filter_alerts(alerts_for(db.session, act("police_officer"), now=month_later),
-                            rule=AlertRule.SUPPLEMENTARY_INVESTIGATION)
+    [alert] = filter_alerts(
+        alerts_for(db.session, act("police_officer"), now=month_later),
+        rule=AlertRule.SUPPLEMENTARY_INVESTIGATION,
+    )
     assert alert.overdue and alert.record_ref == back.transfer_no and alert.detail["round"] == 1
     assert alert.agency_id == agency("PDGA").id
-    assert filter_alerts(alerts_for(db.session, act("prosecutor"), now=month_later),
-                         rule=AlertRule.SUPPLEMENTARY_INVESTIGATION) == []
-    again = propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
-                             kind=TransferKind.PROSECUTION, item_ids=[])
+    assert (
+        filter_alerts(
+            alerts_for(db.session, act("prosecutor"), now=month_later),
+            rule=AlertRule.SUPPLEMENTARY_INVESTIGATION,
+        )
+        == []
+    )
+    again = propose_transfer(
+        db.session,
+        act("police_officer"),
+        case_id=case.id,
+        to_agency_id=agency("PDJC").id,
+        kind=TransferKind.PROSECUTION,
+        item_ids=[],
+    )
     db.session.commit()
     assert again.id
-    assert filter_alerts(all_alerts(db.session, month_later), rule=AlertRule.SUPPLEMENTARY_INVESTIGATION) == []
+    assert (
+        filter_alerts(all_alerts(db.session, month_later), rule=AlertRule.SUPPLEMENTARY_INVESTIGATION) == []
+    )
 
 
 def test_judgment_starts_the_six_month_execution_clock(app):
@@ -130,21 +172,31 @@ def test_judgment_starts_the_six_month_execution_clock(app):
     ids = [i.id for i in stored]
     to_court(case, ids)
     with pytest.raises(PermissionDenied):
-        milestones.record_judgment(db.session, act("prosecutor"), case.id, judgment_no="J", effective_on=local_date(utcnow()))
+        milestones.record_judgment(
+            db.session, act("prosecutor"), case.id, judgment_no="J", effective_on=local_date(utcnow())
+        )
     db.session.rollback()
     with pytest.raises(InvalidInput):
-        milestones.record_judgment(db.session, act("judge"), case.id, judgment_no="J",
-                                   effective_on=local_date(utcnow()) + timedelta(days=1))
+        milestones.record_judgment(
+            db.session,
+            act("judge"),
+            case.id,
+            judgment_no="J",
+            effective_on=local_date(utcnow()) + timedelta(days=1),
+        )
     db.session.rollback()
     effective = local_date(utcnow()) - timedelta(days=1)
-    judgment = milestones.record_judgment(db.session, act("judge"), case.id, judgment_no="(2026)沪0115刑初1号",
-                                          effective_on=effective)
+    judgment = milestones.record_judgment(
+        db.session, act("judge"), case.id, judgment_no="(2026)沪0115刑初1号", effective_on=effective
+    )
     db.session.commit()
     assert case.stage is CaseStage.EXECUTION
     [event] = events("case.judgment")
     assert event.data["held_items"] == 2 and event.data["after"] == {"stage": "execution"}
     with pytest.raises(Conflict):
-        milestones.record_judgment(db.session, act("judge"), case.id, judgment_no="J2", effective_on=effective)
+        milestones.record_judgment(
+            db.session, act("judge"), case.id, judgment_no="J2", effective_on=effective
+        )
     db.session.rollback()
     assert alerts_for(db.session, act("judge")) == []
     [alert] = alerts_for(db.session, act("judge"), now=utcnow() + timedelta(days=190))
@@ -163,8 +215,13 @@ def test_closing_the_case_with_items_held_alerts_at_once(app):
     with pytest.raises(InvalidInput):
         milestones.close_case(db.session, act("police_officer"), case.id, legal_basis=" ", reason="撤案")
     db.session.rollback()
-    closure = milestones.close_case(db.session, act("police_officer"), case.id,
-                                    legal_basis="沪公(浦)撤字[2026]3号", reason="不应追究刑事责任，撤销案件")
+    closure = milestones.close_case(
+        db.session,
+        act("police_officer"),
+        case.id,
+        legal_basis="沪公(浦)撤字[2026]3号",
+        reason="不应追究刑事责任，撤销案件",
+    )
     db.session.commit()
     assert case.stage is CaseStage.CLOSED and closure.previous_stage is CaseStage.INVESTIGATION
     [event] = events("case.close")
@@ -190,25 +247,41 @@ def test_unrelated_item_must_be_released_within_three_days(app):
     with pytest.raises(PermissionDenied):
         milestones.mark_unrelated(db.session, act("police_keeper"), item.id, found_on=today, reason="x")
     db.session.rollback()
-    finding = milestones.mark_unrelated(db.session, act("police_officer"), item.id, found_on=today,
-                                        reason="经查账户资金系合法收入", decision_doc_no="沪公(浦)解冻[2026]1号")
+    finding = milestones.mark_unrelated(
+        db.session,
+        act("police_officer"),
+        item.id,
+        found_on=today,
+        reason="经查账户资金系合法收入",
+        decision_doc_no="沪公(浦)解冻[2026]1号",
+    )
     db.session.commit()
     due = end_of_local_day(today + timedelta(days=3))
-    assert filter_alerts(alerts_for(db.session, act("police_officer")), rule=AlertRule.UNRELATED_RELEASE) == []
-    [alert] = filter_alerts(alerts_for(db.session, act("police_officer"), now=due - timedelta(hours=1)),
-                            rule=AlertRule.UNRELATED_RELEASE)
+    assert (
+        filter_alerts(alerts_for(db.session, act("police_officer")), rule=AlertRule.UNRELATED_RELEASE) == []
+    )
+    [alert] = filter_alerts(
+        alerts_for(db.session, act("police_officer"), now=due - timedelta(hours=1)),
+        rule=AlertRule.UNRELATED_RELEASE,
+    )
     assert alert.due_at == due and alert.state is AlertState.APPROACHING
     assert alert.record_id == finding.id
-    late = filter_alerts(alerts_for(db.session, act("police_officer"), now=due + MINUTE),
-                         rule=AlertRule.UNRELATED_RELEASE)
+    late = filter_alerts(
+        alerts_for(db.session, act("police_officer"), now=due + MINUTE), rule=AlertRule.UNRELATED_RELEASE
+    )
     assert [a.overdue for a in late] == [True]
     with pytest.raises(Conflict):
         milestones.mark_unrelated(db.session, act("police_officer"), item.id, found_on=today, reason="again")
     db.session.rollback()
     freezes.release_freeze(db.session, act("police_officer"), order.id, doc_no="解除冻结[2026]1号")
     db.session.commit()
-    assert filter_alerts(alerts_for(db.session, act("police_officer"), now=utcnow() + timedelta(days=10)),
-                         rule=AlertRule.UNRELATED_RELEASE) == []
+    assert (
+        filter_alerts(
+            alerts_for(db.session, act("police_officer"), now=utcnow() + timedelta(days=10)),
+            rule=AlertRule.UNRELATED_RELEASE,
+        )
+        == []
+    )
     assert [e.action for e in events(item_id=item.id)][-2:] == ["item.unrelated", "freeze.release"]
 
 
@@ -216,17 +289,25 @@ def test_public_notice_six_months(app):
     case = open_case()
     items = [register(case, name=f"无主物品{n}", category=ItemCategory.GOODS) for n in range(2)]
     published = local_date(utcnow()) - timedelta(days=1)
-    notice = milestones.publish_notice(db.session, act("police_officer"), item_ids=[i.id for i in items],
-                                       published_on=published, medium="浦东公安分局门户网站")
+    notice = milestones.publish_notice(
+        db.session,
+        act("police_officer"),
+        item_ids=[i.id for i in items],
+        published_on=published,
+        medium="浦东公安分局门户网站",
+    )
     db.session.commit()
     assert notice.notice_no.startswith("GG-PDGA-") and len(notice.lines) == 2
     late = utcnow() + timedelta(days=200)
-    found = filter_alerts(alerts_for(db.session, act("police_officer"), now=late), rule=AlertRule.UNCLAIMED_PROPERTY)
+    found = filter_alerts(
+        alerts_for(db.session, act("police_officer"), now=late), rule=AlertRule.UNCLAIMED_PROPERTY
+    )
     assert len(found) == 2 and all(a.overdue and a.record_ref == notice.notice_no for a in found)
     # (the exact boundaries are covered in tests/domain/test_deadlines.py)
     with pytest.raises(PermissionDenied):
-        milestones.publish_notice(db.session, act("police_keeper"), item_ids=[items[0].id], published_on=published,
-                                  medium="x")
+        milestones.publish_notice(
+            db.session, act("police_keeper"), item_ids=[items[0].id], published_on=published, medium="x"
+        )
 
 
 def test_summary_counts_every_rule(app):

@@ -15,18 +15,29 @@ from ..factories import act, close_case, location, photo, register, stored_items
 
 def test_an_early_sale_replaces_the_items_value_with_the_proceeds(app):
     case = stored_items(0)[0]
-    car = register(case, name="白色轿车", category=ItemCategory.VEHICLE, details={"plate": "沪C22222"},
-                   estimated_value_fen=5_000)
+    car = register(
+        case,
+        name="白色轿车",
+        category=ItemCategory.VEHICLE,
+        details={"plate": "沪C22222"},
+        estimated_value_fen=5_000,
+    )
     storage.check_in(db.session, act("police_keeper"), car.id, location_id=location("R1-A-03").id)
     db.session.commit()
     register(case, name="办公椅", category=ItemCategory.GOODS, estimated_value_fen=20_000)
     assert case_summary(db.session, case.id).total_value_fen == 25_000
     photo(car)
-    sale = dispositions.propose_disposition(db.session, act("police_officer"), item_ids=[car.id],
-                                            kind=DispositionKind.EARLY_SALE, reason="车辆长期存放贬值")
+    sale = dispositions.propose_disposition(
+        db.session,
+        act("police_officer"),
+        item_ids=[car.id],
+        kind=DispositionKind.EARLY_SALE,
+        reason="车辆长期存放贬值",
+    )
     dispositions.decide_disposition(db.session, act("police_approver"), sale.id, approve=True)
-    dispositions.execute_disposition(db.session, act("police_keeper"), sale.id, receipt_no="拍卖成交确认书 B-1",
-                                     proceeds_fen=123_456)
+    dispositions.execute_disposition(
+        db.session, act("police_keeper"), sale.id, receipt_no="拍卖成交确认书 B-1", proceeds_fen=123_456
+    )
     db.session.commit()
     summary = case_summary(db.session, case.id)
     assert summary.item_count == 3  # the car (disposed), the chair and the proceeds entry
@@ -36,17 +47,21 @@ def test_an_early_sale_replaces_the_items_value_with_the_proceeds(app):
 
 def test_disposed_items_leave_the_value_and_cash_counts_at_its_amount(app):
     case, [item] = stored_items(1)
-    cash = register(case, name="人民币现金", category=ItemCategory.CASH, unit="元",
-                    details={"amount_fen": 50_000})  # no estimate typed: the amount counted is its value
+    cash = register(
+        case, name="人民币现金", category=ItemCategory.CASH, unit="元", details={"amount_fen": 50_000}
+    )  # no estimate typed: the amount counted is its value
     db.session.execute(update(Item).where(Item.id == item.id).values(estimated_value_fen=7_000))
     db.session.commit()
     assert case_summary(db.session, case.id).total_value_fen == 57_000
     close_case(case)
-    confiscation = dispositions.propose_disposition(db.session, act("police_officer"), item_ids=[item.id],
-                                                    kind=DispositionKind.CONFISCATE)
+    confiscation = dispositions.propose_disposition(
+        db.session, act("police_officer"), item_ids=[item.id], kind=DispositionKind.CONFISCATE
+    )
     dispositions.decide_disposition(db.session, act("police_approver"), confiscation.id, approve=True)
     assert case_summary(db.session, case.id).total_value_fen == 57_000  # approved, still held
-    dispositions.execute_disposition(db.session, act("police_keeper"), confiscation.id, receipt_no="国库回执 9")
+    dispositions.execute_disposition(
+        db.session, act("police_keeper"), confiscation.id, receipt_no="国库回执 9"
+    )
     db.session.commit()
     summary = case_summary(db.session, case.id)
     assert summary.item_count == 2 and summary.total_value_fen == 50_000

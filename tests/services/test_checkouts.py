@@ -25,8 +25,14 @@ LAB = checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心", k
 
 
 def request(item_ids, username="police_officer", hours=48, purpose=CheckoutPurpose.APPRAISAL):
-    checkout = checkouts.request_checkout(db.session, act(username), item_ids=item_ids, purpose=purpose,
-                                          counterparty=LAB, due_at=utcnow() + timedelta(hours=hours))
+    checkout = checkouts.request_checkout(
+        db.session,
+        act(username),
+        item_ids=item_ids,
+        purpose=purpose,
+        counterparty=LAB,
+        due_at=utcnow() + timedelta(hours=hours),
+    )
     db.session.commit()
     return checkout
 
@@ -40,8 +46,9 @@ def approved(item_ids):
 
 def released(item_ids):
     checkout = approved(item_ids)
-    checkouts.release_checkout(db.session, act("police_keeper"), checkout.id,
-                               released_to=" 上海市公安局 物证鉴定中心 ")  # whitespace aside, the registered name
+    checkouts.release_checkout(
+        db.session, act("police_keeper"), checkout.id, released_to=" 上海市公安局 物证鉴定中心 "
+    )  # whitespace aside, the registered name
     db.session.commit()
     return checkout
 
@@ -60,7 +67,11 @@ def test_full_check_out_and_return(app):
     assert item.location_state is LocationState.IN_STORAGE and item.storage_location_id == home
     assert item.condition == "封存完好"
     assert [e.action for e in events(item_id=item.id)][-4:] == [
-        "checkout.request", "checkout.approve", "item.release", "item.return"]
+        "checkout.request",
+        "checkout.approve",
+        "item.release",
+        "item.return",
+    ]
     release_event = events("item.release", item_id=item.id)[0]
     assert release_event.data["released_to"] == LAB.name == checkout.released_to
 
@@ -99,7 +110,9 @@ def test_nobody_approves_their_own_request(app):
         checkouts.decide_checkout(db.session, act("court_approver"), checkout.id, approve=True)
     with pytest.raises(InvalidInput):
         checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=False)
-    checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=False, reason="用途不明")
+    checkouts.decide_checkout(
+        db.session, act("police_approver"), checkout.id, approve=False, reason="用途不明"
+    )
     db.session.commit()
     assert checkout.status is CheckoutStatus.REJECTED
     with pytest.raises(Conflict):
@@ -127,18 +140,32 @@ def test_return_checks_and_records_discrepancies(app):
     with pytest.raises(InvalidInput):
         checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition=" ")
     with pytest.raises(InvalidInput) as no_note:
-        checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="屏幕碎裂",
-                               discrepancy=Discrepancy.DAMAGE)
+        checkouts.return_items(
+            db.session,
+            act("police_keeper"),
+            checkout.id,
+            condition="屏幕碎裂",
+            discrepancy=Discrepancy.DAMAGE,
+        )
     assert "discrepancy_note" in no_note.value.fields
-    checkouts.return_items(db.session, act("police_keeper"), checkout.id, item_ids=[stored[0].id],
-                           condition="屏幕碎裂", discrepancy=Discrepancy.DAMAGE, discrepancy_note="鉴定中跌落")
+    checkouts.return_items(
+        db.session,
+        act("police_keeper"),
+        checkout.id,
+        item_ids=[stored[0].id],
+        condition="屏幕碎裂",
+        discrepancy=Discrepancy.DAMAGE,
+        discrepancy_note="鉴定中跌落",
+    )
     db.session.commit()
     assert checkout.status is CheckoutStatus.RELEASED  # one item still out
     [line] = [line for line in checkout.lines if line.item_id == stored[0].id]
     assert line.discrepancy is Discrepancy.DAMAGE and line.discrepancy_note == "鉴定中跌落"
     assert events("item.return", item_id=stored[0].id)[0].data["discrepancy"] == "damage"
     with pytest.raises(InvalidInput):
-        checkouts.return_items(db.session, act("police_keeper"), checkout.id, item_ids=[stored[0].id], condition="x")
+        checkouts.return_items(
+            db.session, act("police_keeper"), checkout.id, item_ids=[stored[0].id], condition="x"
+        )
     checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="完好")
     db.session.commit()
     assert checkout.status is CheckoutStatus.RETURNED
@@ -147,19 +174,28 @@ def test_return_checks_and_records_discrepancies(app):
 def test_overdue_is_visible_and_extensions_need_approval(app):
     case, [item] = stored_items(1)
     checkout = released([item.id])
-    db.session.execute(update(Checkout).where(Checkout.id == checkout.id).values(due_at=utcnow() - timedelta(hours=1)))
+    db.session.execute(
+        update(Checkout).where(Checkout.id == checkout.id).values(due_at=utcnow() - timedelta(hours=1))
+    )
     db.session.commit()
     officer = act("police_officer")
     assert [i.id for i in db.session.scalars(items_query(officer, ItemQuery(overdue=True)))] == [item.id]
-    assert [c.id for c in db.session.scalars(checkouts.checkouts_query(officer, overdue=True))] == [checkout.id]
+    assert [c.id for c in db.session.scalars(checkouts.checkouts_query(officer, overdue=True))] == [
+        checkout.id
+    ]
 
     with pytest.raises(InvalidInput):
-        checkouts.request_extension(db.session, officer, checkout.id, due_at=utcnow() + timedelta(days=2), reason=" ")
-    checkouts.request_extension(db.session, officer, checkout.id, due_at=utcnow() + timedelta(days=2),
-                                reason="鉴定需延长两天")
+        checkouts.request_extension(
+            db.session, officer, checkout.id, due_at=utcnow() + timedelta(days=2), reason=" "
+        )
+    checkouts.request_extension(
+        db.session, officer, checkout.id, due_at=utcnow() + timedelta(days=2), reason="鉴定需延长两天"
+    )
     db.session.commit()
     with pytest.raises(Conflict):
-        checkouts.request_extension(db.session, officer, checkout.id, due_at=utcnow() + timedelta(days=3), reason="x")
+        checkouts.request_extension(
+            db.session, officer, checkout.id, due_at=utcnow() + timedelta(days=3), reason="x"
+        )
     db.session.rollback()
     checkouts.decide_extension(db.session, act("police_approver"), checkout.id, approve=True)
     db.session.commit()
@@ -170,15 +206,23 @@ def test_overdue_is_visible_and_extensions_need_approval(app):
     with pytest.raises(Conflict):
         checkouts.decide_extension(db.session, act("police_approver"), checkout.id, approve=True)
     with pytest.raises(InvalidInput):  # an extension moves the due time later, never earlier
-        checkouts.request_extension(db.session, officer, checkout.id, due_at=utcnow() + timedelta(hours=1), reason="x")
+        checkouts.request_extension(
+            db.session, officer, checkout.id, due_at=utcnow() + timedelta(hours=1), reason="x"
+        )
 
 
 def test_a_checked_out_item_cannot_be_transferred_or_stored(app):
     case, [item] = stored_items(1)
     released([item.id])
     with pytest.raises(Conflict):
-        propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
-                         kind=TransferKind.PROSECUTION, item_ids=[item.id])
+        propose_transfer(
+            db.session,
+            act("police_officer"),
+            case_id=case.id,
+            to_agency_id=agency("PDJC").id,
+            kind=TransferKind.PROSECUTION,
+            item_ids=[item.id],
+        )
     db.session.rollback()
     with pytest.raises(Conflict):
         storage.move(db.session, act("police_keeper"), item.id, location_id=location("R1-B-02").id)
@@ -198,8 +242,14 @@ def test_cancel_before_release(app):
 
 
 def propose(case, item_ids):
-    return propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
-                            kind=TransferKind.PROSECUTION, item_ids=item_ids)
+    return propose_transfer(
+        db.session,
+        act("police_officer"),
+        case_id=case.id,
+        to_agency_id=agency("PDJC").id,
+        kind=TransferKind.PROSECUTION,
+        item_ids=item_ids,
+    )
 
 
 @pytest.mark.parametrize("stage", ["requested", "approved"])
@@ -219,7 +269,9 @@ def test_an_item_on_an_open_check_out_cannot_be_transferred(app, stage):
 def test_a_returned_item_of_a_partly_returned_check_out_can_be_transferred(app):
     case, stored = stored_items(2)
     checkout = released([i.id for i in stored])
-    checkouts.return_items(db.session, act("police_keeper"), checkout.id, item_ids=[stored[0].id], condition="完好")
+    checkouts.return_items(
+        db.session, act("police_keeper"), checkout.id, item_ids=[stored[0].id], condition="完好"
+    )
     db.session.commit()
     with pytest.raises(Conflict) as still_out:
         propose(case, [stored[1].id])
@@ -242,8 +294,9 @@ def move_custody_behind_the_checkouts_back(item_ids, to_code="PDJC"):
 def test_a_check_out_goes_no_further_once_custody_moved(app):
     case, stored = stored_items(3)
     requested, ready, out = request([stored[0].id]), approved([stored[1].id]), released([stored[2].id])
-    checkouts.request_extension(db.session, act("police_officer"), out.id, due_at=utcnow() + timedelta(days=5),
-                                reason="鉴定需延长")
+    checkouts.request_extension(
+        db.session, act("police_officer"), out.id, due_at=utcnow() + timedelta(days=5), reason="鉴定需延长"
+    )
     db.session.commit()
     move_custody_behind_the_checkouts_back([i.id for i in stored])
 
@@ -254,17 +307,38 @@ def test_a_check_out_goes_no_further_once_custody_moved(app):
         return error.value.code
 
     # The procuratorate now holds the items: the police's requests and approvals no longer count.
-    assert refused(lambda: checkouts.decide_checkout(db.session, act("prosecutor_approver"), requested.id,
-                                                     approve=True)) == "checkout.custody_moved"
-    assert refused(lambda: checkouts.release_checkout(db.session, act("procuratorate_keeper"), ready.id)) \
+    assert (
+        refused(
+            lambda: checkouts.decide_checkout(
+                db.session, act("prosecutor_approver"), requested.id, approve=True
+            )
+        )
         == "checkout.custody_moved"
-    assert refused(lambda: checkouts.return_items(db.session, act("procuratorate_keeper"), out.id,
-                                                  condition="完好")) == "checkout.custody_moved"
-    assert refused(lambda: checkouts.decide_extension(db.session, act("prosecutor_approver"), out.id,
-                                                      approve=True)) == "checkout.custody_moved"
-    assert refused(lambda: checkouts.request_extension(
-        db.session, act("prosecutor"), ready.id, due_at=utcnow() + timedelta(days=9), reason="x")) \
+    )
+    assert (
+        refused(lambda: checkouts.release_checkout(db.session, act("procuratorate_keeper"), ready.id))
         == "checkout.custody_moved"
+    )
+    assert (
+        refused(
+            lambda: checkouts.return_items(db.session, act("procuratorate_keeper"), out.id, condition="完好")
+        )
+        == "checkout.custody_moved"
+    )
+    assert (
+        refused(
+            lambda: checkouts.decide_extension(db.session, act("prosecutor_approver"), out.id, approve=True)
+        )
+        == "checkout.custody_moved"
+    )
+    assert (
+        refused(
+            lambda: checkouts.request_extension(
+                db.session, act("prosecutor"), ready.id, due_at=utcnow() + timedelta(days=9), reason="x"
+            )
+        )
+        == "checkout.custody_moved"
+    )
     assert db.session.get(Item, stored[1].id).location_state is LocationState.IN_STORAGE
     # The new custodian can still withdraw a stale request and make its own.
     checkouts.cancel_checkout(db.session, act("prosecutor"), ready.id, reason="保管单位已变更")
@@ -279,8 +353,13 @@ def test_a_check_out_goes_no_further_once_custody_moved(app):
 def test_returning_everything_closes_a_pending_extension(app):
     case, [item] = stored_items(1)
     checkout = released([item.id])
-    checkouts.request_extension(db.session, act("police_officer"), checkout.id,
-                                due_at=utcnow() + timedelta(days=5), reason="鉴定需延长")
+    checkouts.request_extension(
+        db.session,
+        act("police_officer"),
+        checkout.id,
+        due_at=utcnow() + timedelta(days=5),
+        reason="鉴定需延长",
+    )
     db.session.commit()
     due = checkout.due_at
     checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="完好")
@@ -302,13 +381,21 @@ def test_returning_everything_closes_a_pending_extension(app):
 def test_cancelling_closes_a_pending_extension(app):
     case, [item] = stored_items(1)
     checkout = approved([item.id])
-    checkouts.request_extension(db.session, act("police_officer"), checkout.id,
-                                due_at=utcnow() + timedelta(days=5), reason="鉴定排期推迟")
+    checkouts.request_extension(
+        db.session,
+        act("police_officer"),
+        checkout.id,
+        due_at=utcnow() + timedelta(days=5),
+        reason="鉴定排期推迟",
+    )
     db.session.commit()
     checkouts.cancel_checkout(db.session, act("police_officer"), checkout.id, reason="不再需要")
     db.session.commit()
     assert [e.status for e in checkout.extensions] == [ExtensionStatus.REJECTED]
-    assert [e.action for e in events(item_id=item.id)][-2:] == ["checkout.cancel", "checkout.extension_reject"]
+    assert [e.action for e in events(item_id=item.id)][-2:] == [
+        "checkout.cancel",
+        "checkout.extension_reject",
+    ]
 
 
 def test_an_extension_is_decided_only_while_the_check_out_runs(app):
@@ -319,9 +406,15 @@ def test_an_extension_is_decided_only_while_the_check_out_runs(app):
     checkout = released([item.id])
     checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="完好")
     db.session.commit()
-    checkout.extensions.append(CheckoutExtension(
-        previous_due_at=checkout.due_at, requested_due_at=utcnow() + timedelta(days=9), reason="旧数据",
-        status=ExtensionStatus.REQUESTED, requested_by_id=act("police_officer").user_id))
+    checkout.extensions.append(
+        CheckoutExtension(
+            previous_due_at=checkout.due_at,
+            requested_due_at=utcnow() + timedelta(days=9),
+            reason="旧数据",
+            status=ExtensionStatus.REQUESTED,
+            requested_by_id=act("police_officer").user_id,
+        )
+    )
     db.session.commit()
     with pytest.raises(Conflict) as over:
         checkouts.decide_extension(db.session, act("police_approver"), checkout.id, approve=True)
@@ -329,7 +422,7 @@ def test_an_extension_is_decided_only_while_the_check_out_runs(app):
 
 
 def test_release_only_to_the_registered_person(app):
-    """"只能交付给登记的领用人": the name given at release must be the counterparty's registered name."""
+    """ "只能交付给登记的领用人": the name given at release must be the counterparty's registered name."""
     case, [item] = stored_items(1)
     checkout = approved([item.id])
     for wrong in ("张三", "鉴定人 钱工", "上海市公安局物证鉴定中心（钱工）"):
@@ -359,8 +452,13 @@ def test_a_check_out_that_is_over_says_so(app, ending):
     db.session.commit()
     attempts = [
         lambda: checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="完好"),
-        lambda: checkouts.request_extension(db.session, act("police_officer"), checkout.id,
-                                            due_at=utcnow() + timedelta(days=9), reason="再鉴定"),
+        lambda: checkouts.request_extension(
+            db.session,
+            act("police_officer"),
+            checkout.id,
+            due_at=utcnow() + timedelta(days=9),
+            reason="再鉴定",
+        ),
         lambda: checkouts.release_checkout(db.session, act("police_keeper"), checkout.id),
         lambda: checkouts.cancel_checkout(db.session, act("police_officer"), checkout.id),
     ]

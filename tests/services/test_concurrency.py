@@ -57,8 +57,11 @@ def race(app, *jobs: Callable[[], object], hold: float = 0.3) -> list[str]:
 
 def accept_events(item_id: int) -> int:
     db.session.commit()
-    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.item_id == item_id, AuditEvent.action == "transfer.accept"))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.item_id == item_id, AuditEvent.action == "transfer.accept")
+    )
 
 
 def test_two_simultaneous_accepts_of_the_same_line(postgres_app):
@@ -66,8 +69,9 @@ def test_two_simultaneous_accepts_of_the_same_line(postgres_app):
     transfer = send_to_procuratorate(case, [item.id])
 
     def sign(username: str):
-        return lambda: decide_lines(db.session, act(username), transfer.id, [item.id], accept=True,
-                                    case_no="浦检[2026]1号")
+        return lambda: decide_lines(
+            db.session, act(username), transfer.id, [item.id], accept=True, case_no="浦检[2026]1号"
+        )
 
     outcomes = race(postgres_app, sign("prosecutor"), sign("procuratorate_keeper"))
     assert outcomes == ["ok", "transfer.line_decided"]
@@ -82,14 +86,20 @@ def test_accept_and_reject_race_exactly_one_decision(postgres_app):
     transfer = send_to_procuratorate(case, [item.id])
     outcomes = race(
         postgres_app,
-        lambda: decide_lines(db.session, act("prosecutor"), transfer.id, [item.id], accept=True, case_no="浦检[2026]2号"),
-        lambda: decide_lines(db.session, act("procuratorate_keeper"), transfer.id, [item.id], accept=False,
-                             reason="封条破损"),
+        lambda: decide_lines(
+            db.session, act("prosecutor"), transfer.id, [item.id], accept=True, case_no="浦检[2026]2号"
+        ),
+        lambda: decide_lines(
+            db.session, act("procuratorate_keeper"), transfer.id, [item.id], accept=False, reason="封条破损"
+        ),
     )
     assert outcomes == ["ok", "transfer.line_decided"]
     db.session.commit()
-    decisions = db.session.scalars(select(AuditEvent.action).where(
-        AuditEvent.item_id == item.id, AuditEvent.action.in_(["transfer.accept", "transfer.reject"]))).all()
+    decisions = db.session.scalars(
+        select(AuditEvent.action).where(
+            AuditEvent.item_id == item.id, AuditEvent.action.in_(["transfer.accept", "transfer.reject"])
+        )
+    ).all()
     assert len(decisions) == 1
 
 
@@ -97,13 +107,23 @@ def test_two_keepers_check_in_the_same_item_once(postgres_app):
     item = register(open_case())
     outcomes = race(
         postgres_app,
-        lambda: storage.check_in(db.session, act("police_keeper"), item.id, location_id=location("R1-A-01").id),
-        lambda: storage.check_in(db.session, act("police_keeper"), item.id, location_id=location("R1-A-02").id),
+        lambda: storage.check_in(
+            db.session, act("police_keeper"), item.id, location_id=location("R1-A-01").id
+        ),
+        lambda: storage.check_in(
+            db.session, act("police_keeper"), item.id, location_id=location("R1-A-02").id
+        ),
     )
     assert outcomes == ["item.not_awaiting_check_in", "ok"]
     db.session.commit()
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.item_id == item.id, AuditEvent.action == "item.check_in")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.item_id == item.id, AuditEvent.action == "item.check_in")
+        )
+        == 1
+    )
 
 
 def test_overlapping_multi_item_transfers_lock_in_order_without_deadlock(postgres_app):
@@ -112,8 +132,14 @@ def test_overlapping_multi_item_transfers_lock_in_order_without_deadlock(postgre
     to = agency("PDJC").id
 
     def propose(ids):
-        return lambda: propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=to,
-                                        kind=TransferKind.OTHER, item_ids=ids)
+        return lambda: propose_transfer(
+            db.session,
+            act("police_officer"),
+            case_id=case.id,
+            to_agency_id=to,
+            kind=TransferKind.OTHER,
+            item_ids=ids,
+        )
 
     # (Items-only transfers: two stage transfers of one case are refused before any item is locked.)
     # Opposite orders of the same items: locking by ascending id means one waits, never a deadlock.
@@ -121,8 +147,14 @@ def test_overlapping_multi_item_transfers_lock_in_order_without_deadlock(postgre
     assert outcomes == ["item.in_transfer", "ok"]
     db.session.commit()
     for item_id in (a, b, c):
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.item_id == item_id, AuditEvent.action == "transfer.propose")) == 1
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.item_id == item_id, AuditEvent.action == "transfer.propose")
+            )
+            == 1
+        )
 
 
 def test_parallel_wrong_passwords_still_lock_the_account(postgres_app):
@@ -143,8 +175,13 @@ def test_parallel_wrong_passwords_still_lock_the_account(postgres_app):
         with postgres_app.app_context():
             try:
                 barrier.wait()
-                outcome = auth.authenticate(db.session, "police_officer", "wrong-password-2026",
-                                            Origin(ip="203.0.113.9"), policy=policy)
+                outcome = auth.authenticate(
+                    db.session,
+                    "police_officer",
+                    "wrong-password-2026",
+                    Origin(ip="203.0.113.9"),
+                    policy=policy,
+                )
                 db.session.commit()
                 with lock:
                     codes.append(outcome.code)
@@ -161,9 +198,18 @@ def test_parallel_wrong_passwords_still_lock_the_account(postgres_app):
     db.session.commit()
     user = db.session.scalar(select(User).where(User.username == "police_officer"))
     assert user.locked_until is not None
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "lockout")) == 1
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "login", AuditEvent.outcome == Outcome.FAILURE)) == 5
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "lockout"))
+        == 1
+    )
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "login", AuditEvent.outcome == Outcome.FAILURE)
+        )
+        == 5
+    )
 
 
 def test_two_keepers_start_overlapping_stocktakes_at_once(postgres_app):
@@ -189,15 +235,28 @@ def test_stale_stage_transfers_signed_for_at_once_move_the_case_once(postgres_ap
     from custody.services.visibility import add_participant
 
     case, [item] = stored_items(1)
-    decide_lines(db.session, act("prosecutor"), send_to_procuratorate(case, [item.id]).id, [item.id], accept=True,
-                 case_no="浦检[2026]3号")
+    decide_lines(
+        db.session,
+        act("prosecutor"),
+        send_to_procuratorate(case, [item.id]).id,
+        [item.id],
+        accept=True,
+        case_no="浦检[2026]3号",
+    )
     db.session.commit()
     stale = {}
-    for n, (kind, to) in enumerate(((TransferKind.INDICTMENT, "PDFY"),
-                                    (TransferKind.SUPPLEMENTARY_INVESTIGATION, "PDGA")), start=1):
-        transfer = Transfer(transfer_no=f"YS-OLD-{n}", case_id=case.id, kind=kind, from_agency_id=agency("PDJC").id,
-                            to_agency_id=agency(to).id, status=TransferStatus.PENDING,
-                            created_by_id=act("prosecutor").user_id)
+    for n, (kind, to) in enumerate(
+        ((TransferKind.INDICTMENT, "PDFY"), (TransferKind.SUPPLEMENTARY_INVESTIGATION, "PDGA")), start=1
+    ):
+        transfer = Transfer(
+            transfer_no=f"YS-OLD-{n}",
+            case_id=case.id,
+            kind=kind,
+            from_agency_id=agency("PDJC").id,
+            to_agency_id=agency(to).id,
+            status=TransferStatus.PENDING,
+            created_by_id=act("prosecutor").user_id,
+        )
         db.session.add(transfer)
         db.session.flush()
         add_participant(db.session, case.id, transfer.to_agency_id)
@@ -206,30 +265,57 @@ def test_stale_stage_transfers_signed_for_at_once_move_the_case_once(postgres_ap
 
     outcomes = race(
         postgres_app,
-        lambda: decide_lines(db.session, act("judge"), stale[TransferKind.INDICTMENT], [], accept=True,
-                             case_no="(2026)沪0115刑初5号"),
-        lambda: decide_lines(db.session, act("police_officer"), stale[TransferKind.SUPPLEMENTARY_INVESTIGATION], [],
-                             accept=True),
+        lambda: decide_lines(
+            db.session,
+            act("judge"),
+            stale[TransferKind.INDICTMENT],
+            [],
+            accept=True,
+            case_no="(2026)沪0115刑初5号",
+        ),
+        lambda: decide_lines(
+            db.session,
+            act("police_officer"),
+            stale[TransferKind.SUPPLEMENTARY_INVESTIGATION],
+            [],
+            accept=True,
+        ),
     )
     assert outcomes == ["ok", "transfer.wrong_stage"]
     db.session.commit()
     db.session.expire_all()
     moved = db.session.get(Case, case.id)
     assert moved.stage in (CaseStage.TRIAL, CaseStage.INVESTIGATION)
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "case.receive", AuditEvent.case_id == case.id)) == 2  # review, then one of the two
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "case.receive", AuditEvent.case_id == case.id)
+        )
+        == 2
+    )  # review, then one of the two
 
 
 def test_two_stage_proposals_at_once_leave_one_waiting(postgres_app):
     case, [item] = stored_items(1)
-    decide_lines(db.session, act("prosecutor"), send_to_procuratorate(case, [item.id]).id, [item.id], accept=True,
-                 case_no="浦检[2026]4号")
+    decide_lines(
+        db.session,
+        act("prosecutor"),
+        send_to_procuratorate(case, [item.id]).id,
+        [item.id],
+        accept=True,
+        case_no="浦检[2026]4号",
+    )
     db.session.commit()
 
     def propose(kind, to):
-        return lambda: propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency(to).id,
-                                        kind=kind, item_ids=[])
+        return lambda: propose_transfer(
+            db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency(to).id, kind=kind, item_ids=[]
+        )
 
-    outcomes = race(postgres_app, propose(TransferKind.SUPPLEMENTARY_INVESTIGATION, "PDGA"),
-                    propose(TransferKind.INDICTMENT, "PDFY"))
+    outcomes = race(
+        postgres_app,
+        propose(TransferKind.SUPPLEMENTARY_INVESTIGATION, "PDGA"),
+        propose(TransferKind.INDICTMENT, "PDFY"),
+    )
     assert outcomes == ["ok", "transfer.stage_pending"]

@@ -20,8 +20,9 @@ from ..helpers import events
 
 
 def correct(item, field, value, reason="登记笔误", username="police_officer"):
-    correction = propose_correction(db.session, act(username), item_id=item.id, field=field, new_value=value,
-                                    reason=reason)
+    correction = propose_correction(
+        db.session, act(username), item_id=item.id, field=field, new_value=value, reason=reason
+    )
     db.session.commit()
     return correction
 
@@ -54,19 +55,22 @@ def test_nobody_approves_their_own_correction(app):
         decide_correction(db.session, act("police_keeper"), correction.id, approve=True)
 
 
-@pytest.mark.parametrize(("field", "value", "error_field"), [
-    ("quantity", "0", "new_value"),
-    ("quantity", "abc", "new_value"),
-    ("quantity", "1E+400000000", "new_value"),
-    ("estimated_value_fen", -5, "new_value"),
-    ("details", {"imei": "12345"}, "details.imei"),
-    ("name", "", "new_value"),
-    ("custodian_agency_id", 3, "field"),
-    ("ownership_clear", "yes", "new_value"),
-    ("measure_date", "yesterday", "new_value"),
-    ("measure_date", "2199-01-01", "new_value"),
-    ("measure_date", "1900-01-01", "new_value"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "error_field"),
+    [
+        ("quantity", "0", "new_value"),
+        ("quantity", "abc", "new_value"),
+        ("quantity", "1E+400000000", "new_value"),
+        ("estimated_value_fen", -5, "new_value"),
+        ("details", {"imei": "12345"}, "details.imei"),
+        ("name", "", "new_value"),
+        ("custodian_agency_id", 3, "field"),
+        ("ownership_clear", "yes", "new_value"),
+        ("measure_date", "yesterday", "new_value"),
+        ("measure_date", "2199-01-01", "new_value"),
+        ("measure_date", "1900-01-01", "new_value"),
+    ],
+)
 def test_invalid_corrections_are_refused(app, field, value, error_field):
     item = register(open_case())
     with pytest.raises(InvalidInput) as refused:
@@ -115,8 +119,17 @@ def test_personal_data_correction_digests_are_salted_with_the_items_salt(app):
     def proof(value: str) -> str:  # what the custodian reveals: the value and the item's salt
         return hashlib.sha256(salt.encode() + json.dumps(value, ensure_ascii=False).encode()).hexdigest()
 
-    assert proposed.data["old_value"] == corrected.data["before"]["owner_contact"] == {"sha256": proof("13856781234")}
-    assert proposed.data["new_value"] == corrected.data["after"]["owner_contact"] == {"sha256": proof("13856784321")}
+    assert (
+        proposed.data["old_value"]
+        == corrected.data["before"]["owner_contact"]
+        == {"sha256": proof("13856781234")}
+    )
+    assert (
+        proposed.data["new_value"]
+        == corrected.data["after"]["owner_contact"]
+        == {"sha256": proof("13856784321")}
+    )
     # Not the bare SHA-256 a masked number 138****4321 would give away in 10,000 tries.
     assert corrected.data["after"]["owner_contact"]["sha256"] not in {
-        hashlib.sha256(json.dumps(f"138{n:04d}4321").encode()).hexdigest() for n in range(10_000)}
+        hashlib.sha256(json.dumps(f"138{n:04d}4321").encode()).hexdigest() for n in range(10_000)
+    }

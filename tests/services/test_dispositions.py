@@ -47,7 +47,9 @@ JUDGMENT = "(2026)沪0115刑初88号刑事判决书"
 
 
 def propose(item_ids, kind, username="police_officer", **kwargs):
-    disposition = dispositions.propose_disposition(db.session, act(username), item_ids=item_ids, kind=kind, **kwargs)
+    disposition = dispositions.propose_disposition(
+        db.session, act(username), item_ids=item_ids, kind=kind, **kwargs
+    )
     db.session.commit()
     return disposition
 
@@ -73,19 +75,35 @@ def test_confiscation_takes_the_item_out_of_custody_for_good(app):
     execute(disposition, receipt_no="国库回执 2026-001")
     done = db.session.get(Item, item.id)
     assert done.disposition_status is DispositionStatus.EXECUTED and done.location_state is LocationState.GONE
-    assert disposition.status is DispositionRecordStatus.EXECUTED and disposition.receipt_no == "国库回执 2026-001"
+    assert (
+        disposition.status is DispositionRecordStatus.EXECUTED
+        and disposition.receipt_no == "国库回执 2026-001"
+    )
     assert [e.action for e in events(item_id=item.id)][-3:] == [
-        "disposition.propose", "disposition.approve", "disposition.execute"]
+        "disposition.propose",
+        "disposition.approve",
+        "disposition.execute",
+    ]
     # A disposed item accepts no further action.
     refusals = [
         lambda: storage.move(db.session, act("police_keeper"), item.id, location_id=location("R1-B-01").id),
         lambda: propose([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT),
-        lambda: checkouts.request_checkout(db.session, act("police_officer"), item_ids=[item.id],
-                                           purpose=CheckoutPurpose.APPRAISAL,
-                                           counterparty=checkouts.CounterpartyInput(name="x"),
-                                           due_at=utcnow() + timedelta(days=30)),
-        lambda: propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDFY").id,
-                                 kind=TransferKind.OTHER, item_ids=[item.id]),
+        lambda: checkouts.request_checkout(
+            db.session,
+            act("police_officer"),
+            item_ids=[item.id],
+            purpose=CheckoutPurpose.APPRAISAL,
+            counterparty=checkouts.CounterpartyInput(name="x"),
+            due_at=utcnow() + timedelta(days=30),
+        ),
+        lambda: propose_transfer(
+            db.session,
+            act("police_officer"),
+            case_id=case.id,
+            to_agency_id=agency("PDFY").id,
+            kind=TransferKind.OTHER,
+            item_ids=[item.id],
+        ),
         lambda: execute(disposition, receipt_no="again"),
     ]
     for refused in refusals:
@@ -99,8 +117,12 @@ def test_final_disposal_waits_for_the_judgment_or_the_closing_decision(app):
     """Return, confiscation, destruction and hand-over carry out the outcome of the case: on an open
     case they are refused whatever legal basis is typed; early sale and pre-trial return are not."""
     case, [item] = stored_items(1)
-    final_kinds = (DispositionKind.RETURN_TO_OWNER, DispositionKind.CONFISCATE, DispositionKind.DESTROY,
-                   DispositionKind.HAND_OVER)
+    final_kinds = (
+        DispositionKind.RETURN_TO_OWNER,
+        DispositionKind.CONFISCATE,
+        DispositionKind.DESTROY,
+        DispositionKind.HAND_OVER,
+    )
     for kind in final_kinds:
         for basis in (None, "x", JUDGMENT):
             with pytest.raises(Conflict) as refused:
@@ -148,8 +170,9 @@ def test_approval_and_execution_check_the_case_outcome_again(app):
     assert at_approval.value.code == "disposal.case_not_decided"
     db.session.rollback()
     # Rejecting stays possible: it takes nothing out of custody.
-    dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=False,
-                                    reason="案件尚未作出处理决定")
+    dispositions.decide_disposition(
+        db.session, act("police_approver"), disposition.id, approve=False, reason="案件尚未作出处理决定"
+    )
     db.session.commit()
     assert db.session.get(Item, item.id).disposition_status is DispositionStatus.NONE
 
@@ -172,7 +195,9 @@ def test_proposal_and_approval_refusals(app):
     with pytest.raises(PermissionDenied):
         propose([item.id], DispositionKind.CONFISCATE, username="police_keeper", legal_basis=JUDGMENT)
     dual_role_user()
-    disposition = propose([item.id], DispositionKind.CONFISCATE, username="police_chief", legal_basis=JUDGMENT)
+    disposition = propose(
+        [item.id], DispositionKind.CONFISCATE, username="police_chief", legal_basis=JUDGMENT
+    )
     with pytest.raises(Conflict) as pending:
         propose([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
     assert pending.value.code == "item.disposal_pending"
@@ -183,8 +208,14 @@ def test_proposal_and_approval_refusals(app):
         execute(disposition, receipt_no="R-1")
     db.session.rollback()
     with pytest.raises(Conflict) as blocked:  # a pending disposal blocks a transfer
-        propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDFY").id,
-                         kind=TransferKind.OTHER, item_ids=[item.id])
+        propose_transfer(
+            db.session,
+            act("police_officer"),
+            case_id=case.id,
+            to_agency_id=agency("PDFY").id,
+            kind=TransferKind.OTHER,
+            item_ids=[item.id],
+        )
     assert blocked.value.code == "item.disposal_pending"
     db.session.rollback()
     approve(disposition)
@@ -213,8 +244,13 @@ def test_destruction_needs_a_witness_outside_the_chain_of_custody(app):
 
 def test_early_sale_proceeds_replace_the_item_and_follow_the_case(app):
     case = stored_items(0)[0]
-    car = register(case, name="白色轿车", category=ItemCategory.VEHICLE, details={"plate": "沪C11111"},
-                   estimated_value_fen=8_000_000)
+    car = register(
+        case,
+        name="白色轿车",
+        category=ItemCategory.VEHICLE,
+        details={"plate": "沪C11111"},
+        estimated_value_fen=8_000_000,
+    )
     storage.check_in(db.session, act("police_keeper"), car.id, location_id=location("R1-A-03").id)
     db.session.commit()
     goods = register(case, name="办公椅", category=ItemCategory.GOODS)
@@ -227,7 +263,9 @@ def test_early_sale_proceeds_replace_the_item_and_follow_the_case(app):
     with pytest.raises(InvalidInput):
         propose([car.id, goods.id], DispositionKind.EARLY_SALE, reason="x")
     photo(car)
-    sale = approve(propose([car.id], DispositionKind.EARLY_SALE, reason="车辆长期存放贬值", owner_consent="车主书面同意"))
+    sale = approve(
+        propose([car.id], DispositionKind.EARLY_SALE, reason="车辆长期存放贬值", owner_consent="车主书面同意")
+    )
     with pytest.raises(InvalidInput):
         execute(sale, receipt_no="拍卖成交确认书 A-9")
     execute(sale, receipt_no="拍卖成交确认书 A-9", proceeds_fen=6_350_000)
@@ -238,27 +276,46 @@ def test_early_sale_proceeds_replace_the_item_and_follow_the_case(app):
     assert db.session.get(Item, car.id).location_state is LocationState.GONE
     # The proceeds follow the case: they go to the procuratorate with it.
     transfer = send_to_procuratorate(case, [proceeds.id])
-    decide_lines(db.session, act("prosecutor"), transfer.id, [proceeds.id], accept=True, case_no="浦检[2026]5号")
+    decide_lines(
+        db.session, act("prosecutor"), transfer.id, [proceeds.id], accept=True, case_no="浦检[2026]5号"
+    )
     db.session.commit()
     assert db.session.get(Item, proceeds.id).custodian_agency.code == "PDJC"
 
 
 def test_pre_trial_return_only_to_the_owner_or_an_authorised_agent(app):
     case = stored_items(0)[0]
-    unclear = register(case, name="金项链", category=ItemCategory.VALUABLES, owner_name="受害人王某",
-                       estimated_value_fen=1_200_000)
+    unclear = register(
+        case,
+        name="金项链",
+        category=ItemCategory.VALUABLES,
+        owner_name="受害人王某",
+        estimated_value_fen=1_200_000,
+    )
     with pytest.raises(Conflict) as ownership:
         propose([unclear.id], DispositionKind.PRETRIAL_RETURN)
     assert ownership.value.code == "disposal.ownership_unclear"
-    ring = register(case, name="钻石戒指", category=ItemCategory.VALUABLES, owner_name="受害人王某",
-                    owner_id_no="310115198808081234", ownership_clear=True)
+    ring = register(
+        case,
+        name="钻石戒指",
+        category=ItemCategory.VALUABLES,
+        owner_name="受害人王某",
+        owner_id_no="310115198808081234",
+        ownership_clear=True,
+    )
     with pytest.raises(Conflict) as undocumented:
         propose([ring.id], DispositionKind.PRETRIAL_RETURN)
     assert undocumented.value.code == "disposal.not_documented"
     from custody.services.corrections import decide_correction, propose_correction
 
-    correction = propose_correction(db.session, act("police_officer"), item_id=ring.id, field="estimated_value_fen",
-                                    new_value=2_500_000, reason="补充估价")
+    correction = propose_correction(
+        db.session,
+        act("police_officer"),
+        item_id=ring.id,
+        field="estimated_value_fen",
+        new_value=2_500_000,
+        reason="补充估价",
+    )
     decide_correction(db.session, act("police_approver"), correction.id, approve=True)
     db.session.commit()
     photo(ring)
@@ -276,10 +333,15 @@ def test_pre_trial_return_only_to_the_owner_or_an_authorised_agent(app):
         assert refused.value.code == code
         db.session.rollback()
     with pytest.raises(InvalidInput):
-        execute(giving_back, receipt_no="发还清单 1", recipient=Recipient(name="受害人王某"))  # ID not checked
+        execute(
+            giving_back, receipt_no="发还清单 1", recipient=Recipient(name="受害人王某")
+        )  # ID not checked
     db.session.rollback()
-    execute(giving_back, receipt_no="发还清单 1",
-            recipient=Recipient(name="王某之子", is_agent=True, authorisation_ref="授权委托书 2026-07"))
+    execute(
+        giving_back,
+        receipt_no="发还清单 1",
+        recipient=Recipient(name="王某之子", is_agent=True, authorisation_ref="授权委托书 2026-07"),
+    )
     assert giving_back.recipient.name == "王某之子" and giving_back.authorisation_ref == "授权委托书 2026-07"
     assert db.session.get(Item, ring.id).disposition_kind is DispositionKind.PRETRIAL_RETURN
     # The permanent record does not hold the recipient's name in clear (it stays on the disposal row)...
@@ -299,8 +361,9 @@ def test_rejected_or_cancelled_disposal_frees_the_item(app):
     disposition = propose([item.id], DispositionKind.CONFISCATE, legal_basis="撤字[2026]4号")
     with pytest.raises(InvalidInput):
         dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=False)
-    dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=False,
-                                    reason="文号引用不完整")
+    dispositions.decide_disposition(
+        db.session, act("police_approver"), disposition.id, approve=False, reason="文号引用不完整"
+    )
     db.session.commit()
     assert db.session.get(Item, item.id).disposition_status is DispositionStatus.NONE
     second = propose([item.id], DispositionKind.CONFISCATE, legal_basis=JUDGMENT)
@@ -315,8 +378,14 @@ def test_a_return_needs_the_owner_on_record(app):
     from custody.services.corrections import decide_correction, propose_correction
 
     case, [item] = stored_items(1)  # registered without an owner
-    ring = register(case, name="钻石戒指", category=ItemCategory.VALUABLES, owner_name="  ",
-                    ownership_clear=True, estimated_value_fen=2_500_000)
+    ring = register(
+        case,
+        name="钻石戒指",
+        category=ItemCategory.VALUABLES,
+        owner_name="  ",
+        ownership_clear=True,
+        estimated_value_fen=2_500_000,
+    )
     photo(ring)
     with pytest.raises(Conflict) as early:
         propose([ring.id], DispositionKind.PRETRIAL_RETURN)
@@ -332,8 +401,14 @@ def test_a_return_needs_the_owner_on_record(app):
     assert db.session.get(Item, item.id).disposition_status is DispositionStatus.NONE
     propose([item.id], DispositionKind.CONFISCATE)  # other disposals need no owner
 
-    correction = propose_correction(db.session, act("police_officer"), item_id=ring.id, field="owner_name",
-                                    new_value="受害人王某", reason="补录所有人")
+    correction = propose_correction(
+        db.session,
+        act("police_officer"),
+        item_id=ring.id,
+        field="owner_name",
+        new_value="受害人王某",
+        reason="补录所有人",
+    )
     decide_correction(db.session, act("police_approver"), correction.id, approve=True)
     db.session.commit()
     giving_back = approve(propose([ring.id], DispositionKind.RETURN_TO_OWNER))
@@ -347,7 +422,9 @@ def test_a_return_proposed_before_the_owner_rule_is_not_approved_without_an_owne
     db.session.execute(update(Item).where(Item.id == item.id).values(owner_name="所有人甲"))
     db.session.commit()
     disposition = propose([item.id], DispositionKind.RETURN_TO_OWNER)
-    db.session.execute(update(Item).where(Item.id == item.id).values(owner_name=None))  # as if recorded earlier
+    db.session.execute(
+        update(Item).where(Item.id == item.id).values(owner_name=None)
+    )  # as if recorded earlier
     db.session.commit()
     with pytest.raises(Conflict) as at_approval:
         approve(disposition)

@@ -34,8 +34,15 @@ ACCOUNT = {"bank": "中国工商银行上海浦东分行", "account_no": "622202
 
 def frozen_account(case=None):
     case = case or open_case()
-    return case, register(case, name="张某工行账户存款", category=ItemCategory.BANK_ACCOUNT, measure=Measure.FROZEN,
-                          details=ACCOUNT, external_kind=ExternalKind.BANK, external_place="工商银行浦东分行")
+    return case, register(
+        case,
+        name="张某工行账户存款",
+        category=ItemCategory.BANK_ACCOUNT,
+        measure=Measure.FROZEN,
+        details=ACCOUNT,
+        external_kind=ExternalKind.BANK,
+        external_place="工商银行浦东分行",
+    )
 
 
 # A start date about 5.5 months back: a 6-month freeze is then within its renewal window.
@@ -46,11 +53,22 @@ def renewable_start():
     return local_date(utcnow()) - timedelta(days=RENEWABLE_START_DAYS_AGO)
 
 
-def freeze(item, months=None, start=None, major=False, asset=FreezeAssetType.DEPOSIT, username="police_officer"):
+def freeze(
+    item, months=None, start=None, major=False, asset=FreezeAssetType.DEPOSIT, username="police_officer"
+):
     order = freezes.create_freeze(
-        db.session, act(username), item_id=item.id, asset_type=asset, institution="工商银行浦东分行",
-        account_no=ACCOUNT["account_no"], amount_fen=52_000_000, start_on=start or local_date(utcnow()),
-        notice_doc_no="沪公(浦)冻通[2026]12号", period_months=months, major_case=major)
+        db.session,
+        act(username),
+        item_id=item.id,
+        asset_type=asset,
+        institution="工商银行浦东分行",
+        account_no=ACCOUNT["account_no"],
+        amount_fen=52_000_000,
+        start_on=start or local_date(utcnow()),
+        notice_doc_no="沪公(浦)冻通[2026]12号",
+        period_months=months,
+        major_case=major,
+    )
     db.session.commit()
     return order
 
@@ -60,8 +78,11 @@ def expired_freeze(item, days_ago=200):
     (creating one already expired is refused)."""
     order = freeze(item)
     start = local_date(utcnow()) - timedelta(days=days_ago)
-    db.session.execute(update(FreezeOrder).where(FreezeOrder.id == order.id)
-                       .values(start_on=start, expires_on=freeze_expiry(start, 6)))
+    db.session.execute(
+        update(FreezeOrder)
+        .where(FreezeOrder.id == order.id)
+        .values(start_on=start, expires_on=freeze_expiry(start, 6))
+    )
     db.session.commit()
     db.session.refresh(order)
     return order
@@ -98,8 +119,14 @@ def test_only_frozen_accounts_take_a_freeze(app):
 
 
 def renew(order, today=None, **kwargs):
-    result = freezes.renew_freeze(db.session, act("police_officer"), order.id,
-                                  doc_no=kwargs.pop("doc_no", "续冻通知书 2026-3"), today=today, **kwargs)
+    result = freezes.renew_freeze(
+        db.session,
+        act("police_officer"),
+        order.id,
+        doc_no=kwargs.pop("doc_no", "续冻通知书 2026-3"),
+        today=today,
+        **kwargs,
+    )
     db.session.commit()
     return result
 
@@ -186,7 +213,9 @@ def test_renewal_after_expiry_is_refused_and_the_freeze_lapses(app):
 def test_release(app):
     _, account = frozen_account()
     order = freeze(account)
-    freezes.release_freeze(db.session, act("police_officer"), order.id, doc_no="解除冻结通知书 1号", reason="撤案")
+    freezes.release_freeze(
+        db.session, act("police_officer"), order.id, doc_no="解除冻结通知书 1号", reason="撤案"
+    )
     db.session.commit()
     assert order.status is FreezeStatus.RELEASED
     with pytest.raises(Conflict) as released:
@@ -198,10 +227,13 @@ def test_a_disposed_item_accepts_no_freeze_action(app):
     case, account = frozen_account()
     order = freeze(account, start=renewable_start())
     close_case(case)
-    disposal = dispositions.propose_disposition(db.session, act("police_officer"), item_ids=[account.id],
-                                                kind=DispositionKind.CONFISCATE)
+    disposal = dispositions.propose_disposition(
+        db.session, act("police_officer"), item_ids=[account.id], kind=DispositionKind.CONFISCATE
+    )
     dispositions.decide_disposition(db.session, act("police_approver"), disposal.id, approve=True)
-    dispositions.execute_disposition(db.session, act("police_keeper"), disposal.id, receipt_no="国库缴款书 2026-1")
+    dispositions.execute_disposition(
+        db.session, act("police_keeper"), disposal.id, receipt_no="国库缴款书 2026-1"
+    )
     db.session.commit()
     for refused in (
         lambda: freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no="续冻"),
@@ -211,14 +243,19 @@ def test_a_disposed_item_accepts_no_freeze_action(app):
             refused()
         assert disposed.value.code == "item.disposed" and disposed.value.status == 409
         db.session.rollback()
-    assert events("freeze.renew", item_id=account.id) == [] and events("freeze.release", item_id=account.id) == []
+    assert (
+        events("freeze.renew", item_id=account.id) == []
+        and events("freeze.release", item_id=account.id) == []
+    )
 
 
 def test_the_freeze_follows_custody_on_transfer(app):
     case, account = frozen_account()
     order = freeze(account, start=renewable_start())
     transfer = send_to_procuratorate(case, [account.id])
-    decide_lines(db.session, act("prosecutor"), transfer.id, [account.id], accept=True, case_no="浦检[2026]8号")
+    decide_lines(
+        db.session, act("prosecutor"), transfer.id, [account.id], accept=True, case_no="浦检[2026]8号"
+    )
     db.session.commit()
     with pytest.raises(PermissionDenied):
         freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no="续冻")

@@ -41,14 +41,15 @@ def test_an_xlsx_with_empty_rows_in_between_numbers_rows_as_excel_does(app):
 
 
 def test_a_quoted_line_break_does_not_shift_row_numbers(app):
-    content = "名称,类别,数量,单位\n\"纸箱\n(两层)\",一般物品,1,个\n,,,\n纸箱,一般物品,x,个\n".encode()
+    content = '名称,类别,数量,单位\n"纸箱\n(两层)",一般物品,1,个\n,,,\n纸箱,一般物品,x,个\n'.encode()
     with pytest.raises(ImportRejected) as rejected:
         run(open_case(), "清单.csv", content)
     assert [r["row"] for r in rejected.value.extra["rows"]] == [4]
 
 
-@pytest.mark.parametrize("when", ["2000-01-01 10:00", "0001-01-01 00:00", "2999-01-01 10:00",
-                                  "0001-01-01T00:00+14:00"])
+@pytest.mark.parametrize(
+    "when", ["2000-01-01 10:00", "0001-01-01 00:00", "2999-01-01 10:00", "0001-01-01T00:00+14:00"]
+)
 def test_a_bad_seizure_time_in_a_row_is_that_rows_error(app, when):
     rows = [GOOD, ["纸箱", "一般物品", "1", "个", "", when]]
     case = open_case()
@@ -57,38 +58,66 @@ def test_a_bad_seizure_time_in_a_row_is_that_rows_error(app, when):
     db.session.rollback()
     [report] = rejected.value.extra["rows"]
     assert report["row"] == 3 and set(report["errors"]) == {"扣押时间"}
-    assert db.session.scalar(select(func.count()).select_from(SeizureList).where(SeizureList.case_id == case.id)) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(SeizureList).where(SeizureList.case_id == case.id))
+        == 0
+    )
 
 
 @pytest.mark.parametrize("maker", [csv_bytes, xlsx_bytes])
 def test_a_repeated_column_is_refused_by_name(app, maker):
     name = "清单.csv" if maker is csv_bytes else "清单.xlsx"
     with pytest.raises(InvalidInput) as refused:
-        run(open_case(), name, maker([["箱子", "一般物品", "1", "个", "盒子"]], headers=["名称", "类别", "数量", "单位", "名称"]))
+        run(
+            open_case(),
+            name,
+            maker(
+                [["箱子", "一般物品", "1", "个", "盒子"]], headers=["名称", "类别", "数量", "单位", "名称"]
+            ),
+        )
     assert refused.value.params["headers"] == "名称" and "file" in refused.value.fields
     assert not isinstance(refused.value, ImportRejected)
 
 
-@pytest.mark.parametrize("value", ["1e400000000", "Infinity", "NaN", "1e-400000000", "1.001", "99999999999999"])
+@pytest.mark.parametrize(
+    "value", ["1e400000000", "Infinity", "NaN", "1e-400000000", "1.001", "99999999999999"]
+)
 def test_odd_amounts_are_row_errors(app, value):
     with pytest.raises(ImportRejected) as rejected:
-        run(open_case(), "清单.csv", csv_bytes([["箱子", "一般物品", "1", "个", value]],
-                                               headers=["名称", "类别", "数量", "单位", "估价（元）"]))
+        run(
+            open_case(),
+            "清单.csv",
+            csv_bytes(
+                [["箱子", "一般物品", "1", "个", value]],
+                headers=["名称", "类别", "数量", "单位", "估价（元）"],
+            ),
+        )
     [report] = rejected.value.extra["rows"]
     assert report["row"] == 2 and set(report["errors"]) == {"估价（元）"}
 
 
 def test_amounts_are_converted_exactly(app):
-    result = run(open_case(), "清单.csv", csv_bytes(
-        [["箱子", "一般物品", "1", "个", "1,234.5"], ["盒子", "一般物品", "1", "个", "1E+3"]],
-        headers=["名称", "类别", "数量", "单位", "估价（元）"]))
+    result = run(
+        open_case(),
+        "清单.csv",
+        csv_bytes(
+            [["箱子", "一般物品", "1", "个", "1,234.5"], ["盒子", "一般物品", "1", "个", "1E+3"]],
+            headers=["名称", "类别", "数量", "单位", "估价（元）"],
+        ),
+    )
     assert [i.estimated_value_fen for i in result.items] == [123450, 100000]
 
 
 def test_an_amount_with_a_hidden_extra_decimal_is_refused(app):
     with pytest.raises(ImportRejected):
-        run(open_case(), "清单.csv", csv_bytes([["袋子", "一般物品", "1", "个", "1.000000000000000000000000000001"]],
-                                               headers=["名称", "类别", "数量", "单位", "估价（元）"]))
+        run(
+            open_case(),
+            "清单.csv",
+            csv_bytes(
+                [["袋子", "一般物品", "1", "个", "1.000000000000000000000000000001"]],
+                headers=["名称", "类别", "数量", "单位", "估价（元）"],
+            ),
+        )
 
 
 def test_the_template_has_a_column_for_every_required_category_field():
@@ -102,19 +131,39 @@ def test_the_template_has_a_column_for_every_required_category_field():
 
 
 def test_securities_equity_insurance_and_vessels_import(app):
-    headers = ["名称", "类别", "数量", "单位", "措施", "开户机构", "账号", "公司名称", "保险公司", "保单号", "船舶登记号"]
-    rows = [["证券账户", "证券", "1", "个", "冻结", "中信证券上海分公司", "A123456789", "", "", "", ""],
-            ["股权", "股权", "1", "份", "冻结", "", "", "上海某某科技有限公司", "", "", ""],
-            ["保单", "保险", "1", "份", "冻结", "", "", "", "中国人寿", "P2026001", ""],
-            ["渔船", "船舶", "1", "艘", "扣押", "", "", "", "", "", "沪渔12345"]]
+    headers = [
+        "名称",
+        "类别",
+        "数量",
+        "单位",
+        "措施",
+        "开户机构",
+        "账号",
+        "公司名称",
+        "保险公司",
+        "保单号",
+        "船舶登记号",
+    ]
+    rows = [
+        ["证券账户", "证券", "1", "个", "冻结", "中信证券上海分公司", "A123456789", "", "", "", ""],
+        ["股权", "股权", "1", "份", "冻结", "", "", "上海某某科技有限公司", "", "", ""],
+        ["保单", "保险", "1", "份", "冻结", "", "", "", "中国人寿", "P2026001", ""],
+        ["渔船", "船舶", "1", "艘", "扣押", "", "", "", "", "", "沪渔12345"],
+    ]
     result = run(open_case(), "清单.xlsx", xlsx_bytes(rows, headers=headers))
     securities, equity, insurance, vessel = result.items
     assert securities.category is ItemCategory.SECURITIES
     assert securities.details == {"institution": "中信证券上海分公司", "account_no": "A123456789"}
-    assert securities.location_state is LocationState.EXTERNAL and securities.external_place == "中信证券上海分公司"
+    assert (
+        securities.location_state is LocationState.EXTERNAL
+        and securities.external_place == "中信证券上海分公司"
+    )
     assert equity.details == {"company": "上海某某科技有限公司"}
     assert insurance.details == {"insurer": "中国人寿", "policy_no": "P2026001"}
-    assert vessel.details == {"registry_no": "沪渔12345"} and vessel.location_state is LocationState.AWAITING_CHECK_IN
+    assert (
+        vessel.details == {"registry_no": "沪渔12345"}
+        and vessel.location_state is LocationState.AWAITING_CHECK_IN
+    )
 
 
 def test_importing_onto_another_agencys_seizure_list_is_refused(app):
@@ -127,7 +176,13 @@ def test_importing_onto_another_agencys_seizure_list_is_refused(app):
 
         from ..factories import act
 
-        import_items(db.session, act("judge"), case.id, filename="清单.csv", seizure_list_id=police_list,
-                     content=csv_bytes([["纸箱", "一般物品", "1", "个"]], headers=["名称", "类别", "数量", "单位"]))
+        import_items(
+            db.session,
+            act("judge"),
+            case.id,
+            filename="清单.csv",
+            seizure_list_id=police_list,
+            content=csv_bytes([["纸箱", "一般物品", "1", "个"]], headers=["名称", "类别", "数量", "单位"]),
+        )
     db.session.rollback()
     assert item_count() == before

@@ -22,7 +22,18 @@ from custody.services.items import SeizureListInput
 
 from ..factories import FILED_DAYS_AGO, act, open_case
 
-HEADERS = ["名称", "类别", "数量", "单位", "IMEI", "估价（元）", "扣押时间", "所有人", "权属明确", "现金金额（元）"]
+HEADERS = [
+    "名称",
+    "类别",
+    "数量",
+    "单位",
+    "IMEI",
+    "估价（元）",
+    "扣押时间",
+    "所有人",
+    "权属明确",
+    "现金金额（元）",
+]
 
 
 def seizure_day():
@@ -64,14 +75,20 @@ def item_count() -> int:
 
 
 def run(case, filename, content, **kwargs):
-    return import_items(db.session, act("police_officer"), case.id, filename=filename, content=content, **kwargs)
+    return import_items(
+        db.session, act("police_officer"), case.id, filename=filename, content=content, **kwargs
+    )
 
 
 @pytest.mark.parametrize(("filename", "maker"), [("清单.csv", csv_bytes), ("清单.xlsx", xlsx_bytes)])
 def test_a_good_file_registers_every_row_on_one_list(app, filename, maker):
     case = open_case(police_case_no="沪公(浦)立字[2026]9001号")
-    result = run(case, filename, maker(good_rows()),
-                 seizure_list=SeizureListInput(seized_at=utcnow(), holder_name="陈某", place="浦东新区某小区"))
+    result = run(
+        case,
+        filename,
+        maker(good_rows()),
+        seizure_list=SeizureListInput(seized_at=utcnow(), holder_name="陈某", place="浦东新区某小区"),
+    )
     db.session.commit()
     assert [i.name for i in result.items] == ["苹果手机", "华为手机", "现金"]
     assert {i.seizure_list_id for i in result.items} == {result.seizure_list.id}
@@ -86,16 +103,21 @@ def test_a_good_file_registers_every_row_on_one_list(app, filename, maker):
 def test_one_bad_row_registers_nothing_and_reports_every_bad_row(app):
     case = open_case()
     good = good_rows()
-    rows = [good[0],
-            ["", "手机", "1", "部", "490154203237518", "", "", "", "否", ""],
-            ["华为手机", "火箭", "x", "部", "123", "12.345", "昨天", "", "也许", ""],
-            good[2]]
+    rows = [
+        good[0],
+        ["", "手机", "1", "部", "490154203237518", "", "", "", "否", ""],
+        ["华为手机", "火箭", "x", "部", "123", "12.345", "昨天", "", "也许", ""],
+        good[2],
+    ]
     before = item_count()
     with pytest.raises(ImportRejected) as rejected:
         run(case, "清单.csv", csv_bytes(rows))
     db.session.rollback()
     assert item_count() == before
-    assert db.session.scalar(select(func.count()).select_from(SeizureList).where(SeizureList.case_id == case.id)) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(SeizureList).where(SeizureList.case_id == case.id))
+        == 0
+    )
     report = rejected.value.extra["rows"]
     assert [r["row"] for r in report] == [3, 4]
     assert "名称" in report[0]["errors"]
@@ -107,17 +129,22 @@ def test_rule_errors_are_reported_by_column(app):
     rows = [["苹果手机", "手机", "1", "部", "490154203237519", "", "", "", "否", ""]]  # bad IMEI check digit
     with pytest.raises(ImportRejected) as rejected:
         run(case, "清单.xlsx", xlsx_bytes(rows))
-    assert rejected.value.extra["rows"][0]["errors"] == {"IMEI": ["An IMEI is 15 digits with a valid check digit."]}
+    assert rejected.value.extra["rows"][0]["errors"] == {
+        "IMEI": ["An IMEI is 15 digits with a valid check digit."]
+    }
 
 
-@pytest.mark.parametrize(("filename", "content", "fragment"), [
-    ("清单.txt", b"x", "csv"),
-    ("清单.csv", b"", "empty"),
-    ("清单.csv", csv_bytes([], headers=["名称", "颜色"]), "headers"),
-    ("清单.csv", csv_bytes([]), "no item rows"),
-    ("清单.xlsx", b"not a zip file", "could not be read"),
-    ("清单.csv", "名称,类别\n".encode("gbk") + b"\xff\xfe", "could not be read"),
-])
+@pytest.mark.parametrize(
+    ("filename", "content", "fragment"),
+    [
+        ("清单.txt", b"x", "csv"),
+        ("清单.csv", b"", "empty"),
+        ("清单.csv", csv_bytes([], headers=["名称", "颜色"]), "headers"),
+        ("清单.csv", csv_bytes([]), "no item rows"),
+        ("清单.xlsx", b"not a zip file", "could not be read"),
+        ("清单.csv", "名称,类别\n".encode("gbk") + b"\xff\xfe", "could not be read"),
+    ],
+)
 def test_unreadable_files_are_refused(app, filename, content, fragment):
     with pytest.raises(InvalidInput) as refused:
         run(open_case(), filename, content)

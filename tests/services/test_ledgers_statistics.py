@@ -27,15 +27,27 @@ from ..helpers import events
 def holdings(app):
     case, stored = stored_items(3)
     moved = [stored[0].id]
-    transfer = propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
-                                kind=TransferKind.PROSECUTION, item_ids=moved)
+    transfer = propose_transfer(
+        db.session,
+        act("police_officer"),
+        case_id=case.id,
+        to_agency_id=agency("PDJC").id,
+        kind=TransferKind.PROSECUTION,
+        item_ids=moved,
+    )
     db.session.commit()
     decide_lines(db.session, act("prosecutor"), transfer.id, moved, accept=True, case_no="浦检[2026]9号")
     db.session.commit()
     cash_case = open_case("李某某盗窃案")
-    cash = register(cash_case, name="人民币现金", category=ItemCategory.CASH, unit="元",
-                    estimated_value_fen=123_450, details={"amount_fen": 123_450},
-                    seized_at=utcnow() - timedelta(hours=30))
+    cash = register(
+        cash_case,
+        name="人民币现金",
+        category=ItemCategory.CASH,
+        unit="元",
+        estimated_value_fen=123_450,
+        details={"amount_fen": 123_450},
+        seized_at=utcnow() - timedelta(hours=30),
+    )
     return {"case": case, "stored": stored, "cash": cash}
 
 
@@ -68,7 +80,9 @@ def test_agency_ledger_and_filters(holdings):
     assert labels == [i.label_code for i in holdings["stored"][1:]] + [holdings["cash"].label_code]
     only_cash = ledgers.make_spec(police, "centre", None, ItemQuery(category=ItemCategory.CASH, sort="id"))
     assert [row[0] for row in _csv(only_cash, police)[1:]] == [holdings["cash"].label_code]
-    awaiting = ledgers.make_spec(police, "centre", None, ItemQuery(status=ItemStatus.AWAITING_CHECK_IN, sort="id"))
+    awaiting = ledgers.make_spec(
+        police, "centre", None, ItemQuery(status=ItemStatus.AWAITING_CHECK_IN, sort="id")
+    )
     assert ledgers.row_count(db.session, police, awaiting) == 1
     # Visibility is the item list's: the court sees none of these cases.
     court = act("court_keeper")
@@ -89,7 +103,9 @@ def test_xlsx_is_a_write_only_workbook_with_numbers_in_yuan(holdings):
     assert list(rows[0]) == ledgers.HEADERS and len(rows) == 1 + count == 5
     value = rows[-1][ledgers.VALUE_COLUMN]
     assert float(value) == 1234.5
-    about = {row[0]: row[1] for row in workbook["导出说明"].iter_rows(values_only=True) if row and len(row) > 1}
+    about = {
+        row[0]: row[1] for row in workbook["导出说明"].iter_rows(values_only=True) if row and len(row) > 1
+    }
     assert about["条数"] == 4 and "孙立" in about["导出人"]
 
 
@@ -117,8 +133,13 @@ def test_statistics(holdings):
     by_custodian = {b.label: b.count for b in stats.by_custodian}
     assert by_custodian == {"浦东公安分局": 3, "浦东新区人民检察院": 1}
     assert {b.key: b.count for b in stats.by_category}["cash"] == 1
-    assert {b.key: b.count for b in stats.by_stage} == {"investigation": 1, "prosecution_review": 3, "trial": 0,
-                                                          "execution": 0, "closed": 0}
+    assert {b.key: b.count for b in stats.by_stage} == {
+        "investigation": 1,
+        "prosecution_review": 3,
+        "trial": 0,
+        "execution": 0,
+        "closed": 0,
+    }
     assert sum(b.count for b in stats.by_age) == 4 and stats.by_age[0].count == 4
     # stored_items check items in about two hours after their (default) seizure time
     assert stats.seizure_to_storage_hours.count == 3 and 1.5 < stats.seizure_to_storage_hours.mean < 2.5
@@ -133,8 +154,9 @@ def test_statistics(holdings):
 
 
 def test_statistics_after_closing(holdings):
-    milestones.close_case(db.session, act("police_officer"), holdings["cash"].case_id, legal_basis="撤字1号",
-                          reason="撤案")
+    milestones.close_case(
+        db.session, act("police_officer"), holdings["cash"].case_id, legal_basis="撤字1号", reason="撤案"
+    )
     db.session.commit()
     stats = statistics.statistics(db.session, act("police_approver"))
     assert {b.key: b.count for b in stats.by_stage}["closed"] == 1
@@ -146,10 +168,22 @@ def test_cash_without_an_estimate_is_valued_at_its_amount_and_quantities_are_num
     """现金: the amount counted (details.amount_fen) is its value when no estimate was typed; the
     XLSX 数量 column is a number (CSV keeps exact text)."""
     case = open_case("赵某某诈骗案")
-    cash = register(case, name="人民币现金", category=ItemCategory.CASH, unit="元", quantity=1,
-                    details={"amount_fen": 880_050, "denominations": {"10000": 88, "50": 1}})
-    beans = register(case, name="咖啡豆", category=ItemCategory.GOODS, unit="千克", quantity="2.500",
-                     estimated_value_fen=12_000)
+    cash = register(
+        case,
+        name="人民币现金",
+        category=ItemCategory.CASH,
+        unit="元",
+        quantity=1,
+        details={"amount_fen": 880_050, "denominations": {"10000": 88, "50": 1}},
+    )
+    beans = register(
+        case,
+        name="咖啡豆",
+        category=ItemCategory.GOODS,
+        unit="千克",
+        quantity="2.500",
+        estimated_value_fen=12_000,
+    )
     assert cash.estimated_value_fen is None
     keeper = act("police_keeper")
     spec = ledgers.make_spec(keeper, "centre", None, ItemQuery(case_id=case.id, sort="id"))
@@ -169,7 +203,9 @@ def test_cash_without_an_estimate_is_valued_at_its_amount_and_quantities_are_num
     sheet = load_workbook(ledgers.xlsx_file(db.session, keeper, spec, count))["台账"]
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     value = rows[cash.label_code][ledgers.VALUE_COLUMN]
-    assert value.data_type == "n" and value.value == pytest.approx(8800.5) and value.number_format == "#,##0.00"
+    assert (
+        value.data_type == "n" and value.value == pytest.approx(8800.5) and value.number_format == "#,##0.00"
+    )
     for label, quantity in ((cash.label_code, 1), (beans.label_code, 2.5)):
         cell = rows[label][ledgers.QUANTITY_COLUMN]
         assert cell.data_type == "n" and cell.value == quantity, (label, cell.value)
@@ -183,10 +219,18 @@ def test_statistics_value_cash_at_its_counted_amount(app):
     auditor = act("auditor")
     before = stats_service.statistics(db.session, auditor)
     case = open_case("钱某某诈骗案")
-    register(case, name="人民币现金", category=ItemCategory.CASH, unit="元", quantity=1,
-             details={"amount_fen": 50_000, "denominations": {"10000": 5}})
+    register(
+        case,
+        name="人民币现金",
+        category=ItemCategory.CASH,
+        unit="元",
+        quantity=1,
+        details={"amount_fen": 50_000, "denominations": {"10000": 5}},
+    )
     db.session.commit()
     after = stats_service.statistics(db.session, auditor)
     assert after.total.value_fen - before.total.value_fen == 50_000
     cash = {b.key: b for b in after.by_category}[ItemCategory.CASH.value]
-    assert cash.value_fen - {b.key: b for b in before.by_category}[ItemCategory.CASH.value].value_fen == 50_000
+    assert (
+        cash.value_fen - {b.key: b for b in before.by_category}[ItemCategory.CASH.value].value_fen == 50_000
+    )

@@ -14,16 +14,23 @@ from ..factories import act, agency, send_to_procuratorate, stored_items
 
 
 def close(case):
-    closure = milestones.close_case(db.session, act("police_officer"), case.id,
-                                    legal_basis="沪公(浦)撤字[2026]8号", reason="撤销案件")
+    closure = milestones.close_case(
+        db.session, act("police_officer"), case.id, legal_basis="沪公(浦)撤字[2026]8号", reason="撤销案件"
+    )
     db.session.commit()
     return closure
 
 
 def test_a_pending_file_only_transfer_blocks_closing(app):
     case, _ = stored_items(1)
-    file_only = propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
-                                 kind=TransferKind.PROSECUTION, item_ids=[])
+    file_only = propose_transfer(
+        db.session,
+        act("police_officer"),
+        case_id=case.id,
+        to_agency_id=agency("PDJC").id,
+        kind=TransferKind.PROSECUTION,
+        item_ids=[],
+    )
     db.session.commit()
     with pytest.raises(Conflict) as refused:
         close(case)

@@ -29,27 +29,45 @@ OWNER = Origin(ip="203.0.113.7", user_agent="Mozilla/5.0 (owner's phone)")
 def _seizure_list():
     case = open_case("王某盗窃案")
     officer = act("police_officer")
-    seizure_list = create_seizure_list(db.session, officer, case.id, SeizureListInput(
-        seized_at=utcnow() - timedelta(hours=1), holder_name="王某"))
+    seizure_list = create_seizure_list(
+        db.session,
+        officer,
+        case.id,
+        SeizureListInput(seized_at=utcnow() - timedelta(hours=1), holder_name="王某"),
+    )
     db.session.flush()
-    register_item(db.session, officer, case.id, ItemInput(
-        name="电动自行车", category=ItemCategory.GOODS, quantity=1, unit="辆", seizure_list_id=seizure_list.id,
-        seized_at=utcnow() - timedelta(hours=1)))
+    register_item(
+        db.session,
+        officer,
+        case.id,
+        ItemInput(
+            name="电动自行车",
+            category=ItemCategory.GOODS,
+            quantity=1,
+            unit="辆",
+            seizure_list_id=seizure_list.id,
+            seized_at=utcnow() - timedelta(hours=1),
+        ),
+    )
     db.session.commit()
     return case, seizure_list
 
 
 def test_owner_lookups_are_security_events_outside_the_case_dossier(app):
     case, seizure_list = _seizure_list()
-    result = owner_lookup.lookup(db.session, list_no=seizure_list.list_no, code=seizure_list.verification_code,
-                                 origin=OWNER)
+    result = owner_lookup.lookup(
+        db.session, list_no=seizure_list.list_no, code=seizure_list.verification_code, origin=OWNER
+    )
     owner_lookup.lookup(db.session, list_no=seizure_list.list_no, code="WRONG", origin=OWNER)
     db.session.commit()
     assert result.outcome is LookupOutcome.SUCCESS and len(result.items) == 1
     success, failure = events("owner.lookup")
     assert success.case_id is None and failure.case_id is None
     assert success.object_type == "seizure_list" and success.data == {
-        "list_no": seizure_list.list_no, "result": "success", "items": 1}
+        "list_no": seizure_list.list_no,
+        "result": "success",
+        "items": 1,
+    }
     assert success.origin_ip == OWNER.ip  # kept for the security log
     dossier = export_dossier(db.session, current_settings(), None, case_id=case.id).bundle
     assert "owner.lookup" not in {e["entry"]["action"] for e in dossier["events"]}
@@ -68,8 +86,12 @@ def test_parallel_wrong_codes_are_limited_to_the_maximum(postgres_app):
             try:
                 barrier.wait()
                 # Each guess from its own address, so only the per-list limit can stop them.
-                result = owner_lookup.lookup(db.session, list_no=seizure_list.list_no, code=f"BAD{n:05d}",
-                                             origin=Origin(ip=f"198.51.100.{n + 1}", user_agent="bot"))
+                result = owner_lookup.lookup(
+                    db.session,
+                    list_no=seizure_list.list_no,
+                    code=f"BAD{n:05d}",
+                    origin=Origin(ip=f"198.51.100.{n + 1}", user_agent="bot"),
+                )
                 time.sleep(0.2)  # hold the transaction open: the others really are in parallel
                 db.session.commit()
             finally:
@@ -86,6 +108,12 @@ def test_parallel_wrong_codes_are_limited_to_the_maximum(postgres_app):
     assert outcomes.count(LookupOutcome.FAILURE) == MAX_FAILURES
     assert outcomes.count(LookupOutcome.LIMITED) == guesses - MAX_FAILURES
     db.session.commit()
-    stored = db.session.scalar(select(func.count()).select_from(OwnerLookupAttempt).where(
-        OwnerLookupAttempt.list_no == seizure_list.list_no, OwnerLookupAttempt.outcome == LookupOutcome.FAILURE))
+    stored = db.session.scalar(
+        select(func.count())
+        .select_from(OwnerLookupAttempt)
+        .where(
+            OwnerLookupAttempt.list_no == seizure_list.list_no,
+            OwnerLookupAttempt.outcome == LookupOutcome.FAILURE,
+        )
+    )
     assert stored == MAX_FAILURES

@@ -24,4 +24,6 @@ def test_upgrading_salts_every_existing_item_on_a_database_in_use(app):
     salts = db.session.scalars(select(Item.personal_data_salt)).all()
     assert len(salts) == 3 and len(set(salts)) == 3
     assert all(re.fullmatch(r"[0-9a-f]{32}", salt) for salt in salts)
-    assert register(open_case("另案"), owner_name="李四").personal_data_salt not in salts  # and new items their own
+    assert (
+        register(open_case("另案"), owner_name="李四").personal_data_salt not in salts
+    )  # and new items their own

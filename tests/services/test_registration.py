@@ -56,8 +56,13 @@ def test_case_refusals(app):
     with pytest.raises(Conflict):
         cases.open_case(db.session, act("police_officer"), police_case_no=case.police_case_no, title="重复")
     with pytest.raises(InvalidInput) as bad:
-        cases.open_case(db.session, act("police_officer"), police_case_no=" ", title="",
-                        filed_on=(utcnow() + timedelta(days=2)).date())
+        cases.open_case(
+            db.session,
+            act("police_officer"),
+            police_case_no=" ",
+            title="",
+            filed_on=(utcnow() + timedelta(days=2)).date(),
+        )
     assert set(bad.value.fields) == {"police_case_no", "title", "filed_on"}
 
 
@@ -79,8 +84,13 @@ def test_registered_kept_items_stay_with_the_holder(app):
     case = open_case()
     item = register(case, name="大型冷柜", category=ItemCategory.GOODS, measure=Measure.REGISTERED_KEPT)
     assert item.location_state is LocationState.WITH_HOLDER
-    vehicle = register(case, name="白色轿车", category=ItemCategory.VEHICLE, details={"plate": "沪A12345"},
-                       external_kind=None)
+    vehicle = register(
+        case,
+        name="白色轿车",
+        category=ItemCategory.VEHICLE,
+        details={"plate": "沪A12345"},
+        external_kind=None,
+    )
     assert vehicle.location_state is LocationState.AWAITING_CHECK_IN
 
 
@@ -115,13 +125,24 @@ def test_only_the_handling_agency_registers(app):
 def test_seizure_lists_record_why_the_holder_did_not_sign(app):
     case = open_case()
     with pytest.raises(InvalidInput) as bad:
-        items.create_seizure_list(db.session, act("police_officer"), case.id,
-                                  SeizureListInput(seized_at=utcnow(), holder_signature=HolderSignature.REFUSED))
+        items.create_seizure_list(
+            db.session,
+            act("police_officer"),
+            case.id,
+            SeizureListInput(seized_at=utcnow(), holder_signature=HolderSignature.REFUSED),
+        )
     assert "holder_signature_note" in bad.value.fields
     seizure_list = items.create_seizure_list(
-        db.session, act("police_officer"), case.id,
-        SeizureListInput(seized_at=utcnow(), holder_name="李四", holder_signature=HolderSignature.REFUSED,
-                         holder_signature_note="持有人拒绝签名，由见证人王五见证"))
+        db.session,
+        act("police_officer"),
+        case.id,
+        SeizureListInput(
+            seized_at=utcnow(),
+            holder_name="李四",
+            holder_signature=HolderSignature.REFUSED,
+            holder_signature_note="持有人拒绝签名，由见证人王五见证",
+        ),
+    )
     db.session.commit()
     assert seizure_list.list_no.startswith("QD-PDGA-") and len(seizure_list.verification_code) == 8
     first = register(case, seizure_list_id=seizure_list.id)
@@ -174,7 +195,9 @@ def test_item_query_filters(app):
         ids(custodian="army")
     with pytest.raises(InvalidInput):
         ids(sort="price")
-    assert ids(case_id=case.id) and not {i.id for i in db.session.scalars(items_query(act("judge"), ItemQuery()))}
+    assert ids(case_id=case.id) and not {
+        i.id for i in db.session.scalars(items_query(act("judge"), ItemQuery()))
+    }
 
 
 def test_attachments_are_hashed_type_checked_and_verified_on_read(app, tmp_path):
@@ -182,8 +205,16 @@ def test_attachments_are_hashed_type_checked_and_verified_on_read(app, tmp_path)
     item = register(case)
     upload = tmp_path / "uploads"
     officer = act("police_officer")
-    attachment = items.add_attachment(db.session, officer, item.id, filename="现场照片.png", content=PNG,
-                                      declared_type="image/png", kind=AttachmentKind.PHOTO, upload_dir=upload)
+    attachment = items.add_attachment(
+        db.session,
+        officer,
+        item.id,
+        filename="现场照片.png",
+        content=PNG,
+        declared_type="image/png",
+        kind=AttachmentKind.PHOTO,
+        upload_dir=upload,
+    )
     db.session.commit()
     assert attachment.sha256 == hashlib.sha256(PNG).hexdigest() and attachment.size_bytes == len(PNG)
     assert events("item.attachment_add", item_id=item.id)[0].data["sha256"] == attachment.sha256
@@ -199,8 +230,16 @@ def test_attachments_are_hashed_type_checked_and_verified_on_read(app, tmp_path)
     ]
     for content, declared, kind in refusals:
         with pytest.raises(InvalidInput):
-            items.add_attachment(db.session, officer, item.id, filename="x", content=content,
-                                 declared_type=declared, kind=kind, upload_dir=upload)
+            items.add_attachment(
+                db.session,
+                officer,
+                item.id,
+                filename="x",
+                content=content,
+                declared_type=declared,
+                kind=kind,
+                upload_dir=upload,
+            )
         db.session.rollback()
 
     stored = Path(upload) / attachment.sha256[:2] / attachment.sha256
@@ -214,7 +253,11 @@ def test_attachments_are_hashed_type_checked_and_verified_on_read(app, tmp_path)
 
 def test_every_registration_event_extends_the_item_chain(app):
     case, [item] = stored_items(1)
-    chain = list(db.session.scalars(select(AuditEvent).where(AuditEvent.item_id == item.id).order_by(AuditEvent.item_seq)))
+    chain = list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.item_id == item.id).order_by(AuditEvent.item_seq)
+        )
+    )
     assert [e.item_seq for e in chain] == [1, 2]
     assert chain[0].prev_hash == "0" * 64 and chain[1].prev_hash == chain[0].hash
     assert db.session.get(Item, item.id).last_event_hash == chain[-1].hash
@@ -237,18 +280,30 @@ def test_personal_data_digests_are_salted_per_item_and_the_salt_stays_out_of_the
     # Whoever holds the record and the masked number 138****1234 cannot try the 10,000 hidden digits.
     for n in range(10_000):
         guess = [owner["owner_name"], owner["owner_id_no"], f"138{n:04d}1234"]
-        for blob in (json.dumps(guess, ensure_ascii=False), json.dumps(guess, ensure_ascii=False, separators=(",", ":"))):
+        for blob in (
+            json.dumps(guess, ensure_ascii=False),
+            json.dumps(guess, ensure_ascii=False, separators=(",", ":")),
+        ):
             assert hashlib.sha256(blob.encode()).hexdigest() != digest
     assert salt not in all_event_text()
 
 
 def test_items_left_with_the_holder_do_not_carry_the_holders_name_into_the_record(app):
     case = open_case()
-    seizure_list = items.create_seizure_list(db.session, act("police_officer"), case.id, SeizureListInput(
-        seized_at=utcnow(), holder_name="李四", holder_id_no="310115199002022345"))
+    seizure_list = items.create_seizure_list(
+        db.session,
+        act("police_officer"),
+        case.id,
+        SeizureListInput(seized_at=utcnow(), holder_name="李四", holder_id_no="310115199002022345"),
+    )
     db.session.commit()
-    kept = register(case, name="大型冷柜", category=ItemCategory.GOODS, measure=Measure.REGISTERED_KEPT,
-                    seizure_list_id=seizure_list.id)
+    kept = register(
+        case,
+        name="大型冷柜",
+        category=ItemCategory.GOODS,
+        measure=Measure.REGISTERED_KEPT,
+        seizure_list_id=seizure_list.id,
+    )
     assert kept.location_state is LocationState.WITH_HOLDER and kept.external_place == items.WITH_HOLDER_PLACE
     [event] = events("item.register", item_id=kept.id)
     assert event.data["after"]["external_place"] == "持有人处"
@@ -258,14 +313,29 @@ def test_items_left_with_the_holder_do_not_carry_the_holders_name_into_the_recor
 
 def test_a_disposed_item_takes_no_new_attachment(app, tmp_path):
     case, [item] = stored_items(1)
-    db.session.execute(update(Item).where(Item.id == item.id).values(  # as after an executed disposal
-        disposition_status=DispositionStatus.EXECUTED, disposition_kind=DispositionKind.CONFISCATE,
-        location_state=LocationState.GONE, storage_location_id=None))
+    db.session.execute(
+        update(Item)
+        .where(Item.id == item.id)
+        .values(  # as after an executed disposal
+            disposition_status=DispositionStatus.EXECUTED,
+            disposition_kind=DispositionKind.CONFISCATE,
+            location_state=LocationState.GONE,
+            storage_location_id=None,
+        )
+    )
     db.session.commit()
     count = len(events(item_id=item.id))
     with pytest.raises(Conflict) as refused:
-        items.add_attachment(db.session, act("police_officer"), item.id, filename="事后补拍.png", content=PNG,
-                             declared_type="image/png", kind=AttachmentKind.PHOTO, upload_dir=tmp_path)
+        items.add_attachment(
+            db.session,
+            act("police_officer"),
+            item.id,
+            filename="事后补拍.png",
+            content=PNG,
+            declared_type="image/png",
+            kind=AttachmentKind.PHOTO,
+            upload_dir=tmp_path,
+        )
     assert refused.value.code == "item.disposed" and refused.value.status == 409
     db.session.rollback()
     assert len(events(item_id=item.id)) == count and not db.session.get(Item, item.id).attachments
@@ -288,34 +358,73 @@ ACCOUNT = {"bank": "工商银行浦东分行", "account_no": "622202100111222333
 SECURITIES = {"institution": "中信证券上海分公司", "account_no": "A123456789"}
 
 
-@pytest.mark.parametrize(("category", "measure", "details", "kind", "place"), [
-    (ItemCategory.BANK_ACCOUNT, Measure.FROZEN, ACCOUNT, ExternalKind.BANK, "工商银行浦东分行"),
-    (ItemCategory.BANK_ACCOUNT, Measure.SEIZED, ACCOUNT, ExternalKind.BANK, "工商银行浦东分行"),
-    (ItemCategory.SECURITIES, Measure.FROZEN, SECURITIES, ExternalKind.OTHER, "中信证券上海分公司"),
-    (ItemCategory.EQUITY, Measure.FROZEN, {"company": "上海某某科技有限公司"}, ExternalKind.OTHER, "上海某某科技有限公司"),
-    (ItemCategory.INSURANCE, Measure.FROZEN, {"insurer": "中国人寿", "policy_no": "P2026001"}, ExternalKind.OTHER,
-     "中国人寿"),
-])
+@pytest.mark.parametrize(
+    ("category", "measure", "details", "kind", "place"),
+    [
+        (ItemCategory.BANK_ACCOUNT, Measure.FROZEN, ACCOUNT, ExternalKind.BANK, "工商银行浦东分行"),
+        (ItemCategory.BANK_ACCOUNT, Measure.SEIZED, ACCOUNT, ExternalKind.BANK, "工商银行浦东分行"),
+        (ItemCategory.SECURITIES, Measure.FROZEN, SECURITIES, ExternalKind.OTHER, "中信证券上海分公司"),
+        (
+            ItemCategory.EQUITY,
+            Measure.FROZEN,
+            {"company": "上海某某科技有限公司"},
+            ExternalKind.OTHER,
+            "上海某某科技有限公司",
+        ),
+        (
+            ItemCategory.INSURANCE,
+            Measure.FROZEN,
+            {"insurer": "中国人寿", "policy_no": "P2026001"},
+            ExternalKind.OTHER,
+            "中国人寿",
+        ),
+    ],
+)
 def test_accounts_and_frozen_rights_are_kept_at_their_institution_not_awaiting_check_in(
-        app, category, measure, details, kind, place):
+    app, category, measure, details, kind, place
+):
     case = open_case()
     item = register(case, name="账户", category=category, measure=measure, details=details, unit="个")
     assert item.location_state is LocationState.EXTERNAL
     assert (item.external_kind, item.external_place) == (kind, place)
-    assert not [a for a in all_alerts(db.session) if a.rule is AlertRule.INTO_STORAGE and item.id in a.item_ids]
-    assert not filter_alerts(all_alerts(db.session, utcnow() + timedelta(days=2)), rule=AlertRule.INTO_STORAGE)
+    assert not [
+        a for a in all_alerts(db.session) if a.rule is AlertRule.INTO_STORAGE and item.id in a.item_ids
+    ]
+    assert not filter_alerts(
+        all_alerts(db.session, utcnow() + timedelta(days=2)), rule=AlertRule.INTO_STORAGE
+    )
 
 
 def test_what_the_officer_states_about_keeping_wins(app):
     case = open_case()
-    kept = register(case, name="账户", category=ItemCategory.BANK_ACCOUNT, measure=Measure.FROZEN, details=ACCOUNT,
-                    unit="个", external_kind=ExternalKind.OTHER, external_place="银行保管箱")
+    kept = register(
+        case,
+        name="账户",
+        category=ItemCategory.BANK_ACCOUNT,
+        measure=Measure.FROZEN,
+        details=ACCOUNT,
+        unit="个",
+        external_kind=ExternalKind.OTHER,
+        external_place="银行保管箱",
+    )
     assert (kept.external_kind, kept.external_place) == (ExternalKind.OTHER, "银行保管箱")
-    named = register(case, name="账户", category=ItemCategory.BANK_ACCOUNT, details=ACCOUNT, unit="个",
-                     external_place="工行总行")
+    named = register(
+        case,
+        name="账户",
+        category=ItemCategory.BANK_ACCOUNT,
+        details=ACCOUNT,
+        unit="个",
+        external_place="工行总行",
+    )
     assert (named.external_kind, named.external_place) == (ExternalKind.BANK, "工行总行")
-    with_holder = register(case, name="存折", category=ItemCategory.BANK_ACCOUNT, details=ACCOUNT, unit="本",
-                           measure=Measure.REGISTERED_KEPT)
+    with_holder = register(
+        case,
+        name="存折",
+        category=ItemCategory.BANK_ACCOUNT,
+        details=ACCOUNT,
+        unit="本",
+        measure=Measure.REGISTERED_KEPT,
+    )
     assert with_holder.location_state is LocationState.WITH_HOLDER
     phone = register(case)
     assert phone.location_state is LocationState.AWAITING_CHECK_IN  # physical things still go to the centre
@@ -328,20 +437,34 @@ def test_only_the_agency_that_drew_up_a_seizure_list_adds_items_to_it(app):
 
     judge_case(case)
     with pytest.raises(PermissionDenied) as refused:
-        register(case, name="补充扣押的U盘", category=ItemCategory.ELECTRONICS, username="judge",
-                 seizure_list_id=police_list)
+        register(
+            case,
+            name="补充扣押的U盘",
+            category=ItemCategory.ELECTRONICS,
+            username="judge",
+            seizure_list_id=police_list,
+        )
     assert refused.value.code == "seizure_list.other_agency" and "seizure_list_id" in refused.value.fields
     db.session.rollback()
-    assert db.session.scalar(select(func.count()).select_from(Item).where(Item.seizure_list_id == police_list)) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(Item).where(Item.seizure_list_id == police_list))
+        == 1
+    )
     own = register(case, name="补充扣押的U盘", category=ItemCategory.ELECTRONICS, username="judge")
-    again = register(case, name="另一U盘", category=ItemCategory.ELECTRONICS, username="judge",
-                     seizure_list_id=own.seizure_list_id)
+    again = register(
+        case,
+        name="另一U盘",
+        category=ItemCategory.ELECTRONICS,
+        username="judge",
+        seizure_list_id=own.seizure_list_id,
+    )
     assert again.seizure_list_id == own.seizure_list_id != police_list
 
 
 def test_the_police_still_add_to_their_own_list(app):
     case = open_case()
     first = register(case)
-    second = register(case, name="第二部手机", seizure_list_id=first.seizure_list_id,
-                      details={"imei": "356938035643809"})
+    second = register(
+        case, name="第二部手机", seizure_list_id=first.seizure_list_id, details={"imei": "356938035643809"}
+    )
     assert second.seizure_list_id == first.seizure_list_id

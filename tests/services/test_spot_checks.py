@@ -23,8 +23,14 @@ def holdings(app):
     """Eight police items in R1/R3, four of them handed to the procuratorate, plus two phones."""
     case, stored = stored_items(8)
     moved = [i.id for i in stored[:4]]
-    transfer = propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
-                                kind=TransferKind.PROSECUTION, item_ids=moved)
+    transfer = propose_transfer(
+        db.session,
+        act("police_officer"),
+        case_id=case.id,
+        to_agency_id=agency("PDJC").id,
+        kind=TransferKind.PROSECUTION,
+        item_ids=moved,
+    )
     db.session.commit()
     decide_lines(db.session, act("prosecutor"), transfer.id, moved, accept=True, case_no="浦检[2026]7号")
     db.session.commit()
@@ -34,8 +40,13 @@ def holdings(app):
 
 
 def test_draw_records_what_makes_it_reproducible(holdings):
-    check = spot_checks.draw_spot_check(db.session, act("auditor"), size=3,
-                                        scope=Scope(custodian_agency_id=agency("PDGA").id), note="季度抽查")
+    check = spot_checks.draw_spot_check(
+        db.session,
+        act("auditor"),
+        size=3,
+        scope=Scope(custodian_agency_id=agency("PDGA").id),
+        note="季度抽查",
+    )
     db.session.commit()
     assert check.check_no.startswith("CC-PDJC-") and check.status is SpotCheckStatus.OPEN
     assert len(check.seed) == 32 and int(check.seed, 16) >= 0
@@ -50,9 +61,12 @@ def test_draw_records_what_makes_it_reproducible(holdings):
         assert db.session.get(Item, line.item_id).custodian_agency_id == police
         assert db.session.get(User, line.inspector_id).agency_id != police
     # Redo the draw from the record alone.
-    again = draw(check.seed, candidates(db.session, Scope.from_json(check.scope)), inspector_pool(db.session), 3)
-    assert [(c.item_id, i) for c, i in zip(again.items, again.inspectors, strict=True)] == \
-        [(line.item_id, line.inspector_id) for line in check.items]
+    again = draw(
+        check.seed, candidates(db.session, Scope.from_json(check.scope)), inspector_pool(db.session), 3
+    )
+    assert [(c.item_id, i) for c, i in zip(again.items, again.inspectors, strict=True)] == [
+        (line.item_id, line.inspector_id) for line in check.items
+    ]
     verification = spot_checks.verify_draw(db.session, act("auditor"), check.id)
     assert verification.candidates_match and verification.pool_match and verification.sample_match
     [event] = events("spot_check.draw")
@@ -65,7 +79,9 @@ def test_same_seed_same_draw_and_data_changes_are_detected(holdings):
     db.session.commit()
     second = spot_checks.draw_spot_check(db.session, act("auditor"), size=4, seed=first.seed)
     db.session.commit()
-    assert [(i.item_id, i.inspector_id) for i in first.items] == [(i.item_id, i.inspector_id) for i in second.items]
+    assert [(i.item_id, i.inspector_id) for i in first.items] == [
+        (i.item_id, i.inspector_id) for i in second.items
+    ]
     register(open_case(), name="新登记物品")  # the candidate list changes
     verification = spot_checks.verify_draw(db.session, act("auditor"), first.id)
     assert not verification.candidates_match and verification.candidate_count_now == first.candidate_count + 1
@@ -96,8 +112,9 @@ def test_the_sample_covers_the_requested_scope_only(holdings, scope_name):
 
 
 def test_only_the_drawn_inspector_records_and_the_check_completes(holdings):
-    check = spot_checks.draw_spot_check(db.session, act("auditor"), size=2,
-                                        scope=Scope(custodian_agency_id=agency("PDJC").id))
+    check = spot_checks.draw_spot_check(
+        db.session, act("auditor"), size=2, scope=Scope(custodian_agency_id=agency("PDJC").id)
+    )
     db.session.commit()
     by_inspector: dict[int, list] = {}
     for line in check.items:
@@ -106,30 +123,46 @@ def test_only_the_drawn_inspector_records_and_the_check_completes(holdings):
         inspector = db.session.get(User, inspector_id)
         assert inspector.agency.code != "PDJC"
         me = act(inspector.username)
-        assert {line.item_id for line in spot_checks.assigned_items(db.session, me, check)} == \
-            {line.item_id for line in lines}
+        assert {line.item_id for line in spot_checks.assigned_items(db.session, me, check)} == {
+            line.item_id for line in lines
+        }
         for line in lines:
             with pytest.raises(InvalidInput):
-                spot_checks.record_result(db.session, me, check.id, line.item_id, result=SpotCheckResult.NONCONFORMING)
+                spot_checks.record_result(
+                    db.session, me, check.id, line.item_id, result=SpotCheckResult.NONCONFORMING
+                )
             db.session.rollback()
     line = check.items[0]
-    outsider = next(u for u in ("police_approver", "court_approver", "auditor", "prosecutor_approver")
-                    if act(u).user_id != line.inspector_id and act(u).agency_code != "PDJC")
+    outsider = next(
+        u
+        for u in ("police_approver", "court_approver", "auditor", "prosecutor_approver")
+        if act(u).user_id != line.inspector_id and act(u).agency_code != "PDJC"
+    )
     with pytest.raises((PermissionDenied, NotFound)):
-        spot_checks.record_result(db.session, act(outsider), check.id, line.item_id, result=SpotCheckResult.CONFORMING)
+        spot_checks.record_result(
+            db.session, act(outsider), check.id, line.item_id, result=SpotCheckResult.CONFORMING
+        )
     db.session.rollback()
     for line in check.items:
         inspector = db.session.get(User, line.inspector_id)
-        spot_checks.record_result(db.session, act(inspector.username), check.id, line.item_id,
-                                  result=SpotCheckResult.CONFORMING)
+        spot_checks.record_result(
+            db.session, act(inspector.username), check.id, line.item_id, result=SpotCheckResult.CONFORMING
+        )
         db.session.commit()
     assert check.status is SpotCheckStatus.COMPLETED and check.completed_at is not None
     with pytest.raises(Conflict):
         inspector = db.session.get(User, check.items[0].inspector_id)
-        spot_checks.record_result(db.session, act(inspector.username), check.id, check.items[0].item_id,
-                                  result=SpotCheckResult.CONFORMING)
+        spot_checks.record_result(
+            db.session,
+            act(inspector.username),
+            check.id,
+            check.items[0].item_id,
+            result=SpotCheckResult.CONFORMING,
+        )
     db.session.rollback()
-    assert [e.data["result"] for e in events("spot_check.result", item_id=check.items[0].item_id)] == ["conforming"]
+    assert [e.data["result"] for e in events("spot_check.result", item_id=check.items[0].item_id)] == [
+        "conforming"
+    ]
 
 
 def test_who_draws_and_who_sees(holdings):
@@ -140,7 +173,9 @@ def test_who_draws_and_who_sees(holdings):
         spot_checks.draw_spot_check(db.session, act("auditor"), size=0)
     db.session.rollback()
     with pytest.raises(Conflict):
-        spot_checks.draw_spot_check(db.session, act("auditor"), size=1, scope=Scope(category=ItemCategory.VESSEL))
+        spot_checks.draw_spot_check(
+            db.session, act("auditor"), size=1, scope=Scope(category=ItemCategory.VESSEL)
+        )
     db.session.rollback()
     check = spot_checks.draw_spot_check(db.session, act("auditor"), size=1)
     db.session.commit()

@@ -26,8 +26,13 @@ R = StocktakeResult
 
 def check_out(item):
     checkout = checkouts.request_checkout(
-        db.session, act("police_officer"), item_ids=[item.id], purpose=CheckoutPurpose.APPRAISAL,
-        counterparty=checkouts.CounterpartyInput(name="鉴定中心"), due_at=utcnow() + timedelta(days=2))
+        db.session,
+        act("police_officer"),
+        item_ids=[item.id],
+        purpose=CheckoutPurpose.APPRAISAL,
+        counterparty=checkouts.CounterpartyInput(name="鉴定中心"),
+        due_at=utcnow() + timedelta(days=2),
+    )
     checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=True)
     checkouts.release_checkout(db.session, act("police_keeper"), checkout.id)
     db.session.commit()
@@ -44,8 +49,14 @@ def centre(app):
     other_case, [other] = stored_items(1)
     storage.move(db.session, act("police_keeper"), other.id, location_id=location("R1-A-03").id)
     db.session.commit()
-    transfer = propose_transfer(db.session, act("police_officer"), case_id=other_case.id,
-                                to_agency_id=agency("PDJC").id, kind=TransferKind.PROSECUTION, item_ids=[other.id])
+    transfer = propose_transfer(
+        db.session,
+        act("police_officer"),
+        case_id=other_case.id,
+        to_agency_id=agency("PDJC").id,
+        kind=TransferKind.PROSECUTION,
+        item_ids=[other.id],
+    )
     db.session.commit()
     decide_lines(db.session, act("prosecutor"), transfer.id, [other.id], accept=True, case_no="浦检[2026]1号")
     db.session.commit()
@@ -60,22 +71,32 @@ def test_a_full_count(centre):
     assert record.stocktake_no.startswith("PD-PDGA-") and record.status is StocktakeStatus.OPEN
     expected = {line.label_code: line for line in stocktake.lines(db.session, record)}
     # R1 holds items 1, 2 (checked out), 4, 5 and the procuratorate's item; R3's item 3 is not expected.
-    assert set(expected) == {items[0].label_code, items[1].label_code, items[3].label_code, items[4].label_code,
-                             other.label_code}
+    assert set(expected) == {
+        items[0].label_code,
+        items[1].label_code,
+        items[3].label_code,
+        items[4].label_code,
+        other.label_code,
+    }
     assert expected[items[1].label_code].result is R.CHECKED_OUT
 
     def scan(label, at=None):
-        line = stocktake.scan(db.session, keeper, record.id, label_code=label,
-                              location_id=location(at).id if at else None)
+        line = stocktake.scan(
+            db.session, keeper, record.id, label_code=label, location_id=location(at).id if at else None
+        )
         db.session.commit()
         return line.result
 
     assert scan(items[0].label_code, "R1-A-01") is R.VERIFIED
-    assert scan(items[0].label_code.lower(), "R1-A") is R.VERIFIED  # a shelf containing the bin; case-insensitive
+    assert (
+        scan(items[0].label_code.lower(), "R1-A") is R.VERIFIED
+    )  # a shelf containing the bin; case-insensitive
     assert scan(items[2].label_code, "R1-B-01") is R.WRONG_LOCATION  # recorded in R3
     assert scan(items[3].label_code, "R1-A-03") is R.WRONG_LOCATION  # recorded in R1-B-01
     assert scan("PDGA-2026-999999") is R.UNEXPECTED  # unknown to the system
-    assert scan(awaiting.label_code, "R1-B-02") is R.UNEXPECTED  # not checked in: the books do not have it here
+    assert (
+        scan(awaiting.label_code, "R1-B-02") is R.UNEXPECTED
+    )  # not checked in: the books do not have it here
     assert scan(other.label_code) is R.VERIFIED  # the procuratorate's item: a count covers every shelf
     with pytest.raises(InvalidInput):
         stocktake.scan(db.session, keeper, record.id, label_code="X", location_id=location("R3-A-01").id)
@@ -89,20 +110,33 @@ def test_a_full_count(centre):
     db.session.commit()
     assert record.status is StocktakeStatus.FINISHED
     counts = stocktake.counts(stocktake.lines(db.session, record))
-    assert counts == {"verified": 2, "checked_out": 1, "moved_out": 0, "missing": 1, "wrong_location": 2,
-                      "unexpected": 2, "pending": 0}
+    assert counts == {
+        "verified": 2,
+        "checked_out": 1,
+        "moved_out": 0,
+        "missing": 1,
+        "wrong_location": 2,
+        "unexpected": 2,
+        "pending": 0,
+    }
     with pytest.raises(Conflict):
         stocktake.scan(db.session, keeper, record.id, label_code=items[4].label_code)
     db.session.rollback()
 
     found = list(db.session.scalars(stocktake.discrepancies_query(act("auditor"))))
-    assert sorted((d.label_code, d.kind.value, d.responsible_agency.code) for d in found) == sorted([
-        (items[4].label_code, "missing", "PDGA"),
-        (items[2].label_code, "wrong_location", "PDGA"),
-        (items[3].label_code, "wrong_location", "PDGA"),
-        ("PDGA-2026-999999", "unexpected", "PDGA"),  # no item: the agency that ran the count answers for it
-        (awaiting.label_code, "unexpected", "PDGA"),
-    ])
+    assert sorted((d.label_code, d.kind.value, d.responsible_agency.code) for d in found) == sorted(
+        [
+            (items[4].label_code, "missing", "PDGA"),
+            (items[2].label_code, "wrong_location", "PDGA"),
+            (items[3].label_code, "wrong_location", "PDGA"),
+            (
+                "PDGA-2026-999999",
+                "unexpected",
+                "PDGA",
+            ),  # no item: the agency that ran the count answers for it
+            (awaiting.label_code, "unexpected", "PDGA"),
+        ]
+    )
     assert [e.data["kind"] for e in events("stocktake.discrepancy", item_id=items[4].id)] == ["missing"]
     [finish] = events("stocktake.finish")
     assert finish.data["counts"] == counts and finish.data["discrepancies"] == 5
@@ -110,10 +144,17 @@ def test_a_full_count(centre):
     assert list(db.session.scalars(stocktake.discrepancies_query(act("prosecutor_approver")))) == []
 
     # The report's numbers are the records' numbers, in both formats.
-    pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(stocktake.report_pdf(db.session, record))).pages)
+    pdf_text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(stocktake.report_pdf(db.session, record))).pages
+    )
     assert record.stocktake_no in pdf_text
-    for label, value in (("账实相符", 2), ("缺失（盘亏）", 1), ("位置不符", 2), ("账外物品（盘盈）", 2),
-                         ("调用在外（已核对）", 1)):
+    for label, value in (
+        ("账实相符", 2),
+        ("缺失（盘亏）", 1),
+        ("位置不符", 2),
+        ("账外物品（盘盈）", 2),
+        ("调用在外（已核对）", 1),
+    ):
         assert f"{label}{value}" in pdf_text.replace(" ", "").replace("\n", ""), label
     assert "合计8" in pdf_text.replace(" ", "").replace("\n", "")
     workbook = load_workbook(io.BytesIO(stocktake.report_xlsx(db.session, record)))
@@ -145,10 +186,14 @@ def test_resolving_discrepancies(centre):
     with pytest.raises(InvalidInput):
         stocktake.resolve_discrepancy(db.session, act("police_approver"), missing.id, reason="  ")
     db.session.rollback()
-    resolved = stocktake.resolve_discrepancy(db.session, act("police_approver"), missing.id,
-                                             reason="经查物品在鉴定中心，调用手续补录")
+    resolved = stocktake.resolve_discrepancy(
+        db.session, act("police_approver"), missing.id, reason="经查物品在鉴定中心，调用手续补录"
+    )
     db.session.commit()
-    assert resolved.status is DiscrepancyStatus.RESOLVED and resolved.resolved_by_id == act("police_approver").user_id
+    assert (
+        resolved.status is DiscrepancyStatus.RESOLVED
+        and resolved.resolved_by_id == act("police_approver").user_id
+    )
     assert events("stocktake.resolve", item_id=items[4].id)[0].reason == "经查物品在鉴定中心，调用手续补录"
     with pytest.raises(Conflict):
         stocktake.resolve_discrepancy(db.session, act(chief.username), missing.id, reason="again")
@@ -158,8 +203,15 @@ def test_nobody_resolves_a_count_they_started(app):
     from custody.domain.enums import Role
     from custody.services.accounts import create_user
 
-    create_user(db.session, None, username="keeper_head", display_name="钱组长", agency_id=agency("PDGA").id,
-                roles=[Role.KEEPER, Role.APPROVER], password="Keeper-head-2026")
+    create_user(
+        db.session,
+        None,
+        username="keeper_head",
+        display_name="钱组长",
+        agency_id=agency("PDGA").id,
+        roles=[Role.KEEPER, Role.APPROVER],
+        password="Keeper-head-2026",
+    )
     db.session.commit()
     stored_items(1)
     record = stocktake.start_stocktake(db.session, act("keeper_head"), location_id=location("R1-A-01").id)
@@ -187,8 +239,11 @@ def test_moves_during_the_count_are_accounted_for(app):
     stocktake.finish_stocktake(db.session, keeper, record.id)
     db.session.commit()
     results = {line.label_code: line.result for line in stocktake.lines(db.session, record)}
-    assert results == {stored[0].label_code: R.MOVED_OUT, stored[1].label_code: R.CHECKED_OUT,
-                       stored[2].label_code: R.MISSING}
+    assert results == {
+        stored[0].label_code: R.MOVED_OUT,
+        stored[1].label_code: R.CHECKED_OUT,
+        stored[2].label_code: R.MISSING,
+    }
 
 
 def test_only_keepers_count_and_a_cancelled_count_is_over(app):
@@ -215,14 +270,20 @@ def test_only_keepers_count_and_a_cancelled_count_is_over(app):
 def test_a_label_of_an_item_not_stored_in_the_centre_and_out_of_sight_reads_as_unknown(centre):
     """A keeper cannot use the scan box to learn about other agencies' items kept elsewhere."""
     items, awaiting = centre["items"], centre["awaiting"]
-    external = register(awaiting.case, name="银行保管的存单", category=ItemCategory.DOCUMENTS,
-                        external_kind=ExternalKind.BANK, external_place="工商银行浦东分行")
+    external = register(
+        awaiting.case,
+        name="银行保管的存单",
+        category=ItemCategory.DOCUMENTS,
+        external_kind=ExternalKind.BANK,
+        external_place="工商银行浦东分行",
+    )
     court = act("court_keeper")
     record = stocktake.start_stocktake(db.session, court, location_id=location("R1-B").id)
     db.session.commit()
     for probed in (awaiting, external):  # the police's items with no shelf in this centre
-        line = stocktake.scan(db.session, court, record.id, label_code=probed.label_code,
-                              location_id=location("R1-B-01").id)
+        line = stocktake.scan(
+            db.session, court, record.id, label_code=probed.label_code, location_id=location("R1-B-01").id
+        )
         db.session.commit()
         assert line.result is R.UNEXPECTED and line.item_id is None
         assert line.book_state is None and line.book_location_id is None
@@ -234,11 +295,18 @@ def test_a_label_of_an_item_not_stored_in_the_centre_and_out_of_sight_reads_as_u
     stocktake.finish_stocktake(db.session, court, record.id)
     db.session.commit()
     for probed in (awaiting, external):
-        [row] = [ln for ln in stocktake.report_lines(db.session, record) if ln.label_code == probed.label_code]
+        [row] = [
+            ln for ln in stocktake.report_lines(db.session, record) if ln.label_code == probed.label_code
+        ]
         assert row.name is None and row.book_location is None
-        assert len(events(item_id=probed.id)) == before[probed.id]  # nothing written into the police item's history
-        [unknown] = [d for d in db.session.scalars(stocktake.discrepancies_query(act("auditor")))
-                     if d.label_code == probed.label_code]
+        assert (
+            len(events(item_id=probed.id)) == before[probed.id]
+        )  # nothing written into the police item's history
+        [unknown] = [
+            d
+            for d in db.session.scalars(stocktake.discrepancies_query(act("auditor")))
+            if d.label_code == probed.label_code
+        ]
         assert unknown.item_id is None and unknown.responsible_agency.code == "PDFY"
 
 
@@ -250,8 +318,9 @@ def test_a_misplaced_item_of_the_centre_is_named_and_goes_to_its_custodian(centr
     court = act("court_keeper")
     record = stocktake.start_stocktake(db.session, court, location_id=location("R1-B").id)
     db.session.commit()
-    line = stocktake.scan(db.session, court, record.id, label_code=misplaced.label_code,
-                          location_id=location("R1-B-01").id)
+    line = stocktake.scan(
+        db.session, court, record.id, label_code=misplaced.label_code, location_id=location("R1-B-01").id
+    )
     db.session.commit()
     assert line.result is R.WRONG_LOCATION and line.item_id == misplaced.id
     assert line.book_location_id == location("R3-A-01").id
@@ -259,12 +328,18 @@ def test_a_misplaced_item_of_the_centre_is_named_and_goes_to_its_custodian(centr
     db.session.commit()
     [row] = [ln for ln in stocktake.report_lines(db.session, record) if ln.label_code == misplaced.label_code]
     assert row.name == misplaced.name and row.book_location.endswith("（R3-A-01）")
-    [found] = [d for d in db.session.scalars(stocktake.discrepancies_query(act("police_approver")))
-               if d.label_code == misplaced.label_code]
+    [found] = [
+        d
+        for d in db.session.scalars(stocktake.discrepancies_query(act("police_approver")))
+        if d.label_code == misplaced.label_code
+    ]
     assert found.item_id == misplaced.id and found.kind is R.WRONG_LOCATION
     assert found.responsible_agency.code == "PDGA"  # the custodian, not the agency that counted
-    assert [d for d in db.session.scalars(stocktake.discrepancies_query(act("court_keeper")))
-            if d.label_code == misplaced.label_code] == []
+    assert [
+        d
+        for d in db.session.scalars(stocktake.discrepancies_query(act("court_keeper")))
+        if d.label_code == misplaced.label_code
+    ] == []
     [event] = events("stocktake.discrepancy", item_id=misplaced.id)
     assert event.data["kind"] == "wrong_location" and event.data["found_location"].endswith("（R1-B-01）")
     stocktake.resolve_discrepancy(db.session, act("police_approver"), found.id, reason="已移回原位 R3-A-01")
@@ -284,8 +359,11 @@ def test_a_checked_out_item_of_the_centre_scanned_elsewhere_is_named(centre):
     assert line.result is R.UNEXPECTED and line.item_id == out.id
     stocktake.finish_stocktake(db.session, court, record.id)
     db.session.commit()
-    [found] = [d for d in db.session.scalars(stocktake.discrepancies_query(act("auditor")))
-               if d.label_code == out.label_code]
+    [found] = [
+        d
+        for d in db.session.scalars(stocktake.discrepancies_query(act("auditor")))
+        if d.label_code == out.label_code
+    ]
     assert found.item_id == out.id and found.responsible_agency.code == "PDGA"
 
 
@@ -305,7 +383,9 @@ def test_every_scan_is_in_the_record(centre):
     record = stocktake.start_stocktake(db.session, keeper, location_id=location("R1-A").id)
     db.session.commit()
     for at in ("R1-A-02", "R1-A-01"):  # a wrong bin first, then the right one: the line keeps the last
-        stocktake.scan(db.session, keeper, record.id, label_code=items[0].label_code, location_id=location(at).id)
+        stocktake.scan(
+            db.session, keeper, record.id, label_code=items[0].label_code, location_id=location(at).id
+        )
         db.session.commit()
     stocktake.scan(db.session, keeper, record.id, label_code="PDGA-2026-424242")
     db.session.commit()
@@ -315,6 +395,8 @@ def test_every_scan_is_in_the_record(centre):
         (items[0].label_code, "verified", location("R1-A-01").id),
         ("PDGA-2026-424242", "unexpected", None),
     ]
-    assert all(e.object_type == "stocktake" and e.object_id == str(record.id) and e.item_id is None for e in scans)
+    assert all(
+        e.object_type == "stocktake" and e.object_id == str(record.id) and e.item_id is None for e in scans
+    )
     assert scans[0].data["location_path"].endswith("（R1-A-02）")
     assert scans[0].data["stocktake_no"] == record.stocktake_no

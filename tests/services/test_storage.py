@@ -23,7 +23,9 @@ def test_keeper_checks_an_item_in_with_condition(app):
     case = open_case()
     item = register(case)
     bin_ = location("R3-A-01")
-    storage.check_in(db.session, act("police_keeper"), item.id, location_id=bin_.id, condition="外观完好，已封存")
+    storage.check_in(
+        db.session, act("police_keeper"), item.id, location_id=bin_.id, condition="外观完好，已封存"
+    )
     db.session.commit()
     assert item.location_state is LocationState.IN_STORAGE and item.storage_location_id == bin_.id
     assert item.condition == "外观完好，已封存" and item.checked_in_at is not None
@@ -63,8 +65,14 @@ def test_location_transitions_are_enforced(app):
         storage.move(db.session, keeper, item.id, location_id=item.storage_location_id)
     with pytest.raises(NotFound):
         storage.move(db.session, keeper, item.id, location_id=99999)
-    storage.record_external(db.session, keeper, item.id, kind=ExternalKind.IMPOUND_LOT, place="浦东新区某停车场",
-                            contact="021-12345678")
+    storage.record_external(
+        db.session,
+        keeper,
+        item.id,
+        kind=ExternalKind.IMPOUND_LOT,
+        place="浦东新区某停车场",
+        contact="021-12345678",
+    )
     db.session.commit()
     assert item.location_state is LocationState.EXTERNAL and item.storage_location_id is None
     with pytest.raises(Conflict):
@@ -74,13 +82,23 @@ def test_location_transitions_are_enforced(app):
     storage.check_in(db.session, keeper, item.id, location_id=location("R1-B-01").id)  # brought back in
     db.session.commit()
     assert [e.action for e in events(item_id=item.id)] == [
-        "item.register", "item.check_in", "item.external", "item.check_in"]
+        "item.register",
+        "item.check_in",
+        "item.external",
+        "item.check_in",
+    ]
 
 
 def test_vehicle_registered_at_an_impound_lot(app):
     case = open_case()
-    car = register(case, name="黑色轿车", category=ItemCategory.VEHICLE, details={"plate": "沪B67890"},
-                   external_kind=ExternalKind.IMPOUND_LOT, external_place="浦东新区川沙停车场")
+    car = register(
+        case,
+        name="黑色轿车",
+        category=ItemCategory.VEHICLE,
+        details={"plate": "沪B67890"},
+        external_kind=ExternalKind.IMPOUND_LOT,
+        external_place="浦东新区川沙停车场",
+    )
     assert car.location_state is LocationState.EXTERNAL and car.external_place == "浦东新区川沙停车场"
 
 
@@ -89,13 +107,27 @@ def test_back_dated_check_in_needs_a_reason_and_cannot_precede_seizure(app):
     keeper = act("police_keeper")
     bin_ = location("R1-A-01").id
     with pytest.raises(InvalidInput) as no_reason:
-        storage.check_in(db.session, keeper, item.id, location_id=bin_, occurred_at=utcnow() - timedelta(hours=3))
+        storage.check_in(
+            db.session, keeper, item.id, location_id=bin_, occurred_at=utcnow() - timedelta(hours=3)
+        )
     assert "reason" in no_reason.value.fields
     with pytest.raises(InvalidInput):
-        storage.check_in(db.session, keeper, item.id, location_id=bin_, occurred_at=utcnow() - timedelta(hours=6),
-                         reason="补录")
-    storage.check_in(db.session, keeper, item.id, location_id=bin_, occurred_at=utcnow() - timedelta(hours=3),
-                     reason="夜间入库，次日补录")
+        storage.check_in(
+            db.session,
+            keeper,
+            item.id,
+            location_id=bin_,
+            occurred_at=utcnow() - timedelta(hours=6),
+            reason="补录",
+        )
+    storage.check_in(
+        db.session,
+        keeper,
+        item.id,
+        location_id=bin_,
+        occurred_at=utcnow() - timedelta(hours=3),
+        reason="夜间入库，次日补录",
+    )
     db.session.commit()
     [event] = events("item.check_in", item_id=item.id)
     assert event.reason == "夜间入库，次日补录" and event.occurred_at < event.recorded_at - timedelta(hours=2)
@@ -108,12 +140,17 @@ def test_condition_is_recorded_and_a_disposed_item_accepts_nothing(app):
     db.session.commit()
     [event] = events("item.condition", item_id=item.id)
     assert event.data["after"] == {"condition": "外包装轻微破损"}
-    db.session.execute(update(Item).where(Item.id == item.id).values(
-        disposition_status=DispositionStatus.EXECUTED, location_state=LocationState.GONE))
+    db.session.execute(
+        update(Item)
+        .where(Item.id == item.id)
+        .values(disposition_status=DispositionStatus.EXECUTED, location_state=LocationState.GONE)
+    )
     db.session.commit()
-    for call in (lambda: storage.record_condition(db.session, keeper, item.id, condition="x"),
-                 lambda: storage.move(db.session, keeper, item.id, location_id=location("R1-B-01").id),
-                 lambda: storage.check_in(db.session, keeper, item.id, location_id=location("R1-B-01").id)):
+    for call in (
+        lambda: storage.record_condition(db.session, keeper, item.id, condition="x"),
+        lambda: storage.move(db.session, keeper, item.id, location_id=location("R1-B-01").id),
+        lambda: storage.check_in(db.session, keeper, item.id, location_id=location("R1-B-01").id),
+    ):
         with pytest.raises(Conflict) as refused:
             call()
         assert refused.value.code == "item.disposed"

@@ -48,8 +48,12 @@ def reject(transfer, item_ids, reason="封条破损", username="prosecutor"):
 def test_proposal_puts_items_in_transfer_and_shows_the_case_to_the_receiver(app):
     case, stored = stored_items(2)
     transfer = propose_transfer(
-        db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
-        kind=TransferKind.PROSECUTION, item_ids=[i.id for i in stored],
+        db.session,
+        act("police_officer"),
+        case_id=case.id,
+        to_agency_id=agency("PDJC").id,
+        kind=TransferKind.PROSECUTION,
+        item_ids=[i.id for i in stored],
         lines={stored[0].id: LineInput(DispositionKind.CONFISCATE, TransferMode.PHYSICAL)},
     )
     db.session.commit()
@@ -93,9 +97,17 @@ def test_refusals_when_proposing(app):
     procuratorate = agency("PDJC").id
     officer = act("police_officer")
 
-    def propose(username="police_officer", kind=TransferKind.PROSECUTION, to=procuratorate, ids=None, case_id=case.id):
-        return propose_transfer(db.session, act(username), case_id=case_id, to_agency_id=to, kind=kind,
-                                item_ids=ids if ids is not None else [stored[0].id])
+    def propose(
+        username="police_officer", kind=TransferKind.PROSECUTION, to=procuratorate, ids=None, case_id=case.id
+    ):
+        return propose_transfer(
+            db.session,
+            act(username),
+            case_id=case_id,
+            to_agency_id=to,
+            kind=kind,
+            item_ids=ids if ids is not None else [stored[0].id],
+        )
 
     with pytest.raises(PermissionDenied):
         propose(username="police_keeper")
@@ -140,7 +152,9 @@ def test_only_the_receiver_decides_and_only_once(app):
         with pytest.raises(NotFound):
             decide_lines(db.session, act(username), transfer.id, [stored[0].id], accept=True, case_no="x")
     with pytest.raises(PermissionDenied):
-        decide_lines(db.session, act("prosecutor_approver"), transfer.id, [stored[0].id], accept=True, case_no="x")
+        decide_lines(
+            db.session, act("prosecutor_approver"), transfer.id, [stored[0].id], accept=True, case_no="x"
+        )
     with pytest.raises(InvalidInput) as no_number:
         decide_lines(db.session, act("prosecutor"), transfer.id, [stored[0].id], accept=True)
     assert "case_no" in no_number.value.fields
@@ -189,8 +203,14 @@ def test_full_path_to_court_and_supplementary_investigation(app):
     accept(send_to_procuratorate(case, ids), ids)
 
     # 退回补充侦查: the file goes back to the police; the items stay with the procuratorate.
-    back = propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency("PDGA").id,
-                            kind=TransferKind.SUPPLEMENTARY_INVESTIGATION, item_ids=[])
+    back = propose_transfer(
+        db.session,
+        act("prosecutor"),
+        case_id=case.id,
+        to_agency_id=agency("PDGA").id,
+        kind=TransferKind.SUPPLEMENTARY_INVESTIGATION,
+        item_ids=[],
+    )
     db.session.commit()
     accept(back, [], username="police_officer")
     db.session.refresh(case)
@@ -199,8 +219,14 @@ def test_full_path_to_court_and_supplementary_investigation(app):
     assert {db.session.get(Item, i).custodian_agency.code for i in ids} == {"PDJC"}
 
     # Re-sent for review: the procuratorate already has its number, none needed this time.
-    resend = propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
-                              kind=TransferKind.PROSECUTION, item_ids=[])
+    resend = propose_transfer(
+        db.session,
+        act("police_officer"),
+        case_id=case.id,
+        to_agency_id=agency("PDJC").id,
+        kind=TransferKind.PROSECUTION,
+        item_ids=[],
+    )
     db.session.commit()
     assert resend.lines == []
     accept(resend, [])
@@ -212,8 +238,14 @@ def test_indictment_to_court(app):
     case, stored = stored_items(2)
     ids = [i.id for i in stored]
     accept(send_to_procuratorate(case, ids), ids)
-    to_court = propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency("PDFY").id,
-                                kind=TransferKind.INDICTMENT, item_ids=ids)
+    to_court = propose_transfer(
+        db.session,
+        act("prosecutor"),
+        case_id=case.id,
+        to_agency_id=agency("PDFY").id,
+        kind=TransferKind.INDICTMENT,
+        item_ids=ids,
+    )
     db.session.commit()
     accept(to_court, ids, username="judge", case_no="(2026)沪0115刑初1234号")
     db.session.refresh(case)
@@ -227,17 +259,35 @@ def test_supplementary_investigation_at_most_twice(app):
     ids = [stored[0].id]
     accept(send_to_procuratorate(case, ids), ids)
     for _ in range(2):
-        back = propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency("PDGA").id,
-                                kind=TransferKind.SUPPLEMENTARY_INVESTIGATION, item_ids=[])
+        back = propose_transfer(
+            db.session,
+            act("prosecutor"),
+            case_id=case.id,
+            to_agency_id=agency("PDGA").id,
+            kind=TransferKind.SUPPLEMENTARY_INVESTIGATION,
+            item_ids=[],
+        )
         db.session.commit()
         accept(back, [], username="police_officer")
-        again = propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
-                                 kind=TransferKind.PROSECUTION, item_ids=[])
+        again = propose_transfer(
+            db.session,
+            act("police_officer"),
+            case_id=case.id,
+            to_agency_id=agency("PDJC").id,
+            kind=TransferKind.PROSECUTION,
+            item_ids=[],
+        )
         db.session.commit()
         accept(again, [])
     with pytest.raises(Conflict) as third:
-        propose_transfer(db.session, act("prosecutor"), case_id=case.id, to_agency_id=agency("PDGA").id,
-                         kind=TransferKind.SUPPLEMENTARY_INVESTIGATION, item_ids=[])
+        propose_transfer(
+            db.session,
+            act("prosecutor"),
+            case_id=case.id,
+            to_agency_id=agency("PDGA").id,
+            kind=TransferKind.SUPPLEMENTARY_INVESTIGATION,
+            item_ids=[],
+        )
     assert third.value.code == "transfer.supplementary_limit"
 
 
@@ -254,8 +304,15 @@ def test_database_refuses_two_pending_lines_for_one_item(app):
     """Even if the service checks were bypassed, the partial unique index holds."""
     case, [item] = stored_items(1)
     transfer = send_to_procuratorate(case, [item.id])
-    db.session.add(TransferLine(transfer_id=transfer.id, item_id=item.id, line_no=2, mode=TransferMode.BY_RECORD,
-                                decision=LineDecision.PENDING))
+    db.session.add(
+        TransferLine(
+            transfer_id=transfer.id,
+            item_id=item.id,
+            line_no=2,
+            mode=TransferMode.BY_RECORD,
+            decision=LineDecision.PENDING,
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
@@ -272,9 +329,15 @@ def legacy_stage_transfer(case, kind, from_code, to_code):
     from custody.models.transfer import Transfer
     from custody.services.visibility import add_participant
 
-    transfer = Transfer(transfer_no=f"YS-OLD-{next(_legacy_numbers):04d}", case_id=case.id, kind=kind,
-                        from_agency_id=agency(from_code).id, to_agency_id=agency(to_code).id,
-                        status=TransferStatus.PENDING, created_by_id=act("police_officer").user_id)
+    transfer = Transfer(
+        transfer_no=f"YS-OLD-{next(_legacy_numbers):04d}",
+        case_id=case.id,
+        kind=kind,
+        from_agency_id=agency(from_code).id,
+        to_agency_id=agency(to_code).id,
+        status=TransferStatus.PENDING,
+        created_by_id=act("police_officer").user_id,
+    )
     db.session.add(transfer)
     db.session.flush()
     add_participant(db.session, case.id, transfer.to_agency_id)
@@ -291,8 +354,9 @@ def in_review(items=1):
 
 
 def propose_file(case, kind, username, to_code):
-    transfer = propose_transfer(db.session, act(username), case_id=case.id, to_agency_id=agency(to_code).id,
-                                kind=kind, item_ids=[])
+    transfer = propose_transfer(
+        db.session, act(username), case_id=case.id, to_agency_id=agency(to_code).id, kind=kind, item_ids=[]
+    )
     db.session.commit()
     return transfer
 
@@ -300,10 +364,15 @@ def propose_file(case, kind, username, to_code):
 def test_only_one_stage_transfer_of_a_case_waits_at_a_time(app):
     case, _ = in_review()
     first = propose_file(case, TransferKind.SUPPLEMENTARY_INVESTIGATION, "prosecutor", "PDGA")
-    for kind, to_code in ((TransferKind.SUPPLEMENTARY_INVESTIGATION, "PDGA"), (TransferKind.INDICTMENT, "PDFY")):
+    for kind, to_code in (
+        (TransferKind.SUPPLEMENTARY_INVESTIGATION, "PDGA"),
+        (TransferKind.INDICTMENT, "PDFY"),
+    ):
         with pytest.raises(Conflict) as waiting:
             propose_file(case, kind, "prosecutor", to_code)
-        assert waiting.value.code == "transfer.stage_pending" and waiting.value.params["no"] == first.transfer_no
+        assert (
+            waiting.value.code == "transfer.stage_pending" and waiting.value.params["no"] == first.transfer_no
+        )
         db.session.rollback()
     recall_transfer(db.session, act("prosecutor"), first.id, reason="改为提起公诉")
     db.session.commit()
@@ -345,8 +414,11 @@ def test_a_stale_stage_transfer_cannot_move_the_case_back(app):
 def test_supplementary_limit_is_checked_again_when_signed_for(app):
     case, _ = in_review()
     for _ in range(2):
-        accept(propose_file(case, TransferKind.SUPPLEMENTARY_INVESTIGATION, "prosecutor", "PDGA"), [],
-               username="police_officer")
+        accept(
+            propose_file(case, TransferKind.SUPPLEMENTARY_INVESTIGATION, "prosecutor", "PDGA"),
+            [],
+            username="police_officer",
+        )
         accept(propose_file(case, TransferKind.PROSECUTION, "police_officer", "PDJC"), [])
     third = legacy_stage_transfer(case, TransferKind.SUPPLEMENTARY_INVESTIGATION, "PDJC", "PDGA")
     with pytest.raises(Conflict) as limit:
@@ -377,8 +449,9 @@ def test_signing_for_a_closed_case_does_not_reopen_it(app):
     from custody.services import milestones
 
     case, _ = stored_items(1)
-    milestones.close_case(db.session, act("police_officer"), case.id, legal_basis="沪公(浦)撤字[2026]1号",
-                          reason="撤销案件")
+    milestones.close_case(
+        db.session, act("police_officer"), case.id, legal_basis="沪公(浦)撤字[2026]1号", reason="撤销案件"
+    )
     db.session.commit()
     late = legacy_stage_transfer(case, TransferKind.PROSECUTION, "PDGA", "PDJC")
     with pytest.raises(Conflict) as closed:

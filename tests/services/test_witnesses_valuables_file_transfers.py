@@ -32,8 +32,13 @@ JUDGMENT = "(2026)沪0115刑初88号刑事判决书"
 
 
 def _approved_destruction(item_ids: list[int]):
-    disposition = dispositions.propose_disposition(db.session, act("police_officer"), item_ids=item_ids,
-                                                   kind=DispositionKind.DESTROY, legal_basis=JUDGMENT)
+    disposition = dispositions.propose_disposition(
+        db.session,
+        act("police_officer"),
+        item_ids=item_ids,
+        kind=DispositionKind.DESTROY,
+        legal_basis=JUDGMENT,
+    )
     dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=True)
     db.session.commit()
     return disposition
@@ -41,8 +46,9 @@ def _approved_destruction(item_ids: list[int]):
 
 def _accepted_as_witness(disposition_id: int, username: str) -> bool:
     try:
-        dispositions.execute_disposition(db.session, act("police_keeper"), disposition_id, receipt_no="销毁记录-1",
-                                         witness=username)
+        dispositions.execute_disposition(
+            db.session, act("police_keeper"), disposition_id, receipt_no="销毁记录-1", witness=username
+        )
     except Conflict:
         return False
     finally:
@@ -58,12 +64,16 @@ def test_eligible_witnesses_are_exactly_the_users_the_execution_accepts(app):
     retired.is_active = False  # a disabled account may not witness, and is not offered
     db.session.commit()
 
-    offered = {u.username for u in dispositions.eligible_witnesses(db.session, act("police_keeper"), disposition.id)}
+    offered = {
+        u.username for u in dispositions.eligible_witnesses(db.session, act("police_keeper"), disposition.id)
+    }
     assert "court_keeper" in offered and "prosecutor" in offered
     # The chain of custody (registered, approved, stored, proposed) and the executing keeper are not.
     assert not offered & {"police_officer", "police_approver", "police_keeper", "court_approver"}
     for user in db.session.scalars(select(User).where(User.is_active)).all():
-        assert _accepted_as_witness(disposition.id, user.username) == (user.username in offered), user.username
+        assert _accepted_as_witness(disposition.id, user.username) == (user.username in offered), (
+            user.username
+        )
 
 
 def test_only_the_executing_agency_may_list_witnesses(app):
@@ -75,13 +85,20 @@ def test_only_the_executing_agency_may_list_witnesses(app):
 
 
 def _ring(case, **kwargs):
-    return register(case, name="钻石戒指", category=ItemCategory.VALUABLES, unit="枚", owner_name="受害人王某",
-                    **kwargs)
+    return register(
+        case, name="钻石戒指", category=ItemCategory.VALUABLES, unit="枚", owner_name="受害人王某", **kwargs
+    )
 
 
 def _value(item: Item, fen: int = 2_500_000) -> None:
-    correction = propose_correction(db.session, act("police_officer"), item_id=item.id, field="estimated_value_fen",
-                                    new_value=fen, reason="补充估价")
+    correction = propose_correction(
+        db.session,
+        act("police_officer"),
+        item_id=item.id,
+        field="estimated_value_fen",
+        new_value=fen,
+        reason="补充估价",
+    )
     decide_correction(db.session, act("police_approver"), correction.id, approve=True)
     db.session.commit()
 
@@ -98,8 +115,14 @@ def test_a_valuable_without_photo_or_value_is_registered_but_not_transferred(app
     [storage_item] = stored_items(1, case=case)[1]
     _store(ring)
     with pytest.raises(Conflict) as refused:
-        transfers.propose_transfer(db.session, act("police_officer"), case_id=case.id, to_agency_id=agency("PDJC").id,
-                                   kind=TransferKind.PROSECUTION, item_ids=[storage_item.id, ring.id])
+        transfers.propose_transfer(
+            db.session,
+            act("police_officer"),
+            case_id=case.id,
+            to_agency_id=agency("PDJC").id,
+            kind=TransferKind.PROSECUTION,
+            item_ids=[storage_item.id, ring.id],
+        )
     assert refused.value.code == "item.valuable_undocumented" and refused.value.status == 409
     assert ring.label_code in str(refused.value)
     db.session.rollback()
@@ -121,13 +144,23 @@ def test_a_valuable_without_photo_or_value_cannot_be_proposed_for_disposal(app):
     _store(ring)
     close_case(case)
     with pytest.raises(Conflict) as refused:
-        dispositions.propose_disposition(db.session, act("police_officer"), item_ids=[goods.id, ring.id],
-                                         kind=DispositionKind.CONFISCATE, legal_basis=JUDGMENT)
+        dispositions.propose_disposition(
+            db.session,
+            act("police_officer"),
+            item_ids=[goods.id, ring.id],
+            kind=DispositionKind.CONFISCATE,
+            legal_basis=JUDGMENT,
+        )
     assert refused.value.code == "item.valuable_undocumented" and ring.label_code in str(refused.value)
     db.session.rollback()
     photo(ring)
-    disposition = dispositions.propose_disposition(db.session, act("police_officer"), item_ids=[goods.id, ring.id],
-                                                   kind=DispositionKind.CONFISCATE, legal_basis=JUDGMENT)
+    disposition = dispositions.propose_disposition(
+        db.session,
+        act("police_officer"),
+        item_ids=[goods.id, ring.id],
+        kind=DispositionKind.CONFISCATE,
+        legal_basis=JUDGMENT,
+    )
     assert len(disposition.lines) == 2
 
 
@@ -139,7 +172,9 @@ def test_the_inbox_query_lists_the_custodians_undocumented_valuables(app):
     valued = _ring(case, estimated_value_fen=100_000)
     complete = _ring(case, estimated_value_fen=100_000)
     photo(complete)
-    goods = register(case, name="帆布包", category=ItemCategory.GOODS, unit="个")  # not a valuable: no photo needed
+    goods = register(
+        case, name="帆布包", category=ItemCategory.GOODS, unit="个"
+    )  # not a valuable: no photo needed
     listed = set(db.session.scalars(items.undocumented_valuables_query(act("police_officer"))))
     assert {i.id for i in listed} == {bare.id, photographed.id, valued.id}
     # The SQL and the domain rule agree on every combination.

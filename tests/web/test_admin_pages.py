@@ -24,10 +24,18 @@ def test_admin_creates_a_user_through_the_form(login_as):
     page = client.get("/admin/users").get_data(as_text=True)
     assert "police_officer" in page and "王建国" in page
     court = db.session.scalar(select(User).where(User.username == "judge")).agency_id
-    response = client.post("/admin/users", data={
-        "csrf_token": csrf_token(client, "/admin/users"), "username": "clerk_li", "display_name": "李书记员",
-        "agency_id": court, "roles": ["officer"], "password": "Clerk-pass-42", "locale": "zh_CN",
-    })
+    response = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf_token(client, "/admin/users"),
+            "username": "clerk_li",
+            "display_name": "李书记员",
+            "agency_id": court,
+            "roles": ["officer"],
+            "password": "Clerk-pass-42",
+            "locale": "zh_CN",
+        },
+    )
     assert response.status_code == 302
     assert "已创建用户 clerk_li" in client.get("/admin/users").get_data(as_text=True)
 
@@ -36,10 +44,18 @@ def test_form_errors_are_in_chinese_and_keep_what_was_typed(login_as):
     client = login_as("admin")
     before = row_counts(User)
     court = db.session.scalar(select(User).where(User.username == "judge")).agency_id
-    response = client.post("/admin/users", data={
-        "csrf_token": csrf_token(client, "/admin/users"), "username": "clerk_wang", "display_name": "王书记员",
-        "agency_id": court, "roles": ["officer"], "password": "12345678", "locale": "zh_CN",
-    })
+    response = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf_token(client, "/admin/users"),
+            "username": "clerk_wang",
+            "display_name": "王书记员",
+            "agency_id": court,
+            "roles": ["officer"],
+            "password": "12345678",
+            "locale": "zh_CN",
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "该密码过于常见" in page
@@ -54,9 +70,16 @@ def test_admin_adds_a_location_and_sees_it_in_the_tree(login_as):
     from custody.models.agency import StorageLocation
 
     shelf = db.session.scalar(select(StorageLocation).where(StorageLocation.code == "R1-B"))
-    response = client.post("/admin/locations", data={
-        "csrf_token": csrf_token(client, "/admin/locations"), "centre_id": shelf.centre_id,
-        "parent_id": shelf.id, "kind": "bin", "code": "R1-B-07", "name": "07格",
-    })
+    response = client.post(
+        "/admin/locations",
+        data={
+            "csrf_token": csrf_token(client, "/admin/locations"),
+            "centre_id": shelf.centre_id,
+            "parent_id": shelf.id,
+            "kind": "bin",
+            "code": "R1-B-07",
+            "name": "07格",
+        },
+    )
     assert response.status_code == 302
     assert "R1-B-07" in client.get("/admin/locations").get_data(as_text=True)

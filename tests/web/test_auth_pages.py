@@ -53,7 +53,9 @@ def test_five_failures_lock_the_account_for_ten_minutes(client):
     assert timedelta(minutes=9) < user.locked_until - utcnow() <= timedelta(minutes=10)
 
     # Ten minutes later the lock has expired and the right password works again.
-    db.session.execute(update(User).where(User.id == user.id).values(locked_until=utcnow() - timedelta(seconds=1)))
+    db.session.execute(
+        update(User).where(User.id == user.id).values(locked_until=utcnow() - timedelta(seconds=1))
+    )
     db.session.commit()
     assert login(client, "police_officer").status_code == 302
 
@@ -86,7 +88,9 @@ def test_idle_timeout_expires_the_cookie(client, monkeypatch):
     login(client, "police_officer")
     assert client.get("/").status_code == 200
     real = itsdangerous.timed.TimestampSigner.get_timestamp
-    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: real(self) + 31 * 60)
+    monkeypatch.setattr(
+        itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: real(self) + 31 * 60
+    )
     response = client.get("/")
     assert response.status_code == 302 and response.location.startswith("/login")
 
@@ -107,13 +111,16 @@ def test_logout_without_csrf_token_does_not_log_out(client):
 
 def test_next_parameter_only_redirects_within_the_site(client):
     token = csrf_token(client)
-    response = client.post("/login?next=//evil.example/x",
-                           data={"username": "judge", "password": TEST_PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"username": "judge", "password": TEST_PASSWORD, "csrf_token": token},
+    )
     assert response.location == "/"
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     token = csrf_token(client)
-    response = client.post("/login?next=/admin/users",
-                           data={"username": "judge", "password": TEST_PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login?next=/admin/users", data={"username": "judge", "password": TEST_PASSWORD, "csrf_token": token}
+    )
     assert response.location == "/admin/users"
 
 

@@ -35,9 +35,22 @@ def item_by_name(name: str) -> Item:
 # -- access ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/cases/", "/cases/new", "/cases/1", "/items/", "/items/1", "/transfers/",
-                                  "/transfers/new?case_id=1", "/storage/check-in", "/scan?code=PDGA-2026-000001",
-                                  "/items/labels.pdf?item_ids=1", "/cases/1/seizure-lists/1.pdf"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/cases/",
+        "/cases/new",
+        "/cases/1",
+        "/items/",
+        "/items/1",
+        "/transfers/",
+        "/transfers/new?case_id=1",
+        "/storage/check-in",
+        "/scan?code=PDGA-2026-000001",
+        "/items/labels.pdf?item_ids=1",
+        "/cases/1/seizure-lists/1.pdf",
+    ],
+)
 def test_anonymous_users_are_sent_to_the_login_page(client, path):
     response = client.get(path)
     assert response.status_code == 302
@@ -47,8 +60,13 @@ def test_anonymous_users_are_sent_to_the_login_page(client, path):
 def test_another_agencys_case_and_item_are_a_404_page(app):
     case, [item] = stored_items(1)
     judge = client_for(app, "judge")
-    for path in (f"/cases/{case.id}", f"/items/{item.id}", f"/cases/{case.id}/items/new",
-                 f"/cases/{case.id}/seizure-lists/{item.seizure_list_id}.pdf", f"/scan?code={item.label_code}"):
+    for path in (
+        f"/cases/{case.id}",
+        f"/items/{item.id}",
+        f"/cases/{case.id}/items/new",
+        f"/cases/{case.id}/seizure-lists/{item.seizure_list_id}.pdf",
+        f"/scan?code={item.label_code}",
+    ):
         response = judge.get(path)
         assert response.status_code == 404, path
         assert "text/html" in response.content_type
@@ -78,20 +96,44 @@ def test_forms_without_the_csrf_token_are_refused(app):
 
 def test_officer_opens_a_case_and_registers_an_item_with_a_photo(app):
     officer = client_for(app, "police_officer")
-    response = post(officer, "/cases/new", {"police_case_no": "沪公(浦)立字[2026]9001号", "title": "李某盗窃案",
-                                            "filed_on": "", "summary": "夜间入室盗窃"})
+    response = post(
+        officer,
+        "/cases/new",
+        {
+            "police_case_no": "沪公(浦)立字[2026]9001号",
+            "title": "李某盗窃案",
+            "filed_on": "",
+            "summary": "夜间入室盗窃",
+        },
+    )
     assert response.status_code == 302
     case = db.session.scalar(select(Case).where(Case.police_case_no == "沪公(浦)立字[2026]9001号"))
     page = text(officer.get(response.location))
     assert "李某盗窃案" in page and "沪公(浦)立字[2026]9001号" in page and "浦东公安分局" in page
 
     form_page = f"/cases/{case.id}/items/new"
-    response = post(officer, form_page, {
-        "seizure_list_id": "0", "seized_place": "浦东新区某小区", "holder_name": "李某", "holder_signature": "signed",
-        "name": "黑色苹果手机", "category": "phone", "quantity": "1", "unit": "部", "measure": "seized",
-        "d_phone_imei": IMEI, "d_phone_brand_model": "iPhone 15", "estimated_value": "5999.50",
-        "features": "屏幕有裂痕", "photo": (io.BytesIO(png()), "phone.png", "image/png"), "external_kind": "",
-    }, content_type="multipart/form-data")
+    response = post(
+        officer,
+        form_page,
+        {
+            "seizure_list_id": "0",
+            "seized_place": "浦东新区某小区",
+            "holder_name": "李某",
+            "holder_signature": "signed",
+            "name": "黑色苹果手机",
+            "category": "phone",
+            "quantity": "1",
+            "unit": "部",
+            "measure": "seized",
+            "d_phone_imei": IMEI,
+            "d_phone_brand_model": "iPhone 15",
+            "estimated_value": "5999.50",
+            "features": "屏幕有裂痕",
+            "photo": (io.BytesIO(png()), "phone.png", "image/png"),
+            "external_kind": "",
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302, text(response)[:2000]
     item = item_by_name("黑色苹果手机")
     assert item.details == {"imei": IMEI, "brand_model": "iPhone 15"}
@@ -114,11 +156,22 @@ def test_registration_errors_are_in_chinese_and_keep_what_was_typed(app):
     case = open_case()
     officer = client_for(app, "police_officer")
     before = row_counts(Item)
-    response = post(officer, f"/cases/{case.id}/items/new", {
-        "seizure_list_id": "0", "holder_signature": "absent", "name": "白色华为手机", "category": "phone",
-        "quantity": "2", "unit": "部", "measure": "seized", "d_phone_imei": "123456789012345",
-        "d_phone_brand_model": "Mate 60", "estimated_value": "",
-    })
+    response = post(
+        officer,
+        f"/cases/{case.id}/items/new",
+        {
+            "seizure_list_id": "0",
+            "holder_signature": "absent",
+            "name": "白色华为手机",
+            "category": "phone",
+            "quantity": "2",
+            "unit": "部",
+            "measure": "seized",
+            "d_phone_imei": "123456789012345",
+            "d_phone_brand_model": "Mate 60",
+            "estimated_value": "",
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "IMEI 为 15 位数字且校验位正确" in text(page)  # the domain's rule, translated, on the IMEI field
@@ -127,30 +180,61 @@ def test_registration_errors_are_in_chinese_and_keep_what_was_typed(app):
     assert row_counts(Item) == before
 
     # With the IMEI right, the seizure list's own rule speaks: the holder did not sign, say why.
-    response = post(officer, f"/cases/{case.id}/items/new", {
-        "seizure_list_id": "0", "holder_signature": "absent", "name": "白色华为手机", "category": "phone",
-        "quantity": "2", "unit": "部", "measure": "seized", "d_phone_imei": IMEI})
+    response = post(
+        officer,
+        f"/cases/{case.id}/items/new",
+        {
+            "seizure_list_id": "0",
+            "holder_signature": "absent",
+            "name": "白色华为手机",
+            "category": "phone",
+            "quantity": "2",
+            "unit": "部",
+            "measure": "seized",
+            "d_phone_imei": IMEI,
+        },
+    )
     assert response.status_code == 422
     assert "请注明持有人未签名的原因" in text(response)
     assert row_counts(Item) == before
 
     # A required field left empty: WTForms' own message, in Chinese too.
-    response = post(officer, f"/cases/{case.id}/items/new", {"seizure_list_id": "0", "name": "", "category": "goods",
-                                                             "quantity": "1", "unit": "件", "measure": "seized",
-                                                             "holder_signature": "signed"})
+    response = post(
+        officer,
+        f"/cases/{case.id}/items/new",
+        {
+            "seizure_list_id": "0",
+            "name": "",
+            "category": "goods",
+            "quantity": "1",
+            "unit": "件",
+            "measure": "seized",
+            "holder_signature": "signed",
+        },
+    )
     assert response.status_code == 422 and "该字段是必填字段" in text(response)
 
 
 def test_register_and_add_another_keeps_the_seizure_list(app):
     case = open_case()
     officer = client_for(app, "police_officer")
-    data = {"seizure_list_id": "0", "holder_signature": "signed", "holder_name": "王某", "category": "goods",
-            "quantity": "1", "unit": "件", "measure": "seized", "submit_another": "y"}
+    data = {
+        "seizure_list_id": "0",
+        "holder_signature": "signed",
+        "holder_name": "王某",
+        "category": "goods",
+        "quantity": "1",
+        "unit": "件",
+        "measure": "seized",
+        "submit_another": "y",
+    }
     first = post(officer, f"/cases/{case.id}/items/new", {**data, "name": "铁锤"})
     assert first.status_code == 302 and "seizure_list_id=" in first.location
     list_id = item_by_name("铁锤").seizure_list_id
     assert f'<option selected value="{list_id}">' in officer.get(first.location).get_data(as_text=True)
-    second = post(officer, f"/cases/{case.id}/items/new", {**data, "name": "撬棍", "seizure_list_id": str(list_id)})
+    second = post(
+        officer, f"/cases/{case.id}/items/new", {**data, "name": "撬棍", "seizure_list_id": str(list_id)}
+    )
     assert second.status_code == 302
     assert item_by_name("撬棍").seizure_list_id == list_id
 
@@ -161,9 +245,12 @@ def test_bulk_import_reports_each_bad_row_in_chinese_and_registers_nothing(app):
     header = "名称,类别,数量,单位,IMEI,估价（元）\n"
     bad = header + f"手机甲,手机,1,部,{IMEI},100\n手机乙,手机,0,部,123,abc\n"
     before = row_counts(Item)
-    response = post(officer, f"/cases/{case.id}/import", {
-        "file": (io.BytesIO(bad.encode("utf-8-sig")), "list.csv"), "seizure_list_id": "0"},
-        content_type="multipart/form-data")
+    response = post(
+        officer,
+        f"/cases/{case.id}/import",
+        {"file": (io.BytesIO(bad.encode("utf-8-sig")), "list.csv"), "seizure_list_id": "0"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     page = text(response)
     assert "共 2 行中有 1 行有错误，未登记任何财物" in page
@@ -171,9 +258,16 @@ def test_bulk_import_reports_each_bad_row_in_chinese_and_registers_nothing(app):
     assert row_counts(Item) == before
 
     good = header + f"手机甲,手机,1,部,{IMEI},100\n手机乙,手机,1,部,,200\n"
-    response = post(officer, f"/cases/{case.id}/import", {
-        "file": (io.BytesIO(good.encode("utf-8-sig")), "list.csv"), "seizure_list_id": "0",
-        "holder_name": "赵某"}, content_type="multipart/form-data")
+    response = post(
+        officer,
+        f"/cases/{case.id}/import",
+        {
+            "file": (io.BytesIO(good.encode("utf-8-sig")), "list.csv"),
+            "seizure_list_id": "0",
+            "holder_name": "赵某",
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     assert item_by_name("手机乙").seizure_list.holder_name == "赵某"
     page = officer.get(f"/cases/{case.id}/import").get_data(as_text=True)
@@ -190,15 +284,26 @@ def test_keeper_checks_in_a_scanned_batch_all_or_nothing(app):
     bin_ = location("R1-A-02")
 
     # One unknown code spoils the batch: nothing is checked in, each row says what is wrong.
-    response = post(keeper, "/storage/check-in", {
-        "location_id": bin_.id, "codes": [phone.label_code, "PDGA-2099-999999", bag.label_code.lower()]})
+    response = post(
+        keeper,
+        "/storage/check-in",
+        {"location_id": bin_.id, "codes": [phone.label_code, "PDGA-2099-999999", bag.label_code.lower()]},
+    )
     assert response.status_code == 422
     page = text(response)
     assert "PDGA-2099-999999" in page and "苹果手机" in page and "帆布包" in page
     assert item_by_name("苹果手机").location_state is LocationState.AWAITING_CHECK_IN
 
-    response = post(keeper, "/storage/check-in", {"location_id": bin_.id, "condition": "封装完好",
-                                                  "codes": [phone.label_code], "codes_text": bag.label_code})
+    response = post(
+        keeper,
+        "/storage/check-in",
+        {
+            "location_id": bin_.id,
+            "condition": "封装完好",
+            "codes": [phone.label_code],
+            "codes_text": bag.label_code,
+        },
+    )
     assert response.status_code == 302
     for name in ("苹果手机", "帆布包"):
         item = item_by_name(name)
@@ -233,20 +338,28 @@ def test_keeper_moves_an_item_and_records_condition_back_dated_with_reason(app):
     assert item_by_name(item.name).storage_location_id == target.id
 
     # Before the seizure: refused. Back-dated without a reason: refused, the reason field marked.
-    response = post(keeper, f"/storage/items/{item.id}/condition", {
-        "condition": "外包装破损", "occurred_at": "2020-01-01T10:00"})
+    response = post(
+        keeper,
+        f"/storage/items/{item.id}/condition",
+        {"condition": "外包装破损", "occurred_at": "2020-01-01T10:00"},
+    )
     assert response.status_code == 422 and "早于上一环节" in text(response)
     an_hour_ago = (utcnow() - timedelta(hours=1)).astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
-    response = post(keeper, f"/storage/items/{item.id}/condition", {"condition": "外包装破损",
-                                                                    "occurred_at": an_hour_ago})
+    response = post(
+        keeper, f"/storage/items/{item.id}/condition", {"condition": "外包装破损", "occurred_at": an_hour_ago}
+    )
     assert response.status_code == 422
     assert "补录时必填" in text(response) and "外包装破损" in response.get_data(as_text=True)
-    ok = post(keeper, f"/storage/items/{item.id}/condition", {
-        "condition": "外包装破损", "occurred_at": an_hour_ago, "reason": "当日漏记"})
+    ok = post(
+        keeper,
+        f"/storage/items/{item.id}/condition",
+        {"condition": "外包装破损", "occurred_at": an_hour_ago, "reason": "当日漏记"},
+    )
     assert ok.status_code == 302
     fresh()
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.item_id == item.id,
-                                                       AuditEvent.action == "item.condition"))
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.item_id == item.id, AuditEvent.action == "item.condition")
+    )
     assert event.reason == "当日漏记" and (event.recorded_at - event.occurred_at) > timedelta(minutes=50)
     page = text(client_for(app, "auditor").get(f"/items/{item.id}"))
     assert "当日漏记" in page and zh("Back-dated") in page
@@ -261,10 +374,18 @@ def test_transfer_builder_and_sign_for_with_one_line_rejected(app):
     builder = f"/transfers/new?case_id={case.id}"
     page = officer.get(builder).get_data(as_text=True)
     assert all(item.label_code in page for item in stored)
-    response = post(officer, builder, {
-        "kind": "prosecution", "to_agency_id": agency("PDJC").id, "note": "随案移送",
-        "item_ids": [i.id for i in stored], f"disposition-{stored[0].id}": "confiscate",
-        f"mode-{stored[1].id}": "physical"})
+    response = post(
+        officer,
+        builder,
+        {
+            "kind": "prosecution",
+            "to_agency_id": agency("PDJC").id,
+            "note": "随案移送",
+            "item_ids": [i.id for i in stored],
+            f"disposition-{stored[0].id}": "confiscate",
+            f"mode-{stored[1].id}": "physical",
+        },
+    )
     assert response.status_code == 302, text(response)[:1500]
     fresh()
     transfer = db.session.scalar(select(Transfer).where(Transfer.case_id == case.id))
@@ -278,23 +399,36 @@ def test_transfer_builder_and_sign_for_with_one_line_rejected(app):
     assert transfer.transfer_no in text(prosecutor.get("/"))  # the prosecutor's inbox lists it
 
     # Rejecting without a reason, and no case number: refused, choices kept, nothing decided.
-    decisions = {f"decision-{stored[0].id}": "accept", f"decision-{stored[1].id}": "reject",
-                 f"decision-{stored[2].id}": "accept"}
+    decisions = {
+        f"decision-{stored[0].id}": "accept",
+        f"decision-{stored[1].id}": "reject",
+        f"decision-{stored[2].id}": "accept",
+    }
     response = post(prosecutor, screen, {**decisions, "case_no": ""})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="reject" checked' in page
-    summary = page[page.index('id="error-summary"'):page.index('id="sign-for"')]  # at the top, before the form
+    summary = page[
+        page.index('id="error-summary"') : page.index('id="sign-for"')
+    ]  # at the top, before the form
     assert 'role="alert"' in summary and f'href="#reason-{stored[1].id}"' in summary
     fresh()
     assert all(line.decision is LineDecision.PENDING for line in db.session.get(Transfer, transfer.id).lines)
 
-    response = post(prosecutor, screen, {**decisions, f"reason-{stored[1].id}": "封条破损", "case_no": "浦检刑诉[2026]77号"})
+    response = post(
+        prosecutor,
+        screen,
+        {**decisions, f"reason-{stored[1].id}": "封条破损", "case_no": "浦检刑诉[2026]77号"},
+    )
     assert response.status_code == 302, text(response)[:1500]
     fresh()
     done = db.session.get(Transfer, transfer.id)
     assert done.status is TransferStatus.COMPLETED
-    assert [line.decision for line in done.lines] == [LineDecision.ACCEPTED, LineDecision.REJECTED, LineDecision.ACCEPTED]
+    assert [line.decision for line in done.lines] == [
+        LineDecision.ACCEPTED,
+        LineDecision.REJECTED,
+        LineDecision.ACCEPTED,
+    ]
     assert done.case.procuratorate_case_no == "浦检刑诉[2026]77号"
     rejected = db.session.get(Item, stored[1].id)
     assert rejected.flag_reason == "封条破损" and rejected.custodian_agency_id == agency("PDGA").id
@@ -307,8 +441,12 @@ def test_sender_recalls_an_undecided_transfer(app):
     case, stored = stored_items(1)
     transfer = send_to_procuratorate(case, [stored[0].id])
     officer = client_for(app, "police_officer")
-    response = post(officer, f"/transfers/{transfer.id}/recall", {"recall-reason": "清单有误"},
-                    form_page=f"/transfers/{transfer.id}")
+    response = post(
+        officer,
+        f"/transfers/{transfer.id}/recall",
+        {"recall-reason": "清单有误"},
+        form_page=f"/transfers/{transfer.id}",
+    )
     assert response.status_code == 302
     fresh()
     assert db.session.get(Transfer, transfer.id).status is TransferStatus.RECALLED
@@ -320,8 +458,13 @@ def test_sender_recalls_an_undecided_transfer(app):
 
 def test_each_role_lands_on_its_queue(app):
     case = open_case()
-    late = register(case, "逾期未入库的电脑", ItemCategory.ELECTRONICS, details={},
-                    seized_at=utcnow() - timedelta(hours=30))
+    late = register(
+        case,
+        "逾期未入库的电脑",
+        ItemCategory.ELECTRONICS,
+        details={},
+        seized_at=utcnow() - timedelta(hours=30),
+    )
     officer_home = officer_page = client_for(app, "police_officer").get("/").get_data(as_text=True)
     assert late.label_code in officer_home and "30." in text(officer_page)  # hours since seizure
     assert 'class="late"' in officer_home
@@ -360,12 +503,22 @@ def test_timeline_reads_as_sentences_and_auditors_see_the_chain(app):
     case, [item] = stored_items(1)
     auditor = client_for(app, "auditor")
     page = text(auditor.get(f"/items/{item.id}"))
-    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.item_id == item.id)
-                                     .order_by(AuditEvent.item_seq)))
+    events = list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.item_id == item.id).order_by(AuditEvent.item_seq)
+        )
+    )
     assert [e.action for e in events] == ["item.register", "item.check_in"]
     who = zh("%(name)s (%(agency)s)", name="张丽", agency="浦东公安分局")
-    assert zh("%(who)s received the item into storage at %(location)s",
-              who=who, location=item.storage_location.path) in page or who in page
+    assert (
+        zh(
+            "%(who)s received the item into storage at %(location)s",
+            who=who,
+            location=item.storage_location.path,
+        )
+        in page
+        or who in page
+    )
     assert events[1].hash[:12] in page  # the chain is visible to auditors
     officer_page = text(client_for(app, "police_officer").get(f"/items/{item.id}"))
     assert events[1].hash[:12] not in officer_page
@@ -408,8 +561,10 @@ def test_printed_documents_carry_the_right_chinese_text(app):
     assert judge.get(f"/items/labels.pdf?item_ids={stored[0].id}").status_code == 422
 
     # Each printed document is on the security record: who printed what; refusals print nothing.
-    printed = [(e.actor["username"], e.data["document"], e.object_type, e.object_id, e.case_id)
-               for e in events("export")]
+    printed = [
+        (e.actor["username"], e.data["document"], e.object_type, e.object_id, e.case_id)
+        for e in events("export")
+    ]
     assert printed == [
         ("police_officer", "seizure_list", "seizure_list", str(stored[0].seizure_list_id), None),
         ("police_officer", "transfer_list", "transfer", str(transfer.id), None),
@@ -422,8 +577,12 @@ def test_printed_documents_carry_the_right_chinese_text(app):
 def test_csrf_token_is_on_every_custody_form(app):
     case, [item] = stored_items(1)
     officer = client_for(app, "police_officer")
-    for path in (f"/cases/{case.id}/items/new", f"/cases/{case.id}/import", f"/transfers/new?case_id={case.id}",
-                 f"/items/{item.id}"):
+    for path in (
+        f"/cases/{case.id}/items/new",
+        f"/cases/{case.id}/import",
+        f"/transfers/new?case_id={case.id}",
+        f"/items/{item.id}",
+    ):
         assert token(officer, path)
     keeper = client_for(app, "police_keeper")
     for path in ("/storage/check-in", f"/storage/items/{item.id}/move", f"/storage/items/{item.id}/external"):
@@ -441,14 +600,24 @@ def test_every_item_event_the_services_write_has_a_timeline_sentence():
     services = Path(__file__).resolve().parents[2] / "custody" / "services"
     written = set()
     for path in services.glob("*.py"):
-        written |= set(re.findall(r'append_item_event\(\s*session,\s*[^,]+,\s*[^,]+,\s*"([a-z_.]+)"', path.read_text()))
+        written |= set(
+            re.findall(r'append_item_event\(\s*session,\s*[^,]+,\s*[^,]+,\s*"([a-z_.]+)"', path.read_text())
+        )
     assert written, "no item actions found: the pattern is stale"
     assert written <= KNOWN_ACTIONS, sorted(written - KNOWN_ACTIONS)
 
 
 def test_odd_query_values_are_ignored_not_500(client, login_as):
     login_as("police_officer")
-    for path in ["/items/?page=²", "/items/?status=+", "/items/?category=+", "/items/?seized_from=0001-01-01",
-                 "/cases/?page=²", "/transfers/?page=²", "/transfers/new?case_id=²", "/items/labels.pdf?item_ids=²"]:
+    for path in [
+        "/items/?page=²",
+        "/items/?status=+",
+        "/items/?category=+",
+        "/items/?seized_from=0001-01-01",
+        "/cases/?page=²",
+        "/transfers/?page=²",
+        "/transfers/new?case_id=²",
+        "/items/labels.pdf?item_ids=²",
+    ]:
         response = client.get(path)
         assert response.status_code < 500, (path, response.status_code)

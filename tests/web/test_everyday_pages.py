@@ -16,8 +16,11 @@ from .ui import client_for, post, text, zh
 
 def _draw(app, size: int = 2) -> SpotCheck:
     auditor = client_for(app, "auditor")
-    drawn = post(auditor, "/oversight/spot-checks", {"size": size, "custodian_agency_id": "", "category": "",
-                                                     "location_id": ""})
+    drawn = post(
+        auditor,
+        "/oversight/spot-checks",
+        {"size": size, "custodian_agency_id": "", "category": "", "location_id": ""},
+    )
     assert drawn.status_code == 302, text(drawn)[:2000]
     fresh()
     return db.session.query(SpotCheck).one()
@@ -29,11 +32,14 @@ def test_spot_check_result_form_posts_one_item_id_and_saves(app):
     line = check.items[0]
     inspector = client_for(app, line.inspector.username)
     page = inspector.get(f"/oversight/spot-checks/{check.id}").get_data(as_text=True)
-    form = page[page.index('class="result-form"'):]
-    form = form[:form.index("</form>")]
+    form = page[page.index('class="result-form"') :]
+    form = form[: form.index("</form>")]
     assert form.count('name="item_id"') == 1 and f'name="item_id" value="{line.item_id}"' in form
-    recorded = post(inspector, f"/oversight/spot-checks/{check.id}",
-                    {"item_id": line.item_id, "result": "conforming", "finding": ""})
+    recorded = post(
+        inspector,
+        f"/oversight/spot-checks/{check.id}",
+        {"item_id": line.item_id, "result": "conforming", "finding": ""},
+    )
     assert recorded.status_code == 302
     fresh()
     assert line.result.value == "conforming"
@@ -45,7 +51,9 @@ def test_spot_check_refusal_is_shown(app):
     line = check.items[0]
     inspector = client_for(app, line.inspector.username)
     # A non-conforming result needs a finding (the service says so), an unknown result is a shape error.
-    refused = post(inspector, f"/oversight/spot-checks/{check.id}", {"item_id": line.item_id, "result": "bogus"})
+    refused = post(
+        inspector, f"/oversight/spot-checks/{check.id}", {"item_id": line.item_id, "result": "bogus"}
+    )
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     assert 'id="error-summary"' in html and 'role="alert"' in html
@@ -61,7 +69,9 @@ def test_inspector_inbox_lists_spot_check_items(app):
     inspector = client_for(app, line.inspector.username)
     home = inspector.get("/").get_data(as_text=True)
     assert 'id="queue-inspections"' in home
-    assert zh("Spot-check items to inspect") in text(home) and line.label_code in home and check.check_no in home
+    assert (
+        zh("Spot-check items to inspect") in text(home) and line.label_code in home and check.check_no in home
+    )
     assert f"/oversight/spot-checks/{check.id}#line-{line.item_id}" in home
 
 
@@ -99,10 +109,21 @@ def test_corrected_badge_sits_on_the_corrected_detail(app):
     from ..factories import act, open_case, register
 
     case = open_case()
-    item = register(case, name="笔记本电脑", category=ItemCategory.ELECTRONICS, unit="台",
-                    details={"brand_model": "ThinkPad X1", "serial_no": "A1"})
-    correction = corrections.propose_correction(db.session, act("police_officer"), item_id=item.id, field="details",
-                                                new_value={**item.details, "serial_no": "B2"}, reason="抄错")
+    item = register(
+        case,
+        name="笔记本电脑",
+        category=ItemCategory.ELECTRONICS,
+        unit="台",
+        details={"brand_model": "ThinkPad X1", "serial_no": "A1"},
+    )
+    correction = corrections.propose_correction(
+        db.session,
+        act("police_officer"),
+        item_id=item.id,
+        field="details",
+        new_value={**item.details, "serial_no": "B2"},
+        reason="抄错",
+    )
     db.session.commit()
     corrections.decide_correction(db.session, act("police_approver"), correction.id, approve=True)
     db.session.commit()
@@ -123,13 +144,16 @@ def test_a_destroyed_item_shows_custody_ended(app):
     case, [item] = stored_items(1)
     close_case(case)
     disposition = approved_disposition([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
-    dispositions.execute_disposition(db.session, act("police_keeper"), disposition.id, receipt_no="销毁记录 9",
-                                     witness="court_keeper")
+    dispositions.execute_disposition(
+        db.session, act("police_keeper"), disposition.id, receipt_no="销毁记录 9", witness="court_keeper"
+    )
     db.session.commit()
     officer = client_for(app, "police_officer")
     page = text(officer.get(f"/items/{item.id}"))
     held = zh("Held")
-    custody_card = page[page.index(zh("Custody ended")):page.index(zh("Location"), page.index(zh("Custody ended")))]
+    custody_card = page[
+        page.index(zh("Custody ended")) : page.index(zh("Location"), page.index(zh("Custody ended")))
+    ]
     assert held not in custody_card and item.custodian_agency.name in custody_card
     listing = text(officer.get(f"/items/?case_id={case.id}"))
     assert zh("%(agency)s (until disposal)", agency=item.custodian_agency.name) in listing
@@ -138,7 +162,7 @@ def test_a_destroyed_item_shows_custody_ended(app):
 def test_auditor_feed_links_are_label_codes(app):
     _, [item] = stored_items(1)
     home = client_for(app, "auditor").get("/").get_data(as_text=True)
-    feed = home[home.index('id="q-activity"'):]
+    feed = home[home.index('id="q-activity"') :]
     assert f">{item.label_code}</a>" in feed and not re.search(r">#\d+</a>", feed)
 
 
@@ -148,8 +172,14 @@ def test_approver_inbox_names_the_corrected_field(app):
     from ..factories import act
 
     _, [item] = stored_items(1)
-    corrections.propose_correction(db.session, act("police_officer"), item_id=item.id, field="features",
-                                   new_value="左侧划痕", reason="漏记")
+    corrections.propose_correction(
+        db.session,
+        act("police_officer"),
+        item_id=item.id,
+        field="features",
+        new_value="左侧划痕",
+        reason="漏记",
+    )
     db.session.commit()
     home = text(client_for(app, "police_approver").get("/"))
     assert zh("Correct: %(field)s", field=zh("Features (特征)")) in home and item.label_code in home
@@ -183,15 +213,20 @@ def test_rule_sources_are_readable(app):
     register(open_case(), seized_at=utcnow() - timedelta(hours=30))
     for username, path in (("police_keeper", "/oversight/alerts"), ("police_approver", "/oversight/")):
         page = text(client_for(app, username).get(path))
-        assert "[LAW]" not in page and "[DESIGN]" not in page and "hand-over within 24 hours" not in page, path
-        assert zh("Provisions on the Management of Property Involved in Cases by Public Security Organs (2015)") in page
+        assert "[LAW]" not in page and "[DESIGN]" not in page and "hand-over within 24 hours" not in page, (
+            path
+        )
+        assert (
+            zh("Provisions on the Management of Property Involved in Cases by Public Security Organs (2015)")
+            in page
+        )
 
 
 def test_spot_check_method_is_a_technical_note(app):
     stored_items(2)
     check = _draw(app, 1)
     page = client_for(app, "auditor").get(f"/oversight/spot-checks/{check.id}").get_data(as_text=True)
-    details = page[page.index("<details"):page.index("</details>")]
+    details = page[page.index("<details") : page.index("</details>")]
     assert check.algorithm in details and zh("Technical note") in details
 
 
@@ -212,19 +247,28 @@ def test_stocktake_scan_answer_updates_the_row_and_notices_a_rescan(app):
     assert 'data-cell="time"' in page and 'class="field wide scan-place"' in page
 
     def scan(code: str):
-        return post(keeper, f"{url}/scan", {"label_code": code, "location_id": location("R1-A-01").id},
-                    form_page=url, headers={"Accept": "application/json"})
+        return post(
+            keeper,
+            f"{url}/scan",
+            {"label_code": code, "location_id": location("R1-A-01").id},
+            form_page=url,
+            headers={"Accept": "application/json"},
+        )
 
     first = scan(stored[0].label_code).json
     assert first["ok"] and not first["rescan"] and first["scanned_at"] and first["name"] == stored[0].name
     assert first["found_at"]
     again = scan(stored[0].label_code).json
     assert again["rescan"] and again["scan_count"] == 2
-    assert again["message"] == zh("%(code)s: scanned again (%(count)s times): %(result)s", code=stored[0].label_code,
-                                  count=2, result=again["result_label"])
+    assert again["message"] == zh(
+        "%(code)s: scanned again (%(count)s times): %(result)s",
+        code=stored[0].label_code,
+        count=2,
+        result=again["result_label"],
+    )
     page = keeper.get(url).get_data(as_text=True)
-    row = page[page.index(f'<tr data-label="{stored[0].label_code}"'):]
-    row = row[:row.index("</tr>")]
+    row = page[page.index(f'<tr data-label="{stored[0].label_code}"') :]
+    row = row[: row.index("</tr>")]
     assert again["result_label"] in row and again["scanned_at"] in row
     script = keeper.get("/static/js/stocktake.js").get_data(as_text=True)
     assert "updateRow" in script and "data-label" in script
@@ -246,11 +290,22 @@ def test_a_date_error_is_listed_with_its_label(app):
 
     case = open_case()
     officer = client_for(app, "police_officer")
-    response = post(officer, f"/cases/{case.id}/items/new", {
-        "seizure_list_id": "0", "holder_signature": "signed", "holder_name": "王某", "name": "铁锤",
-        "category": "goods", "quantity": "1", "unit": "件", "measure": "seized",
-        "seized_at": local_input(timedelta(days=2))})
+    response = post(
+        officer,
+        f"/cases/{case.id}/items/new",
+        {
+            "seizure_list_id": "0",
+            "holder_signature": "signed",
+            "holder_name": "王某",
+            "name": "铁锤",
+            "category": "goods",
+            "quantity": "1",
+            "unit": "件",
+            "measure": "seized",
+            "seized_at": local_input(timedelta(days=2)),
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    summary = text(page[page.index('id="error-summary"'):].split("</div>")[0])
+    summary = text(page[page.index('id="error-summary"') :].split("</div>")[0])
     assert zh("In the future.") in summary and 'href="#seized_at"' in page

@@ -21,7 +21,7 @@ def _english(client, form_page: str = "/") -> None:
 
 
 def _main(page: str) -> str:
-    return page[page.index("<main"):]
+    return page[page.index("<main") :]
 
 
 def _alerts(page: str) -> list[str]:
@@ -31,7 +31,7 @@ def _alerts(page: str) -> list[str]:
 def _summary(page: str) -> str:
     main = _main(page)
     start = main.index('id="error-summary"')
-    return main[start:main.index("</div>", start)]
+    return main[start : main.index("</div>", start)]
 
 
 # -- 1. the summary's heading says nothing about saving ----------------------------------------
@@ -48,9 +48,19 @@ def test_summary_heading_is_neutral_on_login_and_forms(app):
     case = open_case()
     officer = client_for(app, "police_officer")
     _english(officer)
-    response = post(officer, f"/cases/{case.id}/items/new", {
-        "seizure_list_id": "0", "holder_signature": "signed", "name": "", "category": "goods",
-        "quantity": "1", "unit": "件", "measure": "seized"})
+    response = post(
+        officer,
+        f"/cases/{case.id}/items/new",
+        {
+            "seizure_list_id": "0",
+            "holder_signature": "signed",
+            "name": "",
+            "category": "goods",
+            "quantity": "1",
+            "unit": "件",
+            "measure": "seized",
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Please correct the following:" in text(_summary(page)) and "not saved" not in page
@@ -81,8 +91,16 @@ def test_freeze_started_years_ago_is_one_alert(app):
     officer = user_client(app, "police_officer")
     url = f"/freezes/new/{account.id}"
     start = (local_date(utcnow()) - timedelta(days=5 * 365)).isoformat()
-    response = submit(officer, url, asset_type="deposit", institution="工商银行浦东分行",
-                      account_no="6222021001122334455", amount="100", start_on=start, notice_doc_no="冻通 12号")
+    response = submit(
+        officer,
+        url,
+        asset_type="deposit",
+        institution="工商银行浦东分行",
+        account_no="6222021001122334455",
+        amount="100",
+        start_on=start,
+        notice_doc_no="冻通 12号",
+    )
     page = text_of(response)
     assert response.status_code in (409, 422), page[:2000]
     assert 'id="error-summary"' in page
@@ -103,16 +121,26 @@ def test_return_without_owner_is_said_at_the_kind_field(app):
     officer = user_client(app, "police_officer")
     url = f"/dispositions/new?item_ids={stored[0].id}"
     get(officer, url)
-    response = submit(officer, url, kind="pretrial_return", legal_basis="", reason="", owner_consent="",
-                      item_ids=[stored[0].id])
+    response = submit(
+        officer,
+        url,
+        kind="pretrial_return",
+        legal_basis="",
+        reason="",
+        owner_consent="",
+        item_ids=[stored[0].id],
+    )
     page = text_of(response)
     assert response.status_code == 409
-    message = zh("No owner is recorded for this item, and a return goes only to the recorded owner: "
-                 "first record the owner's name by a correction of the item.")
+    message = zh(
+        "No owner is recorded for this item, and a return goes only to the recorded owner: "
+        "first record the owner's name by a correction of the item."
+    )
     assert message in _kind_error(page)
     assert 'href="#kind"' in _summary(page)
-    assert re.search(r'<select[^>]*id="kind"[^>]*aria-invalid="true"', page) or \
-        re.search(r'<select[^>]*aria-invalid="true"[^>]*id="kind"', page)
+    assert re.search(r'<select[^>]*id="kind"[^>]*aria-invalid="true"', page) or re.search(
+        r'<select[^>]*aria-invalid="true"[^>]*id="kind"', page
+    )
     assert 'class="flash flash-error"' not in page and len(_alerts(page)) == 1
 
 
@@ -120,13 +148,22 @@ def test_final_disposal_before_judgment_is_said_at_the_kind_field(app):
     _, stored = stored_items(1)
     officer = user_client(app, "police_officer")
     url = f"/dispositions/new?item_ids={stored[0].id}"
-    response = submit(officer, url, kind="confiscate", legal_basis="某判决书", reason="", owner_consent="",
-                      item_ids=[stored[0].id])
+    response = submit(
+        officer,
+        url,
+        kind="confiscate",
+        legal_basis="某判决书",
+        reason="",
+        owner_consent="",
+        item_ids=[stored[0].id],
+    )
     page = text_of(response)
     assert response.status_code == 409
-    assert zh("A final disposal carries out the outcome of the case: first record the court's "
-              "effective judgment, or close the case with the decision not to prosecute or to "
-              "drop it.") in _kind_error(page)
+    assert zh(
+        "A final disposal carries out the outcome of the case: first record the court's "
+        "effective judgment, or close the case with the decision not to prosecute or to "
+        "drop it."
+    ) in _kind_error(page)
     assert 'href="#kind"' in _summary(page)
 
 
@@ -135,8 +172,14 @@ def test_final_disposal_before_judgment_is_said_at_the_kind_field(app):
 
 def test_cash_denominations_are_shown_in_yuan(app):
     case = open_case()
-    cash = register(case, "人民币现金", ItemCategory.CASH, unit="元", quantity=128_050,
-                    details={"amount_fen": 12_805_000, "denominations": {"10000": 1280, "5000": 1}})
+    cash = register(
+        case,
+        "人民币现金",
+        ItemCategory.CASH,
+        unit="元",
+        quantity=128_050,
+        details={"amount_fen": 12_805_000, "denominations": {"10000": 1280, "5000": 1}},
+    )
     officer = client_for(app, "police_officer")
     page = text(officer.get(f"/items/{cash.id}"))
     assert zh("Denominations") in page and "denominations" not in page
@@ -153,7 +196,9 @@ def test_one_item_checked_in_is_singular_in_english(app):
     bag = register(case, "帆布包", ItemCategory.GOODS)
     keeper = client_for(app, "police_keeper")
     _english(keeper)
-    response = post(keeper, "/storage/check-in", {"location_id": location("R1-A-02").id, "codes": [bag.label_code]})
+    response = post(
+        keeper, "/storage/check-in", {"location_id": location("R1-A-02").id, "codes": [bag.label_code]}
+    )
     assert response.status_code == 302
     page = text(keeper.get(response.location))
     assert "1 item checked in to" in page and "1 items" not in page

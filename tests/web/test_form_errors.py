@@ -32,8 +32,15 @@ def test_destruction_witness_refusal_is_said_once_at_the_field(app):
     close_case(case)
     disposition = approved_disposition([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
     keeper = user_client(app, "police_keeper")
-    page = text_of(submit(keeper, f"/dispositions/{disposition.id}", "execute", receipt_no="销毁记录 1",
-                          witness="police_officer"))
+    page = text_of(
+        submit(
+            keeper,
+            f"/dispositions/{disposition.id}",
+            "execute",
+            receipt_no="销毁记录 1",
+            witness="police_officer",
+        )
+    )
     message = zh("The witness has handled this item and cannot witness its destruction.")
     assert _field_errors(page, "execute-witness").count(message) == 1
     assert not any(message in f for f in _flashes(page))
@@ -44,8 +51,15 @@ def test_return_discrepancy_note_error_is_not_repeated(app):
     case, stored = stored_items(1)
     checkout_id = released_checkout([stored[0].id]).id
     keeper = user_client(app, "police_keeper")
-    response = submit(keeper, f"/checkouts/{checkout_id}", "return", condition="破损", discrepancy="damage",
-                      discrepancy_note="", item_ids=[stored[0].id])
+    response = submit(
+        keeper,
+        f"/checkouts/{checkout_id}",
+        "return",
+        condition="破损",
+        discrepancy="damage",
+        discrepancy_note="",
+        item_ids=[stored[0].id],
+    )
     page = text_of(response)
     print(text(page))
     assert response.status_code == 422
@@ -60,19 +74,33 @@ def test_a_failed_form_starts_with_a_summary_linking_to_the_fields(app):
 
     case = open_case()
     officer = client_for(app, "police_officer")
-    response = post(officer, f"/cases/{case.id}/items/new", {
-        "seizure_list_id": "0", "holder_signature": "signed", "holder_name": "李某", "name": "白色轿车",
-        "category": "vehicle", "quantity": "1", "unit": "辆", "measure": "seized", "d_vehicle_colour": "白"})
+    response = post(
+        officer,
+        f"/cases/{case.id}/items/new",
+        {
+            "seizure_list_id": "0",
+            "holder_signature": "signed",
+            "holder_name": "李某",
+            "name": "白色轿车",
+            "category": "vehicle",
+            "quantity": "1",
+            "unit": "辆",
+            "measure": "seized",
+            "d_vehicle_colour": "白",
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    main = page[page.index('<main'):]
+    main = page[page.index("<main") :]
     # The summary comes first in the page's content, before the form and its heading.
-    assert main.index('id="error-summary"') < main.index("<form") and main.index('id="error-summary"') < main.index("<h1")
-    summary = main[main.index('id="error-summary"'):main.index("</div>")]
+    assert main.index('id="error-summary"') < main.index("<form") and main.index(
+        'id="error-summary"'
+    ) < main.index("<h1")
+    summary = main[main.index('id="error-summary"') : main.index("</div>")]
     assert 'role="alert"' in summary and 'tabindex="-1"' in summary
     assert re.search(r'href="#d_vehicle_(plate|vin)"', summary)
     assert zh("Licence plate") in text(summary) or zh("VIN") in text(summary)
-    assert '/static/js/forms.js' in page  # moves the focus to the summary
+    assert "/static/js/forms.js" in page  # moves the focus to the summary
 
 
 def test_no_summary_on_a_form_that_was_not_submitted(app):
@@ -89,9 +117,19 @@ def test_summary_in_english(app):
     case = open_case()
     officer = client_for(app, "police_officer")
     post(officer, "/language", {"locale": "en", "next": "/"}, form_page="/")
-    response = post(officer, f"/cases/{case.id}/items/new", {
-        "seizure_list_id": "0", "holder_signature": "signed", "name": "", "category": "goods",
-        "quantity": "1", "unit": "件", "measure": "seized"})
+    response = post(
+        officer,
+        f"/cases/{case.id}/items/new",
+        {
+            "seizure_list_id": "0",
+            "holder_signature": "signed",
+            "name": "",
+            "category": "goods",
+            "quantity": "1",
+            "unit": "件",
+            "measure": "seized",
+        },
+    )
     assert response.status_code == 422
     summary = text(response.get_data(as_text=True).split('id="error-summary"')[1].split("</div>")[0])
     assert "Please correct the following:" in summary and "Item name: This field is required." in summary

@@ -37,15 +37,26 @@ def _checkout_id(response) -> int:
 
 def test_check_out_request_approve_release_and_return_with_a_discrepancy(app):
     case, stored = stored_items(2)
-    officer, approver, keeper = (user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper"))
+    officer, approver, keeper = (
+        user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper")
+    )
     new_url = f"/checkouts/new?item_ids={stored[0].id}&item_ids={stored[1].id}"
     page = get(officer, new_url)
     assert "涉案物品1" in page and "涉案物品2" in page and stored[0].label_code in page and "在库" in page
     assert 'value="appraisal"' in page and "鉴定" in page  # the legal purposes, in Chinese
 
-    response = submit(officer, new_url, purpose="appraisal", counterparty_kind="lab", counterparty_name="钱工",
-                      counterparty_organisation="市公安局物证鉴定中心", counterparty_contact="021-12345678",
-                      due_at=local_input(timedelta(days=2)), note="指纹比对", item_ids=[stored[0].id, stored[1].id])
+    response = submit(
+        officer,
+        new_url,
+        purpose="appraisal",
+        counterparty_kind="lab",
+        counterparty_name="钱工",
+        counterparty_organisation="市公安局物证鉴定中心",
+        counterparty_contact="021-12345678",
+        due_at=local_input(timedelta(days=2)),
+        note="指纹比对",
+        item_ids=[stored[0].id, stored[1].id],
+    )
     assert response.status_code == 302, text_of(response)[:3000]
     checkout_id = _checkout_id(response)
     url = f"/checkouts/{checkout_id}"
@@ -73,8 +84,15 @@ def test_check_out_request_approve_release_and_return_with_a_discrepancy(app):
     assert all(db.session.get(Item, i.id).location_state is LocationState.CHECKED_OUT for i in stored)
 
     # The first item comes back damaged; the second is still out.
-    response = submit(keeper, url, "return", condition="外壳破损", discrepancy="damage",
-                      discrepancy_note="鉴定过程中跌落", item_ids=[stored[0].id])
+    response = submit(
+        keeper,
+        url,
+        "return",
+        condition="外壳破损",
+        discrepancy="damage",
+        discrepancy_note="鉴定过程中跌落",
+        item_ids=[stored[0].id],
+    )
     assert response.status_code == 302
     page = get(keeper, url)
     assert "外壳破损" in page and "损坏" in page and "鉴定过程中跌落" in page and "已出库" in page
@@ -119,7 +137,9 @@ def test_rejection_needs_a_reason_and_the_requester_may_withdraw(app):
 def test_extension_request_and_approval_and_overdue_is_highlighted(app):
     case, [item] = stored_items(1)
     checkout = released_checkout([item.id])
-    db.session.execute(update(Checkout).where(Checkout.id == checkout.id).values(due_at=utcnow() - timedelta(hours=3)))
+    db.session.execute(
+        update(Checkout).where(Checkout.id == checkout.id).values(due_at=utcnow() - timedelta(hours=3))
+    )
     db.session.commit()
     officer, approver = user_client(app, "police_officer"), user_client(app, "police_approver")
     url = f"/checkouts/{checkout.id}"
@@ -160,33 +180,72 @@ def test_refused_request_shows_chinese_field_errors_keeps_input_and_writes_nothi
     url = f"/checkouts/new?item_ids={item.id}"
     before = row_counts(Checkout, Counterparty)
 
-    response = submit(officer, url, purpose="", counterparty_kind="person", counterparty_name="",
-                      counterparty_organisation="市鉴定中心", due_at="", note="随便写点", item_ids=[item.id])
+    response = submit(
+        officer,
+        url,
+        purpose="",
+        counterparty_kind="person",
+        counterparty_name="",
+        counterparty_organisation="市鉴定中心",
+        due_at="",
+        note="随便写点",
+        item_ids=[item.id],
+    )
     assert response.status_code == 422
     page = text_of(response)
     assert page.count("该字段是必填字段") >= 3 and 'value="市鉴定中心"' in page and "随便写点" in page
 
     past = local_input(timedelta(days=-1))
-    response = submit(officer, url, purpose="appraisal", counterparty_kind="person", counterparty_name="钱工",
-                      due_at=past, item_ids=[item.id])
+    response = submit(
+        officer,
+        url,
+        purpose="appraisal",
+        counterparty_kind="person",
+        counterparty_name="钱工",
+        due_at=past,
+        item_ids=[item.id],
+    )
     assert response.status_code == 422
     page = text_of(response)
     assert "归还期限必须晚于当前时间" in page and "必须晚于当前时间" in page and f'value="{past}"' in page
-    assert 'value="钱工"' in page and re.search(r'<option selected value="appraisal"|<option value="appraisal" selected', page)
+    assert 'value="钱工"' in page and re.search(
+        r'<option selected value="appraisal"|<option value="appraisal" selected', page
+    )
 
-    response = submit(officer, url, purpose="appraisal", counterparty_kind="person", counterparty_name="钱工",
-                      due_at="明天下午", item_ids=[item.id])
+    response = submit(
+        officer,
+        url,
+        purpose="appraisal",
+        counterparty_kind="person",
+        counterparty_name="钱工",
+        due_at="明天下午",
+        item_ids=[item.id],
+    )
     assert response.status_code == 422 and "不是有效的日期与时间值" in text_of(response)
-    response = submit(officer, url, purpose="bribery", counterparty_kind="person", counterparty_name="钱工",
-                      due_at=local_input(timedelta(days=1)), item_ids=[item.id])
+    response = submit(
+        officer,
+        url,
+        purpose="bribery",
+        counterparty_kind="person",
+        counterparty_name="钱工",
+        due_at=local_input(timedelta(days=1)),
+        item_ids=[item.id],
+    )
     assert response.status_code == 422 and "不是有效的选择" in text_of(response)
     assert row_counts(Checkout, Counterparty) == before
 
     # An item that is not in storage: the service's refusal, shown at the top of the kept form.
     waiting = register(case, name="待入库手机")
     url = f"/checkouts/new?item_ids={waiting.id}"
-    response = submit(officer, url, purpose="appraisal", counterparty_kind="person", counterparty_name="钱工",
-                      due_at=local_input(timedelta(days=1)), item_ids=[waiting.id])
+    response = submit(
+        officer,
+        url,
+        purpose="appraisal",
+        counterparty_kind="person",
+        counterparty_name="钱工",
+        due_at=local_input(timedelta(days=1)),
+        item_ids=[waiting.id],
+    )
     assert response.status_code == 409
     assert "flash-error" in text_of(response) and 'value="钱工"' in text_of(response)
     assert row_counts(Checkout, Counterparty) == before
@@ -199,8 +258,15 @@ def test_the_request_form_is_for_the_custodians_officers_only(app):
     page = get(keeper, url)
     assert "涉案物品1" in page and 'name="purpose"' not in page
     before = row_counts(Checkout)
-    response = submit(keeper, url, purpose="appraisal", counterparty_kind="person", counterparty_name="钱工",
-                      due_at=local_input(timedelta(days=1)), item_ids=[item.id])
+    response = submit(
+        keeper,
+        url,
+        purpose="appraisal",
+        counterparty_kind="person",
+        counterparty_name="钱工",
+        due_at=local_input(timedelta(days=1)),
+        item_ids=[item.id],
+    )
     assert response.status_code == 403 and "无权操作" in text_of(response)
     assert row_counts(Checkout) == before
 
@@ -231,4 +297,7 @@ def test_self_approval_is_not_offered_and_a_forged_one_is_refused(app):
     response = submit(chief, url, "decide", "approve")
     assert response.status_code == 403 and "不能审批本人提出的申请" in flat(text_of(response))
     fresh()
-    assert db.session.scalar(select(Checkout.status).where(Checkout.id == checkout.id)) is CheckoutStatus.REQUESTED
+    assert (
+        db.session.scalar(select(Checkout.status).where(Checkout.id == checkout.id))
+        is CheckoutStatus.REQUESTED
+    )

@@ -26,10 +26,14 @@ from .test_lifecycle_pages import (
 )
 from .ui import zh
 
-NOT_DECIDED = ("A final disposal carries out the outcome of the case: first record the court's effective judgment, "
-               "or close the case with the decision not to prosecute or to drop it.")
-NO_OUTCOME_YET = ("No effective judgment or closing decision is recorded on this case yet: only early sale and "
-                  "pre-trial return are possible now.")
+NOT_DECIDED = (
+    "A final disposal carries out the outcome of the case: first record the court's effective judgment, "
+    "or close the case with the decision not to prosecute or to drop it."
+)
+NO_OUTCOME_YET = (
+    "No effective judgment or closing decision is recorded on this case yet: only early sale and "
+    "pre-trial return are possible now."
+)
 
 
 def _new_id(response) -> int:
@@ -38,8 +42,13 @@ def _new_id(response) -> int:
 
 
 def stored_car(case):
-    car = register(case, name="白色轿车", category=ItemCategory.VEHICLE, details={"plate": "沪C11111"},
-                   estimated_value_fen=8_000_000)
+    car = register(
+        case,
+        name="白色轿车",
+        category=ItemCategory.VEHICLE,
+        details={"plate": "沪C11111"},
+        estimated_value_fen=8_000_000,
+    )
     photo(car)
     storage.check_in(db.session, act("police_keeper"), car.id, location_id=location("R1-A-03").id)
     db.session.commit()
@@ -49,12 +58,21 @@ def stored_car(case):
 def test_early_sale_proposed_approved_and_executed_with_proceeds_in_yuan(app):
     case = stored_items(0)[0]
     car = stored_car(case)
-    officer, approver, keeper = (user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper"))
+    officer, approver, keeper = (
+        user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper")
+    )
     new_url = f"/dispositions/new?item_ids={car.id}"
     page = get(officer, new_url)
     assert "白色轿车" in page and "¥80,000.00" in page and "先行发还" in page  # the kinds, in Chinese
-    response = submit(officer, new_url, kind="early_sale", legal_basis="", reason="车辆长期存放贬值",
-                      owner_consent="车主书面同意（2026-03-01）", item_ids=[car.id])
+    response = submit(
+        officer,
+        new_url,
+        kind="early_sale",
+        legal_basis="",
+        reason="车辆长期存放贬值",
+        owner_consent="车主书面同意（2026-03-01）",
+        item_ids=[car.id],
+    )
     url = f"/dispositions/{_new_id(response)}"
     page = get(officer, url)
     assert "已提出" in page and "车辆长期存放贬值" in page and "车主书面同意（2026-03-01）" in page
@@ -95,19 +113,31 @@ def test_proposal_errors_are_kept_on_the_form(app):
     url = f"/dispositions/new?item_ids={item.id}"
     before = row_counts(Disposition)
     response = submit(officer, url, kind="", legal_basis="", reason="判决没收", item_ids=[item.id])
-    assert response.status_code == 422 and "该字段是必填字段" in text_of(response) and "判决没收" in text_of(response)
+    assert (
+        response.status_code == 422
+        and "该字段是必填字段" in text_of(response)
+        and "判决没收" in text_of(response)
+    )
     # Final disposal on an open case: refused whatever is cited, with the reason at 处置方式 (listed in
     # the summary at the top), input kept.
     assert zh(NO_OUTCOME_YET) in html.unescape(get(officer, url))
-    response = submit(officer, url, kind="confiscate", legal_basis="(2026)沪0115刑初1号", reason="判决没收",
-                      item_ids=[item.id])
+    response = submit(
+        officer,
+        url,
+        kind="confiscate",
+        legal_basis="(2026)沪0115刑初1号",
+        reason="判决没收",
+        item_ids=[item.id],
+    )
     assert response.status_code == 409
     page = html.unescape(text_of(response))
     assert 'id="kind-err"' in page and 'href="#kind"' in page and zh(NOT_DECIDED) in page
     assert 'value="(2026)沪0115刑初1号"' in page and "判决没收" in page
     # Early sale of ordinary goods: refused with the reason at the top, input kept.
     response = submit(officer, url, kind="early_sale", reason="占用库房", item_ids=[item.id])
-    assert response.status_code == 409 and "flash-error" in text_of(response) and "占用库房" in text_of(response)
+    assert (
+        response.status_code == 409 and "flash-error" in text_of(response) and "占用库房" in text_of(response)
+    )
     assert row_counts(Disposition) == before
 
 
@@ -122,7 +152,9 @@ def test_a_closed_cases_decision_is_cited_by_default(app):
     # No owner is recorded: the page says a return needs one and links to the correction that records it.
     assert f'href="/corrections/new/{item.id}?field=owner_name"' in page
     response = submit(officer, url, kind="return_to_owner", legal_basis=DROP_DECISION, item_ids=[item.id])
-    assert response.status_code == 409 and f'href="/corrections/new/{item.id}?field=owner_name"' in text_of(response)
+    assert response.status_code == 409 and f'href="/corrections/new/{item.id}?field=owner_name"' in text_of(
+        response
+    )
     new_url = f"/dispositions/{_new_id(submit(officer, url, kind='confiscate', legal_basis=DROP_DECISION, item_ids=[item.id]))}"
     assert DROP_DECISION in get(officer, new_url)
 
@@ -159,7 +191,9 @@ def test_destruction_witness_in_the_chain_is_refused_and_an_outsider_accepted(ap
 def test_pre_trial_return_to_an_agent_needs_a_written_authorisation(app):
     case = stored_items(0)[0]
     ring = documented_ring(case)
-    officer, approver, keeper = (user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper"))
+    officer, approver, keeper = (
+        user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper")
+    )
     new_url = f"/dispositions/new?item_ids={ring.id}"
     url = f"/dispositions/{_new_id(submit(officer, new_url, kind='pretrial_return', item_ids=[ring.id]))}"
     assert submit(approver, url, "decide", "approve").status_code == 302
@@ -167,8 +201,15 @@ def test_pre_trial_return_to_an_agent_needs_a_written_authorisation(app):
     assert 'name="execute-recipient_name"' in page and "受害人王某" in page and "310115198808081234" in page
 
     before = row_counts(Counterparty)
-    response = submit(keeper, url, "execute", receipt_no="发还回执 1", recipient_name="王某之子",
-                      recipient_is_agent="y", authorisation_ref="")
+    response = submit(
+        keeper,
+        url,
+        "execute",
+        receipt_no="发还回执 1",
+        recipient_name="王某之子",
+        recipient_is_agent="y",
+        authorisation_ref="",
+    )
     assert response.status_code == 409
     page = text_of(response)
     assert "代领人须持有已登记的书面授权委托书" in page and 'id="execute-authorisation_ref-err"' in page
@@ -177,9 +218,16 @@ def test_pre_trial_return_to_an_agent_needs_a_written_authorisation(app):
     assert response.status_code == 409 and 'id="execute-recipient_name-err"' in text_of(response)
     assert row_counts(Counterparty) == before
 
-    response = submit(keeper, url, "execute", receipt_no="发还回执 1", recipient_name="王某之子",
-                      recipient_id_no="310115199901011234", recipient_is_agent="y",
-                      authorisation_ref="授权委托书 2026-07号")
+    response = submit(
+        keeper,
+        url,
+        "execute",
+        receipt_no="发还回执 1",
+        recipient_name="王某之子",
+        recipient_id_no="310115199901011234",
+        recipient_is_agent="y",
+        authorisation_ref="授权委托书 2026-07号",
+    )
     assert response.status_code == 302, text_of(response)[:3000]
     page = get(officer, url)
     assert "已执行" in page and "王某之子" in page and "授权委托书 2026-07号" in page

@@ -22,22 +22,40 @@ from ..helpers import events, fresh, row_counts
 from .test_lifecycle_pages import get, submit, text_of, user_client
 from .ui import zh
 
-ACCOUNT = {"bank": "中国工商银行上海浦东分行", "account_no": "6222021001122334455", "account_name": "张某",
-           "amount_fen": 52_000_000}
+ACCOUNT = {
+    "bank": "中国工商银行上海浦东分行",
+    "account_no": "6222021001122334455",
+    "account_name": "张某",
+    "amount_fen": 52_000_000,
+}
 
 
 def frozen_account(case=None):
     case = case or open_case()
-    return register(case, name="张某工行账户存款", category=ItemCategory.BANK_ACCOUNT, measure=Measure.FROZEN,
-                    details=ACCOUNT, external_kind=ExternalKind.BANK, external_place="工商银行浦东分行",
-                    measure_doc_no="沪公(浦)冻通[2026]12号")
+    return register(
+        case,
+        name="张某工行账户存款",
+        category=ItemCategory.BANK_ACCOUNT,
+        measure=Measure.FROZEN,
+        details=ACCOUNT,
+        external_kind=ExternalKind.BANK,
+        external_place="工商银行浦东分行",
+        measure_doc_no="沪公(浦)冻通[2026]12号",
+    )
 
 
 def freeze_of(account, start_days_ago: int = 0):
     order = freezes.create_freeze(
-        db.session, act("police_officer"), item_id=account.id, asset_type=FreezeAssetType.DEPOSIT,
-        institution="工商银行浦东分行", account_no=account.details["account_no"], amount_fen=10_000,
-        start_on=local_date(utcnow()) - timedelta(days=start_days_ago), notice_doc_no="冻通 1号")
+        db.session,
+        act("police_officer"),
+        item_id=account.id,
+        asset_type=FreezeAssetType.DEPOSIT,
+        institution="工商银行浦东分行",
+        account_no=account.details["account_no"],
+        amount_fen=10_000,
+        start_on=local_date(utcnow()) - timedelta(days=start_days_ago),
+        notice_doc_no="冻通 1号",
+    )
     db.session.commit()
     return order
 
@@ -56,9 +74,18 @@ def test_freeze_recorded_renewed_and_released_through_the_forms(app):
     assert 'value="中国工商银行上海浦东分行"' in page and 'value="6222021001122334455"' in page
     assert 'value="520000.00"' in page and "存款" in page and "汇款" in page and "股票" not in page
     start = (local_date(utcnow()) - timedelta(days=170)).isoformat()  # about 5.5 months ago: renewal is due
-    response = submit(officer, new_url, asset_type="deposit", institution="工商银行浦东分行",
-                      account_no="6222021001122334455", account_name="张某", amount="520,000.00", start_on=start,
-                      period_months="", notice_doc_no="沪公(浦)冻通[2026]12号")
+    response = submit(
+        officer,
+        new_url,
+        asset_type="deposit",
+        institution="工商银行浦东分行",
+        account_no="6222021001122334455",
+        account_name="张某",
+        amount="520,000.00",
+        start_on=start,
+        period_months="",
+        notice_doc_no="沪公(浦)冻通[2026]12号",
+    )
     url = _freeze_url(response)
     page = get(officer, url)
     fresh()
@@ -74,14 +101,20 @@ def test_freeze_recorded_renewed_and_released_through_the_forms(app):
     assert submit(officer, url, "renew", doc_no="").status_code == 422
     response = submit(officer, url, "renew", doc_no="续冻通知书 2026-3", period_months="7")
     assert response.status_code == 422
-    assert "超过该类财产的法定冻结期限" in text_of(response) and 'value="续冻通知书 2026-3"' in text_of(response)
+    assert "超过该类财产的法定冻结期限" in text_of(response) and 'value="续冻通知书 2026-3"' in text_of(
+        response
+    )
     assert row_counts(FreezeRenewal)[FreezeRenewal.__tablename__] == 0
     old_expiry = freeze.expires_on
     assert submit(officer, url, "renew", doc_no="续冻通知书 2026-3", period_months="").status_code == 302
     page = get(officer, url)
     fresh()
     freeze = db.session.get(FreezeOrder, freeze.id)
-    assert freeze.expires_on > old_expiry and freeze.expires_on.isoformat() in page and "续冻通知书 2026-3" in page
+    assert (
+        freeze.expires_on > old_expiry
+        and freeze.expires_on.isoformat() in page
+        and "续冻通知书 2026-3" in page
+    )
     assert 'name="renew-submit"' not in page  # the next renewal is months away
     assert "badge-warn" not in get(officer, "/freezes")
 
@@ -91,16 +124,28 @@ def test_freeze_recorded_renewed_and_released_through_the_forms(app):
     assert submit(keeper, url, "release", doc_no="解除冻结通知书 1号").status_code == 403
     assert submit(officer, url, "release", doc_no="解除冻结通知书 1号", reason="撤案").status_code == 302
     page = get(officer, url)
-    assert "解除冻结通知书 1号" in page and 'name="renew-submit"' not in page and 'name="release-submit"' not in page
+    assert (
+        "解除冻结通知书 1号" in page
+        and 'name="renew-submit"' not in page
+        and 'name="release-submit"' not in page
+    )
     fresh()
     assert db.session.get(FreezeOrder, freeze.id).status is FreezeStatus.RELEASED
-    assert [e.action for e in events(item_id=account.id)][-3:] == ["freeze.create", "freeze.renew", "freeze.release"]
+    assert [e.action for e in events(item_id=account.id)][-3:] == [
+        "freeze.create",
+        "freeze.renew",
+        "freeze.release",
+    ]
 
 
-RENEWAL_WINDOW = ("A renewal is accepted from %(date)s, in the last %(days)s days before the last day: each renewal "
-                  "runs on from the current last day, so renewing earlier would freeze the assets for longer than "
-                  "anyone decided.")
-TOO_EARLY = "A freeze can be renewed only in the last %(days)s days before its last day (%(last)s): from %(opens)s."
+RENEWAL_WINDOW = (
+    "A renewal is accepted from %(date)s, in the last %(days)s days before the last day: each renewal "
+    "runs on from the current last day, so renewing earlier would freeze the assets for longer than "
+    "anyone decided."
+)
+TOO_EARLY = (
+    "A freeze can be renewed only in the last %(days)s days before its last day (%(last)s): from %(opens)s."
+)
 
 
 def test_renewal_opens_thirty_days_before_the_last_day(app):
@@ -115,10 +160,14 @@ def test_renewal_opens_thirty_days_before_the_last_day(app):
     # A forged renewal is refused with the date it becomes possible; nothing is written.
     response = submit(officer, url, "renew", doc_no="续冻通知书 2026-1")
     assert response.status_code == 409
-    assert zh(TOO_EARLY, days=30, last=order.expires_on.isoformat(), opens=opens) in html.unescape(text_of(response))
+    assert zh(TOO_EARLY, days=30, last=order.expires_on.isoformat(), opens=opens) in html.unescape(
+        text_of(response)
+    )
     assert row_counts(FreezeRenewal)[FreezeRenewal.__tablename__] == 0
     # Keepers see neither the form nor the note: freezes are the case officers' business.
-    assert zh(RENEWAL_WINDOW, date=opens, days=30) not in html.unescape(get(user_client(app, "police_keeper"), url))
+    assert zh(RENEWAL_WINDOW, date=opens, days=30) not in html.unescape(
+        get(user_client(app, "police_keeper"), url)
+    )
 
 
 def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):
@@ -126,8 +175,14 @@ def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):
     officer = user_client(app, "police_officer")
     url = f"/freezes/new/{account.id}"
     before = row_counts(FreezeOrder)
-    base = {"asset_type": "deposit", "institution": "工商银行浦东分行", "account_no": "6222021001122334455",
-            "amount": "100", "start_on": local_date(utcnow()).isoformat(), "notice_doc_no": "冻通 12号"}
+    base = {
+        "asset_type": "deposit",
+        "institution": "工商银行浦东分行",
+        "account_no": "6222021001122334455",
+        "amount": "100",
+        "start_on": local_date(utcnow()).isoformat(),
+        "notice_doc_no": "冻通 12号",
+    }
     cases = [
         ({"amount": "十万元"}, "amount"),
         ({"amount": "100.001"}, "amount"),
@@ -149,7 +204,9 @@ def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):
                 assert f'value="{value}"' in page, change
     assert "不是有效的整数" in text_of(submit(officer, url, **{**base, "period_months": "七"}))
     assert "不得小于 1。" in text_of(submit(officer, url, **{**base, "period_months": "0"}))  # not "大于 1"
-    assert "晚于当前时间" in text_of(submit(officer, url, **{**base, "start_on": (local_date(utcnow()) + timedelta(days=3)).isoformat()}))
+    assert "晚于当前时间" in text_of(
+        submit(officer, url, **{**base, "start_on": (local_date(utcnow()) + timedelta(days=3)).isoformat()})
+    )
     assert row_counts(FreezeOrder) == before
 
     # Only a case officer of the custodian records freezes.
@@ -163,19 +220,38 @@ def test_a_lapsed_freeze_says_why_it_cannot_be_renewed(app):
     account = frozen_account()
     today = local_date(utcnow())
     order = freezes.create_freeze(
-        db.session, act("police_officer"), item_id=account.id, asset_type=FreezeAssetType.DEPOSIT,
-        institution="工商银行浦东分行", account_no="6222021001122334455", amount_fen=10_000,
-        start_on=today - timedelta(days=170), notice_doc_no="冻通 1号")
+        db.session,
+        act("police_officer"),
+        item_id=account.id,
+        asset_type=FreezeAssetType.DEPOSIT,
+        institution="工商银行浦东分行",
+        account_no="6222021001122334455",
+        amount_fen=10_000,
+        start_on=today - timedelta(days=170),
+        notice_doc_no="冻通 1号",
+    )
     db.session.flush()
     # Time passes without a renewal: the freeze recorded 200 days ago has lapsed (a freeze cannot be
     # recorded already lapsed, so its dates are moved back).
-    db.session.execute(update(FreezeOrder).where(FreezeOrder.id == order.id).values(
-        start_on=today - timedelta(days=200), expires_on=freeze_expiry(today - timedelta(days=200), 6)))
+    db.session.execute(
+        update(FreezeOrder)
+        .where(FreezeOrder.id == order.id)
+        .values(
+            start_on=today - timedelta(days=200), expires_on=freeze_expiry(today - timedelta(days=200), 6)
+        )
+    )
     db.session.expire(order)
     soon = freezes.create_freeze(
-        db.session, act("police_officer"), item_id=frozen_account().id, asset_type=FreezeAssetType.DEPOSIT,
-        institution="工商银行浦东分行", account_no="6222021001122334466", amount_fen=20_000,
-        start_on=local_date(utcnow()) - timedelta(days=170), notice_doc_no="冻通 2号")
+        db.session,
+        act("police_officer"),
+        item_id=frozen_account().id,
+        asset_type=FreezeAssetType.DEPOSIT,
+        institution="工商银行浦东分行",
+        account_no="6222021001122334466",
+        amount_fen=20_000,
+        start_on=local_date(utcnow()) - timedelta(days=170),
+        notice_doc_no="冻通 2号",
+    )
     db.session.commit()
     officer = user_client(app, "police_officer")
     url = f"/freezes/{order.id}"
@@ -206,9 +282,17 @@ def test_correction_proposed_and_approved_through_the_forms(app):
     assert 'value="5000.00"' in page and "¥5,000.00" in page
     before = row_counts(Correction)
     response = submit(officer, f"{url}?field=estimated_value_fen", new_value="4800.123", reason="重新估价")
-    assert response.status_code == 422 and 'value="4800.123"' in text_of(response) and "重新估价" in text_of(response)
+    assert (
+        response.status_code == 422
+        and 'value="4800.123"' in text_of(response)
+        and "重新估价" in text_of(response)
+    )
     response = submit(officer, f"{url}?field=quantity", new_value="两部", reason="清点")
-    assert response.status_code == 422 and "不是有效数字" in text_of(response) and 'value="两部"' in text_of(response)
+    assert (
+        response.status_code == 422
+        and "不是有效数字" in text_of(response)
+        and 'value="两部"' in text_of(response)
+    )
     response = submit(officer, f"{url}?field=quantity", new_value="1", reason="")
     assert response.status_code == 422 and "该字段是必填字段" in text_of(response)
     assert row_counts(Correction) == before
@@ -239,8 +323,9 @@ def test_correcting_category_details_and_a_forged_approval(app):
     response = submit(officer, url, details_imei="12345", details_brand_model="iPhone 15", reason="IMEI 抄错")
     assert response.status_code == 422 and 'id="details_imei-err"' in text_of(response)
     assert 'value="12345"' in text_of(response)
-    response = submit(officer, url, details_imei="356938035643809", details_brand_model="iPhone 15 Pro",
-                      reason="IMEI 抄错")
+    response = submit(
+        officer, url, details_imei="356938035643809", details_brand_model="iPhone 15 Pro", reason="IMEI 抄错"
+    )
     assert response.status_code == 302, text_of(response)[:3000]
     correction_url = response.headers["Location"]
     page = get(officer, correction_url)

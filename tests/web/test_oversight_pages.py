@@ -54,8 +54,9 @@ def test_stocktake_through_the_pages(client, login_as):
     case, stored = stored_items(2)  # R1-A-01, R1-A-02
     login_as("police_keeper")
     token = csrf_token(client, "/oversight/stocktakes")
-    started = client.post("/oversight/stocktakes", data={"location_id": location("R1-A").id, "note": "",
-                                                         "csrf_token": token})
+    started = client.post(
+        "/oversight/stocktakes", data={"location_id": location("R1-A").id, "note": "", "csrf_token": token}
+    )
     assert started.status_code == 302
     fresh()
     record = db.session.query(Stocktake).one()
@@ -63,16 +64,28 @@ def test_stocktake_through_the_pages(client, login_as):
     assert "data-scan-target" in page and "/static/js/stocktake.js" in page and stored[0].label_code in page
     token = csrf_token(client, f"/oversight/stocktakes/{record.id}")
     # The page's own form (no JavaScript) ...
-    by_form = client.post(f"/oversight/stocktakes/{record.id}/scan", data={
-        "label_code": stored[0].label_code, "location_id": location("R1-A-01").id, "csrf_token": token})
+    by_form = client.post(
+        f"/oversight/stocktakes/{record.id}/scan",
+        data={"label_code": stored[0].label_code, "location_id": location("R1-A-01").id, "csrf_token": token},
+    )
     assert by_form.status_code == 302 and "at=" in by_form.headers["Location"]
     # ... and stocktake.js's fetch, answered in JSON.
-    by_script = client.post(f"/oversight/stocktakes/{record.id}/scan", headers={"Accept": "application/json"},
-                            data={"label_code": "UNKNOWN-LABEL", "location_id": "", "csrf_token": token})
-    assert by_script.status_code == 200 and by_script.json["result"] == "unexpected" and by_script.json["discrepancy"]
+    by_script = client.post(
+        f"/oversight/stocktakes/{record.id}/scan",
+        headers={"Accept": "application/json"},
+        data={"label_code": "UNKNOWN-LABEL", "location_id": "", "csrf_token": token},
+    )
+    assert (
+        by_script.status_code == 200
+        and by_script.json["result"] == "unexpected"
+        and by_script.json["discrepancy"]
+    )
     assert by_script.json["counts"]["verified"] == 1 and by_script.json["counts"]["unexpected"] == 1
-    empty = client.post(f"/oversight/stocktakes/{record.id}/scan", headers={"Accept": "application/json"},
-                        data={"label_code": "", "csrf_token": token})
+    empty = client.post(
+        f"/oversight/stocktakes/{record.id}/scan",
+        headers={"Accept": "application/json"},
+        data={"label_code": "", "csrf_token": token},
+    )
     assert empty.status_code == 422 and not empty.json["ok"]
     no_csrf = client.post(f"/oversight/stocktakes/{record.id}/scan", data={"label_code": "X"})
     assert no_csrf.status_code == 400
@@ -82,7 +95,9 @@ def test_stocktake_through_the_pages(client, login_as):
     assert record.status.value == "finished"
     report = client.get(f"/oversight/stocktakes/{record.id}/report.pdf")
     assert report.status_code == 200 and report.data.startswith(b"%PDF")
-    sheet = load_workbook(io.BytesIO(client.get(f"/oversight/stocktakes/{record.id}/report.xlsx").data))["明细"]
+    sheet = load_workbook(io.BytesIO(client.get(f"/oversight/stocktakes/{record.id}/report.xlsx").data))[
+        "明细"
+    ]
     assert sheet.max_row == 4  # header + verified + missing + unexpected
     assert client.get(f"/oversight/stocktakes/{record.id}/report.doc").status_code == 404
 
@@ -94,8 +109,10 @@ def test_stocktake_through_the_pages(client, login_as):
     fresh()
     missing = db.session.query(StocktakeDiscrepancy).filter_by(item_id=stored[1].id).one()
     token = csrf_token(client, "/oversight/discrepancies")
-    resolved = client.post(f"/oversight/discrepancies/{missing.id}/resolve",
-                           data={"reason": "物品已找到，放错格位", "csrf_token": token})
+    resolved = client.post(
+        f"/oversight/discrepancies/{missing.id}/resolve",
+        data={"reason": "物品已找到，放错格位", "csrf_token": token},
+    )
     assert resolved.status_code == 302
     fresh()
     assert missing.status.value == "resolved"
@@ -112,8 +129,10 @@ def test_spot_check_pages(client, login_as):
     stored_items(3)
     login_as("auditor")
     token = csrf_token(client, "/oversight/spot-checks")
-    drawn = client.post("/oversight/spot-checks", data={"size": 2, "custodian_agency_id": "", "category": "",
-                                                        "location_id": "", "csrf_token": token})
+    drawn = client.post(
+        "/oversight/spot-checks",
+        data={"size": 2, "custodian_agency_id": "", "category": "", "location_id": "", "csrf_token": token},
+    )
     assert drawn.status_code == 302, drawn.get_data(as_text=True)[:2000]
     fresh()
     check = db.session.query(SpotCheck).one()
@@ -125,8 +144,10 @@ def test_spot_check_pages(client, login_as):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login_as(line.inspector.username)
     token = csrf_token(client, f"/oversight/spot-checks/{check.id}")
-    recorded = client.post(f"/oversight/spot-checks/{check.id}", data={
-        "item_id": line.item_id, "result": "conforming", "finding": "", "csrf_token": token})
+    recorded = client.post(
+        f"/oversight/spot-checks/{check.id}",
+        data={"item_id": line.item_id, "result": "conforming", "finding": "", "csrf_token": token},
+    )
     assert recorded.status_code == 302
     fresh()
     assert line.result.value == "conforming"
@@ -167,20 +188,36 @@ def test_case_milestones_page(client, login_as):
     page = client.get(f"/oversight/cases/{case.id}").get_data(as_text=True)
     assert "close-legal_basis" in page and "judgment-judgment_no" not in page  # no judgment before trial
     token = csrf_token(client, f"/oversight/cases/{case.id}")
-    refused = client.post(f"/oversight/cases/{case.id}", data={"close-legal_basis": "", "close-reason": "x",
-                                                                "close-submit": "1", "close-csrf_token": token})
+    refused = client.post(
+        f"/oversight/cases/{case.id}",
+        data={"close-legal_basis": "", "close-reason": "x", "close-submit": "1", "close-csrf_token": token},
+    )
     assert refused.status_code == 422
-    closed = client.post(f"/oversight/cases/{case.id}", data={
-        "close-legal_basis": "沪公(浦)撤字[2026]2号", "close-reason": "撤销案件", "close-submit": "1",
-        "close-csrf_token": token})
+    closed = client.post(
+        f"/oversight/cases/{case.id}",
+        data={
+            "close-legal_basis": "沪公(浦)撤字[2026]2号",
+            "close-reason": "撤销案件",
+            "close-submit": "1",
+            "close-csrf_token": token,
+        },
+    )
     assert closed.status_code == 302
     fresh()
     assert db.session.get(Case, case.id).stage is CaseStage.CLOSED
     assert events("case.close")
 
 
-@pytest.mark.parametrize("path", ["/oversight/", "/oversight/stocktakes", "/oversight/statistics",
-                                  "/oversight/ledger", "/oversight/discrepancies"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/oversight/",
+        "/oversight/stocktakes",
+        "/oversight/statistics",
+        "/oversight/ledger",
+        "/oversight/discrepancies",
+    ],
+)
 def test_pages_need_a_login(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]

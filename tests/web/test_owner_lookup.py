@@ -33,22 +33,69 @@ def lists(app):
     case = open_case("张三、李四诈骗案")
     officer = act("police_officer")
     seized_at = utcnow() - timedelta(hours=3)
-    mine = create_seizure_list(db.session, officer, case.id, SeizureListInput(
-        seized_at=seized_at, place="浦东新区某小区", holder_name="张三", holder_id_no="310115198001011234",
-        holder_contact="13800000000"))
-    theirs = create_seizure_list(db.session, officer, case.id, SeizureListInput(
-        seized_at=seized_at, holder_name="李四", holder_id_no="310115199002022345"))
+    mine = create_seizure_list(
+        db.session,
+        officer,
+        case.id,
+        SeizureListInput(
+            seized_at=seized_at,
+            place="浦东新区某小区",
+            holder_name="张三",
+            holder_id_no="310115198001011234",
+            holder_contact="13800000000",
+        ),
+    )
+    theirs = create_seizure_list(
+        db.session,
+        officer,
+        case.id,
+        SeizureListInput(seized_at=seized_at, holder_name="李四", holder_id_no="310115199002022345"),
+    )
     db.session.flush()
-    phone = register_item(db.session, officer, case.id, ItemInput(
-        name="黑色苹果手机", category=ItemCategory.PHONE, quantity=1, unit="部", seizure_list_id=mine.id,
-        seized_at=seized_at, estimated_value_fen=650_000, owner_name="张三", owner_id_no="310115198001011234",
-        features="屏幕左上角有裂痕", details={"imei": "490154203237518"}))
-    watch = register_item(db.session, officer, case.id, ItemInput(
-        name="金色手表", category=ItemCategory.VALUABLES, quantity=1, unit="块", seizure_list_id=mine.id,
-        seized_at=seized_at))
-    ring = register_item(db.session, officer, case.id, ItemInput(
-        name="钻石戒指", category=ItemCategory.VALUABLES, quantity=1, unit="枚", seizure_list_id=theirs.id,
-        seized_at=seized_at))
+    phone = register_item(
+        db.session,
+        officer,
+        case.id,
+        ItemInput(
+            name="黑色苹果手机",
+            category=ItemCategory.PHONE,
+            quantity=1,
+            unit="部",
+            seizure_list_id=mine.id,
+            seized_at=seized_at,
+            estimated_value_fen=650_000,
+            owner_name="张三",
+            owner_id_no="310115198001011234",
+            features="屏幕左上角有裂痕",
+            details={"imei": "490154203237518"},
+        ),
+    )
+    watch = register_item(
+        db.session,
+        officer,
+        case.id,
+        ItemInput(
+            name="金色手表",
+            category=ItemCategory.VALUABLES,
+            quantity=1,
+            unit="块",
+            seizure_list_id=mine.id,
+            seized_at=seized_at,
+        ),
+    )
+    ring = register_item(
+        db.session,
+        officer,
+        case.id,
+        ItemInput(
+            name="钻石戒指",
+            category=ItemCategory.VALUABLES,
+            quantity=1,
+            unit="枚",
+            seizure_list_id=theirs.id,
+            seized_at=seized_at,
+        ),
+    )
     db.session.commit()
     storage.check_in(db.session, act("police_keeper"), phone.id, location_id=location("R2-S1-01").id)
     db.session.commit()
@@ -58,8 +105,11 @@ def lists(app):
 def lookup(client, list_no: str, code: str, ip: str = "10.0.0.1"):
     page = client.get("/lookup", environ_base={"REMOTE_ADDR": ip})
     token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
-    return client.post("/lookup", data={"list_no": list_no, "code": code, "csrf_token": token},
-                       environ_base={"REMOTE_ADDR": ip})
+    return client.post(
+        "/lookup",
+        data={"list_no": list_no, "code": code, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": ip},
+    )
 
 
 def test_the_page_is_public_and_shows_only_the_owners_items(client, lists):
@@ -73,9 +123,25 @@ def test_the_page_is_public_and_shows_only_the_owners_items(client, lists):
     assert "黑色苹果手机" in html and "金色手表" in html
     assert "浦东公安分局" in html  # the agency responsible
     # Nothing beyond the owner's items: not the other list, no person, no case, no codes or values.
-    for secret in ("钻石戒指", lists["theirs"].list_no, "张三", "李四", "310115", "13800000000", "诈骗案",
-                   lists["case"].police_case_no, lists["phone"].label_code, "490154203237518", "6,500", "6500",
-                   "裂痕", "保险柜", "R2-S1", mine.verification_code, "浦东新区某小区"):
+    for secret in (
+        "钻石戒指",
+        lists["theirs"].list_no,
+        "张三",
+        "李四",
+        "310115",
+        "13800000000",
+        "诈骗案",
+        lists["case"].police_case_no,
+        lists["phone"].label_code,
+        "490154203237518",
+        "6,500",
+        "6500",
+        "裂痕",
+        "保险柜",
+        "R2-S1",
+        mine.verification_code,
+        "浦东新区某小区",
+    ):
         assert secret not in html, secret
     [event] = events("owner.lookup")
     assert event.outcome is Outcome.SUCCESS and event.actor is None and event.origin_ip == "10.0.0.1"
@@ -91,7 +157,9 @@ def test_wrong_code_and_someone_elses_list_are_refused_alike(client, lists):
         html = response.get_data(as_text=True)
         assert response.status_code == 404
         assert "钻石戒指" not in html and "黑色苹果手机" not in html
-    assert wrong.get_data(as_text=True).count("flash-error") == other.get_data(as_text=True).count("flash-error")
+    assert wrong.get_data(as_text=True).count("flash-error") == other.get_data(as_text=True).count(
+        "flash-error"
+    )
     assert [e.outcome for e in events("owner.lookup")] == [Outcome.FAILURE] * 3
 
 
@@ -103,7 +171,10 @@ def test_brute_force_is_stopped_per_address(client, lists):
     limited = lookup(client, mine.list_no, mine.verification_code, ip="10.9.9.9")
     assert limited.status_code == 429 and "黑色苹果手机" not in limited.get_data(as_text=True)
     # ... nor for another list from the same address.
-    assert lookup(client, lists["theirs"].list_no, lists["theirs"].verification_code, ip="10.9.9.9").status_code == 429
+    assert (
+        lookup(client, lists["theirs"].list_no, lists["theirs"].verification_code, ip="10.9.9.9").status_code
+        == 429
+    )
     assert events("owner.lookup")[-1].outcome is Outcome.DENIED
 
 
@@ -113,7 +184,10 @@ def test_brute_force_is_stopped_per_list_number_across_addresses(client, lists):
         assert lookup(client, mine.list_no, f"WRONG{n:03d}", ip=f"10.1.1.{n}").status_code == 404
     assert lookup(client, mine.list_no, mine.verification_code, ip="10.2.2.2").status_code == 429
     # Another list from a fresh address still works.
-    assert lookup(client, lists["theirs"].list_no, lists["theirs"].verification_code, ip="10.3.3.3").status_code == 200
+    assert (
+        lookup(client, lists["theirs"].list_no, lists["theirs"].verification_code, ip="10.3.3.3").status_code
+        == 200
+    )
     # The attempts live in the database (shared by every worker).
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(OwnerLookupAttempt)) == 7
@@ -124,17 +198,35 @@ def test_failures_age_out_of_the_window(app, lists):
     origin = Origin(ip="10.4.4.4")
     start = utcnow()
     for n in range(5):
-        result = owner_lookup.lookup(db.session, list_no=mine.list_no, code=f"BAD{n}", origin=origin, now=start)
+        result = owner_lookup.lookup(
+            db.session, list_no=mine.list_no, code=f"BAD{n}", origin=origin, now=start
+        )
         assert result.outcome is LookupOutcome.FAILURE
     db.session.commit()
-    at_limit = owner_lookup.lookup(db.session, list_no=mine.list_no, code=mine.verification_code, origin=origin,
-                                   now=start + timedelta(minutes=14))
+    at_limit = owner_lookup.lookup(
+        db.session,
+        list_no=mine.list_no,
+        code=mine.verification_code,
+        origin=origin,
+        now=start + timedelta(minutes=14),
+    )
     assert at_limit.outcome is LookupOutcome.LIMITED and at_limit.items == []
-    later = owner_lookup.lookup(db.session, list_no=mine.list_no, code=mine.verification_code, origin=origin,
-                                now=start + timedelta(minutes=15, seconds=1))
-    assert later.outcome is LookupOutcome.SUCCESS and [i.name for i in later.items] == ["黑色苹果手机", "金色手表"]
+    later = owner_lookup.lookup(
+        db.session,
+        list_no=mine.list_no,
+        code=mine.verification_code,
+        origin=origin,
+        now=start + timedelta(minutes=15, seconds=1),
+    )
+    assert later.outcome is LookupOutcome.SUCCESS and [i.name for i in later.items] == [
+        "黑色苹果手机",
+        "金色手表",
+    ]
     statuses = {i.name: (i.status.value, i.agency) for i in later.items}
-    assert statuses == {"黑色苹果手机": ("stored", "浦东公安分局"), "金色手表": ("awaiting_storage", "浦东公安分局")}
+    assert statuses == {
+        "黑色苹果手机": ("stored", "浦东公安分局"),
+        "金色手表": ("awaiting_storage", "浦东公安分局"),
+    }
 
 
 def test_the_api_answers_the_same(client, lists):
@@ -143,12 +235,22 @@ def test_the_api_answers_the_same(client, lists):
     assert ok.status_code == 200
     assert [i["name"] for i in ok.json["items"]] == ["黑色苹果手机", "金色手表"]
     assert set(ok.json) == {"list_no", "seized_on", "items"}
-    assert set(ok.json["items"][0]) == {"line_no", "name", "quantity", "unit", "status", "status_label", "agency",
-                                        "to_agency"}
+    assert set(ok.json["items"][0]) == {
+        "line_no",
+        "name",
+        "quantity",
+        "unit",
+        "status",
+        "status_label",
+        "agency",
+        "to_agency",
+    }
     bad = client.post("/api/v1/owner-lookup", json={"list_no": mine.list_no, "code": "nope"})
     assert bad.status_code == 404 and bad.json["code"] == "owner_lookup.not_found"
     for _ in range(4):
         client.post("/api/v1/owner-lookup", json={"list_no": mine.list_no, "code": "nope"})
-    limited = client.post("/api/v1/owner-lookup", json={"list_no": mine.list_no, "code": mine.verification_code})
+    limited = client.post(
+        "/api/v1/owner-lookup", json={"list_no": mine.list_no, "code": mine.verification_code}
+    )
     assert limited.status_code == 429 and limited.headers["Retry-After"] == "900"
     assert db.session.scalar(select(SeizureList.id).where(SeizureList.id == mine.id))

@@ -23,21 +23,30 @@ from .ui import client_for, post, text, zh
 
 NAME_AGENCY = "%(name)s (%(agency)s)"
 VALUABLE_WARNING = "Valuable not yet photographed or valued"
-UNDOCUMENTED = ("Valuable %(label)s has no photo or no estimated value: photograph and value it "
-                "before transferring or disposing of it.")
-FILE_ONLY_SENDER = ("Your agency still holds %(count)s items of this case: this transfer sends the case file only, "
-                    "and the items stay in your agency's custody.")
-FILE_ONLY_OTHERS = ("%(agency)s still holds %(count)s items of this case: this transfer sends the case file only, "
-                    "and the items stay in its custody.")
+UNDOCUMENTED = (
+    "Valuable %(label)s has no photo or no estimated value: photograph and value it "
+    "before transferring or disposing of it."
+)
+FILE_ONLY_SENDER = (
+    "Your agency still holds %(count)s items of this case: this transfer sends the case file only, "
+    "and the items stay in your agency's custody."
+)
+FILE_ONLY_OTHERS = (
+    "%(agency)s still holds %(count)s items of this case: this transfer sends the case file only, "
+    "and the items stay in its custody."
+)
 
 
 def _select(page: str, select_id: str) -> str:
     start = page.index(f'id="{select_id}"')
-    return page[page.rindex("<select", 0, start):page.index("</select>", start)]
+    return page[page.rindex("<select", 0, start) : page.index("</select>", start)]
 
 
 def _options(select_html: str) -> dict[str, str]:
-    return {value: label.strip() for value, label in re.findall(r'value="([^"]*)"[^>]*>([^<]*)</option>', select_html)}
+    return {
+        value: label.strip()
+        for value, label in re.findall(r'value="([^"]*)"[^>]*>([^<]*)</option>', select_html)
+    }
 
 
 def _selected(select_html: str) -> list[str]:
@@ -63,15 +72,25 @@ def test_destruction_witness_is_chosen_from_the_users_who_qualify(app):
     assert options[""]  # a prompt first: nobody is chosen for the keeper
 
     # A validation error keeps the choice.
-    response = post(keeper, url, {"execute-receipt_no": "", "execute-witness": "prosecutor_approver",
-                                  "execute-submit": "1"})
+    response = post(
+        keeper,
+        url,
+        {"execute-receipt_no": "", "execute-witness": "prosecutor_approver", "execute-submit": "1"},
+    )
     assert response.status_code == 422
     assert _selected(_select(response.get_data(as_text=True), "execute-witness")) == ["prosecutor_approver"]
     fresh()
     assert db.session.get(Disposition, disposition.id).witness_user_id is None
 
-    response = post(keeper, url, {"execute-receipt_no": "销毁记录 2026-9", "execute-witness": "prosecutor_approver",
-                                  "execute-submit": "1"})
+    response = post(
+        keeper,
+        url,
+        {
+            "execute-receipt_no": "销毁记录 2026-9",
+            "execute-witness": "prosecutor_approver",
+            "execute-submit": "1",
+        },
+    )
     assert response.status_code == 302, text(response)[:2000]
     page = text(keeper.get(url))
     assert "刘明" in page and "浦东新区人民检察院" in page
@@ -85,8 +104,9 @@ def test_no_witness_chosen_is_said_at_the_field(app):
     disposition = approved_disposition([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
     url = f"/dispositions/{disposition.id}"
     keeper = client_for(app, "police_keeper")
-    response = post(keeper, url, {"execute-receipt_no": "销毁记录 2026-9", "execute-witness": "",
-                                  "execute-submit": "1"})
+    response = post(
+        keeper, url, {"execute-receipt_no": "销毁记录 2026-9", "execute-witness": "", "execute-submit": "1"}
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="execute-witness-err"' in page and 'value="销毁记录 2026-9"' in page
@@ -108,8 +128,8 @@ def test_item_page_warns_about_a_valuable_without_photo_or_value(app):
     officer = client_for(app, "police_officer")
     url = f"/items/{ring.id}"
     page = officer.get(url).get_data(as_text=True)
-    warning = page[page.index('id="valuable-undocumented"'):]
-    warning = warning[:warning.index("</div>")]
+    warning = page[page.index('id="valuable-undocumented"') :]
+    warning = warning[: warning.index("</div>")]
     assert zh(VALUABLE_WARNING) in warning
     assert zh("No photo of the item is on record.") in warning and 'href="#photos"' in warning
     assert zh("No estimated value is recorded.") in warning
@@ -132,16 +152,16 @@ def test_custodian_officers_see_undocumented_valuables_in_their_inbox(app):
     case = open_case()
     ring = _ring(case, estimated_value_fen=1_000_000)
     home = client_for(app, "police_officer").get("/").get_data(as_text=True)
-    queue = home[home.index('id="queue-valuables"'):]
-    queue = queue[:queue.index("</section>")]
+    queue = home[home.index('id="queue-valuables"') :]
+    queue = queue[: queue.index("</section>")]
     assert zh("Valuables without photo or value") in queue and ring.label_code in queue
     assert zh("Photo") in queue  # what is missing
     # Not another agency's officers.
     assert ring.label_code not in client_for(app, "prosecutor").get("/").get_data(as_text=True)
     photo(ring)
     home = client_for(app, "police_officer").get("/").get_data(as_text=True)
-    queue = home[home.index('id="queue-valuables"'):]
-    assert ring.label_code not in queue[:queue.index("</section>")]
+    queue = home[home.index('id="queue-valuables"') :]
+    assert ring.label_code not in queue[: queue.index("</section>")]
 
 
 def test_transfer_builder_refuses_an_undocumented_valuable_naming_it(app):
@@ -150,8 +170,11 @@ def test_transfer_builder_refuses_an_undocumented_valuable_naming_it(app):
     officer = client_for(app, "police_officer")
     builder = f"/transfers/new?case_id={case.id}"
     before = row_counts(Transfer)
-    response = post(officer, builder, {"kind": "other", "to_agency_id": agency("PDJC").id, "note": "",
-                                       "item_ids": [ring.id]})
+    response = post(
+        officer,
+        builder,
+        {"kind": "other", "to_agency_id": agency("PDJC").id, "note": "", "item_ids": [ring.id]},
+    )
     assert response.status_code == 409
     assert zh(UNDOCUMENTED, label=ring.label_code) in text(response)
     assert row_counts(Transfer) == before
@@ -162,7 +185,7 @@ def test_transfer_builder_refuses_an_undocumented_valuable_naming_it(app):
 
 def _warning_tag(page: str) -> str:
     start = page.index('id="file-only-warning"')
-    return page[page.rindex("<div", 0, start):page.index(">", start)]
+    return page[page.rindex("<div", 0, start) : page.index(">", start)]
 
 
 def test_builder_warns_before_a_file_only_stage_transfer(app):
@@ -181,14 +204,19 @@ def test_builder_warns_before_a_file_only_stage_transfer(app):
     assert " hidden" in _warning_tag(page)
     # An agency holding nothing of the case: no warning at all.
     nothing = open_case()
-    assert 'id="file-only-warning"' not in officer.get(f"/transfers/new?case_id={nothing.id}").get_data(as_text=True)
+    assert 'id="file-only-warning"' not in officer.get(f"/transfers/new?case_id={nothing.id}").get_data(
+        as_text=True
+    )
 
 
 def test_file_only_stage_transfer_is_allowed_and_the_transfer_page_says_so(app):
     case, _stored = stored_items(2)
     officer = client_for(app, "police_officer")
-    response = post(officer, f"/transfers/new?case_id={case.id}",
-                    {"kind": "prosecution", "to_agency_id": agency("PDJC").id, "note": ""})
+    response = post(
+        officer,
+        f"/transfers/new?case_id={case.id}",
+        {"kind": "prosecution", "to_agency_id": agency("PDJC").id, "note": ""},
+    )
     assert response.status_code == 302, text(response)[:2000]
     fresh()
     transfer = db.session.scalar(select(Transfer).where(Transfer.case_id == case.id))

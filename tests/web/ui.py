@@ -44,14 +44,18 @@ def token(client: FlaskClient, path: str) -> str:
     return match.group(1)
 
 
-def post(client: FlaskClient, path: str, data: dict[str, Any], *, form_page: str | None = None, **kwargs: Any):
+def post(
+    client: FlaskClient, path: str, data: dict[str, Any], *, form_page: str | None = None, **kwargs: Any
+):
     """POST ``data`` to ``path`` with the CSRF token of ``form_page`` (default: the same page)."""
     return client.post(path, data={"csrf_token": token(client, form_page or path), **data}, **kwargs)
 
 
 def text(response_or_html: Any) -> str:
     """The page's text, tags removed and entities decoded, white space collapsed."""
-    source = response_or_html if isinstance(response_or_html, str) else response_or_html.get_data(as_text=True)
+    source = (
+        response_or_html if isinstance(response_or_html, str) else response_or_html.get_data(as_text=True)
+    )
     source = re.sub(r"<(script|style)\b.*?</\1>", " ", source, flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", source))).strip()
 
