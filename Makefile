@@ -51,8 +51,8 @@ test: install-test browser
 
 # Developer helpers ---------------------------------------------------------------------
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location -o custody/translations/messages.pot custody
-	$(BIN)/pybabel update -i custody/translations/messages.pot -d custody/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --no-wrap -o custody/translations/messages.pot custody
+	$(BIN)/pybabel update -i custody/translations/messages.pot -d custody/translations --no-fuzzy-matching --no-wrap
 
 permissions-doc: install
 	$(BIN)/flask custody permissions-doc --output docs/PERMISSIONS.md
