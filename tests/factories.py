@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 
 from custody.domain import clock
+from custody.domain import clock as app_clock
 from custody.domain.enums import ItemCategory, TransferKind
 from custody.extensions import db
 from custody.models.agency import Agency, StorageLocation
-from custody.orm import utcnow
 from custody.services import cases, items, milestones, storage, transfers
 from custody.services.context import actor_for
 
@@ -60,7 +60,7 @@ def register(
         "quantity": 1,
         "unit": "部",
         "measure_doc_no": "沪公(浦)扣字[2026]88号",
-        "seized_at": utcnow() - timedelta(hours=2),
+        "seized_at": app_clock.now() - timedelta(hours=2),
     }
     if category is ItemCategory.PHONE:
         defaults["details"] = {"imei": "490154203237518", "brand_model": "iPhone 15"}
@@ -141,7 +141,7 @@ def judge_case(case, item_ids=(), judgment_no: str = JUDGMENT_NO):
     )
     db.session.commit()
     judgment = milestones.record_judgment(
-        db.session, act("judge"), case.id, judgment_no=judgment_no, effective_on=local_date(utcnow())
+        db.session, act("judge"), case.id, judgment_no=judgment_no, effective_on=local_date(app_clock.now())
     )
     db.session.commit()
     return judgment

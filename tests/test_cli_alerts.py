@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from custody.orm import utcnow
+from custody.domain import clock as app_clock
 
 from .factories import open_case, register
 
@@ -17,8 +17,8 @@ def test_nothing_due_exits_zero(runner):
 
 def test_one_line_per_alert_and_non_zero_when_overdue(runner):
     case = open_case()
-    late = register(case, seized_at=utcnow() - timedelta(hours=30))
-    soon = register(case, seized_at=utcnow() - timedelta(hours=20))
+    late = register(case, seized_at=app_clock.now() - timedelta(hours=30))
+    soon = register(case, seized_at=app_clock.now() - timedelta(hours=20))
     result = runner.invoke(args=["custody", "alerts"])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
@@ -35,7 +35,9 @@ def test_one_line_per_alert_and_non_zero_when_overdue(runner):
     assert overdue_only.exit_code == 1 and len(overdue_only.stdout.splitlines()) == 1
     other_agency = runner.invoke(args=["custody", "alerts", "--agency", "PDFY"])
     assert other_agency.exit_code == 0 and other_agency.stdout == ""
-    earlier = runner.invoke(args=["custody", "alerts", "--at", (utcnow() - timedelta(hours=12)).isoformat()])
+    earlier = runner.invoke(
+        args=["custody", "alerts", "--at", (app_clock.now() - timedelta(hours=12)).isoformat()]
+    )
     assert earlier.exit_code == 0 and "APPROACHING" in earlier.stdout and "OVERDUE" not in earlier.stdout
     assert runner.invoke(args=["custody", "alerts", "--at", "yesterday"]).exit_code == 2
     assert runner.invoke(args=["custody", "alerts", "--agency", "NOPE"]).exit_code == 2

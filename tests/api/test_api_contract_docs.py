@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from custody.orm import utcnow
+from custody.domain import clock as app_clock
 
 ITEM_OBJECTS = ("seizure_list", "owner", "measure", "custody", "location", "disposition", "checkout")
 ITEM_LISTS = ("freezes", "corrections")
@@ -180,7 +180,7 @@ def test_item_responses_match_the_documented_schema_in_every_state(api, spec):
             "item_ids": [stored],
             "purpose": "appraisal",
             "counterparty": "上海市物证鉴定中心",
-            "due_at": (utcnow() + timedelta(days=1)).isoformat(),
+            "due_at": (app_clock.now() + timedelta(days=1)).isoformat(),
         },
     )
     assert checkout.status_code == 201, checkout.json
@@ -207,7 +207,7 @@ def test_item_responses_match_the_documented_schema_in_every_state(api, spec):
             "institution": "建设银行",
             "account_no": "6217001234567890123",
             "amount_fen": 880_000,
-            "start_on": (utcnow().date() - timedelta(days=10)).isoformat(),
+            "start_on": (app_clock.now().date() - timedelta(days=10)).isoformat(),
             "notice_doc_no": "冻通9",
         },
     )

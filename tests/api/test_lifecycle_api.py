@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from custody.domain import clock as app_clock
 from custody.models.audit import AuditEvent
 from custody.models.item import Item
 from custody.models.lifecycle import Checkout, Correction, Disposition, FreezeOrder
-from custody.orm import utcnow
 
 from ..helpers import row_counts
 
@@ -19,7 +19,9 @@ TABLES = (Item, Checkout, Disposition, FreezeOrder, Correction, AuditEvent)
 
 def stored_item(api, **extra):
     case = api.post(
-        "police_officer", "/cases", {"police_case_no": f"API-{utcnow().timestamp()}", "title": "王某诈骗案"}
+        "police_officer",
+        "/cases",
+        {"police_case_no": f"API-{app_clock.now().timestamp()}", "title": "王某诈骗案"},
     )
     body = {
         "name": "黑色手机",
@@ -36,7 +38,7 @@ def stored_item(api, **extra):
 
 
 def due(hours=24):
-    return (utcnow() + timedelta(hours=hours)).isoformat()
+    return (app_clock.now() + timedelta(hours=hours)).isoformat()
 
 
 def test_check_out_journey(api):
@@ -199,7 +201,7 @@ def test_freeze_and_correction_endpoints(api):
             "external_place": "建设银行浦东支行",
         },
     ).json
-    start = (utcnow().date() - timedelta(days=170)).isoformat()  # about 5.5 months: renewal is due
+    start = (app_clock.now().date() - timedelta(days=170)).isoformat()  # about 5.5 months: renewal is due
     too_long = api.post(
         "police_officer",
         "/freezes",

@@ -11,9 +11,9 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
+from custody.domain import clock as app_clock
 from custody.domain.enums import EventCategory
 from custody.extensions import db
-from custody.orm import utcnow
 
 from ..factories import location, open_case, register, stored_items
 from ..helpers import events
@@ -22,7 +22,7 @@ from ..helpers import events
 def test_alerts_filtered_and_paginated(app, api):
     case = open_case()
     for hours in (30, 28, 20):
-        register(case, seized_at=utcnow() - timedelta(hours=hours))
+        register(case, seized_at=app_clock.now() - timedelta(hours=hours))
     response = api.get("police_keeper", "/alerts?page_size=2")
     assert response.status_code == 200
     assert json.loads(response.headers["X-Pagination"])["total"] == 3
@@ -59,13 +59,13 @@ def test_milestones(app, api):
     finding = api.post(
         "police_officer",
         f"/items/{item.id}/unrelated",
-        {"found_on": utcnow().date().isoformat(), "reason": "系他人合法财产"},
+        {"found_on": app_clock.now().date().isoformat(), "reason": "系他人合法财产"},
     )
     assert finding.status_code == 201, finding.json
     notice = api.post(
         "police_officer",
         "/public-notices",
-        {"item_ids": [item.id], "published_on": utcnow().date().isoformat(), "medium": "分局门户网站"},
+        {"item_ids": [item.id], "published_on": app_clock.now().date().isoformat(), "medium": "分局门户网站"},
     )
     assert notice.status_code == 201 and notice.json["item_ids"] == [item.id]
     assert [n["notice_no"] for n in api.get("police_officer", "/public-notices").json] == [

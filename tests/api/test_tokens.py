@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from custody.domain import clock as app_clock
 from custody.extensions import db
 from custody.models.user import ApiToken, User
-from custody.orm import utcnow
 
 from ..conftest import TEST_PASSWORD, bearer
 from ..helpers import all_event_text, events
@@ -53,7 +53,7 @@ def test_wrong_password_unknown_user_and_lockout(client):
 
 def test_expired_token_is_refused_and_logged(client):
     headers = bearer(client, "police_officer")
-    db.session.execute(update(ApiToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.execute(update(ApiToken).values(expires_at=app_clock.now() - timedelta(seconds=1)))
     db.session.commit()
     response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 401 and response.json["code"] == "auth.token_expired"

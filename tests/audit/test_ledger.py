@@ -28,11 +28,11 @@ from custody.audit.ledger import read_head
 from custody.audit.merkle import leaf_hash
 from custody.audit.recorder import event_entry, record_event
 from custody.audit.signing import load_private_key, load_public_key, verify_checkpoint
+from custody.domain import clock as app_clock
 from custody.domain.enums import EventCategory, Outcome
 from custody.extensions import db
 from custody.models.audit import AuditEvent
 from custody.models.ledger import Checkpoint, LogEntry
-from custody.orm import utcnow
 
 from ..conftest import ENGINES, build_app
 from ..factories import stored_items
@@ -144,7 +144,7 @@ def test_savepoints_rolled_back_are_not_logged_and_released_ones_are(app):
     log_is_complete()
 
 
-def test_checkpoints_are_signed_every_n_events_and_after_m_minutes(app, monkeypatch):
+def test_checkpoints_are_signed_every_n_events_and_after_m_minutes(app, monkeypatch, clock):
     settings = app.extensions[ledger.EXTENSION_KEY]
     app.extensions[ledger.EXTENSION_KEY] = dataclasses.replace(settings, every_events=5, every_minutes=10)
     fresh()
@@ -155,10 +155,9 @@ def test_checkpoints_are_signed_every_n_events_and_after_m_minutes(app, monkeypa
     sizes = list(db.session.scalars(select(Checkpoint.tree_size).order_by(Checkpoint.id)))
     assert sizes == [start + 5, start + 10]
     # Two events wait; once the older is ten minutes old, the next commit signs.
-    import custody.audit.sequencer as sequencer
-
-    later = utcnow() + timedelta(minutes=11)
-    monkeypatch.setattr(sequencer, "utcnow", lambda: later)
+    clock.ticking = False
+    clock.advance(timedelta(minutes=11))
+    later = clock.now()
     note("test.tock")
     db.session.commit()
     latest = ledger.latest_checkpoint(db.session)
@@ -267,8 +266,8 @@ def test_migration_backfills_earlier_events_in_id_order(empty_database, tmp_path
                     outcome=Outcome.SUCCESS,
                     actor={"username": f"用户{n}"},
                     data={"n": n, "金额": "1.5"},
-                    occurred_at=utcnow(),
-                    recorded_at=utcnow(),
+                    occurred_at=app_clock.now(),
+                    recorded_at=app_clock.now(),
                     origin_ip="10.0.0.1",
                 )
                 event.hash = entry_hash(event_entry(event))

@@ -21,11 +21,11 @@ from custody.audit.canonical import GENESIS_HASH, canonical_bytes, entry_hash
 from custody.audit.merkle import MerkleFrontier, leaf_hash
 from custody.audit.recorder import event_entry
 from custody.audit.signing import generate_private_key_text, key_id, load_private_key, sign_checkpoint
+from custody.domain import clock as app_clock
 from custody.extensions import db
 from custody.models.audit import AuditEvent
 from custody.models.item import Item
 from custody.models.ledger import Checkpoint, LogEntry, LogState
-from custody.orm import utcnow
 from custody.services import storage
 
 from ..factories import act, stored_items
@@ -276,7 +276,7 @@ def test_a_checkpoint_signed_with_another_key_is_named(history, runner):
     fresh()
     head = db.session.execute(select(LogState)).scalar_one()
     root = MerkleFrontier.from_hex(head.tree_size, head.frontier).root()
-    now = utcnow()
+    now = app_clock.now()
     with as_dba() as conn:
         result = conn.execute(
             insert(Checkpoint.__table__).values(

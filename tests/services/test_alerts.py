@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import pytest
 
+from custody.domain import clock as app_clock
 from custody.domain.clock import local_date
 from custody.domain.deadlines import AlertRule, AlertState, end_of_local_day
 from custody.domain.enums import CaseStage, ItemCategory, TransferKind
 from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from custody.domain.lifecycle import CheckoutPurpose
 from custody.extensions import db
-from custody.orm import utcnow
 from custody.services import checkouts, freezes, milestones
 from custody.services.alerts import alerts_for, all_alerts, filter_alerts, summary
 from custody.services.transfers import decide_lines, propose_transfer
@@ -49,7 +49,7 @@ def to_court(case, ids):
 
 def test_into_storage_alert_goes_to_the_custodians_officers_keepers_and_approvers(app):
     case = open_case()
-    item = register(case, seized_at=utcnow() - timedelta(hours=20))
+    item = register(case, seized_at=app_clock.now() - timedelta(hours=20))
     for username in ("police_officer", "police_keeper", "police_approver", "auditor"):
         assert rules(alerts_for(db.session, act(username))) == [("into_storage", "approaching")], username
     for username in ("prosecutor", "judge", "court_keeper", "admin"):
@@ -63,7 +63,10 @@ def test_into_storage_alert_goes_to_the_custodians_officers_keepers_and_approver
 def test_checked_in_items_raise_no_storage_alert(app):
     stored_items(2)
     assert (
-        filter_alerts(all_alerts(db.session, utcnow() + timedelta(days=2)), rule=AlertRule.INTO_STORAGE) == []
+        filter_alerts(
+            all_alerts(db.session, app_clock.now() + timedelta(days=2)), rule=AlertRule.INTO_STORAGE
+        )
+        == []
     )
 
 
@@ -75,7 +78,7 @@ def test_late_check_out_return(app):
         item_ids=[stored[0].id],
         purpose=CheckoutPurpose.APPRAISAL,
         counterparty=checkouts.CounterpartyInput(name="鉴定中心"),
-        due_at=utcnow() + timedelta(hours=48),
+        due_at=app_clock.now() + timedelta(hours=48),
     )
     db.session.commit()
     checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=True)
@@ -95,7 +98,7 @@ def test_late_check_out_return(app):
 
 def test_freeze_renewal_window_renewal_and_lapse(app):
     case, item = frozen_account()
-    today = local_date(utcnow())
+    today = local_date(app_clock.now())
     order = freeze(item, months=1, start=today - timedelta(days=20))
     due = end_of_local_day(order.expires_on)
     [alert] = alerts_for(db.session, act("police_officer"))
@@ -134,11 +137,11 @@ def test_supplementary_investigation_month(app):
     )
     db.session.commit()
     assert (
-        alerts_for(db.session, act("police_officer"), now=utcnow() + timedelta(days=40)) == []
+        alerts_for(db.session, act("police_officer"), now=app_clock.now() + timedelta(days=40)) == []
     )  # not received
     accept(back, [], username="police_officer")
     db.session.refresh(back)
-    month_later = utcnow() + timedelta(days=32)
+    month_later = app_clock.now() + timedelta(days=32)
     [alert] = filter_alerts(
         alerts_for(db.session, act("police_officer"), now=month_later),
         rule=AlertRule.SUPPLEMENTARY_INVESTIGATION,
@@ -173,7 +176,7 @@ def test_judgment_starts_the_six_month_execution_clock(app):
     to_court(case, ids)
     with pytest.raises(PermissionDenied):
         milestones.record_judgment(
-            db.session, act("prosecutor"), case.id, judgment_no="J", effective_on=local_date(utcnow())
+            db.session, act("prosecutor"), case.id, judgment_no="J", effective_on=local_date(app_clock.now())
         )
     db.session.rollback()
     with pytest.raises(InvalidInput):
@@ -182,10 +185,10 @@ def test_judgment_starts_the_six_month_execution_clock(app):
             act("judge"),
             case.id,
             judgment_no="J",
-            effective_on=local_date(utcnow()) + timedelta(days=1),
+            effective_on=local_date(app_clock.now()) + timedelta(days=1),
         )
     db.session.rollback()
-    effective = local_date(utcnow()) - timedelta(days=1)
+    effective = local_date(app_clock.now()) - timedelta(days=1)
     judgment = milestones.record_judgment(
         db.session, act("judge"), case.id, judgment_no="(2026)沪0115刑初1号", effective_on=effective
     )
@@ -199,7 +202,7 @@ def test_judgment_starts_the_six_month_execution_clock(app):
         )
     db.session.rollback()
     assert alerts_for(db.session, act("judge")) == []
-    [alert] = alerts_for(db.session, act("judge"), now=utcnow() + timedelta(days=190))
+    [alert] = alerts_for(db.session, act("judge"), now=app_clock.now() + timedelta(days=190))
     assert alert.rule is AlertRule.COURT_EXECUTION and alert.overdue and set(alert.item_ids) == set(ids)
     assert alert.record_id == judgment.id and alert.agency_id == agency("PDFY").id
 
@@ -243,7 +246,7 @@ def test_closing_is_refused_while_a_transfer_is_pending(app):
 def test_unrelated_item_must_be_released_within_three_days(app):
     case, item = frozen_account()
     order = freeze(item)
-    today = local_date(utcnow())
+    today = local_date(app_clock.now())
     with pytest.raises(PermissionDenied):
         milestones.mark_unrelated(db.session, act("police_keeper"), item.id, found_on=today, reason="x")
     db.session.rollback()
@@ -277,7 +280,7 @@ def test_unrelated_item_must_be_released_within_three_days(app):
     db.session.commit()
     assert (
         filter_alerts(
-            alerts_for(db.session, act("police_officer"), now=utcnow() + timedelta(days=10)),
+            alerts_for(db.session, act("police_officer"), now=app_clock.now() + timedelta(days=10)),
             rule=AlertRule.UNRELATED_RELEASE,
         )
         == []
@@ -288,7 +291,7 @@ def test_unrelated_item_must_be_released_within_three_days(app):
 def test_public_notice_six_months(app):
     case = open_case()
     items = [register(case, name=f"无主物品{n}", category=ItemCategory.GOODS) for n in range(2)]
-    published = local_date(utcnow()) - timedelta(days=1)
+    published = local_date(app_clock.now()) - timedelta(days=1)
     notice = milestones.publish_notice(
         db.session,
         act("police_officer"),
@@ -298,7 +301,7 @@ def test_public_notice_six_months(app):
     )
     db.session.commit()
     assert notice.notice_no.startswith("GG-PDGA-") and len(notice.lines) == 2
-    late = utcnow() + timedelta(days=200)
+    late = app_clock.now() + timedelta(days=200)
     found = filter_alerts(
         alerts_for(db.session, act("police_officer"), now=late), rule=AlertRule.UNCLAIMED_PROPERTY
     )
@@ -312,7 +315,7 @@ def test_public_notice_six_months(app):
 
 def test_summary_counts_every_rule(app):
     case = open_case()
-    register(case, seized_at=utcnow() - timedelta(hours=30))
+    register(case, seized_at=app_clock.now() - timedelta(hours=30))
     counts = summary(alerts_for(db.session, act("auditor")))
     assert counts["into_storage"] == {"overdue": 1, "approaching": 0}
     assert set(counts) == {r.value for r in AlertRule}

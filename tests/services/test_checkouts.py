@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from custody.domain import clock as app_clock
 from custody.domain.enums import LocationState, TransferKind
 from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from custody.domain.lifecycle import CheckoutPurpose, CheckoutStatus, Discrepancy, ExtensionStatus
 from custody.extensions import db
 from custody.models.item import Item
 from custody.models.lifecycle import Checkout
-from custody.orm import utcnow
 from custody.services import checkouts, storage
 from custody.services.items import ItemQuery, items_query
 from custody.services.transfers import propose_transfer
@@ -31,7 +31,7 @@ def request(item_ids, username="police_officer", hours=48, purpose=CheckoutPurpo
         item_ids=item_ids,
         purpose=purpose,
         counterparty=LAB,
-        due_at=utcnow() + timedelta(hours=hours),
+        due_at=app_clock.now() + timedelta(hours=hours),
     )
     db.session.commit()
     return checkout
@@ -175,7 +175,7 @@ def test_overdue_is_visible_and_extensions_need_approval(app):
     case, [item] = stored_items(1)
     checkout = released([item.id])
     db.session.execute(
-        update(Checkout).where(Checkout.id == checkout.id).values(due_at=utcnow() - timedelta(hours=1))
+        update(Checkout).where(Checkout.id == checkout.id).values(due_at=app_clock.now() - timedelta(hours=1))
     )
     db.session.commit()
     officer = act("police_officer")
@@ -186,28 +186,28 @@ def test_overdue_is_visible_and_extensions_need_approval(app):
 
     with pytest.raises(InvalidInput):
         checkouts.request_extension(
-            db.session, officer, checkout.id, due_at=utcnow() + timedelta(days=2), reason=" "
+            db.session, officer, checkout.id, due_at=app_clock.now() + timedelta(days=2), reason=" "
         )
     checkouts.request_extension(
-        db.session, officer, checkout.id, due_at=utcnow() + timedelta(days=2), reason="鉴定需延长两天"
+        db.session, officer, checkout.id, due_at=app_clock.now() + timedelta(days=2), reason="鉴定需延长两天"
     )
     db.session.commit()
     with pytest.raises(Conflict):
         checkouts.request_extension(
-            db.session, officer, checkout.id, due_at=utcnow() + timedelta(days=3), reason="x"
+            db.session, officer, checkout.id, due_at=app_clock.now() + timedelta(days=3), reason="x"
         )
     db.session.rollback()
     checkouts.decide_extension(db.session, act("police_approver"), checkout.id, approve=True)
     db.session.commit()
     db.session.refresh(checkout)
-    assert checkout.due_at > utcnow() + timedelta(days=1)
+    assert checkout.due_at > app_clock.now() + timedelta(days=1)
     assert checkout.extensions[0].status is ExtensionStatus.APPROVED
     assert not list(db.session.scalars(items_query(officer, ItemQuery(overdue=True))))
     with pytest.raises(Conflict):
         checkouts.decide_extension(db.session, act("police_approver"), checkout.id, approve=True)
     with pytest.raises(InvalidInput):  # an extension moves the due time later, never earlier
         checkouts.request_extension(
-            db.session, officer, checkout.id, due_at=utcnow() + timedelta(hours=1), reason="x"
+            db.session, officer, checkout.id, due_at=app_clock.now() + timedelta(hours=1), reason="x"
         )
 
 
@@ -295,7 +295,11 @@ def test_a_check_out_goes_no_further_once_custody_moved(app):
     case, stored = stored_items(3)
     requested, ready, out = request([stored[0].id]), approved([stored[1].id]), released([stored[2].id])
     checkouts.request_extension(
-        db.session, act("police_officer"), out.id, due_at=utcnow() + timedelta(days=5), reason="鉴定需延长"
+        db.session,
+        act("police_officer"),
+        out.id,
+        due_at=app_clock.now() + timedelta(days=5),
+        reason="鉴定需延长",
     )
     db.session.commit()
     move_custody_behind_the_checkouts_back([i.id for i in stored])
@@ -334,7 +338,11 @@ def test_a_check_out_goes_no_further_once_custody_moved(app):
     assert (
         refused(
             lambda: checkouts.request_extension(
-                db.session, act("prosecutor"), ready.id, due_at=utcnow() + timedelta(days=9), reason="x"
+                db.session,
+                act("prosecutor"),
+                ready.id,
+                due_at=app_clock.now() + timedelta(days=9),
+                reason="x",
             )
         )
         == "checkout.custody_moved"
@@ -357,7 +365,7 @@ def test_returning_everything_closes_a_pending_extension(app):
         db.session,
         act("police_officer"),
         checkout.id,
-        due_at=utcnow() + timedelta(days=5),
+        due_at=app_clock.now() + timedelta(days=5),
         reason="鉴定需延长",
     )
     db.session.commit()
@@ -385,7 +393,7 @@ def test_cancelling_closes_a_pending_extension(app):
         db.session,
         act("police_officer"),
         checkout.id,
-        due_at=utcnow() + timedelta(days=5),
+        due_at=app_clock.now() + timedelta(days=5),
         reason="鉴定排期推迟",
     )
     db.session.commit()
@@ -409,7 +417,7 @@ def test_an_extension_is_decided_only_while_the_check_out_runs(app):
     checkout.extensions.append(
         CheckoutExtension(
             previous_due_at=checkout.due_at,
-            requested_due_at=utcnow() + timedelta(days=9),
+            requested_due_at=app_clock.now() + timedelta(days=9),
             reason="旧数据",
             status=ExtensionStatus.REQUESTED,
             requested_by_id=act("police_officer").user_id,
@@ -456,7 +464,7 @@ def test_a_check_out_that_is_over_says_so(app, ending):
             db.session,
             act("police_officer"),
             checkout.id,
-            due_at=utcnow() + timedelta(days=9),
+            due_at=app_clock.now() + timedelta(days=9),
             reason="再鉴定",
         ),
         lambda: checkouts.release_checkout(db.session, act("police_keeper"), checkout.id),

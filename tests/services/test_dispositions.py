@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, update
 
+from custody.domain import clock as app_clock
 from custody.domain.enums import (
     CaseStage,
     DispositionKind,
@@ -22,7 +23,6 @@ from custody.extensions import db
 from custody.models.case import Case
 from custody.models.item import Item
 from custody.models.oversight import CaseClosure
-from custody.orm import utcnow
 from custody.services import checkouts, dispositions, storage
 from custody.services.items import personal_data_digest
 from custody.services.transfers import decide_lines, propose_transfer
@@ -94,7 +94,7 @@ def test_confiscation_takes_the_item_out_of_custody_for_good(app):
             item_ids=[item.id],
             purpose=CheckoutPurpose.APPRAISAL,
             counterparty=checkouts.CounterpartyInput(name="x"),
-            due_at=utcnow() + timedelta(days=30),
+            due_at=app_clock.now() + timedelta(days=30),
         ),
         lambda: propose_transfer(
             db.session,

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import update
 
+from custody.domain import clock as app_clock
 from custody.domain.clock import local_date
 from custody.domain.enums import DispositionKind, ExternalKind, ItemCategory, Measure
 from custody.domain.errors import Conflict, InvalidInput, PermissionDenied
@@ -22,7 +23,6 @@ from custody.domain.lifecycle import (
 )
 from custody.extensions import db
 from custody.models.lifecycle import FreezeOrder
-from custody.orm import utcnow
 from custody.services import dispositions, freezes
 from custody.services.transfers import decide_lines
 
@@ -50,7 +50,7 @@ RENEWABLE_START_DAYS_AGO = 170
 
 
 def renewable_start():
-    return local_date(utcnow()) - timedelta(days=RENEWABLE_START_DAYS_AGO)
+    return local_date(app_clock.now()) - timedelta(days=RENEWABLE_START_DAYS_AGO)
 
 
 def freeze(
@@ -64,7 +64,7 @@ def freeze(
         institution="工商银行浦东分行",
         account_no=ACCOUNT["account_no"],
         amount_fen=52_000_000,
-        start_on=start or local_date(utcnow()),
+        start_on=start or local_date(app_clock.now()),
         notice_doc_no="沪公(浦)冻通[2026]12号",
         period_months=months,
         major_case=major,
@@ -77,7 +77,7 @@ def expired_freeze(item, days_ago=200):
     """A 6-month freeze recorded while it held, started ``days_ago`` days back: time has run out on it
     (creating one already expired is refused)."""
     order = freeze(item)
-    start = local_date(utcnow()) - timedelta(days=days_ago)
+    start = local_date(app_clock.now()) - timedelta(days=days_ago)
     db.session.execute(
         update(FreezeOrder)
         .where(FreezeOrder.id == order.id)
@@ -133,7 +133,7 @@ def renew(order, today=None, **kwargs):
 
 def test_renewal_before_expiry_extends_from_the_old_last_day(app):
     _, account = frozen_account()
-    order = freeze(account, start=local_date(utcnow()) - timedelta(days=100))
+    order = freeze(account, start=local_date(app_clock.now()) - timedelta(days=100))
     old = order.expires_on
     renew(order, today=old)
     assert order.expires_on == freeze_expiry(old + timedelta(days=1), 6)
@@ -278,7 +278,7 @@ def test_a_freeze_already_over_is_not_recorded(app):
     """Started 2020-01-01, a 6-month freeze ended on 2020-06-30: recording it now would create a
     freeze that lapsed at once (and an overdue alert)."""
     _, account = frozen_account()
-    today = local_date(utcnow())
+    today = local_date(app_clock.now())
     for start, months in ((date(2020, 1, 1), None), (today - timedelta(days=40), 1)):
         with pytest.raises(InvalidInput) as over:
             freeze(account, start=start, months=months)

@@ -11,12 +11,12 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from custody.domain import clock
+from custody.domain import clock as app_clock
 from custody.domain.enums import ItemCategory, Measure
 from custody.domain.errors import InvalidInput
 from custody.extensions import db
 from custody.models.case import SeizureList
 from custody.models.item import Item
-from custody.orm import utcnow
 from custody.services.imports import COLUMNS, ImportRejected, import_items, template_csv, template_xlsx
 from custody.services.items import SeizureListInput
 
@@ -87,7 +87,7 @@ def test_a_good_file_registers_every_row_on_one_list(app, filename, maker):
         case,
         filename,
         maker(good_rows()),
-        seizure_list=SeizureListInput(seized_at=utcnow(), holder_name="陈某", place="浦东新区某小区"),
+        seizure_list=SeizureListInput(seized_at=app_clock.now(), holder_name="陈某", place="浦东新区某小区"),
     )
     db.session.commit()
     assert [i.name for i in result.items] == ["苹果手机", "华为手机", "现金"]

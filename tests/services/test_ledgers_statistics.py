@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from custody.domain import clock as app_clock
 from custody.domain.clock import local_date
 from custody.domain.enums import EventCategory, ItemCategory, ItemStatus, TransferKind
 from custody.domain.errors import InvalidInput, PermissionDenied
 from custody.extensions import db
-from custody.orm import utcnow
 from custody.services import ledgers, milestones, statistics
 from custody.services.items import ItemQuery
 from custody.services.transfers import decide_lines, propose_transfer
@@ -46,7 +46,7 @@ def holdings(app):
         unit="元",
         estimated_value_fen=123_450,
         details={"amount_fen": 123_450},
-        seized_at=utcnow() - timedelta(hours=30),
+        seized_at=app_clock.now() - timedelta(hours=30),
     )
     return {"case": case, "stored": stored, "cash": cash}
 

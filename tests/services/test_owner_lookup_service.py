@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 
 from custody.audit.ledger import current_settings
 from custody.audit.service import export_dossier
+from custody.domain import clock as app_clock
 from custody.domain.actor import Origin
 from custody.domain.enums import ItemCategory
 from custody.domain.owner_lookup import MAX_FAILURES, LookupOutcome
 from custody.extensions import db
 from custody.models.oversight import OwnerLookupAttempt
-from custody.orm import utcnow
 from custody.services import owner_lookup
 from custody.services.items import ItemInput, SeizureListInput, create_seizure_list, register_item
 
@@ -33,7 +33,7 @@ def _seizure_list():
         db.session,
         officer,
         case.id,
-        SeizureListInput(seized_at=utcnow() - timedelta(hours=1), holder_name="王某"),
+        SeizureListInput(seized_at=app_clock.now() - timedelta(hours=1), holder_name="王某"),
     )
     db.session.flush()
     register_item(
@@ -46,7 +46,7 @@ def _seizure_list():
             quantity=1,
             unit="辆",
             seizure_list_id=seizure_list.id,
-            seized_at=utcnow() - timedelta(hours=1),
+            seized_at=app_clock.now() - timedelta(hours=1),
         ),
     )
     db.session.commit()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from custody.domain import clock as app_clock
 from custody.domain.clock import local_date
 from custody.domain.deadlines import AlertRule
 from custody.domain.enums import (
@@ -29,7 +30,6 @@ from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDe
 from custody.extensions import db
 from custody.models.audit import AuditEvent
 from custody.models.item import Item
-from custody.orm import utcnow
 from custody.services import cases, items
 from custody.services.alerts import all_alerts, filter_alerts
 from custody.services.items import ItemQuery, SeizureListInput, items_query
@@ -61,7 +61,7 @@ def test_case_refusals(app):
             act("police_officer"),
             police_case_no=" ",
             title="",
-            filed_on=(utcnow() + timedelta(days=2)).date(),
+            filed_on=(app_clock.now() + timedelta(days=2)).date(),
         )
     assert set(bad.value.fields) == {"police_case_no", "title", "filed_on"}
 
@@ -100,7 +100,7 @@ def test_registration_refusals(app):
         register(case, details={"imei": "123"})
     assert "details.imei" in bad.value.fields
     with pytest.raises(InvalidInput):
-        register(case, seized_at=utcnow() - timedelta(days=10))  # before the case was opened
+        register(case, seized_at=app_clock.now() - timedelta(days=10))  # before the case was opened
     for username in ("prosecutor", "police_keeper", "police_approver"):
         with pytest.raises((PermissionDenied, NotFound)):
             register(case, username=username)
@@ -129,7 +129,7 @@ def test_seizure_lists_record_why_the_holder_did_not_sign(app):
             db.session,
             act("police_officer"),
             case.id,
-            SeizureListInput(seized_at=utcnow(), holder_signature=HolderSignature.REFUSED),
+            SeizureListInput(seized_at=app_clock.now(), holder_signature=HolderSignature.REFUSED),
         )
     assert "holder_signature_note" in bad.value.fields
     seizure_list = items.create_seizure_list(
@@ -137,7 +137,7 @@ def test_seizure_lists_record_why_the_holder_did_not_sign(app):
         act("police_officer"),
         case.id,
         SeizureListInput(
-            seized_at=utcnow(),
+            seized_at=app_clock.now(),
             holder_name="李四",
             holder_signature=HolderSignature.REFUSED,
             holder_signature_note="持有人拒绝签名，由见证人王五见证",
@@ -294,7 +294,7 @@ def test_items_left_with_the_holder_do_not_carry_the_holders_name_into_the_recor
         db.session,
         act("police_officer"),
         case.id,
-        SeizureListInput(seized_at=utcnow(), holder_name="李四", holder_id_no="310115199002022345"),
+        SeizureListInput(seized_at=app_clock.now(), holder_name="李四", holder_id_no="310115199002022345"),
     )
     db.session.commit()
     kept = register(
@@ -346,12 +346,14 @@ def test_a_disposed_item_takes_no_new_attachment(app, tmp_path):
 
 def test_a_measure_date_in_the_future_is_refused(app):
     case = open_case()
-    for day in ("2199-01-01", (utcnow() + timedelta(days=2)).date().isoformat()):
+    for day in ("2199-01-01", (app_clock.now() + timedelta(days=2)).date().isoformat()):
         with pytest.raises(InvalidInput) as refused:
             register(case, measure_date=date.fromisoformat(day))
         assert set(refused.value.fields) == {"measure_date"}
         db.session.rollback()
-    assert register(case, measure_date=local_date(utcnow())).measure_date == local_date(utcnow())
+    assert register(case, measure_date=local_date(app_clock.now())).measure_date == local_date(
+        app_clock.now()
+    )
 
 
 ACCOUNT = {"bank": "工商银行浦东分行", "account_no": "6222021001112223334"}
@@ -391,7 +393,7 @@ def test_accounts_and_frozen_rights_are_kept_at_their_institution_not_awaiting_c
         a for a in all_alerts(db.session) if a.rule is AlertRule.INTO_STORAGE and item.id in a.item_ids
     ]
     assert not filter_alerts(
-        all_alerts(db.session, utcnow() + timedelta(days=2)), rule=AlertRule.INTO_STORAGE
+        all_alerts(db.session, app_clock.now() + timedelta(days=2)), rule=AlertRule.INTO_STORAGE
     )
 
 

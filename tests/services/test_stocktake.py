@@ -9,12 +9,12 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from custody.domain import clock as app_clock
 from custody.domain.enums import ExternalKind, ItemCategory, TransferKind
 from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from custody.domain.lifecycle import CheckoutPurpose
 from custody.domain.stocktake import DiscrepancyStatus, StocktakeResult, StocktakeStatus
 from custody.extensions import db
-from custody.orm import utcnow
 from custody.services import checkouts, stocktake, storage
 from custody.services.transfers import decide_lines, propose_transfer
 
@@ -31,7 +31,7 @@ def check_out(item):
         item_ids=[item.id],
         purpose=CheckoutPurpose.APPRAISAL,
         counterparty=checkouts.CounterpartyInput(name="鉴定中心"),
-        due_at=utcnow() + timedelta(days=2),
+        due_at=app_clock.now() + timedelta(days=2),
     )
     checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=True)
     checkouts.release_checkout(db.session, act("police_keeper"), checkout.id)

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from custody.domain import clock as app_clock
 from custody.domain.enums import DispositionStatus, ExternalKind, ItemCategory, LocationState
 from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from custody.extensions import db
 from custody.models.item import Item
-from custody.orm import utcnow
 from custody.services import storage
 from custody.services.transfers import decide_lines
 
@@ -103,12 +103,12 @@ def test_vehicle_registered_at_an_impound_lot(app):
 
 
 def test_back_dated_check_in_needs_a_reason_and_cannot_precede_seizure(app):
-    item = register(open_case(), seized_at=utcnow() - timedelta(hours=5))
+    item = register(open_case(), seized_at=app_clock.now() - timedelta(hours=5))
     keeper = act("police_keeper")
     bin_ = location("R1-A-01").id
     with pytest.raises(InvalidInput) as no_reason:
         storage.check_in(
-            db.session, keeper, item.id, location_id=bin_, occurred_at=utcnow() - timedelta(hours=3)
+            db.session, keeper, item.id, location_id=bin_, occurred_at=app_clock.now() - timedelta(hours=3)
         )
     assert "reason" in no_reason.value.fields
     with pytest.raises(InvalidInput):
@@ -117,7 +117,7 @@ def test_back_dated_check_in_needs_a_reason_and_cannot_precede_seizure(app):
             keeper,
             item.id,
             location_id=bin_,
-            occurred_at=utcnow() - timedelta(hours=6),
+            occurred_at=app_clock.now() - timedelta(hours=6),
             reason="补录",
         )
     storage.check_in(
@@ -125,7 +125,7 @@ def test_back_dated_check_in_needs_a_reason_and_cannot_precede_seizure(app):
         keeper,
         item.id,
         location_id=bin_,
-        occurred_at=utcnow() - timedelta(hours=3),
+        occurred_at=app_clock.now() - timedelta(hours=3),
         reason="夜间入库，次日补录",
     )
     db.session.commit()

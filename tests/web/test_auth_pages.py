@@ -7,9 +7,9 @@ from datetime import timedelta
 import itsdangerous
 from sqlalchemy import update
 
+from custody.domain import clock as app_clock
 from custody.extensions import db
 from custody.models.user import User
-from custody.orm import utcnow
 
 from ..conftest import TEST_PASSWORD, csrf_token, login
 from ..helpers import events
@@ -50,11 +50,11 @@ def test_five_failures_lock_the_account_for_ten_minutes(client):
     assert "账户已锁定" in locked.get_data(as_text=True)
     assert len(events("lockout")) == 1
     user = db.session.scalar(db.select(User).where(User.username == "police_officer"))
-    assert timedelta(minutes=9) < user.locked_until - utcnow() <= timedelta(minutes=10)
+    assert timedelta(minutes=9) < user.locked_until - app_clock.now() <= timedelta(minutes=10)
 
     # Ten minutes later the lock has expired and the right password works again.
     db.session.execute(
-        update(User).where(User.id == user.id).values(locked_until=utcnow() - timedelta(seconds=1))
+        update(User).where(User.id == user.id).values(locked_until=app_clock.now() - timedelta(seconds=1))
     )
     db.session.commit()
     assert login(client, "police_officer").status_code == 302

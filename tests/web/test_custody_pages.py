@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from custody.domain import clock as app_clock
 from custody.domain.clock import LOCAL_TZ
 from custody.domain.enums import CustodyState, ItemCategory, LineDecision, LocationState, TransferStatus
 from custody.extensions import db
@@ -18,7 +19,6 @@ from custody.models.audit import AuditEvent
 from custody.models.case import Case
 from custody.models.item import Attachment, Item
 from custody.models.transfer import Transfer
-from custody.orm import utcnow
 
 from ..factories import agency, location, open_case, register, send_to_procuratorate, stored_items
 from ..helpers import events, fresh, row_counts
@@ -344,7 +344,7 @@ def test_keeper_moves_an_item_and_records_condition_back_dated_with_reason(app):
         {"condition": "外包装破损", "occurred_at": "2020-01-01T10:00"},
     )
     assert response.status_code == 422 and "早于上一环节" in text(response)
-    an_hour_ago = (utcnow() - timedelta(hours=1)).astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
+    an_hour_ago = (app_clock.now() - timedelta(hours=1)).astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
     response = post(
         keeper, f"/storage/items/{item.id}/condition", {"condition": "外包装破损", "occurred_at": an_hour_ago}
     )
@@ -463,7 +463,7 @@ def test_each_role_lands_on_its_queue(app):
         "逾期未入库的电脑",
         ItemCategory.ELECTRONICS,
         details={},
-        seized_at=utcnow() - timedelta(hours=30),
+        seized_at=app_clock.now() - timedelta(hours=30),
     )
     officer_home = officer_page = client_for(app, "police_officer").get("/").get_data(as_text=True)
     assert late.label_code in officer_home and "30." in text(officer_page)  # hours since seizure

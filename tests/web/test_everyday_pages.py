@@ -206,11 +206,11 @@ def test_spot_check_is_scoped_by_the_police_case_number(app):
 def test_rule_sources_are_readable(app):
     from datetime import timedelta
 
-    from custody.orm import utcnow
+    from custody.domain import clock as app_clock
 
     from ..factories import open_case, register
 
-    register(open_case(), seized_at=utcnow() - timedelta(hours=30))
+    register(open_case(), seized_at=app_clock.now() - timedelta(hours=30))
     for username, path in (("police_keeper", "/oversight/alerts"), ("police_approver", "/oversight/")):
         page = text(client_for(app, username).get(path))
         assert "[LAW]" not in page and "[DESIGN]" not in page and "hand-over within 24 hours" not in page, (

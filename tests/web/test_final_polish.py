@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from custody.domain import clock as app_clock
 from custody.domain.clock import local_date
 from custody.domain.enums import ItemCategory
-from custody.orm import utcnow
 
 from ..factories import location, open_case, register, stored_items
 from .test_lifecycle_freezes import freeze_of, frozen_account
@@ -90,7 +90,7 @@ def test_freeze_started_years_ago_is_one_alert(app):
     account = frozen_account()
     officer = user_client(app, "police_officer")
     url = f"/freezes/new/{account.id}"
-    start = (local_date(utcnow()) - timedelta(days=5 * 365)).isoformat()
+    start = (local_date(app_clock.now()) - timedelta(days=5 * 365)).isoformat()
     response = submit(
         officer,
         url,

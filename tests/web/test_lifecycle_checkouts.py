@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from custody.domain import clock as app_clock
 from custody.domain.enums import LocationState
 from custody.domain.lifecycle import CheckoutStatus, Discrepancy
 from custody.extensions import db
 from custody.models.item import Item
 from custody.models.lifecycle import Checkout, CheckoutExtension, Counterparty
-from custody.orm import utcnow
 
 from ..factories import dual_role_user, register, stored_items
 from ..helpers import fresh, row_counts
@@ -138,7 +138,7 @@ def test_extension_request_and_approval_and_overdue_is_highlighted(app):
     case, [item] = stored_items(1)
     checkout = released_checkout([item.id])
     db.session.execute(
-        update(Checkout).where(Checkout.id == checkout.id).values(due_at=utcnow() - timedelta(hours=3))
+        update(Checkout).where(Checkout.id == checkout.id).values(due_at=app_clock.now() - timedelta(hours=3))
     )
     db.session.commit()
     officer, approver = user_client(app, "police_officer"), user_client(app, "police_approver")
@@ -171,7 +171,7 @@ def test_extension_request_and_approval_and_overdue_is_highlighted(app):
     assert "已批准" in page and "badge-bad" not in page  # no longer overdue
     assert checkout.checkout_no not in get(officer, "/checkouts?overdue=y")
     fresh()
-    assert db.session.get(Checkout, checkout.id).due_at > utcnow() + timedelta(days=2)
+    assert db.session.get(Checkout, checkout.id).due_at > app_clock.now() + timedelta(days=2)
 
 
 def test_refused_request_shows_chinese_field_errors_keeps_input_and_writes_nothing(app):

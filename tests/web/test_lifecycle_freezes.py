@@ -8,13 +8,13 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from custody.domain import clock as app_clock
 from custody.domain.clock import local_date
 from custody.domain.enums import ExternalKind, ItemCategory, Measure
 from custody.domain.lifecycle import CorrectionStatus, FreezeAssetType, FreezeStatus, freeze_expiry
 from custody.extensions import db
 from custody.models.item import Item
 from custody.models.lifecycle import Correction, FreezeOrder, FreezeRenewal
-from custody.orm import utcnow
 from custody.services import freezes
 
 from ..factories import act, dual_role_user, open_case, register
@@ -53,7 +53,7 @@ def freeze_of(account, start_days_ago: int = 0):
         institution="工商银行浦东分行",
         account_no=account.details["account_no"],
         amount_fen=10_000,
-        start_on=local_date(utcnow()) - timedelta(days=start_days_ago),
+        start_on=local_date(app_clock.now()) - timedelta(days=start_days_ago),
         notice_doc_no="冻通 1号",
     )
     db.session.commit()
@@ -73,7 +73,9 @@ def test_freeze_recorded_renewed_and_released_through_the_forms(app):
     # Prefilled from the item; the legal maximum periods are on the page.
     assert 'value="中国工商银行上海浦东分行"' in page and 'value="6222021001122334455"' in page
     assert 'value="520000.00"' in page and "存款" in page and "汇款" in page and "股票" not in page
-    start = (local_date(utcnow()) - timedelta(days=170)).isoformat()  # about 5.5 months ago: renewal is due
+    start = (
+        local_date(app_clock.now()) - timedelta(days=170)
+    ).isoformat()  # about 5.5 months ago: renewal is due
     response = submit(
         officer,
         new_url,
@@ -180,7 +182,7 @@ def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):
         "institution": "工商银行浦东分行",
         "account_no": "6222021001122334455",
         "amount": "100",
-        "start_on": local_date(utcnow()).isoformat(),
+        "start_on": local_date(app_clock.now()).isoformat(),
         "notice_doc_no": "冻通 12号",
     }
     cases = [
@@ -188,7 +190,7 @@ def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):
         ({"amount": "100.001"}, "amount"),
         ({"amount": ""}, "amount"),
         ({"start_on": "2026-13-45"}, "start_on"),
-        ({"start_on": (local_date(utcnow()) + timedelta(days=3)).isoformat()}, "start_on"),
+        ({"start_on": (local_date(app_clock.now()) + timedelta(days=3)).isoformat()}, "start_on"),
         ({"period_months": "七"}, "period_months"),
         ({"period_months": "7"}, "period_months"),
         ({"institution": ""}, "institution"),
@@ -205,7 +207,11 @@ def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):
     assert "不是有效的整数" in text_of(submit(officer, url, **{**base, "period_months": "七"}))
     assert "不得小于 1。" in text_of(submit(officer, url, **{**base, "period_months": "0"}))  # not "大于 1"
     assert "晚于当前时间" in text_of(
-        submit(officer, url, **{**base, "start_on": (local_date(utcnow()) + timedelta(days=3)).isoformat()})
+        submit(
+            officer,
+            url,
+            **{**base, "start_on": (local_date(app_clock.now()) + timedelta(days=3)).isoformat()},
+        )
     )
     assert row_counts(FreezeOrder) == before
 
@@ -218,7 +224,7 @@ def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):
 
 def test_a_lapsed_freeze_says_why_it_cannot_be_renewed(app):
     account = frozen_account()
-    today = local_date(utcnow())
+    today = local_date(app_clock.now())
     order = freezes.create_freeze(
         db.session,
         act("police_officer"),
@@ -249,7 +255,7 @@ def test_a_lapsed_freeze_says_why_it_cannot_be_renewed(app):
         institution="工商银行浦东分行",
         account_no="6222021001122334466",
         amount_fen=20_000,
-        start_on=local_date(utcnow()) - timedelta(days=170),
+        start_on=local_date(app_clock.now()) - timedelta(days=170),
         notice_doc_no="冻通 2号",
     )
     db.session.commit()

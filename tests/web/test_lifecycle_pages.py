@@ -16,11 +16,11 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 
 from custody.domain import clock
+from custody.domain import clock as app_clock
 from custody.domain.enums import DispositionKind, ItemCategory
 from custody.domain.lifecycle import CheckoutPurpose, Recipient
 from custody.extensions import db
 from custody.models.audit import AuditEvent
-from custody.orm import utcnow
 from custody.services import checkouts, dispositions, storage
 
 from ..conftest import TEST_PASSWORD, csrf_token, login
@@ -97,7 +97,7 @@ def requested_checkout(item_ids, username: str = "police_officer"):
         item_ids=item_ids,
         purpose=CheckoutPurpose.APPRAISAL,
         counterparty=LAB,
-        due_at=utcnow() + timedelta(days=2),
+        due_at=app_clock.now() + timedelta(days=2),
         note="送检比对",
     )
     db.session.commit()
@@ -359,7 +359,7 @@ def test_pages_are_chinese_first_and_english_on_request(app):
     from custody.models.lifecycle import Checkout
 
     db.session.execute(
-        update(Checkout).where(Checkout.id == checkout.id).values(due_at=utcnow() - timedelta(hours=1))
+        update(Checkout).where(Checkout.id == checkout.id).values(due_at=app_clock.now() - timedelta(hours=1))
     )
     db.session.commit()
     officer = user_client(app, "police_officer")

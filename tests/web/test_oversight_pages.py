@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
+from custody.domain import clock as app_clock
 from custody.domain.enums import CaseStage
 from custody.extensions import db
 from custody.models.case import Case
 from custody.models.oversight import SpotCheck, Stocktake, StocktakeDiscrepancy
-from custody.orm import utcnow
 
 from ..conftest import csrf_token
 from ..factories import location, open_case, register, stored_items
@@ -23,7 +23,7 @@ from ..helpers import events, fresh
 
 def test_inbox_shows_the_most_urgent_alerts(client, login_as):
     case = open_case()
-    late = register(case, seized_at=utcnow() - timedelta(hours=30))
+    late = register(case, seized_at=app_clock.now() - timedelta(hours=30))
     login_as("police_keeper")
     html = client.get("/").get_data(as_text=True)
     assert 'id="queue-deadlines"' in html and late.label_code in html
@@ -37,14 +37,14 @@ def test_admin_inbox_has_no_deadline_box(client, login_as):
 
 
 def test_dashboard_is_for_supervisors(client, login_as):
-    register(open_case(), seized_at=utcnow() - timedelta(hours=30))
+    register(open_case(), seized_at=app_clock.now() - timedelta(hours=30))
     login_as("police_officer")
     assert client.get("/oversight/").status_code == 403
     assert client.get("/oversight/alerts").status_code == 200
 
 
 def test_dashboard_for_the_auditor(client, login_as):
-    register(open_case(), seized_at=utcnow() - timedelta(hours=30))
+    register(open_case(), seized_at=app_clock.now() - timedelta(hours=30))
     login_as("auditor")
     html = client.get("/oversight/?rule=into_storage").get_data(as_text=True)
     assert 'data-rule="into_storage"' in html and "badge-bad" in html

@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from custody.domain import clock as app_clock
 from custody.domain.actor import Origin
 from custody.domain.enums import ItemCategory, Outcome
 from custody.domain.owner_lookup import LookupOutcome
 from custody.extensions import db
 from custody.models.case import SeizureList
 from custody.models.oversight import OwnerLookupAttempt
-from custody.orm import utcnow
 from custody.services import owner_lookup
 from custody.services.items import ItemInput, SeizureListInput, create_seizure_list, register_item
 
@@ -32,7 +32,7 @@ def lists(app):
 
     case = open_case("张三、李四诈骗案")
     officer = act("police_officer")
-    seized_at = utcnow() - timedelta(hours=3)
+    seized_at = app_clock.now() - timedelta(hours=3)
     mine = create_seizure_list(
         db.session,
         officer,
@@ -196,7 +196,7 @@ def test_brute_force_is_stopped_per_list_number_across_addresses(client, lists):
 def test_failures_age_out_of_the_window(app, lists):
     mine = lists["mine"]
     origin = Origin(ip="10.4.4.4")
-    start = utcnow()
+    start = app_clock.now()
     for n in range(5):
         result = owner_lookup.lookup(
             db.session, list_no=mine.list_no, code=f"BAD{n}", origin=origin, now=start
