@@ -6,11 +6,11 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import AgencyKind, StorageKind
-from custody.extensions import db
+from custody.extensions import Model
 from custody.orm import str_enum
 
 
-class Agency(db.Model):
+class Agency(Model):
     """A police bureau, procuratorate or court. A deployment may have several of each kind."""
 
     __tablename__ = "agency"
@@ -25,7 +25,7 @@ class Agency(db.Model):
         return f"<Agency {self.code} {self.kind}>"
 
 
-class CustodyCentre(db.Model):
+class CustodyCentre(Model):
     """涉案财物管理中心 — the shared centre where all three agencies post keepers."""
 
     __tablename__ = "custody_centre"
@@ -38,7 +38,7 @@ class CustodyCentre(db.Model):
     locations: Mapped[list[StorageLocation]] = relationship(back_populates="centre")
 
 
-class StorageLocation(db.Model):
+class StorageLocation(Model):
     """A room, shelf or bin inside a centre; a tree through ``parent``."""
 
     __tablename__ = "storage_location"

@@ -14,11 +14,11 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from custody.domain.enums import EventCategory, Outcome
-from custody.extensions import db
+from custody.extensions import Model
 from custody.orm import BigId, str_enum
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_event_category_recorded_at", "category", "recorded_at"),

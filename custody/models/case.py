@@ -8,13 +8,13 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import CaseStage, HolderSignature
-from custody.extensions import db
+from custody.extensions import Model
 from custody.orm import str_enum, utcnow
 
 from .agency import Agency
 
 
-class Case(db.Model):
+class Case(Model):
     """A criminal case. Its status and counts are derived from its items, never kept by hand."""
 
     __tablename__ = "criminal_case"
@@ -54,7 +54,7 @@ class Case(db.Model):
         }
 
 
-class CaseParticipant(db.Model):
+class CaseParticipant(Model):
     """An agency that has held the case or been offered it: its users may see the case."""
 
     __tablename__ = "case_participant"
@@ -64,7 +64,7 @@ class CaseParticipant(db.Model):
     since: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SeizureList(db.Model):
+class SeizureList(Model):
     """扣押清单 — one search/seizure from one holder; its items are the list's lines."""
 
     __tablename__ = "seizure_list"
@@ -89,7 +89,7 @@ class SeizureList(db.Model):
     case: Mapped[Case] = relationship()
 
 
-class NumberSequence(db.Model):
+class NumberSequence(Model):
     """Counters for human-readable numbers (label codes, list and transfer numbers) per scope/year."""
 
     __tablename__ = "number_sequence"

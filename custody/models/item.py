@@ -20,14 +20,14 @@ from custody.domain.enums import (
     LocationState,
     Measure,
 )
-from custody.extensions import db
+from custody.extensions import Model
 from custody.orm import str_enum, utcnow
 
 from .agency import Agency, StorageLocation
 from .case import Case, SeizureList
 
 
-class Item(db.Model):
+class Item(Model):
     """One line of a seizure list, with four independent dimensions (DESIGN §2):
 
     measure 措施, custody 保管责任 (``custodian_agency`` + ``custody_state``), location 实物位置
@@ -106,7 +106,7 @@ class Item(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A photo or document of an item, stored by content hash (SHA-256) under the upload folder."""
 
     __tablename__ = "attachment"

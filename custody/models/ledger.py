@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from custody.extensions import db
+from custody.extensions import Model
 from custody.orm import BigId
 
 # The one row of ``log_state``.
 LOG_STATE_ID = 1
 
 
-class LogEntry(db.Model):
+class LogEntry(Model):
     """Leaf ``log_index`` of the global tree: the event it stands for and its leaf hash."""
 
     __tablename__ = "log_entry"
@@ -34,7 +34,7 @@ class LogEntry(db.Model):
     leaf_hash: Mapped[str] = mapped_column(String(64))
 
 
-class LogState(db.Model):
+class LogState(Model):
     """The log head, updated under a row lock by every commit that records events."""
 
     __tablename__ = "log_state"
@@ -49,7 +49,7 @@ class LogState(db.Model):
     pending_since: Mapped[datetime | None]
 
 
-class Checkpoint(db.Model):
+class Checkpoint(Model):
     """A signed statement "at ``timestamp`` log ``origin`` had ``tree_size`` entries, root ``root_hash``"."""
 
     __tablename__ = "checkpoint"

@@ -24,14 +24,14 @@ from custody.domain.lifecycle import (
     FreezeAssetType,
     FreezeStatus,
 )
-from custody.extensions import db
+from custody.extensions import Model
 from custody.orm import str_enum, utcnow
 
 from .agency import Agency
 from .item import Item
 
 
-class Counterparty(db.Model):
+class Counterparty(Model):
     """Someone outside the system an item goes to: a person, a lab, a court, a bank [DESIGN §2]."""
 
     __tablename__ = "counterparty"
@@ -45,7 +45,7 @@ class Counterparty(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Checkout(db.Model):
+class Checkout(Model):
     """调用 — items taken out of storage for a legal purpose, to a named counterparty, until a due time."""
 
     __tablename__ = "checkout"
@@ -82,7 +82,7 @@ class Checkout(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class CheckoutLine(db.Model):
+class CheckoutLine(Model):
     __tablename__ = "checkout_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,7 +98,7 @@ class CheckoutLine(db.Model):
     item: Mapped[Item] = relationship(lazy="joined")
 
 
-class CheckoutExtension(db.Model):
+class CheckoutExtension(Model):
     __tablename__ = "checkout_extension"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,7 +114,7 @@ class CheckoutExtension(db.Model):
     decision_reason: Mapped[str | None] = mapped_column(String(500))
 
 
-class Disposition(db.Model):
+class Disposition(Model):
     """处置 — early sale, pre-trial return or final disposal of items: proposed, approved, executed."""
 
     __tablename__ = "disposition"
@@ -151,7 +151,7 @@ class Disposition(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class DispositionLine(db.Model):
+class DispositionLine(Model):
     __tablename__ = "disposition_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,7 +165,7 @@ class DispositionLine(db.Model):
     item: Mapped[Item] = relationship(foreign_keys=[item_id], lazy="joined")
 
 
-class FreezeOrder(db.Model):
+class FreezeOrder(Model):
     """冻结 — a freeze of an account or securities. It belongs to the item, so it follows custody."""
 
     __tablename__ = "freeze_order"
@@ -196,7 +196,7 @@ class FreezeOrder(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class FreezeRenewal(db.Model):
+class FreezeRenewal(Model):
     __tablename__ = "freeze_renewal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -209,7 +209,7 @@ class FreezeRenewal(db.Model):
     renewed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Correction(db.Model):
+class Correction(Model):
     """更正 — a wrong registration field, fixed by an approved correction; history is never rewritten."""
 
     __tablename__ = "correction"

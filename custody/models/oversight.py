@@ -13,7 +13,7 @@ from custody.domain.enums import CaseStage, LocationState
 from custody.domain.owner_lookup import LookupOutcome
 from custody.domain.spot_checks import SpotCheckResult, SpotCheckStatus
 from custody.domain.stocktake import DiscrepancyStatus, StocktakeResult, StocktakeStatus
-from custody.extensions import db
+from custody.extensions import Model
 from custody.orm import BigId, str_enum, utcnow
 
 from .agency import Agency, CustodyCentre, StorageLocation
@@ -24,7 +24,7 @@ from .user import User
 # -- case milestones -------------------------------------------------------------------------
 
 
-class CaseJudgment(db.Model):
+class CaseJudgment(Model):
     """判决生效 — the court records that its judgment took effect; the case enters execution and
     the six-month clock for executing its property parts starts on ``effective_on``."""
 
@@ -41,7 +41,7 @@ class CaseJudgment(db.Model):
     case: Mapped[Case] = relationship()
 
 
-class CaseClosure(db.Model):
+class CaseClosure(Model):
     """结案 / 撤案 / 不起诉 — the case is closed; nothing may stay held after ``closed_at``."""
 
     __tablename__ = "case_closure"
@@ -58,7 +58,7 @@ class CaseClosure(db.Model):
     case: Mapped[Case] = relationship()
 
 
-class UnrelatedFinding(db.Model):
+class UnrelatedFinding(Model):
     """查明与案件无关 — the item must be released (解除、退还) within 3 days of ``found_on``."""
 
     __tablename__ = "unrelated_finding"
@@ -74,7 +74,7 @@ class UnrelatedFinding(db.Model):
     item: Mapped[Item] = relationship()
 
 
-class PublicNotice(db.Model):
+class PublicNotice(Model):
     """公告 — notice to unknown owners; six months later unclaimed items go to the treasury."""
 
     __tablename__ = "public_notice"
@@ -95,7 +95,7 @@ class PublicNotice(db.Model):
     )
 
 
-class PublicNoticeLine(db.Model):
+class PublicNoticeLine(Model):
     __tablename__ = "public_notice_line"
     __table_args__ = (UniqueConstraint("notice_id", "item_id"),)
 
@@ -110,7 +110,7 @@ class PublicNoticeLine(db.Model):
 # -- stocktake (盘点) --------------------------------------------------------------------------
 
 
-class Stocktake(db.Model):
+class Stocktake(Model):
     __tablename__ = "stocktake"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,7 +135,7 @@ class Stocktake(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class StocktakeLine(db.Model):
+class StocktakeLine(Model):
     """One label of a stocktake: expected from the books, scanned, or both."""
 
     __tablename__ = "stocktake_line"
@@ -159,7 +159,7 @@ class StocktakeLine(db.Model):
     found_location: Mapped[StorageLocation | None] = relationship(foreign_keys=[found_location_id])
 
 
-class StocktakeDiscrepancy(db.Model):
+class StocktakeDiscrepancy(Model):
     """What a finished stocktake found wrong, until an approver resolves it with a reason."""
 
     __tablename__ = "stocktake_discrepancy"
@@ -190,7 +190,7 @@ class StocktakeDiscrepancy(db.Model):
 # -- random spot checks (双随机) -----------------------------------------------------------------
 
 
-class SpotCheck(db.Model):
+class SpotCheck(Model):
     """A reproducible random draw: seed, scope, candidate count and digest are kept for good."""
 
     __tablename__ = "spot_check"
@@ -218,7 +218,7 @@ class SpotCheck(db.Model):
     )
 
 
-class SpotCheckItem(db.Model):
+class SpotCheckItem(Model):
     __tablename__ = "spot_check_item"
     __table_args__ = (UniqueConstraint("spot_check_id", "item_id"),)
 
@@ -243,7 +243,7 @@ class SpotCheckItem(db.Model):
 # -- owner lookup (当事人查询) -------------------------------------------------------------------
 
 
-class OwnerLookupAttempt(db.Model):
+class OwnerLookupAttempt(Model):
     """Every public lookup, for the rate limit (shared by all workers through the database)."""
 
     __tablename__ = "owner_lookup_attempt"

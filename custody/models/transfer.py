@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import DispositionKind, LineDecision, TransferKind, TransferMode, TransferStatus
-from custody.extensions import db
+from custody.extensions import Model
 from custody.orm import str_enum, utcnow
 
 from .agency import Agency
@@ -16,7 +16,7 @@ from .case import Case
 from .item import Item
 
 
-class Transfer(db.Model):
+class Transfer(Model):
     __tablename__ = "transfer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +47,7 @@ class Transfer(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class TransferLine(db.Model):
+class TransferLine(Model):
     __tablename__ = "transfer_line"
     __table_args__ = (
         UniqueConstraint("transfer_id", "item_id"),

@@ -8,13 +8,13 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import Role
-from custody.extensions import db
+from custody.extensions import Model
 from custody.orm import str_enum, utcnow
 
 from .agency import Agency
 
 
-class User(db.Model):
+class User(Model):
     """A person using the system. Belongs to exactly one agency; roles are scoped to it."""
 
     __tablename__ = "user_account"
@@ -63,7 +63,7 @@ class User(db.Model):
         return f"<User {self.username}>"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_role"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
@@ -72,7 +72,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One browser login. The cookie carries a random secret; only its SHA-256 is stored.
 
     Logging out or disabling the user sets ``revoked_at``, after which a copied cookie no
@@ -96,7 +96,7 @@ class LoginSession(db.Model):
     cookie_secret = None
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for programs (scanners, smart cabinets, integrations)."""
 
     __tablename__ = "api_token"
