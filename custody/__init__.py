@@ -28,7 +28,7 @@ def create_app(config: Config | str | None = None, overrides: Mapping[str, Any] 
         config = load_config(config)
     overrides = dict(overrides or {})
     instance_path = overrides.get("INSTANCE_PATH", config.INSTANCE_PATH)
-    from custody.text import CleanRequest
+    from custody.clean_request import CleanRequest
 
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=False)
     app.request_class = CleanRequest

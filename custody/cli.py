@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from custody.domain.deadlines import AlertRule
 from custody.domain.enums import Role
-from custody.domain.errors import DomainError
+from custody.domain.errors import DomainError, must_exist
 from custody.extensions import db
 from custody.models.agency import Agency
 from custody.models.user import User
@@ -151,8 +151,7 @@ def checkpoint_command(out: str | None, if_needed: bool):
     checkpoint = ledger.create_checkpoint(db.session, ledger.current_settings(), only_if_grown=if_needed)
     db.session.commit()
     if checkpoint is None:
-        checkpoint = ledger.latest_checkpoint(db.session)
-        assert checkpoint is not None
+        checkpoint = must_exist(ledger.latest_checkpoint(db.session), "the latest checkpoint")
         click.echo(f"No events since checkpoint {checkpoint.id}; nothing new signed.")
     else:
         click.echo(

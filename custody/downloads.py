@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import IO, Any
+from io import IOBase
+from typing import IO, Any, cast
 from urllib.parse import quote
 
 from flask import Response, send_file, stream_with_context
@@ -57,8 +58,8 @@ def file_response(
     response: Response
     if isinstance(content, bytes | bytearray):
         response = Response(content, mimetype=kind)
-    elif hasattr(content, "read"):  # a file: streamed by the server, closed when sent
-        response = send_file(content, mimetype=kind)
+    elif isinstance(content, IOBase):  # a file: streamed by the server, closed when sent
+        response = send_file(cast(IO[bytes], content), mimetype=kind)
     else:
         response = Response(stream_with_context(iter(content)), mimetype=kind)
     response.headers["Content-Disposition"] = content_disposition(filename, inline=inline)

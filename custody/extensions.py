@@ -23,13 +23,8 @@ class CustodySQLAlchemy(SQLAlchemy):
 
 
 db = CustodySQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
-
-# The models' base class. At run time it is ``db.Model`` (built from Base by Flask-SQLAlchemy);
-# the type checker cannot use an attribute of an instance as a base class, so it sees Base.
-if TYPE_CHECKING:
-    Model = Base
-else:
-    Model = db.Model
+# The models derive from custody.orm.Base directly (plain SQLAlchemy, no Flask): db.Model is built
+# from Base and shares its metadata, so Flask-SQLAlchemy and Alembic see every table.
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -17,7 +17,7 @@ def select_locale() -> str:
     supported = current_app.config["CUSTODY_LOCALES"]
     # An explicit ?lang= (the language switch on the login page) wins for this browser session.
     wanted = request.args.get("lang")
-    if wanted in supported:
+    if wanted is not None and wanted in supported:
         session["locale"] = wanted
         return wanted
     if current_user and current_user.is_authenticated and current_user.locale in supported:

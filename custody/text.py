@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Request
-from werkzeug.datastructures import ImmutableMultiDict, MultiDict
-
 _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
@@ -47,26 +44,6 @@ def nesting_depth(value: Any, limit: int) -> int:
         children = current.values() if isinstance(current, dict) else current
         stack.extend((child, depth + 1) for child in children)
     return deepest
-
-
-def _clean_multidict(data: MultiDict) -> ImmutableMultiDict:
-    return ImmutableMultiDict(
-        [(clean_text(k), clean_text(v) if isinstance(v, str) else v) for k, v in data.items(multi=True)]
-    )
-
-
-class CleanRequest(Request):
-    """Flask's request, with form fields and query arguments cleaned (see module docstring)."""
-
-    def _load_form_data(self) -> None:
-        super()._load_form_data()
-        self.__dict__["form"] = _clean_multidict(self.__dict__["form"])
-
-    @property
-    def args(self) -> ImmutableMultiDict:  # type: ignore[override]
-        if "_clean_args" not in self.__dict__:
-            self.__dict__["_clean_args"] = _clean_multidict(super().args)
-        return self.__dict__["_clean_args"]
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -14,11 +14,13 @@ import json
 import sys
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from custody.audit.bundle import verify_bundle
 from custody.audit.signing import key_id, load_public_key
 
 
-def _read_key(value: str):
+def _read_key(value: str) -> Ed25519PublicKey:
     """A public key given as base64 text, or the path of a file holding base64 or PEM."""
     path = Path(value)
     text = path.read_text(encoding="utf-8") if path.is_file() else value

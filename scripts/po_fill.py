@@ -17,11 +17,11 @@ from babel.messages.pofile import read_po, write_po
 CATALOG = Path(__file__).resolve().parents[1] / "custody/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 
 
-def _key(message) -> str:  # noqa: ANN001
+def _key(message) -> str:
     return message.id if isinstance(message.id, str) else message.id[0]
 
 
-def _translated(message) -> bool:  # noqa: ANN001
+def _translated(message) -> bool:
     text = message.string if isinstance(message.string, str) else (message.string or [""])[0]
     return bool(text) and "fuzzy" not in message.flags
 

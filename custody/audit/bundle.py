@@ -273,8 +273,14 @@ class BundleReport:
         return not self.problems
 
 
+def _mapping(document: dict[str, Any], key: str) -> dict[str, Any]:
+    """``document[key]`` when it is a JSON object, else {} (a malformed bundle is reported, not raised)."""
+    value = document.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _event_label(event: dict[str, Any]) -> str:
-    entry = event.get("entry") if isinstance(event.get("entry"), dict) else {}
+    entry = _mapping(event, "entry")
     where = (
         f" (item {entry['item_id']} no. {entry.get('item_seq')})" if entry.get("item_id") is not None else ""
     )
@@ -305,7 +311,7 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
         return report
 
     # The key and the checkpoint.
-    log = bundle.get("log") if isinstance(bundle.get("log"), dict) else {}
+    log = _mapping(bundle, "log")
     try:
         public_key = load_public_key(str(log.get("public_key", "")))
     except ValueError as exc:
@@ -360,7 +366,7 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
             f"{manifest['origin']!r}, not for the dossier's checkpoint {c.tree_size} of {c.origin!r}"
         )
     signed_subject = manifest["subject"]
-    subject = bundle.get("subject") if isinstance(bundle.get("subject"), dict) else {}
+    subject = _mapping(bundle, "subject")
     if _subject_id(subject) != _subject_id(signed_subject):
         fail(
             f"the dossier says it is about {' '.join(map(str, _subject_id(subject)))}, the signed manifest "
@@ -463,14 +469,14 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
     )
     if set(heads) != set(signed_heads):
         fail(f"the dossier lists items {sorted(heads, key=str)}, the signed manifest {sorted(signed_heads)}")
-    for item_id, head in sorted(heads.items(), key=lambda kv: str(kv[0])):
-        signed = signed_heads.get(item_id)
+    for listed_id, head in sorted(heads.items(), key=lambda kv: str(kv[0])):
+        signed = signed_heads.get(listed_id)
         if signed is not None and (head.get("event_count"), head.get("last_event_hash")) != (
             signed["event_count"],
             signed["last_event_hash"],
         ):
             fail(
-                f"item {item_id}: its event_count or last_event_hash ({head.get('event_count')!r} events) "
+                f"item {listed_id}: its event_count or last_event_hash ({head.get('event_count')!r} events) "
                 f"differs from the signed manifest ({signed['event_count']} events): altered"
             )
 

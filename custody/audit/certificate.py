@@ -148,7 +148,7 @@ def certificate_pdf(bundle: dict[str, Any], *, bundle_sha256: str | None = None)
         ("公安案号", numbers.get("police") or ""),
         ("检察院案号", numbers.get("procuratorate") or ""),
         ("法院案号", numbers.get("court") or ""),
-        ("导出时间", format_datetime(_when(bundle.get("generated_at")))),
+        ("导出时间", format_datetime(_when(str(bundle.get("generated_at", ""))))),
     ]
     if is_item:
         fields += [("物品标签号", subject.get("label_code") or ""), ("物品名称", subject.get("name") or "")]

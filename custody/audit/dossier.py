@@ -62,7 +62,6 @@ def _bundle(
     if checkpoint.key_id != settings.key_id or checkpoint.origin != settings.origin:
         # Signed before a key rotation or renaming: the dossier's key and origin must be the checkpoint's.
         checkpoint = create_checkpoint(session, settings)
-        assert checkpoint is not None
     tree = log_tree(session, settings, checkpoint.tree_size)
     entries = []
     for event, index in events:

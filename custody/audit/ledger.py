@@ -10,11 +10,11 @@ import base64
 import hashlib
 import os
 import re
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select, update
@@ -244,6 +244,16 @@ def sign_head(
     return checkpoint
 
 
+@overload
+def create_checkpoint(session: Session, settings: LedgerSettings) -> Checkpoint: ...
+
+
+@overload
+def create_checkpoint(
+    session: Session, settings: LedgerSettings, *, only_if_grown: bool
+) -> Checkpoint | None: ...
+
+
 def create_checkpoint(
     session: Session, settings: LedgerSettings, *, only_if_grown: bool = False
 ) -> Checkpoint | None:
@@ -278,9 +288,7 @@ def checkpoint_covering(session: Session, settings: LedgerSettings, size: int) -
     latest = latest_checkpoint(session)
     if latest is not None and latest.tree_size >= size:
         return latest
-    checkpoint = create_checkpoint(session, settings)
-    assert checkpoint is not None
-    return checkpoint
+    return create_checkpoint(session, settings)
 
 
 def checkpoint_document(checkpoint: Checkpoint) -> dict[str, Any]:
@@ -298,7 +306,7 @@ def checkpoint_document(checkpoint: Checkpoint) -> dict[str, Any]:
 # -- proofs -------------------------------------------------------------------------------------
 
 
-def leaf_fetcher(session: Session):
+def leaf_fetcher(session: Session) -> Callable[[int, int], Sequence[bytes]]:
     """Stored leaf hashes of ``[start, end)``, read in aligned blocks and kept for this call."""
     blocks: dict[int, list[bytes]] = {}
 

@@ -187,7 +187,8 @@ def export_dossier(
         bundle = item_dossier(session, settings, item)
         _record_export(session, actor, bundle, "item", item.id, document, origin)
         return Export(bundle, f"item-{item.id}")
-    assert case_id is not None
+    if case_id is None:  # exactly one of the two was given (checked above)
+        raise ledger.ProofRequestError(N_("Give either item_id or case_id."), code="audit.dossier_subject")
     _valid_id(case_id, "case")
     case = get_case(session, actor, case_id) if actor is not None else session.get(Case, case_id)
     if case is None:

@@ -234,6 +234,10 @@ class _Chains:
         self.broken: set[int] = set()
         self.problem = problem
 
+    def head(self, item_id: int) -> tuple[int, str | None]:
+        """(events in the item's chain, the last one's hash); (0, None) for an item without events."""
+        return self.heads.get(item_id, (0, None))
+
     def add(self, row: Any, digest: str) -> None:
         if row.item_id is None:
             if row.item_seq is not None:
@@ -438,10 +442,10 @@ def verify_ledger(
         select(Item.id, Item.event_count, Item.last_event_hash).order_by(Item.id)
     ):
         report.items += 1
-        seq, digest = chains.heads.get(item_id, (0, None))
+        seq, chain_hash = chains.head(item_id)
         if item_id in chains.broken:
             continue  # already reported
-        if count != seq or last_hash != digest:
+        if count != seq or last_hash != chain_hash:
             problem(
                 "chain.head",
                 N_(
@@ -687,7 +691,7 @@ def verify_item(
                 log_index=row.log_index,
                 event_id=row.id,
             )
-        elif tree is not None and row.log_index < tree.size:
+        elif tree is not None and checkpoint is not None and row.log_index < tree.size:
             if verify_inclusion(leaf, row.log_index, tree.size, tree.inclusion_proof(row.log_index), root):
                 report.proven += 1
             else:
@@ -704,8 +708,8 @@ def verify_item(
         else:
             report.pending += 1
 
-    seq, digest = chains.heads.get(item.id, (0, None))
-    if item.id not in chains.broken and (item.event_count != seq or item.last_event_hash != digest):
+    seq, chain_hash = chains.head(item.id)
+    if item.id not in chains.broken and (item.event_count != seq or item.last_event_hash != chain_hash):
         problem(
             "chain.head",
             N_(

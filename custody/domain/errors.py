@@ -6,7 +6,9 @@ translation. ``fields`` carries per-field messages for validation errors.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -68,3 +70,19 @@ class AccountUnavailable(DomainError):
 
     status = 403
     title = "Forbidden"
+
+
+class RecordMissing(RuntimeError):
+    """A row the schema guarantees is absent (a foreign key's target, a row written moments ago).
+
+    Not a user error: it means the database was changed behind the application's back, so the
+    request fails (500, logged) and its transaction is rolled back; ``verify-audit`` names the
+    damage.
+    """
+
+
+def must_exist(value: T | None, what: str) -> T:
+    """``value``, which the schema guarantees is present; :class:`RecordMissing` when it is not."""
+    if value is None:
+        raise RecordMissing(f"{what} is missing")
+    return value

@@ -8,6 +8,7 @@ item's current values in and get a decision (or a ``DomainError``) back.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -299,7 +300,7 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _text(max_len: int):
+def _text(max_len: int) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if not isinstance(value, str) or not value.strip():
             return N_("Must be non-empty text.")

@@ -10,13 +10,14 @@ from .errors import Conflict, InvalidInput
 from .i18n import N_
 
 
-def _text(value: str | None, field: str, max_len: int, *, required: bool = True) -> str | None:
-    value = (value or "").strip() or None
-    if value is None and required:
+def _text(value: str | None, field: str, max_len: int) -> str:
+    """A required text field, trimmed: refused when blank or longer than ``max_len``."""
+    text = (value or "").strip()
+    if not text:
         raise InvalidInput(N_("Required."), fields={field: [N_("Required.")]})
-    if value is not None and len(value) > max_len:
+    if len(text) > max_len:
         raise InvalidInput(N_("Too long."), fields={field: [N_("Too long.")]})
-    return value
+    return text
 
 
 def _not_future(day: date, today: date, field: str) -> None:
@@ -39,7 +40,6 @@ def check_judgment(
             N_("Earlier than the date the case was opened."),
             fields={"effective_on": [N_("Earlier than the date the case was opened.")]},
         )
-    assert number is not None
     return number
 
 
@@ -50,7 +50,6 @@ def check_closure(stage: CaseStage, legal_basis: str | None, reason: str | None)
         raise Conflict(N_("The case is already closed."), code="case.closed")
     basis = _text(legal_basis, "legal_basis", 100)
     why = _text(reason, "reason", 500)
-    assert basis is not None and why is not None
     return basis, why
 
 
@@ -62,12 +61,10 @@ def check_unrelated(found_on: date, reason: str | None, *, filed_on: date, today
             fields={"found_on": [N_("Earlier than the date the case was opened.")]},
         )
     why = _text(reason, "reason", 500)
-    assert why is not None
     return why
 
 
 def check_notice(published_on: date, medium: str | None, *, today: date) -> str:
     _not_future(published_on, today, "published_on")
     where = _text(medium, "medium", 200)
-    assert where is not None
     return where

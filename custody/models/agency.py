@@ -6,11 +6,10 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import AgencyKind, StorageKind
-from custody.extensions import Model
-from custody.orm import str_enum
+from custody.orm import Base, str_enum
 
 
-class Agency(Model):
+class Agency(Base):
     """A police bureau, procuratorate or court. A deployment may have several of each kind."""
 
     __tablename__ = "agency"
@@ -25,7 +24,7 @@ class Agency(Model):
         return f"<Agency {self.code} {self.kind}>"
 
 
-class CustodyCentre(Model):
+class CustodyCentre(Base):
     """涉案财物管理中心 — the shared centre where all three agencies post keepers."""
 
     __tablename__ = "custody_centre"
@@ -38,7 +37,7 @@ class CustodyCentre(Model):
     locations: Mapped[list[StorageLocation]] = relationship(back_populates="centre")
 
 
-class StorageLocation(Model):
+class StorageLocation(Base):
     """A room, shelf or bin inside a centre; a tree through ``parent``."""
 
     __tablename__ = "storage_location"

@@ -14,11 +14,10 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from custody.domain.enums import EventCategory, Outcome
-from custody.extensions import Model
-from custody.orm import BigId, str_enum
+from custody.orm import Base, BigId, str_enum
 
 
-class AuditEvent(Model):
+class AuditEvent(Base):
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_event_category_recorded_at", "category", "recorded_at"),

@@ -8,13 +8,12 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import CaseStage, HolderSignature
-from custody.extensions import Model
-from custody.orm import str_enum, utcnow
+from custody.orm import Base, str_enum, utcnow
 
 from .agency import Agency
 
 
-class Case(Model):
+class Case(Base):
     """A criminal case. Its status and counts are derived from its items, never kept by hand."""
 
     __tablename__ = "criminal_case"
@@ -54,7 +53,7 @@ class Case(Model):
         }
 
 
-class CaseParticipant(Model):
+class CaseParticipant(Base):
     """An agency that has held the case or been offered it: its users may see the case."""
 
     __tablename__ = "case_participant"
@@ -64,7 +63,7 @@ class CaseParticipant(Model):
     since: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SeizureList(Model):
+class SeizureList(Base):
     """扣押清单 — one search/seizure from one holder; its items are the list's lines."""
 
     __tablename__ = "seizure_list"
@@ -89,7 +88,7 @@ class SeizureList(Model):
     case: Mapped[Case] = relationship()
 
 
-class NumberSequence(Model):
+class NumberSequence(Base):
     """Counters for human-readable numbers (label codes, list and transfer numbers) per scope/year."""
 
     __tablename__ = "number_sequence"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,14 +20,13 @@ from custody.domain.enums import (
     LocationState,
     Measure,
 )
-from custody.extensions import Model
-from custody.orm import str_enum, utcnow
+from custody.orm import Base, str_enum, utcnow
 
 from .agency import Agency, StorageLocation
 from .case import Case, SeizureList
 
 
-class Item(Model):
+class Item(Base):
     """One line of a seizure list, with four independent dimensions (DESIGN §2):
 
     measure 措施, custody 保管责任 (``custodian_agency`` + ``custody_state``), location 实物位置
@@ -35,6 +34,10 @@ class Item(Model):
     """
 
     __tablename__ = "item"
+
+    # Not a column: set on a page of items by services.items.mark_overdue (late check-out returns).
+    if TYPE_CHECKING:
+        overdue: bool
 
     id: Mapped[int] = mapped_column(primary_key=True)
     label_code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -106,7 +109,7 @@ class Item(Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Attachment(Model):
+class Attachment(Base):
     """A photo or document of an item, stored by content hash (SHA-256) under the upload folder."""
 
     __tablename__ = "attachment"

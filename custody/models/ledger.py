@@ -15,14 +15,13 @@ from typing import Any
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from custody.extensions import Model
-from custody.orm import BigId
+from custody.orm import Base, BigId
 
 # The one row of ``log_state``.
 LOG_STATE_ID = 1
 
 
-class LogEntry(Model):
+class LogEntry(Base):
     """Leaf ``log_index`` of the global tree: the event it stands for and its leaf hash."""
 
     __tablename__ = "log_entry"
@@ -34,7 +33,7 @@ class LogEntry(Model):
     leaf_hash: Mapped[str] = mapped_column(String(64))
 
 
-class LogState(Model):
+class LogState(Base):
     """The log head, updated under a row lock by every commit that records events."""
 
     __tablename__ = "log_state"
@@ -49,7 +48,7 @@ class LogState(Model):
     pending_since: Mapped[datetime | None]
 
 
-class Checkpoint(Model):
+class Checkpoint(Base):
     """A signed statement "at ``timestamp`` log ``origin`` had ``tree_size`` entries, root ``root_hash``"."""
 
     __tablename__ = "checkpoint"

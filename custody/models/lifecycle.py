@@ -24,14 +24,13 @@ from custody.domain.lifecycle import (
     FreezeAssetType,
     FreezeStatus,
 )
-from custody.extensions import Model
-from custody.orm import str_enum, utcnow
+from custody.orm import Base, str_enum, utcnow
 
 from .agency import Agency
 from .item import Item
 
 
-class Counterparty(Model):
+class Counterparty(Base):
     """Someone outside the system an item goes to: a person, a lab, a court, a bank [DESIGN §2]."""
 
     __tablename__ = "counterparty"
@@ -45,7 +44,7 @@ class Counterparty(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Checkout(Model):
+class Checkout(Base):
     """调用 — items taken out of storage for a legal purpose, to a named counterparty, until a due time."""
 
     __tablename__ = "checkout"
@@ -82,7 +81,7 @@ class Checkout(Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class CheckoutLine(Model):
+class CheckoutLine(Base):
     __tablename__ = "checkout_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,7 +97,7 @@ class CheckoutLine(Model):
     item: Mapped[Item] = relationship(lazy="joined")
 
 
-class CheckoutExtension(Model):
+class CheckoutExtension(Base):
     __tablename__ = "checkout_extension"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,7 +113,7 @@ class CheckoutExtension(Model):
     decision_reason: Mapped[str | None] = mapped_column(String(500))
 
 
-class Disposition(Model):
+class Disposition(Base):
     """处置 — early sale, pre-trial return or final disposal of items: proposed, approved, executed."""
 
     __tablename__ = "disposition"
@@ -151,7 +150,7 @@ class Disposition(Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class DispositionLine(Model):
+class DispositionLine(Base):
     __tablename__ = "disposition_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,7 +164,7 @@ class DispositionLine(Model):
     item: Mapped[Item] = relationship(foreign_keys=[item_id], lazy="joined")
 
 
-class FreezeOrder(Model):
+class FreezeOrder(Base):
     """冻结 — a freeze of an account or securities. It belongs to the item, so it follows custody."""
 
     __tablename__ = "freeze_order"
@@ -196,7 +195,7 @@ class FreezeOrder(Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class FreezeRenewal(Model):
+class FreezeRenewal(Base):
     __tablename__ = "freeze_renewal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -209,7 +208,7 @@ class FreezeRenewal(Model):
     renewed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Correction(Model):
+class Correction(Base):
     """更正 — a wrong registration field, fixed by an approved correction; history is never rewritten."""
 
     __tablename__ = "correction"

@@ -13,8 +13,7 @@ from custody.domain.enums import CaseStage, LocationState
 from custody.domain.owner_lookup import LookupOutcome
 from custody.domain.spot_checks import SpotCheckResult, SpotCheckStatus
 from custody.domain.stocktake import DiscrepancyStatus, StocktakeResult, StocktakeStatus
-from custody.extensions import Model
-from custody.orm import BigId, str_enum, utcnow
+from custody.orm import Base, BigId, str_enum, utcnow
 
 from .agency import Agency, CustodyCentre, StorageLocation
 from .case import Case
@@ -24,7 +23,7 @@ from .user import User
 # -- case milestones -------------------------------------------------------------------------
 
 
-class CaseJudgment(Model):
+class CaseJudgment(Base):
     """判决生效 — the court records that its judgment took effect; the case enters execution and
     the six-month clock for executing its property parts starts on ``effective_on``."""
 
@@ -41,7 +40,7 @@ class CaseJudgment(Model):
     case: Mapped[Case] = relationship()
 
 
-class CaseClosure(Model):
+class CaseClosure(Base):
     """结案 / 撤案 / 不起诉 — the case is closed; nothing may stay held after ``closed_at``."""
 
     __tablename__ = "case_closure"
@@ -58,7 +57,7 @@ class CaseClosure(Model):
     case: Mapped[Case] = relationship()
 
 
-class UnrelatedFinding(Model):
+class UnrelatedFinding(Base):
     """查明与案件无关 — the item must be released (解除、退还) within 3 days of ``found_on``."""
 
     __tablename__ = "unrelated_finding"
@@ -74,7 +73,7 @@ class UnrelatedFinding(Model):
     item: Mapped[Item] = relationship()
 
 
-class PublicNotice(Model):
+class PublicNotice(Base):
     """公告 — notice to unknown owners; six months later unclaimed items go to the treasury."""
 
     __tablename__ = "public_notice"
@@ -95,7 +94,7 @@ class PublicNotice(Model):
     )
 
 
-class PublicNoticeLine(Model):
+class PublicNoticeLine(Base):
     __tablename__ = "public_notice_line"
     __table_args__ = (UniqueConstraint("notice_id", "item_id"),)
 
@@ -110,7 +109,7 @@ class PublicNoticeLine(Model):
 # -- stocktake (盘点) --------------------------------------------------------------------------
 
 
-class Stocktake(Model):
+class Stocktake(Base):
     __tablename__ = "stocktake"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,7 +134,7 @@ class Stocktake(Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class StocktakeLine(Model):
+class StocktakeLine(Base):
     """One label of a stocktake: expected from the books, scanned, or both."""
 
     __tablename__ = "stocktake_line"
@@ -159,7 +158,7 @@ class StocktakeLine(Model):
     found_location: Mapped[StorageLocation | None] = relationship(foreign_keys=[found_location_id])
 
 
-class StocktakeDiscrepancy(Model):
+class StocktakeDiscrepancy(Base):
     """What a finished stocktake found wrong, until an approver resolves it with a reason."""
 
     __tablename__ = "stocktake_discrepancy"
@@ -190,7 +189,7 @@ class StocktakeDiscrepancy(Model):
 # -- random spot checks (双随机) -----------------------------------------------------------------
 
 
-class SpotCheck(Model):
+class SpotCheck(Base):
     """A reproducible random draw: seed, scope, candidate count and digest are kept for good."""
 
     __tablename__ = "spot_check"
@@ -218,7 +217,7 @@ class SpotCheck(Model):
     )
 
 
-class SpotCheckItem(Model):
+class SpotCheckItem(Base):
     __tablename__ = "spot_check_item"
     __table_args__ = (UniqueConstraint("spot_check_id", "item_id"),)
 
@@ -243,7 +242,7 @@ class SpotCheckItem(Model):
 # -- owner lookup (当事人查询) -------------------------------------------------------------------
 
 
-class OwnerLookupAttempt(Model):
+class OwnerLookupAttempt(Base):
     """Every public lookup, for the rate limit (shared by all workers through the database)."""
 
     __tablename__ = "owner_lookup_attempt"

@@ -8,15 +8,14 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import DispositionKind, LineDecision, TransferKind, TransferMode, TransferStatus
-from custody.extensions import Model
-from custody.orm import str_enum, utcnow
+from custody.orm import Base, str_enum, utcnow
 
 from .agency import Agency
 from .case import Case
 from .item import Item
 
 
-class Transfer(Model):
+class Transfer(Base):
     __tablename__ = "transfer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +46,7 @@ class Transfer(Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class TransferLine(Model):
+class TransferLine(Base):
     __tablename__ = "transfer_line"
     __table_args__ = (
         UniqueConstraint("transfer_id", "item_id"),

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import Role
-from custody.extensions import Model
-from custody.orm import str_enum, utcnow
+from custody.orm import Base, str_enum, utcnow
 
 from .agency import Agency
 
 
-class User(Model):
+class User(Base):
     """A person using the system. Belongs to exactly one agency; roles are scoped to it."""
 
     __tablename__ = "user_account"
@@ -36,8 +36,12 @@ class User(Model):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
-    # Set by the login loader: the LoginSession or ApiToken this request authenticated with.
-    current_credential = None
+    # Set by the login loader: the LoginSession or ApiToken this request authenticated with. Not a
+    # column; declared for the type checker only, so the ORM does not try to map it.
+    if TYPE_CHECKING:
+        current_credential: LoginSession | ApiToken | None
+    else:
+        current_credential = None
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -63,7 +67,7 @@ class User(Model):
         return f"<User {self.username}>"
 
 
-class UserRole(Model):
+class UserRole(Base):
     __tablename__ = "user_role"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
@@ -72,7 +76,7 @@ class UserRole(Model):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
-class LoginSession(Model):
+class LoginSession(Base):
     """One browser login. The cookie carries a random secret; only its SHA-256 is stored.
 
     Logging out or disabling the user sets ``revoked_at``, after which a copied cookie no
@@ -93,10 +97,13 @@ class LoginSession(Model):
     user: Mapped[User] = relationship()
 
     # The plain secret exists only in memory right after login or while loading a request.
-    cookie_secret = None
+    if TYPE_CHECKING:
+        cookie_secret: str | None
+    else:
+        cookie_secret = None
 
 
-class ApiToken(Model):
+class ApiToken(Base):
     """A bearer token for programs (scanners, smart cabinets, integrations)."""
 
     __tablename__ = "api_token"

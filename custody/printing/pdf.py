@@ -248,7 +248,8 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=13.5,
             borderColor=RULE,
             borderWidth=0.6,
-            borderPadding=(2 * mm, 2.5 * mm, 2 * mm, 2.5 * mm),
+            # reportlab takes (top, right, bottom, left) here; its stubs only know a single float.
+            borderPadding=(2 * mm, 2.5 * mm, 2 * mm, 2.5 * mm),  # type: ignore[arg-type]
             spaceBefore=3 * mm,
             spaceAfter=3 * mm,
             leftIndent=2.5 * mm,
@@ -280,13 +281,14 @@ ROW_CUT_AT = 320
 ROW_PIECE = 160
 
 
-def _cut_tall_row(cells: list[Paragraph], widths: list[float]) -> list[list[Paragraph | str]]:
+def _cut_tall_row(cells: list[Paragraph], widths: list[float]) -> list[list[Flowable | str]]:
     """One logical row as one or more table rows: long cells continue in the rows below."""
     if max(cell.wrap(width, 10**6)[1] for cell, width in zip(cells, widths, strict=True)) <= ROW_CUT_AT:
         return [list(cells)]
-    columns: list[list[Paragraph]] = []
+    columns: list[list[Flowable]] = []
     for cell, width in zip(cells, widths, strict=True):
-        pieces, rest = [], cell
+        pieces: list[Flowable] = []
+        rest: Flowable = cell
         while rest.wrap(width, 10**6)[1] > ROW_PIECE:
             parts = rest.split(width, ROW_PIECE)
             if len(parts) < 2:  # nothing fits (cannot happen with wrapping text): keep it whole
@@ -342,7 +344,7 @@ class _PagedCanvas(pdfcanvas.Canvas):
 
     def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # reportlab's own page reset (its NumberedCanvas recipe)
 
     def save(self) -> None:
         total = len(self._pages)
@@ -353,8 +355,8 @@ class _PagedCanvas(pdfcanvas.Canvas):
         super().save()
 
     def _furniture(self, total: int) -> None:
-        width, height = self._pagesize
-        number = self._pageNumber
+        width, height = self._pagesize  # type: ignore[attr-defined]  # set by Canvas.__init__/setPageSize
+        number = self.getPageNumber()
         self.saveState()
         self.setFillColor(MUTED)
         if number > 1:  # continuation pages name the document, in case pages get separated
@@ -452,7 +454,7 @@ class PdfDocument:
         flush()
         if not rows:
             return self
-        style = [
+        style: list[Any] = [
             ("GRID", (0, 0), (-1, -1), 0.5, RULE),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("TOPPADDING", (0, 0), (-1, -1), 2.5),
@@ -484,7 +486,7 @@ class PdfDocument:
             "center": self.styles["cell-center"],
             "right": self.styles["cell-right"],
         }
-        body: list[list[Paragraph | str]] = []
+        body: list[list[Flowable | str]] = []
         ends: list[int] = []  # the last table row of each logical row: where a rule is drawn
         for row in rows:
             cells = [
@@ -511,7 +513,7 @@ class PdfDocument:
             if end - start > 1
         ]
         if not body:
-            body = [[Paragraph(_markup(empty_text), self.styles["cell-center"])] + [""] * (len(columns) - 1)]
+            body = [[Paragraph(_markup(empty_text), self.styles["cell-center"]), *[""] * (len(columns) - 1)]]
             style.append(("SPAN", (0, 1), (-1, 1)))
         if total is not None:
             body.append(
@@ -535,7 +537,7 @@ class PdfDocument:
         """Places to sign by hand, ``per_row`` side by side, kept together on one page."""
         if not signatures:
             return self
-        cells: list[Paragraph] = []
+        cells: list[Paragraph | str] = []
         for item in signatures:
             sign = item if isinstance(item, Signature) else Signature(item)
             text = f"{_markup(sign.role)}（签名）：{BLANK}"

@@ -184,7 +184,12 @@ def list_users(session: Session, actor: Actor) -> list[User]:
 
 
 def _unique(
-    session: Session, model: type, column: Any, value: str, exclude_id: int | None, field: str
+    session: Session,
+    model: type[Agency | CustodyCentre],
+    column: Any,
+    value: str,
+    exclude_id: int | None,
+    field: str,
 ) -> None:
     query = select(func.count()).select_from(model).where(column == value)
     if exclude_id is not None:

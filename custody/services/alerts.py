@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session
@@ -73,7 +74,7 @@ def case_ref(case: Case) -> str:
 def _case_refs(session: Session, case_ids: Iterable[int]) -> dict[int, CaseRef]:
     ids = set(case_ids)
     refs: dict[int, CaseRef] = {}
-    rows = (
+    rows: Iterable[Any] = (
         session.execute(
             select(Case.id, Case.court_case_no, Case.procuratorate_case_no, Case.police_case_no).where(
                 Case.id.in_(ids)
@@ -347,16 +348,16 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
                 renewals=renewals.get(r.id, 0),
             )
         )
-    for r in supplementary:
-        ended = r.case_id in closed_cases or any(when > r.received_at for when in resent[r.case_id])
+    for back in supplementary:
+        ended = back.case_id in closed_cases or any(when > back.received_at for when in resent[back.case_id])
         facts.supplementary.append(
             SupplementaryFacts(
-                r.id,
-                r.transfer_no,
-                refs[r.case_id],
-                r.to_agency_id,
-                r.received_at,
-                rounds[r.case_id].index(r.id) + 1,
+                back.id,
+                back.transfer_no,
+                refs[back.case_id],
+                back.to_agency_id,
+                back.received_at,
+                rounds[back.case_id].index(back.id) + 1,
                 ended,
             )
         )

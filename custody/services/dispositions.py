@@ -25,7 +25,7 @@ from custody.domain.enums import (
     ItemCategory,
     LocationState,
 )
-from custody.domain.errors import Conflict, InvalidInput, NotFound
+from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
 from custody.domain.lifecycle import (
     CaseOutcome,
@@ -79,8 +79,7 @@ def _has_owner(item: Item) -> bool:
 
 def case_outcome(session: Session, case_id: int) -> CaseOutcome:
     """The case's stage with its recorded judgment and closing decision (services/milestones.py)."""
-    stage = session.scalar(select(Case.stage).where(Case.id == case_id))
-    assert stage is not None
+    stage = must_exist(session.scalar(select(Case.stage).where(Case.id == case_id)), f"case {case_id}")
     return CaseOutcome(
         stage=stage,
         judgment_no=session.scalar(select(CaseJudgment.judgment_no).where(CaseJudgment.case_id == case_id)),
@@ -229,7 +228,7 @@ def _chain_of_custody_user_ids(session: Session, item_ids: list[int]) -> set[int
         .where(AuditEvent.item_id.in_(item_ids), AuditEvent.actor_user_id.is_not(None))
         .distinct()
     )
-    return set(rows)
+    return {user_id for user_id in rows if user_id is not None}
 
 
 def _disqualified_witnesses(session: Session, actor: Actor, items: list[Item]) -> set[int]:
@@ -345,7 +344,7 @@ def execute_disposition(
         for item in items:
             check_owner_recorded(kind, _has_owner(item))
             check_recipient(recipient, item.owner_name, item.owner_id_no)
-        assert recipient is not None
+        recipient = must_exist(recipient, "the recipient")  # check_recipient refused a missing one
         disposition.recipient = new_counterparty(
             session,
             CounterpartyInput(name=recipient.name, kind=CounterpartyKind.PERSON, id_no=recipient.id_no),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
 from custody.domain.enums import Measure
-from custody.domain.errors import Conflict, InvalidInput, NotFound
+from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
 from custody.domain.items import MAX_FEN, ensure_not_disposed
 from custody.domain.lifecycle import (
@@ -224,8 +224,10 @@ def record_lapses(session: Session, now: datetime | None = None) -> list[FreezeO
         )
     )
     for freeze in due:
-        item = session.scalar(select(Item).where(Item.id == freeze.item_id).with_for_update(of=Item))
-        assert item is not None
+        item = must_exist(
+            session.scalar(select(Item).where(Item.id == freeze.item_id).with_for_update(of=Item)),
+            f"item {freeze.item_id}",
+        )
         freeze.status = FreezeStatus.LAPSED
         append_item_event(session, item, None, "freeze.lapse", data=_common(freeze))
     return due

@@ -16,6 +16,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
@@ -180,7 +181,7 @@ def read_table(filename: str, content: bytes) -> list[Row]:
             fields={"file": [N_("Repeated column.")]},
             headers="、".join(duplicated),
         )
-    table = []
+    table: list[Row] = []
     for number, values in rows[1:]:
         if all(v is None or str(v).strip() == "" for v in values):
             continue
@@ -264,11 +265,13 @@ def row_to_input(row: dict[str, Any], seizure_list_id: int) -> ItemInput:
         field, required = COLUMNS[header]
         try:
             if field == "category":
-                text = _text(raw) or ""
-                value: Any = CATEGORY_NAMES.get(text) or ItemCategory(text)
+                category = _text(raw) or ""
+                value: Any = CATEGORY_NAMES.get(category) or ItemCategory(category)
             elif field == "measure":
-                text = _text(raw)
-                value = Measure.SEIZED if text is None else (MEASURE_NAMES.get(text) or Measure(text))
+                measure = _text(raw)
+                value = (
+                    Measure.SEIZED if measure is None else (MEASURE_NAMES.get(measure) or Measure(measure))
+                )
             elif field in ("estimated_value_fen", "details.amount_fen"):
                 value = _yuan_to_fen(raw)
             elif field == "seized_at":
@@ -405,13 +408,13 @@ def template_csv() -> bytes:
 
 def template_xlsx() -> bytes:
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # a new workbook has one sheet
     sheet.title = "扣押清单"
     sheet.append(list(COLUMNS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for column, header in zip(sheet.iter_cols(min_row=1, max_row=1), COLUMNS, strict=True):
-        sheet.column_dimensions[column[0].column_letter].width = max(10, len(header) * 2 + 4)
+    for number, header in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = max(10, len(header) * 2 + 4)
     notes = workbook.create_sheet("说明")
     for row in TEMPLATE_NOTES:
         notes.append(list(row))

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, UnaryExpression, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from custody.audit.canonical import canonical_bytes
@@ -518,7 +518,7 @@ class ItemQuery:
     sort: str = "-id"
 
 
-SORTS = {
+SORTS: dict[str, UnaryExpression[Any]] = {
     "id": Item.id.asc(),
     "-id": Item.id.desc(),
     "seized_at": Item.seized_at.asc(),

@@ -154,7 +154,7 @@ def make_spec(actor: Actor, scope: str | None, agency_id: int | None, query: Ite
     return LedgerSpec(scope=scope, agency_id=agency_id, query=query)
 
 
-def _statement(actor: Actor, spec: LedgerSpec) -> Select[Any]:
+def _statement(actor: Actor, spec: LedgerSpec) -> Select[*tuple[Any, ...]]:
     stmt = items_query(actor, spec.effective_query())
     return (
         stmt.with_only_columns(

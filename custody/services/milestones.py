@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
 from custody.domain.enums import CaseStage, DispositionStatus, LocationState, TransferStatus
-from custody.domain.errors import Conflict, InvalidInput
+from custody.domain.errors import Conflict, InvalidInput, must_exist
 from custody.domain.i18n import N_
 from custody.domain.items import ensure_not_disposed
 from custody.domain.milestones import check_closure, check_judgment, check_notice, check_unrelated
@@ -164,8 +164,7 @@ def mark_unrelated(
     [item] = lock_items(session, actor, [item_id])
     require_on_items(actor, Action.MARK_UNRELATED, [item])
     ensure_not_disposed(facts(item))
-    case = session.get(Case, item.case_id)
-    assert case is not None
+    case = must_exist(session.get(Case, item.case_id), f"case {item.case_id}")
     why = check_unrelated(found_on, reason, filed_on=case.filed_on, today=local_date(utcnow()))
     doc_no = (decision_doc_no or "").strip() or None
     if doc_no is not None and len(doc_no) > 64:

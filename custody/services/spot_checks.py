@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from custody.audit.recorder import record_event
 from custody.domain.actor import Actor
 from custody.domain.enums import DispositionStatus, EventCategory, ItemCategory, LocationState, Role
-from custody.domain.errors import Conflict, InvalidInput, NotFound
+from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
 from custody.domain.policy import Action, Relation, require
 from custody.domain.spot_checks import (
@@ -100,8 +100,9 @@ def candidates(session: Session, scope: Scope) -> list[Candidate]:
     if scope.case_id is not None:
         stmt = stmt.where(Item.case_id == scope.case_id)
     if scope.location_id is not None:
-        location = session.get(StorageLocation, scope.location_id)
-        assert location is not None
+        location = must_exist(
+            session.get(StorageLocation, scope.location_id), f"location {scope.location_id}"
+        )
         subtree = Tree.load(session, location.centre_id).subtree(location.id)
         stmt = stmt.where(
             Item.storage_location_id.in_(subtree),
@@ -269,13 +270,15 @@ def record_result(
     line.finding = finding
     line.recorded_by_id = actor.user_id
     line.recorded_at = now
-    item = session.scalar(
-        select(Item)
-        .where(Item.id == item_id)
-        .with_for_update(of=Item)
-        .execution_options(populate_existing=True)
+    item = must_exist(
+        session.scalar(
+            select(Item)
+            .where(Item.id == item_id)
+            .with_for_update(of=Item)
+            .execution_options(populate_existing=True)
+        ),
+        f"item {item_id}",
     )
-    assert item is not None
     check = line.spot_check
     append_item_event(
         session,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
@@ -79,7 +79,7 @@ class Statistics:
 
 def _seconds_between(session: Session, later: Any, earlier: Any) -> ColumnElement[float]:
     if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", later - earlier)
+        return cast(ColumnElement[float], func.extract("epoch", later - earlier))
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
@@ -185,7 +185,7 @@ def _stage_durations(session: Session, actor: Actor) -> dict[str, Average]:
         )
     ):
         stage = ROUTES[kind].to_stage
-        if stage is not None:
+        if stage is not None and received_at is not None:
             timeline[case_id].append((received_at, stage))
     for case_id, effective_on in session.execute(
         select(CaseJudgment.case_id, CaseJudgment.effective_on).where(CaseJudgment.case_id.in_(visible))

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -97,6 +97,10 @@ class Tree:
                 node = parent[node]
             path[location_id] = " › ".join(reversed(chain))
         return cls(parent, path)
+
+    def path_of(self, location_id: int | None) -> str | None:
+        """The display path of a location, None for no location (or one outside this centre)."""
+        return None if location_id is None else self.path.get(location_id)
 
     def ancestry(self, location_id: int | None) -> list[int]:
         """The location and every location containing it."""
@@ -391,10 +395,8 @@ def finish_stocktake(session: Session, actor: Actor, stocktake_id: int) -> Stock
                     "stocktake_id": stocktake.id,
                     "stocktake_no": stocktake.stocktake_no,
                     "kind": line.result,
-                    "book_location": tree.path.get(line.book_location_id),
-                    "found_location": tree.path.get(line.found_location_id)
-                    if line.found_location_id
-                    else None,
+                    "book_location": tree.path_of(line.book_location_id),
+                    "found_location": tree.path_of(line.found_location_id),
                 },
             )
     _event(
@@ -523,7 +525,12 @@ def lines(session: Session, stocktake: Stocktake) -> list[StocktakeLine]:
     )
 
 
-def counts(lines: Iterable[StocktakeLine]) -> dict[str, int]:
+class _HasResult(Protocol):
+    @property
+    def result(self) -> StocktakeResult: ...
+
+
+def counts(lines: Iterable[_HasResult]) -> dict[str, int]:
     """How many lines ended in each result (every result listed, report order)."""
     tally = Counter(line.result for line in lines)
     return {result.value: tally.get(result, 0) for result in RESULT_ORDER}
@@ -561,8 +568,8 @@ def report_lines(session: Session, stocktake: Stocktake) -> list[ReportLine]:
             line.label_code,
             name,
             line.expected,
-            tree.path.get(line.book_location_id),
-            tree.path.get(line.found_location_id),
+            tree.path_of(line.book_location_id),
+            tree.path_of(line.found_location_id),
             line.result,
             line.scanned_at,
             discrepancies.get(line.id),
@@ -636,7 +643,7 @@ def report_pdf(session: Session, stocktake: Stocktake) -> bytes:
     from custody.printing.pdf import Column, Field, PdfDocument
 
     lines = report_lines(session, stocktake)
-    tally = counts(_Line(ln.result) for ln in lines)
+    tally = counts(lines)
     pdf = PdfDocument(
         "涉案财物盘点报告",
         subtitle=stocktake.centre.name,
@@ -668,27 +675,22 @@ def report_pdf(session: Session, stocktake: Stocktake) -> bytes:
     return pdf.build()
 
 
-@dataclass(frozen=True)
-class _Line:
-    result: StocktakeResult
-
-
 def report_xlsx(session: Session, stocktake: Stocktake) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     lines = report_lines(session, stocktake)
-    tally = counts(_Line(ln.result) for ln in lines)
+    tally = counts(lines)
     workbook = Workbook()
-    summary = workbook.active
+    summary = workbook.worksheets[0]  # a new workbook has one sheet
     summary.title = "汇总"
     for label, value in _report_header(session, stocktake):
         summary.append([label, spreadsheet_text(value)])
     summary.append([])
     summary.append(["盘点结果", "件数"])
     summary.cell(row=summary.max_row, column=1).font = Font(bold=True)
-    for key, value in tally.items():
-        summary.append([RESULT_ZH[StocktakeResult(key)], value])
+    for key, count in tally.items():
+        summary.append([RESULT_ZH[StocktakeResult(key)], count])
     summary.append(["合计", sum(tally.values())])
     summary.column_dimensions["A"].width = 20
     summary.column_dimensions["B"].width = 50

@@ -26,7 +26,7 @@ from custody.domain.enums import (
     TransferMode,
     TransferStatus,
 )
-from custody.domain.errors import Conflict, InvalidInput, NotFound
+from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
 from custody.domain.items import ensure_not_in_transfer
 from custody.domain.lifecycle import CheckoutStatus
@@ -252,8 +252,7 @@ def _lock_case_of_transfer(session: Session, actor: Actor, transfer_id: int) -> 
         .with_for_update(of=Case)
         .execution_options(populate_existing=True)
     )
-    assert case is not None
-    return case
+    return must_exist(case, f"case {case_id}")
 
 
 def _locked_transfer(session: Session, actor: Actor, transfer_id: int) -> Transfer:
@@ -497,8 +496,7 @@ def recall_transfer(session: Session, actor: Actor, transfer_id: int, reason: st
     transfer.recalled_at = now
     transfer.recalled_by_id = actor.user_id
     transfer.recall_reason = reason
-    case = session.get(Case, transfer.case_id)
-    assert case is not None
+    case = must_exist(session.get(Case, transfer.case_id), f"case {transfer.case_id}")
     case_event(
         session, actor, case, "transfer.recall", transfer_id=transfer.id, transfer_no=transfer.transfer_no
     )

@@ -4,7 +4,7 @@ bulk import a seizure list, print the seizure list (扣押清单)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -286,8 +286,8 @@ def register_item(case_id: int):
     if form.validate_on_submit():
         try:
             item = items.register_item(db.session, actor, case.id, item_input(form))
-            upload = form.photo.data
-            if upload is not None and getattr(upload, "filename", ""):
+            upload: Any = form.photo.data
+            if upload is not None and upload.filename:
                 items.add_attachment(
                     db.session,
                     actor,
@@ -410,11 +410,12 @@ def seizure_list(case_id: int, list_id: int):
     rows = list(db.session.scalars(select(Item).where(Item.seizure_list_id == sl.id).order_by(Item.id)))
     measure = rows[0].measure if rows else Measure.SEIZED
     full = sees_everything(actor) or actor.agency_id == case.police_agency_id
-    status = {
+    statuses: dict[HolderSignature, Literal["signed", "absent", "refused"]] = {
         HolderSignature.SIGNED: "signed",
         HolderSignature.ABSENT: "absent",
         HolderSignature.REFUSED: "refused",
-    }[sl.holder_signature]
+    }
+    status = statuses[sl.holder_signature]
     lines = [
         SeizureLine(
             label_code=i.label_code,

@@ -63,11 +63,8 @@ class MaxDecimals:
         self.places = places
 
     def __call__(self, form: FlaskForm, field: Any) -> None:
-        if (
-            isinstance(field.data, Decimal)
-            and field.data.is_finite()
-            and field.data.as_tuple().exponent < -self.places
-        ):
+        exponent = field.data.as_tuple().exponent if isinstance(field.data, Decimal) else 0
+        if isinstance(exponent, int) and exponent < -self.places:  # 'n'/'N'/'F': NaN and infinities
             raise ValidationError(_l("At most %(places)s decimal places.", places=self.places))
 
 

@@ -10,10 +10,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response as BaseResponse
 
 from custody.domain.clock import LOCAL_TZ
 from custody.domain.errors import DomainError
@@ -40,7 +41,7 @@ def enum_or_none(enum_cls: type, value: Any) -> Any:
         return None
 
 
-def submit_form(form: FlaskForm, action: Callable[[], tuple[str, str]]) -> tuple[Response | None, int]:
+def submit_form(form: FlaskForm, action: Callable[[], tuple[str, str]]) -> tuple[BaseResponse | None, int]:
     """The usual round trip of a page's form.
 
     When ``form`` validates, ``action`` calls one service and returns (success message, next URL):
@@ -198,7 +199,7 @@ class Pagination:
 
     def url(self, page: int) -> str:
         """This page's URL with the same query, at ``page``."""
-        args = request.args.to_dict(flat=False)
+        args: dict[str, Any] = request.args.to_dict(flat=False)
         args["page"] = [str(page)]
         return url_for(request.endpoint or "main.home", **(request.view_args or {}), **args)
 

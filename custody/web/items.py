@@ -409,8 +409,8 @@ def _thumbnail(content: bytes, content_type: str) -> tuple[bytes, str]:
     try:
         from PIL import Image, ImageOps
 
-        with Image.open(io.BytesIO(content)) as image:
-            image = ImageOps.exif_transpose(image)
+        with Image.open(io.BytesIO(content)) as original:
+            image = ImageOps.exif_transpose(original)
             image.thumbnail(THUMB_SIZE)
             out = io.BytesIO()
             if content_type == "image/png":

@@ -14,15 +14,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from enum import Enum
 from math import ceil
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response as BaseResponse
 
 from custody.access import current_actor
 from custody.database import writes_on_get
@@ -260,7 +262,7 @@ def _attempt(
     target: Callable[[Any], str],
     aliases: dict[str, str] | None = None,
     refusals: dict[str, str] | None = None,
-) -> Response | int:
+) -> BaseResponse | int:
     """Validate ``form``, run the service ``call``, commit, flash and redirect; or the error status."""
     if not form.validate_on_submit():
         return 422
@@ -311,7 +313,7 @@ def status_label(status: Any) -> str:
     return _(STATUS_MSGIDS.get((type(status), status.value), status.label))
 
 
-def _status_choices(enum: type) -> list[Any]:
+def _status_choices(enum: type[Enum]) -> list[Any]:
     return options([("", _("All")), *((s.value, status_label(s)) for s in enum)])
 
 
@@ -350,7 +352,7 @@ def _resolve_codes(actor: Actor, form: LabelCodesForm) -> list[int] | None:
     return ids
 
 
-def _picker(actor: Actor, endpoint: str) -> tuple[LabelCodesForm, Response | None, int]:
+def _picker(actor: Actor, endpoint: str) -> tuple[LabelCodesForm, BaseResponse | None, int]:
     """The label-code picker shown when a new check-out or disposal has no items yet."""
     picker = LabelCodesForm(request.args if "codes" in request.args else None)
     if "codes" in request.args:
@@ -538,7 +540,7 @@ def checkout_detail(checkout_id: int):
         forms["release"].released_to.data = checkout.counterparty.name
     status = 200
     detail = url_for("lifecycle.checkout_detail", checkout_id=checkout.id)
-    result: Response | int | None = None
+    result: BaseResponse | int | None = None
     if submitted == "decide":
         form = forms["decide"]
         approve = bool(form.approve.data)
@@ -611,7 +613,7 @@ def checkout_detail(checkout_id: int):
             ),
             lambda c: detail,
         )
-    if isinstance(result, Response):
+    if isinstance(result, BaseResponse):
         return result
     if isinstance(result, int):
         status = result
@@ -837,7 +839,7 @@ def disposition_detail(disposition_id: int):
     _witness_choices(actor, disposition, forms["execute"])
     detail = url_for("lifecycle.disposition_detail", disposition_id=disposition.id)
     status = 200
-    result: Response | int | None = None
+    result: BaseResponse | int | None = None
     if submitted == "decide":
         form = forms["decide"]
         approve = bool(form.approve.data)
@@ -863,7 +865,7 @@ def disposition_detail(disposition_id: int):
         )
     elif submitted == "execute":
         result = _execute(actor, disposition, forms["execute"], detail)
-    if isinstance(result, Response):
+    if isinstance(result, BaseResponse):
         return result
     if isinstance(result, int):
         status = result
@@ -896,7 +898,7 @@ def _witness_choices(actor: Actor, disposition: Disposition, form: ExecuteForm) 
     )
 
 
-def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: str) -> Response | int:
+def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: str) -> BaseResponse | int:
     """执行: only the inputs the kind needs reach the service (witness, proceeds or recipient)."""
     kind = disposition.kind
     if (
@@ -969,7 +971,7 @@ def return_list_pdf(disposition_id: int):
     if recipient and not disposition.recipient_is_agent:
         owner, owner_id = recipient.name, shown_id(recipient.id_no or (owner_ids[0] if owner_ids else None))
     else:
-        owner, owner_id = "、".join(owner_names), "、".join(shown_id(v) for v in owner_ids)
+        owner, owner_id = "、".join(n for n in owner_names if n), "、".join(shown_id(v) for v in owner_ids)
     approver = _people(disposition.approved_by_id).get(disposition.approved_by_id or 0)
     approval = disposition.legal_basis or ""
     if approver is not None and disposition.approved_at is not None:
@@ -1099,7 +1101,7 @@ def freeze_new(item_id: int):
                 institution=form.institution.data,
                 account_no=form.account_no.data,
                 account_name=(form.account_name.data or "").strip() or None,
-                amount_fen=form.amount.data,
+                amount_fen=int(form.amount.data or 0),  # required by the form; the service refuses 0
                 start_on=form.start_on.data,
                 notice_doc_no=form.notice_doc_no.data,
                 period_months=form.period_months.data,
@@ -1145,7 +1147,7 @@ def freeze_detail(freeze_id: int):
     }
     detail = url_for("lifecycle.freeze_detail", freeze_id=freeze.id)
     status = 200
-    result: Response | int | None = None
+    result: BaseResponse | int | None = None
     if submitted == "renew":
         form = forms["renew"]
         result = _attempt(
@@ -1166,7 +1168,7 @@ def freeze_detail(freeze_id: int):
             lambda f: _("Freeze released."),
             lambda f: detail,
         )
-    if isinstance(result, Response):
+    if isinstance(result, BaseResponse):
         return result
     if isinstance(result, int):
         status = result
@@ -1394,7 +1396,7 @@ def correction_detail(correction_id: int):
             ),
             lambda c: url_for("lifecycle.correction_detail", correction_id=correction.id),
         )
-        if isinstance(result, Response):
+        if isinstance(result, BaseResponse):
             return result
         status = result
         correction = correction_service.get_correction(db.session, actor, correction_id)

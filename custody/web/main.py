@@ -252,7 +252,8 @@ def build_inbox(actor: Actor) -> dict[str, Any]:
             else {}
         )
         inbox["activity"] = [
-            (event, describer.describe(event)[0], codes.get(event.item_id)) for event in recent
+            (event, describer.describe(event)[0], codes.get(event.item_id) if event.item_id else None)
+            for event in recent
         ]
     return inbox
 

@@ -583,11 +583,8 @@ def discrepancy_resolve(discrepancy_id: int):
             show_domain_error(None, error)
     else:
         flash(_("Give the reason for the resolution."), "error")
-    return redirect(
-        request.form.get("next")
-        if (request.form.get("next") or "").startswith("/oversight/")
-        else url_for("oversight.discrepancies")
-    )
+    back = request.form.get("next") or ""
+    return redirect(back if back.startswith("/oversight/") else url_for("oversight.discrepancies"))
 
 
 # -- spot checks -------------------------------------------------------------------------------------
@@ -842,7 +839,7 @@ def case_milestones(case_id: int):
         )
     )
     mine = [item for item in held if item.custodian_agency_id == actor.agency_id]
-    forms = {
+    forms: dict[str, Any] = {
         "judgment": JudgmentForm(prefix="judgment"),
         "close": CloseCaseForm(prefix="close"),
         "unrelated": UnrelatedForm(prefix="unrelated"),

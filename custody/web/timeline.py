@@ -155,7 +155,7 @@ class Describer:
             agency=actor.get("agency_name") or "?",
         )
 
-    def field_value(self, name: str, value: Any) -> str:
+    def field_value(self, name: str | None, value: Any) -> str:
         if isinstance(value, dict) and set(value) == {"sha256"}:
             return _("(personal data, kept only as a digest)")
         if value is None or value == "":

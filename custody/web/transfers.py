@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, Literal
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -380,7 +380,10 @@ def pdf(transfer_id: int):
         )
         if no
     ]
-    decisions = {LineDecision.ACCEPTED: "accepted", LineDecision.REJECTED: "rejected"}
+    decisions: dict[LineDecision | None, Literal["accepted", "rejected"]] = {
+        LineDecision.ACCEPTED: "accepted",
+        LineDecision.REJECTED: "rejected",
+    }
     lines = [
         PrintedLine(
             label_code=line.item.label_code,
