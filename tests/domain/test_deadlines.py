@@ -93,6 +93,52 @@ def test_months_run_to_the_same_day(start, months, last_day):
     assert d.due_after_months(start, months) == d.end_of_local_day(last_day)
 
 
+# -- across month ends, the year end and the leap day --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seized", "due"),
+    [
+        (cn(2028, 2, 28, 23, 30), cn(2028, 2, 29, 23, 30)),  # into the leap day
+        (cn(2028, 2, 29, 10, 0), cn(2028, 3, 1, 10, 0)),  # out of it
+        (cn(2026, 12, 31, 20, 0), cn(2027, 1, 1, 20, 0)),  # across the year end
+        (cn(2026, 4, 30, 16, 30), cn(2026, 5, 1, 16, 30)),  # 16:30 in Beijing is 08:30 UTC, same dates
+        (cn(2026, 5, 31, 7, 0), cn(2026, 6, 1, 7, 0)),  # before 08:00 the UTC date is the day before
+    ],
+)
+def test_into_storage_24_hours_across_month_ends(seized, due):
+    item = AwaitingItem(11, "PDGA-2026-000011", CASE, POLICE, seized)
+    assert_boundaries(lambda now: d.into_storage([item], now), due, AlertRule.INTO_STORAGE)
+
+
+@pytest.mark.parametrize(
+    ("found_on", "due"),
+    [
+        (date(2028, 2, 27), cn(2028, 3, 2)),  # 28, 29 February and 1 March: the leap day counts
+        (date(2027, 2, 26), cn(2027, 3, 2)),  # 27, 28 February, 1 March in a common year
+        (date(2027, 1, 29), cn(2027, 2, 2)),  # 30, 31 January, 1 February
+    ],
+)
+def test_unrelated_property_3_days_across_month_ends(found_on, due):
+    finding = UnrelatedFacts(4, 11, "L", CASE, POLICE, found_on, released=False)
+    assert_boundaries(lambda now: d.unrelated_release([finding], now), due, AlertRule.UNRELATED_RELEASE)
+
+
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        (cn(2028, 1, 31, 10, 0), cn(2028, 3, 1)),  # one month from 31 January ends on the leap day
+        (cn(2030, 1, 31, 10, 0), cn(2030, 3, 1)),  # ... and on 28 February (a Thursday) in a common year
+        (cn(2028, 1, 29, 7, 30), cn(2028, 3, 1)),  # 07:30 in Beijing is still the 28th in UTC
+    ],
+)
+def test_supplementary_investigation_month_across_month_ends(received, due):
+    facts = SupplementaryFacts(3, "YS-PDJC-2026-00003", CASE, POLICE, received, 1, ended=False)
+    assert_boundaries(
+        lambda now: d.supplementary_investigation([facts], now), due, AlertRule.SUPPLEMENTARY_INVESTIGATION
+    )
+
+
 def test_judge_needs_aware_times():
     with pytest.raises(ValueError):
         d.judge(datetime(2026, 1, 1), timedelta(0), datetime(2026, 1, 1, tzinfo=UTC))
