@@ -109,6 +109,12 @@ class Config:
         # oldest unsigned event is this many minutes old (checked at each commit; 0 turns off).
         self.CUSTODY_CHECKPOINT_EVERY_EVENTS = _int(env, "CUSTODY_CHECKPOINT_EVERY_EVENTS", 100)
         self.CUSTODY_CHECKPOINT_EVERY_MINUTES = _int(env, "CUSTODY_CHECKPOINT_EVERY_MINUTES", 10)
+        # Witnesses (docs/LEDGER.md §11): a checkpoint counts as witnessed once this many of the
+        # registered agencies' witnesses have cosigned it (all of them while fewer are registered;
+        # none registered: the log is unwitnessed and every page says so). Each witness gets this
+        # many seconds to answer a push.
+        self.CUSTODY_WITNESS_QUORUM = _int(env, "CUSTODY_WITNESS_QUORUM", 2)
+        self.CUSTODY_WITNESS_TIMEOUT_SECONDS = _int(env, "CUSTODY_WITNESS_TIMEOUT_SECONDS", 5)
 
         self.MAX_CONTENT_LENGTH = _int(env, "CUSTODY_MAX_UPLOAD_MB", 32) * 1024 * 1024
         self.CUSTODY_UPLOAD_DIR = env.get("CUSTODY_UPLOAD_DIR") or str(instance / "uploads")

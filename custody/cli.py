@@ -177,22 +177,25 @@ def verify_audit_command(against: str | None, show: int):
     Exits 0 when the audit record is intact, 1 naming the first problem otherwise. The run is
     recorded as a security event.
     """
-    import json
 
     from sqlalchemy.exc import SQLAlchemyError
 
     from custody.audit.ledger import current_settings
     from custody.audit.service import record_ledger_verification
     from custody.audit.verification import snapshot_session, verify_ledger
+    from custody.audit.witnessing import HeldCheckpointError, held_checkpoint
     from custody.domain.actor import Origin
 
     document = None
+    held = None
     if against:
         try:
-            document = json.loads(Path(against).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            held = held_checkpoint(db.session, current_settings(), Path(against).read_bytes())
+        except (OSError, HeldCheckpointError) as exc:
             click.echo(f"Error: cannot read {against}: {exc}", err=True)
             sys.exit(2)
+        document = held.document
+        db.session.rollback()
     with snapshot_session(db.engine) as session:
         report = verify_ledger(session, current_settings(), against=document, max_problems=max(show, 1))
     try:
@@ -208,11 +211,17 @@ def verify_audit_command(against: str | None, show: int):
             f"{report.checkpoints} checkpoint(s); log of {report.log_size} entries, root {report.root.hex()}; "
             f"checked in {report.seconds:.2f} s."
         )
-        if document is not None:
+        if document is not None and held is not None:
             click.echo(
-                f"The log extends the exported checkpoint of {document['timestamp']} "
+                f"The log extends the {held.source} of {document['timestamp']} "
                 f"({document['tree_size']} entries)."
             )
+            for line in held.cosigners:
+                click.echo(f"  {line}")
+        if held is not None and held.problems:
+            for problem in held.problems:
+                click.echo(f"FAILED: {problem}")
+            sys.exit(1)
         return
     click.echo(f"FAILED: {report.problems[0].text()}")
     for problem in report.problems[1:show]:
@@ -240,8 +249,10 @@ def export_dossier_command(item_id: int | None, case_id: int | None, out: str, p
     from custody.audit.bundle import bundle_json
     from custody.audit.ledger import current_settings
     from custody.audit.service import export_dossier
+    from custody.audit.witnessing import push_if_configured
     from custody.domain.actor import Origin
 
+    push_if_configured(db.engine, current_settings(), origin=Origin.cli())
     try:
         export = export_dossier(
             db.session,
@@ -360,3 +371,227 @@ def lapse_freezes_command():
             f"expired {freeze.expires_on.isoformat()})"
         )
     click.echo(f"{len(lapsed)} freeze(s) lapsed.")
+
+
+# -- witnesses of the audit log (docs/LEDGER.md §11) ----------------------------------------------------
+
+
+@custody_cli.command("witness-key")
+@click.option(
+    "--name", required=True, help="The witness's key name, e.g. witness.pudong-police.example/custody"
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write a new private key here (readable by its owner only).",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Print the verifier key of this existing key file instead.",
+)
+def witness_key_command(name: str, out: str | None, key_file: str | None):
+    """Create an agency's witness key (kept by the agency) and print only its public verifier key.
+
+    The private key never appears on screen; the printed verifier key is what the agency registers
+    with the log (``flask custody witness register``). The stand-alone witness
+    (``python -m custody.witness``) uses the same key file.
+    """
+    from custody.audit.note import NoteError, valid_key_name
+    from custody.witness.core import WitnessError, generate_key_file, read_key_file, witness_vkey
+
+    if not valid_key_name(name):
+        click.echo("Error: a key name has no spaces and no '+'", err=True)
+        sys.exit(2)
+    if (out is None) == (key_file is None):
+        click.echo("Error: give either --out (a new key) or --key (an existing one)", err=True)
+        sys.exit(2)
+    try:
+        key = generate_key_file(Path(out)) if out else read_key_file(Path(str(key_file)))
+    except FileExistsError:
+        click.echo(f"Error: {out} exists already; a witness key is never overwritten", err=True)
+        sys.exit(2)
+    except (WitnessError, NoteError, OSError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(witness_vkey(name, key).vkey)
+
+
+witness_cli = AppGroup("witness", help="The witnesses that cosign the audit log's checkpoints.")
+custody_cli.add_command(witness_cli)
+
+
+def _registry(change) -> None:
+    """Run one registry change as the operator, commit it, print the resulting policy version."""
+    from custody.audit.ledger import current_settings
+    from custody.audit.witnessing import latest_recorded_policy
+    from custody.domain.actor import Origin
+
+    try:
+        change(current_settings(), Origin.cli())
+    except DomainError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    policy = latest_recorded_policy(db.session)
+    if policy is not None:
+        click.echo(f"Trust policy version {policy.version} (sha256 {policy.sha256[:16]}…) is on the record.")
+
+
+@witness_cli.command("register")
+@click.option("--name", required=True, help="Its name in the policy, e.g. the agency code PDGA.")
+@click.option(
+    "--vkey", required=True, help="Its verifier key (printed by witness-key or the witness's init)."
+)
+@click.option("--agency", "agency_code", default=None, help="The agency that runs it (code).")
+@click.option("--display-name", default=None)
+@click.option("--url", default=None, help="Its submission prefix, to push checkpoints (omit if it polls).")
+def witness_register_command(
+    name: str, vkey: str, agency_code: str | None, display_name: str | None, url: str | None
+):
+    """Register a witness and its first key (an audited change of the trust policy)."""
+    from custody.audit.witnessing import register_witness
+
+    _registry(
+        lambda settings, origin: register_witness(
+            db.session,
+            settings,
+            None,
+            name=name,
+            vkey=vkey,
+            agency_code=agency_code,
+            display_name=display_name,
+            url=url,
+            origin=origin,
+        )
+    )
+    click.echo(f"Registered witness {name}.")
+
+
+@witness_cli.command("add-key")
+@click.option("--name", required=True)
+@click.option("--vkey", required=True)
+def witness_add_key_command(name: str, vkey: str):
+    """Add a witness's new key: the start of a rotation (both count until the old one is retired)."""
+    from custody.audit.witnessing import add_key
+
+    _registry(
+        lambda settings, origin: add_key(db.session, settings, None, name=name, vkey=vkey, origin=origin)
+    )
+    click.echo(f"Added a key to witness {name}.")
+
+
+@witness_cli.command("retire-key")
+@click.argument("key")
+def witness_retire_key_command(key: str):
+    """Stop trusting one witness key (its verifier key or 8-hex-digit key ID): the end of a rotation."""
+    from custody.audit.witnessing import retire_key
+
+    _registry(lambda settings, origin: retire_key(db.session, settings, None, key=key, origin=origin))
+    click.echo(f"Retired key {key}.")
+
+
+@witness_cli.command("retire")
+@click.option("--name", required=True)
+def witness_retire_command(name: str):
+    """Stop counting a witness altogether."""
+    from custody.audit.witnessing import retire_witness
+
+    _registry(lambda settings, origin: retire_witness(db.session, settings, None, name=name, origin=origin))
+    click.echo(f"Retired witness {name}.")
+
+
+@witness_cli.command("set-url")
+@click.option("--name", required=True)
+@click.option("--url", default=None, help="The submission prefix; omit to switch the witness to polling.")
+def witness_set_url_command(name: str, url: str | None):
+    """Where checkpoints are pushed to a witness (not part of the trust policy, but recorded)."""
+    from custody.audit.witnessing import set_url
+
+    _registry(lambda settings, origin: set_url(db.session, settings, None, name=name, url=url, origin=origin))
+    click.echo(f"Witness {name}: {'push to ' + url if url else 'polls the log'}.")
+
+
+@witness_cli.command("policy")
+@click.option(
+    "--record", is_flag=True, help="Record the policy as it now stands (after a key or quorum change)."
+)
+def witness_policy_command(record: bool):
+    """Print the trust policy (C2SP tlog-policy) that verifiers take with --policy."""
+    from custody.audit.ledger import current_settings
+    from custody.audit.witnessing import (
+        current_policy,
+        policy_is_recorded,
+        policy_text,
+        record_current_policy,
+    )
+
+    settings = current_settings()
+    if record:
+        _registry(lambda settings, origin: record_current_policy(db.session, settings, None, origin))
+    click.echo(policy_text(current_policy(db.session, settings)), nl=False)
+    if not policy_is_recorded(db.session, settings):
+        click.echo(
+            "Warning: this policy is not the last one recorded (a key or the quorum changed): run with --record.",
+            err=True,
+        )
+
+
+@witness_cli.command("list")
+def witness_list_command():
+    """Each witness: its keys, what it last cosigned, how far it lags, how the last push went."""
+    from custody.audit.ledger import current_settings
+    from custody.audit.witnessing import witness_overview
+
+    overview = witness_overview(db.session, current_settings())
+    witnessed = overview["witnessed_checkpoint"]
+    click.echo(f"log {overview['origin']}: {overview['log_size']} entries; quorum {overview['quorum']}")
+    click.echo(
+        "latest witnessed checkpoint: "
+        + (
+            f"{witnessed.tree_size} entries ({', '.join(overview['witnessed_by']) or 'no witness needed'})"
+            if witnessed
+            else "none"
+        )
+    )
+    for row in overview["witnesses"]:
+        state = "" if row["active"] else " (retired)"
+        last = (
+            f"cosigned {row['last_cosigned_size']} entries at {row['last_cosigned_at']:%Y-%m-%d %H:%M:%S}Z"
+            if row["last_cosigned_size"] is not None
+            else "never cosigned"
+        )
+        click.echo(
+            f"{row['name']}{state} [{row['mode']}]: {last}; lag {row['lag']}; last push: {row['last_status']}"
+            + (f" — {row['last_message']}" if row["last_message"] else "")
+        )
+        for key in row["keys"]:
+            click.echo(f"  key {key['key_id']}{' retired' if key['retired_at'] else ''}: {key['vkey']}")
+
+
+@witness_cli.command("push")
+@click.option("--watch", type=float, default=None, help="Keep pushing every this many seconds.")
+@click.option("--no-sign", is_flag=True, help="Only send the latest checkpoint; do not sign the head first.")
+def witness_push_command(watch: float | None, no_sign: bool):
+    """Sign the head if it grew, send the latest checkpoint to the push witnesses, store their cosignatures.
+
+    Exit status 1 when a witness refused (evidence: see the audit log page), else 0.
+    """
+    import time
+
+    from custody.audit.ledger import current_settings
+    from custody.audit.witnessing import push
+    from custody.domain.actor import Origin
+
+    while True:
+        results = push(db.engine, current_settings(), sign=not no_sign, origin=Origin.cli())
+        for result in results:
+            click.echo(f"{result.witness}: {result.status}: {result.message}")
+        if not results:
+            click.echo("No push witness needed this checkpoint.")
+        if watch is None:
+            sys.exit(1 if any(r.status == "refused" for r in results) else 0)
+        time.sleep(watch)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask
 from sqlalchemy import event
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session as OrmSession
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**63 - 1  # the largest BIGINT: anything above cannot name a row
+T = TypeVar("T")
 
 
 class RowIdConverter(IntegerConverter):
@@ -51,6 +54,26 @@ def writes_on_get(view):
     that records who took it — so that on SQLite its transaction also takes the write lock first."""
     view.custody_writes = True
     return view
+
+
+def run_apart(work: Callable[[], T]) -> T:
+    """Run ``work`` (which commits in sessions of its own) apart from the request's transaction.
+
+    The request's session may have read (the signed-in user) but must not have written: its
+    transaction is ended first, so on SQLite it holds no lock that ``work`` would wait for, and
+    afterwards the request's next transaction takes the write lock again as its view expects.
+    """
+    from flask import g, has_request_context
+
+    from custody.extensions import db
+
+    db.session.rollback()
+    committed = g.get("custody_committed") if has_request_context() else None
+    try:
+        return work()
+    finally:
+        if has_request_context() and not committed:
+            g.pop("custody_committed", None)
 
 
 def _will_write() -> bool:

@@ -1,10 +1,12 @@
-"""Stand-alone dossier verifier: ``python -m custody.verify BUNDLE [--key PUBLIC_KEY]``.
+"""Stand-alone dossier verifier: ``python -m custody.verify BUNDLE [--policy POLICY] [--key PUBLIC_KEY]``.
 
 Needs only Python and ``cryptography`` — no app, no database, no network — so a court, a
 defence lawyer's expert or another agency can check an exported dossier on their own machine.
 It recomputes every event's hash and chain, checks each inclusion proof against the signed
-checkpoint and the checkpoint's Ed25519 signature (docs/LEDGER.md). Exit status: 0 when the
-dossier verifies, 1 when it does not (the first problem is named), 2 when it cannot be read.
+checkpoint, the checkpoint's Ed25519 signature, and the witnesses' cosignatures against the trust
+policy the agencies publish (``--policy``: its log keys and its quorum, e.g. 2 of the 3 agencies;
+docs/LEDGER.md §8, §11). Exit status: 0 when the dossier verifies, 1 when it does not (the first
+problem is named), 2 when it cannot be read.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from custody.audit.bundle import verify_bundle
 from custody.audit.signing import key_id, load_public_key
+from custody.audit.tlog import Policy, PolicyError, parse_policy
 
 
 def _read_key(value: str) -> Ed25519PublicKey:
@@ -38,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         help="the log's public key (base64, or a file with base64 or PEM), "
         "obtained independently of the dossier",
     )
+    parser.add_argument(
+        "--policy",
+        help="the witness trust policy (C2SP tlog-policy file: the log's keys, the agencies' witness keys "
+        "and the quorum), obtained from the agencies independently of the dossier",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -53,7 +61,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ERROR: cannot read the public key: {exc}", file=sys.stderr)
             return 2
 
-    report = verify_bundle(bundle, trusted)
+    policy: Policy | None = None
+    if args.policy:
+        try:
+            policy = parse_policy(Path(args.policy).read_bytes())
+        except (OSError, PolicyError) as exc:
+            print(f"ERROR: cannot read the witness policy: {exc}", file=sys.stderr)
+            return 2
+
+    report = verify_bundle(bundle, trusted, policy)
     if not report.ok:
         print(f"FAILED: {report.problems[0]}")
         for problem in report.problems[1:20]:
@@ -66,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {line}")
     if trusted is not None:
         print(f"  the signing key is the trusted key {key_id(trusted)}")
+    if policy is not None:
+        print(f"  the log key and the witnesses are those of the policy {args.policy}")
     return 0
 
 

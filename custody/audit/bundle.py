@@ -19,10 +19,24 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from .canonical import FORMAT_VERSION, GENESIS_HASH, canonical_bytes
 from .merkle import LEAF_PREFIX, verify_inclusion
-from .signing import SIGNATURE_SIZE, TIMESTAMP_FORMAT, Checkpoint, key_id, load_public_key, verify_checkpoint
+from .note import TYPE_ED25519, VerifierKey
+from .signing import (
+    SIGNATURE_SIZE,
+    TIMESTAMP_FORMAT,
+    Checkpoint,
+    key_id,
+    load_public_key,
+    public_key_to_text,
+    verify_checkpoint,
+)
+from .tlog import Policy, PolicyError, judge_checkpoint, parse_policy
 
 BUNDLE_FORMAT = "custody-audit-dossier"
-BUNDLE_VERSION = 2  # 2: a signed manifest (version 1 dossiers had none and are refused)
+# 2: a signed manifest (version 1 dossiers had none and are refused). 3: the checkpoint as a C2SP
+# signed note with the witnesses' cosignatures and the trust policy (version 2 still verifies, and
+# is reported as unwitnessed).
+BUNDLE_VERSION = 3
+READABLE_VERSIONS = (2, 3)
 MANIFEST_FORMAT = "custody-audit-dossier-manifest"
 MANIFEST_VERSION = 1
 
@@ -267,6 +281,7 @@ class BundleReport:
     summary: list[str] = field(default_factory=list)
     events: int = 0
     checkpoint: SignedCheckpoint | None = None
+    witness_lines: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -292,23 +307,95 @@ def _subject_id(subject: dict[str, Any]) -> tuple[str, object]:
     return kind, subject.get({"item": "item_id", "case": "case_id"}.get(kind, ""))
 
 
-def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -> BundleReport:
+def _check_witnesses(
+    bundle: dict[str, Any],
+    checkpoint: SignedCheckpoint,
+    public_key: Ed25519PublicKey,
+    policy: Policy | None,
+    report: BundleReport,
+) -> None:
+    """Version 3: the checkpoint note carries the log's signature and the quorum of cosignatures
+    that the policy (the agencies' own, or else the one in the dossier) requires."""
+    fail = report.problems.append
+    document = _mapping(bundle, "checkpoint")
+    witnesses = _mapping(bundle, "witnesses")
+    source = "given"
+    if policy is None:
+        source = "taken from the dossier: compare it with the policy the agencies publish"
+        try:
+            policy = parse_policy(str(witnesses.get("policy", "")))
+        except PolicyError as exc:
+            fail(f"the dossier's witness policy cannot be read: {exc}")
+            return
+    c = checkpoint.checkpoint
+    note = document.get("note")
+    if not isinstance(note, str):
+        fail("the checkpoint has no signed note (with the witnesses' cosignatures)")
+        return
+    log_key = VerifierKey.for_key(c.origin, TYPE_ED25519, public_key)
+    if not any(k.same_key(log_key) and k.name == c.origin for k in policy.log_keys):
+        fail(f"the log's key {key_id(public_key)} is not a key of log {c.origin!r} in the witness policy")
+        return
+    verdict = judge_checkpoint(policy, note, origin=c.origin)
+    if verdict.problems:
+        fail(f"the witnessed checkpoint: {verdict.problems[0]}")
+        return
+    assert verdict.note is not None
+    if verdict.note.text.encode("utf-8") != c.body():
+        fail("the checkpoint's signed note is not the dossier's checkpoint")
+        return
+    cosigned = ", ".join(
+        f"{name} ({datetime.fromtimestamp(when, UTC).strftime('%Y-%m-%dT%H:%M:%SZ')})"
+        for name, when in sorted(verdict.cosigned.items())
+    )
+    if not verdict.quorum_met:
+        fail(
+            f"the checkpoint is not witnessed: the policy requires {verdict.quorum}; cosigned by "
+            f"{cosigned or 'no witness'}, missing {', '.join(verdict.missing)}"
+        )
+        return
+    if policy.quorum == "none":
+        report.witness_lines = [
+            "witnesses: NONE — the witness policy requires no cosignature; the checkpoint is signed by the log alone",
+            f"witness policy: {source}",
+        ]
+    else:
+        report.witness_lines = [
+            f"witnesses: quorum {verdict.quorum} met, cosigned by {cosigned}"
+            + (f"; not by {', '.join(verdict.missing)}" if verdict.missing else ""),
+            f"witness policy: {source}",
+        ]
+
+
+def verify_bundle(
+    bundle: object, trusted_key: Ed25519PublicKey | None = None, policy: Policy | None = None
+) -> BundleReport:
     """Check a dossier as the stand-alone verifier does; never raises for bad input.
 
     ``trusted_key`` is the log's public key as obtained independently (from the agency, the
-    court file); without it the key inside the bundle is used and the report says so.
+    court file); without it the key inside the bundle is used and the report says so. ``policy``
+    is the witness trust policy the agencies publish (C2SP tlog-policy); without it the policy
+    inside the dossier is used and the report says so.
     """
     report = BundleReport()
     fail = report.problems.append
     if not isinstance(bundle, dict):
         fail("the file is not a dossier (not a JSON object)")
         return report
-    if bundle.get("format") != BUNDLE_FORMAT or bundle.get("version") != BUNDLE_VERSION:
+    if bundle.get("format") != BUNDLE_FORMAT or bundle.get("version") not in READABLE_VERSIONS:
         fail(
-            f"not a {BUNDLE_FORMAT} version {BUNDLE_VERSION} document "
+            f"not a {BUNDLE_FORMAT} version {' or '.join(map(str, READABLE_VERSIONS))} document "
             f"(format {bundle.get('format')!r}, version {bundle.get('version')!r})"
         )
         return report
+    version = bundle["version"]
+    if policy is not None and trusted_key is None and version == 3:
+        # The agencies' policy names the log's keys: those are the trusted keys.
+        trusted = [k for k in policy.log_keys]
+        log_text = str(_mapping(bundle, "log").get("public_key", ""))
+        if not any(public_key_to_text(k.ed25519) == log_text for k in trusted):
+            fail("the dossier is signed by a log key that the given witness policy does not list")
+            return report
 
     # The key and the checkpoint.
     log = _mapping(bundle, "log")
@@ -340,6 +427,23 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
         return report
     if log.get("origin") != checkpoint.checkpoint.origin:
         fail(f"the checkpoint is for log {checkpoint.checkpoint.origin!r}, not {log.get('origin')!r}")
+
+    # The witnesses (version 3); a version 2 dossier predates them.
+    if version == 3:
+        _check_witnesses(bundle, checkpoint, public_key, policy, report)
+        if not report.ok:
+            return report
+    elif policy is not None and policy.quorum != "none":
+        fail(
+            f"the dossier (version 2) predates witness cosignatures, and the given policy requires "
+            f"{policy.describe_quorum()}: export it again"
+        )
+        return report
+    else:
+        report.witness_lines = [
+            "witnesses: NOT WITNESSED — a version 2 dossier, made before witness cosignatures: "
+            "its checkpoint is signed by the log alone"
+        ]
 
     # The signed manifest: what the dossier is about and how far each item's history goes.
     if "manifest" not in bundle:
@@ -532,8 +636,14 @@ def verify_bundle(bundle: object, trusted_key: Ed25519PublicKey | None = None) -
             f"signing key: {key_id(public_key)}"
             + (
                 ""
-                if trusted_key is not None
+                if trusted_key is not None or policy is not None
                 else " (taken from the bundle: compare it with the published key)"
             ),
+            *report.witness_lines,
         ]
+        later = bundle.get("later_events")
+        if isinstance(later, int) and later > 0:
+            report.summary.append(
+                f"{later} later event(s) of the subject were not yet witnessed at export and are not in this dossier"
+            )
     return report

@@ -9,6 +9,7 @@ with events left out no longer verifies. ``custody.audit.bundle.verify_bundle`` 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,28 +18,40 @@ from sqlalchemy.orm import Session
 from custody.models.audit import AuditEvent
 from custody.models.case import Case
 from custody.models.item import Item
-from custody.models.ledger import LogEntry
+from custody.models.ledger import Checkpoint, LogEntry
 from custody.orm import utcnow
 
+from . import witnessing
 from .bundle import BUNDLE_FORMAT, BUNDLE_VERSION, manifest_body, sign_manifest
 from .canonical import format_timestamp
 from .ledger import LedgerSettings, checkpoint_covering, checkpoint_document, create_checkpoint, log_tree
 from .recorder import event_entry
 from .signing import public_key_to_text
+from .tlog import Policy, PolicyVerdict
 
 
 def _case_numbers(case: Case) -> dict[str, str | None]:
     return dict(case.case_numbers)
 
 
-def _item_head(item: Item) -> dict[str, Any]:
-    return {
-        "item_id": item.id,
-        "label_code": item.label_code,
-        "name": item.name,
-        "event_count": item.event_count,
-        "last_event_hash": item.last_event_hash,
-    }
+def _witnessed(
+    session: Session, settings: LedgerSettings, size: int
+) -> tuple[Checkpoint, PolicyVerdict, Policy]:
+    """The checkpoint a dossier is proven against: the latest one the witnesses' quorum cosigned
+    (signed with the log's current key). With no witness registered, the latest checkpoint,
+    signed now if it does not cover ``size`` entries (the dossier then says it is unwitnessed)."""
+    policy = witnessing.current_policy(session, settings)
+    if policy.quorum == "none":
+        checkpoint = checkpoint_covering(session, settings, size)
+        if checkpoint.key_id != settings.key_id or checkpoint.origin != settings.origin:
+            # Signed before a key rotation or renaming: the dossier's key and origin must be the checkpoint's.
+            checkpoint = create_checkpoint(session, settings)
+        return checkpoint, witnessing.judge(settings, policy, checkpoint), policy
+    found = witnessing.latest_witnessed(session, settings, policy, key_id=settings.key_id)
+    if found is None:
+        witnessing.witnessed_checkpoint_or_fail(session, settings, policy)  # raises NotWitnessed
+        raise AssertionError("unreachable")
+    return found[0], found[1], policy
 
 
 def _bundle(
@@ -48,37 +61,41 @@ def _bundle(
     items: list[Item],
     events: list[tuple[AuditEvent, int | None]],
 ) -> dict[str, Any]:
-    heads = [_item_head(item) for item in items]
-    # The heads were read first: an event appended since (READ COMMITTED) is left for a later dossier,
-    # so the events end exactly at the heads that are signed.
-    counts = {head["item_id"]: head["event_count"] for head in heads}
-    events = [
-        (event, index)
-        for event, index in events
-        if event.item_id not in counts or (event.item_seq or 0) <= counts[event.item_id]
-    ]
     logged = [index for _, index in events if index is not None]
-    checkpoint = checkpoint_covering(session, settings, max(logged) + 1 if logged else 0)
-    if checkpoint.key_id != settings.key_id or checkpoint.origin != settings.origin:
-        # Signed before a key rotation or renaming: the dossier's key and origin must be the checkpoint's.
-        checkpoint = create_checkpoint(session, settings)
-    tree = log_tree(session, settings, checkpoint.tree_size)
-    entries = []
-    for event, index in events:
-        proof = (
-            [p.hex() for p in tree.inclusion_proof(index)]
-            if index is not None and index < tree.size
-            else None
-        )
-        entries.append(
+    checkpoint, verdict, policy = _witnessed(session, settings, max(logged) + 1 if logged else 0)
+    # The dossier is the history as of that checkpoint: events logged after it are left for a later
+    # dossier, and each item's head is where its history stands at the checkpoint.
+    included = [
+        (event, index) for event, index in events if index is not None and index < checkpoint.tree_size
+    ]
+    later = len(events) - len(included)
+    chains: dict[int, list[AuditEvent]] = {}
+    for event, _ in included:
+        if event.item_id is not None:
+            chains.setdefault(event.item_id, []).append(event)
+    heads = []
+    for item in items:
+        chain = sorted(chains.get(item.id, []), key=lambda e: e.item_seq or 0)
+        heads.append(
             {
-                "event_id": event.id,
-                "log_index": index,
-                "hash": event.hash,
-                "entry": event_entry(event),
-                "inclusion_proof": proof,
+                "item_id": item.id,
+                "label_code": item.label_code,
+                "name": item.name,
+                "event_count": len(chain),
+                "last_event_hash": chain[-1].hash if chain else None,
             }
         )
+    tree = log_tree(session, settings, checkpoint.tree_size)
+    entries = [
+        {
+            "event_id": event.id,
+            "log_index": index,
+            "hash": event.hash,
+            "entry": event_entry(event),
+            "inclusion_proof": [p.hex() for p in tree.inclusion_proof(index)],
+        }
+        for event, index in included
+    ]
     created_at = format_timestamp(utcnow())
     kind = subject["type"]
     manifest = manifest_body(
@@ -86,7 +103,7 @@ def _bundle(
         key=settings.key_id,
         subject={"type": kind, f"{kind}_id": subject[f"{kind}_id"]},
         heads=heads,
-        event_hashes=[event.hash for event, index in sorted(events, key=lambda e: (e[1] is None, e[1] or 0))],
+        event_hashes=[event.hash for event, _ in sorted(included, key=lambda e: e[1])],
         tree_size=checkpoint.tree_size,
         root_hash=checkpoint.root_hash,
         created_at=created_at,
@@ -102,8 +119,22 @@ def _bundle(
             "algorithm": "Ed25519",
             "key_id": settings.key_id,
             "public_key": public_key_to_text(settings.public_key),
+            "vkey": settings.note_key.vkey,
         },
-        "checkpoint": checkpoint_document(checkpoint),
+        "checkpoint": {
+            **checkpoint_document(checkpoint),
+            "note": witnessing.checkpoint_note(settings, checkpoint),
+        },
+        "witnesses": {
+            "policy": witnessing.policy_text(policy),
+            "quorum": policy.describe_quorum(),
+            "cosigned": [
+                {"witness": name, "timestamp": format_timestamp(datetime.fromtimestamp(when, UTC))}
+                for name, when in sorted(verdict.cosigned.items())
+            ],
+            "missing": verdict.missing,
+        },
+        "later_events": later,
         "manifest": sign_manifest(settings.private_key, manifest),
         "events": entries,
     }

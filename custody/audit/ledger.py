@@ -27,7 +27,9 @@ from custody.orm import utcnow
 
 from .canonical import format_timestamp
 from .merkle import BLOCK_SIZE, EMPTY_ROOT, MerkleFrontier, MerkleTree
+from .note import TYPE_ED25519, NoteSignature, VerifierKey, valid_key_name
 from .signing import (
+    checkpoint_body,
     generate_private_key_text,
     key_id,
     load_private_key,
@@ -63,6 +65,10 @@ class LedgerSettings:
     private_key: Ed25519PrivateKey
     every_events: int = 100
     every_minutes: int = 10
+    # Witnesses (docs/LEDGER.md §11): how many agencies must cosign a checkpoint (k of n; fewer
+    # when fewer are registered), and how long to wait for a witness's answer.
+    witness_quorum: int = 2
+    witness_timeout: float = 5.0
     # Earlier keys whose checkpoints still verify (key rotation), by key id; the current key too.
     trusted_keys: Mapping[str, Ed25519PublicKey] = field(default_factory=dict)
     # Complete-subtree hashes of the log for generating proofs (see MerkleTree). A proof is checked
@@ -84,6 +90,16 @@ class LedgerSettings:
         if kid == self.key_id:
             return self.public_key
         return self.trusted_keys.get(kid)
+
+    @property
+    def note_key(self) -> VerifierKey:
+        """The signing key as a signed-note verifier key: named after the origin, type 0x01."""
+        return VerifierKey.for_key(self.origin, TYPE_ED25519, self.public_key)
+
+    def note_keys(self) -> list[VerifierKey]:
+        """Every trusted signing key (current first) as a signed-note verifier key."""
+        others = [k for kid, k in sorted(self.trusted_keys.items()) if kid != self.key_id]
+        return [self.note_key, *(VerifierKey.for_key(self.origin, TYPE_ED25519, k) for k in others)]
 
 
 def instance_secret_file(instance_dir: Path, name: str, make: Any) -> str:
@@ -129,11 +145,19 @@ def settings_from_config(config: Mapping[str, Any], instance_path: str) -> Ledge
     private_key = load_private_key(text)
     trusted = parse_public_keys(config.get("CUSTODY_LEDGER_TRUSTED_KEYS"))
     trusted[key_id(private_key.public_key())] = private_key.public_key()
+    origin = config.get("CUSTODY_LEDGER_ORIGIN") or "custody-tracker/audit"
+    if not valid_key_name(origin):
+        # The origin is also the key name of the log's signature line (C2SP tlog-checkpoint).
+        raise RuntimeError(
+            f"CUSTODY_LEDGER_ORIGIN {origin!r} must be one word without spaces or '+', e.g. pudong.custody/audit"
+        )
     return LedgerSettings(
-        origin=config.get("CUSTODY_LEDGER_ORIGIN") or "custody-tracker/audit",
+        origin=origin,
         private_key=private_key,
         every_events=int(config.get("CUSTODY_CHECKPOINT_EVERY_EVENTS", 100)),
         every_minutes=int(config.get("CUSTODY_CHECKPOINT_EVERY_MINUTES", 10)),
+        witness_quorum=int(config.get("CUSTODY_WITNESS_QUORUM", 2)),
+        witness_timeout=float(config.get("CUSTODY_WITNESS_TIMEOUT_SECONDS", 5)),
         trusted_keys=trusted,
     )
 
@@ -171,6 +195,7 @@ def public_key_document(settings: LedgerSettings) -> dict[str, Any]:
         "key_id": settings.key_id,
         "public_key": public_key_to_text(settings.public_key),
         "public_key_sha256": hashlib.sha256(raw_public_key(settings.public_key)).hexdigest(),
+        "vkey": settings.note_key.vkey,
         "previous_keys": others,
     }
 
@@ -292,7 +317,7 @@ def checkpoint_covering(session: Session, settings: LedgerSettings, size: int) -
 
 
 def checkpoint_document(checkpoint: Checkpoint) -> dict[str, Any]:
-    """A checkpoint as JSON: what agencies keep and what ``--against`` reads (docs/LEDGER.md §6)."""
+    """A checkpoint as JSON: what agencies keep and what ``--against`` reads (docs/LEDGER.md §7)."""
     return {
         "origin": checkpoint.origin,
         "tree_size": checkpoint.tree_size,
@@ -301,6 +326,30 @@ def checkpoint_document(checkpoint: Checkpoint) -> dict[str, Any]:
         "key_id": checkpoint.key_id,
         "signature": checkpoint.signature,
     }
+
+
+def checkpoint_note_text(checkpoint: Checkpoint) -> str:
+    """The checkpoint's note text (its signed body, §4.1)."""
+    return checkpoint_body(
+        checkpoint.origin, checkpoint.tree_size, bytes.fromhex(checkpoint.root_hash), checkpoint.timestamp
+    ).decode("utf-8")
+
+
+def log_signature(settings: LedgerSettings, checkpoint: Checkpoint) -> NoteSignature | None:
+    """The log's signature of a stored checkpoint as a signed-note signature line.
+
+    The stored Ed25519 signature already signs exactly the note text; only the key name (the
+    origin) and the 4-byte key ID are added. None when the checkpoint names a key we do not know.
+    """
+    public_key = settings.public_key_for(checkpoint.key_id)
+    if public_key is None:
+        return None
+    try:
+        signature = base64.b64decode(checkpoint.signature, validate=True)
+    except ValueError:
+        return None
+    verifier = VerifierKey.for_key(checkpoint.origin, TYPE_ED25519, public_key)
+    return NoteSignature(checkpoint.origin, verifier.key_id, signature)
 
 
 # -- proofs -------------------------------------------------------------------------------------

@@ -77,6 +77,11 @@ def event_inclusion(
     return proof
 
 
+def require_audit_reader(actor: Actor) -> None:
+    """Witness status and the security log: auditors and administrators."""
+    require(actor, Action.READ_AUDIT_LOG)
+
+
 def list_checkpoints(session: Session) -> Any:
     return select(Checkpoint).order_by(Checkpoint.tree_size.desc(), Checkpoint.id.desc())
 

@@ -31,6 +31,7 @@ from .oversight import (
 )
 from .transfer import Transfer, TransferLine
 from .user import ApiToken, LoginSession, User, UserRole
+from .witness import Cosignature, Witness, WitnessKey, WitnessPolicy
 
 __all__ = [
     "Agency",
@@ -73,4 +74,9 @@ __all__ = [
     "StocktakeDiscrepancy",
     "StocktakeLine",
     "UnrelatedFinding",
+    # witnesses
+    "Cosignature",
+    "Witness",
+    "WitnessKey",
+    "WitnessPolicy",
 ]

@@ -10,12 +10,15 @@ reading the root cost O(log n), and ``checkpoint`` holds the signed tree heads. 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.orm import Base, BigId
+
+if TYPE_CHECKING:
+    from .witness import Cosignature
 
 # The one row of ``log_state``.
 LOG_STATE_ID = 1
@@ -60,3 +63,6 @@ class Checkpoint(Base):
     origin: Mapped[str] = mapped_column(String(255))
     key_id: Mapped[str] = mapped_column(String(16))
     signature: Mapped[str] = mapped_column(String(88))  # base64 of the 64-byte Ed25519 signature
+
+    # The witnesses' cosignatures (custody.models.witness), oldest first.
+    cosignatures: Mapped[list[Cosignature]] = relationship(order_by="Cosignature.id", viewonly=True)

@@ -146,7 +146,7 @@ def test_a_dossier_without_its_manifest_fails():
     older = make_bundle()
     del older["manifest"]
     older["version"] = 1
-    assert _problems(older)[0].startswith("not a custody-audit-dossier version 2 document")
+    assert _problems(older)[0].startswith("not a custody-audit-dossier version 2 or 3 document")
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,9 @@ from custody.audit.bundle import (
 from custody.audit.canonical import GENESIS_HASH, build_entry, canonical_bytes, entry_hash
 from custody.audit.ledger import current_settings
 from custody.audit.merkle import MerkleTree, leaf_hash
+from custody.audit.note import TYPE_COSIGNATURE_V1, TYPE_ED25519, VerifierKey, cosign, format_note, sign_note_text
 from custody.audit.signing import (
+    checkpoint_body,
     generate_private_key_text,
     key_id,
     load_private_key,
@@ -110,7 +112,25 @@ def _entry(n: int, item_id: int | None, seq: int | None, prev: str | None, actio
     )
 
 
-def make_bundle(key=KEY) -> dict:
+def witness_section(key, when, tree, witnesses=(), quorum: int = 0) -> tuple[str, str]:
+    """The checkpoint note (log signature, then a cosignature/v1 by each ``(name, key)`` witness)
+    and the trust policy naming them with ``quorum`` (0: none), as the exporter writes them."""
+    text = checkpoint_body(ORIGIN, tree.size, tree.root(), when).decode()
+    lines = [sign_note_text(text, ORIGIN, key)]
+    policy = [f"log {VerifierKey.for_key(ORIGIN, TYPE_ED25519, key.public_key()).vkey}"]
+    for number, (name, witness_key) in enumerate(witnesses):
+        lines.append(cosign(text, name, witness_key, int(when.timestamp()) + 60 + number))
+        vkey = VerifierKey.for_key(name, TYPE_COSIGNATURE_V1, witness_key.public_key()).vkey
+        policy.append(f"witness W{number} {vkey}")
+    if quorum:
+        policy.append(f"group agencies {quorum} " + " ".join(f"W{n}" for n in range(len(witnesses))))
+        policy.append("quorum agencies")
+    else:
+        policy.append("quorum none")
+    return format_note(text, lines).decode(), "\n".join(policy) + "\n"
+
+
+def make_bundle(key=KEY, witnesses=(), quorum: int = 0) -> dict:
     """A case dossier: one case event and an item with three events, among unrelated leaves."""
     leaves = [leaf_hash(f"other {n}".encode()) for n in range(12)]
     events, prev = [], GENESIS_HASH
@@ -128,6 +148,7 @@ def make_bundle(key=KEY) -> dict:
         event["inclusion_proof"] = [p.hex() for p in tree.inclusion_proof(event["log_index"])]
     when = T0 + timedelta(hours=1)
     signature = sign_checkpoint(key, ORIGIN, tree.size, tree.root(), when)
+    note, policy = witness_section(key, when, tree, witnesses, quorum)
     bundle = {
         "format": BUNDLE_FORMAT,
         "version": BUNDLE_VERSION,
@@ -155,7 +176,9 @@ def make_bundle(key=KEY) -> dict:
             "timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "key_id": key_id(key.public_key()),
             "signature": base64.b64encode(signature).decode(),
+            "note": note,
         },
+        "witnesses": {"policy": policy},
         "events": events,
     }
     sign(bundle, key)
@@ -259,7 +282,9 @@ def test_a_dossier_re_signed_by_someone_else_needs_the_published_key_to_be_caugh
     forger = load_private_key(generate_private_key_text())
     forged = make_bundle(forger)
     report = verify_bundle(forged)  # self-consistent: only the key tells
-    assert report.ok and "(taken from the bundle: compare it with the published key)" in report.summary[-1]
+    assert report.ok and any(
+        line.endswith("(taken from the bundle: compare it with the published key)") for line in report.summary
+    )
     refused = verify_bundle(forged, KEY.public_key())
     assert refused.problems == [
         f"the bundle is signed by key {key_id(forger.public_key())}, not by the trusted key "
@@ -272,7 +297,7 @@ def test_not_a_dossier():
     assert (
         verify_bundle({"format": "x"})
         .problems[0]
-        .startswith("not a custody-audit-dossier version 2 document")
+        .startswith("not a custody-audit-dossier version 2 or 3 document")
     )
 
 
