@@ -219,8 +219,8 @@ def verify_audit_command(against: str | None, show: int):
             for line in held.cosigners:
                 click.echo(f"  {line}")
         if held is not None and held.problems:
-            for problem in held.problems:
-                click.echo(f"FAILED: {problem}")
+            for message in held.problems:
+                click.echo(f"FAILED: {message}")
             sys.exit(1)
         return
     click.echo(f"FAILED: {report.problems[0].text()}")

@@ -346,7 +346,7 @@ def _check_witnesses(
         return
     cosigned = ", ".join(
         f"{name} ({datetime.fromtimestamp(when, UTC).strftime('%Y-%m-%dT%H:%M:%SZ')})"
-        for name, when in sorted(verdict.cosigned.items())
+        for name, when in sorted(verdict.members.items())
     )
     if not verdict.quorum_met:
         fail(

@@ -199,13 +199,31 @@ def certificate_pdf(bundle: dict[str, Any], *, bundle_sha256: str | None = None)
         Field("签名公钥", f"{log['public_key']}（指纹 {log['key_id']}）", wide=True),
         Field("检查点签名", checkpoint["signature"], wide=True),
     ]
+    witnesses = bundle.get("witnesses") if isinstance(bundle.get("witnesses"), dict) else None
+    if witnesses is not None:
+        cosigned = witnesses.get("cosigned") or []
+        verification.append(
+            Field(
+                "见证联署",
+                "；".join(f"{c['witness']}（{format_datetime(_when(c['timestamp']))}）" for c in cosigned)
+                or "无（未登记见证方：检查点仅由本系统签名）",
+                wide=True,
+            )
+        )
+        verification.append(("见证法定数", str(witnesses.get("quorum", ""))))
+        if witnesses.get("missing"):
+            verification.append(("未联署", "、".join(witnesses["missing"])))
+    if bundle.get("later_events"):
+        verification.append(("导出后待见证记录", f"{bundle['later_events']} 条（未列入本证明）"))
     if bundle_sha256:
         verification.append(Field("电子文件 SHA-256", bundle_sha256, wide=True))
     pdf.fields(verification)
     pdf.paragraph(
         "本证明根据同名电子文件（JSON）打印。每条记录按规范序列化后计算 SHA-256 哈希，同一物品的记录逐条首尾相接；"
-        "全部记录按提交顺序构成默克尔树，其根哈希由检查点以 Ed25519 签名。任何一方均可不依赖本系统，"
-        "用 python -m custody.verify 文件名.json --key 公钥 离线核验电子文件；记录被修改、删除、调换或截断的，核验即不通过。",
+        "全部记录按提交顺序构成默克尔树，其根哈希由检查点以 Ed25519 签名，并由各单位自行运行的见证方"
+        "在核实日志只增不改后联署（C2SP cosignature/v1）。任何一方均可不依赖本系统，用 python -m custody.verify "
+        "文件名.json --policy 信任策略文件 离线核验电子文件；记录被修改、删除、调换或截断，或见证联署不足法定数的，"
+        "核验即不通过。",
         small=True,
     )
     pdf.signatures(

@@ -130,7 +130,7 @@ def _bundle(
             "quorum": policy.describe_quorum(),
             "cosigned": [
                 {"witness": name, "timestamp": format_timestamp(datetime.fromtimestamp(when, UTC))}
-                for name, when in sorted(verdict.cosigned.items())
+                for name, when in sorted(verdict.members.items())
             ],
             "missing": verdict.missing,
         },

@@ -209,6 +209,13 @@ class Policy:
     def witnessed_members(self, witnessed: set[str]) -> list[str]:
         return [m for m in self.top_members() if self.satisfied(witnessed, m)]
 
+    def witnesses_under(self, name: str) -> set[str]:
+        """The witnesses a name stands for (itself, or its group's members, recursively)."""
+        if name in self.witnesses:
+            return {name}
+        group = self.groups.get(name)
+        return set().union(*(self.witnesses_under(m) for m in group.members)) if group else set()
+
     def text(self, *, comments: Sequence[str] = (), urls: bool = True) -> str:
         lines = [f"# {c}" for c in comments]
         for log in self.logs:
@@ -318,6 +325,8 @@ class PolicyVerdict:
     note: Note | None = None
     log_signatures: list[Verified] = field(default_factory=list)
     cosigned: dict[str, int] = field(default_factory=dict)  # witness name -> cosignature timestamp
+    # the quorum's members (e.g. agencies) that witnessed it -> their latest cosignature's timestamp
+    members: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     quorum_met: bool = False
     quorum: str = "none"
@@ -361,6 +370,10 @@ def judge_checkpoint(policy: Policy, data: bytes | str, *, origin: str | None = 
     witnessed = set(verdict.cosigned)
     verdict.quorum_met = policy.satisfied(witnessed)
     verdict.missing = [m for m in policy.top_members() if not policy.satisfied(witnessed, m)]
+    for member in policy.witnessed_members(witnessed):
+        verdict.members[member] = max(
+            verdict.cosigned[w] for w in policy.witnesses_under(member) if w in witnessed
+        )
     return verdict
 
 

@@ -625,7 +625,7 @@ def witness_overview(session: Session, settings: LedgerSettings) -> dict[str, An
         "policy_recorded": policy_is_recorded(session, settings),
         "latest_checkpoint": latest,
         "witnessed_checkpoint": witnessed[0] if witnessed else None,
-        "witnessed_by": sorted(witnessed[1].cosigned) if witnessed else [],
+        "witnessed_by": sorted(witnessed[1].members) if witnessed else [],
         "witnesses": rows,
         "refusals": refusal_events(session),
     }

@@ -354,6 +354,7 @@ def dashboard():
         open_stocktakes=open_stocktakes,
         can_draw=_can(Action.DRAW_SPOT_CHECK),
         can_export=_can(Action.EXPORT_LEDGER),
+        can_read_audit=_can(Action.READ_AUDIT_LOG),
         can_count=_can(Action.CONDUCT_STOCKTAKE),
         shown_limit=PAGE_ALERTS,
     )
@@ -960,3 +961,17 @@ def owner_lookup_page():
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+# -- the audit log's witnesses (docs/LEDGER.md §11) ----------------------------------------------------
+
+
+@bp.get("/oversight/witnesses")
+@login_required
+def witnesses():
+    """Who cosigned the latest checkpoint and when, who is missing or lagging, what was refused."""
+    from custody.audit.ledger import current_settings
+    from custody.audit.witnessing import witness_overview
+
+    require(current_actor(), Action.READ_AUDIT_LOG)
+    return render_template("oversight/witnesses.html", o=witness_overview(db.session, current_settings()))

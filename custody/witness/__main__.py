@@ -137,7 +137,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    address, bound = server.server_address[:2]
+    address, bound = str(server.server_address[0]), int(server.server_address[1])
     print(f"witness {witness.name} listening on http://{address}:{bound}{server.prefix}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

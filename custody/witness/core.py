@@ -194,7 +194,7 @@ class WitnessConfig:
             if log.origin in logs:
                 raise WitnessError(f"{path}: log {log.origin!r} is listed twice")
             logs[log.origin] = log
-        config = cls(path=path, name=name, key_files=keys, logs=logs)
+        config = cls(path=path, name=str(name), key_files=keys, logs=logs)
         for attribute in ("state", "refusals", "history"):
             value = document.get(attribute)
             if value is not None:

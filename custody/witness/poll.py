@@ -11,8 +11,10 @@ with a bearer token of an account of the witness's agency.
 from __future__ import annotations
 
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from custody.audit.note import NoteError, format_note, parse_note, parse_signature_lines
 from custody.audit.tlog import CheckpointError, format_add_checkpoint, parse_checkpoint_text
@@ -45,12 +47,20 @@ def _failed(what: str, reply: Reply) -> PollResult:
     return PollResult(False, f"{what}: {detail}", reply.status)
 
 
-def poll_once(witness: Witness, log: LogConfig, *, base: Path, timeout: float = 10.0) -> PollResult:
-    """One round for one log. Never raises for what the network or the log answers."""
+Transport = Callable[..., Reply]
+
+
+def poll_once(
+    witness: Witness, log: LogConfig, *, base: Path, timeout: float = 10.0, transport: Transport = request
+) -> PollResult:
+    """One round for one log. Never raises for what the network or the log answers.
+
+    ``transport`` is the HTTP exchange (``server.request``'s signature); tests hand in the app's.
+    """
     if not log.url:
         return PollResult(False, f"log {log.origin!r} has no url to poll")
     url, token = log.url.rstrip("/"), _token(log, base)
-    reply = request(f"{url}/audit/checkpoints/latest", token=token, timeout=timeout)
+    reply = transport(f"{url}/audit/checkpoints/latest", token=token, timeout=timeout)
     if reply.status != 200:
         return _failed("cannot fetch the latest checkpoint", reply)
     try:
@@ -71,12 +81,14 @@ def poll_once(witness: Witness, log: LogConfig, *, base: Path, timeout: float = 
         if {f"{k:08x}" for k in ours} <= listed:
             return PollResult(True, f"up to date at {checkpoint.tree_size} entries")
         mine = [s for s in parse_note(held.note).signatures if s.key_id in ours and s.name == witness.name]
-        return _post(url, token, note.text, [*note.signatures, *mine], checkpoint.tree_size, timeout)
+        return _post(
+            transport, url, token, note.text, [*note.signatures, *mine], checkpoint.tree_size, timeout
+        )
 
     old = held.tree_size if held else 0
     proof: list[bytes] = []
     if 0 < old < checkpoint.tree_size:
-        reply = request(
+        reply = transport(
             f"{url}/audit/proofs/consistency?first={old}&second={checkpoint.tree_size}",
             token=token,
             timeout=timeout,
@@ -98,11 +110,21 @@ def poll_once(witness: Witness, log: LogConfig, *, base: Path, timeout: float = 
             answer.kind,
         )
     cosignatures = parse_signature_lines(answer.body)
-    return _post(url, token, note.text, [*note.signatures, *cosignatures], checkpoint.tree_size, timeout)
+    return _post(
+        transport, url, token, note.text, [*note.signatures, *cosignatures], checkpoint.tree_size, timeout
+    )
 
 
-def _post(url: str, token: str | None, text: str, signatures: list, size: int, timeout: float) -> PollResult:
-    reply = request(
+def _post(
+    transport: Transport,
+    url: str,
+    token: str | None,
+    text: str,
+    signatures: list[Any],
+    size: int,
+    timeout: float,
+) -> PollResult:
+    reply = transport(
         f"{url}/audit/cosignatures",
         method="POST",
         data=format_note(text, signatures),

@@ -30,7 +30,14 @@ from custody.audit.bundle import (
 from custody.audit.canonical import GENESIS_HASH, build_entry, canonical_bytes, entry_hash
 from custody.audit.ledger import current_settings
 from custody.audit.merkle import MerkleTree, leaf_hash
-from custody.audit.note import TYPE_COSIGNATURE_V1, TYPE_ED25519, VerifierKey, cosign, format_note, sign_note_text
+from custody.audit.note import (
+    TYPE_COSIGNATURE_V1,
+    TYPE_ED25519,
+    VerifierKey,
+    cosign,
+    format_note,
+    sign_note_text,
+)
 from custody.audit.signing import (
     checkpoint_body,
     generate_private_key_text,

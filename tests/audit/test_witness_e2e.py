@@ -46,8 +46,19 @@ def agencies(app, runner, tmp_path):
         for code in AGENCIES:
             started[code] = start_witness(tmp_path / f"witness-{code}", code, log_vkey)
             result = runner.invoke(
-                args=["custody", "witness", "register", "--name", code, "--agency", code,
-                      "--vkey", started[code].vkey, "--url", started[code].url]
+                args=[
+                    "custody",
+                    "witness",
+                    "register",
+                    "--name",
+                    code,
+                    "--agency",
+                    code,
+                    "--vkey",
+                    started[code].vkey,
+                    "--url",
+                    started[code].url,
+                ]
             )
             assert result.exit_code == 0, result.output
         yield started
@@ -65,7 +76,9 @@ def push(runner) -> tuple[int, dict[str, str]]:
     return result.exit_code, statuses
 
 
-def test_three_agencies_cosign_and_a_dossier_needs_two_of_them(app, runner, client, agencies, auth_headers, tmp_path):
+def test_three_agencies_cosign_and_a_dossier_needs_two_of_them(
+    app, runner, client, agencies, auth_headers, tmp_path
+):
     case, items = stored_items(2)
     code, statuses = push(runner)
     assert code == 0 and statuses == {"PDFY": "ok", "PDGA": "ok", "PDJC": "ok"}
@@ -81,7 +94,10 @@ def test_three_agencies_cosign_and_a_dossier_needs_two_of_them(app, runner, clie
     assert all(w["cosigned_latest"] and w["lag"] == 0 and w["mode"] == "push" for w in overview["witnesses"])
 
     # Each witness holds what it cosigned; the three agree.
-    sizes = {json.loads(w.state.read_text())["logs"][current_settings().origin]["tree_size"] for w in agencies.values()}
+    sizes = {
+        json.loads(w.state.read_text())["logs"][current_settings().origin]["tree_size"]
+        for w in agencies.values()
+    }
     assert sizes == {witnessed.json["tree_size"]}
 
     # A dossier is proven against a witnessed checkpoint, checked with the agencies' policy.
@@ -130,7 +146,9 @@ def test_one_witness_alone_is_no_quorum(app, runner, client, agencies, auth_head
     assert lagging == {"PDFY": (False, "unreachable"), "PDGA": (True, "ok"), "PDJC": (False, "unreachable")}
 
 
-def test_a_database_edit_re_signed_by_the_operator_is_refused_by_every_witness(app, runner, client, agencies, auth_headers):
+def test_a_database_edit_re_signed_by_the_operator_is_refused_by_every_witness(
+    app, runner, client, agencies, auth_headers
+):
     _case, items = stored_items(2)
     assert push(runner) == (0, {"PDFY": "ok", "PDGA": "ok", "PDJC": "ok"})
     headers = auth_headers("auditor")
@@ -144,16 +162,24 @@ def test_a_database_edit_re_signed_by_the_operator_is_refused_by_every_witness(a
     ).all()
     with as_dba() as conn:
         previous = GENESIS_HASH
-        for row in conn.execute(select(EVENTS).where(EVENTS.c.item_id == items[0].id).order_by(EVENTS.c.item_seq)):
+        for row in conn.execute(
+            select(EVENTS).where(EVENTS.c.item_id == items[0].id).order_by(EVENTS.c.item_seq)
+        ):
             values = row._asdict()
             if row.id == chain[0].id:
                 values["data"] = {**row.data, "name": "普通手机"}
             values["prev_hash"] = previous
             values["hash"] = entry_hash(event_entry(SimpleNamespace(**values)))
-            conn.execute(update(EVENTS).where(EVENTS.c.id == row.id).values(
-                data=values["data"], prev_hash=values["prev_hash"], hash=values["hash"]))
-            conn.execute(update(ENTRIES).where(ENTRIES.c.event_id == row.id).values(
-                leaf_hash=leaf_hash(canonical_bytes(event_entry(SimpleNamespace(**values)))).hex()))
+            conn.execute(
+                update(EVENTS)
+                .where(EVENTS.c.id == row.id)
+                .values(data=values["data"], prev_hash=values["prev_hash"], hash=values["hash"])
+            )
+            conn.execute(
+                update(ENTRIES)
+                .where(ENTRIES.c.event_id == row.id)
+                .values(leaf_hash=leaf_hash(canonical_bytes(event_entry(SimpleNamespace(**values)))).hex())
+            )
             previous = values["hash"]
         _repair_caches(conn)
     assert runner.invoke(args=["custody", "checkpoint"]).exit_code == 0
@@ -166,7 +192,11 @@ def test_a_database_edit_re_signed_by_the_operator_is_refused_by_every_witness(a
 
     # The witnessed checkpoint is still the one from before the edit.
     after = client.get("/api/v1/audit/checkpoints/witnessed", headers=headers).json
-    assert (after["id"], after["tree_size"], after["root_hash"]) == (before["id"], before["tree_size"], before["root_hash"])
+    assert (after["id"], after["tree_size"], after["root_hash"]) == (
+        before["id"],
+        before["tree_size"],
+        before["root_hash"],
+    )
 
     # Each witness kept the re-signed checkpoint as evidence, in its own append-only record.
     for witness in agencies.values():
@@ -208,8 +238,18 @@ def test_a_split_view_is_found_by_comparing_the_witnesses(app, runner, agencies,
     consistent = witness_cli("compare", str(procuratorate.state), court.url, "--log-vkey", log_vkey)
     assert consistent.returncode == 0 and "CONSISTENT" in consistent.stdout, consistent.stdout
 
-    split = witness_cli("compare", str(police.state), str(procuratorate.state), court.url, "--log-vkey", log_vkey,
-                        *[a for w in agencies.values() for a in ("--witness-vkey", w.vkey)])
+    split = witness_cli(
+        "compare",
+        str(police.state),
+        str(procuratorate.state),
+        court.url,
+        "--log-vkey",
+        log_vkey,
+        *[a for w in agencies.values() for a in ("--witness-vkey", w.vkey)],
+    )
     assert split.returncode == 1, split.stdout + split.stderr
-    assert split.stdout.count("SPLIT VIEW: log custody-tracker/audit showed two histories: two different roots") == 2
+    assert (
+        split.stdout.count("SPLIT VIEW: log custody-tracker/audit showed two histories: two different roots")
+        == 2
+    )
     assert f"(cosigned by {police.name})" in split.stdout

@@ -14,7 +14,11 @@ AGENCIES = ("PDGA", "PDJC", "PDFY")
 
 def witness_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "custody.witness", *args], capture_output=True, text=True, cwd=ROOT, timeout=timeout
+        [sys.executable, "-m", "custody.witness", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
     )
 
 
@@ -55,8 +59,17 @@ def start_witness(directory: Path, code: str, log_vkey: str) -> WitnessProcess:
     assert setup.returncode == 0, setup.stderr
     vkey = setup.stdout.strip().splitlines()[-1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "custody.witness", "serve", "--config", str(directory / "witness.json"),
-         "--listen", "127.0.0.1:0", "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "custody.witness",
+            "serve",
+            "--config",
+            str(directory / "witness.json"),
+            "--listen",
+            "127.0.0.1:0",
+            "--quiet",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -67,5 +80,7 @@ def start_witness(directory: Path, code: str, log_vkey: str) -> WitnessProcess:
     line = process.stdout.readline() if ready else ""
     if "listening on" not in line:
         process.kill()
-        raise AssertionError(f"the witness did not start: {line!r} {process.stderr.read() if process.stderr else ''}")
+        raise AssertionError(
+            f"the witness did not start: {line!r} {process.stderr.read() if process.stderr else ''}"
+        )
     return WitnessProcess(code, name, directory, vkey, line.split()[-1], process)
