@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from custody.domain.actor import Actor, Origin
@@ -441,8 +442,14 @@ def store_cosignatures(
             timestamp=datetime.fromtimestamp(min(timestamp, 253402300799), UTC),
             signature=b64(signature.key_id.to_bytes(4, "big") + signature.signature),
         )
-        session.add(row)
         have.add(key.id)
+        try:
+            # A push and a polling witness (or two pushes) may store the same cosignature at once.
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            result.known.append(key.witness.name)
+            continue
         result.stored.append(row)
     session.flush()
     session.expire(checkpoint, ["cosignatures"])
@@ -676,9 +683,9 @@ def _requests(
     for witness in active_witnesses(session):
         if not witness.url or not witness.active_keys or witness.id in cosigned:
             continue
+        # A witness holding more than the log's latest checkpoint is sent it all the same: it
+        # refuses (400), and that refusal — a truncated or restored log — is recorded.
         old = sizes.get(witness.id, witness.known_size or 0)
-        if old > checkpoint.tree_size:
-            continue  # it holds a newer checkpoint than this one: the next one goes to it
         proof: list[bytes] = []
         if 0 < old < checkpoint.tree_size:
             tree = tree or ledger.log_tree(session, settings, checkpoint.tree_size)

@@ -253,3 +253,26 @@ def test_a_split_view_is_found_by_comparing_the_witnesses(app, runner, agencies,
         == 2
     )
     assert f"(cosigned by {police.name})" in split.stdout
+
+
+def test_an_older_copy_restored_is_refused_by_every_witness(app, runner, agencies, tmp_path):
+    """A database restored from a backup taken before the latest witnessed checkpoint goes on
+    recording: its next checkpoint is behind, or beside, what the witnesses hold."""
+    _case, [item] = stored_items(1)
+    item_id = item.id
+    assert push(runner) == (0, {"PDFY": "ok", "PDGA": "ok", "PDJC": "ok"})
+    backup = backup_database(tmp_path)
+    try:
+        stored_items(2)
+        assert push(runner) == (0, {"PDFY": "ok", "PDGA": "ok", "PDJC": "ok"})
+        restore_database(backup)
+    finally:
+        drop_backup(backup)
+    storage.record_condition(db.session, act("police_keeper"), item_id, condition="封存完好")
+    db.session.commit()
+    code, statuses = push(runner)
+    assert code == 1 and statuses == {"PDFY": "refused", "PDGA": "refused", "PDJC": "refused"}
+    assert sorted(e.data["witness"] for e in events("witness.refused")) == ["PDFY", "PDGA", "PDJC"]
+    for witness in agencies.values():
+        listed = witness_cli("refusals", "--config", witness.config, "--evidence-only")
+        assert " rollback: " in listed.stdout or " inconsistent: " in listed.stdout, listed.stdout

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
 
 from custody.audit import witnessing
 from custody.audit.ledger import create_checkpoint, current_settings, latest_checkpoint
@@ -301,3 +302,31 @@ def test_verify_audit_accepts_a_witness_state_file(app, runner, tmp_path):
     (tmp_path / "forged.json").write_text(forged)
     result = runner.invoke(args=["custody", "verify-audit", "--against", str(tmp_path / "forged.json")])
     assert result.exit_code == 1 and "the file was altered" in result.output
+
+
+@pytest.mark.postgres
+def test_the_same_cosignature_stored_twice_at_once_is_kept_once(postgres_app):
+    """A push and a polling witness may hand in the same cosignature concurrently (PostgreSQL)."""
+    from sqlalchemy.orm import Session
+
+    from custody.audit.note import cosign
+    from custody.models.witness import Cosignature
+
+    key = _register("PDGA")
+    stored_items(1)
+    checkpoint = create_checkpoint(db.session, current_settings())
+    db.session.commit()
+    line = cosign(witnessing.ledger.checkpoint_note_text(checkpoint), "w.pdga/c", key, 1_800_000_000)
+    with Session(db.engine) as first, Session(db.engine) as second:
+        one = first.get(type(checkpoint), checkpoint.id)
+        two = second.get(type(checkpoint), checkpoint.id)
+        assert one.cosignatures == [] and two.cosignatures == []  # both read before either stores
+        assert [c.key.witness.name for c in witnessing.store_cosignatures(first, one, [line]).stored] == [
+            "PDGA"
+        ]
+        first.commit()
+        result = witnessing.store_cosignatures(second, two, [line])
+        second.commit()
+    assert result.stored == [] and result.known == ["PDGA"]
+    fresh()
+    assert len(db.session.scalars(select(Cosignature)).all()) == 1
