@@ -297,7 +297,9 @@ def ledger_key_command(generate: bool):
     document = public_key_document(current_settings())
     click.echo(f"origin:     {document['origin']}")
     click.echo(f"key id:     {document['key_id']}")
-    click.echo(f"vkey:       {document['vkey']}  (for witnesses: python -m custody.witness init … --log-vkey)")
+    click.echo(
+        f"vkey:       {document['vkey']}  (for witnesses: python -m custody.witness init … --log-vkey)"
+    )
     click.echo(f"public key: {document['public_key']}")
 
 

@@ -15,13 +15,12 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from custody.extensions import Model
-from custody.orm import BigId, utcnow
+from custody.orm import Base, BigId, utcnow
 
 from .agency import Agency
 
 
-class Witness(Model):
+class Witness(Base):
     """A party that cosigns checkpoints: usually one agency. ``name`` is its name in the policy."""
 
     __tablename__ = "witness"
@@ -52,7 +51,7 @@ class Witness(Model):
         return [k for k in self.keys if k.retired_at is None]
 
 
-class WitnessKey(Model):
+class WitnessKey(Base):
     """One public key of a witness (two overlap while a key is rotated)."""
 
     __tablename__ = "witness_key"
@@ -68,7 +67,7 @@ class WitnessKey(Model):
     witness: Mapped[Witness] = relationship(back_populates="keys", lazy="joined")
 
 
-class WitnessPolicy(Model):
+class WitnessPolicy(Base):
     """A version of the trust policy: which log keys and witness keys count, and the quorum."""
 
     __tablename__ = "witness_policy"
@@ -81,7 +80,7 @@ class WitnessPolicy(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Cosignature(Model):
+class Cosignature(Base):
     """A witness's ``cosignature/v1`` of a stored checkpoint."""
 
     __tablename__ = "checkpoint_cosignature"
