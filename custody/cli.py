@@ -196,16 +196,22 @@ def verify_audit_command(against: str | None, show: int):
             sys.exit(2)
         document = held.document
         db.session.rollback()
+    from custody.audit.witnessing import verify_witness_records
+
     with snapshot_session(db.engine) as session:
         report = verify_ledger(session, current_settings(), against=document, max_problems=max(show, 1))
+        witness_problems = verify_witness_records(session, current_settings())
     try:
-        record_ledger_verification(db.session, report, origin=Origin.cli(), against=document)
+        record_ledger_verification(
+            db.session, report, origin=Origin.cli(), against=document, more_problems=witness_problems
+        )
         db.session.commit()
     except (SQLAlchemyError, RuntimeError, ValueError) as exc:
         db.session.rollback()
         click.echo(f"Warning: this verification run could not be recorded: {exc}", err=True)
 
-    if report.ok:
+    failures = [*(held.problems if held is not None else []), *witness_problems]
+    if report.ok and not failures:
         click.echo(
             f"OK: the audit record is intact. {report.events} events, {report.items} items, "
             f"{report.checkpoints} checkpoint(s); log of {report.log_size} entries, root {report.root.hex()}; "
@@ -218,15 +224,12 @@ def verify_audit_command(against: str | None, show: int):
             )
             for line in held.cosigners:
                 click.echo(f"  {line}")
-        if held is not None and held.problems:
-            for message in held.problems:
-                click.echo(f"FAILED: {message}")
-            sys.exit(1)
         return
-    click.echo(f"FAILED: {report.problems[0].text()}")
-    for problem in report.problems[1:show]:
-        click.echo(f"  also: {problem.text()}")
-    hidden = report.problem_count - min(show, len(report.problems))
+    messages = [p.text() for p in report.problems] + failures
+    click.echo(f"FAILED: {messages[0]}")
+    for message in messages[1:show]:
+        click.echo(f"  also: {message}")
+    hidden = report.problem_count + len(failures) - min(show, len(messages))
     if hidden > 0:
         click.echo(f"  … and {hidden} more problems.")
     sys.exit(1)

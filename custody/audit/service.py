@@ -129,9 +129,18 @@ def verify_item_as(session: Session, settings: LedgerSettings, actor: Actor, ite
 
 
 def record_ledger_verification(
-    session: Session, report: LedgerReport, *, origin: Any = None, against: dict[str, Any] | None = None
+    session: Session,
+    report: LedgerReport,
+    *,
+    origin: Any = None,
+    against: dict[str, Any] | None = None,
+    more_problems: list[str] | None = None,
 ) -> AuditEvent:
     summary = report.summary()
+    if more_problems:  # the witness records (custody.audit.witnessing.verify_witness_records)
+        summary["ok"] = False
+        summary["problems"] += len(more_problems)
+        summary["first_problem"] = summary["first_problem"] or more_problems[0]
     if against is not None:
         summary["against"] = {k: against.get(k) for k in ("tree_size", "root_hash", "timestamp", "key_id")}
     return record_verification(session, None, "ledger", summary, origin=origin)

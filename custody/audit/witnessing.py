@@ -927,3 +927,52 @@ def held_checkpoint(session: Session, settings: LedgerSettings, data: bytes) -> 
                     "does not verify: the file was altered"
                 )
     return result
+
+
+# -- checking the witness records (flask custody verify-audit) -------------------------------------------
+
+
+def verify_witness_records(session: Session, settings: LedgerSettings) -> list[str]:
+    """What ``verify-audit`` adds about witnesses, trusting nothing it reads: every stored
+    cosignature verifies with its registered key over its checkpoint; every recorded policy is
+    the text its SHA-256 names and is carried by an audit event; the registry as it stands is the
+    last recorded policy (else it was changed outside the audited commands)."""
+    from custody.models.audit import AuditEvent
+
+    problems: list[str] = []
+    for cosignature in session.scalars(select(Cosignature).order_by(Cosignature.id)):
+        checkpoint = session.get(Checkpoint, cosignature.checkpoint_id)
+        if checkpoint is None:
+            problems.append(
+                f"Cosignature {cosignature.id} names checkpoint {cosignature.checkpoint_id}, which does not exist."
+            )
+            continue
+        try:
+            line = cosignature_line(cosignature)
+            good = verify_signature(ledger.checkpoint_note_text(checkpoint), line, verifier(cosignature.key))
+        except (ValueError, NoteError):
+            good = False
+        if not good:
+            problems.append(
+                f"Cosignature {cosignature.id} of checkpoint {checkpoint.id} by witness "
+                f"{cosignature.key.witness.name} does not verify: it was forged or altered."
+            )
+    carried = {
+        (event.data or {}).get("policy_sha256")
+        for event in session.scalars(select(AuditEvent).where(AuditEvent.action.like("witness.%")))
+    }
+    for policy in session.scalars(select(WitnessPolicy).order_by(WitnessPolicy.version)):
+        if hashlib.sha256(policy.text.encode("utf-8")).hexdigest() != policy.sha256:
+            problems.append(
+                f"Witness policy version {policy.version} does not match its SHA-256: it was altered."
+            )
+        elif policy.sha256 not in carried:
+            problems.append(
+                f"Witness policy version {policy.version} is not on the record (no witness event carries it)."
+            )
+    if not policy_is_recorded(session, settings):
+        problems.append(
+            "The witness registry is not the last recorded trust policy: keys or witnesses were changed outside "
+            "the audited commands (or the log key or quorum changed: flask custody witness policy --record)."
+        )
+    return problems

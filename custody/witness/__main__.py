@@ -23,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 
 from custody.audit.note import TYPE_COSIGNATURE_V1, TYPE_ED25519, NoteError, parse_vkey
+from custody.audit.tlog import PolicyError, parse_policy
 
 from .compare import compare, describe
 from .core import (
@@ -213,14 +214,25 @@ def cmd_refusals(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    log_keys = _log_keys(args.log_vkey)
+    log_keys = _log_keys(args.log_vkey or [])
     witness_keys = [parse_vkey(v) for v in args.witness_vkey or []]
+    names = {}
+    if args.policy:
+        policy = parse_policy(Path(args.policy).read_bytes())
+        log_keys += policy.log_keys
+        witness_keys += policy.witness_keys
+        names = {w.name: w.key for w in policy.witnesses.values()}
+    if not log_keys:
+        print("ERROR: give the log's key (--log-vkey) or a policy (--policy)", file=sys.stderr)
+        return 2
     if any(k.key_type != TYPE_COSIGNATURE_V1 for k in witness_keys):
         print("ERROR: --witness-vkey takes cosignature/v1 keys (type 0x04)", file=sys.stderr)
         return 2
     origin = log_keys[0].name
     token = Path(args.token_file).read_text().strip() if args.token_file else None
-    result = compare(args.sources, origin, log_keys, witness_keys, log_url=args.log_url, token=token)
+    result = compare(
+        args.sources, origin, log_keys, witness_keys, log_url=args.log_url, token=token, witness_names=names
+    )
     for problem in result.problems:
         print(f"UNUSABLE: {problem}")
     for seen in result.seen:
@@ -296,8 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="detect a split view across witnesses")
     p.add_argument("sources", nargs="+", help="witness state files, checkpoint files or witness URLs")
-    p.add_argument("--log-vkey", action="append", required=True)
-    p.add_argument("--witness-vkey", action="append", help="witness keys whose cosignatures to name")
+    p.add_argument("--log-vkey", action="append", help="the log's verifier key (or give --policy)")
+    p.add_argument("--witness-vkey", action="append", help="witness keys whose cosignatures to verify")
+    p.add_argument("--policy", help="the trust policy (tlog-policy): the log's and the witnesses' keys")
     p.add_argument("--log-url", help="the log's API, to fetch consistency proofs for different sizes")
     p.add_argument("--token-file")
     p.set_defaults(run=cmd_compare)
@@ -308,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (WitnessError, NoteError, OSError, ValueError) as exc:
+    except (WitnessError, NoteError, PolicyError, OSError, ValueError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
 

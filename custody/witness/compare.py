@@ -89,7 +89,9 @@ def compare(
     log_url: str | None = None,
     token: str | None = None,
     timeout: float = 10.0,
+    witness_names: dict[str, VerifierKey] | None = None,
 ) -> Comparison:
+    """``witness_names``: names to show for witness keys (a policy's witness names)."""
     result = Comparison()
     for source in sources:
         try:
@@ -107,7 +109,14 @@ def compare(
         if not any(v.verifier in log_keys for v in verified):
             result.problems.append(f"{source}: the checkpoint is not signed by a key of log {origin!r}")
             continue
-        cosigners = sorted({v.verifier.name for v in verified if v.verifier.key_type == TYPE_COSIGNATURE_V1})
+        names = {k.vkey: n for n, k in (witness_names or {}).items()}
+        cosigners = sorted(
+            names.get(v.verifier.vkey, v.verifier.name)
+            for v in verified
+            if v.verifier.key_type == TYPE_COSIGNATURE_V1
+        )
+        if not witness_keys:  # nothing to verify them with: name them, say so
+            cosigners = [f"{s.name} (unverified)" for s in note.signatures if s.name != origin]
         result.seen.append(Seen(source, text, checkpoint, cosigners))
 
     proofs: dict[tuple[int, int], list[bytes] | None] = {}

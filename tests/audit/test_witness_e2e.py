@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select, update
 
+from custody.audit import witnessing
 from custody.audit.canonical import GENESIS_HASH, canonical_bytes, entry_hash
 from custody.audit.ledger import current_settings
 from custody.audit.merkle import leaf_hash
@@ -253,6 +254,16 @@ def test_a_split_view_is_found_by_comparing_the_witnesses(app, runner, agencies,
         == 2
     )
     assert f"(cosigned by {police.name})" in split.stdout
+
+    # With the agencies' trust policy, the witnesses are named as in the policy.
+    policy = tmp_path / "policy.txt"
+    policy.write_text(witnessing.policy_text(witnessing.current_policy(db.session, current_settings())))
+    named = witness_cli("compare", str(police.state), court.url, "--policy", str(policy))
+    assert (
+        named.returncode == 1
+        and "(cosigned by PDGA)" in named.stdout
+        and "(cosigned by PDFY)" in named.stdout
+    )
 
 
 def test_an_older_copy_restored_is_refused_by_every_witness(app, runner, agencies, tmp_path):

@@ -330,3 +330,87 @@ def test_the_same_cosignature_stored_twice_at_once_is_kept_once(postgres_app):
     assert result.stored == [] and result.known == ["PDGA"]
     fresh()
     assert len(db.session.scalars(select(Cosignature)).all()) == 1
+
+
+# -- verify-audit checks the witness records ----------------------------------------------------------
+
+
+def _verify(runner) -> list[str]:
+    result = runner.invoke(args=["custody", "verify-audit"])
+    return [result.exit_code, *result.output.splitlines()]
+
+
+def test_verify_audit_passes_a_witnessed_log(app, runner):
+    key = _register("PDGA")
+    stored_items(1)
+    create_checkpoint(db.session, current_settings())
+    db.session.commit()
+    _cosign_latest({"PDGA": key})
+    code, first, *_ = _verify(runner)
+    assert code == 0 and first.startswith("OK: the audit record is intact."), first
+
+
+def test_a_witness_key_slipped_into_the_database_is_named(app, runner):
+    from custody.models.witness import Witness, WitnessKey
+
+    _register("PDGA")
+    forged = Ed25519PrivateKey.generate()
+    vkey = VerifierKey.for_key("w.pdga/c", TYPE_COSIGNATURE_V1, forged.public_key())
+    witness = db.session.scalar(select(Witness).where(Witness.name == "PDGA"))
+    db.session.add(
+        WitnessKey(
+            witness=witness,
+            key_name=vkey.name,
+            key_id=vkey.key_id_hex,
+            public_key=base64.b64encode(vkey.public_key).decode(),
+        )
+    )
+    db.session.commit()
+    code, first, *_ = _verify(runner)
+    assert code == 1
+    assert first == (
+        "FAILED: The witness registry is not the last recorded trust policy: keys or witnesses were changed "
+        "outside the audited commands (or the log key or quorum changed: flask custody witness policy --record)."
+    )
+    assert events("audit.verify")[-1].outcome.value == "failure"
+
+
+def test_a_forged_cosignature_row_is_named(app, runner):
+    from custody.models.witness import Cosignature, WitnessKey
+
+    _register("PDGA")
+    stored_items(1)
+    checkpoint = create_checkpoint(db.session, current_settings())
+    db.session.commit()
+    key = db.session.scalar(select(WitnessKey))
+    blob = bytes.fromhex(key.key_id) + (1_800_000_000).to_bytes(8, "big") + bytes(64)
+    db.session.add(
+        Cosignature(
+            checkpoint_id=checkpoint.id,
+            witness_key_id=key.id,
+            timestamp=checkpoint.timestamp,
+            signature=base64.b64encode(blob).decode(),
+        )
+    )
+    db.session.commit()
+    code, first, *_ = _verify(runner)
+    assert code == 1
+    assert first == (
+        f"FAILED: Cosignature 1 of checkpoint {checkpoint.id} by witness PDGA does not verify: it was forged or altered."
+    )
+
+
+def test_an_edited_policy_is_named(app, runner):
+    from sqlalchemy import update
+
+    from custody.models.witness import WitnessPolicy
+
+    from .ledger_helpers import as_dba
+
+    _register("PDGA")
+    with as_dba() as conn:
+        conn.execute(update(WitnessPolicy.__table__).values(text="quorum none\n"))
+    code, first, *rest = _verify(runner)
+    assert (
+        code == 1 and first == "FAILED: Witness policy version 1 does not match its SHA-256: it was altered."
+    )
