@@ -86,6 +86,14 @@ class Config:
         self.CUSTODY_LOGIN_MAX_FAILURES = _int(env, "CUSTODY_LOGIN_MAX_FAILURES", 5)
         self.CUSTODY_LOCKOUT_MINUTES = _int(env, "CUSTODY_LOCKOUT_MINUTES", 10)
         self.CUSTODY_TOKEN_TTL_HOURS = _int(env, "CUSTODY_TOKEN_TTL_HOURS", 24 * 30)
+        # The law's "及时" (docs/DEADLINES.md): when the procuratorate's and court's check-in reminder
+        # appears, and how long items may stay held after a case closed before the alert.
+        self.CUSTODY_TIMELY_CHECK_IN_HOURS = _int(env, "CUSTODY_TIMELY_CHECK_IN_HOURS", 72)
+        self.CUSTODY_HELD_AFTER_CLOSE_GRACE_DAYS = _int(env, "CUSTODY_HELD_AFTER_CLOSE_GRACE_DAYS", 30)
+        # The State Council's holiday arrangements (the `holidays` package) move legal deadlines
+        # (刑事诉讼法 art. 105 ¶4). Only the test suite turns them off, so that its dates do not depend
+        # on the calendar: its holiday tests use the overrides, or turn this on with fixed dates.
+        self.CUSTODY_HOLIDAY_CALENDAR = True
         self.CUSTODY_DEMO_PASSWORD = env.get("CUSTODY_DEMO_PASSWORD") or None
 
         # CSRF: checked on every unsafe request except bearer-token API calls (see custody.auth).
@@ -160,6 +168,7 @@ class TestingConfig(Config):
         super().__init__(env)
         self.SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"
         self.SQLALCHEMY_DATABASE_URI = "sqlite://"  # the test fixtures always override this
+        self.CUSTODY_HOLIDAY_CALENDAR = False  # see Config: tests get the calendar's overrides only
 
 
 class ProductionConfig(Config):

@@ -107,6 +107,8 @@ def _note_commit(session: OrmSession) -> None:
 def _sqlite_on_begin(conn) -> None:
     if conn.dialect.name != "sqlite":
         return
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # e.g. a migration's autocommit block (PRAGMA foreign_keys works only outside BEGIN)
     # A deferred transaction that reads, then writes after another writer committed, fails at once
     # with "database is locked" (its snapshot is stale). Requests that will write therefore take the
     # write lock up front and wait their turn (busy timeout); reads stay concurrent under WAL.

@@ -82,6 +82,10 @@ DEMO_USERS = (
     ("judge", "周正", "PDFY", (Role.OFFICER,)),
     ("court_approver", "吴昊", "PDFY", (Role.APPROVER,)),
     ("court_keeper", "郑芳", "PDFY", (Role.KEEPER,)),
+    # Heads approve what the law reserves to them (e.g. early sale: 主要负责人、检察长、院长).
+    ("police_head", "钱国强", "PDGA", (Role.HEAD,)),
+    ("procuratorate_head", "孙检察长", "PDJC", (Role.HEAD,)),
+    ("court_head", "冯院长", "PDFY", (Role.HEAD,)),
     # The procuratorate is the legal supervision organ (法律监督机关): the auditor sits there.
     ("auditor", "孙立", "PDJC", (Role.AUDITOR,)),
     ("admin", "系统管理员", "PDGA", (Role.ADMIN,)),

@@ -10,7 +10,7 @@ from custody.downloads import file_response
 from custody.extensions import db
 from custody.models.case import SeizureList
 from custody.orm import utcnow
-from custody.services import cases, imports, items
+from custody.services import case_moves, cases, imports, items
 from custody.services.visibility import get_case
 
 from .common import Blueprint, paginate
@@ -18,10 +18,14 @@ from .lifecycle_schemas import ImportFormSchema, ImportResultSchema, TemplateQue
 from .schemas import (
     CaseCreateSchema,
     CaseDetailSchema,
+    CaseMoveInputSchema,
+    CaseMoveSchema,
     CaseQuerySchema,
     CaseSchema,
+    InquirySchema,
     ItemCreateSchema,
     ItemSchema,
+    MergeSchema,
     SeizureListCreateSchema,
     SeizureListSchema,
 )
@@ -49,7 +53,7 @@ class Cases(MethodView):
     @blp.arguments(CaseCreateSchema)
     @blp.response(201, CaseDetailSchema)
     def post(self, data):
-        """立案 — open a case (police officers)."""
+        """立案 — open a case: police (立案), procuratorate (自侦, supervisory referral) or court (自诉)."""
         case = cases.open_case(db.session, current_actor(), **data)
         db.session.commit()
         return _with_summary(case)
@@ -63,6 +67,63 @@ class CaseById(MethodView):
     def get(self, case_id: int):
         """A case with its numbers, stage and the summary derived from its items."""
         return _with_summary(get_case(db.session, current_actor(), case_id))
+
+
+def _case_move(path: str, schema, handler, doc: str, name: str) -> None:
+    class Move(MethodView):
+        decorators = [login_required_api]
+
+        @blp.arguments(schema)
+        @blp.response(201, CaseMoveSchema)
+        def post(self, data, case_id: int):
+            move = handler(db.session, current_actor(), case_id, **data)
+            db.session.commit()
+            return move
+
+    Move.post.__doc__ = doc
+    Move.__name__ = name
+    blp.route(path, endpoint=name)(Move)
+
+
+_case_move(
+    "/<int:case_id>/advance",
+    CaseMoveInputSchema,
+    case_moves.advance_stage,
+    "自侦: the procuratorate concludes its investigation and moves on to its own prosecution review.",
+    "CaseAdvance",
+)
+_case_move(
+    "/<int:case_id>/inquiry",
+    InquirySchema,
+    case_moves.send_for_inquiry,
+    "退回补充调查: a referred case goes back to the supervisory commission (at most twice, one month each).",
+    "CaseInquiry",
+)
+_case_move(
+    "/<int:case_id>/inquiry/return",
+    CaseMoveInputSchema,
+    case_moves.record_inquiry_return,
+    "补充调查完毕: the supervisory commission sent the case back.",
+    "CaseInquiryReturn",
+)
+_case_move(
+    "/<int:case_id>/merge",
+    MergeSchema,
+    case_moves.merge_case,
+    "并案: merge this case into another your agency handles; its items follow.",
+    "CaseMerge",
+)
+
+
+@blp.route("/<int:case_id>/moves")
+class CaseMoves(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, CaseMoveSchema(many=True))
+    def get(self, case_id: int):
+        """The case's procedural moves (自侦 stage advance, supplementary inquiry, merges)."""
+        get_case(db.session, current_actor(), case_id)
+        return db.session.scalars(case_moves.moves_query(case_id)).all()
 
 
 @blp.route("/<int:case_id>/seizure-lists")

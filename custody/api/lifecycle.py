@@ -6,12 +6,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from custody.access import current_actor, login_required_api
-from custody.domain.lifecycle import Recipient
+from custody.domain.errors import InvalidInput
+from custody.domain.i18n import N_
+from custody.domain.lifecycle import ExternalWitness, Recipient
 from custody.extensions import db
 from custody.services import checkouts, corrections, dispositions, freezes
 
 from .common import paginate
 from .lifecycle_schemas import (
+    ActivateSchema,
     CheckoutCreateSchema,
     CheckoutQuerySchema,
     CheckoutSchema,
@@ -28,6 +31,7 @@ from .lifecycle_schemas import (
     FreezeReleaseSchema,
     FreezeSchema,
     ReasonSchema,
+    RefundSchema,
     ReleaseSchema,
     RenewSchema,
     RequiredReasonSchema,
@@ -215,10 +219,26 @@ class DispositionById(MethodView):
         return dispositions.get_disposition(db.session, current_actor(), record_id)
 
 
+def _line_proceeds(raw: dict[str, int] | None) -> dict[int, int] | None:
+    if not raw:
+        return None
+    try:
+        return {int(key): value for key, value in raw.items()}
+    except ValueError as error:
+        raise InvalidInput(
+            N_("Key the prices by item id."), fields={"line_proceeds": [N_("Not an item id.")]}
+        ) from error
+
+
 def _execute(actor, disposition_id, data):
     recipient = Recipient(**data.pop("recipient")) if data.get("recipient") else None
     data.pop("recipient", None)
-    return dispositions.execute_disposition(db.session, actor, disposition_id, recipient=recipient, **data)
+    external = ExternalWitness(**data.pop("external_witness")) if data.get("external_witness") else None
+    data.pop("external_witness", None)
+    data["line_proceeds"] = _line_proceeds(data.get("line_proceeds"))
+    return dispositions.execute_disposition(
+        db.session, actor, disposition_id, recipient=recipient, external_witness=external, **data
+    )
 
 
 _action(
@@ -253,6 +273,16 @@ _action(
     "执行 — the keeper executes: receipt number; witness for destruction; proceeds for a sale; "
     "recipient (owner or authorised agent) for a return.",
     "DispositionExecute",
+)
+
+
+_action(
+    "/dispositions/<int:record_id>/refund",
+    RefundSchema,
+    DispositionSchema,
+    lambda actor, did, data: dispositions.record_refund(db.session, actor, did, **data),
+    "退库 — record the treasury refund of confiscated unclaimed property to its proven owner.",
+    "DispositionRefund",
 )
 
 
@@ -303,6 +333,16 @@ _action(
     lambda actor, fid, data: freezes.release_freeze(db.session, actor, fid, **data),
     "解除冻结 — release an active freeze.",
     "FreezeRelease",
+)
+
+
+_action(
+    "/freezes/<int:record_id>/activate",
+    ActivateSchema,
+    FreezeSchema,
+    lambda actor, fid, data: freezes.activate_queued(db.session, actor, fid, **data),
+    "A queued freeze (轮候冻结) takes effect when the earlier one ends, from the date the institution states.",
+    "FreezeActivate",
 )
 
 

@@ -11,15 +11,19 @@ from custody.domain.enums import DispositionKind
 from custody.domain.i18n import N_
 from custody.domain.lifecycle import (
     CORRECTABLE_FIELDS,
+    ApprovalLevel,
     CheckoutPurpose,
     CheckoutStatus,
     CorrectionStatus,
     CounterpartyKind,
     Discrepancy,
+    DisposalGround,
     DispositionRecordStatus,
     ExtensionStatus,
     FreezeAssetType,
     FreezeStatus,
+    RecipientRelation,
+    WitnessKind,
     freeze_status_on,
     is_overdue,
 )
@@ -188,7 +192,27 @@ class DispositionCreateSchema(Schema):
         metadata={"description": "judgment / decision number (required for final disposal)"},
     )
     reason = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
-    owner_consent = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    owner_consent = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=200),
+        metadata={"description": "the owner's application or consent (early sale at court; securities)"},
+    )
+    ground = _enum(
+        DisposalGround,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "final disposals: judgment (default); before judgment unrelated "
+            "(return_to_owner), contraband (hand_over, destroy), unclaimed (confiscate)"
+        },
+    )
+    notice_ref = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=200),
+        metadata={"description": "how the owner was notified (required for unrelated property)"},
+    )
 
 
 class RecipientSchema(Schema):
@@ -199,8 +223,17 @@ class RecipientSchema(Schema):
         load_default=None,
         allow_none=True,
         validate=ma.validate.Length(max=100),
-        metadata={"description": "the written authorisation (授权委托书) an agent holds"},
+        metadata={"description": "the written authorisation (授权委托书), proof of inheritance or letter"},
     )
+    relation = _enum(RecipientRelation, load_default=None, allow_none=True)
+    organisation = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+
+
+class ExternalWitnessSchema(Schema):
+    kind = _enum(WitnessKind, required=True)
+    name = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=100))
+    id_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=32))
+    organisation = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
 
 
 class ExecuteSchema(Schema):
@@ -210,7 +243,24 @@ class ExecuteSchema(Schema):
         allow_none=True,
         metadata={"description": "username of the destruction witness (not in the chain of custody)"},
     )
-    proceeds_fen = Int(load_default=None, allow_none=True, strict=True)
+    witness_password = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        load_only=True,
+        validate=ma.validate.Length(max=200),
+        metadata={"description": "the user witness confirms with their own password"},
+    )
+    external_witness = ma.fields.Nested(ExternalWitnessSchema, load_default=None, allow_none=True)
+    proceeds_fen = Int(
+        load_default=None, allow_none=True, strict=True, metadata={"description": "the sale's (lot's) total"}
+    )
+    line_proceeds = ma.fields.Dict(
+        keys=ma.fields.Str(),
+        values=Int(strict=True),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "optional price per item id of a lot; adds up to proceeds_fen"},
+    )
     recipient = ma.fields.Nested(RecipientSchema, load_default=None, allow_none=True)
 
 
@@ -234,9 +284,13 @@ class DispositionSchema(Schema):
     case_id = Int()
     custodian_agency = ma.fields.Nested(AgencyRefSchema)
     kind = _enum(DispositionKind)
+    ground = _enum(DisposalGround, allow_none=True)
     legal_basis = ma.fields.Str(allow_none=True)
+    notice_ref = ma.fields.Str(allow_none=True)
     reason = ma.fields.Str(allow_none=True)
     owner_consent = ma.fields.Str(allow_none=True)
+    lot_proceeds_fen = Int(allow_none=True)
+    refund_doc_no = ma.fields.Str(allow_none=True)
     status = _enum(DispositionRecordStatus)
     proposed_by_id = Int()
     proposed_at = AwareDateTime()
@@ -246,10 +300,12 @@ class DispositionSchema(Schema):
     executed_at = AwareDateTime(allow_none=True)
     receipt_no = ma.fields.Str(allow_none=True)
     witness_user_id = Int(allow_none=True)
+    witness_kind = _enum(WitnessKind, allow_none=True)
     recipient = ma.fields.Function(
         lambda d: (
             {
                 "name": d.recipient.name,
+                "relation": d.recipient_relation.value if d.recipient_relation else None,
                 "is_agent": d.recipient_is_agent,
                 "authorisation_ref": d.authorisation_ref,
             }
@@ -276,16 +332,43 @@ class FreezeCreateSchema(Schema):
         allow_none=True,
         strict=True,
         metadata={
-            "description": "default and maximum by asset type: deposits 6 (major case 12), securities 24, equity/insurance 6"
+            "description": "default and maximum by asset type and agency: police deposits 6 (major case 12), "
+            "securities 24, equity/insurance 6; court deposits 12, other rights 36"
         },
     )
     major_case = ma.fields.Bool(load_default=False)
+    major_case_approval = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=100),
+        metadata={"description": "who approved the one-year period of a major case (police)"},
+    )
     notice_doc_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    receipt_end_on = Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the end date on the institution's receipt: the freeze's real end"},
+    )
+    approved_by = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=100))
+    approval_level = _enum(ApprovalLevel, load_default=None, allow_none=True)
+    covers_fruits = ma.fields.Bool(load_default=False, metadata={"description": "是否及于孳息"})
+    scope = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    listed_company = ma.fields.Bool(load_default=False)
+    queued = ma.fields.Bool(
+        load_default=False, metadata={"description": "轮候冻结 behind an existing freeze"}
+    )
 
 
 class RenewSchema(Schema):
     doc_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
     period_months = Int(load_default=None, allow_none=True, strict=True)
+    receipt_end_on = Date(load_default=None, allow_none=True)
+
+
+class ActivateSchema(Schema):
+    start_on = Date(required=True)
+    receipt_end_on = Date(load_default=None, allow_none=True)
+    doc_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
 
 
 class FreezeReleaseSchema(Schema):
@@ -304,6 +387,7 @@ class RenewalSchema(Schema):
     period_months = Int()
     previous_expires_on = Date()
     new_expires_on = Date()
+    receipt_end_on = Date(allow_none=True)
     renewed_at = AwareDateTime()
 
 
@@ -320,9 +404,17 @@ class FreezeSchema(Schema):
     start_on = Date()
     period_months = Int()
     expires_on = Date()
+    receipt_end_on = Date(allow_none=True)
+    approved_by = ma.fields.Str(allow_none=True)
+    approval_level = _enum(ApprovalLevel, allow_none=True)
+    covers_fruits = ma.fields.Bool()
+    scope = ma.fields.Str(allow_none=True)
+    listed_company = ma.fields.Bool()
+    major_case_approval = ma.fields.Str(allow_none=True)
+    queue_position = Int(allow_none=True)
     status = ma.fields.Function(
         lambda f: freeze_status_on(f.status, f.expires_on, local_date(utcnow())).value,
-        metadata={"description": "active, lapsed (expired without renewal) or released"},
+        metadata={"description": "active, queued (轮候), lapsed (expired without renewal) or released"},
     )
     released_at = AwareDateTime(allow_none=True)
     release_doc_no = ma.fields.Str(allow_none=True)
@@ -403,3 +495,8 @@ class ImportResultSchema(Schema):
 
 class TemplateQuerySchema(Schema):
     format = ma.fields.Str(load_default="xlsx", validate=ma.validate.OneOf(["xlsx", "csv"]))
+
+
+class RefundSchema(Schema):
+    doc_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    reason = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))

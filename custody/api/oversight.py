@@ -14,13 +14,24 @@ from custody.access import current_actor, login_required_api, request_origin
 from custody.database import writes_on_get
 from custody.domain.deadlines import AlertRule, AlertState
 from custody.domain.enums import CaseStage, ItemCategory
+from custody.domain.milestones import NoticeBasis
 from custody.domain.owner_lookup import LookupOutcome, OwnerStatus
 from custody.domain.spot_checks import SpotCheckResult, SpotCheckStatus
 from custody.domain.stocktake import DiscrepancyStatus, StocktakeResult, StocktakeStatus
+from custody.domain.workdays import DayKind
 from custody.downloads import ledger_export_response, stocktake_report_response
 from custody.errors import problem
 from custody.extensions import db
-from custody.services import alerts, ledgers, milestones, owner_lookup, spot_checks, statistics, stocktake
+from custody.services import (
+    alerts,
+    calendar,
+    ledgers,
+    milestones,
+    owner_lookup,
+    spot_checks,
+    statistics,
+    stocktake,
+)
 from custody.services.items import ItemQuery
 
 from .common import AgencyRefSchema, AwareDateTime, Date, DecimalString, Int, Schema, paginate
@@ -74,6 +85,14 @@ class AlertSchema(Schema):
     record_type = ma.fields.Str(allow_none=True)
     record_id = Int(allow_none=True)
     record_ref = ma.fields.Str(allow_none=True)
+    shifted_from = ma.fields.Function(
+        lambda a: a.detail["shifted_from"].isoformat() if a.detail.get("shifted_from") else None,
+        metadata={"description": "the period's last day before holidays moved it (刑事诉讼法 art. 105 ¶4)"},
+    )
+    shift_reasons = ma.fields.Function(
+        lambda a: [gettext(reason) for reason in a.detail.get("shift_reasons", [])],
+        metadata={"description": "why each skipped day was a day off"},
+    )
 
 
 class AlertCountSchema(Schema):
@@ -131,6 +150,11 @@ class JudgmentSchema(Schema):
     judgment_no = ma.fields.Str()
     effective_on = Date()
     recorded_at = AwareDateTime()
+    referred_on = Date(allow_none=True)
+    execution_case_no = ma.fields.Str(allow_none=True)
+    execution_opened_on = Date(allow_none=True)
+    extended_until = Date(allow_none=True)
+    extension_approval = ma.fields.Str(allow_none=True)
 
 
 class ClosureCreateSchema(Schema):
@@ -171,6 +195,14 @@ class NoticeCreateSchema(Schema):
     published_on = Date(required=True)
     medium = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=200))
     content = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=5000))
+    basis = ma.fields.Enum(
+        NoticeBasis,
+        by_value=True,
+        load_default=NoticeBasis.UNRELATED,
+        metadata={
+            "description": "unrelated (6 months, 程序规定 233) or court_ordered_return (1 year, 2021解释 445)"
+        },
+    )
 
 
 class NoticeQuerySchema(PageQuerySchema):
@@ -182,6 +214,7 @@ class NoticeSchema(Schema):
     notice_no = ma.fields.Str()
     case_id = Int()
     published_on = Date()
+    basis = ma.fields.Enum(NoticeBasis, by_value=True)
     medium = ma.fields.Str()
     content = ma.fields.Str(allow_none=True)
     item_ids = ma.fields.Function(lambda n: [line.item_id for line in n.lines])
@@ -198,6 +231,138 @@ class CaseJudgment(MethodView):
         judgment = milestones.record_judgment(db.session, current_actor(), case_id, **data)
         db.session.commit()
         return judgment
+
+
+class ExecutionSchema(Schema):
+    referred_on = Date(load_default=None, allow_none=True, metadata={"description": "移送执行"})
+    execution_case_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+    opened_on = Date(load_default=None, allow_none=True, metadata={"description": "执行立案"})
+    extended_until = Date(
+        load_default=None, allow_none=True, metadata={"description": "last day of the approved extension"}
+    )
+    extension_approval = ma.fields.Str(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=100)
+    )
+
+
+class ServiceCreateSchema(Schema):
+    served_on = Date(load_default=None, allow_none=True)
+    holder_agency_id = Int(load_default=None, allow_none=True, strict=True)
+    institution = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+
+
+class ReceiptSchema(Schema):
+    receipt_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    received_on = Date(load_default=None, allow_none=True)
+
+
+class ServiceSchema(Schema):
+    id = Int()
+    judgment_id = Int()
+    holder_agency_id = Int(allow_none=True)
+    institution = ma.fields.Str(allow_none=True)
+    served_on = Date()
+    receipt_no = ma.fields.Str(allow_none=True)
+    receipt_on = Date(allow_none=True)
+
+
+class CalendarOverrideSchema(Schema):
+    day = Date(required=True)
+    kind = ma.fields.Enum(DayKind, by_value=True, required=True)
+    note = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+@blp.route("/cases/<int:case_id>/execution")
+class CaseExecution(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(ExecutionSchema)
+    @blp.response(200, JudgmentSchema)
+    def post(self, data, case_id: int):
+        """移送执行 / 执行立案 / 延长 — the executing court records the execution of the property parts
+        (execution case within 7 days of referral; 6 months from it, extendable with approval)."""
+        judgment = milestones.record_execution(db.session, current_actor(), case_id, **data)
+        db.session.commit()
+        return judgment
+
+
+@blp.route("/cases/<int:case_id>/services")
+class CaseServices(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, ServiceSchema(many=True))
+    def get(self, case_id: int):
+        """The judgment served on the holders of the case's items, and their execution receipts."""
+        from custody.services.visibility import get_case
+
+        get_case(db.session, current_actor(), case_id)
+        return milestones.services_of(db.session, case_id)
+
+    @blp.arguments(ServiceCreateSchema)
+    @blp.response(201, ServiceSchema)
+    def post(self, data, case_id: int):
+        """送达 — serve the judgment on an agency holding items (receipt in 1 month) or a bank (15 days)."""
+        service = milestones.record_service(db.session, current_actor(), case_id, **data)
+        db.session.commit()
+        return service
+
+
+@blp.route("/cases/<int:case_id>/services/<int:service_id>/receipt")
+class CaseServiceReceipt(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(ReceiptSchema)
+    @blp.response(200, ServiceSchema)
+    def post(self, data, case_id: int, service_id: int):
+        """执行回单 — the holder's execution receipt came back."""
+        service = milestones.record_execution_receipt(
+            db.session, current_actor(), case_id, service_id, **data
+        )
+        db.session.commit()
+        return service
+
+
+@blp.route("/calendar/overrides")
+class CalendarOverrides(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, CalendarOverrideSchema(many=True))
+    def get(self):
+        """The working-day calendar's overrides (days off and 调休 working days) — administrators."""
+        from custody.domain.policy import Action, require
+
+        require(current_actor(), Action.MANAGE_REFERENCE_DATA)
+        return calendar.overrides(db.session)
+
+    @blp.arguments(CalendarOverrideSchema)
+    @blp.response(201, CalendarOverrideSchema)
+    def post(self, data):
+        """Add a day off or a working day the holiday package does not know (e.g. next year's 调休)."""
+        row = calendar.set_override(db.session, current_actor(), **data)
+        db.session.commit()
+        return row
+
+
+@blp.route("/calendar/overrides/<string:day>")
+class CalendarOverrideByDay(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(204)
+    def delete(self, day: str):
+        """Remove an override."""
+        from datetime import date
+
+        from custody.domain.errors import InvalidInput
+        from custody.domain.i18n import N_
+
+        try:
+            parsed = date.fromisoformat(day)
+        except ValueError as error:
+            raise InvalidInput(
+                N_("A date like 2026-03-01."), fields={"day": [N_("A date like 2026-03-01.")]}
+            ) from error
+        calendar.remove_override(db.session, current_actor(), parsed)
+        db.session.commit()
 
 
 @blp.route("/cases/<int:case_id>/close")

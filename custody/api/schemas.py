@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 from sqlalchemy import select
 
+from custody.domain.cases import CaseMoveKind, CaseOrigin
 from custody.domain.enums import (
     AgencyKind,
     AttachmentKind,
@@ -48,10 +49,60 @@ class PageQuerySchema(Schema):
 
 
 class CaseCreateSchema(Schema):
-    police_case_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    origin = _enum(
+        CaseOrigin,
+        load_default=CaseOrigin.POLICE_FILING,
+        metadata={
+            "description": "police_filing (police 立案), procuratorate_investigation (检察院自侦), "
+            "supervisory_referral (监察委移送), private_prosecution (自诉, the court)"
+        },
+    )
+    police_case_no = ma.fields.Str(
+        load_default=None,
+        validate=ma.validate.Length(min=1, max=64),
+        metadata={"description": "the police case number (police_filing)"},
+    )
+    case_no = ma.fields.Str(
+        load_default=None,
+        validate=ma.validate.Length(min=1, max=64),
+        metadata={"description": "the opening agency's own case number (other origins)"},
+    )
+    referring_body = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=200),
+        metadata={"description": "the supervisory commission that referred the case"},
+    )
     title = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=200))
     filed_on = Date(load_default=None, metadata={"description": "立案日期; default today"})
     summary = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=5000))
+
+
+class CaseMoveInputSchema(Schema):
+    doc_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+    occurred_on = Date(load_default=None, allow_none=True)
+    note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class InquirySchema(CaseMoveInputSchema):
+    doc_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+
+
+class MergeSchema(Schema):
+    into_case_id = Int(required=True, strict=True)
+    doc_no = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+    note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class CaseMoveSchema(Schema):
+    id = Int()
+    case_id = Int()
+    kind = _enum(CaseMoveKind)
+    occurred_on = Date()
+    doc_no = ma.fields.Str(allow_none=True)
+    note = ma.fields.Str(allow_none=True)
+    other_case_id = Int(allow_none=True)
+    recorded_at = AwareDateTime()
 
 
 class CaseQuerySchema(PageQuerySchema):
@@ -84,13 +135,18 @@ class CaseSchema(Schema):
     summary = ma.fields.Str(allow_none=True)
     filed_on = Date()
     stage = _enum(CaseStage)
-    police_case_no = ma.fields.Str()
+    origin = _enum(CaseOrigin)
+    referring_body = ma.fields.Str(allow_none=True)
+    police_case_no = ma.fields.Str(allow_none=True)
     procuratorate_case_no = ma.fields.Str(allow_none=True)
     court_case_no = ma.fields.Str(allow_none=True)
-    police_agency = ma.fields.Nested(AgencyRefSchema)
+    appeal_case_no = ma.fields.Str(allow_none=True)
+    police_agency = ma.fields.Nested(AgencyRefSchema, allow_none=True)
     procuratorate_agency = ma.fields.Nested(AgencyRefSchema, allow_none=True)
     court_agency = ma.fields.Nested(AgencyRefSchema, allow_none=True)
+    appeal_court_agency = ma.fields.Nested(AgencyRefSchema, allow_none=True)
     handling_agency = ma.fields.Nested(AgencyRefSchema)
+    merged_into_id = Int(allow_none=True)
     supplementary_rounds = Int()
     created_at = AwareDateTime()
 
@@ -110,7 +166,22 @@ class SeizureListCreateSchema(Schema):
         load_default=None, allow_none=True, validate=ma.validate.Length(max=200)
     )
     officers = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
-    witness = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    witness = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=200),
+        metadata={"description": "a citizen, not the police's own staff (程序规定 194)"},
+    )
+    second_officer = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+    witness_note = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=200),
+        metadata={"description": "no qualified witness: recorded on video, and why (程序规定 194 ¶3)"},
+    )
+    obtained_before_filing = ma.fields.Bool(
+        load_default=False, metadata={"description": "evidence obtained (调取) before the case was opened"}
+    )
 
 
 class SeizureListSchema(Schema):
@@ -123,7 +194,9 @@ class SeizureListSchema(Schema):
     holder_signature = _enum(HolderSignature)
     holder_signature_note = ma.fields.Str(allow_none=True)
     officers = ma.fields.Str(allow_none=True)
+    second_officer = ma.fields.Str(allow_none=True)
     witness = ma.fields.Str(allow_none=True)
+    witness_note = ma.fields.Str(allow_none=True)
 
 
 # -- items ------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ class Role(LabelledEnum):
     KEEPER = "keeper"  # 保管员
     AUDITOR = "auditor"  # 监督员
     ADMIN = "admin"  # 系统管理员
+    HEAD = "head"  # 机关负责人（局长、检察长、院长）: approvals the law reserves to the head
 
 
 class StorageKind(LabelledEnum):
@@ -166,6 +167,8 @@ class TransferKind(LabelledEnum):
     PROSECUTION = "prosecution"  # 移送审查起诉 police → procuratorate
     INDICTMENT = "indictment"  # 提起公诉 procuratorate → court
     SUPPLEMENTARY_INVESTIGATION = "supplementary_investigation"  # 退回补充侦查 procuratorate → police
+    APPEAL = "appeal"  # 上诉、抗诉: first-instance court → appeal court (2021解释 440)
+    JURISDICTION = "jurisdiction"  # 移送管辖、并案: to another agency of the same kind (程序规定 184, 185)
     OTHER = "other"
 
 
@@ -198,6 +201,7 @@ register_labels(
         (Role.KEEPER, N_("Keeper")),
         (Role.AUDITOR, N_("Auditor")),
         (Role.ADMIN, N_("Administrator")),
+        (Role.HEAD, N_("Agency head")),
         (StorageKind.ROOM, N_("Room")),
         (StorageKind.SHELF, N_("Shelf")),
         (StorageKind.BIN, N_("Bin")),
@@ -270,6 +274,8 @@ register_labels(
         (TransferKind.PROSECUTION, N_("Transfer for prosecution review")),
         (TransferKind.INDICTMENT, N_("Public prosecution (to court)")),
         (TransferKind.SUPPLEMENTARY_INVESTIGATION, N_("Return for supplementary investigation")),
+        (TransferKind.APPEAL, N_("Appeal (to the appeal court)")),
+        (TransferKind.JURISDICTION, N_("Transfer of jurisdiction")),
         (TransferKind.OTHER, N_("Other transfer")),
         (TransferMode.BY_RECORD, N_("By record (item stays)")),
         (TransferMode.PHYSICAL, N_("Physical hand-over")),

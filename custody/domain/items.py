@@ -170,6 +170,9 @@ _KEPT_AT_INSTITUTION: dict[ItemCategory, tuple[ExternalKind, str]] = {
 }
 
 
+SEALED_IN_PLACE = "原地查封"
+
+
 def default_keeping(
     category: ItemCategory, measure: Measure, details: dict[str, Any]
 ) -> tuple[ExternalKind, str | None] | None:
@@ -178,6 +181,13 @@ def default_keeping(
     ``None`` means the usual rule of ``initial_location``."""
     if measure is Measure.REGISTERED_KEPT:
         return None
+    if measure is Measure.SEALED:
+        # [LAW] 程序规定 art. 228 ¶2, 2021解释 art. 437 ¶2: real estate, vessels and other things that
+        # cannot be moved are sealed where they are (原地封存): never "awaiting check-in".
+        place = details.get("address")
+        return ExternalKind.OTHER, (
+            place.strip() if isinstance(place, str) and place.strip() else SEALED_IN_PLACE
+        )
     if category in (ItemCategory.BANK_ACCOUNT, ItemCategory.SECURITIES) or measure is Measure.FROZEN:
         kind, field = _KEPT_AT_INSTITUTION.get(category, (ExternalKind.OTHER, ""))
         place = details.get(field) if field else None
@@ -250,12 +260,14 @@ def check_registration(reg: Registration, *, case_filed_on: date, now: datetime)
         errors["measure_date"] = [measure_date_error]
     if reg.measure_doc_no is not None and len(reg.measure_doc_no) > 64:
         errors["measure_doc_no"] = [N_("Too long.")]
+    # [LAW] No 查封/扣押/冻结 before the case is opened (程序规定 art. 174 ¶2); evidence obtained (调取)
+    # during the pre-filing check may predate it.
+    before_filing_allowed = reg.measure is Measure.OBTAINED
     if reg.seized_at > now + CLOCK_SKEW:
         errors["seized_at"] = [N_("In the future.")]
-    elif local_date(reg.seized_at) < case_filed_on:
-        # [LAW] no seizure before the case is opened (立案).
+    elif local_date(reg.seized_at) < case_filed_on and not before_filing_allowed:
         errors["seized_at"] = [N_("Earlier than the date the case was opened.")]
-    if reg.measure_date < case_filed_on and "measure_date" not in errors:
+    if reg.measure_date < case_filed_on and "measure_date" not in errors and not before_filing_allowed:
         errors["measure_date"] = [N_("Earlier than the date the case was opened.")]
     details, detail_errors = clean_details(reg.category, reg.details)
     errors.update(detail_errors)
@@ -357,6 +369,24 @@ def _denominations(value: Any) -> str | None:
     return None
 
 
+def _iso_date(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return N_("A date like 2026-03-01.")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return N_("A date like 2026-03-01.")
+    return None
+
+
+# [LAW] 2021解释 art. 437 ¶2 (……并通知有关财物的登记、管理部门办理查封登记手续): a sealed item records the
+# registry's notice (协助执行通知): the registry, the notice number and its date.
+REGISTRY_NOTICE: dict[str, tuple[bool, Any]] = {
+    "registry": (False, _text(100)),
+    "registry_notice_no": (False, _text(64)),
+    "registry_notice_date": (False, _iso_date),
+}
+
 CATEGORY_FIELDS: dict[ItemCategory, dict[str, tuple[bool, Any]]] = {
     ItemCategory.CASH: {
         "amount_fen": (True, _non_negative_int),
@@ -382,8 +412,9 @@ CATEGORY_FIELDS: dict[ItemCategory, dict[str, tuple[bool, Any]]] = {
         "vin": (False, _vin),
         "brand_model": (False, _text(100)),
         "colour": (False, _text(20)),
+        **REGISTRY_NOTICE,
     },
-    ItemCategory.VESSEL: {"registry_no": (True, _text(40)), "hull_no": (False, _text(40))},
+    ItemCategory.VESSEL: {"registry_no": (True, _text(40)), "hull_no": (False, _text(40)), **REGISTRY_NOTICE},
     ItemCategory.PHONE: {
         "imei": (False, _imei),
         "imei2": (False, _imei),
@@ -391,11 +422,15 @@ CATEGORY_FIELDS: dict[ItemCategory, dict[str, tuple[bool, Any]]] = {
         "phone_number": (False, _text(20)),
     },
     ItemCategory.ELECTRONICS: {"serial_no": (False, _text(64)), "brand_model": (False, _text(100))},
-    ItemCategory.REAL_ESTATE: {"address": (True, _text(200)), "title_no": (False, _text(64))},
+    ItemCategory.REAL_ESTATE: {
+        "address": (True, _text(200)),
+        "title_no": (False, _text(64)),
+        **REGISTRY_NOTICE,
+    },
     ItemCategory.VALUABLES: {"weight_g": (False, _text(20)), "purity": (False, _text(20))},
     ItemCategory.DOCUMENTS: {"document_no": (False, _text(64))},
     ItemCategory.CONTRABAND: {"weight_g": (False, _text(20)), "seal_no": (False, _text(40))},
-    ItemCategory.GOODS: {"weight_g": (False, _text(20))},
+    ItemCategory.GOODS: {"weight_g": (False, _text(20)), "address": (False, _text(200)), **REGISTRY_NOTICE},
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .enums import CaseStage
+from .enums import CaseStage, LabelledEnum, register_labels
 from .errors import Conflict, InvalidInput
 from .i18n import N_
 
@@ -68,3 +68,22 @@ def check_notice(published_on: date, medium: str | None, *, today: date) -> str:
     _not_future(published_on, today, "published_on")
     where = _text(medium, "medium", 200)
     return where
+
+
+class NoticeBasis(LabelledEnum):
+    """Why the owner is sought by public notice, which sets how long the notice runs [LAW]."""
+
+    UNRELATED = "unrelated"  # 程序规定 233: owner of unrelated property unknown — 6 months
+    COURT_ORDERED_RETURN = (
+        "court_ordered_return"  # 2021解释 445 ¶3: judgment returns it, nobody claims — 1 year
+    )
+
+
+NOTICE_MONTHS: dict[NoticeBasis, int] = {NoticeBasis.UNRELATED: 6, NoticeBasis.COURT_ORDERED_RETURN: 12}
+
+register_labels(
+    [
+        (NoticeBasis.UNRELATED, N_("Owner of unrelated property unknown (6 months)")),
+        (NoticeBasis.COURT_ORDERED_RETURN, N_("Return ordered by the judgment, nobody claimed it (1 year)")),
+    ]
+)

@@ -62,12 +62,14 @@ class Action(StrEnum):
     # Disposal (处置)
     PROPOSE_DISPOSITION = "propose_disposition"
     APPROVE_DISPOSITION = "approve_disposition"
+    APPROVE_EARLY_SALE = "approve_early_sale"
     EXECUTE_DISPOSITION = "execute_disposition"
     # Freezes (冻结) and corrections (更正)
     MANAGE_FREEZE = "manage_freeze"
     PROPOSE_CORRECTION = "propose_correction"
     APPROVE_CORRECTION = "approve_correction"
     # Case milestones the deadlines hang on
+    MOVE_CASE = "move_case"
     RECORD_JUDGMENT = "record_judgment"
     CLOSE_CASE = "close_case"
     MARK_UNRELATED = "mark_unrelated"
@@ -134,9 +136,11 @@ POLICY: dict[Action, Rule] = {
         _rule(
             Action.OPEN_CASE,
             [Role.OFFICER],
-            kinds=[AgencyKind.POLICE],
-            description=N_("Open a case (only police officers open cases)."),
-            source="[LAW] no seizure before a case is opened (立案); [DESIGN] §3",
+            description=N_(
+                "Open a case of the origin the agency may open: police 立案, procuratorate 自侦 or "
+                "supervisory referral, court 自诉."
+            ),
+            source="[LAW] 刑事诉讼法 art. 19, 210; 检察院规则 art. 668; no seizure before the case is opened",
         ),
         _rule(
             Action.REGISTER_ITEM,
@@ -254,6 +258,13 @@ POLICY: dict[Action, Rule] = {
             description=N_("Approve or reject a disposal proposal (never one's own)."),
         ),
         _rule(
+            Action.APPROVE_EARLY_SALE,
+            [Role.HEAD],
+            Relation.CUSTODIAN,
+            description=N_("Approve or reject an early sale (never one's own proposal)."),
+            source="[LAW] 程序规定 236 (主要负责人批准); 2021解释 439 (院长批准); 检察院规则 214 (检察长批准)",
+        ),
+        _rule(
             Action.EXECUTE_DISPOSITION,
             [Role.KEEPER],
             Relation.CUSTODIAN,
@@ -278,6 +289,16 @@ POLICY: dict[Action, Rule] = {
             [Role.APPROVER],
             Relation.CUSTODIAN,
             description=N_("Approve or reject a correction (never one's own)."),
+        ),
+        _rule(
+            Action.MOVE_CASE,
+            [Role.OFFICER],
+            Relation.CASE_HANDLER,
+            description=N_(
+                "Record a procedural move of a case the agency handles: 自侦 to prosecution review, "
+                "supplementary inquiry by the supervisory commission, merging another case into it."
+            ),
+            source="[LAW] 监察法 art. 54; 程序规定 art. 21, 184",
         ),
         _rule(
             Action.RECORD_JUDGMENT,
@@ -385,6 +406,10 @@ SEPARATION_RULES: dict[str, tuple[str, str]] = {
         "An auditor cannot also be an officer, approver or keeper.",
         "[DESIGN] §4",
     ),
+    "separation.officer_not_keeper": (
+        "A case officer may not also be a keeper of the property.",
+        "[LAW] 程序规定 art. 235 ¶3 (严禁由侦查人员自行保管涉案财物)",
+    ),
     "separation.requester_not_approver": (
         "Nobody approves their own check-out, extension, disposal or correction.",
         "[LAW] + [DESIGN] §4",
@@ -415,4 +440,9 @@ def role_combination_problems(roles: Iterable[Role]) -> list[str]:
         problems.append(N_("Administrators hold no other role (no custody actions)."))
     if Role.AUDITOR in roles and roles & {Role.OFFICER, Role.APPROVER, Role.KEEPER}:
         problems.append(N_("Auditors are independent and cannot also act on custody."))
+    if {Role.OFFICER, Role.KEEPER} <= roles:
+        # [LAW] 程序规定 art. 235 ¶3: 严禁由侦查人员自行保管涉案财物.
+        problems.append(
+            N_("A case officer may not also keep the property (officer and keeper on one account).")
+        )
     return problems

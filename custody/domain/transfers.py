@@ -34,6 +34,8 @@ class Route:
     from_stage: frozenset[CaseStage]
     to_stage: CaseStage | None  # the case's stage after the receiver signs; None: unchanged
     number_for: AgencyKind | None  # whose case number the receiver records on first sign-for
+    moves_file: bool = True  # the case file (and the handling of the case) moves to the receiver
+    same_kind: bool = False  # between two agencies of the same kind (移送管辖: police → police …)
 
 
 ROUTES: dict[TransferKind, Route] = {
@@ -58,7 +60,23 @@ ROUTES: dict[TransferKind, Route] = {
         CaseStage.INVESTIGATION,
         None,
     ),
-    TransferKind.OTHER: Route(None, None, frozenset(CaseStage) - {CaseStage.CLOSED}, None, None),
+    # [LAW] 2021解释 art. 440: on appeal or protest the first-instance court sends the evidence on.
+    TransferKind.APPEAL: Route(
+        AgencyKind.COURT, AgencyKind.COURT, frozenset({CaseStage.TRIAL}), CaseStage.TRIAL, AgencyKind.COURT
+    ),
+    # [LAW] 程序规定 art. 184, 185: jurisdiction transferred (or merged investigation) — the file, the
+    # evidence and the property go with the case; the receiver records its own number.
+    TransferKind.JURISDICTION: Route(
+        None,
+        None,
+        frozenset({CaseStage.INVESTIGATION, CaseStage.PROSECUTION_REVIEW, CaseStage.TRIAL}),
+        None,
+        None,
+        same_kind=True,
+    ),
+    TransferKind.OTHER: Route(
+        None, None, frozenset(CaseStage) - {CaseStage.CLOSED}, None, None, moves_file=False
+    ),
 }
 
 # Items must be somewhere on record to be handed over by record or physically.
@@ -82,14 +100,17 @@ def check_route(
         raise InvalidInput(
             N_("A transfer goes to another agency."), fields={"to_agency_id": [N_("Same agency.")]}
         )
-    if (route.from_kind and from_kind is not route.from_kind) or (
-        route.to_kind and to_kind is not route.to_kind
+    if (
+        (route.from_kind and from_kind is not route.from_kind)
+        or (route.to_kind and to_kind is not route.to_kind)
+        or (route.same_kind and from_kind is not to_kind)
     ):
         raise InvalidInput(
             N_(
                 "This kind of transfer does not go between these kinds of agency "
                 "(police → procuratorate for prosecution review, procuratorate → court for prosecution, "
-                "procuratorate → police for supplementary investigation)."
+                "procuratorate → police for supplementary investigation, court → appeal court, "
+                "jurisdiction to an agency of the same kind)."
             ),
             code="transfer.wrong_route",
             fields={"to_agency_id": [N_("Wrong kind of receiving agency for this transfer.")]},
@@ -97,7 +118,7 @@ def check_route(
     _check_stage(kind, case_stage, supplementary_rounds)
     # A stage transfer may carry the file alone (items already with the receiver, or staying put);
     # an "other" transfer exists only to move items.
-    if item_count == 0 and route.to_stage is None:
+    if item_count == 0 and not route.moves_file:
         raise InvalidInput(
             N_("Choose at least one item."), fields={"item_ids": [N_("Choose at least one item.")]}
         )
@@ -117,7 +138,7 @@ def _check_stage(kind: TransferKind, case_stage: CaseStage, supplementary_rounds
 
 def moves_case(kind: TransferKind) -> bool:
     """Whether signing for this transfer moves the case file (and stage) to the receiver."""
-    return ROUTES[kind].to_stage is not None
+    return ROUTES[kind].moves_file
 
 
 STAGE_KINDS = frozenset(kind for kind in TransferKind if moves_case(kind))
@@ -180,13 +201,18 @@ def check_no_open_checkout(label_code: str, checkout_no: str | None) -> None:
         )
 
 
-def check_item_transferable(facts: ItemFacts) -> None:
+def check_item_transferable(facts: ItemFacts, *, stage: bool = False) -> None:
+    """Whether an item can be offered. A stage transfer lists all the property the case still has
+    (刑事诉讼法 art. 245; 程序规定 art. 288): an item out on a check-out (e.g. for appraisal) is listed
+    and flagged, not refused."""
     ensure_not_disposed(facts)
     if facts.disposition_status in (DispositionStatus.PROPOSED, DispositionStatus.APPROVED):
         raise Conflict(
             N_("The item has a disposal in progress; finish or cancel it first."),
             code="item.disposal_pending",
         )
+    if facts.location_state is LocationState.CHECKED_OUT and stage:
+        return
     if facts.location_state is LocationState.CHECKED_OUT:
         raise Conflict(
             N_("A checked-out item must be returned before it is transferred."), code="item.checked_out"
@@ -234,13 +260,16 @@ def status_after(decisions: Iterable[LineDecision]) -> TransferStatus:
     return TransferStatus.COMPLETED if pending == 0 else TransferStatus.PARTIAL
 
 
-def check_case_number(kind: TransferKind, existing: str | None, given: str | None) -> str | None:
-    """On first sign-for, the receiving procuratorate or court records its own case number."""
+def check_case_number(
+    kind: TransferKind, existing: str | None, given: str | None, *, always: bool = False
+) -> str | None:
+    """On first sign-for, the receiving procuratorate or court records its own case number (on a
+    transfer of jurisdiction or an appeal, the receiver always records its own)."""
     route = ROUTES[kind]
     given = (given or "").strip() or None
-    if route.number_for is None:
+    if route.number_for is None and not always:
         return None
-    if existing is None and given is None:
+    if (existing is None or always) and given is None:
         raise InvalidInput(
             N_("Record your agency's case number when signing for the case."),
             fields={"case_no": [N_("Required on first sign-for.")]},

@@ -2,7 +2,7 @@
 
 from .agency import Agency, CustodyCentre, StorageLocation
 from .audit import AuditEvent
-from .case import Case, CaseParticipant, NumberSequence, SeizureList
+from .case import Case, CaseMove, CaseParticipant, NumberSequence, SeizureList
 from .item import Attachment, Item
 from .ledger import Checkpoint, LogEntry, LogState
 from .lifecycle import (
@@ -17,8 +17,10 @@ from .lifecycle import (
     FreezeRenewal,
 )
 from .oversight import (
+    CalendarOverride,
     CaseClosure,
     CaseJudgment,
+    JudgmentService,
     OwnerLookupAttempt,
     PublicNotice,
     PublicNoticeLine,
@@ -38,7 +40,9 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "CalendarOverride",
     "Case",
+    "CaseMove",
     "CaseParticipant",
     "Checkpoint",
     "Checkout",
@@ -51,6 +55,7 @@ __all__ = [
     "FreezeOrder",
     "FreezeRenewal",
     "Item",
+    "JudgmentService",
     "LogEntry",
     "LogState",
     "NumberSequence",

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from custody.domain.cases import CaseMoveKind, CaseOrigin
 from custody.domain.enums import CaseStage, HolderSignature
 from custody.orm import Base, str_enum, utcnow
 
@@ -24,12 +25,21 @@ class Case(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     filed_on: Mapped[date]  # 立案日期: nothing may be seized before it
     stage: Mapped[CaseStage] = mapped_column(str_enum(CaseStage), index=True)
-    police_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
-    police_case_no: Mapped[str] = mapped_column(String(64))
+    # Who opened the case (police, procuratorate 自侦, supervisory referral, court 自诉): see domain/cases.
+    origin: Mapped[CaseOrigin] = mapped_column(
+        str_enum(CaseOrigin), default=CaseOrigin.POLICE_FILING, server_default=CaseOrigin.POLICE_FILING.value
+    )
+    referring_body: Mapped[str | None] = mapped_column(String(200))  # the supervisory commission
+    police_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    police_case_no: Mapped[str | None] = mapped_column(String(64))
     procuratorate_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     procuratorate_case_no: Mapped[str | None] = mapped_column(String(64))
     court_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     court_case_no: Mapped[str | None] = mapped_column(String(64))
+    # 二审: the appeal court and its number (2021解释 art. 440); execution returns to the first instance.
+    appeal_court_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    appeal_case_no: Mapped[str | None] = mapped_column(String(64))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("criminal_case.id"))  # 并案
     # The agency that holds the case file now (it may register items and propose transfers).
     handling_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     supplementary_rounds: Mapped[int] = mapped_column(default=0)  # 退回补充侦查, at most twice
@@ -37,9 +47,10 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    police_agency: Mapped[Agency] = relationship(foreign_keys=[police_agency_id])
+    police_agency: Mapped[Agency | None] = relationship(foreign_keys=[police_agency_id])
     procuratorate_agency: Mapped[Agency | None] = relationship(foreign_keys=[procuratorate_agency_id])
     court_agency: Mapped[Agency | None] = relationship(foreign_keys=[court_agency_id])
+    appeal_court_agency: Mapped[Agency | None] = relationship(foreign_keys=[appeal_court_agency_id])
     handling_agency: Mapped[Agency] = relationship(foreign_keys=[handling_agency_id])
 
     __mapper_args__ = {"version_id_col": version}
@@ -50,7 +61,42 @@ class Case(Base):
             "police": self.police_case_no,
             "procuratorate": self.procuratorate_case_no,
             "court": self.court_case_no,
+            "appeal_court": self.appeal_case_no,
         }
+
+    @property
+    def first_number(self) -> str:
+        """The opening agency's number: the police's, else the procuratorate's, else the court's."""
+        return self.police_case_no or self.procuratorate_case_no or self.court_case_no or ""
+
+    @property
+    def latest_number(self) -> str:
+        """The number of the latest agency to hold the case (appeal court › court › procuratorate › police)."""
+        return (
+            self.appeal_case_no
+            or self.court_case_no
+            or self.procuratorate_case_no
+            or self.police_case_no
+            or ""
+        )
+
+
+class CaseMove(Base):
+    """A procedural move of the case file that is not a transfer between two agencies of the system:
+    自侦 stage advance, 退回补充调查 to the supervisory commission and its return, 并案 (merge)."""
+
+    __tablename__ = "case_move"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"), index=True)
+    kind: Mapped[CaseMoveKind] = mapped_column(str_enum(CaseMoveKind))
+    occurred_on: Mapped[date]
+    doc_no: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(500))
+    other_case_id: Mapped[int | None] = mapped_column(ForeignKey("criminal_case.id"))  # the merged case
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CaseParticipant(Base):
@@ -79,7 +125,10 @@ class SeizureList(Base):
     holder_signature: Mapped[HolderSignature] = mapped_column(str_enum(HolderSignature))
     holder_signature_note: Mapped[str | None] = mapped_column(String(200))
     officers: Mapped[str | None] = mapped_column(String(200))
+    second_officer: Mapped[str | None] = mapped_column(String(64))  # 程序规定 art. 229: at least two
     witness: Mapped[str | None] = mapped_column(String(200))
+    # No qualified witness (程序规定 art. 194 ¶3): the seizure was recorded on video, and why is noted.
+    witness_note: Mapped[str | None] = mapped_column(String(200))
     # Printed on the holder's copy; the holder uses it to look up their items' status.
     verification_code: Mapped[str] = mapped_column(String(16))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

@@ -14,15 +14,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import DispositionKind
 from custody.domain.lifecycle import (
+    ApprovalLevel,
     CheckoutPurpose,
     CheckoutStatus,
     CorrectionStatus,
     CounterpartyKind,
     Discrepancy,
+    DisposalGround,
     DispositionRecordStatus,
     ExtensionStatus,
     FreezeAssetType,
     FreezeStatus,
+    RecipientRelation,
+    WitnessKind,
 )
 from custody.orm import Base, str_enum, utcnow
 
@@ -123,7 +127,10 @@ class Disposition(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"), index=True)
     custodian_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     kind: Mapped[DispositionKind] = mapped_column(str_enum(DispositionKind))
+    # Why a final disposal may happen now: the judgment, or a disposal the law orders before it.
+    ground: Mapped[DisposalGround | None] = mapped_column(str_enum(DisposalGround))
     legal_basis: Mapped[str | None] = mapped_column(String(200))  # judgment / decision number
+    notice_ref: Mapped[str | None] = mapped_column(String(200))  # how the owner was notified
     reason: Mapped[str | None] = mapped_column(Text)
     owner_consent: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[DispositionRecordStatus] = mapped_column(str_enum(DispositionRecordStatus), index=True)
@@ -136,13 +143,26 @@ class Disposition(Base):
     executed_at: Mapped[datetime | None]
     receipt_no: Mapped[str | None] = mapped_column(String(64))  # 执行回单
     witness_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The destruction witness's kind; an external witness is a counterparty (name, ID, organisation).
+    witness_kind: Mapped[WitnessKind | None] = mapped_column(str_enum(WitnessKind))
+    witness_counterparty_id: Mapped[int | None] = mapped_column(ForeignKey("counterparty.id"))
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("counterparty.id"))
     recipient_is_agent: Mapped[bool] = mapped_column(default=False)
+    recipient_relation: Mapped[RecipientRelation | None] = mapped_column(str_enum(RecipientRelation))
     authorisation_ref: Mapped[str | None] = mapped_column(String(100))
+    # Early sale of a lot (one auction, many items): the lot's total; lines may carry item prices.
+    lot_proceeds_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # 退库: confiscated unclaimed property later claimed and proven is refunded from the treasury.
+    refund_doc_no: Mapped[str | None] = mapped_column(String(64))
+    refunded_at: Mapped[datetime | None]
+    refunded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)
 
     custodian_agency: Mapped[Agency] = relationship(lazy="joined")
-    recipient: Mapped[Counterparty | None] = relationship(lazy="joined")
+    recipient: Mapped[Counterparty | None] = relationship(foreign_keys=[recipient_id], lazy="joined")
+    witness_counterparty: Mapped[Counterparty | None] = relationship(
+        foreign_keys=[witness_counterparty_id], lazy="joined"
+    )
     lines: Mapped[list[DispositionLine]] = relationship(
         back_populates="disposition", order_by="DispositionLine.id", lazy="selectin"
     )
@@ -181,7 +201,18 @@ class FreezeOrder(Base):
     start_on: Mapped[date]
     period_months: Mapped[int]
     expires_on: Mapped[date] = mapped_column(index=True)  # last day the freeze holds
+    # The end date on the institution's receipt (回执): the freeze's real end (expires_on follows it).
+    receipt_end_on: Mapped[date | None]
     status: Mapped[FreezeStatus] = mapped_column(str_enum(FreezeStatus), index=True)
+    # The notice's contents and its approval (程序规定 art. 239, 243 ¶2).
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approval_level: Mapped[ApprovalLevel | None] = mapped_column(str_enum(ApprovalLevel))
+    covers_fruits: Mapped[bool] = mapped_column(default=False)  # 是否及于孳息
+    scope: Mapped[str | None] = mapped_column(String(200))  # 冻结范围
+    listed_company: Mapped[bool] = mapped_column(default=False)
+    major_case_approval: Mapped[str | None] = mapped_column(String(100))
+    # 轮候冻结 (程序规定 art. 242): its place in the queue behind earlier freezes of the same account.
+    queue_position: Mapped[int | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     released_at: Mapped[datetime | None]
@@ -204,6 +235,7 @@ class FreezeRenewal(Base):
     period_months: Mapped[int]
     previous_expires_on: Mapped[date]
     new_expires_on: Mapped[date]
+    receipt_end_on: Mapped[date | None]
     renewed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     renewed_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -10,9 +10,11 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import CaseStage, LocationState
+from custody.domain.milestones import NoticeBasis
 from custody.domain.owner_lookup import LookupOutcome
 from custody.domain.spot_checks import SpotCheckResult, SpotCheckStatus
 from custody.domain.stocktake import DiscrepancyStatus, StocktakeResult, StocktakeStatus
+from custody.domain.workdays import DayKind
 from custody.orm import Base, BigId, str_enum, utcnow
 
 from .agency import Agency, CustodyCentre, StorageLocation
@@ -36,8 +38,32 @@ class CaseJudgment(Base):
     court_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The execution of its property parts (2014规定 art. 3, 7): referral, execution case, extension.
+    referred_on: Mapped[date | None]  # 移送执行
+    execution_case_no: Mapped[str | None] = mapped_column(String(64))
+    execution_opened_on: Mapped[date | None]  # 执行立案
+    extended_until: Mapped[date | None]  # last day of an extension approved by the president
+    extension_approval: Mapped[str | None] = mapped_column(String(100))
 
     case: Mapped[Case] = relationship()
+
+
+class JudgmentService(Base):
+    """The effective judgment served (送达) on a holder of the case's items that is not the court — an
+    agency, or a bank holding frozen funds to be confiscated — and the execution receipt it returns
+    (2021解释 art. 447, 448)."""
+
+    __tablename__ = "judgment_service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    judgment_id: Mapped[int] = mapped_column(ForeignKey("case_judgment.id"), index=True)
+    holder_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    institution: Mapped[str | None] = mapped_column(String(200))  # a bank outside the system
+    served_on: Mapped[date]
+    receipt_no: Mapped[str | None] = mapped_column(String(64))  # 执行回单
+    receipt_on: Mapped[date | None]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CaseClosure(Base):
@@ -83,6 +109,10 @@ class PublicNotice(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"), index=True)
     custodian_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     published_on: Mapped[date]
+    # Sets the notice period: 6 months for unrelated property, 1 year for court-ordered returns.
+    basis: Mapped[NoticeBasis] = mapped_column(
+        str_enum(NoticeBasis), default=NoticeBasis.UNRELATED, server_default=NoticeBasis.UNRELATED.value
+    )
     medium: Mapped[str] = mapped_column(String(200))  # where it was published
     content: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
@@ -104,6 +134,19 @@ class PublicNoticeLine(Base):
 
     notice: Mapped[PublicNotice] = relationship(back_populates="lines")
     item: Mapped[Item] = relationship(lazy="joined")
+
+
+class CalendarOverride(Base):
+    """An administrator's correction of the working-day calendar (custody/domain/workdays.py): a day
+    off or a 调休 working day the installed holiday package does not know (yet)."""
+
+    __tablename__ = "calendar_override"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[DayKind] = mapped_column(str_enum(DayKind))
+    note: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # -- stocktake (盘点) --------------------------------------------------------------------------

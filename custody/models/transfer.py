@@ -70,6 +70,9 @@ class TransferLine(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(String(500))
+    # Listed though not complete (刑事诉讼法 art. 245: the list names all the property): out on a
+    # check-out for appraisal, or a valuable still awaiting its photo or valuation.
+    flag: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(default=1)
 
     transfer: Mapped[Transfer] = relationship(back_populates="lines")

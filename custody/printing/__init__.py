@@ -11,6 +11,7 @@ from .pdf import (
     CheckoutLine,
     CheckoutSlip,
     Column,
+    DestructionRecord,
     Field,
     Label,
     LabelLayout,
@@ -23,6 +24,7 @@ from .pdf import (
     TransferLine,
     TransferList,
     checkout_slip_pdf,
+    destruction_record_pdf,
     format_datetime,
     format_quantity,
     format_yuan,
@@ -35,6 +37,8 @@ from .pdf import (
 )
 
 __all__ = [
+    "DestructionRecord",
+    "destruction_record_pdf",
     "CheckoutLine",
     "CheckoutSlip",
     "Column",

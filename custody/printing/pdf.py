@@ -727,6 +727,26 @@ class ReturnList:
 
 
 @dataclass(frozen=True)
+class DestructionRecord:
+    """销毁记录: what was destroyed, on what ground, by whom, before which witness."""
+
+    record_no: str
+    case_no: str
+    lines: Sequence[ReturnLine | Mapping[str, Any]] = ()
+    case_title: str = ""
+    ground: str = ""  # 判决 / 违禁品 …
+    legal_basis: str = ""
+    approval: str = ""
+    agency: str = ""
+    executor: str = ""
+    witness: str = ""  # name (and, for an external witness, kind and organisation)
+    witness_id_no: str = ""
+    destroyed_at: When = None
+    receipt_no: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class Label:
     """One QR label: the code (encoded and printed), the item name and the case number."""
 
@@ -987,6 +1007,51 @@ def return_list_pdf(data: ReturnList | Mapping[str, Any], *, footer: str | None 
         Signature("代领人", name=data.agent) if data.agent else Signature("领取人", name=data.owner or None)
     )
     pdf.signatures([Signature("经办人"), receiver])
+    return pdf.build()
+
+
+def destruction_record_pdf(
+    data: DestructionRecord | Mapping[str, Any], *, footer: str | None = None
+) -> bytes:
+    """销毁记录 with signature lines for the executing keeper and the witness (an external witness
+    signs the paper; a user witness also confirmed in the system with their password)."""
+    data = _coerce(DestructionRecord, data)
+    lines = [_coerce(ReturnLine, line) for line in data.lines]
+    pdf = PdfDocument("涉案财物销毁记录", subtitle=data.agency or None, doc_no=data.record_no, footer=footer)
+    pdf.fields(
+        [
+            ("记录编号", data.record_no),
+            ("案件编号", data.case_no),
+            Field("案件名称", data.case_title, wide=True),
+            ("处置依据", data.ground),
+            ("法律文书", data.legal_basis),
+            Field("批准", data.approval, wide=True),
+            ("执行人", data.executor),
+            ("执行回单号", data.receipt_no),
+            ("见证人", data.witness),
+            ("见证人证件号码", data.witness_id_no),
+            ("销毁时间", format_datetime(data.destroyed_at)),
+        ]
+    )
+    pdf.table(
+        [
+            Column("序号", 0.6, "center"),
+            Column("标签号", 2.1),
+            Column("名称", 3.0),
+            Column("数量", 1.2, "right"),
+            Column("特征", 3.0),
+        ],
+        [
+            [no, line.label_code, line.name, format_quantity(line.quantity, line.unit), line.notes]
+            for no, line in _numbered(lines)
+        ],
+    )
+    if data.notes:
+        pdf.note(f"备注：{data.notes}")
+    pdf.paragraph("上列财物已在见证人见证下销毁，原物照片和本记录随案备查。", small=True)
+    pdf.signatures(
+        [Signature("执行人", name=data.executor or None), Signature("见证人", name=data.witness or None)]
+    )
     return pdf.build()
 
 

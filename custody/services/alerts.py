@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
+from custody.domain.cases import CaseMoveKind
 from custody.domain.clock import local_date
 from custody.domain.deadlines import (
     RULES,
@@ -29,14 +30,17 @@ from custody.domain.deadlines import (
     Facts,
     FreezeFacts,
     HeldGroup,
+    InquiryFacts,
     JudgmentFacts,
     NoticeFacts,
+    ServiceFacts,
     SupplementaryFacts,
     UnrelatedFacts,
     evaluate,
     visible_to,
 )
 from custody.domain.enums import (
+    AgencyKind,
     CaseStage,
     DispositionStatus,
     LocationState,
@@ -46,12 +50,15 @@ from custody.domain.enums import (
     TransferStatus,
 )
 from custody.domain.lifecycle import CheckoutStatus, FreezeStatus, freeze_status_on
-from custody.models.case import Case
+from custody.domain.milestones import NOTICE_MONTHS
+from custody.models.agency import Agency
+from custody.models.case import Case, CaseMove
 from custody.models.item import Item
 from custody.models.lifecycle import Checkout, CheckoutLine, FreezeOrder
 from custody.models.oversight import (
     CaseClosure,
     CaseJudgment,
+    JudgmentService,
     PublicNotice,
     PublicNoticeLine,
     UnrelatedFinding,
@@ -59,7 +66,19 @@ from custody.models.oversight import (
 from custody.models.transfer import Transfer
 from custody.orm import utcnow
 
+from .calendar import work_calendar
 from .visibility import sees_everything
+
+
+def _setting(name: str, default: int) -> int:
+    """A deadline setting from the app's config (docs/DEADLINES.md), or its default outside an app."""
+    try:
+        from flask import current_app
+
+        return int(current_app.config.get(name, default))
+    except RuntimeError:
+        return default
+
 
 _NOT_DISPOSED = and_(
     Item.disposition_status != DispositionStatus.EXECUTED, Item.location_state != LocationState.GONE
@@ -67,8 +86,8 @@ _NOT_DISPOSED = and_(
 
 
 def case_ref(case: Case) -> str:
-    """The case's latest number: the court's, else the procuratorate's, else the police's."""
-    return case.court_case_no or case.procuratorate_case_no or case.police_case_no
+    """The case's latest number: the appeal court's, the court's, the procuratorate's, the police's."""
+    return case.latest_number
 
 
 def _case_refs(session: Session, case_ids: Iterable[int]) -> dict[int, CaseRef]:
@@ -76,15 +95,19 @@ def _case_refs(session: Session, case_ids: Iterable[int]) -> dict[int, CaseRef]:
     refs: dict[int, CaseRef] = {}
     rows: Iterable[Any] = (
         session.execute(
-            select(Case.id, Case.court_case_no, Case.procuratorate_case_no, Case.police_case_no).where(
-                Case.id.in_(ids)
-            )
+            select(
+                Case.id,
+                Case.appeal_case_no,
+                Case.court_case_no,
+                Case.procuratorate_case_no,
+                Case.police_case_no,
+            ).where(Case.id.in_(ids))
         )
         if ids
         else []
     )
-    for case_id, court_no, procuratorate_no, police_no in rows:
-        refs[case_id] = CaseRef(case_id, court_no or procuratorate_no or police_no)
+    for case_id, appeal_no, court_no, procuratorate_no, police_no in rows:
+        refs[case_id] = CaseRef(case_id, appeal_no or court_no or procuratorate_no or police_no or "")
     return refs
 
 
@@ -100,14 +123,19 @@ def _held_groups(
         return {}
     groups: dict[int, dict[int, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
     rows = session.execute(
-        select(Item.case_id, Item.custodian_agency_id, Item.id, Item.label_code)
+        select(Item.case_id, Item.custodian_agency_id, Item.id, Item.label_code, Agency.kind)
+        .join(Agency, Agency.id == Item.custodian_agency_id)
         .where(Item.case_id.in_(case_ids), _NOT_DISPOSED, _agency(Item.custodian_agency_id, agency_id))
         .order_by(Item.id)
     )
-    for case_id, custodian_id, item_id, label in rows:
+    kinds: dict[int, AgencyKind] = {}
+    for case_id, custodian_id, item_id, label, kind in rows:
         groups[case_id][custodian_id].append((item_id, label))
+        kinds[custodian_id] = kind
     return {
-        case_id: tuple(HeldGroup(agency, tuple(items)) for agency, items in sorted(by_agency.items()))
+        case_id: tuple(
+            HeldGroup(agency, tuple(items), kinds[agency]) for agency, items in sorted(by_agency.items())
+        )
         for case_id, by_agency in groups.items()
     }
 
@@ -121,7 +149,8 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
 
     # 1. into storage within 24 hours
     awaiting = session.execute(
-        select(Item.id, Item.label_code, Item.case_id, Item.custodian_agency_id, Item.seized_at)
+        select(Item.id, Item.label_code, Item.case_id, Item.custodian_agency_id, Item.seized_at, Agency.kind)
+        .join(Agency, Agency.id == Item.custodian_agency_id)
         .where(
             Item.location_state == LocationState.AWAITING_CHECK_IN,
             _NOT_DISPOSED,
@@ -264,10 +293,26 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
     # 6. court execution within 6 months of the effective judgment (not once the case is closed:
     #    then "held after close" speaks for the same items)
     judgments = session.execute(
-        select(CaseJudgment.id, CaseJudgment.judgment_no, CaseJudgment.case_id, CaseJudgment.effective_on)
+        select(
+            CaseJudgment.id,
+            CaseJudgment.judgment_no,
+            CaseJudgment.case_id,
+            CaseJudgment.effective_on,
+            CaseJudgment.referred_on,
+            CaseJudgment.execution_case_no,
+            CaseJudgment.execution_opened_on,
+            CaseJudgment.extended_until,
+            func.coalesce(Case.court_agency_id, CaseJudgment.court_agency_id).label("court_agency_id"),
+        )
         .join(Case, Case.id == CaseJudgment.case_id)
         .where(Case.stage != CaseStage.CLOSED)
     ).all()
+    services_by_judgment: dict[int, list[Any]] = defaultdict(list)
+    if judgments:
+        for row in session.execute(
+            select(JudgmentService).where(JudgmentService.judgment_id.in_([j.id for j in judgments]))
+        ).scalars():
+            services_by_judgment[row.judgment_id].append(row)
 
     # 7. unclaimed property: 6 months after the public notice
     notices = session.execute(
@@ -276,6 +321,7 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
             PublicNotice.notice_no,
             PublicNotice.published_on,
             Item.id,
+            PublicNotice.basis,
             Item.label_code,
             Item.case_id,
             Item.custodian_agency_id,
@@ -292,17 +338,42 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
     # 8. items held after the case closed
     closures = session.execute(select(CaseClosure.id, CaseClosure.case_id, CaseClosure.closed_at)).all()
 
-    held = _held_groups(
-        session, {row.case_id for row in judgments} | {row.case_id for row in closures}, agency_id
+    # 9. supplementary inquiry by the supervisory commission: one month from sending the case back
+    inquiry_rows = session.execute(
+        select(CaseMove.id, CaseMove.case_id, CaseMove.kind, CaseMove.occurred_on, CaseMove.doc_no)
+        .join(Case, Case.id == CaseMove.case_id)
+        .where(
+            CaseMove.kind.in_((CaseMoveKind.INQUIRY_SENT, CaseMoveKind.INQUIRY_RETURNED)),
+            _agency(Case.handling_agency_id, agency_id),
+        )
+        .order_by(CaseMove.case_id, CaseMove.id)
+    ).all()
+    inquiry_cases = {row.case_id for row in inquiry_rows}
+    case_rows = (
+        {
+            row.id: row
+            for row in session.execute(
+                select(Case.id, Case.stage, Case.handling_agency_id).where(Case.id.in_(inquiry_cases))
+            )
+        }
+        if inquiry_cases
+        else {}
     )
-    judgments = [row for row in judgments if row.case_id in held]
+    case_ids.update(inquiry_cases)
+
+    held = _held_groups(session, {row.case_id for row in closures}, agency_id)
+    # The court's execution clocks concern every holder of the case (the court serves the judgment on
+    # the others): load them all; who sees which alert is decided afterwards (visible_to).
+    held_by_judgment = _held_groups(session, {row.case_id for row in judgments}, None)
+    # A judgment alerts while items are held, or while its execution case is still to be opened.
+    judgments = [row for row in judgments if row.case_id in held_by_judgment or row.referred_on is not None]
     closures = [row for row in closures if row.case_id in held]
     case_ids.update(row.case_id for row in judgments)
     case_ids.update(row.case_id for row in closures)
     refs = _case_refs(session, case_ids)
 
     facts.awaiting = [
-        AwaitingItem(r.id, r.label_code, refs[r.case_id], r.custodian_agency_id, r.seized_at)
+        AwaitingItem(r.id, r.label_code, refs[r.case_id], r.custodian_agency_id, r.seized_at, r.kind)
         for r in awaiting
     ]
     for finding_id, found_on, item_id, label, case_id, custodian, measure, disposition, location in unrelated:
@@ -361,10 +432,38 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
                 ended,
             )
         )
-    facts.judgments = [
-        JudgmentFacts(r.id, r.judgment_no, refs[r.case_id], r.effective_on, held[r.case_id])
-        for r in judgments
-    ]
+    facts.judgments = []
+    for r in judgments:
+        groups = held_by_judgment.get(r.case_id, ())
+        holders = {g.agency_id for g in groups if g.items}
+        facts.judgments.append(
+            JudgmentFacts(
+                r.id,
+                r.judgment_no,
+                refs[r.case_id],
+                r.effective_on,
+                groups,
+                court_agency_id=r.court_agency_id,
+                referred_on=r.referred_on,
+                execution_opened_on=r.execution_opened_on,
+                execution_case_no=r.execution_case_no,
+                extended_until=r.extended_until,
+                services=tuple(
+                    ServiceFacts(
+                        s.id,
+                        s.holder_agency_id,
+                        s.institution,
+                        s.served_on,
+                        s.receipt_no is not None,
+                        s.holder_agency_id in holders,
+                    )
+                    for s in services_by_judgment[r.id]
+                ),
+            )
+        )
+    facts.calendar = work_calendar(session)
+    facts.timely_check_in = timedelta(hours=_setting("CUSTODY_TIMELY_CHECK_IN_HOURS", 72))
+    facts.close_grace = timedelta(days=_setting("CUSTODY_HELD_AFTER_CLOSE_GRACE_DAYS", 30))
     facts.notices = [
         NoticeFacts(
             r[0],
@@ -375,10 +474,27 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
             r.custodian_agency_id,
             r.published_on,
             False,
+            NOTICE_MONTHS[r.basis],
         )
         for r in notices
     ]
     facts.closures = [ClosureFacts(r.id, refs[r.case_id], r.closed_at, held[r.case_id]) for r in closures]
+    for index, row in enumerate(inquiry_rows):
+        if row.kind is not CaseMoveKind.INQUIRY_SENT:
+            continue
+        later = inquiry_rows[index + 1] if index + 1 < len(inquiry_rows) else None
+        returned = later is not None and later.case_id == row.case_id
+        case_row = case_rows[row.case_id]
+        facts.inquiries.append(
+            InquiryFacts(
+                row.id,
+                row.doc_no,
+                refs[row.case_id],
+                case_row.handling_agency_id,
+                row.occurred_on,
+                ended=returned or case_row.stage is CaseStage.CLOSED,
+            )
+        )
     return facts
 
 

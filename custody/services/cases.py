@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from custody.audit.recorder import record_event
 from custody.domain.actor import Actor
+from custody.domain.cases import CaseOrigin, opening
 from custody.domain.clock import local_date
-from custody.domain.enums import CaseStage, EventCategory, ItemCategory, ItemStatus
+from custody.domain.enums import AgencyKind, CaseStage, EventCategory, ItemCategory, ItemStatus
 from custody.domain.errors import Conflict, InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status
@@ -39,53 +40,92 @@ def case_event(session: Session, actor: Actor, case: Case, action: str, **data: 
     )
 
 
+# origin → (the number column, the agency column) the opening agency's number goes into
+_OPENING_NUMBER = {
+    AgencyKind.POLICE: ("police_case_no", "police_agency_id"),
+    AgencyKind.PROCURATORATE: ("procuratorate_case_no", "procuratorate_agency_id"),
+    AgencyKind.COURT: ("court_case_no", "court_agency_id"),
+}
+
+
 def open_case(
     session: Session,
     actor: Actor,
     *,
-    police_case_no: str,
     title: str,
+    police_case_no: str | None = None,
+    case_no: str | None = None,
+    origin: CaseOrigin = CaseOrigin.POLICE_FILING,
     filed_on: date | None = None,
     summary: str | None = None,
+    referring_body: str | None = None,
 ) -> Case:
-    """立案 — a police officer opens a case; the police agency handles it and sees it."""
+    """立案 — an officer of the opening agency opens a case; that agency handles it and sees it.
+
+    The origin says who opens it and where it starts (domain/cases.ORIGINS): the police (立案, their
+    number in ``police_case_no``), the procuratorate (自侦; or a case referred by a supervisory
+    commission, named in ``referring_body``), or the court (自诉); the others give their own number
+    in ``case_no``."""
     require(actor, Action.OPEN_CASE)
-    police_case_no, title = police_case_no.strip(), title.strip()
+    stage = opening(origin, actor.agency_kind)
+    number_field = "police_case_no" if origin is CaseOrigin.POLICE_FILING else "case_no"
+    number = ((police_case_no if origin is CaseOrigin.POLICE_FILING else case_no) or case_no or "").strip()
+    title = title.strip()
     errors: dict[str, list[str]] = {}
-    if not police_case_no:
-        errors["police_case_no"] = [N_("Required.")]
+    if not number:
+        errors[number_field] = [N_("Required.")]
+    elif len(number) > 64:
+        errors[number_field] = [N_("Too long.")]
     if not title:
         errors["title"] = [N_("Required.")]
+    referring_body = (referring_body or "").strip() or None
+    if origin is CaseOrigin.SUPERVISORY_REFERRAL and not referring_body:
+        errors["referring_body"] = [N_("Name the supervisory commission that referred the case.")]
     today = local_date(utcnow())
     filed_on = filed_on or today
     if filed_on > today:
         errors["filed_on"] = [N_("In the future.")]
     if errors:
         raise InvalidInput(N_("The case has errors."), fields=errors)
+    number_attr, agency_attr = _OPENING_NUMBER[actor.agency_kind]
     duplicate = session.scalar(
-        select(Case.id).where(Case.police_agency_id == actor.agency_id, Case.police_case_no == police_case_no)
+        select(Case.id).where(
+            getattr(Case, agency_attr) == actor.agency_id, getattr(Case, number_attr) == number
+        )
     )
     if duplicate is not None:
         raise Conflict(
-            N_("A case with this police case number already exists."),
+            N_("A case with this case number already exists in your agency."),
             code="case.duplicate",
-            fields={"police_case_no": [N_("Already in use.")]},
+            fields={number_field: [N_("Already in use.")]},
         )
     case = Case(
-        police_case_no=police_case_no,
         title=title,
         summary=(summary or "").strip() or None,
         filed_on=filed_on,
-        stage=CaseStage.INVESTIGATION,
-        police_agency_id=actor.agency_id,
+        stage=stage,
+        origin=origin,
+        referring_body=referring_body,
         handling_agency_id=actor.agency_id,
         created_by_id=actor.user_id,
     )
+    setattr(case, number_attr, number)
+    setattr(case, agency_attr, actor.agency_id)
     session.add(case)
     session.flush()
     add_participant(session, case.id, actor.agency_id)
     case_event(
-        session, actor, case, "case.open", police_case_no=police_case_no, title=title, filed_on=filed_on
+        session,
+        actor,
+        case,
+        "case.open",
+        origin=origin,
+        stage=stage,
+        case_no=number,
+        police_case_no=case.police_case_no,
+        title=title,
+        filed_on=filed_on,
+        referring_body=referring_body,
     )
     return case
 
@@ -102,6 +142,7 @@ def list_cases_query(actor: Actor, *, stage: CaseStage | None = None, q: str | N
                 Case.police_case_no.ilike(like),
                 Case.procuratorate_case_no.ilike(like),
                 Case.court_case_no.ilike(like),
+                Case.appeal_case_no.ilike(like),
             )
         )
     return stmt.order_by(Case.id.desc())

@@ -22,6 +22,7 @@ from custody.domain.actor import Actor
 from custody.domain.enums import LocationState
 from custody.domain.errors import Conflict, InvalidInput, NotFound
 from custody.domain.i18n import N_
+from custody.domain.items import external_state
 from custody.domain.lifecycle import (
     CheckoutPurpose,
     CheckoutStatus,
@@ -30,6 +31,7 @@ from custody.domain.lifecycle import (
     ExtensionStatus,
     check_checkout_item,
     check_due,
+    check_purpose,
     check_released_to,
     require_checkout_status,
     require_not_requester,
@@ -155,6 +157,7 @@ def request_checkout(
         )
     now = utcnow()
     check_due(due_at, now)
+    check_purpose(purpose, note)
     items = lock_items(session, actor, item_ids)
     require_on_items(actor, Action.REQUEST_CHECKOUT, items)
     case_id, custodian_id = single_case_and_custodian(items)
@@ -270,7 +273,7 @@ def release_checkout(
     require_on_items(actor, Action.RELEASE_ITEM, items)
     require_checkout_status(checkout.status, CheckoutStatus.APPROVED)
     for item in items:
-        check_checkout_item(facts(item))
+        check_checkout_item(facts(item), releasing=True)
     recipient = check_released_to(released_to, checkout.counterparty.name)
     now = utcnow()
     checkout.status = CheckoutStatus.RELEASED
@@ -328,7 +331,8 @@ def return_items(
     # whose events go on each item.
     every = _items_of(session, actor, checkout)
     items = [item for item in every if item.id in set(wanted)]
-    _ensure_custody_unchanged(checkout, items)
+    # No custody check here: an item listed in a stage transfer while out for appraisal comes back to
+    # the keeper of whoever holds it now (the return is a physical fact, not the old approval's use).
     require_on_items(actor, Action.RETURN_ITEM, items)
     now = utcnow()
     for item in items:
@@ -339,7 +343,12 @@ def return_items(
         line.discrepancy = discrepancy
         line.discrepancy_note = (discrepancy_note or "").strip() or None
         before = item_snapshot(item)
-        item.location_state = LocationState.IN_STORAGE
+        # Back where it came from: its shelf, or (an item kept outside) the bank, lot or holder.
+        item.location_state = (
+            external_state(item.external_kind)
+            if item.storage_location_id is None and item.external_kind is not None
+            else LocationState.IN_STORAGE
+        )
         item.condition = condition
         append_item_event(
             session,

@@ -9,14 +9,17 @@ judgment or closing decision on record (services/milestones.py), at proposal, ap
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
+from custody.domain.deadlines import unclaimed_due
 from custody.domain.enums import (
+    AgencyKind,
     AttachmentKind,
     CustodyState,
     DispositionKind,
@@ -24,6 +27,7 @@ from custody.domain.enums import (
     ExternalKind,
     ItemCategory,
     LocationState,
+    Role,
 )
 from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
@@ -31,29 +35,47 @@ from custody.domain.lifecycle import (
     CaseOutcome,
     CounterpartyKind,
     DisposalFacts,
+    DisposalGround,
     DispositionRecordStatus,
+    ExternalWitness,
     Recipient,
+    RecipientRelation,
+    WitnessKind,
     check_disposal_ground,
     check_disposal_proposal,
     check_execution,
+    check_external_witness,
+    check_lot_proceeds,
+    check_owner_consent,
     check_owner_recorded,
     check_recipient,
     check_witness,
+    consent_required,
+    default_ground,
     disposal_legal_basis,
     require_not_requester,
     witness_disqualified,
 )
+from custody.domain.milestones import NOTICE_MONTHS
 from custody.domain.policy import Action
 from custody.models.agency import Agency
 from custody.models.audit import AuditEvent
 from custody.models.case import Case
 from custody.models.item import Item
 from custody.models.lifecycle import Disposition, DispositionLine
-from custody.models.oversight import CaseClosure, CaseJudgment
-from custody.models.user import User
+from custody.models.oversight import (
+    CaseClosure,
+    CaseJudgment,
+    PublicNotice,
+    PublicNoticeLine,
+    UnrelatedFinding,
+)
+from custody.models.user import User, UserRole
 from custody.orm import utcnow
+from custody.security import verify_password
 
 from . import numbers
+from .calendar import work_calendar
 from .checkouts import CounterpartyInput, new_counterparty, require_on_items, single_case_and_custodian
 from .item_events import append_item_event, item_snapshot
 from .items import personal_data_digest, require_documented
@@ -61,7 +83,8 @@ from .storage import facts
 from .visibility import case_filter, lock_items
 
 
-def _disposal_facts(item: Item) -> DisposalFacts:
+def _disposal_facts(item: Item, ground_facts: GroundFacts | None = None) -> DisposalFacts:
+    ground_facts = ground_facts or GroundFacts()
     return DisposalFacts(
         facts=facts(item),
         category=item.category,
@@ -70,7 +93,66 @@ def _disposal_facts(item: Item) -> DisposalFacts:
         has_photo=any(a.kind is AttachmentKind.PHOTO for a in item.attachments),
         is_valued=item.estimated_value_fen is not None,
         has_owner=_has_owner(item),
+        has_holder=bool((item.seizure_list.holder_name or "").strip()),
+        found_unrelated=item.id in ground_facts.unrelated,
+        notice_period_over=item.id in ground_facts.notice_over,
     )
+
+
+@dataclass(frozen=True)
+class GroundFacts:
+    """For a set of items: which were found unrelated to the case, and which have a public notice
+    that ran its full period (6 months, or 1 year for a court-ordered return) unclaimed."""
+
+    unrelated: frozenset[int] = frozenset()
+    notice_over: frozenset[int] = frozenset()
+    unrelated_doc: dict[int, str | None] = field(default_factory=dict)
+    notice_no: dict[int, str] = field(default_factory=dict)
+
+
+def ground_facts(session: Session, item_ids: list[int]) -> GroundFacts:
+    findings = session.execute(
+        select(UnrelatedFinding.item_id, UnrelatedFinding.decision_doc_no).where(
+            UnrelatedFinding.item_id.in_(item_ids)
+        )
+    ).all()
+    now = utcnow()
+    calendar = work_calendar(session)
+    over: dict[int, str] = {}
+    for item_id, notice_no, published_on, basis in session.execute(
+        select(
+            PublicNoticeLine.item_id, PublicNotice.notice_no, PublicNotice.published_on, PublicNotice.basis
+        )
+        .join(PublicNotice, PublicNotice.id == PublicNoticeLine.notice_id)
+        .where(PublicNoticeLine.item_id.in_(item_ids))
+        .order_by(PublicNotice.id)
+    ):
+        # The same clock as the unclaimed-property alert: the period ends at its due time.
+        if now > unclaimed_due(published_on, NOTICE_MONTHS[basis], calendar):
+            over.setdefault(item_id, notice_no)
+    return GroundFacts(
+        unrelated=frozenset(row.item_id for row in findings),
+        notice_over=frozenset(over),
+        unrelated_doc={row.item_id: row.decision_doc_no for row in findings},
+        notice_no=over,
+    )
+
+
+# What a disposal under a ground other than the judgment cites when no basis is typed.
+CONTRABAND_BASIS = "《刑事诉讼法》第二百四十五条第一款（违禁品依照国家有关规定处理）"
+UNRELATED_BASIS = "《刑事诉讼法》第一百四十五条（与案件无关，三日以内解除、退还）"
+
+
+def _ground_basis(ground: DisposalGround | None, items: list[Item], facts_: GroundFacts) -> str | None:
+    if ground is DisposalGround.UNRELATED:
+        docs = {facts_.unrelated_doc.get(i.id) for i in items} - {None}
+        return docs.pop() if len(docs) == 1 else UNRELATED_BASIS
+    if ground is DisposalGround.UNCLAIMED:
+        numbers_ = {facts_.notice_no.get(i.id) for i in items} - {None}
+        return numbers_.pop() if len(numbers_) == 1 else None
+    if ground is DisposalGround.CONTRABAND:
+        return CONTRABAND_BASIS
+    return None
 
 
 def _has_owner(item: Item) -> bool:
@@ -94,7 +176,9 @@ def _common(disposition: Disposition) -> dict[str, Any]:
         "disposition_id": disposition.id,
         "disposition_no": disposition.disposition_no,
         "kind": disposition.kind,
+        "ground": disposition.ground,
         "legal_basis": disposition.legal_basis,
+        "notice_ref": disposition.notice_ref,
     }
 
 
@@ -107,33 +191,52 @@ def propose_disposition(
     legal_basis: str | None = None,
     reason: str | None = None,
     owner_consent: str | None = None,
+    ground: DisposalGround | None = None,
+    notice_ref: str | None = None,
 ) -> Disposition:
+    """Propose a disposal of items of one case held by one agency. An early sale may cover a whole
+    lot (many items sold in one auction); a final disposal names its ground (the judgment by default,
+    or unrelated / contraband / unclaimed before any judgment)."""
     item_ids = list(dict.fromkeys(item_ids))
     if not item_ids:
         raise InvalidInput(
             N_("Choose at least one item."), fields={"item_ids": [N_("Choose at least one item.")]}
         )
-    if kind is DispositionKind.EARLY_SALE and len(item_ids) != 1:
-        # One sale, one receipt, one proceeds entry: the proceeds must replace exactly one item.
-        raise InvalidInput(
-            N_("Propose an early sale for one item at a time."),
-            fields={"item_ids": [N_("One item per early sale.")]},
-        )
     items = lock_items(session, actor, item_ids)
     require_on_items(actor, Action.PROPOSE_DISPOSITION, items)
     case_id, custodian_id = single_case_and_custodian(items)
     outcome = case_outcome(session, case_id)
-    legal_basis = disposal_legal_basis(kind, legal_basis, outcome)  # a final disposal cites the judgment
+    ground = default_ground(kind, ground)
+    grounds = ground_facts(session, item_ids)
+    # A disposal under the judgment cites it; one the law orders before judgment cites its basis.
+    legal_basis = disposal_legal_basis(kind, legal_basis, outcome, ground) or (
+        _ground_basis(ground, items, grounds) if not (legal_basis or "").strip() else legal_basis
+    )
+    custodian = session.get(Agency, custodian_id)
+    assert custodian is not None
     for item in items:
-        check_disposal_proposal(kind, _disposal_facts(item), legal_basis, reason, case=outcome)
+        check_disposal_proposal(
+            kind,
+            _disposal_facts(item, grounds),
+            legal_basis,
+            reason,
+            case=outcome,
+            ground=ground,
+            notice_ref=notice_ref,
+        )
         require_documented(item)  # a valuable is photographed and valued before it is disposed of
+    check_owner_consent(
+        any(consent_required(kind, custodian.kind, item.category) for item in items), owner_consent
+    )
     now = utcnow()
     disposition = Disposition(
         disposition_no=numbers.next_code(session, "CZ", actor.agency_code, now.year),
         case_id=case_id,
         custodian_agency_id=custodian_id,
         kind=kind,
+        ground=ground,
         legal_basis=legal_basis,
+        notice_ref=(notice_ref or "").strip() or None,
         reason=(reason or "").strip() or None,
         owner_consent=(owner_consent or "").strip() or None,
         status=DispositionRecordStatus.PROPOSED,
@@ -153,9 +256,26 @@ def propose_disposition(
             "disposition.propose",
             before=before,
             reason=disposition.reason,
-            data=_common(disposition),
+            data={**_common(disposition), "owner_consent": disposition.owner_consent},
         )
     return disposition
+
+
+def _recheck_grounds(session: Session, disposition: Disposition, items: list[Item]) -> None:
+    """The ground is checked again at approval and execution: the case may have moved, a finding or
+    notice may be missing (proposals recorded before a rule must not slip through)."""
+    outcome = case_outcome(session, disposition.case_id)
+    grounds = ground_facts(session, [i.id for i in items])
+    for item in items:
+        check_disposal_ground(disposition.kind, outcome, disposition.ground, _disposal_facts(item, grounds))
+        check_owner_recorded(
+            disposition.kind,
+            _has_owner(item)
+            or (
+                disposition.ground is DisposalGround.UNRELATED
+                and bool((item.seizure_list.holder_name or "").strip())
+            ),
+        )
 
 
 def _locked(session: Session, actor: Actor, disposition_id: int) -> tuple[Disposition, list[Item]]:
@@ -184,20 +304,23 @@ def _require_status(disposition: Disposition, *allowed: DispositionRecordStatus)
         )
 
 
+def approval_action(kind: DispositionKind) -> Action:
+    return Action.APPROVE_EARLY_SALE if kind is DispositionKind.EARLY_SALE else Action.APPROVE_DISPOSITION
+
+
 def decide_disposition(
     session: Session, actor: Actor, disposition_id: int, *, approve: bool, reason: str | None = None
 ) -> Disposition:
     disposition, items = _locked(session, actor, disposition_id)
-    require_on_items(actor, Action.APPROVE_DISPOSITION, items)
+    # [LAW] An early sale is approved by the agency's head (主要负责人、院长、检察长), not any approver.
+    require_on_items(actor, approval_action(disposition.kind), items)
     require_not_requester(disposition.proposed_by_id, actor.user_id)
     _require_status(disposition, DispositionRecordStatus.PROPOSED)
     reason = (reason or "").strip() or None
     if not approve and not reason:
         raise InvalidInput(N_("Give a reason for rejecting."), fields={"reason": [N_("Required.")]})
     if approve:
-        check_disposal_ground(disposition.kind, case_outcome(session, disposition.case_id))
-        for item in items:
-            check_owner_recorded(disposition.kind, _has_owner(item))
+        _recheck_grounds(session, disposition, items)
     disposition.status = DispositionRecordStatus.APPROVED if approve else DispositionRecordStatus.REJECTED
     disposition.approved_by_id = actor.user_id
     disposition.approved_at = utcnow()
@@ -235,14 +358,19 @@ def _disqualified_witnesses(session: Session, actor: Actor, items: list[Item]) -
     return witness_disqualified(_chain_of_custody_user_ids(session, [i.id for i in items]), actor.user_id)
 
 
+def _admin_ids(session: Session) -> set[int]:
+    return set(session.scalars(select(UserRole.user_id).where(UserRole.role == Role.ADMIN)))
+
+
 def eligible_witnesses(session: Session, actor: Actor, disposition_id: int) -> list[User]:
     """The users who may witness this destruction if ``actor`` executes it: active users appearing
-    nowhere in the items' chain of custody, not the executor — the same rule ``execute_disposition``
-    checks (``_witness`` + ``check_witness``), so the execute form's list and the check agree."""
+    nowhere in the items' chain of custody, not the executor, never an administrator — the same rule
+    ``execute_disposition`` checks (``_witness`` + ``check_witness``), so the execute form's list and
+    the check agree. An external witness (recorded by name and ID) is the other way."""
     disposition = get_disposition(session, actor, disposition_id)
     items = [line.item for line in disposition.lines]
     require_on_items(actor, Action.EXECUTE_DISPOSITION, items)
-    excluded = _disqualified_witnesses(session, actor, items)
+    excluded = _disqualified_witnesses(session, actor, items) | _admin_ids(session)
     return list(
         session.scalars(
             select(User)
@@ -264,36 +392,97 @@ def _witness(session: Session, username: str | None) -> User | None:
     return user
 
 
+def _user_witness(
+    session: Session, actor: Actor, items: list[Item], username: str | None, password: str | None
+) -> User:
+    """A system user outside the chain of custody, who confirms with their own password at the
+    keeper's terminal: the record shows they were there, not only that the keeper named them."""
+    user = _witness(session, username)
+    check_witness(
+        user.id if user else None,
+        _disqualified_witnesses(session, actor, items),
+        is_admin=bool(user and Role.ADMIN in user.roles),
+    )
+    assert user is not None
+    if not password or not verify_password(user.password_hash, password):
+        raise InvalidInput(
+            N_("The witness must confirm with their own password."),
+            code="witness.password",
+            fields={"witness_password": [N_("Wrong password.")]},
+        )
+    return user
+
+
+def _staff_names(session: Session, agency_id: int) -> frozenset[str]:
+    """[LAW] 程序规定 234 ¶2: police staff may not collect returned property for others."""
+    agency = session.get(Agency, agency_id)
+    if agency is None or agency.kind is not AgencyKind.POLICE:
+        return frozenset()
+    return frozenset(
+        "".join(name.split())
+        for name in session.scalars(select(User.display_name).where(User.agency_id == agency_id))
+    )
+
+
+def _proceeds_place(items: list[Item]) -> str:
+    """[LAW] 程序规定 246 / 检察院规则 214: the price of sold securities stays frozen in the matching
+    account; other proceeds go to the dedicated case-money account (涉案款专户)."""
+    accounts = {
+        (i.details.get("institution"), i.details.get("account_no"))
+        for i in items
+        if i.category is ItemCategory.SECURITIES
+    }
+    if len(accounts) == 1 and len(items) == sum(i.category is ItemCategory.SECURITIES for i in items):
+        institution, account_no = accounts.pop()
+        return f"{institution} {account_no}（原账户，继续冻结）"
+    return "涉案款专户"
+
+
 def _proceeds_entry(
-    session: Session, actor: Actor, item: Item, disposition: Disposition, proceeds_fen: int, receipt_no: str
+    session: Session,
+    actor: Actor,
+    items: list[Item],
+    disposition: Disposition,
+    proceeds_fen: int,
+    receipt_no: str,
 ) -> Item:
-    """The sale money, as a case-money entry in the dedicated account, in the item's place."""
+    """The sale money, as one case-money entry in the items' place: for a lot, one entry for the
+    whole lot (each line points at it; the lines may carry the items' own prices)."""
     now = utcnow()
+    first = items[0]
+    place = _proceeds_place(items)
+    name = (
+        f"{first.name}（先行处置变卖款）"
+        if len(items) == 1
+        else f"{first.name}等{len(items)}件（先行处置变卖款，批次{disposition.disposition_no}）"
+    )
+    owners = {(i.owner_name, i.owner_id_no, i.owner_contact) for i in items}
+    owner = owners.pop() if len(owners) == 1 else (None, None, None)
     entry = Item(
         label_code=numbers.label_code(session, actor.agency_code, now.year),
-        case_id=item.case_id,
-        seizure_list_id=item.seizure_list_id,
-        source_item=item,
-        name=f"{item.name}（先行处置变卖款）",
+        case_id=first.case_id,
+        seizure_list_id=first.seizure_list_id,
+        source_item=first if len(items) == 1 else None,
+        name=name,
         category=ItemCategory.CASH,
         quantity=1,
         unit="笔",
         estimated_value_fen=proceeds_fen,
-        details={"amount_fen": proceeds_fen, "account": "涉案款专户"},
-        owner_name=item.owner_name,
-        owner_id_no=item.owner_id_no,
-        owner_contact=item.owner_contact,
-        ownership_clear=item.ownership_clear,
-        measure=item.measure,
-        measure_doc_no=item.measure_doc_no,
-        measure_date=item.measure_date,
-        seized_at=item.seized_at,
-        seized_by_id=item.seized_by_id,
-        custodian_agency_id=item.custodian_agency_id,
+        details={"amount_fen": proceeds_fen, "account": place},
+        owner_name=owner[0],
+        owner_id_no=owner[1],
+        owner_contact=owner[2],
+        ownership_clear=all(i.ownership_clear for i in items),
+        measure=first.measure,
+        measure_doc_no=first.measure_doc_no,
+        measure_date=first.measure_date,
+        seized_at=first.seized_at,
+        seized_by_id=first.seized_by_id,
+        custodian_agency_id=first.custodian_agency_id,
         custody_state=CustodyState.HELD,
         location_state=LocationState.EXTERNAL,
         external_kind=ExternalKind.BANK,
-        external_place="涉案款专户",
+        external_place=place,
         disposition_status=DispositionStatus.NONE,
     )
     session.add(entry)
@@ -308,8 +497,9 @@ def _proceeds_entry(
             "name": entry.name,
             "category": entry.category,
             "estimated_value_fen": proceeds_fen,
-            "source_item_id": item.id,
-            "source_label_code": item.label_code,
+            "source_item_id": first.id if len(items) == 1 else None,
+            "source_label_code": first.label_code if len(items) == 1 else None,
+            "source_item_ids": [i.id for i in items],
             **_common(disposition),
             "receipt_no": receipt_no,
         },
@@ -324,32 +514,77 @@ def execute_disposition(
     *,
     receipt_no: str,
     witness: str | None = None,
+    witness_password: str | None = None,
+    external_witness: ExternalWitness | None = None,
     proceeds_fen: int | None = None,
+    line_proceeds: Mapping[int, int] | None = None,
     recipient: Recipient | None = None,
 ) -> Disposition:
-    """执行 — the keeper carries out an approved disposal and records the execution receipt."""
+    """执行 — the keeper carries out an approved disposal and records the execution receipt.
+
+    Destruction needs a witness: a user outside the chain of custody confirming with their password
+    (``witness`` + ``witness_password``), or an external person (``external_witness``). An early
+    sale records its proceeds (a lot's total; ``line_proceeds`` optionally each item's price)."""
     disposition, items = _locked(session, actor, disposition_id)
     require_on_items(actor, Action.EXECUTE_DISPOSITION, items)
     _require_status(disposition, DispositionRecordStatus.APPROVED)
     kind = disposition.kind
-    check_disposal_ground(kind, case_outcome(session, disposition.case_id))
+    _recheck_grounds(session, disposition, items)
     check_execution(kind, receipt_no, proceeds_fen)
+    per_item = dict(line_proceeds or {})
+    if kind is DispositionKind.EARLY_SALE:
+        check_lot_proceeds([i.id for i in items], proceeds_fen or 0, per_item)
+    elif per_item:
+        raise InvalidInput(
+            N_("Proceeds apply only to an early sale."), fields={"line_proceeds": [N_("Not applicable.")]}
+        )
     witness_user = None
+    witness_data: dict[str, Any] | None = None
     if kind is DispositionKind.DESTROY:
-        witness_user = _witness(session, witness)
-        check_witness(
-            witness_user.id if witness_user else None, _disqualified_witnesses(session, actor, items)
+        if external_witness is not None:
+            check_external_witness(external_witness)
+            disposition.witness_kind = external_witness.kind
+            disposition.witness_counterparty = new_counterparty(
+                session,
+                CounterpartyInput(
+                    name=external_witness.name.strip(),
+                    kind=CounterpartyKind.PERSON
+                    if external_witness.kind is WitnessKind.CITIZEN
+                    else CounterpartyKind.AUTHORITY,
+                    organisation=(external_witness.organisation or "").strip() or None,
+                    id_no=external_witness.id_no.strip(),
+                ),
+            )
+        else:
+            witness_user = _user_witness(session, actor, items, witness, witness_password)
+            disposition.witness_kind = WitnessKind.USER
+    elif witness or external_witness:
+        raise InvalidInput(
+            N_("Only a destruction has a witness."), fields={"witness": [N_("Not applicable.")]}
         )
     if kind in (DispositionKind.RETURN_TO_OWNER, DispositionKind.PRETRIAL_RETURN):
+        staff = _staff_names(session, disposition.custodian_agency_id)
         for item in items:
-            check_owner_recorded(kind, _has_owner(item))
-            check_recipient(recipient, item.owner_name, item.owner_id_no)
+            check_recipient(
+                recipient,
+                item.owner_name,
+                item.owner_id_no,
+                holder_name=item.seizure_list.holder_name,
+                unrelated=disposition.ground is DisposalGround.UNRELATED,
+                staff_names=staff,
+            )
         recipient = must_exist(recipient, "the recipient")  # check_recipient refused a missing one
         disposition.recipient = new_counterparty(
             session,
-            CounterpartyInput(name=recipient.name, kind=CounterpartyKind.PERSON, id_no=recipient.id_no),
+            CounterpartyInput(
+                name=recipient.name,
+                kind=CounterpartyKind.PERSON,
+                id_no=recipient.id_no,
+                organisation=(recipient.organisation or "").strip() or None,
+            ),
         )
-        disposition.recipient_is_agent = recipient.is_agent
+        disposition.recipient_relation = recipient.kind
+        disposition.recipient_is_agent = recipient.kind is RecipientRelation.AGENT
         disposition.authorisation_ref = (recipient.authorisation_ref or "").strip() or None
     now = utcnow()
     disposition.status = DispositionRecordStatus.EXECUTED
@@ -357,7 +592,20 @@ def execute_disposition(
     disposition.executed_at = now
     disposition.receipt_no = receipt_no.strip()
     disposition.witness_user_id = witness_user.id if witness_user else None
+    if witness_user:
+        witness_data = {
+            "kind": WitnessKind.USER,
+            "user_id": witness_user.id,
+            "username": witness_user.username,
+            "display_name": witness_user.display_name,
+            "agency": witness_user.agency.name,
+            "confirmed_by_password": True,
+        }
     lines = {line.item_id: line for line in disposition.lines}
+    entry = None
+    if kind is DispositionKind.EARLY_SALE:
+        disposition.lot_proceeds_fen = proceeds_fen
+        entry = _proceeds_entry(session, actor, items, disposition, proceeds_fen or 0, disposition.receipt_no)
     for item in items:
         before = item_snapshot(item)
         item.disposition_status = DispositionStatus.EXECUTED
@@ -365,33 +613,76 @@ def execute_disposition(
         item.location_state = LocationState.GONE
         item.storage_location = None
         data: dict[str, Any] = {**_common(disposition), "receipt_no": disposition.receipt_no}
-        if witness_user:
+        if witness_data:
+            data["witness"] = witness_data
+        elif disposition.witness_counterparty is not None:
+            # An external witness: kind and organisation in the record, the person only as a
+            # salted commitment (name and ID number stay on the counterparty row).
+            person = disposition.witness_counterparty
             data["witness"] = {
-                "user_id": witness_user.id,
-                "username": witness_user.username,
-                "display_name": witness_user.display_name,
-                "agency": witness_user.agency.name,
+                "kind": disposition.witness_kind,
+                "organisation": person.organisation,
+                "person_sha256": personal_data_digest(item.personal_data_salt, [person.name, person.id_no]),
             }
         if disposition.recipient:
             # The permanent record holds no personal data in clear: only a salted commitment to the
             # recipient's name (the salt stays on the item row); the name itself is on the
             # Disposition's Counterparty row, which is not part of the ledger.
             data["recipient"] = {
+                "relation": disposition.recipient_relation,
                 "is_agent": disposition.recipient_is_agent,
                 "authorisation_ref": disposition.authorisation_ref,
                 "name_sha256": personal_data_digest(item.personal_data_salt, disposition.recipient.name),
             }
-        if kind is DispositionKind.EARLY_SALE:
-            entry = _proceeds_entry(
-                session, actor, item, disposition, proceeds_fen or 0, disposition.receipt_no
-            )
-            lines[item.id].proceeds_fen = proceeds_fen
+        if entry is not None:
+            line_price = per_item.get(item.id, proceeds_fen if len(items) == 1 else None)
+            lines[item.id].proceeds_fen = line_price
             lines[item.id].proceeds_item_id = entry.id
             data.update(
-                proceeds_fen=proceeds_fen, proceeds_item_id=entry.id, proceeds_label_code=entry.label_code
+                proceeds_fen=line_price,
+                lot_proceeds_fen=proceeds_fen,
+                lot_size=len(items),
+                proceeds_item_id=entry.id,
+                proceeds_label_code=entry.label_code,
             )
         append_item_event(
             session, item, actor, "disposition.execute", before=before, occurred_at=now, data=data
+        )
+    return disposition
+
+
+def record_refund(
+    session: Session, actor: Actor, disposition_id: int, *, doc_no: str, reason: str | None = None
+) -> Disposition:
+    """退库 — confiscated unclaimed property whose owner later came forward and was verified: the
+    refund from the treasury is recorded on the confiscation (2021解释 445 ¶3)."""
+    disposition, items = _locked(session, actor, disposition_id)
+    require_on_items(actor, Action.PROPOSE_DISPOSITION, items)
+    if not (
+        disposition.status is DispositionRecordStatus.EXECUTED
+        and disposition.kind is DispositionKind.CONFISCATE
+        and disposition.ground is DisposalGround.UNCLAIMED
+    ):
+        raise Conflict(
+            N_("Only a confiscation of unclaimed property can be refunded."),
+            code="disposition.not_refundable",
+        )
+    if disposition.refund_doc_no:
+        raise Conflict(N_("The refund is already recorded."), code="disposition.refunded")
+    doc = (doc_no or "").strip()
+    if not doc or len(doc) > 64:
+        raise InvalidInput(N_("Record the refund document number."), fields={"doc_no": [N_("Required.")]})
+    disposition.refund_doc_no = doc
+    disposition.refunded_at = utcnow()
+    disposition.refunded_by_id = actor.user_id
+    for item in items:
+        append_item_event(
+            session,
+            item,
+            actor,
+            "disposition.refund",
+            reason=(reason or "").strip() or None,
+            data={**_common(disposition), "refund_doc_no": doc},
         )
     return disposition
 

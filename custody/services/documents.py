@@ -23,6 +23,7 @@ DOCUMENTS = {
     "transfer_list": "transfer",
     "checkout_slip": "checkout",
     "return_list": "disposition",
+    "destruction_record": "disposition",
     "label_sheet": "item",
     "stocktake_report": "stocktake",
 }

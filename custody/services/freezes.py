@@ -1,4 +1,4 @@
-"""冻结 — freezes of accounts and securities: record, renew shortly before expiry, lapse, release.
+"""冻结 — freezes of accounts and securities: record (or queue), renew before expiry, lapse, release.
 
 A freeze belongs to its item, so responsibility for it moves with the item's custody on transfer.
 """
@@ -18,13 +18,17 @@ from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
 from custody.domain.items import MAX_FEN, ensure_not_disposed
 from custody.domain.lifecycle import (
+    ApprovalLevel,
     FreezeAssetType,
+    FreezeDecision,
     FreezeStatus,
     check_freeze_category,
+    check_freeze_decision,
     check_freeze_not_expired,
     check_freeze_period,
+    check_not_duplicate,
+    check_receipt_end,
     check_renewal,
-    freeze_expiry,
     freeze_status_on,
 )
 from custody.domain.policy import Action
@@ -48,6 +52,27 @@ def _common(freeze: FreezeOrder) -> dict[str, Any]:
     }
 
 
+def _same_account(institution: str, account_no: str) -> tuple[str, str]:
+    return "".join(institution.split()), "".join(account_no.split()).upper()
+
+
+def _freezes_of_account(session: Session, institution: str, account_no: str) -> list[FreezeOrder]:
+    """Freezes (any case, any agency) of this account that still hold or wait in the queue."""
+    key = _same_account(institution, account_no)
+    today = local_date(utcnow())
+    rows = session.scalars(
+        select(FreezeOrder)
+        .where(FreezeOrder.status.in_((FreezeStatus.ACTIVE, FreezeStatus.QUEUED)))
+        .order_by(FreezeOrder.id)
+    )
+    return [
+        f
+        for f in rows
+        if _same_account(f.institution, f.account_no) == key
+        and freeze_status_on(f.status, f.expires_on, today) in (FreezeStatus.ACTIVE, FreezeStatus.QUEUED)
+    ]
+
+
 def create_freeze(
     session: Session,
     actor: Actor,
@@ -62,7 +87,19 @@ def create_freeze(
     account_name: str | None = None,
     period_months: int | None = None,
     major_case: bool = False,
+    receipt_end_on: date | None = None,
+    approved_by: str | None = None,
+    approval_level: ApprovalLevel | None = None,
+    covers_fruits: bool = False,
+    scope: str | None = None,
+    listed_company: bool = False,
+    major_case_approval: str | None = None,
+    queued: bool = False,
 ) -> FreezeOrder:
+    """冻结 — record a freeze as the notice and the institution's receipt state it: the end date is the
+    receipt's (the period computed from the start is only the suggestion); the approval and the
+    notice's contents (account, amount, period, scope, whether interest is covered) are recorded; an
+    account already frozen is refused unless the freeze is queued (轮候) behind the earlier ones."""
     [item] = lock_items(session, actor, [item_id])
     require_on_items(actor, Action.MANAGE_FREEZE, [item])
     ensure_not_disposed(facts(item))
@@ -72,7 +109,7 @@ def create_freeze(
             code="freeze.item_not_frozen",
         )
     check_freeze_category(item.category, asset_type)
-    months = check_freeze_period(asset_type, major_case, period_months)
+    months = check_freeze_period(asset_type, major_case, period_months, actor.agency_kind)
     errors: dict[str, list[str]] = {}
     if amount_fen < 0:
         errors["amount_fen"] = [N_("Cannot be negative.")]
@@ -87,9 +124,28 @@ def create_freeze(
     ):
         if not (value or "").strip():
             errors[name] = [N_("Required.")]
+    for name, value, limit in (("approved_by", approved_by, 100), ("scope", scope, 200)):
+        if value is not None and len(value) > limit:
+            errors[name] = [N_("Too long.")]
     if errors:
         raise InvalidInput(N_("The freeze has errors."), fields=errors)
-    check_freeze_not_expired(freeze_expiry(start_on, months), local_date(utcnow()))
+    # The notice number evidences the approval when no approver is named (the notice is issued only
+    # once the head has approved it).
+    approver = (approved_by or "").strip() or f"见协助冻结通知书 {notice_doc_no.strip()}"
+    decision = FreezeDecision(
+        approved_by=approver,
+        approval_level=approval_level,
+        covers_fruits=covers_fruits,
+        scope=(scope or "").strip() or None,
+        listed_company=listed_company,
+        major_case_approval=(major_case_approval or "").strip() or None,
+    )
+    check_freeze_decision(decision, asset_type, major_case, actor.agency_kind)
+    earlier = _freezes_of_account(session, institution, account_no)
+    check_not_duplicate([f.notice_doc_no for f in earlier], queued)
+    expires_on = check_receipt_end(start_on, months, receipt_end_on)
+    if not queued:
+        check_freeze_not_expired(expires_on, local_date(utcnow()))
     freeze = FreezeOrder(
         item_id=item.id,
         asset_type=asset_type,
@@ -101,8 +157,16 @@ def create_freeze(
         notice_doc_no=notice_doc_no.strip(),
         start_on=start_on,
         period_months=months,
-        expires_on=freeze_expiry(start_on, months),
-        status=FreezeStatus.ACTIVE,
+        expires_on=expires_on,
+        receipt_end_on=receipt_end_on,
+        status=FreezeStatus.QUEUED if queued else FreezeStatus.ACTIVE,
+        approved_by=decision.approved_by,
+        approval_level=approval_level,
+        covers_fruits=covers_fruits,
+        scope=decision.scope,
+        listed_company=listed_company,
+        major_case_approval=decision.major_case_approval,
+        queue_position=len(earlier) + 1 if queued else None,
         created_by_id=actor.user_id,
     )
     session.add(freeze)
@@ -111,13 +175,66 @@ def create_freeze(
         session,
         item,
         actor,
-        "freeze.create",
+        "freeze.queue" if queued else "freeze.create",
         data={
             **_common(freeze),
             "start_on": start_on,
             "period_months": months,
+            "receipt_end_on": receipt_end_on,
             "notice_doc_no": freeze.notice_doc_no,
+            "approved_by": freeze.approved_by,
+            "approval_level": approval_level,
+            "covers_fruits": covers_fruits,
+            "scope": freeze.scope,
+            "major_case": major_case,
+            "major_case_approval": freeze.major_case_approval,
+            "queue_position": freeze.queue_position,
         },
+    )
+    return freeze
+
+
+def activate_queued(
+    session: Session,
+    actor: Actor,
+    freeze_id: int,
+    *,
+    start_on: date,
+    receipt_end_on: date | None = None,
+    doc_no: str | None = None,
+) -> FreezeOrder:
+    """A queued freeze takes effect when the earlier freeze ends (the institution's notice says from
+    when and until when): it becomes active with its own period from that day."""
+    freeze, item = _locked(session, actor, freeze_id)
+    require_on_items(actor, Action.MANAGE_FREEZE, [item])
+    ensure_not_disposed(facts(item))
+    if freeze.status is not FreezeStatus.QUEUED:
+        raise Conflict(N_("Only a queued freeze takes effect this way."), code="freeze.not_queued")
+    ahead = [
+        f for f in _freezes_of_account(session, freeze.institution, freeze.account_no) if f.id != freeze.id
+    ]
+    still_active = [f.notice_doc_no for f in ahead if f.status is FreezeStatus.ACTIVE]
+    if still_active:
+        raise Conflict(
+            N_("The earlier freeze (%(nos)s) still holds: the queued one takes effect when it ends."),
+            code="freeze.queue_ahead",
+            nos="、".join(still_active),
+        )
+    if start_on > local_date(utcnow()):
+        raise InvalidInput(N_("In the future."), fields={"start_on": [N_("In the future.")]})
+    freeze.start_on = start_on
+    freeze.expires_on = check_receipt_end(start_on, freeze.period_months, receipt_end_on)
+    freeze.receipt_end_on = receipt_end_on
+    check_freeze_not_expired(freeze.expires_on, local_date(utcnow()))
+    freeze.status = FreezeStatus.ACTIVE
+    freeze.queue_position = None
+    session.flush()
+    append_item_event(
+        session,
+        item,
+        actor,
+        "freeze.activate",
+        data={**_common(freeze), "start_on": start_on, "receipt_end_on": receipt_end_on, "doc_no": doc_no},
     )
     return freeze
 
@@ -143,25 +260,27 @@ def renew_freeze(
     *,
     doc_no: str,
     period_months: int | None = None,
+    receipt_end_on: date | None = None,
     today: date | None = None,
 ) -> FreezeOrder:
-    """续冻 — in the renewal window before the last day passes (RENEWAL_WINDOW_DAYS); each renewal for at
-    most the same period, counted from the old expiry."""
+    """续冻 — any time before the last day passes; each renewal for at most the same period, counted
+    from the old end; the new end is the one on the institution's receipt (else the suggestion)."""
     freeze, item = _locked(session, actor, freeze_id)
     require_on_items(actor, Action.MANAGE_FREEZE, [item])
     ensure_not_disposed(facts(item))
     check_renewal(freeze.status, freeze.expires_on, today or local_date(utcnow()))
     if not (doc_no or "").strip():
         raise InvalidInput(N_("Record the renewal notice number."), fields={"doc_no": [N_("Required.")]})
-    months = check_freeze_period(freeze.asset_type, freeze.major_case, period_months)
+    months = check_freeze_period(freeze.asset_type, freeze.major_case, period_months, actor.agency_kind)
     previous = freeze.expires_on
-    freeze.expires_on = freeze_expiry(previous + timedelta(days=1), months)  # starts the day after
+    freeze.expires_on = check_receipt_end(previous + timedelta(days=1), months, receipt_end_on)
     freeze.renewals.append(
         FreezeRenewal(
             doc_no=doc_no.strip(),
             period_months=months,
             previous_expires_on=previous,
             new_expires_on=freeze.expires_on,
+            receipt_end_on=receipt_end_on,
             renewed_by_id=actor.user_id,
         )
     )
@@ -189,7 +308,7 @@ def release_freeze(
     require_on_items(actor, Action.MANAGE_FREEZE, [item])
     ensure_not_disposed(facts(item))
     effective = freeze_status_on(freeze.status, freeze.expires_on, local_date(utcnow()))
-    if effective is not FreezeStatus.ACTIVE:
+    if effective not in (FreezeStatus.ACTIVE, FreezeStatus.QUEUED):
         raise Conflict(N_("Only an active freeze can be released."), code=f"freeze.{effective.value}")
     if not (doc_no or "").strip():
         raise InvalidInput(N_("Record the release notice number."), fields={"doc_no": [N_("Required.")]})

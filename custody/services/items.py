@@ -6,7 +6,7 @@ import hashlib
 import os
 import secrets
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -97,6 +97,18 @@ class SeizureListInput:
     holder_signature_note: str | None = None
     officers: str | None = None
     witness: str | None = None
+    second_officer: str | None = None  # 程序规定 art. 229: 执行查封、扣押的侦查人员不得少于二人
+    # 程序规定 art. 194 ¶3: no qualified witness could be had — recorded on audio-video, and noted here.
+    witness_note: str | None = None
+    # Evidence obtained (调取) in the pre-filing check may predate the filing (程序规定 art. 174 ¶2).
+    obtained_before_filing: bool = False
+
+
+def _staff_names(session: Session, agency_id: int) -> set[str]:
+    return {
+        "".join(n.split())
+        for n in session.scalars(select(User.display_name).where(User.agency_id == agency_id))
+    }
 
 
 def _new_seizure_list(session: Session, actor: Actor, case: Case, data: SeizureListInput) -> SeizureList:
@@ -104,8 +116,24 @@ def _new_seizure_list(session: Session, actor: Actor, case: Case, data: SeizureL
     now = utcnow()
     if data.seized_at > now + CLOCK_SKEW:
         errors["seized_at"] = [N_("In the future.")]
-    elif local_date(data.seized_at) < case.filed_on:
+    elif local_date(data.seized_at) < case.filed_on and not data.obtained_before_filing:
         errors["seized_at"] = [N_("Earlier than the date the case was opened.")]
+    witness = (data.witness or "").strip()
+    if (
+        witness
+        and actor.agency_kind is AgencyKind.POLICE
+        and "".join(witness.split()) in _staff_names(session, actor.agency_id)
+    ):
+        # [LAW] 程序规定 art. 194 ¶2(三): the police's own staff may not be the witness.
+        errors["witness"] = [
+            N_("The police's own staff may not witness: invite a citizen, or note why none could.")
+        ]
+    for name, value, limit in (
+        ("second_officer", data.second_officer, 64),
+        ("witness_note", data.witness_note, 200),
+    ):
+        if value is not None and len(value) > limit:
+            errors[name] = [N_("Too long.")]
     if data.holder_signature is not HolderSignature.SIGNED and not (data.holder_signature_note or "").strip():
         # [LAW] the list notes why the holder did not sign (absent or refused).
         errors["holder_signature_note"] = [N_("Note why the holder did not sign.")]
@@ -123,6 +151,8 @@ def _new_seizure_list(session: Session, actor: Actor, case: Case, data: SeizureL
         holder_signature_note=data.holder_signature_note,
         officers=data.officers or actor.display_name,
         witness=data.witness,
+        second_officer=(data.second_officer or "").strip() or None,
+        witness_note=(data.witness_note or "").strip() or None,
         verification_code="".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(8)),
         created_by_id=actor.user_id,
     )
@@ -303,9 +333,10 @@ def register_on_case(
     elif data.seizure_list_id is not None:
         seizure_list = seizure_list_to_add_to(session, actor, case, data.seizure_list_id)
     else:
-        seizure_list = _new_seizure_list(
-            session, actor, case, data.seizure_list or SeizureListInput(seized_at=seized_at)
-        )
+        list_input = data.seizure_list or SeizureListInput(seized_at=seized_at)
+        if data.measure is Measure.OBTAINED and not list_input.obtained_before_filing:
+            list_input = replace(list_input, obtained_before_filing=True)
+        seizure_list = _new_seizure_list(session, actor, case, list_input)
     location_state = initial_location(data.measure, external_kind)
     if location_state is LocationState.WITH_HOLDER:
         external_kind = ExternalKind.WITH_HOLDER

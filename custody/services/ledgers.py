@@ -274,7 +274,7 @@ def ledger_rows(
         place = paths.get(row.storage_location_id) if row.storage_location_id else (row.external_place or "")
         yield [
             row.label_code,
-            row.police_case_no,
+            row.police_case_no or "",
             row.procuratorate_case_no or "",
             row.court_case_no or "",
             row.title,

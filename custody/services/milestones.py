@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,13 +24,20 @@ from custody.domain.enums import CaseStage, DispositionStatus, LocationState, Tr
 from custody.domain.errors import Conflict, InvalidInput, must_exist
 from custody.domain.i18n import N_
 from custody.domain.items import ensure_not_disposed
-from custody.domain.milestones import check_closure, check_judgment, check_notice, check_unrelated
+from custody.domain.milestones import (
+    NoticeBasis,
+    check_closure,
+    check_judgment,
+    check_notice,
+    check_unrelated,
+)
 from custody.domain.policy import Action, Relation, require
 from custody.models.case import Case
 from custody.models.item import Item
 from custody.models.oversight import (
     CaseClosure,
     CaseJudgment,
+    JudgmentService,
     PublicNotice,
     PublicNoticeLine,
     UnrelatedFinding,
@@ -84,6 +92,10 @@ def record_judgment(
     session.add(judgment)
     before = case.stage
     case.stage = CaseStage.EXECUTION
+    if case.appeal_court_agency_id == actor.agency_id and case.court_agency_id is not None:
+        # [LAW] 2021解释 art. 447: the first-instance court deals with the property once the judgment
+        # (here the appeal court's) takes effect: the case goes back to it for execution.
+        case.handling_agency_id = case.court_agency_id
     session.flush()
     case_event(
         session,
@@ -197,6 +209,7 @@ def publish_notice(
     published_on: date,
     medium: str,
     content: str | None = None,
+    basis: NoticeBasis = NoticeBasis.UNRELATED,
 ) -> PublicNotice:
     """公告 — the custodian publishes a notice for items whose owner is unknown."""
     item_ids = list(dict.fromkeys(item_ids))
@@ -215,6 +228,7 @@ def publish_notice(
         case_id=case_id,
         custodian_agency_id=custodian_id,
         published_on=published_on,
+        basis=basis,
         medium=where,
         content=(content or "").strip() or None,
         created_by_id=actor.user_id,
@@ -232,6 +246,7 @@ def publish_notice(
                 "notice_id": notice.id,
                 "notice_no": notice.notice_no,
                 "published_on": published_on,
+                "basis": basis,
                 "medium": where,
             },
         )
@@ -245,3 +260,173 @@ def notices_query(actor: Actor, *, case_id: int | None = None):
     if case_id is not None:
         stmt = stmt.where(PublicNotice.case_id == case_id)
     return stmt.order_by(PublicNotice.id.desc())
+
+
+# -- court execution of the property parts (2014规定 art. 3, 7; 2021解释 art. 447, 448) -------------
+
+
+def _judgment_for_court(session: Session, actor: Actor, case_id: int) -> tuple[Case, CaseJudgment]:
+    """The case's judgment, for an officer of the court that executes it (the first-instance court)."""
+    case = get_case(session, actor, case_id, lock=True)
+    judgment = session.scalar(select(CaseJudgment).where(CaseJudgment.case_id == case.id))
+    if judgment is None:
+        raise Conflict(N_("No effective judgment is recorded for this case."), code="case.no_judgment")
+    executing = {case.court_agency_id, judgment.court_agency_id} - {None}
+    require(actor, Action.RECORD_JUDGMENT, {Relation.CASE_HANDLER} if actor.agency_id in executing else set())
+    return case, judgment
+
+
+def _on_or_after(day: date | None, earliest: date, field: str) -> date:
+    today = local_date(utcnow())
+    day = day or today
+    if day > today:
+        raise InvalidInput(N_("The date cannot be in the future."), fields={field: [N_("In the future.")]})
+    if day < earliest:
+        raise InvalidInput(
+            N_("Earlier than the judgment took effect."),
+            fields={field: [N_("Earlier than the judgment took effect.")]},
+        )
+    return day
+
+
+def record_execution(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    referred_on: date | None = None,
+    execution_case_no: str | None = None,
+    opened_on: date | None = None,
+    extended_until: date | None = None,
+    extension_approval: str | None = None,
+) -> CaseJudgment:
+    """移送执行 / 执行立案 / 延长 — what the court records about executing the judgment's property
+    parts: the referral to its execution division (the case is opened within 7 days), the execution
+    case (six months run from it), an extension approved by the president (its new last day)."""
+    case, judgment = _judgment_for_court(session, actor, case_id)
+    changed: dict[str, Any] = {}
+    if referred_on is not None:
+        judgment.referred_on = changed["referred_on"] = _on_or_after(
+            referred_on, judgment.effective_on, "referred_on"
+        )
+    number = (execution_case_no or "").strip() or None
+    if number is not None or opened_on is not None:
+        if number is None or len(number) > 64:
+            raise InvalidInput(
+                N_("Record the execution case number."), fields={"execution_case_no": [N_("Required.")]}
+            )
+        judgment.execution_case_no = changed["execution_case_no"] = number
+        judgment.execution_opened_on = changed["execution_opened_on"] = _on_or_after(
+            opened_on, judgment.effective_on, "opened_on"
+        )
+    if extended_until is not None:
+        approval = (extension_approval or "").strip()
+        if not approval:
+            # [LAW] 2014规定 art. 3: 经本院院长批准，可以延长.
+            raise InvalidInput(
+                N_("Record the president's approval of the extension."),
+                fields={"extension_approval": [N_("Required.")]},
+            )
+        if extended_until <= (judgment.extended_until or judgment.effective_on):
+            raise InvalidInput(
+                N_("An extension must move the last day later."),
+                fields={"extended_until": [N_("Must be later than the current last day.")]},
+            )
+        judgment.extended_until = changed["extended_until"] = extended_until
+        judgment.extension_approval = changed["extension_approval"] = approval[:100]
+    if not changed:
+        raise InvalidInput(N_("Nothing to record."), fields={"referred_on": [N_("Required.")]})
+    session.flush()
+    case_event(session, actor, case, "case.execution", judgment_id=judgment.id, **changed)
+    return judgment
+
+
+def record_service(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    served_on: date | None = None,
+    holder_agency_id: int | None = None,
+    institution: str | None = None,
+) -> JudgmentService:
+    """送达 — the court serves the judgment on the agency holding items (receipt due in 1 month) or on a
+    bank holding frozen funds to be confiscated (15 days)."""
+    from custody.models.agency import Agency
+
+    case, judgment = _judgment_for_court(session, actor, case_id)
+    institution = (institution or "").strip() or None
+    if (holder_agency_id is None) == (institution is None):
+        raise InvalidInput(
+            N_("Name either the agency holding the items or the bank."),
+            fields={"holder_agency_id": [N_("Agency or bank, one of them.")]},
+        )
+    if holder_agency_id is not None and session.get(Agency, holder_agency_id) is None:
+        raise InvalidInput(N_("Unknown agency."), fields={"holder_agency_id": [N_("Unknown agency.")]})
+    if institution is not None and len(institution) > 200:
+        raise InvalidInput(N_("Too long."), fields={"institution": [N_("Too long.")]})
+    service = JudgmentService(
+        judgment_id=judgment.id,
+        holder_agency_id=holder_agency_id,
+        institution=institution,
+        served_on=_on_or_after(served_on, judgment.effective_on, "served_on"),
+        recorded_by_id=actor.user_id,
+    )
+    session.add(service)
+    session.flush()
+    case_event(
+        session,
+        actor,
+        case,
+        "case.judgment_served",
+        service_id=service.id,
+        holder_agency_id=holder_agency_id,
+        institution=institution,
+        served_on=service.served_on,
+    )
+    return service
+
+
+def record_execution_receipt(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    service_id: int,
+    *,
+    receipt_no: str,
+    received_on: date | None = None,
+) -> JudgmentService:
+    """执行回单 — the holder's receipt came back to the court."""
+    case, judgment = _judgment_for_court(session, actor, case_id)
+    service = session.get(JudgmentService, service_id)
+    if service is None or service.judgment_id != judgment.id:
+        raise InvalidInput(N_("Not a service of this judgment."), fields={"service_id": [N_("Unknown.")]})
+    number = (receipt_no or "").strip()
+    if not number or len(number) > 64:
+        raise InvalidInput(
+            N_("Record the execution receipt number (执行回单)."), fields={"receipt_no": [N_("Required.")]}
+        )
+    service.receipt_no = number
+    service.receipt_on = _on_or_after(received_on, service.served_on, "received_on")
+    session.flush()
+    case_event(
+        session,
+        actor,
+        case,
+        "case.execution_receipt",
+        service_id=service.id,
+        receipt_no=number,
+        received_on=service.receipt_on,
+    )
+    return service
+
+
+def services_of(session: Session, case_id: int) -> list[JudgmentService]:
+    return list(
+        session.scalars(
+            select(JudgmentService)
+            .join(CaseJudgment, CaseJudgment.id == JudgmentService.judgment_id)
+            .where(CaseJudgment.case_id == case_id)
+            .order_by(JudgmentService.id)
+        )
+    )

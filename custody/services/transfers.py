@@ -16,6 +16,7 @@ from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
+from custody.domain.cases import CaseOrigin
 from custody.domain.enums import (
     AgencyKind,
     CustodyState,
@@ -28,7 +29,7 @@ from custody.domain.enums import (
 )
 from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
-from custody.domain.items import ensure_not_in_transfer
+from custody.domain.items import ensure_not_in_transfer, valuable_missing
 from custody.domain.lifecycle import CheckoutStatus
 from custody.domain.policy import Action, Relation, require
 from custody.domain.transfers import (
@@ -56,7 +57,7 @@ from custody.orm import utcnow
 from . import numbers
 from .cases import case_event
 from .item_events import append_item_event, item_snapshot
-from .items import held_items_count, require_documented
+from .items import has_photo, held_items_count, require_documented
 from .storage import custodian_relations, facts
 from .visibility import add_participant, get_case, lock_items, sees_everything
 
@@ -117,10 +118,19 @@ def propose_transfer(
         supplementary_rounds=case.supplementary_rounds,
         item_count=len(item_ids),
     )
+    if kind is TransferKind.SUPPLEMENTARY_INVESTIGATION and case.origin is not CaseOrigin.POLICE_FILING:
+        # 退回补充侦查 goes back to the police who investigated; a referred case goes back to the
+        # supervisory commission (case_moves.send_for_inquiry), a 自侦 case is investigated further in-house.
+        raise Conflict(
+            N_("Only a case the police investigated goes back to them for supplementary investigation."),
+            code="transfer.wrong_origin",
+        )
     if moves_case(kind):
         check_no_stage_transfer_waiting(_stage_transfer_waiting(session, case.id))
     items = {item.id: item for item in lock_items(session, actor, item_ids)}
     open_checkouts = _open_checkouts(session, list(items))
+    stage = moves_case(kind)
+    flags: dict[int, str | None] = {}
     for item in items.values():
         if item.case_id != case.id:
             raise InvalidInput(
@@ -130,9 +140,14 @@ def propose_transfer(
             )
         require(actor, Action.PROPOSE_TRANSFER, custodian_relations(actor, item))
         ensure_not_in_transfer(facts(item))
-        check_item_transferable(facts(item))
-        check_no_open_checkout(item.label_code, open_checkouts.get(item.id))
-        require_documented(item)  # the receiver signs for what the photos show
+        check_item_transferable(facts(item), stage=stage)
+        if stage:
+            # [LAW] The list names all the property (刑事诉讼法 art. 245; 程序规定 art. 288): an item out
+            # for appraisal or awaiting valuation is listed and flagged, not left out.
+            flags[item.id] = _line_flag(item, open_checkouts.get(item.id))
+        else:
+            check_no_open_checkout(item.label_code, open_checkouts.get(item.id))
+            require_documented(item)  # the receiver signs for what the photos show
 
     transfer = Transfer(
         transfer_no=numbers.transfer_no(session, actor.agency_code, utcnow().year),
@@ -157,6 +172,7 @@ def propose_transfer(
                 proposed_disposition=spec.proposed_disposition,
                 mode=spec.mode,
                 decision=LineDecision.PENDING,
+                flag=flags.get(item.id),
             )
         )
         before = item_snapshot(item)
@@ -175,6 +191,7 @@ def propose_transfer(
                 "to_agency_name": to_agency.name,
                 "proposed_disposition": spec.proposed_disposition,
                 "mode": spec.mode,
+                "flag": flags.get(item.id),
             },
         )
     session.flush()
@@ -191,6 +208,17 @@ def propose_transfer(
         item_count=len(item_ids),
     )
     return transfer
+
+
+def _line_flag(item: Any, checkout_no: str | None) -> str | None:
+    notes = []
+    if checkout_no is not None:
+        notes.append(f"调用中（{checkout_no}）")
+    if valuable_missing(
+        item.category, has_photo=has_photo(item), is_valued=item.estimated_value_fen is not None
+    ):
+        notes.append("待拍照、估价")
+    return "；".join(notes) or None
 
 
 def file_only_warning_count(session: Session, transfer: Transfer) -> int:
@@ -308,6 +336,30 @@ def _refuse_duplicate_case_no(
         )
 
 
+_NUMBER_COLUMNS: dict[AgencyKind, tuple[Any, Any, str, str]] = {
+    AgencyKind.POLICE: (Case.police_agency_id, Case.police_case_no, "police_agency", "police_case_no"),
+    AgencyKind.PROCURATORATE: (
+        Case.procuratorate_agency_id,
+        Case.procuratorate_case_no,
+        "procuratorate_agency",
+        "procuratorate_case_no",
+    ),
+    AgencyKind.COURT: (Case.court_agency_id, Case.court_case_no, "court_agency", "court_case_no"),
+}
+
+
+def _case_numbers_and_stage(case: Case) -> dict[str, Any]:
+    return {
+        "stage": case.stage,
+        "handling_agency_id": case.handling_agency_id,
+        "police_agency_id": case.police_agency_id,
+        "police_case_no": case.police_case_no,
+        "procuratorate_case_no": case.procuratorate_case_no,
+        "court_case_no": case.court_case_no,
+        "appeal_case_no": case.appeal_case_no,
+    }
+
+
 def _move_case(session: Session, actor: Actor, transfer: Transfer, case: Case, case_no: str | None) -> None:
     """First sign-for: the case file, its stage and the receiver's case number move with it.
     The caller holds the case lock, taken before the transfer's."""
@@ -318,13 +370,25 @@ def _move_case(session: Session, actor: Actor, transfer: Transfer, case: Case, c
         sender_handles_case=case.handling_agency_id == transfer.from_agency_id,
         supplementary_rounds=case.supplementary_rounds,
     )
-    before = {
-        "stage": case.stage,
-        "handling_agency_id": case.handling_agency_id,
-        "procuratorate_case_no": case.procuratorate_case_no,
-        "court_case_no": case.court_case_no,
-    }
-    if route.number_for is AgencyKind.PROCURATORATE:
+    before = _case_numbers_and_stage(case)
+    receiver = transfer.to_agency
+    if transfer.kind is TransferKind.APPEAL:
+        # 二审: the appeal court records its own number beside the first instance's.
+        number = check_case_number(transfer.kind, case.appeal_case_no, case_no, always=True)
+        _refuse_duplicate_case_no(
+            session, case, Case.appeal_court_agency_id, Case.appeal_case_no, transfer.to_agency_id, number
+        )
+        case.appeal_court_agency = receiver
+        case.appeal_case_no = number
+    elif transfer.kind is TransferKind.JURISDICTION:
+        # 移送管辖: the receiving agency takes the case over under its own number (the old one stays
+        # in this event's "before").
+        number = check_case_number(transfer.kind, None, case_no, always=True)
+        agency_column, number_column, agency_attr, number_attr = _NUMBER_COLUMNS[receiver.kind]
+        _refuse_duplicate_case_no(session, case, agency_column, number_column, transfer.to_agency_id, number)
+        setattr(case, agency_attr, receiver)
+        setattr(case, number_attr, number)
+    elif route.number_for is AgencyKind.PROCURATORATE:
         number = check_case_number(transfer.kind, case.procuratorate_case_no, case_no)
         _refuse_duplicate_case_no(
             session,
@@ -334,27 +398,23 @@ def _move_case(session: Session, actor: Actor, transfer: Transfer, case: Case, c
             transfer.to_agency_id,
             number,
         )
-        case.procuratorate_agency = transfer.to_agency
+        case.procuratorate_agency = receiver
         case.procuratorate_case_no = number or case.procuratorate_case_no
     elif route.number_for is AgencyKind.COURT:
         number = check_case_number(transfer.kind, case.court_case_no, case_no)
         _refuse_duplicate_case_no(
             session, case, Case.court_agency_id, Case.court_case_no, transfer.to_agency_id, number
         )
-        case.court_agency = transfer.to_agency
+        case.court_agency = receiver
         case.court_case_no = number or case.court_case_no
     if transfer.kind is TransferKind.SUPPLEMENTARY_INVESTIGATION:
         case.supplementary_rounds += 1
     if route.to_stage is not None:
         case.stage = route.to_stage
-        case.handling_agency = transfer.to_agency
+    if route.moves_file:
+        case.handling_agency = receiver
     session.flush()
-    after = {
-        "stage": case.stage,
-        "handling_agency_id": case.handling_agency_id,
-        "procuratorate_case_no": case.procuratorate_case_no,
-        "court_case_no": case.court_case_no,
-    }
+    after = _case_numbers_and_stage(case)
     transfer.received_at = utcnow()
     case_event(
         session,

@@ -18,8 +18,10 @@ from custody.services import accounts
 from .forms import (
     AgencyEditForm,
     AgencyForm,
+    CalendarOverrideForm,
     LocationForm,
     PasswordResetForm,
+    RemoveOverrideForm,
     UnlockForm,
     UserCreateForm,
     UserEditForm,
@@ -113,6 +115,47 @@ def user_detail(user_id: int):
     return render_template(
         "admin/user_detail.html", user=user, form=form, password_form=password_form, unlock_form=unlock_form
     ), status
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+def calendar_overrides():
+    """The working-day calendar: days off and 调休 working days the holiday package does not know."""
+    from custody.domain.clock import today
+    from custody.domain.workdays import DayKind
+    from custody.services import calendar
+
+    actor = current_actor()
+    require(actor, Action.MANAGE_REFERENCE_DATA)
+    form = CalendarOverrideForm()
+    form.kind.choices = options((k.value, _(k.label)) for k in DayKind)
+    remove = RemoveOverrideForm(prefix="remove")
+    if remove.submit.data and remove.validate_on_submit():
+        try:
+            calendar.remove_override(db.session, actor, remove.day.data)
+            db.session.commit()
+            flash(_("Override removed."), "success")
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(None, error)
+        return redirect(url_for("admin.calendar_overrides"))
+
+    def create() -> tuple[str, str]:
+        calendar.set_override(
+            db.session, actor, day=form.day.data, kind=DayKind(form.kind.data), note=form.note.data
+        )
+        return _("Override recorded."), url_for("admin.calendar_overrides")
+
+    done, status = (None, 200) if remove.submit.data else submit_form(form, create)
+    return done or (
+        render_template(
+            "admin/calendar.html",
+            form=form,
+            remove=remove,
+            overrides=calendar.overrides(db.session),
+            missing_years=calendar.years_needing_overrides(db.session, today()),
+        ),
+        status,
+    )
 
 
 @bp.route("/agencies", methods=["GET", "POST"])

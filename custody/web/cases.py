@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from custody.access import current_actor
 from custody.database import writes_on_get
 from custody.domain.actor import Actor
+from custody.domain.cases import ORIGINS, CaseMoveKind, CaseOrigin
 from custody.domain.enums import (
     AttachmentKind,
     CaseStage,
@@ -33,7 +34,7 @@ from custody.models.item import Item
 from custody.orm import utcnow
 from custody.printing import SeizureLine, seizure_list_pdf
 from custody.printing import SeizureList as PrintedSeizureList
-from custody.services import cases, checkouts, dispositions, imports, items, transfers
+from custody.services import case_moves, cases, checkouts, dispositions, imports, items, transfers
 from custody.services.imports import ImportRejected
 from custody.services.items import ItemInput, ItemQuery, SeizureListInput
 from custody.services.visibility import get_case, sees_everything
@@ -41,9 +42,11 @@ from custody.services.visibility import get_case, sees_everything
 from .forms import (
     MONEY_KEYS,
     CaseForm,
+    CaseMoveForm,
     CaseSearchForm,
     ImportForm,
     ItemForm,
+    MergeForm,
     detail_field_name,
     detail_fields,
     enum_choices,
@@ -113,18 +116,28 @@ def new():
     actor = current_actor()
     require(actor, Action.OPEN_CASE)
     form = CaseForm()
+    # The origins this agency may open (domain/cases.ORIGINS): police 立案; procuratorate 自侦 or a
+    # supervisory referral; court 自诉.
+    origins = [o for o, (kind, _stage) in ORIGINS.items() if kind is actor.agency_kind]
+    form.origin.choices = options([(o.value, _(o.label)) for o in origins])
+    if not form.origin.data:
+        form.origin.data = origins[0].value if origins else ""
 
     def open_() -> tuple[str, str]:
+        origin = CaseOrigin(form.origin.data) if form.origin.data else CaseOrigin.POLICE_FILING
         case = cases.open_case(
             db.session,
             actor,
+            origin=origin,
             police_case_no=form.police_case_no.data,
+            case_no=form.police_case_no.data,
+            referring_body=form.referring_body.data,
             title=form.title.data,
             filed_on=form.filed_on.data,
             summary=form.summary.data,
         )
         return (
-            _("Case %(no)s opened. Register the seized items next.", no=case.police_case_no),
+            _("Case %(no)s opened. Register the seized items next.", no=case.first_number),
             url_for("cases.detail", case_id=case.id),
         )
 
@@ -168,6 +181,8 @@ def detail(case_id: int):
         or (held_here and allowed(actor, Action.PROPOSE_TRANSFER, {Relation.CUSTODIAN})),
         # Whoever sees the case sees its deadlines; the forms there are offered by permission.
         "milestones": True,
+        "moves": allowed(actor, Action.MOVE_CASE, _handler(actor, case))
+        and case.stage is not CaseStage.CLOSED,
         "audit": allowed(actor, Action.READ_AUDIT_LOG),
     }
     return render_template(
@@ -184,6 +199,88 @@ def detail(case_id: int):
         can=can,
         actor=actor,
     )
+
+
+# -- procedural moves (自侦 stage advance, supplementary inquiry, merge) -----------------------
+
+
+@bp.route("/<int(max=2147483647):case_id>/moves", methods=["GET", "POST"])
+def moves(case_id: int):
+    """The case file's procedural moves that are not a transfer: 自侦 to prosecution review inside the
+    procuratorate, supplementary inquiry by the supervisory commission and its return, merging."""
+    actor = current_actor()
+    case = get_case(db.session, actor, case_id)
+    relations = _handler(actor, case)
+    forms = {
+        "advance": CaseMoveForm(prefix="advance"),
+        "inquiry": CaseMoveForm(prefix="inquiry"),
+        "inquiry_return": CaseMoveForm(prefix="inquiry_return"),
+        "merge": MergeForm(prefix="merge"),
+    }
+    others = [
+        c
+        for c in db.session.scalars(
+            select(Case)
+            .where(
+                Case.handling_agency_id == actor.agency_id, Case.id != case.id, Case.stage != CaseStage.CLOSED
+            )
+            .order_by(Case.id.desc())
+            .limit(200)
+        )
+    ]
+    forms["merge"].into_case_id.choices = options([(c.id, f"{c.first_number} · {c.title}") for c in others])
+    calls = {
+        "advance": lambda f: case_moves.advance_stage(
+            db.session, actor, case.id, doc_no=f.doc_no.data, occurred_on=f.occurred_on.data, note=f.note.data
+        ),
+        "inquiry": lambda f: case_moves.send_for_inquiry(
+            db.session, actor, case.id, doc_no=f.doc_no.data, occurred_on=f.occurred_on.data, note=f.note.data
+        ),
+        "inquiry_return": lambda f: case_moves.record_inquiry_return(
+            db.session, actor, case.id, doc_no=f.doc_no.data, occurred_on=f.occurred_on.data, note=f.note.data
+        ),
+        "merge": lambda f: case_moves.merge_case(
+            db.session,
+            actor,
+            case.id,
+            into_case_id=f.into_case_id.data,
+            doc_no=f.doc_no.data,
+            note=f.note.data,
+        ),
+    }
+    done_messages = {
+        "advance": _("Investigation concluded: the case is under prosecution review."),
+        "inquiry": _("The case went back to the supervisory commission for supplementary inquiry."),
+        "inquiry_return": _("Supplementary inquiry recorded as completed."),
+        "merge": _("The case was merged; its items now belong to the other case."),
+    }
+    status = 200
+    submitted = next((name for name in forms if f"{name}-submit" in request.form), None)
+    if request.method == "POST" and submitted is not None:
+        require(actor, Action.MOVE_CASE, relations)
+        form = forms[submitted]
+
+        def act() -> tuple[str, str]:
+            calls[submitted](form)
+            target = case.id if submitted != "merge" else form.into_case_id.data
+            return done_messages[submitted], url_for("cases.detail", case_id=target)
+
+        done, status = submit_form(form, act)
+        if done is not None:
+            return done
+    case_history = list(db.session.scalars(case_moves.moves_query(case.id)))
+    may = allowed(actor, Action.MOVE_CASE, relations) and case.stage is not CaseStage.CLOSED
+    return render_template(
+        "cases/moves.html",
+        case=case,
+        forms=forms,
+        may=may,
+        moves=case_history,
+        rounds=case_moves.inquiry_rounds(db.session, case.id),
+        CaseOrigin=CaseOrigin,
+        CaseStage=CaseStage,
+        CaseMoveKind=CaseMoveKind,
+    ), status
 
 
 # -- registration ----------------------------------------------------------------------------
@@ -242,6 +339,8 @@ def item_input(form: ItemForm) -> ItemInput:
             holder_signature=HolderSignature(form.holder_signature.data),
             holder_signature_note=form.holder_signature_note.data or None,
             witness=form.witness.data or None,
+            witness_note=form.witness_note.data or None,
+            second_officer=form.second_officer.data or None,
         )
     return ItemInput(
         name=form.name.data,
@@ -429,7 +528,7 @@ def seizure_list(case_id: int, list_id: int):
     ]
     pdf = seizure_list_pdf(
         PrintedSeizureList(
-            case_no=case.police_case_no,
+            case_no=case.first_number,
             case_title=case.title,
             holder=sl.holder_name or "",
             seized_at=sl.seized_at,

@@ -192,15 +192,49 @@ class CaseSearchForm(GetForm):
 
 
 class CaseForm(FlaskForm):
+    origin = SelectField(_l("Origin of the case"), validators=[Optional()])
     police_case_no = StringField(
-        _l("Police case number"),
+        _l("Case number"),
         validators=[DataRequired(), Length(max=64)],
         render_kw={"autocomplete": "off"},
+    )
+    referring_body = StringField(
+        _l("Referring supervisory commission"), validators=[Optional(), Length(max=200)]
     )
     title = StringField(_l("Case title"), validators=[DataRequired(), Length(max=200)])
     filed_on = DateField(_l("Date the case was opened (立案)"), validators=[Optional()])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Open case"))
+
+
+class CalendarOverrideForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[DataRequired()])
+    kind = SelectField(_l("The day is"), validators=[DataRequired()])
+    note = StringField(
+        _l("Why (e.g. the State Council notice)"), validators=[DataRequired(), Length(max=200)]
+    )
+    submit = SubmitField(_l("Add the override"))
+
+
+class RemoveOverrideForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[DataRequired()])
+    submit = SubmitField(_l("Remove"))
+
+
+class CaseMoveForm(FlaskForm):
+    """A procedural move of the case file: 自侦 stage advance, supplementary inquiry, its return."""
+
+    doc_no = StringField(_l("Document no."), validators=[Optional(), Length(max=64)])
+    occurred_on = DateField(_l("Date"), validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Record"))
+
+
+class MergeForm(FlaskForm):
+    into_case_id = SelectField(_l("Merge this case into"), validators=[DataRequired()], coerce=int)
+    doc_no = StringField(_l("Document no."), validators=[Optional(), Length(max=64)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Merge the cases"))
 
 
 # Category-specific fields of the registration form: (category, key) → label. Amount keys are
@@ -230,6 +264,9 @@ DETAIL_LABELS: dict[str, str] = {
     "serial_no": _l("Serial number"),
     "address": _l("Address"),
     "title_no": _l("Title certificate number"),
+    "registry": _l("Registry notified (登记机关)"),
+    "registry_notice_no": _l("Registry notice no. (协助执行通知书)"),
+    "registry_notice_date": _l("Registry notice date (YYYY-MM-DD)"),
     "weight_g": _l("Weight (g)"),
     "purity": _l("Purity"),
     "document_no": _l("Document number"),
@@ -289,6 +326,10 @@ class ItemForm(FlaskForm):
         _l("Why the holder did not sign"), validators=[Optional(), Length(max=200)]
     )
     witness = StringField(_l("Witness"), validators=[Optional(), Length(max=200)])
+    witness_note = StringField(
+        _l("No qualified witness: why (the seizure was filmed)"), validators=[Optional(), Length(max=200)]
+    )
+    second_officer = StringField(_l("Second officer"), validators=[Optional(), Length(max=64)])
     # The item.
     name = StringField(_l("Item name"), validators=[DataRequired(), Length(max=200)])
     category = SelectField(_l("Category"), choices=enum_choices(ItemCategory), validators=[DataRequired()])

@@ -110,7 +110,7 @@ def correction_value(field: str, value: Any, full_personal: bool) -> str:
 def _search_choices(form: ItemSearchForm, actor: Actor) -> None:
     recent_cases = db.session.scalars(cases.list_cases_query(actor).limit(300))
     form.case_id.choices = options(
-        [("", _("Any case"))] + [(str(c.id), f"{c.police_case_no} · {c.title}") for c in recent_cases]
+        [("", _("Any case"))] + [(str(c.id), f"{c.first_number} · {c.title}") for c in recent_cases]
     )
     agencies = db.session.scalars(select(Agency).order_by(Agency.kind, Agency.id))
     form.custodian.choices = options(
@@ -467,7 +467,7 @@ def labels():
     if not rows:
         raise InvalidInput(N_("Choose at least one item."))
     case_numbers = {
-        c.id: c.police_case_no
+        c.id: c.first_number
         for c in db.session.scalars(select(Case).where(Case.id.in_({item.case_id for item in rows})))
     }
     skip = _int_or_none(request.args.get("skip")) or 0

@@ -37,23 +37,28 @@ from custody.domain.items import CATEGORY_FIELDS, derive_status, mask_id_no, mas
 from custody.domain.lifecycle import (
     ASSET_TYPES_FOR_CATEGORY,
     CORRECTABLE_FIELDS,
+    FINAL_KINDS,
     MAJOR_CASE_MONTHS,
     MAJOR_CASE_TYPES,
-    RENEWAL_WINDOW_DAYS,
+    ApprovalLevel,
     CheckoutPurpose,
     CheckoutStatus,
     CorrectionStatus,
     CounterpartyKind,
     Discrepancy,
+    DisposalGround,
     DispositionRecordStatus,
     ExtensionStatus,
+    ExternalWitness,
     FreezeAssetType,
     FreezeStatus,
     Recipient,
+    RecipientRelation,
+    WitnessKind,
     freeze_status_on,
     is_overdue,
     max_period_months,
-    renewal_opens_on,
+    suggested_period_months,
 )
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.errors import record_refusal, translate
@@ -64,8 +69,16 @@ from custody.models.lifecycle import Checkout, Correction, Disposition, FreezeOr
 from custody.models.user import User
 from custody.orm import utcnow
 from custody.printing import CheckoutLine as SlipLine
-from custody.printing import CheckoutSlip, ReturnLine, ReturnList, format_datetime, format_quantity
+from custody.printing import (
+    CheckoutSlip,
+    DestructionRecord,
+    ReturnLine,
+    ReturnList,
+    format_datetime,
+    format_quantity,
+)
 from custody.printing import checkout_slip_pdf as build_checkout_slip
+from custody.printing import destruction_record_pdf as build_destruction_record
 from custody.printing import return_list_pdf as build_return_list
 from custody.services import checkouts as checkout_service
 from custody.services import corrections as correction_service
@@ -80,6 +93,7 @@ from .helpers import send_document, show_domain_error
 from .lifecycle_forms import (
     DETAIL_LABELS,
     FIELD_LABELS,
+    ActivateForm,
     CancelForm,
     CheckoutFilterForm,
     CheckoutRequestForm,
@@ -95,6 +109,7 @@ from .lifecycle_forms import (
     FreezeForm,
     FreezeReleaseForm,
     LabelCodesForm,
+    RefundForm,
     ReleaseForm,
     RenewForm,
     ReturnForm,
@@ -118,6 +133,8 @@ FORM_REFUSALS = {
 DISPOSAL_KIND_REFUSALS = {
     "disposal.no_owner": "kind",
     "disposal.case_not_decided": "kind",
+    "disposal.not_unrelated": "ground",
+    "disposal.notice_period_running": "ground",
 }
 
 
@@ -174,7 +191,7 @@ def case_number(case: Case | None, kind: AgencyKind | None = None) -> str:
     }
     if kind is not None and by_kind.get(kind):
         return by_kind[kind] or ""
-    return case.court_case_no or case.procuratorate_case_no or case.police_case_no
+    return case.latest_number
 
 
 @dataclass
@@ -729,6 +746,10 @@ def disposition_new():
                 legal_basis=form.legal_basis.data,
                 reason=form.reason.data,
                 owner_consent=form.owner_consent.data,
+                ground=DisposalGround(form.ground.data)
+                if form.ground.data and DispositionKind(form.kind.data) in FINAL_KINDS
+                else None,
+                notice_ref=form.notice_ref.data,
             ),
             lambda d: _(
                 "Disposal %(no)s proposed: an approver of your agency decides next.", no=d.disposition_no
@@ -761,6 +782,7 @@ DISPOSITION_ACTIONS = {
     "decide": Action.APPROVE_DISPOSITION,
     "cancel": Action.PROPOSE_DISPOSITION,
     "execute": Action.EXECUTE_DISPOSITION,
+    "refund": Action.PROPOSE_DISPOSITION,
 }
 
 
@@ -774,8 +796,9 @@ def _disposition_context(actor: Actor, disposition: Disposition) -> dict[str, An
         for line in disposition.lines
         if line.proceeds_item_id
     }
+    approval = disposition_service.approval_action(disposition.kind)
     can = {
-        "decide": _may(actor, Action.APPROVE_DISPOSITION, custodians)
+        "decide": _may(actor, approval, custodians)
         and s is DispositionRecordStatus.PROPOSED
         and not is_proposer,
         "cancel": _may(actor, Action.PROPOSE_DISPOSITION, custodians)
@@ -784,11 +807,19 @@ def _disposition_context(actor: Actor, disposition: Disposition) -> dict[str, An
         and s is DispositionRecordStatus.APPROVED,
         "print": disposition.kind in RETURN_KINDS
         and s in (DispositionRecordStatus.APPROVED, DispositionRecordStatus.EXECUTED),
+        "print_destruction": disposition.kind is DispositionKind.DESTROY
+        and s in (DispositionRecordStatus.APPROVED, DispositionRecordStatus.EXECUTED),
+        "refund": _may(actor, Action.PROPOSE_DISPOSITION, custodians)
+        and s is DispositionRecordStatus.EXECUTED
+        and disposition.kind is DispositionKind.CONFISCATE
+        and disposition.ground is DisposalGround.UNCLAIMED
+        and not disposition.refund_doc_no,
     }
     notes = {
-        "own_proposal": _may(actor, Action.APPROVE_DISPOSITION, custodians)
+        "head_approves": disposition.kind is DispositionKind.EARLY_SALE,
+        "own_proposal": _may(actor, approval, custodians)
         and s is DispositionRecordStatus.PROPOSED
-        and is_proposer
+        and is_proposer,
     }
     personal = all(_sees_personal_data(actor, i.custodian_agency_id) for i in items)
     owners = sorted(
@@ -830,11 +861,17 @@ def disposition_detail(disposition_id: int):
     if request.method == "POST":
         if submitted is None:
             return redirect(url_for("lifecycle.disposition_detail", disposition_id=disposition.id))
-        _require(actor, DISPOSITION_ACTIONS[submitted], custodians)
+        action = (
+            disposition_service.approval_action(disposition.kind)
+            if submitted == "decide"
+            else DISPOSITION_ACTIONS[submitted]
+        )
+        _require(actor, action, custodians)
     forms = {
         "decide": _bound(DecisionForm, "decide", submitted, "decide"),
         "cancel": _bound(CancelForm, "cancel", submitted, "cancel"),
         "execute": _bound(ExecuteForm, "execute", submitted, "execute"),
+        "refund": _bound(RefundForm, "refund", submitted, "refund"),
     }
     _witness_choices(actor, disposition, forms["execute"])
     detail = url_for("lifecycle.disposition_detail", disposition_id=disposition.id)
@@ -865,6 +902,16 @@ def disposition_detail(disposition_id: int):
         )
     elif submitted == "execute":
         result = _execute(actor, disposition, forms["execute"], detail)
+    elif submitted == "refund":
+        form = forms["refund"]
+        result = _attempt(
+            form,
+            lambda: disposition_service.record_refund(
+                db.session, actor, disposition.id, doc_no=form.doc_no.data, reason=form.reason.data
+            ),
+            lambda d: _("Refund from the treasury recorded."),
+            lambda d: detail,
+        )
     if isinstance(result, BaseResponse):
         return result
     if isinstance(result, int):
@@ -913,18 +960,35 @@ def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: 
     def call() -> Disposition:
         recipient = None
         if kind in RETURN_KINDS and (form.recipient_name.data or "").strip():
+            relation = RecipientRelation(form.recipient_relation.data or RecipientRelation.OWNER.value)
+            if form.recipient_is_agent.data and relation is RecipientRelation.OWNER:
+                relation = RecipientRelation.AGENT
             recipient = Recipient(
                 name=form.recipient_name.data.strip(),
                 id_no=(form.recipient_id_no.data or "").strip() or None,
-                is_agent=bool(form.recipient_is_agent.data),
+                is_agent=relation is RecipientRelation.AGENT,
                 authorisation_ref=(form.authorisation_ref.data or "").strip() or None,
+                relation=relation,
+                organisation=(form.recipient_organisation.data or "").strip() or None,
             )
+        external = None
+        witness_kind = WitnessKind(form.witness_kind.data or WitnessKind.USER.value)
+        if kind is DispositionKind.DESTROY and witness_kind is not WitnessKind.USER:
+            external = ExternalWitness(
+                kind=witness_kind,
+                name=(form.witness_name.data or "").strip(),
+                id_no=(form.witness_id_no.data or "").strip(),
+                organisation=(form.witness_organisation.data or "").strip() or None,
+            )
+        user_witness = kind is DispositionKind.DESTROY and external is None
         return disposition_service.execute_disposition(
             db.session,
             actor,
             disposition.id,
             receipt_no=form.receipt_no.data,
-            witness=(form.witness.data or "").strip() or None if kind is DispositionKind.DESTROY else None,
+            witness=(form.witness.data or "").strip() or None if user_witness else None,
+            witness_password=form.witness_password.data if user_witness else None,
+            external_witness=external,
             proceeds_fen=form.proceeds.data if kind is DispositionKind.EARLY_SALE else None,
             recipient=recipient,
         )
@@ -938,6 +1002,7 @@ def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: 
             "proceeds_fen": "proceeds",
             "recipient": "recipient_name",
             "recipient.id_no": "recipient_id_no",
+            "line_proceeds": "proceeds",
         },
     )
 
@@ -967,8 +1032,13 @@ def return_list_pdf(disposition_id: int):
         dict.fromkeys((i.owner_name if personal else mask_name(i.owner_name)) for i in items if i.owner_name)
     )
     owner_ids = list(dict.fromkeys(i.owner_id_no for i in items if i.owner_id_no))
-    agent = recipient.name if recipient and disposition.recipient_is_agent else ""
-    if recipient and not disposition.recipient_is_agent:
+    collects_for_owner = disposition.recipient_relation not in (
+        None,
+        RecipientRelation.OWNER,
+        RecipientRelation.HOLDER,
+    )
+    agent = recipient.name if recipient and collects_for_owner else ""
+    if recipient and not collects_for_owner:
         owner, owner_id = recipient.name, shown_id(recipient.id_no or (owner_ids[0] if owner_ids else None))
     else:
         owner, owner_id = "、".join(n for n in owner_names if n), "、".join(shown_id(v) for v in owner_ids)
@@ -1015,6 +1085,68 @@ def return_list_pdf(disposition_id: int):
     )
 
 
+@bp.get("/dispositions/<int(max=2147483647):disposition_id>/destruction-record.pdf")
+@writes_on_get
+def destruction_record_pdf(disposition_id: int):
+    """销毁记录 with the signature lines of the executing keeper and the witness."""
+    actor = current_actor()
+    disposition = disposition_service.get_disposition(db.session, actor, disposition_id)
+    if disposition.kind is not DispositionKind.DESTROY or disposition.status not in (
+        DispositionRecordStatus.APPROVED,
+        DispositionRecordStatus.EXECUTED,
+    ):
+        raise Conflict(
+            N_("A destruction record exists only for an approved or executed destruction."),
+            code="disposition.no_destruction_record",
+        )
+    case = db.session.get(Case, disposition.case_id)
+    items = [line.item for line in disposition.lines]
+    personal = all(_sees_personal_data(actor, i.custodian_agency_id) for i in items)
+    people = _people(disposition.executed_by_id, disposition.witness_user_id, disposition.approved_by_id)
+    witness, witness_id = "", ""
+    if disposition.witness_user_id in people:
+        user = people[disposition.witness_user_id]
+        witness = f"{user.display_name}（{user.agency.name}，系统用户，已密码确认）"
+    elif disposition.witness_counterparty is not None:
+        person = disposition.witness_counterparty
+        name = person.name if personal else mask_name(person.name) or ""
+        label = _zh(disposition.witness_kind.label) if disposition.witness_kind else ""
+        witness = "，".join(filter(None, [name, label, person.organisation or ""]))
+        witness_id = (person.id_no if personal else mask_id_no(person.id_no)) or ""
+    executor = people.get(disposition.executed_by_id or 0)
+    approver = people.get(disposition.approved_by_id or 0)
+    data = DestructionRecord(
+        record_no=disposition.disposition_no,
+        case_no=case_number(case, disposition.custodian_agency.kind),
+        case_title=case.title if case else "",
+        ground=_zh(disposition.ground.label) if disposition.ground else "",
+        legal_basis=disposition.legal_basis or "",
+        approval=f"{approver.display_name} {format_datetime(disposition.approved_at)} 批准"
+        if approver
+        else "",
+        agency=disposition.custodian_agency.name,
+        executor=executor.display_name if executor else "",
+        witness=witness,
+        witness_id_no=witness_id,
+        destroyed_at=disposition.executed_at,
+        receipt_no=disposition.receipt_no or "",
+        notes=disposition.reason or "",
+        lines=[
+            ReturnLine(
+                label_code=i.label_code, name=i.name, quantity=i.quantity, unit=i.unit, notes=i.features or ""
+            )
+            for i in items
+        ],
+    )
+    return send_document(
+        build_destruction_record(data, footer=_print_footer(actor)),
+        f"{disposition.disposition_no}-destruction.pdf",
+        document="destruction_record",
+        object_id=disposition.id,
+        disposition_no=disposition.disposition_no,
+    )
+
+
 # -- freezes ----------------------------------------------------------------------------------
 
 
@@ -1056,9 +1188,17 @@ def freezes():
     )
 
 
-def _period_table(types: Iterable[FreezeAssetType]) -> list[tuple[FreezeAssetType, int, int | None]]:
+def _period_table(
+    types: Iterable[FreezeAssetType], kind: AgencyKind = AgencyKind.POLICE
+) -> list[tuple[FreezeAssetType, int, int | None]]:
+    """(asset type, the suggested period, the major-case period) for the freezing agency's kind."""
     return [
-        (t, max_period_months(t, False), MAJOR_CASE_MONTHS if t in MAJOR_CASE_TYPES else None) for t in types
+        (
+            t,
+            suggested_period_months(t, False, kind),
+            MAJOR_CASE_MONTHS if t in MAJOR_CASE_TYPES and kind is not AgencyKind.COURT else None,
+        )
+        for t in types
     ]
 
 
@@ -1106,10 +1246,22 @@ def freeze_new(item_id: int):
                 notice_doc_no=form.notice_doc_no.data,
                 period_months=form.period_months.data,
                 major_case=bool(form.major_case.data),
+                receipt_end_on=form.receipt_end_on.data,
+                approved_by=form.approved_by.data,
+                approval_level=ApprovalLevel(form.approval_level.data) if form.approval_level.data else None,
+                covers_fruits=bool(form.covers_fruits.data),
+                scope=form.scope.data,
+                listed_company=bool(form.listed_company.data),
+                major_case_approval=form.major_case_approval.data,
+                queued=bool(form.queued.data),
             ),
-            lambda f: _(
-                "Freeze recorded: it holds until %(date)s unless renewed before then.",
-                date=f.expires_on.isoformat(),
+            lambda f: (
+                _("Queued freeze recorded: it takes effect when the earlier freeze ends.")
+                if f.status is FreezeStatus.QUEUED
+                else _(
+                    "Freeze recorded: it holds until %(date)s unless renewed before then.",
+                    date=f.expires_on.isoformat(),
+                )
             ),
             lambda f: url_for("lifecycle.freeze_detail", freeze_id=f.id),
             aliases={"amount_fen": "amount"},
@@ -1123,13 +1275,18 @@ def freeze_new(item_id: int):
         item=item,
         case=db.session.get(Case, item.case_id),
         may=_may(actor, Action.MANAGE_FREEZE, [item.custodian_agency_id]),
-        periods=_period_table(types or list(FreezeAssetType)),
+        periods=_period_table(types or list(FreezeAssetType), actor.agency_kind),
+        agency_kind=actor.agency_kind,
         category_fits=bool(types),
         frozen=item.measure is Measure.FROZEN,
     ), status
 
 
-FREEZE_ACTIONS = {"renew": Action.MANAGE_FREEZE, "release": Action.MANAGE_FREEZE}
+FREEZE_ACTIONS = {
+    "renew": Action.MANAGE_FREEZE,
+    "release": Action.MANAGE_FREEZE,
+    "activate": Action.MANAGE_FREEZE,
+}
 
 
 @bp.route("/freezes/<int(max=2147483647):freeze_id>", methods=["GET", "POST"])
@@ -1144,6 +1301,7 @@ def freeze_detail(freeze_id: int):
     forms = {
         "renew": _bound(RenewForm, "renew", submitted, "renew"),
         "release": _bound(FreezeReleaseForm, "release", submitted, "release"),
+        "activate": _bound(ActivateForm, "activate", submitted, "activate"),
     }
     detail = url_for("lifecycle.freeze_detail", freeze_id=freeze.id)
     status = 200
@@ -1153,7 +1311,12 @@ def freeze_detail(freeze_id: int):
         result = _attempt(
             form,
             lambda: freeze_service.renew_freeze(
-                db.session, actor, freeze.id, doc_no=form.doc_no.data, period_months=form.period_months.data
+                db.session,
+                actor,
+                freeze.id,
+                doc_no=form.doc_no.data,
+                period_months=form.period_months.data,
+                receipt_end_on=form.receipt_end_on.data,
             ),
             lambda f: _("Freeze renewed until %(date)s.", date=f.expires_on.isoformat()),
             lambda f: detail,
@@ -1168,6 +1331,21 @@ def freeze_detail(freeze_id: int):
             lambda f: _("Freeze released."),
             lambda f: detail,
         )
+    elif submitted == "activate":
+        form = forms["activate"]
+        result = _attempt(
+            form,
+            lambda: freeze_service.activate_queued(
+                db.session,
+                actor,
+                freeze.id,
+                start_on=form.start_on.data,
+                receipt_end_on=form.receipt_end_on.data,
+                doc_no=form.doc_no.data,
+            ),
+            lambda f: _("The queued freeze is in force until %(date)s.", date=f.expires_on.isoformat()),
+            lambda f: detail,
+        )
     if isinstance(result, BaseResponse):
         return result
     if isinstance(result, int):
@@ -1178,8 +1356,9 @@ def freeze_detail(freeze_id: int):
     may = _may(actor, Action.MANAGE_FREEZE, [freeze.item.custodian_agency_id])
     disposed = derive_status(facts(freeze.item)) is ItemStatus.DISPOSED
     active = effective is FreezeStatus.ACTIVE and not disposed
-    renewal_opens = renewal_opens_on(freeze.expires_on)
-    can = {"renew": may and active and today >= renewal_opens, "release": may and active}
+    queued = effective is FreezeStatus.QUEUED and not disposed
+    # [LAW] 程序规定 art. 240: renewal any time before the last day has passed.
+    can = {"renew": may and active, "release": may and (active or queued), "activate": may and queued}
     people = _people(freeze.created_by_id, freeze.released_by_id, *(r.renewed_by_id for r in freeze.renewals))
     return render_template(
         "lifecycle/freeze_detail.html",
@@ -1191,10 +1370,8 @@ def freeze_detail(freeze_id: int):
         days_left=(freeze.expires_on - today).days,
         warn_days=EXPIRY_WARNING_DAYS,
         people=people,
-        renewal_opens=renewal_opens if may and active and today < renewal_opens else None,
-        renewal_days=RENEWAL_WINDOW_DAYS,
         case=db.session.get(Case, freeze.item.case_id),
-        max_months=max_period_months(freeze.asset_type, freeze.major_case),
+        max_months=max_period_months(freeze.asset_type, freeze.major_case, actor.agency_kind),
     ), status
 
 

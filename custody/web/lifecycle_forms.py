@@ -22,6 +22,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     IntegerField,
+    PasswordField,
     SelectField,
     StringField,
     SubmitField,
@@ -32,10 +33,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from custody.domain.enums import DispositionKind, ItemCategory
 from custody.domain.items import CATEGORY_FIELDS
 from custody.domain.lifecycle import (
+    ApprovalLevel,
     CheckoutPurpose,
     CounterpartyKind,
     Discrepancy,
+    DisposalGround,
     FreezeAssetType,
+    RecipientRelation,
+    WitnessKind,
 )
 
 from .forms import MultiCheckboxField, options
@@ -304,6 +309,10 @@ class DispositionForm(LifecycleForm):
     )
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
     owner_consent = StringField(_l("Owner's consent"), validators=[Optional(), Length(max=200)])
+    ground = SelectField(_l("Ground (final disposal)"), validators=[Optional()])
+    notice_ref = StringField(
+        _l("How the owner was notified (no. or means)"), validators=[Optional(), Length(max=200)]
+    )
     submit = SubmitField(_l("Propose the disposal"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -311,6 +320,7 @@ class DispositionForm(LifecycleForm):
         self.kind.choices = options(
             [choose(_l("— choose the kind —")), *((k.value, _l(k.label)) for k in DISPOSITION_KIND_ORDER)]
         )
+        self.ground.choices = options([(g.value, _l(g.label)) for g in DisposalGround])
 
 
 class ExecuteForm(LifecycleForm):
@@ -320,7 +330,22 @@ class ExecuteForm(LifecycleForm):
     # The eligible witnesses (services.dispositions.eligible_witnesses), by username — what the
     # service (and the API) takes. The service, not the list, decides: a stale or forged choice is
     # refused there with its reason next to this field.
+    witness_kind = SelectField(_l("Kind of witness"), validators=[Optional()])
     witness = SelectField(_l("Witness"), validators=[Optional()], validate_choice=False)
+    witness_password = PasswordField(
+        _l("Witness's own password"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "off"},
+    )
+    witness_name = StringField(_l("External witness's name"), validators=[Optional(), Length(max=100)])
+    witness_id_no = StringField(
+        _l("External witness's ID number"),
+        validators=[Optional(), Length(max=32)],
+        render_kw={"autocomplete": "off"},
+    )
+    witness_organisation = StringField(
+        _l("External witness's organisation"), validators=[Optional(), Length(max=200)]
+    )
     proceeds = YuanField(
         _l("Sale proceeds (yuan)"),
         validators=[Optional()],
@@ -333,10 +358,27 @@ class ExecuteForm(LifecycleForm):
         render_kw={"autocomplete": "off"},
     )
     recipient_is_agent = BooleanField(_l("The recipient is an agent of the owner"))
+    recipient_relation = SelectField(_l("The recipient is"), validators=[Optional()])
+    recipient_organisation = StringField(
+        _l("Owner organisation (when an organisation collects)"), validators=[Optional(), Length(max=200)]
+    )
     authorisation_ref = StringField(
         _l("Written authorisation (no. or reference)"), validators=[Optional(), Length(max=100)]
     )
     submit = SubmitField(_l("Record the execution"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.witness_kind.choices = options([(k.value, _l(k.label)) for k in WitnessKind])
+        self.recipient_relation.choices = options([(r.value, _l(r.label)) for r in RecipientRelation])
+
+
+class RefundForm(LifecycleForm):
+    """退库: confiscated unclaimed property refunded to an owner who came forward later."""
+
+    doc_no = StringField(_l("Refund document no."), validators=[DataRequired(), Length(max=64)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Record the refund"))
 
 
 # -- freezes ----------------------------------------------------------------------------------
@@ -363,12 +405,27 @@ class FreezeForm(LifecycleForm):
         render_kw={"inputmode": "numeric"},
     )
     major_case = BooleanField(_l("Major case"))
+    major_case_approval = StringField(
+        _l("Approval of the one-year period (major case)"), validators=[Optional(), Length(max=100)]
+    )
     notice_doc_no = StringField(_l("Freeze notice no."), validators=[DataRequired(), Length(max=64)])
+    receipt_end_on = DateField(_l("End date on the institution's receipt"), validators=[Optional()])
+    approved_by = StringField(
+        _l("Approved by (head or approval document)"), validators=[Optional(), Length(max=100)]
+    )
+    approval_level = SelectField(_l("Level of the approving head"), validators=[Optional()])
+    listed_company = BooleanField(_l("Equity of a listed company"))
+    covers_fruits = BooleanField(_l("The freeze covers interest and other fruits (孳息)"))
+    scope = StringField(_l("Scope of the freeze"), validators=[Optional(), Length(max=200)])
+    queued = BooleanField(_l("Queued behind an existing freeze (轮候冻结)"))
     submit = SubmitField(_l("Record the freeze"))
 
     def set_asset_types(self, types: list[FreezeAssetType]) -> None:
         self.asset_type.choices = options(
             [choose(_l("— choose the asset type —")), *((t.value, _l(t.label)) for t in types)]
+        )
+        self.approval_level.choices = options(
+            [choose(_l("— not stated —")), *((level.value, _l(level.label)) for level in ApprovalLevel)]
         )
 
 
@@ -379,7 +436,17 @@ class RenewForm(LifecycleForm):
         validators=[Optional(), NumberRange(min=1, message=_l("At least %(min)s."))],
         render_kw={"inputmode": "numeric"},
     )
+    receipt_end_on = DateField(_l("End date on the institution's receipt"), validators=[Optional()])
     submit = SubmitField(_l("Renew the freeze"))
+
+
+class ActivateForm(LifecycleForm):
+    """A queued freeze takes effect (the institution's notice says from when)."""
+
+    start_on = DateField(_l("In effect from"), validators=[InputRequired()])
+    receipt_end_on = DateField(_l("End date on the institution's receipt"), validators=[Optional()])
+    doc_no = StringField(_l("Institution's notice no."), validators=[Optional(), Length(max=64)])
+    submit = SubmitField(_l("The queued freeze takes effect"))
 
 
 class FreezeReleaseForm(LifecycleForm):

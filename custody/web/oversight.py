@@ -48,6 +48,7 @@ from custody.domain.deadlines import AlertRule
 from custody.domain.enums import CaseStage, DispositionStatus, ItemCategory, ItemStatus, LocationState, Role
 from custody.domain.errors import DomainError
 from custody.domain.i18n import N_
+from custody.domain.milestones import NoticeBasis
 from custody.domain.owner_lookup import FAILURE_WINDOW, LookupOutcome
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.domain.spot_checks import MAX_SAMPLE, SpotCheckResult
@@ -216,8 +217,44 @@ class NoticeForm(FlaskForm):
     item_ids = MultiCheckboxField(_l("Items"), coerce=int, validators=[DataRequired()])
     published_on = DateField(_l("Published on"), validators=[DataRequired()])
     medium = StringField(_l("Published where"), validators=[DataRequired(), Length(max=200)])
+    basis = SelectField(
+        _l("Why the owner is sought"),
+        choices=[(b.value, _l(b.label)) for b in NoticeBasis],
+        default=NoticeBasis.UNRELATED.value,
+    )
     content = TextAreaField(_l("Text of the notice"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Record public notice"))
+
+
+class ExecutionForm(FlaskForm):
+    """移送执行 / 执行立案 / 延长 (2014规定 art. 3, 7)."""
+
+    referred_on = DateField(_l("Referred for execution on"), validators=[Optional()])
+    execution_case_no = StringField(_l("Execution case no."), validators=[Optional(), Length(max=64)])
+    opened_on = DateField(_l("Execution case opened on"), validators=[Optional()])
+    extended_until = DateField(_l("Extended until (last day)"), validators=[Optional()])
+    extension_approval = StringField(
+        _l("President's approval of the extension"), validators=[Optional(), Length(max=100)]
+    )
+    submit = SubmitField(_l("Record"))
+
+
+class ServiceForm(FlaskForm):
+    """送达: the judgment served on a holder (agency or bank), 2021解释 art. 447, 448."""
+
+    holder_agency_id = SelectField(_l("Agency holding items"), validators=[Optional()], coerce=_optional_int)
+    institution = StringField(
+        _l("Or the bank holding frozen funds"), validators=[Optional(), Length(max=200)]
+    )
+    served_on = DateField(_l("Served on"), validators=[Optional()])
+    submit = SubmitField(_l("Record the service"))
+
+
+class ReceiptForm(FlaskForm):
+    service_id = SelectField(_l("Service"), validators=[DataRequired()], coerce=int)
+    receipt_no = StringField(_l("Execution receipt no."), validators=[DataRequired(), Length(max=64)])
+    received_on = DateField(_l("Received on"), validators=[Optional()])
+    submit = SubmitField(_l("Record the receipt"))
 
 
 # -- shared ------------------------------------------------------------------------------------------
@@ -641,7 +678,12 @@ def spot_checks_page():
     case_numbers = (
         list(
             db.session.execute(
-                select(Case.police_case_no, Case.title).order_by(Case.id.desc()).limit(CASE_NUMBER_CHOICES)
+                select(
+                    func.coalesce(Case.police_case_no, Case.procuratorate_case_no, Case.court_case_no),
+                    Case.title,
+                )
+                .order_by(Case.id.desc())
+                .limit(CASE_NUMBER_CHOICES)
             )
         )
         if can_draw
@@ -676,7 +718,7 @@ def _scope_rows(scope: dict[str, Any]) -> list[tuple[str, str]]:
             )
         elif key == "case_id":
             case = db.session.get(Case, int(value)) if str(value).isdecimal() else None
-            rows.append((_("Case"), f"{case.police_case_no} {case.title}" if case else str(value)))
+            rows.append((_("Case"), f"{case.first_number} {case.title}" if case else str(value)))
         else:
             rows.append((str(key), str(value)))
     return rows
@@ -845,7 +887,26 @@ def case_milestones(case_id: int):
         "close": CloseCaseForm(prefix="close"),
         "unrelated": UnrelatedForm(prefix="unrelated"),
         "notice": NoticeForm(prefix="notice"),
+        "execution": ExecutionForm(prefix="execution"),
+        "service": ServiceForm(prefix="service"),
+        "receipt": ReceiptForm(prefix="receipt"),
     }
+    services = milestones.services_of(db.session, case.id)
+    holders = sorted({i.custodian_agency_id for i in held} - {actor.agency_id})
+    agency_names = _agency_names()
+    forms["service"].holder_agency_id.choices = _choices(
+        [("", "—"), *((a, agency_names.get(a, str(a))) for a in holders)]
+    )
+    forms["receipt"].service_id.choices = _choices(
+        [
+            (
+                sv.id,
+                f"{agency_names.get(sv.holder_agency_id, '') if sv.holder_agency_id else sv.institution} · {sv.served_on.isoformat()}",
+            )
+            for sv in services
+            if sv.receipt_no is None
+        ]
+    )
     forms["unrelated"].item_id.choices = _choices([(i.id, f"{i.label_code} {i.name}") for i in mine])
     forms["notice"].item_ids.choices = _choices([(i.id, f"{i.label_code} {i.name}") for i in mine])
     actions = {
@@ -870,6 +931,33 @@ def case_milestones(case_id: int):
             published_on=f.published_on.data,
             medium=f.medium.data,
             content=f.content.data,
+            basis=NoticeBasis(f.basis.data or NoticeBasis.UNRELATED.value),
+        ),
+        "execution": lambda f: milestones.record_execution(
+            db.session,
+            actor,
+            case.id,
+            referred_on=f.referred_on.data,
+            execution_case_no=f.execution_case_no.data,
+            opened_on=f.opened_on.data,
+            extended_until=f.extended_until.data,
+            extension_approval=f.extension_approval.data,
+        ),
+        "service": lambda f: milestones.record_service(
+            db.session,
+            actor,
+            case.id,
+            holder_agency_id=f.holder_agency_id.data,
+            institution=f.institution.data,
+            served_on=f.served_on.data,
+        ),
+        "receipt": lambda f: milestones.record_execution_receipt(
+            db.session,
+            actor,
+            case.id,
+            f.service_id.data,
+            receipt_no=f.receipt_no.data,
+            received_on=f.received_on.data,
         ),
     }
     done = {
@@ -877,6 +965,9 @@ def case_milestones(case_id: int):
         "close": _("The case is closed."),
         "unrelated": _("Finding recorded: release the item within 3 days."),
         "notice": _("Public notice recorded."),
+        "execution": _("Execution recorded."),
+        "service": _("Service recorded: the execution receipt is due within a month (a bank: 15 days)."),
+        "receipt": _("Execution receipt recorded."),
     }
     status = 200
     for name, form in forms.items():
@@ -907,8 +998,19 @@ def case_milestones(case_id: int):
         "close": allowed(actor, Action.CLOSE_CASE, handler),
         "unrelated": allowed(actor, Action.MARK_UNRELATED, custodian),
         "notice": allowed(actor, Action.PUBLISH_NOTICE, custodian),
+        # The court that executes: the first-instance court, whoever handles the file after an appeal.
+        "execution": allowed(
+            actor,
+            Action.RECORD_JUDGMENT,
+            {Relation.CASE_HANDLER}
+            if actor.agency_id in {case.court_agency_id, case.handling_agency_id}
+            else set(),
+        )
+        and case.stage is CaseStage.EXECUTION,
     }
     context = {
+        "services": services,
+        "agency_names": agency_names,
         "case": case,
         "forms": forms,
         "held": held,

@@ -517,7 +517,7 @@ def _disposal_execute(
 ) -> tuple[str, dict[str, Any], list[str]]:
     extras = []
     witness = data.get("witness") or {}
-    if witness:
+    if witness.get("display_name"):
         extras.append(
             _(
                 "Witness: %(name)s (%(agency)s)",
@@ -525,6 +525,21 @@ def _disposal_execute(
                 agency=witness.get("agency") or "—",
             )
         )
+    elif witness:
+        # An external witness: the record holds the kind and organisation, not the person.
+        from custody.domain.lifecycle import WitnessKind
+
+        extras.append(
+            _(
+                "Witness: external (%(kind)s, %(organisation)s), recorded by name and ID number",
+                kind=_enum_label(WitnessKind, witness.get("kind")),
+                organisation=witness.get("organisation") or "—",
+            )
+        )
+    if data.get("ground") and data.get("ground") != "judgment":
+        from custody.domain.lifecycle import DisposalGround
+
+        extras.append(_("Ground: %(ground)s", ground=_enum_label(DisposalGround, data.get("ground"))))
     recipient = data.get("recipient") or {}
     if recipient:
         extras.append(
@@ -550,6 +565,26 @@ def _disposal_execute(
     )
 
 
+@handles("disposition.refund")
+def _disposal_refund(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_("%(who)s recorded the treasury refund of disposal %(no)s (%(doc)s) to the owner who came forward"),
+        {**_disposal_params(data), "doc": data.get("refund_doc_no") or "—"},
+        [],
+    )
+
+
+@handles("case.merge")
+def _case_merge(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_("%(who)s merged the item's case into case %(into)s (并案, %(doc)s): the item now belongs to it"),
+        {"into": data.get("into_case_id"), "doc": data.get("doc_no") or "—"},
+        [],
+    )
+
+
 # -- freezes and corrections ------------------------------------------------------------------
 
 
@@ -572,6 +607,28 @@ def _freeze_create(
         N_(
             "%(who)s recorded a freeze (%(type)s) of %(amount)s at %(institution)s until %(expires)s, notice %(doc)s"
         ),
+        _freeze_params(data),
+        [],
+    )
+
+
+@handles("freeze.queue")
+def _freeze_queue(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_(
+            "%(who)s recorded a queued freeze (轮候冻结, position %(position)s) (%(type)s) of %(amount)s at %(institution)s, notice %(doc)s"
+        ),
+        {**_freeze_params(data), "position": data.get("queue_position") or "—"},
+        [],
+    )
+
+
+@handles("freeze.activate")
+def _freeze_activate(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_("%(who)s recorded that the queued freeze took effect; it holds until %(expires)s"),
         _freeze_params(data),
         [],
     )

@@ -18,7 +18,7 @@ from custody.errors import API_DETAILS, translate_validation, validation_msgid
 from ..web.ui import zh
 
 WERKZEUG_404 = "The requested URL was not found on the server."
-CHOICES = "prosecution, indictment, supplementary_investigation, other"
+CHOICES = "prosecution, indictment, supplementary_investigation, appeal, jurisdiction, other"
 INT_RANGE = (
     "Must be greater than or equal to -9223372036854775808 and less than or equal to 9223372036854775807."
 )
@@ -63,7 +63,6 @@ def test_parsing_errors_in_english_are_marshmallows_msgids(english):
     assert response.json["detail"] == "The request has invalid or missing fields."
     assert response.json["errors"] == {
         "bogus": ["Unknown field."],
-        "police_case_no": ["Missing data for required field."],
         "title": ["Not a valid string."],
     }
 
@@ -85,7 +84,6 @@ def test_parsing_errors_in_chinese(client, headers):
     assert response.json["detail"] == zh("The request has invalid or missing fields.")
     assert response.json["errors"] == {
         "bogus": [zh("Unknown field.")],
-        "police_case_no": [zh("Missing data for required field.")],
         "title": [zh("Not a valid string.")],
     }
 

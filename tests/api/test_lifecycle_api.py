@@ -12,6 +12,7 @@ from custody.models.audit import AuditEvent
 from custody.models.item import Item
 from custody.models.lifecycle import Checkout, Correction, Disposition, FreezeOrder
 
+from ..conftest import TEST_PASSWORD
 from ..helpers import row_counts
 
 TABLES = (Item, Checkout, Disposition, FreezeOrder, Correction, AuditEvent)
@@ -162,12 +163,19 @@ def test_disposal_journey_and_no_action_after(api):
         {"receipt_no": "销毁记录 1", "witness": "police_officer"},
     )
     assert in_chain.status_code == 409 and in_chain.json["code"] == "separation.witness_in_chain"
+    unconfirmed = api.post(
+        "police_keeper",
+        f"/dispositions/{disposition_id}/execute",
+        {"receipt_no": "销毁记录 1", "witness": "auditor", "witness_password": "wrong"},
+    )
+    assert unconfirmed.status_code == 422 and unconfirmed.json["code"] == "witness.password"
     done = api.post(
         "police_keeper",
         f"/dispositions/{disposition_id}/execute",
-        {"receipt_no": "销毁记录 1", "witness": "auditor"},
+        {"receipt_no": "销毁记录 1", "witness": "auditor", "witness_password": TEST_PASSWORD},
     )
     assert done.status_code == 200 and done.json["status"] == "executed"
+    assert done.json["witness_kind"] == "user"
     item = api.get("auditor", f"/items/{item_id}").json
     assert (
         item["disposition"] == {"status": "executed", "kind": "destroy"}
@@ -250,8 +258,9 @@ def test_freeze_and_correction_endpoints(api):
     )
     renewed = api.post("police_officer", f"/freezes/{freeze.json['id']}/renew", {"doc_no": "续冻1"})
     assert renewed.status_code == 200 and len(renewed.json["renewals"]) == 1
+    # 程序规定 240: any time before expiry; each renewal runs on from the previous end.
     stacked = api.post("police_officer", f"/freezes/{freeze.json['id']}/renew", {"doc_no": "续冻2"})
-    assert stacked.status_code == 409 and stacked.json["code"] == "freeze.renewal_too_early"
+    assert stacked.status_code == 200 and len(stacked.json["renewals"]) == 2
     assert api.get("police_officer", f"/items/{account['id']}").json["freezes"][0]["id"] == freeze.json["id"]
 
     proposed = api.post(

@@ -224,7 +224,12 @@ def test_freeze_expiry_per_asset_type(asset_type, major_case):
         12
         if major_case
         and asset_type
-        in (FreezeAssetType.DEPOSIT, FreezeAssetType.REMITTANCE, FreezeAssetType.BROKERAGE_FUNDS)
+        in (
+            FreezeAssetType.DEPOSIT,
+            FreezeAssetType.REMITTANCE,
+            FreezeAssetType.BROKERAGE_FUNDS,
+            FreezeAssetType.FUTURES_MARGIN,  # 程序规定 243
+        )
         else 6,
     )
     assert months == expected
@@ -309,13 +314,17 @@ def test_unclaimed_property_six_months_after_notice():
     assert d.unclaimed_property([disposed], cn(2027, 1, 1)) == []
 
 
-def test_items_held_after_close_are_overdue_right_away():
+def test_items_held_after_close_are_overdue_after_the_grace_period():
+    """[DESIGN] the law's "及时" sets no period: a configurable grace, not one minute after closing."""
     closed_at = cn(2026, 3, 5, 16, 0)
     closure = ClosureFacts(1, CASE, closed_at, (HeldGroup(POLICE, ((11, "A"),)),))
     assert RULES[AlertRule.HELD_AFTER_CLOSE].window == timedelta(0)
-    assert d.held_after_close([closure], closed_at - MINUTE) == []
-    assert_boundaries(lambda now: d.held_after_close([closure], now), closed_at, AlertRule.HELD_AFTER_CLOSE)
-    assert d.held_after_close([ClosureFacts(1, CASE, closed_at, ())], closed_at + MINUTE) == []
+    grace = timedelta(days=10)
+    due = closed_at + grace
+    assert d.held_after_close([closure], closed_at + MINUTE, grace) == []
+    assert_boundaries(lambda now: d.held_after_close([closure], now, grace), due, AlertRule.HELD_AFTER_CLOSE)
+    assert d.held_after_close([ClosureFacts(1, CASE, closed_at, ())], due + MINUTE, grace) == []
+    assert d.held_after_close([closure], closed_at + d.DEFAULT_CLOSE_GRACE + MINUTE)[0].overdue
 
 
 def test_evaluate_sorts_overdue_first_then_by_due_time():

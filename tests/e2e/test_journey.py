@@ -314,8 +314,9 @@ def judge_records_judgment(page: Page, j: Journey) -> None:
     outcome = page.locator("#case-outcome")
     expect(outcome).to_contain_text(
         zh(
-            "No effective judgment or closing decision is recorded on this case yet: "
-            "only early sale and pre-trial return are possible now."
+            "No effective judgment or closing decision is recorded on this case yet: early sale, pre-trial "
+            "return, and the disposals the law orders before judgment (unrelated, contraband, unclaimed) are "
+            "possible now."
         )
     )
     outcome.get_by_role("link", name=zh("Case deadlines and milestones")).click()

@@ -207,7 +207,7 @@ def test_judgment_starts_the_six_month_execution_clock(app):
     assert alert.record_id == judgment.id and alert.agency_id == agency("PDFY").id
 
 
-def test_closing_the_case_with_items_held_alerts_at_once(app):
+def test_closing_the_case_with_items_held_alerts_after_the_grace_period(app):
     case, stored = stored_items(2)
     with pytest.raises(NotFound):  # not a case the procuratorate has seen
         milestones.close_case(db.session, act("prosecutor"), case.id, legal_basis="x", reason="y")
@@ -229,7 +229,9 @@ def test_closing_the_case_with_items_held_alerts_at_once(app):
     assert case.stage is CaseStage.CLOSED and closure.previous_stage is CaseStage.INVESTIGATION
     [event] = events("case.close")
     assert event.data["held_items"] == 2
-    [alert] = alerts_for(db.session, act("police_keeper"), now=closure.closed_at + MINUTE)
+    assert alerts_for(db.session, act("police_keeper"), now=closure.closed_at + MINUTE) == []  # 及时
+    grace = timedelta(days=app.config["CUSTODY_HELD_AFTER_CLOSE_GRACE_DAYS"])
+    [alert] = alerts_for(db.session, act("police_keeper"), now=closure.closed_at + grace + MINUTE)
     assert alert.rule is AlertRule.HELD_AFTER_CLOSE and alert.overdue and len(alert.item_ids) == 2
     with pytest.raises(Conflict):
         milestones.close_case(db.session, act("police_officer"), case.id, legal_basis="x", reason="y")

@@ -34,7 +34,7 @@ def test_an_early_sale_replaces_the_items_value_with_the_proceeds(app):
         kind=DispositionKind.EARLY_SALE,
         reason="车辆长期存放贬值",
     )
-    dispositions.decide_disposition(db.session, act("police_approver"), sale.id, approve=True)
+    dispositions.decide_disposition(db.session, act("police_head"), sale.id, approve=True)
     dispositions.execute_disposition(
         db.session, act("police_keeper"), sale.id, receipt_no="拍卖成交确认书 B-1", proceeds_fen=123_456
     )

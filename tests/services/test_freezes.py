@@ -12,14 +12,13 @@ from custody.domain.clock import local_date
 from custody.domain.enums import DispositionKind, ExternalKind, ItemCategory, Measure
 from custody.domain.errors import Conflict, InvalidInput, PermissionDenied
 from custody.domain.lifecycle import (
-    RENEWAL_WINDOW_DAYS,
+    ApprovalLevel,
     FreezeAssetType,
     FreezeStatus,
     add_months,
     check_freeze_not_expired,
     freeze_expiry,
     freeze_status_on,
-    renewal_opens_on,
 )
 from custody.extensions import db
 from custody.models.lifecycle import FreezeOrder
@@ -54,20 +53,31 @@ def renewable_start():
 
 
 def freeze(
-    item, months=None, start=None, major=False, asset=FreezeAssetType.DEPOSIT, username="police_officer"
+    item,
+    months=None,
+    start=None,
+    major=False,
+    asset=FreezeAssetType.DEPOSIT,
+    username="police_officer",
+    **kwargs,
 ):
+    if major:
+        kwargs.setdefault("major_case_approval", "市局负责人批准 2026-1")
+        kwargs.setdefault("approval_level", ApprovalLevel.CITY)
     order = freezes.create_freeze(
         db.session,
         act(username),
         item_id=item.id,
         asset_type=asset,
         institution="工商银行浦东分行",
-        account_no=ACCOUNT["account_no"],
+        # One account per item: the same account may not be frozen twice (刑事诉讼法 art. 144 ¶2).
+        account_no=f"{ACCOUNT['account_no'][:-5]}{item.id:05d}",
         amount_fen=52_000_000,
         start_on=start or local_date(app_clock.now()),
         notice_doc_no="沪公(浦)冻通[2026]12号",
         period_months=months,
         major_case=major,
+        **kwargs,
     )
     db.session.commit()
     return order
@@ -142,55 +152,34 @@ def test_renewal_before_expiry_extends_from_the_old_last_day(app):
         freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no=" ", today=order.expires_on)
 
 
-def test_renewal_window_boundaries(app):
-    """Renewal opens 30 days before the last day: 31 days before is refused, 30 accepted, the last
-    day accepted, the day after the freeze has lapsed."""
-    assert RENEWAL_WINDOW_DAYS == 30
-    case, account = frozen_account()
-    assert renewal_opens_on(date(2026, 8, 31)) == date(2026, 8, 1)
+def test_renewal_is_allowed_any_time_before_the_last_day(app):
+    """程序规定 art. 240: 在冻结期限届满前办理继续冻结手续 — no window: the day of the freeze, the last
+    day; the day after, the freeze has lapsed."""
+    case, _ = frozen_account()
     orders = [freeze(frozen_account(case)[1], start=renewable_start()) for _ in range(3)]
     last_day = orders[0].expires_on
     renewed_until = freeze_expiry(last_day + timedelta(days=1), 6)
-    early, opening, late = orders
-
-    with pytest.raises(Conflict) as too_early:
-        renew(early, today=last_day - timedelta(days=31))
-    assert too_early.value.code == "freeze.renewal_too_early" and too_early.value.status == 409
-    assert too_early.value.params["opens"] == (last_day - timedelta(days=30)).isoformat()
-    db.session.rollback()
-    assert db.session.get(type(early), early.id).renewals == []
-
-    renew(opening, today=last_day - timedelta(days=30))
-    assert opening.expires_on == renewed_until
-    renew(early, today=last_day)  # the last day still counts
+    early, on_last_day, late = orders
+    renew(early, today=local_date(app_clock.now()) - timedelta(days=RENEWABLE_START_DAYS_AGO))
     assert early.expires_on == renewed_until
+    renew(on_last_day, today=last_day)  # the last day still counts
+    assert on_last_day.expires_on == renewed_until
     with pytest.raises(Conflict) as lapsed:
         renew(late, today=last_day + timedelta(days=1))
     assert lapsed.value.code == "freeze.lapsed"
 
 
-def test_renewals_cannot_be_stacked(app):
-    """Ten renewals on the day of the freeze would hold a 6-month deposit freeze for five years."""
+def test_each_renewal_runs_on_from_the_previous_end_for_at_most_the_same_period(app):
     _, account = frozen_account()
-    fresh_order = freeze(account)
-    with pytest.raises(Conflict) as same_day:
-        renew(fresh_order)
-    assert same_day.value.code == "freeze.renewal_too_early"
-    db.session.rollback()
-
-    _, other = frozen_account()
-    order = freeze(other, start=renewable_start())
+    order = freeze(account)
     first_last_day = order.expires_on
     renew(order)
-    assert order.expires_on == freeze_expiry(first_last_day + timedelta(days=1), 6)
-    with pytest.raises(Conflict) as again:
-        renew(order, doc_no="续冻通知书 2026-4")
-    assert again.value.code == "freeze.renewal_too_early"
-    db.session.rollback()
-    assert len(db.session.get(type(order), order.id).renewals) == 1
-    # Once the renewed period is nearly over, the next renewal is due.
-    renew(order, today=order.expires_on - timedelta(days=5), doc_no="续冻通知书 2026-9")
-    assert len(order.renewals) == 2
+    second_last_day = freeze_expiry(first_last_day + timedelta(days=1), 6)
+    assert order.expires_on == second_last_day
+    renew(order, doc_no="续冻通知书 2026-4")
+    assert order.expires_on == freeze_expiry(second_last_day + timedelta(days=1), 6)
+    with pytest.raises(InvalidInput):  # longer than the period allows
+        freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no="x", period_months=7)
 
 
 def test_renewal_after_expiry_is_refused_and_the_freeze_lapses(app):

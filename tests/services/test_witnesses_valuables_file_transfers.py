@@ -15,7 +15,7 @@ from custody.models.user import User
 from custody.services import dispositions, items, storage, transfers
 from custody.services.corrections import decide_correction, propose_correction
 
-from ..conftest import get_user
+from ..conftest import TEST_PASSWORD, get_user
 from ..factories import (
     act,
     agency,
@@ -47,7 +47,12 @@ def _approved_destruction(item_ids: list[int]):
 def _accepted_as_witness(disposition_id: int, username: str) -> bool:
     try:
         dispositions.execute_disposition(
-            db.session, act("police_keeper"), disposition_id, receipt_no="销毁记录-1", witness=username
+            db.session,
+            act("police_keeper"),
+            disposition_id,
+            receipt_no="销毁记录-1",
+            witness=username,
+            witness_password=TEST_PASSWORD,
         )
     except Conflict:
         return False
@@ -70,6 +75,7 @@ def test_eligible_witnesses_are_exactly_the_users_the_execution_accepts(app):
     assert "court_keeper" in offered and "prosecutor" in offered
     # The chain of custody (registered, approved, stored, proposed) and the executing keeper are not.
     assert not offered & {"police_officer", "police_approver", "police_keeper", "court_approver"}
+    assert "admin" not in offered  # a system administrator is never a witness
     for user in db.session.scalars(select(User).where(User.is_active)).all():
         assert _accepted_as_witness(disposition.id, user.username) == (user.username in offered), (
             user.username
@@ -109,6 +115,7 @@ def _store(item: Item) -> None:
 
 
 def test_a_valuable_without_photo_or_value_is_registered_but_not_transferred(app):
+    """Outside a stage transfer: a stage transfer lists it, flagged (刑事诉讼法 245; test_not_stricter_than_law)."""
     case = open_case()
     ring = _ring(case)  # registration still succeeds: the photo is often uploaded right after
     assert items.missing_records(ring) == ("photo", "value")
@@ -120,7 +127,7 @@ def test_a_valuable_without_photo_or_value_is_registered_but_not_transferred(app
             act("police_officer"),
             case_id=case.id,
             to_agency_id=agency("PDJC").id,
-            kind=TransferKind.PROSECUTION,
+            kind=TransferKind.OTHER,
             item_ids=[storage_item.id, ring.id],
         )
     assert refused.value.code == "item.valuable_undocumented" and refused.value.status == 409
@@ -130,7 +137,14 @@ def test_a_valuable_without_photo_or_value_is_registered_but_not_transferred(app
     photo(ring)
     assert items.missing_records(db.session.get(Item, ring.id)) == ("value",)
     with pytest.raises(Conflict):
-        send_to_procuratorate(case, [ring.id])
+        transfers.propose_transfer(
+            db.session,
+            act("police_officer"),
+            case_id=case.id,
+            to_agency_id=agency("PDJC").id,
+            kind=TransferKind.OTHER,
+            item_ids=[ring.id],
+        )
     db.session.rollback()
     _value(ring)
     assert items.missing_records(db.session.get(Item, ring.id)) == ()

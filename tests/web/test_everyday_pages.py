@@ -9,6 +9,7 @@ from custody.domain.enums import ItemCategory
 from custody.extensions import db
 from custody.models.oversight import SpotCheck
 
+from ..conftest import TEST_PASSWORD
 from ..factories import stored_items
 from ..helpers import fresh
 from .ui import client_for, post, text, zh
@@ -145,7 +146,12 @@ def test_a_destroyed_item_shows_custody_ended(app):
     close_case(case)
     disposition = approved_disposition([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
     dispositions.execute_disposition(
-        db.session, act("police_keeper"), disposition.id, receipt_no="销毁记录 9", witness="court_keeper"
+        db.session,
+        act("police_keeper"),
+        disposition.id,
+        receipt_no="销毁记录 9",
+        witness="court_keeper",
+        witness_password=TEST_PASSWORD,
     )
     db.session.commit()
     officer = client_for(app, "police_officer")

@@ -162,7 +162,8 @@ def test_final_disposal_before_judgment_is_said_at_the_kind_field(app):
     assert zh(
         "A final disposal carries out the outcome of the case: first record the court's "
         "effective judgment, or close the case with the decision not to prosecute or to "
-        "drop it."
+        "drop it. Before judgment only unrelated property (returned), contraband (handed over or "
+        "destroyed) and unclaimed property after its notice period (confiscated) may be disposed of."
     ) in _kind_error(page)
     assert 'href="#kind"' in _summary(page)
 

@@ -13,6 +13,7 @@ from custody.models.item import Item
 from custody.models.lifecycle import Counterparty, Disposition, DispositionLine
 from custody.services import storage
 
+from ..conftest import TEST_PASSWORD
 from ..factories import DROP_DECISION, act, close_case, location, photo, register, stored_items
 from ..helpers import fresh, row_counts
 from .test_lifecycle_pages import (
@@ -28,11 +29,14 @@ from .ui import zh
 
 NOT_DECIDED = (
     "A final disposal carries out the outcome of the case: first record the court's effective judgment, "
-    "or close the case with the decision not to prosecute or to drop it."
+    "or close the case with the decision not to prosecute or to drop it. Before judgment only unrelated "
+    "property (returned), contraband (handed over or destroyed) and unclaimed property after its notice "
+    "period (confiscated) may be disposed of."
 )
 NO_OUTCOME_YET = (
-    "No effective judgment or closing decision is recorded on this case yet: only early sale and "
-    "pre-trial return are possible now."
+    "No effective judgment or closing decision is recorded on this case yet: early sale, pre-trial "
+    "return, and the disposals the law orders before judgment (unrelated, contraband, unclaimed) are "
+    "possible now."
 )
 
 
@@ -78,7 +82,10 @@ def test_early_sale_proposed_approved_and_executed_with_proceeds_in_yuan(app):
     assert "已提出" in page and "车辆长期存放贬值" in page and "车主书面同意（2026-03-01）" in page
     assert 'name="decide-approve"' not in page
 
-    assert submit(approver, url, "decide", "approve").status_code == 302
+    # An early sale is the agency head's decision (程序规定 236: 主要负责人批准), not any approver's.
+    assert submit(approver, url, "decide", "approve").status_code == 403
+    head = user_client(app, "police_head")
+    assert submit(head, url, "decide", "approve").status_code == 302
     page = get(keeper, url)
     assert "已批准" in page and 'name="execute-proceeds"' in page and 'name="execute-witness"' not in page
 
@@ -133,7 +140,7 @@ def test_proposal_errors_are_kept_on_the_form(app):
     page = html.unescape(text_of(response))
     assert 'id="kind-err"' in page and 'href="#kind"' in page and zh(NOT_DECIDED) in page
     assert 'value="(2026)沪0115刑初1号"' in page and "判决没收" in page
-    # Early sale of ordinary goods: refused with the reason at the top, input kept.
+    # Early sale of goods not yet photographed: refused with the reason at the top, input kept.
     response = submit(officer, url, kind="early_sale", reason="占用库房", item_ids=[item.id])
     assert (
         response.status_code == 409 and "flash-error" in text_of(response) and "占用库房" in text_of(response)
@@ -180,7 +187,17 @@ def test_destruction_witness_in_the_chain_is_refused_and_an_outsider_accepted(ap
     fresh()
     assert db.session.get(Disposition, disposition.id).status is DispositionRecordStatus.APPROVED
 
+    # The witness confirms with their own password.
     response = submit(keeper, url, "execute", receipt_no="销毁记录 2026-3", witness="court_keeper")
+    assert response.status_code == 422 and 'id="execute-witness_password-err"' in text_of(response)
+    response = submit(
+        keeper,
+        url,
+        "execute",
+        receipt_no="销毁记录 2026-3",
+        witness="court_keeper",
+        witness_password=TEST_PASSWORD,
+    )
     assert response.status_code == 302
     page = get(keeper, url)
     assert "已执行" in page and "郑芳" in page and "浦东新区人民法院" in page and "销毁记录 2026-3" in page
@@ -207,13 +224,15 @@ def test_pre_trial_return_to_an_agent_needs_a_written_authorisation(app):
         "execute",
         receipt_no="发还回执 1",
         recipient_name="王某之子",
-        recipient_is_agent="y",
+        recipient_relation="agent",
         authorisation_ref="",
     )
     assert response.status_code == 409
     page = text_of(response)
     assert "代领人须持有已登记的书面授权委托书" in page and 'id="execute-authorisation_ref-err"' in page
-    assert 'value="王某之子"' in page and "checked" in page
+    assert 'value="王某之子"' in page and re.search(
+        r'<option selected value="agent"|value="agent" selected', page
+    )
     response = submit(keeper, url, "execute", receipt_no="发还回执 1", recipient_name="李某")
     assert response.status_code == 409 and 'id="execute-recipient_name-err"' in text_of(response)
     assert row_counts(Counterparty) == before
@@ -225,7 +244,7 @@ def test_pre_trial_return_to_an_agent_needs_a_written_authorisation(app):
         receipt_no="发还回执 1",
         recipient_name="王某之子",
         recipient_id_no="310115199901011234",
-        recipient_is_agent="y",
+        recipient_relation="agent",
         authorisation_ref="授权委托书 2026-07号",
     )
     assert response.status_code == 302, text_of(response)[:3000]

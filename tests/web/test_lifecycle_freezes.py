@@ -20,7 +20,6 @@ from custody.services import freezes
 from ..factories import act, dual_role_user, open_case, register
 from ..helpers import events, fresh, row_counts
 from .test_lifecycle_pages import get, submit, text_of, user_client
-from .ui import zh
 
 ACCOUNT = {
     "bank": "中国工商银行上海浦东分行",
@@ -117,7 +116,7 @@ def test_freeze_recorded_renewed_and_released_through_the_forms(app):
         and freeze.expires_on.isoformat() in page
         and "续冻通知书 2026-3" in page
     )
-    assert 'name="renew-submit"' not in page  # the next renewal is months away
+    assert 'name="renew-submit"' in page  # 程序规定 240: renewal any time before the last day
     assert "badge-warn" not in get(officer, "/freezes")
 
     keeper = user_client(app, "police_keeper")  # freezes are the case officers' business
@@ -140,36 +139,22 @@ def test_freeze_recorded_renewed_and_released_through_the_forms(app):
     ]
 
 
-RENEWAL_WINDOW = (
-    "A renewal is accepted from %(date)s, in the last %(days)s days before the last day: each renewal "
-    "runs on from the current last day, so renewing earlier would freeze the assets for longer than "
-    "anyone decided."
-)
-TOO_EARLY = (
-    "A freeze can be renewed only in the last %(days)s days before its last day (%(last)s): from %(opens)s."
-)
-
-
-def test_renewal_opens_thirty_days_before_the_last_day(app):
+def test_a_new_freeze_can_be_renewed_at_once_and_records_the_receipt_date(app):
+    """程序规定 240: 在冻结期限届满前办理继续冻结手续 — no renewal window (it was our invention)."""
     account = frozen_account()
     order = freeze_of(account)  # starts today: its last day is about six months away
     officer = user_client(app, "police_officer")
     url = f"/freezes/{order.id}"
-    opens = (order.expires_on - timedelta(days=30)).isoformat()
     page = html.unescape(get(officer, url))
-    assert 'name="renew-submit"' not in page and 'name="release-submit"' in page
-    assert zh(RENEWAL_WINDOW, date=opens, days=30) in page
-    # A forged renewal is refused with the date it becomes possible; nothing is written.
-    response = submit(officer, url, "renew", doc_no="续冻通知书 2026-1")
-    assert response.status_code == 409
-    assert zh(TOO_EARLY, days=30, last=order.expires_on.isoformat(), opens=opens) in html.unescape(
-        text_of(response)
-    )
-    assert row_counts(FreezeRenewal)[FreezeRenewal.__tablename__] == 0
-    # Keepers see neither the form nor the note: freezes are the case officers' business.
-    assert zh(RENEWAL_WINDOW, date=opens, days=30) not in html.unescape(
-        get(user_client(app, "police_keeper"), url)
-    )
+    assert 'name="renew-submit"' in page and 'name="release-submit"' in page
+    receipt = order.expires_on + timedelta(days=150)
+    response = submit(officer, url, "renew", doc_no="续冻通知书 2026-1", receipt_end_on=receipt.isoformat())
+    assert response.status_code == 302, text_of(response)[:2000]
+    fresh()
+    renewed = db.session.get(FreezeOrder, order.id)
+    assert renewed.expires_on == receipt and renewed.renewals[0].receipt_end_on == receipt
+    # Keepers see no renewal form: freezes are the case officers' business.
+    assert 'name="renew-submit"' not in get(user_client(app, "police_keeper"), url)
 
 
 def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):

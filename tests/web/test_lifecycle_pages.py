@@ -414,7 +414,8 @@ def test_pages_are_chinese_first_and_english_on_request(app):
         "登记执行",
         "执行回单号",
         "领取人姓名",
-        "领取人为所有人委托的代领人",
+        "领取人身份",
+        "持书面委托书的受托人",
         "打印发还清单（PDF）",
     ):
         assert expected in page, expected

@@ -16,6 +16,7 @@ from custody.models.lifecycle import Disposition
 from custody.models.transfer import Transfer
 from custody.services import storage
 
+from ..conftest import TEST_PASSWORD
 from ..factories import act, agency, close_case, location, open_case, photo, register, stored_items
 from ..helpers import fresh, row_counts
 from .test_lifecycle_pages import JUDGMENT, approved_disposition
@@ -88,6 +89,7 @@ def test_destruction_witness_is_chosen_from_the_users_who_qualify(app):
         {
             "execute-receipt_no": "销毁记录 2026-9",
             "execute-witness": "prosecutor_approver",
+            "execute-witness_password": TEST_PASSWORD,  # the witness confirms with their own password
             "execute-submit": "1",
         },
     )
