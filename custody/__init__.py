@@ -40,6 +40,7 @@ def create_app(config: Config | str | None = None, overrides: Mapping[str, Any] 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    _install_settings_reader()
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
@@ -88,3 +89,17 @@ def register_cli(app: Flask) -> None:
     from custody.cli import custody_cli
 
     app.cli.add_command(custody_cli)
+
+
+def _install_settings_reader() -> None:
+    """Services read deployment settings (custody/services/settings.py) from the current app's config."""
+    from typing import Any as _Any
+
+    from flask import current_app, has_app_context
+
+    from custody.services import settings
+
+    def read(name: str, default: _Any) -> _Any:
+        return current_app.config.get(name, default) if has_app_context() else default
+
+    settings.install(read)

@@ -66,18 +66,14 @@ from custody.models.oversight import (
 from custody.models.transfer import Transfer
 from custody.orm import utcnow
 
+from . import settings
 from .calendar import work_calendar
 from .visibility import sees_everything
 
 
 def _setting(name: str, default: int) -> int:
-    """A deadline setting from the app's config (docs/DEADLINES.md), or its default outside an app."""
-    try:
-        from flask import current_app
-
-        return int(current_app.config.get(name, default))
-    except RuntimeError:
-        return default
+    """A deadline setting from the deployment's configuration (docs/DEADLINES.md)."""
+    return int(settings.get(name, default))
 
 
 _NOT_DISPOSED = and_(
@@ -309,10 +305,10 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
     ).all()
     services_by_judgment: dict[int, list[Any]] = defaultdict(list)
     if judgments:
-        for row in session.execute(
+        for service_row in session.scalars(
             select(JudgmentService).where(JudgmentService.judgment_id.in_([j.id for j in judgments]))
-        ).scalars():
-            services_by_judgment[row.judgment_id].append(row)
+        ):
+            services_by_judgment[service_row.judgment_id].append(service_row)
 
     # 7. unclaimed property: 6 months after the public notice
     notices = session.execute(
@@ -433,21 +429,21 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
             )
         )
     facts.judgments = []
-    for r in judgments:
-        groups = held_by_judgment.get(r.case_id, ())
+    for jr in judgments:
+        groups = held_by_judgment.get(jr.case_id, ())
         holders = {g.agency_id for g in groups if g.items}
         facts.judgments.append(
             JudgmentFacts(
-                r.id,
-                r.judgment_no,
-                refs[r.case_id],
-                r.effective_on,
+                jr.id,
+                jr.judgment_no,
+                refs[jr.case_id],
+                jr.effective_on,
                 groups,
-                court_agency_id=r.court_agency_id,
-                referred_on=r.referred_on,
-                execution_opened_on=r.execution_opened_on,
-                execution_case_no=r.execution_case_no,
-                extended_until=r.extended_until,
+                court_agency_id=jr.court_agency_id,
+                referred_on=jr.referred_on,
+                execution_opened_on=jr.execution_opened_on,
+                execution_case_no=jr.execution_case_no,
+                extended_until=jr.extended_until,
                 services=tuple(
                     ServiceFacts(
                         s.id,
@@ -457,7 +453,7 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
                         s.receipt_no is not None,
                         s.holder_agency_id in holders,
                     )
-                    for s in services_by_judgment[r.id]
+                    for s in services_by_judgment[jr.id]
                 ),
             )
         )
@@ -479,19 +475,19 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
         for r in notices
     ]
     facts.closures = [ClosureFacts(r.id, refs[r.case_id], r.closed_at, held[r.case_id]) for r in closures]
-    for index, row in enumerate(inquiry_rows):
-        if row.kind is not CaseMoveKind.INQUIRY_SENT:
+    for index, move in enumerate(inquiry_rows):
+        if move.kind is not CaseMoveKind.INQUIRY_SENT:
             continue
         later = inquiry_rows[index + 1] if index + 1 < len(inquiry_rows) else None
-        returned = later is not None and later.case_id == row.case_id
-        case_row = case_rows[row.case_id]
+        returned = later is not None and later.case_id == move.case_id
+        case_row = case_rows[move.case_id]
         facts.inquiries.append(
             InquiryFacts(
-                row.id,
-                row.doc_no,
-                refs[row.case_id],
+                move.id,
+                move.doc_no,
+                refs[move.case_id],
                 case_row.handling_agency_id,
-                row.occurred_on,
+                move.occurred_on,
                 ended=returned or case_row.stage is CaseStage.CLOSED,
             )
         )

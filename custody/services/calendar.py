@@ -21,6 +21,8 @@ from custody.domain.policy import Action, require
 from custody.domain.workdays import DayKind, Override, WorkCalendar, library_knows_year
 from custody.models.oversight import CalendarOverride
 
+from . import settings
+
 
 def work_calendar(session: Session) -> WorkCalendar:
     rows = session.scalars(select(CalendarOverride))
@@ -30,12 +32,7 @@ def work_calendar(session: Session) -> WorkCalendar:
 
 
 def _package_enabled() -> bool:
-    try:
-        from flask import current_app
-
-        return bool(current_app.config.get("CUSTODY_HOLIDAY_CALENDAR", True))
-    except RuntimeError:
-        return True
+    return bool(settings.get("CUSTODY_HOLIDAY_CALENDAR", True))
 
 
 def overrides(session: Session) -> list[CalendarOverride]:

@@ -124,8 +124,8 @@ def create_freeze(
     ):
         if not (value or "").strip():
             errors[name] = [N_("Required.")]
-    for name, value, limit in (("approved_by", approved_by, 100), ("scope", scope, 200)):
-        if value is not None and len(value) > limit:
+    for name, text, limit in (("approved_by", approved_by, 100), ("scope", scope, 200)):
+        if text is not None and len(text) > limit:
             errors[name] = [N_("Too long.")]
     if errors:
         raise InvalidInput(N_("The freeze has errors."), fields=errors)

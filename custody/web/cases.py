@@ -211,11 +211,12 @@ def moves(case_id: int):
     actor = current_actor()
     case = get_case(db.session, actor, case_id)
     relations = _handler(actor, case)
-    forms = {
+    merge_form = MergeForm(prefix="merge")
+    forms: dict[str, Any] = {
         "advance": CaseMoveForm(prefix="advance"),
         "inquiry": CaseMoveForm(prefix="inquiry"),
         "inquiry_return": CaseMoveForm(prefix="inquiry_return"),
-        "merge": MergeForm(prefix="merge"),
+        "merge": merge_form,
     }
     others = [
         c
@@ -228,7 +229,7 @@ def moves(case_id: int):
             .limit(200)
         )
     ]
-    forms["merge"].into_case_id.choices = options([(c.id, f"{c.first_number} · {c.title}") for c in others])
+    merge_form.into_case_id.choices = options([(c.id, f"{c.first_number} · {c.title}") for c in others])
     calls = {
         "advance": lambda f: case_moves.advance_stage(
             db.session, actor, case.id, doc_no=f.doc_no.data, occurred_on=f.occurred_on.data, note=f.note.data
@@ -536,7 +537,7 @@ def seizure_list(case_id: int, list_id: int):
             officers=[o for o in (sl.officers or "").replace(",", "、").split("、") if o],
             lines=lines,
             list_no=sl.list_no,
-            agency=case.police_agency.name,
+            agency=(case.police_agency or case.handling_agency).name,
             measure=printed(label_msgid(measure)),
             document_no=next((i.measure_doc_no for i in rows if i.measure_doc_no), ""),
             holder_id_no=(sl.holder_id_no if full else mask_id_no(sl.holder_id_no)) or "",
@@ -545,7 +546,7 @@ def seizure_list(case_id: int, list_id: int):
             witness=sl.witness or "",
             notes=_verification_note(sl),
         ),
-        footer=f"{case.police_agency.name} · {sl.list_no}",
+        footer=f"{(case.police_agency or case.handling_agency).name} · {sl.list_no}",
     )
     return send_document(
         pdf, f"扣押清单-{sl.list_no}.pdf", document="seizure_list", object_id=sl.id, list_no=sl.list_no
