@@ -80,6 +80,17 @@ def require_not_requester(requester_id: int, approver_id: int) -> None:
         )
 
 
+def require_not_approver(approver_id: int | None, executor_id: int) -> None:
+    """[DESIGN §4] Separation of duties by person: whoever approved a check-out or a disposal does
+    not also release or execute it (one account may hold approver and keeper roles; the two steps
+    still need two people)."""
+    if approver_id is not None and approver_id == executor_id:
+        raise PermissionDenied(
+            N_("You approved this request, so another keeper must carry it out."),
+            code="separation.approver_not_executor",
+        )
+
+
 # [LAW] Items kept outside the centre (an impound lot, a bank, the holder) can be taken out for
 # appraisal or identification too: the law lists the purposes, not the place (公安部 2015 规定 art. 11).
 CHECKOUT_FROM = frozenset({LocationState.IN_STORAGE, LocationState.EXTERNAL, LocationState.WITH_HOLDER})

@@ -414,6 +414,10 @@ SEPARATION_RULES: dict[str, tuple[str, str]] = {
         "Nobody approves their own check-out, extension, disposal or correction.",
         "[LAW] + [DESIGN] §4",
     ),
+    "separation.approver_not_executor": (
+        "Whoever approved a check-out or a disposal does not release or execute it.",
+        "[DESIGN] §4",
+    ),
     "separation.witness_in_chain": (
         "A destruction witness must appear nowhere in the item's chain of custody (no event of the item names them).",
         "[DESIGN] §4",

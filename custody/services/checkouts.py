@@ -34,6 +34,7 @@ from custody.domain.lifecycle import (
     check_purpose,
     check_released_to,
     require_checkout_status,
+    require_not_approver,
     require_not_requester,
 )
 from custody.domain.policy import Action, require
@@ -272,6 +273,7 @@ def release_checkout(
     _ensure_custody_unchanged(checkout, items)
     require_on_items(actor, Action.RELEASE_ITEM, items)
     require_checkout_status(checkout.status, CheckoutStatus.APPROVED)
+    require_not_approver(checkout.approved_by_id, actor.user_id)
     for item in items:
         check_checkout_item(facts(item), releasing=True)
     recipient = check_released_to(released_to, checkout.counterparty.name)

@@ -53,6 +53,7 @@ from custody.domain.lifecycle import (
     consent_required,
     default_ground,
     disposal_legal_basis,
+    require_not_approver,
     require_not_requester,
     witness_disqualified,
 )
@@ -528,6 +529,7 @@ def execute_disposition(
     disposition, items = _locked(session, actor, disposition_id)
     require_on_items(actor, Action.EXECUTE_DISPOSITION, items)
     _require_status(disposition, DispositionRecordStatus.APPROVED)
+    require_not_approver(disposition.approved_by_id, actor.user_id)
     kind = disposition.kind
     _recheck_grounds(session, disposition, items)
     check_execution(kind, receipt_no, proceeds_fen)

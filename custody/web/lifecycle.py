@@ -479,7 +479,9 @@ def _checkout_context(actor: Actor, checkout: Checkout) -> dict[str, Any]:
         and not is_requester,
         "cancel": _may(actor, Action.REQUEST_CHECKOUT, custodians)
         and s in (CheckoutStatus.REQUESTED, CheckoutStatus.APPROVED),
-        "release": _may(actor, Action.RELEASE_ITEM, custodians) and s is CheckoutStatus.APPROVED,
+        "release": _may(actor, Action.RELEASE_ITEM, custodians)
+        and s is CheckoutStatus.APPROVED
+        and checkout.approved_by_id != actor.user_id,
         "return": _may(actor, Action.RETURN_ITEM, custodians)
         and s is CheckoutStatus.RELEASED
         and bool(outstanding),
@@ -498,6 +500,9 @@ def _checkout_context(actor: Actor, checkout: Checkout) -> dict[str, Any]:
         "own_extension": _may(actor, Action.APPROVE_CHECKOUT, custodians)
         and pending is not None
         and pending.requested_by_id == actor.user_id,
+        "own_approval": _may(actor, Action.RELEASE_ITEM, custodians)
+        and s is CheckoutStatus.APPROVED
+        and checkout.approved_by_id == actor.user_id,
     }
     ids = [
         checkout.requested_by_id,
@@ -804,7 +809,8 @@ def _disposition_context(actor: Actor, disposition: Disposition) -> dict[str, An
         "cancel": _may(actor, Action.PROPOSE_DISPOSITION, custodians)
         and s in (DispositionRecordStatus.PROPOSED, DispositionRecordStatus.APPROVED),
         "execute": _may(actor, Action.EXECUTE_DISPOSITION, custodians)
-        and s is DispositionRecordStatus.APPROVED,
+        and s is DispositionRecordStatus.APPROVED
+        and disposition.approved_by_id != actor.user_id,
         "print": disposition.kind in RETURN_KINDS
         and s in (DispositionRecordStatus.APPROVED, DispositionRecordStatus.EXECUTED),
         "print_destruction": disposition.kind is DispositionKind.DESTROY
@@ -820,6 +826,9 @@ def _disposition_context(actor: Actor, disposition: Disposition) -> dict[str, An
         "own_proposal": _may(actor, approval, custodians)
         and s is DispositionRecordStatus.PROPOSED
         and is_proposer,
+        "own_approval": _may(actor, Action.EXECUTE_DISPOSITION, custodians)
+        and s is DispositionRecordStatus.APPROVED
+        and disposition.approved_by_id == actor.user_id,
     }
     personal = all(_sees_personal_data(actor, i.custodian_agency_id) for i in items)
     owners = sorted(
