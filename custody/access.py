@@ -55,16 +55,26 @@ def current_actor() -> Actor:
     return g.actor
 
 
+def _bearer_secret(req: Any) -> str | None:
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    return header[len("Bearer ") :].strip()
+
+
 def _load_user_from_session(secret: str):
+    # A request that names a bearer token is authenticated by that token alone: a browser cookie
+    # riding along must neither stand in for a bad token nor make the request exempt from CSRF.
+    if _bearer_secret(request) is not None:
+        return None
     max_age = timedelta(hours=current_app.config["CUSTODY_SESSION_MAX_HOURS"])
     return auth_service.load_login_session(db.session, secret, max_age=max_age)
 
 
 def _load_user_from_request(req):
-    header = req.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    secret = _bearer_secret(req)
+    if secret is None:
         return None
-    secret = header[len("Bearer ") :].strip()
     check = auth_service.load_token(db.session, secret)
     if check.user is None:
         g.token_refusal = (check.reason, secret[:12])
@@ -96,11 +106,17 @@ def _unauthorized():
 def _check_csrf() -> None:
     if request.method in SAFE_METHODS or request.endpoint in CSRF_EXEMPT_ENDPOINTS:
         return
-    if request.headers.get("Authorization", "").startswith("Bearer "):
-        return  # programs authenticate every request explicitly; no ambient cookie to forge
+    if _bearer_secret(request) is not None and _authenticated_by_token():
+        return  # a valid token authenticated this request: no ambient cookie to forge
     if is_api_request() and not current_user.is_authenticated:
         return  # no session to ride on: the view answers 401
     csrf.protect()
+
+
+def _authenticated_by_token() -> bool:
+    return bool(current_user.is_authenticated) and isinstance(
+        current_user.current_credential, auth_service.ApiToken
+    )
 
 
 def login_required_api(view: Any) -> Any:
