@@ -48,7 +48,7 @@ def create_app(config: Config | str | None = None, overrides: Mapping[str, Any] 
 
 
 def register_extensions(app: Flask) -> None:
-    from custody import access, database, i18n
+    from custody import access, database, headers, i18n
     from custody.audit import sequencer
     from custody.extensions import api, csrf, db, login_manager, migrate
 
@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     api.init_app(app)
     sequencer.init_app(app)  # every committed audit event gets its place in the global log
+    headers.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

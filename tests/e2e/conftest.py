@@ -9,7 +9,8 @@ Fixtures (all opt-in; a test that asks for none of them runs like any other test
   work offline). Missing Chromium fails the tests with the fix; ``CUSTODY_SKIP_BROWSER=1`` skips.
 - ``page``: a fresh browser context per test (1366×768, zh-CN, Asia/Shanghai) whose relative URLs
   resolve against the live server (``page.goto("/")``). The test fails if the page requests
-  anything outside the live server, throws an uncaught JavaScript error or gets a 5xx answer;
+  anything outside the live server, throws an uncaught JavaScript error, has anything blocked by
+  the Content-Security-Policy (an inline script, style or handler) or gets a 5xx answer;
   a failing test leaves a screenshot ``FAILED-<test>.png``.
 
 Helpers to import (``from .conftest import login, screenshot``): ``login(page, username)``,
@@ -134,6 +135,16 @@ def page(browser: Browser, live_server: str, request: pytest.FixtureRequest) -> 
     context.route("**/*", only_the_live_server)
     tab = context.new_page()
     tab.on("pageerror", lambda error: problems.append(f"uncaught JavaScript error: {error}"))
+    # Chromium reports what the Content-Security-Policy blocked (an inline script or style, a
+    # handler attribute, a foreign source) as a console error: every such refusal fails the test.
+    tab.on(
+        "console",
+        lambda message: (
+            problems.append(f"blocked by the Content-Security-Policy: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     tab.on(
         "response",
         lambda response: (
