@@ -124,6 +124,11 @@ class Config:
         self.CUSTODY_WITNESS_QUORUM = _int(env, "CUSTODY_WITNESS_QUORUM", 2)
         self.CUSTODY_WITNESS_TIMEOUT_SECONDS = _int(env, "CUSTODY_WITNESS_TIMEOUT_SECONDS", 5)
 
+        # Reverse proxies in front of the app whose X-Forwarded-For / -Proto may be believed (0: none,
+        # the TCP peer is the client). Set it to the number of proxy hops you run (usually 1):
+        # with 0 anyone could claim any address and walk around the per-address limits.
+        self.CUSTODY_TRUSTED_PROXIES = _int(env, "CUSTODY_TRUSTED_PROXIES", 0)
+
         self.MAX_CONTENT_LENGTH = _int(env, "CUSTODY_MAX_UPLOAD_MB", 32) * 1024 * 1024
         self.CUSTODY_UPLOAD_DIR = env.get("CUSTODY_UPLOAD_DIR") or str(instance / "uploads")
 

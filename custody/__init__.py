@@ -39,12 +39,22 @@ def create_app(config: Config | str | None = None, overrides: Mapping[str, Any] 
     app.url_map.converters["int"] = RowIdConverter  # before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    trust_proxies(app)
     register_extensions(app)
     _install_settings_reader()
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Believe ``X-Forwarded-For``/``-Proto`` only from the configured number of proxy hops."""
+    hops = int(app.config.get("CUSTODY_TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

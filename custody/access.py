@@ -42,7 +42,7 @@ def is_api_request() -> bool:
 
 
 def request_origin() -> Origin:
-    # Behind a reverse proxy, configure werkzeug's ProxyFix so remote_addr is the client.
+    # Behind a reverse proxy, CUSTODY_TRUSTED_PROXIES installs ProxyFix so remote_addr is the client.
     return Origin(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
 
 

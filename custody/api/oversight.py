@@ -843,7 +843,7 @@ class OwnerLookup(MethodView):
     @blp.arguments(OwnerLookupSchema)
     @blp.response(200, OwnerResultSchema)
     @blp.alt_response(404, description="Unknown list number or wrong code (never told apart)")
-    @blp.alt_response(429, description="Too many failed attempts from this address or for this list")
+    @blp.alt_response(429, description="Too many failed attempts from this address")
     def post(self, data):
         """当事人查询 — no login: the list number and the code printed on the holder's copy give the
         status of that list's items, nothing else. Rate-limited; every attempt is audited."""

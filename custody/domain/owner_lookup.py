@@ -1,8 +1,15 @@
 """当事人查询 — what a holder or owner may learn about the items on their seizure list.
 
 Only a coarse status per item and the agency responsible for it: no names, ID numbers, values,
-locations, case titles or anything about other lists. Lookups are rate-limited per client address
-and per list number, counting failures in a sliding window.
+locations, case titles or anything about other lists. Lookups are rate-limited per client address,
+counting failures in a sliding window.
+
+There is deliberately no limit per list number [DESIGN, issue 14]: it would let anyone who knows a
+list number (they are sequential) lock its owner out with a few wrong guesses. The code's entropy
+does that job instead: 16 characters from a 31-letter alphabet are 79 bits, so even a botnet of a
+million addresses, each held to ``MAX_FAILURES`` per ``FAILURE_WINDOW``, would need ~10^14 years
+on average. Lists printed before codes were lengthened keep their 8-character codes (~40 bits):
+at the same rate still about 1,000 years.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from .enums import (
 )
 from .i18n import N_
 
-MAX_FAILURES = 5  # per client address and per list number ...
+MAX_FAILURES = 5  # per client address ...
 FAILURE_WINDOW = timedelta(minutes=15)  # ... within this sliding window
 
 
@@ -98,12 +105,21 @@ def normalise_code(value: str | None) -> str:
     return "".join(ch for ch in (value or "") if ch not in " -\u3000").upper()[:32]
 
 
+CODE_LENGTH = 16
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read off paper
+
+
+def format_code(code: str) -> str:
+    """As printed: groups of four (``ABCD-EFGH-JKMN-PQRS``); typing it with or without dashes works."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
 def code_matches(given: str, stored: str) -> bool:
     return hmac.compare_digest(normalise_code(given).encode(), normalise_code(stored).encode())
 
 
-def is_limited(failures_from_address: int, failures_for_list: int) -> bool:
-    return failures_from_address >= MAX_FAILURES or failures_for_list >= MAX_FAILURES
+def is_limited(failures_from_address: int) -> bool:
+    return failures_from_address >= MAX_FAILURES
 
 
 register_labels(

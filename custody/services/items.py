@@ -45,6 +45,7 @@ from custody.domain.items import (
     valuable_missing,
 )
 from custody.domain.lifecycle import CheckoutStatus
+from custody.domain.owner_lookup import CODE_ALPHABET, CODE_LENGTH
 from custody.domain.policy import Action, Relation, require
 from custody.models.agency import Agency
 from custody.models.case import Case, SeizureList
@@ -66,7 +67,6 @@ MAGIC = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
     "application/pdf": (b"%PDF-",),
 }
-VERIFICATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read off paper
 # Where a 登记保存 item is kept when the officer names no place: the holder's identity stays on the
 # seizure list, never in the item's (permanent) history.
 WITH_HOLDER_PLACE = "持有人处"
@@ -153,7 +153,7 @@ def _new_seizure_list(session: Session, actor: Actor, case: Case, data: SeizureL
         witness=data.witness,
         second_officer=(data.second_officer or "").strip() or None,
         witness_note=(data.witness_note or "").strip() or None,
-        verification_code="".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(8)),
+        verification_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)),
         created_by_id=actor.user_id,
     )
     session.add(seizure_list)

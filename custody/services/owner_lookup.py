@@ -4,12 +4,15 @@ They give the list number and the verification code printed on their copy. They 
 the item's name and quantity as on their copy and a coarse status with the responsible agency —
 nothing about other lists, people, values, locations or the case.
 
-Failures (unknown list number or wrong code — never told apart) are counted per client address and
-per list number in the database, so the limit holds across all gunicorn workers: after
-``MAX_FAILURES`` failures within ``FAILURE_WINDOW`` further attempts are refused without checking
-the code. Attempts on one list number, and from one address, are serialised (transaction-scoped
-advisory locks on PostgreSQL; SQLite requests that write already hold the database's write lock), so
-parallel guesses cannot all be counted before any of them is recorded.
+Failures (unknown list number or wrong code — never told apart) are counted per client address in
+the database, so the limit holds across all gunicorn workers: after ``MAX_FAILURES`` failures within
+``FAILURE_WINDOW`` further attempts from that address are refused without checking the code. There
+is no limit per list number, so strangers' wrong guesses never lock the real owner out; the code's
+entropy makes guessing hopeless instead (see ``custody.domain.owner_lookup``). Attempts from one
+address are serialised (a transaction-scoped advisory lock on PostgreSQL; SQLite requests that write
+already hold the database's write lock), so parallel guesses cannot all be counted before any of
+them is recorded. The client address is the TCP peer unless ``CUSTODY_TRUSTED_PROXIES`` says how
+many reverse proxies in front of the app may be believed about ``X-Forwarded-For``.
 
 Every attempt, refused or not, is a security event. It names no case: the public caller's address
 and user agent are for the security log, not for a case's dossier.
@@ -87,18 +90,17 @@ def _lock_key(kind: str, value: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _serialise(session: Session, number: str, ip: str) -> None:
-    """Wait for every other attempt on this list number or from this address to commit.
+def _serialise(session: Session, ip: str) -> None:
+    """Wait for every other attempt from this address to commit.
 
     Without it, parallel wrong guesses would each count the failures committed so far, all find fewer
-    than the limit and all be checked. The locks are transaction-scoped (released at commit or
-    rollback) and taken in key order, so two attempts cannot deadlock on them. SQLite needs nothing:
-    a request that writes begins ``IMMEDIATE`` and holds the database's single write lock.
+    than the limit and all be checked. The lock is transaction-scoped (released at commit or
+    rollback). SQLite needs nothing: a request that writes begins ``IMMEDIATE`` and holds the
+    database's single write lock.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    for key in sorted({_lock_key("list", number), _lock_key("ip", ip)}):
-        session.execute(select(func.pg_advisory_xact_lock(key)))
+    session.execute(select(func.pg_advisory_xact_lock(_lock_key("ip", ip))))
 
 
 def lookup(
@@ -107,14 +109,11 @@ def lookup(
     """One lookup attempt; recorded (rate limit and audit) whatever the outcome. The caller commits."""
     number = normalise_list_no(list_no)
     ip = (origin.ip or "unknown")[:64]
-    _serialise(session, number, ip)
+    _serialise(session, ip)
     now = now or utcnow()  # after the wait: attempts committed meanwhile are inside the window
     since = now - FAILURE_WINDOW
     seizure_list = None
-    if is_limited(
-        _failures(session, OwnerLookupAttempt.ip, ip, since),
-        _failures(session, OwnerLookupAttempt.list_no, number, since),
-    ):
+    if is_limited(_failures(session, OwnerLookupAttempt.ip, ip, since)):
         outcome = LookupOutcome.LIMITED
     else:
         seizure_list = (

@@ -12,7 +12,7 @@ from flask_login import login_required
 from sqlalchemy import func, select
 
 from custody.access import current_actor
-from custody.database import writes_on_get
+from custody.database import outside_transaction, writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.cases import ORIGINS, CaseMoveKind, CaseOrigin
 from custody.domain.enums import (
@@ -26,6 +26,7 @@ from custody.domain.enums import (
 from custody.domain.errors import DomainError, NotFound
 from custody.domain.i18n import N_
 from custody.domain.items import mask_id_no
+from custody.domain.owner_lookup import format_code
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.errors import translate_extra
 from custody.extensions import db
@@ -452,12 +453,14 @@ def import_items(case_id: int):
                 witness=form.witness.data or None,
             )
         try:
+            table = outside_transaction(
+                db.session, lambda: imports.read_table(upload.filename or "", upload.stream)
+            )
             result = imports.import_items(
                 db.session,
                 actor,
-                case.id,
-                filename=upload.filename or "",
-                content=upload.read(),
+                case_id,
+                table=table,
                 seizure_list_id=form.seizure_list_id.data or None,
                 seizure_list=seizure_list,
             )
@@ -554,4 +557,4 @@ def seizure_list(case_id: int, list_id: int):
 
 
 def _verification_note(sl: SeizureList) -> str:
-    return f"持有人查询码：{sl.verification_code}"
+    return f"持有人查询码：{format_code(sl.verification_code)}"

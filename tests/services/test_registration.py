@@ -144,7 +144,7 @@ def test_seizure_lists_record_why_the_holder_did_not_sign(app):
         ),
     )
     db.session.commit()
-    assert seizure_list.list_no.startswith("QD-PDGA-") and len(seizure_list.verification_code) == 8
+    assert seizure_list.list_no.startswith("QD-PDGA-") and len(seizure_list.verification_code) == 16
     first = register(case, seizure_list_id=seizure_list.id)
     second = register(case, name="充电器", category=ItemCategory.GOODS, seizure_list_id=seizure_list.id)
     assert first.seizure_list_id == second.seizure_list_id == seizure_list.id

@@ -3,6 +3,7 @@ other people's lists, and stops brute force with a database-backed rate limit.""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
@@ -12,13 +13,14 @@ from sqlalchemy import func, select
 from custody.domain import clock as app_clock
 from custody.domain.actor import Origin
 from custody.domain.enums import ItemCategory, Outcome
-from custody.domain.owner_lookup import LookupOutcome
+from custody.domain.owner_lookup import CODE_ALPHABET, CODE_LENGTH, MAX_FAILURES, LookupOutcome, format_code
 from custody.extensions import db
 from custody.models.case import SeizureList
 from custody.models.oversight import OwnerLookupAttempt
 from custody.services import owner_lookup
 from custody.services.items import ItemInput, SeizureListInput, create_seizure_list, register_item
 
+from ..conftest import build_app
 from ..factories import act, location, open_case
 from ..helpers import events
 
@@ -178,19 +180,52 @@ def test_brute_force_is_stopped_per_address(client, lists):
     assert events("owner.lookup")[-1].outcome is Outcome.DENIED
 
 
-def test_brute_force_is_stopped_per_list_number_across_addresses(client, lists):
+def test_strangers_wrong_guesses_do_not_lock_the_owner_out(client, lists):
+    """No limit per list number: guesses from many addresses cannot deny the owner their lookup."""
     mine = lists["mine"]
-    for n in range(5):
+    for n in range(3 * MAX_FAILURES):
         assert lookup(client, mine.list_no, f"WRONG{n:03d}", ip=f"10.1.1.{n}").status_code == 404
-    assert lookup(client, mine.list_no, mine.verification_code, ip="10.2.2.2").status_code == 429
-    # Another list from a fresh address still works.
-    assert (
-        lookup(client, lists["theirs"].list_no, lists["theirs"].verification_code, ip="10.3.3.3").status_code
-        == 200
-    )
+    owner = lookup(client, mine.list_no, format_code(mine.verification_code), ip="10.2.2.2")
+    assert owner.status_code == 200 and "黑色苹果手机" in owner.get_data(as_text=True)
     # The attempts live in the database (shared by every worker).
     db.session.commit()
-    assert db.session.scalar(select(func.count()).select_from(OwnerLookupAttempt)) == 7
+    assert db.session.scalar(select(func.count()).select_from(OwnerLookupAttempt)) == 3 * MAX_FAILURES + 1
+
+
+def test_codes_are_long_enough_that_guessing_is_hopeless(lists):
+    """16 characters from a 31-letter alphabet: 79 bits, each list its own code."""
+    codes = {sl.verification_code for sl in (lists["mine"], lists["theirs"])}
+    assert len(codes) == 2
+    for code in codes:
+        assert len(code) == CODE_LENGTH == 16 and set(code) <= set(CODE_ALPHABET)
+    assert CODE_LENGTH * math.log2(len(CODE_ALPHABET)) > 79
+
+
+def test_x_forwarded_for_is_ignored_unless_a_proxy_is_configured(client, lists, tmp_path, database_url):
+    """Without CUSTODY_TRUSTED_PROXIES, a client cannot escape the address limit by claiming another
+    address; behind a configured proxy the forwarded address is the client's."""
+    mine = lists["mine"]
+    for n in range(MAX_FAILURES):
+        response = client.post(
+            "/api/v1/owner-lookup",
+            json={"list_no": mine.list_no, "code": f"BAD{n}"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        )
+        assert response.status_code == 404
+    spoofed = client.post(
+        "/api/v1/owner-lookup",
+        json={"list_no": mine.list_no, "code": mine.verification_code},
+        headers={"X-Forwarded-For": "203.0.113.99"},
+    )
+    assert spoofed.status_code == 429
+    proxied = build_app(database_url, tmp_path / "proxied", CUSTODY_TRUSTED_PROXIES=1).test_client()
+    behind_proxy = proxied.post(
+        "/api/v1/owner-lookup",
+        json={"list_no": mine.list_no, "code": mine.verification_code},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+    assert behind_proxy.status_code == 200
+    assert events("owner.lookup")[-1].origin_ip == "198.51.100.7"
 
 
 def test_failures_age_out_of_the_window(app, lists):
