@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from werkzeug.routing import IntegerConverter
 
+T = TypeVar("T")
+
 MAX_ID = 2**63 - 1  # the largest BIGINT: anything above cannot name a row
 T = TypeVar("T")
 
@@ -93,6 +95,17 @@ def _will_write() -> bool:
         getattr(view, "custody_writes", False)
         or getattr(getattr(view, "view_class", None), "custody_writes", False)
     )
+
+
+def outside_transaction(session: OrmSession, work: Callable[[], T]) -> T:
+    """Run slow work that needs no database (parsing an uploaded file) with no transaction open.
+
+    On SQLite a writing request's transaction takes the database's single write lock with its first
+    statement (loading the user); parsing a 10,000-row spreadsheet inside it would make every other
+    writer wait. Only reads may precede this call: they are rolled back, and what is used afterwards
+    reloads in the request's next transaction."""
+    session.rollback()
+    return work()
 
 
 @event.listens_for(OrmSession, "after_commit")

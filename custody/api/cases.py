@@ -6,6 +6,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from custody.access import current_actor, login_required_api
+from custody.database import outside_transaction
 from custody.downloads import file_response
 from custody.extensions import db
 from custody.models.case import SeizureList
@@ -200,12 +201,15 @@ class CaseItemsImport(MethodView):
                 holder_id_no=data["holder_id_no"],
                 witness=data["witness"],
             )
+        actor = current_actor()
+        table = outside_transaction(
+            db.session, lambda: imports.read_table(upload.filename or "", upload.stream)
+        )
         result = imports.import_items(
             db.session,
-            current_actor(),
+            actor,
             case_id,
-            filename=upload.filename or "",
-            content=upload.read(),
+            table=table,
             seizure_list_id=data["seizure_list_id"],
             seizure_list=seizure_list,
         )

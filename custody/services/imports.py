@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
@@ -131,29 +135,80 @@ class Row:
     cells: dict[str, Any]
 
 
-def read_table(filename: str, content: bytes) -> list[Row]:
-    """Rows keyed by the template's Chinese headers; blank rows are skipped but keep their numbers
-    (the header is row 1, so a report's row numbers are the ones the user sees in Excel)."""
-    name = (filename or "").lower()
-    try:
-        if name.endswith(".xlsx"):
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-            sheet.reset_dimensions()  # trust the rows, not the file's declared size
+def _raw_rows(name: str, content: bytes | IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
+    """The file's rows one at a time, numbered as the spreadsheet shows them (gaps included).
+
+    Nothing is read ahead: XLSX through openpyxl's read-only (streaming) reader, CSV through an
+    incremental UTF-8 decoder, so a caller that stops early never parses the rest of the file."""
+    stream = io.BytesIO(content) if isinstance(content, bytes) else content
+    if name.endswith(".xlsx"):
+        reader = ExcelReader(stream, read_only=True, data_only=True)
+        try:
+            sheet = _first_worksheet(reader)
             # iter_rows yields every row from row 1, gaps included: its count is the row number.
-            rows = [
-                (number, list(values))
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
-        elif name.endswith(".csv"):
-            text = content.decode("utf-8-sig")
-            # One record is one spreadsheet row, even with a line break inside a quoted cell.
-            rows = [
-                (number, list(values)) for number, values in enumerate(csv.reader(io.StringIO(text)), start=1)
-            ]
-        else:
-            raise InvalidInput(
-                N_("Upload a .csv or .xlsx file made from the template."),
-                fields={"file": [N_("Not a CSV or XLSX file.")]},
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, list(values)
+        finally:
+            reader.archive.close()
+    elif name.endswith(".csv"):
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        # One record is one spreadsheet row, even with a line break inside a quoted cell.
+        for number, values in enumerate(csv.reader(text), start=1):
+            yield number, list(values)
+    else:
+        raise InvalidInput(
+            N_("Upload a .csv or .xlsx file made from the template."),
+            fields={"file": [N_("Not a CSV or XLSX file.")]},
+        )
+
+
+class _StreamingWorksheet(ReadOnlyWorksheet):
+    """openpyxl's read-only sheet without its size probe: for a file that declares no dimensions the
+    probe parses the whole sheet before the first row is read (a compressed sheet of millions of
+    rows would all be parsed before the row limit could refuse it)."""
+
+    def _get_size(self) -> None:
+        self.reset_dimensions()  # trust the rows, not the file's declared size
+
+
+def _first_worksheet(reader: ExcelReader) -> ReadOnlyWorksheet:
+    """The workbook's first worksheet, opened for streaming: what ``load_workbook(read_only=True)``
+    reads before the sheets (manifest, shared strings, workbook, styles for dates), and no sheet."""
+    reader.read_manifest()
+    reader.read_strings()
+    reader.read_workbook()
+    apply_stylesheet(reader.archive, reader.wb)
+    for sheet, rel in reader.parser.find_sheets():
+        if rel.target in reader.valid_files and "chartsheet" not in (rel.Type or ""):
+            return _StreamingWorksheet(reader.wb, sheet.name, rel.target, reader.shared_strings)
+    raise ValueError("no worksheet")
+
+
+def read_table(filename: str, content: bytes | IO[bytes]) -> list[Row]:
+    """Rows keyed by the template's Chinese headers; blank rows are skipped but keep their numbers
+    (the header is row 1, so a report's row numbers are the ones the user sees in Excel).
+
+    The file is read as a stream and refused as soon as it has more than ``MAX_ROWS`` item rows,
+    before the rest is read. Read it before the import's transaction begins (views do): parsing
+    a large file must not hold the database's write lock."""
+    name = (filename or "").lower()
+    rows = _raw_rows(name, content)
+    try:
+        header = next(rows, None)
+        if header is None:
+            raise InvalidInput(N_("The file is empty."), fields={"file": [N_("The file is empty.")]})
+        headers = _check_headers(header[1])
+        table: list[Row] = []
+        for number, values in rows:
+            if all(v is None or str(v).strip() == "" for v in values):
+                continue
+            if len(table) >= MAX_ROWS:
+                raise InvalidInput(
+                    N_("At most 10,000 rows per file; split the list."),
+                    fields={"file": [N_("Too many rows.")]},
+                )
+            table.append(
+                Row(number, {h: values[i] if i < len(values) else None for i, h in enumerate(headers) if h})
             )
     except DomainError:
         raise
@@ -162,9 +217,15 @@ def read_table(filename: str, content: bytes) -> list[Row]:
             N_("The file could not be read; save it again from the template (UTF-8 CSV or XLSX)."),
             fields={"file": [N_("Unreadable file.")]},
         ) from exc
-    if not rows:
-        raise InvalidInput(N_("The file is empty."), fields={"file": [N_("The file is empty.")]})
-    headers = [str(h).strip() if h is not None else "" for h in rows[0][1]]
+    finally:
+        rows.close()
+    if not table:
+        raise InvalidInput(N_("The file has no item rows."), fields={"file": [N_("No item rows.")]})
+    return table
+
+
+def _check_headers(values: list[Any]) -> list[str]:
+    headers = [str(h).strip() if h is not None else "" for h in values]
     unknown = [h for h in headers if h and h not in COLUMNS]
     missing = [h for h, (_, required) in COLUMNS.items() if required and h not in headers]
     if unknown or missing:
@@ -181,20 +242,7 @@ def read_table(filename: str, content: bytes) -> list[Row]:
             fields={"file": [N_("Repeated column.")]},
             headers="、".join(duplicated),
         )
-    table: list[Row] = []
-    for number, values in rows[1:]:
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        if len(table) >= MAX_ROWS:
-            raise InvalidInput(
-                N_("At most 10,000 rows per file; split the list."), fields={"file": [N_("Too many rows.")]}
-            )
-        table.append(
-            Row(number, {h: values[i] if i < len(values) else None for i, h in enumerate(headers) if h})
-        )
-    if not table:
-        raise InvalidInput(N_("The file has no item rows."), fields={"file": [N_("No item rows.")]})
-    return table
+    return headers
 
 
 def _text(value: Any) -> str | None:
@@ -305,13 +353,18 @@ def import_items(
     actor: Actor,
     case_id: int,
     *,
-    filename: str,
-    content: bytes,
+    table: list[Row] | None = None,
+    filename: str = "",
+    content: bytes | IO[bytes] = b"",
     seizure_list_id: int | None = None,
     seizure_list: SeizureListInput | None = None,
 ) -> ImportResult:
-    """Register every row of the file on one seizure list, or nothing at all."""
-    table = read_table(filename, content)
+    """Register every row of the file on one seizure list, or nothing at all.
+
+    ``table`` is the file already read by ``read_table`` (views read it before their transaction
+    begins); otherwise ``filename`` and ``content`` are read here."""
+    if table is None:
+        table = read_table(filename, content)
     case = registrable_case(session, actor, case_id)
     if seizure_list_id is not None:
         target = seizure_list_to_add_to(session, actor, case, seizure_list_id)
