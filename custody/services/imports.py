@@ -17,10 +17,10 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.reader.excel import ExcelReader
-from openpyxl.styles.stylesheet import apply_stylesheet
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.styles import Font
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
