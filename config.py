@@ -82,9 +82,11 @@ class Config:
         self.SESSION_COOKIE_SECURE = False
         self.CUSTODY_SESSION_MAX_HOURS = _int(env, "CUSTODY_SESSION_MAX_HOURS", 12)
 
-        # Login throttling (issue 2): 5 consecutive failures lock the account for 10 minutes.
+        # Login throttling (issues 2, 14): 5 consecutive failures lock a username for 10 minutes ...
         self.CUSTODY_LOGIN_MAX_FAILURES = _int(env, "CUSTODY_LOGIN_MAX_FAILURES", 5)
         self.CUSTODY_LOCKOUT_MINUTES = _int(env, "CUSTODY_LOCKOUT_MINUTES", 10)
+        # ... and 30 failures within 15 minutes from one client address refuse that address.
+        self.CUSTODY_LOGIN_MAX_FAILURES_PER_ADDRESS = _int(env, "CUSTODY_LOGIN_MAX_FAILURES_PER_ADDRESS", 30)
         self.CUSTODY_TOKEN_TTL_HOURS = _int(env, "CUSTODY_TOKEN_TTL_HOURS", 24 * 30)
         # The law's "及时" (docs/DEADLINES.md): when the procuratorate's and court's check-in reminder
         # appears, and how long items may stay held after a case closed before the alert.

@@ -16,7 +16,7 @@ from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from custody.domain.actor import Actor, Origin
-from custody.domain.errors import AuthenticationRequired
+from custody.domain.errors import AccountUnavailable, AuthenticationRequired
 from custody.domain.i18n import N_
 from custody.extensions import csrf, db, login_manager
 from custody.services import auth as auth_service
@@ -24,7 +24,7 @@ from custody.services.context import actor_for
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Endpoints that authenticate by password in their own body: no ambient credential to abuse.
-CSRF_EXEMPT_ENDPOINTS = {"api_tokens.Tokens"}
+CSRF_EXEMPT_ENDPOINTS = {"api_tokens.Tokens", "api_account.Password"}
 
 
 def init_app(app: Flask) -> None:
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     login_manager.request_loader(_load_user_from_request)
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(_check_csrf)
+    app.before_request(_require_own_password)
 
 
 def is_api_request() -> bool:
@@ -117,6 +118,26 @@ def _authenticated_by_token() -> bool:
     return bool(current_user.is_authenticated) and isinstance(
         current_user.current_credential, auth_service.ApiToken
     )
+
+
+# What a user whose password an administrator set may still do before choosing their own.
+PASSWORD_CHANGE_ENDPOINTS = frozenset(
+    {"auth.change_password", "auth.logout", "auth.login", "auth.language", "static", "api_account.Password"}
+)
+
+
+def _require_own_password() -> Any:
+    """After an administrator set the password, nothing but choosing one's own (and logging out)."""
+    if request.endpoint in PASSWORD_CHANGE_ENDPOINTS or not current_user.is_authenticated:
+        return None
+    if not current_user.must_change_password:
+        return None
+    if is_api_request():
+        raise AccountUnavailable(
+            N_("Choose your own password first (POST /api/v1/account/password or the account page)."),
+            code="auth.password_change_required",
+        )
+    return redirect(url_for("auth.change_password"))
 
 
 def login_required_api(view: Any) -> Any:

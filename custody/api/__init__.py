@@ -37,6 +37,7 @@ def register_api(app: Flask) -> None:
     for blueprint in (
         meta.blp,
         tokens.blp,
+        tokens.account_blp,
         admin.blp,
         cases.blp,
         cases.template_blp,

@@ -1,4 +1,5 @@
-"""Bearer tokens for programs: issue with username + password, list own, revoke."""
+"""Bearer tokens for programs: issue with username + password, list own, revoke; and one's own
+password, changed with the current one (required after an administrator set it)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from custody.access import current_actor, login_required_api, request_origin
-from custody.domain.errors import AccountUnavailable, AuthenticationRequired
+from custody.domain.errors import AccountUnavailable, AuthenticationRequired, TooManyAttempts
+from custody.domain.i18n import N_
 from custody.extensions import db
 from custody.services import auth as auth_service
 
 from .common import Int, Schema
 
 blp = Blueprint("api_tokens", __name__, url_prefix="/api/v1/tokens", description="API tokens")
+account_blp = Blueprint(
+    "api_account", __name__, url_prefix="/api/v1/account", description="One's own account"
+)
 
 
 class TokenRequestSchema(Schema):
@@ -46,6 +51,26 @@ class TokenIssuedSchema(TokenSchema):
     )
 
 
+def _authenticate(username: str, password: str) -> auth_service.User:
+    """Username and password from the body, under the same lockout and throttling as the login page."""
+    outcome = auth_service.authenticate(
+        db.session,
+        username,
+        password,
+        request_origin(),
+        policy=auth_service.LoginPolicy.from_config(current_app.config),
+    )
+    if not outcome.ok:
+        db.session.commit()  # keep the failure count and the security event
+        if outcome.code == "auth.invalid_credentials":
+            raise AuthenticationRequired(outcome.error or "", code=outcome.code)
+        if outcome.code == "auth.throttled":
+            raise TooManyAttempts(outcome.error or "", code=outcome.code)
+        raise AccountUnavailable(outcome.error or "", code=outcome.code or "auth.locked")
+    assert outcome.user is not None
+    return outcome.user
+
+
 @blp.route("")
 class Tokens(MethodView):
     @blp.arguments(TokenRequestSchema)
@@ -55,25 +80,16 @@ class Tokens(MethodView):
     def post(self, data):
         """Issue a token for a username and password (counts towards the login lockout)."""
         config = current_app.config
-        outcome = auth_service.authenticate(
-            db.session,
-            data["username"],
-            data["password"],
-            request_origin(),
-            policy=auth_service.LoginPolicy(
-                max_failures=config["CUSTODY_LOGIN_MAX_FAILURES"],
-                lockout=timedelta(minutes=config["CUSTODY_LOCKOUT_MINUTES"]),
-            ),
-        )
-        if not outcome.ok:
-            db.session.commit()  # keep the failure count and the security event
-            error_cls = (
-                AuthenticationRequired if outcome.code == "auth.invalid_credentials" else AccountUnavailable
+        user = _authenticate(data["username"], data["password"])
+        if user.must_change_password:
+            raise AccountUnavailable(
+                N_("Choose your own password first (POST /api/v1/account/password or the account page)."),
+                code="auth.password_change_required",
             )
-            raise error_cls(outcome.error, code=outcome.code)
+        outcome_user = user
         ttl = timedelta(hours=data["ttl_hours"] or config["CUSTODY_TOKEN_TTL_HOURS"])
         token, secret = auth_service.issue_token(
-            db.session, outcome.user, request_origin(), name=data["name"], ttl=ttl
+            db.session, outcome_user, request_origin(), name=data["name"], ttl=ttl
         )
         db.session.commit()
         token.token = secret
@@ -94,4 +110,34 @@ class TokenById(MethodView):
     def delete(self, token_id: int):
         """Revoke a token (its owner, or an administrator)."""
         auth_service.revoke_token(db.session, current_actor(), token_id)
+        db.session.commit()
+
+
+class PasswordChangeSchema(Schema):
+    username = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    password = ma.fields.Str(
+        required=True,
+        load_only=True,
+        validate=ma.validate.Length(min=1, max=256),
+        metadata={"description": "The current password"},
+    )
+    new_password = ma.fields.Str(required=True, load_only=True, validate=ma.validate.Length(min=1, max=256))
+
+
+@account_blp.route("/password")
+class Password(MethodView):
+    @account_blp.arguments(PasswordChangeSchema)
+    @account_blp.response(204)
+    @account_blp.alt_response(401, description="Wrong username or password")
+    @account_blp.alt_response(403, description="Account locked or disabled")
+    @account_blp.alt_response(422, description="The new password breaks the password rules")
+    def post(self, data):
+        """Change one's own password (needed before anything else after an administrator set it).
+
+        Authenticated by the username and current password in the body (counts towards the login
+        lockout); every login session and API token of the user ends."""
+        user = _authenticate(data["username"], data["password"])
+        auth_service.change_own_password(
+            db.session, user, data["password"], data["new_password"], request_origin()
+        )
         db.session.commit()

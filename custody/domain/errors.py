@@ -72,6 +72,13 @@ class AccountUnavailable(DomainError):
     title = "Forbidden"
 
 
+class TooManyAttempts(DomainError):
+    """Refused by a rate limit before anything was checked (429)."""
+
+    status = 429
+    title = "Too many requests"
+
+
 class RecordMissing(RuntimeError):
     """A row the schema guarantees is absent (a foreign key's target, a row written moments ago).
 

@@ -32,7 +32,7 @@ from .oversight import (
     UnrelatedFinding,
 )
 from .transfer import Transfer, TransferLine
-from .user import ApiToken, LoginSession, User, UserRole
+from .user import ApiToken, LoginFailure, LoginSession, LoginThrottle, User, UserRole
 from .witness import Cosignature, Witness, WitnessKey, WitnessPolicy
 
 __all__ = [
@@ -64,6 +64,8 @@ __all__ = [
     "TransferLine",
     "CustodyCentre",
     "LoginSession",
+    "LoginFailure",
+    "LoginThrottle",
     "StorageLocation",
     "User",
     "UserRole",

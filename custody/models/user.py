@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import Role
@@ -30,6 +30,9 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when an administrator chose the password (new account, reset): the user must pick their
+    # own at the next login before doing anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -119,3 +122,26 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(Model):
+    """Lockout state of a username that has no account, kept exactly like an account's own
+    (``failed_login_count``, ``locked_until``), so trying names never tells which ones exist."""
+
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_login_count: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+
+
+class LoginFailure(Model):
+    """One failed password check: counted per client address (throttling) and per trusted device
+    (a device's own limit, see ``services.auth``). Old rows only matter inside the window."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    device: Mapped[str | None] = mapped_column(String(32), index=True)

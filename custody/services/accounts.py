@@ -44,8 +44,8 @@ def _admin_event(
     )
 
 
-def _check_password(password: str, username: str) -> None:
-    problems = password_problems(password, username)
+def _check_password(password: str, username: str, display_name: str = "") -> None:
+    problems = password_problems(password, username, [display_name] if display_name else [])
     if problems:
         raise InvalidInput(problems[0], fields={"password": problems})
 
@@ -89,7 +89,7 @@ def create_user(
         )
     roles = set(roles)
     _check_roles(roles)
-    _check_password(password, username)
+    _check_password(password, username, display_name)
     agency = get_or_404(session, Agency, agency_id)
     if session.scalar(select(func.count()).select_from(User).where(User.username == username)):
         raise Conflict(
@@ -102,6 +102,9 @@ def create_user(
         password_hash=hash_password(password),
         locale=locale,
         role_rows=[UserRole(role=r) for r in sorted(roles)],
+        # An administrator chose this password: the user replaces it at the first login. The
+        # command line's bootstrap account (actor None) is set up by its own user.
+        must_change_password=actor is not None,
     )
     session.add(user)
     session.flush()
@@ -149,11 +152,13 @@ def update_user(
 
 
 def reset_password(session: Session, actor: Actor, user_id: int, password: str) -> User:
-    """Set a new password and unlock the account; existing sessions of the user are ended."""
+    """Set a new password and unlock the account; existing sessions of the user are ended, and the
+    user must choose their own password at the next login."""
     require(actor, Action.MANAGE_USERS)
     user = get_or_404(session, User, user_id)
-    _check_password(password, user.username)
+    _check_password(password, user.username, user.display_name)
     user.password_hash = hash_password(password)
+    user.must_change_password = True
     user.failed_login_count = 0
     user.locked_until = None
     revoke_all_credentials(session, user, "password_reset")

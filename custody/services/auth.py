@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from custody.audit.recorder import record_event
@@ -18,8 +19,9 @@ from custody.domain.actor import Actor, Origin
 from custody.domain.enums import EventCategory, Outcome
 from custody.domain.errors import InvalidInput, NotFound, PermissionDenied
 from custody.domain.i18n import N_
+from custody.domain.passwords import password_problems
 from custody.domain.policy import Action, allowed
-from custody.models.user import ApiToken, LoginSession, User
+from custody.models.user import ApiToken, LoginFailure, LoginSession, LoginThrottle, User
 from custody.orm import utcnow
 from custody.security import (
     burn_time_for_unknown_user,
@@ -38,9 +40,27 @@ TOKEN_PREFIX = "ctk_"
 
 
 @dataclass(frozen=True)
+class TrustedDevice:
+    """A browser where ``user_id`` logged in before (a signed cookie, see ``custody.web.auth``)."""
+
+    user_id: int
+    device_id: str
+
+
+@dataclass(frozen=True)
 class LoginPolicy:
-    max_failures: int = 5
-    lockout: timedelta = timedelta(minutes=10)
+    max_failures: int = 5  # consecutive failures that lock a username (or a trusted device) ...
+    lockout: timedelta = timedelta(minutes=10)  # ... for this long
+    max_failures_per_address: int = 30  # failures from one client address ...
+    address_window: timedelta = timedelta(minutes=15)  # ... within this window: refused until they age out
+
+    @classmethod
+    def from_config(cls, config: Any) -> LoginPolicy:
+        return cls(
+            max_failures=config["CUSTODY_LOGIN_MAX_FAILURES"],
+            lockout=timedelta(minutes=config["CUSTODY_LOCKOUT_MINUTES"]),
+            max_failures_per_address=config["CUSTODY_LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        )
 
 
 @dataclass
@@ -53,6 +73,9 @@ class LoginOutcome:
     @property
     def ok(self) -> bool:
         return self.user is not None
+
+
+LOCKED_MESSAGE = N_("This account is locked after too many failed logins. Try again later.")
 
 
 def _security(session: Session, action: str, outcome: Outcome, actor: Actor | None, origin: Origin, **data):
@@ -69,6 +92,17 @@ def _security(session: Session, action: str, outcome: Outcome, actor: Actor | No
     )
 
 
+def _failures_since(session: Session, column: Any, value: str, since: datetime) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(column == value, LoginFailure.attempted_at > since)
+        )
+        or 0
+    )
+
+
 def authenticate(
     session: Session,
     username: str,
@@ -76,21 +110,49 @@ def authenticate(
     origin: Origin,
     *,
     policy: LoginPolicy,
+    device: TrustedDevice | None = None,
     now: datetime | None = None,
 ) -> LoginOutcome:
-    """Check a username and password. The caller commits whatever the outcome."""
+    """Check a username and password. The caller commits whatever the outcome.
+
+    Lockout [DESIGN, issue 14]: ``policy.max_failures`` consecutive failures lock the *username* for
+    ``policy.lockout`` — whether or not an account has that name (an unknown name keeps the same
+    counters in ``login_throttle``), with the same answers and the same slow hash, so nothing tells
+    which names exist. A client address with ``max_failures_per_address`` failures in the window is
+    refused without checking anything (one machine guessing many names). A lockout provoked by
+    strangers does not shut the owner out: from a *trusted device* (a browser where they logged in
+    before, which holds a signed device cookie for that account) neither the account's nor the
+    address's lock applies — the device has its own limit of ``max_failures`` — and the user still
+    passes the password and, where enrolled, the second factor. An administrator can also unlock.
+    """
     now = now or utcnow()
-    user = session.scalar(select(User).where(User.username == username.strip()))
+    name = username.strip()
+    ip = (origin.ip or "unknown")[:64]
+    user = session.scalar(select(User).where(User.username == name))
+    trusted = device is not None and user is not None and device.user_id == user.id
+    if trusted:
+        assert device is not None
+        if _failures_since(session, LoginFailure.device, device.device_id, now - policy.lockout) >= (
+            policy.max_failures
+        ):
+            return _refuse_locked(session, user, origin, None, reason="device_locked")  # type: ignore[arg-type]
+    elif _failures_since(session, LoginFailure.ip, ip, now - policy.address_window) >= (
+        policy.max_failures_per_address
+    ):
+        actor = actor_for(user, origin) if user is not None else None
+        _security(session, "login", Outcome.DENIED, actor, origin, reason="address_throttled")
+        return LoginOutcome(
+            None,
+            N_("Too many failed logins from your network address. Wait a while and try again."),
+            "auth.throttled",
+        )
+
     if user is None:
-        burn_time_for_unknown_user(password)
-        # A mistyped password can land in the username box: record only plausible usernames.
-        shown = username if USERNAME_RE.fullmatch(username) else "(not a valid username)"
-        _security(session, "login", Outcome.FAILURE, None, origin, username=shown, reason="unknown_user")
-        return LoginOutcome(None, N_("Wrong username or password."), "auth.invalid_credentials")
+        return _unknown_user(session, name, password, origin, policy, now, ip)
 
     actor = actor_for(user, origin)
-    if user.locked_until is not None and user.locked_until > now:
-        return _refuse_locked(session, user, actor, origin)
+    if not trusted and user.locked_until is not None and user.locked_until > now:
+        return _refuse_locked(session, user, origin, user.locked_until)
 
     verified = verify_password(user.password_hash, password)
     # The failure count is read and written under the user's row lock, so parallel attempts are
@@ -102,10 +164,19 @@ def authenticate(
         .with_for_update(of=User)
         .execution_options(populate_existing=True)
     )
-    if user.locked_until is not None and user.locked_until > now:
-        return _refuse_locked(session, user, actor, origin)  # locked by an attempt that ran meanwhile
+    if not trusted and user.locked_until is not None and user.locked_until > now:
+        return _refuse_locked(session, user, origin, user.locked_until)  # locked by an attempt meanwhile
 
     if not verified:
+        session.add(
+            LoginFailure(attempted_at=now, ip=ip, device=device.device_id if trusted and device else None)
+        )
+        if trusted:
+            # A trusted device's typos count against the device, not the account.
+            _security(
+                session, "login", Outcome.FAILURE, actor, origin, reason="wrong_password", trusted_device=True
+            )
+            return LoginOutcome(None, N_("Wrong username or password."), "auth.invalid_credentials")
         user.failed_login_count += 1
         _security(
             session,
@@ -116,17 +187,7 @@ def authenticate(
             reason="wrong_password",
             consecutive_failures=user.failed_login_count,
         )
-        if user.failed_login_count >= policy.max_failures:
-            user.locked_until = now + policy.lockout
-            user.failed_login_count = 0
-            _security(session, "lockout", Outcome.SUCCESS, actor, origin, locked_until=user.locked_until)
-            return LoginOutcome(
-                None,
-                N_("This account is locked after too many failed logins. Try again later."),
-                "auth.locked",
-                user.locked_until,
-            )
-        return LoginOutcome(None, N_("Wrong username or password."), "auth.invalid_credentials")
+        return _count_failure(session, user, actor, origin, policy, now)
 
     if not user.is_active:
         _security(session, "login", Outcome.DENIED, actor, origin, reason="disabled")
@@ -134,22 +195,113 @@ def authenticate(
             None, N_("This account is disabled. Contact your administrator."), "auth.disabled"
         )
 
-    user.failed_login_count = 0
-    user.locked_until = None
+    if not trusted:
+        user.failed_login_count = 0
+        user.locked_until = None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    _security(session, "login", Outcome.SUCCESS, actor, origin)
+    _security(
+        session, "login", Outcome.SUCCESS, actor, origin, **({"trusted_device": True} if trusted else {})
+    )
     return LoginOutcome(user)
 
 
-def _refuse_locked(session: Session, user: User, actor: Actor, origin: Origin) -> LoginOutcome:
-    _security(session, "login", Outcome.DENIED, actor, origin, reason="locked")
-    return LoginOutcome(
-        None,
-        N_("This account is locked after too many failed logins. Try again later."),
-        "auth.locked",
-        user.locked_until,
+def _count_failure(
+    session: Session,
+    holder: User | LoginThrottle,
+    actor: Actor | None,
+    origin: Origin,
+    policy: LoginPolicy,
+    now: datetime,
+) -> LoginOutcome:
+    """The failure has been counted on ``holder`` (an account or an unknown name): lock at the limit."""
+    if holder.failed_login_count >= policy.max_failures:
+        holder.locked_until = now + policy.lockout
+        holder.failed_login_count = 0
+        data: dict[str, Any] = {"locked_until": holder.locked_until}
+        if actor is None:
+            data["username"] = _shown(holder.username)
+        _security(session, "lockout", Outcome.SUCCESS, actor, origin, **data)
+        return LoginOutcome(None, LOCKED_MESSAGE, "auth.locked", holder.locked_until)
+    return LoginOutcome(None, N_("Wrong username or password."), "auth.invalid_credentials")
+
+
+def _shown(username: str) -> str:
+    # A mistyped password can land in the username box: record only plausible usernames.
+    return username if USERNAME_RE.fullmatch(username) else "(not a valid username)"
+
+
+def _unknown_user(
+    session: Session, name: str, password: str, origin: Origin, policy: LoginPolicy, now: datetime, ip: str
+) -> LoginOutcome:
+    """No account has this name: answer exactly as for an account (same hash work, same counters)."""
+    key = name.lower()[:64]
+    throttle = session.scalar(
+        select(LoginThrottle)
+        .where(LoginThrottle.username == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        _security(session, "login", Outcome.DENIED, None, origin, username=_shown(name), reason="locked")
+        return LoginOutcome(None, LOCKED_MESSAGE, "auth.locked", throttle.locked_until)
+    burn_time_for_unknown_user(password)
+    if throttle is None:
+        throttle = LoginThrottle(username=key, failed_login_count=0)
+        session.add(throttle)
+    throttle.failed_login_count += 1
+    session.add(LoginFailure(attempted_at=now, ip=ip))
+    _security(session, "login", Outcome.FAILURE, None, origin, username=_shown(name), reason="unknown_user")
+    return _count_failure(session, throttle, None, origin, policy, now)
+
+
+def _refuse_locked(
+    session: Session, user: User, origin: Origin, locked_until: datetime | None, reason: str = "locked"
+) -> LoginOutcome:
+    _security(session, "login", Outcome.DENIED, actor_for(user, origin), origin, reason=reason)
+    return LoginOutcome(None, LOCKED_MESSAGE, "auth.locked", locked_until)
+
+
+# -- one's own password ------------------------------------------------------------------------
+
+
+def check_new_password(user: User, new_password: str) -> None:
+    """The password rules (``custody.domain.passwords``), for every way a password is set."""
+    problems = password_problems(new_password, user.username, [user.display_name])
+    if problems:
+        raise InvalidInput(problems[0], fields={"new_password": problems})
+
+
+def change_own_password(
+    session: Session,
+    user: User,
+    current_password: str,
+    new_password: str,
+    origin: Origin,
+    *,
+    keep: LoginSession | None = None,
+) -> None:
+    """The user replaces their password (required after an administrator set it). The current one
+    must be given; every other login session and API token of the user ends (``keep``: the browser
+    session that made the change stays)."""
+    actor = actor_for(user, origin)
+    if not verify_password(user.password_hash, current_password):
+        _security(session, "password.change", Outcome.FAILURE, actor, origin, reason="wrong_password")
+        raise InvalidInput(
+            N_("The current password is wrong."),
+            fields={"current_password": [N_("The current password is wrong.")]},
+        )
+    check_new_password(user, new_password)
+    if verify_password(user.password_hash, new_password):
+        raise InvalidInput(
+            N_("Choose a new password, not the current one."),
+            fields={"new_password": [N_("Choose a new password, not the current one.")]},
+        )
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = False
+    revoke_all_credentials(session, user, "password_changed", keep=keep)
+    _security(session, "password.change", Outcome.SUCCESS, actor, origin)
 
 
 # -- browser login sessions ---------------------------------------------------------------
@@ -192,14 +344,16 @@ def end_login_session(session: Session, login: LoginSession, reason: str, origin
     _security(session, "logout", Outcome.SUCCESS, actor_for(login.user, origin), origin, reason=reason)
 
 
-def revoke_all_credentials(session: Session, user: User, reason: str) -> None:
-    """End every login session and API token of ``user`` (used when disabling an account)."""
+def revoke_all_credentials(
+    session: Session, user: User, reason: str, *, keep: LoginSession | None = None
+) -> None:
+    """End every login session and API token of ``user`` (disabling an account, a new password);
+    ``keep`` names a browser session to leave running."""
     now = utcnow()
-    session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=now, revoked_reason=reason)
-    )
+    sessions = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+    if keep is not None:
+        sessions = sessions.where(LoginSession.id != keep.id)
+    session.execute(sessions.values(revoked_at=now, revoked_reason=reason))
     session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))

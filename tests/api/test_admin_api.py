@@ -119,10 +119,17 @@ def test_admin_resets_password_which_unlocks_and_ends_sessions(client, auth_head
     )
     assert ok.status_code == 204
     assert client.get("/api/v1/me", headers=keeper_headers).status_code == 401
+    # The administrator chose it: the keeper must replace it before getting a token.
+    keeper_login = {"username": "police_keeper", "password": "Another-pass-7"}
+    refused = client.post("/api/v1/tokens", json=keeper_login)
+    assert refused.status_code == 403 and refused.json["code"] == "auth.password_change_required"
+    changed = client.post(
+        "/api/v1/account/password", json={**keeper_login, "new_password": "Keeper-chose-this-2027"}
+    )
+    assert changed.status_code == 204
+    assert client.post("/api/v1/tokens", json=keeper_login).status_code == 401
     assert (
-        client.post(
-            "/api/v1/tokens", json={"username": "police_keeper", "password": "Another-pass-7"}
-        ).status_code
+        client.post("/api/v1/tokens", json={**keeper_login, "password": "Keeper-chose-this-2027"}).status_code
         == 201
     )
 
