@@ -87,6 +87,12 @@ class Config:
         self.CUSTODY_LOCKOUT_MINUTES = _int(env, "CUSTODY_LOCKOUT_MINUTES", 10)
         # ... and 30 failures within 15 minutes from one client address refuse that address.
         self.CUSTODY_LOGIN_MAX_FAILURES_PER_ADDRESS = _int(env, "CUSTODY_LOGIN_MAX_FAILURES_PER_ADDRESS", 30)
+        # Second factor (TOTP): required for these roles (comma-separated, or "all"); anyone may
+        # enrol. Production refuses a list without admin and approver.
+        self.CUSTODY_MFA_ROLES = env.get("CUSTODY_MFA_ROLES", "admin,approver")
+        # Approving a disposal and exporting personal data need the user to have proved who they
+        # are (second factor, or password without one) within this many minutes.
+        self.CUSTODY_REAUTH_MINUTES = _int(env, "CUSTODY_REAUTH_MINUTES", 5)
         self.CUSTODY_TOKEN_TTL_HOURS = _int(env, "CUSTODY_TOKEN_TTL_HOURS", 24 * 30)
         # The law's "及时" (docs/DEADLINES.md): when the procuratorate's and court's check-in reminder
         # appears, and how long items may stay held after a case closed before the alert.
@@ -196,6 +202,12 @@ class ProductionConfig(Config):
             )
         if not self._database_from_env:
             raise RuntimeError("Production needs DATABASE_URL (postgresql+psycopg://...)")
+        mfa_roles = {r.strip().lower() for r in self.CUSTODY_MFA_ROLES.split(",")}
+        if "all" not in mfa_roles and not {"admin", "approver"} <= mfa_roles:
+            raise RuntimeError(
+                "Production needs the second factor for administrators and approvers: "
+                "CUSTODY_MFA_ROLES must include admin and approver (or be all)"
+            )
         self._check_ledger_key()
 
     def _check_ledger_key(self) -> None:

@@ -16,10 +16,12 @@ from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from custody.domain.actor import Actor, Origin
-from custody.domain.errors import AccountUnavailable, AuthenticationRequired
+from custody.domain.errors import AccountUnavailable, AuthenticationRequired, ReauthenticationRequired
 from custody.domain.i18n import N_
 from custody.extensions import csrf, db, login_manager
+from custody.orm import utcnow
 from custody.services import auth as auth_service
+from custody.services import mfa
 from custody.services.context import actor_for
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -126,18 +128,64 @@ PASSWORD_CHANGE_ENDPOINTS = frozenset(
 )
 
 
+MFA_ENROLMENT_ENDPOINTS = frozenset({"auth.account_mfa", "auth.logout", "auth.language", "static"})
+
+
 def _require_own_password() -> Any:
-    """After an administrator set the password, nothing but choosing one's own (and logging out)."""
-    if request.endpoint in PASSWORD_CHANGE_ENDPOINTS or not current_user.is_authenticated:
+    """After an administrator set the password, nothing but choosing one's own (and logging out);
+    a user whose roles need a second factor and who has none (an administrator removed it, or the
+    roles changed) sets one up before anything else."""
+    if not current_user.is_authenticated:
         return None
-    if not current_user.must_change_password:
-        return None
-    if is_api_request():
-        raise AccountUnavailable(
-            N_("Choose your own password first (POST /api/v1/account/password or the account page)."),
-            code="auth.password_change_required",
-        )
-    return redirect(url_for("auth.change_password"))
+    user = current_user
+    if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        if is_api_request():
+            raise AccountUnavailable(
+                N_("Choose your own password first (POST /api/v1/account/password or the account page)."),
+                code="auth.password_change_required",
+            )
+        return redirect(url_for("auth.change_password"))
+    if (
+        user.totp_secret is None
+        and request.endpoint not in MFA_ENROLMENT_ENDPOINTS
+        and mfa.is_required(user, mfa.required_roles(current_app.config["CUSTODY_MFA_ROLES"]))
+    ):
+        if is_api_request():
+            raise AccountUnavailable(
+                N_("Your role needs a second factor: set it up on the account page first."),
+                code="auth.mfa_enrolment_required",
+            )
+        return redirect(url_for("auth.account_mfa"))
+    return None
+
+
+def recently_confirmed() -> bool:
+    """Whether this browser session proved its user within ``CUSTODY_REAUTH_MINUTES``."""
+    credential = current_user.current_credential if current_user.is_authenticated else None
+    if not isinstance(credential, auth_service.LoginSession) or credential.confirmed_at is None:
+        return False
+    window = timedelta(minutes=current_app.config["CUSTODY_REAUTH_MINUTES"])
+    return credential.confirmed_at + window >= utcnow()
+
+
+def require_recent_confirmation() -> None:
+    """Approving a disposal or exporting personal data: the user must have proved who they are
+    within ``CUSTODY_REAUTH_MINUTES`` — in a browser by logging in with the second factor or on the
+    confirmation page; a program by sending ``X-Custody-Confirm`` (a current code, or the password
+    for an account without a second factor) with the request."""
+    user = current_user._get_current_object()
+    header = request.headers.get("X-Custody-Confirm", "").strip()
+    if header:
+        ok = mfa.confirm_identity(db.session, user, header, request_origin())
+        db.session.commit()  # the re-authentication is recorded whatever follows
+        if ok:
+            return
+    elif recently_confirmed():
+        return
+    raise ReauthenticationRequired(
+        N_("Confirm who you are first (your authenticator code, or your password)."),
+        code="auth.reauthentication_required",
+    )
 
 
 def login_required_api(view: Any) -> Any:

@@ -85,10 +85,12 @@ def demo_password() -> str:
 def seed_demo_command():
     """Load the Pudong demo agencies, centre, locations and accounts (once), print the accounts."""
     from custody.demo import DEMO_USERS, seed_demo, seed_demo_cases
+    from custody.services import mfa
 
     password = demo_password()
+    roles = mfa.required_roles(current_app.config["CUSTODY_MFA_ROLES"])
     try:
-        created = seed_demo(db.session, password)
+        created = seed_demo(db.session, password, roles)
         if created and not current_app.testing:
             seed_demo_cases(db.session)
     except DomainError as error:
@@ -98,8 +100,48 @@ def seed_demo_command():
     click.echo("Demo data loaded." if created else "Demo data already present.")
     click.echo("")
     click.echo(f"Demo accounts (password: {password})")
-    for username, display_name, _agency, roles in DEMO_USERS:
-        click.echo(f"  {username:<22} {display_name:<8} {', '.join(r.value for r in roles)}")
+    secrets_shown = []
+    for username, display_name, _agency, user_roles in DEMO_USERS:
+        user = db.session.scalar(select(User).where(User.username == username))
+        line = f"  {username:<22} {display_name:<8} {', '.join(r.value for r in user_roles)}"
+        if user is not None and user.totp_secret:
+            line += f"  second factor: TOTP key {user.totp_secret}"
+            secrets_shown.append(username)
+        click.echo(line)
+    if secrets_shown:
+        click.echo("")
+        click.echo(
+            "Accounts with a second factor log in with a code: add the TOTP key to an authenticator app, "
+            "or print the current code with `flask custody demo-otp USERNAME` (demo accounts only, never "
+            "in production)."
+        )
+
+
+@custody_cli.command("demo-otp")
+@click.argument("username")
+def demo_otp_command(username: str):
+    """Print the current second-factor code of a demo account (development and testing only)."""
+    import pyotp
+
+    from custody.demo import DEMO_USERS
+    from custody.domain import clock
+
+    if current_app.config.get("ENV_NAME") == "production":
+        click.echo("Error: demo-otp is not available in production.", err=True)
+        sys.exit(1)
+    if username not in {name for name, *_ in DEMO_USERS}:
+        click.echo(f"Error: {username!r} is not a demo account.", err=True)
+        sys.exit(1)
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.totp_secret:
+        click.echo(f"Error: {username!r} has no second factor.", err=True)
+        sys.exit(1)
+    now = clock.now().timestamp()
+    step = int(now) // 30
+    if user.totp_last_step is not None and user.totp_last_step >= step:
+        step = user.totp_last_step + 1  # the current code was used: the next one
+    code = pyotp.TOTP(user.totp_secret).at(step * 30)
+    click.echo(f"{code}  (valid until {int(step * 30 + 60 - now)} s from now)")
 
 
 @custody_cli.command("permissions-doc")

@@ -100,11 +100,17 @@ def _create_locations(session: Session, centre: CustodyCentre, nodes, parent_id:
         _create_locations(session, centre, children, location.id)
 
 
-def seed_demo(session: Session, password: str) -> bool:
+def seed_demo(session: Session, password: str, mfa_roles: frozenset[Role] | None = None) -> bool:
     """Create the demo reference data and accounts unless present. Returns True if created.
 
     Demo accounts always end up with ``password`` (so a changed CUSTODY_DEMO_PASSWORD applies).
+    Demo accounts whose roles need a second factor (``mfa_roles``, default administrators and
+    approvers) are enrolled with a fresh random TOTP secret, which ``flask custody seed-demo``
+    prints; ``flask custody demo-otp`` shows their current code outside production.
     """
+    from custody.services import mfa
+
+    roles_needing_mfa = mfa.required_roles(None) if mfa_roles is None else mfa_roles
     created = False
     agencies: dict[str, Agency] = {a.code: a for a in session.scalars(select(Agency))}
     for code, name, kind in DEMO_AGENCIES:
@@ -124,7 +130,7 @@ def seed_demo(session: Session, password: str) -> bool:
     for username, display_name, agency_code, roles in DEMO_USERS:
         user = existing.get(username)
         if user is None:
-            accounts.create_user(
+            user = accounts.create_user(
                 session,
                 None,
                 username=username,
@@ -137,6 +143,8 @@ def seed_demo(session: Session, password: str) -> bool:
             created = True
         elif not verify_password(user.password_hash, password):
             user.password_hash = hash_password(password)
+        if user.totp_secret is None and mfa.is_required(user, roles_needing_mfa):
+            mfa.enrol_directly(session, user)
     session.flush()
     return created
 

@@ -272,9 +272,44 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1)
 
 
+def next_totp(secret: str, last_step: int | None) -> str:
+    """The code an authenticator app would show for ``secret`` now, or the next one when the
+    current code was already used (a code is accepted only once): if that one is not due yet, the
+    pinned clock moves on to it — as a person waits for their app's next code."""
+    import pyotp
+
+    from custody.services.mfa import STEP_SECONDS
+
+    current = int(app_clock.now().timestamp()) // STEP_SECONDS
+    step = current - 1 if last_step is None or last_step < current - 1 else last_step + 1
+    if step > current + 1:
+        clock_now = app_clock.current_clock()
+        assert isinstance(clock_now, app_clock.PinnedClock), "tests run on the pinned clock"
+        clock_now.advance(timedelta(seconds=(step - current - 1) * STEP_SECONDS))
+    return pyotp.TOTP(secret).at(step * STEP_SECONDS)
+
+
+def otp_for(username: str) -> str | None:
+    """A valid second-factor code for the user (None if they have no second factor)."""
+    from custody.models.user import User
+
+    db.session.commit()  # see what the requests committed
+    row = db.session.execute(
+        select(User.totp_secret, User.totp_last_step).where(User.username == username)
+    ).one()
+    db.session.commit()  # no read transaction left open under the requests that follow
+    return next_totp(row.totp_secret, row.totp_last_step) if row.totp_secret else None
+
+
 def login(client: FlaskClient, username: str, password: str = TEST_PASSWORD):
+    """Log in through the form — and its second step (the authenticator code) when the account
+    has a second factor. Returns the last answer."""
     token = csrf_token(client)
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    if response.status_code == 302 and response.location.endswith("/login/mfa"):
+        token = csrf_token(client, "/login/mfa")
+        response = client.post("/login/mfa", data={"code": otp_for(username), "csrf_token": token})
+    return response
 
 
 @pytest.fixture
@@ -288,7 +323,11 @@ def login_as(client: FlaskClient):
 
 
 def bearer(client: FlaskClient, username: str, password: str = TEST_PASSWORD) -> dict[str, str]:
-    response = client.post("/api/v1/tokens", json={"username": username, "password": password})
+    body = {"username": username, "password": password}
+    code = otp_for(username)
+    if code:
+        body["otp"] = code
+    response = client.post("/api/v1/tokens", json=body)
     assert response.status_code == 201, response.json
     return {"Authorization": f"Bearer {response.json['token']}"}
 

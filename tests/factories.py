@@ -184,5 +184,15 @@ def dual_role_user(username: str = "police_chief", agency_code: str = "PDGA"):
         roles=[Role.OFFICER, Role.APPROVER],
         password="Chief-pass-2026",
     )
+    enrol_second_factor(user)
     db.session.commit()
+    return user
+
+
+def enrol_second_factor(user):
+    """Give a test account whose roles need one a second factor (``conftest.otp_for`` gives codes),
+    as ``seed-demo`` does for the demo approvers and administrator."""
+    from custody.services import mfa
+
+    mfa.enrol_directly(db.session, user)
     return user

@@ -15,7 +15,7 @@ from custody.access import current_actor, login_required_api
 from custody.domain.enums import AgencyKind, Role, StorageKind
 from custody.extensions import db
 from custody.models.agency import CustodyCentre
-from custody.services import accounts
+from custody.services import accounts, mfa
 
 from .common import AgencyRefSchema, Int, Schema
 
@@ -37,6 +37,13 @@ class UserSchema(Schema):
     locked_until = ma.fields.AwareDateTime(allow_none=True)
     locale = ma.fields.Str(allow_none=True)
     created_at = ma.fields.AwareDateTime()
+    mfa_enrolled = ma.fields.Function(
+        lambda user: user.totp_secret is not None,
+        metadata={"type": "boolean", "description": "Whether a second factor is set up"},
+    )
+    must_change_password = ma.fields.Bool(
+        metadata={"description": "An administrator set the password; the user replaces it at the next login"}
+    )
 
 
 class UserCreateSchema(Schema):
@@ -164,6 +171,19 @@ class UserUnlock(MethodView):
     @blp.response(200, UserSchema)
     def post(self, user_id: int):
         user = accounts.unlock_user(db.session, current_actor(), user_id)
+        db.session.commit()
+        return user
+
+
+@blp.route("/users/<int:user_id>/mfa")
+class UserMfa(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, UserSchema)
+    def delete(self, user_id: int):
+        """Remove the user's second factor (lost or new phone): they set up a new one at the next
+        login when their roles need one."""
+        user = mfa.remove(db.session, current_actor(), user_id)
         db.session.commit()
         return user
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from custody.access import current_actor, login_required_api
+from custody.access import current_actor, login_required_api, require_recent_confirmation
 from custody.domain.errors import InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.lifecycle import ExternalWitness, Recipient
@@ -46,8 +46,19 @@ blp = Blueprint(
 )
 
 
-def _action(path: str, schema, response_schema, handler, doc: str, name: str):
-    """One POST endpoint: parse ``schema``, call ``handler(actor, id, data)``, commit, dump."""
+CONFIRM_HEADER = {
+    "name": "X-Custody-Confirm",
+    "in": "header",
+    "required": False,
+    "description": "Re-authentication: the current second-factor code (or the password of an account "
+    "without one). Needed unless this browser session confirmed within the last minutes.",
+    "schema": {"type": "string", "maxLength": 256},
+}
+
+
+def _action(path: str, schema, response_schema, handler, doc: str, name: str, *, reauth: bool = False):
+    """One POST endpoint: parse ``schema``, call ``handler(actor, id, data)``, commit, dump.
+    ``reauth``: the step needs a recent proof of identity (``access.require_recent_confirmation``)."""
 
     class Action(MethodView):
         decorators = [login_required_api]
@@ -55,9 +66,16 @@ def _action(path: str, schema, response_schema, handler, doc: str, name: str):
         @blp.arguments(schema)
         @blp.response(200, response_schema)
         def post(self, data, record_id: int):
+            if reauth:
+                require_recent_confirmation()
             result = handler(current_actor(), record_id, data)
             db.session.commit()
             return result
+
+    if reauth:
+        Action.post = blp.doc(parameters=[CONFIRM_HEADER])(
+            blp.alt_response(401, description="Re-authentication required (X-Custody-Confirm)")(Action.post)
+        )
 
     Action.post.__doc__ = doc
     Action.__name__ = name
@@ -246,8 +264,9 @@ _action(
     ReasonSchema,
     DispositionSchema,
     lambda actor, did, data: dispositions.decide_disposition(db.session, actor, did, approve=True, **data),
-    "Approve (an approver of the custodian agency, not the proposer).",
+    "Approve (an approver of the custodian agency, not the proposer); needs re-authentication.",
     "DispositionApprove",
+    reauth=True,
 )
 _action(
     "/dispositions/<int:record_id>/reject",

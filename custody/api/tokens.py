@@ -15,6 +15,7 @@ from custody.domain.errors import AccountUnavailable, AuthenticationRequired, To
 from custody.domain.i18n import N_
 from custody.extensions import db
 from custody.services import auth as auth_service
+from custody.services import mfa
 
 from .common import Int, Schema
 
@@ -27,6 +28,15 @@ account_blp = Blueprint(
 class TokenRequestSchema(Schema):
     username = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
     password = ma.fields.Str(required=True, load_only=True, validate=ma.validate.Length(min=1, max=256))
+    otp = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        load_only=True,
+        validate=ma.validate.Length(max=32),
+        metadata={
+            "description": "Second-factor code (authenticator app or recovery code), for enrolled accounts"
+        },
+    )
     name = ma.fields.Str(load_default="api", validate=ma.validate.Length(max=64))
     ttl_hours = Int(
         load_default=None,
@@ -71,6 +81,33 @@ def _authenticate(username: str, password: str) -> auth_service.User:
     return outcome.user
 
 
+def _second_factor(user: auth_service.User, otp: str | None) -> None:
+    """Accounts with a second factor send its code; accounts that need one and have none set it
+    up in the browser first (a program cannot show a QR code)."""
+    config = current_app.config
+    if mfa.is_enrolled(user):
+        if not otp:
+            db.session.commit()
+            raise AuthenticationRequired(
+                N_("This account has a second factor: send its current code as otp."),
+                code="auth.otp_required",
+            )
+        outcome = auth_service.second_factor(
+            db.session, user, otp, request_origin(), policy=auth_service.LoginPolicy.from_config(config)
+        )
+        if not outcome.ok:
+            db.session.commit()
+            if outcome.code == "auth.locked":
+                raise AccountUnavailable(outcome.error or "", code=outcome.code)
+            raise AuthenticationRequired(outcome.error or "", code=outcome.code or "auth.invalid_code")
+    elif mfa.is_required(user, mfa.required_roles(config["CUSTODY_MFA_ROLES"])):
+        db.session.commit()
+        raise AccountUnavailable(
+            N_("Your role needs a second factor: set it up on the account page first."),
+            code="auth.mfa_enrolment_required",
+        )
+
+
 @blp.route("")
 class Tokens(MethodView):
     @blp.arguments(TokenRequestSchema)
@@ -81,6 +118,7 @@ class Tokens(MethodView):
         """Issue a token for a username and password (counts towards the login lockout)."""
         config = current_app.config
         user = _authenticate(data["username"], data["password"])
+        _second_factor(user, data["otp"])
         if user.must_change_password:
             raise AccountUnavailable(
                 N_("Choose your own password first (POST /api/v1/account/password or the account page)."),

@@ -79,6 +79,10 @@ class TooManyAttempts(DomainError):
     title = "Too many requests"
 
 
+class ReauthenticationRequired(AuthenticationRequired):
+    """A sensitive step needs the user to prove again who they are (401)."""
+
+
 class RecordMissing(RuntimeError):
     """A row the schema guarantees is absent (a foreign key's target, a row written moments ago).
 

@@ -32,7 +32,7 @@ from .oversight import (
     UnrelatedFinding,
 )
 from .transfer import Transfer, TransferLine
-from .user import ApiToken, LoginFailure, LoginSession, LoginThrottle, User, UserRole
+from .user import ApiToken, LoginFailure, LoginSession, LoginThrottle, MfaRecoveryCode, User, UserRole
 from .witness import Cosignature, Witness, WitnessKey, WitnessPolicy
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "LoginSession",
     "LoginFailure",
     "LoginThrottle",
+    "MfaRecoveryCode",
     "StorageLocation",
     "User",
     "UserRole",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import BigInteger, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import Role
@@ -33,6 +33,11 @@ class User(Base):
     # Set when an administrator chose the password (new account, reset): the user must pick their
     # own at the next login before doing anything else.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Second factor (TOTP, RFC 6238): the shared secret once enrolment was confirmed, and the last
+    # time step whose code was accepted (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -96,6 +101,9 @@ class LoginSession(Base):
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
     origin_ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
+    # When the user last proved who they are in this session (logging in with the second factor,
+    # or confirming again): disposal approvals and exports of personal data need it to be recent.
+    confirmed_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
 
@@ -145,3 +153,15 @@ class LoginFailure(Model):
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     ip: Mapped[str] = mapped_column(String(64), index=True)
     device: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class MfaRecoveryCode(Model):
+    """A one-time code to log in without the authenticator (lost phone); only its SHA-256 is kept."""
+
+    __tablename__ = "mfa_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

@@ -32,6 +32,7 @@ from custody.security import (
     verify_password,
 )
 
+from . import mfa
 from .context import actor_for
 
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9_.-]{2,63}")
@@ -195,14 +196,66 @@ def authenticate(
             None, N_("This account is disabled. Contact your administrator."), "auth.disabled"
         )
 
-    if not trusted:
+    if not trusted and not mfa.is_enrolled(user):  # else the second factor has yet to pass
         user.failed_login_count = 0
         user.locked_until = None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    _security(
-        session, "login", Outcome.SUCCESS, actor, origin, **({"trusted_device": True} if trusted else {})
-    )
+    data: dict[str, Any] = {"trusted_device": True} if trusted else {}
+    if mfa.is_enrolled(user):
+        data["step"] = "password"  # the second factor follows (login.second_factor)
+    _security(session, "login", Outcome.SUCCESS, actor, origin, **data)
+    return LoginOutcome(user)
+
+
+def second_factor(
+    session: Session,
+    user: User,
+    code: str,
+    origin: Origin,
+    *,
+    policy: LoginPolicy,
+    device: TrustedDevice | None = None,
+    now: datetime | None = None,
+) -> LoginOutcome:
+    """The login's second step for an enrolled user: a TOTP or recovery code. Wrong codes count
+    towards the same lockout as wrong passwords (from a trusted device: the device's)."""
+    now = now or utcnow()
+    actor = actor_for(user, origin)
+    trusted = device is not None and device.user_id == user.id
+    if not trusted and user.locked_until is not None and user.locked_until > now:
+        return _refuse_locked(session, user, origin, user.locked_until)
+    if trusted:
+        assert device is not None
+        if _failures_since(session, LoginFailure.device, device.device_id, now - policy.lockout) >= (
+            policy.max_failures
+        ):
+            return _refuse_locked(session, user, origin, None, reason="device_locked")
+    method = mfa.check_code(session, user, code, now=now)
+    if method is None:
+        ip = (origin.ip or "unknown")[:64]
+        session.add(
+            LoginFailure(attempted_at=now, ip=ip, device=device.device_id if trusted and device else None)
+        )
+        wrong = LoginOutcome(None, N_("Wrong code."), "auth.invalid_code")
+        if trusted:
+            _security(session, "login.second_factor", Outcome.FAILURE, actor, origin, trusted_device=True)
+            return wrong
+        user.failed_login_count += 1
+        _security(
+            session,
+            "login.second_factor",
+            Outcome.FAILURE,
+            actor,
+            origin,
+            consecutive_failures=user.failed_login_count,
+        )
+        locked = _count_failure(session, user, actor, origin, policy, now)
+        return locked if locked.code == "auth.locked" else wrong
+    if not trusted:
+        user.failed_login_count = 0
+        user.locked_until = None
+    _security(session, "login.second_factor", Outcome.SUCCESS, actor, origin, method=method)
     return LoginOutcome(user)
 
 

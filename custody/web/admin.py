@@ -13,13 +13,14 @@ from custody.domain.errors import DomainError
 from custody.domain.policy import Action, require
 from custody.extensions import db
 from custody.models.agency import Agency, CustodyCentre
-from custody.services import accounts
+from custody.services import accounts, mfa
 
 from .forms import (
     AgencyEditForm,
     AgencyForm,
     CalendarOverrideForm,
     LocationForm,
+    MfaResetForm,
     PasswordResetForm,
     RemoveOverrideForm,
     UnlockForm,
@@ -80,6 +81,7 @@ def user_detail(user_id: int):
         form.locale.data = user.locale or "zh_CN"
     password_form = PasswordResetForm(prefix="pw")
     unlock_form = UnlockForm(prefix="unlock")
+    mfa_form = MfaResetForm(prefix="mfa")
     status = 200
     try:
         if form.submit.data and form.validate_on_submit():
@@ -106,6 +108,11 @@ def user_detail(user_id: int):
             db.session.commit()
             flash(_("Account unlocked."), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
+        if mfa_form.submit.data and mfa_form.validate_on_submit():
+            mfa.remove(db.session, actor, user.id)
+            db.session.commit()
+            flash(_("Second factor removed: the user sets up a new one at the next login."), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
         if form.is_submitted() and (form.errors or password_form.errors):
             status = 422
     except DomainError as error:
@@ -113,7 +120,12 @@ def user_detail(user_id: int):
         show_domain_error(password_form if password_form.submit.data else form, error)
         status = error.status
     return render_template(
-        "admin/user_detail.html", user=user, form=form, password_form=password_form, unlock_form=unlock_form
+        "admin/user_detail.html",
+        user=user,
+        form=form,
+        password_form=password_form,
+        unlock_form=unlock_form,
+        mfa_form=mfa_form,
     ), status
 
 

@@ -55,6 +55,7 @@ from .forms import (
 )
 from .helpers import (
     aware_local,
+    confirmation_redirect,
     label_msgid,
     paginate,
     printed,
@@ -513,6 +514,8 @@ def seizure_list(case_id: int, list_id: int):
     rows = list(db.session.scalars(select(Item).where(Item.seizure_list_id == sl.id).order_by(Item.id)))
     measure = rows[0].measure if rows else Measure.SEIZED
     full = sees_everything(actor) or actor.agency_id == case.police_agency_id
+    if full and (confirm := confirmation_redirect()) is not None:
+        return confirm  # the list shows holders' names and ID numbers unmasked
     statuses: dict[HolderSignature, Literal["signed", "absent", "refused"]] = {
         HolderSignature.SIGNED: "signed",
         HolderSignature.ABSENT: "absent",

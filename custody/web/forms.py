@@ -100,6 +100,30 @@ class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Log out"))
 
 
+class CodeForm(FlaskForm):
+    """A second-factor code: six digits from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("The 6 digits your authenticator app shows now, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
+    )
+    submit = SubmitField(_l("Confirm"))
+
+
+class ConfirmIdentityForm(FlaskForm):
+    """Re-authentication before a sensitive step: a second-factor code, or the password."""
+
+    secret = PasswordField(
+        _l("Code or password"),
+        validators=[DataRequired(), Length(max=256)],
+        description=_l("The code of your authenticator app; your password if you have no second factor."),
+        render_kw={"autocomplete": "one-time-code", "autofocus": True},
+    )
+    submit = SubmitField(_l("Confirm"))
+
+
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
     submit = SubmitField(_l("Switch"))
@@ -161,6 +185,10 @@ class PasswordResetForm(FlaskForm):
 
 class UnlockForm(FlaskForm):
     submit = SubmitField(_l("Unlock account"))
+
+
+class MfaResetForm(FlaskForm):
+    submit = SubmitField(_l("Remove the second factor"))
 
 
 class AgencyForm(FlaskForm):

@@ -232,6 +232,18 @@ def pdf_response(content: bytes, filename: str, *, download: bool = False) -> An
     return file_response(content, filename, fmt="pdf", inline=not download)
 
 
+def confirmation_redirect() -> Any:
+    """Exports of personal data need a recent proof of identity [DESIGN, issue 14]: if this
+    session has none, the redirect to the confirmation page (which comes back here); else None."""
+    from flask import redirect, request, url_for
+
+    from custody.access import recently_confirmed
+
+    if recently_confirmed():
+        return None
+    return redirect(url_for("auth.confirm_identity", next=request.full_path.rstrip("?")))
+
+
 def send_document(
     content: bytes,
     filename: str,

@@ -26,7 +26,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
-from custody.access import current_actor
+from custody.access import current_actor, recently_confirmed
 from custody.database import writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
@@ -88,8 +88,9 @@ from custody.services.items import ItemQuery, items_query
 from custody.services.storage import facts
 from custody.services.visibility import get_item, sees_everything
 
+from .auth import confirm_now
 from .forms import options
-from .helpers import send_document, show_domain_error
+from .helpers import confirmation_redirect, send_document, show_domain_error
 from .lifecycle_forms import (
     DETAIL_LABELS,
     FIELD_LABELS,
@@ -99,6 +100,7 @@ from .lifecycle_forms import (
     CheckoutRequestForm,
     CorrectionFilterForm,
     DecisionForm,
+    DisposalDecisionForm,
     DispositionFilterForm,
     DispositionForm,
     ExecuteForm,
@@ -877,7 +879,7 @@ def disposition_detail(disposition_id: int):
         )
         _require(actor, action, custodians)
     forms = {
-        "decide": _bound(DecisionForm, "decide", submitted, "decide"),
+        "decide": _bound(DisposalDecisionForm, "decide", submitted, "decide"),
         "cancel": _bound(CancelForm, "cancel", submitted, "cancel"),
         "execute": _bound(ExecuteForm, "execute", submitted, "execute"),
         "refund": _bound(RefundForm, "refund", submitted, "refund"),
@@ -886,7 +888,13 @@ def disposition_detail(disposition_id: int):
     detail = url_for("lifecycle.disposition_detail", disposition_id=disposition.id)
     status = 200
     result: BaseResponse | int | None = None
-    if submitted == "decide":
+    if (
+        submitted == "decide"
+        and forms["decide"].approve.data
+        and not _confirmed_for_disposal(forms["decide"])
+    ):
+        result = 401  # approving a disposal needs the approver to confirm who they are
+    elif submitted == "decide":
         form = forms["decide"]
         approve = bool(form.approve.data)
         result = _attempt(
@@ -927,8 +935,24 @@ def disposition_detail(disposition_id: int):
         status = result
         disposition = disposition_service.get_disposition(db.session, actor, disposition_id)
     return render_template(
-        "lifecycle/disposition_detail.html", forms=forms, **_disposition_context(actor, disposition)
+        "lifecycle/disposition_detail.html",
+        forms=forms,
+        needs_confirm=not recently_confirmed(),
+        **_disposition_context(actor, disposition),
     ), status
+
+
+def _confirmed_for_disposal(form: DisposalDecisionForm) -> bool:
+    """Approving a disposal [DESIGN, issue 14]: the approver proved who they are within the last
+    minutes (login with the second factor), or confirms now in the form's code field."""
+    if recently_confirmed():
+        return True
+    if form.validate_on_submit() and form.confirm.data and confirm_now(form.confirm.data):
+        db.session.commit()
+        return True
+    db.session.commit()  # a failed confirmation is recorded
+    form.confirm.errors = [_("Confirm who you are: the code of your authenticator app (or your password).")]
+    return False
 
 
 def _witness_choices(actor: Actor, disposition: Disposition, form: ExecuteForm) -> None:
@@ -1021,6 +1045,8 @@ def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: 
 def return_list_pdf(disposition_id: int):
     actor = current_actor()
     disposition = disposition_service.get_disposition(db.session, actor, disposition_id)
+    if (confirm := confirmation_redirect()) is not None:
+        return confirm  # the list names the owner and their ID number
     if disposition.kind not in RETURN_KINDS or disposition.status not in (
         DispositionRecordStatus.APPROVED,
         DispositionRecordStatus.EXECUTED,

@@ -246,6 +246,14 @@ class DecisionForm(LifecycleForm):
     reject = SubmitField(_l("Do not approve"))
 
 
+class DisposalDecisionForm(DecisionForm):
+    confirm = PasswordField(
+        _l("Your authenticator code (or password)"),
+        validators=[Optional(), Length(max=256)],
+        render_kw={"autocomplete": "one-time-code"},
+    )
+
+
 class CancelForm(LifecycleForm):
     reason = StringField(_l("Reason for withdrawing"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Withdraw"))

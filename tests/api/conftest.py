@@ -11,12 +11,13 @@ def api(client, auth_headers):
     multipart uploads when ``data=`` is given."""
 
     class Api:
-        def post(self, user, path, body=None, **kwargs):
+        def post(self, user, path, body=None, *, headers=None, **kwargs):
+            sent = {**auth_headers(user), **(headers or {})}
             if "data" in kwargs:
                 return client.post(
-                    f"/api/v1{path}", headers=auth_headers(user), content_type="multipart/form-data", **kwargs
+                    f"/api/v1{path}", headers=sent, content_type="multipart/form-data", **kwargs
                 )
-            return client.post(f"/api/v1{path}", json=body or {}, headers=auth_headers(user))
+            return client.post(f"/api/v1{path}", json=body or {}, headers=sent)
 
         def get(self, user, path, **kwargs):
             return client.get(f"/api/v1{path}", headers=auth_headers(user), **kwargs)

@@ -12,7 +12,7 @@ from custody.models.audit import AuditEvent
 from custody.models.item import Item
 from custody.models.lifecycle import Checkout, Correction, Disposition, FreezeOrder
 
-from ..conftest import TEST_PASSWORD
+from ..conftest import TEST_PASSWORD, otp_for
 from ..helpers import row_counts
 
 TABLES = (Item, Checkout, Disposition, FreezeOrder, Correction, AuditEvent)
@@ -156,7 +156,10 @@ def test_disposal_journey_and_no_action_after(api):
         proposal.json["legal_basis"] == "浦公撤字[2026]3号撤销案件决定书"
     )  # cited from the closing decision
     disposition_id = proposal.json["id"]
-    assert api.post("police_approver", f"/dispositions/{disposition_id}/approve").status_code == 200
+    approve = f"/dispositions/{disposition_id}/approve"
+    assert api.post("police_approver", approve).status_code == 401  # re-authentication first
+    confirm = {"X-Custody-Confirm": otp_for("police_approver")}
+    assert api.post("police_approver", approve, headers=confirm).status_code == 200
     in_chain = api.post(
         "police_keeper",
         f"/dispositions/{disposition_id}/execute",

@@ -33,7 +33,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from custody.extensions import db
 
-from ..conftest import TEST_PASSWORD, build_app, migrate_and_seed
+from ..conftest import TEST_PASSWORD, build_app, migrate_and_seed, next_totp
 
 if TYPE_CHECKING:  # Playwright is imported lazily: the non-browser tests here must not need it
     from playwright.sync_api import Browser, Page, Route
@@ -52,6 +52,7 @@ VIEWPORT = {"width": 1366, "height": 768}
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 _CALL_FAILED = pytest.StashKey[bool]()
+_LIVE_DATABASE: dict[str, Path] = {}  # the live server's SQLite file, for second-factor codes
 
 
 # -- the live server -------------------------------------------------------------------------
@@ -68,6 +69,7 @@ class _QuietHandler(WSGIRequestHandler):
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("live-server")
     url = f"sqlite:///{folder / 'live.db'}"
+    _LIVE_DATABASE["path"] = folder / "live.db"
     migrate_and_seed(url, folder)
     app = build_app(url, folder / "instance")
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
@@ -165,13 +167,29 @@ def page(browser: Browser, live_server: str, request: pytest.FixtureRequest) -> 
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def live_otp(username: str) -> str:
+    """The current second-factor code of a user of the live server (its authenticator app)."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(_LIVE_DATABASE["path"])) as conn:
+        secret, last_step = conn.execute(
+            "SELECT totp_secret, totp_last_step FROM user_account WHERE username = ?", (username,)
+        ).fetchone()
+    return next_totp(secret, last_step)
+
+
 def login(page: Page, username: str, password: str = TEST_PASSWORD) -> Page:
-    """Log in through the real form and wait for the logged-in page (the user's home)."""
+    """Log in through the real form — with the authenticator code when the account has a second
+    factor — and wait for the logged-in page (the user's home)."""
     page.goto("/login")
     page.fill("#username", username)
     page.fill("#password", password)
     with page.expect_navigation():
         page.locator("main form [type=submit]").click()
+    if page.url.endswith("/login/mfa"):
+        page.fill("#code", live_otp(username))
+        with page.expect_navigation():
+            page.locator("main form [type=submit]").click()
     if page.locator(".who").count() == 0:
         flash = page.locator(".flash").all_inner_texts()
         raise AssertionError(f"login as {username} failed at {page.url}: {flash}")

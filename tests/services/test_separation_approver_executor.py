@@ -18,7 +18,7 @@ from custody.services import checkouts, dispositions
 from custody.services.accounts import create_user
 
 from ..conftest import TEST_PASSWORD, bearer
-from ..factories import act, agency, judge_case, stored_items
+from ..factories import act, agency, enrol_second_factor, judge_case, stored_items
 from ..web.test_lifecycle_pages import get, submit, text_of, user_client
 
 LAB = checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心", kind=checkouts.CounterpartyKind.LAB)
@@ -27,7 +27,7 @@ LAB = checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心", k
 @pytest.fixture
 def head_keeper(app):
     """A head of the police store who both approves and keeps (one account, two roles)."""
-    create_user(
+    user = create_user(
         db.session,
         None,
         username="store_head",
@@ -36,6 +36,7 @@ def head_keeper(app):
         roles=[Role.APPROVER, Role.KEEPER],
         password=TEST_PASSWORD,
     )
+    enrol_second_factor(user)
     db.session.commit()
     return "store_head"
 
