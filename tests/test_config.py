@@ -120,3 +120,19 @@ def test_factory_builds_independent_apps(tmp_path):
 
     with one.app_context():
         assert inspect(db.engine).get_table_names() == []
+
+
+def test_production_refuses_to_drop_the_second_factor_for_administrators_or_approvers(tmp_path):
+    env = {
+        "CUSTODY_INSTANCE_PATH": str(tmp_path),
+        "SECRET_KEY": GOOD_SECRET,
+        "DATABASE_URL": "postgres://h/db",
+        "CUSTODY_LEDGER_SIGNING_KEY": LEDGER_KEY,
+    }
+    for weaker in ("", "admin", "approver,keeper"):
+        with pytest.raises(RuntimeError, match="CUSTODY_MFA_ROLES"):
+            load_config("production", {**env, "CUSTODY_MFA_ROLES": weaker})
+    assert load_config("production", {**env, "CUSTODY_MFA_ROLES": "all"}).CUSTODY_MFA_ROLES == "all"
+    assert load_config("production", env).CUSTODY_MFA_ROLES == "admin,approver"
+    # Development may be configured without (e.g. a training room), not production.
+    assert load_config("development", {"CUSTODY_INSTANCE_PATH": str(tmp_path), "CUSTODY_MFA_ROLES": ""})
