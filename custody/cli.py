@@ -1,5 +1,5 @@
 """``flask custody …`` commands: seed-demo, create-user, permissions-doc; the audit ledger's
-checkpoint, verify-audit, export-dossier and ledger-key."""
+checkpoint, verify-audit, export-dossier and ledger-key; backup and restore."""
 
 from __future__ import annotations
 
@@ -275,6 +275,110 @@ def verify_audit_command(against: str | None, show: int):
     if hidden > 0:
         click.echo(f"  … and {hidden} more problems.")
     sys.exit(1)
+
+
+@custody_cli.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(out: Path):
+    """Copy the database to OUT (SQLite backup API, or pg_dump). Keep the copy, and a checkpoint
+    exported after it (`flask custody checkpoint --out`), in different places."""
+    from custody import backup
+
+    try:
+        backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], out)
+    except backup.BackupError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"Backed up to {out} ({out.stat().st_size} bytes).")
+
+
+@custody_cli.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A signed checkpoint kept outside the database (exported after the backup, or another agency's copy).",
+)
+@click.option(
+    "--accept-rollback",
+    is_flag=True,
+    help="Restore even though the backup is older than the checkpoint: the events after it are lost.",
+)
+def restore_command(backup_file: Path, checkpoint_file: Path, accept_rollback: bool):
+    """Restore BACKUP_FILE after verifying its audit ledger against a checkpoint held outside.
+
+    Exit 0: restored and verified. 3: the backup is older than the checkpoint (a rollback) —
+    nothing restored unless --accept-rollback. 1: the backup fails verification — nothing
+    restored. Stop the app before restoring.
+    """
+    import json
+
+    from custody import backup
+    from custody.audit.ledger import current_settings
+    from custody.audit.recorder import record_event
+    from custody.domain.actor import Origin
+    from custody.domain.enums import EventCategory, Outcome
+
+    try:
+        checkpoint = json.loads(checkpoint_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        click.echo(f"Error: cannot read {checkpoint_file}: {exc}", err=True)
+        sys.exit(2)
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        check = backup.check_backup(url, backup_file, current_settings(), checkpoint)
+    except backup.BackupError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    report = check.report
+    if not report.ok and not check.only_rollback:
+        click.echo(f"REFUSED: the backup fails verification: {report.problems[0].text()}")
+        for problem in report.problems[1:10]:
+            click.echo(f"  also: {problem.text()}")
+        click.echo("Nothing was restored.")
+        sys.exit(1)
+    lost = check.checkpoint_size - check.log_size
+    if check.rollback:
+        click.echo(
+            f"ROLLBACK: the backup's audit log has {check.log_size} entries, but the checkpoint of "
+            f"{checkpoint.get('timestamp')} already signed {check.checkpoint_size}: restoring it would "
+            f"lose the last {lost} recorded events."
+        )
+        if not accept_rollback:
+            click.echo("Nothing was restored. Restore a newer backup, or repeat with --accept-rollback.")
+            sys.exit(3)
+    db.session.remove()
+    db.engine.dispose()  # no connection of ours holds the tables being replaced
+    try:
+        backup.replace_live(url, backup_file)
+    except backup.BackupError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    record_event(
+        db.session,
+        category=EventCategory.SECURITY,
+        action="backup.restore",
+        outcome=Outcome.SUCCESS,
+        actor=None,
+        origin=Origin.cli(),
+        data={
+            "backup": backup_file.name,
+            "log_size": check.log_size,
+            "checkpoint": {k: checkpoint.get(k) for k in ("tree_size", "root_hash", "timestamp", "key_id")},
+            "rollback": check.rollback,
+            "lost_entries": max(lost, 0) if check.rollback else 0,
+        },
+    )
+    db.session.commit()
+    if check.rollback:
+        click.echo(f"Restored with an acknowledged rollback of {lost} entries (recorded).")
+    else:
+        click.echo(
+            f"Restored and verified: {report.events} events; the log ({check.log_size} entries) extends "
+            f"the checkpoint of {checkpoint.get('timestamp')}."
+        )
 
 
 @custody_cli.command("export-dossier")
