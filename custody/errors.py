@@ -270,7 +270,22 @@ def handle_domain_error(error: DomainError):
     return _page(error.status, gettext(error.title), detail)
 
 
+def _keep_allow(error: HTTPException, response: Any) -> Any:
+    """A 405 names the methods the address does allow (RFC 9110 §15.5.6), on both sides."""
+    valid = getattr(error, "valid_methods", None)
+    if error.code == 405 and valid:
+        if isinstance(response, tuple):
+            body, status = response
+            return body, status, {"Allow": ", ".join(valid)}
+        response.headers["Allow"] = ", ".join(valid)
+    return response
+
+
 def handle_http_exception(error: HTTPException):
+    return _keep_allow(error, _http_exception_response(error))
+
+
+def _http_exception_response(error: HTTPException):
     db.session.rollback()
     status = error.code or 500
     if _is_api():

@@ -1,6 +1,7 @@
 """Unbound extension instances; ``create_app`` binds them to an application."""
 
-from typing import TYPE_CHECKING
+import http
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -11,6 +12,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session
 
 from custody.orm import Base
+from custody.problems import PAGINATION_HEADER, PROBLEM_CONTENT_TYPE, HttpProblemSchema
 
 
 class CustodySQLAlchemy(SQLAlchemy):
@@ -25,8 +27,35 @@ class CustodySQLAlchemy(SQLAlchemy):
 db = CustodySQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 # The models derive from custody.orm.Base directly (plain SQLAlchemy, no Flask): db.Model is built
 # from Base and shares its metadata, so Flask-SQLAlchemy and Alembic see every table.
+
+
+class CustodyApi(Api):
+    """flask-smorest's Api, documenting what the API really answers: errors as JSON problems
+    (``application/problem+json``, RFC 9457) and ``X-Pagination`` as the JSON text it is."""
+
+    ERROR_SCHEMA = HttpProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": HttpProblemSchema}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            "DEFAULT_ERROR",
+            {
+                "description": "An error, as a JSON problem",
+                "content": {PROBLEM_CONTENT_TYPE: {"schema": HttpProblemSchema}},
+            },
+            lazy=True,
+        )
+
+    def _register_pagination_header(self) -> None:
+        self.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)
+
+
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-api = Api()
+api = CustodyApi()

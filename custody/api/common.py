@@ -49,10 +49,28 @@ class Int(ma.fields.Int):
         super().__init__(validate=validators, **kwargs)
 
 
+class Between(ma.validate.Validator):
+    """A date or time within bounds. Not a ``Range``: apispec documents a ``Range`` on a string as
+    the non-standard ``x-minimum``/``x-maximum``; the bounds are said in the description instead."""
+
+    error = N_("Must be between {min} and {max}.")
+
+    def __init__(self, low: Any, high: Any) -> None:
+        self.low, self.high = low, high
+
+    def __call__(self, value: Any) -> Any:
+        if not self.low <= value <= self.high:
+            raise ma.ValidationError(self.error.format(min=self.low, max=self.high))
+        return value
+
+
 def _sane_dates(kwargs: dict[str, Any], low: Any, high: Any) -> dict[str, Any]:
-    bounds = ma.validate.Range(min=low, max=high, error=N_("Must be between {min} and {max}."))
     validate = kwargs.pop("validate", None)
-    kwargs["validate"] = [bounds] + ([validate] if callable(validate) else list(validate or []))
+    kwargs["validate"] = [Between(low, high)] + ([validate] if callable(validate) else list(validate or []))
+    metadata = dict(kwargs.get("metadata") or {})
+    bounds = f"From {getattr(low, 'date', lambda: low)()} to {getattr(high, 'date', lambda: high)()}."
+    metadata["description"] = f"{metadata['description']} {bounds}" if metadata.get("description") else bounds
+    kwargs["metadata"] = metadata
     return kwargs
 
 
