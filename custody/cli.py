@@ -349,7 +349,7 @@ def restore_command(backup_file: Path, checkpoint_file: Path, accept_rollback: b
         if not accept_rollback:
             click.echo("Nothing was restored. Restore a newer backup, or repeat with --accept-rollback.")
             sys.exit(3)
-    db.session.remove()
+    db.session.close()
     db.engine.dispose()  # no connection of ours holds the tables being replaced
     try:
         backup.replace_live(url, backup_file)

@@ -73,9 +73,10 @@ def _action(path: str, schema, response_schema, handler, doc: str, name: str, *,
             return result
 
     if reauth:
-        Action.post = blp.doc(parameters=[CONFIRM_HEADER])(
+        documented = blp.doc(parameters=[CONFIRM_HEADER])(
             blp.alt_response(401, description="Re-authentication required (X-Custody-Confirm)")(Action.post)
         )
+        setattr(Action, "post", documented)  # noqa: B010 - the method is replaced by its documented self
 
     Action.post.__doc__ = doc
     Action.__name__ = name

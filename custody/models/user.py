@@ -132,7 +132,7 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
-class LoginThrottle(Model):
+class LoginThrottle(Base):
     """Lockout state of a username that has no account, kept exactly like an account's own
     (``failed_login_count``, ``locked_until``), so trying names never tells which ones exist."""
 
@@ -143,7 +143,7 @@ class LoginThrottle(Model):
     locked_until: Mapped[datetime | None]
 
 
-class LoginFailure(Model):
+class LoginFailure(Base):
     """One failed password check: counted per client address (throttling) and per trusted device
     (a device's own limit, see ``services.auth``). Old rows only matter inside the window."""
 
@@ -155,7 +155,7 @@ class LoginFailure(Model):
     device: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
-class MfaRecoveryCode(Model):
+class MfaRecoveryCode(Base):
     """A one-time code to log in without the authenticator (lost phone); only its SHA-256 is kept."""
 
     __tablename__ = "mfa_recovery_code"

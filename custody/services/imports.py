@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -135,7 +135,7 @@ class Row:
     cells: dict[str, Any]
 
 
-def _raw_rows(name: str, content: bytes | IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
+def _raw_rows(name: str, content: bytes | IO[bytes]) -> Generator[tuple[int, list[Any]], None, None]:
     """The file's rows one at a time, numbered as the spreadsheet shows them (gaps included).
 
     Nothing is read ahead: XLSX through openpyxl's read-only (streaming) reader, CSV through an
@@ -144,10 +144,10 @@ def _raw_rows(name: str, content: bytes | IO[bytes]) -> Iterator[tuple[int, list
     if name.endswith(".xlsx"):
         reader = ExcelReader(stream, read_only=True, data_only=True)
         try:
-            sheet = _first_worksheet(reader)
+            sheet: Any = _first_worksheet(reader)
             # iter_rows yields every row from row 1, gaps included: its count is the row number.
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, list(values)
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, list(cells)
         finally:
             reader.archive.close()
     elif name.endswith(".csv"):

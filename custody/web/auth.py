@@ -15,7 +15,6 @@ from datetime import timedelta
 import segno
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     make_response,
@@ -28,6 +27,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
+from werkzeug.wrappers import Response as BaseResponse
 
 from custody.access import request_origin
 from custody.domain.errors import DomainError
@@ -62,7 +62,7 @@ def trusted_device() -> auth_service.TrustedDevice | None:
         return None
 
 
-def remember_device(response: Response, user_id: int) -> None:
+def remember_device(response: BaseResponse, user_id: int) -> None:
     current = trusted_device()
     device_id = current.device_id if current and current.user_id == user_id else secrets.token_hex(8)
     response.set_cookie(
@@ -98,7 +98,7 @@ def start_session(user: auth_service.User, next_url: str | None, *, confirmed: b
     return next_url or url_for("main.home")
 
 
-def finish_login(user: auth_service.User, next_url: str | None, *, confirmed: bool = True) -> Response:
+def finish_login(user: auth_service.User, next_url: str | None, *, confirmed: bool = True) -> BaseResponse:
     response = redirect(start_session(user, next_url, confirmed=confirmed))
     remember_device(response, user.id)
     return response
@@ -114,7 +114,7 @@ def _mfa_roles() -> frozenset:
     return mfa.required_roles(current_app.config["CUSTODY_MFA_ROLES"])
 
 
-def _pending_second_factor(user: auth_service.User, next_url: str | None, *, enrol: bool) -> Response:
+def _pending_second_factor(user: auth_service.User, next_url: str | None, *, enrol: bool) -> BaseResponse:
     """The password was right; the login waits for the second factor (or its enrolment)."""
     db.session.commit()  # the password step's security event
     session[PENDING_KEY] = {
@@ -142,8 +142,9 @@ def _pending_user() -> tuple[auth_service.User, dict] | None:
 def _enrolment_secret(user_id: int, nonce: str) -> str:
     """The secret offered for enrolment, derived from the server's key and a per-attempt nonce, so
     that neither the cookie nor the database holds it before the user confirms it."""
+    key = current_app.secret_key or ""
     digest = hmac.new(
-        (current_app.secret_key or "").encode(), f"totp-enrol:{user_id}:{nonce}".encode(), "sha256"
+        key if isinstance(key, bytes) else key.encode(), f"totp-enrol:{user_id}:{nonce}".encode(), "sha256"
     )
     return base64.b32encode(digest.digest()[:20]).decode("ascii")
 
