@@ -104,7 +104,7 @@ class CodeForm(FlaskForm):
     """A second-factor code: six digits from the authenticator app, or a recovery code."""
 
     code = StringField(
-        _l("Code"),
+        _l("Verification code"),
         validators=[DataRequired(), Length(max=32)],
         description=_l("The 6 digits your authenticator app shows now, or one of your recovery codes."),
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
