@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from custody.audit.recorder import record_event
@@ -93,6 +93,16 @@ def _security(session: Session, action: str, outcome: Outcome, actor: Actor | No
     )
 
 
+# Failures older than this no longer count for any limit; the security events keep the history.
+FAILURE_RETENTION = timedelta(days=1)
+
+
+def _note_failure(session: Session, now: datetime, ip: str, device: str | None) -> None:
+    """Count one failed check (address and device limits), dropping counts too old to matter."""
+    session.execute(delete(LoginFailure).where(LoginFailure.attempted_at < now - FAILURE_RETENTION))
+    session.add(LoginFailure(attempted_at=now, ip=ip, device=device))
+
+
 def _failures_since(session: Session, column: Any, value: str, since: datetime) -> int:
     return (
         session.scalar(
@@ -169,9 +179,7 @@ def authenticate(
         return _refuse_locked(session, user, origin, user.locked_until)  # locked by an attempt meanwhile
 
     if not verified:
-        session.add(
-            LoginFailure(attempted_at=now, ip=ip, device=device.device_id if trusted and device else None)
-        )
+        _note_failure(session, now, ip, device.device_id if trusted and device else None)
         if trusted:
             # A trusted device's typos count against the device, not the account.
             _security(
@@ -234,9 +242,7 @@ def second_factor(
     method = mfa.check_code(session, user, code, now=now)
     if method is None:
         ip = (origin.ip or "unknown")[:64]
-        session.add(
-            LoginFailure(attempted_at=now, ip=ip, device=device.device_id if trusted and device else None)
-        )
+        _note_failure(session, now, ip, device.device_id if trusted and device else None)
         wrong = LoginOutcome(None, N_("Wrong code."), "auth.invalid_code")
         if trusted:
             _security(session, "login.second_factor", Outcome.FAILURE, actor, origin, trusted_device=True)
@@ -303,7 +309,7 @@ def _unknown_user(
         throttle = LoginThrottle(username=key, failed_login_count=0)
         session.add(throttle)
     throttle.failed_login_count += 1
-    session.add(LoginFailure(attempted_at=now, ip=ip))
+    _note_failure(session, now, ip, None)
     _security(session, "login", Outcome.FAILURE, None, origin, username=_shown(name), reason="unknown_user")
     return _count_failure(session, throttle, None, origin, policy, now)
 

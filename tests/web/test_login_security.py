@@ -182,3 +182,20 @@ def test_the_api_applies_the_same_password_rules_and_first_login_change(client):
     assert token.status_code == 201
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.json['token']}"})
     assert me.status_code == 200 and me.json["username"] == "api_keeper"
+
+
+def test_old_failure_counts_are_dropped_but_the_security_events_stay(app, clock):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from custody.models.user import LoginFailure
+
+    client = app.test_client()
+    for n in range(3):
+        attempt(client, "nobody_2", f"Wrong-guess-{n}")
+    clock.advance(timedelta(days=2))
+    attempt(client, "nobody_3", "Wrong-guess-9")
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 1
+    assert len(events("login")) == 4
