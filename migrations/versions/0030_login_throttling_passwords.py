@@ -15,10 +15,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # A plain ADD COLUMN on SQLite too: a batch "move and copy" of user_account would fail on the
+    # foreign keys that point at it in a database in use.
+    op.add_column(
+        'user_account',
+        sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
     op.create_table(
         'login_throttle',
         sa.Column('username', sa.String(length=64), nullable=False),

@@ -15,12 +15,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('totp_enrolled_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
-    with op.batch_alter_table('login_session', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True))
+    # Plain ADD COLUMNs on SQLite too (no batch rebuild of tables other tables point at).
+    op.add_column('user_account', sa.Column('totp_secret', sa.String(length=64), nullable=True))
+    op.add_column('user_account', sa.Column('totp_enrolled_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('user_account', sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
+    op.add_column('login_session', sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         'mfa_recovery_code',
         sa.Column('id', sa.Integer(), nullable=False),
