@@ -12,8 +12,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from werkzeug.routing import IntegerConverter
 
-T = TypeVar("T")
-
 MAX_ID = 2**63 - 1  # the largest BIGINT: anything above cannot name a row
 T = TypeVar("T")
 
