@@ -281,7 +281,9 @@ def next_totp(secret: str, last_step: int | None) -> str:
     from custody.services.mfa import STEP_SECONDS
 
     current = int(app_clock.now().timestamp()) // STEP_SECONDS
-    step = current - 1 if last_step is None or last_step < current - 1 else last_step + 1
+    # The current code (the server accepts one step either side, so a step boundary passing
+    # before it checks does no harm), or the next one when the current was used already.
+    step = current if last_step is None or last_step < current else last_step + 1
     if step > current + 1:
         clock_now = app_clock.current_clock()
         assert isinstance(clock_now, app_clock.PinnedClock), "tests run on the pinned clock"
