@@ -1,7 +1,7 @@
 """Login throttling per address and for unknown usernames; admin-set passwords changed at first login.
 
 Revision ID: 0030_login_throttling
-Revises: 0050_witnesses
+Revises: 0014_not_stricter_than_law
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0030_login_throttling'
-down_revision = '0050_witnesses'
+down_revision = '0014_not_stricter_than_law'
 branch_labels = None
 depends_on = None
 
