@@ -13,6 +13,8 @@ from custody.domain import clock as app_clock
 from custody.extensions import db
 from custody.models.agency import Agency, StorageLocation
 
+from ..conftest import otp_for
+
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 
 
@@ -141,7 +143,14 @@ def test_legal_fidelity_journey_through_the_api(api):
     )
     assert returned.status_code == 201, returned.json
     assert returned.json["ground"] == "unrelated"
-    assert api.post("police_approver", f"/dispositions/{returned.json['id']}/approve").status_code == 200
+    api.get("police_approver", "/me")  # logged in (its token) before confirming
+    confirm = {"X-Custody-Confirm": otp_for("police_approver")}  # approving a disposal: re-authenticate
+    assert (
+        api.post(
+            "police_approver", f"/dispositions/{returned.json['id']}/approve", headers=confirm
+        ).status_code
+        == 200
+    )
     executed = api.post(
         "police_keeper",
         f"/dispositions/{returned.json['id']}/execute",
@@ -173,7 +182,12 @@ def test_legal_fidelity_journey_through_the_api(api):
         },
     )
     assert handed.status_code == 201, handed.json
-    assert api.post("police_approver", f"/dispositions/{handed.json['id']}/approve").status_code == 200
+    api.get("police_approver", "/me")  # logged in (its token) before confirming
+    confirm = {"X-Custody-Confirm": otp_for("police_approver")}  # approving a disposal: re-authenticate
+    assert (
+        api.post("police_approver", f"/dispositions/{handed.json['id']}/approve", headers=confirm).status_code
+        == 200
+    )
     done = api.post(
         "police_keeper", f"/dispositions/{handed.json['id']}/execute", {"receipt_no": "治安支队接收单 7"}
     )
