@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from .actor import Actor
 from .enums import AgencyKind, Role
-from .errors import PermissionDenied
+from .errors import Conflict, PermissionDenied
 from .i18n import N_
 
 
@@ -430,6 +430,14 @@ SEPARATION_RULES: dict[str, tuple[str, str]] = {
         "Nobody resolves a discrepancy of a stocktake they started.",
         "[DESIGN] §4",
     ),
+    "separation.own_account": (
+        "Nobody changes their own roles or disables their own account; another administrator does it.",
+        "[DESIGN] §4",
+    ),
+    "accounts.last_admin": (
+        "The last active administrator keeps the role: nobody removes it or disables that account.",
+        "[DESIGN] §4",
+    ),
 }
 
 
@@ -450,3 +458,38 @@ def role_combination_problems(roles: Iterable[Role]) -> list[str]:
             N_("A case officer may not also keep the property (officer and keeper on one account).")
         )
     return problems
+
+
+def check_account_change(
+    actor: Actor,
+    *,
+    user_id: int,
+    roles_before: Iterable[Role],
+    roles_after: Iterable[Role],
+    active_before: bool,
+    active_after: bool,
+    other_active_admins: int,
+) -> None:
+    """An administrator's change of an account's roles or active flag [DESIGN §4].
+
+    Nobody changes their own roles or disables their own account (``separation.own_account``), and
+    the last active administrator is never demoted or disabled (``accounts.last_admin``), so the
+    system always keeps someone who can manage accounts. ``other_active_admins`` counts the active
+    administrators other than ``user_id``, read under the service's lock.
+    """
+    before, after = frozenset(roles_before), frozenset(roles_after)
+    if user_id == actor.user_id and after != before:
+        raise Conflict(
+            N_("You cannot change your own roles: another administrator does it."),
+            code="user.change_own_roles",
+            fields={"roles": [N_("Another administrator changes your roles.")]},
+        )
+    if user_id == actor.user_id and active_before and not active_after:
+        raise Conflict(N_("You cannot disable your own account."), code="user.disable_self")
+    was_admin = active_before and Role.ADMIN in before
+    stays_admin = active_after and Role.ADMIN in after
+    if was_admin and not stays_admin and other_active_admins < 1:
+        raise Conflict(
+            N_("This is the last active administrator: make another account administrator first."),
+            code="user.last_admin",
+        )

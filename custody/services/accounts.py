@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from custody.audit.recorder import record_event
@@ -14,7 +14,7 @@ from custody.domain.enums import AgencyKind, EventCategory, Role, StorageKind
 from custody.domain.errors import Conflict, InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.passwords import password_problems
-from custody.domain.policy import Action, require, role_combination_problems
+from custody.domain.policy import Action, check_account_change, require, role_combination_problems
 from custody.models.agency import Agency, CustodyCentre, StorageLocation
 from custody.models.user import User, UserRole
 from custody.security import hash_password
@@ -113,6 +113,30 @@ def create_user(
     return user
 
 
+def _other_active_admins(session: Session, user_id: int) -> int:
+    """How many active administrators there are besides ``user_id``, counted under a lock.
+
+    The rows of every administrator (and of the user being changed) are locked in id order first,
+    so two administrators demoting each other at the same moment are serialised: the second one
+    counts again after the first committed and finds no other administrator left. (SQLite's
+    writing requests already run one at a time.)"""
+    admins = select(UserRole.user_id).where(UserRole.role == Role.ADMIN)
+    session.execute(
+        select(User.id)
+        .where(or_(User.id.in_(admins), User.id == user_id))
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.id.in_(admins), User.is_active.is_(True), User.id != user_id)
+        )
+        or 0
+    )
+
+
 def update_user(
     session: Session,
     actor: Actor,
@@ -127,21 +151,30 @@ def update_user(
     require(actor, Action.MANAGE_USERS)
     user = get_or_404(session, User, user_id)
     before = _user_view(user)
+    new_roles = frozenset(roles) if roles is not None else user.roles
+    new_active = user.is_active if is_active is None else is_active
+    if roles is not None:
+        _check_roles(new_roles)
+    if new_roles != user.roles or new_active != user.is_active:
+        check_account_change(
+            actor,
+            user_id=user.id,
+            roles_before=user.roles,
+            roles_after=new_roles,
+            active_before=user.is_active,
+            active_after=new_active,
+            other_active_admins=_other_active_admins(session, user.id),
+        )
     if display_name is not None:
         user.display_name = display_name.strip() or user.display_name
     if agency_id is not None and agency_id != user.agency_id:
         user.agency = get_or_404(session, Agency, agency_id)
-    if roles is not None:
-        roles = set(roles)
-        _check_roles(roles)
-        if roles != user.roles:
-            user.role_rows = [UserRole(role=r) for r in sorted(roles)]
+    if new_roles != user.roles:
+        user.role_rows = [UserRole(role=r) for r in sorted(new_roles)]
     if locale is not None:
         user.locale = locale or None
-    if is_active is not None and is_active != user.is_active:
-        if not is_active and user.id == actor.user_id:
-            raise Conflict(N_("You cannot disable your own account."), code="user.disable_self")
-        user.is_active = is_active
+    if new_active != user.is_active:
+        user.is_active = new_active
         if not is_active:
             revoke_all_credentials(session, user, "account_disabled")
     session.flush()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,7 @@ from custody.models.case import Case
 from custody.models.item import Item
 from custody.orm import utcnow
 
+from .search import contains_text
 from .visibility import add_participant, case_filter
 
 
@@ -134,17 +135,16 @@ def list_cases_query(actor: Actor, *, stage: CaseStage | None = None, q: str | N
     stmt = select(Case).where(case_filter(actor))
     if stage is not None:
         stmt = stmt.where(Case.stage == stage)
-    if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(
-            or_(
-                Case.title.ilike(like),
-                Case.police_case_no.ilike(like),
-                Case.procuratorate_case_no.ilike(like),
-                Case.court_case_no.ilike(like),
-                Case.appeal_case_no.ilike(like),
-            )
-        )
+    matches = contains_text(
+        q,
+        Case.title,
+        Case.police_case_no,
+        Case.procuratorate_case_no,
+        Case.court_case_no,
+        Case.appeal_case_no,
+    )
+    if matches is not None:
+        stmt = stmt.where(matches)
     return stmt.order_by(Case.id.desc())
 
 

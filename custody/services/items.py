@@ -57,6 +57,7 @@ from custody.orm import utcnow
 from . import numbers
 from .cases import case_event
 from .item_events import append_item_event
+from .search import contains_text
 from .storage import facts
 from .visibility import get_case, get_item, item_filter
 
@@ -591,9 +592,9 @@ def items_query(actor: Actor, query: ItemQuery) -> Select[Any]:
         stmt = stmt.where(Item.seized_at >= start_of_local_day(query.seized_from))
     if query.seized_to is not None:
         stmt = stmt.where(Item.seized_at < start_of_local_day(query.seized_to + timedelta(days=1)))
-    if query.q:
-        like = f"%{query.q.strip()}%"
-        stmt = stmt.where(or_(Item.name.ilike(like), Item.label_code.ilike(like), Item.features.ilike(like)))
+    matches = contains_text(query.q, Item.name, Item.label_code, Item.features)
+    if matches is not None:
+        stmt = stmt.where(matches)
     if query.flagged is not None:
         stmt = stmt.where(Item.flag_reason.is_not(None) if query.flagged else Item.flag_reason.is_(None))
     if query.overdue is not None:

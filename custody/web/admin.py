@@ -122,6 +122,7 @@ def user_detail(user_id: int):
     return render_template(
         "admin/user_detail.html",
         user=user,
+        own=user.id == actor.user_id,
         form=form,
         password_form=password_form,
         unlock_form=unlock_form,

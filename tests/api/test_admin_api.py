@@ -199,3 +199,27 @@ def test_cookie_session_api_calls_need_the_csrf_header(client):
     token = csrf_token(client, "/")
     accepted = client.post("/api/v1/agencies", json=agency, headers={"X-CSRFToken": token})
     assert accepted.status_code == 201
+
+
+def test_an_admin_cannot_change_their_own_roles_or_remove_the_last_admin(client, auth_headers):
+    """One service rule (``check_account_change``) for API and pages: 409 and nothing changes."""
+    from custody.extensions import db
+
+    from ..conftest import get_user
+
+    headers = auth_headers("admin")
+    admin = get_user("admin")
+    before = events("user.update")
+    own = client.patch(f"/api/v1/users/{admin.id}", json={"roles": ["auditor"]}, headers=headers)
+    assert own.status_code == 409 and own.json["code"] == "user.change_own_roles"
+    assert own.mimetype == "application/problem+json" and own.json["errors"]["roles"]
+    disable = client.patch(f"/api/v1/users/{admin.id}", json={"is_active": False}, headers=headers)
+    assert disable.status_code == 409 and disable.json["code"] == "user.disable_self"
+    db.session.expire_all()
+    assert get_user("admin").roles == {"admin"} and get_user("admin").is_active
+    assert events("user.update") == before
+    # Renaming oneself with the same roles is allowed.
+    same = client.patch(
+        f"/api/v1/users/{admin.id}", json={"roles": ["admin"], "display_name": "管理员甲"}, headers=headers
+    )
+    assert same.status_code == 200 and same.json["display_name"] == "管理员甲"

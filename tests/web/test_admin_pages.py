@@ -83,3 +83,27 @@ def test_admin_adds_a_location_and_sees_it_in_the_tree(login_as):
     )
     assert response.status_code == 302
     assert "R1-B-07" in client.get("/admin/locations").get_data(as_text=True)
+
+
+def test_the_user_page_refuses_changing_ones_own_roles(login_as):
+    """The page calls the same service rule as the API; the refusal is shown in Chinese at the roles."""
+    client = login_as("admin")
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    page = client.get(f"/admin/users/{admin.id}").get_data(as_text=True)
+    assert "您自己的角色由另一位管理员修改" in page
+    response = client.post(
+        f"/admin/users/{admin.id}",
+        data={
+            "edit-csrf_token": csrf_token(client, "/admin/users"),
+            "edit-display_name": admin.display_name,
+            "edit-agency_id": admin.agency_id,
+            "edit-roles": ["auditor"],
+            "edit-is_active": "y",
+            "edit-locale": "zh_CN",
+            "edit-submit": "y",
+        },
+    )
+    assert response.status_code == 409
+    assert "您的角色须由另一位管理员修改" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(User).where(User.username == "admin")).roles == {"admin"}
