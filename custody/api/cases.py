@@ -49,7 +49,7 @@ class Cases(MethodView):
     def get(self, query, pagination_parameters):
         """Cases your agency holds or has held (auditors: all)."""
         stmt = cases.list_cases_query(current_actor(), stage=query.get("stage"), q=query.get("q"))
-        return paginate(db.session, stmt, pagination_parameters)
+        return paginate(db.session, stmt.options(*cases.CASE_AGENCIES), pagination_parameters)
 
     @blp.arguments(CaseCreateSchema)
     @blp.response(201, CaseDetailSchema)
@@ -67,7 +67,7 @@ class CaseById(MethodView):
     @blp.response(200, CaseDetailSchema)
     def get(self, case_id: int):
         """A case with its numbers, stage and the summary derived from its items."""
-        return _with_summary(get_case(db.session, current_actor(), case_id))
+        return _with_summary(get_case(db.session, current_actor(), case_id, load=cases.CASE_AGENCIES))
 
 
 def _case_move(path: str, schema, handler, doc: str, name: str) -> None:

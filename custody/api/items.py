@@ -12,7 +12,7 @@ from custody.access import current_actor, login_required_api
 from custody.extensions import db
 from custody.models.audit import AuditEvent
 from custody.services import items, storage
-from custody.services.visibility import get_item
+from custody.services.visibility import get_item, require_item_visible
 
 from .common import Blueprint, paginate
 from .schemas import (
@@ -55,7 +55,7 @@ class ItemById(MethodView):
     @blp.response(200, ItemSchema)
     def get(self, item_id: int):
         """An item with its four dimensions: measure, custodian_agency/custody, location, disposition."""
-        return get_item(db.session, current_actor(), item_id)
+        return get_item(db.session, current_actor(), item_id, detail=True)
 
 
 @blp.route("/items/<int:item_id>/events")
@@ -65,7 +65,7 @@ class ItemEvents(MethodView):
     @blp.response(200, EventSchema(many=True))
     def get(self, item_id: int):
         """The item's history, oldest first (a hash chain: each event names its predecessor's hash)."""
-        get_item(db.session, current_actor(), item_id)
+        require_item_visible(db.session, current_actor(), item_id)
         return db.session.scalars(
             select(AuditEvent).where(AuditEvent.item_id == item_id).order_by(AuditEvent.item_seq)
         ).all()

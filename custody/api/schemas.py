@@ -6,6 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from custody.domain.cases import CaseMoveKind, CaseOrigin
 from custody.domain.enums import (
@@ -503,9 +504,14 @@ class ItemSchema(Schema):
 
         from .lifecycle_schemas import FreezeSchema
 
+        if item.measure is not Measure.FROZEN:
+            return []  # only frozen items have freeze orders (services.freezes.create_freeze)
         rows = db.session.scalars(
-            select(FreezeOrder).where(FreezeOrder.item_id == item.id).order_by(FreezeOrder.id)
-        )
+            select(FreezeOrder)
+            .where(FreezeOrder.item_id == item.id)
+            .order_by(FreezeOrder.id)
+            .options(joinedload(FreezeOrder.renewals))
+        ).unique()
         return FreezeSchema(many=True).dump(rows)
 
     def dump_corrections(self, item: Any) -> list[dict[str, Any]]:

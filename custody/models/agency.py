@@ -51,8 +51,12 @@ class StorageLocation(Base):
     name: Mapped[str] = mapped_column(String(128))
     is_active: Mapped[bool] = mapped_column(default=True)
 
-    centre: Mapped[CustodyCentre] = relationship(back_populates="locations")
-    parent: Mapped[StorageLocation | None] = relationship(remote_side=[id], back_populates="children")
+    # A location is shown by its path (centre › room › shelf › bin): loading one loads its centre and
+    # its parents in the same statement (trees are at most three deep: bin → shelf → room).
+    centre: Mapped[CustodyCentre] = relationship(back_populates="locations", lazy="joined")
+    parent: Mapped[StorageLocation | None] = relationship(
+        remote_side=[id], back_populates="children", lazy="joined", join_depth=3
+    )
     children: Mapped[list[StorageLocation]] = relationship(back_populates="parent")
 
     @property

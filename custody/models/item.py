@@ -100,10 +100,11 @@ class Item(Base):
     case: Mapped[Case] = relationship()
     seizure_list: Mapped[SeizureList] = relationship()
     custodian_agency: Mapped[Agency] = relationship(lazy="joined")
-    storage_location: Mapped[StorageLocation | None] = relationship()
-    attachments: Mapped[list[Attachment]] = relationship(
-        back_populates="item", order_by="Attachment.id", lazy="selectin"
-    )
+    # Lists and pages show where an item is: its location (with centre and parents) comes with it.
+    storage_location: Mapped[StorageLocation | None] = relationship(lazy="joined")
+    # Loaded where shown (the item's page, a transfer's sign-for screen, a disposal's checks), not
+    # with every item of every list.
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="item", order_by="Attachment.id")
     source_item: Mapped[Item | None] = relationship(remote_side=[id])
 
     __mapper_args__ = {"version_id_col": version}

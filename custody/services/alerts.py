@@ -76,6 +76,15 @@ def _setting(name: str, default: int) -> int:
     return int(settings.get(name, default))
 
 
+# The case's latest number, as ``case_ref`` gives it (empty numbers count as none).
+_CASE_REF = func.coalesce(
+    func.nullif(Case.appeal_case_no, ""),
+    func.nullif(Case.court_case_no, ""),
+    func.nullif(Case.procuratorate_case_no, ""),
+    func.nullif(Case.police_case_no, ""),
+    "",
+)
+
 _NOT_DISPOSED = and_(
     Item.disposition_status != DispositionStatus.EXECUTED, Item.location_state != LocationState.GONE
 )
@@ -143,22 +152,31 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
     facts = Facts()
     case_ids: set[int] = set()
 
-    # 1. into storage within 24 hours
-    awaiting = session.execute(
-        select(Item.id, Item.label_code, Item.case_id, Item.custodian_agency_id, Item.seized_at, Agency.kind)
+    horizon = today + timedelta(days=RULES[AlertRule.FREEZE_EXPIRY].window.days + 1)
+    # The first statement of each source of alerts (below). One statement asks which of them have
+    # any rows at all; the others are not run: an agency's inbox asks for its alerts on every visit,
+    # and most sources are empty for most agencies (tests/test_query_budgets.py).
+    sources: dict[str, Any] = {
+        # 1. into storage within 24 hours
+        "awaiting": select(
+            Item.id,
+            Item.label_code,
+            Item.case_id,
+            Item.custodian_agency_id,
+            Item.seized_at,
+            Agency.kind,
+            _CASE_REF.label("case_ref"),
+        )
         .join(Agency, Agency.id == Item.custodian_agency_id)
+        .join(Case, Case.id == Item.case_id)
         .where(
             Item.location_state == LocationState.AWAITING_CHECK_IN,
             _NOT_DISPOSED,
             _agency(Item.custodian_agency_id, agency_id),
         )
-        .order_by(Item.id)
-    ).all()
-    case_ids.update(row.case_id for row in awaiting)
-
-    # 2. unrelated property released within 3 days
-    unrelated = session.execute(
-        select(
+        .order_by(Item.id),
+        # 2. unrelated property released within 3 days
+        "unrelated": select(
             UnrelatedFinding.id,
             UnrelatedFinding.found_on,
             Item.id,
@@ -170,22 +188,9 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
             Item.location_state,
         )
         .join(Item, Item.id == UnrelatedFinding.item_id)
-        .where(_agency(Item.custodian_agency_id, agency_id))
-    ).all()
-    frozen_items = {row[2] for row in unrelated if row.measure is Measure.FROZEN}
-    freeze_states: dict[int, list[FreezeStatus]] = defaultdict(list)
-    if frozen_items:
-        for item_id, status, expires_on in session.execute(
-            select(FreezeOrder.item_id, FreezeOrder.status, FreezeOrder.expires_on).where(
-                FreezeOrder.item_id.in_(frozen_items)
-            )
-        ):
-            freeze_states[item_id].append(freeze_status_on(status, expires_on, today))
-    case_ids.update(row.case_id for row in unrelated)
-
-    # 3. check-outs returned by the due time
-    checkouts = session.execute(
-        select(
+        .where(_agency(Item.custodian_agency_id, agency_id)),
+        # 3. check-outs returned by the due time
+        "checkouts": select(
             Checkout.id,
             Checkout.checkout_no,
             Checkout.case_id,
@@ -193,22 +198,19 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
             Checkout.due_at,
             CheckoutLine.item_id,
             Item.label_code,
+            _CASE_REF.label("case_ref"),
         )
         .join(CheckoutLine, CheckoutLine.checkout_id == Checkout.id)
         .join(Item, Item.id == CheckoutLine.item_id)
+        .join(Case, Case.id == Checkout.case_id)
         .where(
             Checkout.status == CheckoutStatus.RELEASED,
             CheckoutLine.returned_at.is_(None),
             _agency(Checkout.custodian_agency_id, agency_id),
         )
-        .order_by(Checkout.id, CheckoutLine.item_id)
-    ).all()
-    case_ids.update(row.case_id for row in checkouts)
-
-    # 4. freezes: renewal window and lapses
-    horizon = today + timedelta(days=RULES[AlertRule.FREEZE_EXPIRY].window.days + 1)
-    freezes = session.execute(
-        select(
+        .order_by(Checkout.id, CheckoutLine.item_id),
+        # 4. freezes: renewal window and lapses
+        "freezes": select(
             FreezeOrder.id,
             FreezeOrder.item_id,
             FreezeOrder.asset_type,
@@ -228,8 +230,96 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
             ),
             _agency(Item.custodian_agency_id, agency_id),
         )
-        .order_by(FreezeOrder.id)
-    ).all()
+        .order_by(FreezeOrder.id),
+        # 5. supplementary investigation: one month from the police's receipt until the case is re-sent
+        "supplementary": select(
+            Transfer.id, Transfer.transfer_no, Transfer.case_id, Transfer.to_agency_id, Transfer.received_at
+        )
+        .where(
+            Transfer.kind == TransferKind.SUPPLEMENTARY_INVESTIGATION,
+            Transfer.received_at.is_not(None),
+            _agency(Transfer.to_agency_id, agency_id),
+        )
+        .order_by(Transfer.received_at),
+        # 6. court execution within 6 months of the effective judgment (not once the case is closed:
+        #    then "held after close" speaks for the same items)
+        "judgments": select(
+            CaseJudgment.id,
+            CaseJudgment.judgment_no,
+            CaseJudgment.case_id,
+            CaseJudgment.effective_on,
+            CaseJudgment.referred_on,
+            CaseJudgment.execution_case_no,
+            CaseJudgment.execution_opened_on,
+            CaseJudgment.extended_until,
+            func.coalesce(Case.court_agency_id, CaseJudgment.court_agency_id).label("court_agency_id"),
+        )
+        .join(Case, Case.id == CaseJudgment.case_id)
+        .where(Case.stage != CaseStage.CLOSED),
+        # 7. unclaimed property: 6 months after the public notice
+        "notices": select(
+            PublicNotice.id,
+            PublicNotice.notice_no,
+            PublicNotice.published_on,
+            Item.id,
+            PublicNotice.basis,
+            Item.label_code,
+            Item.case_id,
+            Item.custodian_agency_id,
+            Item.disposition_status,
+            Item.location_state,
+        )
+        .join(PublicNoticeLine, PublicNoticeLine.notice_id == PublicNotice.id)
+        .join(Item, Item.id == PublicNoticeLine.item_id)
+        .where(_NOT_DISPOSED, _agency(Item.custodian_agency_id, agency_id))
+        .order_by(PublicNotice.id, Item.id),
+        # 8. items held after the case closed: closed cases of which the agency still holds items
+        "closures": select(CaseClosure.id, CaseClosure.case_id, CaseClosure.closed_at).where(
+            select(Item.id)
+            .where(
+                Item.case_id == CaseClosure.case_id,
+                _NOT_DISPOSED,
+                _agency(Item.custodian_agency_id, agency_id),
+            )
+            .exists()
+        ),
+        # 9. supplementary inquiry by the supervisory commission: one month from sending the case back
+        "inquiries": select(
+            CaseMove.id, CaseMove.case_id, CaseMove.kind, CaseMove.occurred_on, CaseMove.doc_no
+        )
+        .join(Case, Case.id == CaseMove.case_id)
+        .where(
+            CaseMove.kind.in_((CaseMoveKind.INQUIRY_SENT, CaseMoveKind.INQUIRY_RETURNED)),
+            _agency(Case.handling_agency_id, agency_id),
+        )
+        .order_by(CaseMove.case_id, CaseMove.id),
+    }
+    present = session.execute(select(*(stmt.exists().label(name) for name, stmt in sources.items()))).one()
+
+    def fetch(name: str) -> list[Any]:
+        return list(session.execute(sources[name]).all()) if getattr(present, name) else []
+
+    refs: dict[int, CaseRef] = {}
+
+    awaiting = fetch("awaiting")
+    refs.update((row.case_id, CaseRef(row.case_id, row.case_ref)) for row in awaiting)
+
+    unrelated = fetch("unrelated")
+    frozen_items = {row[2] for row in unrelated if row.measure is Measure.FROZEN}
+    freeze_states: dict[int, list[FreezeStatus]] = defaultdict(list)
+    if frozen_items:
+        for item_id, status, expires_on in session.execute(
+            select(FreezeOrder.item_id, FreezeOrder.status, FreezeOrder.expires_on).where(
+                FreezeOrder.item_id.in_(frozen_items)
+            )
+        ):
+            freeze_states[item_id].append(freeze_status_on(status, expires_on, today))
+    case_ids.update(row.case_id for row in unrelated)
+
+    checkouts = fetch("checkouts")
+    refs.update((row.case_id, CaseRef(row.case_id, row.case_ref)) for row in checkouts)
+
+    freezes = fetch("freezes")
     freeze_items = {row.item_id for row in freezes}
     latest_freeze: dict[int, int] = {}
     renewals: dict[int, int] = {}
@@ -246,18 +336,7 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
             renewals[freeze_id] = renewals.get(freeze_id, 0) + 1
     case_ids.update(row.case_id for row in freezes)
 
-    # 5. supplementary investigation: one month from the police's receipt until the case is re-sent
-    supplementary = session.execute(
-        select(
-            Transfer.id, Transfer.transfer_no, Transfer.case_id, Transfer.to_agency_id, Transfer.received_at
-        )
-        .where(
-            Transfer.kind == TransferKind.SUPPLEMENTARY_INVESTIGATION,
-            Transfer.received_at.is_not(None),
-            _agency(Transfer.to_agency_id, agency_id),
-        )
-        .order_by(Transfer.received_at)
-    ).all()
+    supplementary = fetch("supplementary")
     resent: dict[int, list[datetime]] = defaultdict(list)
     rounds: dict[int, list[int]] = defaultdict(list)
     closed_cases: set[int] = set()
@@ -286,23 +365,7 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
         )
     case_ids.update(row.case_id for row in supplementary)
 
-    # 6. court execution within 6 months of the effective judgment (not once the case is closed:
-    #    then "held after close" speaks for the same items)
-    judgments = session.execute(
-        select(
-            CaseJudgment.id,
-            CaseJudgment.judgment_no,
-            CaseJudgment.case_id,
-            CaseJudgment.effective_on,
-            CaseJudgment.referred_on,
-            CaseJudgment.execution_case_no,
-            CaseJudgment.execution_opened_on,
-            CaseJudgment.extended_until,
-            func.coalesce(Case.court_agency_id, CaseJudgment.court_agency_id).label("court_agency_id"),
-        )
-        .join(Case, Case.id == CaseJudgment.case_id)
-        .where(Case.stage != CaseStage.CLOSED)
-    ).all()
+    judgments = fetch("judgments")
     services_by_judgment: dict[int, list[Any]] = defaultdict(list)
     if judgments:
         for service_row in session.scalars(
@@ -310,40 +373,12 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
         ):
             services_by_judgment[service_row.judgment_id].append(service_row)
 
-    # 7. unclaimed property: 6 months after the public notice
-    notices = session.execute(
-        select(
-            PublicNotice.id,
-            PublicNotice.notice_no,
-            PublicNotice.published_on,
-            Item.id,
-            PublicNotice.basis,
-            Item.label_code,
-            Item.case_id,
-            Item.custodian_agency_id,
-            Item.disposition_status,
-            Item.location_state,
-        )
-        .join(PublicNoticeLine, PublicNoticeLine.notice_id == PublicNotice.id)
-        .join(Item, Item.id == PublicNoticeLine.item_id)
-        .where(_NOT_DISPOSED, _agency(Item.custodian_agency_id, agency_id))
-        .order_by(PublicNotice.id, Item.id)
-    ).all()
+    notices = fetch("notices")
     case_ids.update(row.case_id for row in notices)
 
-    # 8. items held after the case closed
-    closures = session.execute(select(CaseClosure.id, CaseClosure.case_id, CaseClosure.closed_at)).all()
+    closures = fetch("closures")
 
-    # 9. supplementary inquiry by the supervisory commission: one month from sending the case back
-    inquiry_rows = session.execute(
-        select(CaseMove.id, CaseMove.case_id, CaseMove.kind, CaseMove.occurred_on, CaseMove.doc_no)
-        .join(Case, Case.id == CaseMove.case_id)
-        .where(
-            CaseMove.kind.in_((CaseMoveKind.INQUIRY_SENT, CaseMoveKind.INQUIRY_RETURNED)),
-            _agency(Case.handling_agency_id, agency_id),
-        )
-        .order_by(CaseMove.case_id, CaseMove.id)
-    ).all()
+    inquiry_rows = fetch("inquiries")
     inquiry_cases = {row.case_id for row in inquiry_rows}
     case_rows = (
         {
@@ -366,7 +401,7 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
     closures = [row for row in closures if row.case_id in held]
     case_ids.update(row.case_id for row in judgments)
     case_ids.update(row.case_id for row in closures)
-    refs = _case_refs(session, case_ids)
+    refs.update(_case_refs(session, case_ids - set(refs)))
 
     facts.awaiting = [
         AwaitingItem(r.id, r.label_code, refs[r.case_id], r.custodian_agency_id, r.seized_at, r.kind)
@@ -457,7 +492,9 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
                 ),
             )
         )
-    facts.calendar = work_calendar(session)
+    # Only periods counted in days have a last day the holiday rule can move.
+    if unrelated or supplementary or judgments or notices or inquiry_rows:
+        facts.calendar = work_calendar(session)
     facts.timely_check_in = timedelta(hours=_setting("CUSTODY_TIMELY_CHECK_IN_HOURS", 72))
     facts.close_grace = timedelta(days=_setting("CUSTODY_HELD_AFTER_CLOSE_GRACE_DAYS", 30))
     facts.notices = [

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from custody.audit.recorder import record_event
 from custody.domain.actor import Actor, Origin
@@ -381,12 +381,26 @@ def start_login_session(session: Session, user: User, origin: Origin) -> LoginSe
     return login
 
 
+def _with_user(credential: type[LoginSession] | type[ApiToken]) -> Any:
+    """The credential's user, agency and roles in the credential's own query: every request
+    authenticates, so the actor costs one statement (token → user → agency → roles), not three."""
+    return joinedload(credential.user).options(joinedload(User.agency), joinedload(User.role_rows))
+
+
 def load_login_session(
     session: Session, secret: str, *, max_age: timedelta, now: datetime | None = None
 ) -> User | None:
     """The user of a live login session, or None if it was revoked, expired or disabled."""
     now = now or utcnow()
-    login = session.scalar(select(LoginSession).where(LoginSession.secret_hash == secret_hash(secret)))
+    login = (
+        session.scalars(
+            select(LoginSession)
+            .where(LoginSession.secret_hash == secret_hash(secret))
+            .options(_with_user(LoginSession))
+        )
+        .unique()
+        .first()
+    )
     if login is None or login.revoked_at is not None or not login.user.is_active:
         return None
     if login.created_at + max_age < now:
@@ -462,7 +476,13 @@ class TokenCheck:
 
 def load_token(session: Session, secret: str, *, now: datetime | None = None) -> TokenCheck:
     now = now or utcnow()
-    token = session.scalar(select(ApiToken).where(ApiToken.secret_hash == secret_hash(secret)))
+    token = (
+        session.scalars(
+            select(ApiToken).where(ApiToken.secret_hash == secret_hash(secret)).options(_with_user(ApiToken))
+        )
+        .unique()
+        .first()
+    )
     if token is None:
         return TokenCheck(None, "unknown")
     if token.revoked_at is not None:

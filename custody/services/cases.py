@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from custody.audit.recorder import record_event
 from custody.domain.actor import Actor
@@ -129,6 +129,19 @@ def open_case(
         referring_body=referring_body,
     )
     return case
+
+
+# A case shown with its agencies (the API's case objects name all five): loaded with the case.
+CASE_AGENCIES = tuple(
+    joinedload(relation)
+    for relation in (
+        Case.police_agency,
+        Case.procuratorate_agency,
+        Case.court_agency,
+        Case.appeal_court_agency,
+        Case.handling_agency,
+    )
+)
 
 
 def list_cases_query(actor: Actor, *, stage: CaseStage | None = None, q: str | None = None) -> Select[Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from custody.domain.actor import Actor
 from custody.domain.deadlines import unclaimed_due
@@ -82,6 +82,9 @@ from .item_events import append_item_event, item_snapshot
 from .items import personal_data_digest, require_documented
 from .storage import facts
 from .visibility import case_filter, lock_items
+
+# What _disposal_facts reads of each item, loaded with the items.
+DISPOSAL_FACTS = (selectinload(Item.attachments), joinedload(Item.seizure_list))
 
 
 def _disposal_facts(item: Item, ground_facts: GroundFacts | None = None) -> DisposalFacts:
@@ -203,7 +206,7 @@ def propose_disposition(
         raise InvalidInput(
             N_("Choose at least one item."), fields={"item_ids": [N_("Choose at least one item.")]}
         )
-    items = lock_items(session, actor, item_ids)
+    items = lock_items(session, actor, item_ids, load=DISPOSAL_FACTS)
     require_on_items(actor, Action.PROPOSE_DISPOSITION, items)
     case_id, custodian_id = single_case_and_custodian(items)
     outcome = case_outcome(session, case_id)
@@ -291,7 +294,9 @@ def _locked(session: Session, actor: Actor, disposition_id: int) -> tuple[Dispos
     )
     if disposition is None:
         raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.disposition")
-    return disposition, lock_items(session, actor, [line.item_id for line in disposition.lines])
+    return disposition, lock_items(
+        session, actor, [line.item_id for line in disposition.lines], load=DISPOSAL_FACTS
+    )
 
 
 def _require_status(disposition: Disposition, *allowed: DispositionRecordStatus) -> None:

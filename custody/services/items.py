@@ -644,6 +644,8 @@ def has_photo(item: Item) -> bool:
 
 def missing_records(item: Item) -> tuple[str, ...]:
     """What this valuable still lacks: "photo", "value" (``domain.items.valuable_missing``)."""
+    if item.category is not ItemCategory.VALUABLES:
+        return ()  # nothing to ask the database
     return valuable_missing(
         item.category, has_photo=has_photo(item), is_valued=item.estimated_value_fen is not None
     )

@@ -331,14 +331,15 @@ def verify_draw(session: Session, actor: Actor, check_id: int) -> Verification:
     )
 
 
-def my_open_inspections(session: Session, actor: Actor) -> list[SpotCheckItem]:
+def open_inspections_query(actor: Actor) -> Select[Any]:
     """Items drawn for ``actor`` to inspect and not yet recorded (for their inbox)."""
-    return list(
-        session.scalars(
-            select(SpotCheckItem)
-            .where(
-                SpotCheckItem.inspector_id == actor.user_id, SpotCheckItem.result == SpotCheckResult.PENDING
-            )
-            .order_by(SpotCheckItem.spot_check_id, SpotCheckItem.position)
-        )
+    return (
+        select(SpotCheckItem)
+        .where(SpotCheckItem.inspector_id == actor.user_id, SpotCheckItem.result == SpotCheckResult.PENDING)
+        .order_by(SpotCheckItem.spot_check_id, SpotCheckItem.position)
     )
+
+
+def my_open_inspections(session: Session, actor: Actor) -> list[SpotCheckItem]:
+    """Items drawn for ``actor`` to inspect and not yet recorded."""
+    return list(session.scalars(open_inspections_query(actor)))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from custody.domain.actor import Actor
 from custody.domain.cases import CaseOrigin
@@ -50,6 +50,7 @@ from custody.domain.transfers import (
 )
 from custody.models.agency import Agency
 from custody.models.case import Case
+from custody.models.item import Item
 from custody.models.lifecycle import Checkout, CheckoutLine
 from custody.models.transfer import Transfer, TransferLine
 from custody.orm import utcnow
@@ -574,8 +575,15 @@ def _transfer_filter(actor: Actor):
     return or_(Transfer.from_agency_id == actor.agency_id, Transfer.to_agency_id == actor.agency_id)
 
 
-def get_transfer(session: Session, actor: Actor, transfer_id: int) -> Transfer:
-    transfer = session.scalar(select(Transfer).where(Transfer.id == transfer_id, _transfer_filter(actor)))
+def get_transfer(session: Session, actor: Actor, transfer_id: int, *, photos: bool = False) -> Transfer:
+    """The transfer if ``actor`` may see it; ``photos`` also loads its items' attachments (the
+    sign-for screen shows each item's photo)."""
+    stmt = select(Transfer).where(Transfer.id == transfer_id, _transfer_filter(actor))
+    if photos:
+        stmt = stmt.options(
+            selectinload(Transfer.lines).joinedload(TransferLine.item).selectinload(Item.attachments)
+        )
+    transfer = session.scalar(stmt)
     if transfer is None:
         raise _not_found()
     return transfer

@@ -8,10 +8,11 @@ indistinguishable from a missing row.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from custody.domain.actor import Actor
 from custody.domain.enums import Role
@@ -48,26 +49,46 @@ def item_filter(actor: Actor) -> ColumnElement[bool]:
     )
 
 
-def get_case(session: Session, actor: Actor, case_id: int, *, lock: bool = False) -> Case:
-    stmt = select(Case).where(Case.id == case_id, case_filter(actor))
+def get_case(
+    session: Session, actor: Actor, case_id: int, *, lock: bool = False, load: Iterable[Any] = ()
+) -> Case:
+    """The case if ``actor`` may see it (else 404); ``lock`` row-locks it, ``load`` adds loader
+    options for what the caller shows of it (e.g. ``services.cases.CASE_AGENCIES``)."""
+    stmt = select(Case).where(Case.id == case_id, case_filter(actor)).options(*load)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=Case)
     case = session.scalar(stmt)
     if case is None:
         raise _not_found("case")
     return case
 
 
-def get_item(session: Session, actor: Actor, item_id: int) -> Item:
-    item = session.scalar(select(Item).where(Item.id == item_id, item_filter(actor)))
+def get_item(session: Session, actor: Actor, item_id: int, *, detail: bool = False) -> Item:
+    """The item if ``actor`` may see it (else 404). ``detail`` loads what its page shows — case,
+    seizure list and attachments — in the same statement."""
+    stmt = select(Item).where(Item.id == item_id, item_filter(actor))
+    if detail:
+        stmt = stmt.options(
+            joinedload(Item.case), joinedload(Item.seizure_list), joinedload(Item.attachments)
+        )
+    item = session.scalars(stmt).unique().first()
     if item is None:
         raise _not_found("item")
     return item
 
 
-def lock_items(session: Session, actor: Actor, item_ids: Iterable[int]) -> list[Item]:
+def require_item_visible(session: Session, actor: Actor, item_id: int) -> None:
+    """404 unless the item exists and ``actor`` may see it (without loading the row)."""
+    if session.scalar(select(Item.id).where(Item.id == item_id, item_filter(actor))) is None:
+        raise _not_found("item")
+
+
+def lock_items(
+    session: Session, actor: Actor, item_ids: Iterable[int], *, load: Iterable[Any] = ()
+) -> list[Item]:
     """Load and row-lock items in ascending id order (a fixed order: no deadlocks between
-    multi-item actions). Every id must exist and be visible, else nothing is locked (404)."""
+    multi-item actions). Every id must exist and be visible, else nothing is locked (404).
+    ``load``: loader options for what the caller reads of every item (no query per item)."""
     ids = sorted(set(item_ids))
     if not ids:
         return []
@@ -78,6 +99,7 @@ def lock_items(session: Session, actor: Actor, item_ids: Iterable[int]) -> list[
             .order_by(Item.id)
             .with_for_update(of=Item)
             .execution_options(populate_existing=True)
+            .options(*load)
         )
     )
     if len(items) != len(ids):

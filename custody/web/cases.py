@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from custody.access import current_actor
 from custody.database import outside_transaction, writes_on_get
@@ -32,6 +33,8 @@ from custody.errors import translate_extra
 from custody.extensions import db
 from custody.models.case import Case, SeizureList
 from custody.models.item import Item
+from custody.models.lifecycle import Checkout, Disposition
+from custody.models.transfer import Transfer
 from custody.orm import utcnow
 from custody.printing import SeizureLine, seizure_list_pdf
 from custody.printing import SeizureList as PrintedSeizureList
@@ -170,10 +173,25 @@ def detail(case_id: int):
             )
         ),
     )
-    case_transfers = list(db.session.scalars(transfers.transfers_query(actor, case_id=case.id)))
-    case_checkouts = list(db.session.scalars(checkouts.checkouts_query(actor, case_id=case.id).limit(50)))
+    # The page lists transfers, check-outs and disposals by number, not their lines.
+    case_transfers = list(
+        db.session.scalars(
+            transfers.transfers_query(actor, case_id=case.id).options(lazyload(Transfer.lines))
+        )
+    )
+    case_checkouts = list(
+        db.session.scalars(
+            checkouts.checkouts_query(actor, case_id=case.id)
+            .options(lazyload(Checkout.lines), lazyload(Checkout.extensions))
+            .limit(50)
+        )
+    )
     case_dispositions = list(
-        db.session.scalars(dispositions.dispositions_query(actor, case_id=case.id).limit(50))
+        db.session.scalars(
+            dispositions.dispositions_query(actor, case_id=case.id)
+            .options(lazyload(Disposition.lines))
+            .limit(50)
+        )
     )
     held_here = any(item.custodian_agency_id == actor.agency_id for item in case_items)
     can = {

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from custody.access import current_actor
 from custody.database import writes_on_get
@@ -40,7 +41,7 @@ from custody.domain.enums import (
 from custody.domain.errors import DomainError, InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status, mask_id_no, mask_name
-from custody.domain.lifecycle import CorrectionStatus, freeze_status_on, is_overdue
+from custody.domain.lifecycle import CheckoutStatus, CorrectionStatus, freeze_status_on, is_overdue
 from custody.domain.policy import Action, Relation, allowed
 from custody.extensions import db
 from custody.models.agency import Agency, StorageLocation
@@ -157,7 +158,7 @@ def index():
         overdue=True if value("overdue") else None,
         sort=value("sort") or "-id",
     )
-    page = paginate(items.items_query(actor, query))
+    page = paginate(items.items_query(actor, query).options(joinedload(Item.case)))
     items.mark_overdue(db.session, page.rows)
     searched = any(key != "page" for key in request.args)
     return render_template("items/index.html", form=form, page=page, searched=searched), (
@@ -286,20 +287,34 @@ def corrected_rows(item_corrections: list[Any]) -> dict[str, Any]:
 
 
 def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 200) -> tuple[str, int]:
-    items.mark_overdue(db.session, [item])
     now = utcnow()
     full_personal = sees_everything(actor) or actor.agency_id == item.custodian_agency_id
+    item_checkouts = list(db.session.scalars(checkouts.checkouts_query(actor, item_id=item.id)))
+    # The check-out it is out on now (released, its line not returned) is among them: no query of
+    # its own, and the item is overdue when that one is past its due time (items.mark_overdue).
     checkout_now = (
-        checkouts.open_checkout_for(db.session, item.id)
+        next(
+            (
+                c
+                for c in item_checkouts
+                if c.status is CheckoutStatus.RELEASED
+                and any(line.item_id == item.id and line.returned_at is None for line in c.lines)
+            ),
+            None,
+        )
         if item.location_state is LocationState.CHECKED_OUT
         else None
     )
-    item_checkouts = list(db.session.scalars(checkouts.checkouts_query(actor, item_id=item.id)))
+    item.overdue = checkout_now is not None and checkout_now.due_at < now
     today = local_date(now)
-    item_freezes = [
-        (f, freeze_status_on(f.status, f.expires_on, today))
-        for f in db.session.scalars(freezes.freezes_query(actor, item_id=item.id))
-    ]
+    item_freezes = (
+        [
+            (f, freeze_status_on(f.status, f.expires_on, today))
+            for f in db.session.scalars(freezes.freezes_query(actor, item_id=item.id))
+        ]
+        if item.measure is Measure.FROZEN  # only frozen items have freeze orders
+        else []
+    )
     item_corrections = list(db.session.scalars(corrections.corrections_query(actor, item_id=item.id)))
     corrected = corrected_rows(item_corrections)
     item_dispositions = list(
@@ -319,15 +334,23 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
             .order_by(TransferLine.id)
         )
     )
-    pending_line = db.session.scalar(
-        select(TransferLine).where(
-            TransferLine.item_id == item.id, TransferLine.decision == LineDecision.PENDING
+    pending_line = (
+        db.session.scalar(
+            select(TransferLine).where(
+                TransferLine.item_id == item.id, TransferLine.decision == LineDecision.PENDING
+            )
         )
+        if item.custody_state is CustodyState.IN_TRANSFER  # offered in a transfer: its line is pending
+        else None
     )
     describer = Describer(db.session)
     entries = describer.timeline(item_events(db.session, item.id))
     source_item = db.session.get(Item, item.source_item_id) if item.source_item_id else None
-    proceeds = db.session.scalar(select(Item).where(Item.source_item_id == item.id))
+    proceeds = (
+        db.session.scalar(select(Item).where(Item.source_item_id == item.id))
+        if item.disposition_status is DispositionStatus.EXECUTED  # an early sale's proceeds entry
+        else None
+    )
     return render_template(
         "items/detail.html",
         item=item,
@@ -370,7 +393,7 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
 def detail(item_id: int):
     """The item: four dimensions, photos, workflows and the readable history. POST adds a photo."""
     actor = current_actor()
-    item = get_item(db.session, actor, item_id)
+    item = get_item(db.session, actor, item_id, detail=True)
     form = PhotoForm()
     status = 200
     if form.validate_on_submit():
@@ -392,7 +415,7 @@ def detail(item_id: int):
             db.session.rollback()
             show_domain_error(form, error)
             status = error.status
-            item = get_item(db.session, actor, item_id)
+            item = get_item(db.session, actor, item_id, detail=True)
         else:
             flash(_("File added; its SHA-256 is now part of the item's history."), "success")
             return redirect(url_for("items.detail", item_id=item.id) + "#photos")

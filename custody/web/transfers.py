@@ -8,7 +8,8 @@ from typing import Any, Literal
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from custody.access import current_actor
 from custody.database import writes_on_get
@@ -37,7 +38,7 @@ from custody.extensions import db
 from custody.models.agency import Agency
 from custody.models.case import Case
 from custody.models.item import Item
-from custody.models.transfer import Transfer
+from custody.models.transfer import Transfer, TransferLine
 from custody.printing import TransferLine as PrintedLine
 from custody.printing import TransferList as PrintedList
 from custody.printing import transfer_list_pdf
@@ -74,9 +75,31 @@ def index():
     direction = direction if direction in ("incoming", "outgoing") else None
     status_value = request.args.get("status", "")
     status = TransferStatus(status_value) if status_value in {s.value for s in TransferStatus} else None
-    page = paginate(transfers.transfers_query(actor, direction=direction, status=status))
+    page = paginate(
+        transfers.transfers_query(actor, direction=direction, status=status).options(
+            joinedload(Transfer.case), lazyload(Transfer.lines)
+        )
+    )
+    # The number of lines of each transfer on the page, counted by the database (a transfer of a
+    # fraud case may carry thousands of lines: the list does not load them).
+    line_counts = (
+        dict(
+            db.session.execute(
+                select(TransferLine.transfer_id, func.count())
+                .where(TransferLine.transfer_id.in_([t.id for t in page.rows]))
+                .group_by(TransferLine.transfer_id)
+            ).all()
+        )
+        if page.rows
+        else {}
+    )
     return render_template(
-        "transfers/index.html", page=page, direction=direction, status=status, statuses=list(TransferStatus)
+        "transfers/index.html",
+        page=page,
+        line_counts=line_counts,
+        direction=direction,
+        status=status,
+        statuses=list(TransferStatus),
     )
 
 
@@ -255,7 +278,7 @@ def _permissions(actor: Actor, transfer: Transfer) -> dict[str, bool]:
 def detail(transfer_id: int):
     """The transfer; for the receiver, the sign-for screen: accept or reject each line, one submit."""
     actor = current_actor()
-    transfer = transfers.get_transfer(db.session, actor, transfer_id)
+    transfer = transfers.get_transfer(db.session, actor, transfer_id, photos=True)
     can = _permissions(actor, transfer)
     form = SignForm()
     recall_form = RecallForm(prefix="recall")

@@ -1,0 +1,200 @@
+"""Query budgets (issue 15): how many SQL statements each endpoint and page issues — an N+1 guard.
+
+Every request is counted with a ``before_cursor_execute`` listener on the app's engine; transaction
+control (``BEGIN``, ``COMMIT``, savepoints) is not a query and is not counted. Each page is measured
+twice, with 2 and with 30 rows behind every list, and must cost the same both times — a statement per
+row (a lazy load in serialisation or in a template) shows up as a difference — and stay within its
+budget: an item ≤ 4, a list ≤ 5, an inbox ≤ 8 (the ``BUDGETS`` table below, per page).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from custody.domain import clock as app_clock
+from custody.domain.enums import ItemCategory, TransferKind
+from custody.domain.lifecycle import CheckoutPurpose
+from custody.extensions import db
+from custody.services import checkouts, storage, transfers
+
+from .conftest import login
+from .factories import act, agency, location, open_case, register
+
+TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+
+# page → the most statements it may issue (the authenticated user's own lookup included)
+BUDGETS = {
+    "api item": 4,
+    "api item events": 4,
+    "api item list": 5,
+    "api case": 4,
+    "api case list": 5,
+    "api transfer list": 5,
+    "api transfer": 5,
+    "api checkout list": 5,
+    "healthz": 1,
+    "keeper inbox": 8,
+    "prosecutor inbox": 8,
+    "approver inbox": 8,
+    "item list page": 8,  # the search form's choices (cases, agencies, locations) are three of them
+    "item page": 8,
+    "case page": 10,
+    "transfer list page": 5,
+    "transfer page": 8,
+}
+
+
+class Statements:
+    """The statements the app's engine executed since the last ``reset``."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if not TRANSACTION_CONTROL.match(statement):
+            self.seen.append(statement)
+
+    def reset(self) -> None:
+        self.seen = []
+
+    def __len__(self) -> int:
+        return len(self.seen)
+
+    def listing(self) -> str:
+        return "\n".join(f"  {n + 1}. {' '.join(s.split())[:200]}" for n, s in enumerate(self.seen))
+
+
+@pytest.fixture
+def statements(app):
+    counter = Statements()
+    event.listen(db.engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(db.engine, "before_cursor_execute", counter)
+
+
+LAB = checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心", kind=checkouts.CounterpartyKind.LAB)
+BINS = ["R1-A-01", "R1-A-02", "R3-A-01", "R1-B-01", "R1-B-02"]
+
+
+class World:
+    """Rows behind every list, grown to a chosen size: a main case whose items are stored, checked
+    out (requested and approved) or awaiting check-in, and one case per row with a stored item
+    offered to the procuratorate (the prosecutor's incoming transfers)."""
+
+    def __init__(self) -> None:
+        self.main = open_case("规模测试案")
+        self.stored: list[Any] = []
+        self.sent_cases: list[Any] = []
+        self.transfers: list[Any] = []
+        self.size = 0
+
+    def grow(self, size: int) -> None:
+        officer, keeper, approver = act("police_officer"), act("police_keeper"), act("police_approver")
+        for n in range(self.size, size):
+            item = register(self.main, name=f"涉案物品{n}", category=ItemCategory.GOODS)
+            storage.check_in(db.session, keeper, item.id, location_id=location(BINS[n % len(BINS)]).id)
+            register(self.main, name=f"待入库物品{n}", category=ItemCategory.GOODS)  # awaiting check-in
+            out = register(self.main, name=f"调用物品{n}", category=ItemCategory.GOODS)
+            storage.check_in(db.session, keeper, out.id, location_id=location(BINS[n % len(BINS)]).id)
+            checkout = checkouts.request_checkout(
+                db.session,
+                officer,
+                item_ids=[out.id],
+                purpose=CheckoutPurpose.APPRAISAL,
+                counterparty=LAB,
+                due_at=app_clock.now() + timedelta(days=2),
+            )
+            if n % 2:
+                checkouts.decide_checkout(db.session, approver, checkout.id, approve=True)
+            case = open_case(f"移送测试案{n}")
+            sent = register(case, name=f"移送物品{n}", category=ItemCategory.GOODS)
+            storage.check_in(db.session, keeper, sent.id, location_id=location(BINS[n % len(BINS)]).id)
+            self.transfers.append(
+                transfers.propose_transfer(
+                    db.session,
+                    officer,
+                    case_id=case.id,
+                    to_agency_id=agency("PDJC").id,
+                    kind=TransferKind.PROSECUTION,
+                    item_ids=[sent.id],
+                )
+            )
+            db.session.commit()
+            self.stored.append(item)
+            self.sent_cases.append(case)
+        self.size = size
+
+
+def measure(app, statements: Statements, world: World, auth_headers) -> dict[str, tuple[int, str]]:
+    """Statements per page, with the listing of what ran (for the failure message)."""
+    results: dict[str, tuple[int, str]] = {}
+    item = world.stored[0]
+    transfer = world.transfers[0]
+
+    def run(name: str, client, path: str, headers: dict[str, str] | None = None) -> None:
+        statements.reset()
+        response = client.get(path, headers=headers or {})
+        assert response.status_code == 200, (
+            name,
+            response.status_code,
+            response.get_data(as_text=True)[:300],
+        )
+        results[name] = (len(statements), statements.listing())
+
+    api = app.test_client()
+    police = auth_headers("police_officer")
+    run("api item", api, f"/api/v1/items/{item.id}", police)
+    run("api item events", api, f"/api/v1/items/{item.id}/events", police)
+    run(
+        "api item list",
+        api,
+        "/api/v1/items?page_size=50&status=in_storage&category=goods&custodian=police&sort=-seized_at",
+        police,
+    )
+    run("api case", api, f"/api/v1/cases/{world.main.id}", police)
+    run("api case list", api, "/api/v1/cases?page_size=50", police)
+    run("api transfer list", api, "/api/v1/transfers?page_size=50", police)
+    run("api transfer", api, f"/api/v1/transfers/{transfer.id}", police)
+    run("api checkout list", api, "/api/v1/checkouts?page_size=50", police)
+    run("healthz", api, "/healthz")
+
+    pages = {}
+    for username in ("police_keeper", "prosecutor", "police_approver", "police_officer"):
+        pages[username] = app.test_client()
+        assert login(pages[username], username).status_code == 302
+    run("keeper inbox", pages["police_keeper"], "/")
+    run("prosecutor inbox", pages["prosecutor"], "/")
+    run("approver inbox", pages["police_approver"], "/")
+    officer = pages["police_officer"]
+    run("item list page", officer, "/items/?status=in_storage&category=goods")
+    run("item page", officer, f"/items/{item.id}")
+    run("case page", officer, f"/cases/{world.main.id}")
+    run("transfer list page", officer, "/transfers/")
+    run("transfer page", officer, f"/transfers/{transfer.id}")
+    return results
+
+
+def test_statements_per_page_stay_within_budget_whatever_the_number_of_rows(app, statements, auth_headers):
+    world = World()
+    auth_headers("police_officer")  # the token exists before counting starts
+    world.grow(2)
+    small = measure(app, statements, world, auth_headers)
+    world.grow(30)
+    large = measure(app, statements, world, auth_headers)
+
+    problems = []
+    for name, budget in BUDGETS.items():
+        (few, _), (many, many_sql) = small[name], large[name]
+        if many != few:
+            problems.append(f"{name}: {few} statements with 2 rows, {many} with 30 rows\n{many_sql}")
+        elif many > budget:
+            problems.append(f"{name}: {many} statements, budget {budget}\n{many_sql}")
+    table = "\n".join(
+        f"  {name:20} {small[name][0]:3} {large[name][0]:3}  (≤ {BUDGETS[name]})" for name in BUDGETS
+    )
+    assert not problems, "\n\n".join(problems) + "\n\npage, statements with 2 and 30 rows:\n" + table
