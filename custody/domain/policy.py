@@ -81,6 +81,14 @@ class Action(StrEnum):
     RECORD_SPOT_CHECK_RESULT = "record_spot_check_result"
     EXPORT_LEDGER = "export_ledger"
     VIEW_STATISTICS = "view_statistics"
+    # Money (涉案款专户, sub-ledgers, restitution)
+    MANAGE_MONEY_ACCOUNT = "manage_money_account"
+    RECORD_MONEY = "record_money"
+    REMIT_MONEY = "remit_money"
+    MANAGE_VICTIMS = "manage_victims"
+    PROPOSE_RESTITUTION = "propose_restitution"
+    APPROVE_RESTITUTION = "approve_restitution"
+    PAY_RESTITUTION = "pay_restitution"
 
 
 ALL_KINDS = frozenset(AgencyKind)
@@ -375,6 +383,63 @@ POLICY: dict[Action, Rule] = {
             ),
             source="[DESIGN] §1 动态式 supervision",
         ),
+        _rule(
+            Action.MANAGE_MONEY_ACCOUNT,
+            [Role.ADMIN],
+            description=N_("Register an agency's case-money account (涉案款专户) and close it."),
+            source="[LAW] 2021解释 art. 437 ¶3 (货币应当存入银行专门账户); 检察院规则 art. 217 (唯一合规账户)",
+        ),
+        _rule(
+            Action.RECORD_MONEY,
+            [Role.KEEPER],
+            Relation.CUSTODIAN,
+            description=N_(
+                "Record money paid into the case-money account: cash deposited with its bank slip, "
+                "sale proceeds, interest, deductions from frozen accounts, refunds from the treasury."
+            ),
+            source="[LAW] 2021解释 art. 437 ¶3; 刑诉法 art. 245 (孳息); [DESIGN] §4 keepers handle the property",
+        ),
+        _rule(
+            Action.REMIT_MONEY,
+            [Role.KEEPER],
+            Relation.CUSTODIAN,
+            description=N_(
+                "Remit a decided case's money to the treasury with the payment form (缴款书) number, "
+                "when no victim is owed anything."
+            ),
+            source="[LAW] 刑诉法 art. 245 ¶4 (除依法返还被害人的以外，一律上缴国库)",
+        ),
+        _rule(
+            Action.MANAGE_VICTIMS,
+            [Role.OFFICER],
+            Relation.CASE_HANDLER,
+            description=N_(
+                "Record a case's victims and their claims, and the amounts the judgment confirms."
+            ),
+            source="[LAW] 2021解释 art. 444 ¶2, 438",
+        ),
+        _rule(
+            Action.PROPOSE_RESTITUTION,
+            [Role.OFFICER],
+            Relation.CUSTODIAN,
+            description=N_("Generate a restitution plan from the money the agency holds for a decided case."),
+            source="[LAW] 2014规定 art. 13 (order); 2021解释 art. 438 (按比例返还)",
+        ),
+        _rule(
+            Action.APPROVE_RESTITUTION,
+            [Role.APPROVER],
+            Relation.CUSTODIAN,
+            description=N_("Approve or reject a restitution plan (never one's own)."),
+        ),
+        _rule(
+            Action.PAY_RESTITUTION,
+            [Role.KEEPER],
+            Relation.CUSTODIAN,
+            description=N_(
+                "Pay the lines of an approved restitution plan, each with its receipt or payment form."
+            ),
+            source="[DESIGN] §4 keepers act on approved requests only",
+        ),
     )
 }
 
@@ -411,11 +476,11 @@ SEPARATION_RULES: dict[str, tuple[str, str]] = {
         "[LAW] 程序规定 art. 235 ¶3 (严禁由侦查人员自行保管涉案财物)",
     ),
     "separation.requester_not_approver": (
-        "Nobody approves their own check-out, extension, disposal or correction.",
+        "Nobody approves their own check-out, extension, disposal, correction or restitution plan.",
         "[LAW] + [DESIGN] §4",
     ),
     "separation.approver_not_executor": (
-        "Whoever approved a check-out or a disposal does not release or execute it.",
+        "Whoever approved a check-out, a disposal or a restitution plan does not release, execute or pay it.",
         "[DESIGN] §4",
     ),
     "separation.witness_in_chain": (

@@ -16,6 +16,15 @@ from .lifecycle import (
     FreezeOrder,
     FreezeRenewal,
 )
+from .money import (
+    MoneyAccount,
+    MoneyLedger,
+    MoneyMovement,
+    RestitutionClaim,
+    RestitutionLine,
+    RestitutionPlan,
+    Victim,
+)
 from .oversight import (
     CalendarOverride,
     CaseClosure,
@@ -82,6 +91,14 @@ __all__ = [
     "StocktakeDiscrepancy",
     "StocktakeLine",
     "UnrelatedFinding",
+    # money
+    "MoneyAccount",
+    "MoneyLedger",
+    "MoneyMovement",
+    "RestitutionClaim",
+    "RestitutionLine",
+    "RestitutionPlan",
+    "Victim",
     # witnesses
     "Cosignature",
     "Witness",

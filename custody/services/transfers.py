@@ -55,7 +55,7 @@ from custody.models.lifecycle import Checkout, CheckoutLine
 from custody.models.transfer import Transfer, TransferLine
 from custody.orm import utcnow
 
-from . import numbers
+from . import money, numbers
 from .cases import case_event
 from .item_events import append_item_event, item_snapshot
 from .items import has_photo, held_items_count, require_documented
@@ -415,6 +415,7 @@ def _move_case(session: Session, actor: Actor, transfer: Transfer, case: Case, c
     if route.moves_file:
         case.handling_agency = receiver
     session.flush()
+    money.follow_case(session, actor, case, transfer)  # 随案移交: the case's balances change custodian
     after = _case_numbers_and_stage(case)
     transfer.received_at = utcnow()
     case_event(

@@ -576,6 +576,58 @@ def _disposal_refund(
     )
 
 
+@handles("money.deposit")
+def _money_deposit(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_(
+            "%(who)s deposited %(amount)s into the case-money account %(account)s (slip %(slip)s); the case's balance there is %(balance)s"
+        ),
+        _money_params(data),
+        [],
+    )
+
+
+@handles("money.proceeds")
+def _money_proceeds(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_(
+            "%(who)s recorded the sale proceeds of %(amount)s paid into the case-money account %(account)s (slip %(slip)s); the case's balance there is %(balance)s"
+        ),
+        _money_params(data),
+        [],
+    )
+
+
+@handles("money.deduction")
+def _money_deduction(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_(
+            "%(who)s recorded %(amount)s deducted from this frozen account into the case-money account %(account)s (slip %(slip)s)"
+        ),
+        _money_params(data),
+        [],
+    )
+
+
+def _money_params(data: dict[str, Any]) -> dict[str, Any]:
+    def fen(key: str) -> str:
+        value = data.get(key)
+        return yuan(value) if isinstance(value, int) else "—"
+
+    return {
+        "amount": fen("amount_fen"),
+        "balance": fen("balance_after_fen"),
+        "account": data.get("account") or "—",
+        "slip": data.get("reference") or "—",
+    }
+
+
 @handles("case.merge")
 def _case_merge(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
     return (

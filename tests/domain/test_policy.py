@@ -56,6 +56,14 @@ SPEC: dict[Action, tuple[set[Role], set[AgencyKind], Relation | None]] = {
     Action.RECORD_SPOT_CHECK_RESULT: ({Role.AUDITOR, Role.APPROVER}, ANY_KIND, Relation.INSPECTOR),
     Action.EXPORT_LEDGER: ({Role.KEEPER, Role.APPROVER, Role.AUDITOR}, ANY_KIND, None),
     Action.VIEW_STATISTICS: ({Role.KEEPER, Role.APPROVER, Role.AUDITOR}, ANY_KIND, None),
+    # Money (issue 13): accounts are reference data; keepers handle the money, approvers the plans.
+    Action.MANAGE_MONEY_ACCOUNT: ({Role.ADMIN}, ANY_KIND, None),
+    Action.RECORD_MONEY: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.REMIT_MONEY: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.MANAGE_VICTIMS: ({Role.OFFICER}, ANY_KIND, Relation.CASE_HANDLER),
+    Action.PROPOSE_RESTITUTION: ({Role.OFFICER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.APPROVE_RESTITUTION: ({Role.APPROVER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.PAY_RESTITUTION: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
 }
 
 # Supervision, not custody: auditors draw and record spot checks, export ledgers and read statistics.
@@ -114,6 +122,7 @@ def test_admins_and_auditors_never_act_on_custody():
     custody_actions = set(Action) - {
         Action.MANAGE_USERS,
         Action.MANAGE_REFERENCE_DATA,
+        Action.MANAGE_MONEY_ACCOUNT,
         Action.READ_AUDIT_LOG,
         *OVERSIGHT_ACTIONS,
     }
