@@ -91,6 +91,20 @@ class CentreSchema(Schema):
     code = ma.fields.Str(required=True, validate=ma.validate.Length(min=2, max=32))
     name = ma.fields.Str(required=True, validate=ma.validate.Length(min=2, max=128))
     address = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=255))
+    operator_agency_id = Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        metadata={
+            "description": "The agency whose keepers run the centre for every custodian agency "
+            "(三方共管 with a neutral or third-party operator); null: each custodian's own keepers."
+        },
+    )
+    operator_agency_name = ma.fields.Str(dump_only=True, allow_none=True)
+
+
+class CentreUpdateSchema(Schema):
+    operator_agency_id = Int(required=True, allow_none=True, strict=True)
 
 
 class LocationSchema(Schema):
@@ -198,7 +212,7 @@ class Agencies(MethodView):
     @blp.arguments(AgencyQuerySchema, location="query")
     @blp.response(200, AgencySchema(many=True))
     def get(self, query):
-        """Agencies (police / procuratorate / court)."""
+        """Agencies (police / procuratorate / court / neutral centre operator)."""
         return accounts.list_agencies(db.session, query.get("kind"))
 
     @blp.arguments(AgencySchema)
@@ -233,6 +247,23 @@ class Centres(MethodView):
     @blp.response(201, CentreSchema)
     def post(self, data):
         centre = accounts.create_centre(db.session, current_actor(), **data)
+        db.session.commit()
+        return centre
+
+
+@blp.route("/centres/<int:centre_id>")
+class CentreById(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(CentreUpdateSchema)
+    @blp.response(200, CentreSchema)
+    def patch(self, data, centre_id: int):
+        """Name the centre's operator agency (admins): its keepers check in, move, release, take back
+        and execute disposals there for every custodian agency, recorded as acting for the custodian.
+        ``null`` leaves the keeper work to each custodian agency's own keepers."""
+        centre = accounts.set_centre_operator(
+            db.session, current_actor(), centre_id, operator_agency_id=data["operator_agency_id"]
+        )
         db.session.commit()
         return centre
 

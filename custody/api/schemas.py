@@ -551,6 +551,12 @@ class ItemSchema(Schema):
         }
 
 
+class ActingForSchema(Schema):
+    agency_id = Int(required=True)
+    agency_code = ma.fields.Str(required=True)
+    agency_name = ma.fields.Str(required=True)
+
+
 class EventActorSchema(Schema):
     """Who acted, as recorded at the time (names as they were then)."""
 
@@ -565,6 +571,13 @@ class EventActorSchema(Schema):
     agency_name = ma.fields.Str(required=True)
     agency_kind = _enum(AgencyKind, required=True)
     roles = ma.fields.List(ma.fields.Str(), required=True, metadata={"description": "role names, sorted"})
+    acting_for = ma.fields.Nested(
+        ActingForSchema,
+        metadata={
+            "description": "present when a keeper of a custody centre's operator agency acted for the item's "
+            "custodian agency (三方共管 with an operator)"
+        },
+    )
 
 
 class EventSchema(Schema):

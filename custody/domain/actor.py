@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .enums import AgencyKind, Role
@@ -31,9 +31,20 @@ class Actor:
     agency_kind: AgencyKind
     roles: frozenset[Role]
     origin: Origin = field(default_factory=Origin)
+    # The custody centres the actor's agency operates (filled for keepers only): its keepers act there
+    # for every custodian agency (domain/policy.py, Relation.CENTRE_OPERATOR).
+    operated_centre_ids: frozenset[int] = frozenset()
+    # Set while a centre operator's keeper acts for the item's custodian: (agency id, code, name).
+    acting_for: tuple[int, str, str] | None = None
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
+
+    def for_custodian(self, agency_id: int, code: str, name: str) -> Actor:
+        """This actor acting for the custodian agency ``agency_id`` (a centre operator's keeper)."""
+        if agency_id == self.agency_id:
+            return replace(self, acting_for=None)
+        return replace(self, acting_for=(agency_id, code, name))
 
     def snapshot(self) -> dict[str, Any]:
         """The actor as recorded in an audit event (names as they were at the time)."""
@@ -46,4 +57,14 @@ class Actor:
             "agency_name": self.agency_name,
             "agency_kind": self.agency_kind.value,
             "roles": sorted(r.value for r in self.roles),
-        }
+        } | (
+            {}
+            if self.acting_for is None
+            else {
+                "acting_for": {
+                    "agency_id": self.acting_for[0],
+                    "agency_code": self.acting_for[1],
+                    "agency_name": self.acting_for[2],
+                }
+            }
+        )

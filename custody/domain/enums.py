@@ -31,6 +31,9 @@ class AgencyKind(LabelledEnum):
     POLICE = "police"  # 公安
     PROCURATORATE = "procuratorate"  # 检察院
     COURT = "court"  # 法院
+    # A neutral operator of a shared custody centre (e.g. a third party under contract): it holds no
+    # case and no legal custody; its keepers act for the custodian agencies (domain/policy.py).
+    CENTRE_OPERATOR = "centre_operator"  # 涉案财物管理中心运营单位
 
 
 class Role(LabelledEnum):
@@ -196,6 +199,7 @@ register_labels(
         (AgencyKind.POLICE, N_("Police")),
         (AgencyKind.PROCURATORATE, N_("Procuratorate")),
         (AgencyKind.COURT, N_("Court")),
+        (AgencyKind.CENTRE_OPERATOR, N_("Centre operator")),
         (Role.OFFICER, N_("Case officer")),
         (Role.APPROVER, N_("Approver")),
         (Role.KEEPER, N_("Keeper")),

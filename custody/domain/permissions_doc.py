@@ -12,7 +12,11 @@ RELATION_TEXT = {
     Relation.SENDER: "actor's agency sent the transfer",
     Relation.RECEIVER: "actor's agency is the transfer's receiver",
     Relation.INSPECTOR: "actor was drawn as the item's inspector",
+    Relation.CENTRE_OPERATOR: "actor's agency operates the custody centre the item is in",
 }
+OPERATOR_TEXT = (
+    "; or a keeper of the agency operating the custody centre the item is in (or is checked in to)"
+)
 
 
 def _kinds(kinds: frozenset[AgencyKind]) -> str:
@@ -30,13 +34,20 @@ def render_permissions_markdown() -> str:
         "user's agency. A request is allowed only when the user holds one of the roles, belongs to an",
         "agency of an allowed kind, and the condition holds.",
         "",
+        "A custody centre may name an **operator agency** (`custody_centre.operator_agency_id`; a neutral",
+        "third party of kind `centre_operator`, or one of the three agencies): its keepers do the keeper work",
+        "marked below for items of every custodian agency in that centre, recorded as acting for the",
+        "custodian (`acting_for` in the event's actor). Legal custody, requests and approvals stay with",
+        "the custodian agency.",
+        "",
         "| action | roles | agency kinds | condition | what it allows | source |",
         "|---|---|---|---|---|---|",
     ]
     for action, rule in POLICY.items():
         roles = ", ".join(r.value for r in Role if r in rule.roles)
+        condition = RELATION_TEXT[rule.relation] + (OPERATOR_TEXT if rule.operator_keepers else "")
         lines.append(
-            f"| `{action.value}` | {roles} | {_kinds(rule.agency_kinds)} | {RELATION_TEXT[rule.relation]} "
+            f"| `{action.value}` | {roles} | {_kinds(rule.agency_kinds)} | {condition} "
             f"| {rule.description} | {rule.source} |"
         )
     lines += ["", "## Separation of duties", ""]

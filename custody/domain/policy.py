@@ -32,6 +32,9 @@ class Relation(StrEnum):
     SENDER = "sender"  # the agency that sent the transfer
     RECEIVER = "receiver"  # the agency the transfer is addressed to
     INSPECTOR = "inspector"  # the actor was drawn as the inspector of this spot-check item
+    # the actor's agency operates the custody centre the item is in (or, checking in, is going to):
+    # its keepers act there for the custodian agency, on rules marked ``operator_keepers``
+    CENTRE_OPERATOR = "centre_operator"
 
 
 class Action(StrEnum):
@@ -102,13 +105,18 @@ class Rule:
     relation: Relation
     description: str
     source: str
+    # Keepers of the agency operating the item's custody centre may act too (for the custodian).
+    operator_keepers: bool = False
 
     def allows(self, actor: Actor, relations: Iterable[Relation]) -> bool:
-        if not actor.roles.intersection(self.roles):
-            return False
+        relations = set(relations)
         if actor.agency_kind not in self.agency_kinds:
             return False
-        return self.relation is Relation.NONE or self.relation in set(relations)
+        if self.operator_keepers and Role.KEEPER in actor.roles and Relation.CENTRE_OPERATOR in relations:
+            return True
+        if not actor.roles.intersection(self.roles):
+            return False
+        return self.relation is Relation.NONE or self.relation in relations
 
 
 def _rule(
@@ -119,8 +127,14 @@ def _rule(
     kinds: Iterable[AgencyKind] = ALL_KINDS,
     description: str,
     source: str = "[DESIGN] §4",
+    operator_keepers: bool = False,
 ) -> Rule:
-    return Rule(action, frozenset(roles), frozenset(kinds), relation, description, source)
+    return Rule(action, frozenset(roles), frozenset(kinds), relation, description, source, operator_keepers)
+
+
+# Keeper work a neutral or third-party centre operator's keepers do for every custodian agency
+# [DESIGN] 三方共管: legal custody stays with the custodian agency; only the physical work is shared.
+OPERATOR_SOURCE = "; centre operator's keepers for the custodian [DESIGN] 三方共管"
 
 
 POLICY: dict[Action, Rule] = {
@@ -164,19 +178,25 @@ POLICY: dict[Action, Rule] = {
             [Role.OFFICER, Role.KEEPER],
             Relation.CUSTODIAN,
             description=N_("Add photos and documents to an item the agency is responsible for."),
+            source="[DESIGN] §4" + OPERATOR_SOURCE,
+            operator_keepers=True,
         ),
         _rule(
             Action.CHECK_IN,
             [Role.KEEPER],
             Relation.CUSTODIAN,
             description=N_("Receive an item into a storage location of the centre."),
-            source="[LAW] handed to the centre within 24 hours; [DESIGN] §4 only keepers change location",
+            source="[LAW] handed to the centre within 24 hours; [DESIGN] §4 only keepers change location"
+            + OPERATOR_SOURCE,
+            operator_keepers=True,
         ),
         _rule(
             Action.MOVE_ITEM,
             [Role.KEEPER],
             Relation.CUSTODIAN,
             description=N_("Move a stored item to another storage location."),
+            source="[DESIGN] §4" + OPERATOR_SOURCE,
+            operator_keepers=True,
         ),
         _rule(
             Action.RECORD_EXTERNAL,
@@ -185,12 +205,16 @@ POLICY: dict[Action, Rule] = {
             description=N_(
                 "Record that an item is kept outside the centre (with the holder, a bank, an impound lot)."
             ),
+            source="[DESIGN] §4" + OPERATOR_SOURCE,
+            operator_keepers=True,
         ),
         _rule(
             Action.RECORD_CONDITION,
             [Role.KEEPER],
             Relation.CUSTODIAN,
             description=N_("Record an item's condition."),
+            source="[DESIGN] §4" + OPERATOR_SOURCE,
+            operator_keepers=True,
         ),
         _rule(
             Action.SEND_CASE,
@@ -244,13 +268,16 @@ POLICY: dict[Action, Rule] = {
             [Role.KEEPER],
             Relation.CUSTODIAN,
             description=N_("Release approved check-out items to the named person."),
-            source="[DESIGN] §4 keepers act on approved requests only",
+            source="[DESIGN] §4 keepers act on approved requests only" + OPERATOR_SOURCE,
+            operator_keepers=True,
         ),
         _rule(
             Action.RETURN_ITEM,
             [Role.KEEPER],
             Relation.CUSTODIAN,
             description=N_("Take back checked-out items, recording their condition and any discrepancy."),
+            source="[DESIGN] §4" + OPERATOR_SOURCE,
+            operator_keepers=True,
         ),
         _rule(
             Action.PROPOSE_DISPOSITION,
@@ -277,7 +304,8 @@ POLICY: dict[Action, Rule] = {
             [Role.KEEPER],
             Relation.CUSTODIAN,
             description=N_("Execute an approved disposal and record the execution receipt."),
-            source="[LAW] 执行回单",
+            source="[LAW] 执行回单" + OPERATOR_SOURCE,
+            operator_keepers=True,
         ),
         _rule(
             Action.MANAGE_FREEZE,
@@ -503,6 +531,11 @@ SEPARATION_RULES: dict[str, tuple[str, str]] = {
         "The last active administrator keeps the role: nobody removes it or disables that account.",
         "[DESIGN] §4",
     ),
+    "separation.operator_keepers_only": (
+        "A centre operator agency (a neutral third party) has keepers only: it opens no case, holds no "
+        "legal custody, approves nothing and is never party to a transfer.",
+        "[DESIGN] 三方共管",
+    ),
 }
 
 
@@ -558,3 +591,11 @@ def check_account_change(
             N_("This is the last active administrator: make another account administrator first."),
             code="user.last_admin",
         )
+
+
+def agency_role_problems(kind: AgencyKind, roles: Iterable[Role]) -> list[str]:
+    """Roles an account may hold in an agency of ``kind``: a neutral centre operator's staff keep the
+    property and nothing else (the law gives case work and approvals to the three agencies)."""
+    if kind is AgencyKind.CENTRE_OPERATOR and set(roles) - {Role.KEEPER}:
+        return [N_("A centre operator's staff are keepers only.")]
+    return []

@@ -100,6 +100,14 @@ def check_route(
         raise InvalidInput(
             N_("A transfer goes to another agency."), fields={"to_agency_id": [N_("Same agency.")]}
         )
+    if AgencyKind.CENTRE_OPERATOR in (from_kind, to_kind):
+        # [DESIGN] 三方共管: a centre's operator keeps items for the custodian agencies; legal custody
+        # never passes to it.
+        raise InvalidInput(
+            N_("A centre operator holds no legal custody: transfers go between the case agencies."),
+            code="transfer.operator_not_party",
+            fields={"to_agency_id": [N_("A centre operator is not a party to transfers.")]},
+        )
     if (
         (route.from_kind and from_kind is not route.from_kind)
         or (route.to_kind and to_kind is not route.to_kind)

@@ -19,6 +19,10 @@ class Agency(Base):
     name: Mapped[str] = mapped_column(String(128), unique=True)
     kind: Mapped[AgencyKind] = mapped_column(str_enum(AgencyKind))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The custody centres this agency runs for every custodian agency (三方共管 with an operator).
+    operated_centres: Mapped[list[CustodyCentre]] = relationship(
+        viewonly=True, primaryjoin="Agency.id == foreign(CustodyCentre.operator_agency_id)"
+    )
 
     def __repr__(self) -> str:
         return f"<Agency {self.code} {self.kind}>"
@@ -33,8 +37,16 @@ class CustodyCentre(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
     address: Mapped[str | None] = mapped_column(String(255))
+    # The agency whose keepers run the centre for every custodian agency (三方共管 with a neutral or
+    # third-party operator); None: each custodian agency's own keepers work there.
+    operator_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
 
     locations: Mapped[list[StorageLocation]] = relationship(back_populates="centre")
+    operator_agency: Mapped[Agency | None] = relationship()
+
+    @property
+    def operator_agency_name(self) -> str | None:
+        return self.operator_agency.name if self.operator_agency else None
 
 
 class StorageLocation(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.cases import CaseMoveKind, CaseOrigin
@@ -107,6 +107,9 @@ class CaseParticipant(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"), primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True, index=True)
     since: Mapped[datetime] = mapped_column(default=utcnow)
+    # True: the agency took part only as the operator of a custody centre holding the case's items —
+    # its keepers see the case, its other users do not (services/visibility.py).
+    keepers_only: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class SeizureList(Base):

@@ -14,7 +14,13 @@ from custody.domain.enums import AgencyKind, EventCategory, Role, StorageKind
 from custody.domain.errors import Conflict, InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.passwords import password_problems
-from custody.domain.policy import Action, check_account_change, require, role_combination_problems
+from custody.domain.policy import (
+    Action,
+    agency_role_problems,
+    check_account_change,
+    require,
+    role_combination_problems,
+)
 from custody.models.agency import Agency, CustodyCentre, StorageLocation
 from custody.models.user import User, UserRole
 from custody.security import hash_password
@@ -50,8 +56,11 @@ def _check_password(password: str, username: str, display_name: str = "") -> Non
         raise InvalidInput(problems[0], fields={"password": problems})
 
 
-def _check_roles(roles: Iterable[Role]) -> None:
-    problems = role_combination_problems(roles)
+def _check_roles(roles: Iterable[Role], agency: Agency | None = None) -> None:
+    roles = set(roles)
+    problems = role_combination_problems(roles) + (
+        agency_role_problems(agency.kind, roles) if agency is not None else []
+    )
     if problems:
         raise InvalidInput(problems[0], fields={"roles": problems})
 
@@ -91,6 +100,7 @@ def create_user(
     _check_roles(roles)
     _check_password(password, username, display_name)
     agency = get_or_404(session, Agency, agency_id)
+    _check_roles(roles, agency)
     if session.scalar(select(func.count()).select_from(User).where(User.username == username)):
         raise Conflict(
             N_("Username %(username)s is already taken."), code="user.duplicate", username=username
@@ -169,6 +179,7 @@ def update_user(
         user.display_name = display_name.strip() or user.display_name
     if agency_id is not None and agency_id != user.agency_id:
         user.agency = get_or_404(session, Agency, agency_id)
+    _check_roles(new_roles, user.agency)  # a centre operator's staff: keepers only
     if new_roles != user.roles:
         user.role_rows = [UserRole(role=r) for r in sorted(new_roles)]
     if locale is not None:
@@ -286,18 +297,77 @@ def update_agency(
 
 
 def create_centre(
-    session: Session, actor: Actor | None, *, code: str, name: str, address: str | None = None
+    session: Session,
+    actor: Actor | None,
+    *,
+    code: str,
+    name: str,
+    address: str | None = None,
+    operator_agency_id: int | None = None,
 ) -> CustodyCentre:
     if actor is not None:
         require(actor, Action.MANAGE_REFERENCE_DATA)
     code, name = code.strip().upper(), name.strip()
     _unique(session, CustodyCentre, CustodyCentre.code, code, None, "code")
     _unique(session, CustodyCentre, CustodyCentre.name, name, None, "name")
-    centre = CustodyCentre(code=code, name=name, address=address)
+    operator = _operator(session, operator_agency_id)
+    centre = CustodyCentre(code=code, name=name, address=address, operator_agency=operator)
     session.add(centre)
     session.flush()
     if actor is not None:
-        _admin_event(session, actor, "centre.create", "custody_centre", centre.id, code=code, name=name)
+        _admin_event(
+            session,
+            actor,
+            "centre.create",
+            "custody_centre",
+            centre.id,
+            code=code,
+            name=name,
+            operator_agency_id=centre.operator_agency_id,
+        )
+    return centre
+
+
+def _operator(session: Session, agency_id: int | None) -> Agency | None:
+    if agency_id is None:
+        return None
+    agency = session.get(Agency, agency_id)
+    if agency is None or not agency.is_active:
+        raise InvalidInput(
+            N_("Unknown or inactive agency."),
+            code="centre.operator_unknown",
+            fields={"operator_agency_id": [N_("Unknown or inactive agency.")]},
+        )
+    return agency
+
+
+def set_centre_operator(
+    session: Session, actor: Actor, centre_id: int, *, operator_agency_id: int | None
+) -> CustodyCentre:
+    """Name the agency that runs the centre (三方共管 with an operator): its keepers do the keeper work
+    there for every custodian agency. None: each custodian agency's own keepers work there. Legal
+    custody is not affected; the change is an administration event."""
+    require(actor, Action.MANAGE_REFERENCE_DATA)
+    centre = session.scalar(select(CustodyCentre).where(CustodyCentre.id == centre_id).with_for_update())
+    if centre is None:
+        centre = get_or_404(session, CustodyCentre, centre_id)
+    before = centre.operator_agency_id
+    operator = _operator(session, operator_agency_id)
+    centre.operator_agency = operator
+    session.flush()
+    if centre.operator_agency_id != before:
+        _admin_event(
+            session,
+            actor,
+            "centre.operator",
+            "custody_centre",
+            centre.id,
+            before={"operator_agency_id": before},
+            after={
+                "operator_agency_id": centre.operator_agency_id,
+                "operator_agency": operator.name if operator else None,
+            },
+        )
     return centre
 
 

@@ -21,6 +21,7 @@ from custody.domain.errors import InvalidInput, NotFound, PermissionDenied
 from custody.domain.i18n import N_
 from custody.domain.passwords import password_problems
 from custody.domain.policy import Action, allowed
+from custody.models.agency import Agency
 from custody.models.user import ApiToken, LoginFailure, LoginSession, LoginThrottle, User
 from custody.orm import utcnow
 from custody.security import (
@@ -384,7 +385,9 @@ def start_login_session(session: Session, user: User, origin: Origin) -> LoginSe
 def _with_user(credential: type[LoginSession] | type[ApiToken]) -> Any:
     """The credential's user, agency and roles in the credential's own query: every request
     authenticates, so the actor costs one statement (token → user → agency → roles), not three."""
-    return joinedload(credential.user).options(joinedload(User.agency), joinedload(User.role_rows))
+    return joinedload(credential.user).options(
+        joinedload(User.agency).joinedload(Agency.operated_centres), joinedload(User.role_rows)
+    )
 
 
 def load_login_session(

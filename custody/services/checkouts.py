@@ -44,7 +44,7 @@ from custody.orm import utcnow
 
 from . import numbers
 from .item_events import append_item_event, item_snapshot
-from .storage import custodian_relations, facts
+from .storage import custodian_relations, facts, require_keeper
 from .visibility import case_filter, lock_items
 
 
@@ -75,6 +75,14 @@ def new_counterparty(session: Session, data: CounterpartyInput) -> Counterparty:
 def require_on_items(actor: Actor, action: Action, items: Iterable[Item]) -> None:
     for item in items:
         require(actor, action, custodian_relations(actor, item))
+
+
+def require_keeper_on_items(
+    session: Session, actor: Actor, action: Action, items: Iterable[Item]
+) -> dict[int, Actor]:
+    """Keeper work on each item: its custodian's keeper, or a keeper of the operator of the centre it
+    is in (acting for its custodian). The actor to record each item's event with, by item id."""
+    return {item.id: require_keeper(session, actor, action, item) for item in items}
 
 
 def single_case_and_custodian(items: list[Item]) -> tuple[int, int]:
@@ -271,7 +279,7 @@ def release_checkout(
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
     _ensure_custody_unchanged(checkout, items)
-    require_on_items(actor, Action.RELEASE_ITEM, items)
+    acting = require_keeper_on_items(session, actor, Action.RELEASE_ITEM, items)
     require_checkout_status(checkout.status, CheckoutStatus.APPROVED)
     require_not_approver(checkout.approved_by_id, actor.user_id)
     for item in items:
@@ -288,7 +296,7 @@ def release_checkout(
         append_item_event(
             session,
             item,
-            actor,
+            acting[item.id],
             "item.release",
             before=before,
             occurred_at=now,
@@ -335,7 +343,7 @@ def return_items(
     items = [item for item in every if item.id in set(wanted)]
     # No custody check here: an item listed in a stage transfer while out for appraisal comes back to
     # the keeper of whoever holds it now (the return is a physical fact, not the old approval's use).
-    require_on_items(actor, Action.RETURN_ITEM, items)
+    acting = require_keeper_on_items(session, actor, Action.RETURN_ITEM, items)
     now = utcnow()
     for item in items:
         line = outstanding[item.id]
@@ -355,7 +363,7 @@ def return_items(
         append_item_event(
             session,
             item,
-            actor,
+            acting[item.id],
             "item.return",
             before=before,
             occurred_at=now,

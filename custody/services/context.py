@@ -7,6 +7,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor, Origin
+from custody.domain.enums import Role
 from custody.domain.errors import NotFound
 from custody.domain.i18n import N_
 from custody.models.user import User
@@ -25,7 +26,16 @@ def actor_for(user: User, origin: Origin | None = None) -> Actor:
         agency_kind=user.agency.kind,
         roles=user.roles,
         origin=origin or Origin(),
+        operated_centre_ids=operated_centres(user),
     )
+
+
+def operated_centres(user: User) -> frozenset[int]:
+    """The centres ``user``'s agency operates, if the user is a keeper (they act there for every
+    custodian agency). Requests load them with the user (services/auth.py); elsewhere one small query."""
+    if Role.KEEPER not in user.roles:
+        return frozenset()
+    return frozenset(centre.id for centre in user.agency.operated_centres)
 
 
 def get_or_404(session: Session, model: type[T], object_id: object) -> T:

@@ -58,7 +58,7 @@ from custody.domain.lifecycle import (
     witness_disqualified,
 )
 from custody.domain.milestones import NOTICE_MONTHS
-from custody.domain.policy import Action
+from custody.domain.policy import Action, require
 from custody.models.agency import Agency
 from custody.models.audit import AuditEvent
 from custody.models.case import Case
@@ -77,10 +77,16 @@ from custody.security import verify_password
 
 from . import numbers
 from .calendar import work_calendar
-from .checkouts import CounterpartyInput, new_counterparty, require_on_items, single_case_and_custodian
+from .checkouts import (
+    CounterpartyInput,
+    new_counterparty,
+    require_keeper_on_items,
+    require_on_items,
+    single_case_and_custodian,
+)
 from .item_events import append_item_event, item_snapshot
 from .items import personal_data_digest, require_documented
-from .storage import facts
+from .storage import facts, keeper_relations
 from .visibility import case_filter, lock_items
 
 # What _disposal_facts reads of each item, loaded with the items.
@@ -375,7 +381,8 @@ def eligible_witnesses(session: Session, actor: Actor, disposition_id: int) -> l
     the check agree. An external witness (recorded by name and ID) is the other way."""
     disposition = get_disposition(session, actor, disposition_id)
     items = [line.item for line in disposition.lines]
-    require_on_items(actor, Action.EXECUTE_DISPOSITION, items)
+    for item in items:
+        require(actor, Action.EXECUTE_DISPOSITION, keeper_relations(actor, item))
     excluded = _disqualified_witnesses(session, actor, items) | _admin_ids(session)
     return list(
         session.scalars(
@@ -465,7 +472,9 @@ def _proceeds_entry(
     owners = {(i.owner_name, i.owner_id_no, i.owner_contact) for i in items}
     owner = owners.pop() if len(owners) == 1 else (None, None, None)
     entry = Item(
-        label_code=numbers.label_code(session, actor.agency_code, now.year),
+        label_code=numbers.label_code(
+            session, first.custodian_agency.code, now.year
+        ),  # the custodian's series
         case_id=first.case_id,
         seizure_list_id=first.seizure_list_id,
         source_item=first if len(items) == 1 else None,
@@ -532,7 +541,7 @@ def execute_disposition(
     (``witness`` + ``witness_password``), or an external person (``external_witness``). An early
     sale records its proceeds (a lot's total; ``line_proceeds`` optionally each item's price)."""
     disposition, items = _locked(session, actor, disposition_id)
-    require_on_items(actor, Action.EXECUTE_DISPOSITION, items)
+    acting = require_keeper_on_items(session, actor, Action.EXECUTE_DISPOSITION, items)
     _require_status(disposition, DispositionRecordStatus.APPROVED)
     require_not_approver(disposition.approved_by_id, actor.user_id)
     kind = disposition.kind
@@ -612,7 +621,9 @@ def execute_disposition(
     entry = None
     if kind is DispositionKind.EARLY_SALE:
         disposition.lot_proceeds_fen = proceeds_fen
-        entry = _proceeds_entry(session, actor, items, disposition, proceeds_fen or 0, disposition.receipt_no)
+        entry = _proceeds_entry(
+            session, acting[items[0].id], items, disposition, proceeds_fen or 0, disposition.receipt_no
+        )
     for item in items:
         before = item_snapshot(item)
         item.disposition_status = DispositionStatus.EXECUTED
@@ -653,7 +664,7 @@ def execute_disposition(
                 proceeds_label_code=entry.label_code,
             )
         append_item_event(
-            session, item, actor, "disposition.execute", before=before, occurred_at=now, data=data
+            session, item, acting[item.id], "disposition.execute", before=before, occurred_at=now, data=data
         )
     return disposition
 

@@ -436,11 +436,12 @@ def add_attachment(
     description: str | None = None,
 ) -> Attachment:
     """Attach a photo or document; its SHA-256 enters the item's history (tamper evidence)."""
+    from .storage import require_keeper
     from .visibility import lock_items
 
     [item] = lock_items(session, actor, [item_id])
-    relations = {Relation.CUSTODIAN} if item.custodian_agency_id == actor.agency_id else set()
-    require(actor, Action.ATTACH_FILE, relations)
+    # The custodian's officers and keepers; a centre operator's keepers for the item in their centre.
+    actor = require_keeper(session, actor, Action.ATTACH_FILE, item)
     ensure_not_disposed(facts(item))
     if not content:
         raise InvalidInput(N_("The file is empty."), fields={"file": [N_("The file is empty.")]})

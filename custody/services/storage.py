@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
@@ -25,7 +26,7 @@ from custody.models.item import Item
 from custody.orm import utcnow
 
 from .item_events import append_item_event, item_snapshot
-from .visibility import lock_items
+from .visibility import add_participant, lock_items
 
 
 def facts(item: Item) -> ItemFacts:
@@ -38,10 +39,47 @@ def custodian_relations(actor: Actor, item: Item) -> set[Relation]:
     return {Relation.CUSTODIAN} if item.custodian_agency_id == actor.agency_id else set()
 
 
-def _locked_item(session: Session, actor: Actor, item_id: int, action: Action) -> Item:
+def in_operated_centres(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on ``Item``: kept in a custody centre ``actor``'s agency operates (keepers only)."""
+    if not actor.operated_centre_ids:
+        return false()
+    return Item.storage_location_id.in_(
+        select(StorageLocation.id).where(StorageLocation.centre_id.in_(sorted(actor.operated_centre_ids)))
+    )
+
+
+def keeper_relations(actor: Actor, item: Item, location: StorageLocation | None = None) -> set[Relation]:
+    """How ``actor``'s agency relates to ``item`` for keeper work: its custodian, and/or the operator of
+    the custody centre the item is in — or, checking it in, the centre of ``location``."""
+    relations = custodian_relations(actor, item)
+    where = location if location is not None else item.storage_location
+    if where is not None and where.centre.operator_agency_id == actor.agency_id:
+        relations.add(Relation.CENTRE_OPERATOR)
+    return relations
+
+
+def acting_actor(session: Session, actor: Actor, item: Item) -> Actor:
+    """The actor as recorded on ``item``'s events, once the policy allowed the action. A centre
+    operator's keeper working on another agency's item acts *for its custodian* (recorded in the event's
+    actor as ``acting_for``), and its keepers go on seeing the case afterwards (keepers only)."""
+    if item.custodian_agency_id == actor.agency_id:
+        return actor
+    custodian = item.custodian_agency
+    add_participant(session, item.case_id, actor.agency_id, keepers_only=True)
+    return actor.for_custodian(custodian.id, custodian.code, custodian.name)
+
+
+def require_keeper(
+    session: Session, actor: Actor, action: Action, item: Item, location: StorageLocation | None = None
+) -> Actor:
+    """Check keeper work on ``item`` against the policy; the actor to record it with."""
+    require(actor, action, keeper_relations(actor, item, location))
+    return acting_actor(session, actor, item)
+
+
+def _locked_item(session: Session, actor: Actor, item_id: int, action: Action) -> tuple[Item, Actor]:
     [item] = lock_items(session, actor, [item_id])
-    require(actor, action, custodian_relations(actor, item))
-    return item
+    return item, require_keeper(session, actor, action, item)
 
 
 def _location(session: Session, location_id: int) -> StorageLocation:
@@ -73,9 +111,10 @@ def check_in(
     reason: str | None = None,
 ) -> Item:
     """入库 — the keeper has scanned the label, checked the item against the list, shelved it."""
-    item = _locked_item(session, actor, item_id, Action.CHECK_IN)
-    check_in_allowed(facts(item))
+    [item] = lock_items(session, actor, [item_id])
     location = _location(session, location_id)
+    actor = require_keeper(session, actor, Action.CHECK_IN, item, location)
+    check_in_allowed(facts(item))
     when = _when(occurred_at, reason, item)
     before = item_snapshot(item)
     item.location_state = LocationState.IN_STORAGE
@@ -114,8 +153,15 @@ def move(
     reason: str | None = None,
     occurred_at: datetime | None = None,
 ) -> Item:
-    item = _locked_item(session, actor, item_id, Action.MOVE_ITEM)
+    [item] = lock_items(session, actor, [item_id])
     location = _location(session, location_id)
+    # A centre's operator moves items within the centres it operates: from there and to there.
+    require(
+        actor,
+        Action.MOVE_ITEM,
+        keeper_relations(actor, item) & keeper_relations(actor, item, location),
+    )
+    actor = acting_actor(session, actor, item)
     move_allowed(facts(item), location.id)
     when = _when(occurred_at, reason, item)
     before = item_snapshot(item)
@@ -145,7 +191,7 @@ def record_external(
     occurred_at: datetime | None = None,
 ) -> Item:
     """The item is kept outside the centre: with the holder (登记保存), a bank, an impound lot."""
-    item = _locked_item(session, actor, item_id, Action.RECORD_EXTERNAL)
+    item, actor = _locked_item(session, actor, item_id, Action.RECORD_EXTERNAL)
     external_allowed(facts(item))
     place = (place or "").strip() or None
     if place is None:
@@ -179,7 +225,7 @@ def record_condition(
     occurred_at: datetime | None = None,
     reason: str | None = None,
 ) -> Item:
-    item = _locked_item(session, actor, item_id, Action.RECORD_CONDITION)
+    item, actor = _locked_item(session, actor, item_id, Action.RECORD_CONDITION)
     ensure_not_disposed(facts(item))
     condition = (condition or "").strip()
     if not condition:

@@ -3,6 +3,10 @@
 An agency's users see the cases their agency has held or been offered, with all their items;
 auditors see everything; administrators see no case data [DESIGN §4]. Anything else is a 404,
 indistinguishable from a missing row.
+
+The keepers of an agency operating a custody centre (三方共管 with an operator) also see the cases with
+an item awaiting check-in or kept in a centre their agency operates, and, afterwards, the cases they
+acted on (a participant row marked ``keepers_only``: the agency's other users do not see those).
 """
 
 from __future__ import annotations
@@ -10,14 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from custody.domain.actor import Actor
-from custody.domain.enums import Role
+from custody.domain.enums import LocationState, Role
 from custody.domain.errors import NotFound
 from custody.domain.i18n import N_
+from custody.models.agency import StorageLocation
 from custody.models.case import Case, CaseParticipant
 from custody.models.item import Item
 
@@ -30,13 +35,35 @@ def sees_everything(actor: Actor) -> bool:
     return actor.has_role(Role.AUDITOR)
 
 
+def _visible_case_ids(actor: Actor) -> Any:
+    """The ids of the cases ``actor`` sees (not an auditor, not only an administrator), as a subquery."""
+    participant = select(CaseParticipant.case_id).where(CaseParticipant.agency_id == actor.agency_id)
+    if not actor.has_role(Role.KEEPER):
+        return participant.where(CaseParticipant.keepers_only.is_(False))
+    if not actor.operated_centre_ids:
+        return participant
+    # A centre operator's keeper: also the cases with an item awaiting check-in (it may come to the
+    # centre) or kept in a centre the agency operates.
+    in_centre = select(Item.case_id).where(
+        or_(
+            Item.location_state == LocationState.AWAITING_CHECK_IN,
+            Item.storage_location_id.in_(
+                select(StorageLocation.id).where(
+                    StorageLocation.centre_id.in_(sorted(actor.operated_centre_ids))
+                )
+            ),
+        )
+    )
+    return participant.union(in_centre)
+
+
 def case_filter(actor: Actor) -> ColumnElement[bool]:
     """A WHERE clause on ``Case.id`` selecting the cases ``actor`` may see."""
     if sees_everything(actor):
         return true()
     if not actor.roles - {Role.ADMIN}:
         return false()
-    return Case.id.in_(select(CaseParticipant.case_id).where(CaseParticipant.agency_id == actor.agency_id))
+    return Case.id.in_(_visible_case_ids(actor))
 
 
 def item_filter(actor: Actor) -> ColumnElement[bool]:
@@ -44,9 +71,7 @@ def item_filter(actor: Actor) -> ColumnElement[bool]:
         return true()
     if not actor.roles - {Role.ADMIN}:
         return false()
-    return Item.case_id.in_(
-        select(CaseParticipant.case_id).where(CaseParticipant.agency_id == actor.agency_id)
-    )
+    return Item.case_id.in_(_visible_case_ids(actor))
 
 
 def get_case(
@@ -107,9 +132,21 @@ def lock_items(
     return items
 
 
-def add_participant(session: Session, case_id: int, agency_id: int) -> None:
-    """Let ``agency_id`` see the case from now on (idempotent)."""
+def add_participant(session: Session, case_id: int, agency_id: int, *, keepers_only: bool = False) -> None:
+    """Let ``agency_id`` see the case from now on (idempotent). ``keepers_only``: the agency took part
+    only as a centre's operator, so only its keepers see the case; a real part in the case (holding
+    it, being offered it) opens it to all its users and is never narrowed again."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(
-        insert(CaseParticipant).values(case_id=case_id, agency_id=agency_id).on_conflict_do_nothing()
+    statement = insert(CaseParticipant).values(
+        case_id=case_id, agency_id=agency_id, keepers_only=keepers_only
     )
+    if keepers_only:
+        session.execute(statement.on_conflict_do_nothing())
+    else:
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[CaseParticipant.case_id, CaseParticipant.agency_id],
+                set_={"keepers_only": False},
+                where=CaseParticipant.keepers_only.is_(True),
+            )
+        )

@@ -19,6 +19,7 @@ from .forms import (
     AgencyEditForm,
     AgencyForm,
     CalendarOverrideForm,
+    CentreOperatorForm,
     LocationForm,
     MfaResetForm,
     PasswordResetForm,
@@ -232,6 +233,50 @@ def locations():
 
     done, status = submit_form(form, create)
     return done or (
-        render_template("admin/locations.html", locations=rows, centres=centres, form=form),
+        render_template(
+            "admin/locations.html",
+            locations=rows,
+            centres=centres,
+            form=form,
+            operator_forms={c.id: _operator_form(c) for c in centres},
+        ),
         status,
     )
+
+
+def _operator_form(centre: CustodyCentre) -> CentreOperatorForm:
+    form = CentreOperatorForm(
+        formdata=None, prefix=f"centre{centre.id}", operator_agency_id=centre.operator_agency_id or 0
+    )
+    form.operator_agency_id.choices = options(
+        [(0, _("— none: each custodian agency's own keepers —"))]
+        + [
+            (a.id, f"{a.name}（{_(a.kind.label)}）")
+            for a in accounts.list_agencies(db.session)
+            if a.is_active or a.id == centre.operator_agency_id
+        ]
+    )
+    return form
+
+
+@bp.route("/centres/<int:centre_id>/operator", methods=["POST"])
+def centre_operator(centre_id: int):
+    """三方共管 with an operator: name the agency whose keepers run this centre for every custodian."""
+    actor = current_actor()
+    require(actor, Action.MANAGE_REFERENCE_DATA)
+    centre = db.get_or_404(CustodyCentre, centre_id)
+    form = CentreOperatorForm(prefix=f"centre{centre.id}")
+    form.operator_agency_id.choices = _operator_form(centre).operator_agency_id.choices
+    if form.validate_on_submit():
+        try:
+            accounts.set_centre_operator(
+                db.session, actor, centre.id, operator_agency_id=form.operator_agency_id.data or None
+            )
+            db.session.commit()
+            flash(_("Operator of %(centre)s saved.", centre=centre.name), "success")
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(None, error)
+    else:
+        flash(_("Choose an agency from the list."), "error")
+    return redirect(url_for("admin.locations", _anchor=f"centre-{centre_id}"))

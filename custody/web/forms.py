@@ -204,6 +204,19 @@ class AgencyEditForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
+class CentreOperatorForm(FlaskForm):
+    operator_agency_id = SelectField(
+        _l("Operator agency"),
+        coerce=int,
+        validators=[Optional()],
+        description=_l(
+            "Its keepers check in, move, release, take back and execute disposals in this centre for "
+            "every custodian agency, recorded as acting for the custodian. Legal custody does not change."
+        ),
+    )
+    submit = SubmitField(_l("Save operator"))
+
+
 class LocationForm(FlaskForm):
     centre_id = SelectField(_l("Custody centre"), coerce=int, validators=[DataRequired()])
     parent_id = SelectField(_l("Inside"), coerce=int, validators=[Optional()])

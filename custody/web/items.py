@@ -51,7 +51,7 @@ from custody.models.lifecycle import Disposition, DispositionLine
 from custody.models.transfer import Transfer, TransferLine
 from custody.orm import utcnow
 from custody.printing import Label, label_sheet_pdf, qr_svg
-from custody.services import cases, checkouts, corrections, dispositions, freezes, items, transfers
+from custody.services import cases, checkouts, corrections, dispositions, freezes, items, storage, transfers
 from custody.services.items import ItemQuery
 from custody.services.visibility import get_item, sees_everything
 
@@ -113,10 +113,17 @@ def _search_choices(form: ItemSearchForm, actor: Actor) -> None:
     form.case_id.choices = options(
         [("", _("Any case"))] + [(str(c.id), f"{c.first_number} · {c.title}") for c in recent_cases]
     )
-    agencies = db.session.scalars(select(Agency).order_by(Agency.kind, Agency.id))
+    # A centre operator is never a custodian.
+    agencies = db.session.scalars(
+        select(Agency).where(Agency.kind != AgencyKind.CENTRE_OPERATOR).order_by(Agency.kind, Agency.id)
+    )
     form.custodian.choices = options(
         [("", _("Any custodian"))]
-        + [(k.value, _("Any %(kind)s", kind=enum_label(k))) for k in AgencyKind]
+        + [
+            (k.value, _("Any %(kind)s", kind=enum_label(k)))
+            for k in AgencyKind
+            if k is not AgencyKind.CENTRE_OPERATOR
+        ]
         + [(str(a.id), a.name) for a in agencies]
     )
     form.status.choices = enum_choices(ItemStatus, blank=_("Any status"))
@@ -173,18 +180,26 @@ def _relations(actor: Actor, item: Item) -> set[Relation]:
     return {Relation.CUSTODIAN} if item.custodian_agency_id == actor.agency_id else set()
 
 
+def _keeper_relations(actor: Actor, item: Item) -> set[Relation]:
+    """For keeper work: the custodian, or the operator of the centre the item is in."""
+    return storage.keeper_relations(actor, item)
+
+
 def actions_for(actor: Actor, item: Item) -> list[tuple[str, str, bool]]:
     """(label, url, primary) of what this user may do with the item now, in the order of its life."""
     status = derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status))
     if status is ItemStatus.DISPOSED:
         return []
     rel = _relations(actor, item)
+    keeping = _keeper_relations(actor, item)
+    # Checking in: a centre operator's keeper receives any agency's item into its centre.
+    receiving = keeping | ({Relation.CENTRE_OPERATOR} if actor.operated_centre_ids else set())
     in_transfer = item.custody_state is CustodyState.IN_TRANSFER
     no_disposal = item.disposition_status is DispositionStatus.NONE
     location = item.location_state
     wanted: list[tuple[bool, str, str | None, bool]] = [
         (
-            allowed(actor, Action.CHECK_IN, rel)
+            allowed(actor, Action.CHECK_IN, receiving)
             and not in_transfer
             and location
             in (LocationState.AWAITING_CHECK_IN, LocationState.WITH_HOLDER, LocationState.EXTERNAL),
@@ -193,7 +208,7 @@ def actions_for(actor: Actor, item: Item) -> list[tuple[str, str, bool]]:
             True,
         ),
         (
-            allowed(actor, Action.MOVE_ITEM, rel)
+            allowed(actor, Action.MOVE_ITEM, keeping)
             and not in_transfer
             and location is LocationState.IN_STORAGE,
             _("Move"),
@@ -201,7 +216,7 @@ def actions_for(actor: Actor, item: Item) -> list[tuple[str, str, bool]]:
             False,
         ),
         (
-            allowed(actor, Action.RECORD_EXTERNAL, rel)
+            allowed(actor, Action.RECORD_EXTERNAL, keeping)
             and not in_transfer
             and location is not LocationState.CHECKED_OUT,
             _("Record external placement"),
@@ -209,7 +224,7 @@ def actions_for(actor: Actor, item: Item) -> list[tuple[str, str, bool]]:
             False,
         ),
         (
-            allowed(actor, Action.RECORD_CONDITION, rel),
+            allowed(actor, Action.RECORD_CONDITION, keeping),
             _("Record condition"),
             url_for("storage.condition", item_id=item.id),
             False,
@@ -372,7 +387,7 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         entries=entries,
         auditor=sees_everything(actor),
         actions=actions_for(actor, item),
-        can_attach=allowed(actor, Action.ATTACH_FILE, _relations(actor, item))
+        can_attach=allowed(actor, Action.ATTACH_FILE, _keeper_relations(actor, item))
         and item.location_state is not LocationState.GONE,
         photo_form=photo_form,
         qr=Markup(qr_svg(item.label_code, scale=4)),

@@ -84,6 +84,7 @@ from custody.services import checkouts as checkout_service
 from custody.services import corrections as correction_service
 from custody.services import dispositions as disposition_service
 from custody.services import freezes as freeze_service
+from custody.services import storage as storage_service
 from custody.services.items import ItemQuery, items_query
 from custody.services.storage import facts
 from custody.services.visibility import get_item, sees_everything
@@ -149,18 +150,28 @@ def _require_login() -> None:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _relations(actor: Actor, custodian_ids: Iterable[int]) -> set[Relation]:
+def _relations(actor: Actor, custodian_ids: Iterable[int], items: Iterable[Item] = ()) -> set[Relation]:
+    """The custodian relation; with ``items``, also the centre operator's (every item in a centre the
+    actor's agency operates: its keepers do the keeper work there for the custodian)."""
     ids = set(custodian_ids)
-    return {Relation.CUSTODIAN} if ids and ids == {actor.agency_id} else set()
+    relations = {Relation.CUSTODIAN} if ids and ids == {actor.agency_id} else set()
+    items = list(items)
+    if (
+        items
+        and actor.operated_centre_ids
+        and all(Relation.CENTRE_OPERATOR in storage_service.keeper_relations(actor, i) for i in items)
+    ):
+        relations.add(Relation.CENTRE_OPERATOR)
+    return relations
 
 
-def _may(actor: Actor, action: Action, custodian_ids: Iterable[int]) -> bool:
-    return allowed(actor, action, _relations(actor, custodian_ids))
+def _may(actor: Actor, action: Action, custodian_ids: Iterable[int], items: Iterable[Item] = ()) -> bool:
+    return allowed(actor, action, _relations(actor, custodian_ids, items))
 
 
-def _require(actor: Actor, action: Action, custodian_ids: Iterable[int]) -> None:
+def _require(actor: Actor, action: Action, custodian_ids: Iterable[int], items: Iterable[Item] = ()) -> None:
     """A POST of an action the page did not offer: refuse it before reading the form (403)."""
-    require(actor, action, _relations(actor, custodian_ids))
+    require(actor, action, _relations(actor, custodian_ids, items))
 
 
 def _sees_personal_data(actor: Actor, custodian_agency_id: int) -> bool:
@@ -476,33 +487,33 @@ def _checkout_context(actor: Actor, checkout: Checkout) -> dict[str, Any]:
     s = checkout.status
     is_requester = checkout.requested_by_id == actor.user_id
     can = {
-        "decide": _may(actor, Action.APPROVE_CHECKOUT, custodians)
+        "decide": _may(actor, Action.APPROVE_CHECKOUT, custodians, items)
         and s is CheckoutStatus.REQUESTED
         and not is_requester,
-        "cancel": _may(actor, Action.REQUEST_CHECKOUT, custodians)
+        "cancel": _may(actor, Action.REQUEST_CHECKOUT, custodians, items)
         and s in (CheckoutStatus.REQUESTED, CheckoutStatus.APPROVED),
-        "release": _may(actor, Action.RELEASE_ITEM, custodians)
+        "release": _may(actor, Action.RELEASE_ITEM, custodians, items)
         and s is CheckoutStatus.APPROVED
         and checkout.approved_by_id != actor.user_id,
-        "return": _may(actor, Action.RETURN_ITEM, custodians)
+        "return": _may(actor, Action.RETURN_ITEM, custodians, items)
         and s is CheckoutStatus.RELEASED
         and bool(outstanding),
-        "extend": _may(actor, Action.REQUEST_CHECKOUT, custodians)
+        "extend": _may(actor, Action.REQUEST_CHECKOUT, custodians, items)
         and s in (CheckoutStatus.APPROVED, CheckoutStatus.RELEASED)
         and pending is None,
-        "decide_extension": _may(actor, Action.APPROVE_CHECKOUT, custodians)
+        "decide_extension": _may(actor, Action.APPROVE_CHECKOUT, custodians, items)
         and pending is not None
         and pending.requested_by_id != actor.user_id,
         "print": s in (CheckoutStatus.APPROVED, CheckoutStatus.RELEASED, CheckoutStatus.RETURNED),
     }
     notes = {
-        "own_request": _may(actor, Action.APPROVE_CHECKOUT, custodians)
+        "own_request": _may(actor, Action.APPROVE_CHECKOUT, custodians, items)
         and s is CheckoutStatus.REQUESTED
         and is_requester,
-        "own_extension": _may(actor, Action.APPROVE_CHECKOUT, custodians)
+        "own_extension": _may(actor, Action.APPROVE_CHECKOUT, custodians, items)
         and pending is not None
         and pending.requested_by_id == actor.user_id,
-        "own_approval": _may(actor, Action.RELEASE_ITEM, custodians)
+        "own_approval": _may(actor, Action.RELEASE_ITEM, custodians, items)
         and s is CheckoutStatus.APPROVED
         and checkout.approved_by_id == actor.user_id,
     }
@@ -545,7 +556,7 @@ def checkout_detail(checkout_id: int):
     if request.method == "POST":
         if submitted is None:
             return redirect(url_for("lifecycle.checkout_detail", checkout_id=checkout.id))
-        _require(actor, CHECKOUT_ACTIONS[submitted], custodians)
+        _require(actor, CHECKOUT_ACTIONS[submitted], custodians, [line.item for line in checkout.lines])
     forms = {
         "decide": _bound(DecisionForm, "decide", submitted, "decide"),
         "cancel": _bound(CancelForm, "cancel", submitted, "cancel"),
@@ -805,19 +816,19 @@ def _disposition_context(actor: Actor, disposition: Disposition) -> dict[str, An
     }
     approval = disposition_service.approval_action(disposition.kind)
     can = {
-        "decide": _may(actor, approval, custodians)
+        "decide": _may(actor, approval, custodians, items)
         and s is DispositionRecordStatus.PROPOSED
         and not is_proposer,
-        "cancel": _may(actor, Action.PROPOSE_DISPOSITION, custodians)
+        "cancel": _may(actor, Action.PROPOSE_DISPOSITION, custodians, items)
         and s in (DispositionRecordStatus.PROPOSED, DispositionRecordStatus.APPROVED),
-        "execute": _may(actor, Action.EXECUTE_DISPOSITION, custodians)
+        "execute": _may(actor, Action.EXECUTE_DISPOSITION, custodians, items)
         and s is DispositionRecordStatus.APPROVED
         and disposition.approved_by_id != actor.user_id,
         "print": disposition.kind in RETURN_KINDS
         and s in (DispositionRecordStatus.APPROVED, DispositionRecordStatus.EXECUTED),
         "print_destruction": disposition.kind is DispositionKind.DESTROY
         and s in (DispositionRecordStatus.APPROVED, DispositionRecordStatus.EXECUTED),
-        "refund": _may(actor, Action.PROPOSE_DISPOSITION, custodians)
+        "refund": _may(actor, Action.PROPOSE_DISPOSITION, custodians, items)
         and s is DispositionRecordStatus.EXECUTED
         and disposition.kind is DispositionKind.CONFISCATE
         and disposition.ground is DisposalGround.UNCLAIMED
@@ -825,10 +836,10 @@ def _disposition_context(actor: Actor, disposition: Disposition) -> dict[str, An
     }
     notes = {
         "head_approves": disposition.kind is DispositionKind.EARLY_SALE,
-        "own_proposal": _may(actor, approval, custodians)
+        "own_proposal": _may(actor, approval, custodians, items)
         and s is DispositionRecordStatus.PROPOSED
         and is_proposer,
-        "own_approval": _may(actor, Action.EXECUTE_DISPOSITION, custodians)
+        "own_approval": _may(actor, Action.EXECUTE_DISPOSITION, custodians, items)
         and s is DispositionRecordStatus.APPROVED
         and disposition.approved_by_id == actor.user_id,
     }
@@ -877,7 +888,7 @@ def disposition_detail(disposition_id: int):
             if submitted == "decide"
             else DISPOSITION_ACTIONS[submitted]
         )
-        _require(actor, action, custodians)
+        _require(actor, action, custodians, [line.item for line in disposition.lines])
     forms = {
         "decide": _bound(DisposalDecisionForm, "decide", submitted, "decide"),
         "cancel": _bound(CancelForm, "cancel", submitted, "cancel"),
@@ -962,7 +973,10 @@ def _witness_choices(actor: Actor, disposition: Disposition, form: ExecuteForm) 
         disposition.kind is not DispositionKind.DESTROY
         or disposition.status is not DispositionRecordStatus.APPROVED
         or not _may(
-            actor, Action.EXECUTE_DISPOSITION, [line.item.custodian_agency_id for line in disposition.lines]
+            actor,
+            Action.EXECUTE_DISPOSITION,
+            [line.item.custodian_agency_id for line in disposition.lines],
+            [line.item for line in disposition.lines],
         )
     ):
         return

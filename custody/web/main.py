@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import BigInteger, Select, cast, func, literal, null, select, text, union_all
+from sqlalchemy import BigInteger, Select, cast, func, literal, null, or_, select, text, union_all
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from custody.access import current_actor
@@ -47,6 +47,7 @@ from custody.services import (
     freezes,
     items,
     spot_checks,
+    storage,
     transfers,
 )
 from custody.services.items import ItemQuery
@@ -188,7 +189,9 @@ def _incoming_transfers(actor: Actor) -> QueueSpec:
 
 
 def _awaiting_check_in(actor: Actor) -> QueueSpec:
-    query = ItemQuery(status=ItemStatus.AWAITING_CHECK_IN, custodian=str(actor.agency_id), sort="seized_at")
+    # A centre operator's keepers receive the items of every custodian agency.
+    custodian = "" if actor.operated_centre_ids else str(actor.agency_id)
+    query = ItemQuery(status=ItemStatus.AWAITING_CHECK_IN, custodian=custodian, sort="seized_at")
     return QueueSpec(Item, items.items_query(actor, query), (Item.seized_at, Item.id.desc()))
 
 
@@ -197,17 +200,33 @@ def _flagged(actor: Actor) -> QueueSpec:
     return QueueSpec(Item, items.items_query(actor, query), (Item.id.desc(),))
 
 
-def _released(actor: Actor) -> QueueSpec:
-    """Check-outs out of storage now, by due time (overdue first)."""
+def _kept_by(actor: Actor, line_model: Any, record: Any) -> Any:
+    """Workflow records of the actor's agency, or (a centre operator's keepers) with an item in a centre
+    the agency operates."""
+    mine = record.custodian_agency_id == actor.agency_id
+    if not actor.operated_centre_ids:
+        return mine
+    parent = line_model.checkout_id if line_model is CheckoutLine else line_model.disposition_id
+    in_centre = (
+        select(parent).join(Item, Item.id == line_model.item_id).where(storage.in_operated_centres(actor))
+    )
+    return or_(mine, record.id.in_(in_centre))
+
+
+def _released(actor: Actor, *, keeper: bool = False) -> QueueSpec:
+    """Check-outs out of storage now, by due time (overdue first); a keeper's: also those a centre
+    operator's keepers take back."""
     stmt = checkouts.checkouts_query(actor, status=CheckoutStatus.RELEASED).where(
-        Checkout.custodian_agency_id == actor.agency_id
+        _kept_by(actor, CheckoutLine, Checkout) if keeper else Checkout.custodian_agency_id == actor.agency_id
     )
     return _checkout_queue(stmt, Checkout.due_at, Checkout.id)
 
 
-def _checkouts(actor: Actor, status: CheckoutStatus, *, others_only: bool = False) -> QueueSpec:
+def _checkouts(
+    actor: Actor, status: CheckoutStatus, *, others_only: bool = False, keeper: bool = False
+) -> QueueSpec:
     stmt = checkouts.checkouts_query(actor, status=status).where(
-        Checkout.custodian_agency_id == actor.agency_id
+        _kept_by(actor, CheckoutLine, Checkout) if keeper else Checkout.custodian_agency_id == actor.agency_id
     )
     if others_only:
         stmt = stmt.where(Checkout.requested_by_id != actor.user_id)
@@ -225,9 +244,13 @@ def _extensions(actor: Actor) -> QueueSpec:
     return _checkout_queue(stmt, Checkout.due_at, Checkout.id)
 
 
-def _dispositions(actor: Actor, status: DispositionRecordStatus, *, others_only: bool = False) -> QueueSpec:
+def _dispositions(
+    actor: Actor, status: DispositionRecordStatus, *, others_only: bool = False, keeper: bool = False
+) -> QueueSpec:
     stmt = dispositions.dispositions_query(actor, status=status).where(
-        Disposition.custodian_agency_id == actor.agency_id
+        _kept_by(actor, DispositionLine, Disposition)
+        if keeper
+        else Disposition.custodian_agency_id == actor.agency_id
     )
     if others_only:
         stmt = stmt.where(Disposition.proposed_by_id != actor.user_id)
@@ -363,9 +386,9 @@ def inbox_queues(actor: Actor) -> dict[str, QueueSpec]:
         )
         specs["approve_corrections"] = _corrections(actor)
     if keeper:
-        specs["release"] = _checkouts(actor, CheckoutStatus.APPROVED)
-        specs["take_back"] = _released(actor)
-        specs["execute"] = _dispositions(actor, DispositionRecordStatus.APPROVED)
+        specs["release"] = _checkouts(actor, CheckoutStatus.APPROVED, keeper=True)
+        specs["take_back"] = _released(actor, keeper=True)
+        specs["execute"] = _dispositions(actor, DispositionRecordStatus.APPROVED, keeper=True)
     return specs
 
 

@@ -70,7 +70,8 @@ def check_in_problem(actor: Actor, item: Item | None) -> str | None:
     status = derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status))
     if status is ItemStatus.DISPOSED:
         return _("This item has been disposed of.")
-    if item.custodian_agency_id != actor.agency_id:
+    # A centre operator's keepers receive every agency's items (the service checks the location's centre).
+    if item.custodian_agency_id != actor.agency_id and not actor.operated_centre_ids:
         return _("Held by %(agency)s: their keeper checks it in.", agency=item.custodian_agency.name)
     if item.custody_state is CustodyState.IN_TRANSFER:
         return _("In a transfer awaiting sign-for.")

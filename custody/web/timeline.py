@@ -149,6 +149,15 @@ class Describer:
         actor = event.actor or {}
         if not actor:
             return _("The system")
+        acting_for = actor.get("acting_for")
+        if isinstance(acting_for, dict):
+            # A centre operator's keeper, working for the item's custodian agency.
+            return _(
+                "%(name)s (%(agency)s, for %(custodian)s)",
+                name=actor.get("display_name") or actor.get("username") or "?",
+                agency=actor.get("agency_name") or "?",
+                custodian=acting_for.get("agency_name") or "?",
+            )
         return _(
             "%(name)s (%(agency)s)",
             name=actor.get("display_name") or actor.get("username") or "?",

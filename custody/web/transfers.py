@@ -130,7 +130,13 @@ def _candidates(actor: Actor, case: Case) -> list[tuple[Item, str | None]]:
 
 def _agency_choices(actor: Actor) -> list[Any]:
     agencies = db.session.scalars(
-        select(Agency).where(Agency.is_active, Agency.id != actor.agency_id).order_by(Agency.kind, Agency.id)
+        select(Agency)
+        .where(
+            Agency.is_active,
+            Agency.id != actor.agency_id,
+            Agency.kind != AgencyKind.CENTRE_OPERATOR,  # never a party to custody
+        )
+        .order_by(Agency.kind, Agency.id)
     )
     return options(
         (a.id, _("%(name)s (%(agency)s)", name=a.name, agency=enum_label(a.kind))) for a in agencies

@@ -13,10 +13,18 @@ import pytest
 from custody.domain.actor import Actor
 from custody.domain.enums import AgencyKind, Role
 from custody.domain.errors import PermissionDenied
-from custody.domain.policy import POLICY, Action, Relation, allowed, require, role_combination_problems
+from custody.domain.policy import (
+    POLICY,
+    Action,
+    Relation,
+    agency_role_problems,
+    allowed,
+    require,
+    role_combination_problems,
+)
 
 P, J, C = AgencyKind.POLICE, AgencyKind.PROCURATORATE, AgencyKind.COURT
-ANY_KIND = {P, J, C}
+ANY_KIND = set(AgencyKind)  # a neutral centre operator too: its accounts hold keepers only (accounts)
 
 # action → (roles allowed, agency kinds allowed, relation required or None)
 SPEC: dict[Action, tuple[set[Role], set[AgencyKind], Relation | None]] = {
@@ -66,6 +74,19 @@ SPEC: dict[Action, tuple[set[Role], set[AgencyKind], Relation | None]] = {
     Action.PAY_RESTITUTION: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
 }
 
+# Keeper work the keepers of a custody centre's operator agency do there for every custodian agency
+# (三方共管 with an operator): physical work only — no requests, approvals, transfers or corrections.
+OPERATOR_KEEPER_ACTIONS = {
+    Action.ATTACH_FILE,
+    Action.CHECK_IN,
+    Action.MOVE_ITEM,
+    Action.RECORD_EXTERNAL,
+    Action.RECORD_CONDITION,
+    Action.RELEASE_ITEM,
+    Action.RETURN_ITEM,
+    Action.EXECUTE_DISPOSITION,
+}
+
 # Supervision, not custody: auditors draw and record spot checks, export ledgers and read statistics.
 OVERSIGHT_ACTIONS = {
     Action.DRAW_SPOT_CHECK,
@@ -107,6 +128,8 @@ CELLS = list(
 def test_every_cell_of_the_policy_table(action, role, kind, relations):
     roles, kinds, relation = SPEC[action]
     expected = role in roles and kind in kinds and (relation is None or relation in relations)
+    if action in OPERATOR_KEEPER_ACTIONS and role is Role.KEEPER and Relation.CENTRE_OPERATOR in relations:
+        expected = True
     actor = make_actor(role, kind)
     assert allowed(actor, action, relations) is expected
     if expected:
@@ -141,3 +164,11 @@ def test_role_combinations():
     assert role_combination_problems([Role.ADMIN, Role.OFFICER])
     assert role_combination_problems([Role.AUDITOR, Role.KEEPER])
     assert role_combination_problems([])
+
+
+def test_a_centre_operators_staff_are_keepers_only():
+    assert agency_role_problems(AgencyKind.CENTRE_OPERATOR, [Role.KEEPER]) == []
+    for role in Role:
+        if role is not Role.KEEPER:
+            assert agency_role_problems(AgencyKind.CENTRE_OPERATOR, [role]), role
+    assert agency_role_problems(P, [Role.OFFICER]) == []

@@ -115,3 +115,59 @@ def test_the_freeze_form_records_the_receipt_date_approval_and_a_queued_freeze(a
         [],
         [app_clock.today().year],
     )
+
+
+def test_the_administrator_names_the_centres_operator_and_its_keeper_receives_every_agencys_items(app):
+    """三方共管 with an operator: set on the storage-locations page; the operator's keeper sees the items
+    to receive in the inbox, checks them in on the batch page, and the history says for whom."""
+    from sqlalchemy import select
+
+    from custody.domain.enums import AgencyKind, Role
+    from custody.models.agency import CustodyCentre
+    from custody.services import accounts
+
+    from ..conftest import TEST_PASSWORD
+    from ..factories import location
+    from .ui import client_for, post, token
+    from .ui import text as page_text
+
+    operator = accounts.create_agency(
+        db.session, None, code="ZXYY", name="中心运营公司", kind=AgencyKind.CENTRE_OPERATOR
+    )
+    accounts.create_user(
+        db.session,
+        None,
+        username="operator_keeper",
+        display_name="中心保管员",
+        agency_id=operator.id,
+        roles=[Role.KEEPER],
+        password=TEST_PASSWORD,
+    )
+    db.session.commit()
+    centre = db.session.scalar(select(CustodyCentre).where(CustodyCentre.code == "PDZX"))
+    admin = client_for(app, "admin")
+    page = get(admin, "/admin/locations")
+    assert "运营单位" in page and f'name="centre{centre.id}-operator_agency_id"' in page
+    csrf = token(admin, "/admin/locations")
+    response = admin.post(
+        f"/admin/centres/{centre.id}/operator",
+        data={
+            f"centre{centre.id}-csrf_token": csrf,
+            f"centre{centre.id}-operator_agency_id": operator.id,
+            f"centre{centre.id}-submit": "1",
+        },
+    )
+    assert response.status_code == 302, text_of(response)[:2000]
+    assert "中心运营公司" in page_text(admin.get("/admin/locations"))
+    fresh()
+    assert db.session.get(CustodyCentre, centre.id).operator_agency_id == operator.id
+
+    item = register(open_case(), category=ItemCategory.GOODS, name="帆布包")
+    keeper = client_for(app, "operator_keeper")
+    assert item.label_code in get(keeper, "/")  # the inbox: items to receive, of every agency
+    response = post(
+        keeper, "/storage/check-in", {"location_id": location("R1-A-01").id, "codes": [item.label_code]}
+    )
+    assert response.status_code == 302, text_of(response)[:2000]
+    history = page_text(get(user_client(app, "police_officer"), f"/items/{item.id}"))
+    assert "中心保管员" in history and "代浦东公安分局" in history
