@@ -41,7 +41,13 @@ from custody.domain.enums import (
 from custody.domain.errors import DomainError, InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status, mask_id_no, mask_name
-from custody.domain.lifecycle import CheckoutStatus, CorrectionStatus, freeze_status_on, is_overdue
+from custody.domain.lifecycle import (
+    CHECKOUT_FROM,
+    CheckoutStatus,
+    CorrectionStatus,
+    freeze_status_on,
+    is_overdue,
+)
 from custody.domain.policy import Action, Relation, allowed
 from custody.extensions import db
 from custody.models.agency import Agency, StorageLocation
@@ -242,7 +248,7 @@ def actions_for(actor: Actor, item: Item) -> list[tuple[str, str, bool]]:
             allowed(actor, Action.REQUEST_CHECKOUT, rel)
             and not in_transfer
             and no_disposal
-            and location is LocationState.IN_STORAGE,
+            and location in CHECKOUT_FROM,  # kept outside (impound lot, bank, holder) too: the law says 等
             _("Request check-out"),
             link_to("lifecycle.checkout_new", item_ids=item.id),
             False,

@@ -42,7 +42,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test\n"
 
 
-def test_only_police_officers_open_cases(app):
+def test_a_police_filing_is_opened_by_a_police_officer_only(app):
+    """Other origins (自侦, supervisory referral, 自诉) are opened by their own agencies: test_case_origins."""
     case = open_case()
     assert case.stage is CaseStage.INVESTIGATION and case.handling_agency.code == "PDGA"
     assert events("case.open")[0].data["police_case_no"] == case.police_case_no

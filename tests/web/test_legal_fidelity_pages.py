@@ -171,3 +171,173 @@ def test_the_administrator_names_the_centres_operator_and_its_keeper_receives_ev
     assert response.status_code == 302, text_of(response)[:2000]
     history = page_text(get(user_client(app, "police_officer"), f"/items/{item.id}"))
     assert "中心保管员" in history and "代浦东公安分局" in history
+
+
+def test_the_court_opens_a_private_prosecution_and_the_seizure_list_takes_witness_and_second_officer(app):
+    judge = user_client(app, "judge")
+    page = get(judge, "/cases/new")
+    assert 'value="private_prosecution"' in page and 'value="procuratorate_investigation"' not in page
+    case = open_case()
+    form = get(user_client(app, "police_officer"), f"/cases/{case.id}/items/new")
+    for name in ("witness", "witness_note", "second_officer", "d_real_estate_registry_notice_no"):
+        assert f'name="{name}"' in form, name
+
+
+def test_the_moves_page_offers_the_supplementary_inquiry_and_merging_and_transfers_offer_appeal_and_jurisdiction(
+    app,
+):
+    referred = cases.open_case(
+        db.session,
+        act("prosecutor"),
+        origin=CaseOrigin.SUPERVISORY_REFERRAL,
+        case_no="浦检刑诉[2026]页5号",
+        title="某受贿案",
+        filed_on=app_clock.today() - timedelta(days=1),
+        referring_body="浦东新区监察委员会",
+    )
+    db.session.commit()
+    moves = get(user_client(app, "prosecutor"), f"/cases/{referred.id}/moves")
+    assert 'id="inquiry"' in moves and 'id="merge"' in moves
+    trial = cases.open_case(
+        db.session,
+        act("judge"),
+        origin=CaseOrigin.PRIVATE_PROSECUTION,
+        case_no="(2026)沪0115刑初页6号",
+        title="自诉侮辱案",
+        filed_on=app_clock.today() - timedelta(days=1),
+    )
+    db.session.commit()
+    new_transfer = get(user_client(app, "judge"), f"/transfers/new?case_id={trial.id}")
+    assert 'value="appeal"' in new_transfer and 'value="jurisdiction"' in new_transfer
+
+
+def test_an_item_kept_outside_offers_a_check_out_and_another_purpose_takes_its_reason(app):
+    from custody.domain.enums import ExternalKind
+
+    car = register(
+        open_case(),
+        name="轿车",
+        category=ItemCategory.VEHICLE,
+        details={"plate": "沪A12345"},
+        external_kind=ExternalKind.IMPOUND_LOT,
+        external_place="浦东停车场",
+    )
+    officer = user_client(app, "police_officer")
+    assert "/checkouts/new?item_ids=" in get(officer, f"/items/{car.id}")
+    page = get(officer, f"/checkouts/new?item_ids={car.id}")
+    assert 'value="other"' in page and 'name="note"' in page
+
+
+def test_the_case_milestones_page_records_unrelated_items_and_public_notices(app):
+    case = open_case()
+    register(case, category=ItemCategory.GOODS)
+    page = get(user_client(app, "police_officer"), f"/oversight/cases/{case.id}")
+    assert 'id="unrelated-title"' in page and 'id="notice-title"' in page
+
+
+def test_the_execute_form_takes_an_external_witness_and_collectors_for_the_owner(app):
+    from custody.domain.enums import DispositionKind
+    from custody.domain.lifecycle import DisposalGround
+    from custody.services import dispositions, storage
+
+    from ..factories import close_case, location, photo
+
+    case = open_case()
+    knife = register(case, name="管制刀具", category=ItemCategory.CONTRABAND)
+    storage.check_in(db.session, act("police_keeper"), knife.id, location_id=location("R1-A-01").id)
+    db.session.commit()
+    photo(knife)
+    destroy = dispositions.propose_disposition(
+        db.session,
+        act("police_officer"),
+        item_ids=[knife.id],
+        kind=DispositionKind.DESTROY,
+        ground=DisposalGround.CONTRABAND,
+        reason="管制刀具",
+    )
+    dispositions.decide_disposition(db.session, act("police_approver"), destroy.id, approve=True)
+    db.session.commit()
+    keeper = user_client(app, "police_keeper")
+    page = get(keeper, f"/dispositions/{destroy.id}")
+    for name in ("witness_kind", "witness_name", "witness_id_no", "witness_organisation"):
+        assert name in page, name
+    assert 'value="discipline_inspector"' in page or "纪检" in page
+
+    goods = register(case, name="手表", category=ItemCategory.GOODS, owner_name="某贸易有限公司")
+    storage.check_in(db.session, act("police_keeper"), goods.id, location_id=location("R1-A-02").id)
+    db.session.commit()
+    close_case(case)
+    back = dispositions.propose_disposition(
+        db.session, act("police_officer"), item_ids=[goods.id], kind=DispositionKind.RETURN_TO_OWNER
+    )
+    dispositions.decide_disposition(db.session, act("police_approver"), back.id, approve=True)
+    db.session.commit()
+    page = get(keeper, f"/dispositions/{back.id}")
+    for relation in ("heir", "organisation", "agent"):
+        assert f'value="{relation}"' in page, relation
+    assert "authorisation_ref" in page
+
+
+def test_a_confiscation_of_unclaimed_property_offers_the_later_refund(app):
+    from custody.domain.enums import DispositionKind
+    from custody.domain.lifecycle import DisposalGround
+    from custody.services import dispositions, storage
+
+    from ..factories import location
+
+    case = open_case()
+    ring = register(case, name="金戒指", category=ItemCategory.GOODS)
+    storage.check_in(db.session, act("police_keeper"), ring.id, location_id=location("R1-B-01").id)
+    milestones.publish_notice(
+        db.session,
+        act("police_officer"),
+        item_ids=[ring.id],
+        published_on=app_clock.today() - timedelta(days=200),
+        medium="公安网站",
+    )
+    db.session.commit()
+    confiscation = dispositions.propose_disposition(
+        db.session,
+        act("police_officer"),
+        item_ids=[ring.id],
+        kind=DispositionKind.CONFISCATE,
+        ground=DisposalGround.UNCLAIMED,
+    )
+    dispositions.decide_disposition(db.session, act("police_approver"), confiscation.id, approve=True)
+    dispositions.execute_disposition(
+        db.session, act("police_keeper"), confiscation.id, receipt_no="国库缴款书 1"
+    )
+    db.session.commit()
+    officer = user_client(app, "police_officer")
+    assert 'id="refund"' in get(officer, f"/dispositions/{confiscation.id}")
+    response = submit(officer, f"/dispositions/{confiscation.id}", "refund", doc_no="退库申请 1")
+    assert response.status_code == 302, text_of(response)[:2000]
+    assert "退库申请 1" in get(officer, f"/dispositions/{confiscation.id}")
+
+
+def test_the_account_page_refuses_an_officer_who_would_also_keep_the_property(app):
+    admin = user_client(app, "admin")
+    page = get(admin, "/admin/users")
+    assert 'name="roles"' in page
+    from sqlalchemy import select
+
+    from custody.models.agency import Agency
+
+    police = db.session.scalar(select(Agency.id).where(Agency.code == "PDGA"))
+    response = submit(
+        admin,
+        "/admin/users",
+        username="officer_keeper",
+        display_name="兼职人员",
+        agency_id=police,
+        roles=["officer", "keeper"],
+        locale="zh_CN",
+        password="Long-enough-pass-2026",
+    )
+    assert response.status_code == 422, response.status_code
+    from .ui import text as page_text
+    from .ui import zh
+
+    refusal = zh("A case officer may not also keep the property (officer and keeper on one account).")
+    assert refusal != "A case officer may not also keep the property (officer and keeper on one account)."
+    assert refusal in page_text(response)
