@@ -52,6 +52,8 @@ def keeper_relations(actor: Actor, item: Item, location: StorageLocation | None 
     """How ``actor``'s agency relates to ``item`` for keeper work: its custodian, and/or the operator of
     the custody centre the item is in — or, checking it in, the centre of ``location``."""
     relations = custodian_relations(actor, item)
+    if not actor.operated_centre_ids:  # not a keeper of an agency running a centre: nothing to load
+        return relations
     where = location if location is not None else item.storage_location
     if where is not None and where.centre.operator_agency_id == actor.agency_id:
         relations.add(Relation.CENTRE_OPERATOR)
