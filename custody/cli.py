@@ -259,6 +259,11 @@ def verify_audit_command(against: str | None, show: int):
             f"{report.checkpoints} checkpoint(s); log of {report.log_size} entries, root {report.root.hex()}; "
             f"checked in {report.seconds:.2f} s."
         )
+        click.echo(
+            "The live records match their history: "
+            + ", ".join(f"{count} {kind}(s)" for kind, count in report.records.items())
+            + "."
+        )
         if document is not None and held is not None:
             click.echo(
                 f"The log extends the {held.source} of {document['timestamp']} "

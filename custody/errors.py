@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 # Parameters that are themselves msgids (a policy rule's description) and are translated too.
-TRANSLATED_PARAMS = frozenset({"rule"})
+TRANSLATED_PARAMS = frozenset({"rule", "record"})
 
 
 def translate(message: str, params: dict[str, Any] | None = None) -> str:

@@ -202,12 +202,33 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+def check_live_rows_replay(request: pytest.FixtureRequest) -> None:
+    """After every test: each live row (items, cases, transfers, check-outs, disposals, freezes,
+    corrections) holds what its history replays to (custody/audit/replay.py), so every operation a
+    test performs is shown to record enough to be verified. Tests that change rows outside the
+    services on purpose say so with ``@pytest.mark.live_rows_diverge(reason=...)``."""
+    if request.node.get_closest_marker("live_rows_diverge") is not None:
+        return
+    from custody.audit.verification import check_live_state, snapshot_session
+
+    with snapshot_session(db.engine) as session:
+        report = check_live_state(session, max_problems=5)
+    if not report.ok:
+        pytest.fail(
+            "the live rows do not replay from their history:\n  "
+            + "\n  ".join(problem.text() for problem in report.problems),
+            pytrace=False,
+        )
+
+
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+def app(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
     application = build_app(database_url, tmp_path / "instance")
     application.test_client_class = IsolatedClient
     with application.app_context():
         yield application
+        db.session.remove()
+        check_live_rows_replay(request)
         db.session.remove()
         db.engine.dispose()
 

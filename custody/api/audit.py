@@ -144,6 +144,15 @@ class ProblemSchema(Schema):
     item_id = ma.fields.Int(allow_none=True)
     log_index = ma.fields.Int(allow_none=True)
     checkpoint_id = ma.fields.Int(allow_none=True)
+    record = ma.fields.Str(
+        allow_none=True,
+        metadata={
+            "description": "a live row that does not match its history: item, case, transfer, checkout, "
+            "disposition, freeze or correction"
+        },
+    )
+    record_id = ma.fields.Int(allow_none=True)
+    field = ma.fields.Str(allow_none=True, metadata={"description": "the row's field (column) concerned"})
 
 
 class ItemVerificationSchema(Schema):

@@ -9,9 +9,11 @@ This module uses only the standard library so the stand-alone verifier can share
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 FORMAT_VERSION = 1
@@ -114,3 +116,34 @@ def canonical_bytes(entry: dict[str, Any]) -> bytes:
 
 def entry_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(entry)).hexdigest()
+
+
+def jsonable(value: Any) -> Any:
+    """Convert a value to the JSON form it is stored and hashed in (no floats for money)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [jsonable(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 2.000 → "2", 2.50 → "2.5": one spelling per number
+    return value
+
+
+def salted_digest(salt: str, value: Any) -> str:
+    """A salted commitment to personal data: ``SHA-256(salt || canonical JSON of value)`` in hex
+    (docs/LEDGER.md §5.6; the salt is the item's ``personal_data_salt``, 32 hex digits)."""
+    if not isinstance(salt, str) or len(salt) != 32:  # never fall back to an unsalted digest
+        raise ValueError("a personal-data salt is 32 hex digits")
+    return hashlib.sha256(salt.encode("ascii") + canonical_bytes(jsonable(value))).hexdigest()
+
+
+def legacy_digest(value: Any) -> str:
+    """The unsalted digest of events recorded before migration 0006 (docs/LEDGER.md §5.6)."""
+    return hashlib.sha256(json.dumps(jsonable(value), ensure_ascii=False).encode("utf-8")).hexdigest()

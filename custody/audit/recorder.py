@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import enum
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,25 +12,9 @@ from custody.domain.enums import EventCategory, Outcome
 from custody.models.audit import AuditEvent
 from custody.orm import utcnow
 
-from .canonical import ENTRY_COLUMNS, build_entry, entry_hash, format_timestamp
+from .canonical import ENTRY_COLUMNS, build_entry, entry_hash, jsonable
 
-
-def jsonable(value: Any) -> Any:
-    """Convert a value to the JSON form it is stored and hashed in (no floats for money)."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [jsonable(v) for v in value]
-        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return format_timestamp(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")  # 2.000 → "2", 2.50 → "2.5": one spelling per number
-    return value
+__all__ = ["event_entry", "jsonable", "record_event"]
 
 
 def event_entry(event: Any) -> dict[str, Any]:

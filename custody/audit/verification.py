@@ -23,19 +23,32 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from custody.domain.i18n import N_
 from custody.models.audit import AuditEvent
+from custody.models.case import Case
 from custody.models.item import Item
 from custody.models.ledger import Checkpoint, LogEntry
+from custody.models.lifecycle import (
+    Checkout,
+    CheckoutLine,
+    Correction,
+    Disposition,
+    DispositionLine,
+    FreezeOrder,
+)
+from custody.models.transfer import Transfer, TransferLine
 
+from . import replay as replay_
 from .bundle import SignedCheckpoint, read_checkpoint
 from .canonical import GENESIS_HASH, build_entry, canonical_bytes, format_timestamp
 from .ledger import LedgerNotInitialised, LedgerSettings, log_tree, read_head
 from .merkle import LEAF_PREFIX, MerkleFrontier, verify_inclusion
+from .replay import Replay
 from .signing import verify_checkpoint
 
 FETCH_ROWS = 2000
@@ -50,6 +63,12 @@ class Problem:
     item_id: int | None = None
     log_index: int | None = None
     checkpoint_id: int | None = None
+    # A live row that does not match its history (custody/audit/replay.py): which kind of record
+    # ("item", "case", "transfer", "checkout", "disposition", "freeze", "correction"), which one,
+    # which field.
+    record: str | None = None
+    record_id: int | None = None
+    field: str | None = None
 
     def text(self) -> str:
         return self.message % self.params if self.params else self.message
@@ -65,6 +84,8 @@ class LedgerReport:
     root: bytes = b""
     checkpoints: int = 0
     seconds: float = 0.0
+    # Live rows held against their history, per kind of record (custody/audit/replay.py).
+    records: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -80,9 +101,13 @@ class LedgerReport:
             "log_size": self.log_size,
             "root_hash": self.root.hex(),
             "checkpoints": self.checkpoints,
+            "records": dict(self.records),
             "problems": self.problem_count,
             "first_problem": first.text() if first else None,
         }
+
+
+_PROBLEM_IDS = ("event_id", "item_id", "log_index", "checkpoint_id", "record_id", "field")
 
 
 class _Collector:
@@ -90,7 +115,9 @@ class _Collector:
         self.report, self.limit = report, limit
 
     def __call__(self, code: str, message: str, **kwargs: Any) -> None:
-        ids = {k: kwargs[k] for k in ("event_id", "item_id", "log_index", "checkpoint_id") if k in kwargs}
+        ids = {k: kwargs[k] for k in _PROBLEM_IDS if k in kwargs}
+        if "kind" in kwargs:
+            ids["record"] = kwargs.pop("kind")
         self.report.problem_count += 1
         if len(self.report.problems) < self.limit:
             self.report.problems.append(Problem(code, message, kwargs, **ids))
@@ -170,6 +197,11 @@ def _time(value: Any, name: str) -> datetime:
 
 def entry_bytes(row: Any) -> bytes:
     """The canonical bytes of an event row read with ``_event_columns``."""
+    return canonical_bytes(event_entry_of(row))
+
+
+def event_entry_of(row: Any) -> dict[str, Any]:
+    """The hashed entry of an event row read with ``_event_columns``; raises UnreadableRow."""
     try:
         entry = build_entry(
             category=row.category,
@@ -189,7 +221,8 @@ def entry_bytes(row: Any) -> bytes:
             user_agent=row.user_agent,
             prev_hash=row.prev_hash,
         )
-        return canonical_bytes(entry)
+        canonical_bytes(entry)  # refuses what cannot be serialised (NaN, …)
+        return entry
     except UnreadableRow:
         raise
     except (TypeError, ValueError, OverflowError) as exc:
@@ -311,8 +344,10 @@ def verify_ledger(
     if 0 in wanted:
         roots[0] = frontier.root()
 
-    # 1. The log in order, each entry against its event; item chains along the way.
+    # 1. The log in order, each entry against its event; item chains and the replay of every
+    # record's history along the way.
     chains = _Chains(problem)
+    replay = Replay()
     stmt = (
         select(
             LogEntry.log_index,
@@ -350,7 +385,9 @@ def verify_ledger(
         else:
             report.events += 1
             try:
-                data = entry_bytes(row)
+                entry = event_entry_of(row)
+                data = canonical_bytes(entry)
+                replay.add(entry, row.id)
             except UnreadableRow as exc:
                 problem(
                     "event.unreadable",
@@ -456,6 +493,9 @@ def verify_ledger(
                 count=count,
                 found=seq,
             )
+
+    # 6. The live rows: each holds what its history says, and each history has its row.
+    check_live_rows(session, replay, problem, report.records)
 
     report.seconds = time.perf_counter() - started
     return report
@@ -660,10 +700,13 @@ def verify_item(
             tree = log_tree(session, settings, checkpoint.tree_size)
             root = bytes.fromhex(checkpoint.root_hash)
 
+    replay = Replay()
     for row in rows:
         report.events += 1
         try:
-            data = entry_bytes(row)
+            entry = event_entry_of(row)
+            data = canonical_bytes(entry)
+            replay.add(entry, row.id)
         except UnreadableRow as exc:
             problem(
                 "event.unreadable",
@@ -720,4 +763,256 @@ def verify_item(
             count=item.event_count,
             found=seq,
         )
+    # The live row against its history: the same check as the whole database's.
+    check_row(replay.get(replay_.ITEM, item.id), replay_.ITEM, item.id, _item_row(item), problem)
+    return report
+
+
+# -- the live rows against their history ----------------------------------------------------------
+
+# What each kind of record is called in a problem (translated as the ``record`` parameter).
+RECORD_LABELS = {
+    replay_.ITEM: N_("Item"),
+    replay_.CASE: N_("Case"),
+    replay_.TRANSFER: N_("Transfer"),
+    replay_.CHECKOUT: N_("Check-out"),
+    replay_.DISPOSITION: N_("Disposal"),
+    replay_.FREEZE: N_("Freeze"),
+    replay_.CORRECTION: N_("Correction"),
+}
+_MODELS: dict[str, Any] = {
+    replay_.ITEM: Item,
+    replay_.CASE: Case,
+    replay_.TRANSFER: Transfer,
+    replay_.CHECKOUT: Checkout,
+    replay_.DISPOSITION: Disposition,
+    replay_.FREEZE: FreezeOrder,
+    replay_.CORRECTION: Correction,
+}
+# Each kind's lines: (owner column, item column, the column compared) — see replay.compare_lines.
+_LINES: dict[str, tuple[Any, Any, Any]] = {
+    replay_.TRANSFER: (TransferLine.transfer_id, TransferLine.item_id, TransferLine.decision),
+    replay_.CHECKOUT: (CheckoutLine.checkout_id, CheckoutLine.item_id, CheckoutLine.returned_at.is_not(None)),
+    replay_.DISPOSITION: (
+        DispositionLine.disposition_id,
+        DispositionLine.item_id,
+        DispositionLine.proceeds_fen,
+    ),
+}
+_SHOWN = 60  # characters of a value shown in a problem
+
+
+def _raw(column: Any, name: str) -> Any:
+    """A column as stored: enumerations as their text, so that a value outside the enumeration is
+    reported as a mismatch rather than breaking the read."""
+    if isinstance(getattr(column, "type", None), SAEnum):
+        return type_coerce(column, String).label(name)
+    return column.label(name)
+
+
+def _row_columns(kind: str) -> list[Any]:
+    model = _MODELS[kind]
+    names = list(replay_.FIELDS[kind])
+    if kind == replay_.ITEM:
+        names.append("personal_data_salt")
+    return [model.id.label("id"), *(_raw(getattr(model, name), name) for name in names)]
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+
+
+def report_mismatch(problem: Any, mismatch: replay_.Mismatch) -> None:
+    """One row field (or line) that is not what its history says, as a problem naming the record
+    and the field. Personal data is never shown, only that its digest does not match."""
+    params: dict[str, Any] = {
+        "kind": mismatch.kind,
+        "record": RECORD_LABELS[mismatch.kind],
+        "record_id": mismatch.id,
+        "field": mismatch.field,
+    }
+    if mismatch.kind == replay_.ITEM:
+        params["item_id"] = mismatch.id
+    if mismatch.personal:
+        problem(
+            "live.personal_data",
+            N_(
+                "%(record)s %(record_id)s: its %(field)s does not match the digest its history records: "
+                "the personal data was changed outside the application."
+            ),
+            **params,
+        )
+    elif mismatch.line is not None and mismatch.field == "lines":
+        if mismatch.expected == "present":
+            problem(
+                "live.line_removed",
+                N_(
+                    "%(record)s %(record_id)s lacks its line for item %(line)s that its history records: "
+                    "the line was removed outside the application."
+                ),
+                line=mismatch.line,
+                **params,
+            )
+        else:
+            problem(
+                "live.line_added",
+                N_(
+                    "%(record)s %(record_id)s has a line for item %(line)s that its history does not "
+                    "record: the line was added outside the application."
+                ),
+                line=mismatch.line,
+                **params,
+            )
+    elif mismatch.line is not None:
+        problem(
+            "live.line",
+            N_(
+                "%(record)s %(record_id)s, line of item %(line)s: its %(field)s is %(found)s, but its "
+                "history says %(expected)s: the line was changed outside the application."
+            ),
+            line=mismatch.line,
+            found=_show(mismatch.found),
+            expected=_show(mismatch.expected),
+            **params,
+        )
+    else:
+        problem(
+            "live.mismatch",
+            N_(
+                "%(record)s %(record_id)s: its %(field)s is %(found)s, but its history says "
+                "%(expected)s: the row was changed outside the application."
+            ),
+            found=_show(mismatch.found),
+            expected=_show(mismatch.expected),
+            **params,
+        )
+
+
+def _no_history(problem: Any, kind: str, record_id: int) -> None:
+    problem(
+        "live.no_history",
+        N_(
+            "%(record)s %(record_id)s is in the database but has no history: it was inserted "
+            "outside the application."
+        ),
+        kind=kind,
+        record=RECORD_LABELS[kind],
+        record_id=record_id,
+        **({"item_id": record_id} if kind == replay_.ITEM else {}),
+    )
+
+
+def _row_missing(problem: Any, record: replay_.Record) -> None:
+    problem(
+        "live.row_missing",
+        N_(
+            "%(record)s %(record_id)s has %(count)s events in its history but no row in the database: "
+            "the row was deleted."
+        ),
+        kind=record.kind,
+        record=RECORD_LABELS[record.kind],
+        record_id=record.id,
+        count=record.events,
+        event_id=record.first_event_id,
+        **({"item_id": record.id} if record.kind == replay_.ITEM else {}),
+    )
+
+
+def check_row(record: replay_.Record | None, kind: str, record_id: int, row: Any, problem: Any) -> None:
+    """One live row against its replayed history (the whole database and one item alike)."""
+    if record is None:
+        _no_history(problem, kind, record_id)
+        return
+    for mismatch in replay_.compare(record, row):
+        report_mismatch(problem, mismatch)
+
+
+def _lines_of(session: Session, kind: str) -> dict[int, list[tuple[int, Any]]]:
+    owner, item, value = _LINES[kind]
+    value = _raw(value, "value") if isinstance(getattr(value, "type", None), SAEnum) else value
+    lines: dict[int, list[tuple[int, Any]]] = {}
+    for owner_id, item_id, held in session.execute(select(owner, item, value).order_by(owner, item)):
+        lines.setdefault(owner_id, []).append((item_id, held))
+    return lines
+
+
+def check_live_rows(session: Session, replay: replay_.Replay, problem: Any, counts: dict[str, int]) -> None:
+    """Every row of every kind of record against what its history says; every history against
+    its row (a deleted row is named with the first event of its history)."""
+    for kind in replay_.KINDS:
+        expected = replay.records[kind]
+        seen: set[int] = set()
+        lines = _lines_of(session, kind) if kind in _LINES else {}
+        counts[kind] = 0
+        try:
+            rows = session.execute(
+                select(*_row_columns(kind)).order_by(_MODELS[kind].id).execution_options(yield_per=FETCH_ROWS)
+            )
+            for row in rows:
+                mapping = row._mapping
+                counts[kind] += 1
+                seen.add(row.id)
+                record = expected.get(row.id)
+                check_row(record, kind, row.id, mapping, problem)
+                if record is not None and kind in _LINES:
+                    for mismatch in replay_.compare_lines(record, lines.get(row.id, [])):
+                        report_mismatch(problem, mismatch)
+        except (ValueError, TypeError, LookupError) as exc:
+            problem(
+                "live.unreadable",
+                N_("The %(table)s rows cannot be read: %(reason)s."),
+                table=_MODELS[kind].__tablename__,
+                reason=str(exc),
+            )
+            continue
+        for record_id in sorted(set(expected) - seen):
+            _row_missing(problem, expected[record_id])
+
+
+def _item_row(item: Item) -> dict[str, Any]:
+    names = [*replay_.FIELDS[replay_.ITEM], "personal_data_salt"]
+    return {name: getattr(item, name) for name in names}
+
+
+@dataclass
+class LiveReport:
+    """The live rows against their replayed history alone (no hashes, no log): what the test suite
+    checks after every test, so that every operation's events are shown to replay."""
+
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    events: int = 0
+    records: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+
+def check_live_state(session: Session, *, max_problems: int = 100) -> LiveReport:
+    """Replay every event in log order (events not yet in the log after them, by id) and hold
+    every live row against it — the sixth step of ``verify_ledger``, on its own."""
+    report = LiveReport()
+    problem = _Collector(report, max_problems)
+    replay = Replay()
+    stmt = (
+        select(*_event_columns())
+        .select_from(AuditEvent)
+        .outerjoin(LogEntry, LogEntry.event_id == AuditEvent.id)
+        .order_by(LogEntry.log_index.is_(None), LogEntry.log_index, AuditEvent.id)
+        .execution_options(yield_per=FETCH_ROWS)
+    )
+    for row in session.execute(stmt):
+        report.events += 1
+        try:
+            replay.add(event_entry_of(row), row.id)
+        except UnreadableRow as exc:
+            problem(
+                "event.unreadable",
+                N_("Event %(event_id)s cannot be read: %(reason)s."),
+                event_id=row.id,
+                reason=str(exc),
+            )
+    check_live_rows(session, replay, problem, report.records)
     return report

@@ -84,7 +84,7 @@ from .checkouts import (
     require_on_items,
     single_case_and_custodian,
 )
-from .item_events import append_item_event, item_snapshot
+from .item_events import append_item_event, item_snapshot, registration_data
 from .items import personal_data_digest, require_documented
 from .storage import facts, keeper_relations
 from .visibility import case_filter, lock_items
@@ -508,11 +508,7 @@ def _proceeds_entry(
         actor,
         "item.register",
         data={
-            "label_code": entry.label_code,
-            "name": entry.name,
-            "category": entry.category,
-            "estimated_value_fen": proceeds_fen,
-            "source_item_id": first.id if len(items) == 1 else None,
+            **registration_data(entry),
             "source_label_code": first.label_code if len(items) == 1 else None,
             "source_item_ids": [i.id for i in items],
             **_common(disposition),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from custody.audit.canonical import GENESIS_HASH
+from custody.audit.canonical import GENESIS_HASH, salted_digest
 from custody.audit.recorder import record_event
 from custody.domain.actor import Actor
 from custody.domain.enums import EventCategory
@@ -27,6 +28,40 @@ def item_snapshot(item: Item) -> dict[str, Any]:
         "external_place": item.external_place,
         "disposition_status": item.disposition_status,
         "disposition_kind": item.disposition_kind,
+    }
+
+
+PERSONAL_FIELDS = ("owner_name", "owner_id_no", "owner_contact")
+
+
+def registration_data(item: Item) -> dict[str, Any]:
+    """What ``item.register`` commits to: every registration field of the row, so that the live row
+    can be replayed from its history (custody/audit/replay.py); the owner's personal data only as
+    digests salted with the item's salt (docs/LEDGER.md §5.6). The caller has flushed the item."""
+    salt = item.personal_data_salt or ""
+    return {
+        "label_code": item.label_code,
+        "name": item.name,
+        "category": item.category,
+        "quantity": Decimal(str(item.quantity)),
+        "unit": item.unit,
+        "features": item.features,
+        "specification": item.specification,
+        "condition_at_seizure": item.condition_at_seizure,
+        "source": item.source,
+        "is_perishable": bool(item.is_perishable),
+        "estimated_value_fen": item.estimated_value_fen,
+        "details": item.details,
+        "measure_doc_no": item.measure_doc_no,
+        "measure_date": item.measure_date,
+        "seized_at": item.seized_at,
+        "ownership_clear": bool(item.ownership_clear),
+        "external_contact": item.external_contact,
+        "source_item_id": item.source_item_id,
+        "personal_data_sha256": salted_digest(salt, [getattr(item, name) for name in PERSONAL_FIELDS]),
+        "personal_data_fields_sha256": {
+            name: salted_digest(salt, getattr(item, name)) for name in PERSONAL_FIELDS
+        },
     }
 
 

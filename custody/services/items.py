@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, UnaryExpression, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session, object_session
 
-from custody.audit.canonical import canonical_bytes
+from custody.audit.canonical import salted_digest
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date, start_of_local_day
 from custody.domain.enums import (
@@ -56,7 +56,7 @@ from custody.orm import utcnow
 
 from . import numbers
 from .cases import case_event
-from .item_events import append_item_event
+from .item_events import append_item_event, registration_data
 from .search import contains_text
 from .storage import facts
 from .visibility import get_case, get_item, item_filter
@@ -261,9 +261,7 @@ def personal_data_digest(salt: str | None, value: Any) -> str:
     so the digest cannot be brute-forced from the few unknown digits of a phone or ID number, while
     the custodian can still prove a value by revealing it with the salt (docs/LEDGER.md §5.6).
     """
-    if not isinstance(salt, str) or len(salt) != 32:  # never fall back to an unsalted digest
-        raise ValueError("a personal-data salt is 32 hex digits")
-    return hashlib.sha256(salt.encode("ascii") + canonical_bytes(value)).hexdigest()
+    return salted_digest(salt or "", value)  # refuses a missing salt: never an unsalted digest
 
 
 def owner_data_digest(item: Item) -> str:
@@ -382,20 +380,7 @@ def register_on_case(
         actor,
         "item.register",
         occurred_at=seized_at,
-        data={
-            "label_code": item.label_code,
-            "name": item.name,
-            "category": item.category,
-            "quantity": item.quantity,
-            "unit": item.unit,
-            "features": item.features,
-            "estimated_value_fen": item.estimated_value_fen,
-            "details": details,
-            "measure_doc_no": item.measure_doc_no,
-            "measure_date": item.measure_date,
-            "seizure_list_no": seizure_list.list_no,
-            "personal_data_sha256": owner_data_digest(item),
-        },
+        data={**registration_data(item), "seizure_list_no": seizure_list.list_no},
     )
     return item
 

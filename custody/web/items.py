@@ -307,6 +307,22 @@ def corrected_rows(item_corrections: list[Any]) -> dict[str, Any]:
     return rows
 
 
+def _record_check(item: Item) -> dict[str, Any]:
+    """The auditor's badge: the item's history checked and its live row replayed against it — the
+    same check as ``flask custody verify-audit`` and ``GET /api/v1/audit/verify`` (nothing recorded)."""
+    from custody.audit.ledger import current_settings
+    from custody.audit.verification import verify_item
+    from custody.errors import translate
+
+    report = verify_item(db.session, current_settings(), item, None, max_problems=5)
+    return {
+        "ok": report.ok,
+        "events": report.events,
+        "problems": [translate(p.message, p.params) for p in report.problems],
+        "more": report.problem_count - len(report.problems),
+    }
+
+
 def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 200) -> tuple[str, int]:
     now = utcnow()
     full_personal = sees_everything(actor) or actor.agency_id == item.custodian_agency_id
@@ -402,6 +418,7 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         source_item=source_item,
         proceeds=proceeds,
         can_audit=allowed(actor, Action.READ_AUDIT_LOG),
+        record_check=_record_check(item) if allowed(actor, Action.READ_AUDIT_LOG) else None,
         valuable_missing=()
         if derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status))
         is ItemStatus.DISPOSED

@@ -32,6 +32,8 @@ from ..factories import act, stored_items
 from ..helpers import events, fresh
 from .ledger_helpers import as_dba, backup_database, drop_backup, restore_database
 
+pytestmark = pytest.mark.live_rows_diverge(reason="tampers with the record and the rows on purpose")
+
 EVENTS = AuditEvent.__table__
 ENTRIES = LogEntry.__table__
 
@@ -168,8 +170,9 @@ def test_a_tail_truncated_below_a_checkpoint_is_caught(history, runner, tmp_path
 
 
 def test_a_truncation_that_covers_its_tracks_is_caught_by_an_exported_checkpoint(history, runner, tmp_path):
-    """The DBA also deletes the checkpoints after the cut and repairs every cache: the database
-    looks intact on its own — only the checkpoint an agency holds shows the rollback."""
+    """The DBA also deletes the checkpoints after the cut, repairs every cache and rolls the live rows
+    back to what the remaining history says: the database looks intact on its own — only the
+    checkpoint an agency holds shows the rollback."""
     exported = tmp_path / "held-by-the-procuratorate.json"
     checkpoint(runner, exported)
     cut = _tree_size() - 3
@@ -181,14 +184,26 @@ def test_a_truncation_that_covers_its_tracks_is_caught_by_an_exported_checkpoint
         conn.execute(delete(EVENTS).where(EVENTS.c.id.in_(doomed)))
         conn.execute(delete(Checkpoint.__table__).where(Checkpoint.__table__.c.tree_size > cut))
         _repair_caches(conn)
+    # The rows still hold what the deleted events recorded: the replayed history says otherwise.
     code, lines = verify_audit(runner)
-    assert code == 0, lines
+    assert code == 1
+    assert lines[0] == (
+        f'FAILED: Item {history.items[1].id}: its condition is "封存完好", but its history says null: '
+        "the row was changed outside the application."
+    )
+    with as_dba() as conn:  # the thorough forger rolls the rows back too
+        rolled_back = [item.id for item in history.items[1:]]
+        conn.execute(
+            update(Item.__table__).where(Item.__table__.c.id.in_(rolled_back)).values(condition=None)
+        )
+    code, lines = verify_audit(runner)
+    assert code == 0, lines  # (each run adds its own audit.verify event to the log: 2 since the cut)
     code, lines = verify_audit(runner, "--against", str(exported))
     held = json.loads(exported.read_text())
     assert code == 1
     assert lines[0] == (
         f"FAILED: The exported checkpoint ({held['tree_size']} entries, {held['timestamp']}) is "
-        f"ahead of this log ({cut + 1} entries): the log was truncated or restored from an "
+        f"ahead of this log ({cut + 2} entries): the log was truncated or restored from an "
         "older copy."
     )
 

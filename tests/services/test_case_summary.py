@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
 from custody.domain.enums import DispositionKind, ItemCategory
 from custody.extensions import db
-from custody.models.item import Item
-from custody.services import dispositions, storage
+from custody.services import corrections, dispositions, storage
 from custody.services.cases import case_summary
 
 from ..factories import act, close_case, location, photo, register, stored_items
@@ -50,7 +47,15 @@ def test_disposed_items_leave_the_value_and_cash_counts_at_its_amount(app):
     cash = register(
         case, name="人民币现金", category=ItemCategory.CASH, unit="元", details={"amount_fen": 50_000}
     )  # no estimate typed: the amount counted is its value
-    db.session.execute(update(Item).where(Item.id == item.id).values(estimated_value_fen=7_000))
+    correction = corrections.propose_correction(
+        db.session,
+        act("police_officer"),
+        item_id=item.id,
+        field="estimated_value_fen",
+        new_value=7_000,
+        reason="估价报告已出",
+    )
+    corrections.decide_correction(db.session, act("police_approver"), correction.id, approve=True)
     db.session.commit()
     assert case_summary(db.session, case.id).total_value_fen == 57_000
     close_case(case)
