@@ -293,6 +293,7 @@ def move_custody_behind_the_checkouts_back(item_ids, to_code="PDJC"):
     db.session.expire_all()
 
 
+@pytest.mark.live_rows_diverge(reason="moves custody behind the check-outs' back with a direct update")
 def test_a_check_out_goes_no_further_once_custody_moved(app):
     case, stored = stored_items(3)
     requested, ready, out = request([stored[0].id]), approved([stored[1].id]), released([stored[2].id])

@@ -182,6 +182,7 @@ def test_each_renewal_runs_on_from_the_previous_end_for_at_most_the_same_period(
         freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no="x", period_months=7)
 
 
+@pytest.mark.live_rows_diverge(reason="back-dates the freeze with a direct update (expired_freeze)")
 def test_renewal_after_expiry_is_refused_and_the_freeze_lapses(app):
     _, account = frozen_account()
     order = expired_freeze(account)  # ran out about 17 days ago
@@ -253,6 +254,7 @@ def test_the_freeze_follows_custody_on_transfer(app):
     assert events("freeze.renew", item_id=account.id)[0].actor["agency_code"] == "PDJC"
 
 
+@pytest.mark.live_rows_diverge(reason="back-dates the freeze with a direct update (expired_freeze)")
 def test_lapse_freezes_command(app, runner):
     _, account = frozen_account()
     order = expired_freeze(account)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from custody.models.item import Item
 from ..factories import open_case, register, stored_items
 
 
+@pytest.mark.live_rows_diverge(reason="rebuilds a database as it was before migration 0006")
 def test_upgrading_salts_every_existing_item_on_a_database_in_use(app):
     case, stored = stored_items(2)  # items with check-ins, labels and events referring to them
     register(case, owner_name="张三", owner_contact="13856781234")

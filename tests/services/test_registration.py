@@ -312,6 +312,7 @@ def test_items_left_with_the_holder_do_not_carry_the_holders_name_into_the_recor
     assert db.session.get(type(seizure_list), seizure_list.id).holder_name == "李四"  # the list keeps it
 
 
+@pytest.mark.live_rows_diverge(reason="marks the item disposed with a direct update")
 def test_a_disposed_item_takes_no_new_attachment(app, tmp_path):
     case, [item] = stored_items(1)
     db.session.execute(

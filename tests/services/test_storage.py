@@ -133,6 +133,7 @@ def test_back_dated_check_in_needs_a_reason_and_cannot_precede_seizure(app):
     assert event.reason == "夜间入库，次日补录" and event.occurred_at < event.recorded_at - timedelta(hours=2)
 
 
+@pytest.mark.live_rows_diverge(reason="marks the item disposed with a direct update")
 def test_condition_is_recorded_and_a_disposed_item_accepts_nothing(app):
     case, [item] = stored_items(1)
     keeper = act("police_keeper")

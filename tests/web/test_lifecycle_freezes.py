@@ -6,6 +6,7 @@ import html
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from custody.domain import clock as app_clock
@@ -207,6 +208,7 @@ def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):
     assert row_counts(FreezeOrder) == before
 
 
+@pytest.mark.live_rows_diverge(reason="back-dates the freeze with a direct update")
 def test_a_lapsed_freeze_says_why_it_cannot_be_renewed(app):
     account = frozen_account()
     today = local_date(app_clock.now())

@@ -345,6 +345,7 @@ def test_no_return_list_for_other_kinds(app, kind):
 # -- language ---------------------------------------------------------------------------------
 
 
+@pytest.mark.live_rows_diverge(reason="makes the check-out overdue with a direct update")
 def test_pages_are_chinese_first_and_english_on_request(app):
     """Headings, labels, hints, badges and form errors are in Chinese by default; every one of them
     is English after switching."""
