@@ -242,6 +242,13 @@ def record_refusal(action: str, **data: Any) -> None:
                 log.exception("could not record security event %s", action)
 
 
+def record_denial(error: DomainError) -> None:
+    """Record a permission refusal as ``permission.denied``, whichever front door refused it
+    (API, error page or a page form showing it on the form); other refusals are not security events."""
+    if isinstance(error, PermissionDenied):
+        record_refusal("permission.denied", code=error.code)
+
+
 def problem_code(error: DomainError) -> str:
     """The problem's ``code``: the one the service gave, else a dotted name for the class's default
     (``InvalidInput`` → ``invalid_input``), like every other code (``transfer.line_decided``, ``http.422``)."""
@@ -255,8 +262,7 @@ def problem_code(error: DomainError) -> str:
 
 def handle_domain_error(error: DomainError):
     db.session.rollback()
-    if isinstance(error, PermissionDenied):
-        record_refusal("permission.denied", code=error.code)
+    record_denial(error)
     detail = translate(error.message, error.params)
     if _is_api():
         return problem(

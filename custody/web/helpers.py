@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from custody.domain.clock import LOCAL_TZ
 from custody.domain.errors import DomainError
-from custody.errors import translate
+from custody.errors import record_denial, translate
 from custody.extensions import db
 
 PAGE_SIZE = 50
@@ -70,7 +70,10 @@ def show_domain_error(
     ``rename`` maps the service's field names to the form's where they differ
     (e.g. ``details.imei`` → ``phone-imei``). The overall message is flashed as well when some
     of the errors have no field on the form, so nothing the service said is lost.
+    A permission refusal is recorded here (``permission.denied``), as the API and the error pages do:
+    every page form that shows a refusal passes through this function.
     """
+    record_denial(error)
     placed = False
     unplaced = False
     if form is not None:

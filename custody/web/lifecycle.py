@@ -61,7 +61,7 @@ from custody.domain.lifecycle import (
     suggested_period_months,
 )
 from custody.domain.policy import Action, Relation, allowed, require
-from custody.errors import record_refusal, translate
+from custody.errors import translate
 from custody.extensions import db
 from custody.models.case import Case
 from custody.models.item import Item
@@ -266,8 +266,6 @@ def _refused(
     field_refusal = {**FORM_REFUSALS, **(refusals or {})}.get(error.code)
     if isinstance(error, NotFound) or (isinstance(error, PermissionDenied) and field_refusal is None):
         raise error
-    if isinstance(error, PermissionDenied):
-        record_refusal("permission.denied", code=error.code)  # remembered, like every denial
     aliases = aliases or {}
     fields: dict[str, list[str]] = {}
     for name, messages in error.fields.items():

@@ -498,8 +498,9 @@ def stocktake_scan(stocktake_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        from custody.errors import translate
+        from custody.errors import record_denial, translate
 
+        record_denial(error)
         message = translate(error.message, error.params)
         if json:
             return jsonify(ok=False, message=message, code=error.code), error.status

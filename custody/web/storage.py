@@ -14,10 +14,10 @@ from sqlalchemy import select
 from custody.access import current_actor
 from custody.domain.actor import Actor
 from custody.domain.enums import CustodyState, ExternalKind, ItemStatus, LocationState
-from custody.domain.errors import DomainError
+from custody.domain.errors import DomainError, PermissionDenied
 from custody.domain.items import ItemFacts, derive_status
 from custody.domain.policy import Action, Relation, require
-from custody.errors import translate
+from custody.errors import record_denial, translate
 from custody.extensions import db
 from custody.models.agency import StorageLocation
 from custody.models.item import Item
@@ -159,6 +159,7 @@ def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[
         return rows, 422
     occurred_at, reason = aware_local(form.occurred_at.data), form.reason.data or None
     failed = False
+    denied: PermissionDenied | None = None
     for row in rows:
         if row.item is None:  # refused above: every row has an item once no row has an error
             continue
@@ -174,6 +175,8 @@ def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[
             )
         except DomainError as error:
             failed = True
+            if denied is None and isinstance(error, PermissionDenied):
+                denied = error
             row.error = translate(error.message, error.params)
             for name in ("location_id", "occurred_at", "reason"):  # batch-wide problems go on the field
                 if name in error.fields:
@@ -182,6 +185,8 @@ def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[
                     field.errors = [*field.errors, *(m for m in messages if m not in field.errors)]
     if failed:
         db.session.rollback()
+        if denied is not None:
+            record_denial(denied)  # a refused batch is recorded like every denial (the first refusal)
         flash(
             _("Nothing was checked in: correct the marked items (or remove them) and submit again."), "error"
         )
