@@ -32,7 +32,7 @@ def register_api(app: Flask) -> None:
     api.register_converter(
         RowIdConverter, lambda converter: {"type": "integer", "minimum": 0, "maximum": MAX_ID}
     )
-    from . import admin, audit, cases, items, lifecycle, meta, oversight, tokens, transfers
+    from . import admin, audit, cases, items, lifecycle, meta, money, oversight, tokens, transfers
 
     for blueprint in (
         meta.blp,
@@ -46,6 +46,7 @@ def register_api(app: Flask) -> None:
         lifecycle.blp,
         audit.blp,
         oversight.blp,
+        money.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(_swagger_assets())

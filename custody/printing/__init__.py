@@ -7,6 +7,14 @@ that every form uses.
 
 from __future__ import annotations
 
+from .money import (
+    LedgerLine,
+    RestitutionEntry,
+    RestitutionList,
+    SubLedger,
+    restitution_list_pdf,
+    sub_ledger_pdf,
+)
 from .pdf import (
     CheckoutLine,
     CheckoutSlip,
@@ -37,6 +45,12 @@ from .pdf import (
 )
 
 __all__ = [
+    "LedgerLine",
+    "RestitutionEntry",
+    "RestitutionList",
+    "SubLedger",
+    "restitution_list_pdf",
+    "sub_ledger_pdf",
     "DestructionRecord",
     "destruction_record_pdf",
     "CheckoutLine",

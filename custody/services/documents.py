@@ -26,6 +26,8 @@ DOCUMENTS = {
     "destruction_record": "disposition",
     "label_sheet": "item",
     "stocktake_report": "stocktake",
+    "sub_ledger": "money_ledger",
+    "restitution_list": "restitution_plan",
 }
 
 

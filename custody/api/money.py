@@ -1,0 +1,514 @@
+"""Money as money (issue 13): case-money accounts, each case's sub-ledger, victims and restitution
+plans, as JSON endpoints. Amounts are integers in 分; bad amounts are 422 problems naming the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from custody.access import current_actor, login_required_api, require_recent_confirmation
+from custody.domain.actor import Actor
+from custody.domain.items import MAX_FEN, mask_id_no
+from custody.domain.money import ClaimClass, LineKind, LineStatus, MovementKind, PlanStatus
+from custody.extensions import db
+from custody.models.money import MoneyMovement, Victim
+from custody.services import money, restitution
+from custody.services.visibility import get_case, sees_everything
+
+from .common import AgencyRefSchema, AwareDateTime, Blueprint, Date, Int, Schema, paginate
+from .lifecycle import CONFIRM_HEADER
+from .lifecycle_schemas import ReasonSchema, RequiredReasonSchema
+from .schemas import PageQuerySchema, _enum
+
+blp = Blueprint(
+    "api_money",
+    __name__,
+    url_prefix="/api/v1",
+    description="Money: case-money accounts (涉案款专户), sub-ledgers, victims and restitution",
+)
+
+
+def Fen(**kwargs: Any) -> ma.fields.Raw:
+    """An amount in 分. Checked by the domain (custody/domain/money.check_amount), so negative, zero,
+    fractional-分 and overflowing amounts get their own clear 422 message."""
+    metadata = {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": MAX_FEN,
+        "description": "in 分 (fen), a whole number",
+    }
+    metadata.update(kwargs.pop("metadata", {}))
+    return ma.fields.Raw(metadata=metadata, **kwargs)
+
+
+OPTIONAL: dict[str, Any] = {"load_default": None, "allow_none": True}
+
+
+# -- schemas -------------------------------------------------------------------------------------
+
+
+class AccountSchema(Schema):
+    id = Int()
+    agency = ma.fields.Nested(AgencyRefSchema)
+    bank = ma.fields.Str()
+    account_no = ma.fields.Str()
+    account_name = ma.fields.Str()
+    is_active = ma.fields.Bool()
+
+
+class AccountCreateSchema(Schema):
+    agency_id = Int(required=True, strict=True)
+    bank = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=100))
+    account_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=40))
+    account_name = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=100))
+
+
+class MovementSchema(Schema):
+    id = Int()
+    ledger_id = Int()
+    seq = Int()
+    kind = _enum(MovementKind)
+    amount_fen = Int()
+    delta_fen = Int()
+    balance_before_fen = Int()
+    balance_after_fen = Int()
+    custodian_agency_id = Int()
+    from_agency_id = Int(allow_none=True)
+    value_date = Date()
+    bank = ma.fields.Str(allow_none=True)
+    reference = ma.fields.Str(allow_none=True)
+    note = ma.fields.Str(allow_none=True)
+    item_id = Int(allow_none=True)
+    disposition_id = Int(allow_none=True)
+    transfer_id = Int(allow_none=True)
+    plan_line_id = Int(allow_none=True)
+    recorded_at = AwareDateTime()
+
+
+class LedgerSchema(Schema):
+    id = Int()
+    account = ma.fields.Nested(AccountSchema)
+    custodian_agency = ma.fields.Nested(AgencyRefSchema)
+    balance_fen = Int()
+    movements = Int()
+
+
+class CaseMoneySchema(Schema):
+    case_id = Int()
+    balance_fen = Int(metadata={"description": "the sum of the ledgers' balances"})
+    ledgers = ma.fields.List(ma.fields.Nested(LedgerSchema))
+
+
+class MovementQuerySchema(PageQuerySchema):
+    ledger_id = Int(load_default=None, strict=True)
+
+
+class DepositSchema(Schema):
+    amount_fen = Fen(required=True)
+    slip_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    bank = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=100))
+    payer_account = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=40))
+    payer_name = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=100))
+    account_id = Int(**OPTIONAL, strict=True, metadata={"description": "default: the agency's only account"})
+    value_date = Date(**OPTIONAL, metadata={"description": "the slip's date; default today"})
+    note = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=500))
+
+
+class LedgerEntrySchema(Schema):
+    amount_fen = Fen(required=True)
+    reference = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    value_date = Date(**OPTIONAL)
+    note = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=500))
+
+
+class RemittanceSchema(Schema):
+    amount_fen = Fen(required=True)
+    payment_form_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    value_date = Date(**OPTIONAL)
+    note = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=500))
+
+
+class ClaimSchema(Schema):
+    id = Int()
+    victim_id = Int(allow_none=True)
+    klass = _enum(ClaimClass)
+    claimed_fen = Int()
+    confirmed_fen = Int(allow_none=True)
+    compensated_fen = Int()
+    paid_fen = Int()
+    basis = ma.fields.Str(allow_none=True)
+
+
+class VictimSchema(Schema):
+    id = Int()
+    case_id = Int()
+    name = ma.fields.Str()
+    id_no = ma.fields.Str(
+        allow_none=True, metadata={"description": "masked outside the agencies handling the money"}
+    )
+    contact = ma.fields.Str(allow_none=True)
+    payee_bank = ma.fields.Str(allow_none=True)
+    payee_account = ma.fields.Str(allow_none=True)
+    claims = ma.fields.List(ma.fields.Nested(ClaimSchema))
+
+
+class VictimCreateSchema(Schema):
+    name = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=100))
+    id_no = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=32))
+    contact = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=64))
+    payee_bank = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=100))
+    payee_account = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=40))
+
+
+class ClaimCreateSchema(Schema):
+    klass = _enum(ClaimClass, required=True)
+    claimed_fen = Fen(required=True)
+    victim_id = Int(**OPTIONAL, strict=True)
+    confirmed_fen = Fen(**OPTIONAL)
+    compensated_fen = Fen(**OPTIONAL, metadata={"minimum": 0})
+    basis = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=200))
+
+
+class ClaimConfirmSchema(Schema):
+    confirmed_fen = Fen(required=True)
+    compensated_fen = Fen(**OPTIONAL, metadata={"minimum": 0})
+    basis = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=200))
+
+
+class PlanLineSchema(Schema):
+    line_no = Int()
+    kind = _enum(LineKind)
+    claim_id = Int(allow_none=True)
+    klass = _enum(ClaimClass, allow_none=True)
+    owed_fen = Int()
+    allocated_fen = Int()
+    status = _enum(LineStatus)
+    receipt_no = ma.fields.Str(allow_none=True)
+    paid_at = AwareDateTime(allow_none=True)
+
+
+class PlanSchema(Schema):
+    id = Int()
+    plan_no = ma.fields.Str()
+    case_id = Int()
+    agency = ma.fields.Nested(AgencyRefSchema)
+    funds_fen = Int()
+    remainder_fen = Int()
+    rule = ma.fields.Str()
+    legal_basis = ma.fields.Str(allow_none=True)
+    status = _enum(PlanStatus)
+    proposed_by_id = Int()
+    proposed_at = AwareDateTime()
+    approved_by_id = Int(allow_none=True)
+    approved_at = AwareDateTime(allow_none=True)
+    rejected_reason = ma.fields.Str(allow_none=True)
+    completed_at = AwareDateTime(allow_none=True)
+    lines = ma.fields.List(ma.fields.Nested(PlanLineSchema))
+
+
+class PlanCreateSchema(Schema):
+    legal_basis = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=200))
+
+
+class PaySchema(Schema):
+    receipt_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    value_date = Date(**OPTIONAL)
+
+
+# -- accounts -------------------------------------------------------------------------------------
+
+
+@blp.route("/money/accounts")
+class Accounts(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, AccountSchema(many=True))
+    def get(self):
+        """The case-money accounts (涉案款专户) of every agency."""
+        current_actor()
+        return money.accounts(db.session)
+
+    @blp.arguments(AccountCreateSchema)
+    @blp.response(201, AccountSchema)
+    def post(self, data):
+        """登记涉案款专户 — register an agency's case-money account (administrators)."""
+        account = money.create_account(db.session, current_actor(), **data)
+        db.session.commit()
+        return account
+
+
+# -- a case's money ------------------------------------------------------------------------------
+
+
+@blp.route("/cases/<int:case_id>/money")
+class CaseMoney(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, CaseMoneySchema)
+    def get(self, case_id: int):
+        """The case's ledgers (one per account) with their balances; the balance is the last movement's."""
+        ledgers = money.case_ledgers(db.session, current_actor(), case_id)
+        return {
+            "case_id": case_id,
+            "balance_fen": sum(lb.balance_fen for lb in ledgers),
+            "ledgers": [
+                {
+                    "id": lb.ledger.id,
+                    "account": lb.ledger.account,
+                    "custodian_agency": lb.ledger.custodian_agency,
+                    "balance_fen": lb.balance_fen,
+                    "movements": lb.movements,
+                }
+                for lb in ledgers
+            ],
+        }
+
+
+@blp.route("/cases/<int:case_id>/money/movements")
+class CaseMovements(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(MovementQuerySchema, location="query")
+    @blp.response(200, MovementSchema(many=True))
+    @blp.paginate()
+    def get(self, query, case_id: int, pagination_parameters):
+        """分户账 — the case's sub-ledger: every movement in the order recorded."""
+        get_case(db.session, current_actor(), case_id)
+        return paginate(
+            db.session,
+            money.movements_query(case_id, ledger_id=query.get("ledger_id")),
+            pagination_parameters,
+        )
+
+
+def _post(path: str, schema: type[Schema], handler: Any, doc: str, name: str, *, status: int = 201) -> None:
+    """One POST endpoint recording a movement: parse, call the service, commit, answer the movement(s)."""
+
+    class Post(MethodView):
+        decorators = [login_required_api]
+
+        @blp.arguments(schema)
+        @blp.response(status, MovementSchema)
+        def post(self, data, record_id: int):
+            result = handler(current_actor(), record_id, data)
+            db.session.commit()
+            return result
+
+    Post.post.__doc__ = doc
+    Post.__name__ = name
+    blp.route(path, endpoint=name)(Post)
+
+
+def _slip(data: dict[str, Any]) -> money.Slip:
+    return money.Slip(
+        slip_no=data.pop("slip_no"),
+        bank=data.pop("bank", None),
+        payer_account=data.pop("payer_account", None),
+        payer_name=data.pop("payer_name", None),
+    )
+
+
+_post(
+    "/items/<int:record_id>/deposit",
+    DepositSchema,
+    lambda actor, item_id, data: money.deposit_cash(db.session, actor, item_id, slip=_slip(data), **data),
+    "存入专户 — deposit seized cash (or sale proceeds) with the bank slip; the item then shows as deposited.",
+    "MoneyDeposit",
+)
+_post(
+    "/items/<int:record_id>/deduction",
+    DepositSchema,
+    lambda actor, item_id, data: money.record_deduction(db.session, actor, item_id, slip=_slip(data), **data),
+    "扣划 — after the judgment, money deducted from this frozen account into the agency's account.",
+    "MoneyDeduction",
+)
+_post(
+    "/money/ledgers/<int:record_id>/interest",
+    LedgerEntrySchema,
+    lambda actor, ledger_id, data: money.record_interest(db.session, actor, ledger_id, **data),
+    "孳息 — interest the bank credited, with its reference.",
+    "MoneyInterest",
+)
+_post(
+    "/money/ledgers/<int:record_id>/refund",
+    LedgerEntrySchema,
+    lambda actor, ledger_id, data: money.record_refund(db.session, actor, ledger_id, **data),
+    "退库 — money back from the treasury for a verified late claim (at most what was remitted).",
+    "MoneyRefund",
+)
+_post(
+    "/money/ledgers/<int:record_id>/remittance",
+    RemittanceSchema,
+    lambda actor, ledger_id, data: money.remit_to_treasury(db.session, actor, ledger_id, **data),
+    "上缴国库 — remit a decided case's money with the 缴款书 number, when no victim is owed anything.",
+    "MoneyRemittance",
+)
+
+
+# -- victims and claims ---------------------------------------------------------------------------
+
+
+def _sees_personal_data(actor: Actor, victim: Victim) -> bool:
+    """Victims' ID numbers and accounts: the agency handling the case and the ones holding its money."""
+    case = get_case(db.session, actor, victim.case_id)
+    if case.handling_agency_id == actor.agency_id or sees_everything(actor):
+        return True
+    return any(
+        lb.ledger.custodian_agency_id == actor.agency_id
+        for lb in money.case_ledgers(db.session, actor, case.id)
+    )
+
+
+def _victim_out(actor: Actor, victim: Victim) -> dict[str, Any]:
+    full = _sees_personal_data(actor, victim)
+    return {
+        "id": victim.id,
+        "case_id": victim.case_id,
+        "name": victim.name,
+        "id_no": victim.id_no if full else mask_id_no(victim.id_no),
+        "contact": victim.contact if full else mask_id_no(victim.contact),
+        "payee_bank": victim.payee_bank,
+        "payee_account": victim.payee_account if full else mask_id_no(victim.payee_account),
+        "claims": victim.claims,
+    }
+
+
+@blp.route("/cases/<int:case_id>/victims")
+class Victims(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, VictimSchema(many=True))
+    def get(self, case_id: int):
+        """The case's victims with their claims."""
+        actor = current_actor()
+        return [_victim_out(actor, v) for v in restitution.victims_of(db.session, actor, case_id)]
+
+    @blp.arguments(VictimCreateSchema)
+    @blp.response(201, VictimSchema)
+    def post(self, data, case_id: int):
+        """Record a victim (the agency handling the case)."""
+        actor = current_actor()
+        victim = restitution.add_victim(db.session, actor, case_id, **data)
+        db.session.commit()
+        return _victim_out(actor, victim)
+
+
+@blp.route("/cases/<int:case_id>/claims")
+class Claims(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, ClaimSchema(many=True))
+    def get(self, case_id: int):
+        """The claims on the case's money (victims' and the state's)."""
+        return restitution.claims_of(db.session, current_actor(), case_id)
+
+    @blp.arguments(ClaimCreateSchema)
+    @blp.response(201, ClaimSchema)
+    def post(self, data, case_id: int):
+        """A claim in one class of 2014规定 art. 13; a confirmed amount needs the judgment on record."""
+        claim = restitution.add_claim(db.session, current_actor(), case_id, **data)
+        db.session.commit()
+        return claim
+
+
+@blp.route("/claims/<int:claim_id>/confirm")
+class ClaimConfirm(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(ClaimConfirmSchema)
+    @blp.response(200, ClaimSchema)
+    def post(self, data, claim_id: int):
+        """The amount the effective judgment confirms, less what was received elsewhere."""
+        claim = restitution.confirm_claim(db.session, current_actor(), claim_id, **data)
+        db.session.commit()
+        return claim
+
+
+# -- restitution plans -----------------------------------------------------------------------------
+
+
+@blp.route("/cases/<int:case_id>/restitution-plans")
+class Plans(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, PlanSchema(many=True))
+    def get(self, case_id: int):
+        """The case's restitution plans, newest first."""
+        return restitution.plans_of(db.session, current_actor(), case_id)
+
+    @blp.arguments(PlanCreateSchema)
+    @blp.response(201, PlanSchema)
+    def post(self, data, case_id: int):
+        """返还方案 — generate a plan from the money your agency holds: full where funds suffice, else
+        proportional, in the legal order; the remainder to the treasury."""
+        plan = restitution.propose_plan(db.session, current_actor(), case_id, **data)
+        db.session.commit()
+        return plan
+
+
+@blp.route("/restitution-plans/<int:plan_id>")
+class PlanById(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, PlanSchema)
+    def get(self, plan_id: int):
+        return restitution.get_plan(db.session, current_actor(), plan_id)
+
+
+@blp.route("/restitution-plans/<int:plan_id>/approve")
+class PlanApprove(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, PlanSchema)
+    @blp.doc(parameters=[CONFIRM_HEADER])
+    @blp.alt_response(401, description="Re-authentication required (X-Custody-Confirm)")
+    def post(self, data, plan_id: int):
+        """Approve (an approver of the agency, not the proposer); needs re-authentication."""
+        require_recent_confirmation()
+        plan = restitution.decide_plan(db.session, current_actor(), plan_id, approve=True, **data)
+        db.session.commit()
+        return plan
+
+
+@blp.route("/restitution-plans/<int:plan_id>/reject")
+class PlanReject(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(RequiredReasonSchema)
+    @blp.response(200, PlanSchema)
+    def post(self, data, plan_id: int):
+        """Reject with a reason."""
+        plan = restitution.decide_plan(db.session, current_actor(), plan_id, approve=False, **data)
+        db.session.commit()
+        return plan
+
+
+@blp.route("/restitution-plans/<int:plan_id>/cancel")
+class PlanCancel(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(RequiredReasonSchema)
+    @blp.response(200, PlanSchema)
+    def post(self, data, plan_id: int):
+        """Withdraw a plan nothing was paid on, with a reason."""
+        plan = restitution.cancel_plan(db.session, current_actor(), plan_id, **data)
+        db.session.commit()
+        return plan
+
+
+@blp.route("/restitution-plans/<int:plan_id>/lines/<int:line_no>/pay")
+class PlanLinePay(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(PaySchema)
+    @blp.response(201, MovementSchema(many=True))
+    def post(self, data, plan_id: int, line_no: int):
+        """付款 — pay one line of the approved plan with its receipt (for the treasury, the 缴款书 number)."""
+        movements: list[MoneyMovement] = restitution.pay_line(
+            db.session, current_actor(), plan_id, line_no, **data
+        )
+        db.session.commit()
+        return movements
