@@ -38,7 +38,9 @@ BUNDLE_FORMAT = "custody-audit-dossier"
 BUNDLE_VERSION = 3
 READABLE_VERSIONS = (2, 3)
 MANIFEST_FORMAT = "custody-audit-dossier-manifest"
-MANIFEST_VERSION = 1
+# 2: the exporter's statement that the live rows matched their history at export (``live_state``).
+MANIFEST_VERSION = 2
+READABLE_MANIFEST_VERSIONS = (1, 2)
 
 
 # -- checkpoints --------------------------------------------------------------------------------
@@ -117,6 +119,7 @@ def read_checkpoint(document: object) -> SignedCheckpoint:
 MANIFEST_KEYS = frozenset(
     {"format", "version", "origin", "key_id", "subject", "items", "events", "checkpoint", "created_at"}
 )
+LIVE_STATE_KEYS = frozenset({"matches", "records", "problems"})
 
 
 def events_digest(event_hashes: list[str]) -> str:
@@ -134,15 +137,18 @@ def manifest_body(
     tree_size: int,
     root_hash: str,
     created_at: str,
+    live_state: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What the exporter signs about a dossier (docs/LEDGER.md §8.1).
 
     ``subject`` is ``{"type": "item", "item_id"}`` or ``{"type": "case", "case_id"}``; ``heads`` are
     ``{"item_id", "event_count", "last_event_hash"}``; ``event_hashes`` in log-index order.
+    ``live_state`` — ``{"matches", "records", "problems"}``: whether the subject's live rows matched
+    their history at export (version 2); without it a version 1 body.
     """
-    return {
+    body = {
         "format": MANIFEST_FORMAT,
-        "version": MANIFEST_VERSION,
+        "version": MANIFEST_VERSION if live_state is not None else 1,
         "origin": origin,
         "key_id": key,
         "subject": subject,
@@ -161,6 +167,13 @@ def manifest_body(
         "checkpoint": {"tree_size": tree_size, "root_hash": root_hash},
         "created_at": created_at,
     }
+    if live_state is not None:
+        body["live_state"] = {
+            "matches": bool(live_state["matches"]),
+            "records": int(live_state["records"]),
+            "problems": int(live_state["problems"]),
+        }
+    return body
 
 
 def sign_manifest(private_key: Ed25519PrivateKey, body: dict[str, Any]) -> dict[str, Any]:
@@ -189,10 +202,25 @@ def read_manifest(document: object) -> tuple[dict[str, Any], bytes]:
         raise ValueError("the signature must be base64") from exc
     if len(signature) != SIGNATURE_SIZE:
         raise ValueError(f"the signature must be {SIGNATURE_SIZE} bytes")
-    if not isinstance(body, dict) or set(body) != MANIFEST_KEYS:
-        raise ValueError(f"the body must have exactly the members {', '.join(sorted(MANIFEST_KEYS))}")
-    if body["format"] != MANIFEST_FORMAT or body["version"] != MANIFEST_VERSION:
-        raise ValueError(f"not a {MANIFEST_FORMAT} version {MANIFEST_VERSION}")
+    version = body.get("version") if isinstance(body, dict) else None
+    if version not in READABLE_MANIFEST_VERSIONS or body.get("format") != MANIFEST_FORMAT:
+        raise ValueError(
+            f"not a {MANIFEST_FORMAT} version {' or '.join(map(str, READABLE_MANIFEST_VERSIONS))}"
+        )
+    keys = MANIFEST_KEYS | ({"live_state"} if version >= 2 else set())
+    if set(body) != keys:
+        raise ValueError(f"the body must have exactly the members {', '.join(sorted(keys))}")
+    if version >= 2:
+        live = body["live_state"]
+        if (
+            not isinstance(live, dict)
+            or set(live) != LIVE_STATE_KEYS
+            or not isinstance(live["matches"], bool)
+            or not _int(live["records"])
+            or not _int(live["problems"])
+            or live["matches"] != (live["problems"] == 0)
+        ):
+            raise ValueError("live_state must be {matches: true or false, records, problems}, matching")
     if not isinstance(body["origin"], str) or not isinstance(body["key_id"], str):
         raise ValueError("origin and key_id must be strings")
     subject = body["subject"]
@@ -286,6 +314,22 @@ class BundleReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def _live_state_line(signed: dict[str, Any] | None) -> str:
+    """What the exporter signed about the live rows (manifest version 2), for the summary."""
+    if signed is None:
+        return "live rows: not stated (a dossier made before the exporter checked them)"
+    if signed["matches"]:
+        return (
+            f"live rows: at export, the subject's {signed['records']} live record(s) matched their history "
+            "(signed by the exporter)"
+        )
+    return (
+        f"live rows: WARNING — at export, the subject's live records did NOT match their history "
+        f"({signed['problems']} problem(s) over {signed['records']} record(s), signed by the exporter): "
+        "rows were changed outside the application; run flask custody verify-audit"
+    )
 
 
 def _mapping(document: dict[str, Any], key: str) -> dict[str, Any]:
@@ -478,6 +522,11 @@ def verify_bundle(
         )
     if bundle.get("generated_at") != manifest["created_at"]:
         fail(f"generated_at {bundle.get('generated_at')!r} is not the signed time {manifest['created_at']!r}")
+    signed_live = manifest.get("live_state")
+    if signed_live is not None:
+        described_live = _mapping(bundle, "live_state")
+        if {k: described_live.get(k) for k in LIVE_STATE_KEYS} != signed_live:
+            fail(f"the dossier's live_state differs from the one signed in the manifest ({signed_live})")
     signed_heads = {h["item_id"]: h for h in manifest["items"]}
 
     # Each event: its hash, and its place in the signed tree.
@@ -640,6 +689,7 @@ def verify_bundle(
                 else " (taken from the bundle: compare it with the published key)"
             ),
             *report.witness_lines,
+            _live_state_line(signed_live),
         ]
         later = bundle.get("later_events")
         if isinstance(later, int) and later > 0:

@@ -215,6 +215,18 @@ def certificate_pdf(bundle: dict[str, Any], *, bundle_sha256: str | None = None)
             verification.append(("未联署", "、".join(witnesses["missing"])))
     if bundle.get("later_events"):
         verification.append(("导出后待见证记录", f"{bundle['later_events']} 条（未列入本证明）"))
+    live = bundle.get("live_state") if isinstance(bundle.get("live_state"), dict) else None
+    if live is not None:
+        verification.append(
+            Field(
+                "账实核对",
+                f"导出时，本证明所涉 {live.get('records', 0)} 条在用记录与其历史记录逐项相符"
+                if live.get("matches")
+                else f"导出时，在用记录与其历史记录不符，共 {live.get('problems', 0)} 处"
+                "（记录在系统之外被改动，详见电子文件，并请运行 flask custody verify-audit 核查）",
+                wide=True,
+            )
+        )
     if bundle_sha256:
         verification.append(Field("电子文件 SHA-256", bundle_sha256, wide=True))
     pdf.fields(verification)

@@ -28,6 +28,7 @@ from .ledger import LedgerSettings, checkpoint_covering, checkpoint_document, cr
 from .recorder import event_entry
 from .signing import public_key_to_text
 from .tlog import Policy, PolicyVerdict
+from .verification import check_live_state
 
 
 def _case_numbers(case: Case) -> dict[str, str | None]:
@@ -52,6 +53,19 @@ def _witnessed(
         witnessing.witnessed_checkpoint_or_fail(session, settings, policy)  # raises NotWitnessed
         raise AssertionError("unreachable")
     return found[0], found[1], policy
+
+
+def _live_state(session: Session, subject: dict[str, Any]) -> dict[str, Any]:
+    """The subject's live rows against their whole history, now (docs/LEDGER.md §9.1): the same
+    check as ``verify-audit``'s, stated in the dossier and signed in its manifest."""
+    kind = subject["type"]
+    report = check_live_state(session, **{f"{kind}_id": subject[f"{kind}_id"]}, max_problems=20)
+    return {
+        "matches": report.ok,
+        "records": sum(report.records.values()),
+        "problems": report.problem_count,
+        "details": [problem.text() for problem in report.problems],
+    }
 
 
 def _bundle(
@@ -97,6 +111,7 @@ def _bundle(
         for event, index in included
     ]
     created_at = format_timestamp(utcnow())
+    live = _live_state(session, subject)
     kind = subject["type"]
     manifest = manifest_body(
         origin=settings.origin,
@@ -107,6 +122,7 @@ def _bundle(
         tree_size=checkpoint.tree_size,
         root_hash=checkpoint.root_hash,
         created_at=created_at,
+        live_state=live,
     )
     return {
         "format": BUNDLE_FORMAT,
@@ -135,6 +151,7 @@ def _bundle(
             "missing": verdict.missing,
         },
         "later_events": later,
+        "live_state": {"checked_at": created_at, **live},
         "manifest": sign_manifest(settings.private_key, manifest),
         "events": entries,
     }

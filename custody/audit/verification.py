@@ -17,14 +17,14 @@ import binascii
 import hashlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import String, false, func, select, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -928,27 +928,46 @@ def check_row(record: replay_.Record | None, kind: str, record_id: int, row: Any
         report_mismatch(problem, mismatch)
 
 
-def _lines_of(session: Session, kind: str) -> dict[int, list[tuple[int, Any]]]:
+@dataclass(frozen=True)
+class Scope:
+    """Part of the database (a dossier's subject): which rows of each kind are checked, and which
+    replayed records must have a row among them. None checks everything."""
+
+    rows: dict[str, Any]  # kind → a WHERE clause on its model
+    owns: Callable[[replay_.Record], bool]
+
+
+def _lines_of(session: Session, kind: str, scope: Scope | None) -> dict[int, list[tuple[int, Any]]]:
     owner, item, value = _LINES[kind]
     value = _raw(value, "value") if isinstance(getattr(value, "type", None), SAEnum) else value
     lines: dict[int, list[tuple[int, Any]]] = {}
-    for owner_id, item_id, held in session.execute(select(owner, item, value).order_by(owner, item)):
+    stmt = select(owner, item, value).order_by(owner, item)
+    if scope is not None:
+        stmt = stmt.where(owner.in_(select(_MODELS[kind].id).where(scope.rows[kind])))
+    for owner_id, item_id, held in session.execute(stmt):
         lines.setdefault(owner_id, []).append((item_id, held))
     return lines
 
 
-def check_live_rows(session: Session, replay: replay_.Replay, problem: Any, counts: dict[str, int]) -> None:
+def check_live_rows(
+    session: Session,
+    replay: replay_.Replay,
+    problem: Any,
+    counts: dict[str, int],
+    scope: Scope | None = None,
+) -> None:
     """Every row of every kind of record against what its history says; every history against
     its row (a deleted row is named with the first event of its history)."""
     for kind in replay_.KINDS:
         expected = replay.records[kind]
         seen: set[int] = set()
-        lines = _lines_of(session, kind) if kind in _LINES else {}
+        lines = _lines_of(session, kind, scope) if kind in _LINES else {}
         counts[kind] = 0
+        stmt = select(*_row_columns(kind)).order_by(_MODELS[kind].id)
+        if scope is not None:
+            stmt = stmt.where(scope.rows[kind])
         try:
-            rows = session.execute(
-                select(*_row_columns(kind)).order_by(_MODELS[kind].id).execution_options(yield_per=FETCH_ROWS)
-            )
+            rows = session.execute(stmt.execution_options(yield_per=FETCH_ROWS))
             for row in rows:
                 mapping = row._mapping
                 counts[kind] += 1
@@ -967,7 +986,8 @@ def check_live_rows(session: Session, replay: replay_.Replay, problem: Any, coun
             )
             continue
         for record_id in sorted(set(expected) - seen):
-            _row_missing(problem, expected[record_id])
+            if scope is None or scope.owns(expected[record_id]):
+                _row_missing(problem, expected[record_id])
 
 
 def _item_row(item: Item) -> dict[str, Any]:
@@ -990,16 +1010,35 @@ class LiveReport:
         return self.problem_count == 0
 
 
-def check_live_state(session: Session, *, max_problems: int = 100) -> LiveReport:
-    """Replay every event in log order (events not yet in the log after them, by id) and hold
-    every live row against it — the sixth step of ``verify_ledger``, on its own."""
+def check_live_state(
+    session: Session, *, item_id: int | None = None, case_id: int | None = None, max_problems: int = 100
+) -> LiveReport:
+    """Replay the events in log order (events not yet in the log after them, by id) and hold the
+    live rows against them — step 7 of ``verify_ledger`` on its own: for the whole database, or for
+    a dossier's subject (an item: its row, freezes and corrections; a case: its row, every item ever
+    in it with their freezes and corrections, its transfers, check-outs and disposals)."""
     report = LiveReport()
     problem = _Collector(report, max_problems)
     replay = Replay()
+    scope: Scope | None = None
+    stmt = select(*_event_columns()).select_from(AuditEvent)
+    if item_id is not None or case_id is not None:
+        if item_id is not None:
+            items: Any = [item_id]
+            stmt = stmt.where(AuditEvent.item_id == item_id)
+        else:
+            items = (
+                select(AuditEvent.item_id)
+                .where(AuditEvent.case_id == case_id, AuditEvent.item_id.is_not(None))
+                .distinct()
+            )
+            stmt = stmt.where(
+                AuditEvent.item_id.in_(items)
+                | ((AuditEvent.case_id == case_id) & AuditEvent.item_id.is_(None))
+            )
+        scope = _subject_scope(session, item_id, case_id, items)
     stmt = (
-        select(*_event_columns())
-        .select_from(AuditEvent)
-        .outerjoin(LogEntry, LogEntry.event_id == AuditEvent.id)
+        stmt.outerjoin(LogEntry, LogEntry.event_id == AuditEvent.id)
         .order_by(LogEntry.log_index.is_(None), LogEntry.log_index, AuditEvent.id)
         .execution_options(yield_per=FETCH_ROWS)
     )
@@ -1014,5 +1053,42 @@ def check_live_state(session: Session, *, max_problems: int = 100) -> LiveReport
                 event_id=row.id,
                 reason=str(exc),
             )
-    check_live_rows(session, replay, problem, report.records)
+    check_live_rows(session, replay, problem, report.records, scope)
     return report
+
+
+def _subject_scope(session: Session, item_id: int | None, case_id: int | None, items: Any) -> Scope:
+    nothing = false()
+    if item_id is not None:
+        item_ids = {item_id}
+        rows: dict[str, Any] = {
+            replay_.ITEM: Item.id == item_id,
+            replay_.CASE: nothing,
+            replay_.TRANSFER: nothing,
+            replay_.CHECKOUT: nothing,
+            replay_.DISPOSITION: nothing,
+            replay_.FREEZE: FreezeOrder.item_id == item_id,
+            replay_.CORRECTION: Correction.item_id == item_id,
+        }
+    else:
+        item_ids = set(session.scalars(items))
+        rows = {
+            replay_.ITEM: Item.id.in_(items),
+            replay_.CASE: Case.id == case_id,
+            replay_.TRANSFER: Transfer.case_id == case_id,
+            replay_.CHECKOUT: Checkout.case_id == case_id,
+            replay_.DISPOSITION: Disposition.case_id == case_id,
+            replay_.FREEZE: FreezeOrder.item_id.in_(items),
+            replay_.CORRECTION: Correction.item_id.in_(items),
+        }
+
+    def owns(record: replay_.Record) -> bool:
+        if record.kind == replay_.ITEM:
+            return record.id in item_ids
+        if record.kind == replay_.CASE:
+            return record.id == case_id
+        if record.kind in (replay_.FREEZE, replay_.CORRECTION):
+            return record.fields.get("item_id") in item_ids
+        return case_id is not None and record.fields.get("case_id") == case_id
+
+    return Scope(rows, owns)

@@ -90,7 +90,7 @@ def record_judgment(
         recorded_by_id=actor.user_id,
     )
     session.add(judgment)
-    before = case.stage
+    before = {"stage": case.stage, "handling_agency_id": case.handling_agency_id}
     case.stage = CaseStage.EXECUTION
     if case.appeal_court_agency_id == actor.agency_id and case.court_agency_id is not None:
         # [LAW] 2021解释 art. 447: the first-instance court deals with the property once the judgment
@@ -105,8 +105,8 @@ def record_judgment(
         judgment_id=judgment.id,
         judgment_no=number,
         effective_on=effective_on,
-        before={"stage": before},
-        after={"stage": case.stage},
+        before=before,
+        after={"stage": case.stage, "handling_agency_id": case.handling_agency_id},
         held_items=held_items(session, case.id),
     )
     return judgment

@@ -205,6 +205,7 @@ def propose_transfer(
         transfer_id=transfer.id,
         transfer_no=transfer.transfer_no,
         kind=kind,
+        from_agency_id=transfer.from_agency_id,
         to_agency_id=to_agency.id,
         item_count=len(item_ids),
     )
@@ -350,13 +351,18 @@ _NUMBER_COLUMNS: dict[AgencyKind, tuple[Any, Any, str, str]] = {
 
 
 def _case_numbers_and_stage(case: Case) -> dict[str, Any]:
+    """What ``case.receive`` records before and after: enough to replay the case row from its
+    history (custody/audit/replay.py)."""
     return {
         "stage": case.stage,
         "handling_agency_id": case.handling_agency_id,
         "police_agency_id": case.police_agency_id,
         "police_case_no": case.police_case_no,
+        "procuratorate_agency_id": case.procuratorate_agency_id,
         "procuratorate_case_no": case.procuratorate_case_no,
+        "court_agency_id": case.court_agency_id,
         "court_case_no": case.court_case_no,
+        "appeal_court_agency_id": case.appeal_court_agency_id,
         "appeal_case_no": case.appeal_case_no,
     }
 

@@ -9,16 +9,28 @@ record verifies clean (which the check after every test also shows for every jou
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import delete, insert, select, update
 
+from custody.audit.bundle import verify_bundle
+from custody.audit.certificate import certificate_pdf
 from custody.audit.ledger import current_settings
+from custody.audit.service import export_dossier
 from custody.audit.verification import verify_item
+from custody.domain.clock import local_date
+from custody.domain.enums import DispositionKind, ExternalKind, ItemCategory, Measure
+from custody.domain.lifecycle import CheckoutPurpose, CounterpartyKind, FreezeAssetType
 from custody.extensions import db
+from custody.models.case import Case
 from custody.models.item import Item
+from custody.models.lifecycle import Checkout, Disposition, FreezeOrder
+from custody.models.transfer import Transfer, TransferLine
+from custody.services import checkouts, dispositions, freezes, transfers
 
 from ..conftest import login
-from ..factories import agency, location, register, stored_items
+from ..factories import act, agency, close_case, location, register, send_to_procuratorate, stored_items
 from ..helpers import fresh
 from .ledger_helpers import as_dba, problem_texts, verify
 
@@ -199,3 +211,184 @@ def test_the_item_page_badge_uses_the_same_check(app, stored, login_as):
     officer = app.test_client()  # not an auditor: no badge
     assert login(officer, "police_officer").status_code == 302
     assert 'id="record-check"' not in officer.get(f"/items/{other.id}").get_data(as_text=True)
+
+
+# -- cases and transfers --------------------------------------------------------------------------
+
+CASES, TRANSFERS, LINES = Case.__table__, Transfer.__table__, TransferLine.__table__
+
+
+def test_an_edited_case_stage_is_named(stored, runner):
+    case, _ = stored
+    edit(CASES, case.id, stage="closed")
+    assert_named(
+        runner,
+        None,
+        f'Case {case.id}: its stage is "closed", but its history says "investigation": {CHANGED}',
+    )
+
+
+def test_an_edited_handling_agency_is_named(app, runner):
+    case, [item] = stored_items(1)
+    send_to_procuratorate(case, [item.id])
+    transfer = db.session.scalar(select(Transfer).where(Transfer.case_id == case.id))
+    transfers.decide_lines(
+        db.session, act("prosecutor"), transfer.id, [item.id], accept=True, case_no="浦检刑诉[2026]1号"
+    )
+    db.session.commit()
+    assert verify().ok
+    police, procuratorate = agency("PDGA").id, agency("PDJC").id
+    edit(CASES, case.id, handling_agency_id=police)
+    assert_named(
+        runner,
+        None,
+        f"Case {case.id}: its handling_agency_id is {police}, but its history says {procuratorate}: {CHANGED}",
+    )
+
+
+def test_an_edited_transfer_status_is_named(stored, runner):
+    case, [item, _] = stored
+    transfer = send_to_procuratorate(case, [item.id])
+    assert verify().ok
+    edit(TRANSFERS, transfer.id, status="completed")
+    assert_named(
+        runner,
+        None,
+        f'Transfer {transfer.id}: its status is "completed", but its history says "pending": {CHANGED}',
+    )
+
+
+def test_an_edited_transfer_line_is_named(stored, runner):
+    case, [item, _] = stored
+    transfer = send_to_procuratorate(case, [item.id])
+    with as_dba() as conn:
+        conn.execute(update(LINES).where(LINES.c.transfer_id == transfer.id).values(decision="accepted"))
+    assert_named(
+        runner,
+        None,
+        f'Transfer {transfer.id}, line of item {item.id}: its decision is "accepted", but its history says '
+        '"pending": the line was changed outside the application.',
+    )
+
+
+# -- check-outs, disposals, freezes ---------------------------------------------------------------
+
+
+def test_an_edited_checkout_is_named(stored, runner, now):
+    _case, [item, _] = stored
+    checkout = checkouts.request_checkout(
+        db.session,
+        act("police_officer"),
+        item_ids=[item.id],
+        purpose=CheckoutPurpose.APPRAISAL,
+        counterparty=checkouts.CounterpartyInput(name="上海市司法鉴定中心", kind=CounterpartyKind.LAB),
+        due_at=now + timedelta(days=2),
+    )
+    db.session.commit()
+    assert verify().ok
+    edit(Checkout.__table__, checkout.id, status="approved")
+    assert_named(
+        runner,
+        None,
+        f'Check-out {checkout.id}: its status is "approved", but its history says "requested": {CHANGED}',
+    )
+
+
+def test_an_edited_disposal_is_named(app, runner):
+    case, [item] = stored_items(1)
+    close_case(case)
+    disposal = dispositions.propose_disposition(
+        db.session, act("police_officer"), item_ids=[item.id], kind=DispositionKind.CONFISCATE
+    )
+    db.session.commit()
+    assert verify().ok
+    edit(Disposition.__table__, disposal.id, status="executed", receipt_no="伪造回单")
+    texts = problem_texts(verify())
+    assert texts[:2] == [
+        f'Disposal {disposal.id}: its status is "executed", but its history says "proposed": {CHANGED}',
+        f'Disposal {disposal.id}: its receipt_no is "伪造回单", but its history says null: {CHANGED}',
+    ]
+    code, lines = verify_audit(runner)
+    assert code == 1 and lines[0] == f"FAILED: {texts[0]}"
+
+
+def test_an_edited_freeze_is_named(app, runner, now):
+    case, _ = stored_items(0)
+    account = register(
+        case,
+        name="张某工行账户存款",
+        category=ItemCategory.BANK_ACCOUNT,
+        measure=Measure.FROZEN,
+        details={
+            "bank": "中国工商银行上海浦东分行",
+            "account_no": "6222021001122334455",
+            "account_name": "张某",
+        },
+        external_kind=ExternalKind.BANK,
+        external_place="工商银行浦东分行",
+    )
+    order = freezes.create_freeze(
+        db.session,
+        act("police_officer"),
+        item_id=account.id,
+        asset_type=FreezeAssetType.DEPOSIT,
+        institution="工商银行浦东分行",
+        account_no="6222021001122334455",
+        amount_fen=52_000_000,
+        start_on=local_date(now),
+        notice_doc_no="沪公(浦)冻通[2026]12号",
+    )
+    db.session.commit()
+    assert verify().ok
+    expires = order.expires_on
+    later = expires + timedelta(days=365)
+    edit(FreezeOrder.__table__, order.id, expires_on=later, amount_fen=1)
+    texts = problem_texts(verify())
+    assert texts == [
+        f"Freeze {order.id}: its amount_fen is 1, but its history says 52000000: {CHANGED}",
+        f'Freeze {order.id}: its expires_on is "{later.isoformat()}", but its history says '
+        f'"{expires.isoformat()}": {CHANGED}',
+    ]
+
+
+# -- the dossier and the certificate state it ------------------------------------------------------
+
+
+def test_a_dossier_states_and_signs_that_the_live_rows_matched(stored):
+    case, [item, _] = stored
+    bundle = export_dossier(db.session, current_settings(), None, item_id=item.id).bundle
+    db.session.commit()
+    assert bundle["live_state"]["matches"] is True and bundle["live_state"]["problems"] == 0
+    assert bundle["manifest"]["body"]["live_state"] == {"matches": True, "records": 1, "problems": 0}
+    report = verify_bundle(bundle, current_settings().public_key)
+    assert report.ok
+    assert (
+        "live rows: at export, the subject's 1 live record(s) matched their history (signed by the exporter)"
+        in (report.summary)
+    )
+    whole = export_dossier(db.session, current_settings(), None, case_id=case.id).bundle
+    db.session.commit()
+    assert whole["manifest"]["body"]["live_state"] == {"matches": True, "records": 3, "problems": 0}
+    assert certificate_pdf(whole).startswith(b"%PDF")
+
+
+def test_a_dossier_exported_after_a_row_was_edited_says_so(stored):
+    case, [item, _] = stored
+    edit(ITEMS, item.id, estimated_value_fen=1)
+    bundle = export_dossier(db.session, current_settings(), None, case_id=case.id).bundle
+    db.session.commit()
+    live = bundle["live_state"]
+    assert (live["matches"], live["problems"]) == (False, 1)
+    assert live["details"] == [
+        f"Item {item.id}: its estimated_value_fen is 1, but its history says null: {CHANGED}"
+    ]
+    report = verify_bundle(bundle, current_settings().public_key)
+    assert report.ok  # the history itself is intact …
+    assert any(line.startswith("live rows: WARNING") for line in report.summary)  # … the rows were not
+    assert certificate_pdf(bundle).startswith(b"%PDF")
+    # The statement is signed: the holder of the file cannot turn it into a clean one.
+    bundle["live_state"].update(matches=True, problems=0)
+    assert verify_bundle(bundle, current_settings().public_key).problems == [
+        "the dossier's live_state differs from the one signed in the manifest "
+        "({'matches': False, 'records': 3, 'problems': 1})"
+    ]

@@ -195,7 +195,8 @@ def test_judgment_starts_the_six_month_execution_clock(app):
     db.session.commit()
     assert case.stage is CaseStage.EXECUTION
     [event] = events("case.judgment")
-    assert event.data["held_items"] == 2 and event.data["after"] == {"stage": "execution"}
+    assert event.data["held_items"] == 2
+    assert event.data["after"] == {"stage": "execution", "handling_agency_id": case.handling_agency_id}
     with pytest.raises(Conflict):
         milestones.record_judgment(
             db.session, act("judge"), case.id, judgment_no="J2", effective_on=effective
