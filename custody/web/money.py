@@ -563,7 +563,9 @@ def sub_ledger_pdf(ledger_id: int):
                 balance_fen=m.balance_after_fen,
                 reference=m.reference or "",
                 custodian=names.get(m.custodian_agency_id, ""),
-                notes=(f"自{names.get(m.from_agency_id or 0, '')}" if m.kind is MovementKind.TRANSFER else ""),
+                notes=(
+                    f"自{names.get(m.from_agency_id or 0, '')}" if m.kind is MovementKind.TRANSFER else ""
+                ),
             )
             for m in rows
         ],
