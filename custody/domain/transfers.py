@@ -272,16 +272,49 @@ def check_case_number(
     kind: TransferKind, existing: str | None, given: str | None, *, always: bool = False
 ) -> str | None:
     """On first sign-for, the receiving procuratorate or court records its own case number (on a
-    transfer of jurisdiction or an appeal, the receiver always records its own)."""
+    transfer of jurisdiction or an appeal, the receiver always records its own). ``existing`` is the
+    number the receiving agency already has on this case (None if it has none). Returns the number to
+    record (None: nothing to record). A number that differs from the one on record is refused, never
+    silently dropped or overwritten (``check_same_case_number``)."""
     route = ROUTES[kind]
-    given = (given or "").strip() or None
+    given = _clean_case_number(given)
     if route.number_for is None and not always:
+        check_same_case_number(existing, given)
         return None
     if (existing is None or always) and given is None:
         raise InvalidInput(
             N_("Record your agency's case number when signing for the case."),
             fields={"case_no": [N_("Required on first sign-for.")]},
         )
+    if not always and existing is not None:
+        check_same_case_number(existing, given)
+    return given
+
+
+def check_same_case_number(existing: str | None, given: str | None) -> None:
+    """[DESIGN] A sign-for that records no new number may repeat the receiver's number on record, but
+    a second, different number is refused (409), and so is a number where none is recorded (422) —
+    neither is dropped without a word. A number is changed only through its own step (a transfer of
+    jurisdiction or an appeal records a new one)."""
+    given = _clean_case_number(given)
+    if given is None or given == existing:
+        return
+    if existing is None:
+        raise InvalidInput(
+            N_("This sign-for records no case number; leave the case number empty."),
+            code="transfer.case_no_not_recorded",
+            fields={"case_no": [N_("Not recorded on this sign-for.")]},
+        )
+    raise Conflict(
+        N_("Your agency's number for this case is already %(existing)s; a different case number is refused."),
+        code="transfer.case_no_differs",
+        fields={"case_no": [N_("Differs from the number on record.")]},
+        existing=existing,
+    )
+
+
+def _clean_case_number(given: str | None) -> str | None:
+    given = (given or "").strip() or None
     if given is not None and len(given) > 64:
         raise InvalidInput(N_("Too long."), fields={"case_no": [N_("Too long.")]})
     return given

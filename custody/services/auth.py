@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 from custody.audit.recorder import record_event
 from custody.domain.actor import Actor, Origin
 from custody.domain.enums import EventCategory, Outcome
-from custody.domain.errors import InvalidInput, NotFound, PermissionDenied
+from custody.domain.errors import InvalidInput, NotFound
 from custody.domain.i18n import N_
 from custody.domain.passwords import password_problems
 from custody.domain.policy import Action, allowed
@@ -499,14 +499,11 @@ def load_token(session: Session, secret: str, *, now: datetime | None = None) ->
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
-    """Revoke one token: its owner may, and so may an administrator."""
+    """Revoke one token: its owner may, and so may an administrator. Someone else's token answers
+    exactly as an unknown id does (404, same problem): token ids do not tell strangers what exists."""
     token = session.get(ApiToken, token_id)
-    if token is None:
+    if token is None or (token.user_id != actor.user_id and not allowed(actor, Action.MANAGE_USERS)):
         raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.api_token")
-    if token.user_id != actor.user_id and not allowed(actor, Action.MANAGE_USERS):
-        raise PermissionDenied(
-            N_("Only the token's owner or an administrator may revoke it."), code="policy.revoke_token"
-        )
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     _security(

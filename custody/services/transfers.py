@@ -44,6 +44,7 @@ from custody.domain.transfers import (
     check_recall,
     check_reject_reason,
     check_route,
+    check_same_case_number,
     file_only_while_holding,
     moves_case,
     status_after,
@@ -350,6 +351,30 @@ _NUMBER_COLUMNS: dict[AgencyKind, tuple[Any, Any, str, str]] = {
 }
 
 
+def _receiver_number(case: Case, agency: Agency) -> str | None:
+    """The number the agency already has on this case (its kind's column, or the appeal court's),
+    None if it has none: a number another agency of the same kind recorded is not its own."""
+    if case.appeal_court_agency_id == agency.id and case.appeal_case_no:
+        return case.appeal_case_no
+    agency_attr, number_attr = _NUMBER_COLUMNS[agency.kind][2:]
+    if getattr(case, f"{agency_attr}_id") == agency.id:
+        return getattr(case, number_attr)
+    return None
+
+
+def needs_case_number(transfer: Transfer) -> bool:
+    """Whether signing for ``transfer`` now must record the receiver's case number (the sign-for
+    screen asks for it): the first sign-for of a stage transfer whose receiver records its own number
+    and has none on this case yet, or of an appeal or a transfer of jurisdiction (always a new one)."""
+    if transfer.received_at is not None or not moves_case(transfer.kind):
+        return False
+    if transfer.kind in (TransferKind.APPEAL, TransferKind.JURISDICTION):
+        return True
+    if ROUTES[transfer.kind].number_for is None:
+        return False
+    return _receiver_number(transfer.case, transfer.to_agency) is None
+
+
 def _case_numbers_and_stage(case: Case) -> dict[str, Any]:
     """What ``case.receive`` records before and after: enough to replay the case row from its
     history (custody/audit/replay.py)."""
@@ -396,7 +421,8 @@ def _move_case(session: Session, actor: Actor, transfer: Transfer, case: Case, c
         setattr(case, agency_attr, receiver)
         setattr(case, number_attr, number)
     elif route.number_for is AgencyKind.PROCURATORATE:
-        number = check_case_number(transfer.kind, case.procuratorate_case_no, case_no)
+        existing = _receiver_number(case, receiver)
+        number = check_case_number(transfer.kind, existing, case_no)
         _refuse_duplicate_case_no(
             session,
             case,
@@ -406,14 +432,17 @@ def _move_case(session: Session, actor: Actor, transfer: Transfer, case: Case, c
             number,
         )
         case.procuratorate_agency = receiver
-        case.procuratorate_case_no = number or case.procuratorate_case_no
+        case.procuratorate_case_no = number or existing
     elif route.number_for is AgencyKind.COURT:
-        number = check_case_number(transfer.kind, case.court_case_no, case_no)
+        existing = _receiver_number(case, receiver)
+        number = check_case_number(transfer.kind, existing, case_no)
         _refuse_duplicate_case_no(
             session, case, Case.court_agency_id, Case.court_case_no, transfer.to_agency_id, number
         )
         case.court_agency = receiver
-        case.court_case_no = number or case.court_case_no
+        case.court_case_no = number or existing
+    else:
+        check_case_number(transfer.kind, _receiver_number(case, receiver), case_no)
     if transfer.kind is TransferKind.SUPPLEMENTARY_INVESTIGATION:
         case.supplementary_rounds += 1
     if route.to_stage is not None:
@@ -475,8 +504,11 @@ def decide_lines(
     now = utcnow()
     if accept and transfer.received_at is None and moves_case(transfer.kind):
         _move_case(session, actor, transfer, case, case_no)
-    elif accept and transfer.received_at is None:
-        transfer.received_at = now
+    elif accept:
+        # Nothing new to record: a case number given must be the receiver's own, on record.
+        check_same_case_number(_receiver_number(case, transfer.to_agency), case_no)
+        if transfer.received_at is None:
+            transfer.received_at = now
     for line in lines:
         item = items[line.item_id]
         before = item_snapshot(item)

@@ -32,7 +32,6 @@ from custody.domain.transfers import (
     STAGE_KINDS,
     TRANSFERABLE_LOCATIONS,
     file_only_while_holding,
-    moves_case,
 )
 from custody.extensions import db
 from custody.models.agency import Agency
@@ -258,15 +257,7 @@ def new():
 
 def _needs_case_no(transfer: Transfer) -> bool:
     """The receiving procuratorate or court records its own case number on first sign-for."""
-    route = ROUTES[transfer.kind]
-    if route.number_for is None or transfer.received_at is not None or not moves_case(transfer.kind):
-        return False
-    existing = (
-        transfer.case.procuratorate_case_no
-        if route.number_for is AgencyKind.PROCURATORATE
-        else transfer.case.court_case_no
-    )
-    return existing is None
+    return transfers.needs_case_number(transfer)
 
 
 def _permissions(actor: Actor, transfer: Transfer) -> dict[str, bool]:

@@ -80,9 +80,23 @@ def test_only_owner_or_admin_may_revoke(client):
     victim = issue(client).json
     other = bearer(client, "judge")
     refused = client.delete(f"/api/v1/tokens/{victim['id']}", headers=other)
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     assert client.delete(f"/api/v1/tokens/{victim['id']}", headers=bearer(client, "admin")).status_code == 204
     assert client.delete("/api/v1/tokens/99999", headers=other).status_code == 404
+
+
+def test_revoking_a_foreign_token_answers_as_an_unknown_id(client):
+    """Issue 14: another user's token id is indistinguishable from one that does not exist."""
+    victim = issue(client).json
+    other = bearer(client, "judge")
+    foreign = client.delete(f"/api/v1/tokens/{victim['id']}", headers=other)
+    unknown = client.delete("/api/v1/tokens/99999", headers=other)
+    assert foreign.status_code == unknown.status_code == 404
+    assert foreign.json == unknown.json
+    assert foreign.headers["Content-Type"] == unknown.headers["Content-Type"]
+    assert not events("token.revoke")
+    victim_headers = {"Authorization": f"Bearer {victim['token']}"}
+    assert client.get("/api/v1/me", headers=victim_headers).status_code == 200  # still valid
 
 
 def test_disabled_users_tokens_stop_working(client, actor):

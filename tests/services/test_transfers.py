@@ -33,7 +33,9 @@ from ..factories import act, agency, register, send_to_procuratorate, stored_ite
 from ..helpers import events
 
 
-def accept(transfer, item_ids, username="prosecutor", case_no="浦检刑诉[2026]12号"):
+def accept(transfer, item_ids, username="prosecutor", case_no=""):
+    if case_no == "":  # the procuratorate records its number; the police keep theirs (none given)
+        case_no = None if username.startswith("police") else "浦检刑诉[2026]12号"
     result = decide_lines(db.session, act(username), transfer.id, item_ids, accept=True, case_no=case_no)
     db.session.commit()
     return result
