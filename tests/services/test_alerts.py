@@ -139,7 +139,7 @@ def test_supplementary_investigation_month(app):
     assert (
         alerts_for(db.session, act("police_officer"), now=app_clock.now() + timedelta(days=40)) == []
     )  # not received
-    accept(back, [], username="police_officer")
+    accept(back, [], username="police_officer", case_no=None)
     db.session.refresh(back)
     month_later = app_clock.now() + timedelta(days=32)
     [alert] = filter_alerts(
