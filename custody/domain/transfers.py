@@ -36,6 +36,9 @@ class Route:
     number_for: AgencyKind | None  # whose case number the receiver records on first sign-for
     moves_file: bool = True  # the case file (and the handling of the case) moves to the receiver
     same_kind: bool = False  # between two agencies of the same kind (移送管辖: police → police …)
+    # Items only, following the case: from an agency that holds them but no longer handles the case
+    # to the agency that handles it now.
+    to_handler: bool = False
 
 
 ROUTES: dict[TransferKind, Route] = {
@@ -74,8 +77,19 @@ ROUTES: dict[TransferKind, Route] = {
         None,
         same_kind=True,
     ),
+    # [LAW] Property follows the case (随案移送, 刑事诉讼法 art. 245 ¶1; 程序规定 art. 288): items that
+    # stayed behind when the file moved (a file-only stage transfer, a rejected line, items held by the
+    # appeal court when the case returns to the first instance, 2021解释 art. 447) are sent on to the
+    # agency handling the case — and nowhere else: no route hands a case's property to an agency that
+    # has no part in it.
     TransferKind.OTHER: Route(
-        None, None, frozenset(CaseStage) - {CaseStage.CLOSED}, None, None, moves_file=False
+        None,
+        None,
+        frozenset(CaseStage) - {CaseStage.CLOSED},
+        None,
+        None,
+        moves_file=False,
+        to_handler=True,
     ),
 }
 
@@ -94,6 +108,8 @@ def check_route(
     case_stage: CaseStage,
     supplementary_rounds: int,
     item_count: int,
+    sender_handles_case: bool,
+    receiver_handles_case: bool,
 ) -> None:
     route = ROUTES[kind]
     if same_agency:
@@ -107,6 +123,17 @@ def check_route(
             N_("A centre operator holds no legal custody: transfers go between the case agencies."),
             code="transfer.operator_not_party",
             fields={"to_agency_id": [N_("A centre operator is not a party to transfers.")]},
+        )
+    if route.to_handler and (sender_handles_case or not receiver_handles_case):
+        raise InvalidInput(
+            N_(
+                "An items-only transfer sends items that stayed behind on to the agency now handling the "
+                "case; the agency handling the case sends its items with a stage transfer."
+            ),
+            code="transfer.wrong_route",
+            fields={
+                "to_agency_id": [N_("Only the agency handling the case receives an items-only transfer.")]
+            },
         )
     if (
         (route.from_kind and from_kind is not route.from_kind)
@@ -191,6 +218,16 @@ def check_case_receivable(
         raise Conflict(
             N_("The sending agency no longer handles the case; ask it to recall the transfer."),
             code="transfer.sender_not_handler",
+        )
+
+
+def check_items_receivable(kind: TransferKind, *, receiver_handles_case: bool) -> None:
+    """At each sign-for of an items-only transfer the receiver must still handle the case: the items
+    follow the case, and the case may have moved on since they were offered."""
+    if ROUTES[kind].to_handler and not receiver_handles_case:
+        raise Conflict(
+            N_("Your agency no longer handles the case; ask the sender to recall the transfer."),
+            code="transfer.receiver_not_handler",
         )
 
 

@@ -31,7 +31,7 @@ from custody.models.transfer import Transfer
 from custody.orm import utcnow
 
 from .cases import item_value_fen
-from .visibility import case_filter, item_filter
+from .visibility import case_filter, case_item_filter
 
 # Age of items still held, since seizure: (key, upper bound in days or None, label).
 AGE_BUCKETS = (
@@ -90,7 +90,7 @@ def _mean(total: float, count: int) -> Average:
 def statistics(session: Session, actor: Actor, now: datetime | None = None) -> Statistics:
     require(actor, Action.VIEW_STATISTICS)
     now = now or utcnow()
-    visible = item_filter(actor)
+    visible = case_item_filter(actor)
     value = func.coalesce(func.sum(item_value_fen()), 0)  # cash counts at its counted amount
 
     statuses = {s: Bucket(s.value, label=s.label) for s in ItemStatus}

@@ -38,6 +38,7 @@ from custody.domain.transfers import (
     check_case_number,
     check_case_receivable,
     check_item_transferable,
+    check_items_receivable,
     check_lines_pending,
     check_no_open_checkout,
     check_no_stage_transfer_waiting,
@@ -119,6 +120,8 @@ def propose_transfer(
         case_stage=case.stage,
         supplementary_rounds=case.supplementary_rounds,
         item_count=len(item_ids),
+        sender_handles_case=case.handling_agency_id == actor.agency_id,
+        receiver_handles_case=case.handling_agency_id == to_agency.id,
     )
     if kind is TransferKind.SUPPLEMENTARY_INVESTIGATION and case.origin is not CaseOrigin.POLICE_FILING:
         # 退回补充侦查 goes back to the police who investigated; a referred case goes back to the
@@ -197,7 +200,8 @@ def propose_transfer(
             },
         )
     session.flush()
-    add_participant(session, case.id, to_agency.id)
+    # The offer shows the receiver its lines only (services/visibility): the case becomes visible to
+    # it when it signs for something, not now.
     case_event(
         session,
         actor,
@@ -505,10 +509,16 @@ def decide_lines(
     if accept and transfer.received_at is None and moves_case(transfer.kind):
         _move_case(session, actor, transfer, case, case_no)
     elif accept:
+        check_items_receivable(
+            transfer.kind, receiver_handles_case=case.handling_agency_id == transfer.to_agency_id
+        )
         # Nothing new to record: a case number given must be the receiver's own, on record.
         check_same_case_number(_receiver_number(case, transfer.to_agency), case_no)
         if transfer.received_at is None:
             transfer.received_at = now
+    if accept:
+        # Signing for the file or an item makes the receiver take part in the case: it sees the case.
+        add_participant(session, case.id, transfer.to_agency_id)
     for line in lines:
         item = items[line.item_id]
         before = item_snapshot(item)

@@ -1,8 +1,16 @@
 """What an agency may see, and loading (and locking) rows through that filter.
 
-An agency's users see the cases their agency has held or been offered, with all their items;
-auditors see everything; administrators see no case data [DESIGN §4]. Anything else is a 404,
-indistinguishable from a missing row.
+Visibility follows custody and case participation actually accepted [DESIGN §4, issue 14]:
+
+- an agency **takes part in a case** (``CaseParticipant``) once it opened it or signed for something
+  of it — the case file or an item; from then on its users see the case with all its items, events,
+  seizure lists and dossier (an agency that has held the case keeps seeing it);
+- an **offer** (a transfer line awaiting the receiver's decision) shows the receiver only the offered
+  items — the lines it must check — not the rest of the case; recalling or rejecting the line takes
+  that away again (the transfer itself stays visible to both sides: ``services/transfers``);
+- auditors see everything; administrators see no case data.
+
+Anything else is a 404, indistinguishable from a missing row.
 
 The keepers of an agency operating a custody centre (三方共管 with an operator) also see the cases with
 an item awaiting check-in or kept in a centre their agency operates, and, afterwards, the cases they
@@ -19,12 +27,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from custody.domain.actor import Actor
-from custody.domain.enums import LocationState, Role
+from custody.domain.enums import LineDecision, LocationState, Role
 from custody.domain.errors import NotFound
 from custody.domain.i18n import N_
 from custody.models.agency import StorageLocation
 from custody.models.case import Case, CaseParticipant
 from custody.models.item import Item
+from custody.models.transfer import Transfer, TransferLine
 
 
 def _not_found(what: str) -> NotFound:
@@ -57,6 +66,15 @@ def _visible_case_ids(actor: Actor) -> Any:
     return participant.union(in_centre)
 
 
+def offered_items(agency_id: int) -> Any:
+    """Ids of the items offered to ``agency_id`` on transfer lines still awaiting its decision."""
+    return (
+        select(TransferLine.item_id)
+        .join(Transfer, Transfer.id == TransferLine.transfer_id)
+        .where(Transfer.to_agency_id == agency_id, TransferLine.decision == LineDecision.PENDING)
+    )
+
+
 def case_filter(actor: Actor) -> ColumnElement[bool]:
     """A WHERE clause on ``Case.id`` selecting the cases ``actor`` may see."""
     if sees_everything(actor):
@@ -66,12 +84,29 @@ def case_filter(actor: Actor) -> ColumnElement[bool]:
     return Case.id.in_(_visible_case_ids(actor))
 
 
-def item_filter(actor: Actor) -> ColumnElement[bool]:
+def case_item_filter(actor: Actor) -> ColumnElement[bool]:
+    """Items of the cases ``actor`` may see — without the items merely offered to its agency (for
+    figures about the agency's own cases: statistics)."""
     if sees_everything(actor):
         return true()
     if not actor.roles - {Role.ADMIN}:
         return false()
     return Item.case_id.in_(_visible_case_ids(actor))
+
+
+def item_filter(actor: Actor) -> ColumnElement[bool]:
+    """Items ``actor`` may see: every item of a case it sees, and the items offered to its agency on
+    transfer lines awaiting its decision."""
+    if sees_everything(actor):
+        return true()
+    if not actor.roles - {Role.ADMIN}:
+        return false()
+    return or_(Item.case_id.in_(_visible_case_ids(actor)), Item.id.in_(offered_items(actor.agency_id)))
+
+
+def takes_part(session: Session, actor: Actor, case_id: int) -> bool:
+    """Whether ``actor`` may see the case itself (not only an offered item of it)."""
+    return session.scalar(select(Case.id).where(Case.id == case_id, case_filter(actor))) is not None
 
 
 def get_case(
@@ -134,8 +169,9 @@ def lock_items(
 
 def add_participant(session: Session, case_id: int, agency_id: int, *, keepers_only: bool = False) -> None:
     """Let ``agency_id`` see the case from now on (idempotent). ``keepers_only``: the agency took part
-    only as a centre's operator, so only its keepers see the case; a real part in the case (holding
-    it, being offered it) opens it to all its users and is never narrowed again."""
+    only as a centre's operator, so only its keepers see the case; a real part in the case (opening it,
+    signing for its file or an item — never a mere offer) opens it to all its users and is never
+    narrowed again."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(CaseParticipant).values(
         case_id=case_id, agency_id=agency_id, keepers_only=keepers_only

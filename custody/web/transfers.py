@@ -43,7 +43,7 @@ from custody.printing import TransferList as PrintedList
 from custody.printing import transfer_list_pdf
 from custody.services import items as item_service
 from custody.services import transfers
-from custody.services.visibility import get_case
+from custody.services.visibility import get_case, takes_part
 
 from .forms import RecallForm, SignForm, TransferForm, options
 from .helpers import enum_label, int_list, label_msgid, paginate, printed, send_document, show_domain_error
@@ -54,7 +54,7 @@ bp = Blueprint("transfers", __name__, url_prefix="/transfers")
 DEFAULT_KIND = {
     AgencyKind.POLICE: TransferKind.PROSECUTION,
     AgencyKind.PROCURATORATE: TransferKind.INDICTMENT,
-    AgencyKind.COURT: TransferKind.OTHER,
+    AgencyKind.COURT: TransferKind.APPEAL,
 }
 
 
@@ -165,9 +165,14 @@ def new():
     form.to_agency_id.choices = _agency_choices(actor)
     status = 200
     if not form.is_submitted():
-        kind = DEFAULT_KIND.get(actor.agency_kind, TransferKind.OTHER)
-        form.kind.data = kind.value
-        form.to_agency_id.data = _default_agency(actor, kind)
+        if case.handling_agency_id != actor.agency_id:
+            # Items that stayed behind follow the case: the only lawful way is to its handler.
+            form.kind.data = TransferKind.OTHER.value
+            form.to_agency_id.data = case.handling_agency_id
+        else:
+            kind = DEFAULT_KIND.get(actor.agency_kind, TransferKind.PROSECUTION)
+            form.kind.data = kind.value
+            form.to_agency_id.data = _default_agency(actor, kind)
         wanted = set(int_list(request.args.getlist("item_ids")))
         selected = {
             item.id for item, problem in candidates if problem is None and (not wanted or item.id in wanted)
@@ -360,6 +365,7 @@ def detail(transfer_id: int):
         reasons=reasons,
         line_errors=line_errors,
         needs_case_no=_needs_case_no(transfer),
+        case_visible=takes_part(db.session, actor, transfer.case_id),  # an offer alone shows its lines only
         actor=actor,
         route=ROUTES[transfer.kind],
         file_only_held=transfers.file_only_warning_count(db.session, transfer),

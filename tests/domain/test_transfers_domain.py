@@ -8,6 +8,7 @@ from custody.domain.enums import AgencyKind, CaseStage, LineDecision, TransferKi
 from custody.domain.errors import Conflict, InvalidInput
 from custody.domain.transfers import (
     check_case_number,
+    check_items_receivable,
     check_recall,
     check_reject_reason,
     check_route,
@@ -17,7 +18,11 @@ from custody.domain.transfers import (
 P, J, C = AgencyKind.POLICE, AgencyKind.PROCURATORATE, AgencyKind.COURT
 
 
-def route(kind, from_kind, to_kind, stage, *, rounds=0, items=1, same=False):
+def route(kind, from_kind, to_kind, stage, *, rounds=0, items=1, same=False, sender_handles=None):
+    """By default the natural handlers: the sender handles the case for a stage transfer; for an
+    items-only transfer the receiver does."""
+    if sender_handles is None:
+        sender_handles = kind is not TransferKind.OTHER
     return check_route(
         kind,
         from_kind=from_kind,
@@ -26,6 +31,8 @@ def route(kind, from_kind, to_kind, stage, *, rounds=0, items=1, same=False):
         case_stage=stage,
         supplementary_rounds=rounds,
         item_count=items,
+        sender_handles_case=sender_handles,
+        receiver_handles_case=not sender_handles,
     )
 
 
@@ -33,7 +40,34 @@ def test_the_three_legal_routes():
     route(TransferKind.PROSECUTION, P, J, CaseStage.INVESTIGATION)
     route(TransferKind.INDICTMENT, J, C, CaseStage.PROSECUTION_REVIEW)
     route(TransferKind.SUPPLEMENTARY_INVESTIGATION, J, P, CaseStage.PROSECUTION_REVIEW, items=0)
-    route(TransferKind.OTHER, P, P, CaseStage.INVESTIGATION)
+    route(TransferKind.OTHER, P, J, CaseStage.PROSECUTION_REVIEW)  # items left behind follow the case
+
+
+def test_items_only_transfers_go_only_to_the_agency_handling_the_case():
+    """Issue 14: "other" transfers only along lawful routes — items follow the case (随案移送)."""
+    for from_kind, to_kind in ((P, J), (J, C), (P, C), (C, C), (P, P)):
+        route(TransferKind.OTHER, from_kind, to_kind, CaseStage.TRIAL)
+    with pytest.raises(InvalidInput) as from_handler:  # the handler sends with the case, by a stage transfer
+        route(TransferKind.OTHER, P, J, CaseStage.INVESTIGATION, sender_handles=True)
+    assert from_handler.value.code == "transfer.wrong_route"
+    with pytest.raises(InvalidInput) as bystander:  # neither side handles the case
+        check_route(
+            TransferKind.OTHER,
+            from_kind=P,
+            to_kind=C,
+            same_agency=False,
+            case_stage=CaseStage.PROSECUTION_REVIEW,
+            supplementary_rounds=0,
+            item_count=1,
+            sender_handles_case=False,
+            receiver_handles_case=False,
+        )
+    assert bystander.value.code == "transfer.wrong_route"
+    check_items_receivable(TransferKind.OTHER, receiver_handles_case=True)
+    check_items_receivable(TransferKind.PROSECUTION, receiver_handles_case=False)  # stage: checked apart
+    with pytest.raises(Conflict) as moved_on:
+        check_items_receivable(TransferKind.OTHER, receiver_handles_case=False)
+    assert moved_on.value.code == "transfer.receiver_not_handler"
 
 
 @pytest.mark.parametrize(

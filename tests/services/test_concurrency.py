@@ -130,6 +130,11 @@ def test_overlapping_multi_item_transfers_lock_in_order_without_deadlock(postgre
     case, stored = stored_items(3)
     a, b, c = (i.id for i in stored)
     to = agency("PDJC").id
+    # The file went on alone: the items the police still hold follow it (items-only transfers).
+    decide_lines(
+        db.session, act("prosecutor"), send_to_procuratorate(case, []).id, [], accept=True, case_no="浦检-1"
+    )
+    db.session.commit()
 
     def propose(ids):
         return lambda: propose_transfer(

@@ -132,16 +132,35 @@ def test_refusals_when_proposing(app):
         propose(to=999999)
     db.session.rollback()
     send_to_procuratorate(case, [stored[0].id])
-    with pytest.raises(Conflict) as twice:
-        propose(kind=TransferKind.OTHER, ids=[stored[0].id, stored[1].id])
-    assert twice.value.code == "item.in_transfer"
-    db.session.rollback()
     with pytest.raises(Conflict) as file_twice:  # the case file is already on its way
         propose(ids=[stored[1].id])
     assert file_twice.value.code == "transfer.stage_pending"
     db.session.rollback()
     assert db.session.get(Item, stored[1].id).custody_state is CustodyState.HELD
     assert officer.agency_code == "PDGA"
+
+
+def test_an_item_is_offered_in_one_transfer_at_a_time(app):
+    case, stored = stored_items(2)
+    accept(send_to_procuratorate(case, []), [])  # the file alone: the police still hold the items
+
+    def follow(ids):  # items that stayed behind follow the case to the procuratorate
+        return propose_transfer(
+            db.session,
+            act("police_officer"),
+            case_id=case.id,
+            to_agency_id=agency("PDJC").id,
+            kind=TransferKind.OTHER,
+            item_ids=ids,
+        )
+
+    follow([stored[0].id])
+    db.session.commit()
+    with pytest.raises(Conflict) as twice:
+        follow([stored[0].id, stored[1].id])
+    assert twice.value.code == "item.in_transfer"
+    db.session.rollback()
+    assert db.session.get(Item, stored[1].id).custody_state is CustodyState.HELD
 
 
 def test_only_the_receiver_decides_and_only_once(app):

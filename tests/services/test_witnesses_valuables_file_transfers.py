@@ -121,15 +121,29 @@ def test_a_valuable_without_photo_or_value_is_registered_but_not_transferred(app
     assert items.missing_records(ring) == ("photo", "value")
     [storage_item] = stored_items(1, case=case)[1]
     _store(ring)
-    with pytest.raises(Conflict) as refused:
-        transfers.propose_transfer(
+    # The file goes on alone; the items the police still hold follow it by an items-only transfer.
+    transfers.decide_lines(
+        db.session,
+        act("prosecutor"),
+        send_to_procuratorate(case, []).id,
+        [],
+        accept=True,
+        case_no="浦检刑诉[2026]5号",
+    )
+    db.session.commit()
+
+    def follow(ids):
+        return transfers.propose_transfer(
             db.session,
             act("police_officer"),
             case_id=case.id,
             to_agency_id=agency("PDJC").id,
             kind=TransferKind.OTHER,
-            item_ids=[storage_item.id, ring.id],
+            item_ids=ids,
         )
+
+    with pytest.raises(Conflict) as refused:
+        follow([storage_item.id, ring.id])
     assert refused.value.code == "item.valuable_undocumented" and refused.value.status == 409
     assert ring.label_code in str(refused.value)
     db.session.rollback()
@@ -137,18 +151,12 @@ def test_a_valuable_without_photo_or_value_is_registered_but_not_transferred(app
     photo(ring)
     assert items.missing_records(db.session.get(Item, ring.id)) == ("value",)
     with pytest.raises(Conflict):
-        transfers.propose_transfer(
-            db.session,
-            act("police_officer"),
-            case_id=case.id,
-            to_agency_id=agency("PDJC").id,
-            kind=TransferKind.OTHER,
-            item_ids=[ring.id],
-        )
+        follow([ring.id])
     db.session.rollback()
     _value(ring)
     assert items.missing_records(db.session.get(Item, ring.id)) == ()
-    transfer = send_to_procuratorate(case, [storage_item.id, ring.id])
+    transfer = follow([storage_item.id, ring.id])
+    db.session.commit()
     assert len(transfer.lines) == 2
 
 

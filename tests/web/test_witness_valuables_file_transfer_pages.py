@@ -14,10 +14,20 @@ from custody.extensions import db
 from custody.models.item import Item
 from custody.models.lifecycle import Disposition
 from custody.models.transfer import Transfer
-from custody.services import storage
+from custody.services import storage, transfers
 
 from ..conftest import TEST_PASSWORD
-from ..factories import act, agency, close_case, location, open_case, photo, register, stored_items
+from ..factories import (
+    act,
+    agency,
+    close_case,
+    location,
+    open_case,
+    photo,
+    register,
+    send_to_procuratorate,
+    stored_items,
+)
 from ..helpers import fresh, row_counts
 from .test_lifecycle_pages import JUDGMENT, approved_disposition
 from .ui import client_for, post, text, zh
@@ -169,6 +179,11 @@ def test_custodian_officers_see_undocumented_valuables_in_their_inbox(app):
 def test_transfer_builder_refuses_an_undocumented_valuable_naming_it(app):
     case = open_case()
     ring = _ring(case, estimated_value_fen=1_000_000)  # valued, but not photographed
+    # The file went on alone; the police send the items they still hold after it.
+    transfers.decide_lines(
+        db.session, act("prosecutor"), send_to_procuratorate(case, []).id, [], accept=True, case_no="浦检-1"
+    )
+    db.session.commit()
     officer = client_for(app, "police_officer")
     builder = f"/transfers/new?case_id={case.id}"
     before = row_counts(Transfer)
