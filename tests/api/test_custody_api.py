@@ -393,4 +393,5 @@ def test_a_duplicate_procuratorate_case_number_is_409_and_changes_nothing(api):
     assert duplicate.status_code == 409 and duplicate.json["code"] == "case.duplicate"
     assert "case_no" in duplicate.json["errors"]
     assert row_counts(*CUSTODY_TABLES) == before
-    assert api.get("prosecutor", f"/cases/{second}").json["procuratorate_case_no"] is None
+    assert api.get("auditor", f"/cases/{second}").json["procuratorate_case_no"] is None
+    assert api.get("prosecutor", f"/cases/{second}").status_code == 404  # a refused sign-for shows nothing

@@ -18,7 +18,7 @@ from custody.services import checkouts, storage
 from custody.services.items import ItemQuery, items_query
 from custody.services.transfers import propose_transfer
 
-from ..factories import act, agency, dual_role_user, location, register, stored_items
+from ..factories import act, agency, dual_role_user, location, register, send_to_procuratorate, stored_items
 from ..helpers import events
 
 LAB = checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心", kind=checkouts.CounterpartyKind.LAB)
@@ -215,6 +215,7 @@ def test_a_checked_out_item_cannot_be_transferred_or_stored(app):
     """Outside a stage transfer (which lists it, flagged: test_not_stricter_than_law)."""
     case, [item] = stored_items(1)
     released([item.id])
+    file_ahead(case)
     with pytest.raises(Conflict):
         propose_transfer(
             db.session,
@@ -242,8 +243,22 @@ def test_cancel_before_release(app):
 # -- custody and open check-outs -------------------------------------------------------------------
 
 
+def file_ahead(case):
+    """The case file goes on to the procuratorate alone; the police keep their items (and check-outs)."""
+    from custody.models.case import Case
+    from custody.services.transfers import decide_lines
+
+    if db.session.get(Case, case.id).handling_agency_id == agency("PDJC").id:
+        return
+    file_only = send_to_procuratorate(case, [])
+    decide_lines(db.session, act("prosecutor"), file_only.id, [], accept=True, case_no=f"浦检-{case.id}")
+    db.session.commit()
+
+
 def propose(case, item_ids):
-    """An "other" transfer: a stage transfer lists items out on check-out, flagged (刑事诉讼法 245)."""
+    """An items-only ("other") transfer after the file went ahead: a stage transfer lists items out on
+    check-out, flagged (刑事诉讼法 245)."""
+    file_ahead(case)
     return propose_transfer(
         db.session,
         act("police_officer"),
