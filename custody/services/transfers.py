@@ -506,6 +506,9 @@ def decide_lines(
     items = {item.id: item for item in lock_items(session, actor, item_ids)}
 
     now = utcnow()
+    if accept:
+        # Signing for the file or an item makes the receiver take part in the case: it sees the case.
+        add_participant(session, case.id, transfer.to_agency_id)
     if accept and transfer.received_at is None and moves_case(transfer.kind):
         _move_case(session, actor, transfer, case, case_no)
     elif accept:
@@ -516,9 +519,6 @@ def decide_lines(
         check_same_case_number(_receiver_number(case, transfer.to_agency), case_no)
         if transfer.received_at is None:
             transfer.received_at = now
-    if accept:
-        # Signing for the file or an item makes the receiver take part in the case: it sees the case.
-        add_participant(session, case.id, transfer.to_agency_id)
     for line in lines:
         item = items[line.item_id]
         before = item_snapshot(item)
