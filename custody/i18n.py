@@ -9,7 +9,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
-from custody.domain.items import mask_name
+from custody.domain.personal_data import masked, shown
 from custody.extensions import babel
 
 
@@ -56,7 +56,10 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["yuan"] = yuan
     app.jinja_env.filters["local_time"] = local_time
-    app.jinja_env.filters["mask_name"] = mask_name
+    # Personal data in templates, through the one masking function (domain/personal_data.py):
+    # ``value|masked('holder_name')`` in lists; ``shown('account_no', value, full)`` on a record.
+    app.jinja_env.filters["masked"] = lambda value, field: masked(field, value)
+    app.jinja_env.globals["shown"] = lambda field, value, full: shown(field, value, full=full)
     app.jinja_env.globals["current_locale"] = current_locale
 
 

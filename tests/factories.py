@@ -148,26 +148,36 @@ def judge_case(case, item_ids=(), judgment_no: str = JUDGMENT_NO):
 
 
 def photo(item, username: str = "police_officer"):
-    """Attach a (tiny, valid) photo to the item."""
+    """Attach a (small, real) photo to the item."""
     from pathlib import Path
 
     from flask import current_app
 
     from custody.domain.enums import AttachmentKind
 
-    png = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
     attachment = items.add_attachment(
         db.session,
         act(username),
         item.id,
         filename="photo.png",
-        content=png,
+        content=png_bytes(),
         declared_type="image/png",
         kind=AttachmentKind.PHOTO,
         upload_dir=Path(current_app.config["CUSTODY_UPLOAD_DIR"]),
     )
     db.session.commit()
     return attachment
+
+
+def png_bytes(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (180, 40, 40)) -> bytes:
+    """A real PNG image: uploads are decoded, so a PNG signature with noise behind it is refused."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def dual_role_user(username: str = "police_chief", agency_code: str = "PDGA"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from custody.access import current_actor, login_required_api
 from custody.database import outside_transaction
@@ -135,7 +136,10 @@ class SeizureLists(MethodView):
     def get(self, case_id: int):
         get_case(db.session, current_actor(), case_id)
         return db.session.scalars(
-            select(SeizureList).where(SeizureList.case_id == case_id).order_by(SeizureList.id)
+            select(SeizureList)
+            .where(SeizureList.case_id == case_id)
+            .order_by(SeizureList.id)
+            .options(selectinload(SeizureList.created_by))  # whose holder data it is (masking)
         ).all()
 
     @blp.arguments(SeizureListCreateSchema)

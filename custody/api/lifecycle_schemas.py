@@ -27,10 +27,11 @@ from custody.domain.lifecycle import (
     freeze_status_on,
     is_overdue,
 )
+from custody.domain.personal_data import shown
 from custody.orm import utcnow
 
 from .common import AgencyRefSchema, AwareDateTime, Date, FilePart, Int, Schema
-from .schemas import PageQuerySchema, _enum
+from .schemas import PERSONAL_DOC, PageQuerySchema, _enum, _full_personal, _item_full_personal
 
 ITEM_IDS = ma.fields.List(Int(strict=True), required=True, validate=ma.validate.Length(min=1, max=5000))
 
@@ -304,7 +305,7 @@ class DispositionSchema(Schema):
     recipient = ma.fields.Function(
         lambda d: (
             {
-                "name": d.recipient.name,
+                "name": shown("person_name", d.recipient.name, full=_full_personal(d.custodian_agency_id)),
                 "relation": d.recipient_relation.value if d.recipient_relation else None,
                 "is_agent": d.recipient_is_agent,
                 "authorisation_ref": d.authorisation_ref,
@@ -396,8 +397,14 @@ class FreezeSchema(Schema):
     item_id = Int()
     asset_type = _enum(FreezeAssetType)
     institution = ma.fields.Str()
-    account_no = ma.fields.Str()
-    account_name = ma.fields.Str(allow_none=True)
+    account_no = ma.fields.Function(
+        lambda f: shown("account_no", f.account_no, full=_item_full_personal(f.item)),
+        metadata={"type": "string", "description": PERSONAL_DOC},
+    )
+    account_name = ma.fields.Function(
+        lambda f: shown("account_name", f.account_name, full=_item_full_personal(f.item)),
+        metadata={"type": "string", "nullable": True, "description": PERSONAL_DOC},
+    )
     amount_fen = Int()
     major_case = ma.fields.Bool()
     notice_doc_no = ma.fields.Str()
@@ -451,13 +458,7 @@ class CorrectionSchema(Schema):
     decision_reason = ma.fields.Str(allow_none=True)
 
     def _value(self, correction: Any, value: Any) -> Any:
-        from custody.domain.items import mask_id_no
-
-        from .schemas import _sees_personal_data
-
-        if correction.field in ("owner_id_no", "owner_contact") and not _sees_personal_data(correction.item):
-            return mask_id_no(value)
-        return value
+        return shown(correction.field, value, full=_item_full_personal(correction.item))
 
     def dump_old(self, correction: Any) -> Any:
         return self._value(correction, correction.old_value)

@@ -10,12 +10,13 @@ from flask.views import MethodView
 
 from custody.access import current_actor, login_required_api, require_recent_confirmation
 from custody.domain.actor import Actor
-from custody.domain.items import MAX_FEN, mask_id_no
+from custody.domain.items import MAX_FEN
 from custody.domain.money import ClaimClass, LineKind, LineStatus, MovementKind, PlanStatus
+from custody.domain.personal_data import sees_personal_data, shown
 from custody.extensions import db
 from custody.models.money import MoneyMovement, Victim
 from custody.services import money, restitution
-from custody.services.visibility import get_case, sees_everything
+from custody.services.visibility import get_case
 
 from .common import AgencyRefSchema, AwareDateTime, Blueprint, Date, Int, Schema, paginate
 from .lifecycle import CONFIRM_HEADER
@@ -351,14 +352,13 @@ _post(
 
 
 def _sees_personal_data(actor: Actor, victim: Victim) -> bool:
-    """Victims' ID numbers and accounts: the agency handling the case and the ones holding its money."""
+    """Victims' ID numbers and accounts: the agency handling the case and the ones holding its money
+    (``domain.personal_data.sees_personal_data`` with ``shared``)."""
     case = get_case(db.session, actor, victim.case_id)
-    if case.handling_agency_id == actor.agency_id or sees_everything(actor):
+    if sees_personal_data(actor, case.handling_agency_id):
         return True
-    return any(
-        lb.ledger.custodian_agency_id == actor.agency_id
-        for lb in money.case_ledgers(db.session, actor, case.id)
-    )
+    holders = [lb.ledger.custodian_agency_id for lb in money.case_ledgers(db.session, actor, case.id)]
+    return sees_personal_data(actor, case.handling_agency_id, *holders, shared=True)
 
 
 def _victim_out(actor: Actor, victim: Victim) -> dict[str, Any]:
@@ -367,10 +367,10 @@ def _victim_out(actor: Actor, victim: Victim) -> dict[str, Any]:
         "id": victim.id,
         "case_id": victim.case_id,
         "name": victim.name,
-        "id_no": victim.id_no if full else mask_id_no(victim.id_no),
-        "contact": victim.contact if full else mask_id_no(victim.contact),
+        "id_no": shown("person_id_no", victim.id_no, full=full),
+        "contact": shown("person_contact", victim.contact, full=full),
         "payee_bank": victim.payee_bank,
-        "payee_account": victim.payee_account if full else mask_id_no(victim.payee_account),
+        "payee_account": shown("account_no", victim.payee_account, full=full),
         "claims": victim.claims,
     }
 

@@ -28,8 +28,9 @@ from custody.domain.enums import (
     TransferMode,
     TransferStatus,
 )
-from custody.domain.items import ItemFacts, derive_status, mask_id_no, mask_name
+from custody.domain.items import ItemFacts, derive_status
 from custody.domain.lifecycle import CheckoutPurpose, is_overdue
+from custody.domain.personal_data import masked, sees_personal_data, shown
 from custody.orm import utcnow
 
 from .common import AgencyRefSchema, AwareDateTime, Computed, Date, DecimalString, FilePart, Int, Schema
@@ -191,7 +192,14 @@ class SeizureListSchema(Schema):
     case_id = Int()
     seized_at = AwareDateTime()
     place = ma.fields.Str(allow_none=True)
-    holder_name = ma.fields.Str(allow_none=True)
+    holder_name = ma.fields.Function(
+        lambda sl: shown("holder_name", sl.holder_name, full=_full_personal(sl.created_by.agency_id)),
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "description": "masked unless your agency drew the list up, or you are an auditor",
+        },
+    )
     holder_signature = _enum(HolderSignature)
     holder_signature_note = ma.fields.Str(allow_none=True)
     officers = ma.fields.Str(allow_none=True)
@@ -272,13 +280,18 @@ class ItemQuerySchema(PageQuerySchema):
     )
 
 
-def _sees_personal_data(item: Any) -> bool:
-    """Full ID numbers and contacts: only the custodian agency and auditors [DESIGN §8]."""
+def _full_personal(*agency_ids: int | None) -> bool:
+    """The one rule (``domain.personal_data.sees_personal_data``) for the requesting user."""
     from custody.access import current_actor
-    from custody.services.visibility import sees_everything
 
-    actor = current_actor()
-    return sees_everything(actor) or actor.agency_id == item.custodian_agency_id
+    return sees_personal_data(current_actor(), *agency_ids)
+
+
+def _item_full_personal(item: Any) -> bool:
+    return _full_personal(item.custodian_agency_id)
+
+
+PERSONAL_DOC = "masked unless your agency holds the item, or you are an auditor"
 
 
 class StorageRefSchema(Schema):
@@ -320,13 +333,9 @@ class SeizureListRefSchema(Schema):
 
 
 class ItemOwnerSchema(Schema):
-    name = ma.fields.Str(required=True, allow_none=True)
-    id_no = ma.fields.Str(
-        required=True,
-        allow_none=True,
-        metadata={"description": "masked unless your agency holds the item, or you are an auditor"},
-    )
-    contact = ma.fields.Str(required=True, allow_none=True, metadata={"description": "masked like id_no"})
+    name = ma.fields.Str(required=True, allow_none=True, metadata={"description": PERSONAL_DOC})
+    id_no = ma.fields.Str(required=True, allow_none=True, metadata={"description": PERSONAL_DOC})
+    contact = ma.fields.Str(required=True, allow_none=True, metadata={"description": PERSONAL_DOC})
     ownership_clear = ma.fields.Bool(required=True)
 
 
@@ -402,7 +411,7 @@ class ItemSummarySchema(Schema):
     storage_location = ma.fields.Nested(StorageRefSchema, allow_none=True)
     disposition_status = _enum(DispositionStatus)
     owner_name = ma.fields.Function(
-        lambda item: mask_name(item.owner_name),
+        lambda item: masked("owner_name", item.owner_name),
         metadata={"type": "string", "nullable": True, "description": "masked"},
     )
     seized_at = AwareDateTime()
@@ -430,7 +439,14 @@ class ItemSchema(Schema):
     source = ma.fields.Str(allow_none=True)
     is_perishable = ma.fields.Bool()
     estimated_value_fen = Int(allow_none=True)
-    details = ma.fields.Dict()
+    details = ma.fields.Function(
+        lambda item: shown("details", item.details, full=_item_full_personal(item)),
+        metadata={
+            "type": "object",
+            "description": "category details; account numbers, account names and phone numbers "
+            + PERSONAL_DOC,
+        },
+    )
     owner = Computed(ItemOwnerSchema, method="dump_owner")
     measure = Computed(
         ItemMeasureSchema,
@@ -526,11 +542,11 @@ class ItemSchema(Schema):
         return CorrectionSchema(many=True).dump(rows)
 
     def dump_owner(self, item: Any) -> dict[str, Any]:
-        full = _sees_personal_data(item)
+        full = _item_full_personal(item)
         return {
-            "name": item.owner_name,
-            "id_no": item.owner_id_no if full else mask_id_no(item.owner_id_no),
-            "contact": item.owner_contact if full else mask_id_no(item.owner_contact),
+            "name": shown("owner_name", item.owner_name, full=full),
+            "id_no": shown("owner_id_no", item.owner_id_no, full=full),
+            "contact": shown("owner_contact", item.owner_contact, full=full),
             "ownership_clear": item.ownership_clear,
         }
 

@@ -489,21 +489,3 @@ def parse_quantity(value: Any) -> Decimal:
     if quantity.copy_abs() > MAX_QUANTITY:
         raise InvalidInput(N_("The quantity is too large."), fields={"quantity": [N_("Too large.")]})
     return quantity
-
-
-def mask_id_no(value: str | None) -> str | None:
-    """Personal ID numbers outside the custodian agency: keep the first 3 and last 4 characters."""
-    if not value:
-        return value
-    if len(value) <= 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
-def mask_name(value: str | None) -> str | None:
-    """Names in lists: 张三 → 张*, 欧阳娜娜 → 欧**娜."""
-    if not value:
-        return value
-    if len(value) <= 2:
-        return value[0] + "*"
-    return value[0] + "*" * (len(value) - 2) + value[-1]

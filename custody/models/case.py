@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from custody.domain.enums import CaseStage, HolderSignature
 from custody.orm import Base, str_enum, utcnow
 
 from .agency import Agency
+
+if TYPE_CHECKING:
+    from .user import User
 
 
 class Case(Base):
@@ -138,6 +142,8 @@ class SeizureList(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship()
+    # The agency whose officer drew the list up is responsible for the holder's personal data on it.
+    created_by: Mapped[User] = relationship()
 
 
 class NumberSequence(Base):

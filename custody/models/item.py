@@ -122,6 +122,9 @@ class Attachment(Base):
     content_type: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # Images: the thumbnail made once from the decoded image, stored like the original (by SHA-256);
+    # None for documents, and for images uploaded before thumbnails were stored until first viewed.
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str | None] = mapped_column(String(200))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

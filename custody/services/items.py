@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, UnaryExpression, and_, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, UnaryExpression, and_, exists, func, not_, or_, select, update
 from sqlalchemy.orm import Session, object_session
 
 from custody.audit.canonical import salted_digest
@@ -54,7 +54,7 @@ from custody.models.lifecycle import Checkout, CheckoutLine
 from custody.models.user import User
 from custody.orm import utcnow
 
-from . import numbers
+from . import images, numbers
 from .cases import case_event
 from .item_events import append_item_event, registration_data
 from .search import contains_text
@@ -446,6 +446,13 @@ def add_attachment(
         )
     if kind is AttachmentKind.PHOTO and not sniffed.startswith("image/"):
         raise InvalidInput(N_("A photo must be a JPEG or PNG image."), fields={"file": [N_("Not an image.")]})
+    thumbnail_digest = None
+    if sniffed in images.FORMATS:
+        # Decoded for real (bounded), whatever the kind: a photo must be a picture, not just its first
+        # bytes; its thumbnail is made now, once, and stored beside it.
+        checked = images.examine(content, sniffed)
+        thumbnail_digest = hashlib.sha256(checked.thumbnail).hexdigest()
+        store_blob(upload_dir, checked.thumbnail, thumbnail_digest)
     digest = hashlib.sha256(content).hexdigest()
     store_blob(upload_dir, content, digest)
     attachment = Attachment(
@@ -455,6 +462,7 @@ def add_attachment(
         content_type=sniffed,
         size_bytes=len(content),
         sha256=digest,
+        thumbnail_sha256=thumbnail_digest,
         description=(description or None),
         uploaded_by_id=actor.user_id,
     )
@@ -477,25 +485,77 @@ def add_attachment(
     return attachment
 
 
-def read_attachment(
-    session: Session, actor: Actor, attachment_id: int, upload_dir: Path
-) -> tuple[Attachment, bytes]:
-    """The stored bytes, checked against the recorded SHA-256 before they are handed out."""
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None:
-        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.attachment")
-    get_item(session, actor, attachment.item_id)  # visibility
-    path = upload_dir / attachment.sha256[:2] / attachment.sha256
+def _read_blob(upload_dir: Path, digest: str) -> bytes:
+    """Stored bytes, checked against their recorded SHA-256 before they are handed out."""
+    path = upload_dir / digest[:2] / digest
     try:
         content = path.read_bytes()
     except FileNotFoundError as exc:
         raise Conflict(N_("The stored file is missing."), code="attachment.missing") from exc
-    if hashlib.sha256(content).hexdigest() != attachment.sha256:
+    if hashlib.sha256(content).hexdigest() != digest:
         raise Conflict(
             N_("The stored file does not match its recorded SHA-256: it was altered."),
             code="attachment.corrupted",
         )
-    return attachment, content
+    return content
+
+
+def _visible_attachment(session: Session, actor: Actor, attachment_id: int) -> Attachment:
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.attachment")
+    get_item(session, actor, attachment.item_id)  # visibility
+    return attachment
+
+
+def read_attachment(
+    session: Session, actor: Actor, attachment_id: int, upload_dir: Path
+) -> tuple[Attachment, bytes]:
+    """The stored bytes, checked against the recorded SHA-256 before they are handed out."""
+    attachment = _visible_attachment(session, actor, attachment_id)
+    return attachment, _read_blob(upload_dir, attachment.sha256)
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    attachment: Attachment
+    content: bytes
+    content_type: str
+    sha256: str
+    made_now: bool  # an image from before thumbnails were stored: record it with ``record_thumbnail``
+
+
+def read_thumbnail(session: Session, actor: Actor, attachment_id: int, upload_dir: Path) -> Thumbnail:
+    """The stored thumbnail of an image attachment, checked against its recorded SHA-256.
+
+    An image uploaded before thumbnails were stored gets one made now from its verified original
+    (decoded with the same bounds as an upload) and stored; the caller records its hash with
+    ``record_thumbnail``, so this happens once. An old "image" that does not decode is refused
+    (409 ``attachment.not_an_image``)."""
+    attachment = _visible_attachment(session, actor, attachment_id)
+    if attachment.content_type not in images.FORMATS:
+        raise Conflict(N_("Only images have thumbnails."), code="attachment.no_thumbnail")
+    kind = images.thumbnail_type(attachment.content_type)
+    if attachment.thumbnail_sha256:
+        content = _read_blob(upload_dir, attachment.thumbnail_sha256)
+        return Thumbnail(attachment, content, kind, attachment.thumbnail_sha256, made_now=False)
+    original = _read_blob(upload_dir, attachment.sha256)
+    try:
+        checked = images.examine(original, attachment.content_type)
+    except InvalidInput as exc:
+        raise Conflict(exc.message, code=exc.code, **exc.params) from exc
+    digest = hashlib.sha256(checked.thumbnail).hexdigest()
+    store_blob(upload_dir, checked.thumbnail, digest)
+    return Thumbnail(attachment, checked.thumbnail, checked.thumbnail_type, digest, made_now=True)
+
+
+def record_thumbnail(session: Session, attachment_id: int, digest: str) -> None:
+    """Record the hash of a thumbnail made for an older image (once: a second maker changes nothing)."""
+    session.execute(
+        update(Attachment)
+        .where(Attachment.id == attachment_id, Attachment.thumbnail_sha256.is_(None))
+        .values(thumbnail_sha256=digest)
+    )
 
 
 # -- queries --------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from custody.domain.enums import (
 from custody.domain.errors import InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status
+from custody.domain.personal_data import masked
 from custody.domain.policy import Action, require
 from custody.models.agency import Agency, StorageLocation
 from custody.models.case import Case, SeizureList
@@ -78,6 +79,7 @@ HEADERS = [
     "存放位置",
     "入库时间",
     "处置方式",
+    "所有人（已遮蔽）",
 ]
 VALUE_COLUMN = HEADERS.index("估值（元）")
 QUANTITY_COLUMN = HEADERS.index("数量")
@@ -182,6 +184,7 @@ def _statement(actor: Actor, spec: LedgerSpec) -> Select[*tuple[Any, ...]]:
             Item.external_place,
             Item.checked_in_at,
             Item.disposition_kind,
+            Item.owner_name,
             maintain_column_froms=False,
         )
         .select_from(Item)
@@ -294,6 +297,9 @@ def ledger_rows(
             place,
             _local(row.checked_in_at),
             ZH[row.disposition_kind] if row.disposition_kind else "",
+            # A list of many items: personal data masked for everyone, as in every list [DESIGN §8],
+            # by the one masking function (domain/personal_data.py); no export carries it in full.
+            masked("owner_name", row.owner_name) or "",
         ]
 
 
@@ -326,7 +332,7 @@ def write_xlsx(
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("台账")
     for index, width in enumerate(
-        (20, 26, 22, 22, 24, 10, 22, 24, 12, 8, 6, 16, 14, 8, 24, 17, 18, 10, 30, 17, 14)
+        (20, 26, 22, 22, 24, 10, 22, 24, 12, 8, 6, 16, 14, 8, 24, 17, 18, 10, 30, 17, 14, 12)
     ):
         sheet.column_dimensions[_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
@@ -371,6 +377,7 @@ def about(
         ("范围", "中心台账" if spec.scope == "centre" else "单位台账"),
         ("筛选条件", filters or "无"),
         ("条数", count),
+        ("个人信息", "所有人姓名已遮蔽（仅保留首尾字）"),
     ]
 
 

@@ -26,8 +26,8 @@ from custody.domain.enums import (
 )
 from custody.domain.errors import DomainError, NotFound
 from custody.domain.i18n import N_
-from custody.domain.items import mask_id_no
 from custody.domain.owner_lookup import format_code
+from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.errors import translate_extra
 from custody.extensions import db
@@ -41,7 +41,7 @@ from custody.printing import SeizureList as PrintedSeizureList
 from custody.services import case_moves, cases, checkouts, dispositions, imports, items, transfers
 from custody.services.imports import ImportRejected
 from custody.services.items import ItemInput, ItemQuery, SeizureListInput
-from custody.services.visibility import get_case, sees_everything
+from custody.services.visibility import get_case
 
 from .forms import (
     MONEY_KEYS,
@@ -531,7 +531,7 @@ def seizure_list(case_id: int, list_id: int):
         raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.seizure_list")
     rows = list(db.session.scalars(select(Item).where(Item.seizure_list_id == sl.id).order_by(Item.id)))
     measure = rows[0].measure if rows else Measure.SEIZED
-    full = sees_everything(actor) or actor.agency_id == case.police_agency_id
+    full = sees_personal_data(actor, sl.created_by.agency_id)  # the agency that drew the list up
     if full and (confirm := confirmation_redirect()) is not None:
         return confirm  # the list shows holders' names and ID numbers unmasked
     statuses: dict[HolderSignature, Literal["signed", "absent", "refused"]] = {
@@ -555,7 +555,7 @@ def seizure_list(case_id: int, list_id: int):
         PrintedSeizureList(
             case_no=case.first_number,
             case_title=case.title,
-            holder=sl.holder_name or "",
+            holder=shown("holder_name", sl.holder_name, full=full) or "",
             seized_at=sl.seized_at,
             place=sl.place or "",
             officers=[o for o in (sl.officers or "").replace(",", "、").split("、") if o],
@@ -564,7 +564,7 @@ def seizure_list(case_id: int, list_id: int):
             agency=(case.police_agency or case.handling_agency).name,
             measure=printed(label_msgid(measure)),
             document_no=next((i.measure_doc_no for i in rows if i.measure_doc_no), ""),
-            holder_id_no=(sl.holder_id_no if full else mask_id_no(sl.holder_id_no)) or "",
+            holder_id_no=shown("holder_id_no", sl.holder_id_no, full=full) or "",
             holder_status=status,
             holder_note=sl.holder_signature_note or "",
             witness=sl.witness or "",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from custody.access import current_actor
-from custody.database import writes_on_get
+from custody.database import run_apart, writes_on_get
 from custody.domain import clock
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
@@ -38,9 +37,9 @@ from custody.domain.enums import (
     LocationState,
     Measure,
 )
-from custody.domain.errors import DomainError, InvalidInput
+from custody.domain.errors import Conflict, DomainError, InvalidInput
 from custody.domain.i18n import N_
-from custody.domain.items import ItemFacts, derive_status, mask_id_no, mask_name
+from custody.domain.items import ItemFacts, derive_status
 from custody.domain.lifecycle import (
     CHECKOUT_FROM,
     CheckoutStatus,
@@ -48,6 +47,7 @@ from custody.domain.lifecycle import (
     freeze_status_on,
     is_overdue,
 )
+from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed
 from custody.extensions import db
 from custody.models.agency import Agency, StorageLocation
@@ -74,7 +74,6 @@ from .helpers import (
 from .timeline import FIELD_LABELS, Describer, item_events
 
 bp = Blueprint("items", __name__, url_prefix="/items")
-THUMB_SIZE = (360, 360)
 MAX_LABELS = 2000
 
 
@@ -88,11 +87,6 @@ def upload_dir() -> Path:
     return Path(current_app.config["CUSTODY_UPLOAD_DIR"])
 
 
-@bp.app_template_filter("mask_name")
-def _mask_name(value: str | None) -> str | None:
-    return mask_name(value)
-
-
 @bp.app_template_filter("item_status_label")
 def _item_status_label(value: str) -> str:
     try:
@@ -104,11 +98,7 @@ def _item_status_label(value: str) -> str:
 @bp.app_template_global("correction_value")
 def correction_value(field: str, value: Any, full_personal: bool) -> str:
     """A corrected field's value in words; personal data masked outside the custodian agency."""
-    from custody.services.corrections import PERSONAL_FIELDS
-
-    if field in PERSONAL_FIELDS and not full_personal and isinstance(value, str):
-        return (mask_name(value) if field == "owner_name" else mask_id_no(value)) or "—"
-    return Describer(db.session).field_value(field, value)
+    return Describer(db.session, full_personal=full_personal).field_value(field, value)
 
 
 # -- search ----------------------------------------------------------------------------------
@@ -325,7 +315,7 @@ def _record_check(item: Item) -> dict[str, Any]:
 
 def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 200) -> tuple[str, int]:
     now = utcnow()
-    full_personal = sees_everything(actor) or actor.agency_id == item.custodian_agency_id
+    full_personal = sees_personal_data(actor, item.custodian_agency_id)
     item_checkouts = list(db.session.scalars(checkouts.checkouts_query(actor, item_id=item.id)))
     # The check-out it is out on now (released, its line not returned) is among them: no query of
     # its own, and the item is overdue when that one is past its due time (items.mark_overdue).
@@ -380,7 +370,7 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         if item.custody_state is CustodyState.IN_TRANSFER  # offered in a transfer: its line is pending
         else None
     )
-    describer = Describer(db.session)
+    describer = Describer(db.session, full_personal=full_personal)
     entries = describer.timeline(item_events(db.session, item.id))
     source_item = db.session.get(Item, item.source_item_id) if item.source_item_id else None
     proceeds = (
@@ -394,9 +384,10 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         case=item.case,
         actor=actor,
         full_personal=full_personal,
-        owner_name=item.owner_name if full_personal else mask_name(item.owner_name),
-        owner_id_no=item.owner_id_no if full_personal else mask_id_no(item.owner_id_no),
-        owner_contact=item.owner_contact if full_personal else mask_id_no(item.owner_contact),
+        owner_name=shown("owner_name", item.owner_name, full=full_personal),
+        owner_id_no=shown("owner_id_no", item.owner_id_no, full=full_personal),
+        owner_contact=shown("owner_contact", item.owner_contact, full=full_personal),
+        details=shown("details", item.details or {}, full=full_personal),
         checkout_now=checkout_now,
         checkout_overdue=bool(checkout_now and is_overdue(checkout_now.status, checkout_now.due_at, now)),
         checkouts=item_checkouts,
@@ -465,37 +456,40 @@ def detail(item_id: int):
 # -- photos --------------------------------------------------------------------------------------
 
 
-def _thumbnail(content: bytes, content_type: str) -> tuple[bytes, str]:
-    """A small version of an image for lists; the original if it cannot be read."""
-    try:
-        from PIL import Image, ImageOps
-
-        with Image.open(io.BytesIO(content)) as original:
-            image = ImageOps.exif_transpose(original)
-            image.thumbnail(THUMB_SIZE)
-            out = io.BytesIO()
-            if content_type == "image/png":
-                image.save(out, "PNG", optimize=True)
-                return out.getvalue(), "image/png"
-            image.convert("RGB").save(out, "JPEG", quality=80)
-            return out.getvalue(), "image/jpeg"
-    except Exception:
-        return content, content_type
-
-
 @bp.get("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
-    """A photo or document, checked for visibility and against its recorded SHA-256 first."""
+    """A photo or document, checked for visibility and against its recorded SHA-256 first.
+
+    ``?thumb=1`` on an image gives its stored thumbnail (made once at upload; for an image from
+    before thumbnails were stored, made now and recorded, once)."""
     actor = current_actor()
+    if request.args.get("thumb"):
+        try:
+            thumb = items.read_thumbnail(db.session, actor, attachment_id, upload_dir())
+        except Conflict as refused:
+            if refused.code != "attachment.no_thumbnail":
+                raise
+        else:  # an image: its stored thumbnail
+            if thumb.made_now:
+                run_apart(lambda: _record_thumbnail(attachment_id, thumb.sha256))
+            original = thumb.attachment.sha256
+            return _file_response(thumb.content, thumb.content_type, thumb.sha256, original=original)
     record, content = items.read_attachment(db.session, actor, attachment_id, upload_dir())
-    content_type = record.content_type
-    if request.args.get("thumb") and content_type.startswith("image/"):
-        content, content_type = _thumbnail(content, content_type)
-    if request.if_none_match and record.sha256 in request.if_none_match:
+    return _file_response(content, record.content_type, record.sha256, original=record.sha256)
+
+
+def _record_thumbnail(attachment_id: int, digest: str) -> None:
+    """In a short transaction of its own whose first statement writes (no stale read on SQLite)."""
+    items.record_thumbnail(db.session, attachment_id, digest)
+    db.session.commit()
+
+
+def _file_response(content: bytes, content_type: str, etag: str, *, original: str) -> Response:
+    if request.if_none_match and etag in request.if_none_match:
         return Response(status=304)
     response = Response(content, mimetype=content_type)
-    response.set_etag(record.sha256 + ("-thumb" if request.args.get("thumb") else ""))
-    response.headers["X-Content-SHA256"] = record.sha256
+    response.set_etag(etag)
+    response.headers["X-Content-SHA256"] = original
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = "inline"

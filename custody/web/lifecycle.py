@@ -33,7 +33,7 @@ from custody.domain.clock import local_date
 from custody.domain.enums import AgencyKind, DispositionKind, ItemCategory, ItemStatus, Measure
 from custody.domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from custody.domain.i18n import N_
-from custody.domain.items import CATEGORY_FIELDS, derive_status, mask_id_no, mask_name
+from custody.domain.items import CATEGORY_FIELDS, derive_status
 from custody.domain.lifecycle import (
     ASSET_TYPES_FOR_CATEGORY,
     CORRECTABLE_FIELDS,
@@ -60,6 +60,7 @@ from custody.domain.lifecycle import (
     max_period_months,
     suggested_period_months,
 )
+from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.errors import translate
 from custody.extensions import db
@@ -87,7 +88,7 @@ from custody.services import freezes as freeze_service
 from custody.services import storage as storage_service
 from custody.services.items import ItemQuery, items_query
 from custody.services.storage import facts
-from custody.services.visibility import get_item, sees_everything
+from custody.services.visibility import get_item
 
 from .auth import confirm_now
 from .forms import options
@@ -172,11 +173,6 @@ def _may(actor: Actor, action: Action, custodian_ids: Iterable[int], items: Iter
 def _require(actor: Actor, action: Action, custodian_ids: Iterable[int], items: Iterable[Item] = ()) -> None:
     """A POST of an action the page did not offer: refuse it before reading the form (403)."""
     require(actor, action, _relations(actor, custodian_ids, items))
-
-
-def _sees_personal_data(actor: Actor, custodian_agency_id: int) -> bool:
-    """Full ID numbers and contacts: only the custodian agency and auditors (as in the API)."""
-    return sees_everything(actor) or actor.agency_id == custodian_agency_id
 
 
 def _people(*ids: int | None) -> dict[int, User]:
@@ -841,12 +837,12 @@ def _disposition_context(actor: Actor, disposition: Disposition) -> dict[str, An
         and s is DispositionRecordStatus.APPROVED
         and disposition.approved_by_id == actor.user_id,
     }
-    personal = all(_sees_personal_data(actor, i.custodian_agency_id) for i in items)
+    personal = sees_personal_data(actor, *(i.custodian_agency_id for i in items))
     owners = sorted(
         {
             (
-                (i.owner_name if personal else mask_name(i.owner_name)) or "",
-                (i.owner_id_no if personal else mask_id_no(i.owner_id_no)) or "",
+                shown("owner_name", i.owner_name, full=personal) or "",
+                shown("owner_id_no", i.owner_id_no, full=personal) or "",
             )
             for i in items
             if i.owner_name
@@ -1069,14 +1065,14 @@ def return_list_pdf(disposition_id: int):
         )
     case = db.session.get(Case, disposition.case_id)
     items = [line.item for line in disposition.lines]
-    personal = all(_sees_personal_data(actor, i.custodian_agency_id) for i in items)
+    personal = sees_personal_data(actor, *(i.custodian_agency_id for i in items))
 
     def shown_id(value: str | None) -> str:
-        return (value if personal else mask_id_no(value)) or ""
+        return shown("owner_id_no", value, full=personal) or ""
 
     recipient = disposition.recipient
     owner_names = list(
-        dict.fromkeys((i.owner_name if personal else mask_name(i.owner_name)) for i in items if i.owner_name)
+        dict.fromkeys(shown("owner_name", i.owner_name, full=personal) for i in items if i.owner_name)
     )
     owner_ids = list(dict.fromkeys(i.owner_id_no for i in items if i.owner_id_no))
     collects_for_owner = disposition.recipient_relation not in (
@@ -1084,9 +1080,10 @@ def return_list_pdf(disposition_id: int):
         RecipientRelation.OWNER,
         RecipientRelation.HOLDER,
     )
-    agent = recipient.name if recipient and collects_for_owner else ""
+    agent = shown("person_name", recipient.name, full=personal) if recipient and collects_for_owner else ""
     if recipient and not collects_for_owner:
-        owner, owner_id = recipient.name, shown_id(recipient.id_no or (owner_ids[0] if owner_ids else None))
+        owner = shown("person_name", recipient.name, full=personal)
+        owner_id = shown_id(recipient.id_no or (owner_ids[0] if owner_ids else None))
     else:
         owner, owner_id = "、".join(n for n in owner_names if n), "、".join(shown_id(v) for v in owner_ids)
     approver = _people(disposition.approved_by_id).get(disposition.approved_by_id or 0)
@@ -1148,7 +1145,7 @@ def destruction_record_pdf(disposition_id: int):
         )
     case = db.session.get(Case, disposition.case_id)
     items = [line.item for line in disposition.lines]
-    personal = all(_sees_personal_data(actor, i.custodian_agency_id) for i in items)
+    personal = sees_personal_data(actor, *(i.custodian_agency_id for i in items))
     people = _people(disposition.executed_by_id, disposition.witness_user_id, disposition.approved_by_id)
     witness, witness_id = "", ""
     if disposition.witness_user_id in people:
@@ -1156,10 +1153,10 @@ def destruction_record_pdf(disposition_id: int):
         witness = f"{user.display_name}（{user.agency.name}，系统用户，已密码确认）"
     elif disposition.witness_counterparty is not None:
         person = disposition.witness_counterparty
-        name = person.name if personal else mask_name(person.name) or ""
+        name = shown("person_name", person.name, full=personal) or ""
         label = _zh(disposition.witness_kind.label) if disposition.witness_kind else ""
         witness = "，".join(filter(None, [name, label, person.organisation or ""]))
-        witness_id = (person.id_no if personal else mask_id_no(person.id_no)) or ""
+        witness_id = shown("person_id_no", person.id_no, full=personal) or ""
     executor = people.get(disposition.executed_by_id or 0)
     approver = people.get(disposition.approved_by_id or 0)
     data = DestructionRecord(
@@ -1230,6 +1227,12 @@ def freezes():
         page=page,
         today=today,
         statuses={f.id: effective_status(f, today) for f in page.rows},
+        accounts={
+            f.id: shown(
+                "account_no", f.account_no, full=sees_personal_data(actor, f.item.custodian_agency_id)
+            )
+            for f in page.rows
+        },
         warn_days=EXPIRY_WARNING_DAYS,
         args={"status": status.value if status else None, "expiring": "y" if expiring else None},
     )
@@ -1410,6 +1413,7 @@ def freeze_detail(freeze_id: int):
     return render_template(
         "lifecycle/freeze_detail.html",
         freeze=freeze,
+        personal=sees_personal_data(actor, freeze.item.custodian_agency_id),
         forms=forms,
         can=can,
         effective=effective,
@@ -1433,10 +1437,7 @@ def display_value(field: str, value: Any, category: ItemCategory, personal: bool
     """A current, old or new value of a correctable field as people read it."""
     from custody.i18n import yuan
 
-    if field in ("owner_id_no", "owner_contact") and not personal:
-        value = mask_id_no(value)
-    if field == "owner_name" and not personal:
-        value = mask_name(value)
+    value = shown(field, value, full=personal)
     if value is None or value == "" or value == {}:
         return "—"
     if field == "estimated_value_fen":
@@ -1452,12 +1453,12 @@ def display_value(field: str, value: Any, category: ItemCategory, personal: bool
         for key, item in value.items():
             label = str(DETAIL_LABELS.get(key, key))
             if key.endswith("_fen") and isinstance(item, int):
-                shown = yuan(item)
+                text = yuan(item)
             elif key == "denominations" and isinstance(item, dict):
-                shown = format_denominations(item)
+                text = format_denominations(item)
             else:
-                shown = str(item)
-            parts.append(f"{label}：{shown}")
+                text = str(item)
+            parts.append(f"{label}：{text}")
         return "；".join(parts)
     return str(value)
 
@@ -1475,10 +1476,10 @@ def corrections():
     values = {
         c.id: (
             display_value(
-                c.field, c.old_value, c.item.category, _sees_personal_data(actor, c.item.custodian_agency_id)
+                c.field, c.old_value, c.item.category, sees_personal_data(actor, c.item.custodian_agency_id)
             ),
             display_value(
-                c.field, c.new_value, c.item.category, _sees_personal_data(actor, c.item.custodian_agency_id)
+                c.field, c.new_value, c.item.category, sees_personal_data(actor, c.item.custodian_agency_id)
             ),
         )
         for c in page.rows
@@ -1534,7 +1535,7 @@ def correction_new(item_id: int):
     actor = current_actor()
     item = get_item(db.session, actor, item_id)
     field = request.args.get("field", "")
-    personal = _sees_personal_data(actor, item.custodian_agency_id)
+    personal = sees_personal_data(actor, item.custodian_agency_id)
     may = _may(actor, Action.PROPOSE_CORRECTION, [item.custodian_agency_id])
     chooser = FieldChoiceForm(request.args if "field" in request.args else None)
     chooser.field.choices = options(
@@ -1628,7 +1629,7 @@ def correction_detail(correction_id: int):
     may_decide = (
         _may(actor, Action.APPROVE_CORRECTION, [custodian]) and correction.status is CorrectionStatus.PROPOSED
     )
-    personal = _sees_personal_data(actor, custodian)
+    personal = sees_personal_data(actor, custodian)
     item = correction.item
     return render_template(
         "lifecycle/correction_detail.html",

@@ -24,6 +24,7 @@ from custody.domain.lifecycle import (
     DispositionRecordStatus,
     ExtensionStatus,
 )
+from custody.domain.personal_data import sees_personal_data
 from custody.extensions import db
 from custody.models.case import Case
 from custody.models.item import Attachment, Item
@@ -399,7 +400,7 @@ def build_inbox(actor: Actor) -> tuple[dict[str, Any], dict[tuple[str, int], tup
     if not inbox["inspections"].total:  # drawn from auditors and approvers; shown only when there are some
         del inbox["inspections"]
     if actor.has_role(Role.AUDITOR):
-        describer = Describer(db.session)
+        describer = Describer(db.session, full_personal=sees_personal_data(actor))
         recent = recent_custody_events(db.session)
         codes = (
             dict(

@@ -15,8 +15,8 @@ from custody.domain.actor import Actor
 from custody.domain.enums import ItemCategory
 from custody.domain.errors import DomainError, NotFound
 from custody.domain.i18n import N_
-from custody.domain.items import mask_id_no
 from custody.domain.money import STATE_CLASSES, ClaimClass, LineKind, LineStatus, MovementKind, PlanStatus
+from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed
 from custody.extensions import db
 from custody.models.agency import Agency
@@ -27,7 +27,7 @@ from custody.printing import LedgerLine, RestitutionEntry, RestitutionList, SubL
 from custody.printing import restitution_list_pdf as build_restitution_list
 from custody.printing import sub_ledger_pdf as build_sub_ledger
 from custody.services import money, restitution
-from custody.services.visibility import get_case, get_item, sees_everything
+from custody.services.visibility import get_case, get_item
 
 from .auth import confirm_now
 from .forms import options
@@ -62,10 +62,9 @@ def _agency_names() -> dict[int, str]:
 
 
 def _sees_personal_data(actor: Actor, case: Case, ledgers: list[money.LedgerBalance]) -> bool:
-    return (
-        case.handling_agency_id == actor.agency_id
-        or sees_everything(actor)
-        or any(lb.ledger.custodian_agency_id == actor.agency_id for lb in ledgers)
+    """Victims' data: held jointly by the agency handling the case and those holding its money."""
+    return sees_personal_data(
+        actor, case.handling_agency_id, *(lb.ledger.custodian_agency_id for lb in ledgers), shared=True
     )
 
 
@@ -105,7 +104,7 @@ def _case_context(actor: Actor, case: Case, **forms: Any) -> dict[str, Any]:
         "plans": plans,
         "agencies": _agency_names(),
         "personal": personal,
-        "mask": (lambda value: value) if personal else mask_id_no,
+        "mask": lambda value: shown("person_id_no", value, full=personal),
         "forms": forms,
         "entry_forms": entry_forms,
         "can": {
@@ -603,7 +602,7 @@ def restitution_list_pdf(plan_id: int):
             RestitutionEntry(
                 line_no=line.line_no,
                 payee=victim.name if victim else "国库",
-                id_no=(victim.id_no if personal else mask_id_no(victim.id_no)) or "" if victim else "",
+                id_no=(shown("person_id_no", victim.id_no, full=personal) or "") if victim else "",
                 klass=CLASS_WORDS[line.klass] if line.klass else "余款上缴国库",
                 owed_fen=line.owed_fen,
                 allocated_fen=line.allocated_fen,

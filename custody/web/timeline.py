@@ -34,6 +34,7 @@ from custody.domain.enums import (
 from custody.domain.i18n import N_
 from custody.domain.items import BACKDATE_WITHOUT_REASON
 from custody.domain.lifecycle import CheckoutPurpose, Discrepancy, FreezeAssetType
+from custody.domain.personal_data import masked
 from custody.i18n import yuan
 from custody.models.agency import Agency, StorageLocation
 from custody.models.audit import AuditEvent
@@ -123,8 +124,11 @@ class _State:
 class Describer:
     """Turns audit events into sentences. Loads agency names and location paths once."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, full_personal: bool = False) -> None:
+        """``full_personal``: the reader sees the item's personal data in full
+        (``domain.personal_data.sees_personal_data``); otherwise values are masked."""
         self.session = session
+        self.full_personal = full_personal
         self._agencies: dict[int, str] | None = None
         self._locations: dict[int, str] | None = None
 
@@ -167,6 +171,8 @@ class Describer:
     def field_value(self, name: str | None, value: Any) -> str:
         if isinstance(value, dict) and set(value) == {"sha256"}:
             return _("(personal data, kept only as a digest)")
+        if name and not self.full_personal:
+            value = masked(name, value)
         if value is None or value == "":
             return "—"
         if name == "estimated_value_fen":

@@ -11,6 +11,7 @@ from custody.models.case import Case
 from custody.models.item import Item
 from custody.models.transfer import Transfer, TransferLine
 
+from ..factories import png_bytes
 from ..helpers import row_counts
 
 CUSTODY_TABLES = (Case, Item, Transfer, TransferLine, AuditEvent)
@@ -320,7 +321,7 @@ def test_attachment_upload_and_download(api, client, auth_headers):
 
     case_id = new_case(api)
     item_id = api.post("police_officer", f"/cases/{case_id}/items", ITEM).json["id"]
-    png = b"\x89PNG\r\n\x1a\n" + b"\x01" * 100
+    png = png_bytes()
     headers = auth_headers("police_officer")
     uploaded = client.post(
         f"/api/v1/items/{item_id}/attachments",

@@ -14,8 +14,9 @@ from custody.extensions import db
 from custody.models.agency import Agency, StorageLocation
 
 from ..conftest import otp_for
+from ..factories import png_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+PNG = png_bytes()
 
 
 def _id(model, code):

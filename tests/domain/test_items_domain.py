@@ -29,11 +29,10 @@ from custody.domain.items import (
     external_allowed,
     initial_location,
     luhn_ok,
-    mask_id_no,
-    mask_name,
     move_allowed,
     parse_quantity,
 )
+from custody.domain.personal_data import mask_name, mask_number
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 ALL_FACTS = [
@@ -194,5 +193,5 @@ def test_luhn_and_quantity_and_masking():
         parse_quantity("2.5555")
     with pytest.raises(InvalidInput):
         parse_quantity("many")
-    assert mask_id_no("310115199001011234") == "310***********1234"
+    assert mask_number("310115199001011234") == "310***********1234"
     assert mask_name("张三") == "张*" and mask_name("欧阳娜娜") == "欧**娜"

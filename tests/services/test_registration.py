@@ -35,10 +35,10 @@ from custody.services.alerts import all_alerts, filter_alerts
 from custody.services.items import ItemQuery, SeizureListInput, items_query
 from custody.services.visibility import get_case, get_item
 
-from ..factories import act, open_case, register, stored_items
+from ..factories import act, open_case, png_bytes, register, stored_items
 from ..helpers import all_event_text, events
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 PDF = b"%PDF-1.4\n%test\n"
 
 

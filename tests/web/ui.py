@@ -4,7 +4,6 @@ token, read the visible text of a page, and say what the Chinese UI shows for a 
 from __future__ import annotations
 
 import html
-import io
 import re
 from functools import cache
 from pathlib import Path
@@ -62,8 +61,6 @@ def text(response_or_html: Any) -> str:
 
 def png(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (180, 40, 40)) -> bytes:
     """A real PNG image (thumbnails are made from it)."""
-    from PIL import Image
+    from ..factories import png_bytes
 
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "PNG")
-    return buffer.getvalue()
+    return png_bytes(size, colour)
