@@ -24,6 +24,7 @@ from custody.errors import problem
 from custody.extensions import db
 from custody.services import (
     alerts,
+    backdating,
     calendar,
     ledgers,
     milestones,
@@ -408,6 +409,42 @@ class PublicNotices(MethodView):
         notice = milestones.publish_notice(db.session, current_actor(), **data)
         db.session.commit()
         return notice
+
+
+# -- back-dated entries (issue 14) ------------------------------------------------------------------
+
+
+class BackdatedQuerySchema(PageQuerySchema):
+    late = ma.fields.Bool(
+        load_default=False, metadata={"description": "only steps that brought an item into storage late"}
+    )
+
+
+class BackdatedEntrySchema(Schema):
+    event_id = Int(attribute="event.id")
+    item_id = Int(attribute="event.item_id")
+    label_code = ma.fields.Str()
+    action = ma.fields.Str(attribute="event.action")
+    occurred_at = AwareDateTime(attribute="event.occurred_at", metadata={"description": "the time claimed"})
+    recorded_at = AwareDateTime(attribute="event.recorded_at")
+    hours_earlier = ma.fields.Float(metadata={"description": "how long before its recording it was dated"})
+    reason = ma.fields.Str(attribute="event.reason", allow_none=True)
+    late = ma.fields.Bool(
+        metadata={"description": "brought a police item into storage beyond 24 hours, judged as recorded"}
+    )
+
+
+@blp.route("/backdated-entries")
+class BackdatedEntries(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(BackdatedQuerySchema, location="query")
+    @blp.response(200, BackdatedEntrySchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Storage steps dated more than 10 minutes before they were recorded (approvers, auditors)."""
+        stmt = backdating.backdated_query(db.session, current_actor(), late_only=query["late"])
+        return backdating.entries(db.session, paginate(db.session, stmt, pagination_parameters))
 
 
 # -- stocktakes ---------------------------------------------------------------------------------

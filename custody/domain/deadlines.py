@@ -30,6 +30,7 @@ from typing import Any
 from .clock import local_date, start_of_local_day
 from .enums import AgencyKind, LabelledEnum, Role, register_labels
 from .i18n import N_
+from .items import is_backdated
 from .lifecycle import FreezeAssetType, FreezeStatus, add_months
 from .workdays import Shift, WorkCalendar, shift_last_day
 
@@ -486,6 +487,29 @@ def _collect(alerts: Iterable[Alert | None]) -> list[Alert]:
 
 def into_storage_due(seized_at: datetime) -> datetime:
     return seized_at + timedelta(hours=INTO_STORAGE_HOURS)
+
+
+def judged_at(occurred_at: datetime, recorded_at: datetime) -> datetime:
+    """[DESIGN, issue 14] The moment a deadline rule judges an entry by: when it happened — unless it
+    was back-dated (``items.is_backdated``), then when it was recorded. The claimed time stays on the
+    record and on the timeline, but an entry made late cannot move itself inside a deadline."""
+    return recorded_at if is_backdated(occurred_at, recorded_at) else occurred_at
+
+
+def into_storage_judgement(
+    custodian_kind: AgencyKind, seized_at: datetime, occurred_at: datetime, recorded_at: datetime
+) -> dict[str, Any]:
+    """How the item's arrival into storage (its first check-in, or its placement outside) stands to
+    the police 24-hour rule, judged at ``judged_at``: hours since seizure, and whether it was late
+    (police custodians only: other agencies check in "及时", never late). Kept in the event's data."""
+    moment = judged_at(occurred_at, recorded_at)
+    police = custodian_kind is AgencyKind.POLICE
+    return {
+        "hours": round((moment - seized_at).total_seconds() / 3600, 1),
+        "limit_hours": INTO_STORAGE_HOURS if police else None,
+        "late": police and moment > into_storage_due(seized_at),
+        "judged_by": "recorded_at" if moment is recorded_at and moment != occurred_at else "occurred_at",
+    }
 
 
 def into_storage(

@@ -8,6 +8,7 @@ item's current values in and get a decision (or a ``DomainError``) back.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -36,6 +37,11 @@ EARLIEST_DATE = date(1949, 10, 1)  # nothing in these records predates the Peopl
 # How far in the past an event may be dated without a reason, and the clock skew tolerated.
 BACKDATE_WITHOUT_REASON = timedelta(minutes=10)
 CLOCK_SKEW = timedelta(minutes=2)
+# A back-dated entry needs a real reason: this many letters or digits at least (a Chinese character
+# counts as one), not punctuation alone, not one character repeated [DESIGN, issue 14].
+MIN_BACKDATE_REASON = 4
+# The steps a keeper may date earlier than now (with a reason): the storage events.
+BACKDATABLE_ACTIONS = ("item.check_in", "item.move", "item.external", "item.condition")
 
 
 @dataclass(frozen=True)
@@ -202,22 +208,44 @@ def external_state(kind: ExternalKind) -> LocationState:
 # -- time ----------------------------------------------------------------------------------
 
 
+def is_backdated(occurred_at: datetime, recorded_at: datetime) -> bool:
+    """Dated more than ``BACKDATE_WITHOUT_REASON`` before it was recorded: shown as back-dated on the
+    timeline and in the supervisors' list; deadlines judge it by ``recorded_at`` (domain/deadlines)."""
+    return recorded_at - occurred_at > BACKDATE_WITHOUT_REASON
+
+
+def is_real_reason(reason: str | None) -> bool:
+    """At least ``MIN_BACKDATE_REASON`` letters or digits, not all the same: "." or "。。。" or "aaaa"
+    say nothing about why an entry is late."""
+    significant = [ch for ch in (reason or "") if unicodedata.category(ch)[0] in "LN"]
+    return len(significant) >= MIN_BACKDATE_REASON and len(set(significant)) > 1
+
+
 def check_occurred_at(
     occurred_at: datetime, now: datetime, reason: str | None, *, not_before: datetime | None = None
 ) -> None:
-    """When something happened: not in the future; back-dating needs a reason [DESIGN §2]."""
+    """When something happened [DESIGN §2, issue 14]: not in the future; not before the item's last
+    recorded step (``not_before``: its seizure or its latest event), so the history stays in order;
+    back-dating needs a real reason."""
     if occurred_at > now + CLOCK_SKEW:
         raise InvalidInput(
             N_("The time cannot be in the future."), fields={"occurred_at": [N_("In the future.")]}
         )
     if not_before is not None and occurred_at < not_before:
         raise InvalidInput(
-            N_("The time is earlier than the item's previous recorded step."),
+            N_("The time is earlier than the item's last recorded step."),
+            code="item.before_last_step",
             fields={"occurred_at": [N_("Earlier than the previous step.")]},
         )
-    if occurred_at < now - BACKDATE_WITHOUT_REASON and not (reason or "").strip():
+    if is_backdated(occurred_at, now) and not is_real_reason(reason):
         raise InvalidInput(
-            N_("A back-dated entry needs a reason."), fields={"reason": [N_("Required when back-dating.")]}
+            N_(
+                "A back-dated entry needs a real reason: say why it is recorded late, "
+                "in at least %(min)s letters or digits."
+            ),
+            code="item.backdate_reason",
+            fields={"reason": [N_("Say why it is recorded late.")]},
+            min=MIN_BACKDATE_REASON,
         )
 
 

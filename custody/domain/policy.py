@@ -92,6 +92,7 @@ class Action(StrEnum):
     PROPOSE_RESTITUTION = "propose_restitution"
     APPROVE_RESTITUTION = "approve_restitution"
     PAY_RESTITUTION = "pay_restitution"
+    REVIEW_BACKDATING = "review_backdating"
 
 
 ALL_KINDS = frozenset(AgencyKind)
@@ -410,6 +411,15 @@ POLICY: dict[Action, Rule] = {
                 "See statistics, stocktakes and the supervision dashboard over the items the agency may see."
             ),
             source="[DESIGN] §1 动态式 supervision",
+        ),
+        _rule(
+            Action.REVIEW_BACKDATING,
+            [Role.APPROVER, Role.AUDITOR],
+            description=N_(
+                "See the list of back-dated entries (storage steps dated earlier than recorded) on the "
+                "items the agency may see."
+            ),
+            source="[DESIGN] issue 14: back-dating is shown to supervisors",
         ),
         _rule(
             Action.MANAGE_MONEY_ACCOUNT,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, select
+from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
+from custody.domain.deadlines import into_storage_judgement
 from custody.domain.enums import ExternalKind, LocationState
 from custody.domain.errors import InvalidInput, NotFound
 from custody.domain.i18n import N_
@@ -22,6 +24,7 @@ from custody.domain.items import (
 )
 from custody.domain.policy import Action, Relation, require
 from custody.models.agency import StorageLocation
+from custody.models.audit import AuditEvent
 from custody.models.item import Item
 from custody.orm import utcnow
 
@@ -95,11 +98,28 @@ def _location(session: Session, location_id: int) -> StorageLocation:
     return location
 
 
-def _when(occurred_at: datetime | None, reason: str | None, item: Item) -> datetime:
+def last_step_at(session: Session, item: Item) -> datetime:
+    """The latest time on the item's record: its seizure, or the latest of its events."""
+    latest = session.scalar(select(func.max(AuditEvent.occurred_at)).where(AuditEvent.item_id == item.id))
+    return max(item.seized_at, latest) if latest is not None else item.seized_at
+
+
+def _when(session: Session, occurred_at: datetime | None, reason: str | None, item: Item) -> datetime:
+    """When the step happened: now, or the earlier time the keeper gives — never before the item's last
+    recorded step, and with a real reason when back-dated (domain/items.check_occurred_at)."""
     now = utcnow()
-    occurred_at = occurred_at or now
-    check_occurred_at(occurred_at, now, reason, not_before=item.seized_at)
+    if occurred_at is None:
+        return now
+    check_occurred_at(occurred_at, now, reason, not_before=last_step_at(session, item))
     return occurred_at
+
+
+def _into_storage(item: Item, when: datetime) -> dict[str, Any] | None:
+    """For the step that ends an item's wait for check-in: how it stands to the 24-hour rule, judged
+    by when it is recorded if back-dated (domain/deadlines.into_storage_judgement)."""
+    if item.location_state is not LocationState.AWAITING_CHECK_IN:
+        return None
+    return into_storage_judgement(item.custodian_agency.kind, item.seized_at, when, utcnow())
 
 
 def check_in(
@@ -117,7 +137,8 @@ def check_in(
     location = _location(session, location_id)
     actor = require_keeper(session, actor, Action.CHECK_IN, item, location)
     check_in_allowed(facts(item))
-    when = _when(occurred_at, reason, item)
+    when = _when(session, occurred_at, reason, item)
+    arrival = _into_storage(item, when)
     before = item_snapshot(item)
     item.location_state = LocationState.IN_STORAGE
     item.storage_location = location
@@ -141,6 +162,7 @@ def check_in(
             "hours_since_seizure": round((when - item.seized_at).total_seconds() / 3600, 1)
             if first
             else None,
+            **({"into_storage": arrival} if arrival else {}),
         },
     )
     return item
@@ -165,7 +187,7 @@ def move(
     )
     actor = acting_actor(session, actor, item)
     move_allowed(facts(item), location.id)
-    when = _when(occurred_at, reason, item)
+    when = _when(session, occurred_at, reason, item)
     before = item_snapshot(item)
     item.storage_location = location
     append_item_event(
@@ -198,7 +220,8 @@ def record_external(
     place = (place or "").strip() or None
     if place is None:
         raise InvalidInput(N_("Say where the item is kept."), fields={"place": [N_("Required.")]})
-    when = _when(occurred_at, reason, item)
+    when = _when(session, occurred_at, reason, item)
+    arrival = _into_storage(item, when)
     before = item_snapshot(item)
     item.location_state = external_state(kind)
     item.external_kind = kind
@@ -213,7 +236,7 @@ def record_external(
         before=before,
         reason=reason,
         occurred_at=when,
-        data={"contact": item.external_contact},
+        data={"contact": item.external_contact, **({"into_storage": arrival} if arrival else {})},
     )
     return item
 
@@ -232,7 +255,7 @@ def record_condition(
     condition = (condition or "").strip()
     if not condition:
         raise InvalidInput(N_("Describe the condition."), fields={"condition": [N_("Required.")]})
-    when = _when(occurred_at, reason, item)
+    when = _when(session, occurred_at, reason, item)
     previous = item.condition
     item.condition = condition
     append_item_event(

@@ -63,6 +63,7 @@ from custody.orm import utcnow
 from custody.services import (
     accounts,
     alerts,
+    backdating,
     ledgers,
     milestones,
     owner_lookup,
@@ -392,6 +393,7 @@ def dashboard():
         can_draw=_can(Action.DRAW_SPOT_CHECK),
         can_export=_can(Action.EXPORT_LEDGER),
         can_read_audit=_can(Action.READ_AUDIT_LOG),
+        can_review_backdating=_can(Action.REVIEW_BACKDATING),
         can_count=_can(Action.CONDUCT_STOCKTAKE),
         shown_limit=PAGE_ALERTS,
     )
@@ -861,6 +863,22 @@ def statistics_page():
         stage_rows=stage_rows,
         yuan_from_fen=yuan,
     )
+
+
+# -- back-dated entries (issue 14) -------------------------------------------------------------------
+
+
+@bp.get("/oversight/backdated", endpoint="backdated")
+@login_required
+def backdated():
+    """Storage steps dated earlier than recorded, for approvers and auditors."""
+    from .timeline import Describer
+
+    late_only = request.args.get("late") == "1"
+    page = paginate(backdating.backdated_query(db.session, current_actor(), late_only=late_only))
+    describer = Describer(db.session)
+    rows = [(entry, *describer.describe(entry.event)) for entry in backdating.entries(db.session, page.rows)]
+    return render_template("oversight/backdated.html", page=page, rows=rows, late_only=late_only)
 
 
 # -- case milestones ---------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from custody.domain.enums import (
     TransferMode,
 )
 from custody.domain.i18n import N_
-from custody.domain.items import BACKDATE_WITHOUT_REASON
+from custody.domain.items import is_backdated
 from custody.domain.lifecycle import CheckoutPurpose, Discrepancy, FreezeAssetType
 from custody.domain.personal_data import masked
 from custody.i18n import yuan
@@ -219,13 +219,12 @@ class Describer:
         previous_hash = GENESIS_HASH
         for event in events:
             sentence, extras = self.describe(event, state)
-            gap = event.recorded_at - event.occurred_at
             entries.append(
                 TimelineEntry(
                     event=event,
                     sentence=sentence,
                     extras=extras,
-                    backdated=gap > BACKDATE_WITHOUT_REASON,
+                    backdated=is_backdated(event.occurred_at, event.recorded_at),
                     linked=(event.prev_hash or GENESIS_HASH) == previous_hash,
                 )
             )
@@ -303,9 +302,33 @@ def _attachment(d: Describer, data: dict[str, Any], state: _State) -> tuple[str,
     )
 
 
+def _arrival(data: dict[str, Any]) -> list[str]:
+    """The 24-hour rule's verdict on the step that brought the item into storage (issue 14): a late
+    arrival is said, and a back-dated one is judged by when it was recorded."""
+    judgement = data.get("into_storage") or {}
+    if not judgement.get("late"):
+        return []
+    if judgement.get("judged_by") == "recorded_at":
+        return [
+            _(
+                "Late: recorded %(hours)s hours after seizure, beyond the %(limit)s-hour limit "
+                "(a back-dated entry is judged by when it was recorded).",
+                hours=judgement.get("hours"),
+                limit=judgement.get("limit_hours"),
+            )
+        ]
+    return [
+        _(
+            "Late: %(hours)s hours after seizure, beyond the %(limit)s-hour limit.",
+            hours=judgement.get("hours"),
+            limit=judgement.get("limit_hours"),
+        )
+    ]
+
+
 @handles("item.check_in")
 def _check_in(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, dict[str, Any], list[str]]:
-    extras = []
+    extras = _arrival(data)
     if data.get("condition"):
         extras.append(_("Condition: %(condition)s", condition=data["condition"]))
     hours = data.get("hours_since_seizure")
@@ -340,6 +363,7 @@ def _external(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, d
     _before, kind = _changed(data, "external_kind")
     _before, place = _changed(data, "external_place")
     extras = [_("Contact: %(contact)s", contact=data["contact"])] if data.get("contact") else []
+    extras += _arrival(data)
     return (
         N_("%(who)s recorded that the item is kept outside the centre: %(kind)s, %(place)s"),
         {"kind": label_of(ExternalKind, kind), "place": place or "—"},

@@ -64,6 +64,7 @@ SPEC: dict[Action, tuple[set[Role], set[AgencyKind], Relation | None]] = {
     Action.RECORD_SPOT_CHECK_RESULT: ({Role.AUDITOR, Role.APPROVER}, ANY_KIND, Relation.INSPECTOR),
     Action.EXPORT_LEDGER: ({Role.KEEPER, Role.APPROVER, Role.AUDITOR}, ANY_KIND, None),
     Action.VIEW_STATISTICS: ({Role.KEEPER, Role.APPROVER, Role.AUDITOR}, ANY_KIND, None),
+    Action.REVIEW_BACKDATING: ({Role.APPROVER, Role.AUDITOR}, ANY_KIND, None),
     # Money (issue 13): accounts are reference data; keepers handle the money, approvers the plans.
     Action.MANAGE_MONEY_ACCOUNT: ({Role.ADMIN}, ANY_KIND, None),
     Action.RECORD_MONEY: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
@@ -93,6 +94,7 @@ OVERSIGHT_ACTIONS = {
     Action.RECORD_SPOT_CHECK_RESULT,
     Action.EXPORT_LEDGER,
     Action.VIEW_STATISTICS,
+    Action.REVIEW_BACKDATING,
 }
 
 

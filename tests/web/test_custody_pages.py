@@ -329,13 +329,14 @@ def test_lookup_tells_the_batch_page_what_a_scanned_code_is(app):
     assert court_keeper.get(f"/storage/lookup?code={item.label_code}").status_code == 404
 
 
-def test_keeper_moves_an_item_and_records_condition_back_dated_with_reason(app):
+def test_keeper_moves_an_item_and_records_condition_back_dated_with_reason(app, clock):
     _case, [item] = stored_items(1)
     keeper = client_for(app, "police_keeper")
     target = location("R1-B-01")
     response = post(keeper, f"/storage/items/{item.id}/move", {"location_id": target.id})
     assert response.status_code == 302
     assert item_by_name(item.name).storage_location_id == target.id
+    clock.advance(timedelta(hours=3))  # the condition is recorded later, and dated back (after the move)
 
     # Before the seizure: refused. Back-dated without a reason: refused, the reason field marked.
     response = post(
@@ -350,6 +351,12 @@ def test_keeper_moves_an_item_and_records_condition_back_dated_with_reason(app):
     )
     assert response.status_code == 422
     assert "补录时必填" in text(response) and "外包装破损" in response.get_data(as_text=True)
+    response = post(  # a full stop is no reason (issue 14)
+        keeper,
+        f"/storage/items/{item.id}/condition",
+        {"condition": "外包装破损", "occurred_at": an_hour_ago, "reason": "."},
+    )
+    assert response.status_code == 422 and "补录时必填" in text(response)
     ok = post(
         keeper,
         f"/storage/items/{item.id}/condition",
