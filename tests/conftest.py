@@ -234,13 +234,17 @@ def app(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> It
 
 
 @pytest.fixture
-def postgres_app(postgres: PostgresDatabases, postgres_template: str, tmp_path: Path) -> Iterator[Flask]:
+def postgres_app(
+    postgres: PostgresDatabases, postgres_template: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Flask]:
     """An app on PostgreSQL only: for what must be proven with real row locks and connections."""
     url = postgres.recreate(f"{postgres.prefix}_test", postgres_template)
     application = build_app(url, tmp_path / "instance")
     application.test_client_class = IsolatedClient
     with application.app_context():
         yield application
+        db.session.remove()
+        check_live_rows_replay(request)  # concurrent journeys replay in commit order too
         db.session.remove()
         db.engine.dispose()
 

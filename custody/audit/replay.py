@@ -41,7 +41,8 @@ ITEM, CASE, TRANSFER, CHECKOUT, DISPOSITION, FREEZE, CORRECTION = (
     "freeze",
     "correction",
 )
-KINDS = (ITEM, CASE, TRANSFER, CHECKOUT, DISPOSITION, FREEZE, CORRECTION)
+MONEY_LEDGER, MONEY_MOVEMENT = "money_ledger", "money_movement"
+KINDS = (ITEM, CASE, TRANSFER, CHECKOUT, DISPOSITION, FREEZE, CORRECTION, MONEY_LEDGER, MONEY_MOVEMENT)
 
 PERSONAL_FIELDS = ("owner_name", "owner_id_no", "owner_contact")
 OWNER = "owner"  # the three personal fields together, as the registration's digest commits to them
@@ -149,6 +150,27 @@ FREEZE_FIELDS = (
     "release_doc_no",
 )
 CORRECTION_FIELDS = ("item_id", "field", "status")
+# A case's money (services/money.py): each movement's event records its complete after-state.
+MONEY_LEDGER_FIELDS = ("case_id", "account_id", "custodian_agency_id")
+MONEY_MOVEMENT_FIELDS = (
+    "ledger_id",
+    "seq",
+    "kind",
+    "delta_fen",
+    "balance_before_fen",
+    "balance_after_fen",
+    "case_id",
+    "custodian_agency_id",
+    "from_agency_id",
+    "value_date",
+    "bank",
+    "counterparty_account",
+    "reference",
+    "item_id",
+    "disposition_id",
+    "transfer_id",
+    "plan_line_id",
+)
 FIELDS: dict[str, tuple[str, ...]] = {
     ITEM: ITEM_FIELDS,
     CASE: CASE_FIELDS,
@@ -157,6 +179,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     DISPOSITION: DISPOSITION_FIELDS,
     FREEZE: FREEZE_FIELDS,
     CORRECTION: CORRECTION_FIELDS,
+    MONEY_LEDGER: MONEY_LEDGER_FIELDS,
+    MONEY_MOVEMENT: MONEY_MOVEMENT_FIELDS,
 }
 # The lines of a workflow record: (line table's name for the report, what each line holds).
 LINE_LABELS = {TRANSFER: "decision", CHECKOUT: "returned", DISPOSITION: "proceeds_fen"}
@@ -241,6 +265,8 @@ class Replay:
         if not isinstance(data, dict):
             data = {}
         action = entry.get("action")
+        if isinstance(action, str) and action.startswith("money.") and "movement_id" in data:
+            _money_movement(self, entry, data, event_id)
         item_id = _id(entry.get("item_id"))
         if item_id is not None:
             item = self.record(ITEM, item_id, event_id)
@@ -519,6 +545,27 @@ def _transfer_status(transfer: Record) -> None:
             fields["status"] = "pending"
         else:
             fields["status"] = "completed" if pending == 0 else "partial"
+
+
+# -- money ------------------------------------------------------------------------------------------
+
+
+def _money_movement(replay: Replay, entry: Mapping[str, Any], data: dict[str, Any], event_id: Any) -> None:
+    """A movement of a case's money (its item event and its case event carry the same after-state)."""
+    movement = _workflow(replay, MONEY_MOVEMENT, data.get("movement_id"), event_id)
+    if movement is None:
+        return
+    case_id = _id(entry.get("case_id"))
+    for name in MONEY_MOVEMENT_FIELDS:
+        if name in data:
+            movement.fields[name] = data[name]
+    movement.fields["case_id"] = case_id
+    ledger = _workflow(replay, MONEY_LEDGER, data.get("ledger_id"), event_id)
+    if ledger is not None:
+        ledger.fields["case_id"] = case_id
+        for name in ("account_id", "custodian_agency_id"):
+            if name in data:
+                ledger.fields[name] = data[name]
 
 
 # -- case events ----------------------------------------------------------------------------------

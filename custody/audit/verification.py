@@ -41,6 +41,7 @@ from custody.models.lifecycle import (
     DispositionLine,
     FreezeOrder,
 )
+from custody.models.money import MoneyLedger, MoneyMovement
 from custody.models.transfer import Transfer, TransferLine
 
 from . import replay as replay_
@@ -779,6 +780,8 @@ RECORD_LABELS = {
     replay_.DISPOSITION: N_("Disposal"),
     replay_.FREEZE: N_("Freeze"),
     replay_.CORRECTION: N_("Correction"),
+    replay_.MONEY_LEDGER: N_("Case-money sub-ledger"),
+    replay_.MONEY_MOVEMENT: N_("Money movement"),
 }
 _MODELS: dict[str, Any] = {
     replay_.ITEM: Item,
@@ -788,6 +791,8 @@ _MODELS: dict[str, Any] = {
     replay_.DISPOSITION: Disposition,
     replay_.FREEZE: FreezeOrder,
     replay_.CORRECTION: Correction,
+    replay_.MONEY_LEDGER: MoneyLedger,
+    replay_.MONEY_MOVEMENT: MoneyMovement,
 }
 # Each kind's lines: (owner column, item column, the column compared) — see replay.compare_lines.
 _LINES: dict[str, tuple[Any, Any, Any]] = {
@@ -1069,6 +1074,8 @@ def _subject_scope(session: Session, item_id: int | None, case_id: int | None, i
             replay_.DISPOSITION: nothing,
             replay_.FREEZE: FreezeOrder.item_id == item_id,
             replay_.CORRECTION: Correction.item_id == item_id,
+            replay_.MONEY_LEDGER: nothing,
+            replay_.MONEY_MOVEMENT: MoneyMovement.item_id == item_id,
         }
     else:
         item_ids = set(session.scalars(items))
@@ -1080,6 +1087,8 @@ def _subject_scope(session: Session, item_id: int | None, case_id: int | None, i
             replay_.DISPOSITION: Disposition.case_id == case_id,
             replay_.FREEZE: FreezeOrder.item_id.in_(items),
             replay_.CORRECTION: Correction.item_id.in_(items),
+            replay_.MONEY_LEDGER: MoneyLedger.case_id == case_id,
+            replay_.MONEY_MOVEMENT: MoneyMovement.case_id == case_id,
         }
 
     def owns(record: replay_.Record) -> bool:
@@ -1088,6 +1097,8 @@ def _subject_scope(session: Session, item_id: int | None, case_id: int | None, i
         if record.kind == replay_.CASE:
             return record.id == case_id
         if record.kind in (replay_.FREEZE, replay_.CORRECTION):
+            return record.fields.get("item_id") in item_ids
+        if record.kind == replay_.MONEY_MOVEMENT and item_id is not None:
             return record.fields.get("item_id") in item_ids
         return case_id is not None and record.fields.get("case_id") == case_id
 

@@ -26,12 +26,14 @@ from custody.extensions import db
 from custody.models.case import Case
 from custody.models.item import Item
 from custody.models.lifecycle import Checkout, Disposition, FreezeOrder
+from custody.models.money import MoneyLedger, MoneyMovement
 from custody.models.transfer import Transfer, TransferLine
 from custody.services import checkouts, dispositions, freezes, transfers
 
 from ..conftest import login
 from ..factories import act, agency, close_case, location, register, send_to_procuratorate, stored_items
 from ..helpers import fresh
+from ..money_helpers import cash, deposit
 from .ledger_helpers import as_dba, problem_texts, verify
 
 pytestmark = pytest.mark.live_rows_diverge(reason="changes rows outside the application on purpose")
@@ -392,3 +394,25 @@ def test_a_dossier_exported_after_a_row_was_edited_says_so(stored):
         "the dossier's live_state differs from the one signed in the manifest "
         "({'matches': False, 'records': 3, 'problems': 1})"
     ]
+
+
+# -- the case's money -----------------------------------------------------------------------------
+
+
+def test_an_edited_money_ledger_and_movement_are_named(app, runner):
+    case, _ = stored_items(0)
+    movement = deposit(cash(case, 1_000_000))
+    assert verify().ok
+    procuratorate, police = agency("PDJC").id, agency("PDGA").id
+    edit(MoneyLedger.__table__, movement.ledger_id, custodian_agency_id=procuratorate)
+    # Past the triggers and the running-sum check: the delta and the balance edited together.
+    edit(MoneyMovement.__table__, movement.id, delta_fen=10, balance_after_fen=10)
+    texts = problem_texts(verify())
+    assert texts == [
+        f"Case-money sub-ledger {movement.ledger_id}: its custodian_agency_id is {procuratorate}, but its "
+        f"history says {police}: {CHANGED}",
+        f"Money movement {movement.id}: its delta_fen is 10, but its history says 1000000: {CHANGED}",
+        f"Money movement {movement.id}: its balance_after_fen is 10, but its history says 1000000: {CHANGED}",
+    ]
+    code, lines = verify_audit(runner)
+    assert code == 1 and lines[0] == f"FAILED: {texts[0]}"

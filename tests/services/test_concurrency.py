@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import func, select
 
 from custody.domain.enums import TransferKind
@@ -231,6 +232,7 @@ def test_two_keepers_start_overlapping_stocktakes_at_once(postgres_app):
     assert db.session.scalar(select(func.count()).select_from(Stocktake)) == 1
 
 
+@pytest.mark.live_rows_diverge(reason="inserts stage transfers as an older version left them")
 def test_stale_stage_transfers_signed_for_at_once_move_the_case_once(postgres_app):
     """Two file-only stage transfers left waiting together (an older version allowed it): signing
     for both at the same moment moves the case once; the other finds it at the wrong stage."""

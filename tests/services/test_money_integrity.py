@@ -18,6 +18,10 @@ from ..factories import agency, open_case
 from ..helpers import row_counts
 from ..money_helpers import cash, deposit
 
+pytestmark = pytest.mark.live_rows_diverge(
+    reason="inserts movements past the services, to show what the database itself refuses"
+)
+
 TABLE = MoneyMovement.__table__
 
 
