@@ -71,6 +71,13 @@ DEMO_LOCATIONS = (
     ),
 )
 
+# agency code → (bank, account number, account name) of its case-money account (涉案款专户)
+DEMO_MONEY_ACCOUNTS = {
+    "PDGA": ("中国工商银行上海浦东分行", "1001 2345 6789 0001", "浦东公安分局涉案款专户"),
+    "PDJC": ("中国建设银行上海浦东分行", "3100 1234 5678 0002", "浦东检察院涉案款专户"),
+    "PDFY": ("中国农业银行上海浦东分行", "0333 0000 1111 0003", "浦东法院涉案款专户"),
+}
+
 # (username, display name, agency code, roles)
 DEMO_USERS = (
     ("police_officer", "王建国", "PDGA", (Role.OFFICER,)),
@@ -145,6 +152,18 @@ def seed_demo(session: Session, password: str, mfa_roles: frozenset[Role] | None
             user.password_hash = hash_password(password)
         if user.totp_secret is None and mfa.is_required(user, roles_needing_mfa):
             mfa.enrol_directly(session, user)
+    session.flush()
+    # Each agency's case-money account (涉案款专户), so cash can be deposited from the first day.
+    from custody.models.money import MoneyAccount
+    from custody.services import money
+
+    held = set(session.scalars(select(MoneyAccount.agency_id)))
+    for code, (bank, number, name) in DEMO_MONEY_ACCOUNTS.items():
+        if agencies[code].id not in held:
+            money.create_account(
+                session, None, agency_id=agencies[code].id, bank=bank, account_no=number, account_name=name
+            )
+            created = True
     session.flush()
     return created
 

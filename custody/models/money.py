@@ -110,6 +110,8 @@ class MoneyMovement(Base):
         CheckConstraint("balance_after_fen >= 0", name="not_overdrawn"),
         CheckConstraint(direction_sql(), name="direction"),
         CheckConstraint("delta_fen BETWEEN -10000000000000 AND 10000000000000", name="amount_bound"),
+        # The case's sub-ledger, newest first, a page at a time: an index walk, whatever the case's size.
+        Index("ix_money_movement_case_id_id", "case_id", "id"),
         # A cash item (or a sale's proceeds entry) is paid in once.
         Index(
             "uq_money_movement_item_paid_in",
@@ -128,7 +130,7 @@ class MoneyMovement(Base):
     delta_fen: Mapped[int] = mapped_column(BigInteger)
     balance_before_fen: Mapped[int] = mapped_column(BigInteger)
     balance_after_fen: Mapped[int] = mapped_column(BigInteger)
-    case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"))
     custodian_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))  # after this movement
     value_date: Mapped[date]  # the bank's booking date (slip, statement, 缴款书)
     # The bank slip / statement: the other side's bank and account, the slip or document number.

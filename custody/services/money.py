@@ -98,6 +98,8 @@ def create_account(
     )
     session.add(account)
     session.flush()
+    if actor is None:  # seeded reference data (flask custody seed-demo), as accounts.create_agency
+        return account
     record_event(
         session,
         category=EventCategory.ADMIN,
@@ -756,11 +758,12 @@ def case_balance(session: Session, actor: Actor, case_id: int, agency_id: int | 
     )
 
 
-def movements_query(case_id: int, *, ledger_id: int | None = None) -> Select[Any]:
+def movements_query(case_id: int, *, ledger_id: int | None = None, newest_first: bool = False) -> Select[Any]:
+    """The case's movements in the order recorded (ids grow with time), or newest first."""
     stmt = select(MoneyMovement).where(MoneyMovement.case_id == case_id)
     if ledger_id is not None:
         stmt = stmt.where(MoneyMovement.ledger_id == ledger_id)
-    return stmt.order_by(MoneyMovement.recorded_at, MoneyMovement.id)
+    return stmt.order_by(MoneyMovement.id.desc() if newest_first else MoneyMovement.id)
 
 
 def case_movements(

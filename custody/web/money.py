@@ -31,7 +31,14 @@ from custody.services.visibility import get_case, get_item
 
 from .auth import confirm_now
 from .forms import options
-from .helpers import confirmation_redirect, enum_label, send_document, show_domain_error
+from .helpers import (
+    PAGE_SIZE,
+    Pagination,
+    confirmation_redirect,
+    enum_label,
+    send_document,
+    show_domain_error,
+)
 from .money_forms import (
     ClaimForm,
     ConfirmClaimForm,
@@ -44,7 +51,6 @@ from .money_forms import (
 )
 
 bp = Blueprint("money", __name__)
-MOVEMENTS_SHOWN = 500
 
 
 @bp.before_request
@@ -73,7 +79,18 @@ def _sees_personal_data(actor: Actor, case: Case, ledgers: list[money.LedgerBala
 
 def _case_context(actor: Actor, case: Case, **forms: Any) -> dict[str, Any]:
     ledgers = money.case_ledgers(db.session, actor, case.id)
-    movements = money.case_movements(db.session, actor, case.id)[-MOVEMENTS_SHOWN:]
+    # Newest first, a page at a time; the total is the ledgers' last sequence numbers (no count).
+    total = sum(lb.movements for lb in ledgers)
+    page_arg = request.args.get("page", "1")
+    page_no = int(page_arg) if page_arg.isdecimal() and 0 < len(page_arg) < 7 else 1
+    page_no = min(max(page_no, 1), max(1, -(-total // PAGE_SIZE)))
+    movements = list(
+        db.session.scalars(
+            money.movements_query(case.id, newest_first=True)
+            .limit(PAGE_SIZE)
+            .offset((page_no - 1) * PAGE_SIZE)
+        )
+    )
     victims = restitution.victims_of(db.session, actor, case.id)
     claims = restitution.claims_of(db.session, actor, case.id)
     plans = restitution.plans_of(db.session, actor, case.id)
@@ -98,6 +115,7 @@ def _case_context(actor: Actor, case: Case, **forms: Any) -> dict[str, Any]:
         "ledgers": ledgers,
         "total_fen": sum(lb.balance_fen for lb in ledgers),
         "movements": movements,
+        "page": Pagination(movements, total, page_no, PAGE_SIZE),
         "victims": victims,
         "victim_names": {v.id: v.name for v in victims},
         "claims": claims,

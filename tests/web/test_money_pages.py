@@ -184,3 +184,21 @@ def test_restitution_through_the_pages_and_the_printed_documents(app):
 def test_another_agency_sees_no_money_page(app):
     case = open_case()
     assert client_for(app, "court_keeper").get(f"/cases/{case.id}/money").status_code == 404
+
+
+def test_the_sub_ledger_is_shown_newest_first_a_page_at_a_time(app):
+    from custody.services import money
+
+    from ..factories import act
+
+    case = open_case()
+    deposit(cash(case, 100_000))
+    ledger = db.session.scalar(select(MoneyLedger).where(MoneyLedger.case_id == case.id))
+    for n in range(55):
+        money.record_interest(db.session, act("police_keeper"), ledger.id, amount_fen=1, reference=f"结息 {n}")
+    db.session.commit()
+    keeper = client_for(app, "police_keeper")
+    first = text(keeper.get(f"/cases/{case.id}/money"))
+    assert "结息 54" in first and "结息 3 " not in first and "1,000.55" in first
+    second = text(keeper.get(f"/cases/{case.id}/money?page=2"))
+    assert "结息 3 " in second and "存款凭条 0001" in second
