@@ -240,6 +240,40 @@ class Accounts(MethodView):
         return account
 
 
+class AgencyBalanceSchema(Schema):
+    agency_id = Int()
+    name = ma.fields.Str()
+    balance_fen = Int()
+    ledgers = Int()
+
+
+class MonthFlowSchema(Schema):
+    month = ma.fields.Str(metadata={"example": "2026-03"})
+    in_fen = Int()
+    out_fen = Int()
+
+
+class MoneyStatisticsSchema(Schema):
+    total_balance_fen = Int()
+    by_custodian = ma.fields.List(ma.fields.Nested(AgencyBalanceSchema))
+    flows_by_month = ma.fields.List(ma.fields.Nested(MonthFlowSchema))
+    owed_to_victims_fen = Int()
+    open_plans = Int()
+    undeposited_count = Int()
+    undeposited_fen = Int()
+
+
+@blp.route("/money/statistics")
+class MoneyStatistics(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, MoneyStatisticsSchema)
+    def get(self):
+        """Money over the cases you may see: balances by custodian, flows by month (last 12), what
+        victims are still owed, seized cash not yet deposited."""
+        return money.money_statistics(db.session, current_actor())
+
+
 # -- a case's money ------------------------------------------------------------------------------
 
 

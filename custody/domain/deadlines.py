@@ -51,6 +51,7 @@ class AlertRule(LabelledEnum):
     UNCLAIMED_PROPERTY = "unclaimed_property"
     HELD_AFTER_CLOSE = "held_after_close"
     SUPPLEMENTARY_INQUIRY = "supplementary_inquiry"
+    CASH_DEPOSIT = "cash_deposit"
 
 
 class AlertState(LabelledEnum):
@@ -85,6 +86,13 @@ RULES: dict[AlertRule, RuleSpec] = {
             timedelta(0),
             frozenset({Role.OFFICER, Role.KEEPER}),
             advisory=True,
+        ),
+        RuleSpec(
+            AlertRule.CASH_DEPOSIT,
+            N_("Pay seized cash into the case-money account within 3 days"),
+            "[LAW] 检察院规则 art. 217 (三日以内将款项存入唯一合规账户); [DESIGN] the same period for every agency",
+            timedelta(days=1),
+            frozenset({Role.KEEPER}),
         ),
         RuleSpec(
             AlertRule.UNRELATED_RELEASE,
@@ -307,6 +315,17 @@ class AwaitingItem:
 
 
 @dataclass(frozen=True)
+class UndepositedCash:
+    """Seized cash not yet paid into the case-money account (not a sale's proceeds entry)."""
+
+    item_id: int
+    label_code: str
+    case: CaseRef
+    custodian_agency_id: int
+    seized_at: datetime
+
+
+@dataclass(frozen=True)
 class UnrelatedFacts:
     """An item found unrelated to the case (查明与案件无关) on ``found_on``."""
 
@@ -441,6 +460,7 @@ class Facts:
     """Everything the engine looks at, for one evaluation."""
 
     awaiting: list[AwaitingItem] = field(default_factory=list)
+    undeposited: list[UndepositedCash] = field(default_factory=list)
     unrelated: list[UnrelatedFacts] = field(default_factory=list)
     checkouts: list[CheckoutFacts] = field(default_factory=list)
     freezes: list[FreezeFacts] = field(default_factory=list)
@@ -459,6 +479,7 @@ class Facts:
 
 INTO_STORAGE_HOURS = 24
 UNRELATED_RELEASE_DAYS = 3
+CASH_DEPOSIT_DAYS = 3
 SUPPLEMENTARY_MONTHS = 1
 EXECUTION_MONTHS = 6
 EXECUTION_FILING_DAYS = 7
@@ -534,6 +555,37 @@ def into_storage(
                 record_id=i.item_id,
                 record_ref=i.label_code,
                 detail={"seized_at": i.seized_at},
+            )
+        )
+    return _collect(result)
+
+
+def cash_deposit_due(seized_at: datetime, work_calendar: WorkCalendar | None = None) -> Due:
+    return legal_due(local_date(seized_at) + timedelta(days=CASH_DEPOSIT_DAYS), work_calendar)
+
+
+def cash_deposit(
+    cash: Iterable[UndepositedCash], now: datetime, work_calendar: WorkCalendar | None = None
+) -> list[Alert]:
+    """[LAW] 检察院规则 art. 217: seized money is paid into the 唯一合规账户 within three days (the day of
+    the seizure not counted, the holiday rule applies); [DESIGN] for every agency. The clock stops when
+    the cash is deposited (services/money.deposit_cash) or disposed of."""
+    result: list[Alert | None] = []
+    for c in cash:
+        due = cash_deposit_due(c.seized_at, work_calendar)
+        result.append(
+            _alert(
+                AlertRule.CASH_DEPOSIT,
+                due.at,
+                now,
+                case=c.case,
+                agency_id=c.custodian_agency_id,
+                item_ids=(c.item_id,),
+                labels=(c.label_code,),
+                record_type="item",
+                record_id=c.item_id,
+                record_ref=c.label_code,
+                detail={"seized_at": c.seized_at, **due.detail()},
             )
         )
     return _collect(result)
@@ -895,6 +947,7 @@ def evaluate(facts: Facts, now: datetime) -> list[Alert]:
     cal = facts.calendar
     alerts = (
         into_storage(facts.awaiting, now, facts.timely_check_in)
+        + cash_deposit(facts.undeposited, now, cal)
         + unrelated_release(facts.unrelated, now, cal)
         + checkout_returns(facts.checkouts, now)
         + freeze_expiry(facts.freezes, now)
@@ -932,6 +985,7 @@ register_labels(
         (AlertRule.UNCLAIMED_PROPERTY, N_("Unclaimed property after public notice")),
         (AlertRule.HELD_AFTER_CLOSE, N_("Items held after the case closed")),
         (AlertRule.SUPPLEMENTARY_INQUIRY, N_("Supplementary inquiry (one month)")),
+        (AlertRule.CASH_DEPOSIT, N_("Cash into the case-money account within 3 days")),
         (AlertState.APPROACHING, N_("Approaching")),
         (AlertState.OVERDUE, N_("Overdue")),
     ]

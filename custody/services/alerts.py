@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
@@ -35,6 +35,7 @@ from custody.domain.deadlines import (
     NoticeFacts,
     ServiceFacts,
     SupplementaryFacts,
+    UndepositedCash,
     UnrelatedFacts,
     evaluate,
     visible_to,
@@ -43,6 +44,7 @@ from custody.domain.enums import (
     AgencyKind,
     CaseStage,
     DispositionStatus,
+    ItemCategory,
     LocationState,
     Measure,
     Role,
@@ -51,10 +53,12 @@ from custody.domain.enums import (
 )
 from custody.domain.lifecycle import CheckoutStatus, FreezeStatus, freeze_status_on
 from custody.domain.milestones import NOTICE_MONTHS
+from custody.domain.money import MovementKind
 from custody.models.agency import Agency
 from custody.models.case import Case, CaseMove
 from custody.models.item import Item
-from custody.models.lifecycle import Checkout, CheckoutLine, FreezeOrder
+from custody.models.lifecycle import Checkout, CheckoutLine, DispositionLine, FreezeOrder
+from custody.models.money import MoneyMovement
 from custody.models.oversight import (
     CaseClosure,
     CaseJudgment,
@@ -171,6 +175,29 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
         .join(Case, Case.id == Item.case_id)
         .where(
             Item.location_state == LocationState.AWAITING_CHECK_IN,
+            _NOT_DISPOSED,
+            _agency(Item.custodian_agency_id, agency_id),
+        )
+        .order_by(Item.id),
+        # 1b. seized cash paid into the case-money account within 3 days (not a sale's proceeds entry)
+        "undeposited": select(
+            Item.id,
+            Item.label_code,
+            Item.case_id,
+            Item.custodian_agency_id,
+            Item.seized_at,
+            _CASE_REF.label("case_ref"),
+        )
+        .join(Case, Case.id == Item.case_id)
+        .where(
+            Item.category == ItemCategory.CASH,
+            Item.source_item_id.is_(None),
+            ~exists().where(DispositionLine.proceeds_item_id == Item.id),
+            ~exists().where(
+                MoneyMovement.item_id == Item.id,
+                MoneyMovement.kind.in_((MovementKind.DEPOSIT, MovementKind.PROCEEDS)),
+            ),
+            Item.location_state != LocationState.CHECKED_OUT,
             _NOT_DISPOSED,
             _agency(Item.custodian_agency_id, agency_id),
         )
@@ -304,6 +331,9 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
     awaiting = fetch("awaiting")
     refs.update((row.case_id, CaseRef(row.case_id, row.case_ref)) for row in awaiting)
 
+    undeposited = fetch("undeposited")
+    refs.update((row.case_id, CaseRef(row.case_id, row.case_ref)) for row in undeposited)
+
     unrelated = fetch("unrelated")
     frozen_items = {row[2] for row in unrelated if row.measure is Measure.FROZEN}
     freeze_states: dict[int, list[FreezeStatus]] = defaultdict(list)
@@ -406,6 +436,10 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
     facts.awaiting = [
         AwaitingItem(r.id, r.label_code, refs[r.case_id], r.custodian_agency_id, r.seized_at, r.kind)
         for r in awaiting
+    ]
+    facts.undeposited = [
+        UndepositedCash(r.id, r.label_code, refs[r.case_id], r.custodian_agency_id, r.seized_at)
+        for r in undeposited
     ]
     for finding_id, found_on, item_id, label, case_id, custodian, measure, disposition, location in unrelated:
         disposed = disposition is DispositionStatus.EXECUTED or location is LocationState.GONE

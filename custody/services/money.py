@@ -785,3 +785,121 @@ def held_ledgers(session: Session, case_id: int, agency_id: int) -> list[MoneyLe
 
 def ledger_ids(ledgers: Iterable[MoneyLedger]) -> list[int]:
     return [ledger.id for ledger in ledgers]
+
+
+# -- statistics ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthFlow:
+    month: str  # "2026-03"
+    in_fen: int
+    out_fen: int
+
+
+@dataclass(frozen=True)
+class AgencyBalance:
+    agency_id: int
+    name: str
+    balance_fen: int
+    ledgers: int
+
+
+@dataclass(frozen=True)
+class MoneyStatistics:
+    """Money over the cases the actor may see: balances by custodian, flows by month (by the bank's
+    date), what confirmed claims are still owed, and seized cash not yet paid in."""
+
+    total_balance_fen: int
+    by_custodian: list[AgencyBalance]
+    flows_by_month: list[MonthFlow]
+    owed_to_victims_fen: int
+    open_plans: int
+    undeposited_count: int
+    undeposited_fen: int
+
+
+def money_statistics(session: Session, actor: Actor, *, months: int = 12) -> MoneyStatistics:
+    from sqlalchemy import case as when
+    from sqlalchemy import extract
+
+    from custody.domain.money import STATE_CLASSES
+    from custody.domain.policy import Action
+    from custody.models.lifecycle import DispositionLine
+
+    from .cases import item_value_fen
+    from .visibility import case_filter
+
+    require(actor, Action.VIEW_STATISTICS)
+    visible = select(Case.id).where(case_filter(actor))
+    last = (
+        select(func.max(MoneyMovement.seq))
+        .where(MoneyMovement.ledger_id == MoneyLedger.id)
+        .correlate(MoneyLedger)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Agency.id, Agency.name, func.sum(MoneyMovement.balance_after_fen), func.count(MoneyLedger.id))
+        .select_from(MoneyLedger)
+        .join(MoneyMovement, (MoneyMovement.ledger_id == MoneyLedger.id) & (MoneyMovement.seq == last))
+        .join(Agency, Agency.id == MoneyLedger.custodian_agency_id)
+        .where(MoneyLedger.case_id.in_(visible))
+        .group_by(Agency.id, Agency.name)
+        .order_by(Agency.id)
+    ).all()
+    by_custodian = [AgencyBalance(r[0], r[1], int(r[2] or 0), int(r[3])) for r in rows]
+    today = local_date(utcnow())
+    first_year, first_month_no = today.year, today.month - (months - 1)
+    while first_month_no <= 0:
+        first_month_no += 12
+        first_year -= 1
+    first_month = date(first_year, first_month_no, 1)
+    year, month = extract("year", MoneyMovement.value_date), extract("month", MoneyMovement.value_date)
+    flows = session.execute(
+        select(
+            year,
+            month,
+            func.sum(when((MoneyMovement.delta_fen > 0, MoneyMovement.delta_fen), else_=0)),
+            func.sum(when((MoneyMovement.delta_fen < 0, -MoneyMovement.delta_fen), else_=0)),
+        )
+        .where(MoneyMovement.case_id.in_(visible), MoneyMovement.value_date >= first_month)
+        .group_by(year, month)
+        .order_by(year, month)
+    ).all()
+    claims = session.execute(
+        select(
+            RestitutionClaim.confirmed_fen, RestitutionClaim.compensated_fen, RestitutionClaim.paid_fen
+        ).where(RestitutionClaim.case_id.in_(visible), RestitutionClaim.klass.not_in(STATE_CLASSES))
+    )
+    owed_total = sum(owed(c, comp, paid) for c, comp, paid in claims)
+    open_plans = session.scalar(
+        select(func.count())
+        .select_from(RestitutionPlan)
+        .where(RestitutionPlan.case_id.in_(visible), RestitutionPlan.status.in_(OPEN_PLAN))
+    )
+    undeposited = session.execute(
+        select(func.count(Item.id), func.coalesce(func.sum(item_value_fen()), 0)).where(
+            Item.case_id.in_(visible),
+            Item.category == ItemCategory.CASH,
+            Item.source_item_id.is_(None),
+            Item.location_state != LocationState.GONE,
+            ~select(DispositionLine.id).where(DispositionLine.proceeds_item_id == Item.id).exists(),
+            ~select(MoneyMovement.id)
+            .where(
+                MoneyMovement.item_id == Item.id,
+                MoneyMovement.kind.in_((MovementKind.DEPOSIT, MovementKind.PROCEEDS)),
+            )
+            .exists(),
+        )
+    ).one()
+    return MoneyStatistics(
+        total_balance_fen=sum(b.balance_fen for b in by_custodian),
+        by_custodian=by_custodian,
+        flows_by_month=[
+            MonthFlow(f"{int(y):04d}-{int(m):02d}", int(i or 0), int(o or 0)) for y, m, i, o in flows
+        ],
+        owed_to_victims_fen=owed_total,
+        open_plans=int(open_plans or 0),
+        undeposited_count=int(undeposited[0]),
+        undeposited_fen=int(undeposited[1] or 0),
+    )

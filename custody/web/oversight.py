@@ -856,9 +856,12 @@ def statistics_page():
         for stage in CaseStage
         if stage.value in stats.stage_days
     ]
+    from custody.services import money
+
     return render_template(
         "oversight/statistics.html",
         stats=stats,
+        money=money.money_statistics(db.session, current_actor()),
         age_rows=stats.by_age,
         stage_rows=stage_rows,
         yuan_from_fen=yuan,

@@ -177,3 +177,11 @@ def test_plan_errors(api, funded):
     assert api.get("police_officer", "/restitution-plans/999999").status_code == 404
     bad = api.post("police_officer", f"/cases/{case.id}/claims", {"klass": "fine", "claimed_fen": -1})
     assert bad.status_code == 422 and "claimed_fen" in bad.json["errors"]
+
+
+def test_money_statistics(api, funded):
+    case, item = funded
+    api.post("police_keeper", f"/items/{item.id}/deposit", deposit_body())
+    stats = api.get("police_keeper", "/money/statistics")
+    assert stats.status_code == 200 and stats.json["total_balance_fen"] == 100_000
+    assert api.get("police_officer", "/money/statistics").status_code == 403

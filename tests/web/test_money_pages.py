@@ -195,10 +195,19 @@ def test_the_sub_ledger_is_shown_newest_first_a_page_at_a_time(app):
     deposit(cash(case, 100_000))
     ledger = db.session.scalar(select(MoneyLedger).where(MoneyLedger.case_id == case.id))
     for n in range(55):
-        money.record_interest(db.session, act("police_keeper"), ledger.id, amount_fen=1, reference=f"结息 {n}")
+        money.record_interest(
+            db.session, act("police_keeper"), ledger.id, amount_fen=1, reference=f"结息 {n}"
+        )
     db.session.commit()
     keeper = client_for(app, "police_keeper")
     first = text(keeper.get(f"/cases/{case.id}/money"))
     assert "结息 54" in first and "结息 3 " not in first and "1,000.55" in first
     second = text(keeper.get(f"/cases/{case.id}/money?page=2"))
     assert "结息 3 " in second and "存款凭条 0001" in second
+
+
+def test_the_statistics_page_shows_the_money(app):
+    case = open_case()
+    deposit(cash(case, 123_400))
+    page = text(client_for(app, "police_keeper").get("/oversight/statistics"))
+    assert zh("Balance in case-money accounts") in page and "1,234.00" in page
