@@ -531,15 +531,9 @@ class ItemSchema(Schema):
         return FreezeSchema(many=True).dump(rows)
 
     def dump_corrections(self, item: Any) -> list[dict[str, Any]]:
-        from custody.extensions import db
-        from custody.models.lifecycle import Correction
-
         from .lifecycle_schemas import CorrectionSchema
 
-        rows = db.session.scalars(
-            select(Correction).where(Correction.item_id == item.id).order_by(Correction.id)
-        )
-        return CorrectionSchema(many=True).dump(rows)
+        return CorrectionSchema(many=True).dump(item.corrections)  # loaded with the item where shown
 
     def dump_owner(self, item: Any) -> dict[str, Any]:
         full = _item_full_personal(item)

@@ -25,6 +25,9 @@ from custody.orm import Base, str_enum, utcnow
 from .agency import Agency, StorageLocation
 from .case import Case, SeizureList
 
+if TYPE_CHECKING:
+    from .lifecycle import Correction
+
 
 class Item(Base):
     """One line of a seizure list, with four independent dimensions (DESIGN §2):
@@ -106,6 +109,8 @@ class Item(Base):
     # with every item of every list.
     attachments: Mapped[list[Attachment]] = relationship(back_populates="item", order_by="Attachment.id")
     source_item: Mapped[Item | None] = relationship(remote_side=[id])
+    # Read-only: corrections are made by services.corrections; the item's answer lists them.
+    corrections: Mapped[list[Correction]] = relationship(viewonly=True, order_by="Correction.id")
 
     __mapper_args__ = {"version_id_col": version}
 

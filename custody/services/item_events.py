@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from custody.audit.canonical import GENESIS_HASH, salted_digest
@@ -65,6 +66,39 @@ def registration_data(item: Item) -> dict[str, Any]:
     }
 
 
+# The snapshot's foreign keys that services may change through the relationship instead.
+_RELATIONSHIP_KEYS = (
+    ("custodian_agency", "custodian_agency_id"),
+    ("storage_location", "storage_location_id"),
+)
+
+
+def _foreign_keys_current(session: Session, item: Item) -> None:
+    """Make the snapshot's foreign-key columns agree with relationships changed since the last flush
+    (``item.storage_location = loc``) — what a flush would do, without flushing: the events of a
+    multi-item action are then inserted together at the next flush, not one flush per item. A
+    row not yet in the database, or a new related row without its id, is flushed as before."""
+    state = inspect(item)
+    if state.key is None:
+        session.flush()
+        return
+    for relation, column in _RELATIONSHIP_KEYS:
+        added = state.attrs[relation].history.added
+        if not added:
+            continue
+        target = added[0]
+        if target is None:
+            value = None
+        else:
+            identity = inspect(target).identity
+            if identity is None:
+                session.flush()
+                return
+            value = identity[0]
+        if getattr(item, column) != value:
+            setattr(item, column, value)
+
+
 def append_item_event(
     session: Session,
     item: Item,
@@ -83,7 +117,7 @@ def append_item_event(
     ``before`` is the snapshot taken before the change; the after-state is read from ``item``.
     Only the fields that changed are kept in before/after, so the history reads as a story.
     """
-    session.flush()  # relationship changes reach their foreign-key columns before the snapshot
+    _foreign_keys_current(session, item)
     after = item_snapshot(item)
     payload: dict[str, Any] = dict(data or {})
     if before is not None:

@@ -6,7 +6,7 @@ get the same number and numbers have no gaps within a committed sequence.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -14,22 +14,28 @@ from custody.models.case import NumberSequence
 
 
 def next_number(session: Session, scope: str, year: int, count: int = 1) -> int:
-    """Take ``count`` consecutive numbers; returns the first."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(NumberSequence).values(scope=scope, year=year, last_value=0).on_conflict_do_nothing()
-    )
-    row = session.scalars(
-        select(NumberSequence)
+    """Take ``count`` consecutive numbers; returns the first.
+
+    One statement: the UPDATE takes the counter's row lock (held to the end of the transaction, so
+    a concurrent registration waits for this one's number to be committed or given back) and
+    RETURNING gives the new value. The counter row is created the first time a scope and year is
+    used (both engines support RETURNING: PostgreSQL, SQLite 3.35+)."""
+    take = (
+        update(NumberSequence)
         .where(NumberSequence.scope == scope, NumberSequence.year == year)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    first = row.last_value + 1
-    row.last_value += count
-    session.flush()
-    return first
+        .values(last_value=NumberSequence.last_value + count)
+        .returning(NumberSequence.last_value)
+        .execution_options(synchronize_session=False)
+    )
+    last = session.execute(take).scalar_one_or_none()
+    if last is None:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(
+            insert(NumberSequence).values(scope=scope, year=year, last_value=0).on_conflict_do_nothing()
+        )
+        last = session.execute(take).scalar_one()
+    return last - count + 1
 
 
 def label_code(session: Session, agency_code: str, year: int) -> str:

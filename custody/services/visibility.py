@@ -124,12 +124,15 @@ def get_case(
 
 
 def get_item(session: Session, actor: Actor, item_id: int, *, detail: bool = False) -> Item:
-    """The item if ``actor`` may see it (else 404). ``detail`` loads what its page shows — case,
-    seizure list and attachments — in the same statement."""
+    """The item if ``actor`` may see it (else 404). ``detail`` loads what its page and its API
+    answer show — case, seizure list, attachments, corrections — in the same statement."""
     stmt = select(Item).where(Item.id == item_id, item_filter(actor))
     if detail:
         stmt = stmt.options(
-            joinedload(Item.case), joinedload(Item.seizure_list), joinedload(Item.attachments)
+            joinedload(Item.case),
+            joinedload(Item.seizure_list),
+            joinedload(Item.attachments),
+            joinedload(Item.corrections),
         )
     item = session.scalars(stmt).unique().first()
     if item is None:

@@ -57,7 +57,7 @@ from custody.models.lifecycle import Disposition, DispositionLine
 from custody.models.transfer import Transfer, TransferLine
 from custody.orm import utcnow
 from custody.printing import Label, label_sheet_pdf, qr_svg
-from custody.services import cases, checkouts, corrections, dispositions, freezes, items, storage, transfers
+from custody.services import cases, checkouts, dispositions, freezes, items, storage, transfers
 from custody.services.items import ItemQuery
 from custody.services.visibility import get_item, sees_everything
 
@@ -342,7 +342,8 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         if item.measure is Measure.FROZEN  # only frozen items have freeze orders
         else []
     )
-    item_corrections = list(db.session.scalars(corrections.corrections_query(actor, item_id=item.id)))
+    # Loaded with the item (get_item(detail=True)); the page lists the latest first.
+    item_corrections = sorted(item.corrections, key=lambda c: c.id, reverse=True)
     corrected = corrected_rows(item_corrections)
     item_dispositions = list(
         db.session.scalars(
