@@ -87,6 +87,9 @@ class LedgerReport:
     seconds: float = 0.0
     # Live rows held against their history, per kind of record (custody/audit/replay.py).
     records: dict[str, int] = field(default_factory=dict)
+    # The Merkle frontier at ``log_size``: a run that passed is where the next incremental
+    # verification starts (custody/audit/incremental.py).
+    frontier: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -103,6 +106,7 @@ class LedgerReport:
             "root_hash": self.root.hex(),
             "checkpoints": self.checkpoints,
             "records": dict(self.records),
+            "frontier": self.frontier,
             "problems": self.problem_count,
             "first_problem": first.text() if first else None,
         }
@@ -198,11 +202,16 @@ def _time(value: Any, name: str) -> datetime:
 
 def entry_bytes(row: Any) -> bytes:
     """The canonical bytes of an event row read with ``_event_columns``."""
-    return canonical_bytes(event_entry_of(row))
+    return entry_and_bytes(row)[1]
 
 
 def event_entry_of(row: Any) -> dict[str, Any]:
     """The hashed entry of an event row read with ``_event_columns``; raises UnreadableRow."""
+    return entry_and_bytes(row)[0]
+
+
+def entry_and_bytes(row: Any) -> tuple[dict[str, Any], bytes]:
+    """The hashed entry of an event row and its canonical bytes (serialised once); raises UnreadableRow."""
     try:
         entry = build_entry(
             category=row.category,
@@ -222,8 +231,7 @@ def event_entry_of(row: Any) -> dict[str, Any]:
             user_agent=row.user_agent,
             prev_hash=row.prev_hash,
         )
-        canonical_bytes(entry)  # refuses what cannot be serialised (NaN, …)
-        return entry
+        return entry, canonical_bytes(entry)  # refuses what cannot be serialised (NaN, …)
     except UnreadableRow:
         raise
     except (TypeError, ValueError, OverflowError) as exc:
@@ -386,8 +394,7 @@ def verify_ledger(
         else:
             report.events += 1
             try:
-                entry = event_entry_of(row)
-                data = canonical_bytes(entry)
+                entry, data = entry_and_bytes(row)
                 replay.add(entry, row.id)
             except UnreadableRow as exc:
                 problem(
@@ -419,6 +426,7 @@ def verify_ledger(
             roots[frontier.size] = frontier.root()
     report.log_size = frontier.size
     report.root = frontier.root()
+    report.frontier = frontier.to_hex()
 
     # 2. Every event in the log exactly once.
     missing = (
@@ -705,8 +713,7 @@ def verify_item(
     for row in rows:
         report.events += 1
         try:
-            entry = event_entry_of(row)
-            data = canonical_bytes(entry)
+            entry, data = entry_and_bytes(row)
             replay.add(entry, row.id)
         except UnreadableRow as exc:
             problem(
