@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custody.domain.enums import AgencyKind, Role, StorageKind
+from custody.domain.enums import AgencyKind, Role, StorageHolds, StorageKind
 from custody.models.agency import Agency, CustodyCentre
 from custody.models.user import User
 from custody.security import hash_password, verify_password
@@ -69,7 +69,22 @@ DEMO_LOCATIONS = (
             ),
         ),
     ),
+    (
+        "Y1",
+        "车辆停放区",
+        StorageKind.ROOM,
+        (
+            (
+                "Y1-A",
+                "A区",
+                StorageKind.SHELF,
+                (("Y1-A-01", "01车位", StorageKind.BIN, ()), ("Y1-A-02", "02车位", StorageKind.BIN, ())),
+            ),
+        ),
+    ),
 )
+# What the rooms are made for (their shelves and bins inherit it); the others hold general items.
+DEMO_HOLDS = {"R2": StorageHolds.VALUABLES, "Y1": StorageHolds.VEHICLES}
 
 # agency code → (bank, account number, account name) of its case-money account (涉案款专户)
 DEMO_MONEY_ACCOUNTS = {
@@ -102,7 +117,14 @@ DEMO_USERS = (
 def _create_locations(session: Session, centre: CustodyCentre, nodes, parent_id: int | None) -> None:
     for code, name, kind, children in nodes:
         location = accounts.create_location(
-            session, None, centre_id=centre.id, kind=kind, code=code, name=name, parent_id=parent_id
+            session,
+            None,
+            centre_id=centre.id,
+            kind=kind,
+            code=code,
+            name=name,
+            parent_id=parent_id,
+            holds=DEMO_HOLDS.get(code),
         )
         _create_locations(session, centre, children, location.id)
 

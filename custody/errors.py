@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 # Parameters that are themselves msgids (a policy rule's description) and are translated too.
-TRANSLATED_PARAMS = frozenset({"rule", "record"})
+TRANSLATED_PARAMS = frozenset({"rule", "record", "holds", "category"})
 
 
 def translate(message: str, params: dict[str, Any] | None = None) -> str:
@@ -169,6 +169,13 @@ def translate_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def translate_extra(extra: dict[str, Any]) -> dict[str, Any]:
     """Per-row reports (bulk import) carry msgids too: translate them the same way."""
+    if "lines" in extra:  # a refused batch: each line's refusal (services/storage.check_in_batch)
+        lines = [
+            {key: value for key, value in line.items() if key != "params"}
+            | {"message": translate(line["message"], line.get("params"))}
+            for line in extra["lines"]
+        ]
+        extra = {**extra, "lines": lines}
     if "rows" not in extra:
         return extra
     rows = [

@@ -18,6 +18,7 @@ from .common import Blueprint, paginate
 from .schemas import (
     AttachmentSchema,
     AttachmentUploadSchema,
+    CheckInBatchSchema,
     CheckInSchema,
     ConditionSchema,
     EventSchema,
@@ -93,6 +94,25 @@ _storage_action(
     storage.check_in,
     "入库 — receive the item into a storage location (keeper of the custodian agency).",
 )
+
+
+@blp.route("/check-ins")
+class CheckInBatch(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(CheckInBatchSchema)
+    @blp.response(200, ItemSummarySchema(many=True))
+    def post(self, data):
+        """入库 of a scanned batch into one location: all or nothing. Every line is checked before
+        anything is written; a batch with lines that cannot be checked in (kept outside the centre,
+        disposed, in a transfer, another agency's, unknown, scanned twice, a location that cannot hold
+        the item) is refused whole: 409 ``check_in.refused`` with ``lines`` naming each, and why."""
+        codes = [code.strip().upper() for code in data.pop("label_codes")]
+        done = storage.check_in_batch(db.session, current_actor(), codes, **data)
+        db.session.commit()
+        return done
+
+
 _storage_action(
     "/items/<int:item_id>/move", MoveSchema, storage.move, "Move a stored item to another location (keeper)."
 )

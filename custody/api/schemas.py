@@ -630,6 +630,24 @@ class OccurredSchema(Schema):
 class CheckInSchema(OccurredSchema):
     location_id = Int(required=True, strict=True)
     condition = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+    bring_in = ma.fields.Bool(
+        load_default=False,
+        metadata={
+            "description": "bring an item kept outside the centre (holder, bank, impound lot) in: "
+            "a deliberate step that needs a reason; without it such an item is refused (409 item.kept_outside)"
+        },
+    )
+
+
+class CheckInBatchSchema(OccurredSchema):
+    label_codes = ma.fields.List(
+        ma.fields.Str(validate=ma.validate.Length(min=1, max=64)),
+        required=True,
+        validate=ma.validate.Length(min=1, max=500),
+        metadata={"description": "the scanned label codes, in scanning order"},
+    )
+    location_id = Int(required=True, strict=True)
+    condition = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
 
 
 class MoveSchema(OccurredSchema):

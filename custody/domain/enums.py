@@ -51,6 +51,14 @@ class StorageKind(LabelledEnum):
     BIN = "bin"
 
 
+class StorageHolds(LabelledEnum):
+    """What a storage location is made for (its room's purpose): a shelf does not take a car."""
+
+    GENERAL = "general"  # 一般物品
+    VALUABLES = "valuables"  # 现金、贵重物品（保险柜）
+    VEHICLES = "vehicles"  # 车辆、船舶（停放区）
+
+
 class EventCategory(LabelledEnum):
     SECURITY = "security"
     ADMIN = "admin"
@@ -209,6 +217,9 @@ register_labels(
         (StorageKind.ROOM, N_("Room")),
         (StorageKind.SHELF, N_("Shelf")),
         (StorageKind.BIN, N_("Bin")),
+        (StorageHolds.GENERAL, N_("General items")),
+        (StorageHolds.VALUABLES, N_("Cash and valuables")),
+        (StorageHolds.VEHICLES, N_("Vehicles and vessels")),
         (EventCategory.SECURITY, N_("Security")),
         (EventCategory.ADMIN, N_("Administration")),
         (EventCategory.CASE, N_("Case")),

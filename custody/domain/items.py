@@ -24,8 +24,9 @@ from .enums import (
     ItemStatus,
     LocationState,
     Measure,
+    StorageHolds,
 )
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, DomainError, InvalidInput
 from .i18n import N_
 
 # Bounds on amounts: 1,000 亿元 per item (in fen) keeps sums over whole centres inside 64 bits; the
@@ -92,18 +93,105 @@ def ensure_can_change_location(facts: ItemFacts) -> None:
     ensure_not_in_transfer(facts)
 
 
-def check_in_allowed(facts: ItemFacts) -> None:
-    """入库: from awaiting check-in, or bringing in an item kept outside so far."""
+KEPT_OUTSIDE = (LocationState.WITH_HOLDER, LocationState.EXTERNAL)
+
+
+def check_in_allowed(facts: ItemFacts, *, bring_in: bool = False, reason: str | None = None) -> None:
+    """入库: an item awaiting check-in. An item kept outside the centre (with the holder, at a bank or
+    an impound lot) is brought in only deliberately (``bring_in``), with the reason stated: never as
+    a side effect of a check-in or a batch [DESIGN: its place of keeping was decided and recorded]."""
     ensure_can_change_location(facts)
-    if facts.location_state not in (
-        LocationState.AWAITING_CHECK_IN,
-        LocationState.WITH_HOLDER,
-        LocationState.EXTERNAL,
-    ):
+    if facts.location_state is LocationState.AWAITING_CHECK_IN:
+        return
+    if facts.location_state in KEPT_OUTSIDE:
+        if not bring_in:
+            raise Conflict(
+                N_(
+                    "This item is kept outside the centre (with the holder, at a bank or an impound "
+                    "lot): bringing it in is a deliberate step of its own, with a reason."
+                ),
+                code="item.kept_outside",
+            )
+        if not (reason or "").strip():
+            raise InvalidInput(
+                N_("Say why the item is brought into the centre."), fields={"reason": [N_("Required.")]}
+            )
+        return
+    raise Conflict(
+        N_("Only an item awaiting check-in or kept outside the centre can be checked in."),
+        code="item.not_awaiting_check_in",
+    )
+
+
+# What a storage location can hold [DESIGN]: rights, accounts and real estate are never shelved;
+# vehicles and vessels only go to a location made for them, and such a yard takes nothing else.
+NEVER_STORED = frozenset(
+    {
+        ItemCategory.BANK_ACCOUNT,
+        ItemCategory.SECURITIES,
+        ItemCategory.EQUITY,
+        ItemCategory.INSURANCE,
+        ItemCategory.REAL_ESTATE,
+    }
+)
+YARD_ONLY = frozenset({ItemCategory.VEHICLE, ItemCategory.VESSEL})
+
+
+def location_holds(holds: StorageHolds, category: ItemCategory) -> bool:
+    """Whether a location made for ``holds`` can take an item of ``category``."""
+    if category in NEVER_STORED:
+        return False
+    if holds is StorageHolds.VEHICLES:
+        return category in YARD_ONLY
+    return category not in YARD_ONLY
+
+
+def check_location_holds(holds: StorageHolds, category: ItemCategory) -> None:
+    if category in NEVER_STORED:
         raise Conflict(
-            N_("Only an item awaiting check-in or kept outside the centre can be checked in."),
-            code="item.not_awaiting_check_in",
+            N_("Accounts, rights and real estate are not kept in storage locations."),
+            code="location.never_stored",
+            fields={"location_id": [N_("This item is not kept in a storage location.")]},
         )
+    if not location_holds(holds, category):
+        raise Conflict(
+            N_("This location is for %(holds)s: it cannot hold this item (%(category)s)."),
+            code="location.cannot_hold",
+            fields={"location_id": [N_("Cannot hold this item: choose a location made for it.")]},
+            holds=holds.label,
+            category=category.label,
+        )
+
+
+@dataclass(frozen=True)
+class CheckInCandidate:
+    """One scanned line of a check-in batch, as the batch rule sees it."""
+
+    facts: ItemFacts
+    category: ItemCategory
+    held_by_actor: bool  # the keeper's own agency is the item's custodian
+    custodian_name: str
+    holds: StorageHolds | None = None  # the chosen location's purpose (None: none chosen yet)
+
+
+def check_in_refusal(line: CheckInCandidate) -> DomainError | None:
+    """Why this line of a check-in batch cannot be checked in (``None``: it can). A batch checks every
+    line before anything is written and refuses the whole batch, naming each line that cannot go in.
+    Items kept outside the centre are refused: bringing them in is a step of its own."""
+    try:
+        ensure_not_disposed(line.facts)
+        if not line.held_by_actor:
+            raise Conflict(
+                N_("Held by %(agency)s: their keeper checks it in."),
+                code="item.other_agency",
+                agency=line.custodian_name,
+            )
+        check_in_allowed(line.facts)
+        if line.holds is not None:
+            check_location_holds(line.holds, line.category)
+    except DomainError as refusal:
+        return refusal
+    return None
 
 
 def move_allowed(facts: ItemFacts, new_location_id: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from custody.domain.enums import AgencyKind, StorageKind
+from custody.domain.enums import AgencyKind, StorageHolds, StorageKind
 from custody.orm import Base, str_enum
 
 
@@ -61,6 +61,11 @@ class StorageLocation(Base):
     kind: Mapped[StorageKind] = mapped_column(str_enum(StorageKind))
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(128))
+    # What the location is made for (a vehicle yard, a safe, ordinary shelves): check-in refuses an
+    # item the location cannot hold (domain/items.check_location_holds).
+    holds: Mapped[StorageHolds] = mapped_column(
+        str_enum(StorageHolds), default=StorageHolds.GENERAL, server_default=StorageHolds.GENERAL.value
+    )
     is_active: Mapped[bool] = mapped_column(default=True)
 
     # A location is shown by its path (centre › room › shelf › bin): loading one loads its centre and

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from custody.audit.recorder import record_event
 from custody.domain.actor import Actor
-from custody.domain.enums import AgencyKind, EventCategory, Role, StorageKind
+from custody.domain.enums import AgencyKind, EventCategory, Role, StorageHolds, StorageKind
 from custody.domain.errors import Conflict, InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.passwords import password_problems
@@ -380,7 +380,9 @@ def create_location(
     code: str,
     name: str,
     parent_id: int | None = None,
+    holds: StorageHolds | None = None,
 ) -> StorageLocation:
+    """A room, shelf or bin; ``holds`` (what it is made for) defaults to its parent's."""
     if actor is not None:
         require(actor, Action.MANAGE_REFERENCE_DATA)
     centre = get_or_404(session, CustodyCentre, centre_id)
@@ -410,7 +412,11 @@ def create_location(
             fields={"code": [N_("Already in use.")]},
             value=code,
         )
-    location = StorageLocation(centre=centre, parent=parent, kind=kind, code=code, name=name.strip())
+    if holds is None:
+        holds = parent.holds if parent is not None else StorageHolds.GENERAL
+    location = StorageLocation(
+        centre=centre, parent=parent, kind=kind, code=code, name=name.strip(), holds=holds
+    )
     session.add(location)
     session.flush()
     if actor is not None:
@@ -425,6 +431,7 @@ def create_location(
             kind=kind,
             code=code,
             name=location.name,
+            holds=holds,
         )
     return location
 

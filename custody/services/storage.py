@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,11 +12,14 @@ from sqlalchemy.orm import Session
 from custody.domain.actor import Actor
 from custody.domain.deadlines import into_storage_judgement
 from custody.domain.enums import ExternalKind, LocationState
-from custody.domain.errors import InvalidInput, NotFound
+from custody.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from custody.domain.i18n import N_
 from custody.domain.items import (
+    CheckInCandidate,
     ItemFacts,
     check_in_allowed,
+    check_in_refusal,
+    check_location_holds,
     check_occurred_at,
     ensure_not_disposed,
     external_allowed,
@@ -30,6 +34,8 @@ from custody.orm import utcnow
 
 from .item_events import append_item_event, item_snapshot
 from .visibility import add_participant, lock_items
+
+MAX_BATCH = 500
 
 
 def facts(item: Item) -> ItemFacts:
@@ -131,15 +137,26 @@ def check_in(
     condition: str | None = None,
     occurred_at: datetime | None = None,
     reason: str | None = None,
+    bring_in: bool = False,
 ) -> Item:
-    """入库 — the keeper has scanned the label, checked the item against the list, shelved it."""
+    """入库 — the keeper has scanned the label, checked the item against the list, shelved it.
+
+    An item kept outside the centre (holder, bank, impound lot) is brought in only with
+    ``bring_in`` and a ``reason`` (domain/items.check_in_allowed); the location must be one that can
+    hold the item (a vehicle yard for a car: domain/items.check_location_holds)."""
     [item] = lock_items(session, actor, [item_id])
     location = _location(session, location_id)
     actor = require_keeper(session, actor, Action.CHECK_IN, item, location)
-    check_in_allowed(facts(item))
+    check_in_allowed(facts(item), bring_in=bring_in, reason=reason)
+    check_location_holds(location.holds, item.category)
     when = _when(session, occurred_at, reason, item)
     arrival = _into_storage(item, when)
     before = item_snapshot(item)
+    kept_outside = (
+        {"kind": item.external_kind.value if item.external_kind else None, "place": item.external_place}
+        if item.location_state is not LocationState.AWAITING_CHECK_IN
+        else None
+    )
     item.location_state = LocationState.IN_STORAGE
     item.storage_location = location
     item.external_kind = item.external_place = item.external_contact = None
@@ -163,9 +180,133 @@ def check_in(
             if first
             else None,
             **({"into_storage": arrival} if arrival else {}),
+            **({"brought_in_from": kept_outside} if kept_outside else {}),
         },
     )
     return item
+
+
+# -- batch check-in (scanning) ---------------------------------------------------------------
+
+
+@dataclass
+class CheckInLine:
+    """One scanned code of a batch: its item (None: unknown) and why it cannot go in (None: it can)."""
+
+    code: str
+    item: Item | None
+    refusal: DomainError | None = None
+
+
+def find_by_code(session: Session, actor: Actor, code: str) -> Item | None:
+    from .items import ItemQuery, items_query  # services/items imports this module
+
+    return session.scalar(items_query(actor, ItemQuery(label_code=code))) if code else None
+
+
+def check_in_lines(
+    session: Session, actor: Actor, codes: list[str], *, location: StorageLocation | None = None
+) -> list[CheckInLine]:
+    """Each scanned code with its item and the reason it cannot be checked in — the rule of
+    ``domain/items.check_in_refusal`` line by line (duplicates and unknown codes too). Writes nothing."""
+    lines: list[CheckInLine] = []
+    seen: set[str] = set()
+    for code in codes:
+        item = find_by_code(session, actor, code)
+        line = CheckInLine(code, item)
+        if code in seen:
+            line.refusal = InvalidInput(N_("Scanned twice."), code="batch.duplicate")
+        elif item is None:
+            line.refusal = NotFound(
+                N_("Unknown label code, or not visible to your agency."), code="not_found.item"
+            )
+        else:
+            line.refusal = check_in_refusal(
+                CheckInCandidate(
+                    facts=facts(item),
+                    category=item.category,
+                    # the custodian's keepers, or those of the operator of the centre it goes into
+                    # (with no location chosen yet, an operator's keeper is given the benefit of it)
+                    held_by_actor=bool(keeper_relations(actor, item, location))
+                    or (location is None and bool(actor.operated_centre_ids)),
+                    custodian_name=item.custodian_agency.name,
+                    holds=location.holds if location is not None else None,
+                )
+            )
+        seen.add(code)
+        lines.append(line)
+    return lines
+
+
+def check_in_batch(
+    session: Session,
+    actor: Actor,
+    codes: list[str],
+    *,
+    location_id: int,
+    condition: str | None = None,
+    occurred_at: datetime | None = None,
+    reason: str | None = None,
+) -> list[Item]:
+    """Check in every scanned item to one location, or none: every line is checked first (under the
+    items' locks) and a batch with any line that cannot go in — kept outside the centre, disposed, in
+    a transfer, another agency's, unknown, scanned twice, a location that cannot hold it — is refused
+    whole, before anything is written, naming each such line (409 ``check_in.refused``,
+    ``extra["lines"]``). Items kept outside are brought in one by one (``check_in(bring_in=True)``)."""
+    require(actor, Action.CHECK_IN, {Relation.CUSTODIAN})
+    if not codes:
+        raise InvalidInput(N_("Scan at least one label."), fields={"codes": [N_("Scan at least one label.")]})
+    if len(codes) > MAX_BATCH:
+        raise InvalidInput(
+            N_("At most %(n)s items per batch."), fields={"codes": [N_("Too many.")]}, n=MAX_BATCH
+        )
+    location = _location(session, location_id)
+    now = utcnow()
+    when = occurred_at or now
+    check_occurred_at(when, now, reason)  # batch-wide: in the future, back-dated without a reason
+    preview = check_in_lines(session, actor, codes, location=location)
+    lock_items(session, actor, [line.item.id for line in preview if line.item is not None])
+    lines = check_in_lines(session, actor, codes, location=location)  # again, on the locked rows
+    for line in lines:
+        if line.refusal is None and line.item is not None and when < last_step_at(session, line.item):
+            line.refusal = InvalidInput(
+                N_("The time is earlier than the item's last recorded step."), code="item.before_last_step"
+            )
+    refused = [(number, line) for number, line in enumerate(lines, start=1) if line.refusal is not None]
+    if refused:
+        raise Conflict(
+            N_("Nothing was checked in: %(count)s of the %(total)s lines cannot be checked in."),
+            code="check_in.refused",
+            extra={
+                "lines": [
+                    {
+                        "line": number,
+                        "label_code": line.code,
+                        "item_id": line.item.id if line.item is not None else None,
+                        "code": line.refusal.code,
+                        "message": line.refusal.message,
+                        "params": line.refusal.params,
+                    }
+                    for number, line in refused
+                    if line.refusal is not None
+                ]
+            },
+            count=len(refused),
+            total=len(lines),
+        )
+    return [
+        check_in(
+            session,
+            actor,
+            line.item.id,
+            location_id=location.id,
+            condition=condition,
+            occurred_at=occurred_at,
+            reason=reason,
+        )
+        for line in lines
+        if line.item is not None
+    ]
 
 
 def move(
@@ -187,6 +328,7 @@ def move(
     )
     actor = acting_actor(session, actor, item)
     move_allowed(facts(item), location.id)
+    check_location_holds(location.holds, item.category)
     when = _when(session, occurred_at, reason, item)
     before = item_snapshot(item)
     item.storage_location = location

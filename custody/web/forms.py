@@ -534,6 +534,19 @@ class CheckInForm(BackdateMixin, FlaskForm):
     submit = SubmitField(_l("Check in all"))
 
 
+class BringInForm(BackdateMixin, FlaskForm):
+    """Bring an item kept outside the centre in: a deliberate step with a reason (no batch does it)."""
+
+    location_id = SelectField(_l("Storage location"), coerce=int, validators=[DataRequired()])
+    why = StringField(
+        _l("Why it is brought into the centre"),
+        validators=[DataRequired(), Length(max=400)],
+        render_kw={"placeholder": _l("e.g. the impound lot's contract has ended")},
+    )
+    condition = StringField(_l("Condition on receipt"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Bring into the centre"))
+
+
 class MoveForm(BackdateMixin, FlaskForm):
     location_id = SelectField(_l("New storage location"), coerce=int, validators=[DataRequired()])
     submit = SubmitField(_l("Move"))

@@ -197,11 +197,18 @@ def actions_for(actor: Actor, item: Item) -> list[tuple[str, str, bool]]:
         (
             allowed(actor, Action.CHECK_IN, receiving)
             and not in_transfer
-            and location
-            in (LocationState.AWAITING_CHECK_IN, LocationState.WITH_HOLDER, LocationState.EXTERNAL),
+            and location is LocationState.AWAITING_CHECK_IN,
             _("Check in"),
             url_for("storage.check_in", code=item.label_code),
             True,
+        ),
+        (
+            allowed(actor, Action.CHECK_IN, receiving)
+            and not in_transfer
+            and location in (LocationState.WITH_HOLDER, LocationState.EXTERNAL),
+            _("Bring into the centre"),
+            url_for("storage.bring_in", item_id=item.id),
+            False,
         ),
         (
             allowed(actor, Action.MOVE_ITEM, keeping)

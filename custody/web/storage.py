@@ -13,26 +13,23 @@ from sqlalchemy import select
 
 from custody.access import current_actor
 from custody.domain.actor import Actor
-from custody.domain.enums import CustodyState, ExternalKind, ItemStatus, LocationState
+from custody.domain.enums import ExternalKind, ItemCategory
 from custody.domain.errors import DomainError, PermissionDenied
-from custody.domain.items import ItemFacts, derive_status
+from custody.domain.items import ItemFacts, derive_status, location_holds
 from custody.domain.policy import Action, Relation, require
 from custody.errors import record_denial, translate
 from custody.extensions import db
 from custody.models.agency import StorageLocation
 from custody.models.item import Item
 from custody.orm import utcnow
-from custody.services import items, storage
-from custody.services.items import ItemQuery
+from custody.services import storage
 from custody.services.visibility import get_item
 
-from .forms import CheckInForm, ConditionForm, ExternalForm, MoveForm, options
+from .forms import BringInForm, CheckInForm, ConditionForm, ExternalForm, MoveForm, options
 from .helpers import aware_local, enum_label, show_domain_error
 from .main import tone
 
 bp = Blueprint("storage", __name__, url_prefix="/storage")
-MAX_BATCH = 500
-CHECK_IN_FROM = (LocationState.AWAITING_CHECK_IN, LocationState.WITH_HOLDER, LocationState.EXTERNAL)
 
 
 @bp.before_request
@@ -41,15 +38,18 @@ def _require_login() -> None:
     """Keepers' pages; the services check each action against the policy."""
 
 
-def _location_choices() -> list[Any]:
+def _location_choices(category: ItemCategory | None = None) -> list[Any]:
+    """Active locations by path; for one item, only those that can hold it (a yard for a car)."""
     locations = sorted(
         db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)), key=lambda loc: loc.path
     )
+    if category is not None:
+        locations = [loc for loc in locations if location_holds(loc.holds, category)]
     return options([(loc.id, loc.path) for loc in locations])
 
 
 def _find(actor: Actor, code: str) -> Item | None:
-    return db.session.scalar(items.items_query(actor, ItemQuery(label_code=code)))
+    return storage.find_by_code(db.session, actor, code)
 
 
 def normalise_codes(values: list[str]) -> list[str]:
@@ -61,23 +61,6 @@ def normalise_codes(values: list[str]) -> list[str]:
             if code:
                 codes.append(code)
     return codes
-
-
-def check_in_problem(actor: Actor, item: Item | None) -> str | None:
-    """Why this scanned item cannot be checked in by this keeper now (None: it can)."""
-    if item is None:
-        return _("Unknown label code, or not visible to your agency.")
-    status = derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status))
-    if status is ItemStatus.DISPOSED:
-        return _("This item has been disposed of.")
-    # A centre operator's keepers receive every agency's items (the service checks the location's centre).
-    if item.custodian_agency_id != actor.agency_id and not actor.operated_centre_ids:
-        return _("Held by %(agency)s: their keeper checks it in.", agency=item.custodian_agency.name)
-    if item.custody_state is CustodyState.IN_TRANSFER:
-        return _("In a transfer awaiting sign-for.")
-    if item.location_state not in CHECK_IN_FROM:
-        return _("Not awaiting check-in: %(status)s.", status=enum_label(status))
-    return None
 
 
 @dataclass
@@ -93,12 +76,25 @@ class BatchRow:
         return round((utcnow() - self.item.seized_at).total_seconds() / 3600, 1)
 
 
+def _refusal_text(refusal: DomainError | None) -> str | None:
+    return translate(refusal.message, refusal.params) if refusal is not None else None
+
+
+def _rows(actor: Actor, codes: list[str], location_id: int | None) -> list[BatchRow]:
+    """Each scanned code with its item and, from the batch rule, why it cannot be checked in."""
+    location = db.session.get(StorageLocation, location_id) if location_id else None
+    return [
+        BatchRow(line.code, line.item, _refusal_text(line.refusal))
+        for line in storage.check_in_lines(db.session, actor, codes, location=location)
+    ]
+
+
 @bp.route("/check-in", methods=["GET", "POST"])
 def check_in():
     """入库 by scanning: choose the location, scan labels one after another, check them all in at once.
 
-    One submit checks in every scanned item in one transaction: all or nothing, with the reason
-    next to each item that cannot be checked in.
+    One submit checks in every scanned item in one transaction: all or nothing. Every line is checked
+    first (services/storage.check_in_batch); a refused batch shows the reason next to each line.
     """
     actor = current_actor()
     require(actor, Action.CHECK_IN, {Relation.CUSTODIAN})  # keepers only (each item is checked again)
@@ -110,9 +106,8 @@ def check_in():
         wanted = request.args.get("location_id", "")
         if wanted.isdecimal():
             form.location_id.data = int(wanted)
-        rows = [BatchRow(code, _find(actor, code)) for code in normalise_codes(request.args.getlist("code"))]
-        for row in rows:
-            row.error = check_in_problem(actor, row.item)
+        codes = normalise_codes(request.args.getlist("code"))
+        rows = _rows(actor, codes, form.location_id.data if wanted.isdecimal() else None)
     elif form.validate_on_submit():
         codes = normalise_codes(request.form.getlist("codes") + [form.codes_text.data or ""])
         rows, status = _check_in_batch(actor, form, codes)
@@ -130,70 +125,45 @@ def check_in():
             return redirect(url_for("storage.check_in", location_id=form.location_id.data))
     else:
         status = 422
-        rows = [
-            BatchRow(code, _find(actor, code))
-            for code in normalise_codes(request.form.getlist("codes") + [form.codes_text.data or ""])
-        ]
+        codes = normalise_codes(request.form.getlist("codes") + [form.codes_text.data or ""])
+        rows = [BatchRow(code, _find(actor, code)) for code in codes]
     form.codes_text.data = ""  # the batch is shown as rows (each keeps its own hidden input)
     return render_template("storage/check_in.html", form=form, rows=rows), status
 
 
 def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[list[BatchRow], int]:
-    if not codes:
-        form.codes_text.errors = [*form.codes_text.errors, _("Scan at least one label.")]
-        return [], 422
-    if len(codes) > MAX_BATCH:
-        form.codes_text.errors = [*form.codes_text.errors, _("At most %(n)s items per batch.", n=MAX_BATCH)]
-        return [], 422
-    rows: list[BatchRow] = []
-    seen: set[str] = set()
-    for code in codes:
-        row = BatchRow(code, _find(actor, code))
-        if code in seen:
-            row.error = _("Scanned twice.")
-        elif row.item is None:
-            row.error = check_in_problem(actor, None)
-        seen.add(code)
-        rows.append(row)
-    if any(row.error for row in rows):
-        return rows, 422
-    occurred_at, reason = aware_local(form.occurred_at.data), form.reason.data or None
-    failed = False
-    denied: PermissionDenied | None = None
-    for row in rows:
-        if row.item is None:  # refused above: every row has an item once no row has an error
-            continue
-        try:
-            storage.check_in(
-                db.session,
-                actor,
-                row.item.id,
-                location_id=form.location_id.data,
-                condition=form.condition.data or None,
-                occurred_at=occurred_at,
-                reason=reason,
-            )
-        except DomainError as error:
-            failed = True
-            if denied is None and isinstance(error, PermissionDenied):
-                denied = error
-            row.error = translate(error.message, error.params)
-            for name in ("location_id", "occurred_at", "reason"):  # batch-wide problems go on the field
-                if name in error.fields:
-                    field = getattr(form, name)
-                    messages = [translate(m) for m in error.fields[name]]
-                    field.errors = [*field.errors, *(m for m in messages if m not in field.errors)]
-    if failed:
-        db.session.rollback()
-        if denied is not None:
-            record_denial(denied)  # a refused batch is recorded like every denial (the first refusal)
-        flash(
-            _("Nothing was checked in: correct the marked items (or remove them) and submit again."), "error"
+    try:
+        done = storage.check_in_batch(
+            db.session,
+            actor,
+            codes,
+            location_id=form.location_id.data,
+            condition=form.condition.data or None,
+            occurred_at=aware_local(form.occurred_at.data),
+            reason=form.reason.data or None,
         )
-        rows = [BatchRow(row.code, _find(actor, row.code), row.error) for row in rows]
-        return rows, 409 if not form.errors else 422
+    except DomainError as error:
+        db.session.rollback()
+        refused = {line["line"]: line for line in error.extra.get("lines", [])}
+        rows = [BatchRow(code, _find(actor, code)) for code in codes]
+        for number, row in enumerate(rows, start=1):
+            if number in refused:
+                row.error = translate(refused[number]["message"], refused[number].get("params"))
+        if "codes" in error.fields:
+            form.codes_text.errors = [*form.codes_text.errors, *(translate(m) for m in error.fields["codes"])]
+        elif not refused:
+            show_domain_error(form, error)
+        if any(line.get("code") == "item.other_agency" for line in refused.values()):
+            # another agency's item in the batch: recorded like every permission refusal
+            record_denial(PermissionDenied(error.message, code="item.other_agency"))
+        if refused:
+            flash(
+                _("Nothing was checked in: correct the marked items (or remove them) and submit again."),
+                "error",
+            )
+        return rows, error.status
     db.session.commit()
-    return rows, 200
+    return [BatchRow(item.label_code, item) for item in done], 200
 
 
 @bp.get("/lookup")
@@ -202,24 +172,26 @@ def lookup():
     actor = current_actor()
     codes = normalise_codes([request.args.get("code", "")])
     code = codes[0] if codes else ""
-    item = _find(actor, code) if code else None
+    wanted = request.args.get("location_id", "")
+    [row] = _rows(actor, [code], int(wanted) if wanted.isdecimal() and len(wanted) < 19 else None) or [
+        BatchRow(code, None, _("Unknown label code, or not visible to your agency."))
+    ]
+    item = row.item
     if item is None:
-        return jsonify(code=code, found=False, ok=False, message=check_in_problem(actor, None)), 404
+        return jsonify(code=code, found=False, ok=False, message=row.error), 404
     status = derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status))
-    problem = check_in_problem(actor, item)
-    hours = None if item.checked_in_at else round((utcnow() - item.seized_at).total_seconds() / 3600, 1)
     return jsonify(
         code=item.label_code,
         found=True,
-        ok=problem is None,
-        message=problem,
+        ok=row.error is None,
+        message=row.error,
         id=item.id,
         name=item.name,
         case=item.case.title,
         status=status.value,
         status_label=enum_label(status),
         tone=tone(status),
-        hours=hours,
+        hours=row.hours,
         url=url_for("items.detail", item_id=item.id),
     )
 
@@ -232,7 +204,7 @@ def _item_form_page(item_id: int, form_cls: type, title: str, apply) -> Any:
     item = get_item(db.session, actor, item_id)
     form = form_cls()
     if hasattr(form, "location_id"):
-        form.location_id.choices = _location_choices()
+        form.location_id.choices = _location_choices(item.category)
         if not form.is_submitted() and item.storage_location_id:
             form.location_id.data = item.storage_location_id
     if isinstance(form, ConditionForm) and not form.is_submitted():
@@ -267,6 +239,32 @@ def move(item_id: int):
         _("Move to another location"),
         lambda actor, item, form: storage.move(
             db.session, actor, item.id, location_id=form.location_id.data, **_when(form)
+        ),
+    )
+
+
+def _bring_in_reason(form: BringInForm) -> str:
+    why = (form.why.data or "").strip()
+    backdated = (form.reason.data or "").strip()
+    return f"{why}；{backdated}" if backdated and backdated != why else why
+
+
+@bp.route("/items/<int:item_id>/bring-in", methods=["GET", "POST"])
+def bring_in(item_id: int):
+    """Bring an item kept outside (holder, bank, impound lot) into the centre, with a reason."""
+    return _item_form_page(
+        item_id,
+        BringInForm,
+        _("Bring into the centre"),
+        lambda actor, item, form: storage.check_in(
+            db.session,
+            actor,
+            item.id,
+            location_id=form.location_id.data,
+            condition=form.condition.data or None,
+            occurred_at=aware_local(form.occurred_at.data),
+            reason=_bring_in_reason(form),
+            bring_in=True,
         ),
     )
 

@@ -15,7 +15,7 @@ from custody.models.item import Item
 from custody.services import storage
 from custody.services.transfers import decide_lines
 
-from ..factories import act, location, open_case, register, send_to_procuratorate, stored_items
+from ..factories import act, agency, location, open_case, register, send_to_procuratorate, stored_items
 from ..helpers import events
 
 
@@ -79,7 +79,12 @@ def test_location_transitions_are_enforced(app):
         storage.move(db.session, keeper, item.id, location_id=location("R1-B-01").id)
     with pytest.raises(InvalidInput):
         storage.record_external(db.session, keeper, item.id, kind=ExternalKind.BANK, place="  ")
-    storage.check_in(db.session, keeper, item.id, location_id=location("R1-B-01").id)  # brought back in
+    with pytest.raises(Conflict) as kept_outside:  # never brought in as a side effect of a check-in
+        storage.check_in(db.session, keeper, item.id, location_id=location("R1-B-01").id)
+    assert kept_outside.value.code == "item.kept_outside"
+    storage.check_in(
+        db.session, keeper, item.id, location_id=location("R1-B-01").id, bring_in=True, reason="需要鉴定"
+    )
     db.session.commit()
     assert [e.action for e in events(item_id=item.id)] == [
         "item.register",
@@ -155,3 +160,114 @@ def test_condition_is_recorded_and_a_disposed_item_accepts_nothing(app):
         with pytest.raises(Conflict) as refused:
             call()
         assert refused.value.code == "item.disposed"
+
+
+def test_an_item_kept_outside_is_brought_in_only_deliberately_with_a_reason_to_a_place_that_holds_it(app):
+    case = open_case()
+    car = register(
+        case,
+        name="黑色轿车",
+        category=ItemCategory.VEHICLE,
+        unit="辆",
+        details={"plate": "沪B67890"},
+        external_kind=ExternalKind.IMPOUND_LOT,
+        external_place="浦东新区川沙停车场",
+    )
+    keeper = act("police_keeper")
+    with pytest.raises(Conflict) as plain:
+        storage.check_in(db.session, keeper, car.id, location_id=location("Y1-A-01").id)
+    assert plain.value.code == "item.kept_outside"
+    with pytest.raises(InvalidInput) as no_reason:
+        storage.check_in(db.session, keeper, car.id, location_id=location("Y1-A-01").id, bring_in=True)
+    assert "reason" in no_reason.value.fields
+    with pytest.raises(Conflict) as shelf:  # a shelf does not hold a car
+        storage.check_in(
+            db.session, keeper, car.id, location_id=location("R1-A-01").id, bring_in=True, reason="停车场到期"
+        )
+    assert shelf.value.code == "location.cannot_hold" and "location_id" in shelf.value.fields
+    storage.check_in(
+        db.session, keeper, car.id, location_id=location("Y1-A-01").id, bring_in=True, reason="停车场到期"
+    )
+    db.session.commit()
+    assert car.location_state is LocationState.IN_STORAGE and car.external_place is None
+    [event] = events("item.check_in", item_id=car.id)
+    assert event.reason == "停车场到期"
+    assert event.data["brought_in_from"] == {"kind": "impound_lot", "place": "浦东新区川沙停车场"}
+
+
+def test_a_vehicle_yard_holds_vehicles_only(app):
+    phone = register(open_case())
+    with pytest.raises(Conflict) as yard:
+        storage.check_in(db.session, act("police_keeper"), phone.id, location_id=location("Y1-A-02").id)
+    assert yard.value.code == "location.cannot_hold"
+
+
+@pytest.mark.live_rows_diverge(reason="another agency's item and a disposed one, made with direct updates")
+def test_a_check_in_batch_refuses_lines_that_cannot_go_in_before_anything_is_written(app):
+    case = open_case()
+    ok = register(case)
+    car = register(
+        case,
+        name="黑色轿车",
+        category=ItemCategory.VEHICLE,
+        unit="辆",
+        details={"plate": "沪B67891"},
+        external_kind=ExternalKind.IMPOUND_LOT,
+        external_place="浦东新区川沙停车场",
+    )
+    kept = register(
+        case,
+        name="电动车",
+        category=ItemCategory.GOODS,
+        external_kind=ExternalKind.WITH_HOLDER,
+        external_place="持有人家中",
+    )
+    stored_case, [stored, moving] = stored_items(2)
+    send_to_procuratorate(stored_case, [moving.id])
+    court_item, disposed = register(open_case(), name="另案手机"), register(case, name="已处置物品")
+    db.session.execute(
+        update(Item).where(Item.id == court_item.id).values(custodian_agency_id=agency("PDFY").id)
+    )
+    db.session.execute(
+        update(Item).where(Item.id == disposed.id).values(disposition_status=DispositionStatus.EXECUTED)
+    )
+    db.session.commit()
+    codes = [
+        ok.label_code,
+        car.label_code,
+        kept.label_code,
+        stored.label_code,
+        court_item.label_code,
+        "PDGA-1999-000000",
+        ok.label_code,
+        moving.label_code,
+        disposed.label_code,
+    ]
+    before = len(events())
+    with pytest.raises(Conflict) as refused:
+        storage.check_in_batch(db.session, act("police_keeper"), codes, location_id=location("R1-A-02").id)
+    db.session.rollback()
+    lines = {line["line"]: line["code"] for line in refused.value.extra["lines"]}
+    assert refused.value.code == "check_in.refused"
+    assert lines == {
+        2: "item.kept_outside",
+        3: "item.kept_outside",
+        4: "item.not_awaiting_check_in",
+        5: "item.other_agency",
+        6: "not_found.item",
+        7: "batch.duplicate",
+        8: "item.in_transfer",
+        9: "item.disposed",
+    }
+    assert len(events()) == before
+    db.session.refresh(ok)
+    assert ok.location_state is LocationState.AWAITING_CHECK_IN
+    done = storage.check_in_batch(
+        db.session,
+        act("police_keeper"),
+        [ok.label_code],
+        location_id=location("R1-A-02").id,
+        condition="完好",
+    )
+    db.session.commit()
+    assert [item.id for item in done] == [ok.id] and ok.location_state is LocationState.IN_STORAGE

@@ -54,7 +54,7 @@ def stored_car(case):
         estimated_value_fen=8_000_000,
     )
     photo(car)
-    storage.check_in(db.session, act("police_keeper"), car.id, location_id=location("R1-A-03").id)
+    storage.check_in(db.session, act("police_keeper"), car.id, location_id=location("Y1-A-01").id)
     db.session.commit()
     return car
 

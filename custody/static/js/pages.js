@@ -153,6 +153,10 @@
         return;
       }
       var url = batch.getAttribute("data-lookup-url") + "?code=" + encodeURIComponent(code);
+      var where = document.getElementById("location_id");
+      if (where && where.value) {
+        url += "&location_id=" + encodeURIComponent(where.value);
+      }
       var placeholder = addRow(code, { ok: true, unchecked: true, name: "…" });
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.json(); })

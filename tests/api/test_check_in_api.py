@@ -1,0 +1,87 @@
+"""Check-in through the API: an item kept outside the centre is never checked in as a side effect;
+a scanned batch goes in whole or is refused line by line before anything is written."""
+
+from __future__ import annotations
+
+from custody.models.audit import AuditEvent
+from custody.models.item import Item
+
+from ..helpers import row_counts
+
+CAR = {
+    "name": "黑色大众轿车",
+    "category": "vehicle",
+    "quantity": 1,
+    "unit": "辆",
+    "details": {"plate": "沪A54321"},
+    "measure": "seized",
+    "measure_doc_no": "沪公(浦)扣字[2026]601号",
+    "external_kind": "impound_lot",
+    "external_place": "浦东新区川沙扣押车辆停放场",
+}
+PHONE = {**CAR, "name": "手机", "category": "phone", "unit": "部", "details": {"imei": "490154203237518"}}
+del PHONE["external_kind"], PHONE["external_place"]
+
+
+def _setup(api):
+    case_id = api.post(
+        "police_officer", "/cases", {"police_case_no": "沪公(浦)立字[2026]601号", "title": "王某盗窃案"}
+    ).json["id"]
+    car = api.post("police_officer", f"/cases/{case_id}/items", CAR)
+    phone = api.post("police_officer", f"/cases/{case_id}/items", PHONE)
+    assert car.status_code == phone.status_code == 201, (car.json, phone.json)
+    bins = {loc["code"]: loc["id"] for loc in api.get("police_keeper", "/locations").json}
+    return car.json, phone.json, bins
+
+
+def test_plain_check_in_refuses_an_item_at_the_impound_lot(api):
+    car, _phone, bins = _setup(api)
+    before = row_counts(Item, AuditEvent)
+    refused = api.post("police_keeper", f"/items/{car['id']}/check-in", {"location_id": bins["R3-A-01"]})
+    assert refused.status_code == 409 and refused.json["code"] == "item.kept_outside", refused.json
+    assert row_counts(Item, AuditEvent) == before
+    no_reason = api.post(
+        "police_keeper", f"/items/{car['id']}/check-in", {"location_id": bins["Y1-A-01"], "bring_in": True}
+    )
+    assert no_reason.status_code == 422 and "reason" in no_reason.json["errors"]
+    shelf = api.post(
+        "police_keeper",
+        f"/items/{car['id']}/check-in",
+        {"location_id": bins["R3-A-01"], "bring_in": True, "reason": "停车场租约到期"},
+    )
+    assert shelf.status_code == 409 and shelf.json["code"] == "location.cannot_hold"
+    brought = api.post(
+        "police_keeper",
+        f"/items/{car['id']}/check-in",
+        {"location_id": bins["Y1-A-01"], "bring_in": True, "reason": "停车场租约到期"},
+    )
+    assert brought.status_code == 200 and brought.json["location"]["state"] == "in_storage"
+
+
+def test_batch_check_in_names_each_refused_line_and_writes_nothing(api):
+    car, phone, bins = _setup(api)
+    before = row_counts(Item, AuditEvent)
+    refused = api.post(
+        "police_keeper",
+        "/check-ins",
+        {"label_codes": [phone["label_code"], car["label_code"]], "location_id": bins["R3-A-01"]},
+    )
+    assert refused.status_code == 409 and refused.json["code"] == "check_in.refused", refused.json
+    assert refused.json["lines"] == [
+        {
+            "line": 2,
+            "label_code": car["label_code"],
+            "item_id": car["id"],
+            "code": "item.kept_outside",
+            "message": refused.json["lines"][0]["message"],
+        }
+    ]
+    assert "外" in refused.json["lines"][0]["message"]  # in the request's language (Chinese by default)
+    assert row_counts(Item, AuditEvent) == before
+    done = api.post(
+        "police_keeper", "/check-ins", {"label_codes": [phone["label_code"]], "location_id": bins["R3-A-01"]}
+    )
+    assert done.status_code == 200 and [row["id"] for row in done.json] == [phone["id"]]
+    assert (
+        api.post("police_officer", "/check-ins", {"label_codes": ["X"], "location_id": 1}).status_code == 403
+    )
