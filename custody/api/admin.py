@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from custody.access import current_actor, login_required_api
-from custody.domain.enums import AgencyKind, Role, StorageKind
+from custody.domain.enums import AgencyKind, Role, StorageHolds, StorageKind
 from custody.extensions import db
 from custody.models.agency import CustodyCentre
 from custody.services import accounts, mfa
@@ -114,6 +114,13 @@ class LocationSchema(Schema):
     kind = ma.fields.Enum(StorageKind, by_value=True, required=True)
     code = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
     name = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=128))
+    holds = ma.fields.Enum(
+        StorageHolds,
+        by_value=True,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "what it is made for (general, valuables, vehicles); default: its parent's"},
+    )
     path = ma.fields.Str(dump_only=True)
     is_active = ma.fields.Bool(dump_only=True)
 

@@ -8,7 +8,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from custody.access import current_actor
-from custody.domain.enums import AgencyKind, Role, StorageKind
+from custody.domain.enums import AgencyKind, Role, StorageHolds, StorageKind
 from custody.domain.errors import DomainError
 from custody.domain.policy import Action, require
 from custody.extensions import db
@@ -228,6 +228,7 @@ def locations():
             code=form.code.data,
             name=form.name.data,
             parent_id=form.parent_id.data or None,
+            holds=StorageHolds(form.holds.data) if form.holds.data else None,
         )
         return _("Location %(path)s added.", path=location.path), url_for("admin.locations")
 

@@ -34,6 +34,7 @@ from custody.domain.enums import (
     ItemCategory,
     Measure,
     Role,
+    StorageHolds,
     StorageKind,
     TransferKind,
 )
@@ -223,6 +224,13 @@ class LocationForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=options((k.value, _l(k.label)) for k in StorageKind))
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=128)])
+    holds = SelectField(
+        _l("Made for"),
+        choices=options(
+            [("", _l("As the location it is in")), *((h.value, _l(h.label)) for h in StorageHolds)]
+        ),
+        validators=[Optional()],
+    )
     submit = SubmitField(_l("Add location"))
 
 
