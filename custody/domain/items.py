@@ -210,6 +210,57 @@ def external_allowed(facts: ItemFacts) -> None:
         raise Conflict(N_("A checked-out item must be returned first."), code="item.checked_out")
 
 
+# -- money: one source of truth for a cash item's amount [DESIGN] ------------------------------
+
+
+def cash_amount_fen(category: ItemCategory, details: dict[str, Any] | None) -> int | None:
+    """A cash item's amount in fen, from ``details.amount_fen`` (required at registration, checked
+    against the denominations): what every page and printed list shows for cash, never the
+    quantity and unit a registrar typed beside it ("1 元")."""
+    if category is not ItemCategory.CASH or not details:
+        return None
+    amount = details.get("amount_fen")
+    return amount if isinstance(amount, int) and not isinstance(amount, bool) else None
+
+
+def value_fen(
+    category: ItemCategory, estimated_value_fen: int | None, details: dict[str, Any] | None
+) -> int | None:
+    """An item's value: its estimated value, or for cash without one the amount counted — the same
+    rule as ``services/cases.item_value_fen`` in SQL (the ledger's value column, case totals)."""
+    if estimated_value_fen is not None:
+        return estimated_value_fen
+    return cash_amount_fen(category, details)
+
+
+# -- identifying particulars on printed lists ----------------------------------------------------
+
+# Category → the details that identify the thing itself (IMEI, plate, VIN, serial, account), in order.
+IDENTIFYING_DETAILS: dict[ItemCategory, tuple[str, ...]] = {
+    ItemCategory.PHONE: ("imei", "imei2"),
+    ItemCategory.VEHICLE: ("plate", "vin"),
+    ItemCategory.VESSEL: ("registry_no", "hull_no"),
+    ItemCategory.ELECTRONICS: ("serial_no",),
+    ItemCategory.BANK_ACCOUNT: ("bank", "account_no"),
+    ItemCategory.SECURITIES: ("institution", "account_no"),
+    ItemCategory.REAL_ESTATE: ("address", "title_no"),
+    ItemCategory.DOCUMENTS: ("document_no",),
+    ItemCategory.CONTRABAND: ("seal_no",),
+}
+
+
+def identifying_details(category: ItemCategory, details: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """``[("imei", "490154203237518"), ...]``: the particulars a printed list carries so the thing
+    can be matched to its line. Account numbers show their last four digits only (``****4455``)."""
+    found: list[tuple[str, str]] = []
+    for key in IDENTIFYING_DETAILS.get(category, ()):
+        value = (details or {}).get(key)
+        if isinstance(value, str) and value.strip():
+            value = value.strip()
+            found.append((key, "****" + value[-4:] if key == "account_no" else value))
+    return found
+
+
 # -- valuables: photographed and valued [DESIGN] ------------------------------------------------
 
 VALUABLE_PHOTO = "photo"

@@ -20,6 +20,7 @@ from custody.domain.enums import (
     LocationState,
     Measure,
 )
+from custody.domain.items import cash_amount_fen, value_fen
 from custody.orm import Base, str_enum, utcnow
 
 from .agency import Agency, StorageLocation
@@ -113,6 +114,16 @@ class Item(Base):
     corrections: Mapped[list[Correction]] = relationship(viewonly=True, order_by="Correction.id")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def cash_amount_fen(self) -> int | None:
+        """A cash item's amount counted (its one source of truth: ``details.amount_fen``)."""
+        return cash_amount_fen(self.category, self.details)
+
+    @property
+    def value_fen(self) -> int | None:
+        """The estimated value, or for cash without one the amount counted (domain/items.value_fen)."""
+        return value_fen(self.category, self.estimated_value_fen, self.details)
 
 
 class Attachment(Base):

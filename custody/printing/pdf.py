@@ -646,6 +646,7 @@ class TransferLine:
     quantity: Quantity = None
     unit: str = ""
     proposed_disposition: str = ""  # 拟处理意见: 随案移送, 建议没收, 建议发还 …
+    particulars: str = ""  # IMEI, plate/VIN, serial, where an item kept outside is
     by_record: bool = True  # 凭单移交 (item stays on its shelf) vs 实物移交
     decision: Literal["", "accepted", "rejected"] = ""  # blank: to be filled in by hand
     reason: str = ""  # why a line was rejected
@@ -873,7 +874,7 @@ def transfer_list_pdf(data: TransferList | Mapping[str, Any], *, footer: str | N
             [
                 no,
                 line.label_code,
-                line.name,
+                f"{line.name}\n{line.particulars}" if line.particulars else line.name,
                 format_quantity(line.quantity, line.unit),
                 line.proposed_disposition,
                 "凭单移交" if line.by_record else "实物移交",

@@ -67,6 +67,7 @@ from .helpers import (
     submit_form,
     yuan_to_fen,
 )
+from .particulars import printed_particulars, printed_quantity
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 CASE_ITEMS_SHOWN = 200
@@ -544,9 +545,8 @@ def seizure_list(case_id: int, list_id: int):
         SeizureLine(
             label_code=i.label_code,
             name=i.name,
-            quantity=i.quantity,
-            unit=i.unit,
-            features="；".join(x for x in (i.specification, i.features) if x),
+            quantity=printed_quantity(i),
+            features=printed_particulars(i),
             notes=i.condition_at_seizure or "",
         )
         for i in rows

@@ -121,6 +121,7 @@ from .lifecycle_forms import (
     correction_form_class,
     format_denominations,
 )
+from .particulars import printed_particulars, printed_quantity
 
 bp = Blueprint("lifecycle", __name__)
 
@@ -694,9 +695,9 @@ def checkout_slip_pdf(checkout_id: int):
             SlipLine(
                 label_code=line.item.label_code,
                 name=line.item.name,
-                quantity=line.item.quantity,
-                unit=line.item.unit,
+                quantity=printed_quantity(line.item),
                 condition=line.item.condition or "",
+                notes=printed_particulars(line.item, features=False),
             )
             for line in checkout.lines
         ],
@@ -1112,10 +1113,9 @@ def return_list_pdf(disposition_id: int):
             ReturnLine(
                 label_code=i.label_code,
                 name=i.name,
-                quantity=i.quantity,
-                unit=i.unit,
-                value_fen=i.estimated_value_fen,
-                notes=i.features or "",
+                quantity=printed_quantity(i),
+                value_fen=i.value_fen,
+                notes=printed_particulars(i),
             )
             for i in items
         ],
@@ -1177,7 +1177,10 @@ def destruction_record_pdf(disposition_id: int):
         notes=disposition.reason or "",
         lines=[
             ReturnLine(
-                label_code=i.label_code, name=i.name, quantity=i.quantity, unit=i.unit, notes=i.features or ""
+                label_code=i.label_code,
+                name=i.name,
+                quantity=printed_quantity(i),
+                notes=printed_particulars(i),
             )
             for i in items
         ],

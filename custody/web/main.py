@@ -55,6 +55,7 @@ from custody.services.items import ItemQuery
 
 from .forms import format_denomination_counts
 from .helpers import endpoint_exists, enum_label, link_to, note_field_error, noted_field_errors
+from .particulars import item_quantity, item_value
 from .timeline import Describer, field_label, recent_custody_events
 
 bp = Blueprint("main", __name__)
@@ -73,6 +74,8 @@ bp.add_app_template_global(note_field_error, "note_field_error")
 bp.add_app_template_global(field_label, "correction_field_label")
 bp.add_app_template_global(noted_field_errors, "noted_field_errors")
 bp.add_app_template_filter(format_denomination_counts, "denominations")
+bp.add_app_template_filter(item_quantity, "item_quantity")  # cash: its amount, not "1 元"
+bp.add_app_template_filter(item_value, "item_value")
 
 
 @bp.app_template_filter("item_status")

@@ -47,6 +47,7 @@ from custody.services.visibility import get_case, takes_part
 
 from .forms import RecallForm, SignForm, TransferForm, options
 from .helpers import enum_label, int_list, label_msgid, paginate, printed, send_document, show_domain_error
+from .particulars import printed_particulars, printed_quantity
 
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
 
@@ -414,8 +415,8 @@ def pdf(transfer_id: int):
         PrintedLine(
             label_code=line.item.label_code,
             name=line.item.name,
-            quantity=line.item.quantity,
-            unit=line.item.unit,
+            quantity=printed_quantity(line.item),
+            particulars=printed_particulars(line.item, features=False),
             proposed_disposition=printed(label_msgid(line.proposed_disposition))
             if line.proposed_disposition
             else "随案移送",
