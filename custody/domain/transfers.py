@@ -14,10 +14,12 @@ from .enums import (
     AgencyKind,
     CaseStage,
     DispositionStatus,
+    LabelledEnum,
     LineDecision,
     LocationState,
     TransferKind,
     TransferStatus,
+    register_labels,
 )
 from .errors import Conflict, InvalidInput
 from .i18n import N_
@@ -283,6 +285,63 @@ def check_reject_reason(reason: str | None) -> str:
 def check_lines_pending(decisions: Iterable[LineDecision]) -> None:
     if any(d is not LineDecision.PENDING for d in decisions):
         raise Conflict(N_("A line has already been decided."), code="transfer.line_decided")
+
+
+def check_every_line_decided(pending: Iterable[int], decided: Iterable[int]) -> None:
+    """A sign-for (签收) decides every undecided line, one by one: accepted after checking it against
+    the item, or rejected with the reason. Nothing is signed for by default [DESIGN: a signature
+    that means it — the receiver answers for each line it accepts]."""
+    missing = sorted(set(pending) - set(decided))
+    if missing:
+        raise InvalidInput(
+            N_("Check every line: %(count)s lines are still undecided."),
+            code="transfer.lines_undecided",
+            fields={"lines": [N_("Accept or reject each line.")]},
+            extra={"undecided_item_ids": missing},
+            count=len(missing),
+        )
+
+
+class TransferOutcome(LabelledEnum):
+    """What a transfer's list and page say about it: its status, and for a finished one whether
+    anything was rejected (a completed transfer with a rejected line is not simply "completed")."""
+
+    AWAITING = "awaiting"
+    PARTLY_DECIDED = "partly_decided"
+    SIGNED_FOR = "signed_for"
+    PARTLY_REJECTED = "partly_rejected"
+    REJECTED = "rejected"
+    RECALLED = "recalled"
+
+
+register_labels(
+    [
+        (TransferOutcome.AWAITING, N_("Awaiting decision")),
+        (TransferOutcome.PARTLY_DECIDED, N_("Partly decided")),
+        (TransferOutcome.SIGNED_FOR, N_("Signed for")),
+        (TransferOutcome.PARTLY_REJECTED, N_("Partly rejected")),
+        (TransferOutcome.REJECTED, N_("All rejected")),
+        (TransferOutcome.RECALLED, N_("Recalled")),
+    ]
+)
+
+
+def outcome(status: TransferStatus, decisions: Iterable[LineDecision]) -> TransferOutcome:
+    decisions = list(decisions)
+    return outcome_of_counts(status, len(decisions), sum(d is LineDecision.REJECTED for d in decisions))
+
+
+def outcome_of_counts(status: TransferStatus, lines: int, rejected: int) -> TransferOutcome:
+    """``outcome`` from the number of lines and of rejected lines (a list counts them in SQL)."""
+    if status is TransferStatus.RECALLED:
+        return TransferOutcome.RECALLED
+    if status is TransferStatus.PENDING:
+        return TransferOutcome.AWAITING
+    if status is TransferStatus.PARTIAL:
+        return TransferOutcome.PARTLY_DECIDED
+    if rejected and rejected == lines:
+        return TransferOutcome.REJECTED
+    return TransferOutcome.PARTLY_REJECTED if rejected else TransferOutcome.SIGNED_FOR
 
 
 def check_recall(status: TransferStatus) -> None:

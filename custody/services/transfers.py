@@ -37,6 +37,7 @@ from custody.domain.transfers import (
     STAGE_KINDS,
     check_case_number,
     check_case_receivable,
+    check_every_line_decided,
     check_item_transferable,
     check_items_receivable,
     check_lines_pending,
@@ -61,6 +62,7 @@ from . import money, numbers
 from .cases import case_event
 from .item_events import append_item_event, item_snapshot
 from .items import has_photo, held_items_count, require_documented
+from .search import contains_text
 from .storage import custodian_relations, facts
 from .visibility import add_participant, get_case, lock_items, sees_everything
 
@@ -470,6 +472,32 @@ def _move_case(session: Session, actor: Actor, transfer: Transfer, case: Case, c
     )
 
 
+def sign_for(
+    session: Session,
+    actor: Actor,
+    transfer_id: int,
+    *,
+    accepted: Iterable[int],
+    rejected: dict[int, str],
+    case_no: str | None = None,
+) -> Transfer:
+    """签收 as the receiver's page does it: every undecided line decided in one submission, each
+    accepted or rejected with its reason (``domain/transfers.check_every_line_decided``; 422
+    ``transfer.lines_undecided`` otherwise). A transfer of the case file alone is accepted as a whole."""
+    accepted = list(dict.fromkeys(accepted))
+    transfer = get_transfer(session, actor, transfer_id)
+    pending = [line.item_id for line in transfer.lines if line.decision is LineDecision.PENDING]
+    check_every_line_decided(pending, [*accepted, *rejected])
+    if accepted or not transfer.lines:
+        decide_lines(session, actor, transfer_id, accepted, accept=True, case_no=case_no)
+    by_reason: dict[str, list[int]] = {}
+    for item_id, reason in rejected.items():
+        by_reason.setdefault((reason or "").strip(), []).append(item_id)
+    for reason, item_ids in by_reason.items():
+        decide_lines(session, actor, transfer_id, item_ids, accept=False, reason=reason)
+    return transfer
+
+
 def decide_lines(
     session: Session,
     actor: Actor,
@@ -644,8 +672,28 @@ def transfers_query(
     direction: str | None = None,
     status: TransferStatus | None = None,
     case_id: int | None = None,
+    text: str | None = None,
 ) -> Select[Any]:
+    """Transfers the actor's agency sent or received; ``text`` finds a transfer number, a case title or
+    any authority's case number, or a label code or item name on one of its lines."""
     stmt = select(Transfer).where(_transfer_filter(actor))
+    number = contains_text(text, Transfer.transfer_no)
+    in_case = contains_text(
+        text,
+        Case.title,
+        Case.police_case_no,
+        Case.procuratorate_case_no,
+        Case.court_case_no,
+        Case.appeal_case_no,
+    )
+    on_line = contains_text(text, Item.label_code, Item.name)
+    if number is not None and in_case is not None and on_line is not None:  # all or none: the same text
+        line_match = (
+            select(TransferLine.transfer_id).join(Item, Item.id == TransferLine.item_id).where(on_line)
+        )
+        stmt = stmt.where(
+            or_(number, Transfer.case_id.in_(select(Case.id).where(in_case)), Transfer.id.in_(line_match))
+        )
     if direction == "incoming":
         stmt = stmt.where(Transfer.to_agency_id == actor.agency_id)
     elif direction == "outgoing":

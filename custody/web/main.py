@@ -25,6 +25,7 @@ from custody.domain.lifecycle import (
     ExtensionStatus,
 )
 from custody.domain.personal_data import sees_personal_data
+from custody.domain.transfers import TransferOutcome, outcome
 from custody.extensions import db
 from custody.models.case import Case
 from custody.models.item import Attachment, Item
@@ -110,11 +111,27 @@ STATUS_TONES = {
 }
 
 
+@bp.app_template_filter("transfer_outcome")
+def transfer_outcome(transfer: Transfer) -> TransferOutcome:
+    """What a transfer came to: a completed one with a rejected line is 部分拒收, not just completed."""
+    return outcome(transfer.status, (line.decision for line in transfer.lines))
+
+
+OUTCOME_TONES = {
+    TransferOutcome.SIGNED_FOR: "ok",
+    TransferOutcome.PARTLY_REJECTED: "bad",
+    TransferOutcome.REJECTED: "bad",
+    TransferOutcome.RECALLED: "off",
+}
+
+
 @bp.app_template_filter("tone")
 def tone(status: Any) -> str:
     """The badge colour of a status: ok, warn, info, off."""
     if isinstance(status, ItemStatus):
         return STATUS_TONES.get(status, "info")
+    if isinstance(status, TransferOutcome):
+        return OUTCOME_TONES.get(status, "warn")
     value = getattr(status, "value", status)
     if value in ("completed", "accepted", "approved", "returned", "executed", "active"):
         return "ok"

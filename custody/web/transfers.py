@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any, Literal
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload
 
@@ -32,7 +32,9 @@ from custody.domain.transfers import (
     STAGE_KINDS,
     TRANSFERABLE_LOCATIONS,
     file_only_while_holding,
+    outcome_of_counts,
 )
+from custody.errors import translate
 from custody.extensions import db
 from custody.models.agency import Agency
 from custody.models.case import Case
@@ -75,31 +77,42 @@ def index():
     direction = direction if direction in ("incoming", "outgoing") else None
     status_value = request.args.get("status", "")
     status = TransferStatus(status_value) if status_value in {s.value for s in TransferStatus} else None
+    q = (request.args.get("q") or "").strip()[:100]
     page = paginate(
-        transfers.transfers_query(actor, direction=direction, status=status).options(
+        transfers.transfers_query(actor, direction=direction, status=status, text=q).options(
             joinedload(Transfer.case), lazyload(Transfer.lines)
         )
     )
-    # The number of lines of each transfer on the page, counted by the database (a transfer of a
-    # fraud case may carry thousands of lines: the list does not load them).
-    line_counts = (
-        dict(
-            db.session.execute(
-                select(TransferLine.transfer_id, func.count())
+    # The number of lines (and rejected lines) of each transfer on the page, counted by the database
+    # (a transfer of a fraud case may carry thousands of lines: the list does not load them).
+    counts = (
+        {
+            transfer_id: (lines, rejected or 0)
+            for transfer_id, lines, rejected in db.session.execute(
+                select(
+                    TransferLine.transfer_id,
+                    func.count(),
+                    func.sum(sql_case((TransferLine.decision == LineDecision.REJECTED, 1), else_=0)),
+                )
                 .where(TransferLine.transfer_id.in_([t.id for t in page.rows]))
                 .group_by(TransferLine.transfer_id)
             ).all()
-        )
+        }
         if page.rows
         else {}
     )
+    line_counts = {transfer_id: lines for transfer_id, (lines, _rejected) in counts.items()}
+    outcomes = {t.id: outcome_of_counts(t.status, *counts.get(t.id, (0, 0))) for t in page.rows}
     return render_template(
         "transfers/index.html",
         page=page,
         line_counts=line_counts,
+        outcomes=outcomes,
         direction=direction,
         status=status,
         statuses=list(TransferStatus),
+        q=q,
+        can_propose=allowed(actor, Action.PROPOSE_TRANSFER, {Relation.CUSTODIAN}),
     )
 
 
@@ -277,6 +290,9 @@ def _permissions(actor: Actor, transfer: Transfer) -> dict[str, bool]:
     }
 
 
+CHOICES = ("accept", "reject")
+
+
 @bp.route("/<int:transfer_id>", methods=["GET", "POST"])
 def detail(transfer_id: int):
     """The transfer; for the receiver, the sign-for screen: accept or reject each line, one submit."""
@@ -287,17 +303,19 @@ def detail(transfer_id: int):
     recall_form = RecallForm(prefix="recall")
     status = 200
     pending = [line for line in transfer.lines if line.decision is LineDecision.PENDING]
+    # Lines start undecided: each is accepted or rejected by the receiver, by a click or by scanning
+    # its label; nothing is signed for by default.
     decisions = {
-        line.item_id: request.form.get(
-            f"decision-{line.item_id}", "accept" if not form.is_submitted() else ""
-        )
+        line.item_id: choice
+        if (choice := request.form.get(f"decision-{line.item_id}", "")) in CHOICES
+        else ""
         for line in pending
     }
     reasons = {line.item_id: (request.form.get(f"reason-{line.item_id}") or "").strip() for line in pending}
     line_errors: dict[int, str] = {}
     if can["decide"] and form.validate_on_submit():
         accepted = [item_id for item_id, choice in decisions.items() if choice == "accept"]
-        rejected: dict[str, list[int]] = defaultdict(list)
+        rejected: dict[int, str] = {}
         for item_id, choice in decisions.items():
             if choice == "reject":
                 if not reasons[item_id]:
@@ -305,9 +323,14 @@ def detail(transfer_id: int):
                 elif len(reasons[item_id]) > MAX_REASON_LENGTH:
                     line_errors[item_id] = _("The reason is too long.")
                 else:
-                    rejected[reasons[item_id]].append(item_id)
-        if not accepted and not rejected and not line_errors:
-            form.submit.errors = [_("Decide at least one line: accept or reject it.")]
+                    rejected[item_id] = reasons[item_id]
+            elif not choice:
+                line_errors[item_id] = _("Not checked yet: accept or reject this line.")
+        undecided = sum(1 for choice in decisions.values() if not choice)
+        if undecided:
+            form.submit.errors = [
+                _("Check every line: %(count)s lines are still undecided.", count=undecided)
+            ]
         missing_no = bool(accepted) and _needs_case_no(transfer) and not (form.case_no.data or "").strip()
         if missing_no:
             form.case_no.errors = [
@@ -318,33 +341,29 @@ def detail(transfer_id: int):
             status = 422
         else:
             try:
-                if accepted:
-                    transfers.decide_lines(
-                        db.session,
-                        actor,
-                        transfer.id,
-                        accepted,
-                        accept=True,
-                        case_no=form.case_no.data or None,
-                    )
-                for reason, item_ids in rejected.items():
-                    transfers.decide_lines(
-                        db.session, actor, transfer.id, item_ids, accept=False, reason=reason
-                    )
+                transfers.sign_for(
+                    db.session,
+                    actor,
+                    transfer.id,
+                    accepted=accepted,
+                    rejected=rejected,
+                    case_no=form.case_no.data or None,
+                )
                 db.session.commit()
             except DomainError as error:
                 db.session.rollback()
                 show_domain_error(form, error)
+                if "lines" in error.fields:
+                    form.submit.errors = [*form.submit.errors, translate(error.message, error.params)]
                 status = error.status
                 transfer = transfers.get_transfer(db.session, actor, transfer_id)
                 can = _permissions(actor, transfer)
             else:
-                count_rejected = sum(len(ids) for ids in rejected.values())
                 flash(
                     _(
                         "Signed for %(accepted)s lines, rejected %(rejected)s.",
                         accepted=len(accepted),
-                        rejected=count_rejected,
+                        rejected=len(rejected),
                     ),
                     "success",
                 )

@@ -127,3 +127,27 @@ def test_receiving_case_number():
     assert check_case_number(TransferKind.PROSECUTION, None, "浦检[2026]1号") == "浦检[2026]1号"
     assert check_case_number(TransferKind.PROSECUTION, "已有", None) is None
     assert check_case_number(TransferKind.SUPPLEMENTARY_INVESTIGATION, None, None) is None
+
+
+def test_a_sign_for_decides_every_undecided_line():
+    from custody.domain.transfers import check_every_line_decided
+
+    check_every_line_decided([1, 2], [2, 1])
+    check_every_line_decided([], [])
+    with pytest.raises(InvalidInput) as undecided:
+        check_every_line_decided([1, 2, 3], [2])
+    assert undecided.value.code == "transfer.lines_undecided"
+    assert undecided.value.extra == {"undecided_item_ids": [1, 3]} and undecided.value.params == {"count": 2}
+
+
+def test_a_completed_transfer_with_a_rejected_line_is_partly_rejected():
+    from custody.domain.transfers import TransferOutcome, outcome
+
+    A, R, P = LineDecision.ACCEPTED, LineDecision.REJECTED, LineDecision.PENDING
+    assert outcome(TransferStatus.PENDING, [P, P]) is TransferOutcome.AWAITING
+    assert outcome(TransferStatus.PARTIAL, [A, P]) is TransferOutcome.PARTLY_DECIDED
+    assert outcome(TransferStatus.COMPLETED, [A, A]) is TransferOutcome.SIGNED_FOR
+    assert outcome(TransferStatus.COMPLETED, [A, R]) is TransferOutcome.PARTLY_REJECTED
+    assert outcome(TransferStatus.COMPLETED, [R, R]) is TransferOutcome.REJECTED
+    assert outcome(TransferStatus.COMPLETED, []) is TransferOutcome.SIGNED_FOR  # the case file alone
+    assert outcome(TransferStatus.RECALLED, [LineDecision.RECALLED]) is TransferOutcome.RECALLED

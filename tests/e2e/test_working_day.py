@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import login
+from .conftest import login, screenshot
 from .test_custody_pages import Api
 
 pytestmark = pytest.mark.browser
@@ -92,3 +92,76 @@ def test_a_batch_refuses_a_car_kept_at_the_impound_lot_line_by_line(page: Page):
     expect(refused).to_contain_text("外")
     for item in (bag, car):
         assert keeper("GET", f"/api/v1/items/{item['id']}")["location"]["state"] != "in_storage"
+
+
+PHONE_390 = {"width": 390, "height": 844}
+
+
+def fits_the_phone(page: Page) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than a 390 px phone"
+
+
+def test_a_prosecutor_signs_for_a_transfer_by_scanning_on_a_phone(page: Page):
+    officer, keeper = Api(page.request, "police_officer"), Api(page.request, "police_keeper")
+    case_id = officer(
+        "POST",
+        "/api/v1/cases",
+        data={"police_case_no": f"沪公(浦)立字[2026]9{next(_numbers):03d}号", "title": "钱某某诈骗案"},
+    )["id"]
+    items = [
+        officer(
+            "POST",
+            f"/api/v1/cases/{case_id}/items",
+            data={"name": name, "category": "phone", "quantity": 1, "unit": "部", "details": {"imei": imei}},
+        )
+        for name, imei in (("黑色手机", "490154203237518"), ("银色手机", "356938035643809"))
+    ]
+    bin_id = next(loc["id"] for loc in keeper("GET", "/api/v1/locations") if loc["code"] == "R1-B-01")
+    keeper(
+        "POST",
+        "/api/v1/check-ins",
+        data={"label_codes": [i["label_code"] for i in items], "location_id": bin_id},
+    )
+    agencies = {a["code"]: a["id"] for a in officer("GET", "/api/v1/agencies")}
+    transfer = officer(
+        "POST",
+        "/api/v1/transfers",
+        data={
+            "case_id": case_id,
+            "to_agency_id": agencies["PDJC"],
+            "kind": "prosecution",
+            "item_ids": [i["id"] for i in items],
+        },
+    )
+    page.set_viewport_size(PHONE_390)
+    login(page, "prosecutor")
+    page.goto(f"/transfers/{transfer['id']}")
+    expect(page.locator("input[type=radio]:checked")).to_have_count(0)  # lines start undecided
+    fits_the_phone(page)
+    page.fill("#case_no", f"浦检刑诉[2026]{transfer['id']}号")
+
+    def scan_line(item: dict[str, Any]) -> None:
+        page.locator("#scan-code").click()
+        scan_like_a_scanner(page, item["label_code"])
+        line = page.locator(f"tr[data-code='{item['label_code']}']")
+        expect(line.locator("input[type=radio][value=accept]")).to_be_checked()
+        box = line.locator(".decision-cell").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE_390["width"], box  # visible
+
+    scan_line(items[0])
+    expect(page.locator("[data-decided-count]")).to_have_text("1")
+    fits_the_phone(page)
+    screenshot(page, "sign-for-390")
+    # Submitting before every line is checked: refused, the page says to check each line.
+    with page.expect_navigation():
+        page.locator("#submit").click()
+    expect(page.locator("#error-summary")).to_contain_text("请逐项核对")
+    scan_line(items[1])
+    expect(page.locator("[data-decided-count]")).to_have_text(str(len(items)))
+    fits_the_phone(page)
+    with page.expect_navigation():
+        page.locator("#submit").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    decided = officer("GET", f"/api/v1/transfers/{transfer['id']}")
+    assert {line["decision"] for line in decided["lines"]} == {"accepted"}

@@ -10,7 +10,10 @@
  *    flagged (unknown, not awaiting check-in, scanned twice);
  *  - transfer builder ([data-pick]): a scanned code ticks that item's checkbox;
  *  - transfer builder ([data-file-only]): the warning that a stage transfer with no item ticked
- *    sends the case file only, shown while that is so (the server renders it for the first view).
+ *    sends the case file only, shown while that is so (the server renders it for the first view);
+ *  - sign-for ([data-sign-for]): lines start undecided; scanning a line's label accepts it (the line
+ *    flashes, the count of checked lines goes up); "Accept all" asks for confirmation first. The
+ *    server refuses a submission with undecided lines whatever this script does.
  */
 (function () {
   "use strict";
@@ -236,5 +239,81 @@
       recount();
       say(pickStatus, fill(pick.getAttribute("data-msg-picked"), { code: code }));
     });
+  }
+
+  // -- sign-for: scan each line's label, or click; "accept all" only after confirming --------------
+
+  var signFor = document.querySelector("[data-sign-for]");
+  if (signFor) {
+    var signStatus = document.querySelector("[data-sign-status]");
+    var decidedCount = document.querySelector("[data-decided-count]");
+    var acceptAll = document.querySelector("[data-accept-all]");
+    var lineOf = function (code) {
+      return signFor.querySelector("tr[data-code=\"" + code.replace(/["\\]/g, "") + "\"]");
+    };
+    var undecided = function () {
+      var rows = [];
+      signFor.querySelectorAll("fieldset.decision").forEach(function (fieldset) {
+        if (!fieldset.querySelector("input[type=radio]:checked")) {
+          rows.push(fieldset);
+        }
+      });
+      return rows;
+    };
+    var recountDecided = function () {
+      var all = signFor.querySelectorAll("fieldset.decision").length;
+      if (decidedCount) {
+        decidedCount.textContent = String(all - undecided().length);
+      }
+      signFor.querySelectorAll("fieldset.decision").forEach(function (fieldset) {
+        var row = fieldset.closest("tr");
+        var checked = fieldset.querySelector("input[type=radio]:checked");
+        row.classList.toggle("line-accepted", !!checked && checked.value === "accept");
+        row.classList.toggle("line-rejected", !!checked && checked.value === "reject");
+        if (checked && checked.value === "accept") {
+          row.classList.remove("has-problem"); // the server's "not checked yet" no longer applies
+          fieldset.querySelectorAll(".errors").forEach(function (list) { list.hidden = true; });
+        }
+      });
+    };
+    signFor.addEventListener("change", recountDecided);
+    signFor.addEventListener("custody:scan", function (event) {
+      var code = String(event.detail.code || "").trim().toUpperCase();
+      var row = lineOf(code);
+      var accept = row && row.querySelector("input[type=radio][value=accept]");
+      if (!row) {
+        say(signStatus, fill(signFor.getAttribute("data-msg-unknown"), { code: code }));
+        event.preventDefault(); // keep the code in the box: the receiver sees what was refused
+        return;
+      }
+      if (!accept) {
+        say(signStatus, fill(signFor.getAttribute("data-msg-decided"), { code: code }));
+        return;
+      }
+      accept.checked = true;
+      row.classList.remove("flash-twice");
+      void row.offsetWidth;
+      row.classList.add("flash-twice");
+      row.scrollIntoView({ block: "nearest" });
+      recountDecided();
+      say(signStatus, fill(signFor.getAttribute("data-msg-accepted"), { code: code }));
+    });
+    if (acceptAll) {
+      acceptAll.hidden = false;
+      acceptAll.addEventListener("click", function () {
+        var open = undecided();
+        if (!open.length) {
+          return;
+        }
+        if (!window.confirm(fill(acceptAll.getAttribute("data-confirm"), { n: open.length }))) {
+          return;
+        }
+        open.forEach(function (fieldset) {
+          fieldset.querySelector("input[type=radio][value=accept]").checked = true;
+        });
+        recountDecided();
+      });
+    }
+    recountDecided();
   }
 })();
