@@ -646,10 +646,10 @@ class TransferLine:
     quantity: Quantity = None
     unit: str = ""
     proposed_disposition: str = ""  # 拟处理意见: 随案移送, 建议没收, 建议发还 …
-    particulars: str = ""  # IMEI, plate/VIN, serial, where an item kept outside is
     by_record: bool = True  # 凭单移交 (item stays on its shelf) vs 实物移交
     decision: Literal["", "accepted", "rejected"] = ""  # blank: to be filled in by hand
     reason: str = ""  # why a line was rejected
+    particulars: str = ""  # IMEI, plate/VIN, serial, where an item kept outside is
 
 
 @dataclass(frozen=True)

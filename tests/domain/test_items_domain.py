@@ -62,8 +62,14 @@ def held(
 
 
 def test_check_in_only_from_awaiting_or_outside():
-    for location in (LocationState.AWAITING_CHECK_IN, LocationState.WITH_HOLDER, LocationState.EXTERNAL):
-        check_in_allowed(held(location))
+    check_in_allowed(held(LocationState.AWAITING_CHECK_IN))
+    for location in (LocationState.WITH_HOLDER, LocationState.EXTERNAL):
+        with pytest.raises(Conflict) as kept_outside:  # never as a side effect
+            check_in_allowed(held(location))
+        assert kept_outside.value.code == "item.kept_outside"
+        with pytest.raises(InvalidInput):  # brought in deliberately: with a reason
+            check_in_allowed(held(location), bring_in=True, reason=" ")
+        check_in_allowed(held(location), bring_in=True, reason="停车场到期")
     for location in (LocationState.IN_STORAGE, LocationState.CHECKED_OUT):
         with pytest.raises(Conflict):
             check_in_allowed(held(location))

@@ -230,6 +230,12 @@ def prosecutor_signs_rejecting_one_line(page: Page, j: Journey) -> None:
     phone_line = page.locator(f"tr[data-code='{j.labels[PHONE]}']")
     expect(phone_line.locator("img")).to_be_visible()  # the photo to compare with
     expect(phone_line).to_contain_text("01格")  # where it is stored
+    expect(page.locator("table.lines input[type=radio]:checked")).to_have_count(0)  # undecided
+    for code in lines.evaluate_all("rows => rows.map(row => row.dataset.code)"):
+        if code != j.labels[CARD]:  # each accepted line checked by scanning its label
+            page.locator("#scan-code").fill(code)
+            page.locator("#scan-code").press("Enter")
+            expect(page.locator(f"tr[data-code='{code}'] input[value=accept]")).to_be_checked()
     card_line = page.locator(f"tr[data-code='{j.labels[CARD]}']")
     card_line.locator("input[value=reject]").check()
     card_line.locator("input[name^=reason]").fill("清单记载为两张，实物仅一张")
@@ -240,7 +246,7 @@ def prosecutor_signs_rejecting_one_line(page: Page, j: Journey) -> None:
         zh("Signed for %(accepted)s lines, rejected %(rejected)s.", accepted=2, rejected=1)
     )
     expect(card_line).to_contain_text("清单记载为两张，实物仅一张")
-    expect(page.locator("h1")).to_contain_text(zh("Completed"))
+    expect(page.locator("h1")).to_contain_text(zh("Partly rejected"))
     logout(page)
 
     login(page, "police_officer")  # the sender sees the rejected item flagged, with the reason
@@ -300,6 +306,11 @@ def judge_signs(page: Page, j: Journey) -> None:
     login(page, "judge")
     page.locator("#queue-incoming tbody tr", has_text=CASE_TITLE).locator("a").first.click()
     page.fill("#case_no", COURT_NO)
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.locator("[data-accept-all]").click()  # 全部签收: only after confirming
+    expect(page.locator("table.lines input[value=accept]:checked")).to_have_count(2)
+    assert asked and "2" in asked[0], asked
     submit(page, "#submit")
     expect(page.locator(".flash-success")).to_have_text(
         zh("Signed for %(accepted)s lines, rejected %(rejected)s.", accepted=2, rejected=0)

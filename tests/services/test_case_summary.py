@@ -19,7 +19,7 @@ def test_an_early_sale_replaces_the_items_value_with_the_proceeds(app):
         details={"plate": "沪C22222"},
         estimated_value_fen=5_000,
     )
-    storage.check_in(db.session, act("police_keeper"), car.id, location_id=location("R1-A-03").id)
+    storage.check_in(db.session, act("police_keeper"), car.id, location_id=location("Y1-A-01").id)
     db.session.commit()
     register(case, name="办公椅", category=ItemCategory.GOODS, estimated_value_fen=20_000)
     assert case_summary(db.session, case.id).total_value_fen == 25_000

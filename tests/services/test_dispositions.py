@@ -253,7 +253,7 @@ def test_early_sale_proceeds_replace_the_item_and_follow_the_case(app):
         details={"plate": "沪C11111"},
         estimated_value_fen=8_000_000,
     )
-    storage.check_in(db.session, act("police_keeper"), car.id, location_id=location("R1-A-03").id)
+    storage.check_in(db.session, act("police_keeper"), car.id, location_id=location("Y1-A-01").id)
     db.session.commit()
     with pytest.raises(Conflict) as no_photo:
         propose([car.id], DispositionKind.EARLY_SALE, reason="车辆长期存放贬值")
