@@ -214,7 +214,7 @@ def test_the_money_follows_a_file_only_transfer_too(app):
 def test_sale_proceeds_are_paid_in_as_proceeds_of_their_disposal(app):
     case = open_case()
     car = register(case, name="白色轿车", category=ItemCategory.VEHICLE, details={"plate": "沪C22222"})
-    storage.check_in(db.session, act("police_keeper"), car.id, location_id=location("R1-A-03").id)
+    storage.check_in(db.session, act("police_keeper"), car.id, location_id=location("Y1-A-01").id)
     db.session.commit()
     photo(car)
     sale = dispositions.propose_disposition(
