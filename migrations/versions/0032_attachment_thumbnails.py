@@ -5,7 +5,7 @@ viewed (made from the verified original, stored, and its hash recorded), so this
 no files.
 
 Revision ID: 0032_attachment_thumbnails
-Revises: 0015_centre_operator
+Revises: 0025_visibility_accepted
 """
 from alembic import op
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0032_attachment_thumbnails'
-down_revision = '0015_centre_operator'
+down_revision = '0025_visibility_accepted'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """money: the case's sub-ledger is read newest first a page at a time — index (case_id, id)
 
 Revision ID: 0041_money_case_index
-Revises: 0025_visibility_accepted
+Revises: 0032_attachment_thumbnails
 Create Date: 2026-12-05
 """
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0041_money_case_index'
-down_revision = '0025_visibility_accepted'
+down_revision = '0032_attachment_thumbnails'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Storage locations say what they hold (general items, cash and valuables, vehicles and vessels).
 
 Revision ID: 0080_location_holds
-Revises: 0025_visibility_accepted
+Revises: 0041_money_case_index
 
 Existing locations hold general items; rooms whose name says 贵重 (valuables) or 车 (vehicles) are
 marked accordingly, with everything under them.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0080_location_holds'
-down_revision = '0025_visibility_accepted'
+down_revision = '0041_money_case_index'
 branch_labels = None
 depends_on = None
 
