@@ -234,7 +234,7 @@ def test_upgrading_drops_the_visibility_that_offers_left_behind(app):
     db.session.commit()
     assert sees_case("prosecutor", case)
     db.session.remove()
-    downgrade(revision="-1")  # this migration only
+    downgrade(revision="0015_centre_operator")  # to before this migration (and the later ones)
     upgrade()
     db.session.remove()
     assert not sees_case("prosecutor", case) and not sees_case("judge", case)
