@@ -51,6 +51,7 @@ from custody.models.money import (
     StatementLine,
 )
 from custody.orm import utcnow
+from custody.printing import ReconciliationItem, ReconciliationReport, reconciliation_report_pdf
 from custody.text import spreadsheet_text
 
 from .imports import MAX_ROWS, CellError, ImportRejected, Row, _text, _when, _yuan_to_fen, read_table
@@ -645,3 +646,32 @@ def report_rows(view: StatementView) -> list[tuple[str, str, int, str, str, str]
         for u in view.movements
     )
     return rows
+
+
+def report_data(view: StatementView, *, agency: str) -> ReconciliationReport:
+    """The printed report's data (custody/printing): the account, the period, the totals, each
+    unmatched item with its resolution."""
+    statement, t = view.statement, view.totals
+    return ReconciliationReport(
+        account=statement.account.label,
+        account_name=statement.account.account_name,
+        period_from=statement.period_from,
+        period_to=statement.period_to,
+        filename=statement.filename,
+        lines=t.lines,
+        credits_fen=t.credits_fen,
+        debits_fen=t.debits_fen,
+        matched_lines=t.matched_lines,
+        matched_fen=t.matched_fen,
+        unmatched_lines=t.unmatched_lines,
+        unmatched_lines_fen=t.unmatched_lines_fen,
+        unmatched_movements=t.unmatched_movements,
+        unmatched_movements_fen=t.unmatched_movements_fen,
+        items=[ReconciliationItem(*row) for row in report_rows(view)],
+        agency=agency,
+        printed_at=utcnow(),
+    )
+
+
+def report_pdf(view: StatementView, *, agency: str, footer: str | None = None) -> bytes:
+    return reconciliation_report_pdf(report_data(view, agency=agency), footer=footer)

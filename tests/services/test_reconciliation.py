@@ -267,3 +267,22 @@ def test_the_report_as_xlsx_lists_each_unmatched_item_with_its_resolution(deposi
     assert detail[1][0] == "银行有、账上无" and detail[1][2] == -12 and detail[1][5] == "银行账户管理费"
     assert [row[0] for row in detail[2:]] == ["账上有、银行无", "账上有、银行无"]
     assert {row[5] for row in detail[2:]} == {"未处理"}
+
+
+def test_the_report_as_pdf_names_the_account_and_the_unmatched_line(deposits, now):
+    from pypdf import PdfReader
+
+    statement = statement_of(csv_file(f"{today(now)},-12.00,银行,手续费8899"))
+    keeper = act("police_keeper")
+    reconciliation.resolve_line(
+        db.session, keeper, statement.id, statement.lines[0].id, reason="银行账户管理费"
+    )
+    db.session.commit()
+    view = reconciliation.statement_view(db.session, keeper, statement.id)
+    pdf = reconciliation.report_pdf(view, agency="浦东公安分局")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    compact = "".join(text.split())
+    assert "涉案款专户对账报告" in compact
+    assert "100123456789" in compact  # the account number (spaces removed when registered)
+    assert "手续费8899" in compact and "银行账户管理费" in compact and "−12.00" in compact
+    assert "保管员" in compact and "复核人" in compact
