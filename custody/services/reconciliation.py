@@ -138,9 +138,7 @@ def _day(value: Any, today: date) -> date:
         raise CellError(N_("Use the form 2026-11-25.")) from exc
     if moment is None:
         raise CellError(N_("Required."))
-    if moment.time() != moment.min.time():
-        raise CellError(N_("Use the form 2026-11-25."))
-    day = moment.date()
+    day = moment.date()  # a booking time, where the bank gives one, is local time: its date counts
     if day > today:
         raise CellError(N_("In the future."))
     return day
