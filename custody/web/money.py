@@ -734,22 +734,25 @@ def import_statement(account_id: int):
 
 def _statement_page(actor: Actor, statement_id: int, status: int = 200, **forms: Any):
     view = reconciliation.statement_view(db.session, actor, statement_id)
-    movement_choices = options(
-        [("", _("— choose a movement —"))]
-        + [
-            (
-                str(u.movement.id),
-                f"{u.movement.value_date.isoformat()} · {view.case_numbers.get(u.movement.case_id, '')} · "
-                f"{u.movement.reference or '—'} · {yuan(u.movement.delta_fen)}",
+    # By hand a line is matched only at its own amount: each line is offered the open movements of
+    # exactly that amount (a short list, whatever the statement's size).
+    same_amount: dict[int, list[tuple[str, str]]] = {}
+    for u in view.movements:
+        if u.resolution is None:
+            same_amount.setdefault(u.movement.delta_fen, []).append(
+                (
+                    str(u.movement.id),
+                    f"{u.movement.value_date.isoformat()} · {view.case_numbers.get(u.movement.case_id, '')}"
+                    f" · {u.movement.reference or '—'} · {yuan(u.movement.delta_fen)}",
+                )
             )
-            for u in view.movements
-        ]
-    )
     line_forms: dict[int, tuple[ResolveForm, ManualMatchForm]] = {}
     for line in view.unmatched:
         resolve = forms.get(f"resolve-line-{line.id}") or ResolveForm(prefix=f"resolve-line-{line.id}")
         match = forms.get(f"match-line-{line.id}") or ManualMatchForm(prefix=f"match-line-{line.id}")
-        match.movement_id.choices = movement_choices
+        match.movement_id.choices = options(
+            [("", _("— choose a movement —")), *same_amount.get(line.amount_fen, [])]
+        )
         line_forms[line.id] = (resolve, match)
     movement_forms = {
         u.movement.id: forms.get(f"resolve-movement-{u.movement.id}")

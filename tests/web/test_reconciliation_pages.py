@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from custody.domain.clock import local_date
 from custody.extensions import db
-from custody.models.money import BankStatement, StatementLine
+from custody.models.money import BankStatement, MoneyMovement, StatementLine
 
 from ..factories import open_case
 from ..helpers import fresh, row_counts
@@ -46,7 +46,7 @@ def test_a_keeper_reconciles_a_statement_on_the_pages(app, now):
     assert zh("At most two decimal places (fen).") in page and " 3 amount " in page
     assert row_counts(BankStatement, StatementLine) == {"bank_statement": 0, "statement_line": 0}
 
-    good = f"date,amount,counterparty,reference\n{day},1000.00,张三,A-1\n{day},-3.50,银行,手续费\n"
+    good = f"date,amount,counterparty,reference\n{day},1000.00,张三,A-1\n{day},-3.50,银行,手续费\n{day},20.00,李四,现金存入\n"
     imported = post(
         keeper,
         f"/money/accounts/{acct.id}/statements",
@@ -63,7 +63,9 @@ def test_a_keeper_reconciles_a_statement_on_the_pages(app, now):
 
     statement_id = int(path.rstrip("/").rsplit("/", 1)[-1])
     fresh()
-    line_id = db.session.scalar(select(StatementLine.id).where(StatementLine.movement_id.is_(None)))
+    line_id = db.session.scalar(select(StatementLine.id).where(StatementLine.amount_fen == -350))
+    deposit_line = db.session.scalar(select(StatementLine.id).where(StatementLine.amount_fen == 2_000))
+    movement_id = db.session.scalar(select(MoneyMovement.id).where(MoneyMovement.reference == "A-2"))
     key = f"resolve-line-{line_id}"
     action = f"/money/statements/{statement_id}/lines/{line_id}/resolve"
     short = post(keeper, action, {f"{key}-reason": "。。。", f"{key}-submit": "1"}, form_page=path)
@@ -71,6 +73,16 @@ def test_a_keeper_reconciles_a_statement_on_the_pages(app, now):
     done = post(keeper, action, {f"{key}-reason": "银行收取的手续费", f"{key}-submit": "1"}, form_page=path)
     assert done.status_code == 302
     assert "银行收取的手续费" in text(keeper.get(path))
+    key = f"match-line-{deposit_line}"
+    matched = post(
+        keeper,
+        f"/money/statements/{statement_id}/lines/{deposit_line}/match",
+        {f"{key}-movement_id": str(movement_id), f"{key}-reason": "摘要未写凭条号", f"{key}-submit": "1"},
+        form_page=path,
+    )
+    assert matched.status_code == 302, text(matched)[:800]
+    page = text(keeper.get(path))
+    assert zh("by hand") in page and zh("Every movement of the period is on the statement.") in page
 
     pdf = keeper.get(f"/money/statements/{statement_id}/report.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
