@@ -54,7 +54,7 @@ from custody.orm import utcnow
 from custody.printing import ReconciliationItem, ReconciliationReport, reconciliation_report_pdf
 from custody.text import spreadsheet_text
 
-from .imports import MAX_ROWS, CellError, ImportRejected, Row, _text, _when, _yuan_to_fen, read_table
+from .imports import CellError, ImportRejected, Row, _text, _when, _yuan_to_fen, read_table
 
 # Header → (field, required): the bank's English names and the usual Chinese ones.
 STATEMENT_COLUMNS: dict[str, tuple[str, bool]] = {
@@ -72,7 +72,6 @@ STATEMENT_COLUMNS: dict[str, tuple[str, bool]] = {
     "凭证号": ("reference", False),
     "摘要": ("reference", False),
 }
-__all__ = ["MAX_ROWS", "STATEMENT_COLUMNS"]
 
 
 def _not_found(what: str) -> NotFound:
