@@ -21,7 +21,7 @@ from flask import Response, send_file, stream_with_context
 from custody.access import current_actor
 from custody.domain import clock
 from custody.extensions import db
-from custody.services import ledgers, stocktake
+from custody.services import ledgers, reconciliation, stocktake
 from custody.services.documents import record_document
 from custody.services.items import ItemQuery
 
@@ -86,6 +86,32 @@ def stocktake_report_response(record: Any, fmt: str, *, inline: bool = False) ->
     )
     db.session.commit()  # the record of who took the report exists before it is sent
     return file_response(data, f"stocktake-{record.stocktake_no}.{fmt}", fmt=fmt, inline=inline)
+
+
+def reconciliation_report_response(statement_id: int, fmt: str, *, inline: bool = False) -> Response:
+    """The reconciliation report of one bank statement as PDF or XLSX, recorded as an export before
+    it is sent (shared by the API and the page)."""
+    actor = current_actor()
+    view = reconciliation.statement_view(db.session, actor, statement_id)
+    if fmt == "xlsx":
+        data = reconciliation.report_xlsx(view)
+    else:
+        data = reconciliation.report_pdf(
+            view, agency=actor.agency_name, footer=f"{actor.agency_name} · {actor.display_name}"
+        )
+    statement = view.statement
+    record_document(
+        db.session,
+        actor,
+        "reconciliation_report",
+        statement.id,
+        format=fmt,
+        account_id=statement.account_id,
+        period_to=statement.period_to.isoformat(),
+    )
+    db.session.commit()
+    name = f"涉案款对账报告-{statement.period_from.isoformat()}-{statement.period_to.isoformat()}-{statement.id}.{fmt}"
+    return file_response(data, name, fmt=fmt, inline=inline)
 
 
 def ledger_export_response(fmt: str, scope: str, agency_id: int | None, query: ItemQuery) -> Response:

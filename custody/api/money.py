@@ -9,16 +9,18 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from custody.access import current_actor, login_required_api, require_recent_confirmation
+from custody.database import outside_transaction, writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.items import MAX_FEN
 from custody.domain.money import ClaimClass, LineKind, LineStatus, MovementKind, PlanStatus
 from custody.domain.personal_data import sees_personal_data, shown
+from custody.downloads import reconciliation_report_response
 from custody.extensions import db
 from custody.models.money import MoneyMovement, Victim
-from custody.services import money, restitution
+from custody.services import money, reconciliation, restitution
 from custody.services.visibility import get_case
 
-from .common import AgencyRefSchema, AwareDateTime, Blueprint, Date, Int, Schema
+from .common import AgencyRefSchema, AwareDateTime, Blueprint, Date, FilePart, Int, Schema
 from .lifecycle import CONFIRM_HEADER
 from .lifecycle_schemas import ReasonSchema, RequiredReasonSchema
 from .schemas import PageQuerySchema, _enum
@@ -552,3 +554,174 @@ class PlanLinePay(MethodView):
         )
         db.session.commit()
         return movements
+
+
+# -- bank-statement reconciliation (对账) -----------------------------------------------------------
+
+
+class StatementUploadSchema(Schema):
+    """multipart/form-data: the ``file`` part, the bank's statement."""
+
+    file = FilePart(
+        required=True,
+        metadata={
+            "description": ".csv (UTF-8) or .xlsx with the columns date, amount, counterparty, reference"
+        },
+    )
+
+
+class StatementSchema(Schema):
+    id = Int()
+    account_id = Int()
+    filename = ma.fields.Str()
+    sha256 = ma.fields.Str()
+    period_from = Date()
+    period_to = Date()
+    line_count = Int()
+    credits_fen = Int()
+    debits_fen = Int()
+    imported_at = AwareDateTime()
+
+
+class StatementLineSchema(Schema):
+    id = Int()
+    row_no = Int(metadata={"description": "the row number in the file, as the spreadsheet shows it"})
+    value_date = Date()
+    amount_fen = Int(metadata={"description": "signed: credits positive, debits negative"})
+    counterparty = ma.fields.Str(allow_none=True)
+    reference = ma.fields.Str(allow_none=True)
+    movement_id = Int(allow_none=True)
+    matched_manually = ma.fields.Function(lambda line: line.matched_by_id is not None)
+    matched_at = AwareDateTime(allow_none=True)
+    resolution = ma.fields.Str(allow_none=True)
+    resolved_at = AwareDateTime(allow_none=True)
+
+
+class UnmatchedMovementSchema(Schema):
+    movement = ma.fields.Nested(MovementSchema)
+    resolution = ma.fields.Function(lambda u: u.resolution.reason if u.resolution else None)
+    resolved_at = ma.fields.Function(lambda u: u.resolution.resolved_at.isoformat() if u.resolution else None)
+
+
+class TotalsSchema(Schema):
+    lines = Int()
+    credits_fen = Int()
+    debits_fen = Int()
+    matched_lines = Int()
+    matched_fen = Int()
+    unmatched_lines = Int()
+    unmatched_lines_fen = Int()
+    unmatched_movements = Int()
+    unmatched_movements_fen = Int()
+
+
+class StatementDetailSchema(Schema):
+    statement = ma.fields.Nested(StatementSchema)
+    totals = ma.fields.Nested(TotalsSchema)
+    matched = ma.fields.List(ma.fields.Nested(StatementLineSchema))
+    unmatched = ma.fields.List(ma.fields.Nested(StatementLineSchema))
+    movements = ma.fields.List(
+        ma.fields.Nested(UnmatchedMovementSchema),
+        metadata={"description": "the account's movements in the statement's period that no line matches"},
+    )
+
+
+class ManualMatchSchema(Schema):
+    movement_id = Int(required=True, strict=True)
+    reason = ma.fields.Str(**OPTIONAL, validate=ma.validate.Length(max=500))
+
+
+class ReportQuerySchema(Schema):
+    format = ma.fields.Str(load_default="pdf", validate=ma.validate.OneOf(["pdf", "xlsx"]))
+
+
+@blp.route("/money/accounts/<int:account_id>/statements")
+class AccountStatements(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, StatementSchema(many=True))
+    def get(self, account_id: int):
+        """The account's imported bank statements, the latest period first (keepers of its agency)."""
+        return reconciliation.statements_of(db.session, current_actor(), account_id)
+
+    @blp.arguments(StatementUploadSchema, location="files")
+    @blp.response(201, StatementDetailSchema)
+    def post(self, data, account_id: int):
+        """对账 — import the bank's statement of the account and match its lines to the movements.
+
+        Every row or none: on errors the 422 answer has ``rows`` (the spreadsheet row number and each
+        column's errors) and nothing is stored. A file already imported for the account is a 409."""
+        upload = data["file"]
+        actor = current_actor()
+        reconciliation.reconcilable_account(db.session, actor, account_id)  # 404/403 before reading
+        statement_file = outside_transaction(
+            db.session, lambda: reconciliation.read_statement(upload.filename or "", upload.stream)
+        )
+        statement = reconciliation.import_statement(
+            db.session, actor, account_id, statement_file=statement_file
+        )
+        db.session.commit()
+        return reconciliation.statement_view(db.session, actor, statement.id)
+
+
+@blp.route("/money/statements/<int:statement_id>")
+class StatementById(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, StatementDetailSchema)
+    def get(self, statement_id: int):
+        """A statement: its matched and unmatched lines, and the account's unmatched movements in its period."""
+        return reconciliation.statement_view(db.session, current_actor(), statement_id)
+
+
+@blp.route("/money/statements/<int:statement_id>/lines/<int:line_id>/resolve")
+class StatementLineResolve(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(RequiredReasonSchema)
+    @blp.response(200, StatementLineSchema)
+    def post(self, data, statement_id: int, line_id: int):
+        """Resolve an unmatched statement line with a real reason (a bank fee, a credit that is not ours)."""
+        line = reconciliation.resolve_line(db.session, current_actor(), statement_id, line_id, **data)
+        db.session.commit()
+        return line
+
+
+@blp.route("/money/statements/<int:statement_id>/lines/<int:line_id>/match")
+class StatementLineMatch(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(ManualMatchSchema)
+    @blp.response(200, StatementLineSchema)
+    def post(self, data, statement_id: int, line_id: int):
+        """Match an unmatched line to a movement of the account by hand: the amounts must be equal."""
+        line = reconciliation.match_line(db.session, current_actor(), statement_id, line_id, **data)
+        db.session.commit()
+        return line
+
+
+@blp.route("/money/statements/<int:statement_id>/movements/<int:movement_id>/resolve")
+class StatementMovementResolve(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(RequiredReasonSchema)
+    @blp.response(200, UnmatchedMovementSchema)
+    def post(self, data, statement_id: int, movement_id: int):
+        """Resolve a movement the statement does not show, for this statement, with a real reason."""
+        actor = current_actor()
+        reconciliation.resolve_movement(db.session, actor, statement_id, movement_id, **data)
+        db.session.commit()
+        view = reconciliation.statement_view(db.session, actor, statement_id)
+        return next(u for u in view.movements if u.movement.id == movement_id)
+
+
+@blp.route("/money/statements/<int:statement_id>/report")
+@writes_on_get
+class StatementReport(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(ReportQuerySchema, location="query")
+    @blp.response(200, description="The reconciliation report as PDF or XLSX")
+    def get(self, query, statement_id: int):
+        """涉案款专户对账报告: the account, the period, the totals, each unmatched item with its resolution."""
+        return reconciliation_report_response(statement_id, query["format"])

@@ -88,6 +88,7 @@ class Action(StrEnum):
     MANAGE_MONEY_ACCOUNT = "manage_money_account"
     RECORD_MONEY = "record_money"
     REMIT_MONEY = "remit_money"
+    RECONCILE_MONEY = "reconcile_money"
     MANAGE_VICTIMS = "manage_victims"
     PROPOSE_RESTITUTION = "propose_restitution"
     APPROVE_RESTITUTION = "approve_restitution"
@@ -446,6 +447,16 @@ POLICY: dict[Action, Rule] = {
                 "when no victim is owed anything."
             ),
             source="[LAW] 刑诉法 art. 245 ¶4 (除依法返还被害人的以外，一律上缴国库)",
+        ),
+        _rule(
+            Action.RECONCILE_MONEY,
+            [Role.KEEPER],
+            Relation.CUSTODIAN,
+            description=N_(
+                "Reconcile the agency's case-money account with the bank's statements: import a "
+                "statement, match its lines to the movements, resolve what stays unmatched with a reason."
+            ),
+            source="[DESIGN] issue 13: the keepers who record the account's money check it against the bank",
         ),
         _rule(
             Action.MANAGE_VICTIMS,

@@ -17,12 +17,15 @@ from .lifecycle import (
     FreezeRenewal,
 )
 from .money import (
+    BankStatement,
     MoneyAccount,
     MoneyLedger,
     MoneyMovement,
+    MovementResolution,
     RestitutionClaim,
     RestitutionLine,
     RestitutionPlan,
+    StatementLine,
     Victim,
 )
 from .oversight import (
@@ -45,6 +48,9 @@ from .user import ApiToken, LoginFailure, LoginSession, LoginThrottle, MfaRecove
 from .witness import Cosignature, Witness, WitnessKey, WitnessPolicy
 
 __all__ = [
+    "BankStatement",
+    "MovementResolution",
+    "StatementLine",
     "Agency",
     "ApiToken",
     "Attachment",

@@ -261,3 +261,76 @@ class RestitutionLine(Base):
 
     plan: Mapped[RestitutionPlan] = relationship(back_populates="lines")
     claim: Mapped[RestitutionClaim | None] = relationship(lazy="joined")
+
+
+# -- bank-statement reconciliation (对账) [DESIGN] -------------------------------------------------
+
+
+class BankStatement(Base):
+    """An imported bank statement of one case-money account: the file's SHA-256 (a file is imported
+    once per account), the period its lines cover and who imported it."""
+
+    __tablename__ = "bank_statement"
+    __table_args__ = (UniqueConstraint("account_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("money_account.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    period_from: Mapped[date]
+    period_to: Mapped[date]
+    line_count: Mapped[int]
+    credits_fen: Mapped[int] = mapped_column(BigInteger)
+    debits_fen: Mapped[int] = mapped_column(BigInteger)
+    imported_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[MoneyAccount] = relationship(lazy="joined")
+    lines: Mapped[list[StatementLine]] = relationship(
+        back_populates="statement", order_by="StatementLine.row_no", lazy="selectin"
+    )
+
+
+class StatementLine(Base):
+    """One line of a bank statement: matched to at most one movement (and a movement to at most one
+    line, over every statement), or resolved by a keeper with a reason."""
+
+    __tablename__ = "statement_line"
+    __table_args__ = (
+        UniqueConstraint("statement_id", "row_no"),
+        CheckConstraint("amount_fen <> 0", name="not_zero"),
+        CheckConstraint("amount_fen BETWEEN -10000000000000 AND 10000000000000", name="amount_bound"),
+        CheckConstraint("movement_id IS NULL OR resolution IS NULL", name="matched_or_resolved"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("bank_statement.id"), index=True)
+    row_no: Mapped[int]  # the row number in the file, as the spreadsheet shows it
+    value_date: Mapped[date]
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # credits positive, debits negative
+    counterparty: Mapped[str | None] = mapped_column(String(100))
+    reference: Mapped[str | None] = mapped_column(String(64))
+    movement_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("money_movement.id"), unique=True)
+    matched_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # None: automatic
+    matched_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(500))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    resolved_at: Mapped[datetime | None]
+
+    statement: Mapped[BankStatement] = relationship(back_populates="lines")
+    movement: Mapped[MoneyMovement | None] = relationship(lazy="joined")
+
+
+class MovementResolution(Base):
+    """A movement of the account that no line of a statement matches, resolved with a reason for
+    that statement (a cheque not yet presented, a slip booked on the next statement…)."""
+
+    __tablename__ = "statement_movement_resolution"
+    __table_args__ = (UniqueConstraint("statement_id", "movement_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("bank_statement.id"), index=True)
+    movement_id: Mapped[int] = mapped_column(BigId, ForeignKey("money_movement.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    resolved_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    resolved_at: Mapped[datetime] = mapped_column(default=utcnow)

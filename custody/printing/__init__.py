@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from .money import (
     LedgerLine,
+    ReconciliationItem,
+    ReconciliationReport,
     RestitutionEntry,
     RestitutionList,
     SubLedger,
+    reconciliation_report_pdf,
     restitution_list_pdf,
     sub_ledger_pdf,
 )
@@ -46,6 +49,9 @@ from .pdf import (
 
 __all__ = [
     "LedgerLine",
+    "ReconciliationItem",
+    "ReconciliationReport",
+    "reconciliation_report_pdf",
     "RestitutionEntry",
     "RestitutionList",
     "SubLedger",

@@ -190,3 +190,104 @@ def restitution_list_pdf(data: RestitutionList | Mapping[str, Any], *, footer: s
         [Signature("经办人"), Signature("审批人", name=data.approved_by or None), Signature("监督员")]
     )
     return pdf.build()
+
+
+@dataclass(frozen=True)
+class ReconciliationItem:
+    side: str  # 银行有、账上无 / 账上有、银行无
+    value_date: When
+    amount_fen: int  # signed
+    reference: str = ""
+    other: str = ""  # the counterparty (a statement line) or the case number (a movement)
+    resolution: str = ""  # the keeper's reason, or 未处理
+
+
+@dataclass(frozen=True)
+class ReconciliationReport:
+    """涉案款专户对账报告 — one bank statement against the account's movements."""
+
+    account: str
+    account_name: str
+    period_from: When
+    period_to: When
+    filename: str
+    lines: int
+    credits_fen: int
+    debits_fen: int
+    matched_lines: int
+    matched_fen: int
+    unmatched_lines: int
+    unmatched_lines_fen: int
+    unmatched_movements: int
+    unmatched_movements_fen: int
+    items: Sequence[ReconciliationItem | Mapping[str, Any]] = ()
+    agency: str = ""
+    printed_at: When = None
+
+
+def reconciliation_report_pdf(
+    data: ReconciliationReport | Mapping[str, Any], *, footer: str | None = None
+) -> bytes:
+    """The reconciliation report: the account and period, the statement's totals, what was matched,
+    each unmatched item on either side with its resolution; the keeper and the reviewer sign."""
+    data = _coerce(ReconciliationReport, data)
+    items = [_coerce(ReconciliationItem, item) for item in data.items]
+
+    def signed(fen: int) -> str:
+        return ("−" if fen < 0 else "") + format_yuan(abs(fen), suffix="")
+
+    pdf = PdfDocument("涉案款专户对账报告", subtitle=data.agency or None, footer=footer)
+    pdf.fields(
+        [
+            Field("专户", f"{data.account}（{data.account_name}）", wide=True),
+            (
+                "对账期间",
+                f"{format_datetime(data.period_from, with_time=False)} 至 "
+                f"{format_datetime(data.period_to, with_time=False)}",
+            ),
+            ("打印时间", format_datetime(data.printed_at)),
+            Field("对账单文件", data.filename, wide=True),
+        ]
+    )
+    pdf.table(
+        [Column("项目", 3.0), Column("笔数", 1.0, "right"), Column("金额（元）", 2.2, "right")],
+        [
+            ["对账单收入", "", format_yuan(data.credits_fen, suffix="")],
+            ["对账单支出", "", format_yuan(data.debits_fen, suffix="")],
+            ["对账单合计（收入−支出）", data.lines, signed(data.credits_fen - data.debits_fen)],
+            ["已核对相符", data.matched_lines, signed(data.matched_fen)],
+            ["银行有、账上无（未达）", data.unmatched_lines, signed(data.unmatched_lines_fen)],
+            ["账上有、银行无（未达）", data.unmatched_movements, signed(data.unmatched_movements_fen)],
+        ],
+    )
+    if items:
+        pdf.table(
+            [
+                Column("方", 1.6),
+                Column("日期", 1.3),
+                Column("金额（元）", 1.5, "right"),
+                Column("凭证号", 1.8),
+                Column("对方户名 / 案件", 1.8),
+                Column("处理说明", 2.6),
+            ],
+            [
+                [
+                    item.side,
+                    format_datetime(item.value_date, with_time=False),
+                    signed(item.amount_fen),
+                    item.reference,
+                    item.other,
+                    item.resolution,
+                ]
+                for item in items
+            ],
+        )
+    else:
+        pdf.paragraph("无未达账项：对账单各笔均与专户记录核对相符。")
+    pdf.paragraph(
+        "对账单各笔按凭证号与金额（含方向）自动核对，每笔专户记录只核对一次；未达账项由保管员逐笔核实并"
+        "注明理由，或经核对金额一致后人工勾对。",
+        small=True,
+    )
+    pdf.signatures([Signature("保管员（对账人）"), Signature("复核人")])
+    return pdf.build()

@@ -28,6 +28,7 @@ DOCUMENTS = {
     "stocktake_report": "stocktake",
     "sub_ledger": "money_ledger",
     "restitution_list": "restitution_plan",
+    "reconciliation_report": "bank_statement",
 }
 
 

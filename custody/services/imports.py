@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -184,20 +184,23 @@ def _first_worksheet(reader: ExcelReader) -> ReadOnlyWorksheet:
     raise ValueError("no worksheet")
 
 
-def read_table(filename: str, content: bytes | IO[bytes]) -> list[Row]:
+def read_table(
+    filename: str, content: bytes | IO[bytes], *, columns: Mapping[str, tuple[str, bool]] = COLUMNS
+) -> list[Row]:
     """Rows keyed by the template's Chinese headers; blank rows are skipped but keep their numbers
     (the header is row 1, so a report's row numbers are the ones the user sees in Excel).
 
     The file is read as a stream and refused as soon as it has more than ``MAX_ROWS`` item rows,
     before the rest is read. Read it before the import's transaction begins (views do): parsing
-    a large file must not hold the database's write lock."""
+    a large file must not hold the database's write lock. ``columns``: header → (field, required),
+    the seizure-list template's by default (a bank statement's in services.reconciliation)."""
     name = (filename or "").lower()
     rows = _raw_rows(name, content)
     try:
         header = next(rows, None)
         if header is None:
             raise InvalidInput(N_("The file is empty."), fields={"file": [N_("The file is empty.")]})
-        headers = _check_headers(header[1])
+        headers = _check_headers(header[1], columns)
         table: list[Row] = []
         for number, values in rows:
             if all(v is None or str(v).strip() == "" for v in values):
@@ -224,10 +227,13 @@ def read_table(filename: str, content: bytes | IO[bytes]) -> list[Row]:
     return table
 
 
-def _check_headers(values: list[Any]) -> list[str]:
+def _check_headers(values: list[Any], columns: Mapping[str, tuple[str, bool]] = COLUMNS) -> list[str]:
+    """The file's headers, checked: each known, every required field present (under one of its
+    names, where ``columns`` gives a field several), no field twice."""
     headers = [str(h).strip() if h is not None else "" for h in values]
-    unknown = [h for h in headers if h and h not in COLUMNS]
-    missing = [h for h, (_, required) in COLUMNS.items() if required and h not in headers]
+    unknown = [h for h in headers if h and h not in columns]
+    present = {columns[h][0] for h in headers if h in columns}
+    missing = [h for h, (field, required) in columns.items() if required and field not in present]
     if unknown or missing:
         raise InvalidInput(
             N_("The headers do not match the template (unknown: %(unknown)s; missing: %(missing)s)."),
@@ -235,7 +241,8 @@ def _check_headers(values: list[Any]) -> list[str]:
             unknown="、".join(unknown) or "—",
             missing="、".join(missing) or "—",
         )
-    duplicated = list(dict.fromkeys(h for h in headers if h and headers.count(h) > 1))
+    fields = [columns[h][0] for h in headers if h]
+    duplicated = list(dict.fromkeys(h for h in headers if h and fields.count(columns[h][0]) > 1))
     if duplicated:
         raise InvalidInput(
             N_("Each column may appear only once; the file repeats: %(headers)s."),

@@ -4,6 +4,7 @@ decide everything else)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -87,3 +88,23 @@ class PayForm(LifecycleForm):
     receipt_no = StringField(_l("Receipt or 缴款书 number"), validators=[DataRequired(), Length(max=64)])
     value_date = DateField(_l("Date paid"), validators=[Optional()])
     submit = SubmitField(_l("Record the payment"))
+
+
+class StatementUploadForm(LifecycleForm):
+    file = FileField(
+        _l("Bank statement (CSV or XLSX)"),
+        validators=[FileRequired()],
+        render_kw={"accept": ".csv,.xlsx"},
+    )
+    submit = SubmitField(_l("Import and match"))
+
+
+class ResolveForm(LifecycleForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Resolve"))
+
+
+class ManualMatchForm(LifecycleForm):
+    movement_id = SelectField(_l("Movement"), validate_choice=False)
+    reason = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Match"))

@@ -69,6 +69,7 @@ SPEC: dict[Action, tuple[set[Role], set[AgencyKind], Relation | None]] = {
     Action.MANAGE_MONEY_ACCOUNT: ({Role.ADMIN}, ANY_KIND, None),
     Action.RECORD_MONEY: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
     Action.REMIT_MONEY: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
+    Action.RECONCILE_MONEY: ({Role.KEEPER}, ANY_KIND, Relation.CUSTODIAN),
     Action.MANAGE_VICTIMS: ({Role.OFFICER}, ANY_KIND, Relation.CASE_HANDLER),
     Action.PROPOSE_RESTITUTION: ({Role.OFFICER}, ANY_KIND, Relation.CUSTODIAN),
     Action.APPROVE_RESTITUTION: ({Role.APPROVER}, ANY_KIND, Relation.CUSTODIAN),
