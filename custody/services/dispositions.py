@@ -353,7 +353,16 @@ def decide_disposition(
             reason=reason,
             data=_common(disposition),
         )
+    if not approve:
+        _orders_follow(session, actor, disposition)
     return disposition
+
+
+def _orders_follow(session: Session, actor: Actor, disposition: Disposition) -> None:
+    """The judgment's orders a disposal was proposed from follow it (services/judgment_orders.py)."""
+    from . import judgment_orders  # it proposes through this module
+
+    judgment_orders.disposition_changed(session, actor, disposition)
 
 
 def _chain_of_custody_user_ids(session: Session, item_ids: list[int]) -> set[int]:
@@ -662,6 +671,7 @@ def execute_disposition(
         append_item_event(
             session, item, acting[item.id], "disposition.execute", before=before, occurred_at=now, data=data
         )
+    _orders_follow(session, actor, disposition)
     return disposition
 
 
@@ -721,6 +731,7 @@ def cancel_disposition(
             reason=reason,
             data=_common(disposition),
         )
+    _orders_follow(session, actor, disposition)
     return disposition
 
 
