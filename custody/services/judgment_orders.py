@@ -105,7 +105,7 @@ def record_orders(
             select(Item)
             .where(Item.id.in_(item_ids), Item.case_id == case.id)
             .order_by(Item.id)
-            .with_for_update()
+            .with_for_update(of=Item)
         )
     }
     pending = set(

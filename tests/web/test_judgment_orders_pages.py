@@ -88,3 +88,5 @@ def test_orders_from_the_judgment_to_the_courts_inbox(client, login_as):
     assert db.session.get(JudgmentOrder, order.id).status is OrderStatus.CLOSED
     page = client.get(page_url).get_data(as_text=True)
     assert "执行回单 2026-9" in page
+    history = client.get(f"/items/{item.id}").get_data(as_text=True)
+    assert "第1项" in history and "确认判决" in history  # the order's steps on the item's own history
