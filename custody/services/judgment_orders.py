@@ -215,6 +215,7 @@ def propose_from_orders(session: Session, actor: Actor, case_id: int) -> list[Di
             item_ids=[order.item_id for order in members if order.item_id is not None],
             kind=DISPOSAL_KIND[kind],
             reason=reason,
+            ordered_recipient=recipient or None,
         )
         for order in members:
             order.status = OrderStatus.PROPOSED
@@ -278,6 +279,21 @@ def disposition_changed(session: Session, actor: Actor, disposition: Disposition
                 disposition_id=disposition.id,
                 disposition_no=disposition.disposition_no,
             )
+
+
+def ordered_recipient(session: Session, disposition_id: int) -> str | None:
+    """The recipient the judgment names for the return orders a disposal was proposed from (they were
+    grouped by recipient, so there is one), or None. [LAW] 2021解释 art. 445 ¶1: the judgment decides
+    to whom property is returned; the recorded owner then gives way to the person it names."""
+    return session.scalar(
+        select(JudgmentOrder.recipient)
+        .where(
+            JudgmentOrder.disposition_id == disposition_id,
+            JudgmentOrder.kind == OrderKind.RETURN,
+            JudgmentOrder.recipient.is_not(None),
+        )
+        .limit(1)
+    )
 
 
 def acknowledge_receipt(

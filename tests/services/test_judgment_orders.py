@@ -308,3 +308,46 @@ def test_a_rejected_or_cancelled_disposal_reopens_its_orders(app):
     assert order.status is OrderStatus.OPEN
     assert len(events("judgment.order_reopened")) == 2
     assert db.session.get(Disposition, again.id).status is DispositionRecordStatus.CANCELLED
+
+
+def test_a_return_goes_to_the_recipient_the_judgment_names(app):
+    """The judgment decides who is entitled (2021解释 445): the item goes to the person it names, even
+    when another owner (or none) was recorded at seizure; nobody else collects it."""
+    from custody.domain.lifecycle import Recipient
+
+    case, [item] = judged(1)  # no owner recorded at seizure
+    [order] = record(case, OrderLine(OrderKind.RETURN, item_id=item.id, recipient="被害人王某"))
+    [disposition] = judgment_orders.propose_from_orders(db.session, act("police_officer"), case.id)
+    db.session.commit()
+    assert "被害人王某" in disposition.reason
+    dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=True)
+    db.session.commit()
+    with pytest.raises(Conflict) as refused:
+        dispositions.execute_disposition(
+            db.session,
+            act("police_keeper"),
+            disposition.id,
+            receipt_no="发还清单 1",
+            recipient=Recipient(name="李某"),
+        )
+    assert refused.value.code == "disposal.not_owner"
+    db.session.rollback()
+    dispositions.execute_disposition(
+        db.session,
+        act("police_keeper"),
+        disposition.id,
+        receipt_no="发还清单 1",
+        recipient=Recipient(name="被害人王某", id_no="310115198808089999"),
+    )
+    db.session.commit()
+    db.session.refresh(order)
+    assert order.status is OrderStatus.EXECUTED
+
+
+def test_a_return_disposal_not_from_an_order_still_needs_the_recorded_owner(app):
+    case, [item] = judged(1)
+    with pytest.raises(Conflict) as refused:
+        dispositions.propose_disposition(
+            db.session, act("police_officer"), item_ids=[item.id], kind=DispositionKind.RETURN_TO_OWNER
+        )
+    assert refused.value.code == "disposal.no_owner"
