@@ -23,6 +23,7 @@ from custody.domain.workdays import DayKind
 from custody.downloads import ledger_export_response, stocktake_report_response
 from custody.errors import problem
 from custody.extensions import db
+from custody.models.oversight import JudgmentOrder
 from custody.services import (
     alerts,
     backdating,
@@ -423,8 +424,10 @@ class JudgmentOrdersAwaitingReceipt(MethodView):
     @blp.response(200, OrderSchema(many=True))
     def get(self):
         """待确认执行回单 — executed orders of your court's judgments, awaiting the receipt."""
-        query = judgment_orders.receipts_awaiting_query(current_actor()).order_by(None)
-        return list(db.session.scalars(query.limit(1000)))
+        query = judgment_orders.receipts_awaiting_query(current_actor())
+        return list(
+            db.session.scalars(query.order_by(JudgmentOrder.executed_at, JudgmentOrder.id).limit(1000))
+        )
 
 
 @blp.route("/judgment-orders/<int:order_id>/receipt")
