@@ -14,6 +14,7 @@ from custody.access import current_actor, login_required_api, request_origin
 from custody.database import writes_on_get
 from custody.domain.deadlines import AlertRule, AlertState
 from custody.domain.enums import CaseStage, ItemCategory
+from custody.domain.judgment_orders import OrderKind, OrderLine, OrderStatus
 from custody.domain.milestones import NoticeBasis
 from custody.domain.owner_lookup import LookupOutcome, OwnerStatus
 from custody.domain.spot_checks import SpotCheckResult, SpotCheckStatus
@@ -22,10 +23,12 @@ from custody.domain.workdays import DayKind
 from custody.downloads import ledger_export_response, stocktake_report_response
 from custody.errors import problem
 from custody.extensions import db
+from custody.models.oversight import JudgmentOrder
 from custody.services import (
     alerts,
     backdating,
     calendar,
+    judgment_orders,
     ledgers,
     milestones,
     owner_lookup,
@@ -36,6 +39,8 @@ from custody.services import (
 from custody.services.items import ItemQuery
 
 from .common import AgencyRefSchema, AwareDateTime, Date, DecimalString, Int, Schema, paginate
+from .lifecycle_schemas import DispositionSchema
+from .money import Fen
 from .schemas import ItemQuerySchema, PageQuerySchema
 
 blp = Blueprint(
@@ -321,6 +326,121 @@ class CaseServiceReceipt(MethodView):
         )
         db.session.commit()
         return service
+
+
+# -- the judgment's orders (2021解释 art. 444–448) ---------------------------------------------------
+
+
+class OrderLineSchema(Schema):
+    kind = _enum(
+        OrderKind,
+        required=True,
+        metadata={"description": "return / confiscate / destroy / hand_over / pay_victim"},
+    )
+    item_id = Int(
+        load_default=None, allow_none=True, strict=True, metadata={"description": "an item of the case"}
+    )
+    amount_fen = Fen(
+        load_default=None, allow_none=True, metadata={"description": "an amount of the case money, in 分"}
+    )
+    victim_id = Int(
+        load_default=None, allow_none=True, strict=True, metadata={"description": "pay_victim: the victim"}
+    )
+    recipient = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=100),
+        metadata={"description": "return: who receives the item"},
+    )
+    note = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class OrdersCreateSchema(Schema):
+    lines = ma.fields.List(
+        ma.fields.Nested(OrderLineSchema), required=True, validate=ma.validate.Length(min=1, max=500)
+    )
+
+
+class OrderSchema(Schema):
+    id = Int()
+    judgment_id = Int()
+    case_id = Int()
+    line_no = Int()
+    kind = _enum(OrderKind)
+    item_id = Int(allow_none=True)
+    amount_fen = Int(allow_none=True)
+    victim_id = Int(allow_none=True)
+    recipient = ma.fields.Str(allow_none=True)
+    note = ma.fields.Str(allow_none=True)
+    status = _enum(OrderStatus)
+    disposition_id = Int(allow_none=True)
+    executed_at = AwareDateTime(allow_none=True)
+    receipt_no = ma.fields.Str(allow_none=True)
+    receipt_on = Date(allow_none=True)
+    created_at = AwareDateTime()
+
+
+class OrderReceiptSchema(Schema):
+    receipt_no = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=64))
+    received_on = Date(load_default=None, allow_none=True)
+
+
+@blp.route("/cases/<int:case_id>/judgment-orders")
+class CaseJudgmentOrders(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, OrderSchema(many=True))
+    def get(self, case_id: int):
+        """The judgment's orders on the case's property, line by line, with their status."""
+        return judgment_orders.orders_of(db.session, current_actor(), case_id)
+
+    @blp.arguments(OrdersCreateSchema)
+    @blp.response(201, OrderSchema(many=True))
+    def post(self, data, case_id: int):
+        """判决对涉案财物的处理 — the court that recorded the judgment lists its orders (all lines or none)."""
+        lines = [OrderLine(**line) for line in data["lines"]]
+        orders = judgment_orders.record_orders(db.session, current_actor(), case_id, lines)
+        db.session.commit()
+        return orders
+
+
+@blp.route("/cases/<int:case_id>/judgment-orders/propose")
+class CaseJudgmentOrdersPropose(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(201, DispositionSchema(many=True))
+    def post(self, case_id: int):
+        """按判决生成处置申请 — one action: the final disposals for every open order on items your agency
+        holds, one per kind of order and recipient."""
+        proposed = judgment_orders.propose_from_orders(db.session, current_actor(), case_id)
+        db.session.commit()
+        return proposed
+
+
+@blp.route("/judgment-orders/awaiting-receipt")
+class JudgmentOrdersAwaitingReceipt(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, OrderSchema(many=True))
+    def get(self):
+        """待确认执行回单 — executed orders of your court's judgments, awaiting the receipt."""
+        query = judgment_orders.receipts_awaiting_query(current_actor())
+        return list(
+            db.session.scalars(query.order_by(JudgmentOrder.executed_at, JudgmentOrder.id).limit(1000))
+        )
+
+
+@blp.route("/judgment-orders/<int:order_id>/receipt")
+class JudgmentOrderReceipt(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(OrderReceiptSchema)
+    @blp.response(200, OrderSchema)
+    def post(self, data, order_id: int):
+        """执行回单 — the court acknowledges the executing agency's receipt; the order is closed."""
+        order = judgment_orders.acknowledge_receipt(db.session, current_actor(), order_id, **data)
+        db.session.commit()
+        return order
 
 
 @blp.route("/calendar/overrides")

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import CaseStage, LocationState
+from custody.domain.judgment_orders import OrderKind, OrderStatus
 from custody.domain.milestones import NoticeBasis
 from custody.domain.owner_lookup import LookupOutcome
 from custody.domain.spot_checks import SpotCheckResult, SpotCheckStatus
@@ -64,6 +65,56 @@ class JudgmentService(Base):
     receipt_on: Mapped[date | None]
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JudgmentOrder(Base):
+    """One line of the judgment's orders on the case's property (2021解释 art. 444–448): an item
+    returned to a named recipient, confiscated, destroyed or handed over, or an amount of the case
+    money confiscated or paid to a victim. Open → a final disposal proposed from it → executed (the
+    receipt goes back to the court) → closed when the court acknowledges the 执行回单."""
+
+    __tablename__ = "judgment_order"
+    __table_args__ = (
+        UniqueConstraint("judgment_id", "line_no"),
+        CheckConstraint("(item_id IS NULL) <> (amount_fen IS NULL)", name="item_or_amount"),
+        CheckConstraint("amount_fen IS NULL OR amount_fen > 0", name="amount_positive"),
+        # An item is in at most one order not yet executed.
+        Index(
+            "uq_judgment_order_item_pending",
+            "item_id",
+            unique=True,
+            sqlite_where=text("status IN ('open', 'proposed')"),
+            postgresql_where=text("status IN ('open', 'proposed')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    judgment_id: Mapped[int] = mapped_column(ForeignKey("case_judgment.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"), index=True)
+    court_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    line_no: Mapped[int]
+    kind: Mapped[OrderKind] = mapped_column(str_enum(OrderKind))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    victim_id: Mapped[int | None] = mapped_column(ForeignKey("victim.id"))
+    recipient: Mapped[str | None] = mapped_column(String(100))  # personal data: not in the audit record
+    note: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus), index=True)
+    disposition_id: Mapped[int | None] = mapped_column(ForeignKey("disposition.id"), index=True)
+    executed_at: Mapped[datetime | None]
+    receipt_no: Mapped[str | None] = mapped_column(String(64))  # 执行回单, as the court received it
+    receipt_on: Mapped[date | None]
+    receipt_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    receipt_at: Mapped[datetime | None]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    judgment: Mapped[CaseJudgment] = relationship()
+    case: Mapped[Case] = relationship()
+    item: Mapped[Item | None] = relationship()
+    disposition: Mapped[Any] = relationship("Disposition")
+    victim: Mapped[Any] = relationship("Victim")
+    receipt_by: Mapped[User | None] = relationship(foreign_keys=[receipt_by_id])
 
 
 class CaseClosure(Base):

@@ -10,7 +10,7 @@ judgment or closing decision on record (services/milestones.py), at proposal, ap
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -203,10 +203,13 @@ def propose_disposition(
     owner_consent: str | None = None,
     ground: DisposalGround | None = None,
     notice_ref: str | None = None,
+    ordered_recipient: str | None = None,
 ) -> Disposition:
     """Propose a disposal of items of one case held by one agency. An early sale may cover a whole
     lot (many items sold in one auction); a final disposal names its ground (the judgment by default,
-    or unrelated / contraband / unclaimed before any judgment)."""
+    or unrelated / contraband / unclaimed before any judgment). ``ordered_recipient``: the person the
+    judgment orders the items returned to (services/judgment_orders.py), who then stands for the
+    recorded owner."""
     item_ids = list(dict.fromkeys(item_ids))
     if not item_ids:
         raise InvalidInput(
@@ -225,9 +228,12 @@ def propose_disposition(
     custodian = session.get(Agency, custodian_id)
     assert custodian is not None
     for item in items:
+        item_facts = _disposal_facts(item, grounds)
+        if ordered_recipient and ground is DisposalGround.JUDGMENT:
+            item_facts = replace(item_facts, has_owner=True)
         check_disposal_proposal(
             kind,
-            _disposal_facts(item, grounds),
+            item_facts,
             legal_basis,
             reason,
             case=outcome,
@@ -276,16 +282,28 @@ def _recheck_grounds(session: Session, disposition: Disposition, items: list[Ite
     notice may be missing (proposals recorded before a rule must not slip through)."""
     outcome = case_outcome(session, disposition.case_id)
     grounds = ground_facts(session, [i.id for i in items])
+    ordered = _ordered_recipient(session, disposition)
     for item in items:
         check_disposal_ground(disposition.kind, outcome, disposition.ground, _disposal_facts(item, grounds))
         check_owner_recorded(
             disposition.kind,
             _has_owner(item)
+            or ordered is not None
             or (
                 disposition.ground is DisposalGround.UNRELATED
                 and bool((item.seizure_list.holder_name or "").strip())
             ),
         )
+
+
+def _ordered_recipient(session: Session, disposition: Disposition) -> str | None:
+    """The person the judgment orders this disposal's items returned to, if it was proposed from the
+    judgment's orders (services/judgment_orders.py): the judgment decides who is entitled."""
+    if disposition.ground is not DisposalGround.JUDGMENT:
+        return None
+    from . import judgment_orders  # it proposes through this module
+
+    return judgment_orders.ordered_recipient(session, disposition.id)
 
 
 def _locked(session: Session, actor: Actor, disposition_id: int) -> tuple[Disposition, list[Item]]:
@@ -353,7 +371,16 @@ def decide_disposition(
             reason=reason,
             data=_common(disposition),
         )
+    if not approve:
+        _orders_follow(session, actor, disposition)
     return disposition
+
+
+def _orders_follow(session: Session, actor: Actor, disposition: Disposition) -> None:
+    """The judgment's orders a disposal was proposed from follow it (services/judgment_orders.py)."""
+    from . import judgment_orders  # it proposes through this module
+
+    judgment_orders.disposition_changed(session, actor, disposition)
 
 
 def _chain_of_custody_user_ids(session: Session, item_ids: list[int]) -> set[int]:
@@ -576,11 +603,12 @@ def execute_disposition(
         )
     if kind in (DispositionKind.RETURN_TO_OWNER, DispositionKind.PRETRIAL_RETURN):
         staff = _staff_names(session, disposition.custodian_agency_id)
+        ordered = _ordered_recipient(session, disposition)
         for item in items:
             check_recipient(
                 recipient,
-                item.owner_name,
-                item.owner_id_no,
+                ordered or item.owner_name,
+                None if ordered and ordered != (item.owner_name or "").strip() else item.owner_id_no,
                 holder_name=item.seizure_list.holder_name,
                 unrelated=disposition.ground is DisposalGround.UNRELATED,
                 staff_names=staff,
@@ -662,6 +690,7 @@ def execute_disposition(
         append_item_event(
             session, item, acting[item.id], "disposition.execute", before=before, occurred_at=now, data=data
         )
+    _orders_follow(session, actor, disposition)
     return disposition
 
 
@@ -721,6 +750,7 @@ def cancel_disposition(
             reason=reason,
             data=_common(disposition),
         )
+    _orders_follow(session, actor, disposition)
     return disposition
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 from custody.access import current_actor
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
-from custody.domain.enums import AttachmentKind, ItemStatus, LineDecision, Role, TransferStatus
+from custody.domain.enums import AgencyKind, AttachmentKind, ItemStatus, LineDecision, Role, TransferStatus
 from custody.domain.items import ItemFacts, derive_status, valuable_missing
 from custody.domain.lifecycle import (
     CheckoutStatus,
@@ -38,7 +38,7 @@ from custody.models.lifecycle import (
     DispositionLine,
     FreezeOrder,
 )
-from custody.models.oversight import SpotCheck, SpotCheckItem
+from custody.models.oversight import JudgmentOrder, SpotCheck, SpotCheckItem
 from custody.models.transfer import Transfer, TransferLine
 from custody.orm import utcnow
 from custody.services import (
@@ -48,6 +48,7 @@ from custody.services import (
     dispositions,
     freezes,
     items,
+    judgment_orders,
     spot_checks,
     storage,
     transfers,
@@ -321,6 +322,15 @@ def _inspections(actor: Actor) -> QueueSpec:
     )
 
 
+def _receipts_awaiting(actor: Actor) -> QueueSpec:
+    """待确认执行回单 — orders of this court's judgments whose disposal was executed."""
+    return QueueSpec(
+        JudgmentOrder,
+        judgment_orders.receipts_awaiting_query(actor),
+        (JudgmentOrder.executed_at, JudgmentOrder.id),
+    )
+
+
 EXTRA_COLUMNS = 2
 # What each kind of record shows in the inbox, loaded with it (no lazy load per row).
 LOAD_WITH: dict[type[Any], tuple[Any, ...]] = {
@@ -332,6 +342,11 @@ LOAD_WITH: dict[type[Any], tuple[Any, ...]] = {
     FreezeOrder: (joinedload(FreezeOrder.item), lazyload(FreezeOrder.renewals)),
     Case: (),
     SpotCheckItem: (joinedload(SpotCheckItem.spot_check).lazyload(SpotCheck.items),),
+    JudgmentOrder: (
+        joinedload(JudgmentOrder.case),
+        joinedload(JudgmentOrder.item),
+        joinedload(JudgmentOrder.disposition).lazyload(Disposition.lines),
+    ),
 }
 
 
@@ -399,6 +414,8 @@ def inbox_queues(actor: Actor) -> dict[str, QueueSpec]:
         specs["out"] = _released(actor)
         specs["freezes"] = _expiring_freezes(actor)
         specs["cases"] = _handled_cases(actor)
+        if actor.agency_kind is AgencyKind.COURT:
+            specs["receipts"] = _receipts_awaiting(actor)
     if actor.has_role(Role.APPROVER):
         specs["approve_checkouts"] = _checkouts(actor, CheckoutStatus.REQUESTED, others_only=True)
         specs["approve_extensions"] = _extensions(actor)

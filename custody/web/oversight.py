@@ -48,6 +48,7 @@ from custody.domain.deadlines import AlertRule
 from custody.domain.enums import CaseStage, DispositionStatus, ItemCategory, ItemStatus, LocationState, Role
 from custody.domain.errors import DomainError
 from custody.domain.i18n import N_
+from custody.domain.judgment_orders import OrderKind, OrderLine, OrderStatus
 from custody.domain.milestones import NoticeBasis
 from custody.domain.owner_lookup import FAILURE_WINDOW, LookupOutcome
 from custody.domain.policy import Action, Relation, allowed, require
@@ -55,6 +56,7 @@ from custody.domain.spot_checks import MAX_SAMPLE, SpotCheckResult
 from custody.domain.stocktake import DISCREPANCIES, DiscrepancyStatus, StocktakeResult, StocktakeStatus
 from custody.downloads import ledger_export_response, stocktake_report_response
 from custody.extensions import db
+from custody.i18n import yuan
 from custody.models.agency import Agency
 from custody.models.case import Case
 from custody.models.item import Item
@@ -64,9 +66,11 @@ from custody.services import (
     accounts,
     alerts,
     backdating,
+    judgment_orders,
     ledgers,
     milestones,
     owner_lookup,
+    restitution,
     spot_checks,
     statistics,
     stocktake,
@@ -75,6 +79,7 @@ from custody.services.items import ItemQuery
 from custody.services.visibility import get_case
 
 from .helpers import enum_or_none, paginate, show_domain_error, submit_form
+from .lifecycle_forms import YuanField
 
 bp = Blueprint("oversight", __name__)
 
@@ -256,6 +261,45 @@ class ReceiptForm(FlaskForm):
     receipt_no = StringField(_l("Execution receipt no."), validators=[DataRequired(), Length(max=64)])
     received_on = DateField(_l("Received on"), validators=[Optional()])
     submit = SubmitField(_l("Record the receipt"))
+
+
+class OrderForm(FlaskForm):
+    """One line of the judgment's orders on the case's property (2021解释 art. 444–448)."""
+
+    kind = SelectField(
+        _l("What the judgment orders"),
+        choices=[SelectChoice(k.value, _l(k.label)) for k in OrderKind],
+        validators=[DataRequired()],
+    )
+    item_id = SelectField(_l("Item"), coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    amount = YuanField(_l("Or an amount of the case money (yuan)"), validators=[Optional()])
+    victim_id = SelectField(
+        _l("Victim (payment)"), coerce=_optional_int, validators=[Optional()], validate_choice=False
+    )
+    recipient = StringField(_l("Recipient (return)"), validators=[Optional(), Length(max=100)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Add the order"))
+
+
+class ProposeOrdersForm(FlaskForm):
+    submit = SubmitField(_l("Propose disposals from the judgment"))
+
+
+class OrderReceiptForm(FlaskForm):
+    order_id = SelectField(_l("Order"), validators=[DataRequired()], coerce=int)
+    receipt_no = StringField(_l("Execution receipt no."), validators=[DataRequired(), Length(max=64)])
+    received_on = DateField(_l("Received on"), validators=[Optional()])
+    submit = SubmitField(_l("Acknowledge the receipt"))
+
+
+# The service's names of an order line's fields → this page's form fields.
+ORDER_FIELDS = {
+    "lines.0.item_id": "item_id",
+    "lines.0.amount_fen": "amount",
+    "lines.0.victim_id": "victim_id",
+    "lines.0.recipient": "recipient",
+    "lines.0.note": "note",
+}
 
 
 # -- shared ------------------------------------------------------------------------------------------
@@ -912,7 +956,24 @@ def case_milestones(case_id: int):
         "execution": ExecutionForm(prefix="execution"),
         "service": ServiceForm(prefix="service"),
         "receipt": ReceiptForm(prefix="receipt"),
+        "order": OrderForm(prefix="order"),
+        "propose": ProposeOrdersForm(prefix="propose"),
+        "ack": OrderReceiptForm(prefix="ack"),
     }
+    orders = judgment_orders.orders_of(db.session, actor, case.id)
+    forms["order"].item_id.choices = _choices(
+        [("", "—"), *((i.id, f"{i.label_code} {i.name}") for i in held)]
+    )
+    forms["order"].victim_id.choices = _choices(
+        [("", "—"), *((v.id, v.name) for v in restitution.victims_of(db.session, actor, case.id))]
+    )
+    forms["ack"].order_id.choices = _choices(
+        [
+            (o.id, f"{o.line_no}. {_(o.kind.label)} · {o.item.label_code if o.item else yuan(o.amount_fen)}")
+            for o in orders
+            if o.status is OrderStatus.EXECUTED or (o.item_id is None and o.status is OrderStatus.OPEN)
+        ]
+    )
     services = milestones.services_of(db.session, case.id)
     holders = sorted({i.custodian_agency_id for i in held} - {actor.agency_id})
     agency_names = _agency_names()
@@ -981,6 +1042,25 @@ def case_milestones(case_id: int):
             receipt_no=f.receipt_no.data,
             received_on=f.received_on.data,
         ),
+        "order": lambda f: judgment_orders.record_orders(
+            db.session,
+            actor,
+            case.id,
+            [
+                OrderLine(
+                    kind=OrderKind(f.kind.data),
+                    item_id=f.item_id.data,
+                    amount_fen=f.amount.data,
+                    victim_id=f.victim_id.data,
+                    recipient=f.recipient.data,
+                    note=f.note.data,
+                )
+            ],
+        ),
+        "propose": lambda f: judgment_orders.propose_from_orders(db.session, actor, case.id),
+        "ack": lambda f: judgment_orders.acknowledge_receipt(
+            db.session, actor, f.order_id.data, receipt_no=f.receipt_no.data, received_on=f.received_on.data
+        ),
     }
     done = {
         "judgment": _("Judgment recorded; the case is in execution."),
@@ -990,6 +1070,9 @@ def case_milestones(case_id: int):
         "execution": _("Execution recorded."),
         "service": _("Service recorded: the execution receipt is due within a month (a bank: 15 days)."),
         "receipt": _("Execution receipt recorded."),
+        "order": _("Order recorded."),
+        "propose": _("Disposal requests proposed from the judgment's orders: they await approval."),
+        "ack": _("Execution receipt acknowledged; the order is closed."),
     }
     status = 200
     for name, form in forms.items():
@@ -1001,7 +1084,7 @@ def case_milestones(case_id: int):
                 return redirect(url_for("oversight.case_milestones", case_id=case.id))
             except DomainError as error:
                 db.session.rollback()
-                show_domain_error(form, error)
+                show_domain_error(form, error, ORDER_FIELDS if name == "order" else None)
                 status = error.status
         elif form.submit.data:
             status = 422
@@ -1030,6 +1113,20 @@ def case_milestones(case_id: int):
         )
         and case.stage is CaseStage.EXECUTION,
     }
+    judgment = db.session.scalar(select(CaseJudgment).where(CaseJudgment.case_id == case.id))
+    court = {Relation.CASE_HANDLER} if judgment and actor.agency_id == judgment.court_agency_id else set()
+    can["orders"] = judgment is not None and allowed(actor, Action.RECORD_JUDGMENT, court)
+    can["acknowledge"] = allowed(
+        actor,
+        Action.RECORD_JUDGMENT,
+        {Relation.CASE_HANDLER}
+        if judgment and actor.agency_id in {judgment.court_agency_id, case.court_agency_id}
+        else set(),
+    )
+    can["propose"] = allowed(actor, Action.PROPOSE_DISPOSITION, custodian) and any(
+        o.status is OrderStatus.OPEN and o.item is not None and o.item.custodian_agency_id == actor.agency_id
+        for o in orders
+    )
     context = {
         "services": services,
         "agency_names": agency_names,
@@ -1037,7 +1134,8 @@ def case_milestones(case_id: int):
         "forms": forms,
         "held": held,
         "can": can,
-        "judgment": db.session.scalar(select(CaseJudgment).where(CaseJudgment.case_id == case.id)),
+        "judgment": judgment,
+        "orders": orders,
         "closure": db.session.scalar(select(CaseClosure).where(CaseClosure.case_id == case.id)),
         "findings": list(
             db.session.scalars(

@@ -33,6 +33,7 @@ from custody.domain.enums import (
 )
 from custody.domain.i18n import N_
 from custody.domain.items import is_backdated
+from custody.domain.judgment_orders import OrderKind
 from custody.domain.lifecycle import CheckoutPurpose, Discrepancy, FreezeAssetType
 from custody.domain.personal_data import masked
 from custody.i18n import yuan
@@ -611,6 +612,71 @@ def _disposal_refund(
     return (
         N_("%(who)s recorded the treasury refund of disposal %(no)s (%(doc)s) to the owner who came forward"),
         {**_disposal_params(data), "doc": data.get("refund_doc_no") or "—"},
+        [],
+    )
+
+
+def _order_params(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "line": data.get("line_no") or "—",
+        "judgment": data.get("judgment_no") or "—",
+        "order": label_of(OrderKind, data.get("kind")),
+    }
+
+
+@handles("judgment.order")
+def _judgment_order(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return N_("%(who)s recorded line %(line)s of judgment %(judgment)s: %(order)s"), _order_params(data), []
+
+
+@handles("judgment.order_proposed")
+def _judgment_order_proposed(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_("%(who)s proposed disposal %(no)s from line %(line)s of judgment %(judgment)s"),
+        {**_order_params(data), "no": data.get("disposition_no") or "—"},
+        [],
+    )
+
+
+@handles("judgment.order_executed")
+def _judgment_order_executed(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_(
+            "Line %(line)s of judgment %(judgment)s is executed; its receipt goes back to the court (%(who)s)"
+        ),
+        _order_params(data),
+        [],
+    )
+
+
+@handles("judgment.order_reopened")
+def _judgment_order_reopened(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_(
+            "Line %(line)s of judgment %(judgment)s is open again: disposal %(no)s did not go ahead (%(who)s)"
+        ),
+        {**_order_params(data), "no": data.get("disposition_no") or "—"},
+        [],
+    )
+
+
+@handles("judgment.order_closed")
+def _judgment_order_closed(
+    d: Describer, data: dict[str, Any], state: _State
+) -> tuple[str, dict[str, Any], list[str]]:
+    return (
+        N_(
+            "%(who)s acknowledged the execution receipt %(receipt)s of line %(line)s of judgment %(judgment)s"
+        ),
+        {**_order_params(data), "receipt": data.get("receipt_no") or "—"},
         [],
     )
 
