@@ -177,9 +177,10 @@ OPEN_PLAN = frozenset({PlanStatus.PROPOSED, PlanStatus.APPROVED})
 
 
 class LineKind(LabelledEnum):
-    """A line of a restitution plan: a claim, or the remainder that goes to the treasury."""
+    """A line of a restitution plan: a claim, an order of the judgment, or the remainder that goes to the treasury."""
 
     CLAIM = "claim"
+    ORDER = "order"  # an order of money in the judgment (pay a victim, confiscate an amount)
     REMAINDER = "remainder"  # 余款上缴国库 (刑诉法 245 ¶4)
 
 
@@ -329,6 +330,7 @@ register_labels(
         (PlanStatus.COMPLETED, N_("Completed")),
         (PlanStatus.CANCELLED, N_("Cancelled")),
         (LineKind.CLAIM, N_("Claim")),
+        (LineKind.ORDER, N_("The judgment's order")),
         (LineKind.REMAINDER, N_("Remainder to the treasury")),
         (LineStatus.PENDING, N_("To be paid")),
         (LineStatus.PAID, N_("Paid")),

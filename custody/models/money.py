@@ -20,6 +20,7 @@ overdraft cannot be written even by SQL that bypasses the application.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -251,6 +252,8 @@ class RestitutionLine(Base):
     line_no: Mapped[int]
     kind: Mapped[LineKind] = mapped_column(str_enum(LineKind))
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("restitution_claim.id"))
+    # The judgment's order of money this line pays (a plan generated from the orders) [DESIGN].
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("judgment_order.id"), index=True)
     klass: Mapped[ClaimClass | None] = mapped_column(str_enum(ClaimClass))
     owed_fen: Mapped[int] = mapped_column(BigInteger)
     allocated_fen: Mapped[int] = mapped_column(BigInteger)
@@ -261,6 +264,7 @@ class RestitutionLine(Base):
 
     plan: Mapped[RestitutionPlan] = relationship(back_populates="lines")
     claim: Mapped[RestitutionClaim | None] = relationship(lazy="joined")
+    order: Mapped[Any] = relationship("JudgmentOrder")
 
 
 # -- bank-statement reconciliation (对账) [DESIGN] -------------------------------------------------

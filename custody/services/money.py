@@ -598,8 +598,30 @@ def record_refund(
 
 
 def owed_to_victims(session: Session, case_id: int) -> int:
-    """What the case's confirmed private claims (medical, losses, civil debts) are still owed."""
+    """What victims are still owed: the judgment's payments to victims not yet executed when the
+    judgment orders amounts (services/restitution: the orders are then the plan's claims), otherwise
+    the case's confirmed private claims (medical, losses, civil debts) still owed."""
+    from custody.domain.judgment_orders import OrderKind, OrderStatus
     from custody.domain.money import STATE_CLASSES
+    from custody.models.oversight import JudgmentOrder
+
+    money_orders = select(JudgmentOrder.id).where(
+        JudgmentOrder.case_id == case_id,
+        JudgmentOrder.amount_fen.is_not(None),
+        JudgmentOrder.kind.in_((OrderKind.PAY_VICTIM, OrderKind.CONFISCATE)),
+    )
+    if session.scalar(money_orders.limit(1)) is not None:
+        return int(
+            session.scalar(
+                select(func.coalesce(func.sum(JudgmentOrder.amount_fen), 0)).where(
+                    JudgmentOrder.case_id == case_id,
+                    JudgmentOrder.kind == OrderKind.PAY_VICTIM,
+                    JudgmentOrder.amount_fen.is_not(None),
+                    JudgmentOrder.status.in_((OrderStatus.OPEN, OrderStatus.PROPOSED)),
+                )
+            )
+            or 0
+        )
 
     rows = session.execute(
         select(

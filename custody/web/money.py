@@ -432,11 +432,11 @@ def _plan_context(actor: Actor, plan: RestitutionPlan, **extra: Any) -> dict[str
     victims = {v.id: v for v in restitution.victims_of(db.session, actor, case.id)}
     payees = {}
     for line in plan.lines:
-        claim = line.claim
+        victim_id = restitution.victim_id_of(line)
         if line.kind is LineKind.REMAINDER or (line.klass in STATE_CLASSES):
             payees[line.line_no] = "国库"
-        elif claim is not None and claim.victim_id in victims:
-            payees[line.line_no] = victims[claim.victim_id].name
+        elif victim_id in victims:
+            payees[line.line_no] = victims[victim_id].name
         else:
             payees[line.line_no] = "—"
     custodian = _custodian(actor, plan.agency_id)
@@ -626,8 +626,8 @@ def restitution_list_pdf(plan_id: int):
         approver = db.session.get(User, plan.approved_by_id)
     entries = []
     for line in plan.lines:
-        claim = line.claim
-        victim = victims.get(claim.victim_id) if claim is not None and claim.victim_id else None
+        victim_id = restitution.victim_id_of(line)
+        victim = victims.get(victim_id) if victim_id else None
         entries.append(
             RestitutionEntry(
                 line_no=line.line_no,
