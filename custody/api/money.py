@@ -263,6 +263,8 @@ class MoneyStatisticsSchema(Schema):
     open_plans = Int()
     undeposited_count = Int()
     undeposited_fen = Int()
+    awaiting_remittance_cases = Int()
+    awaiting_remittance_fen = Int()
 
 
 @blp.route("/money/statistics")
@@ -272,7 +274,8 @@ class MoneyStatistics(MethodView):
     @blp.response(200, MoneyStatisticsSchema)
     def get(self):
         """Money over the cases you may see: balances by custodian, flows by month (last 12), what
-        victims are still owed, seized cash not yet deposited."""
+        victims are still owed, seized cash not yet deposited, and the balance of decided cases that
+        owe nobody (awaiting remittance to the treasury)."""
         return money.money_statistics(db.session, current_actor())
 
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from custody.audit.recorder import record_event
 from custody.domain.actor import Actor
@@ -41,11 +41,13 @@ from custody.domain.enums import (
 from custody.domain.errors import InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status
+from custody.domain.money import MovementKind
 from custody.domain.personal_data import masked
 from custody.domain.policy import Action, require
 from custody.models.agency import Agency, StorageLocation
 from custody.models.case import Case, SeizureList
 from custody.models.item import Item
+from custody.models.money import MoneyMovement
 from custody.orm import utcnow
 from custody.text import spreadsheet_text
 
@@ -80,8 +82,15 @@ HEADERS = [
     "入库时间",
     "处置方式",
     "所有人（已遮蔽）",
+    # A cash item paid into the case-money account (issue 13): the bank slip it was paid in with, and
+    # the balance now in the case's sub-ledger it went into (the ledger's, not the item's: the money
+    # of one case in one account is one balance).
+    "存款凭证号",
+    "分户账余额（元）",
 ]
 VALUE_COLUMN = HEADERS.index("估值（元）")
+BALANCE_COLUMN = HEADERS.index("分户账余额（元）")
+MONEY_COLUMNS = (VALUE_COLUMN, BALANCE_COLUMN)
 QUANTITY_COLUMN = HEADERS.index("数量")
 
 # The ledger is a Chinese document, whatever the UI language (like the printed forms).
@@ -158,6 +167,20 @@ def make_spec(actor: Actor, scope: str | None, agency_id: int | None, query: Ite
 
 def _statement(actor: Actor, spec: LedgerSpec) -> Select[*tuple[Any, ...]]:
     stmt = items_query(actor, spec.effective_query())
+    # The movement that paid a cash item in: its deposit, or a sale's proceeds (at most one per item).
+    paid_in = aliased(MoneyMovement, name="paid_in")
+    head = aliased(MoneyMovement, name="ledger_head")
+    # The ledger's balance is its last movement's balance_after, read through the unique
+    # (ledger_id, seq) index (as services/money.balance does).
+    last_balance = (
+        select(head.balance_after_fen)
+        .where(head.ledger_id == paid_in.ledger_id)
+        .order_by(head.seq.desc())
+        .limit(1)
+        .correlate(paid_in)
+        .scalar_subquery()
+    )
+
     return (
         stmt.with_only_columns(
             Item.label_code,
@@ -185,11 +208,17 @@ def _statement(actor: Actor, spec: LedgerSpec) -> Select[*tuple[Any, ...]]:
             Item.checked_in_at,
             Item.disposition_kind,
             Item.owner_name,
+            paid_in.reference.label("deposit_reference"),
+            last_balance.label("ledger_balance_fen"),
             maintain_column_froms=False,
         )
         .select_from(Item)
         .join(Case, Case.id == Item.case_id)
         .join(SeizureList, SeizureList.id == Item.seizure_list_id)
+        .outerjoin(
+            paid_in,
+            (paid_in.item_id == Item.id) & paid_in.kind.in_((MovementKind.DEPOSIT, MovementKind.PROCEEDS)),
+        )
     )
 
 
@@ -265,15 +294,17 @@ def ledger_rows(
     agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
     paths = _location_paths(session)
     result = session.execute(_statement(actor, spec).execution_options(yield_per=batch))
+
+    def amount(fen: int | None) -> Any:
+        if fen is None:
+            return ""
+        if money == "decimal":
+            return Decimal(fen) / 100
+        return f"{fen // 100}.{fen % 100:02d}"
+
     for row in result:
         status = derive_status(ItemFacts(row.custody_state, row.location_state, row.disposition_status))
-        fen = row.value_fen
-        if fen is None:
-            value: Any = ""
-        elif money == "decimal":
-            value = Decimal(fen) / 100
-        else:
-            value = f"{fen // 100}.{fen % 100:02d}"
+        value = amount(row.value_fen)
         place = paths.get(row.storage_location_id) if row.storage_location_id else (row.external_place or "")
         yield [
             row.label_code,
@@ -300,6 +331,8 @@ def ledger_rows(
             # A list of many items: personal data masked for everyone, as in every list [DESIGN §8],
             # by the one masking function (domain/personal_data.py); no export carries it in full.
             masked("owner_name", row.owner_name) or "",
+            row.deposit_reference or "",
+            amount(row.ledger_balance_fen),
         ]
 
 
@@ -332,7 +365,7 @@ def write_xlsx(
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("台账")
     for index, width in enumerate(
-        (20, 26, 22, 22, 24, 10, 22, 24, 12, 8, 6, 16, 14, 8, 24, 17, 18, 10, 30, 17, 14, 12)
+        (20, 26, 22, 22, 24, 10, 22, 24, 12, 8, 6, 16, 14, 8, 24, 17, 18, 10, 30, 17, 14, 12, 20, 16)
     ):
         sheet.column_dimensions[_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
@@ -345,11 +378,11 @@ def write_xlsx(
     sheet.append(header)
     for row in rows:
         row = [spreadsheet_text(cell) for cell in row]
-        value = row[VALUE_COLUMN]
-        if value != "":
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = "#,##0.00"
-            row[VALUE_COLUMN] = cell
+        for column in MONEY_COLUMNS:
+            if row[column] != "":
+                cell = WriteOnlyCell(sheet, value=row[column])
+                cell.number_format = "#,##0.00"
+                row[column] = cell
         sheet.append(row)
     info = workbook.create_sheet("导出说明")
     info.append([sheet_title])

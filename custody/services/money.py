@@ -830,7 +830,8 @@ class AgencyBalance:
 @dataclass(frozen=True)
 class MoneyStatistics:
     """Money over the cases the actor may see: balances by custodian, flows by month (by the bank's
-    date), what confirmed claims are still owed, and seized cash not yet paid in."""
+    date), what victims are still owed, seized cash not yet paid in, and the balance of decided
+    cases awaiting remittance to the treasury."""
 
     total_balance_fen: int
     by_custodian: list[AgencyBalance]
@@ -839,15 +840,21 @@ class MoneyStatistics:
     open_plans: int
     undeposited_count: int
     undeposited_fen: int
+    # Decided cases whose money has nobody left to pay (no victim owed, no plan open): their balance
+    # should go to the treasury (刑诉法 245 ¶4: 除依法返还被害人的以外，一律上缴国库).
+    awaiting_remittance_cases: int = 0
+    awaiting_remittance_fen: int = 0
 
 
 def money_statistics(session: Session, actor: Actor, *, months: int = 12) -> MoneyStatistics:
     from sqlalchemy import case as when
     from sqlalchemy import extract
 
+    from custody.domain.judgment_orders import OrderKind, OrderStatus
     from custody.domain.money import STATE_CLASSES
     from custody.domain.policy import Action
     from custody.models.lifecycle import DispositionLine
+    from custody.models.oversight import CaseClosure, CaseJudgment, JudgmentOrder
 
     from .cases import item_value_fen
     from .visibility import case_filter
@@ -888,12 +895,71 @@ def money_statistics(session: Session, actor: Actor, *, months: int = 12) -> Mon
         .group_by(year, month)
         .order_by(year, month)
     ).all()
-    claims = session.execute(
-        select(
-            RestitutionClaim.confirmed_fen, RestitutionClaim.compensated_fen, RestitutionClaim.paid_fen
-        ).where(RestitutionClaim.case_id.in_(visible), RestitutionClaim.klass.not_in(STATE_CLASSES))
+    # What victims are owed, as owed_to_victims counts it per case: the judgment's payments to victims
+    # not yet executed where the judgment orders amounts, else the confirmed claims still owed.
+    has_money_orders = (
+        select(JudgmentOrder.id)
+        .where(
+            JudgmentOrder.case_id == Case.id,
+            JudgmentOrder.amount_fen.is_not(None),
+            JudgmentOrder.kind.in_((OrderKind.PAY_VICTIM, OrderKind.CONFISCATE)),
+        )
+        .exists()
     )
-    owed_total = sum(owed(c, comp, paid) for c, comp, paid in claims)
+    victim_order_open = (
+        (JudgmentOrder.kind == OrderKind.PAY_VICTIM)
+        & JudgmentOrder.amount_fen.is_not(None)
+        & JudgmentOrder.status.in_((OrderStatus.OPEN, OrderStatus.PROPOSED))
+    )
+    claim_owed = RestitutionClaim.confirmed_fen - RestitutionClaim.compensated_fen - RestitutionClaim.paid_fen
+    claim_is_owed = (
+        RestitutionClaim.klass.not_in(STATE_CLASSES)
+        & RestitutionClaim.confirmed_fen.is_not(None)
+        & (claim_owed > 0)
+    )
+    claims_path = select(Case.id).where(Case.id.in_(visible), ~has_money_orders)
+    owed_total = int(
+        session.scalar(
+            select(func.coalesce(func.sum(claim_owed), 0)).where(
+                RestitutionClaim.case_id.in_(claims_path), claim_is_owed
+            )
+        )
+        or 0
+    ) + int(
+        session.scalar(
+            select(func.coalesce(func.sum(JudgmentOrder.amount_fen), 0)).where(
+                JudgmentOrder.case_id.in_(visible), victim_order_open
+            )
+        )
+        or 0
+    )
+    # Awaiting remittance: decided cases (judgment or closing decision on record), no restitution plan
+    # open, and nobody owed — then what their ledgers hold should go to the treasury.
+    nobody_owed = (
+        has_money_orders
+        & ~select(JudgmentOrder.id).where(JudgmentOrder.case_id == Case.id, victim_order_open).exists()
+    ) | (
+        ~has_money_orders
+        & ~select(RestitutionClaim.id).where(RestitutionClaim.case_id == Case.id, claim_is_owed).exists()
+    )
+    awaiting_cases = select(Case.id).where(
+        Case.id.in_(visible),
+        select(CaseJudgment.id).where(CaseJudgment.case_id == Case.id).exists()
+        | select(CaseClosure.id).where(CaseClosure.case_id == Case.id).exists(),
+        ~select(RestitutionPlan.id)
+        .where(RestitutionPlan.case_id == Case.id, RestitutionPlan.status.in_(OPEN_PLAN))
+        .exists(),
+        nobody_owed,
+    )
+    awaiting = session.execute(
+        select(
+            func.count(func.distinct(MoneyLedger.case_id)),
+            func.coalesce(func.sum(MoneyMovement.balance_after_fen), 0),
+        )
+        .select_from(MoneyLedger)
+        .join(MoneyMovement, (MoneyMovement.ledger_id == MoneyLedger.id) & (MoneyMovement.seq == last))
+        .where(MoneyLedger.case_id.in_(awaiting_cases), MoneyMovement.balance_after_fen > 0)
+    ).one()
     open_plans = session.scalar(
         select(func.count())
         .select_from(RestitutionPlan)
@@ -924,4 +990,6 @@ def money_statistics(session: Session, actor: Actor, *, months: int = 12) -> Mon
         open_plans=int(open_plans or 0),
         undeposited_count=int(undeposited[0]),
         undeposited_fen=int(undeposited[1] or 0),
+        awaiting_remittance_cases=int(awaiting[0] or 0),
+        awaiting_remittance_fen=int(awaiting[1] or 0),
     )
