@@ -184,6 +184,7 @@ class PlanLineSchema(Schema):
     line_no = Int()
     kind = _enum(LineKind)
     claim_id = Int(allow_none=True)
+    order_id = Int(allow_none=True)  # the judgment's order of money the line pays
     klass = _enum(ClaimClass, allow_none=True)
     owed_fen = Int()
     allocated_fen = Int()

@@ -185,3 +185,26 @@ def test_money_statistics(api, funded):
     stats = api.get("police_keeper", "/money/statistics")
     assert stats.status_code == 200 and stats.json["total_balance_fen"] == 100_000
     assert api.get("police_officer", "/money/statistics").status_code == 403
+
+
+def test_a_plan_from_the_judgments_orders_names_them(api, funded):
+    case, item = funded
+    api.post("police_keeper", f"/items/{item.id}/deposit", deposit_body())
+    judge_case(case)
+    victim = api.post("judge", f"/cases/{case.id}/victims", {"name": "李某"}).json
+    orders = api.post(
+        "judge",
+        f"/cases/{case.id}/judgment-orders",
+        {"lines": [{"kind": "pay_victim", "amount_fen": 30_000, "victim_id": victim["id"]}]},
+    )
+    assert orders.status_code == 201, orders.json
+    plan = api.post("judge", f"/cases/{case.id}/restitution-plans", {})
+    assert plan.status_code == 201, plan.json
+    [order] = api.get("judge", f"/cases/{case.id}/judgment-orders").json
+    assert [(line["kind"], line["order_id"], line["allocated_fen"]) for line in plan.json["lines"]] == [
+        ("order", order["id"], 30_000),
+        ("remainder", None, 70_000),
+    ]
+    assert order["status"] == "proposed"
+    stats = api.get("court_keeper", "/money/statistics").json
+    assert stats["owed_to_victims_fen"] == 30_000 and stats["awaiting_remittance_fen"] == 0

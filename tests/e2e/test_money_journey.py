@@ -154,6 +154,7 @@ def test_cash_from_deposit_to_the_victims_and_the_treasury(page: Page):
     expect(lines).to_have_count(3)
     expect(lines.nth(0)).to_contain_text("李某")
     expect(lines.nth(0)).to_contain_text("2,000.00")
+    expect(lines.nth(0)).to_contain_text(zh("Judgment line %(n)s", n=1))  # the order the line pays
     expect(lines.nth(1)).to_contain_text("王某")
     expect(lines.nth(2)).to_contain_text("国库")
     expect(lines.nth(2)).to_contain_text("5,012.34")
