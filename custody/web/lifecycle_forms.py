@@ -359,6 +359,8 @@ class ExecuteForm(LifecycleForm):
         validators=[Optional()],
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
+    auction_ref = StringField(_l("Auction lot reference"), validators=[Optional(), Length(max=64)])
+    buyer = StringField(_l("Buyer (买受人)"), validators=[Optional(), Length(max=200)])
     recipient_name = StringField(_l("Recipient's name"), validators=[Optional(), Length(max=100)])
     recipient_id_no = StringField(
         _l("Recipient's ID number"),
