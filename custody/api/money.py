@@ -15,12 +15,12 @@ from custody.domain.money import ClaimClass, LineKind, LineStatus, MovementKind,
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.extensions import db
 from custody.models.money import MoneyMovement, Victim
-from custody.services import money, restitution
+from custody.services import freezes, money, restitution
 from custody.services.visibility import get_case
 
 from .common import AgencyRefSchema, AwareDateTime, Blueprint, Date, Int, Schema
 from .lifecycle import CONFIRM_HEADER
-from .lifecycle_schemas import ReasonSchema, RequiredReasonSchema
+from .lifecycle_schemas import FreezeSchema, ReasonSchema, RequiredReasonSchema
 from .schemas import PageQuerySchema, _enum
 
 blp = Blueprint(
@@ -298,6 +298,49 @@ class CaseMoney(MethodView):
                 }
                 for lb in ledgers
             ],
+        }
+
+
+class FrozenAccountSchema(Schema):
+    item_id = ma.fields.Function(lambda a: a.item.id)
+    label_code = ma.fields.Function(lambda a: a.item.label_code)
+    item_name = ma.fields.Function(lambda a: a.item.name)
+    category = ma.fields.Function(lambda a: a.item.category.value)
+    frozen_fen = Int(metadata={"description": "held by the freezes in force (active, not past their end)"})
+    in_force = Int()
+    queued = Int(metadata={"description": "queued freezes (轮候), in their priority order below"})
+    queued_fen = Int()
+    ended = Int(metadata={"description": "lapsed or released"})
+    next_end = Date(allow_none=True, metadata={"description": "the earliest end of a freeze in force"})
+    freezes = ma.fields.List(ma.fields.Nested(FreezeSchema))
+
+
+class FrozenFundsSchema(Schema):
+    case_id = Int()
+    today = Date()
+    total_frozen_fen = Int()
+    total_queued_fen = Int()
+    freezes = Int()
+    accounts = ma.fields.List(ma.fields.Nested(FrozenAccountSchema))
+
+
+@blp.route("/cases/<int:case_id>/frozen-funds")
+class CaseFrozenFunds(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, FrozenFundsSchema)
+    def get(self, case_id: int):
+        """The case's frozen funds: per frozen account the amount held by the freezes in force, their end
+        and renewals, queued freezes (轮候) in priority order, lapsed and released ones; the totals per
+        account and for the case. Account numbers are masked unless your agency holds the item."""
+        funds = freezes.frozen_funds(db.session, current_actor(), case_id)
+        return {
+            "case_id": case_id,
+            "today": funds.today,
+            "total_frozen_fen": funds.total_frozen_fen,
+            "total_queued_fen": funds.total_queued_fen,
+            "freezes": funds.freezes,
+            "accounts": funds.accounts,
         }
 
 

@@ -532,6 +532,7 @@ def record_deduction(
     if item.measure is not Measure.FROZEN or item.category not in (
         ItemCategory.BANK_ACCOUNT,
         ItemCategory.SECURITIES,
+        ItemCategory.PAYMENT_ACCOUNT,
     ):
         raise Conflict(N_("Only a frozen account can be deducted from."), code="money.not_frozen_account")
     ensure_not_disposed(facts(item))
