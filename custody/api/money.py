@@ -12,6 +12,7 @@ from custody.access import current_actor, login_required_api, require_recent_con
 from custody.domain.actor import Actor
 from custody.domain.items import MAX_FEN
 from custody.domain.money import ClaimClass, LineKind, LineStatus, MovementKind, PlanStatus
+from custody.domain.owner_lookup import format_code
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.extensions import db
 from custody.models.money import MoneyMovement, Victim
@@ -152,6 +153,15 @@ class VictimSchema(Schema):
     contact = ma.fields.Str(allow_none=True)
     payee_bank = ma.fields.Str(allow_none=True)
     payee_account = ma.fields.Str(allow_none=True)
+    lookup_no = ma.fields.Str(
+        allow_none=True, metadata={"description": "the victim's lookup number (POST /victim-lookup)"}
+    )
+    lookup_code = ma.fields.Str(
+        allow_none=True,
+        metadata={
+            "description": "the victim's lookup code: only for the agency handling the case and auditors"
+        },
+    )
     claims = ma.fields.List(ma.fields.Nested(ClaimSchema))
 
 
@@ -454,8 +464,18 @@ def _victim_out(actor: Actor, victim: Victim) -> dict[str, Any]:
         "contact": shown("person_contact", victim.contact, full=full),
         "payee_bank": victim.payee_bank,
         "payee_account": shown("account_no", victim.payee_account, full=full),
+        "lookup_no": victim.lookup_no,
+        "lookup_code": format_code(victim.lookup_code)
+        if victim.lookup_code and _gives_code(actor, victim)
+        else None,
         "claims": victim.claims,
     }
+
+
+def _gives_code(actor: Actor, victim: Victim) -> bool:
+    """[DESIGN] The victim's lookup code is handed over by the agency handling the case (which recorded
+    them): its users and auditors see it; the agencies holding the money do not need it."""
+    return sees_personal_data(actor, get_case(db.session, actor, victim.case_id).handling_agency_id)
 
 
 @blp.route("/cases/<int:case_id>/victims")

@@ -17,6 +17,7 @@ from custody.domain.errors import DomainError, NotFound
 from custody.domain.i18n import N_
 from custody.domain.lifecycle import FreezeStatus, freeze_status_on
 from custody.domain.money import STATE_CLASSES, ClaimClass, LineKind, LineStatus, MovementKind, PlanStatus
+from custody.domain.owner_lookup import format_code
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed
 from custody.extensions import db
@@ -131,6 +132,9 @@ def _case_context(actor: Actor, case: Case, **forms: Any) -> dict[str, Any]:
         "agencies": _agency_names(),
         "personal": personal,
         "mask": lambda value: shown("person_id_no", value, full=personal),
+        # [DESIGN] the victim's lookup code is handed over by the agency handling the case
+        "gives_code": sees_personal_data(actor, case.handling_agency_id),
+        "format_code": format_code,
         "forms": forms,
         "entry_forms": entry_forms,
         "can": {
