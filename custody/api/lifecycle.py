@@ -9,6 +9,7 @@ from custody.access import current_actor, login_required_api, require_recent_con
 from custody.domain.errors import InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.lifecycle import ExternalWitness, Recipient
+from custody.domain.money import AuctionLot
 from custody.extensions import db
 from custody.services import checkouts, corrections, dispositions, freezes
 
@@ -255,6 +256,7 @@ def _execute(actor, disposition_id, data):
     external = ExternalWitness(**data.pop("external_witness")) if data.get("external_witness") else None
     data.pop("external_witness", None)
     data["line_proceeds"] = _line_proceeds(data.get("line_proceeds"))
+    data["lot"] = AuctionLot(**data["lot"]) if data.get("lot") else None
     return dispositions.execute_disposition(
         db.session, actor, disposition_id, recipient=recipient, external_witness=external, **data
     )

@@ -27,6 +27,7 @@ from custody.domain.lifecycle import (
     freeze_status_on,
     is_overdue,
 )
+from custody.domain.money import LotSplit
 from custody.domain.personal_data import shown
 from custody.orm import utcnow
 
@@ -237,6 +238,11 @@ class ExternalWitnessSchema(Schema):
     organisation = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
 
 
+class AuctionLotSchema(Schema):
+    reference = ma.fields.Str(required=True, validate=ma.validate.Length(max=64))
+    buyer = ma.fields.Str(required=True, validate=ma.validate.Length(max=200))
+
+
 class ExecuteSchema(Schema):
     receipt_no = ma.fields.Str(required=True, validate=ma.validate.Length(max=64))
     witness = ma.fields.Str(
@@ -261,6 +267,15 @@ class ExecuteSchema(Schema):
         load_default=None,
         allow_none=True,
         metadata={"description": "optional price per item id of a lot; adds up to proceeds_fen"},
+    )
+    lot = ma.fields.Nested(
+        AuctionLotSchema,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "a judicial auction lot sold together for proceeds_fen: its parts are "
+            "line_proceeds if given, else the total split by appraised value (equally if none has one)"
+        },
     )
     recipient = ma.fields.Nested(RecipientSchema, load_default=None, allow_none=True)
 
@@ -291,6 +306,16 @@ class DispositionSchema(Schema):
     reason = ma.fields.Str(allow_none=True)
     owner_consent = ma.fields.Str(allow_none=True)
     lot_proceeds_fen = Int(allow_none=True)
+    lot_auction_ref = ma.fields.Str(allow_none=True)
+    lot_split = _enum(LotSplit, allow_none=True)
+    lot_buyer = ma.fields.Function(
+        lambda d: (
+            shown("person_name", d.lot_buyer, full=_full_personal(d.custodian_agency_id))
+            if d.lot_buyer
+            else None
+        ),
+        metadata={"description": f"the auction lot's buyer (买受人), {PERSONAL_DOC}"},
+    )
     refund_doc_no = ma.fields.Str(allow_none=True)
     status = _enum(DispositionRecordStatus)
     proposed_by_id = Int()

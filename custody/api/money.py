@@ -13,16 +13,17 @@ from custody.database import outside_transaction, writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.items import MAX_FEN
 from custody.domain.money import ClaimClass, LineKind, LineStatus, MovementKind, PlanStatus
+from custody.domain.owner_lookup import format_code
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.downloads import reconciliation_report_response
 from custody.extensions import db
 from custody.models.money import MoneyMovement, Victim
-from custody.services import money, reconciliation, restitution
+from custody.services import freezes, money, reconciliation, restitution
 from custody.services.visibility import get_case
 
 from .common import AgencyRefSchema, AwareDateTime, Blueprint, Date, FilePart, Int, Schema
 from .lifecycle import CONFIRM_HEADER
-from .lifecycle_schemas import ReasonSchema, RequiredReasonSchema
+from .lifecycle_schemas import FreezeSchema, ReasonSchema, RequiredReasonSchema
 from .schemas import PageQuerySchema, _enum
 
 blp = Blueprint(
@@ -154,6 +155,15 @@ class VictimSchema(Schema):
     contact = ma.fields.Str(allow_none=True)
     payee_bank = ma.fields.Str(allow_none=True)
     payee_account = ma.fields.Str(allow_none=True)
+    lookup_no = ma.fields.Str(
+        allow_none=True, metadata={"description": "the victim's lookup number (POST /victim-lookup)"}
+    )
+    lookup_code = ma.fields.Str(
+        allow_none=True,
+        metadata={
+            "description": "the victim's lookup code: only for the agency handling the case and auditors"
+        },
+    )
     claims = ma.fields.List(ma.fields.Nested(ClaimSchema))
 
 
@@ -307,6 +317,49 @@ class CaseMoney(MethodView):
         }
 
 
+class FrozenAccountSchema(Schema):
+    item_id = ma.fields.Function(lambda a: a.item.id)
+    label_code = ma.fields.Function(lambda a: a.item.label_code)
+    item_name = ma.fields.Function(lambda a: a.item.name)
+    category = ma.fields.Function(lambda a: a.item.category.value)
+    frozen_fen = Int(metadata={"description": "held by the freezes in force (active, not past their end)"})
+    in_force = Int()
+    queued = Int(metadata={"description": "queued freezes (轮候), in their priority order below"})
+    queued_fen = Int()
+    ended = Int(metadata={"description": "lapsed or released"})
+    next_end = Date(allow_none=True, metadata={"description": "the earliest end of a freeze in force"})
+    freezes = ma.fields.List(ma.fields.Nested(FreezeSchema))
+
+
+class FrozenFundsSchema(Schema):
+    case_id = Int()
+    today = Date()
+    total_frozen_fen = Int()
+    total_queued_fen = Int()
+    freezes = Int()
+    accounts = ma.fields.List(ma.fields.Nested(FrozenAccountSchema))
+
+
+@blp.route("/cases/<int:case_id>/frozen-funds")
+class CaseFrozenFunds(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, FrozenFundsSchema)
+    def get(self, case_id: int):
+        """The case's frozen funds: per frozen account the amount held by the freezes in force, their end
+        and renewals, queued freezes (轮候) in priority order, lapsed and released ones; the totals per
+        account and for the case. Account numbers are masked unless your agency holds the item."""
+        funds = freezes.frozen_funds(db.session, current_actor(), case_id)
+        return {
+            "case_id": case_id,
+            "today": funds.today,
+            "total_frozen_fen": funds.total_frozen_fen,
+            "total_queued_fen": funds.total_queued_fen,
+            "freezes": funds.freezes,
+            "accounts": funds.accounts,
+        }
+
+
 @blp.route("/cases/<int:case_id>/money/movements")
 class CaseMovements(MethodView):
     decorators = [login_required_api]
@@ -417,8 +470,18 @@ def _victim_out(actor: Actor, victim: Victim) -> dict[str, Any]:
         "contact": shown("person_contact", victim.contact, full=full),
         "payee_bank": victim.payee_bank,
         "payee_account": shown("account_no", victim.payee_account, full=full),
+        "lookup_no": victim.lookup_no,
+        "lookup_code": format_code(victim.lookup_code)
+        if victim.lookup_code and _gives_code(actor, victim)
+        else None,
         "claims": victim.claims,
     }
+
+
+def _gives_code(actor: Actor, victim: Victim) -> bool:
+    """[DESIGN] The victim's lookup code is handed over by the agency handling the case (which recorded
+    them): its users and auditors see it; the agencies holding the money do not need it."""
+    return sees_personal_data(actor, get_case(db.session, actor, victim.case_id).handling_agency_id)
 
 
 @blp.route("/cases/<int:case_id>/victims")

@@ -16,6 +16,7 @@ from custody.domain.deadlines import AlertRule, AlertState
 from custody.domain.enums import CaseStage, ItemCategory
 from custody.domain.judgment_orders import OrderKind, OrderLine, OrderStatus
 from custody.domain.milestones import NoticeBasis
+from custody.domain.money import ClaimClass, PlanStatus
 from custody.domain.owner_lookup import LookupOutcome, OwnerStatus
 from custody.domain.spot_checks import SpotCheckResult, SpotCheckStatus
 from custody.domain.stocktake import DiscrepancyStatus, StocktakeResult, StocktakeStatus
@@ -993,6 +994,69 @@ class OwnerResultSchema(Schema):
     list_no = ma.fields.Str()
     seized_on = Date()
     items = ma.fields.List(ma.fields.Nested(OwnerItemSchema))
+
+
+class VictimLookupSchema(Schema):
+    lookup_no = ma.fields.Str(required=True, validate=ma.validate.Length(max=64))
+    code = ma.fields.Str(required=True, validate=ma.validate.Length(max=64))
+
+
+class VictimPaymentSchema(Schema):
+    paid_on = Date()
+    amount_fen = Int()
+
+
+class VictimClaimStatusSchema(Schema):
+    klass = _enum(ClaimClass)
+    klass_label = ma.fields.Function(lambda c: gettext(c.klass.label))
+    claimed_fen = Int()
+    recorded_on = Date()
+    confirmed_fen = Int(allow_none=True)
+    confirmed_on = Date(allow_none=True)
+    compensated_fen = Int()
+    planned_fen = Int(allow_none=True, metadata={"description": "in a plan awaiting approval or approved"})
+    plan_status = _enum(PlanStatus, allow_none=True)
+    paid_fen = Int()
+    payments = ma.fields.List(ma.fields.Nested(VictimPaymentSchema))
+
+
+class VictimResultSchema(Schema):
+    lookup_no = ma.fields.Str()
+    claims = ma.fields.List(ma.fields.Nested(VictimClaimStatusSchema))
+
+
+def _lookup_refused(outcome: LookupOutcome, not_found: str):
+    if outcome is LookupOutcome.LIMITED:
+        response = problem(
+            429,
+            gettext("Too many attempts"),
+            gettext("Too many failed attempts. Try again in 15 minutes."),
+            code="owner_lookup.limited",
+        )
+        response.headers["Retry-After"] = "900"
+        return response
+    return problem(404, gettext("Not found"), not_found, code="owner_lookup.not_found")
+
+
+@blp.route("/victim-lookup")
+class VictimLookup(MethodView):
+    @blp.arguments(VictimLookupSchema)
+    @blp.response(200, VictimResultSchema)
+    @blp.alt_response(404, description="Unknown lookup number or wrong code (never told apart)")
+    @blp.alt_response(429, description="Too many failed attempts from this address")
+    def post(self, data):
+        """被害人查询 — no login: the victim's lookup number and code give their own claims, the amounts
+        confirmed, planned and paid, with dates; nothing about anyone else or the case. Rate-limited
+        with the owner lookup; every attempt is audited."""
+        result = owner_lookup.victim_lookup(
+            db.session, lookup_no=data["lookup_no"], code=data["code"], origin=request_origin()
+        )
+        db.session.commit()
+        if result.outcome is not LookupOutcome.SUCCESS:
+            return _lookup_refused(
+                result.outcome, gettext("No victim record matches this number and lookup code.")
+            )
+        return result
 
 
 @blp.route("/owner-lookup")

@@ -134,6 +134,8 @@ DISPOSITION_FIELDS = (
     "status",
     "receipt_no",
     "lot_proceeds_fen",
+    "lot_auction_ref",
+    "lot_split",
     "refund_doc_no",
 )
 FREEZE_FIELDS = (
@@ -435,9 +437,13 @@ def _disposition_step(status: str | None) -> Callable[..., None]:
                 "custodian_agency_id", item.fields["custodian_agency_id"]
             )
             fields["receipt_no"] = fields["lot_proceeds_fen"] = fields["refund_doc_no"] = None
+            fields["lot_auction_ref"] = fields["lot_split"] = None
         elif action == "disposition.execute":
             fields["receipt_no"] = data.get("receipt_no", UNKNOWN)
             fields["lot_proceeds_fen"] = data.get("lot_proceeds_fen")
+            lot = _dict(data.get("lot"))
+            fields["lot_auction_ref"] = lot.get("auction_ref")
+            fields["lot_split"] = lot.get("split")
             disposition.lines[item.id] = data.get("proceeds_fen")
         elif action == "disposition.refund":
             fields["refund_doc_no"] = data.get("refund_doc_no", UNKNOWN)

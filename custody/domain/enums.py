@@ -86,6 +86,8 @@ class ItemCategory(LabelledEnum):
     SECURITIES = "securities"  # 股票、债券、基金份额
     EQUITY = "equity"  # 股权
     INSURANCE = "insurance"  # 保险权益
+    PAYMENT_ACCOUNT = "payment_account"  # 第三方支付账户（支付宝、微信支付、财付通等）
+    VIRTUAL_ASSET = "virtual_asset"  # 虚拟货币、虚拟资产
     VEHICLE = "vehicle"  # 机动车
     VESSEL = "vessel"  # 船舶
     PHONE = "phone"  # 手机
@@ -237,6 +239,8 @@ register_labels(
         (ItemCategory.SECURITIES, N_("Securities")),
         (ItemCategory.EQUITY, N_("Equity")),
         (ItemCategory.INSURANCE, N_("Insurance rights")),
+        (ItemCategory.PAYMENT_ACCOUNT, N_("Third-party payment account")),
+        (ItemCategory.VIRTUAL_ASSET, N_("Virtual currency / virtual asset")),
         (ItemCategory.VEHICLE, N_("Vehicle")),
         (ItemCategory.VESSEL, N_("Vessel")),
         (ItemCategory.PHONE, N_("Mobile phone")),

@@ -131,6 +131,8 @@ NEVER_STORED = frozenset(
         ItemCategory.SECURITIES,
         ItemCategory.EQUITY,
         ItemCategory.INSURANCE,
+        ItemCategory.PAYMENT_ACCOUNT,
+        ItemCategory.VIRTUAL_ASSET,
         ItemCategory.REAL_ESTATE,
     }
 )
@@ -236,6 +238,7 @@ def value_fen(
 # -- identifying particulars on printed lists ----------------------------------------------------
 
 # Category → the details that identify the thing itself (IMEI, plate, VIN, serial, account), in order.
+MASKED_DETAILS = frozenset({"account_no", "account_id"})  # last four characters on printed lists
 IDENTIFYING_DETAILS: dict[ItemCategory, tuple[str, ...]] = {
     ItemCategory.PHONE: ("imei", "imei2"),
     ItemCategory.VEHICLE: ("plate", "vin"),
@@ -243,6 +246,8 @@ IDENTIFYING_DETAILS: dict[ItemCategory, tuple[str, ...]] = {
     ItemCategory.ELECTRONICS: ("serial_no",),
     ItemCategory.BANK_ACCOUNT: ("bank", "account_no"),
     ItemCategory.SECURITIES: ("institution", "account_no"),
+    ItemCategory.PAYMENT_ACCOUNT: ("platform", "account_id"),
+    ItemCategory.VIRTUAL_ASSET: ("currency", "wallet_address"),
     ItemCategory.REAL_ESTATE: ("address", "title_no"),
     ItemCategory.DOCUMENTS: ("document_no",),
     ItemCategory.CONTRABAND: ("seal_no",),
@@ -257,7 +262,7 @@ def identifying_details(category: ItemCategory, details: dict[str, Any] | None) 
         value = (details or {}).get(key)
         if isinstance(value, str) and value.strip():
             value = value.strip()
-            found.append((key, "****" + value[-4:] if key == "account_no" else value))
+            found.append((key, "****" + value[-4:] if key in MASKED_DETAILS else value))
     return found
 
 
@@ -312,7 +317,19 @@ _KEPT_AT_INSTITUTION: dict[ItemCategory, tuple[ExternalKind, str]] = {
     ItemCategory.SECURITIES: (ExternalKind.OTHER, "institution"),
     ItemCategory.EQUITY: (ExternalKind.OTHER, "company"),
     ItemCategory.INSURANCE: (ExternalKind.OTHER, "insurer"),
+    ItemCategory.PAYMENT_ACCOUNT: (ExternalKind.OTHER, "platform"),
+    # [DESIGN] coins sit at their wallet address (or with the exchange, when one is named).
+    ItemCategory.VIRTUAL_ASSET: (ExternalKind.OTHER, "platform"),
 }
+# Accounts and wallets are never shelved: kept where the institution or the chain holds them.
+KEPT_WHERE_THEY_ARE = frozenset(
+    {
+        ItemCategory.BANK_ACCOUNT,
+        ItemCategory.SECURITIES,
+        ItemCategory.PAYMENT_ACCOUNT,
+        ItemCategory.VIRTUAL_ASSET,
+    }
+)
 
 
 SEALED_IN_PLACE = "原地查封"
@@ -333,10 +350,12 @@ def default_keeping(
         return ExternalKind.OTHER, (
             place.strip() if isinstance(place, str) and place.strip() else SEALED_IN_PLACE
         )
-    if category in (ItemCategory.BANK_ACCOUNT, ItemCategory.SECURITIES) or measure is Measure.FROZEN:
+    if category in KEPT_WHERE_THEY_ARE or measure is Measure.FROZEN:
         kind, field = _KEPT_AT_INSTITUTION.get(category, (ExternalKind.OTHER, ""))
         place = details.get(field) if field else None
-        return kind, (place.strip() if isinstance(place, str) and place.strip() else None)
+        if not (isinstance(place, str) and place.strip()) and category is ItemCategory.VIRTUAL_ASSET:
+            place = details.get("wallet_address")
+        return kind, (place.strip()[:200] if isinstance(place, str) and place.strip() else None)
     return None
 
 
@@ -456,7 +475,13 @@ def measure_date_problem(measure_date: date, now: datetime) -> str | None:
 
 
 FREEZABLE = frozenset(
-    {ItemCategory.BANK_ACCOUNT, ItemCategory.SECURITIES, ItemCategory.EQUITY, ItemCategory.INSURANCE}
+    {
+        ItemCategory.BANK_ACCOUNT,
+        ItemCategory.SECURITIES,
+        ItemCategory.EQUITY,
+        ItemCategory.INSURANCE,
+        ItemCategory.PAYMENT_ACCOUNT,
+    }
 )
 
 # Category-specific fields: name → (required, validator). Validators return an error msgid or None.
@@ -522,6 +547,27 @@ def _account_no(value: Any) -> str | None:
     return None
 
 
+_WALLET = re.compile(r"[A-Za-z0-9:_-]{20,128}")
+_COIN_UNITS = re.compile(r"\d{1,20}(\.\d{1,18})?")
+
+
+def _wallet_address(value: Any) -> str | None:
+    if not isinstance(value, str) or not _WALLET.fullmatch(value.strip()):
+        return N_("A wallet address is 20–128 letters and digits.")
+    return None
+
+
+def _coin_units(value: Any) -> str | None:
+    """A quantity of a virtual currency, written exactly (up to 18 decimals, as chains count)."""
+    if (
+        not isinstance(value, str)
+        or not _COIN_UNITS.fullmatch(value.strip())
+        or not any(c in "123456789" for c in value)
+    ):
+        return N_("A positive number with at most 18 decimals, e.g. 1520.5.")
+    return None
+
+
 def _denominations(value: Any) -> str | None:
     if not isinstance(value, dict) or not value:
         return N_('Give the count of each denomination, e.g. {"10000": 12} for twelve 100-yuan notes.')
@@ -573,6 +619,23 @@ CATEGORY_FIELDS: dict[ItemCategory, dict[str, tuple[bool, Any]]] = {
         "units": (False, _text(40)),
     },
     ItemCategory.EQUITY: {"company": (True, _text(100)), "share": (False, _text(40))},
+    # [DESIGN] 第三方支付账户: the platform (支付宝、微信支付、财付通 …) and the account id on it (the
+    # login phone, e-mail or the platform's user number); the balance when known.
+    ItemCategory.PAYMENT_ACCOUNT: {
+        "platform": (True, _text(50)),
+        "account_id": (True, _text(64)),
+        "account_name": (False, _text(64)),
+        "amount_fen": (False, _non_negative_int),
+    },
+    # [DESIGN] 虚拟货币: the currency (USDT, BTC …), the wallet address, the quantity (exact decimal
+    # text); the chain and the exchange or custodian holding it when known.
+    ItemCategory.VIRTUAL_ASSET: {
+        "currency": (True, _text(20)),
+        "wallet_address": (True, _wallet_address),
+        "units": (True, _coin_units),
+        "chain": (False, _text(40)),
+        "platform": (False, _text(100)),
+    },
     ItemCategory.INSURANCE: {"insurer": (True, _text(100)), "policy_no": (True, _text(40))},
     ItemCategory.VEHICLE: {
         "plate": (False, _plate),

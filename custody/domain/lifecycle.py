@@ -720,6 +720,9 @@ ASSET_TYPES_FOR_CATEGORY: dict[ItemCategory, frozenset[FreezeAssetType]] = {
     ),
     ItemCategory.EQUITY: frozenset({FreezeAssetType.EQUITY, FreezeAssetType.INVESTMENT_RIGHTS}),
     ItemCategory.INSURANCE: frozenset({FreezeAssetType.INSURANCE}),
+    # [DESIGN] the balance of a third-party payment account is frozen like a deposit (its platform
+    # assists as a bank does: 公安部 2015 规定 on freezing 存款、汇款 and other property).
+    ItemCategory.PAYMENT_ACCOUNT: frozenset({FreezeAssetType.DEPOSIT, FreezeAssetType.REMITTANCE}),
 }
 
 

@@ -8,7 +8,7 @@ migration 0040); these functions decide what may be recorded and how money is sh
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -273,6 +273,85 @@ def allocate(funds_fen: int, claims: Iterable[Claim]) -> Plan:
     return Plan(funds_fen, tuple(allocations), left, short)
 
 
+# -- auction lots -------------------------------------------------------------------------------
+
+
+class LotSplit(LabelledEnum):
+    """How a lot's total price was shared out over its items."""
+
+    AUCTION = "auction"  # the auction's own per-item prices
+    APPRAISED = "appraised"  # in proportion to each item's appraised (estimated) value
+    EQUAL = "equal"  # equally: no item of the lot has a value
+
+
+LOT_RULE = "largest-remainder-v1"
+
+
+@dataclass(frozen=True)
+class AuctionLot:
+    """One lot of a judicial auction (司法拍卖) that sold many items together: the auction's
+    reference (the platform's lot or 成交确认书 number) and the buyer (买受人)."""
+
+    reference: str
+    buyer: str
+
+
+def split_by_weight(total_fen: int, weights: Mapping[int, int]) -> dict[int, int]:
+    """Share ``total_fen`` over keys in proportion to their (positive) weights, exactly.
+
+    [DESIGN] The same largest-remainder rule as the restitution plan (``share_proportionally``):
+    each key first gets ⌊total × weight ÷ Σweights⌋ 分; the few 分 left over (fewer than the keys) go
+    one each to the largest discarded fractions, ties to the smaller key. The parts add up to the
+    total, each is within one 分 of its exact proportion, and the keys' order changes nothing."""
+    if total_fen < 0 or not weights or any(w <= 0 for w in weights.values()):
+        raise ValueError("a non-negative total over positive weights")
+    whole = sum(weights.values())
+    parts = {key: total_fen * weight // whole for key, weight in weights.items()}
+    left = total_fen - sum(parts.values())
+    for key in sorted(weights, key=lambda k: (-(total_fen * weights[k] % whole), k))[:left]:
+        parts[key] += 1
+    return parts
+
+
+def split_lot(
+    total_fen: int, values: Mapping[int, int | None], prices: Mapping[int, int] | None = None
+) -> tuple[LotSplit, dict[int, int]]:
+    """An auction lot's total price shared out over its items (item id → 分).
+
+    The auction's own per-item prices when it states them (every item, adding up to the total);
+    otherwise in proportion to each item's appraised value; when no item has a value, equally.
+    [DESIGN] A lot where some items have a value and others none is refused: a share for an item
+    without a value would be invented, so the keeper gives the auction's prices (or has the items
+    valued) instead. A value of 0 counts as none."""
+    if not values:
+        raise ValueError("a lot has items")
+    if prices:
+        if set(prices) != set(values):
+            raise InvalidInput(
+                N_("Give a price for every item of the lot, or none."),
+                fields={"line_proceeds": [N_("Every item of the lot, or none.")]},
+            )
+        if any(v < 0 or v > MAX_FEN for v in prices.values()) or sum(prices.values()) != total_fen:
+            raise InvalidInput(
+                N_("The prices of the items must add up to the lot's proceeds."),
+                fields={"line_proceeds": [N_("Does not add up to the proceeds.")]},
+            )
+        return LotSplit.AUCTION, dict(prices)
+    valued = {key: v for key, v in values.items() if v}
+    if not valued:
+        return LotSplit.EQUAL, split_by_weight(total_fen, dict.fromkeys(values, 1))
+    if len(valued) != len(values):
+        raise InvalidInput(
+            N_(
+                "Some items of the lot have no appraised value: give the auction's price of every item, "
+                "or value the items first."
+            ),
+            code="money.lot_unvalued_items",
+            fields={"line_proceeds": [N_("Give the auction's price of every item.")]},
+        )
+    return LotSplit.APPRAISED, split_by_weight(total_fen, valued)
+
+
 def check_claim_amounts(
     claimed_fen: Any, confirmed_fen: Any = None, compensated_fen: Any = None
 ) -> tuple[int, int | None, int]:
@@ -312,6 +391,9 @@ def owed(confirmed_fen: int | None, compensated_fen: int, paid_fen: int) -> int:
 register_labels(
     [
         (MovementKind.DEPOSIT, N_("Cash deposited")),
+        (LotSplit.AUCTION, N_("The auction's per-item prices")),
+        (LotSplit.APPRAISED, N_("In proportion to the appraised values")),
+        (LotSplit.EQUAL, N_("Equally (no appraised values)")),
         (MovementKind.INTEREST, N_("Interest (fruits)")),
         (MovementKind.PROCEEDS, N_("Sale / auction proceeds")),
         (MovementKind.DEDUCTION, N_("Deducted from a frozen account")),

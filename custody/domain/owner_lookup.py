@@ -109,6 +109,19 @@ CODE_LENGTH = 16
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read off paper
 
 
+# [DESIGN] A victim's lookup number: a prefix no seizure-list number has, then the victim's id. Like a
+# list number it is not secret; the code carries the entropy.
+VICTIM_PREFIX = "BHR-"
+
+
+def victim_lookup_no(victim_id: int) -> str:
+    return f"{VICTIM_PREFIX}{victim_id:08d}"
+
+
+def is_victim_lookup_no(number: str | None) -> bool:
+    return normalise_list_no(number).startswith(VICTIM_PREFIX)
+
+
 def format_code(code: str) -> str:
     """As printed: groups of four (``ABCD-EFGH-JKMN-PQRS``); typing it with or without dashes works."""
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))

@@ -28,6 +28,7 @@ from custody.domain.lifecycle import (
     RecipientRelation,
     WitnessKind,
 )
+from custody.domain.money import LotSplit
 from custody.orm import Base, str_enum, utcnow
 
 from .agency import Agency
@@ -152,6 +153,10 @@ class Disposition(Base):
     authorisation_ref: Mapped[str | None] = mapped_column(String(100))
     # Early sale of a lot (one auction, many items): the lot's total; lines may carry item prices.
     lot_proceeds_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # An auction lot (司法拍卖, issue 13): its reference, the buyer (买受人), how the total was split.
+    lot_auction_ref: Mapped[str | None] = mapped_column(String(64))
+    lot_buyer: Mapped[str | None] = mapped_column(String(200))
+    lot_split: Mapped[LotSplit | None] = mapped_column(str_enum(LotSplit))
     # 退库: confiscated unclaimed property later claimed and proven is refunded from the treasury.
     refund_doc_no: Mapped[str | None] = mapped_column(String(64))
     refunded_at: Mapped[datetime | None]

@@ -160,6 +160,7 @@ class Victim(Base):
     of the case only; the audit record holds ids and amounts, never the name."""
 
     __tablename__ = "victim"
+    __table_args__ = (Index("ix_victim_lookup_no", "lookup_no", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("criminal_case.id"), index=True)
@@ -168,6 +169,10 @@ class Victim(Base):
     contact: Mapped[str | None] = mapped_column(String(64))
     payee_bank: Mapped[str | None] = mapped_column(String(100))
     payee_account: Mapped[str | None] = mapped_column(String(40))
+    # 被害人查询: the number and code given to the victim to look up their own restitution status
+    # (services/owner_lookup.victim_lookup); like a seizure list's holder code, never in an event.
+    lookup_no: Mapped[str | None] = mapped_column(String(32))
+    lookup_code: Mapped[str | None] = mapped_column(String(16))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

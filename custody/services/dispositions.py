@@ -58,6 +58,7 @@ from custody.domain.lifecycle import (
     witness_disqualified,
 )
 from custody.domain.milestones import NOTICE_MONTHS
+from custody.domain.money import LOT_RULE, AuctionLot, check_text, split_lot
 from custody.domain.policy import Action, require
 from custody.models.agency import Agency
 from custody.models.audit import AuditEvent
@@ -478,6 +479,18 @@ def _proceeds_place(items: list[Item]) -> str:
     return "涉案款专户"
 
 
+def _lot_data(disposition: Disposition, item: Item) -> dict[str, Any]:
+    """The auction lot in an item's event: the buyer only as a salted commitment (the name stays on
+    the disposal row), like a return's recipient [DESIGN]."""
+    return {
+        "auction_ref": disposition.lot_auction_ref,
+        "split": disposition.lot_split,
+        "rule": LOT_RULE,
+        "total_fen": disposition.lot_proceeds_fen,
+        "buyer_sha256": personal_data_digest(item.personal_data_salt, disposition.lot_buyer or ""),
+    }
+
+
 def _proceeds_entry(
     session: Session,
     actor: Actor,
@@ -540,6 +553,7 @@ def _proceeds_entry(
             "source_item_ids": [i.id for i in items],
             **_common(disposition),
             "receipt_no": receipt_no,
+            **({"lot": _lot_data(disposition, entry)} if disposition.lot_auction_ref else {}),
         },
     )
     return entry
@@ -557,12 +571,17 @@ def execute_disposition(
     proceeds_fen: int | None = None,
     line_proceeds: Mapping[int, int] | None = None,
     recipient: Recipient | None = None,
+    lot: AuctionLot | None = None,
 ) -> Disposition:
     """执行 — the keeper carries out an approved disposal and records the execution receipt.
 
     Destruction needs a witness: a user outside the chain of custody confirming with their password
     (``witness`` + ``witness_password``), or an external person (``external_witness``). An early
-    sale records its proceeds (a lot's total; ``line_proceeds`` optionally each item's price)."""
+    sale records its proceeds (a lot's total; ``line_proceeds`` optionally each item's price).
+
+    An auction ``lot`` (reference and buyer) sells the items together for ``proceeds_fen``: each
+    item's part is the auction's own price (``line_proceeds``) or, without one, the total split by
+    appraised value (``domain/money.split_lot``)."""
     disposition, items = _locked(session, actor, disposition_id)
     acting = require_keeper_on_items(session, actor, Action.EXECUTE_DISPOSITION, items)
     _require_status(disposition, DispositionRecordStatus.APPROVED)
@@ -571,7 +590,18 @@ def execute_disposition(
     _recheck_grounds(session, disposition, items)
     check_execution(kind, receipt_no, proceeds_fen)
     per_item = dict(line_proceeds or {})
-    if kind is DispositionKind.EARLY_SALE:
+    lot_fields: dict[str, Any] | None = None
+    if lot is not None:
+        if kind is not DispositionKind.EARLY_SALE:
+            raise InvalidInput(
+                N_("Only a sale is sold as an auction lot."), fields={"auction_ref": [N_("Not applicable.")]}
+            )
+        lot_fields = check_text({"auction_ref": (lot.reference, 64, True), "buyer": (lot.buyer, 200, True)})
+        split, per_item = split_lot(
+            proceeds_fen or 0, {i.id: i.estimated_value_fen for i in items}, per_item or None
+        )
+        lot_fields["split"] = split
+    elif kind is DispositionKind.EARLY_SALE:
         check_lot_proceeds([i.id for i in items], proceeds_fen or 0, per_item)
     elif per_item:
         raise InvalidInput(
@@ -645,6 +675,10 @@ def execute_disposition(
     entry = None
     if kind is DispositionKind.EARLY_SALE:
         disposition.lot_proceeds_fen = proceeds_fen
+        if lot_fields is not None:
+            disposition.lot_auction_ref = lot_fields["auction_ref"]
+            disposition.lot_buyer = lot_fields["buyer"]
+            disposition.lot_split = lot_fields["split"]
         entry = _proceeds_entry(
             session, acting[items[0].id], items, disposition, proceeds_fen or 0, disposition.receipt_no
         )
@@ -687,6 +721,8 @@ def execute_disposition(
                 proceeds_item_id=entry.id,
                 proceeds_label_code=entry.label_code,
             )
+            if lot_fields is not None:
+                data["lot"] = _lot_data(disposition, item)
         append_item_event(
             session, item, acting[item.id], "disposition.execute", before=before, occurred_at=now, data=data
         )

@@ -82,6 +82,11 @@ COLUMNS: dict[str, tuple[str, bool]] = {
     "保险公司": ("details.insurer", False),
     "保单号": ("details.policy_no", False),
     "船舶登记号": ("details.registry_no", False),
+    "支付平台": ("details.platform", False),
+    "支付账户": ("details.account_id", False),
+    "币种": ("details.currency", False),
+    "钱包地址": ("details.wallet_address", False),
+    "持有数量": ("details.units", False),
 }
 
 CATEGORY_NAMES: dict[str, ItemCategory] = {
@@ -91,6 +96,10 @@ CATEGORY_NAMES: dict[str, ItemCategory] = {
     "证券": ItemCategory.SECURITIES,
     "股权": ItemCategory.EQUITY,
     "保险": ItemCategory.INSURANCE,
+    "第三方支付账户": ItemCategory.PAYMENT_ACCOUNT,
+    "支付宝": ItemCategory.PAYMENT_ACCOUNT,
+    "微信支付": ItemCategory.PAYMENT_ACCOUNT,
+    "虚拟货币": ItemCategory.VIRTUAL_ASSET,
     "机动车": ItemCategory.VEHICLE,
     "车辆": ItemCategory.VEHICLE,
     "船舶": ItemCategory.VESSEL,

@@ -40,7 +40,7 @@ from custody.domain.policy import Action, Relation, require
 from custody.models.agency import Agency
 from custody.models.case import Case
 from custody.models.item import Item
-from custody.models.lifecycle import DispositionLine
+from custody.models.lifecycle import Disposition, DispositionLine
 from custody.models.money import (
     MoneyAccount,
     MoneyLedger,
@@ -449,9 +449,28 @@ def deposit_cash(
         f"money.{kind.value}",
         before=before,
         reason=text["note"],
-        data=movement_data(movement, account),
+        data={**movement_data(movement, account), **_sale_parts(session, disposition_id)},
     )
     return movement
+
+
+def _sale_parts(session: Session, disposition_id: int | None) -> dict[str, Any]:
+    """A sale's proceeds movement names each sold item's part (the auction's price or its share of
+    the lot by appraised value) and the auction lot, so the sub-ledger traces every 分 to an item."""
+    if disposition_id is None:
+        return {}
+    disposition = session.get(Disposition, disposition_id)
+    if disposition is None:
+        return {}
+    parts = [
+        {"item_id": line.item_id, "label_code": line.item.label_code, "proceeds_fen": line.proceeds_fen}
+        for line in sorted(disposition.lines, key=lambda line: line.item_id)
+    ]
+    return {
+        "sale_parts": parts,
+        "auction_ref": disposition.lot_auction_ref,
+        "lot_split": disposition.lot_split,
+    }
 
 
 def record_interest(
@@ -513,6 +532,7 @@ def record_deduction(
     if item.measure is not Measure.FROZEN or item.category not in (
         ItemCategory.BANK_ACCOUNT,
         ItemCategory.SECURITIES,
+        ItemCategory.PAYMENT_ACCOUNT,
     ):
         raise Conflict(N_("Only a frozen account can be deducted from."), code="money.not_frozen_account")
     ensure_not_disposed(facts(item))

@@ -14,6 +14,9 @@ already hold the database's write lock), so parallel guesses cannot all be count
 them is recorded. The client address is the TCP peer unless ``CUSTODY_TRUSTED_PROXIES`` says how
 many reverse proxies in front of the app may be believed about ``X-Forwarded-For``.
 
+A victim of the case looks up their own restitution status the same way (``victim_lookup``): the
+lookup number and code given when the victim was recorded, the same limit, the same event.
+
 Every attempt, refused or not, is a security event. It names no case: the public caller's address
 and user agent are for the security log, not for a case's dossier.
 """
@@ -32,6 +35,7 @@ from custody.audit.recorder import record_event
 from custody.domain.actor import Origin
 from custody.domain.clock import local_date
 from custody.domain.enums import EventCategory, LineDecision, Outcome
+from custody.domain.money import ClaimClass, LineStatus, PlanStatus
 from custody.domain.owner_lookup import (
     FAILURE_WINDOW,
     LookupOutcome,
@@ -45,6 +49,7 @@ from custody.domain.owner_lookup import (
 from custody.models.agency import Agency
 from custody.models.case import SeizureList
 from custody.models.item import Item
+from custody.models.money import RestitutionClaim, RestitutionLine, RestitutionPlan, Victim
 from custody.models.oversight import OwnerLookupAttempt
 from custody.models.transfer import Transfer, TransferLine
 from custody.orm import utcnow
@@ -103,28 +108,28 @@ def _serialise(session: Session, ip: str) -> None:
     session.execute(select(func.pg_advisory_xact_lock(_lock_key("ip", ip))))
 
 
-def lookup(
-    session: Session, *, list_no: str | None, code: str | None, origin: Origin, now: datetime | None = None
-) -> LookupResult:
-    """One lookup attempt; recorded (rate limit and audit) whatever the outcome. The caller commits."""
-    number = normalise_list_no(list_no)
+def _begin(session: Session, origin: Origin, now: datetime | None) -> tuple[str, datetime, bool]:
+    """Serialise the address's attempts, then whether it is over the limit (no code is checked then)."""
     ip = (origin.ip or "unknown")[:64]
     _serialise(session, ip)
     now = now or utcnow()  # after the wait: attempts committed meanwhile are inside the window
-    since = now - FAILURE_WINDOW
-    seizure_list = None
-    if is_limited(_failures(session, OwnerLookupAttempt.ip, ip, since)):
-        outcome = LookupOutcome.LIMITED
-    else:
-        seizure_list = (
-            session.scalar(select(SeizureList).where(SeizureList.list_no == number)) if number else None
-        )
-        ok = seizure_list is not None and code_matches(code or "", seizure_list.verification_code)
-        outcome = LookupOutcome.SUCCESS if ok else LookupOutcome.FAILURE
-        if not ok:
-            seizure_list = None
+    return ip, now, is_limited(_failures(session, OwnerLookupAttempt.ip, ip, now - FAILURE_WINDOW))
+
+
+def _record(
+    session: Session,
+    *,
+    ip: str,
+    now: datetime,
+    number: str,
+    outcome: LookupOutcome,
+    origin: Origin,
+    object_type: str | None,
+    object_id: int | None,
+    data: dict[str, object],
+) -> None:
+    """Count the attempt for the rate limit and record it as a security event (naming no case)."""
     session.add(OwnerLookupAttempt(attempted_at=now, ip=ip, list_no=number, outcome=outcome))
-    items = _items(session, seizure_list.id) if seizure_list is not None else []
     record_event(
         session,
         category=EventCategory.SECURITY,
@@ -136,14 +141,165 @@ def lookup(
         }[outcome],
         actor=None,
         origin=origin,
-        object_type="seizure_list" if seizure_list else None,
-        object_id=seizure_list.id if seizure_list else None,
-        data={"list_no": number, "result": outcome, "items": len(items)},
+        object_type=object_type,
+        object_id=object_id,
+        data={"list_no": number, "result": outcome, **data},
     )
     session.flush()
+
+
+def lookup(
+    session: Session, *, list_no: str | None, code: str | None, origin: Origin, now: datetime | None = None
+) -> LookupResult:
+    """One lookup attempt; recorded (rate limit and audit) whatever the outcome. The caller commits."""
+    number = normalise_list_no(list_no)
+    ip, now, limited = _begin(session, origin, now)
+    seizure_list = None
+    if limited:
+        outcome = LookupOutcome.LIMITED
+    else:
+        seizure_list = (
+            session.scalar(select(SeizureList).where(SeizureList.list_no == number)) if number else None
+        )
+        ok = seizure_list is not None and code_matches(code or "", seizure_list.verification_code)
+        outcome = LookupOutcome.SUCCESS if ok else LookupOutcome.FAILURE
+        if not ok:
+            seizure_list = None
+    items = _items(session, seizure_list.id) if seizure_list is not None else []
+    _record(
+        session,
+        ip=ip,
+        now=now,
+        number=number,
+        outcome=outcome,
+        origin=origin,
+        object_type="seizure_list" if seizure_list else None,
+        object_id=seizure_list.id if seizure_list else None,
+        data={"items": len(items)},
+    )
     if seizure_list is None:
         return LookupResult(outcome, number)
     return LookupResult(outcome, number, local_date(seizure_list.seized_at), items)
+
+
+# -- a victim's own restitution status -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VictimPayment:
+    paid_on: date
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class VictimClaimStatus:
+    """One of the victim's own claims: what they claimed, what the judgment confirmed, what they
+    received elsewhere, what a plan awaiting approval or approved gives them, and what was paid."""
+
+    klass: ClaimClass
+    claimed_fen: int
+    recorded_on: date
+    confirmed_fen: int | None
+    confirmed_on: date | None
+    compensated_fen: int
+    planned_fen: int | None
+    plan_status: PlanStatus | None
+    paid_fen: int
+    payments: list[VictimPayment]
+
+
+@dataclass(frozen=True)
+class VictimLookupResult:
+    outcome: LookupOutcome
+    lookup_no: str
+    claims: list[VictimClaimStatus] = field(default_factory=list)
+
+
+def victim_lookup(
+    session: Session, *, lookup_no: str | None, code: str | None, origin: Origin, now: datetime | None = None
+) -> VictimLookupResult:
+    """被害人查询 — a victim's lookup number and code (given when the victim was recorded) show their
+    own claims and payments, and nothing else: no name, no other victim, no case, no totals. The same
+    rate limit per address and the same security event as the seizure-list lookup."""
+    number = normalise_list_no(lookup_no)
+    ip, now, limited = _begin(session, origin, now)
+    victim = None
+    if limited:
+        outcome = LookupOutcome.LIMITED
+    else:
+        victim = session.scalar(select(Victim).where(Victim.lookup_no == number)) if number else None
+        ok = (
+            victim is not None
+            and victim.lookup_code is not None
+            and code_matches(code or "", victim.lookup_code)
+        )
+        outcome = LookupOutcome.SUCCESS if ok else LookupOutcome.FAILURE
+        if not ok:
+            victim = None
+    claims = _victim_claims(session, victim.id) if victim is not None else []
+    _record(
+        session,
+        ip=ip,
+        now=now,
+        number=number,
+        outcome=outcome,
+        origin=origin,
+        object_type="victim" if victim else None,
+        object_id=victim.id if victim else None,
+        data={"claims": len(claims)},
+    )
+    return VictimLookupResult(outcome, number, claims)
+
+
+OPEN_PLANS = (PlanStatus.PROPOSED, PlanStatus.APPROVED)
+
+
+def _victim_claims(session: Session, victim_id: int) -> list[VictimClaimStatus]:
+    """Only rows that belong to this victim: their claims, and the plan lines of those claims."""
+    claims = list(
+        session.scalars(
+            select(RestitutionClaim)
+            .where(RestitutionClaim.victim_id == victim_id)
+            .order_by(RestitutionClaim.id)
+        )
+    )
+    if not claims:
+        return []
+    lines = session.execute(
+        select(
+            RestitutionLine.claim_id,
+            RestitutionLine.allocated_fen,
+            RestitutionLine.status,
+            RestitutionLine.paid_at,
+            RestitutionPlan.status,
+        )
+        .join(RestitutionPlan, RestitutionPlan.id == RestitutionLine.plan_id)
+        .where(RestitutionLine.claim_id.in_([c.id for c in claims]))
+        .order_by(RestitutionLine.id)
+    ).all()
+    result = []
+    for claim in claims:
+        mine = [line for line in lines if line.claim_id == claim.id]
+        pending = [line for line in mine if line[4] in OPEN_PLANS and line.status is LineStatus.PENDING]
+        result.append(
+            VictimClaimStatus(
+                klass=claim.klass,
+                claimed_fen=claim.claimed_fen,
+                recorded_on=local_date(claim.created_at),
+                confirmed_fen=claim.confirmed_fen,
+                confirmed_on=local_date(claim.confirmed_at) if claim.confirmed_at else None,
+                compensated_fen=claim.compensated_fen,
+                planned_fen=pending[-1].allocated_fen if pending else None,
+                plan_status=pending[-1][4] if pending else None,
+                paid_fen=claim.paid_fen,
+                payments=[
+                    VictimPayment(local_date(line.paid_at), line.allocated_fen)
+                    for line in mine
+                    if line.status is LineStatus.PAID and line.paid_at is not None
+                ],
+            )
+        )
+    return result
 
 
 def _items(session: Session, seizure_list_id: int) -> list[OwnerItem]:

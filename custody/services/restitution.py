@@ -10,6 +10,7 @@ Locks: case → plan → claim / order → money ledgers.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Any
 
@@ -38,6 +39,7 @@ from custody.domain.money import (
     check_text,
     owed,
 )
+from custody.domain.owner_lookup import CODE_ALPHABET, CODE_LENGTH, victim_lookup_no
 from custody.domain.policy import Action, Relation, require
 from custody.models.case import Case
 from custody.models.money import (
@@ -137,9 +139,12 @@ def add_victim(
         payee_bank=texts["payee_bank"],
         payee_account=texts["payee_account"],
         created_by_id=actor.user_id,
+        lookup_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)),
     )
     session.add(victim)
     session.flush()
+    victim.lookup_no = victim_lookup_no(victim.id)
+    # The lookup number is public, the code is not: neither is needed in the record (the row has them).
     _event(session, actor, case.id, "victim.add", "victim", victim.id, victim_id=victim.id)
     return victim
 

@@ -341,6 +341,10 @@ DETAIL_LABELS: dict[str, str] = {
     "weight_g": _l("Weight (g)"),
     "purity": _l("Purity"),
     "document_no": _l("Document number"),
+    "platform": _l("Platform"),
+    "account_id": _l("Account ID on the platform"),
+    "wallet_address": _l("Wallet address"),
+    "chain": _l("Chain / network"),
     "seal_no": _l("Seal number"),
     "denominations": _l("Denominations"),
 }

@@ -60,6 +60,7 @@ from custody.domain.lifecycle import (
     max_period_months,
     suggested_period_months,
 )
+from custody.domain.money import AuctionLot
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.errors import translate
@@ -1023,6 +1024,11 @@ def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: 
                 organisation=(form.witness_organisation.data or "").strip() or None,
             )
         user_witness = kind is DispositionKind.DESTROY and external is None
+        lot = None
+        if kind is DispositionKind.EARLY_SALE and (
+            (form.auction_ref.data or "").strip() or (form.buyer.data or "").strip()
+        ):
+            lot = AuctionLot(reference=form.auction_ref.data or "", buyer=form.buyer.data or "")
         return disposition_service.execute_disposition(
             db.session,
             actor,
@@ -1033,6 +1039,7 @@ def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: 
             external_witness=external,
             proceeds_fen=form.proceeds.data if kind is DispositionKind.EARLY_SALE else None,
             recipient=recipient,
+            lot=lot,
         )
 
     return _attempt(
@@ -1045,6 +1052,7 @@ def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: 
             "recipient": "recipient_name",
             "recipient.id_no": "recipient_id_no",
             "line_proceeds": "proceeds",
+            "lot": "auction_ref",
         },
     )
 

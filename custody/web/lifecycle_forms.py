@@ -359,6 +359,8 @@ class ExecuteForm(LifecycleForm):
         validators=[Optional()],
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
+    auction_ref = StringField(_l("Auction lot reference"), validators=[Optional(), Length(max=64)])
+    buyer = StringField(_l("Buyer (买受人)"), validators=[Optional(), Length(max=200)])
     recipient_name = StringField(_l("Recipient's name"), validators=[Optional(), Length(max=100)])
     recipient_id_no = StringField(
         _l("Recipient's ID number"),
@@ -514,6 +516,10 @@ DETAIL_LABELS: dict[str, Any] = {
     "weight_g": _l("Weight (g)"),
     "purity": _l("Purity"),
     "document_no": _l("Document no."),
+    "platform": _l("Platform"),
+    "account_id": _l("Account ID on the platform"),
+    "wallet_address": _l("Wallet address"),
+    "chain": _l("Chain / network"),
     "seal_no": _l("Seal no."),
 }
 

@@ -15,7 +15,9 @@ from custody.domain.actor import Actor
 from custody.domain.enums import ItemCategory
 from custody.domain.errors import DomainError, InvalidInput, NotFound
 from custody.domain.i18n import N_
+from custody.domain.lifecycle import FreezeStatus, freeze_status_on
 from custody.domain.money import STATE_CLASSES, ClaimClass, LineKind, LineStatus, MovementKind, PlanStatus
+from custody.domain.owner_lookup import format_code
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.downloads import reconciliation_report_response
@@ -28,7 +30,7 @@ from custody.orm import utcnow
 from custody.printing import LedgerLine, RestitutionEntry, RestitutionList, SubLedger
 from custody.printing import restitution_list_pdf as build_restitution_list
 from custody.printing import sub_ledger_pdf as build_sub_ledger
-from custody.services import money, reconciliation, restitution
+from custody.services import freezes, money, reconciliation, restitution
 from custody.services.imports import ImportRejected
 from custody.services.reconciliation import yuan
 from custody.services.visibility import get_case, get_item
@@ -117,8 +119,15 @@ def _case_context(actor: Actor, case: Case, **forms: Any) -> dict[str, Any]:
         for lb in ledgers
         for kind in ("interest", "remittance", "refund")
     }
+    frozen = freezes.frozen_funds(db.session, actor, case.id)
     return {
         "case": case,
+        "frozen": frozen,
+        "freeze_status": lambda f: freeze_status_on(f.status, f.expires_on, frozen.today),
+        "FS": FreezeStatus,
+        "account_shown": lambda item, value: shown(
+            "account_no", value, full=sees_personal_data(actor, item.custodian_agency_id)
+        ),
         "ledgers": ledgers,
         "total_fen": sum(lb.balance_fen for lb in ledgers),
         "movements": movements,
@@ -130,6 +139,9 @@ def _case_context(actor: Actor, case: Case, **forms: Any) -> dict[str, Any]:
         "agencies": _agency_names(),
         "personal": personal,
         "mask": lambda value: shown("person_id_no", value, full=personal),
+        # [DESIGN] the victim's lookup code is handed over by the agency handling the case
+        "gives_code": sees_personal_data(actor, case.handling_agency_id),
+        "format_code": format_code,
         "forms": forms,
         "entry_forms": entry_forms,
         "can": {

@@ -50,7 +50,7 @@ from custody.domain.errors import DomainError
 from custody.domain.i18n import N_
 from custody.domain.judgment_orders import OrderKind, OrderLine, OrderStatus
 from custody.domain.milestones import NoticeBasis
-from custody.domain.owner_lookup import FAILURE_WINDOW, LookupOutcome
+from custody.domain.owner_lookup import FAILURE_WINDOW, LookupOutcome, is_victim_lookup_no
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.domain.spot_checks import MAX_SAMPLE, SpotCheckResult
 from custody.domain.stocktake import DISCREPANCIES, DiscrepancyStatus, StocktakeResult, StocktakeStatus
@@ -187,12 +187,12 @@ class LedgerForm(FlaskForm):
 
 class OwnerLookupForm(FlaskForm):
     list_no = StringField(
-        _l("Seizure list number"),
+        _l("Seizure list number (or victim lookup number)"),
         validators=[DataRequired(), Length(max=64)],
         render_kw={"autocomplete": "off", "placeholder": "QD-PDGA-2026-00001"},
     )
     code = StringField(
-        _l("Holder lookup code"),
+        _l("Lookup code"),
         validators=[DataRequired(), Length(max=64)],
         render_kw={"autocomplete": "off", "autocapitalize": "characters"},
     )
@@ -1159,8 +1159,15 @@ def owner_lookup_page():
     result = None
     status = 200
     if form.validate_on_submit():
-        result = owner_lookup.lookup(
-            db.session, list_no=form.list_no.data, code=form.code.data, origin=request_origin()
+        # A victim's lookup number (BHR-…) looks up their restitution status; any other, a seizure list.
+        result = (
+            owner_lookup.victim_lookup(
+                db.session, lookup_no=form.list_no.data, code=form.code.data, origin=request_origin()
+            )
+            if is_victim_lookup_no(form.list_no.data)
+            else owner_lookup.lookup(
+                db.session, list_no=form.list_no.data, code=form.code.data, origin=request_origin()
+            )
         )
         db.session.commit()
         if result.outcome is LookupOutcome.LIMITED:

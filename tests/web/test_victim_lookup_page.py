@@ -1,0 +1,33 @@
+"""The public lookup page for a victim (issue 13): their own restitution status in Chinese, nobody
+else's; the case money page gives the handler each victim's lookup number and code."""
+
+from __future__ import annotations
+
+from custody.domain.owner_lookup import format_code
+
+from ..services.test_restitution import approve, pay, propose
+from ..services.test_victim_lookup import two_victims
+from .test_lifecycle_pages import get, user_client
+from .test_owner_lookup import lookup
+
+
+def test_a_victim_sees_only_their_own_status_on_the_public_page(app, client):
+    case, li, wang = two_victims()
+    pay(approve(propose(case)), 2, "领款凭证 W-1")
+    response = lookup(client, li.lookup_no, format_code(li.lookup_code).lower())
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "退赔被害人损失" in html or "被害人" in html
+    assert "¥3,000.00" in html and "¥2,400.00" in html and "已批准" in html  # claimed, planned, approved
+    for other in ("王某", "李某", "¥2,000.00", "¥1,600.00", "¥4,000.00", "¥500.00", "310115198001011234"):
+        assert other not in html, other
+    wrong = lookup(client, li.lookup_no, wang.lookup_code)
+    assert wrong.status_code == 404 and "¥3,000.00" not in wrong.get_data(as_text=True)
+
+
+def test_the_handler_sees_each_victims_lookup_number_and_code(app):
+    case, li, wang = two_victims()
+    page = get(user_client(app, "judge"), f"/cases/{case.id}/money")
+    assert li.lookup_no in page and format_code(li.lookup_code) in page
+    assert format_code(wang.lookup_code) in page
