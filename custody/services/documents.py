@@ -26,6 +26,7 @@ DOCUMENTS = {
     "destruction_record": "disposition",
     "label_sheet": "item",
     "stocktake_report": "stocktake",
+    "location_labels": "storage_location",
     "sub_ledger": "money_ledger",
     "restitution_list": "restitution_plan",
 }

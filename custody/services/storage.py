@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
 from custody.domain.deadlines import into_storage_judgement
-from custody.domain.enums import ExternalKind, LocationState
-from custody.domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from custody.domain.enums import AgencyKind, ExternalKind, LocationState
+from custody.domain.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from custody.domain.i18n import N_
 from custody.domain.items import (
     CheckInCandidate,
@@ -24,10 +24,12 @@ from custody.domain.items import (
     ensure_not_disposed,
     external_allowed,
     external_state,
+    may_use_centre,
     move_allowed,
+    parse_location_scan_code,
 )
 from custody.domain.policy import Action, Relation, require
-from custody.models.agency import StorageLocation
+from custody.models.agency import CustodyCentre, StorageLocation
 from custody.models.audit import AuditEvent
 from custody.models.item import Item
 from custody.orm import utcnow
@@ -100,6 +102,35 @@ def _location(session: Session, location_id: int) -> StorageLocation:
             N_("Unknown or inactive storage location."),
             code="not_found.location",
             fields={"location_id": [N_("Unknown or inactive storage location.")]},
+        )
+    return location
+
+
+def location_by_scan_code(session: Session, actor: Actor, code: str) -> StorageLocation:
+    """The active location whose shelf or bin label encodes ``code`` (``LOC:PDZX:R1-A-01``): 404
+    ``not_found.location`` for an unknown or malformed code, 403 ``location.other_centre`` for a location
+    of a centre the actor's keepers do not work in (domain/items.may_use_centre)."""
+    parsed = parse_location_scan_code(code)
+    location = None
+    if parsed is not None:
+        centre_code, location_code = parsed
+        location = session.scalar(
+            select(StorageLocation)
+            .join(CustodyCentre, CustodyCentre.id == StorageLocation.centre_id)
+            .where(
+                func.upper(CustodyCentre.code) == centre_code,
+                func.upper(StorageLocation.code) == location_code,
+                StorageLocation.is_active,
+            )
+        )
+    if location is None:
+        raise NotFound(N_("Unknown location label %(label)s."), code="not_found.location", label=code[:90])
+    holds_custody = actor.agency_kind is not AgencyKind.CENTRE_OPERATOR
+    if not may_use_centre(holds_custody, location.centre_id, actor.operated_centre_ids):
+        raise PermissionDenied(
+            N_("%(path)s belongs to a custody centre your agency does not work in."),
+            code="location.other_centre",
+            path=location.path,
         )
     return location
 

@@ -527,8 +527,14 @@ class BackdateMixin:
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
+# A long list of locations: pages.js adds a filter box (by code or any part of the path) [DESIGN].
+SEARCHABLE = {"data-searchable": "", "data-filter-label": _l("Filter by code or name")}
+
+
 class CheckInForm(BackdateMixin, FlaskForm):
-    location_id = SelectField(_l("Storage location"), coerce=int, validators=[DataRequired()])
+    location_id = SelectField(
+        _l("Storage location"), coerce=int, validators=[DataRequired()], render_kw=SEARCHABLE
+    )
     condition = StringField(
         _l("Condition on receipt"),
         validators=[Optional(), Length(max=500)],
@@ -545,7 +551,9 @@ class CheckInForm(BackdateMixin, FlaskForm):
 class BringInForm(BackdateMixin, FlaskForm):
     """Bring an item kept outside the centre in: a deliberate step with a reason (no batch does it)."""
 
-    location_id = SelectField(_l("Storage location"), coerce=int, validators=[DataRequired()])
+    location_id = SelectField(
+        _l("Storage location"), coerce=int, validators=[DataRequired()], render_kw=SEARCHABLE
+    )
     why = StringField(
         _l("Why it is brought into the centre"),
         validators=[DataRequired(), Length(max=400)],
@@ -556,7 +564,9 @@ class BringInForm(BackdateMixin, FlaskForm):
 
 
 class MoveForm(BackdateMixin, FlaskForm):
-    location_id = SelectField(_l("New storage location"), coerce=int, validators=[DataRequired()])
+    location_id = SelectField(
+        _l("New storage location"), coerce=int, validators=[DataRequired()], render_kw=SEARCHABLE
+    )
     submit = SubmitField(_l("Move"))
 
 

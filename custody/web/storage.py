@@ -12,21 +12,25 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from custody.access import current_actor
+from custody.database import writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.enums import ExternalKind, ItemCategory
-from custody.domain.errors import DomainError, PermissionDenied
-from custody.domain.items import ItemFacts, derive_status, location_holds
-from custody.domain.policy import Action, Relation, require
+from custody.domain.errors import DomainError, NotFound, PermissionDenied
+from custody.domain.i18n import N_
+from custody.domain.items import ItemFacts, derive_status, is_location_scan_code, location_holds
+from custody.domain.policy import Action, Relation, allowed, require
 from custody.errors import record_denial, translate
 from custody.extensions import db
 from custody.models.agency import StorageLocation
 from custody.models.item import Item
 from custody.orm import utcnow
+from custody.printing.pdf import Label, label_sheet_pdf
 from custody.services import storage
+from custody.services.items import ItemQuery, items_query
 from custody.services.visibility import get_item
 
 from .forms import BringInForm, CheckInForm, ConditionForm, ExternalForm, MoveForm, options
-from .helpers import aware_local, enum_label, show_domain_error
+from .helpers import aware_local, enum_label, send_document, show_domain_error
 from .main import tone
 
 bp = Blueprint("storage", __name__, url_prefix="/storage")
@@ -45,7 +49,23 @@ def _location_choices(category: ItemCategory | None = None) -> list[Any]:
     )
     if category is not None:
         locations = [loc for loc in locations if location_holds(loc.holds, category)]
-    return options([(loc.id, loc.path) for loc in locations])
+    return options([(loc.id, f"{loc.code} · {loc.path}") for loc in locations])
+
+
+def _pick_location(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[list[str], list[str]]:
+    """A shelf or bin label among the codes (``LOC:…``, typed or scanned without the page's script)
+    chooses the batch's location. The item codes, and why a location label was refused."""
+    item_codes: list[str] = []
+    problems: list[str] = []
+    for code in codes:
+        if not is_location_scan_code(code):
+            item_codes.append(code)
+            continue
+        try:
+            form.location_id.data = storage.location_by_scan_code(db.session, actor, code).id
+        except DomainError as error:
+            problems.append(translate(error.message, error.params))
+    return item_codes, problems
 
 
 def _find(actor: Actor, code: str) -> Item | None:
@@ -104,12 +124,18 @@ def check_in():
     rows: list[BatchRow] = []
     if not form.is_submitted():
         wanted = request.args.get("location_id", "")
-        if wanted.isdecimal():
+        if wanted.isdecimal() and len(wanted) < 19:
             form.location_id.data = int(wanted)
-        codes = normalise_codes(request.args.getlist("code"))
-        rows = _rows(actor, codes, form.location_id.data if wanted.isdecimal() else None)
-    elif form.validate_on_submit():
-        codes = normalise_codes(request.form.getlist("codes") + [form.codes_text.data or ""])
+        codes, problems = _pick_location(actor, form, normalise_codes(request.args.getlist("code")))
+        form.codes_text.errors = problems
+        rows = _rows(actor, codes, form.location_id.data or None)
+        return render_template("storage/check_in.html", form=form, rows=rows), status
+    codes, problems = _pick_location(
+        actor, form, normalise_codes(request.form.getlist("codes") + [form.codes_text.data or ""])
+    )
+    valid = form.validate_on_submit()
+    form.codes_text.errors = [*form.codes_text.errors, *problems]
+    if valid and not problems:
         rows, status = _check_in_batch(actor, form, codes)
         if status == 200:
             location = db.session.get(StorageLocation, form.location_id.data)
@@ -125,7 +151,6 @@ def check_in():
             return redirect(url_for("storage.check_in", location_id=form.location_id.data))
     else:
         status = 422
-        codes = normalise_codes(request.form.getlist("codes") + [form.codes_text.data or ""])
         rows = [BatchRow(code, _find(actor, code)) for code in codes]
     form.codes_text.data = ""  # the batch is shown as rows (each keeps its own hidden input)
     return render_template("storage/check_in.html", form=form, rows=rows), status
@@ -172,6 +197,26 @@ def lookup():
     actor = current_actor()
     codes = normalise_codes([request.args.get("code", "")])
     code = codes[0] if codes else ""
+    if is_location_scan_code(code):  # a shelf or bin label: the page chooses that location
+        try:
+            location = storage.location_by_scan_code(db.session, actor, code)
+        except DomainError as error:
+            return jsonify(
+                code=code,
+                found=False,
+                ok=False,
+                location=True,
+                message=translate(error.message, error.params),
+            ), error.status
+        return jsonify(
+            code=code,
+            found=True,
+            ok=True,
+            location=True,
+            id=location.id,
+            path=location.path,
+            short=location.code,
+        )
     wanted = request.args.get("location_id", "")
     [row] = _rows(actor, [code], int(wanted) if wanted.isdecimal() and len(wanted) < 19 else None) or [
         BatchRow(code, None, _("Unknown label code, or not visible to your agency."))
@@ -193,6 +238,85 @@ def lookup():
         tone=tone(status),
         hours=row.hours,
         url=url_for("items.detail", item_id=item.id),
+    )
+
+
+# -- locations: their page, their QR labels -------------------------------------------------------
+
+
+def _location_tree(root: StorageLocation) -> list[StorageLocation]:
+    """``root`` and every active location inside it, by path."""
+    inside = [
+        loc
+        for loc in db.session.scalars(
+            select(StorageLocation).where(StorageLocation.centre_id == root.centre_id)
+        )
+        if loc.is_active and root in loc.ancestry
+    ]
+    return sorted(inside, key=lambda loc: loc.path)
+
+
+def _active_location(location_id: int) -> StorageLocation:
+    location = db.session.get(StorageLocation, location_id)
+    if location is None or not location.is_active:
+        raise NotFound(N_("Unknown or inactive storage location."), code="not_found.location")
+    return location
+
+
+def _may_see_locations(actor: Actor) -> None:
+    """Keepers (who shelve and scan) and administrators (who set the locations up)."""
+    if not allowed(actor, Action.MANAGE_REFERENCE_DATA):
+        require(actor, Action.CHECK_IN, {Relation.CUSTODIAN})
+
+
+@bp.get("/locations")
+def locations():
+    """Every active location with its short code and what it holds, to print the QR labels."""
+    _may_see_locations(current_actor())
+    rows = sorted(
+        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)), key=lambda loc: loc.path
+    )
+    return render_template("storage/locations.html", locations=rows)
+
+
+@bp.get("/locations/<int:location_id>")
+def location(location_id: int):
+    """One location (a scanned shelf label opens it): where it is, and the items in it and inside it
+    that the actor's agency may see."""
+    actor = current_actor()
+    _may_see_locations(actor)
+    here = _active_location(location_id)
+    inside = _location_tree(here)
+    stored = list(
+        db.session.scalars(
+            items_query(actor, ItemQuery(sort="label_code")).where(
+                Item.storage_location_id.in_([loc.id for loc in inside])
+            )
+        )
+    )
+    return render_template("storage/location.html", location=here, inside=inside, items=stored)
+
+
+@bp.get("/locations/<int:location_id>/labels.pdf")
+@writes_on_get
+def location_labels(location_id: int):
+    """QR labels of a room or shelf and every location inside it (one for a bin)."""
+    _may_see_locations(current_actor())
+    root = _active_location(location_id)
+    chosen = _location_tree(root)
+    pdf = label_sheet_pdf(
+        [
+            Label(code=loc.scan_code, name=" › ".join(a.name for a in loc.ancestry), case_no=loc.centre.name)
+            for loc in chosen
+        ],
+        title="库位标签",
+    )
+    return send_document(
+        pdf,
+        f"库位标签-{root.code}.pdf",
+        document="location_labels",
+        object_id=root.id,
+        location_ids=[loc.id for loc in chosen],
     )
 
 

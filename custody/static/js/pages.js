@@ -142,9 +142,42 @@
       return row;
     };
 
+    var chooseLocation = function (code) {
+      var select = document.getElementById("location_id");
+      var url = batch.getAttribute("data-lookup-url") + "?code=" + encodeURIComponent(code);
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (info) {
+          if (!info.ok || !select) {
+            say(status, info.message || code);
+            showProblem(info.message || code);
+            return;
+          }
+          select.value = String(info.id);
+          select.dispatchEvent(new Event("change", { bubbles: true }));
+          select.classList.remove("flash-twice");
+          void select.offsetWidth;
+          select.classList.add("flash-twice");
+          showProblem("");
+          say(status, fill(msg("location"), { path: info.short + " · " + info.path }));
+        });
+    };
+
+    var showProblem = function (text) { // visible, next to the location picker
+      var box = document.querySelector("[data-location-problem]");
+      if (box) {
+        box.textContent = text;
+        box.hidden = !text;
+      }
+    };
+
     batch.addEventListener("custody:scan", function (event) {
       var code = String(event.detail.code || "").trim().toUpperCase();
       if (!code) {
+        return;
+      }
+      if (code.indexOf("LOC:") === 0) { // a shelf or bin label: the batch goes there
+        chooseLocation(code);
         return;
       }
       var existing = findRow(code);
@@ -189,6 +222,36 @@
     });
     refresh();
   }
+
+  // -- searchable pickers: a filter box above a long select (by code or any part of the path) -----
+
+  document.querySelectorAll("select[data-searchable]").forEach(function (select) {
+    var all = Array.prototype.slice.call(select.options);
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "select-filter";
+    box.setAttribute("aria-label", select.getAttribute("data-filter-label") || "Filter");
+    box.placeholder = select.getAttribute("data-filter-label") || "";
+    box.setAttribute("autocomplete", "off");
+    box.setAttribute("data-filter-for", select.id);
+    select.parentNode.insertBefore(box, select);
+    box.addEventListener("input", function () {
+      var words = box.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      var first = null;
+      all.forEach(function (option) {
+        var text = option.text.toLowerCase();
+        var shown = !option.value || words.every(function (word) { return text.indexOf(word) !== -1; });
+        option.hidden = !shown;
+        option.disabled = !shown && option.value !== select.value;
+        if (shown && option.value && first === null) {
+          first = option;
+        }
+      });
+      if (first && (select.selectedIndex < 0 || select.options[select.selectedIndex].hidden)) {
+        select.value = first.value;
+      }
+    });
+  });
 
   // -- transfer builder: a stage transfer with no items sends the file only --------------------
 
