@@ -27,6 +27,7 @@ DOCUMENTS = {
     "label_sheet": "item",
     "stocktake_report": "stocktake",
     "location_labels": "storage_location",
+    "check_in_receipt": "check_in_receipt",
     "sub_ledger": "money_ledger",
     "restitution_list": "restitution_plan",
 }

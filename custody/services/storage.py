@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
+from custody.domain.clock import local_date
 from custody.domain.deadlines import into_storage_judgement
 from custody.domain.enums import AgencyKind, ExternalKind, LocationState
 from custody.domain.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -32,8 +33,10 @@ from custody.domain.policy import Action, Relation, require
 from custody.models.agency import CustodyCentre, StorageLocation
 from custody.models.audit import AuditEvent
 from custody.models.item import Item
+from custody.models.receipt import CheckInReceipt, CheckInReceiptLine
 from custody.orm import utcnow
 
+from . import numbers
 from .item_events import append_item_event, item_snapshot
 from .visibility import add_participant, lock_items
 
@@ -169,6 +172,7 @@ def check_in(
     occurred_at: datetime | None = None,
     reason: str | None = None,
     bring_in: bool = False,
+    receipt: CheckInReceipt | None = None,
 ) -> Item:
     """入库 — the keeper has scanned the label, checked the item against the list, shelved it.
 
@@ -212,8 +216,17 @@ def check_in(
             else None,
             **({"into_storage": arrival} if arrival else {}),
             **({"brought_in_from": kept_outside} if kept_outside else {}),
+            **(
+                {"receipt_no": receipt.receipt_no, "handed_over_by": receipt.handed_over_by}
+                if receipt is not None
+                else {}
+            ),
         },
     )
+    if receipt is not None:
+        receipt.lines.append(
+            CheckInReceiptLine(item_id=item.id, line_no=len(receipt.lines) + 1, condition=item.condition)
+        )
     return item
 
 
@@ -278,12 +291,17 @@ def check_in_batch(
     condition: str | None = None,
     occurred_at: datetime | None = None,
     reason: str | None = None,
-) -> list[Item]:
+    handed_over_by: str | None = None,
+) -> CheckInReceipt:
     """Check in every scanned item to one location, or none: every line is checked first (under the
     items' locks) and a batch with any line that cannot go in — kept outside the centre, disposed, in
     a transfer, another agency's, unknown, scanned twice, a location that cannot hold it — is refused
     whole, before anything is written, naming each such line (409 ``check_in.refused``,
-    ``extra["lines"]``). Items kept outside are brought in one by one (``check_in(bring_in=True)``)."""
+    ``extra["lines"]``). Items kept outside are brought in one by one (``check_in(bring_in=True)``).
+
+    The batch is one hand-over (入库交接单): its receipt — number ``RK-…``, the items, who handed them
+    over (``handed_over_by``, as entered) and the keeper who received them — is written with the
+    check-ins and their events, in the caller's transaction; each check-in event names it."""
     require(actor, Action.CHECK_IN, {Relation.CUSTODIAN})
     if not codes:
         raise InvalidInput(N_("Scan at least one label."), fields={"codes": [N_("Scan at least one label.")]})
@@ -325,19 +343,54 @@ def check_in_batch(
             count=len(refused),
             total=len(lines),
         )
-    return [
-        check_in(
-            session,
-            actor,
-            line.item.id,
-            location_id=location.id,
-            condition=condition,
-            occurred_at=occurred_at,
-            reason=reason,
+    receipt = CheckInReceipt(
+        receipt_no=numbers.next_code(session, "RK", actor.agency_code, local_date(when).year),
+        agency_id=actor.agency_id,
+        location=location,
+        handed_over_by=" ".join((handed_over_by or "").split())[:64] or None,
+        received_by_id=actor.user_id,
+        received_at=when,
+    )
+    session.add(receipt)
+    for line in lines:
+        if line.item is not None:
+            check_in(
+                session,
+                actor,
+                line.item.id,
+                location_id=location.id,
+                condition=condition,
+                occurred_at=occurred_at,
+                reason=reason,
+                receipt=receipt,
+            )
+    session.flush()
+    return receipt
+
+
+def get_check_in_receipt(session: Session, actor: Actor, receipt_no: str) -> CheckInReceipt:
+    """A check-in receipt, for the receiving keeper's agency — or for an agency that may see every item
+    on it (a custodian whose items a centre operator's keeper received; the agency that holds them
+    now). Otherwise 404, like every record another agency may not see [DESIGN]."""
+    from .items import ItemQuery, items_query  # services/items imports this module
+
+    receipt = (
+        session.scalar(select(CheckInReceipt).where(CheckInReceipt.receipt_no == receipt_no.strip().upper()))
+        if receipt_no and len(receipt_no) <= 40
+        else None
+    )
+    if receipt is not None and receipt.agency_id != actor.agency_id:
+        wanted = {line.item_id for line in receipt.lines}
+        seen = set(
+            session.scalars(
+                items_query(actor, ItemQuery()).where(Item.id.in_(wanted)).with_only_columns(Item.id)
+            )
         )
-        for line in lines
-        if line.item is not None
-    ]
+        if seen != wanted:
+            receipt = None
+    if receipt is None:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.receipt")
+    return receipt
 
 
 def move(

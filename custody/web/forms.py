@@ -540,6 +540,11 @@ class CheckInForm(BackdateMixin, FlaskForm):
         validators=[Optional(), Length(max=500)],
         render_kw={"placeholder": _l("e.g. sealed bag intact")},
     )
+    handed_over_by = StringField(
+        _l("Handed over by (移交人)"),
+        validators=[Optional(), Length(max=64)],
+        render_kw={"placeholder": _l("the officer who brings the items"), "autocomplete": "off"},
+    )
     codes_text = TextAreaField(
         _l("Label codes, one per line"),
         validators=[Optional(), Length(max=200_000)],

@@ -23,8 +23,10 @@ from custody.errors import record_denial, translate
 from custody.extensions import db
 from custody.models.agency import StorageLocation
 from custody.models.item import Item
+from custody.models.receipt import CheckInReceipt
 from custody.orm import utcnow
-from custody.printing.pdf import Label, label_sheet_pdf
+from custody.printing.pdf import CheckInLine, Label, check_in_receipt_pdf, label_sheet_pdf
+from custody.printing.pdf import CheckInReceipt as PrintedReceipt
 from custody.services import storage
 from custody.services.items import ItemQuery, items_query
 from custody.services.visibility import get_item
@@ -32,6 +34,7 @@ from custody.services.visibility import get_item
 from .forms import BringInForm, CheckInForm, ConditionForm, ExternalForm, MoveForm, options
 from .helpers import aware_local, enum_label, send_document, show_domain_error
 from .main import tone
+from .particulars import printed_particulars, printed_quantity
 
 bp = Blueprint("storage", __name__, url_prefix="/storage")
 
@@ -129,26 +132,29 @@ def check_in():
         codes, problems = _pick_location(actor, form, normalise_codes(request.args.getlist("code")))
         form.codes_text.errors = problems
         rows = _rows(actor, codes, form.location_id.data or None)
-        return render_template("storage/check_in.html", form=form, rows=rows), status
+        return render_template(
+            "storage/check_in.html", form=form, rows=rows, receipt=_last_receipt(actor)
+        ), status
     codes, problems = _pick_location(
         actor, form, normalise_codes(request.form.getlist("codes") + [form.codes_text.data or ""])
     )
     valid = form.validate_on_submit()
     form.codes_text.errors = [*form.codes_text.errors, *problems]
     if valid and not problems:
-        rows, status = _check_in_batch(actor, form, codes)
-        if status == 200:
-            location = db.session.get(StorageLocation, form.location_id.data)
+        rows, status, receipt = _check_in_batch(actor, form, codes)
+        if receipt is not None:
             flash(
                 ngettext(
                     "%(num)s item checked in to %(location)s.",
                     "%(num)s items checked in to %(location)s.",
                     len(rows),
-                    location=location.path if location else "",
+                    location=receipt.location.path,
                 ),
                 "success",
             )
-            return redirect(url_for("storage.check_in", location_id=form.location_id.data))
+            return redirect(
+                url_for("storage.check_in", location_id=form.location_id.data, receipt=receipt.receipt_no)
+            )
     else:
         status = 422
         rows = [BatchRow(code, _find(actor, code)) for code in codes]
@@ -156,9 +162,22 @@ def check_in():
     return render_template("storage/check_in.html", form=form, rows=rows), status
 
 
-def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[list[BatchRow], int]:
+def _last_receipt(actor: Actor) -> CheckInReceipt | None:
+    """The batch just checked in (``?receipt=RK-…`` after the redirect), to print its 入库交接单."""
+    wanted = request.args.get("receipt", "")
+    if not wanted:
+        return None
     try:
-        done = storage.check_in_batch(
+        return storage.get_check_in_receipt(db.session, actor, wanted)
+    except DomainError:
+        return None
+
+
+def _check_in_batch(
+    actor: Actor, form: CheckInForm, codes: list[str]
+) -> tuple[list[BatchRow], int, CheckInReceipt | None]:
+    try:
+        receipt = storage.check_in_batch(
             db.session,
             actor,
             codes,
@@ -166,6 +185,7 @@ def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[
             condition=form.condition.data or None,
             occurred_at=aware_local(form.occurred_at.data),
             reason=form.reason.data or None,
+            handed_over_by=form.handed_over_by.data or None,
         )
     except DomainError as error:
         db.session.rollback()
@@ -186,9 +206,45 @@ def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[
                 _("Nothing was checked in: correct the marked items (or remove them) and submit again."),
                 "error",
             )
-        return rows, error.status
+        return rows, error.status, None
     db.session.commit()
-    return [BatchRow(item.label_code, item) for item in done], 200
+    return [BatchRow(line.item.label_code, line.item) for line in receipt.lines], 200, receipt
+
+
+@bp.get("/check-ins/<receipt_no>.pdf")
+@writes_on_get
+def receipt_pdf(receipt_no: str):
+    """入库交接单 of one check-in batch, with the 移交人 and 接收人 signature lines."""
+    receipt = storage.get_check_in_receipt(db.session, current_actor(), receipt_no)
+    pdf = check_in_receipt_pdf(
+        PrintedReceipt(
+            receipt_no=receipt.receipt_no,
+            location=receipt.location.path,
+            received_at=receipt.received_at,
+            agency=receipt.agency.name,
+            handed_over_by=receipt.handed_over_by or "",
+            received_by=receipt.received_by.display_name,
+            lines=[
+                CheckInLine(
+                    label_code=line.item.label_code,
+                    name=line.item.name,
+                    quantity=printed_quantity(line.item),
+                    case_no=line.item.case.first_number,
+                    particulars=printed_particulars(line.item),
+                    condition=line.condition or "",
+                )
+                for line in receipt.lines
+            ],
+        ),
+        footer=f"{receipt.agency.name} · {receipt.receipt_no}",
+    )
+    return send_document(
+        pdf,
+        f"入库交接单-{receipt.receipt_no}.pdf",
+        document="check_in_receipt",
+        object_id=receipt.id,
+        receipt_no=receipt.receipt_no,
+    )
 
 
 @bp.get("/lookup")
