@@ -627,8 +627,17 @@ class OccurredSchema(Schema):
     reason = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
 
 
+LATE_REASON = {
+    "description": "why a police item is checked in more than 24 hours after its seizure: required then "
+    "(422 check_in.late_reason), recorded in the check-in event"
+}
+
+
 class CheckInSchema(OccurredSchema):
     location_id = Int(required=True, strict=True)
+    late_reason = ma.fields.Str(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=400), metadata=LATE_REASON
+    )
     condition = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
     bring_in = ma.fields.Bool(
         load_default=False,
@@ -653,6 +662,9 @@ class CheckInBatchSchema(OccurredSchema):
         allow_none=True,
         validate=ma.validate.Length(max=64),
         metadata={"description": "移交人: who handed the items over (printed on the 入库交接单)"},
+    )
+    late_reason = ma.fields.Str(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=400), metadata=LATE_REASON
     )
 
 

@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
-from custody.domain.deadlines import into_storage_judgement
+from custody.domain.deadlines import (
+    INTO_STORAGE_HOURS,
+    check_late_reason,
+    into_storage_judgement,
+    late_hand_over,
+)
 from custody.domain.enums import AgencyKind, ExternalKind, LocationState
 from custody.domain.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from custody.domain.i18n import N_
@@ -162,6 +167,13 @@ def _into_storage(item: Item, when: datetime) -> dict[str, Any] | None:
     return into_storage_judgement(item.custodian_agency.kind, item.seized_at, when, utcnow())
 
 
+def _late_hand_over(item: Item, when: datetime) -> bool:
+    """A first check-in of a police item after the 24 hours: the keeper records why."""
+    return item.location_state is LocationState.AWAITING_CHECK_IN and late_hand_over(
+        item.custodian_agency.kind, item.seized_at, when
+    )
+
+
 def check_in(
     session: Session,
     actor: Actor,
@@ -173,6 +185,7 @@ def check_in(
     reason: str | None = None,
     bring_in: bool = False,
     receipt: CheckInReceipt | None = None,
+    late_reason: str | None = None,
 ) -> Item:
     """入库 — the keeper has scanned the label, checked the item against the list, shelved it.
 
@@ -186,6 +199,7 @@ def check_in(
     check_location_holds(location.holds, item.category)
     when = _when(session, occurred_at, reason, item)
     arrival = _into_storage(item, when)
+    late_reason = check_late_reason(_late_hand_over(item, when), late_reason, item.label_code)
     before = item_snapshot(item)
     kept_outside = (
         {"kind": item.external_kind.value if item.external_kind else None, "place": item.external_place}
@@ -221,6 +235,7 @@ def check_in(
                 if receipt is not None
                 else {}
             ),
+            **({"late_reason": late_reason} if late_reason else {}),
         },
     )
     if receipt is not None:
@@ -292,6 +307,7 @@ def check_in_batch(
     occurred_at: datetime | None = None,
     reason: str | None = None,
     handed_over_by: str | None = None,
+    late_reason: str | None = None,
 ) -> CheckInReceipt:
     """Check in every scanned item to one location, or none: every line is checked first (under the
     items' locks) and a batch with any line that cannot go in — kept outside the centre, disposed, in
@@ -321,6 +337,11 @@ def check_in_batch(
             line.refusal = InvalidInput(
                 N_("The time is earlier than the item's last recorded step."), code="item.before_last_step"
             )
+    late = [
+        line.item.label_code
+        for line in lines
+        if line.refusal is None and line.item is not None and _late_hand_over(line.item, when)
+    ]
     refused = [(number, line) for number, line in enumerate(lines, start=1) if line.refusal is not None]
     if refused:
         raise Conflict(
@@ -343,6 +364,15 @@ def check_in_batch(
             count=len(refused),
             total=len(lines),
         )
+    if late and not (late_reason or "").strip():  # one reason for the batch's late items, asked up front
+        raise InvalidInput(
+            N_("Checked in more than %(limit)s hours after seizure: say why (%(labels)s)."),
+            code="check_in.late_reason",
+            fields={"late_reason": [N_("Required when an item is checked in after the 24 hours.")]},
+            extra={"late_label_codes": late},
+            limit=INTO_STORAGE_HOURS,
+            labels="、".join(late[:5]) + ("…" if len(late) > 5 else ""),
+        )
     receipt = CheckInReceipt(
         receipt_no=numbers.next_code(session, "RK", actor.agency_code, local_date(when).year),
         agency_id=actor.agency_id,
@@ -363,6 +393,7 @@ def check_in_batch(
                 occurred_at=occurred_at,
                 reason=reason,
                 receipt=receipt,
+                late_reason=late_reason,
             )
     session.flush()
     return receipt

@@ -545,6 +545,11 @@ class CheckInForm(BackdateMixin, FlaskForm):
         validators=[Optional(), Length(max=64)],
         render_kw={"placeholder": _l("the officer who brings the items"), "autocomplete": "off"},
     )
+    late_reason = StringField(
+        _l("Why after the 24 hours"),
+        validators=[Optional(), Length(max=400)],
+        render_kw={"placeholder": _l("e.g. seized at night far from the centre"), "autocomplete": "off"},
+    )
     codes_text = TextAreaField(
         _l("Label codes, one per line"),
         validators=[Optional(), Length(max=200_000)],

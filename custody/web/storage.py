@@ -14,7 +14,8 @@ from sqlalchemy import select
 from custody.access import current_actor
 from custody.database import writes_on_get
 from custody.domain.actor import Actor
-from custody.domain.enums import ExternalKind, ItemCategory
+from custody.domain.deadlines import late_hand_over
+from custody.domain.enums import ExternalKind, ItemCategory, LocationState
 from custody.domain.errors import DomainError, NotFound, PermissionDenied
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status, is_location_scan_code, location_holds
@@ -97,6 +98,13 @@ class BatchRow:
         if self.item is None or self.item.checked_in_at is not None:
             return None
         return round((utcnow() - self.item.seized_at).total_seconds() / 3600, 1)
+
+    @property
+    def late(self) -> bool:
+        """Past the police 24 hours if checked in now: the page asks why (``late_reason``)."""
+        if self.item is None or self.item.location_state is not LocationState.AWAITING_CHECK_IN:
+            return False
+        return late_hand_over(self.item.custodian_agency.kind, self.item.seized_at, utcnow())
 
 
 def _refusal_text(refusal: DomainError | None) -> str | None:
@@ -186,6 +194,7 @@ def _check_in_batch(
             occurred_at=aware_local(form.occurred_at.data),
             reason=form.reason.data or None,
             handed_over_by=form.handed_over_by.data or None,
+            late_reason=form.late_reason.data or None,
         )
     except DomainError as error:
         db.session.rollback()
@@ -196,6 +205,8 @@ def _check_in_batch(
                 row.error = translate(refused[number]["message"], refused[number].get("params"))
         if "codes" in error.fields:
             form.codes_text.errors = [*form.codes_text.errors, *(translate(m) for m in error.fields["codes"])]
+        elif "late_reason" in error.fields:
+            form.late_reason.errors = [*form.late_reason.errors, translate(error.message, error.params)]
         elif not refused:
             show_domain_error(form, error)
         if any(line.get("code") == "item.other_agency" for line in refused.values()):
@@ -293,6 +304,7 @@ def lookup():
         status_label=enum_label(status),
         tone=tone(status),
         hours=row.hours,
+        late=row.late,
         url=url_for("items.detail", item_id=item.id),
     )
 

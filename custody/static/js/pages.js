@@ -71,8 +71,14 @@
     var count = document.querySelector("[data-batch-count]");
     var msg = function (name) { return batch.getAttribute("data-msg-" + name) || ""; };
 
+    var lateBox = document.querySelector("[data-late-reason]");
     var refresh = function () {
       var rows = batch.querySelectorAll(".batch-row");
+      if (lateBox) { // asked on the spot while a late police item is in the batch
+        var input = lateBox.querySelector("input");
+        lateBox.hidden = !batch.querySelector("[data-late]") && !(input && input.value) &&
+          !lateBox.querySelector(".errors");
+      }
       if (count) {
         count.textContent = String(batch.querySelectorAll("input[name=codes]").length);
       }
@@ -119,9 +125,11 @@
       if (info.hours !== null && info.hours !== undefined) {
         row.appendChild(document.createTextNode(" "));
         row.appendChild(span("muted", fill(msg("hours"), { hours: info.hours })));
-        if (info.hours > 24) {
+        if (info.late) {
           row.appendChild(document.createTextNode(" "));
-          row.appendChild(span("badge badge-bad", msg("late")));
+          var late = span("badge badge-bad", msg("late"));
+          late.setAttribute("data-late", "");
+          row.appendChild(late);
         }
       }
       if (info.message) {
