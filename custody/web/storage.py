@@ -350,9 +350,9 @@ def locations():
 @bp.get("/locations/<int:location_id>")
 def location(location_id: int):
     """One location (a scanned shelf label opens it): where it is, and the items in it and inside it
-    that the actor's agency may see."""
+    that the actor's agency may see. Open to every user, like the locations themselves (reference data);
+    printing labels is the keepers' and administrators'."""
     actor = current_actor()
-    _may_see_locations(actor)
     here = _active_location(location_id)
     inside = _location_tree(here)
     stored = list(
@@ -362,7 +362,8 @@ def location(location_id: int):
             )
         )
     )
-    return render_template("storage/location.html", location=here, inside=inside, items=stored)
+    keeper = allowed(actor, Action.CHECK_IN, {Relation.CUSTODIAN})
+    return render_template("storage/location.html", location=here, inside=inside, items=stored, keeper=keeper)
 
 
 @bp.get("/locations/<int:location_id>/labels.pdf")

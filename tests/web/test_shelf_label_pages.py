@@ -83,6 +83,11 @@ def test_the_scan_box_opens_a_scanned_location_with_its_items(app):
     # another agency's keeper sees the place, not the police's item
     court_page = text(client_for(app, "court_keeper").get(opened.location))
     assert item.label_code not in court_page
+    # every user may look a location up (reference data, like GET /api/v1/locations); only keepers print
+    officer = client_for(app, "police_officer")
+    officer_page = officer.get(opened.location).get_data(as_text=True)
+    assert item.label_code in officer_page and "labels.pdf" not in officer_page
+    assert app.test_client().get(opened.location).status_code == 302  # to the login page
 
 
 def test_labels_print_per_room_or_shelf_with_every_location_inside(app):
@@ -105,9 +110,7 @@ def test_labels_print_per_room_or_shelf_with_every_location_inside(app):
     )
 
 
-@pytest.mark.parametrize(
-    "path", ["/storage/locations", "/storage/locations/1", "/storage/locations/1/labels.pdf"]
-)
-def test_location_pages_are_for_keepers_and_admins(app, client, path):
+@pytest.mark.parametrize("path", ["/storage/locations", "/storage/locations/1/labels.pdf"])
+def test_location_labels_are_for_keepers_and_admins(app, client, path):
     assert client.get(path).status_code == 302  # to the login page
     assert client_for(app, "police_officer").get(path).status_code == 403
