@@ -178,6 +178,8 @@ def test_a_keeper_scans_the_shelf_then_two_items_on_a_phone_and_prints_the_hand_
     login(page, "police_keeper")
     page.goto("/storage/check-in")
     page.fill("#handed_over_by", "王建国")
+    page.fill("input.select-filter[data-filter-for=location_id]", "三号 a-01")  # the picker filters
+    expect(page.locator("#location_id option:checked")).to_contain_text("R3-A-01")
     page.locator("#scan-code").click()
     scan_like_a_scanner(page, "LOC:PDZX:R1-B-02")  # the shelf's label first: the batch goes there
     expect(page.locator("#location_id option:checked")).to_contain_text("R1-B-02")

@@ -217,6 +217,11 @@
             showProblem(info.message || code);
             return;
           }
+          var filter = document.querySelector("input[data-filter-for='" + select.id + "']");
+          if (filter && filter.value) { // the scanned place wins over a half-typed filter
+            filter.value = "";
+            filter.dispatchEvent(new Event("input"));
+          }
           select.value = String(info.id);
           select.dispatchEvent(new Event("change", { bubbles: true }));
           showProblem("");
@@ -307,7 +312,6 @@
         var text = option.text.toLowerCase();
         var shown = !option.value || words.every(function (word) { return text.indexOf(word) !== -1; });
         option.hidden = !shown;
-        option.disabled = !shown && option.value !== select.value;
         if (shown && option.value && first === null) {
           first = option;
         }
