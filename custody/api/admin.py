@@ -15,7 +15,7 @@ from custody.access import current_actor, login_required_api
 from custody.domain.enums import AgencyKind, Role, StorageHolds, StorageKind
 from custody.extensions import db
 from custody.models.agency import CustodyCentre
-from custody.services import accounts, mfa
+from custody.services import accounts, mfa, storage
 
 from .common import AgencyRefSchema, Int, Schema
 
@@ -122,12 +122,20 @@ class LocationSchema(Schema):
         metadata={"description": "what it is made for (general, valuables, vehicles); default: its parent's"},
     )
     path = ma.fields.Str(dump_only=True)
+    scan_code = ma.fields.Str(
+        dump_only=True,
+        metadata={"description": "what its QR label encodes: LOC:<centre code>:<location code>"},
+    )
     is_active = ma.fields.Bool(dump_only=True)
 
 
 class LocationUpdateSchema(Schema):
     name = ma.fields.Str(validate=ma.validate.Length(min=1, max=128))
     is_active = ma.fields.Bool()
+
+
+class LocationScanSchema(Schema):
+    code = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=200))
 
 
 class LocationQuerySchema(Schema):
@@ -296,6 +304,19 @@ class Locations(MethodView):
         location = accounts.create_location(db.session, current_actor(), **data)
         db.session.commit()
         return location
+
+
+@blp.route("/locations/by-scan-code")
+class LocationByScanCode(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(LocationScanSchema, location="query")
+    @blp.response(200, LocationSchema)
+    def get(self, query):
+        """The location a scanned shelf or bin label names (``LOC:PDZX:R1-A-01``): 404
+        ``not_found.location`` for an unknown code, 403 ``location.other_centre`` for a location of a
+        centre the actor's keepers do not work in."""
+        return storage.location_by_scan_code(db.session, current_actor(), query["code"])
 
 
 @blp.route("/locations/<int:location_id>")

@@ -19,6 +19,7 @@ from .schemas import (
     AttachmentSchema,
     AttachmentUploadSchema,
     CheckInBatchSchema,
+    CheckInReceiptSchema,
     CheckInSchema,
     ConditionSchema,
     EventSchema,
@@ -101,16 +102,28 @@ class CheckInBatch(MethodView):
     decorators = [login_required_api]
 
     @blp.arguments(CheckInBatchSchema)
-    @blp.response(200, ItemSummarySchema(many=True))
+    @blp.response(200, CheckInReceiptSchema)
     def post(self, data):
         """入库 of a scanned batch into one location: all or nothing. Every line is checked before
         anything is written; a batch with lines that cannot be checked in (kept outside the centre,
         disposed, in a transfer, another agency's, unknown, scanned twice, a location that cannot hold
-        the item) is refused whole: 409 ``check_in.refused`` with ``lines`` naming each, and why."""
+        the item) is refused whole: 409 ``check_in.refused`` with ``lines`` naming each, and why.
+        Answers the batch's hand-over record (入库交接单, number ``RK-…``) with its items."""
         codes = [code.strip().upper() for code in data.pop("label_codes")]
-        done = storage.check_in_batch(db.session, current_actor(), codes, **data)
+        receipt = storage.check_in_batch(db.session, current_actor(), codes, **data)
         db.session.commit()
-        return done
+        return receipt
+
+
+@blp.route("/check-in-receipts/<receipt_no>")
+class CheckInReceiptByNo(MethodView):
+    decorators = [login_required_api]
+
+    @blp.response(200, CheckInReceiptSchema)
+    def get(self, receipt_no: str):
+        """One 入库交接单: the receiving keeper's agency, or an agency that may see every item on it
+        (otherwise 404 ``not_found.receipt``)."""
+        return storage.get_check_in_receipt(db.session, current_actor(), receipt_no)
 
 
 _storage_action(

@@ -627,8 +627,17 @@ class OccurredSchema(Schema):
     reason = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
 
 
+LATE_REASON = {
+    "description": "why a police item is checked in more than 24 hours after its seizure: required then "
+    "(422 check_in.late_reason), recorded in the check-in event"
+}
+
+
 class CheckInSchema(OccurredSchema):
     location_id = Int(required=True, strict=True)
+    late_reason = ma.fields.Str(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=400), metadata=LATE_REASON
+    )
     condition = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
     bring_in = ma.fields.Bool(
         load_default=False,
@@ -648,6 +657,35 @@ class CheckInBatchSchema(OccurredSchema):
     )
     location_id = Int(required=True, strict=True)
     condition = ma.fields.Str(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+    handed_over_by = ma.fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=64),
+        metadata={"description": "移交人: who handed the items over (printed on the 入库交接单)"},
+    )
+    late_reason = ma.fields.Str(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=400), metadata=LATE_REASON
+    )
+
+
+class CheckInReceiptLocationSchema(Schema):
+    id = Int()
+    code = ma.fields.Str()
+    path = ma.fields.Str()
+
+
+class CheckInReceiptSchema(Schema):
+    """入库交接单: one check-in batch — its items, who handed them over, the keeper who received them."""
+
+    receipt_no = ma.fields.Str(metadata={"description": "RK-<agency>-<year>-<number>"})
+    handed_over_by = ma.fields.Str(allow_none=True)
+    received_by = ma.fields.Function(lambda receipt: receipt.received_by.display_name)
+    received_at = ma.fields.AwareDateTime()
+    location = ma.fields.Nested(CheckInReceiptLocationSchema)
+    items = ma.fields.Function(
+        lambda receipt: ItemSummarySchema(many=True).dump([line.item for line in receipt.lines])
+    )
+    pdf_url = ma.fields.Function(lambda receipt: f"/storage/check-ins/{receipt.receipt_no}.pdf")
 
 
 class MoveSchema(OccurredSchema):

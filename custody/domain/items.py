@@ -165,6 +165,44 @@ def check_location_holds(holds: StorageHolds, category: ItemCategory) -> None:
         )
 
 
+# -- shelf and bin labels ---------------------------------------------------------------------------
+
+# A storage location's QR label encodes ``LOC:<centre code>:<location code>`` (e.g.
+# ``LOC:PDZX:R1-A-01``): the scan box and the batch pages tell it from an item's label code by the
+# prefix (static/js/scan.js reads ``LOC:`` followed by letters, digits and ``:._-``) [DESIGN].
+LOCATION_CODE_PREFIX = "LOC:"
+_LOCATION_PART = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,63}$")
+
+
+def location_scan_code(centre_code: str, location_code: str) -> str:
+    """What a location's QR label encodes: ``LOC:PDZX:R1-A-01``."""
+    return f"{LOCATION_CODE_PREFIX}{centre_code}:{location_code}".upper()
+
+
+def is_location_scan_code(code: str | None) -> bool:
+    return (code or "").strip().upper().startswith(LOCATION_CODE_PREFIX)
+
+
+def parse_location_scan_code(code: str | None) -> tuple[str, str] | None:
+    """``LOC:PDZX:R1-A-01`` → ``("PDZX", "R1-A-01")``; None for anything else (an item's label, a
+    malformed code)."""
+    text = (code or "").strip().upper()
+    if not text.startswith(LOCATION_CODE_PREFIX):
+        return None
+    centre, sep, location = text[len(LOCATION_CODE_PREFIX) :].partition(":")
+    if not sep or not _LOCATION_PART.match(centre) or not _LOCATION_PART.match(location):
+        return None
+    return centre, location
+
+
+def may_use_centre(holds_custody: bool, centre_id: int, operated_centre_ids: frozenset[int]) -> bool:
+    """Whether a keeper may put items into a location of centre ``centre_id`` — the keepers of a case
+    agency (the custodian's keepers check in anywhere, as domain/policy allows), and an operator's
+    keepers only in the centres their agency runs (issue 12: a centre operator acts only there).
+    A scanned shelf label of any other centre is refused [DESIGN]."""
+    return holds_custody or centre_id in operated_centre_ids
+
+
 @dataclass(frozen=True)
 class CheckInCandidate:
     """One scanned line of a check-in batch, as the batch rule sees it."""

@@ -44,6 +44,7 @@ from .oversight import (
     StocktakeLine,
     UnrelatedFinding,
 )
+from .receipt import CheckInReceipt, CheckInReceiptLine
 from .transfer import Transfer, TransferLine
 from .user import ApiToken, LoginFailure, LoginSession, LoginThrottle, MfaRecoveryCode, User, UserRole
 from .witness import Cosignature, Witness, WitnessKey, WitnessPolicy
@@ -60,6 +61,8 @@ __all__ = [
     "Case",
     "CaseMove",
     "CaseParticipant",
+    "CheckInReceipt",
+    "CheckInReceiptLine",
     "Checkpoint",
     "Checkout",
     "CheckoutExtension",

@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.domain.enums import AgencyKind, StorageHolds, StorageKind
+from custody.domain.items import location_scan_code
 from custody.orm import Base, str_enum
 
 
@@ -85,6 +86,11 @@ class StorageLocation(Base):
             chain.append(node)
             node = node.parent
         return list(reversed(chain))
+
+    @property
+    def scan_code(self) -> str:
+        """What the location's QR label encodes: ``LOC:PDZX:R1-A-01`` (centre code, location code)."""
+        return location_scan_code(self.centre.code, self.code)
 
     @property
     def path(self) -> str:

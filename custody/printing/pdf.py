@@ -1059,6 +1059,82 @@ def destruction_record_pdf(
 # -- QR codes and label sheets ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CheckInLine:
+    label_code: str
+    name: str
+    quantity: Quantity = None
+    unit: str = ""
+    case_no: str = ""
+    particulars: str = ""  # IMEI, plate/VIN, serial numbers, a cash amount
+    condition: str = ""  # 入库时状况
+
+
+@dataclass(frozen=True)
+class CheckInReceipt:
+    """入库交接单: the items one keeper received into storage from the person who handed them over."""
+
+    receipt_no: str
+    location: str
+    received_at: When = None
+    agency: str = ""
+    handed_over_by: str = ""  # 移交人
+    received_by: str = ""  # 接收人 (the keeper)
+    lines: Sequence[CheckInLine | Mapping[str, Any]] = ()
+    notes: str = ""
+
+
+def check_in_receipt_pdf(data: CheckInReceipt | Mapping[str, Any], *, footer: str | None = None) -> bytes:
+    """入库交接单 with signature lines for the 移交人 and the 接收人: both count the items together and sign."""
+    data = _coerce(CheckInReceipt, data)
+    lines = [_coerce(CheckInLine, line) for line in data.lines]
+    pdf = PdfDocument(
+        "涉案财物入库交接单", subtitle=data.agency or None, doc_no=data.receipt_no, footer=footer
+    )
+    pdf.fields(
+        [
+            ("交接单号", data.receipt_no),
+            ("入库时间", format_datetime(data.received_at)),
+            Field("存放位置", data.location, wide=True),
+            ("移交人", data.handed_over_by),
+            ("接收人（保管员）", data.received_by),
+        ]
+    )
+    pdf.table(
+        [
+            Column("序号", 0.6, "center"),
+            Column("标签号", 2.1),
+            Column("名称", 2.0),
+            Column("数量", 1.0, "right"),
+            Column("案件编号", 2.0),
+            Column("特征", 2.4),
+            Column("入库时状况", 1.6),
+        ],
+        [
+            [
+                no,
+                line.label_code,
+                line.name,
+                format_quantity(line.quantity, line.unit),
+                line.case_no,
+                line.particulars,
+                line.condition,
+            ]
+            for no, line in _numbered(lines)
+        ],
+    )
+    pdf.paragraph(f"共 {len(lines)} 项。以上财物经移交人、接收人当面清点，核对无误。", small=True)
+    if data.notes:
+        pdf.note(f"备注：{data.notes}")
+    pdf.signatures(
+        [
+            Signature("移交人", name=data.handed_over_by or None),
+            Signature("接收人", name=data.received_by or None),
+        ]
+    )
+    return pdf.build()
+
+
 def _qr(code: str) -> segno.QRCode:
     # Always a full QR symbol: segno.make() would pick Micro QR for short codes, which many
     # handheld scanners cannot read. Level M survives a scuffed label.
@@ -1199,6 +1275,8 @@ __all__ = [
     "AUTHOR",
     "CHINA_TZ",
     "FONT",
+    "CheckInLine",
+    "CheckInReceipt",
     "CheckoutLine",
     "CheckoutSlip",
     "Column",
@@ -1213,6 +1291,7 @@ __all__ = [
     "Signature",
     "TransferLine",
     "TransferList",
+    "check_in_receipt_pdf",
     "checkout_slip_pdf",
     "dark_runs",
     "draw_qr",

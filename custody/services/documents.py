@@ -26,6 +26,8 @@ DOCUMENTS = {
     "destruction_record": "disposition",
     "label_sheet": "item",
     "stocktake_report": "stocktake",
+    "location_labels": "storage_location",
+    "check_in_receipt": "check_in_receipt",
     "sub_ledger": "money_ledger",
     "restitution_list": "restitution_plan",
     "reconciliation_report": "bank_statement",

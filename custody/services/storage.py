@@ -10,9 +10,15 @@ from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
-from custody.domain.deadlines import into_storage_judgement
-from custody.domain.enums import ExternalKind, LocationState
-from custody.domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from custody.domain.clock import local_date
+from custody.domain.deadlines import (
+    INTO_STORAGE_HOURS,
+    check_late_reason,
+    into_storage_judgement,
+    late_hand_over,
+)
+from custody.domain.enums import AgencyKind, ExternalKind, LocationState
+from custody.domain.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from custody.domain.i18n import N_
 from custody.domain.items import (
     CheckInCandidate,
@@ -24,14 +30,18 @@ from custody.domain.items import (
     ensure_not_disposed,
     external_allowed,
     external_state,
+    may_use_centre,
     move_allowed,
+    parse_location_scan_code,
 )
 from custody.domain.policy import Action, Relation, require
-from custody.models.agency import StorageLocation
+from custody.models.agency import CustodyCentre, StorageLocation
 from custody.models.audit import AuditEvent
 from custody.models.item import Item
+from custody.models.receipt import CheckInReceipt, CheckInReceiptLine
 from custody.orm import utcnow
 
+from . import numbers
 from .item_events import append_item_event, item_snapshot
 from .visibility import add_participant, lock_items
 
@@ -104,6 +114,35 @@ def _location(session: Session, location_id: int) -> StorageLocation:
     return location
 
 
+def location_by_scan_code(session: Session, actor: Actor, code: str) -> StorageLocation:
+    """The active location whose shelf or bin label encodes ``code`` (``LOC:PDZX:R1-A-01``): 404
+    ``not_found.location`` for an unknown or malformed code, 403 ``location.other_centre`` for a location
+    of a centre the actor's keepers do not work in (domain/items.may_use_centre)."""
+    parsed = parse_location_scan_code(code)
+    location = None
+    if parsed is not None:
+        centre_code, location_code = parsed
+        location = session.scalar(
+            select(StorageLocation)
+            .join(CustodyCentre, CustodyCentre.id == StorageLocation.centre_id)
+            .where(
+                func.upper(CustodyCentre.code) == centre_code,
+                func.upper(StorageLocation.code) == location_code,
+                StorageLocation.is_active,
+            )
+        )
+    if location is None:
+        raise NotFound(N_("Unknown location label %(label)s."), code="not_found.location", label=code[:90])
+    holds_custody = actor.agency_kind is not AgencyKind.CENTRE_OPERATOR
+    if not may_use_centre(holds_custody, location.centre_id, actor.operated_centre_ids):
+        raise PermissionDenied(
+            N_("%(path)s belongs to a custody centre your agency does not work in."),
+            code="location.other_centre",
+            path=location.path,
+        )
+    return location
+
+
 def last_step_at(session: Session, item: Item) -> datetime:
     """The latest time on the item's record: its seizure, or the latest of its events."""
     latest = session.scalar(select(func.max(AuditEvent.occurred_at)).where(AuditEvent.item_id == item.id))
@@ -128,6 +167,13 @@ def _into_storage(item: Item, when: datetime) -> dict[str, Any] | None:
     return into_storage_judgement(item.custodian_agency.kind, item.seized_at, when, utcnow())
 
 
+def _late_hand_over(item: Item, when: datetime) -> bool:
+    """A first check-in of a police item after the 24 hours: the keeper records why."""
+    return item.location_state is LocationState.AWAITING_CHECK_IN and late_hand_over(
+        item.custodian_agency.kind, item.seized_at, when
+    )
+
+
 def check_in(
     session: Session,
     actor: Actor,
@@ -138,6 +184,8 @@ def check_in(
     occurred_at: datetime | None = None,
     reason: str | None = None,
     bring_in: bool = False,
+    receipt: CheckInReceipt | None = None,
+    late_reason: str | None = None,
 ) -> Item:
     """入库 — the keeper has scanned the label, checked the item against the list, shelved it.
 
@@ -151,6 +199,7 @@ def check_in(
     check_location_holds(location.holds, item.category)
     when = _when(session, occurred_at, reason, item)
     arrival = _into_storage(item, when)
+    late_reason = check_late_reason(_late_hand_over(item, when), late_reason, item.label_code)
     before = item_snapshot(item)
     kept_outside = (
         {"kind": item.external_kind.value if item.external_kind else None, "place": item.external_place}
@@ -181,8 +230,18 @@ def check_in(
             else None,
             **({"into_storage": arrival} if arrival else {}),
             **({"brought_in_from": kept_outside} if kept_outside else {}),
+            **(
+                {"receipt_no": receipt.receipt_no, "handed_over_by": receipt.handed_over_by}
+                if receipt is not None
+                else {}
+            ),
+            **({"late_reason": late_reason} if late_reason else {}),
         },
     )
+    if receipt is not None:
+        receipt.lines.append(
+            CheckInReceiptLine(item_id=item.id, line_no=len(receipt.lines) + 1, condition=item.condition)
+        )
     return item
 
 
@@ -247,12 +306,18 @@ def check_in_batch(
     condition: str | None = None,
     occurred_at: datetime | None = None,
     reason: str | None = None,
-) -> list[Item]:
+    handed_over_by: str | None = None,
+    late_reason: str | None = None,
+) -> CheckInReceipt:
     """Check in every scanned item to one location, or none: every line is checked first (under the
     items' locks) and a batch with any line that cannot go in — kept outside the centre, disposed, in
     a transfer, another agency's, unknown, scanned twice, a location that cannot hold it — is refused
     whole, before anything is written, naming each such line (409 ``check_in.refused``,
-    ``extra["lines"]``). Items kept outside are brought in one by one (``check_in(bring_in=True)``)."""
+    ``extra["lines"]``). Items kept outside are brought in one by one (``check_in(bring_in=True)``).
+
+    The batch is one hand-over (入库交接单): its receipt — number ``RK-…``, the items, who handed them
+    over (``handed_over_by``, as entered) and the keeper who received them — is written with the
+    check-ins and their events, in the caller's transaction; each check-in event names it."""
     require(actor, Action.CHECK_IN, {Relation.CUSTODIAN})
     if not codes:
         raise InvalidInput(N_("Scan at least one label."), fields={"codes": [N_("Scan at least one label.")]})
@@ -272,6 +337,11 @@ def check_in_batch(
             line.refusal = InvalidInput(
                 N_("The time is earlier than the item's last recorded step."), code="item.before_last_step"
             )
+    late = [
+        line.item.label_code
+        for line in lines
+        if line.refusal is None and line.item is not None and _late_hand_over(line.item, when)
+    ]
     refused = [(number, line) for number, line in enumerate(lines, start=1) if line.refusal is not None]
     if refused:
         raise Conflict(
@@ -294,19 +364,64 @@ def check_in_batch(
             count=len(refused),
             total=len(lines),
         )
-    return [
-        check_in(
-            session,
-            actor,
-            line.item.id,
-            location_id=location.id,
-            condition=condition,
-            occurred_at=occurred_at,
-            reason=reason,
+    if late and not (late_reason or "").strip():  # one reason for the batch's late items, asked up front
+        raise InvalidInput(
+            N_("Checked in more than %(limit)s hours after seizure: say why (%(labels)s)."),
+            code="check_in.late_reason",
+            fields={"late_reason": [N_("Required when an item is checked in after the 24 hours.")]},
+            extra={"late_label_codes": late},
+            limit=INTO_STORAGE_HOURS,
+            labels="、".join(late[:5]) + ("…" if len(late) > 5 else ""),
         )
-        for line in lines
-        if line.item is not None
-    ]
+    receipt = CheckInReceipt(
+        receipt_no=numbers.next_code(session, "RK", actor.agency_code, local_date(when).year),
+        agency_id=actor.agency_id,
+        location=location,
+        handed_over_by=" ".join((handed_over_by or "").split())[:64] or None,
+        received_by_id=actor.user_id,
+        received_at=when,
+    )
+    session.add(receipt)
+    for line in lines:
+        if line.item is not None:
+            check_in(
+                session,
+                actor,
+                line.item.id,
+                location_id=location.id,
+                condition=condition,
+                occurred_at=occurred_at,
+                reason=reason,
+                receipt=receipt,
+                late_reason=late_reason,
+            )
+    session.flush()
+    return receipt
+
+
+def get_check_in_receipt(session: Session, actor: Actor, receipt_no: str) -> CheckInReceipt:
+    """A check-in receipt, for the receiving keeper's agency — or for an agency that may see every item
+    on it (a custodian whose items a centre operator's keeper received; the agency that holds them
+    now). Otherwise 404, like every record another agency may not see [DESIGN]."""
+    from .items import ItemQuery, items_query  # services/items imports this module
+
+    receipt = (
+        session.scalar(select(CheckInReceipt).where(CheckInReceipt.receipt_no == receipt_no.strip().upper()))
+        if receipt_no and len(receipt_no) <= 40
+        else None
+    )
+    if receipt is not None and receipt.agency_id != actor.agency_id:
+        wanted = {line.item_id for line in receipt.lines}
+        seen = set(
+            session.scalars(
+                items_query(actor, ItemQuery()).where(Item.id.in_(wanted)).with_only_columns(Item.id)
+            )
+        )
+        if seen != wanted:
+            receipt = None
+    if receipt is None:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.receipt")
+    return receipt
 
 
 def move(

@@ -531,12 +531,28 @@ class BackdateMixin:
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
+# A long list of locations: pages.js adds a filter box (by code or any part of the path) [DESIGN].
+SEARCHABLE = {"data-searchable": "", "data-filter-label": _l("Filter by code or name")}
+
+
 class CheckInForm(BackdateMixin, FlaskForm):
-    location_id = SelectField(_l("Storage location"), coerce=int, validators=[DataRequired()])
+    location_id = SelectField(
+        _l("Storage location"), coerce=int, validators=[DataRequired()], render_kw=SEARCHABLE
+    )
     condition = StringField(
         _l("Condition on receipt"),
         validators=[Optional(), Length(max=500)],
         render_kw={"placeholder": _l("e.g. sealed bag intact")},
+    )
+    handed_over_by = StringField(
+        _l("Handed over by (移交人)"),
+        validators=[Optional(), Length(max=64)],
+        render_kw={"placeholder": _l("the officer who brings the items"), "autocomplete": "off"},
+    )
+    late_reason = StringField(
+        _l("Why after the 24 hours"),
+        validators=[Optional(), Length(max=400)],
+        render_kw={"placeholder": _l("e.g. seized at night far from the centre"), "autocomplete": "off"},
     )
     codes_text = TextAreaField(
         _l("Label codes, one per line"),
@@ -549,7 +565,9 @@ class CheckInForm(BackdateMixin, FlaskForm):
 class BringInForm(BackdateMixin, FlaskForm):
     """Bring an item kept outside the centre in: a deliberate step with a reason (no batch does it)."""
 
-    location_id = SelectField(_l("Storage location"), coerce=int, validators=[DataRequired()])
+    location_id = SelectField(
+        _l("Storage location"), coerce=int, validators=[DataRequired()], render_kw=SEARCHABLE
+    )
     why = StringField(
         _l("Why it is brought into the centre"),
         validators=[DataRequired(), Length(max=400)],
@@ -560,7 +578,9 @@ class BringInForm(BackdateMixin, FlaskForm):
 
 
 class MoveForm(BackdateMixin, FlaskForm):
-    location_id = SelectField(_l("New storage location"), coerce=int, validators=[DataRequired()])
+    location_id = SelectField(
+        _l("New storage location"), coerce=int, validators=[DataRequired()], render_kw=SEARCHABLE
+    )
     submit = SubmitField(_l("Move"))
 
 

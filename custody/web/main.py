@@ -17,7 +17,8 @@ from custody.access import current_actor
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
 from custody.domain.enums import AgencyKind, AttachmentKind, ItemStatus, LineDecision, Role, TransferStatus
-from custody.domain.items import ItemFacts, derive_status, valuable_missing
+from custody.domain.errors import DomainError
+from custody.domain.items import ItemFacts, derive_status, is_location_scan_code, valuable_missing
 from custody.domain.lifecycle import (
     CheckoutStatus,
     CorrectionStatus,
@@ -26,6 +27,7 @@ from custody.domain.lifecycle import (
 )
 from custody.domain.personal_data import sees_personal_data
 from custody.domain.transfers import TransferOutcome, outcome
+from custody.errors import translate
 from custody.extensions import db
 from custody.models.case import Case
 from custody.models.item import Attachment, Item
@@ -492,6 +494,17 @@ def scan():
     """A scanned (or typed) label code: open the item, or say clearly that there is none."""
     actor = current_actor()
     code = (request.args.get("code") or "").strip().upper()
+    if is_location_scan_code(code):  # a shelf or bin label: that location and what is in it
+        try:
+            place = storage.location_by_scan_code(db.session, actor, code)
+        except DomainError as error:
+            return render_template(
+                "error.html",
+                status=error.status,
+                title=_("Location not found") if error.status == 404 else _("Not your centre"),
+                detail=translate(error.message, error.params),
+            ), error.status
+        return redirect(url_for("storage.location", location_id=place.id))
     if code:
         item = db.session.scalar(items.items_query(actor, ItemQuery(label_code=code)))
         if item is not None:

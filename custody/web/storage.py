@@ -12,22 +12,30 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from custody.access import current_actor
+from custody.database import writes_on_get
 from custody.domain.actor import Actor
-from custody.domain.enums import ExternalKind, ItemCategory
-from custody.domain.errors import DomainError, PermissionDenied
-from custody.domain.items import ItemFacts, derive_status, location_holds
-from custody.domain.policy import Action, Relation, require
+from custody.domain.deadlines import late_hand_over
+from custody.domain.enums import ExternalKind, ItemCategory, LocationState
+from custody.domain.errors import DomainError, NotFound, PermissionDenied
+from custody.domain.i18n import N_
+from custody.domain.items import ItemFacts, derive_status, is_location_scan_code, location_holds
+from custody.domain.policy import Action, Relation, allowed, require
 from custody.errors import record_denial, translate
 from custody.extensions import db
 from custody.models.agency import StorageLocation
 from custody.models.item import Item
+from custody.models.receipt import CheckInReceipt
 from custody.orm import utcnow
+from custody.printing.pdf import CheckInLine, Label, check_in_receipt_pdf, label_sheet_pdf
+from custody.printing.pdf import CheckInReceipt as PrintedReceipt
 from custody.services import storage
+from custody.services.items import ItemQuery, items_query
 from custody.services.visibility import get_item
 
 from .forms import BringInForm, CheckInForm, ConditionForm, ExternalForm, MoveForm, options
-from .helpers import aware_local, enum_label, show_domain_error
+from .helpers import aware_local, enum_label, send_document, show_domain_error
 from .main import tone
+from .particulars import printed_particulars, printed_quantity
 
 bp = Blueprint("storage", __name__, url_prefix="/storage")
 
@@ -45,7 +53,23 @@ def _location_choices(category: ItemCategory | None = None) -> list[Any]:
     )
     if category is not None:
         locations = [loc for loc in locations if location_holds(loc.holds, category)]
-    return options([(loc.id, loc.path) for loc in locations])
+    return options([(loc.id, f"{loc.code} · {loc.path}") for loc in locations])
+
+
+def _pick_location(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[list[str], list[str]]:
+    """A shelf or bin label among the codes (``LOC:…``, typed or scanned without the page's script)
+    chooses the batch's location. The item codes, and why a location label was refused."""
+    item_codes: list[str] = []
+    problems: list[str] = []
+    for code in codes:
+        if not is_location_scan_code(code):
+            item_codes.append(code)
+            continue
+        try:
+            form.location_id.data = storage.location_by_scan_code(db.session, actor, code).id
+        except DomainError as error:
+            problems.append(translate(error.message, error.params))
+    return item_codes, problems
 
 
 def _find(actor: Actor, code: str) -> Item | None:
@@ -74,6 +98,13 @@ class BatchRow:
         if self.item is None or self.item.checked_in_at is not None:
             return None
         return round((utcnow() - self.item.seized_at).total_seconds() / 3600, 1)
+
+    @property
+    def late(self) -> bool:
+        """Past the police 24 hours if checked in now: the page asks why (``late_reason``)."""
+        if self.item is None or self.item.location_state is not LocationState.AWAITING_CHECK_IN:
+            return False
+        return late_hand_over(self.item.custodian_agency.kind, self.item.seized_at, utcnow())
 
 
 def _refusal_text(refusal: DomainError | None) -> str | None:
@@ -104,36 +135,57 @@ def check_in():
     rows: list[BatchRow] = []
     if not form.is_submitted():
         wanted = request.args.get("location_id", "")
-        if wanted.isdecimal():
+        if wanted.isdecimal() and len(wanted) < 19:
             form.location_id.data = int(wanted)
-        codes = normalise_codes(request.args.getlist("code"))
-        rows = _rows(actor, codes, form.location_id.data if wanted.isdecimal() else None)
-    elif form.validate_on_submit():
-        codes = normalise_codes(request.form.getlist("codes") + [form.codes_text.data or ""])
-        rows, status = _check_in_batch(actor, form, codes)
-        if status == 200:
-            location = db.session.get(StorageLocation, form.location_id.data)
+        codes, problems = _pick_location(actor, form, normalise_codes(request.args.getlist("code")))
+        form.codes_text.errors = problems
+        rows = _rows(actor, codes, form.location_id.data or None)
+        return render_template(
+            "storage/check_in.html", form=form, rows=rows, receipt=_last_receipt(actor)
+        ), status
+    codes, problems = _pick_location(
+        actor, form, normalise_codes(request.form.getlist("codes") + [form.codes_text.data or ""])
+    )
+    valid = form.validate_on_submit()
+    form.codes_text.errors = [*form.codes_text.errors, *problems]
+    if valid and not problems:
+        rows, status, receipt = _check_in_batch(actor, form, codes)
+        if receipt is not None:
             flash(
                 ngettext(
                     "%(num)s item checked in to %(location)s.",
                     "%(num)s items checked in to %(location)s.",
                     len(rows),
-                    location=location.path if location else "",
+                    location=receipt.location.path,
                 ),
                 "success",
             )
-            return redirect(url_for("storage.check_in", location_id=form.location_id.data))
+            return redirect(
+                url_for("storage.check_in", location_id=form.location_id.data, receipt=receipt.receipt_no)
+            )
     else:
         status = 422
-        codes = normalise_codes(request.form.getlist("codes") + [form.codes_text.data or ""])
         rows = [BatchRow(code, _find(actor, code)) for code in codes]
     form.codes_text.data = ""  # the batch is shown as rows (each keeps its own hidden input)
     return render_template("storage/check_in.html", form=form, rows=rows), status
 
 
-def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[list[BatchRow], int]:
+def _last_receipt(actor: Actor) -> CheckInReceipt | None:
+    """The batch just checked in (``?receipt=RK-…`` after the redirect), to print its 入库交接单."""
+    wanted = request.args.get("receipt", "")
+    if not wanted:
+        return None
     try:
-        done = storage.check_in_batch(
+        return storage.get_check_in_receipt(db.session, actor, wanted)
+    except DomainError:
+        return None
+
+
+def _check_in_batch(
+    actor: Actor, form: CheckInForm, codes: list[str]
+) -> tuple[list[BatchRow], int, CheckInReceipt | None]:
+    try:
+        receipt = storage.check_in_batch(
             db.session,
             actor,
             codes,
@@ -141,6 +193,8 @@ def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[
             condition=form.condition.data or None,
             occurred_at=aware_local(form.occurred_at.data),
             reason=form.reason.data or None,
+            handed_over_by=form.handed_over_by.data or None,
+            late_reason=form.late_reason.data or None,
         )
     except DomainError as error:
         db.session.rollback()
@@ -151,6 +205,8 @@ def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[
                 row.error = translate(refused[number]["message"], refused[number].get("params"))
         if "codes" in error.fields:
             form.codes_text.errors = [*form.codes_text.errors, *(translate(m) for m in error.fields["codes"])]
+        elif "late_reason" in error.fields:
+            form.late_reason.errors = [*form.late_reason.errors, translate(error.message, error.params)]
         elif not refused:
             show_domain_error(form, error)
         if any(line.get("code") == "item.other_agency" for line in refused.values()):
@@ -161,9 +217,45 @@ def _check_in_batch(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[
                 _("Nothing was checked in: correct the marked items (or remove them) and submit again."),
                 "error",
             )
-        return rows, error.status
+        return rows, error.status, None
     db.session.commit()
-    return [BatchRow(item.label_code, item) for item in done], 200
+    return [BatchRow(line.item.label_code, line.item) for line in receipt.lines], 200, receipt
+
+
+@bp.get("/check-ins/<receipt_no>.pdf")
+@writes_on_get
+def receipt_pdf(receipt_no: str):
+    """入库交接单 of one check-in batch, with the 移交人 and 接收人 signature lines."""
+    receipt = storage.get_check_in_receipt(db.session, current_actor(), receipt_no)
+    pdf = check_in_receipt_pdf(
+        PrintedReceipt(
+            receipt_no=receipt.receipt_no,
+            location=receipt.location.path,
+            received_at=receipt.received_at,
+            agency=receipt.agency.name,
+            handed_over_by=receipt.handed_over_by or "",
+            received_by=receipt.received_by.display_name,
+            lines=[
+                CheckInLine(
+                    label_code=line.item.label_code,
+                    name=line.item.name,
+                    quantity=printed_quantity(line.item),
+                    case_no=line.item.case.first_number,
+                    particulars=printed_particulars(line.item),
+                    condition=line.condition or "",
+                )
+                for line in receipt.lines
+            ],
+        ),
+        footer=f"{receipt.agency.name} · {receipt.receipt_no}",
+    )
+    return send_document(
+        pdf,
+        f"入库交接单-{receipt.receipt_no}.pdf",
+        document="check_in_receipt",
+        object_id=receipt.id,
+        receipt_no=receipt.receipt_no,
+    )
 
 
 @bp.get("/lookup")
@@ -172,6 +264,26 @@ def lookup():
     actor = current_actor()
     codes = normalise_codes([request.args.get("code", "")])
     code = codes[0] if codes else ""
+    if is_location_scan_code(code):  # a shelf or bin label: the page chooses that location
+        try:
+            location = storage.location_by_scan_code(db.session, actor, code)
+        except DomainError as error:
+            return jsonify(
+                code=code,
+                found=False,
+                ok=False,
+                location=True,
+                message=translate(error.message, error.params),
+            ), error.status
+        return jsonify(
+            code=code,
+            found=True,
+            ok=True,
+            location=True,
+            id=location.id,
+            path=location.path,
+            short=location.code,
+        )
     wanted = request.args.get("location_id", "")
     [row] = _rows(actor, [code], int(wanted) if wanted.isdecimal() and len(wanted) < 19 else None) or [
         BatchRow(code, None, _("Unknown label code, or not visible to your agency."))
@@ -192,7 +304,88 @@ def lookup():
         status_label=enum_label(status),
         tone=tone(status),
         hours=row.hours,
+        late=row.late,
         url=url_for("items.detail", item_id=item.id),
+    )
+
+
+# -- locations: their page, their QR labels -------------------------------------------------------
+
+
+def _location_tree(root: StorageLocation) -> list[StorageLocation]:
+    """``root`` and every active location inside it, by path."""
+    inside = [
+        loc
+        for loc in db.session.scalars(
+            select(StorageLocation).where(StorageLocation.centre_id == root.centre_id)
+        )
+        if loc.is_active and root in loc.ancestry
+    ]
+    return sorted(inside, key=lambda loc: loc.path)
+
+
+def _active_location(location_id: int) -> StorageLocation:
+    location = db.session.get(StorageLocation, location_id)
+    if location is None or not location.is_active:
+        raise NotFound(N_("Unknown or inactive storage location."), code="not_found.location")
+    return location
+
+
+def _may_see_locations(actor: Actor) -> None:
+    """Keepers (who shelve and scan) and administrators (who set the locations up)."""
+    if not allowed(actor, Action.MANAGE_REFERENCE_DATA):
+        require(actor, Action.CHECK_IN, {Relation.CUSTODIAN})
+
+
+@bp.get("/locations")
+def locations():
+    """Every active location with its short code and what it holds, to print the QR labels."""
+    _may_see_locations(current_actor())
+    rows = sorted(
+        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)), key=lambda loc: loc.path
+    )
+    return render_template("storage/locations.html", locations=rows)
+
+
+@bp.get("/locations/<int:location_id>")
+def location(location_id: int):
+    """One location (a scanned shelf label opens it): where it is, and the items in it and inside it
+    that the actor's agency may see. Open to every user, like the locations themselves (reference data);
+    printing labels is the keepers' and administrators'."""
+    actor = current_actor()
+    here = _active_location(location_id)
+    inside = _location_tree(here)
+    stored = list(
+        db.session.scalars(
+            items_query(actor, ItemQuery(sort="label_code")).where(
+                Item.storage_location_id.in_([loc.id for loc in inside])
+            )
+        )
+    )
+    keeper = allowed(actor, Action.CHECK_IN, {Relation.CUSTODIAN})
+    return render_template("storage/location.html", location=here, inside=inside, items=stored, keeper=keeper)
+
+
+@bp.get("/locations/<int:location_id>/labels.pdf")
+@writes_on_get
+def location_labels(location_id: int):
+    """QR labels of a room or shelf and every location inside it (one for a bin)."""
+    _may_see_locations(current_actor())
+    root = _active_location(location_id)
+    chosen = _location_tree(root)
+    pdf = label_sheet_pdf(
+        [
+            Label(code=loc.scan_code, name=" › ".join(a.name for a in loc.ancestry), case_no=loc.centre.name)
+            for loc in chosen
+        ],
+        title="库位标签",
+    )
+    return send_document(
+        pdf,
+        f"库位标签-{root.code}.pdf",
+        document="location_labels",
+        object_id=root.id,
+        location_ids=[loc.id for loc in chosen],
     )
 
 

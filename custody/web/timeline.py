@@ -332,6 +332,10 @@ def _check_in(d: Describer, data: dict[str, Any], state: _State) -> tuple[str, d
     extras = _arrival(data)
     if data.get("condition"):
         extras.append(_("Condition: %(condition)s", condition=data["condition"]))
+    if data.get("late_reason"):
+        extras.append(_("Why after the 24 hours: %(reason)s", reason=data["late_reason"]))
+    if data.get("handed_over_by"):
+        extras.append(_("Handed over by %(name)s", name=data["handed_over_by"]))
     hours = data.get("hours_since_seizure")
     if hours is not None:
         return (

@@ -81,7 +81,8 @@ def test_batch_check_in_names_each_refused_line_and_writes_nothing(api):
     done = api.post(
         "police_keeper", "/check-ins", {"label_codes": [phone["label_code"]], "location_id": bins["R3-A-01"]}
     )
-    assert done.status_code == 200 and [row["id"] for row in done.json] == [phone["id"]]
+    assert done.status_code == 200 and [row["id"] for row in done.json["items"]] == [phone["id"]]
+    assert done.json["receipt_no"].startswith("RK-PDGA-")
     assert (
         api.post("police_officer", "/check-ins", {"label_codes": ["X"], "location_id": 1}).status_code == 403
     )

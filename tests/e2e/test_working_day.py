@@ -54,7 +54,9 @@ def test_a_scan_while_the_cursor_is_in_the_condition_field_goes_to_the_batch(pag
     keeper, [bag] = a_case_awaiting_check_in(page)
     login(page, "police_keeper")
     page.goto("/storage/check-in")
-    page.select_option("#location_id", label="浦东新区涉案财物管理中心 › 一号库房（一般物品） › B架 › 02格")
+    page.select_option(
+        "#location_id", label="R1-B-02 · 浦东新区涉案财物管理中心 › 一号库房（一般物品） › B架 › 02格"
+    )
     page.click("#condition")
     page.keyboard.type("封装完好")
     scan_like_a_scanner(page, bag["label_code"])
@@ -76,7 +78,9 @@ def test_a_batch_refuses_a_car_kept_at_the_impound_lot_line_by_line(page: Page):
     keeper, [bag, car] = a_case_awaiting_check_in(page, with_car=True)
     login(page, "police_keeper")
     page.goto("/storage/check-in")
-    page.select_option("#location_id", label="浦东新区涉案财物管理中心 › 三号库房（电子产品） › A架 › 01格")
+    page.select_option(
+        "#location_id", label="R3-A-01 · 浦东新区涉案财物管理中心 › 三号库房（电子产品） › A架 › 01格"
+    )
     for code in (bag["label_code"], car["label_code"]):
         page.locator("#scan-code").click()
         scan_like_a_scanner(page, code)
@@ -165,3 +169,40 @@ def test_a_prosecutor_signs_for_a_transfer_by_scanning_on_a_phone(page: Page):
     expect(page.locator(".flash-success")).to_be_visible()
     decided = officer("GET", f"/api/v1/transfers/{transfer['id']}")
     assert {line["decision"] for line in decided["lines"]} == {"accepted"}
+
+
+def test_a_keeper_scans_the_shelf_then_two_items_on_a_phone_and_prints_the_hand_over_record(page: Page):
+    keeper, [bag] = a_case_awaiting_check_in(page)
+    _same_keeper, [second] = a_case_awaiting_check_in(page)
+    page.set_viewport_size(PHONE_390)
+    login(page, "police_keeper")
+    page.goto("/storage/check-in")
+    page.fill("#handed_over_by", "王建国")
+    page.fill("input.select-filter[data-filter-for=location_id]", "三号 a-01")  # the picker filters
+    expect(page.locator("#location_id option:checked")).to_contain_text("R3-A-01")
+    page.locator("#scan-code").click()
+    scan_like_a_scanner(page, "LOC:PDZX:R1-B-02")  # the shelf's label first: the batch goes there
+    expect(page.locator("#location_id option:checked")).to_contain_text("R1-B-02")
+    status = page.locator("[data-batch-status]")
+    expect(status).to_contain_text("R1-B-02")
+    for item in (bag, second):
+        scan_like_a_scanner(page, item["label_code"])
+        expect(page.locator(f"#batch .batch-row[data-code='{item['label_code']}']")).to_contain_text(
+            item["name"]
+        )
+    expect(status).to_have_attribute("data-scan-result", "ok")
+    scan_like_a_scanner(page, bag["label_code"])  # again: said and shown, not added twice
+    expect(status).to_have_attribute("data-scan-result", "twice")
+    expect(status).to_be_visible()
+    expect(page.locator("#batch input[name=codes]")).to_have_count(2)
+    fits_the_phone(page)
+    screenshot(page, "check-in-390")
+    with page.expect_navigation():
+        page.locator("#submit").click()
+    link = page.locator("#receipt-ready a")
+    expect(link).to_be_visible()
+    for item in (bag, second):
+        stored = keeper("GET", f"/api/v1/items/{item['id']}")
+        assert stored["location"]["state"] == "in_storage", stored["location"]
+    record = page.request.get(link.get_attribute("href") or "")
+    assert record.ok and record.body().startswith(b"%PDF-")

@@ -270,4 +270,4 @@ def test_a_check_in_batch_refuses_lines_that_cannot_go_in_before_anything_is_wri
         condition="完好",
     )
     db.session.commit()
-    assert [item.id for item in done] == [ok.id] and ok.location_state is LocationState.IN_STORAGE
+    assert [line.item_id for line in done.lines] == [ok.id] and ok.location_state is LocationState.IN_STORAGE

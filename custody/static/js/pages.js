@@ -7,7 +7,11 @@
  *    are not sent);
  *  - batch check-in ([data-batch]): each code scanned into the top scan box (a "custody:scan"
  *    event, see scan.js) is looked up and added to the visible list with the item's name, or
- *    flagged (unknown, not awaiting check-in, scanned twice);
+ *    flagged (unknown, not awaiting check-in, scanned twice); a scanned shelf or bin label (LOC:…)
+ *    chooses the batch's location; each scan is answered visibly (the status line, coloured, and a flash
+ *    of the row) and audibly (a short WebAudio tone: one high for OK, two for a repeat, one low for a
+ *    refusal); the late-reason field shows while a late police item is in the batch;
+ *  - location pickers (select[data-searchable]): a filter box by code or any part of the path;
  *  - transfer builder ([data-pick]): a scanned code ticks that item's checkbox;
  *  - transfer builder ([data-file-only]): the warning that a stage transfer with no item ticked
  *    sends the case file only, shown while that is so (the server renders it for the first view);
@@ -30,6 +34,58 @@
     }
     element.textContent = "";
     window.setTimeout(function () { element.textContent = text; }, 50);
+  }
+
+  // Scan feedback a keeper notices without looking at the screen reader's text: a short tone (WebAudio;
+  // silently nothing where audio is unavailable or not yet allowed) and a flash of the row or field.
+  // ok: one high tone; twice (already scanned): two short tones; bad (unknown, refused): one low tone.
+  var audio = null;
+  function beep(kind) {
+    try {
+      var Context = window.AudioContext || window.webkitAudioContext;
+      if (!Context) {
+        return;
+      }
+      audio = audio || new Context();
+      var tones = { ok: [[1046, 0]], twice: [[784, 0], [784, 0.16]], bad: [[220, 0]] }[kind] || [];
+      tones.forEach(function (tone) {
+        var oscillator = audio.createOscillator();
+        var gain = audio.createGain();
+        var start = audio.currentTime + tone[1];
+        var length = kind === "bad" ? 0.3 : 0.1;
+        oscillator.type = kind === "bad" ? "square" : "sine";
+        oscillator.frequency.value = tone[0];
+        gain.gain.setValueAtTime(0.12, start);
+        gain.gain.exponentialRampToValueAtTime(0.001, start + length);
+        oscillator.connect(gain);
+        gain.connect(audio.destination);
+        oscillator.start(start);
+        oscillator.stop(start + length);
+      });
+    } catch (ignored) {
+      // no sound: the visible feedback stays
+    }
+  }
+
+  function flash(element, kind) {
+    if (!element) {
+      return;
+    }
+    ["scan-flash-ok", "scan-flash-twice", "scan-flash-bad"].forEach(function (name) {
+      element.classList.remove(name);
+    });
+    void element.offsetWidth; // restart the animation
+    element.classList.add("scan-flash-" + kind);
+    window.setTimeout(function () { element.classList.remove("scan-flash-" + kind); }, 2000);
+  }
+
+  function feedback(box, kind, text, element) {
+    if (box) {
+      box.setAttribute("data-scan-result", kind);
+    }
+    say(box, text);
+    flash(element, kind);
+    beep(kind);
   }
 
   function toggle(element, shown) {
@@ -71,8 +127,14 @@
     var count = document.querySelector("[data-batch-count]");
     var msg = function (name) { return batch.getAttribute("data-msg-" + name) || ""; };
 
+    var lateBox = document.querySelector("[data-late-reason]");
     var refresh = function () {
       var rows = batch.querySelectorAll(".batch-row");
+      if (lateBox) { // asked on the spot while a late police item is in the batch
+        var input = lateBox.querySelector("input");
+        lateBox.hidden = !batch.querySelector("[data-late]") && !(input && input.value) &&
+          !lateBox.querySelector(".errors");
+      }
       if (count) {
         count.textContent = String(batch.querySelectorAll("input[name=codes]").length);
       }
@@ -119,9 +181,11 @@
       if (info.hours !== null && info.hours !== undefined) {
         row.appendChild(document.createTextNode(" "));
         row.appendChild(span("muted", fill(msg("hours"), { hours: info.hours })));
-        if (info.hours > 24) {
+        if (info.late) {
           row.appendChild(document.createTextNode(" "));
-          row.appendChild(span("badge badge-bad", msg("late")));
+          var late = span("badge badge-bad", msg("late"));
+          late.setAttribute("data-late", "");
+          row.appendChild(late);
         }
       }
       if (info.message) {
@@ -142,17 +206,50 @@
       return row;
     };
 
+    var chooseLocation = function (code) {
+      var select = document.getElementById("location_id");
+      var url = batch.getAttribute("data-lookup-url") + "?code=" + encodeURIComponent(code);
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (info) {
+          if (!info.ok || !select) {
+            feedback(status, "bad", info.message || code, select);
+            showProblem(info.message || code);
+            return;
+          }
+          var filter = document.querySelector("input[data-filter-for='" + select.id + "']");
+          if (filter && filter.value) { // the scanned place wins over a half-typed filter
+            filter.value = "";
+            filter.dispatchEvent(new Event("input"));
+          }
+          select.value = String(info.id);
+          select.dispatchEvent(new Event("change", { bubbles: true }));
+          showProblem("");
+          feedback(status, "ok", fill(msg("location"), { path: info.short + " · " + info.path }), select);
+        })
+        .catch(function () { feedback(status, "bad", msg("unreachable"), select); });
+    };
+
+    var showProblem = function (text) { // visible, next to the location picker
+      var box = document.querySelector("[data-location-problem]");
+      if (box) {
+        box.textContent = text;
+        box.hidden = !text;
+      }
+    };
+
     batch.addEventListener("custody:scan", function (event) {
       var code = String(event.detail.code || "").trim().toUpperCase();
       if (!code) {
         return;
       }
+      if (code.indexOf("LOC:") === 0) { // a shelf or bin label: the batch goes there
+        chooseLocation(code);
+        return;
+      }
       var existing = findRow(code);
       if (existing) {
-        existing.classList.remove("flash-twice");
-        void existing.offsetWidth; // restart the highlight
-        existing.classList.add("flash-twice");
-        say(status, fill(msg("twice"), { code: code }));
+        feedback(status, "twice", fill(msg("twice"), { code: code }), existing);
         return;
       }
       var url = batch.getAttribute("data-lookup-url") + "?code=" + encodeURIComponent(code);
@@ -167,12 +264,18 @@
           var row = addRow(code, info);
           batch.replaceChild(row, placeholder);
           refresh();
-          say(status, info.ok ? fill(msg("added"), { code: code, name: info.name }) : code + "：" + info.message);
+          feedback(
+            status,
+            info.ok ? "ok" : "bad",
+            info.ok ? fill(msg("added"), { code: code, name: info.name }) : code + "：" + info.message,
+            row
+          );
         })
         .catch(function () {
           var row = addRow(code, { ok: false, unchecked: true, message: msg("unreachable") });
           batch.replaceChild(row, placeholder);
           refresh();
+          feedback(status, "bad", msg("unreachable"), row);
         });
     });
 
@@ -189,6 +292,35 @@
     });
     refresh();
   }
+
+  // -- searchable pickers: a filter box above a long select (by code or any part of the path) -----
+
+  document.querySelectorAll("select[data-searchable]").forEach(function (select) {
+    var all = Array.prototype.slice.call(select.options);
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "select-filter";
+    box.setAttribute("aria-label", select.getAttribute("data-filter-label") || "Filter");
+    box.placeholder = select.getAttribute("data-filter-label") || "";
+    box.setAttribute("autocomplete", "off");
+    box.setAttribute("data-filter-for", select.id);
+    select.parentNode.insertBefore(box, select);
+    box.addEventListener("input", function () {
+      var words = box.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      var first = null;
+      all.forEach(function (option) {
+        var text = option.text.toLowerCase();
+        var shown = !option.value || words.every(function (word) { return text.indexOf(word) !== -1; });
+        option.hidden = !shown;
+        if (shown && option.value && first === null) {
+          first = option;
+        }
+      });
+      if (first && (select.selectedIndex < 0 || select.options[select.selectedIndex].hidden)) {
+        select.value = first.value;
+      }
+    });
+  });
 
   // -- transfer builder: a stage transfer with no items sends the file only --------------------
 
