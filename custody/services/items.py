@@ -12,7 +12,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, UnaryExpression, and_, exists, func, not_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    UnaryExpression,
+    and_,
+    exists,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session, object_session
 
 from custody.audit.canonical import salted_digest
@@ -30,11 +43,14 @@ from custody.domain.enums import (
     ItemStatus,
     LocationState,
     Measure,
+    Role,
 )
 from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from custody.domain.i18n import N_
 from custody.domain.items import (
     CLOCK_SKEW,
+    IDENTIFYING_DETAILS,
+    MASKED_DETAILS,
     Registration,
     check_registration,
     check_valuable_documented,
@@ -580,6 +596,77 @@ def status_clause(status: ItemStatus) -> ColumnElement[bool]:
     return and_(not_(disposed), not_(in_transfer), not_(pending), Item.location_state == location)
 
 
+# Details searched as text (IMEI, plate, VIN, serial and registry numbers...): the identifying
+# particulars every viewer sees on printed lists, except account numbers (tail digits only, below).
+SEARCHED_DETAILS: tuple[str, ...] = tuple(
+    sorted({key for keys in IDENTIFYING_DETAILS.values() for key in keys} - MASKED_DETAILS)
+)
+ACCOUNT_TAIL = 4  # digits of an account number anyone may search by: those printed (``****4455``)
+
+
+def personal_data_clause(actor: Actor) -> ColumnElement[bool]:
+    """SQL for ``sees_personal_data(actor, item.custodian_agency_id)`` (kept in step by a test)."""
+    if actor.has_role(Role.AUDITOR):
+        return true()
+    if not actor.roles - {Role.ADMIN}:
+        return false()
+    return Item.custodian_agency_id == actor.agency_id
+
+
+def search_clause(actor: Actor, q: str | None) -> ColumnElement[bool] | None:
+    """The item search box [DESIGN, issue 18]: ``q`` as literal text in the item's name, label code,
+    features, identifying details (IMEI, plate, VIN, serial/registry numbers...), its seizure list's
+    number and its case's number of every authority; an account number's last digits; and the
+    owner's and holder's names only on items whose personal data the actor sees in full (for
+    others a name never matches, so a search reveals nothing a masked page hides)."""
+    text = (q or "").strip()
+    if not text:
+        return None
+
+    def has(*columns: Any) -> ColumnElement[bool]:
+        clause = contains_text(text, *columns)
+        assert clause is not None  # text is not empty
+        return clause
+
+    details = [Item.details[key].as_string() for key in SEARCHED_DETAILS]
+    clauses: list[ColumnElement[bool]] = [
+        has(Item.name, Item.label_code, Item.features, *details),
+        Item.seizure_list_id.in_(select(SeizureList.id).where(has(SeizureList.list_no))),
+        Item.case_id.in_(
+            select(Case.id).where(
+                has(
+                    Case.police_case_no,
+                    Case.procuratorate_case_no,
+                    Case.court_case_no,
+                    Case.appeal_case_no,
+                )
+            )
+        ),
+    ]
+    if text.isdecimal() and len(text) <= ACCOUNT_TAIL:
+        account = [Item.details[key].as_string() for key in sorted(MASKED_DETAILS)]
+        clauses.append(or_(*(column.endswith(text, autoescape=True) for column in account)))
+    full = personal_data_clause(actor)
+    clauses.append(
+        and_(
+            full,
+            or_(
+                has(Item.owner_name),
+                Item.seizure_list_id.in_(
+                    select(SeizureList.id)
+                    .join(User, User.id == SeizureList.created_by_id)
+                    .where(
+                        has(SeizureList.holder_name),
+                        # the holder's data: the agency that drew the list up (API schema rule)
+                        User.agency_id == actor.agency_id if not actor.has_role(Role.AUDITOR) else true(),
+                    )
+                ),
+            ),
+        )
+    )
+    return or_(*clauses)
+
+
 @dataclass(frozen=True)
 class ItemQuery:
     label_code: str | None = None
@@ -638,7 +725,7 @@ def items_query(actor: Actor, query: ItemQuery) -> Select[Any]:
         stmt = stmt.where(Item.seized_at >= start_of_local_day(query.seized_from))
     if query.seized_to is not None:
         stmt = stmt.where(Item.seized_at < start_of_local_day(query.seized_to + timedelta(days=1)))
-    matches = contains_text(query.q, Item.name, Item.label_code, Item.features)
+    matches = search_clause(actor, query.q)
     if matches is not None:
         stmt = stmt.where(matches)
     if query.flagged is not None:
