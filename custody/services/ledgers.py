@@ -41,12 +41,14 @@ from custody.domain.enums import (
 from custody.domain.errors import InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status
+from custody.domain.lifecycle import DispositionRecordStatus
 from custody.domain.money import MovementKind
 from custody.domain.personal_data import masked
 from custody.domain.policy import Action, require
 from custody.models.agency import Agency, StorageLocation
 from custody.models.case import Case, SeizureList
 from custody.models.item import Item
+from custody.models.lifecycle import Disposition, DispositionLine
 from custody.models.money import MoneyMovement
 from custody.orm import utcnow
 from custody.text import spreadsheet_text
@@ -81,6 +83,11 @@ HEADERS = [
     "存放位置",
     "入库时间",
     "处置方式",
+    "处置日期",
+    # The particulars that identify the thing itself (issue 18): a phone's IMEI, a vehicle's plate and VIN.
+    "IMEI",
+    "车牌号",
+    "车架号（VIN）",
     "所有人（已遮蔽）",
     # A cash item paid into the case-money account (issue 13): the bank slip it was paid in with, and
     # the balance now in the case's sub-ledger it went into (the ledger's, not the item's: the money
@@ -182,6 +189,14 @@ def _statement(actor: Actor, spec: LedgerSpec) -> Select[*tuple[Any, ...]]:
         .correlate(paid_in)
         .scalar_subquery()
     )
+    # When the item was disposed of: its executed disposition (one at most: a disposed item takes no other).
+    disposed_on = (
+        select(func.max(Disposition.executed_at))
+        .join(DispositionLine, DispositionLine.disposition_id == Disposition.id)
+        .where(DispositionLine.item_id == Item.id, Disposition.status == DispositionRecordStatus.EXECUTED)
+        .correlate(Item)
+        .scalar_subquery()
+    )
 
     return (
         stmt.with_only_columns(
@@ -209,6 +224,11 @@ def _statement(actor: Actor, spec: LedgerSpec) -> Select[*tuple[Any, ...]]:
             Item.external_place,
             Item.checked_in_at,
             Item.disposition_kind,
+            disposed_on.label("disposed_at"),
+            Item.details["imei"].as_string().label("imei"),
+            Item.details["imei2"].as_string().label("imei2"),
+            Item.details["plate"].as_string().label("plate"),
+            Item.details["vin"].as_string().label("vin"),
             Item.owner_name,
             paid_in.reference.label("deposit_reference"),
             last_balance.label("ledger_balance_fen"),
@@ -259,6 +279,10 @@ def prepare_export(session: Session, actor: Actor, spec: LedgerSpec, fmt: str) -
 
 def _local(value: datetime | None) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _local_date(value: datetime | None) -> str:
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d") if value else ""
 
 
 def _quantity(value: Decimal) -> str:
@@ -330,6 +354,10 @@ def ledger_rows(
             place,
             _local(row.checked_in_at),
             ZH[row.disposition_kind] if row.disposition_kind else "",
+            _local_date(row.disposed_at),
+            " / ".join(imei for imei in (row.imei, row.imei2) if imei),
+            row.plate or "",
+            row.vin or "",
             # A list of many items: personal data masked for everyone, as in every list [DESIGN §8],
             # by the one masking function (domain/personal_data.py); no export carries it in full.
             masked("owner_name", row.owner_name) or "",
@@ -367,7 +395,7 @@ def write_xlsx(
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("台账")
     for index, width in enumerate(
-        (20, 26, 22, 22, 24, 10, 22, 24, 12, 8, 6, 16, 14, 8, 24, 17, 18, 10, 30, 17, 14, 12, 20, 16)
+        (20, 26, 22, 22, 24, 10, 22, 24, 12, 8, 6, 16, 14, 8, 24, 17, 18, 10, 30, 17, 14, 12, 17, 20, 12, 20, 12, 20, 16)
     ):
         sheet.column_dimensions[_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
@@ -378,7 +406,9 @@ def write_xlsx(
         cell.font = bold
         header.append(cell)
     sheet.append(header)
+    written = 0
     for row in rows:
+        written += 1
         row = [spreadsheet_text(cell) for cell in row]
         for column in MONEY_COLUMNS:
             if row[column] != "":
@@ -386,6 +416,9 @@ def write_xlsx(
                 cell.number_format = "#,##0.00"
                 row[column] = cell
         sheet.append(row)
+    # An auto-filter on the header row: the user filters by status, category, custodian... in place.
+    # (The write-only sheet's extent is known only now; openpyxl writes the filter with the sheet.)
+    sheet.auto_filter.ref = f"A1:{_column_letter(len(HEADERS) - 1)}{max(written, 1) + 1}"
     info = workbook.create_sheet("导出说明")
     info.append([sheet_title])
     for label, value in about:
