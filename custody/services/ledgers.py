@@ -99,6 +99,9 @@ VALUE_COLUMN = HEADERS.index("估值（元）")
 BALANCE_COLUMN = HEADERS.index("分户账余额（元）")
 MONEY_COLUMNS = (VALUE_COLUMN, BALANCE_COLUMN)
 QUANTITY_COLUMN = HEADERS.index("数量")
+# The XLSX's column widths, in the order of HEADERS.
+COLUMN_WIDTHS: tuple[int, ...] = (20, 26, 22, 22, 24, 10, 22, 24, 12, 8, 6, 16, 14, 8)
+COLUMN_WIDTHS += (24, 17, 18, 10, 30, 17, 14, 12, 34, 12, 20, 12, 20, 16)
 
 # The ledger is a Chinese document, whatever the UI language (like the printed forms).
 ZH: dict[LabelledEnum, str] = {
@@ -394,9 +397,7 @@ def write_xlsx(
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("台账")
-    for index, width in enumerate(
-        (20, 26, 22, 22, 24, 10, 22, 24, 12, 8, 6, 16, 14, 8, 24, 17, 18, 10, 30, 17, 14, 12, 17, 20, 12, 20, 12, 20, 16)
-    ):
+    for index, width in enumerate(COLUMN_WIDTHS):
         sheet.column_dimensions[_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)

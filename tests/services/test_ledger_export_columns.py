@@ -83,5 +83,6 @@ def test_the_xlsx_has_an_auto_filter_on_its_header_row(app):
     last = sheet.cell(row=1, column=len(ledgers.HEADERS)).column_letter
     assert sheet.auto_filter.ref == f"A1:{last}{1 + count}" and count == 3
     assert sheet.cell(row=1, column=len(ledgers.HEADERS)).value == ledgers.HEADERS[-1]
+    assert len(ledgers.COLUMN_WIDTHS) == len(ledgers.HEADERS)
     imei = ledgers.HEADERS.index("IMEI") + 1
     assert sheet.cell(row=2, column=imei).value == "490154203237518"
