@@ -137,6 +137,10 @@ class Config:
         # with 0 anyone could claim any address and walk around the per-address limits.
         self.CUSTODY_TRUSTED_PROXIES = _int(env, "CUSTODY_TRUSTED_PROXIES", 0)
 
+        # The public owner-lookup page's address printed on seizure lists next to the holder's code, e.g.
+        # https://cwzx.example.gov.cn/lookup (unset: built from the host the list is printed from).
+        self.CUSTODY_PUBLIC_LOOKUP_URL = env.get("CUSTODY_PUBLIC_LOOKUP_URL") or None
+
         self.MAX_CONTENT_LENGTH = _int(env, "CUSTODY_MAX_UPLOAD_MB", 32) * 1024 * 1024
         self.CUSTODY_UPLOAD_DIR = env.get("CUSTODY_UPLOAD_DIR") or str(instance / "uploads")
 

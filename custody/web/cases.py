@@ -578,4 +578,13 @@ def seizure_list(case_id: int, list_id: int):
 
 
 def _verification_note(sl: SeizureList) -> str:
-    return f"持有人查询码：{format_code(sl.verification_code)}"
+    """The code and where the holder uses it (issue 18): the public lookup page's address."""
+    return f"持有人查询码：{format_code(sl.verification_code)}，查询网址：{public_lookup_url()}"
+
+
+def public_lookup_url() -> str:
+    """The owner-lookup page's address as the public reaches it: ``CUSTODY_PUBLIC_LOOKUP_URL`` when set
+    (the centre's published address), else built from the host this page was requested on."""
+    return current_app.config.get("CUSTODY_PUBLIC_LOOKUP_URL") or url_for(
+        "oversight.owner_lookup", _external=True
+    )
