@@ -562,9 +562,28 @@ def _non_negative_int(value: Any) -> str | None:
 
 
 def _imei(value: Any) -> str | None:
-    if not isinstance(value, str) or not (len(value) == 15 and _DIGITS.fullmatch(value) and luhn_ok(value)):
-        return N_("An IMEI is 15 digits with a valid check digit.")
+    """15 digits. A wrong check digit is accepted (``detail_warnings``): counterfeit phones carry
+    IMEIs that fail it, and the registrar records what is printed on the phone [DESIGN, issue 18]."""
+    if not isinstance(value, str) or not (len(value) == 15 and _DIGITS.fullmatch(value)):
+        return N_("An IMEI is 15 digits.")
     return None
+
+
+IMEI_KEYS = ("imei", "imei2")
+
+
+def detail_warnings(category: ItemCategory, details: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """``[("imei", "490154203237519")]``: details that were accepted but deserve a second look — an IMEI
+    whose check digit (Luhn) is wrong: a mistyped number, or a counterfeit phone."""
+    if category is not ItemCategory.PHONE:
+        return []
+    return [
+        (key, value)
+        for key in IMEI_KEYS
+        if isinstance(value := (details or {}).get(key), str)
+        and _DIGITS.fullmatch(value)
+        and not luhn_ok(value)
+    ]
 
 
 def _vin(value: Any) -> str | None:

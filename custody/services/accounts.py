@@ -13,6 +13,7 @@ from custody.domain.actor import Actor
 from custody.domain.enums import AgencyKind, EventCategory, Role, StorageHolds, StorageKind
 from custody.domain.errors import Conflict, InvalidInput
 from custody.domain.i18n import N_
+from custody.domain.ordering import natural_key
 from custody.domain.passwords import password_problems
 from custody.domain.policy import (
     Action,
@@ -464,4 +465,4 @@ def all_locations(session: Session) -> list[StorageLocation]:
     rows = list(
         session.scalars(select(StorageLocation).order_by(StorageLocation.centre_id, StorageLocation.code))
     )
-    return sorted(rows, key=lambda loc: (loc.centre_id, [a.code for a in loc.ancestry]))
+    return sorted(rows, key=lambda loc: (loc.centre_id, [natural_key(a.code) for a in loc.ancestry]))

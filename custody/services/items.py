@@ -462,6 +462,18 @@ def add_attachment(
         )
     if kind is AttachmentKind.PHOTO and not sniffed.startswith("image/"):
         raise InvalidInput(N_("A photo must be a JPEG or PNG image."), fields={"file": [N_("Not an image.")]})
+    digest = hashlib.sha256(content).hexdigest()
+    # [DESIGN, issue 18] The same file (same SHA-256) is attached to an item once: a second upload of
+    # it adds nothing to the record, only a duplicate picture.
+    already = session.scalar(
+        select(Attachment.filename).where(Attachment.item_id == item.id, Attachment.sha256 == digest).limit(1)
+    )
+    if already is not None:
+        raise Conflict(
+            N_("This file is already attached to the item (as %(filename)s)."),
+            code="attachment.duplicate",
+            filename=already,
+        )
     thumbnail_digest = None
     if sniffed in images.FORMATS:
         # Decoded for real (bounded), whatever the kind: a photo must be a picture, not just its first
@@ -469,7 +481,6 @@ def add_attachment(
         checked = images.examine(content, sniffed)
         thumbnail_digest = hashlib.sha256(checked.thumbnail).hexdigest()
         store_blob(upload_dir, checked.thumbnail, thumbnail_digest)
-    digest = hashlib.sha256(content).hexdigest()
     store_blob(upload_dir, content, digest)
     attachment = Attachment(
         item_id=item.id,

@@ -26,6 +26,7 @@ from custody.domain.enums import (
 )
 from custody.domain.errors import DomainError, NotFound
 from custody.domain.i18n import N_
+from custody.domain.items import detail_warnings
 from custody.domain.owner_lookup import format_code
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed, require
@@ -429,6 +430,15 @@ def register_item(case_id: int):
                 _("Registered %(name)s with label %(label)s.", name=item.name, label=item.label_code),
                 "success",
             )
+            for _key, imei in detail_warnings(item.category, item.details):
+                flash(
+                    _(
+                        "IMEI %(imei)s fails its check digit: check the number typed against the phone; "
+                        "a counterfeit phone may carry such a number.",
+                        imei=imei,
+                    ),
+                    "warn",
+                )
             if form.submit_another.data:
                 return redirect(
                     url_for("cases.register_item", case_id=case.id, seizure_list_id=item.seizure_list_id)

@@ -394,8 +394,9 @@ class ItemForm(FlaskForm):
     holder_name = StringField(_l("Holder"), validators=[Optional(), Length(max=64)])
     holder_id_no = StringField(_l("Holder's ID number"), validators=[Optional(), Length(max=32)])
     holder_contact = StringField(_l("Holder's contact"), validators=[Optional(), Length(max=64)])
+    # No default (issue 18): whether the holder signed is said, not assumed; asked for a new list only.
     holder_signature = SelectField(
-        _l("Holder's signature"), choices=enum_choices(HolderSignature), default=HolderSignature.SIGNED.value
+        _l("Holder's signature"), choices=enum_choices(HolderSignature, blank=_l("— choose —")), default=""
     )
     holder_signature_note = StringField(
         _l("Why the holder did not sign"), validators=[Optional(), Length(max=200)]
@@ -407,7 +408,13 @@ class ItemForm(FlaskForm):
     second_officer = StringField(_l("Second officer"), validators=[Optional(), Length(max=64)])
     # The item.
     name = StringField(_l("Item name"), validators=[DataRequired(), Length(max=200)])
-    category = SelectField(_l("Category"), choices=enum_choices(ItemCategory), validators=[DataRequired()])
+    # No category chosen at first (issue 18): a registrar who skips it is asked, not recorded as cash.
+    category = SelectField(
+        _l("Category"),
+        choices=enum_choices(ItemCategory, blank=_l("— choose —")),
+        default="",
+        validators=[DataRequired()],
+    )
     quantity = DecimalField(
         _l("Quantity"),
         places=None,
@@ -448,6 +455,10 @@ class ItemForm(FlaskForm):
     photo = FileField(_l("Photo"), render_kw={"accept": "image/jpeg,image/png"})
     submit = SubmitField(_l("Register item"))
     submit_another = SubmitField(_l("Register and add another"))
+
+    def validate_holder_signature(self, field: SelectField) -> None:
+        if not self.seizure_list_id.data and not field.data:
+            raise ValidationError(_l("Say whether the holder signed the new seizure list."))
 
 
 def _add_detail_fields() -> None:

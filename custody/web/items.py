@@ -39,7 +39,7 @@ from custody.domain.enums import (
 )
 from custody.domain.errors import Conflict, DomainError, InvalidInput
 from custody.domain.i18n import N_
-from custody.domain.items import ItemFacts, derive_status
+from custody.domain.items import ItemFacts, derive_status, detail_warnings
 from custody.domain.lifecycle import (
     CHECKOUT_FROM,
     CheckoutStatus,
@@ -322,6 +322,10 @@ def _record_check(item: Item) -> dict[str, Any]:
 
 def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 200) -> tuple[str, int]:
     now = utcnow()
+    disposed = (
+        derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status))
+        is ItemStatus.DISPOSED
+    )
     full_personal = sees_personal_data(actor, item.custodian_agency_id)
     item_checkouts = list(db.session.scalars(checkouts.checkouts_query(actor, item_id=item.id)))
     # The check-out it is out on now (released, its line not returned) is among them: no query of
@@ -418,10 +422,9 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         proceeds=proceeds,
         can_audit=allowed(actor, Action.READ_AUDIT_LOG),
         record_check=_record_check(item) if allowed(actor, Action.READ_AUDIT_LOG) else None,
-        valuable_missing=()
-        if derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status))
-        is ItemStatus.DISPOSED
-        else items.missing_records(item),
+        valuable_missing=() if disposed else items.missing_records(item),
+        disposed=disposed,
+        detail_warnings=detail_warnings(item.category, item.details),
         can_correct=allowed(actor, Action.PROPOSE_CORRECTION, _relations(actor, item)),
     ), status
 

@@ -19,6 +19,7 @@ from custody.domain.enums import ExternalKind, ItemCategory, LocationState
 from custody.domain.errors import DomainError, NotFound, PermissionDenied
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status, is_location_scan_code, location_holds
+from custody.domain.ordering import natural_key
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.errors import record_denial, translate
 from custody.extensions import db
@@ -49,7 +50,8 @@ def _require_login() -> None:
 def _location_choices(category: ItemCategory | None = None) -> list[Any]:
     """Active locations by path; for one item, only those that can hold it (a yard for a car)."""
     locations = sorted(
-        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)), key=lambda loc: loc.path
+        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)),
+        key=lambda loc: natural_key(loc.path),
     )
     if category is not None:
         locations = [loc for loc in locations if location_holds(loc.holds, category)]
@@ -321,7 +323,7 @@ def _location_tree(root: StorageLocation) -> list[StorageLocation]:
         )
         if loc.is_active and root in loc.ancestry
     ]
-    return sorted(inside, key=lambda loc: loc.path)
+    return sorted(inside, key=lambda loc: natural_key(loc.path))
 
 
 def _active_location(location_id: int) -> StorageLocation:
@@ -342,7 +344,8 @@ def locations():
     """Every active location with its short code and what it holds, to print the QR labels."""
     _may_see_locations(current_actor())
     rows = sorted(
-        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)), key=lambda loc: loc.path
+        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)),
+        key=lambda loc: natural_key(loc.path),
     )
     return render_template("storage/locations.html", locations=rows)
 

@@ -166,7 +166,8 @@ def test_seizure_on_the_local_filing_day_is_allowed():
     ("category", "details", "bad_field"),
     [
         (ItemCategory.PHONE, {"imei": "490154203237518"}, None),
-        (ItemCategory.PHONE, {"imei": "490154203237519"}, "details.imei"),
+        (ItemCategory.PHONE, {"imei": "490154203237519"}, None),  # bad check digit: a warning only
+        (ItemCategory.PHONE, {"imei": "49015420323751X"}, "details.imei"),
         (ItemCategory.PHONE, {"imei": "4901542032"}, "details.imei"),
         (ItemCategory.VEHICLE, {"plate": "沪A12345"}, None),
         (ItemCategory.VEHICLE, {"vin": "lsvag2180e2100001"}, None),
