@@ -45,8 +45,9 @@ def yuan(fen: int | None) -> str:
 TIME_PATTERNS = {"short": "yyyy-MM-dd HH:mm", "medium": "yyyy-MM-dd HH:mm:ss"}
 
 
-def local_time(value: datetime | None, fmt: str = "medium") -> str:
-    """A moment in the local time zone, as ``2026-11-26 14:08`` (``short``) or with seconds (``medium``)."""
+def local_time(value: datetime | None, fmt: str = "short") -> str:
+    """A moment in the local time zone, as ``2026-11-26 14:08`` (``short``, what every screen shows:
+    no stray seconds, issue 18) or with seconds (``medium``, where a page asks for them)."""
     if value is None:
         return "—"
     return format_datetime(value, TIME_PATTERNS.get(fmt, fmt))

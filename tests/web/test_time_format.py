@@ -15,5 +15,33 @@ def test_times_are_unambiguous_and_the_same_in_chinese_and_english(app):
         for locale in ("zh_CN", "en"):
             with force_locale(locale):
                 assert local_time(moment, "short") == "2026-11-26 14:08"
-                assert local_time(moment) == "2026-11-26 14:08:20"
+                assert local_time(moment) == "2026-11-26 14:08"  # screens show no stray seconds
+                assert local_time(moment, "medium") == "2026-11-26 14:08:20"
                 assert local_time(None) == "—"
+
+
+def test_record_pages_show_times_without_seconds(app):
+    import re
+    from datetime import timedelta
+
+    from custody.domain import clock as app_clock
+    from custody.domain.lifecycle import CheckoutPurpose
+    from custody.extensions import db
+    from custody.services import checkouts
+
+    from ..factories import act, stored_items
+    from .ui import client_for, text
+
+    case, [item] = stored_items(1)
+    checkout = checkouts.request_checkout(
+        db.session,
+        act("police_officer"),
+        item_ids=[item.id],
+        purpose=CheckoutPurpose.APPRAISAL,
+        counterparty=checkouts.CounterpartyInput(name="某鉴定中心"),
+        due_at=app_clock.now() + timedelta(days=3),
+    )
+    db.session.commit()
+    page = text(client_for(app, "police_officer").get(f"/checkouts/{checkout.id}"))
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", page)
+    assert not re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", page)
