@@ -45,3 +45,24 @@ def test_record_pages_show_times_without_seconds(app):
     page = text(client_for(app, "police_officer").get(f"/checkouts/{checkout.id}"))
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", page)
     assert not re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", page)
+
+
+def test_download_file_names_carry_the_beijing_date(app, clock):
+    """At 01:30 in Beijing (17:30 UTC the day before) a download is named for the Beijing day."""
+    from datetime import timedelta
+
+    from .ui import client_for
+
+    now = clock.now().astimezone(UTC)
+    late = now.replace(hour=17, minute=30, second=0, microsecond=0)
+    if late <= now:
+        late += timedelta(days=1)
+    clock.advance(late - now)
+    beijing_day = (late + timedelta(hours=8)).date()
+    assert beijing_day != late.date()
+    client = client_for(app, "police_approver")
+    export = client.get("/oversight/ledger/export?format=csv&scope=centre", buffered=True)
+    assert export.status_code == 200
+    disposition = export.headers["Content-Disposition"]
+    assert f"ledger-centre-{beijing_day:%Y%m%d}.csv" in disposition
+    assert f"{late.date():%Y%m%d}" not in disposition
