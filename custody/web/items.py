@@ -47,6 +47,7 @@ from custody.domain.lifecycle import (
     freeze_status_on,
     is_overdue,
 )
+from custody.domain.ordering import natural_key
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed
 from custody.extensions import db
@@ -125,7 +126,8 @@ def _search_choices(form: ItemSearchForm, actor: Actor) -> None:
     form.status.choices = enum_choices(ItemStatus, blank=_("Any status"))
     form.category.choices = enum_choices(ItemCategory, blank=_("Any category"))
     locations = sorted(
-        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)), key=lambda loc: loc.path
+        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)),
+        key=lambda loc: natural_key(loc.path),
     )
     form.location_id.choices = options(
         [("", _("Any location"))] + [(str(loc.id), loc.path) for loc in locations]

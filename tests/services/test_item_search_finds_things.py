@@ -113,3 +113,26 @@ def test_search_through_the_api_masks_nothing_new(client, auth_headers):
     assert answer.status_code == 200 and answer.get_json() == []
     answer = client.get("/api/v1/items", query_string={"q": OWNER}, headers=auth_headers("prosecutor"))
     assert [row["label_code"] for row in answer.get_json()] == [item.label_code]
+
+
+def test_the_item_list_page_and_the_ledger_filter_find_by_plate(app):
+    import csv
+    import io
+
+    from tests.web.ui import client_for, text
+
+    case = open_case()
+    register(
+        case,
+        name="白色轿车",
+        category=ItemCategory.VEHICLE,
+        unit="辆",
+        details={"plate": "沪B67890", "vin": "LSVAU2180N2654321"},
+    )
+    register(case, name="黑色手机")
+    client = client_for(app, "police_approver")
+    page = text(client.get("/items/", query_string={"q": "沪B678"}))
+    assert "白色轿车" in page and "黑色手机" not in page
+    export = client.get("/oversight/ledger/export?format=csv&scope=centre&q=2654321", buffered=True)
+    rows = list(csv.reader(io.StringIO(export.get_data().decode("utf-8-sig"))))
+    assert [row[rows[0].index("物品名称")] for row in rows[1:]] == ["白色轿车"]
