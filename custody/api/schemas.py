@@ -28,7 +28,7 @@ from custody.domain.enums import (
     TransferMode,
     TransferStatus,
 )
-from custody.domain.items import ItemFacts, derive_status
+from custody.domain.items import ItemFacts, derive_status, detail_warnings
 from custody.domain.lifecycle import CheckoutPurpose, is_overdue
 from custody.domain.personal_data import masked, sees_personal_data, shown
 from custody.orm import utcnow
@@ -470,6 +470,17 @@ class ItemSchema(Schema):
         },
     )
     flag_reason = ma.fields.Str(allow_none=True)
+    warnings = ma.fields.Function(
+        lambda item: [
+            f"details.{key}.check_digit" for key, _value in detail_warnings(item.category, item.details)
+        ],
+        metadata={
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "details accepted that deserve a second look, e.g. `details.imei.check_digit`: "
+            "an IMEI whose check digit is wrong (mistyped, or a counterfeit phone)",
+        },
+    )
     source_item_id = Int(allow_none=True, metadata={"description": "early-sale proceeds: the item sold"})
     attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
     checkout = Computed(

@@ -168,3 +168,22 @@ def test_an_imei_with_a_wrong_check_digit_is_accepted_with_a_warning(app):
         imei=BAD_IMEI,
     )
     assert warning in text(client_for(app, "police_officer").get(f"/items/{item.id}"))
+
+
+def test_the_api_names_the_imei_warning(client, auth_headers):
+    case = open_case()
+    body = {
+        "name": "山寨手机",
+        "category": "phone",
+        "quantity": "1",
+        "unit": "部",
+        "measure": "seized",
+        "measure_doc_no": "沪公(浦)扣字[2026]88号",
+        "details": {"imei": BAD_IMEI},
+    }
+    created = client.post(f"/api/v1/cases/{case.id}/items", json=body, headers=auth_headers("police_officer"))
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["warnings"] == ["details.imei.check_digit"]
+    good = register(case)
+    answer = client.get(f"/api/v1/items/{good.id}", headers=auth_headers("police_officer"))
+    assert answer.get_json()["warnings"] == []
