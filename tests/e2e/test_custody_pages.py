@@ -148,6 +148,7 @@ def test_registration_shows_the_chosen_categorys_fields_only(page: Page):
 
     # A wrong VIN: the error is next to the field, in Chinese, and the typed values are kept.
     page.goto(f"/cases/{case['id']}/items/new")
+    page.select_option("#holder_signature", "signed")
     page.fill("#name", "黑色轿车")
     page.fill("#unit", "辆")
     page.select_option("#category", "vehicle")

@@ -104,6 +104,7 @@ def officer_opens_case_and_registers(page: Page, j: Journey) -> None:
     page.get_by_role("link", name=zh("Register an item")).first.click()
     page.fill("#seized_place", "浦东新区张江路 100 号")
     page.fill("#holder_name", "张某某")
+    page.select_option("#holder_signature", "signed")  # asked, never assumed (issue 18)
     page.fill("#witness", "物业 刘某")
     page.fill("#name", PHONE)
     page.select_option("#category", "phone")
