@@ -1020,9 +1020,19 @@ class VictimClaimStatusSchema(Schema):
     payments = ma.fields.List(ma.fields.Nested(VictimPaymentSchema))
 
 
+class VictimOrderStatusSchema(Schema):
+    ordered_fen = Int(metadata={"description": "the amount the judgment orders paid to the victim"})
+    judgment_effective_on = Date()
+    planned_fen = Int(allow_none=True, metadata={"description": "in a plan awaiting approval or approved"})
+    plan_status = _enum(PlanStatus, allow_none=True)
+    paid_fen = Int()
+    payments = ma.fields.List(ma.fields.Nested(VictimPaymentSchema))
+
+
 class VictimResultSchema(Schema):
     lookup_no = ma.fields.Str()
     claims = ma.fields.List(ma.fields.Nested(VictimClaimStatusSchema))
+    orders = ma.fields.List(ma.fields.Nested(VictimOrderStatusSchema))
 
 
 def _lookup_refused(outcome: LookupOutcome, not_found: str):

@@ -35,6 +35,7 @@ from custody.audit.recorder import record_event
 from custody.domain.actor import Origin
 from custody.domain.clock import local_date
 from custody.domain.enums import EventCategory, LineDecision, Outcome
+from custody.domain.judgment_orders import OrderKind
 from custody.domain.money import ClaimClass, LineStatus, PlanStatus
 from custody.domain.owner_lookup import (
     FAILURE_WINDOW,
@@ -50,7 +51,7 @@ from custody.models.agency import Agency
 from custody.models.case import SeizureList
 from custody.models.item import Item
 from custody.models.money import RestitutionClaim, RestitutionLine, RestitutionPlan, Victim
-from custody.models.oversight import OwnerLookupAttempt
+from custody.models.oversight import CaseJudgment, JudgmentOrder, OwnerLookupAttempt
 from custody.models.transfer import Transfer, TransferLine
 from custody.orm import utcnow
 
@@ -209,10 +210,24 @@ class VictimClaimStatus:
 
 
 @dataclass(frozen=True)
+class VictimOrderStatus:
+    """An amount the judgment orders paid to the victim (责令退赔), what a plan awaiting approval or
+    approved gives them from it, and what was paid."""
+
+    ordered_fen: int
+    judgment_effective_on: date
+    planned_fen: int | None
+    plan_status: PlanStatus | None
+    paid_fen: int
+    payments: list[VictimPayment]
+
+
+@dataclass(frozen=True)
 class VictimLookupResult:
     outcome: LookupOutcome
     lookup_no: str
     claims: list[VictimClaimStatus] = field(default_factory=list)
+    orders: list[VictimOrderStatus] = field(default_factory=list)
 
 
 def victim_lookup(
@@ -237,6 +252,7 @@ def victim_lookup(
         if not ok:
             victim = None
     claims = _victim_claims(session, victim.id) if victim is not None else []
+    orders = _victim_orders(session, victim.id) if victim is not None else []
     _record(
         session,
         ip=ip,
@@ -246,9 +262,9 @@ def victim_lookup(
         origin=origin,
         object_type="victim" if victim else None,
         object_id=victim.id if victim else None,
-        data={"claims": len(claims)},
+        data={"claims": len(claims), "orders": len(orders)},
     )
-    return VictimLookupResult(outcome, number, claims)
+    return VictimLookupResult(outcome, number, claims, orders)
 
 
 OPEN_PLANS = (PlanStatus.PROPOSED, PlanStatus.APPROVED)
@@ -297,6 +313,47 @@ def _victim_claims(session: Session, victim_id: int) -> list[VictimClaimStatus]:
                     for line in mine
                     if line.status is LineStatus.PAID and line.paid_at is not None
                 ],
+            )
+        )
+    return result
+
+
+def _victim_orders(session: Session, victim_id: int) -> list[VictimOrderStatus]:
+    """Only this victim's payment orders of the judgment, and the plan lines made from them (a plan
+    generated from the judgment's orders pays by order, not by claim)."""
+    orders = session.execute(
+        select(JudgmentOrder.id, JudgmentOrder.amount_fen, CaseJudgment.effective_on)
+        .join(CaseJudgment, CaseJudgment.id == JudgmentOrder.judgment_id)
+        .where(JudgmentOrder.victim_id == victim_id, JudgmentOrder.kind == OrderKind.PAY_VICTIM)
+        .order_by(JudgmentOrder.id)
+    ).all()
+    if not orders:
+        return []
+    lines = session.execute(
+        select(
+            RestitutionLine.order_id,
+            RestitutionLine.allocated_fen,
+            RestitutionLine.status,
+            RestitutionLine.paid_at,
+            RestitutionPlan.status,
+        )
+        .join(RestitutionPlan, RestitutionPlan.id == RestitutionLine.plan_id)
+        .where(RestitutionLine.order_id.in_([order.id for order in orders]))
+        .order_by(RestitutionLine.id)
+    ).all()
+    result = []
+    for order in orders:
+        mine = [line for line in lines if line.order_id == order.id]
+        pending = [line for line in mine if line[4] in OPEN_PLANS and line.status is LineStatus.PENDING]
+        paid = [line for line in mine if line.status is LineStatus.PAID and line.paid_at is not None]
+        result.append(
+            VictimOrderStatus(
+                ordered_fen=order.amount_fen or 0,
+                judgment_effective_on=order.effective_on,
+                planned_fen=pending[-1].allocated_fen if pending else None,
+                plan_status=pending[-1][4] if pending else None,
+                paid_fen=sum(line.allocated_fen for line in paid),
+                payments=[VictimPayment(local_date(line.paid_at), line.allocated_fen) for line in paid],
             )
         )
     return result

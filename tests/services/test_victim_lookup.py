@@ -108,3 +108,38 @@ def test_victims_recorded_before_are_not_reachable_without_a_code(app):
     li.lookup_code = None  # as if the migration had not given one: the lookup refuses, never matches ""
     db.session.commit()
     assert look(li.lookup_no, "").outcome is LookupOutcome.FAILURE
+
+
+def test_a_victim_paid_under_the_judgments_order_sees_the_ordered_amount_and_the_payment(app):
+    """A plan generated from the judgment's orders pays by order, not by claim: the victim still sees
+    what the judgment ordered for them, what is planned and what was paid — and not the other order."""
+    from custody.domain.judgment_orders import OrderKind, OrderLine
+    from custody.services import judgment_orders
+
+    from ..factories import act
+
+    case = funded_case(400_000)
+    li, wang = victim(case, "李某"), victim(case, "王某")
+    judgment_orders.record_orders(
+        db.session,
+        act("judge"),
+        case.id,
+        [
+            OrderLine(OrderKind.PAY_VICTIM, amount_fen=300_000, victim_id=li.id),
+            OrderLine(OrderKind.PAY_VICTIM, amount_fen=200_000, victim_id=wang.id),
+        ],
+    )
+    db.session.commit()
+    [ordered] = look(li).orders
+    assert (ordered.ordered_fen, ordered.planned_fen, ordered.paid_fen) == (300_000, None, 0)
+    plan = propose(case)
+    approve(plan)
+    [planned] = look(li).orders
+    assert planned.plan_status is PlanStatus.APPROVED and planned.planned_fen == 240_000  # 400k × 3/5
+    pay(plan, 1, "领款凭证 O-1")
+    result = look(li)
+    [paid] = result.orders
+    assert (paid.paid_fen, [p.amount_fen for p in paid.payments]) == (240_000, [240_000])
+    assert paid.payments[0].paid_on == app_clock.today()
+    assert result.claims == []
+    assert [o.ordered_fen for o in look(wang).orders] == [200_000]

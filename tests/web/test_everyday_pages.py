@@ -285,7 +285,8 @@ def test_wording_new_transfer_and_holder_lookup_code(app):
     page = text(client_for(app, "police_officer").get(f"/items/{item.id}"))
     assert zh("Start a new transfer") in page
     lookup = text(app.test_client().get("/lookup"))
-    assert zh("Holder lookup code") in lookup and "核对码" not in lookup
+    # One field for a holder's and a victim's code since victims look up too; the hint names the holder's.
+    assert zh("Lookup code") in lookup and "持有人查询码" in lookup and "核对码" not in lookup
 
 
 def test_a_date_error_is_listed_with_its_label(app):

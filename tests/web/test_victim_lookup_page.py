@@ -31,3 +31,30 @@ def test_the_handler_sees_each_victims_lookup_number_and_code(app):
     page = get(user_client(app, "judge"), f"/cases/{case.id}/money")
     assert li.lookup_no in page and format_code(li.lookup_code) in page
     assert format_code(wang.lookup_code) in page
+
+
+def test_a_victim_paid_under_the_judgments_order_sees_it_on_the_public_page(app, client):
+    from custody.domain.judgment_orders import OrderKind, OrderLine
+    from custody.extensions import db
+    from custody.services import judgment_orders
+
+    from ..factories import act
+    from ..services.test_restitution import funded_case, victim
+
+    case = funded_case(400_000)
+    li, wang = victim(case, "李某"), victim(case, "王某")
+    judgment_orders.record_orders(
+        db.session,
+        act("judge"),
+        case.id,
+        [
+            OrderLine(OrderKind.PAY_VICTIM, amount_fen=300_000, victim_id=li.id),
+            OrderLine(OrderKind.PAY_VICTIM, amount_fen=200_000, victim_id=wang.id),
+        ],
+    )
+    db.session.commit()
+    pay(approve(propose(case)), 1, "领款凭证 O-1")
+    html = lookup(client, li.lookup_no, format_code(li.lookup_code)).get_data(as_text=True)
+    assert "判决责令退赔" in html and "¥3,000.00" in html and "¥2,400.00" in html  # ordered, paid
+    for other in ("王某", "李某", "¥2,000.00", "¥1,600.00", "¥4,000.00"):
+        assert other not in html, other
