@@ -1,0 +1,116 @@
+"""The court's and prosecutor's view (issue 18): the judgment recorded on the case page with each
+item's outcome, each authority's own case number, only the actions the viewer may take, the disposal
+form pre-filled from the transfer's proposal, the mixed check-out's offending line, and the approvers'
+opinions on the record's page and its print."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from custody.domain import clock as app_clock
+from custody.domain.clock import local_date
+from custody.domain.enums import CaseStage, TransferKind
+from custody.domain.judgment_orders import OrderKind, OrderLine
+from custody.extensions import db
+from custody.models.oversight import CaseJudgment
+from custody.services import judgment_orders, transfers
+
+from ..conftest import csrf_token
+from ..factories import act, agency, judge_case, send_to_procuratorate, stored_items
+from ..helpers import fresh
+
+
+def on_trial(case, item_ids=()):
+    """The case sent by the police to the procuratorate and indicted before the court (no judgment)."""
+    item_ids = list(item_ids)
+    transfer = send_to_procuratorate(case, item_ids)
+    transfers.decide_lines(
+        db.session,
+        act("prosecutor"),
+        transfer.id,
+        item_ids,
+        accept=True,
+        case_no=f"浦检刑诉[2026]{case.id}号",
+    )
+    db.session.commit()
+    indictment = transfers.propose_transfer(
+        db.session,
+        act("prosecutor"),
+        case_id=case.id,
+        to_agency_id=agency("PDFY").id,
+        kind=TransferKind.INDICTMENT,
+        item_ids=item_ids,
+    )
+    db.session.commit()
+    transfers.decide_lines(
+        db.session, act("judge"), indictment.id, item_ids, accept=True, case_no=f"(2026)沪0115刑初{case.id}号"
+    )
+    db.session.commit()
+    return case
+
+
+# -- 1. the judgment on the case page ----------------------------------------------------------------
+
+
+def test_the_court_records_the_judgment_on_the_case_page(client, login_as):
+    case, _items = stored_items(1)
+    on_trial(case)
+    url = f"/cases/{case.id}"
+    login_as("prosecutor")
+    assert 'id="judgment-form"' not in client.get(url).get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login_as("judge")
+    fresh()
+    assert db.session.get(type(case), case.id).stage is CaseStage.TRIAL
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="judgment-form"' in page and "登记生效判决" in page
+    token = csrf_token(client, url)
+    refused = client.post(
+        f"/cases/{case.id}/judgment",
+        data={"judgment-effective_on": "2026-01-01", "judgment-csrf_token": token},
+    )
+    assert refused.status_code == 422 and 'id="judgment-form"' in refused.get_data(as_text=True)
+    done = client.post(
+        f"/cases/{case.id}/judgment",
+        data={
+            "judgment-judgment_no": "(2026)沪0115刑初7号",
+            "judgment-effective_on": local_date(app_clock.now()).isoformat(),
+            "judgment-submit": "1",
+            "judgment-csrf_token": token,
+        },
+    )
+    assert done.status_code == 302 and done.headers["Location"].startswith(url)
+    fresh()
+    judgment = db.session.scalar(select(CaseJudgment).where(CaseJudgment.case_id == case.id))
+    assert judgment is not None and judgment.case.stage is CaseStage.EXECUTION
+    page = client.get(url).get_data(as_text=True)
+    assert (
+        'id="judgment-form"' not in page and "(2026)沪0115刑初7号" in page and 'id="judgment-summary"' in page
+    )
+
+
+def test_each_items_outcome_from_the_judgments_orders(client, login_as):
+    case, [kept, returned] = stored_items(2)
+    judge_case(case)
+    judgment_orders.record_orders(
+        db.session,
+        act("judge"),
+        case.id,
+        [OrderLine(kind=OrderKind.RETURN, item_id=returned.id, recipient="张三")],
+    )
+    db.session.commit()
+    login_as("police_officer")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert 'id="judgment-summary"' in page
+    row = cell(page, f"outcome-{returned.id}")
+    assert "第 1 项" in row and "发还" in row and "张三" in row and "待处理" in row
+    assert cell(page, f"outcome-{kept.id}") == "—"
+
+
+def cell(page: str, element_id: str) -> str:
+    """The text of the table cell with this id (tags dropped)."""
+    match = re.search(rf'<td[^>]*id="{element_id}"[^>]*>(.*?)</td>', page, re.S)
+    assert match, f"no cell {element_id}"
+    return re.sub(r"<[^>]+>", " ", match.group(1)).strip()
