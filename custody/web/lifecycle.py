@@ -54,10 +54,12 @@ from custody.domain.lifecycle import (
     FreezeStatus,
     Recipient,
     RecipientRelation,
+    RecordLine,
     WitnessKind,
     freeze_status_on,
     is_overdue,
     max_period_months,
+    out_of_place_lines,
     suggested_period_months,
 )
 from custody.domain.money import AuctionLot
@@ -428,7 +430,14 @@ def checkout_new():
     picker, jump, status = _picker(actor, "lifecycle.checkout_new") if not items else (None, None, 200)
     if jump is not None:
         return jump
-    if request.method == "POST":
+    # Items of another case or custodian: named, each with a link back to this page without it.
+    wrong_ids = {
+        line.item_id
+        for line in out_of_place_lines(
+            [RecordLine(i.id, i.case_id, i.custodian_agency_id) for i in items], actor.agency_id
+        )
+    }
+    if request.method == "POST" and not wrong_ids:
         require(
             actor,
             Action.REQUEST_CHECKOUT,
@@ -465,10 +474,14 @@ def checkout_new():
             return result
         status = result
     may = bool(items) and _may(actor, Action.REQUEST_CHECKOUT, [i.custodian_agency_id for i in items])
+    ids = [i.id for i in items]
     return render_template(
         "lifecycle/checkout_new.html",
         form=form,
         items=items,
+        wrong=[i for i in items if i.id in wrong_ids],
+        without={i.id: [other for other in ids if other != i.id] for i in items if i.id in wrong_ids},
+        without_all=[i for i in ids if i not in wrong_ids],
         picker=picker,
         may=may,
         cases=_cases(i.case_id for i in items),

@@ -22,6 +22,20 @@ from ..factories import act, agency, judge_case, send_to_procuratorate, stored_i
 from ..helpers import fresh
 
 
+def handed_to_procuratorate(case, item_ids):
+    """The items sent with the case and signed for by the procuratorate: it holds them now."""
+    transfer = send_to_procuratorate(case, item_ids)
+    transfers.decide_lines(
+        db.session,
+        act("prosecutor"),
+        transfer.id,
+        item_ids,
+        accept=True,
+        case_no=f"浦检刑诉[2026]{case.id}号",
+    )
+    db.session.commit()
+
+
 def on_trial(case, item_ids=()):
     """The case sent by the police to the procuratorate and indicted before the court (no judgment)."""
     item_ids = list(item_ids)
@@ -114,3 +128,21 @@ def cell(page: str, element_id: str) -> str:
     match = re.search(rf'<td[^>]*id="{element_id}"[^>]*>(.*?)</td>', page, re.S)
     assert match, f"no cell {element_id}"
     return re.sub(r"<[^>]+>", " ", match.group(1)).strip()
+
+
+# -- 3. the mixed check-out names its offending line ------------------------------------------------
+
+
+def test_the_check_out_page_names_the_other_custodians_line_and_removes_it(client, login_as):
+    case, [mine, theirs] = stored_items(2)
+    handed_to_procuratorate(case, [theirs.id])
+    login_as("police_officer")
+    page = client.get(f"/checkouts/new?item_ids={mine.id}&item_ids={theirs.id}").get_data(as_text=True)
+    assert f'id="wrong-line-{theirs.id}"' in page and f'id="wrong-line-{mine.id}"' not in page
+    line = re.search(rf'<li id="wrong-line-{theirs.id}">(.*?)</li>', page, re.S).group(1)
+    assert theirs.label_code in line and "浦东新区人民检察院" in line and "从申请中移除" in line
+    assert 'name="purpose"' not in page  # no form while a line does not belong
+    remove = re.search(r'href="([^"]+)">从申请中移除', line).group(1).replace("&amp;", "&")
+    assert remove == f"/checkouts/new?item_ids={mine.id}"
+    page = client.get(remove).get_data(as_text=True)
+    assert "wrong-line-" not in page and 'name="purpose"' in page and theirs.label_code not in page

@@ -1,0 +1,73 @@
+"""The court's and prosecutor's view (issue 18) at the service layer: a check-out of items of two
+custodians is refused naming the lines that do not belong."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from custody.domain import clock as app_clock
+from custody.domain.errors import InvalidInput
+from custody.domain.lifecycle import CheckoutPurpose, RecordLine, out_of_place_lines
+from custody.extensions import db
+from custody.models.item import Item
+from custody.services import checkouts, transfers
+
+from ..factories import act, agency, send_to_procuratorate, stored_items
+
+LAB = checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心", kind=checkouts.CounterpartyKind.LAB)
+
+
+def handed_to_procuratorate(case, item_ids):
+    """The items sent with the case and signed for by the procuratorate: it holds them now."""
+    transfer = send_to_procuratorate(case, item_ids)
+    transfers.decide_lines(
+        db.session,
+        act("prosecutor"),
+        transfer.id,
+        item_ids,
+        accept=True,
+        case_no=f"浦检刑诉[2026]{case.id}号",
+    )
+    db.session.commit()
+
+
+def test_out_of_place_lines_keep_the_acting_agencys_items():
+    lines = [RecordLine(1, 10, 2), RecordLine(2, 10, 1), RecordLine(3, 10, 1), RecordLine(4, 11, 1)]
+    assert [line.item_id for line in out_of_place_lines(lines, 1)] == [1, 4]
+    # An agency holding none of them: the first item's case and custodian are kept.
+    assert [line.item_id for line in out_of_place_lines(lines, 9)] == [2, 3, 4]
+    assert out_of_place_lines(lines[1:3], 1) == []
+    assert out_of_place_lines([], 1) == []
+
+
+def test_a_check_out_of_two_custodians_names_the_offending_line(app):
+    case, [mine, theirs, also_mine] = stored_items(3)
+    handed_to_procuratorate(case, [theirs.id])
+    assert db.session.get(Item, theirs.id).custodian_agency_id == agency("PDJC").id
+    with pytest.raises(InvalidInput) as refused:
+        checkouts.request_checkout(
+            db.session,
+            act("police_officer"),
+            item_ids=[mine.id, theirs.id, also_mine.id],
+            purpose=CheckoutPurpose.APPRAISAL,
+            counterparty=LAB,
+            due_at=app_clock.now() + timedelta(hours=48),
+        )
+    db.session.rollback()
+    assert refused.value.fields == {"item_ids": ["Items of different cases or custodians."]}
+    assert refused.value.extra["lines"] == [
+        {"item_id": theirs.id, "case_id": case.id, "custodian_agency_id": agency("PDJC").id}
+    ]
+    # Without that line the same request goes through.
+    checkout = checkouts.request_checkout(
+        db.session,
+        act("police_officer"),
+        item_ids=[mine.id, also_mine.id],
+        purpose=CheckoutPurpose.APPRAISAL,
+        counterparty=LAB,
+        due_at=app_clock.now() + timedelta(hours=48),
+    )
+    db.session.commit()
+    assert [line.item_id for line in checkout.lines] == [mine.id, also_mine.id]
