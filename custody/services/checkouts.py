@@ -45,7 +45,7 @@ from custody.models.lifecycle import Checkout, CheckoutExtension, CheckoutLine, 
 from custody.orm import utcnow
 
 from . import numbers
-from .item_events import append_item_event, item_snapshot
+from .item_events import append_item_event, decision_opinions, item_snapshot
 from .storage import custodian_relations, facts, require_keeper
 from .visibility import case_filter, lock_items
 
@@ -498,3 +498,17 @@ def open_checkout_for(session: Session, item_id: int) -> Checkout | None:
             Checkout.status == CheckoutStatus.RELEASED,
         )
     )
+
+
+def approval_opinion(session: Session, checkout: Checkout) -> str | None:
+    """审批意见 — what the approver wrote when deciding the request (approved or not), if anything."""
+    if not checkout.lines or checkout.approved_at is None:
+        return None
+    decisions = decision_opinions(
+        session,
+        checkout.lines[0].item_id,
+        ("checkout.approve", "checkout.reject"),
+        "checkout_id",
+        checkout.id,
+    )
+    return decisions[-1].reason if decisions else checkout.rejected_reason

@@ -543,6 +543,7 @@ def _checkout_context(actor: Actor, checkout: Checkout) -> dict[str, Any]:
         "outstanding": outstanding,
         "people": _people(*ids),
         "overdue": is_overdue(checkout.status, checkout.due_at, utcnow()),
+        "opinion": checkout_service.approval_opinion(db.session, checkout),
     }
 
 
@@ -705,6 +706,7 @@ def checkout_slip_pdf(checkout_id: int):
         released_at=checkout.released_at,
         keeper=name(checkout.released_by_id),
         notes=checkout.note or "",
+        approval_opinion=checkout_service.approval_opinion(db.session, checkout) or "",
         lines=[
             SlipLine(
                 label_code=line.item.label_code,
@@ -879,6 +881,7 @@ def _disposition_context(actor: Actor, disposition: Disposition) -> dict[str, An
         "proceeds_items": proceeds_items,
         "personal": personal,
         "owners_text": "、".join(f"{name}（{id_no}）" if id_no else name for name, id_no in owners),
+        "opinion": disposition_service.approval_opinion(db.session, disposition),
         "DK": DispositionKind,
     }
 
@@ -1129,6 +1132,7 @@ def return_list_pdf(disposition_id: int):
         approval=approval,
         agency=disposition.custodian_agency.name,
         returned_at=disposition.executed_at,
+        approval_opinion=disposition_service.approval_opinion(db.session, disposition) or "",
         notes=notes,
         lines=[
             ReturnLine(
@@ -1195,6 +1199,7 @@ def destruction_record_pdf(disposition_id: int):
         witness_id_no=witness_id,
         destroyed_at=disposition.executed_at,
         receipt_no=disposition.receipt_no or "",
+        approval_opinion=disposition_service.approval_opinion(db.session, disposition) or "",
         notes=disposition.reason or "",
         lines=[
             ReturnLine(

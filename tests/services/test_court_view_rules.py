@@ -8,13 +8,14 @@ from datetime import timedelta
 import pytest
 
 from custody.domain import clock as app_clock
+from custody.domain.enums import DispositionKind
 from custody.domain.errors import InvalidInput
 from custody.domain.lifecycle import CheckoutPurpose, RecordLine, out_of_place_lines
 from custody.extensions import db
 from custody.models.item import Item
-from custody.services import checkouts, transfers
+from custody.services import checkouts, dispositions, transfers
 
-from ..factories import act, agency, send_to_procuratorate, stored_items
+from ..factories import act, agency, judge_case, send_to_procuratorate, stored_items
 
 LAB = checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心", kind=checkouts.CounterpartyKind.LAB)
 
@@ -71,3 +72,53 @@ def test_a_check_out_of_two_custodians_names_the_offending_line(app):
     )
     db.session.commit()
     assert [line.item_id for line in checkout.lines] == [mine.id, also_mine.id]
+
+
+# -- 4. the approvers' opinions ---------------------------------------------------------------------
+
+
+def requested(item_ids):
+    checkout = checkouts.request_checkout(
+        db.session,
+        act("police_officer"),
+        item_ids=item_ids,
+        purpose=CheckoutPurpose.APPRAISAL,
+        counterparty=LAB,
+        due_at=app_clock.now() + timedelta(hours=48),
+    )
+    db.session.commit()
+    return checkout
+
+
+def test_the_approvers_opinion_on_a_check_out_and_a_disposal(app):
+    case, [a, b, c] = stored_items(3)
+    pending = requested([a.id])
+    assert checkouts.approval_opinion(db.session, pending) is None
+    checkouts.decide_checkout(
+        db.session, act("police_approver"), pending.id, approve=True, reason="同意，鉴定后当日归还"
+    )
+    db.session.commit()
+    assert checkouts.approval_opinion(db.session, pending) == "同意，鉴定后当日归还"
+    # Another check-out of another item: its own opinion, not the first one's.
+    silent = requested([b.id])
+    checkouts.decide_checkout(db.session, act("police_approver"), silent.id, approve=True)
+    db.session.commit()
+    assert checkouts.approval_opinion(db.session, silent) is None
+    refused = requested([c.id])
+    checkouts.decide_checkout(
+        db.session, act("police_approver"), refused.id, approve=False, reason="事由不明"
+    )
+    db.session.commit()
+    assert checkouts.approval_opinion(db.session, refused) == "事由不明"
+
+    judge_case(case)
+    disposal = dispositions.propose_disposition(
+        db.session, act("police_officer"), item_ids=[b.id], kind=DispositionKind.CONFISCATE
+    )
+    db.session.commit()
+    assert dispositions.approval_opinion(db.session, disposal) is None
+    dispositions.decide_disposition(
+        db.session, act("police_approver"), disposal.id, approve=True, reason="依判决没收，同意"
+    )
+    db.session.commit()
+    assert dispositions.approval_opinion(db.session, disposal) == "依判决没收，同意"

@@ -5,17 +5,20 @@ opinions on the record's page and its print."""
 
 from __future__ import annotations
 
+import io
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from custody.domain import clock as app_clock
 from custody.domain.clock import local_date
-from custody.domain.enums import CaseStage, TransferKind
+from custody.domain.enums import CaseStage, DispositionKind, TransferKind
 from custody.domain.judgment_orders import OrderKind, OrderLine
+from custody.domain.lifecycle import CheckoutPurpose
 from custody.extensions import db
 from custody.models.oversight import CaseJudgment
-from custody.services import judgment_orders, transfers
+from custody.services import checkouts, dispositions, judgment_orders, transfers
 
 from ..conftest import csrf_token
 from ..factories import act, agency, judge_case, send_to_procuratorate, stored_items
@@ -146,3 +149,57 @@ def test_the_check_out_page_names_the_other_custodians_line_and_removes_it(clien
     assert remove == f"/checkouts/new?item_ids={mine.id}"
     page = client.get(remove).get_data(as_text=True)
     assert "wrong-line-" not in page and 'name="purpose"' in page and theirs.label_code not in page
+
+
+# -- 4. the approvers' opinions on the page and the print --------------------------------------------
+
+
+def pdf_text(content: bytes) -> str:
+    from pypdf import PdfReader
+
+    return re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages))
+
+
+def test_the_approvers_opinion_on_the_check_out_and_disposal_pages_and_prints(client, login_as):
+    case, [lent, destroyed] = stored_items(2)
+    checkout = checkouts.request_checkout(
+        db.session,
+        act("police_officer"),
+        item_ids=[lent.id],
+        purpose=CheckoutPurpose.APPRAISAL,
+        counterparty=checkouts.CounterpartyInput(name="物证鉴定中心", kind=checkouts.CounterpartyKind.LAB),
+        due_at=app_clock.now() + timedelta(hours=48),
+    )
+    db.session.commit()
+    login_as("police_approver")
+    url = f"/checkouts/{checkout.id}"
+    token = csrf_token(client, url)
+    decided = client.post(
+        url, data={"decide-reason": "同意，鉴定后当日归还", "decide-approve": "1", "decide-csrf_token": token}
+    )
+    assert decided.status_code == 302, decided.get_data(as_text=True)[:2000]
+    page = client.get(url).get_data(as_text=True)
+    assert "审批意见" in page and "同意，鉴定后当日归还" in cell_dd(page, "approval-opinion")
+    slip = pdf_text(client.get(f"{url}/slip.pdf").data)
+    assert "审批意见" in slip and "同意，鉴定后当日归还" in slip
+
+    judge_case(case)
+    disposal = dispositions.propose_disposition(
+        db.session, act("police_officer"), item_ids=[destroyed.id], kind=DispositionKind.DESTROY
+    )
+    db.session.commit()
+    dispositions.decide_disposition(
+        db.session, act("police_approver"), disposal.id, approve=True, reason="依判决销毁，注意环保"
+    )
+    db.session.commit()
+    url = f"/dispositions/{disposal.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "依判决销毁，注意环保" in cell_dd(page, "approval-opinion")
+    record = pdf_text(client.get(f"{url}/destruction-record.pdf").data)
+    assert "审批意见" in record and "依判决销毁，注意环保" in record
+
+
+def cell_dd(page: str, element_id: str) -> str:
+    match = re.search(rf'<dd[^>]*id="{element_id}"[^>]*>(.*?)</dd>', page, re.S)
+    assert match, f"no {element_id}"
+    return match.group(1)
