@@ -89,6 +89,7 @@ from custody.services import corrections as correction_service
 from custody.services import dispositions as disposition_service
 from custody.services import freezes as freeze_service
 from custody.services import storage as storage_service
+from custody.services import transfers as transfer_service
 from custody.services.items import ItemQuery, items_query
 from custody.services.storage import facts
 from custody.services.visibility import get_item
@@ -796,6 +797,20 @@ def disposition_new():
     outcome = disposition_service.case_outcome(db.session, case_ids.pop()) if len(case_ids) == 1 else None
     if outcome is not None and request.method == "GET" and not form.legal_basis.data:
         form.legal_basis.data = outcome.reference
+    # 拟处理意见: the transfer that brought the items here may propose their disposal. One proposal for
+    # all of them pre-selects the kind; several are listed, each with the form for its own items.
+    proposals = transfer_service.proposed_disposals(db.session, items)
+    kinds = set(proposals.values())
+    if request.method == "GET" and not form.kind.data:
+        asked = request.args.get("kind")
+        if asked in {k.value for k in DispositionKind}:
+            form.kind.data = asked
+        elif len(kinds) == 1 and len(proposals) == len(items):
+            form.kind.data = kinds.pop().value
+    groups = {
+        kind: [item_id for item_id, proposed in proposals.items() if proposed is kind]
+        for kind in dict.fromkeys(proposals.values())
+    }
     return render_template(
         "lifecycle/disposition_new.html",
         form=form,
@@ -804,6 +819,8 @@ def disposition_new():
         may=may,
         cases=_cases(i.case_id for i in items),
         outcome=outcome,
+        proposals=proposals,
+        proposal_groups=groups if len(groups) > 1 or len(proposals) < len(items) else {},
     ), status
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from custody.domain import clock as app_clock
-from custody.domain.enums import DispositionKind
+from custody.domain.enums import DispositionKind, TransferKind
 from custody.domain.errors import InvalidInput
 from custody.domain.lifecycle import CheckoutPurpose, RecordLine, out_of_place_lines
 from custody.extensions import db
@@ -122,3 +122,55 @@ def test_the_approvers_opinion_on_a_check_out_and_a_disposal(app):
     )
     db.session.commit()
     assert dispositions.approval_opinion(db.session, disposal) == "依判决没收，同意"
+
+
+# -- 2. the disposal form starts from the transfer's proposal ---------------------------------------
+
+
+def test_proposed_disposals_are_those_of_the_transfer_that_brought_the_items(app):
+    case, [a, b, c] = stored_items(3)
+    transfer = transfers.propose_transfer(
+        db.session,
+        act("police_officer"),
+        case_id=case.id,
+        to_agency_id=agency("PDJC").id,
+        kind=TransferKind.PROSECUTION,
+        item_ids=[a.id, b.id, c.id],
+        lines={
+            a.id: transfers.LineInput(proposed_disposition=DispositionKind.CONFISCATE),
+            b.id: transfers.LineInput(proposed_disposition=DispositionKind.RETURN_TO_OWNER),
+        },
+    )
+    db.session.commit()
+    items = [db.session.get(Item, i.id) for i in (a, b, c)]
+    assert transfers.proposed_disposals(db.session, items) == {}  # not accepted yet
+    transfers.decide_lines(
+        db.session,
+        act("prosecutor"),
+        transfer.id,
+        [a.id, b.id, c.id],
+        accept=True,
+        case_no="浦检刑诉[2026]1号",
+    )
+    db.session.commit()
+    items = [db.session.get(Item, i.id) for i in (a, b, c)]
+    assert transfers.proposed_disposals(db.session, items) == {
+        a.id: DispositionKind.CONFISCATE,
+        b.id: DispositionKind.RETURN_TO_OWNER,
+    }
+    # Sent on to the court without a proposal: the court starts from nothing for that item.
+    indictment = transfers.propose_transfer(
+        db.session,
+        act("prosecutor"),
+        case_id=case.id,
+        to_agency_id=agency("PDFY").id,
+        kind=TransferKind.INDICTMENT,
+        item_ids=[a.id],
+    )
+    db.session.commit()
+    transfers.decide_lines(
+        db.session, act("judge"), indictment.id, [a.id], accept=True, case_no="(2026)沪0115刑初1号"
+    )
+    db.session.commit()
+    items = [db.session.get(Item, i.id) for i in (a, b, c)]
+    assert transfers.proposed_disposals(db.session, items) == {b.id: DispositionKind.RETURN_TO_OWNER}

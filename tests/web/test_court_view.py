@@ -18,6 +18,7 @@ from custody.domain.judgment_orders import OrderKind, OrderLine
 from custody.domain.lifecycle import CheckoutPurpose
 from custody.extensions import db
 from custody.models.oversight import CaseJudgment
+from custody.models.transfer import Transfer
 from custody.services import checkouts, dispositions, judgment_orders, transfers
 
 from ..conftest import csrf_token
@@ -203,3 +204,114 @@ def cell_dd(page: str, element_id: str) -> str:
     match = re.search(rf'<dd[^>]*id="{element_id}"[^>]*>(.*?)</dd>', page, re.S)
     assert match, f"no {element_id}"
     return match.group(1)
+
+
+# -- 2. the disposal form pre-filled from the transfer's proposal ------------------------------------
+
+
+def selected_kind(page: str) -> str | None:
+    select = re.search(r'<select[^>]*name="kind"[^>]*>(.*?)</select>', page, re.S).group(1)
+    match = re.search(
+        r'<option[^>]*selected[^>]*value="([^"]*)"|<option[^>]*value="([^"]*)"[^>]*selected', select
+    )
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def test_the_disposal_form_starts_from_the_transfers_proposal(client, login_as):
+    case, [a, b, c] = stored_items(3)
+    transfer = transfers.propose_transfer(
+        db.session,
+        act("police_officer"),
+        case_id=case.id,
+        to_agency_id=agency("PDJC").id,
+        kind=TransferKind.PROSECUTION,
+        item_ids=[a.id, b.id, c.id],
+        lines={
+            a.id: transfers.LineInput(proposed_disposition=DispositionKind.CONFISCATE),
+            b.id: transfers.LineInput(proposed_disposition=DispositionKind.CONFISCATE),
+            c.id: transfers.LineInput(proposed_disposition=DispositionKind.DESTROY),
+        },
+    )
+    db.session.commit()
+    transfers.decide_lines(
+        db.session,
+        act("prosecutor"),
+        transfer.id,
+        [a.id, b.id, c.id],
+        accept=True,
+        case_no="浦检刑诉[2026]2号",
+    )
+    db.session.commit()
+    login_as("prosecutor")
+    page = client.get(f"/dispositions/new?item_ids={a.id}&item_ids={b.id}").get_data(as_text=True)
+    assert selected_kind(page) == "confiscate" and 'id="transfer-proposals"' in page
+    # Two proposals among the chosen items: listed per item, each group a link, nothing pre-selected.
+    page = client.get(f"/dispositions/new?item_ids={a.id}&item_ids={b.id}&item_ids={c.id}").get_data(
+        as_text=True
+    )
+    assert selected_kind(page) in (None, "")
+    assert "没收" in page.split(f'id="proposal-{a.id}"')[1].split("</li>")[0]
+    assert "销毁" in page.split(f'id="proposal-{c.id}"')[1].split("</li>")[0]
+    links = [
+        link.replace("&amp;", "&") for link in re.findall(r'href="([^"]+)" class="proposal-group"', page)
+    ]
+    assert f"/dispositions/new?item_ids={c.id}&kind=destroy" in links
+    page = client.get(f"/dispositions/new?item_ids={c.id}&kind=destroy").get_data(as_text=True)
+    assert selected_kind(page) == "destroy"
+
+
+# -- 2. each authority's own case number; only the actions the viewer may take ----------------------
+
+
+def own_number(page: str) -> str:
+    return re.search(r'id="own-case-no">([^<]*)<', page).group(1)
+
+
+def test_each_authority_sees_its_own_case_number_first(client, login_as):
+    case, [item] = stored_items(1)
+    judge_case(case, [item.id])
+    fresh()
+    police_no, prosecutor_no, court_no = (
+        case.police_case_no,
+        f"浦检刑诉[2026]{case.id}号",
+        f"(2026)沪0115刑初{case.id}号",
+    )
+    transfer_id = db.session.scalar(select(Transfer.id).where(Transfer.kind == TransferKind.INDICTMENT))
+    login_as("prosecutor")
+    for url in (f"/cases/{case.id}", f"/items/{item.id}", f"/transfers/{transfer_id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert own_number(page) == prosecutor_no, url
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login_as("judge")
+    for url in (f"/cases/{case.id}", f"/items/{item.id}", f"/transfers/{transfer_id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert own_number(page) == court_no, url
+    # The others' numbers stay on the transfer page, after the court's own.
+    assert prosecutor_no in page.split('id="own-case-no"')[1]
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login_as("police_officer")
+    assert own_number(client.get(f"/cases/{case.id}").get_data(as_text=True)) == police_no
+
+
+def test_the_transfer_form_is_not_offered_to_who_cannot_send(client, login_as):
+    case, [_item] = stored_items(1)
+    judge_case(case)  # the procuratorate passed the file on: it neither handles the case nor holds items
+    login_as("prosecutor")
+    assert "transfers/new" not in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    url = f"/transfers/new?case_id={case.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="no-transfer"' in page and 'name="to_agency_id"' not in page
+    refused = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, f"/cases/{case.id}"),
+            "kind": TransferKind.INDICTMENT.value,
+            "to_agency_id": str(agency("PDFY").id),
+            "submit": "1",
+        },
+    )
+    assert refused.status_code == 403 and 'id="no-transfer"' in refused.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login_as("police_officer")  # still holds the item: offered the form
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="no-transfer"' not in page and 'name="to_agency_id"' in page
