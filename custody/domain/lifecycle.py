@@ -96,6 +96,51 @@ def require_not_approver(approver_id: int | None, executor_id: int) -> None:
 CHECKOUT_FROM = frozenset({LocationState.IN_STORAGE, LocationState.EXTERNAL, LocationState.WITH_HOLDER})
 
 
+@dataclass(frozen=True)
+class RecordLine:
+    """One item of a workflow record being built: which case it is of, who holds it."""
+
+    item_id: int
+    case_id: int
+    custodian_agency_id: int
+
+
+def out_of_place_lines(lines: list[RecordLine], agency_id: int) -> list[RecordLine]:
+    """[DESIGN] A check-out or disposal covers items of one case held by one agency. When the chosen
+    items mix cases or custodians, the lines that do not belong: those outside the case and custodian
+    of the first item the acting agency holds (else of the first item) — the rest stays a valid record.
+    Empty when every line belongs."""
+    if not lines:
+        return []
+    keep = next((line for line in lines if line.custodian_agency_id == agency_id), lines[0])
+    return [
+        line
+        for line in lines
+        if (line.case_id, line.custodian_agency_id) != (keep.case_id, keep.custodian_agency_id)
+    ]
+
+
+def check_one_case_and_custodian(lines: list[RecordLine], agency_id: int) -> tuple[int, int]:
+    """The record's case and custodian; refused with the offending lines named (``extra.lines``)."""
+    wrong = out_of_place_lines(lines, agency_id)
+    if wrong:
+        raise InvalidInput(
+            N_("All items must belong to one case and one custodian agency."),
+            fields={"item_ids": [N_("Items of different cases or custodians.")]},
+            extra={
+                "lines": [
+                    {
+                        "item_id": line.item_id,
+                        "case_id": line.case_id,
+                        "custodian_agency_id": line.custodian_agency_id,
+                    }
+                    for line in wrong
+                ]
+            },
+        )
+    return lines[0].case_id, lines[0].custodian_agency_id
+
+
 def check_checkout_item(facts: ItemFacts, *, releasing: bool = False) -> None:
     ensure_not_disposed(facts)
     ensure_not_in_transfer(facts)

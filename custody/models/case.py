@@ -73,6 +73,19 @@ class Case(Base):
         """The opening agency's number: the police's, else the procuratorate's, else the court's."""
         return self.police_case_no or self.procuratorate_case_no or self.court_case_no or ""
 
+    def number_of(self, agency_id: int | None) -> str | None:
+        """The number this agency gave the case (one per authority: 立案号, 检察院案号, 法院案号,
+        二审案号), if it is one of the case's authorities and has numbered it."""
+        for holder, number in (
+            (self.appeal_court_agency_id, self.appeal_case_no),
+            (self.court_agency_id, self.court_case_no),
+            (self.procuratorate_agency_id, self.procuratorate_case_no),
+            (self.police_agency_id, self.police_case_no),
+        ):
+            if agency_id is not None and holder == agency_id and number:
+                return number
+        return None
+
     @property
     def latest_number(self) -> str:
         """The number of the latest agency to hold the case (appeal court › court › procuratorate › police)."""

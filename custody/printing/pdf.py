@@ -696,6 +696,7 @@ class CheckoutSlip:
     released_at: When = None
     keeper: str = ""
     notes: str = ""
+    approval_opinion: str = ""  # 审批意见: what the approver wrote
 
 
 @dataclass(frozen=True)
@@ -725,6 +726,7 @@ class ReturnList:
     agency: str = ""
     returned_at: When = None
     notes: str = ""
+    approval_opinion: str = ""  # 审批意见: what the approver wrote
 
 
 @dataclass(frozen=True)
@@ -745,6 +747,7 @@ class DestructionRecord:
     destroyed_at: When = None
     receipt_no: str = ""
     notes: str = ""
+    approval_opinion: str = ""  # 审批意见: what the approver wrote
 
 
 @dataclass(frozen=True)
@@ -923,6 +926,7 @@ def checkout_slip_pdf(data: CheckoutSlip | Mapping[str, Any], *, footer: str | N
             ("申请人", data.requester),
             ("审批人", data.approver),
             ("审批时间", format_datetime(data.approved_at)),
+            Field("审批意见", data.approval_opinion or "—", wide=True),
             ("出库时间", format_datetime(data.released_at)),
             ("应还日期", format_datetime(data.due_at)),
             ("保管员", data.keeper),
@@ -976,6 +980,8 @@ def return_list_pdf(data: ReturnList | Mapping[str, Any], *, footer: str | None 
     if data.agent:
         items += [("代领人", data.agent), ("授权委托", data.authorisation)]
     items += [("批准文书", data.approval), ("发还时间", format_datetime(data.returned_at))]
+    if data.approval_opinion:
+        items.append(Field("审批意见", data.approval_opinion, wide=True))
     pdf.fields(items)
     total_fen = sum(line.value_fen or 0 for line in lines)
     pdf.table(
@@ -1027,6 +1033,7 @@ def destruction_record_pdf(
             ("处置依据", data.ground),
             ("法律文书", data.legal_basis),
             Field("批准", data.approval, wide=True),
+            Field("审批意见", data.approval_opinion or "—", wide=True),
             ("执行人", data.executor),
             ("执行回单号", data.receipt_no),
             ("见证人", data.witness),

@@ -29,8 +29,10 @@ from custody.domain.lifecycle import (
     CounterpartyKind,
     Discrepancy,
     ExtensionStatus,
+    RecordLine,
     check_checkout_item,
     check_due,
+    check_one_case_and_custodian,
     check_purpose,
     check_released_to,
     require_checkout_status,
@@ -43,7 +45,7 @@ from custody.models.lifecycle import Checkout, CheckoutExtension, CheckoutLine, 
 from custody.orm import utcnow
 
 from . import numbers
-from .item_events import append_item_event, item_snapshot
+from .item_events import append_item_event, decision_opinions, item_snapshot
 from .storage import custodian_relations, facts, require_keeper
 from .visibility import case_filter, lock_items
 
@@ -85,16 +87,12 @@ def require_keeper_on_items(
     return {item.id: require_keeper(session, actor, action, item) for item in items}
 
 
-def single_case_and_custodian(items: list[Item]) -> tuple[int, int]:
-    """Workflow records cover items of one case held by one agency."""
-    cases = {item.case_id for item in items}
-    custodians = {item.custodian_agency_id for item in items}
-    if len(cases) != 1 or len(custodians) != 1:
-        raise InvalidInput(
-            N_("All items must belong to one case and one custodian agency."),
-            fields={"item_ids": [N_("Items of different cases or custodians.")]},
-        )
-    return cases.pop(), custodians.pop()
+def single_case_and_custodian(items: list[Item], agency_id: int = 0) -> tuple[int, int]:
+    """Workflow records cover items of one case held by one agency; a refusal names the items that do
+    not belong (domain/lifecycle.out_of_place_lines, seen from ``agency_id``)."""
+    return check_one_case_and_custodian(
+        [RecordLine(item.id, item.case_id, item.custodian_agency_id) for item in items], agency_id
+    )
 
 
 def _checkout_common(checkout: Checkout) -> dict[str, Any]:
@@ -168,8 +166,9 @@ def request_checkout(
     check_due(due_at, now)
     check_purpose(purpose, note)
     items = lock_items(session, actor, item_ids)
+    # One case, one custodian first: a mixed request is refused naming its offending lines.
+    case_id, custodian_id = single_case_and_custodian(items, actor.agency_id)
     require_on_items(actor, Action.REQUEST_CHECKOUT, items)
-    case_id, custodian_id = single_case_and_custodian(items)
     for item in items:
         check_checkout_item(facts(item))
     checkout = Checkout(
@@ -499,3 +498,17 @@ def open_checkout_for(session: Session, item_id: int) -> Checkout | None:
             Checkout.status == CheckoutStatus.RELEASED,
         )
     )
+
+
+def approval_opinion(session: Session, checkout: Checkout) -> str | None:
+    """审批意见 — what the approver wrote when deciding the request (approved or not), if anything."""
+    if not checkout.lines or checkout.approved_at is None:
+        return None
+    decisions = decision_opinions(
+        session,
+        checkout.lines[0].item_id,
+        ("checkout.approve", "checkout.reject"),
+        "checkout_id",
+        checkout.id,
+    )
+    return decisions[-1].reason if decisions else checkout.rejected_reason

@@ -85,7 +85,7 @@ from .checkouts import (
     require_on_items,
     single_case_and_custodian,
 )
-from .item_events import append_item_event, item_snapshot, registration_data
+from .item_events import append_item_event, decision_opinions, item_snapshot, registration_data
 from .items import personal_data_digest, require_documented
 from .storage import facts, keeper_relations
 from .visibility import case_filter, lock_items
@@ -817,3 +817,17 @@ def dispositions_query(
     if case_id is not None:
         stmt = stmt.where(Disposition.case_id == case_id)
     return stmt.order_by(Disposition.id.desc())
+
+
+def approval_opinion(session: Session, disposition: Disposition) -> str | None:
+    """审批意见 — what the approver wrote when deciding the disposal (approved or not), if anything."""
+    if not disposition.lines or disposition.approved_at is None:
+        return None
+    decisions = decision_opinions(
+        session,
+        disposition.lines[0].item_id,
+        ("disposition.approve", "disposition.reject"),
+        "disposition_id",
+        disposition.id,
+    )
+    return decisions[-1].reason if decisions else disposition.rejected_reason

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from custody.audit.canonical import GENESIS_HASH, salted_digest
@@ -145,3 +145,17 @@ def append_item_event(
     item.event_count = seq
     item.last_event_hash = event.hash
     return event
+
+
+def decision_opinions(
+    session: Session, item_id: int, actions: tuple[str, ...], record_key: str, record_id: int
+) -> list[AuditEvent]:
+    """The approvers' decisions on a record (审批意见), read from the events of one of its items: those
+    of ``actions`` whose data names the record (``record_key`` = ``record_id``), oldest first. The
+    record keeps only a rejection's reason; an approval's opinion lives in its event alone."""
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.item_id == item_id, AuditEvent.action.in_(actions))
+        .order_by(AuditEvent.id)
+    )
+    return [event for event in events if (event.data or {}).get(record_key) == record_id]

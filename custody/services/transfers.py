@@ -703,3 +703,23 @@ def transfers_query(
     if case_id is not None:
         stmt = stmt.where(Transfer.case_id == case_id)
     return stmt.order_by(Transfer.id.desc())
+
+
+def proposed_disposals(session: Session, items: Iterable[Item]) -> dict[int, DispositionKind]:
+    """拟处理意见 — per item, the disposal proposed by the transfer that brought it to its current
+    custodian (the latest accepted line sent to that agency), when that line proposed one. The
+    receiving agency's disposal form starts from it. ``items`` are items the caller may see."""
+    held = {item.id: item.custodian_agency_id for item in items}
+    if not held:
+        return {}
+    rows = session.execute(
+        select(TransferLine.item_id, TransferLine.proposed_disposition, Transfer.to_agency_id)
+        .join(Transfer, Transfer.id == TransferLine.transfer_id)
+        .where(TransferLine.item_id.in_(held), TransferLine.decision == LineDecision.ACCEPTED)
+        .order_by(TransferLine.id)
+    ).all()
+    proposals: dict[int, DispositionKind | None] = {}
+    for item_id, proposal, to_agency_id in rows:
+        if to_agency_id == held[item_id]:
+            proposals[item_id] = proposal  # the latest such line wins, a line proposing nothing too
+    return {item_id: kind for item_id, kind in proposals.items() if kind is not None}

@@ -16,6 +16,7 @@ from custody.access import current_actor
 from custody.database import outside_transaction, writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.cases import ORIGINS, CaseMoveKind, CaseOrigin
+from custody.domain.clock import local_date
 from custody.domain.enums import (
     AttachmentKind,
     CaseStage,
@@ -32,14 +33,26 @@ from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.errors import translate_extra
 from custody.extensions import db
+from custody.models.agency import Agency
 from custody.models.case import Case, SeizureList
 from custody.models.item import Item
 from custody.models.lifecycle import Checkout, Disposition
+from custody.models.oversight import CaseJudgment
 from custody.models.transfer import Transfer
 from custody.orm import utcnow
 from custody.printing import SeizureLine, seizure_list_pdf
 from custody.printing import SeizureList as PrintedSeizureList
-from custody.services import case_moves, cases, checkouts, dispositions, imports, items, transfers
+from custody.services import (
+    case_moves,
+    cases,
+    checkouts,
+    dispositions,
+    imports,
+    items,
+    judgment_orders,
+    milestones,
+    transfers,
+)
 from custody.services.imports import ImportRejected
 from custody.services.items import ItemInput, ItemQuery, SeizureListInput
 from custody.services.visibility import get_case
@@ -68,6 +81,7 @@ from .helpers import (
     submit_form,
     yuan_to_fen,
 )
+from .oversight import JudgmentForm
 from .particulars import printed_particulars, printed_quantity
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -157,6 +171,30 @@ def new():
 
 @bp.get("/<int:case_id>")
 def detail(case_id: int):
+    return _detail_page(case_id)
+
+
+@bp.post("/<int:case_id>/judgment")
+def record_judgment(case_id: int):
+    """判决生效 from the case page: the court records its judgment where it reads the case."""
+    actor = current_actor()
+    case = get_case(db.session, actor, case_id)
+    form = JudgmentForm(prefix="judgment")
+
+    def record() -> tuple[str, str]:
+        milestones.record_judgment(
+            db.session, actor, case.id, judgment_no=form.judgment_no.data, effective_on=form.effective_on.data
+        )
+        return (
+            _("Judgment recorded; the case is in execution."),
+            url_for("cases.detail", case_id=case.id, _anchor="case-judgment"),
+        )
+
+    done, status = submit_form(form, record)
+    return done or _detail_page(case_id, judgment_form=form, status=status)
+
+
+def _detail_page(case_id: int, *, judgment_form: JudgmentForm | None = None, status: int = 200) -> Any:
     actor = current_actor()
     case = get_case(db.session, actor, case_id)
     summary = cases.case_summary(db.session, case.id)
@@ -207,8 +245,29 @@ def detail(case_id: int):
         and case.stage is not CaseStage.CLOSED,
         "audit": allowed(actor, Action.READ_AUDIT_LOG),
     }
+    judgment = db.session.scalar(select(CaseJudgment).where(CaseJudgment.case_id == case.id))
+    # The court recording the judgment: the handling court while the case is on trial (as on the
+    # milestones page, whose judgment form this is).
+    can["judgment"] = (
+        judgment is None
+        and case.stage is CaseStage.TRIAL
+        and allowed(actor, Action.RECORD_JUDGMENT, _handler(actor, case))
+    )
+    if judgment_form is None:
+        judgment_form = JudgmentForm(prefix="judgment", formdata=None)
+        judgment_form.effective_on.data = local_date(utcnow())
+    # Each item's outcome: the judgment's order on it (the latest, should a reopened order repeat it).
+    outcomes = {
+        order.item_id: order
+        for order in judgment_orders.orders_of(db.session, actor, case.id)
+        if order.item_id is not None
+    }
     return render_template(
         "cases/detail.html",
+        judgment=judgment,
+        judgment_court=db.session.get(Agency, judgment.court_agency_id) if judgment else None,
+        judgment_form=judgment_form,
+        outcomes=outcomes,
         case=case,
         summary=summary,
         summary_labels=SUMMARY_LABELS,
@@ -220,7 +279,7 @@ def detail(case_id: int):
         dispositions=case_dispositions,
         can=can,
         actor=actor,
-    )
+    ), status
 
 
 # -- procedural moves (自侦 stage advance, supplementary inquiry, merge) -----------------------

@@ -283,3 +283,21 @@ def enum_label(member: Any) -> str:
 
     msgid = label_msgid(member)
     return gettext(msgid) if msgid else "—"
+
+
+# -- the viewer's own case number ----------------------------------------------------------------
+
+
+def own_case_number(case: Any) -> str:
+    """The case's number as the viewer's agency knows it (each authority numbers the case itself);
+    for an agency that gave it none, the number of the latest authority to hold it."""
+    if case is None:
+        return ""
+    from custody.access import current_actor
+    from custody.domain.errors import AuthenticationRequired
+
+    try:
+        agency_id: int | None = current_actor().agency_id
+    except AuthenticationRequired:  # no logged-in viewer: the latest number
+        agency_id = None
+    return case.number_of(agency_id) or case.latest_number

@@ -54,10 +54,12 @@ from custody.domain.lifecycle import (
     FreezeStatus,
     Recipient,
     RecipientRelation,
+    RecordLine,
     WitnessKind,
     freeze_status_on,
     is_overdue,
     max_period_months,
+    out_of_place_lines,
     suggested_period_months,
 )
 from custody.domain.money import AuctionLot
@@ -87,6 +89,7 @@ from custody.services import corrections as correction_service
 from custody.services import dispositions as disposition_service
 from custody.services import freezes as freeze_service
 from custody.services import storage as storage_service
+from custody.services import transfers as transfer_service
 from custody.services.items import ItemQuery, items_query
 from custody.services.storage import facts
 from custody.services.visibility import get_item
@@ -428,7 +431,14 @@ def checkout_new():
     picker, jump, status = _picker(actor, "lifecycle.checkout_new") if not items else (None, None, 200)
     if jump is not None:
         return jump
-    if request.method == "POST":
+    # Items of another case or custodian: named, each with a link back to this page without it.
+    wrong_ids = {
+        line.item_id
+        for line in out_of_place_lines(
+            [RecordLine(i.id, i.case_id, i.custodian_agency_id) for i in items], actor.agency_id
+        )
+    }
+    if request.method == "POST" and not wrong_ids:
         require(
             actor,
             Action.REQUEST_CHECKOUT,
@@ -465,10 +475,14 @@ def checkout_new():
             return result
         status = result
     may = bool(items) and _may(actor, Action.REQUEST_CHECKOUT, [i.custodian_agency_id for i in items])
+    ids = [i.id for i in items]
     return render_template(
         "lifecycle/checkout_new.html",
         form=form,
         items=items,
+        wrong=[i for i in items if i.id in wrong_ids],
+        without={i.id: [other for other in ids if other != i.id] for i in items if i.id in wrong_ids},
+        without_all=[i for i in ids if i not in wrong_ids],
         picker=picker,
         may=may,
         cases=_cases(i.case_id for i in items),
@@ -530,6 +544,7 @@ def _checkout_context(actor: Actor, checkout: Checkout) -> dict[str, Any]:
         "outstanding": outstanding,
         "people": _people(*ids),
         "overdue": is_overdue(checkout.status, checkout.due_at, utcnow()),
+        "opinion": checkout_service.approval_opinion(db.session, checkout),
     }
 
 
@@ -692,6 +707,7 @@ def checkout_slip_pdf(checkout_id: int):
         released_at=checkout.released_at,
         keeper=name(checkout.released_by_id),
         notes=checkout.note or "",
+        approval_opinion=checkout_service.approval_opinion(db.session, checkout) or "",
         lines=[
             SlipLine(
                 label_code=line.item.label_code,
@@ -781,6 +797,20 @@ def disposition_new():
     outcome = disposition_service.case_outcome(db.session, case_ids.pop()) if len(case_ids) == 1 else None
     if outcome is not None and request.method == "GET" and not form.legal_basis.data:
         form.legal_basis.data = outcome.reference
+    # 拟处理意见: the transfer that brought the items here may propose their disposal. One proposal for
+    # all of them pre-selects the kind; several are listed, each with the form for its own items.
+    proposals = transfer_service.proposed_disposals(db.session, items)
+    kinds = set(proposals.values())
+    if request.method == "GET" and not form.kind.data:
+        asked = request.args.get("kind")
+        if asked in {k.value for k in DispositionKind}:
+            form.kind.data = asked
+        elif len(kinds) == 1 and len(proposals) == len(items):
+            form.kind.data = kinds.pop().value
+    groups = {
+        kind: [item_id for item_id, proposed in proposals.items() if proposed is kind]
+        for kind in dict.fromkeys(proposals.values())
+    }
     return render_template(
         "lifecycle/disposition_new.html",
         form=form,
@@ -789,6 +819,8 @@ def disposition_new():
         may=may,
         cases=_cases(i.case_id for i in items),
         outcome=outcome,
+        proposals=proposals,
+        proposal_groups=groups if len(groups) > 1 or len(proposals) < len(items) else {},
     ), status
 
 
@@ -866,6 +898,7 @@ def _disposition_context(actor: Actor, disposition: Disposition) -> dict[str, An
         "proceeds_items": proceeds_items,
         "personal": personal,
         "owners_text": "、".join(f"{name}（{id_no}）" if id_no else name for name, id_no in owners),
+        "opinion": disposition_service.approval_opinion(db.session, disposition),
         "DK": DispositionKind,
     }
 
@@ -1116,6 +1149,7 @@ def return_list_pdf(disposition_id: int):
         approval=approval,
         agency=disposition.custodian_agency.name,
         returned_at=disposition.executed_at,
+        approval_opinion=disposition_service.approval_opinion(db.session, disposition) or "",
         notes=notes,
         lines=[
             ReturnLine(
@@ -1182,6 +1216,7 @@ def destruction_record_pdf(disposition_id: int):
         witness_id_no=witness_id,
         destroyed_at=disposition.executed_at,
         receipt_no=disposition.receipt_no or "",
+        approval_opinion=disposition_service.approval_opinion(db.session, disposition) or "",
         notes=disposition.reason or "",
         lines=[
             ReturnLine(

@@ -58,7 +58,14 @@ from custody.services import (
 from custody.services.items import ItemQuery
 
 from .forms import format_denomination_counts
-from .helpers import endpoint_exists, enum_label, link_to, note_field_error, noted_field_errors
+from .helpers import (
+    endpoint_exists,
+    enum_label,
+    link_to,
+    note_field_error,
+    noted_field_errors,
+    own_case_number,
+)
 from .particulars import item_quantity, item_value
 from .timeline import Describer, field_label, recent_custody_events
 
@@ -74,6 +81,7 @@ FREEZE_WARNING_DAYS = 30
 bp.add_app_template_global(link_to, "link_to")
 bp.add_app_template_global(endpoint_exists, "endpoint_exists")
 bp.add_app_template_filter(enum_label, "label")
+bp.add_app_template_filter(own_case_number, "own_case_no")
 bp.add_app_template_global(note_field_error, "note_field_error")
 bp.add_app_template_global(field_label, "correction_field_label")
 bp.add_app_template_global(noted_field_errors, "noted_field_errors")

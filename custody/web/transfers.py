@@ -175,6 +175,13 @@ def new():
         return redirect(url_for("cases.index"))
     case = get_case(db.session, actor, int(case_id))
     candidates = _candidates(actor, case)
+    # Offered as on the case page: the handler sends the case; a custodian proposes its items. Anyone
+    # else (a keeper, an agency that neither handles the case nor holds its items) sees why not.
+    handler = {Relation.CASE_HANDLER} if case.handling_agency_id == actor.agency_id else set()
+    may = allowed(actor, Action.SEND_CASE, handler) or (
+        bool(candidates) and allowed(actor, Action.PROPOSE_TRANSFER, {Relation.CUSTODIAN})
+    )
+    # A POST the page did not offer goes to the service, which refuses it (and records the denial).
     form = TransferForm()
     form.to_agency_id.choices = _agency_choices(actor)
     status = 200
@@ -258,6 +265,7 @@ def new():
     return render_template(
         "transfers/new.html",
         case=case,
+        may=may,
         form=form,
         candidates=candidates,
         selected=selected,
