@@ -600,7 +600,11 @@ def checkout_detail(checkout_id: int):
         result = _attempt(
             form,
             lambda: checkout_service.release_checkout(
-                db.session, actor, checkout.id, released_to=form.released_to.data
+                db.session,
+                actor,
+                checkout.id,
+                released_to=form.released_to.data,
+                confirmed_item_ids=form.confirmed_item_ids.data or [],
             ),
             lambda c: _("Items released to %(name)s.", name=c.released_to),
             lambda c: detail,
@@ -617,6 +621,7 @@ def checkout_detail(checkout_id: int):
                 item_ids=form.item_ids.data,
                 discrepancy=Discrepancy(form.discrepancy.data) if form.discrepancy.data else None,
                 discrepancy_note=form.discrepancy_note.data,
+                confirmed_item_ids=form.confirmed_item_ids.data or [],
             ),
             lambda c: _("Return recorded."),
             lambda c: detail,
@@ -1040,6 +1045,7 @@ def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: 
             proceeds_fen=form.proceeds.data if kind is DispositionKind.EARLY_SALE else None,
             recipient=recipient,
             lot=lot,
+            confirmed_item_ids=form.confirmed_item_ids.data or [],
         )
 
     return _attempt(
