@@ -27,6 +27,7 @@ from .schemas import (
     ItemQuerySchema,
     ItemSchema,
     ItemSummarySchema,
+    MoveBatchSchema,
     MoveSchema,
 )
 
@@ -124,6 +125,24 @@ class CheckInReceiptByNo(MethodView):
         """One 入库交接单: the receiving keeper's agency, or an agency that may see every item on it
         (otherwise 404 ``not_found.receipt``)."""
         return storage.get_check_in_receipt(db.session, current_actor(), receipt_no)
+
+
+@blp.route("/moves")
+class MoveBatch(MethodView):
+    decorators = [login_required_api]
+
+    @blp.arguments(MoveBatchSchema)
+    @blp.response(200, ItemSchema(many=True))
+    def post(self, data):
+        """移位 of a scanned batch into one location (scan the shelf, then the items): all or nothing.
+        Every line is checked before anything is written; a batch with lines that cannot be moved
+        (unknown, scanned twice, not in storage, another agency's, already there, in a transfer, a
+        location that cannot hold the item) is refused whole: 409 ``move.refused`` with ``lines``
+        naming each, and why. Answers the moved items, each with its own ``item.move`` event."""
+        codes = [code.strip().upper() for code in data.pop("label_codes")]
+        moved = storage.move_batch(db.session, current_actor(), codes, **data)
+        db.session.commit()
+        return moved
 
 
 _storage_action(

@@ -101,6 +101,16 @@ class ReleaseSchema(Schema):
         validate=ma.validate.Length(max=100),
         metadata={"description": "the person taking the items; default the counterparty"},
     )
+    confirmed_item_ids = ma.fields.List(
+        Int(strict=True),
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "the items the keeper confirmed in hand (scanned or ticked): when sent, every "
+            "item of the step must be in it (422 items.unconfirmed, unconfirmed_item_ids); omitted, "
+            "not checked item by item"
+        },
+    )
 
 
 class DiscrepancyInputSchema(Schema):
@@ -110,6 +120,16 @@ class DiscrepancyInputSchema(Schema):
 
 class ReturnSchema(Schema):
     condition = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=500))
+    confirmed_item_ids = ma.fields.List(
+        Int(strict=True),
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "the items the keeper confirmed in hand (scanned or ticked): when sent, every "
+            "item of the step must be in it (422 items.unconfirmed, unconfirmed_item_ids); omitted, "
+            "not checked item by item"
+        },
+    )
     item_ids = ma.fields.List(
         Int(strict=True),
         load_default=None,
@@ -245,6 +265,16 @@ class AuctionLotSchema(Schema):
 
 class ExecuteSchema(Schema):
     receipt_no = ma.fields.Str(required=True, validate=ma.validate.Length(max=64))
+    confirmed_item_ids = ma.fields.List(
+        Int(strict=True),
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "the items the keeper confirmed in hand (scanned or ticked): when sent, every "
+            "item of the step must be in it (422 items.unconfirmed, unconfirmed_item_ids); omitted, "
+            "not checked item by item"
+        },
+    )
     witness = ma.fields.Str(
         load_default=None,
         allow_none=True,

@@ -703,6 +703,16 @@ class MoveSchema(OccurredSchema):
     location_id = Int(required=True, strict=True)
 
 
+class MoveBatchSchema(OccurredSchema):
+    label_codes = ma.fields.List(
+        ma.fields.Str(validate=ma.validate.Length(min=1, max=64)),
+        required=True,
+        validate=ma.validate.Length(min=1, max=500),
+        metadata={"description": "the scanned label codes, in scanning order"},
+    )
+    location_id = Int(required=True, strict=True, metadata={"description": "where they all go"})
+
+
 class ExternalSchema(OccurredSchema):
     kind = _enum(ExternalKind, required=True)
     place = ma.fields.Str(required=True, validate=ma.validate.Length(min=1, max=200))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -248,6 +248,26 @@ def external_allowed(facts: ItemFacts) -> None:
     ensure_can_change_location(facts)
     if facts.location_state is LocationState.CHECKED_OUT:
         raise Conflict(N_("A checked-out item must be returned first."), code="item.checked_out")
+
+
+def check_items_confirmed(expected: Iterable[int], confirmed: Iterable[int] | None) -> None:
+    """Release, return and disposal execution hand physical items over: the keeper confirms each one in
+    hand — scanning its label or ticking it — before the step is recorded; a submission with an item
+    not confirmed is refused, naming them (``unconfirmed_item_ids``). ``None``: the caller does not
+    confirm item by item (an API client that does not send ``confirmed_item_ids``); the pages always
+    send the list. Confirmed ids beyond ``expected`` are ignored (the return page lists every item
+    still out). [DESIGN: like a sign-for, a signature that means it — issue 18]"""
+    if confirmed is None:
+        return
+    missing = sorted(set(expected) - set(confirmed))
+    if missing:
+        raise InvalidInput(
+            N_("Check every item: %(count)s not yet confirmed (scan each label or tick it)."),
+            code="items.unconfirmed",
+            fields={"confirmed_item_ids": [N_("Scan or tick each item you have in hand.")]},
+            extra={"unconfirmed_item_ids": missing},
+            count=len(missing),
+        )
 
 
 # -- money: one source of truth for a cash item's amount [DESIGN] ------------------------------

@@ -1063,6 +1063,194 @@ def destruction_record_pdf(
     return pdf.build()
 
 
+@dataclass(frozen=True)
+class ExecutionLine:
+    label_code: str
+    name: str
+    quantity: Quantity = None
+    unit: str = ""
+    value_fen: int | None = None  # the estimated value, or a cash item's amount
+    proceeds_fen: int | None = None  # an early sale: this item's part of the price
+    notes: str = ""  # IMEI, plate/VIN, serial numbers, where an item kept outside is
+
+
+@dataclass(frozen=True)
+class ExecutionRecord:
+    """处置执行记录: a confiscation (没收上缴), hand-over to the competent authority (移交) or early sale
+    (先行变卖、拍卖) carried out — the items with their amounts, who received them, and who signs."""
+
+    record_no: str
+    case_no: str
+    kind: str  # 没收上缴国库 / 移交主管机关 / 先行处置（拍卖、变卖）
+    lines: Sequence[ExecutionLine | Mapping[str, Any]] = ()
+    case_title: str = ""
+    ground: str = ""
+    legal_basis: str = ""
+    approval: str = ""
+    agency: str = ""
+    executor: str = ""
+    executed_at: When = None
+    receipt_no: str = ""  # 执行回单、国库回执、成交确认书
+    receiver: str = ""  # who received the items or the money (国库, the authority, the buyer)
+    receiver_role: str = "接收人"
+    lot: str = ""  # an auction lot's reference
+    proceeds_fen: int | None = None  # an early sale's total
+    sale: bool = False  # an early sale: the price columns and fields (blank until executed)
+    notes: str = ""
+
+
+def execution_record_pdf(data: ExecutionRecord | Mapping[str, Any], *, footer: str | None = None) -> bytes:
+    """处置执行记录 with the items, their amounts (and each item's part of a sale price), the receiver,
+    and signature lines for the executing keeper, the receiver and a witness."""
+    data = _coerce(ExecutionRecord, data)
+    lines = [_coerce(ExecutionLine, line) for line in data.lines]
+    sale = data.sale or data.proceeds_fen is not None
+    pdf = PdfDocument(
+        "涉案财物处置执行记录", subtitle=data.agency or None, doc_no=data.record_no, footer=footer
+    )
+    fields: list[Field | tuple[str, object]] = [
+        ("记录编号", data.record_no),
+        ("案件编号", data.case_no),
+        Field("案件名称", data.case_title, wide=True),
+        ("处置方式", data.kind),
+        ("处置依据", data.ground),
+        Field("法律文书", data.legal_basis, wide=True),
+        Field("批准", data.approval, wide=True),
+        ("执行人", data.executor),
+        ("执行时间", format_datetime(data.executed_at)),
+        ("执行回单号", data.receipt_no),
+        (data.receiver_role, data.receiver),
+    ]
+    if sale:
+        fields += [("拍卖标的号", data.lot), ("成交价款", format_yuan(data.proceeds_fen))]
+    pdf.fields(fields)
+    columns = [
+        Column("序号", 0.6, "center"),
+        Column("标签号", 2.1),
+        Column("名称", 2.4),
+        Column("数量", 1.0, "right"),
+        Column("金额/估价（元）", 1.6, "right"),
+    ]
+    if sale:
+        columns.append(Column("价款（元）", 1.5, "right"))
+    columns.append(Column("特征", 2.4))
+    rows = []
+    for no, line in _numbered(lines):
+        row: list[object] = [
+            no,
+            line.label_code,
+            line.name,
+            format_quantity(line.quantity, line.unit),
+            format_yuan(line.value_fen, suffix=""),
+        ]
+        if sale:
+            row.append(format_yuan(line.proceeds_fen, suffix=""))
+        row.append(line.notes)
+        rows.append(row)
+    pdf.table(columns, rows)
+    pdf.paragraph(
+        f"共 {len(lines)} 项。上列财物已按批准的处置决定执行，经执行人、{data.receiver_role}当面清点，核对无误。",
+        small=True,
+    )
+    if data.notes:
+        pdf.note(f"备注：{data.notes}")
+    pdf.signatures(
+        [
+            Signature("执行人", name=data.executor or None),
+            Signature(data.receiver_role, name=data.receiver or None),
+            Signature("见证人"),
+        ]
+    )
+    return pdf.build()
+
+
+@dataclass(frozen=True)
+class SpotCheckLine:
+    position: int
+    label_code: str
+    name: str
+    place: str = ""  # the storage location, or where an item kept outside is
+    custodian: str = ""
+    inspector: str = ""
+    result: str = ""  # 相符 / 不符 / 未找到 / 待查
+    finding: str = ""
+    recorded_at: When = None
+
+
+@dataclass(frozen=True)
+class SpotCheckRecord:
+    """抽查记录: a random spot check — how it was drawn (so anyone can redo it), each item drawn with
+    its inspector, the result and finding, and the signatures of the inspectors and the custodian."""
+
+    check_no: str
+    drawn_at: When = None
+    drawn_by: str = ""
+    agency: str = ""
+    scope: str = ""
+    sample: str = ""  # 抽取 n 项 / 候选 m 项
+    seed: str = ""
+    candidates_sha256: str = ""
+    status: str = ""
+    lines: Sequence[SpotCheckLine | Mapping[str, Any]] = ()
+    inspectors: Sequence[str] = ()
+    notes: str = ""
+
+
+def spot_check_record_pdf(data: SpotCheckRecord | Mapping[str, Any], *, footer: str | None = None) -> bytes:
+    """抽查记录 with a signature line for each inspector and for the custodian's keeper."""
+    data = _coerce(SpotCheckRecord, data)
+    lines = [_coerce(SpotCheckLine, line) for line in data.lines]
+    pdf = PdfDocument("涉案财物抽查记录", subtitle=data.agency or None, doc_no=data.check_no, footer=footer)
+    pdf.fields(
+        [
+            ("抽查编号", data.check_no),
+            ("状态", data.status),
+            ("抽取时间", format_datetime(data.drawn_at)),
+            ("抽取人", data.drawn_by),
+            Field("抽查范围", data.scope, wide=True),
+            ("样本", data.sample),
+            Field("随机种子", data.seed, wide=True),
+            Field("候选清单摘要（SHA-256）", data.candidates_sha256, wide=True),
+        ]
+    )
+    pdf.table(
+        [
+            Column("序号", 0.6, "center"),
+            Column("标签号", 2.0),
+            Column("名称", 1.8),
+            Column("存放位置", 2.2),
+            Column("保管单位", 1.5),
+            Column("检查人", 1.1),
+            Column("结果", 0.9),
+            Column("情况说明", 2.0),
+        ],
+        [
+            [
+                line.position,
+                line.label_code,
+                line.name,
+                line.place,
+                line.custodian,
+                line.inspector,
+                line.result,
+                "，".join(
+                    filter(
+                        None, [line.finding, format_datetime(line.recorded_at) if line.recorded_at else ""]
+                    )
+                ),
+            ]
+            for line in lines
+        ],
+    )
+    pdf.paragraph("样本由系统以记录的随机种子抽取，任何人可据种子和候选清单摘要复核抽取结果。", small=True)
+    if data.notes:
+        pdf.note(f"备注：{data.notes}")
+    pdf.signatures(
+        [*(Signature("检查人", name=name) for name in data.inspectors), Signature("保管单位保管员")]
+    )
+    return pdf.build()
+
+
 # -- QR codes and label sheets ---------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from custody.domain.actor import Actor
 from custody.domain.enums import LocationState
 from custody.domain.errors import Conflict, InvalidInput, NotFound
 from custody.domain.i18n import N_
-from custody.domain.items import external_state
+from custody.domain.items import check_items_confirmed, external_state
 from custody.domain.lifecycle import (
     CheckoutPurpose,
     CheckoutStatus,
@@ -271,10 +271,17 @@ def cancel_checkout(session: Session, actor: Actor, checkout_id: int, reason: st
 
 
 def release_checkout(
-    session: Session, actor: Actor, checkout_id: int, *, released_to: str | None = None
+    session: Session,
+    actor: Actor,
+    checkout_id: int,
+    *,
+    released_to: str | None = None,
+    confirmed_item_ids: Iterable[int] | None = None,
 ) -> Checkout:
     """出库 — the keeper hands approved items to the person registered on the check-out (``released_to``,
-    when given, must name that person); they leave storage."""
+    when given, must name that person); they leave storage. With ``confirmed_item_ids`` (the page
+    always sends it) every item must have been confirmed in hand, scanned or ticked
+    (``domain/items.check_items_confirmed``; 422 ``items.unconfirmed``)."""
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
     _ensure_custody_unchanged(checkout, items)
@@ -284,6 +291,7 @@ def release_checkout(
     for item in items:
         check_checkout_item(facts(item), releasing=True)
     recipient = check_released_to(released_to, checkout.counterparty.name)
+    check_items_confirmed([item.id for item in items], confirmed_item_ids)  # last: other refusals first
     now = utcnow()
     checkout.status = CheckoutStatus.RELEASED
     checkout.released_by_id = actor.user_id
@@ -304,6 +312,7 @@ def release_checkout(
                 "released_to": checkout.released_to,
                 "due_at": checkout.due_at,
                 "purpose": checkout.purpose,
+                **({"items_confirmed": True} if confirmed_item_ids is not None else {}),
             },
         )
     return checkout
@@ -318,8 +327,11 @@ def return_items(
     item_ids: Iterable[int] | None = None,
     discrepancy: Discrepancy | None = None,
     discrepancy_note: str | None = None,
+    confirmed_item_ids: Iterable[int] | None = None,
 ) -> Checkout:
-    """归还 — the keeper checks what came back; damage, shortage or substitution is recorded."""
+    """归还 — the keeper checks what came back; damage, shortage or substitution is recorded. With
+    ``confirmed_item_ids`` (the page always sends it) each item taken back must have been confirmed in
+    hand, scanned or ticked (``domain/items.check_items_confirmed``; 422 ``items.unconfirmed``)."""
     condition = (condition or "").strip()
     if not condition:
         raise InvalidInput(N_("Record the condition on return."), fields={"condition": [N_("Required.")]})
@@ -343,6 +355,7 @@ def return_items(
     # No custody check here: an item listed in a stage transfer while out for appraisal comes back to
     # the keeper of whoever holds it now (the return is a physical fact, not the old approval's use).
     acting = require_keeper_on_items(session, actor, Action.RETURN_ITEM, items)
+    check_items_confirmed(wanted, confirmed_item_ids)
     now = utcnow()
     for item in items:
         line = outstanding[item.id]
@@ -372,6 +385,7 @@ def return_items(
                 "discrepancy": discrepancy,
                 "discrepancy_note": line.discrepancy_note,
                 "late": now > checkout.due_at,
+                **({"items_confirmed": True} if confirmed_item_ids is not None else {}),
             },
         )
     if all(line.returned_at is not None for line in checkout.lines):

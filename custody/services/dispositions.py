@@ -31,6 +31,7 @@ from custody.domain.enums import (
 )
 from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
+from custody.domain.items import check_items_confirmed
 from custody.domain.lifecycle import (
     CaseOutcome,
     CounterpartyKind,
@@ -572,8 +573,11 @@ def execute_disposition(
     line_proceeds: Mapping[int, int] | None = None,
     recipient: Recipient | None = None,
     lot: AuctionLot | None = None,
+    confirmed_item_ids: Iterable[int] | None = None,
 ) -> Disposition:
-    """执行 — the keeper carries out an approved disposal and records the execution receipt.
+    """执行 — the keeper carries out an approved disposal and records the execution receipt. With
+    ``confirmed_item_ids`` (the page always sends it) every item must have been confirmed in hand,
+    scanned or ticked (``domain/items.check_items_confirmed``; 422 ``items.unconfirmed``).
 
     Destruction needs a witness: a user outside the chain of custody confirming with their password
     (``witness`` + ``witness_password``), or an external person (``external_witness``). An early
@@ -656,6 +660,8 @@ def execute_disposition(
         disposition.recipient_relation = recipient.kind
         disposition.recipient_is_agent = recipient.kind is RecipientRelation.AGENT
         disposition.authorisation_ref = (recipient.authorisation_ref or "").strip() or None
+    # the items in hand, confirmed last: every other refusal is said first, with the form kept
+    check_items_confirmed([item.id for item in items], confirmed_item_ids)
     now = utcnow()
     disposition.status = DispositionRecordStatus.EXECUTED
     disposition.executed_by_id = actor.user_id
@@ -689,6 +695,8 @@ def execute_disposition(
         item.location_state = LocationState.GONE
         item.storage_location = None
         data: dict[str, Any] = {**_common(disposition), "receipt_no": disposition.receipt_no}
+        if confirmed_item_ids is not None:
+            data["items_confirmed"] = True
         if witness_data:
             data["witness"] = witness_data
         elif disposition.witness_counterparty is not None:

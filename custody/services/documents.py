@@ -24,6 +24,8 @@ DOCUMENTS = {
     "checkout_slip": "checkout",
     "return_list": "disposition",
     "destruction_record": "disposition",
+    "execution_record": "disposition",
+    "spot_check_record": "spot_check",
     "label_sheet": "item",
     "stocktake_report": "stocktake",
     "location_labels": "storage_location",

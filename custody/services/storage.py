@@ -525,3 +525,104 @@ def record_condition(
         data={"before": {"condition": previous}, "after": {"condition": condition}},
     )
     return item
+
+
+# -- batch move (scan the shelf, then the items) -------------------------------------------------
+
+
+def move_lines(
+    session: Session, actor: Actor, codes: list[str], *, location: StorageLocation | None
+) -> list[CheckInLine]:
+    """Each scanned code with its item and the reason it cannot be moved to ``location``: unknown,
+    scanned twice, not the actor's to move (both where it is and where it goes: ``move``), not in
+    storage, already there, a location that cannot hold it (with no location chosen yet, only what
+    does not depend on it). Writes nothing."""
+    lines: list[CheckInLine] = []
+    seen: set[str] = set()
+    for code in codes:
+        item = find_by_code(session, actor, code)
+        line = CheckInLine(code, item)
+        if code in seen:
+            line.refusal = InvalidInput(N_("Scanned twice."), code="batch.duplicate")
+        elif item is None:
+            line.refusal = NotFound(
+                N_("Unknown label code, or not visible to your agency."), code="not_found.item"
+            )
+        else:
+            try:
+                relations = keeper_relations(actor, item)
+                if location is not None:
+                    relations &= keeper_relations(actor, item, location)
+                require(actor, Action.MOVE_ITEM, relations)
+                move_allowed(facts(item), location.id if location is not None else 0)
+                if location is not None:
+                    check_location_holds(location.holds, item.category)
+            except DomainError as refusal:
+                line.refusal = refusal
+        seen.add(code)
+        lines.append(line)
+    return lines
+
+
+def move_batch(
+    session: Session,
+    actor: Actor,
+    codes: list[str],
+    *,
+    location_id: int,
+    reason: str | None = None,
+    occurred_at: datetime | None = None,
+) -> list[Item]:
+    """移位 of a scanned batch: the keeper scans a shelf label, then the items put on it. All or
+    nothing, like ``check_in_batch``: every line is checked first (under the items' locks) and a batch
+    with any line that cannot be moved is refused whole before anything is written, naming each such
+    line (409 ``move.refused``, ``extra["lines"]``). Each move is ``move`` with its own event, in the
+    caller's transaction [DESIGN]."""
+    require(actor, Action.MOVE_ITEM, {Relation.CUSTODIAN})
+    if not codes:
+        raise InvalidInput(N_("Scan at least one label."), fields={"codes": [N_("Scan at least one label.")]})
+    if len(codes) > MAX_BATCH:
+        raise InvalidInput(
+            N_("At most %(n)s items per batch."), fields={"codes": [N_("Too many.")]}, n=MAX_BATCH
+        )
+    location = _location(session, location_id)
+    now = utcnow()
+    when = occurred_at or now
+    check_occurred_at(when, now, reason)  # batch-wide: in the future, back-dated without a reason
+    preview = move_lines(session, actor, codes, location=location)
+    lock_items(session, actor, [line.item.id for line in preview if line.item is not None])
+    lines = move_lines(session, actor, codes, location=location)  # again, on the locked rows
+    for line in lines:
+        if line.refusal is None and line.item is not None and when < last_step_at(session, line.item):
+            line.refusal = InvalidInput(
+                N_("The time is earlier than the item's last recorded step."), code="item.before_last_step"
+            )
+    refused = [(number, line) for number, line in enumerate(lines, start=1) if line.refusal is not None]
+    if refused:
+        raise Conflict(
+            N_("Nothing was moved: %(count)s of the %(total)s lines cannot be moved."),
+            code="move.refused",
+            extra={
+                "lines": [
+                    {
+                        "line": number,
+                        "label_code": line.code,
+                        "item_id": line.item.id if line.item is not None else None,
+                        "code": line.refusal.code,
+                        "message": line.refusal.message,
+                        "params": line.refusal.params,
+                    }
+                    for number, line in refused
+                    if line.refusal is not None
+                ]
+            },
+            count=len(refused),
+            total=len(lines),
+        )
+    moved = [
+        move(session, actor, line.item.id, location_id=location.id, reason=reason, occurred_at=occurred_at)
+        for line in lines
+        if line.item is not None
+    ]
+    session.flush()
+    return moved

@@ -595,6 +595,18 @@ class MoveForm(BackdateMixin, FlaskForm):
     submit = SubmitField(_l("Move"))
 
 
+class MoveBatchForm(BackdateMixin, FlaskForm):
+    location_id = SelectField(
+        _l("New storage location"), coerce=int, validators=[DataRequired()], render_kw=SEARCHABLE
+    )
+    codes_text = TextAreaField(
+        _l("Label codes, one per line"),
+        validators=[Optional(), Length(max=200_000)],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "rows": 4},
+    )
+    submit = SubmitField(_l("Move all"))
+
+
 class ExternalForm(BackdateMixin, FlaskForm):
     kind = SelectField(_l("Kept where"), choices=enum_choices(ExternalKind))
     place = StringField(_l("Place"), validators=[DataRequired(), Length(max=200)])

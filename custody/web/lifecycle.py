@@ -76,6 +76,8 @@ from custody.printing import CheckoutLine as SlipLine
 from custody.printing import (
     CheckoutSlip,
     DestructionRecord,
+    ExecutionLine,
+    ExecutionRecord,
     ReturnLine,
     ReturnList,
     format_datetime,
@@ -83,6 +85,7 @@ from custody.printing import (
 )
 from custody.printing import checkout_slip_pdf as build_checkout_slip
 from custody.printing import destruction_record_pdf as build_destruction_record
+from custody.printing import execution_record_pdf as build_execution_record
 from custody.printing import return_list_pdf as build_return_list
 from custody.services import checkouts as checkout_service
 from custody.services import corrections as correction_service
@@ -615,7 +618,11 @@ def checkout_detail(checkout_id: int):
         result = _attempt(
             form,
             lambda: checkout_service.release_checkout(
-                db.session, actor, checkout.id, released_to=form.released_to.data
+                db.session,
+                actor,
+                checkout.id,
+                released_to=form.released_to.data,
+                confirmed_item_ids=form.confirmed_item_ids.data or [],
             ),
             lambda c: _("Items released to %(name)s.", name=c.released_to),
             lambda c: detail,
@@ -632,6 +639,7 @@ def checkout_detail(checkout_id: int):
                 item_ids=form.item_ids.data,
                 discrepancy=Discrepancy(form.discrepancy.data) if form.discrepancy.data else None,
                 discrepancy_note=form.discrepancy_note.data,
+                confirmed_item_ids=form.confirmed_item_ids.data or [],
             ),
             lambda c: _("Return recorded."),
             lambda c: detail,
@@ -856,6 +864,8 @@ def _disposition_context(actor: Actor, disposition: Disposition) -> dict[str, An
         and s in (DispositionRecordStatus.APPROVED, DispositionRecordStatus.EXECUTED),
         "print_destruction": disposition.kind is DispositionKind.DESTROY
         and s in (DispositionRecordStatus.APPROVED, DispositionRecordStatus.EXECUTED),
+        "print_execution": disposition.kind in EXECUTION_RECORD_KINDS
+        and s in (DispositionRecordStatus.APPROVED, DispositionRecordStatus.EXECUTED),
         "refund": _may(actor, Action.PROPOSE_DISPOSITION, custodians, items)
         and s is DispositionRecordStatus.EXECUTED
         and disposition.kind is DispositionKind.CONFISCATE
@@ -1073,6 +1083,7 @@ def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: 
             proceeds_fen=form.proceeds.data if kind is DispositionKind.EARLY_SALE else None,
             recipient=recipient,
             lot=lot,
+            confirmed_item_ids=form.confirmed_item_ids.data or [],
         )
 
     return _attempt(
@@ -1232,6 +1243,78 @@ def destruction_record_pdf(disposition_id: int):
         build_destruction_record(data, footer=_print_footer(actor)),
         f"{disposition.disposition_no}-destruction.pdf",
         document="destruction_record",
+        object_id=disposition.id,
+        disposition_no=disposition.disposition_no,
+    )
+
+
+# The kinds whose execution has no printed record of its own (a return has its 发还清单, a destruction
+# its 销毁记录): confiscation, hand-over to the competent authority, early sale [DESIGN].
+EXECUTION_RECORD_KINDS = (DispositionKind.CONFISCATE, DispositionKind.HAND_OVER, DispositionKind.EARLY_SALE)
+RECEIVER_ROLES = {DispositionKind.EARLY_SALE: "买受人"}
+
+
+@bp.get("/dispositions/<int(max=2147483647):disposition_id>/execution-record.pdf")
+@writes_on_get
+def execution_record_pdf(disposition_id: int):
+    """处置执行记录 of a confiscation, hand-over or early sale: the items with their amounts (and each
+    item's part of a sale price), the receiver, and the executor's, receiver's and witness's signature
+    lines. Printed once approved (to take along and sign) or executed."""
+    actor = current_actor()
+    disposition = disposition_service.get_disposition(db.session, actor, disposition_id)
+    if disposition.kind not in EXECUTION_RECORD_KINDS or disposition.status not in (
+        DispositionRecordStatus.APPROVED,
+        DispositionRecordStatus.EXECUTED,
+    ):
+        raise Conflict(
+            N_(
+                "An execution record exists only for an approved or executed confiscation, hand-over "
+                "or early sale."
+            ),
+            code="disposition.no_execution_record",
+        )
+    case = db.session.get(Case, disposition.case_id)
+    people = _people(disposition.executed_by_id, disposition.approved_by_id)
+    executor = people.get(disposition.executed_by_id or 0)
+    approver = people.get(disposition.approved_by_id or 0)
+    sale = disposition.kind is DispositionKind.EARLY_SALE
+    executed = disposition.status is DispositionRecordStatus.EXECUTED
+    data = ExecutionRecord(
+        record_no=disposition.disposition_no,
+        case_no=case_number(case, disposition.custodian_agency.kind),
+        case_title=case.title if case else "",
+        kind=_zh(disposition.kind.label),
+        ground=_zh(disposition.ground.label) if disposition.ground else "",
+        legal_basis=disposition.legal_basis or "",
+        approval=f"{approver.display_name} {format_datetime(disposition.approved_at)} 批准"
+        if approver
+        else "",
+        agency=disposition.custodian_agency.name,
+        executor=executor.display_name if executor else "",
+        executed_at=disposition.executed_at,
+        receipt_no=disposition.receipt_no or "",
+        receiver=(disposition.lot_buyer or "") if sale else "",
+        receiver_role=RECEIVER_ROLES.get(disposition.kind, "接收单位"),
+        lot=disposition.lot_auction_ref or "",
+        proceeds_fen=disposition.lot_proceeds_fen if sale and executed else None,
+        sale=sale,
+        notes=disposition.reason or "",
+        lines=[
+            ExecutionLine(
+                label_code=line.item.label_code,
+                name=line.item.name,
+                quantity=printed_quantity(line.item),
+                value_fen=line.item.value_fen,
+                proceeds_fen=line.proceeds_fen,
+                notes=printed_particulars(line.item),
+            )
+            for line in disposition.lines
+        ],
+    )
+    return send_document(
+        build_execution_record(data, footer=_print_footer(actor)),
+        f"{disposition.disposition_no}-execution.pdf",
+        document="execution_record",
         object_id=disposition.id,
         disposition_no=disposition.disposition_no,
     )

@@ -259,8 +259,17 @@ class CancelForm(LifecycleForm):
     submit = SubmitField(_l("Withdraw"))
 
 
+def confirmed_items_field() -> MultiCheckboxField:
+    """Each item of a release, return or execution confirmed in hand: ticked, or ticked by scanning its
+    label (static/js/pages.js). Rendered by the page as one card per item; the service checks it."""
+    return MultiCheckboxField(
+        _l("Items confirmed in hand"), coerce=int, validators=[Optional()], validate_choice=False
+    )
+
+
 class ReleaseForm(LifecycleForm):
     released_to = StringField(_l("Handed to (name)"), validators=[DataRequired(), Length(max=100)])
+    confirmed_item_ids = confirmed_items_field()
     submit = SubmitField(_l("Release the items"))
 
 
@@ -270,6 +279,7 @@ def discrepancy_choices() -> list[Any]:
 
 class ReturnForm(LifecycleForm):
     item_ids = MultiCheckboxField(_l("Items returned"), coerce=int, validators=[DataRequired()])
+    confirmed_item_ids = confirmed_items_field()
     condition = StringField(_l("Condition on return"), validators=[DataRequired(), Length(max=500)])
     discrepancy = SelectField(_l("Discrepancy"))
     discrepancy_note = TextAreaField(
@@ -335,6 +345,7 @@ class ExecuteForm(LifecycleForm):
     """执行. The page shows the fields the kind needs; the view passes only those on."""
 
     receipt_no = StringField(_l("Execution receipt no."), validators=[DataRequired(), Length(max=64)])
+    confirmed_item_ids = confirmed_items_field()
     # The eligible witnesses (services.dispositions.eligible_witnesses), by username — what the
     # service (and the API) takes. The service, not the list, decides: a stale or forged choice is
     # refused there with its reason next to this field.

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -62,6 +63,8 @@ from custody.models.case import Case
 from custody.models.item import Item
 from custody.models.oversight import CaseClosure, CaseJudgment, PublicNotice, UnrelatedFinding
 from custody.orm import utcnow
+from custody.printing import SpotCheckLine, SpotCheckRecord
+from custody.printing import spot_check_record_pdf as spot_check_record
 from custody.services import (
     accounts,
     alerts,
@@ -78,7 +81,7 @@ from custody.services import (
 from custody.services.items import ItemQuery
 from custody.services.visibility import get_case
 
-from .helpers import enum_or_none, paginate, show_domain_error, submit_form
+from .helpers import enum_or_none, paginate, send_document, show_domain_error, submit_form
 from .lifecycle_forms import YuanField
 
 bp = Blueprint("oversight", __name__)
@@ -837,6 +840,60 @@ def spot_check(check_id: int):
         verification=verification,
         pending=SpotCheckResult.PENDING,
     ), status
+
+
+@bp.get("/oversight/spot-checks/<int:check_id>/record.pdf")
+@login_required
+@writes_on_get
+def spot_check_record_pdf(check_id: int):
+    """抽查记录: how the sample was drawn (seed, digest), each item the viewer may see with its place,
+    inspector, result and finding, and a signature line for each inspector and the keeper."""
+    actor = current_actor()
+    check = spot_checks.get_spot_check(db.session, actor, check_id)
+    lines = spot_checks.assigned_items(db.session, actor, check)
+    with force_locale("zh_CN"):
+        scope = (
+            "；".join(f"{label}：{value}" for label, value in _scope_rows(check.scope or {}))
+            or "全部在管财物"
+        )
+        status = _(check.status.label)
+        results = {line.id: _(line.result.label) for line in lines}
+    data = SpotCheckRecord(
+        check_no=check.check_no,
+        drawn_at=check.drawn_at,
+        drawn_by=check.drawn_by.display_name,
+        agency=check.drawn_by.agency.name,
+        scope=scope,
+        sample=f"抽取 {len(check.items)} 项 / 候选 {check.candidate_count} 项",
+        seed=check.seed,
+        candidates_sha256=check.candidates_sha256,
+        status=status,
+        lines=[
+            SpotCheckLine(
+                position=line.position,
+                label_code=line.label_code,
+                name=line.item.name,
+                place=line.item.storage_location.path
+                if line.item.storage_location is not None
+                else (line.item.external_place or ""),
+                custodian=line.custodian_agency.name,
+                inspector=line.inspector.display_name,
+                result=results[line.id],
+                finding=line.finding or "",
+                recorded_at=line.recorded_at,
+            )
+            for line in lines
+        ],
+        inspectors=list(dict.fromkeys(line.inspector.display_name for line in lines)),
+        notes=check.note or "",
+    )
+    return send_document(
+        spot_check_record(data, footer=f"打印：{actor.display_name}（{actor.agency_name}）"),
+        f"抽查记录-{check.check_no}.pdf",
+        document="spot_check_record",
+        object_id=check.id,
+        check_no=check.check_no,
+    )
 
 
 # -- ledgers -------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from custody.services import storage
 from custody.services.items import ItemQuery, items_query
 from custody.services.visibility import get_item
 
-from .forms import BringInForm, CheckInForm, ConditionForm, ExternalForm, MoveForm, options
+from .forms import BringInForm, CheckInForm, ConditionForm, ExternalForm, MoveBatchForm, MoveForm, options
 from .helpers import aware_local, enum_label, send_document, show_domain_error
 from .main import tone
 from .particulars import printed_particulars, printed_quantity
@@ -58,7 +58,9 @@ def _location_choices(category: ItemCategory | None = None) -> list[Any]:
     return options([(loc.id, f"{loc.code} · {loc.path}") for loc in locations])
 
 
-def _pick_location(actor: Actor, form: CheckInForm, codes: list[str]) -> tuple[list[str], list[str]]:
+def _pick_location(
+    actor: Actor, form: CheckInForm | MoveBatchForm, codes: list[str]
+) -> tuple[list[str], list[str]]:
     """A shelf or bin label among the codes (``LOC:…``, typed or scanned without the page's script)
     chooses the batch's location. The item codes, and why a location label was refused."""
     item_codes: list[str] = []
@@ -113,13 +115,14 @@ def _refusal_text(refusal: DomainError | None) -> str | None:
     return translate(refusal.message, refusal.params) if refusal is not None else None
 
 
-def _rows(actor: Actor, codes: list[str], location_id: int | None) -> list[BatchRow]:
-    """Each scanned code with its item and, from the batch rule, why it cannot be checked in."""
+def _rows(actor: Actor, codes: list[str], location_id: int | None, *, moving: bool = False) -> list[BatchRow]:
+    """Each scanned code with its item and, from the batch rule, why it cannot be checked in (or,
+    ``moving``, moved there)."""
     location = db.session.get(StorageLocation, location_id) if location_id else None
-    return [
-        BatchRow(line.code, line.item, _refusal_text(line.refusal))
-        for line in storage.check_in_lines(db.session, actor, codes, location=location)
-    ]
+    lines = (storage.move_lines if moving else storage.check_in_lines)(
+        db.session, actor, codes, location=location
+    )
+    return [BatchRow(line.code, line.item, _refusal_text(line.refusal)) for line in lines]
 
 
 @bp.route("/check-in", methods=["GET", "POST"])
@@ -224,6 +227,75 @@ def _check_in_batch(
     return [BatchRow(line.item.label_code, line.item) for line in receipt.lines], 200, receipt
 
 
+@bp.route("/move", methods=["GET", "POST"])
+def move_batch():
+    """移位 by scanning: scan the shelf's or bin's label (or choose it), then the items put there; one
+    submit moves them all or none (services/storage.move_batch), a refused batch marks each line."""
+    actor = current_actor()
+    require(actor, Action.MOVE_ITEM, {Relation.CUSTODIAN})  # keepers only (each item is checked again)
+    form = MoveBatchForm()
+    form.location_id.choices = _location_choices()
+    rows: list[BatchRow] = []
+    if not form.is_submitted():
+        wanted = request.args.get("location_id", "")
+        if wanted.isdecimal() and len(wanted) < 19:
+            form.location_id.data = int(wanted)
+        return render_template("storage/move_batch.html", form=form, rows=rows)
+    codes, problems = _pick_location(
+        actor, form, normalise_codes(request.form.getlist("codes") + [form.codes_text.data or ""])
+    )
+    valid = form.validate_on_submit()
+    form.codes_text.errors = [*form.codes_text.errors, *problems]
+    status = 422
+    if valid and not problems:
+        try:
+            moved = storage.move_batch(
+                db.session,
+                actor,
+                codes,
+                location_id=form.location_id.data,
+                occurred_at=aware_local(form.occurred_at.data),
+                reason=form.reason.data or None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            status = error.status
+            refused = {line["line"]: line for line in error.extra.get("lines", [])}
+            rows = [BatchRow(code, _find(actor, code)) for code in codes]
+            for number, row in enumerate(rows, start=1):
+                if number in refused:
+                    row.error = translate(refused[number]["message"], refused[number].get("params"))
+            if "codes" in error.fields:
+                form.codes_text.errors = [
+                    *form.codes_text.errors,
+                    *(translate(m) for m in error.fields["codes"]),
+                ]
+            elif refused:
+                flash(
+                    _("Nothing was moved: correct the marked items (or remove them) and submit again."),
+                    "error",
+                )
+            else:
+                show_domain_error(form, error)
+        else:
+            db.session.commit()
+            location = db.session.get(StorageLocation, form.location_id.data)
+            flash(
+                ngettext(
+                    "%(num)s item moved to %(location)s.",
+                    "%(num)s items moved to %(location)s.",
+                    len(moved),
+                    location=location.path if location is not None else "",
+                ),
+                "success",
+            )
+            return redirect(url_for("storage.move_batch", location_id=form.location_id.data))
+    else:
+        rows = [BatchRow(code, _find(actor, code)) for code in codes]
+    form.codes_text.data = ""
+    return render_template("storage/move_batch.html", form=form, rows=rows), status
+
+
 @bp.get("/check-ins/<receipt_no>.pdf")
 @writes_on_get
 def receipt_pdf(receipt_no: str):
@@ -260,9 +332,11 @@ def receipt_pdf(receipt_no: str):
     )
 
 
-@bp.get("/lookup")
-def lookup():
-    """What a scanned code is, for the batch page's list (JSON; the page works without it too)."""
+@bp.get("/lookup", defaults={"purpose": "check-in"})
+@bp.get("/lookup/<any(move):purpose>")
+def lookup(purpose: str):
+    """What a scanned code is, for the batch pages' lists (JSON; the pages work without it too):
+    ``/lookup`` judges it for a check-in, ``/lookup/move`` for a batch move."""
     actor = current_actor()
     codes = normalise_codes([request.args.get("code", "")])
     code = codes[0] if codes else ""
@@ -287,9 +361,12 @@ def lookup():
             short=location.code,
         )
     wanted = request.args.get("location_id", "")
-    [row] = _rows(actor, [code], int(wanted) if wanted.isdecimal() and len(wanted) < 19 else None) or [
-        BatchRow(code, None, _("Unknown label code, or not visible to your agency."))
-    ]
+    [row] = _rows(
+        actor,
+        [code],
+        int(wanted) if wanted.isdecimal() and len(wanted) < 19 else None,
+        moving=purpose == "move",
+    ) or [BatchRow(code, None, _("Unknown label code, or not visible to your agency."))]
     item = row.item
     if item is None:
         return jsonify(code=code, found=False, ok=False, message=row.error), 404

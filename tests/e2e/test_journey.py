@@ -72,6 +72,14 @@ def submit(page: Page, selector: str = "main form [type=submit].primary") -> Non
         page.locator(selector).first.click()
 
 
+def scan_each_item_in_hand(page: Page) -> None:
+    """Release, return, execution: scan each item's label into the scan box; its card is ticked."""
+    for code in page.locator(".confirm-card").evaluate_all("cards => cards.map(card => card.dataset.code)"):
+        page.locator("#scan-code").fill(code)
+        page.locator("#scan-code").press("Enter")
+        expect(page.locator(f".confirm-card[data-code='{code}'] input[type=checkbox]")).to_be_checked()
+
+
 def flash(page: Page) -> str:
     return " ".join(page.locator(".flash").all_inner_texts())
 
@@ -279,11 +287,14 @@ def checkout_and_return(page: Page, j: Journey) -> None:
     login(page, "procuratorate_keeper")
     expect(page.locator("#queue-release")).to_contain_text("李鉴定")
     page.goto(checkout_url)
+    scan_each_item_in_hand(page)  # each item confirmed in hand by scanning its label
     submit(page, "#release-submit")
     page.goto("/")
     expect(page.locator("#queue-take_back")).to_contain_text("李鉴定")
     page.goto(checkout_url)
     page.fill("#return-condition", "完好，鉴定封条已拆除后重新封装")
+    for box in page.locator(".confirm-card input[type=checkbox]").all():
+        box.check()  # or ticked by hand
     submit(page, "#return-submit")
     expect(page.locator(".flash-success")).to_be_visible()
     page.goto(f"/scan?code={j.labels[PHONE]}")
@@ -362,7 +373,11 @@ def judge_orders_disposition(page: Page, j: Journey) -> None:
     expect(page.locator("#queue-execute")).to_contain_text(JUDGMENT)
     page.goto(disposal_url)
     page.fill("#execute-receipt_no", RECEIPT)
-    submit(page, "#execute-submit")
+    scan_each_item_in_hand(page)
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    submit(page, "#execute-submit")  # 执行处置 cannot be undone: asked first
+    assert asked, "the execution was not confirmed"
     expect(page.locator(".flash-success")).to_be_visible()
     page.goto(f"/scan?code={j.labels[PHONE]}")
     expect(page.locator(".status-line")).to_contain_text(zh("Disposed"))

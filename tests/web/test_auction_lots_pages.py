@@ -29,6 +29,7 @@ def test_the_keeper_records_a_lot_on_the_execution_form(app):
         proceeds="1,000.01",
         auction_ref="拍12号",
         buyer="某买受人",
+        confirmed_item_ids=[a.id, b.id],
     )
     assert response.status_code == 302, text_of(response)[:3000]
     page = get(keeper, url)

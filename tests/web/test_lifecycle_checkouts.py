@@ -77,7 +77,10 @@ def test_check_out_request_approve_release_and_return_with_a_discrepancy(app):
     # Only to the person registered on the check-out.
     response = submit(keeper, url, "release", released_to="张三")
     assert response.status_code == 422 and 'value="张三"' in text_of(response)
-    assert submit(keeper, url, "release", released_to=" 钱 工 ").status_code == 302
+    unticked = submit(keeper, url, "release", released_to=" 钱 工 ")  # each item confirmed in hand first
+    assert unticked.status_code == 422 and "请逐项核对" in text_of(unticked)
+    ticked = [i.id for i in stored]
+    assert submit(keeper, url, "release", released_to=" 钱 工 ", confirmed_item_ids=ticked).status_code == 302
     page = get(keeper, url)
     assert "已出库" in page and "钱工" in page and "张丽" in page
     fresh()
@@ -92,11 +95,20 @@ def test_check_out_request_approve_release_and_return_with_a_discrepancy(app):
         discrepancy="damage",
         discrepancy_note="鉴定过程中跌落",
         item_ids=[stored[0].id],
+        confirmed_item_ids=[stored[0].id],
     )
     assert response.status_code == 302
     page = get(keeper, url)
     assert "外壳破损" in page and "损坏" in page and "鉴定过程中跌落" in page and "已出库" in page
-    response = submit(keeper, url, "return", condition="封存完好", discrepancy="", item_ids=[stored[1].id])
+    response = submit(
+        keeper,
+        url,
+        "return",
+        condition="封存完好",
+        discrepancy="",
+        item_ids=[stored[1].id],
+        confirmed_item_ids=[stored[1].id],
+    )
     assert response.status_code == 302
     page = get(officer, url)
     assert "已归还" in page and "封存完好" in page

@@ -99,7 +99,14 @@ def test_early_sale_proposed_approved_and_executed_with_proceeds_in_yuan(app):
         assert 'value="拍卖成交确认书 A-9"' in page and f'value="{typed}"' in page, typed
     assert row_counts(Item, DispositionLine) == before
 
-    response = submit(keeper, url, "execute", receipt_no="拍卖成交确认书 A-9", proceeds="63,500.5")
+    response = submit(
+        keeper,
+        url,
+        "execute",
+        receipt_no="拍卖成交确认书 A-9",
+        proceeds="63,500.5",
+        confirmed_item_ids=[car.id],
+    )
     assert response.status_code == 302, text_of(response)[:3000]
     page = get(officer, url)
     assert "已执行" in page and "拍卖成交确认书 A-9" in page and "¥63,500.50" in page
@@ -197,6 +204,7 @@ def test_destruction_witness_in_the_chain_is_refused_and_an_outsider_accepted(ap
         receipt_no="销毁记录 2026-3",
         witness="court_keeper",
         witness_password=TEST_PASSWORD,
+        confirmed_item_ids=[item.id],
     )
     assert response.status_code == 302
     page = get(keeper, url)
@@ -246,6 +254,7 @@ def test_pre_trial_return_to_an_agent_needs_a_written_authorisation(app):
         recipient_id_no="310115199901011234",
         recipient_relation="agent",
         authorisation_ref="授权委托书 2026-07号",
+        confirmed_item_ids=[ring.id],
     )
     assert response.status_code == 302, text_of(response)[:3000]
     page = get(officer, url)

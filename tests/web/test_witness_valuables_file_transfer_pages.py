@@ -100,6 +100,7 @@ def test_destruction_witness_is_chosen_from_the_users_who_qualify(app):
             "execute-receipt_no": "销毁记录 2026-9",
             "execute-witness": "prosecutor_approver",
             "execute-witness_password": TEST_PASSWORD,  # the witness confirms with their own password
+            "execute-confirmed_item_ids": str(item.id),  # the item in hand, scanned or ticked
             "execute-submit": "1",
         },
     )

@@ -18,6 +18,10 @@
  *  - sign-for ([data-sign-for]): lines start undecided; scanning a line's label accepts it (the line
  *    flashes, the count of checked lines goes up); "Accept all" asks for confirmation first. The
  *    server refuses a submission with undecided lines whatever this script does.
+ *  - release, return and disposal execution ([data-confirm-items]): scanning an item's label ticks its
+ *    card (each item confirmed in hand), answered like a batch scan (status line, flash, tone); a form
+ *    with data-confirm-submit (执行处置, irreversible) asks for confirmation before it is sent. The server
+ *    refuses a step with an item not ticked whatever this script does.
  */
 (function () {
   "use strict";
@@ -448,4 +452,50 @@
     }
     recountDecided();
   }
+
+  // -- release, return, execution: confirm each item in hand by scanning it (or ticking it) ---------
+
+  document.querySelectorAll("[data-confirm-items]").forEach(function (list) {
+    var status = list.querySelector("[data-confirm-status]");
+    var count = list.querySelector("[data-confirmed-count]");
+    var recount = function () {
+      var boxes = list.querySelectorAll("input[type=checkbox]");
+      var ticked = 0;
+      boxes.forEach(function (box) {
+        box.closest(".confirm-card").classList.toggle("is-confirmed", box.checked);
+        ticked += box.checked ? 1 : 0;
+      });
+      if (count) {
+        count.textContent = String(ticked);
+      }
+    };
+    list.addEventListener("change", recount);
+    list.addEventListener("custody:scan", function (event) {
+      var code = String(event.detail.code || "").trim().toUpperCase();
+      var card = list.querySelector(".confirm-card[data-code=\"" + code.replace(/["\\]/g, "") + "\"]");
+      var box = card && card.querySelector("input[type=checkbox]");
+      if (!box) {
+        feedback(status, "bad", fill(list.getAttribute("data-msg-unknown"), { code: code }), list);
+        event.preventDefault(); // keep the code in the box: the keeper sees what was refused
+        return;
+      }
+      if (box.checked) {
+        feedback(status, "twice", fill(list.getAttribute("data-msg-twice"), { code: code }), card);
+        return;
+      }
+      box.checked = true;
+      recount();
+      card.scrollIntoView({ block: "nearest" });
+      feedback(status, "ok", fill(list.getAttribute("data-msg-confirmed"), { code: code }), card);
+    });
+    recount();
+  });
+
+  document.querySelectorAll("form[data-confirm-submit]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm-submit"))) {
+        event.preventDefault();
+      }
+    });
+  });
 })();
