@@ -43,7 +43,7 @@ BUDGETS = {
     "approver inbox": 8,
     "item list page": 8,  # the search form's choices (cases, agencies, locations) are three of them
     "item page": 8,
-    "case page": 10,
+    "case page": 11,  # the judgment and its per-item orders: one statement (issue 18)
     "transfer list page": 5,
     "transfer page": 8,
 }

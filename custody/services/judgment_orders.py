@@ -348,6 +348,20 @@ def orders_of(session: Session, actor: Actor, case_id: int) -> list[JudgmentOrde
     )
 
 
+def judgment_with_orders(session: Session, case: Case) -> tuple[CaseJudgment | None, list[JudgmentOrder]]:
+    """The case's recorded judgment and its orders in one statement, for the case page (whose caller
+    has already checked that the case is visible)."""
+    rows = session.execute(
+        select(CaseJudgment, JudgmentOrder)
+        .outerjoin(JudgmentOrder, JudgmentOrder.judgment_id == CaseJudgment.id)
+        .where(CaseJudgment.case_id == case.id)
+        .order_by(JudgmentOrder.line_no)
+    ).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [order for _, order in rows if order is not None]
+
+
 def receipts_awaiting_query(actor: Actor) -> Select[Any]:
     """待确认执行回单 — executed orders of this court's judgments, awaiting its acknowledgment."""
     return select(JudgmentOrder).where(

@@ -37,7 +37,6 @@ from custody.models.agency import Agency
 from custody.models.case import Case, SeizureList
 from custody.models.item import Item
 from custody.models.lifecycle import Checkout, Disposition
-from custody.models.oversight import CaseJudgment
 from custody.models.transfer import Transfer
 from custody.orm import utcnow
 from custody.printing import SeizureLine, seizure_list_pdf
@@ -245,7 +244,7 @@ def _detail_page(case_id: int, *, judgment_form: JudgmentForm | None = None, sta
         and case.stage is not CaseStage.CLOSED,
         "audit": allowed(actor, Action.READ_AUDIT_LOG),
     }
-    judgment = db.session.scalar(select(CaseJudgment).where(CaseJudgment.case_id == case.id))
+    judgment, orders = judgment_orders.judgment_with_orders(db.session, case)
     # The court recording the judgment: the handling court while the case is on trial (as on the
     # milestones page, whose judgment form this is).
     can["judgment"] = (
@@ -257,11 +256,7 @@ def _detail_page(case_id: int, *, judgment_form: JudgmentForm | None = None, sta
         judgment_form = JudgmentForm(prefix="judgment", formdata=None)
         judgment_form.effective_on.data = local_date(utcnow())
     # Each item's outcome: the judgment's order on it (the latest, should a reopened order repeat it).
-    outcomes = {
-        order.item_id: order
-        for order in judgment_orders.orders_of(db.session, actor, case.id)
-        if order.item_id is not None
-    }
+    outcomes = {order.item_id: order for order in orders if order.item_id is not None}
     return render_template(
         "cases/detail.html",
         judgment=judgment,
