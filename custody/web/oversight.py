@@ -193,7 +193,7 @@ class OwnerLookupForm(FlaskForm):
     list_no = StringField(
         _l("Seizure list number (or victim lookup number)"),
         validators=[DataRequired(), Length(max=64)],
-        render_kw={"autocomplete": "off", "placeholder": "QD-PDGA-2026-00001"},
+        render_kw={"autocomplete": "off", "placeholder": "QD-PDGA-2026-000001"},
     )
     code = StringField(
         _l("Lookup code"),
