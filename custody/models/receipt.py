@@ -22,7 +22,7 @@ class CheckInReceipt(Base):
     __tablename__ = "check_in_receipt"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    receipt_no: Mapped[str] = mapped_column(String(40), unique=True)  # RK-PDGA-2026-00001
+    receipt_no: Mapped[str] = mapped_column(String(40), unique=True)  # RK-PDGA-2026-000001
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)  # the receiving keeper's
     location_id: Mapped[int] = mapped_column(ForeignKey("storage_location.id"))
     handed_over_by: Mapped[str | None] = mapped_column(String(64))  # 移交人, as entered on the batch

@@ -1407,12 +1407,31 @@ def _draw_label(
     for line in wrap_chars(printable(label.name), text_w, FONT, 8, max_lines=2):
         canv.drawString(text_x, baseline, line)
         baseline -= 10
-    if label.case_no:  # bottom-aligned, up to two lines: case numbers are long (沪公(浦)立字〔2026〕…)
-        canv.setFillColor(MUTED)
+    if label.case_no:
+        _draw_case_no(canv, printable(label.case_no), text_x, y + pad, text_w)
+
+
+def _draw_case_no(canv: pdfcanvas.Canvas, case_no: str, x: float, bottom: float, width: float) -> None:
+    """The case number at the bottom of a label, never split over two lines (沪公(浦)立字〔2026〕 /
+    12345号 is misread): after "案号" on the same line when it fits, else on a line of its own below
+    "案号", in a smaller type (down to 5 pt, then squeezed) when it must."""
+    canv.setFillColor(MUTED)
+    whole = f"案号 {case_no}"
+    if pdfmetrics.stringWidth(whole, FONT, 7) <= width:
         canv.setFont(FONT, 7)
-        lines = wrap_chars(printable(f"案号 {label.case_no}"), text_w, FONT, 7, max_lines=2)
-        for index, line in enumerate(lines):
-            canv.drawString(text_x, y + pad + (len(lines) - 1 - index) * 8.5, line)
+        canv.drawString(x, bottom, whole)
+        return
+    canv.setFont(FONT, 7)
+    canv.drawString(x, bottom + 8.5, "案号")
+    size = max(5.0, min(7.0, width / pdfmetrics.stringWidth(case_no, FONT, 1)))
+    text = canv.beginText()
+    text.setFont(FONT, size)
+    natural = pdfmetrics.stringWidth(case_no, FONT, size)
+    if natural > width:
+        text.setHorizScale(100 * width / natural)
+    text.setTextOrigin(x, bottom)
+    text.textOut(case_no)
+    canv.drawText(text)
 
 
 def label_sheet_pdf(

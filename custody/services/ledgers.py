@@ -62,7 +62,7 @@ FORMATS = ("csv", "xlsx")
 SCOPES = ("centre", "agency")
 
 HEADERS = [
-    "标签码",
+    "标签号",
     "公安案件编号",
     "检察院案号",
     "法院案号",

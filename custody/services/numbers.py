@@ -12,6 +12,10 @@ from sqlalchemy.orm import Session
 
 from custody.models.case import NumberSequence
 
+# [DESIGN] One zero-padding for every number a person reads or types: label codes and document
+# numbers alike end in a six-digit counter (PDGA-2026-000123, QD-PDGA-2026-000012).
+DIGITS = 6
+
 
 def next_number(session: Session, scope: str, year: int, count: int = 1) -> int:
     """Take ``count`` consecutive numbers; returns the first.
@@ -45,12 +49,12 @@ def label_code(session: Session, agency_code: str, year: int) -> str:
 
 def label_codes(session: Session, agency_code: str, year: int, count: int) -> list[str]:
     first = next_number(session, f"label:{agency_code}", year, count)
-    return [f"{agency_code}-{year}-{n:06d}" for n in range(first, first + count)]
+    return [f"{agency_code}-{year}-{n:0{DIGITS}d}" for n in range(first, first + count)]
 
 
 def next_code(session: Session, prefix: str, agency_code: str, year: int) -> str:
-    """A document number such as ``YS-PDGA-2026-00012`` (prefix: QD 清单, YS 移送, DY 调用, CZ 处置)."""
-    return f"{prefix}-{agency_code}-{year}-{next_number(session, f'{prefix}:{agency_code}', year):05d}"
+    """A document number such as ``YS-PDGA-2026-000012`` (prefix: QD 清单, YS 移送, DY 调用, CZ 处置)."""
+    return f"{prefix}-{agency_code}-{year}-{next_number(session, f'{prefix}:{agency_code}', year):0{DIGITS}d}"
 
 
 def seizure_list_no(session: Session, agency_code: str, year: int) -> str:

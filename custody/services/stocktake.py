@@ -611,7 +611,7 @@ STATUS_ZH = {
     StocktakeStatus.FINISHED: "已完成",
     StocktakeStatus.CANCELLED: "已取消",
 }
-REPORT_HEADERS = ["标签码", "物品名称", "账面位置", "盘点位置", "盘点结果", "差异处理"]
+REPORT_HEADERS = ["标签号", "物品名称", "账面位置", "盘点位置", "盘点结果", "差异处理"]
 
 
 def _report_header(session: Session, stocktake: Stocktake) -> list[tuple[str, str]]:

@@ -80,6 +80,7 @@ from custody.services import (
 )
 from custody.services.items import ItemQuery
 from custody.services.visibility import get_case
+from custody.web import charts
 
 from .helpers import enum_or_none, paginate, send_document, show_domain_error, submit_form
 from .lifecycle_forms import YuanField
@@ -192,7 +193,7 @@ class OwnerLookupForm(FlaskForm):
     list_no = StringField(
         _l("Seizure list number (or victim lookup number)"),
         validators=[DataRequired(), Length(max=64)],
-        render_kw={"autocomplete": "off", "placeholder": "QD-PDGA-2026-00001"},
+        render_kw={"autocomplete": "off", "placeholder": "QD-PDGA-2026-000001"},
     )
     code = StringField(
         _l("Lookup code"),
@@ -357,6 +358,17 @@ RULE_SOURCES: dict[AlertRule, str] = {
     ),
     AlertRule.HELD_AFTER_CLOSE: N_("Rule of this system: nothing stays held after the case is closed"),
 }
+
+
+@bp.app_template_global("bar_layout")
+def bar_chart_layout(rows: list[Any], value: str = "count", fmt: Any = None) -> dict[str, Any]:
+    """Where each bar, label and value of a statistics chart goes (custody.web.charts)."""
+
+    def get(row: Any, name: str) -> Any:
+        return row.get(name) if isinstance(row, dict) else getattr(row, name, None)
+
+    labels = [_(get(r, "label")) if get(r, "label") else str(get(r, "key")) for r in rows]
+    return charts.bar_layout(rows, labels, [get(r, value) or 0 for r in rows], fmt)
 
 
 @bp.app_template_global("rule_source")

@@ -164,11 +164,11 @@ def test_ledger_streams_csv_and_xlsx_and_records_the_export(app, client, api, au
     assert response.is_streamed and response.headers["X-Row-Count"] == "3"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
-    assert rows[0][0] == "标签码" and len(rows) == 4
+    assert rows[0][0] == "标签号" and len(rows) == 4
     xlsx = api.get("auditor", "/ledger?format=xlsx&category=goods")
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.data))["台账"]
-    assert sheet.max_row == 4 and sheet["A1"].value == "标签码"
+    assert sheet.max_row == 4 and sheet["A1"].value == "标签号"
     exports = events("export")
     assert [(e.category, e.data["format"], e.data["rows"]) for e in exports] == [
         (EventCategory.SECURITY, "csv", 3),

@@ -206,3 +206,44 @@ def test_a_keeper_scans_the_shelf_then_two_items_on_a_phone_and_prints_the_hand_
         assert stored["location"]["state"] == "in_storage", stored["location"]
     record = page.request.get(link.get_attribute("href") or "")
     assert record.ok and record.body().startswith(b"%PDF-")
+
+
+def test_the_approver_of_a_cash_confiscation_sees_the_amount(page: Page):
+    """A cash item counted at ¥12,350.50 was shown to the approver as "1 元, 估价 —": the amount counted
+    (``details.amount_fen``) is what the disposal page shows."""
+    officer, keeper = Api(page.request, "police_officer"), Api(page.request, "police_keeper")
+    case = officer(
+        "POST",
+        "/api/v1/cases",
+        data={"police_case_no": f"沪公(浦)立字[2026]9{next(_numbers) + 500:03d}号", "title": "孙某某诈骗案"},
+    )
+    cash = officer(
+        "POST",
+        f"/api/v1/cases/{case['id']}/items",
+        data={
+            "name": "人民币现金",
+            "category": "cash",
+            "quantity": 1,
+            "unit": "元",
+            "features": "百元券为主",
+            "details": {"amount_fen": 1_235_050},
+        },
+    )
+    vault = next(loc["id"] for loc in keeper("GET", "/api/v1/locations") if loc["code"] == "R2-S1-01")
+    keeper(
+        "POST", f"/api/v1/items/{cash['id']}/check-in", data={"location_id": vault, "condition": "封装完好"}
+    )
+    decision = f"沪公(浦)撤字[2026]{case['id']}号撤销案件决定书"
+    officer("POST", f"/api/v1/cases/{case['id']}/close", data={"legal_basis": decision, "reason": "撤销案件"})
+    disposal = officer(
+        "POST",
+        "/api/v1/dispositions",
+        data={"item_ids": [cash["id"]], "kind": "confiscate", "legal_basis": decision},
+    )
+
+    login(page, "police_approver")
+    page.goto(f"/dispositions/{disposal['id']}")
+    main = page.locator("main")
+    expect(main).to_contain_text("¥12,350.50")
+    expect(main).not_to_contain_text("1 元")
+    screenshot(page, "cash-confiscation-approver")

@@ -404,6 +404,30 @@ def test_label_sheet_truncates_long_names_keeps_long_codes_and_can_skip_used_pos
     assert_contains(texts[1], "PD-1", "现金")
 
 
+def text_runs(pdf: bytes) -> list[str]:
+    """Each piece of text as drawn (one run per line of the page), white space trimmed."""
+    runs: list[str] = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=lambda text, *_: runs.append(text.strip()) if text.strip() else None)
+    return runs
+
+
+@pytest.mark.parametrize("layout", [LabelLayout(), LabelLayout(columns=4, rows=10)])
+def test_a_label_prints_the_case_number_on_one_line(layout):
+    """A case number split over two lines ("沪公(浦)立字〔2026〕" / "12345号") is misread: it stays whole,
+    in a smaller type when it must."""
+    case_numbers = [
+        "A-1",
+        "沪公(浦)立字〔2026〕12345号",
+        "(2026)沪0115刑初12345号",
+        "沪公(浦)刑侦立字〔2026〕1234567号",
+    ]
+    items = [Label(f"PDGA-2026-{n:06d}", "手机", case_no) for n, case_no in enumerate(case_numbers, start=1)]
+    runs = text_runs(label_sheet_pdf(items, layout=layout))
+    for case_no in case_numbers:
+        assert any(case_no in run for run in runs), f"{case_no} split: {runs}"
+
+
 def test_qr_modules_are_drawn_exactly():
     matrix = segno.make_qr("PDGA-2026-000001", error="m").matrix
     drawn = [[0] * len(matrix) for _ in matrix]

@@ -61,7 +61,7 @@ def test_centre_ledger_csv_has_chinese_headers_and_one_row_per_visible_item(hold
     police = act("police_keeper")
     spec = ledgers.make_spec(police, "centre", None, ItemQuery(sort="id"))
     rows = _csv(spec, police)
-    assert rows[0] == ledgers.HEADERS and rows[0][:3] == ["标签码", "公安案件编号", "检察院案号"]
+    assert rows[0] == ledgers.HEADERS and rows[0][:3] == ["标签号", "公安案件编号", "检察院案号"]
     assert len(rows) == 1 + 4
     by_label = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     cash = by_label[holdings["cash"].label_code]

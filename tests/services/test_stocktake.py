@@ -162,7 +162,7 @@ def test_a_full_count(centre):
     assert summary["账实相符"] == 2 and summary["缺失（盘亏）"] == 1 and summary["调用在外（已核对）"] == 1
     assert summary["位置不符"] == 2 and summary["账外物品（盘盈）"] == 2 and summary["合计"] == 8
     detail = list(workbook["明细"].iter_rows(values_only=True))
-    assert detail[0][0] == "标签码" and len(detail) - 1 == sum(counts.values())
+    assert detail[0][0] == "标签号" and len(detail) - 1 == sum(counts.values())
     assert sum(1 for row in detail[1:] if row[4] == "缺失（盘亏）") == 1
 
 

@@ -160,7 +160,7 @@ def test_ledger_page_and_export(client, login_as):
     export = client.get("/oversight/ledger/export?format=csv&scope=centre&status=in_storage", buffered=True)
     assert export.status_code == 200 and export.mimetype == "text/csv"
     text = export.data.decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("标签码,") and len(text.splitlines()) == 3
+    assert text.splitlines()[0].startswith("标签号,") and len(text.splitlines()) == 3
     assert client.get("/oversight/ledger/export?format=xlsx", buffered=True).status_code == 200
     assert [e.data["format"] for e in events("export")] == ["csv", "xlsx"]
     assert client.get("/oversight/ledger/export?status=bogus").status_code == 422
