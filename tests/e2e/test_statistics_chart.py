@@ -34,7 +34,7 @@ def test_chart_labels_and_values_fit_their_chart_in_both_languages(page: Page):
     case = officer(
         "POST",
         "/api/v1/cases",
-        data={"police_case_no": "沪公(浦)立字[2026]7001号", "title": "周某某集资诈骗案"},
+        data={"police_case_no": "沪公(浦)立字[2026]7401号", "title": "周某某集资诈骗案"},
     )
     jewel = {
         "name": "翡翠手镯",
