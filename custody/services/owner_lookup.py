@@ -27,6 +27,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -270,6 +271,49 @@ def victim_lookup(
 OPEN_PLANS = (PlanStatus.PROPOSED, PlanStatus.APPROVED)
 
 
+@dataclass(frozen=True)
+class _PlanShare:
+    """What the plan lines of one claim or one order give the victim: planned (in a plan awaiting
+    approval or approved, the latest) and paid."""
+
+    planned_fen: int | None = None
+    plan_status: PlanStatus | None = None
+    payments: list[VictimPayment] = field(default_factory=list)
+
+
+def _plan_shares(session: Session, key: Any, ids: list[int]) -> dict[int, _PlanShare]:
+    """The plan lines whose ``key`` (``RestitutionLine.claim_id`` or ``.order_id``) is one of ``ids``,
+    folded per id in one statement."""
+    lines = session.execute(
+        select(
+            key.label("owner_id"),
+            RestitutionLine.allocated_fen,
+            RestitutionLine.status,
+            RestitutionLine.paid_at,
+            RestitutionPlan.status.label("plan_status"),
+        )
+        .join(RestitutionPlan, RestitutionPlan.id == RestitutionLine.plan_id)
+        .where(key.in_(ids))
+        .order_by(RestitutionLine.id)
+    ).all()
+    shares = {}
+    for owner_id in ids:
+        mine = [line for line in lines if line.owner_id == owner_id]
+        pending = [
+            line for line in mine if line.plan_status in OPEN_PLANS and line.status is LineStatus.PENDING
+        ]
+        shares[owner_id] = _PlanShare(
+            planned_fen=pending[-1].allocated_fen if pending else None,
+            plan_status=pending[-1].plan_status if pending else None,
+            payments=[
+                VictimPayment(local_date(line.paid_at), line.allocated_fen)
+                for line in mine
+                if line.status is LineStatus.PAID and line.paid_at is not None
+            ],
+        )
+    return shares
+
+
 def _victim_claims(session: Session, victim_id: int) -> list[VictimClaimStatus]:
     """Only rows that belong to this victim: their claims, and the plan lines of those claims."""
     claims = list(
@@ -281,41 +325,22 @@ def _victim_claims(session: Session, victim_id: int) -> list[VictimClaimStatus]:
     )
     if not claims:
         return []
-    lines = session.execute(
-        select(
-            RestitutionLine.claim_id,
-            RestitutionLine.allocated_fen,
-            RestitutionLine.status,
-            RestitutionLine.paid_at,
-            RestitutionPlan.status,
+    shares = _plan_shares(session, RestitutionLine.claim_id, [claim.id for claim in claims])
+    return [
+        VictimClaimStatus(
+            klass=claim.klass,
+            claimed_fen=claim.claimed_fen,
+            recorded_on=local_date(claim.created_at),
+            confirmed_fen=claim.confirmed_fen,
+            confirmed_on=local_date(claim.confirmed_at) if claim.confirmed_at else None,
+            compensated_fen=claim.compensated_fen,
+            planned_fen=shares[claim.id].planned_fen,
+            plan_status=shares[claim.id].plan_status,
+            paid_fen=claim.paid_fen,
+            payments=shares[claim.id].payments,
         )
-        .join(RestitutionPlan, RestitutionPlan.id == RestitutionLine.plan_id)
-        .where(RestitutionLine.claim_id.in_([c.id for c in claims]))
-        .order_by(RestitutionLine.id)
-    ).all()
-    result = []
-    for claim in claims:
-        mine = [line for line in lines if line.claim_id == claim.id]
-        pending = [line for line in mine if line[4] in OPEN_PLANS and line.status is LineStatus.PENDING]
-        result.append(
-            VictimClaimStatus(
-                klass=claim.klass,
-                claimed_fen=claim.claimed_fen,
-                recorded_on=local_date(claim.created_at),
-                confirmed_fen=claim.confirmed_fen,
-                confirmed_on=local_date(claim.confirmed_at) if claim.confirmed_at else None,
-                compensated_fen=claim.compensated_fen,
-                planned_fen=pending[-1].allocated_fen if pending else None,
-                plan_status=pending[-1][4] if pending else None,
-                paid_fen=claim.paid_fen,
-                payments=[
-                    VictimPayment(local_date(line.paid_at), line.allocated_fen)
-                    for line in mine
-                    if line.status is LineStatus.PAID and line.paid_at is not None
-                ],
-            )
-        )
-    return result
+        for claim in claims
+    ]
 
 
 def _victim_orders(session: Session, victim_id: int) -> list[VictimOrderStatus]:
@@ -329,34 +354,18 @@ def _victim_orders(session: Session, victim_id: int) -> list[VictimOrderStatus]:
     ).all()
     if not orders:
         return []
-    lines = session.execute(
-        select(
-            RestitutionLine.order_id,
-            RestitutionLine.allocated_fen,
-            RestitutionLine.status,
-            RestitutionLine.paid_at,
-            RestitutionPlan.status,
+    shares = _plan_shares(session, RestitutionLine.order_id, [order.id for order in orders])
+    return [
+        VictimOrderStatus(
+            ordered_fen=order.amount_fen or 0,
+            judgment_effective_on=order.effective_on,
+            planned_fen=shares[order.id].planned_fen,
+            plan_status=shares[order.id].plan_status,
+            paid_fen=sum(payment.amount_fen for payment in shares[order.id].payments),
+            payments=shares[order.id].payments,
         )
-        .join(RestitutionPlan, RestitutionPlan.id == RestitutionLine.plan_id)
-        .where(RestitutionLine.order_id.in_([order.id for order in orders]))
-        .order_by(RestitutionLine.id)
-    ).all()
-    result = []
-    for order in orders:
-        mine = [line for line in lines if line.order_id == order.id]
-        pending = [line for line in mine if line[4] in OPEN_PLANS and line.status is LineStatus.PENDING]
-        paid = [line for line in mine if line.status is LineStatus.PAID and line.paid_at is not None]
-        result.append(
-            VictimOrderStatus(
-                ordered_fen=order.amount_fen or 0,
-                judgment_effective_on=order.effective_on,
-                planned_fen=pending[-1].allocated_fen if pending else None,
-                plan_status=pending[-1][4] if pending else None,
-                paid_fen=sum(line.allocated_fen for line in paid),
-                payments=[VictimPayment(local_date(line.paid_at), line.allocated_fen) for line in paid],
-            )
-        )
-    return result
+        for order in orders
+    ]
 
 
 def _items(session: Session, seizure_list_id: int) -> list[OwnerItem]:

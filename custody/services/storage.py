@@ -257,6 +257,42 @@ class CheckInLine:
     refusal: DomainError | None = None
 
 
+def _refuse_dated_before_last_step(session: Session, lines: list[CheckInLine], when: datetime) -> None:
+    """A batch's time may not precede any of its items' last recorded step (as for a single step)."""
+    for line in lines:
+        if line.refusal is None and line.item is not None and when < last_step_at(session, line.item):
+            line.refusal = InvalidInput(
+                N_("The time is earlier than the item's last recorded step."), code="item.before_last_step"
+            )
+
+
+def _raise_if_any_refused(lines: list[CheckInLine], message: str, *, code: str) -> None:
+    """A batch is all or nothing: any refused line refuses it whole (409 ``code``), naming each such
+    line with its number, label, item and reason (``extra["lines"]``)."""
+    refused = [(number, line) for number, line in enumerate(lines, start=1) if line.refusal is not None]
+    if refused:
+        raise Conflict(
+            message,
+            code=code,
+            extra={
+                "lines": [
+                    {
+                        "line": number,
+                        "label_code": line.code,
+                        "item_id": line.item.id if line.item is not None else None,
+                        "code": line.refusal.code,
+                        "message": line.refusal.message,
+                        "params": line.refusal.params,
+                    }
+                    for number, line in refused
+                    if line.refusal is not None
+                ]
+            },
+            count=len(refused),
+            total=len(lines),
+        )
+
+
 def find_by_code(session: Session, actor: Actor, code: str) -> Item | None:
     from .items import ItemQuery, items_query  # services/items imports this module
 
@@ -332,38 +368,17 @@ def check_in_batch(
     preview = check_in_lines(session, actor, codes, location=location)
     lock_items(session, actor, [line.item.id for line in preview if line.item is not None])
     lines = check_in_lines(session, actor, codes, location=location)  # again, on the locked rows
-    for line in lines:
-        if line.refusal is None and line.item is not None and when < last_step_at(session, line.item):
-            line.refusal = InvalidInput(
-                N_("The time is earlier than the item's last recorded step."), code="item.before_last_step"
-            )
+    _refuse_dated_before_last_step(session, lines, when)
     late = [
         line.item.label_code
         for line in lines
         if line.refusal is None and line.item is not None and _late_hand_over(line.item, when)
     ]
-    refused = [(number, line) for number, line in enumerate(lines, start=1) if line.refusal is not None]
-    if refused:
-        raise Conflict(
-            N_("Nothing was checked in: %(count)s of the %(total)s lines cannot be checked in."),
-            code="check_in.refused",
-            extra={
-                "lines": [
-                    {
-                        "line": number,
-                        "label_code": line.code,
-                        "item_id": line.item.id if line.item is not None else None,
-                        "code": line.refusal.code,
-                        "message": line.refusal.message,
-                        "params": line.refusal.params,
-                    }
-                    for number, line in refused
-                    if line.refusal is not None
-                ]
-            },
-            count=len(refused),
-            total=len(lines),
-        )
+    _raise_if_any_refused(
+        lines,
+        N_("Nothing was checked in: %(count)s of the %(total)s lines cannot be checked in."),
+        code="check_in.refused",
+    )
     if late and not (late_reason or "").strip():  # one reason for the batch's late items, asked up front
         raise InvalidInput(
             N_("Checked in more than %(limit)s hours after seizure: say why (%(labels)s)."),
@@ -592,33 +607,10 @@ def move_batch(
     preview = move_lines(session, actor, codes, location=location)
     lock_items(session, actor, [line.item.id for line in preview if line.item is not None])
     lines = move_lines(session, actor, codes, location=location)  # again, on the locked rows
-    for line in lines:
-        if line.refusal is None and line.item is not None and when < last_step_at(session, line.item):
-            line.refusal = InvalidInput(
-                N_("The time is earlier than the item's last recorded step."), code="item.before_last_step"
-            )
-    refused = [(number, line) for number, line in enumerate(lines, start=1) if line.refusal is not None]
-    if refused:
-        raise Conflict(
-            N_("Nothing was moved: %(count)s of the %(total)s lines cannot be moved."),
-            code="move.refused",
-            extra={
-                "lines": [
-                    {
-                        "line": number,
-                        "label_code": line.code,
-                        "item_id": line.item.id if line.item is not None else None,
-                        "code": line.refusal.code,
-                        "message": line.refusal.message,
-                        "params": line.refusal.params,
-                    }
-                    for number, line in refused
-                    if line.refusal is not None
-                ]
-            },
-            count=len(refused),
-            total=len(lines),
-        )
+    _refuse_dated_before_last_step(session, lines, when)
+    _raise_if_any_refused(
+        lines, N_("Nothing was moved: %(count)s of the %(total)s lines cannot be moved."), code="move.refused"
+    )
     moved = [
         move(session, actor, line.item.id, location_id=location.id, reason=reason, occurred_at=occurred_at)
         for line in lines
