@@ -280,7 +280,7 @@ def _detail_page(case_id: int, *, judgment_form: JudgmentForm | None = None, sta
 # -- procedural moves (自侦 stage advance, supplementary inquiry, merge) -----------------------
 
 
-@bp.route("/<int(max=2147483647):case_id>/moves", methods=["GET", "POST"])
+@bp.route("/<int:case_id>/moves", methods=["GET", "POST"])
 def moves(case_id: int):
     """The case file's procedural moves that are not a transfer: 自侦 to prosecution review inside the
     procuratorate, supplementary inquiry by the supervisory commission and its return, merging."""

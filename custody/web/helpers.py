@@ -17,7 +17,7 @@ from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
 
 from custody.domain.clock import LOCAL_TZ
-from custody.domain.errors import DomainError
+from custody.domain.errors import DomainError, NotFound
 from custody.errors import record_denial, translate
 from custody.extensions import db
 
@@ -42,56 +42,106 @@ def enum_or_none(enum_cls: type, value: Any) -> Any:
 
 
 def submit_form(form: FlaskForm, action: Callable[[], tuple[str, str]]) -> tuple[BaseResponse | None, int]:
-    """The usual round trip of a page's form.
+    """Transitional (issue 16): ``submit`` with an action returning (message, next URL)."""
+    said: dict[str, str] = {}
 
-    When ``form`` validates, ``action`` calls one service and returns (success message, next URL):
-    the request commits, flashes the message and redirects. A refusal (``DomainError``) rolls back
-    and is shown on the form; returns (None, its status). Shape errors: (None, 422). Not submitted:
-    (None, 200) — render the form.
+    def call() -> None:
+        said["message"], said["target"] = action()
+
+    outcome = submit(form, call, done=lambda _: said["message"], to=lambda _: said["target"])
+    return outcome.response, outcome.status
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What became of a page's form: the redirect after it succeeded, or the status to render the
+    page with (200 not submitted, 422 shape errors, the refusal's status)."""
+
+    response: BaseResponse | None
+    status: int
+
+    def or_render(self, render: Callable[[], Any]) -> Any:
+        """The redirect, else the page ``render()`` draws (with the form's errors) and the status."""
+        if self.response is not None:
+            return self.response
+        return render(), self.status
+
+
+def submit(
+    form: FlaskForm,
+    call: Callable[[], Any],
+    *,
+    done: str | Callable[[Any], str],
+    to: str | Callable[[Any], str],
+    aliases: Mapping[str, str] | None = None,
+    refusals: Mapping[str, str] | None = None,
+) -> Submission:
+    """The one round trip of a page's form.
+
+    When ``form`` validates, ``call`` runs one service; the request commits, flashes ``done`` and
+    redirects ``to`` (either may be a function of what the service returned). A refusal rolls back
+    and is shown on the form (``refuse``). Every page form goes through here, so a permission
+    refusal is recorded exactly as the API records it.
     """
-    if form.validate_on_submit():
-        try:
-            message, target = action()
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            return None, error.status
-        flash(message, "success")
-        return redirect(target), 302
-    return None, 422 if form.is_submitted() else 200
+    if not form.is_submitted():
+        return Submission(None, 200)
+    if not form.validate():
+        return Submission(None, 422)
+    try:
+        result = call()
+        db.session.commit()
+    except DomainError as error:
+        return Submission(None, refuse(form, error, aliases, refusals))
+    flash(done(result) if callable(done) else done, "success")
+    return Submission(redirect(to(result) if callable(to) else to), 302)
+
+
+def refuse(
+    form: FlaskForm | None,
+    error: DomainError,
+    aliases: Mapping[str, str] | None = None,
+    refusals: Mapping[str, str] | None = None,
+) -> int:
+    """Roll back and show a service's refusal on the page; returns the HTTP status to render with.
+
+    An unknown (or invisible) record is re-raised: the app answers with its 404 page. ``aliases``
+    maps the service's field names to the form's (``details.imei`` → ``phone-imei``); ``refusals``
+    maps a refusal's code to the field it is about (``disposal.no_owner`` → ``kind``).
+    """
+    db.session.rollback()
+    if isinstance(error, NotFound):
+        raise error
+    fields: dict[str, list[str]] = {}
+    for name, messages in error.fields.items():
+        fields.setdefault((aliases or {}).get(name, name).replace(".", "_"), []).extend(messages)
+    field = (refusals or {}).get(error.code)
+    if field and form is not None and getattr(form, field, None) is not None:
+        fields.setdefault(field, []).append(error.message)
+    error.fields = fields
+    show_domain_error(form, error)
+    return error.status
 
 
 def show_domain_error(
     form: FlaskForm | None, error: DomainError, rename: Mapping[str, str] | None = None
 ) -> None:
-    """Put a service's refusal next to the fields it concerns, or at the top of the page.
+    """Put a service's refusal next to the fields it concerns, and say its overall message once.
 
-    ``rename`` maps the service's field names to the form's where they differ
-    (e.g. ``details.imei`` → ``phone-imei``). The overall message is flashed as well when some
-    of the errors have no field on the form, so nothing the service said is lost.
-    A permission refusal is recorded here (``permission.denied``), as the API and the error pages do:
-    every page form that shows a refusal passes through this function.
+    ``rename`` maps the service's field names to the form's where they differ. The overall message
+    is flashed at the top of the page unless it is already the message of a field shown with it,
+    so nothing the service said is lost and nothing is said twice. A permission refusal is recorded
+    here (``permission.denied``), as the API and the error pages do.
     """
     record_denial(error)
-    placed = False
-    unplaced = False
+    said_at_field = False
+    overall = translate(error.message, error.params)
     if form is not None:
         for name, messages in error.fields.items():
             field = getattr(form, (rename or {}).get(name, name), None)
             if field is not None and hasattr(field, "errors"):
                 field.errors = [*field.errors, *(translate(m) for m in messages)]
-                placed = True
-            else:
-                unplaced = True
-    overall = translate(error.message, error.params)
-    # Said once: not again at the top when it is already the message of a field shown with it.
-    said_at_field = (
-        placed
-        and not unplaced
-        and any(overall == translate(m) for messages in error.fields.values() for m in messages)
-    )
-    if (not placed or unplaced) and not said_at_field:
+                said_at_field = said_at_field or any(overall == translate(m) for m in messages)
+    if not said_at_field:
         flash(overall, "error")
 
 
@@ -301,3 +351,23 @@ def own_case_number(case: Any) -> str:
     except AuthenticationRequired:  # no logged-in viewer: the latest number
         agency_id = None
     return case.number_of(agency_id) or case.latest_number
+
+
+# -- pages with several forms --------------------------------------------------------------------
+
+
+class PageForms:
+    """A page with several forms, told apart by their prefixes: the one the user posted reads the
+    request, the page's other forms start empty (so their fields show no errors)."""
+
+    def __init__(self, *prefixes: str) -> None:
+        self.posted: str | None = None
+        if request.method == "POST":
+            self.posted = next(
+                (p for p in prefixes if any(key.startswith(f"{p}-") for key in request.form)), None
+            )
+
+    def bind(self, form_class: type, prefix: str, **kwargs: Any) -> Any:
+        if self.posted == prefix:
+            return form_class(prefix=prefix, **kwargs)
+        return form_class(formdata=None, prefix=prefix, **kwargs)

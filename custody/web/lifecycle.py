@@ -561,7 +561,7 @@ CHECKOUT_ACTIONS = {
 }
 
 
-@bp.route("/checkouts/<int(max=2147483647):checkout_id>", methods=["GET", "POST"])
+@bp.route("/checkouts/<int:checkout_id>", methods=["GET", "POST"])
 def checkout_detail(checkout_id: int):
     actor = current_actor()
     checkout = checkout_service.get_checkout(db.session, actor, checkout_id)
@@ -685,7 +685,7 @@ def _zh(label: str) -> str:
         return _(label)
 
 
-@bp.get("/checkouts/<int(max=2147483647):checkout_id>/slip.pdf")
+@bp.get("/checkouts/<int:checkout_id>/slip.pdf")
 @writes_on_get
 def checkout_slip_pdf(checkout_id: int):
     actor = current_actor()
@@ -913,7 +913,7 @@ def _disposition_context(actor: Actor, disposition: Disposition) -> dict[str, An
     }
 
 
-@bp.route("/dispositions/<int(max=2147483647):disposition_id>", methods=["GET", "POST"])
+@bp.route("/dispositions/<int:disposition_id>", methods=["GET", "POST"])
 def disposition_detail(disposition_id: int):
     actor = current_actor()
     disposition = disposition_service.get_disposition(db.session, actor, disposition_id)
@@ -1101,7 +1101,7 @@ def _execute(actor: Actor, disposition: Disposition, form: ExecuteForm, detail: 
     )
 
 
-@bp.get("/dispositions/<int(max=2147483647):disposition_id>/return-list.pdf")
+@bp.get("/dispositions/<int:disposition_id>/return-list.pdf")
 @writes_on_get
 def return_list_pdf(disposition_id: int):
     actor = current_actor()
@@ -1182,7 +1182,7 @@ def return_list_pdf(disposition_id: int):
     )
 
 
-@bp.get("/dispositions/<int(max=2147483647):disposition_id>/destruction-record.pdf")
+@bp.get("/dispositions/<int:disposition_id>/destruction-record.pdf")
 @writes_on_get
 def destruction_record_pdf(disposition_id: int):
     """销毁记录 with the signature lines of the executing keeper and the witness."""
@@ -1254,7 +1254,7 @@ EXECUTION_RECORD_KINDS = (DispositionKind.CONFISCATE, DispositionKind.HAND_OVER,
 RECEIVER_ROLES = {DispositionKind.EARLY_SALE: "买受人"}
 
 
-@bp.get("/dispositions/<int(max=2147483647):disposition_id>/execution-record.pdf")
+@bp.get("/dispositions/<int:disposition_id>/execution-record.pdf")
 @writes_on_get
 def execution_record_pdf(disposition_id: int):
     """处置执行记录 of a confiscation, hand-over or early sale: the items with their amounts (and each
@@ -1381,7 +1381,7 @@ def _period_table(
     ]
 
 
-@bp.route("/freezes/new/<int(max=2147483647):item_id>", methods=["GET", "POST"])
+@bp.route("/freezes/new/<int:item_id>", methods=["GET", "POST"])
 def freeze_new(item_id: int):
     actor = current_actor()
     item = get_item(db.session, actor, item_id)
@@ -1468,7 +1468,7 @@ FREEZE_ACTIONS = {
 }
 
 
-@bp.route("/freezes/<int(max=2147483647):freeze_id>", methods=["GET", "POST"])
+@bp.route("/freezes/<int:freeze_id>", methods=["GET", "POST"])
 def freeze_detail(freeze_id: int):
     actor = current_actor()
     freeze = freeze_service.get_freeze(db.session, actor, freeze_id)
@@ -1659,7 +1659,7 @@ def _prefill_correction(field: str, form: Any, item: Item) -> None:
         form.new_value.data = current
 
 
-@bp.route("/corrections/new/<int(max=2147483647):item_id>", methods=["GET", "POST"])
+@bp.route("/corrections/new/<int:item_id>", methods=["GET", "POST"])
 def correction_new(item_id: int):
     actor = current_actor()
     item = get_item(db.session, actor, item_id)
@@ -1724,7 +1724,7 @@ def correction_new(item_id: int):
     ), status
 
 
-@bp.route("/corrections/<int(max=2147483647):correction_id>", methods=["GET", "POST"])
+@bp.route("/corrections/<int:correction_id>", methods=["GET", "POST"])
 def correction_detail(correction_id: int):
     actor = current_actor()
     correction = correction_service.get_correction(db.session, actor, correction_id)

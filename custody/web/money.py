@@ -170,7 +170,7 @@ def _case_context(actor: Actor, case: Case, **forms: Any) -> dict[str, Any]:
     }
 
 
-@bp.get("/cases/<int(max=2147483647):case_id>/money")
+@bp.get("/cases/<int:case_id>/money")
 def case_money(case_id: int):
     actor = current_actor()
     case = get_case(db.session, actor, case_id)
@@ -208,7 +208,7 @@ def _attempt(
 AMOUNT = {"amount_fen": "amount", "reference": "reference", "payment_form_no": "reference"}
 
 
-@bp.post("/money/ledgers/<int(max=2147483647):ledger_id>/<any(interest, remittance, refund):kind>")
+@bp.post("/money/ledgers/<int:ledger_id>/<any(interest, remittance, refund):kind>")
 def ledger_entry(ledger_id: int, kind: str):
     actor = current_actor()
     ledger = db.session.get(MoneyLedger, ledger_id)
@@ -245,7 +245,7 @@ def ledger_entry(ledger_id: int, kind: str):
     )
 
 
-@bp.post("/cases/<int(max=2147483647):case_id>/money/victims")
+@bp.post("/cases/<int:case_id>/money/victims")
 def add_victim(case_id: int):
     actor = current_actor()
     case = get_case(db.session, actor, case_id)
@@ -270,7 +270,7 @@ def add_victim(case_id: int):
     )
 
 
-@bp.post("/cases/<int(max=2147483647):case_id>/money/claims")
+@bp.post("/cases/<int:case_id>/money/claims")
 def add_claim(case_id: int):
     actor = current_actor()
     case = get_case(db.session, actor, case_id)
@@ -304,7 +304,7 @@ def add_claim(case_id: int):
     )
 
 
-@bp.route("/money/claims/<int(max=2147483647):claim_id>/confirm", methods=["GET", "POST"])
+@bp.route("/money/claims/<int:claim_id>/confirm", methods=["GET", "POST"])
 def confirm_claim(claim_id: int):
     actor = current_actor()
     claim = next(
@@ -349,7 +349,7 @@ def _claim_case(claim_id: int) -> int:
     return row.case_id
 
 
-@bp.post("/cases/<int(max=2147483647):case_id>/money/plans")
+@bp.post("/cases/<int:case_id>/money/plans")
 def propose_plan(case_id: int):
     actor = current_actor()
     case = get_case(db.session, actor, case_id)
@@ -377,7 +377,7 @@ def propose_plan(case_id: int):
 # -- deposit --------------------------------------------------------------------------------------
 
 
-@bp.route("/items/<int(max=2147483647):item_id>/deposit", methods=["GET", "POST"])
+@bp.route("/items/<int:item_id>/deposit", methods=["GET", "POST"])
 def deposit(item_id: int):
     actor = current_actor()
     item = get_item(db.session, actor, item_id)
@@ -476,7 +476,7 @@ def _plan_context(actor: Actor, plan: RestitutionPlan, **extra: Any) -> dict[str
     }
 
 
-@bp.route("/money/plans/<int(max=2147483647):plan_id>", methods=["GET", "POST"])
+@bp.route("/money/plans/<int:plan_id>", methods=["GET", "POST"])
 def plan_detail(plan_id: int):
     actor = current_actor()
     plan = restitution.get_plan(db.session, actor, plan_id)
@@ -577,7 +577,7 @@ CLASS_WORDS = {
 }
 
 
-@bp.get("/money/ledgers/<int(max=2147483647):ledger_id>/sub-ledger.pdf")
+@bp.get("/money/ledgers/<int:ledger_id>/sub-ledger.pdf")
 @writes_on_get
 def sub_ledger_pdf(ledger_id: int):
     actor = current_actor()
@@ -620,7 +620,7 @@ def sub_ledger_pdf(ledger_id: int):
     )
 
 
-@bp.get("/money/plans/<int(max=2147483647):plan_id>/restitution-list.pdf")
+@bp.get("/money/plans/<int:plan_id>/restitution-list.pdf")
 @writes_on_get
 def restitution_list_pdf(plan_id: int):
     actor = current_actor()
@@ -695,7 +695,7 @@ def reconciliation_index():
     )
 
 
-@bp.post("/money/accounts/<int(max=2147483647):account_id>/statements")
+@bp.post("/money/accounts/<int:account_id>/statements")
 def import_statement(account_id: int):
     """Import one bank statement: every row, or none with each row's errors listed."""
     actor = current_actor()
@@ -782,13 +782,13 @@ def _statement_page(actor: Actor, statement_id: int, status: int = 200, **forms:
     ), status
 
 
-@bp.get("/money/statements/<int(max=2147483647):statement_id>")
+@bp.get("/money/statements/<int:statement_id>")
 def statement(statement_id: int):
     return _statement_page(current_actor(), statement_id)
 
 
 @bp.post(
-    "/money/statements/<int(max=2147483647):statement_id>/<any(lines, movements):side>/<int(max=2147483647):record_id>/<any(resolve, match):action>"
+    "/money/statements/<int:statement_id>/<any(lines, movements):side>/<int:record_id>/<any(resolve, match):action>"
 )
 def statement_action(statement_id: int, side: str, record_id: int, action: str):
     """Resolve an unmatched line or movement with a reason, or match a line to a movement by hand."""
@@ -830,7 +830,7 @@ def statement_action(statement_id: int, side: str, record_id: int, action: str):
     return redirect(url_for("money.statement", statement_id=statement_id))
 
 
-@bp.get("/money/statements/<int(max=2147483647):statement_id>/report.<any(pdf, xlsx):fmt>")
+@bp.get("/money/statements/<int:statement_id>/report.<any(pdf, xlsx):fmt>")
 @writes_on_get
 def statement_report(statement_id: int, fmt: str):
     return reconciliation_report_response(statement_id, fmt, inline=fmt == "pdf")
