@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, true
@@ -57,7 +57,7 @@ from custody.domain.money import MovementKind
 from custody.models.agency import Agency
 from custody.models.case import Case, CaseMove
 from custody.models.item import Item
-from custody.models.lifecycle import Checkout, CheckoutLine, DispositionLine, FreezeOrder
+from custody.models.lifecycle import Checkout, CheckoutLine, DispositionLine, FreezeOrder, FreezeRenewal
 from custody.models.money import MoneyMovement
 from custody.models.oversight import (
     CaseClosure,
@@ -149,18 +149,11 @@ def _held_groups(
     }
 
 
-def load_facts(session: Session, *, agency_id: int | None = None, now: datetime | None = None) -> Facts:
-    """The facts for every rule; ``agency_id`` keeps only those that agency must act on."""
-    now = now or utcnow()
-    today = local_date(now)
-    facts = Facts()
-    case_ids: set[int] = set()
-
-    horizon = today + timedelta(days=RULES[AlertRule.FREEZE_EXPIRY].window.days + 1)
-    # The first statement of each source of alerts (below). One statement asks which of them have
-    # any rows at all; the others are not run: an agency's inbox asks for its alerts on every visit,
-    # and most sources are empty for most agencies (tests/test_query_budgets.py).
-    sources: dict[str, Any] = {
+def _sources(agency_id: int | None, horizon: date) -> dict[str, Any]:
+    """The first statement of each source of alerts (below). ``load_facts`` asks in one statement
+    which of them have any rows at all and runs only those: an agency's inbox asks for its alerts on
+    every visit, and most sources are empty for most agencies (tests/test_query_budgets.py)."""
+    return {
         # 1. into storage within 24 hours
         "awaiting": select(
             Item.id,
@@ -204,9 +197,9 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
         .order_by(Item.id),
         # 2. unrelated property released within 3 days
         "unrelated": select(
-            UnrelatedFinding.id,
+            UnrelatedFinding.id.label("finding_id"),
             UnrelatedFinding.found_on,
-            Item.id,
+            Item.id.label("item_id"),
             Item.label_code,
             Item.case_id,
             Item.custodian_agency_id,
@@ -285,10 +278,10 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
         .where(Case.stage != CaseStage.CLOSED),
         # 7. unclaimed property: 6 months after the public notice
         "notices": select(
-            PublicNotice.id,
+            PublicNotice.id.label("notice_id"),
             PublicNotice.notice_no,
             PublicNotice.published_on,
-            Item.id,
+            Item.id.label("item_id"),
             PublicNotice.basis,
             Item.label_code,
             Item.case_id,
@@ -321,21 +314,84 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
         )
         .order_by(CaseMove.case_id, CaseMove.id),
     }
-    present = session.execute(select(*(stmt.exists().label(name) for name, stmt in sources.items()))).one()
 
-    def fetch(name: str) -> list[Any]:
-        return list(session.execute(sources[name]).all()) if getattr(present, name) else []
+
+def load_facts(session: Session, *, agency_id: int | None = None, now: datetime | None = None) -> Facts:
+    """The facts for every rule; ``agency_id`` keeps only those that agency must act on."""
+    now = now or utcnow()
+    today = local_date(now)
+    horizon = today + timedelta(days=RULES[AlertRule.FREEZE_EXPIRY].window.days + 1)
+    sources = _sources(agency_id, horizon)
+    present = session.execute(select(*(stmt.exists().label(name) for name, stmt in sources.items()))).one()
+    rows = {
+        name: list(session.execute(stmt).all()) if getattr(present, name) else []
+        for name, stmt in sources.items()
+    }
 
     refs: dict[int, CaseRef] = {}
+    for name in ("awaiting", "undeposited", "checkouts"):  # these carry their case's reference
+        refs.update((row.case_id, CaseRef(row.case_id, row.case_ref)) for row in rows[name])
+    held = _held_groups(session, {row.case_id for row in rows["closures"]}, agency_id)
+    # The court's execution clocks concern every holder of the case (the court serves the judgment on
+    # the others): load them all; who sees which alert is decided afterwards (visible_to).
+    held_by_judgment = _held_groups(session, {row.case_id for row in rows["judgments"]}, None)
+    # A judgment alerts while items are held, or while its execution case is still to be opened.
+    rows["judgments"] = [
+        row for row in rows["judgments"] if row.case_id in held_by_judgment or row.referred_on is not None
+    ]
+    rows["closures"] = [row for row in rows["closures"] if row.case_id in held]
+    case_ids = {
+        row.case_id
+        for name in ("unrelated", "freezes", "supplementary", "notices", "inquiries", "judgments", "closures")
+        for row in rows[name]
+    }
+    refs.update(_case_refs(session, case_ids - set(refs)))
 
-    awaiting = fetch("awaiting")
-    refs.update((row.case_id, CaseRef(row.case_id, row.case_ref)) for row in awaiting)
+    facts = Facts()
+    facts.awaiting = [
+        AwaitingItem(r.id, r.label_code, refs[r.case_id], r.custodian_agency_id, r.seized_at, r.kind)
+        for r in rows["awaiting"]
+    ]
+    facts.undeposited = [
+        UndepositedCash(r.id, r.label_code, refs[r.case_id], r.custodian_agency_id, r.seized_at)
+        for r in rows["undeposited"]
+    ]
+    facts.unrelated = _unrelated_facts(session, rows["unrelated"], refs, today)
+    facts.checkouts = _checkout_facts(rows["checkouts"], refs)
+    facts.freezes = _freeze_facts(session, rows["freezes"], refs, today)
+    facts.supplementary = _supplementary_facts(session, rows["supplementary"], refs)
+    facts.judgments = _judgment_facts(session, rows["judgments"], held_by_judgment, refs)
+    # Only periods counted in days have a last day the holiday rule can move.
+    if any(rows[name] for name in ("unrelated", "supplementary", "judgments", "notices", "inquiries")):
+        facts.calendar = work_calendar(session)
+    facts.timely_check_in = timedelta(hours=_setting("CUSTODY_TIMELY_CHECK_IN_HOURS", 72))
+    facts.close_grace = timedelta(days=_setting("CUSTODY_HELD_AFTER_CLOSE_GRACE_DAYS", 30))
+    facts.notices = [
+        NoticeFacts(
+            r.notice_id,
+            r.notice_no,
+            r.item_id,
+            r.label_code,
+            refs[r.case_id],
+            r.custodian_agency_id,
+            r.published_on,
+            False,
+            NOTICE_MONTHS[r.basis],
+        )
+        for r in rows["notices"]
+    ]
+    facts.closures = [
+        ClosureFacts(r.id, refs[r.case_id], r.closed_at, held[r.case_id]) for r in rows["closures"]
+    ]
+    facts.inquiries = _inquiry_facts(session, rows["inquiries"], refs)
+    return facts
 
-    undeposited = fetch("undeposited")
-    refs.update((row.case_id, CaseRef(row.case_id, row.case_ref)) for row in undeposited)
 
-    unrelated = fetch("unrelated")
-    frozen_items = {row[2] for row in unrelated if row.measure is Measure.FROZEN}
+def _unrelated_facts(
+    session: Session, rows: list[Any], refs: dict[int, CaseRef], today: date
+) -> list[UnrelatedFacts]:
+    """Unrelated property: released once disposed of, or (frozen) once no freeze is active."""
+    frozen_items = {row.item_id for row in rows if row.measure is Measure.FROZEN}
     freeze_states: dict[int, list[FreezeStatus]] = defaultdict(list)
     if frozen_items:
         for item_id, status, expires_on in session.execute(
@@ -344,131 +400,68 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
             )
         ):
             freeze_states[item_id].append(freeze_status_on(status, expires_on, today))
-    case_ids.update(row.case_id for row in unrelated)
+    facts = []
+    for r in rows:
+        disposed = (
+            r.disposition_status is DispositionStatus.EXECUTED or r.location_state is LocationState.GONE
+        )
+        states = freeze_states.get(r.item_id, [])
+        freed = r.measure is Measure.FROZEN and bool(states) and FreezeStatus.ACTIVE not in states
+        facts.append(
+            UnrelatedFacts(
+                r.finding_id,
+                r.item_id,
+                r.label_code,
+                refs[r.case_id],
+                r.custodian_agency_id,
+                r.found_on,
+                released=disposed or freed,
+            )
+        )
+    return facts
 
-    checkouts = fetch("checkouts")
-    refs.update((row.case_id, CaseRef(row.case_id, row.case_ref)) for row in checkouts)
 
-    freezes = fetch("freezes")
-    freeze_items = {row.item_id for row in freezes}
+def _checkout_facts(rows: list[Any], refs: dict[int, CaseRef]) -> list[CheckoutFacts]:
+    """One fact per check-out, with its items not yet returned (the rows are one per line)."""
+    by_checkout: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_checkout[row.id].append(row)
+    return [
+        CheckoutFacts(
+            lines[0].id,
+            lines[0].checkout_no,
+            refs[lines[0].case_id],
+            lines[0].custodian_agency_id,
+            lines[0].due_at,
+            True,
+            tuple((r.item_id, r.label_code) for r in lines),
+        )
+        for lines in by_checkout.values()
+    ]
+
+
+def _freeze_facts(
+    session: Session, rows: list[Any], refs: dict[int, CaseRef], today: date
+) -> list[FreezeFacts]:
+    """Freezes near expiry or lapsed, each knowing whether a later freeze superseded it and how
+    often it was renewed."""
     latest_freeze: dict[int, int] = {}
     renewals: dict[int, int] = {}
-    if freeze_items:
+    if rows:
         for freeze_id, item_id in session.execute(
-            select(FreezeOrder.id, FreezeOrder.item_id).where(FreezeOrder.item_id.in_(freeze_items))
+            select(FreezeOrder.id, FreezeOrder.item_id).where(
+                FreezeOrder.item_id.in_({r.item_id for r in rows})
+            )
         ):
             latest_freeze[item_id] = max(latest_freeze.get(item_id, 0), freeze_id)
-        from custody.models.lifecycle import FreezeRenewal
-
         for (freeze_id,) in session.execute(
-            select(FreezeRenewal.freeze_id).where(FreezeRenewal.freeze_id.in_([row.id for row in freezes]))
+            select(FreezeRenewal.freeze_id).where(FreezeRenewal.freeze_id.in_([r.id for r in rows]))
         ):
             renewals[freeze_id] = renewals.get(freeze_id, 0) + 1
-    case_ids.update(row.case_id for row in freezes)
-
-    supplementary = fetch("supplementary")
-    resent: dict[int, list[datetime]] = defaultdict(list)
-    rounds: dict[int, list[int]] = defaultdict(list)
-    closed_cases: set[int] = set()
-    if supplementary:
-        sup_cases = {row.case_id for row in supplementary}
-        for case_id, created_at in session.execute(
-            select(Transfer.case_id, Transfer.created_at).where(
-                Transfer.case_id.in_(sup_cases),
-                Transfer.kind == TransferKind.PROSECUTION,
-                Transfer.status != TransferStatus.RECALLED,
-            )
-        ):
-            resent[case_id].append(created_at)
-        for transfer_id, case_id in session.execute(
-            select(Transfer.id, Transfer.case_id)
-            .where(
-                Transfer.case_id.in_(sup_cases),
-                Transfer.kind == TransferKind.SUPPLEMENTARY_INVESTIGATION,
-                Transfer.received_at.is_not(None),
-            )
-            .order_by(Transfer.received_at, Transfer.id)
-        ):
-            rounds[case_id].append(transfer_id)
-        closed_cases = set(
-            session.scalars(select(Case.id).where(Case.id.in_(sup_cases), Case.stage == CaseStage.CLOSED))
-        )
-    case_ids.update(row.case_id for row in supplementary)
-
-    judgments = fetch("judgments")
-    services_by_judgment: dict[int, list[Any]] = defaultdict(list)
-    if judgments:
-        for service_row in session.scalars(
-            select(JudgmentService).where(JudgmentService.judgment_id.in_([j.id for j in judgments]))
-        ):
-            services_by_judgment[service_row.judgment_id].append(service_row)
-
-    notices = fetch("notices")
-    case_ids.update(row.case_id for row in notices)
-
-    closures = fetch("closures")
-
-    inquiry_rows = fetch("inquiries")
-    inquiry_cases = {row.case_id for row in inquiry_rows}
-    case_rows = (
-        {
-            row.id: row
-            for row in session.execute(
-                select(Case.id, Case.stage, Case.handling_agency_id).where(Case.id.in_(inquiry_cases))
-            )
-        }
-        if inquiry_cases
-        else {}
-    )
-    case_ids.update(inquiry_cases)
-
-    held = _held_groups(session, {row.case_id for row in closures}, agency_id)
-    # The court's execution clocks concern every holder of the case (the court serves the judgment on
-    # the others): load them all; who sees which alert is decided afterwards (visible_to).
-    held_by_judgment = _held_groups(session, {row.case_id for row in judgments}, None)
-    # A judgment alerts while items are held, or while its execution case is still to be opened.
-    judgments = [row for row in judgments if row.case_id in held_by_judgment or row.referred_on is not None]
-    closures = [row for row in closures if row.case_id in held]
-    case_ids.update(row.case_id for row in judgments)
-    case_ids.update(row.case_id for row in closures)
-    refs.update(_case_refs(session, case_ids - set(refs)))
-
-    facts.awaiting = [
-        AwaitingItem(r.id, r.label_code, refs[r.case_id], r.custodian_agency_id, r.seized_at, r.kind)
-        for r in awaiting
-    ]
-    facts.undeposited = [
-        UndepositedCash(r.id, r.label_code, refs[r.case_id], r.custodian_agency_id, r.seized_at)
-        for r in undeposited
-    ]
-    for finding_id, found_on, item_id, label, case_id, custodian, measure, disposition, location in unrelated:
-        disposed = disposition is DispositionStatus.EXECUTED or location is LocationState.GONE
-        states = freeze_states.get(item_id, [])
-        freed = measure is Measure.FROZEN and bool(states) and FreezeStatus.ACTIVE not in states
-        facts.unrelated.append(
-            UnrelatedFacts(
-                finding_id, item_id, label, refs[case_id], custodian, found_on, released=disposed or freed
-            )
-        )
-    by_checkout: dict[int, list] = defaultdict(list)
-    for row in checkouts:
-        by_checkout[row.id].append(row)
-    for rows in by_checkout.values():
-        first = rows[0]
-        facts.checkouts.append(
-            CheckoutFacts(
-                first.id,
-                first.checkout_no,
-                refs[first.case_id],
-                first.custodian_agency_id,
-                first.due_at,
-                True,
-                tuple((r.item_id, r.label_code) for r in rows),
-            )
-        )
-    for r in freezes:
+    facts = []
+    for r in rows:
         effective = freeze_status_on(r.status, r.expires_on, today)
-        facts.freezes.append(
+        facts.append(
             FreezeFacts(
                 r.id,
                 r.item_id,
@@ -484,24 +477,68 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
                 renewals=renewals.get(r.id, 0),
             )
         )
-    for back in supplementary:
-        ended = back.case_id in closed_cases or any(when > back.received_at for when in resent[back.case_id])
-        facts.supplementary.append(
-            SupplementaryFacts(
-                back.id,
-                back.transfer_no,
-                refs[back.case_id],
-                back.to_agency_id,
-                back.received_at,
-                rounds[back.case_id].index(back.id) + 1,
-                ended,
-            )
+    return facts
+
+
+def _supplementary_facts(
+    session: Session, rows: list[Any], refs: dict[int, CaseRef]
+) -> list[SupplementaryFacts]:
+    """Each supplementary investigation received by the police: its round, and whether it ended
+    (the case was sent again, or closed)."""
+    if not rows:
+        return []
+    cases = {row.case_id for row in rows}
+    resent: dict[int, list[datetime]] = defaultdict(list)
+    for case_id, created_at in session.execute(
+        select(Transfer.case_id, Transfer.created_at).where(
+            Transfer.case_id.in_(cases),
+            Transfer.kind == TransferKind.PROSECUTION,
+            Transfer.status != TransferStatus.RECALLED,
         )
-    facts.judgments = []
-    for jr in judgments:
-        groups = held_by_judgment.get(jr.case_id, ())
+    ):
+        resent[case_id].append(created_at)
+    rounds: dict[int, list[int]] = defaultdict(list)
+    for transfer_id, case_id in session.execute(
+        select(Transfer.id, Transfer.case_id)
+        .where(
+            Transfer.case_id.in_(cases),
+            Transfer.kind == TransferKind.SUPPLEMENTARY_INVESTIGATION,
+            Transfer.received_at.is_not(None),
+        )
+        .order_by(Transfer.received_at, Transfer.id)
+    ):
+        rounds[case_id].append(transfer_id)
+    closed = set(session.scalars(select(Case.id).where(Case.id.in_(cases), Case.stage == CaseStage.CLOSED)))
+    return [
+        SupplementaryFacts(
+            back.id,
+            back.transfer_no,
+            refs[back.case_id],
+            back.to_agency_id,
+            back.received_at,
+            rounds[back.case_id].index(back.id) + 1,
+            back.case_id in closed or any(when > back.received_at for when in resent[back.case_id]),
+        )
+        for back in rows
+    ]
+
+
+def _judgment_facts(
+    session: Session, rows: list[Any], held: dict[int, tuple[HeldGroup, ...]], refs: dict[int, CaseRef]
+) -> list[JudgmentFacts]:
+    """Each effective judgment still to execute, with the holders of the case's items and the
+    services of the judgment on them."""
+    services: dict[int, list[Any]] = defaultdict(list)
+    if rows:
+        for service in session.scalars(
+            select(JudgmentService).where(JudgmentService.judgment_id.in_([j.id for j in rows]))
+        ):
+            services[service.judgment_id].append(service)
+    facts = []
+    for jr in rows:
+        groups = held.get(jr.case_id, ())
         holders = {g.agency_id for g in groups if g.items}
-        facts.judgments.append(
+        facts.append(
             JudgmentFacts(
                 jr.id,
                 jr.judgment_no,
@@ -522,37 +559,35 @@ def load_facts(session: Session, *, agency_id: int | None = None, now: datetime 
                         s.receipt_no is not None,
                         s.holder_agency_id in holders,
                     )
-                    for s in services_by_judgment[jr.id]
+                    for s in services[jr.id]
                 ),
             )
         )
-    # Only periods counted in days have a last day the holiday rule can move.
-    if unrelated or supplementary or judgments or notices or inquiry_rows:
-        facts.calendar = work_calendar(session)
-    facts.timely_check_in = timedelta(hours=_setting("CUSTODY_TIMELY_CHECK_IN_HOURS", 72))
-    facts.close_grace = timedelta(days=_setting("CUSTODY_HELD_AFTER_CLOSE_GRACE_DAYS", 30))
-    facts.notices = [
-        NoticeFacts(
-            r[0],
-            r.notice_no,
-            r[3],
-            r.label_code,
-            refs[r.case_id],
-            r.custodian_agency_id,
-            r.published_on,
-            False,
-            NOTICE_MONTHS[r.basis],
-        )
-        for r in notices
-    ]
-    facts.closures = [ClosureFacts(r.id, refs[r.case_id], r.closed_at, held[r.case_id]) for r in closures]
+    return facts
+
+
+def _inquiry_facts(session: Session, inquiry_rows: list[Any], refs: dict[int, CaseRef]) -> list[InquiryFacts]:
+    """Each supplementary inquiry sent back to the supervisory commission: ended once the case came
+    back (the next move of the same case) or closed."""
+    inquiry_cases = {row.case_id for row in inquiry_rows}
+    case_rows = (
+        {
+            row.id: row
+            for row in session.execute(
+                select(Case.id, Case.stage, Case.handling_agency_id).where(Case.id.in_(inquiry_cases))
+            )
+        }
+        if inquiry_cases
+        else {}
+    )
+    facts: list[InquiryFacts] = []
     for index, move in enumerate(inquiry_rows):
         if move.kind is not CaseMoveKind.INQUIRY_SENT:
             continue
         later = inquiry_rows[index + 1] if index + 1 < len(inquiry_rows) else None
         returned = later is not None and later.case_id == move.case_id
         case_row = case_rows[move.case_id]
-        facts.inquiries.append(
+        facts.append(
             InquiryFacts(
                 move.id,
                 move.doc_no,
