@@ -142,23 +142,9 @@ def authenticate(
     ip = (origin.ip or "unknown")[:64]
     user = session.scalar(select(User).where(User.username == name))
     trusted = device is not None and user is not None and device.user_id == user.id
-    if trusted:
-        assert device is not None
-        if _failures_since(session, LoginFailure.device, device.device_id, now - policy.lockout) >= (
-            policy.max_failures
-        ):
-            return _refuse_locked(session, user, origin, None, reason="device_locked")  # type: ignore[arg-type]
-    elif _failures_since(session, LoginFailure.ip, ip, now - policy.address_window) >= (
-        policy.max_failures_per_address
-    ):
-        actor = actor_for(user, origin) if user is not None else None
-        _security(session, "login", Outcome.DENIED, actor, origin, reason="address_throttled")
-        return LoginOutcome(
-            None,
-            N_("Too many failed logins from your network address. Wait a while and try again."),
-            "auth.throttled",
-        )
-
+    throttled = _throttled(session, user, device if trusted else None, ip, origin, policy, now)
+    if throttled is not None:
+        return throttled
     if user is None:
         return _unknown_user(session, name, password, origin, policy, now, ip)
 
@@ -180,31 +166,84 @@ def authenticate(
         return _refuse_locked(session, user, origin, user.locked_until)  # locked by an attempt meanwhile
 
     if not verified:
-        _note_failure(session, now, ip, device.device_id if trusted and device else None)
-        if trusted:
-            # A trusted device's typos count against the device, not the account.
-            _security(
-                session, "login", Outcome.FAILURE, actor, origin, reason="wrong_password", trusted_device=True
-            )
-            return LoginOutcome(None, N_("Wrong username or password."), "auth.invalid_credentials")
-        user.failed_login_count += 1
-        _security(
-            session,
-            "login",
-            Outcome.FAILURE,
-            actor,
-            origin,
-            reason="wrong_password",
-            consecutive_failures=user.failed_login_count,
+        return _wrong_password(
+            session, user, actor, origin, policy, now, ip, device.device_id if trusted and device else None
         )
-        return _count_failure(session, user, actor, origin, policy, now)
-
     if not user.is_active:
         _security(session, "login", Outcome.DENIED, actor, origin, reason="disabled")
         return LoginOutcome(
             None, N_("This account is disabled. Contact your administrator."), "auth.disabled"
         )
+    return _password_passed(session, user, actor, origin, password, trusted=trusted)
 
+
+def _throttled(
+    session: Session,
+    user: User | None,
+    device: TrustedDevice | None,
+    ip: str,
+    origin: Origin,
+    policy: LoginPolicy,
+    now: datetime,
+) -> LoginOutcome | None:
+    """Refused before the password is looked at: a trusted ``device`` over its own limit, else an
+    address with too many failures in the window. None: go on checking."""
+    if device is not None:
+        if _failures_since(session, LoginFailure.device, device.device_id, now - policy.lockout) >= (
+            policy.max_failures
+        ):
+            return _refuse_locked(session, user, origin, None, reason="device_locked")  # type: ignore[arg-type]
+        return None
+    if _failures_since(session, LoginFailure.ip, ip, now - policy.address_window) >= (
+        policy.max_failures_per_address
+    ):
+        actor = actor_for(user, origin) if user is not None else None
+        _security(session, "login", Outcome.DENIED, actor, origin, reason="address_throttled")
+        return LoginOutcome(
+            None,
+            N_("Too many failed logins from your network address. Wait a while and try again."),
+            "auth.throttled",
+        )
+    return None
+
+
+def _wrong_password(
+    session: Session,
+    user: User,
+    actor: Actor,
+    origin: Origin,
+    policy: LoginPolicy,
+    now: datetime,
+    ip: str,
+    device_id: str | None,
+) -> LoginOutcome:
+    """Count a wrong password: against the trusted device it came from (``device_id``), else
+    against the account, which locks after ``policy.max_failures``."""
+    _note_failure(session, now, ip, device_id)
+    if device_id is not None:
+        # A trusted device's typos count against the device, not the account.
+        _security(
+            session, "login", Outcome.FAILURE, actor, origin, reason="wrong_password", trusted_device=True
+        )
+        return LoginOutcome(None, N_("Wrong username or password."), "auth.invalid_credentials")
+    user.failed_login_count += 1
+    _security(
+        session,
+        "login",
+        Outcome.FAILURE,
+        actor,
+        origin,
+        reason="wrong_password",
+        consecutive_failures=user.failed_login_count,
+    )
+    return _count_failure(session, user, actor, origin, policy, now)
+
+
+def _password_passed(
+    session: Session, user: User, actor: Actor, origin: Origin, password: str, *, trusted: bool
+) -> LoginOutcome:
+    """The password was right: reset the counters (unless a second factor is still to pass) and
+    upgrade an old hash."""
     if not trusted and not mfa.is_enrolled(user):  # else the second factor has yet to pass
         user.failed_login_count = 0
         user.locked_until = None
