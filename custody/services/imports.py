@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -320,6 +320,28 @@ def _flag(value: Any) -> bool:
     raise CellError(N_("Write 是 or 否."))
 
 
+def _category(raw: Any) -> ItemCategory:
+    category = _text(raw) or ""
+    return CATEGORY_NAMES.get(category) or ItemCategory(category)
+
+
+def _measure(raw: Any) -> Measure:
+    measure = _text(raw)
+    return Measure.SEIZED if measure is None else (MEASURE_NAMES.get(measure) or Measure(measure))
+
+
+# How a cell becomes a field's value; every other column is plain text.
+CELL_READERS: dict[str, Callable[[Any], Any]] = {
+    "category": _category,
+    "measure": _measure,
+    "estimated_value_fen": _yuan_to_fen,
+    "details.amount_fen": _yuan_to_fen,
+    "seized_at": _when,
+    "ownership_clear": _flag,
+    "is_perishable": _flag,
+}
+
+
 def row_to_input(row: dict[str, Any], seizure_list_id: int) -> ItemInput:
     """One row → ``ItemInput``; shape errors are reported per column, rule errors by ``register_item``."""
     values: dict[str, Any] = {}
@@ -328,24 +350,7 @@ def row_to_input(row: dict[str, Any], seizure_list_id: int) -> ItemInput:
     for header, raw in row.items():
         field, required = COLUMNS[header]
         try:
-            if field == "category":
-                category = _text(raw) or ""
-                value: Any = CATEGORY_NAMES.get(category) or ItemCategory(category)
-            elif field == "measure":
-                measure = _text(raw)
-                value = (
-                    Measure.SEIZED if measure is None else (MEASURE_NAMES.get(measure) or Measure(measure))
-                )
-            elif field in ("estimated_value_fen", "details.amount_fen"):
-                value = _yuan_to_fen(raw)
-            elif field == "seized_at":
-                value = _when(raw)
-            elif field in ("ownership_clear", "is_perishable"):
-                value = _flag(raw)
-            elif field == "quantity":
-                value = _text(raw)
-            else:
-                value = _text(raw)
+            value = CELL_READERS.get(field, _text)(raw)
         except CellError as exc:
             errors[header] = [exc.args[0]]
             continue
@@ -354,11 +359,8 @@ def row_to_input(row: dict[str, Any], seizure_list_id: int) -> ItemInput:
             continue
         if required and value is None:
             errors[header] = [N_("Required.")]
-        elif field.startswith("details."):
-            if value is not None:
-                details[field.removeprefix("details.")] = value
         elif value is not None:
-            values[field] = value
+            (details if field.startswith("details.") else values)[field.removeprefix("details.")] = value
     if errors:
         raise InvalidInput(N_("The row has errors."), fields=errors)
     return ItemInput(seizure_list_id=seizure_list_id, details=details or None, **values)
