@@ -491,6 +491,21 @@ def check_registration(reg: Registration, *, case_filed_on: date, now: datetime)
         errors["name"] = [N_("Required.")]
     if not reg.unit.strip():
         errors["unit"] = [N_("Required.")]
+    errors.update(_amount_errors(reg))
+    if reg.measure_doc_no is not None and len(reg.measure_doc_no) > 64:
+        errors["measure_doc_no"] = [N_("Too long.")]
+    errors.update(_date_errors(reg, case_filed_on, now))
+    details, detail_errors = clean_details(reg.category, reg.details)
+    errors.update(detail_errors)
+    if reg.measure is Measure.FROZEN and reg.category not in FREEZABLE:
+        errors["measure"] = [N_("Only accounts, securities, equity and insurance rights can be frozen.")]
+    if errors:
+        raise InvalidInput(N_("The item registration has errors."), fields=errors)
+    return details
+
+
+def _amount_errors(reg: Registration) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
     if reg.quantity <= 0:
         errors["quantity"] = [N_("Must be greater than zero.")]
     elif reg.quantity > MAX_QUANTITY:
@@ -499,11 +514,15 @@ def check_registration(reg: Registration, *, case_filed_on: date, now: datetime)
         errors["estimated_value_fen"] = [N_("Cannot be negative.")]
     elif reg.estimated_value_fen is not None and reg.estimated_value_fen > MAX_FEN:
         errors["estimated_value_fen"] = [N_("Too large.")]
+    return errors
+
+
+def _date_errors(reg: Registration, case_filed_on: date, now: datetime) -> dict[str, list[str]]:
+    """The measure's and the seizure's dates: not in the future, not before the case was opened."""
+    errors: dict[str, list[str]] = {}
     measure_date_error = measure_date_problem(reg.measure_date, now)
     if measure_date_error:
         errors["measure_date"] = [measure_date_error]
-    if reg.measure_doc_no is not None and len(reg.measure_doc_no) > 64:
-        errors["measure_doc_no"] = [N_("Too long.")]
     # [LAW] No 查封/扣押/冻结 before the case is opened (程序规定 art. 174 ¶2); evidence obtained (调取)
     # during the pre-filing check may predate it.
     before_filing_allowed = reg.measure is Measure.OBTAINED
@@ -513,13 +532,7 @@ def check_registration(reg: Registration, *, case_filed_on: date, now: datetime)
         errors["seized_at"] = [N_("Earlier than the date the case was opened.")]
     if reg.measure_date < case_filed_on and "measure_date" not in errors and not before_filing_allowed:
         errors["measure_date"] = [N_("Earlier than the date the case was opened.")]
-    details, detail_errors = clean_details(reg.category, reg.details)
-    errors.update(detail_errors)
-    if reg.measure is Measure.FROZEN and reg.category not in FREEZABLE:
-        errors["measure"] = [N_("Only accounts, securities, equity and insurance rights can be frozen.")]
-    if errors:
-        raise InvalidInput(N_("The item registration has errors."), fields=errors)
-    return details
+    return errors
 
 
 def measure_date_problem(measure_date: date, now: datetime) -> str | None:

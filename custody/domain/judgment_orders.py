@@ -123,50 +123,13 @@ def check_order_line(
             code="order.item_or_amount",
         )
     if line.item_id is not None:
-        if kind not in DISPOSAL_KIND:
-            raise _bad(
-                index, "item_id", N_("This order is for money: give an amount."), code="order.money_only"
-            )
-        if item is None or not item.of_this_case:
-            raise _bad(index, "item_id", N_("Not an item of this case."), code="order.not_of_case")
-        if item.disposed:
-            raise Conflict(
-                N_("Line %(line)s: the item has already been disposed of."),
-                code="order.item_disposed",
-                line=index + 1,
-            )
-        if item.in_pending_order or line.item_id in seen_items:
-            raise Conflict(
-                N_("Line %(line)s: the item is already in an order that is not yet executed."),
-                code="order.item_in_open_order",
-                line=index + 1,
-            )
-        seen_items.add(line.item_id)
+        _check_item_line(index, line, item, seen_items)
         amount = None
     else:
-        if kind not in MONEY_KINDS:
-            raise _bad(
-                index, "amount_fen", N_("This order names an item, not an amount."), code="order.item_only"
-            )
-        try:
-            amount = check_amount(line.amount_fen, _field(index, "amount_fen"))
-        except InvalidInput as error:
-            raise InvalidInput(error.message, code="order.amount", fields=error.fields) from None
+        amount = _checked_amount(index, line)
+    _check_victim(index, kind, line.victim_id, victim_of_case)
+    recipient = _checked_recipient(index, kind, recipient)
     victim_id = line.victim_id
-    if kind is OrderKind.PAY_VICTIM:
-        if victim_id is None or not victim_of_case:
-            raise _bad(index, "victim_id", N_("Name a victim of this case."), code="order.victim")
-    elif victim_id is not None:
-        raise _bad(index, "victim_id", N_("Only a payment to a victim names a victim."), code="order.victim")
-    if kind is OrderKind.RETURN:
-        if recipient is None:
-            raise _bad(
-                index, "recipient", N_("A return names its recipient."), code="order.recipient_required"
-            )
-        if len(recipient) > RECIPIENT_MAX:
-            raise _bad(index, "recipient", N_("Too long."))
-    elif recipient is not None:
-        recipient = recipient[:RECIPIENT_MAX]
     return OrderLine(
         kind=kind,
         item_id=line.item_id,
@@ -175,6 +138,63 @@ def check_order_line(
         recipient=recipient,
         note=note,
     )
+
+
+def _check_item_line(index: int, line: OrderLine, item: OrderItemFacts | None, seen_items: set[int]) -> None:
+    """A line naming an item: an order of property, about an item of the case not disposed of and
+    not in another pending order (nor twice in this judgment)."""
+    assert line.item_id is not None
+    if line.kind not in DISPOSAL_KIND:
+        raise _bad(index, "item_id", N_("This order is for money: give an amount."), code="order.money_only")
+    if item is None or not item.of_this_case:
+        raise _bad(index, "item_id", N_("Not an item of this case."), code="order.not_of_case")
+    if item.disposed:
+        raise Conflict(
+            N_("Line %(line)s: the item has already been disposed of."),
+            code="order.item_disposed",
+            line=index + 1,
+        )
+    if item.in_pending_order or line.item_id in seen_items:
+        raise Conflict(
+            N_("Line %(line)s: the item is already in an order that is not yet executed."),
+            code="order.item_in_open_order",
+            line=index + 1,
+        )
+    seen_items.add(line.item_id)
+
+
+def _checked_amount(index: int, line: OrderLine) -> int:
+    """A line giving an amount: an order of money, for a positive amount."""
+    if line.kind not in MONEY_KINDS:
+        raise _bad(
+            index, "amount_fen", N_("This order names an item, not an amount."), code="order.item_only"
+        )
+    try:
+        return check_amount(line.amount_fen, _field(index, "amount_fen"))
+    except InvalidInput as error:
+        raise InvalidInput(error.message, code="order.amount", fields=error.fields) from None
+
+
+def _check_victim(index: int, kind: OrderKind, victim_id: int | None, victim_of_case: bool | None) -> None:
+    """A payment to a victim names a victim of the case; no other order names one."""
+    if kind is OrderKind.PAY_VICTIM:
+        if victim_id is None or not victim_of_case:
+            raise _bad(index, "victim_id", N_("Name a victim of this case."), code="order.victim")
+    elif victim_id is not None:
+        raise _bad(index, "victim_id", N_("Only a payment to a victim names a victim."), code="order.victim")
+
+
+def _checked_recipient(index: int, kind: OrderKind, recipient: str | None) -> str | None:
+    """A return names its recipient (within the length); for other orders the name is kept, cut."""
+    if kind is OrderKind.RETURN:
+        if recipient is None:
+            raise _bad(
+                index, "recipient", N_("A return names its recipient."), code="order.recipient_required"
+            )
+        if len(recipient) > RECIPIENT_MAX:
+            raise _bad(index, "recipient", N_("Too long."))
+        return recipient
+    return recipient[:RECIPIENT_MAX] if recipient is not None else None
 
 
 def check_lines(count: int) -> None:
