@@ -309,49 +309,11 @@ def register_on_case(
     measure_date = data.measure_date or local_date(seized_at)
     measure_doc_no = (data.measure_doc_no or "").strip() or None
     quantity = parse_quantity(data.quantity)
-    try:
-        details = check_registration(
-            Registration(
-                name=data.name,
-                category=data.category,
-                quantity=quantity,
-                unit=data.unit,
-                measure=data.measure,
-                measure_doc_no=measure_doc_no,
-                measure_date=measure_date,
-                seized_at=seized_at,
-                estimated_value_fen=data.estimated_value_fen,
-                details=data.details or {},
-            ),
-            case_filed_on=case.filed_on,
-            now=now,
-        )
-    except InvalidInput as error:
-        if data.measure_date is None and "seized_at" in error.fields:
-            error.fields.pop("measure_date", None)  # taken from seized_at: one mistake, reported once
-        raise
-    if (
-        data.external_kind is not None
-        and not (data.external_place or "").strip()
-        and data.external_kind is not ExternalKind.WITH_HOLDER
-    ):
-        raise InvalidInput(N_("Say where the item is kept."), fields={"external_place": [N_("Required.")]})
-    external_kind = data.external_kind
-    external_place = (data.external_place or "").strip() or None
-    if external_kind is None:  # what the officer states wins; otherwise accounts stay at their bank
-        default = default_keeping(data.category, data.measure, details)
-        if default is not None:
-            external_kind = default[0]
-            external_place = external_place or default[1] or INSTITUTION_PLACE
-    if checked_list is not None:
-        seizure_list = checked_list
-    elif data.seizure_list_id is not None:
-        seizure_list = seizure_list_to_add_to(session, actor, case, data.seizure_list_id)
-    else:
-        list_input = data.seizure_list or SeizureListInput(seized_at=seized_at)
-        if data.measure is Measure.OBTAINED and not list_input.obtained_before_filing:
-            list_input = replace(list_input, obtained_before_filing=True)
-        seizure_list = _new_seizure_list(session, actor, case, list_input)
+    details = _checked_details(data, case, now, seized_at, measure_date, measure_doc_no, quantity)
+    external_kind, external_place = _where_kept(data, details)
+    seizure_list = (
+        checked_list if checked_list is not None else _seizure_list_for(session, actor, case, data, seized_at)
+    )
     location_state = initial_location(data.measure, external_kind)
     if location_state is LocationState.WITH_HOLDER:
         external_kind = ExternalKind.WITH_HOLDER
@@ -399,6 +361,70 @@ def register_on_case(
         data={**registration_data(item), "seizure_list_no": seizure_list.list_no},
     )
     return item
+
+
+def _checked_details(
+    data: ItemInput,
+    case: Case,
+    now: datetime,
+    seized_at: datetime,
+    measure_date: date,
+    measure_doc_no: str | None,
+    quantity: Decimal,
+) -> dict[str, Any]:
+    """The registration checked by the domain rule (``check_registration``): its cleaned details."""
+    try:
+        return check_registration(
+            Registration(
+                name=data.name,
+                category=data.category,
+                quantity=quantity,
+                unit=data.unit,
+                measure=data.measure,
+                measure_doc_no=measure_doc_no,
+                measure_date=measure_date,
+                seized_at=seized_at,
+                estimated_value_fen=data.estimated_value_fen,
+                details=data.details or {},
+            ),
+            case_filed_on=case.filed_on,
+            now=now,
+        )
+    except InvalidInput as error:
+        if data.measure_date is None and "seized_at" in error.fields:
+            error.fields.pop("measure_date", None)  # taken from seized_at: one mistake, reported once
+        raise
+
+
+def _where_kept(data: ItemInput, details: dict[str, Any]) -> tuple[ExternalKind | None, str | None]:
+    """Where an item kept outside the centre is: what the officer states wins; otherwise accounts
+    stay at their bank (``default_keeping``)."""
+    if (
+        data.external_kind is not None
+        and not (data.external_place or "").strip()
+        and data.external_kind is not ExternalKind.WITH_HOLDER
+    ):
+        raise InvalidInput(N_("Say where the item is kept."), fields={"external_place": [N_("Required.")]})
+    external_kind = data.external_kind
+    external_place = (data.external_place or "").strip() or None
+    if external_kind is None:
+        default = default_keeping(data.category, data.measure, details)
+        if default is not None:
+            external_kind = default[0]
+            external_place = external_place or default[1] or INSTITUTION_PLACE
+    return external_kind, external_place
+
+
+def _seizure_list_for(
+    session: Session, actor: Actor, case: Case, data: ItemInput, seized_at: datetime
+) -> SeizureList:
+    """The seizure list the item is added to: the one named, else a new one for this item."""
+    if data.seizure_list_id is not None:
+        return seizure_list_to_add_to(session, actor, case, data.seizure_list_id)
+    list_input = data.seizure_list or SeizureListInput(seized_at=seized_at)
+    if data.measure is Measure.OBTAINED and not list_input.obtained_before_filing:
+        list_input = replace(list_input, obtained_before_filing=True)
+    return _new_seizure_list(session, actor, case, list_input)
 
 
 # -- attachments ----------------------------------------------------------------------------
