@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from custody.domain.enums import ItemCategory
+from custody.domain.money import ClaimClass, LineKind, LineStatus
 from custody.extensions import db
 from custody.models.audit import AuditEvent
 from custody.models.money import MoneyAccount, MoneyMovement
-from custody.services import money
+from custody.services import money, restitution
 
-from .factories import act, agency, register
+from .factories import act, agency, judge_case, open_case, register
 
 ACCOUNTS = {
     "PDGA": ("中国工商银行上海浦东分行", "1001 2345 6789 0001", "浦东公安分局涉案款专户"),
@@ -62,3 +63,62 @@ def movement_count() -> int:
 def event_count() -> int:
     db.session.commit()
     return db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def funded_case(amount_fen: int = 1_000_000, *, judged: bool = True):
+    """Police deposit the cash; the case goes to court (the money follows) and is judged."""
+    case = open_case()
+    deposit(cash(case, amount_fen))
+    if judged:
+        judge_case(case)
+    return case
+
+
+def victim(case, name="李某", **kwargs):
+    created = restitution.add_victim(db.session, act("judge"), case.id, name=name, **kwargs)
+    db.session.commit()
+    return created
+
+
+def claim(case, klass=ClaimClass.VICTIM_LOSS, amount=100_000, who=None, confirmed="same", compensated=None):
+    created = restitution.add_claim(
+        db.session,
+        act("judge"),
+        case.id,
+        klass=klass,
+        claimed_fen=amount,
+        victim_id=who.id if who else None,
+        confirmed_fen=amount if confirmed == "same" else confirmed,
+        compensated_fen=compensated,
+        basis="判决主文第二项",
+    )
+    db.session.commit()
+    return created
+
+
+def propose(case, username="judge"):
+    plan = restitution.propose_plan(db.session, act(username), case.id)
+    db.session.commit()
+    return plan
+
+
+def approve(plan, username="court_approver"):
+    restitution.decide_plan(db.session, act(username), plan.id, approve=True)
+    db.session.commit()
+    return plan
+
+
+def pay(plan, line_no, receipt="领款凭证 1", username="court_keeper"):
+    movements = restitution.pay_line(db.session, act(username), plan.id, line_no, receipt_no=receipt)
+    db.session.commit()
+    return movements
+
+
+def court_balance(case) -> int:
+    db.session.commit()
+    return money.case_balance(db.session, act("court_keeper"), case.id)
+
+
+def allocations(plan) -> list[tuple[LineKind, ClaimClass | None, int, LineStatus]]:
+    db.session.refresh(plan)
+    return [(line.kind, line.klass, line.allocated_fen, line.status) for line in plan.lines]

@@ -17,8 +17,7 @@ from custody.services import judgment_orders, ledgers, money
 from custody.services.items import ItemQuery
 
 from ..factories import act, close_case, open_case, register
-from ..money_helpers import cash, deposit
-from .test_restitution import approve, claim, funded_case, pay, propose, victim
+from ..money_helpers import approve, cash, claim, deposit, funded_case, pay, propose, victim
 
 
 def _rows(case, username="police_keeper", fmt="text"):

@@ -16,66 +16,16 @@ from custody.services.accounts import create_user
 
 from ..factories import act, agency, enrol_second_factor, judge_case, open_case
 from ..helpers import events, row_counts
-from ..money_helpers import cash, deposit
-
-
-def funded_case(amount_fen: int = 1_000_000, *, judged: bool = True):
-    """Police deposit the cash; the case goes to court (the money follows) and is judged."""
-    case = open_case()
-    deposit(cash(case, amount_fen))
-    if judged:
-        judge_case(case)
-    return case
-
-
-def victim(case, name="李某", **kwargs):
-    created = restitution.add_victim(db.session, act("judge"), case.id, name=name, **kwargs)
-    db.session.commit()
-    return created
-
-
-def claim(case, klass=ClaimClass.VICTIM_LOSS, amount=100_000, who=None, confirmed="same", compensated=None):
-    created = restitution.add_claim(
-        db.session,
-        act("judge"),
-        case.id,
-        klass=klass,
-        claimed_fen=amount,
-        victim_id=who.id if who else None,
-        confirmed_fen=amount if confirmed == "same" else confirmed,
-        compensated_fen=compensated,
-        basis="判决主文第二项",
-    )
-    db.session.commit()
-    return created
-
-
-def propose(case, username="judge"):
-    plan = restitution.propose_plan(db.session, act(username), case.id)
-    db.session.commit()
-    return plan
-
-
-def approve(plan, username="court_approver"):
-    restitution.decide_plan(db.session, act(username), plan.id, approve=True)
-    db.session.commit()
-    return plan
-
-
-def pay(plan, line_no, receipt="领款凭证 1", username="court_keeper"):
-    movements = restitution.pay_line(db.session, act(username), plan.id, line_no, receipt_no=receipt)
-    db.session.commit()
-    return movements
-
-
-def court_balance(case) -> int:
-    db.session.commit()
-    return money.case_balance(db.session, act("court_keeper"), case.id)
-
-
-def allocations(plan) -> list[tuple[LineKind, ClaimClass | None, int, LineStatus]]:
-    db.session.refresh(plan)
-    return [(line.kind, line.klass, line.allocated_fen, line.status) for line in plan.lines]
+from ..money_helpers import (
+    allocations,
+    approve,
+    claim,
+    court_balance,
+    funded_case,
+    pay,
+    propose,
+    victim,
+)
 
 
 def test_full_return_where_funds_suffice_then_the_remainder_to_the_treasury(app):

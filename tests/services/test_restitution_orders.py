@@ -18,7 +18,7 @@ from custody.services import judgment_orders, money, restitution
 
 from ..factories import act
 from ..helpers import events
-from .test_restitution import allocations, approve, claim, court_balance, funded_case, pay, propose, victim
+from ..money_helpers import allocations, approve, claim, court_balance, funded_case, pay, propose, victim
 
 
 def orders(case, *lines):

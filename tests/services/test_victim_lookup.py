@@ -12,7 +12,7 @@ from custody.extensions import db
 from custody.services import owner_lookup
 
 from ..helpers import events
-from .test_restitution import approve, claim, funded_case, pay, propose, victim
+from ..money_helpers import approve, claim, funded_case, pay, propose, victim
 
 
 def look(victim_or_no, code=None, ip="10.9.0.1"):
