@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from custody.domain import clock
 from custody.domain import clock as app_clock
-from custody.domain.enums import ItemCategory, TransferKind
+from custody.domain.enums import AgencyKind, DispositionKind, ItemCategory, Role, StorageKind, TransferKind
 from custody.extensions import db
 from custody.models.agency import Agency, StorageLocation
-from custody.services import cases, items, milestones, storage, transfers
+from custody.services import accounts, cases, dispositions, items, milestones, storage, transfers
 from custody.services.context import actor_for
 
-from .conftest import get_user
+from .conftest import TEST_PASSWORD, get_user
 
 
 def act(username: str):
@@ -206,3 +206,70 @@ def enrol_second_factor(user):
 
     mfa.enrol_directly(db.session, user)
     return user
+
+
+def approved_sale(values, case=None):
+    case = case or open_case()
+    sold = []
+    for n, value in enumerate(values):
+        item = register(case, name=f"名表{n}", category=ItemCategory.GOODS, estimated_value_fen=value)
+        storage.check_in(db.session, act("police_keeper"), item.id, location_id=location("R3-A-01").id)
+        db.session.commit()
+        photo(item)
+        sold.append(item)
+    sale = dispositions.propose_disposition(
+        db.session,
+        act("police_officer"),
+        item_ids=[i.id for i in sold],
+        kind=DispositionKind.EARLY_SALE,
+        reason="易贬值，打包拍卖",
+    )
+    dispositions.decide_disposition(db.session, act("police_head"), sale.id, approve=True)
+    db.session.commit()
+    return sale, sold
+
+
+def operator_running_the_demo_centre_with_another_centre():
+    """A neutral operator runs PDZX; a second centre CSZX exists, which it does not run."""
+    operator = accounts.create_agency(
+        db.session, None, code="ZXYY", name="中心运营公司", kind=AgencyKind.CENTRE_OPERATOR
+    )
+    accounts.create_user(
+        db.session,
+        None,
+        username="operator_keeper",
+        display_name="中心保管员",
+        agency_id=operator.id,
+        roles=[Role.KEEPER],
+        password=TEST_PASSWORD,
+    )
+    pudong = location("R1").centre
+    accounts.set_centre_operator(db.session, act("admin"), pudong.id, operator_agency_id=operator.id)
+    other = accounts.create_centre(db.session, None, code="CSZX", name="川沙涉案财物管理中心")
+    elsewhere = accounts.create_location(
+        db.session, None, centre_id=other.id, kind=StorageKind.ROOM, code="CS-R1", name="一号库房"
+    )
+    db.session.commit()
+    return elsewhere
+
+
+REASON = "系统故障，事后补录"
+
+
+def late_check_in():
+    item = register(
+        open_case(),
+        name="摩托车",
+        category=ItemCategory.GOODS,
+        seized_at=app_clock.now() - timedelta(hours=30),
+    )
+    storage.check_in(
+        db.session,
+        act("police_keeper"),
+        item.id,
+        location_id=location("R1-A-01").id,
+        occurred_at=app_clock.now() - timedelta(hours=29),
+        reason=REASON,
+    )
+    db.session.commit()
+    return item

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 
+from custody.domain.errors import DomainError
 from custody.extensions import db
 from custody.models.audit import AuditEvent
 
@@ -38,3 +42,35 @@ def all_event_text() -> str:
         json.dumps({"data": e.data, "actor": e.actor, "reason": e.reason}, ensure_ascii=False)
         for e in events()
     )
+
+
+def race(app, *jobs: Callable[[], object], hold: float = 0.3) -> list[str]:
+    """Run jobs at the same instant in separate connections; each holds its transaction open a
+    moment before committing, so the others really wait on its locks."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(job: Callable[[], object]) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                job()
+                time.sleep(hold)
+                db.session.commit()
+                outcome = "ok"
+            except DomainError as error:
+                db.session.rollback()
+                outcome = error.code
+            finally:
+                db.session.remove()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(t.is_alive() for t in threads), "deadlock: a worker never finished"
+    return sorted(outcomes)

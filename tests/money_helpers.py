@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from custody.domain.enums import ItemCategory
+from custody.domain import clock as app_clock
+from custody.domain.enums import ItemCategory, Measure
+from custody.domain.lifecycle import FreezeAssetType
 from custody.domain.money import ClaimClass, LineKind, LineStatus
 from custody.extensions import db
 from custody.models.audit import AuditEvent
 from custody.models.money import MoneyAccount, MoneyMovement
-from custody.services import money, restitution
+from custody.services import freezes, money, restitution
 
 from .factories import act, agency, judge_case, open_case, register
 
@@ -122,3 +124,73 @@ def court_balance(case) -> int:
 def allocations(plan) -> list[tuple[LineKind, ClaimClass | None, int, LineStatus]]:
     db.session.refresh(plan)
     return [(line.kind, line.klass, line.allocated_fen, line.status) for line in plan.lines]
+
+
+ALIPAY = {"platform": "支付宝", "account_id": "138****0000@alipay", "account_name": "张某"}
+
+
+def bank_account(case, no):
+    return register(
+        case,
+        name=f"工行账户{no[-4:]}",
+        category=ItemCategory.BANK_ACCOUNT,
+        measure=Measure.FROZEN,
+        details={"bank": "工商银行浦东分行", "account_no": no},
+    )
+
+
+def payment_account(case):
+    return register(
+        case,
+        name="支付宝账户余额",
+        category=ItemCategory.PAYMENT_ACCOUNT,
+        measure=Measure.FROZEN,
+        details=ALIPAY,
+    )
+
+
+def freeze(item, account_no, amount, institution="工商银行浦东分行", **kw):
+    order = freezes.create_freeze(
+        db.session,
+        act("police_officer"),
+        item_id=item.id,
+        asset_type=FreezeAssetType.DEPOSIT,
+        institution=institution,
+        account_no=account_no,
+        amount_fen=amount,
+        start_on=kw.pop("start_on", app_clock.today()),
+        notice_doc_no=kw.pop("notice_doc_no", f"协助冻结通知书 {account_no[-4:]}"),
+        **kw,
+    )
+    db.session.commit()
+    return order
+
+
+def a_case_with_frozen_funds():
+    case = open_case()
+    held = bank_account(case, "6222021001120000001")
+    renewed = freeze(held, "6222021001120000001", 1_000_000)
+    freezes.renew_freeze(db.session, act("police_officer"), renewed.id, doc_no="继续冻结通知书 1")
+    db.session.commit()
+    alipay = payment_account(case)
+    freeze(alipay, ALIPAY["account_id"], 300_000, institution="支付宝（中国）网络技术有限公司")
+    released = bank_account(case, "6222021001120000002")
+    gone = freeze(released, "6222021001120000002", 50_000)
+    freezes.release_freeze(db.session, act("police_officer"), gone.id, doc_no="解除冻结通知书 2")
+    db.session.commit()
+    # The same account frozen first in another case: this case's freeze waits in the queue (轮候).
+    shared_no = "6222021001120000003"
+    freeze(bank_account(open_case(), shared_no), shared_no, 700_000)
+    waiting_item = bank_account(case, shared_no)
+    waiting = freeze(waiting_item, shared_no, 200_000, queued=True, notice_doc_no="协助冻结通知书 轮候")
+    return case, held, alipay, released, waiting_item, waiting
+
+
+def two_victims():
+    """李某 and 王某 of one case; funds short, so the plan shares proportionally."""
+    case = funded_case(400_000)
+    li, wang = victim(case, "李某", id_no="310115198001011234"), victim(case, "王某")
+    claim(case, amount=300_000, who=li)
+    claim(case, amount=200_000, who=wang)
+    claim(case, klass=ClaimClass.FINE, amount=50_000)  # the state's: no victim
+    return case, li, wang

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from custody.models.lifecycle import Disposition, DispositionLine
 
+from ..factories import approved_sale
 from ..helpers import row_counts
-from ..services.test_auction_lots import approved_sale
 
 LOT = {"reference": "（2026）沪0115拍12号", "buyer": "上海某买受人"}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..web.test_backdating_pages import REASON, late_check_in
+from ..factories import REASON, late_check_in
 
 
 def test_the_api_lists_back_dated_entries(app, api):

@@ -7,31 +7,9 @@ from custody.models.audit import AuditEvent
 from custody.models.item import Item
 
 from ..helpers import row_counts
+from .builders import PHONE, _setup
 
-CAR = {
-    "name": "黑色大众轿车",
-    "category": "vehicle",
-    "quantity": 1,
-    "unit": "辆",
-    "details": {"plate": "沪A54321"},
-    "measure": "seized",
-    "measure_doc_no": "沪公(浦)扣字[2026]601号",
-    "external_kind": "impound_lot",
-    "external_place": "浦东新区川沙扣押车辆停放场",
-}
-PHONE = {**CAR, "name": "手机", "category": "phone", "unit": "部", "details": {"imei": "490154203237518"}}
 del PHONE["external_kind"], PHONE["external_place"]
-
-
-def _setup(api):
-    case_id = api.post(
-        "police_officer", "/cases", {"police_case_no": "沪公(浦)立字[2026]601号", "title": "王某盗窃案"}
-    ).json["id"]
-    car = api.post("police_officer", f"/cases/{case_id}/items", CAR)
-    phone = api.post("police_officer", f"/cases/{case_id}/items", PHONE)
-    assert car.status_code == phone.status_code == 201, (car.json, phone.json)
-    bins = {loc["code"]: loc["id"] for loc in api.get("police_keeper", "/locations").json}
-    return car.json, phone.json, bins
 
 
 def test_plain_check_in_refuses_an_item_at_the_impound_lot(api):

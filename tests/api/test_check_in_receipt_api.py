@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .test_check_in_api import _setup
+from .builders import _setup
 
 
 def test_a_batch_answers_its_receipt_and_the_receipt_reads_back(api, client):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..services.test_frozen_funds import a_case_with_frozen_funds
+from ..money_helpers import a_case_with_frozen_funds
 
 
 def test_the_case_frozen_funds_through_the_api(app, api):

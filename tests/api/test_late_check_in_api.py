@@ -10,7 +10,7 @@ from custody.models.audit import AuditEvent
 from custody.models.item import Item
 
 from ..helpers import row_counts
-from .test_check_in_api import PHONE
+from .builders import PHONE
 
 
 def _late_phone(api, number: str):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..services.test_location_scan_codes import operator_running_the_demo_centre_with_another_centre
+from ..factories import operator_running_the_demo_centre_with_another_centre
 
 
 def test_a_shelf_label_resolves_through_the_api(api):

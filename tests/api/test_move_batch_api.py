@@ -6,7 +6,7 @@ from custody.models.audit import AuditEvent
 from custody.models.item import Item
 
 from ..helpers import row_counts
-from .test_check_in_api import _setup
+from .builders import _setup
 
 
 def test_a_batch_move_moves_all_or_names_each_refused_line(api, client):

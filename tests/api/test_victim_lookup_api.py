@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from custody.domain.owner_lookup import MAX_FAILURES, format_code
 
-from ..money_helpers import approve, pay, propose
-from ..services.test_victim_lookup import two_victims
+from ..money_helpers import approve, pay, propose, two_victims
 
 
 def test_a_victim_looks_up_their_own_status_without_logging_in(app, client):

@@ -6,20 +6,16 @@ in China time (the legal calendar) and compared as aware datetimes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from custody.domain import deadlines as d
 from custody.domain.deadlines import (
     RULES,
-    Alert,
     AlertRule,
     AlertState,
     AwaitingItem,
-    CaseRef,
     CheckoutFacts,
     ClosureFacts,
     Facts,
@@ -33,37 +29,7 @@ from custody.domain.deadlines import (
 from custody.domain.enums import Role
 from custody.domain.lifecycle import FreezeAssetType, FreezeStatus, freeze_expiry, max_period_months
 
-CN = ZoneInfo("Asia/Shanghai")
-MINUTE = timedelta(minutes=1)
-CASE = CaseRef(7, "沪公(浦)立字[2026]0001号")
-POLICE, COURT = 1, 3
-
-
-def cn(*args: int) -> datetime:
-    return datetime(*args, tzinfo=CN)
-
-
-def states(evaluate: Callable[[datetime], list[Alert]], due: datetime, window: timedelta):
-    """The alert state at the five boundary instants."""
-    opens = due - window
-    return [
-        [a.state for a in evaluate(at)] for at in (opens - MINUTE, opens, due - MINUTE, due, due + MINUTE)
-    ]
-
-
-def assert_boundaries(evaluate: Callable[[datetime], list[Alert]], due: datetime, rule: AlertRule) -> None:
-    window = RULES[rule].window
-    before_window, at_window, before_due, at_due, after_due = states(evaluate, due, window)
-    if window:
-        assert before_window == [], "no alert before the window opens"
-        assert at_window == [AlertState.APPROACHING], "approaching once the window opens"
-        assert before_due == [AlertState.APPROACHING]
-    assert at_due == [AlertState.APPROACHING], "at the due time itself: not yet late"
-    assert after_due == [AlertState.OVERDUE], "one minute after: overdue"
-    alert = evaluate(due + MINUTE)[0]
-    assert alert.rule is rule and alert.code == rule.value and alert.due_at == due
-    assert alert.label and alert.source.startswith("[") and alert.roles
-
+from .deadline_helpers import CASE, COURT, MINUTE, POLICE, assert_boundaries, cn
 
 # -- counting periods ---------------------------------------------------------------------------
 

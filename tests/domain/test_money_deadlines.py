@@ -8,7 +8,7 @@ from datetime import timedelta
 from custody.domain import deadlines as d
 from custody.domain.deadlines import AlertRule, Facts, UndepositedCash
 
-from .test_deadlines import CASE, POLICE, assert_boundaries, cn
+from .deadline_helpers import CASE, POLICE, assert_boundaries, cn
 
 
 def test_cash_is_deposited_within_three_days_of_the_seizure():

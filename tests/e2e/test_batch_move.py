@@ -6,8 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import login
-from .test_custody_pages import Api, a_case_with_stored_items
-from .test_working_day import scan_like_a_scanner
+from .journeys import Api, a_case_with_stored_items, scan_like_a_scanner
 
 pytestmark = pytest.mark.browser
 

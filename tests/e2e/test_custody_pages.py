@@ -7,71 +7,14 @@ The data is made through the JSON API (the same services) so each test sets up i
 
 from __future__ import annotations
 
-import itertools
-from typing import Any
-
 import pytest
-from playwright.sync_api import APIRequestContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from ..conftest import TEST_PASSWORD
 from ..web.ui import zh
 from .conftest import contrast_failures, focus_ring, login, logout, screenshot
-from .test_journey import photo_png
+from .journeys import Api, a_case_with_stored_items
 
 pytestmark = pytest.mark.browser
-_numbers = itertools.count(1)
-
-
-class Api:
-    """The JSON API as one demo user (a bearer token; no cookies involved)."""
-
-    def __init__(self, request: APIRequestContext, username: str) -> None:
-        self.request = request
-        answer = request.post("/api/v1/tokens", data={"username": username, "password": TEST_PASSWORD})
-        assert answer.ok, answer.text()
-        self.headers = {"Authorization": f"Bearer {answer.json()['token']}"}
-
-    def __call__(self, method: str, path: str, **kwargs: Any) -> Any:
-        answer = self.request.fetch(path, method=method, headers=self.headers, **kwargs)
-        assert answer.ok, f"{method} {path}: {answer.status} {answer.text()[:500]}"
-        return answer.json()
-
-
-def a_case_with_stored_items(page: Page, count: int = 2) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    officer, keeper = Api(page.request, "police_officer"), Api(page.request, "police_keeper")
-    case = officer(
-        "POST",
-        "/api/v1/cases",
-        data={"police_case_no": f"沪公(浦)立字[2026]8{next(_numbers):03d}号", "title": "王某某盗窃案"},
-    )
-    bin_id = next(loc["id"] for loc in keeper("GET", "/api/v1/locations") if loc["code"] == "R1-B-02")
-    items = []
-    for n in range(count):
-        item = officer(
-            "POST",
-            f"/api/v1/cases/{case['id']}/items",
-            data={
-                "name": f"被盗电动自行车电池{n + 1}",
-                "category": "goods",
-                "quantity": 1,
-                "unit": "块",
-                "features": "48V，外壳有划痕",
-                "holder_name": "王某某",
-            },
-        )
-        keeper(
-            "POST", f"/api/v1/items/{item['id']}/check-in", data={"location_id": bin_id, "condition": "完好"}
-        )
-        items.append(item)
-    officer(
-        "POST",
-        f"/api/v1/items/{items[0]['id']}/attachments",
-        multipart={
-            "file": {"name": "battery.png", "mimeType": "image/png", "buffer": photo_png()},
-            "kind": "photo",
-        },
-    )
-    return case, items
 
 
 SIZES = (("desktop", 1366, 768), ("tablet", 820, 1180))

@@ -16,7 +16,6 @@ hold before and after new translations are merged.
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ from playwright.sync_api import Page, expect
 
 from ..web.ui import zh
 from .conftest import login, logout, screenshot
+from .journeys import photo_png
 
 pytestmark = pytest.mark.browser
 
@@ -35,18 +35,6 @@ COURT_NO = "(2026)沪0115刑初99号"
 JUDGMENT = "(2026)沪0115刑初99号刑事判决书"
 RECEIPT = "国库缴款书 ZX-2026-0007"
 PHONE, LAPTOP, CARD = "黑色苹果手机", "银灰色笔记本电脑", "工商银行借记卡"
-
-
-def photo_png() -> bytes:
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (480, 360), (236, 239, 243))
-    draw = ImageDraw.Draw(image)
-    draw.rounded_rectangle((170, 40, 310, 320), radius=24, fill=(25, 25, 28))
-    draw.rectangle((182, 70, 298, 290), fill=(52, 90, 140))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def pattern(msgid: str, **known: str) -> re.Pattern[str]:

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 
 from ..web.ui import zh
 from .conftest import login, logout, screenshot
-from .test_custody_pages import Api
+from .journeys import Api
 
 pytestmark = pytest.mark.browser
 _numbers = itertools.count(1)

@@ -13,8 +13,7 @@ from custody.domain import clock as app_clock
 
 from ..conftest import TEST_PASSWORD
 from .conftest import live_otp, login, logout, screenshot
-from .test_custody_pages import Api, a_case_with_stored_items
-from .test_working_day import PHONE_390, a_case_awaiting_check_in, scan_like_a_scanner
+from .journeys import PHONE_390, Api, a_case_awaiting_check_in, a_case_with_stored_items, scan_like_a_scanner
 
 pytestmark = pytest.mark.browser
 HOME_USERS = (

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page
 
 from .conftest import login, screenshot
-from .test_custody_pages import Api
+from .journeys import Api
 
 pytestmark = pytest.mark.browser
 

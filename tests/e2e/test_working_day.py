@@ -8,46 +8,15 @@ live server is shared, so every test makes its own case.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import login, screenshot
-from .test_custody_pages import Api
+from .journeys import PHONE_390, Api, _numbers, a_case_awaiting_check_in, scan_like_a_scanner
 
 pytestmark = pytest.mark.browser
-_numbers = itertools.count(1)
-
-
-def a_case_awaiting_check_in(page: Page, *, with_car: bool = False) -> tuple[Api, list[dict[str, Any]]]:
-    officer = Api(page.request, "police_officer")
-    case = officer(
-        "POST",
-        "/api/v1/cases",
-        data={"police_case_no": f"沪公(浦)立字[2026]9{next(_numbers):03d}号", "title": "赵某某盗窃案"},
-    )
-    bag = {"name": "黑色双肩包", "category": "goods", "quantity": 1, "unit": "个", "features": "内有笔记本"}
-    items = [officer("POST", f"/api/v1/cases/{case['id']}/items", data=bag)]
-    if with_car:
-        car = {
-            "name": "白色丰田轿车",
-            "category": "vehicle",
-            "quantity": 1,
-            "unit": "辆",
-            "details": {"plate": f"沪D{next(_numbers) + 10000:05d}"},
-            "external_kind": "impound_lot",
-            "external_place": "浦东新区川沙扣押车辆停放场",
-        }
-        items.append(officer("POST", f"/api/v1/cases/{case['id']}/items", data=car))
-    return Api(page.request, "police_keeper"), items
-
-
-def scan_like_a_scanner(page: Page, code: str) -> None:
-    """A USB scanner: the code's keystrokes in one fast burst, then Enter."""
-    page.keyboard.type(code)
-    page.keyboard.press("Enter")
 
 
 def test_a_scan_while_the_cursor_is_in_the_condition_field_goes_to_the_batch(page: Page):
@@ -96,9 +65,6 @@ def test_a_batch_refuses_a_car_kept_at_the_impound_lot_line_by_line(page: Page):
     expect(refused).to_contain_text("外")
     for item in (bag, car):
         assert keeper("GET", f"/api/v1/items/{item['id']}")["location"]["state"] != "in_storage"
-
-
-PHONE_390 = {"width": 390, "height": 844}
 
 
 def fits_the_phone(page: Page) -> None:

@@ -14,7 +14,7 @@ from custody.printing import (
     spot_check_record_pdf,
 )
 
-from .test_pdf import CASE_NO, assert_contains, pages_text
+from .pdf_helpers import CASE_NO, assert_contains, pages_text
 
 
 def test_a_sale_execution_record_shows_each_price_the_buyer_and_the_signature_lines():

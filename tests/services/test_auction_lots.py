@@ -7,40 +7,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from custody.domain.enums import DispositionKind, ItemCategory
 from custody.domain.errors import InvalidInput
 from custody.domain.money import AuctionLot, LotSplit, MovementKind
 from custody.extensions import db
 from custody.models.item import Item
 from custody.models.lifecycle import Disposition
-from custody.services import dispositions, storage
+from custody.services import dispositions
 
 from ..audit.ledger_helpers import as_dba, problem_texts, verify
-from ..factories import act, location, open_case, photo, register
+from ..factories import act, approved_sale
 from ..helpers import events
 from ..money_helpers import deposit
-
-
-def approved_sale(values, case=None):
-    case = case or open_case()
-    sold = []
-    for n, value in enumerate(values):
-        item = register(case, name=f"名表{n}", category=ItemCategory.GOODS, estimated_value_fen=value)
-        storage.check_in(db.session, act("police_keeper"), item.id, location_id=location("R3-A-01").id)
-        db.session.commit()
-        photo(item)
-        sold.append(item)
-    sale = dispositions.propose_disposition(
-        db.session,
-        act("police_officer"),
-        item_ids=[i.id for i in sold],
-        kind=DispositionKind.EARLY_SALE,
-        reason="易贬值，打包拍卖",
-    )
-    dispositions.decide_disposition(db.session, act("police_head"), sale.id, approve=True)
-    db.session.commit()
-    return sale, sold
-
 
 LOT = AuctionLot("（2026）沪0115拍12号 第3标的", "上海某拍卖买受人")
 

@@ -7,14 +7,11 @@ database connection — two clerks at two desks.
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
 
 from custody.domain.enums import TransferKind
-from custody.domain.errors import DomainError
 from custody.extensions import db
 from custody.models.audit import AuditEvent
 from custody.models.item import Item
@@ -22,38 +19,7 @@ from custody.services import storage
 from custody.services.transfers import decide_lines, propose_transfer
 
 from ..factories import act, agency, location, open_case, register, send_to_procuratorate, stored_items
-
-
-def race(app, *jobs: Callable[[], object], hold: float = 0.3) -> list[str]:
-    """Run jobs at the same instant in separate connections; each holds its transaction open a
-    moment before committing, so the others really wait on its locks."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(job: Callable[[], object]) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                job()
-                time.sleep(hold)
-                db.session.commit()
-                outcome = "ok"
-            except DomainError as error:
-                db.session.rollback()
-                outcome = error.code
-            finally:
-                db.session.remove()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(t.is_alive() for t in threads), "deadlock: a worker never finished"
-    return sorted(outcomes)
+from ..helpers import race
 
 
 def accept_events(item_id: int) -> int:

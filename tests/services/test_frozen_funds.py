@@ -13,71 +13,13 @@ from custody.domain import clock as app_clock
 from custody.domain.enums import ExternalKind, ItemCategory, LocationState, Measure
 from custody.domain.errors import InvalidInput, NotFound
 from custody.domain.items import identifying_details
-from custody.domain.lifecycle import FreezeAssetType, FreezeStatus, freeze_expiry
+from custody.domain.lifecycle import FreezeStatus, freeze_expiry
 from custody.extensions import db
 from custody.models.lifecycle import FreezeOrder
 from custody.services import freezes
 
 from ..factories import act, open_case, register
-
-ALIPAY = {"platform": "支付宝", "account_id": "138****0000@alipay", "account_name": "张某"}
-
-
-def bank_account(case, no):
-    return register(
-        case,
-        name=f"工行账户{no[-4:]}",
-        category=ItemCategory.BANK_ACCOUNT,
-        measure=Measure.FROZEN,
-        details={"bank": "工商银行浦东分行", "account_no": no},
-    )
-
-
-def payment_account(case):
-    return register(
-        case,
-        name="支付宝账户余额",
-        category=ItemCategory.PAYMENT_ACCOUNT,
-        measure=Measure.FROZEN,
-        details=ALIPAY,
-    )
-
-
-def freeze(item, account_no, amount, institution="工商银行浦东分行", **kw):
-    order = freezes.create_freeze(
-        db.session,
-        act("police_officer"),
-        item_id=item.id,
-        asset_type=FreezeAssetType.DEPOSIT,
-        institution=institution,
-        account_no=account_no,
-        amount_fen=amount,
-        start_on=kw.pop("start_on", app_clock.today()),
-        notice_doc_no=kw.pop("notice_doc_no", f"协助冻结通知书 {account_no[-4:]}"),
-        **kw,
-    )
-    db.session.commit()
-    return order
-
-
-def a_case_with_frozen_funds():
-    case = open_case()
-    held = bank_account(case, "6222021001120000001")
-    renewed = freeze(held, "6222021001120000001", 1_000_000)
-    freezes.renew_freeze(db.session, act("police_officer"), renewed.id, doc_no="继续冻结通知书 1")
-    db.session.commit()
-    alipay = payment_account(case)
-    freeze(alipay, ALIPAY["account_id"], 300_000, institution="支付宝（中国）网络技术有限公司")
-    released = bank_account(case, "6222021001120000002")
-    gone = freeze(released, "6222021001120000002", 50_000)
-    freezes.release_freeze(db.session, act("police_officer"), gone.id, doc_no="解除冻结通知书 2")
-    db.session.commit()
-    # The same account frozen first in another case: this case's freeze waits in the queue (轮候).
-    shared_no = "6222021001120000003"
-    freeze(bank_account(open_case(), shared_no), shared_no, 700_000)
-    waiting_item = bank_account(case, shared_no)
-    waiting = freeze(waiting_item, shared_no, 200_000, queued=True, notice_doc_no="协助冻结通知书 轮候")
-    return case, held, alipay, released, waiting_item, waiting
+from ..money_helpers import a_case_with_frozen_funds, bank_account, freeze, payment_account
 
 
 def test_the_case_shows_per_account_what_is_frozen_queued_and_ended_with_totals(app):

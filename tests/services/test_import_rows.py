@@ -14,7 +14,7 @@ from custody.models.case import SeizureList
 from custody.services.imports import COLUMNS, ImportRejected, read_table, template_csv
 
 from ..factories import judge_case, open_case, register
-from .test_imports import csv_bytes, item_count, run, xlsx_bytes
+from ..import_helpers import csv_bytes, item_count, run, xlsx_bytes
 
 HEADERS = ["名称", "类别", "数量", "单位", "IMEI", "扣押时间"]
 GOOD = ["苹果手机", "手机", "1", "部", "490154203237518", ""]

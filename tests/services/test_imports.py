@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import timedelta
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from custody.domain import clock
@@ -16,24 +15,11 @@ from custody.domain.enums import ItemCategory, Measure
 from custody.domain.errors import InvalidInput
 from custody.extensions import db
 from custody.models.case import SeizureList
-from custody.models.item import Item
-from custody.services.imports import COLUMNS, ImportRejected, import_items, template_csv, template_xlsx
+from custody.services.imports import COLUMNS, ImportRejected, template_csv, template_xlsx
 from custody.services.items import SeizureListInput
 
-from ..factories import FILED_DAYS_AGO, act, open_case
-
-HEADERS = [
-    "名称",
-    "类别",
-    "数量",
-    "单位",
-    "IMEI",
-    "估价（元）",
-    "扣押时间",
-    "所有人",
-    "权属明确",
-    "现金金额（元）",
-]
+from ..factories import FILED_DAYS_AGO, open_case
+from ..import_helpers import csv_bytes, item_count, run, xlsx_bytes
 
 
 def seizure_day():
@@ -48,36 +34,6 @@ def good_rows() -> list[list[str]]:
         ["华为手机", "手机", "1", "部", "356938035643809", "2999", f"{day} 10:35", "陈某", "否", ""],
         ["现金", "现金", "1", "捆", "", "", f"{day} 10:40", "", "否", "12000.00"],
     ]
-
-
-def csv_bytes(rows, headers=HEADERS) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def xlsx_bytes(rows, headers=HEADERS) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def item_count() -> int:
-    db.session.commit()
-    return db.session.scalar(select(func.count()).select_from(Item))
-
-
-def run(case, filename, content, **kwargs):
-    return import_items(
-        db.session, act("police_officer"), case.id, filename=filename, content=content, **kwargs
-    )
 
 
 @pytest.mark.parametrize(("filename", "maker"), [("清单.csv", csv_bytes), ("清单.xlsx", xlsx_bytes)])

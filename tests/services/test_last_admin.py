@@ -18,7 +18,7 @@ from custody.services.accounts import create_user, update_user
 from tests.conftest import get_user
 from tests.factories import act, agency
 
-from .test_concurrency import race
+from ..helpers import race
 
 
 def second_admin(username: str = "admin2"):

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from custody.domain.enums import AgencyKind, Role, StorageKind
 from custody.domain.errors import NotFound, PermissionDenied
 from custody.domain.items import is_location_scan_code, location_scan_code, parse_location_scan_code
 from custody.extensions import db
 from custody.services import accounts, storage
 
-from ..conftest import TEST_PASSWORD
-from ..factories import act, location
+from ..factories import act, location, operator_running_the_demo_centre_with_another_centre
 
 
 def test_the_code_a_location_label_encodes_reads_back():
@@ -45,30 +43,6 @@ def test_an_inactive_location_is_not_found(app):
     db.session.commit()
     with pytest.raises(NotFound):
         storage.location_by_scan_code(db.session, act("police_keeper"), "LOC:PDZX:R1-A-03")
-
-
-def operator_running_the_demo_centre_with_another_centre():
-    """A neutral operator runs PDZX; a second centre CSZX exists, which it does not run."""
-    operator = accounts.create_agency(
-        db.session, None, code="ZXYY", name="中心运营公司", kind=AgencyKind.CENTRE_OPERATOR
-    )
-    accounts.create_user(
-        db.session,
-        None,
-        username="operator_keeper",
-        display_name="中心保管员",
-        agency_id=operator.id,
-        roles=[Role.KEEPER],
-        password=TEST_PASSWORD,
-    )
-    pudong = location("R1").centre
-    accounts.set_centre_operator(db.session, act("admin"), pudong.id, operator_agency_id=operator.id)
-    other = accounts.create_centre(db.session, None, code="CSZX", name="川沙涉案财物管理中心")
-    elsewhere = accounts.create_location(
-        db.session, None, centre_id=other.id, kind=StorageKind.ROOM, code="CS-R1", name="一号库房"
-    )
-    db.session.commit()
-    return elsewhere
 
 
 def test_another_centres_location_code_is_refused_to_an_operators_keeper(app):

@@ -20,8 +20,8 @@ from custody.models.money import MoneyLedger, MoneyMovement
 from custody.services import money
 
 from ..factories import act, agency, close_case, open_case
+from ..helpers import race
 from ..money_helpers import cash, deposit
-from .test_concurrency import race
 
 
 def funded_ledger(amount_fen: int) -> MoneyLedger:

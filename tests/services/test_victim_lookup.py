@@ -12,7 +12,7 @@ from custody.extensions import db
 from custody.services import owner_lookup
 
 from ..helpers import events
-from ..money_helpers import approve, claim, funded_case, pay, propose, victim
+from ..money_helpers import approve, funded_case, pay, propose, two_victims, victim
 
 
 def look(victim_or_no, code=None, ip="10.9.0.1"):
@@ -25,16 +25,6 @@ def look(victim_or_no, code=None, ip="10.9.0.1"):
     )
     db.session.commit()
     return result
-
-
-def two_victims():
-    """李某 and 王某 of one case; funds short, so the plan shares proportionally."""
-    case = funded_case(400_000)
-    li, wang = victim(case, "李某", id_no="310115198001011234"), victim(case, "王某")
-    claim(case, amount=300_000, who=li)
-    claim(case, amount=200_000, who=wang)
-    claim(case, klass=ClaimClass.FINE, amount=50_000)  # the state's: no victim
-    return case, li, wang
 
 
 def test_a_victim_gets_a_lookup_number_and_a_code_when_recorded_and_neither_is_in_the_record(app):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from custody.extensions import db
 from custody.models.lifecycle import Disposition
 
+from ..factories import approved_sale
 from ..helpers import fresh
-from ..services.test_auction_lots import approved_sale
 from .test_lifecycle_pages import get, submit, text_of, user_client
 
 

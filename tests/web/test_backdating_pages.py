@@ -3,36 +3,8 @@ was recorded, and listed for supervisors (/oversight/backdated)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from custody.domain import clock as app_clock
-from custody.domain.enums import ItemCategory
-from custody.extensions import db
-from custody.services import storage
-
-from ..factories import act, location, open_case, register
+from ..factories import REASON, late_check_in
 from .ui import client_for, text, zh
-
-REASON = "系统故障，事后补录"
-
-
-def late_check_in():
-    item = register(
-        open_case(),
-        name="摩托车",
-        category=ItemCategory.GOODS,
-        seized_at=app_clock.now() - timedelta(hours=30),
-    )
-    storage.check_in(
-        db.session,
-        act("police_keeper"),
-        item.id,
-        location_id=location("R1-A-01").id,
-        occurred_at=app_clock.now() - timedelta(hours=29),
-        reason=REASON,
-    )
-    db.session.commit()
-    return item
 
 
 def test_the_timeline_says_a_back_dated_check_in_was_late(app):

@@ -15,8 +15,7 @@ from custody.models.lifecycle import Disposition
 from custody.services import dispositions, storage
 
 from ..factories import act, judge_case, location, open_case, register, send_to_procuratorate
-from .test_custody_pages import pdf_text
-from .ui import client_for, text
+from .ui import client_for, pdf_text, text
 
 AMOUNT_FEN = 1_235_050  # ¥12,350.50
 

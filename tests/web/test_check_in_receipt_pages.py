@@ -8,8 +8,7 @@ from custody.models.item import Item
 
 from ..factories import location, open_case, register
 from ..helpers import events, fresh
-from .test_custody_pages import pdf_text
-from .ui import client_for, post, text
+from .ui import client_for, pdf_text, post, text
 
 
 def _checked_in_batch(app):

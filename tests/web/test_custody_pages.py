@@ -22,7 +22,7 @@ from custody.models.transfer import Transfer
 
 from ..factories import agency, location, open_case, register, send_to_procuratorate, stored_items
 from ..helpers import events, fresh, row_counts
-from .ui import client_for, png, post, text, token, zh
+from .ui import client_for, pdf_text, png, post, text, token, zh
 
 IMEI = "490154203237518"
 
@@ -532,13 +532,6 @@ def test_timeline_reads_as_sentences_and_auditors_see_the_chain(app):
 
 
 # -- printing ----------------------------------------------------------------------------------
-
-
-def pdf_text(content: bytes) -> str:
-    from pypdf import PdfReader
-
-    assert content.startswith(b"%PDF-")
-    return re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages))
 
 
 def test_printed_documents_carry_the_right_chinese_text(app):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..services.test_frozen_funds import a_case_with_frozen_funds
+from ..money_helpers import a_case_with_frozen_funds
 from .test_lifecycle_pages import get, user_client
 
 

@@ -9,8 +9,7 @@ from custody.extensions import db
 from custody.services import numbers, storage
 
 from ..factories import act, location, open_case, register, send_to_procuratorate
-from .test_custody_pages import pdf_text
-from .ui import client_for
+from .ui import client_for, pdf_text
 
 COUNTER = re.compile(r"(?:[A-Z]{2}-)?[A-Z]{2,6}-20\d\d-(\d+)")
 

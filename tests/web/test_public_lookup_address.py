@@ -7,8 +7,7 @@ from custody.domain.owner_lookup import format_code
 from custody.web.cases import public_lookup_url
 
 from ..factories import stored_items
-from .test_custody_pages import pdf_text
-from .ui import client_for
+from .ui import client_for, pdf_text
 
 
 def test_the_seizure_list_prints_the_configured_lookup_address(app):

@@ -10,11 +10,15 @@ from custody.extensions import db
 from custody.models.item import Item
 from custody.services import storage
 
-from ..factories import act, location, open_case, register
+from ..factories import (
+    act,
+    location,
+    open_case,
+    operator_running_the_demo_centre_with_another_centre,
+    register,
+)
 from ..helpers import fresh
-from ..services.test_location_scan_codes import operator_running_the_demo_centre_with_another_centre
-from .test_custody_pages import pdf_text
-from .ui import client_for, post, text
+from .ui import client_for, pdf_text, post, text
 
 
 def test_a_scanned_shelf_label_chooses_where_the_batch_goes(app):

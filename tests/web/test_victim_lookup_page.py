@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from custody.domain.owner_lookup import format_code
 
-from ..money_helpers import approve, pay, propose
-from ..services.test_victim_lookup import two_victims
+from ..money_helpers import approve, pay, propose, two_victims
 from .test_lifecycle_pages import get, user_client
 from .test_owner_lookup import lookup
 

@@ -4,6 +4,7 @@ token, read the visible text of a page, and say what the Chinese UI shows for a 
 from __future__ import annotations
 
 import html
+import io
 import re
 from functools import cache
 from pathlib import Path
@@ -64,3 +65,10 @@ def png(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (180, 4
     from ..factories import png_bytes
 
     return png_bytes(size, colour)
+
+
+def pdf_text(content: bytes) -> str:
+    from pypdf import PdfReader
+
+    assert content.startswith(b"%PDF-")
+    return re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages))
