@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -196,70 +197,14 @@ def read_manifest(document: object) -> tuple[dict[str, Any], bytes]:
     if not isinstance(document, dict) or set(document) != {"body", "signature"}:
         raise ValueError("it must be an object with exactly a body and a signature")
     body = document["body"]
-    try:
-        signature = base64.b64decode(str(document["signature"]), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("the signature must be base64") from exc
-    if len(signature) != SIGNATURE_SIZE:
-        raise ValueError(f"the signature must be {SIGNATURE_SIZE} bytes")
-    version = body.get("version") if isinstance(body, dict) else None
-    if version not in READABLE_MANIFEST_VERSIONS or body.get("format") != MANIFEST_FORMAT:
-        raise ValueError(
-            f"not a {MANIFEST_FORMAT} version {' or '.join(map(str, READABLE_MANIFEST_VERSIONS))}"
-        )
-    keys = MANIFEST_KEYS | ({"live_state"} if version >= 2 else set())
-    if set(body) != keys:
-        raise ValueError(f"the body must have exactly the members {', '.join(sorted(keys))}")
+    signature = _manifest_signature(document["signature"])
+    version = _manifest_version(body)
     if version >= 2:
-        live = body["live_state"]
-        if (
-            not isinstance(live, dict)
-            or set(live) != LIVE_STATE_KEYS
-            or not isinstance(live["matches"], bool)
-            or not _int(live["records"])
-            or not _int(live["problems"])
-            or live["matches"] != (live["problems"] == 0)
-        ):
-            raise ValueError("live_state must be {matches: true or false, records, problems}, matching")
+        _check_live_state(body["live_state"])
     if not isinstance(body["origin"], str) or not isinstance(body["key_id"], str):
         raise ValueError("origin and key_id must be strings")
-    subject = body["subject"]
-    if not (
-        isinstance(subject, dict)
-        and (
-            (
-                subject.get("type") == "item"
-                and set(subject) == {"type", "item_id"}
-                and _int(subject["item_id"])
-            )
-            or (
-                subject.get("type") == "case"
-                and set(subject) == {"type", "case_id"}
-                and _int(subject["case_id"])
-            )
-        )
-    ):
-        raise ValueError('subject must be {"type": "item", "item_id"} or {"type": "case", "case_id"}')
-    items = body["items"]
-    if not isinstance(items, list):
-        raise ValueError("items must be a list")
-    previous = -1
-    for head in items:
-        if (
-            not isinstance(head, dict)
-            or set(head) != {"item_id", "event_count", "last_event_hash"}
-            or not _int(head["item_id"])
-            or not _int(head["event_count"])
-        ):
-            raise ValueError("each item must be {item_id, event_count, last_event_hash}")
-        if head["item_id"] <= previous:
-            raise ValueError("items must be in ascending item_id order, each once")
-        previous = head["item_id"]
-        if head["event_count"] == 0:
-            if head["last_event_hash"] is not None:
-                raise ValueError("an item without events has no last_event_hash")
-        else:
-            _hex32(head["last_event_hash"], "last_event_hash")
+    _check_manifest_subject(body["subject"])
+    _check_manifest_items(body["items"])
     events = body["events"]
     if not isinstance(events, dict) or set(events) != {"count", "sha256"} or not _int(events["count"]):
         raise ValueError("events must be {count, sha256}")
@@ -279,6 +224,83 @@ def read_manifest(document: object) -> tuple[dict[str, Any], bytes]:
     if when.strftime(TIMESTAMP_FORMAT) != body["created_at"]:
         raise ValueError("created_at must be YYYY-MM-DDTHH:MM:SS.ffffffZ")
     return body, signature
+
+
+def _manifest_signature(value: object) -> bytes:
+    try:
+        signature = base64.b64decode(str(value), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("the signature must be base64") from exc
+    if len(signature) != SIGNATURE_SIZE:
+        raise ValueError(f"the signature must be {SIGNATURE_SIZE} bytes")
+    return signature
+
+
+def _manifest_version(body: Any) -> int:
+    """The version of a manifest body of a readable format and version, with exactly its members."""
+    version = body.get("version") if isinstance(body, dict) else None
+    if version not in READABLE_MANIFEST_VERSIONS or body.get("format") != MANIFEST_FORMAT:
+        raise ValueError(
+            f"not a {MANIFEST_FORMAT} version {' or '.join(map(str, READABLE_MANIFEST_VERSIONS))}"
+        )
+    keys = MANIFEST_KEYS | ({"live_state"} if version >= 2 else set())
+    if set(body) != keys:
+        raise ValueError(f"the body must have exactly the members {', '.join(sorted(keys))}")
+    return int(version)
+
+
+def _check_live_state(live: object) -> None:
+    if (
+        not isinstance(live, dict)
+        or set(live) != LIVE_STATE_KEYS
+        or not isinstance(live["matches"], bool)
+        or not _int(live["records"])
+        or not _int(live["problems"])
+        or live["matches"] != (live["problems"] == 0)
+    ):
+        raise ValueError("live_state must be {matches: true or false, records, problems}, matching")
+
+
+def _check_manifest_subject(subject: object) -> None:
+    if not (
+        isinstance(subject, dict)
+        and (
+            (
+                subject.get("type") == "item"
+                and set(subject) == {"type", "item_id"}
+                and _int(subject["item_id"])
+            )
+            or (
+                subject.get("type") == "case"
+                and set(subject) == {"type", "case_id"}
+                and _int(subject["case_id"])
+            )
+        )
+    ):
+        raise ValueError('subject must be {"type": "item", "item_id"} or {"type": "case", "case_id"}')
+
+
+def _check_manifest_items(items: object) -> None:
+    """The signed heads: ``{item_id, event_count, last_event_hash}``, in ascending item_id order."""
+    if not isinstance(items, list):
+        raise ValueError("items must be a list")
+    previous = -1
+    for head in items:
+        if (
+            not isinstance(head, dict)
+            or set(head) != {"item_id", "event_count", "last_event_hash"}
+            or not _int(head["item_id"])
+            or not _int(head["event_count"])
+        ):
+            raise ValueError("each item must be {item_id, event_count, last_event_hash}")
+        if head["item_id"] <= previous:
+            raise ValueError("items must be in ascending item_id order, each once")
+        previous = head["item_id"]
+        if head["event_count"] == 0:
+            if head["last_event_hash"] is not None:
+                raise ValueError("an item without events has no last_event_hash")
+        else:
+            _hex32(head["last_event_hash"], "last_event_hash")
 
 
 def manifest_verifies(public_key: Ed25519PublicKey, body: dict[str, Any], signature: bytes) -> bool:
@@ -411,6 +433,11 @@ def _check_witnesses(
         ]
 
 
+class _Fatal(Exception):
+    """A problem after which the dossier is checked no further; caught once, in ``verify_bundle``,
+    which reports its message. Raised without one: the problems already reported are why."""
+
+
 def verify_bundle(
     bundle: object, trusted_key: Ed25519PublicKey | None = None, policy: Policy | None = None
 ) -> BundleReport:
@@ -423,87 +450,138 @@ def verify_bundle(
     """
     report = BundleReport()
     fail = report.problems.append
-    if not isinstance(bundle, dict):
-        fail("the file is not a dossier (not a JSON object)")
+    try:
+        document = _dossier(bundle)
+        if policy is not None and trusted_key is None and document["version"] == 3:
+            _check_log_key_in_policy(document, policy)
+        public_key, checkpoint = _key_and_checkpoint(document, trusted_key, report)
+        _witnesses(document, checkpoint, public_key, policy, report)
+        manifest = _signed_manifest(document, checkpoint, public_key)
+    except _Fatal as fatal:
+        report.problems.extend(fatal.args)
         return report
+    _check_manifest_describes(document, manifest, checkpoint, fail)
+    signed_heads = {h["item_id"]: h for h in manifest["items"]}
+    events = document.get("events")
+    if not isinstance(events, list) or not events:
+        fail("the dossier has no events")
+        return report
+    report.events = len(events)
+    chains, logged = _logged_events(events, checkpoint, fail)
+    _check_chains(chains, signed_heads, fail)
+    heads = _check_item_list(document, signed_heads, fail)
+    _check_event_set(logged, len(events), manifest["events"], fail)
+    _check_registrations(chains, heads, fail)
+    _check_subject(document, manifest["subject"], heads, events, fail)
+    if report.ok:
+        key_given = trusted_key is not None or policy is not None
+        report.summary = _summary(document, manifest, checkpoint, public_key, len(chains), key_given, report)
+    return report
+
+
+def _dossier(bundle: object) -> dict[str, Any]:
+    """The bundle, when it is a dossier of a version this verifier reads."""
+    if not isinstance(bundle, dict):
+        raise _Fatal("the file is not a dossier (not a JSON object)")
     if bundle.get("format") != BUNDLE_FORMAT or bundle.get("version") not in READABLE_VERSIONS:
-        fail(
+        raise _Fatal(
             f"not a {BUNDLE_FORMAT} version {' or '.join(map(str, READABLE_VERSIONS))} document "
             f"(format {bundle.get('format')!r}, version {bundle.get('version')!r})"
         )
-        return report
-    version = bundle["version"]
-    if policy is not None and trusted_key is None and version == 3:
-        # The agencies' policy names the log's keys: those are the trusted keys.
-        trusted = [k for k in policy.log_keys]
-        log_text = str(_mapping(bundle, "log").get("public_key", ""))
-        if not any(public_key_to_text(k.ed25519) == log_text for k in trusted):
-            fail("the dossier is signed by a log key that the given witness policy does not list")
-            return report
+    return bundle
 
-    # The key and the checkpoint.
+
+def _check_log_key_in_policy(bundle: dict[str, Any], policy: Policy) -> None:
+    """The agencies' policy names the log's keys: those are the trusted keys."""
+    trusted = [k for k in policy.log_keys]
+    log_text = str(_mapping(bundle, "log").get("public_key", ""))
+    if not any(public_key_to_text(k.ed25519) == log_text for k in trusted):
+        raise _Fatal("the dossier is signed by a log key that the given witness policy does not list")
+
+
+def _key_and_checkpoint(
+    bundle: dict[str, Any], trusted_key: Ed25519PublicKey | None, report: BundleReport
+) -> tuple[Ed25519PublicKey, SignedCheckpoint]:
+    """The key and the checkpoint: the log's key (the trusted one, if given) and what it signs."""
+    fail = report.problems.append
     log = _mapping(bundle, "log")
     try:
         public_key = load_public_key(str(log.get("public_key", "")))
     except ValueError as exc:
-        fail(f"the log's public key cannot be read: {exc}")
-        return report
+        raise _Fatal(f"the log's public key cannot be read: {exc}") from exc
     if log.get("key_id") != key_id(public_key):
         fail(f"the key id {log.get('key_id')!r} does not belong to the bundle's public key")
     if trusted_key is not None and key_id(trusted_key) != key_id(public_key):
-        fail(
+        raise _Fatal(
             f"the bundle is signed by key {key_id(public_key)}, not by the trusted key {key_id(trusted_key)}"
         )
-        return report
     try:
         checkpoint = read_checkpoint(bundle.get("checkpoint"))
     except ValueError as exc:
-        fail(f"the checkpoint cannot be read: {exc}")
-        return report
+        raise _Fatal(f"the checkpoint cannot be read: {exc}") from exc
     report.checkpoint = checkpoint
     if checkpoint.key_id != key_id(public_key):
         fail(f"the checkpoint names key {checkpoint.key_id}, not the log's key {key_id(public_key)}")
     if not checkpoint.verifies_with(public_key):
-        fail(
+        raise _Fatal(
             f"the checkpoint signature does not verify (tree size {checkpoint.tree_size}, "
             f"{checkpoint.timestamp_text}): forged or altered"
         )
-        return report
     if log.get("origin") != checkpoint.checkpoint.origin:
         fail(f"the checkpoint is for log {checkpoint.checkpoint.origin!r}, not {log.get('origin')!r}")
+    return public_key, checkpoint
 
-    # The witnesses (version 3); a version 2 dossier predates them.
-    if version == 3:
+
+def _witnesses(
+    bundle: dict[str, Any],
+    checkpoint: SignedCheckpoint,
+    public_key: Ed25519PublicKey,
+    policy: Policy | None,
+    report: BundleReport,
+) -> None:
+    """The witnesses (version 3); a version 2 dossier predates them. Stops at any problem so far."""
+    if bundle["version"] == 3:
         _check_witnesses(bundle, checkpoint, public_key, policy, report)
         if not report.ok:
-            return report
+            raise _Fatal()
     elif policy is not None and policy.quorum != "none":
-        fail(
+        raise _Fatal(
             f"the dossier (version 2) predates witness cosignatures, and the given policy requires "
             f"{policy.describe_quorum()}: export it again"
         )
-        return report
     else:
         report.witness_lines = [
             "witnesses: NOT WITNESSED — a version 2 dossier, made before witness cosignatures: "
             "its checkpoint is signed by the log alone"
         ]
 
-    # The signed manifest: what the dossier is about and how far each item's history goes.
+
+def _signed_manifest(
+    bundle: dict[str, Any], checkpoint: SignedCheckpoint, public_key: Ed25519PublicKey
+) -> dict[str, Any]:
+    """The signed manifest: what the dossier is about and how far each item's history goes."""
     if "manifest" not in bundle:
-        fail("the dossier has no signed manifest")
-        return report
+        raise _Fatal("the dossier has no signed manifest")
     try:
         manifest, manifest_signature = read_manifest(bundle["manifest"])
     except ValueError as exc:
-        fail(f"the manifest cannot be read: {exc}")
-        return report
+        raise _Fatal(f"the manifest cannot be read: {exc}") from exc
     if manifest["key_id"] != key_id(public_key):
-        fail(f"the manifest names key {manifest['key_id']}, not the log's key {key_id(public_key)}")
-        return report
+        raise _Fatal(f"the manifest names key {manifest['key_id']}, not the log's key {key_id(public_key)}")
     if not manifest_verifies(public_key, manifest, manifest_signature):
-        fail(f"the manifest signature does not verify with key {key_id(public_key)}: forged or altered")
-        return report
+        raise _Fatal(
+            f"the manifest signature does not verify with key {key_id(public_key)}: forged or altered"
+        )
+    return manifest
+
+
+def _check_manifest_describes(
+    bundle: dict[str, Any],
+    manifest: dict[str, Any],
+    checkpoint: SignedCheckpoint,
+    fail: Callable[[str], None],
+) -> None:
+    """The dossier's own description (checkpoint, subject, time, live state) is what the manifest signs."""
     c = checkpoint.checkpoint
     if manifest["origin"] != c.origin or manifest["checkpoint"] != {
         "tree_size": c.tree_size,
@@ -527,86 +605,90 @@ def verify_bundle(
         described_live = _mapping(bundle, "live_state")
         if {k: described_live.get(k) for k in LIVE_STATE_KEYS} != signed_live:
             fail(f"the dossier's live_state differs from the one signed in the manifest ({signed_live})")
-    signed_heads = {h["item_id"]: h for h in manifest["items"]}
 
-    # Each event: its hash, and its place in the signed tree.
-    events = bundle.get("events")
-    if not isinstance(events, list) or not events:
-        fail("the dossier has no events")
-        return report
-    report.events = len(events)
+
+# An item's events as read from the dossier: (its number in the item's history, entry, hash); ids and
+# numbers are as the dossier gives them (checked, not trusted).
+_Chain = list[tuple[Any, dict[str, Any], str]]
+
+
+class _Unproven(Exception):
+    """An event that is reported (the message) and left out of the chains and the event set."""
+
+
+def _logged_events(
+    events: list[Any], checkpoint: SignedCheckpoint, fail: Callable[[str], None]
+) -> tuple[dict[Any, _Chain], list[tuple[int, str]]]:
+    """Each event: its hash, and its place in the signed tree. Returns each item's events and the
+    (log index, hash) of every event proven."""
     seen_indexes: set[int] = set()
-    chains: dict[int, list[tuple[int, dict[str, Any], str]]] = {}
+    chains: dict[Any, _Chain] = {}
     logged: list[tuple[int, str]] = []
-    root = checkpoint.root_hash
     for event in events:
-        if not isinstance(event, dict) or not isinstance(event.get("entry"), dict):
-            fail("an event has no entry")
-            continue
-        label = _event_label(event)
-        entry = event["entry"]
-        if entry.get("v") != FORMAT_VERSION:
-            fail(f"{label}: unknown serialisation version {entry.get('v')!r}")
-            continue
         try:
-            data = canonical_bytes(entry)
-        except (TypeError, ValueError) as exc:
-            fail(f"{label}: the entry cannot be serialised ({exc})")
-            continue
-        digest = hashlib.sha256(data).hexdigest()
-        if event.get("hash") != digest:
-            fail(f"{label}: the entry does not match its hash: it was altered")
-            continue
-        index = event.get("log_index")
-        proof = event.get("inclusion_proof")
-        if not isinstance(index, int) or isinstance(index, bool) or index < 0 or not isinstance(proof, list):
-            fail(f"{label}: it has no place in the log (no log index or proof)")
-            continue
-        if index in seen_indexes:
-            fail(f"{label}: log index {index} appears twice")
-            continue
-        seen_indexes.add(index)
-        try:
-            path = [_hex32(p, "a proof hash") for p in proof]
-        except ValueError:
-            fail(f"{label}: its inclusion proof is malformed")
-            continue
-        if not verify_inclusion(
-            hashlib.sha256(LEAF_PREFIX + data).digest(), index, checkpoint.tree_size, path, root
-        ):
-            fail(
-                f"{label}: not proven to be entry {index} of the log signed at {checkpoint.timestamp_text} "
-                f"(tree size {checkpoint.tree_size})"
-            )
+            index, entry, digest = _proven_event(event, checkpoint, seen_indexes)
+        except _Unproven as exc:
+            fail(str(exc))
             continue
         logged.append((index, digest))
         if entry.get("item_id") is not None:
             chains.setdefault(entry["item_id"], []).append((entry.get("item_seq"), entry, digest))
+    return chains, logged
 
-    # Each item's chain: contiguous from 1, linked, ending at the head the manifest signs.
+
+def _proven_event(
+    event: object, checkpoint: SignedCheckpoint, seen_indexes: set[int]
+) -> tuple[int, dict[str, Any], str]:
+    """One event's log index, entry and hash, when the entry matches its hash and is proven to be
+    in the signed tree; raises _Unproven."""
+    if not isinstance(event, dict) or not isinstance(event.get("entry"), dict):
+        raise _Unproven("an event has no entry")
+    label = _event_label(event)
+    entry = event["entry"]
+    if entry.get("v") != FORMAT_VERSION:
+        raise _Unproven(f"{label}: unknown serialisation version {entry.get('v')!r}")
+    try:
+        data = canonical_bytes(entry)
+    except (TypeError, ValueError) as exc:
+        raise _Unproven(f"{label}: the entry cannot be serialised ({exc})") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if event.get("hash") != digest:
+        raise _Unproven(f"{label}: the entry does not match its hash: it was altered")
+    index = _proven_index(event, label, data, checkpoint, seen_indexes)
+    return index, entry, digest
+
+
+def _proven_index(
+    event: dict[str, Any], label: str, data: bytes, checkpoint: SignedCheckpoint, seen_indexes: set[int]
+) -> int:
+    """The event's log index, once, with an inclusion proof in the signed tree; raises _Unproven."""
+    index = event.get("log_index")
+    proof = event.get("inclusion_proof")
+    if not isinstance(index, int) or isinstance(index, bool) or index < 0 or not isinstance(proof, list):
+        raise _Unproven(f"{label}: it has no place in the log (no log index or proof)")
+    if index in seen_indexes:
+        raise _Unproven(f"{label}: log index {index} appears twice")
+    seen_indexes.add(index)
+    try:
+        path = [_hex32(p, "a proof hash") for p in proof]
+    except ValueError as exc:
+        raise _Unproven(f"{label}: its inclusion proof is malformed") from exc
+    if not verify_inclusion(
+        hashlib.sha256(LEAF_PREFIX + data).digest(), index, checkpoint.tree_size, path, checkpoint.root_hash
+    ):
+        raise _Unproven(
+            f"{label}: not proven to be entry {index} of the log signed at {checkpoint.timestamp_text} "
+            f"(tree size {checkpoint.tree_size})"
+        )
+    return index
+
+
+def _check_chains(
+    chains: dict[Any, _Chain], signed_heads: dict[Any, dict[str, Any]], fail: Callable[[str], None]
+) -> None:
+    """Each item's chain: contiguous from 1, linked, ending at the head the manifest signs."""
     for item_id, chain in sorted(chains.items(), key=lambda kv: str(kv[0])):
-        if not all(isinstance(seq, int) for seq, _, _ in chain):
-            fail(f"item {item_id}: an event has no sequence number")
-            continue
-        chain.sort(key=lambda link: link[0])
-        previous = GENESIS_HASH
-        for expected, (seq, entry, digest) in enumerate(chain, start=1):
-            if seq != expected:
-                fail(f"item {item_id}: event no. {expected} is missing (found no. {seq})")
-                break
-            if entry.get("prev_hash") != previous:
-                fail(f"item {item_id}: event no. {seq} does not link to event no. {seq - 1}")
-                break
-            previous = digest
-        else:
-            head = signed_heads.get(item_id)
-            if head is None:
-                fail(f"item {item_id}: not among the items of the signed manifest")
-            elif head["event_count"] != len(chain) or head["last_event_hash"] != previous:
-                fail(
-                    f"item {item_id}: the history is incomplete ({len(chain)} of "
-                    f"{head['event_count']} events signed in the manifest)"
-                )
+        _check_chain(item_id, chain, signed_heads.get(item_id), fail)
     for item_id, head in signed_heads.items():
         if head["event_count"] and item_id not in chains:
             fail(
@@ -614,7 +696,37 @@ def verify_bundle(
                 "dossier"
             )
 
-    # The unsigned list of items must say what the manifest signs.
+
+def _check_chain(
+    item_id: Any, chain: _Chain, head: dict[str, Any] | None, fail: Callable[[str], None]
+) -> None:
+    """One item's chain (sorted in place by number, when every event has one) against its signed head."""
+    if not all(isinstance(seq, int) for seq, _, _ in chain):
+        fail(f"item {item_id}: an event has no sequence number")
+        return
+    chain.sort(key=lambda link: link[0])
+    previous = GENESIS_HASH
+    for expected, (seq, entry, digest) in enumerate(chain, start=1):
+        if seq != expected:
+            fail(f"item {item_id}: event no. {expected} is missing (found no. {seq})")
+            return
+        if entry.get("prev_hash") != previous:
+            fail(f"item {item_id}: event no. {seq} does not link to event no. {seq - 1}")
+            return
+        previous = digest
+    if head is None:
+        fail(f"item {item_id}: not among the items of the signed manifest")
+    elif head["event_count"] != len(chain) or head["last_event_hash"] != previous:
+        fail(
+            f"item {item_id}: the history is incomplete ({len(chain)} of "
+            f"{head['event_count']} events signed in the manifest)"
+        )
+
+
+def _check_item_list(
+    bundle: dict[str, Any], signed_heads: dict[Any, dict[str, Any]], fail: Callable[[str], None]
+) -> dict[Any, dict[str, Any]]:
+    """The unsigned list of items must say what the manifest signs. Returns it by item id."""
     heads = (
         {i.get("item_id"): i for i in bundle.get("items", []) if isinstance(i, dict)}
         if isinstance(bundle.get("items"), list)
@@ -632,11 +744,15 @@ def verify_bundle(
                 f"item {listed_id}: its event_count or last_event_hash ({head.get('event_count')!r} events) "
                 f"differs from the signed manifest ({signed['event_count']} events): altered"
             )
+    return heads
 
-    # The set of events is the one signed.
+
+def _check_event_set(
+    logged: list[tuple[int, str]], events: int, signed_events: dict[str, Any], fail: Callable[[str], None]
+) -> None:
+    """The set of events is the one signed (checked when every event of the dossier was proven)."""
     logged.sort()
-    signed_events = manifest["events"]
-    if len(logged) == len(events) and (
+    if len(logged) == events and (
         len(logged) != signed_events["count"]
         or events_digest([h for _, h in logged]) != signed_events["sha256"]
     ):
@@ -645,7 +761,11 @@ def verify_bundle(
             "manifest: some were removed, added or replaced"
         )
 
-    # The descriptive fields must agree with what the signed entries say about them.
+
+def _check_registrations(
+    chains: dict[Any, _Chain], heads: dict[Any, dict[str, Any]], fail: Callable[[str], None]
+) -> None:
+    """The descriptive fields must agree with what the signed entries say about them."""
     for item_id, chain in chains.items():
         first = chain[0][1] if chain and chain[0][0] == 1 else None
         head = heads.get(item_id)
@@ -659,41 +779,61 @@ def verify_bundle(
                     f"({registered[name]!r})"
                 )
 
-    # Every event belongs to the (signed) subject.
+
+def _check_subject(
+    bundle: dict[str, Any],
+    signed_subject: dict[str, Any],
+    heads: dict[Any, dict[str, Any]],
+    events: list[Any],
+    fail: Callable[[str], None],
+) -> None:
+    """Every event belongs to the (signed) subject."""
     kind = signed_subject["type"]
     key = {"item": "item_id", "case": "case_id"}[kind]
+    subject = _mapping(bundle, "subject")
     if key == "item_id" and subject.get("label_code") != heads.get(signed_subject["item_id"], {}).get(
         "label_code"
     ):
         fail(f"the subject's label code {subject.get('label_code')!r} is not its item's")
-    else:
-        for event in events:
-            entry = event.get("entry") if isinstance(event, dict) else None
-            if isinstance(entry, dict) and entry.get(key) != signed_subject[key]:
-                fail(f"{_event_label(event)}: belongs to another {kind}")
-                break
+        return
+    for event in events:
+        entry = event.get("entry") if isinstance(event, dict) else None
+        if isinstance(entry, dict) and entry.get(key) != signed_subject[key]:
+            fail(f"{_event_label(event)}: belongs to another {kind}")
+            return
 
-    if report.ok:
-        described = subject.get("label_code") or subject.get("title")
-        report.summary = [
-            f"subject: {kind} {signed_subject[key]}" + (f" ({described})" if described else ""),
-            f"events: {len(events)}, items: {len(chains)}, every item history complete from its first event "
-            "to the head signed in the manifest",
-            f"checkpoint: log {c.origin!r}, {c.tree_size} entries, signed {checkpoint.timestamp_text}",
-            f"root hash: {c.root_hash.hex()}",
-            f"manifest signed {manifest['created_at']}",
-            f"signing key: {key_id(public_key)}"
-            + (
-                ""
-                if trusted_key is not None or policy is not None
-                else " (taken from the bundle: compare it with the published key)"
-            ),
-            *report.witness_lines,
-            _live_state_line(signed_live),
-        ]
-        later = bundle.get("later_events")
-        if isinstance(later, int) and later > 0:
-            report.summary.append(
-                f"{later} later event(s) of the subject were not yet witnessed at export and are not in this dossier"
-            )
-    return report
+
+def _summary(
+    bundle: dict[str, Any],
+    manifest: dict[str, Any],
+    checkpoint: SignedCheckpoint,
+    public_key: Ed25519PublicKey,
+    items: int,
+    key_given: bool,
+    report: BundleReport,
+) -> list[str]:
+    """What a dossier that verifies is about, and on whose word."""
+    signed_subject = manifest["subject"]
+    kind = signed_subject["type"]
+    key = {"item": "item_id", "case": "case_id"}[kind]
+    subject = _mapping(bundle, "subject")
+    c = checkpoint.checkpoint
+    described = subject.get("label_code") or subject.get("title")
+    summary = [
+        f"subject: {kind} {signed_subject[key]}" + (f" ({described})" if described else ""),
+        f"events: {report.events}, items: {items}, every item history complete from its first event "
+        "to the head signed in the manifest",
+        f"checkpoint: log {c.origin!r}, {c.tree_size} entries, signed {checkpoint.timestamp_text}",
+        f"root hash: {c.root_hash.hex()}",
+        f"manifest signed {manifest['created_at']}",
+        f"signing key: {key_id(public_key)}"
+        + ("" if key_given else " (taken from the bundle: compare it with the published key)"),
+        *report.witness_lines,
+        _live_state_line(manifest.get("live_state")),
+    ]
+    later = bundle.get("later_events")
+    if isinstance(later, int) and later > 0:
+        summary.append(
+            f"{later} later event(s) of the subject were not yet witnessed at export and are not in this dossier"
+        )
+    return summary

@@ -28,7 +28,6 @@ check-outs… — the full verification does). Run ``verify-audit`` in full regu
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -45,19 +44,22 @@ from custody.models.ledger import Checkpoint, LogEntry
 
 from . import replay as replay_
 from .canonical import GENESIS_HASH
-from .ledger import LedgerNotInitialised, LedgerSettings, read_head
-from .merkle import LEAF_PREFIX, MerkleFrontier
+from .ledger import LedgerSettings
+from .merkle import MerkleFrontier
 from .verification import (
     FETCH_ROWS,
     Problem,
     UnreadableRow,
     _Chains,
-    _check_stored_checkpoint,
+    _check_chain_head,
+    _check_log_head,
+    _check_stored_checkpoints,
     _Collector,
     _event_columns,
+    _log_statement,
+    _read_log,
     _row_columns,
     check_row,
-    entry_and_bytes,
     event_entry_of,
 )
 
@@ -146,18 +148,8 @@ def verify_since_mark(
     started = time.perf_counter()
     report = IncrementalReport()
     problem = _Collector(report, max_problems)
-    mark, why = latest_mark(session)
+    mark = _usable_mark(session, report, problem)
     if mark is None:
-        problem("incremental.no_mark", why or "")
-        report.seconds = time.perf_counter() - started
-        return report
-    report.mark = mark
-    if mark.frontier.root() != mark.root:
-        problem(
-            "incremental.mark",
-            N_("The last verification (event %(event_id)s) states a frontier that does not give its root."),
-            event_id=mark.event_id,
-        )
         report.seconds = time.perf_counter() - started
         return report
 
@@ -174,87 +166,57 @@ def verify_since_mark(
     # 2. The new entries, in log order (kept: they are what this run is about).
     rows = list(
         session.execute(
-            select(
-                LogEntry.log_index,
-                LogEntry.event_id.label("logged_event_id"),
-                LogEntry.leaf_hash,
-                *_event_columns(),
-            )
-            .select_from(LogEntry)
-            .outerjoin(AuditEvent, AuditEvent.id == LogEntry.event_id)
+            _log_statement()
             .where(LogEntry.log_index >= mark.log_size)
-            .order_by(LogEntry.log_index)
             .execution_options(yield_per=FETCH_ROWS)
         )
     )
     touched = {row.item_id for row in rows if isinstance(row.item_id, int)}
     chains = _Chains(problem)
     chains.heads.update(_heads_before(session, touched, mark.log_size))
-    mark_index: int | None = None
-    expected_index = mark.log_size
-    for row in rows:
-        if row.log_index != expected_index:
-            problem(
-                "log.gap",
-                N_("The log jumps from entry %(expected)s to entry %(found)s: entries are missing."),
-                log_index=expected_index,
-                expected=expected_index,
-                found=row.log_index,
-            )
-        expected_index = row.log_index + 1
-        if row.id is None:
-            problem(
-                "log.no_event",
-                N_(
-                    "Log entry %(log_index)s names event %(event_id)s, which does not exist: the event was deleted."
-                ),
-                log_index=row.log_index,
-                event_id=row.logged_event_id,
-            )
-            leaf = bytes.fromhex(row.leaf_hash) if len(row.leaf_hash or "") == 64 else b"\0" * 32
-        else:
-            report.events += 1
-            if row.id == mark.event_id:
-                mark_index = row.log_index
-            try:
-                data = entry_and_bytes(row)[1]
-            except UnreadableRow as exc:
-                problem(
-                    "event.unreadable",
-                    N_("Event %(event_id)s cannot be read: %(reason)s."),
-                    event_id=row.id,
-                    reason=str(exc),
-                )
-                data = b""
-            digest = hashlib.sha256(data).hexdigest()
-            if data and digest != row.hash:
-                problem(
-                    "event.altered",
-                    N_("Event %(event_id)s was altered: its content does not match its hash."),
-                    event_id=row.id,
-                    item_id=row.item_id,
-                )
-            leaf = hashlib.sha256(LEAF_PREFIX + data).digest()
-            if leaf.hex() != row.leaf_hash:
-                problem(
-                    "log.leaf",
-                    N_("Log entry %(log_index)s does not match event %(event_id)s."),
-                    log_index=row.log_index,
-                    event_id=row.id,
-                )
-            chains.add(row, row.hash if isinstance(row.hash, str) else digest)
-        frontier.append(leaf)
-        if frontier.size in wanted:
-            roots[frontier.size] = frontier.root()
-    report.log_size = frontier.size
-    report.root = frontier.root()
-    report.frontier = frontier.to_hex()
+    _read_log(rows, frontier, wanted, roots, chains, problem, report)
 
     # 3. Signed checkpoints past the mark; one of them covers the mark's own event.
-    previous: Checkpoint | None = None
-    for checkpoint in checkpoints:
-        _check_stored_checkpoint(settings, checkpoint, previous, roots, report.log_size, problem)
-        previous = checkpoint
+    _check_stored_checkpoints(settings, checkpoints, roots, report.log_size, problem)
+    _check_mark_signed(mark, _mark_index(rows, mark), checkpoints, problem)
+    _check_log_head(session, report.log_size, frontier, problem)
+
+    # 4 and 5. Touched items: chain heads, and the live row against the whole history.
+    _check_items(session, touched, chains, problem, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _usable_mark(session: Session, report: IncrementalReport, problem: _Collector) -> Mark | None:
+    """1. The mark (kept in the report), when there is one and its frontier gives its root."""
+    mark, why = latest_mark(session)
+    if mark is None:
+        problem("incremental.no_mark", why or "")
+        return None
+    report.mark = mark
+    if mark.frontier.root() != mark.root:
+        problem(
+            "incremental.mark",
+            N_("The last verification (event %(event_id)s) states a frontier that does not give its root."),
+            event_id=mark.event_id,
+        )
+        return None
+    return mark
+
+
+def _mark_index(rows: list[Any], mark: Mark) -> int | None:
+    """Where the mark's own event is in the log (the last place, should it appear twice)."""
+    index: int | None = None
+    for row in rows:
+        if row.id is not None and row.id == mark.event_id:
+            index = row.log_index
+    return index
+
+
+def _check_mark_signed(
+    mark: Mark, mark_index: int | None, checkpoints: list[Checkpoint], problem: _Collector
+) -> None:
+    """The mark's event is in the log after the size it checked, and a signed checkpoint covers it."""
     if mark_index is None:
         problem(
             "incremental.mark_not_logged",
@@ -269,24 +231,6 @@ def verify_since_mark(
             ),
             event_id=mark.event_id,
         )
-    try:
-        head = read_head(session)
-        if head.tree_size != report.log_size or head.frontier.hashes != frontier.hashes:
-            problem(
-                "log.head",
-                N_(
-                    "The stored log head (%(stored)s entries) does not match the log as recomputed (%(found)s entries)."
-                ),
-                stored=head.tree_size,
-                found=report.log_size,
-            )
-    except (LedgerNotInitialised, ValueError):
-        problem("log.head_missing", N_("The stored log head is missing or unreadable."))
-
-    # 4 and 5. Touched items: chain heads, and the live row against the whole history.
-    _check_items(session, touched, chains, problem, report)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _heads_before(session: Session, item_ids: set[int], size: int) -> dict[int, tuple[int, str]]:
@@ -340,18 +284,7 @@ def _check_items(
             found.add(row.id)
             report.items += 1
             check_row(replay.records[replay_.ITEM].get(row.id), replay_.ITEM, row.id, row._mapping, problem)
-            seq, chain_hash = chains.head(row.id)
-            if row.id not in chains.broken and (row.event_count != seq or row.last_event_hash != chain_hash):
-                problem(
-                    "chain.head",
-                    N_(
-                        "Item %(item_id)s: its record says %(count)s events but its history in the "
-                        "log has %(found)s: events were removed or added."
-                    ),
-                    item_id=row.id,
-                    count=row.event_count,
-                    found=seq,
-                )
+            _check_chain_head(chains, row.id, row.event_count, row.last_event_hash, problem)
         for item_id in sorted(set(chunk) - found):
             problem(
                 "live.row_missing",

@@ -282,7 +282,12 @@ def verify_consistency(
         return not proof and old_root == EMPTY_ROOT
     if not proof:
         return False
-    path = [bytes(p) for p in proof]
+    return _consistent(old_size, new_size, old_root, new_root, [bytes(p) for p in proof])
+
+
+def _consistent(old_size: int, new_size: int, old_root: bytes, new_root: bytes, path: list[bytes]) -> bool:
+    """The RFC 9162 §2.1.4.2 verification proper, for ``0 < old_size < new_size`` and a proof
+    that is not empty."""
     if old_size & (old_size - 1) == 0:
         # The old tree is one complete subtree, so its root is the proof's implicit first node.
         path.insert(0, bytes(old_root))

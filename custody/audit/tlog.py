@@ -254,54 +254,8 @@ def parse_policy(data: bytes | str) -> Policy:
         stripped = line.strip(_WS)
         if not stripped or stripped.startswith("#"):
             continue
-        words = _fields(stripped)
-        keyword = words[0]
         try:
-            if keyword == "log" and len(words) in (2, 3):
-                key = parse_vkey(words[1])
-                if key.key_type != TYPE_ED25519:
-                    raise PolicyError("a log key signs checkpoints with Ed25519 (type 0x01)")
-                if any(log.key.same_key(key) for log in policy.logs):
-                    raise PolicyError("a log is listed twice")
-                policy.logs.append(PolicyLog(key, words[2] if len(words) == 3 else None))
-            elif keyword == "witness" and len(words) in (3, 4):
-                name, key = words[1], parse_vkey(words[2])
-                if key.key_type != TYPE_COSIGNATURE_V1:
-                    raise PolicyError("a witness key makes cosignature/v1 signatures (type 0x04)")
-                if name == "none" or name in defined:
-                    raise PolicyError(f"the name {name} is already defined")
-                if any(w.key.same_key(key) for w in policy.witnesses.values()):
-                    raise PolicyError("a witness key is listed twice")
-                policy.witnesses[name] = PolicyWitness(name, key, words[3] if len(words) == 4 else None)
-                defined.add(name)
-            elif keyword == "group" and len(words) >= 4:
-                name, k_text, members = words[1], words[2], tuple(words[3:])
-                if name == "none" or name in defined:
-                    raise PolicyError(f"the name {name} is already defined")
-                if len(set(members)) != len(members):
-                    raise PolicyError("a group lists each member once")
-                for member in members:
-                    if member not in defined:
-                        raise PolicyError(f"{member} is not defined on an earlier line")
-                n = len(members)
-                if k_text == "all":
-                    k = n
-                elif k_text == "any":
-                    k = 1
-                else:
-                    k = _decimal(k_text, "a group threshold")
-                    if not 1 <= k <= n:
-                        raise PolicyError("a group threshold is between 1 and the number of members")
-                policy.groups[name] = PolicyGroup(name, k, members)
-                defined.add(name)
-            elif keyword == "quorum" and len(words) == 2:
-                if quorum is not None:
-                    raise PolicyError("a policy has exactly one quorum line")
-                if words[1] != "none" and words[1] not in defined:
-                    raise PolicyError(f"{words[1]} is not defined on an earlier line")
-                quorum = words[1]
-            else:
-                raise PolicyError(f"unknown or malformed line: {keyword}")
+            quorum = _policy_line(policy, _fields(stripped), defined, quorum)
         except (NoteError, CheckpointError) as exc:
             raise PolicyError(f"line {number}: {exc}") from exc
         except PolicyError as exc:
@@ -312,6 +266,75 @@ def parse_policy(data: bytes | str) -> Policy:
         raise PolicyError("a policy has exactly one quorum line")
     policy.quorum = quorum
     return policy
+
+
+def _policy_line(policy: Policy, words: list[str], defined: set[str], quorum: str | None) -> str | None:
+    """One line of a policy — a log, a witness, a group or the quorum — added to ``policy``; the
+    names it defines are added to ``defined``. Returns the quorum named so far."""
+    keyword = words[0]
+    if keyword == "log" and len(words) in (2, 3):
+        _add_log(policy, words)
+    elif keyword == "witness" and len(words) in (3, 4):
+        _add_witness(policy, words, defined)
+    elif keyword == "group" and len(words) >= 4:
+        _add_group(policy, words, defined)
+    elif keyword == "quorum" and len(words) == 2:
+        if quorum is not None:
+            raise PolicyError("a policy has exactly one quorum line")
+        if words[1] != "none" and words[1] not in defined:
+            raise PolicyError(f"{words[1]} is not defined on an earlier line")
+        return words[1]
+    else:
+        raise PolicyError(f"unknown or malformed line: {keyword}")
+    return quorum
+
+
+def _add_log(policy: Policy, words: list[str]) -> None:
+    """``log <vkey> [<url>]``."""
+    key = parse_vkey(words[1])
+    if key.key_type != TYPE_ED25519:
+        raise PolicyError("a log key signs checkpoints with Ed25519 (type 0x01)")
+    if any(log.key.same_key(key) for log in policy.logs):
+        raise PolicyError("a log is listed twice")
+    policy.logs.append(PolicyLog(key, words[2] if len(words) == 3 else None))
+
+
+def _add_witness(policy: Policy, words: list[str], defined: set[str]) -> None:
+    """``witness <name> <vkey> [<url>]``."""
+    name, key = words[1], parse_vkey(words[2])
+    if key.key_type != TYPE_COSIGNATURE_V1:
+        raise PolicyError("a witness key makes cosignature/v1 signatures (type 0x04)")
+    if name == "none" or name in defined:
+        raise PolicyError(f"the name {name} is already defined")
+    if any(w.key.same_key(key) for w in policy.witnesses.values()):
+        raise PolicyError("a witness key is listed twice")
+    policy.witnesses[name] = PolicyWitness(name, key, words[3] if len(words) == 4 else None)
+    defined.add(name)
+
+
+def _add_group(policy: Policy, words: list[str], defined: set[str]) -> None:
+    """``group <name> <all|any|k> <member>...``, each member defined on an earlier line."""
+    name, k_text, members = words[1], words[2], tuple(words[3:])
+    if name == "none" or name in defined:
+        raise PolicyError(f"the name {name} is already defined")
+    if len(set(members)) != len(members):
+        raise PolicyError("a group lists each member once")
+    for member in members:
+        if member not in defined:
+            raise PolicyError(f"{member} is not defined on an earlier line")
+    policy.groups[name] = PolicyGroup(name, _group_threshold(k_text, len(members)), members)
+    defined.add(name)
+
+
+def _group_threshold(k_text: str, n: int) -> int:
+    if k_text == "all":
+        return n
+    if k_text == "any":
+        return 1
+    k = _decimal(k_text, "a group threshold")
+    if not 1 <= k <= n:
+        raise PolicyError("a group threshold is between 1 and the number of members")
+    return k
 
 
 # -- judging a checkpoint against a policy -------------------------------------------------------

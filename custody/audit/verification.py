@@ -17,14 +17,14 @@ import binascii
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy import String, false, func, select, type_coerce
+from sqlalchemy import Select, String, false, func, select, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -331,17 +331,7 @@ def verify_ledger(
     started = time.perf_counter()
     report = LedgerReport()
     problem = _Collector(report, max_problems)
-
-    exported: SignedCheckpoint | None = None
-    if against is not None:
-        try:
-            exported = read_checkpoint(against)
-        except ValueError as exc:
-            problem(
-                "exported.malformed",
-                N_("The exported checkpoint cannot be read: %(reason)s."),
-                reason=str(exc),
-            )
+    exported = _read_exported(against, problem)
 
     checkpoints = list(session.scalars(select(Checkpoint).order_by(Checkpoint.id)))
     report.checkpoints = len(checkpoints)
@@ -357,7 +347,53 @@ def verify_ledger(
     # record's history along the way.
     chains = _Chains(problem)
     replay = Replay()
-    stmt = (
+    rows = session.execute(_log_statement().execution_options(yield_per=FETCH_ROWS))
+    _read_log(rows, frontier, wanted, roots, chains, problem, report, replay)
+
+    # 2. Every event in the log exactly once.
+    _check_every_event_logged_once(session, problem)
+
+    # 3. Stored checkpoints: signed by us, consistent with the log as recomputed.
+    _check_stored_checkpoints(settings, checkpoints, roots, report.log_size, problem)
+
+    # 4. A checkpoint held outside: the log must still extend it.
+    if exported is not None:
+        _check_exported(settings, exported, roots, report.log_size, problem)
+
+    # 5. The caches: the stored log head and each item's chain head.
+    _check_log_head(session, report.log_size, frontier, problem)
+    report.items = 0
+    for item_id, count, last_hash in session.execute(
+        select(Item.id, Item.event_count, Item.last_event_hash).order_by(Item.id)
+    ):
+        report.items += 1
+        _check_chain_head(chains, item_id, count, last_hash, problem)
+
+    # 6. The live rows: each holds what its history says, and each history has its row.
+    check_live_rows(session, replay, problem, report.records)
+
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _read_exported(against: object | None, problem: _Collector) -> SignedCheckpoint | None:
+    """The exported checkpoint document held outside the database, when given and readable."""
+    if against is None:
+        return None
+    try:
+        return read_checkpoint(against)
+    except ValueError as exc:
+        problem(
+            "exported.malformed",
+            N_("The exported checkpoint cannot be read: %(reason)s."),
+            reason=str(exc),
+        )
+        return None
+
+
+def _log_statement() -> Select[Any]:
+    """The log entries in order, each with its event's columns as stored (none: the event is gone)."""
+    return (
         select(
             LogEntry.log_index,
             LogEntry.event_id.label("logged_event_id"),
@@ -367,10 +403,34 @@ def verify_ledger(
         .select_from(LogEntry)
         .outerjoin(AuditEvent, AuditEvent.id == LogEntry.event_id)
         .order_by(LogEntry.log_index)
-        .execution_options(yield_per=FETCH_ROWS)
     )
-    expected_index = 0
-    for row in session.execute(stmt):
+
+
+class _LogTally(Protocol):
+    """What reading the log sets in a report (a full one, or an incremental one)."""
+
+    events: int
+    log_size: int
+    root: bytes
+    frontier: list[str]
+
+
+def _read_log(
+    rows: Iterable[Any],
+    frontier: MerkleFrontier,
+    wanted: set[int],
+    roots: dict[int, bytes],
+    chains: _Chains,
+    problem: _Collector,
+    report: _LogTally,
+    replay: Replay | None = None,
+) -> None:
+    """Log entries read in order from ``frontier.size`` on: no gap, each against its event (and
+    its item's chain; its entry into ``replay`` when given). Carries ``frontier`` forward, keeps
+    its root at the ``wanted`` sizes in ``roots``, and sets the report's events, log size, root
+    and frontier."""
+    expected_index = frontier.size
+    for row in rows:
         if row.log_index != expected_index:
             problem(
                 "log.gap",
@@ -380,55 +440,64 @@ def verify_ledger(
                 found=row.log_index,
             )
         expected_index = row.log_index + 1
-        if row.id is None:
-            problem(
-                "log.no_event",
-                N_(
-                    "Log entry %(log_index)s names event %(event_id)s, which does not exist: "
-                    "the event was deleted."
-                ),
-                log_index=row.log_index,
-                event_id=row.logged_event_id,
-            )
-            leaf = bytes.fromhex(row.leaf_hash) if len(row.leaf_hash or "") == 64 else b"\0" * 32
-        else:
-            report.events += 1
-            try:
-                entry, data = entry_and_bytes(row)
-                replay.add(entry, row.id)
-            except UnreadableRow as exc:
-                problem(
-                    "event.unreadable",
-                    N_("Event %(event_id)s cannot be read: %(reason)s."),
-                    event_id=row.id,
-                    reason=str(exc),
-                )
-                data = b""
-            digest = hashlib.sha256(data).hexdigest()
-            if data and digest != row.hash:
-                problem(
-                    "event.altered",
-                    N_("Event %(event_id)s was altered: its content does not match its hash."),
-                    event_id=row.id,
-                    item_id=row.item_id,
-                )
-            leaf = hashlib.sha256(LEAF_PREFIX + data).digest()
-            if leaf.hex() != row.leaf_hash:
-                problem(
-                    "log.leaf",
-                    N_("Log entry %(log_index)s does not match event %(event_id)s."),
-                    log_index=row.log_index,
-                    event_id=row.id,
-                )
-            chains.add(row, row.hash if isinstance(row.hash, str) else digest)
-        frontier.append(leaf)
+        frontier.append(_entry_leaf(row, chains, problem, report, replay))
         if frontier.size in wanted:
             roots[frontier.size] = frontier.root()
     report.log_size = frontier.size
     report.root = frontier.root()
     report.frontier = frontier.to_hex()
 
-    # 2. Every event in the log exactly once.
+
+def _entry_leaf(
+    row: Any, chains: _Chains, problem: _Collector, report: _LogTally, replay: Replay | None
+) -> bytes:
+    """One log entry against its event; the leaf recomputed from the event (the stored one when
+    the event is gone)."""
+    if row.id is None:
+        problem(
+            "log.no_event",
+            N_(
+                "Log entry %(log_index)s names event %(event_id)s, which does not exist: "
+                "the event was deleted."
+            ),
+            log_index=row.log_index,
+            event_id=row.logged_event_id,
+        )
+        return bytes.fromhex(row.leaf_hash) if len(row.leaf_hash or "") == 64 else b"\0" * 32
+    report.events += 1
+    try:
+        entry, data = entry_and_bytes(row)
+        if replay is not None:
+            replay.add(entry, row.id)
+    except UnreadableRow as exc:
+        problem(
+            "event.unreadable",
+            N_("Event %(event_id)s cannot be read: %(reason)s."),
+            event_id=row.id,
+            reason=str(exc),
+        )
+        data = b""
+    digest = hashlib.sha256(data).hexdigest()
+    if data and digest != row.hash:
+        problem(
+            "event.altered",
+            N_("Event %(event_id)s was altered: its content does not match its hash."),
+            event_id=row.id,
+            item_id=row.item_id,
+        )
+    leaf = hashlib.sha256(LEAF_PREFIX + data).digest()
+    if leaf.hex() != row.leaf_hash:
+        problem(
+            "log.leaf",
+            N_("Log entry %(log_index)s does not match event %(event_id)s."),
+            log_index=row.log_index,
+            event_id=row.id,
+        )
+    chains.add(row, row.hash if isinstance(row.hash, str) else digest)
+    return leaf
+
+
+def _check_every_event_logged_once(session: Session, problem: _Collector) -> None:
     missing = (
         select(AuditEvent.id)
         .outerjoin(LogEntry, LogEntry.event_id == AuditEvent.id)
@@ -458,20 +527,26 @@ def verify_ledger(
             count=duplicate[1],
         )
 
-    # 3. Stored checkpoints: signed by us, consistent with the log as recomputed.
+
+def _check_stored_checkpoints(
+    settings: LedgerSettings,
+    checkpoints: list[Checkpoint],
+    roots: dict[int, bytes],
+    log_size: int,
+    problem: _Collector,
+) -> None:
+    """Stored checkpoints, each after the one before it."""
     previous: Checkpoint | None = None
     for checkpoint in checkpoints:
-        _check_stored_checkpoint(settings, checkpoint, previous, roots, report.log_size, problem)
+        _check_stored_checkpoint(settings, checkpoint, previous, roots, log_size, problem)
         previous = checkpoint
 
-    # 4. A checkpoint held outside: the log must still extend it.
-    if exported is not None:
-        _check_exported(settings, exported, roots, report.log_size, problem)
 
-    # 5. The caches: the stored log head and each item's chain head.
+def _check_log_head(session: Session, log_size: int, frontier: MerkleFrontier, problem: _Collector) -> None:
+    """The stored log head is the log as recomputed (its size and frontier)."""
     try:
         head = read_head(session)
-        if head.tree_size != report.log_size or head.frontier.hashes != frontier.hashes:
+        if head.tree_size != log_size or head.frontier.hashes != frontier.hashes:
             problem(
                 "log.head",
                 N_(
@@ -479,35 +554,29 @@ def verify_ledger(
                     "(%(found)s entries)."
                 ),
                 stored=head.tree_size,
-                found=report.log_size,
+                found=log_size,
             )
     except (LedgerNotInitialised, ValueError):
         problem("log.head_missing", N_("The stored log head is missing or unreadable."))
-    report.items = 0
-    for item_id, count, last_hash in session.execute(
-        select(Item.id, Item.event_count, Item.last_event_hash).order_by(Item.id)
-    ):
-        report.items += 1
-        seq, chain_hash = chains.head(item_id)
-        if item_id in chains.broken:
-            continue  # already reported
-        if count != seq or last_hash != chain_hash:
-            problem(
-                "chain.head",
-                N_(
-                    "Item %(item_id)s: its record says %(count)s events but its history in the "
-                    "log has %(found)s: events were removed or added."
-                ),
-                item_id=item_id,
-                count=count,
-                found=seq,
-            )
 
-    # 6. The live rows: each holds what its history says, and each history has its row.
-    check_live_rows(session, replay, problem, report.records)
 
-    report.seconds = time.perf_counter() - started
-    return report
+def _check_chain_head(chains: _Chains, item_id: int, count: Any, last_hash: Any, problem: _Collector) -> None:
+    """An item's cached chain head (its row's event_count and last_event_hash) against its history
+    as read; an item whose chain is broken is reported already."""
+    seq, chain_hash = chains.head(item_id)
+    if item_id in chains.broken:
+        return
+    if count != seq or last_hash != chain_hash:
+        problem(
+            "chain.head",
+            N_(
+                "Item %(item_id)s: its record says %(count)s events but its history in the "
+                "log has %(found)s: events were removed or added."
+            ),
+            item_id=item_id,
+            count=count,
+            found=seq,
+        )
 
 
 def _check_stored_checkpoint(

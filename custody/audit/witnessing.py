@@ -49,6 +49,7 @@ from .canonical import format_timestamp
 from .ledger import LedgerSettings
 from .note import (
     TYPE_COSIGNATURE_V1,
+    Note,
     NoteError,
     NoteSignature,
     VerifierKey,
@@ -61,6 +62,7 @@ from .note import (
     verify_signature,
 )
 from .recorder import record_event
+from .signing import Checkpoint as CheckpointBody
 from .signing import parse_checkpoint_body
 from .tlog import (
     Policy,
@@ -860,7 +862,7 @@ def held_checkpoint(session: Session, settings: LedgerSettings, data: bytes) -> 
     is checked against the registered keys (retired ones too: it was made while they counted)."""
     import json
 
-    from custody.witness.core import STATE_FORMAT, WitnessError, read_state_document
+    from custody.witness.core import STATE_FORMAT
 
     try:
         text = data.decode("utf-8")
@@ -872,14 +874,7 @@ def held_checkpoint(session: Session, settings: LedgerSettings, data: bytes) -> 
     except json.JSONDecodeError:
         document = None
     if isinstance(document, dict) and document.get("format") == STATE_FORMAT:
-        try:
-            name, held = read_state_document(document)
-        except WitnessError as exc:
-            raise HeldCheckpointError(str(exc)) from exc
-        if settings.origin not in held:
-            raise HeldCheckpointError(f"the witness state holds no checkpoint of log {settings.origin!r}")
-        text = held[settings.origin].note
-        source = f"checkpoint held by witness {name or '(unnamed)'}"
+        text, source = _note_held_by_witness(settings, document)
     elif isinstance(document, dict):
         return HeldCheckpoint(document, "exported checkpoint")
     elif document is not None:
@@ -889,16 +884,7 @@ def held_checkpoint(session: Session, settings: LedgerSettings, data: bytes) -> 
         checkpoint = parse_checkpoint_body(note.text.encode("utf-8"))
     except (NoteError, ValueError) as exc:
         raise HeldCheckpointError(f"not a signed checkpoint of this log: {exc}") from exc
-    key, signature = "unknown", b""
-    for line in note.signatures:
-        if line.name != checkpoint.origin:
-            continue
-        for kid in [settings.key_id, *settings.trusted_keys]:
-            public = settings.public_key_for(kid)
-            if public is not None and VerifierKey.for_key(checkpoint.origin, 1, public).matches(line):
-                key, signature = kid, line.signature
-        if key == "unknown":
-            key = f"{line.key_id:08x}"
+    key, signature = _log_signature(settings, note, checkpoint)
     result = HeldCheckpoint(
         {
             "origin": checkpoint.origin,
@@ -910,6 +896,43 @@ def held_checkpoint(session: Session, settings: LedgerSettings, data: bytes) -> 
         },
         source,
     )
+    _check_held_cosignatures(session, note, result)
+    return result
+
+
+def _note_held_by_witness(settings: LedgerSettings, document: dict[str, Any]) -> tuple[str, str]:
+    """A witness's state file: the signed note it holds for this log, and where it came from."""
+    from custody.witness.core import WitnessError, read_state_document
+
+    try:
+        name, held = read_state_document(document)
+    except WitnessError as exc:
+        raise HeldCheckpointError(str(exc)) from exc
+    if settings.origin not in held:
+        raise HeldCheckpointError(f"the witness state holds no checkpoint of log {settings.origin!r}")
+    return held[settings.origin].note, f"checkpoint held by witness {name or '(unnamed)'}"
+
+
+def _log_signature(settings: LedgerSettings, note: Note, checkpoint: CheckpointBody) -> tuple[str, bytes]:
+    """The log's signature on the note: the key id of the trusted key that made it, and the
+    signature; when no trusted key did, no signature and the key hash of a line in the log's
+    name (else "unknown")."""
+    key, signature = "unknown", b""
+    for line in note.signatures:
+        if line.name != checkpoint.origin:
+            continue
+        for kid in [settings.key_id, *settings.trusted_keys]:
+            public = settings.public_key_for(kid)
+            if public is not None and VerifierKey.for_key(checkpoint.origin, 1, public).matches(line):
+                key, signature = kid, line.signature
+        if key == "unknown":
+            key = f"{line.key_id:08x}"
+    return key, signature
+
+
+def _check_held_cosignatures(session: Session, note: Note, result: HeldCheckpoint) -> None:
+    """Each cosignature on the note made by a registered witness key: it verifies (a cosigner of
+    the result) or not (a problem of the result)."""
     registered = list(session.scalars(select(WitnessKey)))
     for line in note.signatures:
         for row in registered:
@@ -926,7 +949,6 @@ def held_checkpoint(session: Session, settings: LedgerSettings, data: bytes) -> 
                     f"the cosignature of witness {row.witness.name} (key {row.key_id}) on the held checkpoint "
                     "does not verify: the file was altered"
                 )
-    return result
 
 
 # -- checking the witness records (flask custody verify-audit) -------------------------------------------

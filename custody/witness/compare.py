@@ -95,63 +95,93 @@ def compare(
     result = Comparison()
     for source in sources:
         try:
-            text = read_source(source, origin, timeout=timeout)
-            note = parse_note(text)
-            checkpoint = parse_checkpoint_text(note.text)
-            verified, _ = check_signatures(note, [*log_keys, *witness_keys])
-        except (WitnessError, NoteError, CheckpointError) as exc:
-            kind = "forged or altered" if isinstance(exc, NoteVerificationError) else "unusable"
-            result.problems.append(f"{source}: {exc} ({kind})")
-            continue
-        if checkpoint.origin != origin:
-            result.problems.append(f"{source}: a checkpoint of log {checkpoint.origin!r}, not {origin!r}")
-            continue
-        if not any(v.verifier in log_keys for v in verified):
-            result.problems.append(f"{source}: the checkpoint is not signed by a key of log {origin!r}")
-            continue
-        names = {k.vkey: n for n, k in (witness_names or {}).items()}
-        cosigners = sorted(
-            names.get(v.verifier.vkey, v.verifier.name)
-            for v in verified
-            if v.verifier.key_type == TYPE_COSIGNATURE_V1
-        )
-        if not witness_keys:  # nothing to verify them with: name them, say so
-            cosigners = [f"{s.name} (unverified)" for s in note.signatures if s.name != origin]
-        result.seen.append(Seen(source, text, checkpoint, cosigners))
+            result.seen.append(_seen(source, origin, log_keys, witness_keys, timeout, witness_names))
+        except _Unusable as exc:
+            result.problems.append(str(exc))
 
     proofs: dict[tuple[int, int], list[bytes] | None] = {}
     for i, a in enumerate(result.seen):
         for b in result.seen[i + 1 :]:
-            small, large = sorted((a, b), key=lambda s: s.checkpoint.tree_size)
-            m, n = small.checkpoint.tree_size, large.checkpoint.tree_size
-            if m == n:
-                if small.checkpoint.root_hash == large.checkpoint.root_hash:
-                    result.consistent.append((small, large))
-                else:
-                    result.splits.append((small, large, f"two different roots for the same size {m}"))
-                continue
-            if m == 0:
-                result.consistent.append((small, large))
-                continue
-            if log_url is None:
-                result.undetermined.append((small, large, "sizes differ; give --log-url to fetch a proof"))
-                continue
-            if (m, n) not in proofs:
-                proofs[(m, n)] = _fetch_proof(log_url, token, m, n, timeout)
-            proof = proofs[(m, n)]
-            if proof is None:
-                result.undetermined.append((small, large, "the log gave no consistency proof"))
-            elif verify_consistency(m, n, small.checkpoint.root_hash, large.checkpoint.root_hash, proof):
-                result.consistent.append((small, large))
-            else:
-                result.splits.append(
-                    (
-                        small,
-                        large,
-                        f"the log's consistency proof from {m} to {n} does not join the two checkpoints",
-                    )
-                )
+            _compare_pair(a, b, result, proofs, log_url, token, timeout)
     return result
+
+
+class _Unusable(Exception):
+    """A source that could not be used (the message says which and why)."""
+
+
+def _seen(
+    source: str,
+    origin: str,
+    log_keys: list[VerifierKey],
+    witness_keys: list[VerifierKey],
+    timeout: float,
+    witness_names: dict[str, VerifierKey] | None,
+) -> Seen:
+    """One source's checkpoint, signed by the log, with the witnesses that cosigned it; raises _Unusable."""
+    try:
+        text = read_source(source, origin, timeout=timeout)
+        note = parse_note(text)
+        checkpoint = parse_checkpoint_text(note.text)
+        verified, _ = check_signatures(note, [*log_keys, *witness_keys])
+    except (WitnessError, NoteError, CheckpointError) as exc:
+        kind = "forged or altered" if isinstance(exc, NoteVerificationError) else "unusable"
+        raise _Unusable(f"{source}: {exc} ({kind})") from exc
+    if checkpoint.origin != origin:
+        raise _Unusable(f"{source}: a checkpoint of log {checkpoint.origin!r}, not {origin!r}")
+    if not any(v.verifier in log_keys for v in verified):
+        raise _Unusable(f"{source}: the checkpoint is not signed by a key of log {origin!r}")
+    names = {k.vkey: n for n, k in (witness_names or {}).items()}
+    cosigners = sorted(
+        names.get(v.verifier.vkey, v.verifier.name)
+        for v in verified
+        if v.verifier.key_type == TYPE_COSIGNATURE_V1
+    )
+    if not witness_keys:  # nothing to verify them with: name them, say so
+        cosigners = [f"{s.name} (unverified)" for s in note.signatures if s.name != origin]
+    return Seen(source, text, checkpoint, cosigners)
+
+
+def _compare_pair(
+    a: Seen,
+    b: Seen,
+    result: Comparison,
+    proofs: dict[tuple[int, int], list[bytes] | None],
+    log_url: str | None,
+    token: str | None,
+    timeout: float,
+) -> None:
+    """Two witnesses' checkpoints: equal sizes need equal roots, different sizes a consistency proof
+    (fetched from the log once per pair of sizes, kept in ``proofs``)."""
+    small, large = sorted((a, b), key=lambda s: s.checkpoint.tree_size)
+    m, n = small.checkpoint.tree_size, large.checkpoint.tree_size
+    if m == n:
+        if small.checkpoint.root_hash == large.checkpoint.root_hash:
+            result.consistent.append((small, large))
+        else:
+            result.splits.append((small, large, f"two different roots for the same size {m}"))
+        return
+    if m == 0:
+        result.consistent.append((small, large))
+        return
+    if log_url is None:
+        result.undetermined.append((small, large, "sizes differ; give --log-url to fetch a proof"))
+        return
+    if (m, n) not in proofs:
+        proofs[(m, n)] = _fetch_proof(log_url, token, m, n, timeout)
+    proof = proofs[(m, n)]
+    if proof is None:
+        result.undetermined.append((small, large, "the log gave no consistency proof"))
+    elif verify_consistency(m, n, small.checkpoint.root_hash, large.checkpoint.root_hash, proof):
+        result.consistent.append((small, large))
+    else:
+        result.splits.append(
+            (
+                small,
+                large,
+                f"the log's consistency proof from {m} to {n} does not join the two checkpoints",
+            )
+        )
 
 
 def _fetch_proof(log_url: str, token: str | None, m: int, n: int, timeout: float) -> list[bytes] | None:

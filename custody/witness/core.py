@@ -20,7 +20,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -175,31 +175,43 @@ class WitnessConfig:
         keys = document.get("keys")
         if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
             raise WitnessError(f"{path}: keys must list at least one key file")
-        logs: dict[str, LogConfig] = {}
-        for entry in document.get("logs") or []:
-            try:
-                log = LogConfig(
-                    origin=str(entry["origin"]),
-                    keys=[parse_vkey(v) for v in entry["vkeys"]],
-                    url=entry.get("url"),
-                    token_file=entry.get("token_file"),
-                )
-            except (KeyError, TypeError, NoteError) as exc:
-                raise WitnessError(f"{path}: a log entry is malformed: {exc}") from exc
-            for key in log.keys:
-                if key.key_type != TYPE_ED25519 or key.name != log.origin:
-                    raise WitnessError(
-                        f"{path}: log {log.origin!r}: {key.vkey} is not an Ed25519 key named after the origin"
-                    )
-            if log.origin in logs:
-                raise WitnessError(f"{path}: log {log.origin!r} is listed twice")
-            logs[log.origin] = log
+        logs = _read_logs(path, document.get("logs") or [])
         config = cls(path=path, name=str(name), key_files=keys, logs=logs)
         for attribute in ("state", "refusals", "history"):
             value = document.get(attribute)
             if value is not None:
                 setattr(config, attribute, str(value))
         return config
+
+
+def _read_logs(path: Path, entries: Iterable[Any]) -> dict[str, LogConfig]:
+    """The ``logs`` of a witness configuration, each once, by origin."""
+    logs: dict[str, LogConfig] = {}
+    for entry in entries:
+        log = _read_log_config(path, entry)
+        if log.origin in logs:
+            raise WitnessError(f"{path}: log {log.origin!r} is listed twice")
+        logs[log.origin] = log
+    return logs
+
+
+def _read_log_config(path: Path, entry: Any) -> LogConfig:
+    """One log a witness follows: its origin, its Ed25519 keys named after the origin, its URL."""
+    try:
+        log = LogConfig(
+            origin=str(entry["origin"]),
+            keys=[parse_vkey(v) for v in entry["vkeys"]],
+            url=entry.get("url"),
+            token_file=entry.get("token_file"),
+        )
+    except (KeyError, TypeError, NoteError) as exc:
+        raise WitnessError(f"{path}: a log entry is malformed: {exc}") from exc
+    for key in log.keys:
+        if key.key_type != TYPE_ED25519 or key.name != log.origin:
+            raise WitnessError(
+                f"{path}: log {log.origin!r}: {key.vkey} is not an Ed25519 key named after the origin"
+            )
+    return log
 
 
 # -- files --------------------------------------------------------------------------------------------
