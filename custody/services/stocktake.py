@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from custody.audit.recorder import record_event
@@ -592,6 +592,27 @@ def discrepancies_query(
     if stocktake_id is not None:
         stmt = stmt.where(StocktakeDiscrepancy.stocktake_id == stocktake_id)
     return stmt.order_by(StocktakeDiscrepancy.id)
+
+
+def list_discrepancies(
+    session: Session,
+    actor: Actor,
+    *,
+    status: DiscrepancyStatus | None = None,
+    stocktake_id: int | None = None,
+) -> list[StocktakeDiscrepancy]:
+    return list(session.scalars(discrepancies_query(actor, status=status, stocktake_id=stocktake_id)))
+
+
+def count_discrepancies(session: Session, actor: Actor, *, status: DiscrepancyStatus | None = None) -> int:
+    stmt = discrepancies_query(actor, status=status).order_by(None).subquery()
+    return session.scalar(select(func.count()).select_from(stmt)) or 0
+
+
+def list_stocktakes(
+    session: Session, actor: Actor, *, status: StocktakeStatus | None = None
+) -> list[Stocktake]:
+    return list(session.scalars(stocktakes_query(actor, status=status)))
 
 
 # -- the report (PDF and XLSX; both from ``report_lines`` so their numbers agree) -----------------

@@ -19,6 +19,7 @@ template global registered here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
@@ -27,7 +28,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from wtforms import (
     DateField,
     IntegerField,
@@ -46,22 +46,19 @@ from custody.access import current_actor, request_origin
 from custody.database import writes_on_get
 from custody.domain.clock import local_date
 from custody.domain.deadlines import AlertRule
-from custody.domain.enums import CaseStage, DispositionStatus, ItemCategory, ItemStatus, LocationState, Role
+from custody.domain.enums import CaseStage, ItemCategory, ItemStatus, Role
 from custody.domain.errors import DomainError
 from custody.domain.i18n import N_
-from custody.domain.judgment_orders import OrderKind, OrderLine, OrderStatus
+from custody.domain.judgment_orders import OrderKind, OrderLine
 from custody.domain.milestones import NoticeBasis
 from custody.domain.owner_lookup import FAILURE_WINDOW, LookupOutcome, is_victim_lookup_no
-from custody.domain.policy import Action, Relation, allowed, require
+from custody.domain.policy import Action, allowed, require
 from custody.domain.spot_checks import MAX_SAMPLE, SpotCheckResult
 from custody.domain.stocktake import DISCREPANCIES, DiscrepancyStatus, StocktakeResult, StocktakeStatus
 from custody.downloads import ledger_export_response, stocktake_report_response
+from custody.errors import record_denial, translate
 from custody.extensions import db
 from custody.i18n import yuan
-from custody.models.agency import Agency
-from custody.models.case import Case
-from custody.models.item import Item
-from custody.models.oversight import CaseClosure, CaseJudgment, PublicNotice, UnrelatedFinding
 from custody.orm import utcnow
 from custody.printing import SpotCheckLine, SpotCheckRecord
 from custody.printing import spot_check_record_pdf as spot_check_record
@@ -79,10 +76,9 @@ from custody.services import (
     stocktake,
 )
 from custody.services.items import ItemQuery
-from custody.services.visibility import get_case
 from custody.web import charts
 
-from .helpers import enum_or_none, paginate, send_document, show_domain_error, submit_form
+from .helpers import PageForms, enum_or_none, paginate, refuse, send_document, submit
 from .lifecycle_forms import YuanField
 
 bp = Blueprint("oversight", __name__)
@@ -311,7 +307,7 @@ ORDER_FIELDS = {
 
 def _agency_names() -> dict[int, str]:
     if "oversight_agencies" not in g:
-        g.oversight_agencies = dict(db.session.execute(select(Agency.id, Agency.name)).all())
+        g.oversight_agencies = {agency.id: agency.name for agency in accounts.list_agencies(db.session)}
     return g.oversight_agencies
 
 
@@ -331,6 +327,29 @@ def _can(action: Action) -> bool:
         return allowed(current_actor(), action)
     except DomainError:
         return False
+
+
+def post_back(
+    form: FlaskForm,
+    call: Callable[[], Any],
+    *,
+    done: str | Callable[[Any], str],
+    back: str,
+    incomplete: str | None = None,
+) -> Any:
+    """A button that posts and returns to the page it sits on: the page is drawn anew by the
+    redirect, so a refusal is flashed there, and ``incomplete`` when the form itself was not."""
+    called = False
+
+    def run() -> Any:
+        nonlocal called
+        called = True
+        return call()
+
+    outcome = submit(form, run, done=done, to=back)
+    if not called and incomplete and form.is_submitted():
+        flash(incomplete, "error")
+    return outcome.response or redirect(back)
 
 
 # The legal source of each deadline rule as the pages show it: the law's name in the user's language,
@@ -434,12 +453,8 @@ def dashboard():
     every = alerts.alerts_for(db.session, actor)
     form = AlertFilterForm(request.args)
     found = _filtered_alerts(form)
-    open_discrepancies = db.session.scalar(
-        select(func.count()).select_from(
-            stocktake.discrepancies_query(actor, status=DiscrepancyStatus.OPEN).order_by(None).subquery()
-        )
-    )
-    open_stocktakes = list(db.session.scalars(stocktake.stocktakes_query(actor, status=StocktakeStatus.OPEN)))
+    open_discrepancies = stocktake.count_discrepancies(db.session, actor, status=DiscrepancyStatus.OPEN)
+    open_stocktakes = stocktake.list_stocktakes(db.session, actor, status=StocktakeStatus.OPEN)
     return render_template(
         "oversight/dashboard.html",
         form=form,
@@ -447,7 +462,7 @@ def dashboard():
         total=len(found),
         summary=alerts.summary(every),
         rules=list(AlertRule),
-        open_discrepancies=open_discrepancies or 0,
+        open_discrepancies=open_discrepancies,
         open_stocktakes=open_stocktakes,
         can_draw=_can(Action.DRAW_SPOT_CHECK),
         can_export=_can(Action.EXPORT_LEDGER),
@@ -469,21 +484,22 @@ def stocktakes():
     form = StocktakeStartForm()
     form.location_id.choices = _choices(_location_choices())
 
-    def start() -> tuple[str, str]:
-        record = stocktake.start_stocktake(
+    outcome = submit(
+        form,
+        lambda: stocktake.start_stocktake(
             db.session, actor, location_id=form.location_id.data, note=form.note.data
+        ),
+        done=lambda record: _("Stocktake %(no)s started.", no=record.stocktake_no),
+        to=lambda record: url_for("oversight.stocktake", stocktake_id=record.id),
+    )
+    return outcome.or_render(
+        lambda: render_template(
+            "oversight/stocktakes.html",
+            page=paginate(query),
+            form=form,
+            can_count=_can(Action.CONDUCT_STOCKTAKE),
         )
-        return (
-            _("Stocktake %(no)s started.", no=record.stocktake_no),
-            url_for("oversight.stocktake", stocktake_id=record.id),
-        )
-
-    done, status = submit_form(form, start)
-    if done:
-        return done
-    return render_template(
-        "oversight/stocktakes.html", page=paginate(query), form=form, can_count=_can(Action.CONDUCT_STOCKTAKE)
-    ), status
+    )
 
 
 def _stocktake_context(record) -> dict[str, Any]:
@@ -498,9 +514,7 @@ def _stocktake_context(record) -> dict[str, Any]:
         "discrepancy_results": DISCREPANCIES,
         "locations": sorted(((loc, tree.path[loc]) for loc in subtree), key=lambda pair: pair[1]),
         "root_path": tree.path[record.root_location_id],
-        "discrepancies": list(
-            db.session.scalars(stocktake.discrepancies_query(current_actor(), stocktake_id=record.id))
-        )
+        "discrepancies": stocktake.list_discrepancies(db.session, current_actor(), stocktake_id=record.id)
         if record.status is StocktakeStatus.FINISHED
         else [],
     }
@@ -558,27 +572,28 @@ def stocktake_scan(stocktake_id: int):
         )
         db.session.commit()
     except DomainError as error:
+        if not json:
+            refuse(None, error)  # flashed on the page the redirect draws
+            return redirect(url_for("oversight.stocktake", stocktake_id=stocktake_id))
+        # stocktake.js shows the refusal beside the scan box; it is recorded as a page's would be.
         db.session.rollback()
-        from custody.errors import record_denial, translate
-
         record_denial(error)
-        message = translate(error.message, error.params)
-        if json:
-            return jsonify(ok=False, message=message, code=error.code), error.status
-        flash(message, "error")
-        return redirect(url_for("oversight.stocktake", stocktake_id=stocktake_id))
-    text = _("%(code)s: %(result)s", code=line.label_code, result=_(line.result.label))
+        return jsonify(
+            ok=False, message=translate(error.message, error.params), code=error.code
+        ), error.status
+    if line.scan_count > 1:
+        text = _(
+            "%(code)s: scanned again (%(count)s times): %(result)s",
+            code=line.label_code,
+            count=line.scan_count,
+            result=_(line.result.label),
+        )
+    else:
+        text = _("%(code)s: %(result)s", code=line.label_code, result=_(line.result.label))
     if json:
-        record = stocktake.get_stocktake(db.session, actor, stocktake_id)
         from custody.i18n import local_time
 
-        if line.scan_count > 1:
-            text = _(
-                "%(code)s: scanned again (%(count)s times): %(result)s",
-                code=line.label_code,
-                count=line.scan_count,
-                result=_(line.result.label),
-            )
+        record = stocktake.get_stocktake(db.session, actor, stocktake_id)
         return jsonify(
             ok=True,
             label_code=line.label_code,
@@ -593,13 +608,6 @@ def stocktake_scan(stocktake_id: int):
             found_at=line.found_location.path if line.found_location else None,
             counts=stocktake.counts(stocktake.lines(db.session, record)),
         )
-    if line.scan_count > 1:
-        text = _(
-            "%(code)s: scanned again (%(count)s times): %(result)s",
-            code=line.label_code,
-            count=line.scan_count,
-            result=_(line.result.label),
-        )
     flash(text, "error" if line.result in DISCREPANCIES else "success")
     return redirect(
         url_for("oversight.stocktake", stocktake_id=stocktake_id, at=form.location_id.data or None)
@@ -609,33 +617,27 @@ def stocktake_scan(stocktake_id: int):
 @bp.post("/oversight/stocktakes/<int:stocktake_id>/finish")
 @login_required
 def stocktake_finish(stocktake_id: int):
-    form = FinishForm(prefix="finish")
-    if form.validate_on_submit():
-        try:
-            record = stocktake.finish_stocktake(db.session, current_actor(), stocktake_id)
-            db.session.commit()
-            flash(_("Stocktake %(no)s finished.", no=record.stocktake_no), "success")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(None, error)
-    return redirect(url_for("oversight.stocktake", stocktake_id=stocktake_id))
+    return post_back(
+        FinishForm(prefix="finish"),
+        lambda: stocktake.finish_stocktake(db.session, current_actor(), stocktake_id),
+        done=lambda record: _("Stocktake %(no)s finished.", no=record.stocktake_no),
+        back=url_for("oversight.stocktake", stocktake_id=stocktake_id),
+    )
 
 
 @bp.post("/oversight/stocktakes/<int:stocktake_id>/cancel")
 @login_required
 def stocktake_cancel(stocktake_id: int):
     form = ReasonForm(prefix="cancel")
-    if form.validate_on_submit():
-        try:
-            stocktake.cancel_stocktake(db.session, current_actor(), stocktake_id, reason=form.reason.data)
-            db.session.commit()
-            flash(_("Stocktake cancelled."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(None, error)
-    else:
-        flash(_("Give the reason for cancelling."), "error")
-    return redirect(url_for("oversight.stocktake", stocktake_id=stocktake_id))
+    return post_back(
+        form,
+        lambda: stocktake.cancel_stocktake(
+            db.session, current_actor(), stocktake_id, reason=form.reason.data
+        ),
+        done=_("Stocktake cancelled."),
+        back=url_for("oversight.stocktake", stocktake_id=stocktake_id),
+        incomplete=_("Give the reason for cancelling."),
+    )
 
 
 @bp.get("/oversight/stocktakes/<int:stocktake_id>/report.<fmt>")
@@ -671,20 +673,16 @@ def discrepancies():
 @login_required
 def discrepancy_resolve(discrepancy_id: int):
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            stocktake.resolve_discrepancy(
-                db.session, current_actor(), discrepancy_id, reason=form.reason.data
-            )
-            db.session.commit()
-            flash(_("Discrepancy resolved."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(None, error)
-    else:
-        flash(_("Give the reason for the resolution."), "error")
     back = request.form.get("next") or ""
-    return redirect(back if back.startswith("/oversight/") else url_for("oversight.discrepancies"))
+    return post_back(
+        form,
+        lambda: stocktake.resolve_discrepancy(
+            db.session, current_actor(), discrepancy_id, reason=form.reason.data
+        ),
+        done=_("Discrepancy resolved."),
+        back=back if back.startswith("/oversight/") else url_for("oversight.discrepancies"),
+        incomplete=_("Give the reason for the resolution."),
+    )
 
 
 # -- spot checks -------------------------------------------------------------------------------------
@@ -708,100 +706,55 @@ def spot_checks_page():
     actor = current_actor()
     form = _spot_check_form()
 
-    def draw() -> tuple[str, str]:
+    def draw() -> Any:
         scope = spot_checks.Scope(
             custodian_agency_id=_optional_int(form.custodian_agency_id.data),
             category=enum_or_none(ItemCategory, form.category.data),
             location_id=_optional_int(form.location_id.data),
-            case_id=_case_id_for_number(form.case_no.data),
+            case_id=spot_checks.case_id_for_number(db.session, form.case_no.data),
         )
-        check = spot_checks.draw_spot_check(
+        return spot_checks.draw_spot_check(
             db.session, actor, size=form.size.data, scope=scope, note=form.note.data
         )
-        return (
-            _("Spot check %(no)s drawn: %(count)s items.", no=check.check_no, count=len(check.items)),
-            url_for("oversight.spot_check", check_id=check.id),
-        )
 
-    if (
-        form.is_submitted()
-        and (form.case_no.data or "").strip()
-        and _case_id_for_number(form.case_no.data) is None
-    ):
-        form.validate()
-        form.case_no.errors = [*form.case_no.errors, _("No case has this number.")]
-        done, status = None, 422
-    else:
-        done, status = submit_form(form, draw)
-    if done:
-        return done
-    page = paginate(spot_checks.spot_checks_query(actor))
-    can_draw = _can(Action.DRAW_SPOT_CHECK)
-    case_numbers = (
-        list(
-            db.session.execute(
-                select(
-                    func.coalesce(Case.police_case_no, Case.procuratorate_case_no, Case.court_case_no),
-                    Case.title,
-                )
-                .order_by(Case.id.desc())
-                .limit(CASE_NUMBER_CHOICES)
-            )
-        )
-        if can_draw
-        else []
+    outcome = submit(
+        form,
+        draw,
+        done=lambda check: _(
+            "Spot check %(no)s drawn: %(count)s items.", no=check.check_no, count=len(check.items)
+        ),
+        to=lambda check: url_for("oversight.spot_check", check_id=check.id),
     )
-    return render_template(
-        "oversight/spot_checks.html", page=page, form=form, can_draw=can_draw, case_numbers=case_numbers
-    ), status
+    can_draw = _can(Action.DRAW_SPOT_CHECK)
+    return outcome.or_render(
+        lambda: render_template(
+            "oversight/spot_checks.html",
+            page=paginate(spot_checks.spot_checks_query(actor)),
+            form=form,
+            can_draw=can_draw,
+            case_numbers=spot_checks.case_numbers(db.session) if can_draw else [],
+        )
+    )
 
 
-CASE_NUMBER_CHOICES = 300
+# The words for a draw's recorded scope.
+SCOPE_LABELS = {
+    "custodian_agency_id": N_("Custodian agency"),
+    "category": N_("Category"),
+    "location_id": N_("Storage location"),
+    "case_id": N_("Case"),
+}
 
 
 def _scope_rows(scope: dict[str, Any]) -> list[tuple[str, str]]:
     """The recorded scope of a draw in words: names and numbers instead of internal ids."""
-    rows: list[tuple[str, str]] = []
-    for key, value in scope.items():
-        if key == "custodian_agency_id":
-            agency = db.session.get(Agency, int(value)) if str(value).isdecimal() else None
-            rows.append((_("Custodian agency"), agency.name if agency else str(value)))
-        elif key == "category":
-            category = enum_or_none(ItemCategory, value)
-            rows.append((_("Category"), _(category.label) if category else str(value)))
-        elif key == "location_id":
-            rows.append(
-                (
-                    _("Storage location"),
-                    dict(_location_choices()).get(int(value), str(value))
-                    if str(value).isdecimal()
-                    else str(value),
-                )
-            )
-        elif key == "case_id":
-            case = db.session.get(Case, int(value)) if str(value).isdecimal() else None
-            rows.append((_("Case"), f"{case.first_number} {case.title}" if case else str(value)))
-        else:
-            rows.append((str(key), str(value)))
-    return rows
-
-
-def _case_id_for_number(number: str | None) -> int | None:
-    """The case a typed number names: the police number, or the procuratorate's or court's own.
-    Read here only to turn the number into the id the draw takes (auditors see every case)."""
-    number = (number or "").strip()
-    if not number:
-        return None
-    return db.session.scalar(
-        select(Case.id)
-        .where(
-            (Case.police_case_no == number)
-            | (Case.procuratorate_case_no == number)
-            | (Case.court_case_no == number)
+    return [
+        (
+            _(SCOPE_LABELS[key]) if key in SCOPE_LABELS else key,
+            _(value.label) if isinstance(value, ItemCategory) else value,
         )
-        .order_by(Case.id)
-        .limit(1)
-    )
+        for key, value in spot_checks.scope_in_words(db.session, scope).items()
+    ]
 
 
 @bp.route("/oversight/spot-checks/<int:check_id>", methods=["GET", "POST"])
@@ -814,20 +767,21 @@ def spot_check(check_id: int):
         [(r.value, _(r.label)) for r in SpotCheckResult if r is not SpotCheckResult.PENDING]
     )
 
-    def record() -> tuple[str, str]:
-        spot_checks.record_result(
+    outcome = submit(
+        form,
+        lambda: spot_checks.record_result(
             db.session,
             actor,
             check.id,
             form.item_id.data,
             result=SpotCheckResult(form.result.data),
             finding=form.finding.data,
-        )
-        return _("Result recorded."), url_for("oversight.spot_check", check_id=check.id)
-
-    done, status = submit_form(form, record)
-    if done:
-        return done
+        ),
+        done=_("Result recorded."),
+        to=url_for("oversight.spot_check", check_id=check.id),
+    )
+    if outcome.response is not None:
+        return outcome.response
     verification = (
         spot_checks.verify_draw(db.session, actor, check.id) if request.args.get("verify") else None
     )
@@ -837,7 +791,7 @@ def spot_check(check_id: int):
             tree_paths[line.item_id] = line.item.storage_location.path
     submitted_item = _optional_int(request.form.get("item_id")) if form.is_submitted() else None
     scope_rows = _scope_rows(check.scope or {})
-    if status >= 400 and (form.csrf_token.errors or form.item_id.errors):
+    if outcome.status >= 400 and (form.csrf_token.errors or form.item_id.errors):
         # Not tied to a line the user can see: say it at the top of the page.
         for message in [*form.csrf_token.errors, *form.item_id.errors]:
             flash(message, "error")
@@ -851,7 +805,7 @@ def spot_check(check_id: int):
         paths=tree_paths,
         verification=verification,
         pending=SpotCheckResult.PENDING,
-    ), status
+    ), outcome.status
 
 
 @bp.get("/oversight/spot-checks/<int:check_id>/record.pdf")
@@ -1000,223 +954,184 @@ def backdated():
 # -- case milestones ---------------------------------------------------------------------------------
 
 
-@bp.route("/oversight/cases/<int:case_id>", methods=["GET", "POST"])
-@login_required
-def case_milestones(case_id: int):
-    actor = current_actor()
-    case = get_case(db.session, actor, case_id)
-    held = list(
-        db.session.scalars(
-            select(Item)
-            .where(
-                Item.case_id == case.id,
-                Item.disposition_status != DispositionStatus.EXECUTED,
-                Item.location_state != LocationState.GONE,
+# The forms of a case's milestones page, by prefix, and what each says when its record is made.
+MILESTONE_FORMS: dict[str, type[FlaskForm]] = {
+    "judgment": JudgmentForm,
+    "close": CloseCaseForm,
+    "unrelated": UnrelatedForm,
+    "notice": NoticeForm,
+    "execution": ExecutionForm,
+    "service": ServiceForm,
+    "receipt": ReceiptForm,
+    "order": OrderForm,
+    "propose": ProposeOrdersForm,
+    "ack": OrderReceiptForm,
+}
+MILESTONE_DONE = {
+    "judgment": N_("Judgment recorded; the case is in execution."),
+    "close": N_("The case is closed."),
+    "unrelated": N_("Finding recorded: release the item within 3 days."),
+    "notice": N_("Public notice recorded."),
+    "execution": N_("Execution recorded."),
+    "service": N_("Service recorded: the execution receipt is due within a month (a bank: 15 days)."),
+    "receipt": N_("Execution receipt recorded."),
+    "order": N_("Order recorded."),
+    "propose": N_("Disposal requests proposed from the judgment's orders: they await approval."),
+    "ack": N_("Execution receipt acknowledged; the order is closed."),
+}
+# The date a new record usually carries, filled in on an empty form.
+MILESTONE_DATES = {"judgment": "effective_on", "unrelated": "found_on", "notice": "published_on"}
+
+
+def _record_milestone(name: str, f: Any, actor: Any, case_id: int) -> Any:
+    """The one service call of the milestones page's form ``name``."""
+    session = db.session
+    match name:
+        case "judgment":
+            return milestones.record_judgment(
+                session, actor, case_id, judgment_no=f.judgment_no.data, effective_on=f.effective_on.data
             )
-            .order_by(Item.id)
+        case "close":
+            return milestones.close_case(
+                session, actor, case_id, legal_basis=f.legal_basis.data, reason=f.reason.data
+            )
+        case "unrelated":
+            return milestones.mark_unrelated(
+                session,
+                actor,
+                f.item_id.data,
+                found_on=f.found_on.data,
+                reason=f.reason.data,
+                decision_doc_no=f.decision_doc_no.data,
+            )
+        case "notice":
+            return milestones.publish_notice(
+                session,
+                actor,
+                item_ids=f.item_ids.data,
+                published_on=f.published_on.data,
+                medium=f.medium.data,
+                content=f.content.data,
+                basis=NoticeBasis(f.basis.data or NoticeBasis.UNRELATED.value),
+            )
+        case "execution":
+            return milestones.record_execution(
+                session,
+                actor,
+                case_id,
+                referred_on=f.referred_on.data,
+                execution_case_no=f.execution_case_no.data,
+                opened_on=f.opened_on.data,
+                extended_until=f.extended_until.data,
+                extension_approval=f.extension_approval.data,
+            )
+        case "service":
+            return milestones.record_service(
+                session,
+                actor,
+                case_id,
+                holder_agency_id=f.holder_agency_id.data,
+                institution=f.institution.data,
+                served_on=f.served_on.data,
+            )
+        case "receipt":
+            return milestones.record_execution_receipt(
+                session,
+                actor,
+                case_id,
+                f.service_id.data,
+                receipt_no=f.receipt_no.data,
+                received_on=f.received_on.data,
+            )
+        case "order":
+            line = OrderLine(
+                kind=OrderKind(f.kind.data),
+                item_id=f.item_id.data,
+                amount_fen=f.amount.data,
+                victim_id=f.victim_id.data,
+                recipient=f.recipient.data,
+                note=f.note.data,
+            )
+            return judgment_orders.record_orders(session, actor, case_id, [line])
+        case "propose":
+            return judgment_orders.propose_from_orders(session, actor, case_id)
+        case "ack":
+            return judgment_orders.acknowledge_receipt(
+                session, actor, f.order_id.data, receipt_no=f.receipt_no.data, received_on=f.received_on.data
+            )
+    raise ValueError(name)
+
+
+def _milestone_forms(pages: PageForms, page: milestones.CaseMilestones, actor: Any) -> dict[str, Any]:
+    """The page's forms, the posted one bound to the request, with the choices the case offers."""
+    today = local_date(utcnow())
+    forms = {
+        name: pages.bind(
+            cls,
+            name,
+            **({MILESTONE_DATES[name]: today} if name in MILESTONE_DATES and pages.posted != name else {}),
         )
-    )
-    mine = [item for item in held if item.custodian_agency_id == actor.agency_id]
-    forms: dict[str, Any] = {
-        "judgment": JudgmentForm(prefix="judgment"),
-        "close": CloseCaseForm(prefix="close"),
-        "unrelated": UnrelatedForm(prefix="unrelated"),
-        "notice": NoticeForm(prefix="notice"),
-        "execution": ExecutionForm(prefix="execution"),
-        "service": ServiceForm(prefix="service"),
-        "receipt": ReceiptForm(prefix="receipt"),
-        "order": OrderForm(prefix="order"),
-        "propose": ProposeOrdersForm(prefix="propose"),
-        "ack": OrderReceiptForm(prefix="ack"),
+        for name, cls in MILESTONE_FORMS.items()
     }
-    orders = judgment_orders.orders_of(db.session, actor, case.id)
-    forms["order"].item_id.choices = _choices(
-        [("", "—"), *((i.id, f"{i.label_code} {i.name}") for i in held)]
-    )
+    items = [(i.id, f"{i.label_code} {i.name}") for i in page.held]
+    forms["order"].item_id.choices = _choices([("", "—"), *items])
     forms["order"].victim_id.choices = _choices(
-        [("", "—"), *((v.id, v.name) for v in restitution.victims_of(db.session, actor, case.id))]
+        [("", "—"), *((v.id, v.name) for v in restitution.victims_of(db.session, actor, page.case.id))]
     )
     forms["ack"].order_id.choices = _choices(
         [
             (o.id, f"{o.line_no}. {_(o.kind.label)} · {o.item.label_code if o.item else yuan(o.amount_fen)}")
-            for o in orders
-            if o.status is OrderStatus.EXECUTED or (o.item_id is None and o.status is OrderStatus.OPEN)
+            for o in page.receipts_awaited
         ]
     )
-    services = milestones.services_of(db.session, case.id)
-    holders = sorted({i.custodian_agency_id for i in held} - {actor.agency_id})
-    agency_names = _agency_names()
+    names = _agency_names()
     forms["service"].holder_agency_id.choices = _choices(
-        [("", "—"), *((a, agency_names.get(a, str(a))) for a in holders)]
+        [("", "—"), *((a, names.get(a, str(a))) for a in page.holders)]
     )
     forms["receipt"].service_id.choices = _choices(
         [
             (
                 sv.id,
-                f"{agency_names.get(sv.holder_agency_id, '') if sv.holder_agency_id else sv.institution} · {sv.served_on.isoformat()}",
+                f"{names.get(sv.holder_agency_id, '') if sv.holder_agency_id else sv.institution} · {sv.served_on.isoformat()}",
             )
-            for sv in services
-            if sv.receipt_no is None
+            for sv in page.services_awaiting_receipt
         ]
     )
-    forms["unrelated"].item_id.choices = _choices([(i.id, f"{i.label_code} {i.name}") for i in mine])
-    forms["notice"].item_ids.choices = _choices([(i.id, f"{i.label_code} {i.name}") for i in mine])
-    actions = {
-        "judgment": lambda f: milestones.record_judgment(
-            db.session, actor, case.id, judgment_no=f.judgment_no.data, effective_on=f.effective_on.data
-        ),
-        "close": lambda f: milestones.close_case(
-            db.session, actor, case.id, legal_basis=f.legal_basis.data, reason=f.reason.data
-        ),
-        "unrelated": lambda f: milestones.mark_unrelated(
-            db.session,
-            actor,
-            f.item_id.data,
-            found_on=f.found_on.data,
-            reason=f.reason.data,
-            decision_doc_no=f.decision_doc_no.data,
-        ),
-        "notice": lambda f: milestones.publish_notice(
-            db.session,
-            actor,
-            item_ids=f.item_ids.data,
-            published_on=f.published_on.data,
-            medium=f.medium.data,
-            content=f.content.data,
-            basis=NoticeBasis(f.basis.data or NoticeBasis.UNRELATED.value),
-        ),
-        "execution": lambda f: milestones.record_execution(
-            db.session,
-            actor,
-            case.id,
-            referred_on=f.referred_on.data,
-            execution_case_no=f.execution_case_no.data,
-            opened_on=f.opened_on.data,
-            extended_until=f.extended_until.data,
-            extension_approval=f.extension_approval.data,
-        ),
-        "service": lambda f: milestones.record_service(
-            db.session,
-            actor,
-            case.id,
-            holder_agency_id=f.holder_agency_id.data,
-            institution=f.institution.data,
-            served_on=f.served_on.data,
-        ),
-        "receipt": lambda f: milestones.record_execution_receipt(
-            db.session,
-            actor,
-            case.id,
-            f.service_id.data,
-            receipt_no=f.receipt_no.data,
-            received_on=f.received_on.data,
-        ),
-        "order": lambda f: judgment_orders.record_orders(
-            db.session,
-            actor,
-            case.id,
-            [
-                OrderLine(
-                    kind=OrderKind(f.kind.data),
-                    item_id=f.item_id.data,
-                    amount_fen=f.amount.data,
-                    victim_id=f.victim_id.data,
-                    recipient=f.recipient.data,
-                    note=f.note.data,
-                )
-            ],
-        ),
-        "propose": lambda f: judgment_orders.propose_from_orders(db.session, actor, case.id),
-        "ack": lambda f: judgment_orders.acknowledge_receipt(
-            db.session, actor, f.order_id.data, receipt_no=f.receipt_no.data, received_on=f.received_on.data
-        ),
-    }
-    done = {
-        "judgment": _("Judgment recorded; the case is in execution."),
-        "close": _("The case is closed."),
-        "unrelated": _("Finding recorded: release the item within 3 days."),
-        "notice": _("Public notice recorded."),
-        "execution": _("Execution recorded."),
-        "service": _("Service recorded: the execution receipt is due within a month (a bank: 15 days)."),
-        "receipt": _("Execution receipt recorded."),
-        "order": _("Order recorded."),
-        "propose": _("Disposal requests proposed from the judgment's orders: they await approval."),
-        "ack": _("Execution receipt acknowledged; the order is closed."),
-    }
+    mine = _choices([(i.id, f"{i.label_code} {i.name}") for i in page.mine])
+    forms["unrelated"].item_id.choices = mine
+    forms["notice"].item_ids.choices = mine
+    return forms
+
+
+@bp.route("/oversight/cases/<int:case_id>", methods=["GET", "POST"])
+@login_required
+def case_milestones(case_id: int):
+    actor = current_actor()
+    page = milestones.case_milestones(db.session, actor, case_id)
+    pages = PageForms(*MILESTONE_FORMS)
+    forms = _milestone_forms(pages, page, actor)
     status = 200
-    for name, form in forms.items():
-        if form.submit.data and form.validate_on_submit():
-            try:
-                actions[name](form)
-                db.session.commit()
-                flash(done[name], "success")
-                return redirect(url_for("oversight.case_milestones", case_id=case.id))
-            except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error, ORDER_FIELDS if name == "order" else None)
-                status = error.status
-        elif form.submit.data:
-            status = 422
-    for form in forms.values():
-        if not form.is_submitted():
-            for date_field in ("effective_on", "found_on", "published_on"):
-                if hasattr(form, date_field):
-                    getattr(form, date_field).data = local_date(utcnow())
-    handler = {Relation.CASE_HANDLER} if case.handling_agency_id == actor.agency_id else set()
-    holds_items = db.session.scalar(
-        select(Item.id).where(Item.case_id == case.id, Item.custodian_agency_id == actor.agency_id).limit(1)
-    )
-    custodian = {Relation.CUSTODIAN} if holds_items is not None else set()
-    can = {
-        "judgment": allowed(actor, Action.RECORD_JUDGMENT, handler),
-        "close": allowed(actor, Action.CLOSE_CASE, handler),
-        "unrelated": allowed(actor, Action.MARK_UNRELATED, custodian),
-        "notice": allowed(actor, Action.PUBLISH_NOTICE, custodian),
-        # The court that executes: the first-instance court, whoever handles the file after an appeal.
-        "execution": allowed(
-            actor,
-            Action.RECORD_JUDGMENT,
-            {Relation.CASE_HANDLER}
-            if actor.agency_id in {case.court_agency_id, case.handling_agency_id}
-            else set(),
+    if pages.posted is not None:
+        name, form = pages.posted, forms[pages.posted]
+        outcome = submit(
+            form,
+            lambda: _record_milestone(name, form, actor, page.case.id),
+            done=_(MILESTONE_DONE[name]),
+            to=url_for("oversight.case_milestones", case_id=page.case.id),
+            aliases=ORDER_FIELDS if name == "order" else None,
         )
-        and case.stage is CaseStage.EXECUTION,
-    }
-    judgment = db.session.scalar(select(CaseJudgment).where(CaseJudgment.case_id == case.id))
-    court = {Relation.CASE_HANDLER} if judgment and actor.agency_id == judgment.court_agency_id else set()
-    can["orders"] = judgment is not None and allowed(actor, Action.RECORD_JUDGMENT, court)
-    can["acknowledge"] = allowed(
-        actor,
-        Action.RECORD_JUDGMENT,
-        {Relation.CASE_HANDLER}
-        if judgment and actor.agency_id in {judgment.court_agency_id, case.court_agency_id}
-        else set(),
-    )
-    can["propose"] = allowed(actor, Action.PROPOSE_DISPOSITION, custodian) and any(
-        o.status is OrderStatus.OPEN and o.item is not None and o.item.custodian_agency_id == actor.agency_id
-        for o in orders
-    )
-    context = {
-        "services": services,
-        "agency_names": agency_names,
-        "case": case,
-        "forms": forms,
-        "held": held,
-        "can": can,
-        "judgment": judgment,
-        "orders": orders,
-        "closure": db.session.scalar(select(CaseClosure).where(CaseClosure.case_id == case.id)),
-        "findings": list(
-            db.session.scalars(
-                select(UnrelatedFinding)
-                .join(Item, Item.id == UnrelatedFinding.item_id)
-                .where(Item.case_id == case.id)
-            )
-        ),
-        "notices": list(db.session.scalars(select(PublicNotice).where(PublicNotice.case_id == case.id))),
-        "case_alerts": [a for a in alerts.alerts_for(db.session, actor) if a.case_id == case.id],
-    }
-    return render_template("oversight/case_milestones.html", **context), status
+        if outcome.response is not None:
+            return outcome.response
+        status = outcome.status
+    return render_template(
+        "oversight/case_milestones.html",
+        page=page,
+        case=page.case,
+        forms=forms,
+        can=page.can,
+        agency_names=_agency_names(),
+        case_alerts=[a for a in alerts.alerts_for(db.session, actor) if a.case_id == page.case.id],
+    ), status
 
 
 # -- owner lookup (public) -------------------------------------------------------------------------------

@@ -1,0 +1,73 @@
+"""What the oversight pages read through the services: a case typed by its number for a draw, the
+words for a draw's recorded scope, stocktakes and their discrepancies listed and counted."""
+
+from __future__ import annotations
+
+import pytest
+
+from custody.domain.enums import ItemCategory
+from custody.domain.errors import InvalidInput
+from custody.domain.stocktake import DiscrepancyStatus, StocktakeStatus
+from custody.extensions import db
+from custody.services import spot_checks, stocktake
+
+from ..factories import act, agency, location, open_case, stored_items
+
+
+def test_a_case_is_named_by_any_of_its_numbers_and_an_unknown_number_is_refused_at_its_field(app):
+    case = open_case(police_case_no="沪公(浦)立字[2026]7001号")
+    assert spot_checks.case_id_for_number(db.session, " 沪公(浦)立字[2026]7001号 ") == case.id
+    assert spot_checks.case_id_for_number(db.session, "  ") is None
+    with pytest.raises(InvalidInput) as refused:
+        spot_checks.case_id_for_number(db.session, "沪公(浦)立字[2026]7999号")
+    assert refused.value.fields == {"case_no": [refused.value.message]}
+    assert ("沪公(浦)立字[2026]7001号", case.title) in spot_checks.case_numbers(db.session)
+    assert len(spot_checks.case_numbers(db.session, limit=1)) == 1
+
+
+def test_a_draws_scope_is_told_with_names(app):
+    case = open_case(title="李某盗窃案")
+    police, place = agency("PDGA"), location("R1-A")
+    words = spot_checks.scope_in_words(
+        db.session,
+        {
+            "custodian_agency_id": police.id,
+            "category": "goods",
+            "location_id": place.id,
+            "case_id": case.id,
+            "other": 5,
+        },
+    )
+    assert words == {
+        "custodian_agency_id": police.name,
+        "category": ItemCategory.GOODS,
+        "location_id": place.path,
+        "case_id": f"{case.first_number} 李某盗窃案",
+        "other": "5",
+    }
+    # A row since removed (or a hand-made scope) is told by what was recorded.
+    assert spot_checks.scope_in_words(db.session, {"case_id": 999_999, "category": "nonsense"}) == {
+        "case_id": "999999",
+        "category": "nonsense",
+    }
+
+
+def test_stocktakes_and_their_discrepancies_are_listed_and_counted(app):
+    _, items = stored_items(2)  # R1-A-01, R1-A-02
+    keeper = act("police_keeper")
+    record = stocktake.start_stocktake(db.session, keeper, location_id=location("R1-A").id)
+    db.session.commit()
+    assert [s.id for s in stocktake.list_stocktakes(db.session, keeper, status=StocktakeStatus.OPEN)] == [
+        record.id
+    ]
+    stocktake.scan(db.session, keeper, record.id, label_code=items[0].label_code)
+    stocktake.finish_stocktake(db.session, keeper, record.id)
+    db.session.commit()
+    assert stocktake.list_stocktakes(db.session, keeper, status=StocktakeStatus.OPEN) == []
+    approver = act("police_approver")
+    [missing] = stocktake.list_discrepancies(db.session, approver, stocktake_id=record.id)
+    assert missing.item_id == items[1].id
+    assert stocktake.count_discrepancies(db.session, approver, status=DiscrepancyStatus.OPEN) == 1
+    assert stocktake.count_discrepancies(db.session, approver, status=DiscrepancyStatus.RESOLVED) == 0
+    # Another agency's approver resolves none of the police's discrepancies.
+    assert stocktake.count_discrepancies(db.session, act("prosecutor_approver")) == 0
