@@ -23,7 +23,7 @@ from custody.domain.actor import Actor
 from custody.domain.enums import DispositionStatus, EventCategory, ItemCategory, LocationState, Role
 from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
-from custody.domain.policy import Action, Relation, require
+from custody.domain.policy import Action, Relation, allowed, require
 from custody.domain.spot_checks import (
     ALGORITHM,
     SEED_HEX_LENGTH,
@@ -343,6 +343,15 @@ def open_inspections_query(actor: Actor) -> Select[Any]:
 def my_open_inspections(session: Session, actor: Actor) -> list[SpotCheckItem]:
     """Items drawn for ``actor`` to inspect and not yet recorded."""
     return list(session.scalars(open_inspections_query(actor)))
+
+
+def may_record(actor: Actor, line: SpotCheckItem) -> bool:
+    """Whether the actor may record the result of this line now (what ``record_result`` requires):
+    its drawn inspector, while it is pending."""
+    inspector = {Relation.INSPECTOR} if line.inspector_id == actor.user_id else set()
+    return line.result is SpotCheckResult.PENDING and allowed(
+        actor, Action.RECORD_SPOT_CHECK_RESULT, inspector
+    )
 
 
 # -- what the pages read ---------------------------------------------------------------------------

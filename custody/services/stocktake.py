@@ -36,7 +36,7 @@ from custody.domain.actor import Actor
 from custody.domain.enums import EventCategory, LocationState
 from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from custody.domain.i18n import N_
-from custody.domain.policy import Action, Relation, require
+from custody.domain.policy import Action, Relation, allowed, require
 from custody.domain.stocktake import (
     DISCREPANCIES,
     RESULT_ORDER,
@@ -607,6 +607,23 @@ def list_discrepancies(
 def count_discrepancies(session: Session, actor: Actor, *, status: DiscrepancyStatus | None = None) -> int:
     stmt = discrepancies_query(actor, status=status).order_by(None).subquery()
     return session.scalar(select(func.count()).select_from(stmt)) or 0
+
+
+def may_count(actor: Actor, record: Stocktake) -> bool:
+    """Whether the actor may scan, finish or cancel the count now (what ``scan``,
+    ``finish_stocktake`` and ``cancel_stocktake`` require)."""
+    return record.status is StocktakeStatus.OPEN and allowed(actor, Action.CONDUCT_STOCKTAKE)
+
+
+def may_resolve(actor: Actor, discrepancy: StocktakeDiscrepancy) -> bool:
+    """Whether the actor may resolve the discrepancy (what ``resolve_discrepancy`` requires): an
+    approver of the agency responsible for it, while it is open, who did not start the count."""
+    responsible = discrepancy.responsible_agency_id == actor.agency_id
+    return (
+        discrepancy.status is DiscrepancyStatus.OPEN
+        and discrepancy.stocktake.started_by_id != actor.user_id
+        and allowed(actor, Action.RESOLVE_DISCREPANCY, {Relation.CUSTODIAN} if responsible else set())
+    )
 
 
 def list_stocktakes(

@@ -124,6 +124,7 @@ def spot_check(check_id: int):
             tree_paths[line.item_id] = line.item.storage_location.path
     submitted_item = optional_int(request.form.get("item_id")) if form.is_submitted() else None
     scope_rows = _scope_rows(check.scope or {})
+    lines = spot_checks.assigned_items(db.session, actor, check)
     if outcome.status >= 400 and (form.csrf_token.errors or form.item_id.errors):
         # Not tied to a line the user can see: say it at the top of the page.
         for message in [*form.csrf_token.errors, *form.item_id.errors]:
@@ -134,7 +135,8 @@ def spot_check(check_id: int):
         form=form,
         submitted_item=submitted_item,
         scope_rows=scope_rows,
-        lines=spot_checks.assigned_items(db.session, actor, check),
+        lines=lines,
+        recordable={line.id for line in lines if spot_checks.may_record(actor, line)},
         paths=tree_paths,
         verification=verification,
         pending=SpotCheckResult.PENDING,

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 
 from custody.access import current_actor
 from custody.database import writes_on_get
-from custody.domain.enums import Role
 from custody.domain.errors import DomainError
 from custody.domain.policy import Action
 from custody.domain.stocktake import DISCREPANCIES, DiscrepancyStatus, StocktakeResult, StocktakeStatus
@@ -83,7 +82,7 @@ def stocktake_page(stocktake_id: int):
         form=form,
         finish_form=FinishForm(prefix="finish"),
         cancel_form=ReasonForm(prefix="cancel"),
-        can_count=can_do(Action.CONDUCT_STOCKTAKE),
+        can_count=stocktake.may_count(actor, record),
         **context,
     )
 
@@ -206,7 +205,7 @@ def discrepancies():
         page=page,
         status=wanted,
         form=ReasonForm(),
-        can_resolve=actor.has_role(Role.APPROVER),
+        resolvable={d.id for d in page.rows if stocktake.may_resolve(actor, d)},
     )
 
 
