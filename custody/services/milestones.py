@@ -424,6 +424,11 @@ def record_execution_receipt(
     return service
 
 
+def case_services(session: Session, actor: Actor, case_id: int) -> list[JudgmentService]:
+    """The judgment served on the holders of a case the actor sees, and their execution receipts."""
+    return services_of(session, get_case(session, actor, case_id).id)
+
+
 def services_of(session: Session, case_id: int) -> list[JudgmentService]:
     return list(
         session.scalars(

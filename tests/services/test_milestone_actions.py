@@ -9,12 +9,12 @@ from dataclasses import asdict
 import pytest
 
 from custody.domain import clock as app_clock
-from custody.domain.errors import Conflict, PermissionDenied
+from custody.domain.errors import Conflict, NotFound, PermissionDenied
 from custody.domain.judgment_orders import OrderKind, OrderLine, OrderStatus
 from custody.extensions import db
 from custody.services import judgment_orders, milestones
 
-from ..factories import act, judge_case, stored_items
+from ..factories import act, judge_case, open_case, stored_items
 
 NOTHING = dict.fromkeys(
     ("judgment", "close", "unrelated", "notice", "execution", "orders", "acknowledge", "propose"), False
@@ -81,3 +81,22 @@ def test_a_closed_case_offers_no_closing(app):
     db.session.commit()
     page = milestones.case_milestones(db.session, act("police_officer"), case.id)
     assert page.closure is not None and not page.can.close
+
+
+def test_the_services_of_the_judgment_are_read_for_a_case_the_actor_sees(app):
+    case, [item] = stored_items(1)
+    judge_case(case)
+    served = milestones.record_service(
+        db.session,
+        act("judge"),
+        case.id,
+        holder_agency_id=item.custodian_agency_id,
+        served_on=app_clock.today(),
+    )
+    db.session.commit()
+    assert milestones.case_services(db.session, act("judge"), case.id) == [served]
+    page = milestones.case_milestones(db.session, act("judge"), case.id)
+    assert page.services == page.services_awaiting_receipt == [served]
+    police_only = open_case()
+    with pytest.raises(NotFound):
+        milestones.case_services(db.session, act("judge"), police_only.id)
