@@ -300,10 +300,7 @@ class CaseServices(MethodView):
     @blp.response(200, ServiceSchema(many=True))
     def get(self, case_id: int):
         """The judgment served on the holders of the case's items, and their execution receipts."""
-        from custody.services.visibility import get_case
-
-        get_case(db.session, current_actor(), case_id)
-        return milestones.services_of(db.session, case_id)
+        return milestones.case_services(db.session, current_actor(), case_id)
 
     @blp.arguments(ServiceCreateSchema)
     @blp.response(201, ServiceSchema)

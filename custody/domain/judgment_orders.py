@@ -204,12 +204,18 @@ def check_lines(count: int) -> None:
         raise InvalidInput(N_("Too many lines."), fields={"lines": [N_("Too many lines.")]})
 
 
+def receipt_awaited(status: OrderStatus, *, money_order: bool) -> bool:
+    """Whether the court may acknowledge an order's execution receipt: once the order is executed
+    (an order of money is executed on the money pages, so while it is open) [DESIGN]."""
+    return status is OrderStatus.EXECUTED or (money_order and status is OrderStatus.OPEN)
+
+
 def check_receipt(status: OrderStatus, *, money_order: bool, receipt_no: str | None) -> str:
     """The court acknowledges the execution receipt of an executed order (for an order of money,
     executed on the money pages, of an open order) and so closes it [DESIGN]."""
     if status is OrderStatus.CLOSED:
         raise Conflict(N_("The order is already closed."), code="order.closed")
-    if not (status is OrderStatus.EXECUTED or (money_order and status is OrderStatus.OPEN)):
+    if not receipt_awaited(status, money_order=money_order):
         raise Conflict(
             N_("The order has not been executed yet: there is no receipt to acknowledge."),
             code="order.not_executed",

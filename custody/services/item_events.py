@@ -159,3 +159,25 @@ def decision_opinions(
         .order_by(AuditEvent.id)
     )
     return [event for event in events if (event.data or {}).get(record_key) == record_id]
+
+
+# -- reading an item's history ---------------------------------------------------------------------
+
+
+def item_history(session: Session, item_id: int) -> list[AuditEvent]:
+    """The item's events in the order of its hash chain (the caller has checked it may see the item)."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.item_id == item_id)
+            .order_by(AuditEvent.item_seq, AuditEvent.id)
+        )
+    )
+
+
+def recent_custody_events(session: Session, limit: int = 20) -> list[AuditEvent]:
+    """The latest custody events of all items (for auditors, who see everything)."""
+    stmt = (
+        select(AuditEvent).where(AuditEvent.item_id.is_not(None)).order_by(AuditEvent.id.desc()).limit(limit)
+    )
+    return list(session.scalars(stmt))

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -24,6 +25,7 @@ from custody.domain.enums import CaseStage, DispositionStatus, LocationState, Tr
 from custody.domain.errors import Conflict, InvalidInput, must_exist
 from custody.domain.i18n import N_
 from custody.domain.items import ensure_not_disposed
+from custody.domain.judgment_orders import OrderStatus, receipt_awaited
 from custody.domain.milestones import (
     NoticeBasis,
     check_closure,
@@ -31,12 +33,13 @@ from custody.domain.milestones import (
     check_notice,
     check_unrelated,
 )
-from custody.domain.policy import Action, Relation, require
+from custody.domain.policy import Action, Relation, allowed, require
 from custody.models.case import Case
 from custody.models.item import Item
 from custody.models.oversight import (
     CaseClosure,
     CaseJudgment,
+    JudgmentOrder,
     JudgmentService,
     PublicNotice,
     PublicNoticeLine,
@@ -421,6 +424,11 @@ def record_execution_receipt(
     return service
 
 
+def case_services(session: Session, actor: Actor, case_id: int) -> list[JudgmentService]:
+    """The judgment served on the holders of a case the actor sees, and their execution receipts."""
+    return services_of(session, get_case(session, actor, case_id).id)
+
+
 def services_of(session: Session, case_id: int) -> list[JudgmentService]:
     return list(
         session.scalars(
@@ -429,4 +437,118 @@ def services_of(session: Session, case_id: int) -> list[JudgmentService]:
             .where(CaseJudgment.case_id == case_id)
             .order_by(JudgmentService.id)
         )
+    )
+
+
+# -- what the case's milestones page reads and offers -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MilestoneActions:
+    """What the actor may record on a case's milestones now, asked of the rules the services apply,
+    so a page offers no form its service would refuse on the actor's role or the case's state."""
+
+    judgment: bool  # the handling court, while the case is on trial
+    close: bool  # the handling agency, while the case is open
+    unrelated: bool  # the custodian of an item still held
+    notice: bool  # likewise
+    execution: bool  # the executing court (first instance, or whoever handles the file), in execution
+    orders: bool  # the court that recorded the judgment
+    acknowledge: bool  # the executing court: an order's execution receipt
+    propose: bool  # the custodian of an item with an open order: the disposals it orders
+
+
+@dataclass(frozen=True)
+class CaseMilestones:
+    case: Case
+    held: list[Item]  # not yet disposed of, in id order
+    mine: list[Item]  # of those, the ones the actor's agency holds
+    holders: list[int]  # the other agencies holding them (whom the court serves the judgment on)
+    judgment: CaseJudgment | None
+    orders: list[JudgmentOrder]
+    receipts_awaited: list[JudgmentOrder]  # orders whose execution receipt the court may acknowledge
+    services: list[JudgmentService]
+    services_awaiting_receipt: list[JudgmentService]
+    closure: CaseClosure | None
+    findings: list[UnrelatedFinding]
+    notices: list[PublicNotice]
+    can: MilestoneActions
+
+
+def milestone_actions(
+    actor: Actor, case: Case, judgment: CaseJudgment | None, orders: list[JudgmentOrder], mine: list[Item]
+) -> MilestoneActions:
+    """The actions of ``case``'s milestones open to ``actor`` (``mine``: the case's items still held
+    that the actor's agency holds; ``orders``: the judgment's orders). The same relations as
+    ``record_judgment``, ``close_case``, ``mark_unrelated``, ``publish_notice``,
+    ``_judgment_for_court`` and ``judgment_orders`` require."""
+    handler = _handler(actor, case)
+    custodian = {Relation.CUSTODIAN} if mine else set()
+
+    def court(*courts: int | None) -> set[Relation]:
+        return {Relation.CASE_HANDLER} if actor.agency_id in set(courts) - {None} else set()
+
+    executing = (judgment.court_agency_id,) if judgment else ()
+    own_open_orders = any(
+        o.status is OrderStatus.OPEN and o.item is not None and o.item.custodian_agency_id == actor.agency_id
+        for o in orders
+    )
+    return MilestoneActions(
+        judgment=case.stage is CaseStage.TRIAL and allowed(actor, Action.RECORD_JUDGMENT, handler),
+        close=case.stage is not CaseStage.CLOSED and allowed(actor, Action.CLOSE_CASE, handler),
+        unrelated=bool(mine) and allowed(actor, Action.MARK_UNRELATED, custodian),
+        notice=bool(mine) and allowed(actor, Action.PUBLISH_NOTICE, custodian),
+        # The court that executes: the first-instance court, whoever handles the file after an appeal.
+        execution=case.stage is CaseStage.EXECUTION
+        and allowed(actor, Action.RECORD_JUDGMENT, court(case.court_agency_id, case.handling_agency_id)),
+        orders=judgment is not None and allowed(actor, Action.RECORD_JUDGMENT, court(*executing)),
+        acknowledge=allowed(
+            actor, Action.RECORD_JUDGMENT, court(*executing, case.court_agency_id) if judgment else set()
+        ),
+        propose=own_open_orders and allowed(actor, Action.PROPOSE_DISPOSITION, {Relation.CUSTODIAN}),
+    )
+
+
+def case_milestones(session: Session, actor: Actor, case_id: int) -> CaseMilestones:
+    """Everything the case's milestones page shows, and what the actor may record there."""
+    case = get_case(session, actor, case_id)
+    held = list(
+        session.scalars(
+            select(Item)
+            .where(
+                Item.case_id == case.id,
+                Item.disposition_status != DispositionStatus.EXECUTED,
+                Item.location_state != LocationState.GONE,
+            )
+            .order_by(Item.id)
+        )
+    )
+    mine = [item for item in held if item.custodian_agency_id == actor.agency_id]
+    judgment = session.scalar(select(CaseJudgment).where(CaseJudgment.case_id == case.id))
+    orders = list(
+        session.scalars(
+            select(JudgmentOrder).where(JudgmentOrder.case_id == case.id).order_by(JudgmentOrder.line_no)
+        )
+    )
+    services = services_of(session, case.id)
+    return CaseMilestones(
+        case=case,
+        held=held,
+        mine=mine,
+        holders=sorted({i.custodian_agency_id for i in held} - {actor.agency_id}),
+        judgment=judgment,
+        orders=orders,
+        receipts_awaited=[o for o in orders if receipt_awaited(o.status, money_order=o.item_id is None)],
+        services=services,
+        services_awaiting_receipt=[sv for sv in services if sv.receipt_no is None],
+        closure=session.scalar(select(CaseClosure).where(CaseClosure.case_id == case.id)),
+        findings=list(
+            session.scalars(
+                select(UnrelatedFinding)
+                .join(Item, Item.id == UnrelatedFinding.item_id)
+                .where(Item.case_id == case.id)
+            )
+        ),
+        notices=list(session.scalars(select(PublicNotice).where(PublicNotice.case_id == case.id))),
+        can=milestone_actions(actor, case, judgment, orders, mine),
     )

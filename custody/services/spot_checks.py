@@ -15,7 +15,7 @@ import secrets
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from custody.audit.recorder import record_event
@@ -23,7 +23,7 @@ from custody.domain.actor import Actor
 from custody.domain.enums import DispositionStatus, EventCategory, ItemCategory, LocationState, Role
 from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
-from custody.domain.policy import Action, Relation, require
+from custody.domain.policy import Action, Relation, allowed, require
 from custody.domain.spot_checks import (
     ALGORITHM,
     SEED_HEX_LENGTH,
@@ -343,3 +343,75 @@ def open_inspections_query(actor: Actor) -> Select[Any]:
 def my_open_inspections(session: Session, actor: Actor) -> list[SpotCheckItem]:
     """Items drawn for ``actor`` to inspect and not yet recorded."""
     return list(session.scalars(open_inspections_query(actor)))
+
+
+def may_record(actor: Actor, line: SpotCheckItem) -> bool:
+    """Whether the actor may record the result of this line now (what ``record_result`` requires):
+    its drawn inspector, while it is pending."""
+    inspector = {Relation.INSPECTOR} if line.inspector_id == actor.user_id else set()
+    return line.result is SpotCheckResult.PENDING and allowed(
+        actor, Action.RECORD_SPOT_CHECK_RESULT, inspector
+    )
+
+
+# -- what the pages read ---------------------------------------------------------------------------
+
+CASE_NUMBER_CHOICES = 300
+
+
+def case_id_for_number(session: Session, number: str | None) -> int | None:
+    """The case a typed number names (the police number, or the procuratorate's or court's own), to
+    narrow a draw to it; None for no number. Auditors see every case, so no visibility applies."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    found = session.scalar(
+        select(Case.id)
+        .where(
+            (Case.police_case_no == number)
+            | (Case.procuratorate_case_no == number)
+            | (Case.court_case_no == number)
+        )
+        .order_by(Case.id)
+        .limit(1)
+    )
+    if found is None:
+        message = N_("No case has this number.")
+        raise InvalidInput(message, fields={"case_no": [message]})
+    return found
+
+
+def case_numbers(session: Session, limit: int = CASE_NUMBER_CHOICES) -> list[tuple[str | None, str]]:
+    """The latest cases' numbers and titles, offered as the drawer types a case number."""
+    return [
+        (number, title)
+        for number, title in session.execute(
+            select(
+                func.coalesce(Case.police_case_no, Case.procuratorate_case_no, Case.court_case_no), Case.title
+            )
+            .order_by(Case.id.desc())
+            .limit(limit)
+        )
+    ]
+
+
+def scope_in_words(session: Session, scope: dict[str, Any]) -> dict[str, Any]:
+    """A draw's recorded scope with names for its ids: the agency's name, the category, the
+    location's path, the case's number and title (the id itself if the row is gone)."""
+    words: dict[str, Any] = {}
+    for key, value in scope.items():
+        row_id = int(value) if str(value).isdecimal() else None
+        if key == "custodian_agency_id":
+            agency = session.get(Agency, row_id) if row_id else None
+            words[key] = agency.name if agency else str(value)
+        elif key == "category":
+            words[key] = ItemCategory(value) if value in {c.value for c in ItemCategory} else str(value)
+        elif key == "location_id":
+            place = session.get(StorageLocation, row_id) if row_id else None
+            words[key] = place.path if place else str(value)
+        elif key == "case_id":
+            case = session.get(Case, row_id) if row_id else None
+            words[key] = f"{case.first_number} {case.title}" if case else str(value)
+        else:
+            words[key] = str(value)
+    return words

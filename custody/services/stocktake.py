@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from custody.audit.recorder import record_event
@@ -36,7 +36,7 @@ from custody.domain.actor import Actor
 from custody.domain.enums import EventCategory, LocationState
 from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from custody.domain.i18n import N_
-from custody.domain.policy import Action, Relation, require
+from custody.domain.policy import Action, Relation, allowed, require
 from custody.domain.stocktake import (
     DISCREPANCIES,
     RESULT_ORDER,
@@ -592,6 +592,44 @@ def discrepancies_query(
     if stocktake_id is not None:
         stmt = stmt.where(StocktakeDiscrepancy.stocktake_id == stocktake_id)
     return stmt.order_by(StocktakeDiscrepancy.id)
+
+
+def list_discrepancies(
+    session: Session,
+    actor: Actor,
+    *,
+    status: DiscrepancyStatus | None = None,
+    stocktake_id: int | None = None,
+) -> list[StocktakeDiscrepancy]:
+    return list(session.scalars(discrepancies_query(actor, status=status, stocktake_id=stocktake_id)))
+
+
+def count_discrepancies(session: Session, actor: Actor, *, status: DiscrepancyStatus | None = None) -> int:
+    stmt = discrepancies_query(actor, status=status).order_by(None).subquery()
+    return session.scalar(select(func.count()).select_from(stmt)) or 0
+
+
+def may_count(actor: Actor, record: Stocktake) -> bool:
+    """Whether the actor may scan, finish or cancel the count now (what ``scan``,
+    ``finish_stocktake`` and ``cancel_stocktake`` require)."""
+    return record.status is StocktakeStatus.OPEN and allowed(actor, Action.CONDUCT_STOCKTAKE)
+
+
+def may_resolve(actor: Actor, discrepancy: StocktakeDiscrepancy) -> bool:
+    """Whether the actor may resolve the discrepancy (what ``resolve_discrepancy`` requires): an
+    approver of the agency responsible for it, while it is open, who did not start the count."""
+    responsible = discrepancy.responsible_agency_id == actor.agency_id
+    return (
+        discrepancy.status is DiscrepancyStatus.OPEN
+        and discrepancy.stocktake.started_by_id != actor.user_id
+        and allowed(actor, Action.RESOLVE_DISCREPANCY, {Relation.CUSTODIAN} if responsible else set())
+    )
+
+
+def list_stocktakes(
+    session: Session, actor: Actor, *, status: StocktakeStatus | None = None
+) -> list[Stocktake]:
+    return list(session.scalars(stocktakes_query(actor, status=status)))
 
 
 # -- the report (PDF and XLSX; both from ``report_lines`` so their numbers agree) -----------------

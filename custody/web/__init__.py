@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import admin, auth, cases, items, lifecycle, main, money, oversight, storage, transfers
+    from . import admin, auth, cases, items, lifecycle, lookup, main, money, oversight, storage, transfers
 
-    for module in (auth, main, admin, cases, items, storage, transfers, lifecycle, oversight, money):
+    for module in (auth, main, admin, cases, items, storage, transfers, lifecycle, oversight, lookup, money):
         app.register_blueprint(module.bp)

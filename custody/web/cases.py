@@ -69,6 +69,7 @@ from .forms import (
     enum_choices,
     options,
 )
+from .forms.oversight import JudgmentForm
 from .helpers import (
     aware_local,
     confirmation_redirect,
@@ -80,7 +81,6 @@ from .helpers import (
     submit_form,
     yuan_to_fen,
 )
-from .oversight import JudgmentForm
 from .particulars import printed_particulars, printed_quantity
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -650,5 +650,5 @@ def public_lookup_url() -> str:
     """The owner-lookup page's address as the public reaches it: ``CUSTODY_PUBLIC_LOOKUP_URL`` when set
     (the centre's published address), else built from the host this page was requested on."""
     return current_app.config.get("CUSTODY_PUBLIC_LOOKUP_URL") or url_for(
-        "oversight.owner_lookup", _external=True
+        "lookup.owner_lookup", _external=True
     )

@@ -72,6 +72,9 @@ def test_milestones(app, api):
         notice.json["notice_no"]
     ]
     assert api.get("judge", "/public-notices").json == []
+    # The services of a judgment are read only on a case the reader sees.
+    assert api.get("judge", f"/cases/{case.id}/services").status_code == 404
+    assert api.get("police_officer", f"/cases/{case.id}/services").json == []
 
 
 def test_stocktake_over_the_api(app, api):

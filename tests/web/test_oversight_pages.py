@@ -221,3 +221,12 @@ def test_case_milestones_page(client, login_as):
 def test_pages_need_a_login(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/oversight/", "/oversight/stocktakes", "/oversight/spot-checks/1", "/oversight/cases/1"]
+)
+def test_anonymous_users_are_sent_to_the_login_page_but_the_lookup_is_public(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and response.location.startswith("/login?next=")
+    assert client.get("/lookup").status_code == 200

@@ -1,8 +1,9 @@
-"""Flask-WTF forms: shape checks only (rules live in the domain). CSRF on every form."""
+"""Forms of the custody pages: cases, registration, storage, transfers.
+
+Names of the fields follow the service's parameters, so a service's field errors land on them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -14,243 +15,33 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
-    PasswordField,
     SearchField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
-    widgets,
 )
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from custody.domain.enums import (
-    AgencyKind,
     AttachmentKind,
     ExternalKind,
     HolderSignature,
     ItemCategory,
     Measure,
-    Role,
-    StorageHolds,
-    StorageKind,
     TransferKind,
 )
-from custody.domain.items import MAX_FEN, MAX_QUANTITY
+from custody.domain.items import MAX_QUANTITY
 
-from .helpers import label_msgid
-
-
-def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
-    """(value, label) pairs as WTForms select options."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-LOCALE_CHOICES = options([("zh_CN", "中文"), ("en", "English")])
-
-
-class Finite:
-    """Refuse NaN and infinity, which Decimal accepts from text like "nan" or "1e400"."""
-
-    def __call__(self, form: FlaskForm, field: Any) -> None:
-        if isinstance(field.data, Decimal) and not field.data.is_finite():
-            raise ValidationError(_l("Not a number."))
-
-
-class MaxDecimals:
-    def __init__(self, places: int) -> None:
-        self.places = places
-
-    def __call__(self, form: FlaskForm, field: Any) -> None:
-        exponent = field.data.as_tuple().exponent if isinstance(field.data, Decimal) else 0
-        if isinstance(exponent, int) and exponent < -self.places:  # 'n'/'N'/'F': NaN and infinities
-            raise ValidationError(_l("At most %(places)s decimal places.", places=self.places))
-
-
-def money_validators() -> list[Any]:
-    """An amount in 元: zero or more, at most two decimals (whole fen), within the per-item bound."""
-    return [Optional(), Finite(), MaxDecimals(2), NumberRange(min=0, max=Decimal(MAX_FEN) / 100)]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-
-def role_choices() -> list[tuple[str, str]]:
-    return options((r.value, _l(r.label)) for r in Role)
-
-
-class LoginForm(FlaskForm):
-    username = StringField(
-        _l("Username"),
-        validators=[DataRequired(), Length(max=64)],
-        render_kw={"autocomplete": "username", "autofocus": True},
-    )
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(max=256)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    submit = SubmitField(_l("Log in"))
-
-
-class LogoutForm(FlaskForm):
-    submit = SubmitField(_l("Log out"))
-
-
-class CodeForm(FlaskForm):
-    """A second-factor code: six digits from the authenticator app, or a recovery code."""
-
-    code = StringField(
-        _l("Verification code"),
-        validators=[DataRequired(), Length(max=32)],
-        description=_l("The 6 digits your authenticator app shows now, or one of your recovery codes."),
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
-    )
-    submit = SubmitField(_l("Confirm"))
-
-
-class ConfirmIdentityForm(FlaskForm):
-    """Re-authentication before a sensitive step: a second-factor code, or the password."""
-
-    secret = PasswordField(
-        _l("Code or password"),
-        validators=[DataRequired(), Length(max=256)],
-        description=_l("The code of your authenticator app; your password if you have no second factor."),
-        render_kw={"autocomplete": "one-time-code", "autofocus": True},
-    )
-    submit = SubmitField(_l("Confirm"))
-
-
-class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
-    submit = SubmitField(_l("Switch"))
-
-
-class UserCreateForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
-    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=64)])
-    agency_id = SelectField(_l("Agency"), coerce=int, validators=[DataRequired()])
-    roles = MultiCheckboxField(_l("Roles"), validators=[DataRequired()])
-    password = PasswordField(
-        _l("Initial password"),
-        validators=[DataRequired(), Length(max=256)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
-    submit = SubmitField(_l("Create user"))
-
-
-class UserEditForm(FlaskForm):
-    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=64)])
-    agency_id = SelectField(_l("Agency"), coerce=int, validators=[DataRequired()])
-    roles = MultiCheckboxField(_l("Roles"), validators=[DataRequired()])
-    is_active = BooleanField(_l("Account active"))
-    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
-    submit = SubmitField(_l("Save"))
-
-
-class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Current password"),
-        validators=[DataRequired(), Length(max=256)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(max=256)],
-        description=_l(
-            "At least 12 characters; a few unrelated words are easy to remember and hard to guess."
-        ),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
-    )
-    submit = SubmitField(_l("Change password"))
-
-
-class PasswordResetForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(max=256)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    submit = SubmitField(_l("Set password"))
-
-
-class UnlockForm(FlaskForm):
-    submit = SubmitField(_l("Unlock account"))
-
-
-class MfaResetForm(FlaskForm):
-    submit = SubmitField(_l("Remove the second factor"))
-
-
-class AgencyForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(min=2, max=32)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(min=2, max=128)])
-    kind = SelectField(_l("Kind"), choices=options((k.value, _l(k.label)) for k in AgencyKind))
-    submit = SubmitField(_l("Add agency"))
-
-
-class AgencyEditForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(min=2, max=128)])
-    is_active = BooleanField(_l("Active"))
-    submit = SubmitField(_l("Save"))
-
-
-class CentreOperatorForm(FlaskForm):
-    operator_agency_id = SelectField(
-        _l("Operator agency"),
-        coerce=int,
-        validators=[Optional()],
-        description=_l(
-            "Its keepers check in, move, release, take back and execute disposals in this centre for "
-            "every custodian agency, recorded as acting for the custodian. Legal custody does not change."
-        ),
-    )
-    submit = SubmitField(_l("Save operator"))
-
-
-class LocationForm(FlaskForm):
-    centre_id = SelectField(_l("Custody centre"), coerce=int, validators=[DataRequired()])
-    parent_id = SelectField(_l("Inside"), coerce=int, validators=[Optional()])
-    kind = SelectField(_l("Kind"), choices=options((k.value, _l(k.label)) for k in StorageKind))
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=128)])
-    holds = SelectField(
-        _l("Made for"),
-        choices=options(
-            [("", _l("As the location it is in")), *((h.value, _l(h.label)) for h in StorageHolds)]
-        ),
-        validators=[Optional()],
-    )
-    submit = SubmitField(_l("Add location"))
-
-
-# -- custody pages ------------------------------------------------------------------------------
-# Names of the fields follow the service's parameters, so a service's field errors land on them.
-
-DATETIME_LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-
-
-def enum_choices(enum_cls, blank: str | None = None) -> list[SelectChoice]:
-    """Options for a labelled enum; ``blank`` adds an empty first option with that text."""
-    pairs = [("", blank)] if blank is not None else []
-    return options([*pairs, *((m.value, _l(label_msgid(m))) for m in enum_cls)])
-
-
-class GetForm(FlaskForm):
-    """A search form sent with GET: no CSRF token (it changes nothing), values from the query."""
-
-    class Meta:
-        csrf = False
+from .common import (
+    DATETIME_LOCAL,
+    Finite,
+    GetForm,
+    MaxDecimals,
+    enum_choices,
+    money_validators,
+    options,
+)
 
 
 class CaseSearchForm(GetForm):
@@ -276,20 +67,6 @@ class CaseForm(FlaskForm):
     filed_on = DateField(_l("Date the case was opened (立案)"), validators=[Optional()])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Open case"))
-
-
-class CalendarOverrideForm(FlaskForm):
-    day = DateField(_l("Day"), validators=[DataRequired()])
-    kind = SelectField(_l("The day is"), validators=[DataRequired()])
-    note = StringField(
-        _l("Why (e.g. the State Council notice)"), validators=[DataRequired(), Length(max=200)]
-    )
-    submit = SubmitField(_l("Add the override"))
-
-
-class RemoveOverrideForm(FlaskForm):
-    day = DateField(_l("Day"), validators=[DataRequired()])
-    submit = SubmitField(_l("Remove"))
 
 
 class CaseMoveForm(FlaskForm):
@@ -348,7 +125,11 @@ DETAIL_LABELS: dict[str, str] = {
     "seal_no": _l("Seal number"),
     "denominations": _l("Denominations"),
 }
+
+
 MONEY_KEYS = frozenset({"amount_fen"})
+
+
 SKIPPED_DETAIL_KEYS = frozenset({"denominations"})  # structured; entered through the API or import
 
 
