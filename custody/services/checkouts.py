@@ -47,6 +47,7 @@ from custody.orm import utcnow
 
 from . import numbers
 from .item_events import append_item_event, decision_opinions, item_snapshot
+from .items import ItemQuery, items_query
 from .storage import acting_actor, custodian_relations, facts, keeper_relations, require_keeper
 from .visibility import case_filter, lock_items
 
@@ -594,6 +595,19 @@ def checkouts_query(
             Checkout.id.in_(select(CheckoutLine.checkout_id).where(CheckoutLine.item_id == item_id))
         )
     return stmt.order_by(Checkout.id.desc())
+
+
+def items_by_label_code(session: Session, actor: Actor, codes: Iterable[str]) -> tuple[list[int], list[str]]:
+    """The items ``actor`` may see that a picker's label codes (typed or scanned, at most 500) name,
+    and the codes that name none: a new check-out or disposal starts from them."""
+    ids, unknown = [], []
+    for code in list(codes)[:500]:
+        item = session.scalar(items_query(actor, ItemQuery(label_code=code)))
+        if item is None:
+            unknown.append(code)
+        else:
+            ids.append(item.id)
+    return ids, unknown
 
 
 def users_by_id(session: Session, *ids: int | None) -> dict[int, User]:

@@ -102,3 +102,27 @@ def test_correction_actions_leave_out_the_proposer(app):
         "police_keeper": [],
         "auditor": [],
     }
+
+
+def test_the_overview_a_page_reads(app):
+    case, [item] = stored_items(1)
+    ready = approved([item.id])
+    overview = checkouts.checkout_overview(db.session, act("police_keeper"), ready.id)
+    assert overview.record.case.id == case.id  # Checkout.case
+    assert overview.actions == ["release"] and overview.problems["approve"].code == "policy.approve_checkout"
+    assert {ready.requested_by_id, ready.approved_by_id} <= set(overview.people)
+    approver = checkouts.checkout_overview(db.session, act("police_approver"), ready.id)
+    assert approver.refused_as("release", "policy.release_item")
+
+
+def test_label_codes_name_the_items_the_user_may_see(app):
+    case, stored = stored_items(2)
+    codes = [stored[0].label_code, "PDGA-2026-999999"]
+    assert checkouts.items_by_label_code(db.session, act("police_officer"), codes) == (
+        [stored[0].id],
+        ["PDGA-2026-999999"],
+    )
+    assert checkouts.items_by_label_code(db.session, act("prosecutor"), [stored[1].label_code]) == (
+        [],
+        [stored[1].label_code],
+    )

@@ -30,8 +30,7 @@ from custody.extensions import db
 from custody.models.item import Item
 from custody.orm import utcnow
 from custody.printing import format_datetime, format_quantity
-from custody.services.checkouts import first_refusal, require_on_items
-from custody.services.items import ItemQuery, items_query
+from custody.services.checkouts import first_refusal, items_by_label_code, require_on_items
 from custody.services.storage import facts
 from custody.services.visibility import get_item
 
@@ -115,13 +114,7 @@ def _resolve_codes(actor: Actor, form: LabelCodesForm) -> list[int] | None:
             c.strip().upper() for c in (form.codes.data or "").replace(",", "\n").split() if c.strip()
         )
     )
-    ids, unknown = [], []
-    for code in codes[:500]:
-        item = db.session.scalar(items_query(actor, ItemQuery(label_code=code)))
-        if item is None:
-            unknown.append(code)
-        else:
-            ids.append(item.id)
+    ids, unknown = items_by_label_code(db.session, actor, codes)
     if unknown:
         form.codes.errors = [
             *form.codes.errors,
