@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from custody.domain.enums import DispositionKind
 from custody.domain.errors import PermissionDenied
+from custody.domain.lifecycle import FreezeStatus
 from custody.extensions import db
 from custody.services import checkouts, corrections, dispositions, freezes
 
@@ -12,7 +15,7 @@ from ..factories import act, dual_role_user, judge_case, stored_items
 from .test_checkouts import approved, released, request
 from .test_corrections import correct
 from .test_dispositions import approve, execute, propose
-from .test_freezes import freeze, frozen_account
+from .test_freezes import expired_freeze, freeze, frozen_account
 
 
 def actions(record_actions, record):
@@ -126,3 +129,18 @@ def test_label_codes_name_the_items_the_user_may_see(app):
         [],
         [stored[1].label_code],
     )
+
+
+@pytest.mark.live_rows_diverge(reason="back-dates a freeze with a direct update (expired_freeze)")
+def test_the_freeze_list_filters_on_what_the_law_says_today(app):
+    case, account = frozen_account()
+    _, other = frozen_account(case)
+    in_force, lapsed = freeze(account), expired_freeze(other)  # stored "active", its last day past
+
+    def listed(effective):
+        stmt = freezes.freezes_query(act("police_officer"), effective=effective)
+        return {f.id for f in db.session.scalars(stmt)} & {in_force.id, lapsed.id}
+
+    assert listed(FreezeStatus.ACTIVE) == {in_force.id}
+    assert listed(FreezeStatus.LAPSED) == {lapsed.id}
+    assert listed(FreezeStatus.QUEUED) == set() and listed(None) == {in_force.id, lapsed.id}
