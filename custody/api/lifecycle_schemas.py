@@ -30,9 +30,31 @@ from custody.domain.lifecycle import (
 from custody.domain.money import LotSplit
 from custody.domain.personal_data import shown
 from custody.orm import utcnow
+from custody.services import checkouts, corrections, dispositions, freezes
 
 from .common import AgencyRefSchema, AwareDateTime, Date, FilePart, Int, Schema
 from .schemas import PERSONAL_DOC, PageQuerySchema, _enum, _full_personal, _item_full_personal
+
+
+def _actions(record_actions: Any, names: tuple[str, ...]) -> ma.fields.Function:
+    """What the requesting user may do to the record now, asked of the service (the same answer the
+    pages show their forms by): each name is the record's action endpoint."""
+
+    def dump(record: Any) -> list[str]:
+        from custody.access import current_actor
+
+        return list(record_actions(current_actor(), record))
+
+    return ma.fields.Function(
+        dump,
+        metadata={
+            "type": "array",
+            "items": {"type": "string", "enum": list(names)},
+            "description": "The actions you may take on this record now (each is the path of its endpoint, "
+            "an extension's decision as approve_extension / reject_extension).",
+        },
+    )
+
 
 ITEM_IDS = ma.fields.List(Int(strict=True), required=True, validate=ma.validate.Length(min=1, max=5000))
 
@@ -199,6 +221,7 @@ class CheckoutSchema(Schema):
     returned_at = AwareDateTime(allow_none=True)
     lines = ma.fields.List(ma.fields.Nested(CheckoutLineSchema))
     extensions = ma.fields.List(ma.fields.Nested(ExtensionSchema))
+    actions = _actions(checkouts.checkout_actions, checkouts.CHECKOUT_ACTIONS)
 
 
 # -- dispositions -----------------------------------------------------------------------------
@@ -370,6 +393,7 @@ class DispositionSchema(Schema):
         )
     )
     lines = ma.fields.List(ma.fields.Nested(DispositionLineSchema))
+    actions = _actions(dispositions.disposition_actions, dispositions.DISPOSITION_ACTIONS)
 
 
 # -- freezes ----------------------------------------------------------------------------------
@@ -481,6 +505,7 @@ class FreezeSchema(Schema):
     released_at = AwareDateTime(allow_none=True)
     release_doc_no = ma.fields.Str(allow_none=True)
     renewals = ma.fields.List(ma.fields.Nested(RenewalSchema))
+    actions = _actions(freezes.freeze_actions, freezes.FREEZE_ACTIONS)
 
 
 # -- corrections ------------------------------------------------------------------------------
@@ -511,6 +536,7 @@ class CorrectionSchema(Schema):
     decided_by_id = Int(allow_none=True)
     decided_at = AwareDateTime(allow_none=True)
     decision_reason = ma.fields.Str(allow_none=True)
+    actions = _actions(corrections.correction_actions, corrections.CORRECTION_ACTIONS)
 
     def _value(self, correction: Any, value: Any) -> Any:
         return shown(correction.field, value, full=_item_full_personal(correction.item))

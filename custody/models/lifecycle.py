@@ -32,6 +32,7 @@ from custody.domain.money import LotSplit
 from custody.orm import Base, str_enum, utcnow
 
 from .agency import Agency
+from .case import Case
 from .item import Item
 
 
@@ -74,6 +75,7 @@ class Checkout(Base):
     returned_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
+    case: Mapped[Case] = relationship()
     custodian_agency: Mapped[Agency] = relationship(lazy="joined")
     counterparty: Mapped[Counterparty] = relationship(lazy="joined")
     lines: Mapped[list[CheckoutLine]] = relationship(
@@ -163,6 +165,7 @@ class Disposition(Base):
     refunded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)
 
+    case: Mapped[Case] = relationship()
     custodian_agency: Mapped[Agency] = relationship(lazy="joined")
     recipient: Mapped[Counterparty | None] = relationship(foreign_keys=[recipient_id], lazy="joined")
     witness_counterparty: Mapped[Counterparty | None] = relationship(

@@ -10,8 +10,8 @@ old custodian): request again. Lock order: the check-out row, then its items by 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
 from custody.domain.enums import LocationState
-from custody.domain.errors import Conflict, InvalidInput, NotFound
+from custody.domain.errors import Conflict, DomainError, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
 from custody.domain.items import check_items_confirmed, external_state
 from custody.domain.lifecycle import (
@@ -42,11 +42,13 @@ from custody.domain.lifecycle import (
 from custody.domain.policy import Action, require
 from custody.models.item import Item
 from custody.models.lifecycle import Checkout, CheckoutExtension, CheckoutLine, Counterparty
+from custody.models.user import User
 from custody.orm import utcnow
 
 from . import numbers
 from .item_events import append_item_event, decision_opinions, item_snapshot
-from .storage import custodian_relations, facts, require_keeper
+from .items import ItemQuery, items_query
+from .storage import acting_actor, custodian_relations, facts, keeper_relations, require_keeper
 from .visibility import case_filter, lock_items
 
 
@@ -79,6 +81,29 @@ def require_on_items(actor: Actor, action: Action, items: Iterable[Item]) -> Non
         require(actor, action, custodian_relations(actor, item))
 
 
+def require_keeper_relation(actor: Actor, action: Action, items: Iterable[Item]) -> None:
+    """Keeper work on each item is allowed (custodian's keeper, or the operator's of its centre); unlike
+    ``require_keeper_on_items`` it records nothing, so pages and the API may ask it."""
+    for item in items:
+        require(actor, action, keeper_relations(actor, item))
+
+
+def first_refusal(*checks: Callable[[], object]) -> DomainError | None:
+    """The refusal of the first of ``checks`` (rules that raise) that refuses, or None: a page or the
+    API asks the rule the step itself applies instead of restating it."""
+    for check in checks:
+        try:
+            check()
+        except DomainError as refusal:
+            return refusal
+    return None
+
+
+def refuse_if(refusal: DomainError | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
 def require_keeper_on_items(
     session: Session, actor: Actor, action: Action, items: Iterable[Item]
 ) -> dict[int, Actor]:
@@ -93,6 +118,99 @@ def single_case_and_custodian(items: list[Item], agency_id: int = 0) -> tuple[in
     return check_one_case_and_custodian(
         [RecordLine(item.id, item.case_id, item.custodian_agency_id) for item in items], agency_id
     )
+
+
+# What can be done to a check-out, named as the API's endpoints name them.
+CHECKOUT_ACTIONS = (
+    "approve",
+    "reject",
+    "cancel",
+    "release",
+    "return",
+    "extend",
+    "approve_extension",
+    "reject_extension",
+)
+
+
+def pending_extension(checkout: Checkout) -> CheckoutExtension | None:
+    return next((e for e in checkout.extensions if e.status is ExtensionStatus.REQUESTED), None)
+
+
+def _require_extension_pending(checkout: Checkout) -> None:
+    if checkout.status not in (CheckoutStatus.APPROVED, CheckoutStatus.RELEASED):
+        raise Conflict(
+            N_("The check-out is over; its extension request can no longer be decided."),
+            code="checkout.closed",
+        )
+    if pending_extension(checkout) is None:
+        raise Conflict(N_("No extension request is waiting for a decision."), code="checkout.no_extension")
+
+
+def _require_no_extension_pending(checkout: Checkout) -> None:
+    if pending_extension(checkout) is not None:
+        raise Conflict(
+            N_("An extension request is already waiting for a decision."), code="checkout.extension_pending"
+        )
+
+
+def checkout_problem(
+    actor: Actor, checkout: Checkout, action: str, items: list[Item] | None = None
+) -> DomainError | None:
+    """Why ``actor`` may not take ``action`` (one of ``CHECKOUT_ACTIONS``) on ``checkout`` now, or None:
+    the refusal the step itself raises before it reads its inputs. ``items``: the check-out's items
+    (the step passes them locked)."""
+    items = [line.item for line in checkout.lines] if items is None else items
+    s = CheckoutStatus
+    if action in ("approve", "reject"):
+        return first_refusal(
+            lambda: _ensure_custody_unchanged(checkout, items),
+            lambda: require_on_items(actor, Action.APPROVE_CHECKOUT, items),
+            lambda: require_checkout_status(checkout.status, s.REQUESTED),
+            lambda: require_not_requester(checkout.requested_by_id, actor.user_id),
+        )
+    if action == "cancel":
+        return first_refusal(
+            lambda: require_on_items(actor, Action.REQUEST_CHECKOUT, items),
+            lambda: require_checkout_status(checkout.status, s.REQUESTED, s.APPROVED),
+        )
+    if action == "release":
+        return first_refusal(
+            lambda: _ensure_custody_unchanged(checkout, items),
+            lambda: require_keeper_relation(actor, Action.RELEASE_ITEM, items),
+            lambda: require_checkout_status(checkout.status, s.APPROVED),
+            lambda: require_not_approver(checkout.approved_by_id, actor.user_id),
+        )
+    if action == "return":
+        # No custody check: an item out for appraisal comes back to the keeper of whoever holds it now.
+        out = {line.item_id for line in checkout.lines if line.returned_at is None}
+        return first_refusal(
+            lambda: require_checkout_status(checkout.status, s.RELEASED),
+            lambda: require_keeper_relation(actor, Action.RETURN_ITEM, [i for i in items if i.id in out]),
+        )
+    if action == "extend":
+        return first_refusal(
+            lambda: _ensure_custody_unchanged(checkout, items),
+            lambda: require_on_items(actor, Action.REQUEST_CHECKOUT, items),
+            lambda: require_checkout_status(checkout.status, s.RELEASED, s.APPROVED),
+            lambda: _require_no_extension_pending(checkout),
+        )
+    if action in ("approve_extension", "reject_extension"):
+        return first_refusal(
+            lambda: _ensure_custody_unchanged(checkout, items),
+            lambda: require_on_items(actor, Action.APPROVE_CHECKOUT, items),
+            lambda: _require_extension_pending(checkout),
+            lambda: require_not_requester(
+                must_exist(pending_extension(checkout), "the extension").requested_by_id, actor.user_id
+            ),
+        )
+    raise ValueError(action)
+
+
+def checkout_actions(actor: Actor, checkout: Checkout) -> list[str]:
+    """The actions ``actor`` may take on ``checkout`` now (``CHECKOUT_ACTIONS``, in that order)."""
+    items = [line.item for line in checkout.lines]
+    return [a for a in CHECKOUT_ACTIONS if checkout_problem(actor, checkout, a, items) is None]
 
 
 def _checkout_common(checkout: Checkout) -> dict[str, Any]:
@@ -232,10 +350,7 @@ def decide_checkout(
     """审批 — an approver of the custodian agency, never the requester."""
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
-    _ensure_custody_unchanged(checkout, items)
-    require_on_items(actor, Action.APPROVE_CHECKOUT, items)
-    require_not_requester(checkout.requested_by_id, actor.user_id)
-    require_checkout_status(checkout.status, CheckoutStatus.REQUESTED)
+    refuse_if(checkout_problem(actor, checkout, "approve" if approve else "reject", items))
     reason = (reason or "").strip() or None
     if not approve and not reason:
         raise InvalidInput(N_("Give a reason for rejecting."), fields={"reason": [N_("Required.")]})
@@ -259,8 +374,7 @@ def cancel_checkout(session: Session, actor: Actor, checkout_id: int, reason: st
     """The requester (or a colleague of the custodian agency) withdraws it before release."""
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
-    require_on_items(actor, Action.REQUEST_CHECKOUT, items)
-    require_checkout_status(checkout.status, CheckoutStatus.REQUESTED, CheckoutStatus.APPROVED)
+    refuse_if(checkout_problem(actor, checkout, "cancel", items))
     checkout.status = CheckoutStatus.CANCELLED
     for item in items:
         append_item_event(
@@ -284,10 +398,8 @@ def release_checkout(
     (``domain/items.check_items_confirmed``; 422 ``items.unconfirmed``)."""
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
-    _ensure_custody_unchanged(checkout, items)
-    acting = require_keeper_on_items(session, actor, Action.RELEASE_ITEM, items)
-    require_checkout_status(checkout.status, CheckoutStatus.APPROVED)
-    require_not_approver(checkout.approved_by_id, actor.user_id)
+    refuse_if(checkout_problem(actor, checkout, "release", items))
+    acting = {item.id: acting_actor(session, actor, item) for item in items}
     for item in items:
         check_checkout_item(facts(item), releasing=True)
     recipient = check_released_to(released_to, checkout.counterparty.name)
@@ -338,7 +450,10 @@ def return_items(
     if discrepancy is not None and not (discrepancy_note or "").strip():
         raise InvalidInput(N_("Describe the discrepancy."), fields={"discrepancy_note": [N_("Required.")]})
     checkout = _locked_checkout(session, actor, checkout_id)
-    require_checkout_status(checkout.status, CheckoutStatus.RELEASED)
+    # Every item of the check-out, in id order: the last return also closes a pending extension,
+    # whose events go on each item.
+    every = _items_of(session, actor, checkout)
+    refuse_if(checkout_problem(actor, checkout, "return", every))
     outstanding = {line.item_id: line for line in checkout.lines if line.returned_at is None}
     wanted = list(outstanding) if item_ids is None else list(dict.fromkeys(item_ids))
     unknown = [i for i in wanted if i not in outstanding]
@@ -348,13 +463,8 @@ def return_items(
             fields={"item_ids": [N_("Not out on this check-out.")]},
             ids=unknown,
         )
-    # Every item of the check-out, in id order: the last return also closes a pending extension,
-    # whose events go on each item.
-    every = _items_of(session, actor, checkout)
     items = [item for item in every if item.id in set(wanted)]
-    # No custody check here: an item listed in a stage transfer while out for appraisal comes back to
-    # the keeper of whoever holds it now (the return is a physical fact, not the old approval's use).
-    acting = require_keeper_on_items(session, actor, Action.RETURN_ITEM, items)
+    acting = {item.id: acting_actor(session, actor, item) for item in items}
     check_items_confirmed(wanted, confirmed_item_ids)
     now = utcnow()
     for item in items:
@@ -400,13 +510,7 @@ def request_extension(
 ) -> CheckoutExtension:
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
-    _ensure_custody_unchanged(checkout, items)
-    require_on_items(actor, Action.REQUEST_CHECKOUT, items)
-    require_checkout_status(checkout.status, CheckoutStatus.RELEASED, CheckoutStatus.APPROVED)
-    if any(ext.status is ExtensionStatus.REQUESTED for ext in checkout.extensions):
-        raise Conflict(
-            N_("An extension request is already waiting for a decision."), code="checkout.extension_pending"
-        )
+    refuse_if(checkout_problem(actor, checkout, "extend", items))
     if not (reason or "").strip():
         raise InvalidInput(N_("Give the reason for the extension."), fields={"reason": [N_("Required.")]})
     check_due(due_at, utcnow(), after=checkout.due_at)
@@ -436,18 +540,10 @@ def decide_extension(
 ) -> Checkout:
     checkout = _locked_checkout(session, actor, checkout_id)
     items = _items_of(session, actor, checkout)
-    _ensure_custody_unchanged(checkout, items)
-    require_on_items(actor, Action.APPROVE_CHECKOUT, items)
-    if checkout.status not in (CheckoutStatus.APPROVED, CheckoutStatus.RELEASED):
-        raise Conflict(
-            N_("The check-out is over; its extension request can no longer be decided."),
-            code="checkout.closed",
-        )
-    pending = [ext for ext in checkout.extensions if ext.status is ExtensionStatus.REQUESTED]
-    if not pending:
-        raise Conflict(N_("No extension request is waiting for a decision."), code="checkout.no_extension")
-    extension = pending[0]
-    require_not_requester(extension.requested_by_id, actor.user_id)
+    refuse_if(
+        checkout_problem(actor, checkout, "approve_extension" if approve else "reject_extension", items)
+    )
+    extension = must_exist(pending_extension(checkout), "the extension")
     extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
     extension.decided_by_id = actor.user_id
     extension.decided_at = utcnow()
@@ -499,6 +595,73 @@ def checkouts_query(
             Checkout.id.in_(select(CheckoutLine.checkout_id).where(CheckoutLine.item_id == item_id))
         )
     return stmt.order_by(Checkout.id.desc())
+
+
+def items_by_label_code(session: Session, actor: Actor, codes: Iterable[str]) -> tuple[list[int], list[str]]:
+    """The items ``actor`` may see that a picker's label codes (typed or scanned, at most 500) name,
+    and the codes that name none: a new check-out or disposal starts from them."""
+    ids, unknown = [], []
+    for code in list(codes)[:500]:
+        item = session.scalar(items_query(actor, ItemQuery(label_code=code)))
+        if item is None:
+            unknown.append(code)
+        else:
+            ids.append(item.id)
+    return ids, unknown
+
+
+def users_by_id(session: Session, *ids: int | None) -> dict[int, User]:
+    """The people a record names (requester, approver, keeper…), by id, in one query."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+@dataclass(frozen=True)
+class Overview:
+    """A workflow record as its page shows it: the refusal each of its actions would meet now (None:
+    ``actor`` may take it), the people it names, the approver's opinion."""
+
+    record: Any
+    problems: dict[str, DomainError | None]
+    people: dict[int, User]
+    opinion: str | None = None
+    related: dict[int, Any] = field(default_factory=dict)
+
+    @property
+    def actions(self) -> list[str]:
+        return [action for action, problem in self.problems.items() if problem is None]
+
+    def refused_as(self, action: str, code: str) -> bool:
+        """Whether ``action`` is refused, and for the reason ``code`` (to say why on the page)."""
+        problem = self.problems[action]
+        return problem is not None and problem.code == code
+
+
+def checkout_overview(session: Session, actor: Actor, checkout_id: int) -> Overview:
+    checkout = get_checkout(session, actor, checkout_id)
+    items = [line.item for line in checkout.lines]
+    people = users_by_id(
+        session,
+        checkout.requested_by_id,
+        checkout.approved_by_id,
+        checkout.released_by_id,
+        *(line.returned_by_id for line in checkout.lines),
+        *(e.requested_by_id for e in checkout.extensions),
+        *(e.decided_by_id for e in checkout.extensions),
+    )
+    problems = {a: checkout_problem(actor, checkout, a, items) for a in CHECKOUT_ACTIONS}
+    return Overview(checkout, problems, people, approval_opinion(session, checkout))
+
+
+def slip_problem(checkout: Checkout) -> DomainError | None:
+    """The check-out slip is printed once the check-out is approved (to be signed at release)."""
+    if checkout.status in (CheckoutStatus.APPROVED, CheckoutStatus.RELEASED, CheckoutStatus.RETURNED):
+        return None
+    return Conflict(
+        N_("The check-out slip can be printed once the check-out is approved."), code="checkout.not_printable"
+    )
 
 
 def open_checkout_for(session: Session, item_id: int) -> Checkout | None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from custody.audit.recorder import jsonable
 from custody.domain.actor import Actor
-from custody.domain.errors import Conflict, InvalidInput, NotFound
+from custody.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from custody.domain.i18n import N_
 from custody.domain.items import (
     MAX_FEN,
@@ -35,7 +35,7 @@ from custody.models.item import Item
 from custody.models.lifecycle import Correction
 from custody.orm import utcnow
 
-from .checkouts import require_on_items
+from .checkouts import Overview, first_refusal, refuse_if, require_on_items, users_by_id
 from .item_events import append_item_event
 from .items import personal_data_digest
 from .storage import facts
@@ -173,15 +173,48 @@ def _locked(session: Session, actor: Actor, correction_id: int) -> tuple[Correct
     return correction, item
 
 
+# What can be done to a correction, named as the API would name them.
+CORRECTION_ACTIONS = ("approve", "reject")
+
+
+def _require_proposed(correction: Correction) -> None:
+    if correction.status is not CorrectionStatus.PROPOSED:
+        raise Conflict(N_("The correction has already been decided."), code="correction.decided")
+
+
+def correction_problem(
+    actor: Actor, correction: Correction, action: str, item: Item | None = None
+) -> DomainError | None:
+    """Why ``actor`` may not approve or reject ``correction`` now, or None: the refusal the decision
+    itself raises before it reads its inputs."""
+    if action not in CORRECTION_ACTIONS:
+        raise ValueError(action)
+    item = correction.item if item is None else item
+    return first_refusal(
+        lambda: require_on_items(actor, Action.APPROVE_CORRECTION, [item]),
+        lambda: _require_proposed(correction),
+        lambda: require_not_requester(correction.proposed_by_id, actor.user_id),
+        lambda: ensure_not_disposed(facts(item)),
+    )
+
+
+def correction_actions(actor: Actor, correction: Correction) -> list[str]:
+    """The actions ``actor`` may take on ``correction`` now (``CORRECTION_ACTIONS``)."""
+    return [a for a in CORRECTION_ACTIONS if correction_problem(actor, correction, a) is None]
+
+
+def correction_overview(session: Session, actor: Actor, correction_id: int) -> Overview:
+    correction = get_correction(session, actor, correction_id)
+    problems = {a: correction_problem(actor, correction, a) for a in CORRECTION_ACTIONS}
+    people = users_by_id(session, correction.proposed_by_id, correction.decided_by_id)
+    return Overview(correction, problems, people)
+
+
 def decide_correction(
     session: Session, actor: Actor, correction_id: int, *, approve: bool, reason: str | None = None
 ) -> Correction:
     correction, item = _locked(session, actor, correction_id)
-    require_on_items(actor, Action.APPROVE_CORRECTION, [item])
-    require_not_requester(correction.proposed_by_id, actor.user_id)
-    if correction.status is not CorrectionStatus.PROPOSED:
-        raise Conflict(N_("The correction has already been decided."), code="correction.decided")
-    ensure_not_disposed(facts(item))
+    refuse_if(correction_problem(actor, correction, "approve" if approve else "reject", item))
     reason = (reason or "").strip() or None
     if not approve and not reason:
         raise InvalidInput(N_("Give a reason for rejecting."), fields={"reason": [N_("Required.")]})

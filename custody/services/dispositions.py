@@ -29,7 +29,7 @@ from custody.domain.enums import (
     LocationState,
     Role,
 )
-from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
+from custody.domain.errors import Conflict, DomainError, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
 from custody.domain.items import check_items_confirmed
 from custody.domain.lifecycle import (
@@ -60,7 +60,7 @@ from custody.domain.lifecycle import (
 )
 from custody.domain.milestones import NOTICE_MONTHS
 from custody.domain.money import LOT_RULE, AuctionLot, check_text, split_lot
-from custody.domain.policy import Action, require
+from custody.domain.policy import Action
 from custody.models.agency import Agency
 from custody.models.audit import AuditEvent
 from custody.models.case import Case
@@ -81,14 +81,18 @@ from . import numbers
 from .calendar import work_calendar
 from .checkouts import (
     CounterpartyInput,
+    Overview,
+    first_refusal,
     new_counterparty,
-    require_keeper_on_items,
+    refuse_if,
+    require_keeper_relation,
     require_on_items,
     single_case_and_custodian,
+    users_by_id,
 )
 from .item_events import append_item_event, decision_opinions, item_snapshot, registration_data
 from .items import personal_data_digest, require_documented
-from .storage import facts, keeper_relations
+from .storage import acting_actor, facts
 from .visibility import case_filter, lock_items
 
 # What _disposal_facts reads of each item, loaded with the items.
@@ -340,14 +344,69 @@ def approval_action(kind: DispositionKind) -> Action:
     return Action.APPROVE_EARLY_SALE if kind is DispositionKind.EARLY_SALE else Action.APPROVE_DISPOSITION
 
 
+def _require_refundable(disposition: Disposition) -> None:
+    if not (
+        disposition.status is DispositionRecordStatus.EXECUTED
+        and disposition.kind is DispositionKind.CONFISCATE
+        and disposition.ground is DisposalGround.UNCLAIMED
+    ):
+        raise Conflict(
+            N_("Only a confiscation of unclaimed property can be refunded."),
+            code="disposition.not_refundable",
+        )
+    if disposition.refund_doc_no:
+        raise Conflict(N_("The refund is already recorded."), code="disposition.refunded")
+
+
+# What can be done to a disposal, named as the API's endpoints name them.
+DISPOSITION_ACTIONS = ("approve", "reject", "cancel", "execute", "refund")
+
+
+def disposition_problem(
+    actor: Actor, disposition: Disposition, action: str, items: list[Item] | None = None
+) -> DomainError | None:
+    """Why ``actor`` may not take ``action`` (one of ``DISPOSITION_ACTIONS``) on ``disposition`` now, or
+    None: the refusal the step itself raises before it reads its inputs (the grounds, rechecked against
+    the case's latest facts, come after). ``items``: the disposal's items (the step passes them locked)."""
+    items = [line.item for line in disposition.lines] if items is None else items
+    s = DispositionRecordStatus
+    if action in ("approve", "reject"):
+        # [LAW] An early sale is approved by the agency's head (主要负责人、院长、检察长), not any approver.
+        return first_refusal(
+            lambda: require_on_items(actor, approval_action(disposition.kind), items),
+            lambda: _require_status(disposition, s.PROPOSED),
+            lambda: require_not_requester(disposition.proposed_by_id, actor.user_id),
+        )
+    if action == "cancel":
+        return first_refusal(
+            lambda: require_on_items(actor, Action.PROPOSE_DISPOSITION, items),
+            lambda: _require_status(disposition, s.PROPOSED, s.APPROVED),
+        )
+    if action == "execute":
+        return first_refusal(
+            lambda: require_keeper_relation(actor, Action.EXECUTE_DISPOSITION, items),
+            lambda: _require_status(disposition, s.APPROVED),
+            lambda: require_not_approver(disposition.approved_by_id, actor.user_id),
+        )
+    if action == "refund":
+        return first_refusal(
+            lambda: require_on_items(actor, Action.PROPOSE_DISPOSITION, items),
+            lambda: _require_refundable(disposition),
+        )
+    raise ValueError(action)
+
+
+def disposition_actions(actor: Actor, disposition: Disposition) -> list[str]:
+    """The actions ``actor`` may take on ``disposition`` now (``DISPOSITION_ACTIONS``, in that order)."""
+    items = [line.item for line in disposition.lines]
+    return [a for a in DISPOSITION_ACTIONS if disposition_problem(actor, disposition, a, items) is None]
+
+
 def decide_disposition(
     session: Session, actor: Actor, disposition_id: int, *, approve: bool, reason: str | None = None
 ) -> Disposition:
     disposition, items = _locked(session, actor, disposition_id)
-    # [LAW] An early sale is approved by the agency's head (主要负责人、院长、检察长), not any approver.
-    require_on_items(actor, approval_action(disposition.kind), items)
-    require_not_requester(disposition.proposed_by_id, actor.user_id)
-    _require_status(disposition, DispositionRecordStatus.PROPOSED)
+    refuse_if(disposition_problem(actor, disposition, "approve" if approve else "reject", items))
     reason = (reason or "").strip() or None
     if not approve and not reason:
         raise InvalidInput(N_("Give a reason for rejecting."), fields={"reason": [N_("Required.")]})
@@ -410,8 +469,7 @@ def eligible_witnesses(session: Session, actor: Actor, disposition_id: int) -> l
     the check agree. An external witness (recorded by name and ID) is the other way."""
     disposition = get_disposition(session, actor, disposition_id)
     items = [line.item for line in disposition.lines]
-    for item in items:
-        require(actor, Action.EXECUTE_DISPOSITION, keeper_relations(actor, item))
+    require_keeper_relation(actor, Action.EXECUTE_DISPOSITION, items)
     excluded = _disqualified_witnesses(session, actor, items) | _admin_ids(session)
     return list(
         session.scalars(
@@ -587,9 +645,8 @@ def execute_disposition(
     item's part is the auction's own price (``line_proceeds``) or, without one, the total split by
     appraised value (``domain/money.split_lot``)."""
     disposition, items = _locked(session, actor, disposition_id)
-    acting = require_keeper_on_items(session, actor, Action.EXECUTE_DISPOSITION, items)
-    _require_status(disposition, DispositionRecordStatus.APPROVED)
-    require_not_approver(disposition.approved_by_id, actor.user_id)
+    refuse_if(disposition_problem(actor, disposition, "execute", items))
+    acting = {item.id: acting_actor(session, actor, item) for item in items}
     kind = disposition.kind
     _recheck_grounds(session, disposition, items)
     check_execution(kind, receipt_no, proceeds_fen)
@@ -744,18 +801,7 @@ def record_refund(
     """退库 — confiscated unclaimed property whose owner later came forward and was verified: the
     refund from the treasury is recorded on the confiscation (2021解释 445 ¶3)."""
     disposition, items = _locked(session, actor, disposition_id)
-    require_on_items(actor, Action.PROPOSE_DISPOSITION, items)
-    if not (
-        disposition.status is DispositionRecordStatus.EXECUTED
-        and disposition.kind is DispositionKind.CONFISCATE
-        and disposition.ground is DisposalGround.UNCLAIMED
-    ):
-        raise Conflict(
-            N_("Only a confiscation of unclaimed property can be refunded."),
-            code="disposition.not_refundable",
-        )
-    if disposition.refund_doc_no:
-        raise Conflict(N_("The refund is already recorded."), code="disposition.refunded")
+    refuse_if(disposition_problem(actor, disposition, "refund", items))
     doc = (doc_no or "").strip()
     if not doc or len(doc) > 64:
         raise InvalidInput(N_("Record the refund document number."), fields={"doc_no": [N_("Required.")]})
@@ -778,8 +824,7 @@ def cancel_disposition(
     session: Session, actor: Actor, disposition_id: int, reason: str | None = None
 ) -> Disposition:
     disposition, items = _locked(session, actor, disposition_id)
-    require_on_items(actor, Action.PROPOSE_DISPOSITION, items)
-    _require_status(disposition, DispositionRecordStatus.PROPOSED, DispositionRecordStatus.APPROVED)
+    refuse_if(disposition_problem(actor, disposition, "cancel", items))
     disposition.status = DispositionRecordStatus.CANCELLED
     for item in items:
         before = item_snapshot(item)
@@ -825,6 +870,67 @@ def dispositions_query(
     if case_id is not None:
         stmt = stmt.where(Disposition.case_id == case_id)
     return stmt.order_by(Disposition.id.desc())
+
+
+def disposition_overview(session: Session, actor: Actor, disposition_id: int) -> Overview:
+    """The disposal, the refusal each action would meet now, the people it names, the approver's
+    opinion, and (``related``) the case-money entries an early sale's items became."""
+    disposition = get_disposition(session, actor, disposition_id)
+    items = [line.item for line in disposition.lines]
+    problems = {a: disposition_problem(actor, disposition, a, items) for a in DISPOSITION_ACTIONS}
+    people = users_by_id(
+        session,
+        disposition.proposed_by_id,
+        disposition.approved_by_id,
+        disposition.executed_by_id,
+        disposition.witness_user_id,
+    )
+    proceeds = [line.proceeds_item_id for line in disposition.lines if line.proceeds_item_id]
+    related = (
+        {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(proceeds)))}
+        if proceeds
+        else {}
+    )
+    return Overview(disposition, problems, people, approval_opinion(session, disposition), related)
+
+
+RETURN_KINDS = (DispositionKind.PRETRIAL_RETURN, DispositionKind.RETURN_TO_OWNER)
+# The kinds whose execution has no printed record of its own (a return has its 发还清单, a destruction
+# its 销毁记录): confiscation, hand-over to the competent authority, early sale [DESIGN].
+EXECUTION_RECORD_KINDS = (DispositionKind.CONFISCATE, DispositionKind.HAND_OVER, DispositionKind.EARLY_SALE)
+# Each printed document of a disposal: the kinds it exists for, and the refusal otherwise. All are
+# printed once the disposal is approved (to take along and sign) or executed.
+DOCUMENTS: dict[str, tuple[tuple[DispositionKind, ...], str, str]] = {
+    "return_list": (
+        RETURN_KINDS,
+        N_("A return list exists only for an approved or executed return to the owner."),
+        "disposition.no_return_list",
+    ),
+    "destruction_record": (
+        (DispositionKind.DESTROY,),
+        N_("A destruction record exists only for an approved or executed destruction."),
+        "disposition.no_destruction_record",
+    ),
+    "execution_record": (
+        EXECUTION_RECORD_KINDS,
+        N_(
+            "An execution record exists only for an approved or executed confiscation, hand-over "
+            "or early sale."
+        ),
+        "disposition.no_execution_record",
+    ),
+}
+
+
+def document_problem(disposition: Disposition, document: str) -> DomainError | None:
+    """Why ``document`` (one of ``DOCUMENTS``) cannot be printed for ``disposition``, or None."""
+    kinds, message, code = DOCUMENTS[document]
+    if disposition.kind in kinds and disposition.status in (
+        DispositionRecordStatus.APPROVED,
+        DispositionRecordStatus.EXECUTED,
+    ):
+        return None
+    return Conflict(message, code=code)
 
 
 def approval_opinion(session: Session, disposition: Disposition) -> str | None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
 from custody.domain.enums import Measure
-from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
+from custody.domain.errors import Conflict, DomainError, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
 from custody.domain.items import MAX_FEN, ensure_not_disposed
 from custody.domain.lifecycle import (
@@ -37,7 +37,7 @@ from custody.models.item import Item
 from custody.models.lifecycle import FreezeOrder, FreezeRenewal
 from custody.orm import utcnow
 
-from .checkouts import require_on_items
+from .checkouts import Overview, first_refusal, refuse_if, require_on_items, users_by_id
 from .item_events import append_item_event
 from .storage import facts
 from .visibility import get_case, item_filter, lock_items
@@ -195,6 +195,68 @@ def create_freeze(
     return freeze
 
 
+# What can be done to a freeze, named as the API's endpoints name them.
+FREEZE_ACTIONS = ("renew", "release", "activate")
+
+
+def _require_releasable(freeze: FreezeOrder, today: date) -> None:
+    effective = freeze_status_on(freeze.status, freeze.expires_on, today)
+    if effective not in (FreezeStatus.ACTIVE, FreezeStatus.QUEUED):
+        raise Conflict(N_("Only an active freeze can be released."), code=f"freeze.{effective.value}")
+
+
+def _require_queued(freeze: FreezeOrder) -> None:
+    if freeze.status is not FreezeStatus.QUEUED:
+        raise Conflict(N_("Only a queued freeze takes effect this way."), code="freeze.not_queued")
+
+
+def freeze_problem(
+    actor: Actor, freeze: FreezeOrder, action: str, item: Item | None = None, today: date | None = None
+) -> DomainError | None:
+    """Why ``actor`` may not take ``action`` (one of ``FREEZE_ACTIONS``) on ``freeze`` now, or None: the
+    refusal the step itself raises before it reads its inputs. ``item``: the freeze's (the step passes
+    it locked)."""
+    item = freeze.item if item is None else item
+    today = today or local_date(utcnow())
+    state = {
+        # [LAW] 程序规定 art. 240: renewal any time before the last day has passed.
+        "renew": lambda: check_renewal(freeze.status, freeze.expires_on, today),
+        "release": lambda: _require_releasable(freeze, today),
+        "activate": lambda: _require_queued(freeze),
+    }[action]
+    return first_refusal(
+        lambda: require_on_items(actor, Action.MANAGE_FREEZE, [item]),
+        lambda: ensure_not_disposed(facts(item)),
+        state,
+    )
+
+
+def freeze_actions(actor: Actor, freeze: FreezeOrder, today: date | None = None) -> list[str]:
+    """The actions ``actor`` may take on ``freeze`` now (``FREEZE_ACTIONS``, in that order)."""
+    today = today or local_date(utcnow())
+    return [a for a in FREEZE_ACTIONS if freeze_problem(actor, freeze, a, today=today) is None]
+
+
+def freeze_overview(session: Session, actor: Actor, freeze_id: int, today: date | None = None) -> Overview:
+    freeze = get_freeze(session, actor, freeze_id)
+    today = today or local_date(utcnow())
+    problems = {a: freeze_problem(actor, freeze, a, today=today) for a in FREEZE_ACTIONS}
+    people = users_by_id(
+        session, freeze.created_by_id, freeze.released_by_id, *(r.renewed_by_id for r in freeze.renewals)
+    )
+    return Overview(freeze, problems, people)
+
+
+def latest_notice_doc_no(session: Session, item_id: int) -> str | None:
+    """The freeze notice (协助冻结通知书) last recorded for an item, if any: a new freeze's default."""
+    return session.scalar(
+        select(FreezeOrder.notice_doc_no)
+        .where(FreezeOrder.item_id == item_id)
+        .order_by(FreezeOrder.id.desc())
+        .limit(1)
+    )
+
+
 def activate_queued(
     session: Session,
     actor: Actor,
@@ -207,10 +269,7 @@ def activate_queued(
     """A queued freeze takes effect when the earlier freeze ends (the institution's notice says from
     when and until when): it becomes active with its own period from that day."""
     freeze, item = _locked(session, actor, freeze_id)
-    require_on_items(actor, Action.MANAGE_FREEZE, [item])
-    ensure_not_disposed(facts(item))
-    if freeze.status is not FreezeStatus.QUEUED:
-        raise Conflict(N_("Only a queued freeze takes effect this way."), code="freeze.not_queued")
+    refuse_if(freeze_problem(actor, freeze, "activate", item))
     ahead = [
         f for f in _freezes_of_account(session, freeze.institution, freeze.account_no) if f.id != freeze.id
     ]
@@ -267,9 +326,7 @@ def renew_freeze(
     """续冻 — any time before the last day passes; each renewal for at most the same period, counted
     from the old end; the new end is the one on the institution's receipt (else the suggestion)."""
     freeze, item = _locked(session, actor, freeze_id)
-    require_on_items(actor, Action.MANAGE_FREEZE, [item])
-    ensure_not_disposed(facts(item))
-    check_renewal(freeze.status, freeze.expires_on, today or local_date(utcnow()))
+    refuse_if(freeze_problem(actor, freeze, "renew", item, today))
     if not (doc_no or "").strip():
         raise InvalidInput(N_("Record the renewal notice number."), fields={"doc_no": [N_("Required.")]})
     months = check_freeze_period(freeze.asset_type, freeze.major_case, period_months, actor.agency_kind)
@@ -306,11 +363,7 @@ def release_freeze(
 ) -> FreezeOrder:
     """解除冻结."""
     freeze, item = _locked(session, actor, freeze_id)
-    require_on_items(actor, Action.MANAGE_FREEZE, [item])
-    ensure_not_disposed(facts(item))
-    effective = freeze_status_on(freeze.status, freeze.expires_on, local_date(utcnow()))
-    if effective not in (FreezeStatus.ACTIVE, FreezeStatus.QUEUED):
-        raise Conflict(N_("Only an active freeze can be released."), code=f"freeze.{effective.value}")
+    refuse_if(freeze_problem(actor, freeze, "release", item))
     if not (doc_no or "").strip():
         raise InvalidInput(N_("Record the release notice number."), fields={"doc_no": [N_("Required.")]})
     freeze.status = FreezeStatus.RELEASED
@@ -370,8 +423,23 @@ def freezes_query(
     item_id: int | None = None,
     status: FreezeStatus | None = None,
     expiring_before: date | None = None,
+    effective: FreezeStatus | None = None,
+    today: date | None = None,
 ) -> Select[Any]:
+    """Freezes of items ``actor`` may see, soonest end first. ``status`` filters on the stored status;
+    ``effective`` on what the law says ``today`` (an active freeze past its last day has lapsed, whether
+    or not the lapse job has recorded it yet)."""
     stmt = select(FreezeOrder).join(Item, Item.id == FreezeOrder.item_id).where(item_filter(actor))
+    if effective is not None:
+        today = today or local_date(utcnow())
+        in_force = (FreezeOrder.status == FreezeStatus.ACTIVE) & (FreezeOrder.expires_on >= today)
+        lapsed = (FreezeOrder.status == FreezeStatus.ACTIVE) & (FreezeOrder.expires_on < today)
+        if effective is FreezeStatus.ACTIVE:
+            stmt = stmt.where(in_force)
+        elif effective is FreezeStatus.LAPSED:
+            stmt = stmt.where((FreezeOrder.status == FreezeStatus.LAPSED) | lapsed)
+        else:
+            stmt = stmt.where(FreezeOrder.status == effective)
     if item_id is not None:
         stmt = stmt.where(FreezeOrder.item_id == item_id)
     if status is not None:

@@ -350,3 +350,21 @@ def test_a_return_to_owner_needs_an_owner_on_record(api):
     )
     refused = api.post("police_officer", "/dispositions", {"item_ids": [item_id], "kind": "return_to_owner"})
     assert refused.status_code == 409 and refused.json["code"] == "disposal.no_owner"
+
+
+def test_a_record_says_what_the_requesting_user_may_do_now(api):
+    _, item_id = stored_item(api)
+    body = {
+        "item_ids": [item_id],
+        "purpose": "appraisal",
+        "counterparty": "上海市物证鉴定中心",
+        "due_at": due(),
+    }
+    checkout_id = api.post("police_officer", "/checkouts", body).json["id"]
+    assert api.get("police_officer", f"/checkouts/{checkout_id}").json["actions"] == ["cancel"]
+    assert api.get("police_approver", f"/checkouts/{checkout_id}").json["actions"] == ["approve", "reject"]
+    approved = api.post("police_approver", f"/checkouts/{checkout_id}/approve")
+    assert approved.json["actions"] == []  # the approver's own answer: the keeper releases next
+    assert api.get("police_keeper", f"/checkouts/{checkout_id}").json["actions"] == ["release"]
+    listed = api.get("police_keeper", "/checkouts").json
+    assert next(c for c in listed if c["id"] == checkout_id)["actions"] == ["release"]
