@@ -70,14 +70,16 @@ from .forms import (
     options,
 )
 from .helpers import (
+    PageForms,
+    Submission,
     aware_local,
     confirmation_redirect,
     label_msgid,
     paginate,
     printed,
+    refuse,
     send_document,
-    show_domain_error,
-    submit_form,
+    submit,
     yuan_to_fen,
 )
 from .oversight import JudgmentForm
@@ -143,9 +145,9 @@ def new():
     if not form.origin.data:
         form.origin.data = origins[0].value if origins else ""
 
-    def open_() -> tuple[str, str]:
+    def open_() -> Case:
         origin = CaseOrigin(form.origin.data) if form.origin.data else CaseOrigin.POLICE_FILING
-        case = cases.open_case(
+        return cases.open_case(
             db.session,
             actor,
             origin=origin,
@@ -156,13 +158,13 @@ def new():
             filed_on=form.filed_on.data,
             summary=form.summary.data,
         )
-        return (
-            _("Case %(no)s opened. Register the seized items next.", no=case.first_number),
-            url_for("cases.detail", case_id=case.id),
-        )
 
-    done, status = submit_form(form, open_)
-    return done or (render_template("cases/new.html", form=form), status)
+    return submit(
+        form,
+        open_,
+        done=lambda case: _("Case %(no)s opened. Register the seized items next.", no=case.first_number),
+        to=lambda case: url_for("cases.detail", case_id=case.id),
+    ).or_render(lambda: render_template("cases/new.html", form=form))
 
 
 # -- the case page ---------------------------------------------------------------------------
@@ -180,17 +182,15 @@ def record_judgment(case_id: int):
     case = get_case(db.session, actor, case_id)
     form = JudgmentForm(prefix="judgment")
 
-    def record() -> tuple[str, str]:
-        milestones.record_judgment(
+    outcome = submit(
+        form,
+        lambda: milestones.record_judgment(
             db.session, actor, case.id, judgment_no=form.judgment_no.data, effective_on=form.effective_on.data
-        )
-        return (
-            _("Judgment recorded; the case is in execution."),
-            url_for("cases.detail", case_id=case.id, _anchor="case-judgment"),
-        )
-
-    done, status = submit_form(form, record)
-    return done or _detail_page(case_id, judgment_form=form, status=status)
+        ),
+        done=_("Judgment recorded; the case is in execution."),
+        to=url_for("cases.detail", case_id=case.id, _anchor="case-judgment"),
+    )
+    return outcome.response or _detail_page(case_id, judgment_form=form, status=outcome.status)
 
 
 def _detail_page(case_id: int, *, judgment_form: JudgmentForm | None = None, status: int = 200) -> Any:
@@ -287,11 +287,12 @@ def moves(case_id: int):
     actor = current_actor()
     case = get_case(db.session, actor, case_id)
     relations = _handler(actor, case)
-    merge_form = MergeForm(prefix="merge")
+    pages = PageForms("advance", "inquiry", "inquiry_return", "merge")
+    merge_form = pages.bind(MergeForm, "merge")
     forms: dict[str, Any] = {
-        "advance": CaseMoveForm(prefix="advance"),
-        "inquiry": CaseMoveForm(prefix="inquiry"),
-        "inquiry_return": CaseMoveForm(prefix="inquiry_return"),
+        "advance": pages.bind(CaseMoveForm, "advance"),
+        "inquiry": pages.bind(CaseMoveForm, "inquiry"),
+        "inquiry_return": pages.bind(CaseMoveForm, "inquiry_return"),
         "merge": merge_form,
     }
     others = [
@@ -331,20 +332,20 @@ def moves(case_id: int):
         "inquiry_return": _("Supplementary inquiry recorded as completed."),
         "merge": _("The case was merged; its items now belong to the other case."),
     }
-    status = 200
-    submitted = next((name for name in forms if f"{name}-submit" in request.form), None)
-    if request.method == "POST" and submitted is not None:
+    outcome = Submission(None, 200)
+    if pages.posted is not None:
         require(actor, Action.MOVE_CASE, relations)
-        form = forms[submitted]
-
-        def act() -> tuple[str, str]:
-            calls[submitted](form)
-            target = case.id if submitted != "merge" else form.into_case_id.data
-            return done_messages[submitted], url_for("cases.detail", case_id=target)
-
-        done, status = submit_form(form, act)
-        if done is not None:
-            return done
+        posted, form = pages.posted, forms[pages.posted]
+        outcome = submit(
+            form,
+            lambda: calls[posted](form),
+            done=done_messages[posted],
+            to=lambda _result: url_for(
+                "cases.detail", case_id=form.into_case_id.data if posted == "merge" else case.id
+            ),
+        )
+        if outcome.response is not None:
+            return outcome.response
     case_history = list(db.session.scalars(case_moves.moves_query(case.id)))
     may = allowed(actor, Action.MOVE_CASE, relations) and case.stage is not CaseStage.CLOSED
     return render_template(
@@ -357,7 +358,7 @@ def moves(case_id: int):
         CaseOrigin=CaseOrigin,
         CaseStage=CaseStage,
         CaseMoveKind=CaseMoveKind,
-    ), status
+    ), outcome.status
 
 
 # -- registration ----------------------------------------------------------------------------
@@ -458,48 +459,50 @@ def register_item(case_id: int):
     if not form.is_submitted():
         wanted = request.args.get("seizure_list_id", "")
         form.seizure_list_id.data = int(wanted) if wanted.isdecimal() else 0
-    status = 200
-    if form.validate_on_submit():
-        try:
-            item = items.register_item(db.session, actor, case.id, item_input(form))
-            upload: Any = form.photo.data
-            if upload is not None and upload.filename:
-                items.add_attachment(
-                    db.session,
-                    actor,
-                    item.id,
-                    filename=upload.filename,
-                    content=upload.read(),
-                    declared_type=upload.mimetype,
-                    kind=AttachmentKind.PHOTO,
-                    upload_dir=upload_dir(),
-                )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error, _renames(form.category.data))
-            status = error.status
-        else:
-            flash(
-                _("Registered %(name)s with label %(label)s.", name=item.name, label=item.label_code),
-                "success",
+
+    def register() -> Item:
+        item = items.register_item(db.session, actor, case.id, item_input(form))
+        upload: Any = form.photo.data
+        if upload is not None and upload.filename:
+            items.add_attachment(
+                db.session,
+                actor,
+                item.id,
+                filename=upload.filename,
+                content=upload.read(),
+                declared_type=upload.mimetype,
+                kind=AttachmentKind.PHOTO,
+                upload_dir=upload_dir(),
             )
-            for _key, imei in detail_warnings(item.category, item.details):
-                flash(
-                    _(
-                        "IMEI %(imei)s fails its check digit: check the number typed against the phone; "
-                        "a counterfeit phone may carry such a number.",
-                        imei=imei,
-                    ),
-                    "warn",
-                )
-            if form.submit_another.data:
-                return redirect(
-                    url_for("cases.register_item", case_id=case.id, seizure_list_id=item.seizure_list_id)
-                )
-            return redirect(url_for("items.detail", item_id=item.id))
-    elif form.is_submitted():
-        status = 422
+        return item
+
+    def then(item: Item) -> str:
+        """Where to go next; the IMEI warnings are said after the success message."""
+        for _key, imei in detail_warnings(item.category, item.details):
+            flash(
+                _(
+                    "IMEI %(imei)s fails its check digit: check the number typed against the phone; "
+                    "a counterfeit phone may carry such a number.",
+                    imei=imei,
+                ),
+                "warn",
+            )
+        if form.submit_another.data:
+            return url_for("cases.register_item", case_id=case.id, seizure_list_id=item.seizure_list_id)
+        return url_for("items.detail", item_id=item.id)
+
+    outcome = submit(
+        form,
+        register,
+        done=lambda item: _(
+            "Registered %(name)s with label %(label)s.", name=item.name, label=item.label_code
+        ),
+        to=then,
+        aliases=_renames(form.category.data or ""),
+    )
+    if outcome.response is not None:
+        return outcome.response
+    status = outcome.status
     if form.photo.errors or (form.is_submitted() and status != 200 and form.photo.data):
         form.photo.errors = [
             *form.photo.errors,
@@ -522,7 +525,7 @@ def import_items(case_id: int):
     require(actor, Action.REGISTER_ITEM, _handler(actor, case))
     form = ImportForm()
     form.seizure_list_id.choices = _list_choices(case, actor)
-    status, report, summary = 200, None, None
+    status, report = 200, None
     if form.validate_on_submit():
         upload = form.file.data
         seizure_list = None
@@ -549,16 +552,11 @@ def import_items(case_id: int):
                 seizure_list=seizure_list,
             )
             db.session.commit()
-        except ImportRejected as error:
-            db.session.rollback()
-            status = error.status
-            summary = translate_extra(error.extra)
-            report = summary["rows"]
-            flash(_(error.message, **error.params), "error")
         except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
+            # Not ``submit``: a rejected file's report (each row's errors) is drawn on the page.
+            status = refuse(form, error)
+            if isinstance(error, ImportRejected):
+                report = translate_extra(error.extra)["rows"]
         else:
             flash(
                 _(

@@ -37,7 +37,7 @@ from custody.domain.enums import (
     LocationState,
     Measure,
 )
-from custody.domain.errors import Conflict, DomainError, InvalidInput
+from custody.domain.errors import Conflict, InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status, detail_warnings
 from custody.domain.lifecycle import (
@@ -70,7 +70,7 @@ from .helpers import (
     link_to,
     paginate,
     send_document,
-    show_domain_error,
+    submit,
 )
 from .timeline import FIELD_LABELS, Describer, item_events
 
@@ -437,33 +437,32 @@ def detail(item_id: int):
     actor = current_actor()
     item = get_item(db.session, actor, item_id, detail=True)
     form = PhotoForm()
-    status = 200
-    if form.validate_on_submit():
+
+    def attach() -> Any:
         upload = form.file.data
-        try:
-            items.add_attachment(
-                db.session,
-                actor,
-                item.id,
-                filename=upload.filename or "upload",
-                content=upload.read(),
-                declared_type=upload.mimetype,
-                kind=AttachmentKind(form.kind.data),
-                upload_dir=upload_dir(),
-                description=form.description.data or None,
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-            item = get_item(db.session, actor, item_id, detail=True)
-        else:
-            flash(_("File added; its SHA-256 is now part of the item's history."), "success")
-            return redirect(url_for("items.detail", item_id=item.id) + "#photos")
-    elif form.is_submitted():
-        status = 422
-    return _item_page(item, actor, form, status)
+        return items.add_attachment(
+            db.session,
+            actor,
+            item.id,
+            filename=upload.filename or "upload",
+            content=upload.read(),
+            declared_type=upload.mimetype,
+            kind=AttachmentKind(form.kind.data),
+            upload_dir=upload_dir(),
+            description=form.description.data or None,
+        )
+
+    outcome = submit(
+        form,
+        attach,
+        done=_("File added; its SHA-256 is now part of the item's history."),
+        to=url_for("items.detail", item_id=item.id) + "#photos",
+    )
+    if outcome.response is not None:
+        return outcome.response
+    if outcome.status not in (200, 422):  # refused and rolled back: the item as it is now
+        item = get_item(db.session, actor, item_id, detail=True)
+    return _item_page(item, actor, form, outcome.status)
 
 
 # -- photos --------------------------------------------------------------------------------------

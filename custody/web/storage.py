@@ -34,7 +34,7 @@ from custody.services.items import ItemQuery, items_query
 from custody.services.visibility import get_item
 
 from .forms import BringInForm, CheckInForm, ConditionForm, ExternalForm, MoveBatchForm, MoveForm, options
-from .helpers import aware_local, enum_label, send_document, show_domain_error
+from .helpers import aware_local, enum_label, refuse, send_document, submit
 from .main import tone
 from .particulars import printed_particulars, printed_quantity
 
@@ -202,29 +202,37 @@ def _check_in_batch(
             late_reason=form.late_reason.data or None,
         )
     except DomainError as error:
+        nothing_done = _(
+            "Nothing was checked in: correct the marked items (or remove them) and submit again."
+        )
+        rows, status = _refused_batch(actor, form, codes, error, nothing_done)
+        return rows, status, None
+    db.session.commit()
+    return [BatchRow(line.item.label_code, line.item) for line in receipt.lines], 200, receipt
+
+
+def _refused_batch(
+    actor: Actor, form: CheckInForm | MoveBatchForm, codes: list[str], error: DomainError, nothing_done: str
+) -> tuple[list[BatchRow], int]:
+    """A refused batch (not ``submit``: the page marks each refused line on its row, which the form
+    cannot hold). The rows as they are now, and the status to render with."""
+    refused = {line["line"]: line for line in error.extra.get("lines", [])}
+    if refused:
         db.session.rollback()
-        refused = {line["line"]: line for line in error.extra.get("lines", [])}
-        rows = [BatchRow(code, _find(actor, code)) for code in codes]
-        for number, row in enumerate(rows, start=1):
-            if number in refused:
-                row.error = translate(refused[number]["message"], refused[number].get("params"))
-        if "codes" in error.fields:
-            form.codes_text.errors = [*form.codes_text.errors, *(translate(m) for m in error.fields["codes"])]
-        elif "late_reason" in error.fields:
-            form.late_reason.errors = [*form.late_reason.errors, translate(error.message, error.params)]
-        elif not refused:
-            show_domain_error(form, error)
         if any(line.get("code") == "item.other_agency" for line in refused.values()):
             # another agency's item in the batch: recorded like every permission refusal
             record_denial(PermissionDenied(error.message, code="item.other_agency"))
-        if refused:
-            flash(
-                _("Nothing was checked in: correct the marked items (or remove them) and submit again."),
-                "error",
-            )
-        return rows, error.status, None
-    db.session.commit()
-    return [BatchRow(line.item.label_code, line.item) for line in receipt.lines], 200, receipt
+        flash(nothing_done, "error")
+        status = error.status
+    else:
+        status = refuse(
+            form, error, aliases={"codes": "codes_text"}, refusals={"check_in.late_reason": "late_reason"}
+        )
+    rows = [BatchRow(code, _find(actor, code)) for code in codes]
+    for number, row in enumerate(rows, start=1):
+        if number in refused:
+            row.error = translate(refused[number]["message"], refused[number].get("params"))
+    return rows, status
 
 
 @bp.route("/move", methods=["GET", "POST"])
@@ -258,25 +266,8 @@ def move_batch():
                 reason=form.reason.data or None,
             )
         except DomainError as error:
-            db.session.rollback()
-            status = error.status
-            refused = {line["line"]: line for line in error.extra.get("lines", [])}
-            rows = [BatchRow(code, _find(actor, code)) for code in codes]
-            for number, row in enumerate(rows, start=1):
-                if number in refused:
-                    row.error = translate(refused[number]["message"], refused[number].get("params"))
-            if "codes" in error.fields:
-                form.codes_text.errors = [
-                    *form.codes_text.errors,
-                    *(translate(m) for m in error.fields["codes"]),
-                ]
-            elif refused:
-                flash(
-                    _("Nothing was moved: correct the marked items (or remove them) and submit again."),
-                    "error",
-                )
-            else:
-                show_domain_error(form, error)
+            nothing_done = _("Nothing was moved: correct the marked items (or remove them) and submit again.")
+            rows, status = _refused_batch(actor, form, codes, error, nothing_done)
         else:
             db.session.commit()
             location = db.session.get(StorageLocation, form.location_id.data)
@@ -482,22 +473,17 @@ def _item_form_page(item_id: int, form_cls: type, title: str, apply) -> Any:
             form.location_id.data = item.storage_location_id
     if isinstance(form, ConditionForm) and not form.is_submitted():
         form.condition.data = item.condition
-    status = 200
-    if form.validate_on_submit():
-        try:
-            apply(actor, item, form)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-            item = get_item(db.session, actor, item_id)
-        else:
-            flash(_("Recorded."), "success")
-            return redirect(url_for("items.detail", item_id=item_id) + "#timeline")
-    elif form.is_submitted():
-        status = 422
-    return render_template("storage/item_form.html", item=item, form=form, title=title), status
+    outcome = submit(
+        form,
+        lambda: apply(actor, item, form),
+        done=_("Recorded."),
+        to=url_for("items.detail", item_id=item_id) + "#timeline",
+    )
+    if outcome.status not in (200, 422, 302):  # refused and rolled back: the item as it is now
+        item = get_item(db.session, actor, item_id)
+    return outcome.or_render(
+        lambda: render_template("storage/item_form.html", item=item, form=form, title=title)
+    )
 
 
 def _when(form: Any) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from custody.domain.enums import (
     TransferMode,
     TransferStatus,
 )
-from custody.domain.errors import DomainError
 from custody.domain.policy import Action, Relation, allowed
 from custody.domain.transfers import (
     MAX_REASON_LENGTH,
@@ -34,7 +33,6 @@ from custody.domain.transfers import (
     file_only_while_holding,
     outcome_of_counts,
 )
-from custody.errors import translate
 from custody.extensions import db
 from custody.models.agency import Agency
 from custody.models.case import Case
@@ -48,7 +46,7 @@ from custody.services import transfers
 from custody.services.visibility import get_case, takes_part
 
 from .forms import RecallForm, SignForm, TransferForm, options
-from .helpers import enum_label, int_list, label_msgid, paginate, printed, send_document, show_domain_error
+from .helpers import enum_label, int_list, label_msgid, paginate, printed, send_document, submit
 from .particulars import printed_particulars, printed_quantity
 
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
@@ -165,6 +163,26 @@ def _default_agency(actor: Actor, kind: TransferKind) -> int | None:
     )
 
 
+def _lines_chosen(
+    candidates: list[tuple[Item, str | None]], selected: set[int], chosen: dict[int, dict[str, str]]
+) -> tuple[list[int], dict[int, transfers.LineInput]]:
+    """The ticked items (the case's first, in order) and what the sender proposes for each."""
+    ids = [item.id for item, _problem in candidates if item.id in selected]
+    ids += [i for i in selected if i not in ids]  # anything else ticked: the service says why not
+    lines = {}
+    for item_id in ids:
+        spec = chosen.get(item_id, {})
+        disposition = spec.get("disposition") or ""
+        mode = spec.get("mode") or TransferMode.BY_RECORD.value
+        lines[item_id] = transfers.LineInput(
+            proposed_disposition=DispositionKind(disposition)
+            if disposition in DispositionKind._value2member_map_
+            else None,
+            mode=TransferMode(mode) if mode in TransferMode._value2member_map_ else TransferMode.BY_RECORD,
+        )
+    return ids, lines
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """Build a transfer: pick items (tick or scan), say where they go and what should happen to each."""
@@ -208,53 +226,33 @@ def new():
             }
             for item, _problem in candidates
         }
-    if form.validate_on_submit():
-        ids = [item.id for item, _problem in candidates if item.id in selected]
-        ids += [i for i in selected if i not in ids]  # anything else ticked: the service says why not
-        lines = {}
-        for item_id in ids:
-            spec = chosen.get(item_id, {})
-            disposition = spec.get("disposition") or None
-            mode = spec.get("mode") or TransferMode.BY_RECORD.value
-            lines[item_id] = transfers.LineInput(
-                proposed_disposition=DispositionKind(disposition)
-                if disposition in DispositionKind._value2member_map_
-                else None,
-                mode=TransferMode(mode)
-                if mode in TransferMode._value2member_map_
-                else TransferMode.BY_RECORD,
-            )
-        try:
-            transfer = transfers.propose_transfer(
-                db.session,
-                actor,
-                case_id=case.id,
-                to_agency_id=form.to_agency_id.data,
-                kind=TransferKind(form.kind.data),
-                item_ids=ids,
-                lines=lines,
-                note=form.note.data or None,
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-            case = get_case(db.session, actor, case.id)
-            candidates = _candidates(actor, case)
-        else:
-            flash(
-                _(
-                    "Transfer %(no)s sent to %(agency)s with %(count)s items; it waits for their signature.",
-                    no=transfer.transfer_no,
-                    agency=transfer.to_agency.name,
-                    count=len(ids),
-                ),
-                "success",
-            )
-            return redirect(url_for("transfers.detail", transfer_id=transfer.id))
-    elif form.is_submitted():
-        status = 422
+    ids, lines = _lines_chosen(candidates, selected, chosen)
+    outcome = submit(
+        form,
+        lambda: transfers.propose_transfer(
+            db.session,
+            actor,
+            case_id=case.id,
+            to_agency_id=form.to_agency_id.data,
+            kind=TransferKind(form.kind.data),
+            item_ids=ids,
+            lines=lines,
+            note=form.note.data or None,
+        ),
+        done=lambda transfer: _(
+            "Transfer %(no)s sent to %(agency)s with %(count)s items; it waits for their signature.",
+            no=transfer.transfer_no,
+            agency=transfer.to_agency.name,
+            count=len(ids),
+        ),
+        to=lambda transfer: url_for("transfers.detail", transfer_id=transfer.id),
+    )
+    if outcome.response is not None:
+        return outcome.response
+    status = outcome.status
+    if status not in (200, 422):  # refused and rolled back: the candidates as they are now
+        case = get_case(db.session, actor, case.id)
+        candidates = _candidates(actor, case)
     # A stage transfer with no items while the agency still holds items of the case sends the file
     # only: allowed, but said before sending (pages.js updates it as items are ticked).
     held = item_service.held_items_count(db.session, actor.agency_id, case.id)
@@ -348,34 +346,30 @@ def detail(transfer_id: int):
         if line_errors or form.submit.errors or missing_no:
             status = 422
         else:
-            try:
-                transfers.sign_for(
+            outcome = submit(
+                form,
+                lambda: transfers.sign_for(
                     db.session,
                     actor,
                     transfer.id,
                     accepted=accepted,
                     rejected=rejected,
                     case_no=form.case_no.data or None,
-                )
-                db.session.commit()
-            except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error)
-                if "lines" in error.fields:
-                    form.submit.errors = [*form.submit.errors, translate(error.message, error.params)]
-                status = error.status
-                transfer = transfers.get_transfer(db.session, actor, transfer_id)
-                can = _permissions(actor, transfer)
-            else:
-                flash(
-                    _(
-                        "Signed for %(accepted)s lines, rejected %(rejected)s.",
-                        accepted=len(accepted),
-                        rejected=len(rejected),
-                    ),
-                    "success",
-                )
-                return redirect(url_for("transfers.detail", transfer_id=transfer.id))
+                ),
+                done=_(
+                    "Signed for %(accepted)s lines, rejected %(rejected)s.",
+                    accepted=len(accepted),
+                    rejected=len(rejected),
+                ),
+                to=url_for("transfers.detail", transfer_id=transfer.id),
+                # Lines left undecided (someone else decided some meanwhile): said by the submit button.
+                refusals={"transfer.lines_undecided": "submit"},
+            )
+            if outcome.response is not None:
+                return outcome.response
+            status = outcome.status
+            transfer = transfers.get_transfer(db.session, actor, transfer_id)
+            can = _permissions(actor, transfer)
     elif form.is_submitted():
         status = 403 if not can["decide"] else 422
         if not can["decide"]:
@@ -404,18 +398,17 @@ def detail(transfer_id: int):
 def recall(transfer_id: int):
     actor = current_actor()
     form = RecallForm(prefix="recall")
-    if form.validate_on_submit():
-        try:
-            transfer = transfers.recall_transfer(db.session, actor, transfer_id, form.reason.data or None)
-            db.session.commit()
-            flash(
-                _("Transfer %(no)s recalled; its items stay with your agency.", no=transfer.transfer_no),
-                "success",
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(None, error)
-    return redirect(url_for("transfers.detail", transfer_id=transfer_id))
+    here = url_for("transfers.detail", transfer_id=transfer_id)
+    outcome = submit(
+        form,
+        lambda: transfers.recall_transfer(db.session, actor, transfer_id, form.reason.data or None),
+        done=lambda transfer: _(
+            "Transfer %(no)s recalled; its items stay with your agency.", no=transfer.transfer_no
+        ),
+        to=here,
+    )
+    # The form lives on the transfer's page: a refusal is said there.
+    return outcome.response or redirect(here)
 
 
 @bp.get("/<int:transfer_id>.pdf")
