@@ -28,12 +28,7 @@ from custody.services.visibility import get_case, get_item
 
 from .auth import confirm_now
 from .forms import options
-from .helpers import (
-    PAGE_SIZE,
-    Pagination,
-    enum_label,
-    submit,
-)
+from .helpers import PAGE_SIZE, Pagination, enum_label, submit
 from .money_forms import (
     ClaimForm,
     ConfirmClaimForm,
