@@ -29,7 +29,7 @@ from custody.domain.enums import (
 )
 from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
-from custody.domain.items import ensure_not_in_transfer, valuable_missing
+from custody.domain.items import valuable_missing
 from custody.domain.lifecycle import CheckoutStatus
 from custody.domain.policy import Action, Relation, require
 from custody.domain.transfers import (
@@ -146,8 +146,7 @@ def propose_transfer(
                 label=item.label_code,
             )
         require(actor, Action.PROPOSE_TRANSFER, custodian_relations(actor, item))
-        ensure_not_in_transfer(facts(item))
-        check_item_transferable(facts(item), stage=stage)
+        check_item_transferable(facts(item), stage=stage)  # in a transfer already, disposed, …
         if stage:
             # [LAW] The list names all the property (刑事诉讼法 art. 245; 程序规定 art. 288): an item out
             # for appraisal or awaiting valuation is listed and flagged, not left out.

@@ -42,6 +42,7 @@ from custody.services import (
     milestones,
     transfers,
 )
+from custody.services.actions import case_actions
 from custody.services.items import ItemQuery
 from custody.services.visibility import get_case
 
@@ -206,26 +207,17 @@ def _detail_page(case_id: int, *, judgment_form: JudgmentForm | None = None, sta
             .limit(50)
         )
     )
-    held_here = any(item.custodian_agency_id == actor.agency_id for item in case_items)
+    may = case_actions(db.session, actor, case)
     can = {
-        "register": allowed(actor, Action.REGISTER_ITEM, _handler(actor, case))
-        and case.stage is not CaseStage.CLOSED,
-        "transfer": allowed(actor, Action.SEND_CASE, _handler(actor, case))
-        or (held_here and allowed(actor, Action.PROPOSE_TRANSFER, {Relation.CUSTODIAN})),
+        "register": "register" in may,
+        "transfer": "transfer" in may,
         # Whoever sees the case sees its deadlines; the forms there are offered by permission.
         "milestones": True,
-        "moves": allowed(actor, Action.MOVE_CASE, _handler(actor, case))
-        and case.stage is not CaseStage.CLOSED,
+        "moves": "move_case" in may,
         "audit": allowed(actor, Action.READ_AUDIT_LOG),
+        "judgment": "record_judgment" in may,
     }
     judgment, orders = judgment_orders.judgment_with_orders(db.session, case)
-    # The court recording the judgment: the handling court while the case is on trial (as on the
-    # milestones page, whose judgment form this is).
-    can["judgment"] = (
-        judgment is None
-        and case.stage is CaseStage.TRIAL
-        and allowed(actor, Action.RECORD_JUDGMENT, _handler(actor, case))
-    )
     if judgment_form is None:
         judgment_form = JudgmentForm(prefix="judgment", formdata=None)
         judgment_form.effective_on.data = local_date(utcnow())
@@ -321,7 +313,7 @@ def moves(case_id: int):
         if outcome.response is not None:
             return outcome.response
     case_history = list(db.session.scalars(case_moves.moves_query(case.id)))
-    may = allowed(actor, Action.MOVE_CASE, relations) and case.stage is not CaseStage.CLOSED
+    may = "move_case" in case_actions(db.session, actor, case)
     return render_template(
         "cases/moves.html",
         case=case,

@@ -41,7 +41,6 @@ from custody.domain.errors import Conflict, InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status, detail_warnings
 from custody.domain.lifecycle import (
-    CHECKOUT_FROM,
     CheckoutStatus,
     CorrectionStatus,
     freeze_status_on,
@@ -58,7 +57,8 @@ from custody.models.lifecycle import Disposition, DispositionLine
 from custody.models.transfer import Transfer, TransferLine
 from custody.orm import utcnow
 from custody.printing import Label, label_sheet_pdf, qr_svg
-from custody.services import cases, checkouts, dispositions, freezes, items, storage, transfers
+from custody.services import cases, checkouts, dispositions, freezes, items, transfers
+from custody.services.actions import item_actions
 from custody.services.items import ItemQuery
 from custody.services.visibility import get_item, sees_everything
 
@@ -174,107 +174,43 @@ def index():
 # -- the item page -------------------------------------------------------------------------------
 
 
-def _relations(actor: Actor, item: Item) -> set[Relation]:
-    return {Relation.CUSTODIAN} if item.custodian_agency_id == actor.agency_id else set()
-
-
-def _keeper_relations(actor: Actor, item: Item) -> set[Relation]:
-    """For keeper work: the custodian, or the operator of the centre the item is in."""
-    return storage.keeper_relations(actor, item)
-
-
-def actions_for(actor: Actor, item: Item) -> list[tuple[str, str, bool]]:
-    """(label, url, primary) of what this user may do with the item now, in the order of its life."""
-    status = derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status))
-    if status is ItemStatus.DISPOSED:
-        return []
-    rel = _relations(actor, item)
-    keeping = _keeper_relations(actor, item)
-    # Checking in: a centre operator's keeper receives any agency's item into its centre.
-    receiving = keeping | ({Relation.CENTRE_OPERATOR} if actor.operated_centre_ids else set())
-    in_transfer = item.custody_state is CustodyState.IN_TRANSFER
-    no_disposal = item.disposition_status is DispositionStatus.NONE
-    location = item.location_state
-    wanted: list[tuple[bool, str, str | None, bool]] = [
-        (
-            allowed(actor, Action.CHECK_IN, receiving)
-            and not in_transfer
-            and location is LocationState.AWAITING_CHECK_IN,
-            _("Check in"),
-            url_for("storage.check_in", code=item.label_code),
-            True,
-        ),
-        (
-            allowed(actor, Action.CHECK_IN, receiving)
-            and not in_transfer
-            and location in (LocationState.WITH_HOLDER, LocationState.EXTERNAL),
-            _("Bring into the centre"),
-            url_for("storage.bring_in", item_id=item.id),
-            False,
-        ),
-        (
-            allowed(actor, Action.MOVE_ITEM, keeping)
-            and not in_transfer
-            and location is LocationState.IN_STORAGE,
-            _("Move"),
-            url_for("storage.move", item_id=item.id),
-            False,
-        ),
-        (
-            allowed(actor, Action.RECORD_EXTERNAL, keeping)
-            and not in_transfer
-            and location is not LocationState.CHECKED_OUT,
+def actions_for(item: Item, allowed_now: list[str]) -> list[tuple[str, str, bool]]:
+    """(label, url, primary) of what this user may do with the item now (``allowed_now``, from
+    ``services.actions.item_actions``), in the order of its life."""
+    links: dict[str, tuple[str, str | None, bool]] = {
+        "check_in": (_("Check in"), url_for("storage.check_in", code=item.label_code), True),
+        "bring_in": (_("Bring into the centre"), url_for("storage.bring_in", item_id=item.id), False),
+        "move": (_("Move"), url_for("storage.move", item_id=item.id), False),
+        "record_external": (
             _("Record external placement"),
             url_for("storage.external", item_id=item.id),
             False,
         ),
-        (
-            allowed(actor, Action.RECORD_CONDITION, keeping),
-            _("Record condition"),
-            url_for("storage.condition", item_id=item.id),
-            False,
-        ),
-        (
-            allowed(actor, Action.PROPOSE_TRANSFER, rel)
-            and not in_transfer
-            and no_disposal
-            and location in (LocationState.IN_STORAGE, LocationState.WITH_HOLDER, LocationState.EXTERNAL),
+        "record_condition": (_("Record condition"), url_for("storage.condition", item_id=item.id), False),
+        "transfer": (
             _("Start a new transfer"),
             url_for("transfers.new", case_id=item.case_id, item_ids=item.id),
             False,
         ),
-        (
-            allowed(actor, Action.REQUEST_CHECKOUT, rel)
-            and not in_transfer
-            and no_disposal
-            and location in CHECKOUT_FROM,  # kept outside (impound lot, bank, holder) too: the law says 等
+        "request_checkout": (
             _("Request check-out"),
             link_to("lifecycle.checkout_new", item_ids=item.id),
             False,
         ),
-        (
-            allowed(actor, Action.PROPOSE_DISPOSITION, rel)
-            and not in_transfer
-            and no_disposal
-            and location is not LocationState.CHECKED_OUT,
+        "propose_disposition": (
             _("Propose disposal"),
             link_to("lifecycle.disposition_new", item_ids=item.id),
             False,
         ),
-        (
-            allowed(actor, Action.MANAGE_FREEZE, rel) and item.measure is Measure.FROZEN,
-            _("Record a freeze"),
-            link_to("lifecycle.freeze_new", item_id=item.id),
-            False,
-        ),
-        (
-            allowed(actor, Action.PROPOSE_CORRECTION, rel),
+        "record_freeze": (_("Record a freeze"), link_to("lifecycle.freeze_new", item_id=item.id), False),
+        "propose_correction": (
             _("Propose a correction"),
             link_to("lifecycle.correction_new", item_id=item.id),
             False,
         ),
-    ]
-    return [(label, url, primary) for ok, label, url, primary in wanted if ok and url]
+    }
+    shown = [links[name] for name in allowed_now if name in links]
+    return [(label, url, primary) for label, url, primary in shown if url]
 
 
 # The row of the item page that shows each correctable field (several fields share a row).
@@ -329,6 +265,7 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         is ItemStatus.DISPOSED
     )
     full_personal = sees_personal_data(actor, item.custodian_agency_id)
+    allowed_now = item_actions(actor, item)
     item_checkouts = list(db.session.scalars(checkouts.checkouts_query(actor, item_id=item.id)))
     # The check-out it is out on now (released, its line not returned) is among them: no query of
     # its own, and the item is overdue when that one is past its due time (items.mark_overdue).
@@ -413,9 +350,8 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         pending_line=pending_line,
         entries=entries,
         auditor=sees_everything(actor),
-        actions=actions_for(actor, item),
-        can_attach=allowed(actor, Action.ATTACH_FILE, _keeper_relations(actor, item))
-        and item.location_state is not LocationState.GONE,
+        actions=actions_for(item, allowed_now),
+        can_attach="attach" in allowed_now,
         photo_form=photo_form,
         qr=Markup(qr_svg(item.label_code, scale=4)),
         detail_labels=DETAIL_LABELS,
@@ -427,7 +363,11 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         valuable_missing=() if disposed else items.missing_records(item),
         disposed=disposed,
         detail_warnings=detail_warnings(item.category, item.details),
-        can_correct=allowed(actor, Action.PROPOSE_CORRECTION, _relations(actor, item)),
+        can_correct=allowed(
+            actor,
+            Action.PROPOSE_CORRECTION,
+            {Relation.CUSTODIAN} if item.custodian_agency_id == actor.agency_id else set(),
+        ),
     ), status
 
 

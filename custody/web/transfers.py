@@ -16,22 +16,21 @@ from custody.database import writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.enums import (
     AgencyKind,
-    CustodyState,
     DispositionKind,
-    DispositionStatus,
     LineDecision,
     TransferKind,
     TransferMode,
     TransferStatus,
 )
+from custody.domain.items import ItemFacts
 from custody.domain.policy import Action, Relation, allowed
 from custody.domain.transfers import (
     MAX_REASON_LENGTH,
     ROUTES,
     STAGE_KINDS,
-    TRANSFERABLE_LOCATIONS,
     file_only_while_holding,
     outcome_of_counts,
+    transfer_problem,
 )
 from custody.extensions import db
 from custody.models.agency import Agency
@@ -43,6 +42,7 @@ from custody.printing import TransferList as PrintedList
 from custody.printing import transfer_list_pdf
 from custody.services import items as item_service
 from custody.services import transfers
+from custody.services.actions import case_actions, transfer_actions
 from custody.services.visibility import get_case, takes_part
 
 from .forms import RecallForm, SignForm, TransferForm, options
@@ -124,18 +124,20 @@ def _candidates(actor: Actor, case: Case) -> list[tuple[Item, str | None]]:
         .where(Item.case_id == case.id, Item.custodian_agency_id == actor.agency_id)
         .order_by(Item.id)
     )
+    # The builder's short words for the rule's reasons (domain/transfers.transfer_problem).
+    words = {
+        "item.disposed": _("Disposed of."),
+        "item.in_transfer": _("Already in a transfer awaiting sign-for."),
+        "item.disposal_pending": _("A disposal is in progress."),
+        "item.checked_out": _("Not received into storage yet, or checked out."),
+        "item.not_received": _("Not received into storage yet, or checked out."),
+    }
     result = []
     for item in rows:
-        problem = None
-        if item.disposition_status is DispositionStatus.EXECUTED:
-            problem = _("Disposed of.")
-        elif item.custody_state is CustodyState.IN_TRANSFER:
-            problem = _("Already in a transfer awaiting sign-for.")
-        elif item.disposition_status is not DispositionStatus.NONE:
-            problem = _("A disposal is in progress.")
-        elif item.location_state not in TRANSFERABLE_LOCATIONS:
-            problem = _("Not received into storage yet, or checked out.")
-        result.append((item, problem))
+        problem = transfer_problem(
+            ItemFacts(item.custody_state, item.location_state, item.disposition_status)
+        )
+        result.append((item, words[problem] if problem else None))
     return result
 
 
@@ -193,12 +195,9 @@ def new():
         return redirect(url_for("cases.index"))
     case = get_case(db.session, actor, int(case_id))
     candidates = _candidates(actor, case)
-    # Offered as on the case page: the handler sends the case; a custodian proposes its items. Anyone
-    # else (a keeper, an agency that neither handles the case nor holds its items) sees why not.
-    handler = {Relation.CASE_HANDLER} if case.handling_agency_id == actor.agency_id else set()
-    may = allowed(actor, Action.SEND_CASE, handler) or (
-        bool(candidates) and allowed(actor, Action.PROPOSE_TRANSFER, {Relation.CUSTODIAN})
-    )
+    # Offered as on the case page; anyone else (a keeper, an agency that neither handles the case
+    # nor holds its items) sees why not.
+    may = "transfer" in case_actions(db.session, actor, case)
     # A POST the page did not offer goes to the service, which refuses it (and records the denial).
     form = TransferForm()
     form.to_agency_id.choices = _agency_choices(actor)
@@ -286,14 +285,8 @@ def _needs_case_no(transfer: Transfer) -> bool:
 
 
 def _permissions(actor: Actor, transfer: Transfer) -> dict[str, bool]:
-    receiver = {Relation.RECEIVER} if transfer.to_agency_id == actor.agency_id else set()
-    sender = {Relation.SENDER} if transfer.from_agency_id == actor.agency_id else set()
-    open_ = transfer.status in (TransferStatus.PENDING, TransferStatus.PARTIAL)
-    return {
-        "decide": open_ and allowed(actor, Action.DECIDE_TRANSFER, receiver),
-        "recall": transfer.status is TransferStatus.PENDING
-        and allowed(actor, Action.RECALL_TRANSFER, sender),
-    }
+    may = transfer_actions(actor, transfer)
+    return {"decide": "sign_for" in may, "recall": "recall" in may}
 
 
 CHOICES = ("accept", "reject")
