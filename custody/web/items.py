@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -49,6 +48,7 @@ from custody.domain.lifecycle import (
 from custody.domain.ordering import natural_key
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed
+from custody.downloads import stored_file_response
 from custody.extensions import db
 from custody.models.agency import Agency, StorageLocation
 from custody.models.case import Case
@@ -425,27 +425,17 @@ def attachment(attachment_id: int):
             if thumb.made_now:
                 run_apart(lambda: _record_thumbnail(attachment_id, thumb.sha256))
             original = thumb.attachment.sha256
-            return _file_response(thumb.content, thumb.content_type, thumb.sha256, original=original)
+            return stored_file_response(
+                thumb.content, thumb.content_type, etag=thumb.sha256, original=original
+            )
     record, content = items.read_attachment(db.session, actor, attachment_id, upload_dir())
-    return _file_response(content, record.content_type, record.sha256, original=record.sha256)
+    return stored_file_response(content, record.content_type, etag=record.sha256, original=record.sha256)
 
 
 def _record_thumbnail(attachment_id: int, digest: str) -> None:
     """In a short transaction of its own whose first statement writes (no stale read on SQLite)."""
     items.record_thumbnail(db.session, attachment_id, digest)
     db.session.commit()
-
-
-def _file_response(content: bytes, content_type: str, etag: str, *, original: str) -> Response:
-    if request.if_none_match and etag in request.if_none_match:
-        return Response(status=304)
-    response = Response(content, mimetype=content_type)
-    response.set_etag(etag)
-    response.headers["X-Content-SHA256"] = original
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = "inline"
-    return response
 
 
 # -- labels --------------------------------------------------------------------------------------
