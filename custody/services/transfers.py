@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, selectinload
 
 from custody.domain.actor import Actor
@@ -722,3 +723,31 @@ def proposed_disposals(session: Session, items: Iterable[Item]) -> dict[int, Dis
         if to_agency_id == held[item_id]:
             proposals[item_id] = proposal  # the latest such line wins, a line proposing nothing too
     return {item_id: kind for item_id, kind in proposals.items() if kind is not None}
+
+
+def line_counts(session: Session, transfer_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{transfer id: (its lines, its rejected lines)}, counted by the database: a transfer of a fraud
+    case may carry thousands of lines, and a list of transfers does not load them."""
+    if not transfer_ids:
+        return {}
+    rows = session.execute(
+        select(
+            TransferLine.transfer_id,
+            func.count(),
+            func.sum(sql_case((TransferLine.decision == LineDecision.REJECTED, 1), else_=0)),
+        )
+        .where(TransferLine.transfer_id.in_(transfer_ids))
+        .group_by(TransferLine.transfer_id)
+    ).all()
+    return {transfer_id: (lines, rejected or 0) for transfer_id, lines, rejected in rows}
+
+
+def held_items_of_case(session: Session, actor: Actor, case: Case) -> list[Item]:
+    """The items of ``case`` that ``actor``'s agency holds (whatever their state), for the builder."""
+    return list(
+        session.scalars(
+            select(Item)
+            .where(Item.case_id == case.id, Item.custodian_agency_id == actor.agency_id)
+            .order_by(Item.id)
+        )
+    )

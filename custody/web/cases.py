@@ -9,8 +9,6 @@ from typing import Any, Literal
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload
 
 from custody.access import current_actor
 from custody.database import writes_on_get
@@ -18,32 +16,22 @@ from custody.domain.actor import Actor
 from custody.domain.cases import ORIGINS, CaseMoveKind, CaseOrigin
 from custody.domain.clock import local_date
 from custody.domain.enums import CaseStage, HolderSignature, Measure
-from custody.domain.errors import NotFound
 from custody.domain.i18n import N_
 from custody.domain.owner_lookup import format_code
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.extensions import db
-from custody.models.agency import Agency
 from custody.models.case import Case, SeizureList
-from custody.models.item import Item
-from custody.models.lifecycle import Checkout, Disposition
-from custody.models.transfer import Transfer
 from custody.orm import utcnow
 from custody.printing import SeizureLine, seizure_list_pdf
 from custody.printing import SeizureList as PrintedSeizureList
 from custody.services import (
     case_moves,
     cases,
-    checkouts,
-    dispositions,
-    items,
-    judgment_orders,
     milestones,
-    transfers,
 )
 from custody.services.actions import case_actions
-from custody.services.items import ItemQuery
+from custody.services.overviews import case_overview
 from custody.services.visibility import get_case
 
 from .forms import CaseForm, CaseMoveForm, CaseSearchForm, MergeForm, enum_choices, options
@@ -172,41 +160,7 @@ def _detail_page(case_id: int, *, judgment_form: JudgmentForm | None = None, sta
     actor = current_actor()
     case = get_case(db.session, actor, case_id)
     summary = cases.case_summary(db.session, case.id)
-    lists = db.session.execute(
-        select(SeizureList, func.count(Item.id))
-        .outerjoin(Item, Item.seizure_list_id == SeizureList.id)
-        .where(SeizureList.case_id == case.id)
-        .group_by(SeizureList.id)
-        .order_by(SeizureList.id)
-    ).all()
-    case_items = items.mark_overdue(
-        db.session,
-        list(
-            db.session.scalars(
-                items.items_query(actor, ItemQuery(case_id=case.id, sort="id")).limit(CASE_ITEMS_SHOWN)
-            )
-        ),
-    )
-    # The page lists transfers, check-outs and disposals by number, not their lines.
-    case_transfers = list(
-        db.session.scalars(
-            transfers.transfers_query(actor, case_id=case.id).options(lazyload(Transfer.lines))
-        )
-    )
-    case_checkouts = list(
-        db.session.scalars(
-            checkouts.checkouts_query(actor, case_id=case.id)
-            .options(lazyload(Checkout.lines), lazyload(Checkout.extensions))
-            .limit(50)
-        )
-    )
-    case_dispositions = list(
-        db.session.scalars(
-            dispositions.dispositions_query(actor, case_id=case.id)
-            .options(lazyload(Disposition.lines))
-            .limit(50)
-        )
-    )
+    seen = case_overview(db.session, actor, case, items_shown=CASE_ITEMS_SHOWN)
     may = case_actions(db.session, actor, case)
     can = {
         "register": "register" in may,
@@ -217,27 +171,26 @@ def _detail_page(case_id: int, *, judgment_form: JudgmentForm | None = None, sta
         "audit": allowed(actor, Action.READ_AUDIT_LOG),
         "judgment": "record_judgment" in may,
     }
-    judgment, orders = judgment_orders.judgment_with_orders(db.session, case)
     if judgment_form is None:
         judgment_form = JudgmentForm(prefix="judgment", formdata=None)
         judgment_form.effective_on.data = local_date(utcnow())
     # Each item's outcome: the judgment's order on it (the latest, should a reopened order repeat it).
-    outcomes = {order.item_id: order for order in orders if order.item_id is not None}
+    outcomes = {order.item_id: order for order in seen.orders if order.item_id is not None}
     return render_template(
         "cases/detail.html",
-        judgment=judgment,
-        judgment_court=db.session.get(Agency, judgment.court_agency_id) if judgment else None,
+        judgment=seen.judgment,
+        judgment_court=seen.judgment_court,
         judgment_form=judgment_form,
         outcomes=outcomes,
         case=case,
         summary=summary,
         summary_labels=SUMMARY_LABELS,
-        lists=lists,
-        items=case_items,
+        lists=seen.lists,
+        items=seen.items,
         shown_limit=CASE_ITEMS_SHOWN,
-        transfers=case_transfers,
-        checkouts=case_checkouts,
-        dispositions=case_dispositions,
+        transfers=seen.transfers,
+        checkouts=seen.checkouts,
+        dispositions=seen.dispositions,
         can=can,
         actor=actor,
     ), status
@@ -261,17 +214,7 @@ def moves(case_id: int):
         "inquiry_return": pages.bind(CaseMoveForm, "inquiry_return"),
         "merge": merge_form,
     }
-    others = [
-        c
-        for c in db.session.scalars(
-            select(Case)
-            .where(
-                Case.handling_agency_id == actor.agency_id, Case.id != case.id, Case.stage != CaseStage.CLOSED
-            )
-            .order_by(Case.id.desc())
-            .limit(200)
-        )
-    ]
+    others = cases.merge_targets(db.session, actor, case)
     merge_form.into_case_id.choices = options([(c.id, f"{c.first_number} · {c.title}") for c in others])
     calls = {
         "advance": lambda f: case_moves.advance_stage(
@@ -336,10 +279,7 @@ def seizure_list(case_id: int, list_id: int):
     """扣押清单 of one seizure list, with signature lines."""
     actor = current_actor()
     case = get_case(db.session, actor, case_id)
-    sl = db.session.get(SeizureList, list_id)
-    if sl is None or sl.case_id != case.id:
-        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.seizure_list")
-    rows = list(db.session.scalars(select(Item).where(Item.seizure_list_id == sl.id).order_by(Item.id)))
+    sl, rows = cases.seizure_list_with_items(db.session, case, list_id)
     measure = rows[0].measure if rows else Measure.SEIZED
     full = sees_personal_data(actor, sl.created_by.agency_id)  # the agency that drew the list up
     if full and (confirm := confirmation_redirect()) is not None:

@@ -24,25 +24,17 @@ from custody.access import current_actor
 from custody.database import run_apart, writes_on_get
 from custody.domain import clock
 from custody.domain.actor import Actor
-from custody.domain.clock import local_date
 from custody.domain.enums import (
     AgencyKind,
     AttachmentKind,
-    CustodyState,
-    DispositionStatus,
     ItemCategory,
     ItemStatus,
-    LineDecision,
-    LocationState,
-    Measure,
 )
 from custody.domain.errors import Conflict, InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status, detail_warnings
 from custody.domain.lifecycle import (
-    CheckoutStatus,
     CorrectionStatus,
-    freeze_status_on,
     is_overdue,
 )
 from custody.domain.ordering import natural_key
@@ -53,13 +45,12 @@ from custody.extensions import db
 from custody.models.agency import Agency, StorageLocation
 from custody.models.case import Case
 from custody.models.item import Item
-from custody.models.lifecycle import Disposition, DispositionLine
-from custody.models.transfer import Transfer, TransferLine
 from custody.orm import utcnow
 from custody.printing import Label, label_sheet_pdf, qr_svg
-from custody.services import cases, checkouts, dispositions, freezes, items, transfers
+from custody.services import cases, items
 from custody.services.actions import item_actions
 from custody.services.items import ItemQuery
+from custody.services.overviews import item_overview
 from custody.services.visibility import get_item, sees_everything
 
 from .forms import DETAIL_LABELS, ItemSearchForm, PhotoForm, enum_choices, options
@@ -266,69 +257,12 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
     )
     full_personal = sees_personal_data(actor, item.custodian_agency_id)
     allowed_now = item_actions(actor, item)
-    item_checkouts = list(db.session.scalars(checkouts.checkouts_query(actor, item_id=item.id)))
-    # The check-out it is out on now (released, its line not returned) is among them: no query of
-    # its own, and the item is overdue when that one is past its due time (items.mark_overdue).
-    checkout_now = (
-        next(
-            (
-                c
-                for c in item_checkouts
-                if c.status is CheckoutStatus.RELEASED
-                and any(line.item_id == item.id and line.returned_at is None for line in c.lines)
-            ),
-            None,
-        )
-        if item.location_state is LocationState.CHECKED_OUT
-        else None
-    )
-    item.overdue = checkout_now is not None and checkout_now.due_at < now
-    today = local_date(now)
-    item_freezes = (
-        [
-            (f, freeze_status_on(f.status, f.expires_on, today))
-            for f in db.session.scalars(freezes.freezes_query(actor, item_id=item.id))
-        ]
-        if item.measure is Measure.FROZEN  # only frozen items have freeze orders
-        else []
-    )
+    seen = item_overview(db.session, actor, item, now)
     # Loaded with the item (get_item(detail=True)); the page lists the latest first.
     item_corrections = sorted(item.corrections, key=lambda c: c.id, reverse=True)
     corrected = corrected_rows(item_corrections)
-    item_dispositions = list(
-        db.session.scalars(
-            dispositions.dispositions_query(actor).where(
-                Disposition.id.in_(
-                    select(DispositionLine.disposition_id).where(DispositionLine.item_id == item.id)
-                )
-            )
-        )
-    )
-    visible_transfers = transfers.transfers_query(actor).with_only_columns(Transfer.id).order_by(None)
-    transfer_lines = list(
-        db.session.scalars(
-            select(TransferLine)
-            .where(TransferLine.item_id == item.id, TransferLine.transfer_id.in_(visible_transfers))
-            .order_by(TransferLine.id)
-        )
-    )
-    pending_line = (
-        db.session.scalar(
-            select(TransferLine).where(
-                TransferLine.item_id == item.id, TransferLine.decision == LineDecision.PENDING
-            )
-        )
-        if item.custody_state is CustodyState.IN_TRANSFER  # offered in a transfer: its line is pending
-        else None
-    )
     describer = Describer(db.session, full_personal=full_personal)
     entries = describer.timeline(item_events(db.session, item.id))
-    source_item = db.session.get(Item, item.source_item_id) if item.source_item_id else None
-    proceeds = (
-        db.session.scalar(select(Item).where(Item.source_item_id == item.id))
-        if item.disposition_status is DispositionStatus.EXECUTED  # an early sale's proceeds entry
-        else None
-    )
     return render_template(
         "items/detail.html",
         item=item,
@@ -339,15 +273,17 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         owner_id_no=shown("owner_id_no", item.owner_id_no, full=full_personal),
         owner_contact=shown("owner_contact", item.owner_contact, full=full_personal),
         details=shown("details", item.details or {}, full=full_personal),
-        checkout_now=checkout_now,
-        checkout_overdue=bool(checkout_now and is_overdue(checkout_now.status, checkout_now.due_at, now)),
-        checkouts=item_checkouts,
-        freezes=item_freezes,
+        checkout_now=seen.checkout_now,
+        checkout_overdue=bool(
+            seen.checkout_now and is_overdue(seen.checkout_now.status, seen.checkout_now.due_at, now)
+        ),
+        checkouts=seen.checkouts,
+        freezes=seen.freezes,
         corrections=item_corrections,
         corrected=corrected,
-        dispositions=item_dispositions,
-        transfer_lines=transfer_lines,
-        pending_line=pending_line,
+        dispositions=seen.dispositions,
+        transfer_lines=seen.transfer_lines,
+        pending_line=seen.pending_line,
         entries=entries,
         auditor=sees_everything(actor),
         actions=actions_for(item, allowed_now),
@@ -356,8 +292,8 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         qr=Markup(qr_svg(item.label_code, scale=4)),
         detail_labels=DETAIL_LABELS,
         field_labels=FIELD_LABELS,
-        source_item=source_item,
-        proceeds=proceeds,
+        source_item=seen.source_item,
+        proceeds=seen.proceeds,
         can_audit=allowed(actor, Action.READ_AUDIT_LOG),
         record_check=_record_check(item) if allowed(actor, Action.READ_AUDIT_LOG) else None,
         valuable_missing=() if disposed else items.missing_records(item),

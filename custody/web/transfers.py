@@ -7,8 +7,7 @@ from typing import Any, Literal
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload
 
 from custody.access import current_actor
@@ -36,7 +35,7 @@ from custody.extensions import db
 from custody.models.agency import Agency
 from custody.models.case import Case
 from custody.models.item import Item
-from custody.models.transfer import Transfer, TransferLine
+from custody.models.transfer import Transfer
 from custody.printing import TransferLine as PrintedLine
 from custody.printing import TransferList as PrintedList
 from custody.printing import transfer_list_pdf
@@ -83,22 +82,7 @@ def index():
     )
     # The number of lines (and rejected lines) of each transfer on the page, counted by the database
     # (a transfer of a fraud case may carry thousands of lines: the list does not load them).
-    counts = (
-        {
-            transfer_id: (lines, rejected or 0)
-            for transfer_id, lines, rejected in db.session.execute(
-                select(
-                    TransferLine.transfer_id,
-                    func.count(),
-                    func.sum(sql_case((TransferLine.decision == LineDecision.REJECTED, 1), else_=0)),
-                )
-                .where(TransferLine.transfer_id.in_([t.id for t in page.rows]))
-                .group_by(TransferLine.transfer_id)
-            ).all()
-        }
-        if page.rows
-        else {}
-    )
+    counts = transfers.line_counts(db.session, [t.id for t in page.rows])
     line_counts = {transfer_id: lines for transfer_id, (lines, _rejected) in counts.items()}
     outcomes = {t.id: outcome_of_counts(t.status, *counts.get(t.id, (0, 0))) for t in page.rows}
     return render_template(
@@ -119,11 +103,7 @@ def index():
 
 def _candidates(actor: Actor, case: Case) -> list[tuple[Item, str | None]]:
     """The case's items this agency holds, each with why it cannot be sent now (None: it can)."""
-    rows = db.session.scalars(
-        select(Item)
-        .where(Item.case_id == case.id, Item.custodian_agency_id == actor.agency_id)
-        .order_by(Item.id)
-    )
+    rows = transfers.held_items_of_case(db.session, actor, case)
     # The builder's short words for the rule's reasons (domain/transfers.transfer_problem).
     words = {
         "item.disposed": _("Disposed of."),
