@@ -20,9 +20,9 @@ from custody.domain.owner_lookup import format_code
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed
 from custody.extensions import db
-from custody.models.agency import Agency
 from custody.models.case import Case
-from custody.models.money import MoneyLedger, RestitutionPlan
+from custody.models.money import RestitutionPlan
+from custody.services import accounts as accounts_service
 from custody.services import freezes, money, restitution
 from custody.services.visibility import get_case, get_item
 
@@ -54,7 +54,7 @@ def _custodian(actor: Actor, agency_id: int) -> set[Relation]:
 
 
 def _agency_names() -> dict[int, str]:
-    return {a.id: a.name for a in db.session.query(Agency).all()}
+    return {a.id: a.name for a in accounts_service.list_agencies(db.session)}
 
 
 def _sees_personal_data(actor: Actor, case: Case, ledgers: list[money.LedgerBalance]) -> bool:
@@ -170,10 +170,7 @@ CLAIM_AMOUNTS = {"confirmed_fen": "confirmed", "compensated_fen": "compensated"}
 @bp.post("/money/ledgers/<int:ledger_id>/<any(interest, remittance, refund):kind>")
 def ledger_entry(ledger_id: int, kind: str):
     actor = current_actor()
-    ledger = db.session.get(MoneyLedger, ledger_id)
-    if ledger is None:
-        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.money_ledger")
-    case = get_case(db.session, actor, ledger.case_id)
+    ledger, case = money.get_ledger(db.session, actor, ledger_id)
     form = LedgerEntryForm(prefix=f"{kind}-{ledger_id}")
 
     def call() -> None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from custody.access import current_actor
 from custody.database import writes_on_get
-from custody.domain.errors import NotFound
-from custody.domain.i18n import N_
 from custody.domain.money import ClaimClass, LineStatus, MovementKind
 from custody.domain.personal_data import shown
 from custody.extensions import db
-from custody.models.money import MoneyLedger, Victim
+from custody.models.money import Victim
 from custody.orm import utcnow
 from custody.printing import LedgerLine, RestitutionEntry, RestitutionList, SubLedger
 from custody.printing import restitution_list_pdf as build_restitution_list
@@ -46,10 +44,7 @@ CLASS_WORDS = {
 @writes_on_get
 def sub_ledger_pdf(ledger_id: int):
     actor = current_actor()
-    ledger = db.session.get(MoneyLedger, ledger_id)
-    if ledger is None:
-        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.money_ledger")
-    case = get_case(db.session, actor, ledger.case_id)
+    ledger, case = money.get_ledger(db.session, actor, ledger_id)
     names = _agency_names()
     rows = money.case_movements(db.session, actor, case.id, ledger_id=ledger.id)
     data = SubLedger(

@@ -55,3 +55,18 @@ def test_merge_targets_and_one_seizure_list(app):
     assert seizure_list.case_id == case.id and [i.id for i in rows] == [stored[0].id]
     with pytest.raises(NotFound):
         cases.seizure_list_with_items(db.session, other, stored[0].seizure_list_id)
+
+
+def test_a_ledger_is_read_with_its_case_by_those_who_see_the_case(app):
+    from custody.services import money
+
+    from ..money_helpers import cash, deposit
+
+    case = open_case()
+    movement = deposit(cash(case))
+    ledger, found = money.get_ledger(db.session, act("police_officer"), movement.ledger_id)
+    assert ledger.id == movement.ledger_id and found.id == case.id
+    with pytest.raises(NotFound):
+        money.get_ledger(db.session, act("judge"), movement.ledger_id)  # the court does not see the case
+    with pytest.raises(NotFound):
+        money.get_ledger(db.session, act("police_officer"), 999_999)
