@@ -248,3 +248,10 @@ def seizure_list_with_items(session: Session, case: Case, list_id: int) -> tuple
         session.scalars(select(Item).where(Item.seizure_list_id == seizure_list.id).order_by(Item.id))
     )
     return seizure_list, items
+
+
+def first_numbers(session: Session, case_ids: set[int]) -> dict[int, str]:
+    """{case id: the number it was first filed under}, for labels that name each item's case."""
+    if not case_ids:
+        return {}
+    return {case.id: case.first_number for case in session.scalars(select(Case).where(Case.id.in_(case_ids)))}

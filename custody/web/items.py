@@ -37,17 +37,15 @@ from custody.domain.lifecycle import (
     CorrectionStatus,
     is_overdue,
 )
-from custody.domain.ordering import natural_key
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed
 from custody.downloads import stored_file_response
 from custody.extensions import db
-from custody.models.agency import Agency, StorageLocation
-from custody.models.case import Case
+from custody.models.agency import Agency
 from custody.models.item import Item
 from custody.orm import utcnow
 from custody.printing import Label, label_sheet_pdf, qr_svg
-from custody.services import cases, items
+from custody.services import cases, items, storage
 from custody.services.actions import item_actions
 from custody.services.items import ItemQuery
 from custody.services.overviews import item_overview
@@ -116,10 +114,7 @@ def _search_choices(form: ItemSearchForm, actor: Actor) -> None:
     )
     form.status.choices = enum_choices(ItemStatus, blank=_("Any status"))
     form.category.choices = enum_choices(ItemCategory, blank=_("Any category"))
-    locations = sorted(
-        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)),
-        key=lambda loc: natural_key(loc.path),
-    )
+    locations = storage.active_locations(db.session)
     form.location_id.choices = options(
         [("", _("Any location"))] + [(str(loc.id), loc.path) for loc in locations]
     )
@@ -399,10 +394,7 @@ def labels():
     rows = list(db.session.scalars(stmt.limit(MAX_LABELS)))
     if not rows:
         raise InvalidInput(N_("Choose at least one item."))
-    case_numbers = {
-        c.id: c.first_number
-        for c in db.session.scalars(select(Case).where(Case.id.in_({item.case_id for item in rows})))
-    }
+    case_numbers = cases.first_numbers(db.session, {item.case_id for item in rows})
     skip = _int_or_none(request.args.get("skip")) or 0
     pdf = label_sheet_pdf(
         [

@@ -70,3 +70,29 @@ def test_a_ledger_is_read_with_its_case_by_those_who_see_the_case(app):
         money.get_ledger(db.session, act("judge"), movement.ledger_id)  # the court does not see the case
     with pytest.raises(NotFound):
         money.get_ledger(db.session, act("police_officer"), 999_999)
+
+
+def test_locations_as_the_pages_list_them(app):
+    from custody.services import storage
+
+    from ..factories import location
+
+    rows = storage.active_locations(db.session)
+    assert rows and all(loc.is_active for loc in rows)
+    bin_ = location("R1-A-01")
+    assert (
+        storage.location_by_id(db.session, bin_.id) is bin_
+        and storage.location_by_id(db.session, None) is None
+    )
+    assert storage.active_location(db.session, bin_.id) is bin_
+    with pytest.raises(NotFound):
+        storage.active_location(db.session, 999_999)
+    room = bin_.ancestry[0]
+    tree = storage.location_tree(db.session, room)
+    assert tree[0] is room and bin_ in tree
+
+
+def test_first_numbers_name_each_case(app):
+    case = open_case()
+    assert cases.first_numbers(db.session, {case.id}) == {case.id: case.first_number}
+    assert cases.first_numbers(db.session, set()) == {}
