@@ -751,3 +751,24 @@ def held_items_of_case(session: Session, actor: Actor, case: Case) -> list[Item]
             .order_by(Item.id)
         )
     )
+
+
+def destinations(session: Session, actor: Actor) -> list[Agency]:
+    """The agencies ``actor``'s agency may send a transfer to (a centre operator is never a party)."""
+    return list(
+        session.scalars(
+            select(Agency)
+            .where(Agency.is_active, Agency.id != actor.agency_id, Agency.kind != AgencyKind.CENTRE_OPERATOR)
+            .order_by(Agency.kind, Agency.id)
+        )
+    )
+
+
+def usual_destination(session: Session, kind: TransferKind) -> int | None:
+    """The first active agency of the kind a ``kind`` transfer goes to (None: the route names none)."""
+    to_kind = ROUTES[kind].to_kind
+    if to_kind is None:
+        return None
+    return session.scalar(
+        select(Agency.id).where(Agency.kind == to_kind, Agency.is_active).order_by(Agency.id)
+    )

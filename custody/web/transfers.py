@@ -7,7 +7,6 @@ from typing import Any, Literal
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload
 
 from custody.access import current_actor
@@ -32,7 +31,6 @@ from custody.domain.transfers import (
     transfer_problem,
 )
 from custody.extensions import db
-from custody.models.agency import Agency
 from custody.models.case import Case
 from custody.models.item import Item
 from custody.models.transfer import Transfer
@@ -122,27 +120,14 @@ def _candidates(actor: Actor, case: Case) -> list[tuple[Item, str | None]]:
 
 
 def _agency_choices(actor: Actor) -> list[Any]:
-    agencies = db.session.scalars(
-        select(Agency)
-        .where(
-            Agency.is_active,
-            Agency.id != actor.agency_id,
-            Agency.kind != AgencyKind.CENTRE_OPERATOR,  # never a party to custody
-        )
-        .order_by(Agency.kind, Agency.id)
-    )
+    agencies = transfers.destinations(db.session, actor)
     return options(
         (a.id, _("%(name)s (%(agency)s)", name=a.name, agency=enum_label(a.kind))) for a in agencies
     )
 
 
 def _default_agency(actor: Actor, kind: TransferKind) -> int | None:
-    to_kind = ROUTES[kind].to_kind
-    if to_kind is None:
-        return None
-    return db.session.scalar(
-        select(Agency.id).where(Agency.kind == to_kind, Agency.is_active).order_by(Agency.id)
-    )
+    return transfers.usual_destination(db.session, kind)
 
 
 def _lines_chosen(

@@ -96,3 +96,15 @@ def test_first_numbers_name_each_case(app):
     case = open_case()
     assert cases.first_numbers(db.session, {case.id}) == {case.id: case.first_number}
     assert cases.first_numbers(db.session, set()) == {}
+
+
+def test_where_a_transfer_may_go(app):
+    from custody.domain.enums import AgencyKind, TransferKind
+
+    from ..factories import agency
+
+    police = act("police_officer")
+    found = transfers.destinations(db.session, police)
+    assert agency("PDJC") in found and agency("PDGA") not in found
+    assert all(a.kind is not AgencyKind.CENTRE_OPERATOR for a in found)
+    assert transfers.usual_destination(db.session, TransferKind.PROSECUTION) == agency("PDJC").id
