@@ -16,7 +16,7 @@ from io import IOBase
 from typing import IO, Any, cast
 from urllib.parse import quote
 
-from flask import Response, send_file, stream_with_context
+from flask import Response, request, send_file, stream_with_context
 
 from custody.access import current_actor
 from custody.domain import clock
@@ -33,19 +33,22 @@ MIMETYPES = {
 }
 
 
-def content_disposition(filename: str, *, inline: bool = False) -> str:
-    """``attachment; filename="ascii"; filename*=UTF-8''…`` (RFC 6266 §4.3, RFC 8187)."""
+def content_disposition(filename: str | None, *, inline: bool = False) -> str:
+    """``attachment; filename="ascii"; filename*=UTF-8''…`` (RFC 6266 §4.3, RFC 8187); without a
+    file name, just ``inline`` or ``attachment`` (a stored photo shown where it is opened)."""
+    kind = "inline" if inline else "attachment"
+    if filename is None:
+        return kind
     ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
     ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name).strip("_") or "download"
     if "." in filename and "." not in ascii_name:
         ascii_name += "." + filename.rsplit(".", 1)[1]
-    kind = "inline" if inline else "attachment"
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def file_response(
     content: bytes | Iterable[bytes] | IO[bytes],
-    filename: str,
+    filename: str | None,
     *,
     fmt: str | None = None,
     mimetype: str | None = None,
@@ -53,8 +56,8 @@ def file_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A download response. ``content`` may be bytes, a file object or an iterable of chunks
-    (streamed inside the request context)."""
-    kind = mimetype or MIMETYPES[fmt or filename.rsplit(".", 1)[-1]]
+    (streamed inside the request context). Without ``filename``, give ``mimetype`` or ``fmt``."""
+    kind = mimetype or MIMETYPES[fmt or (filename or "").rsplit(".", 1)[-1]]
     response: Response
     if isinstance(content, bytes | bytearray):
         response = Response(content, mimetype=kind)
@@ -66,6 +69,19 @@ def file_response(
     response.headers["Cache-Control"] = "private, no-store"
     for key, value in (headers or {}).items():
         response.headers[key] = value
+    return response
+
+
+def stored_file_response(content: bytes, content_type: str, *, etag: str, original: str) -> Response:
+    """A stored photo or document (or its thumbnail), shown where it is opened: ``inline`` without a
+    file name, under its SHA-256 as the ETag (304 when the client names it), ``original`` being the
+    SHA-256 of the file as recorded. Not cached, like every answer (custody/headers.py)."""
+    if request.if_none_match and etag in request.if_none_match:
+        return Response(status=304)
+    response = file_response(
+        content, None, mimetype=content_type, inline=True, headers={"X-Content-SHA256": original}
+    )
+    response.set_etag(etag)
     return response
 
 

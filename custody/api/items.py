@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Response, current_app
+from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import select
 
 from custody.access import current_actor, login_required_api
+from custody.downloads import stored_file_response
 from custody.extensions import db
 from custody.models.audit import AuditEvent
 from custody.services import items, storage
@@ -196,8 +197,6 @@ class AttachmentContent(MethodView):
     @blp.response(200, description="The file, verified against its recorded SHA-256")
     def get(self, attachment_id: int):
         attachment, content = items.read_attachment(db.session, current_actor(), attachment_id, upload_dir())
-        response = Response(content, mimetype=attachment.content_type)
-        response.headers["ETag"] = f'"{attachment.sha256}"'
-        response.headers["X-Content-SHA256"] = attachment.sha256
-        response.headers["Content-Disposition"] = "inline"
-        return response
+        return stored_file_response(
+            content, attachment.content_type, etag=attachment.sha256, original=attachment.sha256
+        )

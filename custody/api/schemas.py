@@ -32,6 +32,14 @@ from custody.domain.items import ItemFacts, derive_status, detail_warnings
 from custody.domain.lifecycle import CheckoutPurpose, is_overdue
 from custody.domain.personal_data import masked, sees_personal_data, shown
 from custody.orm import utcnow
+from custody.services.actions import (
+    CASE_ACTIONS,
+    ITEM_ACTIONS,
+    TRANSFER_ACTIONS,
+    case_actions,
+    item_actions,
+    transfer_actions,
+)
 
 from .common import AgencyRefSchema, AwareDateTime, Computed, Date, DecimalString, FilePart, Int, Schema
 
@@ -131,6 +139,31 @@ class CaseSummarySchema(Schema):
     by_custodian = ma.fields.List(ma.fields.Nested(CustodianCountSchema))
 
 
+def _actions(names: tuple[str, ...], of: str, ask: Any) -> ma.fields.Function:
+    """``actions``: what the requesting user may do with the record now, asked of
+    ``services.actions`` (the same answer the pages use to offer their buttons)."""
+
+    def dump(row: Any) -> list[str]:
+        from custody.access import current_actor
+
+        return ask(current_actor(), row)
+
+    return ma.fields.Function(
+        dump,
+        metadata={
+            "type": "array",
+            "items": {"type": "string", "enum": list(names)},
+            "description": f"what you may do with this {of} now (each is also checked when you do it)",
+        },
+    )
+
+
+def _case_actions(actor: Any, case: Any) -> list[str]:
+    from custody.extensions import db
+
+    return case_actions(db.session, actor, case)
+
+
 class CaseSchema(Schema):
     id = Int()
     title = ma.fields.Str()
@@ -155,6 +188,7 @@ class CaseSchema(Schema):
 
 class CaseDetailSchema(CaseSchema):
     items_summary = ma.fields.Nested(CaseSummarySchema, metadata={"description": "Derived from the items"})
+    actions = _actions(CASE_ACTIONS, "case", _case_actions)
 
 
 class SeizureListCreateSchema(Schema):
@@ -423,6 +457,7 @@ class ItemSummarySchema(Schema):
 
 class ItemSchema(Schema):
     id = Int()
+    actions = _actions(ITEM_ACTIONS, "item", item_actions)
     label_code = ma.fields.Str()
     case_id = Int()
     seizure_list = Computed(
@@ -812,3 +847,4 @@ class TransferSchema(Schema):
     completed_at = AwareDateTime(allow_none=True)
     recalled_at = AwareDateTime(allow_none=True)
     lines = ma.fields.List(ma.fields.Nested(TransferLineSchema))
+    actions = _actions(TRANSFER_ACTIONS, "transfer", transfer_actions)

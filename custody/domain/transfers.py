@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from .enums import (
     AgencyKind,
     CaseStage,
+    CustodyState,
     DispositionStatus,
+    ItemStatus,
     LabelledEnum,
     LineDecision,
     LocationState,
@@ -23,7 +25,7 @@ from .enums import (
 )
 from .errors import Conflict, InvalidInput
 from .i18n import N_
-from .items import ItemFacts, ensure_not_disposed
+from .items import ItemFacts, derive_status
 
 MAX_SUPPLEMENTARY_ROUNDS = 2  # [LAW] 退回补充侦查 at most twice
 MAX_REASON_LENGTH = 500
@@ -248,29 +250,44 @@ def check_no_open_checkout(label_code: str, checkout_no: str | None) -> None:
         )
 
 
-def check_item_transferable(facts: ItemFacts, *, stage: bool = False) -> None:
-    """Whether an item can be offered. A stage transfer lists all the property the case still has
-    (刑事诉讼法 art. 245; 程序规定 art. 288): an item out on a check-out (e.g. for appraisal) is listed
-    and flagged, not refused."""
-    ensure_not_disposed(facts)
+# Why an item cannot be offered in a transfer, by refusal code (``transfer_problem``).
+TRANSFER_REFUSALS: dict[str, str] = {
+    "item.disposed": N_("This item has been disposed of and accepts no further action."),
+    "item.in_transfer": N_(
+        "This item is in a transfer awaiting the receiver's decision; recall or wait for it first."
+    ),
+    "item.disposal_pending": N_("The item has a disposal in progress; finish or cancel it first."),
+    "item.checked_out": N_("A checked-out item must be returned before it is transferred."),
+    "item.not_received": N_(
+        "An item must be received into storage (or recorded as kept outside) before it is transferred."
+    ),
+}
+
+
+def transfer_problem(facts: ItemFacts, *, stage: bool = False) -> str | None:
+    """Why an item cannot be offered in a transfer now (a code of ``TRANSFER_REFUSALS``), or None.
+
+    Pages ask this to say why an item is not offered; ``check_item_transferable`` raises it. A stage
+    transfer lists all the property the case still has (刑事诉讼法 art. 245; 程序规定 art. 288): an
+    item out on a check-out (e.g. for appraisal) is listed and flagged, not refused."""
+    if derive_status(facts) is ItemStatus.DISPOSED:
+        return "item.disposed"
+    if facts.custody_state is CustodyState.IN_TRANSFER:
+        return "item.in_transfer"
     if facts.disposition_status in (DispositionStatus.PROPOSED, DispositionStatus.APPROVED):
-        raise Conflict(
-            N_("The item has a disposal in progress; finish or cancel it first."),
-            code="item.disposal_pending",
-        )
-    if facts.location_state is LocationState.CHECKED_OUT and stage:
-        return
+        return "item.disposal_pending"
     if facts.location_state is LocationState.CHECKED_OUT:
-        raise Conflict(
-            N_("A checked-out item must be returned before it is transferred."), code="item.checked_out"
-        )
+        return None if stage else "item.checked_out"
     if facts.location_state not in TRANSFERABLE_LOCATIONS:
-        raise Conflict(
-            N_(
-                "An item must be received into storage (or recorded as kept outside) before it is transferred."
-            ),
-            code="item.not_received",
-        )
+        return "item.not_received"
+    return None
+
+
+def check_item_transferable(facts: ItemFacts, *, stage: bool = False) -> None:
+    """Whether an item can be offered (``transfer_problem``): a Conflict naming why not."""
+    problem = transfer_problem(facts, stage=stage)
+    if problem is not None:
+        raise Conflict(TRANSFER_REFUSALS[problem], code=problem)
 
 
 def check_reject_reason(reason: str | None) -> str:

@@ -15,12 +15,12 @@ from custody.domain.actor import Actor
 from custody.domain.cases import CaseOrigin, opening
 from custody.domain.clock import local_date
 from custody.domain.enums import AgencyKind, CaseStage, EventCategory, ItemCategory, ItemStatus
-from custody.domain.errors import Conflict, InvalidInput
+from custody.domain.errors import Conflict, InvalidInput, NotFound
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status
 from custody.domain.policy import Action, require
 from custody.models.agency import Agency
-from custody.models.case import Case
+from custody.models.case import Case, SeizureList
 from custody.models.item import Item
 from custody.orm import utcnow
 
@@ -223,3 +223,35 @@ def case_summary(session: Session, case_id: int) -> CaseSummary:
         {"agency": agencies[agency_id], "count": count} for agency_id, count in sorted(per_agency.items())
     ]
     return summary
+
+
+def merge_targets(session: Session, actor: Actor, case: Case) -> list[Case]:
+    """The open cases ``actor``'s agency handles that ``case`` could be merged into (newest first)."""
+    return list(
+        session.scalars(
+            select(Case)
+            .where(
+                Case.handling_agency_id == actor.agency_id, Case.id != case.id, Case.stage != CaseStage.CLOSED
+            )
+            .order_by(Case.id.desc())
+            .limit(200)
+        )
+    )
+
+
+def seizure_list_with_items(session: Session, case: Case, list_id: int) -> tuple[SeizureList, list[Item]]:
+    """One seizure list of ``case`` (read through ``get_case``) with its items, in order."""
+    seizure_list = session.get(SeizureList, list_id)
+    if seizure_list is None or seizure_list.case_id != case.id:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.seizure_list")
+    items = list(
+        session.scalars(select(Item).where(Item.seizure_list_id == seizure_list.id).order_by(Item.id))
+    )
+    return seizure_list, items
+
+
+def first_numbers(session: Session, case_ids: set[int]) -> dict[int, str]:
+    """{case id: the number it was first filed under}, for labels that name each item's case."""
+    if not case_ids:
+        return {}
+    return {case.id: case.first_number for case in session.scalars(select(Case).where(Case.id.in_(case_ids)))}

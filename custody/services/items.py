@@ -872,3 +872,10 @@ def held_items_count(session: Session, agency_id: int, case_id: int) -> int:
         )
         or 0
     )
+
+
+def label_codes(session: Session, item_ids: set[int]) -> dict[int, str]:
+    """{item id: label code} of the given items (the auditor's recent activity names them)."""
+    if not item_ids:
+        return {}
+    return dict(session.execute(select(Item.id, Item.label_code).where(Item.id.in_(item_ids))).all())

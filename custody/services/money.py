@@ -209,6 +209,14 @@ def lock_ledger(session: Session, actor: Actor, ledger_id: int) -> MoneyLedger:
     return ledger
 
 
+def get_ledger(session: Session, actor: Actor, ledger_id: int) -> tuple[MoneyLedger, Case]:
+    """A case's ledger and the case, when ``actor`` may see the case (else NotFound)."""
+    ledger = session.get(MoneyLedger, ledger_id)
+    if ledger is None:
+        raise _not_found("money_ledger")
+    return ledger, get_case(session, actor, ledger.case_id)
+
+
 def head(session: Session, ledger_id: int) -> tuple[int, int]:
     """(last sequence number, balance) of a ledger: (0, 0) before its first movement."""
     row = session.execute(

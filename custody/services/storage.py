@@ -34,6 +34,7 @@ from custody.domain.items import (
     move_allowed,
     parse_location_scan_code,
 )
+from custody.domain.ordering import natural_key
 from custody.domain.policy import Action, Relation, require
 from custody.models.agency import CustodyCentre, StorageLocation
 from custody.models.audit import AuditEvent
@@ -618,3 +619,37 @@ def move_batch(
     ]
     session.flush()
     return moved
+
+
+# -- locations as the pages list them -------------------------------------------------------------
+
+
+def active_locations(session: Session) -> list[StorageLocation]:
+    """Every active location, by path in natural order (R2 before R10)."""
+    return sorted(
+        session.scalars(select(StorageLocation).where(StorageLocation.is_active)),
+        key=lambda loc: natural_key(loc.path),
+    )
+
+
+def location_by_id(session: Session, location_id: int | None) -> StorageLocation | None:
+    """The location of that id, or None (a batch page judges its lines without one)."""
+    return session.get(StorageLocation, location_id) if location_id else None
+
+
+def active_location(session: Session, location_id: int) -> StorageLocation:
+    """An active location (reference data, open to every user), else NotFound."""
+    location = session.get(StorageLocation, location_id)
+    if location is None or not location.is_active:
+        raise NotFound(N_("Unknown or inactive storage location."), code="not_found.location")
+    return location
+
+
+def location_tree(session: Session, root: StorageLocation) -> list[StorageLocation]:
+    """``root`` and every active location inside it, by path."""
+    inside = [
+        loc
+        for loc in session.scalars(select(StorageLocation).where(StorageLocation.centre_id == root.centre_id))
+        if loc.is_active and root in loc.ancestry
+    ]
+    return sorted(inside, key=lambda loc: natural_key(loc.path))

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, selectinload
 
 from custody.domain.actor import Actor
@@ -29,7 +30,7 @@ from custody.domain.enums import (
 )
 from custody.domain.errors import Conflict, InvalidInput, NotFound, must_exist
 from custody.domain.i18n import N_
-from custody.domain.items import ensure_not_in_transfer, valuable_missing
+from custody.domain.items import valuable_missing
 from custody.domain.lifecycle import CheckoutStatus
 from custody.domain.policy import Action, Relation, require
 from custody.domain.transfers import (
@@ -146,8 +147,7 @@ def propose_transfer(
                 label=item.label_code,
             )
         require(actor, Action.PROPOSE_TRANSFER, custodian_relations(actor, item))
-        ensure_not_in_transfer(facts(item))
-        check_item_transferable(facts(item), stage=stage)
+        check_item_transferable(facts(item), stage=stage)  # in a transfer already, disposed, …
         if stage:
             # [LAW] The list names all the property (刑事诉讼法 art. 245; 程序规定 art. 288): an item out
             # for appraisal or awaiting valuation is listed and flagged, not left out.
@@ -723,3 +723,52 @@ def proposed_disposals(session: Session, items: Iterable[Item]) -> dict[int, Dis
         if to_agency_id == held[item_id]:
             proposals[item_id] = proposal  # the latest such line wins, a line proposing nothing too
     return {item_id: kind for item_id, kind in proposals.items() if kind is not None}
+
+
+def line_counts(session: Session, transfer_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{transfer id: (its lines, its rejected lines)}, counted by the database: a transfer of a fraud
+    case may carry thousands of lines, and a list of transfers does not load them."""
+    if not transfer_ids:
+        return {}
+    rows = session.execute(
+        select(
+            TransferLine.transfer_id,
+            func.count(),
+            func.sum(sql_case((TransferLine.decision == LineDecision.REJECTED, 1), else_=0)),
+        )
+        .where(TransferLine.transfer_id.in_(transfer_ids))
+        .group_by(TransferLine.transfer_id)
+    ).all()
+    return {transfer_id: (lines, rejected or 0) for transfer_id, lines, rejected in rows}
+
+
+def held_items_of_case(session: Session, actor: Actor, case: Case) -> list[Item]:
+    """The items of ``case`` that ``actor``'s agency holds (whatever their state), for the builder."""
+    return list(
+        session.scalars(
+            select(Item)
+            .where(Item.case_id == case.id, Item.custodian_agency_id == actor.agency_id)
+            .order_by(Item.id)
+        )
+    )
+
+
+def destinations(session: Session, actor: Actor) -> list[Agency]:
+    """The agencies ``actor``'s agency may send a transfer to (a centre operator is never a party)."""
+    return list(
+        session.scalars(
+            select(Agency)
+            .where(Agency.is_active, Agency.id != actor.agency_id, Agency.kind != AgencyKind.CENTRE_OPERATOR)
+            .order_by(Agency.kind, Agency.id)
+        )
+    )
+
+
+def usual_destination(session: Session, kind: TransferKind) -> int | None:
+    """The first active agency of the kind a ``kind`` transfer goes to (None: the route names none)."""
+    to_kind = ROUTES[kind].to_kind
+    if to_kind is None:
+        return None
+    return session.scalar(
+        select(Agency.id).where(Agency.kind == to_kind, Agency.is_active).order_by(Agency.id)
+    )

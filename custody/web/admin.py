@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from custody.access import current_actor
 from custody.domain.enums import AgencyKind, Role, StorageHolds, StorageKind
-from custody.domain.errors import DomainError
 from custody.domain.policy import Action, require
 from custody.extensions import db
 from custody.models.agency import Agency, CustodyCentre
+from custody.models.user import User
 from custody.services import accounts, mfa
 
 from .forms import (
@@ -30,7 +30,7 @@ from .forms import (
     options,
     role_choices,
 )
-from .helpers import show_domain_error, submit_form
+from .helpers import PageForms, Submission, submit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -53,8 +53,8 @@ def users():
     form.agency_id.choices = _agency_choices()
     form.roles.choices = role_choices()
 
-    def create() -> tuple[str, str]:
-        user = accounts.create_user(
+    def create() -> User:
+        return accounts.create_user(
             db.session,
             actor,
             username=form.username.data,
@@ -64,29 +64,35 @@ def users():
             password=form.password.data,
             locale=form.locale.data,
         )
-        return _("User %(username)s created.", username=user.username), url_for("admin.users")
 
-    done, status = submit_form(form, create)
-    return done or (render_template("admin/users.html", users=all_users, form=form), status)
+    return submit(
+        form,
+        create,
+        done=lambda user: _("User %(username)s created.", username=user.username),
+        to=url_for("admin.users"),
+    ).or_render(lambda: render_template("admin/users.html", users=all_users, form=form))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_detail(user_id: int):
     actor = current_actor()
     user = accounts.get_user(db.session, actor, user_id)
-    form = UserEditForm(prefix="edit", obj=user)
+    pages = PageForms("edit", "pw", "unlock", "mfa")
+    form = pages.bind(UserEditForm, "edit", obj=user)
     form.agency_id.choices = _agency_choices()
     form.roles.choices = role_choices()
-    if not form.is_submitted():
+    if pages.posted != "edit":
         form.roles.data = sorted(r.value for r in user.roles)
         form.locale.data = user.locale or "zh_CN"
-    password_form = PasswordResetForm(prefix="pw")
-    unlock_form = UnlockForm(prefix="unlock")
-    mfa_form = MfaResetForm(prefix="mfa")
-    status = 200
-    try:
-        if form.submit.data and form.validate_on_submit():
-            accounts.update_user(
+    password_form = pages.bind(PasswordResetForm, "pw")
+    unlock_form = pages.bind(UnlockForm, "unlock")
+    mfa_form = pages.bind(MfaResetForm, "mfa")
+    here = url_for("admin.user_detail", user_id=user.id)
+    # Each of the page's forms: the service it calls and what is said when it is done.
+    calls = {
+        "edit": (
+            form,
+            lambda: accounts.update_user(
                 db.session,
                 actor,
                 user.id,
@@ -95,40 +101,40 @@ def user_detail(user_id: int):
                 roles=[Role(r) for r in form.roles.data],
                 is_active=form.is_active.data,
                 locale=form.locale.data,
-            )
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("admin.user_detail", user_id=user.id))
-        if password_form.submit.data and password_form.validate_on_submit():
-            accounts.reset_password(db.session, actor, user.id, password_form.password.data)
-            db.session.commit()
-            flash(_("Password changed; the user's sessions were ended."), "success")
-            return redirect(url_for("admin.user_detail", user_id=user.id))
-        if unlock_form.submit.data and unlock_form.validate_on_submit():
-            accounts.unlock_user(db.session, actor, user.id)
-            db.session.commit()
-            flash(_("Account unlocked."), "success")
-            return redirect(url_for("admin.user_detail", user_id=user.id))
-        if mfa_form.submit.data and mfa_form.validate_on_submit():
-            mfa.remove(db.session, actor, user.id)
-            db.session.commit()
-            flash(_("Second factor removed: the user sets up a new one at the next login."), "success")
-            return redirect(url_for("admin.user_detail", user_id=user.id))
-        if form.is_submitted() and (form.errors or password_form.errors):
-            status = 422
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(password_form if password_form.submit.data else form, error)
-        status = error.status
-    return render_template(
-        "admin/user_detail.html",
-        user=user,
-        own=user.id == actor.user_id,
-        form=form,
-        password_form=password_form,
-        unlock_form=unlock_form,
-        mfa_form=mfa_form,
-    ), status
+            ),
+            _("Saved."),
+        ),
+        "pw": (
+            password_form,
+            lambda: accounts.reset_password(db.session, actor, user.id, password_form.password.data),
+            _("Password changed; the user's sessions were ended."),
+        ),
+        "unlock": (
+            unlock_form,
+            lambda: accounts.unlock_user(db.session, actor, user.id),
+            _("Account unlocked."),
+        ),
+        "mfa": (
+            mfa_form,
+            lambda: mfa.remove(db.session, actor, user.id),
+            _("Second factor removed: the user sets up a new one at the next login."),
+        ),
+    }
+    outcome = Submission(None, 200)
+    if pages.posted:
+        posted, call, said = calls[pages.posted]
+        outcome = submit(posted, call, done=said, to=here)
+    return outcome.or_render(
+        lambda: render_template(
+            "admin/user_detail.html",
+            user=user,
+            own=user.id == actor.user_id,
+            form=form,
+            password_form=password_form,
+            unlock_form=unlock_form,
+            mfa_form=mfa_form,
+        )
+    )
 
 
 @bp.route("/calendar", methods=["GET", "POST"])
@@ -143,32 +149,32 @@ def calendar_overrides():
     form = CalendarOverrideForm()
     form.kind.choices = options((k.value, _(k.label)) for k in DayKind)
     remove = RemoveOverrideForm(prefix="remove")
-    if remove.submit.data and remove.validate_on_submit():
-        try:
-            calendar.remove_override(db.session, actor, remove.day.data)
-            db.session.commit()
-            flash(_("Override removed."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(None, error)
-        return redirect(url_for("admin.calendar_overrides"))
-
-    def create() -> tuple[str, str]:
-        calendar.set_override(
-            db.session, actor, day=form.day.data, kind=DayKind(form.kind.data), note=form.note.data
+    here = url_for("admin.calendar_overrides")
+    if remove.submit.data:
+        outcome = submit(
+            remove,
+            lambda: calendar.remove_override(db.session, actor, remove.day.data),
+            done=_("Override removed."),
+            to=here,
         )
-        return _("Override recorded."), url_for("admin.calendar_overrides")
-
-    done, status = (None, 200) if remove.submit.data else submit_form(form, create)
-    return done or (
-        render_template(
+        # A refused removal is said at the top of the list it was asked from.
+        return outcome.response or redirect(here)
+    outcome = submit(
+        form,
+        lambda: calendar.set_override(
+            db.session, actor, day=form.day.data, kind=DayKind(form.kind.data), note=form.note.data
+        ),
+        done=_("Override recorded."),
+        to=here,
+    )
+    return outcome.or_render(
+        lambda: render_template(
             "admin/calendar.html",
             form=form,
             remove=remove,
             overrides=calendar.overrides(db.session),
             missing_years=calendar.years_needing_overrides(db.session, today()),
-        ),
-        status,
+        )
     )
 
 
@@ -178,15 +184,16 @@ def agencies():
     require(actor, Action.MANAGE_REFERENCE_DATA)
     form = AgencyForm()
 
-    def create() -> tuple[str, str]:
-        agency = accounts.create_agency(
+    return submit(
+        form,
+        lambda: accounts.create_agency(
             db.session, actor, code=form.code.data, name=form.name.data, kind=AgencyKind(form.kind.data)
-        )
-        return _("Agency %(name)s added.", name=agency.name), url_for("admin.agencies")
-
-    done, status = submit_form(form, create)
-    rows = accounts.list_agencies(db.session)
-    return done or (render_template("admin/agencies.html", agencies=rows, form=form), status)
+        ),
+        done=lambda agency: _("Agency %(name)s added.", name=agency.name),
+        to=url_for("admin.agencies"),
+    ).or_render(
+        lambda: render_template("admin/agencies.html", agencies=accounts.list_agencies(db.session), form=form)
+    )
 
 
 @bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
@@ -196,14 +203,14 @@ def agency_detail(agency_id: int):
     agency = db.get_or_404(Agency, agency_id)
     form = AgencyEditForm(obj=agency)
 
-    def save() -> tuple[str, str]:
-        accounts.update_agency(
+    return submit(
+        form,
+        lambda: accounts.update_agency(
             db.session, actor, agency.id, name=form.name.data, is_active=form.is_active.data
-        )
-        return _("Saved."), url_for("admin.agencies")
-
-    done, status = submit_form(form, save)
-    return done or (render_template("admin/agency_detail.html", agency=agency, form=form), status)
+        ),
+        done=_("Saved."),
+        to=url_for("admin.agencies"),
+    ).or_render(lambda: render_template("admin/agency_detail.html", agency=agency, form=form))
 
 
 @bp.route("/locations", methods=["GET", "POST"])
@@ -219,8 +226,8 @@ def locations():
         + [(loc.id, loc.path) for loc in rows if loc.kind is not StorageKind.BIN]
     )
 
-    def create() -> tuple[str, str]:
-        location = accounts.create_location(
+    def create():
+        return accounts.create_location(
             db.session,
             actor,
             centre_id=form.centre_id.data,
@@ -230,18 +237,20 @@ def locations():
             parent_id=form.parent_id.data or None,
             holds=StorageHolds(form.holds.data) if form.holds.data else None,
         )
-        return _("Location %(path)s added.", path=location.path), url_for("admin.locations")
 
-    done, status = submit_form(form, create)
-    return done or (
-        render_template(
+    return submit(
+        form,
+        create,
+        done=lambda location: _("Location %(path)s added.", path=location.path),
+        to=url_for("admin.locations"),
+    ).or_render(
+        lambda: render_template(
             "admin/locations.html",
             locations=rows,
             centres=centres,
             form=form,
             operator_forms={c.id: _operator_form(c) for c in centres},
-        ),
-        status,
+        )
     )
 
 
@@ -268,16 +277,16 @@ def centre_operator(centre_id: int):
     centre = db.get_or_404(CustodyCentre, centre_id)
     form = CentreOperatorForm(prefix=f"centre{centre.id}")
     form.operator_agency_id.choices = _operator_form(centre).operator_agency_id.choices
-    if form.validate_on_submit():
-        try:
-            accounts.set_centre_operator(
-                db.session, actor, centre.id, operator_agency_id=form.operator_agency_id.data or None
-            )
-            db.session.commit()
-            flash(_("Operator of %(centre)s saved.", centre=centre.name), "success")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(None, error)
-    else:
+    here = url_for("admin.locations", _anchor=f"centre-{centre_id}")
+    outcome = submit(
+        form,
+        lambda: accounts.set_centre_operator(
+            db.session, actor, centre.id, operator_agency_id=form.operator_agency_id.data or None
+        ),
+        done=_("Operator of %(centre)s saved.", centre=centre.name),
+        to=here,
+    )
+    if outcome.status == 422:
         flash(_("Choose an agency from the list."), "error")
-    return redirect(url_for("admin.locations", _anchor=f"centre-{centre_id}"))
+    # The form lives on the locations page: a refusal is said there.
+    return outcome.response or redirect(here)

@@ -38,7 +38,7 @@ from custody.services import auth as auth_service
 from custody.services import mfa
 
 from .forms import CodeForm, ConfirmIdentityForm, LanguageForm, LoginForm, LogoutForm, PasswordChangeForm
-from .helpers import is_safe_next, show_domain_error
+from .helpers import is_safe_next, refuse, submit
 
 bp = Blueprint("auth", __name__)
 
@@ -196,11 +196,7 @@ def enrol_mfa():
         try:
             codes = mfa.confirm_enrolment(db.session, user, secret, form.code.data, request_origin())
         except DomainError as error:
-            db.session.rollback()
-            mfa.record_failure(db.session, user, "mfa.enrol", request_origin())
-            db.session.commit()
-            show_domain_error(form, error)
-            status = error.status
+            status = _refused_code(form, error, user, "mfa.enrol")
         else:
             target = start_session(user, pending.get("next"), confirmed=True)
             response = make_response(render_template("auth/recovery_codes.html", codes=codes, next=target))
@@ -209,6 +205,15 @@ def enrol_mfa():
     elif form.is_submitted():
         status = 422
     return render_template("auth/enrol_mfa.html", form=form, **_enrolment_view(user, secret)), status
+
+
+def _refused_code(form: CodeForm, error: DomainError, user: auth_service.User, event: str) -> int:
+    """A refused code. Not ``submit``: success shows the recovery codes rather than redirecting, and
+    the failed attempt is recorded (and committed) after the rollback."""
+    status = refuse(form, error)
+    mfa.record_failure(db.session, user, event, request_origin())
+    db.session.commit()
+    return status
 
 
 def _enrolment_view(user: auth_service.User, secret: str) -> dict:
@@ -238,11 +243,7 @@ def account_mfa():
                 codes = mfa.confirm_enrolment(db.session, user, secret, form.code.data, request_origin())
                 db.session.commit()
             except DomainError as error:
-                db.session.rollback()
-                mfa.record_failure(db.session, user, "mfa.enrol", request_origin())
-                db.session.commit()
-                show_domain_error(form, error)
-                status = error.status
+                status = _refused_code(form, error, user, "mfa.enrol")
             else:
                 session.pop("mfa_enrol_nonce", None)
                 return render_template("auth/recovery_codes.html", codes=codes, next=url_for("main.home"))
@@ -256,11 +257,7 @@ def account_mfa():
             codes = mfa.regenerate_recovery_codes(db.session, user, form.code.data, request_origin())
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            mfa.record_failure(db.session, user, "mfa.recovery_codes", request_origin())
-            db.session.commit()
-            show_domain_error(form, error)
-            status = error.status
+            status = _refused_code(form, error, user, "mfa.recovery_codes")
         else:
             return render_template("auth/recovery_codes.html", codes=codes, next=url_for("auth.account_mfa"))
     elif form.is_submitted():
@@ -365,29 +362,20 @@ def change_password():
     if not is_safe_next(next_url):
         next_url = None
     form = PasswordChangeForm()
-    status = 200
-    if form.validate_on_submit():
-        credential = current_user.current_credential
-        try:
-            auth_service.change_own_password(
-                db.session,
-                current_user._get_current_object(),
-                form.current_password.data,
-                form.new_password.data,
-                request_origin(),
-                keep=credential if isinstance(credential, auth_service.LoginSession) else None,
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-        else:
-            flash(_("Your password has been changed."), "success")
-            return redirect(next_url or url_for("main.home"))
-    elif form.is_submitted():
-        status = 422
-    return render_template("auth/change_password.html", form=form), status
+    credential = current_user.current_credential
+    return submit(
+        form,
+        lambda: auth_service.change_own_password(
+            db.session,
+            current_user._get_current_object(),
+            form.current_password.data,
+            form.new_password.data,
+            request_origin(),
+            keep=credential if isinstance(credential, auth_service.LoginSession) else None,
+        ),
+        done=_("Your password has been changed."),
+        to=next_url or url_for("main.home"),
+    ).or_render(lambda: render_template("auth/change_password.html", form=form))
 
 
 @bp.post("/language")

@@ -6,80 +6,45 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload
 
 from custody.access import current_actor
-from custody.database import outside_transaction, writes_on_get
+from custody.database import writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.cases import ORIGINS, CaseMoveKind, CaseOrigin
 from custody.domain.clock import local_date
-from custody.domain.enums import (
-    AttachmentKind,
-    CaseStage,
-    ExternalKind,
-    HolderSignature,
-    ItemCategory,
-    Measure,
-)
-from custody.domain.errors import DomainError, NotFound
+from custody.domain.enums import CaseStage, HolderSignature, Measure
 from custody.domain.i18n import N_
-from custody.domain.items import detail_warnings
 from custody.domain.owner_lookup import format_code
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed, require
-from custody.errors import translate_extra
 from custody.extensions import db
-from custody.models.agency import Agency
 from custody.models.case import Case, SeizureList
-from custody.models.item import Item
-from custody.models.lifecycle import Checkout, Disposition
-from custody.models.transfer import Transfer
 from custody.orm import utcnow
 from custody.printing import SeizureLine, seizure_list_pdf
 from custody.printing import SeizureList as PrintedSeizureList
 from custody.services import (
     case_moves,
     cases,
-    checkouts,
-    dispositions,
-    imports,
-    items,
-    judgment_orders,
     milestones,
-    transfers,
 )
-from custody.services.imports import ImportRejected
-from custody.services.items import ItemInput, ItemQuery, SeizureListInput
+from custody.services.actions import case_actions
+from custody.services.overviews import case_overview
 from custody.services.visibility import get_case
 
-from .forms import (
-    MONEY_KEYS,
-    CaseForm,
-    CaseMoveForm,
-    CaseSearchForm,
-    ImportForm,
-    ItemForm,
-    MergeForm,
-    detail_field_name,
-    detail_fields,
-    enum_choices,
-    options,
-)
+from .forms import CaseForm, CaseMoveForm, CaseSearchForm, MergeForm, enum_choices, options
 from .forms.oversight import JudgmentForm
 from .helpers import (
-    aware_local,
+    PageForms,
+    Submission,
     confirmation_redirect,
     label_msgid,
     paginate,
     printed,
     send_document,
-    show_domain_error,
-    submit_form,
-    yuan_to_fen,
+    submit,
 )
 from .particulars import printed_particulars, printed_quantity
 
@@ -143,9 +108,9 @@ def new():
     if not form.origin.data:
         form.origin.data = origins[0].value if origins else ""
 
-    def open_() -> tuple[str, str]:
+    def open_() -> Case:
         origin = CaseOrigin(form.origin.data) if form.origin.data else CaseOrigin.POLICE_FILING
-        case = cases.open_case(
+        return cases.open_case(
             db.session,
             actor,
             origin=origin,
@@ -156,13 +121,13 @@ def new():
             filed_on=form.filed_on.data,
             summary=form.summary.data,
         )
-        return (
-            _("Case %(no)s opened. Register the seized items next.", no=case.first_number),
-            url_for("cases.detail", case_id=case.id),
-        )
 
-    done, status = submit_form(form, open_)
-    return done or (render_template("cases/new.html", form=form), status)
+    return submit(
+        form,
+        open_,
+        done=lambda case: _("Case %(no)s opened. Register the seized items next.", no=case.first_number),
+        to=lambda case: url_for("cases.detail", case_id=case.id),
+    ).or_render(lambda: render_template("cases/new.html", form=form))
 
 
 # -- the case page ---------------------------------------------------------------------------
@@ -180,98 +145,52 @@ def record_judgment(case_id: int):
     case = get_case(db.session, actor, case_id)
     form = JudgmentForm(prefix="judgment")
 
-    def record() -> tuple[str, str]:
-        milestones.record_judgment(
+    outcome = submit(
+        form,
+        lambda: milestones.record_judgment(
             db.session, actor, case.id, judgment_no=form.judgment_no.data, effective_on=form.effective_on.data
-        )
-        return (
-            _("Judgment recorded; the case is in execution."),
-            url_for("cases.detail", case_id=case.id, _anchor="case-judgment"),
-        )
-
-    done, status = submit_form(form, record)
-    return done or _detail_page(case_id, judgment_form=form, status=status)
+        ),
+        done=_("Judgment recorded; the case is in execution."),
+        to=url_for("cases.detail", case_id=case.id, _anchor="case-judgment"),
+    )
+    return outcome.response or _detail_page(case_id, judgment_form=form, status=outcome.status)
 
 
 def _detail_page(case_id: int, *, judgment_form: JudgmentForm | None = None, status: int = 200) -> Any:
     actor = current_actor()
     case = get_case(db.session, actor, case_id)
     summary = cases.case_summary(db.session, case.id)
-    lists = db.session.execute(
-        select(SeizureList, func.count(Item.id))
-        .outerjoin(Item, Item.seizure_list_id == SeizureList.id)
-        .where(SeizureList.case_id == case.id)
-        .group_by(SeizureList.id)
-        .order_by(SeizureList.id)
-    ).all()
-    case_items = items.mark_overdue(
-        db.session,
-        list(
-            db.session.scalars(
-                items.items_query(actor, ItemQuery(case_id=case.id, sort="id")).limit(CASE_ITEMS_SHOWN)
-            )
-        ),
-    )
-    # The page lists transfers, check-outs and disposals by number, not their lines.
-    case_transfers = list(
-        db.session.scalars(
-            transfers.transfers_query(actor, case_id=case.id).options(lazyload(Transfer.lines))
-        )
-    )
-    case_checkouts = list(
-        db.session.scalars(
-            checkouts.checkouts_query(actor, case_id=case.id)
-            .options(lazyload(Checkout.lines), lazyload(Checkout.extensions))
-            .limit(50)
-        )
-    )
-    case_dispositions = list(
-        db.session.scalars(
-            dispositions.dispositions_query(actor, case_id=case.id)
-            .options(lazyload(Disposition.lines))
-            .limit(50)
-        )
-    )
-    held_here = any(item.custodian_agency_id == actor.agency_id for item in case_items)
+    seen = case_overview(db.session, actor, case, items_shown=CASE_ITEMS_SHOWN)
+    may = case_actions(db.session, actor, case)
     can = {
-        "register": allowed(actor, Action.REGISTER_ITEM, _handler(actor, case))
-        and case.stage is not CaseStage.CLOSED,
-        "transfer": allowed(actor, Action.SEND_CASE, _handler(actor, case))
-        or (held_here and allowed(actor, Action.PROPOSE_TRANSFER, {Relation.CUSTODIAN})),
+        "register": "register" in may,
+        "transfer": "transfer" in may,
         # Whoever sees the case sees its deadlines; the forms there are offered by permission.
         "milestones": True,
-        "moves": allowed(actor, Action.MOVE_CASE, _handler(actor, case))
-        and case.stage is not CaseStage.CLOSED,
+        "moves": "move_case" in may,
         "audit": allowed(actor, Action.READ_AUDIT_LOG),
+        "judgment": "record_judgment" in may,
     }
-    judgment, orders = judgment_orders.judgment_with_orders(db.session, case)
-    # The court recording the judgment: the handling court while the case is on trial (as on the
-    # milestones page, whose judgment form this is).
-    can["judgment"] = (
-        judgment is None
-        and case.stage is CaseStage.TRIAL
-        and allowed(actor, Action.RECORD_JUDGMENT, _handler(actor, case))
-    )
     if judgment_form is None:
         judgment_form = JudgmentForm(prefix="judgment", formdata=None)
         judgment_form.effective_on.data = local_date(utcnow())
     # Each item's outcome: the judgment's order on it (the latest, should a reopened order repeat it).
-    outcomes = {order.item_id: order for order in orders if order.item_id is not None}
+    outcomes = {order.item_id: order for order in seen.orders if order.item_id is not None}
     return render_template(
         "cases/detail.html",
-        judgment=judgment,
-        judgment_court=db.session.get(Agency, judgment.court_agency_id) if judgment else None,
+        judgment=seen.judgment,
+        judgment_court=seen.judgment_court,
         judgment_form=judgment_form,
         outcomes=outcomes,
         case=case,
         summary=summary,
         summary_labels=SUMMARY_LABELS,
-        lists=lists,
-        items=case_items,
+        lists=seen.lists,
+        items=seen.items,
         shown_limit=CASE_ITEMS_SHOWN,
-        transfers=case_transfers,
-        checkouts=case_checkouts,
-        dispositions=case_dispositions,
+        transfers=seen.transfers,
+        checkouts=seen.checkouts,
+        dispositions=seen.dispositions,
         can=can,
         actor=actor,
     ), status
@@ -287,24 +206,15 @@ def moves(case_id: int):
     actor = current_actor()
     case = get_case(db.session, actor, case_id)
     relations = _handler(actor, case)
-    merge_form = MergeForm(prefix="merge")
+    pages = PageForms("advance", "inquiry", "inquiry_return", "merge")
+    merge_form = pages.bind(MergeForm, "merge")
     forms: dict[str, Any] = {
-        "advance": CaseMoveForm(prefix="advance"),
-        "inquiry": CaseMoveForm(prefix="inquiry"),
-        "inquiry_return": CaseMoveForm(prefix="inquiry_return"),
+        "advance": pages.bind(CaseMoveForm, "advance"),
+        "inquiry": pages.bind(CaseMoveForm, "inquiry"),
+        "inquiry_return": pages.bind(CaseMoveForm, "inquiry_return"),
         "merge": merge_form,
     }
-    others = [
-        c
-        for c in db.session.scalars(
-            select(Case)
-            .where(
-                Case.handling_agency_id == actor.agency_id, Case.id != case.id, Case.stage != CaseStage.CLOSED
-            )
-            .order_by(Case.id.desc())
-            .limit(200)
-        )
-    ]
+    others = cases.merge_targets(db.session, actor, case)
     merge_form.into_case_id.choices = options([(c.id, f"{c.first_number} · {c.title}") for c in others])
     calls = {
         "advance": lambda f: case_moves.advance_stage(
@@ -331,22 +241,22 @@ def moves(case_id: int):
         "inquiry_return": _("Supplementary inquiry recorded as completed."),
         "merge": _("The case was merged; its items now belong to the other case."),
     }
-    status = 200
-    submitted = next((name for name in forms if f"{name}-submit" in request.form), None)
-    if request.method == "POST" and submitted is not None:
+    outcome = Submission(None, 200)
+    if pages.posted is not None:
         require(actor, Action.MOVE_CASE, relations)
-        form = forms[submitted]
-
-        def act() -> tuple[str, str]:
-            calls[submitted](form)
-            target = case.id if submitted != "merge" else form.into_case_id.data
-            return done_messages[submitted], url_for("cases.detail", case_id=target)
-
-        done, status = submit_form(form, act)
-        if done is not None:
-            return done
+        posted, form = pages.posted, forms[pages.posted]
+        outcome = submit(
+            form,
+            lambda: calls[posted](form),
+            done=done_messages[posted],
+            to=lambda _result: url_for(
+                "cases.detail", case_id=form.into_case_id.data if posted == "merge" else case.id
+            ),
+        )
+        if outcome.response is not None:
+            return outcome.response
     case_history = list(db.session.scalars(case_moves.moves_query(case.id)))
-    may = allowed(actor, Action.MOVE_CASE, relations) and case.stage is not CaseStage.CLOSED
+    may = "move_case" in case_actions(db.session, actor, case)
     return render_template(
         "cases/moves.html",
         case=case,
@@ -357,229 +267,7 @@ def moves(case_id: int):
         CaseOrigin=CaseOrigin,
         CaseStage=CaseStage,
         CaseMoveKind=CaseMoveKind,
-    ), status
-
-
-# -- registration ----------------------------------------------------------------------------
-
-
-def _list_choices(case: Case, actor: Actor) -> list[Any]:
-    """A new list, or one of the lists the user's agency drew up (only it may add to them)."""
-    lists = items.lists_to_add_to(db.session, actor, case)
-    from custody.i18n import local_time
-
-    no_holder = _("no holder recorded")
-    return options(
-        [(0, _("A new seizure list (fill in below)"))]
-        + [
-            (sl.id, f"{sl.list_no} · {sl.holder_name or no_holder} · {local_time(sl.seized_at, 'short')}")
-            for sl in lists
-        ]
-    )
-
-
-def _details(form: ItemForm, category: ItemCategory) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for cat, keys in detail_fields():
-        if cat is not category:
-            continue
-        for key, _required in keys:
-            value = getattr(form, detail_field_name(cat.value, key)).data
-            if key in MONEY_KEYS:
-                value = yuan_to_fen(value)
-            elif isinstance(value, str):
-                value = value.strip() or None
-            if value is not None:
-                result[key] = value
-    return result
-
-
-def _renames(category: str) -> dict[str, str]:
-    names = {"estimated_value_fen": "estimated_value", "file": "photo"}
-    for cat, keys in detail_fields():
-        if cat.value == category:
-            names.update({f"details.{key}": detail_field_name(category, key) for key, _required in keys})
-    return names
-
-
-def item_input(form: ItemForm) -> ItemInput:
-    category = ItemCategory(form.category.data)
-    seized_at = aware_local(form.seized_at.data)
-    new_list = None
-    if not form.seizure_list_id.data:
-        new_list = SeizureListInput(
-            seized_at=seized_at or utcnow(),
-            place=form.seized_place.data or None,
-            holder_name=form.holder_name.data or None,
-            holder_id_no=form.holder_id_no.data or None,
-            holder_contact=form.holder_contact.data or None,
-            holder_signature=HolderSignature(form.holder_signature.data),
-            holder_signature_note=form.holder_signature_note.data or None,
-            witness=form.witness.data or None,
-            witness_note=form.witness_note.data or None,
-            second_officer=form.second_officer.data or None,
-        )
-    return ItemInput(
-        name=form.name.data,
-        category=category,
-        quantity=form.quantity.data,
-        unit=form.unit.data,
-        measure=Measure(form.measure.data),
-        measure_doc_no=form.measure_doc_no.data or None,
-        measure_date=form.measure_date.data,
-        seized_at=seized_at,
-        seizure_list_id=form.seizure_list_id.data or None,
-        features=form.features.data or None,
-        specification=form.specification.data or None,
-        condition_at_seizure=form.condition_at_seizure.data or None,
-        source=form.source.data or None,
-        is_perishable=form.is_perishable.data,
-        estimated_value_fen=yuan_to_fen(form.estimated_value.data),
-        details=_details(form, category) or None,
-        owner_name=form.owner_name.data or None,
-        owner_id_no=form.owner_id_no.data or None,
-        owner_contact=form.owner_contact.data or None,
-        ownership_clear=form.ownership_clear.data,
-        external_kind=ExternalKind(form.external_kind.data) if form.external_kind.data else None,
-        external_place=form.external_place.data or None,
-        external_contact=form.external_contact.data or None,
-        seizure_list=new_list,
-    )
-
-
-@bp.route("/<int:case_id>/items/new", methods=["GET", "POST"])
-def register_item(case_id: int):
-    """登记 — one item with its category's own fields, and optionally its photo, in one step."""
-    actor = current_actor()
-    case = get_case(db.session, actor, case_id)
-    require(actor, Action.REGISTER_ITEM, _handler(actor, case))
-    form = ItemForm()
-    form.seizure_list_id.choices = _list_choices(case, actor)
-    if not form.is_submitted():
-        wanted = request.args.get("seizure_list_id", "")
-        form.seizure_list_id.data = int(wanted) if wanted.isdecimal() else 0
-    status = 200
-    if form.validate_on_submit():
-        try:
-            item = items.register_item(db.session, actor, case.id, item_input(form))
-            upload: Any = form.photo.data
-            if upload is not None and upload.filename:
-                items.add_attachment(
-                    db.session,
-                    actor,
-                    item.id,
-                    filename=upload.filename,
-                    content=upload.read(),
-                    declared_type=upload.mimetype,
-                    kind=AttachmentKind.PHOTO,
-                    upload_dir=upload_dir(),
-                )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error, _renames(form.category.data))
-            status = error.status
-        else:
-            flash(
-                _("Registered %(name)s with label %(label)s.", name=item.name, label=item.label_code),
-                "success",
-            )
-            for _key, imei in detail_warnings(item.category, item.details):
-                flash(
-                    _(
-                        "IMEI %(imei)s fails its check digit: check the number typed against the phone; "
-                        "a counterfeit phone may carry such a number.",
-                        imei=imei,
-                    ),
-                    "warn",
-                )
-            if form.submit_another.data:
-                return redirect(
-                    url_for("cases.register_item", case_id=case.id, seizure_list_id=item.seizure_list_id)
-                )
-            return redirect(url_for("items.detail", item_id=item.id))
-    elif form.is_submitted():
-        status = 422
-    if form.photo.errors or (form.is_submitted() and status != 200 and form.photo.data):
-        form.photo.errors = [
-            *form.photo.errors,
-            _("Choose the photo again: browsers do not keep a chosen file."),
-        ]
-    return render_template(
-        "cases/register_item.html",
-        case=case,
-        form=form,
-        detail_fields=detail_fields(),
-        detail_field_name=detail_field_name,
-    ), status
-
-
-@bp.route("/<int:case_id>/import", methods=["GET", "POST"])
-def import_items(case_id: int):
-    """Bulk registration from the seizure-list template: every row, or none with a report per row."""
-    actor = current_actor()
-    case = get_case(db.session, actor, case_id)
-    require(actor, Action.REGISTER_ITEM, _handler(actor, case))
-    form = ImportForm()
-    form.seizure_list_id.choices = _list_choices(case, actor)
-    status, report, summary = 200, None, None
-    if form.validate_on_submit():
-        upload = form.file.data
-        seizure_list = None
-        if not form.seizure_list_id.data and (
-            form.seized_at.data or form.holder_name.data or form.seized_place.data
-        ):
-            seizure_list = SeizureListInput(
-                seized_at=aware_local(form.seized_at.data) or utcnow(),
-                place=form.seized_place.data or None,
-                holder_name=form.holder_name.data or None,
-                holder_id_no=form.holder_id_no.data or None,
-                witness=form.witness.data or None,
-            )
-        try:
-            table = outside_transaction(
-                db.session, lambda: imports.read_table(upload.filename or "", upload.stream)
-            )
-            result = imports.import_items(
-                db.session,
-                actor,
-                case_id,
-                table=table,
-                seizure_list_id=form.seizure_list_id.data or None,
-                seizure_list=seizure_list,
-            )
-            db.session.commit()
-        except ImportRejected as error:
-            db.session.rollback()
-            status = error.status
-            summary = translate_extra(error.extra)
-            report = summary["rows"]
-            flash(_(error.message, **error.params), "error")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-        else:
-            flash(
-                _(
-                    "%(count)s items registered on seizure list %(list)s.",
-                    count=len(result.items),
-                    list=result.seizure_list.list_no,
-                ),
-                "success",
-            )
-            return redirect(url_for("cases.detail", case_id=case.id))
-    elif form.is_submitted():
-        status = 422
-    columns = [(header, required) for header, (_field, required) in imports.COLUMNS.items()]
-    return render_template(
-        "cases/import.html",
-        case=case,
-        form=form,
-        report=report,
-        columns=columns,
-        notes=imports.TEMPLATE_NOTES,
-    ), status
+    ), outcome.status
 
 
 # -- printing --------------------------------------------------------------------------------
@@ -591,10 +279,7 @@ def seizure_list(case_id: int, list_id: int):
     """扣押清单 of one seizure list, with signature lines."""
     actor = current_actor()
     case = get_case(db.session, actor, case_id)
-    sl = db.session.get(SeizureList, list_id)
-    if sl is None or sl.case_id != case.id:
-        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.seizure_list")
-    rows = list(db.session.scalars(select(Item).where(Item.seizure_list_id == sl.id).order_by(Item.id)))
+    sl, rows = cases.seizure_list_with_items(db.session, case, list_id)
     measure = rows[0].measure if rows else Measure.SEIZED
     full = sees_personal_data(actor, sl.created_by.agency_id)  # the agency that drew the list up
     if full and (confirm := confirmation_redirect()) is not None:
@@ -652,3 +337,7 @@ def public_lookup_url() -> str:
     return current_app.config.get("CUSTODY_PUBLIC_LOOKUP_URL") or url_for(
         "lookup.owner_lookup", _external=True
     )
+
+
+# The registration pages, in a module of their own (routes of this blueprint, registered with it).
+from . import cases_registration  # noqa: E402, F401

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -25,41 +24,31 @@ from custody.access import current_actor
 from custody.database import run_apart, writes_on_get
 from custody.domain import clock
 from custody.domain.actor import Actor
-from custody.domain.clock import local_date
 from custody.domain.enums import (
     AgencyKind,
     AttachmentKind,
-    CustodyState,
-    DispositionStatus,
     ItemCategory,
     ItemStatus,
-    LineDecision,
-    LocationState,
-    Measure,
 )
-from custody.domain.errors import Conflict, DomainError, InvalidInput
+from custody.domain.errors import Conflict, InvalidInput
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status, detail_warnings
 from custody.domain.lifecycle import (
-    CHECKOUT_FROM,
-    CheckoutStatus,
     CorrectionStatus,
-    freeze_status_on,
     is_overdue,
 )
-from custody.domain.ordering import natural_key
 from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed
+from custody.downloads import stored_file_response
 from custody.extensions import db
-from custody.models.agency import Agency, StorageLocation
-from custody.models.case import Case
+from custody.models.agency import Agency
 from custody.models.item import Item
-from custody.models.lifecycle import Disposition, DispositionLine
-from custody.models.transfer import Transfer, TransferLine
 from custody.orm import utcnow
 from custody.printing import Label, label_sheet_pdf, qr_svg
-from custody.services import cases, checkouts, dispositions, freezes, items, storage, transfers
+from custody.services import cases, items, storage
+from custody.services.actions import item_actions
 from custody.services.items import ItemQuery
+from custody.services.overviews import item_overview
 from custody.services.visibility import get_item, sees_everything
 
 from .forms import DETAIL_LABELS, ItemSearchForm, PhotoForm, enum_choices, options
@@ -70,7 +59,7 @@ from .helpers import (
     link_to,
     paginate,
     send_document,
-    show_domain_error,
+    submit,
 )
 from .timeline import FIELD_LABELS, Describer, item_events
 
@@ -125,10 +114,7 @@ def _search_choices(form: ItemSearchForm, actor: Actor) -> None:
     )
     form.status.choices = enum_choices(ItemStatus, blank=_("Any status"))
     form.category.choices = enum_choices(ItemCategory, blank=_("Any category"))
-    locations = sorted(
-        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)),
-        key=lambda loc: natural_key(loc.path),
-    )
+    locations = storage.active_locations(db.session)
     form.location_id.choices = options(
         [("", _("Any location"))] + [(str(loc.id), loc.path) for loc in locations]
     )
@@ -174,107 +160,43 @@ def index():
 # -- the item page -------------------------------------------------------------------------------
 
 
-def _relations(actor: Actor, item: Item) -> set[Relation]:
-    return {Relation.CUSTODIAN} if item.custodian_agency_id == actor.agency_id else set()
-
-
-def _keeper_relations(actor: Actor, item: Item) -> set[Relation]:
-    """For keeper work: the custodian, or the operator of the centre the item is in."""
-    return storage.keeper_relations(actor, item)
-
-
-def actions_for(actor: Actor, item: Item) -> list[tuple[str, str, bool]]:
-    """(label, url, primary) of what this user may do with the item now, in the order of its life."""
-    status = derive_status(ItemFacts(item.custody_state, item.location_state, item.disposition_status))
-    if status is ItemStatus.DISPOSED:
-        return []
-    rel = _relations(actor, item)
-    keeping = _keeper_relations(actor, item)
-    # Checking in: a centre operator's keeper receives any agency's item into its centre.
-    receiving = keeping | ({Relation.CENTRE_OPERATOR} if actor.operated_centre_ids else set())
-    in_transfer = item.custody_state is CustodyState.IN_TRANSFER
-    no_disposal = item.disposition_status is DispositionStatus.NONE
-    location = item.location_state
-    wanted: list[tuple[bool, str, str | None, bool]] = [
-        (
-            allowed(actor, Action.CHECK_IN, receiving)
-            and not in_transfer
-            and location is LocationState.AWAITING_CHECK_IN,
-            _("Check in"),
-            url_for("storage.check_in", code=item.label_code),
-            True,
-        ),
-        (
-            allowed(actor, Action.CHECK_IN, receiving)
-            and not in_transfer
-            and location in (LocationState.WITH_HOLDER, LocationState.EXTERNAL),
-            _("Bring into the centre"),
-            url_for("storage.bring_in", item_id=item.id),
-            False,
-        ),
-        (
-            allowed(actor, Action.MOVE_ITEM, keeping)
-            and not in_transfer
-            and location is LocationState.IN_STORAGE,
-            _("Move"),
-            url_for("storage.move", item_id=item.id),
-            False,
-        ),
-        (
-            allowed(actor, Action.RECORD_EXTERNAL, keeping)
-            and not in_transfer
-            and location is not LocationState.CHECKED_OUT,
+def actions_for(item: Item, allowed_now: list[str]) -> list[tuple[str, str, bool]]:
+    """(label, url, primary) of what this user may do with the item now (``allowed_now``, from
+    ``services.actions.item_actions``), in the order of its life."""
+    links: dict[str, tuple[str, str | None, bool]] = {
+        "check_in": (_("Check in"), url_for("storage.check_in", code=item.label_code), True),
+        "bring_in": (_("Bring into the centre"), url_for("storage.bring_in", item_id=item.id), False),
+        "move": (_("Move"), url_for("storage.move", item_id=item.id), False),
+        "record_external": (
             _("Record external placement"),
             url_for("storage.external", item_id=item.id),
             False,
         ),
-        (
-            allowed(actor, Action.RECORD_CONDITION, keeping),
-            _("Record condition"),
-            url_for("storage.condition", item_id=item.id),
-            False,
-        ),
-        (
-            allowed(actor, Action.PROPOSE_TRANSFER, rel)
-            and not in_transfer
-            and no_disposal
-            and location in (LocationState.IN_STORAGE, LocationState.WITH_HOLDER, LocationState.EXTERNAL),
+        "record_condition": (_("Record condition"), url_for("storage.condition", item_id=item.id), False),
+        "transfer": (
             _("Start a new transfer"),
             url_for("transfers.new", case_id=item.case_id, item_ids=item.id),
             False,
         ),
-        (
-            allowed(actor, Action.REQUEST_CHECKOUT, rel)
-            and not in_transfer
-            and no_disposal
-            and location in CHECKOUT_FROM,  # kept outside (impound lot, bank, holder) too: the law says 等
+        "request_checkout": (
             _("Request check-out"),
             link_to("lifecycle.checkout_new", item_ids=item.id),
             False,
         ),
-        (
-            allowed(actor, Action.PROPOSE_DISPOSITION, rel)
-            and not in_transfer
-            and no_disposal
-            and location is not LocationState.CHECKED_OUT,
+        "propose_disposition": (
             _("Propose disposal"),
             link_to("lifecycle.disposition_new", item_ids=item.id),
             False,
         ),
-        (
-            allowed(actor, Action.MANAGE_FREEZE, rel) and item.measure is Measure.FROZEN,
-            _("Record a freeze"),
-            link_to("lifecycle.freeze_new", item_id=item.id),
-            False,
-        ),
-        (
-            allowed(actor, Action.PROPOSE_CORRECTION, rel),
+        "record_freeze": (_("Record a freeze"), link_to("lifecycle.freeze_new", item_id=item.id), False),
+        "propose_correction": (
             _("Propose a correction"),
             link_to("lifecycle.correction_new", item_id=item.id),
             False,
         ),
-    ]
-    return [(label, url, primary) for ok, label, url, primary in wanted if ok and url]
+    }
+    shown = [links[name] for name in allowed_now if name in links]
+    return [(label, url, primary) for label, url, primary in shown if url]
 
 
 # The row of the item page that shows each correctable field (several fields share a row).
@@ -329,69 +251,13 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         is ItemStatus.DISPOSED
     )
     full_personal = sees_personal_data(actor, item.custodian_agency_id)
-    item_checkouts = list(db.session.scalars(checkouts.checkouts_query(actor, item_id=item.id)))
-    # The check-out it is out on now (released, its line not returned) is among them: no query of
-    # its own, and the item is overdue when that one is past its due time (items.mark_overdue).
-    checkout_now = (
-        next(
-            (
-                c
-                for c in item_checkouts
-                if c.status is CheckoutStatus.RELEASED
-                and any(line.item_id == item.id and line.returned_at is None for line in c.lines)
-            ),
-            None,
-        )
-        if item.location_state is LocationState.CHECKED_OUT
-        else None
-    )
-    item.overdue = checkout_now is not None and checkout_now.due_at < now
-    today = local_date(now)
-    item_freezes = (
-        [
-            (f, freeze_status_on(f.status, f.expires_on, today))
-            for f in db.session.scalars(freezes.freezes_query(actor, item_id=item.id))
-        ]
-        if item.measure is Measure.FROZEN  # only frozen items have freeze orders
-        else []
-    )
+    allowed_now = item_actions(actor, item)
+    seen = item_overview(db.session, actor, item, now)
     # Loaded with the item (get_item(detail=True)); the page lists the latest first.
     item_corrections = sorted(item.corrections, key=lambda c: c.id, reverse=True)
     corrected = corrected_rows(item_corrections)
-    item_dispositions = list(
-        db.session.scalars(
-            dispositions.dispositions_query(actor).where(
-                Disposition.id.in_(
-                    select(DispositionLine.disposition_id).where(DispositionLine.item_id == item.id)
-                )
-            )
-        )
-    )
-    visible_transfers = transfers.transfers_query(actor).with_only_columns(Transfer.id).order_by(None)
-    transfer_lines = list(
-        db.session.scalars(
-            select(TransferLine)
-            .where(TransferLine.item_id == item.id, TransferLine.transfer_id.in_(visible_transfers))
-            .order_by(TransferLine.id)
-        )
-    )
-    pending_line = (
-        db.session.scalar(
-            select(TransferLine).where(
-                TransferLine.item_id == item.id, TransferLine.decision == LineDecision.PENDING
-            )
-        )
-        if item.custody_state is CustodyState.IN_TRANSFER  # offered in a transfer: its line is pending
-        else None
-    )
     describer = Describer(db.session, full_personal=full_personal)
     entries = describer.timeline(item_events(db.session, item.id))
-    source_item = db.session.get(Item, item.source_item_id) if item.source_item_id else None
-    proceeds = (
-        db.session.scalar(select(Item).where(Item.source_item_id == item.id))
-        if item.disposition_status is DispositionStatus.EXECUTED  # an early sale's proceeds entry
-        else None
-    )
     return render_template(
         "items/detail.html",
         item=item,
@@ -402,32 +268,37 @@ def _item_page(item: Item, actor: Actor, photo_form: PhotoForm, status: int = 20
         owner_id_no=shown("owner_id_no", item.owner_id_no, full=full_personal),
         owner_contact=shown("owner_contact", item.owner_contact, full=full_personal),
         details=shown("details", item.details or {}, full=full_personal),
-        checkout_now=checkout_now,
-        checkout_overdue=bool(checkout_now and is_overdue(checkout_now.status, checkout_now.due_at, now)),
-        checkouts=item_checkouts,
-        freezes=item_freezes,
+        checkout_now=seen.checkout_now,
+        checkout_overdue=bool(
+            seen.checkout_now and is_overdue(seen.checkout_now.status, seen.checkout_now.due_at, now)
+        ),
+        checkouts=seen.checkouts,
+        freezes=seen.freezes,
         corrections=item_corrections,
         corrected=corrected,
-        dispositions=item_dispositions,
-        transfer_lines=transfer_lines,
-        pending_line=pending_line,
+        dispositions=seen.dispositions,
+        transfer_lines=seen.transfer_lines,
+        pending_line=seen.pending_line,
         entries=entries,
         auditor=sees_everything(actor),
-        actions=actions_for(actor, item),
-        can_attach=allowed(actor, Action.ATTACH_FILE, _keeper_relations(actor, item))
-        and item.location_state is not LocationState.GONE,
+        actions=actions_for(item, allowed_now),
+        can_attach="attach" in allowed_now,
         photo_form=photo_form,
         qr=Markup(qr_svg(item.label_code, scale=4)),
         detail_labels=DETAIL_LABELS,
         field_labels=FIELD_LABELS,
-        source_item=source_item,
-        proceeds=proceeds,
+        source_item=seen.source_item,
+        proceeds=seen.proceeds,
         can_audit=allowed(actor, Action.READ_AUDIT_LOG),
         record_check=_record_check(item) if allowed(actor, Action.READ_AUDIT_LOG) else None,
         valuable_missing=() if disposed else items.missing_records(item),
         disposed=disposed,
         detail_warnings=detail_warnings(item.category, item.details),
-        can_correct=allowed(actor, Action.PROPOSE_CORRECTION, _relations(actor, item)),
+        can_correct=allowed(
+            actor,
+            Action.PROPOSE_CORRECTION,
+            {Relation.CUSTODIAN} if item.custodian_agency_id == actor.agency_id else set(),
+        ),
     ), status
 
 
@@ -437,33 +308,32 @@ def detail(item_id: int):
     actor = current_actor()
     item = get_item(db.session, actor, item_id, detail=True)
     form = PhotoForm()
-    status = 200
-    if form.validate_on_submit():
+
+    def attach() -> Any:
         upload = form.file.data
-        try:
-            items.add_attachment(
-                db.session,
-                actor,
-                item.id,
-                filename=upload.filename or "upload",
-                content=upload.read(),
-                declared_type=upload.mimetype,
-                kind=AttachmentKind(form.kind.data),
-                upload_dir=upload_dir(),
-                description=form.description.data or None,
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-            item = get_item(db.session, actor, item_id, detail=True)
-        else:
-            flash(_("File added; its SHA-256 is now part of the item's history."), "success")
-            return redirect(url_for("items.detail", item_id=item.id) + "#photos")
-    elif form.is_submitted():
-        status = 422
-    return _item_page(item, actor, form, status)
+        return items.add_attachment(
+            db.session,
+            actor,
+            item.id,
+            filename=upload.filename or "upload",
+            content=upload.read(),
+            declared_type=upload.mimetype,
+            kind=AttachmentKind(form.kind.data),
+            upload_dir=upload_dir(),
+            description=form.description.data or None,
+        )
+
+    outcome = submit(
+        form,
+        attach,
+        done=_("File added; its SHA-256 is now part of the item's history."),
+        to=url_for("items.detail", item_id=item.id) + "#photos",
+    )
+    if outcome.response is not None:
+        return outcome.response
+    if outcome.status not in (200, 422):  # refused and rolled back: the item as it is now
+        item = get_item(db.session, actor, item_id, detail=True)
+    return _item_page(item, actor, form, outcome.status)
 
 
 # -- photos --------------------------------------------------------------------------------------
@@ -486,27 +356,17 @@ def attachment(attachment_id: int):
             if thumb.made_now:
                 run_apart(lambda: _record_thumbnail(attachment_id, thumb.sha256))
             original = thumb.attachment.sha256
-            return _file_response(thumb.content, thumb.content_type, thumb.sha256, original=original)
+            return stored_file_response(
+                thumb.content, thumb.content_type, etag=thumb.sha256, original=original
+            )
     record, content = items.read_attachment(db.session, actor, attachment_id, upload_dir())
-    return _file_response(content, record.content_type, record.sha256, original=record.sha256)
+    return stored_file_response(content, record.content_type, etag=record.sha256, original=record.sha256)
 
 
 def _record_thumbnail(attachment_id: int, digest: str) -> None:
     """In a short transaction of its own whose first statement writes (no stale read on SQLite)."""
     items.record_thumbnail(db.session, attachment_id, digest)
     db.session.commit()
-
-
-def _file_response(content: bytes, content_type: str, etag: str, *, original: str) -> Response:
-    if request.if_none_match and etag in request.if_none_match:
-        return Response(status=304)
-    response = Response(content, mimetype=content_type)
-    response.set_etag(etag)
-    response.headers["X-Content-SHA256"] = original
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = "inline"
-    return response
 
 
 # -- labels --------------------------------------------------------------------------------------
@@ -534,10 +394,7 @@ def labels():
     rows = list(db.session.scalars(stmt.limit(MAX_LABELS)))
     if not rows:
         raise InvalidInput(N_("Choose at least one item."))
-    case_numbers = {
-        c.id: c.first_number
-        for c in db.session.scalars(select(Case).where(Case.id.in_({item.case_id for item in rows})))
-    }
+    case_numbers = cases.first_numbers(db.session, {item.case_id for item in rows})
     skip = _int_or_none(request.args.get("skip")) or 0
     pdf = label_sheet_pdf(
         [

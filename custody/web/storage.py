@@ -9,21 +9,17 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
-from sqlalchemy import select
 
 from custody.access import current_actor
 from custody.database import writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.deadlines import late_hand_over
 from custody.domain.enums import ExternalKind, ItemCategory, LocationState
-from custody.domain.errors import DomainError, NotFound, PermissionDenied
-from custody.domain.i18n import N_
+from custody.domain.errors import DomainError, PermissionDenied
 from custody.domain.items import ItemFacts, derive_status, is_location_scan_code, location_holds
-from custody.domain.ordering import natural_key
 from custody.domain.policy import Action, Relation, allowed, require
 from custody.errors import record_denial, translate
 from custody.extensions import db
-from custody.models.agency import StorageLocation
 from custody.models.item import Item
 from custody.models.receipt import CheckInReceipt
 from custody.orm import utcnow
@@ -34,7 +30,7 @@ from custody.services.items import ItemQuery, items_query
 from custody.services.visibility import get_item
 
 from .forms import BringInForm, CheckInForm, ConditionForm, ExternalForm, MoveBatchForm, MoveForm, options
-from .helpers import aware_local, enum_label, send_document, show_domain_error
+from .helpers import aware_local, enum_label, refuse, send_document, submit
 from .main import tone
 from .particulars import printed_particulars, printed_quantity
 
@@ -49,10 +45,7 @@ def _require_login() -> None:
 
 def _location_choices(category: ItemCategory | None = None) -> list[Any]:
     """Active locations by path; for one item, only those that can hold it (a yard for a car)."""
-    locations = sorted(
-        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)),
-        key=lambda loc: natural_key(loc.path),
-    )
+    locations = storage.active_locations(db.session)
     if category is not None:
         locations = [loc for loc in locations if location_holds(loc.holds, category)]
     return options([(loc.id, f"{loc.code} · {loc.path}") for loc in locations])
@@ -118,7 +111,7 @@ def _refusal_text(refusal: DomainError | None) -> str | None:
 def _rows(actor: Actor, codes: list[str], location_id: int | None, *, moving: bool = False) -> list[BatchRow]:
     """Each scanned code with its item and, from the batch rule, why it cannot be checked in (or,
     ``moving``, moved there)."""
-    location = db.session.get(StorageLocation, location_id) if location_id else None
+    location = storage.location_by_id(db.session, location_id)
     lines = (storage.move_lines if moving else storage.check_in_lines)(
         db.session, actor, codes, location=location
     )
@@ -202,29 +195,37 @@ def _check_in_batch(
             late_reason=form.late_reason.data or None,
         )
     except DomainError as error:
+        nothing_done = _(
+            "Nothing was checked in: correct the marked items (or remove them) and submit again."
+        )
+        rows, status = _refused_batch(actor, form, codes, error, nothing_done)
+        return rows, status, None
+    db.session.commit()
+    return [BatchRow(line.item.label_code, line.item) for line in receipt.lines], 200, receipt
+
+
+def _refused_batch(
+    actor: Actor, form: CheckInForm | MoveBatchForm, codes: list[str], error: DomainError, nothing_done: str
+) -> tuple[list[BatchRow], int]:
+    """A refused batch (not ``submit``: the page marks each refused line on its row, which the form
+    cannot hold). The rows as they are now, and the status to render with."""
+    refused = {line["line"]: line for line in error.extra.get("lines", [])}
+    if refused:
         db.session.rollback()
-        refused = {line["line"]: line for line in error.extra.get("lines", [])}
-        rows = [BatchRow(code, _find(actor, code)) for code in codes]
-        for number, row in enumerate(rows, start=1):
-            if number in refused:
-                row.error = translate(refused[number]["message"], refused[number].get("params"))
-        if "codes" in error.fields:
-            form.codes_text.errors = [*form.codes_text.errors, *(translate(m) for m in error.fields["codes"])]
-        elif "late_reason" in error.fields:
-            form.late_reason.errors = [*form.late_reason.errors, translate(error.message, error.params)]
-        elif not refused:
-            show_domain_error(form, error)
         if any(line.get("code") == "item.other_agency" for line in refused.values()):
             # another agency's item in the batch: recorded like every permission refusal
             record_denial(PermissionDenied(error.message, code="item.other_agency"))
-        if refused:
-            flash(
-                _("Nothing was checked in: correct the marked items (or remove them) and submit again."),
-                "error",
-            )
-        return rows, error.status, None
-    db.session.commit()
-    return [BatchRow(line.item.label_code, line.item) for line in receipt.lines], 200, receipt
+        flash(nothing_done, "error")
+        status = error.status
+    else:
+        status = refuse(
+            form, error, aliases={"codes": "codes_text"}, refusals={"check_in.late_reason": "late_reason"}
+        )
+    rows = [BatchRow(code, _find(actor, code)) for code in codes]
+    for number, row in enumerate(rows, start=1):
+        if number in refused:
+            row.error = translate(refused[number]["message"], refused[number].get("params"))
+    return rows, status
 
 
 @bp.route("/move", methods=["GET", "POST"])
@@ -258,28 +259,11 @@ def move_batch():
                 reason=form.reason.data or None,
             )
         except DomainError as error:
-            db.session.rollback()
-            status = error.status
-            refused = {line["line"]: line for line in error.extra.get("lines", [])}
-            rows = [BatchRow(code, _find(actor, code)) for code in codes]
-            for number, row in enumerate(rows, start=1):
-                if number in refused:
-                    row.error = translate(refused[number]["message"], refused[number].get("params"))
-            if "codes" in error.fields:
-                form.codes_text.errors = [
-                    *form.codes_text.errors,
-                    *(translate(m) for m in error.fields["codes"]),
-                ]
-            elif refused:
-                flash(
-                    _("Nothing was moved: correct the marked items (or remove them) and submit again."),
-                    "error",
-                )
-            else:
-                show_domain_error(form, error)
+            nothing_done = _("Nothing was moved: correct the marked items (or remove them) and submit again.")
+            rows, status = _refused_batch(actor, form, codes, error, nothing_done)
         else:
             db.session.commit()
-            location = db.session.get(StorageLocation, form.location_id.data)
+            location = storage.location_by_id(db.session, form.location_id.data)
             flash(
                 ngettext(
                     "%(num)s item moved to %(location)s.",
@@ -391,25 +375,6 @@ def lookup(purpose: str):
 # -- locations: their page, their QR labels -------------------------------------------------------
 
 
-def _location_tree(root: StorageLocation) -> list[StorageLocation]:
-    """``root`` and every active location inside it, by path."""
-    inside = [
-        loc
-        for loc in db.session.scalars(
-            select(StorageLocation).where(StorageLocation.centre_id == root.centre_id)
-        )
-        if loc.is_active and root in loc.ancestry
-    ]
-    return sorted(inside, key=lambda loc: natural_key(loc.path))
-
-
-def _active_location(location_id: int) -> StorageLocation:
-    location = db.session.get(StorageLocation, location_id)
-    if location is None or not location.is_active:
-        raise NotFound(N_("Unknown or inactive storage location."), code="not_found.location")
-    return location
-
-
 def _may_see_locations(actor: Actor) -> None:
     """Keepers (who shelve and scan) and administrators (who set the locations up)."""
     if not allowed(actor, Action.MANAGE_REFERENCE_DATA):
@@ -420,11 +385,7 @@ def _may_see_locations(actor: Actor) -> None:
 def locations():
     """Every active location with its short code and what it holds, to print the QR labels."""
     _may_see_locations(current_actor())
-    rows = sorted(
-        db.session.scalars(select(StorageLocation).where(StorageLocation.is_active)),
-        key=lambda loc: natural_key(loc.path),
-    )
-    return render_template("storage/locations.html", locations=rows)
+    return render_template("storage/locations.html", locations=storage.active_locations(db.session))
 
 
 @bp.get("/locations/<int:location_id>")
@@ -433,8 +394,8 @@ def location(location_id: int):
     that the actor's agency may see. Open to every user, like the locations themselves (reference data);
     printing labels is the keepers' and administrators'."""
     actor = current_actor()
-    here = _active_location(location_id)
-    inside = _location_tree(here)
+    here = storage.active_location(db.session, location_id)
+    inside = storage.location_tree(db.session, here)
     stored = list(
         db.session.scalars(
             items_query(actor, ItemQuery(sort="label_code")).where(
@@ -451,8 +412,8 @@ def location(location_id: int):
 def location_labels(location_id: int):
     """QR labels of a room or shelf and every location inside it (one for a bin)."""
     _may_see_locations(current_actor())
-    root = _active_location(location_id)
-    chosen = _location_tree(root)
+    root = storage.active_location(db.session, location_id)
+    chosen = storage.location_tree(db.session, root)
     pdf = label_sheet_pdf(
         [
             Label(code=loc.scan_code, name=" › ".join(a.name for a in loc.ancestry), case_no=loc.centre.name)
@@ -482,22 +443,17 @@ def _item_form_page(item_id: int, form_cls: type, title: str, apply) -> Any:
             form.location_id.data = item.storage_location_id
     if isinstance(form, ConditionForm) and not form.is_submitted():
         form.condition.data = item.condition
-    status = 200
-    if form.validate_on_submit():
-        try:
-            apply(actor, item, form)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-            item = get_item(db.session, actor, item_id)
-        else:
-            flash(_("Recorded."), "success")
-            return redirect(url_for("items.detail", item_id=item_id) + "#timeline")
-    elif form.is_submitted():
-        status = 422
-    return render_template("storage/item_form.html", item=item, form=form, title=title), status
+    outcome = submit(
+        form,
+        lambda: apply(actor, item, form),
+        done=_("Recorded."),
+        to=url_for("items.detail", item_id=item_id) + "#timeline",
+    )
+    if outcome.status not in (200, 422, 302):  # refused and rolled back: the item as it is now
+        item = get_item(db.session, actor, item_id)
+    return outcome.or_render(
+        lambda: render_template("storage/item_form.html", item=item, form=form, title=title)
+    )
 
 
 def _when(form: Any) -> dict[str, Any]:

@@ -7,8 +7,6 @@ from typing import Any, Literal
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from custody.access import current_actor
@@ -16,39 +14,36 @@ from custody.database import writes_on_get
 from custody.domain.actor import Actor
 from custody.domain.enums import (
     AgencyKind,
-    CustodyState,
     DispositionKind,
-    DispositionStatus,
     LineDecision,
     TransferKind,
     TransferMode,
     TransferStatus,
 )
-from custody.domain.errors import DomainError
+from custody.domain.items import ItemFacts
 from custody.domain.policy import Action, Relation, allowed
 from custody.domain.transfers import (
     MAX_REASON_LENGTH,
     ROUTES,
     STAGE_KINDS,
-    TRANSFERABLE_LOCATIONS,
     file_only_while_holding,
     outcome_of_counts,
+    transfer_problem,
 )
-from custody.errors import translate
 from custody.extensions import db
-from custody.models.agency import Agency
 from custody.models.case import Case
 from custody.models.item import Item
-from custody.models.transfer import Transfer, TransferLine
+from custody.models.transfer import Transfer
 from custody.printing import TransferLine as PrintedLine
 from custody.printing import TransferList as PrintedList
 from custody.printing import transfer_list_pdf
 from custody.services import items as item_service
 from custody.services import transfers
+from custody.services.actions import case_actions, transfer_actions
 from custody.services.visibility import get_case, takes_part
 
 from .forms import RecallForm, SignForm, TransferForm, options
-from .helpers import enum_label, int_list, label_msgid, paginate, printed, send_document, show_domain_error
+from .helpers import enum_label, int_list, label_msgid, paginate, printed, send_document, submit
 from .particulars import printed_particulars, printed_quantity
 
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
@@ -85,22 +80,7 @@ def index():
     )
     # The number of lines (and rejected lines) of each transfer on the page, counted by the database
     # (a transfer of a fraud case may carry thousands of lines: the list does not load them).
-    counts = (
-        {
-            transfer_id: (lines, rejected or 0)
-            for transfer_id, lines, rejected in db.session.execute(
-                select(
-                    TransferLine.transfer_id,
-                    func.count(),
-                    func.sum(sql_case((TransferLine.decision == LineDecision.REJECTED, 1), else_=0)),
-                )
-                .where(TransferLine.transfer_id.in_([t.id for t in page.rows]))
-                .group_by(TransferLine.transfer_id)
-            ).all()
-        }
-        if page.rows
-        else {}
-    )
+    counts = transfers.line_counts(db.session, [t.id for t in page.rows])
     line_counts = {transfer_id: lines for transfer_id, (lines, _rejected) in counts.items()}
     outcomes = {t.id: outcome_of_counts(t.status, *counts.get(t.id, (0, 0))) for t in page.rows}
     return render_template(
@@ -121,48 +101,53 @@ def index():
 
 def _candidates(actor: Actor, case: Case) -> list[tuple[Item, str | None]]:
     """The case's items this agency holds, each with why it cannot be sent now (None: it can)."""
-    rows = db.session.scalars(
-        select(Item)
-        .where(Item.case_id == case.id, Item.custodian_agency_id == actor.agency_id)
-        .order_by(Item.id)
-    )
+    rows = transfers.held_items_of_case(db.session, actor, case)
+    # The builder's short words for the rule's reasons (domain/transfers.transfer_problem).
+    words = {
+        "item.disposed": _("Disposed of."),
+        "item.in_transfer": _("Already in a transfer awaiting sign-for."),
+        "item.disposal_pending": _("A disposal is in progress."),
+        "item.checked_out": _("Not received into storage yet, or checked out."),
+        "item.not_received": _("Not received into storage yet, or checked out."),
+    }
     result = []
     for item in rows:
-        problem = None
-        if item.disposition_status is DispositionStatus.EXECUTED:
-            problem = _("Disposed of.")
-        elif item.custody_state is CustodyState.IN_TRANSFER:
-            problem = _("Already in a transfer awaiting sign-for.")
-        elif item.disposition_status is not DispositionStatus.NONE:
-            problem = _("A disposal is in progress.")
-        elif item.location_state not in TRANSFERABLE_LOCATIONS:
-            problem = _("Not received into storage yet, or checked out.")
-        result.append((item, problem))
+        problem = transfer_problem(
+            ItemFacts(item.custody_state, item.location_state, item.disposition_status)
+        )
+        result.append((item, words[problem] if problem else None))
     return result
 
 
 def _agency_choices(actor: Actor) -> list[Any]:
-    agencies = db.session.scalars(
-        select(Agency)
-        .where(
-            Agency.is_active,
-            Agency.id != actor.agency_id,
-            Agency.kind != AgencyKind.CENTRE_OPERATOR,  # never a party to custody
-        )
-        .order_by(Agency.kind, Agency.id)
-    )
+    agencies = transfers.destinations(db.session, actor)
     return options(
         (a.id, _("%(name)s (%(agency)s)", name=a.name, agency=enum_label(a.kind))) for a in agencies
     )
 
 
 def _default_agency(actor: Actor, kind: TransferKind) -> int | None:
-    to_kind = ROUTES[kind].to_kind
-    if to_kind is None:
-        return None
-    return db.session.scalar(
-        select(Agency.id).where(Agency.kind == to_kind, Agency.is_active).order_by(Agency.id)
-    )
+    return transfers.usual_destination(db.session, kind)
+
+
+def _lines_chosen(
+    candidates: list[tuple[Item, str | None]], selected: set[int], chosen: dict[int, dict[str, str]]
+) -> tuple[list[int], dict[int, transfers.LineInput]]:
+    """The ticked items (the case's first, in order) and what the sender proposes for each."""
+    ids = [item.id for item, _problem in candidates if item.id in selected]
+    ids += [i for i in selected if i not in ids]  # anything else ticked: the service says why not
+    lines = {}
+    for item_id in ids:
+        spec = chosen.get(item_id, {})
+        disposition = spec.get("disposition") or ""
+        mode = spec.get("mode") or TransferMode.BY_RECORD.value
+        lines[item_id] = transfers.LineInput(
+            proposed_disposition=DispositionKind(disposition)
+            if disposition in DispositionKind._value2member_map_
+            else None,
+            mode=TransferMode(mode) if mode in TransferMode._value2member_map_ else TransferMode.BY_RECORD,
+        )
+    return ids, lines
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -175,12 +160,9 @@ def new():
         return redirect(url_for("cases.index"))
     case = get_case(db.session, actor, int(case_id))
     candidates = _candidates(actor, case)
-    # Offered as on the case page: the handler sends the case; a custodian proposes its items. Anyone
-    # else (a keeper, an agency that neither handles the case nor holds its items) sees why not.
-    handler = {Relation.CASE_HANDLER} if case.handling_agency_id == actor.agency_id else set()
-    may = allowed(actor, Action.SEND_CASE, handler) or (
-        bool(candidates) and allowed(actor, Action.PROPOSE_TRANSFER, {Relation.CUSTODIAN})
-    )
+    # Offered as on the case page; anyone else (a keeper, an agency that neither handles the case
+    # nor holds its items) sees why not.
+    may = "transfer" in case_actions(db.session, actor, case)
     # A POST the page did not offer goes to the service, which refuses it (and records the denial).
     form = TransferForm()
     form.to_agency_id.choices = _agency_choices(actor)
@@ -208,53 +190,33 @@ def new():
             }
             for item, _problem in candidates
         }
-    if form.validate_on_submit():
-        ids = [item.id for item, _problem in candidates if item.id in selected]
-        ids += [i for i in selected if i not in ids]  # anything else ticked: the service says why not
-        lines = {}
-        for item_id in ids:
-            spec = chosen.get(item_id, {})
-            disposition = spec.get("disposition") or None
-            mode = spec.get("mode") or TransferMode.BY_RECORD.value
-            lines[item_id] = transfers.LineInput(
-                proposed_disposition=DispositionKind(disposition)
-                if disposition in DispositionKind._value2member_map_
-                else None,
-                mode=TransferMode(mode)
-                if mode in TransferMode._value2member_map_
-                else TransferMode.BY_RECORD,
-            )
-        try:
-            transfer = transfers.propose_transfer(
-                db.session,
-                actor,
-                case_id=case.id,
-                to_agency_id=form.to_agency_id.data,
-                kind=TransferKind(form.kind.data),
-                item_ids=ids,
-                lines=lines,
-                note=form.note.data or None,
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status
-            case = get_case(db.session, actor, case.id)
-            candidates = _candidates(actor, case)
-        else:
-            flash(
-                _(
-                    "Transfer %(no)s sent to %(agency)s with %(count)s items; it waits for their signature.",
-                    no=transfer.transfer_no,
-                    agency=transfer.to_agency.name,
-                    count=len(ids),
-                ),
-                "success",
-            )
-            return redirect(url_for("transfers.detail", transfer_id=transfer.id))
-    elif form.is_submitted():
-        status = 422
+    ids, lines = _lines_chosen(candidates, selected, chosen)
+    outcome = submit(
+        form,
+        lambda: transfers.propose_transfer(
+            db.session,
+            actor,
+            case_id=case.id,
+            to_agency_id=form.to_agency_id.data,
+            kind=TransferKind(form.kind.data),
+            item_ids=ids,
+            lines=lines,
+            note=form.note.data or None,
+        ),
+        done=lambda transfer: _(
+            "Transfer %(no)s sent to %(agency)s with %(count)s items; it waits for their signature.",
+            no=transfer.transfer_no,
+            agency=transfer.to_agency.name,
+            count=len(ids),
+        ),
+        to=lambda transfer: url_for("transfers.detail", transfer_id=transfer.id),
+    )
+    if outcome.response is not None:
+        return outcome.response
+    status = outcome.status
+    if status not in (200, 422):  # refused and rolled back: the candidates as they are now
+        case = get_case(db.session, actor, case.id)
+        candidates = _candidates(actor, case)
     # A stage transfer with no items while the agency still holds items of the case sends the file
     # only: allowed, but said before sending (pages.js updates it as items are ticked).
     held = item_service.held_items_count(db.session, actor.agency_id, case.id)
@@ -288,14 +250,8 @@ def _needs_case_no(transfer: Transfer) -> bool:
 
 
 def _permissions(actor: Actor, transfer: Transfer) -> dict[str, bool]:
-    receiver = {Relation.RECEIVER} if transfer.to_agency_id == actor.agency_id else set()
-    sender = {Relation.SENDER} if transfer.from_agency_id == actor.agency_id else set()
-    open_ = transfer.status in (TransferStatus.PENDING, TransferStatus.PARTIAL)
-    return {
-        "decide": open_ and allowed(actor, Action.DECIDE_TRANSFER, receiver),
-        "recall": transfer.status is TransferStatus.PENDING
-        and allowed(actor, Action.RECALL_TRANSFER, sender),
-    }
+    may = transfer_actions(actor, transfer)
+    return {"decide": "sign_for" in may, "recall": "recall" in may}
 
 
 CHOICES = ("accept", "reject")
@@ -348,34 +304,30 @@ def detail(transfer_id: int):
         if line_errors or form.submit.errors or missing_no:
             status = 422
         else:
-            try:
-                transfers.sign_for(
+            outcome = submit(
+                form,
+                lambda: transfers.sign_for(
                     db.session,
                     actor,
                     transfer.id,
                     accepted=accepted,
                     rejected=rejected,
                     case_no=form.case_no.data or None,
-                )
-                db.session.commit()
-            except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error)
-                if "lines" in error.fields:
-                    form.submit.errors = [*form.submit.errors, translate(error.message, error.params)]
-                status = error.status
-                transfer = transfers.get_transfer(db.session, actor, transfer_id)
-                can = _permissions(actor, transfer)
-            else:
-                flash(
-                    _(
-                        "Signed for %(accepted)s lines, rejected %(rejected)s.",
-                        accepted=len(accepted),
-                        rejected=len(rejected),
-                    ),
-                    "success",
-                )
-                return redirect(url_for("transfers.detail", transfer_id=transfer.id))
+                ),
+                done=_(
+                    "Signed for %(accepted)s lines, rejected %(rejected)s.",
+                    accepted=len(accepted),
+                    rejected=len(rejected),
+                ),
+                to=url_for("transfers.detail", transfer_id=transfer.id),
+                # Lines left undecided (someone else decided some meanwhile): said by the submit button.
+                refusals={"transfer.lines_undecided": "submit"},
+            )
+            if outcome.response is not None:
+                return outcome.response
+            status = outcome.status
+            transfer = transfers.get_transfer(db.session, actor, transfer_id)
+            can = _permissions(actor, transfer)
     elif form.is_submitted():
         status = 403 if not can["decide"] else 422
         if not can["decide"]:
@@ -404,18 +356,17 @@ def detail(transfer_id: int):
 def recall(transfer_id: int):
     actor = current_actor()
     form = RecallForm(prefix="recall")
-    if form.validate_on_submit():
-        try:
-            transfer = transfers.recall_transfer(db.session, actor, transfer_id, form.reason.data or None)
-            db.session.commit()
-            flash(
-                _("Transfer %(no)s recalled; its items stay with your agency.", no=transfer.transfer_no),
-                "success",
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(None, error)
-    return redirect(url_for("transfers.detail", transfer_id=transfer_id))
+    here = url_for("transfers.detail", transfer_id=transfer_id)
+    outcome = submit(
+        form,
+        lambda: transfers.recall_transfer(db.session, actor, transfer_id, form.reason.data or None),
+        done=lambda transfer: _(
+            "Transfer %(no)s recalled; its items stay with your agency.", no=transfer.transfer_no
+        ),
+        to=here,
+    )
+    # The form lives on the transfer's page: a refusal is said there.
+    return outcome.response or redirect(here)
 
 
 @bp.get("/<int:transfer_id>.pdf")

@@ -332,6 +332,15 @@ def test_attachment_upload_and_download(api, client, auth_headers):
     assert uploaded.status_code == 201, uploaded.json
     content = client.get(f"/api/v1/attachments/{uploaded.json['id']}/content", headers=headers)
     assert content.data == png and content.headers["X-Content-SHA256"] == uploaded.json["sha256"]
+    # One home for downloads (custody/downloads.stored_file_response): the page sends the same headers.
+    assert content.headers["Content-Disposition"] == "inline"
+    assert content.headers["ETag"] == f'"{uploaded.json["sha256"]}"'
+    assert content.headers["X-Content-Type-Options"] == "nosniff"
+    again = client.get(
+        f"/api/v1/attachments/{uploaded.json['id']}/content",
+        headers={**headers, "If-None-Match": content.headers["ETag"]},
+    )
+    assert again.status_code == 304
     fake = client.post(
         f"/api/v1/items/{item_id}/attachments",
         headers=headers,

@@ -148,6 +148,15 @@ def test_officer_opens_a_case_and_registers_an_item_with_a_photo(app):
     thumb = officer.get(f"/items/attachments/{photo.id}?thumb=1")
     assert thumb.status_code == 200 and thumb.mimetype == "image/png"
     assert thumb.headers["X-Content-SHA256"] == photo.sha256
+    original = officer.get(f"/items/attachments/{photo.id}")
+    assert original.headers["Content-Disposition"] == "inline"
+    assert original.headers["Cache-Control"] == "no-store"
+    assert (
+        officer.get(
+            f"/items/attachments/{photo.id}", headers={"If-None-Match": original.headers["ETag"]}
+        ).status_code
+        == 304
+    )
     assert app.test_client().get(f"/items/attachments/{photo.id}").status_code == 302  # anonymous: log in
     assert client_for(app, "judge").get(f"/items/attachments/{photo.id}").status_code == 404
 
