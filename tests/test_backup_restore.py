@@ -54,7 +54,8 @@ def test_a_backup_restores_and_verifies_against_a_checkpoint_exported_after_it(r
     assert [e.action for e in events()][-1] == "backup.restore"
     assert after_backup.action not in [e.action for e in events(item_id=item_id)][-1:]
     restored = events("backup.restore")[-1]
-    assert restored.data["rollback"] is False and restored.data["lost_entries"] == 0
+    assert restored.data["rollback"] is False
+    assert restored.data["lost_entries"] == 0
     assert run(runner, "verify-audit", "--against", str(checkpoint))[0] == 0
 
 
@@ -68,7 +69,8 @@ def test_restoring_an_older_backup_is_a_rollback_refused_unless_acknowledged(rec
 
     code, output = run(runner, "restore", str(backup), "--checkpoint", str(checkpoint))
     assert code == 3, output
-    assert "ROLLBACK" in output and "Nothing was restored" in output
+    assert "ROLLBACK" in output
+    assert "Nothing was restored" in output
     assert count(Case) == cases  # the live database is untouched
 
     code, output = run(runner, "restore", str(backup), "--checkpoint", str(checkpoint), "--accept-rollback")
@@ -76,7 +78,8 @@ def test_restoring_an_older_backup_is_a_rollback_refused_unless_acknowledged(rec
     assert "acknowledged rollback" in output
     assert count(Case) == cases - 1
     record = events("backup.restore")[-1]
-    assert record.data["rollback"] is True and 0 < record.data["lost_entries"] < signed
+    assert record.data["rollback"] is True
+    assert 0 < record.data["lost_entries"] < signed
     # The record now contradicts the checkpoint other agencies hold: verification says so.
     assert run(runner, "verify-audit", "--against", str(checkpoint))[0] == 1
 
@@ -97,7 +100,8 @@ def test_a_tampered_backup_is_refused_and_nothing_restored(recorded, runner, tmp
         str(tmp_path / "checkpoint.json"),
     )
     assert code == 1, output
-    assert "REFUSED" in output and "Nothing was restored" in output
+    assert "REFUSED" in output
+    assert "Nothing was restored" in output
     assert count(AuditEvent) == before
 
 

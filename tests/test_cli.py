@@ -17,7 +17,8 @@ from .conftest import TEST_PASSWORD
 def test_seed_demo_is_idempotent_and_prints_the_accounts(runner):
     result = runner.invoke(args=["custody", "seed-demo"])
     assert result.exit_code == 0, result.output
-    assert "already present" in result.output and TEST_PASSWORD in result.output
+    assert "already present" in result.output
+    assert TEST_PASSWORD in result.output
     for username, *_ in DEMO_USERS:
         assert username in result.output
     assert db.session.scalar(select(func.count()).select_from(User)) == len(DEMO_USERS)
@@ -30,7 +31,8 @@ def test_demo_password_is_generated_once_and_kept_private(app, runner):
     path = Path(app.instance_path) / "demo_password"
     password = path.read_text()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert password in first.output and password in second.output
+    assert password in first.output
+    assert password in second.output
     # The demo accounts now log in with the generated password.
     client = app.test_client()
     assert client.post("/api/v1/tokens", json={"username": "judge", "password": password}).status_code == 201
@@ -70,7 +72,8 @@ def test_create_user_command(runner):
             "password",
         ]
     )
-    assert weak.exit_code == 1 and "too common" in weak.output
+    assert weak.exit_code == 1
+    assert "too common" in weak.output
     no_agency = runner.invoke(
         args=[
             "custody",
@@ -87,7 +90,8 @@ def test_create_user_command(runner):
             "Ops-admin-2026",
         ]
     )
-    assert no_agency.exit_code == 1 and "no agency" in no_agency.output
+    assert no_agency.exit_code == 1
+    assert "no agency" in no_agency.output
 
 
 def test_demo_cases_show_a_working_system(app, client, runner):
@@ -107,4 +111,5 @@ def test_demo_cases_show_a_working_system(app, client, runner):
     inbox = client.get("/").get_data(as_text=True)
     assert "张某某电信网络诈骗案" in inbox or "YS-PDGA" in inbox  # the transfer waiting to be signed for
     alerts = runner.invoke(args=["custody", "alerts"])
-    assert alerts.exit_code == 1 and "into_storage" in alerts.output  # the necklace is past 24 hours
+    assert alerts.exit_code == 1
+    assert "into_storage" in alerts.output

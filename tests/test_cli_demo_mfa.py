@@ -43,5 +43,6 @@ def test_demo_otp_refuses_other_accounts_and_production(app, runner):
     assert runner.invoke(args=["custody", "demo-otp", "somebody_else"]).exit_code == 1
     app.config["ENV_NAME"] = "production"
     refused = runner.invoke(args=["custody", "demo-otp", "admin"])
-    assert refused.exit_code == 1 and "production" in refused.output
+    assert refused.exit_code == 1
+    assert "production" in refused.output
     db.session.rollback()

@@ -61,7 +61,8 @@ def test_production_cookies_are_secure_httponly_lax(tmp_path):
 def test_development_generates_a_private_secret_once_and_reuses_it(tmp_path):
     first = load_config("development", {"CUSTODY_INSTANCE_PATH": str(tmp_path)})
     second = load_config("development", {"CUSTODY_INSTANCE_PATH": str(tmp_path)})
-    assert first.SECRET_KEY == second.SECRET_KEY and len(first.SECRET_KEY) >= 32
+    assert first.SECRET_KEY == second.SECRET_KEY
+    assert len(first.SECRET_KEY) >= 32
     mode = stat.S_IMODE((tmp_path / "secret_key").stat().st_mode)
     assert mode == 0o600
     assert first.SQLALCHEMY_DATABASE_URI == f"sqlite:///{tmp_path / 'custody.db'}"
@@ -110,7 +111,9 @@ def test_factory_builds_independent_apps(tmp_path):
             "INSTANCE_PATH": str(tmp_path / "b"),
         },
     )
-    assert one is not two and one.testing and two.testing
+    assert one is not two
+    assert one.testing
+    assert two.testing
     assert one.config["SQLALCHEMY_DATABASE_URI"] != two.config["SQLALCHEMY_DATABASE_URI"]
     assert one.instance_path == str(tmp_path / "a")
     # The schema is created by migrations only: a new app on an empty database has no tables.

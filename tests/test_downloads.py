@@ -8,7 +8,8 @@ from custody.downloads import content_disposition
 def test_a_named_download_carries_an_ascii_fallback_and_the_utf8_name():
     header = content_disposition("移送清单-2026-001.pdf")
     assert header.startswith('attachment; filename="')
-    assert "filename*=UTF-8''%E7%A7%BB%E9%80%81" in header and header.endswith(".pdf")
+    assert "filename*=UTF-8''%E7%A7%BB%E9%80%81" in header
+    assert header.endswith(".pdf")
     assert content_disposition("a.pdf", inline=True).startswith('inline; filename="a.pdf"')
 
 

@@ -433,6 +433,25 @@ def check_disposal_proposal(
             N_("Record how the owner was notified of the release (notice no. or means)."),
             fields={"notice_ref": [N_("Required.")]},
         )
+    _check_reason_and_photo(kind, ground, reason, item)
+    check_owner_recorded(kind, item.has_owner or (ground is DisposalGround.UNRELATED and item.has_holder))
+    if kind is DispositionKind.PRETRIAL_RETURN:
+        if not item.ownership_clear:
+            raise Conflict(
+                N_("Pre-trial return needs ownership recorded as clear and undisputed."),
+                code="disposal.ownership_unclear",
+            )
+        if not (item.has_photo and item.is_valued):
+            raise Conflict(
+                N_("Register, photograph and value the item before returning it."),
+                code="disposal.not_documented",
+            )
+
+
+def _check_reason_and_photo(
+    kind: DispositionKind, ground: DisposalGround | None, reason: str | None, item: DisposalFacts
+) -> None:
+    """Contraband destroyed before judgment, and an early sale, each need a stated reason and a photo."""
     if ground is DisposalGround.CONTRABAND:
         if not (reason or "").strip():
             raise InvalidInput(
@@ -453,18 +472,6 @@ def check_disposal_proposal(
             )
         if not item.has_photo:
             raise Conflict(N_("Photograph the item before early disposal."), code="disposal.photo_required")
-    check_owner_recorded(kind, item.has_owner or (ground is DisposalGround.UNRELATED and item.has_holder))
-    if kind is DispositionKind.PRETRIAL_RETURN:
-        if not item.ownership_clear:
-            raise Conflict(
-                N_("Pre-trial return needs ownership recorded as clear and undisputed."),
-                code="disposal.ownership_unclear",
-            )
-        if not (item.has_photo and item.is_valued):
-            raise Conflict(
-                N_("Register, photograph and value the item before returning it."),
-                code="disposal.not_documented",
-            )
 
 
 def consent_required(kind: DispositionKind, custodian_kind: AgencyKind, category: ItemCategory) -> bool:

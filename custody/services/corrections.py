@@ -7,6 +7,7 @@ gains an ``item.correct`` event pointing at the correction. Nothing earlier is c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -63,40 +64,57 @@ def _bad(message: str) -> InvalidInput:
 
 def coerce_value(item: Item, field: str, value: Any) -> Any:
     """Validate ``value`` for ``field`` with the registration rules; returns the typed value."""
-    if field == "quantity":
-        try:
-            quantity = parse_quantity(value)
-        except InvalidInput as exc:  # the same rule, reported on the correction's own field
-            raise _bad(exc.message) from exc
-        if quantity <= 0:
-            raise _bad(N_("Must be greater than zero."))
-        return quantity
-    if field == "estimated_value_fen":
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FEN
-        ):
-            raise _bad(N_("Must be a whole number of fen (分), zero or more."))
-        return value
-    if field in ("ownership_clear", "is_perishable"):
-        if not isinstance(value, bool):
-            raise _bad(N_("Must be true or false."))
-        return value
-    if field == "measure_date":
-        try:
-            when = date.fromisoformat(str(value))
-        except ValueError as exc:
-            raise _bad(N_("Must be a date (YYYY-MM-DD).")) from exc
-        problem = measure_date_problem(when, utcnow())
-        if problem:
-            raise _bad(problem)
-        return when
-    if field == "details":
-        details, errors = clean_details(item.category, value if isinstance(value, dict) else None)
-        if errors or not isinstance(value, dict):
-            raise InvalidInput(
-                N_("The category details have errors."), fields=errors or {"new_value": [N_("Required.")]}
-            )
-        return details
+    coerce = _COERCERS.get(field)
+    if coerce is not None:
+        return coerce(item, value)
+    return _text_value(field, value)
+
+
+def _quantity(item: Item, value: Any) -> Any:
+    try:
+        quantity = parse_quantity(value)
+    except InvalidInput as exc:  # the same rule, reported on the correction's own field
+        raise _bad(exc.message) from exc
+    if quantity <= 0:
+        raise _bad(N_("Must be greater than zero."))
+    return quantity
+
+
+def _fen(item: Item, value: Any) -> Any:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FEN
+    ):
+        raise _bad(N_("Must be a whole number of fen (分), zero or more."))
+    return value
+
+
+def _flag(item: Item, value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise _bad(N_("Must be true or false."))
+    return value
+
+
+def _measure_date(item: Item, value: Any) -> Any:
+    try:
+        when = date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise _bad(N_("Must be a date (YYYY-MM-DD).")) from exc
+    problem = measure_date_problem(when, utcnow())
+    if problem:
+        raise _bad(problem)
+    return when
+
+
+def _details(item: Item, value: Any) -> Any:
+    details, errors = clean_details(item.category, value if isinstance(value, dict) else None)
+    if errors or not isinstance(value, dict):
+        raise InvalidInput(
+            N_("The category details have errors."), fields=errors or {"new_value": [N_("Required.")]}
+        )
+    return details
+
+
+def _text_value(field: str, value: Any) -> str | None:
     if value is not None and not isinstance(value, str):
         raise _bad(N_("Must be text."))
     text = (value or "").strip() or None
@@ -105,6 +123,17 @@ def coerce_value(item: Item, field: str, value: Any) -> Any:
     if text and len(text) > TEXT_LIMITS[field]:
         raise _bad(N_("Too long."))
     return text
+
+
+# The fields that are not plain text, each checked by the registration rule for its kind of value.
+_COERCERS: dict[str, Callable[[Item, Any], Any]] = {
+    "quantity": _quantity,
+    "estimated_value_fen": _fen,
+    "ownership_clear": _flag,
+    "is_perishable": _flag,
+    "measure_date": _measure_date,
+    "details": _details,
+}
 
 
 def _recorded(item: Item, field: str, value: Any) -> Any:

@@ -650,73 +650,19 @@ def execute_disposition(
     kind = disposition.kind
     _recheck_grounds(session, disposition, items)
     check_execution(kind, receipt_no, proceeds_fen)
-    per_item = dict(line_proceeds or {})
-    lot_fields: dict[str, Any] | None = None
-    if lot is not None:
-        if kind is not DispositionKind.EARLY_SALE:
-            raise InvalidInput(
-                N_("Only a sale is sold as an auction lot."), fields={"auction_ref": [N_("Not applicable.")]}
-            )
-        lot_fields = check_text({"auction_ref": (lot.reference, 64, True), "buyer": (lot.buyer, 200, True)})
-        split, per_item = split_lot(
-            proceeds_fen or 0, {i.id: i.estimated_value_fen for i in items}, per_item or None
-        )
-        lot_fields["split"] = split
-    elif kind is DispositionKind.EARLY_SALE:
-        check_lot_proceeds([i.id for i in items], proceeds_fen or 0, per_item)
-    elif per_item:
-        raise InvalidInput(
-            N_("Proceeds apply only to an early sale."), fields={"line_proceeds": [N_("Not applicable.")]}
-        )
-    witness_user = None
+    per_item, lot_fields = _sale_terms(kind, items, proceeds_fen, line_proceeds, lot)
+    witness_user = _record_witness(
+        session,
+        actor,
+        disposition,
+        items,
+        witness=witness,
+        password=witness_password,
+        external=external_witness,
+    )
     witness_data: dict[str, Any] | None = None
-    if kind is DispositionKind.DESTROY:
-        if external_witness is not None:
-            check_external_witness(external_witness)
-            disposition.witness_kind = external_witness.kind
-            disposition.witness_counterparty = new_counterparty(
-                session,
-                CounterpartyInput(
-                    name=external_witness.name.strip(),
-                    kind=CounterpartyKind.PERSON
-                    if external_witness.kind is WitnessKind.CITIZEN
-                    else CounterpartyKind.AUTHORITY,
-                    organisation=(external_witness.organisation or "").strip() or None,
-                    id_no=external_witness.id_no.strip(),
-                ),
-            )
-        else:
-            witness_user = _user_witness(session, actor, items, witness, witness_password)
-            disposition.witness_kind = WitnessKind.USER
-    elif witness or external_witness:
-        raise InvalidInput(
-            N_("Only a destruction has a witness."), fields={"witness": [N_("Not applicable.")]}
-        )
     if kind in (DispositionKind.RETURN_TO_OWNER, DispositionKind.PRETRIAL_RETURN):
-        staff = _staff_names(session, disposition.custodian_agency_id)
-        ordered = _ordered_recipient(session, disposition)
-        for item in items:
-            check_recipient(
-                recipient,
-                ordered or item.owner_name,
-                None if ordered and ordered != (item.owner_name or "").strip() else item.owner_id_no,
-                holder_name=item.seizure_list.holder_name,
-                unrelated=disposition.ground is DisposalGround.UNRELATED,
-                staff_names=staff,
-            )
-        recipient = must_exist(recipient, "the recipient")  # check_recipient refused a missing one
-        disposition.recipient = new_counterparty(
-            session,
-            CounterpartyInput(
-                name=recipient.name,
-                kind=CounterpartyKind.PERSON,
-                id_no=recipient.id_no,
-                organisation=(recipient.organisation or "").strip() or None,
-            ),
-        )
-        disposition.recipient_relation = recipient.kind
-        disposition.recipient_is_agent = recipient.kind is RecipientRelation.AGENT
-        disposition.authorisation_ref = (recipient.authorisation_ref or "").strip() or None
+        _record_recipient(session, disposition, items, recipient)
     # the items in hand, confirmed last: every other refusal is said first, with the form kept
     check_items_confirmed([item.id for item in items], confirmed_item_ids)
     now = utcnow()
@@ -754,27 +700,7 @@ def execute_disposition(
         data: dict[str, Any] = {**_common(disposition), "receipt_no": disposition.receipt_no}
         if confirmed_item_ids is not None:
             data["items_confirmed"] = True
-        if witness_data:
-            data["witness"] = witness_data
-        elif disposition.witness_counterparty is not None:
-            # An external witness: kind and organisation in the record, the person only as a
-            # salted commitment (name and ID number stay on the counterparty row).
-            person = disposition.witness_counterparty
-            data["witness"] = {
-                "kind": disposition.witness_kind,
-                "organisation": person.organisation,
-                "person_sha256": personal_data_digest(item.personal_data_salt, [person.name, person.id_no]),
-            }
-        if disposition.recipient:
-            # The permanent record holds no personal data in clear: only a salted commitment to the
-            # recipient's name (the salt stays on the item row); the name itself is on the
-            # Disposition's Counterparty row, which is not part of the ledger.
-            data["recipient"] = {
-                "relation": disposition.recipient_relation,
-                "is_agent": disposition.recipient_is_agent,
-                "authorisation_ref": disposition.authorisation_ref,
-                "name_sha256": personal_data_digest(item.personal_data_salt, disposition.recipient.name),
-            }
+        data.update(_who_was_there(disposition, item, witness_data))
         if entry is not None:
             line_price = per_item.get(item.id, proceeds_fen if len(items) == 1 else None)
             lines[item.id].proceeds_fen = line_price
@@ -793,6 +719,136 @@ def execute_disposition(
         )
     _orders_follow(session, actor, disposition)
     return disposition
+
+
+def _sale_terms(
+    kind: DispositionKind,
+    items: list[Item],
+    proceeds_fen: int | None,
+    line_proceeds: Mapping[int, int] | None,
+    lot: AuctionLot | None,
+) -> tuple[dict[int, int], dict[str, Any] | None]:
+    """An early sale's price per item and, for an auction lot, its reference, buyer and split;
+    proceeds and lots belong to a sale only."""
+    per_item = dict(line_proceeds or {})
+    lot_fields: dict[str, Any] | None = None
+    if lot is not None:
+        if kind is not DispositionKind.EARLY_SALE:
+            raise InvalidInput(
+                N_("Only a sale is sold as an auction lot."), fields={"auction_ref": [N_("Not applicable.")]}
+            )
+        lot_fields = check_text({"auction_ref": (lot.reference, 64, True), "buyer": (lot.buyer, 200, True)})
+        split, per_item = split_lot(
+            proceeds_fen or 0, {i.id: i.estimated_value_fen for i in items}, per_item or None
+        )
+        lot_fields["split"] = split
+    elif kind is DispositionKind.EARLY_SALE:
+        check_lot_proceeds([i.id for i in items], proceeds_fen or 0, per_item)
+    elif per_item:
+        raise InvalidInput(
+            N_("Proceeds apply only to an early sale."), fields={"line_proceeds": [N_("Not applicable.")]}
+        )
+    return per_item, lot_fields
+
+
+def _record_witness(
+    session: Session,
+    actor: Actor,
+    disposition: Disposition,
+    items: list[Item],
+    *,
+    witness: str | None,
+    password: str | None,
+    external: ExternalWitness | None,
+) -> User | None:
+    """A destruction's witness: an external person (recorded as a counterparty), else a user outside
+    the chain of custody confirming with their password (returned). Only a destruction has one."""
+    kind = disposition.kind
+    witness_user = None
+    if kind is DispositionKind.DESTROY:
+        if external is not None:
+            check_external_witness(external)
+            disposition.witness_kind = external.kind
+            disposition.witness_counterparty = new_counterparty(
+                session,
+                CounterpartyInput(
+                    name=external.name.strip(),
+                    kind=CounterpartyKind.PERSON
+                    if external.kind is WitnessKind.CITIZEN
+                    else CounterpartyKind.AUTHORITY,
+                    organisation=(external.organisation or "").strip() or None,
+                    id_no=external.id_no.strip(),
+                ),
+            )
+        else:
+            witness_user = _user_witness(session, actor, items, witness, password)
+            disposition.witness_kind = WitnessKind.USER
+    elif witness or external:
+        raise InvalidInput(
+            N_("Only a destruction has a witness."), fields={"witness": [N_("Not applicable.")]}
+        )
+    return witness_user
+
+
+def _record_recipient(
+    session: Session, disposition: Disposition, items: list[Item], recipient: Recipient | None
+) -> None:
+    """A return's recipient: checked against the owner (or the judgment's named recipient) and kept
+    on a counterparty row of its own, outside the permanent record."""
+    staff = _staff_names(session, disposition.custodian_agency_id)
+    ordered = _ordered_recipient(session, disposition)
+    for item in items:
+        check_recipient(
+            recipient,
+            ordered or item.owner_name,
+            None if ordered and ordered != (item.owner_name or "").strip() else item.owner_id_no,
+            holder_name=item.seizure_list.holder_name,
+            unrelated=disposition.ground is DisposalGround.UNRELATED,
+            staff_names=staff,
+        )
+    recipient = must_exist(recipient, "the recipient")  # check_recipient refused a missing one
+    disposition.recipient = new_counterparty(
+        session,
+        CounterpartyInput(
+            name=recipient.name,
+            kind=CounterpartyKind.PERSON,
+            id_no=recipient.id_no,
+            organisation=(recipient.organisation or "").strip() or None,
+        ),
+    )
+    disposition.recipient_relation = recipient.kind
+    disposition.recipient_is_agent = recipient.kind is RecipientRelation.AGENT
+    disposition.authorisation_ref = (recipient.authorisation_ref or "").strip() or None
+
+
+def _who_was_there(
+    disposition: Disposition, item: Item, witness_data: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The witness and the recipient, as the item's permanent record holds them (no personal data
+    in clear)."""
+    data: dict[str, Any] = {}
+    if witness_data:
+        data["witness"] = witness_data
+    elif disposition.witness_counterparty is not None:
+        # An external witness: kind and organisation in the record, the person only as a
+        # salted commitment (name and ID number stay on the counterparty row).
+        person = disposition.witness_counterparty
+        data["witness"] = {
+            "kind": disposition.witness_kind,
+            "organisation": person.organisation,
+            "person_sha256": personal_data_digest(item.personal_data_salt, [person.name, person.id_no]),
+        }
+    if disposition.recipient:
+        # The permanent record holds no personal data in clear: only a salted commitment to the
+        # recipient's name (the salt stays on the item row); the name itself is on the
+        # Disposition's Counterparty row, which is not part of the ledger.
+        data["recipient"] = {
+            "relation": disposition.recipient_relation,
+            "is_agent": disposition.recipient_is_agent,
+            "authorisation_ref": disposition.authorisation_ref,
+            "name_sha256": personal_data_digest(item.personal_data_salt, disposition.recipient.name),
+        }
+    return data
 
 
 def record_refund(

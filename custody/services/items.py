@@ -735,44 +735,48 @@ SORTS: dict[str, UnaryExpression[Any]] = {
 
 
 def items_query(actor: Actor, query: ItemQuery) -> Select[Any]:
-    stmt = select(Item).where(item_filter(actor))
-    if query.label_code:
-        stmt = stmt.where(Item.label_code == query.label_code.strip().upper())
-    if query.case_id is not None:
-        stmt = stmt.where(Item.case_id == query.case_id)
+    conditions = [item_filter(actor), *_field_conditions(query)]
     if query.custodian:
-        if query.custodian.isdecimal():
-            stmt = stmt.where(Item.custodian_agency_id == int(query.custodian))
-        else:
-            try:
-                kind = AgencyKind(query.custodian)
-            except ValueError as exc:
-                raise InvalidInput(
-                    N_("Unknown custodian."),
-                    fields={"custodian": [N_("An agency id, or police / procuratorate / court.")]},
-                ) from exc
-            stmt = stmt.where(Item.custodian_agency_id.in_(select(Agency.id).where(Agency.kind == kind)))
-    if query.status is not None:
-        stmt = stmt.where(status_clause(query.status))
-    if query.category is not None:
-        stmt = stmt.where(Item.category == query.category)
-    if query.location_id is not None:
-        stmt = stmt.where(Item.storage_location_id == query.location_id)
-    if query.seized_from is not None:
-        stmt = stmt.where(Item.seized_at >= start_of_local_day(query.seized_from))
-    if query.seized_to is not None:
-        stmt = stmt.where(Item.seized_at < start_of_local_day(query.seized_to + timedelta(days=1)))
+        conditions.append(_custodian_condition(query.custodian))
     matches = search_clause(actor, query.q)
     if matches is not None:
-        stmt = stmt.where(matches)
+        conditions.append(matches)
     if query.flagged is not None:
-        stmt = stmt.where(Item.flag_reason.is_not(None) if query.flagged else Item.flag_reason.is_(None))
+        conditions.append(Item.flag_reason.is_not(None) if query.flagged else Item.flag_reason.is_(None))
     if query.overdue is not None:
         late = Item.id.in_(overdue_item_ids())
-        stmt = stmt.where(late if query.overdue else ~late)
+        conditions.append(late if query.overdue else ~late)
     if query.sort not in SORTS:
         raise InvalidInput(N_("Unknown sort order."), fields={"sort": [N_("Unknown sort order.")]})
-    return stmt.order_by(SORTS[query.sort], Item.id.desc())
+    return select(Item).where(*conditions).order_by(SORTS[query.sort], Item.id.desc())
+
+
+def _field_conditions(query: ItemQuery) -> list[Any]:
+    """The filters that compare one column with the value given."""
+    wanted = [
+        (query.label_code, lambda v: Item.label_code == v.strip().upper()),
+        (query.case_id, lambda v: Item.case_id == v),
+        (query.status, status_clause),
+        (query.category, lambda v: Item.category == v),
+        (query.location_id, lambda v: Item.storage_location_id == v),
+        (query.seized_from, lambda v: Item.seized_at >= start_of_local_day(v)),
+        (query.seized_to, lambda v: Item.seized_at < start_of_local_day(v + timedelta(days=1))),
+    ]
+    return [condition(value) for value, condition in wanted if value is not None and value != ""]
+
+
+def _custodian_condition(custodian: str) -> Any:
+    """An agency's id, or a kind of agency (every police agency, say)."""
+    if custodian.isdecimal():
+        return Item.custodian_agency_id == int(custodian)
+    try:
+        kind = AgencyKind(custodian)
+    except ValueError as exc:
+        raise InvalidInput(
+            N_("Unknown custodian."),
+            fields={"custodian": [N_("An agency id, or police / procuratorate / court.")]},
+        ) from exc
+    return Item.custodian_agency_id.in_(select(Agency.id).where(Agency.kind == kind))
 
 
 def overdue_item_ids() -> Select[Any]:

@@ -41,17 +41,6 @@ def enum_or_none(enum_cls: type, value: Any) -> Any:
         return None
 
 
-def submit_form(form: FlaskForm, action: Callable[[], tuple[str, str]]) -> tuple[BaseResponse | None, int]:
-    """Transitional (issue 16): ``submit`` with an action returning (message, next URL)."""
-    said: dict[str, str] = {}
-
-    def call() -> None:
-        said["message"], said["target"] = action()
-
-    outcome = submit(form, call, done=lambda _: said["message"], to=lambda _: said["target"])
-    return outcome.response, outcome.status
-
-
 @dataclass(frozen=True)
 class Submission:
     """What became of a page's form: the redirect after it succeeded, or the status to render the

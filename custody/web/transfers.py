@@ -278,29 +278,8 @@ def detail(transfer_id: int):
     reasons = {line.item_id: (request.form.get(f"reason-{line.item_id}") or "").strip() for line in pending}
     line_errors: dict[int, str] = {}
     if can["decide"] and form.validate_on_submit():
-        accepted = [item_id for item_id, choice in decisions.items() if choice == "accept"]
-        rejected: dict[int, str] = {}
-        for item_id, choice in decisions.items():
-            if choice == "reject":
-                if not reasons[item_id]:
-                    line_errors[item_id] = _("Give the reason for rejecting this line.")
-                elif len(reasons[item_id]) > MAX_REASON_LENGTH:
-                    line_errors[item_id] = _("The reason is too long.")
-                else:
-                    rejected[item_id] = reasons[item_id]
-            elif not choice:
-                line_errors[item_id] = _("Not checked yet: accept or reject this line.")
-        undecided = sum(1 for choice in decisions.values() if not choice)
-        if undecided:
-            form.submit.errors = [
-                _("Check every line: %(count)s lines are still undecided.", count=undecided)
-            ]
-        missing_no = bool(accepted) and _needs_case_no(transfer) and not (form.case_no.data or "").strip()
-        if missing_no:
-            form.case_no.errors = [
-                *form.case_no.errors,
-                _("Record your agency's case number to sign for the case."),
-            ]
+        accepted, rejected, line_errors = _checked_decisions(transfer, form, decisions, reasons)
+        missing_no = bool(form.case_no.errors)
         if line_errors or form.submit.errors or missing_no:
             status = 422
         else:
@@ -350,6 +329,35 @@ def detail(transfer_id: int):
         route=ROUTES[transfer.kind],
         file_only_held=transfers.file_only_warning_count(db.session, transfer),
     ), status
+
+
+def _checked_decisions(
+    transfer: Any, form: SignForm, decisions: dict[int, str], reasons: dict[int, str]
+) -> tuple[list[int], dict[int, str], dict[int, str]]:
+    """The receiver's decision on each line, checked: (accepted, rejected with reasons, the errors
+    per line). Errors of the whole form go onto its submit button and case number field."""
+    accepted = [item_id for item_id, choice in decisions.items() if choice == "accept"]
+    rejected: dict[int, str] = {}
+    line_errors: dict[int, str] = {}
+    for item_id, choice in decisions.items():
+        if choice == "reject":
+            if not reasons[item_id]:
+                line_errors[item_id] = _("Give the reason for rejecting this line.")
+            elif len(reasons[item_id]) > MAX_REASON_LENGTH:
+                line_errors[item_id] = _("The reason is too long.")
+            else:
+                rejected[item_id] = reasons[item_id]
+        elif not choice:
+            line_errors[item_id] = _("Not checked yet: accept or reject this line.")
+    undecided = sum(1 for choice in decisions.values() if not choice)
+    if undecided:
+        form.submit.errors = [_("Check every line: %(count)s lines are still undecided.", count=undecided)]
+    if accepted and _needs_case_no(transfer) and not (form.case_no.data or "").strip():
+        form.case_no.errors = [
+            *form.case_no.errors,
+            _("Record your agency's case number to sign for the case."),
+        ]
+    return accepted, rejected, line_errors
 
 
 @bp.post("/<int:transfer_id>/recall")

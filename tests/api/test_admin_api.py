@@ -46,11 +46,13 @@ def test_non_admins_cannot_manage_users(client, auth_headers, username):
     before = row_counts(User)
     payload = {**NEW_USER, "agency_id": agency_id(client, headers, "police")}
     response = client.post("/api/v1/users", json=payload, headers=headers)
-    assert response.status_code == 403 and response.json["code"] == "policy.manage_users"
+    assert response.status_code == 403
+    assert response.json["code"] == "policy.manage_users"
     assert client.get("/api/v1/users", headers=headers).status_code == 403
     assert row_counts(User) == before
     denied = events("permission.denied")
-    assert denied and denied[-1].actor["username"] == username
+    assert denied
+    assert denied[-1].actor["username"] == username
 
 
 def test_admin_creates_edits_and_disables_a_user(client, auth_headers):
@@ -58,7 +60,8 @@ def test_admin_creates_edits_and_disables_a_user(client, auth_headers):
     police = agency_id(client, headers, "police")
     created = client.post("/api/v1/users", json={**NEW_USER, "agency_id": police}, headers=headers)
     assert created.status_code == 201, created.json
-    assert created.json["roles"] == ["officer"] and "password" not in created.json
+    assert created.json["roles"] == ["officer"]
+    assert "password" not in created.json
     user_id = created.json["id"]
     patched = client.patch(
         f"/api/v1/users/{user_id}",
@@ -66,9 +69,11 @@ def test_admin_creates_edits_and_disables_a_user(client, auth_headers):
         headers=headers,
     )
     assert patched.status_code == 200
-    assert patched.json["roles"] == ["approver", "officer"] and patched.json["is_active"] is False
+    assert patched.json["roles"] == ["approver", "officer"]
+    assert patched.json["is_active"] is False
     change = events("user.update")[-1]
-    assert change.data["before"]["is_active"] is True and change.data["after"]["is_active"] is False
+    assert change.data["before"]["is_active"] is True
+    assert change.data["after"]["is_active"] is False
     assert "Strong-pass-9" not in str([e.data for e in events()])
 
 
@@ -102,7 +107,8 @@ def test_duplicate_username_is_a_conflict(client, auth_headers):
     headers = auth_headers("admin")
     payload = {**NEW_USER, "username": "judge", "agency_id": agency_id(client, headers, "court")}
     response = client.post("/api/v1/users", json=payload, headers=headers)
-    assert response.status_code == 409 and response.json["code"] == "user.duplicate"
+    assert response.status_code == 409
+    assert response.json["code"] == "user.duplicate"
 
 
 def test_admin_resets_password_which_unlocks_and_ends_sessions(client, auth_headers):
@@ -122,7 +128,8 @@ def test_admin_resets_password_which_unlocks_and_ends_sessions(client, auth_head
     # The administrator chose it: the keeper must replace it before getting a token.
     keeper_login = {"username": "police_keeper", "password": "Another-pass-7"}
     refused = client.post("/api/v1/tokens", json=keeper_login)
-    assert refused.status_code == 403 and refused.json["code"] == "auth.password_change_required"
+    assert refused.status_code == 403
+    assert refused.json["code"] == "auth.password_change_required"
     changed = client.post(
         "/api/v1/account/password", json={**keeper_login, "new_password": "Keeper-chose-this-2027"}
     )
@@ -139,7 +146,8 @@ def test_agency_and_location_management(client, auth_headers):
     created = client.post(
         "/api/v1/agencies", json={"code": "hpga", "name": "黄浦公安分局", "kind": "police"}, headers=admin
     )
-    assert created.status_code == 201 and created.json["code"] == "HPGA"
+    assert created.status_code == 201
+    assert created.json["code"] == "HPGA"
     dup = client.post(
         "/api/v1/agencies", json={"code": "HPGA", "name": "另一个", "kind": "police"}, headers=admin
     )
@@ -171,7 +179,8 @@ def test_agency_and_location_management(client, auth_headers):
         },
         headers=admin,
     )
-    assert wrong.status_code == 422 and "parent_id" in wrong.json["errors"]
+    assert wrong.status_code == 422
+    assert "parent_id" in wrong.json["errors"]
     assert row_counts(StorageLocation) == before
     added = client.post(
         "/api/v1/locations",
@@ -185,7 +194,8 @@ def test_agency_and_location_management(client, auth_headers):
         headers=admin,
     )
     assert added.status_code == 201
-    assert added.json["path"].endswith("A架 › 09格") and added.json["code"] == "R1-A-09"
+    assert added.json["path"].endswith("A架 › 09格")
+    assert added.json["code"] == "R1-A-09"
     assert events("location.create")
 
 
@@ -194,7 +204,8 @@ def test_cookie_session_api_calls_need_the_csrf_header(client):
     agency = {"code": "JAGA", "name": "静安公安分局", "kind": "police"}
     before = row_counts(Agency)
     refused = client.post("/api/v1/agencies", json=agency)
-    assert refused.status_code == 400 and refused.json["code"] == "csrf.invalid"
+    assert refused.status_code == 400
+    assert refused.json["code"] == "csrf.invalid"
     assert row_counts(Agency) == before
     token = csrf_token(client, "/")
     accepted = client.post("/api/v1/agencies", json=agency, headers={"X-CSRFToken": token})
@@ -211,15 +222,20 @@ def test_an_admin_cannot_change_their_own_roles_or_remove_the_last_admin(client,
     admin = get_user("admin")
     before = events("user.update")
     own = client.patch(f"/api/v1/users/{admin.id}", json={"roles": ["auditor"]}, headers=headers)
-    assert own.status_code == 409 and own.json["code"] == "user.change_own_roles"
-    assert own.mimetype == "application/problem+json" and own.json["errors"]["roles"]
+    assert own.status_code == 409
+    assert own.json["code"] == "user.change_own_roles"
+    assert own.mimetype == "application/problem+json"
+    assert own.json["errors"]["roles"]
     disable = client.patch(f"/api/v1/users/{admin.id}", json={"is_active": False}, headers=headers)
-    assert disable.status_code == 409 and disable.json["code"] == "user.disable_self"
+    assert disable.status_code == 409
+    assert disable.json["code"] == "user.disable_self"
     db.session.expire_all()
-    assert get_user("admin").roles == {"admin"} and get_user("admin").is_active
+    assert get_user("admin").roles == {"admin"}
+    assert get_user("admin").is_active
     assert events("user.update") == before
     # Renaming oneself with the same roles is allowed.
     same = client.patch(
         f"/api/v1/users/{admin.id}", json={"roles": ["admin"], "display_name": "管理员甲"}, headers=headers
     )
-    assert same.status_code == 200 and same.json["display_name"] == "管理员甲"
+    assert same.status_code == 200
+    assert same.json["display_name"] == "管理员甲"

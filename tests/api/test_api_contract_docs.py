@@ -113,15 +113,15 @@ def test_every_computed_item_object_is_documented_with_its_properties(spec):
         target = documented["anyOf"][0] if "anyOf" in documented else documented
         assert "$ref" in target, (name, documented)
         schema = resolve(spec, target)
-        assert schema["type"] == "object" and schema["properties"], name
+        assert schema["type"] == "object", name
+        assert schema["properties"], name
         assert set(schema["required"]) == set(schema["properties"]), name  # every property is always there
     for name in ITEM_LISTS:
         documented = item["properties"][name]
-        assert documented["type"] == "array" and "$ref" in documented["items"], name
-    assert (
-        item["properties"]["status"]["type"] == "string"
-        and "in_storage" in item["properties"]["status"]["enum"]
-    )
+        assert documented["type"] == "array", name
+        assert "$ref" in documented["items"], name
+    assert item["properties"]["status"]["type"] == "string"
+    assert "in_storage" in item["properties"]["status"]["enum"]
 
     location = resolve(spec, item["properties"]["location"])
     assert set(location["properties"]) == {"state", "storage", "external", "condition", "checked_in_at"}
@@ -148,7 +148,9 @@ def test_audit_event_actor_and_data_are_documented(spec):
     assert actor["additionalProperties"] is True
     assert event["properties"]["actor"]["anyOf"][1]["nullable"] is True
     data = event["properties"]["data"]
-    assert data["type"] == "object" and data["additionalProperties"] is True and data["description"]
+    assert data["type"] == "object"
+    assert data["additionalProperties"] is True
+    assert data["description"]
     assert "success" in event["properties"]["outcome"]["enum"]
 
 
@@ -227,7 +229,8 @@ def test_item_responses_match_the_documented_schema_in_every_state(api, spec):
             assert problems(spec, response.json, item_schema) == [], (item_id, user)
             seen[item_id] = response.json
         events = api.get("police_officer", f"/items/{item_id}/events")
-        assert events.status_code == 200 and events.json
+        assert events.status_code == 200
+        assert events.json
         assert problems(spec, events.json, events_schema) == []
         assert all(event["actor"]["username"] for event in events.json)
 
@@ -240,12 +243,14 @@ def test_item_responses_match_the_documented_schema_in_every_state(api, spec):
         "checked_in_at": None,
     }
     assert seen[registered]["disposition"] == {"status": "none", "kind": None}
-    assert seen[registered]["custody"] == {"state": "held"} and seen[registered]["checkout"] is None
+    assert seen[registered]["custody"] == {"state": "held"}
+    assert seen[registered]["checkout"] is None
     assert set(seen[registered]["owner"]) == {"name", "id_no", "contact", "ownership_clear"}
     assert set(seen[registered]["measure"]) == {"kind", "doc_no", "date"}
     assert set(seen[registered]["seizure_list"]) == {"id", "list_no"}
     assert seen[stored]["location"]["storage"]["code"] == "R3-A-01"
-    assert seen[stored]["location"]["state"] == "checked_out" and seen[stored]["status"] == "checked_out"
+    assert seen[stored]["location"]["state"] == "checked_out"
+    assert seen[stored]["status"] == "checked_out"
     assert seen[stored]["checkout"]["counterparty"] == "上海市物证鉴定中心"
     assert set(seen[stored]["checkout"]) == {
         "id",
@@ -269,7 +274,8 @@ def test_item_lists_match_the_documented_schema(api, spec):
     case_id = new_case(api, "沪公(浦)立字[2026]902号")
     new_item(api, case_id)
     listed = api.get("police_officer", f"/items?case_id={case_id}")
-    assert listed.status_code == 200 and len(listed.json) == 1
+    assert listed.status_code == 200
+    assert len(listed.json) == 1
     assert problems(spec, listed.json, response_schema(spec, "/api/v1/items")) == []
 
 
@@ -278,9 +284,12 @@ def test_item_lists_match_the_documented_schema(api, spec):
 
 def test_the_transfer_proposal_documents_an_empty_item_list(spec):
     description = spec["paths"]["/api/v1/transfers"]["post"]["description"]
-    assert "``item_ids`` (``[]``)" in description and "case file alone" in description
-    assert "prosecution" in description and "indictment" in description
-    assert "stay in the sender's custody" in description and "``other``" in description
+    assert "``item_ids`` (``[]``)" in description
+    assert "case file alone" in description
+    assert "prosecution" in description
+    assert "indictment" in description
+    assert "stay in the sender's custody" in description
+    assert "``other``" in description
 
 
 def test_a_file_only_transfer_leaves_the_senders_items_with_the_sender(api):
@@ -299,14 +308,16 @@ def test_a_file_only_transfer_leaves_the_senders_items_with_the_sender(api):
             "item_ids": [],
         },
     )
-    assert transfer.status_code == 201 and transfer.json["lines"] == []
+    assert transfer.status_code == 201
+    assert transfer.json["lines"] == []
     accepted = api.post(
         "prosecutor", f"/transfers/{transfer.json['id']}/accept", {"item_ids": [], "case_no": "检-903"}
     )
     assert accepted.status_code == 200, accepted.json
     assert api.get("prosecutor", f"/cases/{case_id}").json["stage"] == "prosecution_review"
     item = api.get("police_officer", f"/items/{item_id}").json
-    assert item["custodian_agency"]["id"] == police and item["custody"] == {"state": "held"}
+    assert item["custodian_agency"]["id"] == police
+    assert item["custody"] == {"state": "held"}
 
     # An empty "other" transfer is refused: it exists only to move items.
     empty_other = api.post(
@@ -314,4 +325,5 @@ def test_a_file_only_transfer_leaves_the_senders_items_with_the_sender(api):
         "/transfers",
         {"case_id": case_id, "to_agency_id": agencies["procuratorate"], "kind": "other", "item_ids": []},
     )
-    assert empty_other.status_code == 422 and "item_ids" in empty_other.json["errors"]
+    assert empty_other.status_code == 422
+    assert "item_ids" in empty_other.json["errors"]

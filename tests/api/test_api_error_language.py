@@ -58,7 +58,8 @@ def zh_brace(msgid: str, **params: str) -> str:
 
 def test_parsing_errors_in_english_are_marshmallows_msgids(english):
     response = english("POST", "/cases", json=BAD_CASE)
-    assert response.status_code == 422 and response.json["code"] == "http.422"
+    assert response.status_code == 422
+    assert response.json["code"] == "http.422"
     assert response.json["title"] == "Unprocessable input"
     assert response.json["detail"] == "The request has invalid or missing fields."
     assert response.json["errors"] == {
@@ -67,7 +68,8 @@ def test_parsing_errors_in_english_are_marshmallows_msgids(english):
     }
 
     transfer = english("POST", "/transfers", json=BAD_TRANSFER)
-    assert transfer.status_code == 422 and transfer.json["code"] == "http.422"
+    assert transfer.status_code == 422
+    assert transfer.json["code"] == "http.422"
     assert transfer.json["errors"] == {
         "case_id": ["Not a valid integer."],
         "item_ids": {"0": ["Not a valid integer."]},
@@ -79,7 +81,8 @@ def test_parsing_errors_in_english_are_marshmallows_msgids(english):
 
 def test_parsing_errors_in_chinese(client, headers):
     response = client.post("/api/v1/cases", json=BAD_CASE, headers=headers)
-    assert response.status_code == 422 and response.json["code"] == "http.422"
+    assert response.status_code == 422
+    assert response.json["code"] == "http.422"
     assert response.json["title"] == zh("Unprocessable input") != "Unprocessable Entity"
     assert response.json["detail"] == zh("The request has invalid or missing fields.")
     assert response.json["errors"] == {
@@ -88,7 +91,8 @@ def test_parsing_errors_in_chinese(client, headers):
     }
 
     transfer = client.post("/api/v1/transfers", json=BAD_TRANSFER, headers=headers)
-    assert transfer.status_code == 422 and transfer.json["code"] == "http.422"
+    assert transfer.status_code == 422
+    assert transfer.json["code"] == "http.422"
     assert transfer.json["errors"] == {
         "case_id": [zh("Not a valid integer.")],
         "item_ids": {"0": [zh("Not a valid integer.")]},
@@ -114,7 +118,8 @@ def test_parsing_errors_in_chinese(client, headers):
 
 def test_a_body_that_is_not_json_is_explained(client, english, headers):
     response = client.post("/api/v1/cases", data="{bad", content_type="application/json", headers=headers)
-    assert response.status_code == 400 and response.json["code"] == "http.400"
+    assert response.status_code == 400
+    assert response.json["code"] == "http.400"
     assert response.json["title"] == zh("Bad request")
     assert response.json["errors"] == [zh("Invalid JSON body.")]
     assert response.json["detail"] == zh(API_DETAILS[400])
@@ -131,10 +136,12 @@ def test_a_body_that_is_not_json_is_explained(client, english, headers):
 )
 def test_unknown_addresses_and_ids_too_large_are_translated_404s(client, english, headers, path):
     response = client.get(f"/api/v1{path}", headers=headers)
-    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
     assert response.json["code"] == "http.404"
     assert response.json["title"] == zh("Not found")
-    assert response.json["detail"] == zh(API_DETAILS[404]) and WERKZEUG_404 not in response.json["detail"]
+    assert response.json["detail"] == zh(API_DETAILS[404])
+    assert WERKZEUG_404 not in response.json["detail"]
     english_response = english("GET", path)
     assert english_response.json["title"] == "Not found"
     assert (
@@ -145,7 +152,8 @@ def test_unknown_addresses_and_ids_too_large_are_translated_404s(client, english
 
 def test_a_wrong_method_is_a_translated_405(client, english, headers):
     response = client.delete("/api/v1/cases", headers=headers)
-    assert response.status_code == 405 and response.json["code"] == "http.405"
+    assert response.status_code == 405
+    assert response.json["code"] == "http.405"
     assert response.json["title"] == zh("Not allowed")
     assert response.json["detail"] == zh(API_DETAILS[405])
     english_response = english("DELETE", "/cases")
@@ -154,7 +162,8 @@ def test_a_wrong_method_is_a_translated_405(client, english, headers):
 
 def test_html_pages_keep_their_own_404(client):
     response = client.get("/cases/99999999999999999999999")
-    assert response.status_code in (302, 404) and response.mimetype == "text/html"
+    assert response.status_code in (302, 404)
+    assert response.mimetype == "text/html"
 
 
 # -- the message table -------------------------------------------------------------------------

@@ -10,8 +10,12 @@ def test_the_api_lists_back_dated_entries(app, api):
     listed = api.get("police_approver", "/backdated-entries")
     assert listed.status_code == 200
     [entry] = listed.json
-    assert entry["label_code"] == item.label_code and entry["late"] is True
-    assert entry["hours_earlier"] == 29.0 and entry["reason"] == REASON and entry["action"] == "item.check_in"
+    assert entry["label_code"] == item.label_code
+    assert entry["late"] is True
+    assert entry["hours_earlier"] == 29.0
+    assert entry["reason"] == REASON
+    assert entry["action"] == "item.check_in"
     assert api.get("police_approver", "/backdated-entries?late=true").json == [entry]
     refused = api.get("police_keeper", "/backdated-entries")
-    assert refused.status_code == 403 and refused.json["code"] == "policy.review_backdating"
+    assert refused.status_code == 403
+    assert refused.json["code"] == "policy.review_backdating"

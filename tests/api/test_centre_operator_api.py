@@ -45,21 +45,21 @@ def test_the_administrator_names_the_centres_operator_whose_keeper_checks_in_for
         json={"operator_agency_id": operator_id},
         headers=auth_headers("police_keeper"),
     )
-    assert refused.status_code == 403 and refused.json["code"] == "policy.manage_reference_data"
+    assert refused.status_code == 403
+    assert refused.json["code"] == "policy.manage_reference_data"
     unknown = client.patch(
         f"/api/v1/centres/{centre_id}", json={"operator_agency_id": 987654}, headers=auth_headers("admin")
     )
-    assert unknown.status_code == 422 and unknown.json["code"] == "centre.operator_unknown"
+    assert unknown.status_code == 422
+    assert unknown.json["code"] == "centre.operator_unknown"
     named = client.patch(
         f"/api/v1/centres/{centre_id}",
         json={"operator_agency_id": operator_id},
         headers=auth_headers("admin"),
     )
     assert named.status_code == 200, named.json
-    assert (
-        named.json["operator_agency_id"] == operator_id
-        and named.json["operator_agency_name"] == "中心运营公司"
-    )
+    assert named.json["operator_agency_id"] == operator_id
+    assert named.json["operator_agency_name"] == "中心运营公司"
     listed = client.get("/api/v1/centres", headers=auth_headers("judge")).json
     assert [c["operator_agency_id"] for c in listed if c["id"] == centre_id] == [operator_id]
 
@@ -101,9 +101,11 @@ def test_the_administrator_names_the_centres_operator_whose_keeper_checks_in_for
         "/transfers",
         {"case_id": case["id"], "to_agency_id": operator_id, "kind": "other", "item_ids": [phone["id"]]},
     )
-    assert transfer.status_code == 422 and transfer.json["code"] == "transfer.operator_not_party"
+    assert transfer.status_code == 422
+    assert transfer.json["code"] == "transfer.operator_not_party"
 
     cleared = client.patch(
         f"/api/v1/centres/{centre_id}", json={"operator_agency_id": None}, headers=auth_headers("admin")
     )
-    assert cleared.status_code == 200 and cleared.json["operator_agency_id"] is None
+    assert cleared.status_code == 200
+    assert cleared.json["operator_agency_id"] is None

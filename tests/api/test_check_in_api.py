@@ -16,24 +16,28 @@ def test_plain_check_in_refuses_an_item_at_the_impound_lot(api):
     car, _phone, bins = _setup(api)
     before = row_counts(Item, AuditEvent)
     refused = api.post("police_keeper", f"/items/{car['id']}/check-in", {"location_id": bins["R3-A-01"]})
-    assert refused.status_code == 409 and refused.json["code"] == "item.kept_outside", refused.json
+    assert refused.status_code == 409, refused.json
+    assert refused.json["code"] == "item.kept_outside", refused.json
     assert row_counts(Item, AuditEvent) == before
     no_reason = api.post(
         "police_keeper", f"/items/{car['id']}/check-in", {"location_id": bins["Y1-A-01"], "bring_in": True}
     )
-    assert no_reason.status_code == 422 and "reason" in no_reason.json["errors"]
+    assert no_reason.status_code == 422
+    assert "reason" in no_reason.json["errors"]
     shelf = api.post(
         "police_keeper",
         f"/items/{car['id']}/check-in",
         {"location_id": bins["R3-A-01"], "bring_in": True, "reason": "停车场租约到期"},
     )
-    assert shelf.status_code == 409 and shelf.json["code"] == "location.cannot_hold"
+    assert shelf.status_code == 409
+    assert shelf.json["code"] == "location.cannot_hold"
     brought = api.post(
         "police_keeper",
         f"/items/{car['id']}/check-in",
         {"location_id": bins["Y1-A-01"], "bring_in": True, "reason": "停车场租约到期"},
     )
-    assert brought.status_code == 200 and brought.json["location"]["state"] == "in_storage"
+    assert brought.status_code == 200
+    assert brought.json["location"]["state"] == "in_storage"
 
 
 def test_batch_check_in_names_each_refused_line_and_writes_nothing(api):
@@ -44,7 +48,8 @@ def test_batch_check_in_names_each_refused_line_and_writes_nothing(api):
         "/check-ins",
         {"label_codes": [phone["label_code"], car["label_code"]], "location_id": bins["R3-A-01"]},
     )
-    assert refused.status_code == 409 and refused.json["code"] == "check_in.refused", refused.json
+    assert refused.status_code == 409, refused.json
+    assert refused.json["code"] == "check_in.refused", refused.json
     assert refused.json["lines"] == [
         {
             "line": 2,
@@ -59,7 +64,8 @@ def test_batch_check_in_names_each_refused_line_and_writes_nothing(api):
     done = api.post(
         "police_keeper", "/check-ins", {"label_codes": [phone["label_code"]], "location_id": bins["R3-A-01"]}
     )
-    assert done.status_code == 200 and [row["id"] for row in done.json["items"]] == [phone["id"]]
+    assert done.status_code == 200
+    assert [row["id"] for row in done.json["items"]] == [phone["id"]]
     assert done.json["receipt_no"].startswith("RK-PDGA-")
     assert (
         api.post("police_officer", "/check-ins", {"label_codes": ["X"], "location_id": 1}).status_code == 403

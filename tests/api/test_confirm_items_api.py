@@ -32,27 +32,33 @@ def test_release_and_return_refuse_items_not_confirmed_when_the_list_is_sent(api
     checkout_id = _approved_checkout(api, [first])
     before = row_counts(*TABLES)
     refused = api.post("police_keeper", f"/checkouts/{checkout_id}/release", {"confirmed_item_ids": [second]})
-    assert refused.status_code == 422 and refused.json["code"] == "items.unconfirmed", refused.json
-    assert refused.json["unconfirmed_item_ids"] == [first] and "confirmed_item_ids" in refused.json["errors"]
+    assert refused.status_code == 422, refused.json
+    assert refused.json["code"] == "items.unconfirmed", refused.json
+    assert refused.json["unconfirmed_item_ids"] == [first]
+    assert "confirmed_item_ids" in refused.json["errors"]
     assert row_counts(*TABLES) == before
     released = api.post("police_keeper", f"/checkouts/{checkout_id}/release", {"confirmed_item_ids": [first]})
-    assert released.status_code == 200 and released.json["status"] == "released"
+    assert released.status_code == 200
+    assert released.json["status"] == "released"
     wrong_type = api.post(
         "police_keeper",
         f"/checkouts/{checkout_id}/return",
         {"condition": "完好", "confirmed_item_ids": ["x"]},
     )
-    assert wrong_type.status_code == 422 and "confirmed_item_ids" in wrong_type.json["errors"]
+    assert wrong_type.status_code == 422
+    assert "confirmed_item_ids" in wrong_type.json["errors"]
     empty = api.post(
         "police_keeper", f"/checkouts/{checkout_id}/return", {"condition": "完好", "confirmed_item_ids": []}
     )
-    assert empty.status_code == 422 and empty.json["code"] == "items.unconfirmed"
+    assert empty.status_code == 422
+    assert empty.json["code"] == "items.unconfirmed"
     back = api.post(
         "police_keeper",
         f"/checkouts/{checkout_id}/return",
         {"condition": "完好", "confirmed_item_ids": [first]},
     )
-    assert back.status_code == 200 and back.json["status"] == "returned"
+    assert back.status_code == 200
+    assert back.json["status"] == "returned"
 
 
 def test_without_the_list_release_and_return_work_as_before_and_execution_checks_it_when_sent(api):
@@ -79,6 +85,8 @@ def test_without_the_list_release_and_return_work_as_before_and_execution_checks
     )
     execute = f"/dispositions/{disposition_id}/execute"
     refused = api.post("police_keeper", execute, {"receipt_no": "国库回执 1", "confirmed_item_ids": []})
-    assert refused.status_code == 422 and refused.json["unconfirmed_item_ids"] == [item_id]
+    assert refused.status_code == 422
+    assert refused.json["unconfirmed_item_ids"] == [item_id]
     done = api.post("police_keeper", execute, {"receipt_no": "国库回执 1", "confirmed_item_ids": [item_id]})
-    assert done.status_code == 200 and done.json["status"] == "executed"
+    assert done.status_code == 200
+    assert done.json["status"] == "executed"

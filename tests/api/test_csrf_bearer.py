@@ -15,7 +15,8 @@ def test_a_junk_bearer_header_does_not_lift_csrf_from_a_cookie_session(client):
     login(client, "admin")
     before = row_counts(Agency)
     forged = client.post("/api/v1/agencies", json=AGENCY, headers={"Authorization": "Bearer junk"})
-    assert forged.status_code == 401 and forged.json["code"] == "auth.token_unknown"
+    assert forged.status_code == 401
+    assert forged.json["code"] == "auth.token_unknown"
     assert row_counts(Agency) == before
     # The cookie alone still needs the CSRF header, with or without an empty bearer.
     assert client.post("/api/v1/agencies", json=AGENCY, headers={"Authorization": "Bearer "}).status_code in (

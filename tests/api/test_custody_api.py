@@ -99,13 +99,15 @@ def test_journey_police_to_procuratorate_to_court(client, api, auth_headers):
         f"/transfers/{transfer_id}/accept",
         {"item_ids": [phone, cash], "case_no": "沪浦检刑诉[2026]88号"},
     )
-    assert accepted.status_code == 200 and accepted.json["status"] == "partial"
+    assert accepted.status_code == 200
+    assert accepted.json["status"] == "partial"
     rejected = api.post(
         "prosecutor", f"/transfers/{transfer_id}/reject", {"item_ids": [laptop], "reason": "序列号与清单不符"}
     )
     assert rejected.json["status"] == "completed"
     case = api.get("prosecutor", f"/cases/{case_id}").json
-    assert case["stage"] == "prosecution_review" and case["procuratorate_case_no"] == "沪浦检刑诉[2026]88号"
+    assert case["stage"] == "prosecution_review"
+    assert case["procuratorate_case_no"] == "沪浦检刑诉[2026]88号"
     assert (
         case["items_summary"]["by_custodian"][0]["count"] + case["items_summary"]["by_custodian"][1]["count"]
         == 3
@@ -130,13 +132,15 @@ def test_journey_police_to_procuratorate_to_court(client, api, auth_headers):
         f"/transfers/{to_court.json['id']}/accept",
         {"item_ids": [phone, cash], "case_no": "(2026)沪0115刑初501号"},
     )
-    assert signed.status_code == 200 and signed.json["status"] == "completed"
+    assert signed.status_code == 200
+    assert signed.json["status"] == "completed"
 
     # Custodian right at the end, and each history reads as a complete story.
     for item_id, kind in ((phone, "court"), (cash, "court"), (laptop, "police")):
         item = api.get("auditor", f"/items/{item_id}").json
         assert item["custodian_agency"]["kind"] == kind
-        assert item["location"]["state"] == "in_storage" and item["disposition"]["status"] == "none"
+        assert item["location"]["state"] == "in_storage"
+        assert item["disposition"]["status"] == "none"
     story = api.get("judge", f"/items/{phone}/events").json
     assert [e["action"] for e in story] == [
         "item.register",
@@ -156,12 +160,14 @@ def test_journey_police_to_procuratorate_to_court(client, api, auth_headers):
         "court",
     ]
     custodians = [e["data"].get("after", {}).get("custodian_agency_id") for e in story]
-    assert custodians[3] == agencies["procuratorate"] and custodians[5] == agencies["court"]
+    assert custodians[3] == agencies["procuratorate"]
+    assert custodians[5] == agencies["court"]
     assert all(story[i]["prev_hash"] == story[i - 1]["hash"] for i in range(1, len(story)))
     laptop_story = [e["action"] for e in api.get("police_officer", f"/items/{laptop}/events").json]
     assert laptop_story[-1] == "transfer.reject"
     final = api.get("judge", f"/cases/{case_id}").json
-    assert final["stage"] == "trial" and final["court_case_no"] == "(2026)沪0115刑初501号"
+    assert final["stage"] == "trial"
+    assert final["court_case_no"] == "(2026)沪0115刑初501号"
 
 
 def test_item_detail_shows_personal_ids_only_to_custodian_and_auditors(api):
@@ -170,7 +176,8 @@ def test_item_detail_shows_personal_ids_only_to_custodian_and_auditors(api):
     assert api.get("police_keeper", f"/items/{item_id}").json["owner"]["id_no"] == "310115199001011234"
     assert api.get("auditor", f"/items/{item_id}").json["owner"]["id_no"] == "310115199001011234"
     listed = api.get("police_officer", f"/items?case_id={case_id}").json[0]
-    assert listed["owner_name"] == "李*某" and "owner" not in listed
+    assert listed["owner_name"] == "李*某"
+    assert "owner" not in listed
     assert api.get("prosecutor", f"/items/{item_id}").status_code == 404
 
 
@@ -181,7 +188,8 @@ def test_lists_are_paginated(api, client, auth_headers):
     response = client.get("/api/v1/items?page=2&page_size=2&sort=id", headers=auth_headers("police_officer"))
     assert [i["name"] for i in response.json] == ["手机2", "手机3"]
     pagination = json.loads(response.headers["X-Pagination"])
-    assert pagination["total"] == 5 and pagination["total_pages"] == 3
+    assert pagination["total"] == 5
+    assert pagination["total_pages"] == 3
 
 
 def test_requests_without_credentials_are_401(client):
@@ -303,7 +311,8 @@ def test_deciding_a_decided_line_is_409_and_changes_nothing(api):
     again = api.post(
         "prosecutor", f"/transfers/{transfer['id']}/reject", {"item_ids": [item_id], "reason": "x"}
     )
-    assert again.status_code == 409 and again.json["code"] == "transfer.line_decided"
+    assert again.status_code == 409
+    assert again.json["code"] == "transfer.line_decided"
     recall = api.post("police_officer", f"/transfers/{transfer['id']}/recall")
     assert recall.status_code == 409
     no_reason = api.post(
@@ -331,7 +340,8 @@ def test_attachment_upload_and_download(api, client, auth_headers):
     )
     assert uploaded.status_code == 201, uploaded.json
     content = client.get(f"/api/v1/attachments/{uploaded.json['id']}/content", headers=headers)
-    assert content.data == png and content.headers["X-Content-SHA256"] == uploaded.json["sha256"]
+    assert content.data == png
+    assert content.headers["X-Content-SHA256"] == uploaded.json["sha256"]
     # One home for downloads (custody/downloads.stored_file_response): the page sends the same headers.
     assert content.headers["Content-Disposition"] == "inline"
     assert content.headers["ETag"] == f'"{uploaded.json["sha256"]}"'
@@ -347,7 +357,8 @@ def test_attachment_upload_and_download(api, client, auth_headers):
         data={"file": (io.BytesIO(b"MZ\x90\x00 not an image"), "x.png", "image/png")},
         content_type="multipart/form-data",
     )
-    assert fake.status_code == 422 and "file" in fake.json["errors"]
+    assert fake.status_code == 422
+    assert "file" in fake.json["errors"]
     missing = client.post(
         f"/api/v1/items/{item_id}/attachments", headers=headers, data={}, content_type="multipart/form-data"
     )
@@ -400,7 +411,8 @@ def test_a_duplicate_procuratorate_case_number_is_409_and_changes_nothing(api):
     duplicate = api.post(
         "prosecutor", f"/transfers/{pending[second]}/accept", {"item_ids": [], "case_no": "检-1795690062"}
     )
-    assert duplicate.status_code == 409 and duplicate.json["code"] == "case.duplicate"
+    assert duplicate.status_code == 409
+    assert duplicate.json["code"] == "case.duplicate"
     assert "case_no" in duplicate.json["errors"]
     assert row_counts(*CUSTODY_TABLES) == before
     assert api.get("auditor", f"/cases/{second}").json["procuratorate_case_no"] is None

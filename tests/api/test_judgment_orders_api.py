@@ -30,9 +30,11 @@ def test_orders_propose_execute_and_acknowledge(app, api):
     proposed = api.post("police_officer", f"/cases/{case.id}/judgment-orders/propose")
     assert proposed.status_code == 201, proposed.json
     [disposal] = proposed.json
-    assert disposal["kind"] == "confiscate" and disposal["status"] == "proposed"
+    assert disposal["kind"] == "confiscate"
+    assert disposal["status"] == "proposed"
     again = api.post("police_officer", f"/cases/{case.id}/judgment-orders/propose")
-    assert again.status_code == 409 and again.json["code"] == "order.nothing_to_propose"
+    assert again.status_code == 409
+    assert again.json["code"] == "order.nothing_to_propose"
     assert again.headers["Content-Type"].startswith("application/problem+json")
 
     dispositions.decide_disposition(db.session, act("police_approver"), disposal["id"], approve=True)
@@ -43,13 +45,15 @@ def test_orders_propose_execute_and_acknowledge(app, api):
     db.session.commit()
 
     waiting = api.get("judge", "/judgment-orders/awaiting-receipt")
-    assert waiting.status_code == 200 and len(waiting.json) == 2
+    assert waiting.status_code == 200
+    assert len(waiting.json) == 2
     assert api.get("police_officer", "/judgment-orders/awaiting-receipt").json == []
     order_id = waiting.json[0]["id"]
     refused = api.post("police_officer", f"/judgment-orders/{order_id}/receipt", {"receipt_no": "R"})
     assert refused.status_code == 403
     closed = api.post("judge", f"/judgment-orders/{order_id}/receipt", {"receipt_no": "执行回单 2026-7"})
-    assert closed.status_code == 200 and closed.json["status"] == "closed"
+    assert closed.status_code == 200
+    assert closed.json["status"] == "closed"
     assert closed.json["receipt_no"] == "执行回单 2026-7"
     listed = api.get("judge", f"/cases/{case.id}/judgment-orders").json
     assert [o["status"] for o in listed] == ["closed", "executed", "open"]
@@ -61,12 +65,14 @@ def test_refusals_are_problems_and_write_nothing(app, api):
     line = {"kind": "confiscate", "item_id": item.id}
     # Before the judgment (the police see the case; the court does not yet).
     before = api.post("police_officer", path, {"lines": [line]})
-    assert before.status_code == 409 and before.json["code"] == "case.no_judgment"
+    assert before.status_code == 409
+    assert before.json["code"] == "case.no_judgment"
     assert api.post("judge", path, {"lines": [line]}).status_code == 404
     judge_case(case)
     # Not the court.
     denied = api.post("police_officer", path, {"lines": [line]})
-    assert denied.status_code == 403 and denied.json["code"] == "policy.record_judgment"
+    assert denied.status_code == 403
+    assert denied.json["code"] == "policy.record_judgment"
     # Bad lines.
     for bad, status, code in (
         ({"kind": "confiscate", "amount_fen": 0}, 422, "order.amount"),
@@ -75,12 +81,14 @@ def test_refusals_are_problems_and_write_nothing(app, api):
         ({"kind": "destroy", "item_id": 999_999}, 422, "order.not_of_case"),
     ):
         answer = api.post("judge", path, {"lines": [bad]})
-        assert answer.status_code == status and answer.json["code"] == code, answer.json
+        assert answer.status_code == status, answer.json
+        assert answer.json["code"] == code, answer.json
         assert answer.headers["Content-Type"].startswith("application/problem+json")
     assert api.post("judge", path, {"lines": []}).status_code == 422
     assert api.post("judge", path, {"lines": [{"kind": "nonsense"}]}).status_code == 422
     twice = api.post("judge", path, {"lines": [line, {"kind": "destroy", "item_id": item.id}]})
-    assert twice.status_code == 409 and twice.json["code"] == "order.item_in_open_order"
+    assert twice.status_code == 409
+    assert twice.json["code"] == "order.item_in_open_order"
     assert api.get("judge", path).json == []  # nothing was written
     # Unknown order, unauthenticated.
     assert api.post("judge", "/judgment-orders/999999/receipt", {"receipt_no": "R"}).status_code == 404

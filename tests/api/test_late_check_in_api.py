@@ -35,8 +35,10 @@ def test_a_late_batch_needs_a_late_reason(api):
     before = row_counts(Item, AuditEvent)
     body = {"label_codes": [phone["label_code"]], "location_id": bin_id}
     refused = api.post("police_keeper", "/check-ins", body)
-    assert refused.status_code == 422 and refused.json["code"] == "check_in.late_reason", refused.json
-    assert "late_reason" in refused.json["errors"] and phone["label_code"] in refused.json["detail"]
+    assert refused.status_code == 422, refused.json
+    assert refused.json["code"] == "check_in.late_reason", refused.json
+    assert "late_reason" in refused.json["errors"]
+    assert phone["label_code"] in refused.json["detail"]
     assert row_counts(Item, AuditEvent) == before
     done = api.post("police_keeper", "/check-ins", {**body, "late_reason": "夜间扣押，次日移交"})
     assert done.status_code == 200, done.json
@@ -48,11 +50,13 @@ def test_a_late_batch_needs_a_late_reason(api):
 def test_a_late_single_check_in_needs_a_late_reason(api):
     phone, bin_id = _late_phone(api, "702")
     refused = api.post("police_keeper", f"/items/{phone['id']}/check-in", {"location_id": bin_id})
-    assert refused.status_code == 422 and refused.json["code"] == "check_in.late_reason"
+    assert refused.status_code == 422
+    assert refused.json["code"] == "check_in.late_reason"
     too_long = api.post(
         "police_keeper", f"/items/{phone['id']}/check-in", {"location_id": bin_id, "late_reason": "迟" * 401}
     )
-    assert too_long.status_code == 422 and "late_reason" in too_long.json["errors"]
+    assert too_long.status_code == 422
+    assert "late_reason" in too_long.json["errors"]
     done = api.post(
         "police_keeper", f"/items/{phone['id']}/check-in", {"location_id": bin_id, "late_reason": "路途较远"}
     )

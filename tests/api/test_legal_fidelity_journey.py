@@ -54,12 +54,15 @@ def test_legal_fidelity_journey_through_the_api(api):
     )
     assert case.status_code == 201, case.json
     case = case.json
-    assert case["stage"] == "investigation" and case["origin"] == "procuratorate_investigation"
-    assert case["police_case_no"] is None and case["procuratorate_case_no"] == "浦检刑侦[2026]7号"
+    assert case["stage"] == "investigation"
+    assert case["origin"] == "procuratorate_investigation"
+    assert case["police_case_no"] is None
+    assert case["procuratorate_case_no"] == "浦检刑侦[2026]7号"
     police_try = api.post(
         "police_officer", "/cases", {"origin": "procuratorate_investigation", "case_no": "x", "title": "x"}
     )
-    assert police_try.status_code == 403 and police_try.json["code"] == "case.wrong_origin"
+    assert police_try.status_code == 403
+    assert police_try.json["code"] == "case.wrong_origin"
     ledger = api.post(
         "prosecutor",
         f"/cases/{case['id']}/items",
@@ -80,7 +83,8 @@ def test_legal_fidelity_journey_through_the_api(api):
     )
     assert stored.status_code == 200, stored.json
     advanced = api.post("prosecutor", f"/cases/{case['id']}/advance", {"doc_no": "侦查终结报告[2026]1号"})
-    assert advanced.status_code == 201 and advanced.json["kind"] == "stage_advance"
+    assert advanced.status_code == 201
+    assert advanced.json["kind"] == "stage_advance"
     assert api.get("prosecutor", f"/cases/{case['id']}").json["stage"] == "prosecution_review"
     indictment = api.post(
         "prosecutor",
@@ -100,7 +104,8 @@ def test_legal_fidelity_journey_through_the_api(api):
     )
     assert signed.status_code == 200, signed.json
     at_court = api.get("judge", f"/cases/{case['id']}").json
-    assert at_court["stage"] == "trial" and at_court["court_case_no"] == "(2026)沪0115刑初9号"
+    assert at_court["stage"] == "trial"
+    assert at_court["court_case_no"] == "(2026)沪0115刑初9号"
 
     # 2. A police case: a phone found unrelated is returned to its owner before any judgment, within
     #    the 3-day clock, which then clears.
@@ -157,7 +162,8 @@ def test_legal_fidelity_journey_through_the_api(api):
         f"/dispositions/{returned.json['id']}/execute",
         {"receipt_no": "发还-1", "recipient": {"name": "李四", "id_no": "310115199001011234"}},
     )
-    assert executed.status_code == 200 and executed.json["status"] == "executed", executed.json
+    assert executed.status_code == 200, executed.json
+    assert executed.json["status"] == "executed", executed.json
     assert not [a for a in _alerts(api, "auditor", "unrelated_release") if phone["id"] in a["item_ids"]]
 
     # 3. Contraband not needed as evidence is handed to the competent authority before judgment.
@@ -171,7 +177,8 @@ def test_legal_fidelity_journey_through_the_api(api):
     )
     _photo(api, "police_officer", knife["id"])
     refused = api.post("police_officer", "/dispositions", {"item_ids": [knife["id"]], "kind": "hand_over"})
-    assert refused.status_code == 409 and refused.json["code"] == "disposal.case_not_decided"
+    assert refused.status_code == 409
+    assert refused.json["code"] == "disposal.case_not_decided"
     handed = api.post(
         "police_officer",
         "/dispositions",
@@ -192,7 +199,8 @@ def test_legal_fidelity_journey_through_the_api(api):
     done = api.post(
         "police_keeper", f"/dispositions/{handed.json['id']}/execute", {"receipt_no": "治安支队接收单 7"}
     )
-    assert done.status_code == 200 and done.json["status"] == "executed"
+    assert done.status_code == 200
+    assert done.json["status"] == "executed"
     assert api.get("police_officer", f"/cases/{police_case['id']}").json["stage"] == "investigation"
 
     # 4. The court freezes deposits for one year (its own limit), on the case it now tries.
@@ -227,11 +235,9 @@ def test_legal_fidelity_journey_through_the_api(api):
         },
     )
     assert frozen.status_code == 201, frozen.json
-    assert (
-        frozen.json["period_months"] == 12
-        and frozen.json["status"] == "active"
-        and frozen.json["covers_fruits"]
-    )
+    assert frozen.json["period_months"] == 12
+    assert frozen.json["status"] == "active"
+    assert frozen.json["covers_fruits"]
     again = api.post(
         "judge",
         "/freezes",
@@ -245,4 +251,5 @@ def test_legal_fidelity_journey_through_the_api(api):
             "notice_doc_no": "again",
         },
     )
-    assert again.status_code == 409 and again.json["code"] == "freeze.duplicate"
+    assert again.status_code == 409
+    assert again.json["code"] == "freeze.duplicate"

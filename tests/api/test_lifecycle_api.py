@@ -58,18 +58,22 @@ def test_check_out_journey(api):
     checkout_id = created.json["id"]
     assert created.json["counterparty"]["name"] == "上海市物证鉴定中心"
     not_yet = api.post("police_keeper", f"/checkouts/{checkout_id}/release")
-    assert not_yet.status_code == 409 and not_yet.json["code"] == "checkout.not_approved"
+    assert not_yet.status_code == 409
+    assert not_yet.json["code"] == "checkout.not_approved"
     assert api.post("police_officer", f"/checkouts/{checkout_id}/approve").status_code == 403
     assert api.post("police_approver", f"/checkouts/{checkout_id}/approve").json["status"] == "approved"
     stranger = api.post("police_keeper", f"/checkouts/{checkout_id}/release", {"released_to": "张三"})
-    assert stranger.status_code == 422 and stranger.json["code"] == "checkout.not_registered_recipient"
+    assert stranger.status_code == 422
+    assert stranger.json["code"] == "checkout.not_registered_recipient"
     assert "released_to" in stranger.json["errors"]
     released = api.post(
         "police_keeper", f"/checkouts/{checkout_id}/release", {"released_to": "上海市 物证鉴定中心"}
     )
-    assert released.json["status"] == "released" and released.json["released_to"] == "上海市物证鉴定中心"
+    assert released.json["status"] == "released"
+    assert released.json["released_to"] == "上海市物证鉴定中心"
     item = api.get("police_officer", f"/items/{item_id}").json
-    assert item["location"]["state"] == "checked_out" and item["checkout"]["overdue"] is False
+    assert item["location"]["state"] == "checked_out"
+    assert item["checkout"]["overdue"] is False
     extended = api.post(
         "police_officer", f"/checkouts/{checkout_id}/extend", {"due_at": due(72), "reason": "需复检"}
     )
@@ -86,7 +90,8 @@ def test_check_out_journey(api):
         {"condition": "外壳划痕", "discrepancy": {"kind": "damage", "note": "鉴定过程中划伤"}},
     )
     assert returned.status_code == 200, returned.json
-    assert returned.json["status"] == "returned" and returned.json["lines"][0]["discrepancy"] == "damage"
+    assert returned.json["status"] == "returned"
+    assert returned.json["lines"][0]["discrepancy"] == "damage"
     assert api.get("police_officer", f"/items/{item_id}").json["location"]["state"] == "in_storage"
     # Over: not "not released yet".
     again = api.post("police_keeper", f"/checkouts/{checkout_id}/return", {"condition": "完好"})
@@ -94,7 +99,8 @@ def test_check_out_journey(api):
         "police_officer", f"/checkouts/{checkout_id}/extend", {"due_at": due(96), "reason": "再检"}
     )
     for over in (again, longer):
-        assert over.status_code == 409 and over.json["code"] == "checkout.closed", over.json
+        assert over.status_code == 409, over.json
+        assert over.json["code"] == "checkout.closed", over.json
 
 
 def test_release_defaults_to_the_registered_person(api):
@@ -106,7 +112,8 @@ def test_release_defaults_to_the_registered_person(api):
     ).json["id"]
     api.post("police_approver", f"/checkouts/{checkout_id}/approve")
     released = api.post("police_keeper", f"/checkouts/{checkout_id}/release")
-    assert released.status_code == 200 and released.json["released_to"] == "赵鉴定"
+    assert released.status_code == 200
+    assert released.json["released_to"] == "赵鉴定"
 
 
 def test_check_out_input_errors_change_nothing(api):
@@ -142,7 +149,8 @@ def test_disposal_journey_and_no_action_after(api):
     open_case = api.post(
         "police_officer", "/dispositions", {"item_ids": [item_id], "kind": "destroy", "legal_basis": "x"}
     )
-    assert open_case.status_code == 409 and open_case.json["code"] == "disposal.case_not_decided"
+    assert open_case.status_code == 409
+    assert open_case.json["code"] == "disposal.case_not_decided"
     assert row_counts(*TABLES) == before
     closed = api.post(
         "police_officer",
@@ -165,31 +173,33 @@ def test_disposal_journey_and_no_action_after(api):
         f"/dispositions/{disposition_id}/execute",
         {"receipt_no": "销毁记录 1", "witness": "police_officer"},
     )
-    assert in_chain.status_code == 409 and in_chain.json["code"] == "separation.witness_in_chain"
+    assert in_chain.status_code == 409
+    assert in_chain.json["code"] == "separation.witness_in_chain"
     unconfirmed = api.post(
         "police_keeper",
         f"/dispositions/{disposition_id}/execute",
         {"receipt_no": "销毁记录 1", "witness": "auditor", "witness_password": "wrong"},
     )
-    assert unconfirmed.status_code == 422 and unconfirmed.json["code"] == "witness.password"
+    assert unconfirmed.status_code == 422
+    assert unconfirmed.json["code"] == "witness.password"
     done = api.post(
         "police_keeper",
         f"/dispositions/{disposition_id}/execute",
         {"receipt_no": "销毁记录 1", "witness": "auditor", "witness_password": TEST_PASSWORD},
     )
-    assert done.status_code == 200 and done.json["status"] == "executed"
+    assert done.status_code == 200
+    assert done.json["status"] == "executed"
     assert done.json["witness_kind"] == "user"
     item = api.get("auditor", f"/items/{item_id}").json
-    assert (
-        item["disposition"] == {"status": "executed", "kind": "destroy"}
-        and item["location"]["state"] == "gone"
-    )
+    assert item["disposition"] == {"status": "executed", "kind": "destroy"}
+    assert item["location"]["state"] == "gone"
     after = api.post(
         "police_officer",
         "/checkouts",
         {"item_ids": [item_id], "purpose": "appraisal", "counterparty": "x", "due_at": due()},
     )
-    assert after.status_code == 409 and after.json["code"] == "item.disposed"
+    assert after.status_code == 409
+    assert after.json["code"] == "item.disposed"
     again = api.post(
         "police_keeper", f"/dispositions/{disposition_id}/execute", {"receipt_no": "x", "witness": "auditor"}
     )
@@ -227,7 +237,8 @@ def test_freeze_and_correction_endpoints(api):
             "notice_doc_no": "冻通1",
         },
     )
-    assert too_long.status_code == 422 and "period_months" in too_long.json["errors"]
+    assert too_long.status_code == 422
+    assert "period_months" in too_long.json["errors"]
     expired = api.post(
         "police_officer",
         "/freezes",
@@ -241,8 +252,10 @@ def test_freeze_and_correction_endpoints(api):
             "notice_doc_no": "冻通0",
         },
     )
-    assert expired.status_code == 422 and expired.json["code"] == "freeze.already_expired"
-    assert "start_on" in expired.json["errors"] and "2020-06-30" in expired.json["detail"]
+    assert expired.status_code == 422
+    assert expired.json["code"] == "freeze.already_expired"
+    assert "start_on" in expired.json["errors"]
+    assert "2020-06-30" in expired.json["detail"]
     freeze = api.post(
         "police_officer",
         "/freezes",
@@ -256,14 +269,16 @@ def test_freeze_and_correction_endpoints(api):
             "notice_doc_no": "冻通1",
         },
     )
-    assert (
-        freeze.status_code == 201 and freeze.json["status"] == "active" and freeze.json["period_months"] == 6
-    )
+    assert freeze.status_code == 201
+    assert freeze.json["status"] == "active"
+    assert freeze.json["period_months"] == 6
     renewed = api.post("police_officer", f"/freezes/{freeze.json['id']}/renew", {"doc_no": "续冻1"})
-    assert renewed.status_code == 200 and len(renewed.json["renewals"]) == 1
+    assert renewed.status_code == 200
+    assert len(renewed.json["renewals"]) == 1
     # 程序规定 240: any time before expiry; each renewal runs on from the previous end.
     stacked = api.post("police_officer", f"/freezes/{freeze.json['id']}/renew", {"doc_no": "续冻2"})
-    assert stacked.status_code == 200 and len(stacked.json["renewals"]) == 2
+    assert stacked.status_code == 200
+    assert len(stacked.json["renewals"]) == 2
     assert api.get("police_officer", f"/items/{account['id']}").json["freezes"][0]["id"] == freeze.json["id"]
 
     proposed = api.post(
@@ -277,9 +292,8 @@ def test_freeze_and_correction_endpoints(api):
     assert approved.json["status"] == "approved"
     item = api.get("police_officer", f"/items/{account['id']}").json
     assert item["name"] == "建设银行账户"
-    assert (
-        item["corrections"][0]["old_value"] == "银行账户" and item["corrections"][0]["reason"] == "名称不规范"
-    )
+    assert item["corrections"][0]["old_value"] == "银行账户"
+    assert item["corrections"][0]["reason"] == "名称不规范"
     bad = api.post(
         "police_officer",
         "/corrections",
@@ -293,7 +307,8 @@ def test_bulk_import_and_template(api, client, auth_headers):
         "police_officer", "/cases", {"police_case_no": "API-IMPORT-1", "title": "电信诈骗案"}
     ).json
     template = client.get("/api/v1/import-template?format=csv", headers=auth_headers("police_officer"))
-    assert template.status_code == 200 and template.data.decode("utf-8-sig").startswith("名称,类别,数量,单位")
+    assert template.status_code == 200
+    assert template.data.decode("utf-8-sig").startswith("名称,类别,数量,单位")
     xlsx = client.get("/api/v1/import-template", headers=auth_headers("police_officer"))
     assert xlsx.data[:2] == b"PK"
     good = "名称,类别,数量,单位,IMEI\n手机一,手机,1,部,490154203237518\n手机二,手机,1,部,356938035643809\n"
@@ -303,7 +318,8 @@ def test_bulk_import_and_template(api, client, auth_headers):
         data={"file": (io.BytesIO(good.encode()), "清单.csv"), "holder_name": "张某"},
     )
     assert imported.status_code == 201, imported.json
-    assert imported.json["count"] == 2 and imported.json["seizure_list"]["list_no"].startswith("QD-")
+    assert imported.json["count"] == 2
+    assert imported.json["seizure_list"]["list_no"].startswith("QD-")
     api.get("police_officer", "/me")
     before = row_counts(*TABLES)
     bad = "名称,类别,数量,单位,IMEI\n手机一,手机,1,部,490154203237518\n手机二,手机,0,部,1\n"
@@ -338,7 +354,8 @@ def test_bulk_import_and_template(api, client, auth_headers):
 )
 def test_lifecycle_endpoints_need_credentials(client, path):
     response = client.post(f"/api/v1{path}", json={})
-    assert response.status_code == 401 and response.mimetype == "application/problem+json"
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
 
 
 def test_a_return_to_owner_needs_an_owner_on_record(api):
@@ -349,7 +366,8 @@ def test_a_return_to_owner_needs_an_owner_on_record(api):
         {"legal_basis": "浦公撤字[2026]8号撤销案件决定书", "reason": "不应追究刑事责任"},
     )
     refused = api.post("police_officer", "/dispositions", {"item_ids": [item_id], "kind": "return_to_owner"})
-    assert refused.status_code == 409 and refused.json["code"] == "disposal.no_owner"
+    assert refused.status_code == 409
+    assert refused.json["code"] == "disposal.no_owner"
 
 
 def test_a_record_says_what_the_requesting_user_may_do_now(api):

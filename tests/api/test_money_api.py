@@ -32,12 +32,14 @@ def test_deposit_and_read_the_sub_ledger(api, funded):
     case, item = funded
     answer = api.post("police_keeper", f"/items/{item.id}/deposit", deposit_body())
     assert answer.status_code == 201, answer.json
-    assert answer.json["kind"] == "deposit" and answer.json["balance_after_fen"] == 100_000
+    assert answer.json["kind"] == "deposit"
+    assert answer.json["balance_after_fen"] == 100_000
     summary = api.get("police_officer", f"/cases/{case.id}/money").json
     assert summary["balance_fen"] == 100_000
     assert summary["ledgers"][0]["account"]["agency"]["code"] == "PDGA"
     lines = api.get("police_officer", f"/cases/{case.id}/money/movements")
-    assert lines.status_code == 200 and [m["seq"] for m in lines.json] == [1]
+    assert lines.status_code == 200
+    assert [m["seq"] for m in lines.json] == [1]
     assert "X-Pagination" in lines.headers
 
 
@@ -59,7 +61,8 @@ def test_bad_amounts_are_problems_and_change_nothing(api, funded, amount, words)
     api.get("police_keeper", f"/cases/{case.id}/money")  # log in first: its security events are not the point
     before = row_counts(*TABLES)
     answer = api.post("police_keeper", f"/items/{item.id}/deposit", deposit_body(amount))
-    assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
+    assert answer.status_code == 422
+    assert answer.mimetype == "application/problem+json"
     assert "amount_fen" in answer.json["errors"]
     assert row_counts(*TABLES) == before
 
@@ -78,7 +81,8 @@ def test_who_may_deposit(api, client, funded):
     case, item = funded
     assert client.post(f"/api/v1/items/{item.id}/deposit", json=deposit_body()).status_code == 401
     refused = api.post("police_officer", f"/items/{item.id}/deposit", deposit_body())
-    assert refused.status_code == 403 and refused.json["code"] == "policy.record_money"
+    assert refused.status_code == 403
+    assert refused.json["code"] == "policy.record_money"
     hidden = api.post("court_keeper", f"/items/{item.id}/deposit", deposit_body())
     assert hidden.status_code == 404
     assert api.get("court_keeper", f"/cases/{case.id}/money").status_code == 404
@@ -97,14 +101,16 @@ def test_an_overdraft_is_a_conflict(api, funded):
         f"/money/ledgers/{ledger_id}/remittance",
         {"amount_fen": 100_001, "payment_form_no": "缴款书 1"},
     )
-    assert answer.status_code == 409 and answer.json["code"] == "money.insufficient_balance"
+    assert answer.status_code == 409
+    assert answer.json["code"] == "money.insufficient_balance"
     assert row_counts(*TABLES) == before
     paid = api.post(
         "police_keeper",
         f"/money/ledgers/{ledger_id}/remittance",
         {"amount_fen": 100_000, "payment_form_no": "缴款书 1"},
     )
-    assert paid.status_code == 201 and paid.json["balance_after_fen"] == 0
+    assert paid.status_code == 201
+    assert paid.json["balance_after_fen"] == 0
 
 
 def test_only_administrators_register_accounts(api, app):
@@ -113,7 +119,8 @@ def test_only_administrators_register_accounts(api, app):
     body = {"agency_id": agency("PDJC").id, "bank": "建行", "account_no": "3100 9999", "account_name": "专户"}
     assert api.post("police_keeper", "/money/accounts", body).status_code == 403
     created = api.post("admin", "/money/accounts", body)
-    assert created.status_code == 201 and created.json["account_no"] == "31009999"
+    assert created.status_code == 201
+    assert created.json["account_no"] == "31009999"
     assert api.post("admin", "/money/accounts", body).json["code"] == "money.account_exists"
     assert any(a["account_no"] == "31009999" for a in api.get("prosecutor", "/money/accounts").json)
 
@@ -143,7 +150,8 @@ def test_restitution_journey(api, funded):
         victims.append(victim.json)
     # The police officer sees the case but not the victims' ID numbers.
     seen = api.get("police_officer", f"/cases/{case.id}/victims").json
-    assert seen[0]["id_no"].startswith("310") and "*" in seen[0]["id_no"]
+    assert seen[0]["id_no"].startswith("310")
+    assert "*" in seen[0]["id_no"]
     plan = api.post("judge", f"/cases/{case.id}/restitution-plans", {})
     assert plan.status_code == 201, plan.json
     assert [line["allocated_fen"] for line in plan.json["lines"]] == [60_000, 40_000]  # 100,000 × 9/15, 6/15
@@ -151,7 +159,8 @@ def test_restitution_journey(api, funded):
     assert api.post("court_approver", f"/restitution-plans/{plan_id}/approve").status_code == 401
     confirm = {"X-Custody-Confirm": otp_for("court_approver")}
     approved = api.post("court_approver", f"/restitution-plans/{plan_id}/approve", headers=confirm)
-    assert approved.status_code == 200 and approved.json["status"] == "approved"
+    assert approved.status_code == 200
+    assert approved.json["status"] == "approved"
     for line_no in (1, 2):
         paid = api.post(
             "court_keeper",
@@ -160,9 +169,8 @@ def test_restitution_journey(api, funded):
         )
         assert paid.status_code == 201, paid.json
     done = api.get("judge", f"/restitution-plans/{plan_id}").json
-    assert (
-        done["status"] == "completed" and api.get("judge", f"/cases/{case.id}/money").json["balance_fen"] == 0
-    )
+    assert done["status"] == "completed"
+    assert api.get("judge", f"/cases/{case.id}/money").json["balance_fen"] == 0
     again = api.post("court_keeper", f"/restitution-plans/{plan_id}/lines/1/pay", {"receipt_no": "x"})
     assert again.status_code == 409
 
@@ -176,14 +184,16 @@ def test_plan_errors(api, funded):
     assert refused.status_code == 403  # the police hold no money of it yet
     assert api.get("police_officer", "/restitution-plans/999999").status_code == 404
     bad = api.post("police_officer", f"/cases/{case.id}/claims", {"klass": "fine", "claimed_fen": -1})
-    assert bad.status_code == 422 and "claimed_fen" in bad.json["errors"]
+    assert bad.status_code == 422
+    assert "claimed_fen" in bad.json["errors"]
 
 
 def test_money_statistics(api, funded):
     case, item = funded
     api.post("police_keeper", f"/items/{item.id}/deposit", deposit_body())
     stats = api.get("police_keeper", "/money/statistics")
-    assert stats.status_code == 200 and stats.json["total_balance_fen"] == 100_000
+    assert stats.status_code == 200
+    assert stats.json["total_balance_fen"] == 100_000
     assert api.get("police_officer", "/money/statistics").status_code == 403
 
 
@@ -207,4 +217,5 @@ def test_a_plan_from_the_judgments_orders_names_them(api, funded):
     ]
     assert order["status"] == "proposed"
     stats = api.get("court_keeper", "/money/statistics").json
-    assert stats["owed_to_victims_fen"] == 30_000 and stats["awaiting_remittance_fen"] == 0
+    assert stats["owed_to_victims_fen"] == 30_000
+    assert stats["awaiting_remittance_fen"] == 0

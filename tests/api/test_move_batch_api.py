@@ -28,7 +28,8 @@ def test_a_batch_move_moves_all_or_names_each_refused_line(api, client):
             "location_id": bins["R1-B-02"],
         },
     )
-    assert refused.status_code == 409 and refused.json["code"] == "move.refused", refused.json
+    assert refused.status_code == 409, refused.json
+    assert refused.json["code"] == "move.refused", refused.json
     assert [(line["line"], line["code"]) for line in refused.json["lines"]] == [
         (2, "item.not_in_storage"),
         (3, "not_found.item"),
@@ -57,10 +58,13 @@ def test_a_batch_move_is_for_keepers_and_checks_its_input(api, client):
     officer = api.post(
         "police_officer", "/moves", {"label_codes": [phone["label_code"]], "location_id": bins["R1-B-02"]}
     )
-    assert officer.status_code == 403 and officer.json["code"] == "policy.move_item"
+    assert officer.status_code == 403
+    assert officer.json["code"] == "policy.move_item"
     empty = api.post("police_keeper", "/moves", {"label_codes": [], "location_id": bins["R1-B-02"]})
-    assert empty.status_code == 422 and "label_codes" in empty.json["errors"]
+    assert empty.status_code == 422
+    assert "label_codes" in empty.json["errors"]
     nowhere = api.post(
         "police_keeper", "/moves", {"label_codes": [phone["label_code"]], "location_id": 99999}
     )
-    assert nowhere.status_code == 404 and nowhere.json["code"] == "not_found.location"
+    assert nowhere.status_code == 404
+    assert nowhere.json["code"] == "not_found.location"

@@ -54,7 +54,8 @@ def test_every_operation_answers_as_documented(app, auth_headers):
             exercise()
         except Exception as failure:  # collected: one report naming every operation that failed
             failures.append(f"{operation.label}: {failure}")
-    assert operations > 100 and len(statuses) >= EXAMPLES * operations
+    assert operations > 100
+    assert len(statuses) >= EXAMPLES * operations
     # Authenticated: most requests get past the login (a run of 401s would prove nothing).
     assert sum(status != 401 for status in statuses) > len(statuses) / 2
     assert not failures, f"{len(failures)} operations broke their contract:\n\n" + "\n\n".join(failures)
@@ -72,7 +73,8 @@ def test_errors_are_documented_as_json_problems(client):
     assert {"type", "title", "status", "detail", "code", "errors"} <= set(problem["properties"])
     assert problem.get("additionalProperties", True) is not False  # extension members (rows)
     answer = client.get("/api/v1/items")  # not logged in
-    assert answer.status_code == 401 and answer.mimetype == "application/problem+json"
+    assert answer.status_code == 401
+    assert answer.mimetype == "application/problem+json"
 
 
 def test_the_pagination_header_is_documented_as_the_json_text_it_is(client, auth_headers):
@@ -85,13 +87,17 @@ def test_the_pagination_header_is_documented_as_the_json_text_it_is(client, auth
 
 def test_only_standard_keywords_and_real_integer_bounds(client):
     text = json.dumps(_spec(client))
-    assert "x-minimum" not in text and "x-maximum" not in text
+    assert "x-minimum" not in text
+    assert "x-maximum" not in text
     ids = _spec(client)["paths"]["/api/v1/items/{item_id}"]["parameters"][0]["schema"]
-    assert ids["type"] == "integer" and ids["minimum"] == 0 and ids["maximum"] == 2**63 - 1
+    assert ids["type"] == "integer"
+    assert ids["minimum"] == 0
+    assert ids["maximum"] == 2**63 - 1
 
 
 def test_trace_and_other_unknown_methods_answer_405_with_allow(client):
     for path in ("/api/v1/items", "/api/v1/me", "/login"):
         answer = client.open(path, method="TRACE")
-        assert answer.status_code == 405 and "GET" in answer.headers["Allow"], path
+        assert answer.status_code == 405, path
+        assert "GET" in answer.headers["Allow"], path
     assert "TRACE" not in client.open("/api/v1/items", method="TRACE").headers["Allow"]

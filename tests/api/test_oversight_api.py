@@ -27,11 +27,16 @@ def test_alerts_filtered_and_paginated(app, api):
     assert response.status_code == 200
     assert json.loads(response.headers["X-Pagination"])["total"] == 3
     first = response.json
-    assert [a["state"] for a in first] == ["overdue", "overdue"] and first[0]["due_at"] < first[1]["due_at"]
+    assert [a["state"] for a in first] == ["overdue", "overdue"]
+    assert first[0]["due_at"] < first[1]["due_at"]
     alert = first[0]
-    assert alert["rule"] == "into_storage" and alert["roles"] == ["keeper", "officer"]
-    assert alert["source"].startswith("[LAW]") and alert["case_ref"] == case.police_case_no
-    assert alert["labels"] and alert["agency_id"] and alert["key"].startswith("into_storage:")
+    assert alert["rule"] == "into_storage"
+    assert alert["roles"] == ["keeper", "officer"]
+    assert alert["source"].startswith("[LAW]")
+    assert alert["case_ref"] == case.police_case_no
+    assert alert["labels"]
+    assert alert["agency_id"]
+    assert alert["key"].startswith("into_storage:")
     assert len(api.get("police_keeper", "/alerts?overdue=false").json) == 1
     assert api.get("police_keeper", "/alerts?rule=freeze_expiry").json == []
     assert api.get("police_keeper", "/alerts?rule=nonsense").status_code == 422
@@ -43,13 +48,15 @@ def test_alerts_filtered_and_paginated(app, api):
 def test_milestones(app, api):
     case, stored = stored_items(1)
     refused = api.post("police_keeper", f"/cases/{case.id}/close", {"legal_basis": "x", "reason": "y"})
-    assert refused.status_code == 403 and refused.json["code"] == "policy.close_case"
+    assert refused.status_code == 403
+    assert refused.json["code"] == "policy.close_case"
     closed = api.post(
         "police_officer",
         f"/cases/{case.id}/close",
         {"legal_basis": "沪公(浦)撤字[2026]1号", "reason": "撤销案件"},
     )
-    assert closed.status_code == 201 and closed.json["previous_stage"] == "investigation"
+    assert closed.status_code == 201
+    assert closed.json["previous_stage"] == "investigation"
     judgment = api.post(
         "judge", f"/cases/{case.id}/judgment", {"judgment_no": "J", "effective_on": "2026-01-01"}
     )
@@ -67,7 +74,8 @@ def test_milestones(app, api):
         "/public-notices",
         {"item_ids": [item.id], "published_on": app_clock.now().date().isoformat(), "medium": "分局门户网站"},
     )
-    assert notice.status_code == 201 and notice.json["item_ids"] == [item.id]
+    assert notice.status_code == 201
+    assert notice.json["item_ids"] == [item.id]
     assert [n["notice_no"] for n in api.get("police_officer", "/public-notices").json] == [
         notice.json["notice_no"]
     ]
@@ -89,12 +97,16 @@ def test_stocktake_over_the_api(app, api):
         f"/stocktakes/{stocktake_id}/scans",
         {"label_code": stored[0].label_code, "location_id": location("R1-A-01").id},
     )
-    assert scan.status_code == 201 and scan.json["result"] == "verified"
+    assert scan.status_code == 201
+    assert scan.json["result"] == "verified"
     unknown = api.post("court_keeper", f"/stocktakes/{stocktake_id}/scans", {"label_code": "NOPE-1"})
-    assert unknown.json["result"] == "unexpected" and unknown.json["item_id"] is None
+    assert unknown.json["result"] == "unexpected"
+    assert unknown.json["item_id"] is None
     finished = api.post("police_keeper", f"/stocktakes/{stocktake_id}/finish")
-    assert finished.status_code == 200 and finished.json["status"] == "finished"
-    assert finished.json["counts"]["missing"] == 1 and finished.json["counts"]["unexpected"] == 1
+    assert finished.status_code == 200
+    assert finished.json["status"] == "finished"
+    assert finished.json["counts"]["missing"] == 1
+    assert finished.json["counts"]["unexpected"] == 1
     lines = api.get("police_keeper", f"/stocktakes/{stocktake_id}/lines").json
     assert {line["result"] for line in lines} == {"verified", "missing", "unexpected"}
     discrepancies = api.get("police_approver", "/discrepancies?status=open").json
@@ -104,11 +116,15 @@ def test_stocktake_over_the_api(app, api):
     resolved = api.post(
         "police_approver", f"/discrepancies/{missing['id']}/resolve", {"reason": "已找回，放错格位"}
     )
-    assert resolved.status_code == 200 and resolved.json["status"] == "resolved"
+    assert resolved.status_code == 200
+    assert resolved.json["status"] == "resolved"
     pdf = api.get("police_keeper", f"/stocktakes/{stocktake_id}/report?format=pdf")
-    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
+    assert pdf.status_code == 200
+    assert pdf.data.startswith(b"%PDF")
+    assert pdf.mimetype == "application/pdf"
     xlsx = api.get("auditor", f"/stocktakes/{stocktake_id}/report?format=xlsx")
-    assert xlsx.status_code == 200 and load_workbook(io.BytesIO(xlsx.data))["明细"].max_row == 4
+    assert xlsx.status_code == 200
+    assert load_workbook(io.BytesIO(xlsx.data))["明细"].max_row == 4
     assert api.get("police_officer", f"/stocktakes/{stocktake_id}").status_code == 403
     # Who took the report, in which format, is on the security record.
     taken = events("export", object_type="stocktake", object_id=str(stocktake_id))
@@ -125,7 +141,9 @@ def test_spot_check_over_the_api(app, api):
     drawn = api.post("auditor", "/spot-checks", {"size": 2, "scope": {"category": "goods"}})
     assert drawn.status_code == 201, drawn.json
     body = drawn.json
-    assert len(body["items"]) == 2 and body["candidate_count"] == 3 and len(body["seed"]) == 32
+    assert len(body["items"]) == 2
+    assert body["candidate_count"] == 3
+    assert len(body["seed"]) == 32
     assert (
         api.post("auditor", "/spot-checks", {"size": 2, "seed": "00"}).status_code == 422
     )  # no chosen seeds
@@ -145,7 +163,8 @@ def test_spot_check_over_the_api(app, api):
         f"/spot-checks/{body['id']}/items/{line['item_id']}/result",
         {"result": "nonconforming", "finding": "封条破损"},
     )
-    assert result.status_code == 200 and result.json["result"] == "nonconforming"
+    assert result.status_code == 200
+    assert result.json["result"] == "nonconforming"
     assert api.get("police_officer", f"/spot-checks/{body['id']}").status_code == 404
 
 
@@ -163,15 +182,19 @@ def test_ledger_streams_csv_and_xlsx_and_records_the_export(app, client, api, au
         return response, chunks
 
     response, chunks = contextvars.Context().run(streamed)
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert response.is_streamed and response.headers["X-Row-Count"] == "3"
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.is_streamed
+    assert response.headers["X-Row-Count"] == "3"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
-    assert rows[0][0] == "标签号" and len(rows) == 4
+    assert rows[0][0] == "标签号"
+    assert len(rows) == 4
     xlsx = api.get("auditor", "/ledger?format=xlsx&category=goods")
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.data))["台账"]
-    assert sheet.max_row == 4 and sheet["A1"].value == "标签号"
+    assert sheet.max_row == 4
+    assert sheet["A1"].value == "标签号"
     exports = events("export")
     assert [(e.category, e.data["format"], e.data["rows"]) for e in exports] == [
         (EventCategory.SECURITY, "csv", 3),

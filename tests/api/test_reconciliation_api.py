@@ -44,13 +44,15 @@ def test_import_read_resolve_match_and_report(api, client, auth_headers, funded)
     assert [line["movement_id"] for line in body["matched"]] == [first.id]
     assert [line["row_no"] for line in body["unmatched"]] == [3, 4]
     assert [u["movement"]["id"] for u in body["movements"]] == [second.id]
-    assert body["totals"]["credits_fen"] == 102_000 and body["totals"]["debits_fen"] == 350
+    assert body["totals"]["credits_fen"] == 102_000
+    assert body["totals"]["debits_fen"] == 350
     statement_id = body["statement"]["id"]
     listed = api.get("police_keeper", f"/money/accounts/{acct.id}/statements")
     assert [s["id"] for s in listed.json] == [statement_id]
 
     again = upload(api, "police_keeper", acct.id, text, name="again.csv")
-    assert again.status_code == 409 and again.json["code"] == "reconciliation.duplicate_file"
+    assert again.status_code == 409
+    assert again.json["code"] == "reconciliation.duplicate_file"
     assert again.headers["Content-Type"].startswith("application/problem+json")
 
     [fee, deposit_line] = sorted(body["unmatched"], key=lambda line: line["amount_fen"])
@@ -63,7 +65,8 @@ def test_import_read_resolve_match_and_report(api, client, auth_headers, funded)
         f"/money/statements/{statement_id}/lines/{fee['id']}/resolve",
         {"reason": "银行收取的手续费"},
     )
-    assert resolved.status_code == 200 and resolved.json["resolution"] == "银行收取的手续费"
+    assert resolved.status_code == 200
+    assert resolved.json["resolution"] == "银行收取的手续费"
     wrong = api.post(
         "police_keeper",
         f"/money/statements/{statement_id}/lines/{deposit_line['id']}/match",
@@ -75,12 +78,16 @@ def test_import_read_resolve_match_and_report(api, client, auth_headers, funded)
         f"/money/statements/{statement_id}/lines/{deposit_line['id']}/match",
         {"movement_id": second.id, "reason": "摘要未写凭条号"},
     )
-    assert matched.status_code == 200 and matched.json["matched_manually"] is True
+    assert matched.status_code == 200
+    assert matched.json["matched_manually"] is True
     detail = api.get("police_keeper", f"/money/statements/{statement_id}").json
-    assert detail["movements"] == [] and len(detail["matched"]) == 2
+    assert detail["movements"] == []
+    assert len(detail["matched"]) == 2
 
     pdf = api.get("police_keeper", f"/money/statements/{statement_id}/report")
-    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data[:4] == b"%PDF"
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
+    assert pdf.data[:4] == b"%PDF"
     xlsx = api.get("police_keeper", f"/money/statements/{statement_id}/report?format=xlsx")
     assert xlsx.status_code == 200
     book = load_workbook(io.BytesIO(xlsx.data))
@@ -126,4 +133,5 @@ def test_another_agency_gets_404_and_an_officer_403_and_no_token_401(api, client
         f"/money/statements/{statement_id}/movements/{second.id}/resolve",
         {"reason": "次日入账，见下期"},
     )
-    assert resolved.status_code == 200 and resolved.json["resolution"] == "次日入账，见下期"
+    assert resolved.status_code == 200
+    assert resolved.json["resolution"] == "次日入账，见下期"

@@ -115,12 +115,15 @@ def test_lone_surrogates_and_control_characters_are_removed_not_crashed_on(clien
         headers=headers,
     )
     assert created.status_code == 201, created.json
-    assert created.json["police_case_no"] == "A-1" and created.json["title"] == "粘贴的标题"
+    assert created.json["police_case_no"] == "A-1"
+    assert created.json["title"] == "粘贴的标题"
 
 
 def test_spreadsheet_cells_never_start_a_formula():
     from custody.text import spreadsheet_text
 
     assert spreadsheet_text('=HYPERLINK("http://x","y")') == '\'=HYPERLINK("http://x","y")'
-    assert spreadsheet_text("+86 138") == "'+86 138" and spreadsheet_text("@SUM(A1)") == "'@SUM(A1)"
-    assert spreadsheet_text("手机\x0b") == "手机" and spreadsheet_text(12) == 12
+    assert spreadsheet_text("+86 138") == "'+86 138"
+    assert spreadsheet_text("@SUM(A1)") == "'@SUM(A1)"
+    assert spreadsheet_text("手机\x0b") == "手机"
+    assert spreadsheet_text(12) == 12

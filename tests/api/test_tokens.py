@@ -22,10 +22,12 @@ def test_issue_and_use_a_token(client):
     response = issue(client, name="scanner-1", ttl_hours=8)
     assert response.status_code == 201
     body = response.json
-    assert body["token"].startswith("ctk_") and body["name"] == "scanner-1"
+    assert body["token"].startswith("ctk_")
+    assert body["name"] == "scanner-1"
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.status_code == 200
-    assert me.json["username"] == "police_officer" and me.json["agency"]["kind"] == "police"
+    assert me.json["username"] == "police_officer"
+    assert me.json["agency"]["kind"] == "police"
     assert me.json["roles"] == ["officer"]
     # The secret is never stored or logged, only its hash and a short prefix.
     assert db.session.scalar(select(ApiToken.secret_hash)) != body["token"]
@@ -43,11 +45,13 @@ def test_no_credentials_is_a_401_problem(client):
 def test_wrong_password_unknown_user_and_lockout(client):
     assert issue(client, password="wrong-password").status_code == 401
     unknown = issue(client, username="ghost")
-    assert unknown.status_code == 401 and unknown.json["code"] == "auth.invalid_credentials"
+    assert unknown.status_code == 401
+    assert unknown.json["code"] == "auth.invalid_credentials"
     for _ in range(4):
         issue(client, password="wrong-password")
     locked = issue(client)
-    assert locked.status_code == 403 and locked.json["code"] == "auth.locked"
+    assert locked.status_code == 403
+    assert locked.json["code"] == "auth.locked"
     assert len(events("lockout")) == 1
 
 
@@ -56,23 +60,27 @@ def test_expired_token_is_refused_and_logged(client):
     db.session.execute(update(ApiToken).values(expires_at=app_clock.now() - timedelta(seconds=1)))
     db.session.commit()
     response = client.get("/api/v1/me", headers=headers)
-    assert response.status_code == 401 and response.json["code"] == "auth.token_expired"
+    assert response.status_code == 401
+    assert response.json["code"] == "auth.token_expired"
     assert events("token.refused")[0].data["reason"] == "expired"
 
 
 def test_unknown_token_is_refused(client):
     response = client.get("/api/v1/me", headers={"Authorization": "Bearer ctk_not-a-real-token"})
-    assert response.status_code == 401 and response.json["code"] == "auth.token_unknown"
+    assert response.status_code == 401
+    assert response.json["code"] == "auth.token_unknown"
 
 
 def test_owner_revokes_own_token(client):
     issued = issue(client).json
     headers = {"Authorization": f"Bearer {issued['token']}"}
     listed = client.get("/api/v1/tokens", headers=headers).json
-    assert [t["id"] for t in listed] == [issued["id"]] and "token" not in listed[0]
+    assert [t["id"] for t in listed] == [issued["id"]]
+    assert "token" not in listed[0]
     assert client.delete(f"/api/v1/tokens/{issued['id']}", headers=headers).status_code == 204
     response = client.get("/api/v1/me", headers=headers)
-    assert response.status_code == 401 and response.json["code"] == "auth.token_revoked"
+    assert response.status_code == 401
+    assert response.json["code"] == "auth.token_revoked"
     assert events("token.revoke")
 
 
@@ -107,17 +115,21 @@ def test_disabled_users_tokens_stop_working(client, actor):
     update_user(db.session, actor("admin"), keeper.id, is_active=False)
     db.session.commit()
     response = client.get("/api/v1/me", headers=headers)
-    assert response.status_code == 401 and response.json["code"] == "auth.token_revoked"
+    assert response.status_code == 401
+    assert response.json["code"] == "auth.token_revoked"
 
 
 def test_malformed_json_and_missing_fields(client):
     bad = client.post("/api/v1/tokens", data="{not json", content_type="application/json")
-    assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
+    assert bad.status_code == 400
+    assert bad.mimetype == "application/problem+json"
     missing = client.post("/api/v1/tokens", json={"username": "police_officer"})
     assert missing.status_code == 422
     assert missing.json["errors"] == {"password": ["缺少必填字段。"]}  # Chinese first, like every message
     wrong_type = client.post("/api/v1/tokens", json={"username": 5, "password": ["x"]})
-    assert wrong_type.status_code == 422 and set(wrong_type.json["errors"]) == {"username", "password"}
+    assert wrong_type.status_code == 422
+    assert set(wrong_type.json["errors"]) == {"username", "password"}
     extra = client.post("/api/v1/tokens", json={"username": "a", "password": "b", "admin": True})
-    assert extra.status_code == 422 and "admin" in extra.json["errors"]
+    assert extra.status_code == 422
+    assert "admin" in extra.json["errors"]
     assert db.session.scalar(select(ApiToken.id)) is None

@@ -19,8 +19,10 @@ def test_a_victim_looks_up_their_own_status_without_logging_in(app, client):
     assert (mine["claimed_fen"], mine["paid_fen"], mine["klass"]) == (300_000, 240_000, "victim_loss")
     assert mine["payments"][0]["amount_fen"] == 240_000
     # no case, no name, no totals; no order of the judgment names them
-    assert set(done.json) == {"lookup_no", "claims", "orders"} and done.json["orders"] == []
-    assert "王某" not in done.get_data(as_text=True) and "200000" not in done.get_data(as_text=True)
+    assert set(done.json) == {"lookup_no", "claims", "orders"}
+    assert done.json["orders"] == []
+    assert "王某" not in done.get_data(as_text=True)
+    assert "200000" not in done.get_data(as_text=True)
 
 
 def test_wrong_codes_missing_fields_and_the_limit_are_problems(app, client):
@@ -34,12 +36,14 @@ def test_wrong_codes_missing_fields_and_the_limit_are_problems(app, client):
             json={"lookup_no": li.lookup_no, "code": wang.lookup_code},
             environ_base=env,
         )
-        assert wrong.status_code == 404 and wrong.json["code"] == "owner_lookup.not_found"
+        assert wrong.status_code == 404
+        assert wrong.json["code"] == "owner_lookup.not_found"
         assert wrong.headers["Content-Type"].startswith("application/problem+json")
     limited = client.post(
         "/api/v1/victim-lookup", json={"lookup_no": li.lookup_no, "code": li.lookup_code}, environ_base=env
     )
-    assert limited.status_code == 429 and limited.headers["Retry-After"] == "900"
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"] == "900"
 
 
 def test_the_lookup_code_is_shown_to_the_agency_handling_the_case_only(app, api):
@@ -49,4 +53,5 @@ def test_the_lookup_code_is_shown_to_the_agency_handling_the_case_only(app, api)
     assert handler[li.id]["lookup_no"] == li.lookup_no
     assert handler[li.id]["lookup_code"] == format_code(li.lookup_code)
     police = api.get("police_officer", url)  # the police still see the case, but do not hand out codes
-    assert police.status_code == 200 and all(v["lookup_code"] is None for v in police.json)
+    assert police.status_code == 200
+    assert all(v["lookup_code"] is None for v in police.json)

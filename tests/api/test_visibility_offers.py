@@ -24,7 +24,8 @@ def records(case_id, item_id):
 def assert_sees_nothing(api, username, case_id, item_id):
     for path in records(case_id, item_id):
         response = api.get(username, path)
-        assert response.status_code == 404 and response.json["code"].startswith("not_found"), path
+        assert response.status_code == 404, path
+        assert response.json["code"].startswith("not_found"), path
     assert api.get(username, f"/items?case_id={case_id}").json == []
 
 

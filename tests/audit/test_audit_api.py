@@ -73,8 +73,10 @@ def test_the_public_key_is_published_to_anyone(client):
     response = client.get(f"{API}/public-key")
     assert response.status_code == 200
     body = response.json
-    assert body["algorithm"] == "Ed25519" and body["origin"] == "custody-tracker/audit"
-    assert load_public_key(body["public_key"]) and len(body["key_id"]) == 16
+    assert body["algorithm"] == "Ed25519"
+    assert body["origin"] == "custody-tracker/audit"
+    assert load_public_key(body["public_key"])
+    assert len(body["key_id"]) == 16
     assert body["previous_keys"] == []
 
 
@@ -82,7 +84,8 @@ def test_checkpoints_latest_and_list(client, runner, auth_headers):
     headers = auth_headers("police_officer")
     assert client.get(f"{API}/checkpoints/latest").status_code == 401
     missing = client.get(f"{API}/checkpoints/latest", headers=headers)
-    assert missing.status_code == 404 and missing.json["code"] == "audit.no_checkpoint"
+    assert missing.status_code == 404
+    assert missing.json["code"] == "audit.no_checkpoint"
     stored_items(1)
     sign(runner)
     stored_items(1)
@@ -95,7 +98,8 @@ def test_checkpoints_latest_and_list(client, runner, auth_headers):
     assert [c["tree_size"] for c in listed.json] == sorted(
         (c["tree_size"] for c in listed.json), reverse=True
     )
-    assert listed.json[0] == latest.json and len(listed.json) == 2
+    assert listed.json[0] == latest.json
+    assert len(listed.json) == 2
     assert json.loads(listed.headers["X-Pagination"])["total"] == 2
 
 
@@ -110,7 +114,8 @@ def test_an_inclusion_proof_verifies_against_the_signed_checkpoint(client, runne
     body = response.json
     checkpoint = read_checkpoint(body["checkpoint"])
     assert checkpoint.verifies_with(public_key(client))
-    assert body["tree_size"] == checkpoint.tree_size and body["root_hash"] == checkpoint.root_hash.hex()
+    assert body["tree_size"] == checkpoint.tree_size
+    assert body["root_hash"] == checkpoint.root_hash.hex()
     leaf = leaf_of(body["entry"])
     assert leaf.hex() == body["leaf_hash"]
     proof = [bytes.fromhex(p) for p in body["proof"]]
@@ -141,18 +146,21 @@ def test_a_consistency_proof_links_two_checkpoints(client, runner, auth_headers)
     body = client.get(f"{API}/proofs/consistency", query_string={"first": first}, headers=headers).json
     old, new = read_checkpoint(body["first_checkpoint"]), read_checkpoint(body["second_checkpoint"])
     key = public_key(client)
-    assert old.verifies_with(key) and new.verifies_with(key)
+    assert old.verifies_with(key)
+    assert new.verifies_with(key)
     assert verify_consistency(
         old.tree_size, new.tree_size, old.root_hash, new.root_hash, [bytes.fromhex(p) for p in body["proof"]]
     )
     same = client.get(
         f"{API}/proofs/consistency", query_string={"first": new.tree_size}, headers=headers
     ).json
-    assert same["proof"] == [] and same["first_root"] == same["second_root"]
+    assert same["proof"] == []
+    assert same["first_root"] == same["second_root"]
     empty = client.get(
         f"{API}/proofs/consistency", query_string={"first": 0, "second": first}, headers=headers
     ).json
-    assert empty["proof"] == [] and empty["second_checkpoint"] is not None
+    assert empty["proof"] == []
+    assert empty["second_checkpoint"] is not None
 
 
 OUT_OF_RANGE = [
@@ -182,10 +190,8 @@ def test_out_of_range_requests_are_400_problems(client, runner, auth_headers):
             params["event_id"] = event.id
         response = client.get(f"{API}/{path}", query_string=params, headers=headers)
         assert response.status_code == 400, (path, params, response.json)
-        assert response.mimetype == "application/problem+json" and response.json["code"] == code, (
-            path,
-            params,
-        )
+        assert response.mimetype == "application/problem+json", (path, params)
+        assert response.json["code"] == code, (path, params)
     # The log did not move: every refusal above was about the same sizes.
     assert log_size() == index + 1
     # Malformed numbers are shape errors (422), like everywhere else in the API.
@@ -214,7 +220,8 @@ def test_who_may_see_an_events_proof(client, runner, auth_headers):
     assert status("admin", login_event) == 200  # ...but read the security log
     assert status("police_officer", login_event) == 403
     assert status("auditor", 10**9) == 404
-    assert status("auditor", 2**70) == 404 and status("auditor", -5) == 404  # no 64-bit id: nothing there
+    assert status("auditor", 2**70) == 404
+    assert status("auditor", -5) == 404
     for path, query in (
         ("verify", {"item_id": 2**70}),
         ("dossier", {"case_id": 2**64}),
@@ -236,13 +243,13 @@ def test_verify_one_item_for_auditors(client, runner, auth_headers):
     response = client.get(f"{API}/verify", query_string={"item_id": item.id}, headers=auth_headers("auditor"))
     assert response.status_code == 200
     body = response.json
-    assert body["ok"] and body["events"] == body["proven"] == 2 and body["pending"] == 0
+    assert body["ok"]
+    assert body["events"] == body["proven"] == 2
+    assert body["pending"] == 0
     run = events("audit.verify")[-1]
-    assert (
-        run.object_id == str(item.id)
-        and run.outcome.value == "success"
-        and run.actor["username"] == "auditor"
-    )
+    assert run.object_id == str(item.id)
+    assert run.outcome.value == "success"
+    assert run.actor["username"] == "auditor"
 
     target = events(item_id=item.id)[0]
     with as_dba() as conn:  # editing the record past the triggers, as a DBA could
@@ -253,7 +260,8 @@ def test_verify_one_item_for_auditors(client, runner, auth_headers):
         f"{API}/verify", query_string={"item_id": item.id}, headers=auth_headers("auditor")
     ).json
     assert not broken["ok"]
-    assert broken["problems"][0]["code"] == "event.altered" and broken["problems"][0]["event_id"] == target.id
+    assert broken["problems"][0]["code"] == "event.altered"
+    assert broken["problems"][0]["event_id"] == target.id
     assert events("audit.verify")[-1].outcome.value == "failure"
 
 
@@ -261,14 +269,16 @@ def test_item_and_case_dossiers_verify_offline(client, auth_headers):
     case, items = through_three_agencies()
     headers = auth_headers("judge")  # the court now holds the case and sees its whole history
     response = client.get(f"{API}/dossier", query_string={"item_id": items[0].id}, headers=headers)
-    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
     assert "attachment" in response.headers["Content-Disposition"]
     bundle = json.loads(response.data)
     report = verify_bundle(bundle, public_key(client))
     assert report.ok, report.problems
     assert [e["entry"]["item_seq"] for e in bundle["events"]] == list(range(1, len(bundle["events"]) + 1))
     export = events("audit.export")[-1]
-    assert export.object_type == "item" and export.data["events"] == len(bundle["events"])
+    assert export.object_type == "item"
+    assert export.data["events"] == len(bundle["events"])
 
     whole = json.loads(client.get(f"{API}/dossier", query_string={"case_id": case.id}, headers=headers).data)
     assert verify_bundle(whole, public_key(client)).ok
@@ -298,7 +308,8 @@ def test_the_certificate_spans_the_three_agencies(client, auth_headers):
     response = client.get(
         f"{API}/certificate", query_string={"case_id": case.id}, headers=auth_headers("auditor")
     )
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     compact = "".join(text.split())
     for expected in (

@@ -99,7 +99,8 @@ def test_the_signed_note_spec_example_verifies_with_its_vkey():
     )
     assert key_id("example.com/foo", TYPE_ED25519, vkey.public_key) == 0x530D903A
     note, verified = open_note(SPEC_NOTE, [vkey])
-    assert note.text == "This is an example message.\n" and verified[0].verifier == vkey
+    assert note.text == "This is an example message.\n"
+    assert verified[0].verifier == vkey
 
 
 def test_an_altered_spec_note_is_rejected_and_unknown_keys_are_ignored():
@@ -122,7 +123,8 @@ def test_the_reference_implementation_known_answer_is_reproduced_byte_for_byte()
 
 def test_the_text_ends_at_the_last_blank_line():
     note = parse_note(QUASIMODO)
-    assert note.text.endswith("ed è subito sera.\n") and "\n\ned è" in note.text
+    assert note.text.endswith("ed è subito sera.\n")
+    assert "\n\ned è" in note.text
     assert [s.name for s in note.signatures] == ["quasimodo.example/salvatore"]
 
 
@@ -146,7 +148,8 @@ def test_malformed_notes_are_refused(bad):
 
 
 def test_key_names_follow_the_spec():
-    assert valid_key_name("example.com/foo") and valid_key_name("witness.pdga.example/custody")
+    assert valid_key_name("example.com/foo")
+    assert valid_key_name("witness.pdga.example/custody")
     for bad in ("", "a b", "a+b", "a\u00a0b", "a\u3000b", "a\nb"):
         assert not valid_key_name(bad)
 
@@ -182,7 +185,8 @@ def test_malformed_checkpoints_are_refused(bad):
 
 def test_the_cosignature_example_is_a_key_id_a_timestamp_and_a_signature():
     line = parse_signature_line(SOFA_WITNESS_LINE.rstrip("\n"))
-    assert line.name == "witness.example.com/w1" and len(line.signature) == 72
+    assert line.name == "witness.example.com/w1"
+    assert len(line.signature) == 72
     assert cosignature_timestamp(line) == 1679315147  # the time of the spec's signed-message example
 
 
@@ -216,10 +220,12 @@ def test_a_cosignature_signs_the_time_and_the_whole_checkpoint_with_its_own_key_
 
 def test_the_witness_request_example_parses_and_formats_back():
     request = parse_add_checkpoint(WITNESS_REQUEST.encode())
-    assert request.old_size == 20852014 and len(request.proof) == 4
+    assert request.old_size == 20852014
+    assert len(request.proof) == 4
     assert request.proof[0] == base64.b64decode("PlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=")
     note = parse_note(request.checkpoint)
-    assert note.text == SOFA_TEXT and len(note.signatures) == 2
+    assert note.text == SOFA_TEXT
+    assert len(note.signatures) == 2
     assert (
         format_add_checkpoint(request.old_size, request.proof, request.checkpoint) == WITNESS_REQUEST.encode()
     )
@@ -268,7 +274,8 @@ def test_the_tlog_policy_example_judges_quorums():
     )
     policy = parse_policy(text)
     assert policy.satisfied({"X1", "X3", "Y2"})
-    assert not policy.satisfied({"X1", "Y1", "Y2", "Y3"}) and not policy.satisfied({"X1", "X2"})
+    assert not policy.satisfied({"X1", "Y1", "Y2", "Y3"})
+    assert not policy.satisfied({"X1", "X2"})
 
     checkpoint = checkpoint_body("log.example/tlog", 5, bytes(32), datetime(2026, 3, 1, tzinfo=UTC)).decode()
     lines = [sign_note_text(checkpoint, "log.example/tlog", log_key)]
@@ -276,9 +283,11 @@ def test_the_tlog_policy_example_judges_quorums():
         cosign(checkpoint, f"{n.lower()}.example/w", keys[n][0], 1700000000) for n in ("X1", "X2", "Y3")
     ]
     verdict = judge_checkpoint(policy, format_note(checkpoint, lines))
-    assert verdict.ok and sorted(verdict.cosigned) == ["X1", "X2", "Y3"]
+    assert verdict.ok
+    assert sorted(verdict.cosigned) == ["X1", "X2", "Y3"]
     short = judge_checkpoint(policy, format_note(checkpoint, lines[:3]))
-    assert not short.ok and short.missing == ["Y-witnesses"]
+    assert not short.ok
+    assert short.missing == ["Y-witnesses"]
 
 
 @pytest.mark.parametrize(

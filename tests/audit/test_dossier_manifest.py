@@ -59,7 +59,8 @@ def test_an_exported_dossier_carries_a_signed_manifest_of_its_heads(app):
     item, bundle = _disposed_item_dossier()
     body = bundle["manifest"]["body"]
     db.session.refresh(item)
-    assert body["format"] == MANIFEST_FORMAT and body["subject"] == {"type": "item", "item_id": item.id}
+    assert body["format"] == MANIFEST_FORMAT
+    assert body["subject"] == {"type": "item", "item_id": item.id}
     assert body["items"] == [
         {"item_id": item.id, "event_count": item.event_count, "last_event_hash": item.last_event_hash}
     ]
@@ -67,7 +68,8 @@ def test_an_exported_dossier_carries_a_signed_manifest_of_its_heads(app):
         "tree_size": bundle["checkpoint"]["tree_size"],
         "root_hash": bundle["checkpoint"]["root_hash"],
     }
-    assert body["events"]["count"] == len(bundle["events"]) and body["created_at"] == bundle["generated_at"]
+    assert body["events"]["count"] == len(bundle["events"])
+    assert body["created_at"] == bundle["generated_at"]
     assert body["key_id"] == current_settings().key_id
     current_settings().public_key.verify(
         base64.b64decode(bundle["manifest"]["signature"]), canonical_bytes(body)
@@ -222,7 +224,8 @@ def test_the_manifest_binds_the_checkpoint_subject_and_time():
 
 def test_the_verifier_reports_the_signed_manifest():
     report = verify_bundle(make_bundle(), KEY.public_key())
-    assert report.ok and "manifest signed 2026-03-01T09:00:00.000000Z" in report.summary
+    assert report.ok
+    assert "manifest signed 2026-03-01T09:00:00.000000Z" in report.summary
     assert json.loads(bundle_json(make_bundle()))["manifest"]["body"]["subject"] == {
         "type": "case",
         "case_id": 7,

@@ -45,7 +45,8 @@ def codes(report) -> list[str]:
 def test_nothing_to_start_from_until_a_verification_has_passed(app):
     stored_items(1)
     report = since_last()
-    assert not report.ok and codes(report) == ["incremental.no_mark"]
+    assert not report.ok
+    assert codes(report) == ["incremental.no_mark"]
 
 
 def test_only_the_events_since_the_last_verification_are_checked(app, runner):
@@ -62,13 +63,16 @@ def test_only_the_events_since_the_last_verification_are_checked(app, runner):
     # The new events: the two of the new item, and the record of the full run itself (the mark).
     assert report.events == total_after - total_before + 1 < total_after
     assert report.items == 1  # the only item with new events, replayed and compared
-    assert report.mark is not None and report.log_size > report.mark.log_size
+    assert report.mark is not None
+    assert report.log_size > report.mark.log_size
 
     # Each run that passes is the next mark: nothing new but its own record since.
     result = runner.invoke(args=["custody", "verify-audit", "--since-last"])
     assert result.exit_code == 0, result.output
     again = since_last()
-    assert again.ok and again.items == 0 and again.events <= 2
+    assert again.ok
+    assert again.items == 0
+    assert again.events <= 2
 
 
 @pytest.mark.live_rows_diverge(reason="the test edits an item's row and an event behind the application")
@@ -80,7 +84,8 @@ def test_tampering_after_the_mark_is_caught(app, runner):
     with as_dba() as conn:
         conn.execute(text("UPDATE item SET name = '调包物品' WHERE id = :id"), {"id": item.id})
     report = since_last()
-    assert not report.ok and "live.mismatch" in codes(report), codes(report)
+    assert not report.ok, codes(report)
+    assert "live.mismatch" in codes(report), codes(report)
 
     with as_dba() as conn:
         conn.execute(text("UPDATE item SET name = '新登记物品' WHERE id = :id"), {"id": item.id})

@@ -109,7 +109,8 @@ def test_services_append_item_chains_and_log_entries_in_commit_order(app):
     rows = log_is_complete()
     chain = events(item_id=items[0].id)
     assert [e.item_seq for e in chain] == [1, 2]
-    assert chain[0].prev_hash == GENESIS_HASH and chain[1].prev_hash == chain[0].hash
+    assert chain[0].prev_hash == GENESIS_HASH
+    assert chain[1].prev_hash == chain[0].hash
     index = {event_id: i for i, event_id in rows}
     assert index[chain[0].id] < index[chain[1].id]
     # The stored head is the fold of the stored leaves, and the leaf is H(0x00 || entry).
@@ -140,7 +141,8 @@ def test_savepoints_rolled_back_are_not_logged_and_released_ones_are(app):
     db.session.rollback()
     note("test.next")
     db.session.commit()
-    assert events("test.doomed") == [] and read_head(db.session).tree_size == before + 3
+    assert events("test.doomed") == []
+    assert read_head(db.session).tree_size == before + 3
     log_is_complete()
 
 
@@ -161,7 +163,8 @@ def test_checkpoints_are_signed_every_n_events_and_after_m_minutes(app, monkeypa
     note("test.tock")
     db.session.commit()
     latest = ledger.latest_checkpoint(db.session)
-    assert latest.tree_size == start + 13 and latest.timestamp == later
+    assert latest.tree_size == start + 13
+    assert latest.timestamp == later
     assert verify_checkpoint(
         settings.public_key,
         latest.origin,
@@ -177,19 +180,23 @@ def test_checkpoint_and_ledger_key_commands(app, runner, tmp_path):
     stored_items(1)
     out = tmp_path / "checkpoint.json"
     first = runner.invoke(args=["custody", "checkpoint", "--out", str(out)])
-    assert first.exit_code == 0 and "Signed checkpoint" in first.output
+    assert first.exit_code == 0
+    assert "Signed checkpoint" in first.output
     document = json.loads(out.read_text())
     assert document["tree_size"] == read_head(db.session).tree_size
     again = runner.invoke(args=["custody", "checkpoint", "--if-needed"])
-    assert again.exit_code == 0 and "nothing new signed" in again.output
+    assert again.exit_code == 0
+    assert "nothing new signed" in again.output
     assert db.session.scalar(select(func.count()).select_from(Checkpoint)) == 1
 
     key = runner.invoke(args=["custody", "ledger-key"])
     settings = ledger.current_settings()
-    assert settings.key_id in key.output and "public key:" in key.output
+    assert settings.key_id in key.output
+    assert "public key:" in key.output
     assert load_public_key(key.output.split("public key:")[1].strip())
     generated = runner.invoke(args=["custody", "ledger-key", "--generate"]).output.strip()
-    assert load_private_key(generated) and generated not in key.output
+    assert load_private_key(generated)
+    assert generated not in key.output
 
 
 # -- the database protects the record --------------------------------------------------------------
@@ -285,7 +292,8 @@ def test_migration_backfills_earlier_events_in_id_order(empty_database, tmp_path
             head = read_head(db.session)
             assert head.tree_size == 5
             report = verify()
-            assert report.ok and report.log_size == 5, problem_texts(report)
+            assert report.ok, problem_texts(report)
+            assert report.log_size == 5, problem_texts(report)
             # New events continue the same log.
             note("after.upgrade")
             db.session.commit()
@@ -319,7 +327,8 @@ def test_production_requires_a_readable_signing_key(tmp_path):
             "CUSTODY_CHECKPOINT_EVERY_EVENTS": "500",
         },
     )
-    assert config.CUSTODY_CHECKPOINT_EVERY_EVENTS == 500 and config.CUSTODY_CHECKPOINT_EVERY_MINUTES == 10
+    assert config.CUSTODY_CHECKPOINT_EVERY_EVENTS == 500
+    assert config.CUSTODY_CHECKPOINT_EVERY_MINUTES == 10
     assert not (tmp_path / ledger.KEY_FILE_NAME).exists()
 
 
@@ -345,7 +354,8 @@ def test_outside_production_the_key_is_generated_once_into_instance(tmp_path):
         },
     )
     settings = three.extensions[ledger.EXTENSION_KEY]
-    assert settings.key_id != old.key_id and settings.public_key_for(old.key_id) is not None
+    assert settings.key_id != old.key_id
+    assert settings.public_key_for(old.key_id) is not None
 
 
 # -- PostgreSQL: the app under a role that may only insert into and read the record ----------------

@@ -73,7 +73,8 @@ def assert_named(runner, item_id: int | None, expected: str) -> None:
 def stored(app, runner):
     case, items = stored_items(2)
     code, lines = verify_audit(runner)
-    assert code == 0 and lines[0].startswith("OK: the audit record is intact."), lines
+    assert code == 0, lines
+    assert lines[0].startswith("OK: the audit record is intact."), lines
     assert lines[1].startswith("The live records match their history: 2 item(s), 1 case(s)"), lines
     assert item_problems(items[0].id) == []
     return case, items
@@ -311,7 +312,8 @@ def test_an_edited_disposal_is_named(app, runner):
         f'Disposal {disposal.id}: its receipt_no is "伪造回单", but its history says null: {CHANGED}',
     ]
     code, lines = verify_audit(runner)
-    assert code == 1 and lines[0] == f"FAILED: {texts[0]}"
+    assert code == 1
+    assert lines[0] == f"FAILED: {texts[0]}"
 
 
 def test_an_edited_freeze_is_named(app, runner, now):
@@ -360,7 +362,8 @@ def test_a_dossier_states_and_signs_that_the_live_rows_matched(stored):
     case, [item, _] = stored
     bundle = export_dossier(db.session, current_settings(), None, item_id=item.id).bundle
     db.session.commit()
-    assert bundle["live_state"]["matches"] is True and bundle["live_state"]["problems"] == 0
+    assert bundle["live_state"]["matches"] is True
+    assert bundle["live_state"]["problems"] == 0
     assert bundle["manifest"]["body"]["live_state"] == {"matches": True, "records": 1, "problems": 0}
     report = verify_bundle(bundle, current_settings().public_key)
     assert report.ok
@@ -415,4 +418,5 @@ def test_an_edited_money_ledger_and_movement_are_named(app, runner):
         f"Money movement {movement.id}: its balance_after_fen is 10, but its history says 1000000: {CHANGED}",
     ]
     code, lines = verify_audit(runner)
-    assert code == 1 and lines[0] == f"FAILED: {texts[0]}"
+    assert code == 1
+    assert lines[0] == f"FAILED: {texts[0]}"

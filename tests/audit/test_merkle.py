@@ -464,9 +464,11 @@ def test_frontier_serialisation():
     stored = frontier.to_hex()
     assert stored == [value.hex() for value in COMPACT_TREES[7]]
     restored = MerkleFrontier.from_hex(7, stored)
-    assert restored == frontier and restored.root() == ROOTS[7]
+    assert restored == frontier
+    assert restored.root() == ROOTS[7]
     restored.append(LEAVES[7])
-    assert restored.root() == ROOTS[8] and frontier.size == 7
+    assert restored.root() == ROOTS[8]
+    assert frontier.size == 7
     with pytest.raises(ValueError):
         MerkleFrontier.from_hex(6, stored)  # size 6 has two subtrees, not three
     with pytest.raises(ValueError):
@@ -526,7 +528,8 @@ def test_cached_views_share_complete_subtrees(monkeypatch):
             assert tree.consistency_proof(old) == ref_subproof(old, hashes[:size], True)
         assert tree.frontier() == MerkleFrontier.from_leaf_hashes(hashes[:size])
     # Proofs and heads only ever meet aligned complete subtrees.
-    assert cache and all(width >= 4 and start % width == 0 for start, width in cache)
+    assert cache
+    assert all(width >= 4 and start % width == 0 for start, width in cache)
     # Any range has a hash of its own, aligned or not.
     tree = MerkleTree.from_leaf_hashes(hashes)
     for start in range(0, 70, 3):

@@ -101,7 +101,8 @@ def test_a_legacy_registration_leaves_unrecorded_fields_unknown_and_unsalted_dig
     replay = Replay()
     replay.add(entry("item.register", LEGACY_REGISTER, item_id=5), 1)
     record = replay.get(ITEM, 5)
-    assert record.fields["specification"] is UNKNOWN and record.fields["is_perishable"] is UNKNOWN
+    assert record.fields["specification"] is UNKNOWN
+    assert record.fields["is_perishable"] is UNKNOWN
     assert compare(record, row()) == []  # specification, source, … are not what the history says
     assert compare(record, row(specification="128G", external_contact="x")) == []  # … so not compared
     assert fields(compare(record, row(owner_id_no="310101199001015678"))) == [
@@ -194,7 +195,8 @@ def test_a_legacy_case_receive_leaves_the_receiving_agencies_unknown():
     )
     case = replay.get(CASE, 7)
     assert case.fields["procuratorate_agency_id"] is UNKNOWN
-    assert case.fields["handling_agency_id"] == 2 and case.fields["origin"] == "police_filing"
+    assert case.fields["handling_agency_id"] == 2
+    assert case.fields["origin"] == "police_filing"
     # A judgment recorded before the payload named the handling agency: known only if the replay
     # knows the courts; here it does not, so the handling agency is not compared from then on.
     replay.add(
@@ -203,7 +205,8 @@ def test_a_legacy_case_receive_leaves_the_receiving_agencies_unknown():
         ),
         3,
     )
-    assert case.fields["handling_agency_id"] is UNKNOWN and case.fields["stage"] == "execution"
+    assert case.fields["handling_agency_id"] is UNKNOWN
+    assert case.fields["stage"] == "execution"
     assert replay.get("transfer", 9).fields["status"] == "completed"  # a file-only transfer, signed for
 
 

@@ -189,7 +189,8 @@ def test_key_loading_from_pem_and_raw_base64():
     assert len(base64.b64decode(expected)) == 32
 
     assert key_id(load_public_key(public_pem)) == key_id(key.public_key())
-    assert len(key_id(key.public_key())) == 16 and int(key_id(key.public_key()), 16) >= 0
+    assert len(key_id(key.public_key())) == 16
+    assert int(key_id(key.public_key()), 16) >= 0
     assert key_id(key.public_key()) != key_id(Ed25519PrivateKey.generate().public_key())
     assert key_id(key_from_seed().public_key()) == hashlib.sha256(RFC8032_PUBLIC).hexdigest()[:16]
 

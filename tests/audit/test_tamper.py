@@ -60,7 +60,8 @@ def history(app, runner):
         storage.record_condition(db.session, act("police_keeper"), item.id, condition="封存完好")
         db.session.commit()
     code, lines = verify_audit(runner)
-    assert code == 0 and lines[0].startswith("OK: the audit record is intact"), lines
+    assert code == 0, lines
+    assert lines[0].startswith("OK: the audit record is intact"), lines
     return SimpleNamespace(case=case, items=items, chain=events(item_id=items[0].id))
 
 
@@ -80,7 +81,8 @@ def test_an_edited_payload_field_names_the_event(history, runner):
     assert lines[0] == f"FAILED: Event {target.id} was altered: its content does not match its hash."
     # The run is itself on the record, as a failure.
     run = events("audit.verify")[-1]
-    assert run.outcome.value == "failure" and run.data["problems"] >= 1
+    assert run.outcome.value == "failure"
+    assert run.data["problems"] >= 1
 
 
 @pytest.mark.parametrize("also_log_entry", [True, False], ids=["event-and-log-entry", "event-only"])

@@ -84,7 +84,8 @@ def test_the_verifier_imports_nothing_of_the_app_stack():
     result = subprocess.run(
         [sys.executable, "-I", "-c", probe, str(ROOT)], capture_output=True, text=True, timeout=60
     )
-    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", result.stderr
 
 
 # -- a dossier built by hand, to alter in every way -------------------------------------------------
@@ -289,7 +290,8 @@ def test_a_dossier_re_signed_by_someone_else_needs_the_published_key_to_be_caugh
     forger = load_private_key(generate_private_key_text())
     forged = make_bundle(forger)
     report = verify_bundle(forged)  # self-consistent: only the key tells
-    assert report.ok and any(
+    assert report.ok
+    assert any(
         line.endswith("(taken from the bundle: compare it with the published key)") for line in report.summary
     )
     refused = verify_bundle(forged, KEY.public_key())
@@ -315,7 +317,8 @@ def test_the_stand_alone_verifier_on_files(tmp_path):
     key.write_text(public_key_to_text(KEY.public_key()))
     ok = run_verifier(str(good), "--key", str(key))
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert ok.stdout.startswith(f"OK: {good} verifies.") and "trusted key" in ok.stdout
+    assert ok.stdout.startswith(f"OK: {good} verifies.")
+    assert "trusted key" in ok.stdout
 
     bad = tmp_path / "altered.json"
     altered = make_bundle()
@@ -347,9 +350,11 @@ def test_export_dossier_command_writes_a_bundle_and_certificate_that_verify(app,
     text = "".join(
         "".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf.read_bytes())).pages
     )
-    assert hashlib.sha256(out.read_bytes()).hexdigest() in text and items[0].label_code in text
+    assert hashlib.sha256(out.read_bytes()).hexdigest() in text
+    assert items[0].label_code in text
     export = events("audit.export")[-1]
-    assert export.actor is None and export.user_agent == "flask custody (command line)"
+    assert export.actor is None
+    assert export.user_agent == "flask custody (command line)"
     assert export.data["document"] == "json+pdf"
 
     whole = tmp_path / "case.json"
@@ -361,9 +366,11 @@ def test_export_dossier_command_writes_a_bundle_and_certificate_that_verify(app,
     )
     assert verify_bundle(json.loads(whole.read_text()), current_settings().public_key).ok
     missing = runner.invoke(args=["custody", "export-dossier", "--item", "999999", "--out", str(out)])
-    assert missing.exit_code == 1 and "Record not found" in missing.output
+    assert missing.exit_code == 1
+    assert "Record not found" in missing.output
     neither = runner.invoke(args=["custody", "export-dossier", "--out", str(out)])
-    assert neither.exit_code == 1 and "either item_id or case_id" in neither.output
+    assert neither.exit_code == 1
+    assert "either item_id or case_id" in neither.output
 
 
 def test_verify_audit_on_an_intact_record(app, runner, tmp_path):
@@ -375,7 +382,9 @@ def test_verify_audit_on_an_intact_record(app, runner, tmp_path):
     assert result.output.startswith("OK: the audit record is intact. ")
     assert "The log extends the exported checkpoint" in result.output
     run = events("audit.verify")[-1]
-    assert run.outcome.value == "success" and run.object_type == "ledger" and run.data["problems"] == 0
+    assert run.outcome.value == "success"
+    assert run.object_type == "ledger"
+    assert run.data["problems"] == 0
     assert run.data["against"]["tree_size"] == json.loads(exported.read_text())["tree_size"]
     garbage = tmp_path / "garbage.json"
     garbage.write_text("[")

@@ -87,7 +87,8 @@ def test_a_first_checkpoint_from_old_size_zero_is_cosigned_and_kept(witness):
     _, verified = open_note(note, witness.vkeys)
     assert verified[0].timestamp == 1_700_000_000
     held = witness.held(ORIGIN)
-    assert held is not None and (held.tree_size, held.root_hash) == (5, tree(5).root())
+    assert held is not None
+    assert (held.tree_size, held.root_hash) == (5, tree(5).root())
     assert held.note == note  # the log's signature and its own cosignature
 
 
@@ -121,7 +122,9 @@ def test_refusals_after_a_first_checkpoint(witness, body, status, kind):
     answer = witness.add_checkpoint(body())
     assert (answer.status, answer.kind) == (status, kind)
     records, problems = witness.refusals.read()
-    assert not problems and records[-1]["kind"] == kind and records[-1]["status"] == status
+    assert not problems
+    assert records[-1]["kind"] == kind
+    assert records[-1]["status"] == status
     assert records[-1]["request"] == body().decode()  # the signed checkpoint, kept as evidence
 
 
@@ -147,7 +150,8 @@ def test_during_a_rotation_both_keys_cosign(tmp_path):
     witness = make_witness(tmp_path, keys=2)
     answer = witness.add_checkpoint(request(0, 4))
     lines = parse_signature_lines(answer.body)
-    assert len(lines) == 2 and {line.key_id for line in lines} == {k.key_id for k in witness.vkeys}
+    assert len(lines) == 2
+    assert {line.key_id for line in lines} == {k.key_id for k in witness.vkeys}
 
 
 def test_an_edited_record_shows(witness):
@@ -195,8 +199,10 @@ def test_the_http_server_answers_the_protocol(tmp_path):
         stale = add_checkpoint(url, request(0, 8))
         assert (stale.status, stale.body, stale.content_type) == (409, b"6\n", "text/x.tlog.size")
         held = monitored_checkpoint(url, ORIGIN)
-        assert held.status == 200 and held.text == witness.held(ORIGIN).note
-        assert f"/{origin_hash(ORIGIN)}/checkpoint" and add_checkpoint(url + "/nope", b"").status == 404
+        assert held.status == 200
+        assert held.text == witness.held(ORIGIN).note
+        assert f"/{origin_hash(ORIGIN)}/checkpoint"
+        assert add_checkpoint(url + "/nope", b"").status == 404
     finally:
         server.shutdown()
         server.server_close()
@@ -212,7 +218,8 @@ def test_the_witness_imports_nothing_of_the_app_stack():
     result = subprocess.run(
         [sys.executable, "-I", "-c", probe, str(ROOT)], capture_output=True, text=True, timeout=60
     )
-    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", result.stderr
 
 
 # -- properties ---------------------------------------------------------------------------------------
@@ -266,7 +273,8 @@ def test_a_witness_never_cosigns_two_roots_for_one_size_nor_goes_backwards(steps
             previous = (size, root)
         held = witness.held(ORIGIN)
         if cosigned:
-            assert held is not None and held.tree_size == cosigned[-1]["tree_size"]
+            assert held is not None
+            assert held.tree_size == cosigned[-1]["tree_size"]
             state = json.loads(witness.state_path.read_text())
             assert state["logs"][ORIGIN]["checkpoint"] == cosigned[-1]["checkpoint"]
         else:

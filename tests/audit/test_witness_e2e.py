@@ -82,7 +82,8 @@ def test_three_agencies_cosign_and_a_dossier_needs_two_of_them(
 ):
     case, items = stored_items(2)
     code, statuses = push(runner)
-    assert code == 0 and statuses == {"PDFY": "ok", "PDGA": "ok", "PDJC": "ok"}
+    assert code == 0
+    assert statuses == {"PDFY": "ok", "PDGA": "ok", "PDJC": "ok"}
 
     headers = auth_headers("auditor")
     witnessed = client.get("/api/v1/audit/checkpoints/witnessed", headers=headers)
@@ -141,7 +142,8 @@ def test_one_witness_alone_is_no_quorum(app, runner, client, agencies, auth_head
     headers = auth_headers("auditor")
     assert client.get("/api/v1/audit/checkpoints/witnessed", headers=headers).status_code == 409
     answer = client.get(f"/api/v1/audit/dossier?item_id={item.id}", headers=headers)
-    assert answer.status_code == 409 and answer.json["code"] == "audit.not_witnessed"
+    assert answer.status_code == 409
+    assert answer.json["code"] == "audit.not_witnessed"
     overview = client.get("/api/v1/audit/witnesses", headers=headers).json
     lagging = {w["name"]: (w["cosigned_latest"], w["last_status"]) for w in overview["witnesses"]}
     assert lagging == {"PDFY": (False, "unreachable"), "PDGA": (True, "ok"), "PDJC": (False, "unreachable")}
@@ -187,7 +189,8 @@ def test_a_database_edit_re_signed_by_the_operator_is_refused_by_every_witness(
     assert runner.invoke(args=["custody", "checkpoint"]).exit_code == 0
 
     code, statuses = push(runner)
-    assert code == 1 and statuses == {"PDFY": "refused", "PDGA": "refused", "PDJC": "refused"}
+    assert code == 1
+    assert statuses == {"PDFY": "refused", "PDGA": "refused", "PDJC": "refused"}
     refused = events("witness.refused")
     assert sorted(e.data["witness"] for e in refused) == ["PDFY", "PDGA", "PDJC"]
     assert all(e.data["status"] == 422 and "does not verify" in e.data["message"] for e in refused)
@@ -238,7 +241,8 @@ def test_a_split_view_is_found_by_comparing_the_witnesses(app, runner, agencies,
     log_vkey = current_settings().note_key.vkey
     police, procuratorate, court = (agencies[c] for c in AGENCIES)
     consistent = witness_cli("compare", str(procuratorate.state), court.url, "--log-vkey", log_vkey)
-    assert consistent.returncode == 0 and "CONSISTENT" in consistent.stdout, consistent.stdout
+    assert consistent.returncode == 0, consistent.stdout
+    assert "CONSISTENT" in consistent.stdout, consistent.stdout
 
     split = witness_cli(
         "compare",
@@ -260,11 +264,9 @@ def test_a_split_view_is_found_by_comparing_the_witnesses(app, runner, agencies,
     policy = tmp_path / "policy.txt"
     policy.write_text(witnessing.policy_text(witnessing.current_policy(db.session, current_settings())))
     named = witness_cli("compare", str(police.state), court.url, "--policy", str(policy))
-    assert (
-        named.returncode == 1
-        and "(cosigned by PDGA)" in named.stdout
-        and "(cosigned by PDFY)" in named.stdout
-    )
+    assert named.returncode == 1
+    assert "(cosigned by PDGA)" in named.stdout
+    assert "(cosigned by PDFY)" in named.stdout
 
 
 def test_an_older_copy_restored_is_refused_by_every_witness(app, runner, agencies, tmp_path):
@@ -283,7 +285,8 @@ def test_an_older_copy_restored_is_refused_by_every_witness(app, runner, agencie
     storage.record_condition(db.session, act("police_keeper"), item_id, condition="封存完好")
     db.session.commit()
     code, statuses = push(runner)
-    assert code == 1 and statuses == {"PDFY": "refused", "PDGA": "refused", "PDJC": "refused"}
+    assert code == 1
+    assert statuses == {"PDFY": "refused", "PDGA": "refused", "PDJC": "refused"}
     assert sorted(e.data["witness"] for e in events("witness.refused")) == ["PDFY", "PDGA", "PDJC"]
     for witness in agencies.values():
         listed = witness_cli("refusals", "--config", witness.config, "--evidence-only")

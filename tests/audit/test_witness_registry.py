@@ -76,8 +76,10 @@ def test_registering_a_witness_records_the_new_trust_policy(app):
     key = _register("PDGA")
     [event] = events("witness.register")
     policy = parse_policy(event.data["policy"])
-    assert event.category.value == "admin" and event.data["vkey"] == _vkey(key, "w.pdga/c")
-    assert event.data["policy_version"] == 1 and event.data["policy_changed"]
+    assert event.category.value == "admin"
+    assert event.data["vkey"] == _vkey(key, "w.pdga/c")
+    assert event.data["policy_version"] == 1
+    assert event.data["policy_changed"]
     assert [w.key.vkey for w in policy.witnesses.values()] == [_vkey(key, "w.pdga/c")]
     assert policy.log_keys == [current_settings().note_key]
     assert policy.describe_quorum() == "1 of agencies (PDGA)"  # fewer registered than the configured 2
@@ -134,7 +136,8 @@ def test_a_key_rotation_overlaps_then_the_old_key_stops_counting(app):
     witnessing.add_key(db.session, current_settings(), None, name="PDGA", vkey=_vkey(new, "w.pdga/c"))
     db.session.commit()
     text = witnessing.policy_text(witnessing.current_policy(db.session, current_settings()))
-    assert "group PDGA any PDGA.1 PDGA.2\n" in text and "group agencies all PDGA PDJC\n" in text
+    assert "group PDGA any PDGA.1 PDGA.2\n" in text
+    assert "group agencies all PDGA PDJC\n" in text
 
     stored_items(1)
     create_checkpoint(db.session, current_settings())
@@ -144,7 +147,8 @@ def test_a_key_rotation_overlaps_then_the_old_key_stops_counting(app):
     assert witnessing.latest_witnessed(db.session, current_settings()) is None
     _cosign_latest({"PDJC": pdjc})
     found = witnessing.latest_witnessed(db.session, current_settings())
-    assert found is not None and sorted(found[1].members) == ["PDGA", "PDJC"]  # the old key still counts
+    assert found is not None
+    assert sorted(found[1].members) == ["PDGA", "PDJC"]
 
     witnessing.retire_key(db.session, current_settings(), None, key=_vkey(old, "w.pdga/c"))
     db.session.commit()
@@ -167,7 +171,8 @@ def test_a_quorum_of_zero_means_unwitnessed(app):
     policy = witnessing.build_policy(
         type(settings)(**{**settings.__dict__, "witness_quorum": 0}), witnessing.active_witnesses(db.session)
     )
-    assert policy.quorum == "none" and "quorum none\n" in policy.text()
+    assert policy.quorum == "none"
+    assert "quorum none\n" in policy.text()
 
 
 # -- polling witnesses and the API ---------------------------------------------------------------------
@@ -198,7 +203,8 @@ def test_a_polling_witness_cosigns_and_posts_its_cosignature(app, client, auth_h
     transport = _transport(client, auth_headers("prosecutor"))
 
     first = poll_once(witness, log, base=tmp_path, transport=transport)
-    assert first.ok and first.message.startswith("cosigned ")
+    assert first.ok
+    assert first.message.startswith("cosigned ")
     fresh()
     checkpoint = latest_checkpoint(db.session)
     assert [c.key.witness.name for c in checkpoint.cosignatures] == ["PDJC"]
@@ -211,7 +217,8 @@ def test_a_polling_witness_cosigns_and_posts_its_cosignature(app, client, auth_h
     assert grown.ok, grown.message
     assert witness.held(log.origin).tree_size == latest_checkpoint(db.session).tree_size
     overview = client.get("/api/v1/audit/witnesses", headers=auth_headers("auditor")).json
-    assert overview["witnesses"][0]["mode"] == "poll" and overview["witnesses"][0]["cosigned_latest"]
+    assert overview["witnesses"][0]["mode"] == "poll"
+    assert overview["witnesses"][0]["cosigned_latest"]
 
 
 def test_the_cosignatures_endpoint_verifies_what_it_stores(app, client, auth_headers):
@@ -240,9 +247,12 @@ def test_the_cosignatures_endpoint_verifies_what_it_stores(app, client, auth_hea
     )
     assert client.post("/api/v1/audit/cosignatures", data=other, headers=headers).status_code == 404
     ok = client.post("/api/v1/audit/cosignatures", data=body, headers=headers)
-    assert ok.status_code == 200 and ok.json["stored"] == ["PDGA"] and ok.json["ignored"] == 1
+    assert ok.status_code == 200
+    assert ok.json["stored"] == ["PDGA"]
+    assert ok.json["ignored"] == 1
     again = client.post("/api/v1/audit/cosignatures", data=body, headers=headers)
-    assert again.json["stored"] == [] and again.json["known"] == ["PDGA"]
+    assert again.json["stored"] == []
+    assert again.json["known"] == ["PDGA"]
 
 
 def test_who_may_read_witness_status_and_the_public_policy(app, client, auth_headers):
@@ -251,7 +261,8 @@ def test_who_may_read_witness_status_and_the_public_policy(app, client, auth_hea
     assert client.get("/api/v1/audit/witnesses", headers=auth_headers("police_officer")).status_code == 403
     assert client.get("/api/v1/audit/witnesses", headers=auth_headers("auditor")).status_code == 200
     policy = client.get("/api/v1/audit/witness-policy")
-    assert policy.status_code == 200 and policy.content_type.startswith("text/plain")
+    assert policy.status_code == 200
+    assert policy.content_type.startswith("text/plain")
     assert parse_policy(policy.data).describe_quorum() == "1 of agencies (PDGA)"
     key = client.get("/api/v1/audit/public-key").json
     assert key["vkey"] == current_settings().note_key.vkey
@@ -265,13 +276,15 @@ def test_witness_key_prints_only_the_public_verifier_key(app, runner, tmp_path):
     result = runner.invoke(args=["custody", "witness-key", "--name", "w.pdga/c", "--out", str(path)])
     assert result.exit_code == 0
     seed = path.read_text().strip()
-    assert seed not in result.output and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert seed not in result.output
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(seed))
     assert result.output.strip() == _vkey(key, "w.pdga/c")
     again = runner.invoke(args=["custody", "witness-key", "--name", "w.pdga/c", "--key", str(path)])
     assert again.output == result.output
     refused = runner.invoke(args=["custody", "witness-key", "--name", "w.pdga/c", "--out", str(path)])
-    assert refused.exit_code == 2 and "never overwritten" in refused.output
+    assert refused.exit_code == 2
+    assert "never overwritten" in refused.output
 
 
 def test_verify_audit_accepts_a_witness_state_file(app, runner, tmp_path):
@@ -301,7 +314,8 @@ def test_verify_audit_accepts_a_witness_state_file(app, runner, tmp_path):
     forged = state.replace(forged_line.split()[-1], base64.b64encode(bytes(blob)).decode())
     (tmp_path / "forged.json").write_text(forged)
     result = runner.invoke(args=["custody", "verify-audit", "--against", str(tmp_path / "forged.json")])
-    assert result.exit_code == 1 and "the file was altered" in result.output
+    assert result.exit_code == 1
+    assert "the file was altered" in result.output
 
 
 @pytest.mark.postgres
@@ -320,14 +334,16 @@ def test_the_same_cosignature_stored_twice_at_once_is_kept_once(postgres_app):
     with Session(db.engine) as first, Session(db.engine) as second:
         one = first.get(type(checkpoint), checkpoint.id)
         two = second.get(type(checkpoint), checkpoint.id)
-        assert one.cosignatures == [] and two.cosignatures == []  # both read before either stores
+        assert one.cosignatures == []
+        assert two.cosignatures == []
         assert [c.key.witness.name for c in witnessing.store_cosignatures(first, one, [line]).stored] == [
             "PDGA"
         ]
         first.commit()
         result = witnessing.store_cosignatures(second, two, [line])
         second.commit()
-    assert result.stored == [] and result.known == ["PDGA"]
+    assert result.stored == []
+    assert result.known == ["PDGA"]
     fresh()
     assert len(db.session.scalars(select(Cosignature)).all()) == 1
 
@@ -347,7 +363,8 @@ def test_verify_audit_passes_a_witnessed_log(app, runner):
     db.session.commit()
     _cosign_latest({"PDGA": key})
     code, first, *_ = _verify(runner)
-    assert code == 0 and first.startswith("OK: the audit record is intact."), first
+    assert code == 0, first
+    assert first.startswith("OK: the audit record is intact."), first
 
 
 def test_a_witness_key_slipped_into_the_database_is_named(app, runner):
@@ -411,6 +428,5 @@ def test_an_edited_policy_is_named(app, runner):
     with as_dba() as conn:
         conn.execute(update(WitnessPolicy.__table__).values(text="quorum none\n"))
     code, first, *rest = _verify(runner)
-    assert (
-        code == 1 and first == "FAILED: Witness policy version 1 does not match its SHA-256: it was altered."
-    )
+    assert code == 1
+    assert first == "FAILED: Witness policy version 1 does not match its SHA-256: it was altered."

@@ -119,9 +119,12 @@ def test_into_storage_24_hours_after_seizure():
     due = cn(2026, 3, 6, 14, 30)
     assert_boundaries(lambda now: d.into_storage([item], now), due, AlertRule.INTO_STORAGE)
     alert = d.into_storage([item], due + MINUTE)[0]
-    assert alert.item_ids == (11,) and alert.labels == ("PDGA-2026-000011",)
-    assert alert.agency_id == POLICE and alert.roles == {Role.OFFICER, Role.KEEPER}
-    assert alert.case_id == 7 and alert.case_ref == CASE.case_ref
+    assert alert.item_ids == (11,)
+    assert alert.labels == ("PDGA-2026-000011",)
+    assert alert.agency_id == POLICE
+    assert alert.roles == {Role.OFFICER, Role.KEEPER}
+    assert alert.case_id == 7
+    assert alert.case_ref == CASE.case_ref
 
 
 def test_unrelated_property_released_within_3_days():
@@ -141,11 +144,9 @@ def test_checkout_due_time():
     checkout = CheckoutFacts(5, "DY-PDGA-2026-00005", CASE, POLICE, due, True, ((11, "A"), (12, "B")))
     assert_boundaries(lambda now: d.checkout_returns([checkout], now), due, AlertRule.CHECKOUT_RETURN)
     alert = d.checkout_returns([checkout], due + MINUTE)[0]
-    assert (
-        alert.item_ids == (11, 12)
-        and alert.record_type == "checkout"
-        and alert.record_ref == "DY-PDGA-2026-00005"
-    )
+    assert alert.item_ids == (11, 12)
+    assert alert.record_type == "checkout"
+    assert alert.record_ref == "DY-PDGA-2026-00005"
 
 
 def test_checkout_returned_or_not_yet_released_raises_nothing():
@@ -223,7 +224,8 @@ def test_a_lapsed_freeze_keeps_alerting_until_replaced_or_disposed():
     lapsed = _freeze(date(2026, 8, 31), FreezeStatus.LAPSED)
     long_after = cn(2027, 1, 1)
     [alert] = d.freeze_expiry([lapsed], long_after)
-    assert alert.overdue and alert.detail["expires_on"] == date(2026, 8, 31)
+    assert alert.overdue
+    assert alert.detail["expires_on"] == date(2026, 8, 31)
     assert (
         d.freeze_expiry([_freeze(date(2026, 8, 31), FreezeStatus.LAPSED, superseded=True)], long_after) == []
     )

@@ -17,7 +17,9 @@ def test_cash_is_deposited_within_three_days_of_the_seizure():
     assert d.cash_deposit_due(cash.seized_at).at == due
     assert_boundaries(lambda now: d.cash_deposit([cash], now), due, AlertRule.CASH_DEPOSIT)
     alert = d.cash_deposit([cash], due + timedelta(minutes=1))[0]
-    assert alert.item_ids == (11,) and alert.agency_id == POLICE and alert.record_type == "item"
+    assert alert.item_ids == (11,)
+    assert alert.agency_id == POLICE
+    assert alert.record_type == "item"
 
 
 def test_the_cash_deposit_clock_is_part_of_the_evaluation():

@@ -71,7 +71,9 @@ def test_a_payment_never_exceeds_the_balance():
 
 def test_a_claim_already_compensated_elsewhere_is_owed_the_rest():
     assert check_claim_amounts(1_000, 800, 300) == (1_000, 800, 300)
-    assert owed(800, 300, 0) == 500 and owed(800, 300, 500) == 0 and owed(None, 0, 0) == 0
+    assert owed(800, 300, 0) == 500
+    assert owed(800, 300, 500) == 0
+    assert owed(None, 0, 0) == 0
     with pytest.raises(InvalidInput) as refused:
         check_claim_amounts(1_000, 800, 900)
     assert "compensated_fen" in refused.value.fields
@@ -88,7 +90,8 @@ def test_full_return_where_funds_suffice_and_the_remainder_to_the_treasury():
         10_000, [Claim(1, ClaimClass.VICTIM_LOSS, 3_000), Claim(2, ClaimClass.VICTIM_LOSS, 4_000)]
     )
     assert [a.allocated_fen for a in plan.allocations] == [3_000, 4_000]
-    assert plan.remainder_fen == 3_000 and plan.short_class is None
+    assert plan.remainder_fen == 3_000
+    assert plan.short_class is None
 
 
 def test_proportional_when_funds_fall_short_with_the_remainder_fen_rule():
@@ -102,7 +105,8 @@ def test_proportional_when_funds_fall_short_with_the_remainder_fen_rule():
         ],
     )
     assert {a.key: a.allocated_fen for a in plan.allocations} == {3: 34, 5: 33, 7: 33}
-    assert plan.remainder_fen == 0 and plan.short_class is ClaimClass.VICTIM_LOSS
+    assert plan.remainder_fen == 0
+    assert plan.short_class is ClaimClass.VICTIM_LOSS
 
 
 def test_largest_fraction_gets_the_spare_fen():
@@ -131,7 +135,8 @@ def test_the_legal_order_medical_costs_first_then_losses_debts_fines_confiscatio
         ClaimClass.CONFISCATION: 0,
     }
     assert [a.klass for a in plan.allocations] == list(LEGAL_ORDER)
-    assert plan.short_class is ClaimClass.CIVIL_DEBT and plan.remainder_fen == 0
+    assert plan.short_class is ClaimClass.CIVIL_DEBT
+    assert plan.remainder_fen == 0
 
 
 # -- allocation: properties ------------------------------------------------------------------------
@@ -159,7 +164,8 @@ def test_allocations_never_exceed_the_funds_nor_any_claim(funds, claims):
 def test_allocations_sum_to_the_funds_when_the_claims_exceed_them(funds, claims):
     plan = allocate(funds, claims)
     if sum(c.owed_fen for c in claims) >= funds:
-        assert sum(a.allocated_fen for a in plan.allocations) == funds and plan.remainder_fen == 0
+        assert sum(a.allocated_fen for a in plan.allocations) == funds
+        assert plan.remainder_fen == 0
     else:
         assert all(a.full for a in plan.allocations)
 

@@ -64,7 +64,8 @@ SEED = "0123456789abcdef0123456789abcdef"
 def test_the_draw_is_a_function_of_the_seed():
     first, again = draw(SEED, CANDIDATES, POOL, 5), draw(SEED, CANDIDATES, POOL, 5)
     assert first == again
-    assert first.candidates_sha256 == candidates_digest(CANDIDATES) and first.candidate_count == 40
+    assert first.candidates_sha256 == candidates_digest(CANDIDATES)
+    assert first.candidate_count == 40
     assert len({c.item_id for c in first.items}) == 5
     assert draw("fedcba9876543210fedcba9876543210", CANDIDATES, POOL, 5).items != first.items
     # Golden values: changing the algorithm must be a new ALGORITHM version, never a silent change
@@ -132,12 +133,14 @@ def test_the_owners_view_of_an_item(facts, expected):
 
 
 def test_disposed_items_name_no_agency():
-    assert shows_agency(OwnerStatus.STORED) and not shows_agency(OwnerStatus.RETURNED)
+    assert shows_agency(OwnerStatus.STORED)
+    assert not shows_agency(OwnerStatus.RETURNED)
 
 
 def test_codes_are_read_off_paper():
     assert normalise_code(" ab2c-d3ef ") == "AB2CD3EF"
-    assert code_matches("ab2c d3ef", "AB2CD3EF") and not code_matches("AB2CD3EE", "AB2CD3EF")
+    assert code_matches("ab2c d3ef", "AB2CD3EF")
+    assert not code_matches("AB2CD3EE", "AB2CD3EF")
     assert not code_matches("", "AB2CD3EF")
 
 

@@ -16,7 +16,8 @@ def test_only_white_space_is_refused_whatever_its_length():
 
 
 def test_common_and_username_passwords_are_refused():
-    assert password_problems("1qaz2wsx3edc") and password_problems("administrator")
+    assert password_problems("1qaz2wsx3edc")
+    assert password_problems("administrator")
     assert password_problems("judge_zhou_1", username="judge_zhou_1")
     assert password_problems("Zhou-judge-2026", username="judge_zhou") == []
 

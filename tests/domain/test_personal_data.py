@@ -49,9 +49,12 @@ def test_sees_personal_data_only_in_the_responsible_agency_and_as_auditor():
 
 
 def test_masks():
-    assert mask_name("张三") == "张*" and mask_name("欧阳娜娜") == "欧**娜" and mask_name("") == ""
+    assert mask_name("张三") == "张*"
+    assert mask_name("欧阳娜娜") == "欧**娜"
+    assert mask_name("") == ""
     assert mask_number("310115199001011234") == "310***********1234"
-    assert mask_number("1234567") == "*******" and mask_number(None) is None
+    assert mask_number("1234567") == "*******"
+    assert mask_number(None) is None
 
 
 def test_masked_covers_every_personal_field_and_the_account_details():

@@ -24,7 +24,8 @@ D = date(2026, 11, 25)
 def test_references_compare_without_white_space_or_case():
     assert reference_key(" 存款凭条 0001 ") == reference_key("存款凭条0001") == "存款凭条0001"
     assert reference_key("ab\u3000C") == reference_key("ABc")
-    assert reference_key("   ") is None and reference_key(None) is None
+    assert reference_key("   ") is None
+    assert reference_key(None) is None
 
 
 def test_a_line_matches_by_reference_and_signed_amount_and_a_movement_once():
@@ -57,7 +58,8 @@ def test_a_line_of_zero_is_refused(fen):
 
 
 def test_line_amounts_keep_their_sign_within_the_bound():
-    assert check_line_amount(-1) == -1 and check_line_amount(10**13) == 10**13
+    assert check_line_amount(-1) == -1
+    assert check_line_amount(10**13) == 10**13
     with pytest.raises(InvalidInput):
         check_line_amount(-(10**13) - 1)
 

@@ -137,7 +137,8 @@ def test_a_sign_for_decides_every_undecided_line():
     with pytest.raises(InvalidInput) as undecided:
         check_every_line_decided([1, 2, 3], [2])
     assert undecided.value.code == "transfer.lines_undecided"
-    assert undecided.value.extra == {"undecided_item_ids": [1, 3]} and undecided.value.params == {"count": 2}
+    assert undecided.value.extra == {"undecided_item_ids": [1, 3]}
+    assert undecided.value.params == {"count": 2}
 
 
 def test_a_completed_transfer_with_a_rejected_line_is_partly_rejected():

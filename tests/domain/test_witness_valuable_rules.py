@@ -45,7 +45,8 @@ def test_a_valuable_is_photographed_and_valued(has_photo, is_valued, missing):
             check_valuable_documented(
                 "PDGA-2026-000001", ItemCategory.VALUABLES, has_photo=has_photo, is_valued=is_valued
             )
-        assert refused.value.code == "item.valuable_undocumented" and "PDGA-2026-000001" in str(refused.value)
+        assert refused.value.code == "item.valuable_undocumented"
+        assert "PDGA-2026-000001" in str(refused.value)
 
 
 def test_file_only_stage_transfer_while_holding_items():

@@ -11,7 +11,8 @@ from custody.domain.workdays import DayKind, Override, WorkCalendar, library_kno
 def test_a_period_whose_last_day_is_a_holiday_ends_on_the_first_working_day_after_it():
     # National Day 2026: 1–7 October off, Saturday 10 October worked (State Council arrangement).
     shift = shift_last_day(date(2026, 10, 1), WorkCalendar())
-    assert shift is not None and shift.new_last_day == date(2026, 10, 8)
+    assert shift is not None
+    assert shift.new_last_day == date(2026, 10, 8)
     assert "国庆节" in shift.reasons
 
 
@@ -19,7 +20,8 @@ def test_a_tiaoxiu_working_weekend_is_a_working_day_and_an_ordinary_weekend_is_n
     calendar = WorkCalendar()
     assert shift_last_day(date(2026, 10, 10), calendar) is None  # Saturday, worked (调休)
     weekend = shift_last_day(date(2026, 10, 17), calendar)
-    assert weekend is not None and weekend.new_last_day == date(2026, 10, 19)
+    assert weekend is not None
+    assert weekend.new_last_day == date(2026, 10, 19)
 
 
 def test_an_override_makes_a_day_off_or_a_working_day_whatever_the_package_says():
@@ -31,7 +33,9 @@ def test_an_override_makes_a_day_off_or_a_working_day_whatever_the_package_says(
     )
     assert shift_last_day(date(2026, 10, 17), calendar) is None
     shift = shift_last_day(date(2026, 10, 19), calendar)
-    assert shift is not None and shift.new_last_day == date(2026, 10, 20) and shift.reasons == ("临时休息日",)
+    assert shift is not None
+    assert shift.new_last_day == date(2026, 10, 20)
+    assert shift.reasons == ("临时休息日",)
 
 
 def test_without_a_calendar_no_period_moves():

@@ -127,7 +127,8 @@ def test_transfer_builder_ticks_scanned_items_keyboard_only(page: Page):
     expect(page.locator("[data-pick-status]")).to_contain_text("PDGA-1999-000001")
     page.locator("#submit").focus()
     ring = focus_ring(page)
-    assert ring["outlineStyle"] != "none" and ring["outlineWidth"] >= 2, ring
+    assert ring["outlineStyle"] != "none", ring
+    assert ring["outlineWidth"] >= 2, ring
     with page.expect_navigation():
         page.keyboard.press("Enter")
     rows = page.locator("table.lines tbody tr")

@@ -310,7 +310,8 @@ def judge_signs(page: Page, j: Journey) -> None:
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.locator("[data-accept-all]").click()  # 全部签收: only after confirming
     expect(page.locator("table.lines input[value=accept]:checked")).to_have_count(2)
-    assert asked and "2" in asked[0], asked
+    assert asked, asked
+    assert "2" in asked[0], asked
     submit(page, "#submit")
     expect(page.locator(".flash-success")).to_have_text(
         zh("Signed for %(accepted)s lines, rejected %(rejected)s.", accepted=2, rejected=0)

@@ -42,7 +42,8 @@ def submit(page: Page, selector: str) -> None:
 
 def pdf_text(page: Page, href: str) -> str:
     answer = page.request.get(href)  # the browser context's session cookie
-    assert answer.ok and answer.headers["content-type"].startswith("application/pdf"), answer.status
+    assert answer.ok, answer.status
+    assert answer.headers["content-type"].startswith("application/pdf"), answer.status
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.body())).pages)
     return re.sub(r"\s+", "", text)  # a table cell wraps long references over lines
 

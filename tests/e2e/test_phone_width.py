@@ -47,7 +47,9 @@ def each_card_shows_its_tick(page: Page, selector: str) -> None:
     assert cards.count() >= 1
     for n in range(cards.count()):
         box = cards.nth(n).locator("input[type=checkbox]").bounding_box()
-        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE_390["width"], box
+        assert box, box
+        assert box["x"] >= 0, box
+        assert box["x"] + box["width"] <= PHONE_390["width"], box
 
 
 class ApiWithSecondFactor(Api):
@@ -97,7 +99,8 @@ def test_the_keepers_pages_and_every_home_fit_a_390_px_phone(page: Page):
     row = page.locator(f"#batch .batch-row[data-code='{bag['label_code']}']")
     expect(row).to_contain_text(bag["name"])
     box = row.bounding_box()
-    assert box and box["x"] + box["width"] <= PHONE_390["width"], box
+    assert box, box
+    assert box["x"] + box["width"] <= PHONE_390["width"], box
     no_sideways_scrolling(page)
 
     page.goto(f"/checkouts/{release_id}")  # release: each item a card, ticked by scanning it

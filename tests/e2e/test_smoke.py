@@ -79,7 +79,9 @@ def test_keyboard_only_login_with_visible_focus(page: Page):
     page.goto("/login")
     # The username field has the focus on arrival; a keyboard user types, tabs and presses Enter.
     ring = focus_ring(page)
-    assert ring["id"] == "username" and ring["outlineStyle"] != "none" and ring["outlineWidth"] >= 2, ring
+    assert ring["id"] == "username", ring
+    assert ring["outlineStyle"] != "none", ring
+    assert ring["outlineWidth"] >= 2, ring
     page.keyboard.type("police_keeper")
     page.keyboard.press("Tab")
     assert focus_ring(page)["id"] == "password"
@@ -93,7 +95,9 @@ def test_keyboard_only_login_with_visible_focus(page: Page):
     page.locator("body").focus()
     page.keyboard.press("Tab")
     ring = focus_ring(page)
-    assert ring["text"] == "跳到正文" and ring["inViewport"] and ring["outlineWidth"] >= 2, ring
+    assert ring["text"] == "跳到正文", ring
+    assert ring["inViewport"], ring
+    assert ring["outlineWidth"] >= 2, ring
     screenshot(page, "focus-skip-link")
     seen = []
     for _ in range(40):  # until the focus leaves the page after its last control
@@ -102,8 +106,12 @@ def test_keyboard_only_login_with_visible_focus(page: Page):
         if ring["tag"] == "body":
             break
         seen.append(ring["id"] or ring["text"])
-        assert ring["outlineStyle"] != "none" and ring["outlineWidth"] >= 2 and ring["inViewport"], ring
-    assert "scan-code" in seen and "lang-select" in seen and "首页" in seen, seen
+        assert ring["outlineStyle"] != "none", ring
+        assert ring["outlineWidth"] >= 2, ring
+        assert ring["inViewport"], ring
+    assert "scan-code" in seen, seen
+    assert "lang-select" in seen, seen
+    assert "首页" in seen, seen
 
     page.locator("body").focus()
     page.keyboard.press("Tab")
@@ -162,7 +170,8 @@ def test_scan_box_opens_the_scanned_label_or_feeds_the_current_batch(page: Page)
     page.keyboard.type("PDGA-2026-000003")
     with page.expect_request(lambda request: "/scan?" in request.url) as scan:
         page.keyboard.press("Enter")
-    assert scan.value.url.endswith("/scan?code=PDGA-2026-000003") and scan.value.is_navigation_request()
+    assert scan.value.url.endswith("/scan?code=PDGA-2026-000003")
+    assert scan.value.is_navigation_request()
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,8 @@ def test_a_scan_while_the_cursor_is_in_the_condition_field_goes_to_the_batch(pag
         page.locator("#submit").click()
     expect(page.locator(".flash-success")).to_be_visible()
     stored = keeper("GET", f"/api/v1/items/{bag['id']}")
-    assert stored["location"]["state"] == "in_storage" and stored["location"]["condition"] == "封装完好"
+    assert stored["location"]["state"] == "in_storage"
+    assert stored["location"]["condition"] == "封装完好"
 
 
 def test_a_batch_refuses_a_car_kept_at_the_impound_lot_line_by_line(page: Page):
@@ -117,7 +118,9 @@ def test_a_prosecutor_signs_for_a_transfer_by_scanning_on_a_phone(page: Page):
         line = page.locator(f"tr[data-code='{item['label_code']}']")
         expect(line.locator("input[type=radio][value=accept]")).to_be_checked()
         box = line.locator(".decision-cell").bounding_box()
-        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE_390["width"], box  # visible
+        assert box, "the decision cell is not shown"
+        assert box["x"] >= 0, box  # visible: not off the left edge
+        assert box["x"] + box["width"] <= PHONE_390["width"], box  # nor off the right one
 
     scan_line(items[0])
     expect(page.locator("[data-decided-count]")).to_have_text("1")
@@ -171,7 +174,8 @@ def test_a_keeper_scans_the_shelf_then_two_items_on_a_phone_and_prints_the_hand_
         stored = keeper("GET", f"/api/v1/items/{item['id']}")
         assert stored["location"]["state"] == "in_storage", stored["location"]
     record = page.request.get(link.get_attribute("href") or "")
-    assert record.ok and record.body().startswith(b"%PDF-")
+    assert record.ok
+    assert record.body().startswith(b"%PDF-")
 
 
 def test_the_approver_of_a_cash_confiscation_sees_the_amount(page: Page):

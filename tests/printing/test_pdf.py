@@ -110,7 +110,8 @@ def test_seizure_list_prints_the_case_the_lines_and_the_signature_captions():
         "浦东新区涉案财物管理中心",
         "第 1 页 共 1 页",
     )
-    assert "拒绝签名" not in text and "不在场" not in text
+    assert "拒绝签名" not in text
+    assert "不在场" not in text
     assert PdfReader(io.BytesIO(pdf)).metadata.title == "扣押清单 KY-2026-0001"
 
 
@@ -135,7 +136,8 @@ def test_a_long_list_paginates_with_page_numbers_and_repeated_headers():
     for i in range(1, 121):
         assert everything.count(f"PDGA-2026-{i:06d}") == 1
     # Signatures come once, after the last line.
-    assert "办案人员（签名）" in texts[-1] and all("办案人员（签名）" not in t for t in texts[:-1])
+    assert "办案人员（签名）" in texts[-1]
+    assert all("办案人员（签名）" not in t for t in texts[:-1])
 
 
 def test_a_cell_longer_than_a_page_is_split_not_lost():
@@ -346,7 +348,8 @@ def test_small_formatters():
     assert format_datetime(datetime(2026, 12, 31, 16, 5, tzinfo=UTC)) == "2027年1月1日 00:05"
     assert format_datetime(datetime(2026, 1, 2, 3, 4)) == "2026年1月2日 03:04"  # naive: taken as is
     assert format_datetime(date(2026, 1, 2)) == "2026年1月2日"
-    assert format_datetime(None) == "" and format_datetime("待定") == "待定"
+    assert format_datetime(None) == ""
+    assert format_datetime("待定") == "待定"
 
 
 def test_wrap_chars_keeps_to_the_line_budget():
@@ -354,7 +357,8 @@ def test_wrap_chars_keeps_to_the_line_budget():
 
     register_fonts()
     lines = wrap_chars("苹果手机" * 20, 60, FONT, 8, max_lines=2)
-    assert len(lines) == 2 and lines[-1].endswith("…")
+    assert len(lines) == 2
+    assert lines[-1].endswith("…")
     assert wrap_chars("现金", 60, FONT, 8, max_lines=2) == ["现金"]
 
 
@@ -372,7 +376,8 @@ def test_label_sheet_fills_pages_of_the_layout_and_prints_code_name_and_case():
     assert len(texts) == math.ceil(50 / layout.per_page) == 3
     for number, text in enumerate(texts, start=1):
         assert_contains(text, f"第 {number} 页 共 3 页")
-    assert texts[0].count("PDGA-2026-") == layout.per_page and texts[2].count("PDGA-2026-") == 50 - 2 * 24
+    assert texts[0].count("PDGA-2026-") == layout.per_page
+    assert texts[2].count("PDGA-2026-") == 50 - 2 * 24
     everything = "".join(texts)
     for label in labels(50):
         assert_contains(everything, label.code, label.name)
@@ -384,7 +389,9 @@ def test_label_sheet_truncates_long_names_keeps_long_codes_and_can_skip_used_pos
     items = [Label("X" * 32, long_name, "A-1"), {"code": "PD-1", "name": "现金"}]
     texts = pages_text(label_sheet_pdf(items, layout=LabelLayout(columns=2, rows=2, outline=False), skip=3))
     assert len(texts) == 2  # 3 skipped + 2 labels on 4 positions a page
-    assert "X" * 32 in texts[0] and "…" in texts[0] and "耳机一副" not in texts[0]
+    assert "X" * 32 in texts[0]
+    assert "…" in texts[0]
+    assert "耳机一副" not in texts[0]
     assert_contains(texts[1], "PD-1", "现金")
 
 
@@ -424,9 +431,10 @@ def test_qr_modules_are_drawn_exactly():
 
 def test_qr_svg_is_an_inline_full_size_qr_code():
     svg = qr_svg("PD-1")
-    assert (
-        svg.startswith("<svg") and "<?xml" not in svg and "<title>PD-1</title>" in svg and 'class="qr"' in svg
-    )
+    assert svg.startswith("<svg")
+    assert "<?xml" not in svg
+    assert "<title>PD-1</title>" in svg
+    assert 'class="qr"' in svg
     assert not segno.make_qr("PD-1", error="m").is_micro  # short codes must not become Micro QR
 
 

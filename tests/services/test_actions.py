@@ -23,7 +23,8 @@ def test_an_item_awaiting_check_in_is_checked_in_by_the_keeper_and_transferred_b
     item = register(case, category=ItemCategory.GOODS)
     assert item_actions(act("police_keeper"), item)[:1] == ["check_in"]
     officer = item_actions(act("police_officer"), item)
-    assert "check_in" not in officer and "transfer" not in officer  # not received yet
+    assert "check_in" not in officer
+    assert "transfer" not in officer
     assert "propose_correction" in officer
     assert item_actions(act("prosecutor"), item) == []  # another agency: nothing
     assert item_actions(act("auditor"), item) == []
@@ -32,9 +33,13 @@ def test_an_item_awaiting_check_in_is_checked_in_by_the_keeper_and_transferred_b
 def test_a_stored_item_is_moved_by_the_keeper_and_offered_by_the_officer(app):
     _case, [item] = stored_items(1)
     keeper = item_actions(act("police_keeper"), item)
-    assert "move" in keeper and "check_in" not in keeper and "transfer" not in keeper
+    assert "move" in keeper
+    assert "check_in" not in keeper
+    assert "transfer" not in keeper
     officer = item_actions(act("police_officer"), item)
-    assert "transfer" in officer and "propose_disposition" in officer and "move" not in officer
+    assert "transfer" in officer
+    assert "propose_disposition" in officer
+    assert "move" not in officer
     assert item_actions(act("judge"), item) == []
 
 
@@ -110,7 +115,9 @@ def test_a_custodian_that_no_longer_handles_the_case_may_still_transfer_its_item
     case, _stored = stored_items(1)
     _to_court(case)
     police = case_actions(db.session, act("police_officer"), case)
-    assert "transfer" in police and "register" not in police and "move_case" not in police
+    assert "transfer" in police
+    assert "register" not in police
+    assert "move_case" not in police
     assert "transfer" in case_actions(db.session, act("judge"), case)  # the court now handles it
 
 

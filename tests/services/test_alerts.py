@@ -55,8 +55,11 @@ def test_into_storage_alert_goes_to_the_custodians_officers_keepers_and_approver
     for username in ("prosecutor", "judge", "court_keeper", "admin"):
         assert alerts_for(db.session, act(username)) == [], username
     [alert] = alerts_for(db.session, act("police_officer"), now=item.seized_at + timedelta(hours=24) + MINUTE)
-    assert alert.overdue and alert.item_ids == (item.id,) and alert.labels == (item.label_code,)
-    assert alert.case_ref == case.police_case_no and alert.agency_id == agency("PDGA").id
+    assert alert.overdue
+    assert alert.item_ids == (item.id,)
+    assert alert.labels == (item.label_code,)
+    assert alert.case_ref == case.police_case_no
+    assert alert.agency_id == agency("PDGA").id
     assert alert.due_at == item.seized_at + timedelta(hours=24)
 
 
@@ -90,7 +93,9 @@ def test_late_check_out_return(app):
     db.session.commit()
     assert alerts_for(db.session, act("police_keeper")) == []
     [late] = alerts_for(db.session, act("police_keeper"), now=checkout.due_at + MINUTE)
-    assert late.rule is AlertRule.CHECKOUT_RETURN and late.overdue and late.record_ref == checkout.checkout_no
+    assert late.rule is AlertRule.CHECKOUT_RETURN
+    assert late.overdue
+    assert late.record_ref == checkout.checkout_no
     checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="完好")
     db.session.commit()
     assert alerts_for(db.session, act("police_keeper"), now=checkout.due_at + MINUTE) == []
@@ -102,11 +107,9 @@ def test_freeze_renewal_window_renewal_and_lapse(app):
     order = freeze(item, months=1, start=today - timedelta(days=20))
     due = end_of_local_day(order.expires_on)
     [alert] = alerts_for(db.session, act("police_officer"))
-    assert (
-        alert.rule is AlertRule.FREEZE_EXPIRY
-        and alert.state is AlertState.APPROACHING
-        and alert.due_at == due
-    )
+    assert alert.rule is AlertRule.FREEZE_EXPIRY
+    assert alert.state is AlertState.APPROACHING
+    assert alert.due_at == due
     assert alerts_for(db.session, act("police_keeper")) == []  # officers renew freezes
 
     freezes.renew_freeze(db.session, act("police_officer"), order.id, doc_no="续冻[2026]1号", period_months=6)
@@ -114,13 +117,15 @@ def test_freeze_renewal_window_renewal_and_lapse(app):
     assert alerts_for(db.session, act("police_officer")) == []
     renewed_due = end_of_local_day(order.expires_on)
     [again] = alerts_for(db.session, act("police_officer"), now=renewed_due - timedelta(days=3))
-    assert again.state is AlertState.APPROACHING and again.detail["renewals"] == 1
+    assert again.state is AlertState.APPROACHING
+    assert again.detail["renewals"] == 1
 
     # Not renewed a second time: once the lapse is recorded, the alert stays overdue.
     freezes.record_lapses(db.session, now=renewed_due + MINUTE)
     db.session.commit()
     [lapsed] = alerts_for(db.session, act("police_officer"), now=renewed_due + timedelta(days=40))
-    assert lapsed.overdue and lapsed.record_id == order.id
+    assert lapsed.overdue
+    assert lapsed.record_id == order.id
 
 
 def test_supplementary_investigation_month(app):
@@ -146,7 +151,9 @@ def test_supplementary_investigation_month(app):
         alerts_for(db.session, act("police_officer"), now=month_later),
         rule=AlertRule.SUPPLEMENTARY_INVESTIGATION,
     )
-    assert alert.overdue and alert.record_ref == back.transfer_no and alert.detail["round"] == 1
+    assert alert.overdue
+    assert alert.record_ref == back.transfer_no
+    assert alert.detail["round"] == 1
     assert alert.agency_id == agency("PDGA").id
     assert (
         filter_alerts(
@@ -204,8 +211,11 @@ def test_judgment_starts_the_six_month_execution_clock(app):
     db.session.rollback()
     assert alerts_for(db.session, act("judge")) == []
     [alert] = alerts_for(db.session, act("judge"), now=app_clock.now() + timedelta(days=190))
-    assert alert.rule is AlertRule.COURT_EXECUTION and alert.overdue and set(alert.item_ids) == set(ids)
-    assert alert.record_id == judgment.id and alert.agency_id == agency("PDFY").id
+    assert alert.rule is AlertRule.COURT_EXECUTION
+    assert alert.overdue
+    assert set(alert.item_ids) == set(ids)
+    assert alert.record_id == judgment.id
+    assert alert.agency_id == agency("PDFY").id
 
 
 def test_closing_the_case_with_items_held_alerts_after_the_grace_period(app):
@@ -227,13 +237,16 @@ def test_closing_the_case_with_items_held_alerts_after_the_grace_period(app):
         reason="不应追究刑事责任，撤销案件",
     )
     db.session.commit()
-    assert case.stage is CaseStage.CLOSED and closure.previous_stage is CaseStage.INVESTIGATION
+    assert case.stage is CaseStage.CLOSED
+    assert closure.previous_stage is CaseStage.INVESTIGATION
     [event] = events("case.close")
     assert event.data["held_items"] == 2
     assert alerts_for(db.session, act("police_keeper"), now=closure.closed_at + MINUTE) == []  # 及时
     grace = timedelta(days=app.config["CUSTODY_HELD_AFTER_CLOSE_GRACE_DAYS"])
     [alert] = alerts_for(db.session, act("police_keeper"), now=closure.closed_at + grace + MINUTE)
-    assert alert.rule is AlertRule.HELD_AFTER_CLOSE and alert.overdue and len(alert.item_ids) == 2
+    assert alert.rule is AlertRule.HELD_AFTER_CLOSE
+    assert alert.overdue
+    assert len(alert.item_ids) == 2
     with pytest.raises(Conflict):
         milestones.close_case(db.session, act("police_officer"), case.id, legal_basis="x", reason="y")
 
@@ -270,7 +283,8 @@ def test_unrelated_item_must_be_released_within_three_days(app):
         alerts_for(db.session, act("police_officer"), now=due - timedelta(hours=1)),
         rule=AlertRule.UNRELATED_RELEASE,
     )
-    assert alert.due_at == due and alert.state is AlertState.APPROACHING
+    assert alert.due_at == due
+    assert alert.state is AlertState.APPROACHING
     assert alert.record_id == finding.id
     late = filter_alerts(
         alerts_for(db.session, act("police_officer"), now=due + MINUTE), rule=AlertRule.UNRELATED_RELEASE
@@ -303,12 +317,14 @@ def test_public_notice_six_months(app):
         medium="浦东公安分局门户网站",
     )
     db.session.commit()
-    assert notice.notice_no.startswith("GG-PDGA-") and len(notice.lines) == 2
+    assert notice.notice_no.startswith("GG-PDGA-")
+    assert len(notice.lines) == 2
     late = app_clock.now() + timedelta(days=200)
     found = filter_alerts(
         alerts_for(db.session, act("police_officer"), now=late), rule=AlertRule.UNCLAIMED_PROPERTY
     )
-    assert len(found) == 2 and all(a.overdue and a.record_ref == notice.notice_no for a in found)
+    assert len(found) == 2
+    assert all(a.overdue and a.record_ref == notice.notice_no for a in found)
     # (the exact boundaries are covered in tests/domain/test_deadlines.py)
     with pytest.raises(PermissionDenied):
         milestones.publish_notice(

@@ -54,8 +54,10 @@ def test_a_lots_total_is_split_by_appraised_value_and_recorded_with_reference_an
     assert len(executed) == 3
     for event in executed:
         lot = event.data["lot"]
-        assert lot["auction_ref"] == "（2026）沪0115拍12号 第3标的" and lot["total_fen"] == 100_000
-        assert lot["split"] == "appraised" and len(lot["buyer_sha256"]) == 64
+        assert lot["auction_ref"] == "（2026）沪0115拍12号 第3标的"
+        assert lot["total_fen"] == 100_000
+        assert lot["split"] == "appraised"
+        assert len(lot["buyer_sha256"]) == 64
         assert "上海某拍卖买受人" not in str(event.data)  # the buyer only as a salted commitment
     assert sum(e.data["proceeds_fen"] for e in executed) == 100_000
 
@@ -71,7 +73,8 @@ def test_each_items_part_reaches_the_sub_ledgers_proceeds_movement(app):
         sale.id,
     )
     [event] = events("money.proceeds")
-    assert event.data["auction_ref"] == sale.lot_auction_ref and event.data["lot_split"] == "appraised"
+    assert event.data["auction_ref"] == sale.lot_auction_ref
+    assert event.data["lot_split"] == "appraised"
     assert {p["item_id"]: p["proceeds_fen"] for p in event.data["sale_parts"]} == {a.id: 333, b.id: 667}
 
 

@@ -58,7 +58,8 @@ def test_a_back_dated_entry_needs_a_real_reason(app, reason):
     item = seized(30)
     with pytest.raises(InvalidInput) as refused:
         check_in(item, hours_ago=29, reason=reason)
-    assert refused.value.code == "item.backdate_reason" and "reason" in refused.value.fields
+    assert refused.value.code == "item.backdate_reason"
+    assert "reason" in refused.value.fields
     db.session.rollback()
     check_in(item, hours_ago=29, reason="网络中断补录")  # four characters or more, saying something
 
@@ -80,10 +81,8 @@ def test_a_time_may_not_precede_the_items_last_recorded_step(app):
                 occurred_at=app_clock.now() - timedelta(hours=hours_ago),
                 reason=REASON,
             )
-        assert (
-            before_check_in.value.code == "item.before_last_step"
-            and "occurred_at" in before_check_in.value.fields
-        )
+        assert before_check_in.value.code == "item.before_last_step"
+        assert "occurred_at" in before_check_in.value.fields
         db.session.rollback()
     storage.move(
         db.session,
@@ -140,7 +139,9 @@ def test_an_entry_on_time_is_judged_by_when_it_happened(app):
     fresh = seized(3)
     check_in(fresh, hours_ago=2, where="R1-B-01")  # back-dated and still inside the 24 hours when recorded
     verdict = last_event(fresh, "item.check_in").data["into_storage"]
-    assert verdict["late"] is False and verdict["judged_by"] == "recorded_at" and verdict["hours"] == 3.0
+    assert verdict["late"] is False
+    assert verdict["judged_by"] == "recorded_at"
+    assert verdict["hours"] == 3.0
 
 
 def test_placing_an_item_outside_is_judged_the_same_way(app):
@@ -163,15 +164,17 @@ def test_the_domain_rules():
     from custody.domain.items import is_backdated, is_real_reason
 
     now = app_clock.now()
-    assert not is_backdated(now - timedelta(minutes=10), now) and is_backdated(
-        now - timedelta(minutes=11), now
-    )
+    assert not is_backdated(now - timedelta(minutes=10), now)
+    assert is_backdated(now - timedelta(minutes=11), now)
     assert judged_at(now - timedelta(minutes=5), now) == now - timedelta(minutes=5)
     assert judged_at(now - timedelta(hours=5), now) == now
-    assert is_real_reason("网络中断补录") and is_real_reason("late scan") and not is_real_reason("...!")
+    assert is_real_reason("网络中断补录")
+    assert is_real_reason("late scan")
+    assert not is_real_reason("...!")
     seized_at = now - timedelta(hours=30)
     court = into_storage_judgement(AgencyKind.COURT, seized_at, now - timedelta(hours=29), now)
-    assert court["late"] is False and court["limit_hours"] is None  # 及时: a reminder, never late
+    assert court["late"] is False
+    assert court["limit_hours"] is None
 
 
 # -- the supervisors' list --------------------------------------------------------------------------
@@ -191,7 +194,9 @@ def test_supervisors_see_back_dated_entries(app):
             db.session,
             db.session.scalars(backdating.backdated_query(db.session, act(username), late_only=True)).all(),
         )
-        assert entry.label_code == late.label_code and entry.late and entry.hours_earlier == 29.0
+        assert entry.label_code == late.label_code
+        assert entry.late
+        assert entry.hours_earlier == 29.0
         assert entry.event.reason == REASON
     assert db.session.scalars(backdating.backdated_query(db.session, act("prosecutor_approver"))).all() == []
     for username in ("police_keeper", "police_officer"):

@@ -68,8 +68,11 @@ def test_each_origin_is_opened_by_its_own_kind_of_agency(app):
     }
     for n, ((user, origin), stage) in enumerate(starts.items()):
         case = _open(user, origin, f"号{n}", referring_body="浦东新区监察委员会")
-        assert case.stage is stage and case.origin is origin and case.police_case_no is None
-        assert case.handling_agency_id == act(user).agency_id and case.first_number == f"号{n}"
+        assert case.stage is stage
+        assert case.origin is origin
+        assert case.police_case_no is None
+        assert case.handling_agency_id == act(user).agency_id
+        assert case.first_number == f"号{n}"
     with pytest.raises(Conflict) as duplicate:
         _open("judge", CaseOrigin.PRIVATE_PROSECUTION, "号2")
     assert duplicate.value.code == "case.duplicate"
@@ -110,7 +113,8 @@ def test_a_self_investigated_case_moves_to_prosecution_review_inside_the_procura
     )
     db.session.commit()
     fresh = db.session.get(Case, case.id)
-    assert fresh.stage is CaseStage.TRIAL and fresh.court_case_no == "(2026)沪0115刑初7号"
+    assert fresh.stage is CaseStage.TRIAL
+    assert fresh.court_case_no == "(2026)沪0115刑初7号"
     assert db.session.get(Item, item.id).custodian_agency.code == "PDFY"
 
 
@@ -143,7 +147,9 @@ def test_a_referred_case_goes_back_to_the_supervisory_commission_at_most_twice_f
     [late] = [
         a for a in alerts.all_alerts(db.session, now=month_later) if a.rule is AlertRule.SUPPLEMENTARY_INQUIRY
     ]
-    assert late.overdue and late.case_id == case.id and late.agency_id == agency("PDJC").id
+    assert late.overdue
+    assert late.case_id == case.id
+    assert late.agency_id == agency("PDJC").id
     case_moves.record_inquiry_return(db.session, act("prosecutor"), case.id)
     db.session.commit()
     assert not [
@@ -217,8 +223,10 @@ def test_an_appeal_moves_the_case_to_the_appeal_court_and_execution_returns_to_t
     )
     db.session.commit()
     moved = db.session.get(Case, case.id)
-    assert moved.handling_agency_id == appeal_court.id and moved.appeal_case_no == "(2026)沪01刑终5号"
-    assert moved.court_case_no == "(2026)沪0115刑初77号" and moved.latest_number == "(2026)沪01刑终5号"
+    assert moved.handling_agency_id == appeal_court.id
+    assert moved.appeal_case_no == "(2026)沪01刑终5号"
+    assert moved.court_case_no == "(2026)沪0115刑初77号"
+    assert moved.latest_number == "(2026)沪01刑终5号"
     milestones.record_judgment(
         db.session,
         act("appeal_judge"),
@@ -228,7 +236,8 @@ def test_an_appeal_moves_the_case_to_the_appeal_court_and_execution_returns_to_t
     )
     db.session.commit()
     judged = db.session.get(Case, case.id)
-    assert judged.stage is CaseStage.EXECUTION and judged.handling_agency_id == agency("PDFY").id
+    assert judged.stage is CaseStage.EXECUTION
+    assert judged.handling_agency_id == agency("PDFY").id
 
 
 def test_jurisdiction_moves_to_another_agency_of_the_same_kind_with_its_own_number(app):
@@ -262,8 +271,10 @@ def test_jurisdiction_moves_to_another_agency_of_the_same_kind_with_its_own_numb
     )
     db.session.commit()
     moved = db.session.get(Case, case.id)
-    assert moved.handling_agency_id == other.id and moved.police_agency_id == other.id
-    assert moved.police_case_no == "沪公(闵)立字[2026]9号" and moved.stage is CaseStage.INVESTIGATION
+    assert moved.handling_agency_id == other.id
+    assert moved.police_agency_id == other.id
+    assert moved.police_case_no == "沪公(闵)立字[2026]9号"
+    assert moved.stage is CaseStage.INVESTIGATION
     assert db.session.get(Item, item.id).custodian_agency_id == other.id
 
 
@@ -280,7 +291,8 @@ def test_a_merged_case_takes_its_items_into_the_other_case(app):
     db.session.commit()
     assert db.session.get(Item, item.id).case_id == main_case.id
     merged = db.session.get(Case, absorbed.id)
-    assert merged.stage is CaseStage.CLOSED and merged.merged_into_id == main_case.id
+    assert merged.stage is CaseStage.CLOSED
+    assert merged.merged_into_id == main_case.id
     assert not [
         a
         for a in alerts.all_alerts(db.session)

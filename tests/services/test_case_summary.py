@@ -69,5 +69,6 @@ def test_disposed_items_leave_the_value_and_cash_counts_at_its_amount(app):
     )
     db.session.commit()
     summary = case_summary(db.session, case.id)
-    assert summary.item_count == 2 and summary.total_value_fen == 50_000
+    assert summary.item_count == 2
+    assert summary.total_value_fen == 50_000
     assert cash.estimated_value_fen is None

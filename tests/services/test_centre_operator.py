@@ -286,7 +286,8 @@ def test_the_operators_keepers_see_items_awaiting_check_in_and_in_their_centre_b
         external_place="某停车场",
     )
     seen = {i.id for i in db.session.scalars(items.items_query(keeper, items.ItemQuery()))}
-    assert waiting.id in seen and outside.id not in seen
+    assert waiting.id in seen
+    assert outside.id not in seen
     # The operator's other staff would see nothing: it has keepers only, and no admins see case data.
     assert act("admin").operated_centre_ids == frozenset()
 

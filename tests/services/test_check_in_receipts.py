@@ -27,9 +27,12 @@ def test_a_batch_check_in_writes_its_hand_over_record_with_the_check_ins(app):
         handed_over_by="  王  建国 ",
     )
     db.session.commit()
-    assert receipt.receipt_no.startswith("RK-PDGA-") and receipt.receipt_no.endswith("-000001")
-    assert receipt.handed_over_by == "王 建国" and receipt.received_by.username == "police_keeper"
-    assert receipt.location.code == "R1-B-02" and receipt.agency.code == "PDGA"
+    assert receipt.receipt_no.startswith("RK-PDGA-")
+    assert receipt.receipt_no.endswith("-000001")
+    assert receipt.handed_over_by == "王 建国"
+    assert receipt.received_by.username == "police_keeper"
+    assert receipt.location.code == "R1-B-02"
+    assert receipt.agency.code == "PDGA"
     assert [(line.line_no, line.item_id, line.condition) for line in receipt.lines] == [
         (1, first.id, "封存完好"),
         (2, second.id, "封存完好"),
@@ -40,7 +43,8 @@ def test_a_batch_check_in_writes_its_hand_over_record_with_the_check_ins(app):
     again = storage.check_in_batch(
         db.session, act("police_keeper"), [register(case).label_code], location_id=location("R1-B-02").id
     )
-    assert again.receipt_no.endswith("-000002") and again.handed_over_by is None
+    assert again.receipt_no.endswith("-000002")
+    assert again.handed_over_by is None
 
 
 def test_a_refused_batch_writes_no_receipt(app):

@@ -57,14 +57,16 @@ def test_full_check_out_and_return(app):
     case, stored = stored_items(2)
     home = stored[0].storage_location_id
     checkout = released([i.id for i in stored])
-    assert checkout.status is CheckoutStatus.RELEASED and checkout.checkout_no.startswith("DY-PDGA-")
+    assert checkout.status is CheckoutStatus.RELEASED
+    assert checkout.checkout_no.startswith("DY-PDGA-")
     assert all(db.session.get(Item, i.id).location_state is LocationState.CHECKED_OUT for i in stored)
     assert db.session.get(Item, stored[0].id).storage_location_id == home  # the shelf waits for it
     checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="封存完好")
     db.session.commit()
     assert checkout.status is CheckoutStatus.RETURNED
     item = db.session.get(Item, stored[0].id)
-    assert item.location_state is LocationState.IN_STORAGE and item.storage_location_id == home
+    assert item.location_state is LocationState.IN_STORAGE
+    assert item.storage_location_id == home
     assert item.condition == "封存完好"
     assert [e.action for e in events(item_id=item.id)][-4:] == [
         "checkout.request",
@@ -160,7 +162,8 @@ def test_return_checks_and_records_discrepancies(app):
     db.session.commit()
     assert checkout.status is CheckoutStatus.RELEASED  # one item still out
     [line] = [line for line in checkout.lines if line.item_id == stored[0].id]
-    assert line.discrepancy is Discrepancy.DAMAGE and line.discrepancy_note == "鉴定中跌落"
+    assert line.discrepancy is Discrepancy.DAMAGE
+    assert line.discrepancy_note == "鉴定中跌落"
     assert events("item.return", item_id=stored[0].id)[0].data["discrepancy"] == "damage"
     with pytest.raises(InvalidInput):
         checkouts.return_items(
@@ -388,8 +391,10 @@ def test_returning_everything_closes_a_pending_extension(app):
     checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="完好")
     db.session.commit()
     [extension] = checkout.extensions
-    assert extension.status is ExtensionStatus.REJECTED and extension.decided_by_id is None
-    assert extension.decision_reason and extension.decided_at is not None
+    assert extension.status is ExtensionStatus.REJECTED
+    assert extension.decided_by_id is None
+    assert extension.decision_reason
+    assert extension.decided_at is not None
     with pytest.raises(Conflict) as late:
         checkouts.decide_extension(db.session, act("police_approver"), checkout.id, approve=True)
     assert late.value.code in ("checkout.closed", "checkout.no_extension")
@@ -397,7 +402,8 @@ def test_returning_everything_closes_a_pending_extension(app):
     db.session.refresh(checkout)
     assert checkout.due_at == due
     [auto] = events("checkout.extension_reject", item_id=item.id)
-    assert auto.actor_user_id is None and auto.reason == extension.decision_reason
+    assert auto.actor_user_id is None
+    assert auto.reason == extension.decision_reason
     assert auto.data["automatic"] is True
 
 
@@ -451,14 +457,16 @@ def test_release_only_to_the_registered_person(app):
     for wrong in ("张三", "鉴定人 钱工", "上海市公安局物证鉴定中心（钱工）"):
         with pytest.raises(InvalidInput) as refused:
             checkouts.release_checkout(db.session, act("police_keeper"), checkout.id, released_to=wrong)
-        assert refused.value.status == 422 and "released_to" in refused.value.fields
+        assert refused.value.status == 422
+        assert "released_to" in refused.value.fields
         assert refused.value.params["name"] == LAB.name
         db.session.rollback()
     assert db.session.get(Item, item.id).location_state is LocationState.IN_STORAGE
     assert events("item.release", item_id=item.id) == []
     checkouts.release_checkout(db.session, act("police_keeper"), checkout.id, released_to="   ")  # none given
     db.session.commit()
-    assert checkout.status is CheckoutStatus.RELEASED and checkout.released_to == LAB.name
+    assert checkout.status is CheckoutStatus.RELEASED
+    assert checkout.released_to == LAB.name
     assert events("item.release", item_id=item.id)[0].data["released_to"] == LAB.name
 
 
@@ -488,5 +496,6 @@ def test_a_check_out_that_is_over_says_so(app, ending):
     for attempt in attempts:
         with pytest.raises(Conflict) as over:
             attempt()
-        assert over.value.code == "checkout.closed" and over.value.message == "The check-out is over."
+        assert over.value.code == "checkout.closed"
+        assert over.value.message == "The check-out is over."
         db.session.rollback()

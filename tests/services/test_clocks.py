@@ -47,7 +47,8 @@ def test_a_deadline_whose_last_day_is_a_holiday_moves_to_the_next_working_day_an
     db.session.commit()
     [alert] = rule_alerts(AlertRule.UNRELATED_RELEASE, app_clock.now() + timedelta(days=4))
     assert local_date(alert.due_at - timedelta(minutes=1)) == last + timedelta(days=1)
-    assert alert.detail["shifted_from"] == last and alert.detail["shift_reasons"] == ["国务院通知：放假"]
+    assert alert.detail["shifted_from"] == last
+    assert alert.detail["shift_reasons"] == ["国务院通知：放假"]
     # On the holiday itself the release is not yet late.
     on_holiday = app_clock.now() + timedelta(days=3, hours=23)
     assert all(
@@ -79,7 +80,8 @@ def test_with_the_state_councils_calendar_a_deadline_never_ends_on_a_day_off(app
     [alert] = rule_alerts(AlertRule.UNRELATED_RELEASE, app_clock.now() + timedelta(days=30))
     last_day = local_date(alert.due_at - timedelta(minutes=1))
     package = WorkCalendar()
-    assert last_day >= found_on + timedelta(days=3) and package.is_working_day(last_day)
+    assert last_day >= found_on + timedelta(days=3)
+    assert package.is_working_day(last_day)
     skipped = [found_on + timedelta(days=n) for n in range(3, (last_day - found_on).days)]
     assert not any(package.is_working_day(day) for day in skipped)
     assert ("shifted_from" in alert.detail) == bool(skipped)
@@ -108,11 +110,13 @@ def test_the_24_hour_hand_over_is_the_polices_others_get_a_reminder_that_is_neve
         seized_at=app_clock.now() - timedelta(hours=30),
     )
     [police] = rule_alerts(AlertRule.INTO_STORAGE)
-    assert police.overdue and police.agency_id == agency("PDGA").id
+    assert police.overdue
+    assert police.agency_id == agency("PDGA").id
     assert rule_alerts(AlertRule.INTO_STORAGE_TIMELY) == []  # 30 h < the 72 h reminder
     later = app_clock.now() + timedelta(days=30)
     [reminder] = rule_alerts(AlertRule.INTO_STORAGE_TIMELY, later)
-    assert reminder.state is AlertState.APPROACHING and reminder.agency_id == agency("PDJC").id
+    assert reminder.state is AlertState.APPROACHING
+    assert reminder.agency_id == agency("PDJC").id
     assert [a.agency_id for a in rule_alerts(AlertRule.INTO_STORAGE, later)] == [agency("PDGA").id]
 
 
@@ -133,7 +137,8 @@ def test_sealed_real_estate_stays_in_place_with_its_registry_notice_and_no_check
         },
         seized_at=app_clock.now() - timedelta(hours=48),
     )
-    assert house.location_state is LocationState.EXTERNAL and house.external_place == "上海市浦东新区某路1号"
+    assert house.location_state is LocationState.EXTERNAL
+    assert house.external_place == "上海市浦东新区某路1号"
     assert house.details["registry_notice_no"] == "协助执行通知书 2026-12"
     assert not [a for a in rule_alerts(AlertRule.INTO_STORAGE) if house.id in a.item_ids]
     with pytest.raises(InvalidInput):
@@ -164,11 +169,13 @@ def test_the_courts_execution_clocks_run_from_referral_execution_case_and_servic
     court, police = agency("PDFY").id, agency("PDGA").id
     # The judgment is to be served on the police within 10 days.
     [service] = rule_alerts(AlertRule.JUDGMENT_SERVICE, app_clock.now() + timedelta(days=11))
-    assert service.overdue and service.agency_id == court
+    assert service.overdue
+    assert service.agency_id == court
     milestones.record_execution(db.session, act("judge"), case.id, referred_on=today)
     db.session.commit()
     [filing] = rule_alerts(AlertRule.EXECUTION_FILING, app_clock.now() + timedelta(days=9))
-    assert filing.overdue and filing.agency_id == court
+    assert filing.overdue
+    assert filing.agency_id == court
     with pytest.raises(InvalidInput):  # an extension needs the president's approval
         milestones.record_execution(
             db.session, act("judge"), case.id, extended_until=today + timedelta(days=300)

@@ -45,7 +45,8 @@ def test_two_simultaneous_accepts_of_the_same_line(postgres_app):
     assert accept_events(item.id) == 1
     db.session.expire_all()
     stored = db.session.get(Item, item.id)
-    assert stored.custodian_agency.code == "PDJC" and stored.event_count == 4
+    assert stored.custodian_agency.code == "PDJC"
+    assert stored.event_count == 4
 
 
 def test_accept_and_reject_race_exactly_one_decision(postgres_app):

@@ -25,7 +25,8 @@ def test_the_rule_names_each_unconfirmed_item_and_ignores_extras():
     with pytest.raises(InvalidInput) as refused:
         check_items_confirmed([3, 1, 2], [2])
     assert refused.value.code == "items.unconfirmed"
-    assert refused.value.extra["unconfirmed_item_ids"] == [1, 3] and refused.value.params["count"] == 2
+    assert refused.value.extra["unconfirmed_item_ids"] == [1, 3]
+    assert refused.value.params["count"] == 2
     assert "confirmed_item_ids" in refused.value.fields
 
 
@@ -39,7 +40,8 @@ def test_a_release_with_an_item_not_confirmed_releases_nothing(app):
         )
     db.session.rollback()
     assert refused.value.extra["unconfirmed_item_ids"] == [items[1].id]
-    assert len(events()) == before and checkout.status is CheckoutStatus.APPROVED
+    assert len(events()) == before
+    assert checkout.status is CheckoutStatus.APPROVED
     checkouts.release_checkout(
         db.session, act("police_keeper"), checkout.id, confirmed_item_ids=[item.id for item in items]
     )

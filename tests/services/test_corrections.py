@@ -31,7 +31,8 @@ def test_approved_correction_changes_the_value_and_keeps_history(app):
     item = register(open_case(), name="苹果手机", quantity=2)
     chain_before = [(e.item_seq, e.hash) for e in events(item_id=item.id)]
     correction = correct(item, "quantity", "1", reason="清点实为一部")
-    assert correction.old_value == "2" and correction.new_value == "1"
+    assert correction.old_value == "2"
+    assert correction.new_value == "1"
     assert db.session.get(Item, item.id).quantity == 2  # nothing changes until approved
     decide_correction(db.session, act("police_approver"), correction.id, approve=True)
     db.session.commit()
@@ -39,8 +40,10 @@ def test_approved_correction_changes_the_value_and_keeps_history(app):
     history = events(item_id=item.id)
     assert [(e.item_seq, e.hash) for e in history[: len(chain_before)]] == chain_before  # untouched
     fix = history[-1]
-    assert fix.action == "item.correct" and fix.reason == "清点实为一部"
-    assert fix.data["before"] == {"quantity": "2"} and fix.data["after"] == {"quantity": "1"}
+    assert fix.action == "item.correct"
+    assert fix.reason == "清点实为一部"
+    assert fix.data["before"] == {"quantity": "2"}
+    assert fix.data["after"] == {"quantity": "1"}
     assert fix.data["correction_id"] == correction.id
 
 
@@ -103,7 +106,8 @@ def test_personal_data_corrections_leave_only_digests_in_the_permanent_record(ap
     decide_correction(db.session, act("police_approver"), correction.id, approve=True)
     db.session.commit()
     recorded = db.session.scalars(select(AuditEvent.data).where(AuditEvent.item_id == item.id)).all()
-    assert "310115199001015678" not in str(recorded) and "310115199001011234" not in str(recorded)
+    assert "310115199001015678" not in str(recorded)
+    assert "310115199001011234" not in str(recorded)
     assert db.session.get(Item, item.id).owner_id_no == "310115199001015678"
 
 

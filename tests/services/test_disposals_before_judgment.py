@@ -97,7 +97,8 @@ def test_unrelated_property_is_returned_within_three_days_before_any_judgment(ap
             notice_ref="领取通知书 浦公(刑)通字[2026]7号",
         )
     )
-    assert disposition.legal_basis and "第一百四十五条" in disposition.legal_basis
+    assert disposition.legal_basis
+    assert "第一百四十五条" in disposition.legal_basis
     with pytest.raises(Conflict):  # not the holder on the list
         execute(
             disposition,
@@ -111,7 +112,8 @@ def test_unrelated_property_is_returned_within_three_days_before_any_judgment(ap
     assert db.session.get(Item, phone.id).location_state is LocationState.GONE
     assert unrelated_alerts(phone.id) == []
     [event] = events("disposition.execute", item_id=phone.id)
-    assert event.data["ground"] == "unrelated" and event.data["recipient"]["relation"] == "holder"
+    assert event.data["ground"] == "unrelated"
+    assert event.data["recipient"]["relation"] == "holder"
 
 
 def test_contraband_not_needed_as_evidence_is_handed_over_or_destroyed_before_judgment(app):
@@ -205,9 +207,11 @@ def test_early_sale_of_a_lot_is_approved_by_the_agency_head(app):
     prices = {phones[0].id: 120_000, phones[1].id: 100_000, phones[2].id: 80_000}
     execute(lot, receipt_no="拍卖成交确认书 L-1", proceeds_fen=300_000, line_proceeds=prices)
     entries = {line.proceeds_item_id for line in lot.lines}
-    assert len(entries) == 1 and lot.lot_proceeds_fen == 300_000
+    assert len(entries) == 1
+    assert lot.lot_proceeds_fen == 300_000
     entry = db.session.get(Item, entries.pop())
-    assert entry.estimated_value_fen == 300_000 and entry.external_place == "涉案款专户"
+    assert entry.estimated_value_fen == 300_000
+    assert entry.external_place == "涉案款专户"
     assert {line.item_id: line.proceeds_fen for line in lot.lines} == prices
 
 

@@ -75,11 +75,10 @@ def test_confiscation_takes_the_item_out_of_custody_for_good(app):
     assert db.session.get(Item, item.id).disposition_status is DispositionStatus.APPROVED
     execute(disposition, receipt_no="国库回执 2026-001")
     done = db.session.get(Item, item.id)
-    assert done.disposition_status is DispositionStatus.EXECUTED and done.location_state is LocationState.GONE
-    assert (
-        disposition.status is DispositionRecordStatus.EXECUTED
-        and disposition.receipt_no == "国库回执 2026-001"
-    )
+    assert done.disposition_status is DispositionStatus.EXECUTED
+    assert done.location_state is LocationState.GONE
+    assert disposition.status is DispositionRecordStatus.EXECUTED
+    assert disposition.receipt_no == "国库回执 2026-001"
     assert [e.action for e in events(item_id=item.id)][-3:] == [
         "disposition.propose",
         "disposition.approve",
@@ -235,7 +234,8 @@ def test_destruction_needs_a_witness_outside_the_chain_of_custody(app):
     for in_chain in ("police_officer", "police_approver", "police_keeper"):
         with pytest.raises(Conflict) as refused:  # a fact about the item's records, not a permission
             execute(disposition, receipt_no="销毁记录-1", witness=in_chain, witness_password=TEST_PASSWORD)
-        assert refused.value.code == "separation.witness_in_chain" and refused.value.status == 409
+        assert refused.value.code == "separation.witness_in_chain"
+        assert refused.value.status == 409
     with pytest.raises(InvalidInput):
         execute(disposition, receipt_no="销毁记录-1", witness="nobody_by_that_name")
     execute(disposition, receipt_no="销毁记录-1", witness="court_keeper", witness_password=TEST_PASSWORD)
@@ -269,9 +269,12 @@ def test_early_sale_proceeds_replace_the_item_and_follow_the_case(app):
         execute(sale, receipt_no="拍卖成交确认书 A-9")
     execute(sale, receipt_no="拍卖成交确认书 A-9", proceeds_fen=6_350_000)
     proceeds = db.session.get(Item, sale.lines[0].proceeds_item_id)
-    assert proceeds.category is ItemCategory.CASH and proceeds.source_item_id == car.id
-    assert proceeds.details["amount_fen"] == 6_350_000 and proceeds.external_place == "涉案款专户"
-    assert proceeds.location_state is LocationState.EXTERNAL and proceeds.custodian_agency.code == "PDGA"
+    assert proceeds.category is ItemCategory.CASH
+    assert proceeds.source_item_id == car.id
+    assert proceeds.details["amount_fen"] == 6_350_000
+    assert proceeds.external_place == "涉案款专户"
+    assert proceeds.location_state is LocationState.EXTERNAL
+    assert proceeds.custodian_agency.code == "PDGA"
     assert db.session.get(Item, car.id).location_state is LocationState.GONE
     # The proceeds follow the case: they go to the procuratorate with it.
     transfer = send_to_procuratorate(case, [proceeds.id])
@@ -341,7 +344,8 @@ def test_pre_trial_return_only_to_the_owner_or_an_authorised_agent(app):
         receipt_no="发还清单 1",
         recipient=Recipient(name="王某之子", is_agent=True, authorisation_ref="授权委托书 2026-07"),
     )
-    assert giving_back.recipient.name == "王某之子" and giving_back.authorisation_ref == "授权委托书 2026-07"
+    assert giving_back.recipient.name == "王某之子"
+    assert giving_back.authorisation_ref == "授权委托书 2026-07"
     assert db.session.get(Item, ring.id).disposition_kind is DispositionKind.PRETRIAL_RETURN
     # The permanent record does not hold the recipient's name in clear (it stays on the disposal row)...
     [event] = events("disposition.execute", item_id=ring.id)
@@ -388,7 +392,8 @@ def test_a_return_needs_the_owner_on_record(app):
     photo(ring)
     with pytest.raises(Conflict) as early:
         propose([ring.id], DispositionKind.PRETRIAL_RETURN)
-    assert early.value.code == "disposal.no_owner" and early.value.status == 409
+    assert early.value.code == "disposal.no_owner"
+    assert early.value.status == 409
     assert "correction" in early.value.message
     db.session.rollback()
     close_case(case)

@@ -54,7 +54,8 @@ def test_the_freeze_ends_on_the_date_on_the_institutions_receipt(app):
     start = app_clock.today()
     receipt = freeze_expiry(start, 6) - timedelta(days=3)
     order = freeze(item, receipt_end_on=receipt)
-    assert order.expires_on == receipt and order.receipt_end_on == receipt
+    assert order.expires_on == receipt
+    assert order.receipt_end_on == receipt
     with pytest.raises(InvalidInput) as outside:
         freeze(frozen(open_case()), account_no="1111222233334444", receipt_end_on=start + timedelta(days=400))
     assert outside.value.code == "freeze.receipt_end"
@@ -77,7 +78,8 @@ def test_futures_margin_and_investment_rights_can_be_frozen(app):
         asset_type=FreezeAssetType.INVESTMENT_RIGHTS,
         approval_level=ApprovalLevel.CITY,
     )
-    assert margin.period_months == 6 and rights.period_months == 6
+    assert margin.period_months == 6
+    assert rights.period_months == 6
 
 
 def test_the_one_year_period_of_a_major_case_records_its_approver(app):
@@ -98,7 +100,8 @@ def test_the_one_year_period_of_a_major_case_records_its_approver(app):
         major_case_approval="市局副局长批准 2026-3",
         approval_level=ApprovalLevel.CITY,
     )
-    assert order.period_months == 12 and order.major_case_approval == "市局副局长批准 2026-3"
+    assert order.period_months == 12
+    assert order.major_case_approval == "市局副局长批准 2026-3"
 
 
 def test_equity_needs_a_city_head_and_listed_equity_a_provincial_head(app):
@@ -119,7 +122,9 @@ def test_the_notice_records_its_approval_scope_and_whether_interest_is_covered(a
     order = freeze(
         frozen(open_case()), approved_by="分局副局长李某", covers_fruits=True, scope="账户内全部存款"
     )
-    assert order.approved_by == "分局副局长李某" and order.covers_fruits and order.scope == "账户内全部存款"
+    assert order.approved_by == "分局副局长李某"
+    assert order.covers_fruits
+    assert order.scope == "账户内全部存款"
     plain = freeze(frozen(open_case()), account_no="9999888877776666", notice_doc_no="协助冻结通知书 2")
     assert plain.approved_by == "见协助冻结通知书 协助冻结通知书 2"  # the notice evidences the approval
 
@@ -137,7 +142,8 @@ def test_a_court_freezes_deposits_for_up_to_a_year_under_its_own_limits(app):
     db.session.commit()
     account = frozen(case, username="judge")
     order = freeze(account, username="judge", period_months=12)
-    assert order.period_months == 12 and order.expires_on == freeze_expiry(order.start_on, 12)
+    assert order.period_months == 12
+    assert order.expires_on == freeze_expiry(order.start_on, 12)
     with pytest.raises(InvalidInput):
         freeze(frozen(case, username="judge"), username="judge", account_no="5555", period_months=13)
     db.session.rollback()
@@ -164,11 +170,13 @@ def test_an_account_already_frozen_is_not_frozen_again_but_a_queued_freeze_waits
     assert duplicate.value.code == "freeze.duplicate"
     db.session.rollback()
     queued = freeze(other_case_item, notice_doc_no="协助冻结通知书 9", queued=True)
-    assert queued.status is FreezeStatus.QUEUED and queued.queue_position == 2
+    assert queued.status is FreezeStatus.QUEUED
+    assert queued.queue_position == 2
     with pytest.raises(Conflict):
         freezes.activate_queued(db.session, act("police_officer"), queued.id, start_on=app_clock.today())
     db.session.rollback()
     freezes.release_freeze(db.session, act("police_officer"), first.id, doc_no="解除冻结通知书 1")
     freezes.activate_queued(db.session, act("police_officer"), queued.id, start_on=app_clock.today())
     db.session.commit()
-    assert queued.status is FreezeStatus.ACTIVE and queued.queue_position is None
+    assert queued.status is FreezeStatus.ACTIVE
+    assert queued.queue_position is None

@@ -108,7 +108,8 @@ def test_periods_follow_the_law():
 def test_freeze_defaults_to_and_is_capped_by_the_legal_period(app):
     case, account = frozen_account()
     order = freeze(account)
-    assert order.period_months == 6 and order.expires_on == freeze_expiry(order.start_on, 6)
+    assert order.period_months == 6
+    assert order.expires_on == freeze_expiry(order.start_on, 6)
     assert events("freeze.create", item_id=account.id)[0].data["amount_fen"] == 52_000_000
     _, other = frozen_account(case)
     with pytest.raises(InvalidInput) as too_long:
@@ -192,7 +193,8 @@ def test_renewal_after_expiry_is_refused_and_the_freeze_lapses(app):
     db.session.rollback()
     lapsed = freezes.record_lapses(db.session)
     db.session.commit()
-    assert [f.id for f in lapsed] == [order.id] and order.status is FreezeStatus.LAPSED
+    assert [f.id for f in lapsed] == [order.id]
+    assert order.status is FreezeStatus.LAPSED
     [event] = events("freeze.lapse", item_id=account.id)
     assert event.actor is None  # the system records it: the law ended the freeze, not a person
     assert freezes.record_lapses(db.session) == []
@@ -231,12 +233,11 @@ def test_a_disposed_item_accepts_no_freeze_action(app):
     ):
         with pytest.raises(Conflict) as disposed:
             refused()
-        assert disposed.value.code == "item.disposed" and disposed.value.status == 409
+        assert disposed.value.code == "item.disposed"
+        assert disposed.value.status == 409
         db.session.rollback()
-    assert (
-        events("freeze.renew", item_id=account.id) == []
-        and events("freeze.release", item_id=account.id) == []
-    )
+    assert events("freeze.renew", item_id=account.id) == []
+    assert events("freeze.release", item_id=account.id) == []
 
 
 def test_the_freeze_follows_custody_on_transfer(app):
@@ -260,7 +261,8 @@ def test_lapse_freezes_command(app, runner):
     order = expired_freeze(account)
     result = runner.invoke(args=["custody", "lapse-freezes"])
     assert result.exit_code == 0, result.output
-    assert f"freeze {order.id}" in result.output and "1 freeze(s) lapsed." in result.output
+    assert f"freeze {order.id}" in result.output
+    assert "1 freeze(s) lapsed." in result.output
     db.session.expire_all()
     assert db.session.get(type(order), order.id).status is FreezeStatus.LAPSED
 
@@ -273,7 +275,8 @@ def test_a_freeze_already_over_is_not_recorded(app):
     for start, months in ((date(2020, 1, 1), None), (today - timedelta(days=40), 1)):
         with pytest.raises(InvalidInput) as over:
             freeze(account, start=start, months=months)
-        assert over.value.code == "freeze.already_expired" and over.value.status == 422
+        assert over.value.code == "freeze.already_expired"
+        assert over.value.status == 422
         assert "start_on" in over.value.fields
         db.session.rollback()
     assert over.value.params["last"] == freeze_expiry(today - timedelta(days=40), 1).isoformat()

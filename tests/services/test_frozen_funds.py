@@ -31,7 +31,8 @@ def test_the_case_shows_per_account_what_is_frozen_queued_and_ended_with_totals(
     main = by_item[held.id]
     assert (main.frozen_fen, main.in_force, main.queued, main.ended) == (1_000_000, 1, 0, 0)
     [order] = main.freezes
-    assert len(order.renewals) == 1 and main.next_end == order.expires_on
+    assert len(order.renewals) == 1
+    assert main.next_end == order.expires_on
     assert by_item[alipay.id].frozen_fen == 300_000
     assert (by_item[released.id].frozen_fen, by_item[released.id].ended) == (0, 1)
     queue = by_item[waiting_item.id]
@@ -94,7 +95,8 @@ def test_the_frozen_funds_of_a_case_are_shown_only_to_those_who_see_the_case(app
 def test_a_third_party_payment_account_has_its_platform_and_account_id_and_is_kept_there(app):
     case = open_case()
     alipay = payment_account(case)
-    assert alipay.location_state is LocationState.EXTERNAL and alipay.external_kind is ExternalKind.OTHER
+    assert alipay.location_state is LocationState.EXTERNAL
+    assert alipay.external_kind is ExternalKind.OTHER
     assert alipay.external_place == "支付宝"
     assert identifying_details(ItemCategory.PAYMENT_ACCOUNT, alipay.details) == [
         ("platform", "支付宝"),
@@ -116,7 +118,8 @@ def test_a_virtual_asset_has_currency_wallet_and_an_exact_quantity_and_is_not_fr
         category=ItemCategory.VIRTUAL_ASSET,
         details={"currency": "USDT", "wallet_address": wallet, "units": "15200.123456", "chain": "TRC20"},
     )
-    assert coins.location_state is LocationState.EXTERNAL and coins.external_place == wallet
+    assert coins.location_state is LocationState.EXTERNAL
+    assert coins.external_place == wallet
     for bad in ({"units": "-1"}, {"units": "0"}, {"units": "1e5"}, {"wallet_address": "短地址"}):
         db.session.rollback()
         with pytest.raises(InvalidInput):

@@ -57,7 +57,8 @@ def test_a_bad_seizure_time_in_a_row_is_that_rows_error(app, when):
         run(case, "清单.csv", csv_bytes(rows, headers=HEADERS))
     db.session.rollback()
     [report] = rejected.value.extra["rows"]
-    assert report["row"] == 3 and set(report["errors"]) == {"扣押时间"}
+    assert report["row"] == 3
+    assert set(report["errors"]) == {"扣押时间"}
     assert (
         db.session.scalar(select(func.count()).select_from(SeizureList).where(SeizureList.case_id == case.id))
         == 0
@@ -75,7 +76,8 @@ def test_a_repeated_column_is_refused_by_name(app, maker):
                 [["箱子", "一般物品", "1", "个", "盒子"]], headers=["名称", "类别", "数量", "单位", "名称"]
             ),
         )
-    assert refused.value.params["headers"] == "名称" and "file" in refused.value.fields
+    assert refused.value.params["headers"] == "名称"
+    assert "file" in refused.value.fields
     assert not isinstance(refused.value, ImportRejected)
 
 
@@ -93,7 +95,8 @@ def test_odd_amounts_are_row_errors(app, value):
             ),
         )
     [report] = rejected.value.extra["rows"]
-    assert report["row"] == 2 and set(report["errors"]) == {"估价（元）"}
+    assert report["row"] == 2
+    assert set(report["errors"]) == {"估价（元）"}
 
 
 def test_amounts_are_converted_exactly(app):
@@ -154,16 +157,12 @@ def test_securities_equity_insurance_and_vessels_import(app):
     securities, equity, insurance, vessel = result.items
     assert securities.category is ItemCategory.SECURITIES
     assert securities.details == {"institution": "中信证券上海分公司", "account_no": "A123456789"}
-    assert (
-        securities.location_state is LocationState.EXTERNAL
-        and securities.external_place == "中信证券上海分公司"
-    )
+    assert securities.location_state is LocationState.EXTERNAL
+    assert securities.external_place == "中信证券上海分公司"
     assert equity.details == {"company": "上海某某科技有限公司"}
     assert insurance.details == {"insurer": "中国人寿", "policy_no": "P2026001"}
-    assert (
-        vessel.details == {"registry_no": "沪渔12345"}
-        and vessel.location_state is LocationState.AWAITING_CHECK_IN
-    )
+    assert vessel.details == {"registry_no": "沪渔12345"}
+    assert vessel.location_state is LocationState.AWAITING_CHECK_IN
 
 
 def test_importing_onto_another_agencys_seizure_list_is_refused(app):

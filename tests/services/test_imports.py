@@ -49,8 +49,10 @@ def test_a_good_file_registers_every_row_on_one_list(app, filename, maker):
     assert [i.name for i in result.items] == ["苹果手机", "华为手机", "现金"]
     assert {i.seizure_list_id for i in result.items} == {result.seizure_list.id}
     phone, _, cash = result.items
-    assert phone.category is ItemCategory.PHONE and phone.details["imei"] == "490154203237518"
-    assert phone.estimated_value_fen == 399950 and phone.measure is Measure.SEIZED
+    assert phone.category is ItemCategory.PHONE
+    assert phone.details["imei"] == "490154203237518"
+    assert phone.estimated_value_fen == 399950
+    assert phone.measure is Measure.SEIZED
     assert phone.seized_at == clock.local_moment(seizure_day(), 10, 30)  # 10:30 Beijing time, as on the list
     assert cash.details["amount_fen"] == 1_200_000
     assert len({i.label_code for i in result.items}) == 3

@@ -16,8 +16,10 @@ def test_each_role_finds_its_queue(app):
     waiting = register(case, category=ItemCategory.GOODS)
     keeper = act("police_keeper")
     queues, _extras = load_queues(db.session, inbox_queues(keeper))
-    assert waiting.id in [item.id for item in queues["awaiting"].rows] and queues["awaiting"].total >= 1
-    assert "approve_checkouts" not in queues and "release" in queues
+    assert waiting.id in [item.id for item in queues["awaiting"].rows]
+    assert queues["awaiting"].total >= 1
+    assert "approve_checkouts" not in queues
+    assert "release" in queues
 
     stored_case, [item] = stored_items(1)
     transfer = send_to_procuratorate(stored_case, [item.id])

@@ -110,7 +110,8 @@ def test_personal_data_clause_follows_sees_personal_data(app, username):
 def test_search_through_the_api_masks_nothing_new(client, auth_headers):
     case, item, _freeze, _correction = hand_over_bank_account()
     answer = client.get("/api/v1/items", query_string={"q": OWNER}, headers=auth_headers("police_officer"))
-    assert answer.status_code == 200 and answer.get_json() == []
+    assert answer.status_code == 200
+    assert answer.get_json() == []
     answer = client.get("/api/v1/items", query_string={"q": OWNER}, headers=auth_headers("prosecutor"))
     assert [row["label_code"] for row in answer.get_json()] == [item.label_code]
 
@@ -132,7 +133,8 @@ def test_the_item_list_page_and_the_ledger_filter_find_by_plate(app):
     register(case, name="黑色手机")
     client = client_for(app, "police_approver")
     page = text(client.get("/items/", query_string={"q": "沪B678"}))
-    assert "白色轿车" in page and "黑色手机" not in page
+    assert "白色轿车" in page
+    assert "黑色手机" not in page
     export = client.get("/oversight/ledger/export?format=csv&scope=centre&q=2654321", buffered=True)
     rows = list(csv.reader(io.StringIO(export.get_data().decode("utf-8-sig"))))
     assert [row[rows[0].index("物品名称")] for row in rows[1:]] == ["白色轿车"]

@@ -57,7 +57,8 @@ def test_orders_are_recorded_line_by_line_with_events_on_each_items_chain(app):
     on_items = events("judgment.order")
     assert {e.item_id for e in on_items if e.item_id} == {a.id, b.id, c.id}
     money = [e for e in on_items if e.item_id is None]
-    assert len(money) == 1 and money[0].data["amount_fen"] == 50_000
+    assert len(money) == 1
+    assert money[0].data["amount_fen"] == 50_000
     # The recipient's name is not in the permanent record, only a commitment to it.
     assert all("李某" not in str(e.data) for e in on_items)
     # Further lines continue the numbering.
@@ -176,7 +177,8 @@ def test_a_payment_to_a_victim_names_a_victim_of_this_case(app):
     assert refused.value.code == "order.victim"
     db.session.rollback()
     [order] = record(case, OrderLine(OrderKind.PAY_VICTIM, amount_fen=120_000, victim_id=victim.id))
-    assert order.victim_id == victim.id and order.amount_fen == 120_000
+    assert order.victim_id == victim.id
+    assert order.amount_fen == 120_000
 
 
 def _propose_approve_execute(case):
@@ -224,9 +226,11 @@ def test_one_action_proposes_the_disposals_grouped_by_kind_and_recipient(app):
     assert {d.custodian_agency_id for d in proposed} == {a.custodian_agency_id}
     for order in orders[:5]:
         db.session.refresh(order)
-        assert order.status is OrderStatus.PROPOSED and order.disposition_id is not None
+        assert order.status is OrderStatus.PROPOSED
+        assert order.disposition_id is not None
     db.session.refresh(orders[5])
-    assert orders[5].status is OrderStatus.OPEN and orders[5].disposition_id is None
+    assert orders[5].status is OrderStatus.OPEN
+    assert orders[5].disposition_id is None
     assert len(events("judgment.order_proposed")) == 5
     # Nothing left to propose: a second click is refused.
     with pytest.raises(Conflict) as refused:
@@ -248,12 +252,14 @@ def test_execution_sends_the_receipt_to_the_court_and_acknowledging_closes_the_o
     assert list(db.session.scalars(judgment_orders.receipts_awaiting_query(judge))) == []
     disposition = _propose_approve_execute(case)
     db.session.refresh(order)
-    assert order.status is OrderStatus.EXECUTED and order.disposition_id == disposition.id
+    assert order.status is OrderStatus.EXECUTED
+    assert order.disposition_id == disposition.id
     assert [o.id for o in db.session.scalars(judgment_orders.receipts_awaiting_query(judge))] == [order.id]
     # Not in another agency's list.
     assert list(db.session.scalars(judgment_orders.receipts_awaiting_query(act("police_officer")))) == []
     [executed] = events("judgment.order_executed")
-    assert executed.item_id == item.id and executed.data["disposition_receipt_no"] == "国库回执 001"
+    assert executed.item_id == item.id
+    assert executed.data["disposition_receipt_no"] == "国库回执 001"
 
     # Only the court acknowledges, with the receipt number.
     with pytest.raises(PermissionDenied):
@@ -264,8 +270,10 @@ def test_execution_sends_the_receipt_to_the_court_and_acknowledging_closes_the_o
     db.session.rollback()
     closed = judgment_orders.acknowledge_receipt(db.session, judge, order.id, receipt_no="执行回单 2026-01")
     db.session.commit()
-    assert closed.status is OrderStatus.CLOSED and closed.receipt_no == "执行回单 2026-01"
-    assert closed.receipt_by_id == judge.user_id and closed.receipt_on is not None
+    assert closed.status is OrderStatus.CLOSED
+    assert closed.receipt_no == "执行回单 2026-01"
+    assert closed.receipt_by_id == judge.user_id
+    assert closed.receipt_on is not None
     assert list(db.session.scalars(judgment_orders.receipts_awaiting_query(judge))) == []
     assert events("judgment.order_closed")[0].item_id == item.id
     with pytest.raises(Conflict) as again:
@@ -299,7 +307,8 @@ def test_a_rejected_or_cancelled_disposal_reopens_its_orders(app):
     )
     db.session.commit()
     db.session.refresh(order)
-    assert order.status is OrderStatus.OPEN and order.disposition_id is None
+    assert order.status is OrderStatus.OPEN
+    assert order.disposition_id is None
     [again] = judgment_orders.propose_from_orders(db.session, act("police_officer"), case.id)
     db.session.commit()
     dispositions.cancel_disposition(db.session, act("police_officer"), again.id, reason="重新申请")

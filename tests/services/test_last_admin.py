@@ -45,7 +45,8 @@ def test_nobody_changes_their_own_roles(app):
     admin = act("admin")
     with pytest.raises(Conflict) as refused:
         update_user(db.session, admin, admin.user_id, roles=[Role.AUDITOR])
-    assert refused.value.code == "user.change_own_roles" and "roles" in refused.value.fields
+    assert refused.value.code == "user.change_own_roles"
+    assert "roles" in refused.value.fields
     db.session.rollback()
     assert roles_of("admin") == {Role.ADMIN}
     # Saving one's own account with the roles unchanged (a new display name) is fine.
@@ -74,7 +75,8 @@ def test_the_last_active_admin_keeps_the_role(app):
         assert refused.value.code == "user.last_admin"
         db.session.rollback()
     db.session.expire_all()
-    assert roles_of("admin2") == {Role.ADMIN} and get_user("admin2").is_active
+    assert roles_of("admin2") == {Role.ADMIN}
+    assert get_user("admin2").is_active
 
 
 def test_another_admin_may_be_demoted_while_one_remains(app):

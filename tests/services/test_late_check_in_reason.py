@@ -31,7 +31,8 @@ def test_the_rule_late_only_for_the_police_after_the_24_hours():
     for missing in (None, "", "   "):
         with pytest.raises(InvalidInput) as refused:
             check_late_reason(True, missing, "PDGA-2026-000007")
-        assert refused.value.code == "check_in.late_reason" and "late_reason" in refused.value.fields
+        assert refused.value.code == "check_in.late_reason"
+        assert "late_reason" in refused.value.fields
         assert "PDGA-2026-000007" in str(refused.value)
 
 
@@ -43,11 +44,13 @@ def test_a_late_batch_asks_why_and_records_it_on_the_late_items_only(app):
     before = row_counts(CheckInReceipt)
     with pytest.raises(InvalidInput) as refused:
         storage.check_in_batch(db.session, act("police_keeper"), codes, location_id=location("R3-A-01").id)
-    assert refused.value.code == "check_in.late_reason" and late.label_code in str(refused.value)
+    assert refused.value.code == "check_in.late_reason"
+    assert late.label_code in str(refused.value)
     assert on_time.label_code not in str(refused.value)
     assert refused.value.extra["late_label_codes"] == [late.label_code]
     db.session.rollback()
-    assert row_counts(CheckInReceipt) == before and not events("item.check_in")
+    assert row_counts(CheckInReceipt) == before
+    assert not events("item.check_in")
     storage.check_in_batch(
         db.session,
         act("police_keeper"),
@@ -113,4 +116,5 @@ def test_a_back_dated_hand_over_within_the_24_hours_needs_no_late_reason(app):
     )
     db.session.commit()
     data = events("item.check_in", item_id=item.id)[0].data
-    assert "late_reason" not in data and data["into_storage"]["late"] is True
+    assert "late_reason" not in data
+    assert data["into_storage"]["late"] is True

@@ -44,7 +44,8 @@ def test_the_ledger_carries_imei_plate_vin_and_the_masked_owner(app):
     )
     rows = _rows()
     assert rows[phone.label_code]["IMEI"] == "490154203237518 / 356938035643809"
-    assert rows[phone.label_code]["车牌号"] == "" and rows[phone.label_code]["处置日期"] == ""
+    assert rows[phone.label_code]["车牌号"] == ""
+    assert rows[phone.label_code]["处置日期"] == ""
     assert rows[car.label_code]["车牌号"] == "沪A12345"
     assert rows[car.label_code]["车架号（VIN）"] == "LSVAU2180N2123456"
     # a list of many items masks the owner for everyone, the custodian's own keeper too [DESIGN §8]
@@ -81,7 +82,8 @@ def test_the_xlsx_has_an_auto_filter_on_its_header_row(app):
     db.session.commit()
     sheet = load_workbook(ledgers.xlsx_file(db.session, auditor, spec, count))["台账"]
     last = sheet.cell(row=1, column=len(ledgers.HEADERS)).column_letter
-    assert sheet.auto_filter.ref == f"A1:{last}{1 + count}" and count == 3
+    assert sheet.auto_filter.ref == f"A1:{last}{1 + count}"
+    assert count == 3
     assert sheet.cell(row=1, column=len(ledgers.HEADERS)).value == ledgers.HEADERS[-1]
     assert len(ledgers.COLUMN_WIDTHS) == len(ledgers.HEADERS)
     imei = ledgers.HEADERS.index("IMEI") + 1

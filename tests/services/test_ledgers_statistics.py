@@ -61,15 +61,21 @@ def test_centre_ledger_csv_has_chinese_headers_and_one_row_per_visible_item(hold
     police = act("police_keeper")
     spec = ledgers.make_spec(police, "centre", None, ItemQuery(sort="id"))
     rows = _csv(spec, police)
-    assert rows[0] == ledgers.HEADERS and rows[0][:3] == ["标签号", "公安案件编号", "检察院案号"]
+    assert rows[0] == ledgers.HEADERS
+    assert rows[0][:3] == ["标签号", "公安案件编号", "检察院案号"]
     assert len(rows) == 1 + 4
     by_label = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     cash = by_label[holdings["cash"].label_code]
-    assert cash["估值（元）"] == "1234.50" and cash["类别"] == "现金" and cash["状态"] == "待入库"
-    assert cash["保管单位"] == "浦东公安分局" and cash["案件名称"] == "李某某盗窃案"
+    assert cash["估值（元）"] == "1234.50"
+    assert cash["类别"] == "现金"
+    assert cash["状态"] == "待入库"
+    assert cash["保管单位"] == "浦东公安分局"
+    assert cash["案件名称"] == "李某某盗窃案"
     moved = by_label[holdings["stored"][0].label_code]
-    assert moved["保管单位"] == "浦东新区人民检察院" and moved["检察院案号"] == "浦检[2026]9号"
-    assert moved["存放位置"].endswith("01格") and moved["诉讼阶段"] == "审查起诉"
+    assert moved["保管单位"] == "浦东新区人民检察院"
+    assert moved["检察院案号"] == "浦检[2026]9号"
+    assert moved["存放位置"].endswith("01格")
+    assert moved["诉讼阶段"] == "审查起诉"
 
 
 def test_agency_ledger_and_filters(holdings):
@@ -100,13 +106,15 @@ def test_xlsx_is_a_write_only_workbook_with_numbers_in_yuan(holdings):
     workbook = load_workbook(handle)
     sheet = workbook["台账"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == ledgers.HEADERS and len(rows) == 1 + count == 5
+    assert list(rows[0]) == ledgers.HEADERS
+    assert len(rows) == 1 + count == 5
     value = rows[-1][ledgers.VALUE_COLUMN]
     assert float(value) == 1234.5
     about = {
         row[0]: row[1] for row in workbook["导出说明"].iter_rows(values_only=True) if row and len(row) > 1
     }
-    assert about["条数"] == 4 and "孙立" in about["导出人"]
+    assert about["条数"] == 4
+    assert "孙立" in about["导出人"]
 
 
 def test_every_export_is_a_security_event(holdings):
@@ -115,8 +123,11 @@ def test_every_export_is_a_security_event(holdings):
     assert ledgers.prepare_export(db.session, keeper, spec, "csv") == 1
     db.session.commit()
     [event] = events("export")
-    assert event.category is EventCategory.SECURITY and event.actor["username"] == "police_keeper"
-    assert event.data["format"] == "csv" and event.data["rows"] == 1 and event.data["scope"] == "agency"
+    assert event.category is EventCategory.SECURITY
+    assert event.actor["username"] == "police_keeper"
+    assert event.data["format"] == "csv"
+    assert event.data["rows"] == 1
+    assert event.data["scope"] == "agency"
     assert event.data["filters"] == {"category": "cash"}
     with pytest.raises(PermissionDenied):
         ledgers.prepare_export(db.session, act("police_officer"), spec, "csv")
@@ -127,9 +138,11 @@ def test_every_export_is_a_security_event(holdings):
 
 def test_statistics(holdings):
     stats = statistics.statistics(db.session, act("auditor"))
-    assert stats.total.count == 4 and stats.total.value_fen == 123_450
+    assert stats.total.count == 4
+    assert stats.total.value_fen == 123_450
     by_status = {b.key: b.count for b in stats.by_status}
-    assert by_status["in_storage"] == 3 and by_status["awaiting_check_in"] == 1
+    assert by_status["in_storage"] == 3
+    assert by_status["awaiting_check_in"] == 1
     by_custodian = {b.label: b.count for b in stats.by_custodian}
     assert by_custodian == {"浦东公安分局": 3, "浦东新区人民检察院": 1}
     assert {b.key: b.count for b in stats.by_category}["cash"] == 1
@@ -140,9 +153,11 @@ def test_statistics(holdings):
         "execution": 0,
         "closed": 0,
     }
-    assert sum(b.count for b in stats.by_age) == 4 and stats.by_age[0].count == 4
+    assert sum(b.count for b in stats.by_age) == 4
+    assert stats.by_age[0].count == 4
     # stored_items check items in about two hours after their (default) seizure time
-    assert stats.seizure_to_storage_hours.count == 3 and 1.5 < stats.seizure_to_storage_hours.mean < 2.5
+    assert stats.seizure_to_storage_hours.count == 3
+    assert 1.5 < stats.seizure_to_storage_hours.mean < 2.5
     investigation = stats.stage_days["investigation"]
     assert investigation.count == 1
     assert 3 <= investigation.mean <= 4  # filed three local days ago (at 00:00), sent today
@@ -203,12 +218,13 @@ def test_cash_without_an_estimate_is_valued_at_its_amount_and_quantities_are_num
     sheet = load_workbook(ledgers.xlsx_file(db.session, keeper, spec, count))["台账"]
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     value = rows[cash.label_code][ledgers.VALUE_COLUMN]
-    assert (
-        value.data_type == "n" and value.value == pytest.approx(8800.5) and value.number_format == "#,##0.00"
-    )
+    assert value.data_type == "n"
+    assert value.value == pytest.approx(8800.5)
+    assert value.number_format == "#,##0.00"
     for label, quantity in ((cash.label_code, 1), (beans.label_code, 2.5)):
         cell = rows[label][ledgers.QUANTITY_COLUMN]
-        assert cell.data_type == "n" and cell.value == quantity, (label, cell.value)
+        assert cell.data_type == "n", (label, cell.value)
+        assert cell.value == quantity, (label, cell.value)
 
 
 def test_statistics_value_cash_at_its_counted_amount(app):

@@ -54,7 +54,8 @@ def test_the_refusal_says_why_a_step_is_not_offered(app):
     dual_role_user()
     own = request([item.id], username="police_chief")
     problem = checkouts.checkout_problem(act("police_chief"), own, "approve")
-    assert isinstance(problem, PermissionDenied) and problem.code == "separation.requester_not_approver"
+    assert isinstance(problem, PermissionDenied)
+    assert problem.code == "separation.requester_not_approver"
     assert checkouts.checkout_problem(act("police_keeper"), own, "approve").code == "policy.approve_checkout"
     assert checkouts.checkout_problem(act("police_keeper"), own, "release").code == "checkout.not_approved"
     assert checkouts.slip_problem(own).code == "checkout.not_printable"
@@ -112,7 +113,8 @@ def test_the_overview_a_page_reads(app):
     ready = approved([item.id])
     overview = checkouts.checkout_overview(db.session, act("police_keeper"), ready.id)
     assert overview.record.case.id == case.id  # Checkout.case
-    assert overview.actions == ["release"] and overview.problems["approve"].code == "policy.approve_checkout"
+    assert overview.actions == ["release"]
+    assert overview.problems["approve"].code == "policy.approve_checkout"
     assert {ready.requested_by_id, ready.approved_by_id} <= set(overview.people)
     approver = checkouts.checkout_overview(db.session, act("police_approver"), ready.id)
     assert approver.refused_as("release", "policy.release_item")
@@ -143,4 +145,5 @@ def test_the_freeze_list_filters_on_what_the_law_says_today(app):
 
     assert listed(FreezeStatus.ACTIVE) == {in_force.id}
     assert listed(FreezeStatus.LAPSED) == {lapsed.id}
-    assert listed(FreezeStatus.QUEUED) == set() and listed(None) == {in_force.id, lapsed.id}
+    assert listed(FreezeStatus.QUEUED) == set()
+    assert listed(None) == {in_force.id, lapsed.id}

@@ -17,7 +17,8 @@ from ..factories import act, location, operator_running_the_demo_centre_with_ano
 def test_the_code_a_location_label_encodes_reads_back():
     assert location_scan_code("pdzx", "r1-a-01") == "LOC:PDZX:R1-A-01"
     assert parse_location_scan_code(" loc:PDZX:R1-A-01 ") == ("PDZX", "R1-A-01")
-    assert is_location_scan_code("loc:x") and not is_location_scan_code("PDGA-2026-000001")
+    assert is_location_scan_code("loc:x")
+    assert not is_location_scan_code("PDGA-2026-000001")
     for bad in ("PDGA-2026-000001", "LOC:PDZX", "LOC::R1", "LOC:PDZX:", "LOC:PD ZX:R1", "", None):
         assert parse_location_scan_code(bad) is None, bad
 
@@ -51,7 +52,8 @@ def test_another_centres_location_code_is_refused_to_an_operators_keeper(app):
     assert storage.location_by_scan_code(db.session, keeper, "LOC:PDZX:R1-A-01").code == "R1-A-01"
     with pytest.raises(PermissionDenied) as refused:
         storage.location_by_scan_code(db.session, keeper, elsewhere.scan_code)
-    assert refused.value.code == "location.other_centre" and "川沙" in str(refused.value)
+    assert refused.value.code == "location.other_centre"
+    assert "川沙" in str(refused.value)
     # a case agency's keepers check their own items in anywhere (as the policy allows)
     assert (
         storage.location_by_scan_code(db.session, act("police_keeper"), "LOC:CSZX:CS-R1").id == elsewhere.id

@@ -29,11 +29,14 @@ def _code(secret: str, offset_steps: int = 0) -> str:
 def test_administrators_and_approvers_need_a_second_factor_by_default(app):
     roles = mfa.required_roles(app.config["CUSTODY_MFA_ROLES"])
     assert roles == {Role.ADMIN, Role.APPROVER}
-    assert mfa.is_required(get_user("admin"), roles) and mfa.is_required(get_user("court_approver"), roles)
+    assert mfa.is_required(get_user("admin"), roles)
+    assert mfa.is_required(get_user("court_approver"), roles)
     assert not mfa.is_required(get_user("police_officer"), roles)
-    assert mfa.required_roles("all") == frozenset(Role) and mfa.required_roles("") == frozenset()
+    assert mfa.required_roles("all") == frozenset(Role)
+    assert mfa.required_roles("") == frozenset()
     # The demo accounts that need one were enrolled when they were seeded.
-    assert get_user("admin").totp_secret and get_user("police_approver").totp_secret
+    assert get_user("admin").totp_secret
+    assert get_user("police_approver").totp_secret
     assert get_user("police_officer").totp_secret is None
 
 
@@ -44,8 +47,11 @@ def test_enrolment_needs_the_right_code_and_gives_ten_recovery_codes(app):
         mfa.confirm_enrolment(db.session, officer, secret, "000000", HERE)
     codes = mfa.confirm_enrolment(db.session, officer, secret, _code(secret), HERE)
     db.session.commit()
-    assert len(codes) == 10 and len(set(codes)) == 10 and all(len(c) == 11 for c in codes)
-    assert officer.totp_secret == secret and mfa.remaining_recovery_codes(db.session, officer) == 10
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
+    assert all(len(c) == 11 for c in codes)
+    assert officer.totp_secret == secret
+    assert mfa.remaining_recovery_codes(db.session, officer) == 10
     with pytest.raises(Conflict):
         mfa.confirm_enrolment(db.session, officer, mfa.new_secret(), _code(secret), HERE)
     assert "otpauth://totp/" in mfa.provisioning_uri(officer, secret)
@@ -85,7 +91,8 @@ def test_an_administrator_removes_a_lost_second_factor(app):
         mfa.remove(db.session, act("police_officer"), approver.id)
     mfa.remove(db.session, act("admin"), approver.id)
     db.session.commit()
-    assert approver.totp_secret is None and mfa.remaining_recovery_codes(db.session, approver) == 0
+    assert approver.totp_secret is None
+    assert mfa.remaining_recovery_codes(db.session, approver) == 0
     assert events("user.mfa_reset")[-1].object_id == str(approver.id)
 
 

@@ -38,11 +38,17 @@ def test_the_judgment_is_offered_to_the_court_only_while_the_case_is_on_trial(ap
     judge_case(case)
     judge = offered("judge", case)
     assert not judge["judgment"]  # recorded: the case is in execution
-    assert judge["execution"] and judge["orders"] and judge["acknowledge"] and judge["close"]
+    assert judge["execution"]
+    assert judge["orders"]
+    assert judge["acknowledge"]
+    assert judge["close"]
     assert not offered("prosecutor", case)["execution"]
     # The police still hold the item: they may find it unrelated, not record the court's acts.
     police = offered("police_officer", case)
-    assert police["unrelated"] and not (police["execution"] or police["orders"] or police["close"])
+    assert police["unrelated"]
+    assert not (police["execution"])
+    assert not (police["orders"])
+    assert not (police["close"])
     # What is not offered is what the service refuses.
     with pytest.raises(Conflict):
         milestones.record_judgment(
@@ -65,12 +71,15 @@ def test_proposing_from_the_orders_is_offered_to_the_custodian_of_an_open_order(
         db.session, act("judge"), case.id, [OrderLine(OrderKind.CONFISCATE, amount_fen=10_000)]
     )
     db.session.commit()
-    assert offered("police_officer", case)["propose"] and not offered("judge", case)["propose"]
+    assert offered("police_officer", case)["propose"]
+    assert not offered("judge", case)["propose"]
     page = milestones.case_milestones(db.session, act("judge"), case.id)
     # Only the order of money awaits the court's receipt (the item's awaits its execution).
     assert [(o.item_id, o.status) for o in page.receipts_awaited] == [(None, OrderStatus.OPEN)]
-    assert [i.id for i in page.held] == [item.id] and page.holders == [item.custodian_agency_id]
-    assert page.judgment is not None and len(page.orders) == 2
+    assert [i.id for i in page.held] == [item.id]
+    assert page.holders == [item.custodian_agency_id]
+    assert page.judgment is not None
+    assert len(page.orders) == 2
 
 
 def test_a_closed_case_offers_no_closing(app):
@@ -80,7 +89,8 @@ def test_a_closed_case_offers_no_closing(app):
     )
     db.session.commit()
     page = milestones.case_milestones(db.session, act("police_officer"), case.id)
-    assert page.closure is not None and not page.can.close
+    assert page.closure is not None
+    assert not page.can.close
 
 
 def test_the_services_of_the_judgment_are_read_for_a_case_the_actor_sees(app):

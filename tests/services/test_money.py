@@ -52,17 +52,21 @@ def test_deposited_cash_shows_as_deposited_and_its_value_as_the_balance(app):
     movement = deposit(item)
     assert (movement.kind, movement.seq, movement.delta_fen) == (MovementKind.DEPOSIT, 1, 1_234_500)
     assert (movement.balance_before_fen, movement.balance_after_fen) == (0, 1_234_500)
-    assert movement.reference == "存款凭条 0001" and movement.bank == "中国工商银行上海浦东分行"
+    assert movement.reference == "存款凭条 0001"
+    assert movement.bank == "中国工商银行上海浦东分行"
     db.session.expire_all()
     stored = db.session.get(Item, item.id)
-    assert stored.location_state is LocationState.EXTERNAL and stored.external_kind is ExternalKind.BANK
+    assert stored.location_state is LocationState.EXTERNAL
+    assert stored.external_kind is ExternalKind.BANK
     assert stored.external_place.startswith("涉案款专户 中国工商银行上海浦东分行")
     assert money.paid_in_movement(db.session, item.id).id == movement.id
     assert balance(case) == 1_234_500
     # The audit event is on the item's own history, in the same transaction, with the after-state.
     [event] = events("money.deposit")
-    assert event.item_id == item.id and event.item_seq == stored.event_count
-    assert event.data["balance_after_fen"] == 1_234_500 and event.data["amount_fen"] == 1_234_500
+    assert event.item_id == item.id
+    assert event.item_seq == stored.event_count
+    assert event.data["balance_after_fen"] == 1_234_500
+    assert event.data["amount_fen"] == 1_234_500
     assert event.data["after"]["location_state"] == "external"
     assert event.data["reference"] == "存款凭条 0001"
 
@@ -158,7 +162,8 @@ def test_interest_is_recorded_when_the_bank_credits_it(app):
     db.session.commit()
     assert (movement.kind, movement.seq, movement.balance_after_fen) == (MovementKind.INTEREST, 2, 1_001_234)
     [event] = events("money.interest")
-    assert event.case_id == case.id and event.data["balance_after_fen"] == 1_001_234
+    assert event.case_id == case.id
+    assert event.data["balance_after_fen"] == 1_001_234
 
 
 def test_the_balance_moves_custodian_with_the_case_not_bank(app):
@@ -181,7 +186,8 @@ def test_the_balance_moves_custodian_with_the_case_not_bank(app):
     )
     db.session.commit()
     moved = ledger_of(case)
-    assert moved.id == ledger.id and moved.account_id == ledger.account_id  # same bank account
+    assert moved.id == ledger.id
+    assert moved.account_id == ledger.account_id
     assert moved.custodian_agency_id == agency("PDJC").id
     last = db.session.scalar(
         select(MoneyMovement).where(MoneyMovement.ledger_id == ledger.id, MoneyMovement.seq == 2)
@@ -190,9 +196,8 @@ def test_the_balance_moves_custodian_with_the_case_not_bank(app):
     assert (last.from_agency_id, last.custodian_agency_id) == (agency("PDGA").id, agency("PDJC").id)
     assert last.transfer_id == transfer.id
     [event] = events("money.transfer")
-    assert (
-        event.data["custodian_agency_id"] == agency("PDJC").id and event.data["balance_after_fen"] == 500_000
-    )
+    assert event.data["custodian_agency_id"] == agency("PDJC").id
+    assert event.data["balance_after_fen"] == 500_000
     # The new custodian records the interest now; the old one no longer can.
     with pytest.raises(PermissionDenied):
         money.record_interest(db.session, act("police_keeper"), ledger.id, amount_fen=10, reference="结息")
@@ -272,7 +277,8 @@ def test_a_frozen_account_is_deducted_only_after_the_judgment(app):
         800_000,
     )
     [event] = events("money.deduction")
-    assert event.item_id == frozen.id and event.data["legal_basis"]
+    assert event.item_id == frozen.id
+    assert event.data["legal_basis"]
 
 
 def test_only_a_frozen_account_is_deducted_from(app):
@@ -312,7 +318,8 @@ def test_remittance_needs_the_decision_and_never_exceeds_the_balance(app):
         remit(300_001)
     assert refused.value.code == "money.insufficient_balance"
     db.session.rollback()
-    assert row_counts(MoneyMovement) == before and balance(case) == 300_000
+    assert row_counts(MoneyMovement) == before
+    assert balance(case) == 300_000
     movement = remit(300_000)
     db.session.commit()
     assert (movement.kind, movement.delta_fen, movement.balance_after_fen) == (

@@ -26,7 +26,8 @@ def test_undeposited_cash_becomes_overdue_and_clears_with_the_deposit(app, clock
     assert cash_alerts() == []  # the warning window (1 day) has not opened
     clock.advance(timedelta(days=4))
     [alert] = cash_alerts()
-    assert alert.overdue and alert.item_ids == (item.id,)
+    assert alert.overdue
+    assert alert.item_ids == (item.id,)
     assert cash_alerts("procuratorate_keeper") == []
     deposit(item)
     assert cash_alerts() == []
@@ -62,8 +63,10 @@ def test_money_statistics_balances_flows_owed_and_undeposited(app):
         "浦东公安分局": 1_000,
         "浦东新区人民法院": 300_000,
     }
-    assert sum(f.in_fen for f in stats.flows_by_month) == 301_000 and stats.flows_by_month[-1].out_fen == 0
-    assert stats.owed_to_victims_fen == 50_000 and stats.open_plans == 0
+    assert sum(f.in_fen for f in stats.flows_by_month) == 301_000
+    assert stats.flows_by_month[-1].out_fen == 0
+    assert stats.owed_to_victims_fen == 50_000
+    assert stats.open_plans == 0
     assert (stats.undeposited_count, stats.undeposited_fen) == (1, 7_000)
     police = money.money_statistics(db.session, act("police_keeper"))  # the police still see both cases
     assert police.total_balance_fen == 301_000

@@ -67,7 +67,8 @@ def test_concurrent_payments_of_different_sizes_take_exactly_what_fits(postgres_
     outcomes = race(postgres_app, *(remit(ledger.id, a, n) for n, a in enumerate(amounts)), hold=0.1)
     rows = movements(ledger.id)
     paid = [-m.delta_fen for m in rows if m.kind is MovementKind.REMITTANCE]
-    assert outcomes.count("ok") == len(paid) and sum(paid) <= 1_000
+    assert outcomes.count("ok") == len(paid)
+    assert sum(paid) <= 1_000
     assert rows[-1].balance_after_fen == 1_000 - sum(paid) >= 0
     # Every refused payment was larger than the balance left when it was refused: once nothing more
     # fits, nothing more was taken.
@@ -120,4 +121,5 @@ def test_writers_that_bypass_the_lock_still_cannot_both_append_after_one_movemen
         thread.join(timeout=30)
     assert sorted(outcomes) == ["ok", "refused"]
     rows = movements(ledger.id)
-    assert len(rows) == 2 and rows[-1].balance_after_fen in (400, 300)
+    assert len(rows) == 2
+    assert rows[-1].balance_after_fen in (400, 300)

@@ -128,6 +128,7 @@ def test_movements_cannot_be_edited_or_deleted(ledger):
 
 
 def test_the_direction_check_matches_the_domain():
-    assert all(sign_of(k) == 1 for k in INFLOWS) and all(sign_of(k) == -1 for k in OUTFLOWS)
+    assert all(sign_of(k) == 1 for k in INFLOWS)
+    assert all(sign_of(k) == -1 for k in OUTFLOWS)
     assert sign_of(MovementKind.TRANSFER) == 0
     assert INFLOWS | OUTFLOWS | {MovementKind.TRANSFER} == set(MovementKind)

@@ -55,15 +55,16 @@ def test_the_ledger_shows_a_deposited_cash_items_slip_and_its_sub_ledger_balance
     keeper = act("police_keeper")
     chunks = b"".join(ledgers.csv_chunks(ledgers.ledger_rows(db.session, keeper, spec)))
     table = list(csv.reader(io.StringIO(chunks.decode("utf-8-sig"))))
-    assert table[0] == ledgers.HEADERS and len(table) == 1 + 3  # one row per item, none doubled
+    assert table[0] == ledgers.HEADERS
+    assert len(table) == 1 + 3
     count = ledgers.prepare_export(db.session, keeper, spec, "xlsx")
     db.session.commit()
     sheet = load_workbook(ledgers.xlsx_file(db.session, keeper, spec, count))["台账"]
     cells = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     balance = cells[paid.label_code][ledgers.BALANCE_COLUMN]
-    assert (
-        balance.data_type == "n" and float(balance.value) == 8812.84 and balance.number_format == "#,##0.00"
-    )
+    assert balance.data_type == "n"
+    assert float(balance.value) == 8812.84
+    assert balance.number_format == "#,##0.00"
 
 
 def test_the_ledger_follows_the_money_to_the_court_and_to_zero(app):
@@ -103,7 +104,8 @@ def test_awaiting_remittance_counts_decided_cases_that_owe_nobody(app):
     plan = approve(propose(with_order))
     pay(plan, 1, "领款凭证 1")
     stats = _stats()
-    assert stats.owed_to_victims_fen == 50_000 and stats.open_plans == 1
+    assert stats.owed_to_victims_fen == 50_000
+    assert stats.open_plans == 1
     assert (stats.awaiting_remittance_cases, stats.awaiting_remittance_fen) == (1, 200_000)
     pay(plan, 2, "缴款书 2")  # … the remainder goes to the treasury: nothing left to remit
     assert (_stats().awaiting_remittance_cases, _stats().awaiting_remittance_fen) == (1, 200_000)

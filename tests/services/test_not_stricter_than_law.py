@@ -51,7 +51,8 @@ def test_the_polices_own_staff_may_not_witness_and_the_second_officer_is_recorde
         ),
     )
     db.session.commit()
-    assert listed.second_officer == "李警官" and listed.witness_note.startswith("现场无")
+    assert listed.second_officer == "李警官"
+    assert listed.witness_note.startswith("现场无")
 
 
 def test_one_account_may_not_both_handle_cases_and_keep_property(app):
@@ -101,7 +102,8 @@ def test_items_kept_outside_can_be_checked_out_and_come_back_outside(app):
     db.session.commit()
     checkouts.return_items(db.session, act("police_keeper"), checkout.id, condition="完好")
     db.session.commit()
-    assert car.location_state is LocationState.EXTERNAL and car.external_place == "浦东停车场"
+    assert car.location_state is LocationState.EXTERNAL
+    assert car.external_place == "浦东停车场"
 
 
 def test_another_purpose_is_allowed_with_its_reason(app):
@@ -137,7 +139,8 @@ def test_a_stage_transfer_lists_items_out_for_appraisal_or_awaiting_valuation_fl
     )
     db.session.commit()
     flags = {line.item_id: line.flag for line in transfer.lines}
-    assert "待拍照、估价" in flags[ring.id] and checkout.checkout_no in flags[phone.id]
+    assert "待拍照、估价" in flags[ring.id]
+    assert checkout.checkout_no in flags[phone.id]
     transfers.decide_lines(
         db.session, act("prosecutor"), transfer.id, [ring.id, phone.id], accept=True, case_no="浦检[2026]31号"
     )
@@ -145,4 +148,5 @@ def test_a_stage_transfer_lists_items_out_for_appraisal_or_awaiting_valuation_fl
     # The phone comes back from appraisal to the keeper of whoever holds it now.
     checkouts.return_items(db.session, act("procuratorate_keeper"), checkout.id, condition="鉴定完毕，完好")
     db.session.commit()
-    assert phone.location_state is LocationState.IN_STORAGE and phone.custodian_agency.code == "PDJC"
+    assert phone.location_state is LocationState.IN_STORAGE
+    assert phone.custodian_agency.code == "PDJC"

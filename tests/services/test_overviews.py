@@ -20,8 +20,12 @@ def test_item_overview_shows_the_transfer_line_to_those_who_see_the_transfer(app
     db.session.refresh(item)
     seen = item_overview(db.session, act("police_officer"), item, utcnow())
     assert [line.transfer_id for line in seen.transfer_lines] == [transfer.id]
-    assert seen.pending_line is not None and seen.pending_line.transfer_id == transfer.id
-    assert seen.checkout_now is None and not item.overdue and seen.freezes == [] and seen.proceeds is None
+    assert seen.pending_line is not None
+    assert seen.pending_line.transfer_id == transfer.id
+    assert seen.checkout_now is None
+    assert not item.overdue
+    assert seen.freezes == []
+    assert seen.proceeds is None
     assert item_overview(db.session, act("auditor"), item, utcnow()).transfer_lines  # auditors see all
 
 
@@ -32,7 +36,9 @@ def test_case_overview_lists_the_cases_records(app):
     assert sum(count for _list, count in seen.lists) == 2  # each registration here drew up its own list
     assert len(seen.items) == 1  # no more than asked for
     assert [t.id for t in seen.transfers] == [transfer.id]
-    assert seen.judgment is None and seen.judgment_court is None and seen.orders == []
+    assert seen.judgment is None
+    assert seen.judgment_court is None
+    assert seen.orders == []
 
 
 def test_line_counts_and_held_items(app):
@@ -52,7 +58,8 @@ def test_merge_targets_and_one_seizure_list(app):
     assert [c.id for c in cases.merge_targets(db.session, act("police_officer"), case)][:1] == [other.id]
     assert cases.merge_targets(db.session, act("prosecutor"), case) == []
     seizure_list, rows = cases.seizure_list_with_items(db.session, case, stored[0].seizure_list_id)
-    assert seizure_list.case_id == case.id and [i.id for i in rows] == [stored[0].id]
+    assert seizure_list.case_id == case.id
+    assert [i.id for i in rows] == [stored[0].id]
     with pytest.raises(NotFound):
         cases.seizure_list_with_items(db.session, other, stored[0].seizure_list_id)
 
@@ -65,7 +72,8 @@ def test_a_ledger_is_read_with_its_case_by_those_who_see_the_case(app):
     case = open_case()
     movement = deposit(cash(case))
     ledger, found = money.get_ledger(db.session, act("police_officer"), movement.ledger_id)
-    assert ledger.id == movement.ledger_id and found.id == case.id
+    assert ledger.id == movement.ledger_id
+    assert found.id == case.id
     with pytest.raises(NotFound):
         money.get_ledger(db.session, act("judge"), movement.ledger_id)  # the court does not see the case
     with pytest.raises(NotFound):
@@ -78,18 +86,18 @@ def test_locations_as_the_pages_list_them(app):
     from ..factories import location
 
     rows = storage.active_locations(db.session)
-    assert rows and all(loc.is_active for loc in rows)
+    assert rows
+    assert all(loc.is_active for loc in rows)
     bin_ = location("R1-A-01")
-    assert (
-        storage.location_by_id(db.session, bin_.id) is bin_
-        and storage.location_by_id(db.session, None) is None
-    )
+    assert storage.location_by_id(db.session, bin_.id) is bin_
+    assert storage.location_by_id(db.session, None) is None
     assert storage.active_location(db.session, bin_.id) is bin_
     with pytest.raises(NotFound):
         storage.active_location(db.session, 999_999)
     room = bin_.ancestry[0]
     tree = storage.location_tree(db.session, room)
-    assert tree[0] is room and bin_ in tree
+    assert tree[0] is room
+    assert bin_ in tree
 
 
 def test_first_numbers_name_each_case(app):
@@ -105,6 +113,7 @@ def test_where_a_transfer_may_go(app):
 
     police = act("police_officer")
     found = transfers.destinations(db.session, police)
-    assert agency("PDJC") in found and agency("PDGA") not in found
+    assert agency("PDJC") in found
+    assert agency("PDGA") not in found
     assert all(a.kind is not AgencyKind.CENTRE_OPERATOR for a in found)
     assert transfers.usual_destination(db.session, TransferKind.PROSECUTION) == agency("PDJC").id

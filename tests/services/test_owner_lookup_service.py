@@ -60,10 +60,13 @@ def test_owner_lookups_are_security_events_outside_the_case_dossier(app):
     )
     owner_lookup.lookup(db.session, list_no=seizure_list.list_no, code="WRONG", origin=OWNER)
     db.session.commit()
-    assert result.outcome is LookupOutcome.SUCCESS and len(result.items) == 1
+    assert result.outcome is LookupOutcome.SUCCESS
+    assert len(result.items) == 1
     success, failure = events("owner.lookup")
-    assert success.case_id is None and failure.case_id is None
-    assert success.object_type == "seizure_list" and success.data == {
+    assert success.case_id is None
+    assert failure.case_id is None
+    assert success.object_type == "seizure_list"
+    assert success.data == {
         "list_no": seizure_list.list_no,
         "result": "success",
         "items": 1,
@@ -71,7 +74,8 @@ def test_owner_lookups_are_security_events_outside_the_case_dossier(app):
     assert success.origin_ip == OWNER.ip  # kept for the security log
     dossier = export_dossier(db.session, current_settings(), None, case_id=case.id).bundle
     assert "owner.lookup" not in {e["entry"]["action"] for e in dossier["events"]}
-    assert OWNER.ip not in str(dossier) and "owner's phone" not in str(dossier)
+    assert OWNER.ip not in str(dossier)
+    assert "owner's phone" not in str(dossier)
 
 
 def test_parallel_wrong_codes_are_limited_to_the_maximum(postgres_app):

@@ -24,7 +24,8 @@ def test_upgrading_salts_every_existing_item_on_a_database_in_use(app):
     upgrade()
     db.session.remove()
     salts = db.session.scalars(select(Item.personal_data_salt)).all()
-    assert len(salts) == 3 and len(set(salts)) == 3
+    assert len(salts) == 3
+    assert len(set(salts)) == 3
     assert all(re.fullmatch(r"[0-9a-f]{32}", salt) for salt in salts)
     assert (
         register(open_case("另案"), owner_name="李四").personal_data_salt not in salts

@@ -83,7 +83,8 @@ def valuable(app):
 def test_a_photo_must_decode_as_an_image(valuable, content, declared):
     with pytest.raises(InvalidInput) as refused:
         attach(valuable, content, declared)
-    assert refused.value.code == "attachment.not_an_image" and "file" in refused.value.fields
+    assert refused.value.code == "attachment.not_an_image"
+    assert "file" in refused.value.fields
     db.session.rollback()
     assert not items.has_photo(valuable)
     assert "photo" in items.missing_records(valuable)  # the valuable still lacks its photo
@@ -109,12 +110,14 @@ def test_a_thumbnail_is_made_once_at_upload_and_served_without_decoding(
 ):
     photo = attach(valuable, png_bytes((1600, 1200)))
     jpeg = attach(valuable, jpeg_bytes(), "image/jpeg")
-    assert items.has_photo(valuable) and "photo" not in items.missing_records(valuable)
+    assert items.has_photo(valuable)
+    assert "photo" not in items.missing_records(valuable)
     for attachment, kind in ((photo, "PNG"), (jpeg, "JPEG")):
         assert attachment.thumbnail_sha256
         stored = upload_dir() / attachment.thumbnail_sha256[:2] / attachment.thumbnail_sha256
         with Image.open(stored) as thumb:
-            assert thumb.format == kind and max(thumb.size) <= max(images.THUMB_SIZE)
+            assert thumb.format == kind
+            assert max(thumb.size) <= max(images.THUMB_SIZE)
 
     def no_decoding(*args, **kwargs):
         raise AssertionError("a thumbnail view decoded an image")
@@ -122,7 +125,8 @@ def test_a_thumbnail_is_made_once_at_upload_and_served_without_decoding(
     monkeypatch.setattr(images, "examine", no_decoding)
     officer = login_as("police_officer")
     answer = officer.get(f"/items/attachments/{photo.id}?thumb=1")
-    assert answer.status_code == 200 and answer.mimetype == "image/png"
+    assert answer.status_code == 200
+    assert answer.mimetype == "image/png"
     assert answer.get_etag()[0] == photo.thumbnail_sha256
     assert len(answer.data) < photo.size_bytes
     assert officer.get(f"/items/attachments/{jpeg.id}?thumb=1").mimetype == "image/jpeg"
@@ -139,12 +143,16 @@ def test_an_older_image_gets_its_thumbnail_once_on_first_view(valuable, login_as
     examine = images.examine
     monkeypatch.setattr(images, "examine", lambda *a: calls.append(1) or examine(*a))
     first = officer.get(f"/items/attachments/{photo.id}?thumb=1")
-    assert first.status_code == 200 and first.mimetype == "image/png" and calls == [1]
+    assert first.status_code == 200
+    assert first.mimetype == "image/png"
+    assert calls == [1]
     db.session.expire_all()
     recorded = db.session.get(Attachment, photo.id).thumbnail_sha256
-    assert recorded and first.get_etag()[0] == recorded
+    assert recorded
+    assert first.get_etag()[0] == recorded
     again = officer.get(f"/items/attachments/{photo.id}?thumb=1")
-    assert again.data == first.data and calls == [1]  # served from the store, not decoded again
+    assert again.data == first.data
+    assert calls == [1]
 
 
 def test_an_older_fake_image_has_no_thumbnail(valuable, login_as):
@@ -182,12 +190,14 @@ def test_the_upload_page_and_api_refuse_a_fake_photo_in_chinese(valuable, login_
         },
         content_type="multipart/form-data",
     )
-    assert page.status_code == 422 and "不是可读取的图片" in page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "不是可读取的图片" in page.get_data(as_text=True)
     answer = client.post(
         f"/api/v1/items/{valuable.id}/attachments",
         headers=auth_headers("police_officer"),
         data={"file": (io.BytesIO(png_header_only(8000, 8000)), "bomb.png", "image/png"), "kind": "photo"},
         content_type="multipart/form-data",
     )
-    assert answer.status_code == 422 and answer.json["code"] == "attachment.image_too_large"
+    assert answer.status_code == 422
+    assert answer.json["code"] == "attachment.image_too_large"
     assert "8000" in answer.json["detail"]

@@ -33,7 +33,8 @@ def test_a_later_sign_for_with_a_different_number_is_refused(app):
     accept(transfer, [stored[0].id], FIRST_NO)
     # Before: the second batch's number was silently dropped.
     error = refused(transfer, [stored[1].id], "浦检刑诉[2026]99号")
-    assert error.code == "transfer.case_no_differs" and "case_no" in error.fields
+    assert error.code == "transfer.case_no_differs"
+    assert "case_no" in error.fields
     assert FIRST_NO in str(error)
     assert db.session.get(Case, case.id).procuratorate_case_no == FIRST_NO
     accept(transfer, [stored[1].id], f"  {FIRST_NO} ")  # the same number again is fine

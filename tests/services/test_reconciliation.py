@@ -72,7 +72,8 @@ def test_a_statement_matches_deposits_by_slip_number_and_amount(deposits, now):
         -1_200,
     )
     [event] = events("reconciliation.import")
-    assert event.data["lines"] == 3 and event.data["matched"] == {"2": first.id, "3": second.id}
+    assert event.data["lines"] == 3
+    assert event.data["matched"] == {"2": first.id, "3": second.id}
     assert event.data["sha256"] == statement.sha256
 
 
@@ -111,7 +112,8 @@ def test_a_bad_amount_refuses_the_whole_file_and_stores_nothing(deposits, now, c
         statement_of(content)
     db.session.rollback()
     [row] = refused.value.extra["rows"]
-    assert row["row"] == 3 and row["errors"] == {"amount": [message]}
+    assert row["row"] == 3
+    assert row["errors"] == {"amount": [message]}
     assert refused.value.code == "reconciliation.rows_invalid"
     assert row_counts(BankStatement, StatementLine) == before
     assert events("reconciliation.import") == []
@@ -199,7 +201,8 @@ def test_resolving_needs_a_real_reason(deposits, now):
         db.session, keeper, statement.id, line.id, reason="银行账户管理费，非涉案款"
     )
     db.session.commit()
-    assert resolved.resolution == "银行账户管理费，非涉案款" and resolved.resolved_by_id == keeper.user_id
+    assert resolved.resolution == "银行账户管理费，非涉案款"
+    assert resolved.resolved_by_id == keeper.user_id
     with pytest.raises(Conflict):
         reconciliation.resolve_line(db.session, keeper, statement.id, line.id, reason="再次处理一下")
     db.session.rollback()
@@ -215,7 +218,8 @@ def test_resolving_needs_a_real_reason(deposits, now):
     assert resolution.movement_id == second.id
     assert [e.reason for e in events("reconciliation.line_resolve")] == ["银行账户管理费，非涉案款"]
     [event] = events("reconciliation.movement_resolve")
-    assert event.data["movement_id"] == second.id and event.reason == "次日入账，见下期对账单"
+    assert event.data["movement_id"] == second.id
+    assert event.reason == "次日入账，见下期对账单"
 
 
 def test_a_manual_match_needs_the_same_amount(deposits, now):
@@ -231,11 +235,13 @@ def test_a_manual_match_needs_the_same_amount(deposits, now):
         db.session, keeper, statement.id, line.id, movement_id=second.id, reason="银行摘要未写凭条号"
     )
     db.session.commit()
-    assert matched.movement_id == second.id and matched.matched_by_id == keeper.user_id
+    assert matched.movement_id == second.id
+    assert matched.matched_by_id == keeper.user_id
     [event] = events("reconciliation.line_match")
     assert event.data["movement_id"] == second.id
     view = reconciliation.statement_view(db.session, keeper, statement.id)
-    assert view.unmatched == [] and [u.movement.id for u in view.movements] == [first.id]
+    assert view.unmatched == []
+    assert [u.movement.id for u in view.movements] == [first.id]
 
 
 def test_another_agency_sees_no_statement_and_an_officer_may_not_reconcile(deposits, now):
@@ -264,7 +270,9 @@ def test_the_report_as_xlsx_lists_each_unmatched_item_with_its_resolution(deposi
     summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
     assert summary["专户"].startswith("中国工商银行上海浦东分行")
     detail = list(book["未达账项"].iter_rows(values_only=True))
-    assert detail[1][0] == "银行有、账上无" and detail[1][2] == -12 and detail[1][5] == "银行账户管理费"
+    assert detail[1][0] == "银行有、账上无"
+    assert detail[1][2] == -12
+    assert detail[1][5] == "银行账户管理费"
     assert [row[0] for row in detail[2:]] == ["账上有、银行无", "账上有、银行无"]
     assert {row[5] for row in detail[2:]} == {"未处理"}
 
@@ -284,5 +292,8 @@ def test_the_report_as_pdf_names_the_account_and_the_unmatched_line(deposits, no
     compact = "".join(text.split())
     assert "涉案款专户对账报告" in compact
     assert "100123456789" in compact  # the account number (spaces removed when registered)
-    assert "手续费8899" in compact and "银行账户管理费" in compact and "−12.00" in compact
-    assert "保管员" in compact and "复核人" in compact
+    assert "手续费8899" in compact
+    assert "银行账户管理费" in compact
+    assert "−12.00" in compact
+    assert "保管员" in compact
+    assert "复核人" in compact

@@ -45,7 +45,8 @@ PDF = b"%PDF-1.4\n%test\n"
 def test_a_police_filing_is_opened_by_a_police_officer_only(app):
     """Other origins (自侦, supervisory referral, 自诉) are opened by their own agencies: test_case_origins."""
     case = open_case()
-    assert case.stage is CaseStage.INVESTIGATION and case.handling_agency.code == "PDGA"
+    assert case.stage is CaseStage.INVESTIGATION
+    assert case.handling_agency.code == "PDGA"
     assert events("case.open")[0].data["police_case_no"] == case.police_case_no
     for username in ("prosecutor", "judge", "police_keeper", "police_approver", "admin", "auditor"):
         with pytest.raises(PermissionDenied):
@@ -70,15 +71,18 @@ def test_case_refusals(app):
 def test_registration_gives_a_label_and_starts_in_police_custody(app):
     case = open_case()
     item = register(case, owner_name="张三", owner_id_no="310115199001011234", estimated_value_fen=599900)
-    assert item.label_code.startswith("PDGA-") and item.label_code.endswith("-000001")
+    assert item.label_code.startswith("PDGA-")
+    assert item.label_code.endswith("-000001")
     assert item.custodian_agency.code == "PDGA"
     assert item.location_state is LocationState.AWAITING_CHECK_IN
     second = register(case, name="华为手机")
     assert second.label_code.endswith("-000002")
     [event] = events("item.register", item_id=item.id)
-    assert event.item_seq == 1 and event.data["label_code"] == item.label_code
+    assert event.item_seq == 1
+    assert event.data["label_code"] == item.label_code
     # Personal data is committed to by hash, not copied into the permanent record.
-    assert "310115199001011234" not in str(event.data) and len(event.data["personal_data_sha256"]) == 64
+    assert "310115199001011234" not in str(event.data)
+    assert len(event.data["personal_data_sha256"]) == 64
 
 
 def test_registered_kept_items_stay_with_the_holder(app):
@@ -120,7 +124,8 @@ def test_only_the_handling_agency_registers(app):
     with pytest.raises(PermissionDenied):
         register(case, username="police_officer")  # the case moved on: police no longer handle it
     extra = register(case, name="补充扣押的U盘", category=ItemCategory.ELECTRONICS, username="prosecutor")
-    assert extra.custodian_agency.code == "PDJC" and extra.label_code.startswith("PDJC-")
+    assert extra.custodian_agency.code == "PDJC"
+    assert extra.label_code.startswith("PDJC-")
 
 
 def test_seizure_lists_record_why_the_holder_did_not_sign(app):
@@ -145,7 +150,8 @@ def test_seizure_lists_record_why_the_holder_did_not_sign(app):
         ),
     )
     db.session.commit()
-    assert seizure_list.list_no.startswith("QD-PDGA-") and len(seizure_list.verification_code) == 16
+    assert seizure_list.list_no.startswith("QD-PDGA-")
+    assert len(seizure_list.verification_code) == 16
     first = register(case, seizure_list_id=seizure_list.id)
     second = register(case, name="充电器", category=ItemCategory.GOODS, seizure_list_id=seizure_list.id)
     assert first.seizure_list_id == second.seizure_list_id == seizure_list.id
@@ -173,7 +179,8 @@ def test_case_summary_is_derived_from_items(app):
     assert summary.item_count == 3
     assert summary.by_status == {"in_storage": 2, "awaiting_check_in": 1}
     assert summary.status == "awaiting_check_in"
-    assert summary.by_custodian[0]["agency"].code == "PDGA" and summary.by_custodian[0]["count"] == 3
+    assert summary.by_custodian[0]["agency"].code == "PDGA"
+    assert summary.by_custodian[0]["count"] == 3
     assert summary.total_value_fen == 1000
 
 
@@ -196,9 +203,8 @@ def test_item_query_filters(app):
         ids(custodian="army")
     with pytest.raises(InvalidInput):
         ids(sort="price")
-    assert ids(case_id=case.id) and not {
-        i.id for i in db.session.scalars(items_query(act("judge"), ItemQuery()))
-    }
+    assert ids(case_id=case.id)
+    assert not {i.id for i in db.session.scalars(items_query(act("judge"), ItemQuery()))}
 
 
 def test_attachments_are_hashed_type_checked_and_verified_on_read(app, tmp_path):
@@ -217,7 +223,8 @@ def test_attachments_are_hashed_type_checked_and_verified_on_read(app, tmp_path)
         upload_dir=upload,
     )
     db.session.commit()
-    assert attachment.sha256 == hashlib.sha256(PNG).hexdigest() and attachment.size_bytes == len(PNG)
+    assert attachment.sha256 == hashlib.sha256(PNG).hexdigest()
+    assert attachment.size_bytes == len(PNG)
     assert events("item.attachment_add", item_id=item.id)[0].data["sha256"] == attachment.sha256
     _, content = items.read_attachment(db.session, officer, attachment.id, upload)
     assert content == PNG
@@ -260,7 +267,8 @@ def test_every_registration_event_extends_the_item_chain(app):
         )
     )
     assert [e.item_seq for e in chain] == [1, 2]
-    assert chain[0].prev_hash == "0" * 64 and chain[1].prev_hash == chain[0].hash
+    assert chain[0].prev_hash == "0" * 64
+    assert chain[1].prev_hash == chain[0].hash
     assert db.session.get(Item, item.id).last_event_hash == chain[-1].hash
 
 
@@ -272,7 +280,8 @@ def test_personal_data_digests_are_salted_per_item_and_the_salt_stays_out_of_the
     [event] = events("item.register", item_id=first.id)
     digest = event.data["personal_data_sha256"]
     salt = db.session.get(Item, first.id).personal_data_salt
-    assert re.fullmatch(r"[0-9a-f]{32}", salt) and salt != db.session.get(Item, second.id).personal_data_salt
+    assert re.fullmatch(r"[0-9a-f]{32}", salt)
+    assert salt != db.session.get(Item, second.id).personal_data_salt
     # The custodian proves the data by revealing it with the salt: SHA-256(salt || canonical JSON).
     values = [owner["owner_name"], owner["owner_id_no"], owner["owner_contact"]]
     revealed = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
@@ -305,10 +314,12 @@ def test_items_left_with_the_holder_do_not_carry_the_holders_name_into_the_recor
         measure=Measure.REGISTERED_KEPT,
         seizure_list_id=seizure_list.id,
     )
-    assert kept.location_state is LocationState.WITH_HOLDER and kept.external_place == items.WITH_HOLDER_PLACE
+    assert kept.location_state is LocationState.WITH_HOLDER
+    assert kept.external_place == items.WITH_HOLDER_PLACE
     [event] = events("item.register", item_id=kept.id)
     assert event.data["after"]["external_place"] == "持有人处"
-    assert "李四" not in all_event_text() and "310115199002022345" not in all_event_text()
+    assert "李四" not in all_event_text()
+    assert "310115199002022345" not in all_event_text()
     assert db.session.get(type(seizure_list), seizure_list.id).holder_name == "李四"  # the list keeps it
 
 
@@ -338,9 +349,11 @@ def test_a_disposed_item_takes_no_new_attachment(app, tmp_path):
             kind=AttachmentKind.PHOTO,
             upload_dir=tmp_path,
         )
-    assert refused.value.code == "item.disposed" and refused.value.status == 409
+    assert refused.value.code == "item.disposed"
+    assert refused.value.status == 409
     db.session.rollback()
-    assert len(events(item_id=item.id)) == count and not db.session.get(Item, item.id).attachments
+    assert len(events(item_id=item.id)) == count
+    assert not db.session.get(Item, item.id).attachments
 
 
 # -- review fixes ------------------------------------------------------------------------------
@@ -448,7 +461,8 @@ def test_only_the_agency_that_drew_up_a_seizure_list_adds_items_to_it(app):
             username="judge",
             seizure_list_id=police_list,
         )
-    assert refused.value.code == "seizure_list.other_agency" and "seizure_list_id" in refused.value.fields
+    assert refused.value.code == "seizure_list.other_agency"
+    assert "seizure_list_id" in refused.value.fields
     db.session.rollback()
     assert (
         db.session.scalar(select(func.count()).select_from(Item).where(Item.seizure_list_id == police_list))

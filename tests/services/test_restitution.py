@@ -34,9 +34,9 @@ def test_full_return_where_funds_suffice_then_the_remainder_to_the_treasury(app)
     claim(case, amount=300_000, who=li)
     claim(case, amount=200_000, who=wang)
     plan = propose(case)
-    assert (
-        plan.status is PlanStatus.PROPOSED and plan.funds_fen == 1_000_000 and plan.remainder_fen == 500_000
-    )
+    assert plan.status is PlanStatus.PROPOSED
+    assert plan.funds_fen == 1_000_000
+    assert plan.remainder_fen == 500_000
     assert allocations(plan) == [
         (LineKind.CLAIM, ClaimClass.VICTIM_LOSS, 300_000, LineStatus.PENDING),
         (LineKind.CLAIM, ClaimClass.VICTIM_LOSS, 200_000, LineStatus.PENDING),
@@ -47,8 +47,10 @@ def test_full_return_where_funds_suffice_then_the_remainder_to_the_treasury(app)
     pay(plan, 2, "领款凭证 A-2")
     [remittance] = pay(plan, 3, "缴款书 No.88")
     db.session.refresh(plan)
-    assert plan.status is PlanStatus.COMPLETED and court_balance(case) == 0
-    assert remittance.kind is MovementKind.REMITTANCE and remittance.reference == "缴款书 No.88"
+    assert plan.status is PlanStatus.COMPLETED
+    assert court_balance(case) == 0
+    assert remittance.kind is MovementKind.REMITTANCE
+    assert remittance.reference == "缴款书 No.88"
     kinds = [m.kind for m in db.session.scalars(select(MoneyMovement).order_by(MoneyMovement.id))]
     assert kinds[-3:] == [MovementKind.RESTITUTION, MovementKind.RESTITUTION, MovementKind.REMITTANCE]
     assert [
@@ -95,7 +97,8 @@ def test_what_the_victim_received_elsewhere_is_deducted(app):
     who = victim(case)
     claim(case, amount=300_000, who=who, compensated=120_000)
     plan = propose(case)
-    assert plan.lines[0].owed_fen == 180_000 and plan.lines[0].allocated_fen == 180_000
+    assert plan.lines[0].owed_fen == 180_000
+    assert plan.lines[0].allocated_fen == 180_000
 
 
 def test_a_fine_is_remitted_to_the_treasury(app):
@@ -103,7 +106,8 @@ def test_a_fine_is_remitted_to_the_treasury(app):
     claim(case, ClaimClass.FINE, 40_000)
     plan = approve(propose(case))
     [movement] = pay(plan, 1, "缴款书 罚金")
-    assert movement.kind is MovementKind.REMITTANCE and movement.counterparty_name == "国库"
+    assert movement.kind is MovementKind.REMITTANCE
+    assert movement.counterparty_name == "国库"
 
 
 def test_a_plan_needs_the_judgment(app):

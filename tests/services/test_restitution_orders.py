@@ -63,22 +63,28 @@ def test_the_plan_pays_the_judgments_orders_in_full_then_the_remainder_to_the_tr
     approve(plan)
 
     [to_li] = pay(plan, 1, "领款凭证 A-1")
-    assert to_li.kind is MovementKind.RESTITUTION and to_li.delta_fen == -300_000
+    assert to_li.kind is MovementKind.RESTITUTION
+    assert to_li.delta_fen == -300_000
     assert to_li.counterparty_name == "李某"
     assert statuses(recorded) == [OrderStatus.PROPOSED, OrderStatus.EXECUTED, OrderStatus.PROPOSED]
     # The court sees the executed order in its inbox (待确认执行回单), as for an executed disposal.
     assert awaiting_receipt() == [recorded[1].id]
     [executed] = events("judgment.order_executed")
-    assert executed.data["order_id"] == recorded[1].id and executed.data["paid_fen"] == 300_000
-    assert executed.data["movement_ids"] == [to_li.id] and executed.data["receipt_no"] == "领款凭证 A-1"
+    assert executed.data["order_id"] == recorded[1].id
+    assert executed.data["paid_fen"] == 300_000
+    assert executed.data["movement_ids"] == [to_li.id]
+    assert executed.data["receipt_no"] == "领款凭证 A-1"
 
     pay(plan, 2, "领款凭证 A-2")
     [confiscated] = pay(plan, 3, "缴款书 No.7")
-    assert confiscated.kind is MovementKind.REMITTANCE and confiscated.counterparty_name == "国库"
+    assert confiscated.kind is MovementKind.REMITTANCE
+    assert confiscated.counterparty_name == "国库"
     [remainder] = pay(plan, 4, "缴款书 No.8")
-    assert remainder.kind is MovementKind.REMITTANCE and remainder.delta_fen == -400_000
+    assert remainder.kind is MovementKind.REMITTANCE
+    assert remainder.delta_fen == -400_000
     db.session.refresh(plan)
-    assert plan.status is PlanStatus.COMPLETED and court_balance(case) == 0
+    assert plan.status is PlanStatus.COMPLETED
+    assert court_balance(case) == 0
     assert statuses(recorded) == [OrderStatus.EXECUTED] * 3
     assert awaiting_receipt() == sorted(order.id for order in recorded)
     # The claim was not paid twice; the record names no victim.
@@ -116,7 +122,8 @@ def test_short_funds_are_shared_in_proportion_and_the_confiscation_gets_nothing(
     pay(plan, 1, "领款凭证 1")
     pay(plan, 2, "领款凭证 2")
     db.session.refresh(plan)
-    assert plan.status is PlanStatus.COMPLETED and court_balance(case) == 0
+    assert plan.status is PlanStatus.COMPLETED
+    assert court_balance(case) == 0
     # A payment in proportion executes the order: the court sees what was paid on it.
     assert statuses(recorded) == [OrderStatus.EXECUTED, OrderStatus.EXECUTED, OrderStatus.OPEN]
     assert [e.data["paid_fen"] for e in events("judgment.order_executed")] == [40_000, 60_000]

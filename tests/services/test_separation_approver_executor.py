@@ -76,7 +76,8 @@ def test_approver_of_a_check_out_may_not_release_it(app, head_keeper):
     assert db.session.get(Item, item.id).location_state is LocationState.IN_STORAGE
     checkouts.release_checkout(db.session, act("police_keeper"), checkout.id, released_to=LAB.name)
     db.session.commit()
-    assert checkout.status is CheckoutStatus.RELEASED and checkout.released_by_id != checkout.approved_by_id
+    assert checkout.status is CheckoutStatus.RELEASED
+    assert checkout.released_by_id != checkout.approved_by_id
 
 
 def test_approver_of_a_disposal_may_not_execute_it(app, head_keeper):
@@ -102,16 +103,17 @@ def test_the_api_refuses_release_and_execution_by_the_approver(app, client, head
     response = client.post(
         f"/api/v1/checkouts/{checkout.id}/release", json={"released_to": LAB.name}, headers=headers
     )
-    assert response.status_code == 403 and response.json["code"] == "separation.approver_not_executor"
+    assert response.status_code == 403
+    assert response.json["code"] == "separation.approver_not_executor"
     disposition, _ = _confiscation_approved_by(head_keeper)
     response = client.post(
         f"/api/v1/dispositions/{disposition.id}/execute", json={"receipt_no": "国库回执 2"}, headers=headers
     )
-    assert response.status_code == 403 and response.json["code"] == "separation.approver_not_executor"
+    assert response.status_code == 403
+    assert response.json["code"] == "separation.approver_not_executor"
     db.session.expire_all()
-    assert (
-        checkout.status is CheckoutStatus.APPROVED and disposition.status is DispositionRecordStatus.APPROVED
-    )
+    assert checkout.status is CheckoutStatus.APPROVED
+    assert disposition.status is DispositionRecordStatus.APPROVED
 
 
 def test_the_pages_hide_the_release_and_execute_forms_from_the_approver_and_refuse_a_forged_post(
@@ -125,18 +127,21 @@ def test_the_pages_hide_the_release_and_execute_forms_from_the_approver_and_refu
 
     url = f"/checkouts/{checkout.id}"
     page = get(head, url)
-    assert 'name="release-submit"' not in page and "另一名保管员" in page
+    assert 'name="release-submit"' not in page
+    assert "另一名保管员" in page
     assert 'name="release-submit"' in get(keeper, url)
     response = submit(head, url, "release", released_to=LAB.name)
-    assert response.status_code == 403 and "另一名保管员" in text_of(response)
+    assert response.status_code == 403
+    assert "另一名保管员" in text_of(response)
 
     url = f"/dispositions/{disposition.id}"
     page = get(head, url)
-    assert 'name="execute-submit"' not in page and "另一名保管员" in page
+    assert 'name="execute-submit"' not in page
+    assert "另一名保管员" in page
     assert 'name="execute-submit"' in get(keeper, url)
     response = submit(head, url, "execute", receipt_no="国库回执 3")
-    assert response.status_code == 403 and "另一名保管员" in text_of(response)
+    assert response.status_code == 403
+    assert "另一名保管员" in text_of(response)
     db.session.expire_all()
-    assert (
-        checkout.status is CheckoutStatus.APPROVED and disposition.status is DispositionRecordStatus.APPROVED
-    )
+    assert checkout.status is CheckoutStatus.APPROVED
+    assert disposition.status is DispositionRecordStatus.APPROVED

@@ -48,14 +48,17 @@ def test_draw_records_what_makes_it_reproducible(holdings):
         note="季度抽查",
     )
     db.session.commit()
-    assert check.check_no.startswith("CC-PDJC-") and check.status is SpotCheckStatus.OPEN
-    assert len(check.seed) == 32 and int(check.seed, 16) >= 0
+    assert check.check_no.startswith("CC-PDJC-")
+    assert check.status is SpotCheckStatus.OPEN
+    assert len(check.seed) == 32
+    assert int(check.seed, 16) >= 0
     police = agency("PDGA").id
     in_scope = [c for c in candidates(db.session, Scope(custodian_agency_id=police))]
     assert check.candidate_count == len(in_scope) == 6  # 4 police goods + 2 phones
     assert check.candidates_sha256 == candidates_digest(in_scope)
     assert check.scope == {"custodian_agency_id": police}
-    assert len(check.items) == 3 and [line.position for line in check.items] == [1, 2, 3]
+    assert len(check.items) == 3
+    assert [line.position for line in check.items] == [1, 2, 3]
     # Scope only: every sampled item is in police custody; inspectors come from other agencies.
     for line in check.items:
         assert db.session.get(Item, line.item_id).custodian_agency_id == police
@@ -68,9 +71,12 @@ def test_draw_records_what_makes_it_reproducible(holdings):
         (line.item_id, line.inspector_id) for line in check.items
     ]
     verification = spot_checks.verify_draw(db.session, act("auditor"), check.id)
-    assert verification.candidates_match and verification.pool_match and verification.sample_match
+    assert verification.candidates_match
+    assert verification.pool_match
+    assert verification.sample_match
     [event] = events("spot_check.draw")
-    assert event.data["seed"] == check.seed and event.data["candidates_sha256"] == check.candidates_sha256
+    assert event.data["seed"] == check.seed
+    assert event.data["candidates_sha256"] == check.candidates_sha256
     assert [row[0] for row in event.data["sample"]] == [line.item_id for line in check.items]
 
 
@@ -84,7 +90,8 @@ def test_same_seed_same_draw_and_data_changes_are_detected(holdings):
     ]
     register(open_case(), name="新登记物品")  # the candidate list changes
     verification = spot_checks.verify_draw(db.session, act("auditor"), first.id)
-    assert not verification.candidates_match and verification.candidate_count_now == first.candidate_count + 1
+    assert not verification.candidates_match
+    assert verification.candidate_count_now == first.candidate_count + 1
 
 
 @pytest.mark.parametrize("scope_name", ["location", "category", "case", "custodian"])
@@ -149,7 +156,8 @@ def test_only_the_drawn_inspector_records_and_the_check_completes(holdings):
             db.session, act(inspector.username), check.id, line.item_id, result=SpotCheckResult.CONFORMING
         )
         db.session.commit()
-    assert check.status is SpotCheckStatus.COMPLETED and check.completed_at is not None
+    assert check.status is SpotCheckStatus.COMPLETED
+    assert check.completed_at is not None
     with pytest.raises(Conflict):
         inspector = db.session.get(User, check.items[0].inspector_id)
         spot_checks.record_result(

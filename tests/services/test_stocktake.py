@@ -68,7 +68,8 @@ def test_a_full_count(centre):
     keeper = act("police_keeper")
     record = stocktake.start_stocktake(db.session, keeper, location_id=location("R1").id, note="季度盘点")
     db.session.commit()
-    assert record.stocktake_no.startswith("PD-PDGA-") and record.status is StocktakeStatus.OPEN
+    assert record.stocktake_no.startswith("PD-PDGA-")
+    assert record.status is StocktakeStatus.OPEN
     expected = {line.label_code: line for line in stocktake.lines(db.session, record)}
     # R1 holds items 1, 2 (checked out), 4, 5 and the procuratorate's item; R3's item 3 is not expected.
     assert set(expected) == {
@@ -139,7 +140,8 @@ def test_a_full_count(centre):
     )
     assert [e.data["kind"] for e in events("stocktake.discrepancy", item_id=items[4].id)] == ["missing"]
     [finish] = events("stocktake.finish")
-    assert finish.data["counts"] == counts and finish.data["discrepancies"] == 5
+    assert finish.data["counts"] == counts
+    assert finish.data["discrepancies"] == 5
     # The procuratorate sees none of the police's discrepancies.
     assert list(db.session.scalars(stocktake.discrepancies_query(act("prosecutor_approver")))) == []
 
@@ -159,10 +161,15 @@ def test_a_full_count(centre):
     assert "合计8" in pdf_text.replace(" ", "").replace("\n", "")
     workbook = load_workbook(io.BytesIO(stocktake.report_xlsx(db.session, record)))
     summary = {row[0]: row[1] for row in workbook["汇总"].iter_rows(values_only=True) if row and row[0]}
-    assert summary["账实相符"] == 2 and summary["缺失（盘亏）"] == 1 and summary["调用在外（已核对）"] == 1
-    assert summary["位置不符"] == 2 and summary["账外物品（盘盈）"] == 2 and summary["合计"] == 8
+    assert summary["账实相符"] == 2
+    assert summary["缺失（盘亏）"] == 1
+    assert summary["调用在外（已核对）"] == 1
+    assert summary["位置不符"] == 2
+    assert summary["账外物品（盘盈）"] == 2
+    assert summary["合计"] == 8
     detail = list(workbook["明细"].iter_rows(values_only=True))
-    assert detail[0][0] == "标签号" and len(detail) - 1 == sum(counts.values())
+    assert detail[0][0] == "标签号"
+    assert len(detail) - 1 == sum(counts.values())
     assert sum(1 for row in detail[1:] if row[4] == "缺失（盘亏）") == 1
 
 
@@ -176,7 +183,8 @@ def test_resolving_discrepancies(centre):
     stocktake.finish_stocktake(db.session, keeper, record.id)
     db.session.commit()
     [missing] = list(db.session.scalars(stocktake.discrepancies_query(act("police_approver"))))
-    assert missing.item_id == items[4].id and missing.kind is R.MISSING
+    assert missing.item_id == items[4].id
+    assert missing.kind is R.MISSING
     with pytest.raises(PermissionDenied):
         stocktake.resolve_discrepancy(db.session, keeper, missing.id, reason="找到了")
     db.session.rollback()
@@ -190,10 +198,8 @@ def test_resolving_discrepancies(centre):
         db.session, act("police_approver"), missing.id, reason="经查物品在鉴定中心，调用手续补录"
     )
     db.session.commit()
-    assert (
-        resolved.status is DiscrepancyStatus.RESOLVED
-        and resolved.resolved_by_id == act("police_approver").user_id
-    )
+    assert resolved.status is DiscrepancyStatus.RESOLVED
+    assert resolved.resolved_by_id == act("police_approver").user_id
     assert events("stocktake.resolve", item_id=items[4].id)[0].reason == "经查物品在鉴定中心，调用手续补录"
     with pytest.raises(Conflict):
         stocktake.resolve_discrepancy(db.session, act(chief.username), missing.id, reason="again")
@@ -285,12 +291,15 @@ def test_a_label_of_an_item_not_stored_in_the_centre_and_out_of_sight_reads_as_u
             db.session, court, record.id, label_code=probed.label_code, location_id=location("R1-B-01").id
         )
         db.session.commit()
-        assert line.result is R.UNEXPECTED and line.item_id is None
-        assert line.book_state is None and line.book_location_id is None
+        assert line.result is R.UNEXPECTED
+        assert line.item_id is None
+        assert line.book_state is None
+        assert line.book_location_id is None
     # The shelves being counted are another matter: their items are on the books of the count.
     on_shelf = stocktake.scan(db.session, court, record.id, label_code=items[3].label_code)
     db.session.commit()
-    assert on_shelf.result is R.VERIFIED and on_shelf.item_id == items[3].id
+    assert on_shelf.result is R.VERIFIED
+    assert on_shelf.item_id == items[3].id
     before = {probed.id: len(events(item_id=probed.id)) for probed in (awaiting, external)}
     stocktake.finish_stocktake(db.session, court, record.id)
     db.session.commit()
@@ -298,7 +307,8 @@ def test_a_label_of_an_item_not_stored_in_the_centre_and_out_of_sight_reads_as_u
         [row] = [
             ln for ln in stocktake.report_lines(db.session, record) if ln.label_code == probed.label_code
         ]
-        assert row.name is None and row.book_location is None
+        assert row.name is None
+        assert row.book_location is None
         assert (
             len(events(item_id=probed.id)) == before[probed.id]
         )  # nothing written into the police item's history
@@ -307,7 +317,8 @@ def test_a_label_of_an_item_not_stored_in_the_centre_and_out_of_sight_reads_as_u
             for d in db.session.scalars(stocktake.discrepancies_query(act("auditor")))
             if d.label_code == probed.label_code
         ]
-        assert unknown.item_id is None and unknown.responsible_agency.code == "PDFY"
+        assert unknown.item_id is None
+        assert unknown.responsible_agency.code == "PDFY"
 
 
 def test_a_misplaced_item_of_the_centre_is_named_and_goes_to_its_custodian(centre):
@@ -322,18 +333,21 @@ def test_a_misplaced_item_of_the_centre_is_named_and_goes_to_its_custodian(centr
         db.session, court, record.id, label_code=misplaced.label_code, location_id=location("R1-B-01").id
     )
     db.session.commit()
-    assert line.result is R.WRONG_LOCATION and line.item_id == misplaced.id
+    assert line.result is R.WRONG_LOCATION
+    assert line.item_id == misplaced.id
     assert line.book_location_id == location("R3-A-01").id
     stocktake.finish_stocktake(db.session, court, record.id)
     db.session.commit()
     [row] = [ln for ln in stocktake.report_lines(db.session, record) if ln.label_code == misplaced.label_code]
-    assert row.name == misplaced.name and row.book_location.endswith("（R3-A-01）")
+    assert row.name == misplaced.name
+    assert row.book_location.endswith("（R3-A-01）")
     [found] = [
         d
         for d in db.session.scalars(stocktake.discrepancies_query(act("police_approver")))
         if d.label_code == misplaced.label_code
     ]
-    assert found.item_id == misplaced.id and found.kind is R.WRONG_LOCATION
+    assert found.item_id == misplaced.id
+    assert found.kind is R.WRONG_LOCATION
     assert found.responsible_agency.code == "PDGA"  # the custodian, not the agency that counted
     assert [
         d
@@ -341,7 +355,8 @@ def test_a_misplaced_item_of_the_centre_is_named_and_goes_to_its_custodian(centr
         if d.label_code == misplaced.label_code
     ] == []
     [event] = events("stocktake.discrepancy", item_id=misplaced.id)
-    assert event.data["kind"] == "wrong_location" and event.data["found_location"].endswith("（R1-B-01）")
+    assert event.data["kind"] == "wrong_location"
+    assert event.data["found_location"].endswith("（R1-B-01）")
     stocktake.resolve_discrepancy(db.session, act("police_approver"), found.id, reason="已移回原位 R3-A-01")
     db.session.commit()
     assert found.status is DiscrepancyStatus.RESOLVED
@@ -356,7 +371,8 @@ def test_a_checked_out_item_of_the_centre_scanned_elsewhere_is_named(centre):
     db.session.commit()
     line = stocktake.scan(db.session, court, record.id, label_code=out.label_code)
     db.session.commit()
-    assert line.result is R.UNEXPECTED and line.item_id == out.id
+    assert line.result is R.UNEXPECTED
+    assert line.item_id == out.id
     stocktake.finish_stocktake(db.session, court, record.id)
     db.session.commit()
     [found] = [
@@ -364,7 +380,8 @@ def test_a_checked_out_item_of_the_centre_scanned_elsewhere_is_named(centre):
         for d in db.session.scalars(stocktake.discrepancies_query(act("auditor")))
         if d.label_code == out.label_code
     ]
-    assert found.item_id == out.id and found.responsible_agency.code == "PDGA"
+    assert found.item_id == out.id
+    assert found.responsible_agency.code == "PDGA"
 
 
 def test_a_keeper_scanning_an_item_of_its_own_agency_elsewhere_sees_it(centre):
@@ -374,7 +391,8 @@ def test_a_keeper_scanning_an_item_of_its_own_agency_elsewhere_sees_it(centre):
     db.session.commit()
     line = stocktake.scan(db.session, keeper, record.id, label_code=items[2].label_code)
     db.session.commit()
-    assert line.result is R.WRONG_LOCATION and line.item_id == items[2].id
+    assert line.result is R.WRONG_LOCATION
+    assert line.item_id == items[2].id
 
 
 def test_every_scan_is_in_the_record(centre):

@@ -27,8 +27,10 @@ def test_keeper_checks_an_item_in_with_condition(app):
         db.session, act("police_keeper"), item.id, location_id=bin_.id, condition="外观完好，已封存"
     )
     db.session.commit()
-    assert item.location_state is LocationState.IN_STORAGE and item.storage_location_id == bin_.id
-    assert item.condition == "外观完好，已封存" and item.checked_in_at is not None
+    assert item.location_state is LocationState.IN_STORAGE
+    assert item.storage_location_id == bin_.id
+    assert item.condition == "外观完好，已封存"
+    assert item.checked_in_at is not None
     [event] = events("item.check_in", item_id=item.id)
     assert event.data["location_path"].endswith("A架 › 01格")
     assert event.data["before"] == {"location_state": "awaiting_check_in", "storage_location_id": None}
@@ -74,7 +76,8 @@ def test_location_transitions_are_enforced(app):
         contact="021-12345678",
     )
     db.session.commit()
-    assert item.location_state is LocationState.EXTERNAL and item.storage_location_id is None
+    assert item.location_state is LocationState.EXTERNAL
+    assert item.storage_location_id is None
     with pytest.raises(Conflict):
         storage.move(db.session, keeper, item.id, location_id=location("R1-B-01").id)
     with pytest.raises(InvalidInput):
@@ -104,7 +107,8 @@ def test_vehicle_registered_at_an_impound_lot(app):
         external_kind=ExternalKind.IMPOUND_LOT,
         external_place="浦东新区川沙停车场",
     )
-    assert car.location_state is LocationState.EXTERNAL and car.external_place == "浦东新区川沙停车场"
+    assert car.location_state is LocationState.EXTERNAL
+    assert car.external_place == "浦东新区川沙停车场"
 
 
 def test_back_dated_check_in_needs_a_reason_and_cannot_precede_seizure(app):
@@ -135,7 +139,8 @@ def test_back_dated_check_in_needs_a_reason_and_cannot_precede_seizure(app):
     )
     db.session.commit()
     [event] = events("item.check_in", item_id=item.id)
-    assert event.reason == "夜间入库，次日补录" and event.occurred_at < event.recorded_at - timedelta(hours=2)
+    assert event.reason == "夜间入库，次日补录"
+    assert event.occurred_at < event.recorded_at - timedelta(hours=2)
 
 
 @pytest.mark.live_rows_diverge(reason="marks the item disposed with a direct update")
@@ -184,12 +189,14 @@ def test_an_item_kept_outside_is_brought_in_only_deliberately_with_a_reason_to_a
         storage.check_in(
             db.session, keeper, car.id, location_id=location("R1-A-01").id, bring_in=True, reason="停车场到期"
         )
-    assert shelf.value.code == "location.cannot_hold" and "location_id" in shelf.value.fields
+    assert shelf.value.code == "location.cannot_hold"
+    assert "location_id" in shelf.value.fields
     storage.check_in(
         db.session, keeper, car.id, location_id=location("Y1-A-01").id, bring_in=True, reason="停车场到期"
     )
     db.session.commit()
-    assert car.location_state is LocationState.IN_STORAGE and car.external_place is None
+    assert car.location_state is LocationState.IN_STORAGE
+    assert car.external_place is None
     [event] = events("item.check_in", item_id=car.id)
     assert event.reason == "停车场到期"
     assert event.data["brought_in_from"] == {"kind": "impound_lot", "place": "浦东新区川沙停车场"}
@@ -270,4 +277,5 @@ def test_a_check_in_batch_refuses_lines_that_cannot_go_in_before_anything_is_wri
         condition="完好",
     )
     db.session.commit()
-    assert [line.item_id for line in done.lines] == [ok.id] and ok.location_state is LocationState.IN_STORAGE
+    assert [line.item_id for line in done.lines] == [ok.id]
+    assert ok.location_state is LocationState.IN_STORAGE

@@ -59,7 +59,8 @@ def test_proposal_puts_items_in_transfer_and_shows_the_case_to_the_receiver(app)
         lines={stored[0].id: LineInput(DispositionKind.CONFISCATE, TransferMode.PHYSICAL)},
     )
     db.session.commit()
-    assert transfer.transfer_no.startswith("YS-PDGA-") and transfer.status is TransferStatus.PENDING
+    assert transfer.transfer_no.startswith("YS-PDGA-")
+    assert transfer.status is TransferStatus.PENDING
     assert [line.proposed_disposition for line in transfer.lines] == [DispositionKind.CONFISCATE, None]
     assert [line.mode for line in transfer.lines] == [TransferMode.PHYSICAL, TransferMode.BY_RECORD]
     assert all(i.custody_state is CustodyState.IN_TRANSFER for i in stored)
@@ -77,16 +78,20 @@ def test_accept_moves_custody_stage_and_case_number_reject_flags(app):
     accept(transfer, [stored[0].id, stored[1].id])
     assert transfer.status is TransferStatus.PARTIAL
     db.session.refresh(case)
-    assert case.stage is CaseStage.PROSECUTION_REVIEW and case.procuratorate_case_no == "浦检刑诉[2026]12号"
+    assert case.stage is CaseStage.PROSECUTION_REVIEW
+    assert case.procuratorate_case_no == "浦检刑诉[2026]12号"
     assert case.handling_agency.code == "PDJC"
     assert {i.custodian_agency.code for i in stored[:2]} == {"PDJC"}
     reject(transfer, [stored[2].id], reason="  数量与清单不符  ")
-    assert transfer.status is TransferStatus.COMPLETED and transfer.completed_at is not None
+    assert transfer.status is TransferStatus.COMPLETED
+    assert transfer.completed_at is not None
     rejected = db.session.get(Item, stored[2].id)
-    assert rejected.custodian_agency.code == "PDGA" and rejected.custody_state is CustodyState.HELD
+    assert rejected.custodian_agency.code == "PDGA"
+    assert rejected.custody_state is CustodyState.HELD
     assert rejected.flag_reason == "数量与清单不符"
     [line] = [line for line in transfer.lines if line.item_id == rejected.id]
-    assert line.decision is LineDecision.REJECTED and line.reason == "数量与清单不符"
+    assert line.decision is LineDecision.REJECTED
+    assert line.reason == "数量与清单不符"
     assert [e.action for e in events(item_id=stored[0].id)][-2:] == ["transfer.propose", "transfer.accept"]
     [received] = events("case.receive")
     assert received.data["after"]["stage"] == "prosecution_review"
@@ -235,7 +240,8 @@ def test_full_path_to_court_and_supplementary_investigation(app):
     db.session.commit()
     accept(back, [], username="police_officer")
     db.session.refresh(case)
-    assert case.stage is CaseStage.INVESTIGATION and case.supplementary_rounds == 1
+    assert case.stage is CaseStage.INVESTIGATION
+    assert case.supplementary_rounds == 1
     assert case.handling_agency.code == "PDGA"
     assert {db.session.get(Item, i).custodian_agency.code for i in ids} == {"PDJC"}
 
@@ -252,7 +258,8 @@ def test_full_path_to_court_and_supplementary_investigation(app):
     assert resend.lines == []
     accept(resend, [])
     db.session.refresh(case)
-    assert case.stage is CaseStage.PROSECUTION_REVIEW and case.procuratorate_case_no == "浦检刑诉[2026]12号"
+    assert case.stage is CaseStage.PROSECUTION_REVIEW
+    assert case.procuratorate_case_no == "浦检刑诉[2026]12号"
 
 
 def test_indictment_to_court(app):
@@ -270,7 +277,8 @@ def test_indictment_to_court(app):
     db.session.commit()
     accept(to_court, ids, username="judge", case_no="(2026)沪0115刑初1234号")
     db.session.refresh(case)
-    assert case.stage is CaseStage.TRIAL and case.court_case_no == "(2026)沪0115刑初1234号"
+    assert case.stage is CaseStage.TRIAL
+    assert case.court_case_no == "(2026)沪0115刑初1234号"
     assert {db.session.get(Item, i).custodian_agency.code for i in ids} == {"PDFY"}
     assert db.session.scalar(select(Case.handling_agency_id).where(Case.id == case.id)) == agency("PDFY").id
 
@@ -318,7 +326,8 @@ def test_rejected_item_flag_clears_when_later_accepted(app):
     assert db.session.get(Item, item.id).flag_reason == "封条破损"
     accept(send_to_procuratorate(case, [item.id]), [item.id])
     refreshed = db.session.get(Item, item.id)
-    assert refreshed.flag_reason is None and refreshed.custodian_agency.code == "PDJC"
+    assert refreshed.flag_reason is None
+    assert refreshed.custodian_agency.code == "PDJC"
 
 
 def test_database_refuses_two_pending_lines_for_one_item(app):
@@ -391,9 +400,8 @@ def test_only_one_stage_transfer_of_a_case_waits_at_a_time(app):
     ):
         with pytest.raises(Conflict) as waiting:
             propose_file(case, kind, "prosecutor", to_code)
-        assert (
-            waiting.value.code == "transfer.stage_pending" and waiting.value.params["no"] == first.transfer_no
-        )
+        assert waiting.value.code == "transfer.stage_pending"
+        assert waiting.value.params["no"] == first.transfer_no
         db.session.rollback()
     recall_transfer(db.session, act("prosecutor"), first.id, reason="改为提起公诉")
     db.session.commit()
@@ -405,7 +413,8 @@ def test_a_stage_transfer_with_only_rejected_lines_still_waits(app):
     case, stored = stored_items(2)
     transfer = send_to_procuratorate(case, [stored[0].id, stored[1].id])
     reject(transfer, [stored[0].id])
-    assert transfer.status is TransferStatus.PARTIAL and transfer.received_at is None
+    assert transfer.status is TransferStatus.PARTIAL
+    assert transfer.received_at is None
     with pytest.raises(Conflict) as waiting:
         propose_file(case, TransferKind.PROSECUTION, "police_officer", "PDJC")
     assert waiting.value.code == "transfer.stage_pending"
@@ -426,7 +435,8 @@ def test_a_stale_stage_transfer_cannot_move_the_case_back(app):
     assert stale.value.code == "transfer.wrong_stage"
     db.session.rollback()
     db.session.refresh(case)
-    assert case.stage is CaseStage.TRIAL and case.handling_agency.code == "PDFY"
+    assert case.stage is CaseStage.TRIAL
+    assert case.handling_agency.code == "PDFY"
     assert back.status is TransferStatus.PENDING  # the sender may still recall it
     recall_transfer(db.session, act("prosecutor"), back.id)
     db.session.commit()
@@ -450,7 +460,8 @@ def test_supplementary_limit_is_checked_again_when_signed_for(app):
     assert limit.value.code == "transfer.supplementary_limit"
     db.session.rollback()
     db.session.refresh(case)
-    assert case.supplementary_rounds == 2 and case.stage is CaseStage.PROSECUTION_REVIEW
+    assert case.supplementary_rounds == 2
+    assert case.stage is CaseStage.PROSECUTION_REVIEW
 
 
 @pytest.mark.live_rows_diverge(
@@ -469,7 +480,8 @@ def test_the_sender_must_still_handle_the_case_when_it_is_signed_for(app):
     assert not_handler.value.code == "transfer.sender_not_handler"
     db.session.rollback()
     db.session.refresh(case)
-    assert case.stage is CaseStage.INVESTIGATION and case.handling_agency.code == "PDGA"
+    assert case.stage is CaseStage.INVESTIGATION
+    assert case.handling_agency.code == "PDGA"
 
 
 @pytest.mark.live_rows_diverge(
@@ -489,7 +501,8 @@ def test_signing_for_a_closed_case_does_not_reopen_it(app):
     assert closed.value.code == "transfer.case_closed"
     db.session.rollback()
     db.session.refresh(case)
-    assert case.stage is CaseStage.CLOSED and case.procuratorate_case_no is None
+    assert case.stage is CaseStage.CLOSED
+    assert case.procuratorate_case_no is None
 
 
 def test_the_administrator_sees_no_transfers(app):
@@ -512,11 +525,13 @@ def test_a_procuratorate_or_court_case_number_names_one_case(app):
     for number in ("浦检刑诉[2026]12号", "  浦检刑诉[2026]12号 "):
         with pytest.raises(Conflict) as duplicate:
             accept(transfer, [other.id], case_no=number)
-        assert duplicate.value.code == "case.duplicate" and duplicate.value.status == 409
+        assert duplicate.value.code == "case.duplicate"
+        assert duplicate.value.status == 409
         assert "case_no" in duplicate.value.fields
         db.session.rollback()
     db.session.refresh(second)
-    assert second.stage is CaseStage.INVESTIGATION and second.procuratorate_case_no is None
+    assert second.stage is CaseStage.INVESTIGATION
+    assert second.procuratorate_case_no is None
     assert db.session.get(Item, other.id).custodian_agency.code == "PDGA"
     accept(transfer, [other.id], case_no="浦检刑诉[2026]13号")
     assert db.session.get(Case, second.id).procuratorate_case_no == "浦检刑诉[2026]13号"

@@ -31,7 +31,8 @@ def test_a_victim_gets_a_lookup_number_and_a_code_when_recorded_and_neither_is_i
     case = funded_case()
     li = victim(case, "李某")
     assert li.lookup_no == f"BHR-{li.id:08d}"
-    assert len(li.lookup_code) == CODE_LENGTH and set(li.lookup_code) <= set(CODE_ALPHABET)
+    assert len(li.lookup_code) == CODE_LENGTH
+    assert set(li.lookup_code) <= set(CODE_ALPHABET)
     other = victim(case, "王某")
     assert other.lookup_code != li.lookup_code
     assert all(li.lookup_code not in str(e.data) for e in events())
@@ -80,11 +81,13 @@ def test_wrong_codes_share_the_owner_lookups_limit_per_address_and_are_security_
     for _ in range(MAX_FAILURES):
         assert look(li, code="WRONG", ip="10.9.9.9").outcome is LookupOutcome.FAILURE
     limited = look(li, ip="10.9.9.9")
-    assert limited.outcome is LookupOutcome.LIMITED and limited.claims == []
+    assert limited.outcome is LookupOutcome.LIMITED
+    assert limited.claims == []
     assert look(li, ip="10.9.9.10").outcome is LookupOutcome.SUCCESS  # another address is not blocked
     recorded = events("owner.lookup")
     assert len(recorded) == MAX_FAILURES + 2
-    assert recorded[-1].object_type == "victim" and recorded[-1].object_id == str(li.id)
+    assert recorded[-1].object_type == "victim"
+    assert recorded[-1].object_id == str(li.id)
     assert all(e.case_id is None and "李某" not in str(e.data) for e in recorded)
     # a seizure-list lookup counts against the same address
     owner_lookup.lookup(db.session, list_no=li.lookup_no, code=li.lookup_code, origin=Origin(ip="10.9.9.10"))
@@ -125,7 +128,8 @@ def test_a_victim_paid_under_the_judgments_order_sees_the_ordered_amount_and_the
     plan = propose(case)
     approve(plan)
     [planned] = look(li).orders
-    assert planned.plan_status is PlanStatus.APPROVED and planned.planned_fen == 240_000  # 400k × 3/5
+    assert planned.plan_status is PlanStatus.APPROVED
+    assert planned.planned_fen == 240_000
     pay(plan, 1, "领款凭证 O-1")
     result = look(li)
     [paid] = result.orders

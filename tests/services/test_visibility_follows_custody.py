@@ -79,7 +79,8 @@ def test_a_pending_offer_shows_only_its_own_lines(app):
     assert get_transfer(db.session, prosecutor, transfer.id).id == transfer.id
     # Nobody else gains anything; the sender and the auditor see all.
     assert not sees_item("judge", offered)
-    assert sees_case("police_officer", case) and sees_case("auditor", case)
+    assert sees_case("police_officer", case)
+    assert sees_case("auditor", case)
 
 
 def test_a_recalled_offer_shows_nothing_any_more(app):
@@ -237,6 +238,8 @@ def test_upgrading_drops_the_visibility_that_offers_left_behind(app):
     downgrade(revision="0015_centre_operator")  # to before this migration (and the later ones)
     upgrade()
     db.session.remove()
-    assert not sees_case("prosecutor", case) and not sees_case("judge", case)
+    assert not sees_case("prosecutor", case)
+    assert not sees_case("judge", case)
     assert sees_case("police_officer", case)
-    assert sees_case("prosecutor", accepted_case) and sees_case("police_officer", accepted_case)
+    assert sees_case("prosecutor", accepted_case)
+    assert sees_case("police_officer", accepted_case)

@@ -72,7 +72,8 @@ def test_eligible_witnesses_are_exactly_the_users_the_execution_accepts(app):
     offered = {
         u.username for u in dispositions.eligible_witnesses(db.session, act("police_keeper"), disposition.id)
     }
-    assert "court_keeper" in offered and "prosecutor" in offered
+    assert "court_keeper" in offered
+    assert "prosecutor" in offered
     # The chain of custody (registered, approved, stored, proposed) and the executing keeper are not.
     assert not offered & {"police_officer", "police_approver", "police_keeper", "court_approver"}
     assert "admin" not in offered  # a system administrator is never a witness
@@ -144,7 +145,8 @@ def test_a_valuable_without_photo_or_value_is_registered_but_not_transferred(app
 
     with pytest.raises(Conflict) as refused:
         follow([storage_item.id, ring.id])
-    assert refused.value.code == "item.valuable_undocumented" and refused.value.status == 409
+    assert refused.value.code == "item.valuable_undocumented"
+    assert refused.value.status == 409
     assert ring.label_code in str(refused.value)
     db.session.rollback()
 
@@ -173,7 +175,8 @@ def test_a_valuable_without_photo_or_value_cannot_be_proposed_for_disposal(app):
             kind=DispositionKind.CONFISCATE,
             legal_basis=JUDGMENT,
         )
-    assert refused.value.code == "item.valuable_undocumented" and ring.label_code in str(refused.value)
+    assert refused.value.code == "item.valuable_undocumented"
+    assert ring.label_code in str(refused.value)
     db.session.rollback()
     photo(ring)
     disposition = dispositions.propose_disposition(

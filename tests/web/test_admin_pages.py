@@ -16,13 +16,15 @@ def test_non_admin_gets_a_readable_403_page(login_as):
     response = client.get("/admin/users")
     assert response.status_code == 403
     page = response.get_data(as_text=True)
-    assert response.mimetype == "text/html" and "无权操作" in page
+    assert response.mimetype == "text/html"
+    assert "无权操作" in page
 
 
 def test_admin_creates_a_user_through_the_form(login_as):
     client = login_as("admin")
     page = client.get("/admin/users").get_data(as_text=True)
-    assert "police_officer" in page and "王建国" in page
+    assert "police_officer" in page
+    assert "王建国" in page
     court = db.session.scalar(select(User).where(User.username == "judge")).agency_id
     response = client.post(
         "/admin/users",
@@ -59,14 +61,16 @@ def test_form_errors_are_in_chinese_and_keep_what_was_typed(login_as):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "该密码过于常见" in page
-    assert 'value="clerk_wang"' in page and 'value="王书记员"' in page
+    assert 'value="clerk_wang"' in page
+    assert 'value="王书记员"' in page
     assert row_counts(User) == before
 
 
 def test_admin_adds_a_location_and_sees_it_in_the_tree(login_as):
     client = login_as("admin")
     page = client.get("/admin/locations").get_data(as_text=True)
-    assert "一号库房（一般物品）" in page and "01格" in page
+    assert "一号库房（一般物品）" in page
+    assert "01格" in page
     from custody.models.agency import StorageLocation
 
     shelf = db.session.scalar(select(StorageLocation).where(StorageLocation.code == "R1-B"))

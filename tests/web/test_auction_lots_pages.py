@@ -16,11 +16,13 @@ def test_the_keeper_records_a_lot_on_the_execution_form(app):
     url = f"/dispositions/{sale.id}"
     keeper = user_client(app, "police_keeper")
     page = get(keeper, url)
-    assert 'name="execute-auction_ref"' in page and 'name="execute-buyer"' in page
+    assert 'name="execute-auction_ref"' in page
+    assert 'name="execute-buyer"' in page
     refused = submit(
         keeper, url, "execute", receipt_no="成交确认书 A-7", proceeds="1,000.01", auction_ref="拍12号"
     )
-    assert refused.status_code == 422 and 'id="execute-buyer-err"' in text_of(refused)
+    assert refused.status_code == 422
+    assert 'id="execute-buyer-err"' in text_of(refused)
     response = submit(
         keeper,
         url,
@@ -33,6 +35,9 @@ def test_the_keeper_records_a_lot_on_the_execution_form(app):
     )
     assert response.status_code == 302, text_of(response)[:3000]
     page = get(keeper, url)
-    assert "拍12号" in page and "按估价比例" in page and "¥500.01" in page and "¥500.00" in page
+    assert "拍12号" in page
+    assert "按估价比例" in page
+    assert "¥500.01" in page
+    assert "¥500.00" in page
     fresh()
     assert db.session.get(Disposition, sale.id).lot_buyer == "某买受人"

@@ -17,16 +17,20 @@ from ..helpers import events
 
 def test_login_lands_on_home_in_chinese(client):
     response = login(client, "police_officer")
-    assert response.status_code == 302 and response.location == "/"
+    assert response.status_code == 302
+    assert response.location == "/"
     page = client.get("/").get_data(as_text=True)
-    assert "欢迎，王建国" in page and "浦东公安分局" in page and "办案人员" in page
+    assert "欢迎，王建国" in page
+    assert "浦东公安分局" in page
+    assert "办案人员" in page
     assert [e.outcome.value for e in events("login")] == ["success"]
 
 
 def test_session_cookie_is_httponly_and_lax(client):
     response = login(client, "police_officer")
     cookie = response.headers.get("Set-Cookie")
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # testing runs over plain HTTP; production sets Secure (test_config)
 
 
@@ -38,7 +42,8 @@ def test_wrong_password_and_unknown_user_get_the_same_message_and_are_logged(cli
         assert "用户名或密码错误" in response.get_data(as_text=True)
     failures = events("login")
     assert [e.data["reason"] for e in failures] == ["wrong_password", "unknown_user"]
-    assert failures[1].data["username"] == "nobody_here" and failures[1].actor is None
+    assert failures[1].data["username"] == "nobody_here"
+    assert failures[1].actor is None
     assert "not-the-password" not in str([e.data for e in failures])
 
 
@@ -69,7 +74,8 @@ def test_logout_ends_the_session_server_side(app, client):
     thief = app.test_client()
     thief.set_cookie("custody_session", stolen)
     response = thief.get("/")
-    assert response.status_code == 302 and response.location.startswith("/login")
+    assert response.status_code == 302
+    assert response.location.startswith("/login")
 
 
 def test_disabling_a_user_ends_their_sessions(app, client, actor):
@@ -92,7 +98,8 @@ def test_idle_timeout_expires_the_cookie(client, monkeypatch):
         itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: real(self) + 31 * 60
     )
     response = client.get("/")
-    assert response.status_code == 302 and response.location.startswith("/login")
+    assert response.status_code == 302
+    assert response.location.startswith("/login")
 
 
 def test_login_form_without_csrf_token_is_refused_and_logged(client):
@@ -126,7 +133,8 @@ def test_next_parameter_only_redirects_within_the_site(client):
 
 def test_anonymous_pages_redirect_to_login(client):
     response = client.get("/admin/users")
-    assert response.status_code == 302 and "/login?next=/admin/users" in response.location
+    assert response.status_code == 302
+    assert "/login?next=/admin/users" in response.location
 
 
 def test_language_switch_to_english_and_back(client):
@@ -141,7 +149,8 @@ def test_language_switch_to_english_and_back(client):
 def test_unknown_page_is_an_html_error_page(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
-    assert response.mimetype == "text/html" and "404" in response.get_data(as_text=True)
+    assert response.mimetype == "text/html"
+    assert "404" in response.get_data(as_text=True)
 
 
 def test_healthz_reports_database_status(client):

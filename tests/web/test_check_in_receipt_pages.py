@@ -37,14 +37,19 @@ def test_the_batch_result_links_the_hand_over_record_with_both_signature_lines(a
     assert f"/storage/check-ins/{receipt_no}.pdf" in page.get_data(as_text=True)
     assert receipt_no in text(page)
     printed = keeper.get(f"/storage/check-ins/{receipt_no}.pdf")
-    assert printed.status_code == 200 and printed.mimetype == "application/pdf"
+    assert printed.status_code == 200
+    assert printed.mimetype == "application/pdf"
     content = pdf_text(printed.data)
     for expected in ("涉案财物入库交接单", receipt_no, "移交人", "接收人", "王建国", "R1-B-02" and "02格"):
         assert expected in content, expected
-    assert first.label_code in content and second.label_code in content and "IMEI490154203237518" in content
-    assert "封存完好" in content and "共2项" in content
+    assert first.label_code in content
+    assert second.label_code in content
+    assert "IMEI490154203237518" in content
+    assert "封存完好" in content
+    assert "共2项" in content
     exported = events("export")[-1]
-    assert exported.data["document"] == "check_in_receipt" and exported.data["receipt_no"] == receipt_no
+    assert exported.data["document"] == "check_in_receipt"
+    assert exported.data["receipt_no"] == receipt_no
 
 
 def test_each_items_history_links_its_hand_over_record(app):
@@ -65,4 +70,5 @@ def test_another_agency_and_unknown_numbers_get_a_404_and_anonymous_users_the_lo
     assert client.get(f"/storage/check-ins/{receipt_no}.pdf").status_code == 302
     # a stale or foreign ?receipt= on the check-in page is simply not shown
     court = client_for(app, "court_keeper").get(f"/storage/check-in?receipt={receipt_no}")
-    assert court.status_code == 200 and "receipt-ready" not in court.get_data(as_text=True)
+    assert court.status_code == 200
+    assert "receipt-ready" not in court.get_data(as_text=True)

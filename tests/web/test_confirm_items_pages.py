@@ -32,13 +32,16 @@ def test_the_release_page_lists_each_item_as_a_card_to_confirm(app):
     url = f"/checkouts/{checkout.id}"
     keeper = user_client(app, "police_keeper")
     page = get(keeper, url)
-    assert "data-confirm-items" in page and "data-scan-target" in page and "js/pages.js" in page
+    assert "data-confirm-items" in page
+    assert "data-scan-target" in page
+    assert "js/pages.js" in page
     for item in items:
         assert f'data-code="{item.label_code}"' in page
         assert f'name="release-confirmed_item_ids" value="{item.id}"' in page
     response = submit(keeper, url, "release", released_to="钱工", confirmed_item_ids=[items[0].id])
     page = text_of(response)
-    assert response.status_code == 422 and "请逐项核对" in page
+    assert response.status_code == 422
+    assert "请逐项核对" in page
     assert f'value="{items[0].id}" checked' in page  # what was ticked stays ticked
     fresh()
     assert db.session.get(Item, items[1].id).location_state is LocationState.IN_STORAGE
@@ -52,7 +55,8 @@ def test_the_return_page_confirms_the_items_taken_back(app):
     page = get(keeper, url)
     assert 'name="return-confirmed_item_ids"' in page
     refused = submit(keeper, url, "return", condition="完好", discrepancy="", item_ids=[items[0].id])
-    assert refused.status_code == 422 and "请逐项核对" in text_of(refused)
+    assert refused.status_code == 422
+    assert "请逐项核对" in text_of(refused)
     done = submit(
         keeper,
         url,
@@ -75,10 +79,12 @@ def test_executing_a_disposal_asks_for_confirmation_and_each_item_in_hand(app):
     url = f"/dispositions/{disposition.id}"
     keeper = user_client(app, "police_keeper")
     page = get(keeper, url)
-    assert "data-confirm-submit=" in page and "执行后不可撤销" in page
+    assert "data-confirm-submit=" in page
+    assert "执行后不可撤销" in page
     assert f'name="execute-confirmed_item_ids" value="{item.id}"' in page
     refused = submit(keeper, url, "execute", receipt_no="国库回执 7")
-    assert refused.status_code == 422 and "请逐项核对" in text_of(refused)
+    assert refused.status_code == 422
+    assert "请逐项核对" in text_of(refused)
     assert 'value="国库回执 7"' in text_of(refused)
     fresh()
     assert db.session.get(Item, item.id).disposition_status is DispositionStatus.APPROVED

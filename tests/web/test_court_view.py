@@ -83,13 +83,15 @@ def test_the_court_records_the_judgment_on_the_case_page(client, login_as):
     fresh()
     assert db.session.get(type(case), case.id).stage is CaseStage.TRIAL
     page = client.get(url).get_data(as_text=True)
-    assert 'id="judgment-form"' in page and "登记生效判决" in page
+    assert 'id="judgment-form"' in page
+    assert "登记生效判决" in page
     token = csrf_token(client, url)
     refused = client.post(
         f"/cases/{case.id}/judgment",
         data={"judgment-effective_on": "2026-01-01", "judgment-csrf_token": token},
     )
-    assert refused.status_code == 422 and 'id="judgment-form"' in refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert 'id="judgment-form"' in refused.get_data(as_text=True)
     done = client.post(
         f"/cases/{case.id}/judgment",
         data={
@@ -99,14 +101,16 @@ def test_the_court_records_the_judgment_on_the_case_page(client, login_as):
             "judgment-csrf_token": token,
         },
     )
-    assert done.status_code == 302 and done.headers["Location"].startswith(url)
+    assert done.status_code == 302
+    assert done.headers["Location"].startswith(url)
     fresh()
     judgment = db.session.scalar(select(CaseJudgment).where(CaseJudgment.case_id == case.id))
-    assert judgment is not None and judgment.case.stage is CaseStage.EXECUTION
+    assert judgment is not None
+    assert judgment.case.stage is CaseStage.EXECUTION
     page = client.get(url).get_data(as_text=True)
-    assert (
-        'id="judgment-form"' not in page and "(2026)沪0115刑初7号" in page and 'id="judgment-summary"' in page
-    )
+    assert 'id="judgment-form"' not in page
+    assert "(2026)沪0115刑初7号" in page
+    assert 'id="judgment-summary"' in page
 
 
 def test_each_items_outcome_from_the_judgments_orders(client, login_as):
@@ -123,7 +127,10 @@ def test_each_items_outcome_from_the_judgments_orders(client, login_as):
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert 'id="judgment-summary"' in page
     row = cell(page, f"outcome-{returned.id}")
-    assert "第 1 项" in row and "发还" in row and "张三" in row and "待处理" in row
+    assert "第 1 项" in row
+    assert "发还" in row
+    assert "张三" in row
+    assert "待处理" in row
     assert cell(page, f"outcome-{kept.id}") == "—"
 
 
@@ -142,14 +149,19 @@ def test_the_check_out_page_names_the_other_custodians_line_and_removes_it(clien
     handed_to_procuratorate(case, [theirs.id])
     login_as("police_officer")
     page = client.get(f"/checkouts/new?item_ids={mine.id}&item_ids={theirs.id}").get_data(as_text=True)
-    assert f'id="wrong-line-{theirs.id}"' in page and f'id="wrong-line-{mine.id}"' not in page
+    assert f'id="wrong-line-{theirs.id}"' in page
+    assert f'id="wrong-line-{mine.id}"' not in page
     line = re.search(rf'<li id="wrong-line-{theirs.id}">(.*?)</li>', page, re.S).group(1)
-    assert theirs.label_code in line and "浦东新区人民检察院" in line and "从申请中移除" in line
+    assert theirs.label_code in line
+    assert "浦东新区人民检察院" in line
+    assert "从申请中移除" in line
     assert 'name="purpose"' not in page  # no form while a line does not belong
     remove = re.search(r'href="([^"]+)">从申请中移除', line).group(1).replace("&amp;", "&")
     assert remove == f"/checkouts/new?item_ids={mine.id}"
     page = client.get(remove).get_data(as_text=True)
-    assert "wrong-line-" not in page and 'name="purpose"' in page and theirs.label_code not in page
+    assert "wrong-line-" not in page
+    assert 'name="purpose"' in page
+    assert theirs.label_code not in page
 
 
 # -- 4. the approvers' opinions on the page and the print --------------------------------------------
@@ -180,9 +192,11 @@ def test_the_approvers_opinion_on_the_check_out_and_disposal_pages_and_prints(cl
     )
     assert decided.status_code == 302, decided.get_data(as_text=True)[:2000]
     page = client.get(url).get_data(as_text=True)
-    assert "审批意见" in page and "同意，鉴定后当日归还" in cell_dd(page, "approval-opinion")
+    assert "审批意见" in page
+    assert "同意，鉴定后当日归还" in cell_dd(page, "approval-opinion")
     slip = pdf_text(client.get(f"{url}/slip.pdf").data)
-    assert "审批意见" in slip and "同意，鉴定后当日归还" in slip
+    assert "审批意见" in slip
+    assert "同意，鉴定后当日归还" in slip
 
     judge_case(case)
     disposal = dispositions.propose_disposition(
@@ -197,7 +211,8 @@ def test_the_approvers_opinion_on_the_check_out_and_disposal_pages_and_prints(cl
     page = client.get(url).get_data(as_text=True)
     assert "依判决销毁，注意环保" in cell_dd(page, "approval-opinion")
     record = pdf_text(client.get(f"{url}/destruction-record.pdf").data)
-    assert "审批意见" in record and "依判决销毁，注意环保" in record
+    assert "审批意见" in record
+    assert "依判决销毁，注意环保" in record
 
 
 def cell_dd(page: str, element_id: str) -> str:
@@ -244,7 +259,8 @@ def test_the_disposal_form_starts_from_the_transfers_proposal(client, login_as):
     db.session.commit()
     login_as("prosecutor")
     page = client.get(f"/dispositions/new?item_ids={a.id}&item_ids={b.id}").get_data(as_text=True)
-    assert selected_kind(page) == "confiscate" and 'id="transfer-proposals"' in page
+    assert selected_kind(page) == "confiscate"
+    assert 'id="transfer-proposals"' in page
     # Two proposals among the chosen items: listed per item, each group a link, nothing pre-selected.
     page = client.get(f"/dispositions/new?item_ids={a.id}&item_ids={b.id}&item_ids={c.id}").get_data(
         as_text=True
@@ -300,7 +316,8 @@ def test_the_transfer_form_is_not_offered_to_who_cannot_send(client, login_as):
     assert "transfers/new" not in client.get(f"/cases/{case.id}").get_data(as_text=True)
     url = f"/transfers/new?case_id={case.id}"
     page = client.get(url).get_data(as_text=True)
-    assert 'id="no-transfer"' in page and 'name="to_agency_id"' not in page
+    assert 'id="no-transfer"' in page
+    assert 'name="to_agency_id"' not in page
     refused = client.post(
         url,
         data={
@@ -310,8 +327,10 @@ def test_the_transfer_form_is_not_offered_to_who_cannot_send(client, login_as):
             "submit": "1",
         },
     )
-    assert refused.status_code == 403 and 'id="no-transfer"' in refused.get_data(as_text=True)
+    assert refused.status_code == 403
+    assert 'id="no-transfer"' in refused.get_data(as_text=True)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login_as("police_officer")  # still holds the item: offered the form
     page = client.get(url).get_data(as_text=True)
-    assert 'id="no-transfer"' not in page and 'name="to_agency_id"' in page
+    assert 'id="no-transfer"' not in page
+    assert 'name="to_agency_id"' in page

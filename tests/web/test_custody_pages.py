@@ -77,7 +77,8 @@ def test_another_agencys_case_and_item_are_a_404_page(app):
 def test_a_role_without_the_permission_gets_a_403_page(app):
     keeper = client_for(app, "police_keeper")
     response = keeper.get("/cases/new")
-    assert response.status_code == 403 and "无权操作" in text(response)
+    assert response.status_code == 403
+    assert "无权操作" in text(response)
     officer = client_for(app, "police_officer")
     assert officer.get("/storage/check-in").status_code == 403
 
@@ -109,7 +110,9 @@ def test_officer_opens_a_case_and_registers_an_item_with_a_photo(app):
     assert response.status_code == 302
     case = db.session.scalar(select(Case).where(Case.police_case_no == "沪公(浦)立字[2026]9001号"))
     page = text(officer.get(response.location))
-    assert "李某盗窃案" in page and "沪公(浦)立字[2026]9001号" in page and "浦东公安分局" in page
+    assert "李某盗窃案" in page
+    assert "沪公(浦)立字[2026]9001号" in page
+    assert "浦东公安分局" in page
 
     form_page = f"/cases/{case.id}/items/new"
     response = post(
@@ -137,16 +140,20 @@ def test_officer_opens_a_case_and_registers_an_item_with_a_photo(app):
     assert response.status_code == 302, text(response)[:2000]
     item = item_by_name("黑色苹果手机")
     assert item.details == {"imei": IMEI, "brand_model": "iPhone 15"}
-    assert item.estimated_value_fen == 599950 and item.location_state is LocationState.AWAITING_CHECK_IN
+    assert item.estimated_value_fen == 599950
+    assert item.location_state is LocationState.AWAITING_CHECK_IN
     assert item.seizure_list.holder_name == "李某"
     [photo] = item.attachments
     page = officer.get(f"/items/{item.id}").get_data(as_text=True)
-    assert item.label_code in page and "iPhone 15" in page and "¥5,999.50" in page
+    assert item.label_code in page
+    assert "iPhone 15" in page
+    assert "¥5,999.50" in page
     assert f"/items/attachments/{photo.id}?thumb=1" in page
     assert "<svg" in page  # the label's QR code on screen
 
     thumb = officer.get(f"/items/attachments/{photo.id}?thumb=1")
-    assert thumb.status_code == 200 and thumb.mimetype == "image/png"
+    assert thumb.status_code == 200
+    assert thumb.mimetype == "image/png"
     assert thumb.headers["X-Content-SHA256"] == photo.sha256
     original = officer.get(f"/items/attachments/{photo.id}")
     assert original.headers["Content-Disposition"] == "inline"
@@ -184,7 +191,9 @@ def test_registration_errors_are_in_chinese_and_keep_what_was_typed(app):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "IMEI 为 15 位数字" in text(page)  # the domain's rule, translated, on the IMEI field
-    assert 'value="白色华为手机"' in page and 'value="Mate 60"' in page and 'value="12345678901234"' in page
+    assert 'value="白色华为手机"' in page
+    assert 'value="Mate 60"' in page
+    assert 'value="12345678901234"' in page
     assert re.search(r'<option selected value="phone">|<option value="phone" selected>', page)
     assert row_counts(Item) == before
 
@@ -221,7 +230,8 @@ def test_registration_errors_are_in_chinese_and_keep_what_was_typed(app):
             "holder_signature": "signed",
         },
     )
-    assert response.status_code == 422 and "该字段是必填字段" in text(response)
+    assert response.status_code == 422
+    assert "该字段是必填字段" in text(response)
 
 
 def test_register_and_add_another_keeps_the_seizure_list(app):
@@ -238,7 +248,8 @@ def test_register_and_add_another_keeps_the_seizure_list(app):
         "submit_another": "y",
     }
     first = post(officer, f"/cases/{case.id}/items/new", {**data, "name": "铁锤"})
-    assert first.status_code == 302 and "seizure_list_id=" in first.location
+    assert first.status_code == 302
+    assert "seizure_list_id=" in first.location
     list_id = item_by_name("铁锤").seizure_list_id
     assert f'<option selected value="{list_id}">' in officer.get(first.location).get_data(as_text=True)
     second = post(
@@ -280,7 +291,8 @@ def test_bulk_import_reports_each_bad_row_in_chinese_and_registers_nothing(app):
     assert response.status_code == 302
     assert item_by_name("手机乙").seizure_list.holder_name == "赵某"
     page = officer.get(f"/cases/{case.id}/import").get_data(as_text=True)
-    assert "/api/v1/import-template?format=xlsx" in page and "/api/v1/import-template?format=csv" in page
+    assert "/api/v1/import-template?format=xlsx" in page
+    assert "/api/v1/import-template?format=csv" in page
 
 
 # -- storage -----------------------------------------------------------------------------------
@@ -300,7 +312,9 @@ def test_keeper_checks_in_a_scanned_batch_all_or_nothing(app):
     )
     assert response.status_code == 409  # the batch is refused before anything is written
     page = text(response)
-    assert "PDGA-2099-999999" in page and "苹果手机" in page and "帆布包" in page
+    assert "PDGA-2099-999999" in page
+    assert "苹果手机" in page
+    assert "帆布包" in page
     assert item_by_name("苹果手机").location_state is LocationState.AWAITING_CHECK_IN
 
     response = post(
@@ -316,7 +330,8 @@ def test_keeper_checks_in_a_scanned_batch_all_or_nothing(app):
     assert response.status_code == 302
     for name in ("苹果手机", "帆布包"):
         item = item_by_name(name)
-        assert item.location_state is LocationState.IN_STORAGE and item.storage_location_id == bin_.id
+        assert item.location_state is LocationState.IN_STORAGE
+        assert item.storage_location_id == bin_.id
         assert item.condition == "封装完好"
     flash = text(keeper.get(response.location))
     assert "01格" in flash or "02格" in flash
@@ -332,7 +347,10 @@ def test_lookup_tells_the_batch_page_what_a_scanned_code_is(app):
     item = register(case, "金项链", ItemCategory.VALUABLES)
     keeper = client_for(app, "police_keeper")
     answer = keeper.get(f"/storage/lookup?code={item.label_code.lower()}").get_json()
-    assert answer["found"] and answer["ok"] and answer["name"] == "金项链" and answer["hours"] is not None
+    assert answer["found"]
+    assert answer["ok"]
+    assert answer["name"] == "金项链"
+    assert answer["hours"] is not None
     assert keeper.get("/storage/lookup?code=NOPE").status_code == 404
     court_keeper = client_for(app, "court_keeper")
     assert court_keeper.get(f"/storage/lookup?code={item.label_code}").status_code == 404
@@ -353,19 +371,22 @@ def test_keeper_moves_an_item_and_records_condition_back_dated_with_reason(app, 
         f"/storage/items/{item.id}/condition",
         {"condition": "外包装破损", "occurred_at": "2020-01-01T10:00"},
     )
-    assert response.status_code == 422 and "早于上一环节" in text(response)
+    assert response.status_code == 422
+    assert "早于上一环节" in text(response)
     an_hour_ago = (app_clock.now() - timedelta(hours=1)).astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
     response = post(
         keeper, f"/storage/items/{item.id}/condition", {"condition": "外包装破损", "occurred_at": an_hour_ago}
     )
     assert response.status_code == 422
-    assert "补录时必填" in text(response) and "外包装破损" in response.get_data(as_text=True)
+    assert "补录时必填" in text(response)
+    assert "外包装破损" in response.get_data(as_text=True)
     response = post(  # a full stop is no reason (issue 14)
         keeper,
         f"/storage/items/{item.id}/condition",
         {"condition": "外包装破损", "occurred_at": an_hour_ago, "reason": "."},
     )
-    assert response.status_code == 422 and "补录时必填" in text(response)
+    assert response.status_code == 422
+    assert "补录时必填" in text(response)
     ok = post(
         keeper,
         f"/storage/items/{item.id}/condition",
@@ -376,9 +397,11 @@ def test_keeper_moves_an_item_and_records_condition_back_dated_with_reason(app, 
     event = db.session.scalar(
         select(AuditEvent).where(AuditEvent.item_id == item.id, AuditEvent.action == "item.condition")
     )
-    assert event.reason == "当日漏记" and (event.recorded_at - event.occurred_at) > timedelta(minutes=50)
+    assert event.reason == "当日漏记"
+    assert (event.recorded_at - event.occurred_at) > timedelta(minutes=50)
     page = text(client_for(app, "auditor").get(f"/items/{item.id}"))
-    assert "当日漏记" in page and zh("Back-dated") in page
+    assert "当日漏记" in page
+    assert zh("Back-dated") in page
 
 
 # -- transfers ---------------------------------------------------------------------------------
@@ -427,7 +450,8 @@ def test_transfer_builder_and_sign_for_with_one_line_rejected(app):
     summary = page[
         page.index('id="error-summary"') : page.index('id="sign-for"')
     ]  # at the top, before the form
-    assert 'role="alert"' in summary and f'href="#reason-{stored[1].id}"' in summary
+    assert 'role="alert"' in summary
+    assert f'href="#reason-{stored[1].id}"' in summary
     fresh()
     assert all(line.decision is LineDecision.PENDING for line in db.session.get(Transfer, transfer.id).lines)
 
@@ -447,7 +471,8 @@ def test_transfer_builder_and_sign_for_with_one_line_rejected(app):
     ]
     assert done.case.procuratorate_case_no == "浦检刑诉[2026]77号"
     rejected = db.session.get(Item, stored[1].id)
-    assert rejected.flag_reason == "封条破损" and rejected.custodian_agency_id == agency("PDGA").id
+    assert rejected.flag_reason == "封条破损"
+    assert rejected.custodian_agency_id == agency("PDGA").id
     assert db.session.get(Item, stored[0].id).custodian_agency_id == agency("PDJC").id
     # The sender's inbox shows the rejected item with the reason.
     assert "封条破损" in text(officer.get("/"))
@@ -482,15 +507,18 @@ def test_each_role_lands_on_its_queue(app):
         seized_at=app_clock.now() - timedelta(hours=30),
     )
     officer_home = officer_page = client_for(app, "police_officer").get("/").get_data(as_text=True)
-    assert late.label_code in officer_home and "30." in text(officer_page)  # hours since seizure
+    assert late.label_code in officer_home
+    assert "30." in text(officer_page)
     assert 'class="late"' in officer_home
     keeper_home = client_for(app, "police_keeper").get("/").get_data(as_text=True)
-    assert late.label_code in keeper_home and "/storage/check-in" in keeper_home
+    assert late.label_code in keeper_home
+    assert "/storage/check-in" in keeper_home
     assert late.label_code not in client_for(app, "prosecutor").get("/").get_data(as_text=True)
     auditor_home = text(client_for(app, "auditor").get("/"))
     assert "王建国（浦东公安分局）" in auditor_home or "王建国 (浦东公安分局)" in auditor_home
     admin_home = client_for(app, "admin").get("/").get_data(as_text=True)
-    assert "/admin/users" in admin_home and late.label_code not in admin_home
+    assert "/admin/users" in admin_home
+    assert late.label_code not in admin_home
 
 
 def test_scan_opens_the_item_or_says_clearly_there_is_none(app):
@@ -498,9 +526,11 @@ def test_scan_opens_the_item_or_says_clearly_there_is_none(app):
     item = register(case)
     officer = client_for(app, "police_officer")
     response = officer.get(f"/scan?code={item.label_code.lower()}")
-    assert response.status_code == 302 and response.location == f"/items/{item.id}"
+    assert response.status_code == 302
+    assert response.location == f"/items/{item.id}"
     missing = officer.get("/scan?code=PDGA-1999-000000")
-    assert missing.status_code == 404 and "PDGA-1999-000000" in text(missing)
+    assert missing.status_code == 404
+    assert "PDGA-1999-000000" in text(missing)
 
 
 def test_item_search_filters_and_paginates(app):
@@ -508,9 +538,11 @@ def test_item_search_filters_and_paginates(app):
     extra = register(case, "待入库的箱子", ItemCategory.GOODS)
     officer = client_for(app, "police_officer")
     page = text(officer.get(f"/items/?case_id={case.id}&status=awaiting_check_in"))
-    assert extra.name in page and stored[0].name not in page
+    assert extra.name in page
+    assert stored[0].name not in page
     page = text(officer.get("/items/?q=涉案物品&sort=name"))
-    assert stored[0].name in page and stored[1].name in page
+    assert stored[0].name in page
+    assert stored[1].name in page
     bad = officer.get("/items/?seized_from=not-a-date")
     assert bad.status_code == 422 and "日期" in text(bad) or bad.status_code == 422
 
@@ -549,20 +581,28 @@ def test_printed_documents_carry_the_right_chinese_text(app):
     officer = client_for(app, "police_officer")
 
     response = officer.get(f"/cases/{case.id}/seizure-lists/{stored[0].seizure_list_id}.pdf")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
     content = pdf_text(response.data)
-    assert "扣押清单" in content and stored[0].name in content and stored[0].label_code in content
-    assert re.sub(r"\s+", "", case.police_case_no) in content and "见证人" in content
+    assert "扣押清单" in content
+    assert stored[0].name in content
+    assert stored[0].label_code in content
+    assert re.sub(r"\s+", "", case.police_case_no) in content
+    assert "见证人" in content
 
     response = officer.get(f"/transfers/{transfer.id}.pdf")
     content = pdf_text(response.data)
-    assert "涉案财物移送清单" in content and "移送审查起诉" in content and "浦东新区人民检察院" in content
-    assert "移交人" in content and "接收人" in content
+    assert "涉案财物移送清单" in content
+    assert "移送审查起诉" in content
+    assert "浦东新区人民检察院" in content
+    assert "移交人" in content
+    assert "接收人" in content
     assert all(item.label_code in content for item in stored)
 
     response = officer.get(f"/items/labels.pdf?item_ids={stored[0].id}&item_ids={stored[1].id}")
     content = pdf_text(response.data)
-    assert stored[0].label_code in content and stored[1].label_code in content
+    assert stored[0].label_code in content
+    assert stored[1].label_code in content
     assert officer.get(f"/items/labels.pdf?case_id={case.id}").status_code == 200
 
     judge = client_for(app, "judge")

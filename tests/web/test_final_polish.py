@@ -63,7 +63,8 @@ def test_summary_heading_is_neutral_on_login_and_forms(app):
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Please correct the following:" in text(_summary(page)) and "not saved" not in page
+    assert "Please correct the following:" in text(_summary(page))
+    assert "not saved" not in page
 
 
 # -- 2. a refusal with field errors is one alert, the summary, first ----------------------------
@@ -81,7 +82,8 @@ def test_wrong_recipient_on_release_is_one_alert_at_the_top(app):
     assert response.status_code == 422
     assert 'class="flash flash-error"' not in page
     alerts = _alerts(page)
-    assert len(alerts) == 1 and 'id="error-summary"' in alerts[0]
+    assert len(alerts) == 1
+    assert 'id="error-summary"' in alerts[0]
     main = _main(page)
     assert main.index('id="error-summary"') < main.index("<h1")
 
@@ -141,7 +143,8 @@ def test_return_without_owner_is_said_at_the_kind_field(app):
     assert re.search(r'<select[^>]*id="kind"[^>]*aria-invalid="true"', page) or re.search(
         r'<select[^>]*aria-invalid="true"[^>]*id="kind"', page
     )
-    assert 'class="flash flash-error"' not in page and len(_alerts(page)) == 1
+    assert 'class="flash flash-error"' not in page
+    assert len(_alerts(page)) == 1
 
 
 def test_final_disposal_before_judgment_is_said_at_the_kind_field(app):
@@ -183,7 +186,8 @@ def test_cash_denominations_are_shown_in_yuan(app):
     )
     officer = client_for(app, "police_officer")
     page = text(officer.get(f"/items/{cash.id}"))
-    assert zh("Denominations") in page and "denominations" not in page
+    assert zh("Denominations") in page
+    assert "denominations" not in page
     assert zh("%(amount)s yuan × %(count)s", amount="100", count=1280) in page
     assert zh("%(amount)s yuan × %(count)s", amount="50", count=1) in page
     assert "10000: 1280" not in page
@@ -202,7 +206,8 @@ def test_one_item_checked_in_is_singular_in_english(app):
     )
     assert response.status_code == 302
     page = text(keeper.get(response.location))
-    assert "1 item checked in to" in page and "1 items" not in page
+    assert "1 item checked in to" in page
+    assert "1 items" not in page
 
 
 def test_seizure_time_hint_says_empty_means_now(app):
@@ -210,7 +215,8 @@ def test_seizure_time_hint_says_empty_means_now(app):
     officer = client_for(app, "police_officer")
     _english(officer)
     page = text(officer.get(f"/cases/{case.id}/items/new"))
-    assert "Leave empty to use the current time." in page and "Leave empty for now." not in page
+    assert "Leave empty to use the current time." in page
+    assert "Leave empty for now." not in page
 
 
 # -- 7. the freeze notice number is not the seizure decision's ---------------------------------
@@ -221,7 +227,8 @@ def test_freeze_form_does_not_prefill_the_seizure_decision_number(app):
     officer = user_client(app, "police_officer")
     page = get(officer, f"/freezes/new/{account.id}")
     field = re.search(r'<input[^>]*id="notice_doc_no"[^>]*>', page).group(0)
-    assert account.measure_doc_no not in field and 'value="' not in field.replace('value=""', "")
+    assert account.measure_doc_no not in field
+    assert 'value="' not in field.replace('value=""', "")
 
     freeze_of(account)  # notice 冻通 1号
     page = get(officer, f"/freezes/new/{account.id}")

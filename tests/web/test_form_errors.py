@@ -44,7 +44,8 @@ def test_destruction_witness_refusal_is_said_once_at_the_field(app):
     message = zh("The witness has handled this item and cannot witness its destruction.")
     assert _field_errors(page, "execute-witness").count(message) == 1
     assert not any(message in f for f in _flashes(page))
-    assert 'id="error-summary"' in page and 'href="#execute-witness"' in page
+    assert 'id="error-summary"' in page
+    assert 'href="#execute-witness"' in page
 
 
 def test_return_discrepancy_note_error_is_not_repeated(app):
@@ -93,11 +94,11 @@ def test_a_failed_form_starts_with_a_summary_linking_to_the_fields(app):
     page = response.get_data(as_text=True)
     main = page[page.index("<main") :]
     # The summary comes first in the page's content, before the form and its heading.
-    assert main.index('id="error-summary"') < main.index("<form") and main.index(
-        'id="error-summary"'
-    ) < main.index("<h1")
+    assert main.index('id="error-summary"') < main.index("<form")
+    assert main.index('id="error-summary"') < main.index("<h1")
     summary = main[main.index('id="error-summary"') : main.index("</div>")]
-    assert 'role="alert"' in summary and 'tabindex="-1"' in summary
+    assert 'role="alert"' in summary
+    assert 'tabindex="-1"' in summary
     assert re.search(r'href="#d_vehicle_(plate|vin)"', summary)
     assert zh("Licence plate") in text(summary) or zh("VIN") in text(summary)
     assert "/static/js/forms.js" in page  # moves the focus to the summary
@@ -132,4 +133,5 @@ def test_summary_in_english(app):
     )
     assert response.status_code == 422
     summary = text(response.get_data(as_text=True).split('id="error-summary"')[1].split("</div>")[0])
-    assert "Please correct the following:" in summary and "Item name: This field is required." in summary
+    assert "Please correct the following:" in summary
+    assert "Item name: This field is required." in summary

@@ -10,7 +10,12 @@ def test_the_case_money_page_lists_the_frozen_funds(app):
     case, held, alipay, released, waiting_item, waiting = a_case_with_frozen_funds()
     page = get(user_client(app, "police_officer"), f"/cases/{case.id}/money")
     section = page[page.index('id="frozen-funds"') : page.index('id="money-movements"')]
-    assert "冻结资金" in section and 'id="frozen-total">¥13,000.00' in section
-    assert "¥2,000.00" in section and "轮候" in section and "第 2 位" in section
-    assert "第三方支付账户" in section and "继续冻结通知书 1" in section and "解除冻结通知书 2" in section
+    assert "冻结资金" in section
+    assert 'id="frozen-total">¥13,000.00' in section
+    assert "¥2,000.00" in section
+    assert "轮候" in section
+    assert "第 2 位" in section
+    assert "第三方支付账户" in section
+    assert "继续冻结通知书 1" in section
+    assert "解除冻结通知书 2" in section
     assert "6222021001120000001" in section  # the holding agency sees the account number

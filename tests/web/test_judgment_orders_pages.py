@@ -27,7 +27,8 @@ def test_orders_from_the_judgment_to_the_courts_inbox(client, login_as):
     page_url = f"/oversight/cases/{case.id}"
     login_as("judge")
     page = client.get(page_url).get_data(as_text=True)
-    assert "order-kind" in page and "按判决生成处置申请" not in page
+    assert "order-kind" in page
+    assert "按判决生成处置申请" not in page
     token = csrf_token(client, page_url)
     refused = client.post(
         page_url,
@@ -38,7 +39,8 @@ def test_orders_from_the_judgment_to_the_courts_inbox(client, login_as):
             "order-csrf_token": token,
         },
     )
-    assert refused.status_code == 422 and "领取人" in refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "领取人" in refused.get_data(as_text=True)
     added = client.post(
         page_url,
         data={
@@ -56,7 +58,8 @@ def test_orders_from_the_judgment_to_the_courts_inbox(client, login_as):
 
     switch(client, login_as, "police_officer")
     page = client.get(page_url).get_data(as_text=True)
-    assert "按判决生成处置申请" in page and "order-list" in page
+    assert "按判决生成处置申请" in page
+    assert "order-list" in page
     token = csrf_token(client, page_url)
     proposed = client.post(page_url, data={"propose-submit": "1", "propose-csrf_token": token})
     assert proposed.status_code == 302
@@ -72,7 +75,8 @@ def test_orders_from_the_judgment_to_the_courts_inbox(client, login_as):
 
     switch(client, login_as, "judge")
     home = client.get("/").get_data(as_text=True)
-    assert "待确认执行回单" in home and case.title in home
+    assert "待确认执行回单" in home
+    assert case.title in home
     token = csrf_token(client, page_url)
     closed = client.post(
         page_url,
@@ -89,4 +93,5 @@ def test_orders_from_the_judgment_to_the_courts_inbox(client, login_as):
     page = client.get(page_url).get_data(as_text=True)
     assert "执行回单 2026-9" in page
     history = client.get(f"/items/{item.id}").get_data(as_text=True)
-    assert "第1项" in history and "确认判决" in history  # the order's steps on the item's own history
+    assert "第1项" in history
+    assert "确认判决" in history

@@ -20,7 +20,8 @@ from .test_lifecycle_pages import get, submit, text_of, user_client
 def test_the_procuratorate_opens_its_own_case_and_concludes_the_investigation_on_the_pages(app):
     prosecutor = user_client(app, "prosecutor")
     page = get(prosecutor, "/cases/new")
-    assert 'value="procuratorate_investigation"' in page and 'value="supervisory_referral"' in page
+    assert 'value="procuratorate_investigation"' in page
+    assert 'value="supervisory_referral"' in page
     assert 'value="police_filing"' not in page  # the origins this agency may open
     response = submit(
         prosecutor,
@@ -68,7 +69,8 @@ def test_the_administrator_keeps_the_working_day_calendar_and_alerts_say_why_a_d
     db.session.commit()
     app_clock.current_clock().advance(timedelta(days=4))  # inside the 1-day window of the moved date
     page = get(user_client(app, "police_officer"), "/oversight/alerts")
-    assert f"由 {holiday.isoformat()} 顺延" in page and "国务院通知：调休放假" in page
+    assert f"由 {holiday.isoformat()} 顺延" in page
+    assert "国务院通知：调休放假" in page
 
 
 def test_the_court_records_the_execution_clocks_on_the_case_milestones_page(app):
@@ -147,7 +149,8 @@ def test_the_administrator_names_the_centres_operator_and_its_keeper_receives_ev
     centre = db.session.scalar(select(CustodyCentre).where(CustodyCentre.code == "PDZX"))
     admin = client_for(app, "admin")
     page = get(admin, "/admin/locations")
-    assert "运营单位" in page and f'name="centre{centre.id}-operator_agency_id"' in page
+    assert "运营单位" in page
+    assert f'name="centre{centre.id}-operator_agency_id"' in page
     csrf = token(admin, "/admin/locations")
     response = admin.post(
         f"/admin/centres/{centre.id}/operator",
@@ -170,13 +173,15 @@ def test_the_administrator_names_the_centres_operator_and_its_keeper_receives_ev
     )
     assert response.status_code == 302, text_of(response)[:2000]
     history = page_text(get(user_client(app, "police_officer"), f"/items/{item.id}"))
-    assert "中心保管员" in history and "代浦东公安分局" in history
+    assert "中心保管员" in history
+    assert "代浦东公安分局" in history
 
 
 def test_the_court_opens_a_private_prosecution_and_the_seizure_list_takes_witness_and_second_officer(app):
     judge = user_client(app, "judge")
     page = get(judge, "/cases/new")
-    assert 'value="private_prosecution"' in page and 'value="procuratorate_investigation"' not in page
+    assert 'value="private_prosecution"' in page
+    assert 'value="procuratorate_investigation"' not in page
     case = open_case()
     form = get(user_client(app, "police_officer"), f"/cases/{case.id}/items/new")
     for name in ("witness", "witness_note", "second_officer", "d_real_estate_registry_notice_no"):
@@ -197,7 +202,8 @@ def test_the_moves_page_offers_the_supplementary_inquiry_and_merging_and_transfe
     )
     db.session.commit()
     moves = get(user_client(app, "prosecutor"), f"/cases/{referred.id}/moves")
-    assert 'id="inquiry"' in moves and 'id="merge"' in moves
+    assert 'id="inquiry"' in moves
+    assert 'id="merge"' in moves
     trial = cases.open_case(
         db.session,
         act("judge"),
@@ -208,7 +214,8 @@ def test_the_moves_page_offers_the_supplementary_inquiry_and_merging_and_transfe
     )
     db.session.commit()
     new_transfer = get(user_client(app, "judge"), f"/transfers/new?case_id={trial.id}")
-    assert 'value="appeal"' in new_transfer and 'value="jurisdiction"' in new_transfer
+    assert 'value="appeal"' in new_transfer
+    assert 'value="jurisdiction"' in new_transfer
 
 
 def test_an_item_kept_outside_offers_a_check_out_and_another_purpose_takes_its_reason(app):
@@ -225,14 +232,16 @@ def test_an_item_kept_outside_offers_a_check_out_and_another_purpose_takes_its_r
     officer = user_client(app, "police_officer")
     assert "/checkouts/new?item_ids=" in get(officer, f"/items/{car.id}")
     page = get(officer, f"/checkouts/new?item_ids={car.id}")
-    assert 'value="other"' in page and 'name="note"' in page
+    assert 'value="other"' in page
+    assert 'name="note"' in page
 
 
 def test_the_case_milestones_page_records_unrelated_items_and_public_notices(app):
     case = open_case()
     register(case, category=ItemCategory.GOODS)
     page = get(user_client(app, "police_officer"), f"/oversight/cases/{case.id}")
-    assert 'id="unrelated-title"' in page and 'id="notice-title"' in page
+    assert 'id="unrelated-title"' in page
+    assert 'id="notice-title"' in page
 
 
 def test_the_execute_form_takes_an_external_witness_and_collectors_for_the_owner(app):

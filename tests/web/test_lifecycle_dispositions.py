@@ -67,7 +67,9 @@ def test_early_sale_proposed_approved_and_executed_with_proceeds_in_yuan(app):
     )
     new_url = f"/dispositions/new?item_ids={car.id}"
     page = get(officer, new_url)
-    assert "白色轿车" in page and "¥80,000.00" in page and "先行发还" in page  # the kinds, in Chinese
+    assert "白色轿车" in page
+    assert "¥80,000.00" in page
+    assert "先行发还" in page
     response = submit(
         officer,
         new_url,
@@ -79,7 +81,9 @@ def test_early_sale_proposed_approved_and_executed_with_proceeds_in_yuan(app):
     )
     url = f"/dispositions/{_new_id(response)}"
     page = get(officer, url)
-    assert "已提出" in page and "车辆长期存放贬值" in page and "车主书面同意（2026-03-01）" in page
+    assert "已提出" in page
+    assert "车辆长期存放贬值" in page
+    assert "车主书面同意（2026-03-01）" in page
     assert 'name="decide-approve"' not in page
 
     # An early sale is the agency head's decision (程序规定 236: 主要负责人批准), not any approver's.
@@ -87,7 +91,9 @@ def test_early_sale_proposed_approved_and_executed_with_proceeds_in_yuan(app):
     head = user_client(app, "police_head")
     assert submit(head, url, "decide", "approve").status_code == 302
     page = get(keeper, url)
-    assert "已批准" in page and 'name="execute-proceeds"' in page and 'name="execute-witness"' not in page
+    assert "已批准" in page
+    assert 'name="execute-proceeds"' in page
+    assert 'name="execute-witness"' not in page
 
     # Proceeds must be an amount of yuan with at most two decimals; nothing is written otherwise.
     before = row_counts(Item, DispositionLine)
@@ -96,7 +102,8 @@ def test_early_sale_proposed_approved_and_executed_with_proceeds_in_yuan(app):
         assert response.status_code == 422, typed
         page = text_of(response)
         assert 'id="execute-proceeds-err"' in page, typed
-        assert 'value="拍卖成交确认书 A-9"' in page and f'value="{typed}"' in page, typed
+        assert 'value="拍卖成交确认书 A-9"' in page, typed
+        assert f'value="{typed}"' in page, typed
     assert row_counts(Item, DispositionLine) == before
 
     response = submit(
@@ -109,13 +116,16 @@ def test_early_sale_proposed_approved_and_executed_with_proceeds_in_yuan(app):
     )
     assert response.status_code == 302, text_of(response)[:3000]
     page = get(officer, url)
-    assert "已执行" in page and "拍卖成交确认书 A-9" in page and "¥63,500.50" in page
+    assert "已执行" in page
+    assert "拍卖成交确认书 A-9" in page
+    assert "¥63,500.50" in page
     fresh()
     disposition = db.session.get(Disposition, int(url.rsplit("/", 1)[1]))
     [line] = disposition.lines
     assert line.proceeds_fen == 6_350_050  # exactly: no floating point on the way
     proceeds = db.session.get(Item, line.proceeds_item_id)
-    assert proceeds.label_code in page and proceeds.estimated_value_fen == 6_350_050
+    assert proceeds.label_code in page
+    assert proceeds.estimated_value_fen == 6_350_050
     assert db.session.get(Item, car.id).location_state is LocationState.GONE
     assert disposition.disposition_no in get(officer, "/dispositions?kind=early_sale&status=executed")
     assert disposition.disposition_no not in get(officer, "/dispositions?kind=destroy")
@@ -127,11 +137,9 @@ def test_proposal_errors_are_kept_on_the_form(app):
     url = f"/dispositions/new?item_ids={item.id}"
     before = row_counts(Disposition)
     response = submit(officer, url, kind="", legal_basis="", reason="判决没收", item_ids=[item.id])
-    assert (
-        response.status_code == 422
-        and "该字段是必填字段" in text_of(response)
-        and "判决没收" in text_of(response)
-    )
+    assert response.status_code == 422
+    assert "该字段是必填字段" in text_of(response)
+    assert "判决没收" in text_of(response)
     # Final disposal on an open case: refused whatever is cited, with the reason at 处置方式 (listed in
     # the summary at the top), input kept.
     assert zh(NO_OUTCOME_YET) in html.unescape(get(officer, url))
@@ -145,13 +153,16 @@ def test_proposal_errors_are_kept_on_the_form(app):
     )
     assert response.status_code == 409
     page = html.unescape(text_of(response))
-    assert 'id="kind-err"' in page and 'href="#kind"' in page and zh(NOT_DECIDED) in page
-    assert 'value="(2026)沪0115刑初1号"' in page and "判决没收" in page
+    assert 'id="kind-err"' in page
+    assert 'href="#kind"' in page
+    assert zh(NOT_DECIDED) in page
+    assert 'value="(2026)沪0115刑初1号"' in page
+    assert "判决没收" in page
     # Early sale of goods not yet photographed: refused with the reason at the top, input kept.
     response = submit(officer, url, kind="early_sale", reason="占用库房", item_ids=[item.id])
-    assert (
-        response.status_code == 409 and "flash-error" in text_of(response) and "占用库房" in text_of(response)
-    )
+    assert response.status_code == 409
+    assert "flash-error" in text_of(response)
+    assert "占用库房" in text_of(response)
     assert row_counts(Disposition) == before
 
 
@@ -162,13 +173,13 @@ def test_a_closed_cases_decision_is_cited_by_default(app):
     url = f"/dispositions/new?item_ids={item.id}"
     page = html.unescape(get(officer, url))
     assert f'value="{DROP_DECISION}"' in page  # the legal basis, filled in from the closing decision
-    assert zh("Recorded on the case: %(ref)s.", ref=DROP_DECISION) in page and zh(NO_OUTCOME_YET) not in page
+    assert zh("Recorded on the case: %(ref)s.", ref=DROP_DECISION) in page
+    assert zh(NO_OUTCOME_YET) not in page
     # No owner is recorded: the page says a return needs one and links to the correction that records it.
     assert f'href="/corrections/new/{item.id}?field=owner_name"' in page
     response = submit(officer, url, kind="return_to_owner", legal_basis=DROP_DECISION, item_ids=[item.id])
-    assert response.status_code == 409 and f'href="/corrections/new/{item.id}?field=owner_name"' in text_of(
-        response
-    )
+    assert response.status_code == 409
+    assert f'href="/corrections/new/{item.id}?field=owner_name"' in text_of(response)
     new_url = f"/dispositions/{_new_id(submit(officer, url, kind='confiscate', legal_basis=DROP_DECISION, item_ids=[item.id]))}"
     assert DROP_DECISION in get(officer, new_url)
 
@@ -180,23 +191,28 @@ def test_destruction_witness_in_the_chain_is_refused_and_an_outsider_accepted(ap
     url = f"/dispositions/{disposition.id}"
     keeper = user_client(app, "police_keeper")
     page = get(keeper, url)
-    assert 'name="execute-witness"' in page and 'name="execute-proceeds"' not in page
+    assert 'name="execute-witness"' in page
+    assert 'name="execute-proceeds"' not in page
 
     for witness in ("police_officer", "police_keeper"):
         response = submit(keeper, url, "execute", receipt_no="销毁记录 2026-3", witness=witness)
         assert response.status_code == 409, witness
         page = text_of(response)
-        assert "该见证人经手过此财物，不能担任销毁见证人" in page and 'id="execute-witness-err"' in page
+        assert "该见证人经手过此财物，不能担任销毁见证人" in page
+        assert 'id="execute-witness-err"' in page
         # A forged choice of someone in the chain: refused at the field; they are never offered.
-        assert f'value="{witness}"' not in page and 'value="销毁记录 2026-3"' in page
+        assert f'value="{witness}"' not in page
+        assert 'value="销毁记录 2026-3"' in page
     response = submit(keeper, url, "execute", receipt_no="销毁记录 2026-3", witness="nobody_here")
-    assert response.status_code == 422 and 'id="execute-witness-err"' in text_of(response)
+    assert response.status_code == 422
+    assert 'id="execute-witness-err"' in text_of(response)
     fresh()
     assert db.session.get(Disposition, disposition.id).status is DispositionRecordStatus.APPROVED
 
     # The witness confirms with their own password.
     response = submit(keeper, url, "execute", receipt_no="销毁记录 2026-3", witness="court_keeper")
-    assert response.status_code == 422 and 'id="execute-witness_password-err"' in text_of(response)
+    assert response.status_code == 422
+    assert 'id="execute-witness_password-err"' in text_of(response)
     response = submit(
         keeper,
         url,
@@ -208,7 +224,10 @@ def test_destruction_witness_in_the_chain_is_refused_and_an_outsider_accepted(ap
     )
     assert response.status_code == 302
     page = get(keeper, url)
-    assert "已执行" in page and "郑芳" in page and "浦东新区人民法院" in page and "销毁记录 2026-3" in page
+    assert "已执行" in page
+    assert "郑芳" in page
+    assert "浦东新区人民法院" in page
+    assert "销毁记录 2026-3" in page
     fresh()
     assert db.session.get(Item, item.id).disposition_status is DispositionStatus.EXECUTED
 
@@ -223,7 +242,9 @@ def test_pre_trial_return_to_an_agent_needs_a_written_authorisation(app):
     url = f"/dispositions/{_new_id(submit(officer, new_url, kind='pretrial_return', item_ids=[ring.id]))}"
     assert submit(approver, url, "decide", "approve").status_code == 302
     page = get(keeper, url)
-    assert 'name="execute-recipient_name"' in page and "受害人王某" in page and "310115198808081234" in page
+    assert 'name="execute-recipient_name"' in page
+    assert "受害人王某" in page
+    assert "310115198808081234" in page
 
     before = row_counts(Counterparty)
     response = submit(
@@ -237,12 +258,13 @@ def test_pre_trial_return_to_an_agent_needs_a_written_authorisation(app):
     )
     assert response.status_code == 409
     page = text_of(response)
-    assert "代领人须持有已登记的书面授权委托书" in page and 'id="execute-authorisation_ref-err"' in page
-    assert 'value="王某之子"' in page and re.search(
-        r'<option selected value="agent"|value="agent" selected', page
-    )
+    assert "代领人须持有已登记的书面授权委托书" in page
+    assert 'id="execute-authorisation_ref-err"' in page
+    assert 'value="王某之子"' in page
+    assert re.search(r'<option selected value="agent"|value="agent" selected', page)
     response = submit(keeper, url, "execute", receipt_no="发还回执 1", recipient_name="李某")
-    assert response.status_code == 409 and 'id="execute-recipient_name-err"' in text_of(response)
+    assert response.status_code == 409
+    assert 'id="execute-recipient_name-err"' in text_of(response)
     assert row_counts(Counterparty) == before
 
     response = submit(
@@ -258,7 +280,9 @@ def test_pre_trial_return_to_an_agent_needs_a_written_authorisation(app):
     )
     assert response.status_code == 302, text_of(response)[:3000]
     page = get(officer, url)
-    assert "已执行" in page and "王某之子" in page and "授权委托书 2026-07号" in page
+    assert "已执行" in page
+    assert "王某之子" in page
+    assert "授权委托书 2026-07号" in page
     assert f"{url}/return-list.pdf" in page
     fresh()
     assert db.session.get(Item, ring.id).disposition_kind is DispositionKind.PRETRIAL_RETURN
@@ -271,16 +295,20 @@ def test_approval_is_for_another_approver_and_execution_for_the_keeper(app):
     url = f"/dispositions/{_new_id(submit(officer, f'/dispositions/new?item_ids={item.id}', kind='confiscate', legal_basis=JUDGMENT, item_ids=[item.id]))}"
     keeper = user_client(app, "police_keeper")
     page = get(keeper, url)
-    assert 'name="decide-approve"' not in page and 'name="execute-submit"' not in page
+    assert 'name="decide-approve"' not in page
+    assert 'name="execute-submit"' not in page
     response = submit(keeper, url, "decide", "approve")
-    assert response.status_code == 403 and "无权操作" in text_of(response)
+    assert response.status_code == 403
+    assert "无权操作" in text_of(response)
     response = submit(officer, url, "execute", receipt_no="R-1")
     assert response.status_code == 403
     approver = user_client(app, "police_approver")
     response = submit(approver, url, "decide", "reject", reason="")
-    assert response.status_code == 422 and "请说明不予批准的理由" in text_of(response)
+    assert response.status_code == 422
+    assert "请说明不予批准的理由" in text_of(response)
     assert submit(approver, url, "decide", "reject", reason="判决尚未生效").status_code == 302
     page = get(officer, url)
-    assert "判决尚未生效" in page and 'name="execute-submit"' not in page
+    assert "判决尚未生效" in page
+    assert 'name="execute-submit"' not in page
     fresh()
     assert db.session.get(Item, item.id).disposition_status is DispositionStatus.NONE

@@ -71,8 +71,12 @@ def test_freeze_recorded_renewed_and_released_through_the_forms(app):
     new_url = f"/freezes/new/{account.id}"
     page = get(officer, new_url)
     # Prefilled from the item; the legal maximum periods are on the page.
-    assert 'value="中国工商银行上海浦东分行"' in page and 'value="6222021001122334455"' in page
-    assert 'value="520000.00"' in page and "存款" in page and "汇款" in page and "股票" not in page
+    assert 'value="中国工商银行上海浦东分行"' in page
+    assert 'value="6222021001122334455"' in page
+    assert 'value="520000.00"' in page
+    assert "存款" in page
+    assert "汇款" in page
+    assert "股票" not in page
     start = (
         local_date(app_clock.now()) - timedelta(days=170)
     ).isoformat()  # about 5.5 months ago: renewal is due
@@ -92,45 +96,48 @@ def test_freeze_recorded_renewed_and_released_through_the_forms(app):
     page = get(officer, url)
     fresh()
     freeze = db.session.get(FreezeOrder, int(url.rsplit("/", 1)[1]))
-    assert freeze.period_months == 6 and freeze.amount_fen == 52_000_000  # the legal maximum by default
-    assert "¥520,000.00" in page and "存款" in page and freeze.expires_on.isoformat() in page
-    assert "沪公(浦)冻通[2026]12号" in page and "王建国" in page
+    assert freeze.period_months == 6
+    assert freeze.amount_fen == 52_000_000
+    assert "¥520,000.00" in page
+    assert "存款" in page
+    assert freeze.expires_on.isoformat() in page
+    assert "沪公(浦)冻通[2026]12号" in page
+    assert "王建国" in page
 
     listing = get(officer, "/freezes")
-    assert "张某工行账户存款" in listing and "¥520,000.00" in listing and "badge-warn" in listing  # due soon
+    assert "张某工行账户存款" in listing
+    assert "¥520,000.00" in listing
+    assert "badge-warn" in listing
     assert 'name="renew-submit"' in page
 
     assert submit(officer, url, "renew", doc_no="").status_code == 422
     response = submit(officer, url, "renew", doc_no="续冻通知书 2026-3", period_months="7")
     assert response.status_code == 422
-    assert "超过该类财产的法定冻结期限" in text_of(response) and 'value="续冻通知书 2026-3"' in text_of(
-        response
-    )
+    assert "超过该类财产的法定冻结期限" in text_of(response)
+    assert 'value="续冻通知书 2026-3"' in text_of(response)
     assert row_counts(FreezeRenewal)[FreezeRenewal.__tablename__] == 0
     old_expiry = freeze.expires_on
     assert submit(officer, url, "renew", doc_no="续冻通知书 2026-3", period_months="").status_code == 302
     page = get(officer, url)
     fresh()
     freeze = db.session.get(FreezeOrder, freeze.id)
-    assert (
-        freeze.expires_on > old_expiry
-        and freeze.expires_on.isoformat() in page
-        and "续冻通知书 2026-3" in page
-    )
+    assert freeze.expires_on > old_expiry
+    assert freeze.expires_on.isoformat() in page
+    assert "续冻通知书 2026-3" in page
     assert 'name="renew-submit"' in page  # 程序规定 240: renewal any time before the last day
     assert "badge-warn" not in get(officer, "/freezes")
 
     keeper = user_client(app, "police_keeper")  # freezes are the case officers' business
     page = get(keeper, url)
-    assert "¥520,000.00" in page and 'name="renew-submit"' not in page and 'name="release-submit"' not in page
+    assert "¥520,000.00" in page
+    assert 'name="renew-submit"' not in page
+    assert 'name="release-submit"' not in page
     assert submit(keeper, url, "release", doc_no="解除冻结通知书 1号").status_code == 403
     assert submit(officer, url, "release", doc_no="解除冻结通知书 1号", reason="撤案").status_code == 302
     page = get(officer, url)
-    assert (
-        "解除冻结通知书 1号" in page
-        and 'name="renew-submit"' not in page
-        and 'name="release-submit"' not in page
-    )
+    assert "解除冻结通知书 1号" in page
+    assert 'name="renew-submit"' not in page
+    assert 'name="release-submit"' not in page
     fresh()
     assert db.session.get(FreezeOrder, freeze.id).status is FreezeStatus.RELEASED
     assert [e.action for e in events(item_id=account.id)][-3:] == [
@@ -147,13 +154,15 @@ def test_a_new_freeze_can_be_renewed_at_once_and_records_the_receipt_date(app):
     officer = user_client(app, "police_officer")
     url = f"/freezes/{order.id}"
     page = html.unescape(get(officer, url))
-    assert 'name="renew-submit"' in page and 'name="release-submit"' in page
+    assert 'name="renew-submit"' in page
+    assert 'name="release-submit"' in page
     receipt = order.expires_on + timedelta(days=150)
     response = submit(officer, url, "renew", doc_no="续冻通知书 2026-1", receipt_end_on=receipt.isoformat())
     assert response.status_code == 302, text_of(response)[:2000]
     fresh()
     renewed = db.session.get(FreezeOrder, order.id)
-    assert renewed.expires_on == receipt and renewed.renewals[0].receipt_end_on == receipt
+    assert renewed.expires_on == receipt
+    assert renewed.renewals[0].receipt_end_on == receipt
     # Keepers see no renewal form: freezes are the case officers' business.
     assert 'name="renew-submit"' not in get(user_client(app, "police_keeper"), url)
 
@@ -249,13 +258,17 @@ def test_a_lapsed_freeze_says_why_it_cannot_be_renewed(app):
     officer = user_client(app, "police_officer")
     url = f"/freezes/{order.id}"
     page = get(officer, url)
-    assert "已到期失效" in page and order.expires_on.isoformat() in page and 'name="renew-submit"' not in page
+    assert "已到期失效" in page
+    assert order.expires_on.isoformat() in page
+    assert 'name="renew-submit"' not in page
     response = submit(officer, url, "renew", doc_no="续冻通知书")
-    assert response.status_code == 409 and "冻结期满未续冻，已自动解除，不能再续冻" in text_of(response)
+    assert response.status_code == 409
+    assert "冻结期满未续冻，已自动解除，不能再续冻" in text_of(response)
     assert row_counts(FreezeRenewal)[FreezeRenewal.__tablename__] == 0
 
     listing = get(officer, "/freezes")
-    assert "已到期失效" in listing and "badge-warn" in listing  # the other one expires within 30 days
+    assert "已到期失效" in listing
+    assert "badge-warn" in listing
     assert "冻通 2号" not in listing  # (doc numbers are on the detail page)
     assert "6222021001122334466" in get(officer, "/freezes?expiring=y")
     assert "6222021001122334455" not in get(officer, "/freezes?expiring=y")
@@ -269,39 +282,43 @@ def test_correction_proposed_and_approved_through_the_forms(app):
     officer, approver = user_client(app, "police_officer"), user_client(app, "police_approver")
     url = f"/corrections/new/{item.id}"
     page = get(officer, url)
-    assert "苹果手机" in page and "¥5,000.00" in page and "490154203237518" in page  # current values
+    assert "苹果手机" in page
+    assert "¥5,000.00" in page
+    assert "490154203237518" in page
 
     page = get(officer, f"{url}?field=estimated_value_fen")
-    assert 'value="5000.00"' in page and "¥5,000.00" in page
+    assert 'value="5000.00"' in page
+    assert "¥5,000.00" in page
     before = row_counts(Correction)
     response = submit(officer, f"{url}?field=estimated_value_fen", new_value="4800.123", reason="重新估价")
-    assert (
-        response.status_code == 422
-        and 'value="4800.123"' in text_of(response)
-        and "重新估价" in text_of(response)
-    )
+    assert response.status_code == 422
+    assert 'value="4800.123"' in text_of(response)
+    assert "重新估价" in text_of(response)
     response = submit(officer, f"{url}?field=quantity", new_value="两部", reason="清点")
-    assert (
-        response.status_code == 422
-        and "不是有效数字" in text_of(response)
-        and 'value="两部"' in text_of(response)
-    )
+    assert response.status_code == 422
+    assert "不是有效数字" in text_of(response)
+    assert 'value="两部"' in text_of(response)
     response = submit(officer, f"{url}?field=quantity", new_value="1", reason="")
-    assert response.status_code == 422 and "该字段是必填字段" in text_of(response)
+    assert response.status_code == 422
+    assert "该字段是必填字段" in text_of(response)
     assert row_counts(Correction) == before
 
     response = submit(officer, f"{url}?field=estimated_value_fen", new_value="4,800.50", reason="重新估价")
     assert response.status_code == 302, text_of(response)[:3000]
     correction_url = response.headers["Location"]
     page = get(officer, correction_url)
-    assert "已提出" in page and "¥5,000.00" in page and "¥4,800.50" in page and "重新估价" in page
+    assert "已提出" in page
+    assert "¥5,000.00" in page
+    assert "¥4,800.50" in page
+    assert "重新估价" in page
     assert 'name="decide-approve"' not in page
 
     page = get(approver, correction_url)
     assert 'name="decide-approve"' in page
     assert submit(approver, correction_url, "decide", "approve").status_code == 302
     page = get(approver, correction_url)
-    assert "已批准" in page and "李振华" in page
+    assert "已批准" in page
+    assert "李振华" in page
     fresh()
     assert db.session.get(Item, item.id).estimated_value_fen == 480_050
     assert "¥4,800.50" in get(officer, "/corrections?status=approved")
@@ -312,9 +329,11 @@ def test_correcting_category_details_and_a_forged_approval(app):
     officer = user_client(app, "police_officer")
     url = f"/corrections/new/{item.id}?field=details"
     page = get(officer, url)
-    assert 'name="details_imei"' in page and 'value="490154203237518"' in page
+    assert 'name="details_imei"' in page
+    assert 'value="490154203237518"' in page
     response = submit(officer, url, details_imei="12345", details_brand_model="iPhone 15", reason="IMEI 抄错")
-    assert response.status_code == 422 and 'id="details_imei-err"' in text_of(response)
+    assert response.status_code == 422
+    assert 'id="details_imei-err"' in text_of(response)
     assert 'value="12345"' in text_of(response)
     response = submit(
         officer, url, details_imei="356938035643809", details_brand_model="iPhone 15 Pro", reason="IMEI 抄错"
@@ -322,7 +341,8 @@ def test_correcting_category_details_and_a_forged_approval(app):
     assert response.status_code == 302, text_of(response)[:3000]
     correction_url = response.headers["Location"]
     page = get(officer, correction_url)
-    assert "356938035643809" in page and "490154203237518" in page
+    assert "356938035643809" in page
+    assert "490154203237518" in page
 
     keeper = user_client(app, "police_keeper")
     assert 'name="decide-approve"' not in get(keeper, correction_url)
@@ -331,7 +351,8 @@ def test_correcting_category_details_and_a_forged_approval(app):
     chief = user_client(app, "police_chief", "Chief-pass-2026")
     assert 'name="decide-approve"' in get(chief, correction_url)
     response = submit(chief, correction_url, "decide", "reject", reason="")
-    assert response.status_code == 422 and "请说明不予批准的理由" in text_of(response)
+    assert response.status_code == 422
+    assert "请说明不予批准的理由" in text_of(response)
     assert submit(chief, correction_url, "decide", "reject", reason="原登记无误").status_code == 302
     fresh()
     correction = db.session.get(Correction, int(correction_url.rsplit("/", 1)[1]))

@@ -162,7 +162,8 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
         "/corrections/1",
     ):
         response = client.get(url)
-        assert response.status_code == 302 and "/login" in response.headers["Location"], url
+        assert response.status_code == 302, url
+        assert "/login" in response.headers["Location"], url
     response = client.post("/checkouts/1", data={})
     assert response.status_code in (302, 400)  # no session: login, or the missing CSRF token
 
@@ -204,7 +205,8 @@ def test_another_agencys_records_are_a_readable_404(app):
         "/checkouts/new?item_ids=abc",
     ):
         page = get(prosecutor, url, 404)
-        assert "未找到" in page and "记录不存在，或本单位无权查看" in page, url
+        assert "未找到" in page, url
+        assert "记录不存在，或本单位无权查看" in page, url
     for url in (
         "/checkouts/99999999999999999999",
         "/freezes/new/2147483648",
@@ -227,22 +229,27 @@ def test_forms_a_role_may_not_use_are_not_shown_and_forged_posts_get_a_403_page(
     url = f"/checkouts/{checkout.id}"
     keeper = user_client(app, "police_keeper")
     page = get(keeper, url)
-    assert "已申请" in page and checkout.checkout_no in page
-    assert 'name="decide-approve"' not in page and 'name="release-submit"' not in page
+    assert "已申请" in page
+    assert checkout.checkout_no in page
+    assert 'name="decide-approve"' not in page
+    assert 'name="release-submit"' not in page
     before = row_counts(AuditEvent)
     response = submit(keeper, url, "decide", "approve")
     assert response.status_code == 403
     page = text_of(response)
-    assert response.mimetype == "text/html" and "无权操作" in page
+    assert response.mimetype == "text/html"
+    assert "无权操作" in page
     denied = events("permission.denied")
-    assert denied and denied[-1].data["code"] == "policy.approve_checkout"
+    assert denied
+    assert denied[-1].data["code"] == "policy.approve_checkout"
     assert (
         row_counts(AuditEvent)[AuditEvent.__tablename__] == before[AuditEvent.__tablename__] + 1
     )  # only the denial
 
     auditor = user_client(app, "auditor")  # sees everything, acts on nothing
     page = get(auditor, url)
-    assert checkout.checkout_no in page and '<form method="post"' not in page.split("<main")[1]
+    assert checkout.checkout_no in page
+    assert '<form method="post"' not in page.split("<main")[1]
     assert submit(auditor, url, "cancel").status_code == 403
 
 
@@ -259,7 +266,8 @@ def test_checkout_slip_pdf_has_the_chinese_form(app):
     checkouts.release_checkout(db.session, act("police_keeper"), checkout.id, released_to="钱工")
     db.session.commit()
     response = officer.get(f"/checkouts/{checkout.id}/slip.pdf")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
     text = pdf_text(response.data)
     for expected in (
         "涉案财物调用出库单",
@@ -304,7 +312,8 @@ def test_return_list_pdf_has_values_in_yuan_and_the_agent(app):
     )
     db.session.commit()
     response = user_client(app, "police_keeper").get(f"/dispositions/{disposition.id}/return-list.pdf")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
     text = pdf_text(response.data)
     for expected in (
         "涉案财物先行发还清单",
@@ -325,7 +334,8 @@ def test_return_list_pdf_has_values_in_yuan_and_the_agent(app):
         assert expected in text, expected
     # Auditors see personal data (as in the API); they print the same list.
     text = pdf_text(user_client(app, "auditor").get(f"/dispositions/{disposition.id}/return-list.pdf").data)
-    assert "310115198808081234" in text and "王某之子" in text
+    assert "310115198808081234" in text
+    assert "王某之子" in text
     printed = events("export", object_type="disposition", object_id=str(disposition.id))
     assert [(e.actor["username"], e.data["document"]) for e in printed] == [
         ("police_keeper", "return_list"),
@@ -401,12 +411,17 @@ def test_pages_are_chinese_first_and_english_on_request(app):
     )
     assert response.status_code == 422
     page = flat(text_of(response))
-    assert "调用事由" in page and "领用人姓名" in page and "该字段是必填字段" in page
+    assert "调用事由" in page
+    assert "领用人姓名" in page
+    assert "该字段是必填字段" in page
     assert 'value="提交申请"' in text_of(response)
 
     keeper = user_client(app, "police_keeper")
     page = get(keeper, f"/checkouts/{checkout.id}")
-    assert "归还入库" in page and "归还时状况" in page and "差异情况" in page and 'value="登记归还"' in page
+    assert "归还入库" in page
+    assert "归还时状况" in page
+    assert "差异情况" in page
+    assert 'value="登记归还"' in page
 
     ring = documented_ring(case)
     sale = approved_disposition([ring.id], DispositionKind.PRETRIAL_RETURN)
@@ -429,7 +444,8 @@ def test_pages_are_chinese_first_and_english_on_request(app):
         recipient_is_agent="y",
     )
     assert response.status_code == 422
-    assert "该字段是必填字段" in text_of(response) and 'value="王某之子"' in text_of(response)
+    assert "该字段是必填字段" in text_of(response)
+    assert 'value="王某之子"' in text_of(response)
     from custody.web.lifecycle_forms import parse_yuan
 
     for typed, message in (
@@ -443,9 +459,12 @@ def test_pages_are_chinese_first_and_english_on_request(app):
             assert message in str(refused.value.args[0]), typed
 
     page = flat(get(officer, f"/freezes/new/{item.id}"))
-    assert "该财物登记的措施不是“冻结”" in page and "法定最长冻结期限" in page
+    assert "该财物登记的措施不是“冻结”" in page
+    assert "法定最长冻结期限" in page
     page = flat(get(officer, f"/corrections/new/{item.id}"))
-    assert "可更正的字段及当前值" in page and "型号规格" in page and "权属明确、无争议" in page
+    assert "可更正的字段及当前值" in page
+    assert "型号规格" in page
+    assert "权属明确、无争议" in page
 
     officer.post("/language", data={"csrf_token": csrf_token(officer, "/checkouts"), "locale": "en"})
     page = flat(get(officer, f"/checkouts/{checkout.id}"))

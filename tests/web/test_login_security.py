@@ -51,7 +51,8 @@ def test_unknown_usernames_lock_exactly_like_real_ones(app, monkeypatch):
     assert statuses == [401, 401, 401, 401, 403, 403]  # the fifth failure locks, the sixth is refused
     assert "账户已锁定" in answers_unknown[-1][0][1][0]
     lockouts = events("lockout")
-    assert len(lockouts) == 2 and lockouts[1].data["username"] == "no_such_officer"
+    assert len(lockouts) == 2
+    assert lockouts[1].data["username"] == "no_such_officer"
 
 
 def test_many_failures_from_one_address_are_throttled_for_every_username(app):
@@ -60,7 +61,8 @@ def test_many_failures_from_one_address_are_throttled_for_every_username(app):
     for n, name in enumerate(["police_officer", "judge", "auditor", "nobody_1"]):
         assert attempt(client, name, f"Wrong-guess-{n}", ip="10.6.6.6")[0] == 401
     refused = attempt(client, "prosecutor", TEST_PASSWORD, ip="10.6.6.6")  # right password, same address
-    assert refused[0] == 429 and "网络地址" in refused[1][0]
+    assert refused[0] == 429
+    assert "网络地址" in refused[1][0]
     assert events("login")[-1].data["reason"] == "address_throttled"
     assert attempt(app.test_client(), "prosecutor", TEST_PASSWORD, ip="10.7.7.7")[0] == 302
 
@@ -69,7 +71,8 @@ def test_strangers_cannot_lock_the_owner_out_of_a_trusted_device(app):
     own_browser = app.test_client()
     assert attempt(own_browser, "police_officer", TEST_PASSWORD)[0] == 302
     cookie = own_browser.get_cookie(DEVICE_COOKIE, path="/login")
-    assert cookie is not None and cookie.http_only
+    assert cookie is not None
+    assert cookie.http_only
     own_browser.post("/logout", data={"csrf_token": csrf_token(own_browser, "/")})
 
     stranger = app.test_client()
@@ -127,7 +130,8 @@ def test_a_password_set_by_an_administrator_is_replaced_at_the_first_login(app):
     assert client.get("/").location.startswith("/account/password")
     assert client.get("/items").location.startswith("/account/password")
     refused = client.get("/api/v1/me")
-    assert refused.status_code == 403 and refused.json["code"] == "auth.password_change_required"
+    assert refused.status_code == 403
+    assert refused.json["code"] == "auth.password_change_required"
     page = client.get("/account/password").get_data(as_text=True)
     assert "管理员" in page
     token = csrf_token(client, "/account/password")
@@ -145,13 +149,15 @@ def test_a_password_set_by_an_administrator_is_replaced_at_the_first_login(app):
 
     assert change("Not-the-password-1", "Keeper-owns-this-2027").status_code == 422
     weak = change(password, "aaaaaaaaaaaaaaaa")
-    assert weak.status_code == 422 and "容易被猜到" in weak.get_data(as_text=True)
+    assert weak.status_code == 422
+    assert "容易被猜到" in weak.get_data(as_text=True)
     assert change(password, "            ").status_code == 422
     assert change(password, "short-1").status_code == 422
     assert change(password, password).status_code == 422
     assert change(password, "Keeper-owns-this-2027", "Keeper-owns-this-2028").status_code == 422
     done = change(password, "Keeper-owns-this-2027")
-    assert done.status_code == 302 and done.location == "/"
+    assert done.status_code == 302
+    assert done.location == "/"
     assert client.get("/").status_code == 200  # the session that changed it goes on
     db.session.commit()
     db.session.expire_all()
@@ -163,7 +169,8 @@ def test_the_api_applies_the_same_password_rules_and_first_login_change(client):
     password = _admin_created_user("api_keeper")
     login = {"username": "api_keeper", "password": password}
     refused = client.post("/api/v1/tokens", json=login)
-    assert refused.status_code == 403 and refused.json["code"] == "auth.password_change_required"
+    assert refused.status_code == 403
+    assert refused.json["code"] == "auth.password_change_required"
     for weak in ("short-pass1", " " * 14, "123456789012", password):
         answer = client.post("/api/v1/account/password", json={**login, "new_password": weak})
         assert answer.status_code == 422, weak
@@ -181,7 +188,8 @@ def test_the_api_applies_the_same_password_rules_and_first_login_change(client):
     token = client.post("/api/v1/tokens", json={**login, "password": "Keeper-owns-this-2027"})
     assert token.status_code == 201
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.json['token']}"})
-    assert me.status_code == 200 and me.json["username"] == "api_keeper"
+    assert me.status_code == 200
+    assert me.json["username"] == "api_keeper"
 
 
 def test_old_failure_counts_are_dropped_but_the_security_events_stay(app, clock):

@@ -33,14 +33,17 @@ def code_step(client, code: str, path: str = "/login/mfa"):
 def test_an_approver_logs_in_with_password_and_code(app):
     client = app.test_client()
     first = password_step(client, "police_approver")
-    assert first.status_code == 302 and first.location.endswith("/login/mfa")
+    assert first.status_code == 302
+    assert first.location.endswith("/login/mfa")
     assert client.get("/").status_code == 302  # not logged in yet
     page = client.get("/login/mfa").get_data(as_text=True)
     assert "身份验证器" in page
     wrong = code_step(client, "000000")
-    assert wrong.status_code == 401 and "验证码错误" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 401
+    assert "验证码错误" in wrong.get_data(as_text=True)
     done = code_step(client, otp_for("police_approver"))
-    assert done.status_code == 302 and done.location == "/"
+    assert done.status_code == 302
+    assert done.location == "/"
     assert client.get("/").status_code == 200
     assert [e.outcome.value for e in events("login.second_factor")] == ["failure", "success"]
 
@@ -71,7 +74,8 @@ def test_wrong_codes_lock_the_account_like_wrong_passwords(app):
     for _ in range(4):
         assert code_step(client, "111111").status_code == 401
     locked = code_step(client, "111111")
-    assert locked.status_code == 303 and locked.location.endswith("/login")
+    assert locked.status_code == 303
+    assert locked.location.endswith("/login")
     assert get_user("court_approver").locked_until is not None
     assert password_step(client, "court_approver").status_code == 403
 
@@ -120,14 +124,17 @@ def test_a_user_who_needs_a_second_factor_and_lost_it_sets_one_up_first(app):
 def test_tokens_for_accounts_with_a_second_factor_need_its_code(client):
     login = {"username": "police_approver", "password": TEST_PASSWORD}
     missing = client.post("/api/v1/tokens", json=login)
-    assert missing.status_code == 401 and missing.json["code"] == "auth.otp_required"
+    assert missing.status_code == 401
+    assert missing.json["code"] == "auth.otp_required"
     wrong = client.post("/api/v1/tokens", json={**login, "otp": "000000"})
-    assert wrong.status_code == 401 and wrong.json["code"] == "auth.invalid_code"
+    assert wrong.status_code == 401
+    assert wrong.json["code"] == "auth.invalid_code"
     assert client.post("/api/v1/tokens", json={**login, "otp": otp_for("police_approver")}).status_code == 201
     mfa.remove(db.session, act("admin"), get_user("police_approver").id)
     db.session.commit()
     unenrolled = client.post("/api/v1/tokens", json=login)
-    assert unenrolled.status_code == 403 and unenrolled.json["code"] == "auth.mfa_enrolment_required"
+    assert unenrolled.status_code == 403
+    assert unenrolled.json["code"] == "auth.mfa_enrolment_required"
 
 
 def _proposed_confiscation():
@@ -158,7 +165,8 @@ def test_approving_a_disposal_needs_a_recent_proof_of_identity_on_the_page(app, 
         return client.post(url, data=data)
 
     refused = approve(None)
-    assert refused.status_code == 401 and "确认您的身份" in refused.get_data(as_text=True)
+    assert refused.status_code == 401
+    assert "确认您的身份" in refused.get_data(as_text=True)
     assert approve(TEST_PASSWORD).status_code == 401  # an approver confirms with the second factor
     db.session.expire_all()
     assert disposition.status is DispositionRecordStatus.PROPOSED
@@ -172,11 +180,13 @@ def test_approving_a_disposal_through_the_api_needs_the_confirmation_header(clie
     headers = auth_headers("police_approver")
     url = f"/api/v1/dispositions/{disposition.id}/approve"
     refused = client.post(url, json={}, headers=headers)
-    assert refused.status_code == 401 and refused.json["code"] == "auth.reauthentication_required"
+    assert refused.status_code == 401
+    assert refused.json["code"] == "auth.reauthentication_required"
     wrong = client.post(url, json={}, headers={**headers, "X-Custody-Confirm": "000000"})
     assert wrong.status_code == 401
     done = client.post(url, json={}, headers={**headers, "X-Custody-Confirm": otp_for("police_approver")})
-    assert done.status_code == 200 and done.json["status"] == "approved"
+    assert done.status_code == 200
+    assert done.json["status"] == "approved"
 
 
 def test_printing_personal_data_after_a_while_asks_to_confirm_first(app, clock):
@@ -187,12 +197,14 @@ def test_printing_personal_data_after_a_while_asks_to_confirm_first(app, clock):
     assert client.get(url).status_code == 200  # just logged in
     clock.advance(timedelta(minutes=6))
     asked = client.get(url)
-    assert asked.status_code == 302 and asked.location.startswith("/account/confirm")
+    assert asked.status_code == 302
+    assert asked.location.startswith("/account/confirm")
     token = csrf_token(client, asked.location)
     wrong = client.post(asked.location, data={"secret": "Wrong-password-1", "csrf_token": token})
     assert wrong.status_code == 401
     back = client.post(asked.location, data={"secret": TEST_PASSWORD, "csrf_token": token})
-    assert back.status_code == 302 and back.location == url
+    assert back.status_code == 302
+    assert back.location == url
     assert client.get(url).mimetype == "application/pdf"
 
 

@@ -14,7 +14,8 @@ def test_a_scanned_shelf_label_then_the_items_moves_them_there(app):
     _, [first, second] = stored_items(2)
     keeper = client_for(app, "police_keeper")
     page = keeper.get(f"/storage/move?location_id={location('R1-B-02').id}")
-    assert page.status_code == 200 and "/storage/lookup/move" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "/storage/lookup/move" in page.get_data(as_text=True)
     response = post(
         keeper,
         "/storage/move",
@@ -51,7 +52,9 @@ def test_the_move_page_is_for_keepers_and_its_lookup_judges_a_move(app):
     here = keeper.get(
         f"/storage/lookup/move?code={item.label_code}&location_id={item.storage_location_id}"
     ).json
-    assert here["found"] and not here["ok"] and here["message"]
+    assert here["found"]
+    assert not here["ok"]
+    assert here["message"]
     there = keeper.get(
         f"/storage/lookup/move?code={item.label_code}&location_id={location('R1-B-02').id}"
     ).json

@@ -31,6 +31,7 @@ def test_labels_and_lists_pad_their_numbers_alike(app):
         "transfer list": transfer.transfer_no,
     }
     assert item.label_code in label
-    assert item.seizure_list.list_no in seizure_list and transfer.transfer_no in transfer_list
+    assert item.seizure_list.list_no in seizure_list
+    assert transfer.transfer_no in transfer_list
     widths = {what: len(COUNTER.fullmatch(number).group(1)) for what, number in printed.items()}
     assert set(widths.values()) == {numbers.DIGITS}, printed

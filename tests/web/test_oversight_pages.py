@@ -26,9 +26,11 @@ def test_inbox_shows_the_most_urgent_alerts(client, login_as):
     late = register(case, seized_at=app_clock.now() - timedelta(hours=30))
     login_as("police_keeper")
     html = client.get("/").get_data(as_text=True)
-    assert 'id="queue-deadlines"' in html and late.label_code in html
+    assert 'id="queue-deadlines"' in html
+    assert late.label_code in html
     alerts = client.get("/oversight/alerts?overdue=1").get_data(as_text=True)
-    assert late.label_code in alerts and 'data-rule="into_storage"' in alerts
+    assert late.label_code in alerts
+    assert 'data-rule="into_storage"' in alerts
 
 
 def test_admin_inbox_has_no_deadline_box(client, login_as):
@@ -47,7 +49,8 @@ def test_dashboard_for_the_auditor(client, login_as):
     register(open_case(), seized_at=app_clock.now() - timedelta(hours=30))
     login_as("auditor")
     html = client.get("/oversight/?rule=into_storage").get_data(as_text=True)
-    assert 'data-rule="into_storage"' in html and "badge-bad" in html
+    assert 'data-rule="into_storage"' in html
+    assert "badge-bad" in html
 
 
 def test_stocktake_through_the_pages(client, login_as):
@@ -61,32 +64,35 @@ def test_stocktake_through_the_pages(client, login_as):
     fresh()
     record = db.session.query(Stocktake).one()
     page = client.get(started.headers["Location"]).get_data(as_text=True)
-    assert "data-scan-target" in page and "/static/js/stocktake.js" in page and stored[0].label_code in page
+    assert "data-scan-target" in page
+    assert "/static/js/stocktake.js" in page
+    assert stored[0].label_code in page
     token = csrf_token(client, f"/oversight/stocktakes/{record.id}")
     # The page's own form (no JavaScript) ...
     by_form = client.post(
         f"/oversight/stocktakes/{record.id}/scan",
         data={"label_code": stored[0].label_code, "location_id": location("R1-A-01").id, "csrf_token": token},
     )
-    assert by_form.status_code == 302 and "at=" in by_form.headers["Location"]
+    assert by_form.status_code == 302
+    assert "at=" in by_form.headers["Location"]
     # ... and stocktake.js's fetch, answered in JSON.
     by_script = client.post(
         f"/oversight/stocktakes/{record.id}/scan",
         headers={"Accept": "application/json"},
         data={"label_code": "UNKNOWN-LABEL", "location_id": "", "csrf_token": token},
     )
-    assert (
-        by_script.status_code == 200
-        and by_script.json["result"] == "unexpected"
-        and by_script.json["discrepancy"]
-    )
-    assert by_script.json["counts"]["verified"] == 1 and by_script.json["counts"]["unexpected"] == 1
+    assert by_script.status_code == 200
+    assert by_script.json["result"] == "unexpected"
+    assert by_script.json["discrepancy"]
+    assert by_script.json["counts"]["verified"] == 1
+    assert by_script.json["counts"]["unexpected"] == 1
     empty = client.post(
         f"/oversight/stocktakes/{record.id}/scan",
         headers={"Accept": "application/json"},
         data={"label_code": "", "csrf_token": token},
     )
-    assert empty.status_code == 422 and not empty.json["ok"]
+    assert empty.status_code == 422
+    assert not empty.json["ok"]
     no_csrf = client.post(f"/oversight/stocktakes/{record.id}/scan", data={"label_code": "X"})
     assert no_csrf.status_code == 400
     finished = client.post(f"/oversight/stocktakes/{record.id}/finish", data={"finish-csrf_token": token})
@@ -94,7 +100,8 @@ def test_stocktake_through_the_pages(client, login_as):
     fresh()
     assert record.status.value == "finished"
     report = client.get(f"/oversight/stocktakes/{record.id}/report.pdf")
-    assert report.status_code == 200 and report.data.startswith(b"%PDF")
+    assert report.status_code == 200
+    assert report.data.startswith(b"%PDF")
     sheet = load_workbook(io.BytesIO(client.get(f"/oversight/stocktakes/{record.id}/report.xlsx").data))[
         "明细"
     ]
@@ -121,8 +128,10 @@ def test_stocktake_through_the_pages(client, login_as):
 def test_stocktake_script_is_served_locally(client):
     response = client.get("/static/js/stocktake.js")
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and response.mimetype == "text/javascript"
-    assert "custody:scan" in body and "<script" not in body
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert "custody:scan" in body
+    assert "<script" not in body
 
 
 def test_spot_check_pages(client, login_as):
@@ -137,7 +146,8 @@ def test_spot_check_pages(client, login_as):
     fresh()
     check = db.session.query(SpotCheck).one()
     page = client.get(drawn.headers["Location"]).get_data(as_text=True)
-    assert check.seed in page and check.candidates_sha256 in page
+    assert check.seed in page
+    assert check.candidates_sha256 in page
     verified = client.get(f"/oversight/spot-checks/{check.id}?verify=1").get_data(as_text=True)
     assert "flash-success" in verified
     line = check.items[0]
@@ -158,9 +168,11 @@ def test_ledger_page_and_export(client, login_as):
     login_as("police_keeper")
     assert client.get("/oversight/ledger").status_code == 200
     export = client.get("/oversight/ledger/export?format=csv&scope=centre&status=in_storage", buffered=True)
-    assert export.status_code == 200 and export.mimetype == "text/csv"
+    assert export.status_code == 200
+    assert export.mimetype == "text/csv"
     text = export.data.decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("标签号,") and len(text.splitlines()) == 3
+    assert text.splitlines()[0].startswith("标签号,")
+    assert len(text.splitlines()) == 3
     assert client.get("/oversight/ledger/export?format=xlsx", buffered=True).status_code == 200
     assert [e.data["format"] for e in events("export")] == ["csv", "xlsx"]
     assert client.get("/oversight/ledger/export?status=bogus").status_code == 422
@@ -177,7 +189,8 @@ def test_statistics_page_draws_svg_without_external_resources(client, login_as):
     stored_items(2)
     login_as("police_approver")
     html = client.get("/oversight/statistics").get_data(as_text=True)
-    assert html.count("<svg") >= 6 and "<rect" in html
+    assert html.count("<svg") >= 6
+    assert "<rect" in html
     for found in re.findall(r'(?:src|href)="([^"]+)"', html):
         assert found.startswith("/") or found.startswith("#"), found
 
@@ -186,7 +199,8 @@ def test_case_milestones_page(client, login_as):
     case, stored = stored_items(1)
     login_as("police_officer")
     page = client.get(f"/oversight/cases/{case.id}").get_data(as_text=True)
-    assert "close-legal_basis" in page and "judgment-judgment_no" not in page  # no judgment before trial
+    assert "close-legal_basis" in page
+    assert "judgment-judgment_no" not in page
     token = csrf_token(client, f"/oversight/cases/{case.id}")
     refused = client.post(
         f"/oversight/cases/{case.id}",
@@ -220,7 +234,8 @@ def test_case_milestones_page(client, login_as):
 )
 def test_pages_need_a_login(client, path):
     response = client.get(path)
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
 
 
 @pytest.mark.parametrize(
@@ -228,5 +243,6 @@ def test_pages_need_a_login(client, path):
 )
 def test_anonymous_users_are_sent_to_the_login_page_but_the_lookup_is_public(client, path):
     response = client.get(path)
-    assert response.status_code == 302 and response.location.startswith("/login?next=")
+    assert response.status_code == 302
+    assert response.location.startswith("/login?next=")
     assert client.get("/lookup").status_code == 200

@@ -116,13 +116,15 @@ def lookup(client, list_no: str, code: str, ip: str = "10.0.0.1"):
 
 def test_the_page_is_public_and_shows_only_the_owners_items(client, lists):
     page = client.get("/lookup")
-    assert page.status_code == 200 and 'name="list_no"' in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'name="list_no"' in page.get_data(as_text=True)
     mine = lists["mine"]
     response = lookup(client, mine.list_no.lower(), " " + mine.verification_code.lower() + " ")
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html
     assert response.headers["Cache-Control"] == "no-store"
-    assert "黑色苹果手机" in html and "金色手表" in html
+    assert "黑色苹果手机" in html
+    assert "金色手表" in html
     assert "浦东公安分局" in html  # the agency responsible
     # Nothing beyond the owner's items: not the other list, no person, no case, no codes or values.
     for secret in (
@@ -147,7 +149,9 @@ def test_the_page_is_public_and_shows_only_the_owners_items(client, lists):
         # The list's own number (echoed in the form) ends like a label code: look past it.
         assert secret not in re.sub(re.escape(mine.list_no), "", html, flags=re.IGNORECASE), secret
     [event] = events("owner.lookup")
-    assert event.outcome is Outcome.SUCCESS and event.actor is None and event.origin_ip == "10.0.0.1"
+    assert event.outcome is Outcome.SUCCESS
+    assert event.actor is None
+    assert event.origin_ip == "10.0.0.1"
     assert event.data == {"list_no": mine.list_no, "result": "success", "items": 2}
 
 
@@ -159,7 +163,8 @@ def test_wrong_code_and_someone_elses_list_are_refused_alike(client, lists):
     for response in (wrong, other, unknown):
         html = response.get_data(as_text=True)
         assert response.status_code == 404
-        assert "钻石戒指" not in html and "黑色苹果手机" not in html
+        assert "钻石戒指" not in html
+        assert "黑色苹果手机" not in html
     assert wrong.get_data(as_text=True).count("flash-error") == other.get_data(as_text=True).count(
         "flash-error"
     )
@@ -172,7 +177,8 @@ def test_brute_force_is_stopped_per_address(client, lists):
         assert lookup(client, mine.list_no, f"WRONG{n:03d}", ip="10.9.9.9").status_code == 404
     # The right code no longer helps from this address ...
     limited = lookup(client, mine.list_no, mine.verification_code, ip="10.9.9.9")
-    assert limited.status_code == 429 and "黑色苹果手机" not in limited.get_data(as_text=True)
+    assert limited.status_code == 429
+    assert "黑色苹果手机" not in limited.get_data(as_text=True)
     # ... nor for another list from the same address.
     assert (
         lookup(client, lists["theirs"].list_no, lists["theirs"].verification_code, ip="10.9.9.9").status_code
@@ -187,7 +193,8 @@ def test_strangers_wrong_guesses_do_not_lock_the_owner_out(client, lists):
     for n in range(3 * MAX_FAILURES):
         assert lookup(client, mine.list_no, f"WRONG{n:03d}", ip=f"10.1.1.{n}").status_code == 404
     owner = lookup(client, mine.list_no, format_code(mine.verification_code), ip="10.2.2.2")
-    assert owner.status_code == 200 and "黑色苹果手机" in owner.get_data(as_text=True)
+    assert owner.status_code == 200
+    assert "黑色苹果手机" in owner.get_data(as_text=True)
     # The attempts live in the database (shared by every worker).
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(OwnerLookupAttempt)) == 3 * MAX_FAILURES + 1
@@ -198,7 +205,8 @@ def test_codes_are_long_enough_that_guessing_is_hopeless(lists):
     codes = {sl.verification_code for sl in (lists["mine"], lists["theirs"])}
     assert len(codes) == 2
     for code in codes:
-        assert len(code) == CODE_LENGTH == 16 and set(code) <= set(CODE_ALPHABET)
+        assert len(code) == CODE_LENGTH == 16
+        assert set(code) <= set(CODE_ALPHABET)
     assert CODE_LENGTH * math.log2(len(CODE_ALPHABET)) > 79
 
 
@@ -246,7 +254,8 @@ def test_failures_age_out_of_the_window(app, lists):
         origin=origin,
         now=start + timedelta(minutes=14),
     )
-    assert at_limit.outcome is LookupOutcome.LIMITED and at_limit.items == []
+    assert at_limit.outcome is LookupOutcome.LIMITED
+    assert at_limit.items == []
     later = owner_lookup.lookup(
         db.session,
         list_no=mine.list_no,
@@ -254,7 +263,8 @@ def test_failures_age_out_of_the_window(app, lists):
         origin=origin,
         now=start + timedelta(minutes=15, seconds=1),
     )
-    assert later.outcome is LookupOutcome.SUCCESS and [i.name for i in later.items] == [
+    assert later.outcome is LookupOutcome.SUCCESS
+    assert [i.name for i in later.items] == [
         "黑色苹果手机",
         "金色手表",
     ]
@@ -282,11 +292,13 @@ def test_the_api_answers_the_same(client, lists):
         "to_agency",
     }
     bad = client.post("/api/v1/owner-lookup", json={"list_no": mine.list_no, "code": "nope"})
-    assert bad.status_code == 404 and bad.json["code"] == "owner_lookup.not_found"
+    assert bad.status_code == 404
+    assert bad.json["code"] == "owner_lookup.not_found"
     for _ in range(4):
         client.post("/api/v1/owner-lookup", json={"list_no": mine.list_no, "code": "nope"})
     limited = client.post(
         "/api/v1/owner-lookup", json={"list_no": mine.list_no, "code": mine.verification_code}
     )
-    assert limited.status_code == 429 and limited.headers["Retry-After"] == "900"
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"] == "900"
     assert db.session.scalar(select(SeizureList.id).where(SeizureList.id == mine.id))

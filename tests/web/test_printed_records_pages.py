@@ -32,7 +32,8 @@ def test_a_confiscation_prints_its_execution_record_with_the_items_and_signature
     )
     db.session.commit()
     response = keeper.get(f"{url}/execution-record.pdf")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
     text = pdf_text(response.data)
     for needle in (
         "涉案财物处置执行记录",
@@ -42,7 +43,9 @@ def test_a_confiscation_prints_its_execution_record_with_the_items_and_signature
         "国库回执2026-3",
     ):
         assert needle.replace(" ", "") in text.replace(" ", ""), needle
-    assert "执行人（签名）" in text and "接收单位（签名）" in text and "见证人（签名）" in text
+    assert "执行人（签名）" in text
+    assert "接收单位（签名）" in text
+    assert "见证人（签名）" in text
     [printed] = events("export", object_type="disposition", object_id=str(disposition.id))
     assert printed.data["document"] == "execution_record"
 
@@ -53,7 +56,8 @@ def test_no_execution_record_for_a_destruction_or_a_stranger(app):
     destroy = approved_disposition([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
     keeper = user_client(app, "police_keeper")
     page = get(keeper, f"/dispositions/{destroy.id}")
-    assert "execution-record.pdf" not in page and "destruction-record.pdf" in page
+    assert "execution-record.pdf" not in page
+    assert "destruction-record.pdf" in page
     refused = keeper.get(f"/dispositions/{destroy.id}/execution-record.pdf")
     assert refused.status_code == 409
     assert (
@@ -69,14 +73,19 @@ def test_a_spot_check_prints_its_record_with_the_draw_and_the_inspectors(app):
     page = auditor.get(f"/oversight/spot-checks/{check.id}").get_data(as_text=True)
     assert f"/oversight/spot-checks/{check.id}/record.pdf" in page
     response = auditor.get(f"/oversight/spot-checks/{check.id}/record.pdf")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
     text = pdf_text(response.data)
     fresh()
     check = db.session.get(SpotCheck, check.id)
-    assert "涉案财物抽查记录" in text and check.check_no in text and check.seed in text.replace(" ", "")
+    assert "涉案财物抽查记录" in text
+    assert check.check_no in text
+    assert check.seed in text.replace(" ", "")
     for line in check.items:
-        assert line.label_code in text and line.inspector.display_name in text
-    assert "检查人（签名）" in text and "保管单位保管员（签名）" in text
+        assert line.label_code in text
+        assert line.inspector.display_name in text
+    assert "检查人（签名）" in text
+    assert "保管单位保管员（签名）" in text
     assert zh(SpotCheckResult.PENDING.label) in text  # nothing recorded yet
     [printed] = events("export", object_type="spot_check", object_id=str(check.id))
     assert printed.data["document"] == "spot_check_record"

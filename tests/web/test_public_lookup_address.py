@@ -34,7 +34,8 @@ def test_without_the_setting_the_address_is_built_from_the_request_host(app):
 
 def test_the_login_page_links_to_the_lookup(client):
     page = client.get("/login").get_data(as_text=True)
-    assert 'href="/lookup"' in page and "查询涉案财物" in page
+    assert 'href="/lookup"' in page
+    assert "查询涉案财物" in page
 
 
 def test_the_setting_is_read_from_the_environment():

@@ -29,7 +29,8 @@ def test_a_keeper_reconciles_a_statement_on_the_pages(app, now):
     keeper = client_for(app, "police_keeper")
     assert zh("Bank reconciliation") in text(keeper.get(f"/cases/{case.id}/money"))
     index = keeper.get("/money/reconciliation")
-    assert index.status_code == 200 and acct.account_name in text(index)
+    assert index.status_code == 200
+    assert acct.account_name in text(index)
     prefix = f"statement-{acct.id}"
 
     bad = f"date,amount,counterparty,reference\n{day},1000.00,张三,A-1\n{day},0.001,李四,A-2\n"
@@ -43,7 +44,8 @@ def test_a_keeper_reconciles_a_statement_on_the_pages(app, now):
     page = text(refused)
     assert refused.status_code == 422
     assert zh("Nothing was imported. Correct these rows in the file and upload it again.") in page
-    assert zh("At most two decimal places (fen).") in page and " 3 amount " in page
+    assert zh("At most two decimal places (fen).") in page
+    assert " 3 amount " in page
     assert row_counts(BankStatement, StatementLine) == {"bank_statement": 0, "statement_line": 0}
 
     good = f"date,amount,counterparty,reference\n{day},1000.00,张三,A-1\n{day},-3.50,银行,手续费\n{day},20.00,李四,现金存入\n"
@@ -59,7 +61,8 @@ def test_a_keeper_reconciles_a_statement_on_the_pages(app, now):
     page = text(keeper.get(path))
     for heading in ("Statement lines without a movement", "Movements the statement does not show", "Matched"):
         assert zh(heading) in page
-    assert "手续费" in page and "A-2" in page
+    assert "手续费" in page
+    assert "A-2" in page
 
     statement_id = int(path.rstrip("/").rsplit("/", 1)[-1])
     fresh()
@@ -69,7 +72,8 @@ def test_a_keeper_reconciles_a_statement_on_the_pages(app, now):
     key = f"resolve-line-{line_id}"
     action = f"/money/statements/{statement_id}/lines/{line_id}/resolve"
     short = post(keeper, action, {f"{key}-reason": "。。。", f"{key}-submit": "1"}, form_page=path)
-    assert short.status_code == 422 and zh("Give a real reason.") in text(short)
+    assert short.status_code == 422
+    assert zh("Give a real reason.") in text(short)
     done = post(keeper, action, {f"{key}-reason": "银行收取的手续费", f"{key}-submit": "1"}, form_page=path)
     assert done.status_code == 302
     assert "银行收取的手续费" in text(keeper.get(path))
@@ -82,12 +86,15 @@ def test_a_keeper_reconciles_a_statement_on_the_pages(app, now):
     )
     assert matched.status_code == 302, text(matched)[:800]
     page = text(keeper.get(path))
-    assert zh("by hand") in page and zh("Every movement of the period is on the statement.") in page
+    assert zh("by hand") in page
+    assert zh("Every movement of the period is on the statement.") in page
 
     pdf = keeper.get(f"/money/statements/{statement_id}/report.pdf")
-    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
     words = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
-    assert "涉案款专户对账报告" in words and "银行收取的手续费" in words
+    assert "涉案款专户对账报告" in words
+    assert "银行收取的手续费" in words
     xlsx = keeper.get(f"/money/statements/{statement_id}/report.xlsx")
     assert load_workbook(io.BytesIO(xlsx.data))["未达账项"]["F2"].value == "银行收取的手续费"
 

@@ -27,14 +27,17 @@ def test_lines_start_undecided_and_a_submission_with_an_undecided_line_is_refuse
     prosecutor = client_for(app, "prosecutor")
     screen = f"/transfers/{transfer.id}"
     page = prosecutor.get(screen).get_data(as_text=True)
-    assert 'name="decision-' in page and not re.search(r"<input[^>]*checked", page)  # nothing decided yet
-    assert "Decide later" not in page and "暂不决定" not in page
+    assert 'name="decision-' in page
+    assert not re.search(r"<input[^>]*checked", page)
+    assert "Decide later" not in page
+    assert "暂不决定" not in page
     before = row_counts(AuditEvent)
     response = post(
         prosecutor, screen, {f"decision-{stored[0].id}": "accept", "case_no": "浦检刑诉[2026]91号"}
     )
     assert response.status_code == 422
-    assert "请逐项核对" in text(response) and "还有 1 项" in text(response)
+    assert "请逐项核对" in text(response)
+    assert "还有 1 项" in text(response)
     fresh()
     assert row_counts(AuditEvent) == before
     assert all(line.decision is LineDecision.PENDING for line in db.session.get(Transfer, transfer.id).lines)
@@ -83,7 +86,8 @@ def test_a_transfer_with_a_rejected_line_is_partly_rejected_and_the_list_finds_i
     page = officer.get(f"/transfers/{transfer.id}").get_data(as_text=True)
     assert "部分拒收" in text(page), page[page.index("<h1") : page.index("</h1>") + 5]
     listing = text(officer.get("/transfers/"))
-    assert "部分拒收" in listing and "新建移送" in listing
+    assert "部分拒收" in listing
+    assert "新建移送" in listing
     found = text(officer.get(f"/transfers/?q={transfer.transfer_no}"))
     assert transfer.transfer_no in found
     by_label = text(officer.get(f"/transfers/?q={stored[1].label_code}"))

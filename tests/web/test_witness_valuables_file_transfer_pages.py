@@ -106,7 +106,8 @@ def test_destruction_witness_is_chosen_from_the_users_who_qualify(app):
     )
     assert response.status_code == 302, text(response)[:2000]
     page = text(keeper.get(url))
-    assert "刘明" in page and "浦东新区人民检察院" in page
+    assert "刘明" in page
+    assert "浦东新区人民检察院" in page
     fresh()
     assert db.session.get(Item, item.id).disposition_status is DispositionStatus.EXECUTED
 
@@ -122,7 +123,8 @@ def test_no_witness_chosen_is_said_at_the_field(app):
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert 'id="execute-witness-err"' in page and 'value="销毁记录 2026-9"' in page
+    assert 'id="execute-witness-err"' in page
+    assert 'value="销毁记录 2026-9"' in page
 
 
 # -- 2. valuables: photographed and valued --------------------------------------------------------
@@ -144,7 +146,8 @@ def test_item_page_warns_about_a_valuable_without_photo_or_value(app):
     warning = page[page.index('id="valuable-undocumented"') :]
     warning = warning[: warning.index("</div>")]
     assert zh(VALUABLE_WARNING) in warning
-    assert zh("No photo of the item is on record.") in warning and 'href="#photos"' in warning
+    assert zh("No photo of the item is on record.") in warning
+    assert 'href="#photos"' in warning
     assert zh("No estimated value is recorded.") in warning
     assert f'href="/corrections/new/{ring.id}?field=estimated_value_fen"' in warning
     # The value correction link opens the correction form for that field.
@@ -152,7 +155,8 @@ def test_item_page_warns_about_a_valuable_without_photo_or_value(app):
 
     photo(ring)
     page = officer.get(url).get_data(as_text=True)
-    assert zh(VALUABLE_WARNING) in page and zh("No photo of the item is on record.") not in page
+    assert zh(VALUABLE_WARNING) in page
+    assert zh("No photo of the item is on record.") not in page
     # Ordinary goods and complete valuables: no warning.
     complete = _ring(case, estimated_value_fen=1_000_000)
     photo(complete)
@@ -167,7 +171,8 @@ def test_custodian_officers_see_undocumented_valuables_in_their_inbox(app):
     home = client_for(app, "police_officer").get("/").get_data(as_text=True)
     queue = home[home.index('id="queue-valuables"') :]
     queue = queue[: queue.index("</section>")]
-    assert zh("Valuables without photo or value") in queue and ring.label_code in queue
+    assert zh("Valuables without photo or value") in queue
+    assert ring.label_code in queue
     assert zh("Photo") in queue  # what is missing
     # Not another agency's officers.
     assert ring.label_code not in client_for(app, "prosecutor").get("/").get_data(as_text=True)

@@ -137,7 +137,8 @@ def test_the_same_photo_is_not_attached_twice(app):
             kind=AttachmentKind.PHOTO,
             upload_dir=Path(current_app.config["CUSTODY_UPLOAD_DIR"]),
         )
-    assert twice.value.code == "attachment.duplicate" and twice.value.status == 409
+    assert twice.value.code == "attachment.duplicate"
+    assert twice.value.status == 409
     db.session.rollback()
     # another picture is welcome, and the same picture on another item too
     photo_of_other = register(case, name="另一部手机", details={"imei": "356938035643809"})
