@@ -28,7 +28,6 @@ from sqlalchemy.engine import make_url
 from config import normalise_database_url
 from custody import create_app
 from custody.domain import clock as app_clock
-from custody.domain.actor import Actor
 from custody.extensions import db
 
 TEST_PASSWORD = "Test-password-2026"
@@ -279,12 +278,9 @@ def get_user(username: str):
 @pytest.fixture
 def actor(app: Flask):
     """``actor("police_officer")`` → the demo user as an ``Actor`` for service calls."""
-    from custody.services.context import actor_for
+    from .factories import act  # the one helper: the demo user as an Actor
 
-    def make(username: str) -> Actor:
-        return actor_for(get_user(username))
-
-    return make
+    return act
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -1,4 +1,4 @@
-"""Builders and helpers shared by several test modules."""
+"""Import files and runs shared by the import tests (CSV and XLSX)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,10 @@
-"""Builders and helpers shared by several test modules."""
+"""Builders shared by the API tests: cases and items in the states the endpoints act on."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+
+from custody.domain import clock as app_clock
 
 CAR = {
     "name": "黑色大众轿车",
@@ -27,3 +31,27 @@ def _setup(api):
     assert car.status_code == phone.status_code == 201, (car.json, phone.json)
     bins = {loc["code"]: loc["id"] for loc in api.get("police_keeper", "/locations").json}
     return car.json, phone.json, bins
+
+
+def stored_item(api, **extra):
+    case = api.post(
+        "police_officer",
+        "/cases",
+        {"police_case_no": f"API-{app_clock.now().timestamp()}", "title": "王某诈骗案"},
+    )
+    body = {
+        "name": "黑色手机",
+        "category": "phone",
+        "quantity": 1,
+        "unit": "部",
+        "details": {"imei": "490154203237518"},
+        **extra,
+    }
+    item = api.post("police_officer", f"/cases/{case.json['id']}/items", body).json
+    bins = {loc["code"]: loc["id"] for loc in api.get("police_keeper", "/locations").json}
+    api.post("police_keeper", f"/items/{item['id']}/check-in", {"location_id": bins["R3-A-01"]})
+    return case.json["id"], item["id"]
+
+
+def due(hours=24):
+    return (app_clock.now() + timedelta(hours=hours)).isoformat()

@@ -9,7 +9,7 @@ from custody.models.lifecycle import Checkout, Disposition
 
 from ..conftest import otp_for
 from ..helpers import row_counts
-from .test_lifecycle_api import due, stored_item
+from .builders import due, stored_item
 
 TABLES = (Item, Checkout, Disposition, AuditEvent)
 

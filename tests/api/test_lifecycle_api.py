@@ -14,32 +14,9 @@ from custody.models.lifecycle import Checkout, Correction, Disposition, FreezeOr
 
 from ..conftest import TEST_PASSWORD, otp_for
 from ..helpers import row_counts
+from .builders import due, stored_item
 
 TABLES = (Item, Checkout, Disposition, FreezeOrder, Correction, AuditEvent)
-
-
-def stored_item(api, **extra):
-    case = api.post(
-        "police_officer",
-        "/cases",
-        {"police_case_no": f"API-{app_clock.now().timestamp()}", "title": "王某诈骗案"},
-    )
-    body = {
-        "name": "黑色手机",
-        "category": "phone",
-        "quantity": 1,
-        "unit": "部",
-        "details": {"imei": "490154203237518"},
-        **extra,
-    }
-    item = api.post("police_officer", f"/cases/{case.json['id']}/items", body).json
-    bins = {loc["code"]: loc["id"] for loc in api.get("police_keeper", "/locations").json}
-    api.post("police_keeper", f"/items/{item['id']}/check-in", {"location_id": bins["R3-A-01"]})
-    return case.json["id"], item["id"]
-
-
-def due(hours=24):
-    return (app_clock.now() + timedelta(hours=hours)).isoformat()
 
 
 def test_check_out_journey(api):

@@ -1,4 +1,4 @@
-"""Builders and helpers shared by several test modules."""
+"""Shared by the deadline tests: the case, agencies and the boundary checker."""
 
 from __future__ import annotations
 

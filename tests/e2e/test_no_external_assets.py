@@ -10,44 +10,26 @@ requests are checked in a real browser by ``test_smoke.test_api_docs_render_from
 from __future__ import annotations
 
 import re
-from collections import Counter, deque
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from collections import deque
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
 
+from .journeys import (
+    PageRefs,
+    crawl,
+    local_path,
+    parse,
+)
+
 ROLES = ["police_officer", "police_approver", "police_keeper", "prosecutor", "judge", "auditor", "admin"]
 START = ["/", "/api/v1/docs"]
-MAX_PAGES = 200
-PER_SHAPE = 3  # pages per path shape (digits as N): variety of pages rather than 200 item pages
-ORIGIN = "http://localhost"  # the test client's host
 STATIC = Path(__file__).resolve().parents[2] / "custody" / "static"
 
-# Where HTML references something the browser loads by itself.
-ASSET_ATTRIBUTES = {
-    "script": ("src",),
-    "link": ("href",),
-    "img": ("src", "srcset"),
-    "iframe": ("src",),
-    "frame": ("src",),
-    "source": ("src", "srcset"),
-    "video": ("src", "poster"),
-    "audio": ("src",),
-    "track": ("src",),
-    "embed": ("src",),
-    "object": ("data",),
-    "input": ("src",),
-    "image": ("href", "xlink:href"),
-    "use": ("href", "xlink:href"),
-}
 CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)""", re.I)
 CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
-# Links that are not pages to crawl.
-NOT_PAGES = re.compile(r"^/(static/|api/(?!v1/docs$))|^/logout$")
 
 
 def is_external(url: str) -> bool:
@@ -61,91 +43,6 @@ def css_references(css: str) -> list[str]:
     found = ["".join(m.groups(default="")) for m in CSS_URL.finditer(css)]
     found += ["".join(m.groups(default="")) for m in CSS_IMPORT.finditer(css)]
     return found
-
-
-def srcset_urls(value: str) -> list[str]:
-    return [part.strip().split()[0] for part in value.split(",") if part.strip()]
-
-
-@dataclass
-class PageRefs:
-    links: list[str] = field(default_factory=list)
-    assets: list[tuple[str, str, str]] = field(default_factory=list)  # (tag, attribute, url)
-    stylesheets: list[str] = field(default_factory=list)
-    css: list[str] = field(default_factory=list)  # <style> blocks and style="" attributes
-
-
-class RefParser(HTMLParser):
-    """Collects what a browser would fetch from one HTML page, and the links to follow."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.refs = PageRefs()
-        self._in_style = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "a" and values.get("href"):
-            self.refs.links.append(values["href"])
-        for name in ASSET_ATTRIBUTES.get(tag, ()):
-            if values.get(name):
-                urls = srcset_urls(values[name]) if name == "srcset" else [values[name]]
-                self.refs.assets.extend((tag, name, url) for url in urls)
-        if tag == "link" and "stylesheet" in values.get("rel", "").lower().split() and values.get("href"):
-            self.refs.stylesheets.append(values["href"])
-        if values.get("style"):
-            self.refs.css.append(values["style"])
-        if tag == "style":
-            self._in_style = True
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "style":
-            self._in_style = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_style:
-            self.refs.css.append(data)
-
-
-def parse(html: str) -> PageRefs:
-    parser = RefParser()
-    parser.feed(html)
-    parser.close()
-    return parser.refs
-
-
-def local_path(base: str, href: str) -> str | None:
-    """``href`` on page ``base`` as a same-site path with query (no fragment), else None."""
-    parts = urlsplit(urljoin(ORIGIN + base, href.strip()))
-    if parts.scheme not in ("http", "https") or f"{parts.scheme}://{parts.netloc}" != ORIGIN:
-        return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def crawl(client: FlaskClient, start: list[str]) -> dict[str, PageRefs]:
-    """Breadth-first over same-site links; returns the references of every HTML page reached."""
-    pages: dict[str, PageRefs] = {}
-    queue, seen, shapes = deque(start), set(start), Counter()
-    while queue and len(pages) < MAX_PAGES:
-        path = queue.popleft()
-        shape = re.sub(r"\d+", "N", urlsplit(path).path)
-        if shapes[shape] >= PER_SHAPE:
-            continue
-        shapes[shape] += 1
-        response = client.get(path)
-        assert response.status_code < 500, f"GET {path} answered {response.status_code}"
-        targets = []
-        if response.status_code in (301, 302, 303, 307, 308) and response.location:
-            targets.append(response.location)
-        elif response.mimetype == "text/html":
-            refs = pages[path] = parse(response.get_data(as_text=True))
-            targets.extend(refs.links)
-        for href in targets:
-            target = local_path(path, href)
-            if target and target not in seen and not NOT_PAGES.search(target):
-                seen.add(target)
-                queue.append(target)
-    return pages
 
 
 def outside_references(client: FlaskClient, pages: dict[str, PageRefs]) -> list[str]:

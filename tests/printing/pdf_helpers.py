@@ -1,4 +1,4 @@
-"""Builders and helpers shared by several test modules."""
+"""Reading printed PDFs back in tests."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from custody.services.transfers import decide_lines, propose_transfer
 
 from ..factories import act, agency, open_case, register, send_to_procuratorate, stored_items
 from ..helpers import events
-from .test_freezes import freeze, frozen_account
+from ..lifecycle_helpers import freeze, frozen_account
 
 MINUTE = timedelta(minutes=1)
 

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from custody.domain import clock as app_clock
 from custody.domain.enums import LocationState, TransferKind
 from custody.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from custody.domain.lifecycle import CheckoutPurpose, CheckoutStatus, Discrepancy, ExtensionStatus
+from custody.domain.lifecycle import CheckoutStatus, Discrepancy, ExtensionStatus
 from custody.extensions import db
 from custody.models.item import Item
 from custody.models.lifecycle import Checkout
@@ -20,37 +20,7 @@ from custody.services.transfers import propose_transfer
 
 from ..factories import act, agency, dual_role_user, location, register, send_to_procuratorate, stored_items
 from ..helpers import events
-
-LAB = checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心", kind=checkouts.CounterpartyKind.LAB)
-
-
-def request(item_ids, username="police_officer", hours=48, purpose=CheckoutPurpose.APPRAISAL):
-    checkout = checkouts.request_checkout(
-        db.session,
-        act(username),
-        item_ids=item_ids,
-        purpose=purpose,
-        counterparty=LAB,
-        due_at=app_clock.now() + timedelta(hours=hours),
-    )
-    db.session.commit()
-    return checkout
-
-
-def approved(item_ids):
-    checkout = request(item_ids)
-    checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=True)
-    db.session.commit()
-    return checkout
-
-
-def released(item_ids):
-    checkout = approved(item_ids)
-    checkouts.release_checkout(
-        db.session, act("police_keeper"), checkout.id, released_to=" 上海市公安局 物证鉴定中心 "
-    )  # whitespace aside, the registered name
-    db.session.commit()
-    return checkout
+from ..lifecycle_helpers import LAB, approved, released, request
 
 
 def test_full_check_out_and_return(app):

@@ -15,8 +15,7 @@ from custody.services import checkouts, dispositions
 
 from ..factories import act, judge_case, stored_items
 from ..helpers import events
-from .test_checkouts import approved
-from .test_dispositions import approve, propose
+from ..lifecycle_helpers import approve, approved, propose
 
 
 def test_the_rule_names_each_unconfirmed_item_and_ignores_extras():

@@ -13,18 +13,11 @@ from custody.domain.lifecycle import CorrectionStatus
 from custody.extensions import db
 from custody.models.audit import AuditEvent
 from custody.models.item import Item
-from custody.services.corrections import decide_correction, propose_correction
+from custody.services.corrections import decide_correction
 
 from ..factories import act, dual_role_user, open_case, register
 from ..helpers import events
-
-
-def correct(item, field, value, reason="登记笔误", username="police_officer"):
-    correction = propose_correction(
-        db.session, act(username), item_id=item.id, field=field, new_value=value, reason=reason
-    )
-    db.session.commit()
-    return correction
+from ..lifecycle_helpers import correct
 
 
 def test_approved_correction_changes_the_value_and_keeps_history(app):

@@ -43,28 +43,9 @@ from ..factories import (
     stored_items,
 )
 from ..helpers import events
+from ..lifecycle_helpers import approve, execute, propose
 
 JUDGMENT = "(2026)沪0115刑初88号刑事判决书"
-
-
-def propose(item_ids, kind, username="police_officer", **kwargs):
-    disposition = dispositions.propose_disposition(
-        db.session, act(username), item_ids=item_ids, kind=kind, **kwargs
-    )
-    db.session.commit()
-    return disposition
-
-
-def approve(disposition, username="police_approver"):
-    dispositions.decide_disposition(db.session, act(username), disposition.id, approve=True)
-    db.session.commit()
-    return disposition
-
-
-def execute(disposition, username="police_keeper", **kwargs):
-    dispositions.execute_disposition(db.session, act(username), disposition.id, **kwargs)
-    db.session.commit()
-    return disposition
 
 
 def test_confiscation_takes_the_item_out_of_custody_for_good(app):

@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import update
 
 from custody.domain import clock as app_clock
 from custody.domain.clock import local_date
-from custody.domain.enums import DispositionKind, ExternalKind, ItemCategory, Measure
+from custody.domain.enums import DispositionKind
 from custody.domain.errors import Conflict, InvalidInput, PermissionDenied
 from custody.domain.lifecycle import (
-    ApprovalLevel,
     FreezeAssetType,
     FreezeStatus,
     add_months,
@@ -21,28 +19,12 @@ from custody.domain.lifecycle import (
     freeze_status_on,
 )
 from custody.extensions import db
-from custody.models.lifecycle import FreezeOrder
 from custody.services import dispositions, freezes
 from custody.services.transfers import decide_lines
 
 from ..factories import act, close_case, open_case, register, send_to_procuratorate
 from ..helpers import events
-
-ACCOUNT = {"bank": "中国工商银行上海浦东分行", "account_no": "6222021001122334455", "account_name": "张某"}
-
-
-def frozen_account(case=None):
-    case = case or open_case()
-    return case, register(
-        case,
-        name="张某工行账户存款",
-        category=ItemCategory.BANK_ACCOUNT,
-        measure=Measure.FROZEN,
-        details=ACCOUNT,
-        external_kind=ExternalKind.BANK,
-        external_place="工商银行浦东分行",
-    )
-
+from ..lifecycle_helpers import expired_freeze, freeze, frozen_account
 
 # A start date about 5.5 months back: a 6-month freeze is then within its renewal window.
 RENEWABLE_START_DAYS_AGO = 170
@@ -50,52 +32,6 @@ RENEWABLE_START_DAYS_AGO = 170
 
 def renewable_start():
     return local_date(app_clock.now()) - timedelta(days=RENEWABLE_START_DAYS_AGO)
-
-
-def freeze(
-    item,
-    months=None,
-    start=None,
-    major=False,
-    asset=FreezeAssetType.DEPOSIT,
-    username="police_officer",
-    **kwargs,
-):
-    if major:
-        kwargs.setdefault("major_case_approval", "市局负责人批准 2026-1")
-        kwargs.setdefault("approval_level", ApprovalLevel.CITY)
-    order = freezes.create_freeze(
-        db.session,
-        act(username),
-        item_id=item.id,
-        asset_type=asset,
-        institution="工商银行浦东分行",
-        # One account per item: the same account may not be frozen twice (刑事诉讼法 art. 144 ¶2).
-        account_no=f"{ACCOUNT['account_no'][:-5]}{item.id:05d}",
-        amount_fen=52_000_000,
-        start_on=start or local_date(app_clock.now()),
-        notice_doc_no="沪公(浦)冻通[2026]12号",
-        period_months=months,
-        major_case=major,
-        **kwargs,
-    )
-    db.session.commit()
-    return order
-
-
-def expired_freeze(item, days_ago=200):
-    """A 6-month freeze recorded while it held, started ``days_ago`` days back: time has run out on it
-    (creating one already expired is refused)."""
-    order = freeze(item)
-    start = local_date(app_clock.now()) - timedelta(days=days_ago)
-    db.session.execute(
-        update(FreezeOrder)
-        .where(FreezeOrder.id == order.id)
-        .values(start_on=start, expires_on=freeze_expiry(start, 6))
-    )
-    db.session.commit()
-    db.session.refresh(order)
-    return order
 
 
 def test_periods_follow_the_law():

@@ -21,7 +21,7 @@ from custody.services.imports import MAX_ROWS, read_table
 from ..conftest import csrf_token
 from ..factories import open_case
 from ..helpers import row_counts
-from ..web.test_lifecycle_pages import user_client
+from ..web.ui import client_for
 
 HEADERS = ["名称", "类别", "数量", "单位"]
 ROW = ["手机", "手机", "1", "部"]
@@ -74,7 +74,7 @@ def test_the_upload_is_parsed_outside_the_write_transaction(app, monkeypatch, da
     """While the page's import reads the file, another connection can write (SQLite: take the
     write lock at once; PostgreSQL: lock the case's row without waiting)."""
     case = open_case()
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     token = csrf_token(officer, f"/cases/{case.id}/import")
     real_read_table = imports.read_table
     writers: list[str] = []

@@ -12,10 +12,18 @@ from custody.extensions import db
 from custody.services import checkouts, corrections, dispositions, freezes
 
 from ..factories import act, dual_role_user, judge_case, stored_items
-from .test_checkouts import approved, released, request
-from .test_corrections import correct
-from .test_dispositions import approve, execute, propose
-from .test_freezes import expired_freeze, freeze, frozen_account
+from ..lifecycle_helpers import (
+    approve,
+    approved,
+    correct,
+    execute,
+    expired_freeze,
+    freeze,
+    frozen_account,
+    propose,
+    released,
+    request,
+)
 
 
 def actions(record_actions, record):

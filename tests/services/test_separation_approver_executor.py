@@ -19,7 +19,7 @@ from custody.services.accounts import create_user
 
 from ..conftest import TEST_PASSWORD, bearer
 from ..factories import act, agency, enrol_second_factor, judge_case, stored_items
-from ..web.test_lifecycle_pages import get, submit, text_of, user_client
+from ..web.ui import client_for, get, submit, text_of
 
 LAB = checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心", kind=checkouts.CounterpartyKind.LAB)
 
@@ -122,8 +122,8 @@ def test_the_pages_hide_the_release_and_execute_forms_from_the_approver_and_refu
     case, [item] = stored_items(1)
     checkout = _checkout_approved_by(head_keeper, [item.id])
     disposition, _ = _confiscation_approved_by(head_keeper)
-    head = user_client(app, head_keeper)
-    keeper = user_client(app, "police_keeper")
+    head = client_for(app, head_keeper)
+    keeper = client_for(app, "police_keeper")
 
     url = f"/checkouts/{checkout.id}"
     page = get(head, url)

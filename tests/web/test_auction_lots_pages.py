@@ -8,13 +8,13 @@ from custody.models.lifecycle import Disposition
 
 from ..factories import approved_sale
 from ..helpers import fresh
-from .test_lifecycle_pages import get, submit, text_of, user_client
+from .ui import client_for, get, submit, text_of
 
 
 def test_the_keeper_records_a_lot_on_the_execution_form(app):
     sale, (a, b) = approved_sale([200_000, 200_000])
     url = f"/dispositions/{sale.id}"
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     page = get(keeper, url)
     assert 'name="execute-auction_ref"' in page
     assert 'name="execute-buyer"' in page

@@ -10,16 +10,8 @@ from custody.models.item import Item
 
 from ..factories import act, close_case, stored_items
 from ..helpers import fresh
-from .test_lifecycle_pages import (
-    JUDGMENT,
-    approved_disposition,
-    get,
-    released_checkout,
-    requested_checkout,
-    submit,
-    text_of,
-    user_client,
-)
+from .builders import JUDGMENT, approved_disposition, released_checkout, requested_checkout
+from .ui import client_for, get, submit, text_of
 
 
 def test_the_release_page_lists_each_item_as_a_card_to_confirm(app):
@@ -30,7 +22,7 @@ def test_the_release_page_lists_each_item_as_a_card_to_confirm(app):
     checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=True)
     db.session.commit()
     url = f"/checkouts/{checkout.id}"
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     page = get(keeper, url)
     assert "data-confirm-items" in page
     assert "data-scan-target" in page
@@ -51,7 +43,7 @@ def test_the_return_page_confirms_the_items_taken_back(app):
     _, items = stored_items(2)
     checkout = released_checkout([item.id for item in items])
     url = f"/checkouts/{checkout.id}"
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     page = get(keeper, url)
     assert 'name="return-confirmed_item_ids"' in page
     refused = submit(keeper, url, "return", condition="完好", discrepancy="", item_ids=[items[0].id])
@@ -77,7 +69,7 @@ def test_executing_a_disposal_asks_for_confirmation_and_each_item_in_hand(app):
     close_case(case)
     disposition = approved_disposition([item.id], DispositionKind.CONFISCATE, legal_basis=JUDGMENT)
     url = f"/dispositions/{disposition.id}"
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     page = get(keeper, url)
     assert "data-confirm-submit=" in page
     assert "执行后不可撤销" in page
@@ -101,7 +93,7 @@ def test_only_the_keeper_sees_the_cards_and_a_forged_post_is_refused(app):
     close_case(case)
     disposition = approved_disposition([item.id], DispositionKind.CONFISCATE, legal_basis=JUDGMENT)
     url = f"/dispositions/{disposition.id}"
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     assert "data-confirm-items" not in get(officer, url)
     forged = submit(officer, url, "execute", receipt_no="R-1", confirmed_item_ids=[item.id])
     assert forged.status_code == 403

@@ -12,19 +12,8 @@ from custody.models.oversight import SpotCheck
 from ..conftest import TEST_PASSWORD
 from ..factories import stored_items
 from ..helpers import fresh
+from .builders import _draw
 from .ui import client_for, post, text, zh
-
-
-def _draw(app, size: int = 2) -> SpotCheck:
-    auditor = client_for(app, "auditor")
-    drawn = post(
-        auditor,
-        "/oversight/spot-checks",
-        {"size": size, "custodian_agency_id": "", "category": "", "location_id": ""},
-    )
-    assert drawn.status_code == 302, text(drawn)[:2000]
-    fresh()
-    return db.session.query(SpotCheck).one()
 
 
 def test_spot_check_result_form_posts_one_item_id_and_saves(app):

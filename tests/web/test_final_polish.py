@@ -11,9 +11,8 @@ from custody.domain.clock import local_date
 from custody.domain.enums import ItemCategory
 
 from ..factories import location, open_case, register, stored_items
-from .test_lifecycle_freezes import freeze_of, frozen_account
-from .test_lifecycle_pages import get, requested_checkout, submit, text_of, user_client
-from .ui import client_for, post, text, zh
+from .builders import freeze_of, frozen_account, requested_checkout
+from .ui import client_for, get, post, submit, text, text_of, zh
 
 
 def _english(client, form_page: str = "/") -> None:
@@ -73,10 +72,10 @@ def test_summary_heading_is_neutral_on_login_and_forms(app):
 def test_wrong_recipient_on_release_is_one_alert_at_the_top(app):
     _, stored = stored_items(1)
     checkout = requested_checkout([stored[0].id])
-    approver = user_client(app, "police_approver")
+    approver = client_for(app, "police_approver")
     url = f"/checkouts/{checkout.id}"
     assert submit(approver, url, "decide", "approve", reason="").status_code == 302
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     response = submit(keeper, url, "release", released_to="张三")
     page = text_of(response)
     assert response.status_code == 422
@@ -90,7 +89,7 @@ def test_wrong_recipient_on_release_is_one_alert_at_the_top(app):
 
 def test_freeze_started_years_ago_is_one_alert(app):
     account = frozen_account()
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     url = f"/freezes/new/{account.id}"
     start = (local_date(app_clock.now()) - timedelta(days=5 * 365)).isoformat()
     response = submit(
@@ -120,7 +119,7 @@ def _kind_error(page: str) -> str:
 
 def test_return_without_owner_is_said_at_the_kind_field(app):
     _, stored = stored_items(1)
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     url = f"/dispositions/new?item_ids={stored[0].id}"
     get(officer, url)
     response = submit(
@@ -149,7 +148,7 @@ def test_return_without_owner_is_said_at_the_kind_field(app):
 
 def test_final_disposal_before_judgment_is_said_at_the_kind_field(app):
     _, stored = stored_items(1)
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     url = f"/dispositions/new?item_ids={stored[0].id}"
     response = submit(
         officer,
@@ -224,7 +223,7 @@ def test_seizure_time_hint_says_empty_means_now(app):
 
 def test_freeze_form_does_not_prefill_the_seizure_decision_number(app):
     account = frozen_account()
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     page = get(officer, f"/freezes/new/{account.id}")
     field = re.search(r'<input[^>]*id="notice_doc_no"[^>]*>', page).group(0)
     assert account.measure_doc_no not in field

@@ -7,15 +7,8 @@ import re
 from custody.domain.enums import DispositionKind
 
 from ..factories import close_case, stored_items
-from .test_lifecycle_pages import (
-    JUDGMENT,
-    approved_disposition,
-    released_checkout,
-    submit,
-    text_of,
-    user_client,
-)
-from .ui import client_for, post, text, zh
+from .builders import JUDGMENT, approved_disposition, released_checkout
+from .ui import client_for, post, submit, text, text_of, zh
 
 
 def _flashes(page: str) -> list[str]:
@@ -31,7 +24,7 @@ def test_destruction_witness_refusal_is_said_once_at_the_field(app):
     case, [item] = stored_items(1)
     close_case(case)
     disposition = approved_disposition([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     page = text_of(
         submit(
             keeper,
@@ -51,7 +44,7 @@ def test_destruction_witness_refusal_is_said_once_at_the_field(app):
 def test_return_discrepancy_note_error_is_not_repeated(app):
     case, stored = stored_items(1)
     checkout_id = released_checkout([stored[0].id]).id
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     response = submit(
         keeper,
         f"/checkouts/{checkout_id}",

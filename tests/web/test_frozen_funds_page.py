@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ..money_helpers import a_case_with_frozen_funds
-from .test_lifecycle_pages import get, user_client
+from .ui import client_for, get
 
 
 def test_the_case_money_page_lists_the_frozen_funds(app):
     case, held, alipay, released, waiting_item, waiting = a_case_with_frozen_funds()
-    page = get(user_client(app, "police_officer"), f"/cases/{case.id}/money")
+    page = get(client_for(app, "police_officer"), f"/cases/{case.id}/money")
     section = page[page.index('id="frozen-funds"') : page.index('id="money-movements"')]
     assert "冻结资金" in section
     assert 'id="frozen-total">¥13,000.00' in section

@@ -14,11 +14,11 @@ from custody.services import calendar, cases, milestones
 
 from ..factories import act, judge_case, open_case, register
 from ..helpers import fresh
-from .test_lifecycle_pages import get, submit, text_of, user_client
+from .ui import client_for, get, submit, text_of
 
 
 def test_the_procuratorate_opens_its_own_case_and_concludes_the_investigation_on_the_pages(app):
-    prosecutor = user_client(app, "prosecutor")
+    prosecutor = client_for(app, "prosecutor")
     page = get(prosecutor, "/cases/new")
     assert 'value="procuratorate_investigation"' in page
     assert 'value="supervisory_referral"' in page
@@ -46,14 +46,14 @@ def test_the_procuratorate_opens_its_own_case_and_concludes_the_investigation_on
 def test_the_disposal_form_offers_the_grounds_before_judgment(app):
     case = open_case()
     item = register(case, category=ItemCategory.GOODS)
-    page = get(user_client(app, "police_officer"), f"/dispositions/new?item_ids={item.id}")
+    page = get(client_for(app, "police_officer"), f"/dispositions/new?item_ids={item.id}")
     for ground in ("与案件无关（三日内退还）", "无需作为证据的违禁品、危险物品", "公告期满无人认领"):
         assert ground in page, ground
     assert 'name="notice_ref"' in page
 
 
 def test_the_administrator_keeps_the_working_day_calendar_and_alerts_say_why_a_due_date_moved(app):
-    admin = user_client(app, "admin")
+    admin = client_for(app, "admin")
     assert "工作日历" in get(admin, "/admin/calendar")
     found_on = app_clock.today()
     holiday = found_on + timedelta(days=3)
@@ -68,7 +68,7 @@ def test_the_administrator_keeps_the_working_day_calendar_and_alerts_say_why_a_d
     )
     db.session.commit()
     app_clock.current_clock().advance(timedelta(days=4))  # inside the 1-day window of the moved date
-    page = get(user_client(app, "police_officer"), "/oversight/alerts")
+    page = get(client_for(app, "police_officer"), "/oversight/alerts")
     assert f"由 {holiday.isoformat()} 顺延" in page
     assert "国务院通知：调休放假" in page
 
@@ -77,7 +77,7 @@ def test_the_court_records_the_execution_clocks_on_the_case_milestones_page(app)
     case = open_case()
     register(case, category=ItemCategory.GOODS)
     judge_case(case)
-    judge = user_client(app, "judge")
+    judge = client_for(app, "judge")
     url = f"/oversight/cases/{case.id}"
     assert 'id="execution"' in get(judge, url)
     response = submit(judge, url, "execution", referred_on=app_clock.today().isoformat())
@@ -109,7 +109,7 @@ def test_the_freeze_form_records_the_receipt_date_approval_and_a_queued_freeze(a
         external_kind=ExternalKind.BANK,
         external_place="某银行",
     )
-    page = get(user_client(app, "judge"), f"/freezes/new/{account.id}")
+    page = get(client_for(app, "judge"), f"/freezes/new/{account.id}")
     for field in ("receipt_end_on", "approved_by", "covers_fruits", "queued", "scope"):
         assert f'name="{field}"' in page, field
     assert "法院的期限：存款一年" in page
@@ -172,18 +172,18 @@ def test_the_administrator_names_the_centres_operator_and_its_keeper_receives_ev
         keeper, "/storage/check-in", {"location_id": location("R1-A-01").id, "codes": [item.label_code]}
     )
     assert response.status_code == 302, text_of(response)[:2000]
-    history = page_text(get(user_client(app, "police_officer"), f"/items/{item.id}"))
+    history = page_text(get(client_for(app, "police_officer"), f"/items/{item.id}"))
     assert "中心保管员" in history
     assert "代浦东公安分局" in history
 
 
 def test_the_court_opens_a_private_prosecution_and_the_seizure_list_takes_witness_and_second_officer(app):
-    judge = user_client(app, "judge")
+    judge = client_for(app, "judge")
     page = get(judge, "/cases/new")
     assert 'value="private_prosecution"' in page
     assert 'value="procuratorate_investigation"' not in page
     case = open_case()
-    form = get(user_client(app, "police_officer"), f"/cases/{case.id}/items/new")
+    form = get(client_for(app, "police_officer"), f"/cases/{case.id}/items/new")
     for name in ("witness", "witness_note", "second_officer", "d_real_estate_registry_notice_no"):
         assert f'name="{name}"' in form, name
 
@@ -201,7 +201,7 @@ def test_the_moves_page_offers_the_supplementary_inquiry_and_merging_and_transfe
         referring_body="浦东新区监察委员会",
     )
     db.session.commit()
-    moves = get(user_client(app, "prosecutor"), f"/cases/{referred.id}/moves")
+    moves = get(client_for(app, "prosecutor"), f"/cases/{referred.id}/moves")
     assert 'id="inquiry"' in moves
     assert 'id="merge"' in moves
     trial = cases.open_case(
@@ -213,7 +213,7 @@ def test_the_moves_page_offers_the_supplementary_inquiry_and_merging_and_transfe
         filed_on=app_clock.today() - timedelta(days=1),
     )
     db.session.commit()
-    new_transfer = get(user_client(app, "judge"), f"/transfers/new?case_id={trial.id}")
+    new_transfer = get(client_for(app, "judge"), f"/transfers/new?case_id={trial.id}")
     assert 'value="appeal"' in new_transfer
     assert 'value="jurisdiction"' in new_transfer
 
@@ -229,7 +229,7 @@ def test_an_item_kept_outside_offers_a_check_out_and_another_purpose_takes_its_r
         external_kind=ExternalKind.IMPOUND_LOT,
         external_place="浦东停车场",
     )
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     assert "/checkouts/new?item_ids=" in get(officer, f"/items/{car.id}")
     page = get(officer, f"/checkouts/new?item_ids={car.id}")
     assert 'value="other"' in page
@@ -239,7 +239,7 @@ def test_an_item_kept_outside_offers_a_check_out_and_another_purpose_takes_its_r
 def test_the_case_milestones_page_records_unrelated_items_and_public_notices(app):
     case = open_case()
     register(case, category=ItemCategory.GOODS)
-    page = get(user_client(app, "police_officer"), f"/oversight/cases/{case.id}")
+    page = get(client_for(app, "police_officer"), f"/oversight/cases/{case.id}")
     assert 'id="unrelated-title"' in page
     assert 'id="notice-title"' in page
 
@@ -266,7 +266,7 @@ def test_the_execute_form_takes_an_external_witness_and_collectors_for_the_owner
     )
     dispositions.decide_disposition(db.session, act("police_approver"), destroy.id, approve=True)
     db.session.commit()
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     page = get(keeper, f"/dispositions/{destroy.id}")
     for name in ("witness_kind", "witness_name", "witness_id_no", "witness_organisation"):
         assert name in page, name
@@ -317,7 +317,7 @@ def test_a_confiscation_of_unclaimed_property_offers_the_later_refund(app):
         db.session, act("police_keeper"), confiscation.id, receipt_no="国库缴款书 1"
     )
     db.session.commit()
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     assert 'id="refund"' in get(officer, f"/dispositions/{confiscation.id}")
     response = submit(officer, f"/dispositions/{confiscation.id}", "refund", doc_no="退库申请 1")
     assert response.status_code == 302, text_of(response)[:2000]
@@ -325,7 +325,7 @@ def test_a_confiscation_of_unclaimed_property_offers_the_later_refund(app):
 
 
 def test_the_account_page_refuses_an_officer_who_would_also_keep_the_property(app):
-    admin = user_client(app, "admin")
+    admin = client_for(app, "admin")
     page = get(admin, "/admin/users")
     assert 'name="roles"' in page
     from sqlalchemy import select

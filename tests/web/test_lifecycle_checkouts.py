@@ -17,16 +17,8 @@ from custody.models.lifecycle import Checkout, CheckoutExtension, Counterparty
 
 from ..factories import dual_role_user, register, stored_items
 from ..helpers import fresh, row_counts
-from .test_lifecycle_pages import (
-    flat,
-    get,
-    local_input,
-    released_checkout,
-    requested_checkout,
-    submit,
-    text_of,
-    user_client,
-)
+from .builders import released_checkout, requested_checkout
+from .ui import client_for, flat, get, local_input, submit, text_of
 
 
 def _checkout_id(response) -> int:
@@ -38,7 +30,7 @@ def _checkout_id(response) -> int:
 def test_check_out_request_approve_release_and_return_with_a_discrepancy(app):
     case, stored = stored_items(2)
     officer, approver, keeper = (
-        user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper")
+        client_for(app, u) for u in ("police_officer", "police_approver", "police_keeper")
     )
     new_url = f"/checkouts/new?item_ids={stored[0].id}&item_ids={stored[1].id}"
     page = get(officer, new_url)
@@ -150,7 +142,7 @@ def test_rejection_needs_a_reason_and_the_requester_may_withdraw(app):
     case, [item, other] = stored_items(2)
     checkout = requested_checkout([item.id])
     url = f"/checkouts/{checkout.id}"
-    approver = user_client(app, "police_approver")
+    approver = client_for(app, "police_approver")
     response = submit(approver, url, "decide", "reject", reason="")
     assert response.status_code == 422
     page = text_of(response)
@@ -165,7 +157,7 @@ def test_rejection_needs_a_reason_and_the_requester_may_withdraw(app):
 
     fresh()
     second = requested_checkout([other.id])
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     assert submit(officer, f"/checkouts/{second.id}", "cancel", reason="不再需要").status_code == 302
     assert "已撤销" in get(officer, f"/checkouts/{second.id}")
 
@@ -177,7 +169,7 @@ def test_extension_request_and_approval_and_overdue_is_highlighted(app):
         update(Checkout).where(Checkout.id == checkout.id).values(due_at=app_clock.now() - timedelta(hours=3))
     )
     db.session.commit()
-    officer, approver = user_client(app, "police_officer"), user_client(app, "police_approver")
+    officer, approver = client_for(app, "police_officer"), client_for(app, "police_approver")
     url = f"/checkouts/{checkout.id}"
 
     listing = get(officer, "/checkouts?overdue=y")
@@ -219,7 +211,7 @@ def test_extension_request_and_approval_and_overdue_is_highlighted(app):
 
 def test_refused_request_shows_chinese_field_errors_keeps_input_and_writes_nothing(app):
     case, [item] = stored_items(1)
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     url = f"/checkouts/new?item_ids={item.id}"
     before = row_counts(Checkout, Counterparty)
 
@@ -303,7 +295,7 @@ def test_refused_request_shows_chinese_field_errors_keeps_input_and_writes_nothi
 def test_the_request_form_is_for_the_custodians_officers_only(app):
     case, [item] = stored_items(1)
     url = f"/checkouts/new?item_ids={item.id}"
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     page = get(keeper, url)
     assert "涉案物品1" in page
     assert 'name="purpose"' not in page
@@ -324,7 +316,7 @@ def test_the_request_form_is_for_the_custodians_officers_only(app):
 
 def test_the_item_picker_takes_scanned_label_codes(app):
     case, stored = stored_items(2)
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     page = get(officer, "/checkouts/new")
     assert 'name="codes"' in page
     codes = f"{stored[0].label_code}\n {stored[1].label_code.lower()} \n"
@@ -342,7 +334,7 @@ def test_the_item_picker_takes_scanned_label_codes(app):
 def test_self_approval_is_not_offered_and_a_forged_one_is_refused(app):
     case, [item] = stored_items(1)
     dual_role_user()
-    chief = user_client(app, "police_chief", "Chief-pass-2026")
+    chief = client_for(app, "police_chief", "Chief-pass-2026")
     checkout = requested_checkout([item.id], username="police_chief")
     url = f"/checkouts/{checkout.id}"
     page = get(chief, url)

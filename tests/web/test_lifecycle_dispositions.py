@@ -16,16 +16,8 @@ from custody.services import storage
 from ..conftest import TEST_PASSWORD
 from ..factories import DROP_DECISION, act, close_case, location, photo, register, stored_items
 from ..helpers import fresh, row_counts
-from .test_lifecycle_pages import (
-    JUDGMENT,
-    approved_disposition,
-    documented_ring,
-    get,
-    submit,
-    text_of,
-    user_client,
-)
-from .ui import zh
+from .builders import JUDGMENT, approved_disposition, documented_ring
+from .ui import client_for, get, submit, text_of, zh
 
 NOT_DECIDED = (
     "A final disposal carries out the outcome of the case: first record the court's effective judgment, "
@@ -63,7 +55,7 @@ def test_early_sale_proposed_approved_and_executed_with_proceeds_in_yuan(app):
     case = stored_items(0)[0]
     car = stored_car(case)
     officer, approver, keeper = (
-        user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper")
+        client_for(app, u) for u in ("police_officer", "police_approver", "police_keeper")
     )
     new_url = f"/dispositions/new?item_ids={car.id}"
     page = get(officer, new_url)
@@ -88,7 +80,7 @@ def test_early_sale_proposed_approved_and_executed_with_proceeds_in_yuan(app):
 
     # An early sale is the agency head's decision (程序规定 236: 主要负责人批准), not any approver's.
     assert submit(approver, url, "decide", "approve").status_code == 403
-    head = user_client(app, "police_head")
+    head = client_for(app, "police_head")
     assert submit(head, url, "decide", "approve").status_code == 302
     page = get(keeper, url)
     assert "已批准" in page
@@ -133,7 +125,7 @@ def test_early_sale_proposed_approved_and_executed_with_proceeds_in_yuan(app):
 
 def test_proposal_errors_are_kept_on_the_form(app):
     case, [item] = stored_items(1)
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     url = f"/dispositions/new?item_ids={item.id}"
     before = row_counts(Disposition)
     response = submit(officer, url, kind="", legal_basis="", reason="判决没收", item_ids=[item.id])
@@ -169,7 +161,7 @@ def test_proposal_errors_are_kept_on_the_form(app):
 def test_a_closed_cases_decision_is_cited_by_default(app):
     case, [item] = stored_items(1)
     close_case(case)
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     url = f"/dispositions/new?item_ids={item.id}"
     page = html.unescape(get(officer, url))
     assert f'value="{DROP_DECISION}"' in page  # the legal basis, filled in from the closing decision
@@ -189,7 +181,7 @@ def test_destruction_witness_in_the_chain_is_refused_and_an_outsider_accepted(ap
     close_case(case)
     disposition = approved_disposition([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
     url = f"/dispositions/{disposition.id}"
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     page = get(keeper, url)
     assert 'name="execute-witness"' in page
     assert 'name="execute-proceeds"' not in page
@@ -236,7 +228,7 @@ def test_pre_trial_return_to_an_agent_needs_a_written_authorisation(app):
     case = stored_items(0)[0]
     ring = documented_ring(case)
     officer, approver, keeper = (
-        user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper")
+        client_for(app, u) for u in ("police_officer", "police_approver", "police_keeper")
     )
     new_url = f"/dispositions/new?item_ids={ring.id}"
     url = f"/dispositions/{_new_id(submit(officer, new_url, kind='pretrial_return', item_ids=[ring.id]))}"
@@ -291,9 +283,9 @@ def test_pre_trial_return_to_an_agent_needs_a_written_authorisation(app):
 def test_approval_is_for_another_approver_and_execution_for_the_keeper(app):
     case, [item] = stored_items(1)
     close_case(case)
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     url = f"/dispositions/{_new_id(submit(officer, f'/dispositions/new?item_ids={item.id}', kind='confiscate', legal_basis=JUDGMENT, item_ids=[item.id]))}"
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     page = get(keeper, url)
     assert 'name="decide-approve"' not in page
     assert 'name="execute-submit"' not in page
@@ -302,7 +294,7 @@ def test_approval_is_for_another_approver_and_execution_for_the_keeper(app):
     assert "无权操作" in text_of(response)
     response = submit(officer, url, "execute", receipt_no="R-1")
     assert response.status_code == 403
-    approver = user_client(app, "police_approver")
+    approver = client_for(app, "police_approver")
     response = submit(approver, url, "decide", "reject", reason="")
     assert response.status_code == 422
     assert "请说明不予批准的理由" in text_of(response)

@@ -11,7 +11,6 @@ from sqlalchemy import update
 
 from custody.domain import clock as app_clock
 from custody.domain.clock import local_date
-from custody.domain.enums import ExternalKind, ItemCategory, Measure
 from custody.domain.lifecycle import CorrectionStatus, FreezeAssetType, FreezeStatus, freeze_expiry
 from custody.extensions import db
 from custody.models.item import Item
@@ -20,44 +19,8 @@ from custody.services import freezes
 
 from ..factories import act, dual_role_user, open_case, register
 from ..helpers import events, fresh, row_counts
-from .test_lifecycle_pages import get, submit, text_of, user_client
-
-ACCOUNT = {
-    "bank": "中国工商银行上海浦东分行",
-    "account_no": "6222021001122334455",
-    "account_name": "张某",
-    "amount_fen": 52_000_000,
-}
-
-
-def frozen_account(case=None):
-    case = case or open_case()
-    return register(
-        case,
-        name="张某工行账户存款",
-        category=ItemCategory.BANK_ACCOUNT,
-        measure=Measure.FROZEN,
-        details=ACCOUNT,
-        external_kind=ExternalKind.BANK,
-        external_place="工商银行浦东分行",
-        measure_doc_no="沪公(浦)冻通[2026]12号",
-    )
-
-
-def freeze_of(account, start_days_ago: int = 0):
-    order = freezes.create_freeze(
-        db.session,
-        act("police_officer"),
-        item_id=account.id,
-        asset_type=FreezeAssetType.DEPOSIT,
-        institution="工商银行浦东分行",
-        account_no=account.details["account_no"],
-        amount_fen=10_000,
-        start_on=local_date(app_clock.now()) - timedelta(days=start_days_ago),
-        notice_doc_no="冻通 1号",
-    )
-    db.session.commit()
-    return order
+from .builders import freeze_of, frozen_account
+from .ui import client_for, get, submit, text_of
 
 
 def _freeze_url(response) -> str:
@@ -67,7 +30,7 @@ def _freeze_url(response) -> str:
 
 def test_freeze_recorded_renewed_and_released_through_the_forms(app):
     account = frozen_account()
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     new_url = f"/freezes/new/{account.id}"
     page = get(officer, new_url)
     # Prefilled from the item; the legal maximum periods are on the page.
@@ -127,7 +90,7 @@ def test_freeze_recorded_renewed_and_released_through_the_forms(app):
     assert 'name="renew-submit"' in page  # 程序规定 240: renewal any time before the last day
     assert "badge-warn" not in get(officer, "/freezes")
 
-    keeper = user_client(app, "police_keeper")  # freezes are the case officers' business
+    keeper = client_for(app, "police_keeper")  # freezes are the case officers' business
     page = get(keeper, url)
     assert "¥520,000.00" in page
     assert 'name="renew-submit"' not in page
@@ -151,7 +114,7 @@ def test_a_new_freeze_can_be_renewed_at_once_and_records_the_receipt_date(app):
     """程序规定 240: 在冻结期限届满前办理继续冻结手续 — no renewal window (it was our invention)."""
     account = frozen_account()
     order = freeze_of(account)  # starts today: its last day is about six months away
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     url = f"/freezes/{order.id}"
     page = html.unescape(get(officer, url))
     assert 'name="renew-submit"' in page
@@ -164,12 +127,12 @@ def test_a_new_freeze_can_be_renewed_at_once_and_records_the_receipt_date(app):
     assert renewed.expires_on == receipt
     assert renewed.renewals[0].receipt_end_on == receipt
     # Keepers see no renewal form: freezes are the case officers' business.
-    assert 'name="renew-submit"' not in get(user_client(app, "police_keeper"), url)
+    assert 'name="renew-submit"' not in get(client_for(app, "police_keeper"), url)
 
 
 def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):
     account = frozen_account()
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     url = f"/freezes/new/{account.id}"
     before = row_counts(FreezeOrder)
     base = {
@@ -211,7 +174,7 @@ def test_freeze_form_errors_are_next_to_the_fields_and_nothing_is_written(app):
     assert row_counts(FreezeOrder) == before
 
     # Only a case officer of the custodian records freezes.
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     assert 'name="institution"' not in get(keeper, url)
     assert submit(keeper, url, **base).status_code == 403
     assert row_counts(FreezeOrder) == before
@@ -255,7 +218,7 @@ def test_a_lapsed_freeze_says_why_it_cannot_be_renewed(app):
         notice_doc_no="冻通 2号",
     )
     db.session.commit()
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     url = f"/freezes/{order.id}"
     page = get(officer, url)
     assert "已到期失效" in page
@@ -279,7 +242,7 @@ def test_a_lapsed_freeze_says_why_it_cannot_be_renewed(app):
 
 def test_correction_proposed_and_approved_through_the_forms(app):
     item = register(open_case(), name="苹果手机", quantity=2, estimated_value_fen=500_000)
-    officer, approver = user_client(app, "police_officer"), user_client(app, "police_approver")
+    officer, approver = client_for(app, "police_officer"), client_for(app, "police_approver")
     url = f"/corrections/new/{item.id}"
     page = get(officer, url)
     assert "苹果手机" in page
@@ -326,7 +289,7 @@ def test_correction_proposed_and_approved_through_the_forms(app):
 
 def test_correcting_category_details_and_a_forged_approval(app):
     item = register(open_case(), name="苹果手机")
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     url = f"/corrections/new/{item.id}?field=details"
     page = get(officer, url)
     assert 'name="details_imei"' in page
@@ -344,11 +307,11 @@ def test_correcting_category_details_and_a_forged_approval(app):
     assert "356938035643809" in page
     assert "490154203237518" in page
 
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     assert 'name="decide-approve"' not in get(keeper, correction_url)
     assert submit(keeper, correction_url, "decide", "approve").status_code == 403
     dual_role_user()
-    chief = user_client(app, "police_chief", "Chief-pass-2026")
+    chief = client_for(app, "police_chief", "Chief-pass-2026")
     assert 'name="decide-approve"' in get(chief, correction_url)
     response = submit(chief, correction_url, "decide", "reject", reason="")
     assert response.status_code == 422

@@ -6,139 +6,31 @@ test_lifecycle_dispositions.py and test_lifecycle_freezes.py; the helpers here a
 
 from __future__ import annotations
 
-import io
-import re
 from datetime import timedelta
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
-from pypdf import PdfReader
 
 from custody.domain import clock
 from custody.domain import clock as app_clock
-from custody.domain.enums import DispositionKind, ItemCategory
-from custody.domain.lifecycle import CheckoutPurpose, Recipient
+from custody.domain.enums import DispositionKind
+from custody.domain.lifecycle import Recipient
 from custody.extensions import db
 from custody.models.audit import AuditEvent
-from custody.services import checkouts, dispositions, storage
+from custody.services import checkouts, dispositions
 
-from ..conftest import TEST_PASSWORD, csrf_token, login
-from ..factories import act, close_case, location, photo, register, stored_items
+from ..conftest import csrf_token
+from ..factories import act, close_case, stored_items
 from ..helpers import events, fresh, row_counts
-
-LAB = checkouts.CounterpartyInput(
-    name="钱工", kind=checkouts.CounterpartyKind.LAB, organisation="市公安局物证鉴定中心"
+from .builders import (
+    JUDGMENT,
+    approved_disposition,
+    documented_ring,
+    released_checkout,
+    requested_checkout,
 )
-
+from .ui import client_for, flat, get, local_input, pdf_text, submit, text_of
 
 # -- helpers shared by the lifecycle page tests ------------------------------------------------
-
-
-def user_client(app: Flask, username: str, password: str = TEST_PASSWORD) -> FlaskClient:
-    """A browser logged in as the demo user (one client per person, as in real life)."""
-    client = app.test_client()
-    response = login(client, username, password)
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    return client
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def get(client: FlaskClient, url: str, status: int = 200) -> str:
-    response = client.get(url)
-    assert response.status_code == status, (response.status_code, text_of(response)[:2000])
-    return text_of(response)
-
-
-def submit(
-    client: FlaskClient,
-    url: str,
-    prefix: str | None = None,
-    button: str = "submit",
-    *,
-    token: str | None = None,
-    **fields,
-):
-    """POST one of the page's forms as the browser would: its CSRF token, fields and button."""
-    token = token or csrf_token(client, url)
-
-    def key(name: str) -> str:
-        return f"{prefix}-{name}" if prefix else name
-
-    data: dict[str, object] = {"csrf_token": token, key("csrf_token"): token, key(button): "1"}
-    for name, value in fields.items():
-        data[key(name)] = value
-    return client.post(url, data=data)
-
-
-def local_input(delta: timedelta) -> str:
-    """A ``datetime-local`` value ``delta`` from now, in China time."""
-    return (clock.now().astimezone(clock.LOCAL_TZ) + delta).strftime("%Y-%m-%dT%H:%M")
-
-
-def flat(html: str) -> str:
-    """Page text without tags and white space, for phrases split by markup."""
-    return re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", html))
-
-
-def pdf_text(data: bytes) -> str:
-    assert data.startswith(b"%PDF-")
-    reader = PdfReader(io.BytesIO(data))
-    return "".join(re.sub(r"\s+", "", page.extract_text()) for page in reader.pages)
-
-
-def requested_checkout(item_ids, username: str = "police_officer"):
-    checkout = checkouts.request_checkout(
-        db.session,
-        act(username),
-        item_ids=item_ids,
-        purpose=CheckoutPurpose.APPRAISAL,
-        counterparty=LAB,
-        due_at=app_clock.now() + timedelta(days=2),
-        note="送检比对",
-    )
-    db.session.commit()
-    return checkout
-
-
-def released_checkout(item_ids):
-    checkout = requested_checkout(item_ids)
-    checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=True)
-    checkouts.release_checkout(db.session, act("police_keeper"), checkout.id, released_to="钱工")
-    db.session.commit()
-    return checkout
-
-
-JUDGMENT = "(2026)沪0115刑初88号刑事判决书"
-
-
-def documented_ring(case):
-    """A victim's ring: ownership clear, valued, photographed, stored — ready for pre-trial return."""
-    ring = register(
-        case,
-        name="钻石戒指",
-        category=ItemCategory.VALUABLES,
-        owner_name="受害人王某",
-        owner_id_no="310115198808081234",
-        ownership_clear=True,
-        estimated_value_fen=2_500_000,
-    )
-    photo(ring)
-    storage.check_in(db.session, act("police_keeper"), ring.id, location_id=location("R2-S1-01").id)
-    db.session.commit()
-    return ring
-
-
-def approved_disposition(item_ids, kind, **kwargs):
-    disposition = dispositions.propose_disposition(
-        db.session, act("police_officer"), item_ids=item_ids, kind=kind, **kwargs
-    )
-    dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=True)
-    db.session.commit()
-    return disposition
 
 
 # -- who may open the pages -------------------------------------------------------------------
@@ -187,7 +79,7 @@ def test_another_agencys_records_are_a_readable_404(app):
         reason="登记笔误",
     )
     db.session.commit()
-    prosecutor = user_client(app, "prosecutor")
+    prosecutor = client_for(app, "prosecutor")
     for url in (
         f"/checkouts/{checkout.id}",
         f"/checkouts/{checkout.id}/slip.pdf",
@@ -227,7 +119,7 @@ def test_forms_a_role_may_not_use_are_not_shown_and_forged_posts_get_a_403_page(
     case, [item] = stored_items(1)
     checkout = requested_checkout([item.id])
     url = f"/checkouts/{checkout.id}"
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     page = get(keeper, url)
     assert "已申请" in page
     assert checkout.checkout_no in page
@@ -246,7 +138,7 @@ def test_forms_a_role_may_not_use_are_not_shown_and_forged_posts_get_a_403_page(
         row_counts(AuditEvent)[AuditEvent.__tablename__] == before[AuditEvent.__tablename__] + 1
     )  # only the denial
 
-    auditor = user_client(app, "auditor")  # sees everything, acts on nothing
+    auditor = client_for(app, "auditor")  # sees everything, acts on nothing
     page = get(auditor, url)
     assert checkout.checkout_no in page
     assert '<form method="post"' not in page.split("<main")[1]
@@ -259,7 +151,7 @@ def test_forms_a_role_may_not_use_are_not_shown_and_forged_posts_get_a_403_page(
 def test_checkout_slip_pdf_has_the_chinese_form(app):
     case, stored = stored_items(2)
     checkout = requested_checkout([i.id for i in stored])
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     page = get(officer, f"/checkouts/{checkout.id}/slip.pdf", 409)  # not before approval
     assert "状态冲突" in page
     checkouts.decide_checkout(db.session, act("police_approver"), checkout.id, approve=True)
@@ -311,7 +203,7 @@ def test_return_list_pdf_has_values_in_yuan_and_the_agent(app):
         recipient=Recipient(name="王某之子", is_agent=True, authorisation_ref="授权委托书 2026-07号"),
     )
     db.session.commit()
-    response = user_client(app, "police_keeper").get(f"/dispositions/{disposition.id}/return-list.pdf")
+    response = client_for(app, "police_keeper").get(f"/dispositions/{disposition.id}/return-list.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     text = pdf_text(response.data)
@@ -333,7 +225,7 @@ def test_return_list_pdf_has_values_in_yuan_and_the_agent(app):
     ):
         assert expected in text, expected
     # Auditors see personal data (as in the API); they print the same list.
-    text = pdf_text(user_client(app, "auditor").get(f"/dispositions/{disposition.id}/return-list.pdf").data)
+    text = pdf_text(client_for(app, "auditor").get(f"/dispositions/{disposition.id}/return-list.pdf").data)
     assert "310115198808081234" in text
     assert "王某之子" in text
     printed = events("export", object_type="disposition", object_id=str(disposition.id))
@@ -348,7 +240,7 @@ def test_no_return_list_for_other_kinds(app, kind):
     case, [item] = stored_items(1)
     close_case(case)
     disposition = approved_disposition([item.id], kind, legal_basis=JUDGMENT)
-    page = get(user_client(app, "police_officer"), f"/dispositions/{disposition.id}/return-list.pdf", 409)
+    page = get(client_for(app, "police_officer"), f"/dispositions/{disposition.id}/return-list.pdf", 409)
     assert "状态冲突" in page
 
 
@@ -373,7 +265,7 @@ def test_pages_are_chinese_first_and_english_on_request(app):
         update(Checkout).where(Checkout.id == checkout.id).values(due_at=app_clock.now() - timedelta(hours=1))
     )
     db.session.commit()
-    officer = user_client(app, "police_officer")
+    officer = client_for(app, "police_officer")
     page = flat(get(officer, "/checkouts"))
     for expected in (
         "调用",
@@ -416,7 +308,7 @@ def test_pages_are_chinese_first_and_english_on_request(app):
     assert "该字段是必填字段" in page
     assert 'value="提交申请"' in text_of(response)
 
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     page = get(keeper, f"/checkouts/{checkout.id}")
     assert "归还入库" in page
     assert "归还时状况" in page
@@ -511,7 +403,7 @@ def test_no_page_answers_500_to_bad_input(app):
     close_case(case)
     disposition = approved_disposition([other.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
     db.session.commit()
-    users = {u: user_client(app, u) for u in ("police_officer", "police_approver", "police_keeper")}
+    users = {u: client_for(app, u) for u in ("police_officer", "police_approver", "police_keeper")}
     later = local_input(timedelta(days=5))
     today = clock.today().isoformat()
     forms = [

@@ -23,8 +23,7 @@ from custody.services.items import ItemInput, SeizureListInput, create_seizure_l
 from ..conftest import build_app
 from ..factories import act, location, open_case
 from ..helpers import events
-
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+from .ui import lookup
 
 
 @pytest.fixture
@@ -102,16 +101,6 @@ def lists(app):
     storage.check_in(db.session, act("police_keeper"), phone.id, location_id=location("R2-S1-01").id)
     db.session.commit()
     return {"case": case, "mine": mine, "theirs": theirs, "phone": phone, "watch": watch, "ring": ring}
-
-
-def lookup(client, list_no: str, code: str, ip: str = "10.0.0.1"):
-    page = client.get("/lookup", environ_base={"REMOTE_ADDR": ip})
-    token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
-    return client.post(
-        "/lookup",
-        data={"list_no": list_no, "code": code, "csrf_token": token},
-        environ_base={"REMOTE_ADDR": ip},
-    )
 
 
 def test_the_page_is_public_and_shows_only_the_owners_items(client, lists):

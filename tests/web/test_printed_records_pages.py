@@ -11,9 +11,8 @@ from custody.services import dispositions
 
 from ..factories import act, close_case, stored_items
 from ..helpers import events, fresh
-from .test_everyday_pages import _draw
-from .test_lifecycle_pages import JUDGMENT, approved_disposition, get, pdf_text, user_client
-from .ui import client_for, zh
+from .builders import JUDGMENT, _draw, approved_disposition
+from .ui import client_for, get, pdf_text, zh
 
 
 def test_a_confiscation_prints_its_execution_record_with_the_items_and_signature_lines(app):
@@ -21,7 +20,7 @@ def test_a_confiscation_prints_its_execution_record_with_the_items_and_signature
     close_case(case)
     disposition = approved_disposition([item.id], DispositionKind.CONFISCATE, legal_basis=JUDGMENT)
     url = f"/dispositions/{disposition.id}"
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     assert f"{url}/execution-record.pdf" in get(keeper, url)  # printed to take along, once approved
     dispositions.execute_disposition(
         db.session,
@@ -54,14 +53,14 @@ def test_no_execution_record_for_a_destruction_or_a_stranger(app):
     case, [item] = stored_items(1)
     close_case(case)
     destroy = approved_disposition([item.id], DispositionKind.DESTROY, legal_basis=JUDGMENT)
-    keeper = user_client(app, "police_keeper")
+    keeper = client_for(app, "police_keeper")
     page = get(keeper, f"/dispositions/{destroy.id}")
     assert "execution-record.pdf" not in page
     assert "destruction-record.pdf" in page
     refused = keeper.get(f"/dispositions/{destroy.id}/execution-record.pdf")
     assert refused.status_code == 409
     assert (
-        user_client(app, "court_keeper").get(f"/dispositions/{destroy.id}/execution-record.pdf").status_code
+        client_for(app, "court_keeper").get(f"/dispositions/{destroy.id}/execution-record.pdf").status_code
         == 404
     )
 

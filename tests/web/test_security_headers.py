@@ -11,7 +11,7 @@ import pytest
 
 from custody.headers import CSP
 
-from ..e2e.test_no_external_assets import crawl
+from ..e2e.journeys import crawl
 
 
 def _directives(policy: str) -> dict[str, str]:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from custody.domain.owner_lookup import format_code
 
 from ..money_helpers import approve, pay, propose, two_victims
-from .test_lifecycle_pages import get, user_client
-from .test_owner_lookup import lookup
+from .ui import client_for, get, lookup
 
 
 def test_a_victim_sees_only_their_own_status_on_the_public_page(app, client):
@@ -30,7 +29,7 @@ def test_a_victim_sees_only_their_own_status_on_the_public_page(app, client):
 
 def test_the_handler_sees_each_victims_lookup_number_and_code(app):
     case, li, wang = two_victims()
-    page = get(user_client(app, "judge"), f"/cases/{case.id}/money")
+    page = get(client_for(app, "judge"), f"/cases/{case.id}/money")
     assert li.lookup_no in page
     assert format_code(li.lookup_code) in page
     assert format_code(wang.lookup_code) in page

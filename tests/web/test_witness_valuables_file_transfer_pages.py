@@ -29,7 +29,7 @@ from ..factories import (
     stored_items,
 )
 from ..helpers import fresh, row_counts
-from .test_lifecycle_pages import JUDGMENT, approved_disposition
+from .builders import JUDGMENT, approved_disposition
 from .ui import client_for, post, text, zh
 
 NAME_AGENCY = "%(name)s (%(agency)s)"
