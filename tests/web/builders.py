@@ -14,7 +14,6 @@ from custody.services import checkouts, dispositions, freezes, storage
 
 from ..factories import act, location, open_case, photo, register
 from ..helpers import fresh
-from ..lifecycle_helpers import ACCOUNT
 from .ui import client_for, post, text
 
 LAB = checkouts.CounterpartyInput(
@@ -71,6 +70,14 @@ def approved_disposition(item_ids, kind, **kwargs):
     dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=True)
     db.session.commit()
     return disposition
+
+
+ACCOUNT = {
+    "bank": "中国工商银行上海浦东分行",
+    "account_no": "6222021001122334455",
+    "account_name": "张某",
+    "amount_fen": 52_000_000,
+}
 
 
 def frozen_account(case=None):

@@ -15,13 +15,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from custody.domain import clock
-from custody.domain.enums import TransferKind
+from custody.domain.enums import DispositionKind, TransferKind
 from custody.domain.lifecycle import CheckoutPurpose
 from custody.extensions import db
-from custody.services import checkouts
+from custody.services import checkouts, dispositions
 
-from ..factories import act, agency, send_to_procuratorate, stored_items
+from ..factories import act, agency, open_case, send_to_procuratorate, stored_items
 from ..helpers import events
+from .builders import documented_ring
 from .ui import client_for, post
 
 Door = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
@@ -35,6 +36,16 @@ def _transfer_setup() -> dict[str, Any]:
 def _recall_setup() -> dict[str, Any]:
     case, [item] = stored_items(1)
     return {"transfer": send_to_procuratorate(case, [item.id]).id}
+
+
+def _disposal_setup() -> dict[str, Any]:
+    case = open_case()
+    ring = documented_ring(case)
+    disposal = dispositions.propose_disposition(
+        db.session, act("police_officer"), item_ids=[ring.id], kind=DispositionKind.PRETRIAL_RETURN
+    )
+    db.session.commit()
+    return {"disposal": disposal.id}
 
 
 def _approve_setup() -> dict[str, Any]:
@@ -91,6 +102,14 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], Door, Door]] = {
         lambda s: (
             f"/checkouts/{s['checkout']}",
             {"decide-approve": "1", "decide-reason": ""},
+        ),
+    ),
+    "keeper withdraws the officer's pre-trial return": (
+        _disposal_setup,
+        lambda s: (f"/api/v1/dispositions/{s['disposal']}/cancel", {"reason": "误报"}),
+        lambda s: (
+            f"/dispositions/{s['disposal']}",
+            {"cancel-reason": "误报", "cancel-submit": "1"},
         ),
     ),
 }
