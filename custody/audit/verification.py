@@ -16,12 +16,15 @@ import base64
 import binascii
 import hashlib
 import json
+import queue
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import chain
 from typing import Any, Protocol
 
 from sqlalchemy import Enum as SAEnum
@@ -266,14 +269,6 @@ class _Slow(Exception):
     """A value the fast path does not handle: ``entry_and_bytes`` decides."""
 
 
-def _text_json(value: Any) -> str:
-    if type(value) is str:
-        return _STRING(value)
-    if value is None:
-        return "null"
-    raise _Slow
-
-
 def _int_json(value: Any) -> str:
     if type(value) is int:
         return int.__repr__(value)
@@ -331,7 +326,7 @@ class EntryReader:
         """The entry and bytes of an event's ``ENTRY_COLUMNS`` values, or None: then
         ``entry_and_bytes`` must decide."""
         try:
-            return self._fast(*values)
+            return self.read(*values)
         except Exception:  # the slow path gives the verdict and its reason
             return None
 
@@ -348,7 +343,7 @@ class EntryReader:
             known = self._actors[value] = (decoded, _CANONICAL(decoded))
         return known
 
-    def _fast(  # the ENTRY_COLUMNS, in order
+    def read(  # the ENTRY_COLUMNS, in order; raises for anything it does not read like entry_and_bytes
         self,
         category: Any,
         action: Any,
@@ -377,15 +372,22 @@ class EntryReader:
             raise _Slow
         occurred_at = _stamp(occurred)
         recorded_at = occurred_at if recorded == occurred else _stamp(recorded)
-        # canonical_bytes(build_entry(...)): the keys in sorted order, FORMAT_VERSION last.
+        # canonical_bytes(build_entry(...)): the keys in sorted order, FORMAT_VERSION last. _STRING
+        # raises TypeError for anything but a str (None where a column may hold it).
+        object_id_json = "null" if object_id is None else _STRING(object_id)
+        object_type_json = "null" if object_type is None else _STRING(object_type)
+        ip_json = "null" if origin_ip is None else _STRING(origin_ip)
+        agent_json = "null" if user_agent is None else _STRING(user_agent)
+        prev_json = "null" if prev_hash is None else _STRING(prev_hash)
+        reason_json = "null" if reason is None else _STRING(reason)
         text = (
-            f'{{"action":{_text_json(action)},"actor":{actor_json},"case_id":{_int_json(case_id)},'
-            f'"category":{_text_json(category)},"data":{data_json},'
+            f'{{"action":{_STRING(action)},"actor":{actor_json},"case_id":{_int_json(case_id)},'
+            f'"category":{_STRING(category)},"data":{data_json},'
             f'"item_id":{_int_json(item_id)},"item_seq":{_int_json(item_seq)},'
-            f'"object_id":{_text_json(object_id)},"object_type":{_text_json(object_type)},'
-            f'"occurred_at":"{occurred_at}Z","origin":{{"ip":{_text_json(origin_ip)},'
-            f'"user_agent":{_text_json(user_agent)}}},"outcome":{_text_json(outcome)},'
-            f'"prev_hash":{_text_json(prev_hash)},"reason":{_text_json(reason)},'
+            f'"object_id":{object_id_json},"object_type":{object_type_json},'
+            f'"occurred_at":"{occurred_at}Z","origin":{{"ip":{ip_json},'
+            f'"user_agent":{agent_json}}},"outcome":{_STRING(outcome)},'
+            f'"prev_hash":{prev_json},"reason":{reason_json},'
             f'"recorded_at":"{recorded_at}Z","v":{FORMAT_VERSION}}}'
         )
         entry = {
@@ -519,7 +521,12 @@ def verify_ledger(
     # record's history along the way.
     chains = _Chains(problem)
     replay = Replay()
-    rows = session.connection().execute(_log_statement().execution_options(yield_per=FETCH_ROWS))
+    connection = session.connection()
+    result = connection.execute(_log_statement().execution_options(yield_per=FETCH_ROWS))
+    if connection.dialect.name == "postgresql":  # the server reads the next rows meanwhile
+        rows: Iterable[Any] = _fetched_ahead(result)
+    else:
+        rows = chain.from_iterable(result.partitions())  # a batch at a time, not a fetch per row
     _read_log(rows, frontier, wanted, roots, chains, problem, report, replay)
 
     # 2. Every event in the log exactly once.
@@ -546,6 +553,47 @@ def verify_ledger(
 
     report.seconds = time.perf_counter() - started
     return report
+
+
+_AHEAD = 2  # batches fetched ahead
+
+
+def _fetched_ahead(result: Any) -> Iterator[Any]:
+    """The rows of ``result`` in order, fetched batch by batch in a thread of their own, so that
+    the database server reads and sends the next batch while this one is checked (the thread
+    waits on the network without the GIL). Nothing else uses the connection meanwhile: the
+    caller reads every row (or stops, and the thread stops too) before its next query."""
+    batches: queue.Queue[Any] = queue.Queue(maxsize=_AHEAD)
+    stop = threading.Event()
+
+    def put(batch: Any) -> bool:
+        while not stop.is_set():
+            try:
+                batches.put(batch, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for batch in result.partitions():
+                if not put(batch):
+                    return
+            put(None)
+        except BaseException as exc:  # handed to the reader, which raises it
+            put(exc)
+
+    thread = threading.Thread(target=fetch, name="verify-audit-fetch", daemon=True)
+    thread.start()
+    try:
+        while (batch := batches.get()) is not None:
+            if isinstance(batch, BaseException):
+                raise batch
+            yield from batch
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _read_exported(against: object | None, problem: _Collector) -> SignedCheckpoint | None:
@@ -602,7 +650,7 @@ def _read_log(
     its root at the ``wanted`` sizes in ``roots``, and sets the report's events, log size, root
     and frontier."""
     expected_index = size = frontier.size
-    fast, append, add, sha256 = EntryReader().fast, frontier.append, chains.add, hashlib.sha256
+    fast, append, add, sha256 = EntryReader().read, frontier.append, chains.add, hashlib.sha256
     fold = replay.add if replay is not None else None
     for row in rows:
         log_index, _, leaf_hash, event_id, stored_hash, *values = row  # _log_statement's columns
@@ -615,7 +663,10 @@ def _read_log(
                 found=log_index,
             )
         expected_index = log_index + 1
-        read = None if event_id is None else fast(values)
+        try:  # EntryReader.fast, one call less
+            read = None if event_id is None else fast(*values)
+        except Exception:  # entry_and_bytes gives the verdict and its reason
+            read = None
         if read is None:  # no event, or one only entry_and_bytes may judge
             leaf = _entry_leaf(row, chains, problem, report, replay)
         else:  # _entry_leaf's checks, in its order, on an event the fast reader has read
@@ -1337,10 +1388,11 @@ def check_live_state(
         .order_by(LogEntry.log_index.is_(None), LogEntry.log_index, AuditEvent.id)
         .execution_options(yield_per=FETCH_ROWS)
     )
+    read = EntryReader()
     for row in session.execute(stmt):
         report.events += 1
         try:
-            replay.add(event_entry_of(row), row.id)
+            replay.add(read(row)[0], row.id)
         except UnreadableRow as exc:
             problem(
                 "event.unreadable",
