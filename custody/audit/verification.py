@@ -20,6 +20,7 @@ import queue
 import re
 import threading
 import time
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import Select, String, false, func, select, type_coerce
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -522,11 +523,10 @@ def verify_ledger(
     chains = _Chains(problem)
     replay = Replay()
     connection = session.connection()
-    result = connection.execute(_log_statement().execution_options(yield_per=FETCH_ROWS))
+    batches = _log_batches(connection)
     if connection.dialect.name == "postgresql":  # the server reads the next rows meanwhile
-        rows: Iterable[Any] = _fetched_ahead(result)
-    else:
-        rows = chain.from_iterable(result.partitions())  # a batch at a time, not a fetch per row
+        batches = _fetched_ahead(batches)
+    rows = chain.from_iterable(batches)
     _read_log(rows, frontier, wanted, roots, chains, problem, report, replay)
 
     # 2. Every event in the log exactly once.
@@ -558,18 +558,37 @@ def verify_ledger(
 _AHEAD = 2  # batches fetched ahead
 
 
-def _fetched_ahead(result: Any) -> Iterator[Any]:
-    """The rows of ``result`` in order, fetched batch by batch in a thread of their own, so that
+def _log_batches(connection: Connection) -> Iterator[list[Any]]:
+    """The rows of ``_log_statement`` as the driver returns them, a batch at a time, on the
+    session's own connection (so in its snapshot). No result processing is skipped that matters:
+    its columns are numbers and text, and timestamps as the driver reads them (``_event_columns``
+    asks for no conversion); PostgreSQL streams them from a server-side cursor."""
+    compiled = _log_statement().compile(dialect=connection.dialect)
+    assert not compiled.params, "the whole log is read without parameters"
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    postgresql = connection.dialect.name == "postgresql"
+    cursor = driver.cursor(name="verify_audit_log") if postgresql else driver.cursor()
+    try:
+        cursor.execute(compiled.string)
+        while batch := cursor.fetchmany(FETCH_ROWS):
+            yield batch
+    finally:
+        cursor.close()
+
+
+def _fetched_ahead(batches: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """The same batches in order, fetched in a thread of their own, so that
     the database server reads and sends the next batch while this one is checked (the thread
     waits on the network without the GIL). Nothing else uses the connection meanwhile: the
     caller reads every row (or stops, and the thread stops too) before its next query."""
-    batches: queue.Queue[Any] = queue.Queue(maxsize=_AHEAD)
+    ahead: queue.Queue[Any] = queue.Queue(maxsize=_AHEAD)
     stop = threading.Event()
 
     def put(batch: Any) -> bool:
         while not stop.is_set():
             try:
-                batches.put(batch, timeout=0.05)
+                ahead.put(batch, timeout=0.05)
                 return True
             except queue.Full:
                 continue
@@ -577,20 +596,24 @@ def _fetched_ahead(result: Any) -> Iterator[Any]:
 
     def fetch() -> None:
         try:
-            for batch in result.partitions():
+            for batch in batches:
                 if not put(batch):
                     return
             put(None)
         except BaseException as exc:  # handed to the reader, which raises it
             put(exc)
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:  # the cursor, when the reader stopped early
+                close()
 
     thread = threading.Thread(target=fetch, name="verify-audit-fetch", daemon=True)
     thread.start()
     try:
-        while (batch := batches.get()) is not None:
+        while (batch := ahead.get()) is not None:
             if isinstance(batch, BaseException):
                 raise batch
-            yield from batch
+            yield batch
     finally:
         stop.set()
         thread.join()
@@ -624,6 +647,10 @@ def _log_statement() -> Select[Any]:
         .outerjoin(AuditEvent, AuditEvent.id == LogEntry.event_id)
         .order_by(LogEntry.log_index)
     )
+
+
+# A row of _log_statement by name (the slow path's); the fast one unpacks it.
+_LogRow = namedtuple("_LogRow", ["log_index", "logged_event_id", "leaf_hash", "id", "hash", *ENTRY_COLUMNS])  # type: ignore[misc]
 
 
 class _LogTally(Protocol):
@@ -668,7 +695,7 @@ def _read_log(
         except Exception:  # entry_and_bytes gives the verdict and its reason
             read = None
         if read is None:  # no event, or one only entry_and_bytes may judge
-            leaf = _entry_leaf(row, chains, problem, report, replay)
+            leaf = _entry_leaf(_LogRow._make(row), chains, problem, report, replay)
         else:  # _entry_leaf's checks, in its order, on an event the fast reader has read
             entry, data = read
             report.events += 1
