@@ -48,6 +48,7 @@ from .ledger import LedgerSettings
 from .merkle import MerkleFrontier
 from .verification import (
     FETCH_ROWS,
+    EntryReader,
     Problem,
     UnreadableRow,
     _Chains,
@@ -60,7 +61,6 @@ from .verification import (
     _read_log,
     _row_columns,
     check_row,
-    event_entry_of,
 )
 
 SCOPES = ("ledger", "ledger_since")  # the audit.verify events that may serve as a mark
@@ -264,7 +264,7 @@ def _check_items(
     ids = sorted(item_ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        replay = replay_.Replay()
+        replay, read = replay_.Replay(), EntryReader()
         for row in session.execute(
             select(*_event_columns())
             .join(LogEntry, LogEntry.event_id == AuditEvent.id)
@@ -272,7 +272,7 @@ def _check_items(
             .order_by(LogEntry.log_index)
         ):
             try:
-                replay.add(event_entry_of(row), row.id)
+                replay.add(read(row)[0], row.id)
             except UnreadableRow:
                 continue  # reported with the event (new) or by the full verification (old)
         found = set()

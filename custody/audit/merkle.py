@@ -28,6 +28,7 @@ HASH_SIZE = 32
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
 EMPTY_ROOT = hashlib.sha256(b"").digest()
+_sha256 = hashlib.sha256
 
 # Leaves are fetched and hashed in aligned blocks of this many; complete subtrees of at least this
 # size are remembered by ``MerkleTree`` (for 100 000 leaves that is under 800 cached hashes).
@@ -359,15 +360,16 @@ class MerkleFrontier:
         return list(self._hashes)
 
     def append(self, leaf_hash: bytes) -> None:
-        if not _is_hash(leaf_hash):
-            raise ValueError(f"a leaf hash must be {HASH_SIZE} bytes")
-        value = bytes(leaf_hash)
-        size = self._size
+        if type(leaf_hash) is not bytes or len(leaf_hash) != HASH_SIZE:  # the usual case, checked fast
+            if not _is_hash(leaf_hash):
+                raise ValueError(f"a leaf hash must be {HASH_SIZE} bytes")
+            leaf_hash = bytes(leaf_hash)
+        value, size, hashes = leaf_hash, self._size, self._hashes
         # Each trailing 1 bit of the old size is a subtree of the new one's width: merge it in.
         while size & 1:
-            value = node_hash(self._hashes.pop(), value)
+            value = _sha256(NODE_PREFIX + hashes.pop() + value).digest()  # node_hash, inlined
             size >>= 1
-        self._hashes.append(value)
+        hashes.append(value)
         self._size += 1
 
     def extend(self, leaf_hashes: Iterable[bytes]) -> None:

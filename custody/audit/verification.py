@@ -16,17 +16,24 @@ import base64
 import binascii
 import hashlib
 import json
+import queue
+import re
+import threading
 import time
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from itertools import chain
 from typing import Any, Protocol
 
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import Select, String, false, func, select, type_coerce
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from custody.domain.i18n import N_
 from custody.models.audit import AuditEvent
@@ -46,7 +53,14 @@ from custody.models.transfer import Transfer, TransferLine
 
 from . import replay as replay_
 from .bundle import SignedCheckpoint, read_checkpoint
-from .canonical import GENESIS_HASH, build_entry, canonical_bytes, format_timestamp
+from .canonical import (
+    ENTRY_COLUMNS,
+    FORMAT_VERSION,
+    GENESIS_HASH,
+    build_entry,
+    canonical_bytes,
+    format_timestamp,
+)
 from .ledger import LedgerNotInitialised, LedgerSettings, log_tree, read_head
 from .merkle import LEAF_PREFIX, MerkleFrontier, verify_inclusion
 from .replay import Replay
@@ -144,33 +158,38 @@ def snapshot_session(engine: Engine) -> Iterator[Session]:
 
 # -- reading rows without trusting them ---------------------------------------------------------
 
-_RAW_TEXT = ("category", "outcome", "actor", "data")
+_RAW_TEXT = ("category", "outcome")
+_JSON_TEXT = ("actor", "data")
 _TIMES = ("occurred_at", "recorded_at")
+
+
+class _StoredJSON(FunctionElement[str]):
+    """A JSON column as the text stored (PostgreSQL would otherwise hand it over decoded, with the
+    same json.loads that EntryReader calls — on a text it can cache)."""
+
+    type = String()
+    name = "stored_json"
+    inherit_cache = True
+
+
+@compiles(_StoredJSON)
+def _stored_json(element: _StoredJSON, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(_StoredJSON, "postgresql")
+def _stored_json_postgresql(element: _StoredJSON, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
 
 
 def _event_columns() -> list[Any]:
     """Event columns as stored: no enum lookups or JSON decoding that a tampered row could break."""
     columns: list[Any] = [AuditEvent.id, AuditEvent.hash]
-    for name in (
-        "category",
-        "action",
-        "outcome",
-        "actor",
-        "object_type",
-        "object_id",
-        "case_id",
-        "item_id",
-        "item_seq",
-        "occurred_at",
-        "recorded_at",
-        "reason",
-        "data",
-        "origin_ip",
-        "user_agent",
-        "prev_hash",
-    ):
+    for name in ENTRY_COLUMNS:  # in this order: EntryReader.fast reads them by position
         column = getattr(AuditEvent, name)
-        if name in _RAW_TEXT or name in _TIMES:
+        if name in _JSON_TEXT:
+            column = _StoredJSON(column).label(name)
+        elif name in _RAW_TEXT or name in _TIMES:
             column = type_coerce(column, String).label(name)
         columns.append(column)
     return columns
@@ -238,6 +257,161 @@ def entry_and_bytes(row: Any) -> tuple[dict[str, Any], bytes]:
         raise UnreadableRow(str(exc)) from exc
 
 
+# -- the same, fast: what reading the whole log uses -------------------------------------------
+
+_STRING = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes for a str
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+_CACHED_ACTORS = 4096
+
+
+class _Slow(Exception):
+    """A value the fast path does not handle: ``entry_and_bytes`` decides."""
+
+
+def _int_json(value: Any) -> str:
+    if type(value) is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    raise _Slow
+
+
+# How SQLite stores a timestamp (UTC, naive), with the time of day checked as fromisoformat would.
+_STORED_STAMP = re.compile(r"([1-9]\d{3}-\d\d-\d\d) (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}", re.ASCII)
+_VALID_DAYS: set[str] = set()
+
+
+def _stamp(value: Any) -> str:
+    """``format_timestamp(_time(value))`` without the quotes, for the values both accept alike."""
+    kind = type(value)
+    if kind is str:
+        stored = _STORED_STAMP.fullmatch(value)
+        if stored is not None:
+            day = stored.group(1)
+            if day not in _VALID_DAYS:
+                date.fromisoformat(day)  # a day that does not exist: the slow path says so
+                if len(_VALID_DAYS) >= 100_000:
+                    _VALID_DAYS.clear()
+                _VALID_DAYS.add(day)
+            return f"{day}T{value[11:]}"
+        moment = datetime.fromisoformat(value)
+    elif kind is datetime:
+        moment = value
+    else:
+        raise _Slow
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)  # a naive one is UTC already (as _time reads it)
+    if moment.year < 1000:  # strftime's %Y does not pad them everywhere
+        raise _Slow
+    return moment.isoformat(timespec="microseconds")[:26]
+
+
+class EntryReader:
+    """``entry_and_bytes`` for many rows: the same entries and bytes, built without serialising a
+    whole dict per event (the canonical JSON of an entry is assembled field by field, in sorted
+    key order, with the very encoder ``canonical_bytes`` uses) and decoding each distinct actor
+    snapshot once. Anything it does not handle exactly as ``entry_and_bytes`` would — another type
+    in a column, a malformed value, an early year — goes to ``entry_and_bytes``, which decides
+    (and raises UnreadableRow) as always. The entries share their actor dicts: read-only."""
+
+    def __init__(self) -> None:
+        self._actors: dict[str, tuple[Any, str]] = {}
+
+    def __call__(self, row: Any) -> tuple[dict[str, Any], bytes]:
+        """A row read with ``_event_columns``: what ``entry_and_bytes`` returns (or raises)."""
+        return self.fast(tuple(row)[2:]) or entry_and_bytes(row)
+
+    def fast(self, values: Any) -> tuple[dict[str, Any], bytes] | None:
+        """The entry and bytes of an event's ``ENTRY_COLUMNS`` values, or None: then
+        ``entry_and_bytes`` must decide."""
+        try:
+            return self.read(*values)
+        except Exception:  # the slow path gives the verdict and its reason
+            return None
+
+    def _actor(self, value: Any) -> tuple[Any, str]:
+        if type(value) is not str:
+            if value is None:
+                return None, "null"
+            raise _Slow
+        known = self._actors.get(value)
+        if known is None:
+            if len(self._actors) >= _CACHED_ACTORS:
+                self._actors.clear()
+            decoded = json.loads(value)
+            known = self._actors[value] = (decoded, _CANONICAL(decoded))
+        return known
+
+    def read(  # the ENTRY_COLUMNS, in order; raises for anything it does not read like entry_and_bytes
+        self,
+        category: Any,
+        action: Any,
+        outcome: Any,
+        raw_actor: Any,
+        object_type: Any,
+        object_id: Any,
+        case_id: Any,
+        item_id: Any,
+        item_seq: Any,
+        occurred: Any,
+        recorded: Any,
+        reason: Any,
+        raw_data: Any,
+        origin_ip: Any,
+        user_agent: Any,
+        prev_hash: Any,
+    ) -> tuple[dict[str, Any], bytes]:
+        actor, actor_json = self._actor(raw_actor)
+        if raw_data == "{}":
+            data, data_json = {}, "{}"
+        elif type(raw_data) is str:
+            data = json.loads(raw_data)
+            data_json = _CANONICAL(data)
+        else:
+            raise _Slow
+        occurred_at = _stamp(occurred)
+        recorded_at = occurred_at if recorded == occurred else _stamp(recorded)
+        # canonical_bytes(build_entry(...)): the keys in sorted order, FORMAT_VERSION last. _STRING
+        # raises TypeError for anything but a str (None where a column may hold it).
+        object_id_json = "null" if object_id is None else _STRING(object_id)
+        object_type_json = "null" if object_type is None else _STRING(object_type)
+        ip_json = "null" if origin_ip is None else _STRING(origin_ip)
+        agent_json = "null" if user_agent is None else _STRING(user_agent)
+        prev_json = "null" if prev_hash is None else _STRING(prev_hash)
+        reason_json = "null" if reason is None else _STRING(reason)
+        text = (
+            f'{{"action":{_STRING(action)},"actor":{actor_json},"case_id":{_int_json(case_id)},'
+            f'"category":{_STRING(category)},"data":{data_json},'
+            f'"item_id":{_int_json(item_id)},"item_seq":{_int_json(item_seq)},'
+            f'"object_id":{object_id_json},"object_type":{object_type_json},'
+            f'"occurred_at":"{occurred_at}Z","origin":{{"ip":{ip_json},'
+            f'"user_agent":{agent_json}}},"outcome":{_STRING(outcome)},'
+            f'"prev_hash":{prev_json},"reason":{reason_json},'
+            f'"recorded_at":"{recorded_at}Z","v":{FORMAT_VERSION}}}'
+        )
+        entry = {
+            "v": FORMAT_VERSION,
+            "category": category,
+            "action": action,
+            "outcome": outcome,
+            "actor": actor,
+            "object_type": object_type,
+            "object_id": object_id,
+            "case_id": case_id,
+            "item_id": item_id,
+            "item_seq": item_seq,
+            "occurred_at": occurred_at + "Z",
+            "recorded_at": recorded_at + "Z",
+            "reason": reason,
+            "data": data,
+            "origin": {"ip": origin_ip, "user_agent": user_agent},
+            "prev_hash": prev_hash,
+        }
+        return entry, text.encode("utf-8")
+
+
 def _signature(checkpoint: Checkpoint) -> bytes:
     try:
         return base64.b64decode(checkpoint.signature, validate=True)
@@ -280,19 +454,20 @@ class _Chains:
         """(events in the item's chain, the last one's hash); (0, None) for an item without events."""
         return self.heads.get(item_id, (0, None))
 
-    def add(self, row: Any, digest: str) -> None:
-        if row.item_id is None:
-            if row.item_seq is not None:
+    def add(self, event_id: int, item_id: Any, item_seq: Any, prev_hash: Any, digest: str) -> None:
+        """One event (its id, item, number in the item's history, the hash it names as the one
+        before it, and its own hash)."""
+        if item_id is None:
+            if item_seq is not None:
                 self.problem(
                     "chain.orphan_seq",
                     N_("Event %(event_id)s has an item sequence number but no item."),
-                    event_id=row.id,
+                    event_id=event_id,
                 )
             return
-        item_id = row.item_id
         seq, previous = self.heads.get(item_id, (0, GENESIS_HASH))
         if item_id not in self.broken:
-            if row.item_seq != seq + 1:
+            if item_seq != seq + 1:
                 self.broken.add(item_id)
                 self.problem(
                     "chain.sequence",
@@ -301,11 +476,11 @@ class _Chains:
                         "number %(expected)s should come: events are missing or out of order."
                     ),
                     item_id=item_id,
-                    event_id=row.id,
-                    found=row.item_seq,
+                    event_id=event_id,
+                    found=item_seq,
                     expected=seq + 1,
                 )
-            elif row.prev_hash != previous:
+            elif prev_hash != previous:
                 self.broken.add(item_id)
                 self.problem(
                     "chain.link",
@@ -314,10 +489,10 @@ class _Chains:
                         "event before it."
                     ),
                     item_id=item_id,
-                    event_id=row.id,
-                    seq=row.item_seq,
+                    event_id=event_id,
+                    seq=item_seq,
                 )
-        self.heads[item_id] = (row.item_seq if isinstance(row.item_seq, int) else seq + 1, digest)
+        self.heads[item_id] = (item_seq if isinstance(item_seq, int) else seq + 1, digest)
 
 
 def verify_ledger(
@@ -347,7 +522,11 @@ def verify_ledger(
     # record's history along the way.
     chains = _Chains(problem)
     replay = Replay()
-    rows = session.execute(_log_statement().execution_options(yield_per=FETCH_ROWS))
+    connection = session.connection()
+    batches = _log_batches(connection)
+    if connection.dialect.name == "postgresql":  # the server reads the next rows meanwhile
+        batches = _fetched_ahead(batches)
+    rows = chain.from_iterable(batches)
     _read_log(rows, frontier, wanted, roots, chains, problem, report, replay)
 
     # 2. Every event in the log exactly once.
@@ -374,6 +553,70 @@ def verify_ledger(
 
     report.seconds = time.perf_counter() - started
     return report
+
+
+_AHEAD = 2  # batches fetched ahead
+
+
+def _log_batches(connection: Connection) -> Iterator[list[Any]]:
+    """The rows of ``_log_statement`` as the driver returns them, a batch at a time, on the
+    session's own connection (so in its snapshot). No result processing is skipped that matters:
+    its columns are numbers and text, and timestamps as the driver reads them (``_event_columns``
+    asks for no conversion); PostgreSQL streams them from a server-side cursor."""
+    compiled = _log_statement().compile(dialect=connection.dialect)
+    assert not compiled.params, "the whole log is read without parameters"
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    postgresql = connection.dialect.name == "postgresql"
+    cursor = driver.cursor(name="verify_audit_log") if postgresql else driver.cursor()
+    try:
+        cursor.execute(compiled.string)
+        while batch := cursor.fetchmany(FETCH_ROWS):
+            yield batch
+    finally:
+        cursor.close()
+
+
+def _fetched_ahead(batches: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """The same batches in order, fetched in a thread of their own, so that
+    the database server reads and sends the next batch while this one is checked (the thread
+    waits on the network without the GIL). Nothing else uses the connection meanwhile: the
+    caller reads every row (or stops, and the thread stops too) before its next query."""
+    ahead: queue.Queue[Any] = queue.Queue(maxsize=_AHEAD)
+    stop = threading.Event()
+
+    def put(batch: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(batch, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+            put(None)
+        except BaseException as exc:  # handed to the reader, which raises it
+            put(exc)
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:  # the cursor, when the reader stopped early
+                close()
+
+    thread = threading.Thread(target=fetch, name="verify-audit-fetch", daemon=True)
+    thread.start()
+    try:
+        while (batch := ahead.get()) is not None:
+            if isinstance(batch, BaseException):
+                raise batch
+            yield batch
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _read_exported(against: object | None, problem: _Collector) -> SignedCheckpoint | None:
@@ -406,6 +649,10 @@ def _log_statement() -> Select[Any]:
     )
 
 
+# A row of _log_statement by name (the slow path's); the fast one unpacks it.
+_LogRow = namedtuple("_LogRow", ["log_index", "logged_event_id", "leaf_hash", "id", "hash", *ENTRY_COLUMNS])  # type: ignore[misc]
+
+
 class _LogTally(Protocol):
     """What reading the log sets in a report (a full one, or an incremental one)."""
 
@@ -429,27 +676,70 @@ def _read_log(
     its item's chain; its entry into ``replay`` when given). Carries ``frontier`` forward, keeps
     its root at the ``wanted`` sizes in ``roots``, and sets the report's events, log size, root
     and frontier."""
-    expected_index = frontier.size
+    expected_index = size = frontier.size
+    fast, append, add, sha256 = EntryReader().read, frontier.append, chains.add, hashlib.sha256
+    fold = replay.add if replay is not None else None
     for row in rows:
-        if row.log_index != expected_index:
+        log_index, _, leaf_hash, event_id, stored_hash, *values = row  # _log_statement's columns
+        if log_index != expected_index:
             problem(
                 "log.gap",
                 N_("The log jumps from entry %(expected)s to entry %(found)s: entries are missing."),
                 log_index=expected_index,
                 expected=expected_index,
-                found=row.log_index,
+                found=log_index,
             )
-        expected_index = row.log_index + 1
-        frontier.append(_entry_leaf(row, chains, problem, report, replay))
-        if frontier.size in wanted:
-            roots[frontier.size] = frontier.root()
+        expected_index = log_index + 1
+        try:  # EntryReader.fast, one call less
+            read = None if event_id is None else fast(*values)
+        except Exception:  # entry_and_bytes gives the verdict and its reason
+            read = None
+        if read is None:  # no event, or one only entry_and_bytes may judge
+            leaf = _entry_leaf(_LogRow._make(row), chains, problem, report, replay)
+        else:  # _entry_leaf's checks, in its order, on an event the fast reader has read
+            entry, data = read
+            report.events += 1
+            if fold is not None:
+                fold(entry, event_id)
+            digest = sha256(data).hexdigest()
+            if digest != stored_hash:
+                problem(
+                    "event.altered",
+                    N_("Event %(event_id)s was altered: its content does not match its hash."),
+                    event_id=event_id,
+                    item_id=entry["item_id"],
+                )
+            leaf = sha256(LEAF_PREFIX + data).digest()
+            if leaf.hex() != leaf_hash:
+                problem(
+                    "log.leaf",
+                    N_("Log entry %(log_index)s does not match event %(event_id)s."),
+                    log_index=log_index,
+                    event_id=event_id,
+                )
+            add(
+                event_id,
+                entry["item_id"],
+                entry["item_seq"],
+                entry["prev_hash"],
+                stored_hash if isinstance(stored_hash, str) else digest,
+            )
+        append(leaf)
+        size += 1
+        if size in wanted:
+            roots[size] = frontier.root()
     report.log_size = frontier.size
     report.root = frontier.root()
     report.frontier = frontier.to_hex()
 
 
 def _entry_leaf(
-    row: Any, chains: _Chains, problem: _Collector, report: _LogTally, replay: Replay | None
+    row: Any,
+    chains: _Chains,
+    problem: _Collector,
+    report: _LogTally,
+    replay: Replay | None,
+    read: Callable[[Any], tuple[dict[str, Any], bytes]] = entry_and_bytes,
 ) -> bytes:
     """One log entry against its event; the leaf recomputed from the event (the stored one when
     the event is gone)."""
@@ -466,7 +756,7 @@ def _entry_leaf(
         return bytes.fromhex(row.leaf_hash) if len(row.leaf_hash or "") == 64 else b"\0" * 32
     report.events += 1
     try:
-        entry, data = entry_and_bytes(row)
+        entry, data = read(row)
         if replay is not None:
             replay.add(entry, row.id)
     except UnreadableRow as exc:
@@ -493,7 +783,9 @@ def _entry_leaf(
             log_index=row.log_index,
             event_id=row.id,
         )
-    chains.add(row, row.hash if isinstance(row.hash, str) else digest)
+    chains.add(
+        row.id, row.item_id, row.item_seq, row.prev_hash, row.hash if isinstance(row.hash, str) else digest
+    )
     return leaf
 
 
@@ -800,7 +1092,7 @@ def verify_item(
                 event_id=row.id,
                 item_id=item.id,
             )
-        chains.add(row, row.hash)
+        chains.add(row.id, row.item_id, row.item_seq, row.prev_hash, row.hash)
         leaf = hashlib.sha256(LEAF_PREFIX + data).digest()
         if row.log_index is None:
             problem("log.missing_one", N_("Event %(event_id)s is not in the log."), event_id=row.id)
@@ -1123,10 +1415,11 @@ def check_live_state(
         .order_by(LogEntry.log_index.is_(None), LogEntry.log_index, AuditEvent.id)
         .execution_options(yield_per=FETCH_ROWS)
     )
+    read = EntryReader()
     for row in session.execute(stmt):
         report.events += 1
         try:
-            replay.add(event_entry_of(row), row.id)
+            replay.add(read(row)[0], row.id)
         except UnreadableRow as exc:
             problem(
                 "event.unreadable",
