@@ -24,7 +24,7 @@ from custody.extensions import db
 from custody.services import dispositions
 
 from ..factories import act, judge_case, stored_items
-from .test_verify_cli import KEY, make_bundle, run_verifier, sign
+from .ledger_helpers import KEY, make_bundle, run_verifier, sign
 
 
 def _disposed_item_dossier():

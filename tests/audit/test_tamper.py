@@ -23,19 +23,23 @@ from custody.audit.recorder import event_entry
 from custody.audit.signing import generate_private_key_text, key_id, load_private_key, sign_checkpoint
 from custody.domain import clock as app_clock
 from custody.extensions import db
-from custody.models.audit import AuditEvent
 from custody.models.item import Item
 from custody.models.ledger import Checkpoint, LogEntry, LogState
 from custody.services import storage
 
 from ..factories import act, stored_items
 from ..helpers import events, fresh
-from .ledger_helpers import as_dba, backup_database, drop_backup, restore_database
+from .ledger_helpers import (
+    ENTRIES,
+    EVENTS,
+    _repair_caches,
+    as_dba,
+    backup_database,
+    drop_backup,
+    restore_database,
+)
 
 pytestmark = pytest.mark.live_rows_diverge(reason="tampers with the record and the rows on purpose")
-
-EVENTS = AuditEvent.__table__
-ENTRIES = LogEntry.__table__
 
 
 def verify_audit(runner, *args: str) -> tuple[int, list[str]]:
@@ -208,31 +212,6 @@ def test_a_truncation_that_covers_its_tracks_is_caught_by_an_exported_checkpoint
         f"ahead of this log ({cut + 2} entries): the log was truncated or restored from an "
         "older copy."
     )
-
-
-def _repair_caches(conn) -> None:
-    """Recompute log_state and every item's head from what is left (what a careful forger does)."""
-    leaves = [
-        bytes.fromhex(h)
-        for h in conn.execute(select(ENTRIES.c.leaf_hash).order_by(ENTRIES.c.log_index)).scalars()
-    ]
-    frontier = MerkleFrontier.from_leaf_hashes(leaves)
-    conn.execute(
-        update(LogState.__table__).values(
-            tree_size=frontier.size, frontier=frontier.to_hex(), last_checkpoint_size=0
-        )
-    )
-    for (item_id,) in conn.execute(select(Item.__table__.c.id)).all():
-        chain = conn.execute(
-            select(EVENTS.c.item_seq, EVENTS.c.hash)
-            .where(EVENTS.c.item_id == item_id)
-            .order_by(EVENTS.c.item_seq)
-        ).all()
-        conn.execute(
-            update(Item.__table__)
-            .where(Item.__table__.c.id == item_id)
-            .values(event_count=len(chain), last_event_hash=chain[-1].hash if chain else None)
-        )
 
 
 def test_an_older_copy_restored_after_a_newer_checkpoint_was_exported(history, runner, tmp_path):

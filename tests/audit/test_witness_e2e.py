@@ -29,9 +29,14 @@ from custody.services import storage
 
 from ..factories import act, stored_items
 from ..helpers import events, fresh
-from .ledger_helpers import as_dba, backup_database, drop_backup, restore_database
-from .test_tamper import _repair_caches
-from .test_verify_cli import run_verifier
+from .ledger_helpers import (
+    _repair_caches,
+    as_dba,
+    backup_database,
+    drop_backup,
+    restore_database,
+    run_verifier,
+)
 from .witness_helpers import AGENCIES, start_witness, witness_cli
 
 EVENTS = AuditEvent.__table__

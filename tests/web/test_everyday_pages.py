@@ -136,7 +136,7 @@ def test_a_destroyed_item_shows_custody_ended(app):
     from custody.services import dispositions
 
     from ..factories import act, close_case
-    from .test_lifecycle_pages import JUDGMENT, approved_disposition
+    from .builders import JUDGMENT, approved_disposition
 
     case, [item] = stored_items(1)
     close_case(case)
@@ -306,7 +306,7 @@ def test_a_date_error_is_listed_with_its_label(app):
     from datetime import timedelta
 
     from ..factories import open_case
-    from .test_lifecycle_pages import local_input
+    from .ui import local_input
 
     case = open_case()
     officer = client_for(app, "police_officer")

@@ -63,7 +63,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
 def test_another_agencys_records_are_a_readable_404(app):
     case, [item, other] = stored_items(2)
     checkout = requested_checkout([item.id])
-    from .test_lifecycle_freezes import freeze_of, frozen_account
+    from .builders import freeze_of, frozen_account
 
     freeze = freeze_of(frozen_account(case))
     close_case(case)

@@ -41,7 +41,7 @@ def test_a_victim_paid_under_the_judgments_order_sees_it_on_the_public_page(app,
     from custody.services import judgment_orders
 
     from ..factories import act
-    from ..services.test_restitution import funded_case, victim
+    from ..money_helpers import funded_case, victim
 
     case = funded_case(400_000)
     li, wang = victim(case, "李某"), victim(case, "王某")
