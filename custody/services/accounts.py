@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from custody.audit.recorder import record_event
 from custody.domain.actor import Actor
 from custody.domain.enums import AgencyKind, EventCategory, Role, StorageHolds, StorageKind
-from custody.domain.errors import Conflict, InvalidInput
+from custody.domain.errors import Conflict, InvalidInput, NotFound
 from custody.domain.i18n import N_
 from custody.domain.ordering import natural_key
 from custody.domain.passwords import password_problems
@@ -295,6 +295,33 @@ def update_agency(
 
 
 # -- centres and storage locations ----------------------------------------------------------
+
+
+def users_by_id(session: Session, *ids: int | None) -> dict[int, User]:
+    """The people a record names (requester, approver, keeper…), by id, in one query."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+def list_centres(session: Session) -> list[CustodyCentre]:
+    """Every custody centre, in the order they were set up."""
+    return list(session.scalars(select(CustodyCentre).order_by(CustodyCentre.id)))
+
+
+def get_centre(session: Session, centre_id: int) -> CustodyCentre:
+    centre = session.get(CustodyCentre, centre_id)
+    if centre is None:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.centre")
+    return centre
+
+
+def get_agency(session: Session, agency_id: int) -> Agency:
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(N_("Record not found, or not visible to your agency."), code="not_found.agency")
+    return agency
 
 
 def create_centre(

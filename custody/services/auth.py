@@ -115,6 +115,12 @@ def _failures_since(session: Session, column: Any, value: str, since: datetime) 
     )
 
 
+def active_user(session: Session, user_id: int) -> User | None:
+    """The user a half-finished login names, if the account still exists and is active."""
+    user = session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
 def authenticate(
     session: Session,
     username: str,

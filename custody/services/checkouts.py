@@ -46,6 +46,7 @@ from custody.models.user import User
 from custody.orm import utcnow
 
 from . import numbers
+from .accounts import users_by_id
 from .item_events import append_item_event, decision_opinions, item_snapshot
 from .items import ItemQuery, items_query
 from .storage import acting_actor, custodian_relations, facts, keeper_relations, require_keeper
@@ -608,14 +609,6 @@ def items_by_label_code(session: Session, actor: Actor, codes: Iterable[str]) ->
         else:
             ids.append(item.id)
     return ids, unknown
-
-
-def users_by_id(session: Session, *ids: int | None) -> dict[int, User]:
-    """The people a record names (requester, approver, keeper…), by id, in one query."""
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,16 @@ def add_victim(
     return victim
 
 
+def claim_case_id(session: Session, claim_id: int) -> int:
+    """The case a victim's claim belongs to (the page then asks for the case, with its visibility)."""
+    case_id = session.scalar(select(RestitutionClaim.case_id).where(RestitutionClaim.id == claim_id))
+    if case_id is None:
+        raise NotFound(
+            N_("Record not found, or not visible to your agency."), code="not_found.restitution_claim"
+        )
+    return case_id
+
+
 def _claim_data(claim: RestitutionClaim) -> dict[str, Any]:
     return {
         "claim_id": claim.id,

@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from custody.access import current_actor
 from custody.domain.enums import AgencyKind, Role, StorageHolds, StorageKind
 from custody.domain.policy import Action, require
 from custody.extensions import db
-from custody.models.agency import Agency, CustodyCentre
+from custody.models.agency import CustodyCentre
 from custody.models.user import User
 from custody.services import accounts, mfa
 
@@ -200,7 +199,7 @@ def agencies():
 def agency_detail(agency_id: int):
     actor = current_actor()
     require(actor, Action.MANAGE_REFERENCE_DATA)
-    agency = db.get_or_404(Agency, agency_id)
+    agency = accounts.get_agency(db.session, agency_id)
     form = AgencyEditForm(obj=agency)
 
     return submit(
@@ -218,7 +217,7 @@ def locations():
     actor = current_actor()
     require(actor, Action.MANAGE_REFERENCE_DATA)
     rows = accounts.all_locations(db.session)
-    centres = db.session.scalars(select(CustodyCentre).order_by(CustodyCentre.id)).all()
+    centres = accounts.list_centres(db.session)
     form = LocationForm()
     form.centre_id.choices = options((c.id, c.name) for c in centres)
     form.parent_id.choices = options(
@@ -274,7 +273,7 @@ def centre_operator(centre_id: int):
     """三方共管 with an operator: name the agency whose keepers run this centre for every custodian."""
     actor = current_actor()
     require(actor, Action.MANAGE_REFERENCE_DATA)
-    centre = db.get_or_404(CustodyCentre, centre_id)
+    centre = accounts.get_centre(db.session, centre_id)
     form = CentreOperatorForm(prefix=f"centre{centre.id}")
     form.operator_agency_id.choices = _operator_form(centre).operator_agency_id.choices
     here = url_for("admin.locations", _anchor=f"centre-{centre_id}")

@@ -133,8 +133,8 @@ def _pending_user() -> tuple[auth_service.User, dict] | None:
     if utcnow().timestamp() - float(pending.get("at", 0)) > PENDING_MAX_AGE.total_seconds():
         session.pop(PENDING_KEY, None)
         return None
-    user = db.session.get(auth_service.User, int(pending["uid"]))
-    if user is None or not user.is_active:
+    user = auth_service.active_user(db.session, int(pending["uid"]))
+    if user is None:
         return None
     return user, pending
 

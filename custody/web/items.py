@@ -17,7 +17,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from custody.access import current_actor
@@ -41,11 +40,10 @@ from custody.domain.personal_data import sees_personal_data, shown
 from custody.domain.policy import Action, Relation, allowed
 from custody.downloads import stored_file_response
 from custody.extensions import db
-from custody.models.agency import Agency
 from custody.models.item import Item
 from custody.orm import utcnow
 from custody.printing import Label, label_sheet_pdf, qr_svg
-from custody.services import cases, items, storage
+from custody.services import accounts, cases, items, storage
 from custody.services.actions import item_actions
 from custody.services.items import ItemQuery
 from custody.services.overviews import item_overview
@@ -100,9 +98,7 @@ def _search_choices(form: ItemSearchForm, actor: Actor) -> None:
         [("", _("Any case"))] + [(str(c.id), f"{c.first_number} · {c.title}") for c in recent_cases]
     )
     # A centre operator is never a custodian.
-    agencies = db.session.scalars(
-        select(Agency).where(Agency.kind != AgencyKind.CENTRE_OPERATOR).order_by(Agency.kind, Agency.id)
-    )
+    agencies = [a for a in accounts.list_agencies(db.session) if a.kind is not AgencyKind.CENTRE_OPERATOR]
     form.custodian.choices = options(
         [("", _("Any custodian"))]
         + [

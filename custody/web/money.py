@@ -276,14 +276,7 @@ def confirm_claim(claim_id: int):
 
 
 def _claim_case(claim_id: int) -> int:
-    from custody.models.money import RestitutionClaim
-
-    row = db.session.get(RestitutionClaim, claim_id)
-    if row is None:
-        raise NotFound(
-            N_("Record not found, or not visible to your agency."), code="not_found.restitution_claim"
-        )
-    return row.case_id
+    return restitution.claim_case_id(db.session, claim_id)
 
 
 @bp.post("/cases/<int:case_id>/money/plans")

@@ -13,7 +13,7 @@ from custody.orm import utcnow
 from custody.printing import LedgerLine, RestitutionEntry, RestitutionList, SubLedger
 from custody.printing import restitution_list_pdf as build_restitution_list
 from custody.printing import sub_ledger_pdf as build_sub_ledger
-from custody.services import money, restitution
+from custody.services import accounts, money, restitution
 from custody.services.visibility import get_case
 
 from .helpers import confirmation_redirect, send_document
@@ -91,11 +91,7 @@ def restitution_list_pdf(plan_id: int):
     victims: dict[int, Victim] = {v.id: v for v in restitution.victims_of(db.session, actor, case.id)}
     ledgers = money.case_ledgers(db.session, actor, case.id)
     personal = _sees_personal_data(actor, case, ledgers)
-    approver = None
-    if plan.approved_by_id:
-        from custody.models.user import User
-
-        approver = db.session.get(User, plan.approved_by_id)
+    approver = accounts.users_by_id(db.session, plan.approved_by_id).get(plan.approved_by_id or 0)
     entries = []
     for line in plan.lines:
         victim_id = restitution.victim_id_of(line)
