@@ -29,6 +29,7 @@ from custody.domain.lifecycle import (
     RecipientRelation,
     WitnessKind,
 )
+from custody.services.corrections import TEXT_LIMITS
 
 from ..forms import MultiCheckboxField, options
 from ..lifecycle_forms import (
@@ -361,19 +362,8 @@ DETAIL_LABELS: dict[str, Any] = {
     "seal_no": _l("Seal no."),
 }
 
-TEXT_FIELD_LIMITS = {
-    "name": 200,
-    "unit": 16,
-    "features": 2000,
-    "specification": 200,
-    "condition_at_seizure": 500,
-    "source": 200,
-    "owner_name": 64,
-    "owner_id_no": 32,
-    "owner_contact": 64,
-    "measure_doc_no": 64,
-    "quantity": 32,
-}
+# The service's limits (one rule); a quantity is typed as text of at most 32 characters.
+TEXT_FIELD_LIMITS = {**TEXT_LIMITS, "quantity": 32}
 
 
 class FieldChoiceForm(FilterForm):
