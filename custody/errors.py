@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from custody.audit.recorder import record_event
 from custody.domain.enums import EventCategory, Outcome
-from custody.domain.errors import DomainError, InvalidInput, PermissionDenied
+from custody.domain.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from custody.domain.i18n import N_
 from custody.extensions import db
 
@@ -370,9 +370,17 @@ def handle_statement_error(error: StatementError):
     return handle_unexpected(error)
 
 
+INTEGER_KEY_MAX = 2**31 - 1  # most keys are INTEGER on PostgreSQL (64-bit on SQLite)
+
+
 def handle_out_of_range(error: Exception):
-    """A number too large for the database column (e.g. an id of 10^30): bad input, not a crash."""
+    """A number too large for the database column (e.g. an id of 10^30): bad input, not a crash.
+    A URL that names a record by a number its key column cannot hold names no record: 404."""
     db.session.rollback()
+    if any(isinstance(v, int) and v > INTEGER_KEY_MAX for v in (request.view_args or {}).values()):
+        return handle_domain_error(
+            NotFound(N_("Record not found, or not visible to your agency."), code="not_found.record")
+        )
     message = gettext("A number in the request is out of range.")
     if _is_api():
         return problem(422, gettext("Unprocessable input"), message, code="number_out_of_range")

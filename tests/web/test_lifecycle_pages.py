@@ -101,7 +101,9 @@ def test_another_agencys_records_are_a_readable_404(app):
         assert "记录不存在，或本单位无权查看" in page, url
     for url in (
         "/checkouts/99999999999999999999",
-        "/freezes/new/2147483648",
+        "/freezes/new/2147483648",  # beyond PostgreSQL's INTEGER keys: names no record
+        "/items/2147483648",
+        "/api/v1/items/2147483648",
         "/dispositions/new?item_ids=" + "9" * 21,
     ):
         assert prosecutor.get(url).status_code == 404, url
