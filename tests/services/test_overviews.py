@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from custody.domain import clock as app_clock
 from custody.domain.errors import NotFound
 from custody.extensions import db
-from custody.orm import utcnow
 from custody.services import cases, transfers
 from custody.services.overviews import case_overview, item_overview
 
@@ -18,7 +18,7 @@ def test_item_overview_shows_the_transfer_line_to_those_who_see_the_transfer(app
     case, [item] = stored_items(1)
     transfer = send_to_procuratorate(case, [item.id])
     db.session.refresh(item)
-    seen = item_overview(db.session, act("police_officer"), item, utcnow())
+    seen = item_overview(db.session, act("police_officer"), item, app_clock.now())
     assert [line.transfer_id for line in seen.transfer_lines] == [transfer.id]
     assert seen.pending_line is not None
     assert seen.pending_line.transfer_id == transfer.id
@@ -26,7 +26,7 @@ def test_item_overview_shows_the_transfer_line_to_those_who_see_the_transfer(app
     assert not item.overdue
     assert seen.freezes == []
     assert seen.proceeds is None
-    assert item_overview(db.session, act("auditor"), item, utcnow()).transfer_lines  # auditors see all
+    assert item_overview(db.session, act("auditor"), item, app_clock.now()).transfer_lines  # auditors see all
 
 
 def test_case_overview_lists_the_cases_records(app):
