@@ -208,10 +208,35 @@ def checkout_problem(
     raise ValueError(action)
 
 
+def offered_problem(
+    actor: Actor, checkout: Checkout, action: str, items: list[Item] | None = None
+) -> DomainError | None:
+    """Whether a page or the API offers ``action`` to ``actor``: ``checkout_problem``, except that a
+    return is offered when ``actor`` may take back at least one item still out (custody of a
+    check-out's items may have split since, by a partly accepted transfer: each holder's keeper takes
+    back their own)."""
+    items = [line.item for line in checkout.lines] if items is None else items
+    problem = checkout_problem(actor, checkout, action, items)
+    if action == "return" and problem is not None:
+        out = {line.item_id for line in checkout.lines if line.returned_at is None}
+        if any(checkout_problem(actor, checkout, action, [i]) is None for i in items if i.id in out):
+            return None
+    return problem
+
+
+def returnable_item_ids(actor: Actor, checkout: Checkout) -> list[int]:
+    """The items still out that ``actor`` may take back (their holder's keeper)."""
+    return [
+        line.item_id
+        for line in checkout.lines
+        if line.returned_at is None and checkout_problem(actor, checkout, "return", [line.item]) is None
+    ]
+
+
 def checkout_actions(actor: Actor, checkout: Checkout) -> list[str]:
     """The actions ``actor`` may take on ``checkout`` now (``CHECKOUT_ACTIONS``, in that order)."""
     items = [line.item for line in checkout.lines]
-    return [a for a in CHECKOUT_ACTIONS if checkout_problem(actor, checkout, a, items) is None]
+    return [a for a in CHECKOUT_ACTIONS if offered_problem(actor, checkout, a, items) is None]
 
 
 def _checkout_common(checkout: Checkout) -> dict[str, Any]:
@@ -445,6 +470,7 @@ def return_items(
     """归还 — the keeper checks what came back; damage, shortage or substitution is recorded. With
     ``confirmed_item_ids`` (the page always sends it) each item taken back must have been confirmed in
     hand, scanned or ticked (``domain/items.check_items_confirmed``; 422 ``items.unconfirmed``)."""
+    item_ids = None if item_ids is None else list(item_ids)
     condition = (condition or "").strip()
     if not condition:
         raise InvalidInput(N_("Record the condition on return."), fields={"condition": [N_("Required.")]})
@@ -454,7 +480,10 @@ def return_items(
     # Every item of the check-out, in id order: the last return also closes a pending extension,
     # whose events go on each item.
     every = _items_of(session, actor, checkout)
-    refuse_if(checkout_problem(actor, checkout, "return", every))
+    # The keeper's relation is asked of the items taken back only: custody of the others may have
+    # moved on (a partly accepted stage transfer), and their holder's keeper takes them back.
+    taken = every if item_ids is None else [i for i in every if i.id in set(item_ids)]
+    refuse_if(checkout_problem(actor, checkout, "return", taken))
     outstanding = {line.item_id: line for line in checkout.lines if line.returned_at is None}
     wanted = list(outstanding) if item_ids is None else list(dict.fromkeys(item_ids))
     unknown = [i for i in wanted if i not in outstanding]
@@ -644,7 +673,7 @@ def checkout_overview(session: Session, actor: Actor, checkout_id: int) -> Overv
         *(e.requested_by_id for e in checkout.extensions),
         *(e.decided_by_id for e in checkout.extensions),
     )
-    problems = {a: checkout_problem(actor, checkout, a, items) for a in CHECKOUT_ACTIONS}
+    problems = {a: offered_problem(actor, checkout, a, items) for a in CHECKOUT_ACTIONS}
     return Overview(checkout, problems, people, approval_opinion(session, checkout))
 
 

@@ -469,3 +469,38 @@ def test_a_check_out_that_is_over_says_so(app, ending):
         assert over.value.code == "checkout.closed"
         assert over.value.message == "The check-out is over."
         db.session.rollback()
+
+
+def test_each_holder_takes_back_their_own_when_custody_split_while_the_items_were_out(app):
+    """A stage transfer partly accepted while two items were out for appraisal: each holder's keeper
+    takes back its own item, and neither is blocked by the other's (found reviewing issue 16)."""
+    from custody.services import transfers
+
+    case, (kept, moved) = stored_items(2)
+    checkout = released([kept.id, moved.id])
+    transfer = send_to_procuratorate(case, [kept.id, moved.id])
+    transfers.sign_for(
+        db.session,
+        act("prosecutor"),
+        transfer.id,
+        accepted=[moved.id],
+        rejected={kept.id: "与照片不符"},
+        case_no="浦检刑诉〔2026〕1号",
+    )
+    db.session.commit()
+    police, procuratorate = act("police_keeper"), act("procuratorate_keeper")
+    assert checkouts.returnable_item_ids(police, checkout) == [kept.id]
+    assert checkouts.returnable_item_ids(procuratorate, checkout) == [moved.id]
+    assert "return" in checkouts.checkout_actions(police, checkout)
+    assert "return" in checkouts.checkout_actions(procuratorate, checkout)
+
+    with pytest.raises(PermissionDenied):
+        checkouts.return_items(db.session, police, checkout.id, condition="完好", item_ids=[moved.id])
+    db.session.rollback()
+    checkouts.return_items(db.session, police, checkout.id, condition="完好", item_ids=[kept.id])
+    db.session.commit()
+    checkouts.return_items(db.session, procuratorate, checkout.id, condition="完好", item_ids=[moved.id])
+    db.session.commit()
+    assert db.session.get(Checkout, checkout.id).status is CheckoutStatus.RETURNED
+    assert db.session.get(Item, kept.id).location_state is LocationState.IN_STORAGE
+    assert db.session.get(Item, moved.id).location_state is LocationState.IN_STORAGE

@@ -253,8 +253,8 @@ def checkout_detail(checkout_id: int):
     forms["return"].item_ids.choices = options(
         (line.item_id, f"{line.item.label_code} {line.item.name}") for line in outstanding
     )
-    if page.posted != "return":
-        forms["return"].item_ids.data = [line.item_id for line in outstanding]
+    if page.posted != "return":  # ticked: what this keeper may take back (custody may have split)
+        forms["return"].item_ids.data = checkout_service.returnable_item_ids(actor, checkout)
     if page.posted != "release":
         forms["release"].released_to.data = checkout.counterparty.name
     status = 200
