@@ -111,12 +111,8 @@ def close_case(case, legal_basis: str = DROP_DECISION, reason: str = "不应追�
     return case
 
 
-def judge_case(case, item_ids=(), judgment_no: str = JUDGMENT_NO):
-    """Send the case to the procuratorate and on to the court (with ``item_ids``; by default the file
-    only, so the items stay with the police), and record the court's effective judgment."""
-    from custody.domain.clock import local_date
-
-    item_ids = list(item_ids)
+def handed_to_procuratorate(case, item_ids):
+    """The items sent with the case and signed for by the procuratorate: it holds them now."""
     transfer = send_to_procuratorate(case, item_ids)
     transfers.decide_lines(
         db.session,
@@ -127,6 +123,12 @@ def judge_case(case, item_ids=(), judgment_no: str = JUDGMENT_NO):
         case_no=f"浦检刑诉[2026]{case.id}号",
     )
     db.session.commit()
+
+
+def on_trial(case, item_ids=()):
+    """The case sent by the police to the procuratorate and indicted before the court (no judgment)."""
+    item_ids = list(item_ids)
+    handed_to_procuratorate(case, item_ids)
     indictment = transfers.propose_transfer(
         db.session,
         act("prosecutor"),
@@ -140,6 +142,15 @@ def judge_case(case, item_ids=(), judgment_no: str = JUDGMENT_NO):
         db.session, act("judge"), indictment.id, item_ids, accept=True, case_no=f"(2026)沪0115刑初{case.id}号"
     )
     db.session.commit()
+    return case
+
+
+def judge_case(case, item_ids=(), judgment_no: str = JUDGMENT_NO):
+    """Send the case to the procuratorate and on to the court (with ``item_ids``; by default the file
+    only, so the items stay with the police), and record the court's effective judgment."""
+    from custody.domain.clock import local_date
+
+    on_trial(case, item_ids)
     judgment = milestones.record_judgment(
         db.session, act("judge"), case.id, judgment_no=judgment_no, effective_on=local_date(app_clock.now())
     )

@@ -15,23 +15,9 @@ from custody.extensions import db
 from custody.models.item import Item
 from custody.services import checkouts, dispositions, transfers
 
-from ..factories import act, agency, judge_case, send_to_procuratorate, stored_items
+from ..factories import act, agency, handed_to_procuratorate, judge_case, stored_items
 
 LAB = checkouts.CounterpartyInput(name="上海市公安局物证鉴定中心", kind=checkouts.CounterpartyKind.LAB)
-
-
-def handed_to_procuratorate(case, item_ids):
-    """The items sent with the case and signed for by the procuratorate: it holds them now."""
-    transfer = send_to_procuratorate(case, item_ids)
-    transfers.decide_lines(
-        db.session,
-        act("prosecutor"),
-        transfer.id,
-        item_ids,
-        accept=True,
-        case_no=f"浦检刑诉[2026]{case.id}号",
-    )
-    db.session.commit()
 
 
 def test_out_of_place_lines_keep_the_acting_agencys_items():

@@ -22,52 +22,15 @@ from custody.models.transfer import Transfer
 from custody.services import checkouts, dispositions, judgment_orders, transfers
 
 from ..conftest import csrf_token
-from ..factories import act, agency, judge_case, send_to_procuratorate, stored_items
+from ..factories import (
+    act,
+    agency,
+    handed_to_procuratorate,
+    judge_case,
+    on_trial,
+    stored_items,
+)
 from ..helpers import fresh
-
-
-def handed_to_procuratorate(case, item_ids):
-    """The items sent with the case and signed for by the procuratorate: it holds them now."""
-    transfer = send_to_procuratorate(case, item_ids)
-    transfers.decide_lines(
-        db.session,
-        act("prosecutor"),
-        transfer.id,
-        item_ids,
-        accept=True,
-        case_no=f"浦检刑诉[2026]{case.id}号",
-    )
-    db.session.commit()
-
-
-def on_trial(case, item_ids=()):
-    """The case sent by the police to the procuratorate and indicted before the court (no judgment)."""
-    item_ids = list(item_ids)
-    transfer = send_to_procuratorate(case, item_ids)
-    transfers.decide_lines(
-        db.session,
-        act("prosecutor"),
-        transfer.id,
-        item_ids,
-        accept=True,
-        case_no=f"浦检刑诉[2026]{case.id}号",
-    )
-    db.session.commit()
-    indictment = transfers.propose_transfer(
-        db.session,
-        act("prosecutor"),
-        case_id=case.id,
-        to_agency_id=agency("PDFY").id,
-        kind=TransferKind.INDICTMENT,
-        item_ids=item_ids,
-    )
-    db.session.commit()
-    transfers.decide_lines(
-        db.session, act("judge"), indictment.id, item_ids, accept=True, case_no=f"(2026)沪0115刑初{case.id}号"
-    )
-    db.session.commit()
-    return case
-
 
 # -- 1. the judgment on the case page ----------------------------------------------------------------
 
