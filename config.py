@@ -93,6 +93,8 @@ class Config:
         # Approving a disposal and exporting personal data need the user to have proved who they
         # are (second factor, or password without one) within this many minutes.
         self.CUSTODY_REAUTH_MINUTES = _int(env, "CUSTODY_REAUTH_MINUTES", 5)
+        # /healthz asks the database at most this often per process (custody/health.py); 0: every time.
+        self.CUSTODY_HEALTH_PROBE_MS = _int(env, "CUSTODY_HEALTH_PROBE_MS", 1000)
         self.CUSTODY_TOKEN_TTL_HOURS = _int(env, "CUSTODY_TOKEN_TTL_HOURS", 24 * 30)
         # The law's "及时" (docs/DEADLINES.md): when the procuratorate's and court's check-in reminder
         # appears, and how long items may stay held after a case closed before the alert.
@@ -186,6 +188,7 @@ class TestingConfig(Config):
         self.SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"
         self.SQLALCHEMY_DATABASE_URI = "sqlite://"  # the test fixtures always override this
         self.CUSTODY_HOLIDAY_CALENDAR = False  # see Config: tests get the calendar's overrides only
+        self.CUSTODY_HEALTH_PROBE_MS = 0  # every /healthz asks the database (custody/health.py)
 
 
 class ProductionConfig(Config):

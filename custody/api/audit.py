@@ -22,7 +22,7 @@ from custody.errors import translate
 from custody.extensions import db
 from custody.models.ledger import Checkpoint
 
-from .common import Schema, paginate
+from .common import Schema, dumper, paginate
 from .schemas import PageQuerySchema
 
 blp = Blueprint(
@@ -87,7 +87,9 @@ class CheckpointSchema(Schema):
         },
     )
     cosignatures = ma.fields.Function(
-        lambda c: CosignatureSchema(many=True).dump(c.cosignatures) if not isinstance(c, dict) else [],
+        lambda c: (
+            dumper(CosignatureSchema, many=True).dump(c.cosignatures) if not isinstance(c, dict) else []
+        ),
         metadata={"description": "the witnesses' cosignatures (cosignature/v1)"},
     )
 

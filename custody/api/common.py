@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 import flask_smorest
@@ -158,6 +159,13 @@ class AgencyRefSchema(Schema):
     code = ma.fields.Str()
     name = ma.fields.Str()
     kind = ma.fields.Enum(AgencyKind, by_value=True)
+
+
+@cache
+def dumper(schema: type[Schema], *, many: bool = False) -> Schema:
+    """One instance per schema and shape, made on first use: a schema keeps no state between dumps,
+    and building one (its fields deep-copied) cost more than dumping a record with it (issue 15)."""
+    return schema(many=many)
 
 
 def paginate(session: Session, stmt: Select[Any], pagination: PaginationParameters) -> list[Any]:

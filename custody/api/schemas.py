@@ -41,7 +41,17 @@ from custody.services.actions import (
     transfer_actions,
 )
 
-from .common import AgencyRefSchema, AwareDateTime, Computed, Date, DecimalString, FilePart, Int, Schema
+from .common import (
+    AgencyRefSchema,
+    AwareDateTime,
+    Computed,
+    Date,
+    DecimalString,
+    FilePart,
+    Int,
+    Schema,
+    dumper,
+)
 
 
 def _enum(cls: type, **kwargs: Any) -> ma.fields.Enum:
@@ -574,12 +584,12 @@ class ItemSchema(Schema):
             .order_by(FreezeOrder.id)
             .options(joinedload(FreezeOrder.renewals))
         ).unique()
-        return FreezeSchema(many=True).dump(rows)
+        return dumper(FreezeSchema, many=True).dump(rows)
 
     def dump_corrections(self, item: Any) -> list[dict[str, Any]]:
         from .lifecycle_schemas import CorrectionSchema
 
-        return CorrectionSchema(many=True).dump(item.corrections)  # loaded with the item where shown
+        return dumper(CorrectionSchema, many=True).dump(item.corrections)  # loaded with the item where shown
 
     def dump_owner(self, item: Any) -> dict[str, Any]:
         full = _item_full_personal(item)
@@ -594,7 +604,7 @@ class ItemSchema(Schema):
         location = item.storage_location
         return {
             "state": item.location_state.value,
-            "storage": StorageRefSchema().dump(location) if location else None,
+            "storage": dumper(StorageRefSchema).dump(location) if location else None,
             "external": {
                 "kind": item.external_kind.value,
                 "place": item.external_place,
@@ -729,7 +739,7 @@ class CheckInReceiptSchema(Schema):
     received_at = ma.fields.AwareDateTime()
     location = ma.fields.Nested(CheckInReceiptLocationSchema)
     items = ma.fields.Function(
-        lambda receipt: ItemSummarySchema(many=True).dump([line.item for line in receipt.lines])
+        lambda receipt: dumper(ItemSummarySchema, many=True).dump([line.item for line in receipt.lines])
     )
     pdf_url = ma.fields.Function(lambda receipt: f"/storage/check-ins/{receipt.receipt_no}.pdf")
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from custody.audit.recorder import record_event
@@ -435,17 +436,24 @@ def _with_user(credential: type[LoginSession] | type[ApiToken]) -> Any:
     )
 
 
+@cache
+def _credential_by_hash(credential: type[LoginSession] | type[ApiToken]) -> Any:
+    """The one statement that authenticates a request, built once per process: building its loader
+    options cost more than running it (issue 15)."""
+    return (
+        select(credential)
+        .where(credential.secret_hash == bindparam("secret_hash"))
+        .options(_with_user(credential))
+    )
+
+
 def load_login_session(
     session: Session, secret: str, *, max_age: timedelta, now: datetime | None = None
 ) -> User | None:
     """The user of a live login session, or None if it was revoked, expired or disabled."""
     now = now or utcnow()
     login = (
-        session.scalars(
-            select(LoginSession)
-            .where(LoginSession.secret_hash == secret_hash(secret))
-            .options(_with_user(LoginSession))
-        )
+        session.scalars(_credential_by_hash(LoginSession), {"secret_hash": secret_hash(secret)})
         .unique()
         .first()
     )
@@ -525,11 +533,7 @@ class TokenCheck:
 def load_token(session: Session, secret: str, *, now: datetime | None = None) -> TokenCheck:
     now = now or utcnow()
     token = (
-        session.scalars(
-            select(ApiToken).where(ApiToken.secret_hash == secret_hash(secret)).options(_with_user(ApiToken))
-        )
-        .unique()
-        .first()
+        session.scalars(_credential_by_hash(ApiToken), {"secret_hash": secret_hash(secret)}).unique().first()
     )
     if token is None:
         return TokenCheck(None, "unknown")

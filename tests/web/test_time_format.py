@@ -20,6 +20,27 @@ def test_times_are_unambiguous_and_the_same_in_chinese_and_english(app):
                 assert local_time(None) == "—"
 
 
+def test_times_are_written_exactly_as_babel_writes_the_two_patterns(app):
+    """local_time writes the two digit-only patterns itself (issue 15): the same text as Babel's
+    formatter, naive moments read as UTC, across a day boundary, an early year and a leap day."""
+    from flask_babel import format_datetime
+
+    from custody.i18n import TIME_PATTERNS
+
+    moments = [
+        datetime(2026, 12, 31, 16, 0, 0, tzinfo=UTC),  # 00:00 on New Year's Day in Shanghai
+        datetime(2028, 2, 28, 23, 59, 59),  # naive: UTC
+        datetime(987, 6, 5, 4, 3, 2, tzinfo=UTC),
+        datetime(2026, 3, 8, 1, 2, 3, 999999, tzinfo=UTC),
+    ]
+    with app.test_request_context():
+        for locale in ("zh_CN", "en"):
+            with force_locale(locale):
+                for moment in moments:
+                    for fmt, pattern in TIME_PATTERNS.items():
+                        assert local_time(moment, fmt) == format_datetime(moment, pattern)
+
+
 def test_record_pages_show_times_without_seconds(app):
     import re
     from datetime import timedelta
