@@ -74,9 +74,35 @@ def login_headers(client: Any, username: str, *, page: bool) -> dict[str, str]:
     return {}
 
 
+def show_sql(op: Operation, app: Any, cookie_clients: dict[str, Any]) -> None:
+    """Send the operation's first request once and print each statement it issues (shortened)."""
+    from sqlalchemy import event
+
+    from custody.extensions import db
+
+    statements: list[str] = []
+
+    def collect(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", collect)
+    try:
+        request = op.requests[-1] if op.pooled else op.requests[0]
+        headers = dict(request.headers)
+        client = cookie_clients.get(headers.pop("X-Client", ""), app.test_client())
+        client.open(request.path, method=request.method, headers=headers, json=request.body)
+    finally:
+        event.remove(engine, "before_cursor_execute", collect)
+    print(f"-- {op.name}: {len(statements)} statements")
+    for statement in statements:
+        print(f"   {statement[:300]}")
+
+
 def run(op: Operation, app: Any, cookie_clients: dict[str, Any], n: int, top: int) -> None:
     requests = op.requests if op.pooled else [op.requests[i % len(op.requests)] for i in range(n)]
-    requests = requests[:n]
+    requests = requests[: n - 1] if op.pooled else requests[:n]  # (a pooled op's last one went to --sql)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     bad = 0
@@ -105,6 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument(
         "--top", type=int, default=0, help="also print the N functions with most cumulative time"
+    )
+    parser.add_argument(
+        "--sql", action="store_true", help="also print the SQL of each operation's first request"
     )
     parser.add_argument("--only", type=lambda s: {x.strip() for x in s.split(",")}, default=None)
     args = parser.parse_args(argv)
@@ -150,6 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     for op in operations(prepared, auth):
         if args.only and op.name.split(" ")[0] not in args.only and op.name not in args.only:
             continue
+        if args.sql:
+            show_sql(op, app, cookie_clients)
         run(op, app, cookie_clients, args.requests, args.top)
 
 

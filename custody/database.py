@@ -84,6 +84,8 @@ def _will_write() -> bool:
 
     if not has_request_context():
         return False
+    if g.get("custody_committed") and g.get("custody_answering"):
+        return False  # the view has committed and returned: its answer's lazy loads only read
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         return True
     if g.get("custody_committed"):
@@ -93,6 +95,15 @@ def _will_write() -> bool:
         getattr(view, "custody_writes", False)
         or getattr(getattr(view, "view_class", None), "custody_writes", False)
     )
+
+
+def answering() -> None:
+    """The API view has returned what it answers: any transaction the request opens from now on (the
+    answer's lazy loads, after the view committed) only reads, and on SQLite must not queue for the
+    write lock — nor hold it while the answer is serialised (issue 15)."""
+    from flask import g
+
+    g.custody_answering = True
 
 
 def outside_transaction(session: OrmSession, work: Callable[[], T]) -> T:

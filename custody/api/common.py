@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, wraps
 from typing import Any
 
 import flask_smorest
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
+from custody.database import answering
 from custody.domain.enums import AgencyKind
 from custody.domain.i18n import N_
 from custody.text import clean_data, nesting_depth
@@ -128,6 +129,23 @@ class Blueprint(flask_smorest.Blueprint):
     whose schema holds both the ``FilePart`` fields and the text fields."""
 
     ARGUMENTS_PARSER = MultipartParser()
+
+    def response(self, status_code: Any, schema: Any = None, **kwargs: Any) -> Any:
+        """flask-smorest's ``response``; once the view returns, the request only answers
+        (``database.answering``): a write view's answer is read after its commit without taking
+        SQLite's write lock again."""
+        decorate = super().response(status_code, schema, **kwargs)
+
+        def decorator(view: Any) -> Any:
+            @wraps(view)
+            def answered(*args: Any, **kw: Any) -> Any:
+                result = view(*args, **kw)
+                answering()
+                return result
+
+            return decorate(answered)
+
+        return decorator
 
 
 class Computed(ma.fields.Nested):

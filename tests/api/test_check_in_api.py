@@ -3,6 +3,8 @@ a scanned batch goes in whole or is refused line by line before anything is writ
 
 from __future__ import annotations
 
+import pytest
+
 from custody.models.audit import AuditEvent
 from custody.models.item import Item
 
@@ -70,3 +72,33 @@ def test_batch_check_in_names_each_refused_line_and_writes_nothing(api):
     assert (
         api.post("police_officer", "/check-ins", {"label_codes": ["X"], "location_id": 1}).status_code == 403
     )
+
+
+def test_the_answer_after_the_commit_does_not_take_the_write_lock_again(api, app):
+    """On SQLite a writing request takes the write lock with its first statement (BEGIN IMMEDIATE);
+    what its answer reads after the commit (the item's seizure list, attachments, corrections) is
+    read in an ordinary transaction, so other writers do not queue behind the serialisation."""
+    from sqlalchemy import event
+
+    from custody.extensions import db
+
+    _car, phone, bins = _setup(api)
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL takes row locks as it writes: there is no database-wide write lock")
+    begins: list[str] = []
+
+    def collect(conn, cursor, statement, *args) -> None:
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+
+    event.listen(engine, "before_cursor_execute", collect)
+    try:
+        done = api.post("police_keeper", f"/items/{phone['id']}/check-in", {"location_id": bins["R3-A-01"]})
+    finally:
+        event.remove(engine, "before_cursor_execute", collect)
+    assert done.status_code == 200, done.json
+    assert done.json["seizure_list"]["id"] == phone["seizure_list"]["id"]
+    assert done.json["location"]["state"] == "in_storage"
+    assert begins == ["BEGIN IMMEDIATE", "BEGIN"]
