@@ -784,7 +784,7 @@ def _read_log(  # noqa: C901 — one loop, inlined on purpose (speed): see its d
     sha256, string, scan, encode, canonical = hashlib.sha256, _STRING, _SCAN, _ENCODE, _CANONICAL
     stored_stamp, valid_days = _STORED_STAMP.fullmatch, _VALID_DAYS
     fold = replay.add if replay is not None else None
-    add = chains.add
+    add, heads, genesis = chains.add, chains.heads, (0, GENESIS_HASH)
     actors: dict[str, tuple[Any, str]] = {}
     leaves: list[bytes] = []
     events = 0
@@ -933,7 +933,19 @@ def _read_log(  # noqa: C901 — one loop, inlined on purpose (speed): see its d
                     log_index=log_index,
                     event_id=event_id,
                 )
-            if item_id is not None or item_seq is not None:  # _Chains.add does nothing otherwise
+            if item_id is not None:
+                seq, previous = heads.get(item_id, genesis)
+                if item_seq == seq + 1 and prev_hash == previous and type(stored_hash) is str:
+                    heads[item_id] = (item_seq, stored_hash)  # _Chains.add of a link that follows
+                else:  # _Chains.add reports what does not follow
+                    add(
+                        event_id,
+                        item_id,
+                        item_seq,
+                        prev_hash,
+                        stored_hash if isinstance(stored_hash, str) else digest,
+                    )
+            elif item_seq is not None:  # _Chains.add does nothing for an event of no item without one
                 add(
                     event_id,
                     item_id,

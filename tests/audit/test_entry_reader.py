@@ -332,3 +332,26 @@ def test_every_stored_instant_reads_as_before_and_an_altered_one_is_caught(app):
     assert fast == _reference(rows, MerkleFrontier())
     altered = {event_id for code, event_id, *_ in fast[0] if code == "event.altered"}
     assert altered == set(changed)
+
+
+def _chain(changes: dict[int, dict]) -> list[tuple]:
+    """Item 7's events 1–4, each naming the hash of the one before it; ``changes``: a link's row
+    altered after it was recorded (its hash and leaf those of the row as recorded)."""
+    rows, previous = [], "0" * 64
+    for n in range(4):
+        recorded = {**VALID, "item_seq": n + 1, "prev_hash": previous, "data": json.dumps({"n": n})}
+        rows.append(_log_row(n, {**recorded, **changes.get(n, {})}, digest_of=recorded))
+        previous = rows[-1][4]
+    return rows
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {1: {"item_seq": 5}}, {1: {"prev_hash": "0" * 64}}, {2: {"item_id": 8}}, {1: {"item_id": None}}],
+    ids=["intact", "a number changed", "a link changed", "moved to another item", "taken out of the item"],
+)
+def test_an_item_chain_reads_as_the_slow_reading_does(changes):
+    rows = _chain(changes)
+    assert _fast(rows, MerkleFrontier(), False) == _reference(rows, MerkleFrontier())
+    if not changes:
+        assert _fast(rows, MerkleFrontier(), False)[0] == []
