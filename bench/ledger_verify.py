@@ -11,28 +11,36 @@ Then it runs ``verify_ledger`` — what ``flask custody verify-audit`` runs — 
 hashes the very same canonical bytes with raw SHA-256, and prints both throughputs.
 
 Figures (issue 15; 200,401 events, 200 items, 3 checkpoints; 2 cores shared with other jobs,
-so wall-clock times vary by up to 2× from run to run — CPU seconds are steadier. The old code
-(before) and the new (after) were run alternately on the same two databases, twice each):
+so wall-clock times vary by up to 2× from run to run — CPU seconds are steadier). The version
+before (main at 35d5539) and this one were run alternately on the same two databases, twice each,
+under a load average of about four on the two cores; in brackets, per CPU-second of the verifying
+process:
 
 ============  ===================================  ===================================
 engine        before: events/s (per CPU-second)    after: events/s (per CPU-second)
 ============  ===================================  ===================================
-SQLite        18,128 / 19,176  (19.6k / 20.0k)     56,717 / 62,964  (60.0k / 67.3k)
-PostgreSQL    13,655 / 13,956  (16.1k / 16.1k)     44,061 / 43,641  (59.6k / 57.5k)
+SQLite        30,163 / 33,565  (46.6k / 50.6k)     46,022 / 67,402  (69.0k / 72.7k)
+PostgreSQL    20,990 / 25,692  (35.3k / 44.2k)     44,452 / 48,157  (85.3k / 90.1k)
 ============  ===================================  ===================================
 
-(Under heavier load earlier, the same databases gave 10.9k → 71k events/s on SQLite and
-6.1–9.2k → 34k on PostgreSQL; a whole run of this script on a fresh SQLite database then gave
-52,638 events/s.) Raw SHA-256 of the entries runs at about 0.6M–1.5M events/s here, entry + leaf
-+ tree hashing at about 190k–480k: what remains is reading the rows (about a
-fifth of the time), decoding and re-serialising each event's JSON ``data``, the item chains and
-the replay of the live rows. What made the difference (custody/audit/verification.py):
-``EntryReader`` assembles the canonical bytes field by field with the very encoder
-``canonical_bytes`` uses instead of ``build_entry`` + ``json.dumps`` of a dict, decodes each
-distinct actor snapshot once and formats SQLite's stored timestamps by slicing (anything
-unusual goes to ``entry_and_bytes``, which decides as before); the log is read from the driver's
-cursor a batch at a time, with no ORM rows (fetched ahead in a thread on PostgreSQL), and with
-the JSON columns as their stored text.
+(Under a load of five, an earlier round of the same comparison, before the chain links were
+inlined, gave 26–29k → 39–40k events/s on SQLite and 19–20k → 33–41k on PostgreSQL, 35–37k →
+71–81k per CPU-second there. With less load, the version before gave 57–63k events/s on SQLite
+and 44k on PostgreSQL, the first version 18–19k and 14k.) Raw SHA-256 of the entries runs at about 0.6M–1.5M events/s here,
+entry + leaf + tree hashing at about 190k–480k. Where the time went before (cProfile on
+PostgreSQL): the reader's Python work per event — formatting the driver's datetimes (a fifth of
+it), decoding and re-encoding the JSON ``data`` through ``json.loads`` and ``JSONEncoder.encode``
+(which build a C encoder per call), building an entry for every event, a dozen function calls;
+then reading the rows (about a fifth, in a thread of its own), the replay, the hashing. What made
+the difference (custody/audit/verification.py, ``_read_log``): one loop with the reading inlined;
+on PostgreSQL the server writes each timestamp's canonical text (``to_char`` of the stored instant
+in UTC, years 1000–9998; the stored value beside it otherwise, for the general path); the C JSON
+scanner and encoder called directly; an entry built only for the events the replay folds; a link
+that follows its item's chain taken in the loop; the leaves handed to the Merkle frontier a batch
+at a time. Anything the loop does not read exactly as ``entry_and_bytes`` would goes to it, which
+decides as before. What remains: the loop's own work (unpacking a row, assembling the bytes), three
+SHA-256 per event, reading the rows (on PostgreSQL in the fetching thread, plus the server's
+work), the replay.
 """
 
 from __future__ import annotations

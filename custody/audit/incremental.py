@@ -174,7 +174,8 @@ def verify_since_mark(
     touched = {row.item_id for row in rows if isinstance(row.item_id, int)}
     chains = _Chains(problem)
     chains.heads.update(_heads_before(session, touched, mark.log_size))
-    _read_log(rows, frontier, wanted, roots, chains, problem, report)
+    server_stamps = session.connection().dialect.name == "postgresql"
+    _read_log(rows, frontier, wanted, roots, chains, problem, report, server_stamps=server_stamps)
 
     # 3. Signed checkpoints past the mark; one of them covers the mark's own event.
     _check_stored_checkpoints(settings, checkpoints, roots, report.log_size, problem)

@@ -373,8 +373,23 @@ class MerkleFrontier:
         self._size += 1
 
     def extend(self, leaf_hashes: Iterable[bytes]) -> None:
-        for value in leaf_hashes:
-            self.append(value)
+        """``append`` each of ``leaf_hashes`` in turn (inlined: the verifier appends every leaf)."""
+        size, hashes = self._size, self._hashes
+        pop, push, sha256, node = hashes.pop, hashes.append, _sha256, NODE_PREFIX
+        try:
+            for value in leaf_hashes:
+                if type(value) is not bytes or len(value) != HASH_SIZE:
+                    if not _is_hash(value):
+                        raise ValueError(f"a leaf hash must be {HASH_SIZE} bytes")
+                    value = bytes(value)
+                bits = size
+                while bits & 1:
+                    value = sha256(node + pop() + value).digest()
+                    bits >>= 1
+                push(value)
+                size += 1
+        finally:
+            self._size = size  # the leaves appended before a bad one stay appended, as with append
 
     def root(self) -> bytes:
         """MTH of the tree so far (``EMPTY_ROOT`` when empty)."""

@@ -261,23 +261,31 @@ class Replay:
 
     def add(self, entry: Mapping[str, Any], event_id: int | None = None) -> None:
         """Fold one event (its hashed entry). Security and administration events change no record."""
-        if entry.get("outcome") != "success" or entry.get("category") not in ("custody", "case"):
+        if entry.get("outcome") != "success" or entry.get("category") not in _FOLDED:
             return
         data = entry.get("data")
-        if not isinstance(data, dict):
-            data = {}
+        if type(data) is not dict:
+            data = data if isinstance(data, dict) else {}
         action = entry.get("action")
-        if isinstance(action, str) and action.startswith("money.") and "movement_id" in data:
+        if "movement_id" in data and isinstance(action, str) and action.startswith("money."):
             _money_movement(self, entry, data, event_id)
-        item_id = _id(entry.get("item_id"))
+        item_id = entry.get("item_id")
+        if type(item_id) is not int:  # _id's usual case first
+            item_id = _id(item_id)
         if item_id is not None:
-            item = self.record(ITEM, item_id, event_id)
-            case_id = _id(entry.get("case_id"))
-            item.fields["case_id"] = case_id
+            item = self.records[ITEM].get(item_id)
+            if item is None:
+                item = self.record(ITEM, item_id, event_id)
+            else:  # self.record, inlined for an item seen before
+                item.events += 1
+            case_id = entry.get("case_id")
+            item.fields["case_id"] = case_id if type(case_id) is int else _id(case_id)
             handler = _ITEM_HANDLERS.get(action)  # type: ignore[arg-type]
             if handler is not None:
                 handler(self, item, entry, data, event_id)
-            _apply_after(item, data.get("after"))
+            after = data.get("after")
+            if after is not None:
+                _apply_after(item, after)
             return
         if entry.get("object_type") == "case" or action in _CASE_HANDLERS:
             case_handler = _CASE_HANDLERS.get(action)  # type: ignore[arg-type]
@@ -287,6 +295,9 @@ class Replay:
             case = self.record(CASE, case_id, event_id)
             if case_handler is not None:
                 case_handler(self, case, entry, data, event_id)
+
+
+_FOLDED = ("custody", "case")  # the categories whose successful events are folded
 
 
 # -- item events ----------------------------------------------------------------------------------

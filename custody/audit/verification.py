@@ -28,8 +28,8 @@ from datetime import UTC, date, datetime
 from itertools import chain
 from typing import Any, Protocol
 
+from sqlalchemy import DateTime, Select, String, false, func, select, type_coerce
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy import Select, String, false, func, select, type_coerce
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -180,6 +180,56 @@ def _stored_json(element: _StoredJSON, compiler: Any, **kw: Any) -> str:
 @compiles(_StoredJSON, "postgresql")
 def _stored_json_postgresql(element: _StoredJSON, compiler: Any, **kw: Any) -> str:
     return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+
+
+# PostgreSQL writes the canonical text of a timestamp itself (what ``format_timestamp`` writes of
+# the datetime the driver would load, without the Z) for the years every step agrees on; outside
+# them the row carries the stored value (``_RawStamp``) and the slow path decides, as before.
+_STAMP_RANGE = "{0} >= TIMESTAMPTZ '1000-01-01 00:00:00+00' AND {0} < TIMESTAMPTZ '9999-12-31 00:00:00+00'"
+
+
+class _UtcStamp(FunctionElement[str]):
+    """A timestamp column as the canonical form's text: on PostgreSQL ``to_char`` of the stored
+    instant in UTC (NULL outside ``_STAMP_RANGE``); elsewhere (SQLite) the text stored, which the
+    reader checks."""
+
+    type = String()
+    name = "utc_stamp"
+    inherit_cache = True
+
+
+@compiles(_UtcStamp)
+def _utc_stamp(element: _UtcStamp, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(_UtcStamp, "postgresql")
+def _utc_stamp_postgresql(element: _UtcStamp, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return (
+        f"CASE WHEN {_STAMP_RANGE.format(column)} "
+        f"THEN to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') END"
+    )
+
+
+class _RawStamp(FunctionElement[Any]):
+    """The stored timestamp where ``_UtcStamp`` is NULL (PostgreSQL, outside its range), as the
+    driver loads it; NULL otherwise (and always on SQLite, whose ``_UtcStamp`` is the stored text)."""
+
+    type = DateTime(timezone=True)
+    name = "raw_stamp"
+    inherit_cache = True
+
+
+@compiles(_RawStamp)
+def _raw_stamp(element: _RawStamp, compiler: Any, **kw: Any) -> str:
+    return "NULL"
+
+
+@compiles(_RawStamp, "postgresql")
+def _raw_stamp_postgresql(element: _RawStamp, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"CASE WHEN {_STAMP_RANGE.format(column)} THEN NULL ELSE {column} END"
 
 
 def _event_columns() -> list[Any]:
@@ -527,7 +577,17 @@ def verify_ledger(
     if connection.dialect.name == "postgresql":  # the server reads the next rows meanwhile
         batches = _fetched_ahead(batches)
     rows = chain.from_iterable(batches)
-    _read_log(rows, frontier, wanted, roots, chains, problem, report, replay)
+    _read_log(
+        rows,
+        frontier,
+        wanted,
+        roots,
+        chains,
+        problem,
+        report,
+        replay,
+        server_stamps=connection.dialect.name == "postgresql",
+    )
 
     # 2. Every event in the log exactly once.
     _check_every_event_logged_once(session, problem)
@@ -635,13 +695,19 @@ def _read_exported(against: object | None, problem: _Collector) -> SignedCheckpo
 
 
 def _log_statement() -> Select[Any]:
-    """The log entries in order, each with its event's columns as stored (none: the event is gone)."""
+    """The log entries in order, each with its event's columns as stored (none: the event is gone);
+    the timestamps as ``_UtcStamp`` writes them, then their stored values where it does not."""
+    columns = _event_columns()
+    for position, name in enumerate(ENTRY_COLUMNS, start=2):
+        if name in _TIMES:
+            columns[position] = _UtcStamp(getattr(AuditEvent, name)).label(name)
     return (
         select(
             LogEntry.log_index,
             LogEntry.event_id.label("logged_event_id"),
             LogEntry.leaf_hash,
-            *_event_columns(),
+            *columns,
+            *(_RawStamp(getattr(AuditEvent, name)).label(f"{name}_raw") for name in _TIMES),
         )
         .select_from(LogEntry)
         .outerjoin(AuditEvent, AuditEvent.id == LogEntry.event_id)
@@ -650,7 +716,30 @@ def _log_statement() -> Select[Any]:
 
 
 # A row of _log_statement by name (the slow path's); the fast one unpacks it.
-_LogRow = namedtuple("_LogRow", ["log_index", "logged_event_id", "leaf_hash", "id", "hash", *ENTRY_COLUMNS])  # type: ignore[misc]
+_LogRow = namedtuple(  # type: ignore[misc]
+    "_LogRow",
+    [
+        "log_index",
+        "logged_event_id",
+        "leaf_hash",
+        "id",
+        "hash",
+        *ENTRY_COLUMNS,
+        *(f"{n}_raw" for n in _TIMES),
+    ],
+)
+
+
+def _slow_log_row(row: Any) -> Any:
+    """A row of ``_log_statement`` as ``entry_and_bytes`` reads it: each timestamp's stored value
+    where PostgreSQL did not write its text."""
+    row = _LogRow._make(row)
+    if row.occurred_at_raw is not None or row.recorded_at_raw is not None:
+        row = row._replace(
+            occurred_at=row.occurred_at if row.occurred_at_raw is None else row.occurred_at_raw,
+            recorded_at=row.recorded_at if row.recorded_at_raw is None else row.recorded_at_raw,
+        )
+    return row
 
 
 class _LogTally(Protocol):
@@ -662,7 +751,15 @@ class _LogTally(Protocol):
     frontier: list[str]
 
 
-def _read_log(
+_SCAN = json.decoder.JSONDecoder().scan_once  # type: ignore[attr-defined]  # json.loads without surrounding space
+_ENCODE = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, json.JSONEncoder().default, _STRING, None, ":", ",", True, False, False
+)  # _CANONICAL's own C encoder (no cycle check: decoded JSON has no cycles), called directly
+_REPLAYED = replay_._FOLDED  # the categories Replay.add folds (of successful events)
+_FLUSH = 4096  # leaves appended to the frontier at a time
+
+
+def _read_log(  # noqa: C901 — one loop, inlined on purpose (speed): see its docstring
     rows: Iterable[Any],
     frontier: MerkleFrontier,
     wanted: set[int],
@@ -671,16 +768,52 @@ def _read_log(
     problem: _Collector,
     report: _LogTally,
     replay: Replay | None = None,
+    *,
+    server_stamps: bool = False,
 ) -> None:
-    """Log entries read in order from ``frontier.size`` on: no gap, each against its event (and
-    its item's chain; its entry into ``replay`` when given). Carries ``frontier`` forward, keeps
-    its root at the ``wanted`` sizes in ``roots``, and sets the report's events, log size, root
-    and frontier."""
+    """Log entries (rows of ``_log_statement``) read in order from ``frontier.size`` on: no gap,
+    each against its event (and its item's chain; its entry into ``replay`` when given). Carries
+    ``frontier`` forward, keeps its root at the ``wanted`` sizes in ``roots``, and sets the
+    report's events, log size, root and frontier. ``server_stamps``: the timestamps are
+    PostgreSQL's text of the stored instants (``_UtcStamp``), not SQLite's stored text.
+
+    The loop is ``EntryReader.read`` and ``_entry_leaf`` inlined, for speed: anything the fast
+    reading does not handle exactly as ``entry_and_bytes`` would goes to ``_entry_leaf``, which
+    decides as always. An entry is built only for the events ``replay`` folds."""
     expected_index = size = frontier.size
-    fast, append, add, sha256 = EntryReader().read, frontier.append, chains.add, hashlib.sha256
+    sha256, string, scan, encode, canonical = hashlib.sha256, _STRING, _SCAN, _ENCODE, _CANONICAL
+    stored_stamp, valid_days = _STORED_STAMP.fullmatch, _VALID_DAYS
     fold = replay.add if replay is not None else None
+    add, heads, genesis = chains.add, chains.heads, (0, GENESIS_HASH)
+    actors: dict[str, tuple[Any, str]] = {}
+    leaves: list[bytes] = []
+    events = 0
     for row in rows:
-        log_index, _, leaf_hash, event_id, stored_hash, *values = row  # _log_statement's columns
+        (
+            log_index,
+            _logged,
+            leaf_hash,
+            event_id,
+            stored_hash,
+            category,
+            action,
+            outcome,
+            raw_actor,
+            object_type,
+            object_id,
+            case_id,
+            item_id,
+            item_seq,
+            occurred,
+            recorded,
+            reason,
+            raw_data,
+            origin_ip,
+            user_agent,
+            prev_hash,
+            _occurred_raw,
+            _recorded_raw,
+        ) = row
         if log_index != expected_index:
             problem(
                 "log.gap",
@@ -690,26 +823,109 @@ def _read_log(
                 found=log_index,
             )
         expected_index = log_index + 1
-        try:  # EntryReader.fast, one call less
-            read = None if event_id is None else fast(*values)
-        except Exception:  # entry_and_bytes gives the verdict and its reason
-            read = None
-        if read is None:  # no event, or one only entry_and_bytes may judge
-            leaf = _entry_leaf(_LogRow._make(row), chains, problem, report, replay)
-        else:  # _entry_leaf's checks, in its order, on an event the fast reader has read
-            entry, data = read
-            report.events += 1
-            if fold is not None:
-                fold(entry, event_id)
-            digest = sha256(data).hexdigest()
+        text = None
+        if event_id is not None:
+            try:  # EntryReader.read: raises for anything it does not read like entry_and_bytes
+                if type(raw_actor) is str:
+                    known = actors.get(raw_actor)
+                    if known is None:
+                        if len(actors) >= _CACHED_ACTORS:
+                            actors.clear()
+                        decoded = json.loads(raw_actor)
+                        known = actors[raw_actor] = (decoded, canonical(decoded))
+                    actor, actor_json = known
+                elif raw_actor is None:
+                    actor, actor_json = None, "null"
+                else:
+                    raise _Slow
+                if raw_data == "{}":
+                    data, data_json = {}, "{}"
+                elif type(raw_data) is str:
+                    data, end = scan(raw_data, 0)
+                    if end != len(raw_data):
+                        raise _Slow  # surrounding space: json.loads decides
+                    data_json = "".join(encode(data, 0))
+                else:
+                    raise _Slow
+                if server_stamps:  # to_char of the stored instant; None outside its range
+                    if type(occurred) is not str or type(recorded) is not str:
+                        raise _Slow
+                    occurred_at, recorded_at = occurred, recorded
+                else:  # SQLite's stored text: checked as datetime.fromisoformat would
+                    if stored_stamp(occurred) is None:
+                        raise _Slow
+                    day = occurred[:10]
+                    if day not in valid_days:
+                        _valid_day(day)
+                    occurred_at = f"{day}T{occurred[11:]}"
+                    if recorded == occurred:
+                        recorded_at = occurred_at
+                    else:
+                        if stored_stamp(recorded) is None:
+                            raise _Slow
+                        day = recorded[:10]
+                        if day not in valid_days:
+                            _valid_day(day)
+                        recorded_at = f"{day}T{recorded[11:]}"
+                if (
+                    (case_id is not None and type(case_id) is not int)
+                    or (item_id is not None and type(item_id) is not int)
+                    or (item_seq is not None and type(item_seq) is not int)
+                ):
+                    raise _Slow
+                # canonical_bytes(build_entry(...)): the keys in sorted order, FORMAT_VERSION last.
+                # _STRING raises TypeError for anything but a str.
+                text = (
+                    f'{{"action":{string(action)},"actor":{actor_json},'
+                    f'"case_id":{"null" if case_id is None else case_id},'
+                    f'"category":{string(category)},"data":{data_json},'
+                    f'"item_id":{"null" if item_id is None else item_id},'
+                    f'"item_seq":{"null" if item_seq is None else item_seq},'
+                    f'"object_id":{"null" if object_id is None else string(object_id)},'
+                    f'"object_type":{"null" if object_type is None else string(object_type)},'
+                    f'"occurred_at":"{occurred_at}Z","origin":{{"ip":{"null" if origin_ip is None else string(origin_ip)},'
+                    f'"user_agent":{"null" if user_agent is None else string(user_agent)}}},'
+                    f'"outcome":{string(outcome)},"prev_hash":{"null" if prev_hash is None else string(prev_hash)},'
+                    f'"reason":{"null" if reason is None else string(reason)},'
+                    f'"recorded_at":"{recorded_at}Z","v":{FORMAT_VERSION}}}'
+                ).encode()
+            except Exception:  # entry_and_bytes gives the verdict and its reason
+                text = None
+        if text is None:  # no event, or one only entry_and_bytes may judge
+            leaf = _entry_leaf(_slow_log_row(row), chains, problem, report, replay)
+        else:  # _entry_leaf's checks, in its order, on an event read here
+            events += 1
+            if fold is not None and outcome == "success" and category in _REPLAYED:
+                fold(
+                    {
+                        "v": FORMAT_VERSION,
+                        "category": category,
+                        "action": action,
+                        "outcome": outcome,
+                        "actor": actor,
+                        "object_type": object_type,
+                        "object_id": object_id,
+                        "case_id": case_id,
+                        "item_id": item_id,
+                        "item_seq": item_seq,
+                        "occurred_at": occurred_at + "Z",
+                        "recorded_at": recorded_at + "Z",
+                        "reason": reason,
+                        "data": data,
+                        "origin": {"ip": origin_ip, "user_agent": user_agent},
+                        "prev_hash": prev_hash,
+                    },
+                    event_id,
+                )
+            digest = sha256(text).hexdigest()
             if digest != stored_hash:
                 problem(
                     "event.altered",
                     N_("Event %(event_id)s was altered: its content does not match its hash."),
                     event_id=event_id,
-                    item_id=entry["item_id"],
+                    item_id=item_id,
                 )
-            leaf = sha256(LEAF_PREFIX + data).digest()
+            leaf = sha256(LEAF_PREFIX + text).digest()
             if leaf.hex() != leaf_hash:
                 problem(
                     "log.leaf",
@@ -717,20 +933,48 @@ def _read_log(
                     log_index=log_index,
                     event_id=event_id,
                 )
-            add(
-                event_id,
-                entry["item_id"],
-                entry["item_seq"],
-                entry["prev_hash"],
-                stored_hash if isinstance(stored_hash, str) else digest,
-            )
-        append(leaf)
+            if item_id is not None:
+                seq, previous = heads.get(item_id, genesis)
+                if item_seq == seq + 1 and prev_hash == previous and type(stored_hash) is str:
+                    heads[item_id] = (item_seq, stored_hash)  # _Chains.add of a link that follows
+                else:  # _Chains.add reports what does not follow
+                    add(
+                        event_id,
+                        item_id,
+                        item_seq,
+                        prev_hash,
+                        stored_hash if isinstance(stored_hash, str) else digest,
+                    )
+            elif item_seq is not None:  # _Chains.add does nothing for an event of no item without one
+                add(
+                    event_id,
+                    item_id,
+                    item_seq,
+                    prev_hash,
+                    stored_hash if isinstance(stored_hash, str) else digest,
+                )
+        leaves.append(leaf)
         size += 1
         if size in wanted:
+            frontier.extend(leaves)
+            leaves.clear()
             roots[size] = frontier.root()
+        elif len(leaves) >= _FLUSH:
+            frontier.extend(leaves)
+            leaves.clear()
+    frontier.extend(leaves)
+    report.events += events
     report.log_size = frontier.size
     report.root = frontier.root()
     report.frontier = frontier.to_hex()
+
+
+def _valid_day(day: str) -> None:
+    """Raises for a day that does not exist (the slow path says so); remembers the others."""
+    date.fromisoformat(day)
+    if len(_VALID_DAYS) >= 100_000:
+        _VALID_DAYS.clear()
+    _VALID_DAYS.add(day)
 
 
 def _entry_leaf(
