@@ -441,25 +441,64 @@ class EntryReader:
             f'"prev_hash":{prev_json},"reason":{reason_json},'
             f'"recorded_at":"{recorded_at}Z","v":{FORMAT_VERSION}}}'
         )
-        entry = {
-            "v": FORMAT_VERSION,
-            "category": category,
-            "action": action,
-            "outcome": outcome,
-            "actor": actor,
-            "object_type": object_type,
-            "object_id": object_id,
-            "case_id": case_id,
-            "item_id": item_id,
-            "item_seq": item_seq,
-            "occurred_at": occurred_at + "Z",
-            "recorded_at": recorded_at + "Z",
-            "reason": reason,
-            "data": data,
-            "origin": {"ip": origin_ip, "user_agent": user_agent},
-            "prev_hash": prev_hash,
-        }
+        entry = _entry(
+            category,
+            action,
+            outcome,
+            actor,
+            object_type,
+            object_id,
+            case_id,
+            item_id,
+            item_seq,
+            occurred_at,
+            recorded_at,
+            reason,
+            data,
+            origin_ip,
+            user_agent,
+            prev_hash,
+        )
         return entry, text.encode("utf-8")
+
+
+def _entry(
+    category: str,
+    action: str,
+    outcome: str,
+    actor: Any,
+    object_type: Any,
+    object_id: Any,
+    case_id: Any,
+    item_id: Any,
+    item_seq: Any,
+    occurred_at: str,
+    recorded_at: str,
+    reason: Any,
+    data: Any,
+    origin_ip: Any,
+    user_agent: Any,
+    prev_hash: Any,
+) -> dict[str, Any]:
+    """The entry ``build_entry`` makes, from a log row's values (times as canonical text, no "Z")."""
+    return {
+        "v": FORMAT_VERSION,
+        "category": category,
+        "action": action,
+        "outcome": outcome,
+        "actor": actor,
+        "object_type": object_type,
+        "object_id": object_id,
+        "case_id": case_id,
+        "item_id": item_id,
+        "item_seq": item_seq,
+        "occurred_at": occurred_at + "Z",
+        "recorded_at": recorded_at + "Z",
+        "reason": reason,
+        "data": data,
+        "origin": {"ip": origin_ip, "user_agent": user_agent},
+        "prev_hash": prev_hash,
+    }
 
 
 def _signature(checkpoint: Checkpoint) -> bytes:
@@ -897,24 +936,24 @@ def _read_log(  # noqa: C901 — one loop, inlined on purpose (speed): see its d
             events += 1
             if fold is not None and outcome == "success" and category in _REPLAYED:
                 fold(
-                    {
-                        "v": FORMAT_VERSION,
-                        "category": category,
-                        "action": action,
-                        "outcome": outcome,
-                        "actor": actor,
-                        "object_type": object_type,
-                        "object_id": object_id,
-                        "case_id": case_id,
-                        "item_id": item_id,
-                        "item_seq": item_seq,
-                        "occurred_at": occurred_at + "Z",
-                        "recorded_at": recorded_at + "Z",
-                        "reason": reason,
-                        "data": data,
-                        "origin": {"ip": origin_ip, "user_agent": user_agent},
-                        "prev_hash": prev_hash,
-                    },
+                    _entry(
+                        category,
+                        action,
+                        outcome,
+                        actor,
+                        object_type,
+                        object_id,
+                        case_id,
+                        item_id,
+                        item_seq,
+                        occurred_at,
+                        recorded_at,
+                        reason,
+                        data,
+                        origin_ip,
+                        user_agent,
+                        prev_hash,
+                    ),
                     event_id,
                 )
             digest = sha256(text).hexdigest()
