@@ -454,7 +454,7 @@ def build_city(
                         quantity=1,
                         unit="件",
                         measure_doc_no="沪公扣字[2026]3号",
-                        seized_at=now - timedelta(days=2),
+                        seized_at=now - timedelta(hours=6),  # checked in within the 24 hours
                     ),
                 )
                 storage.check_in(session, keeper, stored.id, location_id=rng.choice(district.bins))
@@ -617,9 +617,38 @@ def measure_city(city: City, folder: Path, signing_key: str, repeat: int) -> dic
         "statistics (API)": lambda: ok(api.get("/api/v1/statistics", headers=keeper_api)),
         "ledger export (XLSX)": lambda: ok(keeper.get("/oversight/ledger/export?scope=agency&format=xlsx")),
     }
+
+    def first_bytes():
+        """The streamed CSV ledger up to its first chunk (the count, the header and the first rows)."""
+        response = keeper.get("/oversight/ledger/export?scope=agency&format=csv", buffered=False)
+        assert response.status_code == 200
+        next(iter(response.response))
+        response.close()
+
+    results["ledger export (CSV, first chunk)"] = first_bytes
     timings = {name: _timed(call, repeat) for name, call in results.items()}
+    # An export is as long as the ledger: its time per 1,000 rows is what should not grow.
+    rows = ledger_rows_exported(app)
+    timings["ledger export (XLSX, per 1,000 rows)"] = timings["ledger export (XLSX)"] / max(rows, 1) * 1000
     timings.update(verification(app))
     return timings
+
+
+def ledger_rows_exported(app) -> int:
+    """Rows of the keeper's agency ledger (district 1's police: the items in its custody)."""
+    from sqlalchemy import func, select
+
+    from custody.extensions import db
+    from custody.models.agency import Agency
+    from custody.models.item import Item
+
+    with app.app_context():
+        agency = select(Agency.id).where(Agency.code == "D01GA").scalar_subquery()
+        rows = db.session.scalar(
+            select(func.count()).select_from(Item).where(Item.custodian_agency_id == agency)
+        )
+        db.session.remove()
+    return rows or 0
 
 
 def verification(app) -> dict[str, float]:
@@ -647,7 +676,7 @@ def compare(args: argparse.Namespace) -> None:
             serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
         )
     ).decode()
-    work = Path(tempfile.mkdtemp(prefix="seed-scale-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="seed-scale-"))
     rows = []
     try:
         for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
@@ -655,7 +684,7 @@ def compare(args: argparse.Namespace) -> None:
             for label, total in (("small", round(10_000 * args.scale)), ("large", round(ITEMS * args.scale))):
                 folder = work / f"{engine}-{label}"
                 folder.mkdir(parents=True)
-                url = _database(engine, args.pg_url, f"custody_scale_{label}", folder)
+                url = _database(engine, args.pg_url, f"{args.pg_prefix}_{label}", folder)
                 print(f"[{engine}] {label}: {total:,} items", file=sys.stderr)
                 city = build_city(
                     url,
@@ -674,7 +703,8 @@ def compare(args: argparse.Namespace) -> None:
                 ratio = (small[name] / large[name]) if per_second else (large[name] / small[name])
                 rows.append((engine, name, small[name], large[name], ratio, small_city, large_city))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
     table = ["| engine | measure | small | large | large ÷ small (slowdown) |", "|---|---|---|---|---|"]
     for engine, name, small_value, large_value, ratio, sc, lc in rows:
         unit = "" if name.endswith("/s)") else " ms"
@@ -711,10 +741,18 @@ def main(argv: list[str] | None = None) -> None:
         "--pg-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
     )
+    cmp.add_argument(
+        "--pg-prefix",
+        default="custody_scale",
+        help="PostgreSQL databases <prefix>_small, <prefix>_large (dropped first)",
+    )
     cmp.add_argument("--scale", type=float, default=1.0)
     cmp.add_argument("--districts", type=int, default=DISTRICTS)
     cmp.add_argument("--repeat", type=int, default=7, help="timed requests per page (median)")
     cmp.add_argument("--markdown", type=Path)
+    cmp.add_argument(
+        "--work", type=Path, help="keep the SQLite cities and instance folders here (default: removed)"
+    )
     args = parser.parse_args(argv)
     if args.command == "build":
         from cryptography.hazmat.primitives import serialization
