@@ -561,7 +561,9 @@ def _timed(call, repeat: int) -> float:
     return stats.median(times)
 
 
-def measure_city(city: City, folder: Path, signing_key: str, repeat: int) -> dict[str, float]:
+def measure_city(
+    city: City, folder: Path, signing_key: str, repeat: int, *, verify: bool = True
+) -> dict[str, float]:
     import re
 
     from config import load_config
@@ -630,7 +632,8 @@ def measure_city(city: City, folder: Path, signing_key: str, repeat: int) -> dic
     # An export is as long as the ledger: its time per 1,000 rows is what should not grow.
     rows = ledger_rows_exported(app)
     timings["ledger export (XLSX, per 1,000 rows)"] = timings["ledger export (XLSX)"] / max(rows, 1) * 1000
-    timings.update(verification(app))
+    if verify:
+        timings.update(verification(app))
     return timings
 
 
@@ -684,6 +687,7 @@ def compare(args: argparse.Namespace) -> None:
             for label, total in (("small", round(10_000 * args.scale)), ("large", round(ITEMS * args.scale))):
                 folder = work / f"{engine}-{label}"
                 folder.mkdir(parents=True)
+                (folder / "bench_signing_key").write_text(key)  # for ``measure --verify``
                 url = _database(engine, args.pg_url, f"{args.pg_prefix}_{label}", folder)
                 print(f"[{engine}] {label}: {total:,} items", file=sys.stderr)
                 city = build_city(
@@ -697,14 +701,24 @@ def compare(args: argparse.Namespace) -> None:
                 measured[label] = (city, measure_city(city, folder, key, args.repeat))
                 for name, value in measured[label][1].items():
                     print(f"  {name:28} {value:10.1f}", file=sys.stderr)
-            (small_city, small), (large_city, large) = measured["small"], measured["large"]
-            for name in small:
-                per_second = name.endswith("/s)")
-                ratio = (small[name] / large[name]) if per_second else (large[name] / small[name])
-                rows.append((engine, name, small[name], large[name], ratio, small_city, large_city))
+            rows += ratio_rows(engine, measured)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
+    report(rows, args.markdown)
+
+
+def ratio_rows(engine: str, measured: dict[str, Any]) -> list[tuple[Any, ...]]:
+    (small_city, small), (large_city, large) = measured["small"], measured["large"]
+    rows = []
+    for name in small:
+        per_second = name.endswith("/s)")
+        ratio = (small[name] / large[name]) if per_second else (large[name] / small[name])
+        rows.append((engine, name, small[name], large[name], ratio, small_city, large_city))
+    return rows
+
+
+def report(rows: list[tuple[Any, ...]], markdown: Path | None) -> None:
     table = ["| engine | measure | small | large | large ÷ small (slowdown) |", "|---|---|---|---|---|"]
     for engine, name, small_value, large_value, ratio, sc, lc in rows:
         unit = "" if name.endswith("/s)") else " ms"
@@ -713,8 +727,46 @@ def compare(args: argparse.Namespace) -> None:
             f"| {small_value:,.1f}{unit} | {large_value:,.1f}{unit} | {ratio:.2f}{' ✗' if ratio > 1.5 else ''} |"
         )
     print("\n".join(table))
-    if args.markdown:
-        args.markdown.write_text("\n".join(table) + "\n")
+    if markdown:
+        markdown.write_text("\n".join(table) + "\n")
+
+
+def remeasure(args: argparse.Namespace) -> None:
+    """Time the pages again on the cities a ``compare --work DIR`` left (after a change to the app)."""
+    from sqlalchemy import create_engine, func, select
+    from sqlalchemy.engine import make_url
+
+    from config import normalise_database_url
+    from custody.models.audit import AuditEvent
+    from custody.models.case import Case
+    from custody.models.item import Item
+
+    measured = {}
+    for label in ("small", "large"):
+        folder = args.work / f"{args.engine}-{label}"
+        if args.engine == "sqlite":
+            url = f"sqlite:///{folder}/city.db"
+        else:
+            base = make_url(normalise_database_url(args.pg_url))
+            url = base.set(database=f"{args.pg_prefix}_{label}").render_as_string(hide_password=False)
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            first_case = select(func.min(Case.id)).where(Case.police_case_no.like("D01%")).scalar_subquery()
+            city = City(
+                url,
+                conn.scalar(select(func.count()).select_from(Item)) or 0,
+                conn.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+                [],
+                sample_item=conn.scalar(select(func.min(Item.id)).where(Item.case_id == first_case)) or 0,
+            )
+        engine.dispose()
+        key_file = folder / "bench_signing_key"
+        key = (key_file if key_file.exists() else folder / "ledger_signing_key").read_text().strip()
+        print(f"[{args.engine}] {label}: {city.items:,} items", file=sys.stderr)
+        measured[label] = (city, measure_city(city, folder, key, args.repeat, verify=args.verify))
+        for name, value in measured[label][1].items():
+            print(f"  {name:28} {value:10.1f}", file=sys.stderr)
+    report(ratio_rows(args.engine, measured), args.markdown)
 
 
 def _database(engine: str, pg_url: str, name: str, folder: Path) -> str:
@@ -753,8 +805,18 @@ def main(argv: list[str] | None = None) -> None:
     cmp.add_argument(
         "--work", type=Path, help="keep the SQLite cities and instance folders here (default: removed)"
     )
+    again = commands.add_parser("measure", help="time the pages again on the cities of compare --work")
+    again.add_argument("--engine", choices=("sqlite", "postgresql"), required=True)
+    again.add_argument("--work", type=Path, required=True)
+    again.add_argument("--pg-url", default=cmp.get_default("pg_url"))
+    again.add_argument("--pg-prefix", default="custody_scale")
+    again.add_argument("--repeat", type=int, default=7)
+    again.add_argument("--verify", action="store_true", help="run verify-audit too (needs the build's key)")
+    again.add_argument("--markdown", type=Path)
     args = parser.parse_args(argv)
-    if args.command == "build":
+    if args.command == "measure":
+        remeasure(args)
+    elif args.command == "build":
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
