@@ -564,6 +564,22 @@ def _timed(call, repeat: int) -> float:
 def measure_city(
     city: City, folder: Path, signing_key: str, repeat: int, *, verify: bool = True
 ) -> dict[str, float]:
+    app, results = page_calls(city, folder, signing_key)
+    timings = {name: _timed(call, repeat) for name, call in results.items()}
+    return finish(app, timings, verify)
+
+
+def finish(app, timings: dict[str, float], verify: bool) -> dict[str, float]:
+    # An export is as long as the ledger: its time per 1,000 rows is what should not grow.
+    rows = ledger_rows_exported(app)
+    timings["ledger export (XLSX, per 1,000 rows)"] = timings["ledger export (XLSX)"] / max(rows, 1) * 1000
+    if verify:
+        timings.update(verification(app))
+    return timings
+
+
+def page_calls(city: City, folder: Path, signing_key: str) -> tuple[Any, dict[str, Any]]:
+    """The app on ``city`` and, for each measured page, a call that sends its request once."""
     import re
 
     from config import load_config
@@ -628,13 +644,7 @@ def measure_city(
         response.close()
 
     results["ledger export (CSV, first chunk)"] = first_bytes
-    timings = {name: _timed(call, repeat) for name, call in results.items()}
-    # An export is as long as the ledger: its time per 1,000 rows is what should not grow.
-    rows = ledger_rows_exported(app)
-    timings["ledger export (XLSX, per 1,000 rows)"] = timings["ledger export (XLSX)"] / max(rows, 1) * 1000
-    if verify:
-        timings.update(verification(app))
-    return timings
+    return app, results
 
 
 def ledger_rows_exported(app) -> int:
@@ -732,7 +742,8 @@ def report(rows: list[tuple[Any, ...]], markdown: Path | None) -> None:
 
 
 def remeasure(args: argparse.Namespace) -> None:
-    """Time the pages again on the cities a ``compare --work DIR`` left (after a change to the app)."""
+    """Time the pages again on the cities a ``compare --work DIR`` left (after a change to the app):
+    both apps in one process, each page's requests to the small and the large city alternating."""
     from sqlalchemy import create_engine, func, select
     from sqlalchemy.engine import make_url
 
@@ -741,7 +752,7 @@ def remeasure(args: argparse.Namespace) -> None:
     from custody.models.case import Case
     from custody.models.item import Item
 
-    measured = {}
+    measured, cities = {}, {}
     for label in ("small", "large"):
         folder = args.work / f"{args.engine}-{label}"
         if args.engine == "sqlite":
@@ -763,9 +774,24 @@ def remeasure(args: argparse.Namespace) -> None:
         key_file = folder / "bench_signing_key"
         key = (key_file if key_file.exists() else folder / "ledger_signing_key").read_text().strip()
         print(f"[{args.engine}] {label}: {city.items:,} items", file=sys.stderr)
-        measured[label] = (city, measure_city(city, folder, key, args.repeat, verify=args.verify))
-        for name, value in measured[label][1].items():
-            print(f"  {name:28} {value:10.1f}", file=sys.stderr)
+        cities[label] = (city, *page_calls(city, folder, key))
+    # The two cities' requests alternate, so that the load of a shared machine weighs on both alike.
+    timings: dict[str, dict[str, float]] = {"small": {}, "large": {}}
+    for name in cities["small"][2]:
+        samples: dict[str, list[float]] = {"small": [], "large": []}
+        for label in ("small", "large"):
+            cities[label][2][name]()  # warm-up
+        for _ in range(args.repeat):
+            for label in ("small", "large"):
+                started = time.perf_counter()
+                cities[label][2][name]()
+                samples[label].append((time.perf_counter() - started) * 1000)
+        for label in ("small", "large"):
+            timings[label][name] = stats.median(samples[label])
+        print(f"  {name:36} {timings['small'][name]:10.1f} {timings['large'][name]:10.1f}", file=sys.stderr)
+    for label in ("small", "large"):
+        city, app, _calls = cities[label]
+        measured[label] = (city, finish(app, timings[label], args.verify))
     report(ratio_rows(args.engine, measured), args.markdown)
 
 
