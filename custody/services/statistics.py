@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, DateTime, and_, case, func, literal, select, union_all
+from sqlalchemy import ColumnElement, DateTime, and_, case, func, literal, null, select, union_all
 from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
@@ -89,44 +89,6 @@ def statistics(session: Session, actor: Actor, now: datetime | None = None) -> S
     visible = case_item_filter(actor)
     value = func.coalesce(func.sum(item_value_fen()), 0)  # cash counts at its counted amount
 
-    statuses = {s: Bucket(s.value, label=s.label) for s in ItemStatus}
-    for custody_state, location_state, disposition_status, count, fen in session.execute(
-        select(Item.custody_state, Item.location_state, Item.disposition_status, func.count(), value)
-        .where(visible)
-        .group_by(Item.custody_state, Item.location_state, Item.disposition_status)
-    ):
-        bucket = statuses[derive_status(ItemFacts(custody_state, location_state, disposition_status))]
-        bucket.count += count
-        bucket.value_fen += int(fen)
-    total = Bucket(
-        "total", sum(b.count for b in statuses.values()), sum(b.value_fen for b in statuses.values())
-    )
-
-    categories = {c: Bucket(c.value, label=c.label) for c in ItemCategory}
-    for category, count, fen in session.execute(
-        select(Item.category, func.count(), value).where(visible).group_by(Item.category)
-    ):
-        categories[category].count, categories[category].value_fen = count, int(fen)
-
-    custodians = []
-    for agency_id, name, count, fen in session.execute(
-        select(Item.custodian_agency_id, Agency.name, func.count(), value)
-        .join(Agency, Agency.id == Item.custodian_agency_id)
-        .where(visible)
-        .group_by(Item.custodian_agency_id, Agency.name)
-        .order_by(Item.custodian_agency_id)
-    ):
-        custodians.append(Bucket(str(agency_id), count, int(fen), label=name))
-
-    stages = {s: Bucket(s.value, label=s.label) for s in CaseStage}
-    for stage, count, fen in session.execute(
-        select(Case.stage, func.count(), value)
-        .join(Case, Case.id == Item.case_id)
-        .where(visible)
-        .group_by(Case.stage)
-    ):
-        stages[stage].count, stages[stage].value_fen = count, int(fen)
-
     held = and_(
         Item.disposition_status != DispositionStatus.EXECUTED, Item.location_state != LocationState.GONE
     )
@@ -135,20 +97,75 @@ def statistics(session: Session, actor: Actor, now: datetime | None = None) -> S
         for key, days, _label in AGE_BUCKETS
         if days is not None
     ]
-    age = case(*whens, else_=AGE_BUCKETS[-1][0])
-    ages = {key: Bucket(key, label=label) for key, _days, label in AGE_BUCKETS}
-    for key, count, fen in session.execute(
-        select(age, func.count(), value).where(visible, held).group_by(age)
-    ):
-        ages[key].count, ages[key].value_fen = count, int(fen)
-
+    # The age of an item still held; NULL for the others (they are in no age bucket).
+    age = case((~held, null()), *whens, else_=AGE_BUCKETS[-1][0])
+    checked_in = Item.checked_in_at.is_not(None)
     seconds = _seconds_between(session, Item.checked_in_at, Item.seized_at)
-    count, mean_seconds = session.execute(
-        select(func.count(), func.avg(seconds)).where(visible, Item.checked_in_at.is_not(None))
-    ).one()
-    to_storage = Average(
-        count, round(float(mean_seconds) / 3600, 2) if count and mean_seconds is not None else None
+    # One pass over the visible items (issue 15): grouped by every dimension shown, the groups (a few
+    # hundred at most: statuses × categories × custodians × stages × ages) are added up below.
+    dimensions = (
+        Item.custody_state,
+        Item.location_state,
+        Item.disposition_status,
+        Item.category,
+        Item.custodian_agency_id,
+        Agency.name,
+        Case.stage,
+        age,
     )
+    groups = session.execute(
+        select(
+            *dimensions,
+            func.count(),
+            value,
+            func.count(Item.checked_in_at),
+            func.sum(case((checked_in, seconds), else_=null())),
+        )
+        .join(Agency, Agency.id == Item.custodian_agency_id)
+        .join(Case, Case.id == Item.case_id)
+        .where(visible)
+        .group_by(*dimensions)
+    ).all()
+
+    statuses = {s: Bucket(s.value, label=s.label) for s in ItemStatus}
+    categories = {c: Bucket(c.value, label=c.label) for c in ItemCategory}
+    by_custodian: dict[int, Bucket] = {}
+    stages = {s: Bucket(s.value, label=s.label) for s in CaseStage}
+    ages = {key: Bucket(key, label=label) for key, _days, label in AGE_BUCKETS}
+    stored, stored_seconds = 0, 0.0
+    for (
+        custody_state,
+        location_state,
+        disposition_status,
+        category,
+        agency_id,
+        agency_name,
+        stage,
+        age_key,
+        count,
+        fen,
+        stored_count,
+        seconds_sum,
+    ) in groups:
+        fen = int(fen)
+        buckets = [
+            statuses[derive_status(ItemFacts(custody_state, location_state, disposition_status))],
+            categories[category],
+            by_custodian.setdefault(agency_id, Bucket(str(agency_id), label=agency_name)),
+            stages[stage],
+        ]
+        if age_key is not None:
+            buckets.append(ages[age_key])
+        for bucket in buckets:
+            bucket.count += count
+            bucket.value_fen += fen
+        stored += stored_count
+        stored_seconds += float(seconds_sum or 0)
+    total = Bucket(
+        "total", sum(b.count for b in statuses.values()), sum(b.value_fen for b in statuses.values())
+    )
+    custodians = [by_custodian[agency_id] for agency_id in sorted(by_custodian)]
+    to_storage = Average(stored, round(stored_seconds / stored / 3600, 2) if stored else None)
 
     return Statistics(
         total=total,
