@@ -28,7 +28,70 @@ stored, events recorded, cases transferred and closed) is what grows with the ye
 builds the city at 10,000 and at 200,000 items (× ``--scale``) and times, for a district's users, the
 item page, the filtered list, the keeper's and the prosecutor's inboxes, the alerts, the statistics,
 the ledger export and ``verify-audit`` (and the incremental verification from the last verified
-checkpoint), then prints large/small for each.
+checkpoint), then prints large/small for each. ``measure`` times the pages again on the cities a
+``compare --work DIR`` left (both cities in one process, their requests alternating: on a shared
+machine two separate runs moved the ratios by 2-5x).
+
+Measured
+--------
+
+2026-12-06, the 2-core development machine shared with other sessions (load average 4-6 while
+building, about 2.5-4 while measuring). SQLite at ``--scale 1``; PostgreSQL at ``--scale 0.5`` (the full
+2,000,000 events would have taken about 45 minutes to build at that load, more than the session had).
+Build times (both engines building at once): SQLite 9,728 items / 14,220 events in 33 s and 199,808
+items / 285,084 events in 1,025 s (20,000 cases through the services in 525 s); PostgreSQL 4,768 items
+/ 42,432 events in 46 s and 99,808 items / 926,304 events in 1,337 s (10,000 cases in 300 s).
+``verify-audit`` in the same runs: SQLite 2,792 → 2,171 events/s, PostgreSQL 5,556 → 6,763 events/s.
+
+After the fixes of this round (statistics as one grouped aggregate plus stage durations in SQL; index
+(category, custodian_agency_id) on item and disposition_line.proceeds_item_id), ``measure``, 5 requests
+each, median; a district's users (d01.*), whose district holds 1/16 of the city:
+
+| page | SQLite small → large (ratio) | PostgreSQL, default planner | PostgreSQL, random_page_cost 1.1 |
+|---|---|---|---|
+| item page (HTML) | 15.7 ms → 16.0 ms (1.02) | 32.9 ms → 32.2 ms (0.98) | 26.2 ms → 26.8 ms (1.02) |
+| item (API) | 5.0 ms → 5.2 ms (1.04) | 15.7 ms → 17.1 ms (1.09) | 10.1 ms → 10.1 ms (1.00) |
+| list, filtered (API, 50) | 19.8 ms → 129.2 ms (6.52 ✗) | 29.6 ms → 123.5 ms (4.18 ✗) | 28.1 ms → 134.1 ms (4.77 ✗) |
+| keeper inbox (HTML) | 20.3 ms → 39.9 ms (1.97 ✗) | 36.4 ms → 35.1 ms (0.97) | 28.7 ms → 31.6 ms (1.10) |
+| prosecutor inbox (HTML) | 18.0 ms → 18.0 ms (1.00) | 35.5 ms → 30.6 ms (0.86) | 28.3 ms → 28.0 ms (0.99) |
+| alerts (API) | 6.9 ms → 17.2 ms (2.49 ✗) | 13.0 ms → 12.6 ms (0.97) | 10.5 ms → 10.4 ms (0.99) |
+| statistics (API) | 10.5 ms → 46.3 ms (4.40 ✗) | 28.0 ms → 48.4 ms (1.73 ✗) | 14.3 ms → 27.3 ms (1.90 ✗) |
+| ledger export (XLSX) | 298.1 ms → 5,130.8 ms (17.21 ✗) | 207.8 ms → 3,127.9 ms (15.05 ✗) | 194.3 ms → 3,045.3 ms (15.67 ✗) |
+| ledger export (CSV, first chunk) | 57.8 ms → 75.0 ms (1.30) | 96.9 ms → 148.6 ms (1.53 ✗) | 69.7 ms → 101.4 ms (1.45) |
+| ledger export (XLSX, per 1,000 rows) | 490.2 ms → 410.9 ms (0.84) | 697.5 ms → 501.4 ms (0.72) | 652.1 ms → 488.2 ms (0.75) |
+
+Meets ≤ 1.5x: the item page and its API answer, the prosecutor's inbox, on PostgreSQL the keeper's
+inbox and the alerts, the CSV ledger's first chunk (SQLite; 1.45-1.53 on PostgreSQL) and the export's
+time per 1,000 rows (0.7-0.8: an export is as long as the ledger, 17x the rows take 15-17x the time).
+Does not:
+
+- The filtered list: the API answers the total count (X-Pagination) and the visibility filter is
+  ``case_id IN (visible cases) OR id IN (offered items)``; the OR keeps both engines from driving the
+  statement from the visible cases' items, so the count and the page read the city's items (PostgreSQL:
+  a parallel seq scan for the count, a backward walk of pk_item for ``ORDER BY id DESC LIMIT 50`` —
+  EXPLAIN ANALYZE at 99,808 items: 74 ms and 84 ms; district 1's bulk items have the lowest ids, the
+  worst case for that walk). Written ``case_id = ANY(ARRAY(...)) OR id =
+  ANY(ARRAY(...))`` PostgreSQL ORs two bitmap index scans: 23 ms and 17 ms (the district's 5,598
+  matches); on SQLite an ``id IN (… UNION ALL …)`` form reads 37 ms / 13 ms instead of 148 ms / 55 ms
+  (the same form is 6x slower on PostgreSQL). The filter is ``services/visibility.item_filter``, used
+  by every item read; the count is ``api/common.paginate`` — left to the lead. Even then the count
+  grows with the district's items (an exact total of thousands of rows): a capped count ("more than
+  1,000") would make the list flat.
+- Statistics: one statement now, but it still reads every item the keeper sees (the district grows
+  20x): about 170 ms of SQL before, 50 ms now on SQLite at 200k items; ~20 ms on PostgreSQL at 100k.
+  Flat figures need counters kept up to date as items change, or the report on a replica
+  (docs/DEPLOY.md). On PostgreSQL the default ``random_page_cost`` (4, for spinning disks) makes the
+  planner read the whole item table rather than the visible cases' items through ix_item_case_id
+  (EXPLAIN ANALYZE, one of the former aggregates: 77 ms against 8.5 ms at 1.1).
+- On SQLite, the alerts and the keeper's inbox: SQLite drives the public-notice alert's existence
+  check from the agency's 12,500 items (ix_item_custodian_agency_id) rather than from the notice lines,
+  which are none here (5-7 ms; ``ANALYZE`` does not change it), and the inbox's union of queues (9 ms)
+  goes through the same OR filter as the list. PostgreSQL plans both flat.
+- The whole XLSX ledger: as long as the ledger, by nature (see the per-row figure).
+
+Before the fixes (first ``compare``, the two engines building at once, each page timed in its own run,
+so only the large ratios mean something): SQLite statistics 38x, alerts 25x, keeper's inbox 17x,
+list 14x; PostgreSQL statistics 4.4x, list 2.3x, alerts 1.6x.
 """
 
 from __future__ import annotations
