@@ -44,49 +44,50 @@ items / 285,084 events in 1,025 s (20,000 cases through the services in 525 s); 
 ``verify-audit`` in the same runs: SQLite 2,792 → 2,171 events/s, PostgreSQL 5,556 → 6,763 events/s.
 
 After the fixes of this round (statistics as one grouped aggregate plus stage durations in SQL; index
-(category, custodian_agency_id) on item and disposition_line.proceeds_item_id), ``measure``, 5 requests
-each, median; a district's users (d01.*), whose district holds 1/16 of the city:
+(category, custodian_agency_id) on item and disposition_line.proceeds_item_id; on PostgreSQL the item
+visibility filter as ``= ANY(ARRAY(subquery))``), ``measure``, 5 requests each, median; a district's
+users (d01.*), whose district holds 1/16 of the city:
 
 | page | SQLite small → large (ratio) | PostgreSQL, default planner | PostgreSQL, random_page_cost 1.1 |
 |---|---|---|---|
-| item page (HTML) | 15.7 ms → 16.0 ms (1.02) | 32.9 ms → 32.2 ms (0.98) | 26.2 ms → 26.8 ms (1.02) |
-| item (API) | 5.0 ms → 5.2 ms (1.04) | 15.7 ms → 17.1 ms (1.09) | 10.1 ms → 10.1 ms (1.00) |
-| list, filtered (API, 50) | 19.8 ms → 129.2 ms (6.52 ✗) | 29.6 ms → 123.5 ms (4.18 ✗) | 28.1 ms → 134.1 ms (4.77 ✗) |
-| keeper inbox (HTML) | 20.3 ms → 39.9 ms (1.97 ✗) | 36.4 ms → 35.1 ms (0.97) | 28.7 ms → 31.6 ms (1.10) |
-| prosecutor inbox (HTML) | 18.0 ms → 18.0 ms (1.00) | 35.5 ms → 30.6 ms (0.86) | 28.3 ms → 28.0 ms (0.99) |
-| alerts (API) | 6.9 ms → 17.2 ms (2.49 ✗) | 13.0 ms → 12.6 ms (0.97) | 10.5 ms → 10.4 ms (0.99) |
-| statistics (API) | 10.5 ms → 46.3 ms (4.40 ✗) | 28.0 ms → 48.4 ms (1.73 ✗) | 14.3 ms → 27.3 ms (1.90 ✗) |
-| ledger export (XLSX) | 298.1 ms → 5,130.8 ms (17.21 ✗) | 207.8 ms → 3,127.9 ms (15.05 ✗) | 194.3 ms → 3,045.3 ms (15.67 ✗) |
-| ledger export (CSV, first chunk) | 57.8 ms → 75.0 ms (1.30) | 96.9 ms → 148.6 ms (1.53 ✗) | 69.7 ms → 101.4 ms (1.45) |
-| ledger export (XLSX, per 1,000 rows) | 490.2 ms → 410.9 ms (0.84) | 697.5 ms → 501.4 ms (0.72) | 652.1 ms → 488.2 ms (0.75) |
+| item page (HTML) | 15.7 ms → 16.0 ms (1.02) | 28.9 ms → 30.7 ms (1.06) | 57.5 ms → 53.4 ms (0.93) |
+| item (API) | 5.0 ms → 5.2 ms (1.04) | 11.7 ms → 11.9 ms (1.02) | 11.9 ms → 12.8 ms (1.08) |
+| list, filtered (API, 50) | 19.8 ms → 129.2 ms (6.52 ✗) | 29.2 ms → 77.3 ms (2.65 ✗) | 26.5 ms → 60.8 ms (2.29 ✗) |
+| keeper inbox (HTML) | 20.3 ms → 39.9 ms (1.97 ✗) | 45.5 ms → 47.8 ms (1.05) | 29.2 ms → 30.6 ms (1.05) |
+| prosecutor inbox (HTML) | 18.0 ms → 18.0 ms (1.00) | 29.6 ms → 37.0 ms (1.25) | 30.9 ms → 28.5 ms (0.92) |
+| alerts (API) | 6.9 ms → 17.2 ms (2.49 ✗) | 12.1 ms → 11.7 ms (0.97) | 11.5 ms → 11.8 ms (1.03) |
+| statistics (API) | 10.5 ms → 46.3 ms (4.40 ✗) | 18.9 ms → 44.2 ms (2.34 ✗) | 17.2 ms → 35.3 ms (2.06 ✗) |
+| ledger export (XLSX) | 298.1 ms → 5,130.8 ms (17.21 ✗) | 202.2 ms → 2,874.0 ms (14.21 ✗) | 184.4 ms → 2,946.5 ms (15.98 ✗) |
+| ledger export (CSV, first chunk) | 57.8 ms → 75.0 ms (1.30) | 75.4 ms → 83.5 ms (1.11) | 74.0 ms → 121.9 ms (1.65 ✗) |
+| ledger export (XLSX, per 1,000 rows) | 490.2 ms → 410.9 ms (0.84) | 678.6 ms → 460.7 ms (0.68) | 618.8 ms → 472.3 ms (0.76) |
 
 Meets ≤ 1.5x: the item page and its API answer, the prosecutor's inbox, on PostgreSQL the keeper's
-inbox and the alerts, the CSV ledger's first chunk (SQLite; 1.45-1.53 on PostgreSQL) and the export's
-time per 1,000 rows (0.7-0.8: an export is as long as the ledger, 17x the rows take 15-17x the time).
+inbox and the alerts, the CSV ledger's first chunk (1.1-1.65 on PostgreSQL from one run to the next)
+and the export's time per 1,000 rows (0.7-0.8: an export is as long as the ledger, 17x the rows take 15-17x the time).
 Does not:
 
-- The filtered list: the API answers the total count (X-Pagination) and the visibility filter is
-  ``case_id IN (visible cases) OR id IN (offered items)``; the OR keeps both engines from driving the
-  statement from the visible cases' items, so the count and the page read the city's items (PostgreSQL:
-  a parallel seq scan for the count, a backward walk of pk_item for ``ORDER BY id DESC LIMIT 50`` —
-  EXPLAIN ANALYZE at 99,808 items: 74 ms and 84 ms; district 1's bulk items have the lowest ids, the
-  worst case for that walk). Written ``case_id = ANY(ARRAY(...)) OR id =
-  ANY(ARRAY(...))`` PostgreSQL ORs two bitmap index scans: 23 ms and 17 ms (the district's 5,598
-  matches); on SQLite an ``id IN (… UNION ALL …)`` form reads 37 ms / 13 ms instead of 148 ms / 55 ms
-  (the same form is 6x slower on PostgreSQL). The filter is ``services/visibility.item_filter``, used
-  by every item read; the count is ``api/common.paginate`` — left to the lead. Even then the count
-  grows with the district's items (an exact total of thousands of rows): a capped count ("more than
-  1,000") would make the list flat.
-- Statistics: one statement now, but it still reads every item the keeper sees (the district grows
-  20x): about 170 ms of SQL before, 50 ms now on SQLite at 200k items; ~20 ms on PostgreSQL at 100k.
-  Flat figures need counters kept up to date as items change, or the report on a replica
+- The filtered list (2.3-2.7x on PostgreSQL, 6.5x on SQLite): the API answers the total count
+  (X-Pagination), and the visibility filter was ``case_id IN (visible cases) OR id IN (offered
+  items)``, an OR that keeps both engines from starting at the visible cases' items: the count and the
+  page read the city's items (PostgreSQL, EXPLAIN ANALYZE at 99,808 items: a parallel seq scan for the
+  count, 74 ms; a backward walk of pk_item for ``ORDER BY id DESC LIMIT 50``, 84 ms — district 1's bulk
+  items have the lowest ids, the worst case for that walk). On PostgreSQL the filter is now ``case_id =
+  ANY(ARRAY(...)) OR id = ANY(ARRAY(...))``, a BitmapOr of two index scans: the count 4.5 ms, the page
+  40-52 ms (the planner still walks pk_item for the page). On SQLite an ``id IN (… UNION ALL …)`` form
+  reads 37 ms / 13 ms instead of 148 ms / 55 ms, but it lists every visible item's id for a single
+  item's lookup too, so it is not used (and is 6x slower on PostgreSQL). Beyond that the exact total
+  grows with the district's items: a capped count ("more than 1,000") in ``api/common.paginate``
+  (the lead's) would make the list flat.
+- Statistics (1.7-2.3x on PostgreSQL from run to run, 4.4x on SQLite): one statement now, but it
+  still reads every item the keeper sees (the district grows 20x): about 170 ms of SQL before, 50 ms
+  now on SQLite at 200k items; ~20 ms on PostgreSQL at 100k. Flat figures need counters kept up to date as items change, or the report on a replica
   (docs/DEPLOY.md). On PostgreSQL the default ``random_page_cost`` (4, for spinning disks) makes the
   planner read the whole item table rather than the visible cases' items through ix_item_case_id
   (EXPLAIN ANALYZE, one of the former aggregates: 77 ms against 8.5 ms at 1.1).
 - On SQLite, the alerts and the keeper's inbox: SQLite drives the public-notice alert's existence
   check from the agency's 12,500 items (ix_item_custodian_agency_id) rather than from the notice lines,
   which are none here (5-7 ms; ``ANALYZE`` does not change it), and the inbox's union of queues (9 ms)
-  goes through the same OR filter as the list. PostgreSQL plans both flat.
+  goes through the same OR filter as the list (still ``IN`` on SQLite). PostgreSQL plans both flat.
 - The whole XLSX ledger: as long as the ledger, by nature (see the per-row figure).
 
 Before the fixes (first ``compare``, the two engines building at once, each page timed in its own run,
