@@ -28,7 +28,71 @@ stored, events recorded, cases transferred and closed) is what grows with the ye
 builds the city at 10,000 and at 200,000 items (× ``--scale``) and times, for a district's users, the
 item page, the filtered list, the keeper's and the prosecutor's inboxes, the alerts, the statistics,
 the ledger export and ``verify-audit`` (and the incremental verification from the last verified
-checkpoint), then prints large/small for each.
+checkpoint), then prints large/small for each. ``measure`` times the pages again on the cities a
+``compare --work DIR`` left (both cities in one process, their requests alternating: on a shared
+machine two separate runs moved the ratios by 2-5x).
+
+Measured
+--------
+
+2026-12-06, the 2-core development machine shared with other sessions (load average 4-6 while
+building, about 2.5-4 while measuring). SQLite at ``--scale 1``; PostgreSQL at ``--scale 0.5`` (the full
+2,000,000 events would have taken about 45 minutes to build at that load, more than the session had).
+Build times (both engines building at once): SQLite 9,728 items / 14,220 events in 33 s and 199,808
+items / 285,084 events in 1,025 s (20,000 cases through the services in 525 s); PostgreSQL 4,768 items
+/ 42,432 events in 46 s and 99,808 items / 926,304 events in 1,337 s (10,000 cases in 300 s).
+``verify-audit`` in the same runs: SQLite 2,792 → 2,171 events/s, PostgreSQL 5,556 → 6,763 events/s.
+
+After the fixes of this round (statistics as one grouped aggregate plus stage durations in SQL; index
+(category, custodian_agency_id) on item and disposition_line.proceeds_item_id; on PostgreSQL the item
+visibility filter as ``= ANY(ARRAY(subquery))``), ``measure``, 5 requests each, median; a district's
+users (d01.*), whose district holds 1/16 of the city:
+
+| page | SQLite small → large (ratio) | PostgreSQL, default planner | PostgreSQL, random_page_cost 1.1 |
+|---|---|---|---|
+| item page (HTML) | 15.7 ms → 16.0 ms (1.02) | 28.9 ms → 30.7 ms (1.06) | 57.5 ms → 53.4 ms (0.93) |
+| item (API) | 5.0 ms → 5.2 ms (1.04) | 11.7 ms → 11.9 ms (1.02) | 11.9 ms → 12.8 ms (1.08) |
+| list, filtered (API, 50) | 19.8 ms → 129.2 ms (6.52 ✗) | 29.2 ms → 77.3 ms (2.65 ✗) | 26.5 ms → 60.8 ms (2.29 ✗) |
+| keeper inbox (HTML) | 20.3 ms → 39.9 ms (1.97 ✗) | 45.5 ms → 47.8 ms (1.05) | 29.2 ms → 30.6 ms (1.05) |
+| prosecutor inbox (HTML) | 18.0 ms → 18.0 ms (1.00) | 29.6 ms → 37.0 ms (1.25) | 30.9 ms → 28.5 ms (0.92) |
+| alerts (API) | 6.9 ms → 17.2 ms (2.49 ✗) | 12.1 ms → 11.7 ms (0.97) | 11.5 ms → 11.8 ms (1.03) |
+| statistics (API) | 10.5 ms → 46.3 ms (4.40 ✗) | 18.9 ms → 44.2 ms (2.34 ✗) | 17.2 ms → 35.3 ms (2.06 ✗) |
+| ledger export (XLSX) | 298.1 ms → 5,130.8 ms (17.21 ✗) | 202.2 ms → 2,874.0 ms (14.21 ✗) | 184.4 ms → 2,946.5 ms (15.98 ✗) |
+| ledger export (CSV, first chunk) | 57.8 ms → 75.0 ms (1.30) | 75.4 ms → 83.5 ms (1.11) | 74.0 ms → 121.9 ms (1.65 ✗) |
+| ledger export (XLSX, per 1,000 rows) | 490.2 ms → 410.9 ms (0.84) | 678.6 ms → 460.7 ms (0.68) | 618.8 ms → 472.3 ms (0.76) |
+
+Meets ≤ 1.5x: the item page and its API answer, the prosecutor's inbox, on PostgreSQL the keeper's
+inbox and the alerts, the CSV ledger's first chunk (1.1-1.65 on PostgreSQL from one run to the next)
+and the export's time per 1,000 rows (0.7-0.8: an export is as long as the ledger, 17x the rows take 15-17x the time).
+Does not:
+
+- The filtered list (2.3-2.7x on PostgreSQL, 6.5x on SQLite): the API answers the total count
+  (X-Pagination), and the visibility filter was ``case_id IN (visible cases) OR id IN (offered
+  items)``, an OR that keeps both engines from starting at the visible cases' items: the count and the
+  page read the city's items (PostgreSQL, EXPLAIN ANALYZE at 99,808 items: a parallel seq scan for the
+  count, 74 ms; a backward walk of pk_item for ``ORDER BY id DESC LIMIT 50``, 84 ms — district 1's bulk
+  items have the lowest ids, the worst case for that walk). On PostgreSQL the filter is now ``case_id =
+  ANY(ARRAY(...)) OR id = ANY(ARRAY(...))``, a BitmapOr of two index scans: the count 4.5 ms, the page
+  40-52 ms (the planner still walks pk_item for the page). On SQLite an ``id IN (… UNION ALL …)`` form
+  reads 37 ms / 13 ms instead of 148 ms / 55 ms, but it lists every visible item's id for a single
+  item's lookup too, so it is not used (and is 6x slower on PostgreSQL). Beyond that the exact total
+  grows with the district's items: a capped count ("more than 1,000") in ``api/common.paginate``
+  (the lead's) would make the list flat.
+- Statistics (1.7-2.3x on PostgreSQL from run to run, 4.4x on SQLite): one statement now, but it
+  still reads every item the keeper sees (the district grows 20x): about 170 ms of SQL before, 50 ms
+  now on SQLite at 200k items; ~20 ms on PostgreSQL at 100k. Flat figures need counters kept up to date as items change, or the report on a replica
+  (docs/DEPLOY.md). On PostgreSQL the default ``random_page_cost`` (4, for spinning disks) makes the
+  planner read the whole item table rather than the visible cases' items through ix_item_case_id
+  (EXPLAIN ANALYZE, one of the former aggregates: 77 ms against 8.5 ms at 1.1).
+- On SQLite, the alerts and the keeper's inbox: SQLite drives the public-notice alert's existence
+  check from the agency's 12,500 items (ix_item_custodian_agency_id) rather than from the notice lines,
+  which are none here (5-7 ms; ``ANALYZE`` does not change it), and the inbox's union of queues (9 ms)
+  goes through the same OR filter as the list (still ``IN`` on SQLite). PostgreSQL plans both flat.
+- The whole XLSX ledger: as long as the ledger, by nature (see the per-row figure).
+
+Before the fixes (first ``compare``, the two engines building at once, each page timed in its own run,
+so only the large ratios mean something): SQLite statistics 38x, alerts 25x, keeper's inbox 17x,
+list 14x; PostgreSQL statistics 4.4x, list 2.3x, alerts 1.6x.
 """
 
 from __future__ import annotations
@@ -454,7 +518,7 @@ def build_city(
                         quantity=1,
                         unit="件",
                         measure_doc_no="沪公扣字[2026]3号",
-                        seized_at=now - timedelta(days=2),
+                        seized_at=now - timedelta(hours=6),  # checked in within the 24 hours
                     ),
                 )
                 storage.check_in(session, keeper, stored.id, location_id=rng.choice(district.bins))
@@ -561,7 +625,25 @@ def _timed(call, repeat: int) -> float:
     return stats.median(times)
 
 
-def measure_city(city: City, folder: Path, signing_key: str, repeat: int) -> dict[str, float]:
+def measure_city(
+    city: City, folder: Path, signing_key: str, repeat: int, *, verify: bool = True
+) -> dict[str, float]:
+    app, results = page_calls(city, folder, signing_key)
+    timings = {name: _timed(call, repeat) for name, call in results.items()}
+    return finish(app, timings, verify)
+
+
+def finish(app, timings: dict[str, float], verify: bool) -> dict[str, float]:
+    # An export is as long as the ledger: its time per 1,000 rows is what should not grow.
+    rows = ledger_rows_exported(app)
+    timings["ledger export (XLSX, per 1,000 rows)"] = timings["ledger export (XLSX)"] / max(rows, 1) * 1000
+    if verify:
+        timings.update(verification(app))
+    return timings
+
+
+def page_calls(city: City, folder: Path, signing_key: str) -> tuple[Any, dict[str, Any]]:
+    """The app on ``city`` and, for each measured page, a call that sends its request once."""
     import re
 
     from config import load_config
@@ -617,9 +699,33 @@ def measure_city(city: City, folder: Path, signing_key: str, repeat: int) -> dic
         "statistics (API)": lambda: ok(api.get("/api/v1/statistics", headers=keeper_api)),
         "ledger export (XLSX)": lambda: ok(keeper.get("/oversight/ledger/export?scope=agency&format=xlsx")),
     }
-    timings = {name: _timed(call, repeat) for name, call in results.items()}
-    timings.update(verification(app))
-    return timings
+
+    def first_bytes():
+        """The streamed CSV ledger up to its first chunk (the count, the header and the first rows)."""
+        response = keeper.get("/oversight/ledger/export?scope=agency&format=csv", buffered=False)
+        assert response.status_code == 200
+        next(iter(response.response))
+        response.close()
+
+    results["ledger export (CSV, first chunk)"] = first_bytes
+    return app, results
+
+
+def ledger_rows_exported(app) -> int:
+    """Rows of the keeper's agency ledger (district 1's police: the items in its custody)."""
+    from sqlalchemy import func, select
+
+    from custody.extensions import db
+    from custody.models.agency import Agency
+    from custody.models.item import Item
+
+    with app.app_context():
+        agency = select(Agency.id).where(Agency.code == "D01GA").scalar_subquery()
+        rows = db.session.scalar(
+            select(func.count()).select_from(Item).where(Item.custodian_agency_id == agency)
+        )
+        db.session.remove()
+    return rows or 0
 
 
 def verification(app) -> dict[str, float]:
@@ -647,7 +753,7 @@ def compare(args: argparse.Namespace) -> None:
             serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
         )
     ).decode()
-    work = Path(tempfile.mkdtemp(prefix="seed-scale-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="seed-scale-"))
     rows = []
     try:
         for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
@@ -655,7 +761,8 @@ def compare(args: argparse.Namespace) -> None:
             for label, total in (("small", round(10_000 * args.scale)), ("large", round(ITEMS * args.scale))):
                 folder = work / f"{engine}-{label}"
                 folder.mkdir(parents=True)
-                url = _database(engine, args.pg_url, f"custody_scale_{label}", folder)
+                (folder / "bench_signing_key").write_text(key)  # for ``measure --verify``
+                url = _database(engine, args.pg_url, f"{args.pg_prefix}_{label}", folder)
                 print(f"[{engine}] {label}: {total:,} items", file=sys.stderr)
                 city = build_city(
                     url,
@@ -668,13 +775,24 @@ def compare(args: argparse.Namespace) -> None:
                 measured[label] = (city, measure_city(city, folder, key, args.repeat))
                 for name, value in measured[label][1].items():
                     print(f"  {name:28} {value:10.1f}", file=sys.stderr)
-            (small_city, small), (large_city, large) = measured["small"], measured["large"]
-            for name in small:
-                per_second = name.endswith("/s)")
-                ratio = (small[name] / large[name]) if per_second else (large[name] / small[name])
-                rows.append((engine, name, small[name], large[name], ratio, small_city, large_city))
+            rows += ratio_rows(engine, measured)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    report(rows, args.markdown)
+
+
+def ratio_rows(engine: str, measured: dict[str, Any]) -> list[tuple[Any, ...]]:
+    (small_city, small), (large_city, large) = measured["small"], measured["large"]
+    rows = []
+    for name in small:
+        per_second = name.endswith("/s)")
+        ratio = (small[name] / large[name]) if per_second else (large[name] / small[name])
+        rows.append((engine, name, small[name], large[name], ratio, small_city, large_city))
+    return rows
+
+
+def report(rows: list[tuple[Any, ...]], markdown: Path | None) -> None:
     table = ["| engine | measure | small | large | large ÷ small (slowdown) |", "|---|---|---|---|---|"]
     for engine, name, small_value, large_value, ratio, sc, lc in rows:
         unit = "" if name.endswith("/s)") else " ms"
@@ -683,8 +801,62 @@ def compare(args: argparse.Namespace) -> None:
             f"| {small_value:,.1f}{unit} | {large_value:,.1f}{unit} | {ratio:.2f}{' ✗' if ratio > 1.5 else ''} |"
         )
     print("\n".join(table))
-    if args.markdown:
-        args.markdown.write_text("\n".join(table) + "\n")
+    if markdown:
+        markdown.write_text("\n".join(table) + "\n")
+
+
+def remeasure(args: argparse.Namespace) -> None:
+    """Time the pages again on the cities a ``compare --work DIR`` left (after a change to the app):
+    both apps in one process, each page's requests to the small and the large city alternating."""
+    from sqlalchemy import create_engine, func, select
+    from sqlalchemy.engine import make_url
+
+    from config import normalise_database_url
+    from custody.models.audit import AuditEvent
+    from custody.models.case import Case
+    from custody.models.item import Item
+
+    measured, cities = {}, {}
+    for label in ("small", "large"):
+        folder = args.work / f"{args.engine}-{label}"
+        if args.engine == "sqlite":
+            url = f"sqlite:///{folder}/city.db"
+        else:
+            base = make_url(normalise_database_url(args.pg_url))
+            url = base.set(database=f"{args.pg_prefix}_{label}").render_as_string(hide_password=False)
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            first_case = select(func.min(Case.id)).where(Case.police_case_no.like("D01%")).scalar_subquery()
+            city = City(
+                url,
+                conn.scalar(select(func.count()).select_from(Item)) or 0,
+                conn.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+                [],
+                sample_item=conn.scalar(select(func.min(Item.id)).where(Item.case_id == first_case)) or 0,
+            )
+        engine.dispose()
+        key_file = folder / "bench_signing_key"
+        key = (key_file if key_file.exists() else folder / "ledger_signing_key").read_text().strip()
+        print(f"[{args.engine}] {label}: {city.items:,} items", file=sys.stderr)
+        cities[label] = (city, *page_calls(city, folder, key))
+    # The two cities' requests alternate, so that the load of a shared machine weighs on both alike.
+    timings: dict[str, dict[str, float]] = {"small": {}, "large": {}}
+    for name in cities["small"][2]:
+        samples: dict[str, list[float]] = {"small": [], "large": []}
+        for label in ("small", "large"):
+            cities[label][2][name]()  # warm-up
+        for _ in range(args.repeat):
+            for label in ("small", "large"):
+                started = time.perf_counter()
+                cities[label][2][name]()
+                samples[label].append((time.perf_counter() - started) * 1000)
+        for label in ("small", "large"):
+            timings[label][name] = stats.median(samples[label])
+        print(f"  {name:36} {timings['small'][name]:10.1f} {timings['large'][name]:10.1f}", file=sys.stderr)
+    for label in ("small", "large"):
+        city, app, _calls = cities[label]
+        measured[label] = (city, finish(app, timings[label], args.verify))
+    report(ratio_rows(args.engine, measured), args.markdown)
 
 
 def _database(engine: str, pg_url: str, name: str, folder: Path) -> str:
@@ -711,12 +883,30 @@ def main(argv: list[str] | None = None) -> None:
         "--pg-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
     )
+    cmp.add_argument(
+        "--pg-prefix",
+        default="custody_scale",
+        help="PostgreSQL databases <prefix>_small, <prefix>_large (dropped first)",
+    )
     cmp.add_argument("--scale", type=float, default=1.0)
     cmp.add_argument("--districts", type=int, default=DISTRICTS)
     cmp.add_argument("--repeat", type=int, default=7, help="timed requests per page (median)")
     cmp.add_argument("--markdown", type=Path)
+    cmp.add_argument(
+        "--work", type=Path, help="keep the SQLite cities and instance folders here (default: removed)"
+    )
+    again = commands.add_parser("measure", help="time the pages again on the cities of compare --work")
+    again.add_argument("--engine", choices=("sqlite", "postgresql"), required=True)
+    again.add_argument("--work", type=Path, required=True)
+    again.add_argument("--pg-url", default=cmp.get_default("pg_url"))
+    again.add_argument("--pg-prefix", default="custody_scale")
+    again.add_argument("--repeat", type=int, default=7)
+    again.add_argument("--verify", action="store_true", help="run verify-audit too (needs the build's key)")
+    again.add_argument("--markdown", type=Path)
     args = parser.parse_args(argv)
-    if args.command == "build":
+    if args.command == "measure":
+        remeasure(args)
+    elif args.command == "build":
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 

@@ -186,7 +186,7 @@ class DispositionLine(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
     proceeds_fen: Mapped[int | None] = mapped_column(BigInteger)
     # Early sale: the case-money entry (涉案款专户) that replaced the item and follows the case.
-    proceeds_item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+    proceeds_item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), index=True)
 
     disposition: Mapped[Disposition] = relationship(back_populates="lines")
     item: Mapped[Item] = relationship(foreign_keys=[item_id], lazy="joined")

@@ -6,16 +6,16 @@ hours (seizure → storage) or days.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, DateTime, and_, case, func, literal, null, select, union_all
+from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
-from custody.domain.clock import start_of_local_day
+from custody.domain.clock import LOCAL_TZ
 from custody.domain.enums import CaseStage, DispositionStatus, ItemCategory, ItemStatus, LocationState
 from custody.domain.i18n import N_
 from custody.domain.items import ItemFacts, derive_status
@@ -83,53 +83,11 @@ def _seconds_between(session: Session, later: Any, earlier: Any) -> ColumnElemen
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
-def _mean(total: float, count: int) -> Average:
-    return Average(count=count, mean=round(total / count, 2) if count else None)
-
-
 def statistics(session: Session, actor: Actor, now: datetime | None = None) -> Statistics:
     require(actor, Action.VIEW_STATISTICS)
     now = now or utcnow()
     visible = case_item_filter(actor)
     value = func.coalesce(func.sum(item_value_fen()), 0)  # cash counts at its counted amount
-
-    statuses = {s: Bucket(s.value, label=s.label) for s in ItemStatus}
-    for custody_state, location_state, disposition_status, count, fen in session.execute(
-        select(Item.custody_state, Item.location_state, Item.disposition_status, func.count(), value)
-        .where(visible)
-        .group_by(Item.custody_state, Item.location_state, Item.disposition_status)
-    ):
-        bucket = statuses[derive_status(ItemFacts(custody_state, location_state, disposition_status))]
-        bucket.count += count
-        bucket.value_fen += int(fen)
-    total = Bucket(
-        "total", sum(b.count for b in statuses.values()), sum(b.value_fen for b in statuses.values())
-    )
-
-    categories = {c: Bucket(c.value, label=c.label) for c in ItemCategory}
-    for category, count, fen in session.execute(
-        select(Item.category, func.count(), value).where(visible).group_by(Item.category)
-    ):
-        categories[category].count, categories[category].value_fen = count, int(fen)
-
-    custodians = []
-    for agency_id, name, count, fen in session.execute(
-        select(Item.custodian_agency_id, Agency.name, func.count(), value)
-        .join(Agency, Agency.id == Item.custodian_agency_id)
-        .where(visible)
-        .group_by(Item.custodian_agency_id, Agency.name)
-        .order_by(Item.custodian_agency_id)
-    ):
-        custodians.append(Bucket(str(agency_id), count, int(fen), label=name))
-
-    stages = {s: Bucket(s.value, label=s.label) for s in CaseStage}
-    for stage, count, fen in session.execute(
-        select(Case.stage, func.count(), value)
-        .join(Case, Case.id == Item.case_id)
-        .where(visible)
-        .group_by(Case.stage)
-    ):
-        stages[stage].count, stages[stage].value_fen = count, int(fen)
 
     held = and_(
         Item.disposition_status != DispositionStatus.EXECUTED, Item.location_state != LocationState.GONE
@@ -139,20 +97,75 @@ def statistics(session: Session, actor: Actor, now: datetime | None = None) -> S
         for key, days, _label in AGE_BUCKETS
         if days is not None
     ]
-    age = case(*whens, else_=AGE_BUCKETS[-1][0])
-    ages = {key: Bucket(key, label=label) for key, _days, label in AGE_BUCKETS}
-    for key, count, fen in session.execute(
-        select(age, func.count(), value).where(visible, held).group_by(age)
-    ):
-        ages[key].count, ages[key].value_fen = count, int(fen)
-
+    # The age of an item still held; NULL for the others (they are in no age bucket).
+    age = case((~held, null()), *whens, else_=AGE_BUCKETS[-1][0])
+    checked_in = Item.checked_in_at.is_not(None)
     seconds = _seconds_between(session, Item.checked_in_at, Item.seized_at)
-    count, mean_seconds = session.execute(
-        select(func.count(), func.avg(seconds)).where(visible, Item.checked_in_at.is_not(None))
-    ).one()
-    to_storage = Average(
-        count, round(float(mean_seconds) / 3600, 2) if count and mean_seconds is not None else None
+    # One pass over the visible items (issue 15): grouped by every dimension shown, the groups (a few
+    # hundred at most: statuses × categories × custodians × stages × ages) are added up below.
+    dimensions = (
+        Item.custody_state,
+        Item.location_state,
+        Item.disposition_status,
+        Item.category,
+        Item.custodian_agency_id,
+        Agency.name,
+        Case.stage,
+        age,
     )
+    groups = session.execute(
+        select(
+            *dimensions,
+            func.count(),
+            value,
+            func.count(Item.checked_in_at),
+            func.sum(case((checked_in, seconds), else_=null())),
+        )
+        .join(Agency, Agency.id == Item.custodian_agency_id)
+        .join(Case, Case.id == Item.case_id)
+        .where(visible)
+        .group_by(*dimensions)
+    ).all()
+
+    statuses = {s: Bucket(s.value, label=s.label) for s in ItemStatus}
+    categories = {c: Bucket(c.value, label=c.label) for c in ItemCategory}
+    by_custodian: dict[int, Bucket] = {}
+    stages = {s: Bucket(s.value, label=s.label) for s in CaseStage}
+    ages = {key: Bucket(key, label=label) for key, _days, label in AGE_BUCKETS}
+    stored, stored_seconds = 0, 0.0
+    for (
+        custody_state,
+        location_state,
+        disposition_status,
+        category,
+        agency_id,
+        agency_name,
+        stage,
+        age_key,
+        count,
+        fen,
+        stored_count,
+        seconds_sum,
+    ) in groups:
+        fen = int(fen)
+        buckets = [
+            statuses[derive_status(ItemFacts(custody_state, location_state, disposition_status))],
+            categories[category],
+            by_custodian.setdefault(agency_id, Bucket(str(agency_id), label=agency_name)),
+            stages[stage],
+        ]
+        if age_key is not None:
+            buckets.append(ages[age_key])
+        for bucket in buckets:
+            bucket.count += count
+            bucket.value_fen += fen
+        stored += stored_count
+        stored_seconds += float(seconds_sum or 0)
+    total = Bucket(
+        "total", sum(b.count for b in statuses.values()), sum(b.value_fen for b in statuses.values())
+    )
+    custodians = [by_custodian[agency_id] for agency_id in sorted(by_custodian)]
+    to_storage = Average(stored, round(stored_seconds / stored / 3600, 2) if stored else None)
 
     return Statistics(
         total=total,
@@ -168,57 +181,106 @@ def statistics(session: Session, actor: Actor, now: datetime | None = None) -> S
     )
 
 
+def _days(session: Session, moment: Any) -> ColumnElement[float]:
+    """An instant (a UTC timestamp column) as a number of days, for differences and ordering in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(ColumnElement[float], func.extract("epoch", moment) / 86400.0)
+    return cast(ColumnElement[float], func.julianday(moment))
+
+
+def _local_midnight_days(session: Session, day: Any) -> ColumnElement[float]:
+    """``start_of_local_day(day)`` for a DATE column, in the units of ``_days``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(
+            ColumnElement[float],
+            func.extract("epoch", func.timezone(LOCAL_TZ.key, cast_(day, DateTime()))) / 86400.0,
+        )
+    # SQLite has no time zones: the zone's offset (Asia/Shanghai: +08:00, no daylight saving since 1991).
+    offset = LOCAL_TZ.utcoffset(datetime(2000, 1, 1)) or timedelta(0)
+    return cast(ColumnElement[float], func.julianday(day) - offset.total_seconds() / 86400.0)
+
+
 def _stage_durations(session: Session, actor: Actor) -> dict[str, Average]:
     """Average days a case spends in each stage, over stage intervals that have ended.
 
     A case's timeline: investigation from the day it was opened (立案), then each transfer that moved
     the case (the receiver's sign-for), the judgment's effective date (execution), the closure.
     A case returned for supplementary investigation contributes one interval per visit.
+
+    One SQL aggregate: the steps of every visible case (a UNION), each step's end the next step's
+    start (``LEAD`` over the case's steps in time order, ties in the order listed), averaged by stage.
     """
     visible = select(Case.id).where(case_filter(actor))
-    timeline: dict[int, list[tuple[datetime, CaseStage]]] = defaultdict(list)
-    for case_id, filed_on in session.execute(select(Case.id, Case.filed_on).where(Case.id.in_(visible))):
-        timeline[case_id].append((start_of_local_day(filed_on), CaseStage.INVESTIGATION))
-    for case_id, kind, received_at in session.execute(
-        select(Transfer.case_id, Transfer.kind, Transfer.received_at).where(
-            Transfer.case_id.in_(visible), Transfer.received_at.is_not(None)
+    moved = [(kind, route.to_stage) for kind, route in ROUTES.items() if route.to_stage is not None]
+    steps = union_all(
+        select(
+            Case.id.label("case_id"),
+            _local_midnight_days(session, Case.filed_on).label("at"),
+            literal(CaseStage.INVESTIGATION.value).label("stage"),
+            literal(0).label("step"),
+        ).where(Case.id.in_(visible)),
+        select(
+            Transfer.case_id,
+            _days(session, Transfer.received_at),
+            case(*((Transfer.kind == kind, stage.value) for kind, stage in moved)),
+            literal(1),
+        ).where(
+            Transfer.case_id.in_(visible),
+            Transfer.received_at.is_not(None),
+            Transfer.kind.in_([kind for kind, _stage in moved]),
+        ),
+        select(
+            CaseJudgment.case_id,
+            _local_midnight_days(session, CaseJudgment.effective_on),
+            literal(CaseStage.EXECUTION.value),
+            literal(2),
+        ).where(CaseJudgment.case_id.in_(visible)),
+        select(
+            CaseClosure.case_id,
+            _days(session, CaseClosure.closed_at),
+            literal(CaseStage.CLOSED.value),
+            literal(3),
+        ).where(CaseClosure.case_id.in_(visible)),
+    ).subquery("step")
+    ended = (
+        select(
+            steps.c.stage,
+            (
+                func.lead(steps.c.at).over(partition_by=steps.c.case_id, order_by=(steps.c.at, steps.c.step))
+                - steps.c.at
+            ).label("days"),
         )
-    ):
-        stage = ROUTES[kind].to_stage
-        if stage is not None and received_at is not None:
-            timeline[case_id].append((received_at, stage))
-    for case_id, effective_on in session.execute(
-        select(CaseJudgment.case_id, CaseJudgment.effective_on).where(CaseJudgment.case_id.in_(visible))
-    ):
-        timeline[case_id].append((start_of_local_day(effective_on), CaseStage.EXECUTION))
-    for case_id, closed_at in session.execute(
-        select(CaseClosure.case_id, CaseClosure.closed_at).where(CaseClosure.case_id.in_(visible))
-    ):
-        timeline[case_id].append((closed_at, CaseStage.CLOSED))
-    totals: dict[CaseStage, list[float]] = {s: [] for s in CaseStage if s is not CaseStage.CLOSED}
-    for steps in timeline.values():
-        steps.sort(key=lambda step: step[0])
-        for (start, stage), (end, _next) in zip(steps, steps[1:], strict=False):
-            if stage in totals:
-                totals[stage].append((end - start).total_seconds() / 86400)
-    return {stage.value: _mean(sum(days), len(days)) for stage, days in totals.items()}
+    ).subquery("interval")
+    found = {
+        stage: (count, mean)
+        for stage, count, mean in session.execute(
+            select(ended.c.stage, func.count(ended.c.days), func.avg(ended.c.days))
+            .where(ended.c.days.is_not(None))
+            .group_by(ended.c.stage)
+        )
+    }
+    result = {}
+    for stage in CaseStage:
+        if stage is CaseStage.CLOSED:
+            continue
+        count, mean = found.get(stage.value, (0, None))
+        result[stage.value] = Average(count, round(float(mean), 2) if count and mean is not None else None)
+    return result
 
 
 def _judgment_to_disposal(session: Session, actor: Actor) -> Average:
-    """Days from the judgment's effective date to each final disposal's execution."""
-    rows = session.execute(
-        select(CaseJudgment.effective_on, Disposition.executed_at)
+    """Days from the judgment's effective date to each final disposal's execution (per item disposed)."""
+    days = _days(session, Disposition.executed_at) - _local_midnight_days(session, CaseJudgment.effective_on)
+    count, mean = session.execute(
+        select(func.count(), func.avg(days))
+        .select_from(CaseJudgment)
         .join(Disposition, Disposition.case_id == CaseJudgment.case_id)
         .join(DispositionLine, DispositionLine.disposition_id == Disposition.id)
         .where(
             Disposition.status == DispositionRecordStatus.EXECUTED,
             Disposition.kind.in_(FINAL_KINDS),
+            Disposition.executed_at.is_not(None),
             CaseJudgment.case_id.in_(select(Case.id).where(case_filter(actor))),
         )
-    ).all()
-    days = [
-        (executed_at - start_of_local_day(effective_on)).total_seconds() / 86400
-        for effective_on, executed_at in rows
-        if executed_at is not None
-    ]
-    return _mean(sum(days), len(days))
+    ).one()
+    return Average(count, round(float(mean), 2) if count and mean is not None else None)

@@ -22,9 +22,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import Boolean, ColumnElement, Select, any_, false, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from custody.domain.actor import Actor
 from custody.domain.enums import LineDecision, LocationState, Role
@@ -34,6 +36,36 @@ from custody.models.agency import StorageLocation
 from custody.models.case import Case, CaseParticipant
 from custody.models.item import Item
 from custody.models.transfer import Transfer, TransferLine
+
+
+class _AmongIds(ColumnElement[bool]):
+    """``column IN (subquery)``; on PostgreSQL ``column = ANY(ARRAY(subquery))``: the subquery runs
+    once (an InitPlan) and the comparison is an index condition, so an OR of two of them is a
+    BitmapOr of two index scans — where ``IN (subquery) OR IN (subquery)`` leaves the planner only
+    hashed filters over every row of the table (issue 15: the filtered list of 50 items read the
+    whole city's items to show a district's)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("subquery", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, subquery: Select[Any]) -> None:
+        self.column = column
+        self.subquery = subquery
+
+
+@compiles(_AmongIds)
+def _among_ids(element: _AmongIds, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.column.in_(element.subquery), **kw))
+
+
+@compiles(_AmongIds, "postgresql")
+def _among_ids_postgresql(element: _AmongIds, compiler: Any, **kw: Any) -> str:
+    array = func.array(element.subquery.scalar_subquery())
+    return str(compiler.process(element.column == any_(array), **kw))
 
 
 def _not_found(what: str) -> NotFound:
@@ -101,7 +133,9 @@ def item_filter(actor: Actor) -> ColumnElement[bool]:
         return true()
     if not actor.roles - {Role.ADMIN}:
         return false()
-    return or_(Item.case_id.in_(_visible_case_ids(actor)), Item.id.in_(offered_items(actor.agency_id)))
+    return or_(
+        _AmongIds(Item.case_id, _visible_case_ids(actor)), _AmongIds(Item.id, offered_items(actor.agency_id))
+    )
 
 
 def takes_part(session: Session, actor: Actor, case_id: int) -> bool:

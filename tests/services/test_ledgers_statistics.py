@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from custody.domain import clock as app_clock
 from custody.domain.clock import local_date
@@ -250,3 +251,105 @@ def test_statistics_value_cash_at_its_counted_amount(app):
     assert (
         cash.value_fen - {b.key: b for b in before.by_category}[ItemCategory.CASH.value].value_fen == 50_000
     )
+
+
+def _stage_days_reference(
+    stats_actor,
+) -> tuple[dict[str, tuple[int, float | None]], tuple[int, float | None]]:
+    """The per-case Python timeline the SQL aggregates replaced (issue 15), as the reference."""
+    from custody.domain.clock import start_of_local_day
+    from custody.domain.enums import CaseStage
+    from custody.domain.lifecycle import FINAL_KINDS, DispositionRecordStatus
+    from custody.domain.transfers import ROUTES
+    from custody.models.case import Case
+    from custody.models.lifecycle import Disposition, DispositionLine
+    from custody.models.oversight import CaseClosure, CaseJudgment
+    from custody.models.transfer import Transfer
+    from custody.services.visibility import case_filter
+
+    session = db.session
+    visible = [c.id for c in session.scalars(select(Case).where(case_filter(stats_actor)))]
+    timeline: dict[int, list] = {case_id: [] for case_id in visible}
+    for case in session.scalars(select(Case).where(Case.id.in_(visible))):
+        timeline[case.id].append((start_of_local_day(case.filed_on), CaseStage.INVESTIGATION))
+    for transfer in session.scalars(select(Transfer).where(Transfer.case_id.in_(visible))):
+        stage = ROUTES[transfer.kind].to_stage
+        if stage is not None and transfer.received_at is not None:
+            timeline[transfer.case_id].append((transfer.received_at, stage))
+    for judgment in session.scalars(select(CaseJudgment).where(CaseJudgment.case_id.in_(visible))):
+        timeline[judgment.case_id].append((start_of_local_day(judgment.effective_on), CaseStage.EXECUTION))
+    for closure in session.scalars(select(CaseClosure).where(CaseClosure.case_id.in_(visible))):
+        timeline[closure.case_id].append((closure.closed_at, CaseStage.CLOSED))
+    totals: dict = {s: [] for s in CaseStage if s is not CaseStage.CLOSED}
+    for steps in timeline.values():
+        steps.sort(key=lambda step: step[0])
+        for (start, stage), (end, _next) in zip(steps, steps[1:], strict=False):
+            if stage in totals:
+                totals[stage].append((end - start).total_seconds() / 86400)
+    stages = {s.value: (len(d), round(sum(d) / len(d), 2) if d else None) for s, d in totals.items()}
+    rows = session.execute(
+        select(CaseJudgment.effective_on, Disposition.executed_at)
+        .join(Disposition, Disposition.case_id == CaseJudgment.case_id)
+        .join(DispositionLine, DispositionLine.disposition_id == Disposition.id)
+        .where(
+            Disposition.status == DispositionRecordStatus.EXECUTED,
+            Disposition.kind.in_(FINAL_KINDS),
+            CaseJudgment.case_id.in_(visible),
+        )
+    ).all()
+    days = [(done - start_of_local_day(on)).total_seconds() / 86400 for on, done in rows if done]
+    return stages, (len(days), round(sum(days) / len(days), 2) if days else None)
+
+
+def test_stage_durations_are_sql_aggregates_that_match_the_case_timelines(app):
+    """Stage days and judgment→disposal days are averaged in SQL (issue 15: no Python loop over the
+    cases); they give what each case's timeline gives: filed → sent to the procuratorate → indicted →
+    judgment effective → final disposal, and a case dropped by the police."""
+    from custody.domain.enums import DispositionKind
+    from custody.services import dispositions
+
+    from ..factories import close_case, on_trial
+
+    start = app_clock.now() - timedelta(days=60)
+    with app_clock.use(app_clock.PinnedClock(start)):
+        tried, [sold, kept] = stored_items(2)
+        dropped, _ = stored_items(1)
+        pending, _ = stored_items(1)
+    with app_clock.use(app_clock.PinnedClock(start + timedelta(days=9, hours=5))):
+        close_case(dropped)
+        on_trial(pending)
+        on_trial(tried)
+    judged = start + timedelta(days=12, hours=3)
+    with app_clock.use(app_clock.PinnedClock(judged)):
+        milestones.record_judgment(
+            db.session,
+            act("judge"),
+            tried.id,
+            judgment_no="(2026)沪0115刑初1号",
+            effective_on=local_date(judged),
+        )
+        db.session.commit()
+    with app_clock.use(app_clock.PinnedClock(start + timedelta(days=30, hours=7))):
+        disposition = dispositions.propose_disposition(
+            db.session, act("police_officer"), item_ids=[sold.id, kept.id], kind=DispositionKind.CONFISCATE
+        )
+        db.session.commit()
+        dispositions.decide_disposition(db.session, act("police_approver"), disposition.id, approve=True)
+        db.session.commit()
+        dispositions.execute_disposition(
+            db.session, act("police_keeper"), disposition.id, receipt_no="国库回执 2"
+        )
+        db.session.commit()
+    for username in ("police_approver", "auditor"):
+        actor = act(username)
+        stats = statistics.statistics(db.session, actor)
+        stages, to_disposal = _stage_days_reference(actor)
+        assert {k: (v.count, v.mean) for k, v in stats.stage_days.items()} == stages
+        assert (stats.judgment_to_disposal_days.count, stats.judgment_to_disposal_days.mean) == to_disposal
+    assert stats.stage_days["investigation"].count == 3  # tried, dropped, pending: each sent or closed
+    assert stats.stage_days["prosecution_review"].count == 2  # tried and pending: each indicted
+    assert stats.stage_days["trial"].count == 1  # tried: judged
+    assert stats.judgment_to_disposal_days.count == 2  # one per item disposed of
+    assert (
+        18 < stats.judgment_to_disposal_days.mean < 19.5
+    )  # judged on day 12 (local midnight), done on day 30
