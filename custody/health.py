@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,7 +25,8 @@ class _Probe:
 
 
 _lock = threading.Lock()
-_last: dict[int, _Probe] = {}  # by id(engine): one app per engine in a process
+_last: weakref.WeakKeyDictionary[Engine, _Probe] = weakref.WeakKeyDictionary()
+_probing_since: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 
 
 def probe(engine: Engine) -> str:
@@ -47,17 +49,27 @@ def database_status(
     engine: Engine, max_age: float, *, monotonic: Callable[[], float] = time.monotonic
 ) -> str:
     """The database's status as of at most ``max_age`` seconds ago. When the last answer is stale,
-    one thread of the process probes; the others meanwhile give the last answer rather than queue."""
+    one thread of the process probes; the others meanwhile give the last answer rather than queue —
+    unless that probe has itself taken longer than ``max_age``: a database that does not answer is
+    reported as such (``"error: probe timeout"``), not by an old "ok"."""
     if max_age <= 0:
         return probe(engine)
-    last = _last.get(id(engine))
+    last = _last.get(engine)
     if last is not None and monotonic() - last.at < max_age:
         return last.status
     if not _lock.acquire(blocking=last is None):
+        since = _probing_since.get(engine)
+        if since is not None and monotonic() - since >= max_age:
+            return "error: probe timeout"
         return last.status  # type: ignore[union-attr]  # (non-blocking only when there is one)
     try:
+        last = _last.get(engine)  # a thread that held the lock before us may have just probed
+        if last is not None and monotonic() - last.at < max_age:
+            return last.status
+        _probing_since[engine] = monotonic()
         status = probe(engine)
-        _last[id(engine)] = _Probe(monotonic(), status)
+        _last[engine] = _Probe(monotonic(), status)
         return status
     finally:
+        _probing_since.pop(engine, None)
         _lock.release()

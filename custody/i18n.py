@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from babel.numbers import format_currency
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, get_locale, get_translations, to_user_timezone
 from flask_login import current_user
 from jinja2 import pass_context
@@ -53,8 +53,8 @@ def local_time(value: datetime | None, fmt: str = "short") -> str:
     no stray seconds, issue 18) or with seconds (``medium``, where a page asks for them)."""
     if value is None:
         return "—"
-    if fmt not in TIME_PATTERNS:
-        return format_datetime(value, fmt)
+    if fmt not in TIME_PATTERNS or not isinstance(value, datetime):
+        return format_datetime(value, TIME_PATTERNS.get(fmt, fmt))
     # The two patterns are digits only: written directly, as Babel would write them (a page shows
     # dozens of moments, and Babel's pattern formatter cost ~0.1 ms each, issue 15).
     local = to_user_timezone(value)
@@ -67,7 +67,7 @@ def _page_gettext(translate: Any) -> Any:
     result is escaped and %-formatted with the call's keywords) over one bound catalog."""
 
     @pass_context
-    def gettext(context: Any, message: str, **variables: Any) -> str:
+    def gettext(context: Any, message: str, /, **variables: Any) -> str:
         text = translate(message)
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
@@ -76,7 +76,7 @@ def _page_gettext(translate: Any) -> Any:
 
 def _page_ngettext(translate: Any) -> Any:
     @pass_context
-    def ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
+    def ngettext(context: Any, singular: str, plural: str, num: int, /, **variables: Any) -> str:
         variables.setdefault("num", num)
         text = translate(singular, plural, num)
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables
@@ -89,6 +89,8 @@ def page_translations() -> dict[str, Any]:
     up the request context, the domain and the locale again for every string — a page of a case
     has hundreds (issue 15). The names shadow Flask-Babel's globals for this page's context; a
     macro imported without context still uses those (same catalog, found per string)."""
+    if not has_request_context():
+        return {}  # rendered outside a request: Flask-Babel's own functions (no locale to choose)
     translations = get_translations()
     return {
         "gettext": _page_gettext(translations.ugettext),

@@ -73,3 +73,65 @@ def app_engine(app) -> str:
 
     with app.app_context():
         return db.engine.dialect.name
+
+
+def _engine(tmp_path):
+    return create_engine(f"sqlite:///{tmp_path / 'probe.db'}")
+
+
+def test_a_probe_that_hangs_longer_than_the_interval_is_reported_not_covered_by_an_old_ok(
+    tmp_path, monkeypatch
+):
+    import threading
+
+    engine, ticks = _engine(tmp_path), Ticks()
+    assert health.database_status(engine, 1.0, monotonic=ticks) == "ok"
+    release, started = threading.Event(), threading.Event()
+
+    def hanging(engine) -> str:
+        started.set()
+        release.wait(10)
+        return "ok"
+
+    monkeypatch.setattr(health, "probe", hanging)
+    ticks.now += 1.5  # the answer is stale: the next caller probes, and hangs
+    prober = threading.Thread(target=health.database_status, args=(engine, 1.0), kwargs={"monotonic": ticks})
+    prober.start()
+    assert started.wait(10)
+    assert health.database_status(engine, 1.0, monotonic=ticks) == "ok"  # a probe under way, just begun
+    ticks.now += 1.1
+    assert health.database_status(engine, 1.0, monotonic=ticks) == "error: probe timeout"
+    release.set()
+    prober.join(10)
+    engine.dispose()
+
+
+def test_callers_queued_behind_the_first_probe_take_its_answer(tmp_path, monkeypatch):
+    import threading
+
+    engine, ticks = _engine(tmp_path), Ticks()
+    calls, release, started = [], threading.Event(), threading.Event()
+
+    def slow(engine) -> str:
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        return "ok"
+
+    monkeypatch.setattr(health, "probe", slow)
+    answers: list[str] = []
+    first = threading.Thread(
+        target=lambda: answers.append(health.database_status(engine, 1.0, monotonic=ticks))
+    )
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(
+        target=lambda: answers.append(health.database_status(engine, 1.0, monotonic=ticks))
+    )
+    second.start()  # no answer yet: it waits for the lock
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert answers == ["ok", "ok"]
+    assert len(calls) == 1
+    engine.dispose()

@@ -47,6 +47,8 @@ class _AmongIds(ColumnElement[bool]):
 
     inherit_cache = True
     type = Boolean()
+    # A comparison, not a boolean value: SQLite must not get ``… IN (…) = 1`` (which no index serves).
+    _is_implicitly_boolean = True
     _traverse_internals = [
         ("column", InternalTraversal.dp_clauseelement),
         ("subquery", InternalTraversal.dp_clauseelement),
@@ -55,6 +57,10 @@ class _AmongIds(ColumnElement[bool]):
     def __init__(self, column: Any, subquery: Select[Any]) -> None:
         self.column = column
         self.subquery = subquery
+
+    @property
+    def _from_objects(self) -> list[Any]:  # the column's table, as ``in_`` would add to a FROM
+        return list(self.column.expression._from_objects)
 
 
 @compiles(_AmongIds)

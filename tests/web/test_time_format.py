@@ -41,6 +41,27 @@ def test_times_are_written_exactly_as_babel_writes_the_two_patterns(app):
                         assert local_time(moment, fmt) == format_datetime(moment, pattern)
 
 
+def test_a_plain_date_is_still_written_by_babel(app):
+    from datetime import date
+
+    from flask_babel import format_datetime
+
+    with app.test_request_context():
+        assert local_time(date(2026, 1, 2)) == format_datetime(date(2026, 1, 2), "yyyy-MM-dd HH:mm")
+
+
+def test_template_strings_keep_jinjas_keywords_and_render_outside_a_request(app):
+    """The page's own gettext takes any keyword a translation names (``context``, ``message`` too),
+    and a template without strings to translate still renders without a request."""
+    from flask import render_template_string
+
+    with app.test_request_context():
+        page = render_template_string('{{ _("In %(context)s: %(message)s", context="<b>", message="m") }}')
+        assert page == "In &lt;b&gt;: m"  # escaped under autoescape, as Jinja's own gettext does
+    with app.app_context():
+        assert render_template_string("plain {{ 1 + 1 }}") == "plain 2"
+
+
 def test_record_pages_show_times_without_seconds(app):
     import re
     from datetime import timedelta
