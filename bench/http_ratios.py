@@ -599,15 +599,7 @@ def run_engine(engine: str, url: str, args: argparse.Namespace, work: Path) -> l
     )
     create_floor_tables(floor_url)
     print(f"[{engine}] data prepared in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    env = {
-        "CUSTODY_CONFIG": "production",
-        "SECRET_KEY": base64.b64encode(os.urandom(48)).decode(),
-        "DATABASE_URL": url,
-        "CUSTODY_LEDGER_SIGNING_KEY": key,
-        "CUSTODY_INSTANCE_PATH": str(folder / "instance"),
-        "CUSTODY_UPLOAD_DIR": str(folder / "uploads"),
-    }
-    app = Server("wsgi:app", env, "/healthz", folder / "app.log")
+    app = Server("wsgi:app", production_env(url, folder, key), "/healthz", folder / "app.log")
     floor = Server(
         "bench.floor_app:app", {"FLOOR_DATABASE_URL": floor_url}, "/floor/bare", folder / "floor.log"
     )
@@ -637,6 +629,18 @@ def run_engine(engine: str, url: str, args: argparse.Namespace, work: Path) -> l
         app.stop()
         floor.stop()
     return results
+
+
+def production_env(url: str, folder: Path, signing_key: str) -> dict[str, str]:
+    """The environment the app is served with in a bench: production settings on ``url``."""
+    return {
+        "CUSTODY_CONFIG": "production",
+        "SECRET_KEY": base64.b64encode(os.urandom(48)).decode(),
+        "DATABASE_URL": url,
+        "CUSTODY_LEDGER_SIGNING_KEY": signing_key,
+        "CUSTODY_INSTANCE_PATH": str(folder / "instance"),
+        "CUSTODY_UPLOAD_DIR": str(folder / "uploads"),
+    }
 
 
 def _pg_database(base_url: str, name: str) -> str:

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from http_ratios import PASSWORD, Operation, operations, prepare  # noqa: E402
+from http_ratios import PASSWORD, Operation, operations, prepare, production_env  # noqa: E402
 
 # A function's own time is charged to the first layer whose marker its file name contains.
 LAYERS = [
@@ -147,16 +147,7 @@ def main(argv: list[str] | None = None) -> None:
         url = _pg_database(args.pg_url, "custody_bench_profile")
     key = base64.b64encode(os.urandom(32)).decode()
     prepared = prepare(url, work, key, awaiting=args.requests, transfers=min(args.requests, 40))
-    os.environ.update(
-        {
-            "CUSTODY_CONFIG": "production",
-            "SECRET_KEY": base64.b64encode(os.urandom(48)).decode(),
-            "DATABASE_URL": url,
-            "CUSTODY_LEDGER_SIGNING_KEY": key,
-            "CUSTODY_INSTANCE_PATH": str(work / "instance"),
-            "CUSTODY_UPLOAD_DIR": str(work / "uploads"),
-        }
-    )
+    os.environ.update(production_env(url, work, key))
     from custody import create_app
 
     app = create_app()
