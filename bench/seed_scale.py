@@ -459,9 +459,12 @@ def build_city(
         # 1. Through the services: each case, its first item (with the seizure list) and its check-in;
         #    the active work (items awaiting check-in, transfers awaiting sign-for) of each district.
         plan = []  # (district, case id, list id, list no, filed_on)
-        for district in city.districts:
-            officer, keeper = district.users["officer"], district.users["keeper"]
-            for c in range(cases_per_district):
+        # The districts work at once: their cases (and so their items' ids) interleave, as in a city.
+        # Built one district after another, district 1's items had the lowest ids, and a list of its
+        # newest items walked the whole city's id index before finding them.
+        for c in range(cases_per_district):
+            for district in city.districts:
+                officer = district.users["officer"]
                 filed_on = (now - timedelta(days=rng.randint(30, 3 * 365))).date()
                 with clock.use(
                     clock.PinnedClock(
@@ -490,13 +493,16 @@ def build_city(
                     )
                 seizure_list = session.get(SeizureList, first.seizure_list_id)
                 plan.append((district, case.id, seizure_list.id, seizure_list.list_no, filed_on))
-                if c % 50 == 49:
-                    session.commit()
+            if c % 5 == 4:
+                session.commit()
+        for district in city.districts:  # the active work of each district, on its newest cases
+            officer, keeper = district.users["officer"], district.users["keeper"]
+            own = [entry for entry in plan if entry[0] is district]
             for n in range(ACTIVE_AWAITING):
                 item_service.register_item(
                     session,
                     officer,
-                    plan[-1 - (n % cases_per_district)][1],
+                    own[-1 - (n % len(own))][1],
                     item_service.ItemInput(
                         name="待入库物品",
                         category=ItemCategory.GOODS,
@@ -506,8 +512,8 @@ def build_city(
                         seized_at=now - timedelta(hours=rng.randint(1, 30)),
                     ),
                 )
-            for n in range(min(ACTIVE_TRANSFERS, cases_per_district)):
-                case_id = plan[-1 - n][1]
+            for n in range(min(ACTIVE_TRANSFERS, len(own))):
+                case_id = own[-1 - n][1]
                 stored = item_service.register_item(
                     session,
                     officer,
