@@ -95,6 +95,11 @@ class Config:
         self.CUSTODY_REAUTH_MINUTES = _int(env, "CUSTODY_REAUTH_MINUTES", 5)
         # /healthz asks the database at most this often per process (custody/health.py); 0: every time.
         self.CUSTODY_HEALTH_PROBE_MS = _int(env, "CUSTODY_HEALTH_PROBE_MS", 1000)
+        # Lists count their rows up to this many, then say "more than" (custody/counting.py); 0: exact.
+        self.CUSTODY_LIST_COUNT_LIMIT = _int(env, "CUSTODY_LIST_COUNT_LIMIT", 1000)
+        # Statistics are computed at most this often per process and visibility scope (they read every
+        # item an agency sees; services/statistics.recent_statistics); 0: on every request.
+        self.CUSTODY_STATISTICS_MAX_AGE_SECONDS = _int(env, "CUSTODY_STATISTICS_MAX_AGE_SECONDS", 300)
         self.CUSTODY_TOKEN_TTL_HOURS = _int(env, "CUSTODY_TOKEN_TTL_HOURS", 24 * 30)
         # The law's "及时" (docs/DEADLINES.md): when the procuratorate's and court's check-in reminder
         # appears, and how long items may stay held after a case closed before the alert.
@@ -189,6 +194,7 @@ class TestingConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = "sqlite://"  # the test fixtures always override this
         self.CUSTODY_HOLIDAY_CALENDAR = False  # see Config: tests get the calendar's overrides only
         self.CUSTODY_HEALTH_PROBE_MS = 0  # every /healthz asks the database (custody/health.py)
+        self.CUSTODY_STATISTICS_MAX_AGE_SECONDS = 0  # figures as of now (their tests set an age)
 
 
 class ProductionConfig(Config):

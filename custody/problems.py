@@ -28,10 +28,13 @@ class HttpProblemSchema(ma.Schema):
 
 
 PAGINATION_HEADER = {
-    "description": "Pagination metadata as a JSON object in a string: total, total_pages, first_page, "
-    "last_page, page, previous_page, next_page",
+    "description": "Pagination metadata as a JSON object in a string: total, total_exact, total_pages, "
+    "first_page, last_page, page, previous_page, next_page. Rows are counted up to a limit (1,000 by "
+    "default, and at least to the end of the page asked for): past it, total_exact is false, total "
+    "means 'more than total', and total_pages and last_page are left out.",
     "schema": {
         "type": "string",
-        "example": '{"total": 42, "total_pages": 5, "first_page": 1, "last_page": 5, "page": 1, "next_page": 2}',
+        "example": '{"total": 42, "total_pages": 5, "first_page": 1, "last_page": 5, "page": 1, '
+        '"next_page": 2, "total_exact": true}',
     },
 }

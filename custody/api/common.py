@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from functools import cache, wraps
 from typing import Any
 
 import flask_smorest
 import marshmallow as ma
+from flask import current_app
 from flask_smorest.fields import Upload
 from flask_smorest.pagination import PaginationParameters
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
+from custody.counting import count_rows
 from custody.database import answering
 from custody.domain.enums import AgencyKind
 from custody.domain.i18n import N_
@@ -147,6 +150,20 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
+    def _set_pagination_metadata(self, page_params: Any, result: Any, headers: Any) -> Any:
+        """X-Pagination says ``total_exact``; when false, ``total`` is a lower bound ("more than"),
+        and neither the number of pages nor the last page is known."""
+        metadata = self._make_pagination_metadata(
+            page_params.page, page_params.page_size, page_params.item_count
+        )
+        metadata["total_exact"] = getattr(page_params, "total_exact", True)
+        if not metadata["total_exact"]:
+            metadata["total"] = page_params.item_count - 1
+            del metadata["total_pages"], metadata["last_page"]
+        headers = {} if headers is None else headers
+        headers[self.PAGINATION_HEADER_NAME] = json.dumps(metadata)
+        return result, headers
+
 
 class Computed(ma.fields.Nested):
     """An object built by a function of the whole row, documented in OpenAPI as the ``nested`` schema.
@@ -187,6 +204,15 @@ def dumper(schema: type[Schema], *, many: bool = False) -> Schema:
 
 
 def paginate(session: Session, stmt: Select[Any], pagination: PaginationParameters) -> list[Any]:
-    """Run ``stmt`` for one page and tell flask-smorest the total (for X-Pagination)."""
-    pagination.item_count = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    """Run ``stmt`` for one page and tell flask-smorest the total (for X-Pagination): exact up to
+    ``CUSTODY_LIST_COUNT_LIMIT`` rows, else "more than" (``total_exact`` false; custody/counting.py)."""
+    total = count_rows(
+        session,
+        stmt,
+        limit=current_app.config["CUSTODY_LIST_COUNT_LIMIT"],
+        at_least=pagination.first_item + pagination.page_size,
+    )
+    # One more than the lower bound: flask-smorest then names the next page, which does exist.
+    pagination.item_count = total.count if total.exact else total.count + 1
+    pagination.total_exact = total.exact  # type: ignore[attr-defined]
     return list(session.scalars(stmt.limit(pagination.page_size).offset(pagination.first_item)))

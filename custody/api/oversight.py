@@ -965,7 +965,7 @@ class Statistics(MethodView):
     @blp.response(200, StatisticsSchema)
     def get(self):
         """Counts and values (fen) by status, category, custodian, stage and age; average durations."""
-        return statistics.statistics(db.session, current_actor())
+        return statistics.recent_statistics(db.session, current_actor())
 
 
 # -- owner lookup (public) -----------------------------------------------------------------------

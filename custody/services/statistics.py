@@ -6,12 +6,15 @@ hours (seizure → storage) or days.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, DateTime, and_, case, func, literal, null, select, union_all
 from sqlalchemy import cast as cast_
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from custody.domain.actor import Actor
@@ -30,8 +33,9 @@ from custody.models.oversight import CaseClosure, CaseJudgment
 from custody.models.transfer import Transfer
 from custody.orm import utcnow
 
+from . import settings
 from .cases import item_value_fen
-from .visibility import case_filter, case_item_filter
+from .visibility import case_filter, case_item_filter, visibility_scope
 
 # Age of items still held, since seizure: (key, upper bound in days or None, label).
 AGE_BUCKETS = (
@@ -81,6 +85,33 @@ def _seconds_between(session: Session, later: Any, earlier: Any) -> ColumnElemen
     if session.get_bind().dialect.name == "postgresql":
         return cast(ColumnElement[float], func.extract("epoch", later - earlier))
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+# Figures recently computed, per database and visibility scope (``recent_statistics``); per process.
+_recent: WeakKeyDictionary[Engine, dict[tuple[Any, ...], Statistics]] = WeakKeyDictionary()
+_recent_lock = threading.Lock()
+
+
+def recent_statistics(session: Session, actor: Actor, *, max_age: timedelta | None = None) -> Statistics:
+    """``statistics`` as computed at most ``max_age`` ago (``CUSTODY_STATISTICS_MAX_AGE_SECONDS``,
+    300 by default) in this process for anyone who sees the same items. Our choice (issue 15): the
+    figures read every item an agency sees, so at city scale they are a report, not a lookup; the
+    page and the API say when they were computed (``generated_at``). Zero: computed every time."""
+    require(actor, Action.VIEW_STATISTICS)
+    if max_age is None:
+        max_age = timedelta(seconds=int(settings.get("CUSTODY_STATISTICS_MAX_AGE_SECONDS", 300)))
+    if max_age <= timedelta(0):
+        return statistics(session, actor)
+    now = utcnow()
+    engine, scope = session.get_bind().engine, visibility_scope(actor)
+    with _recent_lock:
+        kept = _recent.setdefault(engine, {}).get(scope)
+    if kept is not None and timedelta(0) <= now - kept.generated_at <= max_age:
+        return kept
+    fresh = statistics(session, actor, now)
+    with _recent_lock:
+        _recent.setdefault(engine, {})[scope] = fresh
+    return fresh
 
 
 def statistics(session: Session, actor: Actor, now: datetime | None = None) -> Statistics:

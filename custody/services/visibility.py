@@ -113,6 +113,18 @@ def offered_items(agency_id: int) -> Any:
     )
 
 
+def visibility_scope(actor: Actor) -> tuple[Any, ...]:
+    """What decides which cases ``actor`` sees (``_visible_case_ids``): two actors with the same scope
+    see the same cases, so figures about them may be shared (``statistics.recent_statistics``)."""
+    if sees_everything(actor):
+        return ("everything",)
+    if not actor.roles - {Role.ADMIN}:
+        return ("nothing",)
+    if not actor.has_role(Role.KEEPER):
+        return ("agency", actor.agency_id)
+    return ("keepers", actor.agency_id, tuple(sorted(actor.operated_centre_ids)))
+
+
 def case_filter(actor: Actor) -> ColumnElement[bool]:
     """A WHERE clause on ``Case.id`` selecting the cases ``actor`` may see."""
     if sees_everything(actor):

@@ -12,10 +12,12 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
 
+from custody.counting import count_rows
+from custody.database import MAX_ID
 from custody.domain.clock import LOCAL_TZ
 from custody.domain.errors import DomainError, NotFound
 from custody.errors import record_denial, translate
@@ -218,9 +220,12 @@ class Pagination:
     total: int
     page: int
     per_page: int
+    total_exact: bool = True  # False: more than ``total`` rows (custody/counting.py), pages unknown
 
     @property
     def pages(self) -> int:
+        if not self.total_exact:
+            return self.page + 1  # at least: the count reached past this page
         return max(1, math.ceil(self.total / self.per_page))
 
     @property
@@ -246,14 +251,17 @@ class Pagination:
         return url_for(request.endpoint or "main.home", **(request.view_args or {}), **args)
 
 
-def paginate(stmt: Select[Any], per_page: int = PAGE_SIZE) -> Pagination:
+def paginate(stmt: Select[Any], per_page: int = PAGE_SIZE, *, count_limit: int = 0) -> Pagination:
+    """One page of ``stmt`` (``?page=``, past the last page: the last). ``count_limit``: count the
+    rows only up to that many (or to this page's end), then say "more than" (custody/counting.py)."""
     page = request.args.get("page", "1")
     page_no = int(page) if page.isdecimal() and int(page) > 0 else 1
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    pages = max(1, math.ceil(total / per_page))
-    page_no = min(page_no, pages)
+    page_no = min(page_no, MAX_ID // per_page)
+    total = count_rows(db.session, stmt, limit=count_limit, at_least=page_no * per_page)
+    if total.exact:
+        page_no = min(page_no, max(1, math.ceil(total.count / per_page)))
     rows = list(db.session.scalars(stmt.limit(per_page).offset((page_no - 1) * per_page)))
-    return Pagination(rows, total, page_no, per_page)
+    return Pagination(rows, total.count, page_no, per_page, total.exact)
 
 
 # -- printing ------------------------------------------------------------------------------------

@@ -145,7 +145,10 @@ def index():
         overdue=True if value("overdue") else None,
         sort=value("sort") or "-id",
     )
-    page = paginate(items.items_query(actor, query).options(joinedload(Item.case)))
+    page = paginate(
+        items.items_query(actor, query).options(joinedload(Item.case)),
+        count_limit=current_app.config["CUSTODY_LIST_COUNT_LIMIT"],
+    )
     items.mark_overdue(db.session, page.rows)
     searched = any(key != "page" for key in request.args)
     return render_template("items/index.html", form=form, page=page, searched=searched), (

@@ -190,6 +190,37 @@ def test_lists_are_paginated(api, client, auth_headers):
     pagination = json.loads(response.headers["X-Pagination"])
     assert pagination["total"] == 5
     assert pagination["total_pages"] == 3
+    assert pagination["total_exact"] is True
+
+
+def test_a_long_list_says_more_than_the_count_limit(app, api, client, auth_headers):
+    """Past CUSTODY_LIST_COUNT_LIMIT rows the total is a lower bound; the next page is still named,
+    and a page past the limit counts far enough to know what follows it."""
+    case_id = new_case(api)
+    for n in range(7):
+        api.post("police_officer", f"/cases/{case_id}/items", {**ITEM, "name": f"手机{n}"})
+    app.config["CUSTODY_LIST_COUNT_LIMIT"] = 3
+    headers = auth_headers("police_officer")
+
+    def page(number: int) -> tuple[list[str], dict]:
+        answer = client.get(f"/api/v1/items?page={number}&page_size=2&sort=id", headers=headers)
+        assert answer.status_code == 200
+        return [i["name"] for i in answer.json], json.loads(answer.headers["X-Pagination"])
+
+    names, first = page(1)
+    assert names == ["手机0", "手机1"]
+    assert first["total"] == 3 and first["total_exact"] is False  # more than 3
+    assert first["next_page"] == 2
+    assert "total_pages" not in first and "last_page" not in first
+    names, third = page(3)  # rows 5-6: counted to the page's end (6), and there is a 7th
+    assert names == ["手机4", "手机5"]
+    assert third["total"] == 6 and third["total_exact"] is False and third["next_page"] == 4
+    names, last = page(4)
+    assert names == ["手机6"]
+    assert last == {**last, "total": 7, "total_exact": True, "total_pages": 4, "last_page": 4}
+    assert "next_page" not in last
+    app.config["CUSTODY_LIST_COUNT_LIMIT"] = 0  # exact, however long
+    assert page(1)[1]["total"] == 7 and page(1)[1]["total_exact"] is True
 
 
 def test_requests_without_credentials_are_401(client):

@@ -214,3 +214,16 @@ def test_statistics_api(app, api):
     assert stats.json["seizure_to_storage_hours"]["count"] == 2
     assert set(stats.json["stage_days"]) == {"investigation", "prosecution_review", "trial", "execution"}
     assert api.get("police_officer", "/statistics").status_code == 403
+
+
+def test_statistics_are_as_of_their_generated_at_within_the_configured_age(app, api, clock):
+    case, _stored = stored_items(2)
+    app.config["CUSTODY_STATISTICS_MAX_AGE_SECONDS"] = 300
+    first = api.get("police_approver", "/statistics").json
+    register(case, "新扣押的箱子")
+    clock.advance(timedelta(minutes=1))
+    again = api.get("police_approver", "/statistics").json
+    assert again["total"]["count"] == 2 and again["generated_at"] == first["generated_at"]
+    assert api.get("auditor", "/statistics").json["total"]["count"] == 3
+    clock.advance(timedelta(minutes=5))
+    assert api.get("police_approver", "/statistics").json["total"]["count"] == 3

@@ -353,3 +353,59 @@ def test_stage_durations_are_sql_aggregates_that_match_the_case_timelines(app):
     assert (
         18 < stats.judgment_to_disposal_days.mean < 19.5
     )  # judged on day 12 (local midnight), done on day 30
+
+
+def test_recent_statistics_are_shared_within_their_age_by_those_who_see_the_same_items(app, clock):
+    """At city scale the figures are a report (issue 15): computed at most once per max_age for one
+    visibility scope, and they say when they were computed."""
+    case, _stored = stored_items(2)
+    five_minutes = timedelta(minutes=5)
+    first = statistics.recent_statistics(db.session, act("police_approver"), max_age=five_minutes)
+    assert first.total.count == 2
+    register(case, "新扣押的箱子", ItemCategory.GOODS)
+    clock.advance(timedelta(minutes=4))
+    again = statistics.recent_statistics(db.session, act("police_approver"), max_age=five_minutes)
+    assert again is first and again.total.count == 2  # as of first.generated_at, four minutes ago
+    # Another scope is computed for itself: the auditor, the court (which sees none of it).
+    assert statistics.recent_statistics(db.session, act("auditor"), max_age=five_minutes).total.count == 3
+    court = statistics.recent_statistics(db.session, act("court_keeper"), max_age=five_minutes)
+    assert court.total.count == 0
+    # Older than max_age, or asked with no age: computed again.
+    assert (
+        statistics.recent_statistics(db.session, act("police_approver"), max_age=timedelta(0)).total.count
+        == 3
+    )
+    clock.advance(timedelta(minutes=2))
+    later = statistics.recent_statistics(db.session, act("police_approver"), max_age=five_minutes)
+    assert later.total.count == 3 and later.generated_at > first.generated_at
+    # The permission is checked whatever is kept.
+    with pytest.raises(PermissionDenied):
+        statistics.recent_statistics(db.session, act("police_officer"), max_age=five_minutes)
+
+
+def test_visibility_scopes_separate_what_actors_see():
+    from custody.domain.actor import Actor
+    from custody.domain.enums import AgencyKind, Role
+    from custody.services.visibility import visibility_scope
+
+    def actor(*roles: Role, agency_id: int = 1, centres: frozenset[int] = frozenset()) -> Actor:
+        return Actor(
+            1,
+            "x",
+            "X",
+            agency_id,
+            "PDGA",
+            "浦东公安分局",
+            AgencyKind.POLICE,
+            frozenset(roles),
+            operated_centre_ids=centres,
+        )
+
+    assert visibility_scope(actor(Role.APPROVER)) == visibility_scope(actor(Role.OFFICER))
+    assert visibility_scope(actor(Role.APPROVER)) != visibility_scope(actor(Role.APPROVER, agency_id=2))
+    assert visibility_scope(actor(Role.KEEPER)) != visibility_scope(actor(Role.APPROVER))
+    assert visibility_scope(actor(Role.KEEPER)) != visibility_scope(
+        actor(Role.KEEPER, centres=frozenset({3}))
+    )
+    assert visibility_scope(actor(Role.AUDITOR, agency_id=5)) == visibility_scope(actor(Role.AUDITOR))
+    assert visibility_scope(actor(Role.ADMIN)) != visibility_scope(actor(Role.OFFICER))

@@ -547,6 +547,26 @@ def test_item_search_filters_and_paginates(app):
     assert bad.status_code == 422 and "日期" in text(bad) or bad.status_code == 422
 
 
+def test_item_search_says_more_than_the_count_limit(app):
+    """Past CUSTODY_LIST_COUNT_LIMIT rows (and the page's end) the list says "more than"; the next
+    page is offered and counts far enough to know the total."""
+    case = open_case()
+    for n in range(51):
+        register(case, f"箱子{n:02d}", ItemCategory.GOODS)
+    officer = client_for(app, "police_officer")
+    listed = f"/items/?case_id={case.id}&sort=id"
+    assert zh("%(total)s items found", total=51) in text(officer.get(listed))
+    app.config["CUSTODY_LIST_COUNT_LIMIT"] = 2  # below a page: counted to the page's end, 50
+    page = text(officer.get(listed))
+    assert zh("More than %(total)s items found: narrow the search to see how many", total=50) in page
+    assert zh("%(first)s–%(last)s of more than %(total)s", first=1, last=50, total=50) in page
+    assert "箱子49" in page and "箱子50" not in page
+    assert zh("Next page") in page and zh("Page %(page)s", page=1) in page
+    second = text(officer.get(listed + "&page=2"))
+    assert zh("%(total)s items found", total=51) in second and "箱子50" in second
+    assert zh("Page %(page)s of %(pages)s", page=2, pages=2) in second
+
+
 def test_timeline_reads_as_sentences_and_auditors_see_the_chain(app):
     case, [item] = stored_items(1)
     auditor = client_for(app, "auditor")

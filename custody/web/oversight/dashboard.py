@@ -112,7 +112,7 @@ def ledger_export():
 @bp.get("/statistics", endpoint="statistics")
 def statistics_page():
 
-    stats = statistics.statistics(db.session, current_actor())
+    stats = statistics.recent_statistics(db.session, current_actor())
     stage_rows = [
         {
             "key": stage.value,
