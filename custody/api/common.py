@@ -214,5 +214,5 @@ def paginate(session: Session, stmt: Select[Any], pagination: PaginationParamete
     )
     # One more than the lower bound: flask-smorest then names the next page, which does exist.
     pagination.item_count = total.count if total.exact else total.count + 1
-    pagination.total_exact = total.exact  # type: ignore[attr-defined]
+    pagination.total_exact = total.exact
     return list(session.scalars(stmt.limit(pagination.page_size).offset(pagination.first_item)))

@@ -40,7 +40,11 @@ class Item(Base):
     __tablename__ = "item"
     # An agency's items of one category (the cash awaiting its deposit: an alert asked on every inbox
     # visit) — and, as its prefix, the items of one category.
-    __table_args__ = (Index("ix_item_category_custodian_agency_id", "category", "custodian_agency_id"),)
+    __table_args__ = (
+        Index("ix_item_category_custodian_agency_id", "category", "custodian_agency_id"),
+        # An agency's items awaiting check-in (alerts, the keeper's inbox): a few among its thousands.
+        Index("ix_item_location_state_custodian_agency_id", "location_state", "custodian_agency_id"),
+    )
 
     # Not a column: set on a page of items by services.items.mark_overdue (late check-out returns).
     if TYPE_CHECKING:
@@ -82,7 +86,7 @@ class Item(Base):
     custodian_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     custody_state: Mapped[CustodyState] = mapped_column(str_enum(CustodyState))
 
-    location_state: Mapped[LocationState] = mapped_column(str_enum(LocationState), index=True)
+    location_state: Mapped[LocationState] = mapped_column(str_enum(LocationState))
     storage_location_id: Mapped[int | None] = mapped_column(ForeignKey("storage_location.id"), index=True)
     external_kind: Mapped[ExternalKind | None] = mapped_column(str_enum(ExternalKind))
     external_place: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,56 @@
+"""The alert sources read an agency's few rows, not its thousands of items (issue 15).
+
+SQLite plans without statistics of skew: it entered the unrelated-property and public-notice joins
+through the agency's items, and found the items awaiting check-in among all of the agency's items.
+These tests read SQLite's plan on the app's own schema (``Base.metadata``, with its indexes): the
+plans do not depend on rows, so an empty database shows them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.dialects import postgresql
+
+from custody.orm import Base
+from custody.services.alerts import _sources
+
+
+@pytest.fixture(scope="module")
+def sqlite_schema():
+    import custody.models  # noqa: F401  (every table on Base.metadata)
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def _plan(engine, stmt) -> str:
+    compiled = stmt.compile(engine)
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params[name] for name in compiled.positiontup)
+        )
+        return " | ".join(row[-1] for row in rows)
+
+
+@pytest.mark.parametrize("source", ["unrelated", "notices"])
+def test_sqlite_enters_through_the_findings_and_notice_lines_not_the_agencys_items(sqlite_schema, source):
+    plan = _plan(sqlite_schema, _sources(7, date(2026, 1, 1))[source])
+    assert "SEARCH item USING INTEGER PRIMARY KEY" in plan, plan
+    assert "ix_item_custodian_agency_id" not in plan and "SCAN item" not in plan, plan
+
+
+def test_sqlite_finds_the_items_awaiting_check_in_by_state_and_agency(sqlite_schema):
+    plan = _plan(sqlite_schema, _sources(7, date(2026, 1, 1))["awaiting"])
+    assert "ix_item_location_state_custodian_agency_id (location_state=? AND custodian_agency_id=?)" in plan, plan
+
+
+def test_postgresql_gets_the_plain_columns():
+    sources = _sources(7, date(2026, 1, 1))
+    for name in ("unrelated", "notices"):
+        sql = str(sources[name].compile(dialect=postgresql.dialect()))
+        assert "+item" not in sql and "+ item" not in sql and "item.custodian_agency_id = " in sql, sql
