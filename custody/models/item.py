@@ -43,6 +43,7 @@ class Item(Base):
     __table_args__ = (
         Index("ix_item_category_custodian_agency_id", "category", "custodian_agency_id"),
         # An agency's items awaiting check-in (alerts, the keeper's inbox): a few among its thousands.
+        # (location_state) alone stays: in id order, it serves a list's newest items in one state.
         Index("ix_item_location_state_custodian_agency_id", "location_state", "custodian_agency_id"),
     )
 
@@ -86,7 +87,7 @@ class Item(Base):
     custodian_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     custody_state: Mapped[CustodyState] = mapped_column(str_enum(CustodyState))
 
-    location_state: Mapped[LocationState] = mapped_column(str_enum(LocationState))
+    location_state: Mapped[LocationState] = mapped_column(str_enum(LocationState), index=True)
     storage_location_id: Mapped[int | None] = mapped_column(ForeignKey("storage_location.id"), index=True)
     external_kind: Mapped[ExternalKind | None] = mapped_column(str_enum(ExternalKind))
     external_place: Mapped[str | None] = mapped_column(String(200))

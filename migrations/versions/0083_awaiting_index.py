@@ -1,5 +1,6 @@
-"""an agency's items awaiting check-in (issue 15): index (location_state, custodian_agency_id),
-replacing (location_state) — SQLite read all of an agency's items to find the few awaiting check-in
+"""an agency's items awaiting check-in (issue 15): index (location_state, custodian_agency_id) —
+SQLite read all of an agency's items to find the few awaiting check-in. The index on (location_state)
+stays: its rows are in id order within a state, which serves a list's newest items in one state.
 
 Revision ID: 0083_awaiting_index
 Revises: 0082_alert_indexes
@@ -17,7 +18,6 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('item', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_item_location_state'))
         batch_op.create_index(
             'ix_item_location_state_custodian_agency_id', ['location_state', 'custodian_agency_id'], unique=False
         )
@@ -26,4 +26,3 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.drop_index('ix_item_location_state_custodian_agency_id')
-        batch_op.create_index(batch_op.f('ix_item_location_state'), ['location_state'], unique=False)
