@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.orm import Session
+
+from custody.services.visibility import among_ids
 
 
 @dataclass(frozen=True)
@@ -32,3 +34,25 @@ def count_rows(session: Session, stmt: Select[Any], *, limit: int, at_least: int
     bound = max(limit, at_least)
     counted = session.scalar(select(func.count()).select_from(rows.limit(bound + 1).subquery())) or 0
     return RowCount(bound, False) if counted > bound else RowCount(counted, True)
+
+
+def page_rows(session: Session, stmt: Select[Any], *, limit: int, offset: int) -> list[Any]:
+    """One page of ``stmt``'s rows (``page_statement``)."""
+    return list(session.scalars(page_statement(stmt, limit=limit, offset=offset)))
+
+
+def page_statement(stmt: Select[Any], *, limit: int, offset: int) -> Select[Any]:
+    """One page of ``stmt``: its keys first — the filter, the order and the limit, nothing joined —
+    then those rows with what ``stmt`` loads along (issue 15). Run whole, a planner that misjudges
+    how many rows the filter keeps (PostgreSQL, with the visibility filter's arrays) joined every
+    match to its agency and locations before sorting: 54 ms for a district's 11,000 items to show
+    50, 12 ms this way. A statement of anything but one entity with a one-column key is paged as it is."""
+    described = stmt.column_descriptions
+    entity = described[0].get("entity") if len(described) == 1 else None
+    key: tuple[Any, ...] = tuple(inspect(entity).primary_key) if entity is not None else ()
+    if len(key) != 1:
+        return stmt.limit(limit).offset(offset)
+    keys = stmt.with_only_columns(key[0]).limit(limit).offset(offset)
+    # On PostgreSQL ``= ANY(ARRAY(keys))``: an index condition on the key, which the planner prefers
+    # to the filter it misjudges (``IN (keys)`` still had it join every match first).
+    return stmt.where(among_ids(key[0], keys))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
-from custody.counting import count_rows
+from custody.counting import count_rows, page_rows
 from custody.database import answering
 from custody.domain.enums import AgencyKind
 from custody.domain.i18n import N_
@@ -215,4 +215,4 @@ def paginate(session: Session, stmt: Select[Any], pagination: PaginationParamete
     # One more than the lower bound: flask-smorest then names the next page, which does exist.
     pagination.item_count = total.count if total.exact else total.count + 1
     pagination.total_exact = total.exact
-    return list(session.scalars(stmt.limit(pagination.page_size).offset(pagination.first_item)))
+    return page_rows(session, stmt, limit=pagination.page_size, offset=pagination.first_item)

@@ -74,6 +74,11 @@ def _among_ids_postgresql(element: _AmongIds, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(element.column == any_(array), **kw))
 
 
+def among_ids(column: Any, subquery: Select[Any]) -> ColumnElement[bool]:
+    """``column IN (subquery)``, written as an index condition on PostgreSQL (``_AmongIds``)."""
+    return _AmongIds(column, subquery)
+
+
 def _not_found(what: str) -> NotFound:
     return NotFound(N_("Record not found, or not visible to your agency."), code=f"not_found.{what}")
 

@@ -16,7 +16,7 @@ from sqlalchemy import Select
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
 
-from custody.counting import count_rows
+from custody.counting import count_rows, page_rows
 from custody.database import MAX_ID
 from custody.domain.clock import LOCAL_TZ
 from custody.domain.errors import DomainError, NotFound
@@ -260,7 +260,7 @@ def paginate(stmt: Select[Any], per_page: int = PAGE_SIZE, *, count_limit: int =
     total = count_rows(db.session, stmt, limit=count_limit, at_least=page_no * per_page)
     if total.exact:
         page_no = min(page_no, max(1, math.ceil(total.count / per_page)))
-    rows = list(db.session.scalars(stmt.limit(per_page).offset((page_no - 1) * per_page)))
+    rows = page_rows(db.session, stmt, limit=per_page, offset=(page_no - 1) * per_page)
     return Pagination(rows, total.count, page_no, per_page, total.exact)
 
 

@@ -223,7 +223,8 @@ def test_statistics_are_as_of_their_generated_at_within_the_configured_age(app, 
     register(case, "新扣押的箱子")
     clock.advance(timedelta(minutes=1))
     again = api.get("police_approver", "/statistics").json
-    assert again["total"]["count"] == 2 and again["generated_at"] == first["generated_at"]
+    assert again["total"]["count"] == 2
+    assert again["generated_at"] == first["generated_at"]
     assert api.get("auditor", "/statistics").json["total"]["count"] == 3
     clock.advance(timedelta(minutes=5))
     assert api.get("police_approver", "/statistics").json["total"]["count"] == 3

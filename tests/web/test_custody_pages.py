@@ -560,10 +560,13 @@ def test_item_search_says_more_than_the_count_limit(app):
     page = text(officer.get(listed))
     assert zh("More than %(total)s items found: narrow the search to see how many", total=50) in page
     assert zh("%(first)s–%(last)s of more than %(total)s", first=1, last=50, total=50) in page
-    assert "箱子49" in page and "箱子50" not in page
-    assert zh("Next page") in page and zh("Page %(page)s", page=1) in page
+    assert "箱子49" in page
+    assert "箱子50" not in page
+    assert zh("Next page") in page
+    assert zh("Page %(page)s", page=1) in page
     second = text(officer.get(listed + "&page=2"))
-    assert zh("%(total)s items found", total=51) in second and "箱子50" in second
+    assert zh("%(total)s items found", total=51) in second
+    assert "箱子50" in second
     assert zh("Page %(page)s of %(pages)s", page=2, pages=2) in second
 
 
