@@ -35,64 +35,49 @@ machine two separate runs moved the ratios by 2-5x).
 Measured
 --------
 
-2026-12-06, the 2-core development machine shared with other sessions (load average 4-6 while
-building, about 2.5-4 while measuring). SQLite at ``--scale 1``; PostgreSQL at ``--scale 0.5`` (the full
-2,000,000 events would have taken about 45 minutes to build at that load, more than the session had).
-Build times (both engines building at once): SQLite 9,728 items / 14,220 events in 33 s and 199,808
-items / 285,084 events in 1,025 s (20,000 cases through the services in 525 s); PostgreSQL 4,768 items
-/ 42,432 events in 46 s and 99,808 items / 926,304 events in 1,337 s (10,000 cases in 300 s).
-``verify-audit`` in the same runs: SQLite 2,792 → 2,171 events/s, PostgreSQL 5,556 → 6,763 events/s.
+2026-12-06, the 2-core development machine (load average 1-3). Both engines at ``--scale 1``; the
+districts' cases interleave, as a city's districts work at once (built one district after another,
+district 1's items had the lowest ids and a list of its newest items walked the whole city first).
+Build times: SQLite 9,728 items / 14,220 events in 13 s and 199,808 items / 285,084 events in 364 s;
+PostgreSQL 9,728 items / 88,560 events in 33 s and 199,808 items / 1,856,304 events in 792 s (the
+items made through the services have fewer than ten events, hence 1.86M rather than 2M).
+``verify-audit`` on the PostgreSQL city: 38k (small) and 40k (large, 1.86M events) events/s, the
+machine busy with the other engine's build.
 
-After the fixes of this round (statistics as one grouped aggregate plus stage durations in SQL; index
-(category, custodian_agency_id) on item and disposition_line.proceeds_item_id; on PostgreSQL the item
-visibility filter as ``= ANY(ARRAY(subquery))``), ``measure``, 5 requests each, median; a district's
-users (d01.*), whose district holds 1/16 of the city:
+``measure``, 9 requests each, median; a district's users (d01.*), whose district holds 1/16 of the city:
 
-| page | SQLite small → large (ratio) | PostgreSQL, default planner | PostgreSQL, random_page_cost 1.1 |
-|---|---|---|---|
-| item page (HTML) | 15.7 ms → 16.0 ms (1.02) | 28.9 ms → 30.7 ms (1.06) | 57.5 ms → 53.4 ms (0.93) |
-| item (API) | 5.0 ms → 5.2 ms (1.04) | 11.7 ms → 11.9 ms (1.02) | 11.9 ms → 12.8 ms (1.08) |
-| list, filtered (API, 50) | 19.8 ms → 129.2 ms (6.52 ✗) | 29.2 ms → 77.3 ms (2.65 ✗) | 26.5 ms → 60.8 ms (2.29 ✗) |
-| keeper inbox (HTML) | 20.3 ms → 39.9 ms (1.97 ✗) | 45.5 ms → 47.8 ms (1.05) | 29.2 ms → 30.6 ms (1.05) |
-| prosecutor inbox (HTML) | 18.0 ms → 18.0 ms (1.00) | 29.6 ms → 37.0 ms (1.25) | 30.9 ms → 28.5 ms (0.92) |
-| alerts (API) | 6.9 ms → 17.2 ms (2.49 ✗) | 12.1 ms → 11.7 ms (0.97) | 11.5 ms → 11.8 ms (1.03) |
-| statistics (API) | 10.5 ms → 46.3 ms (4.40 ✗) | 18.9 ms → 44.2 ms (2.34 ✗) | 17.2 ms → 35.3 ms (2.06 ✗) |
-| ledger export (XLSX) | 298.1 ms → 5,130.8 ms (17.21 ✗) | 202.2 ms → 2,874.0 ms (14.21 ✗) | 184.4 ms → 2,946.5 ms (15.98 ✗) |
-| ledger export (CSV, first chunk) | 57.8 ms → 75.0 ms (1.30) | 75.4 ms → 83.5 ms (1.11) | 74.0 ms → 121.9 ms (1.65 ✗) |
-| ledger export (XLSX, per 1,000 rows) | 490.2 ms → 410.9 ms (0.84) | 678.6 ms → 460.7 ms (0.68) | 618.8 ms → 472.3 ms (0.76) |
+| page | SQLite small → large (ratio) | PostgreSQL small → large (ratio) |
+|---|---|---|
+| item page (HTML) | 9.6 ms → 10.1 ms (1.05) | 20.3 ms → 21.0 ms (1.03) |
+| item (API) | 3.1 ms → 3.3 ms (1.09) | 7.4 ms → 8.1 ms (1.10) |
+| list, filtered (API, 50) | 11.7 ms → 14.0 ms (1.19) | 19.7 ms → 33.3 ms (1.69 ✗) |
+| keeper inbox (HTML) | 15.4 ms → 14.2 ms (0.92) | 24.5 ms → 23.1 ms (0.94) |
+| prosecutor inbox (HTML) | 12.5 ms → 13.0 ms (1.04) | 22.3 ms → 22.5 ms (1.01) |
+| alerts (API) | 3.8 ms → 4.0 ms (1.04) | 8.5 ms → 8.5 ms (0.99) |
+| statistics (API, computed) | 7.5 ms → 40.9 ms (5.46 ✗) | 13.7 ms → 37.1 ms (2.71 ✗) |
+| statistics (API, kept ≤ 5 min) | 1.5 ms → 1.5 ms (0.99) | 2.9 ms → 2.9 ms (1.00) |
+| ledger export (XLSX) | 167.9 ms → 3,109.9 ms (18.5 ✗) | 180.8 ms → 3,180.5 ms (17.6 ✗) |
+| ledger export (CSV, first chunk) | 38.9 ms → 55.4 ms (1.43) | 49.0 ms → 71.2 ms (1.45) |
+| ledger export (XLSX, per 1,000 rows) | 276.2 ms → 249.0 ms (0.90) | 297.4 ms → 254.7 ms (0.86) |
 
-Meets ≤ 1.5x: the item page and its API answer, the prosecutor's inbox, on PostgreSQL the keeper's
-inbox and the alerts, the CSV ledger's first chunk (1.1-1.65 on PostgreSQL from one run to the next)
-and the export's time per 1,000 rows (0.7-0.8: an export is as long as the ledger, 17x the rows take 15-17x the time).
-Does not:
+The fixes that made them so, in order (each measured with ``measure`` on the same two cities):
 
-- The filtered list (2.3-2.7x on PostgreSQL, 6.5x on SQLite): the API answers the total count
-  (X-Pagination), and the visibility filter was ``case_id IN (visible cases) OR id IN (offered
-  items)``, an OR that keeps both engines from starting at the visible cases' items: the count and the
-  page read the city's items (PostgreSQL, EXPLAIN ANALYZE at 99,808 items: a parallel seq scan for the
-  count, 74 ms; a backward walk of pk_item for ``ORDER BY id DESC LIMIT 50``, 84 ms — district 1's bulk
-  items have the lowest ids, the worst case for that walk). On PostgreSQL the filter is now ``case_id =
-  ANY(ARRAY(...)) OR id = ANY(ARRAY(...))``, a BitmapOr of two index scans: the count 4.5 ms, the page
-  40-52 ms (the planner still walks pk_item for the page). On SQLite an ``id IN (… UNION ALL …)`` form
-  reads 37 ms / 13 ms instead of 148 ms / 55 ms, but it lists every visible item's id for a single
-  item's lookup too, so it is not used (and is 6x slower on PostgreSQL). Beyond that the exact total
-  grows with the district's items: a capped count ("more than 1,000") in ``api/common.paginate``
-  (the lead's) would make the list flat.
-- Statistics (1.7-2.3x on PostgreSQL from run to run, 4.4x on SQLite): one statement now, but it
-  still reads every item the keeper sees (the district grows 20x): about 170 ms of SQL before, 50 ms
-  now on SQLite at 200k items; ~20 ms on PostgreSQL at 100k. Flat figures need counters kept up to date as items change, or the report on a replica
-  (docs/DEPLOY.md). On PostgreSQL the default ``random_page_cost`` (4, for spinning disks) makes the
-  planner read the whole item table rather than the visible cases' items through ix_item_case_id
-  (EXPLAIN ANALYZE, one of the former aggregates: 77 ms against 8.5 ms at 1.1).
-- On SQLite, the alerts and the keeper's inbox: SQLite drives the public-notice alert's existence
-  check from the agency's 12,500 items (ix_item_custodian_agency_id) rather than from the notice lines,
-  which are none here (5-7 ms; ``ANALYZE`` does not change it), and the inbox's union of queues (9 ms)
-  goes through the same OR filter as the list (still ``IN`` on SQLite). PostgreSQL plans both flat.
-- The whole XLSX ledger: as long as the ledger, by nature (see the per-row figure).
+- The list's total counted up to ``CUSTODY_LIST_COUNT_LIMIT`` (1,000) rows: SQLite 270 ms (in
+  ``compare``, the machine loaded by the other build) → 17.8 ms (``measure``); an exact count read
+  all 12,500 of the district's items.
+- Alerts on SQLite: index item (location_state, custodian_agency_id) for the items awaiting check-in
+  (6 ms → 0.1 ms), and the unrelated-property and public-notice sources entering through their own
+  few rows (5.9 ms → 0.1 ms each): 19.5 → 3.7 ms; the keeper's inbox 40.6 → 14.1 ms (its queue of
+  items awaiting check-in). That index first replaced (location_state), which the list's page used
+  in id order: the list went to 70 ms, sorting all of the city's stored police goods; both stay.
+- The page found by key, then its rows loaded (``custody/counting.page_statement``): PostgreSQL
+  81 → 33 ms. PostgreSQL misjudged the visibility filter (98 rows for 11,223) and joined every match
+  to its agency and locations before sorting.
+- Statistics kept five minutes per process and visibility scope (``recent_statistics``).
 
-Before the fixes (first ``compare``, the two engines building at once, each page timed in its own run,
-so only the large ratios mean something): SQLite statistics 38x, alerts 25x, keeper's inbox 17x,
-list 14x; PostgreSQL statistics 4.4x, list 2.3x, alerts 1.6x.
+Still growing: on PostgreSQL the page's keys come from every visible item (a bitmap of the visible
+cases' items, 12,491 at 200k, then the top 50); the computed statistics read every visible item; the
+whole XLSX export is as long as the ledger. docs/DEPLOY.md says what a city does about each.
 """
 
 from __future__ import annotations
