@@ -448,7 +448,7 @@ def freezes_query(
         stmt = stmt.where(
             FreezeOrder.expires_on <= expiring_before, FreezeOrder.status == FreezeStatus.ACTIVE
         )
-    return stmt.order_by(FreezeOrder.expires_on)
+    return stmt.order_by(FreezeOrder.expires_on, FreezeOrder.id)  # the id: a stable order across pages
 
 
 # -- frozen funds per case ---------------------------------------------------------------------
