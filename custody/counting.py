@@ -10,6 +10,7 @@ the next page is always known to exist or not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,12 +37,21 @@ def count_rows(session: Session, stmt: Select[Any], *, limit: int, at_least: int
     return RowCount(bound, False) if counted > bound else RowCount(counted, True)
 
 
-def page_rows(session: Session, stmt: Select[Any], *, limit: int, offset: int) -> list[Any]:
+def page_rows(
+    session: Session, stmt: Select[Any], *, limit: int, offset: int, keys: PageKeys | None = None
+) -> list[Any]:
     """One page of ``stmt``'s rows (``page_statement``)."""
-    return list(session.scalars(page_statement(stmt, limit=limit, offset=offset)))
+    return list(session.scalars(page_statement(stmt, limit=limit, offset=offset, keys=keys)))
 
 
-def page_statement(stmt: Select[Any], *, limit: int, offset: int) -> Select[Any]:
+# A function of (limit, offset) giving a page's keys in order, when the caller knows a better way to
+# find them than ``stmt`` itself (``services.items.items_page_keys``).
+PageKeys = Callable[[int, int], Select[Any]]
+
+
+def page_statement(
+    stmt: Select[Any], *, limit: int, offset: int, keys: PageKeys | None = None
+) -> Select[Any]:
     """One page of ``stmt``: its keys first — the filter, the order and the limit, nothing joined —
     then those rows with what ``stmt`` loads along (issue 15). Run whole, a planner that misjudges
     how many rows the filter keeps (PostgreSQL, with the visibility filter's arrays) joined every
@@ -61,7 +71,11 @@ def page_statement(stmt: Select[Any], *, limit: int, offset: int) -> Select[Any]
         return stmt.limit(limit).offset(offset)
     key = found.primary_key[0]  # type: ignore[union-attr]
     # correlate(None): a statement naming two tables in its WHERE must not see its keys correlated away.
-    keys = stmt.with_only_columns(key).correlate(None).limit(limit).offset(offset)
+    found_keys = (
+        keys(limit, offset)
+        if keys is not None
+        else stmt.with_only_columns(key).correlate(None).limit(limit).offset(offset)
+    )
     # On PostgreSQL ``= ANY(ARRAY(keys))``: an index condition on the key, which the planner prefers
     # to the filter it misjudges (``IN (keys)`` still had it join every match first).
-    return stmt.where(among_ids(key, keys))
+    return stmt.where(among_ids(key, found_keys))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
-from custody.counting import count_rows, page_rows
+from custody.counting import PageKeys, count_rows, page_rows
 from custody.database import answering
 from custody.domain.enums import AgencyKind
 from custody.domain.i18n import N_
@@ -203,7 +203,9 @@ def dumper(schema: type[Schema], *, many: bool = False) -> Schema:
     return schema(many=many)
 
 
-def paginate(session: Session, stmt: Select[Any], pagination: PaginationParameters) -> list[Any]:
+def paginate(
+    session: Session, stmt: Select[Any], pagination: PaginationParameters, *, keys: PageKeys | None = None
+) -> list[Any]:
     """Run ``stmt`` for one page and tell flask-smorest the total (for X-Pagination): exact up to
     ``CUSTODY_LIST_COUNT_LIMIT`` rows, else "more than" (``total_exact`` false; custody/counting.py)."""
     total = count_rows(
@@ -215,4 +217,4 @@ def paginate(session: Session, stmt: Select[Any], pagination: PaginationParamete
     # One more than the lower bound: flask-smorest then names the next page, which does exist.
     pagination.item_count = total.count if total.exact else total.count + 1
     pagination.total_exact = total.exact
-    return page_rows(session, stmt, limit=pagination.page_size, offset=pagination.first_item)
+    return page_rows(session, stmt, limit=pagination.page_size, offset=pagination.first_item, keys=keys)

@@ -48,8 +48,10 @@ class Items(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """Search items you may see; filter by label, case, custodian, status, category, location, dates."""
-        stmt = items.items_query(current_actor(), items.ItemQuery(**query))
-        return items.mark_overdue(db.session, paginate(db.session, stmt, pagination_parameters))
+        actor, wanted = current_actor(), items.ItemQuery(**query)
+        stmt = items.items_query(actor, wanted)
+        keys = items.items_page_keys(db.session, actor, wanted)
+        return items.mark_overdue(db.session, paginate(db.session, stmt, pagination_parameters, keys=keys))
 
 
 @blp.route("/items/<int:item_id>")

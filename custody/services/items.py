@@ -24,9 +24,11 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union,
     update,
 )
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.sql import operators
 
 from custody.audit.canonical import salted_digest
 from custody.domain.actor import Actor
@@ -75,7 +77,7 @@ from .cases import case_event
 from .item_events import append_item_event, registration_data
 from .search import contains_text
 from .storage import facts
-from .visibility import get_case, get_item, item_filter
+from .visibility import get_case, get_item, item_filter, item_sources
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 # Accepted file types, recognised by their first bytes (the declared type must agree).
@@ -734,8 +736,10 @@ SORTS: dict[str, UnaryExpression[Any]] = {
 }
 
 
-def items_query(actor: Actor, query: ItemQuery) -> Select[Any]:
-    conditions = [item_filter(actor), *_field_conditions(query)]
+def items_query(actor: Actor, query: ItemQuery, *, visible: ColumnElement[bool] | None = None) -> Select[Any]:
+    """The items ``actor`` may see that match ``query``, in its order. ``visible``: one of
+    ``item_sources`` in place of the whole visibility filter (``items_page_keys``)."""
+    conditions = [item_filter(actor) if visible is None else visible, *_field_conditions(query)]
     if query.custodian:
         conditions.append(_custodian_condition(query.custodian))
     matches = search_clause(actor, query.q)
@@ -749,6 +753,37 @@ def items_query(actor: Actor, query: ItemQuery) -> Select[Any]:
     if query.sort not in SORTS:
         raise InvalidInput(N_("Unknown sort order."), fields={"sort": [N_("Unknown sort order.")]})
     return select(Item).where(*conditions).order_by(SORTS[query.sort], Item.id.desc())
+
+
+def items_page_keys(session: Session, actor: Actor, query: ItemQuery) -> Any:
+    """On PostgreSQL, a function of (limit, offset) giving the ids of that page of
+    ``items_query(actor, query)``, in its order: the union of one query per visibility source
+    (``item_sources``), each ordered and cut at limit + offset. Each source is a semi-join the
+    planner can estimate, so for an agency that sees many items it walks the id index and stops at
+    the page's end, and for one that sees few it starts from them; through the whole filter's arrays
+    it could not tell, and read every item a district sees to show 50 (issue 15: 12 ms → 1 ms at
+    200k items). None elsewhere (SQLite plans the whole filter well: tests/services/test_scale_plans.py)
+    and for actors who see everything or nothing."""
+    sources = item_sources(actor)
+    if sources is None or session.get_bind().dialect.name != "postgresql":
+        return None
+    order = SORTS.get(query.sort)
+    if order is None:
+        return None
+    column = order.element
+
+    def keys(limit: int, offset: int) -> Select[Any]:
+        branches = [
+            items_query(actor, query, visible=source)
+            .with_only_columns(Item.id, column.label("sort_key"))
+            .limit(limit + offset)
+            for source in sources
+        ]
+        page = union(*branches).subquery()
+        again = page.c.sort_key.desc() if order.modifier is operators.desc_op else page.c.sort_key.asc()
+        return select(page.c.id).order_by(again, page.c.id.desc()).limit(limit).offset(offset)
+
+    return keys
 
 
 def _field_conditions(query: ItemQuery) -> list[Any]:

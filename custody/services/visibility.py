@@ -161,6 +161,16 @@ def item_filter(actor: Actor) -> ColumnElement[bool]:
     )
 
 
+def item_sources(actor: Actor) -> list[ColumnElement[bool]] | None:
+    """``item_filter`` as the conditions whose union it is — the items of the cases ``actor`` sees,
+    the items offered to its agency — each a plain ``IN (subquery)`` that PostgreSQL turns into a
+    semi-join it can estimate (issue 15: a list's page, ``items.items_page_keys``). None when the
+    actor sees everything or nothing."""
+    if sees_everything(actor) or not actor.roles - {Role.ADMIN}:
+        return None
+    return [Item.case_id.in_(_visible_case_ids(actor)), Item.id.in_(offered_items(actor.agency_id))]
+
+
 def takes_part(session: Session, actor: Actor, case_id: int) -> bool:
     """Whether ``actor`` may see the case itself (not only an offered item of it)."""
     return session.scalar(select(Case.id).where(Case.id == case_id, case_filter(actor))) is not None

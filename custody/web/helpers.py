@@ -16,7 +16,7 @@ from sqlalchemy import Select
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
 
-from custody.counting import count_rows, page_rows
+from custody.counting import PageKeys, count_rows, page_rows
 from custody.database import MAX_ID
 from custody.domain.clock import LOCAL_TZ
 from custody.domain.errors import DomainError, NotFound
@@ -251,7 +251,9 @@ class Pagination:
         return url_for(request.endpoint or "main.home", **(request.view_args or {}), **args)
 
 
-def paginate(stmt: Select[Any], per_page: int = PAGE_SIZE, *, count_limit: int = 0) -> Pagination:
+def paginate(
+    stmt: Select[Any], per_page: int = PAGE_SIZE, *, count_limit: int = 0, keys: PageKeys | None = None
+) -> Pagination:
     """One page of ``stmt`` (``?page=``, past the last page: the last). ``count_limit``: count the
     rows only up to that many (or to this page's end), then say "more than" (custody/counting.py)."""
     page = request.args.get("page", "1")
@@ -260,7 +262,7 @@ def paginate(stmt: Select[Any], per_page: int = PAGE_SIZE, *, count_limit: int =
     total = count_rows(db.session, stmt, limit=count_limit, at_least=page_no * per_page)
     if total.exact:
         page_no = min(page_no, max(1, math.ceil(total.count / per_page)))
-    rows = page_rows(db.session, stmt, limit=per_page, offset=(page_no - 1) * per_page)
+    rows = page_rows(db.session, stmt, limit=per_page, offset=(page_no - 1) * per_page, keys=keys)
     return Pagination(rows, total.count, page_no, per_page, total.exact)
 
 

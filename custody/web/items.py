@@ -148,6 +148,7 @@ def index():
     page = paginate(
         items.items_query(actor, query).options(joinedload(Item.case)),
         count_limit=current_app.config["CUSTODY_LIST_COUNT_LIMIT"],
+        keys=items.items_page_keys(db.session, actor, query),
     )
     items.mark_overdue(db.session, page.rows)
     searched = any(key != "page" for key in request.args)
