@@ -40,26 +40,26 @@ Measured
 districts' cases interleave, as a city's districts work at once (built one district after another,
 district 1's items had the lowest ids and a list of its newest items walked the whole city first).
 Build times: SQLite 9,728 items / 14,220 events in 13 s and 199,808 items / 285,084 events in 364 s;
-PostgreSQL 9,728 items / 88,560 events in 33 s and 199,808 items / 1,856,304 events in 792 s (the
-items made through the services have fewer than ten events, hence 1.86M rather than 2M).
-``verify-audit`` on the PostgreSQL city: 38k (small) and 40k (large, 1.86M events) events/s, the
-machine busy with the other engine's build.
+PostgreSQL 9,728 items / 97,056 events and 199,808 items / 2,035,872 events in about 15 minutes for
+both (the machine also running the test suite). ``verify-audit`` in that run: 20.7k events/s (small)
+and 16.5k (large, 2.04M events), under that load; 40k events/s on 1.86M events with the machine less
+busy.
 
 ``measure``, 9 requests each, median; a district's users (d01.*), whose district holds 1/16 of the city:
 
 | page | SQLite small → large (ratio) | PostgreSQL small → large (ratio) |
 |---|---|---|
-| item page (HTML) | 9.6 ms → 10.1 ms (1.05) | 20.3 ms → 21.0 ms (1.03) |
-| item (API) | 3.1 ms → 3.3 ms (1.09) | 7.4 ms → 8.1 ms (1.10) |
-| list, filtered (API, 50) | 11.7 ms → 14.0 ms (1.19) | 19.7 ms → 33.3 ms (1.69 ✗) |
-| keeper inbox (HTML) | 15.4 ms → 14.2 ms (0.92) | 24.5 ms → 23.1 ms (0.94) |
-| prosecutor inbox (HTML) | 12.5 ms → 13.0 ms (1.04) | 22.3 ms → 22.5 ms (1.01) |
-| alerts (API) | 3.8 ms → 4.0 ms (1.04) | 8.5 ms → 8.5 ms (0.99) |
-| statistics (API, computed) | 7.5 ms → 40.9 ms (5.46 ✗) | 13.7 ms → 37.1 ms (2.71 ✗) |
-| statistics (API, kept ≤ 5 min) | 1.5 ms → 1.5 ms (0.99) | 2.9 ms → 2.9 ms (1.00) |
-| ledger export (XLSX) | 167.9 ms → 3,109.9 ms (18.5 ✗) | 180.8 ms → 3,180.5 ms (17.6 ✗) |
-| ledger export (CSV, first chunk) | 38.9 ms → 55.4 ms (1.43) | 49.0 ms → 71.2 ms (1.45) |
-| ledger export (XLSX, per 1,000 rows) | 276.2 ms → 249.0 ms (0.90) | 297.4 ms → 254.7 ms (0.86) |
+| item page (HTML) | 12.4 ms → 12.7 ms (1.02) | 22.9 ms → 23.6 ms (1.03) |
+| item (API) | 3.5 ms → 3.8 ms (1.07) | 9.8 ms → 11.7 ms (1.19) |
+| list, filtered (API, 50) | 15.3 ms → 17.7 ms (1.16) | 27.4 ms → 34.5 ms (1.26) |
+| keeper inbox (HTML) | 17.5 ms → 16.8 ms (0.96) | 29.2 ms → 31.3 ms (1.07) |
+| prosecutor inbox (HTML) | 14.9 ms → 15.0 ms (1.01) | 24.1 ms → 22.7 ms (0.94) |
+| alerts (API) | 4.3 ms → 4.4 ms (1.03) | 9.3 ms → 9.3 ms (0.99) |
+| statistics (API, computed) | 10.4 ms → 50.8 ms (4.87 ✗) | 16.1 ms → 41.4 ms (2.57 ✗) |
+| statistics (API, kept ≤ 5 min) | 1.8 ms → 1.8 ms (1.00) | 3.3 ms → 3.3 ms (1.01) |
+| ledger export (XLSX) | 195.2 ms → 3,479.4 ms (17.8 ✗) | 218.5 ms → 3,463.9 ms (15.9 ✗) |
+| ledger export (CSV, first chunk) | 36.9 ms → 58.4 ms (1.58 ✗; 1.42-1.58 over runs) | 57.7 ms → 80.5 ms (1.39) |
+| ledger export (XLSX, per 1,000 rows) | 321.1 ms → 278.6 ms (0.87) | 359.4 ms → 277.4 ms (0.77) |
 
 The fixes that made them so, in order (each measured with ``measure`` on the same two cities):
 
@@ -74,11 +74,14 @@ The fixes that made them so, in order (each measured with ``measure`` on the sam
 - The page found by key, then its rows loaded (``custody/counting.page_statement``): PostgreSQL
   81 → 33 ms. PostgreSQL misjudged the visibility filter (98 rows for 11,223) and joined every match
   to its agency and locations before sorting.
+- On PostgreSQL the item list's keys as the union of one semi-join per visibility source
+  (``services/items.items_page_keys``): the page's keys 12 ms → 0.6 ms (the id index walked
+  backwards, 860 rows read for 50); the list 1.69 → 1.26.
 - Statistics kept five minutes per process and visibility scope (``recent_statistics``).
 
-Still growing: on PostgreSQL the page's keys come from every visible item (a bitmap of the visible
-cases' items, 12,491 at 200k, then the top 50); the computed statistics read every visible item; the
-whole XLSX export is as long as the ledger. docs/DEPLOY.md says what a city does about each.
+Still growing: the computed statistics read every visible item; the CSV ledger counts its rows first
+(``X-Row-Count``); the whole XLSX export is as long as the ledger. docs/DEPLOY.md says what a city
+does about each.
 """
 
 from __future__ import annotations
