@@ -768,8 +768,8 @@ def items_page_keys(session: Session, actor: Actor, query: ItemQuery) -> Any:
     if sources is None or session.get_bind().dialect.name != "postgresql":
         return None
     order = SORTS.get(query.sort)
-    if order is None:
-        return None
+    if order is None or order.modifier not in (operators.asc_op, operators.desc_op):
+        return None  # an unknown sort, or one this union cannot repeat (NULLS, COLLATE): the plain page
     column = order.element
 
     def keys(limit: int, offset: int) -> Select[Any]:

@@ -149,6 +149,13 @@ def case_item_filter(actor: Actor) -> ColumnElement[bool]:
     return Item.case_id.in_(_visible_case_ids(actor))
 
 
+def _item_parts(actor: Actor) -> list[tuple[Any, Any]]:
+    """The parts whose union is what a (not auditor, not only administrator) ``actor`` sees: an item
+    column and the subquery of its values — the items of the cases it sees, the items offered to it.
+    ``item_filter`` and ``item_sources`` are both made of these."""
+    return [(Item.case_id, _visible_case_ids(actor)), (Item.id, offered_items(actor.agency_id))]
+
+
 def item_filter(actor: Actor) -> ColumnElement[bool]:
     """Items ``actor`` may see: every item of a case it sees, and the items offered to its agency on
     transfer lines awaiting its decision."""
@@ -156,9 +163,7 @@ def item_filter(actor: Actor) -> ColumnElement[bool]:
         return true()
     if not actor.roles - {Role.ADMIN}:
         return false()
-    return or_(
-        _AmongIds(Item.case_id, _visible_case_ids(actor)), _AmongIds(Item.id, offered_items(actor.agency_id))
-    )
+    return or_(*(_AmongIds(column, values) for column, values in _item_parts(actor)))
 
 
 def item_sources(actor: Actor) -> list[ColumnElement[bool]] | None:
@@ -168,7 +173,7 @@ def item_sources(actor: Actor) -> list[ColumnElement[bool]] | None:
     actor sees everything or nothing."""
     if sees_everything(actor) or not actor.roles - {Role.ADMIN}:
         return None
-    return [Item.case_id.in_(_visible_case_ids(actor)), Item.id.in_(offered_items(actor.agency_id))]
+    return [column.in_(values) for column, values in _item_parts(actor)]
 
 
 def takes_part(session: Session, actor: Actor, case_id: int) -> bool:
