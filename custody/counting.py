@@ -1,4 +1,4 @@
-"""A list's total, counted up to a bound (issue 15).
+"""A list's total, counted up to a bound, and its page, found by key (issue 15).
 
 An exact total costs as much as reading every row that matches: a district's filtered list of 50
 items counted all 12,500 of the district's items at city scale, and the count grew with the years of
