@@ -107,19 +107,27 @@ def format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# ``json.dumps`` with these options builds a new encoder on every call; one shared encoder writes the
+# same bytes (it keeps no state between calls) for less than half the cost (issue 15: verify-audit).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_bytes(entry: dict[str, Any]) -> bytes:
     """The exact bytes that are hashed for ``entry`` (a dict of the hashed fields)."""
-    return json.dumps(
-        entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return _CANONICAL.encode(entry).encode("utf-8")
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(entry)).hexdigest()
 
 
+_AS_IS = frozenset((str, int, bool))
+
+
 def jsonable(value: Any) -> Any:
     """Convert a value to the JSON form it is stored and hashed in (no floats for money)."""
+    if value is None or type(value) in _AS_IS:  # most values, first (an enum member is not exactly str)
+        return value
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -4,9 +4,12 @@ personal-data digests of before migration 0006 (unsalted) still hold the row to 
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
-from custody.audit.canonical import legacy_digest, salted_digest
+import pytest
+
+from custody.audit.canonical import canonical_bytes, jsonable, legacy_digest, salted_digest
 from custody.audit.replay import CASE, ITEM, UNKNOWN, Replay, compare
 
 SALT = "0123456789abcdef0123456789abcdef"
@@ -259,3 +262,46 @@ def test_security_events_and_refusals_change_nothing():
         entry("item.check_in", {"after": {"location_state": "in_storage"}}, item_id=5, outcome="denied"), 2
     )
     assert all(not records for records in replay.records.values())
+
+
+# -- the fast paths (issue 15: verify-audit reads every field of every row) ---------------------------
+
+
+def test_a_field_that_changed_type_is_still_a_mismatch():
+    """A boolean where the history has a number (or a number's text) is an edit, not the same value:
+    the shortcut for plain values compares types first."""
+    replay = Replay()
+    replay.add(entry("item.register", {**LEGACY_REGISTER, "after": SNAPSHOT}, item_id=11))
+    record = replay.get(ITEM, 11)
+    row = {name: value for name, value in record.fields.items() if value is not UNKNOWN}
+    row.update(owner_name="王某", owner_id_no="310101199001011234", owner_contact=None)
+    assert compare(record, row) == []
+    assert [m.field for m in compare(record, {**row, "custodian_agency_id": True})] == ["custodian_agency_id"]
+    assert [m.field for m in compare(record, {**row, "custodian_agency_id": "1"})] == ["custodian_agency_id"]
+    assert [m.field for m in compare(record, {**row, "storage_location_id": 0})] == ["storage_location_id"]
+    # A quantity is compared as a number whatever its spelling; another number is an edit.
+    assert compare(record, {**row, "quantity": Decimal("1.000")}) == []
+    assert [m.field for m in compare(record, {**row, "quantity": Decimal("2")})] == ["quantity"]
+
+
+def test_jsonable_gives_plain_values_back_and_converts_the_rest():
+    from enum import StrEnum
+
+    class Colour(StrEnum):
+        RED = "red"
+
+    assert [jsonable(v) for v in ("红", 7, True, None)] == ["红", 7, True, None]
+    assert jsonable(True) is True
+    converted = jsonable(Colour.RED)
+    assert converted == "red"
+    assert type(converted) is str  # an enum member is not plain text
+    assert jsonable({"q": Decimal("2.500"), "s": {2, 1}}) == {"q": "2.5", "s": [1, 2]}
+
+
+def test_canonical_bytes_are_those_of_json_dumps_with_the_canonical_options():
+    value = {"b": [1, "二", None, True], "a": {"z": '\u2028"\\', "y": 2}, "c": "é"}
+    assert canonical_bytes(value) == json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+    with pytest.raises(ValueError):
+        canonical_bytes({"nan": float("nan")})
