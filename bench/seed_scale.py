@@ -43,7 +43,11 @@ Build times: SQLite 9,728 items / 14,220 events in 13 s and 199,808 items / 285,
 PostgreSQL 9,728 items / 97,056 events and 199,808 items / 2,035,872 events in about 15 minutes for
 both (the machine also running the test suite). ``verify-audit`` in that run: 20.7k events/s (small)
 and 16.5k (large, 2.04M events), under that load; 40k events/s on 1.86M events with the machine less
-busy.
+busy. Later that day (the machine quiet, the same code built again), the whole ``verify-audit`` of
+the large cities, before → after the live rows were compared as plain dicts and plain values
+(docs/LEDGER.md §9): SQLite 53.3 s → 28.3 s (5.4k → 10.1k events/s: 199,808 item rows for 285k
+events, so the rows weigh as much as the log), PostgreSQL 94–103 s → 77–79 s (20–22k → 26k events/s
+for 2.04M events).
 
 ``measure``, 9 requests each, median; a district's users (d01.*), whose district holds 1/16 of the city:
 
