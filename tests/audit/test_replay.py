@@ -279,7 +279,11 @@ def test_a_field_that_changed_type_is_still_a_mismatch():
     assert [m.field for m in compare(record, {**row, "custodian_agency_id": True})] == ["custodian_agency_id"]
     assert [m.field for m in compare(record, {**row, "custodian_agency_id": "1"})] == ["custodian_agency_id"]
     assert [m.field for m in compare(record, {**row, "storage_location_id": 0})] == ["storage_location_id"]
-    # A quantity is compared as a number whatever its spelling; another number is an edit.
+    record.fields["is_perishable"] = False
+    assert [m.field for m in compare(record, {**row, "is_perishable": 0})] == ["is_perishable"]
+    assert compare(record, {**row, "is_perishable": False}) == []
+    # A quantity is compared as a number whatever its spelling (as text too); another number is an edit.
+    assert compare(record, {**row, "quantity": "1.000"}) == []
     assert compare(record, {**row, "quantity": Decimal("1.000")}) == []
     assert [m.field for m in compare(record, {**row, "quantity": Decimal("2")})] == ["quantity"]
 
