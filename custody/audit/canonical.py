@@ -121,12 +121,13 @@ def entry_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(entry)).hexdigest()
 
 
-_AS_IS = frozenset((str, int, bool))
+# The values ``jsonable`` gives back as they are (exact types: an enum member is not plain text).
+PLAIN_TYPES = frozenset((str, int, bool, type(None)))
 
 
 def jsonable(value: Any) -> Any:
     """Convert a value to the JSON form it is stored and hashed in (no floats for money)."""
-    if value is None or type(value) in _AS_IS:  # most values, first (an enum member is not exactly str)
+    if type(value) in PLAIN_TYPES:  # most values, first
         return value
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .canonical import jsonable, legacy_digest, salted_digest
+from .canonical import PLAIN_TYPES, jsonable, legacy_digest, salted_digest
 
 
 class _Unknown(enum.Enum):
@@ -712,12 +712,11 @@ def _quantity(value: Any) -> Any:
 
 
 _NORMALISE: dict[str, Callable[[Any], Any]] = {"quantity": _quantity}
-_PLAIN = frozenset((str, int, bool, type(None)))  # values ``jsonable`` gives back as they are
 
 
 def _same(name: str, expected: Any, found: Any) -> bool:
     kind = type(found)
-    if kind is type(expected) and kind in _PLAIN and name not in _NORMALISE:
+    if kind is type(expected) and kind in PLAIN_TYPES and name not in _NORMALISE:
         return bool(expected == found)  # most fields: what the rest of this function concludes, sooner
     found = jsonable(found)
     normalise = _NORMALISE.get(name)
