@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import event
 
 from custody.domain import clock as app_clock
-from custody.domain.enums import ItemCategory, TransferKind
+from custody.domain.enums import DispositionKind, ItemCategory, TransferKind
 from custody.domain.lifecycle import CheckoutPurpose
 from custody.extensions import db
 from custody.services import checkouts, storage, transfers
 
 from .conftest import login
-from .factories import act, agency, location, open_case, register
+from .factories import act, agency, judge_case, location, open_case, register, stored_items
 
 TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 
@@ -198,3 +198,104 @@ def test_statements_per_page_stay_within_budget_whatever_the_number_of_rows(app,
         f"  {name:20} {small[name][0]:3} {large[name][0]:3}  (≤ {BUDGETS[name]})" for name in BUDGETS
     )
     assert not problems, "\n\n".join(problems) + "\n\npage, statements with 2 and 30 rows:\n" + table
+
+
+# The lifecycle lists (issue 15: "any list ≤ 5 regardless of page size"): API and pages, measured
+# like the pages above, with 2 and then 30 rows behind each, and at two page sizes.
+LIFECYCLE_BUDGETS = {
+    "api disposition list": 5,
+    "api freeze list": 5,
+    "api correction list": 5,
+    "disposition list page": 5,
+    "freeze list page": 5,
+    "checkout list page": 5,
+    "correction list page": 5,
+    "case list page": 5,
+}
+
+
+class LifecycleWorld:
+    """Per row: a proposed correction, a proposed (every other one approved) confiscation, a check-out
+    request and a freeze of a bank account — each of its own item, in one case."""
+
+    def __init__(self, most: int) -> None:
+        self.case = open_case("生命周期规模测试案")
+        # The confiscations carry out a judgment: a judged case whose items wait for them.
+        self.judged, self.to_confiscate = stored_items(most, open_case("判决没收规模测试案"))
+        judge_case(self.judged)
+        self.size = 0
+
+    def grow(self, size: int) -> None:
+        from .lifecycle_helpers import approve, correct, freeze, frozen_account, propose, request
+
+        keeper = act("police_keeper")
+        for n in range(self.size, size):
+            stored = []
+            for kind in ("更正", "调用"):
+                item = register(self.case, name=f"{kind}物品{n}", category=ItemCategory.GOODS)
+                storage.check_in(db.session, keeper, item.id, location_id=location(BINS[n % len(BINS)]).id)
+                stored.append(item)
+            db.session.commit()
+            correct(stored[0], "name", f"更正后的名称{n}")
+            disposition = propose([self.to_confiscate[n].id], DispositionKind.CONFISCATE)
+            if n % 2:
+                approve(disposition)
+            request([stored[1].id])
+            freeze(frozen_account(self.case)[1])
+            open_case(f"列表测试案{n}")
+        self.size = size
+
+
+def measure_lifecycle(app, statements: Statements, auth_headers, page_size: int) -> dict[str, int]:
+    results: dict[str, int] = {}
+    listings: dict[str, str] = {}
+
+    def run(name: str, client, path: str, headers: dict[str, str] | None = None) -> None:
+        statements.reset()
+        response = client.get(path, headers=headers or {})
+        assert response.status_code == 200, (
+            name,
+            response.status_code,
+            response.get_data(as_text=True)[:300],
+        )
+        results[name], listings[name] = len(statements), statements.listing()
+
+    api, police = app.test_client(), auth_headers("police_officer")
+    run("api disposition list", api, f"/api/v1/dispositions?page_size={page_size}", police)
+    run("api freeze list", api, f"/api/v1/freezes?page_size={page_size}", police)
+    run("api correction list", api, f"/api/v1/corrections?page_size={page_size}", police)
+    page = app.test_client()
+    assert login(page, "police_officer").status_code == 302
+    run("disposition list page", page, f"/dispositions?page_size={page_size}")
+    run("freeze list page", page, f"/freezes?page_size={page_size}")
+    run("checkout list page", page, f"/checkouts?page_size={page_size}")
+    run("correction list page", page, f"/corrections?page_size={page_size}")
+    run("case list page", page, f"/cases/?page_size={page_size}")
+    measure_lifecycle.listings = listings  # type: ignore[attr-defined]
+    return results
+
+
+def test_lifecycle_lists_cost_the_same_whatever_their_length_and_page_size(app, statements, auth_headers):
+    world = LifecycleWorld(30)
+    auth_headers("police_officer")
+    world.grow(2)
+    few = measure_lifecycle(app, statements, auth_headers, 50)
+    world.grow(30)
+    many = measure_lifecycle(app, statements, auth_headers, 50)
+    small_pages = measure_lifecycle(app, statements, auth_headers, 10)
+    listings = measure_lifecycle.listings  # type: ignore[attr-defined]
+
+    problems = []
+    for name, budget in LIFECYCLE_BUDGETS.items():
+        counts = (few[name], many[name], small_pages[name])
+        if len(set(counts)) != 1:
+            problems.append(f"{name}: {counts} statements (2 rows, 30 rows, pages of 10)")
+        elif many[name] > budget:
+            problems.append(f"{name}: {many[name]} statements, budget {budget}\n{listings[name]}")
+    table = "\n".join(
+        f"  {name:22} {few[name]:3} {many[name]:3} {small_pages[name]:3}  (≤ {LIFECYCLE_BUDGETS[name]})"
+        for name in LIFECYCLE_BUDGETS
+    )
+    assert not problems, (
+        "\n\n".join(problems) + "\n\nlist, statements with 2, 30 rows, pages of 10:\n" + table
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -145,7 +146,8 @@ CASE_AGENCIES = tuple(
 
 
 def list_cases_query(actor: Actor, *, stage: CaseStage | None = None, q: str | None = None) -> Select[Any]:
-    stmt = select(Case).where(case_filter(actor))
+    # The handling agency (every list shows it) in the page's statement (issue 15's query budgets).
+    stmt = select(Case).where(case_filter(actor)).options(joinedload(Case.handling_agency))
     if stage is not None:
         stmt = stmt.where(Case.stage == stage)
     matches = contains_text(
@@ -195,8 +197,19 @@ def item_value_fen() -> ColumnElement[Any]:
 
 
 def case_summary(session: Session, case_id: int) -> CaseSummary:
+    return case_summaries(session, [case_id])[case_id]
+
+
+def case_summaries(session: Session, case_ids: Iterable[int]) -> dict[int, CaseSummary]:
+    """``case_summary`` of each case, in two statements whatever their number (a list's page: issue
+    15's query budgets)."""
+    case_ids = list(dict.fromkeys(case_ids))
+    summaries = {case_id: CaseSummary() for case_id in case_ids}
+    if not case_ids:
+        return summaries
     rows = session.execute(
         select(
+            Item.case_id,
             Item.custody_state,
             Item.location_state,
             Item.disposition_status,
@@ -204,12 +217,18 @@ def case_summary(session: Session, case_id: int) -> CaseSummary:
             func.count(),
             func.coalesce(func.sum(item_value_fen()), 0),
         )
-        .where(Item.case_id == case_id)
-        .group_by(Item.custody_state, Item.location_state, Item.disposition_status, Item.custodian_agency_id)
+        .where(Item.case_id.in_(case_ids))
+        .group_by(
+            Item.case_id,
+            Item.custody_state,
+            Item.location_state,
+            Item.disposition_status,
+            Item.custodian_agency_id,
+        )
     ).all()
-    summary = CaseSummary()
-    per_agency: dict[int, int] = {}
-    for custody_state, location_state, disposition_status, agency_id, count, value in rows:
+    per_agency: dict[int, dict[int, int]] = {case_id: {} for case_id in case_ids}
+    for case_id, custody_state, location_state, disposition_status, agency_id, count, value in rows:
+        summary = summaries[case_id]
         status = derive_status(ItemFacts(custody_state, location_state, disposition_status))
         summary.item_count += count
         if status is not ItemStatus.DISPOSED:
@@ -217,12 +236,18 @@ def case_summary(session: Session, case_id: int) -> CaseSummary:
             # proceeds entry, an item of the case itself, stands in for the item it replaced).
             summary.total_value_fen += int(value)
         summary.by_status[status.value] = summary.by_status.get(status.value, 0) + count
-        per_agency[agency_id] = per_agency.get(agency_id, 0) + count
-    agencies = {a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(per_agency)))}
-    summary.by_custodian = [
-        {"agency": agencies[agency_id], "count": count} for agency_id, count in sorted(per_agency.items())
-    ]
-    return summary
+        per_agency[case_id][agency_id] = per_agency[case_id].get(agency_id, 0) + count
+    agency_ids = {agency_id for counts in per_agency.values() for agency_id in counts}
+    agencies = (
+        {a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))}
+        if agency_ids
+        else {}
+    )
+    for case_id, counts in per_agency.items():
+        summaries[case_id].by_custodian = [
+            {"agency": agencies[agency_id], "count": count} for agency_id, count in sorted(counts.items())
+        ]
+    return summaries
 
 
 def merge_targets(session: Session, actor: Actor, case: Case) -> list[Case]:

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from custody.audit.recorder import jsonable
 from custody.domain.actor import Actor
@@ -294,7 +294,14 @@ def get_correction(session: Session, actor: Actor, correction_id: int) -> Correc
 def corrections_query(
     actor: Actor, *, item_id: int | None = None, status: CorrectionStatus | None = None
 ) -> Select[Any]:
-    stmt = select(Correction).join(Item, Item.id == Correction.item_id).where(item_filter(actor))
+    # Each correction's item (whose agency decides how much of a personal value is shown) in one
+    # the page's statement, not one statement per row (issue 15's query budgets).
+    stmt = (
+        select(Correction)
+        .join(Item, Item.id == Correction.item_id)
+        .where(item_filter(actor))
+        .options(joinedload(Correction.item))
+    )
     if item_id is not None:
         stmt = stmt.where(Correction.item_id == item_id)
     if status is not None:

@@ -85,7 +85,7 @@ def index():
     form.validate()
     stage = CaseStage(form.stage.data) if form.stage.data in {s.value for s in CaseStage} else None
     page = paginate(cases.list_cases_query(actor, stage=stage, q=(form.q.data or "").strip() or None))
-    summaries = {case.id: cases.case_summary(db.session, case.id) for case in page.rows}
+    summaries = cases.case_summaries(db.session, [case.id for case in page.rows])
     return render_template(
         "cases/index.html",
         form=form,

@@ -69,7 +69,9 @@ def test_the_administrator_names_the_centres_operator_whose_keeper_checks_in_for
         {
             "police_case_no": "沪公(浦)立字[2026]9301号",
             "title": "盗窃案",
-            "filed_on": app_clock.today().isoformat(),
+            # Filed the day before: the phone below was seized an hour ago, which just after
+            # midnight is still the day before (a seizure may not precede the filing).
+            "filed_on": (app_clock.today() - timedelta(days=1)).isoformat(),
         },
     ).json
     phone = api.post(

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from custody.access import current_actor
 from custody.domain.actor import Actor
@@ -52,7 +52,7 @@ def checkouts():
     form.status.choices = status_choices(CheckoutStatus)
     form.status.data = status.value if status else ""
     stmt = checkout_service.checkouts_query(actor, status=status, overdue=True if overdue else None)
-    page = paginate(stmt.options(selectinload(Checkout.case)))
+    page = paginate(stmt.options(joinedload(Checkout.case)))  # in the page's statement (query budget)
     now = utcnow()
     return render_template(
         "lifecycle/checkouts.html",

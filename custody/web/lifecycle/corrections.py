@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from custody.access import current_actor
 from custody.domain.enums import ItemCategory
@@ -71,9 +70,7 @@ def corrections():
     form = CorrectionFilterForm(request.args)
     form.status.choices = status_choices(CorrectionStatus)
     form.status.data = status.value if status else ""
-    page = paginate(
-        correction_service.corrections_query(actor, status=status).options(selectinload(Correction.item))
-    )
+    page = paginate(correction_service.corrections_query(actor, status=status))
     values = {
         c.id: (
             display_value(
