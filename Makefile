@@ -49,10 +49,12 @@ browser:
 test: install-test browser lint
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-# The suite with the process clock moved (libfaketime): more than a year ahead, and a month end across
-# a leap day at 23:30 Beijing time. Nothing may read the wall clock around custody/domain/clock.py.
+# The suite with the process clock moved (libfaketime): more than a year ahead, landing at 00:20 Beijing
+# time (16:20 UTC: just after local midnight, where "an hour ago" is the day before), and a month end
+# across a leap day at 23:30 Beijing time. Nothing may read the wall clock around custody/domain/clock.py.
+AHEAD_SECONDS = $(shell now=$$(date +%s); t=$$((now + 400 * 86400)); echo $$((t - t % 86400 + 16 * 3600 + 20 * 60 - now)))
 test-clock: install-test browser
-	TEST_DATABASE_URL= faketime -m -f +400d $(BIN)/pytest -n 2 -q -p no:cacheprovider $(PYTEST_ARGS)
+	TEST_DATABASE_URL= faketime -m -f +$(AHEAD_SECONDS) $(BIN)/pytest -n 2 -q -p no:cacheprovider $(PYTEST_ARGS)
 	TEST_DATABASE_URL= TZ=UTC faketime -m '2028-02-29 15:30:00' $(BIN)/pytest -n 2 -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Developer helpers ---------------------------------------------------------------------

@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from custody.audit.recorder import record_event
 from custody.domain.actor import Actor
@@ -501,7 +501,8 @@ def require_reader(actor: Actor) -> None:
 
 def stocktakes_query(actor: Actor, *, status: StocktakeStatus | None = None) -> Select[Any]:
     require_reader(actor)
-    stmt = select(Stocktake)
+    # Each count's shelf (its path is shown) in the page's statement (issue 15's query budgets).
+    stmt = select(Stocktake).options(joinedload(Stocktake.root_location))
     if status is not None:
         stmt = stmt.where(Stocktake.status == status)
     return stmt.order_by(Stocktake.id.desc())
@@ -584,7 +585,8 @@ def discrepancies_query(
 ) -> Select[Any]:
     """Auditors see every discrepancy; an agency's users those their agency must resolve."""
     require_reader(actor)
-    stmt = select(StocktakeDiscrepancy)
+    # Each discrepancy's count (its number is shown) in the page's statement (query budgets).
+    stmt = select(StocktakeDiscrepancy).options(joinedload(StocktakeDiscrepancy.stocktake))
     if not sees_everything(actor):
         stmt = stmt.where(StocktakeDiscrepancy.responsible_agency_id == actor.agency_id)
     if status is not None:
