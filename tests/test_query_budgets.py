@@ -20,7 +20,7 @@ from custody.domain import clock as app_clock
 from custody.domain.enums import DispositionKind, ItemCategory, TransferKind
 from custody.domain.lifecycle import CheckoutPurpose
 from custody.extensions import db
-from custody.services import checkouts, stocktake, storage, transfers
+from custody.services import checkouts, milestones, spot_checks, stocktake, storage, transfers
 
 from .conftest import login
 from .factories import act, agency, judge_case, location, open_case, register, stored_items
@@ -215,13 +215,19 @@ LIFECYCLE_BUDGETS = {
     "api discrepancy list": 5,
     "stocktake list page": 5,
     "discrepancy list page": 5,
+    "api public notice list": 5,
+    "api back-dated entry list": 5,
+    "back-dated entry page": 5,
+    "api spot check list": 5,
+    "spot check list page": 8,  # the draw form's choices (agencies, locations, cases) are three of them
 }
 
 
 class LifecycleWorld:
     """Per row: a proposed correction, a proposed (every other one approved) confiscation, a check-out
-    request and a freeze of a bank account — each of its own item, in one case — and a finished
-    stocktake of a shelf whose unscanned items are discrepancies."""
+    request, a freeze of a bank account, a public notice and a back-dated check-in — each of its own
+    item, in one case — a finished stocktake of a shelf whose unscanned items are discrepancies, and
+    a spot check of one item."""
 
     def __init__(self, most: int) -> None:
         self.case = open_case("生命周期规模测试案")
@@ -252,6 +258,24 @@ class LifecycleWorld:
                 db.session, keeper, location_id=location(BINS[n % len(BINS)]).id
             )
             stocktake.finish_stocktake(db.session, keeper, count.id)
+            unclaimed = register(self.case, name=f"无主物品{n}", category=ItemCategory.GOODS)
+            milestones.publish_notice(
+                db.session,
+                act("police_officer"),
+                item_ids=[unclaimed.id],
+                published_on=app_clock.today() - timedelta(days=1),
+                medium="浦东公安分局门户网站",
+            )
+            late = register(self.case, name=f"补录物品{n}", category=ItemCategory.GOODS)
+            storage.check_in(
+                db.session,
+                keeper,
+                late.id,
+                location_id=location(BINS[n % len(BINS)]).id,
+                occurred_at=app_clock.now() - timedelta(hours=1),
+                reason="系统故障，事后补录",
+            )
+            spot_checks.draw_spot_check(db.session, act("auditor"), size=1)
             db.session.commit()
         self.size = size
 
@@ -287,13 +311,20 @@ def measure_lifecycle(app, statements: Statements, auth_headers, page_size: int)
     run("api discrepancy list", api, f"/api/v1/discrepancies?page_size={page_size}", keeper_api)
     run("stocktake list page", keeper_page, f"/oversight/stocktakes?page_size={page_size}")
     run("discrepancy list page", keeper_page, f"/oversight/discrepancies?page_size={page_size}")
+    run("api public notice list", api, f"/api/v1/public-notices?page_size={page_size}", police)
+    auditor_api, auditor_page = auth_headers("auditor"), app.test_client()
+    assert login(auditor_page, "auditor").status_code == 302
+    run("api back-dated entry list", api, f"/api/v1/backdated-entries?page_size={page_size}", auditor_api)
+    run("back-dated entry page", auditor_page, f"/oversight/backdated?page_size={page_size}")
+    run("api spot check list", api, f"/api/v1/spot-checks?page_size={page_size}", auditor_api)
+    run("spot check list page", auditor_page, f"/oversight/spot-checks?page_size={page_size}")
     measure_lifecycle.listings = listings  # type: ignore[attr-defined]
     return results
 
 
 def test_lifecycle_lists_cost_the_same_whatever_their_length_and_page_size(app, statements, auth_headers):
     world = LifecycleWorld(30)
-    auth_headers("police_officer"), auth_headers("police_keeper")
+    auth_headers("police_officer"), auth_headers("police_keeper"), auth_headers("auditor")
     world.grow(2)
     few = measure_lifecycle(app, statements, auth_headers, 50)
     world.grow(30)
