@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from custody.audit.ledger import create_checkpoint, current_settings
 from custody.domain import clock as app_clock
 from custody.domain.enums import DispositionKind, ItemCategory, TransferKind
 from custody.domain.lifecycle import CheckoutPurpose
@@ -24,6 +25,7 @@ from custody.services import checkouts, milestones, spot_checks, stocktake, stor
 
 from .conftest import login
 from .factories import act, agency, judge_case, location, open_case, register, stored_items
+from .money_helpers import cash, deposit
 
 TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 
@@ -220,14 +222,16 @@ LIFECYCLE_BUDGETS = {
     "back-dated entry page": 5,
     "api spot check list": 5,
     "spot check list page": 8,  # the draw form's choices (agencies, locations, cases) are three of them
+    "api money movement list": 5,
+    "api checkpoint list": 5,
 }
 
 
 class LifecycleWorld:
     """Per row: a proposed correction, a proposed (every other one approved) confiscation, a check-out
     request, a freeze of a bank account, a public notice and a back-dated check-in — each of its own
-    item, in one case — a finished stocktake of a shelf whose unscanned items are discrepancies, and
-    a spot check of one item."""
+    item, in one case — a finished stocktake of a shelf whose unscanned items are discrepancies, a
+    spot check of one item, a deposit of seized cash and a signed checkpoint."""
 
     def __init__(self, most: int) -> None:
         self.case = open_case("生命周期规模测试案")
@@ -277,10 +281,15 @@ class LifecycleWorld:
             )
             spot_checks.draw_spot_check(db.session, act("auditor"), size=1)
             db.session.commit()
+            deposit(cash(self.case, 10_000 + n), slip_no=f"存款凭条 {n:04d}")
+            create_checkpoint(db.session, current_settings())
+            db.session.commit()
         self.size = size
 
 
-def measure_lifecycle(app, statements: Statements, auth_headers, page_size: int) -> dict[str, int]:
+def measure_lifecycle(
+    app, statements: Statements, world: LifecycleWorld, auth_headers, page_size: int
+) -> dict[str, int]:
     results: dict[str, int] = {}
     listings: dict[str, str] = {}
 
@@ -318,6 +327,9 @@ def measure_lifecycle(app, statements: Statements, auth_headers, page_size: int)
     run("back-dated entry page", auditor_page, f"/oversight/backdated?page_size={page_size}")
     run("api spot check list", api, f"/api/v1/spot-checks?page_size={page_size}", auditor_api)
     run("spot check list page", auditor_page, f"/oversight/spot-checks?page_size={page_size}")
+    movements = f"/api/v1/cases/{world.case.id}/money/movements?page_size={page_size}"
+    run("api money movement list", api, movements, police)
+    run("api checkpoint list", api, f"/api/v1/audit/checkpoints?page_size={page_size}", auditor_api)
     measure_lifecycle.listings = listings  # type: ignore[attr-defined]
     return results
 
@@ -326,10 +338,10 @@ def test_lifecycle_lists_cost_the_same_whatever_their_length_and_page_size(app, 
     world = LifecycleWorld(30)
     auth_headers("police_officer"), auth_headers("police_keeper"), auth_headers("auditor")
     world.grow(2)
-    few = measure_lifecycle(app, statements, auth_headers, 50)
+    few = measure_lifecycle(app, statements, world, auth_headers, 50)
     world.grow(30)
-    many = measure_lifecycle(app, statements, auth_headers, 50)
-    small_pages = measure_lifecycle(app, statements, auth_headers, 10)
+    many = measure_lifecycle(app, statements, world, auth_headers, 50)
+    small_pages = measure_lifecycle(app, statements, world, auth_headers, 10)
     listings = measure_lifecycle.listings  # type: ignore[attr-defined]
 
     problems = []
