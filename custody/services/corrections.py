@@ -294,8 +294,8 @@ def get_correction(session: Session, actor: Actor, correction_id: int) -> Correc
 def corrections_query(
     actor: Actor, *, item_id: int | None = None, status: CorrectionStatus | None = None
 ) -> Select[Any]:
-    # Each correction's item (whose agency decides how much of a personal value is shown) in one
-    # the page's statement, not one statement per row (issue 15's query budgets).
+    # Each correction's item (whose agency decides how much of a personal value is shown) in the
+    # page's statement, not one statement per row (issue 15's query budgets).
     stmt = (
         select(Correction)
         .join(Item, Item.id == Correction.item_id)

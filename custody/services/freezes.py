@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from custody.domain.actor import Actor
 from custody.domain.clock import local_date
@@ -429,13 +429,13 @@ def freezes_query(
     """Freezes of items ``actor`` may see, soonest end first. ``status`` filters on the stored status;
     ``effective`` on what the law says ``today`` (an active freeze past its last day has lapsed, whether
     or not the lapse job has recorded it yet)."""
-    # Each freeze's item (whose agency decides how much of the account is shown) in one statement for
-    # the page, not one per row (issue 15's query budgets).
+    # Each freeze's item (whose agency decides how much of the account is shown) in the page's
+    # statement, not one statement per row (issue 15's query budgets).
     stmt = (
         select(FreezeOrder)
         .join(Item, Item.id == FreezeOrder.item_id)
         .where(item_filter(actor))
-        .options(selectinload(FreezeOrder.item))
+        .options(joinedload(FreezeOrder.item))
     )
     if effective is not None:
         today = today or local_date(utcnow())

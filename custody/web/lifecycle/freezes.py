@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from custody.access import current_actor
 from custody.domain.clock import local_date
@@ -59,7 +58,7 @@ def freezes():
         effective=FreezeStatus.ACTIVE if expiring else status,
         today=today,
     )
-    page = paginate(stmt.options(selectinload(FreezeOrder.item)))
+    page = paginate(stmt)  # each freeze with its item (freezes_query)
     return render_template(
         "lifecycle/freezes.html",
         form=form,
