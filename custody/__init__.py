@@ -70,6 +70,7 @@ def register_extensions(app: Flask) -> None:
 
     database.configure_engine_options(app)
     db.init_app(app)
+    database.init_app(app)  # read-only requests end with COMMIT on PostgreSQL (keeps prepared statements)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
