@@ -49,7 +49,18 @@ the large cities, before → after the live rows were compared as plain dicts an
 events, so the rows weigh as much as the log), PostgreSQL 94–103 s → 77–79 s (20–22k → 26k events/s
 for 2.04M events).
 
-``measure``, 9 requests each, median; a district's users (d01.*), whose district holds 1/16 of the city:
+Rebuilt on 2026-12-06 on an otherwise idle machine (SQLite by ``compare``, 174 s for the large
+city; PostgreSQL by ``compare`` and again by ``measure`` after read-only requests began to keep
+their prepared statements): the whole ``verify-audit`` of the large cities at 15.9k events/s on
+SQLite and 62.6k on PostgreSQL (2.04M events in 33 s); ``verify-audit --since-last`` after 100 new
+events (``NEW_EVENTS``) 19.3 → 20.5 ms on SQLite (1.06), 58 → 86 ms on PostgreSQL right after the
+full run, and 104-109 ms vs 96-112 ms (small vs large) for 200-300 new events run again moments
+later. The pages, large ÷ small: SQLite item page 1.06, item API 1.15, list 1.27, inboxes 1.03 and
+0.98, alerts 1.03, statistics computed 6.69 and kept 1.16, CSV first chunk 1.56, XLSX per 1,000
+rows 0.89; PostgreSQL 1.02, 1.06, 1.31, 1.09 and 1.03, 0.98, 3.34 and 1.05, 1.41, 0.82 (the item
+API 2.8 → 3.0 ms, against 5.7 → 6.0 ms before its statements were kept prepared).
+
+Earlier that day, ``measure``, 9 requests each, median; a district's users (d01.*), whose district holds 1/16 of the city:
 
 | page | SQLite small → large (ratio) | PostgreSQL small → large (ratio) |
 |---|---|---|
