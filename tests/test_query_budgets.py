@@ -75,6 +75,17 @@ class Statements:
     def listing(self) -> str:
         return "\n".join(f"  {n + 1}. {' '.join(s.split())[:200]}" for n, s in enumerate(self.seen))
 
+    def of_page(self, name: str, client, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+        """How many statements one GET of ``path`` issues (it must answer 200), and their listing."""
+        self.reset()
+        response = client.get(path, headers=headers or {})
+        assert response.status_code == 200, (
+            name,
+            response.status_code,
+            response.get_data(as_text=True)[:300],
+        )
+        return len(self), self.listing()
+
 
 @pytest.fixture
 def statements(app):
@@ -144,14 +155,7 @@ def measure(app, statements: Statements, world: World, auth_headers) -> dict[str
     transfer = world.transfers[0]
 
     def run(name: str, client, path: str, headers: dict[str, str] | None = None) -> None:
-        statements.reset()
-        response = client.get(path, headers=headers or {})
-        assert response.status_code == 200, (
-            name,
-            response.status_code,
-            response.get_data(as_text=True)[:300],
-        )
-        results[name] = (len(statements), statements.listing())
+        results[name] = statements.of_page(name, client, path, headers)
 
     api = app.test_client()
     police = auth_headers("police_officer")
@@ -299,14 +303,7 @@ def measure_lifecycle(
     listings: dict[str, str] = {}
 
     def run(name: str, client, path: str, headers: dict[str, str] | None = None) -> None:
-        statements.reset()
-        response = client.get(path, headers=headers or {})
-        assert response.status_code == 200, (
-            name,
-            response.status_code,
-            response.get_data(as_text=True)[:300],
-        )
-        results[name], listings[name] = len(statements), statements.listing()
+        results[name], listings[name] = statements.of_page(name, client, path, headers)
 
     api, police = app.test_client(), auth_headers("police_officer")
     run("api disposition list", api, f"/api/v1/dispositions?page_size={page_size}", police)
